@@ -1,0 +1,257 @@
+"""The command line: `streamproof [check] PATHS`, `streamproof rule CODE`, `streamproof rules`.
+
+Results go to stdout; diagnostics to stderr. Exit status: 0 nothing but `info` found, 1 errors
+or warnings remain, 2 usage error, a file that could not be read or parsed, or a bug.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from linter import __version__, registry
+from linter.config import ConfigError, SettingsResolver
+from linter.model import Finding, Severity
+from linter.reporters import FORMATS, ReportContext, renderer
+from linter.runner import RunOptions, RunResult, run
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class DefaultCheckGroup(click.Group):
+    """`streamproof PATHS` means `streamproof check PATHS`, as `ruff PATHS` once did."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+
+def _split(values: Sequence[str]) -> list[str] | None:
+    if not values:
+        return None
+    items: list[str] = []
+    for value in values:
+        items.extend(v.strip() for v in value.split(",") if v.strip())
+    return items
+
+
+def _color(stream: Any = None) -> bool:
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _report_context(result: RunResult, cwd: str, unsafe: bool) -> ReportContext:
+    workspace = getattr(result, "workspace", None)
+
+    def source_for(path: str) -> Any:
+        if workspace is None:
+            return None
+        try:
+            return workspace.read_source(path, honour_coding_cookie=path.endswith((".py", ".pyi")))
+        except Exception:
+            return None
+
+    return ReportContext(
+        cwd=cwd,
+        root=result.root,
+        source_for=source_for,
+        color=_color(),
+        unsafe_fixes=unsafe,
+        tool_version=__version__,
+    )
+
+
+def exit_status(findings: Sequence[Finding], errors: Sequence[str], exit_zero: bool) -> int:
+    if errors or any(f.fatal for f in findings):
+        return EXIT_ERROR
+    if any(f.severity is not Severity.INFO for f in findings):
+        return EXIT_CLEAN if exit_zero else EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _summary(result: RunResult, fixed: int, unsafe: bool) -> str:
+    remaining = [f for f in result.findings if f.severity is not Severity.INFO]
+    if not remaining and not fixed:
+        return ""
+    fixable = sum(1 for f in remaining if f.fix and f.fix.edits and (f.fix.is_safe or unsafe))
+    hidden = sum(1 for f in remaining if f.fix and f.fix.edits and not f.fix.is_safe and not unsafe)
+    word = "problem" if len(remaining) == 1 else "problems"
+    text = f"Found {len(remaining)} {word}"
+    if fixed:
+        text = f"Fixed {fixed}, {len(remaining)} remaining"
+    extras = []
+    if fixable:
+        extras.append(f"{fixable} fixable with --fix")
+    if hidden:
+        extras.append(f"{hidden} more with --unsafe-fixes")
+    return text + (f" ({'; '.join(extras)})" if extras else "") + "."
+
+
+def _statistics(findings: Sequence[Finding]) -> str:
+    counts = Counter((f.code, f.name) for f in findings)
+    fixable = Counter((f.code, f.name) for f in findings if f.fix and f.fix.edits)
+    lines = []
+    for (code, name), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        mark = "[*]" if fixable[(code, name)] else "   "
+        lines.append(f"{count:>5}  {code:<7} {mark} {name}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+@click.group(cls=DefaultCheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="streamproof")
+def main() -> None:
+    """streamproof: find why LLM answers arrive broken (NGINX, LiteLLM YAML, Python)."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--fix", is_flag=True, help="Apply safe fixes (and unsafe ones with --unsafe-fixes).")
+@click.option("--unsafe-fixes/--no-unsafe-fixes", default=None, help="Also offer and apply unsafe fixes.")
+@click.option("--diff", is_flag=True, help="Show the fixes as a diff; write nothing.")
+@click.option("--select", multiple=True, help="Rules to enable (codes, prefixes, names; comma-separated).")
+@click.option("--extend-select", multiple=True, help="Rules to enable on top of the selection.")
+@click.option("--ignore", multiple=True, help="Rules to disable.")
+@click.option(
+    "--output-format",
+    type=click.Choice(sorted(FORMATS)),
+    default=None,
+    help="How to print findings (default: full).",
+)
+@click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain (never hides exit 2).")
+@click.option("--config", "config_path", type=click.Path(), help="Use this config file only.")
+@click.option("--force-exclude", is_flag=True, help="Apply `exclude` to files named on the command line too.")
+@click.option("--stdin-filename", help="Read the file's content from stdin; report it under this name.")
+@click.option("--nginx-version", help="The nginx version the configs run on (e.g. 1.29.7).")
+@click.option(
+    "--nginx-context",
+    type=click.Choice(["main", "http", "server", "location", "upstream"]),
+    help="Lint NGINX fragments as if inside this block.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
+@click.option("-j", "--jobs", type=int, default=None, help="Worker processes (default: by the number of files).")
+def check(
+    paths: tuple[str, ...],
+    fix: bool,
+    unsafe_fixes: bool | None,
+    diff: bool,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    output_format: str | None,
+    statistics: bool,
+    exit_zero: bool,
+    config_path: str | None,
+    force_exclude: bool,
+    stdin_filename: str | None,
+    nginx_version: str | None,
+    nginx_context: str | None,
+    quiet: bool,
+    jobs: int | None,
+) -> None:
+    """Check files (default: the current folder) and optionally fix them."""
+    cwd = os.getcwd()
+    overrides: dict[str, Any] = {
+        "select": _split(select),
+        "extend-select": _split(extend_select),
+        "ignore": _split(ignore),
+        "nginx-version": nginx_version,
+        "nginx-context": nginx_context,
+    }
+    if config_path is not None and not os.path.isfile(config_path):
+        click.echo(f"streamproof: error: {config_path}: config file not found", err=True)
+        sys.exit(EXIT_ERROR)
+    resolver = SettingsResolver(overrides=overrides, explicit_config=config_path, cwd=cwd)
+    stdin_data = sys.stdin.buffer.read() if stdin_filename is not None else None
+    options = RunOptions(
+        fix=fix,
+        unsafe_fixes=unsafe_fixes,
+        diff=diff,
+        force_exclude=force_exclude,
+        stdin_filename=stdin_filename,
+        stdin_data=stdin_data,
+        jobs=jobs,
+    )
+    try:
+        # Validate the configuration of the starting folder before any work.
+        resolver.for_path(os.path.abspath(paths[0]) if paths else cwd)
+        result = run(paths, resolver, options)
+    except ConfigError as exc:
+        click.echo(f"streamproof: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+
+    unsafe = bool(unsafe_fixes) if unsafe_fixes is not None else any(
+        s.unsafe_fixes for s in resolver._by_config.values()
+    )
+    context = _report_context(result, cwd, unsafe)
+    for message in result.errors:
+        click.echo(f"streamproof: error: {message}", err=True)
+
+    fmt = output_format or "full"
+    fixed = sum(len(change.fixed) for change in result.changes)
+    if stdin_filename is not None and fix:
+        # Editors: the fixed text on stdout, the remaining findings on stderr.
+        text = result.changes[0].after if result.changes else (stdin_data or b"").decode("utf-8", "replace")
+        if result.changes:
+            sys.stdout.buffer.write(result.changes[0].before.with_text(text).encode())
+        else:
+            sys.stdout.buffer.write(stdin_data or b"")
+        click.echo(renderer("concise")(result.findings, context), err=True, nl=False)
+        sys.exit(exit_status(result.findings, result.errors, exit_zero))
+
+    if diff:
+        for change in result.changes:
+            click.echo(change.unified_diff(context.display_path(change.path)), nl=False)
+        if result.changes and not quiet:
+            n = sum(len(c.fixed) for c in result.changes)
+            click.echo(f"Would fix {n} problem{'s' if n != 1 else ''} in {len(result.changes)} file{'s' if len(result.changes) != 1 else ''}.", err=True)
+        status = exit_status([f for f in result.findings if f.fatal], result.errors, False)
+        sys.exit(status if status else (EXIT_FINDINGS if result.changes else EXIT_CLEAN))
+
+    if statistics:
+        click.echo(_statistics(result.findings), nl=False)
+    else:
+        output = renderer(fmt)(result.findings, context)
+        if output and (result.findings or fmt not in ("full", "concise")):
+            click.echo(output, nl=False)
+    if fmt in ("full", "concise") and not quiet:
+        summary = _summary(result, fixed if fix else 0, unsafe)
+        if summary:
+            click.echo(("\n" if fmt == "full" and result.findings and not statistics else "") + summary)
+    sys.exit(exit_status(result.findings, result.errors, exit_zero))
+
+
+@main.command("rule")
+@click.argument("code")
+def rule_command(code: str) -> None:
+    """Show a rule's documentation (by code or name)."""
+    from linter.config import closest
+    from linter.ruledoc import render_rule
+
+    rule = registry.get_rule(code)
+    if rule is None:
+        hint = closest(code.upper(), [r.code for r in registry.all_rules()]) or closest(
+            code, [r.name for r in registry.all_rules()]
+        )
+        click.echo(f"streamproof: error: unknown rule {code!r}" + (f"; did you mean {hint!r}?" if hint else ""), err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(render_rule(rule), nl=False)
+
+
+@main.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text")
+def rules_command(fmt: str) -> None:
+    """List every rule: code, name, fix level and summary."""
+    from linter.ruledoc import rules_table
+
+    click.echo(rules_table(markdown=fmt == "markdown"), nl=False)

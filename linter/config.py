@@ -1,0 +1,453 @@
+"""Configuration: `[tool.streamproof]` in pyproject.toml, streamproof.toml or .streamproof.toml.
+
+The nearest file above a linted file wins (no merging, as in ruff); command-line options are
+applied on top. Unknown keys are errors that name the closest valid key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import os
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+from linter import registry
+
+CONFIG_FILES = (".streamproof.toml", "streamproof.toml", "pyproject.toml")
+
+TOP_LEVEL_KEYS = (
+    "select",
+    "extend-select",
+    "ignore",
+    "extend-ignore",
+    "per-file-ignores",
+    "exclude",
+    "extend-exclude",
+    "unsafe-fixes",
+    "nginx-version",
+    "nginx-prefix",
+    "nginx-context",
+    "stream-routes",
+    "python-target",
+    "rules",
+)
+NGINX_CONTEXTS = ("main", "http", "server", "location", "upstream")
+
+
+class ConfigError(Exception):
+    """A configuration problem, reported with file, line and column where known."""
+
+    def __init__(self, path: str, message: str, line: int = 0, column: int = 0) -> None:
+        self.path = path
+        self.message = message
+        self.line = line
+        self.column = column
+        where = path + (f":{line}:{column}" if line else "")
+        super().__init__(f"{where}: {message}")
+
+
+def closest(word: str, candidates: Iterable[str]) -> str | None:
+    match = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    suggestion = closest(word, candidates)
+    return f"; did you mean {suggestion!r}?" if suggestion else ""
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    parts = str(text).strip().lstrip("v").split(".")
+    if not parts or not all(p.isdigit() for p in parts):
+        raise ValueError(f"not a version number: {text!r}")
+    return tuple(int(p) for p in parts)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know about one folder's configuration."""
+
+    config_path: str | None = None
+    # Patterns and per-file ignores are relative to this folder.
+    base_dir: str = "."
+    selected: frozenset[str] = frozenset()
+    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
+    exclude: tuple[str, ...] = ()
+    unsafe_fixes: bool = False
+    nginx_version: tuple[int, ...] | None = None
+    # (absolute prefix as written in the configs, folder of the repository it maps to)
+    nginx_prefix: tuple[tuple[str, str], ...] = ()
+    nginx_context: str | None = None
+    stream_routes: tuple[str, ...] = ()
+    python_target: tuple[tuple[str, str], ...] = ()
+    rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def is_selected(self, code: str) -> bool:
+        return code in self.selected
+
+    def ignored_for(self, path: str) -> frozenset[str]:
+        """Codes ignored for ``path`` by per-file-ignores."""
+        relative = relative_posix(path, self.base_dir)
+        codes: set[str] = set()
+        for pattern, ignored in self.per_file_ignores:
+            if path_matches(relative, pattern):
+                codes |= ignored
+        return frozenset(codes)
+
+    def is_excluded(self, path: str) -> bool:
+        relative = relative_posix(path, self.base_dir)
+        return any(path_matches(relative, pattern) for pattern in self.exclude)
+
+    def option(self, rule: registry.Rule, name: str) -> Any:
+        configured = self.rule_options.get(rule.code, {})
+        if name in configured:
+            return configured[name]
+        return rule.option(name).value(rule.option(name).default)
+
+    def python_pin(self, package: str) -> str | None:
+        for name, version in self.python_target:
+            if name == package:
+                return version
+        return None
+
+
+def relative_posix(path: str, base: str) -> str:
+    try:
+        rel = os.path.relpath(path, base)
+    except ValueError:  # another drive on Windows
+        rel = path
+    return rel.replace(os.sep, "/")
+
+
+def path_matches(relative: str, pattern: str) -> bool:
+    """gitignore-like matching: ``dir/`` matches a folder and all below it; a pattern without
+    ``/`` matches any path component; a pattern with ``/`` matches from the base folder."""
+    pattern = pattern.strip()
+    if not pattern:
+        return False
+    if relative.startswith("../"):
+        return False
+    parts = relative.split("/")
+    if pattern.endswith("/"):
+        body = pattern.rstrip("/").lstrip("/")
+        if "/" in body:
+            return any(
+                fnmatch.fnmatchcase("/".join(parts[:i]), body) for i in range(1, len(parts))
+            )
+        return any(fnmatch.fnmatchcase(part, body) for part in parts[:-1])
+    body = pattern.lstrip("/")
+    if "/" in body:
+        return any(
+            fnmatch.fnmatchcase("/".join(parts[:i]), body) for i in range(1, len(parts) + 1)
+        )
+    return any(fnmatch.fnmatchcase(part, body) for part in parts)
+
+
+# --- reading files ----------------------------------------------------------------------------
+
+
+def _key_position(text: str, key: str) -> tuple[int, int]:
+    """Best-effort line/column of a key in a TOML file (tomllib keeps no positions)."""
+    pattern = re.compile(r'^[ \t]*(?:"?' + re.escape(key) + r'"?)[ \t]*=', re.MULTILINE)
+    match = pattern.search(text)
+    if not match:
+        pattern = re.compile(r"[\[.\" ]" + re.escape(key) + r"[\]\". =]")
+        match = pattern.search(text)
+        if not match:
+            return 0, 0
+        start = match.start() + 1
+    else:
+        start = match.start() + len(match.group(0)) - len(match.group(0).lstrip())
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    return line, column
+
+
+def read_config_file(path: str) -> dict[str, Any] | None:
+    """The streamproof table of a config file, or None when a pyproject.toml has none."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        raise ConfigError(path, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+        data = tomllib.loads(text)
+    except UnicodeDecodeError:
+        raise ConfigError(path, "not valid UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        line, column = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+        raise ConfigError(path, f"invalid TOML: {message}", line, column) from None
+    if os.path.basename(path) == "pyproject.toml":
+        tool = data.get("tool", {})
+        table = tool.get("streamproof") if isinstance(tool, dict) else None
+        if table is None:
+            return None
+    else:
+        # A standalone file may hold the keys at top level or under [tool.streamproof].
+        tool = data.get("tool")
+        table = tool.get("streamproof", data) if isinstance(tool, dict) else data
+    if not isinstance(table, dict):
+        raise ConfigError(path, "[tool.streamproof] must be a table")
+    table = dict(table)
+    table["__text__"] = text
+    return table
+
+
+def find_config_file(directory: str) -> str | None:
+    """The nearest config file at or above ``directory`` that holds streamproof settings."""
+    current = os.path.abspath(directory)
+    while True:
+        for name in CONFIG_FILES:
+            candidate = os.path.join(current, name)
+            if os.path.isfile(candidate):
+                if name != "pyproject.toml":
+                    return candidate
+                try:
+                    with open(candidate, "rb") as handle:
+                        if b"tool.streamproof" in handle.read():
+                            return candidate
+                except OSError:
+                    pass
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+# --- turning a table into Settings -------------------------------------------------------------
+
+
+def _string_list(path: str, text: str, key: str, value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        line, column = _key_position(text, key)
+        raise ConfigError(path, f"{key!r} must be a list of strings", line, column)
+    return list(value)
+
+
+def _resolve_selectors(path: str, text: str, key: str, selectors: Iterable[str]) -> set[str]:
+    codes: set[str] = set()
+    for selector in selectors:
+        matched = list(registry.codes_matching(selector))
+        if not matched:
+            line, column = _key_position(text, key)
+            hint = _did_you_mean(selector, registry.known_selectors())
+            raise ConfigError(path, f"{key!r}: unknown rule {selector!r}{hint}", line, column)
+        codes.update(matched)
+    return codes
+
+
+def _convert_rule_options(path: str, text: str, value: Any) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, dict):
+        line, column = _key_position(text, "rules")
+        raise ConfigError(path, "'rules' must be a table of per-rule tables", line, column)
+    converted: dict[str, dict[str, Any]] = {}
+    for code, options in value.items():
+        rule = registry.get_rule(code)
+        if rule is None:
+            line, column = _key_position(text, code)
+            hint = _did_you_mean(code, [r.code for r in registry.all_rules()])
+            raise ConfigError(path, f"[rules.{code}]: unknown rule{hint}", line, column)
+        if not isinstance(options, dict):
+            line, column = _key_position(text, code)
+            raise ConfigError(path, f"[rules.{code}] must be a table", line, column)
+        names = [option.name for option in rule.options]
+        for name, raw in options.items():
+            if name not in names:
+                line, column = _key_position(text, name)
+                hint = _did_you_mean(name, names) if names else f"; {rule.code} has no options"
+                raise ConfigError(
+                    path, f"[rules.{rule.code}]: unknown option {name!r}{hint}", line, column
+                )
+            try:
+                converted.setdefault(rule.code, {})[name] = rule.option(name).value(raw)
+            except (ValueError, TypeError) as exc:
+                line, column = _key_position(text, name)
+                raise ConfigError(
+                    path, f"[rules.{rule.code}] {name}: {exc}", line, column
+                ) from None
+    return converted
+
+
+def settings_from_table(
+    table: Mapping[str, Any] | None,
+    *,
+    config_path: str | None,
+    base_dir: str,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build Settings from a config table and command-line overrides (same key names)."""
+    table = dict(table or {})
+    text = str(table.pop("__text__", ""))
+    where = config_path or "command line"
+    for key in table:
+        if key not in TOP_LEVEL_KEYS:
+            line, column = _key_position(text, key)
+            raise ConfigError(
+                where, f"unknown key {key!r}{_did_you_mean(key, TOP_LEVEL_KEYS)}", line, column
+            )
+    merged: dict[str, Any] = dict(table)
+    overrides = dict(overrides or {})
+    # Command-line select replaces the file's; extend-* and ignore add to it.
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if key in ("extend-select", "extend-ignore", "ignore", "extend-exclude"):
+            merged[key] = list(merged.get(key, [])) + list(value)
+        else:
+            merged[key] = value
+
+    default = {rule.code for rule in registry.all_rules() if rule.default_enabled}
+    if "select" in merged:
+        selected = _resolve_selectors(where, text, "select", _string_list(where, text, "select", merged["select"]))
+        selected |= {r.code for r in registry.rules_for_kind(registry.ENGINE_KIND)}
+    else:
+        selected = set(default)
+    for key in ("extend-select",):
+        if key in merged:
+            selected |= _resolve_selectors(where, text, key, _string_list(where, text, key, merged[key]))
+    for key in ("ignore", "extend-ignore"):
+        if key in merged:
+            selected -= _resolve_selectors(where, text, key, _string_list(where, text, key, merged[key]))
+
+    per_file: list[tuple[str, frozenset[str]]] = []
+    raw_pfi = merged.get("per-file-ignores", {})
+    if not isinstance(raw_pfi, dict):
+        line, column = _key_position(text, "per-file-ignores")
+        raise ConfigError(where, "'per-file-ignores' must be a table of pattern = [codes]", line, column)
+    for pattern, codes in raw_pfi.items():
+        values = _string_list(where, text, pattern, codes)
+        per_file.append((pattern, frozenset(_resolve_selectors(where, text, pattern, values))))
+
+    exclude = _string_list(where, text, "exclude", merged.get("exclude", []))
+    exclude += _string_list(where, text, "extend-exclude", merged.get("extend-exclude", []))
+
+    unsafe = merged.get("unsafe-fixes", False)
+    if not isinstance(unsafe, bool):
+        line, column = _key_position(text, "unsafe-fixes")
+        raise ConfigError(where, "'unsafe-fixes' must be true or false", line, column)
+
+    nginx_version = None
+    if merged.get("nginx-version") not in (None, ""):
+        try:
+            nginx_version = parse_version(str(merged["nginx-version"]))
+        except ValueError as exc:
+            line, column = _key_position(text, "nginx-version")
+            raise ConfigError(where, f"'nginx-version': {exc}", line, column) from None
+
+    prefix_pairs: list[tuple[str, str]] = []
+    raw_prefix = merged.get("nginx-prefix")
+    config_dir = os.path.dirname(config_path) if config_path else base_dir
+    if isinstance(raw_prefix, str):
+        prefix_pairs.append(("/etc/nginx", os.path.normpath(os.path.join(config_dir, raw_prefix))))
+    elif isinstance(raw_prefix, dict):
+        for absolute, local in raw_prefix.items():
+            if not isinstance(local, str):
+                line, column = _key_position(text, "nginx-prefix")
+                raise ConfigError(where, "'nginx-prefix' values must be folder names", line, column)
+            prefix_pairs.append((absolute.rstrip("/") or "/", os.path.normpath(os.path.join(config_dir, local))))
+    elif raw_prefix is not None:
+        line, column = _key_position(text, "nginx-prefix")
+        raise ConfigError(where, "'nginx-prefix' must be a folder or a table {\"/etc/nginx\" = \"deploy/nginx\"}", line, column)
+
+    nginx_context = merged.get("nginx-context")
+    if nginx_context is not None and nginx_context not in NGINX_CONTEXTS:
+        line, column = _key_position(text, "nginx-context")
+        raise ConfigError(
+            where,
+            f"'nginx-context' must be one of {', '.join(NGINX_CONTEXTS)}{_did_you_mean(str(nginx_context), NGINX_CONTEXTS)}",
+            line,
+            column,
+        )
+
+    stream_routes = _string_list(where, text, "stream-routes", merged.get("stream-routes", []))
+
+    raw_target = merged.get("python-target", {})
+    if not isinstance(raw_target, dict) or not all(isinstance(v, str) for v in raw_target.values()):
+        line, column = _key_position(text, "python-target")
+        raise ConfigError(where, "'python-target' must be a table like {openai = \"3.14\"}", line, column)
+
+    rule_options = _convert_rule_options(where, text, merged.get("rules", {}))
+
+    return Settings(
+        config_path=config_path,
+        base_dir=base_dir,
+        selected=frozenset(selected),
+        per_file_ignores=tuple(per_file),
+        exclude=tuple(exclude),
+        unsafe_fixes=unsafe,
+        nginx_version=nginx_version,
+        nginx_prefix=tuple(prefix_pairs),
+        nginx_context=nginx_context,
+        stream_routes=tuple(stream_routes),
+        python_target=tuple(sorted(raw_target.items())),
+        rule_options=rule_options,
+    )
+
+
+@dataclass
+class SettingsResolver:
+    """Finds and caches the settings for each folder (one resolution per folder, not per file)."""
+
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    explicit_config: str | None = None
+    cwd: str = field(default_factory=os.getcwd)
+    _by_config: dict[str | None, Settings] = field(default_factory=dict)
+    _by_dir: dict[str, str | None] = field(default_factory=dict)
+
+    def for_path(self, path: str) -> Settings:
+        directory = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+        if self.explicit_config is not None:
+            config = os.path.abspath(self.explicit_config)
+        else:
+            if directory not in self._by_dir:
+                self._by_dir[directory] = find_config_file(directory)
+            config = self._by_dir[directory]
+        if config not in self._by_config:
+            if config is None:
+                settings = settings_from_table(
+                    None, config_path=None, base_dir=self.cwd, overrides=self.overrides
+                )
+            else:
+                table = read_config_file(config)
+                settings = settings_from_table(
+                    table,
+                    config_path=config,
+                    base_dir=os.path.dirname(config),
+                    overrides=self.overrides,
+                )
+            self._by_config[config] = settings
+        return self._by_config[config]
+
+    def with_overrides(self, **extra: Any) -> SettingsResolver:
+        merged = dict(self.overrides)
+        merged.update(extra)
+        return SettingsResolver(overrides=merged, explicit_config=self.explicit_config, cwd=self.cwd)
+
+
+def default_settings(**overrides: Any) -> Settings:
+    """Settings as they are without any config file (tests and library use)."""
+    return settings_from_table(None, config_path=None, base_dir=os.getcwd(), overrides=overrides)
+
+
+def with_rule_options(settings: Settings, code: str, **options: Any) -> Settings:
+    rule = registry.get_rule(code)
+    assert rule is not None, code
+    merged = {k: dict(v) for k, v in settings.rule_options.items()}
+    for name, raw in options.items():
+        merged.setdefault(rule.code, {})[name.replace("_", "-")] = rule.option(name.replace("_", "-")).value(raw)
+    return replace(settings, rule_options=merged)

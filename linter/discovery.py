@@ -1,0 +1,135 @@
+"""Which files to look at: the paths given, the files git knows, or a walk of the tree."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from linter.config import SettingsResolver, relative_posix
+
+# Folders never worth walking into (as ruff skips them).
+SKIPPED_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", ".bzr", ".tox", ".nox", ".venv", "venv", ".direnv", ".eggs",
+        "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".pytype",
+        "node_modules", "__pypackages__", "site-packages", "_build", "buck-out",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: str  # absolute
+    relpath: str  # relative to the linted root, '/'-separated (what name rules look at)
+    explicit: bool  # named on the command line
+
+
+def git_toplevel(directory: str) -> str | None:
+    try:
+        result = subprocess.run(
+            ["git", "-C", directory, "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if result.returncode != 0:
+        return None
+    return os.path.realpath(result.stdout.strip()) or None
+
+
+def find_root(paths: Sequence[str], cwd: str) -> str:
+    """The linted tree: the git work tree of the paths, else the current folder when every
+    path lies below it, else the paths' common folder."""
+    folders = [p if os.path.isdir(p) else os.path.dirname(p) or "." for p in map(os.path.abspath, paths)]
+    top = git_toplevel(folders[0]) if folders else None
+    if top and all(os.path.realpath(f).startswith(top) for f in folders):
+        return top
+    cwd = os.path.realpath(cwd)
+    real = [os.path.realpath(f) for f in folders]
+    if all(r == cwd or r.startswith(cwd + os.sep) for r in real):
+        return cwd
+    return os.path.commonpath(real) if real else cwd
+
+
+def _is_venv(directory: str) -> bool:
+    return os.path.isfile(os.path.join(directory, "pyvenv.cfg"))
+
+
+def _skipped(parts: Iterable[str]) -> bool:
+    return any(part in SKIPPED_DIRS for part in parts)
+
+
+def _git_files(directory: str) -> list[str] | None:
+    try:
+        result = subprocess.run(
+            ["git", "-C", directory, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
+            capture_output=True,
+            timeout=120,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if result.returncode != 0:
+        return None
+    names = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+    found = []
+    for name in names:
+        if not name:
+            continue
+        path = os.path.join(directory, name)
+        # Tracked but deleted files are listed by git; gitlinks (submodules) are folders.
+        if os.path.lexists(path) and not os.path.isdir(path):
+            found.append(os.path.abspath(path))
+    return sorted(set(found))
+
+
+def _walk(directory: str) -> list[str]:
+    found = []
+    for current, dirs, files in os.walk(directory, followlinks=False):
+        dirs[:] = sorted(
+            d for d in dirs if d not in SKIPPED_DIRS and not _is_venv(os.path.join(current, d))
+        )
+        for name in files:
+            found.append(os.path.join(current, name))
+    return sorted(found)
+
+
+def discover(
+    paths: Sequence[str],
+    root: str,
+    resolver: SettingsResolver,
+    *,
+    force_exclude: bool = False,
+) -> tuple[list[Candidate], list[str]]:
+    """Files under ``paths`` worth classifying, and messages for paths that do not exist."""
+    seen: set[str] = set()
+    found: list[Candidate] = []
+    missing: list[str] = []
+    for given in paths:
+        absolute = os.path.abspath(given)
+        if not os.path.lexists(absolute):
+            missing.append(f"{given}: no such file or directory")
+            continue
+        if os.path.isdir(absolute):
+            in_git = git_toplevel(absolute) is not None
+            listed = _git_files(absolute) if in_git else None
+            files = listed if listed is not None else _walk(absolute)
+            for path in files:
+                rel_to_dir = relative_posix(path, absolute)
+                if _skipped(rel_to_dir.split("/")[:-1]):
+                    continue
+                if resolver.for_path(path).is_excluded(path):
+                    continue
+                if path not in seen:
+                    seen.add(path)
+                    found.append(Candidate(path, relative_posix(path, root), explicit=False))
+        else:
+            if force_exclude and resolver.for_path(absolute).is_excluded(absolute):
+                continue
+            if absolute not in seen:
+                seen.add(absolute)
+                found.append(Candidate(absolute, relative_posix(absolute, root), explicit=True))
+    return found, missing

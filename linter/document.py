@@ -1,0 +1,137 @@
+"""What every kind of document shares, and the contract a kind of file fulfils.
+
+A kind (nginx, litellm, python) is a ``KindHandler``: it says which files are its own, groups
+them into units (a main file and what it includes), parses a unit into a Document, and judges
+whether a fixed document changed only where the fix meant to. Rules only ever see Documents.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from linter.model import Edit, Severity
+from linter.source import SourceText
+
+if TYPE_CHECKING:
+    from linter.config import Settings
+    from linter.workspace import Workspace
+
+
+class Claim(enum.IntEnum):
+    """How sure a file name alone makes a kind: NO, MAYBE (look at the content), YES."""
+
+    NO = 0
+    MAYBE = 1
+    YES = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something the parser (or include resolution) could not make sense of.
+
+    ``fatal`` problems mean the file could not be read or parsed at all (exit status 2); others
+    (a missing include, a recovered syntax error) are ordinary findings of the kind's
+    parse-error rule.
+    """
+
+    path: str
+    start: int
+    end: int
+    message: str
+    severity: Severity = Severity.ERROR
+    fatal: bool = True
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Files that are checked together: a main file and, where the kind follows includes, the
+    files it pulls in. ``context`` is a kind-specific hint (e.g. the NGINX block a fragment is
+    linted in)."""
+
+    kind: str
+    path: str
+    context: str | None = None
+
+
+@dataclass
+class Document:
+    kind: str
+    source: SourceText
+    # Every file this document read, by absolute path (the main file included).
+    sources: dict[str, SourceText] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.sources.setdefault(self.source.path, self.source)
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    @property
+    def fatal(self) -> bool:
+        return any(p.fatal for p in self.problems)
+
+    def source_for(self, path: str) -> SourceText:
+        return self.sources[path]
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A comment in a file: where its ``#`` starts and its text (``#`` included). ``own_line``
+    is true when nothing but whitespace precedes it on its line."""
+
+    path: str
+    offset: int
+    text: str
+    own_line: bool
+
+
+class KindHandler(Protocol):
+    name: str
+    parse_error_code: str
+
+    def claim_by_name(self, relpath: str) -> Claim:
+        """From the path alone (relative, '/'-separated): is this file ours?"""
+        ...
+
+    def claim(self, relpath: str, data: bytes, by_name: Claim) -> bool:
+        """Final word with the content at hand (cheap: no full parse unless needed)."""
+        ...
+
+    def plan(self, paths: Sequence[str], workspace: Workspace) -> list[Unit]:
+        """Group this kind's files into units (files only included elsewhere are not units)."""
+        ...
+
+    def load(self, unit: Unit, workspace: Workspace, settings: Settings) -> Document:
+        """Parse a unit. Never raises for bad input: problems go into ``Document.problems``."""
+        ...
+
+    def verify_fix(self, before: Document, after: Document, edits: Sequence[Edit]) -> str | None:
+        """None when ``after`` differs from ``before`` only where ``edits`` meant it to; else
+        the reason the fix must not be written."""
+        ...
+
+    def comments(self, document: Document, path: str) -> Iterable[Comment]:
+        """The comments of one file of the document (for inline suppressions)."""
+        ...
+
+
+def hash_comments(source: SourceText) -> Iterator[Comment]:
+    """Comments in a ``#``-comment language where ``#`` opens a comment after whitespace or at
+    the start of a line (NGINX, YAML). Kinds with strings that may hold ``#`` override this."""
+    text = source.text
+    index = text.find("#")
+    while index >= 0:
+        line_start = text.rfind("\n", 0, index) + 1
+        before = text[line_start:index]
+        if index == line_start or text[index - 1] in " \t":
+            end = text.find("\n", index)
+            end = len(text) if end < 0 else end
+            yield Comment(source.path, index, text[index:end].rstrip("\r"), not before.strip())
+            index = text.find("#", end)
+        else:
+            index = text.find("#", index + 1)

@@ -1,0 +1,233 @@
+"""Applying fixes: pick edits that do not overlap, apply them in memory, parse the result
+again and check it changed only where meant, repeat until nothing changes, then write each
+changed file atomically with its encoding, BOM, newlines and mode kept."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import stat
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from linter.checker import check_document
+from linter.config import Settings
+from linter.document import Document, KindHandler, Unit
+from linter.model import Edit, Finding
+from linter.source import SourceText
+from linter.workspace import Workspace
+
+MAX_PASSES = 10
+
+
+@dataclass
+class FileChange:
+    path: str
+    before: SourceText
+    after: str
+    fixed: list[Finding] = field(default_factory=list)
+
+    def unified_diff(self, display_path: str) -> str:
+        before = self.before.text.splitlines(keepends=True)
+        after = self.after.splitlines(keepends=True)
+        lines = difflib.unified_diff(before, after, f"a/{display_path}", f"b/{display_path}")
+        out = []
+        for line in lines:
+            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+        return "".join(out)
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """Apply non-overlapping edits of one file (from the end, so offsets stay true)."""
+    pieces = []
+    cursor = len(text)
+    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+        pieces.append(text[edit.end : cursor])
+        pieces.append(edit.content)
+        cursor = edit.start
+    pieces.append(text[:cursor])
+    return "".join(reversed(pieces))
+
+
+def fix_allowed(finding: Finding, unsafe: bool) -> bool:
+    return finding.fix is not None and bool(finding.fix.edits) and (finding.fix.is_safe or unsafe)
+
+
+def _finding_key(finding: Finding) -> tuple[str, str, str]:
+    return (finding.code, finding.path, finding.message)
+
+
+def choose_fixes(findings: Sequence[Finding], unsafe: bool, refused: set[tuple[str, str, str]]) -> list[Finding]:
+    """A set of fixes whose edits do not overlap; a fix's edits go in together or not at all."""
+    chosen: list[Finding] = []
+    taken: list[Edit] = []
+    for finding in sorted(findings, key=lambda f: f.sort_key):
+        if not fix_allowed(finding, unsafe) or _finding_key(finding) in refused:
+            continue
+        assert finding.fix is not None
+        edits = finding.fix.edits
+        if any(edit.overlaps(other) for edit in edits for other in taken):
+            continue  # waits for the next pass
+        if any(a.overlaps(b) for i, a in enumerate(edits) for b in edits[i + 1 :]):
+            continue
+        chosen.append(finding)
+        taken.extend(edits)
+    return chosen
+
+
+@dataclass
+class FixOutcome:
+    findings: list[Finding]
+    changes: list[FileChange]
+
+
+def _current_text(workspace: Workspace, path: str) -> str:
+    if path in workspace.overlay:
+        return workspace.overlay[path]
+    return workspace.read_source(path).text
+
+
+def _verify(
+    handler: KindHandler, unit: Unit, workspace: Workspace, settings: Settings, before: Document,
+    edits: Sequence[Edit],
+) -> tuple[Document | None, str | None]:
+    try:
+        after = handler.load(unit, workspace, settings)
+    except Exception as exc:
+        return None, f"the fixed file could not be read back ({type(exc).__name__}: {exc})"
+    if after.fatal or len(after.problems) > len(before.problems):
+        new = [p.message for p in after.problems if p not in before.problems]
+        return None, "the fixed file does not parse" + (f": {new[0]}" if new else "")
+    reason = handler.verify_fix(before, after, edits)
+    if reason:
+        return None, reason
+    return after, None
+
+
+def fix_unit(
+    unit: Unit,
+    handler: KindHandler,
+    workspace: Workspace,
+    settings: Settings,
+    *,
+    unsafe: bool,
+) -> FixOutcome:
+    """Fix a unit to a fixed point (at most MAX_PASSES) in the workspace overlay."""
+    refused: dict[tuple[str, str, str], str] = {}
+    applied: dict[str, list[Finding]] = {}
+    document = handler.load(unit, workspace, settings)
+    findings = check_document(document, handler, settings)
+    for _ in range(MAX_PASSES):
+        if document.fatal:
+            break
+        chosen = choose_fixes(findings, unsafe, set(refused))
+        if not chosen:
+            break
+        saved = dict(workspace.overlay)
+        progressed = False
+        # Try the batch; if the batch fails, try its fixes one at a time to find the culprit.
+        for batch in [chosen] + ([[f] for f in chosen] if len(chosen) > 1 else []):
+            edits = [edit for finding in batch for edit in finding.fix.edits]  # type: ignore[union-attr]
+            by_path: dict[str, list[Edit]] = {}
+            for edit in edits:
+                by_path.setdefault(edit.path, []).append(edit)
+            try:
+                previous = {path: _current_text(workspace, path) for path in by_path}
+                for path, path_edits in by_path.items():
+                    workspace.overlay[path] = apply_edits(previous[path], path_edits)
+            except Exception as exc:  # an unreadable target file
+                workspace.overlay.clear()
+                workspace.overlay.update(saved)
+                for finding in batch:
+                    refused[_finding_key(finding)] = f"fix not applied: {exc}"
+                continue
+            if all(workspace.overlay[path] == previous[path] for path in by_path):
+                workspace.overlay.clear()
+                workspace.overlay.update(saved)
+                for finding in batch:
+                    refused[_finding_key(finding)] = "fix not applied: it changes nothing"
+                continue
+            after, reason = _verify(handler, unit, workspace, settings, document, edits)
+            new_findings = check_document(after, handler, settings) if after is not None else []
+            if after is not None:
+                remaining = {_finding_key(f) for f in new_findings}
+                if any(_finding_key(f) in remaining for f in batch):
+                    after, reason = None, "the fix did not make the finding go away"
+            if after is None:
+                workspace.overlay.clear()
+                workspace.overlay.update(saved)
+                if len(batch) == 1:
+                    refused[_finding_key(batch[0])] = f"fix not applied: {reason}"
+                continue
+            for finding in batch:
+                applied.setdefault(finding.path, []).append(finding)
+            document = after
+            findings = new_findings
+            progressed = True
+            saved = dict(workspace.overlay)
+            if batch is chosen:
+                break
+        if not progressed:
+            break
+    final = [
+        replace(f, fix_note=refused[_finding_key(f)]) if _finding_key(f) in refused else f
+        for f in findings
+    ]
+    changes = []
+    touched = {path for path, fixed in applied.items() if fixed} | {
+        edit.path for findings_ in applied.values() for f in findings_ for edit in f.fix.edits  # type: ignore[union-attr]
+    }
+    for path, text in sorted(workspace.overlay.items()):
+        if path not in touched:
+            continue
+        original = workspace.original_source(path)
+        if original is None:
+            original = workspace.read_source(path)
+        if text != original.text:
+            changes.append(FileChange(path, original, text, applied.get(path, [])))
+    return FixOutcome(final, changes)
+
+
+class WriteRefused(Exception):
+    pass
+
+
+def write_change(change: FileChange, expected_bytes: bytes | None = None) -> None:
+    """Replace the file with its fixed text: same encoding, BOM, mode and (when we may) owner;
+    through a temporary file in the same folder and an atomic rename."""
+    path = change.path
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise WriteRefused(f"cannot write {path}: {exc.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise WriteRefused(f"not a regular file: {path}")
+    if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise WriteRefused(f"{path} is read-only; fix not written")
+    if expected_bytes is not None:
+        try:
+            with open(path, "rb") as handle:
+                current = handle.read()
+        except OSError as exc:
+            raise WriteRefused(f"cannot read {path} again: {exc.strerror}") from None
+        if current != expected_bytes:
+            raise WriteRefused(f"{path} changed while it was being checked; fix not written")
+    data = change.before.with_text(change.after).encode()
+    real = os.path.realpath(path)
+    directory = os.path.dirname(real)
+    fd, temporary = tempfile.mkstemp(prefix=".streamproof-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, stat.S_IMODE(info.st_mode))
+        with contextlib.suppress(OSError):
+            os.chown(temporary, info.st_uid, info.st_gid)
+        os.replace(temporary, real)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

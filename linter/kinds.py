@@ -1,0 +1,55 @@
+"""The kinds of file streamproof reads, and which kind a file is.
+
+Handlers are imported on first use so that a run over one kind pays nothing for the others.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.util
+
+from linter.document import Claim, KindHandler
+
+KIND_MODULES = {
+    "nginx": "linter.nginx.handler",
+    "litellm": "linter.litellm.handler",
+    "python": "linter.python.handler",
+}
+
+
+@functools.lru_cache(maxsize=None)
+def handler(kind: str) -> KindHandler:
+    module = importlib.import_module(KIND_MODULES[kind])
+    return module.HANDLER  # type: ignore[no-any-return]
+
+
+def available_kinds() -> list[str]:
+    """Kinds whose handler module exists (a kind may not be built yet)."""
+    kinds = []
+    for kind, module in KIND_MODULES.items():
+        try:
+            if importlib.util.find_spec(module) is not None:
+                kinds.append(kind)
+        except ModuleNotFoundError:
+            pass
+    return kinds
+
+
+def claims_by_name(relpath: str) -> dict[str, Claim]:
+    """Kinds that want to look at a file with this name, and how sure they are."""
+    result = {}
+    for kind in available_kinds():
+        claim = handler(kind).claim_by_name(relpath)
+        if claim is not Claim.NO:
+            result[kind] = claim
+    return result
+
+
+def classify(relpath: str, data: bytes, by_name: dict[str, Claim]) -> str | None:
+    """The kind of a file, given its name claims and its bytes; None when none wants it."""
+    # A sure claim by name is tried first, then the content decides among the others.
+    for kind, claim in sorted(by_name.items(), key=lambda item: -item[1]):
+        if handler(kind).claim(relpath, data, claim):
+            return kind
+    return None

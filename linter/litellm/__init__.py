@@ -1,0 +1,1 @@
+"""The litellm document model and kind handler."""

@@ -1,0 +1,83 @@
+"""The values every stage passes on: findings, fixes and the edits a fix is made of."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+class Applicability(str, enum.Enum):
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True, order=True)
+class Edit:
+    """Replace ``text[start:end]`` of the file at ``path`` with ``content``.
+
+    Offsets count characters of the decoded text (BOM removed, newlines as in the file), so an
+    edit never splits a character; reporters convert them to lines, columns and bytes.
+    """
+
+    path: str
+    start: int
+    end: int
+    content: str
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start <= self.end:
+            raise ValueError(f"bad edit range {self.start}..{self.end}")
+
+    def overlaps(self, other: Edit) -> bool:
+        if self.path != other.path:
+            return False
+        if self.start == self.end == other.start == other.end:
+            return True  # two insertions at one point: their order would be a guess
+        return self.start < other.end and other.start < self.end
+
+
+@dataclass(frozen=True)
+class Fix:
+    applicability: Applicability
+    edits: tuple[Edit, ...]
+    description: str = ""
+
+    @property
+    def is_safe(self) -> bool:
+        return self.applicability is Applicability.SAFE
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place. Lines and columns are 1-based; ``end_column`` is exclusive
+    (it names the column just after the last character), as in SARIF and ruff."""
+
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    fix: Fix | None = None
+    # A finding that means the file could not be read or parsed at all: exit status 2.
+    fatal: bool = False
+    # Where the fix could not be applied, why (shown beside the finding).
+    fix_note: str = ""
+    related: tuple[tuple[str, int, int], ...] = field(default=(), compare=False)
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.column, self.code)

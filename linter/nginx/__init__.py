@@ -1,0 +1,1 @@
+"""The nginx document model and kind handler."""

@@ -1,0 +1,1 @@
+"""The python document model and kind handler."""

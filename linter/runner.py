@@ -1,0 +1,161 @@
+"""One run: discover, classify, group into units, check (and fix) each unit, collect.
+
+A file that cannot be read, or a rule that crashes, becomes a finding for that file; the run
+always goes on with the others.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from linter import kinds
+from linter.checker import check_document, dedupe, plain_finding
+from linter.config import Settings, SettingsResolver
+from linter.discovery import Candidate, discover, find_root
+from linter.document import Claim, Unit
+from linter.fixer import FileChange, WriteRefused, fix_unit, write_change
+from linter.model import Finding
+from linter.source import DecodeFailure
+from linter.workspace import ReadFailure, Workspace
+
+
+@dataclass
+class RunOptions:
+    fix: bool = False
+    unsafe_fixes: bool | None = None  # None: as the config says
+    diff: bool = False  # compute the fixes but write nothing
+    force_exclude: bool = False
+    stdin_filename: str | None = None
+    stdin_data: bytes | None = None
+    jobs: int | None = None
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding] = field(default_factory=list)
+    changes: list[FileChange] = field(default_factory=list)
+    # Problems with the run itself (missing paths, write failures): shown on stderr, exit 2.
+    errors: list[str] = field(default_factory=list)
+    files_checked: int = 0
+    root: str = "."
+    workspace: Workspace | None = None
+
+
+PARSE_ERROR_CODES = {"nginx": "NGX000", "litellm": "LIT000", "python": "PY000"}
+
+
+def _classify(
+    candidate: Candidate, workspace: Workspace, result: RunResult
+) -> str | None:
+    claims = kinds.claims_by_name(candidate.relpath)
+    if candidate.explicit:
+        for kind in kinds.available_kinds():
+            claims.setdefault(kind, Claim.MAYBE)
+    if not claims:
+        return None
+    try:
+        data = workspace.read_bytes(candidate.path)
+    except ReadFailure as exc:
+        sure = [kind for kind, claim in claims.items() if claim is Claim.YES]
+        if sure or candidate.explicit:
+            kind = sure[0] if sure else next(iter(claims))
+            result.findings.append(plain_finding(PARSE_ERROR_CODES[kind], candidate.path, exc.message))
+        return None
+    return kinds.classify(candidate.relpath, data, claims)
+
+
+def _units_by_kind(
+    candidates: Sequence[Candidate], workspace: Workspace, result: RunResult
+) -> list[Unit]:
+    by_kind: dict[str, list[str]] = {}
+    for candidate in candidates:
+        kind = _classify(candidate, workspace, result)
+        if kind is not None:
+            by_kind.setdefault(kind, []).append(candidate.path)
+    workspace.discovered = by_kind
+    units: list[Unit] = []
+    for kind, paths in by_kind.items():
+        units.extend(kinds.handler(kind).plan(paths, workspace))
+    return units
+
+
+def process_unit(
+    unit: Unit, workspace: Workspace, settings: Settings, options: RunOptions
+) -> tuple[list[Finding], list[FileChange]]:
+    handler = kinds.handler(unit.kind)
+    try:
+        if options.fix or options.diff:
+            unsafe = settings.unsafe_fixes if options.unsafe_fixes is None else options.unsafe_fixes
+            outcome = fix_unit(unit, handler, workspace, settings, unsafe=unsafe)
+            return outcome.findings, outcome.changes
+        document = handler.load(unit, workspace, settings)
+        return check_document(document, handler, settings), []
+    except ReadFailure as exc:
+        return [plain_finding(handler.parse_error_code, exc.path, exc.message)], []
+    except DecodeFailure as exc:
+        return [plain_finding(handler.parse_error_code, unit.path, exc.message, exc.line, exc.column)], []
+    except Exception as exc:  # a bug of ours must not stop the run
+        return [
+            plain_finding(
+                "SP900",
+                unit.path,
+                f"streamproof failed on this file: {type(exc).__name__}: {exc}; please report it",
+            )
+        ], []
+
+
+def run(
+    paths: Sequence[str],
+    resolver: SettingsResolver,
+    options: RunOptions,
+) -> RunResult:
+    cwd = resolver.cwd
+    if options.stdin_filename is not None:
+        stdin_path = os.path.abspath(os.path.join(cwd, options.stdin_filename))
+        root = find_root([stdin_path if os.path.exists(os.path.dirname(stdin_path)) else cwd], cwd)
+        workspace = Workspace(root=root, cwd=cwd)
+        workspace.stdin[stdin_path] = options.stdin_data or b""
+        candidates = [Candidate(stdin_path, os.path.relpath(stdin_path, root).replace(os.sep, "/"), True)]
+        if options.force_exclude and resolver.for_path(stdin_path).is_excluded(stdin_path):
+            candidates = []
+        result = RunResult(root=root)
+    else:
+        paths = list(paths) or ["."]
+        root = find_root(paths, cwd)
+        workspace = Workspace(root=root, cwd=cwd)
+        result = RunResult(root=root)
+        candidates, missing = discover(paths, root, resolver, force_exclude=options.force_exclude)
+        result.errors.extend(missing)
+
+    result.workspace = workspace
+    units = _units_by_kind(candidates, workspace, result)
+    result.files_checked = len(units)
+    for unit in units:
+        settings = resolver.for_path(unit.path)
+        findings, changes = process_unit(unit, workspace, settings, options)
+        result.findings.extend(findings)
+        for change in changes:
+            # Units that share a file (an NGINX snippet) fix it in turn: keep the last text.
+            previous = next((c for c in result.changes if c.path == change.path), None)
+            if previous is None:
+                result.changes.append(change)
+            else:
+                previous.after = change.after
+                previous.fixed.extend(change.fixed)
+
+    if options.fix and not options.diff and options.stdin_filename is None:
+        for change in result.changes:
+            try:
+                expected = workspace.read_bytes(change.path)
+            except ReadFailure:
+                expected = None
+            try:
+                write_change(change, expected)
+            except (WriteRefused, OSError) as exc:
+                result.errors.append(str(exc))
+                # The fixes were not written, so their findings still stand.
+                result.findings.extend(change.fixed)
+    result.findings = sorted(dedupe(result.findings), key=lambda f: f.sort_key)
+    return result

@@ -1,0 +1,133 @@
+"""The linted tree: where it starts, and every file read from it, read once.
+
+Reads never block (FIFOs and devices are refused before anything waits on them), never leave
+the tree, and are cached, so a file included from ten places is read one time. While fixes are
+tried, an overlay holds the new text of changed files; nothing touches the disk until the
+fixer writes.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from dataclasses import dataclass, field
+
+from linter.source import DecodeFailure, SourceText
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+class ReadFailure(Exception):
+    """A file that could not be read; the message is for the user."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
+
+
+def read_regular_file(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """Read a regular file without ever blocking on a FIFO or device."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ReadFailure(path, "symbolic link loop") from None
+        raise ReadFailure(path, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ReadFailure(path, "is a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise ReadFailure(path, "not a regular file (FIFO, socket or device); not read")
+        if info.st_size > limit:
+            raise ReadFailure(
+                path, f"file is {info.st_size / 1048576:.0f} MB, over the {limit // 1048576} MB limit; not linted"
+            )
+        chunks = []
+        remaining = limit + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(1 << 20, remaining))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        data = b"".join(chunks)
+        if len(data) > limit:
+            raise ReadFailure(path, f"file is over the {limit // 1048576} MB limit; not linted")
+        return data
+    except OSError as exc:
+        raise ReadFailure(path, f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class Workspace:
+    root: str
+    cwd: str = field(default_factory=os.getcwd)
+    # New text of files while fixes are tried (absolute path -> text).
+    overlay: dict[str, str] = field(default_factory=dict)
+    _bytes: dict[str, bytes | ReadFailure] = field(default_factory=dict, repr=False)
+    _sources: dict[tuple[str, bool], SourceText | DecodeFailure] = field(default_factory=dict, repr=False)
+    # Files found by discovery, by kind (other kinds' rules may use them as evidence).
+    discovered: dict[str, list[str]] = field(default_factory=dict)
+    # Content handed in instead of a file (--stdin-filename).
+    stdin: dict[str, bytes] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.root = os.path.realpath(self.root)
+
+    def inside(self, path: str) -> bool:
+        """True when ``path`` (after resolving symlinks) lies within the linted tree."""
+        real = os.path.realpath(path)
+        return real == self.root or real.startswith(self.root.rstrip(os.sep) + os.sep)
+
+    def read_bytes(self, path: str) -> bytes:
+        path = os.path.abspath(path)
+        if path in self.stdin:
+            return self.stdin[path]
+        cached = self._bytes.get(path)
+        if cached is None:
+            try:
+                cached = read_regular_file(path)
+            except ReadFailure as exc:
+                cached = exc
+            self._bytes[path] = cached
+        if isinstance(cached, ReadFailure):
+            raise cached
+        return cached
+
+    def read_source(self, path: str, *, honour_coding_cookie: bool = False) -> SourceText:
+        """The decoded file (overlay first). Raises ReadFailure or DecodeFailure."""
+        path = os.path.abspath(path)
+        key = (path, honour_coding_cookie)
+        cached = self._sources.get(key)
+        if cached is None:
+            try:
+                cached = SourceText.from_bytes(
+                    path, self.read_bytes(path), honour_coding_cookie=honour_coding_cookie
+                )
+            except DecodeFailure as exc:
+                cached = exc
+            self._sources[key] = cached
+        if isinstance(cached, DecodeFailure):
+            raise cached
+        if path in self.overlay:
+            return cached.with_text(self.overlay[path])
+        return cached
+
+    def original_source(self, path: str) -> SourceText | None:
+        for (cached_path, _), value in self._sources.items():
+            if cached_path == path and isinstance(value, SourceText):
+                return value
+        return None
+
+    def forget(self, path: str) -> None:
+        """Drop what is cached for ``path`` (after it was written)."""
+        path = os.path.abspath(path)
+        self._bytes.pop(path, None)
+        for key in [k for k in self._sources if k[0] == path]:
+            del self._sources[key]
+        self.overlay.pop(path, None)

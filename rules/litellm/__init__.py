@@ -1,0 +1,1 @@
+"""litellm rules (one module per rule: RULE = Rule(...))."""

@@ -1,0 +1,1 @@
+"""nginx rules (one module per rule: RULE = Rule(...))."""

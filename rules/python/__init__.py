@@ -1,0 +1,1 @@
+"""python rules (one module per rule: RULE = Rule(...))."""

@@ -1,0 +1,72 @@
+"""Running streamproof in tests: in-process (fast) and as a real command (end to end)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from linter.config import SettingsResolver
+from linter.model import Finding
+from linter.runner import RunOptions, RunResult, run
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def lint(
+    paths: Sequence[str | Path],
+    *,
+    cwd: str | Path | None = None,
+    fix: bool = False,
+    unsafe: bool | None = None,
+    config: str | Path | None = None,
+    **overrides: Any,
+) -> RunResult:
+    """Run the engine in this process. Overrides use config key names with '_' for '-'."""
+    cwd = str(cwd or (Path(paths[0]).parent if paths else os.getcwd()))
+    resolver = SettingsResolver(
+        overrides={k.replace("_", "-"): v for k, v in overrides.items()},
+        explicit_config=str(config) if config else None,
+        cwd=os.path.abspath(cwd),
+    )
+    return run([str(p) for p in paths], resolver, RunOptions(fix=fix, unsafe_fixes=unsafe))
+
+
+def codes_and_lines(findings: Sequence[Finding]) -> list[tuple[str, int]]:
+    return sorted((f.code, f.line) for f in findings)
+
+
+def streamproof(
+    *args: str, cwd: str | Path | None = None, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real command line (`python -m linter`) in a subprocess."""
+    full_env = dict(os.environ)
+    full_env.pop("FORCE_COLOR", None)
+    full_env["NO_COLOR"] = "1"
+    full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
+    if env:
+        full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "linter", *args],
+        cwd=str(cwd) if cwd else None,
+        input=stdin.decode() if stdin is not None else None,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=300,
+    )
+
+
+def json_findings(*args: str, cwd: str | Path | None = None) -> list[dict[str, Any]]:
+    proc = streamproof("check", "--output-format", "json", *args, cwd=cwd)
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)
