@@ -124,11 +124,18 @@ def _error_of(exc: yaml.YAMLError, text: str) -> YamlError:
             offset, f"invalid YAML: character {exc.character!r} is not allowed in YAML", offset + 1
         )
     if isinstance(exc, yaml.MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
+        problem, context = exc.problem_mark, exc.context_mark
+        if problem is not None and context is not None and problem.index >= len(text.rstrip()):
+            # "found unexpected end of stream": where the unfinished thing starts says more.
+            return YamlError(
+                context.index,
+                f"invalid YAML: {exc.context} here: {exc.problem} at line {problem.line + 1}",
+            )
+        mark = problem or context
         offset = mark.index if mark is not None else 0
         message = exc.problem or exc.context or "invalid YAML"
-        if exc.context and exc.problem and exc.context_mark is not None:
-            message = f"{message} ({exc.context} at line {exc.context_mark.line + 1})"
+        if exc.context and exc.problem and context is not None:
+            message = f"{message} ({exc.context} at line {context.line + 1})"
         return YamlError(offset, f"invalid YAML: {message}")
     return YamlError(0, f"invalid YAML: {exc}")
 

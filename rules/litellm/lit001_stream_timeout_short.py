@@ -118,7 +118,9 @@ def _finding(document: LiteLLMDocument, use: _Use, threshold: float) -> Finding:
     value = value_of(entry.value)
     assert value.number is not None
     shown = format_number(value.number)
-    written = f"`{use.label}: {value.text}`"
+    yaml_file = document.files[entry.path]
+    start, end = yaml_file.span(entry.value)
+    written = f"`{use.label}: {yaml_file.text[start:end]}`"
     if use.deployments:
         whose = (
             f"deployment {names(use.deployments)}" if len(set(use.deployments)) == 1
@@ -137,7 +139,6 @@ def _finding(document: LiteLLMDocument, use: _Use, threshold: float) -> Finding:
         f"than {shown}s (it limits each read, not the whole answer); raise it to at least "
         f"{format_number(threshold)}s"
     )
-    yaml_file = document.files[entry.path]
     fix = None
     node = entry.value
     if isinstance(node, ScalarNode) and can_edit(yaml_file, node):
