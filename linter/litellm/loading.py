@@ -8,6 +8,7 @@ any other section replaces it. A scalar ``include`` or a missing file stops the 
 
 from __future__ import annotations
 
+import gc
 import os
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -152,6 +153,20 @@ def include_targets(path: str, workspace: Workspace) -> list[str]:
 
 
 def load_unit(unit: Unit, workspace: Workspace) -> LiteLLMDocument:
+    # Reading a large config builds a million objects that all live as long as the document:
+    # the cyclic collector would walk them again and again for nothing (see yamltree.compose).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_unit(unit, workspace)
+    finally:
+        gc.freeze()  # what was built goes to the oldest generation in one step
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
+def _load_unit(unit: Unit, workspace: Workspace) -> LiteLLMDocument:
     source = workspace.read_source(unit.path)
     main = read_yaml(source)
     document = LiteLLMDocument(kind="litellm", source=source)

@@ -36,42 +36,43 @@ class _Link:
     stands_in: bool
 
 
-def _chains(document: LiteLLMDocument, deployment: Deployment | None) -> dict[str, list[_Link]]:
+class _Chains:
     """Where LiteLLM's router takes a streaming request's timeout from, first set wins
-    (``Router._get_stream_timeout`` then ``_get_non_stream_timeout``), per LiteLLM version."""
-    router = document.section_items("router_settings")
-    general = document.section_items("litellm_settings")
-    defaults_entry = router.get("default_litellm_params")
-    defaults = (
-        document.files[defaults_entry.path].items(defaults_entry.value) if defaults_entry else {}
-    )
-    params = deployment.params if deployment is not None else {}
+    (``Router._get_stream_timeout`` then ``_get_non_stream_timeout``), per LiteLLM version.
+    The router-wide links are read once; only the deployment's own ones vary."""
 
-    def link(items: dict[str, Entry], key: str, label: str, stands_in: bool = False) -> _Link:
-        return _Link(items.get(key), label, stands_in)
+    def __init__(self, document: LiteLLMDocument) -> None:
+        router = document.section_items("router_settings")
+        general = document.section_items("litellm_settings")
+        defaults_entry = router.get("default_litellm_params")
+        defaults = (
+            document.files[defaults_entry.path].items(defaults_entry.value) if defaults_entry else {}
+        )
+        self.router_stream = _Link(router.get("stream_timeout"), "router_settings.stream_timeout", False)
+        self.default_stream = _Link(
+            defaults.get("stream_timeout"), "router_settings.default_litellm_params.stream_timeout", False
+        )
+        router_timeout = _Link(router.get("timeout"), "router_settings.timeout", True)
+        global_request = _Link(general.get("request_timeout"), "litellm_settings.request_timeout", True)
+        # Router.timeout = router_settings.timeout or litellm.request_timeout (default 6000s).
+        self.router_or_global = [router_timeout, global_request]
+        # 1.106: litellm_settings.request_timeout is also a per-attempt timeout, ahead of the
+        # deployment's own `timeout`, but only when router_settings.timeout is given too.
+        given = router_timeout.entry is not None and value_of(router_timeout.entry.value).kind is not ValueKind.NULL
+        self.per_attempt = [global_request] if given else []
 
-    own_stream = link(params, "stream_timeout", "stream_timeout")
-    router_stream = link(router, "stream_timeout", "router_settings.stream_timeout")
-    default_stream = link(defaults, "stream_timeout", "router_settings.default_litellm_params.stream_timeout")
-    own_timeout = link(params, "timeout", "timeout", True)
-    own_request = link(params, "request_timeout", "request_timeout", True)
-    router_timeout = link(router, "timeout", "router_settings.timeout", True)
-    global_request = link(general, "request_timeout", "litellm_settings.request_timeout", True)
-    # Router.timeout = router_settings.timeout or litellm.request_timeout (default 6000s).
-    router_or_global = [router_timeout, global_request]
-    old = [own_stream, router_stream, default_stream, own_timeout, own_request, *router_or_global]
-    # 1.106: litellm_settings.request_timeout is also a per-attempt timeout, ahead of the
-    # deployment's own `timeout`, but only when router_settings.timeout is given too.
-    per_attempt = (
-        [global_request]
-        if router_timeout.entry is not None and value_of(router_timeout.entry.value).kind is not ValueKind.NULL
-        else []
-    )
-    new = [
-        own_stream, router_stream, *per_attempt, default_stream, own_timeout, own_request,
-        *per_attempt, *router_or_global,
-    ]
-    return {OLD: old, NEW: new}
+    def links(self, deployment: Deployment | None) -> dict[str, list[_Link]]:
+        params = deployment.params if deployment is not None else {}
+        own_stream = _Link(params.get("stream_timeout"), "stream_timeout", False)
+        own_timeout = _Link(params.get("timeout"), "timeout", True)
+        own_request = _Link(params.get("request_timeout"), "request_timeout", True)
+        per_attempt = self.per_attempt
+        old = [own_stream, self.router_stream, self.default_stream, own_timeout, own_request, *self.router_or_global]
+        new = [
+            own_stream, self.router_stream, *per_attempt, self.default_stream, own_timeout,
+            own_request, *per_attempt, *self.router_or_global,
+        ]
+        return {OLD: old, NEW: new}
 
 
 def _effective(chain: list[_Link]) -> _Link | None:
@@ -97,8 +98,9 @@ def check(document: LiteLLMDocument, settings: Settings) -> Iterator[Finding]:
         # No model_list here (models kept in the database, or in a file not read): the
         # router-wide settings are what every deployment falls back to.
         targets = [None]
+    chains = _Chains(document)
     for deployment in targets:
-        for version, chain in _chains(document, deployment).items():
+        for version, chain in chains.links(deployment).items():
             link = _effective(chain)
             if link is None or link.entry is None:
                 continue
