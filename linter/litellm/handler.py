@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from linter.workspace import Workspace
 
 _SECTION_AT_TOP = re.compile(
-    rb"(?m)^(?:\xef\xbb\xbf)?(?:\{[ \t]*)?[\"']?(?:model_list|litellm_settings|router_settings|general_settings)"
+    rb"(?m)^(?:\xef\xbb\xbf)?(?:\{[ \t]*)?[\"']?"
+    rb"(?:model_list|litellm_settings|router_settings|general_settings)"
     rb"[\"']?[ \t]*:(?:[ \t]|\r?$|\n)"
 )
 _INCLUDE_AT_TOP = re.compile(rb"(?m)^[\"']?include[\"']?[ \t]*:")

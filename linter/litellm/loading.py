@@ -106,17 +106,23 @@ def include_entries(yaml_file: YamlFile) -> tuple[Entry | None, list[tuple[str, 
     if is_null(value):
         return entry, [], ""
     if not isinstance(value, SequenceNode):
-        return entry, [], (
-            "`include` must be a list of file paths (`include: [models.yaml]`); LiteLLM refuses "
-            "to start with anything else"
+        return (
+            entry,
+            [],
+            (
+                "`include` must be a list of file paths (`include: [models.yaml]`); LiteLLM "
+                "refuses to start with anything else"
+            ),
         )
-    items = []
+    items: list[tuple[str, Node]] = []
     problem = ""
     for item in value.value:
         if isinstance(item, ScalarNode) and item.tag.endswith(":str") and item.value:
             items.append((str(item.value), item))
         else:
-            problem = "every `include` entry must be a file path; LiteLLM refuses to start otherwise"
+            problem = (
+                "every `include` entry must be a file path; LiteLLM refuses to start otherwise"
+            )
     return entry, items, problem
 
 
@@ -177,8 +183,13 @@ def _load_unit(unit: Unit, workspace: Workspace) -> LiteLLMDocument:
         return document
     if not composed.documents:
         document.problems.append(
-            Problem(main.path, 0, 0, "the config is empty; LiteLLM refuses to start with an empty config",
-                    fatal=False)
+            Problem(
+                main.path,
+                0,
+                0,
+                "the config is empty; LiteLLM refuses to start with an empty config",
+                fatal=False,
+            )
         )
         return document
     if main.root is None:
@@ -218,7 +229,9 @@ def _assemble(document: LiteLLMDocument, main: YamlFile, workspace: Workspace) -
             document.complete = False
             document.include_issues.append(
                 IncludeIssue(
-                    declared_in.path, start, end,
+                    declared_in.path,
+                    start,
+                    end,
                     f"included file `{written}` is outside the checked tree; not followed, so "
                     "what it sets is unknown here",
                     "info",
@@ -229,7 +242,9 @@ def _assemble(document: LiteLLMDocument, main: YamlFile, workspace: Workspace) -
             document.complete = False
             document.include_issues.append(
                 IncludeIssue(
-                    declared_in.path, start, end,
+                    declared_in.path,
+                    start,
+                    end,
                     f"included file `{written}` does not exist (looked for "
                     f"{_shown(target, main.path)}); LiteLLM refuses to start",
                 )
@@ -241,13 +256,17 @@ def _assemble(document: LiteLLMDocument, main: YamlFile, workspace: Workspace) -
         except ReadFailure as exc:
             document.complete = False
             document.include_issues.append(
-                IncludeIssue(declared_in.path, start, end, f"included file `{written}`: {exc.message}")
+                IncludeIssue(
+                    declared_in.path, start, end, f"included file `{written}`: {exc.message}"
+                )
             )
             continue
         except DecodeFailure as exc:
             document.complete = False
             document.include_issues.append(
-                IncludeIssue(declared_in.path, start, end, f"included file `{written}`: {exc.message}")
+                IncludeIssue(
+                    declared_in.path, start, end, f"included file `{written}`: {exc.message}"
+                )
             )
             continue
         included = read_yaml(source)
@@ -263,7 +282,9 @@ def _assemble(document: LiteLLMDocument, main: YamlFile, workspace: Workspace) -
             document.complete = False
             document.include_issues.append(
                 IncludeIssue(
-                    declared_in.path, start, end,
+                    declared_in.path,
+                    start,
+                    end,
                     f"included file `{written}` is not a mapping of sections; LiteLLM refuses to "
                     "start",
                 )
@@ -314,7 +335,9 @@ def _report_replaced(
         what = "list" if isinstance(old.value, SequenceNode) else "section"
         document.include_issues.append(
             IncludeIssue(
-                old.path, start, end,
+                old.path,
+                start,
+                end,
                 f"`{old.name}` here is replaced, not merged, by the one in `{written}` (line "
                 f"{line}): LiteLLM only appends lists from included files, so this whole {what} "
                 "is dropped",
@@ -357,4 +380,6 @@ def _find_deployments(document: LiteLLMDocument) -> None:
 
 
 def severity_of(issue: IncludeIssue) -> Severity:
-    return {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}[issue.severity]
+    return {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}[
+        issue.severity
+    ]

@@ -199,7 +199,9 @@ class Deployment:
         return self.node
 
 
-def judge_mode(params: dict[str, Entry], info: dict[str, Entry], fields: dict[str, Entry]) -> tuple[str, str]:
+def judge_mode(
+    params: dict[str, Entry], info: dict[str, Entry], fields: dict[str, Entry]
+) -> tuple[str, str]:
     """Is a deployment text generation? By ``model_info.mode``, else by its model names."""
     mode_entry = info.get("mode")
     if mode_entry is not None and isinstance(mode_entry.value, ScalarNode):
@@ -216,7 +218,11 @@ def judge_mode(params: dict[str, Entry], info: dict[str, Entry], fields: dict[st
     names: list[tuple[str, str]] = []
     for label, source in (("model", params), ("base_model", info), ("model_name", fields)):
         entry = source.get(label)
-        if entry is not None and isinstance(entry.value, ScalarNode) and entry.value.tag == TAG + "str":
+        if (
+            entry is not None
+            and isinstance(entry.value, ScalarNode)
+            and entry.value.tag == TAG + "str"
+        ):
             text = str(entry.value.value)
             if text and not text.startswith(ENV_PREFIX):
                 names.append((label, text))

@@ -18,7 +18,6 @@ from linter.document import Document
 from linter.litellm.model import LiteLLMDocument, YamlFile
 from linter.model import Edit
 
-
 # The only keys a LiteLLM fix adds: a default under a deployment's `litellm_params` (LIT003),
 # or that `litellm_params` itself when the deployment had none.
 _INSERTABLE = re.compile(r"^model_list\[\d+\]\.litellm_params(?:\.[^.\[\]]+)?$")
@@ -75,7 +74,9 @@ def _compare_file(old: YamlFile, new: YamlFile, edits: Sequence[Edit]) -> str | 
         return "the fix changed the number of YAML documents in the file"
     where = _Edits(edits)
     done: set[tuple[int, int]] = set()
-    stack: list[tuple[Node, Node, str]] = [(a, b, "") for a, b in zip(old_docs, new_docs)]
+    stack: list[tuple[Node, Node, str]] = [
+        (a, b, "") for a, b in zip(old_docs, new_docs, strict=True)
+    ]
     while stack:
         a, b, label = stack.pop()
         pair = (id(a), id(b))
@@ -98,7 +99,7 @@ def _compare_file(old: YamlFile, new: YamlFile, edits: Sequence[Edit]) -> str | 
                 if where.touches(a_start, a_end):
                     continue
                 return _changed(old, a, label)
-            for index, (x, y) in enumerate(zip(a.value, b.value)):
+            for index, (x, y) in enumerate(zip(a.value, b.value, strict=True)):
                 stack.append((x, y, f"{label}[{index}]"))
         elif isinstance(a, MappingNode):
             assert isinstance(b, MappingNode)
@@ -119,7 +120,10 @@ def _compare_file(old: YamlFile, new: YamlFile, edits: Sequence[Edit]) -> str | 
                 if not where.inserted(entry.key.start_mark.index, entry.value.start_mark.index):
                     return f"the fix added `{child}` where no edit inserted it"
                 if not _INSERTABLE.match(child):
-                    return f"the fix added `{child}`; fixes only add keys under a deployment's `litellm_params`"
+                    return (
+                        f"the fix added `{child}`; fixes only add keys under a deployment's "
+                        "`litellm_params`"
+                    )
     return None
 
 

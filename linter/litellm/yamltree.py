@@ -32,8 +32,19 @@ VALUE_TAG = TAG + "value"
 STANDARD_TAGS = frozenset(
     TAG + name
     for name in (
-        "null", "bool", "int", "float", "binary", "timestamp", "omap", "pairs", "set",
-        "str", "seq", "map", "merge",
+        "null",
+        "bool",
+        "int",
+        "float",
+        "binary",
+        "timestamp",
+        "omap",
+        "pairs",
+        "set",
+        "str",
+        "seq",
+        "map",
+        "merge",
     )
 )
 _PROPERTY = re.compile(r"(?:&[^\s,\[\]{}]+|!<[^>]*>|![^\s,\[\]{}]*)")
@@ -187,22 +198,21 @@ def _survey(result: Composed, text: str) -> None:
         count += 1
         if check_tags and node.tag not in STANDARD_TAGS:
             odd_tags.append(node)
-        cls = node.__class__
-        if cls is ScalarNode:
+        if isinstance(node, ScalarNode):
             value = node.value
             style = node.style
             if style and style in "\"'|>" and "#" in value:
                 hash_scalars.append((node.start_mark.index, node.end_mark.index))
             if check_env and ("$" in value or "os.environ" in value):
-                env_candidates.append((node, in_list))  # type: ignore[arg-type]
-        elif cls is MappingNode:
+                env_candidates.append((node, in_list))
+        elif isinstance(node, MappingNode):
             pairs = node.value
             if len(pairs) > 1:
                 names = [key.value for key, _ in pairs if key.__class__ is ScalarNode]
                 if len(set(names)) != len(names):
                     _duplicates(result, node)
             for key, value in pairs:
-                if key.__class__ is not ScalarNode:
+                if not isinstance(key, ScalarNode):
                     stack.append((key, False))  # a complex key: rare, visited as a node
                     continue
                 count += 1
@@ -220,10 +230,10 @@ def _survey(result: Composed, text: str) -> None:
                     if hit is None:
                         hit = secretish[name] = _SECRETISH_KEY.search(name) is not None
                     if hit:
-                        result.secret_candidates.append((key, value))  # type: ignore[arg-type]
+                        result.secret_candidates.append((key, value))
             for _, value in reversed(pairs):
                 stack.append((value, False))
-        elif cls is SequenceNode:
+        elif isinstance(node, SequenceNode):
             for item in reversed(node.value):
                 stack.append((item, True))
     result.node_count = count
@@ -298,7 +308,9 @@ def _flatten(node: MappingNode, active: set[int]) -> list[tuple[Node, Node]]:
             if isinstance(value, MappingNode):
                 merged.extend(_flatten(value, active))
             elif isinstance(value, SequenceNode):
-                parts = [_flatten(item, active) for item in value.value if isinstance(item, MappingNode)]
+                parts = [
+                    _flatten(item, active) for item in value.value if isinstance(item, MappingNode)
+                ]
                 for part in reversed(parts):
                     merged.extend(part)
         else:

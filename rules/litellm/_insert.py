@@ -70,7 +70,11 @@ def insert_key(yaml_file: YamlFile, mapping: MappingNode, key: str, value: str) 
     if mapping.flow_style:
         if not mapping.value:
             opening = text.find("{", mapping.start_mark.index, mapping.end_mark.index)
-            return None if opening < 0 else Edit(yaml_file.path, opening + 1, opening + 1, f"{key}: {value}")
+            return (
+                None
+                if opening < 0
+                else Edit(yaml_file.path, opening + 1, opening + 1, f"{key}: {value}")
+            )
         last_key, last_value = mapping.value[-1]
         end = _pair_end(yaml_file, last_key, last_value)
         return None if end is None else Edit(yaml_file.path, end, end, f", {key}: {value}")

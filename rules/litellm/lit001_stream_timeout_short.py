@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from yaml.nodes import ScalarNode
 
 from linter.config import Settings
-from linter.litellm.model import Deployment, Entry, LiteLLMDocument, ValueKind, format_number, value_of
+from linter.litellm.model import (
+    Deployment,
+    Entry,
+    LiteLLMDocument,
+    ValueKind,
+    format_number,
+    value_of,
+)
 from linter.model import Applicability, Finding, Severity
 from linter.registry import Option, Rule
 from rules.litellm._common import can_edit, names, quoted_replacement, report, seconds_option
@@ -46,19 +53,30 @@ class _Chains:
         general = document.section_items("litellm_settings")
         defaults_entry = router.get("default_litellm_params")
         defaults = (
-            document.files[defaults_entry.path].items(defaults_entry.value) if defaults_entry else {}
+            document.files[defaults_entry.path].items(defaults_entry.value)
+            if defaults_entry
+            else {}
         )
-        self.router_stream = _Link(router.get("stream_timeout"), "router_settings.stream_timeout", False)
+        self.router_stream = _Link(
+            router.get("stream_timeout"), "router_settings.stream_timeout", False
+        )
         self.default_stream = _Link(
-            defaults.get("stream_timeout"), "router_settings.default_litellm_params.stream_timeout", False
+            defaults.get("stream_timeout"),
+            "router_settings.default_litellm_params.stream_timeout",
+            False,
         )
         router_timeout = _Link(router.get("timeout"), "router_settings.timeout", True)
-        global_request = _Link(general.get("request_timeout"), "litellm_settings.request_timeout", True)
+        global_request = _Link(
+            general.get("request_timeout"), "litellm_settings.request_timeout", True
+        )
         # Router.timeout = router_settings.timeout or litellm.request_timeout (default 6000s).
         self.router_or_global = [router_timeout, global_request]
         # 1.106: litellm_settings.request_timeout is also a per-attempt timeout, ahead of the
         # deployment's own `timeout`, but only when router_settings.timeout is given too.
-        given = router_timeout.entry is not None and value_of(router_timeout.entry.value).kind is not ValueKind.NULL
+        given = (
+            router_timeout.entry is not None
+            and value_of(router_timeout.entry.value).kind is not ValueKind.NULL
+        )
         self.per_attempt = [global_request] if given else []
 
     def links(self, deployment: Deployment | None) -> dict[str, list[_Link]]:
@@ -67,10 +85,23 @@ class _Chains:
         own_timeout = _Link(params.get("timeout"), "timeout", True)
         own_request = _Link(params.get("request_timeout"), "request_timeout", True)
         per_attempt = self.per_attempt
-        old = [own_stream, self.router_stream, self.default_stream, own_timeout, own_request, *self.router_or_global]
+        old = [
+            own_stream,
+            self.router_stream,
+            self.default_stream,
+            own_timeout,
+            own_request,
+            *self.router_or_global,
+        ]
         new = [
-            own_stream, self.router_stream, *per_attempt, self.default_stream, own_timeout,
-            own_request, *per_attempt, *self.router_or_global,
+            own_stream,
+            self.router_stream,
+            *per_attempt,
+            self.default_stream,
+            own_timeout,
+            own_request,
+            *per_attempt,
+            *self.router_or_global,
         ]
         return {OLD: old, NEW: new}
 
@@ -107,7 +138,9 @@ def check(document: LiteLLMDocument, settings: Settings) -> Iterator[Finding]:
             number = value_of(link.entry.value).number
             if number is None or number >= threshold:
                 continue
-            use = uses.setdefault(id(link.entry.value), _Use(link.entry, link.label, stands_in=link.stands_in))
+            use = uses.setdefault(
+                id(link.entry.value), _Use(link.entry, link.label, stands_in=link.stands_in)
+            )
             if deployment is not None:
                 use.deployments.append(deployment.name)
             use.versions.add(version)
@@ -125,7 +158,8 @@ def _finding(document: LiteLLMDocument, use: _Use, threshold: float) -> Finding:
     written = f"`{use.label}: {yaml_file.text[start:end]}`"
     if use.deployments:
         whose = (
-            f"deployment {names(use.deployments)}" if len(set(use.deployments)) == 1
+            f"deployment {names(use.deployments)}"
+            if len(set(use.deployments)) == 1
             else f"deployments {names(use.deployments)}"
         )
     else:
@@ -195,7 +229,7 @@ anchor, since raising it there changes every place that uses the anchor.
         Option(
             "min-stream-timeout",
             30.0,
-            "shortest acceptable stream timeout, in seconds (a number or a string like \"45s\")",
+            'shortest acceptable stream timeout, in seconds (a number or a string like "45s")',
             seconds_option,
         ),
     ),

@@ -68,7 +68,7 @@ def check(document: LiteLLMDocument, settings: Settings) -> Iterator[Finding]:
             shown = f"`{value.text}`"
         message = (
             f"`{entry.name}` of {where} is {shown}, not a number of seconds: LiteLLM converts "
-            f"timeouts with float(), so requests fail (\"could not convert string to float\"); "
+            f'timeouts with float(), so requests fail ("could not convert string to float"); '
             f"{hint}"
         )
         yield report(RULE, document, entry.path, node, message, fix=fix)
@@ -78,7 +78,7 @@ RULE = Rule(
     code="LIT002",
     name="timeout-not-number",
     kind="litellm",
-    summary="a timeout that is not a number of seconds (`\"30s\"`, `\"2m\"`)",
+    summary='a timeout that is not a number of seconds (`"30s"`, `"2m"`)',
     severity=Severity.ERROR,
     fix=Applicability.SAFE,
     doc="""\

@@ -8,14 +8,14 @@ from yaml.nodes import MappingNode
 
 from linter.config import Settings
 from linter.litellm import known
-from linter.litellm.model import Deployment, LiteLLMDocument, ValueKind, value_of
+from linter.litellm.model import Deployment, Entry, LiteLLMDocument, ValueKind, value_of
 from linter.model import Applicability, Finding, Severity
 from linter.registry import Option, Rule
 from rules.litellm._common import positive_int_option, report
 from rules.litellm._insert import insert_key, insert_mapping
 
 
-def _has_cap(items: dict) -> bool:  # type: ignore[type-arg]
+def _has_cap(items: dict[str, Entry]) -> bool:
     """Any output cap key present (even one whose value is unknown or null: never add a
     second one next to it)."""
     return any(key in items for key in known.OUTPUT_CAP_KEYS)
@@ -25,11 +25,12 @@ def _indent_step(document: LiteLLMDocument) -> int:
     """How far this file nests a deployment's `litellm_params` keys under the key (else 2)."""
     for deployment in document.deployments:
         entry = deployment.params_entry
-        if entry is not None and isinstance(entry.value, MappingNode) and entry.value.value:
-            if not entry.value.flow_style:
-                step = entry.value.value[0][0].start_mark.column - entry.key.start_mark.column
-                if step > 0:
-                    return step
+        value = entry.value if entry is not None else None
+        if isinstance(value, MappingNode) and value.value and not value.flow_style:
+            assert entry is not None
+            step = value.value[0][0].start_mark.column - entry.key.start_mark.column
+            if step > 0:
+                return step
     return 2
 
 
@@ -77,7 +78,12 @@ def _finding(document: LiteLLMDocument, deployment: Deployment, cap: int) -> Fin
         edit = insert_key(yaml_file, params_entry.value, "max_tokens", str(cap))
     elif params_entry is None and isinstance(deployment.node, MappingNode):
         edit = insert_mapping(
-            yaml_file, deployment.node, "litellm_params", "max_tokens", str(cap), _indent_step(document)
+            yaml_file,
+            deployment.node,
+            "litellm_params",
+            "max_tokens",
+            str(cap),
+            _indent_step(document),
         )
     fix = (
         RULE.make_fix([edit], f"add max_tokens: {cap} to litellm_params", unsafe=True)

@@ -37,19 +37,28 @@ def check(document: LiteLLMDocument, settings: Settings) -> Iterator[Finding]:
     if retries is not None:
         value = value_of(retries.value)
         if value.kind is ValueKind.NUMBER and value.number == 0:
-            fallbacks = [_has_items(items.get(key)) for items in (router, general) for key in FALLBACK_KEYS]
+            fallbacks = [
+                _has_items(items.get(key)) for items in (router, general) for key in FALLBACK_KEYS
+            ]
             if not any(f is None or f for f in fallbacks):
                 yield report(
-                    RULE, document, retries.path, retries.value,
+                    RULE,
+                    document,
+                    retries.path,
+                    retries.value,
                     f"`{where}.num_retries: 0` with no `fallbacks`: a request that fails (a "
-                    "provider error, a rate limit, a refused connection) is never tried again (LiteLLM's default "
-                    f"is {known.DEFAULT_NUM_RETRIES}); remove it or add `fallbacks`",
+                    "provider error, a rate limit, a refused connection) is never tried again "
+                    f"(LiteLLM's default is {known.DEFAULT_NUM_RETRIES}); remove it or add "
+                    "`fallbacks`",
                 )
     for section in ("router_settings", "litellm_settings", "general_settings"):
         entry = document.section_items(section).get("max_retries")
         if entry is not None:
             yield report(
-                RULE, document, entry.path, entry.key,
+                RULE,
+                document,
+                entry.path,
+                entry.key,
                 f"`{section}.max_retries` is not read: the router retries "
                 "`router_settings.num_retries` times (default "
                 f"{known.DEFAULT_NUM_RETRIES}); `max_retries` only works per deployment, under "
@@ -58,14 +67,20 @@ def check(document: LiteLLMDocument, settings: Settings) -> Iterator[Finding]:
     top = document.section("max_retries")
     if top is not None:
         yield report(
-            RULE, document, top.path, top.key,
+            RULE,
+            document,
+            top.path,
+            top.key,
             "a top-level `max_retries` is not read: use `num_retries` under `router_settings`",
         )
     for deployment in document.deployments:
         entry = deployment.info.get("max_retries")
         if entry is not None:
             yield report(
-                RULE, document, entry.path, entry.key,
+                RULE,
+                document,
+                entry.path,
+                entry.key,
                 f"`model_info.max_retries` of deployment `{deployment.name}` is not read: put "
                 "`max_retries` under `litellm_params`",
             )

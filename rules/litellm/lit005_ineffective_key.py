@@ -49,7 +49,10 @@ def _top_level(document: LiteLLMDocument) -> Iterator[Finding]:
                 close = _closest(name, known.TOP_LEVEL_KEYS)
                 hint = f"did you mean `{close}`?" if close else "LiteLLM ignores it"
             yield report(
-                RULE, document, entry.path, entry.key,
+                RULE,
+                document,
+                entry.path,
+                entry.key,
                 f"`{name}` is not a section of a LiteLLM config, so nothing reads it; {hint}",
             )
 
@@ -63,13 +66,15 @@ def _router_settings(document: LiteLLMDocument) -> Iterator[Finding]:
         if name in known.ROUTER_ARGS_SET_BY_PROXY:
             where = known.ROUTER_ARGS_SET_BY_PROXY[name]
             yield _report(
-                document, entry,
+                document,
+                entry,
                 f"`router_settings.{name}` is set by the proxy itself and dropped here"
                 + (f"; use {where}" if where else ""),
             )
         elif name in known.ROUTER_KEYS_OF_GENERAL_SETTINGS:
             yield _report(
-                document, entry,
+                document,
+                entry,
                 f"`{name}` is read from `general_settings`, not `router_settings` (LiteLLM 1.106 "
                 "refuses to start with it here; older versions ignore it)",
                 Severity.ERROR,
@@ -78,12 +83,15 @@ def _router_settings(document: LiteLLMDocument) -> Iterator[Finding]:
             close = _closest(name, known.ROUTER_ARGS)
             home = _home(name, "router_settings")
             hint = (
-                f"did you mean `{close}`?" if close
-                else f"it belongs under `{home}`" if home
+                f"did you mean `{close}`?"
+                if close
+                else f"it belongs under `{home}`"
+                if home
                 else "see LiteLLM's Router arguments"
             )
             yield _report(
-                document, entry,
+                document,
+                entry,
                 f"`router_settings.{name}` is not an argument of LiteLLM's Router, so the proxy "
                 f"drops it (with a warning in 1.106, silently in 1.74); {hint}",
             )
@@ -94,7 +102,9 @@ def _litellm_settings(document: LiteLLMDocument) -> Iterator[Finding]:
     for name, why in known.LITELLM_SETTINGS_INEFFECTIVE.items():
         entry = items.get(name)
         if entry is not None:
-            yield _report(document, entry, f"`litellm_settings.{name}` does not do what it says: {why}")
+            yield _report(
+                document, entry, f"`litellm_settings.{name}` does not do what it says: {why}"
+            )
 
 
 def _general_settings(document: LiteLLMDocument) -> Iterator[Finding]:
@@ -103,7 +113,8 @@ def _general_settings(document: LiteLLMDocument) -> Iterator[Finding]:
             continue
         if name in REDIS_KEYS:
             yield _report(
-                document, entry,
+                document,
+                entry,
                 f"`general_settings.{name}` is not read there; Redis for routing state goes under "
                 "`router_settings`, Redis for caching under `litellm_settings.cache_params`",
             )
@@ -111,12 +122,15 @@ def _general_settings(document: LiteLLMDocument) -> Iterator[Finding]:
         home = _home(name, "general_settings")
         if home is not None:
             yield _report(
-                document, entry,
+                document,
+                entry,
                 f"`general_settings.{name}` is not read there; it belongs under `{home}`",
             )
 
 
-def _report(document: LiteLLMDocument, entry: Entry, message: str, severity: Severity | None = None) -> Finding:
+def _report(
+    document: LiteLLMDocument, entry: Entry, message: str, severity: Severity | None = None
+) -> Finding:
     return report(RULE, document, entry.path, entry.key, message, severity=severity)
 
 

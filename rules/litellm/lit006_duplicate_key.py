@@ -16,7 +16,10 @@ def check(document: LiteLLMDocument, settings: Settings) -> Iterator[Finding]:
         for _mapping, first, repeated in yaml_file.composed.duplicates:
             line = yaml_file.line(first)
             yield report(
-                RULE, document, yaml_file.path, repeated,
+                RULE,
+                document,
+                yaml_file.path,
+                repeated,
                 f"`{repeated.value}` is given twice in this mapping (first at line {line}): "
                 f"PyYAML silently keeps this later value and LiteLLM never sees the one at line "
                 f"{line}; keep one",

@@ -49,7 +49,10 @@ def _check_value(
     if value.startswith(ENV_PREFIX):
         if in_list:
             return report(
-                RULE, document, yaml_file.path, node,
+                RULE,
+                document,
+                yaml_file.path,
+                node,
                 f"`{value}` sits directly in a list, where LiteLLM does not replace it (only "
                 "values of mappings are read from the environment): the literal text is used",
             )
@@ -58,7 +61,10 @@ def _check_value(
         wrapped = _WRAPPED_NAME.match(value)
         fix = _fix(yaml_file, node, wrapped.group("name"), unsafe=False) if wrapped else None
         return report(
-            RULE, document, yaml_file.path, node,
+            RULE,
+            document,
+            yaml_file.path,
+            node,
             f"`{value}` does not name a variable: LiteLLM looks up everything after "
             "`os.environ/` as it is written"
             + (f"; write `{ENV_PREFIX}{wrapped.group('name')}`" if wrapped else ""),
@@ -68,7 +74,10 @@ def _check_value(
     if dotted:
         name = dotted.group("name")
         return report(
-            RULE, document, yaml_file.path, node,
+            RULE,
+            document,
+            yaml_file.path,
+            node,
             f"`{value}` is passed to LiteLLM as this literal text; the environment is read with "
             f"`{ENV_PREFIX}{name}`",
             fix=None if in_list else _fix(yaml_file, node, name, unsafe=False),
@@ -77,7 +86,10 @@ def _check_value(
     if shell:
         name = shell.group("name")
         return report(
-            RULE, document, yaml_file.path, node,
+            RULE,
+            document,
+            yaml_file.path,
+            node,
             f"`{value}` is passed to LiteLLM as this literal text (LiteLLM expands no shell "
             f"variables; only a tool that renders the file first, such as envsubst, would); "
             f"write `{ENV_PREFIX}{name}`",
@@ -85,7 +97,10 @@ def _check_value(
         )
     if _SHELL_INSIDE.search(value):
         return report(
-            RULE, document, yaml_file.path, node,
+            RULE,
+            document,
+            yaml_file.path,
+            node,
             f"`{value}` holds a shell-style variable that LiteLLM passes on literally "
             "(`os.environ/NAME` only works as a whole value)",
         )

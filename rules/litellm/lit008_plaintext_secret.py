@@ -18,7 +18,9 @@ _SECRET_KEY = re.compile(
     r".+_token)$",
     re.IGNORECASE,
 )
-_URL_KEY = re.compile(r"^(?:database_url|redis_url|.+_database_url|.+_redis_url|.+_dsn)$", re.IGNORECASE)
+_URL_KEY = re.compile(
+    r"^(?:database_url|redis_url|.+_database_url|.+_redis_url|.+_dsn)$", re.IGNORECASE
+)
 _URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^:/@\s]*:(?P<password>[^@\s]+)@", re.IGNORECASE)
 # Values that stand for "no secret here" (local servers, examples, templates).
 _PLACEHOLDER = re.compile(
@@ -52,7 +54,10 @@ def check(document: LiteLLMDocument, settings: Settings) -> Iterator[Finding]:
                 match = _URL_PASSWORD.match(text.strip())
                 if match and _is_literal_secret(match.group("password")):
                     yield report(
-                        RULE, document, yaml_file.path, value,
+                        RULE,
+                        document,
+                        yaml_file.path,
+                        value,
                         f"`{name}` embeds a password in the config file: anyone who can read the "
                         f"file or its history can use it; write `{ENV_PREFIX}NAME` and set the URL "
                         "in the environment",
@@ -64,7 +69,10 @@ def check(document: LiteLLMDocument, settings: Settings) -> Iterator[Finding]:
                 except ValueError:
                     pass
                 yield report(
-                    RULE, document, yaml_file.path, value,
+                    RULE,
+                    document,
+                    yaml_file.path,
+                    value,
                     f"`{name}` holds a literal secret: anyone who can read the file or its "
                     f"history can use it; write `{ENV_PREFIX}NAME` and set it in the environment",
                 )

@@ -14,7 +14,9 @@ from linter.registry import Rule
 def check(document: LiteLLMDocument, settings: Settings) -> Iterator[Finding]:
     for issue in document.include_issues:
         source = document.sources.get(issue.path, document.source)
-        yield RULE.report(source, issue.start, issue.end, issue.message, severity=severity_of(issue))
+        yield RULE.report(
+            source, issue.start, issue.end, issue.message, severity=severity_of(issue)
+        )
 
 
 RULE = Rule(

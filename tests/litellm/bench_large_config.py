@@ -64,7 +64,8 @@ def main() -> None:
             best = min(best, time.perf_counter() - started)
         print(
             f"{size:.1f} MB, {deployments} deployments, {len(result.findings)} findings: "
-            f"best of 3 {best:.2f} s = {best / size:.3f} s/MB (load average {os.getloadavg()[0]:.2f})"
+            f"best of 3 {best:.2f} s = {best / size:.3f} s/MB "
+            f"(load average {os.getloadavg()[0]:.2f})"
         )
 
 

@@ -23,7 +23,9 @@ MISSING = "<missing>"
 TIMEOUT_KEYS = {"timeout", "stream_timeout", "request_timeout"}
 
 
-def data_diff(old: Any, new: Any, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], tuple[Any, Any]]:
+def data_diff(
+    old: Any, new: Any, path: tuple[Any, ...] = ()
+) -> dict[tuple[Any, ...], tuple[Any, Any]]:
     """Every place where two loaded YAML documents differ, with the old and new value."""
     if isinstance(old, dict) and isinstance(new, dict):
         out: dict[tuple[Any, ...], tuple[Any, Any]] = {}
@@ -37,7 +39,7 @@ def data_diff(old: Any, new: Any, path: tuple[Any, ...] = ()) -> dict[tuple[Any,
         return out
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         out = {}
-        for index, (a, b) in enumerate(zip(old, new)):
+        for index, (a, b) in enumerate(zip(old, new, strict=True)):
             out.update(data_diff(a, b, (*path, index)))
         return out
     if type(old) is type(new) and old == new:
@@ -45,7 +47,9 @@ def data_diff(old: Any, new: Any, path: tuple[Any, ...] = ()) -> dict[tuple[Any,
     return {path: (old, new)}
 
 
-def _fix(tmp_path: Path, text: str | bytes, *, unsafe: bool = False, select: list[str] | None = None) -> tuple[str, str]:
+def _fix(
+    tmp_path: Path, text: str | bytes, *, unsafe: bool = False, select: list[str] | None = None
+) -> tuple[str, str]:
     config = tmp_path / "config.yaml"
     if isinstance(text, str):
         config.write_bytes(text.encode())
@@ -76,14 +80,17 @@ def test_all_fixes_together_change_only_the_intended_keys(tmp_path: Path) -> Non
         "  - model_name: embed\r\n"
         "    litellm_params: {model: openai/text-embedding-3-small, timeout: 3}\r\n"
         "router_settings:\r\n"
-        "  timeout: \"45s\"\r\n"
+        '  timeout: "45s"\r\n'
     )
     before, after = _fix(tmp_path, text, unsafe=True)
     assert after.count("\r\n") == before.count("\r\n") + 1  # one line added, CRLF kept
     assert "# main\r\n" in after and "# dotted\r\n" in after and "# unit\r\n" in after
     changes = data_diff(yaml.safe_load(before), yaml.safe_load(after))
     assert changes == {
-        ("model_list", 0, "litellm_params", "api_key"): ("os.environ.OPENAI_API_KEY", "os.environ/OPENAI_API_KEY"),
+        ("model_list", 0, "litellm_params", "api_key"): (
+            "os.environ.OPENAI_API_KEY",
+            "os.environ/OPENAI_API_KEY",
+        ),
         ("model_list", 0, "litellm_params", "stream_timeout"): ("10", "30"),
         ("model_list", 0, "litellm_params", "timeout"): ("2m", 120),
         ("model_list", 0, "litellm_params", "max_tokens"): (MISSING, 4096),
@@ -94,12 +101,18 @@ def test_all_fixes_together_change_only_the_intended_keys(tmp_path: Path) -> Non
 
 
 def test_safe_fixes_leave_unsafe_ones_alone(tmp_path: Path) -> None:
-    text = "model_list:\n  - model_name: a\n    litellm_params:\n      model: openai/gpt-4o\n      api_key: ${OPENAI_API_KEY}\n"
+    text = (
+        "model_list:\n  - model_name: a\n    litellm_params:\n      model: openai/gpt-4o\n"
+        "      api_key: ${OPENAI_API_KEY}\n"
+    )
     before, after = _fix(tmp_path, text)
     assert before == after  # LIT003 and the ${VAR} rewrite are both unsafe
     before, after = _fix(tmp_path, text, unsafe=True)
     assert data_diff(yaml.safe_load(before), yaml.safe_load(after)) == {
-        ("model_list", 0, "litellm_params", "api_key"): ("${OPENAI_API_KEY}", "os.environ/OPENAI_API_KEY"),
+        ("model_list", 0, "litellm_params", "api_key"): (
+            "${OPENAI_API_KEY}",
+            "os.environ/OPENAI_API_KEY",
+        ),
         ("model_list", 0, "litellm_params", "max_tokens"): (MISSING, 4096),
     }
 
@@ -109,13 +122,20 @@ def _intended(code: str, path: tuple[Any, ...], old: Any, new: Any) -> bool:
     if code == "LIT001":
         return key in TIMEOUT_KEYS and float(old) < float(new)
     if code == "LIT002":
-        return key in TIMEOUT_KEYS and isinstance(old, (str, bool)) and isinstance(new, (int, float))
+        return (
+            key in TIMEOUT_KEYS and isinstance(old, (str, bool)) and isinstance(new, (int, float))
+        )
     if code == "LIT003":
         return (old == MISSING and key == "max_tokens" and isinstance(new, int)) or (
             old == MISSING and key == "litellm_params" and set(new) == {"max_tokens"}
         )
     if code == "LIT007":
-        return isinstance(old, str) and isinstance(new, str) and new.startswith("os.environ/") and old != new
+        return (
+            isinstance(old, str)
+            and isinstance(new, str)
+            and new.startswith("os.environ/")
+            and old != new
+        )
     return False
 
 
@@ -130,7 +150,9 @@ FIXED = [
 
 
 @pytest.mark.parametrize(("fixture", "file"), FIXED, ids=lambda v: getattr(v, "name", ""))
-def test_fixed_fixture_loads_to_the_same_data_but_the_intended_keys(fixture: Any, file: Path) -> None:
+def test_fixed_fixture_loads_to_the_same_data_but_the_intended_keys(
+    fixture: Any, file: Path
+) -> None:
     fixed = fixture.fixed_output(file)
     changes = data_diff(yaml.safe_load(file.read_bytes()), yaml.safe_load(fixed.read_bytes()))
     assert changes, "the expected output changes nothing"
@@ -149,7 +171,10 @@ def _documents(tmp_path: Path, before: str, after: str) -> tuple[Any, Any]:
     return old, new
 
 
-BEFORE = "model_list:\n  - model_name: a\n    litellm_params:\n      model: x\n      timeout: 5\nrouter_settings:\n  num_retries: 2\n"
+BEFORE = (
+    "model_list:\n  - model_name: a\n    litellm_params:\n      model: x\n      timeout: 5\n"
+    "router_settings:\n  num_retries: 2\n"
+)
 
 
 def test_verify_accepts_a_change_where_the_edit_is(tmp_path: Path) -> None:
@@ -170,7 +195,9 @@ def test_verify_refuses_a_change_elsewhere(tmp_path: Path) -> None:
     assert reason is not None and "router_settings.num_retries" in reason
 
 
-def test_an_insertion_in_the_wrong_mapping_is_not_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_insertion_in_the_wrong_mapping_is_not_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A fix whose `max_tokens` would land beside `litellm_params` (a bug in the insertion)
     is refused by verify_fix and nothing is written."""
     import rules.litellm.lit003_max_tokens_missing as lit003
@@ -203,5 +230,10 @@ def test_every_litellm_fix_rule_declares_its_applicability() -> None:
     assert fixes["LIT003"] is Applicability.UNSAFE
     assert fixes["LIT007"] is Applicability.SAFE
     assert {code for code, fix in fixes.items() if fix is None} == {
-        "LIT000", "LIT004", "LIT005", "LIT006", "LIT008", "LIT009",
+        "LIT000",
+        "LIT004",
+        "LIT005",
+        "LIT006",
+        "LIT008",
+        "LIT009",
     }

@@ -90,7 +90,9 @@ def test_included_files_are_not_units_and_cycles_still_get_one(tmp_path: Path) -
     (tmp_path / "a.yaml").write_text("include: [b.yaml]\nmodel_list: []\n")
     (tmp_path / "b.yaml").write_text("include: [a.yaml]\nmodel_list: []\n")
     (tmp_path / "alone.yaml").write_text("router_settings: {}\n")
-    paths = [str(tmp_path / n) for n in ("main.yaml", "models.yaml", "a.yaml", "b.yaml", "alone.yaml")]
+    paths = [
+        str(tmp_path / n) for n in ("main.yaml", "models.yaml", "a.yaml", "b.yaml", "alone.yaml")
+    ]
     units = HANDLER.plan(paths, Workspace(root=str(tmp_path)))
     names = sorted(Path(u.path).name for u in units)
     assert names == ["a.yaml", "alone.yaml", "main.yaml"]
@@ -129,7 +131,9 @@ def test_tab_indented_file_is_a_lit000_finding_and_the_run_goes_on(tmp_path: Pat
         ("---\nmodel_list:\n...\n", None, None),
     ],
 )
-def test_multi_document_files(tmp_path: Path, text: str, line: int | None, words: str | None) -> None:
+def test_multi_document_files(
+    tmp_path: Path, text: str, line: int | None, words: str | None
+) -> None:
     config = tmp_path / "config.yaml"
     config.write_text(text)
     found = [f for f in _json(config) if f["code"] == "LIT000"]
@@ -149,7 +153,9 @@ def test_multi_document_files(tmp_path: Path, text: str, line: int | None, words
         ("just a string\n", "single value"),
     ],
 )
-def test_empty_list_and_scalar_top_levels_are_reported_without_crash(tmp_path: Path, text: str, words: str) -> None:
+def test_empty_list_and_scalar_top_levels_are_reported_without_crash(
+    tmp_path: Path, text: str, words: str
+) -> None:
     config = tmp_path / "config.yaml"
     config.write_text(text)
     document = HANDLER.load(Unit("litellm", str(config)), Workspace(root=str(tmp_path)), None)  # type: ignore[arg-type]
@@ -161,7 +167,7 @@ def test_a_hash_inside_quotes_is_no_comment_and_suppressions_work(tmp_path: Path
     config = tmp_path / "config.yaml"
     config.write_text(
         "model_list:\n"
-        "  - model_name: \"a # streamproof: ignore[LIT003]\"\n"
+        '  - model_name: "a # streamproof: ignore[LIT003]"\n'
         "    litellm_params:\n"
         "      model: openai/gpt-4o\n"
         "  - model_name: b\n"
@@ -175,7 +181,9 @@ def test_a_hash_inside_quotes_is_no_comment_and_suppressions_work(tmp_path: Path
 
 def test_eight_megabyte_config_is_checked_completely(tmp_path: Path) -> None:
     """Timing lives in tests/litellm/bench_large_config.py; here: all of it is read."""
-    spec = importlib.util.spec_from_file_location("bench_large_config", Path(__file__).with_name("bench_large_config.py"))
+    spec = importlib.util.spec_from_file_location(
+        "bench_large_config", Path(__file__).with_name("bench_large_config.py")
+    )
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)

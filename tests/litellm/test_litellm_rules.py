@@ -20,7 +20,9 @@ def _findings(tmp_path: Path, text: str, *codes: str, name: str = "config.yaml")
     return [f for f in result.findings if not codes or f.code in codes]
 
 
-def test_lit001_names_the_version_when_only_newer_litellm_uses_request_timeout(tmp_path: Path) -> None:
+def test_lit001_names_the_version_when_only_newer_litellm_uses_request_timeout(
+    tmp_path: Path,
+) -> None:
     text = (
         "model_list:\n"
         "  - model_name: gpt-4o\n"
@@ -36,7 +38,8 @@ def test_lit001_names_the_version_when_only_newer_litellm_uses_request_timeout(t
 
 def test_lit001_reports_a_shared_router_value_once_naming_its_deployments(tmp_path: Path) -> None:
     models = "".join(
-        f"  - model_name: m{i}\n    litellm_params: {{model: openai/gpt-4o, max_tokens: 10}}\n" for i in range(6)
+        f"  - model_name: m{i}\n    litellm_params: {{model: openai/gpt-4o, max_tokens: 10}}\n"
+        for i in range(6)
     )
     text = "model_list:\n" + models + "router_settings:\n  stream_timeout: 4\n"
     (finding,) = _findings(tmp_path, text, "LIT001")
@@ -57,10 +60,12 @@ def test_lit001_never_guesses_an_environment_value(tmp_path: Path) -> None:
 def test_lit003_says_how_each_deployment_was_judged(tmp_path: Path) -> None:
     text = (
         "model_list:\n"
-        "  - model_name: by-mode\n    litellm_params: {model: azure/x}\n    model_info: {mode: chat}\n"
+        "  - model_name: by-mode\n    litellm_params: {model: azure/x}\n"
+        "    model_info: {mode: chat}\n"
         "  - model_name: by-name\n    litellm_params: {model: anthropic/claude-sonnet-4-20250514}\n"
         "  - model_name: Local LLM\n    litellm_params: {model: os.environ/MODEL_ID}\n"
-        "  - model_name: voice\n    litellm_params: {model: azure/custom}\n    model_info: {mode: tts}\n"
+        "  - model_name: voice\n    litellm_params: {model: azure/custom}\n"
+        "    model_info: {mode: tts}\n"
         "  - model_name: speech\n    litellm_params: {model: elevenlabs/eleven_multilingual_v2}\n"
     )
     messages = [f.message for f in _findings(tmp_path, text, "LIT003")]
@@ -83,7 +88,8 @@ def test_lit003_explains_caps_that_do_not_count(tmp_path: Path) -> None:
 def test_findings_in_an_included_file_point_into_that_file(tmp_path: Path) -> None:
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "chat.yaml").write_text(
-        "model_list:\n  - model_name: a\n    litellm_params:\n      model: openai/gpt-4o\n      stream_timeout: 7\n"
+        "model_list:\n  - model_name: a\n    litellm_params:\n"
+        "      model: openai/gpt-4o\n      stream_timeout: 7\n"
     )
     text = "include:\n  - models/chat.yaml\nlitellm_settings:\n  request_timeout: 600\n"
     found = {(Path(f.path).name, f.code, f.line) for f in _findings(tmp_path, text)}
@@ -95,7 +101,9 @@ def test_include_outside_the_tree_is_an_info_and_does_not_fail_the_run(tmp_path:
     project = tmp_path / "project"
     project.mkdir()
     (tmp_path / "shared.yaml").write_text("model_list: []\n")
-    (project / "config.yaml").write_text("include:\n  - ../shared.yaml\nrouter_settings:\n  num_retries: 2\n")
+    (project / "config.yaml").write_text(
+        "include:\n  - ../shared.yaml\nrouter_settings:\n  num_retries: 2\n"
+    )
     proc = streamproof("check", "--output-format", "json", "config.yaml", cwd=project)
     found = json.loads(proc.stdout)
     assert [(f["code"], f["severity"], f["line"]) for f in found] == [("LIT009", "info", 2)]
@@ -114,7 +122,9 @@ def test_lit007_lists_are_not_resolved_but_mappings_in_lists_are(tmp_path: Path)
 
 def test_lit008_never_repeats_the_secret(tmp_path: Path) -> None:
     secret = "sk-live-0123456789abcdef"
-    text = f"general_settings:\n  master_key: {secret}\n  database_url: postgres://u:hunter2-x@db/x\n"
+    text = (
+        f"general_settings:\n  master_key: {secret}\n  database_url: postgres://u:hunter2-x@db/x\n"
+    )
     findings = _findings(tmp_path, text, "LIT008")
     assert [f.line for f in findings] == [2, 3]
     assert all(secret not in f.message and "hunter2" not in f.message for f in findings)
@@ -137,6 +147,12 @@ def test_a_litellm_config_with_any_name_is_checked_when_named(tmp_path: Path) ->
 def test_rule_documentation_renders_examples_from_fixtures() -> None:
     proc = streamproof("rule", "LIT003")
     assert proc.returncode == 0, proc.stderr
-    for section in ("## What it does", "## Why is this bad", "## Fix safety", "## Example", "## Use instead"):
+    for section in (
+        "## What it does",
+        "## Why is this bad",
+        "## Fix safety",
+        "## Example",
+        "## Use instead",
+    ):
         assert section in proc.stdout
     assert "# expect:" not in proc.stdout

@@ -24,13 +24,18 @@ def _source(data: bytes) -> SourceText:
 @pytest.mark.parametrize(
     "data",
     [
-        "model_list:\n  - model_name: \"é ✓ 𝄞\"\n    litellm_params: {model: x, timeout: 10}\n".encode(),
-        b"\xef\xbb\xbfmodel_list:\r\n  - model_name: caf\xc3\xa9\r\n    litellm_params: {model: x, timeout: 10}\r\n",
-        "model_list:\r\n  - model_name: '日本語'  # コメント\r\n    litellm_params:\r\n      timeout: 10\r\n".encode(),
+        'model_list:\n  - model_name: "é ✓ 𝄞"\n'
+        "    litellm_params: {model: x, timeout: 10}\n".encode(),
+        b"\xef\xbb\xbfmodel_list:\r\n  - model_name: caf\xc3\xa9\r\n"
+        b"    litellm_params: {model: x, timeout: 10}\r\n",
+        "model_list:\r\n  - model_name: '日本語'  # コメント\r\n"
+        "    litellm_params:\r\n      timeout: 10\r\n".encode(),
     ],
     ids=["utf8-astral", "bom-crlf", "crlf-cjk"],
 )
-def test_node_offsets_index_the_decoded_text_exactly(loader: type, data: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_node_offsets_index_the_decoded_text_exactly(
+    loader: type, data: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(yamltree, "FastLoader", loader)
     source = _source(data)
     composed = compose(source.text)
@@ -118,7 +123,7 @@ def test_duplicate_keys_stay_visible_and_the_last_one_wins() -> None:
     text = "router_settings:\n  timeout: 600\n  timeout: 20\n"
     source = SourceText.from_text("/x/c.yaml", text)
     yaml_file = read_yaml(source)
-    (mapping, first, repeated), = yaml_file.composed.duplicates
+    ((_mapping, first, repeated),) = yaml_file.composed.duplicates
     assert (first.start_mark.line, repeated.start_mark.line) == (1, 2)
     items = yaml_file.items(yaml_file.items(yaml_file.root)["router_settings"].value)
     assert items["timeout"].value.value == "20"  # as yaml.safe_load
@@ -147,11 +152,18 @@ def test_merge_keys_resolve_as_yaml_safe_load_does(text: str) -> None:
         ("model_list:\n  - model_name: x\n\tlitellm_params: {}\n", 3, 1, "'\\t'"),
         ("model_list:\n  - model_name: x\n   bad: indentation\n", 3, 4, "expected <block end>"),
         ("model_list: [a, b\nrouter_settings: {}\n", 2, 16, "expected ',' or ']'"),
-        ("model_list:\n  - model_name: \"unclosed\n    litellm_params: {}\n", 2, 17, "quoted scalar"),
+        (
+            'model_list:\n  - model_name: "unclosed\n    litellm_params: {}\n',
+            2,
+            17,
+            "quoted scalar",
+        ),
         ("general_settings:\n  master_key: *nothing\n", 2, 15, "undefined alias"),
     ],
 )
-def test_invalid_yaml_is_a_fatal_problem_with_line_and_column(text: str, line: int, column: int, words: str) -> None:
+def test_invalid_yaml_is_a_fatal_problem_with_line_and_column(
+    text: str, line: int, column: int, words: str
+) -> None:
     source = SourceText.from_text("/x/c.yaml", text)
     problems = yaml_problems(read_yaml(source))
     assert len(problems) == 1 and problems[0].fatal
