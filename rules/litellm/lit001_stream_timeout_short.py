@@ -228,7 +228,7 @@ anchor, since raising it there changes every place that uses the anchor.
     options=(
         Option(
             "min-stream-timeout",
-            30.0,
+            30,
             'shortest acceptable stream timeout, in seconds (a number or a string like "45s")',
             seconds_option,
         ),
