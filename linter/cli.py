@@ -83,7 +83,7 @@ def _summary(result: RunResult, fixed: int, unsafe: bool) -> str:
     remaining = [f for f in result.findings if f.severity is not Severity.INFO]
     if not remaining and not fixed:
         return ""
-    fixable = sum(1 for f in remaining if f.fix and f.fix.edits and (f.fix.is_safe or unsafe))
+    fixable = sum(1 for f in remaining if _fixable(f, unsafe))
     hidden = sum(1 for f in remaining if f.fix and f.fix.edits and not f.fix.is_safe and not unsafe)
     word = "problem" if len(remaining) == 1 else "problems"
     text = f"Found {len(remaining)} {word}"
@@ -97,9 +97,13 @@ def _summary(result: RunResult, fixed: int, unsafe: bool) -> str:
     return text + (f" ({'; '.join(extras)})" if extras else "") + "."
 
 
-def _statistics(findings: Sequence[Finding]) -> str:
+def _fixable(finding: Finding, unsafe: bool) -> bool:
+    return bool(finding.fix and finding.fix.edits and (finding.fix.is_safe or unsafe))
+
+
+def _statistics(findings: Sequence[Finding], unsafe: bool) -> str:
     counts = Counter((f.code, f.name) for f in findings)
-    fixable = Counter((f.code, f.name) for f in findings if f.fix and f.fix.edits)
+    fixable = Counter((f.code, f.name) for f in findings if _fixable(f, unsafe))
     lines = []
     for (code, name), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         mark = "[*]" if fixable[(code, name)] else "   "
@@ -219,7 +223,7 @@ def check(
         sys.exit(status if status else (EXIT_FINDINGS if result.changes else EXIT_CLEAN))
 
     if statistics:
-        click.echo(_statistics(result.findings), nl=False)
+        click.echo(_statistics(result.findings, unsafe), nl=False)
     else:
         output = renderer(fmt)(result.findings, context)
         if output and (result.findings or fmt not in ("full", "concise")):

@@ -7,7 +7,7 @@ applied on top. Unknown keys are errors that name the closest valid key.
 from __future__ import annotations
 
 import difflib
-import fnmatch
+import functools
 import os
 import re
 import sys
@@ -128,28 +128,54 @@ def relative_posix(path: str, base: str) -> str:
     return rel.replace(os.sep, "/")
 
 
+@functools.lru_cache(maxsize=512)
+def _glob(pattern: str) -> re.Pattern[str]:
+    """gitignore-style glob: `*` and `?` stop at `/`, `**` crosses folders."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[":
+            end = pattern.find("]", i + 1)
+            if end < 0:
+                out.append(re.escape(char))
+            else:
+                out.append("[" + pattern[i + 1 : end].replace("!", "^", 1) + "]")
+                i = end
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
 def path_matches(relative: str, pattern: str) -> bool:
     """gitignore-like matching: ``dir/`` matches a folder and all below it; a pattern without
     ``/`` matches any path component; a pattern with ``/`` matches from the base folder."""
     pattern = pattern.strip()
-    if not pattern:
-        return False
-    if relative.startswith("../"):
+    if not pattern or relative.startswith("../"):
         return False
     parts = relative.split("/")
-    if pattern.endswith("/"):
-        body = pattern.rstrip("/").lstrip("/")
-        if "/" in body:
-            return any(
-                fnmatch.fnmatchcase("/".join(parts[:i]), body) for i in range(1, len(parts))
-            )
-        return any(fnmatch.fnmatchcase(part, body) for part in parts[:-1])
-    body = pattern.lstrip("/")
+    folder_only = pattern.endswith("/")
+    body = pattern.strip("/")
+    prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + (0 if folder_only else 1))]
     if "/" in body:
-        return any(
-            fnmatch.fnmatchcase("/".join(parts[:i]), body) for i in range(1, len(parts) + 1)
-        )
-    return any(fnmatch.fnmatchcase(part, body) for part in parts)
+        regex = _glob(body)
+        return any(regex.match(prefix) for prefix in prefixes)
+    regex = _glob(body)
+    names = parts[:-1] if folder_only else parts
+    return any(regex.match(name) for name in names)
 
 
 # --- reading files ----------------------------------------------------------------------------
@@ -188,7 +214,10 @@ def read_config_file(path: str) -> dict[str, Any] | None:
         message = str(exc)
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)
         line, column = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+        if not match and "end of document" in message:
+            lines = text.split("\n")
+            line, column = len(lines), len(lines[-1]) + 1
+        message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
         raise ConfigError(path, f"invalid TOML: {message}", line, column) from None
     if os.path.basename(path) == "pyproject.toml":
         tool = data.get("tool", {})

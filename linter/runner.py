@@ -43,9 +43,6 @@ class RunResult:
     workspace: Workspace | None = None
 
 
-PARSE_ERROR_CODES = {"nginx": "NGX000", "litellm": "LIT000", "python": "PY000"}
-
-
 def _classify(
     candidate: Candidate, workspace: Workspace, result: RunResult
 ) -> str | None:
@@ -61,7 +58,8 @@ def _classify(
         sure = [kind for kind, claim in claims.items() if claim is Claim.YES]
         if sure or candidate.explicit:
             kind = sure[0] if sure else next(iter(claims))
-            result.findings.append(plain_finding(PARSE_ERROR_CODES[kind], candidate.path, exc.message))
+            code = kinds.handler(kind).parse_error_code
+            result.findings.append(plain_finding(code, candidate.path, exc.message))
         return None
     return kinds.classify(candidate.relpath, data, claims)
 
