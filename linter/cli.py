@@ -68,6 +68,7 @@ def _report_context(result: RunResult, cwd: str, unsafe: bool) -> ReportContext:
         color=_color(),
         unsafe_fixes=unsafe,
         tool_version=__version__,
+        rules_run=tuple(sorted(result.rules_run)),
     )
 
 

@@ -10,7 +10,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from linter import kinds
+from linter import kinds, registry
 from linter.checker import check_document, dedupe, plain_finding
 from linter.config import Settings, SettingsResolver
 from linter.discovery import Candidate, discover, find_root
@@ -41,6 +41,9 @@ class RunResult:
     files_checked: int = 0
     root: str = "."
     workspace: Workspace | None = None
+    # Codes of the rules that ran: the selected rules of the kinds present, and the engine's
+    # (reporters such as SARIF list every rule that ran, not only those that found something).
+    rules_run: set[str] = field(default_factory=set)
 
 
 def _classify(
@@ -104,6 +107,12 @@ def process_unit(
         ], []
 
 
+def selected_codes(kind: str, settings: Settings) -> set[str]:
+    """The rules a unit of this kind runs under these settings (the engine's included)."""
+    rules = (*registry.rules_for_kind(kind), *registry.rules_for_kind(registry.ENGINE_KIND))
+    return {rule.code for rule in rules if settings.is_selected(rule.code)}
+
+
 def run(
     paths: Sequence[str],
     resolver: SettingsResolver,
@@ -132,6 +141,7 @@ def run(
     result.files_checked = len(units)
     for unit in units:
         settings = resolver.for_path(unit.path)
+        result.rules_run.update(selected_codes(unit.kind, settings))
         findings, changes = process_unit(unit, workspace, settings, options)
         result.findings.extend(findings)
         for change in changes:

@@ -31,6 +31,8 @@ class ReportContext:
     show_fixes: bool = True
     unsafe_fixes: bool = False
     tool_version: str = ""
+    # Codes of every rule that ran (RunResult.rules_run), found something or not.
+    rules_run: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
 
     def display_path(self, path: str) -> str:
