@@ -18,6 +18,11 @@ FORMATS = {
     "full": "linter.reporters.full",
     "concise": "linter.reporters.concise",
     "json": "linter.reporters.json_array",
+    "json-lines": "linter.reporters.json_lines",
+    "sarif": "linter.reporters.sarif",
+    "github": "linter.reporters.github",
+    "gitlab": "linter.reporters.gitlab",
+    "junit": "linter.reporters.junit",
 }
 
 
