@@ -7,10 +7,18 @@ def check(document, settings):  # type: ignore[no-untyped-def]
     # reporters are tested on text they must escape.
     for key, value, start, end in document.entries:
         if key == "label":
-            yield RULE.report(document.source, start, end, f"label {value} is shown as-is,\nsee: 100%")
+            yield RULE.report(
+                document.source, start, end, f"label {value} is shown as-is,\nsee: 100%"
+            )
 
 
 RULE = Rule(
-    "TOY003", "toy-label", "toy", "a label shown as-is", Severity.ERROR, None,
-    "## What it does\nReports every `label`.\n\n## Why is this bad\nToy.\n", check,
+    "TOY003",
+    "toy-label",
+    "toy",
+    "a label shown as-is",
+    Severity.ERROR,
+    None,
+    "## What it does\nReports every `label`.\n\n## Why is this bad\nToy.\n",
+    check,
 )
