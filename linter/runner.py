@@ -30,6 +30,8 @@ class RunOptions:
     stdin_filename: str | None = None
     stdin_data: bytes | None = None
     jobs: int | None = None
+    # --add-ignore: the reason written in each ignore comment (None: not adding any).
+    add_ignore: str | None = None
 
 
 @dataclass
@@ -87,6 +89,11 @@ def process_unit(
 ) -> tuple[list[Finding], list[FileChange]]:
     handler = kinds.handler(unit.kind)
     try:
+        if options.add_ignore is not None:
+            from linter.add_ignore import add_ignores
+
+            outcome = add_ignores(unit, handler, workspace, settings, reason=options.add_ignore)
+            return outcome.findings, outcome.changes
         if options.fix or options.diff:
             unsafe = settings.unsafe_fixes if options.unsafe_fixes is None else options.unsafe_fixes
             outcome = fix_unit(unit, handler, workspace, settings, unsafe=unsafe)
@@ -153,7 +160,8 @@ def run(
                 previous.after = change.after
                 previous.fixed.extend(change.fixed)
 
-    if options.fix and not options.diff and options.stdin_filename is None:
+    writes = options.fix or options.add_ignore is not None
+    if writes and not options.diff and options.stdin_filename is None:
         for change in result.changes:
             try:
                 expected = workspace.read_bytes(change.path)
