@@ -27,18 +27,16 @@ class Candidate:
 
 
 def git_toplevel(directory: str) -> str | None:
-    try:
-        result = subprocess.run(
-            ["git", "-C", directory, "rev-parse", "--show-toplevel"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if result.returncode != 0:
-        return None
-    return os.path.realpath(result.stdout.strip()) or None
+    """The work tree holding ``directory``: the nearest folder with a `.git` entry (a folder,
+    or a file for worktrees and submodules). No subprocess: this runs on every invocation."""
+    current = os.path.realpath(directory)
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
 
 
 def find_root(paths: Sequence[str], cwd: str) -> str:

@@ -104,6 +104,65 @@ def process_unit(
         ], []
 
 
+# Below this many units a pool costs more than it saves (fork, pickling, imports per worker).
+PARALLEL_THRESHOLD = 64
+CHUNK_SIZE = 32
+
+_WorkerState = tuple[Workspace, SettingsResolver, RunOptions]
+
+
+def _init_worker(workspace: Workspace, resolver: SettingsResolver, options: RunOptions) -> None:
+    # One state per worker process, set once by the pool initializer. With fork the
+    # workspace (and the bytes it already read) is inherited, not copied through a pipe.
+    global _worker_state
+    _worker_state = (workspace, resolver, options)
+
+
+_worker_state: _WorkerState | None = None
+
+
+def _work(units: list[Unit]) -> list[tuple[list[Finding], list[FileChange]]]:
+    assert _worker_state is not None
+    workspace, resolver, options = _worker_state
+    return [process_unit(unit, workspace, resolver.for_path(unit.path), options) for unit in units]
+
+
+def _chunks(units: Sequence[Unit]) -> list[list[Unit]]:
+    """Work items for the pool. NGINX units can share included files (and fixes to them), so
+    they stay together in one item; other units are independent."""
+    together = [u for u in units if u.kind == "nginx"]
+    rest = [u for u in units if u.kind != "nginx"]
+    chunks = [together] if together else []
+    chunks += [rest[i : i + CHUNK_SIZE] for i in range(0, len(rest), CHUNK_SIZE)]
+    return chunks
+
+
+def _process_all(
+    units: Sequence[Unit], workspace: Workspace, resolver: SettingsResolver, options: RunOptions
+) -> list[tuple[list[Finding], list[FileChange]]]:
+    jobs = options.jobs if options.jobs and options.jobs > 0 else (os.cpu_count() or 1)
+    if jobs > 1 and len(units) >= PARALLEL_THRESHOLD and options.stdin_filename is None:
+        import concurrent.futures
+        import multiprocessing
+
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        chunks = _chunks(units)
+        results: list[tuple[list[Finding], list[FileChange]]] = []
+        try:
+            with concurrent.futures.ProcessPoolExecutor(
+                max_workers=min(jobs, len(chunks)),
+                mp_context=multiprocessing.get_context(method),
+                initializer=_init_worker,
+                initargs=(workspace, resolver, options),
+            ) as pool:
+                for chunk_results in pool.map(_work, chunks):
+                    results.extend(chunk_results)
+            return results
+        except (concurrent.futures.process.BrokenProcessPool, OSError):
+            pass  # a worker died (or no processes here): do it all in this process instead
+    return [process_unit(unit, workspace, resolver.for_path(unit.path), options) for unit in units]
+
+
 def run(
     paths: Sequence[str],
     resolver: SettingsResolver,
@@ -130,9 +189,7 @@ def run(
     result.workspace = workspace
     units = _units_by_kind(candidates, workspace, result)
     result.files_checked = len(units)
-    for unit in units:
-        settings = resolver.for_path(unit.path)
-        findings, changes = process_unit(unit, workspace, settings, options)
+    for findings, changes in _process_all(units, workspace, resolver, options):
         result.findings.extend(findings)
         for change in changes:
             # Units that share a file (an NGINX snippet) fix it in turn: keep the last text.

@@ -141,3 +141,22 @@ def test_diff_writes_nothing(tmp_path: Path) -> None:
     assert path.read_text() == "timeout = 1\ncap = 1\n"
     [change] = result.changes
     assert "+timeout = 10" in change.unified_diff("a.toy")
+
+
+def test_parallel_run_gives_the_same_findings_as_a_serial_one(tmp_path: Path) -> None:
+    from linter import runner
+
+    for index in range(runner.PARALLEL_THRESHOLD + 10):
+        (tmp_path / f"f{index:03}.toy").write_text(f"timeout = {index % 12}\ncap = 1\n")
+    serial = lint([tmp_path], cwd=tmp_path, fix=False)
+    from linter.config import SettingsResolver
+    from linter.runner import RunOptions, run
+
+    resolver = SettingsResolver(cwd=str(tmp_path))
+    parallel = run([str(tmp_path)], resolver, RunOptions(jobs=2))
+    single = run([str(tmp_path)], resolver, RunOptions(jobs=1))
+    assert parallel.findings == single.findings == serial.findings
+    assert len(parallel.findings) == sum(1 for i in range(runner.PARALLEL_THRESHOLD + 10) if i % 12 < 10)
+    fixed = run([str(tmp_path)], resolver, RunOptions(jobs=2, fix=True))
+    assert not fixed.errors and len(fixed.changes) == len(parallel.findings)
+    assert (tmp_path / "f001.toy").read_text() == "timeout = 10\ncap = 1\n"
