@@ -12,9 +12,26 @@ from linter.config import SettingsResolver, relative_posix
 # Folders never worth walking into (as ruff skips them).
 SKIPPED_DIRS = frozenset(
     {
-        ".git", ".hg", ".svn", ".bzr", ".tox", ".nox", ".venv", "venv", ".direnv", ".eggs",
-        "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".pytype",
-        "node_modules", "__pypackages__", "site-packages", "_build", "buck-out",
+        ".git",
+        ".hg",
+        ".svn",
+        ".bzr",
+        ".tox",
+        ".nox",
+        ".venv",
+        "venv",
+        ".direnv",
+        ".eggs",
+        "__pycache__",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".pytype",
+        "node_modules",
+        "__pypackages__",
+        "site-packages",
+        "_build",
+        "buck-out",
     }
 )
 
@@ -42,7 +59,9 @@ def git_toplevel(directory: str) -> str | None:
 def find_root(paths: Sequence[str], cwd: str) -> str:
     """The linted tree: the git work tree of the paths, else the current folder when every
     path lies below it, else the paths' common folder."""
-    folders = [p if os.path.isdir(p) else os.path.dirname(p) or "." for p in map(os.path.abspath, paths)]
+    folders = [
+        p if os.path.isdir(p) else os.path.dirname(p) or "." for p in map(os.path.abspath, paths)
+    ]
     top = git_toplevel(folders[0]) if folders else None
     if top and all(os.path.realpath(f).startswith(top) for f in folders):
         return top
@@ -64,7 +83,18 @@ def _skipped(parts: Iterable[str]) -> bool:
 def _git_files(directory: str) -> list[str] | None:
     try:
         result = subprocess.run(
-            ["git", "-C", directory, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
+            [
+                "git",
+                "-C",
+                directory,
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+                "--",
+                ".",
+            ],
             capture_output=True,
             timeout=120,
         )

@@ -43,9 +43,7 @@ class RunResult:
     workspace: Workspace | None = None
 
 
-def _classify(
-    candidate: Candidate, workspace: Workspace, result: RunResult
-) -> str | None:
+def _classify(candidate: Candidate, workspace: Workspace, result: RunResult) -> str | None:
     claims = kinds.claims_by_name(candidate.relpath)
     if candidate.explicit:
         for kind in kinds.available_kinds():
@@ -93,7 +91,9 @@ def process_unit(
     except ReadFailure as exc:
         return [plain_finding(handler.parse_error_code, exc.path, exc.message)], []
     except DecodeFailure as exc:
-        return [plain_finding(handler.parse_error_code, unit.path, exc.message, exc.line, exc.column)], []
+        return [
+            plain_finding(handler.parse_error_code, unit.path, exc.message, exc.line, exc.column)
+        ], []
     except Exception as exc:  # a bug of ours must not stop the run
         return [
             plain_finding(
@@ -174,7 +174,9 @@ def run(
         root = find_root([stdin_path if os.path.exists(os.path.dirname(stdin_path)) else cwd], cwd)
         workspace = Workspace(root=root, cwd=cwd)
         workspace.stdin[stdin_path] = options.stdin_data or b""
-        candidates = [Candidate(stdin_path, os.path.relpath(stdin_path, root).replace(os.sep, "/"), True)]
+        candidates = [
+            Candidate(stdin_path, os.path.relpath(stdin_path, root).replace(os.sep, "/"), True)
+        ]
         if options.force_exclude and resolver.for_path(stdin_path).is_excluded(stdin_path):
             candidates = []
         result = RunResult(root=root)
