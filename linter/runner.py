@@ -48,9 +48,7 @@ class RunResult:
     rules_run: set[str] = field(default_factory=set)
 
 
-def _classify(
-    candidate: Candidate, workspace: Workspace, result: RunResult
-) -> str | None:
+def _classify(candidate: Candidate, workspace: Workspace, result: RunResult) -> str | None:
     claims = kinds.claims_by_name(candidate.relpath)
     if candidate.explicit:
         for kind in kinds.available_kinds():
@@ -103,7 +101,9 @@ def process_unit(
     except ReadFailure as exc:
         return [plain_finding(handler.parse_error_code, exc.path, exc.message)], []
     except DecodeFailure as exc:
-        return [plain_finding(handler.parse_error_code, unit.path, exc.message, exc.line, exc.column)], []
+        return [
+            plain_finding(handler.parse_error_code, unit.path, exc.message, exc.line, exc.column)
+        ], []
     except Exception as exc:  # a bug of ours must not stop the run
         return [
             plain_finding(
@@ -120,6 +120,65 @@ def selected_codes(kind: str, settings: Settings) -> set[str]:
     return {rule.code for rule in rules if settings.is_selected(rule.code)}
 
 
+# Below this many units a pool costs more than it saves (fork, pickling, imports per worker).
+PARALLEL_THRESHOLD = 64
+CHUNK_SIZE = 32
+
+_WorkerState = tuple[Workspace, SettingsResolver, RunOptions]
+
+
+def _init_worker(workspace: Workspace, resolver: SettingsResolver, options: RunOptions) -> None:
+    # One state per worker process, set once by the pool initializer. With fork the
+    # workspace (and the bytes it already read) is inherited, not copied through a pipe.
+    global _worker_state
+    _worker_state = (workspace, resolver, options)
+
+
+_worker_state: _WorkerState | None = None
+
+
+def _work(units: list[Unit]) -> list[tuple[list[Finding], list[FileChange]]]:
+    assert _worker_state is not None
+    workspace, resolver, options = _worker_state
+    return [process_unit(unit, workspace, resolver.for_path(unit.path), options) for unit in units]
+
+
+def _chunks(units: Sequence[Unit]) -> list[list[Unit]]:
+    """Work items for the pool. NGINX units can share included files (and fixes to them), so
+    they stay together in one item; other units are independent."""
+    together = [u for u in units if u.kind == "nginx"]
+    rest = [u for u in units if u.kind != "nginx"]
+    chunks = [together] if together else []
+    chunks += [rest[i : i + CHUNK_SIZE] for i in range(0, len(rest), CHUNK_SIZE)]
+    return chunks
+
+
+def _process_all(
+    units: Sequence[Unit], workspace: Workspace, resolver: SettingsResolver, options: RunOptions
+) -> list[tuple[list[Finding], list[FileChange]]]:
+    jobs = options.jobs if options.jobs and options.jobs > 0 else (os.cpu_count() or 1)
+    if jobs > 1 and len(units) >= PARALLEL_THRESHOLD and options.stdin_filename is None:
+        import concurrent.futures
+        import multiprocessing
+
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        chunks = _chunks(units)
+        results: list[tuple[list[Finding], list[FileChange]]] = []
+        try:
+            with concurrent.futures.ProcessPoolExecutor(
+                max_workers=min(jobs, len(chunks)),
+                mp_context=multiprocessing.get_context(method),
+                initializer=_init_worker,
+                initargs=(workspace, resolver, options),
+            ) as pool:
+                for chunk_results in pool.map(_work, chunks):
+                    results.extend(chunk_results)
+            return results
+        except (concurrent.futures.process.BrokenProcessPool, OSError):
+            pass  # a worker died (or no processes here): do it all in this process instead
+    return [process_unit(unit, workspace, resolver.for_path(unit.path), options) for unit in units]
+
+
 def run(
     paths: Sequence[str],
     resolver: SettingsResolver,
@@ -131,7 +190,9 @@ def run(
         root = find_root([stdin_path if os.path.exists(os.path.dirname(stdin_path)) else cwd], cwd)
         workspace = Workspace(root=root, cwd=cwd)
         workspace.stdin[stdin_path] = options.stdin_data or b""
-        candidates = [Candidate(stdin_path, os.path.relpath(stdin_path, root).replace(os.sep, "/"), True)]
+        candidates = [
+            Candidate(stdin_path, os.path.relpath(stdin_path, root).replace(os.sep, "/"), True)
+        ]
         if options.force_exclude and resolver.for_path(stdin_path).is_excluded(stdin_path):
             candidates = []
         result = RunResult(root=root)
@@ -147,9 +208,8 @@ def run(
     units = _units_by_kind(candidates, workspace, result)
     result.files_checked = len(units)
     for unit in units:
-        settings = resolver.for_path(unit.path)
-        result.rules_run.update(selected_codes(unit.kind, settings))
-        findings, changes = process_unit(unit, workspace, settings, options)
+        result.rules_run.update(selected_codes(unit.kind, resolver.for_path(unit.path)))
+    for findings, changes in _process_all(units, workspace, resolver, options):
         result.findings.extend(findings)
         for change in changes:
             # Units that share a file (an NGINX snippet) fix it in turn: keep the last text.

@@ -58,7 +58,8 @@ def display_path(path: str, cwd: str) -> str:
 
 def renderer(name: str) -> Callable[[Sequence[Finding], ReportContext], str]:
     module = importlib.import_module(FORMATS[name])
-    return module.render
+    render: Callable[[Sequence[Finding], ReportContext], str] = module.render
+    return render
 
 
 def edit_positions(source: SourceText | None, start: int, end: int) -> dict[str, object]:

@@ -23,8 +23,10 @@ def _excerpt(finding: Finding, context: ReportContext) -> list[str]:
     if source is None or finding.line < 1:
         return []
     first = max(1, finding.line - CONTEXT_LINES)
-    shown_end = min(finding.end_line, finding.line + MAX_SHOWN_LINES - 1)
-    last = min(source.line_count, max(finding.line, shown_end))
+    last = min(
+        source.line_count,
+        max(finding.line, min(finding.end_line, finding.line + MAX_SHOWN_LINES - 1)),
+    )
     if finding.end_line == source.line_count + 1:
         last = min(last, source.line_count)
     width = len(str(last))
@@ -32,8 +34,9 @@ def _excerpt(finding: Finding, context: ReportContext) -> list[str]:
     out = [_style(gutter, context, fg="blue")]
     for number in range(first, last + 1):
         text = source.line_text(number).expandtabs(4)
-        number_gutter = _style(f"{number:>{width}} |", context, fg="blue")
-        out.append(number_gutter + (" " + text if text else ""))
+        out.append(
+            _style(f"{number:>{width}} |", context, fg="blue") + (" " + text if text else "")
+        )
         if number == finding.line:
             raw = source.line_text(number)
             start = len(raw[: finding.column - 1].expandtabs(4))
@@ -43,14 +46,14 @@ def _excerpt(finding: Finding, context: ReportContext) -> list[str]:
                 end = len(raw.expandtabs(4))
             carets = "^" * max(1, end - start)
             colour = "red" if finding.severity is Severity.ERROR else "yellow"
-            marks = _style(carets, context, fg=colour, bold=True)
-            out.append(_style(gutter, context, fg="blue") + " " + " " * start + marks)
+            out.append(
+                _style(gutter, context, fg="blue")
+                + " "
+                + " " * start
+                + _style(carets, context, fg=colour, bold=True)
+            )
     out.append(_style(gutter, context, fg="blue"))
     return out
-
-
-def _colour(finding: Finding) -> str:
-    return "red" if finding.severity is Severity.ERROR else "yellow"
 
 
 def render(findings: Sequence[Finding], context: ReportContext) -> str:
@@ -59,7 +62,12 @@ def render(findings: Sequence[Finding], context: ReportContext) -> str:
         header = (
             _style(context.display_path(finding.path), context, bold=True)
             + f":{finding.line}:{finding.column}: "
-            + _style(finding.code, context, fg=_colour(finding), bold=True)
+            + _style(
+                finding.code,
+                context,
+                fg="red" if finding.severity is Severity.ERROR else "yellow",
+                bold=True,
+            )
             + f" {fix_marker(finding, context)}{finding.message}"
         )
         lines = [header, *_excerpt(finding, context)]

@@ -86,8 +86,7 @@ def test_cli_github_output_line_by_line(tmp_path: Path, monkeypatch: pytest.Monk
         'title=TOY003 toy-label::label <a&b> "q" é%25 50, x:y is shown as-is,%0Asee: 100%25'
     )
     assert (
-        lines[4]
-        == "::notice file=we%3Aird%2C dir/f%251 é.toy,line=3,endLine=4,"
+        lines[4] == "::notice file=we%3Aird%2C dir/f%251 é.toy,line=3,endLine=4,"
         "title=TOY004 toy-span::span reaches the next entry"
     )
 
