@@ -284,3 +284,18 @@ def test_placement_helpers_keep_indentation_and_newline_style() -> None:
     assert (
         apply_edits(source.text, [trailing_edit(source, 3, "# c")]) == "a\r\n\t  b = 1\t\r\nc  # c"
     )
+
+
+def test_many_files_in_worker_processes(here: Path) -> None:
+    from linter.runner import PARALLEL_THRESHOLD
+
+    count = PARALLEL_THRESHOLD + 6
+    for number in range(count):
+        (here / f"f{number:03}.toy").write_text(f"cap = 1\nlabel = {number}\n")
+    result = add_ignore("-j", "2", ".")
+    assert result.exit_code == 0
+    assert result.stderr == f"Added ignore comments for {count} findings in {count} files.\n"
+    assert (
+        here / "f007.toy"
+    ).read_text() == f"cap = 1\nlabel = 7  # streamproof: ignore[TOY003]{TAIL}\n"
+    assert remaining("-j", "2", ".") == []
