@@ -322,3 +322,10 @@ def test_the_schema_check_rejects_a_broken_log(project: Path) -> None:
     log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] = 0
     with pytest.raises(jsonschema.ValidationError):
         validator().validate(log)
+
+
+def test_a_missing_schema_fails_in_ci(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "SCHEMA", tmp_path / "absent.json")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="SARIF schema not found"):
+        validator()
