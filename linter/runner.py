@@ -220,6 +220,10 @@ def run(
                 previous.after = change.after
                 previous.fixed.extend(change.fixed)
 
+    # Reporters read files through the workspace: give them the text the findings describe
+    # (worker processes changed only their own copy of the overlay).
+    for change in result.changes:
+        workspace.overlay[change.path] = change.after
     writes = options.fix or options.add_ignore is not None
     if writes and not options.diff and options.stdin_filename is None:
         for change in result.changes:
