@@ -146,3 +146,23 @@ def test_every_format_is_covered_here() -> None:
         "gitlab",
         "junit",
     }
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("fmt", ["sarif", "full"])
+def test_reports_after_fix_describe_the_files_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str, fmt: str
+) -> None:
+    from linter.runner import PARALLEL_THRESHOLD
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_COLOR", "1")
+    for number in range(PARALLEL_THRESHOLD + 1):
+        (tmp_path / f"f{number:03}.toy").write_text("timeout = 1\nlabel = x\n")
+    fixed = run_format(fmt, "--fix", "-j", jobs, ".").stdout
+    assert (tmp_path / "f000.toy").read_text() == "timeout = 10\nlabel = x\n"
+    # The same report as a fresh check of the written files (excerpts, fingerprints).
+    fresh = run_format(fmt, "-j", "1", ".").stdout
+    if fmt == "full":  # the summary differs: "Fixed 65, 130 remaining." against "Found 130"
+        fixed, fresh = fixed.rsplit("\n\n", 1)[0], fresh.rsplit("\n\n", 1)[0]
+    assert fixed == fresh
