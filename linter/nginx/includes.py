@@ -92,12 +92,7 @@ class DiskFiles:
             for absolute in WELL_KNOWN_PREFIXES:
                 if pattern.startswith(absolute + "/"):
                     rest = pattern[len(absolute) + 1 :]
-                    found = [os.path.join(base, rest) for base in self.bases]
-                    # Repositories often mount their folder as conf.d/ itself.
-                    first, _, below = rest.partition("/")
-                    if below and first in ("conf.d", "sites-enabled", "sites-available", "snippets", "http.d"):
-                        found.append(os.path.join(self.main_dir, below))
-                    return found, True
+                    return [os.path.join(base, rest) for base in self.bases], True
             return [pattern], False
         return [os.path.join(base, pattern) for base in self.bases], self.fragment
 

@@ -26,9 +26,34 @@ _STREAM_COMMENT = re.compile(r"#\s*streamproof\s*:\s*(no-stream|stream)\b")
 _PATH_PATTERNS = re.compile(
     r"chat[\\/]+completions|(?:^|[\\/^(|])v1[\\/]+(?:completions|responses|messages)"
     r"|api[\\/]+(?:chat|generate)\b|generate_stream|stream-chat|chat-stream|event-stream"
-    r"|(?:^|[\\/^(|])(?:stream|streaming|sse|events|eventsource)(?:$|[\\/$)|?])",
+    r"|(?:^|[\\/^(|])(?:stream|streaming|sse|events|eventsource|mcp)(?:$|[\\/$)|?(])",
     re.IGNORECASE,
 )
+
+# Paths that are not streams even on an LLM server (health checks, metrics, UIs, auth): the
+# weaker signals (upstream, server_name, a LiteLLM config, `proxy_buffering off` copied into
+# every location) do not make these streaming routes.
+_NOT_STREAMING_SEGMENTS = frozenset(
+    """health healthz healthcheck health_check liveliness liveness livez readiness readyz ready
+    live metrics status ping favicon.ico robots.txt static assets ui login logout auth oauth
+    oauth2 callback sso saml docs redoc openapi.json swagger swagger-ui .well-known _next image images img
+    css js fonts uploads files""".split()
+)
+
+
+def not_streaming_path(path: str) -> bool:
+    """A segment of the path (every alternative of it, for a regex) names something that is
+    not a stream: `/health`, `= /metrics`, `^/auth/saml`, `/ui/`, `/mcp/oauth/callback`."""
+    text = re.sub(r"^[=~*^\s]+", "", path).lstrip("^/\\")
+    for segment in re.split(r"[/\\]+", text):
+        segment = segment.strip("()$?^")
+        if not segment or "(" in segment or ")" in segment:
+            continue
+        alternatives = [a.strip("()$?").replace("\\.", ".") for a in segment.split("|")]
+        if all(a.lower() in _NOT_STREAMING_SEGMENTS for a in alternatives if a) and any(alternatives):
+            return True
+    return False
+
 
 # Names of LLM servers and hosted LLM APIs, as they appear in host names and upstream names.
 _LLM_NAMES = (
@@ -179,18 +204,21 @@ def _comment_signal(document: NginxDocument, block: Stmt) -> tuple[Signal | None
 
 
 def _sse_signal(block: Stmt, family: str) -> Signal | None:
+    """SSE acknowledged in the block: an explicit mention of event streams (strong), or
+    buffering turned off (weaker: it is also copied into every location of a server)."""
+    buffering_off = None
     for stmt in block.walk():
         if stmt.directive is None or stmt.unknown:
             continue
-        if stmt.name == f"{family}_buffering" and stmt.args[:1] == ["off"]:
-            return Signal("sse", f"`{family}_buffering off` is already set for it (SSE acknowledged)")
+        if stmt.name == f"{family}_buffering" and stmt.args[:1] == ["off"] and buffering_off is None:
+            buffering_off = Signal("sse", f"`{family}_buffering off` is already set for it (SSE acknowledged)")
         for arg in stmt.args:
             lowered = arg.lower()
             if "text/event-stream" in lowered:
-                return Signal("sse", "its block mentions `text/event-stream` (SSE acknowledged)")
+                return Signal("sse-explicit", "its block mentions `text/event-stream` (SSE acknowledged)")
             if "x-accel-buffering" in lowered:
-                return Signal("sse", "its block mentions `X-Accel-Buffering` (SSE acknowledged)")
-    return None
+                return Signal("sse-explicit", "its block mentions `X-Accel-Buffering` (SSE acknowledged)")
+    return buffering_off
 
 
 def _signal(document: NginxDocument, settings: Settings, block: Stmt, family: str, target: str,
@@ -203,10 +231,14 @@ def _signal(document: NginxDocument, settings: Settings, block: Stmt, family: st
         if path and (path == pattern or fnmatchcase(path, pattern)):
             return Signal("setting", f"the `stream-routes` setting lists {pattern!r}"), False
     signal = _sse_signal(block, family)
-    if signal:
-        return signal, False
+    if signal and signal.kind == "sse-explicit":
+        return Signal("sse", signal.text), False
+    if path and not_streaming_path(path):
+        return None, False
     if path and _PATH_PATTERNS.search(path):
         return Signal("path", f"its path {path} is a streaming endpoint"), False
+    if signal:
+        return signal, False
     signal = _upstream_signal(target, upstream)
     if signal:
         return signal, False
