@@ -223,14 +223,18 @@ def load_document(
 # -- checking a fix -------------------------------------------------------------------------------
 
 
-def _headers(parsed: ParsedFile) -> list[tuple[int, tuple[str, ...], tuple[str, ...]]]:
-    """(name offset, enclosing block path, name and arguments) of every statement of a file."""
-    found: list[tuple[int, tuple[str, ...], tuple[str, ...]]] = []
+Header = tuple[int, int, tuple[str, ...], tuple[str, ...]]
+
+
+def _headers(parsed: ParsedFile) -> list[Header]:
+    """(start, end of the arguments, enclosing block path, name and arguments) of every
+    statement of a file."""
+    found: list[Header] = []
 
     def visit(directives: list[Directive], outer: tuple[str, ...]) -> None:
         for directive in directives:
             words = (directive.name.raw, *(arg.raw for arg in directive.args))
-            found.append((directive.start, outer, words))
+            found.append((directive.start, directive.header_end, outer, words))
             if directive.block is not None:
                 visit(directive.block, (*outer, " ".join(words)))
 
@@ -251,10 +255,10 @@ def verify_fix(before: Document, after: Document, edits: Sequence[Edit]) -> str 
         if old is None or new is None:
             return f"{path} is not part of the configuration after the fix"
         ordered = sorted(path_edits, key=lambda e: (e.start, e.end))
-        new_headers = {offset: (outer, words) for offset, outer, words in _headers(new)}
+        new_headers = {offset: (outer, words) for offset, _end, outer, words in _headers(new)}
         matched: set[int] = set()
-        for offset, outer, words in _headers(old):
-            if any(edit.start < offset < edit.end or (edit.start == offset < edit.end) for edit in ordered):
+        for offset, end, outer, words in _headers(old):
+            if any(_touches(edit, offset, end) for edit in ordered):
                 continue  # a statement the fix rewrites
             shifted = offset + sum(len(e.content) - (e.end - e.start) for e in ordered if e.end <= offset)
             if new_headers.get(shifted) != (outer, words):
@@ -266,12 +270,19 @@ def verify_fix(before: Document, after: Document, edits: Sequence[Edit]) -> str 
             start = edit.start + position
             inserted.append((start, start + len(edit.content)))
             position += len(edit.content) - (edit.end - edit.start)
-        for offset, _outer, words in _headers(new):
+        for offset, end, _outer, words in _headers(new):
             if offset in matched:
                 continue
-            if not any(start <= offset < end for start, end in inserted):
+            if not any(start <= end and offset < stop for start, stop in inserted):
                 return f"the fix would add `{' '.join(words)}` outside the edited text"
     return None
+
+
+def _touches(edit: Edit, start: int, end: int) -> bool:
+    """The edit changes text of the statement's name or arguments."""
+    if edit.start == edit.end:
+        return start < edit.start <= end
+    return edit.start < end and start < edit.end
 
 
 def _file_of(document: NginxDocument, path: str) -> ParsedFile | None:
