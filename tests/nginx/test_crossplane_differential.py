@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import REPO, SHARED
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from helpers import REPO, SHARED
 
 from linter.nginx.parser import parse_text
 from linter.nginx.tree import Directive, Word
@@ -80,7 +80,9 @@ def _compare(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     parsed = parse_text(text, str(path))
     assert not parsed.problems, f"{path}: {parsed.problems}"
-    payload = crossplane.parse(str(path), single=True, comments=False, check_ctx=False, check_args=False)
+    payload = crossplane.parse(
+        str(path), single=True, comments=False, check_ctx=False, check_args=False
+    )
     assert payload["status"] == "ok", payload["errors"]
     theirs = _theirs(payload["config"][0]["parsed"])
     ours = _ours(parsed.directives)
@@ -91,7 +93,7 @@ def _compare(path: Path) -> None:
 def _same_but_known_differences(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> bool:
     if len(ours) != len(theirs):
         return False
-    for mine, other in zip(ours, theirs):
+    for mine, other in zip(ours, theirs, strict=True):
         if mine["directive"] != other["directive"] or ("block" in mine) != ("block" in other):
             return False
         if mine["args"] != other["args"]:
@@ -128,7 +130,11 @@ def _usable(path: Path) -> bool:
     text = path.read_text(encoding="utf-8", errors="replace")
     parsed = parse_text(text)
     # Templates whose placeholders stand for whole statements are not NGINX yet.
-    return not parsed.problems and not any(d.placeholder for d in parsed.walk()) and "_by_lua_block" not in text
+    return (
+        not parsed.problems
+        and not any(d.placeholder for d in parsed.walk())
+        and "_by_lua_block" not in text
+    )
 
 
 FILES = [p for p in _well_formed_files() if _usable(p)]
@@ -146,30 +152,30 @@ def test_enough_real_configs_are_compared() -> None:
 SUITE_LIKE = {
     "messy.conf": (
         "user nobody;\n# hello\\n\\\\n\\\\\\n worker_connections 2048;\n"
-        "http{#forteen\n    # this is a comment\n    access_log off;default_type text/plain; error_log off;\n"
+        "http{#forteen\n    # this is a comment\n    access_log off;default_type text/plain; error_log off;\n"  # noqa: E501
         "    server {\n        listen 8083            ;\n"
-        "        return 200 \"Ser\\\" ' ' ver\\\\ \\ $server_addr:\\$server_port\\n\\nTime: $time_local\\n\\n\";\n"
+        '        return 200 "Ser\\" \' \' ver\\\\ \\ $server_addr:\\$server_port\\n\\nTime: $time_local\\n\\n";\n'  # noqa: E501
         "    }\n    server {listen 8080;\n        root /rooot/;\n"
-        "        location ~ \"/hello/world;\"{return 301 /status.html;}\n"
+        '        location ~ "/hello/world;"{return 301 /status.html;}\n'
         "        location /foo{}location /bar{}\n"
         "        location /\\{\\;\\}\\ #\\ ab {}# hello\n"
         "        if ($request_method = P\\{O\\)\\###\\;ST  ){}\n"
-        "        location \"/status.html\" {\n            try_files /abc/${uri} /abc/${uri}.html =404 ;\n        }\n"
-        "        location \"/sta;\n                    tus\" {return 302 /status.html;}\n"
+        '        location "/status.html" {\n            try_files /abc/${uri} /abc/${uri}.html =404 ;\n        }\n'  # noqa: E501
+        '        location "/sta;\n                    tus" {return 302 /status.html;}\n'
         "        location /upstream_conf { upstream_conf; }\n    }\n}\n"
     ),
     "quoted-right-brace.conf": (
-        "events {}\nhttp {\n    log_format main escape=json\n        '{ \"@timestamp\": \"$time_iso8601\", '\n"
-        "        '\"server_name\": \"$server_name\", '\n        '\"host\": \"$host\", '\n"
-        "        '\"message\": \"$remote_addr - $remote_user\" }';\n}\n"
+        'events {}\nhttp {\n    log_format main escape=json\n        \'{ "@timestamp": "$time_iso8601", \'\n'  # noqa: E501
+        '        \'"server_name": "$server_name", \'\n        \'"host": "$host", \'\n'
+        '        \'"message": "$remote_addr - $remote_user" }\';\n}\n'
     ),
-    "spelling-mistake.conf": "events {}\nhttp {\n    server {\n        location / {\n            #directive is misspelled\n            proxy_passs http://foo.bar;\n        }\n    }\n}\n",
+    "spelling-mistake.conf": "events {}\nhttp {\n    server {\n        location / {\n            #directive is misspelled\n            proxy_passs http://foo.bar;\n        }\n    }\n}\n",  # noqa: E501
     "includes-regular.conf": "events {}\nhttp {\n    include conf.d/server.conf;\n}\n",
-    "with-comments.conf": "events {\n    worker_connections 1024;\n}\n#comment\nhttp {\n    server {\n        listen       127.0.0.1:8080; #listen\n        server_name  default_server;\n        location / { ## this is brace\n            # location /\n            return 200 \"foo bar baz\";\n        }\n    }\n}\n",
-    "empty-value-map.conf": "http {\n    map string $variable {\n        '' $arg;\n        *.example.com '';\n    }\n}\n",
+    "with-comments.conf": 'events {\n    worker_connections 1024;\n}\n#comment\nhttp {\n    server {\n        listen       127.0.0.1:8080; #listen\n        server_name  default_server;\n        location / { ## this is brace\n            # location /\n            return 200 "foo bar baz";\n        }\n    }\n}\n',  # noqa: E501
+    "empty-value-map.conf": "http {\n    map string $variable {\n        '' $arg;\n        *.example.com '';\n    }\n}\n",  # noqa: E501
     "russian-text.conf": "env 'русский текст';\nevents {}\n",
-    "directive-with-space.conf": "events {\n}\nhttp {\n    map $http_user_agent $mobile {\n        default 0;\n        '~Opera Mini' 1;\n    }\n}\n",
-    "many-args.conf": "http {\n    proxy_set_header\n        X-Long\n        \"value over\n  lines\";\n    add_header X-A '' always;\n}\n",
+    "directive-with-space.conf": "events {\n}\nhttp {\n    map $http_user_agent $mobile {\n        default 0;\n        '~Opera Mini' 1;\n    }\n}\n",  # noqa: E501
+    "many-args.conf": "http {\n    proxy_set_header\n        X-Long\n        \"value over\n  lines\";\n    add_header X-A '' always;\n}\n",  # noqa: E501
 }
 
 
@@ -215,7 +221,15 @@ def _config(draw: st.DrawFn, depth: int = 0) -> str:
         args = draw(st.lists(_arg(), max_size=3))
         head = name + "".join(draw(_SPACE) + a for a in args)
         if depth < 2 and draw(st.integers(0, 3)) == 0:
-            parts.append(head + draw(_SPACE) + "{" + draw(_SPACE) + draw(_config(depth + 1)) + "}" + draw(_SPACE))
+            parts.append(
+                head
+                + draw(_SPACE)
+                + "{"
+                + draw(_SPACE)
+                + draw(_config(depth + 1))
+                + "}"
+                + draw(_SPACE)
+            )
         else:
             parts.append(head + draw(st.sampled_from(["", " ", "\t"])) + ";" + draw(_SPACE))
     return "".join(parts)

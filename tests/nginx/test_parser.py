@@ -56,8 +56,18 @@ def test_statement_spans_are_exact() -> None:
     server = http.block[1]
     assert server.line == 5
     names = [d.name.value for d in server.walk()]
-    assert names == ["server", "listen", "server_name", "location", "add_header", "location", "set",
-                     "rewrite", "if", "return"]
+    assert names == [
+        "server",
+        "listen",
+        "server_name",
+        "location",
+        "add_header",
+        "location",
+        "set",
+        "rewrite",
+        "if",
+        "return",
+    ]
     add_header = server.block[2].block[0]
     assert add_header.values == ["X-Test", "a;b{c}", "always"]
     set_stmt = server.block[3].block[0]
@@ -91,7 +101,7 @@ def test_lua_blocks_are_skipped_whole() -> None:
     text = (
         "location /t {\n"
         "    content_by_lua_block {\n"
-        "        local s = \"}\" -- a brace } in a comment\n"
+        '        local s = "}" -- a brace } in a comment\n'
         "        local t = [[ { ]]\n"
         "        if x then ngx.say('{') end\n"
         "    }\n"
@@ -110,7 +120,9 @@ def test_lua_blocks_are_skipped_whole() -> None:
 def test_missing_semicolon_is_reported_and_the_statement_kept() -> None:
     text = "server {\n    location / {\n        proxy_pass http://a\n    }\n}\n"
     parsed = parse_text(text)
-    assert [p.message for p in parsed.problems] == ['missing ";" after "proxy_pass" (nginx reads on to "}")']
+    assert [p.message for p in parsed.problems] == [
+        'missing ";" after "proxy_pass" (nginx reads on to "}")'
+    ]
     problem = parsed.problems[0]
     assert parsed.source.position(problem.start) == (3, 28)
     location = parsed.directives[0].block[0]

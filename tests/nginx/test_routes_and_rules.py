@@ -18,28 +18,42 @@ from linter.workspace import Workspace
 def _routes(tmp_path: Path, text: str, **settings: object) -> dict[str, str | None]:
     path = tmp_path / "nginx.conf"
     path.write_text(text)
-    document = HANDLER.load(Unit("nginx", str(path)), Workspace(root=str(tmp_path)), default_settings(**settings))
+    document = HANDLER.load(
+        Unit("nginx", str(path)), Workspace(root=str(tmp_path)), default_settings(**settings)
+    )
     assert isinstance(document, NginxDocument)
-    return {route.label(): (route.signal.kind if route.streaming and route.signal else None)
-            for route in routes(document, default_settings(**settings))}
+    return {
+        route.label(): (route.signal.kind if route.streaming and route.signal else None)
+        for route in routes(document, default_settings(**settings))
+    }
 
 
 def _server(body: str) -> str:
-    return "events {}\nhttp {\n    upstream litellm { server 127.0.0.1:4000; }\n    upstream web { server 127.0.0.1:3000; }\n    server {\n" + body + "    }\n}\n"
+    return (
+        "events {}\nhttp "
+        "{\n    upstream litellm { server 127.0.0.1:4000; }\n    upstream web { server 127.0.0.1:3000; }\n    server {\n"  # noqa: E501
+        + body
+        + "    }\n}\n"
+    )
 
 
 def test_signals_in_order_of_strength(tmp_path: Path) -> None:
-    found = _routes(tmp_path, _server(
-        "        location /a { # streamproof: stream\n            proxy_pass http://web; }\n"
-        "        location /b { proxy_pass http://web; add_header Content-Type text/event-stream; }\n"
-        "        location /v1/chat/completions { proxy_pass http://web; }\n"
-        "        location /proxy { proxy_pass http://litellm; }\n"
-        "        location /ollama { proxy_pass http://127.0.0.1:11434; }\n"
-        "        location /api/ { proxy_pass https://api.openai.com; }\n"
-        "        location /app { proxy_pass http://web; }\n"
-        "        location /health { proxy_pass http://litellm; }\n"
-        "        location /v1/messages { # streamproof: no-stream\n            proxy_pass http://web; }\n"
-    ))
+    found = _routes(
+        tmp_path,
+        _server(
+            "        location /a { # streamproof: stream\n            proxy_pass http://web; }\n"
+            "        location /b "
+            "{ proxy_pass http://web; add_header Content-Type text/event-stream; }\n"
+            "        location /v1/chat/completions { proxy_pass http://web; }\n"
+            "        location /proxy { proxy_pass http://litellm; }\n"
+            "        location /ollama { proxy_pass http://127.0.0.1:11434; }\n"
+            "        location /api/ { proxy_pass https://api.openai.com; }\n"
+            "        location /app { proxy_pass http://web; }\n"
+            "        location /health { proxy_pass http://litellm; }\n"
+            "        location /v1/messages "
+            "{ # streamproof: no-stream\n            proxy_pass http://web; }\n"
+        ),
+    )
     assert found == {
         "location /a": "comment",
         "location /b": "sse",
@@ -54,7 +68,11 @@ def test_signals_in_order_of_strength(tmp_path: Path) -> None:
 
 
 def test_stream_routes_setting(tmp_path: Path) -> None:
-    found = _routes(tmp_path, _server("        location /ask { proxy_pass http://web; }\n"), **{"stream-routes": ["/ask"]})
+    found = _routes(
+        tmp_path,
+        _server("        location /ask { proxy_pass http://web; }\n"),
+        **{"stream-routes": ["/ask"]},
+    )
     assert found == {"location /ask": "setting"}
 
 
@@ -67,7 +85,11 @@ def test_non_streaming_paths() -> None:
 @pytest.mark.parametrize(
     ("name", "content", "expected"),
     [
-        ("supervisord.conf", b"[supervisord]\nnodaemon=true\n\n[program:app]\ncommand=python app.py\n", False),
+        (
+            "supervisord.conf",
+            b"[supervisord]\nnodaemon=true\n\n[program:app]\ncommand=python app.py\n",
+            False,
+        ),
         ("redis.conf", b"bind 127.0.0.1\nport 6379\ntimeout 0\nsave 900 1\n", False),
         ("app.conf", b"[section]\nkey = value\n", False),
         ("named.conf", b'options {\n  directory "/var/cache/bind";\n};\n', False),
@@ -101,16 +123,24 @@ def _messages(tmp_path: Path, text: str, code: str, **settings: object) -> list[
 
 
 def test_read_timeout_message_names_value_origin_and_signal(tmp_path: Path) -> None:
-    text = _server("        location /v1/ { proxy_pass http://litellm; }\n        proxy_read_timeout 30s;\n")
+    text = _server(
+        "        location /v1/ { proxy_pass http://litellm; }\n        proxy_read_timeout 30s;\n"
+    )
     [message] = _messages(tmp_path, text, "NGX001")
     assert "30s, inherited from server {} (set at nginx.conf:7)" in message
-    assert "location /v1/ is a streaming route because its upstream `litellm` is named like an LLM server" in message
+    assert (
+        "location /v1/ is a streaming route because its upstream `litellm` is named like an LLM "
+        "server" in message
+    )
 
 
 def test_buffering_message_names_the_default(tmp_path: Path) -> None:
     text = _server("        location /api/generate { proxy_pass http://web; }\n")
     [message] = _messages(tmp_path, text, "NGX002")
-    assert "nginx's default on" in message and "its path /api/generate is a streaming endpoint" in message
+    assert (
+        "nginx's default on" in message
+        and "its path /api/generate is a streaming endpoint" in message
+    )
 
 
 def test_keepalive_defeated_message_names_the_inherited_headers(tmp_path: Path) -> None:
@@ -132,9 +162,13 @@ def test_keepalive_rules_follow_the_nginx_version(tmp_path: Path) -> None:
 
 
 def test_time_value_messages(tmp_path: Path) -> None:
-    text = _server("        location / { proxy_pass http://web; proxy_read_timeout 1h30; send_timeout 1H; }\n")
+    text = _server(
+        "        location / { proxy_pass http://web; proxy_read_timeout 1h30; send_timeout 1H; }\n"
+    )
     messages = _messages(tmp_path, text, "NGX009")
-    assert any("1h30 means 1h: " not in m and "the trailing 30 is 30 seconds" in m for m in messages)
+    assert any(
+        "1h30 means 1h: " not in m and "the trailing 30 is 30 seconds" in m for m in messages
+    )
     assert any("units are case-sensitive" in m and "hours are `h`" in m for m in messages)
 
 

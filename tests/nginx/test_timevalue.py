@@ -39,7 +39,22 @@ def test_valid_timeouts(text: str, milliseconds: int) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["1H", "60S", "1.5h", "30s1m", "1m1h", "5M", "1y", "1h1h", "", "s", "abc", "-5s", "1 h", "10ms5s"],
+    [
+        "1H",
+        "60S",
+        "1.5h",
+        "30s1m",
+        "1m1h",
+        "5M",
+        "1y",
+        "1h1h",
+        "",
+        "s",
+        "abc",
+        "-5s",
+        "1 h",
+        "10ms5s",
+    ],
 )
 def test_values_nginx_refuses_for_timeouts(text: str) -> None:
     assert parse_time(text) is None
