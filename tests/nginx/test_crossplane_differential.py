@@ -152,30 +152,30 @@ def test_enough_real_configs_are_compared() -> None:
 SUITE_LIKE = {
     "messy.conf": (
         "user nobody;\n# hello\\n\\\\n\\\\\\n worker_connections 2048;\n"
-        "http{#forteen\n    # this is a comment\n    access_log off;default_type text/plain; error_log off;\n"  # noqa: E501
+        "http{#forteen\n    # this is a comment\n    access_log off;default_type text/plain; error_log off;\n"
         "    server {\n        listen 8083            ;\n"
-        '        return 200 "Ser\\" \' \' ver\\\\ \\ $server_addr:\\$server_port\\n\\nTime: $time_local\\n\\n";\n'  # noqa: E501
+        '        return 200 "Ser\\" \' \' ver\\\\ \\ $server_addr:\\$server_port\\n\\nTime: $time_local\\n\\n";\n'
         "    }\n    server {listen 8080;\n        root /rooot/;\n"
         '        location ~ "/hello/world;"{return 301 /status.html;}\n'
         "        location /foo{}location /bar{}\n"
         "        location /\\{\\;\\}\\ #\\ ab {}# hello\n"
         "        if ($request_method = P\\{O\\)\\###\\;ST  ){}\n"
-        '        location "/status.html" {\n            try_files /abc/${uri} /abc/${uri}.html =404 ;\n        }\n'  # noqa: E501
+        '        location "/status.html" {\n            try_files /abc/${uri} /abc/${uri}.html =404 ;\n        }\n'
         '        location "/sta;\n                    tus" {return 302 /status.html;}\n'
         "        location /upstream_conf { upstream_conf; }\n    }\n}\n"
     ),
     "quoted-right-brace.conf": (
-        'events {}\nhttp {\n    log_format main escape=json\n        \'{ "@timestamp": "$time_iso8601", \'\n'  # noqa: E501
+        'events {}\nhttp {\n    log_format main escape=json\n        \'{ "@timestamp": "$time_iso8601", \'\n'
         '        \'"server_name": "$server_name", \'\n        \'"host": "$host", \'\n'
         '        \'"message": "$remote_addr - $remote_user" }\';\n}\n'
     ),
-    "spelling-mistake.conf": "events {}\nhttp {\n    server {\n        location / {\n            #directive is misspelled\n            proxy_passs http://foo.bar;\n        }\n    }\n}\n",  # noqa: E501
+    "spelling-mistake.conf": "events {}\nhttp {\n    server {\n        location / {\n            #directive is misspelled\n            proxy_passs http://foo.bar;\n        }\n    }\n}\n",
     "includes-regular.conf": "events {}\nhttp {\n    include conf.d/server.conf;\n}\n",
-    "with-comments.conf": 'events {\n    worker_connections 1024;\n}\n#comment\nhttp {\n    server {\n        listen       127.0.0.1:8080; #listen\n        server_name  default_server;\n        location / { ## this is brace\n            # location /\n            return 200 "foo bar baz";\n        }\n    }\n}\n',  # noqa: E501
-    "empty-value-map.conf": "http {\n    map string $variable {\n        '' $arg;\n        *.example.com '';\n    }\n}\n",  # noqa: E501
+    "with-comments.conf": 'events {\n    worker_connections 1024;\n}\n#comment\nhttp {\n    server {\n        listen       127.0.0.1:8080; #listen\n        server_name  default_server;\n        location / { ## this is brace\n            # location /\n            return 200 "foo bar baz";\n        }\n    }\n}\n',
+    "empty-value-map.conf": "http {\n    map string $variable {\n        '' $arg;\n        *.example.com '';\n    }\n}\n",
     "russian-text.conf": "env 'русский текст';\nevents {}\n",
-    "directive-with-space.conf": "events {\n}\nhttp {\n    map $http_user_agent $mobile {\n        default 0;\n        '~Opera Mini' 1;\n    }\n}\n",  # noqa: E501
-    "many-args.conf": "http {\n    proxy_set_header\n        X-Long\n        \"value over\n  lines\";\n    add_header X-A '' always;\n}\n",  # noqa: E501
+    "directive-with-space.conf": "events {\n}\nhttp {\n    map $http_user_agent $mobile {\n        default 0;\n        '~Opera Mini' 1;\n    }\n}\n",
+    "many-args.conf": "http {\n    proxy_set_header\n        X-Long\n        \"value over\n  lines\";\n    add_header X-A '' always;\n}\n",
 }
 
 

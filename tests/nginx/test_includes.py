@@ -111,7 +111,7 @@ def test_without_prefix_setting_the_main_folder_is_tried(tmp_path: Path) -> None
     _write(
         tmp_path,
         {
-            "deploy/nginx.conf": "http {\n    include /etc/nginx/conf.d/*.conf;\n    include /etc/nginx/snippets/x.conf;\n}\n",  # noqa: E501
+            "deploy/nginx.conf": "http {\n    include /etc/nginx/conf.d/*.conf;\n    include /etc/nginx/snippets/x.conf;\n}\n",
             "deploy/conf.d/app.conf": "server {\n    listen 80;\n}\n",
         },
     )
@@ -125,7 +125,7 @@ def test_stock_files_are_known_by_their_standard_content(tmp_path: Path) -> None
     _write(
         tmp_path,
         {
-            "nginx.conf": "http {\n    include /etc/nginx/proxy_params;\n    include mime.types;\n}\n"  # noqa: E501
+            "nginx.conf": "http {\n    include /etc/nginx/proxy_params;\n    include mime.types;\n}\n"
         },
     )
     document = _load(tmp_path / "nginx.conf", tmp_path)
@@ -193,7 +193,7 @@ def test_file_included_by_a_linted_file_is_not_a_unit_of_its_own(tmp_path: Path)
         tmp_path,
         {
             "nginx.conf": "events {}\nhttp {\n    include sites-enabled/*;\n}\n",
-            "sites-enabled/app.conf": "server {\n    listen 80;\n    include snippets/proxy.conf;\n}\n",  # noqa: E501
+            "sites-enabled/app.conf": "server {\n    listen 80;\n    include snippets/proxy.conf;\n}\n",
             "snippets/proxy.conf": "location / {\n    proxy_pass http://127.0.0.1:3000;\n}\n",
             "standalone.conf": "server {\n    listen 81;\n}\n",
         },

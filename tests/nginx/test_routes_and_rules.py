@@ -31,7 +31,7 @@ def _routes(tmp_path: Path, text: str, **settings: object) -> dict[str, str | No
 def _server(body: str) -> str:
     return (
         "events {}\nhttp "
-        "{\n    upstream litellm { server 127.0.0.1:4000; }\n    upstream web { server 127.0.0.1:3000; }\n    server {\n"  # noqa: E501
+        "{\n    upstream litellm { server 127.0.0.1:4000; }\n    upstream web { server 127.0.0.1:3000; }\n    server {\n"
         + body
         + "    }\n}\n"
     )
