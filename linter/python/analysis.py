@@ -20,7 +20,8 @@ from linter.python.document import PythonDocument
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _MAX_DEPTH = 12  # value resolution through names, attributes and returns
-_MAX_CALLER_DEPTH = 4  # how far up the same-file call chain a guard is looked for
+_MAX_CALLER_DEPTH = 4
+_CLIENT_MODULE_NAMES = frozenset({"openai", "anthropic", "litellm", "ollama"})  # how far up the same-file call chain a guard is looked for
 
 
 # --- values -------------------------------------------------------------------------------------
@@ -256,6 +257,9 @@ class Analysis:
             if alias.name == "*":
                 continue
             path = f"{module}.{alias.name}" if module and not module.endswith(".") else module + alias.name
+            if alias.name in _CLIENT_MODULE_NAMES:
+                # ``from app.llm import litellm``: a project module re-exporting the library.
+                path = alias.name
             scope.bind(alias.asname or alias.name, offset, "import", path)
 
     def _bind_assign(self, node: ast.AST, scope: FunctionInfo) -> None:
@@ -764,6 +768,33 @@ class Analysis:
                                 names = self.handler_class(handler.type)
                                 if self.catches(names, client, raised) == "yes" and not _reraises(handler):
                                     return True
+        return False
+
+    def literal_dict(self, expr: ast.AST | None) -> ast.Dict | None:
+        """The dict literal ``expr`` is, or names through a single assignment that nothing
+        in the file changes afterwards (no ``d[k] = v``, ``d.update()``, ...)."""
+        if isinstance(expr, ast.Dict):
+            return expr
+        if not isinstance(expr, ast.Name):
+            return None
+        found = self.lookup(expr.id, self.scope(expr), self.document.start(expr))
+        if found is None or found[0] != "expr" or not isinstance(found[1], ast.Dict):
+            return None
+        scope = found[2]
+        if len(scope.bindings.get(expr.id, ())) != 1 or self._mutated(expr.id, scope):
+            return None
+        return found[1]
+
+    def _mutated(self, name: str, scope: FunctionInfo) -> bool:
+        nodes = ast.walk(self.tree) if scope.is_module else _walk_function(scope.node)
+        for node in nodes:
+            if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.value, ast.Name):
+                if node.value.id != name:
+                    continue
+                if isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                    return True
+                if isinstance(node, ast.Attribute) and node.attr in ("update", "setdefault", "pop", "clear", "popitem", "__setitem__"):
+                    return True
         return False
 
     def enclosing_function(self, node: ast.AST) -> FunctionInfo:

@@ -253,7 +253,7 @@ class Starter:
 
 # Client classes (constructed) -> the key of their starter table.
 CLIENT_CLASSES: dict[str, str] = {
-    **{f"openai.{c}": "openai" for c in ("OpenAI", "AsyncOpenAI", "AzureOpenAI", "AsyncAzureOpenAI")},
+    **{f"openai.{c}": "openai" for c in ("OpenAI", "AsyncOpenAI", "AzureOpenAI", "AsyncAzureOpenAI", "Client", "AsyncClient")},
     **{
         f"anthropic.{c}": "anthropic"
         for c in (
