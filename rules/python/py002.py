@@ -227,7 +227,8 @@ def _raw_http(analysis: Analysis) -> Iterator[Finding]:
         text = _string_of(analysis, url)
         if text is None:
             continue
-        endpoint = next((e for e in _ENDPOINTS if e[0] in text), None)
+        path = text.split("?", 1)[0].rstrip("/")
+        endpoint = next((e for e in _ENDPOINTS if path.endswith(e[0])), None)
         if endpoint is None:
             continue
         body = keyword(call, "json")
@@ -239,6 +240,9 @@ def _raw_http(analysis: Analysis) -> Iterator[Finding]:
         if mapping is None:
             continue
         fragment, keys, where, streams_by_default = endpoint
+        names = {k.value for k in mapping.keys if isinstance(k, ast.Constant)}
+        if "model" not in names or not names & {"messages", "prompt"}:
+            continue  # not a generation body (or one built elsewhere)
         stream_value = next(
             (v for k, v in zip(mapping.keys, mapping.values) if isinstance(k, ast.Constant) and k.value == "stream"),
             None,
