@@ -102,7 +102,10 @@ class FunctionInfo:
         return isinstance(self.node, ast.Module)
 
     def bind(self, name: str, offset: int, kind: str, payload: object) -> None:
-        self.bindings.setdefault(name, []).append((offset, kind, payload))
+        entries = self.bindings.setdefault(name, [])
+        entries.append((offset, kind, payload))
+        if len(entries) > 1 and entries[-2][0] > offset:  # the walk is not in source order
+            entries.sort(key=lambda entry: entry[0])
 
 
 @dataclass(frozen=True)
@@ -486,7 +489,7 @@ class Analysis:
                 return Stream(start, "manager")
         if not key or not rest:
             return None
-        if key == "lc":
+        if key in ("lc", "lc-retry"):
             method = rest.rsplit(".", 1)[-1]
             if method in ("stream", "astream", "astream_events"):
                 start = StreamStart(call, K.LANGCHAIN, f".{method}()", True, None, func.ctor)

@@ -31,7 +31,16 @@ def changed_only_at(before: PythonDocument, after: PythonDocument, edits: Sequen
         if isinstance(old, ast.Call) and isinstance(new, ast.Call) and _edited(before, old, points):
             if len(new.keywords) < len(old.keywords):
                 return "the fix removed a keyword argument"
-            stack.extend([(old.func, new.func), (old.args, new.args), (old.keywords, new.keywords[: len(old.keywords)])])
+            stack.extend([(old.func, new.func), (old.args, new.args)])
+            for old_keyword, new_keyword in zip(old.keywords, new.keywords):
+                if (
+                    old_keyword.arg == new_keyword.arg
+                    and isinstance(old_keyword.value, ast.Constant)
+                    and isinstance(new_keyword.value, ast.Constant)
+                    and _edited(before, old_keyword.value, points)
+                ):
+                    continue  # a constant replaced on purpose (``max_tokens=None`` -> a number)
+                stack.append((old_keyword, new_keyword))
             continue
         if isinstance(old, ast.Dict) and isinstance(new, ast.Dict) and _edited(before, old, points):
             if len(new.keys) < len(old.keys):
