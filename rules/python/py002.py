@@ -146,7 +146,7 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             continue
         reason = found.detail if found.state == "none" else "no output cap" + found.detail
         message = (
-            f"`{name}(...)` {what} a {start.client.name} generation with {reason}: it runs until the model "
+            f"`{name}(...)` {what} {"an" if start.client.name[:1] in "aeio" else "a"} {start.client.name} generation with {reason}: it runs until the model "
             f"stops or the context fills (slow, costly, and long streams get cut); pass "
             f"`{found.added or add + '=N'}`"
         )
