@@ -145,8 +145,9 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             yield RULE.report(document.source, begin, end, message, fix=fix, severity=Severity.ERROR)
             continue
         reason = found.detail if found.state == "none" else "no output cap" + found.detail
+        article = "an" if start.client.name[:1] in "aeio" else "a"
         message = (
-            f"`{name}(...)` {what} {"an" if start.client.name[:1] in "aeio" else "a"} {start.client.name} generation with {reason}: it runs until the model "
+            f"`{name}(...)` {what} {article} {start.client.name} generation with {reason}: it runs until the model "
             f"stops or the context fills (slow, costly, and long streams get cut); pass "
             f"`{found.added or add + '=N'}`"
         )
