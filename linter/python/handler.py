@@ -40,8 +40,12 @@ _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, cod
 
 def mentions_clients(data: bytes) -> bool:
     if data.startswith(_WIDE_BOMS):  # UTF-16/32: the names are not ASCII bytes
-        for bom, name in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        for bom, name in (
+            (codecs.BOM_UTF32_LE, "utf-32"),
+            (codecs.BOM_UTF32_BE, "utf-32"),
+            (codecs.BOM_UTF16_LE, "utf-16"),
+            (codecs.BOM_UTF16_BE, "utf-16"),
+        ):
             if data.startswith(bom):
                 data = data.decode(name, "replace").encode("utf-8", "replace")
                 break
@@ -100,7 +104,9 @@ class PythonHandler:
         except ValueError as exc:  # NUL bytes
             index = text.find("\0")
             start = index if index >= 0 else 0
-            document.problems.append(Problem(document.path, start, start, f"Python source cannot be parsed: {exc}"))
+            document.problems.append(
+                Problem(document.path, start, start, f"Python source cannot be parsed: {exc}")
+            )
         except (RecursionError, MemoryError):
             document.problems.append(
                 Problem(document.path, 0, 0, "Python source is nested too deeply to be parsed")
@@ -134,7 +140,11 @@ class PythonHandler:
                 if token.type != tokenize.COMMENT:
                     continue
                 row, column = token.start
-                offset = starts[row - 1] + column if row - 1 < len(starts) else source.offset(row, column + 1)
+                offset = (
+                    starts[row - 1] + column
+                    if row - 1 < len(starts)
+                    else source.offset(row, column + 1)
+                )
                 own_line = not token.line[:column].strip()
                 found.append(Comment(path, offset, token.string, own_line))
         except (tokenize.TokenError, SyntaxError, IndentationError, RecursionError):

@@ -56,8 +56,15 @@ def retry_loops(analysis: Analysis) -> list[RetryLoop]:
         for child in _own_statements(node.body):
             if not isinstance(child, ast.Try) or not child.handlers:
                 continue
-            exits = any(isinstance(n, (ast.Break, ast.Return)) for n in _own_statements(child.body + child.orelse))
-            exits = exits or any(isinstance(n, (ast.Break, ast.Return)) for n in _own_statements(node.body) if n not in list(_inside(child)))
+            exits = any(
+                isinstance(n, (ast.Break, ast.Return))
+                for n in _own_statements(child.body + child.orelse)
+            )
+            exits = exits or any(
+                isinstance(n, (ast.Break, ast.Return))
+                for n in _own_statements(node.body)
+                if n not in list(_inside(child))
+            )
             if not exits:
                 continue
             going = tuple(h for h in child.handlers if _goes_round(h))
@@ -80,6 +87,13 @@ def emits(node: ast.AST) -> ast.AST | None:
             func = child.func
             if isinstance(func, ast.Name) and func.id == "print":
                 return child
-            if isinstance(func, ast.Attribute) and func.attr in ("write", "stream_token", "put", "put_nowait", "markdown", "send"):
+            if isinstance(func, ast.Attribute) and func.attr in (
+                "write",
+                "stream_token",
+                "put",
+                "put_nowait",
+                "markdown",
+                "send",
+            ):
                 return child
     return None

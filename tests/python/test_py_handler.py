@@ -37,7 +37,9 @@ def test_a_file_without_clients_is_never_parsed(tmp_path: Path) -> None:
 
 
 def test_http_libraries_count_only_where_something_streams() -> None:
-    assert not mentions_clients(b"import requests\nrequests.get('https://example.com', timeout=5)\n")
+    assert not mentions_clients(
+        b"import requests\nrequests.get('https://example.com', timeout=5)\n"
+    )
     assert mentions_clients(b"import requests\nrequests.get(url, stream=True)\n")
     assert mentions_clients(b"from anthropic import Anthropic\n")
 
@@ -80,7 +82,9 @@ def test_fix_keeps_latin1_encoding_and_crlf(tmp_path: Path) -> None:
     path.write_bytes(original)
     result = lint([path], cwd=tmp_path, select=["PY006"], fix=True)
     assert not result.errors
-    assert path.read_bytes() == original.replace(b"stream=True)", b"stream=True, timeout=(10, 300))")
+    assert path.read_bytes() == original.replace(
+        b"stream=True)", b"stream=True, timeout=(10, 300))"
+    )
 
 
 def test_non_utf8_without_cookie_is_a_decode_finding(tmp_path: Path) -> None:
@@ -130,7 +134,9 @@ def test_inline_suppression_on_a_stream_loop(tmp_path: Path) -> None:
 
 
 def test_version_pins_come_from_the_nearest_requirements(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\ndependencies = ["openai>=3.14", "anthropic"]\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\ndependencies = ["openai>=3.14", "anthropic"]\n'
+    )
     service = tmp_path / "service"
     service.mkdir()
     (service / "requirements-prod.txt").write_text("openai==2.8.1  # old\nlitellm>=1.70\n")
@@ -145,7 +151,9 @@ def test_version_pins_come_from_the_nearest_requirements(tmp_path: Path) -> None
 
 
 def test_lock_file_pin_decides_the_message(tmp_path: Path) -> None:
-    (tmp_path / "uv.lock").write_text('version = 1\n\n[[package]]\nname = "openai"\nversion = "3.20.0"\n')
+    (tmp_path / "uv.lock").write_text(
+        'version = 1\n\n[[package]]\nname = "openai"\nversion = "3.20.0"\n'
+    )
     path = tmp_path / "app.py"
     path.write_text(STREAM)
     message = lint([path], cwd=tmp_path, select=["PY001"]).findings[0].message
@@ -170,6 +178,10 @@ def test_libcst_is_never_imported() -> None:
         "print('libcst' in sys.modules, file=sys.stderr)\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", code, str(fixtures)], capture_output=True, text=True, cwd=REPO, timeout=120
+        [sys.executable, "-c", code, str(fixtures)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
     )
     assert proc.stderr.strip().splitlines()[-1] == "False", proc.stderr[-2000:]

@@ -139,18 +139,28 @@ def _program(case: Case, guard: str | None) -> str:
             inner = textwrap.indent(textwrap.dedent(rest), "        ")
             loop = f"{head}\n    try:\n{inner}    {guard}\n        print('the answer was cut')\n"
         else:
-            loop = f"try:\n{textwrap.indent(loop, '    ')}{guard}\n    print('the answer was cut')\n"
+            loop = (
+                f"try:\n{textwrap.indent(loop, '    ')}{guard}\n    print('the answer was cut')\n"
+            )
     text = "URL = 'http://127.0.0.1:1'\n" + case.setup + loop
     if body_is_async:
         text += "asyncio.run(main())\n"
-    imports = {m.split(".")[0] for m in re.findall(r"except \(?([\w.]+(?:, [\w.]+)*)", loop) for m in m.split(", ")}
+    imports = {
+        m.split(".")[0]
+        for m in re.findall(r"except \(?([\w.]+(?:, [\w.]+)*)", loop)
+        for m in m.split(", ")
+    }
     for module in sorted(imports - {"Exception", "ConnectionError", "TimeoutError", "OSError"}):
         text = f"import {module}\n" + text
     return text
 
 
 def _target(package: str) -> dict[str, str]:
-    return {package: importlib.metadata.version(package)} if package in ("openai", "anthropic", "litellm") else {}
+    return (
+        {package: importlib.metadata.version(package)}
+        if package in ("openai", "anthropic", "litellm")
+        else {}
+    )
 
 
 def _lint(tmp_path: Path, name: str, text: str, package: str) -> list:  # type: ignore[type-arg]
@@ -164,7 +174,10 @@ def _lint(tmp_path: Path, name: str, text: str, package: str) -> list:  # type: 
 def _run(text: str, url: str) -> BaseException | None:
     namespace: dict[str, object] = {"__name__": "__truth__"}
     try:
-        exec(compile(text.replace("'http://127.0.0.1:1'", repr(url), 1), "<truth>", "exec"), namespace)
+        exec(
+            compile(text.replace("'http://127.0.0.1:1'", repr(url), 1), "<truth>", "exec"),
+            namespace,
+        )
     except Exception as exc:  # the program died: with what?
         return exc
     finally:
