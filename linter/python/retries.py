@@ -52,7 +52,7 @@ def retry_loops(analysis: Analysis) -> list[RetryLoop]:
     """The file's retry loops, computed once (only files with an LLM call have any)."""
     cached = getattr(analysis, "_retry_loops", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     found: list[RetryLoop] = []
     if analysis.starts:
         for node in ast.walk(analysis.tree):
