@@ -22,9 +22,7 @@ server {
 }
 """
 # What the safe fix of NGX002 writes: the directive goes after the proxy_pass it governs.
-STREAMING_CLEAN = STREAMING_BUFFERED.replace(
-    "4000;\n", "4000;\n        proxy_buffering off;\n"
-)
+STREAMING_CLEAN = STREAMING_BUFFERED.replace("4000;\n", "4000;\n        proxy_buffering off;\n")
 
 
 def _require_tools() -> None:
@@ -65,7 +63,9 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_check_hook_fails_on_a_finding_and_passes_on_a_clean_file(project: Path, pre_commit_home: Path) -> None:
+def test_check_hook_fails_on_a_finding_and_passes_on_a_clean_file(
+    project: Path, pre_commit_home: Path
+) -> None:
     failing = try_repo(project, pre_commit_home, "streamproof", "app.conf")
     assert failing.returncode == 1, failing.stdout + failing.stderr
     assert "app.conf:3:5: NGX002" in failing.stdout
@@ -74,7 +74,9 @@ def test_check_hook_fails_on_a_finding_and_passes_on_a_clean_file(project: Path,
     assert "NGX" not in passing.stdout
 
 
-def test_fix_hook_changes_the_file_and_the_next_run_passes(project: Path, pre_commit_home: Path) -> None:
+def test_fix_hook_changes_the_file_and_the_next_run_passes(
+    project: Path, pre_commit_home: Path
+) -> None:
     fixing = try_repo(project, pre_commit_home, "streamproof-fix", "app.conf")
     assert fixing.returncode == 1, "pre-commit fails a run whose hook modified files"
     assert "files were modified by this hook" in fixing.stdout

@@ -188,8 +188,12 @@ class Analysis:
                     else:
                         scope.bind(name, doc.start(node), "def", info)
                     positional = node.args.posonlyargs + node.args.args
-                    if in_class is not None and positional and not any(
-                        _decorator_name(d) == "staticmethod" for d in node.decorator_list
+                    if (
+                        in_class is not None
+                        and positional
+                        and not any(
+                            _decorator_name(d) == "staticmethod" for d in node.decorator_list
+                        )
                     ):
                         info.self_name = positional[0].arg
                     for arg in positional + node.args.kwonlyargs:

@@ -69,7 +69,8 @@ def _attempts(loop: ast.For | ast.AsyncFor | ast.While) -> Iterator[RetryLoop]:
             continue
         inside = {id(n) for n in _inside(child)}
         exits = any(
-            isinstance(n, (ast.Break, ast.Return)) for n in _own_statements(child.body + child.orelse)
+            isinstance(n, (ast.Break, ast.Return))
+            for n in _own_statements(child.body + child.orelse)
         ) or any(isinstance(n, (ast.Break, ast.Return)) and id(n) not in inside for n in own)
         if not exits:
             continue
