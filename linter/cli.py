@@ -316,8 +316,8 @@ def rule_command(code: str) -> None:
 
     rule = registry.get_rule(code)
     if rule is None:
-        hint = closest(code.upper(), [r.code for r in registry.all_rules()]) or closest(
-            code, [r.name for r in registry.all_rules()]
+        hint = closest(code.upper(), [e.code for e in registry.catalogue()]) or closest(
+            code, [e.name for e in registry.catalogue()]
         )
         click.echo(
             f"streamproof: error: unknown rule {code!r}"

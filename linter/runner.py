@@ -50,9 +50,9 @@ class RunResult:
 
 def _classify(candidate: Candidate, workspace: Workspace, result: RunResult) -> str | None:
     claims = kinds.claims_by_name(candidate.relpath)
-    if candidate.explicit:
-        for kind in kinds.available_kinds():
-            claims.setdefault(kind, Claim.MAYBE)
+    if candidate.explicit and not claims:
+        # A named file whose name says nothing: let every kind look at the content.
+        claims = dict.fromkeys(kinds.available_kinds(), Claim.MAYBE)
     if not claims:
         return None
     try:

@@ -4,15 +4,15 @@ how a unit is read into an NginxDocument, and how a fix is checked before it is 
 from __future__ import annotations
 
 import os
-import posixpath
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from linter.document import Claim, Comment, Document, Unit
 from linter.model import Edit
-from linter.nginx import dump
+from linter.nginx import detect, dump
 from linter.nginx.context import CONTEXTS, Stmt
+from linter.nginx.detect import NGINX_FOLDERS as _NGINX_FOLDERS
 from linter.nginx.directives import looks_like_nginx_name
 from linter.nginx.includes import DiskFiles, DumpFiles, Expander
 from linter.nginx.lexer import TokenKind, tokenize
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from linter.workspace import Workspace
 
 _FRAGMENT_FOLDERS = ("conf.d", "sites-available", "sites-enabled", "http.d", "vhosts.d", "servers")
-_NGINX_FOLDERS = ("nginx", "conf.d", "sites-available", "sites-enabled", "http.d", "snippets")
 _CONTEXT_COMMENT = re.compile(r"#\s*streamproof\s*:\s*context\s+([a-z]+)")
 _BLOCK_SIGNAL = re.compile(rb"(?m)^[ \t]*(?:http|server|location|upstream|events)\b[^;{}\n]*\{")
 _MAIN_NAMES = frozenset(
@@ -69,20 +68,10 @@ class NginxHandler:
     # -- which files ----------------------------------------------------------------------
 
     def claim_by_name(self, relpath: str) -> Claim:
-        name = posixpath.basename(relpath).lower()
-        folders = relpath.lower().split("/")[:-1]
-        if name in ("nginx.conf", "nginx.conf.template") or name.endswith((".nginx", ".nginxconf")):
-            return Claim.YES
-        if name.endswith((".conf", ".conf.template", ".conf.tmpl", ".conf.j2")):
-            return Claim.MAYBE
-        if any(folder in _NGINX_FOLDERS or "nginx" in folder for folder in folders):
-            return Claim.MAYBE
-        return Claim.NO
+        return detect.claim_by_name(relpath)
 
     def claim(self, relpath: str, data: bytes, by_name: Claim) -> bool:
-        if by_name is Claim.YES:
-            return True
-        return sniff(data, relpath)
+        return detect.claim(relpath, data, by_name)
 
     # -- grouping -----------------------------------------------------------------------------
 

@@ -11,7 +11,8 @@ from helpers import REPO, lint
 
 from linter.config import default_settings
 from linter.document import Unit
-from linter.python.handler import HANDLER, mentions_clients
+from linter.python.detect import mentions_clients
+from linter.python.handler import HANDLER
 from linter.python.pins import find_pins, lowest_allowed
 from linter.workspace import Workspace
 
