@@ -7,7 +7,7 @@ applied on top. Unknown keys are errors that name the closest valid key.
 from __future__ import annotations
 
 import difflib
-import fnmatch
+import functools
 import os
 import re
 import sys
@@ -128,28 +128,54 @@ def relative_posix(path: str, base: str) -> str:
     return rel.replace(os.sep, "/")
 
 
+@functools.lru_cache(maxsize=512)
+def _glob(pattern: str) -> re.Pattern[str]:
+    """gitignore-style glob: `*` and `?` stop at `/`, `**` crosses folders."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[":
+            end = pattern.find("]", i + 1)
+            if end < 0:
+                out.append(re.escape(char))
+            else:
+                out.append("[" + pattern[i + 1 : end].replace("!", "^", 1) + "]")
+                i = end
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
 def path_matches(relative: str, pattern: str) -> bool:
     """gitignore-like matching: ``dir/`` matches a folder and all below it; a pattern without
     ``/`` matches any path component; a pattern with ``/`` matches from the base folder."""
     pattern = pattern.strip()
-    if not pattern:
-        return False
-    if relative.startswith("../"):
+    if not pattern or relative.startswith("../"):
         return False
     parts = relative.split("/")
-    if pattern.endswith("/"):
-        body = pattern.rstrip("/").lstrip("/")
-        if "/" in body:
-            return any(
-                fnmatch.fnmatchcase("/".join(parts[:i]), body) for i in range(1, len(parts))
-            )
-        return any(fnmatch.fnmatchcase(part, body) for part in parts[:-1])
-    body = pattern.lstrip("/")
+    folder_only = pattern.endswith("/")
+    body = pattern.strip("/")
+    prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + (0 if folder_only else 1))]
     if "/" in body:
-        return any(
-            fnmatch.fnmatchcase("/".join(parts[:i]), body) for i in range(1, len(parts) + 1)
-        )
-    return any(fnmatch.fnmatchcase(part, body) for part in parts)
+        regex = _glob(body)
+        return any(regex.match(prefix) for prefix in prefixes)
+    regex = _glob(body)
+    names = parts[:-1] if folder_only else parts
+    return any(regex.match(name) for name in names)
 
 
 # --- reading files ----------------------------------------------------------------------------
@@ -188,7 +214,10 @@ def read_config_file(path: str) -> dict[str, Any] | None:
         message = str(exc)
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)
         line, column = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+        if not match and "end of document" in message:
+            lines = text.split("\n")
+            line, column = len(lines), len(lines[-1]) + 1
+        message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
         raise ConfigError(path, f"invalid TOML: {message}", line, column) from None
     if os.path.basename(path) == "pyproject.toml":
         tool = data.get("tool", {})
@@ -260,7 +289,7 @@ def _convert_rule_options(path: str, text: str, value: Any) -> dict[str, dict[st
         rule = registry.get_rule(code)
         if rule is None:
             line, column = _key_position(text, code)
-            hint = _did_you_mean(code, [r.code for r in registry.all_rules()])
+            hint = _did_you_mean(code, [e.code for e in registry.catalogue()])
             raise ConfigError(path, f"[rules.{code}]: unknown rule{hint}", line, column)
         if not isinstance(options, dict):
             line, column = _key_position(text, code)
@@ -311,24 +340,32 @@ def settings_from_table(
         else:
             merged[key] = value
 
-    default = {rule.code for rule in registry.all_rules() if rule.default_enabled}
+    default = {entry.code for entry in registry.catalogue()}
     if "select" in merged:
-        selected = _resolve_selectors(where, text, "select", _string_list(where, text, "select", merged["select"]))
-        selected |= {r.code for r in registry.rules_for_kind(registry.ENGINE_KIND)}
+        selected = _resolve_selectors(
+            where, text, "select", _string_list(where, text, "select", merged["select"])
+        )
+        selected |= {e.code for e in registry.catalogue() if e.kind == registry.ENGINE_KIND}
     else:
         selected = set(default)
     for key in ("extend-select",):
         if key in merged:
-            selected |= _resolve_selectors(where, text, key, _string_list(where, text, key, merged[key]))
+            selected |= _resolve_selectors(
+                where, text, key, _string_list(where, text, key, merged[key])
+            )
     for key in ("ignore", "extend-ignore"):
         if key in merged:
-            selected -= _resolve_selectors(where, text, key, _string_list(where, text, key, merged[key]))
+            selected -= _resolve_selectors(
+                where, text, key, _string_list(where, text, key, merged[key])
+            )
 
     per_file: list[tuple[str, frozenset[str]]] = []
     raw_pfi = merged.get("per-file-ignores", {})
     if not isinstance(raw_pfi, dict):
         line, column = _key_position(text, "per-file-ignores")
-        raise ConfigError(where, "'per-file-ignores' must be a table of pattern = [codes]", line, column)
+        raise ConfigError(
+            where, "'per-file-ignores' must be a table of pattern = [codes]", line, column
+        )
     for pattern, codes in raw_pfi.items():
         values = _string_list(where, text, pattern, codes)
         per_file.append((pattern, frozenset(_resolve_selectors(where, text, pattern, values))))
@@ -359,10 +396,17 @@ def settings_from_table(
             if not isinstance(local, str):
                 line, column = _key_position(text, "nginx-prefix")
                 raise ConfigError(where, "'nginx-prefix' values must be folder names", line, column)
-            prefix_pairs.append((absolute.rstrip("/") or "/", os.path.normpath(os.path.join(config_dir, local))))
+            prefix_pairs.append(
+                (absolute.rstrip("/") or "/", os.path.normpath(os.path.join(config_dir, local)))
+            )
     elif raw_prefix is not None:
         line, column = _key_position(text, "nginx-prefix")
-        raise ConfigError(where, "'nginx-prefix' must be a folder or a table {\"/etc/nginx\" = \"deploy/nginx\"}", line, column)
+        raise ConfigError(
+            where,
+            '\'nginx-prefix\' must be a folder or a table {"/etc/nginx" = "deploy/nginx"}',
+            line,
+            column,
+        )
 
     nginx_context = merged.get("nginx-context")
     if nginx_context is not None and nginx_context not in NGINX_CONTEXTS:
@@ -379,7 +423,9 @@ def settings_from_table(
     raw_target = merged.get("python-target", {})
     if not isinstance(raw_target, dict) or not all(isinstance(v, str) for v in raw_target.values()):
         line, column = _key_position(text, "python-target")
-        raise ConfigError(where, "'python-target' must be a table like {openai = \"3.14\"}", line, column)
+        raise ConfigError(
+            where, "'python-target' must be a table like {openai = \"3.14\"}", line, column
+        )
 
     rule_options = _convert_rule_options(where, text, merged.get("rules", {}))
 
@@ -411,6 +457,7 @@ class SettingsResolver:
 
     def for_path(self, path: str) -> Settings:
         directory = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+        config: str | None
         if self.explicit_config is not None:
             config = os.path.abspath(self.explicit_config)
         else:
@@ -436,7 +483,9 @@ class SettingsResolver:
     def with_overrides(self, **extra: Any) -> SettingsResolver:
         merged = dict(self.overrides)
         merged.update(extra)
-        return SettingsResolver(overrides=merged, explicit_config=self.explicit_config, cwd=self.cwd)
+        return SettingsResolver(
+            overrides=merged, explicit_config=self.explicit_config, cwd=self.cwd
+        )
 
 
 def default_settings(**overrides: Any) -> Settings:
@@ -449,5 +498,7 @@ def with_rule_options(settings: Settings, code: str, **options: Any) -> Settings
     assert rule is not None, code
     merged = {k: dict(v) for k, v in settings.rule_options.items()}
     for name, raw in options.items():
-        merged.setdefault(rule.code, {})[name.replace("_", "-")] = rule.option(name.replace("_", "-")).value(raw)
+        merged.setdefault(rule.code, {})[name.replace("_", "-")] = rule.option(
+            name.replace("_", "-")
+        ).value(raw)
     return replace(settings, rule_options=merged)

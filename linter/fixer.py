@@ -59,7 +59,9 @@ def _finding_key(finding: Finding) -> tuple[str, str, str]:
     return (finding.code, finding.path, finding.message)
 
 
-def choose_fixes(findings: Sequence[Finding], unsafe: bool, refused: set[tuple[str, str, str]]) -> list[Finding]:
+def choose_fixes(
+    findings: Sequence[Finding], unsafe: bool, refused: set[tuple[str, str, str]]
+) -> list[Finding]:
     """A set of fixes whose edits do not overlap; a fix's edits go in together or not at all."""
     chosen: list[Finding] = []
     taken: list[Edit] = []
@@ -86,11 +88,19 @@ class FixOutcome:
 def _current_text(workspace: Workspace, path: str) -> str:
     if path in workspace.overlay:
         return workspace.overlay[path]
+    # The text as the kind decoded it (a Python file's coding cookie), when it was read.
+    original = workspace.original_source(path)
+    if original is not None:
+        return original.text
     return workspace.read_source(path).text
 
 
 def _verify(
-    handler: KindHandler, unit: Unit, workspace: Workspace, settings: Settings, before: Document,
+    handler: KindHandler,
+    unit: Unit,
+    workspace: Workspace,
+    settings: Settings,
+    before: Document,
     edits: Sequence[Edit],
 ) -> tuple[Document | None, str | None]:
     try:
@@ -177,7 +187,10 @@ def fix_unit(
     ]
     changes = []
     touched = {path for path, fixed in applied.items() if fixed} | {
-        edit.path for findings_ in applied.values() for f in findings_ for edit in f.fix.edits  # type: ignore[union-attr]
+        edit.path
+        for findings_ in applied.values()
+        for f in findings_
+        for edit in f.fix.edits  # type: ignore[union-attr]
     }
     for path, text in sorted(workspace.overlay.items()):
         if path not in touched:

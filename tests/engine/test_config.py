@@ -1,0 +1,126 @@
+"""Configuration files: nearest wins, unknown keys name the closest valid one, options convert."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import codes_and_lines, lint
+
+from linter.config import ConfigError, SettingsResolver, path_matches
+
+pytestmark = pytest.mark.usefixtures("toy_kind")
+
+
+def test_nearest_config_wins(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.streamproof]\nignore = ["TOY002"]\n')
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "streamproof.toml").write_text('ignore = ["TOY001"]\n')
+    (tmp_path / "a.toy").write_text("timeout = 1\n")
+    (sub / "b.toy").write_text("timeout = 1\n")
+    found = {(Path(f.path).name, f.code) for f in lint([tmp_path], cwd=tmp_path).findings}
+    assert found == {("a.toy", "TOY001"), ("b.toy", "TOY002")}
+
+
+def test_pyproject_without_our_table_is_passed_over(tmp_path: Path) -> None:
+    (tmp_path / "streamproof.toml").write_text('ignore = ["TOY002"]\n')
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    (sub / "a.toy").write_text("timeout = 1\n")
+    assert codes_and_lines(lint([sub / "a.toy"], cwd=tmp_path).findings) == [("TOY001", 1)]
+
+
+def test_unknown_key_names_the_closest_and_its_line(tmp_path: Path) -> None:
+    config = tmp_path / "streamproof.toml"
+    config.write_text('# settings\nselct = ["TOY001"]\n')
+    with pytest.raises(ConfigError) as info:
+        SettingsResolver(cwd=str(tmp_path)).for_path(str(tmp_path / "a.toy"))
+    assert "unknown key 'selct'; did you mean 'select'?" in str(info.value)
+    assert (info.value.line, info.value.column) == (2, 1)
+
+
+def test_unknown_rule_option_names_the_closest(tmp_path: Path) -> None:
+    (tmp_path / "streamproof.toml").write_text("[rules.TOY001]\nminimun = 5\n")
+    with pytest.raises(ConfigError) as info:
+        SettingsResolver(cwd=str(tmp_path)).for_path(str(tmp_path / "a.toy"))
+    assert "unknown option 'minimun'; did you mean 'minimum'?" in str(info.value)
+
+
+def test_bad_option_value_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "streamproof.toml").write_text('[rules.TOY001]\nminimum = "lots"\n')
+    with pytest.raises(ConfigError) as info:
+        SettingsResolver(cwd=str(tmp_path)).for_path(str(tmp_path / "a.toy"))
+    assert "minimum" in str(info.value)
+
+
+def test_rule_option_changes_the_threshold(tmp_path: Path) -> None:
+    (tmp_path / "streamproof.toml").write_text("[rules.TOY001]\nminimum = 3\n")
+    (tmp_path / "a.toy").write_text("timeout = 2\ntimeout = 4\ncap = 1\n")
+    assert codes_and_lines(lint([tmp_path / "a.toy"], cwd=tmp_path).findings) == [("TOY001", 1)]
+
+
+def test_toml_syntax_error_has_line_and_column(tmp_path: Path) -> None:
+    (tmp_path / ".streamproof.toml").write_text('select = ["TOY001"\n')
+    with pytest.raises(ConfigError) as info:
+        SettingsResolver(cwd=str(tmp_path)).for_path(str(tmp_path / "a.toy"))
+    assert info.value.line >= 1 and "invalid TOML" in info.value.message
+
+
+def test_unknown_rule_in_select_names_the_closest(tmp_path: Path) -> None:
+    (tmp_path / "streamproof.toml").write_text('select = ["TOY01"]\n')
+    with pytest.raises(ConfigError) as info:
+        SettingsResolver(cwd=str(tmp_path)).for_path(str(tmp_path / "a.toy"))
+    assert "did you mean 'TOY001'" in str(info.value)
+
+
+def test_select_by_prefix_and_name(tmp_path: Path) -> None:
+    path = tmp_path / "a.toy"
+    path.write_text("timeout = 1\n")
+    assert codes_and_lines(lint([path], select=["TOY00"]).findings) == [
+        ("TOY001", 1),
+        ("TOY002", 1),
+    ]
+    assert codes_and_lines(lint([path], select=["toy-cap"]).findings) == [("TOY002", 1)]
+
+
+def test_per_file_ignores(tmp_path: Path) -> None:
+    (tmp_path / "streamproof.toml").write_text('[per-file-ignores]\n"legacy/*.toy" = ["TOY001"]\n')
+    (tmp_path / "legacy").mkdir()
+    (tmp_path / "legacy" / "a.toy").write_text("timeout = 1\ncap = 1\n")
+    (tmp_path / "b.toy").write_text("timeout = 1\ncap = 1\n")
+    found = {Path(f.path).name for f in lint([tmp_path], cwd=tmp_path).findings}
+    assert found == {"b.toy"}
+
+
+def test_exclude_applies_to_walked_files_and_to_explicit_ones_only_when_forced(
+    tmp_path: Path,
+) -> None:
+    from linter.config import SettingsResolver
+    from linter.runner import RunOptions, run
+
+    (tmp_path / "streamproof.toml").write_text('exclude = ["generated/"]\n')
+    (tmp_path / "generated").mkdir()
+    target = tmp_path / "generated" / "a.toy"
+    target.write_text("timeout = 1\ncap = 1\n")
+    resolver = SettingsResolver(cwd=str(tmp_path))
+    assert run([str(tmp_path)], resolver, RunOptions()).findings == []
+    assert len(run([str(target)], resolver, RunOptions()).findings) == 1
+    assert run([str(target)], resolver, RunOptions(force_exclude=True)).findings == []
+
+
+@pytest.mark.parametrize(
+    ("path", "pattern", "expected"),
+    [
+        ("a/b/c.conf", "b/", True),
+        ("a/b/c.conf", "c.conf", True),
+        ("a/b/c.conf", "a/*.conf", False),
+        ("a/b/c.conf", "a/b/*.conf", True),
+        ("a/b/c.conf", "/a/", True),
+        ("b.conf", "b/", False),
+        ("x/node_modules/y.py", "node_modules", True),
+    ],
+)
+def test_path_patterns(path: str, pattern: str, expected: bool) -> None:
+    assert path_matches(path, pattern) is expected
