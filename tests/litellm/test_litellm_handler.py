@@ -14,7 +14,8 @@ from helpers import REPO, lint, streamproof
 
 from linter.document import Claim, Unit
 from linter.litellm import yamltree
-from linter.litellm.handler import HANDLER, looks_like_litellm_config
+from linter.litellm.detect import looks_like_litellm_config
+from linter.litellm.handler import HANDLER
 from linter.workspace import Workspace
 
 GITHUB_WORKFLOW = b"""name: ci
