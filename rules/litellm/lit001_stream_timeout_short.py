@@ -120,19 +120,32 @@ def _effective(chain: list[_Link]) -> _Link | None:
     return None
 
 
-def check(document: LiteLLMDocument, settings: Settings) -> Iterator[Finding]:
-    threshold: float = settings.option(RULE, "min-stream-timeout")
-    uses: dict[int, _Use] = {}
-    streaming = [d for d in document.deployments if d.is_text]
-    targets: list[Deployment | None] = list(streaming)
+def stream_timeout_links(
+    document: LiteLLMDocument,
+) -> list[tuple[Deployment | None, dict[str, _Link | None]]]:
+    """For each text-generating deployment (or, with no model_list, for any deployment), the
+    setting whose value bounds a streaming request, per LiteLLM version; None when nothing
+    is set (LiteLLM's 6000s) or the value is unknown."""
+    targets: list[Deployment | None] = [d for d in document.deployments if d.is_text]
     if not document.deployments:
         # No model_list here (models kept in the database, or in a file not read): the
         # router-wide settings are what every deployment falls back to.
         targets = [None]
     chains = _Chains(document)
-    for deployment in targets:
-        for version, chain in chains.links(deployment).items():
-            link = _effective(chain)
+    return [
+        (
+            deployment,
+            {version: _effective(chain) for version, chain in chains.links(deployment).items()},
+        )
+        for deployment in targets
+    ]
+
+
+def check(document: LiteLLMDocument, settings: Settings) -> Iterator[Finding]:
+    threshold: float = settings.option(RULE, "min-stream-timeout")
+    uses: dict[int, _Use] = {}
+    for deployment, links in stream_timeout_links(document):
+        for version, link in links.items():
             if link is None or link.entry is None:
                 continue
             number = value_of(link.entry.value).number
