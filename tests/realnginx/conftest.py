@@ -5,8 +5,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import pytest  # noqa: E402
-from nginxrun import require_nginx  # noqa: E402
+import pytest
+from nginxrun import require_nginx
 
 
 @pytest.fixture(scope="session")

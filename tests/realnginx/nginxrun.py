@@ -34,18 +34,53 @@ STOCK_DIR = Path("/etc/nginx")
 
 # Top-level directives that only make sense in the main context.
 MAIN_ONLY = {
-    "events", "http", "stream", "mail", "user", "worker_processes", "pid", "load_module",
-    "worker_rlimit_nofile", "worker_cpu_affinity", "worker_priority", "daemon",
-    "master_process", "env", "pcre_jit", "thread_pool", "lock_file", "worker_shutdown_timeout",
-    "working_directory", "timer_resolution", "ssl_engine",
+    "events",
+    "http",
+    "stream",
+    "mail",
+    "user",
+    "worker_processes",
+    "pid",
+    "load_module",
+    "worker_rlimit_nofile",
+    "worker_cpu_affinity",
+    "worker_priority",
+    "daemon",
+    "master_process",
+    "env",
+    "pcre_jit",
+    "thread_pool",
+    "lock_file",
+    "worker_shutdown_timeout",
+    "working_directory",
+    "timer_resolution",
+    "ssl_engine",
 }
 # Top-level directives that put a fragment at http level (a conf.d / sites-enabled file).
 HTTP_LEVEL = {
-    "server", "upstream", "map", "geo", "split_clients", "limit_req_zone", "limit_conn_zone",
-    "log_format", "proxy_cache_path", "fastcgi_cache_path", "uwsgi_cache_path",
-    "scgi_cache_path", "types", "variables_hash_max_size", "variables_hash_bucket_size",
-    "server_names_hash_max_size", "server_names_hash_bucket_size", "map_hash_max_size",
-    "map_hash_bucket_size", "js_import", "js_path", "perl_modules", "perl_require",
+    "server",
+    "upstream",
+    "map",
+    "geo",
+    "split_clients",
+    "limit_req_zone",
+    "limit_conn_zone",
+    "log_format",
+    "proxy_cache_path",
+    "fastcgi_cache_path",
+    "uwsgi_cache_path",
+    "scgi_cache_path",
+    "types",
+    "variables_hash_max_size",
+    "variables_hash_bucket_size",
+    "server_names_hash_max_size",
+    "server_names_hash_bucket_size",
+    "map_hash_max_size",
+    "map_hash_bucket_size",
+    "js_import",
+    "js_path",
+    "perl_modules",
+    "perl_require",
 }
 # Top-level directives that put a snippet at server level.
 SERVER_LEVEL = {"location", "listen", "server_name", "ssl_certificate", "ssl_certificate_key"}
@@ -135,12 +170,18 @@ def statements(text: str) -> list[Statement]:
             i = j + 1
         elif c == ";":
             if words:
-                found.append(Statement(words[0], tuple(words[1:]), len(stack), stack[-1] if stack else None, None))
+                found.append(
+                    Statement(
+                        words[0], tuple(words[1:]), len(stack), stack[-1] if stack else None, None
+                    )
+                )
             words = []
             i += 1
         elif c == "{":
             name = words[0] if words else ""
-            found.append(Statement(name, tuple(words[1:]), len(stack), stack[-1] if stack else None, i + 1))
+            found.append(
+                Statement(name, tuple(words[1:]), len(stack), stack[-1] if stack else None, i + 1)
+            )
             words = []
             i += 1
             if name.endswith("_by_lua_block") or name == "js_body_filter_block":
@@ -209,6 +250,7 @@ class Prepared:
     context: str
     error_log: Path
     pid: Path
+    conf_root: Path  # the copied files
     notes: tuple[str, ...] = ()
 
 
@@ -226,16 +268,17 @@ def _prelude(prefix: Path, present: set[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def mirror_paths(text: str, conf_root: Path, mirror: Path, prefixes: Mapping[str, Path]) -> str:
+def mirror_paths(text: str, conf_dir: Path, mirror: Path, prefixes: Mapping[str, Path]) -> str:
     """Point absolute packaged paths into the private copy: the configured prefixes (the
     `nginx-prefix` setting) and `/etc/nginx` to the config folder, `/var`, `/run` to a mirror."""
-
     for absolute, local in sorted(prefixes.items(), key=lambda item: -len(item[0])):
-        text = re.sub(r"(?<![\w./$-])" + re.escape(absolute.rstrip("/")) + r"(?=/|;|\s|$)", str(local), text)
+        text = re.sub(
+            r"(?<![\w./$-])" + re.escape(absolute.rstrip("/")) + r"(?=/|;|\s|$)", str(local), text
+        )
 
     def replace(match: re.Match[str]) -> str:
         if match.group(0) == "/etc/nginx":
-            return str(conf_root)
+            return str(conf_dir)
         return str(mirror) + match.group(0)
 
     return MIRRORED.sub(replace, text)
@@ -246,17 +289,17 @@ def _make_parents(text: str, mirror: Path) -> None:
         Path(match.group(0)).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _complete_stock_includes(text: str, conf_root: Path) -> list[str]:
-    """Copy the distribution's stock files (`proxy_params`, `mime.types`, ...) a config
-    includes by name but does not carry itself."""
+def _complete_stock_includes(text: str, conf_dir: Path) -> list[str]:
+    """Copy the distribution's stock files (`proxy_params`, `mime.types`, ...) that a config
+    includes by name but does not carry itself (read from /etc/nginx, never written there)."""
     copied = []
     for pattern in includes(text):
         if any(ch in pattern for ch in "*?[") or "$" in pattern:
             continue
-        target = Path(pattern) if os.path.isabs(pattern) else conf_root / pattern
+        target = Path(pattern) if os.path.isabs(pattern) else conf_dir / pattern
         if target.exists():
             continue
-        relative = os.path.relpath(target, conf_root) if os.path.isabs(pattern) else pattern
+        relative = os.path.relpath(target, conf_dir)
         stock = STOCK_DIR / relative
         if not relative.startswith("..") and stock.is_file():
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -271,16 +314,24 @@ def prepare(
     *,
     context: str | None = None,
     conf_root: Path | None = None,
+    conf_dir: Path | None = None,
     prefixes: Mapping[str, Path] | None = None,
     extra_http: str = "",
 ) -> Prepared:
-    """Make `main` (a file inside `conf_root`, already a private copy) runnable by nginx.
+    """Make `main` (a private copy, inside `conf_root`) runnable by nginx.
 
-    Every file under `conf_root` has its absolute packaged paths mirrored. A full config gets
-    the prelude included at the top of its `http {}` (and `events {}` if it has none); a
-    fragment gets a wrapper main file in `conf_root` that includes it in its context.
+    `conf_dir` is the folder that plays /etc/nginx: relative includes resolve against it. For a
+    full config it is the main file's folder; for a fragment, `conf_root` unless given. Every
+    file under `conf_root` has its absolute packaged paths mirrored. A full config gets the
+    prelude included at the top of its `http {}` (and `events {}` if it has none); a fragment
+    gets a wrapper main file in `conf_dir` that includes it in its usual context.
     """
     conf_root = conf_root or main.parent
+    text = main.read_text(encoding="utf-8")
+    kind = context_of(text, context)
+    if kind == "main":
+        conf_dir = main.parent
+    conf_dir = conf_dir or conf_root
     mirror = prefix / "mirror"
     for sub in ("logs", "temp", "mirror"):
         (prefix / sub).mkdir(parents=True, exist_ok=True)
@@ -288,24 +339,24 @@ def prepare(
     mapped = dict(prefixes or {})
     for file in sorted(p for p in conf_root.rglob("*") if p.is_file()):
         try:
-            text = file.read_text(encoding="utf-8")
+            original = file.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue
-        new = mirror_paths(text, conf_root, mirror, mapped)
+        new = mirror_paths(original, conf_dir, mirror, mapped)
         _make_parents(new, mirror)
-        notes.extend(_complete_stock_includes(new, conf_root))
-        if new != text:
+        notes.extend(_complete_stock_includes(new, conf_dir))
+        if new != original:
             file.write_bytes(new.encode("utf-8"))
+            notes.append(f"absolute packaged paths in {file.relative_to(conf_root)} mirrored")
     text = main.read_text(encoding="utf-8")
-    kind = context_of(text, context)
     prelude_file = prefix / "streamproof-prelude.conf"
     if kind == "main":
         http_level = {s.name for s in statements(text) if s.depth == 1 and s.parent == "http"}
         prelude_file.write_text(_prelude(prefix, http_level) + extra_http, encoding="utf-8")
         http = next((s for s in statements(text) if s.name == "http" and s.depth == 0), None)
         if http is not None and http.open_brace is not None:
+            # On the brace's own line: the file's line numbers stay as they were.
             text = text[: http.open_brace] + f" include {prelude_file};" + text[http.open_brace :]
-            notes.append("prelude (access log, temp paths) included at the top of http {}")
         if not any(s.name == "events" and s.depth == 0 for s in statements(text)):
             text += "\nevents {}\n"
             notes.append("events {} added: the main config has none")
@@ -315,41 +366,155 @@ def prepare(
         prelude_file.write_text(_prelude(prefix, set()) + extra_http, encoding="utf-8")
         inner = f"include {main};"
         if kind == "location":
-            inner = f"server {{\n        listen 127.0.0.1:1;\n        location / {{\n            {inner}\n        }}\n    }}"
+            inner = (
+                "server {\n        listen 127.0.0.1:1;\n        location / {\n"
+                f"            {inner}\n        }}\n    }}"
+            )
         elif kind == "server":
             inner = f"server {{\n        listen 127.0.0.1:1;\n        {inner}\n    }}"
         elif kind == "upstream":
             inner = f"upstream streamproof_wrapped {{\n        {inner}\n    }}"
         elif kind != "http":
             raise ValueError(f"unsupported context {kind!r}")
-        runnable = conf_root / "streamproof-wrapper.conf"
+        runnable = conf_dir / "streamproof-wrapper.conf"
         runnable.write_text(
-            f"events {{}}\nhttp {{\n    include {prelude_file};\n    {inner}\n}}\n", encoding="utf-8"
+            f"events {{}}\nhttp {{\n    include {prelude_file};\n    {inner}\n}}\n",
+            encoding="utf-8",
         )
         notes.append(f"wrapped as a {kind}-level fragment")
-    return Prepared(prefix, runnable, kind, prefix / "logs" / "error.log", prefix / "nginx.pid", tuple(notes))
+    return Prepared(
+        prefix,
+        runnable,
+        kind,
+        prefix / "logs" / "error.log",
+        prefix / "nginx.pid",
+        conf_root,
+        tuple(notes),
+    )
 
 
 # --- nginx -t -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class TestRun:
+class CheckRun:
     ok: bool
     returncode: int
-    output: str  # stderr of `nginx -t`: "syntax is ok" or the [emerg] line
+    output: str  # what `nginx -t` printed: "syntax is ok" or the [emerg] line
     prepared: Prepared
+    substitutions: tuple[str, ...] = ()  # environment stand-ins made before it passed
 
 
-def nginx_test(binary: str, prepared: Prepared) -> TestRun:
+def nginx_test(binary: str, prepared: Prepared) -> CheckRun:
     proc = subprocess.run(
-        [binary, "-t", "-p", f"{prepared.prefix}/", "-c", str(prepared.main), "-e", str(prepared.error_log)],
+        [
+            binary,
+            "-t",
+            "-p",
+            f"{prepared.prefix}/",
+            "-c",
+            str(prepared.main),
+            "-e",
+            str(prepared.error_log),
+        ],
         capture_output=True,
         text=True,
         timeout=60,
     )
     output = (proc.stderr + proc.stdout).strip()
-    return TestRun(proc.returncode == 0, proc.returncode, output, prepared)
+    return CheckRun(proc.returncode == 0, proc.returncode, output, prepared)
+
+
+# What the machine running the test lacks but the deployment has: names only its DNS (or
+# docker network) resolves, certificate files, system users. `nginx -t` checks all of them.
+HOST_NOT_FOUND = re.compile(
+    r'host not found in (?:upstream |resolver )?"(?P<host>\[[^]]+\]|[^":/]+)(?::\d+)?[^"]*"'
+    r"(?: of the \"\w+\" directive)? in (?P<file>/\S+?):(?P<line>\d+)"
+)
+NO_CERTIFICATE = re.compile(r'cannot load certificate(?P<key> key)? "(?P<path>[^"]+)"')
+NO_USER = re.compile(r'getpwnam\("(?P<user>[^"]+)"\) failed.* in (?P<file>/\S+?):(?P<line>\d+)')
+NO_GROUP = re.compile(r'getgrnam\("(?P<group>[^"]+)"\) failed.* in (?P<file>/\S+?):(?P<line>\d+)')
+
+
+def _replace_on_line(file: Path, line: int, old: str, new: str) -> bool:
+    lines = file.read_text(encoding="utf-8").split("\n")
+    if not 0 < line <= len(lines) or old not in lines[line - 1]:
+        return False
+    lines[line - 1] = re.sub(r"(?<![\w.-])" + re.escape(old) + r"(?![\w-])", new, lines[line - 1])
+    file.write_text("\n".join(lines), encoding="utf-8")
+    return True
+
+
+def _replace_everywhere(conf_root: Path, old: str, new: str) -> bool:
+    changed = False
+    for file in sorted(p for p in conf_root.rglob("*") if p.is_file()):
+        try:
+            text = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        if old in text:
+            file.write_text(text.replace(old, new), encoding="utf-8")
+            changed = True
+    return changed
+
+
+def _self_signed(prefix: Path) -> tuple[Path, Path] | None:
+    cert, key = prefix / "stand-in.crt", prefix / "stand-in.key"
+    if cert.exists():
+        return cert, key
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        return None
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+         "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )  # fmt: skip
+    return cert, key
+
+
+def _stand_in(result: CheckRun) -> str | None:
+    """Replace one environment-dependent value that made `nginx -t` fail; None if none."""
+    prefix = result.prepared.prefix
+    if match := HOST_NOT_FOUND.search(result.output):
+        host = match.group("host")
+        if _replace_on_line(Path(match.group("file")), int(match.group("line")), host, "127.0.0.1"):
+            return f"host {host!r} (no DNS here) -> 127.0.0.1"
+    if match := NO_CERTIFICATE.search(result.output):
+        pair = _self_signed(prefix)
+        if pair is not None:
+            stand_in = pair[1] if match.group("key") else pair[0]
+            path = match.group("path")
+            # nginx names no line for this one: the path is replaced wherever it is written.
+            if _replace_everywhere(result.prepared.conf_root, path, str(stand_in)):
+                return f"certificate {path} (absent here) -> a self-signed stand-in"
+    if match := NO_USER.search(result.output):
+        user = match.group("user")
+        if _replace_on_line(Path(match.group("file")), int(match.group("line")), user, "root"):
+            return f"user {user!r} (absent here) -> root"
+    if match := NO_GROUP.search(result.output):
+        group = match.group("group")
+        if _replace_on_line(Path(match.group("file")), int(match.group("line")), group, "root"):
+            return f"group {group!r} (absent here) -> root"
+    return None
+
+
+def nginx_test_with_stand_ins(binary: str, prepared: Prepared, attempts: int = 12) -> CheckRun:
+    """`nginx -t`, replacing what only the deployment's machine has (see `_stand_in`) one
+    error at a time. The stand-ins are listed in the result: they are worth knowing."""
+    made: list[str] = []
+    result = nginx_test(binary, prepared)
+    for _ in range(attempts):
+        if result.ok:
+            break
+        change = _stand_in(result)
+        if change is None:
+            break
+        made.append(change)
+        result = nginx_test(binary, prepared)
+    return CheckRun(result.ok, result.returncode, result.output, prepared, tuple(made))
 
 
 def check_config(
@@ -360,10 +525,13 @@ def check_config(
     main: str | None = None,
     context: str | None = None,
     prefixes: Mapping[str, str] | None = None,
-) -> TestRun:
+    conf_dir: str | None = None,
+    stand_ins: bool = False,
+) -> CheckRun:
     """`nginx -t` on a config file, or on a folder (with `main` naming its main file, relative).
 
-    The source is copied into `workdir` first; the original is never touched.
+    The source is copied into `workdir` first; the original is never touched. `prefixes` maps
+    absolute folders (as the `nginx-prefix` setting does) to folders of the source.
     """
     conf_root = workdir / "conf"
     if source.is_dir():
@@ -376,7 +544,16 @@ def check_config(
         target = conf_root / source.name
         shutil.copyfile(source, target)
     mapped = {absolute: conf_root / local for absolute, local in (prefixes or {}).items()}
-    prepared = prepare(target, workdir / "prefix", context=context, conf_root=conf_root, prefixes=mapped)
+    prepared = prepare(
+        target,
+        workdir / "prefix",
+        context=context,
+        conf_root=conf_root,
+        conf_dir=conf_root / conf_dir if conf_dir else None,
+        prefixes=mapped,
+    )
+    if stand_ins:
+        return nginx_test_with_stand_ins(binary, prepared)
     return nginx_test(binary, prepared)
 
 
@@ -407,18 +584,28 @@ class Nginx:
     log_offset: int = 0  # size of the error log when this run started
 
     def start(self, timeout: float = 10.0) -> None:
-        self.log_offset = self.prepared.error_log.stat().st_size if self.prepared.error_log.exists() else 0
-        directives = ["daemon off;", f"pid {self.prepared.pid};", f"error_log {self.prepared.error_log} info;"]
+        self.log_offset = (
+            self.prepared.error_log.stat().st_size if self.prepared.error_log.exists() else 0
+        )
+        directives = [
+            "daemon off;",
+            f"pid {self.prepared.pid};",
+            f"error_log {self.prepared.error_log} info;",
+        ]
         if os.geteuid() == 0:
             # Workers would otherwise run as `nobody`, which cannot enter a private temp folder.
             directives.append("user root;")
         self.process = subprocess.Popen(
             [
                 self.binary,
-                "-p", f"{self.prepared.prefix}/",
-                "-c", str(self.prepared.main),
-                "-e", str(self.prepared.error_log),
-                "-g", " ".join(directives),
+                "-p",
+                f"{self.prepared.prefix}/",
+                "-c",
+                str(self.prepared.main),
+                "-e",
+                str(self.prepared.error_log),
+                "-g",
+                " ".join(directives),
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -427,13 +614,21 @@ class Nginx:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                out = self.process.stdout.read().decode(errors="replace") if self.process.stdout else ""
-                raise RuntimeError(f"nginx exited with {self.process.returncode}:\n{out}\n{self.error_log()}")
+                out = (
+                    self.process.stdout.read().decode(errors="replace")
+                    if self.process.stdout
+                    else ""
+                )
+                raise RuntimeError(
+                    f"nginx exited with {self.process.returncode}:\n{out}\n{self.error_log()}"
+                )
             if _listening(self.port) and self.prepared.pid.exists():
                 return
             time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"nginx did not listen on 127.0.0.1:{self.port} within {timeout}s\n{self.error_log()}")
+        raise RuntimeError(
+            f"nginx did not listen on 127.0.0.1:{self.port} within {timeout}s\n{self.error_log()}"
+        )
 
     def stop(self, timeout: float = 5.0) -> None:
         proc = self.process
@@ -443,10 +638,8 @@ class Nginx:
         if proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 proc.send_signal(signal.SIGTERM)  # fast shutdown: open streams are cut at once
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                pass
         # The group is the one this object started (start_new_session); it may still hold
         # workers if the master died abnormally.
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -476,7 +669,13 @@ def running(binary: str, prepared: Prepared, port: int) -> Iterator[Nginx]:
         server.stop()
 
 
-def site_conf(port: int, upstream_port: int, location: str, body: Sequence[str] = (), server_body: Sequence[str] = ()) -> str:
+def site_conf(
+    port: int,
+    upstream_port: int,
+    location: str,
+    body: Sequence[str] = (),
+    server_body: Sequence[str] = (),
+) -> str:
     """A `conf.d` site file: one server on 127.0.0.1 proxying one location to the upstream."""
     inner = "".join(f"        {line}\n" for line in body)
     outer = "".join(f"    {line}\n" for line in server_body)
@@ -490,3 +689,34 @@ def site_conf(port: int, upstream_port: int, location: str, body: Sequence[str] 
         f"{outer}"
         "}\n"
     )
+
+
+# --- nginx -T dumps -----------------------------------------------------------------------
+
+DUMP_MARKER = re.compile(r"^# configuration file (?P<path>/\S+?):\s*$", re.MULTILINE)
+
+
+def split_dump(text: str) -> list[tuple[str, str]]:
+    """The files of an `nginx -T` dump, (absolute path, content), main file first; [] if the
+    text is not a dump."""
+    markers = list(DUMP_MARKER.finditer(text))
+    files = []
+    for index, marker in enumerate(markers):
+        end = markers[index + 1].start() if index + 1 < len(markers) else len(text)
+        files.append((marker.group("path"), text[marker.end() : end].lstrip("\r\n")))
+    return files
+
+
+def unpack_dump(text: str, root: Path) -> tuple[Path, dict[str, Path]] | None:
+    """Write a dump's files under `root` at their absolute paths; returns the main file and
+    the folder mapping (absolute -> local) that makes their includes resolve."""
+    files = split_dump(text)
+    if not files:
+        return None
+    folders: dict[str, Path] = {}
+    for path, body in files:
+        local = root / path.lstrip("/")
+        local.parent.mkdir(parents=True, exist_ok=True)
+        local.write_text(body, encoding="utf-8")
+        folders[os.path.dirname(path)] = local.parent
+    return root / files[0][0].lstrip("/"), folders

@@ -27,7 +27,10 @@ class Step:
 
 def schedule(*delays: float, done: bool = True) -> tuple[Step, ...]:
     """Events `token 0`, `token 1`, ... each after its delay, then `[DONE]` (as OpenAI sends)."""
-    steps = [Step(delay, json.dumps({"index": i, "content": f"token {i}"})) for i, delay in enumerate(delays)]
+    steps = [
+        Step(delay, json.dumps({"index": i, "content": f"token {i}"}))
+        for i, delay in enumerate(delays)
+    ]
     if done:
         steps.append(Step(0.0, "[DONE]"))
     return tuple(steps)
@@ -70,7 +73,7 @@ class SlowSSEServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.0"
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 pass  # keep test output clean
 
             def do_GET(self) -> None:
@@ -84,7 +87,9 @@ class SlowSSEServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self.port
 
@@ -198,10 +203,13 @@ class _Chunked:
 
 def stream(port: int, path: str = "/v1/chat/completions", *, timeout: float = 15.0) -> Received:
     """POST a chat request over HTTP/1.1 and read the SSE answer, timestamping each event."""
-    body = json.dumps({"model": "test", "stream": True, "messages": [{"role": "user", "content": "hi"}]}).encode()
+    body = json.dumps(
+        {"model": "test", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
+    ).encode()
     request = (
         f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
     ).encode() + body
     result = Received(requested=time.monotonic())
     deadline = result.requested + timeout
@@ -220,7 +228,7 @@ def stream(port: int, path: str = "/v1/chat/completions", *, timeout: float = 15
             sock.settimeout(remaining)
             try:
                 data = sock.recv(65536)
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 result.error = f"client gave up after {timeout}s"
                 break
             except OSError as exc:
@@ -241,7 +249,8 @@ def stream(port: int, path: str = "/v1/chat/completions", *, timeout: float = 15
                 status_line, *header_lines = head.split("\r\n")
                 result.status = int(status_line.split()[1])
                 result.headers = {
-                    k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in header_lines)
+                    k.strip().lower(): v.strip()
+                    for k, _, v in (h.partition(":") for h in header_lines)
                 }
                 result.headers_at = now
                 if "chunked" in result.headers.get("transfer-encoding", "").lower():
@@ -259,7 +268,9 @@ def stream(port: int, path: str = "/v1/chat/completions", *, timeout: float = 15
             text += payload.decode("utf-8", errors="replace").replace("\r\n", "\n")
             while "\n\n" in text:
                 event, text = text.split("\n\n", 1)
-                lines = [line[5:].lstrip() for line in event.split("\n") if line.startswith("data:")]
+                lines = [
+                    line[5:].lstrip() for line in event.split("\n") if line.startswith("data:")
+                ]
                 if lines:
                     result.events.append((now, "\n".join(lines)))
             if result.complete:

@@ -42,7 +42,9 @@ def make_site(
     conf = root / SITE_FILE
     conf.parent.mkdir(parents=True)
     port = free_port()
-    conf.write_text(site_conf(port, upstream_port, ROUTE, location_body, server_body), encoding="utf-8")
+    conf.write_text(
+        site_conf(port, upstream_port, ROUTE, location_body, server_body), encoding="utf-8"
+    )
     if project_config:
         (root / "streamproof.toml").write_text(project_config, encoding="utf-8")
     prepared = prepare(conf, tmp_path / "prefix", conf_root=root)
