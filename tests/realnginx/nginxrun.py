@@ -252,6 +252,12 @@ class Prepared:
     pid: Path
     conf_root: Path  # the copied files
     notes: tuple[str, ...] = ()
+    own_pid: bool = False  # the main config names its pid file (mirrored into the prefix)
+
+    def globals(self, *extra: str) -> list[str]:
+        """`-g` directives: the pid file (even `nginx -t` opens it) unless the config names one."""
+        directives = [*extra] if self.own_pid else [f"pid {self.pid};", *extra]
+        return ["-g", " ".join(directives)] if directives else []
 
 
 def _prelude(prefix: Path, present: set[str]) -> str:
@@ -367,11 +373,11 @@ def prepare(
         inner = f"include {main};"
         if kind == "location":
             inner = (
-                "server {\n        listen 127.0.0.1:1;\n        location / {\n"
+                f"server {{\n        listen 127.0.0.1:{free_port()};\n        location / {{\n"
                 f"            {inner}\n        }}\n    }}"
             )
         elif kind == "server":
-            inner = f"server {{\n        listen 127.0.0.1:1;\n        {inner}\n    }}"
+            inner = f"server {{\n        listen 127.0.0.1:{free_port()};\n        {inner}\n    }}"
         elif kind == "upstream":
             inner = f"upstream streamproof_wrapped {{\n        {inner}\n    }}"
         elif kind != "http":
@@ -390,6 +396,7 @@ def prepare(
         prefix / "nginx.pid",
         conf_root,
         tuple(notes),
+        own_pid=kind == "main" and any(s.name == "pid" and s.depth == 0 for s in statements(text)),
     )
 
 
@@ -416,6 +423,7 @@ def nginx_test(binary: str, prepared: Prepared) -> CheckRun:
             str(prepared.main),
             "-e",
             str(prepared.error_log),
+            *prepared.globals(),
         ],
         capture_output=True,
         text=True,
@@ -432,6 +440,9 @@ HOST_NOT_FOUND = re.compile(
     r"(?: of the \"\w+\" directive)? in (?P<file>/\S+?):(?P<line>\d+)"
 )
 NO_CERTIFICATE = re.compile(r'cannot load certificate(?P<key> key)? "(?P<path>[^"]+)"')
+# `nginx -t` binds the listen addresses (an address in use is tolerated, a privileged port
+# without root is not).
+NO_BIND = re.compile(r"bind\(\) to (?P<address>\S+):(?P<port>\d+) failed \(13: ")
 NO_USER = re.compile(r'getpwnam\("(?P<user>[^"]+)"\) failed.* in (?P<file>/\S+?):(?P<line>\d+)')
 NO_GROUP = re.compile(r'getgrnam\("(?P<group>[^"]+)"\) failed.* in (?P<file>/\S+?):(?P<line>\d+)')
 
@@ -454,6 +465,25 @@ def _replace_everywhere(conf_root: Path, old: str, new: str) -> bool:
             continue
         if old in text:
             file.write_text(text.replace(old, new), encoding="utf-8")
+            changed = True
+    return changed
+
+
+LISTEN = re.compile(r"(?P<head>(?:^|[;{\s])listen\s+(?:[^\s;]*:)?)(?P<port>\d+)(?=[\s;])")
+
+
+def _replace_listen_port(conf_root: Path, port: str, new: str) -> bool:
+    changed = False
+    for file in sorted(p for p in conf_root.rglob("*") if p.is_file()):
+        try:
+            text = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        replaced = LISTEN.sub(
+            lambda m: m.group("head") + (new if m.group("port") == port else m.group("port")), text
+        )
+        if replaced != text:
+            file.write_text(replaced, encoding="utf-8")
             changed = True
     return changed
 
@@ -490,6 +520,11 @@ def _stand_in(result: CheckRun) -> str | None:
             # nginx names no line for this one: the path is replaced wherever it is written.
             if _replace_everywhere(result.prepared.conf_root, path, str(stand_in)):
                 return f"certificate {path} (absent here) -> a self-signed stand-in"
+    if match := NO_BIND.search(result.output):
+        port = match.group("port")
+        new = str(free_port())
+        if _replace_listen_port(result.prepared.conf_root, port, new):
+            return f"listen port {port} (privileged, not root here) -> {new}"
     if match := NO_USER.search(result.output):
         user = match.group("user")
         if _replace_on_line(Path(match.group("file")), int(match.group("line")), user, "root"):
@@ -587,11 +622,7 @@ class Nginx:
         self.log_offset = (
             self.prepared.error_log.stat().st_size if self.prepared.error_log.exists() else 0
         )
-        directives = [
-            "daemon off;",
-            f"pid {self.prepared.pid};",
-            f"error_log {self.prepared.error_log} info;",
-        ]
+        directives = ["daemon off;", f"error_log {self.prepared.error_log} info;"]
         if os.geteuid() == 0:
             # Workers would otherwise run as `nobody`, which cannot enter a private temp folder.
             directives.append("user root;")
@@ -604,8 +635,7 @@ class Nginx:
                 str(self.prepared.main),
                 "-e",
                 str(self.prepared.error_log),
-                "-g",
-                " ".join(directives),
+                *self.prepared.globals(*directives),
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -622,7 +652,7 @@ class Nginx:
                 raise RuntimeError(
                     f"nginx exited with {self.process.returncode}:\n{out}\n{self.error_log()}"
                 )
-            if _listening(self.port) and self.prepared.pid.exists():
+            if _listening(self.port) and (self.prepared.own_pid or self.prepared.pid.exists()):
                 return
             time.sleep(0.05)
         self.stop()

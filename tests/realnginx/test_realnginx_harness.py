@@ -176,6 +176,11 @@ http {
             proxy_pass http://ollama:11434/;
         }
     }
+    server {
+        listen 80;
+        listen [::]:80;
+        return 301 https://$host$request_uri;
+    }
 }
 """
 
@@ -193,4 +198,6 @@ def test_environment_stand_ins(nginx: str, tmp_path: Path) -> None:
     assert "fullchain.pem" in made and "privkey.pem" in made, made
     if os.geteuid() == 0:  # only root resolves the `user` directive
         assert "user 'nginx'" in made, made
+    else:  # and only root may bind port 80
+        assert "listen port 80" in made, made
     assert source.read_text(encoding="utf-8") == STAND_IN_SITE
