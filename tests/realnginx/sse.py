@@ -12,9 +12,11 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator, Sequence
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Served:
 
     path: str
     started: float
+    connection: int  # which upstream connection carried it (1, 2, ...)
+    headers: dict[str, str] = field(default_factory=dict)  # the request headers nginx sent
     sent: list[float] = field(default_factory=list)  # when each event was written
     finished: float | None = None  # after the last event, just before the connection closes
     aborted: str | None = None  # the write error when the peer (nginx) went away
@@ -54,9 +58,21 @@ class SlowSSEServer:
     exactly when nginx learns that the upstream response is complete.
     """
 
-    def __init__(self, steps: Sequence[Step], *, header_delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        steps: Sequence[Step],
+        *,
+        header_delay: float = 0.0,
+        headers: Mapping[str, str] | None = None,
+        keep_alive: bool = False,
+    ) -> None:
         self.steps = tuple(steps)
         self.header_delay = header_delay  # a slow first token on a server that answers late
+        self.headers = dict(headers or {})  # extra response headers (X-Accel-Buffering, ...)
+        # keep_alive: answer HTTP/1.1 with a Content-Length (events sent at once, no delays) so
+        # nginx may reuse the connection; counts connections for the keep-alive facts.
+        self.keep_alive = keep_alive
+        self.connections = 0
         self.served: list[Served] = []
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
@@ -71,7 +87,14 @@ class SlowSSEServer:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.0"
+            protocol_version = "HTTP/1.1" if owner.keep_alive else "HTTP/1.0"
+            connection = 0
+
+            def setup(self) -> None:
+                super().setup()
+                with owner._lock:
+                    owner.connections += 1
+                    self.connection = owner.connections
 
             def log_message(self, format: str, *args: object) -> None:
                 pass  # keep test output clean
@@ -103,15 +126,25 @@ class SlowSSEServer:
             self._thread = None
 
     def _stream(self, handler: BaseHTTPRequestHandler) -> None:
-        record = Served(handler.path, time.monotonic())
+        record = Served(
+            handler.path,
+            time.monotonic(),
+            getattr(handler, "connection", 0),
+            {k.lower(): v for k, v in handler.headers.items()},
+        )
         with self._lock:
             self.served.append(record)
+        if self.keep_alive:
+            self._whole(handler, record)
+            return
         try:
             if self.header_delay:
                 time.sleep(self.header_delay)
             handler.send_response(200)
             handler.send_header("Content-Type", "text/event-stream")
             handler.send_header("Cache-Control", "no-cache")
+            for name, value in self.headers.items():
+                handler.send_header(name, value)
             handler.end_headers()
             handler.wfile.flush()
             for step in self.steps:
@@ -124,10 +157,33 @@ class SlowSSEServer:
         except OSError as exc:  # nginx closed the upstream connection (read timeout, client gone)
             record.aborted = f"{type(exc).__name__}: {exc}"
 
+    def _whole(self, handler: BaseHTTPRequestHandler, record: Served) -> None:
+        body = b"".join(f"data: {step.data}\n\n".encode() for step in self.steps)
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/event-stream")
+        handler.send_header("Content-Length", str(len(body)))
+        if handler.close_connection:
+            # Say so, as HTTP/1.1 servers do: nginx would otherwise keep the connection in
+            # its cache and send the next request into a closed socket (a 502).
+            handler.send_header("Connection", "close")
+        for name, value in self.headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(body)
+        handler.wfile.flush()
+        record.sent.append(time.monotonic())
+        record.finished = time.monotonic()
+
 
 @contextlib.contextmanager
-def sse_server(steps: Sequence[Step], *, header_delay: float = 0.0) -> Iterator[SlowSSEServer]:
-    server = SlowSSEServer(steps, header_delay=header_delay)
+def sse_server(
+    steps: Sequence[Step],
+    *,
+    header_delay: float = 0.0,
+    headers: Mapping[str, str] | None = None,
+    keep_alive: bool = False,
+) -> Iterator[SlowSSEServer]:
+    server = SlowSSEServer(steps, header_delay=header_delay, headers=headers, keep_alive=keep_alive)
     server.start()
     try:
         yield server
@@ -201,15 +257,29 @@ class _Chunked:
         return out
 
 
-def stream(port: int, path: str = "/v1/chat/completions", *, timeout: float = 15.0) -> Received:
-    """POST a chat request over HTTP/1.1 and read the SSE answer, timestamping each event."""
-    body = json.dumps(
-        {"model": "test", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
-    ).encode()
+def stream(
+    port: int,
+    path: str = "/v1/chat/completions",
+    *,
+    timeout: float = 15.0,
+    gzip: bool = False,
+    method: str = "POST",
+) -> Received:
+    """POST a chat request (or GET, as EventSource does) over HTTP/1.1 and read the SSE
+    answer, timestamping each event. With `gzip`, ask for a compressed answer and inflate it
+    as it arrives."""
+    body = (
+        b""
+        if method == "GET"
+        else json.dumps(
+            {"model": "test", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
+        ).encode()
+    )
     request = (
-        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n"
+        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-        "Connection: close\r\n\r\n"
+        + ("Accept-Encoding: gzip\r\n" if gzip else "")
+        + "Connection: close\r\n\r\n"
     ).encode() + body
     result = Received(requested=time.monotonic())
     deadline = result.requested + timeout
@@ -218,6 +288,7 @@ def stream(port: int, path: str = "/v1/chat/completions", *, timeout: float = 15
     decoder: _Chunked | None = None
     length: int | None = None
     seen = 0
+    inflate: Any = None
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
         sock.sendall(request)
         while True:
@@ -257,6 +328,8 @@ def stream(port: int, path: str = "/v1/chat/completions", *, timeout: float = 15
                     decoder = _Chunked()
                 elif "content-length" in result.headers:
                     length = int(result.headers["content-length"])
+                if result.headers.get("content-encoding", "").lower() == "gzip":
+                    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
             if decoder is not None:
                 payload = decoder.feed(data)
                 result.complete = decoder.done
@@ -265,6 +338,8 @@ def stream(port: int, path: str = "/v1/chat/completions", *, timeout: float = 15
                 if length is not None:
                     seen += len(payload)
                     result.complete = seen >= length
+            if inflate is not None:
+                payload = inflate.decompress(payload)
             text += payload.decode("utf-8", errors="replace").replace("\r\n", "\n")
             while "\n\n" in text:
                 event, text = text.split("\n\n", 1)
