@@ -2,8 +2,10 @@
 nginx: X-Accel-Buffering (NGX008), proxy_cache (NGX003), gzip (NGX004), upstream keep-alive
 and the array-inheritance trap (NGX005, NGX006).
 
-These run nginx alone, without streamproof: if one fails, the fact (or this nginx version)
-differs from what the rules assume, and the rule is what must change.
+Each test shows what nginx does; where a rule's claim is exactly that behaviour, it also runs
+`streamproof check` on the same file and asserts the rule fires where nginx misbehaves and
+stays silent where it does not. If a fact fails, it (or this nginx version) differs from what
+the rules assume, and the rule is what must change.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers import json_findings
 from nginxrun import free_port, prepare, running
 from sse import Received, Served, schedule, sse_server, stream
 
@@ -20,6 +23,17 @@ pytestmark = pytest.mark.nginx
 
 # Four small events 0.3 s apart: the upstream is busy sending for 0.9 s.
 STEPS = schedule(0.0, 0.3, 0.3, 0.3)
+ROUTE = "/sse"  # a streaming route by its path
+
+
+def site_file(tmp_path: Path) -> Path:
+    return tmp_path / "site" / "conf.d" / "site.conf"
+
+
+def codes(conf: Path, *selected: str) -> set[str]:
+    """The codes the real `streamproof check` reports on a file, among `selected`."""
+    found = json_findings("--select", ",".join(selected), conf.name, cwd=conf.parent)
+    return {finding["code"] for finding in found}
 
 
 @dataclass(frozen=True)
@@ -55,7 +69,7 @@ def site(port: int, upstream: str, location: Sequence[str], server: Sequence[str
     outer = "".join(f"    {line}\n" for line in server)
     return (
         f"server {{\n    listen 127.0.0.1:{port};\n{outer}"
-        f"    location / {{\n        proxy_pass {upstream};\n{inner}    }}\n}}\n"
+        f"    location {ROUTE} {{\n        proxy_pass {upstream};\n{inner}    }}\n}}\n"
     )
 
 
@@ -74,7 +88,7 @@ def exchanges(
     """Run nginx with one location proxying to the slow SSE server; `requests` in a row."""
     with sse_server(STEPS, headers=upstream_headers) as upstream:
         port = free_port()
-        conf = tmp_path / "site" / "conf.d" / "site.conf"
+        conf = site_file(tmp_path)
         conf.parent.mkdir(parents=True)
         conf.write_text(site(port, f"http://127.0.0.1:{upstream.port}", location, server))
         http = http.replace("{tmp}", str(tmp_path))
@@ -82,7 +96,7 @@ def exchanges(
         found = []
         with running(nginx, prepared, port):
             for _ in range(requests):
-                received = stream(port, "/sse", method=method, gzip=gzip)
+                received = stream(port, ROUTE, method=method, gzip=gzip)
                 found.append(Exchange(received, upstream.served[-1]))
         # Only requests that reached the upstream have their own `served` record.
         return found
@@ -98,6 +112,7 @@ def test_upstream_x_accel_buffering_no_unbuffers_a_buffered_location(
     assert exchange.streamed, exchange.story()
     # nginx consumes the header: a proxy further out never sees it (KNOWLEDGE: "hides X-Accel-*").
     assert "x-accel-buffering" not in exchange.received.headers, exchange.story()
+    assert codes(site_file(tmp_path), "NGX008") == set()
 
 
 @pytest.mark.parametrize(
@@ -116,6 +131,7 @@ def test_x_accel_buffering_written_in_nginx_does_not_unbuffer(
     else:
         # It only tells a proxy further out.
         assert exchange.received.headers.get("x-accel-buffering") == "no"
+    assert codes(site_file(tmp_path), "NGX008") == {"NGX008"}
 
 
 def test_proxy_ignore_headers_x_accel_buffering_switches_the_backend_opt_out_off(
@@ -128,6 +144,7 @@ def test_proxy_ignore_headers_x_accel_buffering_switches_the_backend_opt_out_off
         upstream_headers={"X-Accel-Buffering": "no"},
     )
     assert exchange.held, exchange.story()
+    assert codes(site_file(tmp_path), "NGX008") == {"NGX008"}
 
 
 def test_inner_nginx_hides_x_accel_buffering_from_an_outer_one_unless_passed(
@@ -153,7 +170,7 @@ def test_inner_nginx_hides_x_accel_buffering_from_an_outer_one_unless_passed(
             )
             prepared = prepare(conf, tmp_path / str(passed) / "prefix", conf_root=folder)
             with running(nginx, prepared, outer):
-                received = stream(outer, "/sse")
+                received = stream(outer, ROUTE)
             results[passed] = Exchange(received, upstream.served[-1])
     assert results[False].held, results[False].story()
     assert results[True].streamed, results[True].story()
@@ -192,6 +209,15 @@ def test_cache_stores_nothing_with_buffering_off(nginx: str, tmp_path: Path) -> 
     assert second.served is not first.served
 
 
+def test_cache_leaves_post_alone_by_default(nginx: str, tmp_path: Path) -> None:
+    """`proxy_cache_methods` is GET HEAD by default: a POST chat request is never stored."""
+    first, second = exchanges(nginx, tmp_path, CACHE, http=CACHE_ZONE, requests=2, method="POST")
+    for exchange in (first, second):
+        # The cache is not even consulted: $upstream_cache_status stays empty.
+        assert "x-cache" not in exchange.received.headers, exchange.story()
+    assert second.served is not first.served
+
+
 # --- gzip (NGX004) ------------------------------------------------------------------------
 
 
@@ -227,51 +253,58 @@ CLEAR = 'proxy_set_header Connection "";'
 class Keepalive:
     location: tuple[str, ...]
     connections: int  # upstream connections nginx opens for three requests in a row
+    rules: frozenset[str]  # what streamproof reports (nginx version unknown: before 1.29.7)
     server: tuple[str, ...] = ()
     block: bool = True  # proxy_pass to an `upstream {}` block (else to host:port)
     keepalive: bool = True  # `keepalive 4;` in the block
 
 
+NONE: frozenset[str] = frozenset()
+NGX005 = frozenset({"NGX005"})
+NGX006 = frozenset({"NGX006"})
+
 KEEPALIVE_CASES = {
-    "all-three": Keepalive((HTTP11, CLEAR), 1),
-    "no-http-1.1": Keepalive((CLEAR,), 3),
-    "no-connection-clear": Keepalive((HTTP11,), 3),
-    "no-keepalive-directive": Keepalive((HTTP11, CLEAR), 3, keepalive=False),
-    "no-upstream-block": Keepalive((HTTP11, CLEAR), 3, block=False, keepalive=False),
+    "all-three": Keepalive((HTTP11, CLEAR), 1, NONE),
+    "no-http-1.1": Keepalive((CLEAR,), 3, NGX006),
+    "no-connection-clear": Keepalive((HTTP11,), 3, NGX006),
+    "no-keepalive-directive": Keepalive((HTTP11, CLEAR), 3, NGX005, keepalive=False),
+    # No `upstream {}`: never a connection cache, and nothing a rule could add to fix it.
+    "no-upstream-block": Keepalive((HTTP11, CLEAR), 3, NONE, block=False, keepalive=False),
     # The usual WebSocket map sends `Connection: close` on every plain request.
     "websocket-map-close": Keepalive(
-        (HTTP11, "proxy_set_header Connection $connection_upgrade;"), 3
+        (HTTP11, "proxy_set_header Connection $connection_upgrade;"), 3, NGX006
     ),
     "websocket-map-empty": Keepalive(
-        (HTTP11, "proxy_set_header Connection $connection_upgrade_keepalive;"), 1
+        (HTTP11, "proxy_set_header Connection $connection_upgrade_keepalive;"), 1, NONE
     ),
     # One proxy_set_header in the location drops the server's `Connection ""`.
     "array-inheritance-trap": Keepalive(
-        ("proxy_set_header X-Request-Id $request_id;",), 3, server=(HTTP11, CLEAR)
+        ("proxy_set_header X-Request-Id $request_id;",), 3, NGX006, server=(HTTP11, CLEAR)
     ),
-    "inherited-from-server": Keepalive((), 1, server=(HTTP11, CLEAR)),
+    "inherited-from-server": Keepalive((), 1, NONE, server=(HTTP11, CLEAR)),
 }
 
 
 @pytest.mark.parametrize("case", sorted(KEEPALIVE_CASES))
 def test_upstream_keepalive_needs_all_three(case: str, nginx: str, tmp_path: Path) -> None:
     """Before nginx 1.29.7 an upstream connection is reused only with `keepalive` in an
-    `upstream {}` block, `proxy_http_version 1.1` and an empty `Connection` header."""
+    `upstream {}` block, `proxy_http_version 1.1` and an empty `Connection` header; NGX005
+    and NGX006 report exactly the cases where nginx opens a connection per request."""
     spec = KEEPALIVE_CASES[case]
     with sse_server(STEPS, keep_alive=True) as upstream:
         port = free_port()
         target = f"http://127.0.0.1:{upstream.port}"
-        http = KEEPALIVE_MAPS
+        text = KEEPALIVE_MAPS
         if spec.block:
-            http += f"upstream llm {{\n    server 127.0.0.1:{upstream.port};\n"
-            http += "    keepalive 4;\n}\n" if spec.keepalive else "}\n"
+            text += f"upstream llm {{\n    server 127.0.0.1:{upstream.port};\n"
+            text += "    keepalive 4;\n}\n" if spec.keepalive else "}\n"
             target = "http://llm"
-        conf = tmp_path / "site" / "site.conf"
+        conf = site_file(tmp_path)
         conf.parent.mkdir(parents=True)
-        conf.write_text(site(port, target, spec.location, spec.server))
-        prepared = prepare(conf, tmp_path / "prefix", conf_root=conf.parent, extra_http=http)
+        conf.write_text(text + site(port, target, spec.location, spec.server))
+        prepared = prepare(conf, tmp_path / "prefix", conf_root=conf.parent)
         with running(nginx, prepared, port):
-            answers = [stream(port, "/sse") for _ in range(3)]
+            answers = [stream(port, ROUTE) for _ in range(3)]
     assert all(a.status == 200 and a.complete for a in answers), [
         (a.headers, a.data) for a in answers
     ]
@@ -279,3 +312,4 @@ def test_upstream_keepalive_needs_all_three(case: str, nginx: str, tmp_path: Pat
     assert upstream.connections == spec.connections, (
         f"{upstream.connections} connections; Connection: {sent}"
     )
+    assert codes(conf, "NGX005", "NGX006") == spec.rules
