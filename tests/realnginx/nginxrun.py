@@ -241,6 +241,15 @@ def includes(text: str) -> list[str]:
 # --- preparing a private copy -------------------------------------------------------------
 
 
+def read(path: Path) -> str:
+    """A config's text, byte-exact: nginx reads bytes, so CRLF and any encoding are kept."""
+    return path.read_bytes().decode("utf-8", errors="surrogateescape")
+
+
+def write(path: Path, text: str) -> None:
+    path.write_bytes(text.encode("utf-8", errors="surrogateescape"))
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A config ready for nginx: the main file to pass with -c, inside a private prefix."""
@@ -333,7 +342,7 @@ def prepare(
     gets a wrapper main file in `conf_dir` that includes it in its usual context.
     """
     conf_root = conf_root or main.parent
-    text = main.read_text(encoding="utf-8")
+    text = read(main)
     kind = context_of(text, context)
     if kind == "main":
         conf_dir = main.parent
@@ -344,17 +353,14 @@ def prepare(
     notes: list[str] = []
     mapped = dict(prefixes or {})
     for file in sorted(p for p in conf_root.rglob("*") if p.is_file()):
-        try:
-            original = file.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            continue
+        original = read(file)
         new = mirror_paths(original, conf_dir, mirror, mapped)
         _make_parents(new, mirror)
         notes.extend(_complete_stock_includes(new, conf_dir))
         if new != original:
-            file.write_bytes(new.encode("utf-8"))
+            write(file, new)
             notes.append(f"absolute packaged paths in {file.relative_to(conf_root)} mirrored")
-    text = main.read_text(encoding="utf-8")
+    text = read(main)
     prelude_file = prefix / "streamproof-prelude.conf"
     if kind == "main":
         http_level = {s.name for s in statements(text) if s.depth == 1 and s.parent == "http"}
@@ -366,7 +372,7 @@ def prepare(
         if not any(s.name == "events" and s.depth == 0 for s in statements(text)):
             text += "\nevents {}\n"
             notes.append("events {} added: the main config has none")
-        main.write_text(text, encoding="utf-8")
+        write(main, text)
         runnable = main
     else:
         prelude_file.write_text(_prelude(prefix, set()) + extra_http, encoding="utf-8")
@@ -448,23 +454,20 @@ NO_GROUP = re.compile(r'getgrnam\("(?P<group>[^"]+)"\) failed.* in (?P<file>/\S+
 
 
 def _replace_on_line(file: Path, line: int, old: str, new: str) -> bool:
-    lines = file.read_text(encoding="utf-8").split("\n")
+    lines = read(file).split("\n")
     if not 0 < line <= len(lines) or old not in lines[line - 1]:
         return False
     lines[line - 1] = re.sub(r"(?<![\w.-])" + re.escape(old) + r"(?![\w-])", new, lines[line - 1])
-    file.write_text("\n".join(lines), encoding="utf-8")
+    write(file, "\n".join(lines))
     return True
 
 
 def _replace_everywhere(conf_root: Path, old: str, new: str) -> bool:
     changed = False
     for file in sorted(p for p in conf_root.rglob("*") if p.is_file()):
-        try:
-            text = file.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            continue
+        text = read(file)
         if old in text:
-            file.write_text(text.replace(old, new), encoding="utf-8")
+            write(file, text.replace(old, new))
             changed = True
     return changed
 
@@ -475,15 +478,12 @@ LISTEN = re.compile(r"(?P<head>(?:^|[;{\s])listen\s+(?:[^\s;]*:)?)(?P<port>\d+)(
 def _replace_listen_port(conf_root: Path, port: str, new: str) -> bool:
     changed = False
     for file in sorted(p for p in conf_root.rglob("*") if p.is_file()):
-        try:
-            text = file.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            continue
+        text = read(file)
         replaced = LISTEN.sub(
             lambda m: m.group("head") + (new if m.group("port") == port else m.group("port")), text
         )
         if replaced != text:
-            file.write_text(replaced, encoding="utf-8")
+            write(file, replaced)
             changed = True
     return changed
 
@@ -747,6 +747,6 @@ def unpack_dump(text: str, root: Path) -> tuple[Path, dict[str, Path]] | None:
     for path, body in files:
         local = root / path.lstrip("/")
         local.parent.mkdir(parents=True, exist_ok=True)
-        local.write_text(body, encoding="utf-8")
+        write(local, body)
         folders[os.path.dirname(path)] = local.parent
     return root / files[0][0].lstrip("/"), folders

@@ -21,6 +21,7 @@ from nginxrun import (
     nginx_test_with_stand_ins,
     nginx_version,
     prepare,
+    read,
     split_dump,
     unpack_dump,
 )
@@ -97,7 +98,7 @@ def _roots(folder: Path) -> list[Path]:
     files = sorted(p for p in folder.rglob("*") if p.is_file())
     included: set[Path] = set()
     for file in files:
-        text = file.read_text(encoding="utf-8", errors="replace")
+        text = read(file)
         for pattern in includes(text):
             for other in files:
                 if other != file and _pattern_matches(pattern, other.relative_to(folder)):
@@ -126,7 +127,7 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 
 def _check_root(nginx: str, case: Case, root: Path, folder: Path, work: Path) -> CheckRun:
     settings = case.fixture.settings()
-    text = root.read_text(encoding="utf-8", errors="replace")
+    text = read(root)
     context = settings.get("nginx-context")
     prefixes = _prefixes(settings, folder)
     conf_dir = prefixes.get("/etc/nginx")
@@ -156,7 +157,7 @@ def test_fixture_passes_nginx_t(case: Case, nginx: str, tmp_path: Path) -> None:
     checked = 0
     for index, root in enumerate(roots):
         relative = root.relative_to(folder)
-        text = root.read_text(encoding="utf-8", errors="replace")
+        text = read(root)
         if root.name.endswith(".template") or PLACEHOLDER.search(text):
             print(f"{case.id}: {relative} is a template (placeholders), not checked")
             continue
