@@ -29,10 +29,36 @@ _FRAGMENT_FOLDERS = ("conf.d", "sites-available", "sites-enabled", "http.d", "vh
 _NGINX_FOLDERS = ("nginx", "conf.d", "sites-available", "sites-enabled", "http.d", "snippets")
 _CONTEXT_COMMENT = re.compile(r"#\s*streamproof\s*:\s*context\s+([a-z]+)")
 _BLOCK_SIGNAL = re.compile(rb"(?m)^[ \t]*(?:http|server|location|upstream|events)\b[^;{}\n]*\{")
-_MAIN_NAMES = frozenset({"http", "events", "stream", "worker_processes", "user", "pid", "load_module",
-                         "worker_rlimit_nofile", "daemon", "master_process", "env", "mail"})
-_HTTP_NAMES = frozenset({"server", "upstream", "map", "geo", "split_clients", "limit_req_zone",
-                         "limit_conn_zone", "proxy_cache_path", "log_format", "fastcgi_cache_path"})
+_MAIN_NAMES = frozenset(
+    {
+        "http",
+        "events",
+        "stream",
+        "worker_processes",
+        "user",
+        "pid",
+        "load_module",
+        "worker_rlimit_nofile",
+        "daemon",
+        "master_process",
+        "env",
+        "mail",
+    }
+)
+_HTTP_NAMES = frozenset(
+    {
+        "server",
+        "upstream",
+        "map",
+        "geo",
+        "split_clients",
+        "limit_req_zone",
+        "limit_conn_zone",
+        "proxy_cache_path",
+        "log_format",
+        "fastcgi_cache_path",
+    }
+)
 _SERVER_NAMES = frozenset({"location", "listen", "server_name"})
 
 
@@ -125,7 +151,9 @@ def sniff(data: bytes, relpath: str = "") -> bool:
         return True
     if parsed.problems or share < 1.0:
         return False
-    distinct = sum(1 for d in statements if looks_like_nginx_name(d.name.value) and "_" in d.name.value)
+    distinct = sum(
+        1 for d in statements if looks_like_nginx_name(d.name.value) and "_" in d.name.value
+    )
     folders = relpath.lower().split("/")[:-1]
     in_nginx_folder = any(f in _NGINX_FOLDERS or "nginx" in f for f in folders)
     return distinct >= 1 if in_nginx_folder else distinct >= 2
@@ -260,7 +288,9 @@ def verify_fix(before: Document, after: Document, edits: Sequence[Edit]) -> str 
         for offset, end, outer, words in _headers(old):
             if any(_touches(edit, offset, end) for edit in ordered):
                 continue  # a statement the fix rewrites
-            shifted = offset + sum(len(e.content) - (e.end - e.start) for e in ordered if e.end <= offset)
+            shifted = offset + sum(
+                len(e.content) - (e.end - e.start) for e in ordered if e.end <= offset
+            )
             if new_headers.get(shifted) != (outer, words):
                 return f"the fix would change `{' '.join(words)}` (or the block it is in)"
             matched.add(shifted)
