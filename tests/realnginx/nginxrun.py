@@ -668,13 +668,13 @@ class Nginx:
         if proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 proc.send_signal(signal.SIGTERM)  # fast shutdown: open streams are cut at once
-            with contextlib.suppress(subprocess.TimeoutExpired):
+            try:
                 proc.wait(timeout)
-        # The group is the one this object started (start_new_session); it may still hold
-        # workers if the master died abnormally.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                # The master still runs, so its group (started by this object with
+                # start_new_session) is still ours: end it with its workers.
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout)
         if proc.stdout is not None:
             self.output.append(proc.stdout.read().decode(errors="replace"))
             proc.stdout.close()
