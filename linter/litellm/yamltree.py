@@ -84,6 +84,15 @@ class Composed:
     node_count: int = 0
 
 
+# Deeper nesting than this is refused before composing: PyYAML's pure loader (LiteLLM's) gives
+# up with RecursionError far earlier, and libyaml's composer recurses in C, so a file nested
+# 100,000 levels deep would crash the interpreter instead of raising.
+MAX_DEPTH = 1000
+# Above this size an error is reported as libyaml gives it: re-reading a large file with the
+# pure-Python loader only to word the message as LiteLLM would costs seconds per megabyte.
+PURE_RETRY_LIMIT = 256 * 1024
+
+
 def compose(text: str) -> Composed:
     """Compose all documents of ``text``; never raises for bad content."""
     result = Composed()
@@ -92,18 +101,7 @@ def compose(text: str) -> Composed:
     # would walk the growing heap again and again (6 s instead of 0.8 s for 8 MB).
     gc.disable()
     try:
-        try:
-            result.documents = _compose_all(text, FastLoader)
-        except yaml.YAMLError:
-            # libyaml and PyYAML disagree on a few edge cases; LiteLLM loads with PyYAML's
-            # pure loader, so its verdict (and its message) is the one that counts.
-            try:
-                result.documents = _compose_all(text, yaml.SafeLoader)
-            except yaml.YAMLError as exc:
-                result.documents = []
-                result.error = _error_of(exc, text)
-        except (RecursionError, MemoryError) as exc:
-            result.error = YamlError(0, f"YAML nested too deeply to read ({type(exc).__name__})")
+        result.documents, result.error = _compose_safely(text)
         if result.error is None:
             _survey(result, text)
         # Move what was just built to the oldest generation in one step (no traversal), so
@@ -114,6 +112,52 @@ def compose(text: str) -> Composed:
         if enabled:
             gc.enable()
     return result
+
+
+def _compose_safely(text: str) -> tuple[list[Node], YamlError | None]:
+    deep = _too_deep(text)
+    if deep is not None:
+        return [], YamlError(
+            deep,
+            f"invalid YAML for LiteLLM: nested more than {MAX_DEPTH} levels deep, which "
+            "yaml.safe_load cannot read (RecursionError)",
+        )
+    try:
+        return _compose_all(text, FastLoader), None
+    except yaml.YAMLError as exc:
+        fast_error = exc
+    except (RecursionError, MemoryError) as exc:
+        return [], YamlError(0, f"invalid YAML for LiteLLM: {type(exc).__name__} while reading it")
+    if len(text) > PURE_RETRY_LIMIT or FastLoader is yaml.SafeLoader:
+        return [], _error_of(fast_error, text)
+    # libyaml and PyYAML disagree on a few edge cases; LiteLLM loads with PyYAML's pure
+    # loader, so its verdict (and its message) is the one that counts.
+    try:
+        return _compose_all(text, yaml.SafeLoader), None
+    except yaml.YAMLError as exc:
+        return [], _error_of(exc, text)
+    except (RecursionError, MemoryError):
+        return [], _error_of(fast_error, text)
+
+
+def _too_deep(text: str) -> int | None:
+    """Where nesting first goes deeper than MAX_DEPTH, or None. A cheap bound first (each
+    level needs a bracket or at least one more column on some line), events only past it."""
+    brackets = text.count("[") + text.count("{")
+    if brackets + max(map(len, text.split("\n"))) <= MAX_DEPTH:
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=FastLoader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return int(event.start_mark.index)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # composing reports the error
+    return None
 
 
 class _CachingResolver:

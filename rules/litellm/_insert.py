@@ -27,19 +27,23 @@ def _pair_end(yaml_file: YamlFile, key: Node, value: Node) -> int | None:
 
 
 def _node_end(yaml_file: YamlFile, node: Node) -> int | None:
-    if isinstance(node, ScalarNode):
-        return None if node.style in ("|", ">") else node.end_mark.index
-    if getattr(node, "flow_style", False):
-        return node.end_mark.index
-    if isinstance(node, MappingNode) and node.value:
-        last_key, last_value = node.value[-1]
-        return _pair_end(yaml_file, last_key, last_value)
-    if isinstance(node, SequenceNode) and node.value:
-        last = node.value[-1]
-        if yaml_file.is_shared(last):
-            return None  # maybe an alias: its marks may point elsewhere
-        return _node_end(yaml_file, last)
-    return None
+    """Where a value's text ends: down through the last entry of each block collection."""
+    while True:
+        if isinstance(node, ScalarNode):
+            return None if node.style in ("|", ">") else node.end_mark.index
+        if getattr(node, "flow_style", False):
+            return node.end_mark.index
+        if isinstance(node, MappingNode) and node.value:
+            last_key, last_value = node.value[-1]
+            if last_value.start_mark.index < last_key.end_mark.index:
+                return _pair_end(yaml_file, last_key, last_value)  # an alias: its `*name`
+            node = last_value
+        elif isinstance(node, SequenceNode) and node.value:
+            if yaml_file.is_shared(node.value[-1]):
+                return None  # maybe an alias: its marks may point elsewhere
+            node = node.value[-1]
+        else:
+            return None
 
 
 def _block_layout(yaml_file: YamlFile, mapping: MappingNode) -> tuple[int, str] | None:

@@ -169,3 +169,22 @@ def test_invalid_yaml_is_a_fatal_problem_with_line_and_column(
     assert len(problems) == 1 and problems[0].fatal
     assert source.position(problems[0].start) == (line, column)
     assert words in problems[0].message
+
+
+def test_hostile_nesting_is_a_finding_not_a_crash() -> None:
+    """libyaml's composer recurses in C: 100,000 nested lists would kill the interpreter."""
+    depth = 100_000
+    for text in (
+        "model_list: " + "[" * depth + "]" * depth + "\n",
+        "model_list: " + "{a: " * depth + "1" + "}" * depth + "\n",
+        "model_list:\n" + "".join(" " * i + "- x:\n" for i in range(0, 4000, 2)),
+    ):
+        source = SourceText.from_text("/x/c.yaml", text)
+        (problem,) = yaml_problems(read_yaml(source))
+        assert problem.fatal and "nested more than 1000 levels" in problem.message
+        assert source.position(problem.start)[0] == (1 if text.startswith("model_list: ") else 501)
+
+
+def test_nesting_within_the_limit_is_read() -> None:
+    text = "model_list: " + "[" * 900 + "]" * 900 + "\n"
+    assert compose(text).error is None
