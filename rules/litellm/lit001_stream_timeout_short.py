@@ -148,6 +148,11 @@ def check(document: LiteLLMDocument, settings: Settings) -> Iterator[Finding]:
         for version, link in links.items():
             if link is None or link.entry is None:
                 continue
+            if not document.complete and link.label != "stream_timeout":
+                # An included file that could not be read may set router_settings or
+                # litellm_settings (replacing these): only a deployment's own
+                # stream_timeout is sure to apply.
+                continue
             number = value_of(link.entry.value).number
             if number is None or number >= threshold:
                 continue
@@ -218,7 +223,9 @@ deployment's `timeout` / `request_timeout`, then `router_settings.timeout` or el
 puts `litellm_settings.request_timeout` ahead of the deployment's `timeout` when
 `router_settings.timeout` is set; a value is reported when it is the one used in either
 version, and the message says which. A value of `0` or `null` falls through to the next
-setting, as in LiteLLM; an `os.environ/NAME` value is unknown and never guessed.
+setting, as in LiteLLM; an `os.environ/NAME` value is unknown and never guessed. When an
+included file could not be read (it may replace `router_settings`), only a deployment's own
+`stream_timeout` is judged.
 
 ## Why is this bad
 `stream_timeout` (and a `timeout` standing in for it) is the HTTP read timeout of the call

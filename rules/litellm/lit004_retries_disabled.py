@@ -34,7 +34,7 @@ def check(document: LiteLLMDocument, settings: Settings) -> Iterator[Finding]:
     where = "router_settings"
     if retries is None or value_of(retries.value).kind is ValueKind.NULL:
         retries, where = general.get("num_retries"), "litellm_settings"
-    if retries is not None:
+    if retries is not None and document.complete:  # an unread include may add fallbacks
         value = value_of(retries.value)
         if value.kind is ValueKind.NUMBER and value.number == 0:
             fallbacks = [

@@ -156,3 +156,17 @@ def test_rule_documentation_renders_examples_from_fixtures() -> None:
     ):
         assert section in proc.stdout
     assert "# expect:" not in proc.stdout
+
+
+def test_an_unread_include_leaves_router_wide_values_unjudged(tmp_path: Path) -> None:
+    text = (
+        "include:\n  - missing.yaml\n"
+        "model_list:\n  - model_name: a\n    litellm_params:\n"
+        "      model: openai/gpt-4o\n      stream_timeout: 5\n      max_tokens: 10\n"
+        "  - model_name: b\n    litellm_params: {model: openai/gpt-4o, timeout: 5, max_tokens: 10}\n"
+        "router_settings:\n  num_retries: 0\n"
+    )
+    found = [(f.code, f.line) for f in _findings(tmp_path, text)]
+    # The deployment's own stream_timeout is sure; `timeout: 5` may be preempted by a
+    # router_settings.stream_timeout in missing.yaml, which may also bring fallbacks.
+    assert sorted(found) == [("LIT001", 7), ("LIT009", 2)]
