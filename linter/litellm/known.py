@@ -477,16 +477,24 @@ NON_TEXT_MODES: frozenset[str] = frozenset(
 NON_TEXT_NAME_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"embed", "embedding"),  # text-embedding-3-*, nomic-embed-text, embed-english-v3, ...
     (r"(?:^|[/_.:-])(?:bge|gte|e5)(?:[_.:-]|$)", "embedding"),
-    (r"whisper|transcri", "audio_transcription"),
-    (r"(?:^|[^a-z])tts(?:[^a-z]|$)|(?:^|[/_-])speech(?:[_.:-]|$)", "audio_speech"),
+    (r"whisper|transcri|(?:^|[/_.-])(?:asr|stt)(?:[_.:-]|$)|chirp", "audio_transcription"),
     (
-        r"dall-?e|gpt-image|imagen|(?:^|[/_.-])flux|stable-diffusion|sdxl|(?:^|[/_-])sd3|"
-        r"midjourney|ideogram|image-gen",
+        r"(?:^|[^a-z])tts(?:[^a-z]|$)|(?:^|[/_.-])speech(?:[_.:-]|$)|orpheus|lyria",
+        "audio_speech",
+    ),
+    (
+        r"dall-?e|gpt-image|imagen|(?:^|[/_.-])flux|stable-diffusion|stable-image|sdxl|"
+        r"(?:^|[/_.-])sd3|midjourney|ideogram|image-gen|nova-canvas|"
+        r"(?:^|[/_.-])image(?:[_.:-]|\d|$)",
         "image_generation",
     ),
+    (r"upscale|outpaint|inpaint|style-transfer", "image_edit"),
     (r"rerank", "rerank"),
     (r"moderation|llama-?guard", "moderation"),
-    (r"(?:^|[/_-])(?:sora|veo)(?:[_.:-]|$)", "video_generation"),
+    (r"(?:^|[/_.-])(?:sora|veo|video)(?:[_.:-]|$)|nova-reel", "video_generation"),
+    (r"realtime|native-audio|(?:^|[/_.-])live(?:[_.:-]|$)|nova-(?:\d-)?sonic", "realtime"),
+    (r"(?:^|[/_.-])ocr(?:[_.:-]|$)|document-ai|doc-intelligence", "ocr"),
+    (r"(?:^|/)search$", "search"),
 )
 # Providers (the ``provider/`` prefix of ``litellm_params.model``) that serve no text generation.
 NON_TEXT_PROVIDERS: dict[str, str] = {
