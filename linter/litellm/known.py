@@ -420,10 +420,6 @@ LITELLM_SETTINGS_COMMON: frozenset[str] = frozenset(
     }
 )
 
-# Where ``max_retries`` is read: only per deployment (``litellm_params.max_retries``, the
-# provider client's retries). Nowhere else.
-RETRY_KEY = "num_retries"
-
 # Defaults in code (constants.py, router.py).
 DEFAULT_REQUEST_TIMEOUT = 6000.0
 DEFAULT_NUM_RETRIES = 2
