@@ -3,9 +3,12 @@
 Taken from the source of litellm 1.106.10 (``litellm/proxy/proxy_server.py``,
 ``litellm/router.py``, ``litellm/proxy/_types.py``, ``litellm/constants.py``), checked against
 1.74.15.post2: every ``Router.__init__`` argument of 1.74 is still one in 1.106, and the
-``general_settings`` keys below are the union of both versions. Newer LiteLLM releases add keys:
-a key missing here is never reported as unknown unless it is also far from every known one
-(see the rules), so an old list errs on the side of silence.
+``general_settings`` keys below are the union of both versions. Newer LiteLLM releases add
+sections and Router arguments: a config written for a release newer than 1.106 may get a LIT005
+finding for a key this list does not know yet, so the list is refreshed from each new release
+(tests/litellm/test_litellm_against_litellm.py checks it against the litellm the tests install).
+``general_settings`` and ``litellm_settings`` keys are never reported for being unknown, only
+for belonging to another section.
 """
 
 from __future__ import annotations
