@@ -335,3 +335,78 @@ def rules_command(fmt: str) -> None:
     from linter.ruledoc import rules_table
 
     click.echo(rules_table(markdown=fmt == "markdown"), nl=False)
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr, only on a terminal and only for long runs."""
+
+    MIN_UNITS = 20
+
+    def __init__(self) -> None:
+        self.enabled = bool(getattr(sys.stderr, "isatty", lambda: False)())
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total < self.MIN_UNITS:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} files")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r" + " " * 60 + "\r")
+            sys.stderr.flush()
+
+
+@main.command("audit")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["terminal", "markdown", "json"]),
+    default="terminal",
+    help="terminal (aligned tables), markdown (for an issue or a pull request) or json.",
+)
+@click.option("--config", "config_path", type=click.Path(), help="Use this config file only.")
+@click.option("--nginx-version", help="The nginx version the configs run on (e.g. 1.29.7).")
+@click.option("-j", "--jobs", type=int, default=None, help="Worker processes.")
+def audit_command(
+    paths: tuple[str, ...],
+    fmt: str,
+    config_path: str | None,
+    nginx_version: str | None,
+    jobs: int | None,
+) -> None:
+    """Show where streams break: each streaming route, deployment and stream call with its
+    effective settings and where they come from, the findings, and what to fix first."""
+    from linter.audit import RENDERERS
+
+    cwd = os.getcwd()
+    if config_path is not None and not os.path.isfile(config_path):
+        click.echo(f"streamproof: error: {config_path}: config file not found", err=True)
+        sys.exit(EXIT_ERROR)
+    resolver = SettingsResolver(
+        overrides={"nginx-version": nginx_version}, explicit_config=config_path, cwd=cwd
+    )
+    bar = _ProgressBar()
+    options = RunOptions(audit=True, jobs=jobs, progress=bar)
+    try:
+        resolver.for_path(os.path.abspath(paths[0]) if paths else cwd)
+        result = run(paths, resolver, options)
+    except ConfigError as exc:
+        click.echo(f"streamproof: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    finally:
+        bar.close()
+    for message in result.errors:
+        click.echo(f"streamproof: error: {message}", err=True)
+    context = _report_context(result, cwd, unsafe=False)
+    if fmt != "terminal":
+        context.color = False
+    click.echo(
+        RENDERERS[fmt](result.audit_rows, result.findings, context, result.files_checked), nl=False
+    )
+    sys.exit(exit_status(result.findings, result.errors, exit_zero=False))
