@@ -15,7 +15,6 @@ from typing import Any
 import click
 
 from linter import __version__, registry
-from linter.add_ignore import DEFAULT_REASON, check_reason
 from linter.config import ConfigError, SettingsResolver
 from linter.model import Finding, Severity
 from linter.reporters import FORMATS, ReportContext, renderer
@@ -137,7 +136,7 @@ def main() -> None:
 @click.option(
     "--add-ignore-reason",
     metavar="TEXT",
-    help=f"The reason --add-ignore writes after `--` (default: {DEFAULT_REASON!r}).",
+    help="The reason --add-ignore writes after `--` (default: 'added by --add-ignore').",
 )
 @click.option(
     "--select", multiple=True, help="Rules to enable (codes, prefixes, names; comma-separated)."
@@ -222,7 +221,7 @@ def check(
         stdin_filename=stdin_filename,
         stdin_data=stdin_data,
         jobs=jobs,
-        add_ignore=(DEFAULT_REASON if add_ignore_reason is None else add_ignore_reason)
+        add_ignore=(_default_reason() if add_ignore_reason is None else add_ignore_reason)
         if add_ignore
         else None,
     )
@@ -290,11 +289,19 @@ def check(
     sys.exit(exit_status(result.findings, result.errors, exit_zero))
 
 
+def _default_reason() -> str:
+    from linter.add_ignore import DEFAULT_REASON
+
+    return DEFAULT_REASON
+
+
 def _add_ignore_usage(add_ignore: bool, reason: str | None, fix: bool) -> str | None:
     if reason is not None and not add_ignore:
         return "--add-ignore-reason needs --add-ignore"
     if add_ignore and fix:
         return "--add-ignore and --fix cannot be used together: fix first, then add ignores"
+    from linter.add_ignore import check_reason
+
     return check_reason(reason) if reason is not None else None
 
 
