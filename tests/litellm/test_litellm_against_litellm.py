@@ -18,8 +18,8 @@ from linter.document import Unit
 from linter.litellm import known
 from linter.litellm.handler import HANDLER
 from linter.litellm.model import value_of
+from linter.litellm.timeouts import NEW, stream_timeout_links
 from linter.workspace import Workspace
-from rules.litellm.lit001_stream_timeout_short import NEW, stream_timeout_links
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # litellm must fetch nothing
 
