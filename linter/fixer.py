@@ -5,9 +5,9 @@ changed file atomically with its encoding, BOM, newlines and mode kept."""
 from __future__ import annotations
 
 import contextlib
-from collections import Counter
 import os
 import stat
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
