@@ -95,7 +95,11 @@ def check_document(
     rest = [f for f in findings if not f.fatal]
     rest = [f for f in rest if f.code not in settings.ignored_for(f.path)]
     rest = apply_suppressions(rest, document, handler, ran, report_unused and not document.fatal)
-    rest = [f for f in rest if settings.is_selected(f.code) and f.code not in settings.ignored_for(f.path)]
+    rest = [
+        f
+        for f in rest
+        if settings.is_selected(f.code) and f.code not in settings.ignored_for(f.path)
+    ]
     return dedupe(fatal + rest)
 
 

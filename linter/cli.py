@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from linter import __version__, registry
+from linter.add_ignore import DEFAULT_REASON, check_reason
 from linter.config import ConfigError, SettingsResolver
 from linter.model import Finding, Severity
 from linter.reporters import FORMATS, ReportContext, renderer
@@ -27,7 +28,9 @@ class DefaultCheckGroup(click.Group):
     """`streamproof PATHS` means `streamproof check PATHS`, as `ruff PATHS` once did."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+        if not args or (
+            args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")
+        ):
             args = ["check", *args]
         return super().parse_args(ctx, args)
 
@@ -68,6 +71,7 @@ def _report_context(result: RunResult, cwd: str, unsafe: bool) -> ReportContext:
         color=_color(),
         unsafe_fixes=unsafe,
         tool_version=__version__,
+        rules_run=tuple(sorted(result.rules_run)),
     )
 
 
@@ -120,9 +124,24 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--fix", is_flag=True, help="Apply safe fixes (and unsafe ones with --unsafe-fixes).")
-@click.option("--unsafe-fixes/--no-unsafe-fixes", default=None, help="Also offer and apply unsafe fixes.")
+@click.option(
+    "--unsafe-fixes/--no-unsafe-fixes", default=None, help="Also offer and apply unsafe fixes."
+)
 @click.option("--diff", is_flag=True, help="Show the fixes as a diff; write nothing.")
-@click.option("--select", multiple=True, help="Rules to enable (codes, prefixes, names; comma-separated).")
+@click.option(
+    "--add-ignore",
+    is_flag=True,
+    help="Write `# streamproof: ignore[CODE] -- reason` comments for every finding (to adopt "
+    "streamproof on an existing project); with --diff, show them only.",
+)
+@click.option(
+    "--add-ignore-reason",
+    metavar="TEXT",
+    help=f"The reason --add-ignore writes after `--` (default: {DEFAULT_REASON!r}).",
+)
+@click.option(
+    "--select", multiple=True, help="Rules to enable (codes, prefixes, names; comma-separated)."
+)
 @click.option("--extend-select", multiple=True, help="Rules to enable on top of the selection.")
 @click.option("--ignore", multiple=True, help="Rules to disable.")
 @click.option(
@@ -132,10 +151,16 @@ def main() -> None:
     help="How to print findings (default: full).",
 )
 @click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them.")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain (never hides exit 2).")
+@click.option(
+    "--exit-zero", is_flag=True, help="Exit 0 even when findings remain (never hides exit 2)."
+)
 @click.option("--config", "config_path", type=click.Path(), help="Use this config file only.")
-@click.option("--force-exclude", is_flag=True, help="Apply `exclude` to files named on the command line too.")
-@click.option("--stdin-filename", help="Read the file's content from stdin; report it under this name.")
+@click.option(
+    "--force-exclude", is_flag=True, help="Apply `exclude` to files named on the command line too."
+)
+@click.option(
+    "--stdin-filename", help="Read the file's content from stdin; report it under this name."
+)
 @click.option("--nginx-version", help="The nginx version the configs run on (e.g. 1.29.7).")
 @click.option(
     "--nginx-context",
@@ -143,12 +168,20 @@ def main() -> None:
     help="Lint NGINX fragments as if inside this block.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
-@click.option("-j", "--jobs", type=int, default=None, help="Worker processes (default: by the number of files).")
+@click.option(
+    "-j",
+    "--jobs",
+    type=int,
+    default=None,
+    help="Worker processes (default: by the number of files).",
+)
 def check(
     paths: tuple[str, ...],
     fix: bool,
     unsafe_fixes: bool | None,
     diff: bool,
+    add_ignore: bool,
+    add_ignore_reason: str | None,
     select: tuple[str, ...],
     extend_select: tuple[str, ...],
     ignore: tuple[str, ...],
@@ -175,6 +208,10 @@ def check(
     if config_path is not None and not os.path.isfile(config_path):
         click.echo(f"streamproof: error: {config_path}: config file not found", err=True)
         sys.exit(EXIT_ERROR)
+    usage = _add_ignore_usage(add_ignore, add_ignore_reason, fix)
+    if usage:
+        click.echo(f"streamproof: error: {usage}", err=True)
+        sys.exit(EXIT_ERROR)
     resolver = SettingsResolver(overrides=overrides, explicit_config=config_path, cwd=cwd)
     stdin_data = sys.stdin.buffer.read() if stdin_filename is not None else None
     options = RunOptions(
@@ -185,6 +222,9 @@ def check(
         stdin_filename=stdin_filename,
         stdin_data=stdin_data,
         jobs=jobs,
+        add_ignore=(DEFAULT_REASON if add_ignore_reason is None else add_ignore_reason)
+        if add_ignore
+        else None,
     )
     try:
         # Validate the configuration of the starting folder before any work.
@@ -194,8 +234,10 @@ def check(
         click.echo(f"streamproof: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
 
-    unsafe = bool(unsafe_fixes) if unsafe_fixes is not None else any(
-        s.unsafe_fixes for s in resolver._by_config.values()
+    unsafe = (
+        bool(unsafe_fixes)
+        if unsafe_fixes is not None
+        else any(s.unsafe_fixes for s in resolver._by_config.values())
     )
     context = _report_context(result, cwd, unsafe)
     for message in result.errors:
@@ -203,9 +245,13 @@ def check(
 
     fmt = output_format or "full"
     fixed = sum(len(change.fixed) for change in result.changes)
-    if stdin_filename is not None and fix:
+    if stdin_filename is not None and (fix or add_ignore):
         # Editors: the fixed text on stdout, the remaining findings on stderr.
-        text = result.changes[0].after if result.changes else (stdin_data or b"").decode("utf-8", "replace")
+        text = (
+            result.changes[0].after
+            if result.changes
+            else (stdin_data or b"").decode("utf-8", "replace")
+        )
         if result.changes:
             sys.stdout.buffer.write(result.changes[0].before.with_text(text).encode())
         else:
@@ -216,9 +262,14 @@ def check(
     if diff:
         for change in result.changes:
             click.echo(change.unified_diff(context.display_path(change.path)), nl=False)
-        if result.changes and not quiet:
+        if result.changes and not quiet and add_ignore:
+            click.echo(_added_summary(result, "Would add"), err=True)
+        elif result.changes and not quiet:
             n = sum(len(c.fixed) for c in result.changes)
-            click.echo(f"Would fix {n} problem{'s' if n != 1 else ''} in {len(result.changes)} file{'s' if len(result.changes) != 1 else ''}.", err=True)
+            click.echo(
+                f"Would fix {n} problem{'s' if n != 1 else ''} in {len(result.changes)} file{'s' if len(result.changes) != 1 else ''}.",
+                err=True,
+            )
         status = exit_status([f for f in result.findings if f.fatal], result.errors, False)
         sys.exit(status if status else (EXIT_FINDINGS if result.changes else EXIT_CLEAN))
 
@@ -228,11 +279,32 @@ def check(
         output = renderer(fmt)(result.findings, context)
         if output and (result.findings or fmt not in ("full", "concise")):
             click.echo(output, nl=False)
+    if add_ignore and result.changes and not quiet:
+        click.echo(_added_summary(result, "Added"), err=True)
     if fmt in ("full", "concise") and not quiet:
         summary = _summary(result, fixed if fix else 0, unsafe)
         if summary:
-            click.echo(("\n" if fmt == "full" and result.findings and not statistics else "") + summary)
+            click.echo(
+                ("\n" if fmt == "full" and result.findings and not statistics else "") + summary
+            )
     sys.exit(exit_status(result.findings, result.errors, exit_zero))
+
+
+def _add_ignore_usage(add_ignore: bool, reason: str | None, fix: bool) -> str | None:
+    if reason is not None and not add_ignore:
+        return "--add-ignore-reason needs --add-ignore"
+    if add_ignore and fix:
+        return "--add-ignore and --fix cannot be used together: fix first, then add ignores"
+    return check_reason(reason) if reason is not None else None
+
+
+def _added_summary(result: RunResult, verb: str) -> str:
+    findings = sum(len(change.fixed) for change in result.changes)
+    files = len(result.changes)
+    return (
+        f"{verb} ignore comments for {findings} finding{'s' if findings != 1 else ''} "
+        f"in {files} file{'s' if files != 1 else ''}."
+    )
 
 
 @main.command("rule")
@@ -247,7 +319,11 @@ def rule_command(code: str) -> None:
         hint = closest(code.upper(), [r.code for r in registry.all_rules()]) or closest(
             code, [r.name for r in registry.all_rules()]
         )
-        click.echo(f"streamproof: error: unknown rule {code!r}" + (f"; did you mean {hint!r}?" if hint else ""), err=True)
+        click.echo(
+            f"streamproof: error: unknown rule {code!r}"
+            + (f"; did you mean {hint!r}?" if hint else ""),
+            err=True,
+        )
         sys.exit(EXIT_ERROR)
     click.echo(render_rule(rule), nl=False)
 

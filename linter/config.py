@@ -342,22 +342,30 @@ def settings_from_table(
 
     default = {rule.code for rule in registry.all_rules() if rule.default_enabled}
     if "select" in merged:
-        selected = _resolve_selectors(where, text, "select", _string_list(where, text, "select", merged["select"]))
+        selected = _resolve_selectors(
+            where, text, "select", _string_list(where, text, "select", merged["select"])
+        )
         selected |= {r.code for r in registry.rules_for_kind(registry.ENGINE_KIND)}
     else:
         selected = set(default)
     for key in ("extend-select",):
         if key in merged:
-            selected |= _resolve_selectors(where, text, key, _string_list(where, text, key, merged[key]))
+            selected |= _resolve_selectors(
+                where, text, key, _string_list(where, text, key, merged[key])
+            )
     for key in ("ignore", "extend-ignore"):
         if key in merged:
-            selected -= _resolve_selectors(where, text, key, _string_list(where, text, key, merged[key]))
+            selected -= _resolve_selectors(
+                where, text, key, _string_list(where, text, key, merged[key])
+            )
 
     per_file: list[tuple[str, frozenset[str]]] = []
     raw_pfi = merged.get("per-file-ignores", {})
     if not isinstance(raw_pfi, dict):
         line, column = _key_position(text, "per-file-ignores")
-        raise ConfigError(where, "'per-file-ignores' must be a table of pattern = [codes]", line, column)
+        raise ConfigError(
+            where, "'per-file-ignores' must be a table of pattern = [codes]", line, column
+        )
     for pattern, codes in raw_pfi.items():
         values = _string_list(where, text, pattern, codes)
         per_file.append((pattern, frozenset(_resolve_selectors(where, text, pattern, values))))
@@ -388,10 +396,17 @@ def settings_from_table(
             if not isinstance(local, str):
                 line, column = _key_position(text, "nginx-prefix")
                 raise ConfigError(where, "'nginx-prefix' values must be folder names", line, column)
-            prefix_pairs.append((absolute.rstrip("/") or "/", os.path.normpath(os.path.join(config_dir, local))))
+            prefix_pairs.append(
+                (absolute.rstrip("/") or "/", os.path.normpath(os.path.join(config_dir, local)))
+            )
     elif raw_prefix is not None:
         line, column = _key_position(text, "nginx-prefix")
-        raise ConfigError(where, "'nginx-prefix' must be a folder or a table {\"/etc/nginx\" = \"deploy/nginx\"}", line, column)
+        raise ConfigError(
+            where,
+            '\'nginx-prefix\' must be a folder or a table {"/etc/nginx" = "deploy/nginx"}',
+            line,
+            column,
+        )
 
     nginx_context = merged.get("nginx-context")
     if nginx_context is not None and nginx_context not in NGINX_CONTEXTS:
@@ -408,7 +423,9 @@ def settings_from_table(
     raw_target = merged.get("python-target", {})
     if not isinstance(raw_target, dict) or not all(isinstance(v, str) for v in raw_target.values()):
         line, column = _key_position(text, "python-target")
-        raise ConfigError(where, "'python-target' must be a table like {openai = \"3.14\"}", line, column)
+        raise ConfigError(
+            where, "'python-target' must be a table like {openai = \"3.14\"}", line, column
+        )
 
     rule_options = _convert_rule_options(where, text, merged.get("rules", {}))
 
@@ -440,6 +457,7 @@ class SettingsResolver:
 
     def for_path(self, path: str) -> Settings:
         directory = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+        config: str | None
         if self.explicit_config is not None:
             config = os.path.abspath(self.explicit_config)
         else:
@@ -465,7 +483,9 @@ class SettingsResolver:
     def with_overrides(self, **extra: Any) -> SettingsResolver:
         merged = dict(self.overrides)
         merged.update(extra)
-        return SettingsResolver(overrides=merged, explicit_config=self.explicit_config, cwd=self.cwd)
+        return SettingsResolver(
+            overrides=merged, explicit_config=self.explicit_config, cwd=self.cwd
+        )
 
 
 def default_settings(**overrides: Any) -> Settings:
@@ -478,5 +498,7 @@ def with_rule_options(settings: Settings, code: str, **options: Any) -> Settings
     assert rule is not None, code
     merged = {k: dict(v) for k, v in settings.rule_options.items()}
     for name, raw in options.items():
-        merged.setdefault(rule.code, {})[name.replace("_", "-")] = rule.option(name.replace("_", "-")).value(raw)
+        merged.setdefault(rule.code, {})[name.replace("_", "-")] = rule.option(
+            name.replace("_", "-")
+        ).value(raw)
     return replace(settings, rule_options=merged)

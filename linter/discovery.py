@@ -12,9 +12,26 @@ from linter.config import SettingsResolver, relative_posix
 # Folders never worth walking into (as ruff skips them).
 SKIPPED_DIRS = frozenset(
     {
-        ".git", ".hg", ".svn", ".bzr", ".tox", ".nox", ".venv", "venv", ".direnv", ".eggs",
-        "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".pytype",
-        "node_modules", "__pypackages__", "site-packages", "_build", "buck-out",
+        ".git",
+        ".hg",
+        ".svn",
+        ".bzr",
+        ".tox",
+        ".nox",
+        ".venv",
+        "venv",
+        ".direnv",
+        ".eggs",
+        "__pycache__",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".pytype",
+        "node_modules",
+        "__pypackages__",
+        "site-packages",
+        "_build",
+        "buck-out",
     }
 )
 
@@ -27,24 +44,24 @@ class Candidate:
 
 
 def git_toplevel(directory: str) -> str | None:
-    try:
-        result = subprocess.run(
-            ["git", "-C", directory, "rev-parse", "--show-toplevel"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if result.returncode != 0:
-        return None
-    return os.path.realpath(result.stdout.strip()) or None
+    """The work tree holding ``directory``: the nearest folder with a `.git` entry (a folder,
+    or a file for worktrees and submodules). No subprocess: this runs on every invocation."""
+    current = os.path.realpath(directory)
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
 
 
 def find_root(paths: Sequence[str], cwd: str) -> str:
     """The linted tree: the git work tree of the paths, else the current folder when every
     path lies below it, else the paths' common folder."""
-    folders = [p if os.path.isdir(p) else os.path.dirname(p) or "." for p in map(os.path.abspath, paths)]
+    folders = [
+        p if os.path.isdir(p) else os.path.dirname(p) or "." for p in map(os.path.abspath, paths)
+    ]
     top = git_toplevel(folders[0]) if folders else None
     if top and all(os.path.realpath(f).startswith(top) for f in folders):
         return top
@@ -66,7 +83,18 @@ def _skipped(parts: Iterable[str]) -> bool:
 def _git_files(directory: str) -> list[str] | None:
     try:
         result = subprocess.run(
-            ["git", "-C", directory, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
+            [
+                "git",
+                "-C",
+                directory,
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+                "--",
+                ".",
+            ],
             capture_output=True,
             timeout=120,
         )

@@ -120,6 +120,26 @@ class KindHandler(Protocol):
         ...
 
 
+class PlacesSuppressions(Protocol):
+    """An OPTIONAL method a KindHandler may have, for ``--add-ignore`` (linter/add_ignore.py).
+
+    ``suppression_edits`` returns the ways to insert ``comment`` (a whole
+    ``# streamproof: ignore[CODES] -- reason``) so that it covers 1-based ``line`` of ``path``
+    (one file of ``document``), best first; an empty sequence when no comment can cover that
+    line (inside a multi-line string, a YAML block scalar). It is asked only when no ignore
+    comment covers the line yet (then the codes are merged into that one). Each edit is
+    verified like a fix (re-parse, ``verify_fix``, the findings must go and no other change);
+    the first that passes is kept. Without this method a kind gets the generic placement,
+    ``linter.add_ignore.default_suppression_edits``: a trailing comment where the line has
+    none, else an own-line comment above with the line's indentation. A kind may return a
+    part of that list, or its own edits (``trailing_edit``, ``own_line_edit`` help).
+    """
+
+    def suppression_edits(
+        self, document: Document, path: str, line: int, comment: str
+    ) -> Sequence[Edit]: ...
+
+
 def hash_comments(source: SourceText) -> Iterator[Comment]:
     """Comments in a ``#``-comment language where ``#`` opens a comment after whitespace or at
     the start of a line (NGINX, YAML). Kinds with strings that may hold ``#`` override this."""

@@ -59,7 +59,9 @@ def _finding_key(finding: Finding) -> tuple[str, str, str]:
     return (finding.code, finding.path, finding.message)
 
 
-def choose_fixes(findings: Sequence[Finding], unsafe: bool, refused: set[tuple[str, str, str]]) -> list[Finding]:
+def choose_fixes(
+    findings: Sequence[Finding], unsafe: bool, refused: set[tuple[str, str, str]]
+) -> list[Finding]:
     """A set of fixes whose edits do not overlap; a fix's edits go in together or not at all."""
     chosen: list[Finding] = []
     taken: list[Edit] = []
@@ -90,7 +92,11 @@ def _current_text(workspace: Workspace, path: str) -> str:
 
 
 def _verify(
-    handler: KindHandler, unit: Unit, workspace: Workspace, settings: Settings, before: Document,
+    handler: KindHandler,
+    unit: Unit,
+    workspace: Workspace,
+    settings: Settings,
+    before: Document,
     edits: Sequence[Edit],
 ) -> tuple[Document | None, str | None]:
     try:
@@ -177,7 +183,10 @@ def fix_unit(
     ]
     changes = []
     touched = {path for path, fixed in applied.items() if fixed} | {
-        edit.path for findings_ in applied.values() for f in findings_ for edit in f.fix.edits  # type: ignore[union-attr]
+        edit.path
+        for findings_ in applied.values()
+        for f in findings_
+        for edit in f.fix.edits  # type: ignore[union-attr]
     }
     for path, text in sorted(workspace.overlay.items()):
         if path not in touched:

@@ -18,10 +18,11 @@ KIND_MODULES = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def handler(kind: str) -> KindHandler:
     module = importlib.import_module(KIND_MODULES[kind])
-    return module.HANDLER  # type: ignore[no-any-return]
+    found: KindHandler = module.HANDLER
+    return found
 
 
 def available_kinds() -> list[str]:
@@ -38,7 +39,7 @@ def available_kinds() -> list[str]:
 
 def claims_by_name(relpath: str) -> dict[str, Claim]:
     """Kinds that want to look at a file with this name, and how sure they are."""
-    result = {}
+    result: dict[str, Claim] = {}
     for kind in available_kinds():
         claim = handler(kind).claim_by_name(relpath)
         if claim is not Claim.NO:

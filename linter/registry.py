@@ -102,7 +102,7 @@ def _engine_rules() -> tuple[Rule, ...]:
     return ENGINE_RULES
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def rules_for_kind(kind: str) -> tuple[Rule, ...]:
     if kind == ENGINE_KIND:
         return _engine_rules()
@@ -126,7 +126,7 @@ def all_rules() -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _index() -> dict[str, Rule]:
     index: dict[str, Rule] = {}
     for rule in all_rules():

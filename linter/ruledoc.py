@@ -51,7 +51,5 @@ def rules_table(markdown: bool = True) -> str:
         lines += [f"| {c} | `{n}` | {f} | {s} |" for c, n, f, s in rows[1:]]
         return "\n".join(lines) + "\n"
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    lines = [
-        f"{c:<{widths[0]}}  {n:<{widths[1]}}  {f:<{widths[2]}}  {s}" for c, n, f, s in rows
-    ]
+    lines = [f"{c:<{widths[0]}}  {n:<{widths[1]}}  {f:<{widths[2]}}  {s}" for c, n, f, s in rows]
     return "\n".join(lines) + "\n"

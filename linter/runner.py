@@ -10,7 +10,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from linter import kinds
+from linter import kinds, registry
 from linter.checker import check_document, dedupe, plain_finding
 from linter.config import Settings, SettingsResolver
 from linter.discovery import Candidate, discover, find_root
@@ -30,6 +30,8 @@ class RunOptions:
     stdin_filename: str | None = None
     stdin_data: bytes | None = None
     jobs: int | None = None
+    # --add-ignore: the reason written in each ignore comment (None: not adding any).
+    add_ignore: str | None = None
 
 
 @dataclass
@@ -41,11 +43,12 @@ class RunResult:
     files_checked: int = 0
     root: str = "."
     workspace: Workspace | None = None
+    # Codes of the rules that ran: the selected rules of the kinds present, and the engine's
+    # (reporters such as SARIF list every rule that ran, not only those that found something).
+    rules_run: set[str] = field(default_factory=set)
 
 
-def _classify(
-    candidate: Candidate, workspace: Workspace, result: RunResult
-) -> str | None:
+def _classify(candidate: Candidate, workspace: Workspace, result: RunResult) -> str | None:
     claims = kinds.claims_by_name(candidate.relpath)
     if candidate.explicit:
         for kind in kinds.available_kinds():
@@ -84,6 +87,11 @@ def process_unit(
 ) -> tuple[list[Finding], list[FileChange]]:
     handler = kinds.handler(unit.kind)
     try:
+        if options.add_ignore is not None:
+            from linter.add_ignore import add_ignores
+
+            outcome = add_ignores(unit, handler, workspace, settings, reason=options.add_ignore)
+            return outcome.findings, outcome.changes
         if options.fix or options.diff:
             unsafe = settings.unsafe_fixes if options.unsafe_fixes is None else options.unsafe_fixes
             outcome = fix_unit(unit, handler, workspace, settings, unsafe=unsafe)
@@ -93,7 +101,9 @@ def process_unit(
     except ReadFailure as exc:
         return [plain_finding(handler.parse_error_code, exc.path, exc.message)], []
     except DecodeFailure as exc:
-        return [plain_finding(handler.parse_error_code, unit.path, exc.message, exc.line, exc.column)], []
+        return [
+            plain_finding(handler.parse_error_code, unit.path, exc.message, exc.line, exc.column)
+        ], []
     except Exception as exc:  # a bug of ours must not stop the run
         return [
             plain_finding(
@@ -102,6 +112,71 @@ def process_unit(
                 f"streamproof failed on this file: {type(exc).__name__}: {exc}; please report it",
             )
         ], []
+
+
+def selected_codes(kind: str, settings: Settings) -> set[str]:
+    """The rules a unit of this kind runs under these settings (the engine's included)."""
+    rules = (*registry.rules_for_kind(kind), *registry.rules_for_kind(registry.ENGINE_KIND))
+    return {rule.code for rule in rules if settings.is_selected(rule.code)}
+
+
+# Below this many units a pool costs more than it saves (fork, pickling, imports per worker).
+PARALLEL_THRESHOLD = 64
+CHUNK_SIZE = 32
+
+_WorkerState = tuple[Workspace, SettingsResolver, RunOptions]
+
+
+def _init_worker(workspace: Workspace, resolver: SettingsResolver, options: RunOptions) -> None:
+    # One state per worker process, set once by the pool initializer. With fork the
+    # workspace (and the bytes it already read) is inherited, not copied through a pipe.
+    global _worker_state
+    _worker_state = (workspace, resolver, options)
+
+
+_worker_state: _WorkerState | None = None
+
+
+def _work(units: list[Unit]) -> list[tuple[list[Finding], list[FileChange]]]:
+    assert _worker_state is not None
+    workspace, resolver, options = _worker_state
+    return [process_unit(unit, workspace, resolver.for_path(unit.path), options) for unit in units]
+
+
+def _chunks(units: Sequence[Unit]) -> list[list[Unit]]:
+    """Work items for the pool. NGINX units can share included files (and fixes to them), so
+    they stay together in one item; other units are independent."""
+    together = [u for u in units if u.kind == "nginx"]
+    rest = [u for u in units if u.kind != "nginx"]
+    chunks = [together] if together else []
+    chunks += [rest[i : i + CHUNK_SIZE] for i in range(0, len(rest), CHUNK_SIZE)]
+    return chunks
+
+
+def _process_all(
+    units: Sequence[Unit], workspace: Workspace, resolver: SettingsResolver, options: RunOptions
+) -> list[tuple[list[Finding], list[FileChange]]]:
+    jobs = options.jobs if options.jobs and options.jobs > 0 else (os.cpu_count() or 1)
+    if jobs > 1 and len(units) >= PARALLEL_THRESHOLD and options.stdin_filename is None:
+        import concurrent.futures
+        import multiprocessing
+
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        chunks = _chunks(units)
+        results: list[tuple[list[Finding], list[FileChange]]] = []
+        try:
+            with concurrent.futures.ProcessPoolExecutor(
+                max_workers=min(jobs, len(chunks)),
+                mp_context=multiprocessing.get_context(method),
+                initializer=_init_worker,
+                initargs=(workspace, resolver, options),
+            ) as pool:
+                for chunk_results in pool.map(_work, chunks):
+                    results.extend(chunk_results)
+            return results
+        except (concurrent.futures.process.BrokenProcessPool, OSError):
+            pass  # a worker died (or no processes here): do it all in this process instead
+    return [process_unit(unit, workspace, resolver.for_path(unit.path), options) for unit in units]
 
 
 def run(
@@ -115,7 +190,9 @@ def run(
         root = find_root([stdin_path if os.path.exists(os.path.dirname(stdin_path)) else cwd], cwd)
         workspace = Workspace(root=root, cwd=cwd)
         workspace.stdin[stdin_path] = options.stdin_data or b""
-        candidates = [Candidate(stdin_path, os.path.relpath(stdin_path, root).replace(os.sep, "/"), True)]
+        candidates = [
+            Candidate(stdin_path, os.path.relpath(stdin_path, root).replace(os.sep, "/"), True)
+        ]
         if options.force_exclude and resolver.for_path(stdin_path).is_excluded(stdin_path):
             candidates = []
         result = RunResult(root=root)
@@ -131,8 +208,8 @@ def run(
     units = _units_by_kind(candidates, workspace, result)
     result.files_checked = len(units)
     for unit in units:
-        settings = resolver.for_path(unit.path)
-        findings, changes = process_unit(unit, workspace, settings, options)
+        result.rules_run.update(selected_codes(unit.kind, resolver.for_path(unit.path)))
+    for findings, changes in _process_all(units, workspace, resolver, options):
         result.findings.extend(findings)
         for change in changes:
             # Units that share a file (an NGINX snippet) fix it in turn: keep the last text.
@@ -143,7 +220,12 @@ def run(
                 previous.after = change.after
                 previous.fixed.extend(change.fixed)
 
-    if options.fix and not options.diff and options.stdin_filename is None:
+    # Reporters read files through the workspace: give them the text the findings describe
+    # (worker processes changed only their own copy of the overlay).
+    for change in result.changes:
+        workspace.overlay[change.path] = change.after
+    writes = options.fix or options.add_ignore is not None
+    if writes and not options.diff and options.stdin_filename is None:
         for change in result.changes:
             try:
                 expected = workspace.read_bytes(change.path)

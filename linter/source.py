@@ -53,7 +53,9 @@ def decode(data: bytes, *, honour_coding_cookie: bool = False) -> tuple[str, str
                 try:
                     encoding = codecs.lookup(cookie).name
                 except LookupError:
-                    raise DecodeFailure(f"unknown encoding {cookie!r} in the coding cookie") from None
+                    raise DecodeFailure(
+                        f"unknown encoding {cookie!r} in the coding cookie"
+                    ) from None
         if b"\x00" in body[:8192] and encoding in ("utf-8", "ascii"):
             line = body[: body.index(b"\x00")].count(b"\n") + 1
             raise DecodeFailure("binary file (contains NUL bytes); not linted", line, 1)
@@ -92,7 +94,9 @@ class SourceText:
     _line_starts: list[int] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
-    def from_bytes(cls, path: str, data: bytes, *, honour_coding_cookie: bool = False) -> SourceText:
+    def from_bytes(
+        cls, path: str, data: bytes, *, honour_coding_cookie: bool = False
+    ) -> SourceText:
         text, encoding, bom = decode(data, honour_coding_cookie=honour_coding_cookie)
         return cls(path=path, text=text, encoding=encoding, bom=bom, newline=detect_newline(text))
 

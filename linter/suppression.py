@@ -106,7 +106,10 @@ def parse_suppressions(
             if raw_codes.strip() == "":
                 invalid.append(
                     INVALID_SUPPRESSION.report(
-                        source, start, comment.offset + len(comment.text), "empty code list in suppression"
+                        source,
+                        start,
+                        comment.offset + len(comment.text),
+                        "empty code list in suppression",
                     )
                 )
             continue
@@ -125,7 +128,9 @@ def _removal_edit(suppression: Suppression, document: Document, unused: set[str]
     remaining = [c for c in suppression.codes if c not in unused]
     comment = suppression.comment
     if remaining:
-        return Edit(source.path, suppression.codes_start, suppression.codes_end, ", ".join(remaining))
+        return Edit(
+            source.path, suppression.codes_start, suppression.codes_end, ", ".join(remaining)
+        )
     start = comment.offset
     end = comment.offset + len(comment.text)
     if comment.own_line:
@@ -188,7 +193,8 @@ def apply_suppressions(
                 ordered = [c for c in suppression.codes if c in unused]
                 fix = UNUSED_SUPPRESSION.make_fix(
                     [_removal_edit(suppression, document, unused)],
-                    "remove the unused suppression" if len(ordered) == len(suppression.codes)
+                    "remove the unused suppression"
+                    if len(ordered) == len(suppression.codes)
                     else f"remove {', '.join(ordered)} from the suppression",
                 )
                 extra.append(

@@ -43,7 +43,8 @@ def read_regular_file(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
             raise ReadFailure(path, "not a regular file (FIFO, socket or device); not read")
         if info.st_size > limit:
             raise ReadFailure(
-                path, f"file is {info.st_size / 1048576:.0f} MB, over the {limit // 1048576} MB limit; not linted"
+                path,
+                f"file is {info.st_size / 1048576:.0f} MB, over the {limit // 1048576} MB limit; not linted",
             )
         chunks = []
         remaining = limit + 1
@@ -70,7 +71,9 @@ class Workspace:
     # New text of files while fixes are tried (absolute path -> text).
     overlay: dict[str, str] = field(default_factory=dict)
     _bytes: dict[str, bytes | ReadFailure] = field(default_factory=dict, repr=False)
-    _sources: dict[tuple[str, bool], SourceText | DecodeFailure] = field(default_factory=dict, repr=False)
+    _sources: dict[tuple[str, bool], SourceText | DecodeFailure] = field(
+        default_factory=dict, repr=False
+    )
     # Files found by discovery, by kind (other kinds' rules may use them as evidence).
     discovered: dict[str, list[str]] = field(default_factory=dict)
     # Content handed in instead of a file (--stdin-filename).

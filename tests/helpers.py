@@ -46,7 +46,10 @@ def codes_and_lines(findings: Sequence[Finding]) -> list[tuple[str, int]]:
 
 
 def streamproof(
-    *args: str, cwd: str | Path | None = None, stdin: bytes | None = None, env: dict[str, str] | None = None
+    *args: str,
+    cwd: str | Path | None = None,
+    stdin: bytes | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run the real command line (`python -m linter`) in a subprocess."""
     full_env = dict(os.environ)

@@ -23,7 +23,11 @@ def _copy(fixture: Fixture, tmp_path: Path) -> Path:
     """A private copy of the fixture (fixes write to it), without the expected outputs."""
     target = tmp_path / fixture.name
     if fixture.path.is_dir():
-        shutil.copytree(fixture.path, target, ignore=lambda d, names: [n for n in names if is_fixed_output(Path(n))])
+        shutil.copytree(
+            fixture.path,
+            target,
+            ignore=lambda d, names: [n for n in names if is_fixed_output(Path(n))],
+        )
     else:
         shutil.copy2(fixture.path, target)
     return target
@@ -54,11 +58,17 @@ def test_fixture_findings_match_expect_comments(fixture: Fixture, tmp_path: Path
     copy = _copy(fixture, tmp_path)
     expected = fixture.expectations()
     found = _found(fixture, copy)
-    assert found == expected, f"missing: {sorted(expected - found)}; unexpected: {sorted(found - expected)}"
+    assert found == expected, (
+        f"missing: {sorted(expected - found)}; unexpected: {sorted(found - expected)}"
+    )
     if fixture.fires:
-        assert any(code == fixture.code for _, code, _ in expected), "a bad fixture must expect its own code"
+        assert any(code == fixture.code for _, code, _ in expected), (
+            "a bad fixture must expect its own code"
+        )
     else:
-        assert not any(code == fixture.code for _, code, _ in expected), "a good fixture must not expect its own code"
+        assert not any(code == fixture.code for _, code, _ in expected), (
+            "a good fixture must not expect its own code"
+        )
 
 
 def _fixed_files(fixture: Fixture) -> list[tuple[Path, Path]]:
@@ -99,7 +109,9 @@ def test_fix_gives_expected_output_and_is_idempotent(fixture: Fixture, tmp_path:
     assert not first.errors, first.errors
     for relative, expected in pairs:
         target = copy / relative if copy.is_dir() else copy
-        assert target.read_bytes() == expected.read_bytes(), f"fixed {relative} differs from {expected.name}"
+        assert target.read_bytes() == expected.read_bytes(), (
+            f"fixed {relative} differs from {expected.name}"
+        )
 
     snapshot = {p: p.read_bytes() for p in base.rglob("*") if p.is_file()}
     second = lint([copy], cwd=base, fix=True, unsafe=unsafe, **settings)
@@ -111,7 +123,9 @@ def test_fix_gives_expected_output_and_is_idempotent(fixture: Fixture, tmp_path:
         target = copy / relative if copy.is_dir() else copy
         kind = fixture.kind
         workspace = Workspace(root=str(base))
-        document = kinds.handler(kind).load(Unit(kind, str(target)), workspace, _settings_for(settings))
+        document = kinds.handler(kind).load(
+            Unit(kind, str(target)), workspace, _settings_for(settings)
+        )
         assert not document.fatal, document.problems
 
 
@@ -127,4 +141,6 @@ def test_every_rule_has_firing_and_silent_fixtures(rule: registry.Rule) -> None:
     assert any(f.fires for f in fixtures), f"{rule.code} has no bad_* fixture"
     assert any(not f.fires for f in fixtures), f"{rule.code} has no good_* fixture"
     if rule.fix is not None:
-        assert any(_fixed_files(f) for f in fixtures if f.fires), f"{rule.code} has a fix but no .fixed output"
+        assert any(_fixed_files(f) for f in fixtures if f.fires), (
+            f"{rule.code} has a fix but no .fixed output"
+        )

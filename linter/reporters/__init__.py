@@ -18,6 +18,11 @@ FORMATS = {
     "full": "linter.reporters.full",
     "concise": "linter.reporters.concise",
     "json": "linter.reporters.json_array",
+    "json-lines": "linter.reporters.json_lines",
+    "sarif": "linter.reporters.sarif",
+    "github": "linter.reporters.github",
+    "gitlab": "linter.reporters.gitlab",
+    "junit": "linter.reporters.junit",
 }
 
 
@@ -31,6 +36,8 @@ class ReportContext:
     show_fixes: bool = True
     unsafe_fixes: bool = False
     tool_version: str = ""
+    # Codes of every rule that ran (RunResult.rules_run), found something or not.
+    rules_run: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
 
     def display_path(self, path: str) -> str:
@@ -51,7 +58,8 @@ def display_path(path: str, cwd: str) -> str:
 
 def renderer(name: str) -> Callable[[Sequence[Finding], ReportContext], str]:
     module = importlib.import_module(FORMATS[name])
-    return module.render  # type: ignore[no-any-return]
+    render: Callable[[Sequence[Finding], ReportContext], str] = module.render
+    return render
 
 
 def edit_positions(source: SourceText | None, start: int, end: int) -> dict[str, object]:

@@ -1,4 +1,5 @@
-"""`path:line:col: CODE message`, one line per finding."""
+"""`path:line:col: CODE message`, one line per finding (a line break in a path or message is
+written as ``\\n`` / ``\\r``, so that each finding stays on one line)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,15 @@ def fix_marker(finding: Finding, context: ReportContext) -> str:
     return "[*] " if context.unsafe_fixes else ""
 
 
+def one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def render(findings: Sequence[Finding], context: ReportContext) -> str:
     lines = []
     for finding in findings:
         lines.append(
-            f"{context.display_path(finding.path)}:{finding.line}:{finding.column}: "
-            f"{finding.code} {fix_marker(finding, context)}{finding.message}"
+            f"{one_line(context.display_path(finding.path))}:{finding.line}:{finding.column}: "
+            f"{finding.code} {fix_marker(finding, context)}{one_line(finding.message)}"
         )
     return "\n".join(lines) + ("\n" if lines else "")

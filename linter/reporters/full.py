@@ -23,7 +23,10 @@ def _excerpt(finding: Finding, context: ReportContext) -> list[str]:
     if source is None or finding.line < 1:
         return []
     first = max(1, finding.line - CONTEXT_LINES)
-    last = min(source.line_count, max(finding.line, min(finding.end_line, finding.line + MAX_SHOWN_LINES - 1)))
+    last = min(
+        source.line_count,
+        max(finding.line, min(finding.end_line, finding.line + MAX_SHOWN_LINES - 1)),
+    )
     if finding.end_line == source.line_count + 1:
         last = min(last, source.line_count)
     width = len(str(last))
@@ -31,7 +34,9 @@ def _excerpt(finding: Finding, context: ReportContext) -> list[str]:
     out = [_style(gutter, context, fg="blue")]
     for number in range(first, last + 1):
         text = source.line_text(number).expandtabs(4)
-        out.append(_style(f"{number:>{width}} |", context, fg="blue") + (" " + text if text else ""))
+        out.append(
+            _style(f"{number:>{width}} |", context, fg="blue") + (" " + text if text else "")
+        )
         if number == finding.line:
             raw = source.line_text(number)
             start = len(raw[: finding.column - 1].expandtabs(4))
@@ -41,7 +46,12 @@ def _excerpt(finding: Finding, context: ReportContext) -> list[str]:
                 end = len(raw.expandtabs(4))
             carets = "^" * max(1, end - start)
             colour = "red" if finding.severity is Severity.ERROR else "yellow"
-            out.append(_style(gutter, context, fg="blue") + " " + " " * start + _style(carets, context, fg=colour, bold=True))
+            out.append(
+                _style(gutter, context, fg="blue")
+                + " "
+                + " " * start
+                + _style(carets, context, fg=colour, bold=True)
+            )
     out.append(_style(gutter, context, fg="blue"))
     return out
 
@@ -52,7 +62,12 @@ def render(findings: Sequence[Finding], context: ReportContext) -> str:
         header = (
             _style(context.display_path(finding.path), context, bold=True)
             + f":{finding.line}:{finding.column}: "
-            + _style(finding.code, context, fg="red" if finding.severity is Severity.ERROR else "yellow", bold=True)
+            + _style(
+                finding.code,
+                context,
+                fg="red" if finding.severity is Severity.ERROR else "yellow",
+                bold=True,
+            )
             + f" {fix_marker(finding, context)}{finding.message}"
         )
         lines = [header, *_excerpt(finding, context)]

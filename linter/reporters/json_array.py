@@ -46,4 +46,7 @@ def finding_dict(finding: Finding, context: ReportContext) -> dict[str, Any]:
 
 
 def render(findings: Sequence[Finding], context: ReportContext) -> str:
-    return json.dumps([finding_dict(f, context) for f in findings], indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps([finding_dict(f, context) for f in findings], indent=2, ensure_ascii=False)
+        + "\n"
+    )

@@ -44,7 +44,9 @@ def test_check_is_the_default_command(runner: CliRunner, tmp_path: Path) -> None
     assert result.stdout.splitlines()[0] == "a.toy:1:11: TOY001 [*] timeout 1 is below 10"
 
 
-def test_unparsable_file_exits_2_even_with_exit_zero_and_others_still_checked(runner: CliRunner, tmp_path: Path) -> None:
+def test_unparsable_file_exits_2_even_with_exit_zero_and_others_still_checked(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     (tmp_path / "bad.toy").write_text("!!\n")
     (tmp_path / "a.toy").write_text("timeout = 1\ncap = 1\n")
     result = invoke(runner, "check", "--exit-zero", "--output-format", "concise", ".")
@@ -53,7 +55,9 @@ def test_unparsable_file_exits_2_even_with_exit_zero_and_others_still_checked(ru
     assert "bad.toy:1:1: TOY000 fatal toy error" in result.stdout
 
 
-def test_crashing_rule_is_reported_and_the_other_files_are_checked(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crashing_rule_is_reported_and_the_other_files_are_checked(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from toykind.rules import toy002
 
     def explode(document, settings):  # type: ignore[no-untyped-def]
@@ -70,7 +74,10 @@ def test_crashing_rule_is_reported_and_the_other_files_are_checked(runner: CliRu
     finally:
         object.__setattr__(toy002.RULE, "check", original)
     assert result.exit_code == 2
-    assert "boom.toy:1:1: SP900 TOY002 (toy-cap) crashed on this file: ZeroDivisionError: kaput" in result.stdout
+    assert (
+        "boom.toy:1:1: SP900 TOY002 (toy-cap) crashed on this file: ZeroDivisionError: kaput"
+        in result.stdout
+    )
     assert "a.toy:1:11: TOY001" in result.stdout
 
 
@@ -133,7 +140,10 @@ def test_quiet_drops_the_summary(runner: CliRunner, tmp_path: Path) -> None:
 def test_statistics_counts_per_rule(runner: CliRunner, tmp_path: Path) -> None:
     (tmp_path / "a.toy").write_text("timeout = 1\ntimeout = 2\n")
     result = invoke(runner, "check", "--statistics", "-q", "a.toy")
-    assert result.stdout.splitlines() == ["    2  TOY001  [*] toy-timeout", "    1  TOY002      toy-cap"]
+    assert result.stdout.splitlines() == [
+        "    2  TOY001  [*] toy-timeout",
+        "    1  TOY002      toy-cap",
+    ]
 
 
 def test_fix_then_nothing_remains(runner: CliRunner, tmp_path: Path) -> None:
@@ -153,13 +163,23 @@ def test_diff_prints_and_exits_1_without_writing(runner: CliRunner, tmp_path: Pa
 
 
 def test_stdin_with_fix_prints_the_fixed_text(runner: CliRunner, tmp_path: Path) -> None:
-    result = runner.invoke(main, ["check", "--fix", "--stdin-filename", "x.toy"], input="timeout = 1\ncap = 1\n")
+    result = runner.invoke(
+        main, ["check", "--fix", "--stdin-filename", "x.toy"], input="timeout = 1\ncap = 1\n"
+    )
     assert result.stdout == "timeout = 10\ncap = 1\n"
     assert not (tmp_path / "x.toy").exists()
 
 
 def test_stdin_reports_under_the_given_name(runner: CliRunner) -> None:
-    result = invoke(runner, "check", "--output-format", "concise", "--stdin-filename", "sub/x.toy", input="timeout = 1\ncap = 1\n")
+    result = invoke(
+        runner,
+        "check",
+        "--output-format",
+        "concise",
+        "--stdin-filename",
+        "sub/x.toy",
+        input="timeout = 1\ncap = 1\n",
+    )
     assert result.stdout.startswith("sub/x.toy:1:11: TOY001")
 
 

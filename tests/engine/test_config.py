@@ -78,7 +78,10 @@ def test_unknown_rule_in_select_names_the_closest(tmp_path: Path) -> None:
 def test_select_by_prefix_and_name(tmp_path: Path) -> None:
     path = tmp_path / "a.toy"
     path.write_text("timeout = 1\n")
-    assert codes_and_lines(lint([path], select=["TOY00"]).findings) == [("TOY001", 1), ("TOY002", 1)]
+    assert codes_and_lines(lint([path], select=["TOY00"]).findings) == [
+        ("TOY001", 1),
+        ("TOY002", 1),
+    ]
     assert codes_and_lines(lint([path], select=["toy-cap"]).findings) == [("TOY002", 1)]
 
 
@@ -91,7 +94,9 @@ def test_per_file_ignores(tmp_path: Path) -> None:
     assert found == {"b.toy"}
 
 
-def test_exclude_applies_to_walked_files_and_to_explicit_ones_only_when_forced(tmp_path: Path) -> None:
+def test_exclude_applies_to_walked_files_and_to_explicit_ones_only_when_forced(
+    tmp_path: Path,
+) -> None:
     from linter.config import SettingsResolver
     from linter.runner import RunOptions, run
 

@@ -20,7 +20,12 @@ def test_walk_skips_vcs_virtualenvs_and_node_modules(tmp_path: Path) -> None:
     for folder in (".git", "node_modules", "env", "src"):
         (tmp_path / folder).mkdir()
     (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr\n")
-    for folder, name in ((".git", "a.toy"), ("node_modules", "b.toy"), ("env", "c.toy"), ("src", "d.toy")):
+    for folder, name in (
+        (".git", "a.toy"),
+        ("node_modules", "b.toy"),
+        ("env", "c.toy"),
+        ("src", "d.toy"),
+    ):
         (tmp_path / folder / name).write_text("timeout = 1\ncap = 1\n")
     assert names(lint([tmp_path], cwd=tmp_path)) == {"d.toy"}
 
@@ -63,6 +68,8 @@ def test_unreadable_and_special_files_become_findings(tmp_path: Path) -> None:
     (tmp_path / "ok.toy").write_text("timeout = 1\ncap = 1\n")
     result = lint([fifo, loop, tmp_path / "ok.toy"], cwd=tmp_path)
     by_name = {Path(f.path).name: f for f in result.findings}
-    assert by_name["pipe.toy"].code == "TOY000" and "not a regular file" in by_name["pipe.toy"].message
+    assert (
+        by_name["pipe.toy"].code == "TOY000" and "not a regular file" in by_name["pipe.toy"].message
+    )
     assert by_name["loop.toy"].fatal
     assert by_name["ok.toy"].code == "TOY001"

@@ -68,10 +68,14 @@ def test_untouched_files_keep_bytes_and_mtime(tmp_path: Path) -> None:
     assert dirty.read_text() == "timeout = 10\ncap = 1\n"
 
 
-def test_fix_that_would_break_the_tree_is_refused_and_nothing_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fix_that_would_break_the_tree_is_refused_and_nothing_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from toykind.handler import HANDLER
 
-    monkeypatch.setattr(HANDLER, "verify_fix", lambda before, after, edits: "the tree changed elsewhere")
+    monkeypatch.setattr(
+        HANDLER, "verify_fix", lambda before, after, edits: "the tree changed elsewhere"
+    )
     path = tmp_path / "a.toy"
     path.write_text("timeout = 1\ncap = 1\n")
     result = lint([path], fix=True)
@@ -81,10 +85,14 @@ def test_fix_that_would_break_the_tree_is_refused_and_nothing_is_written(tmp_pat
     assert "fix not applied: the tree changed elsewhere" in finding.fix_note
 
 
-def test_fix_whose_result_does_not_parse_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fix_whose_result_does_not_parse_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from toykind.rules import toy001
 
-    monkeypatch.setattr(toy001, "Edit", lambda path, start, end, content: Edit(path, start, end, content + "\n!!"))
+    monkeypatch.setattr(
+        toy001, "Edit", lambda path, start, end, content: Edit(path, start, end, content + "\n!!")
+    )
     path = tmp_path / "a.toy"
     path.write_text("timeout = 1\ncap = 1\n")
     result = lint([path], fix=True)
@@ -102,7 +110,9 @@ def test_read_only_file_is_reported_not_forced(tmp_path: Path) -> None:
     assert codes_and_lines(result.findings) == [("TOY001", 1)]
 
 
-def test_file_changed_during_the_run_is_not_overwritten(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_file_changed_during_the_run_is_not_overwritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "a.toy"
     path.write_text("timeout = 1\ncap = 1\n")
     real_write = fixer.write_change
@@ -117,7 +127,9 @@ def test_file_changed_during_the_run_is_not_overwritten(tmp_path: Path, monkeypa
     assert any("changed while" in e for e in result.errors)
 
 
-def test_failure_between_write_and_rename_leaves_the_original(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failure_between_write_and_rename_leaves_the_original(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "a.toy"
     path.write_text("timeout = 1\ncap = 1\n")
 
@@ -132,8 +144,8 @@ def test_failure_between_write_and_rename_leaves_the_original(tmp_path: Path, mo
 
 
 def test_diff_writes_nothing(tmp_path: Path) -> None:
-    from linter.runner import RunOptions, run
     from linter.config import SettingsResolver
+    from linter.runner import RunOptions, run
 
     path = tmp_path / "a.toy"
     path.write_text("timeout = 1\ncap = 1\n")
@@ -141,3 +153,24 @@ def test_diff_writes_nothing(tmp_path: Path) -> None:
     assert path.read_text() == "timeout = 1\ncap = 1\n"
     [change] = result.changes
     assert "+timeout = 10" in change.unified_diff("a.toy")
+
+
+def test_parallel_run_gives_the_same_findings_as_a_serial_one(tmp_path: Path) -> None:
+    from linter import runner
+
+    for index in range(runner.PARALLEL_THRESHOLD + 10):
+        (tmp_path / f"f{index:03}.toy").write_text(f"timeout = {index % 12}\ncap = 1\n")
+    serial = lint([tmp_path], cwd=tmp_path, fix=False)
+    from linter.config import SettingsResolver
+    from linter.runner import RunOptions, run
+
+    resolver = SettingsResolver(cwd=str(tmp_path))
+    parallel = run([str(tmp_path)], resolver, RunOptions(jobs=2))
+    single = run([str(tmp_path)], resolver, RunOptions(jobs=1))
+    assert parallel.findings == single.findings == serial.findings
+    assert len(parallel.findings) == sum(
+        1 for i in range(runner.PARALLEL_THRESHOLD + 10) if i % 12 < 10
+    )
+    fixed = run([str(tmp_path)], resolver, RunOptions(jobs=2, fix=True))
+    assert not fixed.errors and len(fixed.changes) == len(parallel.findings)
+    assert (tmp_path / "f001.toy").read_text() == "timeout = 10\ncap = 1\n"

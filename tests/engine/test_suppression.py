@@ -17,12 +17,16 @@ def write(tmp_path: Path, text: str, name: str = "a.toy") -> Path:
 
 
 def test_trailing_comment_suppresses_its_own_line_only(tmp_path: Path) -> None:
-    path = write(tmp_path, "timeout = 1  # streamproof: ignore[TOY001] -- test value\ntimeout = 2\ncap = 1\n")
+    path = write(
+        tmp_path, "timeout = 1  # streamproof: ignore[TOY001] -- test value\ntimeout = 2\ncap = 1\n"
+    )
     assert codes_and_lines(lint([path]).findings) == [("TOY001", 2)]
 
 
 def test_own_line_comment_suppresses_the_next_line(tmp_path: Path) -> None:
-    path = write(tmp_path, "# streamproof: ignore[TOY001] -- reason\ntimeout = 1\ntimeout = 2\ncap = 1\n")
+    path = write(
+        tmp_path, "# streamproof: ignore[TOY001] -- reason\ntimeout = 1\ntimeout = 2\ncap = 1\n"
+    )
     assert codes_and_lines(lint([path]).findings) == [("TOY001", 3)]
 
 
@@ -32,12 +36,18 @@ def test_suppression_by_rule_name_and_several_codes(tmp_path: Path) -> None:
 
 
 def test_ignore_file_covers_every_line(tmp_path: Path) -> None:
-    path = write(tmp_path, "timeout = 1\n# streamproof: ignore-file[TOY001] -- legacy\ntimeout = 2\ncap = 1\n")
+    path = write(
+        tmp_path,
+        "timeout = 1\n# streamproof: ignore-file[TOY001] -- legacy\ntimeout = 2\ncap = 1\n",
+    )
     assert codes_and_lines(lint([path]).findings) == []
 
 
 def test_unused_suppression_is_reported_with_a_fix_that_removes_it(tmp_path: Path) -> None:
-    path = write(tmp_path, "cap = 1\nname = x  # streamproof: ignore[TOY001]\n# streamproof: ignore[TOY001, TOY002]\ncap = 2\n")
+    path = write(
+        tmp_path,
+        "cap = 1\nname = x  # streamproof: ignore[TOY001]\n# streamproof: ignore[TOY001, TOY002]\ncap = 2\n",
+    )
     result = lint([path])
     assert codes_and_lines(result.findings) == [("SP100", 2), ("SP100", 3)]
     assert "TOY001" in result.findings[0].message

@@ -12,7 +12,9 @@ LINE = re.compile(r"^(?P<key>\w+)\s*=\s*(?P<value>[^#\n\r]*?)\s*(?:#.*)?$")
 
 @dataclass
 class ToyDocument(Document):
-    entries: list[tuple[str, str, int, int]] = field(default_factory=list)  # key, value, vstart, vend
+    entries: list[tuple[str, str, int, int]] = field(
+        default_factory=list
+    )  # key, value, vstart, vend
 
 
 class ToyHandler:
@@ -36,16 +38,30 @@ class ToyHandler:
             line = raw.rstrip("\r\n")
             stripped = line.strip()
             if stripped == "!!":
-                document.problems.append(Problem(source.path, offset, offset + 2, "fatal toy error"))
+                document.problems.append(
+                    Problem(source.path, offset, offset + 2, "fatal toy error")
+                )
             elif stripped and not stripped.startswith("#"):
                 match = LINE.match(line)
                 if match:
                     document.entries.append(
-                        (match["key"], match["value"], offset + match.start("value"), offset + match.end("value"))
+                        (
+                            match["key"],
+                            match["value"],
+                            offset + match.start("value"),
+                            offset + match.end("value"),
+                        )
                     )
                 else:
                     document.problems.append(
-                        Problem(source.path, offset, offset + len(line), "expected key = value", Severity.ERROR, fatal=False)
+                        Problem(
+                            source.path,
+                            offset,
+                            offset + len(line),
+                            "expected key = value",
+                            Severity.ERROR,
+                            fatal=False,
+                        )
                     )
             offset += len(raw)
         return document
