@@ -1,0 +1,171 @@
+"""Effective values: what a directive is at a block, by nginx's inheritance, and from where.
+
+- A scalar directive (``proxy_read_timeout``): the block's own, else the nearest enclosing
+  block's, else nginx's default. By nesting level, not by textual order: a server-level value
+  written after the locations still applies to them.
+- An array directive (``proxy_set_header``, ``add_header``, ...): the directives of the nearest
+  level that has *any* of them, and only those; one at a level drops every inherited one.
+- A level holding an unknown statement (an include that could not be read, a placeholder) may
+  set anything: when nothing nearer sets the directive, the value is UNKNOWN, never a default.
+
+Every lookup says where its value comes from, so a finding can name its evidence.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from linter.nginx.context import Stmt
+
+ARRAY_DIRECTIVES = frozenset(
+    {
+        "proxy_set_header",
+        "add_header",
+        "add_trailer",
+        "fastcgi_param",
+        "uwsgi_param",
+        "scgi_param",
+        "grpc_set_header",
+        "proxy_hide_header",
+        "proxy_pass_header",
+        "fastcgi_hide_header",
+        "fastcgi_pass_header",
+        "uwsgi_hide_header",
+        "scgi_hide_header",
+        "grpc_hide_header",
+        "grpc_pass_header",
+    }
+)
+
+
+def where(stmt: Stmt, root: str) -> str:
+    """``file:line`` of a statement, with the includes it came through."""
+    directive = stmt.directive
+    assert directive is not None
+    text = f"{display_path(directive.path, root)}:{line_of(stmt)}"
+    chain = stmt.include_chain()
+    if chain:
+        outer = chain[-1]
+        text += f" (included from {display_path(outer.path, root)}:{line_of(outer)})"
+    return text
+
+
+def display_path(path: str, root: str) -> str:
+    if path.startswith("<stock>/"):
+        return path[len("<stock>/") :] + " (stock file)"
+    try:
+        relative = os.path.relpath(path, root)
+    except ValueError:
+        return path
+    return path if relative.startswith("..") else relative.replace(os.sep, "/")
+
+
+def line_of(stmt: Stmt) -> int:
+    assert stmt.directive is not None
+    return stmt.directive.line
+
+
+def block_label(block: Stmt) -> str:
+    if block.is_root:
+        return f"the {block.context} context of the file"
+    args = " ".join(arg.raw for arg in block.directive.args) if block.directive else ""
+    return f"{block.name} {args} {{}}".replace("  ", " ")
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """The effective value of a scalar directive at a block."""
+
+    name: str
+    at: Stmt  # the block asked about
+    stmt: Stmt | None = None  # the directive that sets it (None: default or unknown)
+    level: Stmt | None = None  # the block where it was found
+    unknown: Stmt | None = None  # the unknown statement that hides it
+    default: str | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.unknown is None
+
+    @property
+    def is_default(self) -> bool:
+        return self.stmt is None and self.unknown is None
+
+    @property
+    def inherited(self) -> bool:
+        return self.stmt is not None and self.level is not self.at
+
+    @property
+    def args(self) -> list[str]:
+        if self.stmt is not None:
+            return self.stmt.args
+        return self.default.split() if self.default is not None else []
+
+    @property
+    def value(self) -> str | None:
+        args = self.args
+        return args[0] if args else None
+
+    def describe(self, root: str) -> str:
+        """Where the value comes from, for a message."""
+        if self.unknown is not None:
+            return f"unknown ({self.unknown.unknown} may set it)"
+        if self.stmt is None:
+            return f"nginx's default {self.default} (nothing sets {self.name} for this block)"
+        value = " ".join(arg.raw for arg in self.stmt.directive.args) if self.stmt.directive else ""
+        if self.inherited and self.level is not None:
+            return f"{value}, inherited from {block_label(self.level)} (set at {where(self.stmt, root)})"
+        return f"{value}, set at {where(self.stmt, root)}"
+
+
+def lookup(block: Stmt, name: str, default: str | None = None) -> Lookup:
+    """The effective value of scalar directive ``name`` in ``block``."""
+    for level in block.chain():
+        found = level.level_named(name)
+        if found:
+            return Lookup(name, block, stmt=found[0], level=level, default=default)
+        hidden = level.unknown_here()
+        if hidden is not None:
+            return Lookup(name, block, level=level, unknown=hidden, default=default)
+    return Lookup(name, block, default=default)
+
+
+@dataclass(frozen=True)
+class ArrayLookup:
+    """The effective directives of an array directive at a block."""
+
+    name: str
+    at: Stmt
+    stmts: tuple[Stmt, ...] = ()
+    level: Stmt | None = None  # where they are defined (None: none anywhere)
+    unknown: Stmt | None = None  # unknown content at that level or nearer
+
+    @property
+    def known(self) -> bool:
+        return self.unknown is None
+
+    @property
+    def inherited(self) -> bool:
+        return self.level is not None and self.level is not self.at
+
+
+def lookup_array(block: Stmt, name: str) -> ArrayLookup:
+    """The ``name`` directives in effect at ``block`` (nginx's array inheritance)."""
+    for level in block.chain():
+        found = level.level_named(name)
+        hidden = level.unknown_here()
+        if found:
+            return ArrayLookup(name, block, tuple(found), level, hidden)
+        if hidden is not None:
+            return ArrayLookup(name, block, (), level, hidden)
+    return ArrayLookup(name, block)
+
+
+def header_value(lookup_result: ArrayLookup, header: str) -> Stmt | None:
+    """The ``proxy_set_header`` (or ``add_header``) that sets ``header``, case-insensitively."""
+    for stmt in lookup_result.stmts:
+        args = stmt.args
+        if args and args[0].lower() == header.lower():
+            return stmt
+    return None

@@ -1,0 +1,292 @@
+"""The NGINX kind: which files are NGINX, how they group (a main file and what it includes),
+how a unit is read into an NginxDocument, and how a fix is checked before it is written."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from linter.document import Claim, Comment, Document, Unit
+from linter.model import Edit
+from linter.nginx import dump
+from linter.nginx.context import CONTEXTS, Stmt
+from linter.nginx.directives import looks_like_nginx_name
+from linter.nginx.includes import DiskFiles, DumpFiles, Expander
+from linter.nginx.lexer import TokenKind, tokenize
+from linter.nginx.model import NginxDocument
+from linter.nginx.parser import parse_source
+from linter.nginx.tree import Directive, ParsedFile
+from linter.source import SourceText
+
+if TYPE_CHECKING:
+    from linter.config import Settings
+    from linter.workspace import Workspace
+
+_FRAGMENT_FOLDERS = ("conf.d", "sites-available", "sites-enabled", "http.d", "vhosts.d", "servers")
+_NGINX_FOLDERS = ("nginx", "conf.d", "sites-available", "sites-enabled", "http.d", "snippets")
+_CONTEXT_COMMENT = re.compile(r"#\s*streamproof\s*:\s*context\s+([a-z]+)")
+_BLOCK_SIGNAL = re.compile(rb"(?m)^[ \t]*(?:http|server|location|upstream|events)\b[^;{}\n]*\{")
+_MAIN_NAMES = frozenset({"http", "events", "stream", "worker_processes", "user", "pid", "load_module",
+                         "worker_rlimit_nofile", "daemon", "master_process", "env", "mail"})
+_HTTP_NAMES = frozenset({"server", "upstream", "map", "geo", "split_clients", "limit_req_zone",
+                         "limit_conn_zone", "proxy_cache_path", "log_format", "fastcgi_cache_path"})
+_SERVER_NAMES = frozenset({"location", "listen", "server_name"})
+
+
+class NginxHandler:
+    name = "nginx"
+    parse_error_code = "NGX000"
+
+    # -- which files ----------------------------------------------------------------------
+
+    def claim_by_name(self, relpath: str) -> Claim:
+        name = posixpath.basename(relpath).lower()
+        folders = relpath.lower().split("/")[:-1]
+        if name in ("nginx.conf", "nginx.conf.template") or name.endswith((".nginx", ".nginxconf")):
+            return Claim.YES
+        if name.endswith((".conf", ".conf.template", ".conf.tmpl", ".conf.j2")):
+            return Claim.MAYBE
+        if any(folder in _NGINX_FOLDERS or "nginx" in folder for folder in folders):
+            return Claim.MAYBE
+        return Claim.NO
+
+    def claim(self, relpath: str, data: bytes, by_name: Claim) -> bool:
+        if by_name is Claim.YES:
+            return True
+        return sniff(data, relpath)
+
+    # -- grouping -----------------------------------------------------------------------------
+
+    def plan(self, paths: Sequence[str], workspace: Workspace) -> list[Unit]:
+        """One unit per file that no other linted file includes (a file reached through an
+        include is linted in its includer's context)."""
+        reached: dict[str, set[str]] = {}
+        for path in paths:
+            reached[path] = _reachable(path, workspace)
+        included = set()
+        for path, found in reached.items():
+            included |= {p for p in found if p != path}
+        units = []
+        covered: set[str] = set()
+        for path in paths:
+            if path not in included:
+                units.append(Unit(self.name, path))
+                covered |= reached[path] | {path}
+        # Files that only include each other (a cycle): lint the first of each group.
+        for path in paths:
+            if path not in covered:
+                units.append(Unit(self.name, path))
+                covered |= reached[path] | {path}
+        return units
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def load(self, unit: Unit, workspace: Workspace, settings: Settings) -> NginxDocument:
+        source = workspace.read_source(unit.path)
+        return load_document(source, workspace, settings, unit.context)
+
+    def verify_fix(self, before: Document, after: Document, edits: Sequence[Edit]) -> str | None:
+        return verify_fix(before, after, edits)
+
+    def comments(self, document: Document, path: str) -> Iterable[Comment]:
+        source = document.sources[path]
+        text = source.text
+        tokens, _ = tokenize(text)
+        for token in tokens:
+            if token.kind is TokenKind.COMMENT:
+                line_start = text.rfind("\n", 0, token.start) + 1
+                own_line = not text[line_start : token.start].strip()
+                yield Comment(path, token.start, text[token.start : token.end], own_line)
+
+
+HANDLER = NginxHandler()
+
+
+def sniff(data: bytes, relpath: str = "") -> bool:
+    """Is this content NGINX? Block structure of http/server/location/upstream with mostly
+    NGINX directive names, or (in an NGINX-looking folder) a snippet of NGINX directives that
+    parses cleanly. INI files, redis.conf, supervisord.conf and the like fail both."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    if dump.is_dump(text):
+        return True
+    parsed = parse_source(SourceText.from_text(relpath or "<sniff>", text))
+    statements = parsed.walk()
+    if not statements:
+        return False
+    known = sum(1 for d in statements if looks_like_nginx_name(d.name.value) or d.placeholder)
+    share = known / len(statements)
+    if _BLOCK_SIGNAL.search(data) and share >= 0.5:
+        return True
+    if parsed.problems or share < 1.0:
+        return False
+    distinct = sum(1 for d in statements if looks_like_nginx_name(d.name.value) and "_" in d.name.value)
+    folders = relpath.lower().split("/")[:-1]
+    in_nginx_folder = any(f in _NGINX_FOLDERS or "nginx" in f for f in folders)
+    return distinct >= 1 if in_nginx_folder else distinct >= 2
+
+
+def _reachable(path: str, workspace: Workspace) -> set[str]:
+    """Files a file pulls in through includes, as a main file (for grouping only)."""
+    try:
+        source = workspace.read_source(path)
+    except Exception:
+        return set()
+    if "include" not in source.text:
+        return set()
+    settings = _settings_for(path)
+    document = load_document(source, workspace, settings, None)
+    return {key for key in document.files if not key.startswith("<stock>/") and "::" not in key}
+
+
+def _settings_for(path: str) -> Settings:
+    from linter.config import ConfigError, SettingsResolver, default_settings
+
+    try:
+        return SettingsResolver().for_path(path)
+    except ConfigError:
+        return default_settings()
+
+
+def detect_context(parsed: ParsedFile, relpath: str) -> str:
+    """The block a file is written for, from its top-level statements and its folder."""
+    names = {d.name.value for d in parsed.directives if not d.placeholder}
+    if names & _MAIN_NAMES:
+        return "main"
+    if names & _HTTP_NAMES:
+        return "http"
+    if names & _SERVER_NAMES:
+        return "server"
+    folders = relpath.replace(os.sep, "/").split("/")[:-1]
+    if any(folder in _FRAGMENT_FOLDERS for folder in folders) and not names:
+        return "http"
+    return "location"
+
+
+def _context_comment(parsed: ParsedFile) -> str | None:
+    for comment in parsed.comments:
+        match = _CONTEXT_COMMENT.search(comment.text)
+        if match and match.group(1) in CONTEXTS:
+            return match.group(1)
+    return None
+
+
+def load_document(
+    source: SourceText, workspace: Workspace, settings: Settings, context: str | None
+) -> NginxDocument:
+    text = source.text
+    is_dump = dump.is_dump(text)
+    files: DiskFiles | DumpFiles
+    if is_dump:
+        sections = dump.split_dump(text)
+        files = DumpFiles(source, sections)
+        main = files.main() or parse_source(source)
+        main_key = files.key(sections[0].path) if sections else source.path
+    else:
+        main = parse_source(source)
+        main_key = source.path
+    detected = detect_context(main, os.path.relpath(source.path, workspace.root))
+    chosen = _context_comment(main) or context
+    if chosen is None and settings.nginx_context and detected != "main":
+        chosen = settings.nginx_context
+    chosen = chosen or detected
+    if not is_dump:
+        files = DiskFiles(workspace, source.path, settings.nginx_prefix, fragment=chosen != "main")
+    root = Stmt(None, None, children=[], context=chosen)
+    expander = Expander(files, root)
+    root.children = expander.expand_file(main_key, main, root, None, ())
+    result = expander.result
+    sources = dict(result.sources)
+    sources[source.path] = source
+    document = NginxDocument(
+        kind="nginx",
+        source=source,
+        sources=sources,
+        problems=list(result.problems),
+        context=chosen,
+        root=root,
+        files=result.files,
+        includers=result.includers,
+        workspace_root=workspace.root,
+        nginx_version=settings.nginx_version,
+        litellm_configs=tuple(workspace.discovered.get("litellm", ())),
+        is_dump=is_dump,
+    )
+    return document
+
+
+# -- checking a fix -------------------------------------------------------------------------------
+
+
+Header = tuple[int, int, tuple[str, ...], tuple[str, ...]]
+
+
+def _headers(parsed: ParsedFile) -> list[Header]:
+    """(start, end of the arguments, enclosing block path, name and arguments) of every
+    statement of a file."""
+    found: list[Header] = []
+
+    def visit(directives: list[Directive], outer: tuple[str, ...]) -> None:
+        for directive in directives:
+            words = (directive.name.raw, *(arg.raw for arg in directive.args))
+            found.append((directive.start, directive.header_end, outer, words))
+            if directive.block is not None:
+                visit(directive.block, (*outer, " ".join(words)))
+
+    visit(parsed.directives, ())
+    return found
+
+
+def verify_fix(before: Document, after: Document, edits: Sequence[Edit]) -> str | None:
+    """None when every statement the edits did not touch is still there, unchanged and in the
+    same block, and every new statement lies inside an edit; else why the fix is refused."""
+    assert isinstance(before, NginxDocument) and isinstance(after, NginxDocument)
+    by_path: dict[str, list[Edit]] = {}
+    for edit in edits:
+        by_path.setdefault(edit.path, []).append(edit)
+    for path, path_edits in by_path.items():
+        old = _file_of(before, path)
+        new = _file_of(after, path)
+        if old is None or new is None:
+            return f"{path} is not part of the configuration after the fix"
+        ordered = sorted(path_edits, key=lambda e: (e.start, e.end))
+        new_headers = {offset: (outer, words) for offset, _end, outer, words in _headers(new)}
+        matched: set[int] = set()
+        for offset, end, outer, words in _headers(old):
+            if any(_touches(edit, offset, end) for edit in ordered):
+                continue  # a statement the fix rewrites
+            shifted = offset + sum(len(e.content) - (e.end - e.start) for e in ordered if e.end <= offset)
+            if new_headers.get(shifted) != (outer, words):
+                return f"the fix would change `{' '.join(words)}` (or the block it is in)"
+            matched.add(shifted)
+        inserted = []
+        position = 0
+        for edit in ordered:
+            start = edit.start + position
+            inserted.append((start, start + len(edit.content)))
+            position += len(edit.content) - (edit.end - edit.start)
+        for offset, end, _outer, words in _headers(new):
+            if offset in matched:
+                continue
+            if not any(start <= end and offset < stop for start, stop in inserted):
+                return f"the fix would add `{' '.join(words)}` outside the edited text"
+    return None
+
+
+def _touches(edit: Edit, start: int, end: int) -> bool:
+    """The edit changes text of the statement's name or arguments."""
+    if edit.start == edit.end:
+        return start < edit.start <= end
+    return edit.start < end and start < edit.end
+
+
+def _file_of(document: NginxDocument, path: str) -> ParsedFile | None:
+    if document.is_dump:
+        source = document.sources.get(path)
+        return parse_source(source) if source is not None else None
+    return document.files.get(path)

@@ -1,0 +1,280 @@
+"""Include resolution and the expanded configuration.
+
+nginx resolves a relative ``include`` against its prefix (the folder of the main file), sorts
+glob matches, ignores a glob with no match, and refuses a missing explicit file. Repositories
+keep their configs elsewhere than ``/etc/nginx`` while the files name absolute paths, so:
+
+- ``nginx-prefix`` maps an absolute prefix to a folder of the repository;
+- without it, an absolute path under a well-known nginx prefix (``/etc/nginx/``, ...) is tried
+  against the main file's folder;
+- a path not found is tried as ``<path>.template`` (the docker image renders
+  ``templates/*.template`` into the real names);
+- a fragment's own prefix is unknown, so its folder and the folder above are both tried.
+
+An include never reads outside the linted tree: it is reported (``info``) and not followed, and
+whatever it could set is unknown. The stock files (``proxy_params``, ...) are known by content.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
+
+from linter.document import Problem
+from linter.model import Severity
+from linter.nginx import dump
+from linter.nginx.context import Stmt
+from linter.nginx.parser import parse_source
+from linter.nginx.stock import stock_text
+from linter.nginx.tree import Directive, ParsedFile
+from linter.source import DecodeFailure, SourceText
+from linter.workspace import ReadFailure
+
+if TYPE_CHECKING:
+    from linter.workspace import Workspace
+
+WELL_KNOWN_PREFIXES = (
+    "/etc/nginx",
+    "/usr/local/nginx/conf",
+    "/usr/local/etc/nginx",
+    "/usr/local/openresty/nginx/conf",
+    "/opt/homebrew/etc/nginx",
+)
+MAX_INCLUDE_DEPTH = 64
+MAX_STATEMENTS = 200_000
+STOCK_PREFIX = "<stock>/"
+GLOB_CHARS = "*?["
+
+
+@dataclass
+class Resolution:
+    keys: list[str] = field(default_factory=list)  # files to read, in nginx's order
+    stock: str | None = None  # a stock file's name
+    missing: str = ""  # an explicit file inside the tree that does not exist
+    outside: str = ""  # a path outside the linted tree (not followed)
+    uncertain: bool = False  # missing, but the prefix is a guess (report as info)
+
+
+class DiskFiles:
+    """Files on disk (through the workspace), resolved as nginx would from the main file."""
+
+    def __init__(
+        self, workspace: Workspace, main_path: str, prefix_map: Sequence[tuple[str, str]], fragment: bool
+    ) -> None:
+        self.workspace = workspace
+        self.main_dir = os.path.dirname(main_path)
+        self.prefix_map = sorted(prefix_map, key=lambda pair: -len(pair[0]))
+        self.fragment = fragment
+        parent = os.path.dirname(self.main_dir)
+        self.bases = [self.main_dir]
+        if fragment and parent != self.main_dir:
+            self.bases.append(parent)
+
+    def display(self, key: str) -> str:
+        try:
+            relative = os.path.relpath(key, self.workspace.root)
+        except ValueError:
+            return key
+        return key if relative.startswith("..") else relative.replace(os.sep, "/")
+
+    def _candidates(self, pattern: str) -> tuple[list[str], bool]:
+        """Paths on disk the pattern may mean, best first; and whether they are a guess."""
+        if posixpath.isabs(pattern):
+            for absolute, local in self.prefix_map:
+                if pattern == absolute or pattern.startswith(absolute.rstrip("/") + "/"):
+                    rest = pattern[len(absolute) :].lstrip("/")
+                    return [os.path.join(local, rest)], False
+            for absolute in WELL_KNOWN_PREFIXES:
+                if pattern.startswith(absolute + "/"):
+                    rest = pattern[len(absolute) + 1 :]
+                    return [os.path.join(base, rest) for base in self.bases], True
+            return [pattern], False
+        return [os.path.join(base, pattern) for base in self.bases], self.fragment
+
+    def resolve(self, pattern: str) -> Resolution:
+        candidates, guessed = self._candidates(pattern)
+        is_glob = any(char in pattern for char in GLOB_CHARS)
+        outside = ""
+        for candidate in candidates:
+            for variant in (candidate, candidate + ".template"):
+                if is_glob:
+                    found = sorted(p for p in glob.glob(variant) if os.path.isfile(p))
+                else:
+                    found = [variant] if os.path.isfile(variant) else []
+                if not found:
+                    continue
+                inside = [p for p in found if self.workspace.inside(p)]
+                if len(inside) < len(found):
+                    outside = outside or next(p for p in found if p not in inside)
+                if inside:
+                    return Resolution(keys=[os.path.abspath(p) for p in inside], outside=outside)
+        if outside:
+            return Resolution(outside=outside)
+        if stock_text(pattern) is not None and not is_glob:
+            return Resolution(stock=posixpath.basename(pattern))
+        if is_glob:
+            return Resolution()
+        first = candidates[0]
+        if not self.workspace.inside(first):
+            return Resolution(outside=pattern)
+        return Resolution(missing=first, uncertain=guessed)
+
+    def load(self, key: str) -> ParsedFile:
+        return parse_source(self.workspace.read_source(key))
+
+
+class DumpFiles:
+    """The files of an ``nginx -T`` dump, by the absolute paths nginx printed."""
+
+    def __init__(self, source: SourceText, sections: list[dump.Section]) -> None:
+        self.source = source
+        self.sections = {section.path: section for section in sections}
+        self.prefix = posixpath.dirname(sections[0].path) if sections else "/etc/nginx"
+
+    def key(self, path: str) -> str:
+        return f"{self.source.path}::{path}"
+
+    def display(self, key: str) -> str:
+        return key.split("::", 1)[1] if "::" in key else key
+
+    def resolve(self, pattern: str) -> Resolution:
+        absolute = pattern if posixpath.isabs(pattern) else posixpath.join(self.prefix, pattern)
+        if any(char in pattern for char in GLOB_CHARS):
+            return Resolution(keys=[self.key(p) for p in sorted(self.sections) if fnmatchcase(p, absolute)])
+        if absolute in self.sections:
+            return Resolution(keys=[self.key(absolute)])
+        if stock_text(pattern) is not None:
+            return Resolution(stock=posixpath.basename(pattern))
+        # nginx -T prints every file it read: a file missing from the dump was cut away.
+        return Resolution(outside=absolute)
+
+    def load(self, key: str) -> ParsedFile:
+        section = self.sections[self.display(key)]
+        text = dump.masked(self.source.text, section.start, section.end)
+        return parse_source(self.source.with_text(text))
+
+    def main(self) -> ParsedFile | None:
+        if not self.sections:
+            return None
+        return self.load(self.key(next(iter(self.sections))))
+
+
+FileSet = DiskFiles | DumpFiles
+
+
+@dataclass
+class Expansion:
+    root: Stmt
+    files: dict[str, ParsedFile] = field(default_factory=dict)
+    includers: dict[str, list[Stmt]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    sources: dict[str, SourceText] = field(default_factory=dict)
+
+
+class Expander:
+    def __init__(self, files: FileSet, root: Stmt) -> None:
+        self.files = files
+        self.result = Expansion(root=root)
+        self.count = 0
+        self.truncated = False
+
+    def add_file(self, key: str, parsed: ParsedFile) -> None:
+        if key in self.result.files:
+            return
+        self.result.files[key] = parsed
+        if parsed.stock:
+            return
+        self.result.sources.setdefault(parsed.source.path, parsed.source)
+        for problem in parsed.problems:
+            self.result.problems.append(Problem(parsed.source.path, problem.start, problem.end, problem.message))
+
+    def expand_file(self, key: str, parsed: ParsedFile, parent: Stmt, via: Stmt | None, stack: tuple[str, ...]) -> list[Stmt]:
+        self.add_file(key, parsed)
+        return [self._expand(d, parent, via, stack + (key,)) for d in parsed.directives]
+
+    def _expand(self, directive: Directive, parent: Stmt, via: Stmt | None, stack: tuple[str, ...]) -> Stmt:
+        self.count += 1
+        stmt = Stmt(directive, parent, via)
+        if directive.placeholder:
+            stmt.unknown = f"the template placeholder {directive.name.raw}"
+        if directive.block is not None:
+            stmt.children = [self._expand(child, stmt, via, stack) for child in directive.block]
+        elif directive.name.value == "include" and not directive.placeholder:
+            self._include(stmt, stack)
+        return stmt
+
+    def _problem(self, stmt: Stmt, message: str, severity: Severity = Severity.ERROR) -> None:
+        directive = stmt.directive
+        assert directive is not None
+        target = directive.args[0] if directive.args else directive.name
+        problem = Problem(directive.path, target.start, target.end, message, severity, fatal=False)
+        if problem not in self.result.problems:
+            self.result.problems.append(problem)
+
+    def _include(self, stmt: Stmt, stack: tuple[str, ...]) -> None:
+        directive = stmt.directive
+        assert directive is not None
+        stmt.included = []
+        if len(directive.args) != 1:
+            stmt.unknown = "an include with a wrong number of arguments"
+            self._problem(stmt, f"include takes exactly one file name, not {len(directive.args)}")
+            return
+        word = directive.args[0]
+        pattern = word.value
+        if word.has_placeholder:
+            stmt.unknown = f"the include of {word.raw} (a template placeholder)"
+            return
+        if len(stack) >= MAX_INCLUDE_DEPTH or self.count > MAX_STATEMENTS:
+            stmt.unknown = "an include nested too deep to follow"
+            if not self.truncated:
+                self.truncated = True
+                self._problem(stmt, "includes nested too deep (or too many statements); not followed further")
+            return
+        resolution = self.files.resolve(pattern)
+        assert stmt.parent is not None
+        for key in resolution.keys:
+            if key in stack:
+                cycle = " -> ".join(self.files.display(k) for k in (*stack[stack.index(key) :], key))
+                self._problem(stmt, f"include cycle: {cycle}; not followed")
+                continue
+            try:
+                parsed = self.result.files.get(key) or self.files.load(key)
+            except (ReadFailure, DecodeFailure) as exc:
+                stmt.unknown = f"the include of {self.files.display(key)}, which cannot be read"
+                self._problem(stmt, f"cannot read included file {self.files.display(key)}: {exc}")
+                continue
+            self.result.includers.setdefault(key, []).append(stmt)
+            stmt.included.extend(self.expand_file(key, parsed, stmt.parent, stmt, stack))
+        if resolution.stock is not None:
+            key = STOCK_PREFIX + resolution.stock
+            parsed = self.result.files.get(key)
+            if parsed is None:
+                text = stock_text(resolution.stock) or ""
+                parsed = parse_source(SourceText.from_text(key, text), stock=True)
+            self.result.includers.setdefault(key, []).append(stmt)
+            stmt.included.extend(self.expand_file(key, parsed, stmt.parent, stmt, stack))
+        if resolution.outside:
+            stmt.unknown = f"the include of {resolution.outside} (outside the linted tree)"
+            self._problem(
+                stmt,
+                f"include {pattern} is outside the linted tree; not followed, so what it sets is unknown"
+                " (map its folder with the `nginx-prefix` setting)",
+                Severity.INFO,
+            )
+        elif resolution.missing:
+            stmt.unknown = f"the include of {pattern}, which does not exist"
+            where = self.files.display(resolution.missing)
+            if resolution.uncertain:
+                self._problem(
+                    stmt,
+                    f"included file {pattern} not found (looked for {where}; the prefix nginx will use is"
+                    " a guess here, set `nginx-prefix` to say it)",
+                    Severity.INFO,
+                )
+            else:
+                self._problem(stmt, f"included file {pattern} not found (looked for {where})")

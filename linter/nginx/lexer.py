@@ -1,0 +1,230 @@
+"""The NGINX tokenizer: the text cut into words, `;`, `{`, `}`, comments and raw (Lua) bodies,
+each with its exact character span, nothing dropped.
+
+It follows nginx's own reader (``ngx_conf_read_token``), not crossplane's: only space, tab, CR
+and LF separate words; a word ends at whitespace, `;` or `{` (a `{` right after `$` belongs to
+the word, so `${VAR}` is one word); a `}` inside a word is part of it; `#` opens a comment only
+where a token starts; quotes open a string only where a token starts; a backslash takes the next
+character into the word. Everything between tokens is whitespace, so the tokens and the gaps
+between them give back the file exactly.
+
+The bodies of ``*_by_lua_block`` directives are Lua, not NGINX: they are skipped whole (braces
+counted outside Lua strings and comments) and kept as one RAW token.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+WHITESPACE = " \t\r\n"
+# Characters that can never continue an unquoted word (a `{` can, after `$`).
+_WORD_RUN = re.compile(r"[^ \t\r\n;{\\$]+")
+
+
+class TokenKind(enum.Enum):
+    WORD = "word"
+    SEMI = ";"
+    OPEN = "{"
+    CLOSE = "}"
+    COMMENT = "comment"
+    RAW = "raw"  # the body of a Lua block, braces excluded
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: TokenKind
+    start: int
+    end: int
+    # For WORD: the quote character that encloses it ("" when unquoted).
+    quote: str = ""
+    # For WORD: the closing quote is missing (the string runs to the end of the file).
+    unterminated: bool = False
+
+
+@dataclass(frozen=True)
+class LexProblem:
+    start: int
+    end: int
+    message: str
+
+
+def is_lua_block_name(name: str) -> bool:
+    return name.endswith("_by_lua_block")
+
+
+def tokenize(text: str) -> tuple[list[Token], list[LexProblem]]:
+    """All tokens of ``text`` in order, and what nginx would refuse at the lexical level."""
+    tokens: list[Token] = []
+    problems: list[LexProblem] = []
+    for token in _tokens(text, problems):
+        tokens.append(token)
+    return tokens, problems
+
+
+def _tokens(text: str, problems: list[LexProblem]) -> Iterator[Token]:
+    length = len(text)
+    pos = 0
+    # Words of the statement being read (to notice a `*_by_lua_block ... {`).
+    statement_first: str | None = None
+    while pos < length:
+        char = text[pos]
+        if char in WHITESPACE:
+            pos += 1
+            continue
+        if char == "#":
+            end = pos
+            while end < length and text[end] not in "\r\n":
+                end += 1
+            yield Token(TokenKind.COMMENT, pos, end)
+            pos = end
+            continue
+        if char == ";":
+            yield Token(TokenKind.SEMI, pos, pos + 1)
+            statement_first = None
+            pos += 1
+            continue
+        if char == "}":
+            yield Token(TokenKind.CLOSE, pos, pos + 1)
+            statement_first = None
+            pos += 1
+            continue
+        if char == "{":
+            yield Token(TokenKind.OPEN, pos, pos + 1)
+            lua = statement_first is not None and is_lua_block_name(statement_first)
+            statement_first = None
+            pos += 1
+            if lua:
+                body_end, closed = _skip_lua(text, pos)
+                yield Token(TokenKind.RAW, pos, body_end)
+                if closed:
+                    yield Token(TokenKind.CLOSE, body_end, body_end + 1)
+                    pos = body_end + 1
+                else:
+                    problems.append(
+                        LexProblem(pos - 1, pos, 'unexpected end of file: the Lua block opened here is not closed')
+                    )
+                    pos = body_end
+            continue
+        if char in "\"'":
+            end = pos + 1
+            closed = False
+            while end < length:
+                current = text[end]
+                if current == "\\":
+                    end += 2
+                    continue
+                if current == char:
+                    closed = True
+                    end += 1
+                    break
+                end += 1
+            end = min(end, length)
+            if not closed:
+                problems.append(
+                    LexProblem(pos, pos + 1, f"unexpected end of file: the string opened here with {char} is not closed")
+                )
+            yield Token(TokenKind.WORD, pos, end, quote=char, unterminated=not closed)
+            if statement_first is None:
+                statement_first = text[pos + 1 : end - 1] if closed else text[pos + 1 : end]
+            pos = end
+            if pos < length and text[pos] not in WHITESPACE and text[pos] not in ";{)":
+                # nginx allows only whitespace, `;`, `{` or the `)` of an `if` here.
+                problems.append(
+                    LexProblem(pos, pos + 1, f'unexpected "{text[pos]}" right after a quoted string (nginx needs a space)')
+                )
+            continue
+        # An unquoted word.
+        end = pos
+        while end < length:
+            match = _WORD_RUN.match(text, end)
+            if match:
+                end = match.end()
+                if end >= length:
+                    break
+            current = text[end]
+            if current == "\\":
+                end = min(end + 2, length)
+                continue
+            if current == "$":
+                end += 1
+                if end < length and text[end] == "{":
+                    end += 1
+                continue
+            break
+        yield Token(TokenKind.WORD, pos, end)
+        if statement_first is None:
+            statement_first = text[pos:end]
+        pos = end
+
+
+_LUA_LONG_OPEN = re.compile(r"\[(=*)\[")
+
+
+def _skip_lua(text: str, pos: int) -> tuple[int, bool]:
+    """From just after a Lua block's `{`: the offset of its closing `}` and whether it exists
+    (else the end of the text). Braces inside Lua strings and comments do not count."""
+    length = len(text)
+    depth = 0
+    while pos < length:
+        char = text[pos]
+        if char == "-" and text.startswith("--", pos):
+            long_open = _LUA_LONG_OPEN.match(text, pos + 2)
+            if long_open:
+                close = "]" + long_open.group(1) + "]"
+                found = text.find(close, long_open.end())
+                pos = length if found < 0 else found + len(close)
+            else:
+                newline = text.find("\n", pos)
+                pos = length if newline < 0 else newline + 1
+            continue
+        if char == "[":
+            long_open = _LUA_LONG_OPEN.match(text, pos)
+            if long_open:
+                close = "]" + long_open.group(1) + "]"
+                found = text.find(close, long_open.end())
+                pos = length if found < 0 else found + len(close)
+                continue
+        if char in "\"'":
+            pos += 1
+            while pos < length and text[pos] != char and text[pos] != "\n":
+                pos += 2 if text[pos] == "\\" else 1
+            pos += 1
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            if depth == 0:
+                return pos, True
+            depth -= 1
+        pos += 1
+    return length, False
+
+
+def unquote(raw: str, quote: str) -> str:
+    """A word's value as nginx reads it: quotes removed, and the escapes nginx knows
+    (``\\"``, ``\\'``, ``\\\\``, ``\\t``, ``\\r``, ``\\n``) turned into their characters."""
+    body = raw
+    if quote:
+        body = raw[1:-1] if len(raw) >= 2 and raw.endswith(quote) else raw[1:]
+    if "\\" not in body:
+        return body
+    out = []
+    index = 0
+    while index < len(body):
+        char = body[index]
+        if char == "\\" and index + 1 < len(body):
+            following = body[index + 1]
+            if following in "\"'\\":
+                out.append(following)
+                index += 2
+                continue
+            if following in "trn":
+                out.append({"t": "\t", "r": "\r", "n": "\n"}[following])
+                index += 2
+                continue
+        out.append(char)
+        index += 1
+    return "".join(out)

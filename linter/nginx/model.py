@@ -1,0 +1,59 @@
+"""The NGINX document rules see: the expanded configuration and everything read for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from linter.document import Document
+from linter.nginx.context import Stmt
+from linter.nginx.effective import display_path, where
+from linter.nginx.tree import FileComment, ParsedFile
+
+
+@dataclass
+class NginxDocument(Document):
+    # The context the main file is linted in: main (a whole nginx.conf), http (a conf.d or
+    # sites-* file), server or location (a snippet).
+    context: str = "main"
+    root: Stmt = field(default_factory=lambda: Stmt(None, None, children=[], context="main"))
+    # Every file read, by key (a path; `<stock>/name` for stock files; `dump::/path` for the
+    # files of an `nginx -T` dump).
+    files: dict[str, ParsedFile] = field(default_factory=dict)
+    includers: dict[str, list[Stmt]] = field(default_factory=dict)
+    workspace_root: str = "."
+    nginx_version: tuple[int, ...] | None = None
+    # LiteLLM configs found in the same repository (evidence for streaming routes).
+    litellm_configs: tuple[str, ...] = ()
+    is_dump: bool = False
+    # Results computed once per document and shared by the rules (routes, upstreams).
+    cache: dict[str, object] = field(default_factory=dict)
+
+    def display(self, path: str) -> str:
+        return display_path(path, self.workspace_root)
+
+    def where(self, stmt: Stmt) -> str:
+        return where(stmt, self.workspace_root)
+
+    def statements(self) -> Iterator[Stmt]:
+        """Every statement of the configuration, includes expanded, in order."""
+        yield from self.root.walk()
+
+    def comments_of(self, path: str) -> list[FileComment]:
+        found: list[FileComment] = []
+        seen: set[int] = set()
+        for parsed in self.files.values():
+            if parsed.path != path or parsed.stock:
+                continue
+            for comment in parsed.comments:
+                if comment.start not in seen:
+                    seen.add(comment.start)
+                    found.append(comment)
+        return sorted(found, key=lambda c: c.start)
+
+    def version_at_least(self, *wanted: int) -> bool:
+        return self.nginx_version is not None and self.nginx_version >= wanted
+
+    def in_real_file(self, stmt: Stmt) -> bool:
+        """The statement is in a file of the tree (not a stock file), so it can be reported."""
+        return stmt.directive is not None and stmt.directive.path in self.sources

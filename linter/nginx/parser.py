@@ -1,0 +1,145 @@
+"""Statements from tokens, with error recovery.
+
+What nginx would refuse becomes a SyntaxProblem at the exact place, and parsing goes on so the
+tree keeps everything that could be read: a statement missing its `;` is kept (without a
+terminator), a stray `}` is skipped, a block the file never closes keeps its statements.
+A template placeholder alone on its line (``${HTTPS_CONFIG}``) is a statement of unknown
+content, not a syntax error.
+"""
+
+from __future__ import annotations
+
+from linter.nginx.lexer import Token, TokenKind, tokenize
+from linter.nginx.tree import Directive, FileComment, ParsedFile, SyntaxProblem, Word
+from linter.source import SourceText
+
+MAX_DEPTH = 200
+
+
+def parse_source(source: SourceText, *, stock: bool = False) -> ParsedFile:
+    text = source.text
+    tokens, lex_problems = tokenize(text)
+    parsed = ParsedFile(source=source, stock=stock)
+    parsed.problems.extend(SyntaxProblem(p.start, p.end, p.message) for p in lex_problems)
+    _Builder(source, parsed).build(tokens)
+    parsed.problems.sort(key=lambda p: (p.start, p.end))
+    return parsed
+
+
+def parse_text(text: str, path: str = "<string>") -> ParsedFile:
+    return parse_source(SourceText.from_text(path, text))
+
+
+class _Builder:
+    def __init__(self, source: SourceText, parsed: ParsedFile) -> None:
+        self.source = source
+        self.text = source.text
+        self.parsed = parsed
+        # Open blocks, innermost last; each holds its directive (None for a `{` with no name).
+        self.stack: list[Directive | None] = []
+        self.words: list[Word] = []
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _line(self, offset: int) -> int:
+        return self.source.position(offset)[0]
+
+    def _problem(self, start: int, end: int, message: str) -> None:
+        self.parsed.problems.append(SyntaxProblem(start, end, message))
+
+    def _container(self) -> list[Directive]:
+        for owner in reversed(self.stack):
+            if owner is not None:
+                assert owner.block is not None
+                return owner.block
+        return self.parsed.directives
+
+    def _emit(self, directive: Directive) -> None:
+        self._container().append(directive)
+
+    def _make(self, terminator: tuple[int, int] | None, *, block: bool = False) -> Directive:
+        name, *args = self.words
+        self.words = []
+        placeholder = name.is_placeholder and not block
+        return Directive(
+            path=self.source.path,
+            name=name,
+            args=args,
+            terminator=terminator,
+            block=[] if block else None,
+            placeholder=placeholder,
+            line=self._line(name.start),
+        )
+
+    def _lone_placeholder(self) -> bool:
+        return len(self.words) == 1 and self.words[0].is_placeholder
+
+    # -- the walk over tokens ---------------------------------------------------------------
+
+    def build(self, tokens: list[Token]) -> None:
+        text = self.text
+        for token in tokens:
+            kind = token.kind
+            if kind is TokenKind.COMMENT:
+                self.parsed.comments.append(FileComment(token.start, token.end, text[token.start : token.end]))
+            elif kind is TokenKind.WORD:
+                word = Word(token.start, token.end, text[token.start : token.end], token.quote)
+                if self._lone_placeholder() and self._line(token.start) > self._line(self.words[0].end):
+                    # `${ACME_CHALLENGE_LOCATION}` alone on its line: a statement of its own.
+                    self._emit(self._make(None))
+                self.words.append(word)
+            elif kind is TokenKind.SEMI:
+                if self.words:
+                    self._emit(self._make((token.start, token.end)))
+                else:
+                    self._problem(token.start, token.end, 'unexpected ";": no directive before it')
+            elif kind is TokenKind.OPEN:
+                if not self.words:
+                    self._problem(token.start, token.end, 'unexpected "{": a block needs a directive name')
+                    self.stack.append(None)
+                    continue
+                if len(self.stack) >= MAX_DEPTH:
+                    self._problem(token.start, token.end, f"blocks nested deeper than {MAX_DEPTH}; not read further")
+                    self.stack.append(None)
+                    self.words = []
+                    continue
+                directive = self._make((token.start, token.end), block=True)
+                self._emit(directive)
+                self.stack.append(directive)
+            elif kind is TokenKind.RAW:
+                owner = self.stack[-1] if self.stack else None
+                if owner is not None:
+                    owner.raw = (token.start, token.end)
+            elif kind is TokenKind.CLOSE:
+                self._flush_unterminated(token.start, '"}"')
+                if not self.stack:
+                    self._problem(token.start, token.end, 'unexpected "}": no block is open here')
+                    continue
+                owner = self.stack.pop()
+                if owner is not None:
+                    owner.close = (token.start, token.end)
+        self._flush_unterminated(len(text), "the end of the file")
+        for owner in reversed(self.stack):
+            if owner is not None and owner.terminator is not None:
+                start, end = owner.terminator
+                self._problem(
+                    start,
+                    end,
+                    f'unexpected end of file: the "{owner.name.value}" block opened here is never closed (expecting "}}")',
+                )
+        self.stack = []
+
+    def _flush_unterminated(self, where: int, before: str) -> None:
+        if not self.words:
+            return
+        if self._lone_placeholder():
+            self._emit(self._make(None))
+            return
+        last = self.words[-1]
+        name = self.words[0].raw
+        self._emit(self._make(None))
+        self._problem(
+            last.end,
+            last.end,
+            f'missing ";" after "{name}" (nginx reads on to {before})',
+        )

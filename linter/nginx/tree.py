@@ -1,0 +1,134 @@
+"""The syntax tree of one NGINX file: statements as written, with their exact spans.
+
+A file is parsed once into these nodes, whatever includes it; where the file sits in the whole
+configuration (which block, reached through which include) is the job of ``context.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from linter.nginx.lexer import unquote
+from linter.source import SourceText
+
+# Template placeholders filled in before nginx sees the file: envsubst's ${VAR} and the
+# __VAR__ style of sed-based templating. Their value is unknown, never a default.
+PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-=?+][^}]*)?\}|__[A-Z][A-Z0-9_]*__")
+WHOLE_PLACEHOLDER = re.compile(r"(?:" + PLACEHOLDER.pattern + r")+")
+
+
+@dataclass(frozen=True)
+class Word:
+    """A directive name or argument: its span (quotes included) and how it was written."""
+
+    start: int
+    end: int
+    raw: str
+    quote: str = ""
+
+    @property
+    def value(self) -> str:
+        return unquote(self.raw, self.quote)
+
+    @property
+    def has_placeholder(self) -> bool:
+        """The value holds a template placeholder, so nginx will see something else."""
+        return PLACEHOLDER.search(self.raw) is not None
+
+    @property
+    def is_placeholder(self) -> bool:
+        """The whole word is template placeholders (``${HTTPS_CONFIG}``)."""
+        return WHOLE_PLACEHOLDER.fullmatch(self.raw) is not None
+
+
+@dataclass(eq=False)
+class Directive:
+    """One statement: ``name args... ;`` or ``name args... { ... }``.
+
+    ``terminator`` is the span of the `;` or `{` (None when missing); for a block, ``close`` is
+    the span of its `}` (None when the file ends first). ``raw`` is the span of a Lua body.
+    """
+
+    path: str
+    name: Word
+    args: list[Word]
+    terminator: tuple[int, int] | None = None
+    block: list[Directive] | None = None
+    close: tuple[int, int] | None = None
+    raw: tuple[int, int] | None = None
+    # A statement that is a template placeholder (``${HTTPS_CONFIG}`` on its own line): what
+    # it stands for is unknown.
+    placeholder: bool = False
+    line: int = 0  # 1-based line of the name
+
+    @property
+    def start(self) -> int:
+        return self.name.start
+
+    @property
+    def end(self) -> int:
+        """Offset just after the statement (its `;`, its `}`, or its last word)."""
+        if self.close is not None:
+            return self.close[1]
+        if self.block is not None and self.block:
+            return max(self.terminator[1] if self.terminator else 0, self.block[-1].end)
+        if self.terminator is not None:
+            return self.terminator[1]
+        return self.args[-1].end if self.args else self.name.end
+
+    @property
+    def header_end(self) -> int:
+        """End of the name and arguments (where a finding about the statement should stop)."""
+        return self.args[-1].end if self.args else self.name.end
+
+    @property
+    def is_block(self) -> bool:
+        return self.block is not None
+
+    @property
+    def values(self) -> list[str]:
+        return [arg.value for arg in self.args]
+
+    def walk(self) -> list[Directive]:
+        """This statement and every statement below it, in file order (includes not followed)."""
+        found = [self]
+        for child in self.block or ():
+            found.extend(child.walk())
+        return found
+
+
+@dataclass(frozen=True)
+class FileComment:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class SyntaxProblem:
+    start: int
+    end: int
+    message: str
+
+
+@dataclass
+class ParsedFile:
+    """One file: its text, its top-level statements, its comments and syntax problems."""
+
+    source: SourceText
+    directives: list[Directive] = field(default_factory=list)
+    comments: list[FileComment] = field(default_factory=list)
+    problems: list[SyntaxProblem] = field(default_factory=list)
+    # A file that is not in the tree but known by its standard content (proxy_params, ...).
+    stock: bool = False
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    def walk(self) -> list[Directive]:
+        found: list[Directive] = []
+        for directive in self.directives:
+            found.extend(directive.walk())
+        return found

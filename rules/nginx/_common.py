@@ -1,0 +1,151 @@
+"""What the NGINX rules share: where a finding about a route points, how a value is described,
+and whether a block may be edited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from linter.model import Edit
+from linter.nginx.context import Stmt
+from linter.nginx.edits import insert_statements, replace_word, shared_file
+from linter.nginx.effective import Lookup
+from linter.nginx.model import NginxDocument
+from linter.nginx.routes import Route
+from linter.nginx.timevalue import format_seconds, parse_time
+from linter.source import SourceText
+
+KEEPALIVE_DEFAULT_VERSION = (1, 29, 7)
+
+
+@dataclass(frozen=True)
+class Place:
+    source: SourceText
+    start: int
+    end: int
+
+
+def place_of(document: NginxDocument, stmt: Stmt, *, whole: bool = False) -> Place | None:
+    """The statement's name and arguments, when it is in a file of the tree."""
+    directive = stmt.directive
+    if directive is None or directive.path not in document.sources:
+        return None
+    end = directive.header_end if not whole else directive.end
+    return Place(document.sources[directive.path], directive.start, end)
+
+
+def route_place(document: NginxDocument, route: Route) -> Place:
+    """Where a finding about a route points: its `location ...` header, else the `*_pass`."""
+    for stmt in (route.block, route.pass_stmt):
+        if not stmt.is_root:
+            place = place_of(document, stmt)
+            if place is not None:
+                return place
+    for parent in route.pass_stmt.include_chain():
+        place = place_of(document, parent)
+        if place is not None:
+            return place
+    return Place(document.source, 0, 0)
+
+
+def value_place(document: NginxDocument, route: Route, found: Lookup) -> Place:
+    """The directive itself when it is written in the route's block, else the route."""
+    if found.stmt is not None and found.level is route.block and found.stmt.via is route.block.via:
+        place = place_of(document, found.stmt)
+        if place is not None:
+            return place
+    return route_place(document, route)
+
+
+def may_edit_block(document: NginxDocument, route: Route) -> bool:
+    """A fix may go into the route's block: it is in a file of the tree and, if that file is
+    included from several places, every place is a streaming route."""
+    block = route.block
+    if not block.is_root and (block.directive is None or block.directive.path not in document.sources):
+        return False
+    if shared_file(document, block):
+        # Routes were computed (and cached) by the rule before it asks.
+        known: list[Route] = document.cache.get("routes", [])  # type: ignore[assignment]
+        same = [r for r in known if r.block.directive is block.directive]
+        return bool(same) and all(r.streaming for r in same)
+    return True
+
+
+def own_level(route: Route, found: Lookup) -> bool:
+    """The value is written directly in the route's block (not inherited, not via include)."""
+    return found.stmt is not None and found.level is route.block and found.stmt.via is route.block.via
+
+
+def set_in_block(document: NginxDocument, route: Route, found: Lookup, name: str, value: str) -> list[Edit]:
+    """Edits that make ``name`` be ``value`` for the route: rewrite the block's own directive,
+    or add one to the block. Empty when neither is possible without side effects."""
+    if own_level(route, found):
+        if not may_edit_block(document, route) or found.stmt is None:
+            return []
+        edit = replace_word(document, found.stmt, 0, value)
+        return [edit] if edit is not None else []
+    if found.level is route.block:
+        # Set at this level by an included file: a second one here would be a duplicate.
+        return []
+    if not may_edit_block(document, route):
+        return []
+    edit = insert_statements(document, route.block, [f"{name} {value};"], anchor=route.pass_stmt)
+    return [edit] if edit is not None else []
+
+
+def because(route: Route) -> str:
+    assert route.signal is not None
+    return f"{route.label()} is a streaming route because {route.signal.text}"
+
+
+def time_option(raw: object) -> str:
+    text = str(raw).strip()
+    if parse_time(text) is None:
+        raise ValueError(f"{raw!r} is not an nginx time value (e.g. 300s, 5m, 1h)")
+    return text
+
+
+def milliseconds(text: str) -> int:
+    value = parse_time(text)
+    assert value is not None
+    return value.milliseconds
+
+
+def describe_ms(ms: int) -> str:
+    return format_seconds(ms)
+
+
+def version_words(document: NginxDocument) -> str:
+    if document.nginx_version is None:
+        return "needed before nginx 1.29.7 (set `nginx-version` if you run 1.29.7 or later)"
+    return f"nginx {'.'.join(map(str, document.nginx_version))} is older than 1.29.7"
+
+
+def statement_text(document: NginxDocument, stmt: Stmt) -> str | None:
+    """A statement exactly as written (quoting kept), from its file or a stock file."""
+    directive = stmt.directive
+    if directive is None or directive.terminator is None:
+        return None
+    source = document.sources.get(directive.path)
+    if source is None:
+        for parsed in document.files.values():
+            if parsed.path == directive.path:
+                source = parsed.source
+                break
+    if source is None:
+        return None
+    return source.text[directive.start : directive.end]
+
+
+def keepalive_of(document: NginxDocument, upstream: Stmt) -> tuple[str, Stmt | None]:
+    """How the upstream keeps connections: "explicit" (`keepalive N`), "off" (`keepalive 0`,
+    or none before 1.29.7), "implicit" (none, but 1.29.7+ gives `keepalive 32 local`), or
+    "unknown" (its block holds unknown content)."""
+    found = upstream.level_named("keepalive")
+    if found:
+        count = found[0].args[0] if found[0].args else ""
+        return ("off" if count == "0" else "explicit"), found[0]
+    if upstream.unknown_here() is not None:
+        return "unknown", None
+    if document.version_at_least(*KEEPALIVE_DEFAULT_VERSION):
+        return "implicit", None
+    return "off", None

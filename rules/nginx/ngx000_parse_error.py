@@ -1,0 +1,55 @@
+"""NGX000 parse-error: what nginx itself would refuse to load, and includes that go nowhere."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from linter.config import Settings
+from linter.model import Finding, Severity
+from linter.nginx.model import NginxDocument
+from linter.registry import Rule
+
+
+def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
+    for problem in document.problems:
+        source = document.sources.get(problem.path, document.source)
+        yield RULE.report(
+            source,
+            problem.start,
+            problem.end,
+            problem.message,
+            severity=problem.severity,
+            fatal=problem.fatal,
+        )
+
+
+RULE = Rule(
+    code="NGX000",
+    name="parse-error",
+    kind="nginx",
+    summary="an NGINX file that cannot be parsed, a missing include or an include cycle",
+    severity=Severity.ERROR,
+    fix=None,
+    check=check,
+    doc="""\
+## What it does
+Reports what nginx itself would refuse: a brace that does not match, a statement missing its
+`;`, a string that is never closed; and includes that go nowhere: an explicit file that does
+not exist in the linted tree, an include cycle. An include that points outside the linted tree
+(`/etc/letsencrypt/options-ssl-nginx.conf`) is not followed and is reported as `info`, which
+never changes the exit status.
+
+## Why is this bad
+`nginx -t` fails on a syntax error, and a reload with a missing include fails too. A file that
+cannot be parsed cannot be checked either: streamproof says so at the exact line and column
+instead of passing over it. Where an include cannot be read, every value it could set is
+unknown, and the rules that need such a value stay silent rather than guess.
+
+## Fix safety
+No fix: what was meant cannot be known.
+
+## References
+- nginx: [Configuration file's structure](https://nginx.org/en/docs/beginners_guide.html#conf_structure)
+- nginx: [include](https://nginx.org/en/docs/ngx_core_module.html#include)
+""",
+)

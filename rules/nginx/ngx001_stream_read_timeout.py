@@ -1,0 +1,114 @@
+"""NGX001 stream-read-timeout: a streaming route whose upstream read timeout is short."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from linter.config import Settings
+from linter.model import Applicability, Finding, Severity
+from linter.nginx.effective import lookup
+from linter.nginx.model import NginxDocument
+from linter.nginx.routes import streaming_routes
+from linter.nginx.timevalue import parse_time
+from linter.registry import Option, Rule
+from rules.nginx._common import because, describe_ms, set_in_block, time_option, value_place
+
+DEFAULT = "60s"
+
+
+def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
+    minimum_text = settings.option(RULE, "min-read-timeout")
+    minimum = parse_time(minimum_text)
+    fix_text = settings.option(RULE, "fix-read-timeout")
+    fixed_value = parse_time(fix_text)
+    assert minimum is not None and fixed_value is not None
+    if fixed_value.milliseconds < minimum.milliseconds:
+        fix_text = minimum_text
+    for route in streaming_routes(document, settings):
+        name = f"{route.family}_read_timeout"
+        found = lookup(route.block, name, DEFAULT)
+        if not found.known:
+            continue
+        if found.stmt is not None:
+            directive = found.stmt.directive
+            if directive is None or not directive.args or directive.args[0].has_placeholder:
+                continue
+            value = parse_time(directive.args[0].value)
+            if value is None:
+                continue  # NGX009 reports a value nginx refuses
+        else:
+            value = parse_time(DEFAULT)
+        assert value is not None
+        if value.milliseconds >= minimum.milliseconds:
+            continue
+        place = value_place(document, route, found)
+        edits = set_in_block(document, route, found, name, fix_text)
+        fix = RULE.make_fix(edits, f"set {name} {fix_text} for {route.label()}") if edits else None
+        yield RULE.report(
+            place.source,
+            place.start,
+            place.end,
+            f"{name} is {describe_ms(value.milliseconds)} here: {found.describe(document.workspace_root)}. "
+            f"A pause longer than that between two chunks (slow first token, reasoning, model loading) "
+            f"cuts the stream with a 504; raise it (to {fix_text}, say). {because(route)}",
+            fix=fix,
+        )
+
+
+RULE = Rule(
+    code="NGX001",
+    name="stream-read-timeout",
+    kind="nginx",
+    summary="a streaming route whose upstream read timeout (60s by default) is below the minimum",
+    severity=Severity.WARNING,
+    fix=Applicability.SAFE,
+    check=check,
+    options=(
+        Option(
+            "min-read-timeout",
+            "120s",
+            "the shortest read timeout accepted on a streaming route (an nginx time value)",
+            time_option,
+        ),
+        Option(
+            "fix-read-timeout",
+            "300s",
+            "the value the fix writes (at least min-read-timeout)",
+            time_option,
+        ),
+    ),
+    doc="""\
+## What it does
+On a streaming route (see below), finds the effective `proxy_read_timeout` (or
+`fastcgi_`/`uwsgi_`/`scgi_`/`grpc_read_timeout` for those upstreams) below `min-read-timeout`.
+The effective value follows nginx's inheritance: the location's own, else the server's, else
+http's, else nginx's default of 60s. A value set by a template placeholder
+(`${NGINX_PROXY_READ_TIMEOUT}`) or by an include that cannot be read is unknown and is not
+reported.
+
+A route is a streaming route when something says so: a `# streamproof: stream` comment, the
+`stream-routes` setting, SSE already acknowledged in the block (`proxy_buffering off`,
+`text/event-stream`, `X-Accel-Buffering`), a streaming path (`/v1/chat/completions`,
+`/api/generate`, `/stream`, ...), an upstream that is an LLM server (LiteLLM on 4000, Ollama on
+11434, vLLM, hosted LLM APIs, ...). The message names the signal.
+
+## Why is this bad
+`proxy_read_timeout` is the longest nginx waits between two reads from the upstream, not a
+total. Time to first token, a reasoning pause or a model being loaded all count against it;
+when it runs out nginx cuts the stream and logs "upstream timed out (110)", the client gets a
+504 or a truncated answer after exactly 60 seconds.
+
+## Fix safety
+Safe: the fix raises the value to `fix-read-timeout` (300s) in place when the location sets
+it, or adds `proxy_read_timeout 300s;` to the location that proxies (never to `http {}`, and
+never to a snippet included from places that are not streaming routes). It only lets nginx wait
+longer for an upstream that is still working.
+
+The threshold (`min-read-timeout`, 120s) is lower than the value the fix writes: a value an
+author raised to two minutes or more on purpose is not reported, while nginx's 60s default and
+anything shorter is.
+
+## References
+- nginx: [proxy_read_timeout](https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout)
+""",
+)

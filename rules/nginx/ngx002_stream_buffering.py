@@ -1,0 +1,71 @@
+"""NGX002 stream-buffering: a streaming route whose response nginx buffers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from linter.config import Settings
+from linter.model import Applicability, Finding, Severity
+from linter.nginx.directives import BUFFERED_FAMILIES
+from linter.nginx.effective import lookup
+from linter.nginx.model import NginxDocument
+from linter.nginx.routes import streaming_routes
+from linter.registry import Rule
+from rules.nginx._common import because, set_in_block, value_place
+
+
+def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
+    for route in streaming_routes(document, settings):
+        if route.family not in BUFFERED_FAMILIES:
+            continue
+        name = f"{route.family}_buffering"
+        found = lookup(route.block, name, "on")
+        if not found.known or found.value is None or found.value.lower() != "on":
+            continue
+        if found.stmt is not None and found.stmt.directive is not None and found.stmt.directive.args[0].has_placeholder:
+            continue
+        place = value_place(document, route, found)
+        edits = set_in_block(document, route, found, name, "off")
+        fix = RULE.make_fix(edits, f"set {name} off for {route.label()}") if edits else None
+        yield RULE.report(
+            place.source,
+            place.start,
+            place.end,
+            f"{name} is on here: {found.describe(document.workspace_root)}. nginx collects the "
+            f"upstream's response before passing it on, so a streamed answer arrives in one burst "
+            f"at the end (unless the backend sends `X-Accel-Buffering: no` itself). {because(route)}",
+            fix=fix,
+        )
+
+
+RULE = Rule(
+    code="NGX002",
+    name="stream-buffering",
+    kind="nginx",
+    summary="a streaming route with proxy buffering on (nginx's default)",
+    severity=Severity.WARNING,
+    fix=Applicability.SAFE,
+    check=check,
+    doc="""\
+## What it does
+On a streaming route, finds `proxy_buffering` in effect as `on`, whether written or by default
+(nginx's default is on); likewise `fastcgi_buffering`, `uwsgi_buffering` and `scgi_buffering`
+for those upstreams. gRPC is never buffered. Inheritance is followed: a server-level
+`proxy_buffering off` written after the location still applies to it.
+
+## Why is this bad
+With buffering on, nginx reads the upstream's response into its buffers and sends it to the
+client when they fill or the response ends. Server-sent events and token streams then arrive
+all at once at the end: the most reported cause of "the answer appears all at once" behind
+nginx (Open WebUI, Dify, LiteLLM, llama.cpp, ...). A backend can opt out per response with the
+`X-Accel-Buffering: no` header; streamproof cannot see whether yours does.
+
+## Fix safety
+Safe: the fix adds `proxy_buffering off;` to the location that proxies (or turns the
+location's own `on` into `off`). Only this route stops being buffered; responses are passed on
+as they come.
+
+## References
+- nginx: [proxy_buffering](https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_buffering)
+""",
+)

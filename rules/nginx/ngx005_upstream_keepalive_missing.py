@@ -1,0 +1,77 @@
+"""NGX005 upstream-keepalive-missing: an upstream behind a streaming route with no keepalive."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from linter.config import Settings
+from linter.model import Applicability, Finding, Severity
+from linter.nginx.edits import insert_statements
+from linter.nginx.model import NginxDocument
+from linter.nginx.routes import streaming_routes
+from linter.registry import Rule
+from rules.nginx._common import KEEPALIVE_DEFAULT_VERSION, because, place_of, version_words
+
+
+def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
+    if document.version_at_least(*KEEPALIVE_DEFAULT_VERSION):
+        return  # every explicit upstream {} gets `keepalive 32 local` since 1.29.7
+    reported: set[int] = set()
+    for route in streaming_routes(document, settings):
+        upstream = route.upstream
+        if upstream is None or id(upstream) in reported or route.family != "proxy":
+            continue
+        if upstream.level_named("keepalive") or upstream.unknown_here() is not None:
+            continue
+        place = place_of(document, upstream)
+        if place is None:
+            continue
+        reported.add(id(upstream))
+        servers = upstream.level_named("server")
+        anchor = servers[-1] if servers else None
+        edit = insert_statements(document, upstream, ["keepalive 16;"], anchor=anchor)
+        fix = RULE.make_fix([edit], "add keepalive 16 to the upstream", unsafe=True) if edit else None
+        yield RULE.report(
+            place.source,
+            place.start,
+            place.end,
+            f"upstream {upstream.args[0]} has no `keepalive`: every streamed request opens a new "
+            f"connection to the backend, and the connection setup is paid before the first token "
+            f"({version_words(document)}). {because(route)}; it proxies here from "
+            f"{document.where(route.pass_stmt)}.",
+            fix=fix,
+        )
+
+
+RULE = Rule(
+    code="NGX005",
+    name="upstream-keepalive-missing",
+    kind="nginx",
+    summary="an upstream {} behind a streaming route without keepalive (before nginx 1.29.7)",
+    severity=Severity.WARNING,
+    fix=Applicability.UNSAFE,
+    check=check,
+    doc="""\
+## What it does
+Finds an `upstream {}` block that a streaming route proxies to and that has no `keepalive`
+directive, when the target nginx is older than 1.29.7 or unknown (set `nginx-version`). Since
+1.29.7 every explicit `upstream {}` gets `keepalive 32 local` by default, so the rule is silent.
+A `proxy_pass http://host:port` with no `upstream {}` block never has a connection cache, in any
+version; that is not reported here (there is nothing to add `keepalive` to).
+
+## Why is this bad
+Without a connection cache nginx opens (and, for TLS, negotiates) a new upstream connection
+for every request, which adds latency before the first token and, under load, exhausts
+ephemeral ports with connections in TIME_WAIT.
+
+## Fix safety
+Unsafe: the fix adds `keepalive 16;` to the upstream. That changes connection reuse: it only
+works together with `proxy_http_version 1.1` and `proxy_set_header Connection ""` at every
+location that proxies to it (NGX006), and the upstream's `keepalive_timeout` must be shorter
+than the backend's idle timeout (NGX007), or nginx may reuse a connection the backend just
+closed.
+
+## References
+- nginx: [keepalive](https://nginx.org/en/docs/http/ngx_http_upstream_module.html#keepalive)
+""",
+)
