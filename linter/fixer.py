@@ -88,6 +88,10 @@ class FixOutcome:
 def _current_text(workspace: Workspace, path: str) -> str:
     if path in workspace.overlay:
         return workspace.overlay[path]
+    # The text as the kind decoded it (a Python file's coding cookie), when it was read.
+    original = workspace.original_source(path)
+    if original is not None:
+        return original.text
     return workspace.read_source(path).text
 
 

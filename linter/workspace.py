@@ -78,6 +78,9 @@ class Workspace:
     discovered: dict[str, list[str]] = field(default_factory=dict)
     # Content handed in instead of a file (--stdin-filename).
     stdin: dict[str, bytes] = field(default_factory=dict)
+    # What a kind derives once per run and folder (e.g. the package pins a folder's
+    # requirements files declare), keyed by the kind as it likes: cached here, not in modules.
+    memo: dict[object, object] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.root = os.path.realpath(self.root)

@@ -1,0 +1,905 @@
+"""What a Python file does with LLM clients: which names hold which client, which calls start a
+generation or a stream, where streams are iterated, and which ``try`` (or retrying caller)
+guards each iteration. Computed once per document and shared by the PY rules.
+
+Names are resolved through the file's imports and simple assignments (``from openai import
+OpenAI as O; c = O()``), ``with ... as`` targets, parameter annotations and ``self.x``
+attributes assigned in the class's methods. The lookup is by position: a name's binding is the
+last one in its scope before the use (else the scope's last), then the enclosing scopes'. All
+walks are iterative, so a deeply nested file cannot overflow the stack.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from linter.python import clients as K
+from linter.python.document import PythonDocument
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+_MAX_DEPTH = 12  # value resolution through names, attributes and returns
+_MAX_CALLER_DEPTH = 4
+_CLIENT_MODULE_NAMES = frozenset({"openai", "anthropic", "litellm", "ollama"})  # how far up the same-file call chain a guard is looked for
+
+
+# --- values -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sym:
+    """A static thing: a module, class or function by dotted path (``openai.OpenAI``), or an
+    instance (``@openai`` is a constructed OpenAI client, ``@local:Name`` a local class's)."""
+
+    path: str
+    ctor: ast.Call | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, eq=False)
+class StreamStart:
+    """A call that starts a generation (streamed or not) or a streamed HTTP request."""
+
+    call: ast.Call
+    client: K.Client
+    api: str  # how the message names it, e.g. "chat.completions.create(stream=True)"
+    streaming: bool
+    cap: K.Cap | None
+    ctor: ast.Call | None  # the client's constructor call, when seen
+    http: str = ""  # "requests", "httpx", "aiohttp" for raw HTTP
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A value made from a StreamStart. ``role``: "stream" (iterate it), "manager" (``with
+    ... as s`` gives the stream), "response" (an HTTP response; its ``iter_*`` methods
+    stream), "method" (a bound ``iter_*`` method: call it to get the stream)."""
+
+    start: StreamStart
+    role: str
+
+
+@dataclass(frozen=True)
+class FuncRef:
+    fn: FunctionInfo
+
+
+@dataclass(frozen=True)
+class GenObj:
+    """What calling a generator function of this file returns."""
+
+    fn: FunctionInfo
+    call: ast.Call
+
+
+Value = Sym | Stream | FuncRef | GenObj
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    node: ast.ClassDef
+    name: str
+    # ``self.x = value`` in any method: x -> [(value, scope)]
+    self_attrs: dict[str, list[tuple[ast.expr, FunctionInfo]]] = field(default_factory=dict)
+    methods: dict[str, FunctionInfo] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class FunctionInfo:
+    node: ast.AST  # FunctionDef, AsyncFunctionDef, Lambda, or the Module
+    name: str
+    parent: FunctionInfo | None
+    cls: ClassInfo | None = None
+    is_generator: bool = False
+    # name -> [(offset, kind, payload)]
+    bindings: dict[str, list[tuple[int, str, object]]] = field(default_factory=dict)
+    self_name: str | None = None
+    decorators: list[ast.expr] = field(default_factory=list)
+    returns: list[ast.expr] = field(default_factory=list)
+
+    @property
+    def is_module(self) -> bool:
+        return isinstance(self.node, ast.Module)
+
+    def bind(self, name: str, offset: int, kind: str, payload: object) -> None:
+        self.bindings.setdefault(name, []).append((offset, kind, payload))
+
+
+@dataclass(frozen=True)
+class Iteration:
+    """A place where a stream is consumed: a ``for``/``async for`` loop, a comprehension,
+    ``next()``/``anext()``, or ``yield from``."""
+
+    node: ast.AST  # the For/AsyncFor, the comprehension's iter expression, the call, the YieldFrom
+    what: str  # "for", "async for", "comprehension", "next()", "yield from"
+    stream: StreamStart
+    function: FunctionInfo
+    start: int  # the span to report (the loop header)
+    end: int
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How an iteration is guarded: ``guarded`` by something that catches a cut stream;
+    otherwise ``missed`` holds the handlers around it that cannot, and ``why`` says where
+    the search ended (for the message)."""
+
+    guarded: bool
+    missed: tuple[ast.ExceptHandler, ...] = ()
+    why: str = ""
+    guard: str = ""  # what guards it, for tests and explanations
+
+
+# --- the analysis ---------------------------------------------------------------------------------
+
+
+class Analysis:
+    def __init__(self, document: PythonDocument) -> None:
+        assert document.tree is not None
+        self.document = document
+        self.tree = document.tree
+        self.parents: dict[int, ast.AST] = {}
+        self.scope_of: dict[int, FunctionInfo] = {}
+        self.functions: list[FunctionInfo] = []
+        self.function_by_node: dict[int, FunctionInfo] = {}
+        self.classes: dict[str, ClassInfo] = {}
+        self.calls: list[ast.Call] = []
+        self.loops: list[ast.AST] = []  # For, AsyncFor, comprehension generators (via their parent)
+        self.yield_froms: list[ast.YieldFrom] = []
+        self.name_calls: dict[str, list[ast.Call]] = {}
+        self.attr_calls: dict[str, list[ast.Call]] = {}
+        self.name_loads: dict[str, list[ast.Name]] = {}
+        self._values: dict[int, Value | None] = {}
+        self._active: set[int] = set()
+        self.module = FunctionInfo(self.tree, "<module>", None)
+        self._index()
+        self._starts: list[StreamStart] | None = None
+        self._iterations: list[Iteration] | None = None
+
+    # -- indexing ----------------------------------------------------------------------------
+
+    def _index(self) -> None:
+        doc = self.document
+        self.functions.append(self.module)
+        self.function_by_node[id(self.tree)] = self.module
+        # (node, scope, class being defined directly in)
+        stack: list[tuple[ast.AST, FunctionInfo, ClassInfo | None]] = [(self.tree, self.module, None)]
+        while stack:
+            node, scope, in_class = stack.pop()
+            self.scope_of[id(node)] = scope
+            child_scope = scope
+            child_class: ClassInfo | None = None
+            if isinstance(node, _FUNCTIONS) and node is not self.tree:
+                name = getattr(node, "name", "<lambda>")
+                info = FunctionInfo(node, name, scope, cls=in_class)
+                if not isinstance(node, ast.Lambda):
+                    info.decorators = list(node.decorator_list)
+                    if in_class is not None:
+                        in_class.methods[name] = info  # a method is no name of the enclosing scope
+                    else:
+                        scope.bind(name, doc.start(node), "def", info)
+                    positional = node.args.posonlyargs + node.args.args
+                    if in_class is not None and positional:
+                        if not any(_decorator_name(d) == "staticmethod" for d in node.decorator_list):
+                            info.self_name = positional[0].arg
+                    for arg in positional + node.args.kwonlyargs:
+                        info.bind(arg.arg, doc.start(node), "param", arg.annotation)
+                    for arg in (node.args.vararg, node.args.kwarg):
+                        if arg is not None:
+                            info.bind(arg.arg, doc.start(node), "unknown", None)
+                self.functions.append(info)
+                self.function_by_node[id(node)] = info
+                child_scope = info
+            elif isinstance(node, ast.ClassDef):
+                cls = ClassInfo(node, node.name)
+                self.classes.setdefault(node.name, cls)
+                scope.bind(node.name, doc.start(node), "class", cls)
+                child_class = cls
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                self._bind_import(node, scope)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
+                self._bind_assign(node, scope)
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if isinstance(item.optional_vars, ast.Name):
+                        scope.bind(item.optional_vars.id, doc.start(node), "with", item.context_expr)
+            elif isinstance(node, (ast.For, ast.AsyncFor)):
+                self.loops.append(node)
+                for target in _names_in(node.target):
+                    scope.bind(target, doc.start(node), "unknown", None)
+            elif isinstance(node, ast.comprehension):
+                self.loops.append(node)
+            elif isinstance(node, ast.Call):
+                self.calls.append(node)
+                if isinstance(node.func, ast.Name):
+                    self.name_calls.setdefault(node.func.id, []).append(node)
+                elif isinstance(node.func, ast.Attribute):
+                    self.attr_calls.setdefault(node.func.attr, []).append(node)
+            elif isinstance(node, ast.YieldFrom):
+                self.yield_froms.append(node)
+                scope.is_generator = True
+            elif isinstance(node, ast.Yield):
+                scope.is_generator = True
+            elif isinstance(node, ast.Return) and node.value is not None:
+                scope.returns.append(node.value)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                self.name_loads.setdefault(node.id, []).append(node)
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                for name in node.names:
+                    scope.bind(name, doc.start(node), "unknown", None)
+            for child in ast.iter_child_nodes(node):
+                self.parents[id(child)] = node
+                if isinstance(node, ast.ClassDef):
+                    stack.append((child, scope, child_class))
+                elif isinstance(node, ast.Lambda) and child is node.args:
+                    stack.append((child, scope, None))
+                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+                    child in node.decorator_list or child is node.returns or child is node.args
+                ):
+                    # Decorators, defaults and annotations run in the enclosing scope.
+                    stack.append((child, scope, None))
+                else:
+                    stack.append((child, child_scope, None))
+        # Generators inside a lambda or comprehension do not make the enclosing function one.
+
+    def _bind_import(self, node: ast.Import | ast.ImportFrom, scope: FunctionInfo) -> None:
+        offset = self.document.start(node)
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    scope.bind(alias.asname, offset, "import", alias.name)
+                else:
+                    top = alias.name.split(".", 1)[0]
+                    scope.bind(top, offset, "import", top)
+            return
+        module = ("." * node.level) + (node.module or "")
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            path = f"{module}.{alias.name}" if module and not module.endswith(".") else module + alias.name
+            if alias.name in _CLIENT_MODULE_NAMES:
+                # ``from app.llm import litellm``: a project module re-exporting the library.
+                path = alias.name
+            scope.bind(alias.asname or alias.name, offset, "import", path)
+
+    def _bind_assign(self, node: ast.AST, scope: FunctionInfo) -> None:
+        offset = self.document.start(node)
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign):
+            targets, value = [node.target], node.value
+        elif isinstance(node, ast.NamedExpr):
+            targets, value = [node.target], node.value
+        else:  # AugAssign: the name now holds something else
+            assert isinstance(node, ast.AugAssign)
+            for name in _names_in(node.target):
+                scope.bind(name, offset, "unknown", None)
+            return
+        for target in targets:
+            if isinstance(target, ast.Name):
+                if value is None:
+                    scope.bind(target.id, offset, "param", getattr(node, "annotation", None))
+                else:
+                    scope.bind(target.id, offset, "expr", value)
+            elif (
+                isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and scope.cls is not None
+                and target.value.id == scope.self_name
+                and value is not None
+            ):
+                scope.cls.self_attrs.setdefault(target.attr, []).append((value, scope))
+            else:
+                for name in _names_in(target):
+                    scope.bind(name, offset, "unknown", None)
+
+    # -- navigation --------------------------------------------------------------------------
+
+    def parent(self, node: ast.AST) -> ast.AST | None:
+        return self.parents.get(id(node))
+
+    def scope(self, node: ast.AST) -> FunctionInfo:
+        return self.scope_of.get(id(node), self.module)
+
+    def ancestors(self, node: ast.AST) -> Iterator[tuple[ast.AST, ast.AST]]:
+        """(ancestor, the child of it on the way) pairs, innermost first."""
+        child = node
+        parent = self.parent(child)
+        while parent is not None:
+            yield parent, child
+            child, parent = parent, self.parent(parent)
+
+    # -- resolving values --------------------------------------------------------------------
+
+    def lookup(self, name: str, scope: FunctionInfo, at: int) -> tuple[str, object, FunctionInfo] | None:
+        current: FunctionInfo | None = scope
+        first = True
+        while current is not None:
+            entries = current.bindings.get(name)
+            if entries:
+                chosen = None
+                if first:
+                    before = [e for e in entries if e[0] < at]
+                    chosen = before[-1] if before else entries[-1]
+                else:
+                    chosen = entries[-1]
+                return chosen[1], chosen[2], current
+            first = False
+            current = current.parent
+        return None
+
+    def value(self, expr: ast.AST | None, depth: int = 0) -> Value | None:
+        if expr is None or depth > _MAX_DEPTH:
+            return None
+        key = id(expr)
+        if key in self._values:
+            return self._values[key]
+        if key in self._active:
+            return None
+        self._active.add(key)
+        try:
+            result = self._value(expr, depth)
+        except RecursionError:
+            result = None
+        finally:
+            self._active.discard(key)
+        self._values[key] = result
+        return result
+
+    def _value(self, expr: ast.AST, depth: int) -> Value | None:
+        if isinstance(expr, ast.Name):
+            return self._name_value(expr.id, self.scope(expr), self.document.start(expr), depth)
+        if isinstance(expr, ast.Attribute):
+            return self._attribute_value(expr, depth)
+        if isinstance(expr, ast.Call):
+            return self._call_value(expr, depth)
+        if isinstance(expr, ast.Await):
+            return self.value(expr.value, depth + 1)
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
+            for side in (expr.left, expr.right):
+                value = self.value(side, depth + 1)
+                if isinstance(value, Sym) and value.path.startswith("@lc"):
+                    return Sym("@lc")
+        if isinstance(expr, ast.NamedExpr):
+            return self.value(expr.value, depth + 1)
+        return None
+
+    def _name_value(self, name: str, scope: FunctionInfo, at: int, depth: int) -> Value | None:
+        found = self.lookup(name, scope, at)
+        if found is None:
+            return None
+        kind, payload, where = found
+        if kind == "import":
+            return Sym(str(payload))
+        if kind == "expr":
+            return self.value(payload, depth + 1)  # type: ignore[arg-type]
+        if kind == "with":
+            return self.entered(self.value(payload, depth + 1))  # type: ignore[arg-type]
+        if kind == "def":
+            return FuncRef(payload)  # type: ignore[arg-type]
+        if kind == "class":
+            return Sym(f"@local:{payload.name}")  # type: ignore[attr-defined]
+        if kind == "param" and payload is not None:
+            annotated = self.value(_unquote(payload), depth + 1)  # type: ignore[arg-type]
+            if isinstance(annotated, Sym):
+                return self._construct(annotated, None)
+        return None
+
+    def entered(self, value: Value | None) -> Value | None:
+        """What ``with value as x`` binds ``x`` to."""
+        if isinstance(value, Stream):
+            if value.role == "manager":
+                return Stream(value.start, "response" if value.start.http else "stream")
+            return value
+        return value
+
+    def _attribute_value(self, expr: ast.Attribute, depth: int) -> Value | None:
+        base = expr.value
+        if isinstance(base, ast.Name):
+            scope = self.scope(expr)
+            method_scope = _method_scope(scope)
+            if method_scope is not None and method_scope.cls is not None and base.id == method_scope.self_name:
+                return self._self_attribute(method_scope.cls, expr.attr, depth)
+        value = self.value(base, depth + 1)
+        if isinstance(value, Sym):
+            if value.path.startswith("@local:"):
+                cls = self.classes.get(value.path[len("@local:") :].rstrip("()"))
+                if cls is not None and expr.attr in cls.methods:
+                    return FuncRef(cls.methods[expr.attr])
+                if cls is not None and expr.attr in cls.self_attrs:
+                    return self._self_attribute(cls, expr.attr, depth)
+                return None
+            return Sym(f"{value.path}.{expr.attr}", value.ctor)
+        if isinstance(value, Stream):
+            start = value.start
+            if expr.attr in K.HTTP_ITER_METHODS and value.role in ("response", "stream"):
+                return Stream(start, "method")
+            if expr.attr == "content" and start.http == "aiohttp" and value.role == "response":
+                return Stream(start, "stream")
+            if expr.attr in ("text_stream",) and value.role == "stream":
+                return Stream(start, "stream")
+        return None
+
+    def _self_attribute(self, cls: ClassInfo, attr: str, depth: int) -> Value | None:
+        if attr in cls.methods:
+            return FuncRef(cls.methods[attr])
+        for value_expr, _ in cls.self_attrs.get(attr, ()):
+            value = self.value(value_expr, depth + 1)
+            if value is not None:
+                return value
+        return None
+
+    def _construct(self, sym: Sym, call: ast.Call | None) -> Value | None:
+        path = sym.path
+        key = K.CLIENT_CLASSES.get(path)
+        if key is not None:
+            return Sym(f"@{key}", call)
+        head = path.split(".", 1)[0]
+        last = path.rsplit(".", 1)[-1]
+        if head.startswith("langchain") and last[:1].isupper():
+            return Sym(f"@lc:{last}", call)
+        if path.startswith("@local:") and not path.endswith("()"):
+            return Sym(path + "()")
+        return None
+
+    def _call_value(self, call: ast.Call, depth: int) -> Value | None:
+        func = self.value(call.func, depth + 1)
+        if isinstance(func, FuncRef):
+            fn = func.fn
+            if fn.is_generator:
+                return GenObj(fn, call)
+            for returned in fn.returns:
+                value = self.value(returned, depth + 1)
+                if isinstance(value, (Stream, Sym)):
+                    return value
+            return None
+        if isinstance(func, Stream):
+            if func.role == "method":
+                return Stream(func.start, "stream")
+            return None
+        if not isinstance(func, Sym):
+            return None
+        start = self.stream_start(call, func)
+        if start is not None:
+            return start
+        if func.path.startswith("@lc"):
+            method = func.path.rsplit(".", 1)[-1]
+            if method in ("with_retry",):
+                return Sym("@lc-retry")
+            if method in ("bind", "bind_tools", "with_config", "with_structured_output", "with_fallbacks"):
+                return Sym("@lc")
+            return None
+        return self._construct(func, call)
+
+    # -- stream starts -----------------------------------------------------------------------
+
+    def stream_start(self, call: ast.Call, func: Sym) -> Stream | None:
+        path = func.path
+        if path.startswith("@"):
+            key, _, rest = path[1:].partition(".")
+            key = key.split(":", 1)[0]
+        else:
+            head, _, rest = path.partition(".")
+            key = K.MODULE_CLIENTS.get(head, "")
+            if path.startswith("httpx_sse.") and rest in ("connect_sse", "aconnect_sse"):
+                start = StreamStart(call, K.HTTPX, f"{rest}()", True, None, None, http="httpx")
+                return Stream(start, "manager")
+        if not key or not rest:
+            return None
+        if key == "lc":
+            method = rest.rsplit(".", 1)[-1]
+            if method in ("stream", "astream", "astream_events"):
+                start = StreamStart(call, K.LANGCHAIN, f".{method}()", True, None, func.ctor)
+                return Stream(start, "stream")
+            return None
+        if key in K.TRANSPORTS:
+            return self._http_start(call, key, rest, func)
+        for starter in K.STARTERS.get(key, ()):
+            if starter.path != rest:
+                continue
+            if starter.stream == "kw":
+                flag = keyword(call, "stream")
+                streaming = flag is not None and _is_true(flag)
+                api = f"{rest}(stream=True)" if streaming else f"{rest}()"
+            else:
+                streaming = starter.stream in ("always", "manager")
+                api = f"{rest}()"
+            start = StreamStart(call, starter.client, api, streaming, starter.cap, func.ctor)
+            return Stream(start, "manager" if starter.stream == "manager" else "stream")
+        return None
+
+    def _http_start(self, call: ast.Call, key: str, rest: str, func: Sym) -> Stream | None:
+        client = K.TRANSPORTS[key]
+        if key == "aiohttp":
+            if rest in K.HTTP_REQUEST_METHODS and func.path.startswith("@"):
+                return Stream(StreamStart(call, client, f"session.{rest}()", True, None, func.ctor, http=key), "response")
+            return None
+        if key in ("httpx", "httpx2"):
+            if rest == "stream":
+                where = "client.stream()" if func.path.startswith("@") else f"{key}.stream()"
+                return Stream(StreamStart(call, client, where, True, None, func.ctor, http=key), "manager")
+            return None
+        if key == "requests" and rest in K.HTTP_REQUEST_METHODS:
+            flag = keyword(call, "stream")
+            if flag is not None and _is_true(flag):
+                where = f"session.{rest}(stream=True)" if func.path.startswith("@") else f"requests.{rest}(stream=True)"
+                return Stream(StreamStart(call, client, where, True, None, func.ctor, http=key), "response")
+        return None
+
+    @property
+    def starts(self) -> list[StreamStart]:
+        """Every generation call and streamed HTTP request in the file, in source order."""
+        if self._starts is None:
+            found = []
+            for call in self.calls:
+                value = self.value(call)
+                if isinstance(value, Stream) and value.start.call is call:
+                    found.append(value.start)
+            found.sort(key=lambda s: (s.call.lineno, s.call.col_offset))
+            self._starts = found
+        return self._starts
+
+    # -- iterations --------------------------------------------------------------------------
+
+    def stream_of(self, expr: ast.AST) -> StreamStart | None:
+        value = self.value(expr)
+        if isinstance(value, Stream):
+            if value.role == "stream":
+                return value.start
+            if value.role == "response" and value.start.http == "requests":
+                return value.start  # iterating a requests Response is iter_content(128)
+        return None
+
+    @property
+    def iterations(self) -> list[Iteration]:
+        if self._iterations is None:
+            self._iterations = self._find_iterations()
+        return self._iterations
+
+    def _find_iterations(self) -> list[Iteration]:
+        doc = self.document
+        found: list[Iteration] = []
+        for loop in self.loops:
+            if isinstance(loop, (ast.For, ast.AsyncFor)):
+                start = self.stream_of(loop.iter)
+                if start is not None:
+                    what = "async for" if isinstance(loop, ast.AsyncFor) else "for"
+                    found.append(Iteration(loop, what, start, self.scope(loop), doc.start(loop), doc.end(loop.iter)))
+            elif isinstance(loop, ast.comprehension):
+                start = self.stream_of(loop.iter)
+                if start is not None:
+                    owner = self.parent(loop) or loop
+                    found.append(Iteration(owner, "comprehension", start, self.scope(owner), *doc.span(loop.iter)))
+        for node in self.yield_froms:
+            start = self.stream_of(node.value)
+            if start is not None:
+                found.append(Iteration(node, "yield from", start, self.scope(node), *doc.span(node)))
+        for name in ("next", "anext"):
+            for call in self.name_calls.get(name, ()):
+                if call.args:
+                    start = self.stream_of(call.args[0])
+                    if start is not None:
+                        found.append(Iteration(call, f"{name}()", start, self.scope(call), *doc.span(call)))
+        found.sort(key=lambda it: it.start)
+        return found
+
+    # -- guards ------------------------------------------------------------------------------
+
+    def version(self, client: K.Client, settings_pins: dict[str, tuple[int, ...]]) -> tuple[tuple[int, ...] | None, str]:
+        """The client's package version and where it comes from ("" when unknown)."""
+        if client.package in settings_pins:
+            return settings_pins[client.package], "python-target setting"
+        pin = self.document.pins.get(client.package)
+        if pin is not None:
+            return pin.version, pin.source
+        return None, ""
+
+    def handler_class(self, expr: ast.expr | None) -> list[str]:
+        """Dotted names an ``except`` clause names ("" for something unresolvable)."""
+        if expr is None:
+            return ["BaseException"]
+        items = expr.elts if isinstance(expr, ast.Tuple) else [expr]
+        names = []
+        for item in items:
+            value = self.value(item)
+            if isinstance(value, Sym) and not value.path.startswith("@"):
+                names.append(value.path)
+            elif isinstance(item, ast.Name) and self.lookup(item.id, self.scope(item), self.document.start(item)) is None:
+                names.append(item.id)  # a builtin
+            else:
+                names.append("")
+        return names
+
+    def catches(self, names: list[str], client: K.Client, raised: tuple[K.Raised, ...]) -> str:
+        """"yes" when one of the classes catches what ``raised`` lists, "no" when none can,
+        "maybe" when one is unknown (unresolvable, local, or an unverified client's own)."""
+        verdict = "no"
+        for name in names:
+            if not name:
+                verdict = "maybe"
+                continue
+            if name in K.CATCH_ALL or any(name in r.catchable_as for r in raised):
+                return "yes"
+            if name in K.NEVER_CATCH or name in K.TRANSPORT_LOOKALIKES:
+                continue
+            root = name.split(".", 1)[0]
+            if not client.verified and any(name == ns or name.startswith(ns + ".") for ns in client.namespaces):
+                verdict = "maybe"
+                continue
+            if root in K.VERIFIED_NAMESPACES:
+                continue
+            verdict = "maybe"
+        return verdict
+
+    def guard_of(
+        self,
+        node: ast.AST,
+        client: K.Client,
+        raised: tuple[K.Raised, ...],
+        depth: int = 0,
+        seen: frozenset[int] = frozenset(),
+    ) -> Verdict:
+        missed: list[ast.ExceptHandler] = []
+        function: FunctionInfo = self.module
+        for ancestor, child in self.ancestors(node):
+            if isinstance(ancestor, (ast.Try, getattr(ast, "TryStar", ast.Try))) and child in ancestor.body:
+                handlers = ancestor.handlers
+                for handler in handlers:
+                    verdict = self.catches(self.handler_class(handler.type), client, raised)
+                    if verdict != "no" and not _reraises(handler):
+                        return Verdict(True, guard=f"try on line {ancestor.lineno}")
+                missed.extend(h for h in handlers if not _reraises(h))
+            elif isinstance(ancestor, (ast.With, ast.AsyncWith)) and child in ancestor.body:
+                for item in ancestor.items:
+                    if self._catching_context(item.context_expr, client, raised):
+                        return Verdict(True, guard=f"with on line {ancestor.lineno}")
+            elif isinstance(ancestor, _FUNCTIONS):
+                function = self.function_by_node[id(ancestor)]
+                break
+        if function.is_module:
+            return Verdict(False, tuple(missed), "at module level")
+        if self._retried(function):
+            return Verdict(True, guard=f"retry decorator on {function.name}()")
+        if depth >= _MAX_CALLER_DEPTH or id(function.node) in seen:
+            return Verdict(False, tuple(missed), f"in {function.name}()")
+        sites, opaque = self.call_sites(function)
+        if opaque or not sites:
+            why = (
+                f"{function.name}() is passed on, not called, in this file" if opaque
+                else f"{function.name}() is not called in this file"
+            )
+            return Verdict(False, tuple(missed), why)
+        seen = seen | {id(function.node)}
+        for site in sites:
+            verdict = self.guard_of(site, client, raised, depth + 1, seen)
+            if not verdict.guarded:
+                line = getattr(site, "lineno", 0)
+                return Verdict(False, tuple(missed), f"its caller on line {line} does not guard it")
+        return Verdict(True, guard=f"callers of {function.name}()")
+
+    def _retried(self, function: FunctionInfo) -> bool:
+        """A retry decorator on a plain function retries what the function does; on a
+        generator it retries nothing (PY004)."""
+        if function.is_generator:
+            return False
+        return any(self.retry_decorator(d) for d in function.decorators)
+
+    def retry_decorator(self, decorator: ast.expr) -> bool:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        value = self.value(target)
+        return isinstance(value, Sym) and value.path in K.RETRY_DECORATORS
+
+    def call_sites(self, function: FunctionInfo) -> tuple[list[ast.AST], bool]:
+        """Where the file calls ``function`` (the node whose guard counts: for a generator,
+        the loop or ``yield from`` that consumes it), and whether it is also passed on."""
+        if isinstance(function.node, ast.Lambda):
+            return [], True
+        sites: list[ast.AST] = []
+        name = function.name
+        candidates: list[ast.Call] = []
+        opaque = False
+        if function.cls is None:
+            candidates = [c for c in self.name_calls.get(name, ()) if self._refers_to(c.func, function)]
+            called = {id(c.func) for c in candidates}
+            for load in self.name_loads.get(name, ()):
+                if id(load) not in called and self._refers_to(load, function) and not self._is_decorator(load):
+                    opaque = True
+        else:
+            for call in self.attr_calls.get(name, ()):
+                value = self.value(call.func)
+                if isinstance(value, FuncRef) and value.fn is function:
+                    candidates.append(call)
+        for call in candidates:
+            sites.append(self._consumer(call) if function.is_generator else call)
+        return sites, opaque
+
+    def _refers_to(self, node: ast.AST, function: FunctionInfo) -> bool:
+        value = self.value(node)
+        return isinstance(value, FuncRef) and value.fn is function
+
+    def _is_decorator(self, node: ast.AST) -> bool:
+        parent = self.parent(node)
+        return isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node in parent.decorator_list
+
+    def _consumer(self, call: ast.Call) -> ast.AST:
+        """The node that iterates a generator created by ``call``: the loop whose iterable it
+        is, the ``yield from``, or (``gen = f()`` then ``for x in gen``) that loop."""
+        parent = self.parent(call)
+        if isinstance(parent, ast.Await):
+            parent = self.parent(parent)
+        if isinstance(parent, (ast.For, ast.AsyncFor, ast.YieldFrom, ast.comprehension)):
+            return parent
+        if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+            name = parent.targets[0].id
+            scope = self.scope(call)
+            for loop in self.loops:
+                if (
+                    isinstance(loop, (ast.For, ast.AsyncFor))
+                    and isinstance(loop.iter, ast.Name)
+                    and loop.iter.id == name
+                    and self.scope(loop) is scope
+                ):
+                    return loop
+        return call
+
+    def _catching_context(self, expr: ast.expr, client: K.Client, raised: tuple[K.Raised, ...]) -> bool:
+        """``with contextlib.suppress(...)`` naming a catching class, or a ``@contextmanager``
+        of this file whose ``yield`` sits in a ``try`` that catches and does not re-raise."""
+        if not isinstance(expr, ast.Call):
+            return False
+        func = self.value(expr.func)
+        if isinstance(func, Sym) and func.path in ("contextlib.suppress",):
+            names = [n for arg in expr.args for n in self.handler_class(arg)]
+            return self.catches(names, client, raised) == "yes"
+        if isinstance(func, FuncRef):
+            fn = func.fn
+            if not any(
+                isinstance(v := self.value(d), Sym) and v.path in ("contextlib.contextmanager", "contextlib.asynccontextmanager")
+                for d in fn.decorators
+            ):
+                return False
+            for node in _walk_function(fn.node):
+                if isinstance(node, (ast.Yield,)):
+                    for ancestor, child in self.ancestors(node):
+                        if ancestor is fn.node:
+                            break
+                        if isinstance(ancestor, ast.Try) and child in ancestor.body:
+                            for handler in ancestor.handlers:
+                                names = self.handler_class(handler.type)
+                                if self.catches(names, client, raised) == "yes" and not _reraises(handler):
+                                    return True
+        return False
+
+    def literal_dict(self, expr: ast.AST | None) -> ast.Dict | None:
+        """The dict literal ``expr`` is, or names through a single assignment that nothing
+        in the file changes afterwards (no ``d[k] = v``, ``d.update()``, ...)."""
+        if isinstance(expr, ast.Dict):
+            return expr
+        if not isinstance(expr, ast.Name):
+            return None
+        found = self.lookup(expr.id, self.scope(expr), self.document.start(expr))
+        if found is None or found[0] != "expr" or not isinstance(found[1], ast.Dict):
+            return None
+        scope = found[2]
+        if len(scope.bindings.get(expr.id, ())) != 1 or self._mutated(expr.id, scope):
+            return None
+        return found[1]
+
+    def _mutated(self, name: str, scope: FunctionInfo) -> bool:
+        nodes = ast.walk(self.tree) if scope.is_module else _walk_function(scope.node)
+        for node in nodes:
+            if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.value, ast.Name):
+                if node.value.id != name:
+                    continue
+                if isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                    return True
+                if isinstance(node, ast.Attribute) and node.attr in ("update", "setdefault", "pop", "clear", "popitem", "__setitem__"):
+                    return True
+        return False
+
+    def enclosing_function(self, node: ast.AST) -> FunctionInfo:
+        for ancestor, _ in self.ancestors(node):
+            if isinstance(ancestor, _FUNCTIONS):
+                return self.function_by_node[id(ancestor)]
+        return self.module
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def analysis_of(document: PythonDocument) -> Analysis | None:
+    """The document's analysis (computed once); None when the file did not parse."""
+    if document.tree is None:
+        return None
+    if document._analysis is None:
+        try:
+            document._analysis = Analysis(document)
+        except RecursionError:
+            document._analysis = False
+    return document._analysis or None
+
+
+def keyword(call: ast.Call, name: str) -> ast.expr | None:
+    for item in call.keywords:
+        if item.arg == name:
+            return item.value
+    return None
+
+
+def has_star_kwargs(call: ast.Call) -> bool:
+    return any(item.arg is None for item in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args)
+
+
+def _is_true(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _names_in(target: ast.AST) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for elt in target.elts for n in _names_in(elt)]
+    if isinstance(target, ast.Starred):
+        return _names_in(target.value)
+    return []
+
+
+def _decorator_name(decorator: ast.expr) -> str:
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    if isinstance(target, ast.Name):
+        return target.id
+    if isinstance(target, ast.Attribute):
+        return target.attr
+    return ""
+
+
+def _unquote(annotation: ast.expr) -> ast.expr:
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            return ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return annotation
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return annotation.left  # Client | None
+    if isinstance(annotation, ast.Subscript):  # Optional[Client]
+        return annotation.slice
+    return annotation
+
+
+def _method_scope(scope: FunctionInfo) -> FunctionInfo | None:
+    current: FunctionInfo | None = scope
+    while current is not None and not current.is_module:
+        if current.cls is not None:
+            return current
+        current = current.parent
+    return None
+
+
+def _reraises(handler: ast.ExceptHandler) -> bool:
+    """The handler ends by raising the caught exception again (``raise`` / ``raise e``)."""
+    if not handler.body:
+        return False
+    last = handler.body[-1]
+    if not isinstance(last, ast.Raise):
+        return False
+    if last.exc is None:
+        return True
+    return isinstance(last.exc, ast.Name) and handler.name is not None and last.exc.id == handler.name
+
+
+def _walk_function(node: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of a function body, not descending into nested functions or classes."""
+    stack = list(ast.iter_child_nodes(node))
+    while stack:
+        current = stack.pop()
+        yield current
+        if not isinstance(current, (*_FUNCTIONS, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(current))
+
+
+def walk_function(node: ast.AST) -> Iterator[ast.AST]:
+    return _walk_function(node)
+
+
+def reraises(handler: ast.ExceptHandler) -> bool:
+    return _reraises(handler)

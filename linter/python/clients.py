@@ -1,0 +1,394 @@
+"""What streamproof knows about LLM and HTTP clients (KNOWLEDGE.md section 3): how each one
+starts a stream, which keyword caps its output, and what a cut stream raises, by version.
+
+Everything here is data. Exception classes are written as the dotted names a program imports
+them by (``httpx.RemoteProtocolError``); each "raises" entry lists the classes an ``except``
+clause can name to catch it (the exception's own class and its bases), verified against the
+pinned SDKs of the test extra with a loopback server that drops a stream (tests/python).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Handler classes that catch anything a cut stream raises.
+CATCH_ALL = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
+
+# Handler classes that never catch a cut stream, whatever the client: they look like guards
+# (PY003) but a dropped connection raises none of them.
+NEVER_CATCH = frozenset(
+    {
+        "KeyboardInterrupt", "SystemExit", "GeneratorExit", "StopIteration", "StopAsyncIteration",
+        "KeyError", "IndexError", "LookupError", "AttributeError", "TypeError", "NameError",
+        "ZeroDivisionError", "ArithmeticError", "AssertionError", "NotImplementedError",
+        "UnicodeDecodeError", "UnicodeError", "RecursionError", "ImportError",
+        "ModuleNotFoundError", "ValueError",
+        "json.JSONDecodeError", "json.decoder.JSONDecodeError", "simplejson.JSONDecodeError",
+        "requests.JSONDecodeError", "requests.exceptions.JSONDecodeError",
+        "asyncio.CancelledError", "asyncio.exceptions.CancelledError",
+        "pydantic.ValidationError",
+    }
+)
+
+# Transport-looking classes that catch a cut stream only where a client's ``catchable_as``
+# names them (OSError does for requests; none of them does for httpx or aiohttp).
+TRANSPORT_LOOKALIKES = frozenset(
+    {
+        "OSError", "IOError", "EnvironmentError", "ConnectionError", "ConnectionResetError",
+        "ConnectionAbortedError", "BrokenPipeError", "TimeoutError", "socket.timeout",
+        "socket.error", "asyncio.TimeoutError", "asyncio.exceptions.TimeoutError",
+        "concurrent.futures.TimeoutError", "urllib3.exceptions.ProtocolError",
+    }
+)
+# Libraries whose exception classes were checked: a class of theirs that is not in a cut
+# stream's ``catchable_as`` does not catch it.
+VERIFIED_NAMESPACES = ("openai", "anthropic", "litellm", "httpx", "httpx2", "requests", "aiohttp", "ollama")
+
+
+@dataclass(frozen=True)
+class Raised:
+    """What a cut stream raises for one range of a package's versions."""
+
+    exception: str  # as a program names it
+    catchable_as: frozenset[str]  # the class and its bases, as importable names
+    since: tuple[int, ...] = ()  # first version (inclusive) of the range; () = any
+    until: tuple[int, ...] = ()  # first version no longer in the range; () = open
+    note: str = ""  # why, for the message
+    catch: str = "Exception"  # the class a message suggests catching
+
+    def label(self, package: str) -> str:
+        """The version range in words, e.g. "openai 3.0 to 3.13"."""
+        if self.since and self.until:
+            return f"{package} {_v(self.since)} up to {_v(self.until)}"
+        if self.until:
+            return f"{package} before {_v(self.until)}"
+        if self.since:
+            return f"{package} {_v(self.since)} and later"
+        return package
+
+    def applies(self, version: tuple[int, ...] | None) -> bool:
+        if version is None:
+            return True
+        return (not self.since or version >= self.since) and (not self.until or version < self.until)
+
+
+def _v(version: tuple[int, ...]) -> str:
+    return ".".join(str(part) for part in version)
+
+
+def _httpx(module: str) -> frozenset[str]:
+    names = ("RemoteProtocolError", "ProtocolError", "TransportError", "RequestError", "HTTPError")
+    return frozenset(f"{module}.{name}" for name in names)
+
+
+HTTPX_CUT = Raised("httpx.RemoteProtocolError", _httpx("httpx"), catch="httpx.HTTPError")
+HTTPX2_CUT = Raised("httpx2.RemoteProtocolError", _httpx("httpx2"), catch="httpx2.HTTPError")
+REQUESTS_CUT = Raised(
+    "requests.exceptions.ChunkedEncodingError",
+    frozenset(
+        {
+            "requests.exceptions.ChunkedEncodingError", "requests.ChunkedEncodingError",
+            "requests.exceptions.RequestException", "requests.RequestException",
+            "OSError", "IOError", "EnvironmentError", "builtins.OSError",
+        }
+    ),
+    catch="requests.RequestException",
+)
+AIOHTTP_CUT = Raised(
+    "aiohttp.ClientPayloadError",
+    frozenset(
+        {
+            "aiohttp.ClientPayloadError", "aiohttp.client_exceptions.ClientPayloadError",
+            "aiohttp.ClientError", "aiohttp.client_exceptions.ClientError",
+        }
+    ),
+    catch="aiohttp.ClientError",
+)
+OPENAI_MAPPED = frozenset(
+    {"openai.APIConnectionError", "openai.APIError", "openai.OpenAIError"}
+)
+LITELLM_CUT = frozenset(
+    {
+        "litellm.MidStreamFallbackError", "litellm.exceptions.MidStreamFallbackError",
+        "litellm.ServiceUnavailableError", "litellm.exceptions.ServiceUnavailableError",
+        "openai.APIStatusError", "openai.APIError", "openai.OpenAIError",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Client:
+    """One library: its display name, the package whose version matters, what a cut stream
+    raises (by version), and whether that was verified (otherwise handlers naming the
+    library's own classes get the benefit of the doubt)."""
+
+    name: str
+    package: str
+    raises: tuple[Raised, ...]
+    verified: bool = True
+    # The library's own exception namespace(s): unverified clients' handlers naming these count.
+    namespaces: tuple[str, ...] = ()
+    # How to suggest a guard in a message, for versions where ``raises`` applies.
+    suggestion: str = "Exception"
+
+    def raised(self, version: tuple[int, ...] | None) -> tuple[Raised, ...]:
+        """What a cut stream raises for ``version``; with no version known, the older
+        behaviour (the ranges that end), which is the stricter one: SDK classes that only
+        later versions map to do not count."""
+        if version is None:
+            older = tuple(r for r in self.raises if not r.since or r.until)
+            return older or self.raises
+        found = tuple(r for r in self.raises if r.applies(version))
+        return found or self.raises
+
+    @property
+    def version_dependent(self) -> bool:
+        return len(self.raises) > 1
+
+
+OPENAI = Client(
+    "openai",
+    "openai",
+    (
+        Raised("httpx.RemoteProtocolError", _httpx("httpx"), until=(3, 0),
+               note="openai before 3.14 does not map transport errors", catch="httpx.HTTPError"),
+        Raised("httpx2.RemoteProtocolError", _httpx("httpx2"), since=(3, 0), until=(3, 14),
+               note="openai before 3.14 does not map transport errors", catch="httpx2.HTTPError"),
+        Raised("openai.APIConnectionError", OPENAI_MAPPED, since=(3, 14),
+               note="openai 3.14 and later map transport errors", catch="openai.APIError"),
+    ),
+    namespaces=("openai",),
+)
+ANTHROPIC = Client(
+    "anthropic",
+    "anthropic",
+    (
+        Raised("httpx.RemoteProtocolError", _httpx("httpx"), until=(1, 0),
+               note="anthropic does not map transport errors during a stream", catch="httpx.HTTPError"),
+        Raised("httpx2.RemoteProtocolError", _httpx("httpx2"), since=(1, 0),
+               note="anthropic does not map transport errors during a stream", catch="httpx2.HTTPError"),
+    ),
+    namespaces=("anthropic",),
+)
+LITELLM = Client(
+    "litellm",
+    "litellm",
+    (
+        Raised("litellm.exceptions.MidStreamFallbackError", LITELLM_CUT,
+               note="a subclass of openai.APIStatusError, not of litellm.APIError or litellm.APIConnectionError",
+               catch="openai.APIError"),
+    ),
+    namespaces=("litellm",),
+)
+HTTPX = Client("httpx", "httpx", (HTTPX_CUT,), namespaces=("httpx",))
+HTTPX2 = Client("httpx2", "httpx2", (HTTPX2_CUT,), namespaces=("httpx2",))
+REQUESTS = Client("requests", "requests", (REQUESTS_CUT,), namespaces=("requests",))
+AIOHTTP = Client("aiohttp", "aiohttp", (AIOHTTP_CUT,), namespaces=("aiohttp",))
+# Read in ollama-python's source (Client._stream): only HTTP status errors become
+# ollama.ResponseError; a cut body raises httpx's error from iter_lines() unchanged.
+OLLAMA = Client(
+    "ollama", "ollama",
+    (Raised("httpx.RemoteProtocolError", _httpx("httpx"), note="ollama maps only HTTP status errors",
+            catch="httpx.HTTPError"),),
+    namespaces=(),
+)
+
+
+def _unverified(name: str, package: str, *namespaces: str) -> Client:
+    return Client(
+        name,
+        package,
+        (Raised("httpx.RemoteProtocolError", _httpx("httpx") | _httpx("httpx2")),),
+        verified=False,
+        namespaces=namespaces or (package,),
+    )
+
+
+GOOGLE_GENAI = _unverified("google-genai", "google-genai", "google.genai", "google.api_core")
+MISTRAL = _unverified("mistralai", "mistralai", "mistralai")
+COHERE = _unverified("cohere", "cohere", "cohere")
+GROQ = _unverified("groq", "groq", "groq")
+TOGETHER = _unverified("together", "together", "together")
+HUGGINGFACE = _unverified("huggingface_hub", "huggingface_hub", "huggingface_hub", "requests")
+LANGCHAIN = _unverified("LangChain", "langchain", "langchain", "langchain_core", "openai", "anthropic")
+
+
+@dataclass(frozen=True)
+class Cap:
+    """The output-cap keywords a call accepts, and the one a fix adds."""
+
+    keywords: tuple[str, ...]
+    add: str
+    # "kw": a keyword of the call; "options": a key of the ``options=`` dict (ollama);
+    # "config": a field of ``config=`` (google-genai GenerateContentConfig or dict).
+    where: str = "kw"
+    required: bool = False  # missing = the SDK refuses the call (anthropic)
+
+
+OPENAI_CHAT_CAP = Cap(("max_tokens", "max_completion_tokens"), "max_completion_tokens")
+COMPAT_CHAT_CAP = Cap(("max_tokens", "max_completion_tokens"), "max_tokens")
+MAX_TOKENS_CAP = Cap(("max_tokens",), "max_tokens")
+RESPONSES_CAP = Cap(("max_output_tokens",), "max_output_tokens")
+ANTHROPIC_CAP = Cap(("max_tokens",), "max_tokens", required=True)
+ANTHROPIC_LEGACY_CAP = Cap(("max_tokens_to_sample",), "max_tokens_to_sample", required=True)
+OLLAMA_CAP = Cap(("num_predict",), "num_predict", where="options")
+GENAI_CAP = Cap(("max_output_tokens",), "max_output_tokens", where="config")
+HF_TEXT_CAP = Cap(("max_new_tokens",), "max_new_tokens")
+
+
+@dataclass(frozen=True)
+class Starter:
+    """A method (or function) that starts a generation, relative to the client object.
+
+    ``stream``: "kw" streams when called with ``stream=True``; "always" always returns a
+    stream; "manager" returns a context manager whose ``with ... as s`` value is the stream;
+    "never" is a plain generation call (PY002 only).
+    """
+
+    client: Client
+    path: str
+    stream: str
+    cap: Cap | None
+
+
+# Client classes (constructed) -> the key of their starter table.
+CLIENT_CLASSES: dict[str, str] = {
+    **{f"openai.{c}": "openai" for c in ("OpenAI", "AsyncOpenAI", "AzureOpenAI", "AsyncAzureOpenAI", "Client", "AsyncClient")},
+    **{
+        f"anthropic.{c}": "anthropic"
+        for c in (
+            "Anthropic", "AsyncAnthropic", "AnthropicBedrock", "AsyncAnthropicBedrock",
+            "AnthropicVertex", "AsyncAnthropicVertex", "Client", "AsyncClient",
+        )
+    },
+    "litellm.Router": "litellm",
+    "litellm.router.Router": "litellm",
+    "ollama.Client": "ollama",
+    "ollama.AsyncClient": "ollama",
+    "google.genai.Client": "genai",
+    "google.genai.client.Client": "genai",
+    "mistralai.Mistral": "mistral",
+    "mistralai.client.MistralClient": "mistral_legacy",
+    "mistralai.async_client.MistralAsyncClient": "mistral_legacy",
+    "cohere.Client": "cohere",
+    "cohere.AsyncClient": "cohere",
+    "cohere.ClientV2": "cohere",
+    "cohere.AsyncClientV2": "cohere",
+    "groq.Groq": "groq",
+    "groq.AsyncGroq": "groq",
+    "together.Together": "together",
+    "together.AsyncTogether": "together",
+    "huggingface_hub.InferenceClient": "hf",
+    "huggingface_hub.AsyncInferenceClient": "hf",
+    "httpx.Client": "httpx",
+    "httpx.AsyncClient": "httpx",
+    "httpx2.Client": "httpx2",
+    "httpx2.AsyncClient": "httpx2",
+    "requests.Session": "requests",
+    "requests.session": "requests",
+    "requests.sessions.Session": "requests",
+    "aiohttp.ClientSession": "aiohttp",
+}
+
+# Module-level functions that behave like a client (``litellm.completion``, ``ollama.chat``,
+# the openai module client); their table key.
+MODULE_CLIENTS: dict[str, str] = {
+    "openai": "openai",
+    "litellm": "litellm",
+    "ollama": "ollama",
+    "httpx": "httpx",
+    "httpx2": "httpx2",
+    "requests": "requests",
+}
+
+OPENAI_STARTERS = (
+    Starter(OPENAI, "chat.completions.create", "kw", OPENAI_CHAT_CAP),
+    Starter(OPENAI, "beta.chat.completions.create", "kw", OPENAI_CHAT_CAP),
+    Starter(OPENAI, "completions.create", "kw", MAX_TOKENS_CAP),
+    Starter(OPENAI, "responses.create", "kw", RESPONSES_CAP),
+    Starter(OPENAI, "chat.completions.stream", "manager", OPENAI_CHAT_CAP),
+    Starter(OPENAI, "beta.chat.completions.stream", "manager", OPENAI_CHAT_CAP),
+    Starter(OPENAI, "responses.stream", "manager", RESPONSES_CAP),
+)
+
+STARTERS: dict[str, tuple[Starter, ...]] = {
+    "openai": OPENAI_STARTERS,
+    "anthropic": (
+        Starter(ANTHROPIC, "messages.create", "kw", ANTHROPIC_CAP),
+        Starter(ANTHROPIC, "beta.messages.create", "kw", ANTHROPIC_CAP),
+        Starter(ANTHROPIC, "messages.stream", "manager", ANTHROPIC_CAP),
+        Starter(ANTHROPIC, "beta.messages.stream", "manager", ANTHROPIC_CAP),
+        Starter(ANTHROPIC, "completions.create", "kw", ANTHROPIC_LEGACY_CAP),
+    ),
+    "litellm": (
+        Starter(LITELLM, "completion", "kw", COMPAT_CHAT_CAP),
+        Starter(LITELLM, "acompletion", "kw", COMPAT_CHAT_CAP),
+        Starter(LITELLM, "text_completion", "kw", MAX_TOKENS_CAP),
+        Starter(LITELLM, "atext_completion", "kw", MAX_TOKENS_CAP),
+    ),
+    "ollama": (
+        Starter(OLLAMA, "chat", "kw", OLLAMA_CAP),
+        Starter(OLLAMA, "generate", "kw", OLLAMA_CAP),
+    ),
+    "genai": (
+        Starter(GOOGLE_GENAI, "models.generate_content_stream", "always", GENAI_CAP),
+        Starter(GOOGLE_GENAI, "aio.models.generate_content_stream", "always", GENAI_CAP),
+        Starter(GOOGLE_GENAI, "models.generate_content", "never", GENAI_CAP),
+        Starter(GOOGLE_GENAI, "aio.models.generate_content", "never", GENAI_CAP),
+    ),
+    "mistral": (
+        Starter(MISTRAL, "chat.stream", "always", MAX_TOKENS_CAP),
+        Starter(MISTRAL, "chat.stream_async", "always", MAX_TOKENS_CAP),
+        Starter(MISTRAL, "chat.complete", "never", MAX_TOKENS_CAP),
+        Starter(MISTRAL, "chat.complete_async", "never", MAX_TOKENS_CAP),
+    ),
+    "mistral_legacy": (
+        Starter(MISTRAL, "chat_stream", "always", MAX_TOKENS_CAP),
+        Starter(MISTRAL, "chat", "never", MAX_TOKENS_CAP),
+    ),
+    "cohere": (
+        Starter(COHERE, "chat_stream", "always", MAX_TOKENS_CAP),
+        Starter(COHERE, "chat", "never", MAX_TOKENS_CAP),
+    ),
+    "groq": (Starter(GROQ, "chat.completions.create", "kw", COMPAT_CHAT_CAP),),
+    "together": (Starter(TOGETHER, "chat.completions.create", "kw", MAX_TOKENS_CAP),),
+    "hf": (
+        Starter(HUGGINGFACE, "chat_completion", "kw", MAX_TOKENS_CAP),
+        Starter(HUGGINGFACE, "chat.completions.create", "kw", MAX_TOKENS_CAP),
+        Starter(HUGGINGFACE, "text_generation", "kw", HF_TEXT_CAP),
+    ),
+}
+
+# Raw HTTP: calls returning a response whose body can be streamed.
+HTTP_REQUEST_METHODS = frozenset({"get", "post", "put", "patch", "delete", "request", "options", "head"})
+HTTP_ITER_METHODS = frozenset(
+    {
+        "iter_lines", "iter_content", "iter_bytes", "iter_text", "iter_raw",
+        "aiter_lines", "aiter_bytes", "aiter_text", "aiter_raw", "iter_sse", "aiter_sse",
+        "iter_chunked", "iter_any", "iter_chunks", "iter_line",
+    }
+)
+TRANSPORTS = {"httpx": HTTPX, "httpx2": HTTPX2, "requests": REQUESTS, "aiohttp": AIOHTTP}
+
+# LangChain chat models: class name -> (cap keywords, keyword a fix adds).
+LANGCHAIN_MODELS: dict[str, Cap] = {
+    "ChatOpenAI": COMPAT_CHAT_CAP,
+    "AzureChatOpenAI": COMPAT_CHAT_CAP,
+    "ChatOllama": Cap(("num_predict",), "num_predict"),
+    "ChatGoogleGenerativeAI": Cap(("max_output_tokens", "max_tokens"), "max_output_tokens"),
+    "ChatGroq": COMPAT_CHAT_CAP,
+    "ChatMistralAI": MAX_TOKENS_CAP,
+    "ChatTogether": MAX_TOKENS_CAP,
+    "ChatDeepSeek": COMPAT_CHAT_CAP,
+}
+
+# Decorators that retry the decorated function.
+RETRY_DECORATORS = frozenset(
+    {
+        "tenacity.retry", "backoff.on_exception", "backoff.on_predicate", "retry.retry",
+        "retrying.retry", "stamina.retry",
+    }
+)
+
+# Version-dependent packages whose pins the handler looks up.
+PINNED_PACKAGES = ("openai", "anthropic", "litellm")

@@ -1,0 +1,71 @@
+"""A parsed Python file: the standard library's ``ast`` tree and the offsets of its nodes in
+the decoded text.
+
+``ast`` positions count UTF-8 bytes within a line; findings and edits count characters of
+``SourceText.text``. ``span()`` converts, so a fix never splits a character.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from linter.document import Document
+
+if TYPE_CHECKING:
+    from linter.python.pins import Pin
+
+# Python's tokenizer ends a line at \r\n, \r or \n (universal newlines).
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass
+class PythonDocument(Document):
+    tree: ast.Module | None = None
+    # Versions of version-dependent packages (openai, ...) and where they were read.
+    pins: dict[str, Pin] = field(default_factory=dict)
+    _line_starts: list[int] = field(default_factory=list, repr=False)
+    _wide_lines: dict[int, bytes] = field(default_factory=dict, repr=False)
+    # The analysis every rule shares, computed once on first use (linter.python.analysis).
+    _analysis: Any = field(default=None, repr=False)
+
+    def line_starts(self) -> list[int]:
+        if not self._line_starts:
+            starts = [0]
+            starts.extend(match.end() for match in _NEWLINE.finditer(self.source.text))
+            self._line_starts.extend(starts)
+        return self._line_starts
+
+    def offset(self, lineno: int, col_offset: int) -> int:
+        """Character offset of an ``ast`` position (1-based line, UTF-8 byte column)."""
+        starts = self.line_starts()
+        index = max(0, min(lineno - 1, len(starts) - 1))
+        start = starts[index]
+        end = starts[index + 1] if index + 1 < len(starts) else len(self.source.text)
+        line = self.source.text[start:end]
+        if line.isascii():
+            return start + min(col_offset, len(line))
+        encoded = self._wide_lines.get(index)
+        if encoded is None:
+            encoded = line.encode("utf-8", "surrogatepass")
+            self._wide_lines[index] = encoded
+        return start + len(encoded[:col_offset].decode("utf-8", "replace"))
+
+    def start(self, node: ast.AST) -> int:
+        return self.offset(node.lineno, node.col_offset)  # type: ignore[attr-defined]
+
+    def end(self, node: ast.AST) -> int:
+        end_line = getattr(node, "end_lineno", None) or node.lineno  # type: ignore[attr-defined]
+        end_col = getattr(node, "end_col_offset", None)
+        if end_col is None:
+            end_col = node.col_offset  # type: ignore[attr-defined]
+        return self.offset(end_line, end_col)
+
+    def span(self, node: ast.AST) -> tuple[int, int]:
+        return self.start(node), self.end(node)
+
+    def text_of(self, node: ast.AST) -> str:
+        start, end = self.span(node)
+        return self.source.text[start:end]

@@ -1,0 +1,70 @@
+"""Words for the PY rules' messages: what a cut stream raises for a client at the version the
+repository runs, where that version comes from, and what to catch instead."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from linter.python import clients as K
+from linter.python.pins import parse_target
+
+if TYPE_CHECKING:
+    from linter.config import Settings
+    from linter.python.analysis import Analysis, StreamStart
+
+
+@dataclass(frozen=True)
+class CutFacts:
+    raised: tuple[K.Raised, ...]
+    exception: str  # "httpx.RemoteProtocolError" or "a or b" with version ranges
+    note: str  # " (openai 2.54.0 from requirements.txt: ...)" or the assumption made
+    suggest: str  # what to catch, e.g. "httpx.HTTPError"
+
+
+def target_versions(settings: Settings) -> dict[str, tuple[int, ...]]:
+    versions = {}
+    for name, value in settings.python_target:
+        version = parse_target(str(value))
+        if version is not None:
+            versions[name.lower()] = version
+    return versions
+
+
+def cut_facts(analysis: Analysis, client: K.Client, settings: Settings) -> CutFacts:
+    version, source = analysis.version(client, target_versions(settings))
+    raised = client.raised(version)
+    if len(raised) == 1:
+        exception = raised[0].exception
+    else:
+        exception = " or ".join(f"{r.exception} ({r.label(client.package)})" for r in raised)
+    suggest = " or ".join(dict.fromkeys(r.catch for r in raised))
+    note = ""
+    if client.version_dependent:
+        shown = ".".join(str(p) for p in version) if version else ""
+        reason = raised[0].note if len(raised) == 1 and raised[0].note else ""
+        if version is not None:
+            note = f" ({client.package} {shown}, from {source}" + (f": {reason})" if reason else ")")
+        else:
+            later = [r for r in client.raises if r.since and not r.until]
+            after = f"; {later[0].label(client.package)} raise {later[0].exception}" if later else ""
+            note = (
+                f" (no {client.package} version pin found in the repository or the python-target "
+                f"setting, so the older behaviour is assumed{after})"
+            )
+    elif raised and raised[0].note:
+        note = f" ({raised[0].note})"
+    return CutFacts(raised, exception, note, suggest)
+
+
+def call_name(analysis: Analysis, start: StreamStart) -> str:
+    """The called expression as written, e.g. ``client.chat.completions.create``."""
+    text = analysis.document.text_of(start.call.func)
+    return " ".join(text.split())
+
+
+def handler_text(analysis: Analysis, handler: ast.ExceptHandler) -> str:
+    if handler.type is None:
+        return "except:"
+    return "except " + " ".join(analysis.document.text_of(handler.type).split())

@@ -1,0 +1,147 @@
+"""Python source as a kind of file.
+
+Only files that mention an LLM client (or stream with an HTTP library) are parsed: a regular
+expression over the bytes decides first, so a repository's other Python files cost one scan.
+The parser is the standard library's ``ast`` (about a millisecond for a typical file): the
+rules need names, calls and ``try`` blocks, not concrete syntax, and fixes are character-range
+edits computed from ``ast`` positions, so libcst is never imported.
+"""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import io
+import re
+import tokenize
+import warnings
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from linter.document import Claim, Comment, Document, Problem, Unit
+from linter.model import Edit
+from linter.python.clients import PINNED_PACKAGES
+from linter.python.document import PythonDocument
+
+if TYPE_CHECKING:
+    from linter.config import Settings
+    from linter.workspace import Workspace
+
+# An LLM client named anywhere in the file (import, attribute, string) makes it worth a parse.
+_LLM_CLIENTS = re.compile(
+    rb"\b(?:openai|anthropic|litellm|ollama|genai|mistralai|cohere|groq|together|"
+    rb"huggingface_hub|langchain\w*)\b"
+)
+# Raw HTTP libraries only matter where something streams.
+_HTTP_LIBRARIES = re.compile(rb"\b(?:httpx2?|requests|aiohttp|httpx_sse)\b")
+_STREAM_MARKERS = re.compile(rb"stream|iter_lines|iter_content|\.content\b|iter_chunked|iter_any")
+_WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+
+
+def mentions_clients(data: bytes) -> bool:
+    if data.startswith(_WIDE_BOMS):  # UTF-16/32: the names are not ASCII bytes
+        for bom, name in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+            if data.startswith(bom):
+                data = data.decode(name, "replace").encode("utf-8", "replace")
+                break
+    if _LLM_CLIENTS.search(data):
+        return True
+    return bool(_HTTP_LIBRARIES.search(data) and _STREAM_MARKERS.search(data))
+
+
+def _syntax_problem(document: PythonDocument, exc: SyntaxError) -> Problem:
+    lineno = exc.lineno or 1
+    # SyntaxError.offset counts characters from 1 (3.10+); clamp to the line.
+    column = max(1, exc.offset or 1)
+    starts = document.line_starts()
+    index = max(0, min(lineno - 1, len(starts) - 1))
+    line_end = starts[index + 1] if index + 1 < len(starts) else len(document.source.text)
+    start = min(starts[index] + column - 1, line_end)
+    end = start
+    end_line = getattr(exc, "end_lineno", None)
+    end_offset = getattr(exc, "end_offset", None)
+    if end_line == lineno and end_offset and end_offset > column:
+        end = min(starts[index] + end_offset - 1, line_end)
+    message = exc.msg or "invalid syntax"
+    return Problem(document.path, start, end, f"Python syntax error: {message}")
+
+
+class PythonHandler:
+    name = "python"
+    parse_error_code = "PY000"
+
+    def claim_by_name(self, relpath: str) -> Claim:
+        return Claim.MAYBE if relpath.endswith((".py", ".pyi")) else Claim.NO
+
+    def claim(self, relpath: str, data: bytes, by_name: Claim) -> bool:
+        if by_name is Claim.NO:
+            return False
+        if not relpath.endswith((".py", ".pyi")):
+            # A file named on the command line with another name: only a clear Python shebang.
+            first = data[:200].split(b"\n", 1)[0]
+            if not (first.startswith(b"#!") and b"python" in first):
+                return False
+        return mentions_clients(data)
+
+    def plan(self, paths: Sequence[str], workspace: Workspace) -> list[Unit]:
+        return [Unit(self.name, path) for path in paths]
+
+    def load(self, unit: Unit, workspace: Workspace, settings: Settings) -> PythonDocument:
+        source = workspace.read_source(unit.path, honour_coding_cookie=True)
+        document = PythonDocument(kind=self.name, source=source)
+        text = source.text
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # invalid escape sequences and the like
+                document.tree = ast.parse(text, filename=unit.path)
+        except SyntaxError as exc:
+            document.problems.append(_syntax_problem(document, exc))
+        except ValueError as exc:  # NUL bytes
+            index = text.find("\0")
+            start = index if index >= 0 else 0
+            document.problems.append(Problem(document.path, start, start, f"Python source cannot be parsed: {exc}"))
+        except (RecursionError, MemoryError):
+            document.problems.append(
+                Problem(document.path, 0, 0, "Python source is nested too deeply to be parsed")
+            )
+        if document.tree is not None and re.search(r"\b(?:openai|anthropic|litellm)\b", text):
+            from linter.python.pins import find_pins
+
+            try:
+                document.pins = find_pins(unit.path, workspace, PINNED_PACKAGES)
+            except Exception:  # pins are evidence, never a reason to fail
+                document.pins = {}
+        return document
+
+    def verify_fix(self, before: Document, after: Document, edits: Sequence[Edit]) -> str | None:
+        assert isinstance(before, PythonDocument) and isinstance(after, PythonDocument)
+        if before.tree is None or after.tree is None:
+            return "the fixed file does not parse"
+        from linter.python.verify import changed_only_at
+
+        return changed_only_at(before, after, edits)
+
+    def comments(self, document: Document, path: str) -> Iterable[Comment]:
+        source = document.sources[path]
+        text = source.text
+        if "streamproof" not in text:
+            return []  # no directive can be there: skip the tokenizer
+        starts = document.line_starts() if isinstance(document, PythonDocument) else [0]
+        found: list[Comment] = []
+        try:
+            for token in tokenize.generate_tokens(io.StringIO(text).readline):
+                if token.type != tokenize.COMMENT:
+                    continue
+                row, column = token.start
+                offset = starts[row - 1] + column if row - 1 < len(starts) else source.offset(row, column + 1)
+                own_line = not token.line[:column].strip()
+                found.append(Comment(path, offset, token.string, own_line))
+        except (tokenize.TokenError, SyntaxError, IndentationError, RecursionError):
+            pass  # comments before the error still count
+        return found
+
+
+HANDLER = PythonHandler()
+
+__all__ = ["HANDLER", "PythonHandler", "mentions_clients"]

@@ -1,0 +1,188 @@
+"""Which version of a package a repository runs: from the lock files, requirements files and
+``pyproject.toml`` of the linted file's folder and its parents (up to the linted tree's root).
+
+The nearest folder that names the package wins. A lock file gives the exact version; a
+requirement gives its lowest allowed version (``>=3.14`` -> 3.14, ``==2.1`` -> 2.1), since a
+rule must hold for every version the pin allows. Each folder is read once per run
+(``Workspace.memo``); only files that exist are read, through the Workspace.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from linter.workspace import Workspace
+
+LOCK_FILES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock")
+_REQUIREMENT = re.compile(
+    r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*"
+    r"(?P<spec>(?:[<>=!~^]=?|===)\s*[0-9][^;#\s,]*(?:\s*,\s*(?:[<>=!~^]=?)\s*[0-9][^;#\s,]*)*)?"
+)
+_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+
+
+@dataclass(frozen=True)
+class Pin:
+    version: tuple[int, ...]
+    source: str  # e.g. "requirements.txt: openai>=3.14"
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def parse_version(text: str) -> tuple[int, ...] | None:
+    match = _VERSION.match(text.strip().lstrip("v"))
+    if not match:
+        return None
+    return tuple(int(part) for part in match.group(0).split("."))
+
+
+def lowest_allowed(spec: str) -> tuple[int, ...] | None:
+    """The lowest version a requirement specifier allows (None when it has no lower bound)."""
+    lowest: tuple[int, ...] | None = None
+    for clause in spec.split(","):
+        clause = clause.strip()
+        operator = re.match(r"(===|==|>=|~=|\^|~|>)", clause)
+        if not operator:
+            continue
+        version = parse_version(clause[operator.end() :].strip().rstrip(".*"))
+        if version is None:
+            continue
+        if operator.group(1) == ">":
+            version = (*version[:-1], version[-1] + 1) if version else version
+        if lowest is None or version > lowest:
+            lowest = version
+    return lowest
+
+
+def _requirement_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str, Pin]:
+    found: dict[str, Pin] = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        match = _REQUIREMENT.match(line)
+        if not match:
+            continue
+        name = canonical(match.group("name"))
+        if name in wanted and match.group("spec"):
+            version = lowest_allowed(match.group("spec"))
+            if version is not None:
+                found[name] = Pin(version, f"{label}: {line}")
+    return found
+
+
+def _lock_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str, Pin]:
+    found: dict[str, Pin] = {}
+    if label.endswith("Pipfile.lock"):
+        for name in wanted:
+            match = re.search(r'"' + re.escape(name) + r'"\s*:\s*\{[^{}]*?"version"\s*:\s*"==([^"]+)"', text)
+            if match and (version := parse_version(match.group(1))):
+                found[name] = Pin(version, f"{label}: {name}=={match.group(1)}")
+        return found
+    # uv.lock, poetry.lock, pdm.lock: [[package]] name = "x" version = "y"
+    for match in re.finditer(r'(?m)^name\s*=\s*"([^"]+)"\s*\r?\nversion\s*=\s*"([^"]+)"', text):
+        name = canonical(match.group(1))
+        if name in wanted and (version := parse_version(match.group(2))):
+            found[name] = Pin(version, f"{label}: {name} {match.group(2)}")
+    return found
+
+
+def _pyproject_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str, Pin]:
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return {}
+    lines: list[str] = []
+    project = data.get("project", {})
+    if isinstance(project, dict):
+        lines.extend(str(d) for d in project.get("dependencies", []) or [])
+        for group in (project.get("optional-dependencies", {}) or {}).values():
+            lines.extend(str(d) for d in group or [])
+    for group in (data.get("dependency-groups", {}) or {}).values():
+        lines.extend(str(d) for d in group or [] if isinstance(d, str))
+    found = _requirement_pins("\n".join(lines), label, wanted)
+    poetry = data.get("tool", {}).get("poetry", {}) if isinstance(data.get("tool"), dict) else {}
+    if isinstance(poetry, dict):
+        tables = [poetry.get("dependencies", {})]
+        tables += [g.get("dependencies", {}) for g in (poetry.get("group", {}) or {}).values() if isinstance(g, dict)]
+        for table in tables:
+            if not isinstance(table, dict):
+                continue
+            for name, spec in table.items():
+                if canonical(name) not in wanted or canonical(name) in found:
+                    continue
+                raw = spec.get("version", "") if isinstance(spec, dict) else str(spec)
+                version = lowest_allowed(raw if raw[:1] in "<>=!~^" else f"=={raw}")
+                if version is not None:
+                    found[canonical(name)] = Pin(version, f"{label}: {name} = {raw!r}")
+    return found
+
+
+def _folder_pins(folder: str, workspace: Workspace, wanted: tuple[str, ...]) -> dict[str, Pin]:
+    key = ("python-pins", folder)
+    cached = workspace.memo.get(key)
+    if isinstance(cached, dict):
+        return cached
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        names = []
+    found: dict[str, Pin] = {}
+    readers = []
+    for name in names:
+        if name in LOCK_FILES:
+            readers.append((0, name, _lock_pins))
+        elif name.startswith("requirements") and name.endswith((".txt", ".in")):
+            readers.append((1, name, _requirement_pins))
+        elif name == "pyproject.toml":
+            readers.append((2, name, _pyproject_pins))
+    # Lock files first: an exact version beats a range.
+    for _, name, reader in sorted(readers):
+        path = os.path.join(folder, name)
+        try:
+            data = workspace.read_bytes(path)
+        except Exception:  # unreadable: no evidence
+            continue
+        if not any(package.encode() in data.lower() for package in wanted):
+            continue
+        text = data.decode("utf-8", "replace")
+        for package, pin in reader(text, name, wanted).items():
+            found.setdefault(package, pin)
+    workspace.memo[key] = found
+    return found
+
+
+def find_pins(path: str, workspace: Workspace, wanted: tuple[str, ...]) -> dict[str, Pin]:
+    """Pins for ``wanted`` packages that apply to the file at ``path``."""
+    result: dict[str, Pin] = {}
+    folder = os.path.dirname(os.path.abspath(path))
+    root = workspace.root
+    while True:
+        for package, pin in _folder_pins(folder, workspace, wanted).items():
+            if package not in result:
+                relative = os.path.relpath(os.path.join(folder, pin.source), workspace.root)
+                result[package] = Pin(pin.version, relative.replace(os.sep, "/"))
+        if len(result) == len(wanted) or not workspace.inside(folder) or os.path.realpath(folder) == root:
+            break
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return result
+
+
+def parse_target(value: str) -> tuple[int, ...] | None:
+    """A ``python-target`` setting's version (``"3.14"``, ``">=3.14"``)."""
+    return lowest_allowed(value) if value[:1] in "<>=!~^" else parse_version(value)

@@ -1,0 +1,85 @@
+"""Retry loops around LLM calls: a ``for``/``while`` loop holding a ``try`` whose success path
+leaves the loop (``break``/``return``) and whose handler lets the loop go round again."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from linter.python.analysis import Analysis, walk_function
+
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+@dataclass(frozen=True)
+class RetryLoop:
+    loop: ast.For | ast.AsyncFor | ast.While
+    attempt: ast.Try
+    handlers: tuple[ast.ExceptHandler, ...]  # the ones that go round again
+
+
+def _inside(node: ast.AST) -> Iterator[ast.AST]:
+    """Nodes under ``node`` in the same function, not in nested functions or classes."""
+    stack = list(ast.iter_child_nodes(node))
+    while stack:
+        current = stack.pop()
+        yield current
+        if not isinstance(current, _SCOPES):
+            stack.extend(ast.iter_child_nodes(current))
+
+
+def _own_statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Statements and expressions of ``body`` that belong to this loop level: nested loops
+    and functions are not looked into (their ``break`` is theirs)."""
+    stack: list[ast.AST] = list(body)
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, (*_LOOPS, *_SCOPES)):
+            continue
+        stack.extend(ast.iter_child_nodes(current))
+
+
+def _goes_round(handler: ast.ExceptHandler) -> bool:
+    """The handler does not end the loop: its last statement is not raise/return/break."""
+    last = handler.body[-1] if handler.body else None
+    return not isinstance(last, (ast.Raise, ast.Return, ast.Break))
+
+
+def retry_loops(analysis: Analysis) -> list[RetryLoop]:
+    found = []
+    for node in ast.walk(analysis.tree):
+        if not isinstance(node, _LOOPS):
+            continue
+        for child in _own_statements(node.body):
+            if not isinstance(child, ast.Try) or not child.handlers:
+                continue
+            exits = any(isinstance(n, (ast.Break, ast.Return)) for n in _own_statements(child.body + child.orelse))
+            exits = exits or any(isinstance(n, (ast.Break, ast.Return)) for n in _own_statements(node.body) if n not in list(_inside(child)))
+            if not exits:
+                continue
+            going = tuple(h for h in child.handlers if _goes_round(h))
+            if going:
+                found.append(RetryLoop(node, child, going))
+    return found
+
+
+def contains(outer: ast.AST, inner: ast.AST) -> bool:
+    return any(n is inner for n in _inside(outer))
+
+
+def emits(node: ast.AST) -> ast.AST | None:
+    """The first yield or output call (print, ``.write``, ``.stream_token``, ``.put``) in a
+    loop body: output the user has already seen when the stream is cut."""
+    for child in walk_function(node):
+        if isinstance(child, (ast.Yield, ast.YieldFrom)):
+            return child
+        if isinstance(child, ast.Call):
+            func = child.func
+            if isinstance(func, ast.Name) and func.id == "print":
+                return child
+            if isinstance(func, ast.Attribute) and func.attr in ("write", "stream_token", "put", "put_nowait", "markdown", "send"):
+                return child
+    return None

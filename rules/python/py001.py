@@ -1,0 +1,80 @@
+"""PY001 unguarded-stream-loop: a stream iterated with nothing that catches a cut stream."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from linter.config import Settings
+from linter.model import Finding, Severity
+from linter.python.analysis import analysis_of
+from linter.python.document import PythonDocument
+from linter.python.explain import cut_facts
+from linter.registry import Rule
+
+
+def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
+    analysis = analysis_of(document)
+    if analysis is None:
+        return
+    for iteration in analysis.iterations:
+        start = iteration.stream
+        facts = cut_facts(analysis, start.client, settings)
+        verdict = analysis.guard_of(iteration.node, start.client, facts.raised)
+        if verdict.guarded or verdict.missed:
+            continue  # guarded, or PY003 reports the handlers that look like guards
+        line = start.call.lineno
+        where = "in the same statement" if line == iteration.node.lineno else f"on line {line}"  # type: ignore[attr-defined]
+        message = (
+            f"`{iteration.what}` over a {start.client.name} stream ({start.api} {where}) has no "
+            f"handler for a cut stream ({verdict.why}): a dropped connection raises "
+            f"{facts.exception} here{facts.note}, which ends the loop mid-answer; "
+            f"wrap the loop in `try:` ... `except {facts.suggest}:` and tell the user the answer is incomplete"
+        )
+        yield RULE.report(document.source, iteration.start, iteration.end, message)
+
+
+RULE = Rule(
+    code="PY001",
+    name="unguarded-stream-loop",
+    kind="python",
+    summary="a stream loop that nothing guards against a cut connection",
+    severity=Severity.WARNING,
+    fix=None,
+    check=check,
+    doc="""\
+## What it does
+Finds iteration (`for`, `async for`, a comprehension, `next()`, `yield from`) over an LLM or
+HTTP stream with no enclosing `try` whose handlers can catch what a cut stream raises for that
+client and version. Streams are recognised through the file's imports and assignments:
+openai (chat, completions and responses with `stream=True`, and the `.stream()` managers),
+anthropic (`messages.create(stream=True)`, `messages.stream()` and `text_stream`), litellm
+(`completion`, `acompletion`, Router), ollama, google-genai, mistralai, cohere, groq, together,
+huggingface_hub, LangChain `.stream()`/`.astream()`, httpx (`client.stream`, `httpx.stream`,
+`connect_sse`), requests (`stream=True` with `iter_lines`/`iter_content`) and aiohttp
+response content.
+
+A guard is a `try` around the loop in the same function whose handlers catch the exception
+(`Exception`, the transport class or its bases, or the SDK class where the SDK maps transport
+errors), a `with contextlib.suppress(...)` or a `@contextmanager` of the same file that
+catches around its `yield`, or a retry decorator (tenacity, backoff) on a plain function.
+When the loop sits in a function, every call of that function in the same file must be
+guarded (for a generator: where it is iterated), up to four calls up. A function that is not
+called in the file, or is passed on (a callback), is not guarded. `try/finally` alone is no
+guard, nor a handler that re-raises. When handlers are there but cannot catch, PY003 reports
+them instead.
+
+## Why is this bad
+Streams are cut: a proxy's read timeout, a restarted backend, a mobile connection. The SDKs
+retry only the initial request, never a stream that has started, and most do not turn the
+transport error into their own exception (openai before 3.14, anthropic, ollama). The
+exception escapes the loop, the user sees half an answer and then a stack trace or nothing.
+
+## Fix safety
+No fix: what to do with a partial answer (show it as incomplete, retry from scratch, resume)
+is the program's choice. The message names the exception to catch.
+
+## References
+- KNOWLEDGE.md section 3 (verified with a loopback server that drops a stream)
+- openai-python: streaming responses; anthropic-sdk-python: streaming helpers
+""",
+)

@@ -1,0 +1,90 @@
+"""PY005 stream-retry-repeats-output: a retry restarts a stream after part of it was shown."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from linter.config import Settings
+from linter.model import Finding, Severity
+from linter.python.analysis import analysis_of
+from linter.python.document import PythonDocument
+from linter.python.retries import contains, emits, retry_loops
+from linter.registry import Rule
+
+
+def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
+    analysis = analysis_of(document)
+    if analysis is None:
+        return
+    reported: set[int] = set()
+    loops = retry_loops(analysis)
+    for iteration in analysis.iterations:
+        node = iteration.node
+        shown = node if iteration.what == "yield from" else (emits(node) if iteration.what in ("for", "async for") else None)
+        if shown is None or id(node) in reported:
+            continue
+        how = "yielded" if iteration.what == "yield from" or type(shown).__name__.startswith("Yield") else "printed"
+        for retry in loops:
+            if contains(retry.attempt, node) and any(node is n for n in _body_nodes(retry.attempt)):
+                reported.add(id(node))
+                yield RULE.report(
+                    document.source, iteration.start, iteration.end,
+                    f"the retry loop on line {retry.loop.lineno} restarts this {iteration.stream.client.name} "
+                    f"stream after chunks were already {how} (line {shown.lineno}): a cut stream repeats "  # type: ignore[attr-defined]
+                    f"the answer's first part to the user; buffer the answer, resume it, or tell the "
+                    f"consumer to discard what it got",
+                )
+                break
+        else:
+            function = iteration.function
+            if function.is_generator or id(node) in reported:
+                continue
+            retry = next((d for d in function.decorators if analysis.retry_decorator(d)), None)
+            if retry is not None and how == "printed":
+                reported.add(id(node))
+                yield RULE.report(
+                    document.source, iteration.start, iteration.end,
+                    f"`@{' '.join(document.text_of(retry).split())[:60]}` retries {function.name}(), which prints "
+                    f"this {iteration.stream.client.name} stream as it arrives (line {shown.lineno}): a cut "  # type: ignore[attr-defined]
+                    f"stream prints the answer's first part twice; buffer the answer, or say the retry restarts it",
+                )
+
+
+def _body_nodes(attempt):  # type: ignore[no-untyped-def]
+    import ast
+
+    stack = list(attempt.body)
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(ast.iter_child_nodes(current))
+
+
+RULE = Rule(
+    code="PY005",
+    name="stream-retry-repeats-output",
+    kind="python",
+    summary="a retry that restarts a stream after part of it was already yielded or printed",
+    severity=Severity.WARNING,
+    fix=None,
+    check=check,
+    doc="""\
+## What it does
+Finds a stream that is yielded or printed chunk by chunk inside a retry: a `for`/`while` loop
+whose `try` holds the stream loop, leaves the retry loop on success and goes round again
+from its handler; or a retry decorator on a (non-generator) function that prints the stream.
+
+## Why is this bad
+When the stream is cut after some chunks, the retry starts the generation again from the
+beginning, and the consumer receives the first part of the answer twice ("Hello wor" +
+"Hello world..."). The "retry once" workaround often shown for stream errors has this flaw.
+
+## Fix safety
+No fix. A correct retry buffers the answer and shows it once complete, resumes from what was
+received (where the API supports it), or signals the consumer to discard the partial answer
+before the new attempt.
+
+## References
+- KNOWLEDGE.md section 3
+""",
+)

@@ -1,0 +1,102 @@
+"""PY007 retry-without-backoff: a retry loop around an LLM call that does not back off."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from linter.config import Settings
+from linter.model import Finding, Severity
+from linter.python.analysis import Analysis, Sym, analysis_of
+from linter.python.document import PythonDocument
+from linter.python.retries import contains, retry_loops
+from linter.registry import Rule
+
+_SLEEPS = ("time.sleep", "asyncio.sleep", "trio.sleep", "anyio.sleep", "gevent.sleep")
+
+
+def _changing_names(analysis: Analysis, loop: ast.AST) -> set[str]:
+    """Names the loop changes on each round: its target and names assigned in its body."""
+    names: set[str] = set()
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        names |= {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+    for node in ast.walk(loop):
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return names
+
+
+def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
+    analysis = analysis_of(document)
+    if analysis is None:
+        return
+    llm_calls = [s for s in analysis.starts if not s.http]
+    for retry in retry_loops(analysis):
+        call = next((s for s in llm_calls if contains(retry.attempt, s.call)), None)
+        if call is None:
+            continue
+        sleeps = []
+        for node in ast.walk(retry.loop):
+            if isinstance(node, ast.Call):
+                func = analysis.value(node.func)
+                if isinstance(func, Sym) and func.path in _SLEEPS:
+                    sleeps.append(node)
+        changing = _changing_names(analysis, retry.loop)
+        begin, end = document.span(retry.loop)
+        end = min(end, document.source.text.find("\n", begin) if "\n" in document.source.text[begin:end] else end)
+        name = " ".join(document.text_of(call.call.func).split())
+        if not sleeps:
+            yield RULE.report(
+                document.source, begin, end,
+                f"this loop retries `{name}(...)` (line {call.call.lineno}) at once, without waiting: "
+                f"a rate limit or an overloaded server fails every attempt in a burst; sleep with "
+                f"exponential backoff and jitter (e.g. `time.sleep(min(60, 2 ** attempt) + random.random())`)",
+            )
+            continue
+        varying = False
+        for sleep in sleeps:
+            argument = sleep.args[0] if sleep.args else None
+            used = {n.id for n in ast.walk(argument) if isinstance(n, ast.Name)} if argument is not None else set()
+            if used & changing or (argument is not None and any(isinstance(n, ast.Call) for n in ast.walk(argument))):
+                varying = True
+        if not varying:
+            first = sleeps[0]
+            yield RULE.report(
+                document.source, begin, end,
+                f"this loop retries `{name}(...)` (line {call.call.lineno}) after a constant "
+                f"`{' '.join(document.text_of(first).split())}` (line {first.lineno}): every client retries in "
+                f"step and a rate limit outlasts the delay; back off exponentially with jitter",
+            )
+
+
+RULE = Rule(
+    code="PY007",
+    name="retry-without-backoff",
+    kind="python",
+    summary="a retry loop around an LLM call that sleeps a constant time or not at all",
+    severity=Severity.WARNING,
+    fix=None,
+    check=check,
+    doc="""\
+## What it does
+Finds retry loops around an LLM call (a `for`/`while` loop holding a `try` that leaves the loop
+on success and goes round again from its handler) that do not sleep at all, or sleep a time
+that does not change from one attempt to the next (a constant, or a name the loop never
+changes). A sleep computed from the attempt number, from a name the loop changes
+(`delay *= 2`) or by a call (`random.uniform(...)`, `backoff(attempt)`) is backoff.
+
+## Why is this bad
+LLM APIs fail under load with rate limits (429) and overload errors (529, 503). Retrying at
+once, or every N seconds in lockstep with every other client, hits the same limit again and
+burns the retry budget in seconds.
+
+## Fix safety
+No fix: the message shows an exponential backoff with jitter.
+
+## References
+- AWS Architecture Blog, "Exponential Backoff And Jitter"
+- openai and anthropic SDKs retry the initial request with exponential backoff themselves
+""",
+)
