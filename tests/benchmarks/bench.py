@@ -269,7 +269,8 @@ class Workload:
     everything: list[Path]
     all_files: int
     doubled: list[Path] | None
-    single_nginx: Path | None
+    single_nginx: Path | None  # a median-sized NGINX file (what a pre-commit run is given)
+    single_nginx_main: Path | None  # a median-sized main file, which pulls in its includes
     single_python_llm: Path | None
     single_python_plain: Path | None
     description: str
@@ -325,7 +326,8 @@ def generated_workload(work: Path, seed: int, scale: float) -> Workload:
         litellm=[base / "litellm"], litellm_files=len(files["litellm"]),
         everything=[base], all_files=len(everything),
         doubled=[work / "double"],
-        single_nginx=_median_file(mains),
+        single_nginx=_median_file(files["nginx"]),
+        single_nginx_main=_median_file(mains),
         single_python_llm=_median_file(llm_files),
         single_python_plain=_median_file(plain),
         description=f"generated corpus (seed {seed}, scale {scale})",
@@ -367,7 +369,8 @@ def real_workload(path: Path) -> Workload:
         litellm=litellm, litellm_files=len(litellm),
         everything=[root], all_files=count,
         doubled=None,
-        single_nginx=_median_file(mains or nginx),
+        single_nginx=_median_file(nginx),
+        single_nginx_main=_median_file(mains),
         single_python_llm=_median_file(llm),
         single_python_plain=_median_file([p for p in python if p not in set(llm)]),
         description=f"real folder {root}",
@@ -455,6 +458,11 @@ def build_groups(
         single.append(first)
         if "gixy" in peers:
             single.append(gixy("gixy-ng nginx", [work.single_nginx], 1, first))
+    if work.single_nginx_main and work.single_nginx_main != work.single_nginx:
+        first = sp("streamproof nginx main", [work.single_nginx_main], 1)
+        single.append(first)
+        if "gixy" in peers:
+            single.append(gixy("gixy-ng nginx main", [work.single_nginx_main], 1, first))
     if work.single_python_llm:
         first = sp("streamproof py (LLM)", [work.single_python_llm], 1)
         single.append(first)
@@ -561,67 +569,81 @@ def find(groups: Sequence[Group], group: str, tool: str) -> Command | None:
 
 
 def evaluate(groups: Sequence[Group]) -> list[Target]:
+    """The verdicts, on wall time as the issue says; the CPU-time ratio is shown beside the
+    comparative ones, as it moves less when the machine is busy with other work."""
     targets: list[Target] = []
 
-    def add(name: str, value: float | None, limit: float, higher_is_better: bool, fmt: str) -> None:
+    def add(name: str, value: float | None, limit: float, higher: bool, text: str) -> None:
         if value is None or value != value:  # missing or NaN
             targets.append(Target(name, "not measured", "n/a"))
             return
-        ok = value >= limit if higher_is_better else value <= limit
-        targets.append(Target(name, fmt.format(value), "PASS" if ok else "FAIL"))
+        ok = value >= limit if higher else value <= limit
+        targets.append(Target(name, text, "PASS" if ok else "FAIL"))
 
     sp, ruff = find(groups, "python", "streamproof"), find(groups, "python", "ruff S113")
-    add(
-        "Python files: wall <= 2x ruff's",
-        sp.wall / ruff.wall if sp and ruff else None,
-        2.0,
-        False,
-        "{:.2f}x ruff",
-    )
-    sp, fixit = (
-        find(groups, "python-llm", "streamproof"),
-        find(groups, "python-llm", "fixit + our rule"),
-    )
-    add(
-        "LLM Python files: files/s >= 10x Fixit's",
-        sp.files_per_second / fixit.files_per_second if sp and fixit else None,
-        10.0, True, "{:.1f}x Fixit",
-    )  # fmt: skip
+    if sp and ruff:
+        value = sp.wall / ruff.wall
+        text = f"{value:.2f}x ruff's wall time (cpu {sp.cpu / ruff.cpu:.2f}x)"
+        add("Python files: wall <= 2x ruff's", value, 2.0, False, text)
+    else:
+        add("Python files: wall <= 2x ruff's", None, 0, False, "")
+
+    sp = find(groups, "python-llm", "streamproof")
+    fixit = find(groups, "python-llm", "fixit + our rule")
+    if sp and fixit:
+        value = sp.files_per_second / fixit.files_per_second
+        text = (
+            f"{value:.1f}x Fixit's files/s ({sp.files_per_second:.0f} vs "
+            f"{fixit.files_per_second:.0f}; cpu {fixit.cpu / sp.cpu:.1f}x)"
+        )
+        add("LLM Python files: files/s >= 10x Fixit's", value, 10.0, True, text)
+    else:
+        add("LLM Python files: files/s >= 10x Fixit's", None, 0, True, "")
+
     sp, gixy = find(groups, "nginx", "streamproof"), find(groups, "nginx", "gixy-ng")
-    add(
-        "NGINX configs: >= 3x faster than gixy-ng",
-        gixy.wall / sp.wall if sp and gixy else None,
-        3.0,
-        True,
-        "{:.2f}x faster",
-    )
+    if sp and gixy:
+        value = gixy.wall / sp.wall
+        text = f"{value:.2f}x faster than gixy-ng (cpu {gixy.cpu / sp.cpu:.2f}x)"
+        add("NGINX configs: >= 3x faster than gixy-ng", value, 3.0, True, text)
+    else:
+        add("NGINX configs: >= 3x faster than gixy-ng", None, 0, True, "")
+
     one = find(groups, "single", "streamproof nginx")
-    add("one NGINX file: < 150 ms", one.wall * 1000 if one else None, 150, False, "{:.0f} ms")
+    ms = one.wall * 1000 if one else None
+    add("one NGINX file: < 150 ms", ms, 150, False, f"{ms:.0f} ms" if ms else "")
     one = find(groups, "single", "streamproof py (LLM)")
-    add("one Python file: < 300 ms", one.wall * 1000 if one else None, 300, False, "{:.0f} ms")
+    ms = one.wall * 1000 if one else None
+    add("one Python file: < 300 ms", ms, 300, False, f"{ms:.0f} ms" if ms else "")
+
     peaks = [
-        c.peak_mb
+        (c.peak_mb, f"{g.name}: {c.tool}")
         for g in groups
         for c in g.commands
         if c.tool.startswith("streamproof") and c.samples
     ]
-    add("peak memory: < 150 MB", max(peaks) if peaks else None, 150, False, "{:.0f} MB")
-    base, double = find(groups, "all", "streamproof"), find(groups, "all", "streamproof 2x files")
+    top = max(peaks) if peaks else None
     add(
-        "2x files: <= 2.1x the time",
-        double.wall / base.wall if base and double else None,
-        2.1,
+        "peak memory: < 150 MB",
+        top[0] if top else None,
+        150,
         False,
-        "{:.2f}x",
+        f"{top[0]:.0f} MB ({top[1]})" if top else "",
     )
+
+    base, double = find(groups, "all", "streamproof"), find(groups, "all", "streamproof 2x files")
+    if base and double:
+        value = double.wall / base.wall
+        text = f"{value:.2f}x the time (cpu {double.cpu / base.cpu:.2f}x)"
+        add("2x files: <= 2.1x the time", value, 2.1, False, text)
+    else:
+        add("2x files: <= 2.1x the time", None, 0, False, "")
+
     j1, j2 = find(groups, "all", "streamproof -j 1"), find(groups, "all", "streamproof -j 2")
-    add(
-        "2 workers: >= 1.6x faster than 1",
-        j1.wall / j2.wall if j1 and j2 else None,
-        1.6,
-        True,
-        "{:.2f}x",
-    )
+    if j1 and j2:
+        value = j1.wall / j2.wall
+        add("2 workers: >= 1.6x faster than 1", value, 1.6, True, f"{value:.2f}x")
+    else:
+        add("2 workers: >= 1.6x faster than 1", None, 0, True, "")
     return targets
 
 
@@ -687,6 +709,17 @@ def streamproof_kinds(streamproof: Sequence[str], env: dict[str, str]) -> set[st
     return kinds
 
 
+def load_note(label: str) -> str:
+    """Other work on the machine skews wall times; say how busy it was."""
+    try:
+        one, five, _ = os.getloadavg()
+    except OSError:
+        return f"{label}: unknown"
+    cpus = os.cpu_count() or 1
+    busy = "  (BUSY: other processes compete for the CPUs)" if five > 0.5 * cpus else ""
+    return f"{label}: {one:.2f} (1 min), {five:.2f} (5 min) on {cpus} CPUs{busy}"
+
+
 def default_streamproof() -> str:
     beside = Path(sys.executable).parent / "streamproof"
     if beside.exists():
@@ -748,7 +781,10 @@ def profile(
             continue
         stream = io.StringIO()
         stats = pstats.Stats(str(stats_file), stream=stream)
-        stats.sort_stats("cumulative").print_stats(top)
+        # Our own functions by cumulative time (the click and runpy frames above them say
+        # nothing), then everything by time spent in the function itself.
+        stats.sort_stats("cumulative").print_stats(r"/(rules|linter)/(?!__main__|cli)", top)
+        stats.sort_stats("tottime").print_stats(top // 2)
         report.append(f"== profile {name} (-j 1, {elapsed:.2f}s under cProfile; {stats_file})")
         report.append(_trim_pstats(stream.getvalue()))
     imports = subprocess.run(
@@ -774,10 +810,13 @@ def _trim_pstats(text: str) -> str:
     for line in text.splitlines():
         if "ncalls" in line:
             started = True
-        if started and line.strip():
-            keep.append(line.replace(str(Path.home()), "~"))
-        elif "function calls" in line:
+        elif "Ordered by" in line:
+            started = False
+            keep.append("")
+        if "function calls" in line and not keep:
             keep.append(line.strip())
+        elif started and line.strip():
+            keep.append(line.replace(str(Path.home()), "~"))
     return "\n".join(keep)
 
 
@@ -858,6 +897,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"streamproof command: {' '.join(streamproof + args.sp_arg)}",
             "streamproof rules for kinds: " + (", ".join(sorted(kinds)) or "none"),
         ]
+        header.append(load_note("load average at start"))
         missing = {"python", "nginx", "litellm"} - kinds
         if missing:
             header.append(
@@ -872,6 +912,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"measuring {group.title} ...", file=sys.stderr)
             measure_group(group.commands, runs)
         targets = evaluate(groups)
+        header.append(load_note("load average at the end"))
         text = render(groups, targets, header)
         print(text)
         if args.profile:
