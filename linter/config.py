@@ -6,7 +6,6 @@ applied on top. Unknown keys are errors that name the closest valid key.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 import re
@@ -56,6 +55,8 @@ class ConfigError(Exception):
 
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:
+    import difflib  # only to word an error
+
     match = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return match[0] if match else None
 
@@ -289,7 +290,7 @@ def _convert_rule_options(path: str, text: str, value: Any) -> dict[str, dict[st
         rule = registry.get_rule(code)
         if rule is None:
             line, column = _key_position(text, code)
-            hint = _did_you_mean(code, [r.code for r in registry.all_rules()])
+            hint = _did_you_mean(code, [e.code for e in registry.catalogue()])
             raise ConfigError(path, f"[rules.{code}]: unknown rule{hint}", line, column)
         if not isinstance(options, dict):
             line, column = _key_position(text, code)
@@ -340,12 +341,12 @@ def settings_from_table(
         else:
             merged[key] = value
 
-    default = {rule.code for rule in registry.all_rules() if rule.default_enabled}
+    default = {entry.code for entry in registry.catalogue()}
     if "select" in merged:
         selected = _resolve_selectors(
             where, text, "select", _string_list(where, text, "select", merged["select"])
         )
-        selected |= {r.code for r in registry.rules_for_kind(registry.ENGINE_KIND)}
+        selected |= {e.code for e in registry.catalogue() if e.kind == registry.ENGINE_KIND}
     else:
         selected = set(default)
     for key in ("extend-select",):

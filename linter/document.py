@@ -90,6 +90,30 @@ class Comment:
     own_line: bool
 
 
+@dataclass(frozen=True)
+class AuditValue:
+    """One setting on the stream path as configured: its value, where the value comes from
+    (a file and line, inherited from an outer block, included, or the default), and whether
+    it is a risk for a stream."""
+
+    text: str
+    origin: str = ""
+    status: str = "ok"  # "ok", "risk" or "unknown"
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One place a stream passes (an NGINX route, a LiteLLM deployment, a Python call site),
+    for `streamproof audit`. ``section`` groups rows into one table; ``values`` are its
+    columns, in order."""
+
+    section: str
+    subject: str
+    path: str
+    line: int
+    values: tuple[tuple[str, AuditValue], ...]
+
+
 class KindHandler(Protocol):
     name: str
     parse_error_code: str
@@ -118,6 +142,9 @@ class KindHandler(Protocol):
     def comments(self, document: Document, path: str) -> Iterable[Comment]:
         """The comments of one file of the document (for inline suppressions)."""
         ...
+
+    # Optional: `audit(document, settings) -> Iterable[AuditRow]`, the stream path as
+    # configured, for `streamproof audit` (a handler without it contributes findings only).
 
 
 class PlacesSuppressions(Protocol):

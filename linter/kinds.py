@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.util
+from typing import Any
 
 from linter.document import Claim, KindHandler
 
@@ -16,6 +17,13 @@ KIND_MODULES = {
     "litellm": "linter.litellm.handler",
     "python": "linter.python.handler",
 }
+# Light modules with `claim_by_name(relpath)` and `claim(relpath, data, by_name)`: deciding a
+# file's kind must not import every kind's parser.
+DETECT_MODULES = {
+    "nginx": "linter.nginx.detect",
+    "litellm": "linter.litellm.detect",
+    "python": "linter.python.detect",
+}
 
 
 @functools.cache
@@ -23,6 +31,18 @@ def handler(kind: str) -> KindHandler:
     module = importlib.import_module(KIND_MODULES[kind])
     found: KindHandler = module.HANDLER
     return found
+
+
+@functools.cache
+def detector(kind: str) -> Any:
+    """The kind's light detection module (falls back to its handler)."""
+    name = DETECT_MODULES.get(kind)
+    try:
+        if name and importlib.util.find_spec(name) is not None:
+            return importlib.import_module(name)
+    except ModuleNotFoundError:
+        pass
+    return handler(kind)
 
 
 def available_kinds() -> list[str]:
@@ -41,7 +61,7 @@ def claims_by_name(relpath: str) -> dict[str, Claim]:
     """Kinds that want to look at a file with this name, and how sure they are."""
     result: dict[str, Claim] = {}
     for kind in available_kinds():
-        claim = handler(kind).claim_by_name(relpath)
+        claim = detector(kind).claim_by_name(relpath)
         if claim is not Claim.NO:
             result[kind] = claim
     return result
@@ -51,6 +71,6 @@ def classify(relpath: str, data: bytes, by_name: dict[str, Claim]) -> str | None
     """The kind of a file, given its name claims and its bytes; None when none wants it."""
     # A sure claim by name is tried first, then the content decides among the others.
     for kind, claim in sorted(by_name.items(), key=lambda item: -item[1]):
-        if handler(kind).claim(relpath, data, claim):
+        if detector(kind).claim(relpath, data, claim):
             return kind
     return None

@@ -7,14 +7,14 @@ always goes on with the others.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from linter import kinds, registry
 from linter.checker import check_document, dedupe, plain_finding
 from linter.config import Settings, SettingsResolver
 from linter.discovery import Candidate, discover, find_root
-from linter.document import Claim, Unit
+from linter.document import AuditRow, Claim, Unit
 from linter.fixer import FileChange, WriteRefused, fix_unit, write_change
 from linter.model import Finding
 from linter.source import DecodeFailure
@@ -32,6 +32,10 @@ class RunOptions:
     jobs: int | None = None
     # --add-ignore: the reason written in each ignore comment (None: not adding any).
     add_ignore: str | None = None
+    # `streamproof audit`: also collect each unit's stream path (handler.audit rows).
+    audit: bool = False
+    # Called in this process as units finish: progress(done, total).
+    progress: Callable[[int, int], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -46,13 +50,22 @@ class RunResult:
     # Codes of the rules that ran: the selected rules of the kinds present, and the engine's
     # (reporters such as SARIF list every rule that ran, not only those that found something).
     rules_run: set[str] = field(default_factory=set)
+    # `streamproof audit` only: what each kind says about the stream path as configured.
+    audit_rows: list[AuditRow] = field(default_factory=list)
+
+
+@dataclass
+class UnitResult:
+    findings: list[Finding]
+    changes: list[FileChange] = field(default_factory=list)
+    audit_rows: list[AuditRow] = field(default_factory=list)
 
 
 def _classify(candidate: Candidate, workspace: Workspace, result: RunResult) -> str | None:
     claims = kinds.claims_by_name(candidate.relpath)
-    if candidate.explicit:
-        for kind in kinds.available_kinds():
-            claims.setdefault(kind, Claim.MAYBE)
+    if candidate.explicit and not claims:
+        # A named file whose name says nothing: let every kind look at the content.
+        claims = dict.fromkeys(kinds.available_kinds(), Claim.MAYBE)
     if not claims:
         return None
     try:
@@ -84,34 +97,40 @@ def _units_by_kind(
 
 def process_unit(
     unit: Unit, workspace: Workspace, settings: Settings, options: RunOptions
-) -> tuple[list[Finding], list[FileChange]]:
+) -> UnitResult:
     handler = kinds.handler(unit.kind)
     try:
         if options.add_ignore is not None:
             from linter.add_ignore import add_ignores
 
             outcome = add_ignores(unit, handler, workspace, settings, reason=options.add_ignore)
-            return outcome.findings, outcome.changes
+            return UnitResult(outcome.findings, outcome.changes)
         if options.fix or options.diff:
             unsafe = settings.unsafe_fixes if options.unsafe_fixes is None else options.unsafe_fixes
             outcome = fix_unit(unit, handler, workspace, settings, unsafe=unsafe)
-            return outcome.findings, outcome.changes
+            return UnitResult(outcome.findings, outcome.changes)
         document = handler.load(unit, workspace, settings)
-        return check_document(document, handler, settings), []
+        result = UnitResult(check_document(document, handler, settings))
+        audit = getattr(handler, "audit", None)
+        if options.audit and audit is not None and not document.fatal:
+            result.audit_rows.extend(audit(document, settings))
+        return result
     except ReadFailure as exc:
-        return [plain_finding(handler.parse_error_code, exc.path, exc.message)], []
+        return UnitResult([plain_finding(handler.parse_error_code, exc.path, exc.message)])
     except DecodeFailure as exc:
-        return [
-            plain_finding(handler.parse_error_code, unit.path, exc.message, exc.line, exc.column)
-        ], []
+        return UnitResult(
+            [plain_finding(handler.parse_error_code, unit.path, exc.message, exc.line, exc.column)]
+        )
     except Exception as exc:  # a bug of ours must not stop the run
-        return [
-            plain_finding(
-                "SP900",
-                unit.path,
-                f"streamproof failed on this file: {type(exc).__name__}: {exc}; please report it",
-            )
-        ], []
+        return UnitResult(
+            [
+                plain_finding(
+                    "SP900",
+                    unit.path,
+                    f"streamproof failed on this file: {type(exc).__name__}: {exc}; please report it",
+                )
+            ]
+        )
 
 
 def selected_codes(kind: str, settings: Settings) -> set[str]:
@@ -137,7 +156,7 @@ def _init_worker(workspace: Workspace, resolver: SettingsResolver, options: RunO
 _worker_state: _WorkerState | None = None
 
 
-def _work(units: list[Unit]) -> list[tuple[list[Finding], list[FileChange]]]:
+def _work(units: list[Unit]) -> list[UnitResult]:
     assert _worker_state is not None
     workspace, resolver, options = _worker_state
     return [process_unit(unit, workspace, resolver.for_path(unit.path), options) for unit in units]
@@ -155,7 +174,7 @@ def _chunks(units: Sequence[Unit]) -> list[list[Unit]]:
 
 def _process_all(
     units: Sequence[Unit], workspace: Workspace, resolver: SettingsResolver, options: RunOptions
-) -> list[tuple[list[Finding], list[FileChange]]]:
+) -> list[UnitResult]:
     jobs = options.jobs if options.jobs and options.jobs > 0 else (os.cpu_count() or 1)
     if jobs > 1 and len(units) >= PARALLEL_THRESHOLD and options.stdin_filename is None:
         import concurrent.futures
@@ -163,7 +182,7 @@ def _process_all(
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         chunks = _chunks(units)
-        results: list[tuple[list[Finding], list[FileChange]]] = []
+        results: list[UnitResult] = []
         try:
             with concurrent.futures.ProcessPoolExecutor(
                 max_workers=min(jobs, len(chunks)),
@@ -173,10 +192,17 @@ def _process_all(
             ) as pool:
                 for chunk_results in pool.map(_work, chunks):
                     results.extend(chunk_results)
+                    if options.progress is not None:
+                        options.progress(len(results), len(units))
             return results
         except (concurrent.futures.process.BrokenProcessPool, OSError):
             pass  # a worker died (or no processes here): do it all in this process instead
-    return [process_unit(unit, workspace, resolver.for_path(unit.path), options) for unit in units]
+    serial = []
+    for unit in units:
+        serial.append(process_unit(unit, workspace, resolver.for_path(unit.path), options))
+        if options.progress is not None:
+            options.progress(len(serial), len(units))
+    return serial
 
 
 def run(
@@ -209,9 +235,10 @@ def run(
     result.files_checked = len(units)
     for unit in units:
         result.rules_run.update(selected_codes(unit.kind, resolver.for_path(unit.path)))
-    for findings, changes in _process_all(units, workspace, resolver, options):
-        result.findings.extend(findings)
-        for change in changes:
+    for unit_result in _process_all(units, workspace, resolver, options):
+        result.findings.extend(unit_result.findings)
+        result.audit_rows.extend(unit_result.audit_rows)
+        for change in unit_result.changes:
             # Units that share a file (an NGINX snippet) fix it in turn: keep the last text.
             previous = next((c for c in result.changes if c.path == change.path), None)
             if previous is None:

@@ -87,9 +87,9 @@ def parse_suppressions(
             code = piece.strip()
             if not code:
                 continue
-            rule = registry.get_rule(code)
+            rule = registry.lookup(code)
             if rule is None:
-                hint = closest(code.upper(), [r.code for r in registry.all_rules()])
+                hint = closest(code.upper(), [e.code for e in registry.catalogue()])
                 offset = codes_start + raw_codes.find(piece.strip())
                 invalid.append(
                     INVALID_SUPPRESSION.report(

@@ -13,12 +13,26 @@ def toy_kind(monkeypatch):
     """Register the toy kind of tests/toykind for engine tests that need no real kind."""
     from linter import config, kinds, registry
 
-    monkeypatch.setitem(registry._RULE_PACKAGES, "toy", "toykind.rules")
+    monkeypatch.setitem(registry._EXTRA_RULE_PACKAGES, "toy", "toykind.rules")
     monkeypatch.setattr(registry, "KINDS", (*registry.KINDS, "toy"))
     monkeypatch.setitem(kinds.KIND_MODULES, "toy", "toykind.handler")
-    for cached in (registry.rules_for_kind, registry._index, kinds.handler):
+    for cached in (
+        registry.catalogue,
+        registry.rules_for_kind,
+        registry._index,
+        registry._load,
+        kinds.handler,
+        kinds.detector,
+    ):
         cached.cache_clear()
     yield
-    for cached in (registry.rules_for_kind, registry._index, kinds.handler):
+    for cached in (
+        registry.catalogue,
+        registry.rules_for_kind,
+        registry._index,
+        registry._load,
+        kinds.handler,
+        kinds.detector,
+    ):
         cached.cache_clear()
     del config

@@ -60,7 +60,9 @@ class Stmt:
                 yield from _included_level(child)
 
     def level_named(self, *names: str) -> list[Stmt]:
-        return [s for s in self.level() if s.directive is not None and s.name in names and not s.unknown]
+        return [
+            s for s in self.level() if s.directive is not None and s.name in names and not s.unknown
+        ]
 
     def unknown_here(self) -> Stmt | None:
         """The first statement at this level whose content is unknown."""

@@ -49,7 +49,14 @@ def shared_file(document: NginxDocument, block: Stmt) -> bool:
     if block.is_root or block.via is None:
         return False
     path = block.path
-    return sum(len(stmts) for key, stmts in document.includers.items() if document.files[key].path == path) > 1
+    return (
+        sum(
+            len(stmts)
+            for key, stmts in document.includers.items()
+            if document.files[key].path == path
+        )
+        > 1
+    )
 
 
 def insert_statements(
@@ -75,7 +82,9 @@ def insert_statements(
         indent = source.indentation_at(anchor.directive.start)
         if not _starts_line(text, anchor.directive.start):
             indent = _inner_indent(source, block)
-        return Edit(path, line_end, line_end, "".join(source.newline + indent + s for s in statements))
+        return Edit(
+            path, line_end, line_end, "".join(source.newline + indent + s for s in statements)
+        )
     # An empty block (or only nested blocks written elsewhere): right after its `{`.
     if block.is_root:
         addition = "".join(s + source.newline for s in statements)

@@ -115,7 +115,8 @@ class Lookup:
             return f"nginx's default {self.default} (nothing sets {self.name} for this block)"
         value = " ".join(arg.raw for arg in self.stmt.directive.args) if self.stmt.directive else ""
         if self.inherited and self.level is not None:
-            return f"{value}, inherited from {block_label(self.level)} (set at {where(self.stmt, root)})"
+            origin = where(self.stmt, root)
+            return f"{value}, inherited from {block_label(self.level)} (set at {origin})"
         return f"{value}, set at {where(self.stmt, root)}"
 
 

@@ -4,15 +4,15 @@ how a unit is read into an NginxDocument, and how a fix is checked before it is 
 from __future__ import annotations
 
 import os
-import posixpath
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from linter.document import Claim, Comment, Document, Unit
 from linter.model import Edit
-from linter.nginx import dump
+from linter.nginx import detect, dump
 from linter.nginx.context import CONTEXTS, Stmt
+from linter.nginx.detect import NGINX_FOLDERS as _NGINX_FOLDERS
 from linter.nginx.directives import looks_like_nginx_name
 from linter.nginx.includes import DiskFiles, DumpFiles, Expander
 from linter.nginx.lexer import TokenKind, tokenize
@@ -26,13 +26,38 @@ if TYPE_CHECKING:
     from linter.workspace import Workspace
 
 _FRAGMENT_FOLDERS = ("conf.d", "sites-available", "sites-enabled", "http.d", "vhosts.d", "servers")
-_NGINX_FOLDERS = ("nginx", "conf.d", "sites-available", "sites-enabled", "http.d", "snippets")
 _CONTEXT_COMMENT = re.compile(r"#\s*streamproof\s*:\s*context\s+([a-z]+)")
 _BLOCK_SIGNAL = re.compile(rb"(?m)^[ \t]*(?:http|server|location|upstream|events)\b[^;{}\n]*\{")
-_MAIN_NAMES = frozenset({"http", "events", "stream", "worker_processes", "user", "pid", "load_module",
-                         "worker_rlimit_nofile", "daemon", "master_process", "env", "mail"})
-_HTTP_NAMES = frozenset({"server", "upstream", "map", "geo", "split_clients", "limit_req_zone",
-                         "limit_conn_zone", "proxy_cache_path", "log_format", "fastcgi_cache_path"})
+_MAIN_NAMES = frozenset(
+    {
+        "http",
+        "events",
+        "stream",
+        "worker_processes",
+        "user",
+        "pid",
+        "load_module",
+        "worker_rlimit_nofile",
+        "daemon",
+        "master_process",
+        "env",
+        "mail",
+    }
+)
+_HTTP_NAMES = frozenset(
+    {
+        "server",
+        "upstream",
+        "map",
+        "geo",
+        "split_clients",
+        "limit_req_zone",
+        "limit_conn_zone",
+        "proxy_cache_path",
+        "log_format",
+        "fastcgi_cache_path",
+    }
+)
 _SERVER_NAMES = frozenset({"location", "listen", "server_name"})
 
 
@@ -43,20 +68,10 @@ class NginxHandler:
     # -- which files ----------------------------------------------------------------------
 
     def claim_by_name(self, relpath: str) -> Claim:
-        name = posixpath.basename(relpath).lower()
-        folders = relpath.lower().split("/")[:-1]
-        if name in ("nginx.conf", "nginx.conf.template") or name.endswith((".nginx", ".nginxconf")):
-            return Claim.YES
-        if name.endswith((".conf", ".conf.template", ".conf.tmpl", ".conf.j2")):
-            return Claim.MAYBE
-        if any(folder in _NGINX_FOLDERS or "nginx" in folder for folder in folders):
-            return Claim.MAYBE
-        return Claim.NO
+        return detect.claim_by_name(relpath)
 
     def claim(self, relpath: str, data: bytes, by_name: Claim) -> bool:
-        if by_name is Claim.YES:
-            return True
-        return sniff(data, relpath)
+        return detect.claim(relpath, data, by_name)
 
     # -- grouping -----------------------------------------------------------------------------
 
@@ -125,7 +140,9 @@ def sniff(data: bytes, relpath: str = "") -> bool:
         return True
     if parsed.problems or share < 1.0:
         return False
-    distinct = sum(1 for d in statements if looks_like_nginx_name(d.name.value) and "_" in d.name.value)
+    distinct = sum(
+        1 for d in statements if looks_like_nginx_name(d.name.value) and "_" in d.name.value
+    )
     folders = relpath.lower().split("/")[:-1]
     in_nginx_folder = any(f in _NGINX_FOLDERS or "nginx" in f for f in folders)
     return distinct >= 1 if in_nginx_folder else distinct >= 2
@@ -260,7 +277,9 @@ def verify_fix(before: Document, after: Document, edits: Sequence[Edit]) -> str 
         for offset, end, outer, words in _headers(old):
             if any(_touches(edit, offset, end) for edit in ordered):
                 continue  # a statement the fix rewrites
-            shifted = offset + sum(len(e.content) - (e.end - e.start) for e in ordered if e.end <= offset)
+            shifted = offset + sum(
+                len(e.content) - (e.end - e.start) for e in ordered if e.end <= offset
+            )
             if new_headers.get(shifted) != (outer, words):
                 return f"the fix would change `{' '.join(words)}` (or the block it is in)"
             matched.add(shifted)

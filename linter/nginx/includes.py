@@ -64,7 +64,11 @@ class DiskFiles:
     """Files on disk (through the workspace), resolved as nginx would from the main file."""
 
     def __init__(
-        self, workspace: Workspace, main_path: str, prefix_map: Sequence[tuple[str, str]], fragment: bool
+        self,
+        workspace: Workspace,
+        main_path: str,
+        prefix_map: Sequence[tuple[str, str]],
+        fragment: bool,
     ) -> None:
         self.workspace = workspace
         self.main_dir = os.path.dirname(main_path)
@@ -145,7 +149,9 @@ class DumpFiles:
     def resolve(self, pattern: str) -> Resolution:
         absolute = pattern if posixpath.isabs(pattern) else posixpath.join(self.prefix, pattern)
         if any(char in pattern for char in GLOB_CHARS):
-            return Resolution(keys=[self.key(p) for p in sorted(self.sections) if fnmatchcase(p, absolute)])
+            return Resolution(
+                keys=[self.key(p) for p in sorted(self.sections) if fnmatchcase(p, absolute)]
+            )
         if absolute in self.sections:
             return Resolution(keys=[self.key(absolute)])
         if stock_text(pattern) is not None:
@@ -191,13 +197,19 @@ class Expander:
             return
         self.result.sources.setdefault(parsed.source.path, parsed.source)
         for problem in parsed.problems:
-            self.result.problems.append(Problem(parsed.source.path, problem.start, problem.end, problem.message))
+            self.result.problems.append(
+                Problem(parsed.source.path, problem.start, problem.end, problem.message)
+            )
 
-    def expand_file(self, key: str, parsed: ParsedFile, parent: Stmt, via: Stmt | None, stack: tuple[str, ...]) -> list[Stmt]:
+    def expand_file(
+        self, key: str, parsed: ParsedFile, parent: Stmt, via: Stmt | None, stack: tuple[str, ...]
+    ) -> list[Stmt]:
         self.add_file(key, parsed)
-        return [self._expand(d, parent, via, stack + (key,)) for d in parsed.directives]
+        return [self._expand(d, parent, via, (*stack, key)) for d in parsed.directives]
 
-    def _expand(self, directive: Directive, parent: Stmt, via: Stmt | None, stack: tuple[str, ...]) -> Stmt:
+    def _expand(
+        self, directive: Directive, parent: Stmt, via: Stmt | None, stack: tuple[str, ...]
+    ) -> Stmt:
         self.count += 1
         stmt = Stmt(directive, parent, via)
         if directive.placeholder:
@@ -233,13 +245,17 @@ class Expander:
             stmt.unknown = "an include nested too deep to follow"
             if not self.truncated:
                 self.truncated = True
-                self._problem(stmt, "includes nested too deep (or too many statements); not followed further")
+                self._problem(
+                    stmt, "includes nested too deep (or too many statements); not followed further"
+                )
             return
         resolution = self.files.resolve(pattern)
         assert stmt.parent is not None
         for key in resolution.keys:
             if key in stack:
-                cycle = " -> ".join(self.files.display(k) for k in (*stack[stack.index(key) :], key))
+                cycle = " -> ".join(
+                    self.files.display(k) for k in (*stack[stack.index(key) :], key)
+                )
                 self._problem(stmt, f"include cycle: {cycle}; not followed")
                 continue
             try:
@@ -252,17 +268,19 @@ class Expander:
             stmt.included.extend(self.expand_file(key, parsed, stmt.parent, stmt, stack))
         if resolution.stock is not None:
             key = STOCK_PREFIX + resolution.stock
-            parsed = self.result.files.get(key)
-            if parsed is None:
+            known = self.result.files.get(key)
+            if known is None:
                 text = stock_text(resolution.stock) or ""
-                parsed = parse_source(SourceText.from_text(key, text), stock=True)
+                known = parse_source(SourceText.from_text(key, text), stock=True)
+            parsed = known
             self.result.includers.setdefault(key, []).append(stmt)
             stmt.included.extend(self.expand_file(key, parsed, stmt.parent, stmt, stack))
         if resolution.outside:
             stmt.unknown = f"the include of {resolution.outside} (outside the linted tree)"
             self._problem(
                 stmt,
-                f"include {pattern} is outside the linted tree; not followed, so what it sets is unknown"
+                f"include {pattern} is outside the linted tree; not followed, so what it sets is "
+                f"unknown"
                 " (map its folder with the `nginx-prefix` setting)",
                 Severity.INFO,
             )
@@ -272,7 +290,8 @@ class Expander:
             if resolution.uncertain:
                 self._problem(
                     stmt,
-                    f"included file {pattern} not found (looked for {where}; the prefix nginx will use is"
+                    f"included file {pattern} not found (looked for {where}; the prefix nginx "
+                    f"will use is"
                     " a guess here, set `nginx-prefix` to say it)",
                     Severity.INFO,
                 )

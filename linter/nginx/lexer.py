@@ -104,7 +104,11 @@ def _tokens(text: str, problems: list[LexProblem]) -> Iterator[Token]:
                     pos = body_end + 1
                 else:
                     problems.append(
-                        LexProblem(pos - 1, pos, 'unexpected end of file: the Lua block opened here is not closed')
+                        LexProblem(
+                            pos - 1,
+                            pos,
+                            "unexpected end of file: the Lua block opened here is not closed",
+                        )
                     )
                     pos = body_end
             continue
@@ -124,7 +128,11 @@ def _tokens(text: str, problems: list[LexProblem]) -> Iterator[Token]:
             end = min(end, length)
             if not closed:
                 problems.append(
-                    LexProblem(pos, pos + 1, f"unexpected end of file: the string opened here with {char} is not closed")
+                    LexProblem(
+                        pos,
+                        pos + 1,
+                        f"unexpected end of file: the string opened here with {char} is not closed",
+                    )
                 )
             yield Token(TokenKind.WORD, pos, end, quote=char, unterminated=not closed)
             if statement_first is None:
@@ -133,7 +141,12 @@ def _tokens(text: str, problems: list[LexProblem]) -> Iterator[Token]:
             if pos < length and text[pos] not in WHITESPACE and text[pos] not in ";{)":
                 # nginx allows only whitespace, `;`, `{` or the `)` of an `if` here.
                 problems.append(
-                    LexProblem(pos, pos + 1, f'unexpected "{text[pos]}" right after a quoted string (nginx needs a space)')
+                    LexProblem(
+                        pos,
+                        pos + 1,
+                        f'unexpected "{text[pos]}" right after a quoted string '
+                        "(nginx needs a space)",
+                    )
                 )
             continue
         # An unquoted word.

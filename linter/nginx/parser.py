@@ -81,10 +81,14 @@ class _Builder:
         for token in tokens:
             kind = token.kind
             if kind is TokenKind.COMMENT:
-                self.parsed.comments.append(FileComment(token.start, token.end, text[token.start : token.end]))
+                self.parsed.comments.append(
+                    FileComment(token.start, token.end, text[token.start : token.end])
+                )
             elif kind is TokenKind.WORD:
                 word = Word(token.start, token.end, text[token.start : token.end], token.quote)
-                if self._lone_placeholder() and self._line(token.start) > self._line(self.words[0].end):
+                if self._lone_placeholder() and self._line(token.start) > self._line(
+                    self.words[0].end
+                ):
                     # `${ACME_CHALLENGE_LOCATION}` alone on its line: a statement of its own.
                     self._emit(self._make(None))
                 self.words.append(word)
@@ -95,11 +99,17 @@ class _Builder:
                     self._problem(token.start, token.end, 'unexpected ";": no directive before it')
             elif kind is TokenKind.OPEN:
                 if not self.words:
-                    self._problem(token.start, token.end, 'unexpected "{": a block needs a directive name')
+                    self._problem(
+                        token.start, token.end, 'unexpected "{": a block needs a directive name'
+                    )
                     self.stack.append(None)
                     continue
                 if len(self.stack) >= MAX_DEPTH:
-                    self._problem(token.start, token.end, f"blocks nested deeper than {MAX_DEPTH}; not read further")
+                    self._problem(
+                        token.start,
+                        token.end,
+                        f"blocks nested deeper than {MAX_DEPTH}; not read further",
+                    )
                     self.stack.append(None)
                     self.words = []
                     continue
@@ -125,7 +135,8 @@ class _Builder:
                 self._problem(
                     start,
                     end,
-                    f'unexpected end of file: the "{owner.name.value}" block opened here is never closed (expecting "}}")',
+                    f'unexpected end of file: the "{owner.name.value}" block opened here '
+                    'is never closed (expecting "}")',
                 )
         self.stack = []
 

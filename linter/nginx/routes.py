@@ -34,10 +34,50 @@ _PATH_PATTERNS = re.compile(
 # weaker signals (upstream, server_name, a LiteLLM config, `proxy_buffering off` copied into
 # every location) do not make these streaming routes.
 _NOT_STREAMING_SEGMENTS = frozenset(
-    """health healthz healthcheck health_check liveliness liveness livez readiness readyz ready
-    live metrics status ping favicon.ico robots.txt static assets ui login logout auth oauth
-    oauth2 callback sso saml docs redoc openapi.json swagger swagger-ui .well-known _next image images img
-    css js fonts uploads files""".split()
+    [
+        "health",
+        "healthz",
+        "healthcheck",
+        "health_check",
+        "liveliness",
+        "liveness",
+        "livez",
+        "readiness",
+        "readyz",
+        "ready",
+        "live",
+        "metrics",
+        "status",
+        "ping",
+        "favicon.ico",
+        "robots.txt",
+        "static",
+        "assets",
+        "ui",
+        "login",
+        "logout",
+        "auth",
+        "oauth",
+        "oauth2",
+        "callback",
+        "sso",
+        "saml",
+        "docs",
+        "redoc",
+        "openapi.json",
+        "swagger",
+        "swagger-ui",
+        ".well-known",
+        "_next",
+        "image",
+        "images",
+        "img",
+        "css",
+        "js",
+        "fonts",
+        "uploads",
+        "files",
+    ]
 )
 
 
@@ -50,20 +90,54 @@ def not_streaming_path(path: str) -> bool:
         if not segment or "(" in segment or ")" in segment:
             continue
         alternatives = [a.strip("()$?").replace("\\.", ".") for a in segment.split("|")]
-        if all(a.lower() in _NOT_STREAMING_SEGMENTS for a in alternatives if a) and any(alternatives):
+        if all(a.lower() in _NOT_STREAMING_SEGMENTS for a in alternatives if a) and any(
+            alternatives
+        ):
             return True
     return False
 
 
 # Names of LLM servers and hosted LLM APIs, as they appear in host names and upstream names.
 _LLM_NAMES = (
-    "litellm", "ollama", "vllm", "openwebui", "open-webui", "librechat", "anythingllm", "localai",
-    "lmstudio", "lm-studio", "sglang", "llamacpp", "llama-cpp", "llama_cpp", "llama-server",
-    "llamafile", "koboldcpp", "oobabooga", "text-generation", "tabbyapi", "openllm", "xinference",
-    "lmdeploy", "fastchat", "api.openai.com", "openai.azure.com", "api.anthropic.com",
-    "openrouter.ai", "generativelanguage.googleapis.com", "api.mistral.ai", "api.groq.com",
-    "api.deepseek.com", "api.together.xyz", "api.cohere.ai", "api.cohere.com", "api.ai21.com",
-    "api-inference.huggingface.co", "api.fireworks.ai", "api.perplexity.ai",
+    "litellm",
+    "ollama",
+    "vllm",
+    "openwebui",
+    "open-webui",
+    "librechat",
+    "anythingllm",
+    "localai",
+    "lmstudio",
+    "lm-studio",
+    "sglang",
+    "llamacpp",
+    "llama-cpp",
+    "llama_cpp",
+    "llama-server",
+    "llamafile",
+    "koboldcpp",
+    "oobabooga",
+    "text-generation",
+    "tabbyapi",
+    "openllm",
+    "xinference",
+    "lmdeploy",
+    "fastchat",
+    "api.openai.com",
+    "openai.azure.com",
+    "api.anthropic.com",
+    "openrouter.ai",
+    "generativelanguage.googleapis.com",
+    "api.mistral.ai",
+    "api.groq.com",
+    "api.deepseek.com",
+    "api.together.xyz",
+    "api.cohere.ai",
+    "api.cohere.com",
+    "api.ai21.com",
+    "api-inference.huggingface.co",
+    "api.fireworks.ai",
+    "api.perplexity.ai",
 )
 # Short names that only count as a whole part of a host name (`tgi`, `llm-gateway`).
 _LLM_NAME_PARTS = frozenset({"tgi", "llm", "llms", "llama", "vllm", "ollama", "litellm", "openai"})
@@ -149,16 +223,24 @@ def _upstream_signal(route_target: str, upstream: Stmt | None) -> Signal | None:
     if upstream is not None:
         name = llm_name(upstream.args[0])
         if name:
-            return Signal("upstream", f"its upstream `{upstream.args[0]}` is named like an LLM server ({name})")
+            return Signal(
+                "upstream",
+                f"its upstream `{upstream.args[0]}` is named like an LLM server ({name})",
+            )
         for server in upstream.level_named("server"):
             if not server.args:
                 continue
             server_host, server_port = pass_host(server.args[0])
             name = llm_name(server_host)
             if name:
-                return Signal("upstream", f"its upstream server {server.args[0]} is an LLM server ({name})")
+                return Signal(
+                    "upstream", f"its upstream server {server.args[0]} is an LLM server ({name})"
+                )
             if server_port in _LLM_PORTS:
-                return Signal("upstream", f"its upstream server {server.args[0]} listens on {_LLM_PORTS[server_port]}")
+                return Signal(
+                    "upstream",
+                    f"its upstream server {server.args[0]} listens on {_LLM_PORTS[server_port]}",
+                )
         return None
     name = llm_name(host)
     if name:
@@ -199,7 +281,10 @@ def _comment_signal(document: NginxDocument, block: Stmt) -> tuple[Signal | None
             if match.group(1) == "no-stream":
                 return None, True
             line = source.position(comment.start)[0] if source else 0
-            return Signal("comment", f"of the `# streamproof: stream` comment at {document.display(path)}:{line}"), False
+            return Signal(
+                "comment",
+                f"of the `# streamproof: stream` comment at {document.display(path)}:{line}",
+            ), False
     return None, False
 
 
@@ -210,19 +295,35 @@ def _sse_signal(block: Stmt, family: str) -> Signal | None:
     for stmt in block.walk():
         if stmt.directive is None or stmt.unknown:
             continue
-        if stmt.name == f"{family}_buffering" and stmt.args[:1] == ["off"] and buffering_off is None:
-            buffering_off = Signal("sse", f"`{family}_buffering off` is already set for it (SSE acknowledged)")
+        if (
+            stmt.name == f"{family}_buffering"
+            and stmt.args[:1] == ["off"]
+            and buffering_off is None
+        ):
+            buffering_off = Signal(
+                "sse", f"`{family}_buffering off` is already set for it (SSE acknowledged)"
+            )
         for arg in stmt.args:
             lowered = arg.lower()
             if "text/event-stream" in lowered:
-                return Signal("sse-explicit", "its block mentions `text/event-stream` (SSE acknowledged)")
+                return Signal(
+                    "sse-explicit", "its block mentions `text/event-stream` (SSE acknowledged)"
+                )
             if "x-accel-buffering" in lowered:
-                return Signal("sse-explicit", "its block mentions `X-Accel-Buffering` (SSE acknowledged)")
+                return Signal(
+                    "sse-explicit", "its block mentions `X-Accel-Buffering` (SSE acknowledged)"
+                )
     return buffering_off
 
 
-def _signal(document: NginxDocument, settings: Settings, block: Stmt, family: str, target: str,
-            upstream: Stmt | None) -> tuple[Signal | None, bool]:
+def _signal(
+    document: NginxDocument,
+    settings: Settings,
+    block: Stmt,
+    family: str,
+    target: str,
+    upstream: Stmt | None,
+) -> tuple[Signal | None, bool]:
     signal, opted_out = _comment_signal(document, block)
     if signal or opted_out:
         return signal, opted_out
@@ -248,10 +349,16 @@ def _signal(document: NginxDocument, settings: Settings, block: Stmt, family: st
             for name in name_stmt.args:
                 product = llm_name(name)
                 if product:
-                    return Signal("server_name", f"it is the catch-all of server {name}, an LLM app ({product})"), False
+                    return Signal(
+                        "server_name",
+                        f"it is the catch-all of server {name}, an LLM app ({product})",
+                    ), False
     if document.litellm_configs and path and re.match(r"^[=^~*\s]*/(v1|openai|llm)\b", path):
         config = document.display(document.litellm_configs[0])
-        return Signal("litellm", f"the repository has a LiteLLM config ({config}) and {path} is an OpenAI-style path"), False
+        return Signal(
+            "litellm",
+            f"the repository has a LiteLLM config ({config}) and {path} is an OpenAI-style path",
+        ), False
     return None, False
 
 
@@ -280,7 +387,7 @@ def all_routes(document: NginxDocument, settings: Settings) -> list[Route]:
     if cached is None:
         cached = list(routes(document, settings))
         document.cache["routes"] = cached
-    return cached  # type: ignore[no-any-return]
+    return cached  # type: ignore[return-value]
 
 
 def streaming_routes(document: NginxDocument, settings: Settings) -> list[Route]:

@@ -35,7 +35,9 @@ _CGI_VARIABLES = (
 )
 
 
-def _params(directive: str, skip: tuple[str, ...] = (), rename: dict[str, str] | None = None) -> str:
+def _params(
+    directive: str, skip: tuple[str, ...] = (), rename: dict[str, str] | None = None
+) -> str:
     lines = []
     for name, value in _CGI_VARIABLES:
         if name in skip:
@@ -56,12 +58,20 @@ def _stock_texts() -> dict[str, str]:
             "proxy_set_header X-Forwarded-Proto $scheme;\n"
         ),
         "fastcgi_params": fastcgi,
-        "fastcgi.conf": "fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n" + fastcgi,
+        "fastcgi.conf": "fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n"
+        + fastcgi,
         "uwsgi_params": _params(
-            "uwsgi_param", skip=("SCRIPT_NAME", "GATEWAY_INTERFACE", "SERVER_SOFTWARE", "REDIRECT_STATUS"),
-        ).replace("uwsgi_param DOCUMENT_ROOT", "uwsgi_param PATH_INFO $document_uri;\nuwsgi_param DOCUMENT_ROOT"),
+            "uwsgi_param",
+            skip=("SCRIPT_NAME", "GATEWAY_INTERFACE", "SERVER_SOFTWARE", "REDIRECT_STATUS"),
+        ).replace(
+            "uwsgi_param DOCUMENT_ROOT",
+            "uwsgi_param PATH_INFO $document_uri;\nuwsgi_param DOCUMENT_ROOT",
+        ),
         "scgi_params": "scgi_param SCGI 1;\n"
-        + _params("scgi_param", skip=("SCRIPT_NAME", "GATEWAY_INTERFACE", "SERVER_SOFTWARE", "DOCUMENT_URI")),
+        + _params(
+            "scgi_param",
+            skip=("SCRIPT_NAME", "GATEWAY_INTERFACE", "SERVER_SOFTWARE", "DOCUMENT_URI"),
+        ),
         "mime.types": (
             "types {\n"
             "    text/html html htm shtml;\n"

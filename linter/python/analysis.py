@@ -19,9 +19,13 @@ from linter.python import clients as K
 from linter.python.document import PythonDocument
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+# ``try`` and, from 3.11, ``try``/``except*``.
+_TRIES: tuple[type[ast.Try], ...] = (ast.Try, *([ast.TryStar] if hasattr(ast, "TryStar") else []))
 _MAX_DEPTH = 12  # value resolution through names, attributes and returns
 _MAX_CALLER_DEPTH = 4
-_CLIENT_MODULE_NAMES = frozenset({"openai", "anthropic", "litellm", "ollama"})  # how far up the same-file call chain a guard is looked for
+_CLIENT_MODULE_NAMES = frozenset(
+    {"openai", "anthropic", "litellm", "ollama"}
+)  # how far up the same-file call chain a guard is looked for
 
 
 # --- values -------------------------------------------------------------------------------------
@@ -102,7 +106,10 @@ class FunctionInfo:
         return isinstance(self.node, ast.Module)
 
     def bind(self, name: str, offset: int, kind: str, payload: object) -> None:
-        self.bindings.setdefault(name, []).append((offset, kind, payload))
+        entries = self.bindings.setdefault(name, [])
+        entries.append((offset, kind, payload))
+        if len(entries) > 1 and entries[-2][0] > offset:  # the walk is not in source order
+            entries.sort(key=lambda entry: entry[0])
 
 
 @dataclass(frozen=True)
@@ -163,7 +170,9 @@ class Analysis:
         self.functions.append(self.module)
         self.function_by_node[id(self.tree)] = self.module
         # (node, scope, class being defined directly in)
-        stack: list[tuple[ast.AST, FunctionInfo, ClassInfo | None]] = [(self.tree, self.module, None)]
+        stack: list[tuple[ast.AST, FunctionInfo, ClassInfo | None]] = [
+            (self.tree, self.module, None)
+        ]
         while stack:
             node, scope, in_class = stack.pop()
             self.scope_of[id(node)] = scope
@@ -179,14 +188,19 @@ class Analysis:
                     else:
                         scope.bind(name, doc.start(node), "def", info)
                     positional = node.args.posonlyargs + node.args.args
-                    if in_class is not None and positional:
-                        if not any(_decorator_name(d) == "staticmethod" for d in node.decorator_list):
-                            info.self_name = positional[0].arg
+                    if (
+                        in_class is not None
+                        and positional
+                        and not any(
+                            _decorator_name(d) == "staticmethod" for d in node.decorator_list
+                        )
+                    ):
+                        info.self_name = positional[0].arg
                     for arg in positional + node.args.kwonlyargs:
                         info.bind(arg.arg, doc.start(node), "param", arg.annotation)
-                    for arg in (node.args.vararg, node.args.kwarg):
-                        if arg is not None:
-                            info.bind(arg.arg, doc.start(node), "unknown", None)
+                    for rest in (node.args.vararg, node.args.kwarg):
+                        if rest is not None:
+                            info.bind(rest.arg, doc.start(node), "unknown", None)
                 self.functions.append(info)
                 self.function_by_node[id(node)] = info
                 child_scope = info
@@ -202,7 +216,9 @@ class Analysis:
             elif isinstance(node, (ast.With, ast.AsyncWith)):
                 for item in node.items:
                     if isinstance(item.optional_vars, ast.Name):
-                        scope.bind(item.optional_vars.id, doc.start(node), "with", item.context_expr)
+                        scope.bind(
+                            item.optional_vars.id, doc.start(node), "with", item.context_expr
+                        )
             elif isinstance(node, (ast.For, ast.AsyncFor)):
                 self.loops.append(node)
                 for target in _names_in(node.target):
@@ -256,7 +272,11 @@ class Analysis:
         for alias in node.names:
             if alias.name == "*":
                 continue
-            path = f"{module}.{alias.name}" if module and not module.endswith(".") else module + alias.name
+            path = (
+                f"{module}.{alias.name}"
+                if module and not module.endswith(".")
+                else module + alias.name
+            )
             if alias.name in _CLIENT_MODULE_NAMES:
                 # ``from app.llm import litellm``: a project module re-exporting the library.
                 path = alias.name
@@ -264,11 +284,11 @@ class Analysis:
 
     def _bind_assign(self, node: ast.AST, scope: FunctionInfo) -> None:
         offset = self.document.start(node)
+        value: ast.expr | None
+        targets: list[ast.expr]
         if isinstance(node, ast.Assign):
             targets, value = node.targets, node.value
-        elif isinstance(node, ast.AnnAssign):
-            targets, value = [node.target], node.value
-        elif isinstance(node, ast.NamedExpr):
+        elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)):
             targets, value = [node.target], node.value
         else:  # AugAssign: the name now holds something else
             assert isinstance(node, ast.AugAssign)
@@ -311,7 +331,9 @@ class Analysis:
 
     # -- resolving values --------------------------------------------------------------------
 
-    def lookup(self, name: str, scope: FunctionInfo, at: int) -> tuple[str, object, FunctionInfo] | None:
+    def lookup(
+        self, name: str, scope: FunctionInfo, at: int
+    ) -> tuple[str, object, FunctionInfo] | None:
         current: FunctionInfo | None = scope
         first = True
         while current is not None:
@@ -368,7 +390,7 @@ class Analysis:
         found = self.lookup(name, scope, at)
         if found is None:
             return None
-        kind, payload, where = found
+        kind, payload, _where = found
         if kind == "import":
             return Sym(str(payload))
         if kind == "expr":
@@ -398,7 +420,11 @@ class Analysis:
         if isinstance(base, ast.Name):
             scope = self.scope(expr)
             method_scope = _method_scope(scope)
-            if method_scope is not None and method_scope.cls is not None and base.id == method_scope.self_name:
+            if (
+                method_scope is not None
+                and method_scope.cls is not None
+                and base.id == method_scope.self_name
+            ):
                 return self._self_attribute(method_scope.cls, expr.attr, depth)
         value = self.value(base, depth + 1)
         if isinstance(value, Sym):
@@ -466,7 +492,13 @@ class Analysis:
             method = func.path.rsplit(".", 1)[-1]
             if method in ("with_retry",):
                 return Sym("@lc-retry")
-            if method in ("bind", "bind_tools", "with_config", "with_structured_output", "with_fallbacks"):
+            if method in (
+                "bind",
+                "bind_tools",
+                "with_config",
+                "with_structured_output",
+                "with_fallbacks",
+            ):
                 return Sym("@lc")
             return None
         return self._construct(func, call)
@@ -486,7 +518,7 @@ class Analysis:
                 return Stream(start, "manager")
         if not key or not rest:
             return None
-        if key == "lc":
+        if key in ("lc", "lc-retry"):
             method = rest.rsplit(".", 1)[-1]
             if method in ("stream", "astream", "astream_events"):
                 start = StreamStart(call, K.LANGCHAIN, f".{method}()", True, None, func.ctor)
@@ -512,18 +544,29 @@ class Analysis:
         client = K.TRANSPORTS[key]
         if key == "aiohttp":
             if rest in K.HTTP_REQUEST_METHODS and func.path.startswith("@"):
-                return Stream(StreamStart(call, client, f"session.{rest}()", True, None, func.ctor, http=key), "response")
+                return Stream(
+                    StreamStart(call, client, f"session.{rest}()", True, None, func.ctor, http=key),
+                    "response",
+                )
             return None
         if key in ("httpx", "httpx2"):
             if rest == "stream":
                 where = "client.stream()" if func.path.startswith("@") else f"{key}.stream()"
-                return Stream(StreamStart(call, client, where, True, None, func.ctor, http=key), "manager")
+                return Stream(
+                    StreamStart(call, client, where, True, None, func.ctor, http=key), "manager"
+                )
             return None
         if key == "requests" and rest in K.HTTP_REQUEST_METHODS:
             flag = keyword(call, "stream")
             if flag is not None and _is_true(flag):
-                where = f"session.{rest}(stream=True)" if func.path.startswith("@") else f"requests.{rest}(stream=True)"
-                return Stream(StreamStart(call, client, where, True, None, func.ctor, http=key), "response")
+                where = (
+                    f"session.{rest}(stream=True)"
+                    if func.path.startswith("@")
+                    else f"requests.{rest}(stream=True)"
+                )
+                return Stream(
+                    StreamStart(call, client, where, True, None, func.ctor, http=key), "response"
+                )
         return None
 
     @property
@@ -564,28 +607,42 @@ class Analysis:
                 start = self.stream_of(loop.iter)
                 if start is not None:
                     what = "async for" if isinstance(loop, ast.AsyncFor) else "for"
-                    found.append(Iteration(loop, what, start, self.scope(loop), doc.start(loop), doc.end(loop.iter)))
+                    found.append(
+                        Iteration(
+                            loop, what, start, self.scope(loop), doc.start(loop), doc.end(loop.iter)
+                        )
+                    )
             elif isinstance(loop, ast.comprehension):
                 start = self.stream_of(loop.iter)
                 if start is not None:
                     owner = self.parent(loop) or loop
-                    found.append(Iteration(owner, "comprehension", start, self.scope(owner), *doc.span(loop.iter)))
+                    found.append(
+                        Iteration(
+                            owner, "comprehension", start, self.scope(owner), *doc.span(loop.iter)
+                        )
+                    )
         for node in self.yield_froms:
             start = self.stream_of(node.value)
             if start is not None:
-                found.append(Iteration(node, "yield from", start, self.scope(node), *doc.span(node)))
+                found.append(
+                    Iteration(node, "yield from", start, self.scope(node), *doc.span(node))
+                )
         for name in ("next", "anext"):
             for call in self.name_calls.get(name, ()):
                 if call.args:
                     start = self.stream_of(call.args[0])
                     if start is not None:
-                        found.append(Iteration(call, f"{name}()", start, self.scope(call), *doc.span(call)))
+                        found.append(
+                            Iteration(call, f"{name}()", start, self.scope(call), *doc.span(call))
+                        )
         found.sort(key=lambda it: it.start)
         return found
 
     # -- guards ------------------------------------------------------------------------------
 
-    def version(self, client: K.Client, settings_pins: dict[str, tuple[int, ...]]) -> tuple[tuple[int, ...] | None, str]:
+    def version(
+        self, client: K.Client, settings_pins: dict[str, tuple[int, ...]]
+    ) -> tuple[tuple[int, ...] | None, str]:
         """The client's package version and where it comes from ("" when unknown)."""
         if client.package in settings_pins:
             return settings_pins[client.package], "python-target setting"
@@ -604,14 +661,17 @@ class Analysis:
             value = self.value(item)
             if isinstance(value, Sym) and not value.path.startswith("@"):
                 names.append(value.path)
-            elif isinstance(item, ast.Name) and self.lookup(item.id, self.scope(item), self.document.start(item)) is None:
+            elif (
+                isinstance(item, ast.Name)
+                and self.lookup(item.id, self.scope(item), self.document.start(item)) is None
+            ):
                 names.append(item.id)  # a builtin
             else:
                 names.append("")
         return names
 
     def catches(self, names: list[str], client: K.Client, raised: tuple[K.Raised, ...]) -> str:
-        """"yes" when one of the classes catches what ``raised`` lists, "no" when none can,
+        """ "yes" when one of the classes catches what ``raised`` lists, "no" when none can,
         "maybe" when one is unknown (unresolvable, local, or an unverified client's own)."""
         verdict = "no"
         for name in names:
@@ -623,7 +683,9 @@ class Analysis:
             if name in K.NEVER_CATCH or name in K.TRANSPORT_LOOKALIKES:
                 continue
             root = name.split(".", 1)[0]
-            if not client.verified and any(name == ns or name.startswith(ns + ".") for ns in client.namespaces):
+            if not client.verified and any(
+                name == ns or name.startswith(ns + ".") for ns in client.namespaces
+            ):
                 verdict = "maybe"
                 continue
             if root in K.VERIFIED_NAMESPACES:
@@ -642,11 +704,11 @@ class Analysis:
         missed: list[ast.ExceptHandler] = []
         function: FunctionInfo = self.module
         for ancestor, child in self.ancestors(node):
-            if isinstance(ancestor, (ast.Try, getattr(ast, "TryStar", ast.Try))) and child in ancestor.body:
+            if isinstance(ancestor, _TRIES) and child in ancestor.body:
                 handlers = ancestor.handlers
                 for handler in handlers:
-                    verdict = self.catches(self.handler_class(handler.type), client, raised)
-                    if verdict != "no" and not _reraises(handler):
+                    caught = self.catches(self.handler_class(handler.type), client, raised)
+                    if caught != "no" and not _reraises(handler):
                         return Verdict(True, guard=f"try on line {ancestor.lineno}")
                 missed.extend(h for h in handlers if not _reraises(h))
             elif isinstance(ancestor, (ast.With, ast.AsyncWith)) and child in ancestor.body:
@@ -665,7 +727,8 @@ class Analysis:
         sites, opaque = self.call_sites(function)
         if opaque or not sites:
             why = (
-                f"{function.name}() is passed on, not called, in this file" if opaque
+                f"{function.name}() is passed on, not called, in this file"
+                if opaque
                 else f"{function.name}() is not called in this file"
             )
             return Verdict(False, tuple(missed), why)
@@ -699,10 +762,16 @@ class Analysis:
         candidates: list[ast.Call] = []
         opaque = False
         if function.cls is None:
-            candidates = [c for c in self.name_calls.get(name, ()) if self._refers_to(c.func, function)]
+            candidates = [
+                c for c in self.name_calls.get(name, ()) if self._refers_to(c.func, function)
+            ]
             called = {id(c.func) for c in candidates}
             for load in self.name_loads.get(name, ()):
-                if id(load) not in called and self._refers_to(load, function) and not self._is_decorator(load):
+                if (
+                    id(load) not in called
+                    and self._refers_to(load, function)
+                    and not self._is_decorator(load)
+                ):
                     opaque = True
         else:
             for call in self.attr_calls.get(name, ()):
@@ -719,7 +788,10 @@ class Analysis:
 
     def _is_decorator(self, node: ast.AST) -> bool:
         parent = self.parent(node)
-        return isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node in parent.decorator_list
+        return (
+            isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and node in parent.decorator_list
+        )
 
     def _consumer(self, call: ast.Call) -> ast.AST:
         """The node that iterates a generator created by ``call``: the loop whose iterable it
@@ -729,7 +801,11 @@ class Analysis:
             parent = self.parent(parent)
         if isinstance(parent, (ast.For, ast.AsyncFor, ast.YieldFrom, ast.comprehension)):
             return parent
-        if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+        if (
+            isinstance(parent, ast.Assign)
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0], ast.Name)
+        ):
             name = parent.targets[0].id
             scope = self.scope(call)
             for loop in self.loops:
@@ -742,7 +818,9 @@ class Analysis:
                     return loop
         return call
 
-    def _catching_context(self, expr: ast.expr, client: K.Client, raised: tuple[K.Raised, ...]) -> bool:
+    def _catching_context(
+        self, expr: ast.expr, client: K.Client, raised: tuple[K.Raised, ...]
+    ) -> bool:
         """``with contextlib.suppress(...)`` naming a catching class, or a ``@contextmanager``
         of this file whose ``yield`` sits in a ``try`` that catches and does not re-raise."""
         if not isinstance(expr, ast.Call):
@@ -754,7 +832,8 @@ class Analysis:
         if isinstance(func, FuncRef):
             fn = func.fn
             if not any(
-                isinstance(v := self.value(d), Sym) and v.path in ("contextlib.contextmanager", "contextlib.asynccontextmanager")
+                isinstance(v := self.value(d), Sym)
+                and v.path in ("contextlib.contextmanager", "contextlib.asynccontextmanager")
                 for d in fn.decorators
             ):
                 return False
@@ -766,7 +845,9 @@ class Analysis:
                         if isinstance(ancestor, ast.Try) and child in ancestor.body:
                             for handler in ancestor.handlers:
                                 names = self.handler_class(handler.type)
-                                if self.catches(names, client, raised) == "yes" and not _reraises(handler):
+                                if self.catches(names, client, raised) == "yes" and not _reraises(
+                                    handler
+                                ):
                                     return True
         return False
 
@@ -788,12 +869,21 @@ class Analysis:
     def _mutated(self, name: str, scope: FunctionInfo) -> bool:
         nodes = ast.walk(self.tree) if scope.is_module else _walk_function(scope.node)
         for node in nodes:
-            if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.value, ast.Name):
+            if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(
+                node.value, ast.Name
+            ):
                 if node.value.id != name:
                     continue
                 if isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)):
                     return True
-                if isinstance(node, ast.Attribute) and node.attr in ("update", "setdefault", "pop", "clear", "popitem", "__setitem__"):
+                if isinstance(node, ast.Attribute) and node.attr in (
+                    "update",
+                    "setdefault",
+                    "pop",
+                    "clear",
+                    "popitem",
+                    "__setitem__",
+                ):
                     return True
         return False
 
@@ -827,7 +917,9 @@ def keyword(call: ast.Call, name: str) -> ast.expr | None:
 
 
 def has_star_kwargs(call: ast.Call) -> bool:
-    return any(item.arg is None for item in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args)
+    return any(item.arg is None for item in call.keywords) or any(
+        isinstance(a, ast.Starred) for a in call.args
+    )
 
 
 def _is_true(node: ast.expr) -> bool:
@@ -884,7 +976,9 @@ def _reraises(handler: ast.ExceptHandler) -> bool:
         return False
     if last.exc is None:
         return True
-    return isinstance(last.exc, ast.Name) and handler.name is not None and last.exc.id == handler.name
+    return (
+        isinstance(last.exc, ast.Name) and handler.name is not None and last.exc.id == handler.name
+    )
 
 
 def _walk_function(node: ast.AST) -> Iterator[ast.AST]:

@@ -12,20 +12,42 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Handler classes that catch anything a cut stream raises.
-CATCH_ALL = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
+CATCH_ALL = frozenset(
+    {"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"}
+)
 
 # Handler classes that never catch a cut stream, whatever the client: they look like guards
 # (PY003) but a dropped connection raises none of them.
 NEVER_CATCH = frozenset(
     {
-        "KeyboardInterrupt", "SystemExit", "GeneratorExit", "StopIteration", "StopAsyncIteration",
-        "KeyError", "IndexError", "LookupError", "AttributeError", "TypeError", "NameError",
-        "ZeroDivisionError", "ArithmeticError", "AssertionError", "NotImplementedError",
-        "UnicodeDecodeError", "UnicodeError", "RecursionError", "ImportError",
-        "ModuleNotFoundError", "ValueError",
-        "json.JSONDecodeError", "json.decoder.JSONDecodeError", "simplejson.JSONDecodeError",
-        "requests.JSONDecodeError", "requests.exceptions.JSONDecodeError",
-        "asyncio.CancelledError", "asyncio.exceptions.CancelledError",
+        "KeyboardInterrupt",
+        "SystemExit",
+        "GeneratorExit",
+        "StopIteration",
+        "StopAsyncIteration",
+        "KeyError",
+        "IndexError",
+        "LookupError",
+        "AttributeError",
+        "TypeError",
+        "NameError",
+        "ZeroDivisionError",
+        "ArithmeticError",
+        "AssertionError",
+        "NotImplementedError",
+        "UnicodeDecodeError",
+        "UnicodeError",
+        "RecursionError",
+        "ImportError",
+        "ModuleNotFoundError",
+        "ValueError",
+        "json.JSONDecodeError",
+        "json.decoder.JSONDecodeError",
+        "simplejson.JSONDecodeError",
+        "requests.JSONDecodeError",
+        "requests.exceptions.JSONDecodeError",
+        "asyncio.CancelledError",
+        "asyncio.exceptions.CancelledError",
         "pydantic.ValidationError",
     }
 )
@@ -34,15 +56,34 @@ NEVER_CATCH = frozenset(
 # names them (OSError does for requests; none of them does for httpx or aiohttp).
 TRANSPORT_LOOKALIKES = frozenset(
     {
-        "OSError", "IOError", "EnvironmentError", "ConnectionError", "ConnectionResetError",
-        "ConnectionAbortedError", "BrokenPipeError", "TimeoutError", "socket.timeout",
-        "socket.error", "asyncio.TimeoutError", "asyncio.exceptions.TimeoutError",
-        "concurrent.futures.TimeoutError", "urllib3.exceptions.ProtocolError",
+        "OSError",
+        "IOError",
+        "EnvironmentError",
+        "ConnectionError",
+        "ConnectionResetError",
+        "ConnectionAbortedError",
+        "BrokenPipeError",
+        "TimeoutError",
+        "socket.timeout",
+        "socket.error",
+        "asyncio.TimeoutError",
+        "asyncio.exceptions.TimeoutError",
+        "concurrent.futures.TimeoutError",
+        "urllib3.exceptions.ProtocolError",
     }
 )
 # Libraries whose exception classes were checked: a class of theirs that is not in a cut
 # stream's ``catchable_as`` does not catch it.
-VERIFIED_NAMESPACES = ("openai", "anthropic", "litellm", "httpx", "httpx2", "requests", "aiohttp", "ollama")
+VERIFIED_NAMESPACES = (
+    "openai",
+    "anthropic",
+    "litellm",
+    "httpx",
+    "httpx2",
+    "requests",
+    "aiohttp",
+    "ollama",
+)
 
 
 @dataclass(frozen=True)
@@ -69,7 +110,9 @@ class Raised:
     def applies(self, version: tuple[int, ...] | None) -> bool:
         if version is None:
             return True
-        return (not self.since or version >= self.since) and (not self.until or version < self.until)
+        return (not self.since or version >= self.since) and (
+            not self.until or version < self.until
+        )
 
 
 def _v(version: tuple[int, ...]) -> str:
@@ -87,9 +130,14 @@ REQUESTS_CUT = Raised(
     "requests.exceptions.ChunkedEncodingError",
     frozenset(
         {
-            "requests.exceptions.ChunkedEncodingError", "requests.ChunkedEncodingError",
-            "requests.exceptions.RequestException", "requests.RequestException",
-            "OSError", "IOError", "EnvironmentError", "builtins.OSError",
+            "requests.exceptions.ChunkedEncodingError",
+            "requests.ChunkedEncodingError",
+            "requests.exceptions.RequestException",
+            "requests.RequestException",
+            "OSError",
+            "IOError",
+            "EnvironmentError",
+            "builtins.OSError",
         }
     ),
     catch="requests.RequestException",
@@ -98,20 +146,24 @@ AIOHTTP_CUT = Raised(
     "aiohttp.ClientPayloadError",
     frozenset(
         {
-            "aiohttp.ClientPayloadError", "aiohttp.client_exceptions.ClientPayloadError",
-            "aiohttp.ClientError", "aiohttp.client_exceptions.ClientError",
+            "aiohttp.ClientPayloadError",
+            "aiohttp.client_exceptions.ClientPayloadError",
+            "aiohttp.ClientError",
+            "aiohttp.client_exceptions.ClientError",
         }
     ),
     catch="aiohttp.ClientError",
 )
-OPENAI_MAPPED = frozenset(
-    {"openai.APIConnectionError", "openai.APIError", "openai.OpenAIError"}
-)
+OPENAI_MAPPED = frozenset({"openai.APIConnectionError", "openai.APIError", "openai.OpenAIError"})
 LITELLM_CUT = frozenset(
     {
-        "litellm.MidStreamFallbackError", "litellm.exceptions.MidStreamFallbackError",
-        "litellm.ServiceUnavailableError", "litellm.exceptions.ServiceUnavailableError",
-        "openai.APIStatusError", "openai.APIError", "openai.OpenAIError",
+        "litellm.MidStreamFallbackError",
+        "litellm.exceptions.MidStreamFallbackError",
+        "litellm.ServiceUnavailableError",
+        "litellm.exceptions.ServiceUnavailableError",
+        "openai.APIStatusError",
+        "openai.APIError",
+        "openai.OpenAIError",
     }
 )
 
@@ -150,12 +202,28 @@ OPENAI = Client(
     "openai",
     "openai",
     (
-        Raised("httpx.RemoteProtocolError", _httpx("httpx"), until=(3, 0),
-               note="openai before 3.14 does not map transport errors", catch="httpx.HTTPError"),
-        Raised("httpx2.RemoteProtocolError", _httpx("httpx2"), since=(3, 0), until=(3, 14),
-               note="openai before 3.14 does not map transport errors", catch="httpx2.HTTPError"),
-        Raised("openai.APIConnectionError", OPENAI_MAPPED, since=(3, 14),
-               note="openai 3.14 and later map transport errors", catch="openai.APIError"),
+        Raised(
+            "httpx.RemoteProtocolError",
+            _httpx("httpx"),
+            until=(3, 0),
+            note="openai before 3.14 does not map transport errors",
+            catch="httpx.HTTPError",
+        ),
+        Raised(
+            "httpx2.RemoteProtocolError",
+            _httpx("httpx2"),
+            since=(3, 0),
+            until=(3, 14),
+            note="openai before 3.14 does not map transport errors",
+            catch="httpx2.HTTPError",
+        ),
+        Raised(
+            "openai.APIConnectionError",
+            OPENAI_MAPPED,
+            since=(3, 14),
+            note="openai 3.14 and later map transport errors",
+            catch="openai.APIError",
+        ),
     ),
     namespaces=("openai",),
 )
@@ -163,10 +231,20 @@ ANTHROPIC = Client(
     "anthropic",
     "anthropic",
     (
-        Raised("httpx.RemoteProtocolError", _httpx("httpx"), until=(1, 0),
-               note="anthropic does not map transport errors during a stream", catch="httpx.HTTPError"),
-        Raised("httpx2.RemoteProtocolError", _httpx("httpx2"), since=(1, 0),
-               note="anthropic does not map transport errors during a stream", catch="httpx2.HTTPError"),
+        Raised(
+            "httpx.RemoteProtocolError",
+            _httpx("httpx"),
+            until=(1, 0),
+            note="anthropic does not map transport errors during a stream",
+            catch="httpx.HTTPError",
+        ),
+        Raised(
+            "httpx2.RemoteProtocolError",
+            _httpx("httpx2"),
+            since=(1, 0),
+            note="anthropic does not map transport errors during a stream",
+            catch="httpx2.HTTPError",
+        ),
     ),
     namespaces=("anthropic",),
 )
@@ -174,9 +252,12 @@ LITELLM = Client(
     "litellm",
     "litellm",
     (
-        Raised("litellm.exceptions.MidStreamFallbackError", LITELLM_CUT,
-               note="a subclass of openai.APIStatusError, not of litellm.APIError or litellm.APIConnectionError",
-               catch="openai.APIError"),
+        Raised(
+            "litellm.exceptions.MidStreamFallbackError",
+            LITELLM_CUT,
+            note="a subclass of openai.APIStatusError, not of litellm.APIError or litellm.APIConnectionError",
+            catch="openai.APIError",
+        ),
     ),
     namespaces=("litellm",),
 )
@@ -187,9 +268,16 @@ AIOHTTP = Client("aiohttp", "aiohttp", (AIOHTTP_CUT,), namespaces=("aiohttp",))
 # Read in ollama-python's source (Client._stream): only HTTP status errors become
 # ollama.ResponseError; a cut body raises httpx's error from iter_lines() unchanged.
 OLLAMA = Client(
-    "ollama", "ollama",
-    (Raised("httpx.RemoteProtocolError", _httpx("httpx"), note="ollama maps only HTTP status errors",
-            catch="httpx.HTTPError"),),
+    "ollama",
+    "ollama",
+    (
+        Raised(
+            "httpx.RemoteProtocolError",
+            _httpx("httpx"),
+            note="ollama maps only HTTP status errors",
+            catch="httpx.HTTPError",
+        ),
+    ),
     namespaces=(),
 )
 
@@ -210,7 +298,9 @@ COHERE = _unverified("cohere", "cohere", "cohere")
 GROQ = _unverified("groq", "groq", "groq")
 TOGETHER = _unverified("together", "together", "together")
 HUGGINGFACE = _unverified("huggingface_hub", "huggingface_hub", "huggingface_hub", "requests")
-LANGCHAIN = _unverified("LangChain", "langchain", "langchain", "langchain_core", "openai", "anthropic")
+LANGCHAIN = _unverified(
+    "LangChain", "langchain", "langchain", "langchain_core", "openai", "anthropic"
+)
 
 
 @dataclass(frozen=True)
@@ -253,12 +343,28 @@ class Starter:
 
 # Client classes (constructed) -> the key of their starter table.
 CLIENT_CLASSES: dict[str, str] = {
-    **{f"openai.{c}": "openai" for c in ("OpenAI", "AsyncOpenAI", "AzureOpenAI", "AsyncAzureOpenAI", "Client", "AsyncClient")},
+    **{
+        f"openai.{c}": "openai"
+        for c in (
+            "OpenAI",
+            "AsyncOpenAI",
+            "AzureOpenAI",
+            "AsyncAzureOpenAI",
+            "Client",
+            "AsyncClient",
+        )
+    },
     **{
         f"anthropic.{c}": "anthropic"
         for c in (
-            "Anthropic", "AsyncAnthropic", "AnthropicBedrock", "AsyncAnthropicBedrock",
-            "AnthropicVertex", "AsyncAnthropicVertex", "Client", "AsyncClient",
+            "Anthropic",
+            "AsyncAnthropic",
+            "AnthropicBedrock",
+            "AsyncAnthropicBedrock",
+            "AnthropicVertex",
+            "AsyncAnthropicVertex",
+            "Client",
+            "AsyncClient",
         )
     },
     "litellm.Router": "litellm",
@@ -360,12 +466,26 @@ STARTERS: dict[str, tuple[Starter, ...]] = {
 }
 
 # Raw HTTP: calls returning a response whose body can be streamed.
-HTTP_REQUEST_METHODS = frozenset({"get", "post", "put", "patch", "delete", "request", "options", "head"})
+HTTP_REQUEST_METHODS = frozenset(
+    {"get", "post", "put", "patch", "delete", "request", "options", "head"}
+)
 HTTP_ITER_METHODS = frozenset(
     {
-        "iter_lines", "iter_content", "iter_bytes", "iter_text", "iter_raw",
-        "aiter_lines", "aiter_bytes", "aiter_text", "aiter_raw", "iter_sse", "aiter_sse",
-        "iter_chunked", "iter_any", "iter_chunks", "iter_line",
+        "iter_lines",
+        "iter_content",
+        "iter_bytes",
+        "iter_text",
+        "iter_raw",
+        "aiter_lines",
+        "aiter_bytes",
+        "aiter_text",
+        "aiter_raw",
+        "iter_sse",
+        "aiter_sse",
+        "iter_chunked",
+        "iter_any",
+        "iter_chunks",
+        "iter_line",
     }
 )
 TRANSPORTS = {"httpx": HTTPX, "httpx2": HTTPX2, "requests": REQUESTS, "aiohttp": AIOHTTP}
@@ -385,8 +505,12 @@ LANGCHAIN_MODELS: dict[str, Cap] = {
 # Decorators that retry the decorated function.
 RETRY_DECORATORS = frozenset(
     {
-        "tenacity.retry", "backoff.on_exception", "backoff.on_predicate", "retry.retry",
-        "retrying.retry", "stamina.retry",
+        "tenacity.retry",
+        "backoff.on_exception",
+        "backoff.on_predicate",
+        "retry.retry",
+        "retrying.retry",
+        "stamina.retry",
     }
 )
 

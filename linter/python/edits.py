@@ -26,7 +26,9 @@ def _gap_comma(text: str, start: int, end: int) -> int:
     return -1
 
 
-def _append(document: PythonDocument, last_end: int | None, last_start: int | None, close: int, item: str) -> list[Edit]:
+def _append(
+    document: PythonDocument, last_end: int | None, last_start: int | None, close: int, item: str
+) -> list[Edit]:
     """Edits that append ``item`` before the closing bracket at ``close``."""
     source = document.source
     text = source.text
@@ -65,7 +67,9 @@ def add_entry(document: PythonDocument, mapping: ast.Dict, key: str, value: str)
     quote = '"'
     for existing in mapping.keys:
         if isinstance(existing, ast.Constant) and isinstance(existing.value, str):
-            quote = document.text_of(existing)[:1] if document.text_of(existing)[:1] in "'\"" else quote
+            quote = (
+                document.text_of(existing)[:1] if document.text_of(existing)[:1] in "'\"" else quote
+            )
             break
     item = f"{quote}{key}{quote}: {value}"
     if not mapping.values:
@@ -78,4 +82,3 @@ def add_entry(document: PythonDocument, mapping: ast.Dict, key: str, value: str)
     if key_node is None:  # ``**other``: the entry starts at the two stars
         start = document.source.text.rfind("**", 0, start)
     return _append(document, document.end(last_value), start, close, item)
-

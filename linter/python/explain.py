@@ -45,10 +45,14 @@ def cut_facts(analysis: Analysis, client: K.Client, settings: Settings) -> CutFa
         shown = ".".join(str(p) for p in version) if version else ""
         reason = raised[0].note if len(raised) == 1 and raised[0].note else ""
         if version is not None:
-            note = f" ({client.package} {shown}, from {source}" + (f": {reason})" if reason else ")")
+            note = f" ({client.package} {shown}, from {source}" + (
+                f": {reason})" if reason else ")"
+            )
         else:
             later = [r for r in client.raises if r.since and not r.until]
-            after = f"; {later[0].label(client.package)} raise {later[0].exception}" if later else ""
+            after = (
+                f"; {later[0].label(client.package)} raise {later[0].exception}" if later else ""
+            )
             note = (
                 f" (no {client.package} version pin found in the repository or the python-target "
                 f"setting, so the older behaviour is assumed{after})"

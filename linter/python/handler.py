@@ -10,7 +10,6 @@ edits computed from ``ast`` positions, so libcst is never imported.
 from __future__ import annotations
 
 import ast
-import codecs
 import io
 import re
 import tokenize
@@ -20,34 +19,13 @@ from typing import TYPE_CHECKING
 
 from linter.document import Claim, Comment, Document, Problem, Unit
 from linter.model import Edit
+from linter.python import detect
 from linter.python.clients import PINNED_PACKAGES
 from linter.python.document import PythonDocument
 
 if TYPE_CHECKING:
     from linter.config import Settings
     from linter.workspace import Workspace
-
-# An LLM client named anywhere in the file (import, attribute, string) makes it worth a parse.
-_LLM_CLIENTS = re.compile(
-    rb"\b(?:openai|anthropic|litellm|ollama|genai|mistralai|cohere|groq|together|"
-    rb"huggingface_hub|langchain\w*)\b"
-)
-# Raw HTTP libraries only matter where something streams.
-_HTTP_LIBRARIES = re.compile(rb"\b(?:httpx2?|requests|aiohttp|httpx_sse)\b")
-_STREAM_MARKERS = re.compile(rb"stream|iter_lines|iter_content|\.content\b|iter_chunked|iter_any")
-_WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
-
-
-def mentions_clients(data: bytes) -> bool:
-    if data.startswith(_WIDE_BOMS):  # UTF-16/32: the names are not ASCII bytes
-        for bom, name in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
-            if data.startswith(bom):
-                data = data.decode(name, "replace").encode("utf-8", "replace")
-                break
-    if _LLM_CLIENTS.search(data):
-        return True
-    return bool(_HTTP_LIBRARIES.search(data) and _STREAM_MARKERS.search(data))
 
 
 def _syntax_problem(document: PythonDocument, exc: SyntaxError) -> Problem:
@@ -72,17 +50,10 @@ class PythonHandler:
     parse_error_code = "PY000"
 
     def claim_by_name(self, relpath: str) -> Claim:
-        return Claim.MAYBE if relpath.endswith((".py", ".pyi")) else Claim.NO
+        return detect.claim_by_name(relpath)
 
     def claim(self, relpath: str, data: bytes, by_name: Claim) -> bool:
-        if by_name is Claim.NO:
-            return False
-        if not relpath.endswith((".py", ".pyi")):
-            # A file named on the command line with another name: only a clear Python shebang.
-            first = data[:200].split(b"\n", 1)[0]
-            if not (first.startswith(b"#!") and b"python" in first):
-                return False
-        return mentions_clients(data)
+        return detect.claim(relpath, data, by_name)
 
     def plan(self, paths: Sequence[str], workspace: Workspace) -> list[Unit]:
         return [Unit(self.name, path) for path in paths]
@@ -100,7 +71,9 @@ class PythonHandler:
         except ValueError as exc:  # NUL bytes
             index = text.find("\0")
             start = index if index >= 0 else 0
-            document.problems.append(Problem(document.path, start, start, f"Python source cannot be parsed: {exc}"))
+            document.problems.append(
+                Problem(document.path, start, start, f"Python source cannot be parsed: {exc}")
+            )
         except (RecursionError, MemoryError):
             document.problems.append(
                 Problem(document.path, 0, 0, "Python source is nested too deeply to be parsed")
@@ -134,7 +107,11 @@ class PythonHandler:
                 if token.type != tokenize.COMMENT:
                     continue
                 row, column = token.start
-                offset = starts[row - 1] + column if row - 1 < len(starts) else source.offset(row, column + 1)
+                offset = (
+                    starts[row - 1] + column
+                    if row - 1 < len(starts)
+                    else source.offset(row, column + 1)
+                )
                 own_line = not token.line[:column].strip()
                 found.append(Comment(path, offset, token.string, own_line))
         except (tokenize.TokenError, SyntaxError, IndentationError, RecursionError):
@@ -144,4 +121,4 @@ class PythonHandler:
 
 HANDLER = PythonHandler()
 
-__all__ = ["HANDLER", "PythonHandler", "mentions_clients"]
+__all__ = ["HANDLER", "PythonHandler"]

@@ -87,7 +87,9 @@ def _lock_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str, Pin]
     found: dict[str, Pin] = {}
     if label.endswith("Pipfile.lock"):
         for name in wanted:
-            match = re.search(r'"' + re.escape(name) + r'"\s*:\s*\{[^{}]*?"version"\s*:\s*"==([^"]+)"', text)
+            match = re.search(
+                r'"' + re.escape(name) + r'"\s*:\s*\{[^{}]*?"version"\s*:\s*"==([^"]+)"', text
+            )
             if match and (version := parse_version(match.group(1))):
                 found[name] = Pin(version, f"{label}: {name}=={match.group(1)}")
         return found
@@ -116,7 +118,11 @@ def _pyproject_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str,
     poetry = data.get("tool", {}).get("poetry", {}) if isinstance(data.get("tool"), dict) else {}
     if isinstance(poetry, dict):
         tables = [poetry.get("dependencies", {})]
-        tables += [g.get("dependencies", {}) for g in (poetry.get("group", {}) or {}).values() if isinstance(g, dict)]
+        tables += [
+            g.get("dependencies", {})
+            for g in (poetry.get("group", {}) or {}).values()
+            if isinstance(g, dict)
+        ]
         for table in tables:
             if not isinstance(table, dict):
                 continue
@@ -174,7 +180,11 @@ def find_pins(path: str, workspace: Workspace, wanted: tuple[str, ...]) -> dict[
             if package not in result:
                 relative = os.path.relpath(os.path.join(folder, pin.source), workspace.root)
                 result[package] = Pin(pin.version, relative.replace(os.sep, "/"))
-        if len(result) == len(wanted) or not workspace.inside(folder) or os.path.realpath(folder) == root:
+        if (
+            len(result) == len(wanted)
+            or not workspace.inside(folder)
+            or os.path.realpath(folder) == root
+        ):
             break
         parent = os.path.dirname(folder)
         if parent == folder:

@@ -49,21 +49,34 @@ def _goes_round(handler: ast.ExceptHandler) -> bool:
 
 
 def retry_loops(analysis: Analysis) -> list[RetryLoop]:
-    found = []
-    for node in ast.walk(analysis.tree):
-        if not isinstance(node, _LOOPS):
-            continue
-        for child in _own_statements(node.body):
-            if not isinstance(child, ast.Try) or not child.handlers:
-                continue
-            exits = any(isinstance(n, (ast.Break, ast.Return)) for n in _own_statements(child.body + child.orelse))
-            exits = exits or any(isinstance(n, (ast.Break, ast.Return)) for n in _own_statements(node.body) if n not in list(_inside(child)))
-            if not exits:
-                continue
-            going = tuple(h for h in child.handlers if _goes_round(h))
-            if going:
-                found.append(RetryLoop(node, child, going))
+    """The file's retry loops, computed once (only files with an LLM call have any)."""
+    cached = getattr(analysis, "_retry_loops", None)
+    if cached is not None:
+        return cached
+    found: list[RetryLoop] = []
+    if analysis.starts:
+        for node in ast.walk(analysis.tree):
+            if isinstance(node, _LOOPS):
+                found.extend(_attempts(node))
+    analysis._retry_loops = found  # type: ignore[attr-defined]
     return found
+
+
+def _attempts(loop: ast.For | ast.AsyncFor | ast.While) -> Iterator[RetryLoop]:
+    own = list(_own_statements(loop.body))
+    for child in own:
+        if not isinstance(child, ast.Try) or not child.handlers:
+            continue
+        inside = {id(n) for n in _inside(child)}
+        exits = any(
+            isinstance(n, (ast.Break, ast.Return))
+            for n in _own_statements(child.body + child.orelse)
+        ) or any(isinstance(n, (ast.Break, ast.Return)) and id(n) not in inside for n in own)
+        if not exits:
+            continue
+        going = tuple(h for h in child.handlers if _goes_round(h))
+        if going:
+            yield RetryLoop(loop, child, going)
 
 
 def contains(outer: ast.AST, inner: ast.AST) -> bool:
@@ -80,6 +93,13 @@ def emits(node: ast.AST) -> ast.AST | None:
             func = child.func
             if isinstance(func, ast.Name) and func.id == "print":
                 return child
-            if isinstance(func, ast.Attribute) and func.attr in ("write", "stream_token", "put", "put_nowait", "markdown", "send"):
+            if isinstance(func, ast.Attribute) and func.attr in (
+                "write",
+                "stream_token",
+                "put",
+                "put_nowait",
+                "markdown",
+                "send",
+            ):
                 return child
     return None

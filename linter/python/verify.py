@@ -10,7 +10,9 @@ from linter.model import Edit
 from linter.python.document import PythonDocument
 
 
-def changed_only_at(before: PythonDocument, after: PythonDocument, edits: Sequence[Edit]) -> str | None:
+def changed_only_at(
+    before: PythonDocument, after: PythonDocument, edits: Sequence[Edit]
+) -> str | None:
     assert before.tree is not None and after.tree is not None
     points = sorted({edit.start for edit in edits if edit.path == before.path})
     # Both trees side by side, iteratively: a deep tree must not overflow the stack.
@@ -20,7 +22,7 @@ def changed_only_at(before: PythonDocument, after: PythonDocument, edits: Sequen
         if isinstance(old, list) and isinstance(new, list):
             if len(old) != len(new):
                 return "the fix changed the file's structure outside the edited call"
-            stack.extend(zip(old, new))
+            stack.extend(zip(old, new, strict=False))
             continue
         if not isinstance(old, ast.AST) or not isinstance(new, ast.AST):
             if old != new:
@@ -31,7 +33,16 @@ def changed_only_at(before: PythonDocument, after: PythonDocument, edits: Sequen
         if isinstance(old, ast.Call) and isinstance(new, ast.Call) and _edited(before, old, points):
             if len(new.keywords) < len(old.keywords):
                 return "the fix removed a keyword argument"
-            stack.extend([(old.func, new.func), (old.args, new.args), (old.keywords, new.keywords[: len(old.keywords)])])
+            stack.extend([(old.func, new.func), (old.args, new.args)])
+            for old_keyword, new_keyword in zip(old.keywords, new.keywords, strict=False):
+                if (
+                    old_keyword.arg == new_keyword.arg
+                    and isinstance(old_keyword.value, ast.Constant)
+                    and isinstance(new_keyword.value, ast.Constant)
+                    and _edited(before, old_keyword.value, points)
+                ):
+                    continue  # a constant replaced on purpose (``max_tokens=None`` -> a number)
+                stack.append((old_keyword, new_keyword))
             continue
         if isinstance(old, ast.Dict) and isinstance(new, ast.Dict) and _edited(before, old, points):
             if len(new.keys) < len(old.keys):

@@ -60,7 +60,9 @@ def may_edit_block(document: NginxDocument, route: Route) -> bool:
     """A fix may go into the route's block: it is in a file of the tree and, if that file is
     included from several places, every place is a streaming route."""
     block = route.block
-    if not block.is_root and (block.directive is None or block.directive.path not in document.sources):
+    if not block.is_root and (
+        block.directive is None or block.directive.path not in document.sources
+    ):
         return False
     if shared_file(document, block):
         # Routes were computed (and cached) by the rule before it asks.
@@ -72,10 +74,14 @@ def may_edit_block(document: NginxDocument, route: Route) -> bool:
 
 def own_level(route: Route, found: Lookup) -> bool:
     """The value is written directly in the route's block (not inherited, not via include)."""
-    return found.stmt is not None and found.level is route.block and found.stmt.via is route.block.via
+    return (
+        found.stmt is not None and found.level is route.block and found.stmt.via is route.block.via
+    )
 
 
-def set_in_block(document: NginxDocument, route: Route, found: Lookup, name: str, value: str) -> list[Edit]:
+def set_in_block(
+    document: NginxDocument, route: Route, found: Lookup, name: str, value: str
+) -> list[Edit]:
     """Edits that make ``name`` be ``value`` for the route: rewrite the block's own directive,
     or add one to the block. Empty when neither is possible without side effects."""
     if own_level(route, found):

@@ -48,8 +48,10 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             place.source,
             place.start,
             place.end,
-            f"{name} is {describe_ms(value.milliseconds)} here: {found.describe(document.workspace_root)}. "
-            f"A pause longer than that between two chunks (slow first token, reasoning, model loading) "
+            f"{name} is {describe_ms(value.milliseconds)} here: "
+            f"{found.describe(document.workspace_root)}. "
+            f"A pause longer than that between two chunks (slow first token, reasoning, model "
+            f"loading) "
             f"cuts the stream with a 504; raise it (to {fix_text}, say). {because(route)}",
             fix=fix,
         )

@@ -22,7 +22,11 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
         found = lookup(route.block, name, "on")
         if not found.known or found.value is None or found.value.lower() != "on":
             continue
-        if found.stmt is not None and found.stmt.directive is not None and found.stmt.directive.args[0].has_placeholder:
+        if (
+            found.stmt is not None
+            and found.stmt.directive is not None
+            and found.stmt.directive.args[0].has_placeholder
+        ):
             continue
         place = value_place(document, route, found)
         edits = set_in_block(document, route, found, name, "off")
@@ -33,7 +37,8 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             place.end,
             f"{name} is on here: {found.describe(document.workspace_root)}. nginx collects the "
             f"upstream's response before passing it on, so a streamed answer arrives in one burst "
-            f"at the end (unless the backend sends `X-Accel-Buffering: no` itself). {because(route)}",
+            f"at the end (unless the backend sends `X-Accel-Buffering: no` itself). "
+            f"{because(route)}",
             fix=fix,
         )
 

@@ -33,7 +33,8 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             place.end,
             f"{name} is in effect here: {found.describe(document.workspace_root)}. A cached "
             f"response is collected whole before it is stored, so the stream is held back (and a "
-            f"replayed answer comes from the cache); add `{name} off;` to this location. {because(route)}",
+            f"replayed answer comes from the cache); add `{name} off;` to this location. "
+            f"{because(route)}",
             fix=fix,
         )
 

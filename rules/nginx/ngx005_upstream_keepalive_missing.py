@@ -30,7 +30,9 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
         servers = upstream.level_named("server")
         anchor = servers[-1] if servers else None
         edit = insert_statements(document, upstream, ["keepalive 16;"], anchor=anchor)
-        fix = RULE.make_fix([edit], "add keepalive 16 to the upstream", unsafe=True) if edit else None
+        fix = (
+            RULE.make_fix([edit], "add keepalive 16 to the upstream", unsafe=True) if edit else None
+        )
         yield RULE.report(
             place.source,
             place.start,

@@ -26,10 +26,17 @@ from rules.nginx._common import (
 )
 
 
-def _map_value_for_plain_requests(document: NginxDocument, variable: str) -> tuple[str | None, Stmt | None]:
+def _map_value_for_plain_requests(
+    document: NginxDocument, variable: str
+) -> tuple[str | None, Stmt | None]:
     """For `map $http_upgrade $variable {...}`: the value a request without Upgrade gets."""
     for stmt in document.statements():
-        if stmt.name != "map" or not stmt.is_block or len(stmt.args) < 2 or stmt.args[1] != variable:
+        if (
+            stmt.name != "map"
+            or not stmt.is_block
+            or len(stmt.args) < 2
+            or stmt.args[1] != variable
+        ):
             continue
         if stmt.args[0] != "$http_upgrade" or stmt.unknown_here() is not None:
             return None, stmt
@@ -48,7 +55,9 @@ def _map_value_for_plain_requests(document: NginxDocument, variable: str) -> tup
     return None, None
 
 
-def _connection_problem(document: NginxDocument, headers: ArrayLookup) -> tuple[str, Stmt | None] | None:
+def _connection_problem(
+    document: NginxDocument, headers: ArrayLookup
+) -> tuple[str, Stmt | None] | None:
     """Why the Connection header sent to the upstream defeats keepalive, or None."""
     if not headers.known:
         return None
@@ -56,7 +65,10 @@ def _connection_problem(document: NginxDocument, headers: ArrayLookup) -> tuple[
     if connection is None:
         if document.version_at_least(*KEEPALIVE_DEFAULT_VERSION):
             return None
-        return "no `proxy_set_header Connection \"\"` is in effect, so nginx sends `Connection: close`", None
+        return (
+            'no `proxy_set_header Connection ""` is in effect, so nginx sends `Connection: close`',
+            None,
+        )
     value = connection.args[1] if len(connection.args) > 1 else ""
     if value.lower() == "close":
         return f"`Connection: close` is set at {document.where(connection)}", connection
@@ -65,7 +77,8 @@ def _connection_problem(document: NginxDocument, headers: ArrayLookup) -> tuple[
         if mapped is not None and mapped.lower() == "close" and entry is not None:
             return (
                 f"`Connection {value}` comes from the map at {document.where(entry)}, which gives "
-                f"`close` to every request without an Upgrade header (write `'' \"\";` there to keep "
+                f"`close` to every request without an Upgrade header (write `'' \"\";` there to "
+                f"keep "
                 f"WebSocket upgrades and keep-alive both)",
                 connection,
             )
@@ -105,7 +118,11 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
         if version.known and version.value == "1.0":
             place = value_place(document, route, version)
             edits = set_in_block(document, route, version, "proxy_http_version", "1.1")
-            fix = RULE.make_fix(edits, f"set proxy_http_version 1.1 for {route.label()}") if edits else None
+            fix = (
+                RULE.make_fix(edits, f"set proxy_http_version 1.1 for {route.label()}")
+                if edits
+                else None
+            )
             yield RULE.report(
                 place.source,
                 place.start,
@@ -124,15 +141,22 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
         place = route_place(document, route)
         if stmt is not None and stmt.parent is route.block and stmt.via is route.block.via:
             place = place_of(document, stmt) or place
-        edits: list[Edit] = []
+        connection_edits: list[Edit] = []
         if stmt is None:
-            edits = _connection_fix(document, route, headers)
-        fix = RULE.make_fix(edits, f'add proxy_set_header Connection "" to {route.label()}') if edits else None
+            connection_edits = _connection_fix(document, route, headers)
+        fix = (
+            RULE.make_fix(
+                connection_edits, f'add proxy_set_header Connection "" to {route.label()}'
+            )
+            if connection_edits
+            else None
+        )
         inherited_note = ""
         if stmt is None and headers.inherited and headers.level is not None and headers.stmts:
             inherited_note = (
                 f" This location inherits {len(headers.stmts)} proxy_set_header from "
-                f"{document.where(headers.stmts[0])}; one added here drops them all, so the fix copies them."
+                f"{document.where(headers.stmts[0])}; one added here drops them all, so the fix "
+                f"copies them."
             )
         yield RULE.report(
             place.source,

@@ -60,7 +60,11 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
         else:
             idle = 60000
             said = "keepalive_timeout is nginx's default 60s (nothing sets it in the upstream)"
-            place = place_of(document, keepalive) if keepalive is not None else place_of(document, upstream)
+            place = (
+                place_of(document, keepalive)
+                if keepalive is not None
+                else place_of(document, upstream)
+            )
         if idle < BACKEND_IDLE_MS or place is None:
             continue
         yield RULE.report(
@@ -68,7 +72,8 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             place.start,
             place.end,
             f"upstream {upstream.args[0]} serves {backend}, which runs on uvicorn and closes idle "
-            f"connections after 5s, but nginx keeps them for {format_seconds(idle)} ({said}): nginx "
+            f"connections after 5s, but nginx keeps them for {format_seconds(idle)} ({said}): "
+            f"nginx "
             f"may send a request on a connection the backend has just closed, and a POST is not "
             f"retried (sporadic 502). Set `keepalive_timeout 4s;` in the upstream.",
         )

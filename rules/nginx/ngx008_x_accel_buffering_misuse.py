@@ -32,7 +32,11 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
         )
     for route in streaming_routes(document, settings):
         ignored = lookup(route.block, f"{route.family}_ignore_headers")
-        if ignored.known and ignored.stmt is not None and any(a.lower() == HEADER for a in ignored.args):
+        if (
+            ignored.known
+            and ignored.stmt is not None
+            and any(a.lower() == HEADER for a in ignored.args)
+        ):
             place = place_of(document, ignored.stmt)
             if place is not None:
                 yield RULE.report(
@@ -40,7 +44,8 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
                     place.start,
                     place.end,
                     f"`{route.family}_ignore_headers X-Accel-Buffering` makes nginx ignore the "
-                    f"backend's `X-Accel-Buffering: no`, so the backend can no longer turn buffering "
+                    f"backend's `X-Accel-Buffering: no`, so the backend can no longer turn "
+                    f"buffering "
                     f"off for its streams. {because(route)}",
                 )
         if route.family != "proxy":
@@ -59,7 +64,8 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             place.start,
             place.end,
             "`add_header X-Accel-Buffering no` only tells a proxy further out; this nginx still "
-            f"buffers the response (proxy_buffering {buffering.describe(document.workspace_root)}). "
+            f"buffers the response (proxy_buffering "
+            f"{buffering.describe(document.workspace_root)}). "
             f"Add `proxy_buffering off;` to the location. {because(route)}",
         )
 

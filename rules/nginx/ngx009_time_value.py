@@ -14,8 +14,16 @@ from linter.nginx.tree import Word
 from linter.registry import Rule
 
 CONNECT_LIMIT_MS = 75_000
-_UNIT_NAMES = {"y": "years", "M": "months", "w": "weeks", "d": "days", "h": "hours", "m": "minutes",
-               "s": "seconds", "ms": "milliseconds"}
+_UNIT_NAMES = {
+    "y": "years",
+    "M": "months",
+    "w": "weeks",
+    "d": "days",
+    "h": "hours",
+    "m": "minutes",
+    "s": "seconds",
+    "ms": "milliseconds",
+}
 
 
 def _why_invalid(value: str, is_sec: bool) -> str:
@@ -30,13 +38,20 @@ def _why_invalid(value: str, is_sec: bool) -> str:
     upper = re.search(r"\d\s*([HDWS])", value)
     if upper:
         lower = upper.group(1).lower()
-        return f"units are case-sensitive: `{upper.group(1)}` is not a unit, {_UNIT_NAMES[lower]} are `{lower}`"
+        return (
+            f"units are case-sensitive: `{upper.group(1)}` is not a unit, "
+            f"{_UNIT_NAMES[lower]} are `{lower}`"
+        )
     if re.fullmatch(r"(\d+\s*(ms|[yMwdhms])?\s*)+", value):
-        return "units must go from the largest to the smallest, each at most once (1m30s, not 30s1m)"
+        return (
+            "units must go from the largest to the smallest, each at most once (1m30s, not 30s1m)"
+        )
     return "it is not a number with nginx time units (ms s m h d w M y)"
 
 
-def _check_word(document: NginxDocument, name: str, word: Word, is_sec: bool, source_path: str) -> Iterator[Finding]:
+def _check_word(
+    document: NginxDocument, name: str, word: Word, is_sec: bool, source_path: str
+) -> Iterator[Finding]:
     if word.has_placeholder or "$" in word.raw:
         return
     source = document.sources[source_path]
@@ -47,7 +62,8 @@ def _check_word(document: NginxDocument, name: str, word: Word, is_sec: bool, so
             source,
             word.start,
             word.end,
-            f"`{name} {word.raw}`: nginx refuses this time value (`nginx -t` fails): {_why_invalid(value, is_sec)}",
+            f"`{name} {word.raw}`: nginx refuses this time value (`nginx -t` fails): "
+            f"{_why_invalid(value, is_sec)}",
             severity=Severity.ERROR,
         )
         return
@@ -57,9 +73,16 @@ def _check_word(document: NginxDocument, name: str, word: Word, is_sec: bool, so
         fix = None
         if previous_unit == "m":
             # 1m30 is 1 minute 30 seconds either way: saying `s` changes nothing but clarity.
-            at = word.end - len(word.quote) if word.quote and word.raw.endswith(word.quote) else word.end
+            at = (
+                word.end - len(word.quote)
+                if word.quote and word.raw.endswith(word.quote)
+                else word.end
+            )
             fix = RULE.make_fix([Edit(source.path, at, at, "s")], f"write {value}s")
-            meaning = f"{value} means {format_seconds(parsed.milliseconds)}: the trailing {number} is seconds. Write {value}s to say so"
+            meaning = (
+                f"{value} means {format_seconds(parsed.milliseconds)}: the trailing {number} "
+                f"is seconds. Write {value}s to say so"
+            )
         else:
             meaning = (
                 f"{value} means {format_seconds(parsed.milliseconds)}: a number after a unit is "
@@ -81,7 +104,7 @@ def _check_word(document: NginxDocument, name: str, word: Word, is_sec: bool, so
             source,
             word.start,
             word.end,
-            f"`{name} 0` is a zero timeout, not \"no timeout\": nginx gives up at once",
+            f'`{name} 0` is a zero timeout, not "no timeout": nginx gives up at once',
         )
 
 
@@ -97,7 +120,11 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
         directive = stmt.directive
         if positions is None or directive is None or directive.path not in document.sources:
             continue
-        if stmt.name == "keepalive_timeout" and stmt.parent is not None and stmt.parent.name == "upstream":
+        if (
+            stmt.name == "keepalive_timeout"
+            and stmt.parent is not None
+            and stmt.parent.name == "upstream"
+        ):
             positions = ((0, False),)
         for index, is_sec in positions:
             if index >= len(directive.args):

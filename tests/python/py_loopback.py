@@ -22,9 +22,13 @@ def _openai_chat_events() -> list[bytes]:
         "object": "chat.completion.chunk",
         "created": 1700000000,
         "model": "gpt-test",
-        "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Hello"}, "finish_reason": None}],
+        "choices": [
+            {"index": 0, "delta": {"role": "assistant", "content": "Hello"}, "finish_reason": None}
+        ],
     }
-    second = dict(chunk, choices=[{"index": 0, "delta": {"content": " wor"}, "finish_reason": None}])
+    second = dict(
+        chunk, choices=[{"index": 0, "delta": {"content": " wor"}, "finish_reason": None}]
+    )
     return [f"data: {json.dumps(c)}\n\n".encode() for c in (chunk, second)]
 
 
@@ -42,10 +46,19 @@ def _anthropic_events() -> list[bytes]:
             "usage": {"input_tokens": 5, "output_tokens": 1},
         },
     }
-    block = {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}
-    delta = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hello"}}
+    block = {
+        "type": "content_block_start",
+        "index": 0,
+        "content_block": {"type": "text", "text": ""},
+    }
+    delta = {
+        "type": "content_block_delta",
+        "index": 0,
+        "delta": {"type": "text_delta", "text": "Hello"},
+    }
     return [
-        f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode() for event in (start, block, delta)
+        f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode()
+        for event in (start, block, delta)
     ]
 
 
@@ -92,7 +105,9 @@ def cut_stream_server() -> Iterator[str]:
     """Serve on 127.0.0.1 on a free port; yields the base URL (``http://127.0.0.1:PORT``)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _CutStreamHandler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"

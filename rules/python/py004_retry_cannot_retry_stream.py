@@ -25,9 +25,13 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         decorator = decorators[0]
         begin, end = document.span(decorator)
         text = " ".join(document.text_of(decorator).split())[:60]
-        if function.is_generator and (id(function.node) in iterated or id(function.node) in started):
+        if function.is_generator and (
+            id(function.node) in iterated or id(function.node) in started
+        ):
             yield RULE.report(
-                document.source, begin, end,
+                document.source,
+                begin,
+                end,
                 f"`@{text}` on the generator {function.name}() makes one attempt only: the decorator "
                 f"returns the generator at once, so an exception raised while the stream is iterated "
                 f"is never retried; retry around the whole iteration instead",
@@ -37,9 +41,15 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             continue
         for returned in function.returns:
             value = analysis.value(returned)
-            if isinstance(value, Stream) and value.start.streaming and id(function.node) not in iterated:
+            if (
+                isinstance(value, Stream)
+                and value.start.streaming
+                and id(function.node) not in iterated
+            ):
                 yield RULE.report(
-                    document.source, begin, end,
+                    document.source,
+                    begin,
+                    end,
                     f"`@{text}` retries {function.name}(), which only starts the stream "
                     f"({value.start.api} on line {value.start.call.lineno}) and returns it: the stream is "
                     f"iterated outside the retry, so a cut stream is not retried",
@@ -54,7 +64,9 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         if isinstance(value, Sym) and value.path == "@lc-retry":
             begin, end = document.span(func)
             yield RULE.report(
-                document.source, begin, end,
+                document.source,
+                begin,
+                end,
                 f"`.with_retry()` does not retry `{start.api}`: LangChain retries only invoke/batch, never "
                 f"a stream; catch the error around the iteration",
             )

@@ -14,7 +14,12 @@ def check(document: Document, settings: Settings) -> Iterator[Finding]:
     for problem in document.problems:
         source = document.sources.get(problem.path, document.source)
         yield RULE.report(
-            source, problem.start, problem.end, problem.message, severity=problem.severity, fatal=problem.fatal
+            source,
+            problem.start,
+            problem.end,
+            problem.message,
+            severity=problem.severity,
+            fatal=problem.fatal,
         )
 
 

@@ -45,11 +45,18 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
                     sleeps.append(node)
         changing = _changing_names(analysis, retry.loop)
         begin, end = document.span(retry.loop)
-        end = min(end, document.source.text.find("\n", begin) if "\n" in document.source.text[begin:end] else end)
+        end = min(
+            end,
+            document.source.text.find("\n", begin)
+            if "\n" in document.source.text[begin:end]
+            else end,
+        )
         name = " ".join(document.text_of(call.call.func).split())
         if not sleeps:
             yield RULE.report(
-                document.source, begin, end,
+                document.source,
+                begin,
+                end,
                 f"this loop retries `{name}(...)` (line {call.call.lineno}) at once, without waiting: "
                 f"a rate limit or an overloaded server fails every attempt in a burst; sleep with "
                 f"exponential backoff and jitter (e.g. `time.sleep(min(60, 2 ** attempt) + random.random())`)",
@@ -58,13 +65,21 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         varying = False
         for sleep in sleeps:
             argument = sleep.args[0] if sleep.args else None
-            used = {n.id for n in ast.walk(argument) if isinstance(n, ast.Name)} if argument is not None else set()
-            if used & changing or (argument is not None and any(isinstance(n, ast.Call) for n in ast.walk(argument))):
+            used = (
+                {n.id for n in ast.walk(argument) if isinstance(n, ast.Name)}
+                if argument is not None
+                else set()
+            )
+            if used & changing or (
+                argument is not None and any(isinstance(n, ast.Call) for n in ast.walk(argument))
+            ):
                 varying = True
         if not varying:
             first = sleeps[0]
             yield RULE.report(
-                document.source, begin, end,
+                document.source,
+                begin,
+                end,
                 f"this loop retries `{name}(...)` (line {call.call.lineno}) after a constant "
                 f"`{' '.join(document.text_of(first).split())}` (line {first.lineno}): every client retries in "
                 f"step and a rate limit outlasts the delay; back off exponentially with jitter",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 from linter.config import Settings
@@ -20,15 +21,25 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
     loops = retry_loops(analysis)
     for iteration in analysis.iterations:
         node = iteration.node
-        shown = node if iteration.what == "yield from" else (emits(node) if iteration.what in ("for", "async for") else None)
+        shown = (
+            node
+            if iteration.what == "yield from"
+            else (emits(node) if iteration.what in ("for", "async for") else None)
+        )
         if shown is None or id(node) in reported:
             continue
-        how = "yielded" if iteration.what == "yield from" or type(shown).__name__.startswith("Yield") else "printed"
+        how = (
+            "yielded"
+            if iteration.what == "yield from" or type(shown).__name__.startswith("Yield")
+            else "printed"
+        )
         for retry in loops:
             if contains(retry.attempt, node) and any(node is n for n in _body_nodes(retry.attempt)):
                 reported.add(id(node))
                 yield RULE.report(
-                    document.source, iteration.start, iteration.end,
+                    document.source,
+                    iteration.start,
+                    iteration.end,
                     f"the retry loop on line {retry.loop.lineno} restarts this {iteration.stream.client.name} "
                     f"stream after chunks were already {how} (line {shown.lineno}): a cut stream repeats "  # type: ignore[attr-defined]
                     f"the answer's first part to the user; buffer the answer, resume it, or tell the "
@@ -39,21 +50,21 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             function = iteration.function
             if function.is_generator or id(node) in reported:
                 continue
-            retry = next((d for d in function.decorators if analysis.retry_decorator(d)), None)
-            if retry is not None and how == "printed":
+            decorator = next((d for d in function.decorators if analysis.retry_decorator(d)), None)
+            if decorator is not None and how == "printed":
                 reported.add(id(node))
                 yield RULE.report(
-                    document.source, iteration.start, iteration.end,
-                    f"`@{' '.join(document.text_of(retry).split())[:60]}` retries {function.name}(), which prints "
+                    document.source,
+                    iteration.start,
+                    iteration.end,
+                    f"`@{' '.join(document.text_of(decorator).split())[:60]}` retries {function.name}(), which prints "
                     f"this {iteration.stream.client.name} stream as it arrives (line {shown.lineno}): a cut "  # type: ignore[attr-defined]
                     f"stream prints the answer's first part twice; buffer the answer, or say the retry restarts it",
                 )
 
 
-def _body_nodes(attempt):  # type: ignore[no-untyped-def]
-    import ast
-
-    stack = list(attempt.body)
+def _body_nodes(attempt: ast.Try) -> Iterator[ast.AST]:
+    stack: list[ast.AST] = list(attempt.body)
     while stack:
         current = stack.pop()
         yield current

@@ -19,11 +19,19 @@ _REQUESTS_TIMEOUT = "(10, 300)"
 def _number(analysis: Analysis, node: ast.AST | None, depth: int = 0) -> float | None:
     if node is None or depth > 3:
         return None
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+    if (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, (int, float))
+        and not isinstance(node.value, bool)
+    ):
         return float(node.value)
     if isinstance(node, ast.Name):
         found = analysis.lookup(node.id, analysis.scope(node), analysis.document.start(node))
-        if found is not None and found[0] == "expr" and len(found[2].bindings.get(node.id, ())) == 1:
+        if (
+            found is not None
+            and found[0] == "expr"
+            and len(found[2].bindings.get(node.id, ())) == 1
+        ):
             return _number(analysis, found[1], depth + 1)  # type: ignore[arg-type]
     return None
 
@@ -33,6 +41,7 @@ def _read_timeout(analysis: Analysis, node: ast.AST, library: str) -> tuple[str,
     ("total", seconds) for aiohttp's total, ("unknown", None) otherwise."""
     if isinstance(node, ast.Constant) and node.value is None:
         return "none", None
+    read: ast.expr | None
     if isinstance(node, ast.Tuple) and len(node.elts) == 2:
         read = node.elts[1]
         if isinstance(read, ast.Constant) and read.value is None:
@@ -105,10 +114,13 @@ def _check_start(analysis: Analysis, start: StreamStart, minimum: float) -> Iter
             if has_star_kwargs(call):
                 return
             fix = RULE.make_fix(
-                add_keyword(document, call, "timeout", _REQUESTS_TIMEOUT), f"add `timeout={_REQUESTS_TIMEOUT}`"
+                add_keyword(document, call, "timeout", _REQUESTS_TIMEOUT),
+                f"add `timeout={_REQUESTS_TIMEOUT}`",
             )
             yield RULE.report(
-                document.source, begin, end,
+                document.source,
+                begin,
+                end,
                 f"`{name}(..., stream=True)` has no timeout: requests waits forever, so a stalled stream "
                 f"hangs the program; pass `timeout={_REQUESTS_TIMEOUT}` (connect, per-read seconds)",
                 fix=fix,
@@ -128,20 +140,26 @@ def _check_start(analysis: Analysis, start: StreamStart, minimum: float) -> Iter
             return  # the client was made elsewhere: its timeout is unknown
         ctor_timeout = keyword(ctor, "timeout")
         if ctor_timeout is not None:
-            yield from _explicit(analysis, start, ctor_timeout, library, minimum, name, begin, end, where=ctor.lineno)
+            yield from _explicit(
+                analysis, start, ctor_timeout, library, minimum, name, begin, end, where=ctor.lineno
+            )
             return
         if has_star_kwargs(ctor):
             return
     if library in ("httpx", "httpx2"):
         made = "" if module_call else f" (the client on line {ctor.lineno} sets none)"  # type: ignore[union-attr]
         yield RULE.report(
-            document.source, begin, end,
+            document.source,
+            begin,
+            end,
             f"`{name}(...)` streams on {library}'s default timeout of 5 s for every read{made}: a first token "
             f"slower than 5 s raises {library}.ReadTimeout; pass `timeout={library}.Timeout(10, read={int(minimum * 10)})`",
         )
     elif library == "aiohttp":
         yield RULE.report(
-            document.source, begin, end,
+            document.source,
+            begin,
+            end,
             f"`{name}(...)` streams on aiohttp's default `ClientTimeout(total=300)`, which counts the "
             f"body: a stream longer than 5 minutes is cut; pass "
             f"`timeout=aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read={int(minimum * 10)})`",
@@ -149,27 +167,40 @@ def _check_start(analysis: Analysis, start: StreamStart, minimum: float) -> Iter
 
 
 def _explicit(
-    analysis: Analysis, start: StreamStart, node: ast.AST, library: str, minimum: float, name: str,
-    begin: int, end: int, where: int | None = None,
+    analysis: Analysis,
+    start: StreamStart,
+    node: ast.AST,
+    library: str,
+    minimum: float,
+    name: str,
+    begin: int,
+    end: int,
+    where: int | None = None,
 ) -> Iterator[Finding]:
     kind, seconds = _read_timeout(analysis, node, library)
     place = f" (set on line {where})" if where else ""
     source = analysis.document.source
     if kind == "none" and library == "requests":
         yield RULE.report(
-            source, begin, end,
+            source,
+            begin,
+            end,
             f"`{name}(..., stream=True)` has `timeout=None`{place}: a stalled stream hangs forever; "
             f"pass `timeout={_REQUESTS_TIMEOUT}`",
         )
     elif kind == "read" and seconds is not None and seconds < minimum:
         yield RULE.report(
-            source, begin, end,
+            source,
+            begin,
+            end,
             f"`{name}(...)` streams with a read timeout of {seconds:g} s{place}, under {minimum:g} s: a slow "
             f"first token or a pause in the stream cuts it; raise the read timeout",
         )
     elif kind == "total" and seconds is not None and library == "aiohttp":
         yield RULE.report(
-            source, begin, end,
+            source,
+            begin,
+            end,
             f"`{name}(...)` streams with aiohttp `ClientTimeout(total={seconds:g})`{place}, which counts the "
             f"body: a stream longer than {seconds:g} s is cut; use `total=None` with `sock_read=`",
         )
@@ -191,7 +222,14 @@ RULE = Rule(
     severity=Severity.WARNING,
     fix=Applicability.SAFE,
     check=check,
-    options=(Option("min-read-timeout", 30, "the shortest read timeout (seconds) a stream may have", _seconds),),
+    options=(
+        Option(
+            "min-read-timeout",
+            30,
+            "the shortest read timeout (seconds) a stream may have",
+            _seconds,
+        ),
+    ),
     doc="""\
 ## What it does
 Looks at streamed raw HTTP requests: `requests` with `stream=True` and no `timeout=` (or

@@ -25,12 +25,16 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         line = start.call.lineno
         where = "in the same statement" if line == iteration.node.lineno else f"on line {line}"  # type: ignore[attr-defined]
         message = (
-            f"`{iteration.what}` over a {start.client.name} stream ({start.api} {where}) has no "
+            f"`{iteration.what}` over {_article(start.client.name)} {start.client.name} stream ({start.api} {where}) has no "
             f"handler for a cut stream ({verdict.why}): a dropped connection raises "
             f"{facts.exception} here{facts.note}, which ends the loop mid-answer; "
             f"wrap the loop in `try:` ... `except {facts.suggest}:` and tell the user the answer is incomplete"
         )
         yield RULE.report(document.source, iteration.start, iteration.end, message)
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeio" else "a"
 
 
 RULE = Rule(

@@ -31,7 +31,7 @@ class CapState:
 
 def _entries_state(mapping: ast.Dict, names: tuple[str, ...]) -> str:
     state = "missing"
-    for key, value in zip(mapping.keys, mapping.values):
+    for key, value in zip(mapping.keys, mapping.values, strict=False):
         if key is None:
             state = "unknown"  # ``**other`` may hold it
         elif isinstance(key, ast.Constant) and key.value in names:
@@ -39,12 +39,18 @@ def _entries_state(mapping: ast.Dict, names: tuple[str, ...]) -> str:
     return state
 
 
-def _keywords_state(analysis: Analysis, call: ast.Call, names: tuple[str, ...]) -> tuple[str, str, ast.expr | None]:
+def _keywords_state(
+    analysis: Analysis, call: ast.Call, names: tuple[str, ...]
+) -> tuple[str, str, ast.expr | None]:
     """(state, detail, the None value) for keywords of ``call``, looking into ``**d`` when
     ``d`` is a dict literal of the file."""
     for item in call.keywords:
         if item.arg in names:
-            return ("none", f"`{item.arg}=None` disables the cap", item.value) if _is_none(item.value) else ("present", "", None)
+            return (
+                ("none", f"`{item.arg}=None` disables the cap", item.value)
+                if _is_none(item.value)
+                else ("present", "", None)
+            )
     state, detail = "missing", ""
     for item in call.keywords:
         if item.arg is None:
@@ -68,9 +74,16 @@ def cap_state(analysis: Analysis, call: ast.Call, cap: K.Cap, add: str, default:
         state, detail, none_value = _keywords_state(analysis, call, cap.keywords)
         if state == "none" and none_value is not None:
             start, end = document.span(none_value)
-            return CapState("none", detail, (Edit(document.path, start, end, str(default)),), f"{add}={default}")
+            return CapState(
+                "none", detail, (Edit(document.path, start, end, str(default)),), f"{add}={default}"
+            )
         if state == "missing":
-            return CapState("missing", detail, tuple(add_keyword(document, call, add, str(default))), f"{add}={default}")
+            return CapState(
+                "missing",
+                detail,
+                tuple(add_keyword(document, call, add, str(default))),
+                f"{add}={default}",
+            )
         return CapState(state, detail)
     holder_name = "options" if cap.where == "options" else "config"
     holder = keyword(call, holder_name)
@@ -87,20 +100,40 @@ def cap_state(analysis: Analysis, call: ast.Call, cap: K.Cap, add: str, default:
     if isinstance(holder, ast.Dict):
         state = _entries_state(holder, cap.keywords)
         if state == "missing":
-            return CapState("missing", f" (`{holder_name}` has no `{add}`)", tuple(add_entry(document, holder, add, str(default))), f'"{add}": {default}')
+            return CapState(
+                "missing",
+                f" (`{holder_name}` has no `{add}`)",
+                tuple(add_entry(document, holder, add, str(default))),
+                f'"{add}": {default}',
+            )
         return CapState(state)
     if isinstance(holder, ast.Call):
         state, _, none_value = _keywords_state(analysis, holder, cap.keywords)
         if state == "missing":
-            return CapState("missing", f" (`{holder_name}` has no `{add}`)", tuple(add_keyword(document, holder, add, str(default))), f"{add}={default}")
+            return CapState(
+                "missing",
+                f" (`{holder_name}` has no `{add}`)",
+                tuple(add_keyword(document, holder, add, str(default))),
+                f"{add}={default}",
+            )
         if state == "none" and none_value is not None:
             start, end = document.span(none_value)
-            return CapState("none", f"`{add}=None` disables the cap", (Edit(document.path, start, end, str(default)),), f"{add}={default}")
+            return CapState(
+                "none",
+                f"`{add}=None` disables the cap",
+                (Edit(document.path, start, end, str(default)),),
+                f"{add}={default}",
+            )
         return CapState(state)
     mapping = analysis.literal_dict(holder)
     if mapping is not None:
         state = _entries_state(mapping, cap.keywords)
-        return CapState(state, f" (the `{holder_name}` dict on line {mapping.lineno} has no `{add}`)" if state == "missing" else "")
+        return CapState(
+            state,
+            f" (the `{holder_name}` dict on line {mapping.lineno} has no `{add}`)"
+            if state == "missing"
+            else "",
+        )
     return CapState("unknown")
 
 
@@ -108,7 +141,11 @@ def _openai_keyword(analysis: Analysis, call: ast.Call, ctor: ast.Call | None) -
     """max_completion_tokens for OpenAI itself and reasoning models; max_tokens for an
     OpenAI-compatible server (a client made with base_url), which often reads only that."""
     model = keyword(call, "model")
-    if isinstance(model, ast.Constant) and isinstance(model.value, str) and model.value.startswith(_REASONING_MODELS):
+    if (
+        isinstance(model, ast.Constant)
+        and isinstance(model.value, str)
+        and model.value.startswith(_REASONING_MODELS)
+    ):
         return "max_completion_tokens"
     if ctor is not None and keyword(ctor, "base_url") is not None:
         return "max_tokens"
@@ -134,7 +171,9 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         if found.state in ("present", "unknown"):
             continue
         name = call_name(analysis, start)
-        fix = RULE.make_fix(found.edits, f"add `{found.added}`", unsafe=True) if found.edits else None
+        fix = (
+            RULE.make_fix(found.edits, f"add `{found.added}`", unsafe=True) if found.edits else None
+        )
         begin, end = document.span(start.call.func)
         what = "streams" if start.streaming else "generates"
         if cap.required and found.state == "missing":
@@ -142,11 +181,14 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
                 f"`{name}(...)` has no `{cap.add}`, which {start.client.name} requires: the call raises "
                 f"TypeError before any request is sent; pass `{cap.add}=N`"
             )
-            yield RULE.report(document.source, begin, end, message, fix=fix, severity=Severity.ERROR)
+            yield RULE.report(
+                document.source, begin, end, message, fix=fix, severity=Severity.ERROR
+            )
             continue
         reason = found.detail if found.state == "none" else "no output cap" + found.detail
+        article = "an" if start.client.name[:1] in "aeio" else "a"
         message = (
-            f"`{name}(...)` {what} a {start.client.name} generation with {reason}: it runs until the model "
+            f"`{name}(...)` {what} {article} {start.client.name} generation with {reason}: it runs until the model "
             f"stops or the context fills (slow, costly, and long streams get cut); pass "
             f"`{found.added or add + '=N'}`"
         )
@@ -159,7 +201,9 @@ def _langchain_models(analysis: Analysis, default: int) -> Iterator[Finding]:
     """LangChain chat models take the cap at construction: report the constructor of a model
     made with ``streaming=True`` or whose ``.stream()``/``.astream()`` this file calls."""
     document = analysis.document
-    streamed = {id(s.ctor) for s in analysis.starts if s.client is K.LANGCHAIN and s.ctor is not None}
+    streamed = {
+        id(s.ctor) for s in analysis.starts if s.client is K.LANGCHAIN and s.ctor is not None
+    }
     for call in analysis.calls:
         value = analysis.value(call)
         if not (isinstance(value, Sym) and value.ctor is call and value.path.startswith("@lc:")):
@@ -173,7 +217,9 @@ def _langchain_models(analysis: Analysis, default: int) -> Iterator[Finding]:
         found = cap_state(analysis, call, cap, cap.add, default)
         if found.state in ("present", "unknown"):
             continue
-        fix = RULE.make_fix(found.edits, f"add `{found.added}`", unsafe=True) if found.edits else None
+        fix = (
+            RULE.make_fix(found.edits, f"add `{found.added}`", unsafe=True) if found.edits else None
+        )
         begin, end = document.span(call.func)
         name = " ".join(document.text_of(call.func).split())
         reason = found.detail if found.state == "none" else "no output cap" + found.detail
@@ -200,9 +246,15 @@ def _string_of(analysis: Analysis, expr: ast.AST | None, depth: int = 0) -> str 
     if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
         return expr.value
     if isinstance(expr, ast.JoinedStr):
-        return "".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}" for v in expr.values)
+        return "".join(
+            v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}"
+            for v in expr.values
+        )
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
-        left, right = _string_of(analysis, expr.left, depth + 1), _string_of(analysis, expr.right, depth + 1)
+        left, right = (
+            _string_of(analysis, expr.left, depth + 1),
+            _string_of(analysis, expr.right, depth + 1),
+        )
         return (left or "{}") + (right or "{}") if left is not None or right is not None else None
     if isinstance(expr, ast.Name):
         found = analysis.lookup(expr.id, analysis.scope(expr), analysis.document.start(expr))
@@ -220,7 +272,12 @@ def _raw_http(analysis: Analysis) -> Iterator[Finding]:
         if not isinstance(func, Sym):
             continue
         head, _, method = func.path.lstrip("@").rpartition(".")
-        if head.split(":", 1)[0] not in ("requests", "httpx", "httpx2", "aiohttp") or method not in ("post", "request", "stream"):
+        if head.split(":", 1)[0] not in (
+            "requests",
+            "httpx",
+            "httpx2",
+            "aiohttp",
+        ) or method not in ("post", "request", "stream"):
             continue
         url_index = 1 if method in ("request", "stream") else 0
         url = keyword(call, "url") or (call.args[url_index] if len(call.args) > url_index else None)
@@ -234,7 +291,12 @@ def _raw_http(analysis: Analysis) -> Iterator[Finding]:
         body = keyword(call, "json")
         if body is None:
             data = keyword(call, "data")
-            if isinstance(data, ast.Call) and isinstance(data.func, ast.Attribute) and data.func.attr == "dumps" and data.args:
+            if (
+                isinstance(data, ast.Call)
+                and isinstance(data.func, ast.Attribute)
+                and data.func.attr == "dumps"
+                and data.args
+            ):
                 body = data.args[0]
         mapping = analysis.literal_dict(body)
         if mapping is None:
@@ -244,15 +306,27 @@ def _raw_http(analysis: Analysis) -> Iterator[Finding]:
         if "model" not in names or not names & {"messages", "prompt"}:
             continue  # not a generation body (or one built elsewhere)
         stream_value = next(
-            (v for k, v in zip(mapping.keys, mapping.values) if isinstance(k, ast.Constant) and k.value == "stream"),
+            (
+                v
+                for k, v in zip(mapping.keys, mapping.values, strict=False)
+                if isinstance(k, ast.Constant) and k.value == "stream"
+            ),
             None,
         )
-        streaming = streams_by_default if stream_value is None else (isinstance(stream_value, ast.Constant) and stream_value.value is True)
+        streaming = (
+            streams_by_default
+            if stream_value is None
+            else (isinstance(stream_value, ast.Constant) and stream_value.value is True)
+        )
         if not streaming:
             continue
         if where == "options":
             options = next(
-                (v for k, v in zip(mapping.keys, mapping.values) if isinstance(k, ast.Constant) and k.value == "options"),
+                (
+                    v
+                    for k, v in zip(mapping.keys, mapping.values, strict=False)
+                    if isinstance(k, ast.Constant) and k.value == "options"
+                ),
                 None,
             )
             if options is not None:

@@ -1,0 +1,53 @@
+"""Which files are Python worth parsing, decided from the name and a cheap scan of the bytes.
+
+Kept apart from the handler so that classifying files imports nothing heavy: a file that
+mentions no LLM or streaming HTTP client is never parsed at all.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from linter.document import Claim
+
+# An LLM client named anywhere in the file (import, attribute, string) makes it worth a parse.
+_LLM_CLIENTS = re.compile(
+    rb"\b(?:openai|anthropic|litellm|ollama|genai|mistralai|cohere|groq|together|"
+    rb"huggingface_hub|langchain\w*)\b"
+)
+# Raw HTTP libraries only matter where something streams.
+_HTTP_LIBRARIES = re.compile(rb"\b(?:httpx2?|requests|aiohttp|httpx_sse)\b")
+_STREAM_MARKERS = re.compile(rb"stream|iter_lines|iter_content|\.content\b|iter_chunked|iter_any")
+_WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+
+
+def mentions_clients(data: bytes) -> bool:
+    if data.startswith(_WIDE_BOMS):  # UTF-16/32: the names are not ASCII bytes
+        for bom, name in (
+            (codecs.BOM_UTF32_LE, "utf-32"),
+            (codecs.BOM_UTF32_BE, "utf-32"),
+            (codecs.BOM_UTF16_LE, "utf-16"),
+            (codecs.BOM_UTF16_BE, "utf-16"),
+        ):
+            if data.startswith(bom):
+                data = data.decode(name, "replace").encode("utf-8", "replace")
+                break
+    if _LLM_CLIENTS.search(data):
+        return True
+    return bool(_HTTP_LIBRARIES.search(data) and _STREAM_MARKERS.search(data))
+
+
+def claim_by_name(relpath: str) -> Claim:
+    return Claim.MAYBE if relpath.endswith((".py", ".pyi")) else Claim.NO
+
+
+def claim(relpath: str, data: bytes, by_name: Claim) -> bool:
+    if by_name is Claim.NO:
+        return False
+    if not relpath.endswith((".py", ".pyi")):
+        # A file named on the command line with another name: only a clear Python shebang.
+        first = data[:200].split(b"\n", 1)[0]
+        if not (first.startswith(b"#!") and b"python" in first):
+            return False
+    return mentions_clients(data)

@@ -1,0 +1,28 @@
+"""Every rule's code, name and kind in one table (as ruff's codes.rs): the engine resolves
+`--select`, config and ignore comments here without importing any rule module, and imports a
+kind's rules only when a file of that kind is checked. A rule lives in
+`rules/<kind>/<code>_<name>.py` (lower case, `-` as `_`); a test keeps this table and the
+modules in step."""
+
+from __future__ import annotations
+
+CATALOGUE: tuple[tuple[str, str, str], ...] = (
+    ("NGX000", "parse-error", "nginx"),
+    ("NGX001", "stream-read-timeout", "nginx"),
+    ("NGX002", "stream-buffering", "nginx"),
+    ("NGX003", "stream-cache", "nginx"),
+    ("NGX004", "stream-gzip", "nginx"),
+    ("NGX005", "upstream-keepalive-missing", "nginx"),
+    ("NGX006", "upstream-keepalive-defeated", "nginx"),
+    ("NGX007", "upstream-keepalive-race", "nginx"),
+    ("NGX008", "x-accel-buffering-misuse", "nginx"),
+    ("NGX009", "time-value", "nginx"),
+    ("PY000", "parse-error", "python"),
+    ("PY001", "unguarded-stream-loop", "python"),
+    ("PY002", "max-tokens-missing", "python"),
+    ("PY003", "stream-handler-misses-cut", "python"),
+    ("PY004", "retry-cannot-retry-stream", "python"),
+    ("PY005", "stream-retry-repeats-output", "python"),
+    ("PY006", "http-stream-timeout", "python"),
+    ("PY007", "retry-without-backoff", "python"),
+)

@@ -1,0 +1,191 @@
+"""Which routes stream and why, which files are NGINX, and rule messages naming evidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import lint
+
+from linter.config import default_settings
+from linter.document import Claim, Unit
+from linter.nginx.handler import HANDLER, sniff
+from linter.nginx.model import NginxDocument
+from linter.nginx.routes import not_streaming_path, routes
+from linter.workspace import Workspace
+
+
+def _routes(tmp_path: Path, text: str, **settings: object) -> dict[str, str | None]:
+    path = tmp_path / "nginx.conf"
+    path.write_text(text)
+    document = HANDLER.load(
+        Unit("nginx", str(path)), Workspace(root=str(tmp_path)), default_settings(**settings)
+    )
+    assert isinstance(document, NginxDocument)
+    return {
+        route.label(): (route.signal.kind if route.streaming and route.signal else None)
+        for route in routes(document, default_settings(**settings))
+    }
+
+
+def _server(body: str) -> str:
+    return (
+        "events {}\nhttp "
+        "{\n    upstream litellm { server 127.0.0.1:4000; }\n    upstream web { server 127.0.0.1:3000; }\n    server {\n"
+        + body
+        + "    }\n}\n"
+    )
+
+
+def test_signals_in_order_of_strength(tmp_path: Path) -> None:
+    found = _routes(
+        tmp_path,
+        _server(
+            "        location /a { # streamproof: stream\n            proxy_pass http://web; }\n"
+            "        location /b "
+            "{ proxy_pass http://web; add_header Content-Type text/event-stream; }\n"
+            "        location /v1/chat/completions { proxy_pass http://web; }\n"
+            "        location /proxy { proxy_pass http://litellm; }\n"
+            "        location /ollama { proxy_pass http://127.0.0.1:11434; }\n"
+            "        location /api/ { proxy_pass https://api.openai.com; }\n"
+            "        location /app { proxy_pass http://web; }\n"
+            "        location /health { proxy_pass http://litellm; }\n"
+            "        location /v1/messages "
+            "{ # streamproof: no-stream\n            proxy_pass http://web; }\n"
+        ),
+    )
+    assert found == {
+        "location /a": "comment",
+        "location /b": "sse",
+        "location /v1/chat/completions": "path",
+        "location /proxy": "upstream",
+        "location /ollama": "upstream",
+        "location /api/": "upstream",
+        "location /app": None,
+        "location /health": None,
+        "location /v1/messages": None,
+    }
+
+
+def test_stream_routes_setting(tmp_path: Path) -> None:
+    found = _routes(
+        tmp_path,
+        _server("        location /ask { proxy_pass http://web; }\n"),
+        **{"stream-routes": ["/ask"]},
+    )
+    assert found == {"location /ask": "setting"}
+
+
+def test_non_streaming_paths() -> None:
+    assert not_streaming_path("/health") and not_streaming_path("= /metrics")
+    assert not_streaming_path("~ ^/auth/saml(/.*)?$") and not_streaming_path("/mcp/oauth/callback")
+    assert not not_streaming_path("^/(api|openapi.json)") and not not_streaming_path("/")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        (
+            "supervisord.conf",
+            b"[supervisord]\nnodaemon=true\n\n[program:app]\ncommand=python app.py\n",
+            False,
+        ),
+        ("redis.conf", b"bind 127.0.0.1\nport 6379\ntimeout 0\nsave 900 1\n", False),
+        ("app.conf", b"[section]\nkey = value\n", False),
+        ("named.conf", b'options {\n  directory "/var/cache/bind";\n};\n', False),
+        ("site.conf", b"server {\n  listen 80;\n  location / { proxy_pass http://a; }\n}\n", True),
+        ("nginx/proxy.conf", b"proxy_buffering off;\nproxy_read_timeout 300s;\n", True),
+        ("other/proxy.conf", b"proxy_buffering off;\n", False),
+        ("other/proxy.conf", b"proxy_buffering off;\nproxy_read_timeout 300s;\n", True),
+        ("broken.conf", b"http {\n  server {\n    listen 80;\n", True),
+    ],
+)
+def test_content_decides_for_weak_names(name: str, content: bytes, expected: bool) -> None:
+    claim = HANDLER.claim_by_name(name)
+    assert claim is Claim.MAYBE
+    assert HANDLER.claim(name, content, claim) is expected
+    assert sniff(content, name) is expected
+
+
+def test_names_that_are_nginx_for_sure() -> None:
+    assert HANDLER.claim_by_name("deploy/nginx.conf") is Claim.YES
+    assert HANDLER.claim_by_name("site.nginx") is Claim.YES
+    assert HANDLER.claim_by_name("sites-available/default") is Claim.MAYBE
+    assert HANDLER.claim_by_name("conf.d/app.conf.template") is Claim.MAYBE
+    assert HANDLER.claim_by_name("src/app.py") is Claim.NO
+
+
+def _messages(tmp_path: Path, text: str, code: str, **settings: object) -> list[str]:
+    path = tmp_path / "nginx.conf"
+    path.write_text(text)
+    result = lint([path], cwd=tmp_path, select=[code], **settings)
+    return [f.message for f in result.findings if f.code == code]
+
+
+def test_read_timeout_message_names_value_origin_and_signal(tmp_path: Path) -> None:
+    text = _server(
+        "        location /v1/ { proxy_pass http://litellm; }\n        proxy_read_timeout 30s;\n"
+    )
+    [message] = _messages(tmp_path, text, "NGX001")
+    assert "30s, inherited from server {} (set at nginx.conf:7)" in message
+    assert (
+        "location /v1/ is a streaming route because its upstream `litellm` is named like an LLM "
+        "server" in message
+    )
+
+
+def test_buffering_message_names_the_default(tmp_path: Path) -> None:
+    text = _server("        location /api/generate { proxy_pass http://web; }\n")
+    [message] = _messages(tmp_path, text, "NGX002")
+    assert (
+        "nginx's default on" in message
+        and "its path /api/generate is a streaming endpoint" in message
+    )
+
+
+def test_keepalive_defeated_message_names_the_inherited_headers(tmp_path: Path) -> None:
+    text = (
+        "events {}\nhttp {\n    upstream u { server 127.0.0.1:1; keepalive 4; }\n    server {\n"
+        "        proxy_http_version 1.1;\n        proxy_set_header Host $host;\n"
+        "        location / { proxy_pass http://u; }\n    }\n}\n"
+    )
+    [message] = _messages(tmp_path, text, "NGX006")
+    assert "inherits 1 proxy_set_header from nginx.conf:6" in message and "copies them" in message
+
+
+def test_keepalive_rules_follow_the_nginx_version(tmp_path: Path) -> None:
+    text = _server("        location /v1/ { proxy_pass http://litellm; }\n")
+    assert _messages(tmp_path, text, "NGX005")
+    assert "needed before nginx 1.29.7" in _messages(tmp_path, text, "NGX005")[0]
+    assert not _messages(tmp_path, text, "NGX005", nginx_version="1.29.7")
+    assert not _messages(tmp_path, text, "NGX006", nginx_version="1.29.7")
+
+
+def test_time_value_messages(tmp_path: Path) -> None:
+    text = _server(
+        "        location / { proxy_pass http://web; proxy_read_timeout 1h30; send_timeout 1H; }\n"
+    )
+    messages = _messages(tmp_path, text, "NGX009")
+    assert any(
+        "1h30 means 1h: " not in m and "the trailing 30 is 30 seconds" in m for m in messages
+    )
+    assert any("units are case-sensitive" in m and "hours are `h`" in m for m in messages)
+
+
+def test_fix_goes_into_a_shared_snippet_only_when_every_includer_streams(tmp_path: Path) -> None:
+    (tmp_path / "loc.conf").write_text("location / { proxy_pass http://127.0.0.1:1; }\n")
+    (tmp_path / "nginx.conf").write_text(
+        "events {}\nhttp {\n  server { listen 1; server_name ollama.example; include loc.conf; }\n"
+        "  server { listen 2; server_name www.example; include loc.conf; }\n}\n"
+    )
+    result = lint([tmp_path / "nginx.conf"], cwd=tmp_path, select=["NGX002"])
+    findings = [f for f in result.findings if f.code == "NGX002"]
+    # Streaming under the ollama server only: a fix in loc.conf would change www.example too.
+    assert len(findings) == 1 and findings[0].fix is None
+    (tmp_path / "nginx.conf").write_text(
+        "events {}\nhttp {\n  server { listen 1; server_name ollama.example; include loc.conf; }\n"
+        "  server { listen 2; server_name ollama2.example; include loc.conf; }\n}\n"
+    )
+    result = lint([tmp_path / "nginx.conf"], cwd=tmp_path, select=["NGX002"])
+    findings = [f for f in result.findings if f.code == "NGX002"]
+    assert findings and all(f.fix is not None for f in findings)
