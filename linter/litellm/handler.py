@@ -1,51 +1,26 @@
-"""The LiteLLM proxy config kind: which YAML files are LiteLLM configs, and how they are read.
+"""The LiteLLM proxy config kind: units, loading, fix verification and comments.
 
-Any ``*.yaml`` / ``*.yml`` file may be one; its content decides. A byte search for a LiteLLM
-section at the start of a line (``model_list:``, ``litellm_settings:``, ``router_settings:``,
-``general_settings:``) comes first, so CI workflows, compose files and Kubernetes manifests are
-turned away without being parsed. This module stays cheap to import (every run imports every
-handler to ask about file names): PyYAML is only imported by ``load()``.
+Which files are LiteLLM configs is decided in ``detect`` (by content, without parsing). This
+module stays cheap to import: PyYAML and the config model are only imported by ``load()``.
 """
 
 from __future__ import annotations
 
 import bisect
-import codecs
 import os
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from linter.document import Claim, Comment, Document, Unit, hash_comments
+from linter.litellm import detect
 from linter.model import Edit
 
 if TYPE_CHECKING:
     from linter.config import Settings
     from linter.workspace import Workspace
 
-_SECTION_AT_TOP = re.compile(
-    rb"(?m)^(?:\xef\xbb\xbf)?[\"']?(?:model_list|litellm_settings|router_settings|general_settings)"
-    rb"[\"']?[ \t]*:(?:[ \t]|\r?$|\n)"
-)
 _INCLUDE_AT_TOP = re.compile(rb"(?m)^[\"']?include[\"']?[ \t]*:")
-_WIDE_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-
-
-def looks_like_litellm_config(data: bytes) -> bool:
-    """A LiteLLM section key at the start of a line: cheap, and no YAML parse."""
-    for bom, encoding in _WIDE_BOMS:
-        if data.startswith(bom):
-            try:
-                data = data[len(bom) :].decode(encoding).encode("utf-8")
-            except UnicodeDecodeError:
-                return False
-            break
-    return _SECTION_AT_TOP.search(data) is not None
 
 
 class LiteLLMHandler:
@@ -53,13 +28,10 @@ class LiteLLMHandler:
     parse_error_code = "LIT000"
 
     def claim_by_name(self, relpath: str) -> Claim:
-        lowered = relpath.lower()
-        if lowered.endswith((".yaml", ".yml")):
-            return Claim.MAYBE
-        return Claim.NO
+        return detect.claim_by_name(relpath)
 
     def claim(self, relpath: str, data: bytes, by_name: Claim) -> bool:
-        return looks_like_litellm_config(data)
+        return detect.claim(relpath, data, by_name)
 
     def plan(self, paths: Sequence[str], workspace: Workspace) -> list[Unit]:
         """One unit per config that no other config of the run includes."""

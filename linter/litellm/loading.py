@@ -8,6 +8,7 @@ any other section replaces it. A scalar ``include`` or a missing file stops the 
 
 from __future__ import annotations
 
+import gc
 import os
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -105,17 +106,23 @@ def include_entries(yaml_file: YamlFile) -> tuple[Entry | None, list[tuple[str, 
     if is_null(value):
         return entry, [], ""
     if not isinstance(value, SequenceNode):
-        return entry, [], (
-            "`include` must be a list of file paths (`include: [models.yaml]`); LiteLLM refuses "
-            "to start with anything else"
+        return (
+            entry,
+            [],
+            (
+                "`include` must be a list of file paths (`include: [models.yaml]`); LiteLLM "
+                "refuses to start with anything else"
+            ),
         )
-    items = []
+    items: list[tuple[str, Node]] = []
     problem = ""
     for item in value.value:
         if isinstance(item, ScalarNode) and item.tag.endswith(":str") and item.value:
             items.append((str(item.value), item))
         else:
-            problem = "every `include` entry must be a file path; LiteLLM refuses to start otherwise"
+            problem = (
+                "every `include` entry must be a file path; LiteLLM refuses to start otherwise"
+            )
     return entry, items, problem
 
 
@@ -152,6 +159,20 @@ def include_targets(path: str, workspace: Workspace) -> list[str]:
 
 
 def load_unit(unit: Unit, workspace: Workspace) -> LiteLLMDocument:
+    # Reading a large config builds a million objects that all live as long as the document:
+    # the cyclic collector would walk them again and again for nothing (see yamltree.compose).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_unit(unit, workspace)
+    finally:
+        gc.freeze()  # what was built goes to the oldest generation in one step
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
+def _load_unit(unit: Unit, workspace: Workspace) -> LiteLLMDocument:
     source = workspace.read_source(unit.path)
     main = read_yaml(source)
     document = LiteLLMDocument(kind="litellm", source=source)
@@ -162,8 +183,13 @@ def load_unit(unit: Unit, workspace: Workspace) -> LiteLLMDocument:
         return document
     if not composed.documents:
         document.problems.append(
-            Problem(main.path, 0, 0, "the config is empty; LiteLLM refuses to start with an empty config",
-                    fatal=False)
+            Problem(
+                main.path,
+                0,
+                0,
+                "the config is empty; LiteLLM refuses to start with an empty config",
+                fatal=False,
+            )
         )
         return document
     if main.root is None:
@@ -203,7 +229,9 @@ def _assemble(document: LiteLLMDocument, main: YamlFile, workspace: Workspace) -
             document.complete = False
             document.include_issues.append(
                 IncludeIssue(
-                    declared_in.path, start, end,
+                    declared_in.path,
+                    start,
+                    end,
                     f"included file `{written}` is outside the checked tree; not followed, so "
                     "what it sets is unknown here",
                     "info",
@@ -214,7 +242,9 @@ def _assemble(document: LiteLLMDocument, main: YamlFile, workspace: Workspace) -
             document.complete = False
             document.include_issues.append(
                 IncludeIssue(
-                    declared_in.path, start, end,
+                    declared_in.path,
+                    start,
+                    end,
                     f"included file `{written}` does not exist (looked for "
                     f"{_shown(target, main.path)}); LiteLLM refuses to start",
                 )
@@ -226,13 +256,17 @@ def _assemble(document: LiteLLMDocument, main: YamlFile, workspace: Workspace) -
         except ReadFailure as exc:
             document.complete = False
             document.include_issues.append(
-                IncludeIssue(declared_in.path, start, end, f"included file `{written}`: {exc.message}")
+                IncludeIssue(
+                    declared_in.path, start, end, f"included file `{written}`: {exc.message}"
+                )
             )
             continue
         except DecodeFailure as exc:
             document.complete = False
             document.include_issues.append(
-                IncludeIssue(declared_in.path, start, end, f"included file `{written}`: {exc.message}")
+                IncludeIssue(
+                    declared_in.path, start, end, f"included file `{written}`: {exc.message}"
+                )
             )
             continue
         included = read_yaml(source)
@@ -248,7 +282,9 @@ def _assemble(document: LiteLLMDocument, main: YamlFile, workspace: Workspace) -
             document.complete = False
             document.include_issues.append(
                 IncludeIssue(
-                    declared_in.path, start, end,
+                    declared_in.path,
+                    start,
+                    end,
                     f"included file `{written}` is not a mapping of sections; LiteLLM refuses to "
                     "start",
                 )
@@ -299,7 +335,9 @@ def _report_replaced(
         what = "list" if isinstance(old.value, SequenceNode) else "section"
         document.include_issues.append(
             IncludeIssue(
-                old.path, start, end,
+                old.path,
+                start,
+                end,
                 f"`{old.name}` here is replaced, not merged, by the one in `{written}` (line "
                 f"{line}): LiteLLM only appends lists from included files, so this whole {what} "
                 "is dropped",
@@ -342,4 +380,6 @@ def _find_deployments(document: LiteLLMDocument) -> None:
 
 
 def severity_of(issue: IncludeIssue) -> Severity:
-    return {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}[issue.severity]
+    return {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}[
+        issue.severity
+    ]

@@ -9,6 +9,7 @@ nothing (a "billion laughs" file is compared in the time of its size).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -16,6 +17,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from linter.document import Document
 from linter.litellm.model import LiteLLMDocument, YamlFile
 from linter.model import Edit
+
+# The only keys a LiteLLM fix adds: a default under a deployment's `litellm_params` (LIT003),
+# or that `litellm_params` itself when the deployment had none.
+_INSERTABLE = re.compile(r"^model_list\[\d+\]\.litellm_params(?:\.[^.\[\]]+)?$")
 
 
 def verify_fix(before: Document, after: Document, edits: Sequence[Edit]) -> str | None:
@@ -69,7 +74,9 @@ def _compare_file(old: YamlFile, new: YamlFile, edits: Sequence[Edit]) -> str | 
         return "the fix changed the number of YAML documents in the file"
     where = _Edits(edits)
     done: set[tuple[int, int]] = set()
-    stack: list[tuple[Node, Node, str]] = [(a, b, "") for a, b in zip(old_docs, new_docs)]
+    stack: list[tuple[Node, Node, str]] = [
+        (a, b, "") for a, b in zip(old_docs, new_docs, strict=True)
+    ]
     while stack:
         a, b, label = stack.pop()
         pair = (id(a), id(b))
@@ -77,9 +84,11 @@ def _compare_file(old: YamlFile, new: YamlFile, edits: Sequence[Edit]) -> str | 
             continue
         done.add(pair)
         a_start, a_end = a.start_mark.index, a.end_mark.index
-        if type(a) is not type(b) or a.tag != b.tag:
-            if where.touches(a_start, a_end):
-                continue
+        if type(a) is not type(b):
+            return _changed(old, a, label)  # no fix turns a value into a list or a mapping
+        if a.tag != b.tag:
+            if isinstance(a, ScalarNode) and where.touches(a_start, a_end):
+                continue  # "30s" (a string) rewritten as 30 (a number)
             return _changed(old, a, label)
         if isinstance(a, ScalarNode):
             if a.value != b.value and not where.touches(a_start, a_end):
@@ -90,7 +99,7 @@ def _compare_file(old: YamlFile, new: YamlFile, edits: Sequence[Edit]) -> str | 
                 if where.touches(a_start, a_end):
                     continue
                 return _changed(old, a, label)
-            for index, (x, y) in enumerate(zip(a.value, b.value)):
+            for index, (x, y) in enumerate(zip(a.value, b.value, strict=True)):
                 stack.append((x, y, f"{label}[{index}]"))
         elif isinstance(a, MappingNode):
             assert isinstance(b, MappingNode)
@@ -110,6 +119,11 @@ def _compare_file(old: YamlFile, new: YamlFile, edits: Sequence[Edit]) -> str | 
                 child = f"{label}.{name}" if label else name
                 if not where.inserted(entry.key.start_mark.index, entry.value.start_mark.index):
                     return f"the fix added `{child}` where no edit inserted it"
+                if not _INSERTABLE.match(child):
+                    return (
+                        f"the fix added `{child}`; fixes only add keys under a deployment's "
+                        "`litellm_params`"
+                    )
     return None
 
 

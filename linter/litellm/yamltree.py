@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import yaml
@@ -32,12 +32,22 @@ VALUE_TAG = TAG + "value"
 STANDARD_TAGS = frozenset(
     TAG + name
     for name in (
-        "null", "bool", "int", "float", "binary", "timestamp", "omap", "pairs", "set",
-        "str", "seq", "map", "merge",
+        "null",
+        "bool",
+        "int",
+        "float",
+        "binary",
+        "timestamp",
+        "omap",
+        "pairs",
+        "set",
+        "str",
+        "seq",
+        "map",
+        "merge",
     )
 )
 _PROPERTY = re.compile(r"(?:&[^\s,\[\]{}]+|!<[^>]*>|![^\s,\[\]{}]*)")
-_VALUE, _ITEM, _KEY = 0, 1, 2
 _SECRETISH_KEY = re.compile(r"key|secret|password|token|url|credential", re.IGNORECASE)
 
 
@@ -74,6 +84,15 @@ class Composed:
     node_count: int = 0
 
 
+# Deeper nesting than this is refused before composing: PyYAML's pure loader (LiteLLM's) gives
+# up with RecursionError far earlier, and libyaml's composer recurses in C, so a file nested
+# 100,000 levels deep would crash the interpreter instead of raising.
+MAX_DEPTH = 1000
+# Above this size an error is reported as libyaml gives it: re-reading a large file with the
+# pure-Python loader only to word the message as LiteLLM would costs seconds per megabyte.
+PURE_RETRY_LIMIT = 256 * 1024
+
+
 def compose(text: str) -> Composed:
     """Compose all documents of ``text``; never raises for bad content."""
     result = Composed()
@@ -82,28 +101,86 @@ def compose(text: str) -> Composed:
     # would walk the growing heap again and again (6 s instead of 0.8 s for 8 MB).
     gc.disable()
     try:
-        try:
-            result.documents = _compose_all(text, FastLoader)
-        except yaml.YAMLError:
-            # libyaml and PyYAML disagree on a few edge cases; LiteLLM loads with PyYAML's
-            # pure loader, so its verdict (and its message) is the one that counts.
-            try:
-                result.documents = _compose_all(text, yaml.SafeLoader)
-            except yaml.YAMLError as exc:
-                result.documents = []
-                result.error = _error_of(exc, text)
-        except (RecursionError, MemoryError) as exc:
-            result.error = YamlError(0, f"YAML nested too deeply to read ({type(exc).__name__})")
+        result.documents, result.error = _compose_safely(text)
         if result.error is None:
             _survey(result, text)
+        # Move what was just built to the oldest generation in one step (no traversal), so
+        # later young collections do not walk the whole tree again and again.
+        gc.freeze()
+        gc.unfreeze()
     finally:
         if enabled:
             gc.enable()
     return result
 
 
+def _compose_safely(text: str) -> tuple[list[Node], YamlError | None]:
+    deep = _too_deep(text)
+    if deep is not None:
+        return [], YamlError(
+            deep,
+            f"invalid YAML for LiteLLM: nested more than {MAX_DEPTH} levels deep, which "
+            "yaml.safe_load cannot read (RecursionError)",
+        )
+    try:
+        return _compose_all(text, FastLoader), None
+    except yaml.YAMLError as exc:
+        fast_error = exc
+    except (RecursionError, MemoryError) as exc:
+        return [], YamlError(0, f"invalid YAML for LiteLLM: {type(exc).__name__} while reading it")
+    if len(text) > PURE_RETRY_LIMIT or FastLoader is yaml.SafeLoader:
+        return [], _error_of(fast_error, text)
+    # libyaml and PyYAML disagree on a few edge cases; LiteLLM loads with PyYAML's pure
+    # loader, so its verdict (and its message) is the one that counts.
+    try:
+        return _compose_all(text, yaml.SafeLoader), None
+    except yaml.YAMLError as exc:
+        return [], _error_of(exc, text)
+    except (RecursionError, MemoryError):
+        return [], _error_of(fast_error, text)
+
+
+def _too_deep(text: str) -> int | None:
+    """Where nesting first goes deeper than MAX_DEPTH, or None. A cheap bound first (each
+    level needs a bracket or at least one more column on some line), events only past it."""
+    brackets = text.count("[") + text.count("{")
+    if brackets + max(map(len, text.split("\n"))) <= MAX_DEPTH:
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=FastLoader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return int(event.start_mark.index)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # composing reports the error
+    return None
+
+
+class _CachingResolver:
+    """Resolves each distinct plain scalar once (a config repeats its values a lot); the safe
+    loader has no path resolvers, so the tag depends on the value and the style alone."""
+
+    def __init__(self, resolve: Callable[[type, str, tuple[bool, bool]], str]) -> None:
+        self._resolve = resolve
+        self._tags: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+    def __call__(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is not ScalarNode:
+            return self._resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = self._tags.get(key)
+        if tag is None:
+            tag = self._tags[key] = self._resolve(kind, value, implicit)
+        return tag
+
+
 def _compose_all(text: str, loader_class: type) -> list[Node]:
     loader = loader_class(text)
+    loader.resolve = _CachingResolver(loader.resolve)
     try:
         documents = []
         while loader.check_node():
@@ -124,27 +201,39 @@ def _error_of(exc: yaml.YAMLError, text: str) -> YamlError:
             offset, f"invalid YAML: character {exc.character!r} is not allowed in YAML", offset + 1
         )
     if isinstance(exc, yaml.MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
+        problem, context = exc.problem_mark, exc.context_mark
+        if problem is not None and context is not None and problem.index >= len(text.rstrip()):
+            # "found unexpected end of stream": where the unfinished thing starts says more.
+            return YamlError(
+                context.index,
+                f"invalid YAML: {exc.context} here: {exc.problem} at line {problem.line + 1}",
+            )
+        mark = problem or context
         offset = mark.index if mark is not None else 0
         message = exc.problem or exc.context or "invalid YAML"
-        if exc.context and exc.problem and exc.context_mark is not None:
-            message = f"{message} ({exc.context} at line {exc.context_mark.line + 1})"
+        if exc.context and exc.problem and context is not None:
+            message = f"{message} ({exc.context} at line {context.line + 1})"
         return YamlError(offset, f"invalid YAML: {message}")
     return YamlError(0, f"invalid YAML: {exc}")
 
 
 def _survey(result: Composed, text: str) -> None:
-    """One pass over every node (each once, however many aliases point at it)."""
+    """One pass over every node (each once, however many aliases point at it). Written for
+    speed: an 8 MB config has over a million nodes."""
     seen: set[int] = set()
     aliased: list[Node] = []
     check_tags = "!" in text
     check_env = "$" in text or "os.environ" in text
-    # Each node comes with its role: _VALUE (a document or mapping value), _ITEM (directly in
-    # a list) or _KEY (a mapping key).
-    stack: list[tuple[Node, int]] = [(doc, _VALUE) for doc in reversed(result.documents)]
+    secretish: dict[str, bool] = {}
+    odd_tags = result.odd_tags
+    hash_scalars = result.hash_scalars
+    env_candidates = result.env_candidates
+    # Nodes to visit, with whether they sit directly in a list (mapping keys are checked
+    # with their mapping, never pushed).
+    stack: list[tuple[Node, bool]] = [(doc, False) for doc in reversed(result.documents)]
     count = 0
     while stack:
-        node, role = stack.pop()
+        node, in_list = stack.pop()
         node_id = id(node)
         if node_id in seen:
             aliased.append(node)
@@ -152,39 +241,61 @@ def _survey(result: Composed, text: str) -> None:
         seen.add(node_id)
         count += 1
         if check_tags and node.tag not in STANDARD_TAGS:
-            result.odd_tags.append(node)
+            odd_tags.append(node)
         if isinstance(node, ScalarNode):
             value = node.value
-            if node.style and node.style in "\"'|>" and "#" in value:
-                result.hash_scalars.append((node.start_mark.index, node.end_mark.index))
-            if check_env and role != _KEY and ("$" in value or "os.environ" in value):
-                result.env_candidates.append((node, role == _ITEM))
+            style = node.style
+            if style and style in "\"'|>" and "#" in value:
+                hash_scalars.append((node.start_mark.index, node.end_mark.index))
+            if check_env and ("$" in value or "os.environ" in value):
+                env_candidates.append((node, in_list))
         elif isinstance(node, MappingNode):
             pairs = node.value
-            names: dict[tuple[str, str], Node] = {}
+            if len(pairs) > 1:
+                names = [key.value for key, _ in pairs if key.__class__ is ScalarNode]
+                if len(set(names)) != len(names):
+                    _duplicates(result, node)
             for key, value in pairs:
-                if isinstance(key, ScalarNode):
-                    if key.tag == MERGE_TAG:
-                        if not _mergeable(value):
-                            result.bad_merges.append(key)
-                    else:
-                        ident = (key.tag, key.value)
-                        first = names.get(ident)
-                        if first is not None:
-                            result.duplicates.append((node, first, key))
-                        else:
-                            names[ident] = key
-                        if _SECRETISH_KEY.search(key.value):
-                            result.secret_candidates.append((key, value))
-            for key, value in reversed(pairs):
-                stack.append((value, _VALUE))
-                stack.append((key, _KEY))
+                if not isinstance(key, ScalarNode):
+                    stack.append((key, False))  # a complex key: rare, visited as a node
+                    continue
+                count += 1
+                tag = key.tag
+                if check_tags and tag not in STANDARD_TAGS:
+                    odd_tags.append(key)
+                name = key.value
+                if key.style and "#" in name:
+                    hash_scalars.append((key.start_mark.index, key.end_mark.index))
+                if tag == MERGE_TAG:
+                    if not _mergeable(value):
+                        result.bad_merges.append(key)
+                else:
+                    hit = secretish.get(name)
+                    if hit is None:
+                        hit = secretish[name] = _SECRETISH_KEY.search(name) is not None
+                    if hit:
+                        result.secret_candidates.append((key, value))
+            for _, value in reversed(pairs):
+                stack.append((value, False))
         elif isinstance(node, SequenceNode):
             for item in reversed(node.value):
-                stack.append((item, _ITEM))
+                stack.append((item, True))
     result.node_count = count
     if aliased:
         result.shared = _below(aliased)
+
+
+def _duplicates(result: Composed, mapping: MappingNode) -> None:
+    first_of: dict[tuple[str, str], Node] = {}
+    for key, _ in mapping.value:
+        if key.__class__ is not ScalarNode or key.tag == MERGE_TAG:
+            continue
+        ident = (key.tag, key.value)
+        first = first_of.get(ident)
+        if first is None:
+            first_of[ident] = key
+        else:
+            result.duplicates.append((mapping, first, key))
 
 
 def _mergeable(node: Node) -> bool:
@@ -224,7 +335,10 @@ def flattened_pairs(node: MappingNode) -> list[tuple[Node, Node]]:
     """(key, value) pairs in the order SafeConstructor applies them: merged mappings first
     (the first of a merged list winning over the later ones), then the explicit keys. As
     in a dict, a later pair with the same key replaces an earlier one."""
-    return _flatten(node, set())
+    for key, _ in node.value:
+        if key.tag == MERGE_TAG:
+            return _flatten(node, set())
+    return list(node.value)
 
 
 def _flatten(node: MappingNode, active: set[int]) -> list[tuple[Node, Node]]:
@@ -238,7 +352,9 @@ def _flatten(node: MappingNode, active: set[int]) -> list[tuple[Node, Node]]:
             if isinstance(value, MappingNode):
                 merged.extend(_flatten(value, active))
             elif isinstance(value, SequenceNode):
-                parts = [_flatten(item, active) for item in value.value if isinstance(item, MappingNode)]
+                parts = [
+                    _flatten(item, active) for item in value.value if isinstance(item, MappingNode)
+                ]
                 for part in reversed(parts):
                     merged.extend(part)
         else:

@@ -18,10 +18,23 @@ _DURATION = re.compile(
     re.IGNORECASE,
 )
 _UNIT_SECONDS = {
-    "ms": 0.001, "msec": 0.001,
-    "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
-    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
-    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
+    "ms": 0.001,
+    "msec": 0.001,
+    "s": 1,
+    "sec": 1,
+    "secs": 1,
+    "second": 1,
+    "seconds": 1,
+    "m": 60,
+    "min": 60,
+    "mins": 60,
+    "minute": 60,
+    "minutes": 60,
+    "h": 3600,
+    "hr": 3600,
+    "hrs": 3600,
+    "hour": 3600,
+    "hours": 3600,
 }
 
 
@@ -43,13 +56,13 @@ def duration_seconds(text: str) -> tuple[float, bool] | None:
 def seconds_option(raw: object) -> float:
     """A threshold in seconds from config: ``30``, ``30.5`` or ``"30s"`` / ``"2m"``."""
     if isinstance(raw, bool):
-        raise ValueError("expected a number of seconds such as 30 or \"30s\"")
+        raise ValueError('expected a number of seconds such as 30 or "30s"')
     if isinstance(raw, (int, float)):
         value = float(raw)
     elif isinstance(raw, str) and (parsed := duration_seconds(raw)) is not None:
         value = parsed[0]
     else:
-        raise ValueError(f"expected a number of seconds such as 30 or \"30s\", not {raw!r}")
+        raise ValueError(f'expected a number of seconds such as 30 or "30s", not {raw!r}')
     if value <= 0:
         raise ValueError("must be more than 0 seconds")
     return value

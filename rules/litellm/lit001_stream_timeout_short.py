@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from yaml.nodes import ScalarNode
 
 from linter.config import Settings
-from linter.litellm.model import Deployment, Entry, LiteLLMDocument, ValueKind, format_number, value_of
+from linter.litellm.model import (
+    Deployment,
+    Entry,
+    LiteLLMDocument,
+    ValueKind,
+    format_number,
+    value_of,
+)
 from linter.model import Applicability, Finding, Severity
 from linter.registry import Option, Rule
 from rules.litellm._common import can_edit, names, quoted_replacement, report, seconds_option
@@ -36,42 +43,67 @@ class _Link:
     stands_in: bool
 
 
-def _chains(document: LiteLLMDocument, deployment: Deployment | None) -> dict[str, list[_Link]]:
+class _Chains:
     """Where LiteLLM's router takes a streaming request's timeout from, first set wins
-    (``Router._get_stream_timeout`` then ``_get_non_stream_timeout``), per LiteLLM version."""
-    router = document.section_items("router_settings")
-    general = document.section_items("litellm_settings")
-    defaults_entry = router.get("default_litellm_params")
-    defaults = (
-        document.files[defaults_entry.path].items(defaults_entry.value) if defaults_entry else {}
-    )
-    params = deployment.params if deployment is not None else {}
+    (``Router._get_stream_timeout`` then ``_get_non_stream_timeout``), per LiteLLM version.
+    The router-wide links are read once; only the deployment's own ones vary."""
 
-    def link(items: dict[str, Entry], key: str, label: str, stands_in: bool = False) -> _Link:
-        return _Link(items.get(key), label, stands_in)
+    def __init__(self, document: LiteLLMDocument) -> None:
+        router = document.section_items("router_settings")
+        general = document.section_items("litellm_settings")
+        defaults_entry = router.get("default_litellm_params")
+        defaults = (
+            document.files[defaults_entry.path].items(defaults_entry.value)
+            if defaults_entry
+            else {}
+        )
+        self.router_stream = _Link(
+            router.get("stream_timeout"), "router_settings.stream_timeout", False
+        )
+        self.default_stream = _Link(
+            defaults.get("stream_timeout"),
+            "router_settings.default_litellm_params.stream_timeout",
+            False,
+        )
+        router_timeout = _Link(router.get("timeout"), "router_settings.timeout", True)
+        global_request = _Link(
+            general.get("request_timeout"), "litellm_settings.request_timeout", True
+        )
+        # Router.timeout = router_settings.timeout or litellm.request_timeout (default 6000s).
+        self.router_or_global = [router_timeout, global_request]
+        # 1.106: litellm_settings.request_timeout is also a per-attempt timeout, ahead of the
+        # deployment's own `timeout`, but only when router_settings.timeout is given too.
+        given = (
+            router_timeout.entry is not None
+            and value_of(router_timeout.entry.value).kind is not ValueKind.NULL
+        )
+        self.per_attempt = [global_request] if given else []
 
-    own_stream = link(params, "stream_timeout", "stream_timeout")
-    router_stream = link(router, "stream_timeout", "router_settings.stream_timeout")
-    default_stream = link(defaults, "stream_timeout", "router_settings.default_litellm_params.stream_timeout")
-    own_timeout = link(params, "timeout", "timeout", True)
-    own_request = link(params, "request_timeout", "request_timeout", True)
-    router_timeout = link(router, "timeout", "router_settings.timeout", True)
-    global_request = link(general, "request_timeout", "litellm_settings.request_timeout", True)
-    # Router.timeout = router_settings.timeout or litellm.request_timeout (default 6000s).
-    router_or_global = [router_timeout, global_request]
-    old = [own_stream, router_stream, default_stream, own_timeout, own_request, *router_or_global]
-    # 1.106: litellm_settings.request_timeout is also a per-attempt timeout, ahead of the
-    # deployment's own `timeout`, but only when router_settings.timeout is given too.
-    per_attempt = (
-        [global_request]
-        if router_timeout.entry is not None and value_of(router_timeout.entry.value).kind is not ValueKind.NULL
-        else []
-    )
-    new = [
-        own_stream, router_stream, *per_attempt, default_stream, own_timeout, own_request,
-        *per_attempt, *router_or_global,
-    ]
-    return {OLD: old, NEW: new}
+    def links(self, deployment: Deployment | None) -> dict[str, list[_Link]]:
+        params = deployment.params if deployment is not None else {}
+        own_stream = _Link(params.get("stream_timeout"), "stream_timeout", False)
+        own_timeout = _Link(params.get("timeout"), "timeout", True)
+        own_request = _Link(params.get("request_timeout"), "request_timeout", True)
+        per_attempt = self.per_attempt
+        old = [
+            own_stream,
+            self.router_stream,
+            self.default_stream,
+            own_timeout,
+            own_request,
+            *self.router_or_global,
+        ]
+        new = [
+            own_stream,
+            self.router_stream,
+            *per_attempt,
+            self.default_stream,
+            own_timeout,
+            own_request,
+            *per_attempt,
+            *self.router_or_global,
+        ]
+        return {OLD: old, NEW: new}
 
 
 def _effective(chain: list[_Link]) -> _Link | None:
@@ -88,24 +120,45 @@ def _effective(chain: list[_Link]) -> _Link | None:
     return None
 
 
-def check(document: LiteLLMDocument, settings: Settings) -> Iterator[Finding]:
-    threshold: float = settings.option(RULE, "min-stream-timeout")
-    uses: dict[int, _Use] = {}
-    streaming = [d for d in document.deployments if d.is_text]
-    targets: list[Deployment | None] = list(streaming)
+def stream_timeout_links(
+    document: LiteLLMDocument,
+) -> list[tuple[Deployment | None, dict[str, _Link | None]]]:
+    """For each text-generating deployment (or, with no model_list, for any deployment), the
+    setting whose value bounds a streaming request, per LiteLLM version; None when nothing
+    is set (LiteLLM's 6000s) or the value is unknown."""
+    targets: list[Deployment | None] = [d for d in document.deployments if d.is_text]
     if not document.deployments:
         # No model_list here (models kept in the database, or in a file not read): the
         # router-wide settings are what every deployment falls back to.
         targets = [None]
-    for deployment in targets:
-        for version, chain in _chains(document, deployment).items():
-            link = _effective(chain)
+    chains = _Chains(document)
+    return [
+        (
+            deployment,
+            {version: _effective(chain) for version, chain in chains.links(deployment).items()},
+        )
+        for deployment in targets
+    ]
+
+
+def check(document: LiteLLMDocument, settings: Settings) -> Iterator[Finding]:
+    threshold: float = settings.option(RULE, "min-stream-timeout")
+    uses: dict[int, _Use] = {}
+    for deployment, links in stream_timeout_links(document):
+        for version, link in links.items():
             if link is None or link.entry is None:
+                continue
+            if not document.complete and link.label != "stream_timeout":
+                # An included file that could not be read may set router_settings or
+                # litellm_settings (replacing these): only a deployment's own
+                # stream_timeout is sure to apply.
                 continue
             number = value_of(link.entry.value).number
             if number is None or number >= threshold:
                 continue
-            use = uses.setdefault(id(link.entry.value), _Use(link.entry, link.label, stands_in=link.stands_in))
+            use = uses.setdefault(
+                id(link.entry.value), _Use(link.entry, link.label, stands_in=link.stands_in)
+            )
             if deployment is not None:
                 use.deployments.append(deployment.name)
             use.versions.add(version)
@@ -118,10 +171,13 @@ def _finding(document: LiteLLMDocument, use: _Use, threshold: float) -> Finding:
     value = value_of(entry.value)
     assert value.number is not None
     shown = format_number(value.number)
-    written = f"`{use.label}: {value.text}`"
+    yaml_file = document.files[entry.path]
+    start, end = yaml_file.span(entry.value)
+    written = f"`{use.label}: {yaml_file.text[start:end]}`"
     if use.deployments:
         whose = (
-            f"deployment {names(use.deployments)}" if len(set(use.deployments)) == 1
+            f"deployment {names(use.deployments)}"
+            if len(set(use.deployments)) == 1
             else f"deployments {names(use.deployments)}"
         )
     else:
@@ -137,7 +193,6 @@ def _finding(document: LiteLLMDocument, use: _Use, threshold: float) -> Finding:
         f"than {shown}s (it limits each read, not the whole answer); raise it to at least "
         f"{format_number(threshold)}s"
     )
-    yaml_file = document.files[entry.path]
     fix = None
     node = entry.value
     if isinstance(node, ScalarNode) and can_edit(yaml_file, node):
@@ -168,7 +223,9 @@ deployment's `timeout` / `request_timeout`, then `router_settings.timeout` or el
 puts `litellm_settings.request_timeout` ahead of the deployment's `timeout` when
 `router_settings.timeout` is set; a value is reported when it is the one used in either
 version, and the message says which. A value of `0` or `null` falls through to the next
-setting, as in LiteLLM; an `os.environ/NAME` value is unknown and never guessed.
+setting, as in LiteLLM; an `os.environ/NAME` value is unknown and never guessed. When an
+included file could not be read (it may replace `router_settings`), only a deployment's own
+`stream_timeout` is judged.
 
 ## Why is this bad
 `stream_timeout` (and a `timeout` standing in for it) is the HTTP read timeout of the call
@@ -191,8 +248,8 @@ anchor, since raising it there changes every place that uses the anchor.
     options=(
         Option(
             "min-stream-timeout",
-            30.0,
-            "shortest acceptable stream timeout, in seconds (a number or a string like \"45s\")",
+            30,
+            'shortest acceptable stream timeout, in seconds (a number or a string like "45s")',
             seconds_option,
         ),
     ),
