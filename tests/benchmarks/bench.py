@@ -179,13 +179,38 @@ def gnu_time() -> str | None:
     return None
 
 
-def run_once(command: Command, sample_tree: bool = False, timer: str | None = None) -> Sample:
+@dataclass(frozen=True)
+class Launch:
+    """How every command is started: under GNU time (for its peak RSS) and, with --offline,
+    inside an empty network namespace (`unshare -n`, which execs the command in place)."""
+
+    timer: str | None = None
+    prefix: tuple[str, ...] = ()
+
+
+def offline_prefix() -> tuple[str, ...] | None:
+    """`unshare -n` (as root) or `unshare -rn` (user namespaces), if it works here."""
+    for prefix in (("unshare", "-n"), ("unshare", "-rn")):
+        try:
+            probe = subprocess.run([*prefix, "true"], capture_output=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if probe.returncode == 0:
+            return prefix
+    return None
+
+
+def run_once(command: Command, sample_tree: bool = False, launch: Launch | None = None) -> Sample:
+    launch = launch or Launch()
+    timer = launch.timer
     with (
         tempfile.TemporaryFile() as out,
         tempfile.TemporaryFile() as err,
         tempfile.NamedTemporaryFile("r", suffix=".rss") as rss,
     ):
-        argv = [timer, "-f", "%M", "-o", rss.name, *command.argv] if timer else command.argv
+        argv = [*launch.prefix, *command.argv]
+        if timer:
+            argv = [timer, "-f", "%M", "-o", rss.name, *argv]
         started = time.perf_counter()
         proc = subprocess.Popen(
             argv, cwd=command.cwd, env=command.env, stdin=subprocess.DEVNULL,
@@ -220,13 +245,11 @@ def run_once(command: Command, sample_tree: bool = False, timer: str | None = No
     )
 
 
-def measure_group(
-    commands: Sequence[Command], runs: int, timer: str | None, log: bool = True
-) -> None:
+def measure_group(commands: Sequence[Command], runs: int, launch: Launch, log: bool = True) -> None:
     """Warm up every command once (sampling tree memory), then time `runs` rounds, interleaved
     so that drift in the machine's speed spreads over all of them alike."""
     for command in commands:
-        warm = run_once(command, sample_tree=True, timer=timer)
+        warm = run_once(command, sample_tree=True, launch=launch)
         if warm.returncode not in command.ok_codes:
             print(
                 f"  ! {command.tool}: exit status {warm.returncode}\n"
@@ -235,7 +258,7 @@ def measure_group(
             )
     for i in range(runs):
         for command in commands:
-            command.samples.append(run_once(command, timer=timer))
+            command.samples.append(run_once(command, launch=launch))
         if log:
             print(f"  round {i + 1}/{runs} done", file=sys.stderr)
 
@@ -886,6 +909,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="where the peers' virtual environments live (default ~/.cache/streamproof-bench)",
     )  # fmt: skip
     parser.add_argument("--no-peers", action="store_true", help="measure streamproof alone")
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="run every command in an empty network namespace (proves no tool needs the network)",
+    )
     parser.add_argument("--json", help="also write the results as JSON to this file")
     parser.add_argument(
         "--profile", metavar="DIR", help="also profile streamproof per kind into DIR"
@@ -940,6 +968,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             else "peak memory: WARNING no GNU time (apt-get install time): wait4's ru_maxrss, "
             "which counts this benchmark's own size at each spawn, is only an upper bound"
         )
+        prefix: tuple[str, ...] = ()
+        if args.offline:
+            found = offline_prefix()
+            if found is None:
+                raise SystemExit("bench: --offline needs `unshare -n` (root or user namespaces)")
+            prefix = found
+            header.append(f"network: none (every command runs under `{' '.join(prefix)}`)")
+        launch = Launch(timer, prefix)
         header.append(load_note("load average at start"))
         missing = {"python", "nginx", "litellm"} - kinds
         if missing:
@@ -953,7 +989,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         groups = build_groups(work, streamproof, peers, env, args.sp_arg)
         for group in groups:
             print(f"measuring {group.title} ...", file=sys.stderr)
-            measure_group(group.commands, runs, timer)
+            measure_group(group.commands, runs, launch)
         targets = evaluate(groups)
         header.append(load_note("load average at the end"))
         text = render(groups, targets, header)
