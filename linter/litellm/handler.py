@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from linter.document import Claim, Comment, Document, Unit, hash_comments
+from linter.document import AuditRow, Claim, Comment, Document, Unit, hash_comments
 from linter.litellm import detect
 from linter.model import Edit
 
@@ -77,6 +77,16 @@ class LiteLLMHandler:
         from linter.litellm.verify import verify_fix
 
         return verify_fix(before, after, edits)
+
+    def audit(self, document: Document, settings: Settings) -> Iterable[AuditRow]:
+        """`streamproof audit`: each deployment with its effective stream timeout, timeout,
+        retries and max_tokens, and where each comes from."""
+        from linter.litellm.audit import audit_rows
+        from linter.litellm.model import LiteLLMDocument
+
+        if not isinstance(document, LiteLLMDocument):
+            return []
+        return list(audit_rows(document, settings))
 
     def comments(self, document: Document, path: str) -> Iterable[Comment]:
         """``#`` comments, but not a ``#`` inside a quoted or block scalar."""

@@ -3,9 +3,12 @@
 Taken from the source of litellm 1.106.10 (``litellm/proxy/proxy_server.py``,
 ``litellm/router.py``, ``litellm/proxy/_types.py``, ``litellm/constants.py``), checked against
 1.74.15.post2: every ``Router.__init__`` argument of 1.74 is still one in 1.106, and the
-``general_settings`` keys below are the union of both versions. Newer LiteLLM releases add keys:
-a key missing here is never reported as unknown unless it is also far from every known one
-(see the rules), so an old list errs on the side of silence.
+``general_settings`` keys below are the union of both versions. Newer LiteLLM releases add
+sections and Router arguments: a config written for a release newer than 1.106 may get a LIT005
+finding for a key this list does not know yet, so the list is refreshed from each new release
+(tests/litellm/test_litellm_against_litellm.py checks it against the litellm the tests install).
+``general_settings`` and ``litellm_settings`` keys are never reported for being unknown, only
+for belonging to another section.
 """
 
 from __future__ import annotations
@@ -420,10 +423,6 @@ LITELLM_SETTINGS_COMMON: frozenset[str] = frozenset(
     }
 )
 
-# Where ``max_retries`` is read: only per deployment (``litellm_params.max_retries``, the
-# provider client's retries). Nowhere else.
-RETRY_KEY = "num_retries"
-
 # Defaults in code (constants.py, router.py).
 DEFAULT_REQUEST_TIMEOUT = 6000.0
 DEFAULT_NUM_RETRIES = 2
@@ -477,16 +476,24 @@ NON_TEXT_MODES: frozenset[str] = frozenset(
 NON_TEXT_NAME_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"embed", "embedding"),  # text-embedding-3-*, nomic-embed-text, embed-english-v3, ...
     (r"(?:^|[/_.:-])(?:bge|gte|e5)(?:[_.:-]|$)", "embedding"),
-    (r"whisper|transcri", "audio_transcription"),
-    (r"(?:^|[^a-z])tts(?:[^a-z]|$)|(?:^|[/_-])speech(?:[_.:-]|$)", "audio_speech"),
+    (r"whisper|transcri|(?:^|[/_.-])(?:asr|stt)(?:[_.:-]|$)|chirp", "audio_transcription"),
     (
-        r"dall-?e|gpt-image|imagen|(?:^|[/_.-])flux|stable-diffusion|sdxl|(?:^|[/_-])sd3|"
-        r"midjourney|ideogram|image-gen",
+        r"(?:^|[^a-z])tts(?:[^a-z]|$)|(?:^|[/_.-])speech(?:[_.:-]|$)|orpheus|lyria",
+        "audio_speech",
+    ),
+    (
+        r"dall-?e|gpt-image|imagen|(?:^|[/_.-])flux|stable-diffusion|stable-image|sdxl|"
+        r"(?:^|[/_.-])sd3|midjourney|ideogram|image-gen|nova-canvas|"
+        r"(?:^|[/_.-])image(?:[_.:-]|\d|$)",
         "image_generation",
     ),
+    (r"upscale|outpaint|inpaint|style-transfer", "image_edit"),
     (r"rerank", "rerank"),
     (r"moderation|llama-?guard", "moderation"),
-    (r"(?:^|[/_-])(?:sora|veo)(?:[_.:-]|$)", "video_generation"),
+    (r"(?:^|[/_.-])(?:sora|veo|video)(?:[_.:-]|$)|nova-reel", "video_generation"),
+    (r"realtime|native-audio|(?:^|[/_.-])live(?:[_.:-]|$)|nova-(?:\d-)?sonic", "realtime"),
+    (r"(?:^|[/_.-])ocr(?:[_.:-]|$)|document-ai|doc-intelligence", "ocr"),
+    (r"(?:^|/)search$", "search"),
 )
 # Providers (the ``provider/`` prefix of ``litellm_params.model``) that serve no text generation.
 NON_TEXT_PROVIDERS: dict[str, str] = {

@@ -231,9 +231,10 @@ def judge_mode(
         provider = lowered.split("/", 1)[0] if "/" in lowered else ""
         if provider in known.NON_TEXT_PROVIDERS:
             return known.NON_TEXT_PROVIDERS[provider], f"the provider of {label} `{text}`"
-        for pattern, mode in _NON_TEXT_NAMES:
-            if pattern.search(lowered):
-                return mode, f"the {label} `{text}`"
+        if _ANY_NON_TEXT_NAME.search(lowered):  # one search for the common (text) case
+            for pattern, mode in _NON_TEXT_NAMES:
+                if pattern.search(lowered):
+                    return mode, f"the {label} `{text}`"
     if not names:
         return "text", "default (no model_info.mode and no readable model name)"
     label, text = names[0]
@@ -241,6 +242,7 @@ def judge_mode(
 
 
 _NON_TEXT_NAMES = tuple((re.compile(p), mode) for p, mode in known.NON_TEXT_NAME_PATTERNS)
+_ANY_NON_TEXT_NAME = re.compile("|".join(f"(?:{p})" for p, _ in known.NON_TEXT_NAME_PATTERNS))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from linter.litellm.model import Entry, LiteLLMDocument, YamlFile
+from linter.litellm.model import LiteLLMDocument, YamlFile
 from linter.model import Edit, Finding, Fix, Severity
 from linter.registry import Rule
 
@@ -129,7 +129,3 @@ def names(items: Iterable[str], limit: int = 4) -> str:
     if len(listed) > limit:
         shown += f" and {len(listed) - limit} more"
     return shown
-
-
-def entry_label(document: LiteLLMDocument, entry: Entry, section: str | None = None) -> str:
-    return f"{section}.{entry.name}" if section else entry.name

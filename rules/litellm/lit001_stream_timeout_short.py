@@ -8,21 +8,13 @@ from dataclasses import dataclass, field
 from yaml.nodes import ScalarNode
 
 from linter.config import Settings
-from linter.litellm.model import (
-    Deployment,
-    Entry,
-    LiteLLMDocument,
-    ValueKind,
-    format_number,
-    value_of,
-)
+from linter.litellm.model import Entry, LiteLLMDocument, format_number, value_of
+from linter.litellm.timeouts import stream_timeout_links
 from linter.model import Applicability, Finding, Severity
 from linter.registry import Option, Rule
 from rules.litellm._common import can_edit, names, quoted_replacement, report, seconds_option
 
 ERROR_BELOW = 5.0
-OLD = "older LiteLLM (1.74)"
-NEW = "newer LiteLLM (1.106)"
 
 
 @dataclass
@@ -34,111 +26,6 @@ class _Use:
     deployments: list[str] = field(default_factory=list)
     versions: set[str] = field(default_factory=set)
     stands_in: bool = False  # a `timeout`/`request_timeout` used because no stream_timeout is set
-
-
-@dataclass(frozen=True)
-class _Link:
-    entry: Entry | None
-    label: str
-    stands_in: bool
-
-
-class _Chains:
-    """Where LiteLLM's router takes a streaming request's timeout from, first set wins
-    (``Router._get_stream_timeout`` then ``_get_non_stream_timeout``), per LiteLLM version.
-    The router-wide links are read once; only the deployment's own ones vary."""
-
-    def __init__(self, document: LiteLLMDocument) -> None:
-        router = document.section_items("router_settings")
-        general = document.section_items("litellm_settings")
-        defaults_entry = router.get("default_litellm_params")
-        defaults = (
-            document.files[defaults_entry.path].items(defaults_entry.value)
-            if defaults_entry
-            else {}
-        )
-        self.router_stream = _Link(
-            router.get("stream_timeout"), "router_settings.stream_timeout", False
-        )
-        self.default_stream = _Link(
-            defaults.get("stream_timeout"),
-            "router_settings.default_litellm_params.stream_timeout",
-            False,
-        )
-        router_timeout = _Link(router.get("timeout"), "router_settings.timeout", True)
-        global_request = _Link(
-            general.get("request_timeout"), "litellm_settings.request_timeout", True
-        )
-        # Router.timeout = router_settings.timeout or litellm.request_timeout (default 6000s).
-        self.router_or_global = [router_timeout, global_request]
-        # 1.106: litellm_settings.request_timeout is also a per-attempt timeout, ahead of the
-        # deployment's own `timeout`, but only when router_settings.timeout is given too.
-        given = (
-            router_timeout.entry is not None
-            and value_of(router_timeout.entry.value).kind is not ValueKind.NULL
-        )
-        self.per_attempt = [global_request] if given else []
-
-    def links(self, deployment: Deployment | None) -> dict[str, list[_Link]]:
-        params = deployment.params if deployment is not None else {}
-        own_stream = _Link(params.get("stream_timeout"), "stream_timeout", False)
-        own_timeout = _Link(params.get("timeout"), "timeout", True)
-        own_request = _Link(params.get("request_timeout"), "request_timeout", True)
-        per_attempt = self.per_attempt
-        old = [
-            own_stream,
-            self.router_stream,
-            self.default_stream,
-            own_timeout,
-            own_request,
-            *self.router_or_global,
-        ]
-        new = [
-            own_stream,
-            self.router_stream,
-            *per_attempt,
-            self.default_stream,
-            own_timeout,
-            own_request,
-            *per_attempt,
-            *self.router_or_global,
-        ]
-        return {OLD: old, NEW: new}
-
-
-def _effective(chain: list[_Link]) -> _Link | None:
-    """The link that decides, or None when nothing is set (6000s) or the value is unknown."""
-    for link in chain:
-        if link.entry is None:
-            continue
-        value = value_of(link.entry.value)
-        if not value.is_set:
-            continue  # 0, null, "" fall through to the next setting
-        if value.kind is ValueKind.NUMBER:
-            return link
-        return None  # os.environ/NAME (unknown) or not a number (LIT002)
-    return None
-
-
-def stream_timeout_links(
-    document: LiteLLMDocument,
-) -> list[tuple[Deployment | None, dict[str, _Link | None]]]:
-    """For each text-generating deployment (or, with no model_list, for any deployment), the
-    setting whose value bounds a streaming request, per LiteLLM version; None when nothing
-    is set (LiteLLM's 6000s) or the value is unknown."""
-    targets: list[Deployment | None] = [d for d in document.deployments if d.is_text]
-    if not document.deployments:
-        # No model_list here (models kept in the database, or in a file not read): the
-        # router-wide settings are what every deployment falls back to.
-        targets = [None]
-    chains = _Chains(document)
-    return [
-        (
-            deployment,
-            {version: _effective(chain) for version, chain in chains.links(deployment).items()},
-        )
-        for deployment in targets
-    ]
 
 
 def check(document: LiteLLMDocument, settings: Settings) -> Iterator[Finding]:

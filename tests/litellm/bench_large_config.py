@@ -3,8 +3,9 @@
     .venv/bin/python tests/litellm/bench_large_config.py [megabytes]
 
 Writes a config of the given size (8 MB by default: ~40,000 deployments, comments, anchors),
-checks it in-process three times and prints the best time in seconds per megabyte. The
-requirement is "well under a second per megabyte".
+checks it in-process three times and prints the best wall and CPU time in seconds per
+megabyte (CPU time does not depend on what else the machine runs). The requirement is "well
+under a second per megabyte".
 """
 
 from __future__ import annotations
@@ -57,15 +58,17 @@ def main() -> None:
         config = Path(folder) / "config.yaml"
         deployments = write_config(config, megabytes)
         size = config.stat().st_size / (1024 * 1024)
-        best = float("inf")
+        best = best_cpu = float("inf")
         for _ in range(3):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             result = lint([config], cwd=folder)
             best = min(best, time.perf_counter() - started)
+            best_cpu = min(best_cpu, time.process_time() - started_cpu)
         print(
             f"{size:.1f} MB, {deployments} deployments, {len(result.findings)} findings: "
-            f"best of 3 {best:.2f} s = {best / size:.3f} s/MB "
-            f"(load average {os.getloadavg()[0]:.2f})"
+            f"best of 3: wall {best:.2f} s = {best / size:.3f} s/MB, "
+            f"CPU {best_cpu:.2f} s = {best_cpu / size:.3f} s/MB "
+            f"(load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores)"
         )
 
 

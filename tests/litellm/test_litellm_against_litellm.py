@@ -18,8 +18,8 @@ from linter.document import Unit
 from linter.litellm import known
 from linter.litellm.handler import HANDLER
 from linter.litellm.model import value_of
+from linter.litellm.timeouts import NEW, stream_timeout_links
 from linter.workspace import Workspace
-from rules.litellm.lit001_stream_timeout_short import NEW, stream_timeout_links
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # litellm must fetch nothing
 
@@ -129,3 +129,33 @@ def test_litellm_settings_timeout_would_replace_a_function(litellm: Any) -> None
     replacing the `litellm.timeout` decorator instead of setting any request timeout."""
     assert callable(litellm.timeout) and not isinstance(litellm.timeout, (int, float))
     assert isinstance(litellm.request_timeout, (int, float))
+
+
+def test_model_names_are_judged_as_litellm_s_model_map_says(litellm: Any) -> None:
+    """LIT003 without `model_info.mode`: the name decides. Against the mode of every model in
+    the map LiteLLM ships, text generators must be judged text (else LIT003 misses them) and
+    other models not text (else LIT003 cries wolf)."""
+    from yaml.nodes import ScalarNode
+
+    from linter.litellm.model import Entry, judge_mode
+
+    def entry(value: str) -> Entry:
+        return Entry(
+            "x",
+            ScalarNode("tag:yaml.org,2002:str", "model"),
+            ScalarNode("tag:yaml.org,2002:str", value),
+        )
+
+    counts = {(True, True): 0, (True, False): 0, (False, True): 0, (False, False): 0}
+    for name, info in litellm.model_cost.items():
+        mode = info.get("mode") if isinstance(info, dict) else None
+        if not mode or name == "sample_spec":
+            continue
+        model = name if "/" in name else f"{info.get('litellm_provider', '')}/{name}"
+        ours, _ = judge_mode({"model": entry(model)}, {}, {})
+        counts[(mode in known.TEXT_MODES, ours == "text")] += 1
+    text_total = counts[(True, True)] + counts[(True, False)]
+    other_total = counts[(False, True)] + counts[(False, False)]
+    assert text_total > 1000 and other_total > 200
+    assert counts[(True, True)] / text_total >= 0.98, counts
+    assert counts[(False, False)] / other_total >= 0.9, counts

@@ -198,3 +198,11 @@ def test_eight_megabyte_config_is_checked_completely(tmp_path: Path) -> None:
     assert codes.count("LIT003") == len(range(0, deployments, 3))
     assert codes.count("LIT001") == 1
     assert not result.errors
+
+
+def test_every_config_section_makes_a_file_a_litellm_config() -> None:
+    from linter.litellm import known
+
+    for section in known.CONFIG_SECTIONS:
+        assert looks_like_litellm_config(f"{section}:\n  x: 1\n".encode())
+        assert not looks_like_litellm_config(f"  {section}:\n".encode())  # not top level
