@@ -673,19 +673,22 @@ def evaluate(groups: Sequence[Group]) -> list[Target]:
     ms = one.wall * 1000 if one else None
     add("one Python file: < 300 ms", ms, 300, "<", f"{ms:.0f} ms" if ms else "")
 
+    # Judged on the corpus itself; the doubled corpus (there for the scaling target) is shown.
     peaks = [
         (c.peak_mb, f"{g.name}: {c.tool}")
         for g in groups
         for c in g.commands
-        if c.tool.startswith("streamproof") and c.samples
+        if c.tool.startswith("streamproof") and c.samples and c.tool != "streamproof 2x files"
     ]
     top = max(peaks) if peaks else None
+    double = find(groups, "all", "streamproof 2x files")
+    also = f"; 2x files: {double.peak_mb:.0f} MB" if double else ""
     add(
         "peak memory: < 150 MB",
         top[0] if top else None,
         150,
         "<",
-        f"{top[0]:.0f} MB ({top[1]})" if top else "",
+        f"{top[0]:.0f} MB ({top[1]}{also})" if top else "",
     )
 
     base, double = find(groups, "all", "streamproof"), find(groups, "all", "streamproof 2x files")
@@ -846,20 +849,27 @@ def profile(
         stats.sort_stats("tottime").print_stats(top // 2)
         report.append(f"== profile {name} (-j 1, {elapsed:.2f}s under cProfile; {stats_file})")
         report.append(_trim_pstats(stream.getvalue()))
-    imports = subprocess.run(
-        [python, "-X", "importtime", "-m", "linter", "--version"],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    rows = []
-    for line in imports.stderr.splitlines():
-        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)", line)
-        if m:
-            rows.append((int(m.group(2)), len(m.group(3)), m.group(4)))
-    report.append("== import time of `python -m linter --version` (cumulative, top level only)")
-    for cumulative, _depth, module in sorted((r for r in rows if r[1] <= 1), reverse=True)[:15]:
-        report.append(f"{cumulative / 1000:8.1f} ms  {module}")
+    starts = [("`python -m linter --version`", ["--version"])]
+    if work.single_python_llm:
+        starts.append(("a check of one Python file", ["check", str(work.single_python_llm)]))
+    if work.single_nginx:
+        starts.append(("a check of one NGINX file", ["check", str(work.single_nginx)]))
+    for title, args in starts:
+        # The fastest of five starts, per module: one start on a busy machine says little.
+        best: dict[str, int] = {}
+        for _ in range(5):
+            imports = subprocess.run(
+                [python, "-X", "importtime", "-m", "linter", *args],
+                capture_output=True, text=True, env=env, cwd=work.root,
+            )  # fmt: skip
+            for line in imports.stderr.splitlines():
+                m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|\s*(\S+)", line)
+                if m:
+                    module, cumulative = m.group(3), int(m.group(2))
+                    best[module] = min(best.get(module, cumulative), cumulative)
+        report.append(f"== import time of {title} (cumulative ms, fastest of 5; nested included)")
+        ranked = sorted(best.items(), key=lambda item: -item[1])[:15]
+        report.extend(f"{cumulative / 1000:8.1f} ms  {module}" for module, cumulative in ranked)
     return "\n".join(report) + "\n"
 
 
