@@ -1,0 +1,234 @@
+"""What the settings in effect on a route do to a stream: one verdict per setting, shared by
+the rules (which report a verdict that is a risk) and `streamproof audit` (which shows every
+verdict), so the two always agree.
+
+Each verdict keeps the lookups it stands on, so a message can name where each value comes
+from (the route's own block, an outer block, an include, or nginx's default).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from linter.nginx.context import Stmt
+from linter.nginx.directives import BUFFERED_FAMILIES
+from linter.nginx.effective import (
+    ArrayLookup,
+    Lookup,
+    block_label,
+    display_path,
+    lookup,
+    lookup_array,
+)
+from linter.nginx.routes import Route
+from linter.nginx.timevalue import parse_time
+
+# A location whose clients open the stream with GET (a browser's EventSource, a curl of an
+# event feed): GET is always cacheable, whatever `proxy_cache_methods` says.
+_GET_STREAM_SEGMENTS = frozenset(
+    {"sse", "events", "eventsource", "event-stream", "stream", "streaming"}
+)
+# The cache key nginx uses when `proxy_cache_key` is not set (the other families have none:
+# nginx refuses a `fastcgi_cache` without `fastcgi_cache_key`).
+DEFAULT_PROXY_CACHE_KEY = "$scheme$proxy_host$request_uri"
+
+
+def position(stmt: Stmt, root: str) -> str:
+    """``file:line`` of a statement (display path: relative to the workspace root)."""
+    assert stmt.directive is not None
+    return f"{display_path(stmt.directive.path, root)}:{stmt.directive.line}"
+
+
+def stmt_origin(stmt: Stmt, level: Stmt | None, at: Stmt, root: str) -> str:
+    """Where a directive in effect at block ``at`` comes from: ``nginx.conf:12`` (written in
+    the block), ``via include proxy.conf:4`` (an include in the block brings it), ``inherited
+    from server {} (nginx.conf:12)`` (an outer block)."""
+    here = position(stmt, root)
+    if level is None or level is at:
+        return here if stmt.via is at.via else f"via include {here}"
+    if stmt.via is not level.via:
+        here = f"via include {here}"
+    return f"inherited from {block_label(level)} ({here})"
+
+
+def lookup_origin(found: Lookup, root: str) -> str:
+    """Where the effective value of a scalar directive comes from (see ``stmt_origin``)."""
+    if found.unknown is not None:
+        return f"unknown: {found.unknown.unknown} may set it"
+    if found.stmt is None:
+        return "nginx default"
+    return stmt_origin(found.stmt, found.level, found.at, root)
+
+
+def array_origin(found: ArrayLookup, root: str, stmt: Stmt | None = None) -> str:
+    """Where the directives of an array lookup (or one of them) come from."""
+    chosen = stmt if stmt is not None else (found.stmts[0] if found.stmts else None)
+    if chosen is None:
+        if found.unknown is not None:
+            return f"unknown: {found.unknown.unknown} may set it"
+        return "nginx default"
+    return stmt_origin(chosen, found.level, found.at, root)
+
+
+def words(stmt: Stmt) -> str:
+    """A statement's name and arguments as written."""
+    directive = stmt.directive
+    assert directive is not None
+    return " ".join([directive.name.raw, *(arg.raw for arg in directive.args)])
+
+
+def get_stream_path(route: Route) -> str | None:
+    """The route's location path when it names an event stream a client opens with GET."""
+    block = route.block
+    if block.is_root or block.name != "location" or not block.args:
+        return None
+    path = block.args[-1]
+    text = re.sub(r"^[=~*^\s]+", "", path)
+    for segment in re.split(r"[/\\]+", text):
+        for alternative in segment.strip("()^$?").split("|"):
+            if alternative.strip("()^$?").lower() in _GET_STREAM_SEGMENTS:
+                return path
+    return None
+
+
+def _literal(stmt: Stmt, index: int) -> str | None:
+    """Argument ``index`` of a statement when it is a plain literal (no variable, no
+    template placeholder); None otherwise."""
+    directive = stmt.directive
+    if directive is None or index >= len(directive.args):
+        return None
+    word = directive.args[index]
+    if word.has_placeholder or "$" in word.raw:
+        return None
+    return word.value
+
+
+@dataclass(frozen=True)
+class CacheVerdict:
+    """Whether nginx can store this route's streamed answer and replay it.
+
+    ``stores`` is True when every condition for storing holds (a cache zone in effect,
+    buffering on or unknown, the route's requests cacheable, a validity for a 200), False
+    when one of them certainly fails (``reason`` says which), None when it cannot be known.
+    ``evidence`` lists what makes storing possible, each with where it comes from.
+    """
+
+    cache: Lookup
+    stores: bool | None
+    reason: str
+    evidence: tuple[str, ...] = ()
+    key: Lookup | None = None
+    post: bool = False  # POST requests are cached here
+
+
+def cache_verdict(route: Route, root: str) -> CacheVerdict | None:
+    """None for a family nginx never caches (gRPC)."""
+    family = route.family
+    if family not in BUFFERED_FAMILIES:
+        return None
+    block = route.block
+    name = f"{family}_cache"
+    cache = lookup(block, name, "off")
+    if not cache.known:
+        return CacheVerdict(cache, None, f"{name} is {lookup_origin(cache, root)}")
+    if cache.stmt is None:
+        return CacheVerdict(cache, False, f"{name} is off (nginx default)")
+    if (cache.value or "").lower() == "off":
+        return CacheVerdict(cache, False, f"{name} is off ({lookup_origin(cache, root)})")
+    directive = cache.stmt.directive
+    if directive is None or not directive.args or directive.args[0].has_placeholder:
+        return CacheVerdict(cache, None, f"{name} is a template placeholder")
+    evidence = [f"`{words(cache.stmt)}` ({lookup_origin(cache, root)})"]
+
+    buffering = lookup(block, f"{family}_buffering", "on")
+    value = _literal(buffering.stmt, 0) if buffering.stmt is not None else "on"
+    if buffering.known and value is not None and value.lower() == "off":
+        return CacheVerdict(
+            cache,
+            False,
+            f"{family}_buffering is off ({lookup_origin(buffering, root)}): nginx stores nothing "
+            f"of an unbuffered response",
+        )
+    if buffering.known and value is not None:
+        evidence.append(f"{family}_buffering on ({lookup_origin(buffering, root)})")
+    else:
+        evidence.append(f"{family}_buffering maybe on ({lookup_origin(buffering, root)})")
+
+    no_cache = lookup_array(block, f"{family}_no_cache")
+    for stmt in no_cache.stmts:
+        for index in range(len(stmt.args)):
+            constant = _literal(stmt, index)
+            if constant is not None and constant not in ("", "0"):
+                return CacheVerdict(
+                    cache,
+                    False,
+                    f"`{words(stmt)}` ({array_origin(no_cache, root, stmt)}) keeps every "
+                    f"response out of the cache",
+                )
+
+    valid = lookup_array(block, f"{family}_cache_valid")
+    covering = [stmt for stmt in valid.stmts if _valid_for_200(stmt)]
+    if covering:
+        evidence.append(f"`{words(covering[0])}` ({array_origin(valid, root, covering[0])})")
+    elif valid.stmts:
+        return CacheVerdict(
+            cache,
+            False,
+            f"{family}_cache_valid ({array_origin(valid, root)}) gives a 200 answer no time in "
+            f"the cache",
+        )
+    elif valid.known:
+        return CacheVerdict(
+            cache,
+            False,
+            f"no {family}_cache_valid is in effect: only a backend that sends an expiry "
+            f"(X-Accel-Expires, Cache-Control max-age, Expires) gets its answers stored",
+        )
+
+    methods = lookup_array(block, f"{family}_cache_methods")
+    post = next(
+        (
+            stmt
+            for stmt in methods.stmts
+            if any((_literal(stmt, i) or "").upper() == "POST" for i in range(len(stmt.args)))
+        ),
+        None,
+    )
+    get_path = get_stream_path(route)
+    if post is not None:
+        evidence.append(f"`{words(post)}` ({array_origin(methods, root, post)})")
+    elif get_path is not None:
+        evidence.append(f"{get_path} is an event stream opened with GET, always cacheable")
+    elif not methods.known:
+        return CacheVerdict(cache, None, f"{family}_cache_methods is {array_origin(methods, root)}")
+    else:
+        origin = array_origin(methods, root)
+        return CacheVerdict(
+            cache,
+            False,
+            f"POST requests (how chat and completion streams are asked for) are not cached: "
+            f"{family}_cache_methods has no POST ({origin}: GET HEAD)"
+            if not methods.stmts
+            else f"POST requests (how chat and completion streams are asked for) are not "
+            f"cached: `{words(methods.stmts[0])}` ({origin}) has no POST",
+        )
+    key = lookup(
+        block, f"{family}_cache_key", DEFAULT_PROXY_CACHE_KEY if family == "proxy" else None
+    )
+    return CacheVerdict(cache, True, "", tuple(evidence), key, post is not None)
+
+
+def _valid_for_200(stmt: Stmt) -> bool:
+    """A `*_cache_valid` line that gives a 200 answer a time in the cache: no status list
+    (200, 301, 302), `200` or `any` listed, and a time that is not zero."""
+    args = stmt.args
+    if not args:
+        return False
+    codes, time_text = args[:-1], args[-1]
+    if codes and not any(code in ("200", "any") for code in codes):
+        return False
+    if "$" in time_text or "{" in time_text or "__" in time_text:
+        return True
+    parsed = parse_time(time_text, is_sec=True)
+    return parsed is None or parsed.milliseconds > 0
