@@ -4,8 +4,6 @@ exception that stops the run."""
 
 from __future__ import annotations
 
-import traceback
-
 from linter import registry
 from linter.config import Settings
 from linter.document import Document, KindHandler
@@ -66,6 +64,8 @@ def run_rules(document: Document, settings: Settings) -> tuple[list[Finding], fr
         try:
             findings.extend(rule.check(document, settings))
         except Exception as exc:  # a crashing rule must not stop the run
+            import traceback  # only when a rule crashed
+
             frame = traceback.extract_tb(exc.__traceback__)[-1]
             findings.append(
                 INTERNAL_ERROR.report(

@@ -15,7 +15,6 @@ from typing import Any
 import click
 
 from linter import __version__, registry
-from linter.add_ignore import DEFAULT_REASON, check_reason
 from linter.config import ConfigError, SettingsResolver
 from linter.model import Finding, Severity
 from linter.reporters import FORMATS, ReportContext, renderer
@@ -137,7 +136,7 @@ def main() -> None:
 @click.option(
     "--add-ignore-reason",
     metavar="TEXT",
-    help=f"The reason --add-ignore writes after `--` (default: {DEFAULT_REASON!r}).",
+    help="The reason --add-ignore writes after `--` (default: 'added by --add-ignore').",
 )
 @click.option(
     "--select", multiple=True, help="Rules to enable (codes, prefixes, names; comma-separated)."
@@ -222,7 +221,7 @@ def check(
         stdin_filename=stdin_filename,
         stdin_data=stdin_data,
         jobs=jobs,
-        add_ignore=(DEFAULT_REASON if add_ignore_reason is None else add_ignore_reason)
+        add_ignore=(_default_reason() if add_ignore_reason is None else add_ignore_reason)
         if add_ignore
         else None,
     )
@@ -290,11 +289,19 @@ def check(
     sys.exit(exit_status(result.findings, result.errors, exit_zero))
 
 
+def _default_reason() -> str:
+    from linter.add_ignore import DEFAULT_REASON
+
+    return DEFAULT_REASON
+
+
 def _add_ignore_usage(add_ignore: bool, reason: str | None, fix: bool) -> str | None:
     if reason is not None and not add_ignore:
         return "--add-ignore-reason needs --add-ignore"
     if add_ignore and fix:
         return "--add-ignore and --fix cannot be used together: fix first, then add ignores"
+    from linter.add_ignore import check_reason
+
     return check_reason(reason) if reason is not None else None
 
 
@@ -335,3 +342,78 @@ def rules_command(fmt: str) -> None:
     from linter.ruledoc import rules_table
 
     click.echo(rules_table(markdown=fmt == "markdown"), nl=False)
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr, only on a terminal and only for long runs."""
+
+    MIN_UNITS = 20
+
+    def __init__(self) -> None:
+        self.enabled = bool(getattr(sys.stderr, "isatty", lambda: False)())
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total < self.MIN_UNITS:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} files")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r" + " " * 60 + "\r")
+            sys.stderr.flush()
+
+
+@main.command("audit")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["terminal", "markdown", "json"]),
+    default="terminal",
+    help="terminal (aligned tables), markdown (for an issue or a pull request) or json.",
+)
+@click.option("--config", "config_path", type=click.Path(), help="Use this config file only.")
+@click.option("--nginx-version", help="The nginx version the configs run on (e.g. 1.29.7).")
+@click.option("-j", "--jobs", type=int, default=None, help="Worker processes.")
+def audit_command(
+    paths: tuple[str, ...],
+    fmt: str,
+    config_path: str | None,
+    nginx_version: str | None,
+    jobs: int | None,
+) -> None:
+    """Show where streams break: each streaming route, deployment and stream call with its
+    effective settings and where they come from, the findings, and what to fix first."""
+    from linter.audit import RENDERERS
+
+    cwd = os.getcwd()
+    if config_path is not None and not os.path.isfile(config_path):
+        click.echo(f"streamproof: error: {config_path}: config file not found", err=True)
+        sys.exit(EXIT_ERROR)
+    resolver = SettingsResolver(
+        overrides={"nginx-version": nginx_version}, explicit_config=config_path, cwd=cwd
+    )
+    bar = _ProgressBar()
+    options = RunOptions(audit=True, jobs=jobs, progress=bar)
+    try:
+        resolver.for_path(os.path.abspath(paths[0]) if paths else cwd)
+        result = run(paths, resolver, options)
+    except ConfigError as exc:
+        click.echo(f"streamproof: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    finally:
+        bar.close()
+    for message in result.errors:
+        click.echo(f"streamproof: error: {message}", err=True)
+    context = _report_context(result, cwd, unsafe=False)
+    if fmt != "terminal":
+        context.color = False
+    click.echo(
+        RENDERERS[fmt](result.audit_rows, result.findings, context, result.files_checked), nl=False
+    )
+    sys.exit(exit_status(result.findings, result.errors, exit_zero=False))

@@ -6,7 +6,6 @@ applied on top. Unknown keys are errors that name the closest valid key.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 import re
@@ -56,6 +55,8 @@ class ConfigError(Exception):
 
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:
+    import difflib  # only to word an error
+
     match = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return match[0] if match else None
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -81,6 +80,8 @@ def _skipped(parts: Iterable[str]) -> bool:
 
 
 def _git_files(directory: str) -> list[str] | None:
+    import subprocess  # only when a folder is walked (not for files named one by one)
+
     try:
         result = subprocess.run(
             [

@@ -5,10 +5,8 @@ changed file atomically with its encoding, BOM, newlines and mode kept."""
 from __future__ import annotations
 
 import contextlib
-import difflib
 import os
 import stat
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -32,6 +30,8 @@ class FileChange:
     def unified_diff(self, display_path: str) -> str:
         before = self.before.text.splitlines(keepends=True)
         after = self.after.splitlines(keepends=True)
+        import difflib
+
         lines = difflib.unified_diff(before, after, f"a/{display_path}", f"b/{display_path}")
         out = []
         for line in lines:
@@ -230,6 +230,8 @@ def write_change(change: FileChange, expected_bytes: bytes | None = None) -> Non
     data = change.before.with_text(change.after).encode()
     real = os.path.realpath(path)
     directory = os.path.dirname(real)
+    import tempfile  # only when a file is written
+
     fd, temporary = tempfile.mkstemp(prefix=".streamproof-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:

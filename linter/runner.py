@@ -7,7 +7,7 @@ always goes on with the others.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from linter import kinds, registry
@@ -34,6 +34,8 @@ class RunOptions:
     add_ignore: str | None = None
     # `streamproof audit`: also collect each unit's stream path (handler.audit rows).
     audit: bool = False
+    # Called in this process as units finish: progress(done, total).
+    progress: Callable[[int, int], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -190,10 +192,17 @@ def _process_all(
             ) as pool:
                 for chunk_results in pool.map(_work, chunks):
                     results.extend(chunk_results)
+                    if options.progress is not None:
+                        options.progress(len(results), len(units))
             return results
         except (concurrent.futures.process.BrokenProcessPool, OSError):
             pass  # a worker died (or no processes here): do it all in this process instead
-    return [process_unit(unit, workspace, resolver.for_path(unit.path), options) for unit in units]
+    serial = []
+    for unit in units:
+        serial.append(process_unit(unit, workspace, resolver.for_path(unit.path), options))
+        if options.progress is not None:
+            options.progress(len(serial), len(units))
+    return serial
 
 
 def run(

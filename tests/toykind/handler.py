@@ -4,7 +4,16 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from linter.document import Claim, Comment, Document, Problem, Unit, hash_comments
+from linter.document import (
+    AuditRow,
+    AuditValue,
+    Claim,
+    Comment,
+    Document,
+    Problem,
+    Unit,
+    hash_comments,
+)
 from linter.model import Edit, Severity
 
 LINE = re.compile(r"^(?P<key>\w+)\s*=\s*(?P<value>[^#\n\r]*?)\s*(?:#.*)?$")
@@ -75,6 +84,20 @@ class ToyHandler:
 
     def comments(self, document: Document, path: str) -> Iterable[Comment]:
         return hash_comments(document.sources[path])
+
+    def audit(self, document: ToyDocument, settings) -> Iterable[AuditRow]:  # type: ignore[no-untyped-def]
+        for key, value, start, _ in document.entries:
+            if key != "timeout":
+                continue
+            line, _col = document.source.position(start)
+            status = "risk" if value.isdigit() and int(value) < 10 else "ok"
+            yield AuditRow(
+                "Toy timeouts",
+                f"timeout #{line}",
+                document.path,
+                line,
+                (("timeout", AuditValue(value, f"line {line}", status)),),
+            )
 
 
 HANDLER = ToyHandler()
