@@ -14,7 +14,8 @@ from linter.nginx import detect, dump
 from linter.nginx.context import CONTEXTS, Stmt
 from linter.nginx.detect import NGINX_FOLDERS as _NGINX_FOLDERS
 from linter.nginx.directives import looks_like_nginx_name
-from linter.nginx.includes import DiskFiles, DumpFiles, Expander
+from linter.nginx.includers import looks_like_fragment, outermost_includers
+from linter.nginx.includes import DiskFiles, DumpFiles, Expander, parsed_once
 from linter.nginx.lexer import TokenKind, tokenize
 from linter.nginx.model import NginxDocument
 from linter.nginx.parser import parse_source
@@ -95,13 +96,16 @@ class NginxHandler:
             if path not in covered:
                 units.append(Unit(self.name, path))
                 covered |= reached[path] | {path}
-        return units
+        return _through_includers(units, workspace, reached)
 
     # -- reading --------------------------------------------------------------------------------
 
     def load(self, unit: Unit, workspace: Workspace, settings: Settings) -> NginxDocument:
         source = workspace.read_source(unit.path)
-        return load_document(source, workspace, settings, unit.context)
+        document = load_document(source, workspace, settings, unit.context)
+        if unit.report:
+            document.report_paths = _reported(document, unit.report)
+        return document
 
     def verify_fix(self, before: Document, after: Document, edits: Sequence[Edit]) -> str | None:
         return verify_fix(before, after, edits)
@@ -149,16 +153,66 @@ def sniff(data: bytes, relpath: str = "") -> bool:
 
 
 def _reachable(path: str, workspace: Workspace) -> set[str]:
-    """Files a file pulls in through includes, as a main file (for grouping only)."""
+    """Files a file pulls in through includes, as a main file (for grouping only); computed
+    once per run and file."""
+    key = ("nginx", "reachable", path)
+    cached = workspace.memo.get(key)
+    if isinstance(cached, set):
+        return cached
+    found: set[str] = set()
     try:
         source = workspace.read_source(path)
     except Exception:
-        return set()
-    if "include" not in source.text:
-        return set()
-    settings = _settings_for(path)
-    document = load_document(source, workspace, settings, None)
-    return {key for key in document.files if not key.startswith("<stock>/") and "::" not in key}
+        source = None
+    if source is not None and "include" in source.text:
+        settings = _settings_for(path)
+        document = load_document(source, workspace, settings, None)
+        found = {k for k in document.files if not k.startswith("<stock>/") and "::" not in k}
+    workspace.memo[key] = found
+    return found
+
+
+def _through_includers(
+    units: list[Unit], workspace: Workspace, reached: dict[str, set[str]]
+) -> list[Unit]:
+    """A fragment given alone (pre-commit passes only what changed) is linted through the
+    files of the tree that include it, reporting only what lies in it; see includers.py."""
+    kept: list[Unit] = []
+    through: dict[str, list[str]] = {}
+    for unit in units:
+        roots: list[str] = []
+        try:
+            data = workspace.read_bytes(unit.path)
+        except Exception:
+            data = b""
+        if data and looks_like_fragment(data) and not dump.is_dump(data.decode("utf-8", "replace")):
+            roots = outermost_includers(unit.path, workspace, lambda p: _reachable(p, workspace))
+        if not roots:
+            kept.append(unit)
+        for root in roots:
+            through.setdefault(root, []).append(unit.path)
+    for root, fragments in sorted(through.items()):
+        # The fragments this root's unit covers, and any given file they include.
+        report = set(fragments)
+        for fragment in fragments:
+            report |= reached.get(fragment, set())
+        kept.append(Unit("nginx", root, report=tuple(sorted(report))))
+    return kept
+
+
+def _reported(document: NginxDocument, given: Sequence[str]) -> frozenset[str]:
+    """The given files and every file they include (as this document resolved them)."""
+    paths = set(given)
+    changed = True
+    while changed:
+        changed = False
+        for key, stmts in document.includers.items():
+            if key in paths:
+                continue
+            if any(s.directive is not None and s.directive.path in paths for s in stmts):
+                paths.add(key)
+                changed = True
+    return frozenset(paths)
 
 
 def _settings_for(path: str) -> Settings:
@@ -205,7 +259,7 @@ def load_document(
         main = files.main() or parse_source(source)
         main_key = files.key(sections[0].path) if sections else source.path
     else:
-        main = parse_source(source)
+        main = parsed_once(workspace, source)
         main_key = source.path
     detected = detect_context(main, os.path.relpath(source.path, workspace.root))
     chosen = _context_comment(main) or context

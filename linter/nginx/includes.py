@@ -51,6 +51,19 @@ STOCK_PREFIX = "<stock>/"
 GLOB_CHARS = "*?["
 
 
+def parsed_once(workspace: Workspace, source: SourceText) -> ParsedFile:
+    """The file's tree, parsed once per run and text: a snippet included by ten files, or a
+    file read for grouping and then linted, is parsed one time (trees are never changed
+    after parsing; a fix's new text is parsed anew)."""
+    key = ("nginx", "parsed", source.path)
+    cached = workspace.memo.get(key)
+    if isinstance(cached, ParsedFile) and cached.source.text == source.text:
+        return cached
+    parsed = parse_source(source)
+    workspace.memo[key] = parsed
+    return parsed
+
+
 @dataclass
 class Resolution:
     keys: list[str] = field(default_factory=list)  # files to read, in nginx's order
@@ -129,7 +142,7 @@ class DiskFiles:
         return Resolution(missing=first, uncertain=guessed)
 
     def load(self, key: str) -> ParsedFile:
-        return parse_source(self.workspace.read_source(key))
+        return parsed_once(self.workspace, self.workspace.read_source(key))
 
 
 class DumpFiles:

@@ -48,8 +48,10 @@ def route_place(document: NginxDocument, route: Route) -> Place:
 
 
 def value_place(document: NginxDocument, route: Route, found: Lookup) -> Place:
-    """The directive itself when it is written in the route's block, else the route."""
-    if found.stmt is not None and found.level is route.block and found.stmt.via is route.block.via:
+    """Where a finding about a value points: the directive itself when it is set at the
+    route's own level (written in the block, or in a snippet the block includes: the token to
+    change is there), else the route (the value is inherited or nginx's default)."""
+    if found.stmt is not None and found.level is route.block:
         place = place_of(document, found.stmt)
         if place is not None:
             return place

@@ -84,6 +84,8 @@ def test_ngx003_fires_exactly_where_nginx_replays_a_stored_stream(
         conf = tmp_path / "site" / "conf.d" / "site.conf"
         conf.parent.mkdir(parents=True)
         conf.write_text(site(port, upstream.port, case))
+        # Linted as written (before nginx's wrapper and prelude join it in the folder).
+        found = lint([conf], select=["NGX003"]).findings
         prepared = prepare(
             conf,
             tmp_path / "prefix",
@@ -110,7 +112,6 @@ def test_ngx003_fires_exactly_where_nginx_replays_a_stored_stream(
         assert second.headers.get("x-cache") in (None, "", "MISS"), story
         assert len(upstream.served) == 2, story
 
-    found = lint([conf], select=["NGX003"]).findings
     assert bool(found) is case.replays, [f.message for f in found]
     if found:
         (finding,) = found
