@@ -18,10 +18,12 @@ from linter.nginx.effective import (
     Lookup,
     block_label,
     display_path,
+    header_value,
     lookup,
     lookup_array,
 )
-from linter.nginx.routes import Route
+from linter.nginx.model import NginxDocument
+from linter.nginx.routes import Route, llm_name, pass_host
 from linter.nginx.timevalue import parse_time
 
 # A location whose clients open the stream with GET (a browser's EventSource, a curl of an
@@ -102,6 +104,95 @@ def _literal(stmt: Stmt, index: int) -> str | None:
     if word.has_placeholder or "$" in word.raw:
         return None
     return word.value
+
+
+# --- read timeout (NGX001), buffering (NGX002), gzip (NGX004) ---------------------------------
+
+READ_TIMEOUT_DEFAULT = "60s"
+
+
+@dataclass(frozen=True)
+class ReadTimeout:
+    """The effective `*_read_timeout` of a route. ``milliseconds`` is None when the value is
+    unknown (an unreadable include, a template placeholder) or refused by nginx (``refused``:
+    NGX009 reports it)."""
+
+    name: str
+    found: Lookup
+    milliseconds: int | None
+    refused: bool = False
+
+
+def read_timeout(route: Route) -> ReadTimeout:
+    name = f"{route.family}_read_timeout"
+    found = lookup(route.block, name, READ_TIMEOUT_DEFAULT)
+    if not found.known:
+        return ReadTimeout(name, found, None)
+    if found.stmt is None:
+        value = parse_time(READ_TIMEOUT_DEFAULT)
+        assert value is not None
+        return ReadTimeout(name, found, value.milliseconds)
+    directive = found.stmt.directive
+    if directive is None or not directive.args or directive.args[0].has_placeholder:
+        return ReadTimeout(name, found, None)
+    parsed = parse_time(directive.args[0].value)
+    if parsed is None or len(directive.args) > 1:
+        return ReadTimeout(name, found, None, refused=True)
+    return ReadTimeout(name, found, parsed.milliseconds)
+
+
+@dataclass(frozen=True)
+class Buffering:
+    """The effective `*_buffering` of a route: ``on`` True (nginx collects the answer before
+    passing it on), False (off, or gRPC, which is never buffered), None (unknown)."""
+
+    name: str
+    found: Lookup | None
+    on: bool | None
+
+
+def buffering(route: Route) -> Buffering:
+    if route.family not in BUFFERED_FAMILIES:
+        return Buffering(f"{route.family}_buffering", None, False)
+    name = f"{route.family}_buffering"
+    found = lookup(route.block, name, "on")
+    if not found.known:
+        return Buffering(name, found, None)
+    value = _literal(found.stmt, 0) if found.stmt is not None else "on"
+    if value is None:
+        return Buffering(name, found, None)
+    return Buffering(name, found, value.lower() == "on")
+
+
+@dataclass(frozen=True)
+class Gzip:
+    """gzip in effect on a route and whether `gzip_types` covers event streams."""
+
+    gzip: Lookup
+    types: Lookup
+    covering: str | None  # the gzip_types entry naming text/event-stream (or `*`)
+
+    @property
+    def on(self) -> bool | None:
+        if not self.gzip.known:
+            return None
+        return self.gzip.value == "on"
+
+    @property
+    def risk(self) -> bool | None:
+        """True when gzip compresses this route's event stream; None when unknown."""
+        if self.on is not True:
+            return self.on
+        if not self.types.known:
+            return None
+        return self.covering is not None
+
+
+def gzip(route: Route) -> Gzip:
+    found = lookup(route.block, "gzip", "off")
+    types = lookup(route.block, "gzip_types", "text/html")
+    covering = next((t for t in types.args if t in ("*", "text/event-stream")), None)
+    return Gzip(found, types, covering if types.known else None)
 
 
 @dataclass(frozen=True)
@@ -232,3 +323,144 @@ def _valid_for_200(stmt: Stmt) -> bool:
         return True
     parsed = parse_time(time_text, is_sec=True)
     return parsed is None or parsed.milliseconds > 0
+
+
+# --- upstream keep-alive (NGX005, NGX006, NGX007) ------------------------------------------
+
+KEEPALIVE_DEFAULT_VERSION = (1, 29, 7)
+
+
+def keepalive_of(document: NginxDocument, upstream: Stmt) -> tuple[str, Stmt | None]:
+    """How the upstream keeps connections: "explicit" (`keepalive N`), "off" (`keepalive 0`,
+    or none before 1.29.7), "implicit" (none, but 1.29.7+ gives `keepalive 32 local`), or
+    "unknown" (its block holds unknown content)."""
+    found = upstream.level_named("keepalive")
+    if found:
+        count = found[0].args[0] if found[0].args else ""
+        return ("off" if count == "0" else "explicit"), found[0]
+    if upstream.unknown_here() is not None:
+        return "unknown", None
+    if document.version_at_least(*KEEPALIVE_DEFAULT_VERSION):
+        return "implicit", None
+    return "off", None
+
+
+def map_value_for_plain_requests(
+    document: NginxDocument, variable: str
+) -> tuple[str | None, Stmt | None]:
+    """For `map $http_upgrade $variable {...}`: the value a request without Upgrade gets."""
+    for stmt in document.statements():
+        if (
+            stmt.name != "map"
+            or not stmt.is_block
+            or len(stmt.args) < 2
+            or stmt.args[1] != variable
+        ):
+            continue
+        if stmt.args[0] != "$http_upgrade" or stmt.unknown_here() is not None:
+            return None, stmt
+        default = None
+        for entry in stmt.level():
+            directive = entry.directive
+            if directive is None:
+                continue
+            key = directive.name.value
+            value = directive.args[0].value if directive.args else None
+            if key == "" and directive.name.quote:
+                return value, entry
+            if key == "default":
+                default = (value, entry)
+        return default if default is not None else ("", stmt)
+    return None, None
+
+
+def connection_problem(
+    document: NginxDocument, headers: ArrayLookup
+) -> tuple[str, Stmt | None] | None:
+    """Why the Connection header sent to the upstream defeats keepalive, or None."""
+    if not headers.known:
+        return None
+    connection = header_value(headers, "Connection")
+    if connection is None:
+        if document.version_at_least(*KEEPALIVE_DEFAULT_VERSION):
+            return None
+        return (
+            'no `proxy_set_header Connection ""` is in effect, so nginx sends `Connection: close`',
+            None,
+        )
+    value = connection.args[1] if len(connection.args) > 1 else ""
+    if value.lower() == "close":
+        return f"`Connection: close` is set at {document.where(connection)}", connection
+    if value.startswith("$"):
+        mapped, entry = map_value_for_plain_requests(document, value)
+        if mapped is not None and mapped.lower() == "close" and entry is not None:
+            return (
+                f"`Connection {value}` comes from the map at {document.where(entry)}, which gives "
+                f"`close` to every request without an Upgrade header (write `'' \"\";` there to "
+                f"keep "
+                f"WebSocket upgrades and keep-alive both)",
+                connection,
+            )
+    return None
+
+
+# Backends whose idle keep-alive timeout is known: served by uvicorn (timeout_keep_alive 5s).
+UVICORN_BACKENDS = {"litellm": "LiteLLM", "vllm": "vLLM"}
+UVICORN_PORTS = {"4000": "LiteLLM"}
+BACKEND_IDLE_MS = 5000
+
+
+def known_backend(upstream: Stmt) -> str | None:
+    names = [upstream.args[0]] if upstream.args else []
+    ports = []
+    for server in upstream.level_named("server"):
+        if server.args:
+            host, port = pass_host(server.args[0])
+            names.append(host)
+            ports.append(port)
+    for name in names:
+        found = llm_name(name)
+        if found in UVICORN_BACKENDS:
+            return UVICORN_BACKENDS[found]
+    for port in ports:
+        if port in UVICORN_PORTS:
+            return UVICORN_PORTS[port]
+    return None
+
+
+@dataclass(frozen=True)
+class Race:
+    """nginx keeps idle connections to a uvicorn backend longer than the backend does."""
+
+    backend: str
+    idle_ms: int
+    said: str  # where nginx's idle time comes from, for a message
+    stmt: Stmt  # what a finding points at: the keepalive_timeout, else keepalive, else upstream
+
+
+def keepalive_race(document: NginxDocument, upstream: Stmt) -> Race | None:
+    """The race NGX007 reports, or None (no keep-alive, unknown backend or value, no race)."""
+    mode, keepalive = keepalive_of(document, upstream)
+    if mode not in ("explicit", "implicit"):
+        return None
+    backend = known_backend(upstream)
+    if backend is None:
+        return None
+    timeouts = upstream.level_named("keepalive_timeout")
+    if timeouts:
+        directive = timeouts[0].directive
+        if directive is None or not directive.args or directive.args[0].has_placeholder:
+            return None
+        value = parse_time(directive.args[0].value)
+        if value is None:
+            return None
+        idle = value.milliseconds
+        said = f"keepalive_timeout {directive.args[0].raw} at {document.where(timeouts[0])}"
+        stmt = timeouts[0]
+    else:
+        idle = 60000
+        said = "keepalive_timeout is nginx's default 60s (nothing sets it in the upstream)"
+        stmt = keepalive if keepalive is not None else upstream
+    if idle < BACKEND_IDLE_MS:
+        return None
+    return Race(backend, idle, said, stmt)

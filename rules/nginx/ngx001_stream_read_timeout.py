@@ -6,15 +6,12 @@ from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.model import Applicability, Finding, Severity
-from linter.nginx.directives import BUFFERED_FAMILIES
-from linter.nginx.effective import lookup
+from linter.nginx.assess import buffering, read_timeout
 from linter.nginx.model import NginxDocument
 from linter.nginx.routes import Route, streaming_routes
 from linter.nginx.timevalue import parse_time
 from linter.registry import Option, Rule
 from rules.nginx._common import because, describe_ms, set_in_block, time_option, value_place
-
-DEFAULT = "60s"
 
 
 def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
@@ -26,22 +23,10 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
     if fixed_value.milliseconds < minimum.milliseconds:
         fix_text = minimum_text
     for route in streaming_routes(document, settings):
-        name = f"{route.family}_read_timeout"
-        found = lookup(route.block, name, DEFAULT)
-        if not found.known:
-            continue
-        if found.stmt is not None:
-            directive = found.stmt.directive
-            if directive is None or not directive.args or directive.args[0].has_placeholder:
-                continue
-            value = parse_time(directive.args[0].value)
-            if value is None:
-                continue  # NGX009 reports a value nginx refuses
-        else:
-            value = parse_time(DEFAULT)
-        assert value is not None
-        if value.milliseconds >= minimum.milliseconds:
-            continue
+        timeout = read_timeout(route)
+        if timeout.milliseconds is None or timeout.milliseconds >= minimum.milliseconds:
+            continue  # unknown, long enough, or refused by nginx (NGX009 reports that)
+        name, found, milliseconds = timeout.name, timeout.found, timeout.milliseconds
         place = value_place(document, route, found)
         edits = set_in_block(document, route, found, name, fix_text)
         fix = RULE.make_fix(edits, f"set {name} {fix_text} for {route.label()}") if edits else None
@@ -49,7 +34,7 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             place.source,
             place.start,
             place.end,
-            f"{name} is {describe_ms(value.milliseconds)} here: "
+            f"{name} is {describe_ms(milliseconds)} here: "
             f"{found.describe(document.workspace_root)}. When the upstream sends nothing for "
             f"longer (a slow first token, a reasoning pause, a model loading), nginx gives up "
             f'("upstream timed out (110)" in its error log): before the first byte the client '
@@ -61,10 +46,7 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
 
 def _buffered_loss(route: Route) -> str:
     """What else a cut costs when nginx buffers this route."""
-    if route.family not in BUFFERED_FAMILIES:
-        return ""
-    buffering = lookup(route.block, f"{route.family}_buffering", "on")
-    if buffering.known and (buffering.value or "").lower() == "on":
+    if buffering(route).on is True:
         return ", and with buffering on (as here) the events received so far are lost too"
     return ""
 
