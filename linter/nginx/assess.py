@@ -201,7 +201,8 @@ class CacheVerdict:
 
     ``stores`` is True when every condition for storing holds (a cache zone in effect,
     buffering on or unknown, the route's requests cacheable, a validity for a 200), False
-    when one of them certainly fails (``reason`` says which), None when it cannot be known.
+    when one of them certainly fails, None when it cannot be known; ``reason`` says which, in
+    a few words (`proxy_buffering off`, `POST not in proxy_cache_methods`, ...).
     ``evidence`` lists what makes storing possible, each with where it comes from.
     """
 
@@ -222,11 +223,9 @@ def cache_verdict(route: Route, root: str) -> CacheVerdict | None:
     name = f"{family}_cache"
     cache = lookup(block, name, "off")
     if not cache.known:
-        return CacheVerdict(cache, None, f"{name} is {lookup_origin(cache, root)}")
-    if cache.stmt is None:
-        return CacheVerdict(cache, False, f"{name} is off (nginx default)")
-    if (cache.value or "").lower() == "off":
-        return CacheVerdict(cache, False, f"{name} is off ({lookup_origin(cache, root)})")
+        return CacheVerdict(cache, None, f"{name} unknown")
+    if cache.stmt is None or (cache.value or "").lower() == "off":
+        return CacheVerdict(cache, False, "off")
     directive = cache.stmt.directive
     if directive is None or not directive.args or directive.args[0].has_placeholder:
         return CacheVerdict(cache, None, f"{name} is a template placeholder")
@@ -235,12 +234,7 @@ def cache_verdict(route: Route, root: str) -> CacheVerdict | None:
     buffering = lookup(block, f"{family}_buffering", "on")
     value = _literal(buffering.stmt, 0) if buffering.stmt is not None else "on"
     if buffering.known and value is not None and value.lower() == "off":
-        return CacheVerdict(
-            cache,
-            False,
-            f"{family}_buffering is off ({lookup_origin(buffering, root)}): nginx stores nothing "
-            f"of an unbuffered response",
-        )
+        return CacheVerdict(cache, False, f"{family}_buffering off")
     if buffering.known and value is not None:
         evidence.append(f"{family}_buffering on ({lookup_origin(buffering, root)})")
     else:
@@ -251,31 +245,18 @@ def cache_verdict(route: Route, root: str) -> CacheVerdict | None:
         for index in range(len(stmt.args)):
             constant = _literal(stmt, index)
             if constant is not None and constant not in ("", "0"):
-                return CacheVerdict(
-                    cache,
-                    False,
-                    f"`{words(stmt)}` ({array_origin(no_cache, root, stmt)}) keeps every "
-                    f"response out of the cache",
-                )
+                return CacheVerdict(cache, False, f"`{words(stmt)}`")
 
     valid = lookup_array(block, f"{family}_cache_valid")
     covering = [stmt for stmt in valid.stmts if _valid_for_200(stmt)]
     if covering:
         evidence.append(f"`{words(covering[0])}` ({array_origin(valid, root, covering[0])})")
     elif valid.stmts:
-        return CacheVerdict(
-            cache,
-            False,
-            f"{family}_cache_valid ({array_origin(valid, root)}) gives a 200 answer no time in "
-            f"the cache",
-        )
+        return CacheVerdict(cache, False, f"{family}_cache_valid gives 200 no time")
     elif valid.known:
-        return CacheVerdict(
-            cache,
-            False,
-            f"no {family}_cache_valid is in effect: only a backend that sends an expiry "
-            f"(X-Accel-Expires, Cache-Control max-age, Expires) gets its answers stored",
-        )
+        # Without one, only a backend that sends an expiry (X-Accel-Expires, Cache-Control
+        # max-age, Expires) has its answers stored; LLM backends send none.
+        return CacheVerdict(cache, False, f"no {family}_cache_valid")
 
     methods = lookup_array(block, f"{family}_cache_methods")
     post = next(
@@ -292,18 +273,10 @@ def cache_verdict(route: Route, root: str) -> CacheVerdict | None:
     elif get_path is not None:
         evidence.append(f"{get_path} is an event stream opened with GET, always cacheable")
     elif not methods.known:
-        return CacheVerdict(cache, None, f"{family}_cache_methods is {array_origin(methods, root)}")
+        return CacheVerdict(cache, None, f"{family}_cache_methods unknown")
     else:
-        origin = array_origin(methods, root)
-        return CacheVerdict(
-            cache,
-            False,
-            f"POST requests (how chat and completion streams are asked for) are not cached: "
-            f"{family}_cache_methods has no POST ({origin}: GET HEAD)"
-            if not methods.stmts
-            else f"POST requests (how chat and completion streams are asked for) are not "
-            f"cached: `{words(methods.stmts[0])}` ({origin}) has no POST",
-        )
+        # Chat and completion streams are POST requests; the default methods are GET HEAD.
+        return CacheVerdict(cache, False, f"POST not in {family}_cache_methods")
     key = lookup(
         block, f"{family}_cache_key", DEFAULT_PROXY_CACHE_KEY if family == "proxy" else None
     )

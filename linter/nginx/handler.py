@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from linter.document import Claim, Comment, Document, Unit
+from linter.document import AuditRow, Claim, Comment, Document, Unit
 from linter.model import Edit
 from linter.nginx import detect, dump
 from linter.nginx.context import CONTEXTS, Stmt
@@ -109,6 +109,14 @@ class NginxHandler:
 
     def verify_fix(self, before: Document, after: Document, edits: Sequence[Edit]) -> str | None:
         return verify_fix(before, after, edits)
+
+    def audit(self, document: Document, settings: Settings) -> Iterable[AuditRow]:
+        """Every streaming route with its effective read timeout, buffering, cache, gzip and
+        keep-alive, where each comes from, and whether a rule reports it (see audit.py)."""
+        from linter.nginx.audit import audit
+
+        assert isinstance(document, NginxDocument)
+        return list(audit(document, settings))
 
     def comments(self, document: Document, path: str) -> Iterable[Comment]:
         source = document.sources[path]
