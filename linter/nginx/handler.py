@@ -118,6 +118,35 @@ class NginxHandler:
         assert isinstance(document, NginxDocument)
         return list(audit(document, settings))
 
+    def suppression_edits(
+        self, document: Document, path: str, line: int, comment: str
+    ) -> Sequence[Edit]:
+        """Where an ignore comment for ``line`` may go (see PlacesSuppressions): the generic
+        places (a trailing comment, else one on its own line above), but never inside a
+        quoted string that runs over several lines, nor inside a Lua block, where a `#` is
+        text, not a comment."""
+        from linter.add_ignore import default_suppression_edits
+
+        source = document.sources[path]
+        tokens, _ = tokenize(source.text)
+
+        def inside_token(offset: int) -> bool:
+            for token in tokens:
+                if token.kind is TokenKind.COMMENT:
+                    continue
+                # A Lua body starts right after its `{`: an insertion there is Lua.
+                first = token.start if token.kind is TokenKind.RAW else token.start + 1
+                if first <= offset < token.end:
+                    return True
+            return False
+
+        start = source.offset(line, 1)
+        end = start + len(source.line_text(line))
+        edits = default_suppression_edits(
+            source, line, comment, list(self.comments(document, path))
+        )
+        return [edit for edit in edits if not inside_token(end if edit.start >= end else start)]
+
     def comments(self, document: Document, path: str) -> Iterable[Comment]:
         source = document.sources[path]
         text = source.text
