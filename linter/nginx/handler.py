@@ -15,7 +15,13 @@ from linter.nginx.context import CONTEXTS, Stmt
 from linter.nginx.detect import NGINX_FOLDERS as _NGINX_FOLDERS
 from linter.nginx.directives import looks_like_nginx_name
 from linter.nginx.includers import looks_like_fragment, outermost_includers
-from linter.nginx.includes import DiskFiles, DumpFiles, Expander, parsed_once
+from linter.nginx.includes import (
+    DiskFiles,
+    DumpFiles,
+    Expander,
+    parsed_once,
+    reachable_files,
+)
 from linter.nginx.lexer import TokenKind, tokenize
 from linter.nginx.model import NginxDocument
 from linter.nginx.parser import parse_source
@@ -191,7 +197,7 @@ def sniff(data: bytes, relpath: str = "") -> bool:
 
 def _reachable(path: str, workspace: Workspace) -> set[str]:
     """Files a file pulls in through includes, as a main file (for grouping only); computed
-    once per run and file."""
+    once per run and file, without expanding the configuration."""
     key = ("nginx", "reachable", path)
     cached = workspace.memo.get(key)
     if isinstance(cached, set):
@@ -201,10 +207,16 @@ def _reachable(path: str, workspace: Workspace) -> set[str]:
         source = workspace.read_source(path)
     except Exception:
         source = None
-    if source is not None and "include" in source.text:
+    if source is not None and "include" in source.text and not dump.is_dump(source.text):
         settings = _settings_for(path)
-        document = load_document(source, workspace, settings, None)
-        found = {k for k in document.files if not k.startswith("<stock>/") and "::" not in k}
+        main = parsed_once(workspace, source)
+        context = _context_comment(main) or detect_context(
+            main, os.path.relpath(source.path, workspace.root)
+        )
+        if context != "main" and settings.nginx_context:
+            context = settings.nginx_context
+        files = DiskFiles(workspace, source.path, settings.nginx_prefix, fragment=context != "main")
+        found = reachable_files(files, source.path, main)
     workspace.memo[key] = found
     return found
 
@@ -223,7 +235,12 @@ def _through_includers(
         except Exception:
             data = b""
         if data and looks_like_fragment(data) and not dump.is_dump(data.decode("utf-8", "replace")):
-            roots = outermost_includers(unit.path, workspace, lambda p: _reachable(p, workspace))
+            roots = outermost_includers(
+                unit.path,
+                workspace,
+                lambda p: _reachable(p, workspace),
+                _settings_for(unit.path).nginx_prefix,
+            )
         if not roots:
             kept.append(unit)
         for root in roots:

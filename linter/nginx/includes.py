@@ -186,6 +186,30 @@ class DumpFiles:
 FileSet = DiskFiles | DumpFiles
 
 
+def reachable_files(files: DiskFiles, main_key: str, main: ParsedFile) -> set[str]:
+    """The files of the tree a main file pulls in through includes, as the Expander below
+    resolves them, without building the expanded configuration (for grouping files into
+    units: which files include which)."""
+    found = {main_key}
+    pending = [main]
+    while pending:
+        parsed = pending.pop()
+        for directive in parsed.walk():
+            if directive.name.value != "include" or directive.placeholder:
+                continue
+            if len(directive.args) != 1 or directive.args[0].has_placeholder:
+                continue
+            for key in files.resolve(directive.args[0].value).keys:
+                if key in found or len(found) > MAX_STATEMENTS:
+                    continue
+                found.add(key)
+                try:
+                    pending.append(files.load(key))
+                except (ReadFailure, DecodeFailure):
+                    continue
+    return found
+
+
 @dataclass
 class Expansion:
     root: Stmt

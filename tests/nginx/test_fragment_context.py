@@ -225,3 +225,26 @@ def test_within_keeps_only_findings_in_the_given_files_and_their_own_fixes() -> 
     assert kept[0] == inside
     assert kept[1].fix is None and "b.conf" in kept[1].fix_note
     assert len(kept) == 2
+
+
+def test_an_includer_far_away_is_found_through_the_nginx_prefix_setting(tmp_path: Path) -> None:
+    """The includer (docker/nginx/nginx.conf) and the fragment (config/sites/chat.conf) share
+    no folder: only the `nginx-prefix` mapping joins them, and then the whole tree is searched."""
+    write(
+        tmp_path,
+        {
+            "docker/nginx/nginx.conf": "events {}\nhttp {\n    proxy_buffering off;\n"
+            "    include /etc/nginx/sites/*.conf;\n}\n",
+            "config/sites/chat.conf": SITE.replace("        include snippets/proxy.conf;\n", ""),
+        },
+    )
+    site = tmp_path / "config/sites/chat.conf"
+    workspace = Workspace(root=str(tmp_path))
+    # Without the mapping nothing includes it: alone, buffering is nginx's default (on).
+    (unit,) = HANDLER.plan([str(site)], workspace)
+    assert unit.path == str(site)
+    assert ("config/sites/chat.conf", "NGX002", 7) in found([site], tmp_path)
+    (tmp_path / "streamproof.toml").write_text('[nginx-prefix]\n"/etc/nginx" = "config"\n')
+    (unit,) = HANDLER.plan([str(site)], Workspace(root=str(tmp_path)))
+    assert unit.path == str(tmp_path / "docker/nginx/nginx.conf")
+    assert ("config/sites/chat.conf", "NGX002", 7) not in found([site], tmp_path)
