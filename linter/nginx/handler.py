@@ -14,7 +14,6 @@ from linter.nginx import detect, dump
 from linter.nginx.context import CONTEXTS, Stmt
 from linter.nginx.detect import NGINX_FOLDERS as _NGINX_FOLDERS
 from linter.nginx.directives import looks_like_nginx_name
-from linter.nginx.includers import looks_like_fragment, outermost_includers
 from linter.nginx.includes import (
     DiskFiles,
     DumpFiles,
@@ -34,6 +33,8 @@ if TYPE_CHECKING:
 
 _FRAGMENT_FOLDERS = ("conf.d", "sites-available", "sites-enabled", "http.d", "vhosts.d", "servers")
 _CONTEXT_COMMENT = re.compile(r"#\s*streamproof\s*:\s*context\s+([a-z]+)")
+# A whole configuration (nginx.conf) has `http {}` or `events {}`: it is nobody's fragment.
+_WHOLE_CONFIG = re.compile(rb"(?m)^[ \t]*(?:http|events)[ \t\r\n]*\{")
 _BLOCK_SIGNAL = re.compile(rb"(?m)^[ \t]*(?:http|server|location|upstream|events)\b[^;{}\n]*\{")
 _MAIN_NAMES = frozenset(
     {
@@ -234,7 +235,13 @@ def _through_includers(
             data = workspace.read_bytes(unit.path)
         except Exception:
             data = b""
-        if data and looks_like_fragment(data) and not dump.is_dump(data.decode("utf-8", "replace")):
+        if (
+            data
+            and _WHOLE_CONFIG.search(data) is None
+            and not dump.is_dump(data.decode("utf-8", "replace"))
+        ):
+            from linter.nginx.includers import outermost_includers  # only for fragments
+
             roots = outermost_includers(
                 unit.path,
                 workspace,

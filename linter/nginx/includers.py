@@ -34,17 +34,10 @@ if TYPE_CHECKING:
 
 # `include <path>;` as written (quoted or not), anywhere a statement may start.
 _INCLUDE = re.compile(rb"""(?:^|[\s;{}])include\s+(?:"([^"]*)"|'([^']*)'|([^\s;"'{}]+))""")
-# A whole configuration (nginx.conf): it is nobody's fragment.
-_MAIN = re.compile(rb"(?m)^[ \t]*(?:http|events)[ \t\r\n]*\{")
 _MEMO_KEY = ("nginx", "include-index")
 _MAX_DEPTH = 16
 
 Reachable = Callable[[str], set[str]]
-
-
-def looks_like_fragment(data: bytes) -> bool:
-    """Not a whole configuration (no `http {}` or `events {}` at the start of a line)."""
-    return _MAIN.search(data) is None
 
 
 def _skipped(folder: str, name: str) -> bool:
