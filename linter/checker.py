@@ -4,6 +4,9 @@ exception that stops the run."""
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
+
 from linter import registry
 from linter.config import Settings
 from linter.document import Document, KindHandler
@@ -100,7 +103,28 @@ def check_document(
         for f in rest
         if settings.is_selected(f.code) and f.code not in settings.ignored_for(f.path)
     ]
-    return dedupe(fatal + rest)
+    return within(dedupe(fatal + rest), document.report_paths)
+
+
+def within(findings: list[Finding], paths: frozenset[str] | None) -> list[Finding]:
+    """Only the findings in ``paths`` (all when None); a fix that would also edit another
+    file is dropped, with a note: the run was not asked about that file."""
+    if paths is None:
+        return findings
+    kept = []
+    for finding in findings:
+        if finding.path not in paths:
+            continue
+        if finding.fix is not None and any(edit.path not in paths for edit in finding.fix.edits):
+            outside = next(edit.path for edit in finding.fix.edits if edit.path not in paths)
+            finding = replace(
+                finding,
+                fix=None,
+                fix_note=f"fix not offered: it would also edit {os.path.basename(outside)}, "
+                f"which this run was not asked to check",
+            )
+        kept.append(finding)
+    return kept
 
 
 def dedupe(findings: list[Finding]) -> list[Finding]:

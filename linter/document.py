@@ -49,11 +49,17 @@ class Problem:
 class Unit:
     """Files that are checked together: a main file and, where the kind follows includes, the
     files it pulls in. ``context`` is a kind-specific hint (e.g. the NGINX block a fragment is
-    linted in)."""
+    linted in).
+
+    ``report`` (empty: everything) names the files the run was asked about when the main file
+    was not: a fragment given alone (pre-commit passes only the changed file) is read through
+    the file that includes it, for its context, and only findings in the given files (and
+    what they include: the kind sets ``Document.report_paths``) are reported."""
 
     kind: str
     path: str
     context: str | None = None
+    report: tuple[str, ...] = ()
     # The kind has not looked at the content yet: the unit is claimed (or dropped) where it is
     # checked, so large runs read and sniff files in the worker processes, not before.
     unclaimed: bool = False
@@ -66,6 +72,9 @@ class Document:
     # Every file this document read, by absolute path (the main file included).
     sources: dict[str, SourceText] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # None: report findings in every file read. Else only findings in these files are reported
+    # (and only fixes that edit nothing else): set by the kind for a Unit with ``report``.
+    report_paths: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         self.sources.setdefault(self.source.path, self.source)

@@ -8,13 +8,19 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from linter.document import Claim, Comment, Document, Unit
+from linter.document import AuditRow, Claim, Comment, Document, Unit
 from linter.model import Edit
 from linter.nginx import detect, dump
 from linter.nginx.context import CONTEXTS, Stmt
 from linter.nginx.detect import NGINX_FOLDERS as _NGINX_FOLDERS
 from linter.nginx.directives import looks_like_nginx_name
-from linter.nginx.includes import DiskFiles, DumpFiles, Expander
+from linter.nginx.includes import (
+    DiskFiles,
+    DumpFiles,
+    Expander,
+    parsed_once,
+    reachable_files,
+)
 from linter.nginx.lexer import TokenKind, tokenize
 from linter.nginx.model import NginxDocument
 from linter.nginx.parser import parse_source
@@ -27,6 +33,8 @@ if TYPE_CHECKING:
 
 _FRAGMENT_FOLDERS = ("conf.d", "sites-available", "sites-enabled", "http.d", "vhosts.d", "servers")
 _CONTEXT_COMMENT = re.compile(r"#\s*streamproof\s*:\s*context\s+([a-z]+)")
+# A whole configuration (nginx.conf) has `http {}` or `events {}`: it is nobody's fragment.
+_WHOLE_CONFIG = re.compile(rb"(?m)^[ \t]*(?:http|events)[ \t\r\n]*\{")
 _BLOCK_SIGNAL = re.compile(rb"(?m)^[ \t]*(?:http|server|location|upstream|events)\b[^;{}\n]*\{")
 _MAIN_NAMES = frozenset(
     {
@@ -95,16 +103,56 @@ class NginxHandler:
             if path not in covered:
                 units.append(Unit(self.name, path))
                 covered |= reached[path] | {path}
-        return units
+        return _through_includers(units, workspace, reached)
 
     # -- reading --------------------------------------------------------------------------------
 
     def load(self, unit: Unit, workspace: Workspace, settings: Settings) -> NginxDocument:
         source = workspace.read_source(unit.path)
-        return load_document(source, workspace, settings, unit.context)
+        document = load_document(source, workspace, settings, unit.context)
+        if unit.report:
+            document.report_paths = _reported(document, unit.report)
+        return document
 
     def verify_fix(self, before: Document, after: Document, edits: Sequence[Edit]) -> str | None:
         return verify_fix(before, after, edits)
+
+    def audit(self, document: Document, settings: Settings) -> Iterable[AuditRow]:
+        """Every streaming route with its effective read timeout, buffering, cache, gzip and
+        keep-alive, where each comes from, and whether a rule reports it (see audit.py)."""
+        from linter.nginx.audit import audit
+
+        assert isinstance(document, NginxDocument)
+        return list(audit(document, settings))
+
+    def suppression_edits(
+        self, document: Document, path: str, line: int, comment: str
+    ) -> Sequence[Edit]:
+        """Where an ignore comment for ``line`` may go (see PlacesSuppressions): the generic
+        places (a trailing comment, else one on its own line above), but never inside a
+        quoted string that runs over several lines, nor inside a Lua block, where a `#` is
+        text, not a comment."""
+        from linter.add_ignore import default_suppression_edits
+
+        source = document.sources[path]
+        tokens, _ = tokenize(source.text)
+
+        def inside_token(offset: int) -> bool:
+            for token in tokens:
+                if token.kind is TokenKind.COMMENT:
+                    continue
+                # A Lua body starts right after its `{`: an insertion there is Lua.
+                first = token.start if token.kind is TokenKind.RAW else token.start + 1
+                if first <= offset < token.end:
+                    return True
+            return False
+
+        start = source.offset(line, 1)
+        end = start + len(source.line_text(line))
+        edits = default_suppression_edits(
+            source, line, comment, list(self.comments(document, path))
+        )
+        return [edit for edit in edits if not inside_token(end if edit.start >= end else start)]
 
     def comments(self, document: Document, path: str) -> Iterable[Comment]:
         source = document.sources[path]
@@ -149,16 +197,83 @@ def sniff(data: bytes, relpath: str = "") -> bool:
 
 
 def _reachable(path: str, workspace: Workspace) -> set[str]:
-    """Files a file pulls in through includes, as a main file (for grouping only)."""
+    """Files a file pulls in through includes, as a main file (for grouping only); computed
+    once per run and file, without expanding the configuration."""
+    key = ("nginx", "reachable", path)
+    cached = workspace.memo.get(key)
+    if isinstance(cached, set):
+        return cached
+    found: set[str] = set()
     try:
         source = workspace.read_source(path)
     except Exception:
-        return set()
-    if "include" not in source.text:
-        return set()
-    settings = _settings_for(path)
-    document = load_document(source, workspace, settings, None)
-    return {key for key in document.files if not key.startswith("<stock>/") and "::" not in key}
+        source = None
+    if source is not None and "include" in source.text and not dump.is_dump(source.text):
+        settings = _settings_for(path)
+        main = parsed_once(workspace, source)
+        context = _context_comment(main) or detect_context(
+            main, os.path.relpath(source.path, workspace.root)
+        )
+        if context != "main" and settings.nginx_context:
+            context = settings.nginx_context
+        files = DiskFiles(workspace, source.path, settings.nginx_prefix, fragment=context != "main")
+        found = reachable_files(files, source.path, main)
+    workspace.memo[key] = found
+    return found
+
+
+def _through_includers(
+    units: list[Unit], workspace: Workspace, reached: dict[str, set[str]]
+) -> list[Unit]:
+    """A fragment given alone (pre-commit passes only what changed) is linted through the
+    files of the tree that include it, reporting only what lies in it; see includers.py."""
+    kept: list[Unit] = []
+    through: dict[str, list[str]] = {}
+    for unit in units:
+        roots: list[str] = []
+        try:
+            data = workspace.read_bytes(unit.path)
+        except Exception:
+            data = b""
+        if (
+            data
+            and _WHOLE_CONFIG.search(data) is None
+            and not dump.is_dump(data.decode("utf-8", "replace"))
+        ):
+            from linter.nginx.includers import outermost_includers  # only for fragments
+
+            roots = outermost_includers(
+                unit.path,
+                workspace,
+                lambda p: _reachable(p, workspace),
+                _settings_for(unit.path).nginx_prefix,
+            )
+        if not roots:
+            kept.append(unit)
+        for root in roots:
+            through.setdefault(root, []).append(unit.path)
+    for root, fragments in sorted(through.items()):
+        # The fragments this root's unit covers, and any given file they include.
+        report = set(fragments)
+        for fragment in fragments:
+            report |= reached.get(fragment, set())
+        kept.append(Unit("nginx", root, report=tuple(sorted(report))))
+    return kept
+
+
+def _reported(document: NginxDocument, given: Sequence[str]) -> frozenset[str]:
+    """The given files and every file they include (as this document resolved them)."""
+    paths = set(given)
+    changed = True
+    while changed:
+        changed = False
+        for key, stmts in document.includers.items():
+            if key in paths:
+                continue
+            if any(s.directive is not None and s.directive.path in paths for s in stmts):
+                paths.add(key)
+                changed = True
+    return frozenset(paths)
 
 
 def _settings_for(path: str) -> Settings:
@@ -205,7 +320,7 @@ def load_document(
         main = files.main() or parse_source(source)
         main_key = files.key(sections[0].path) if sections else source.path
     else:
-        main = parse_source(source)
+        main = parsed_once(workspace, source)
         main_key = source.path
     detected = detect_context(main, os.path.relpath(source.path, workspace.root))
     chosen = _context_comment(main) or context

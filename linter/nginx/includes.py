@@ -51,6 +51,19 @@ STOCK_PREFIX = "<stock>/"
 GLOB_CHARS = "*?["
 
 
+def parsed_once(workspace: Workspace, source: SourceText) -> ParsedFile:
+    """The file's tree, parsed once per run and text: a snippet included by ten files, or a
+    file read for grouping and then linted, is parsed one time (trees are never changed
+    after parsing; a fix's new text is parsed anew)."""
+    key = ("nginx", "parsed", source.path)
+    cached = workspace.memo.get(key)
+    if isinstance(cached, ParsedFile) and cached.source.text == source.text:
+        return cached
+    parsed = parse_source(source)
+    workspace.memo[key] = parsed
+    return parsed
+
+
 @dataclass
 class Resolution:
     keys: list[str] = field(default_factory=list)  # files to read, in nginx's order
@@ -129,7 +142,7 @@ class DiskFiles:
         return Resolution(missing=first, uncertain=guessed)
 
     def load(self, key: str) -> ParsedFile:
-        return parse_source(self.workspace.read_source(key))
+        return parsed_once(self.workspace, self.workspace.read_source(key))
 
 
 class DumpFiles:
@@ -171,6 +184,30 @@ class DumpFiles:
 
 
 FileSet = DiskFiles | DumpFiles
+
+
+def reachable_files(files: DiskFiles, main_key: str, main: ParsedFile) -> set[str]:
+    """The files of the tree a main file pulls in through includes, as the Expander below
+    resolves them, without building the expanded configuration (for grouping files into
+    units: which files include which)."""
+    found = {main_key}
+    pending = [main]
+    while pending:
+        parsed = pending.pop()
+        for directive in parsed.walk():
+            if directive.name.value != "include" or directive.placeholder:
+                continue
+            if len(directive.args) != 1 or directive.args[0].has_placeholder:
+                continue
+            for key in files.resolve(directive.args[0].value).keys:
+                if key in found or len(found) > MAX_STATEMENTS:
+                    continue
+                found.add(key)
+                try:
+                    pending.append(files.load(key))
+                except (ReadFailure, DecodeFailure):
+                    continue
+    return found
 
 
 @dataclass

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from linter.model import Edit
+from linter.nginx.assess import KEEPALIVE_DEFAULT_VERSION, keepalive_of
 from linter.nginx.context import Stmt
 from linter.nginx.edits import insert_statements, replace_word, shared_file
 from linter.nginx.effective import Lookup
@@ -13,8 +14,6 @@ from linter.nginx.model import NginxDocument
 from linter.nginx.routes import Route
 from linter.nginx.timevalue import format_seconds, parse_time
 from linter.source import SourceText
-
-KEEPALIVE_DEFAULT_VERSION = (1, 29, 7)
 
 
 @dataclass(frozen=True)
@@ -48,8 +47,10 @@ def route_place(document: NginxDocument, route: Route) -> Place:
 
 
 def value_place(document: NginxDocument, route: Route, found: Lookup) -> Place:
-    """The directive itself when it is written in the route's block, else the route."""
-    if found.stmt is not None and found.level is route.block and found.stmt.via is route.block.via:
+    """Where a finding about a value points: the directive itself when it is set at the
+    route's own level (written in the block, or in a snippet the block includes: the token to
+    change is there), else the route (the value is inherited or nginx's default)."""
+    if found.stmt is not None and found.level is route.block:
         place = place_of(document, found.stmt)
         if place is not None:
             return place
@@ -142,16 +143,4 @@ def statement_text(document: NginxDocument, stmt: Stmt) -> str | None:
     return source.text[directive.start : directive.end]
 
 
-def keepalive_of(document: NginxDocument, upstream: Stmt) -> tuple[str, Stmt | None]:
-    """How the upstream keeps connections: "explicit" (`keepalive N`), "off" (`keepalive 0`,
-    or none before 1.29.7), "implicit" (none, but 1.29.7+ gives `keepalive 32 local`), or
-    "unknown" (its block holds unknown content)."""
-    found = upstream.level_named("keepalive")
-    if found:
-        count = found[0].args[0] if found[0].args else ""
-        return ("off" if count == "0" else "explicit"), found[0]
-    if upstream.unknown_here() is not None:
-        return "unknown", None
-    if document.version_at_least(*KEEPALIVE_DEFAULT_VERSION):
-        return "implicit", None
-    return "off", None
+__all__ = ["KEEPALIVE_DEFAULT_VERSION", "keepalive_of"]

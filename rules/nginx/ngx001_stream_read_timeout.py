@@ -6,14 +6,12 @@ from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.model import Applicability, Finding, Severity
-from linter.nginx.effective import lookup
+from linter.nginx.assess import buffering, read_timeout
 from linter.nginx.model import NginxDocument
-from linter.nginx.routes import streaming_routes
+from linter.nginx.routes import Route, streaming_routes
 from linter.nginx.timevalue import parse_time
 from linter.registry import Option, Rule
 from rules.nginx._common import because, describe_ms, set_in_block, time_option, value_place
-
-DEFAULT = "60s"
 
 
 def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
@@ -25,22 +23,10 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
     if fixed_value.milliseconds < minimum.milliseconds:
         fix_text = minimum_text
     for route in streaming_routes(document, settings):
-        name = f"{route.family}_read_timeout"
-        found = lookup(route.block, name, DEFAULT)
-        if not found.known:
-            continue
-        if found.stmt is not None:
-            directive = found.stmt.directive
-            if directive is None or not directive.args or directive.args[0].has_placeholder:
-                continue
-            value = parse_time(directive.args[0].value)
-            if value is None:
-                continue  # NGX009 reports a value nginx refuses
-        else:
-            value = parse_time(DEFAULT)
-        assert value is not None
-        if value.milliseconds >= minimum.milliseconds:
-            continue
+        timeout = read_timeout(route)
+        if timeout.milliseconds is None or timeout.milliseconds >= minimum.milliseconds:
+            continue  # unknown, long enough, or refused by nginx (NGX009 reports that)
+        name, found, milliseconds = timeout.name, timeout.found, timeout.milliseconds
         place = value_place(document, route, found)
         edits = set_in_block(document, route, found, name, fix_text)
         fix = RULE.make_fix(edits, f"set {name} {fix_text} for {route.label()}") if edits else None
@@ -48,13 +34,21 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             place.source,
             place.start,
             place.end,
-            f"{name} is {describe_ms(value.milliseconds)} here: "
-            f"{found.describe(document.workspace_root)}. "
-            f"A pause longer than that between two chunks (slow first token, reasoning, model "
-            f"loading) "
-            f"cuts the stream with a 504; raise it (to {fix_text}, say). {because(route)}",
+            f"{name} is {describe_ms(milliseconds)} here: "
+            f"{found.describe(document.workspace_root)}. When the upstream sends nothing for "
+            f"longer (a slow first token, a reasoning pause, a model loading), nginx gives up "
+            f'("upstream timed out (110)" in its error log): before the first byte the client '
+            f"gets a 504; mid-stream it gets a 200 whose body just stops"
+            f"{_buffered_loss(route)}. Raise it (to {fix_text}, say). {because(route)}",
             fix=fix,
         )
+
+
+def _buffered_loss(route: Route) -> str:
+    """What else a cut costs when nginx buffers this route."""
+    if buffering(route).on is True:
+        return ", and with buffering on (as here) the events received so far are lost too"
+    return ""
 
 
 RULE = Rule(
@@ -69,13 +63,13 @@ RULE = Rule(
         Option(
             "min-read-timeout",
             "120s",
-            "the shortest read timeout accepted on a streaming route (an nginx time value)",
+            "report a streaming route whose read timeout is below this (an nginx time value)",
             time_option,
         ),
         Option(
             "fix-read-timeout",
             "300s",
-            "the value the fix writes (at least min-read-timeout)",
+            "the read timeout the fix writes (min-read-timeout if configured lower)",
             time_option,
         ),
     ),
@@ -96,19 +90,33 @@ A route is a streaming route when something says so: a `# streamproof: stream` c
 
 ## Why is this bad
 `proxy_read_timeout` is the longest nginx waits between two reads from the upstream, not a
-total. Time to first token, a reasoning pause or a model being loaded all count against it;
-when it runs out nginx cuts the stream and logs "upstream timed out (110)", the client gets a
-504 or a truncated answer after exactly 60 seconds.
+total. Time to first token, a reasoning pause or a model being loaded all count against it.
+When it runs out nginx closes the upstream connection and logs "upstream timed out (110)".
+What the client sees depends on when (measured with nginx 1.22, tests/realnginx):
+
+- before the upstream's response headers (a slow first token): a 504 from nginx;
+- mid-stream: the 200 is already on its way, so the body simply stops (a chunked response
+  without its last chunk; nginx logs "while reading upstream"); with buffering on, the events
+  still in nginx's buffers (for a short answer, all of them) are thrown away too, so the
+  client gets a 200 with an empty, truncated body.
+
+## Thresholds
+Two options, both nginx time values, with different jobs:
+
+- `min-read-timeout` (default `120s`) decides what is reported: a streaming route whose
+  effective read timeout is below it. nginx's 60s default and anything shorter is reported;
+  a value an author raised to two minutes or more on purpose is accepted (reviewers of real
+  configurations call 120s acceptable, and reporting it would cry wolf).
+- `fix-read-timeout` (default `300s`) is what the fix writes. It is higher than the threshold
+  on purpose: a route the fix touches gets room for slow models and long reasoning pauses, not
+  the bare minimum. When it is configured below `min-read-timeout`, the fix writes
+  `min-read-timeout` instead, so a fixed route is never reported again.
 
 ## Fix safety
-Safe: the fix raises the value to `fix-read-timeout` (300s) in place when the location sets
-it, or adds `proxy_read_timeout 300s;` to the location that proxies (never to `http {}`, and
-never to a snippet included from places that are not streaming routes). It only lets nginx wait
-longer for an upstream that is still working.
-
-The threshold (`min-read-timeout`, 120s) is lower than the value the fix writes: a value an
-author raised to two minutes or more on purpose is not reported, while nginx's 60s default and
-anything shorter is.
+Safe: the fix raises the value to `fix-read-timeout` in place when the location sets it, or
+adds `proxy_read_timeout 300s;` to the location that proxies (never to `http {}`, and never to
+a snippet included from places that are not streaming routes). It only lets nginx wait longer
+for an upstream that is still working.
 
 ## References
 - nginx: [proxy_read_timeout](https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout)

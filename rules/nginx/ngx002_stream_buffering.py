@@ -6,8 +6,7 @@ from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.model import Applicability, Finding, Severity
-from linter.nginx.directives import BUFFERED_FAMILIES
-from linter.nginx.effective import lookup
+from linter.nginx.assess import buffering
 from linter.nginx.model import NginxDocument
 from linter.nginx.routes import streaming_routes
 from linter.registry import Rule
@@ -16,18 +15,10 @@ from rules.nginx._common import because, set_in_block, value_place
 
 def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
     for route in streaming_routes(document, settings):
-        if route.family not in BUFFERED_FAMILIES:
-            continue
-        name = f"{route.family}_buffering"
-        found = lookup(route.block, name, "on")
-        if not found.known or found.value is None or found.value.lower() != "on":
-            continue
-        if (
-            found.stmt is not None
-            and found.stmt.directive is not None
-            and found.stmt.directive.args[0].has_placeholder
-        ):
-            continue
+        state = buffering(route)
+        if state.on is not True or state.found is None:
+            continue  # off, unknown, or gRPC (never buffered)
+        name, found = state.name, state.found
         place = value_place(document, route, found)
         edits = set_in_block(document, route, found, name, "off")
         fix = RULE.make_fix(edits, f"set {name} off for {route.label()}") if edits else None

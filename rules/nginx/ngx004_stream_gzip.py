@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.model import Applicability, Finding, Severity
-from linter.nginx.effective import lookup
+from linter.nginx.assess import gzip as gzip_state
 from linter.nginx.model import NginxDocument
 from linter.nginx.routes import streaming_routes
 from linter.registry import Rule
@@ -15,15 +15,10 @@ from rules.nginx._common import because, set_in_block, value_place
 
 def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
     for route in streaming_routes(document, settings):
-        gzip = lookup(route.block, "gzip", "off")
-        if not gzip.known or gzip.value != "on":
+        state = gzip_state(route)
+        if state.risk is not True or state.covering is None:
             continue
-        types = lookup(route.block, "gzip_types", "text/html")
-        if not types.known:
-            continue
-        covering = [t for t in types.args if t in ("*", "text/event-stream")]
-        if not covering:
-            continue
+        gzip, types, covering = state.gzip, state.types, [state.covering]
         place = value_place(document, route, gzip)
         edits = set_in_block(document, route, gzip, "gzip", "off")
         fix = RULE.make_fix(edits, f"set gzip off for {route.label()}") if edits else None

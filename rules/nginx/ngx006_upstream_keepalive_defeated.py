@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.model import Applicability, Edit, Finding, Severity
-from linter.nginx.context import Stmt
+from linter.nginx.assess import connection_problem
 from linter.nginx.edits import insert_statements
-from linter.nginx.effective import ArrayLookup, header_value, lookup, lookup_array
+from linter.nginx.effective import ArrayLookup, lookup, lookup_array
 from linter.nginx.model import NginxDocument
 from linter.nginx.routes import Route, all_routes
 from linter.registry import Rule
@@ -24,65 +24,6 @@ from rules.nginx._common import (
     value_place,
     version_words,
 )
-
-
-def _map_value_for_plain_requests(
-    document: NginxDocument, variable: str
-) -> tuple[str | None, Stmt | None]:
-    """For `map $http_upgrade $variable {...}`: the value a request without Upgrade gets."""
-    for stmt in document.statements():
-        if (
-            stmt.name != "map"
-            or not stmt.is_block
-            or len(stmt.args) < 2
-            or stmt.args[1] != variable
-        ):
-            continue
-        if stmt.args[0] != "$http_upgrade" or stmt.unknown_here() is not None:
-            return None, stmt
-        default = None
-        for entry in stmt.level():
-            directive = entry.directive
-            if directive is None:
-                continue
-            key = directive.name.value
-            value = directive.args[0].value if directive.args else None
-            if key == "" and directive.name.quote:
-                return value, entry
-            if key == "default":
-                default = (value, entry)
-        return default if default is not None else ("", stmt)
-    return None, None
-
-
-def _connection_problem(
-    document: NginxDocument, headers: ArrayLookup
-) -> tuple[str, Stmt | None] | None:
-    """Why the Connection header sent to the upstream defeats keepalive, or None."""
-    if not headers.known:
-        return None
-    connection = header_value(headers, "Connection")
-    if connection is None:
-        if document.version_at_least(*KEEPALIVE_DEFAULT_VERSION):
-            return None
-        return (
-            'no `proxy_set_header Connection ""` is in effect, so nginx sends `Connection: close`',
-            None,
-        )
-    value = connection.args[1] if len(connection.args) > 1 else ""
-    if value.lower() == "close":
-        return f"`Connection: close` is set at {document.where(connection)}", connection
-    if value.startswith("$"):
-        mapped, entry = _map_value_for_plain_requests(document, value)
-        if mapped is not None and mapped.lower() == "close" and entry is not None:
-            return (
-                f"`Connection {value}` comes from the map at {document.where(entry)}, which gives "
-                f"`close` to every request without an Upgrade header (write `'' \"\";` there to "
-                f"keep "
-                f"WebSocket upgrades and keep-alive both)",
-                connection,
-            )
-    return None
 
 
 def _connection_fix(document: NginxDocument, route: Route, headers: ArrayLookup) -> list[Edit]:
@@ -134,7 +75,7 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
                 fix=fix,
             )
         headers = lookup_array(route.block, "proxy_set_header")
-        problem = _connection_problem(document, headers)
+        problem = connection_problem(document, headers)
         if problem is None:
             continue
         why, stmt = problem

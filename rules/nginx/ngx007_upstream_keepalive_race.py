@@ -7,75 +7,31 @@ from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.model import Finding, Severity
-from linter.nginx.context import Stmt
+from linter.nginx.assess import keepalive_race
 from linter.nginx.model import NginxDocument
-from linter.nginx.routes import llm_name, pass_host, upstreams
-from linter.nginx.timevalue import format_seconds, parse_time
+from linter.nginx.routes import upstreams
+from linter.nginx.timevalue import format_seconds
 from linter.registry import Rule
-from rules.nginx._common import keepalive_of, place_of
-
-# Backends whose idle keep-alive timeout is known: served by uvicorn (timeout_keep_alive 5s).
-UVICORN_BACKENDS = {"litellm": "LiteLLM", "vllm": "vLLM"}
-UVICORN_PORTS = {"4000": "LiteLLM"}
-BACKEND_IDLE_MS = 5000
-
-
-def _known_backend(upstream: Stmt) -> str | None:
-    names = [upstream.args[0]] if upstream.args else []
-    ports = []
-    for server in upstream.level_named("server"):
-        if server.args:
-            host, port = pass_host(server.args[0])
-            names.append(host)
-            ports.append(port)
-    for name in names:
-        found = llm_name(name)
-        if found in UVICORN_BACKENDS:
-            return UVICORN_BACKENDS[found]
-    for port in ports:
-        if port in UVICORN_PORTS:
-            return UVICORN_PORTS[port]
-    return None
+from rules.nginx._common import place_of
 
 
 def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
     for upstream in upstreams(document).values():
-        mode, keepalive = keepalive_of(document, upstream)
-        if mode not in ("explicit", "implicit"):
+        race = keepalive_race(document, upstream)
+        if race is None:
             continue
-        backend = _known_backend(upstream)
-        if backend is None:
-            continue
-        timeouts = upstream.level_named("keepalive_timeout")
-        if timeouts:
-            directive = timeouts[0].directive
-            if directive is None or not directive.args or directive.args[0].has_placeholder:
-                continue
-            value = parse_time(directive.args[0].value)
-            if value is None:
-                continue
-            idle = value.milliseconds
-            said = f"keepalive_timeout {directive.args[0].raw} at {document.where(timeouts[0])}"
-            place = place_of(document, timeouts[0])
-        else:
-            idle = 60000
-            said = "keepalive_timeout is nginx's default 60s (nothing sets it in the upstream)"
-            place = (
-                place_of(document, keepalive)
-                if keepalive is not None
-                else place_of(document, upstream)
-            )
-        if idle < BACKEND_IDLE_MS or place is None:
+        place = place_of(document, race.stmt)
+        if place is None:
             continue
         yield RULE.report(
             place.source,
             place.start,
             place.end,
-            f"upstream {upstream.args[0]} serves {backend}, which runs on uvicorn and closes idle "
-            f"connections after 5s, but nginx keeps them for {format_seconds(idle)} ({said}): "
-            f"nginx "
-            f"may send a request on a connection the backend has just closed, and a POST is not "
-            f"retried (sporadic 502). Set `keepalive_timeout 4s;` in the upstream.",
+            f"upstream {upstream.args[0]} serves {race.backend}, which runs on uvicorn and closes "
+            f"idle connections after 5s, but nginx keeps them for {format_seconds(race.idle_ms)} "
+            f"({race.said}): nginx may send a request on a connection the backend has just "
+            f"closed, and a POST is not retried (sporadic 502). Set `keepalive_timeout 4s;` in "
+            f"the upstream.",
         )
 
 

@@ -10,7 +10,7 @@ from linter.model import Applicability, Edit, Finding, Severity
 from linter.nginx.directives import TIME_ARGUMENTS
 from linter.nginx.model import NginxDocument
 from linter.nginx.timevalue import format_seconds, parse_time
-from linter.nginx.tree import Word
+from linter.nginx.tree import Directive, Word
 from linter.registry import Rule
 
 CONNECT_LIMIT_MS = 75_000
@@ -108,6 +108,48 @@ def _check_word(
         )
 
 
+def _too_many(
+    document: NginxDocument, name: str, directive: Directive, limit: int
+) -> Iterator[Finding]:
+    """`proxy_read_timeout 1h 30m;`: nginx counts two arguments and refuses the line."""
+    args = directive.args
+    source = document.sources[directive.path]
+    written = " ".join(arg.raw for arg in args)
+    takes = "one time value" if limit == 1 else f"at most {limit} time values"
+    joined = " ".join(arg.value for arg in args)
+    meaning = parse_time(joined) if limit == 1 else None
+    fix = None
+    advice = "a time with spaces must be quoted, or written without them"
+    if meaning is not None:
+        advice = (
+            f'a time with spaces must be quoted: "{joined}" is '
+            f"{format_seconds(meaning.milliseconds)}"
+        )
+        if all(not arg.quote and _has_unit(arg.value) for arg in args):
+            # `1h 30m` with every part's unit written: quoted, nginx reads exactly that.
+            fix = RULE.make_fix(
+                [Edit(source.path, args[0].start, args[-1].end, f'"{joined}"')],
+                f'quote the time: {name} "{joined}"',
+            )
+        else:
+            advice += " (a number without a unit is seconds: write the unit you mean)"
+    yield RULE.report(
+        source,
+        args[0].start,
+        args[-1].end,
+        f'`{name} {written}`: nginx refuses this line (`nginx -t` fails with "invalid number of '
+        f'arguments"): {name} takes {takes}; {advice}',
+        severity=Severity.ERROR,
+        fix=fix,
+    )
+
+
+def _has_unit(value: str) -> bool:
+    """The part ends with a unit letter (`30m`, not `30`), so joining it cannot change what
+    its number means."""
+    return bool(re.fullmatch(r"\d+(ms|[yMwdhms])", value))
+
+
 def _smaller(unit: str) -> str:
     order = ["y", "M", "w", "d", "h", "m", "s", "ms"]
     return order[min(order.index(unit) + 1, len(order) - 1)] if unit in order else ""
@@ -126,6 +168,15 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             and stmt.parent.name == "upstream"
         ):
             positions = ((0, False),)
+        args = directive.args
+        if len(args) > len(positions) and not any(
+            arg.has_placeholder or "$" in arg.raw for arg in args
+        ):
+            key = (directive.path, directive.start)
+            if key not in seen:
+                seen.add(key)
+                yield from _too_many(document, stmt.name, directive, len(positions))
+            continue
         for index, is_sec in positions:
             if index >= len(directive.args):
                 continue
@@ -148,7 +199,8 @@ RULE = Rule(
     doc="""\
 ## What it does
 Reads every time value of a timeout directive as nginx's `ngx_parse_time` does and reports:
-values nginx refuses (`1H`, `60S`, `1.5h`, `30s1m`, `5M` or `1y` on a timeout); values that
+values nginx refuses (`1H`, `60S`, `1.5h`, `30s1m`, `5M` or `1y` on a timeout, and an unquoted
+`1h 30m`, which nginx counts as two arguments); values that
 mean something else than they seem (`1h30` is one hour and thirty *seconds*); a
 `proxy_connect_timeout` over 75 seconds (it cannot usually exceed 75s); a read or send timeout
 of `0` (zero, not "no timeout"). Template placeholders and variables are not judged.
@@ -160,7 +212,9 @@ minute, not after ninety minutes.
 
 ## Fix safety
 Safe, only where the intent is certain: `1m30` becomes `1m30s`, which nginx reads the same
-way (the number after minutes is seconds in both readings). Other cases have no fix (was
+way (the number after minutes is seconds in both readings); an unquoted `1h 30m` whose parts
+all carry their unit becomes `"1h 30m"`, the quoted form nginx accepts and reads as 1 hour
+30 minutes (the line was refused before, so no running behaviour changes). Other cases have no fix (was
 `1h30` meant as `1h30m` or `1h30s`?); the message says what nginx reads.
 
 ## References

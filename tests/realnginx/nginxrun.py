@@ -375,6 +375,9 @@ def prepare(
         write(main, text)
         runnable = main
     else:
+        # Beside the wrapper, inside the linted folder: streamproof lints a fragment through
+        # the file that includes it, and an include it cannot read would make values unknown.
+        prelude_file = conf_dir / "streamproof-prelude.conf"
         prelude_file.write_text(_prelude(prefix, set()) + extra_http, encoding="utf-8")
         inner = f"include {main};"
         if kind == "location":

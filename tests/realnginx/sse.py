@@ -264,15 +264,20 @@ def stream(
     timeout: float = 15.0,
     gzip: bool = False,
     method: str = "POST",
+    question: str = "hi",
 ) -> Received:
     """POST a chat request (or GET, as EventSource does) over HTTP/1.1 and read the SSE
     answer, timestamping each event. With `gzip`, ask for a compressed answer and inflate it
-    as it arrives."""
+    as it arrives. `question` is the user message of the chat request."""
     body = (
         b""
         if method == "GET"
         else json.dumps(
-            {"model": "test", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
+            {
+                "model": "test",
+                "stream": True,
+                "messages": [{"role": "user", "content": question}],
+            }
         ).encode()
     )
     request = (
