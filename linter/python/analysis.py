@@ -134,7 +134,8 @@ class Verdict:
     guarded: bool
     missed: tuple[ast.ExceptHandler, ...] = ()
     why: str = ""
-    guard: str = ""  # what guards it, for tests and explanations
+    guard: str = ""  # what guards it, in words (for the audit)
+    line: int = 0  # where the guard (or, unguarded, the search's end) is
 
 
 # --- the analysis ---------------------------------------------------------------------------------
@@ -334,6 +335,14 @@ class Analysis:
     def lookup(
         self, name: str, scope: FunctionInfo, at: int
     ) -> tuple[str, object, FunctionInfo] | None:
+        found = self.binding(name, scope, at)
+        return None if found is None else found[1:]
+
+    def binding(
+        self, name: str, scope: FunctionInfo, at: int
+    ) -> tuple[int, str, object, FunctionInfo] | None:
+        """The binding a use of ``name`` at offset ``at`` sees: (offset of the binding
+        statement, kind, payload, the scope that holds it)."""
         current: FunctionInfo | None = scope
         first = True
         while current is not None:
@@ -345,7 +354,7 @@ class Analysis:
                     chosen = before[-1] if before else entries[-1]
                 else:
                     chosen = entries[-1]
-                return chosen[1], chosen[2], current
+                return chosen[0], chosen[1], chosen[2], current
             first = False
             current = current.parent
         return None
@@ -709,21 +718,33 @@ class Analysis:
                 for handler in handlers:
                     caught = self.catches(self.handler_class(handler.type), client, raised)
                     if caught != "no" and not _reraises(handler):
-                        return Verdict(True, guard=f"try on line {ancestor.lineno}")
+                        return Verdict(
+                            True,
+                            guard=f"`{self._except_text(handler)}` (try on line {ancestor.lineno})",
+                            line=handler.lineno,
+                        )
                 missed.extend(h for h in handlers if not _reraises(h))
             elif isinstance(ancestor, (ast.With, ast.AsyncWith)) and child in ancestor.body:
                 for item in ancestor.items:
                     if self._catching_context(item.context_expr, client, raised):
-                        return Verdict(True, guard=f"with on line {ancestor.lineno}")
+                        text = " ".join(self.document.text_of(item.context_expr).split())
+                        return Verdict(
+                            True,
+                            guard=f"`with {_short(text)}` on line {ancestor.lineno}",
+                            line=ancestor.lineno,
+                        )
             elif isinstance(ancestor, _FUNCTIONS):
                 function = self.function_by_node[id(ancestor)]
                 break
+        line = missed[-1].lineno if missed else 0
         if function.is_module:
-            return Verdict(False, tuple(missed), "at module level")
-        if self._retried(function):
-            return Verdict(True, guard=f"retry decorator on {function.name}()")
+            return Verdict(False, tuple(missed), "at module level", line=line)
+        retry = self._retried(function)
+        if retry is not None:
+            text = " ".join(self.document.text_of(retry).split())
+            return Verdict(True, guard=f"`@{_short(text)}` on {function.name}()", line=retry.lineno)
         if depth >= _MAX_CALLER_DEPTH or id(function.node) in seen:
-            return Verdict(False, tuple(missed), f"in {function.name}()")
+            return Verdict(False, tuple(missed), f"in {function.name}()", line=line)
         sites, opaque = self.call_sites(function)
         if opaque or not sites:
             why = (
@@ -731,21 +752,38 @@ class Analysis:
                 if opaque
                 else f"{function.name}() is not called in this file"
             )
-            return Verdict(False, tuple(missed), why)
+            return Verdict(False, tuple(missed), why, line=line)
         seen = seen | {id(function.node)}
+        guards: list[str] = []
         for site in sites:
             verdict = self.guard_of(site, client, raised, depth + 1, seen)
+            site_line = getattr(site, "lineno", 0)
             if not verdict.guarded:
-                line = getattr(site, "lineno", 0)
-                return Verdict(False, tuple(missed), f"its caller on line {line} does not guard it")
-        return Verdict(True, guard=f"callers of {function.name}()")
+                return Verdict(
+                    False,
+                    tuple(missed),
+                    f"its caller on line {site_line} does not guard it",
+                    line=site_line,
+                )
+            if verdict.guard not in guards:
+                guards.append(verdict.guard)
+        first = getattr(sites[0], "lineno", 0)
+        callers = "caller" if len(sites) == 1 else f"callers ({len(sites)})"
+        inner = "; ".join(guards)
+        joint = " -> " if len(guards) == 1 and inner.startswith(("caller ", "callers ")) else ": "
+        return Verdict(True, guard=f"{callers} of {function.name}(){joint}{inner}", line=first)
 
-    def _retried(self, function: FunctionInfo) -> bool:
+    def _except_text(self, handler: ast.ExceptHandler) -> str:
+        if handler.type is None:
+            return "except:"
+        return "except " + " ".join(self.document.text_of(handler.type).split())
+
+    def _retried(self, function: FunctionInfo) -> ast.expr | None:
         """A retry decorator on a plain function retries what the function does; on a
         generator it retries nothing (PY004)."""
         if function.is_generator:
-            return False
-        return any(self.retry_decorator(d) for d in function.decorators)
+            return None
+        return next((d for d in function.decorators if self.retry_decorator(d)), None)
 
     def retry_decorator(self, decorator: ast.expr) -> bool:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
@@ -926,6 +964,10 @@ def _is_true(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is True
 
 
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _names_in(target: ast.AST) -> list[str]:
     if isinstance(target, ast.Name):
         return [target.id]
@@ -989,6 +1031,11 @@ def _walk_function(node: ast.AST) -> Iterator[ast.AST]:
         yield current
         if not isinstance(current, (*_FUNCTIONS, ast.ClassDef)):
             stack.extend(ast.iter_child_nodes(current))
+
+
+def unquote(annotation: ast.expr) -> ast.expr:
+    """The class an annotation names (``"Client"``, ``Client | None``, ``Optional[Client]``)."""
+    return _unquote(annotation)
 
 
 def walk_function(node: ast.AST) -> Iterator[ast.AST]:

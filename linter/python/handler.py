@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from linter.document import Claim, Comment, Document, Problem, Unit
+from linter.document import AuditRow, Claim, Comment, Document, Problem, Unit
 from linter.model import Edit
 from linter.python import detect
 from linter.python.clients import PINNED_PACKAGES
@@ -94,6 +94,13 @@ class PythonHandler:
         from linter.python.verify import changed_only_at
 
         return changed_only_at(before, after, edits)
+
+    def audit(self, document: Document, settings: Settings) -> Iterable[AuditRow]:
+        """Each stream call site's client, guard, cap and timeout (linter/python/audit.py)."""
+        assert isinstance(document, PythonDocument)
+        from linter.python.audit import audit_rows
+
+        return list(audit_rows(document, settings))
 
     def comments(self, document: Document, path: str) -> Iterable[Comment]:
         source = document.sources[path]
