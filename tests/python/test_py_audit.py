@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from helpers import REPO
 
 from linter.cli import main
 from linter.config import SettingsResolver
@@ -367,3 +368,35 @@ def test_audit_command_shows_the_python_table(
     markdown = CliRunner().invoke(main, ["audit", "--format", "markdown", "."]).stdout
     assert "## Python stream call sites" in markdown
     assert "| where | what | client | guard | cap | timeout |" in markdown
+
+
+def test_fixing_the_example_project_turns_its_risk_into_ok(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "chat-proxy"
+    shutil.copytree(REPO / "examples" / "chat-proxy", project)
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    def python_rows() -> dict[str, dict[str, tuple[str, str]]]:
+        out = CliRunner().invoke(main, ["audit", "--format", "json", "."]).stdout
+        [section] = [s for s in json.loads(out)["sections"] if s["title"].startswith("Python")]
+        return {
+            row["subject"]: {v["label"]: (v["text"], v["status"]) for v in row["values"]}
+            for row in section["rows"]
+        }
+
+    subject = "chat.py: requests.post(stream=True) in ask_raw()"
+    before = python_rows()
+    assert before[subject]["timeout"] == ("none (requests waits forever)", "risk")
+    assert before[subject]["client"] == ("requests (import requests)", "ok")
+    openai_row = before["chat.py: client.chat.completions.create(stream=True) in ask()"]
+    assert openai_row["client"][0].startswith("openai 1.109.1 (from openai import OpenAI;")
+    CliRunner().invoke(main, ["check", "--fix", "--select", "PY006", "app/chat.py"])
+    after = python_rows()
+    assert after[subject]["timeout"] == ("300 s per read", "ok")
+    # The fix added a line (one argument per line): the loop moved down, and is still a risk.
+    assert after[subject]["guard"] == (
+        "none (the `for` on line 32: ask_raw() is not called in this file)",
+        "risk",
+    )
