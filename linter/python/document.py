@@ -30,6 +30,8 @@ class PythonDocument(Document):
     _wide_lines: dict[int, bytes] = field(default_factory=dict, repr=False)
     # The analysis every rule shares, computed once on first use (linter.python.analysis).
     _analysis: Any = field(default=None, repr=False)
+    # Where strings and comments are, for --add-ignore (linter.python.placement).
+    _layout: Any = field(default=None, repr=False)
 
     def line_starts(self) -> list[int]:
         if not self._line_starts:

@@ -102,6 +102,16 @@ class PythonHandler:
 
         return list(audit_rows(document, settings))
 
+    def suppression_edits(
+        self, document: Document, path: str, line: int, comment: str
+    ) -> Sequence[Edit]:
+        """Where --add-ignore may put an ignore comment: never inside a string, after a
+        backslash continuation, or above a coding cookie (linter/python/placement.py)."""
+        assert isinstance(document, PythonDocument)
+        from linter.python.placement import suppression_edits
+
+        return suppression_edits(document, path, line, comment)
+
     def comments(self, document: Document, path: str) -> Iterable[Comment]:
         source = document.sources[path]
         text = source.text
