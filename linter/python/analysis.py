@@ -12,35 +12,40 @@ walks are iterative, so a deeply nested file cannot overflow the stack.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 
 from linter.python import clients as K
 from linter.python.document import PythonDocument
+from linter.python.record import record
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 # ``try`` and, from 3.11, ``try``/``except*``.
 _TRIES: tuple[type[ast.Try], ...] = (ast.Try, *([ast.TryStar] if hasattr(ast, "TryStar") else []))
 _MAX_DEPTH = 12  # value resolution through names, attributes and returns
-_MAX_CALLER_DEPTH = 4
-_CLIENT_MODULE_NAMES = frozenset(
-    {"openai", "anthropic", "litellm", "ollama"}
-)  # how far up the same-file call chain a guard is looked for
+_MAX_CALLER_DEPTH = 4  # how far up the same-file call chain a guard is looked for
+_CLIENT_MODULE_NAMES = frozenset({"openai", "anthropic", "litellm", "ollama"})
 
 
 # --- values -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Sym:
     """A static thing: a module, class or function by dotted path (``openai.OpenAI``), or an
     instance (``@openai`` is a constructed OpenAI client, ``@local:Name`` a local class's)."""
 
     path: str
-    ctor: ast.Call | None = field(default=None, compare=False)
+    ctor: ast.Call | None = None  # the constructor call, for instances; not compared
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sym) and other.path == self.path
+
+    def __hash__(self) -> int:
+        return hash(self.path)
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class StreamStart:
     """A call that starts a generation (streamed or not) or a streamed HTTP request."""
 
@@ -53,7 +58,7 @@ class StreamStart:
     http: str = ""  # "requests", "httpx", "aiohttp" for raw HTTP
 
 
-@dataclass(frozen=True)
+@record
 class Stream:
     """A value made from a StreamStart. ``role``: "stream" (iterate it), "manager" (``with
     ... as s`` gives the stream), "response" (an HTTP response; its ``iter_*`` methods
@@ -63,12 +68,12 @@ class Stream:
     role: str
 
 
-@dataclass(frozen=True)
+@record
 class FuncRef:
     fn: FunctionInfo
 
 
-@dataclass(frozen=True)
+@record
 class GenObj:
     """What calling a generator function of this file returns."""
 
@@ -79,27 +84,51 @@ class GenObj:
 Value = Sym | Stream | FuncRef | GenObj
 
 
-@dataclass(eq=False)
 class ClassInfo:
-    node: ast.ClassDef
-    name: str
-    # ``self.x = value`` in any method: x -> [(value, scope)]
-    self_attrs: dict[str, list[tuple[ast.expr, FunctionInfo]]] = field(default_factory=dict)
-    methods: dict[str, FunctionInfo] = field(default_factory=dict)
+    """A class of the file: its methods and the ``self.x = value`` assignments in them."""
+
+    __slots__ = ("methods", "name", "node", "self_attrs")
+
+    def __init__(self, node: ast.ClassDef, name: str) -> None:
+        self.node = node
+        self.name = name
+        # ``self.x = value`` in any method: x -> [(value, scope)]
+        self.self_attrs: dict[str, list[tuple[ast.expr, FunctionInfo]]] = {}
+        self.methods: dict[str, FunctionInfo] = {}
 
 
-@dataclass(eq=False)
 class FunctionInfo:
-    node: ast.AST  # FunctionDef, AsyncFunctionDef, Lambda, or the Module
-    name: str
-    parent: FunctionInfo | None
-    cls: ClassInfo | None = None
-    is_generator: bool = False
-    # name -> [(offset, kind, payload)]
-    bindings: dict[str, list[tuple[int, str, object]]] = field(default_factory=dict)
-    self_name: str | None = None
-    decorators: list[ast.expr] = field(default_factory=list)
-    returns: list[ast.expr] = field(default_factory=list)
+    """A scope of the file (a function, a lambda, or the module) and the names bound in it."""
+
+    __slots__ = (
+        "bindings",
+        "cls",
+        "decorators",
+        "is_generator",
+        "name",
+        "node",
+        "parent",
+        "returns",
+        "self_name",
+    )
+
+    def __init__(
+        self,
+        node: ast.AST,  # FunctionDef, AsyncFunctionDef, Lambda, or the Module
+        name: str,
+        parent: FunctionInfo | None,
+        cls: ClassInfo | None = None,
+    ) -> None:
+        self.node = node
+        self.name = name
+        self.parent = parent
+        self.cls = cls
+        self.is_generator = False
+        # name -> [(offset, kind, payload)]
+        self.bindings: dict[str, list[tuple[int, str, object]]] = {}
+        self.self_name: str | None = None
+        self.decorators: list[ast.expr] = []
+        self.returns: list[ast.expr] = []
 
     @property
     def is_module(self) -> bool:
@@ -112,7 +141,7 @@ class FunctionInfo:
             entries.sort(key=lambda entry: entry[0])
 
 
-@dataclass(frozen=True)
+@record
 class Iteration:
     """A place where a stream is consumed: a ``for``/``async for`` loop, a comprehension,
     ``next()``/``anext()``, or ``yield from``."""
@@ -125,7 +154,7 @@ class Iteration:
     end: int
 
 
-@dataclass(frozen=True)
+@record
 class Verdict:
     """How an iteration is guarded: ``guarded`` by something that catches a cut stream;
     otherwise ``missed`` holds the handlers around it that cannot, and ``why`` says where
@@ -153,6 +182,7 @@ class Analysis:
         self.classes: dict[str, ClassInfo] = {}
         self.calls: list[ast.Call] = []
         self.loops: list[ast.AST] = []  # For, AsyncFor, comprehension generators (via their parent)
+        self.statement_loops: list[ast.For | ast.AsyncFor | ast.While] = []
         self.yield_froms: list[ast.YieldFrom] = []
         self.name_calls: dict[str, list[ast.Call]] = {}
         self.attr_calls: dict[str, list[ast.Call]] = {}
@@ -174,12 +204,21 @@ class Analysis:
         stack: list[tuple[ast.AST, FunctionInfo, ClassInfo | None]] = [
             (self.tree, self.module, None)
         ]
+        parents = self.parents
+        scope_of = self.scope_of
+        name_loads = self.name_loads
         while stack:
             node, scope, in_class = stack.pop()
-            self.scope_of[id(node)] = scope
+            scope_of[id(node)] = scope
             child_scope = scope
             child_class: ClassInfo | None = None
-            if isinstance(node, _FUNCTIONS) and node is not self.tree:
+            node_type = type(node)
+            if node_type is ast.Name:
+                if type(node.ctx) is ast.Load:  # type: ignore[attr-defined]
+                    name_loads.setdefault(node.id, []).append(node)  # type: ignore[attr-defined,arg-type]
+            elif node_type not in _INDEXED:
+                pass  # most nodes: only their parent and scope matter
+            elif isinstance(node, _FUNCTIONS) and node is not self.tree:
                 name = getattr(node, "name", "<lambda>")
                 info = FunctionInfo(node, name, scope, cls=in_class)
                 if not isinstance(node, ast.Lambda):
@@ -222,6 +261,7 @@ class Analysis:
                         )
             elif isinstance(node, (ast.For, ast.AsyncFor)):
                 self.loops.append(node)
+                self.statement_loops.append(node)
                 for target in _names_in(node.target):
                     scope.bind(target, doc.start(node), "unknown", None)
             elif isinstance(node, ast.comprehension):
@@ -239,23 +279,27 @@ class Analysis:
                 scope.is_generator = True
             elif isinstance(node, ast.Return) and node.value is not None:
                 scope.returns.append(node.value)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                self.name_loads.setdefault(node.id, []).append(node)
+            elif isinstance(node, ast.While):
+                self.statement_loops.append(node)
             elif isinstance(node, (ast.Global, ast.Nonlocal)):
                 for name in node.names:
                     scope.bind(name, doc.start(node), "unknown", None)
-            for child in ast.iter_child_nodes(node):
-                self.parents[id(child)] = node
-                if isinstance(node, ast.ClassDef):
+            inner = children(node)
+            if node_type is ast.ClassDef:
+                for child in inner:
+                    parents[id(child)] = node
                     stack.append((child, scope, child_class))
-                elif isinstance(node, ast.Lambda) and child is node.args:
-                    stack.append((child, scope, None))
-                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
-                    child in node.decorator_list or child is node.returns or child is node.args
-                ):
-                    # Decorators, defaults and annotations run in the enclosing scope.
-                    stack.append((child, scope, None))
-                else:
+            elif node_type in (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda):
+                # Decorators, defaults and annotations run in the enclosing scope.
+                outside = {id(child) for child in getattr(node, "decorator_list", ())}
+                outside.add(id(node.args))  # type: ignore[attr-defined]
+                outside.add(id(getattr(node, "returns", None)))
+                for child in inner:
+                    parents[id(child)] = node
+                    stack.append((child, scope if id(child) in outside else child_scope, None))
+            else:
+                for child in inner:
+                    parents[id(child)] = node
                     stack.append((child, child_scope, None))
         # Generators inside a lambda or comprehension do not make the enclosing function one.
 
@@ -964,6 +1008,70 @@ def _is_true(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is True
 
 
+# Node types the index looks at (besides names); every other node only gets its parent and scope.
+_INDEXED = frozenset(
+    {
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.Lambda,
+        ast.ClassDef,
+        ast.Import,
+        ast.ImportFrom,
+        ast.Assign,
+        ast.AnnAssign,
+        ast.AugAssign,
+        ast.NamedExpr,
+        ast.With,
+        ast.AsyncWith,
+        ast.For,
+        ast.AsyncFor,
+        ast.comprehension,
+        ast.Call,
+        ast.YieldFrom,
+        ast.Yield,
+        ast.Return,
+        ast.While,
+        ast.Global,
+        ast.Nonlocal,
+    }
+)
+# Fields that never hold a node worth indexing: expression contexts and operators.
+_SKIPPED_FIELDS = frozenset({"ctx", "op", "ops"})
+
+
+def _all_node_types(base: type) -> list[type]:
+    found = [base]
+    subclasses: list[type] = base.__subclasses__()
+    for sub in subclasses:
+        found.extend(_all_node_types(sub))
+    return found
+
+
+# For each node type, the fields that may hold child nodes: what ``ast.iter_child_nodes``
+# looks at, without contexts and operators (shared singletons nobody asks about). Reading
+# fields by name is three times faster than ``ast.iter_child_nodes``.
+CHILD_FIELDS: Mapping[type, tuple[str, ...]] = MappingProxyType(
+    {
+        node_type: ()
+        if node_type is ast.Constant
+        else tuple(name for name in node_type._fields if name not in _SKIPPED_FIELDS)  # type: ignore[attr-defined]
+        for node_type in _all_node_types(ast.AST)
+    }
+)
+
+
+def children(node: ast.AST) -> list[ast.AST]:
+    """The child nodes of ``node`` (as ``ast.iter_child_nodes``, less contexts and operators)."""
+    found: list[ast.AST] = []
+    for name in CHILD_FIELDS.get(type(node), node._fields):
+        value = getattr(node, name, None)
+        if type(value) is list:
+            found.extend(v for v in value if isinstance(v, ast.AST))
+        elif isinstance(value, ast.AST):
+            found.append(value)
+    return found
+
+
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -1025,12 +1133,12 @@ def _reraises(handler: ast.ExceptHandler) -> bool:
 
 def _walk_function(node: ast.AST) -> Iterator[ast.AST]:
     """The nodes of a function body, not descending into nested functions or classes."""
-    stack = list(ast.iter_child_nodes(node))
+    stack = children(node)
     while stack:
         current = stack.pop()
         yield current
         if not isinstance(current, (*_FUNCTIONS, ast.ClassDef)):
-            stack.extend(ast.iter_child_nodes(current))
+            stack.extend(children(current))
 
 
 def unquote(annotation: ast.expr) -> ast.expr:

@@ -6,17 +6,17 @@ where PY002 reports."""
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
 from linter.model import Edit
 from linter.python import clients as K
 from linter.python.analysis import Analysis, StreamStart, Sym, keyword
 from linter.python.edits import add_entry, add_keyword
+from linter.python.record import record
 
 _REASONING_MODELS = ("o1", "o3", "o4", "gpt-5")
 
 
-@dataclass(frozen=True)
+@record
 class CapState:
     """``present``, ``unknown`` (behind something opaque: stay silent), ``missing`` or
     ``none`` (an explicit ``None``). ``edits`` is the fix where one is certain. ``name`` and
@@ -222,7 +222,7 @@ _ENDPOINTS = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class RawGeneration:
     """A streaming POST to a known generation endpoint whose JSON body is a dict literal."""
 

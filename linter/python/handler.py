@@ -10,9 +10,7 @@ edits computed from ``ast`` positions, so libcst is never imported.
 from __future__ import annotations
 
 import ast
-import io
 import re
-import tokenize
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -117,6 +115,9 @@ class PythonHandler:
         text = source.text
         if "streamproof" not in text:
             return []  # no directive can be there: skip the tokenizer
+        import io
+        import tokenize  # only files that mention streamproof get here
+
         starts = document.line_starts() if isinstance(document, PythonDocument) else [0]
         found: list[Comment] = []
         try:

@@ -12,13 +12,9 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from linter.python.record import record
 
 if TYPE_CHECKING:
     from linter.workspace import Workspace
@@ -31,7 +27,7 @@ _REQUIREMENT = re.compile(
 _VERSION = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 
 
-@dataclass(frozen=True)
+@record
 class Pin:
     version: tuple[int, ...]
     source: str  # e.g. "requirements.txt: openai>=3.14"
@@ -106,6 +102,13 @@ def _lock_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str, Pin]
 
 
 def _pyproject_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str, Pin]:
+    # Imported here: only a repository with a pyproject.toml that names a pinned package
+    # pays for the TOML parser.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+
     try:
         data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError):
@@ -119,7 +122,7 @@ def _pyproject_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str,
     for group in (data.get("dependency-groups", {}) or {}).values():
         lines.extend(str(d) for d in group or [] if isinstance(d, str))
     found = {
-        name: replace(pin, line=_line_of(text, pin.source.split(": ", 1)[1]))
+        name: Pin(pin.version, pin.source, line=_line_of(text, pin.source.split(": ", 1)[1]))
         for name, pin in _requirement_pins("\n".join(lines), label, wanted).items()
     }
     poetry = data.get("tool", {}).get("poetry", {}) if isinstance(data.get("tool"), dict) else {}
@@ -187,7 +190,7 @@ def _folder_pins(folder: str, workspace: Workspace, wanted: tuple[str, ...]) -> 
             continue
         text = data.decode("utf-8", "replace")
         for package, pin in reader(text, name, wanted).items():
-            found.setdefault(package, replace(pin, file=path))
+            found.setdefault(package, Pin(pin.version, pin.source, path, pin.line))
     workspace.memo[key] = found
     return found
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-from linter.python.analysis import Analysis, walk_function
+from linter.python.analysis import Analysis, children, walk_function
+from linter.python.record import record
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
-@dataclass(frozen=True)
+@record
 class RetryLoop:
     loop: ast.For | ast.AsyncFor | ast.While
     attempt: ast.Try
@@ -22,12 +22,12 @@ class RetryLoop:
 
 def _inside(node: ast.AST) -> Iterator[ast.AST]:
     """Nodes under ``node`` in the same function, not in nested functions or classes."""
-    stack = list(ast.iter_child_nodes(node))
+    stack = list(children(node))
     while stack:
         current = stack.pop()
         yield current
         if not isinstance(current, _SCOPES):
-            stack.extend(ast.iter_child_nodes(current))
+            stack.extend(children(current))
 
 
 def _own_statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
@@ -39,7 +39,7 @@ def _own_statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
         yield current
         if isinstance(current, (*_LOOPS, *_SCOPES)):
             continue
-        stack.extend(ast.iter_child_nodes(current))
+        stack.extend(children(current))
 
 
 def _goes_round(handler: ast.ExceptHandler) -> bool:
@@ -55,9 +55,8 @@ def retry_loops(analysis: Analysis) -> list[RetryLoop]:
         return cached
     found: list[RetryLoop] = []
     if analysis.starts:
-        for node in ast.walk(analysis.tree):
-            if isinstance(node, _LOOPS):
-                found.extend(_attempts(node))
+        for node in analysis.statement_loops:
+            found.extend(_attempts(node))
     analysis._retry_loops = found  # type: ignore[attr-defined]
     return found
 

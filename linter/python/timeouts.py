@@ -5,12 +5,12 @@ the audit's "timeout" column is a risk exactly where PY006 reports."""
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
 from linter.python.analysis import Analysis, StreamStart, Sym, has_star_kwargs, keyword
+from linter.python.record import record
 
 
-@dataclass(frozen=True)
+@record
 class TimeoutState:
     """``kind``: "missing" (requests without ``timeout=``), "none" (an explicit None),
     "default" (httpx's 5 s, aiohttp's ``total=300``), "read" (a read timeout, ``seconds`` when
