@@ -12,6 +12,7 @@ walks are iterative, so a deeply nested file cannot overflow the stack.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
@@ -105,6 +106,7 @@ class FunctionInfo:
         "cls",
         "decorators",
         "is_generator",
+        "is_test",
         "name",
         "node",
         "parent",
@@ -124,6 +126,9 @@ class FunctionInfo:
         self.parent = parent
         self.cls = cls
         self.is_generator = False
+        # Test code (a pytest test, fixture or test class method in a test module, or code
+        # nested in one): streams there run against mocks, and no user reads them.
+        self.is_test: bool = parent.is_test if parent is not None else False
         # name -> [(offset, kind, payload)]
         self.bindings: dict[str, list[tuple[int, str, object]]] = {}
         self.self_name: str | None = None
@@ -189,10 +194,13 @@ class Analysis:
         self.name_loads: dict[str, list[ast.Name]] = {}
         self._values: dict[int, Value | None] = {}
         self._active: set[int] = set()
+        self.test_module = _is_test_module(document.path)
         self.module = FunctionInfo(self.tree, "<module>", None)
         self._index()
         self._starts: list[StreamStart] | None = None
         self._iterations: list[Iteration] | None = None
+        self._all_iterations: list[Iteration] | None = None
+        self._llm_streams: dict[int, bool] = {}
 
     # -- indexing ----------------------------------------------------------------------------
 
@@ -223,6 +231,12 @@ class Analysis:
                 info = FunctionInfo(node, name, scope, cls=in_class)
                 if not isinstance(node, ast.Lambda):
                     info.decorators = list(node.decorator_list)
+                    if self.test_module and not info.is_test:
+                        info.is_test = (
+                            name.startswith("test")
+                            or (in_class is not None and in_class.name.startswith("Test"))
+                            or any(_decorator_name(d) == "fixture" for d in node.decorator_list)
+                        )
                     if in_class is not None:
                         in_class.methods[name] = info  # a method is no name of the enclosing scope
                     else:
@@ -267,7 +281,8 @@ class Analysis:
             elif isinstance(node, ast.comprehension):
                 self.loops.append(node)
             elif isinstance(node, ast.Call):
-                self.calls.append(node)
+                if not scope.is_test:
+                    self.calls.append(node)
                 if isinstance(node.func, ast.Name):
                     self.name_calls.setdefault(node.func.id, []).append(node)
                 elif isinstance(node.func, ast.Attribute):
@@ -632,8 +647,102 @@ class Analysis:
                 if isinstance(value, Stream) and value.start.call is call:
                     found.append(value.start)
             found.sort(key=lambda s: (s.call.lineno, s.call.col_offset))
-            self._starts = found
+            self._starts = [s for s in found if not s.http or self.llm_stream(s)]
         return self._starts
+
+    def llm_stream(self, start: StreamStart) -> bool:
+        """Whether a raw HTTP request (``start.http``) carries an LLM or SSE stream, from the
+        evidence of this file: the body is read line by line (``iter_lines``, SSE), the loop
+        parses ``data:`` events, the URL is a generation or event endpoint, the JSON body has
+        generation keys, or the request asks for ``text/event-stream``. An aiohttp response
+        counts only when this file iterates its body (otherwise it is read whole). File
+        downloads and audio streams have none of these, and are left alone."""
+        key = id(start.call)
+        cached = self._llm_streams.get(key)
+        if cached is None:
+            cached = self._llm_stream(start)
+            self._llm_streams[key] = cached
+        return cached
+
+    def _llm_stream(self, start: StreamStart) -> bool:
+        consumers = [it for it in self._raw_iterations() if it.stream is start]
+        if start.http == "aiohttp" and not consumers:
+            return False
+        if start.api.startswith(("connect_sse", "aconnect_sse")):
+            return True
+        for iteration in consumers:
+            if self._line_wise(iteration) or _parses_events(iteration.node):
+                return True
+        call = start.call
+        url = keyword(call, "url")
+        if url is None:
+            index = 1 if start.http in ("httpx", "httpx2") and start.api.endswith("stream()") else 0
+            if start.http == "aiohttp" or start.api.startswith("session.request"):
+                index = 1 if start.api.startswith("session.request") else 0
+            url = call.args[index] if len(call.args) > index else None
+        text = self.string_of(url)
+        if text is not None and _GENERATION_PATHS.search(text.split("?", 1)[0]):
+            return True
+        body = keyword(call, "json")
+        if body is None:
+            data = keyword(call, "data") or keyword(call, "content")
+            if (
+                isinstance(data, ast.Call)
+                and isinstance(data.func, ast.Attribute)
+                and data.func.attr == "dumps"
+                and data.args
+            ):
+                body = data.args[0]
+        mapping = self.literal_dict(body)
+        if mapping is not None and any(
+            isinstance(k, ast.Constant) and k.value in _GENERATION_KEYS for k in mapping.keys
+        ):
+            return True
+        headers = self.literal_dict(keyword(call, "headers"))
+        return headers is not None and any(
+            isinstance(v, ast.Constant) and isinstance(v.value, str) and "event-stream" in v.value
+            for v in headers.values
+        )
+
+    def _line_wise(self, iteration: Iteration) -> bool:
+        """The loop reads the body line by line (SSE and JSON-lines streams do)."""
+        expr = getattr(iteration.node, "iter", None)
+        if expr is None and isinstance(iteration.node, ast.YieldFrom):
+            expr = iteration.node.value
+        if isinstance(expr, ast.Name):
+            found = self.lookup(expr.id, self.scope(expr), self.document.start(expr))
+            if found is not None and found[0] == "expr" and isinstance(found[1], ast.expr):
+                expr = found[1]
+        if isinstance(expr, ast.Await):
+            expr = expr.value
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+            return expr.func.attr in _LINE_METHODS
+        # ``async for line in response.content`` (aiohttp) reads lines.
+        return isinstance(expr, ast.Attribute) and expr.attr == "content"
+
+    def string_of(self, expr: ast.AST | None, depth: int = 0) -> str | None:
+        """The text of a string expression of the file (literals, f-strings with ``{}`` for
+        the holes, ``+``, and names bound once to such)."""
+        if expr is None or depth > 4:
+            return None
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+            return expr.value
+        if isinstance(expr, ast.JoinedStr):
+            return "".join(
+                v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}"
+                for v in expr.values
+            )
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            left = self.string_of(expr.left, depth + 1)
+            right = self.string_of(expr.right, depth + 1)
+            if left is None and right is None:
+                return None
+            return (left or "{}") + (right or "{}")
+        if isinstance(expr, ast.Name):
+            found = self.lookup(expr.id, self.scope(expr), self.document.start(expr))
+            if found is not None and found[0] == "expr":
+                return self.string_of(found[1], depth + 1)  # type: ignore[arg-type]
+        return None
 
     # -- iterations --------------------------------------------------------------------------
 
@@ -648,9 +757,20 @@ class Analysis:
 
     @property
     def iterations(self) -> list[Iteration]:
+        """Where streams are consumed: not in test code, and raw HTTP only when it is an LLM
+        or SSE stream (``llm_stream``)."""
         if self._iterations is None:
-            self._iterations = self._find_iterations()
+            self._iterations = [
+                it
+                for it in self._raw_iterations()
+                if not it.function.is_test and (not it.stream.http or self.llm_stream(it.stream))
+            ]
         return self._iterations
+
+    def _raw_iterations(self) -> list[Iteration]:
+        if self._all_iterations is None:
+            self._all_iterations = self._find_iterations()
+        return self._all_iterations
 
     def _find_iterations(self) -> list[Iteration]:
         doc = self.document
@@ -1006,6 +1126,51 @@ def has_star_kwargs(call: ast.Call) -> bool:
 
 def _is_true(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is True
+
+
+# Raw HTTP evidence of an LLM or SSE stream (Analysis.llm_stream).
+_LINE_METHODS = frozenset({"iter_lines", "aiter_lines", "iter_sse", "aiter_sse", "readline"})
+_GENERATION_PATHS = re.compile(
+    r"/(?:chat/completions|completions|responses|messages|generate|chat|predict|infer|sse|events)"
+    r"(?:[/?]|$)|generate_stream|chat_stream|stream_chat",
+    re.IGNORECASE,
+)
+_GENERATION_KEYS = frozenset(
+    {
+        "messages",
+        "prompt",
+        "max_tokens",
+        "max_new_tokens",
+        "max_completion_tokens",
+        "num_predict",
+        "stream",
+    }
+)
+_EVENT_MARKERS = ("data:", "[DONE]", "event:")
+
+
+def _parses_events(loop: ast.AST) -> bool:
+    """The loop body handles server-sent events (``data:`` lines, ``[DONE]``)."""
+    for node in _walk_function(loop):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, (str, bytes))
+            and any(
+                marker
+                in (node.value if isinstance(node.value, str) else node.value.decode("latin-1"))
+                for marker in _EVENT_MARKERS
+            )
+        ):
+            return True
+    return False
+
+
+def _is_test_module(path: str) -> bool:
+    """A pytest module by its name: test_*.py, *_test.py, conftest.py."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return name == "conftest.py" or (
+        name.endswith(".py") and (name.startswith("test_") or name[:-3].endswith("_test"))
+    )
 
 
 # Node types the index looks at (besides names); every other node only gets its parent and scope.

@@ -78,6 +78,66 @@ def _attempts(loop: ast.For | ast.AsyncFor | ast.While) -> Iterator[RetryLoop]:
             yield RetryLoop(loop, child, going)
 
 
+_CONDITIONAL = (
+    ast.If,
+    ast.IfExp,
+    ast.ExceptHandler,
+    *([ast.match_case] if hasattr(ast, "match_case") else []),
+)
+
+
+def unconditional(analysis: Analysis, attempt: ast.Try, node: ast.AST) -> bool:
+    """``node`` runs on every pass through the attempt's ``try`` body: no ``if``, conditional
+    expression, ``match`` case or handler lies between them (loops may)."""
+    for ancestor, _child in analysis.ancestors(node):
+        if ancestor is attempt:
+            return True
+        if isinstance(ancestor, _CONDITIONAL):
+            return False
+    return False
+
+
+def _changed_names(loop: ast.AST) -> set[str]:
+    """Names a stream loop's body changes: assigned, augmented, or appended to."""
+    names: set[str] = set()
+    for node in walk_function(loop):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.attr in ("append", "extend", "write", "add")
+        ):
+            names.add(node.func.value.id)
+    return names
+
+
+def retries_only_before_output(retry: RetryLoop, stream_loop: ast.AST) -> bool:
+    """Every handler that goes round first checks something the stream loop changes (a
+    ``yielded_any`` flag, the chunks received) and leaves the loop when it is set: the
+    retry happens only while nothing was shown yet."""
+    changed = _changed_names(stream_loop)
+    if not changed:
+        return False
+    for handler in retry.handlers:
+        checked = False
+        for node in walk_function(handler):
+            if (
+                isinstance(node, ast.If)
+                and node.body
+                and isinstance(node.body[-1], (ast.Raise, ast.Return, ast.Break))
+                and any(isinstance(n, ast.Name) and n.id in changed for n in ast.walk(node.test))
+            ):
+                checked = True
+                break
+        if not checked:
+            return False
+    return True
+
+
 def contains(outer: ast.AST, inner: ast.AST) -> bool:
     return any(n is inner for n in _inside(outer))
 

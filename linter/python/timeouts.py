@@ -59,7 +59,8 @@ def read_timeout(analysis: Analysis, node: ast.AST, library: str) -> tuple[str, 
         return "read", number(analysis, read)
     value = number(analysis, node)
     if value is not None:
-        return "read", value
+        # aiohttp reads a bare number as ``ClientTimeout(total=number)`` (client.py, 3.x).
+        return ("total" if library == "aiohttp" else "read"), value
     if isinstance(node, ast.Call):
         func = analysis.value(node.func)
         path = func.path if isinstance(func, Sym) else ""

@@ -9,7 +9,7 @@ from linter.config import Settings
 from linter.model import Finding, Severity
 from linter.python.analysis import analysis_of
 from linter.python.document import PythonDocument
-from linter.python.retries import contains, emits, retry_loops
+from linter.python.retries import contains, emits, retries_only_before_output, retry_loops
 from linter.registry import Rule
 
 
@@ -34,7 +34,11 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             else "printed"
         )
         for retry in loops:
-            if contains(retry.attempt, node) and any(node is n for n in _body_nodes(retry.attempt)):
+            if (
+                contains(retry.attempt, node)
+                and any(node is n for n in _body_nodes(retry.attempt))
+                and not retries_only_before_output(retry, node)
+            ):
                 reported.add(id(node))
                 yield RULE.report(
                     document.source,
@@ -84,6 +88,8 @@ RULE = Rule(
 Finds a stream that is yielded or printed chunk by chunk inside a retry: a `for`/`while` loop
 whose `try` holds the stream loop, leaves the retry loop on success and goes round again
 from its handler; or a retry decorator on a (non-generator) function that prints the stream.
+A handler that first checks something the stream loop sets (`if yielded_any: raise`) retries
+only while nothing was shown, and is not reported.
 
 ## Why is this bad
 When the stream is cut after some chunks, the retry starts the generation again from the

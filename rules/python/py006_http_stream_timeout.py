@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 from linter.config import Settings
@@ -87,12 +88,17 @@ def _finding(
             f"`{name}(...)` streams with a read timeout of {seconds:g} s{place}, under {minimum:g} s: a slow "
             f"first token or a pause in the stream cuts it; raise the read timeout",
         )
+    written = (
+        f"aiohttp `ClientTimeout(total={seconds:g})`"
+        if isinstance(state.node, ast.Call) or state.node is None
+        else f"`timeout={seconds:g}`, which aiohttp reads as `ClientTimeout(total={seconds:g})`"
+    )
     return RULE.report(
         source,
         begin,
         end,
-        f"`{name}(...)` streams with aiohttp `ClientTimeout(total={seconds:g})`{place}, which counts the "
-        f"body: a stream longer than {seconds:g} s is cut; use `total=None` with `sock_read=`",
+        f"`{name}(...)` streams with {written}{place}; the total counts the body: a stream longer "
+        f"than {seconds:g} s is cut; use `total=None` with `sock_read=`",
     )
 
 
@@ -126,7 +132,11 @@ Looks at streamed raw HTTP requests: `requests` with `stream=True` and no `timeo
 `timeout=None`); `httpx.stream()`/`client.stream()`/`connect_sse()` on httpx's default
 timeout (the client made in the same file sets none); aiohttp requests on a `ClientSession`
 with the default `ClientTimeout(total=300)` or another `total`; and any explicit read timeout
-under `min-read-timeout` (30 s).
+under `min-read-timeout` (30 s). aiohttp reads a bare number (`timeout=30`) as
+`ClientTimeout(total=30)`, and it is treated so.
+
+Only LLM or SSE streams count (the evidence PY001 describes); an aiohttp request counts only
+when the file iterates its body (`.json()`, `.text()` and `.read()` read it whole).
 
 ## Why is this bad
 `requests` has no timeout at all: a stalled stream blocks the program forever. httpx's default
