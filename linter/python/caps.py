@@ -233,29 +233,6 @@ class RawGeneration:
     wanted: str  # what to add, e.g. '`"max_tokens": N`'
 
 
-def _string_of(analysis: Analysis, expr: ast.AST | None, depth: int = 0) -> str | None:
-    if expr is None or depth > 4:
-        return None
-    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
-        return expr.value
-    if isinstance(expr, ast.JoinedStr):
-        return "".join(
-            v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}"
-            for v in expr.values
-        )
-    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
-        left, right = (
-            _string_of(analysis, expr.left, depth + 1),
-            _string_of(analysis, expr.right, depth + 1),
-        )
-        return (left or "{}") + (right or "{}") if left is not None or right is not None else None
-    if isinstance(expr, ast.Name):
-        found = analysis.lookup(expr.id, analysis.scope(expr), analysis.document.start(expr))
-        if found is not None and found[0] == "expr":
-            return _string_of(analysis, found[1], depth + 1)  # type: ignore[arg-type]
-    return None
-
-
 def raw_generation(analysis: Analysis, call: ast.Call) -> RawGeneration | None:
     """``call`` as a streaming raw-HTTP generation request, when it is one."""
     func = analysis.value(call.func)
@@ -270,7 +247,7 @@ def raw_generation(analysis: Analysis, call: ast.Call) -> RawGeneration | None:
         return None
     url_index = 1 if method in ("request", "stream") else 0
     url = keyword(call, "url") or (call.args[url_index] if len(call.args) > url_index else None)
-    text = _string_of(analysis, url)
+    text = analysis.string_of(url)
     if text is None:
         return None
     path = text.split("?", 1)[0].rstrip("/")
