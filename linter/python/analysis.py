@@ -498,11 +498,9 @@ class Analysis:
         if isinstance(value, Sym):
             if value.path.startswith("@local:"):
                 cls = self.classes.get(value.path[len("@local:") :].rstrip("()"))
-                if cls is not None and expr.attr in cls.methods:
-                    return FuncRef(cls.methods[expr.attr])
-                if cls is not None and expr.attr in cls.self_attrs:
-                    return self._self_attribute(cls, expr.attr, depth)
-                return None
+                if cls is None:
+                    return None
+                return self._self_attribute(cls, expr.attr, depth)
             return Sym(f"{value.path}.{expr.attr}", value.ctor)
         if isinstance(value, Stream):
             start = value.start
@@ -515,13 +513,29 @@ class Analysis:
         return None
 
     def _self_attribute(self, cls: ClassInfo, attr: str, depth: int) -> Value | None:
-        if attr in cls.methods:
-            return FuncRef(cls.methods[attr])
-        for value_expr, _ in cls.self_attrs.get(attr, ()):
-            value = self.value(value_expr, depth + 1)
-            if value is not None:
-                return value
+        """A method or ``self.x`` of the class, or of its base classes in this file (the
+        class itself first, then its bases in order)."""
+        for owner in self._lineage(cls):
+            if attr in owner.methods:
+                return FuncRef(owner.methods[attr])
+            for value_expr, _ in owner.self_attrs.get(attr, ()):
+                value = self.value(value_expr, depth + 1)
+                if value is not None:
+                    return value
         return None
+
+    def _lineage(self, cls: ClassInfo) -> list[ClassInfo]:
+        """The class and its base classes defined in this file, nearest first."""
+        found = [cls]
+        index = 0
+        while index < len(found) and len(found) < 8:
+            for base in found[index].node.bases:
+                name = base.id if isinstance(base, ast.Name) else None
+                parent = self.classes.get(name) if name else None
+                if parent is not None and parent not in found:
+                    found.append(parent)
+            index += 1
+        return found
 
     def _construct(self, sym: Sym, call: ast.Call | None) -> Value | None:
         path = sym.path
