@@ -20,16 +20,6 @@ class RetryLoop:
     handlers: tuple[ast.ExceptHandler, ...]  # the ones that go round again
 
 
-def _inside(node: ast.AST) -> Iterator[ast.AST]:
-    """Nodes under ``node`` in the same function, not in nested functions or classes."""
-    stack = list(children(node))
-    while stack:
-        current = stack.pop()
-        yield current
-        if not isinstance(current, _SCOPES):
-            stack.extend(children(current))
-
-
 def _own_statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
     """Statements and expressions of ``body`` that belong to this loop level: nested loops
     and functions are not looked into (their ``break`` is theirs)."""
@@ -56,26 +46,33 @@ def retry_loops(analysis: Analysis) -> list[RetryLoop]:
     found: list[RetryLoop] = []
     if analysis.starts:
         for node in analysis.statement_loops:
-            found.extend(_attempts(node))
+            found.extend(_attempts(analysis, node))
     analysis._retry_loops = found  # type: ignore[attr-defined]
     return found
 
 
-def _attempts(loop: ast.For | ast.AsyncFor | ast.While) -> Iterator[RetryLoop]:
+def _attempts(analysis: Analysis, loop: ast.For | ast.AsyncFor | ast.While) -> Iterator[RetryLoop]:
     own = list(_own_statements(loop.body))
+    exits = [n for n in own if isinstance(n, (ast.Break, ast.Return))]
     for child in own:
         if not isinstance(child, ast.Try) or not child.handlers:
             continue
-        inside = {id(n) for n in _inside(child)}
-        exits = any(
-            isinstance(n, (ast.Break, ast.Return))
-            for n in _own_statements(child.body + child.orelse)
-        ) or any(isinstance(n, (ast.Break, ast.Return)) and id(n) not in inside for n in own)
-        if not exits:
+        # The loop ends on success: a break/return in the try's body or else, or one of the
+        # loop's own outside this try (not in its handlers or finally).
+        if not any(_success_exit(analysis, child, exit_node) for exit_node in exits):
             continue
         going = tuple(h for h in child.handlers if _goes_round(h))
         if going:
             yield RetryLoop(loop, child, going)
+
+
+def _success_exit(analysis: Analysis, attempt: ast.Try, exit_node: ast.AST) -> bool:
+    for ancestor, child in analysis.ancestors(exit_node):
+        if ancestor is attempt:
+            return any(child is s for s in attempt.body) or any(child is s for s in attempt.orelse)
+        if isinstance(ancestor, (*_LOOPS, *_SCOPES)):
+            return True  # reached the retry loop (or beyond) without meeting the try
+    return True
 
 
 _CONDITIONAL = (
@@ -138,8 +135,26 @@ def retries_only_before_output(retry: RetryLoop, stream_loop: ast.AST) -> bool:
     return True
 
 
-def contains(outer: ast.AST, inner: ast.AST) -> bool:
-    return any(n is inner for n in _inside(outer))
+def contains(analysis: Analysis, outer: ast.AST, inner: ast.AST) -> bool:
+    """``inner`` is inside ``outer`` in the same function (not in a nested def or class).
+    Walks up from ``inner``: its depth, not the size of ``outer``."""
+    for ancestor, _child in analysis.ancestors(inner):
+        if ancestor is outer:
+            return True
+        if isinstance(ancestor, _SCOPES):
+            return False
+    return False
+
+
+def in_try_body(analysis: Analysis, attempt: ast.Try, node: ast.AST) -> bool:
+    """``node`` is in the ``try`` part of ``attempt`` (not its handlers, ``else`` or
+    ``finally``), in the same function."""
+    for ancestor, child in analysis.ancestors(node):
+        if ancestor is attempt:
+            return any(child is statement for statement in attempt.body)
+        if isinstance(ancestor, _SCOPES):
+            return False
+    return False
 
 
 def emits(node: ast.AST) -> ast.AST | None:

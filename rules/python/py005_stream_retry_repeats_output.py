@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.model import Finding, Severity
 from linter.python.analysis import analysis_of
 from linter.python.document import PythonDocument
-from linter.python.retries import contains, emits, retries_only_before_output, retry_loops
+from linter.python.retries import emits, in_try_body, retries_only_before_output, retry_loops
 from linter.registry import Rule
 
 
@@ -34,10 +33,8 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             else "printed"
         )
         for retry in loops:
-            if (
-                contains(retry.attempt, node)
-                and any(node is n for n in _body_nodes(retry.attempt))
-                and not retries_only_before_output(retry, node)
+            if in_try_body(analysis, retry.attempt, node) and not retries_only_before_output(
+                retry, node
             ):
                 reported.add(id(node))
                 yield RULE.report(
@@ -65,14 +62,6 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
                     f"this {iteration.stream.client.name} stream as it arrives (line {shown.lineno}): a cut "  # type: ignore[attr-defined]
                     f"stream prints the answer's first part twice; buffer the answer, or say the retry restarts it",
                 )
-
-
-def _body_nodes(attempt: ast.Try) -> Iterator[ast.AST]:
-    stack: list[ast.AST] = list(attempt.body)
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(ast.iter_child_nodes(current))
 
 
 RULE = Rule(

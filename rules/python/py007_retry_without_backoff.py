@@ -28,8 +28,20 @@ def _changing_names(analysis: Analysis, loop: ast.AST) -> set[str]:
     return names
 
 
-def _sleeps_inside(analysis: Analysis, function: FunctionInfo, depth: int = 0) -> bool:
+def _sleeps_inside(
+    analysis: Analysis, function: FunctionInfo, memo: dict[int, bool], depth: int = 0
+) -> bool:
     """The function (or one it calls, two levels deep) sleeps."""
+    key = id(function.node)
+    if key not in memo:
+        memo[key] = False  # while it is looked at (recursion)
+        memo[key] = _sleeps_in_body(analysis, function, memo, depth)
+    return memo[key]
+
+
+def _sleeps_in_body(
+    analysis: Analysis, function: FunctionInfo, memo: dict[int, bool], depth: int
+) -> bool:
     for node in walk_function(function.node):
         if not isinstance(node, ast.Call):
             continue
@@ -40,7 +52,7 @@ def _sleeps_inside(analysis: Analysis, function: FunctionInfo, depth: int = 0) -
             depth < 1
             and isinstance(func, FuncRef)
             and func.fn is not function
-            and _sleeps_inside(analysis, func.fn, depth + 1)
+            and _sleeps_inside(analysis, func.fn, memo, depth + 1)
         ):
             return True
     return False
@@ -51,6 +63,7 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
     if analysis is None:
         return
     llm_calls = [s for s in analysis.starts if not s.http]
+    memo: dict[int, bool] = {}  # function -> sleeps, for this file
     for retry in retry_loops(analysis):
         # The retried call is made on every attempt: a call under an ``if`` in the attempt
         # belongs to a loop that polls or dispatches, not to a retry of that call.
@@ -58,7 +71,7 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             (
                 s
                 for s in llm_calls
-                if contains(retry.attempt, s.call)
+                if contains(analysis, retry.attempt, s.call)
                 and unconditional(analysis, retry.attempt, s.call)
             ),
             None,
@@ -72,7 +85,7 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
                 func = analysis.value(node.func)
                 if isinstance(func, Sym) and func.path in _SLEEPS:
                     sleeps.append(node)
-                elif isinstance(func, FuncRef) and _sleeps_inside(analysis, func.fn):
+                elif isinstance(func, FuncRef) and _sleeps_inside(analysis, func.fn, memo):
                     helper_sleeps = True
         if helper_sleeps:
             # A helper of this file sleeps (``await self._handle_error(e, attempt)``): the
