@@ -54,6 +54,9 @@ class Unit:
     kind: str
     path: str
     context: str | None = None
+    # The kind has not looked at the content yet: the unit is claimed (or dropped) where it is
+    # checked, so large runs read and sniff files in the worker processes, not before.
+    unclaimed: bool = False
 
 
 @dataclass

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -77,6 +78,20 @@ def choose_fixes(
         chosen.append(finding)
         taken.extend(edits)
     return chosen
+
+
+def _findings_went_away(
+    batch: Sequence[Finding], before: Sequence[Finding], after: Sequence[Finding]
+) -> bool:
+    """Each fixed finding is gone: not there with the same message, and (should the fix only
+    have changed the wording) one fewer of its code in its file for every fix applied."""
+    remaining = {_finding_key(f) for f in after}
+    if any(_finding_key(f) in remaining for f in batch):
+        return False
+    fixed = Counter((f.code, f.path) for f in batch)
+    count_before = Counter((f.code, f.path) for f in before)
+    count_after = Counter((f.code, f.path) for f in after)
+    return all(count_after[key] <= count_before[key] - n for key, n in fixed.items())
 
 
 @dataclass
@@ -161,10 +176,8 @@ def fix_unit(
                 continue
             after, reason = _verify(handler, unit, workspace, settings, document, edits)
             new_findings = check_document(after, handler, settings) if after is not None else []
-            if after is not None:
-                remaining = {_finding_key(f) for f in new_findings}
-                if any(_finding_key(f) in remaining for f in batch):
-                    after, reason = None, "the fix did not make the finding go away"
+            if after is not None and not _findings_went_away(batch, findings, new_findings):
+                after, reason = None, "the fix did not make the finding go away"
             if after is None:
                 workspace.overlay.clear()
                 workspace.overlay.update(saved)

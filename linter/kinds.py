@@ -45,6 +45,12 @@ def detector(kind: str) -> Any:
     return handler(kind)
 
 
+def claims_per_file(kind: str) -> bool:
+    """True for kinds whose files are units of their own (no includes): their content check
+    can wait until the file is checked (``PER_FILE`` in the detector)."""
+    return bool(getattr(detector(kind), "PER_FILE", False))
+
+
 def available_kinds() -> list[str]:
     """Kinds whose handler module exists (a kind may not be built yet)."""
     kinds = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from linter import kinds, registry
 from linter.checker import check_document, dedupe, plain_finding
@@ -59,6 +59,8 @@ class UnitResult:
     findings: list[Finding]
     changes: list[FileChange] = field(default_factory=list)
     audit_rows: list[AuditRow] = field(default_factory=list)
+    # False when the unit turned out not to be of its kind (see Unit.unclaimed).
+    checked: bool = True
 
 
 def _classify(candidate: Candidate, workspace: Workspace, result: RunResult) -> str | None:
@@ -84,7 +86,14 @@ def _units_by_kind(
     candidates: Sequence[Candidate], workspace: Workspace, result: RunResult
 ) -> list[Unit]:
     by_kind: dict[str, list[str]] = {}
+    deferred: list[Unit] = []
     for candidate in candidates:
+        if not candidate.explicit:
+            claims = kinds.claims_by_name(candidate.relpath)
+            if len(claims) == 1 and kinds.claims_per_file(next(iter(claims))):
+                # Read and sniffed where it is checked (in a worker, for large runs).
+                deferred.append(Unit(next(iter(claims)), candidate.path, unclaimed=True))
+                continue
         kind = _classify(candidate, workspace, result)
         if kind is not None:
             by_kind.setdefault(kind, []).append(candidate.path)
@@ -92,12 +101,31 @@ def _units_by_kind(
     units: list[Unit] = []
     for kind, paths in by_kind.items():
         units.extend(kinds.handler(kind).plan(paths, workspace))
-    return units
+    return units + deferred
+
+
+def _claim(unit: Unit, workspace: Workspace) -> bool:
+    """Does the unit's kind want this file after all (see Unit.unclaimed)?"""
+    try:
+        data = workspace.read_bytes(unit.path)
+    except ReadFailure:
+        return False  # only a name suggested the kind: an unreadable file is not ours to report
+    relpath = os.path.relpath(unit.path, workspace.root).replace(os.sep, "/")
+    by_name = kinds.detector(unit.kind).claim_by_name(relpath)
+    return bool(kinds.detector(unit.kind).claim(relpath, data, by_name))
 
 
 def process_unit(
     unit: Unit, workspace: Workspace, settings: Settings, options: RunOptions
 ) -> UnitResult:
+    if unit.unclaimed:
+        if not _claim(unit, workspace):
+            workspace.forget(unit.path)
+            return UnitResult([], checked=False)
+        result = process_unit(replace(unit, unclaimed=False), workspace, settings, options)
+        if not (options.fix or options.diff or options.add_ignore is not None):
+            workspace.forget(unit.path)  # keep memory flat: reports read it again if needed
+        return result
     handler = kinds.handler(unit.kind)
     try:
         if options.add_ignore is not None:
@@ -162,11 +190,12 @@ def _work(units: list[Unit]) -> list[UnitResult]:
     return [process_unit(unit, workspace, resolver.for_path(unit.path), options) for unit in units]
 
 
-def _chunks(units: Sequence[Unit]) -> list[list[Unit]]:
-    """Work items for the pool. NGINX units can share included files (and fixes to them), so
-    they stay together in one item; other units are independent."""
-    together = [u for u in units if u.kind == "nginx"]
-    rest = [u for u in units if u.kind != "nginx"]
+def _chunks(units: Sequence[Unit]) -> list[list[int]]:
+    """Work items for the pool, as indices into ``units``. NGINX units can share included
+    files (and fixes to them), so they stay together in one item, started first; other units
+    are independent."""
+    together = [i for i, u in enumerate(units) if u.kind == "nginx"]
+    rest = [i for i, u in enumerate(units) if u.kind != "nginx"]
     chunks = [together] if together else []
     chunks += [rest[i : i + CHUNK_SIZE] for i in range(0, len(rest), CHUNK_SIZE)]
     return chunks
@@ -182,7 +211,8 @@ def _process_all(
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         chunks = _chunks(units)
-        results: list[UnitResult] = []
+        results: list[UnitResult | None] = [None] * len(units)
+        done = 0
         try:
             with concurrent.futures.ProcessPoolExecutor(
                 max_workers=min(jobs, len(chunks)),
@@ -190,11 +220,14 @@ def _process_all(
                 initializer=_init_worker,
                 initargs=(workspace, resolver, options),
             ) as pool:
-                for chunk_results in pool.map(_work, chunks):
-                    results.extend(chunk_results)
+                work = [[units[i] for i in chunk] for chunk in chunks]
+                for chunk, chunk_results in zip(chunks, pool.map(_work, work), strict=True):
+                    for index, unit_result in zip(chunk, chunk_results, strict=True):
+                        results[index] = unit_result
+                    done += len(chunk)
                     if options.progress is not None:
-                        options.progress(len(results), len(units))
-            return results
+                        options.progress(done, len(units))
+            return [r for r in results if r is not None]
         except (concurrent.futures.process.BrokenProcessPool, OSError):
             pass  # a worker died (or no processes here): do it all in this process instead
     serial = []
@@ -232,10 +265,13 @@ def run(
 
     result.workspace = workspace
     units = _units_by_kind(candidates, workspace, result)
-    result.files_checked = len(units)
-    for unit in units:
+    for unit, unit_result in zip(
+        units, _process_all(units, workspace, resolver, options), strict=True
+    ):
+        if not unit_result.checked:
+            continue
+        result.files_checked += 1
         result.rules_run.update(selected_codes(unit.kind, resolver.for_path(unit.path)))
-    for unit_result in _process_all(units, workspace, resolver, options):
         result.findings.extend(unit_result.findings)
         result.audit_rows.extend(unit_result.audit_rows)
         for change in unit_result.changes:

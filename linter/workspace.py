@@ -134,6 +134,6 @@ class Workspace:
         """Drop what is cached for ``path`` (after it was written)."""
         path = os.path.abspath(path)
         self._bytes.pop(path, None)
-        for key in [k for k in self._sources if k[0] == path]:
-            del self._sources[key]
+        self._sources.pop((path, False), None)
+        self._sources.pop((path, True), None)
         self.overlay.pop(path, None)

@@ -174,3 +174,20 @@ def test_parallel_run_gives_the_same_findings_as_a_serial_one(tmp_path: Path) ->
     fixed = run([str(tmp_path)], resolver, RunOptions(jobs=2, fix=True))
     assert not fixed.errors and len(fixed.changes) == len(parallel.findings)
     assert (tmp_path / "f001.toy").read_text() == "timeout = 10\ncap = 1\n"
+
+
+def test_fix_that_only_rewords_its_finding_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from toykind.rules import toy001
+
+    # A broken fix: it changes the value but not enough, so the finding stays with a new message.
+    monkeypatch.setattr(
+        toy001, "Edit", lambda path, start, end, content: Edit(path, start, end, "5")
+    )
+    path = tmp_path / "a.toy"
+    path.write_text("timeout = 1\ncap = 1\n")
+    result = lint([path], fix=True)
+    assert path.read_text() == "timeout = 1\ncap = 1\n"
+    [finding] = result.findings
+    assert "did not make the finding go away" in finding.fix_note
