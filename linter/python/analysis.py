@@ -12,35 +12,41 @@ walks are iterative, so a deeply nested file cannot overflow the stack.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import re
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 
 from linter.python import clients as K
 from linter.python.document import PythonDocument
+from linter.python.record import record
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 # ``try`` and, from 3.11, ``try``/``except*``.
 _TRIES: tuple[type[ast.Try], ...] = (ast.Try, *([ast.TryStar] if hasattr(ast, "TryStar") else []))
 _MAX_DEPTH = 12  # value resolution through names, attributes and returns
-_MAX_CALLER_DEPTH = 4
-_CLIENT_MODULE_NAMES = frozenset(
-    {"openai", "anthropic", "litellm", "ollama"}
-)  # how far up the same-file call chain a guard is looked for
+_MAX_CALLER_DEPTH = 4  # how far up the same-file call chain a guard is looked for
+_CLIENT_MODULE_NAMES = frozenset({"openai", "anthropic", "litellm", "ollama"})
 
 
 # --- values -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Sym:
     """A static thing: a module, class or function by dotted path (``openai.OpenAI``), or an
     instance (``@openai`` is a constructed OpenAI client, ``@local:Name`` a local class's)."""
 
     path: str
-    ctor: ast.Call | None = field(default=None, compare=False)
+    ctor: ast.Call | None = None  # the constructor call, for instances; not compared
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sym) and other.path == self.path
+
+    def __hash__(self) -> int:
+        return hash(self.path)
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class StreamStart:
     """A call that starts a generation (streamed or not) or a streamed HTTP request."""
 
@@ -53,7 +59,7 @@ class StreamStart:
     http: str = ""  # "requests", "httpx", "aiohttp" for raw HTTP
 
 
-@dataclass(frozen=True)
+@record
 class Stream:
     """A value made from a StreamStart. ``role``: "stream" (iterate it), "manager" (``with
     ... as s`` gives the stream), "response" (an HTTP response; its ``iter_*`` methods
@@ -63,12 +69,12 @@ class Stream:
     role: str
 
 
-@dataclass(frozen=True)
+@record
 class FuncRef:
     fn: FunctionInfo
 
 
-@dataclass(frozen=True)
+@record
 class GenObj:
     """What calling a generator function of this file returns."""
 
@@ -79,27 +85,55 @@ class GenObj:
 Value = Sym | Stream | FuncRef | GenObj
 
 
-@dataclass(eq=False)
 class ClassInfo:
-    node: ast.ClassDef
-    name: str
-    # ``self.x = value`` in any method: x -> [(value, scope)]
-    self_attrs: dict[str, list[tuple[ast.expr, FunctionInfo]]] = field(default_factory=dict)
-    methods: dict[str, FunctionInfo] = field(default_factory=dict)
+    """A class of the file: its methods and the ``self.x = value`` assignments in them."""
+
+    __slots__ = ("methods", "name", "node", "self_attrs")
+
+    def __init__(self, node: ast.ClassDef, name: str) -> None:
+        self.node = node
+        self.name = name
+        # ``self.x = value`` in any method: x -> [(value, scope)]
+        self.self_attrs: dict[str, list[tuple[ast.expr, FunctionInfo]]] = {}
+        self.methods: dict[str, FunctionInfo] = {}
 
 
-@dataclass(eq=False)
 class FunctionInfo:
-    node: ast.AST  # FunctionDef, AsyncFunctionDef, Lambda, or the Module
-    name: str
-    parent: FunctionInfo | None
-    cls: ClassInfo | None = None
-    is_generator: bool = False
-    # name -> [(offset, kind, payload)]
-    bindings: dict[str, list[tuple[int, str, object]]] = field(default_factory=dict)
-    self_name: str | None = None
-    decorators: list[ast.expr] = field(default_factory=list)
-    returns: list[ast.expr] = field(default_factory=list)
+    """A scope of the file (a function, a lambda, or the module) and the names bound in it."""
+
+    __slots__ = (
+        "bindings",
+        "cls",
+        "decorators",
+        "is_generator",
+        "is_test",
+        "name",
+        "node",
+        "parent",
+        "returns",
+        "self_name",
+    )
+
+    def __init__(
+        self,
+        node: ast.AST,  # FunctionDef, AsyncFunctionDef, Lambda, or the Module
+        name: str,
+        parent: FunctionInfo | None,
+        cls: ClassInfo | None = None,
+    ) -> None:
+        self.node = node
+        self.name = name
+        self.parent = parent
+        self.cls = cls
+        self.is_generator = False
+        # Test code (a pytest test, fixture or test class method in a test module, or code
+        # nested in one): streams there run against mocks, and no user reads them.
+        self.is_test: bool = parent.is_test if parent is not None else False
+        # name -> [(offset, kind, payload)]
+        self.bindings: dict[str, list[tuple[int, str, object]]] = {}
+        self.self_name: str | None = None
+        self.decorators: list[ast.expr] = []
+        self.returns: list[ast.expr] = []
 
     @property
     def is_module(self) -> bool:
@@ -112,7 +146,7 @@ class FunctionInfo:
             entries.sort(key=lambda entry: entry[0])
 
 
-@dataclass(frozen=True)
+@record
 class Iteration:
     """A place where a stream is consumed: a ``for``/``async for`` loop, a comprehension,
     ``next()``/``anext()``, or ``yield from``."""
@@ -125,7 +159,7 @@ class Iteration:
     end: int
 
 
-@dataclass(frozen=True)
+@record
 class Verdict:
     """How an iteration is guarded: ``guarded`` by something that catches a cut stream;
     otherwise ``missed`` holds the handlers around it that cannot, and ``why`` says where
@@ -134,7 +168,8 @@ class Verdict:
     guarded: bool
     missed: tuple[ast.ExceptHandler, ...] = ()
     why: str = ""
-    guard: str = ""  # what guards it, for tests and explanations
+    guard: str = ""  # what guards it, in words (for the audit)
+    line: int = 0  # where the guard (or, unguarded, the search's end) is
 
 
 # --- the analysis ---------------------------------------------------------------------------------
@@ -152,16 +187,20 @@ class Analysis:
         self.classes: dict[str, ClassInfo] = {}
         self.calls: list[ast.Call] = []
         self.loops: list[ast.AST] = []  # For, AsyncFor, comprehension generators (via their parent)
+        self.statement_loops: list[ast.For | ast.AsyncFor | ast.While] = []
         self.yield_froms: list[ast.YieldFrom] = []
         self.name_calls: dict[str, list[ast.Call]] = {}
         self.attr_calls: dict[str, list[ast.Call]] = {}
         self.name_loads: dict[str, list[ast.Name]] = {}
         self._values: dict[int, Value | None] = {}
         self._active: set[int] = set()
+        self.test_module = _is_test_module(document.path)
         self.module = FunctionInfo(self.tree, "<module>", None)
         self._index()
         self._starts: list[StreamStart] | None = None
         self._iterations: list[Iteration] | None = None
+        self._all_iterations: list[Iteration] | None = None
+        self._llm_streams: dict[int, bool] = {}
 
     # -- indexing ----------------------------------------------------------------------------
 
@@ -173,16 +212,31 @@ class Analysis:
         stack: list[tuple[ast.AST, FunctionInfo, ClassInfo | None]] = [
             (self.tree, self.module, None)
         ]
+        parents = self.parents
+        scope_of = self.scope_of
+        name_loads = self.name_loads
         while stack:
             node, scope, in_class = stack.pop()
-            self.scope_of[id(node)] = scope
+            scope_of[id(node)] = scope
             child_scope = scope
             child_class: ClassInfo | None = None
-            if isinstance(node, _FUNCTIONS) and node is not self.tree:
+            node_type = type(node)
+            if node_type is ast.Name:
+                if type(node.ctx) is ast.Load:  # type: ignore[attr-defined]
+                    name_loads.setdefault(node.id, []).append(node)  # type: ignore[attr-defined,arg-type]
+            elif node_type not in _INDEXED:
+                pass  # most nodes: only their parent and scope matter
+            elif isinstance(node, _FUNCTIONS) and node is not self.tree:
                 name = getattr(node, "name", "<lambda>")
                 info = FunctionInfo(node, name, scope, cls=in_class)
                 if not isinstance(node, ast.Lambda):
                     info.decorators = list(node.decorator_list)
+                    if self.test_module and not info.is_test:
+                        info.is_test = (
+                            name.startswith("test")
+                            or (in_class is not None and in_class.name.startswith("Test"))
+                            or any(_decorator_name(d) == "fixture" for d in node.decorator_list)
+                        )
                     if in_class is not None:
                         in_class.methods[name] = info  # a method is no name of the enclosing scope
                     else:
@@ -221,12 +275,14 @@ class Analysis:
                         )
             elif isinstance(node, (ast.For, ast.AsyncFor)):
                 self.loops.append(node)
+                self.statement_loops.append(node)
                 for target in _names_in(node.target):
                     scope.bind(target, doc.start(node), "unknown", None)
             elif isinstance(node, ast.comprehension):
                 self.loops.append(node)
             elif isinstance(node, ast.Call):
-                self.calls.append(node)
+                if not scope.is_test:
+                    self.calls.append(node)
                 if isinstance(node.func, ast.Name):
                     self.name_calls.setdefault(node.func.id, []).append(node)
                 elif isinstance(node.func, ast.Attribute):
@@ -238,23 +294,27 @@ class Analysis:
                 scope.is_generator = True
             elif isinstance(node, ast.Return) and node.value is not None:
                 scope.returns.append(node.value)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                self.name_loads.setdefault(node.id, []).append(node)
+            elif isinstance(node, ast.While):
+                self.statement_loops.append(node)
             elif isinstance(node, (ast.Global, ast.Nonlocal)):
                 for name in node.names:
                     scope.bind(name, doc.start(node), "unknown", None)
-            for child in ast.iter_child_nodes(node):
-                self.parents[id(child)] = node
-                if isinstance(node, ast.ClassDef):
+            inner = children(node)
+            if node_type is ast.ClassDef:
+                for child in inner:
+                    parents[id(child)] = node
                     stack.append((child, scope, child_class))
-                elif isinstance(node, ast.Lambda) and child is node.args:
-                    stack.append((child, scope, None))
-                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
-                    child in node.decorator_list or child is node.returns or child is node.args
-                ):
-                    # Decorators, defaults and annotations run in the enclosing scope.
-                    stack.append((child, scope, None))
-                else:
+            elif node_type in (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda):
+                # Decorators, defaults and annotations run in the enclosing scope.
+                outside = {id(child) for child in getattr(node, "decorator_list", ())}
+                outside.add(id(node.args))  # type: ignore[attr-defined]
+                outside.add(id(getattr(node, "returns", None)))
+                for child in inner:
+                    parents[id(child)] = node
+                    stack.append((child, scope if id(child) in outside else child_scope, None))
+            else:
+                for child in inner:
+                    parents[id(child)] = node
                     stack.append((child, child_scope, None))
         # Generators inside a lambda or comprehension do not make the enclosing function one.
 
@@ -334,6 +394,14 @@ class Analysis:
     def lookup(
         self, name: str, scope: FunctionInfo, at: int
     ) -> tuple[str, object, FunctionInfo] | None:
+        found = self.binding(name, scope, at)
+        return None if found is None else found[1:]
+
+    def binding(
+        self, name: str, scope: FunctionInfo, at: int
+    ) -> tuple[int, str, object, FunctionInfo] | None:
+        """The binding a use of ``name`` at offset ``at`` sees: (offset of the binding
+        statement, kind, payload, the scope that holds it)."""
         current: FunctionInfo | None = scope
         first = True
         while current is not None:
@@ -345,7 +413,7 @@ class Analysis:
                     chosen = before[-1] if before else entries[-1]
                 else:
                     chosen = entries[-1]
-                return chosen[1], chosen[2], current
+                return chosen[0], chosen[1], chosen[2], current
             first = False
             current = current.parent
         return None
@@ -430,11 +498,9 @@ class Analysis:
         if isinstance(value, Sym):
             if value.path.startswith("@local:"):
                 cls = self.classes.get(value.path[len("@local:") :].rstrip("()"))
-                if cls is not None and expr.attr in cls.methods:
-                    return FuncRef(cls.methods[expr.attr])
-                if cls is not None and expr.attr in cls.self_attrs:
-                    return self._self_attribute(cls, expr.attr, depth)
-                return None
+                if cls is None:
+                    return None
+                return self._self_attribute(cls, expr.attr, depth)
             return Sym(f"{value.path}.{expr.attr}", value.ctor)
         if isinstance(value, Stream):
             start = value.start
@@ -447,13 +513,29 @@ class Analysis:
         return None
 
     def _self_attribute(self, cls: ClassInfo, attr: str, depth: int) -> Value | None:
-        if attr in cls.methods:
-            return FuncRef(cls.methods[attr])
-        for value_expr, _ in cls.self_attrs.get(attr, ()):
-            value = self.value(value_expr, depth + 1)
-            if value is not None:
-                return value
+        """A method or ``self.x`` of the class, or of its base classes in this file (the
+        class itself first, then its bases in order)."""
+        for owner in self._lineage(cls):
+            if attr in owner.methods:
+                return FuncRef(owner.methods[attr])
+            for value_expr, _ in owner.self_attrs.get(attr, ()):
+                value = self.value(value_expr, depth + 1)
+                if value is not None:
+                    return value
         return None
+
+    def _lineage(self, cls: ClassInfo) -> list[ClassInfo]:
+        """The class and its base classes defined in this file, nearest first."""
+        found = [cls]
+        index = 0
+        while index < len(found) and len(found) < 8:
+            for base in found[index].node.bases:
+                name = base.id if isinstance(base, ast.Name) else None
+                parent = self.classes.get(name) if name else None
+                if parent is not None and parent not in found:
+                    found.append(parent)
+            index += 1
+        return found
 
     def _construct(self, sym: Sym, call: ast.Call | None) -> Value | None:
         path = sym.path
@@ -579,8 +661,102 @@ class Analysis:
                 if isinstance(value, Stream) and value.start.call is call:
                     found.append(value.start)
             found.sort(key=lambda s: (s.call.lineno, s.call.col_offset))
-            self._starts = found
+            self._starts = [s for s in found if not s.http or self.llm_stream(s)]
         return self._starts
+
+    def llm_stream(self, start: StreamStart) -> bool:
+        """Whether a raw HTTP request (``start.http``) carries an LLM or SSE stream, from the
+        evidence of this file: the body is read line by line (``iter_lines``, SSE), the loop
+        parses ``data:`` events, the URL is a generation or event endpoint, the JSON body has
+        generation keys, or the request asks for ``text/event-stream``. An aiohttp response
+        counts only when this file iterates its body (otherwise it is read whole). File
+        downloads and audio streams have none of these, and are left alone."""
+        key = id(start.call)
+        cached = self._llm_streams.get(key)
+        if cached is None:
+            cached = self._llm_stream(start)
+            self._llm_streams[key] = cached
+        return cached
+
+    def _llm_stream(self, start: StreamStart) -> bool:
+        consumers = [it for it in self._raw_iterations() if it.stream is start]
+        if start.http == "aiohttp" and not consumers:
+            return False
+        if start.api.startswith(("connect_sse", "aconnect_sse")):
+            return True
+        for iteration in consumers:
+            if self._line_wise(iteration) or _parses_events(iteration.node):
+                return True
+        call = start.call
+        url = keyword(call, "url")
+        if url is None:
+            index = 1 if start.http in ("httpx", "httpx2") and start.api.endswith("stream()") else 0
+            if start.http == "aiohttp" or start.api.startswith("session.request"):
+                index = 1 if start.api.startswith("session.request") else 0
+            url = call.args[index] if len(call.args) > index else None
+        text = self.string_of(url)
+        if text is not None and _GENERATION_PATHS.search(text.split("?", 1)[0]):
+            return True
+        body = keyword(call, "json")
+        if body is None:
+            data = keyword(call, "data") or keyword(call, "content")
+            if (
+                isinstance(data, ast.Call)
+                and isinstance(data.func, ast.Attribute)
+                and data.func.attr == "dumps"
+                and data.args
+            ):
+                body = data.args[0]
+        mapping = self.literal_dict(body)
+        if mapping is not None and any(
+            isinstance(k, ast.Constant) and k.value in _GENERATION_KEYS for k in mapping.keys
+        ):
+            return True
+        headers = self.literal_dict(keyword(call, "headers"))
+        return headers is not None and any(
+            isinstance(v, ast.Constant) and isinstance(v.value, str) and "event-stream" in v.value
+            for v in headers.values
+        )
+
+    def _line_wise(self, iteration: Iteration) -> bool:
+        """The loop reads the body line by line (SSE and JSON-lines streams do)."""
+        expr = getattr(iteration.node, "iter", None)
+        if expr is None and isinstance(iteration.node, ast.YieldFrom):
+            expr = iteration.node.value
+        if isinstance(expr, ast.Name):
+            found = self.lookup(expr.id, self.scope(expr), self.document.start(expr))
+            if found is not None and found[0] == "expr" and isinstance(found[1], ast.expr):
+                expr = found[1]
+        if isinstance(expr, ast.Await):
+            expr = expr.value
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+            return expr.func.attr in _LINE_METHODS
+        # ``async for line in response.content`` (aiohttp) reads lines.
+        return isinstance(expr, ast.Attribute) and expr.attr == "content"
+
+    def string_of(self, expr: ast.AST | None, depth: int = 0) -> str | None:
+        """The text of a string expression of the file (literals, f-strings with ``{}`` for
+        the holes, ``+``, and names bound once to such)."""
+        if expr is None or depth > 4:
+            return None
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+            return expr.value
+        if isinstance(expr, ast.JoinedStr):
+            return "".join(
+                v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}"
+                for v in expr.values
+            )
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            left = self.string_of(expr.left, depth + 1)
+            right = self.string_of(expr.right, depth + 1)
+            if left is None and right is None:
+                return None
+            return (left or "{}") + (right or "{}")
+        if isinstance(expr, ast.Name):
+            found = self.lookup(expr.id, self.scope(expr), self.document.start(expr))
+            if found is not None and found[0] == "expr":
+                return self.string_of(found[1], depth + 1)  # type: ignore[arg-type]
+        return None
 
     # -- iterations --------------------------------------------------------------------------
 
@@ -595,9 +771,20 @@ class Analysis:
 
     @property
     def iterations(self) -> list[Iteration]:
+        """Where streams are consumed: not in test code, and raw HTTP only when it is an LLM
+        or SSE stream (``llm_stream``)."""
         if self._iterations is None:
-            self._iterations = self._find_iterations()
+            self._iterations = [
+                it
+                for it in self._raw_iterations()
+                if not it.function.is_test and (not it.stream.http or self.llm_stream(it.stream))
+            ]
         return self._iterations
+
+    def _raw_iterations(self) -> list[Iteration]:
+        if self._all_iterations is None:
+            self._all_iterations = self._find_iterations()
+        return self._all_iterations
 
     def _find_iterations(self) -> list[Iteration]:
         doc = self.document
@@ -709,21 +896,33 @@ class Analysis:
                 for handler in handlers:
                     caught = self.catches(self.handler_class(handler.type), client, raised)
                     if caught != "no" and not _reraises(handler):
-                        return Verdict(True, guard=f"try on line {ancestor.lineno}")
+                        return Verdict(
+                            True,
+                            guard=f"`{self._except_text(handler)}` (try on line {ancestor.lineno})",
+                            line=handler.lineno,
+                        )
                 missed.extend(h for h in handlers if not _reraises(h))
             elif isinstance(ancestor, (ast.With, ast.AsyncWith)) and child in ancestor.body:
                 for item in ancestor.items:
                     if self._catching_context(item.context_expr, client, raised):
-                        return Verdict(True, guard=f"with on line {ancestor.lineno}")
+                        text = " ".join(self.document.text_of(item.context_expr).split())
+                        return Verdict(
+                            True,
+                            guard=f"`with {_short(text)}` on line {ancestor.lineno}",
+                            line=ancestor.lineno,
+                        )
             elif isinstance(ancestor, _FUNCTIONS):
                 function = self.function_by_node[id(ancestor)]
                 break
+        line = missed[-1].lineno if missed else 0
         if function.is_module:
-            return Verdict(False, tuple(missed), "at module level")
-        if self._retried(function):
-            return Verdict(True, guard=f"retry decorator on {function.name}()")
+            return Verdict(False, tuple(missed), "at module level", line=line)
+        retry = self._retried(function)
+        if retry is not None:
+            text = " ".join(self.document.text_of(retry).split())
+            return Verdict(True, guard=f"`@{_short(text)}` on {function.name}()", line=retry.lineno)
         if depth >= _MAX_CALLER_DEPTH or id(function.node) in seen:
-            return Verdict(False, tuple(missed), f"in {function.name}()")
+            return Verdict(False, tuple(missed), f"in {function.name}()", line=line)
         sites, opaque = self.call_sites(function)
         if opaque or not sites:
             why = (
@@ -731,21 +930,38 @@ class Analysis:
                 if opaque
                 else f"{function.name}() is not called in this file"
             )
-            return Verdict(False, tuple(missed), why)
+            return Verdict(False, tuple(missed), why, line=line)
         seen = seen | {id(function.node)}
+        guards: list[str] = []
         for site in sites:
             verdict = self.guard_of(site, client, raised, depth + 1, seen)
+            site_line = getattr(site, "lineno", 0)
             if not verdict.guarded:
-                line = getattr(site, "lineno", 0)
-                return Verdict(False, tuple(missed), f"its caller on line {line} does not guard it")
-        return Verdict(True, guard=f"callers of {function.name}()")
+                return Verdict(
+                    False,
+                    tuple(missed),
+                    f"its caller on line {site_line} does not guard it",
+                    line=site_line,
+                )
+            if verdict.guard not in guards:
+                guards.append(verdict.guard)
+        first = getattr(sites[0], "lineno", 0)
+        callers = "caller" if len(sites) == 1 else f"callers ({len(sites)})"
+        inner = "; ".join(guards)
+        joint = " -> " if len(guards) == 1 and inner.startswith(("caller ", "callers ")) else ": "
+        return Verdict(True, guard=f"{callers} of {function.name}(){joint}{inner}", line=first)
 
-    def _retried(self, function: FunctionInfo) -> bool:
+    def _except_text(self, handler: ast.ExceptHandler) -> str:
+        if handler.type is None:
+            return "except:"
+        return "except " + " ".join(self.document.text_of(handler.type).split())
+
+    def _retried(self, function: FunctionInfo) -> ast.expr | None:
         """A retry decorator on a plain function retries what the function does; on a
         generator it retries nothing (PY004)."""
         if function.is_generator:
-            return False
-        return any(self.retry_decorator(d) for d in function.decorators)
+            return None
+        return next((d for d in function.decorators if self.retry_decorator(d)), None)
 
     def retry_decorator(self, decorator: ast.expr) -> bool:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
@@ -926,6 +1142,119 @@ def _is_true(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is True
 
 
+# Raw HTTP evidence of an LLM or SSE stream (Analysis.llm_stream).
+_LINE_METHODS = frozenset({"iter_lines", "aiter_lines", "iter_sse", "aiter_sse", "readline"})
+_GENERATION_PATHS = re.compile(
+    r"/(?:chat/completions|completions|responses|messages|generate|chat|predict|infer|sse|events)"
+    r"(?:[/?]|$)|generate_stream|chat_stream|stream_chat",
+    re.IGNORECASE,
+)
+_GENERATION_KEYS = frozenset(
+    {
+        "messages",
+        "prompt",
+        "max_tokens",
+        "max_new_tokens",
+        "max_completion_tokens",
+        "num_predict",
+        "stream",
+    }
+)
+_EVENT_MARKERS = ("data:", "[DONE]", "event:")
+
+
+def _parses_events(loop: ast.AST) -> bool:
+    """The loop body handles server-sent events (``data:`` lines, ``[DONE]``)."""
+    for node in _walk_function(loop):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, (str, bytes))
+            and any(
+                marker
+                in (node.value if isinstance(node.value, str) else node.value.decode("latin-1"))
+                for marker in _EVENT_MARKERS
+            )
+        ):
+            return True
+    return False
+
+
+def _is_test_module(path: str) -> bool:
+    """A pytest module by its name: test_*.py, *_test.py, conftest.py."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return name == "conftest.py" or (
+        name.endswith(".py") and (name.startswith("test_") or name[:-3].endswith("_test"))
+    )
+
+
+# Node types the index looks at (besides names); every other node only gets its parent and scope.
+_INDEXED = frozenset(
+    {
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.Lambda,
+        ast.ClassDef,
+        ast.Import,
+        ast.ImportFrom,
+        ast.Assign,
+        ast.AnnAssign,
+        ast.AugAssign,
+        ast.NamedExpr,
+        ast.With,
+        ast.AsyncWith,
+        ast.For,
+        ast.AsyncFor,
+        ast.comprehension,
+        ast.Call,
+        ast.YieldFrom,
+        ast.Yield,
+        ast.Return,
+        ast.While,
+        ast.Global,
+        ast.Nonlocal,
+    }
+)
+# Fields that never hold a node worth indexing: expression contexts and operators.
+_SKIPPED_FIELDS = frozenset({"ctx", "op", "ops"})
+
+
+def _all_node_types(base: type) -> list[type]:
+    found = [base]
+    subclasses: list[type] = base.__subclasses__()
+    for sub in subclasses:
+        found.extend(_all_node_types(sub))
+    return found
+
+
+# For each node type, the fields that may hold child nodes: what ``ast.iter_child_nodes``
+# looks at, without contexts and operators (shared singletons nobody asks about). Reading
+# fields by name is three times faster than ``ast.iter_child_nodes``.
+CHILD_FIELDS: Mapping[type, tuple[str, ...]] = MappingProxyType(
+    {
+        node_type: ()
+        if node_type is ast.Constant
+        else tuple(name for name in node_type._fields if name not in _SKIPPED_FIELDS)  # type: ignore[attr-defined]
+        for node_type in _all_node_types(ast.AST)
+    }
+)
+
+
+def children(node: ast.AST) -> list[ast.AST]:
+    """The child nodes of ``node`` (as ``ast.iter_child_nodes``, less contexts and operators)."""
+    found: list[ast.AST] = []
+    for name in CHILD_FIELDS.get(type(node), node._fields):
+        value = getattr(node, name, None)
+        if type(value) is list:
+            found.extend(v for v in value if isinstance(v, ast.AST))
+        elif isinstance(value, ast.AST):
+            found.append(value)
+    return found
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _names_in(target: ast.AST) -> list[str]:
     if isinstance(target, ast.Name):
         return [target.id]
@@ -983,12 +1312,17 @@ def _reraises(handler: ast.ExceptHandler) -> bool:
 
 def _walk_function(node: ast.AST) -> Iterator[ast.AST]:
     """The nodes of a function body, not descending into nested functions or classes."""
-    stack = list(ast.iter_child_nodes(node))
+    stack = children(node)
     while stack:
         current = stack.pop()
         yield current
         if not isinstance(current, (*_FUNCTIONS, ast.ClassDef)):
-            stack.extend(ast.iter_child_nodes(current))
+            stack.extend(children(current))
+
+
+def unquote(annotation: ast.expr) -> ast.expr:
+    """The class an annotation names (``"Client"``, ``Client | None``, ``Optional[Client]``)."""
+    return _unquote(annotation)
 
 
 def walk_function(node: ast.AST) -> Iterator[ast.AST]:

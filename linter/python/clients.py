@@ -9,7 +9,7 @@ pinned SDKs of the test extra with a loopback server that drops a stream (tests/
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from linter.python.record import record
 
 # Handler classes that catch anything a cut stream raises.
 CATCH_ALL = frozenset(
@@ -86,7 +86,7 @@ VERIFIED_NAMESPACES = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class Raised:
     """What a cut stream raises for one range of a package's versions."""
 
@@ -168,7 +168,7 @@ LITELLM_CUT = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@record
 class Client:
     """One library: its display name, the package whose version matters, what a cut stream
     raises (by version), and whether that was verified (otherwise handlers naming the
@@ -303,7 +303,7 @@ LANGCHAIN = _unverified(
 )
 
 
-@dataclass(frozen=True)
+@record
 class Cap:
     """The output-cap keywords a call accepts, and the one a fix adds."""
 
@@ -326,7 +326,7 @@ GENAI_CAP = Cap(("max_output_tokens",), "max_output_tokens", where="config")
 HF_TEXT_CAP = Cap(("max_new_tokens",), "max_new_tokens")
 
 
-@dataclass(frozen=True)
+@record
 class Starter:
     """A method (or function) that starts a generation, relative to the client object.
 

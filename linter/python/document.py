@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from linter.document import Document
+from linter.source import SourceText
 
 if TYPE_CHECKING:
     from linter.python.pins import Pin
@@ -21,15 +21,21 @@ if TYPE_CHECKING:
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
-@dataclass
 class PythonDocument(Document):
-    tree: ast.Module | None = None
-    # Versions of version-dependent packages (openai, ...) and where they were read.
-    pins: dict[str, Pin] = field(default_factory=dict)
-    _line_starts: list[int] = field(default_factory=list, repr=False)
-    _wide_lines: dict[int, bytes] = field(default_factory=dict, repr=False)
-    # The analysis every rule shares, computed once on first use (linter.python.analysis).
-    _analysis: Any = field(default=None, repr=False)
+    """Not a dataclass of its own: creating one costs a millisecond or two at import, on every
+    pre-commit call (issue 6)."""
+
+    def __init__(self, kind: str, source: SourceText) -> None:
+        super().__init__(kind=kind, source=source)
+        self.tree: ast.Module | None = None
+        # Versions of version-dependent packages (openai, ...) and where they were read.
+        self.pins: dict[str, Pin] = {}
+        self._line_starts: list[int] = []
+        self._wide_lines: dict[int, bytes] = {}
+        # The analysis every rule shares, computed once on first use (linter.python.analysis).
+        self._analysis: Any = None
+        # Where strings and comments are, for --add-ignore (linter.python.placement).
+        self._layout: Any = None
 
     def line_starts(self) -> list[int]:
         if not self._line_starts:

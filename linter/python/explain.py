@@ -4,18 +4,18 @@ repository runs, where that version comes from, and what to catch instead."""
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from linter.python import clients as K
 from linter.python.pins import parse_target
+from linter.python.record import record
 
 if TYPE_CHECKING:
     from linter.config import Settings
     from linter.python.analysis import Analysis, StreamStart
 
 
-@dataclass(frozen=True)
+@record
 class CutFacts:
     raised: tuple[K.Raised, ...]
     exception: str  # "httpx.RemoteProtocolError" or "a or b" with version ranges

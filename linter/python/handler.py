@@ -10,15 +10,14 @@ edits computed from ``ast`` positions, so libcst is never imported.
 from __future__ import annotations
 
 import ast
-import io
 import re
-import tokenize
+import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from linter.document import Claim, Comment, Document, Problem, Unit
-from linter.model import Edit
+from linter.document import AuditRow, Claim, Comment, Document, Problem, Unit
+from linter.model import Edit, Severity
 from linter.python import detect
 from linter.python.clients import PINNED_PACKAGES
 from linter.python.document import PythonDocument
@@ -42,7 +41,48 @@ def _syntax_problem(document: PythonDocument, exc: SyntaxError) -> Problem:
     if end_line == lineno and end_offset and end_offset > column:
         end = min(starts[index] + end_offset - 1, line_end)
     message = exc.msg or "invalid syntax"
+    line_text = document.source.text[starts[index] : line_end]
+    newer = _newer_grammar(message, line_text)
+    if newer is not None:
+        feature, version = newer
+        running = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        # Valid code for a newer Python: say so, without failing the run (exit status 2 on
+        # every check of a 3.12 code base run under 3.11 would be a false alarm).
+        return Problem(
+            document.path,
+            start,
+            end,
+            f"not checked: Python {running} (the Python running streamproof) cannot parse this file "
+            f"({message}); it uses {feature}, valid from Python {version}; run streamproof with "
+            f"Python {version} or later to check it",
+            severity=Severity.INFO,
+            fatal=False,
+        )
     return Problem(document.path, start, end, f"Python syntax error: {message}")
+
+
+# An f-string whose replacement field holds its own quote: ``f"{d["key"]}"`` (3.12+ only).
+_NESTED_QUOTE = re.compile(r"""(?<![A-Za-z0-9_])[rR]?[fF][rR]?(["'])(?:(?!\1)[^{])*\{[^}]*\1""")
+_TYPE_ALIAS = re.compile(r"^\s*type\s+[A-Za-z_]\w*\s*[\[=]")
+_GENERIC_DEF = re.compile(r"^\s*(?:async\s+def|def|class)\s+[A-Za-z_]\w*\s*\[")
+
+
+def _newer_grammar(message: str, line: str) -> tuple[str, str] | None:
+    """(the feature, the first Python version with it) when a syntax error is most likely
+    valid code for a newer Python than the one running."""
+    version = sys.version_info[:2]
+    if version < (3, 12):
+        if message.startswith("f-string expression part cannot include") or (
+            message.startswith("f-string: ") and _NESTED_QUOTE.search(line)
+        ):
+            return "PEP 701 f-strings (quotes, backslashes or comments inside `{}`)", "3.12"
+        if _TYPE_ALIAS.match(line) or _GENERIC_DEF.match(line):
+            return "PEP 695 type parameters or a `type` statement", "3.12"
+    if version < (3, 11) and re.match(r"^\s*except\s*\*", line):
+        return "PEP 654 `except*`", "3.11"
+    if version < (3, 14) and message.startswith("multiple exception types must be parenthesized"):
+        return "PEP 758 `except` without parentheses", "3.14"
+    return None
 
 
 class PythonHandler:
@@ -95,11 +135,31 @@ class PythonHandler:
 
         return changed_only_at(before, after, edits)
 
+    def audit(self, document: Document, settings: Settings) -> Iterable[AuditRow]:
+        """Each stream call site's client, guard, cap and timeout (linter/python/audit.py)."""
+        assert isinstance(document, PythonDocument)
+        from linter.python.audit import audit_rows
+
+        return list(audit_rows(document, settings))
+
+    def suppression_edits(
+        self, document: Document, path: str, line: int, comment: str
+    ) -> Sequence[Edit]:
+        """Where --add-ignore may put an ignore comment: never inside a string, after a
+        backslash continuation, or above a coding cookie (linter/python/placement.py)."""
+        assert isinstance(document, PythonDocument)
+        from linter.python.placement import suppression_edits
+
+        return suppression_edits(document, path, line, comment)
+
     def comments(self, document: Document, path: str) -> Iterable[Comment]:
         source = document.sources[path]
         text = source.text
         if "streamproof" not in text:
             return []  # no directive can be there: skip the tokenizer
+        import io
+        import tokenize  # only files that mention streamproof get here
+
         starts = document.line_starts() if isinstance(document, PythonDocument) else [0]
         found: list[Comment] = []
         try:

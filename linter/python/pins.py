@@ -12,13 +12,9 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from linter.python.record import record
 
 if TYPE_CHECKING:
     from linter.workspace import Workspace
@@ -31,10 +27,12 @@ _REQUIREMENT = re.compile(
 _VERSION = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 
 
-@dataclass(frozen=True)
+@record
 class Pin:
     version: tuple[int, ...]
     source: str  # e.g. "requirements.txt: openai>=3.14"
+    file: str = ""  # the absolute path of the file it was read from
+    line: int = 0  # 1-based line of the requirement or lock entry (0: not known)
 
 
 def canonical(name: str) -> str:
@@ -68,7 +66,7 @@ def lowest_allowed(spec: str) -> tuple[int, ...] | None:
 
 def _requirement_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str, Pin]:
     found: dict[str, Pin] = {}
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), start=1):
         line = line.split("#", 1)[0].strip()
         if not line or line.startswith("-"):
             continue
@@ -79,7 +77,7 @@ def _requirement_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[st
         if name in wanted and match.group("spec"):
             version = lowest_allowed(match.group("spec"))
             if version is not None:
-                found[name] = Pin(version, f"{label}: {line}")
+                found[name] = Pin(version, f"{label}: {line}", line=number)
     return found
 
 
@@ -91,17 +89,26 @@ def _lock_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str, Pin]
                 r'"' + re.escape(name) + r'"\s*:\s*\{[^{}]*?"version"\s*:\s*"==([^"]+)"', text
             )
             if match and (version := parse_version(match.group(1))):
-                found[name] = Pin(version, f"{label}: {name}=={match.group(1)}")
+                line = text.count("\n", 0, match.start()) + 1
+                found[name] = Pin(version, f"{label}: {name}=={match.group(1)}", line=line)
         return found
     # uv.lock, poetry.lock, pdm.lock: [[package]] name = "x" version = "y"
     for match in re.finditer(r'(?m)^name\s*=\s*"([^"]+)"\s*\r?\nversion\s*=\s*"([^"]+)"', text):
         name = canonical(match.group(1))
         if name in wanted and (version := parse_version(match.group(2))):
-            found[name] = Pin(version, f"{label}: {name} {match.group(2)}")
+            line = text.count("\n", 0, match.start()) + 1
+            found[name] = Pin(version, f"{label}: {name} {match.group(2)}", line=line)
     return found
 
 
 def _pyproject_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str, Pin]:
+    # Imported here: only a repository with a pyproject.toml that names a pinned package
+    # pays for the TOML parser.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+
     try:
         data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError):
@@ -114,7 +121,10 @@ def _pyproject_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str,
             lines.extend(str(d) for d in group or [])
     for group in (data.get("dependency-groups", {}) or {}).values():
         lines.extend(str(d) for d in group or [] if isinstance(d, str))
-    found = _requirement_pins("\n".join(lines), label, wanted)
+    found = {
+        name: Pin(pin.version, pin.source, line=_line_of(text, pin.source.split(": ", 1)[1]))
+        for name, pin in _requirement_pins("\n".join(lines), label, wanted).items()
+    }
     poetry = data.get("tool", {}).get("poetry", {}) if isinstance(data.get("tool"), dict) else {}
     if isinstance(poetry, dict):
         tables = [poetry.get("dependencies", {})]
@@ -132,8 +142,23 @@ def _pyproject_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str,
                 raw = spec.get("version", "") if isinstance(spec, dict) else str(spec)
                 version = lowest_allowed(raw if raw[:1] in "<>=!~^" else f"=={raw}")
                 if version is not None:
-                    found[canonical(name)] = Pin(version, f"{label}: {name} = {raw!r}")
+                    found[canonical(name)] = Pin(
+                        version,
+                        f"{label}: {name} = {raw!r}",
+                        line=_line_of(text, name, key=True),
+                    )
     return found
+
+
+def _line_of(text: str, needle: str, key: bool = False) -> int:
+    """The 1-based line where ``needle`` (a requirement string, or with ``key`` a TOML key)
+    appears in ``text``; 0 when it cannot be found."""
+    if key:
+        match = re.search(r"(?m)^\s*[\"']?" + re.escape(needle) + r"[\"']?\s*=", text)
+        index = match.start() if match else -1
+    else:
+        index = text.find(needle)
+    return text.count("\n", 0, index) + 1 if index >= 0 else 0
 
 
 def _folder_pins(folder: str, workspace: Workspace, wanted: tuple[str, ...]) -> dict[str, Pin]:
@@ -165,7 +190,7 @@ def _folder_pins(folder: str, workspace: Workspace, wanted: tuple[str, ...]) -> 
             continue
         text = data.decode("utf-8", "replace")
         for package, pin in reader(text, name, wanted).items():
-            found.setdefault(package, pin)
+            found.setdefault(package, Pin(pin.version, pin.source, path, pin.line))
     workspace.memo[key] = found
     return found
 
@@ -179,7 +204,9 @@ def find_pins(path: str, workspace: Workspace, wanted: tuple[str, ...]) -> dict[
         for package, pin in _folder_pins(folder, workspace, wanted).items():
             if package not in result:
                 relative = os.path.relpath(os.path.join(folder, pin.source), workspace.root)
-                result[package] = Pin(pin.version, relative.replace(os.sep, "/"))
+                result[package] = Pin(
+                    pin.version, relative.replace(os.sep, "/"), pin.file, pin.line
+                )
         if (
             len(result) == len(wanted)
             or not workspace.inside(folder)

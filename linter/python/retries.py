@@ -5,29 +5,19 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-from linter.python.analysis import Analysis, walk_function
+from linter.python.analysis import Analysis, children, walk_function
+from linter.python.record import record
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
-@dataclass(frozen=True)
+@record
 class RetryLoop:
     loop: ast.For | ast.AsyncFor | ast.While
     attempt: ast.Try
     handlers: tuple[ast.ExceptHandler, ...]  # the ones that go round again
-
-
-def _inside(node: ast.AST) -> Iterator[ast.AST]:
-    """Nodes under ``node`` in the same function, not in nested functions or classes."""
-    stack = list(ast.iter_child_nodes(node))
-    while stack:
-        current = stack.pop()
-        yield current
-        if not isinstance(current, _SCOPES):
-            stack.extend(ast.iter_child_nodes(current))
 
 
 def _own_statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
@@ -39,7 +29,7 @@ def _own_statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
         yield current
         if isinstance(current, (*_LOOPS, *_SCOPES)):
             continue
-        stack.extend(ast.iter_child_nodes(current))
+        stack.extend(children(current))
 
 
 def _goes_round(handler: ast.ExceptHandler) -> bool:
@@ -55,32 +45,116 @@ def retry_loops(analysis: Analysis) -> list[RetryLoop]:
         return cached
     found: list[RetryLoop] = []
     if analysis.starts:
-        for node in ast.walk(analysis.tree):
-            if isinstance(node, _LOOPS):
-                found.extend(_attempts(node))
+        for node in analysis.statement_loops:
+            found.extend(_attempts(analysis, node))
     analysis._retry_loops = found  # type: ignore[attr-defined]
     return found
 
 
-def _attempts(loop: ast.For | ast.AsyncFor | ast.While) -> Iterator[RetryLoop]:
+def _attempts(analysis: Analysis, loop: ast.For | ast.AsyncFor | ast.While) -> Iterator[RetryLoop]:
     own = list(_own_statements(loop.body))
+    exits = [n for n in own if isinstance(n, (ast.Break, ast.Return))]
     for child in own:
         if not isinstance(child, ast.Try) or not child.handlers:
             continue
-        inside = {id(n) for n in _inside(child)}
-        exits = any(
-            isinstance(n, (ast.Break, ast.Return))
-            for n in _own_statements(child.body + child.orelse)
-        ) or any(isinstance(n, (ast.Break, ast.Return)) and id(n) not in inside for n in own)
-        if not exits:
+        # The loop ends on success: a break/return in the try's body or else, or one of the
+        # loop's own outside this try (not in its handlers or finally).
+        if not any(_success_exit(analysis, child, exit_node) for exit_node in exits):
             continue
         going = tuple(h for h in child.handlers if _goes_round(h))
         if going:
             yield RetryLoop(loop, child, going)
 
 
-def contains(outer: ast.AST, inner: ast.AST) -> bool:
-    return any(n is inner for n in _inside(outer))
+def _success_exit(analysis: Analysis, attempt: ast.Try, exit_node: ast.AST) -> bool:
+    for ancestor, child in analysis.ancestors(exit_node):
+        if ancestor is attempt:
+            return any(child is s for s in attempt.body) or any(child is s for s in attempt.orelse)
+        if isinstance(ancestor, (*_LOOPS, *_SCOPES)):
+            return True  # reached the retry loop (or beyond) without meeting the try
+    return True
+
+
+_CONDITIONAL = (
+    ast.If,
+    ast.IfExp,
+    ast.ExceptHandler,
+    *([ast.match_case] if hasattr(ast, "match_case") else []),
+)
+
+
+def unconditional(analysis: Analysis, attempt: ast.Try, node: ast.AST) -> bool:
+    """``node`` runs on every pass through the attempt's ``try`` body: no ``if``, conditional
+    expression, ``match`` case or handler lies between them (loops may)."""
+    for ancestor, _child in analysis.ancestors(node):
+        if ancestor is attempt:
+            return True
+        if isinstance(ancestor, _CONDITIONAL):
+            return False
+    return False
+
+
+def _changed_names(loop: ast.AST) -> set[str]:
+    """Names a stream loop's body changes: assigned, augmented, or appended to."""
+    names: set[str] = set()
+    for node in walk_function(loop):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.attr in ("append", "extend", "write", "add")
+        ):
+            names.add(node.func.value.id)
+    return names
+
+
+def retries_only_before_output(retry: RetryLoop, stream_loop: ast.AST) -> bool:
+    """Every handler that goes round first checks something the stream loop changes (a
+    ``yielded_any`` flag, the chunks received) and leaves the loop when it is set: the
+    retry happens only while nothing was shown yet."""
+    changed = _changed_names(stream_loop)
+    if not changed:
+        return False
+    for handler in retry.handlers:
+        checked = False
+        for node in walk_function(handler):
+            if (
+                isinstance(node, ast.If)
+                and node.body
+                and isinstance(node.body[-1], (ast.Raise, ast.Return, ast.Break))
+                and any(isinstance(n, ast.Name) and n.id in changed for n in ast.walk(node.test))
+            ):
+                checked = True
+                break
+        if not checked:
+            return False
+    return True
+
+
+def contains(analysis: Analysis, outer: ast.AST, inner: ast.AST) -> bool:
+    """``inner`` is inside ``outer`` in the same function (not in a nested def or class).
+    Walks up from ``inner``: its depth, not the size of ``outer``."""
+    for ancestor, _child in analysis.ancestors(inner):
+        if ancestor is outer:
+            return True
+        if isinstance(ancestor, _SCOPES):
+            return False
+    return False
+
+
+def in_try_body(analysis: Analysis, attempt: ast.Try, node: ast.AST) -> bool:
+    """``node`` is in the ``try`` part of ``attempt`` (not its handlers, ``else`` or
+    ``finally``), in the same function."""
+    for ancestor, child in analysis.ancestors(node):
+        if ancestor is attempt:
+            return any(child is statement for statement in attempt.body)
+        if isinstance(ancestor, _SCOPES):
+            return False
+    return False
 
 
 def emits(node: ast.AST) -> ast.AST | None:

@@ -42,8 +42,10 @@ A file that does not parse cannot be checked, so every other PY rule is silent o
 never reported as clean. Files that mention no LLM client or streaming HTTP call are not
 parsed at all, so they never get this finding.
 
-Python is parsed with the grammar of the Python running streamproof: syntax newer than that
-(e.g. a 3.12 f-string under 3.10) is reported here too.
+Python is parsed with the grammar of the Python running streamproof. A file that uses newer
+syntax it recognises (PEP 701 f-strings and PEP 695 type parameters from 3.12, `except*` from
+3.11, `except A, B:` from 3.14) is reported as an `info` finding saying it was not checked and
+which Python can check it; the exit status does not change, since the code is valid.
 
 ## Fix safety
 No fix.

@@ -57,6 +57,15 @@ huggingface_hub, LangChain `.stream()`/`.astream()`, httpx (`client.stream`, `ht
 `connect_sse`), requests (`stream=True` with `iter_lines`/`iter_content`) and aiohttp
 response content.
 
+A raw HTTP stream counts only with evidence in the file that it carries an LLM answer or
+server-sent events: it is read line by line (`iter_lines`, `aiter_lines`, SSE helpers,
+`async for line in response.content`), the loop parses `data:` events, the URL is a generation
+or event endpoint (`/chat/completions`, `/api/generate`, `/v1/messages`, `/events`, ...), the
+JSON body has generation keys (`messages`, `prompt`, `max_tokens`, `stream`, ...) or the
+request asks for `text/event-stream`. File downloads and audio streams are left alone. Test
+code is left alone too: functions named `test*`, pytest fixtures and `Test*` classes in test
+modules (`test_*.py`, `*_test.py`, `conftest.py`), whose streams run against mocks.
+
 A guard is a `try` around the loop in the same function whose handlers catch the exception
 (`Exception`, the transport class or its bases, or the SDK class where the SDK maps transport
 errors), a `with contextlib.suppress(...)` or a `@contextmanager` of the same file that

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.model import Finding, Severity
 from linter.python.analysis import analysis_of
 from linter.python.document import PythonDocument
-from linter.python.retries import contains, emits, retry_loops
+from linter.python.retries import emits, in_try_body, retries_only_before_output, retry_loops
 from linter.registry import Rule
 
 
@@ -34,7 +33,9 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             else "printed"
         )
         for retry in loops:
-            if contains(retry.attempt, node) and any(node is n for n in _body_nodes(retry.attempt)):
+            if in_try_body(analysis, retry.attempt, node) and not retries_only_before_output(
+                retry, node
+            ):
                 reported.add(id(node))
                 yield RULE.report(
                     document.source,
@@ -63,14 +64,6 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
                 )
 
 
-def _body_nodes(attempt: ast.Try) -> Iterator[ast.AST]:
-    stack: list[ast.AST] = list(attempt.body)
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(ast.iter_child_nodes(current))
-
-
 RULE = Rule(
     code="PY005",
     name="stream-retry-repeats-output",
@@ -84,6 +77,8 @@ RULE = Rule(
 Finds a stream that is yielded or printed chunk by chunk inside a retry: a `for`/`while` loop
 whose `try` holds the stream loop, leaves the retry loop on success and goes round again
 from its handler; or a retry decorator on a (non-generator) function that prints the stream.
+A handler that first checks something the stream loop sets (`if yielded_any: raise`) retries
+only while nothing was shown, and is not reported.
 
 ## Why is this bad
 When the stream is cut after some chunks, the retry starts the generation again from the

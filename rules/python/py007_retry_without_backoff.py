@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.model import Finding, Severity
-from linter.python.analysis import Analysis, Sym, analysis_of
+from linter.python.analysis import Analysis, FuncRef, FunctionInfo, Sym, analysis_of, walk_function
 from linter.python.document import PythonDocument
-from linter.python.retries import contains, retry_loops
+from linter.python.retries import contains, retry_loops, unconditional
 from linter.registry import Rule
 
 _SLEEPS = ("time.sleep", "asyncio.sleep", "trio.sleep", "anyio.sleep", "gevent.sleep")
@@ -28,21 +28,69 @@ def _changing_names(analysis: Analysis, loop: ast.AST) -> set[str]:
     return names
 
 
+def _sleeps_inside(
+    analysis: Analysis, function: FunctionInfo, memo: dict[int, bool], depth: int = 0
+) -> bool:
+    """The function (or one it calls, two levels deep) sleeps."""
+    key = id(function.node)
+    if key not in memo:
+        memo[key] = False  # while it is looked at (recursion)
+        memo[key] = _sleeps_in_body(analysis, function, memo, depth)
+    return memo[key]
+
+
+def _sleeps_in_body(
+    analysis: Analysis, function: FunctionInfo, memo: dict[int, bool], depth: int
+) -> bool:
+    for node in walk_function(function.node):
+        if not isinstance(node, ast.Call):
+            continue
+        func = analysis.value(node.func)
+        if isinstance(func, Sym) and func.path in _SLEEPS:
+            return True
+        if (
+            depth < 1
+            and isinstance(func, FuncRef)
+            and func.fn is not function
+            and _sleeps_inside(analysis, func.fn, memo, depth + 1)
+        ):
+            return True
+    return False
+
+
 def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
     analysis = analysis_of(document)
     if analysis is None:
         return
     llm_calls = [s for s in analysis.starts if not s.http]
+    memo: dict[int, bool] = {}  # function -> sleeps, for this file
     for retry in retry_loops(analysis):
-        call = next((s for s in llm_calls if contains(retry.attempt, s.call)), None)
+        # The retried call is made on every attempt: a call under an ``if`` in the attempt
+        # belongs to a loop that polls or dispatches, not to a retry of that call.
+        call = next(
+            (
+                s
+                for s in llm_calls
+                if contains(analysis, retry.attempt, s.call)
+                and unconditional(analysis, retry.attempt, s.call)
+            ),
+            None,
+        )
         if call is None:
             continue
         sleeps = []
+        helper_sleeps = False
         for node in ast.walk(retry.loop):
             if isinstance(node, ast.Call):
                 func = analysis.value(node.func)
                 if isinstance(func, Sym) and func.path in _SLEEPS:
                     sleeps.append(node)
+                elif isinstance(func, FuncRef) and _sleeps_inside(analysis, func.fn, memo):
+                    helper_sleeps = True
+        if helper_sleeps:
+            # A helper of this file sleeps (``await self._handle_error(e, attempt)``): the
+            # delay is computed there, so the loop gets the benefit of the doubt.
+            continue
         changing = _changing_names(analysis, retry.loop)
         begin, end = document.span(retry.loop)
         end = min(
@@ -100,7 +148,10 @@ Finds retry loops around an LLM call (a `for`/`while` loop holding a `try` that 
 on success and goes round again from its handler) that do not sleep at all, or sleep a time
 that does not change from one attempt to the next (a constant, or a name the loop never
 changes). A sleep computed from the attempt number, from a name the loop changes
-(`delay *= 2`) or by a call (`random.uniform(...)`, `backoff(attempt)`) is backoff.
+(`delay *= 2`) or by a call (`random.uniform(...)`, `backoff(attempt)`) is backoff, and so is
+a call to a function of the same file that sleeps (`await self._handle_error(e, attempt)`).
+The LLM call must be made on every attempt: a loop that calls the model only under an `if`
+(an event or polling loop) is not a retry of that call.
 
 ## Why is this bad
 LLM APIs fail under load with rate limits (429) and overload errors (529, 503). Retrying at

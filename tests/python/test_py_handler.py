@@ -187,3 +187,36 @@ def test_libcst_is_never_imported() -> None:
         timeout=120,
     )
     assert proc.stderr.strip().splitlines()[-1] == "False", proc.stderr[-2000:]
+
+
+NEWER_SYNTAX = {
+    "fstring.py": 'import openai\nreply = {"text": "hi"}\nprint(f"{reply["text"]}")\n',
+    "alias.py": "import openai\ntype Messages = list[dict[str, str]]\n",
+    "generic.py": "import openai\ndef first[T](items: list[T]) -> T:\n    return items[0]\n",
+}
+
+
+def test_newer_python_syntax_is_a_note_not_a_parse_error(tmp_path: Path) -> None:
+    """Valid 3.12 code checked by an older Python: an info finding saying why the file was
+    not checked (exit status unchanged), not a fatal syntax error."""
+    for name, text in NEWER_SYNTAX.items():
+        (tmp_path / name).write_text(text)
+    result = lint([tmp_path], cwd=tmp_path)
+    if sys.version_info >= (3, 12):
+        assert result.findings == []
+        return
+    found = {Path(f.path).name: f for f in result.findings}
+    assert sorted(found) == sorted(NEWER_SYNTAX)
+    for finding in found.values():
+        assert finding.code == "PY000"
+        assert finding.severity.value == "info" and not finding.fatal
+        assert "valid from Python 3.12" in finding.message
+    assert "PEP 701" in found["fstring.py"].message
+    assert "PEP 695" in found["alias.py"].message and "PEP 695" in found["generic.py"].message
+
+
+def test_a_real_syntax_error_stays_a_fatal_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.py"
+    path.write_text("import openai\nprint(f'{1 +}')\ndef broken(:\n")
+    [finding] = lint([path], cwd=tmp_path).findings
+    assert (finding.code, finding.severity.value, finding.fatal) == ("PY000", "error", True)

@@ -1,0 +1,522 @@
+"""`streamproof audit` for Python: one row per stream call site (and per generation call PY002
+looks at under the current settings) with its client, guard, cap and timeout.
+
+Each column is computed by the same code as the rule it stands for, so a value is a risk
+exactly where that rule reports: "guard" where PY001 or PY003 would, "cap" where PY002 would,
+"timeout" (raw HTTP) where PY006 would. Imported only by ``audit``: a check never pays for it.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from linter import registry
+from linter.config import Settings
+from linter.document import AuditRow, AuditValue
+from linter.python import clients as K
+from linter.python.analysis import (
+    Analysis,
+    ClassInfo,
+    FunctionInfo,
+    Iteration,
+    StreamStart,
+    Sym,
+    analysis_of,
+    keyword,
+    unquote,
+)
+from linter.python.caps import (
+    CapState,
+    RawGeneration,
+    cap_state,
+    checked,
+    langchain_model,
+    raw_generation,
+    sdk_cap,
+    streamed_langchain_models,
+)
+from linter.python.document import PythonDocument
+from linter.python.explain import call_name, cut_facts, handler_text, target_versions
+from linter.python.timeouts import TimeoutState, http_timeout
+
+SECTION = "Python stream call sites"
+_MAX_STEPS = 6
+
+# SDK timeouts when the program sets none (KNOWLEDGE.md section 3, litellm from section 2).
+SDK_DEFAULT_TIMEOUTS = {
+    "openai": "600 s (openai's default; connect 5 s)",
+    "anthropic": "600 s (anthropic's default)",
+    "litellm": "6000 s (litellm's default request_timeout)",
+    "google-genai": "none (google-genai sets no timeout by default)",
+    "mistralai": "300 s (mistralai's default)",
+    "cohere": "300 s (cohere's default)",
+    "groq": "60 s (groq's default)",
+    "together": "60 s (together's default)",
+    "ollama": "none (ollama sets no timeout by default)",
+    "huggingface_hub": "none (huggingface_hub sets no timeout by default)",
+}
+# LangChain chat models whose default timeout is known: None, no timeout at all.
+LANGCHAIN_NO_TIMEOUT = frozenset({"ChatOpenAI", "AzureChatOpenAI"})
+
+
+@dataclass(frozen=True)
+class _Options:
+    default_max_tokens: int
+    all_calls: bool
+    min_read_timeout: float
+
+
+def _options(settings: Settings) -> _Options:
+    def option(code: str, name: str, fallback: object) -> object:
+        rule = registry.get_rule(code)
+        return fallback if rule is None else settings.option(rule, name)
+
+    return _Options(
+        int(option("PY002", "default-max-tokens", 1024)),  # type: ignore[call-overload]
+        bool(option("PY002", "all-calls", False)),
+        float(option("PY006", "min-read-timeout", 30)),  # type: ignore[arg-type]
+    )
+
+
+def audit_rows(document: PythonDocument, settings: Settings) -> Iterator[AuditRow]:
+    analysis = analysis_of(document)
+    if analysis is None:
+        return
+    options = _options(settings)
+    view = _View(analysis, settings, options)
+    seen: set[int] = set()
+    raw = {id(call): found for call in analysis.calls if (found := raw_generation(analysis, call))}
+    for start in analysis.starts:
+        if not (start.streaming or checked(start, options.all_calls)):
+            continue
+        seen.add(id(start.call))
+        yield view.row_for_start(start, raw.get(id(start.call)))
+    for call_id, found in raw.items():
+        if call_id not in seen:
+            seen.add(call_id)
+            yield view.row_for_raw(found)
+    for ctor in streamed_langchain_models(analysis):
+        if not any(s.ctor is ctor for s in analysis.starts):
+            yield view.row_for_langchain_model(ctor)
+
+
+class _View:
+    """Words and origins for one document's rows."""
+
+    def __init__(self, analysis: Analysis, settings: Settings, options: _Options) -> None:
+        self.analysis = analysis
+        self.document = analysis.document
+        self.settings = settings
+        self.options = options
+        self.name = os.path.basename(self.document.path)
+        self.folder = os.path.dirname(os.path.abspath(self.document.path))
+        self.imports = {
+            self.document.start(node): node
+            for node in ast.walk(analysis.tree)
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+        }
+
+    def at(self, line: int) -> str:
+        return f"{self.name}:{line}"
+
+    def text(self, node: ast.AST, limit: int = 60) -> str:
+        return _short(" ".join(self.document.text_of(node).split()), limit)
+
+    def value_text(self, node: ast.AST) -> str:
+        """An assigned value in a resolution step: calls without their arguments."""
+        if isinstance(node, ast.Await):
+            return "await " + self.value_text(node.value)
+        if isinstance(node, ast.Call):
+            inner = "..." if node.args or node.keywords else ""
+            return f"{self.value_text(node.func)}({inner})"
+        if isinstance(node, ast.Attribute) and isinstance(node.value, (ast.Call, ast.Attribute)):
+            return f"{self.value_text(node.value)}.{node.attr}"
+        return self.text(node, 40)
+
+    # -- rows ---------------------------------------------------------------------------------
+
+    def _row(self, subject: str, line: int, values: list[tuple[str, AuditValue]]) -> AuditRow:
+        return AuditRow(SECTION, f"{self.name}: {subject}", self.document.path, line, tuple(values))
+
+    def row_for_start(self, start: StreamStart, raw: RawGeneration | None) -> AuditRow:
+        call = start.call
+        shown = call_name(self.analysis, start)
+        args = "(stream=True)" if start.api.endswith("(stream=True)") else "()"
+        subject = f"{shown}{args} {self.where(call)}"
+        return self._row(
+            subject,
+            call.lineno,
+            [
+                ("client", self.client(start)),
+                ("guard", self.guard(start)),
+                ("cap", self.cap(start, raw)),
+                ("timeout", self.timeout(start)),
+            ],
+        )
+
+    def row_for_raw(self, found: RawGeneration) -> AuditRow:
+        """A streaming POST to a generation endpoint that is not a stream start (an httpx or
+        aiohttp ``post`` whose body streams by default)."""
+        call = found.call
+        func = self.analysis.value(call.func)
+        library = func.path.lstrip("@").split(".", 1)[0] if isinstance(func, Sym) else "HTTP"
+        library = library.split(":", 1)[0]
+        subject = f"{self.text(call.func)}({found.endpoint}) {self.where(call)}"
+        return self._row(
+            subject,
+            call.lineno,
+            [
+                ("client", AuditValue(f"{library} ({self.resolution(call.func)[0]})", "")),
+                ("guard", AuditValue("not iterated as a stream in this file", "", "unknown")),
+                ("cap", self.raw_cap(found)),
+                ("timeout", AuditValue("not checked (not a stream call)", "", "unknown")),
+            ],
+        )
+
+    def row_for_langchain_model(self, ctor: ast.Call) -> AuditRow:
+        """A LangChain chat model made with ``streaming=True`` that streams through callbacks."""
+        subject = f"{self.text(ctor.func)}(streaming=True) {self.where(ctor)}"
+        cap = langchain_model(self.analysis, ctor)
+        assert cap is not None
+        found = cap_state(self.analysis, ctor, cap, cap.add, self.options.default_max_tokens)
+        steps, line = self.resolution(ctor.func)
+        return self._row(
+            subject,
+            ctor.lineno,
+            [
+                ("client", AuditValue(f"LangChain ({steps})", self.at(line or ctor.lineno))),
+                (
+                    "guard",
+                    AuditValue(
+                        "not iterated in this file (streams through callbacks)", "", "unknown"
+                    ),
+                ),
+                ("cap", self.cap_value(found, cap.add, ctor.lineno, checked_by_py002=True)),
+                ("timeout", self.langchain_timeout(ctor)),
+            ],
+        )
+
+    def where(self, node: ast.AST) -> str:
+        function = self.analysis.enclosing_function(node)
+        if function.is_module:
+            return "at module level"
+        return f"in {_qualified(function)}()"
+
+    # -- client --------------------------------------------------------------------------------
+
+    def client(self, start: StreamStart) -> AuditValue:
+        steps, line = self.resolution(start.call.func)
+        client = start.client
+        origin = self.at(line or start.call.lineno)
+        version, source = self.analysis.version(client, target_versions(self.settings))
+        status = "ok"
+        name = client.name
+        if version is not None:
+            name = f"{client.name} {'.'.join(str(p) for p in version)}"
+            origin += f"; version from {self.pin_origin(client.package, source)}"
+        elif client.version_dependent:
+            name = f"{client.name} (version not pinned: the older behaviour is assumed)"
+            status = "unknown"
+        return AuditValue(f"{name} ({steps})" if steps else name, origin, status)
+
+    def pin_origin(self, package: str, source: str) -> str:
+        pin = self.document.pins.get(package)
+        if source == "python-target setting" or pin is None or not pin.file:
+            return source
+        relative = os.path.relpath(pin.file, self.folder).replace(os.sep, "/")
+        return f"{relative}:{pin.line}" if pin.line else relative
+
+    def resolution(self, func: ast.expr) -> tuple[str, int]:
+        """How the called object was resolved, in source order ("from openai import OpenAI;
+        client = OpenAI()"), and the line of the step nearest the call."""
+        steps: list[str] = []
+        nearest = 0
+        node: ast.AST | None = _root(func)
+        scope = self.analysis.scope(func)
+        at = self.document.start(func)
+        for _ in range(_MAX_STEPS):
+            if node is None:
+                break
+            step = self._step(node, scope, at)
+            if step is None:
+                break
+            words, line, node, scope, at = step
+            if words in steps:
+                break
+            steps.append(words)
+            nearest = nearest or line
+        return "; ".join(reversed(steps)), nearest
+
+    def _step(
+        self, node: ast.AST, scope: FunctionInfo, at: int
+    ) -> tuple[str, int, ast.AST | None, FunctionInfo, int] | None:
+        """One step back from ``node``: (words, line, the next node to explain, its scope,
+        its offset)."""
+        analysis = self.analysis
+        if isinstance(node, ast.Attribute):  # ``self.x`` in a method
+            function = analysis.enclosing_function(node)
+            cls = _class_of(function)
+            if cls is None:
+                return None
+            for value, where in cls.self_attrs.get(node.attr, ()):
+                if analysis.value(value) is not None:
+                    words = f"self.{node.attr} = {self.value_text(value)}"
+                    return words, value.lineno, _root(value), where, self.document.start(value)
+            return None
+        if not isinstance(node, ast.Name):
+            return None
+        found = analysis.binding(node.id, scope, at)
+        if found is None:
+            return None
+        offset, kind, payload, holder = found
+        line = self.document.source.position(offset)[0]
+        if kind == "import":
+            statement = self.imports.get(offset)
+            return (
+                (_import_text(statement, node.id) if statement else f"import {payload}"),
+                line,
+                None,
+                holder,
+                offset,
+            )
+        if kind == "expr" and isinstance(payload, ast.expr):
+            words = f"{node.id} = {self.value_text(payload)}"
+            return words, payload.lineno, _root(payload), holder, self.document.start(payload)
+        if kind == "with" and isinstance(payload, ast.expr):
+            words = f"with {self.value_text(payload)} as {node.id}"
+            return words, line, _root(payload), holder, self.document.start(payload)
+        if kind == "param" and isinstance(payload, ast.expr):
+            words = f"{node.id}: {self.text(payload)} (a parameter of {holder.name}())"
+            return words, line, _root(unquote(payload)), holder.parent or holder, offset
+        return None
+
+    # -- guard ---------------------------------------------------------------------------------
+
+    def guard(self, start: StreamStart) -> AuditValue:
+        iterations = [it for it in self.analysis.iterations if it.stream.call is start.call]
+        if not iterations:
+            if start.streaming:
+                return AuditValue("not iterated in this file", "", "unknown")
+            return AuditValue("not a stream", "", "ok")
+        facts = cut_facts(self.analysis, start.client, self.settings)
+        parts: list[str] = []
+        origins: list[str] = []
+        risk = False
+        for iteration in iterations:
+            words, origin, unguarded = self._one_guard(iteration, facts.raised, facts.exception)
+            risk = risk or unguarded
+            prefix = f"line {iteration.node.lineno}: " if len(iterations) > 1 else ""  # type: ignore[attr-defined]
+            parts.append(prefix + words)
+            origins.append(origin)
+        return AuditValue(
+            " | ".join(parts), ", ".join(dict.fromkeys(origins)), "risk" if risk else "ok"
+        )
+
+    def _one_guard(
+        self, iteration: Iteration, raised: tuple[K.Raised, ...], exception: str
+    ) -> tuple[str, str, bool]:
+        verdict = self.analysis.guard_of(iteration.node, iteration.stream.client, raised)
+        loop_line = iteration.node.lineno  # type: ignore[attr-defined]
+        if verdict.guarded:
+            return verdict.guard, self.at(verdict.line or loop_line), False
+        if verdict.missed:  # PY003
+            handlers = ", ".join(
+                f"`{handler_text(self.analysis, h)}` (line {h.lineno})" for h in verdict.missed
+            )
+            return (
+                f"none: {handlers} cannot catch {exception}",
+                self.at(verdict.missed[0].lineno),
+                True,
+            )
+        return (
+            f"none (the `{iteration.what}` on line {loop_line}: {verdict.why})",
+            self.at(loop_line),
+            True,
+        )  # PY001
+
+    # -- cap -----------------------------------------------------------------------------------
+
+    def cap(self, start: StreamStart, raw: RawGeneration | None) -> AuditValue:
+        if start.http:
+            if raw is not None:
+                return self.raw_cap(raw)
+            return AuditValue("not known (a raw HTTP request: the server's body)", "", "unknown")
+        if start.client is K.LANGCHAIN:
+            ctor = start.ctor
+            cap = langchain_model(self.analysis, ctor) if ctor is not None else None
+            if ctor is None or cap is None:
+                return AuditValue("not known (set on the chat model)", "", "unknown")
+            found = cap_state(self.analysis, ctor, cap, cap.add, self.options.default_max_tokens)
+            return self.cap_value(found, cap.add, ctor.lineno, checked_by_py002=True)
+        if start.cap is None:
+            return AuditValue("not known", "", "unknown")
+        found, add = sdk_cap(self.analysis, start, self.options.default_max_tokens)
+        return self.cap_value(found, add, start.call.lineno, checked(start, self.options.all_calls))
+
+    def cap_value(self, found: CapState, add: str, line: int, checked_by_py002: bool) -> AuditValue:
+        risk = "risk" if checked_by_py002 else "unknown"
+        if found.state == "present" and found.value is not None:
+            return AuditValue(
+                f"{found.name}={self.text(found.value, 30)}", self.at(found.value.lineno)
+            )
+        if found.state == "none":
+            value_line = found.value.lineno if found.value is not None else line
+            return AuditValue(f"{found.name}=None (no cap)", self.at(value_line), risk)
+        if found.state == "missing":
+            extra = found.detail.strip().removeprefix("(").removesuffix(")")
+            text = f"none (`{add}` not passed" + (f"; {extra})" if extra else ")")
+            return AuditValue(text, self.at(line), risk)
+        why = f" ({found.detail} may set it)" if found.detail else ""
+        return AuditValue(f"not known{why}", self.at(line), "unknown")
+
+    def raw_cap(self, found: RawGeneration) -> AuditValue:
+        state = found.cap
+        body = found.body.lineno
+        if state.state == "present" and state.value is not None:
+            return AuditValue(
+                f'"{state.name}": {self.text(state.value, 30)}', self.at(state.value.lineno)
+            )
+        if state.state == "none":
+            return AuditValue(f'"{state.name}": None (no cap)', self.at(body), "risk")
+        if state.state == "missing":
+            return AuditValue(
+                f"none (add {found.wanted.strip('`')} to the body)", self.at(body), "risk"
+            )
+        return AuditValue("not known (the body is built elsewhere)", self.at(body), "unknown")
+
+    # -- timeout -------------------------------------------------------------------------------
+
+    def timeout(self, start: StreamStart) -> AuditValue:
+        if start.http:
+            return self.http_timeout(
+                start, http_timeout(self.analysis, start, self.options.min_read_timeout)
+            )
+        if start.client is K.LANGCHAIN:
+            if start.ctor is None:
+                return AuditValue("not known (set on the chat model)", "", "unknown")
+            return self.langchain_timeout(start.ctor)
+        for holder in (start.call, start.ctor):
+            if holder is None:
+                continue
+            value = keyword(holder, "timeout")
+            if value is not None:
+                return AuditValue(f"timeout={self.text(value, 40)}", self.at(value.lineno))
+            if any(item.arg is None for item in holder.keywords):
+                return AuditValue(
+                    f"not known (`**{self.text(next(i.value for i in holder.keywords if i.arg is None), 30)}` may set it)",
+                    self.at(holder.lineno),
+                    "unknown",
+                )
+        default = SDK_DEFAULT_TIMEOUTS.get(start.client.name)
+        if default is None:
+            return AuditValue("not known", "", "unknown")
+        if start.ctor is None and not self._module_client(start):
+            return AuditValue(
+                f"not known (the client is made elsewhere; the default is {default})", "", "unknown"
+            )
+        return AuditValue(default, "SDK default")
+
+    def _module_client(self, start: StreamStart) -> bool:
+        """The call goes through a module (``litellm.completion``, ``ollama.chat``), whose
+        default timeout applies unless the call sets one."""
+        func = self.analysis.value(start.call.func)
+        return isinstance(func, Sym) and not func.path.startswith("@")
+
+    def langchain_timeout(self, ctor: ast.Call) -> AuditValue:
+        for name in ("timeout", "request_timeout"):
+            value = keyword(ctor, name)
+            if value is not None:
+                return AuditValue(f"{name}={self.text(value, 40)}", self.at(value.lineno))
+        model = self.analysis.value(ctor)
+        if isinstance(model, Sym) and model.path[len("@lc:") :] in LANGCHAIN_NO_TIMEOUT:
+            return AuditValue(f"none ({model.path[4:]}'s default timeout is None)", "SDK default")
+        return AuditValue("not known", "", "unknown")
+
+    def http_timeout(self, start: StreamStart, state: TimeoutState) -> AuditValue:
+        library = start.http
+        status = "risk" if state.risk else "ok"
+        node_at = (
+            self.at(state.node.lineno) if state.node is not None else self.at(start.call.lineno)
+        )
+        if state.kind == "missing":
+            return AuditValue("none (requests waits forever)", self.at(start.call.lineno), status)
+        if state.kind == "default":
+            made = (
+                f"the client on line {state.ctor.lineno} sets none"
+                if state.ctor is not None
+                else f"{library}'s default"
+            )
+            text = (
+                f"{library}'s default: 5 s per read"
+                if library in ("httpx", "httpx2")
+                else "aiohttp's default: ClientTimeout(total=300), counts the body"
+            )
+            return AuditValue(text, self.at(state.ctor.lineno) if state.ctor else made, status)
+        if state.kind == "none":
+            return AuditValue("timeout=None (no timeout)", node_at, status)
+        if state.kind == "read" and state.seconds is not None:
+            return AuditValue(f"{state.seconds:g} s per read", node_at, status)
+        if state.kind == "total" and state.seconds is not None:
+            return AuditValue(f"total={state.seconds:g} s (counts the body)", node_at, status)
+        if state.node is not None:
+            return AuditValue(
+                f"timeout={self.text(state.node, 40)} (not known)", node_at, "unknown"
+            )
+        return AuditValue(f"not known ({state.why})", node_at, "unknown")
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _root(expr: ast.AST | None) -> ast.AST | None:
+    """The name (or ``self.x``) an expression's value starts from: ``client`` for
+    ``client.chat.completions.create``, ``OpenAI`` for ``OpenAI(...)``."""
+    node = expr
+    for _ in range(50):
+        if isinstance(node, ast.Attribute):
+            if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+                return node
+            node = node.value
+        elif isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, (ast.Await, ast.Subscript, ast.Starred)):
+            node = node.value
+        elif isinstance(node, ast.Name):
+            return node
+        else:
+            return None
+    return None
+
+
+def _import_text(node: ast.Import | ast.ImportFrom, bound: str) -> str:
+    """The import statement as it binds ``bound`` (only that name of a longer list)."""
+    for alias in node.names:
+        name = alias.asname or alias.name.split(".", 1)[0]
+        if name != bound:
+            continue
+        shown = alias.name + (f" as {alias.asname}" if alias.asname else "")
+        if isinstance(node, ast.Import):
+            return f"import {shown}"
+        module = "." * node.level + (node.module or "")
+        return f"from {module} import {shown}"
+    return f"import {bound}"
+
+
+def _class_of(function: FunctionInfo) -> ClassInfo | None:
+    current: FunctionInfo | None = function
+    while current is not None and not current.is_module:
+        if current.cls is not None:
+            return current.cls
+        current = current.parent
+    return None
+
+
+def _qualified(function: FunctionInfo) -> str:
+    return f"{function.cls.name}.{function.name}" if function.cls is not None else function.name

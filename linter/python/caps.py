@@ -1,0 +1,306 @@
+"""Output caps: whether a generation call passes the cap its SDK reads (``max_tokens``,
+``options={"num_predict": N}``, a google-genai ``config``), where it is, and the edit that adds
+one. Shared by PY002 and `streamproof audit`, so the audit's "cap" column is a risk exactly
+where PY002 reports."""
+
+from __future__ import annotations
+
+import ast
+
+from linter.model import Edit
+from linter.python import clients as K
+from linter.python.analysis import Analysis, StreamStart, Sym, keyword
+from linter.python.edits import add_entry, add_keyword
+from linter.python.record import record
+
+_REASONING_MODELS = ("o1", "o3", "o4", "gpt-5")
+
+
+@record
+class CapState:
+    """``present``, ``unknown`` (behind something opaque: stay silent), ``missing`` or
+    ``none`` (an explicit ``None``). ``edits`` is the fix where one is certain. ``name`` and
+    ``value`` are the cap found (``present``/``none``), for the audit."""
+
+    state: str
+    detail: str = ""
+    edits: tuple[Edit, ...] = ()
+    added: str = ""
+    name: str = ""
+    value: ast.expr | None = None
+
+
+def _is_none(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def entries_state(mapping: ast.Dict, names: tuple[str, ...]) -> CapState:
+    state = CapState("missing")
+    for key, value in zip(mapping.keys, mapping.values, strict=False):
+        if key is None:
+            state = CapState("unknown")  # ``**other`` may hold it
+        elif isinstance(key, ast.Constant) and key.value in names:
+            return CapState("none" if _is_none(value) else "present", name=key.value, value=value)
+    return state
+
+
+def _keywords_state(analysis: Analysis, call: ast.Call, names: tuple[str, ...]) -> CapState:
+    """The cap among the keywords of ``call``, looking into ``**d`` when ``d`` is a dict
+    literal of the file."""
+    for item in call.keywords:
+        if item.arg in names:
+            if _is_none(item.value):
+                return CapState(
+                    "none", f"`{item.arg}=None` disables the cap", name=item.arg, value=item.value
+                )
+            return CapState("present", name=item.arg or "", value=item.value)
+    detail = ""
+    for item in call.keywords:
+        if item.arg is None:
+            mapping = analysis.literal_dict(item.value)
+            if mapping is None:
+                return CapState("unknown", f"`**{analysis.document.text_of(item.value)}`")
+            inner = entries_state(mapping, names)
+            if inner.state == "none":
+                return CapState(
+                    "none",
+                    f"`{inner.name}: None` in the `**{analysis.document.text_of(item.value)}` dict "
+                    f"(line {mapping.lineno}) disables the cap",
+                    name=inner.name,
+                    value=inner.value,
+                )
+            if inner.state in ("present", "unknown"):
+                return inner
+            detail = f" (nor does the `**{analysis.document.text_of(item.value)}` dict on line {mapping.lineno})"
+    return CapState("missing", detail)
+
+
+def cap_state(analysis: Analysis, call: ast.Call, cap: K.Cap, add: str, default: int) -> CapState:
+    document = analysis.document
+    if cap.where == "kw":
+        found = _keywords_state(analysis, call, cap.keywords)
+        if (
+            found.state == "none"
+            and found.value is not None
+            and found.value in [k.value for k in call.keywords]
+        ):
+            start, end = document.span(found.value)
+            return CapState(
+                "none",
+                found.detail,
+                (Edit(document.path, start, end, str(default)),),
+                f"{add}={default}",
+                found.name,
+                found.value,
+            )
+        if found.state == "missing":
+            return CapState(
+                "missing",
+                found.detail,
+                tuple(add_keyword(document, call, add, str(default))),
+                f"{add}={default}",
+            )
+        return found
+    holder_name = "options" if cap.where == "options" else "config"
+    holder = keyword(call, holder_name)
+    entry = f'{{"{add}": {default}}}'
+    if holder is None:
+        if any(item.arg is None for item in call.keywords):
+            return CapState("unknown", "`**kwargs`")
+        return CapState(
+            "missing",
+            f" (no `{holder_name}=`)",
+            tuple(add_keyword(document, call, holder_name, entry)),
+            f"{holder_name}={entry}",
+        )
+    if isinstance(holder, ast.Dict):
+        found = entries_state(holder, cap.keywords)
+        if found.state == "missing":
+            return CapState(
+                "missing",
+                f" (`{holder_name}` has no `{add}`)",
+                tuple(add_entry(document, holder, add, str(default))),
+                f'"{add}": {default}',
+            )
+        return found
+    if isinstance(holder, ast.Call):
+        found = _keywords_state(analysis, holder, cap.keywords)
+        if found.state == "missing":
+            return CapState(
+                "missing",
+                f" (`{holder_name}` has no `{add}`)",
+                tuple(add_keyword(document, holder, add, str(default))),
+                f"{add}={default}",
+            )
+        if found.state == "none" and found.value is not None:
+            start, end = document.span(found.value)
+            return CapState(
+                "none",
+                f"`{add}=None` disables the cap",
+                (Edit(document.path, start, end, str(default)),),
+                f"{add}={default}",
+                found.name,
+                found.value,
+            )
+        return found
+    mapping = analysis.literal_dict(holder)
+    if mapping is not None:
+        found = entries_state(mapping, cap.keywords)
+        if found.state == "missing":
+            return CapState(
+                "missing", f" (the `{holder_name}` dict on line {mapping.lineno} has no `{add}`)"
+            )
+        return found
+    return CapState("unknown", f"`{holder_name}={document.text_of(holder)}`")
+
+
+def openai_keyword(analysis: Analysis, call: ast.Call, ctor: ast.Call | None) -> str:
+    """max_completion_tokens for OpenAI itself and reasoning models; max_tokens for an
+    OpenAI-compatible server (a client made with base_url), which often reads only that."""
+    model = keyword(call, "model")
+    if (
+        isinstance(model, ast.Constant)
+        and isinstance(model.value, str)
+        and model.value.startswith(_REASONING_MODELS)
+    ):
+        return "max_completion_tokens"
+    if ctor is not None and keyword(ctor, "base_url") is not None:
+        return "max_tokens"
+    return "max_completion_tokens"
+
+
+def checked(start: StreamStart, all_calls: bool) -> bool:
+    """Whether PY002 looks at this generation call under the current settings."""
+    cap = start.cap
+    if cap is None or start.http:
+        return False
+    return start.streaming or all_calls or cap.required
+
+
+def sdk_cap(analysis: Analysis, start: StreamStart, default: int) -> tuple[CapState, str]:
+    """The cap state of an SDK generation call and the keyword a fix adds."""
+    assert start.cap is not None
+    add = start.cap.add
+    if start.client is K.OPENAI and start.cap is K.OPENAI_CHAT_CAP:
+        add = openai_keyword(analysis, start.call, start.ctor)
+    return cap_state(analysis, start.call, start.cap, add, default), add
+
+
+def langchain_model(analysis: Analysis, ctor: ast.Call) -> K.Cap | None:
+    """The cap of the LangChain chat model ``ctor`` constructs (None: not a known model)."""
+    value = analysis.value(ctor)
+    if not (isinstance(value, Sym) and value.ctor is ctor and value.path.startswith("@lc:")):
+        return None
+    return K.LANGCHAIN_MODELS.get(value.path[len("@lc:") :])
+
+
+def streamed_langchain_models(analysis: Analysis) -> list[ast.Call]:
+    """Constructors of known LangChain chat models made with ``streaming=True`` or whose
+    ``.stream()``/``.astream()`` this file calls."""
+    streamed = {
+        id(s.ctor) for s in analysis.starts if s.client is K.LANGCHAIN and s.ctor is not None
+    }
+    found = []
+    for call in analysis.calls:
+        if langchain_model(analysis, call) is None:
+            continue
+        flag = keyword(call, "streaming")
+        if id(call) in streamed or (isinstance(flag, ast.Constant) and flag.value is True):
+            found.append(call)
+    return found
+
+
+# --- raw HTTP generation endpoints ---------------------------------------------------------------
+
+# Path fragment -> (cap keys, where, streams by default).
+_ENDPOINTS = (
+    ("/api/generate", ("num_predict",), "options", True),
+    ("/api/chat", ("num_predict",), "options", True),
+    ("/chat/completions", ("max_tokens", "max_completion_tokens"), "body", False),
+    ("/v1/completions", ("max_tokens",), "body", False),
+    ("/v1/messages", ("max_tokens",), "body", False),
+)
+
+
+@record
+class RawGeneration:
+    """A streaming POST to a known generation endpoint whose JSON body is a dict literal."""
+
+    call: ast.Call
+    endpoint: str
+    body: ast.Dict
+    cap: CapState  # "present", "none", "missing" or "unknown"
+    wanted: str  # what to add, e.g. '`"max_tokens": N`'
+
+
+def raw_generation(analysis: Analysis, call: ast.Call) -> RawGeneration | None:
+    """``call`` as a streaming raw-HTTP generation request, when it is one."""
+    func = analysis.value(call.func)
+    if not isinstance(func, Sym):
+        return None
+    head, _, method = func.path.lstrip("@").rpartition(".")
+    if head.split(":", 1)[0] not in ("requests", "httpx", "httpx2", "aiohttp") or method not in (
+        "post",
+        "request",
+        "stream",
+    ):
+        return None
+    url_index = 1 if method in ("request", "stream") else 0
+    url = keyword(call, "url") or (call.args[url_index] if len(call.args) > url_index else None)
+    text = analysis.string_of(url)
+    if text is None:
+        return None
+    path = text.split("?", 1)[0].rstrip("/")
+    endpoint = next((e for e in _ENDPOINTS if path.endswith(e[0])), None)
+    if endpoint is None:
+        return None
+    body = keyword(call, "json")
+    if body is None:
+        data = keyword(call, "data")
+        if (
+            isinstance(data, ast.Call)
+            and isinstance(data.func, ast.Attribute)
+            and data.func.attr == "dumps"
+            and data.args
+        ):
+            body = data.args[0]
+    mapping = analysis.literal_dict(body)
+    if mapping is None:
+        return None
+    fragment, keys, where, streams_by_default = endpoint
+    names = {k.value for k in mapping.keys if isinstance(k, ast.Constant)}
+    if "model" not in names or not names & {"messages", "prompt"}:
+        return None  # not a generation body (or one built elsewhere)
+    stream_value = _entry(mapping, "stream")
+    streaming = (
+        streams_by_default
+        if stream_value is None
+        else (isinstance(stream_value, ast.Constant) and stream_value.value is True)
+    )
+    if not streaming:
+        return None
+    if where == "options":
+        wanted = '`"options": {"num_predict": N}`'
+        options = _entry(mapping, "options")
+        if options is not None:
+            inner = analysis.literal_dict(options)
+            state = entries_state(inner, keys) if inner is not None else CapState("unknown")
+        elif any(k is None for k in mapping.keys):
+            state = CapState("unknown")
+        else:
+            state = CapState("missing")
+    else:
+        wanted = f'`"{keys[0]}": N`'
+        state = entries_state(mapping, keys)
+    return RawGeneration(call, fragment, mapping, state, wanted)
+
+
+def _entry(mapping: ast.Dict, name: str) -> ast.expr | None:
+    return next(
+        (
+            v
+            for k, v in zip(mapping.keys, mapping.values, strict=False)
+            if isinstance(k, ast.Constant) and k.value == name
+        ),
+        None,
+    )
