@@ -28,6 +28,10 @@ class Stmt:
     # The content here is not known (an unreadable include, a placeholder statement).
     unknown: str = ""
     context: str = ""  # the root's context name
+    # The statements of this level by name, and the first unknown one, built on the first
+    # lookup (the tree is complete by then): a lookup per location per directive must not
+    # scan the whole server each time (2,000 locations took minutes).
+    _index: _LevelIndex | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -59,17 +63,31 @@ class Stmt:
             if child.included is not None:
                 yield from _included_level(child)
 
+    def _level_index(self) -> _LevelIndex:
+        if self._index is None:
+            index = _LevelIndex()
+            for position, stmt in enumerate(self.level()):
+                if stmt.unknown:
+                    if index.first_unknown is None:
+                        index.first_unknown = stmt
+                elif stmt.directive is not None:
+                    index.by_name.setdefault(stmt.name, []).append((position, stmt))
+            self._index = index
+        return self._index
+
     def level_named(self, *names: str) -> list[Stmt]:
-        return [
-            s for s in self.level() if s.directive is not None and s.name in names and not s.unknown
-        ]
+        by_name = self._level_index().by_name
+        if len(names) == 1:
+            return [stmt for _, stmt in by_name.get(names[0], ())]
+        found = sorted(
+            (entry for name in dict.fromkeys(names) for entry in by_name.get(name, ())),
+            key=lambda entry: entry[0],
+        )
+        return [stmt for _, stmt in found]
 
     def unknown_here(self) -> Stmt | None:
         """The first statement at this level whose content is unknown."""
-        for stmt in self.level():
-            if stmt.unknown:
-                return stmt
-        return None
+        return self._level_index().first_unknown
 
     def blocks(self, *names: str) -> list[Stmt]:
         return [s for s in self.level() if s.is_block and (not names or s.name in names)]
@@ -105,6 +123,12 @@ class Stmt:
                 return current
             current = current.parent
         return None
+
+
+@dataclass
+class _LevelIndex:
+    by_name: dict[str, list[tuple[int, Stmt]]] = field(default_factory=dict)
+    first_unknown: Stmt | None = None
 
 
 def _included_level(include: Stmt) -> Iterator[Stmt]:
