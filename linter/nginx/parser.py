@@ -38,6 +38,7 @@ class _Builder:
         # Open blocks, innermost last; each holds its directive (None for a `{` with no name).
         self.stack: list[Directive | None] = []
         self.words: list[Word] = []
+        self.too_deep = False  # the nesting limit was reported
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -105,11 +106,13 @@ class _Builder:
                     self.stack.append(None)
                     continue
                 if len(self.stack) >= MAX_DEPTH:
-                    self._problem(
-                        token.start,
-                        token.end,
-                        f"blocks nested deeper than {MAX_DEPTH}; not read further",
-                    )
+                    if not self.too_deep:  # once: 10,000 nested blocks are one problem
+                        self.too_deep = True
+                        self._problem(
+                            token.start,
+                            token.end,
+                            f"blocks nested deeper than {MAX_DEPTH}; not read further",
+                        )
                     self.stack.append(None)
                     self.words = []
                     continue
