@@ -12,6 +12,7 @@ walks are iterative, so a deeply nested file cannot overflow the stack.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
@@ -143,6 +144,10 @@ class FunctionInfo:
         # The walk is not in source order: the index sorts every list once when it is done
         # (sorting here, on each bind, made 100,000 assignments to one name take minutes).
         self.bindings.setdefault(name, []).append((offset, kind, payload))
+
+
+def _offset_of(entry: tuple[int, str, object]) -> int:
+    return entry[0]
 
 
 @record
@@ -318,7 +323,7 @@ class Analysis:
         # Generators inside a lambda or comprehension do not make the enclosing function one.
         for info in self.functions:
             for entries in info.bindings.values():
-                entries.sort(key=lambda entry: entry[0])
+                entries.sort(key=_offset_of)
 
     def _bind_import(self, node: ast.Import | ast.ImportFrom, scope: FunctionInfo) -> None:
         offset = self.document.start(node)
@@ -411,8 +416,9 @@ class Analysis:
             if entries:
                 chosen = None
                 if first:
-                    before = [e for e in entries if e[0] < at]
-                    chosen = before[-1] if before else entries[-1]
+                    # The last binding before ``at`` (the list is sorted by offset).
+                    index = bisect.bisect_left(entries, at, key=_offset_of)
+                    chosen = entries[index - 1] if index else entries[-1]
                 else:
                     chosen = entries[-1]
                 return chosen[0], chosen[1], chosen[2], current
