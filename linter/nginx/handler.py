@@ -172,6 +172,11 @@ def sniff(data: bytes, relpath: str = "") -> bool:
     """Is this content NGINX? Block structure of http/server/location/upstream with mostly
     NGINX directive names, or (in an NGINX-looking folder) a snippet of NGINX directives that
     parses cleanly. INI files, redis.conf, supervisord.conf and the like fail both."""
+    from linter.workspace import MAX_PARSE_BYTES
+
+    if len(data) > MAX_PARSE_BYTES:
+        # Too large to parse (loading it reports that): its first megabyte says what it is.
+        data = data[: data.rfind(b"\n", 0, 1 << 20) + 1] or data[: 1 << 20]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
