@@ -122,7 +122,12 @@ class DiskFiles:
                 if is_glob:
                     found = sorted(p for p in glob.glob(variant) if os.path.isfile(p))
                 else:
-                    found = [variant] if os.path.isfile(variant) else []
+                    # A FIFO, device or symlink loop is there but cannot be read: loading it
+                    # says so (it is not "not found").
+                    there = os.path.isfile(variant) or (
+                        os.path.lexists(variant) and not os.path.isdir(variant)
+                    )
+                    found = [variant] if there else []
                 if not found:
                     continue
                 inside = [p for p in found if self.workspace.inside(p)]
