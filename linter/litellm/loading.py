@@ -238,7 +238,7 @@ def _assemble(document: LiteLLMDocument, main: YamlFile, workspace: Workspace) -
                 )
             )
             continue
-        if not os.path.exists(target):
+        if not os.path.lexists(target):  # a symlink loop exists: reading it says so
             document.complete = False
             document.include_issues.append(
                 IncludeIssue(
