@@ -251,9 +251,10 @@ def write_change(change: FileChange, expected_bytes: bytes | None = None) -> Non
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, stat.S_IMODE(info.st_mode))
+        # Owner first: chown clears the setuid and setgid bits, chmod then puts them back.
         with contextlib.suppress(OSError):
             os.chown(temporary, info.st_uid, info.st_gid)
+        os.chmod(temporary, stat.S_IMODE(info.st_mode))
         os.replace(temporary, real)
     except BaseException:
         with contextlib.suppress(OSError):
