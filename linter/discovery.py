@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from linter.config import SettingsResolver, relative_posix
+from linter.workspace import is_fix_temporary
 
 # Folders never worth walking into (as ruff skips them).
 SKIPPED_DIRS = frozenset(
@@ -148,7 +149,7 @@ def discover(
             files = listed if listed is not None else _walk(absolute)
             for path in files:
                 rel_to_dir = relative_posix(path, absolute)
-                if _skipped(rel_to_dir.split("/")[:-1]):
+                if _skipped(rel_to_dir.split("/")[:-1]) or is_fix_temporary(os.path.basename(path)):
                     continue
                 if resolver.for_path(path).is_excluded(path):
                     continue
@@ -158,6 +159,8 @@ def discover(
         else:
             if force_exclude and resolver.for_path(absolute).is_excluded(absolute):
                 continue
+            if is_fix_temporary(os.path.basename(absolute)):
+                continue  # a fix that was never renamed into place is not the file
             if absolute not in seen:
                 seen.add(absolute)
                 found.append(Candidate(absolute, relative_posix(absolute, root), explicit=True))

@@ -24,6 +24,18 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_PARSE_BYTES = 10 * 1024 * 1024
 
 
+# A fix is written to `.streamproof-<pid>-<random>.tmp` beside the file, then renamed over it.
+# A run killed in between leaves one behind: it is never linted (discovery skips the name), and a
+# later write into the same folder removes it (linter.fixer).
+TEMP_PREFIX = ".streamproof-"
+TEMP_SUFFIX = ".tmp"
+
+
+def is_fix_temporary(name: str) -> bool:
+    """A temporary file the fixer writes (``name`` is a file name, not a path)."""
+    return name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)
+
+
 class ReadFailure(Exception):
     """A file that could not be read; the message is for the user."""
 
