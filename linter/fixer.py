@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -16,7 +17,7 @@ from linter.config import Settings
 from linter.document import Document, KindHandler, Unit
 from linter.model import Edit, Finding
 from linter.source import SourceText
-from linter.workspace import Workspace
+from linter.workspace import TEMP_PREFIX, TEMP_SUFFIX, Workspace, is_fix_temporary
 
 MAX_PASSES = 10
 
@@ -245,7 +246,10 @@ def write_change(change: FileChange, expected_bytes: bytes | None = None) -> Non
     directory = os.path.dirname(real)
     import tempfile  # only when a file is written
 
-    fd, temporary = tempfile.mkstemp(prefix=".streamproof-", suffix=".tmp", dir=directory)
+    remove_leftovers(directory)
+    fd, temporary = tempfile.mkstemp(
+        prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX, dir=directory
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -260,3 +264,50 @@ def write_change(change: FileChange, expected_bytes: bytes | None = None) -> Non
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+# A temporary file older than this is a leftover whatever its name says (a write takes well
+# under a second; a run on another machine sharing the folder is not visible to os.kill).
+LEFTOVER_SECONDS = 3600
+_PID_IN_NAME = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-")
+
+
+def remove_leftovers(directory: str) -> list[str]:
+    """Remove the temporary files of fixing runs that died between writing and renaming (killed,
+    out of power): those of processes that no longer run, and any over an hour old. A run that
+    is writing one right now keeps it. Returns the paths removed."""
+    import time
+
+    try:
+        names = [name for name in os.listdir(directory) if is_fix_temporary(name)]
+    except OSError:
+        return []
+    removed = []
+    now = time.time()
+    for name in names:
+        path = os.path.join(directory, name)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            continue
+        match = _PID_IN_NAME.match(name)
+        dead = match is not None and not _process_alive(int(match.group(1)))
+        if dead or now - info.st_mtime > LEFTOVER_SECONDS:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+                removed.append(path)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name == "nt":
+        return True  # on Windows os.kill(pid, 0) would send CTRL_C_EVENT: age decides there
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError, ValueError):
+        return True  # someone else's process, or not a pid we can ask about: keep the file
+    return True
