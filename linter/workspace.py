@@ -53,6 +53,8 @@ def read_regular_file(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
         if exc.errno == errno.ELOOP:
             raise ReadFailure(path, "symbolic link loop") from None
         raise ReadFailure(path, f"cannot read: {exc.strerror or exc}") from None
+    except ValueError:  # a NUL character in the name (an include read from a file)
+        raise ReadFailure(path, "cannot read: the file name holds a NUL character") from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
@@ -105,7 +107,10 @@ class Workspace:
 
     def inside(self, path: str) -> bool:
         """True when ``path`` (after resolving symlinks) lies within the linted tree."""
-        real = os.path.realpath(path)
+        try:
+            real = os.path.realpath(path)
+        except ValueError:  # a NUL character (from a file's text): no such path exists
+            return False
         return real == self.root or real.startswith(self.root.rstrip(os.sep) + os.sep)
 
     def read_bytes(self, path: str) -> bytes:
