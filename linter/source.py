@@ -46,19 +46,17 @@ def decode(data: bytes, *, honour_coding_cookie: bool = False) -> tuple[str, str
             bom, encoding = candidate, name
             break
     body = data[len(bom) :]
-    if not bom:
-        if honour_coding_cookie:
-            cookie = python_coding_cookie(data)
-            if cookie:
-                try:
-                    encoding = codecs.lookup(cookie).name
-                except LookupError:
-                    raise DecodeFailure(
-                        f"unknown encoding {cookie!r} in the coding cookie"
-                    ) from None
-        if b"\x00" in body[:8192] and encoding in ("utf-8", "ascii"):
-            line = body[: body.index(b"\x00")].count(b"\n") + 1
-            raise DecodeFailure("binary file (contains NUL bytes); not linted", line, 1)
+    if not bom and honour_coding_cookie:
+        cookie = python_coding_cookie(data)
+        if cookie:
+            try:
+                encoding = codecs.lookup(cookie).name
+            except LookupError:
+                raise DecodeFailure(f"unknown encoding {cookie!r} in the coding cookie") from None
+    # A UTF-8 BOM does not make NUL bytes text (in UTF-16 and UTF-32 they are).
+    if b"\x00" in body[:8192] and encoding in ("utf-8", "ascii"):
+        line = body[: body.index(b"\x00")].count(b"\n") + 1
+        raise DecodeFailure("binary file (contains NUL bytes); not linted", line, 1)
     try:
         text = body.decode(encoding)
     except UnicodeDecodeError as exc:
