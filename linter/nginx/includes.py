@@ -283,6 +283,12 @@ class Expander:
         if word.has_placeholder:
             stmt.unknown = f"the include of {word.raw} (a template placeholder)"
             return
+        if "\x00" in pattern:  # a NUL character in the text (UTF-16, or past the first 8 KB)
+            stmt.unknown = "an include of a file name with a NUL character"
+            self._problem(
+                stmt, "the included file name holds a NUL character: nginx cannot open it"
+            )
+            return
         if len(stack) >= MAX_INCLUDE_DEPTH or self.count > MAX_STATEMENTS:
             stmt.unknown = "an include nested too deep to follow"
             if not self.truncated:
