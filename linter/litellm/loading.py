@@ -225,6 +225,18 @@ def _assemble(document: LiteLLMDocument, main: YamlFile, workspace: Workspace) -
         start, end = declared_in.span(node)
         if target in loaded:
             continue  # LiteLLM reads a file once, however often it is included
+        if "\x00" in written:  # `"a\0b.yaml"`: open() raises ValueError in LiteLLM too
+            document.complete = False
+            document.include_issues.append(
+                IncludeIssue(
+                    declared_in.path,
+                    start,
+                    end,
+                    "the included file name holds a NUL character: LiteLLM cannot open it and "
+                    "refuses to start",
+                )
+            )
+            continue
         if not workspace.inside(target):
             document.complete = False
             document.include_issues.append(
