@@ -95,6 +95,17 @@ def _findings_went_away(
     return all(count_after[key] <= count_before[key] - n for key, n in fixed.items())
 
 
+def _rebased(edit: Edit, done: Sequence[Edit]) -> Edit:
+    """``edit`` (offsets as the pass began) in the text after ``done`` were applied. The edits
+    of one pass never overlap, so each applied edit lies wholly before or after it."""
+    shift = sum(
+        len(other.content) - (other.end - other.start)
+        for other in done
+        if other.path == edit.path and other.end <= edit.start
+    )
+    return replace(edit, start=edit.start + shift, end=edit.end + shift) if shift else edit
+
+
 @dataclass
 class FixOutcome:
     findings: list[Finding]
@@ -153,9 +164,15 @@ def fix_unit(
             break
         saved = dict(workspace.overlay)
         progressed = False
+        # Edits (as the pass began) of the single fixes already applied in this pass.
+        done: list[Edit] = []
         # Try the batch; if the batch fails, try its fixes one at a time to find the culprit.
         for batch in [chosen] + ([[f] for f in chosen] if len(chosen) > 1 else []):
-            edits = [edit for finding in batch for edit in finding.fix.edits]  # type: ignore[union-attr]
+            planned = [edit for finding in batch for edit in finding.fix.edits]  # type: ignore[union-attr]
+            # A single fix tried after others succeeded lands in text they changed: move its
+            # edits past theirs (applied at the old offsets, "30s" -> "300s" rewrote
+            # `proxy_pass http://litellm` into `http://lit300sm` once).
+            edits = [_rebased(edit, done) for edit in planned]
             by_path: dict[str, list[Edit]] = {}
             for edit in edits:
                 by_path.setdefault(edit.path, []).append(edit)
@@ -187,6 +204,7 @@ def fix_unit(
                 continue
             for finding in batch:
                 applied.setdefault(finding.path, []).append(finding)
+            done.extend(planned)
             document = after
             findings = new_findings
             progressed = True
