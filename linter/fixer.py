@@ -84,10 +84,13 @@ def choose_fixes(
 def _findings_went_away(
     batch: Sequence[Finding], before: Sequence[Finding], after: Sequence[Finding]
 ) -> bool:
-    """Each fixed finding is gone: not there with the same message, and (should the fix only
-    have changed the wording) one fewer of its code in its file for every fix applied."""
-    remaining = {_finding_key(f) for f in after}
-    if any(_finding_key(f) in remaining for f in batch):
+    """Each fixed finding is gone: one fewer with its message (two blocks can give the same
+    message: fixing one leaves its twin), and (should the fix only have changed the wording)
+    one fewer of its code in its file for every fix applied."""
+    keys_fixed = Counter(_finding_key(f) for f in batch)
+    keys_before = Counter(_finding_key(f) for f in before)
+    keys_after = Counter(_finding_key(f) for f in after)
+    if any(keys_after[key] > keys_before[key] - n for key, n in keys_fixed.items()):
         return False
     fixed = Counter((f.code, f.path) for f in batch)
     count_before = Counter((f.code, f.path) for f in before)
