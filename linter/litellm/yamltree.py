@@ -337,11 +337,18 @@ def flattened_pairs(node: MappingNode) -> list[tuple[Node, Node]]:
     in a dict, a later pair with the same key replaces an earlier one."""
     for key, _ in node.value:
         if key.tag == MERGE_TAG:
-            return _flatten(node, set())
+            return _flatten(node, set(), {})
     return list(node.value)
 
 
-def _flatten(node: MappingNode, active: set[int]) -> list[tuple[Node, Node]]:
+def _flatten(
+    node: MappingNode, active: set[int], memo: dict[int, list[tuple[Node, Node]]]
+) -> list[tuple[Node, Node]]:
+    """Each mapping is flattened once and keeps one pair per key (the one a dict keeps): a
+    chain of mappings that each merge the two before would otherwise double at every step
+    (60 of them took minutes and gigabytes)."""
+    if id(node) in memo:
+        return memo[id(node)]
     if id(node) in active:  # a mapping merged into itself: PyYAML would recurse forever
         return []
     active = active | {id(node)}
@@ -350,16 +357,25 @@ def _flatten(node: MappingNode, active: set[int]) -> list[tuple[Node, Node]]:
     for key, value in node.value:
         if isinstance(key, ScalarNode) and key.tag == MERGE_TAG:
             if isinstance(value, MappingNode):
-                merged.extend(_flatten(value, active))
+                merged.extend(_flatten(value, active, memo))
             elif isinstance(value, SequenceNode):
                 parts = [
-                    _flatten(item, active) for item in value.value if isinstance(item, MappingNode)
+                    _flatten(item, active, memo)
+                    for item in value.value
+                    if isinstance(item, MappingNode)
                 ]
                 for part in reversed(parts):
                     merged.extend(part)
         else:
             explicit.append((key, value))
-    return merged + explicit
+    winners: dict[object, tuple[Node, Node]] = {}
+    for key, value in merged + explicit:
+        name = key_text(key)
+        marker: object = name if name is not None else id(key)
+        winners.pop(marker, None)  # the order a dict gives: where the winning pair came
+        winners[marker] = (key, value)
+    memo[id(node)] = list(winners.values())
+    return memo[id(node)]
 
 
 def content_start(text: str, node: Node) -> int:
