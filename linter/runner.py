@@ -79,7 +79,7 @@ def _classify(candidate: Candidate, workspace: Workspace, result: RunResult) -> 
             code = kinds.handler(kind).parse_error_code
             result.findings.append(plain_finding(code, candidate.path, exc.message))
         return None
-    return kinds.classify(candidate.relpath, data, claims)
+    return kinds.classify(candidate.relpath, data, claims, path=candidate.path, memo=workspace.memo)
 
 
 def _units_by_kind(

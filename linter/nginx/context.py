@@ -28,6 +28,11 @@ class Stmt:
     # The content here is not known (an unreadable include, a placeholder statement).
     unknown: str = ""
     context: str = ""  # the root's context name
+    # This block's level, indexed on first use (the tree is complete by then and never
+    # changes): lookups walk the chain of blocks for every directive of every route.
+    _level_cache: list[Stmt] | None = field(default=None, repr=False)
+    _by_name: dict[str, list[Stmt]] | None = field(default=None, repr=False)
+    _first_unknown: Stmt | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -52,24 +57,40 @@ class Stmt:
     def is_block(self) -> bool:
         return self.children is not None
 
-    def level(self) -> Iterator[Stmt]:
+    def level(self) -> list[Stmt]:
         """The statements at this block's own level, includes expanded (not nested blocks)."""
-        for child in self.children or ():
-            yield child
-            if child.included is not None:
-                yield from _included_level(child)
+        if self._level_cache is None:
+            statements: list[Stmt] = []
+            by_name: dict[str, list[Stmt]] = {}
+            for child in self.children or ():
+                statements.append(child)
+                if child.included is not None:
+                    statements.extend(_included_level(child))
+            for stmt in statements:
+                if stmt.unknown:
+                    if self._first_unknown is None:
+                        self._first_unknown = stmt
+                elif stmt.directive is not None:
+                    by_name.setdefault(stmt.directive.name.value, []).append(stmt)
+            self._level_cache, self._by_name = statements, by_name
+        return self._level_cache
 
     def level_named(self, *names: str) -> list[Stmt]:
+        self.level()
+        assert self._by_name is not None
+        if len(names) == 1:
+            return list(self._by_name.get(names[0], ()))
+        wanted = set(names)
         return [
-            s for s in self.level() if s.directive is not None and s.name in names and not s.unknown
+            s
+            for s in self.level()
+            if s.directive is not None and s.name in wanted and not s.unknown
         ]
 
     def unknown_here(self) -> Stmt | None:
         """The first statement at this level whose content is unknown."""
-        for stmt in self.level():
-            if stmt.unknown:
-                return stmt
-        return None
+        self.level()
+        return self._first_unknown
 
     def blocks(self, *names: str) -> list[Stmt]:
         return [s for s in self.level() if s.is_block and (not names or s.name in names)]

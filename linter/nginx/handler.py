@@ -25,7 +25,7 @@ from linter.nginx.lexer import TokenKind, tokenize
 from linter.nginx.model import NginxDocument
 from linter.nginx.parser import parse_source
 from linter.nginx.tree import Directive, ParsedFile
-from linter.source import SourceText
+from linter.source import DecodeFailure, SourceText
 
 if TYPE_CHECKING:
     from linter.config import Settings
@@ -157,28 +157,52 @@ class NginxHandler:
     def comments(self, document: Document, path: str) -> Iterable[Comment]:
         source = document.sources[path]
         text = source.text
-        tokens, _ = tokenize(text)
-        for token in tokens:
-            if token.kind is TokenKind.COMMENT:
-                line_start = text.rfind("\n", 0, token.start) + 1
-                own_line = not text[line_start : token.start].strip()
-                yield Comment(path, token.start, text[token.start : token.end], own_line)
+        parsed = (
+            document.files.get(path)
+            if isinstance(document, NginxDocument) and not document.is_dump
+            else None
+        )
+        if parsed is not None and parsed.source.text == text:
+            spans = [(c.start, c.end) for c in parsed.comments]  # the parse kept them
+        else:
+            tokens, _ = tokenize(text)
+            spans = [(t.start, t.end) for t in tokens if t.kind is TokenKind.COMMENT]
+        for start, end in spans:
+            line_start = text.rfind("\n", 0, start) + 1
+            own_line = not text[line_start:start].strip()
+            yield Comment(path, start, text[start:end], own_line)
 
 
 HANDLER = NginxHandler()
 
 
-def sniff(data: bytes, relpath: str = "") -> bool:
+def sniff(
+    data: bytes,
+    relpath: str = "",
+    path: str | None = None,
+    memo: dict[object, object] | None = None,
+) -> bool:
     """Is this content NGINX? Block structure of http/server/location/upstream with mostly
     NGINX directive names, or (in an NGINX-looking folder) a snippet of NGINX directives that
-    parses cleanly. INI files, redis.conf, supervisord.conf and the like fail both."""
+    parses cleanly. INI files, redis.conf, supervisord.conf and the like fail both.
+
+    With the file's ``path`` and the run's ``memo``, the tree is kept for the load that
+    follows (see includes.parsed_once), so a sniffed file is not parsed twice."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return False
     if dump.is_dump(text):
         return True
-    parsed = parse_source(SourceText.from_text(relpath or "<sniff>", text))
+    if path is not None and memo is not None:
+        try:
+            source = SourceText.from_bytes(path, data)
+        except DecodeFailure:
+            return False
+        parsed = parse_source(source)
+        memo[("nginx", "parsed", path)] = parsed
+    else:
+        parsed = parse_source(SourceText.from_text(relpath or "<sniff>", text))
     statements = parsed.walk()
     if not statements:
         return False
