@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from linter.document import AuditRow, Claim, Comment, Document, Unit
@@ -103,7 +104,7 @@ class NginxHandler:
             if path not in covered:
                 units.append(Unit(self.name, path))
                 covered |= reached[path] | {path}
-        return _through_includers(units, workspace, reached)
+        return _grouped(_through_includers(units, workspace, reached), workspace, reached)
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -244,6 +245,30 @@ def _reachable(path: str, workspace: Workspace) -> set[str]:
         found = reachable_files(files, source.path, main)
     workspace.memo[key] = found
     return found
+
+
+def _grouped(units: list[Unit], workspace: Workspace, reached: dict[str, set[str]]) -> list[Unit]:
+    """Units that share a file (a snippet included by two main files) form one group, so that
+    worker processes never fix one file from two places; the others spread freely."""
+    parent = list(range(len(units)))
+
+    def find(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    owner: dict[str, int] = {}
+    for index, unit in enumerate(units):
+        files = reached.get(unit.path)
+        if files is None:
+            files = _reachable(unit.path, workspace)
+        for path in files | {unit.path}:
+            if path in owner:
+                parent[find(index)] = find(owner[path])
+            else:
+                owner[path] = index
+    return [replace(unit, group=f"nginx:{units[find(i)].path}") for i, unit in enumerate(units)]
 
 
 def _through_includers(
