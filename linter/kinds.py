@@ -51,8 +51,9 @@ def claims_per_file(kind: str) -> bool:
     return bool(getattr(detector(kind), "PER_FILE", False))
 
 
-def available_kinds() -> list[str]:
-    """Kinds whose handler module exists (a kind may not be built yet)."""
+@functools.lru_cache(maxsize=None)
+def available_kinds() -> tuple[str, ...]:
+    """Kinds whose handler module exists (looked up once per process)."""
     kinds = []
     for kind, module in KIND_MODULES.items():
         try:
@@ -60,7 +61,7 @@ def available_kinds() -> list[str]:
                 kinds.append(kind)
         except ModuleNotFoundError:
             pass
-    return kinds
+    return tuple(kinds)
 
 
 def claims_by_name(relpath: str) -> dict[str, Claim]:
