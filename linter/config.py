@@ -97,6 +97,8 @@ class Settings:
 
     def ignored_for(self, path: str) -> frozenset[str]:
         """Codes ignored for ``path`` by per-file-ignores."""
+        if not self.per_file_ignores:
+            return frozenset()
         relative = relative_posix(path, self.base_dir)
         codes: set[str] = set()
         for pattern, ignored in self.per_file_ignores:

@@ -60,6 +60,9 @@ class Unit:
     path: str
     context: str | None = None
     report: tuple[str, ...] = ()
+    # Units of one group share files (an NGINX snippet and its includers): they are checked
+    # in one process, one after the other, so fixes to a shared file never race.
+    group: str | None = None
     # The kind has not looked at the content yet: the unit is claimed (or dropped) where it is
     # checked, so large runs read and sniff files in the worker processes, not before.
     unclaimed: bool = False

@@ -51,8 +51,9 @@ def claims_per_file(kind: str) -> bool:
     return bool(getattr(detector(kind), "PER_FILE", False))
 
 
-def available_kinds() -> list[str]:
-    """Kinds whose handler module exists (a kind may not be built yet)."""
+@functools.lru_cache(maxsize=None)
+def available_kinds() -> tuple[str, ...]:
+    """Kinds whose handler module exists (looked up once per process)."""
     kinds = []
     for kind, module in KIND_MODULES.items():
         try:
@@ -60,7 +61,7 @@ def available_kinds() -> list[str]:
                 kinds.append(kind)
         except ModuleNotFoundError:
             pass
-    return kinds
+    return tuple(kinds)
 
 
 def claims_by_name(relpath: str) -> dict[str, Claim]:
@@ -73,10 +74,24 @@ def claims_by_name(relpath: str) -> dict[str, Claim]:
     return result
 
 
-def classify(relpath: str, data: bytes, by_name: dict[str, Claim]) -> str | None:
-    """The kind of a file, given its name claims and its bytes; None when none wants it."""
+def classify(
+    relpath: str,
+    data: bytes,
+    by_name: dict[str, Claim],
+    *,
+    path: str | None = None,
+    memo: dict[object, object] | None = None,
+) -> str | None:
+    """The kind of a file, given its name claims and its bytes; None when none wants it.
+    A detector with `claim_cached` may keep what it parsed in the run's ``memo``."""
     # A sure claim by name is tried first, then the content decides among the others.
     for kind, claim in sorted(by_name.items(), key=lambda item: -item[1]):
-        if detector(kind).claim(relpath, data, claim):
+        found = detector(kind)
+        cached = getattr(found, "claim_cached", None)
+        if cached is not None and memo is not None:
+            wanted = cached(relpath, data, claim, path, memo)
+        else:
+            wanted = found.claim(relpath, data, claim)
+        if wanted:
             return kind
     return None

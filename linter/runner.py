@@ -79,7 +79,7 @@ def _classify(candidate: Candidate, workspace: Workspace, result: RunResult) -> 
             code = kinds.handler(kind).parse_error_code
             result.findings.append(plain_finding(code, candidate.path, exc.message))
         return None
-    return kinds.classify(candidate.relpath, data, claims)
+    return kinds.classify(candidate.relpath, data, claims, path=candidate.path, memo=workspace.memo)
 
 
 def _units_by_kind(
@@ -190,27 +190,52 @@ def _work(units: list[Unit]) -> list[UnitResult]:
     return [process_unit(unit, workspace, resolver.for_path(unit.path), options) for unit in units]
 
 
-def _chunks(units: Sequence[Unit]) -> list[list[int]]:
-    """Work items for the pool, as indices into ``units``. NGINX units can share included
-    files (and fixes to them), so they stay together in one item, started first; other units
-    are independent."""
-    together = [i for i, u in enumerate(units) if u.kind == "nginx"]
-    rest = [i for i, u in enumerate(units) if u.kind != "nginx"]
-    chunks = [together] if together else []
-    chunks += [rest[i : i + CHUNK_SIZE] for i in range(0, len(rest), CHUNK_SIZE)]
+def _chunks(units: Sequence[Unit], jobs: int = 2) -> list[list[int]]:
+    """Work items for the pool, as indices into ``units``: the units of a group (files they
+    share) stay in one item; small items are packed up to CHUNK_SIZE units; the largest go
+    first so that the workers finish together."""
+    groups: dict[str, list[int]] = {}
+    bundles: list[list[int]] = []
+    for index, unit in enumerate(units):
+        if unit.group is None:
+            bundles.append([index])
+        else:
+            groups.setdefault(unit.group, []).append(index)
+    bundles += groups.values()
+    # Several items per worker, so that one slow item does not leave the others idle.
+    size = max(1, min(CHUNK_SIZE, -(-len(units) // (jobs * 4))))
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    for bundle in sorted(bundles, key=len, reverse=True):
+        if len(bundle) >= size:
+            chunks.append(bundle)
+            continue
+        if len(current) + len(bundle) > size:
+            chunks.append(current)
+            current = []
+        current.extend(bundle)
+    if current:
+        chunks.append(current)
     return chunks
 
 
 def _process_all(
-    units: Sequence[Unit], workspace: Workspace, resolver: SettingsResolver, options: RunOptions
+    units: Sequence[Unit],
+    workspace: Workspace,
+    resolver: SettingsResolver,
+    options: RunOptions,
+    files: int = 0,
 ) -> list[UnitResult]:
+    """Check every unit: in this process for small runs, in worker processes for large ones
+    (by files, not units: one NGINX unit can stand for hundreds of included files)."""
     jobs = options.jobs if options.jobs and options.jobs > 0 else (os.cpu_count() or 1)
-    if jobs > 1 and len(units) >= PARALLEL_THRESHOLD and options.stdin_filename is None:
+    chunks = _chunks(units, jobs) if jobs > 1 else []
+    large = max(len(units), files) >= PARALLEL_THRESHOLD
+    if len(chunks) > 1 and large and options.stdin_filename is None:
         import concurrent.futures
         import multiprocessing
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        chunks = _chunks(units)
         results: list[UnitResult | None] = [None] * len(units)
         done = 0
         try:
@@ -266,7 +291,9 @@ def run(
     result.workspace = workspace
     units = _units_by_kind(candidates, workspace, result)
     for unit, unit_result in zip(
-        units, _process_all(units, workspace, resolver, options), strict=True
+        units,
+        _process_all(units, workspace, resolver, options, files=len(candidates)),
+        strict=True,
     ):
         if not unit_result.checked:
             continue

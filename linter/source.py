@@ -30,10 +30,15 @@ class DecodeFailure(Exception):
 
 
 def python_coding_cookie(data: bytes) -> str | None:
-    for raw_line in data.split(b"\n", 2)[:2]:
+    """The PEP 263 encoding: a cookie on line 1, or on line 2 when line 1 is blank or a comment
+    (as Python's tokenizer reads it)."""
+    lines = data.split(b"\n", 2)[:2]
+    for index, raw_line in enumerate(lines):
         match = _CODING_COOKIE.match(raw_line)
         if match:
             return match.group(1).decode("ascii", "replace")
+        if index == 0 and raw_line.strip() and not raw_line.lstrip().startswith(b"#"):
+            return None  # line 1 is code: a cookie on line 2 does not count
     return None
 
 

@@ -101,17 +101,22 @@ class Workspace:
     # What a kind derives once per run and folder (e.g. the package pins a folder's
     # requirements files declare), keyed by the kind as it likes: cached here, not in modules.
     memo: dict[object, object] = field(default_factory=dict, repr=False)
+    _inside: dict[str, bool] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.root = os.path.realpath(self.root)
 
     def inside(self, path: str) -> bool:
         """True when ``path`` (after resolving symlinks) lies within the linted tree."""
-        try:
-            real = os.path.realpath(path)
-        except ValueError:  # a NUL character (from a file's text): no such path exists
-            return False
-        return real == self.root or real.startswith(self.root.rstrip(os.sep) + os.sep)
+        known = self._inside.get(path)
+        if known is None:
+            try:
+                real = os.path.realpath(path)
+            except ValueError:  # a NUL character (from a file's text): no such path exists
+                return False
+            known = real == self.root or real.startswith(self.root.rstrip(os.sep) + os.sep)
+            self._inside[path] = known
+        return known
 
     def read_bytes(self, path: str) -> bytes:
         path = os.path.abspath(path)

@@ -23,6 +23,7 @@ def toy_kind(monkeypatch):
         registry._load,
         kinds.handler,
         kinds.detector,
+        kinds.available_kinds,
     ):
         cached.cache_clear()
     yield
@@ -33,6 +34,7 @@ def toy_kind(monkeypatch):
         registry._load,
         kinds.handler,
         kinds.detector,
+        kinds.available_kinds,
     ):
         cached.cache_clear()
     del config

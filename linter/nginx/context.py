@@ -28,10 +28,11 @@ class Stmt:
     # The content here is not known (an unreadable include, a placeholder statement).
     unknown: str = ""
     context: str = ""  # the root's context name
-    # The statements of this level by name, and the first unknown one, built on the first
-    # lookup (the tree is complete by then): a lookup per location per directive must not
-    # scan the whole server each time (2,000 locations took minutes).
-    _index: _LevelIndex | None = field(default=None, repr=False)
+    # This block's level, indexed on first use (the tree is complete by then and never
+    # changes): lookups walk the chain of blocks for every directive of every route.
+    _level_cache: list[Stmt] | None = field(default=None, repr=False)
+    _by_name: dict[str, list[Stmt]] | None = field(default=None, repr=False)
+    _first_unknown: Stmt | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -56,38 +57,40 @@ class Stmt:
     def is_block(self) -> bool:
         return self.children is not None
 
-    def level(self) -> Iterator[Stmt]:
+    def level(self) -> list[Stmt]:
         """The statements at this block's own level, includes expanded (not nested blocks)."""
-        for child in self.children or ():
-            yield child
-            if child.included is not None:
-                yield from _included_level(child)
-
-    def _level_index(self) -> _LevelIndex:
-        if self._index is None:
-            index = _LevelIndex()
-            for position, stmt in enumerate(self.level()):
+        if self._level_cache is None:
+            statements: list[Stmt] = []
+            by_name: dict[str, list[Stmt]] = {}
+            for child in self.children or ():
+                statements.append(child)
+                if child.included is not None:
+                    statements.extend(_included_level(child))
+            for stmt in statements:
                 if stmt.unknown:
-                    if index.first_unknown is None:
-                        index.first_unknown = stmt
+                    if self._first_unknown is None:
+                        self._first_unknown = stmt
                 elif stmt.directive is not None:
-                    index.by_name.setdefault(stmt.name, []).append((position, stmt))
-            self._index = index
-        return self._index
+                    by_name.setdefault(stmt.directive.name.value, []).append(stmt)
+            self._level_cache, self._by_name = statements, by_name
+        return self._level_cache
 
     def level_named(self, *names: str) -> list[Stmt]:
-        by_name = self._level_index().by_name
+        self.level()
+        assert self._by_name is not None
         if len(names) == 1:
-            return [stmt for _, stmt in by_name.get(names[0], ())]
-        found = sorted(
-            (entry for name in dict.fromkeys(names) for entry in by_name.get(name, ())),
-            key=lambda entry: entry[0],
-        )
-        return [stmt for _, stmt in found]
+            return list(self._by_name.get(names[0], ()))
+        wanted = set(names)
+        return [
+            s
+            for s in self.level()
+            if s.directive is not None and s.name in wanted and not s.unknown
+        ]
 
     def unknown_here(self) -> Stmt | None:
         """The first statement at this level whose content is unknown."""
-        return self._level_index().first_unknown
+        self.level()
+        return self._first_unknown
 
     def blocks(self, *names: str) -> list[Stmt]:
         return [s for s in self.level() if s.is_block and (not names or s.name in names)]
@@ -123,12 +126,6 @@ class Stmt:
                 return current
             current = current.parent
         return None
-
-
-@dataclass
-class _LevelIndex:
-    by_name: dict[str, list[tuple[int, Stmt]]] = field(default_factory=dict)
-    first_unknown: Stmt | None = None
 
 
 def _included_level(include: Stmt) -> Iterator[Stmt]:

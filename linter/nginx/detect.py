@@ -26,8 +26,15 @@ def claim_by_name(relpath: str) -> Claim:
 
 
 def claim(relpath: str, data: bytes, by_name: Claim) -> bool:
+    return claim_cached(relpath, data, by_name, None, None)
+
+
+def claim_cached(
+    relpath: str, data: bytes, by_name: Claim, path: str | None, memo: dict[object, object] | None
+) -> bool:
+    """`claim`, keeping the tree it parsed in the run's memo for the load that follows."""
     if by_name is Claim.YES:
         return True
     from linter.nginx.handler import sniff  # parsing is needed only for doubtful names
 
-    return sniff(data, relpath)
+    return sniff(data, relpath, path, memo)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from linter.document import AuditRow, Claim, Comment, Document, Unit
@@ -25,7 +26,7 @@ from linter.nginx.lexer import TokenKind, tokenize
 from linter.nginx.model import NginxDocument
 from linter.nginx.parser import parse_source
 from linter.nginx.tree import Directive, ParsedFile
-from linter.source import SourceText
+from linter.source import DecodeFailure, SourceText
 
 if TYPE_CHECKING:
     from linter.config import Settings
@@ -103,7 +104,7 @@ class NginxHandler:
             if path not in covered:
                 units.append(Unit(self.name, path))
                 covered |= reached[path] | {path}
-        return _through_includers(units, workspace, reached)
+        return _grouped(_through_includers(units, workspace, reached), workspace, reached)
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -157,33 +158,58 @@ class NginxHandler:
     def comments(self, document: Document, path: str) -> Iterable[Comment]:
         source = document.sources[path]
         text = source.text
-        tokens, _ = tokenize(text)
-        for token in tokens:
-            if token.kind is TokenKind.COMMENT:
-                line_start = text.rfind("\n", 0, token.start) + 1
-                own_line = not text[line_start : token.start].strip()
-                yield Comment(path, token.start, text[token.start : token.end], own_line)
+        parsed = (
+            document.files.get(path)
+            if isinstance(document, NginxDocument) and not document.is_dump
+            else None
+        )
+        if parsed is not None and parsed.source.text == text:
+            spans = [(c.start, c.end) for c in parsed.comments]  # the parse kept them
+        else:
+            tokens, _ = tokenize(text)
+            spans = [(t.start, t.end) for t in tokens if t.kind is TokenKind.COMMENT]
+        for start, end in spans:
+            line_start = text.rfind("\n", 0, start) + 1
+            own_line = not text[line_start:start].strip()
+            yield Comment(path, start, text[start:end], own_line)
 
 
 HANDLER = NginxHandler()
 
 
-def sniff(data: bytes, relpath: str = "") -> bool:
+def sniff(
+    data: bytes,
+    relpath: str = "",
+    path: str | None = None,
+    memo: dict[object, object] | None = None,
+) -> bool:
     """Is this content NGINX? Block structure of http/server/location/upstream with mostly
     NGINX directive names, or (in an NGINX-looking folder) a snippet of NGINX directives that
-    parses cleanly. INI files, redis.conf, supervisord.conf and the like fail both."""
+    parses cleanly. INI files, redis.conf, supervisord.conf and the like fail both.
+
+    With the file's ``path`` and the run's ``memo``, the tree is kept for the load that
+    follows (see includes.parsed_once), so a sniffed file is not parsed twice."""
     from linter.workspace import MAX_PARSE_BYTES
 
     if len(data) > MAX_PARSE_BYTES:
         # Too large to parse (loading it reports that): its first megabyte says what it is.
         data = data[: data.rfind(b"\n", 0, 1 << 20) + 1] or data[: 1 << 20]
+        path = None  # nor is the tree of a part kept for the load
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return False
     if dump.is_dump(text):
         return True
-    parsed = parse_source(SourceText.from_text(relpath or "<sniff>", text))
+    if path is not None and memo is not None:
+        try:
+            source = SourceText.from_bytes(path, data)
+        except DecodeFailure:
+            return False
+        parsed = parse_source(source)
+        memo[("nginx", "parsed", path)] = parsed
+    else:
+        parsed = parse_source(SourceText.from_text(relpath or "<sniff>", text))
     statements = parsed.walk()
     if not statements:
         return False
@@ -225,6 +251,30 @@ def _reachable(path: str, workspace: Workspace) -> set[str]:
         found = reachable_files(files, source.path, main)
     workspace.memo[key] = found
     return found
+
+
+def _grouped(units: list[Unit], workspace: Workspace, reached: dict[str, set[str]]) -> list[Unit]:
+    """Units that share a file (a snippet included by two main files) form one group, so that
+    worker processes never fix one file from two places; the others spread freely."""
+    parent = list(range(len(units)))
+
+    def find(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    owner: dict[str, int] = {}
+    for index, unit in enumerate(units):
+        files = reached.get(unit.path)
+        if files is None:
+            files = _reachable(unit.path, workspace)
+        for path in files | {unit.path}:
+            if path in owner:
+                parent[find(index)] = find(owner[path])
+            else:
+                owner[path] = index
+    return [replace(unit, group=f"nginx:{units[find(i)].path}") for i, unit in enumerate(units)]
 
 
 def _through_includers(

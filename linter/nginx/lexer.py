@@ -22,6 +22,14 @@ from dataclasses import dataclass
 WHITESPACE = " \t\r\n"
 # Characters that can never continue an unquoted word (a `{` can, after `$`).
 _WORD_RUN = re.compile(r"[^ \t\r\n;{\\$]+")
+# Runs the tokenizer would otherwise walk one character at a time.
+_SPACE = re.compile(r"[ \t\r\n]+")
+_COMMENT = re.compile(r"#[^\r\n]*")
+# A quoted string: a backslash takes any next character (a closing quote included).
+_QUOTED = {
+    '"': re.compile(r'"(?:[^"\\]|\\[\s\S])*"'),
+    "'": re.compile(r"'(?:[^'\\]|\\[\s\S])*'"),
+}
 
 
 class TokenKind(enum.Enum):
@@ -72,12 +80,10 @@ def _tokens(text: str, problems: list[LexProblem]) -> Iterator[Token]:
     while pos < length:
         char = text[pos]
         if char in WHITESPACE:
-            pos += 1
+            pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
             continue
         if char == "#":
-            end = pos
-            while end < length and text[end] not in "\r\n":
-                end += 1
+            end = _COMMENT.match(text, pos).end()  # type: ignore[union-attr]
             yield Token(TokenKind.COMMENT, pos, end)
             pos = end
             continue
@@ -113,19 +119,9 @@ def _tokens(text: str, problems: list[LexProblem]) -> Iterator[Token]:
                     pos = body_end
             continue
         if char in "\"'":
-            end = pos + 1
-            closed = False
-            while end < length:
-                current = text[end]
-                if current == "\\":
-                    end += 2
-                    continue
-                if current == char:
-                    closed = True
-                    end += 1
-                    break
-                end += 1
-            end = min(end, length)
+            quoted = _QUOTED[char].match(text, pos)
+            closed = quoted is not None
+            end = quoted.end() if quoted is not None else length
             if not closed:
                 problems.append(
                     LexProblem(

@@ -6,6 +6,7 @@ configuration (which block, reached through which include) is the job of ``conte
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -27,8 +28,9 @@ class Word:
     raw: str
     quote: str = ""
 
-    @property
+    @functools.cached_property
     def value(self) -> str:
+        # Cached: lookups read every directive's name many times per run.
         return unquote(self.raw, self.quote)
 
     @property

@@ -191,3 +191,13 @@ def test_fix_that_only_rewords_its_finding_is_refused(
     assert path.read_text() == "timeout = 1\ncap = 1\n"
     [finding] = result.findings
     assert "did not make the finding go away" in finding.fix_note
+
+
+def test_coding_cookie_counts_on_line_two_only_after_a_comment_or_blank_line() -> None:
+    from linter.source import python_coding_cookie
+
+    assert python_coding_cookie(b"# -*- coding: latin-1 -*-\nx = 1\n") == "latin-1"
+    assert python_coding_cookie(b"#!/usr/bin/env python\n# coding: latin-1\n") == "latin-1"
+    assert python_coding_cookie(b"\n# coding: latin-1\n") == "latin-1"
+    assert python_coding_cookie(b"x = 1\n# coding: latin-1\n") is None
+    assert python_coding_cookie(b"x = 1\ny = 2\n# coding: latin-1\n") is None

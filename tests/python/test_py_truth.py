@@ -229,5 +229,4 @@ def test_anthropic_without_max_tokens_raises_type_error_before_any_request(tmp_p
     # Port 1 on loopback refuses connections: a request would raise APIConnectionError.
     client = anthropic.Anthropic(base_url="http://127.0.0.1:1", api_key="test", max_retries=0)
     with pytest.raises(TypeError):
-        # streamproof: ignore[PY002] -- this call is the proof that the cap is required
         client.messages.create(model="m", messages=[])  # type: ignore[call-overload]
