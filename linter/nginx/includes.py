@@ -242,6 +242,21 @@ class Expander:
             self.result.problems.append(
                 Problem(parsed.source.path, problem.start, problem.end, problem.message)
             )
+        if parsed.source.bom and "::" not in key:  # (a dump's BOM is not its files')
+            # nginx reads bytes: a byte-order mark becomes part of the first directive's name.
+            encoding = parsed.source.encoding[:6].upper()
+            what = (
+                "starts with a UTF-8 byte-order mark" if encoding == "UTF-8" else f"is {encoding}"
+            )
+            self.result.problems.append(
+                Problem(
+                    parsed.source.path,
+                    0,
+                    0,
+                    f'the file {what}: nginx reads bytes and refuses it ("unknown directive" at '
+                    "the byte-order mark); save it as UTF-8 without a BOM",
+                )
+            )
 
     def expand_file(
         self, key: str, parsed: ParsedFile, parent: Stmt, via: Stmt | None, stack: tuple[str, ...]
