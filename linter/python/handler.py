@@ -102,6 +102,18 @@ class PythonHandler:
         source = workspace.read_source(unit.path, honour_coding_cookie=True)
         document = PythonDocument(kind=self.name, source=source)
         text = source.text
+        if source.encoding.startswith(("utf-16", "utf-32")):
+            document.problems.append(
+                Problem(
+                    document.path,
+                    0,
+                    0,
+                    f"the file is {source.encoding[:6].upper()}: Python reads source as UTF-8 (or "
+                    "as its coding cookie says) and stops at the byte-order mark with a "
+                    "SyntaxError; save it as UTF-8",
+                    fatal=False,
+                )
+            )
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # invalid escape sequences and the like
