@@ -41,11 +41,25 @@ def yaml_problems(yaml_file: YamlFile) -> list[Problem]:
     composed = yaml_file.composed
     path = yaml_file.path
     text = yaml_file.text
+    encoding = yaml_file.source.encoding
+    wide = []
+    if encoding.startswith(("utf-16", "utf-32")):
+        wide.append(
+            Problem(
+                path,
+                0,
+                0,
+                f"the file is {encoding[:6].upper()}: LiteLLM opens its config as text in the "
+                "locale's encoding (UTF-8 as a rule), so the proxy stops at start with a "
+                "UnicodeDecodeError; save it as UTF-8",
+                fatal=False,
+            )
+        )
     if composed.error is not None:
         error = composed.error
         end = error.end if error.end > error.offset else _token_end(text, error.offset)
-        return [Problem(path, error.offset, end, error.message)]
-    problems = []
+        return [*wide, Problem(path, error.offset, end, error.message)]
+    problems = wide
     for node in composed.odd_tags:
         start = node.start_mark.index
         bang = text.find("!", start, max(start + 1, node.end_mark.index))
