@@ -51,7 +51,7 @@ def claims_per_file(kind: str) -> bool:
     return bool(getattr(detector(kind), "PER_FILE", False))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def available_kinds() -> tuple[str, ...]:
     """Kinds whose handler module exists (looked up once per process)."""
     kinds = []
