@@ -164,4 +164,8 @@ def discover(
             if absolute not in seen:
                 seen.add(absolute)
                 found.append(Candidate(absolute, relative_posix(absolute, root), explicit=True))
+            else:  # also found by walking a folder given before it: named, all the same
+                found = [
+                    Candidate(c.path, c.relpath, True) if c.path == absolute else c for c in found
+                ]
     return found, missing
