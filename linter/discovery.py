@@ -168,4 +168,34 @@ def discover(
                 found = [
                     Candidate(c.path, c.relpath, True) if c.path == absolute else c for c in found
                 ]
-    return found, missing
+    return _one_per_file(found), missing
+
+
+def _one_per_file(found: list[Candidate]) -> list[Candidate]:
+    """A symlink to a file that is also a candidate (or to one another link already reached) is
+    the same file: checked twice it gave every finding twice, and --fix wrote it twice (the
+    second write refused, as the file had changed). The real file's path is kept."""
+    links = {c.path for c in found if os.path.islink(c.path)}
+    if not links:
+        return found
+    # The real file -> the path kept for it (the real file's own path when it is a candidate).
+    kept = {c.path: c.path for c in found if c.path not in links}
+    drop: set[str] = set()
+    named: set[str] = set()  # kept paths reached through a link named on the command line
+    for candidate in found:
+        if candidate.path not in links:
+            continue
+        real = os.path.realpath(candidate.path)
+        if real == candidate.path:  # a loop: reading it reports that
+            continue
+        if real not in kept:
+            kept[real] = candidate.path
+            continue
+        drop.add(candidate.path)
+        if candidate.explicit:
+            named.add(kept[real])
+    return [
+        Candidate(c.path, c.relpath, c.explicit or c.path in named)
+        for c in found
+        if c.path not in drop
+    ]
