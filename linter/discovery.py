@@ -87,6 +87,10 @@ def _git_files(directory: str) -> list[str] | None:
         result = subprocess.run(
             [
                 "git",
+                # A repository's own .git/config can name a command git runs when it reads the
+                # index (core.fsmonitor): linting a tree must never run anything from it.
+                "-c",
+                "core.fsmonitor=false",
                 "-C",
                 directory,
                 "ls-files",
