@@ -16,14 +16,21 @@ from linter.suppression import apply_suppressions
 
 
 def plain_finding(
-    code: str, path: str, message: str, line: int = 1, column: int = 1, *, fatal: bool = True
+    code: str,
+    path: str,
+    message: str,
+    line: int = 1,
+    column: int = 1,
+    *,
+    fatal: bool = True,
+    severity: Severity = Severity.ERROR,
 ) -> Finding:
     """A finding without a parsed source (the file could not be read or decoded)."""
     rule = registry.get_rule(code)
     return Finding(
         code=code,
         name=rule.name if rule else code,
-        severity=Severity.ERROR,
+        severity=severity,
         message=message,
         path=path,
         line=line,

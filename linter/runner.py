@@ -16,7 +16,7 @@ from linter.config import Settings, SettingsResolver
 from linter.discovery import Candidate, discover, find_root
 from linter.document import AuditRow, Claim, Unit
 from linter.fixer import FileChange, WriteRefused, fix_unit, write_change
-from linter.model import Finding
+from linter.model import Finding, Severity
 from linter.source import DecodeFailure
 from linter.workspace import ReadFailure, Workspace
 
@@ -77,7 +77,13 @@ def _classify(candidate: Candidate, workspace: Workspace, result: RunResult) -> 
         if sure or candidate.explicit:
             kind = sure[0] if sure else next(iter(claims))
             code = kinds.handler(kind).parse_error_code
-            result.findings.append(plain_finding(code, candidate.path, exc.message))
+            if exc.outside:  # as an include outside the tree: said, and no error
+                found = plain_finding(
+                    code, candidate.path, exc.message, fatal=False, severity=Severity.INFO
+                )
+            else:
+                found = plain_finding(code, candidate.path, exc.message)
+            result.findings.append(found)
         return None
     return kinds.classify(candidate.relpath, data, claims, path=candidate.path, memo=workspace.memo)
 

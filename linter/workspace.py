@@ -39,10 +39,12 @@ def is_fix_temporary(name: str) -> bool:
 class ReadFailure(Exception):
     """A file that could not be read; the message is for the user."""
 
-    def __init__(self, path: str, message: str) -> None:
+    def __init__(self, path: str, message: str, *, outside: bool = False) -> None:
         super().__init__(message)
         self.path = path
         self.message = message
+        # A symlink out of the linted tree: not followed (an info finding, like an include).
+        self.outside = outside
 
 
 def read_regular_file(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
@@ -125,6 +127,14 @@ class Workspace:
         cached = self._bytes.get(path)
         if cached is None:
             try:
+                if os.path.islink(path) and not self.inside(path):
+                    # `nginx.conf -> /root/.aws/credentials` in a tree: reading it would show
+                    # another file's lines in findings (and --fix would write there).
+                    raise ReadFailure(
+                        path,
+                        "a symlink to a file outside the linted tree; not followed",
+                        outside=True,
+                    )
                 cached = read_regular_file(path)
             except ReadFailure as exc:
                 cached = exc
