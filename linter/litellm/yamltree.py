@@ -155,7 +155,12 @@ def _too_deep(text: str) -> int | None:
                     return int(event.start_mark.index)
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.YAMLError as exc:
+        # libyaml 0.2.5 (bundled since PyYAML 6.0.4) refuses the level past 1000 itself, in
+        # its scanner (ahead of the events): the same nesting finding on every version.
+        mark = getattr(exc, "problem_mark", None)
+        if "maximum nesting depth" in str(getattr(exc, "problem", "")) and mark is not None:
+            return int(mark.index)
         return None  # composing reports the error
     return None
 

@@ -71,10 +71,12 @@ def test_untouched_files_keep_bytes_and_mtime(tmp_path: Path) -> None:
 def test_fix_that_would_break_the_tree_is_refused_and_nothing_is_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from toykind.handler import HANDLER
+    from toykind.handler import ToyHandler
 
+    # On the class: undoing a patch of the instance would leave the original method bound on
+    # it, hiding any later test's patch of the class.
     monkeypatch.setattr(
-        HANDLER, "verify_fix", lambda before, after, edits: "the tree changed elsewhere"
+        ToyHandler, "verify_fix", lambda self, before, after, edits: "the tree changed elsewhere"
     )
     path = tmp_path / "a.toy"
     path.write_text("timeout = 1\ncap = 1\n")
