@@ -21,7 +21,7 @@ Running it twice adds nothing: the second run finds nothing left to suppress.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, replace
 
 from linter.checker import check_document
@@ -30,6 +30,7 @@ from linter.document import Comment, Document, KindHandler, Unit
 from linter.engine_rules import INVALID_SUPPRESSION, UNUSED_SUPPRESSION
 from linter.fixer import FileChange, FixOutcome, _current_text, _verify, apply_edits
 from linter.model import Edit, Finding
+from linter.reporters import display_path
 from linter.source import SourceText
 from linter.suppression import Suppression, parse_suppressions
 from linter.workspace import Workspace
@@ -147,11 +148,13 @@ def add_ignores(
     settings: Settings,
     *,
     reason: str = DEFAULT_REASON,
+    writable: Set[str] | None = None,
 ) -> FixOutcome:
     """Cover every finding of a unit with an ignore comment, in the workspace overlay.
 
     Returns the findings left (with ``fix_note`` saying why) and the changed files, whose
-    ``fixed`` lists the findings now suppressed."""
+    ``fixed`` lists the findings now suppressed. ``writable``: the only files comments may go
+    in (None: any), as in ``fix_unit``."""
     document = handler.load(unit, workspace, settings)
     findings = check_document(document, handler, settings)
     if document.fatal:
@@ -165,6 +168,10 @@ def add_ignores(
             left.append((finding, "no ignore comment added: the file could not be parsed"))
         elif finding.code in NOT_SUPPRESSED:
             left.append((finding, "no ignore comment added: correct or remove the comment instead"))
+        elif writable is not None and finding.path not in writable:
+            where = display_path(finding.path, workspace.cwd)
+            note = f"no ignore comment added: it would go in {where}, and only the text read from stdin is given back"
+            left.append((finding, note))
         else:
             key = (finding.path, finding.line)
             targets.setdefault(key, _Line(finding.path, finding.line, [])).findings.append(finding)

@@ -245,14 +245,12 @@ def check(
     fmt = output_format or "full"
     fixed = sum(len(change.fixed) for change in result.changes)
     if stdin_filename is not None and (fix or add_ignore):
-        # Editors: the fixed text on stdout, the remaining findings on stderr.
-        text = (
-            result.changes[0].after
-            if result.changes
-            else (stdin_data or b"").decode("utf-8", "replace")
-        )
-        if result.changes:
-            sys.stdout.buffer.write(result.changes[0].before.with_text(text).encode())
+        # Editors: the fixed text on stdout, the remaining findings on stderr. Only the stdin
+        # text can change (the runner applies no fix to another file in this mode).
+        given = set(result.workspace.stdin) if result.workspace is not None else set()
+        change = next((c for c in result.changes if c.path in given), None)
+        if change is not None:
+            sys.stdout.buffer.write(change.before.with_text(change.after).encode())
         else:
             sys.stdout.buffer.write(stdin_data or b"")
         click.echo(renderer("concise")(result.findings, context), err=True, nl=False)

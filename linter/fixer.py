@@ -9,13 +9,14 @@ import os
 import re
 import stat
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, field, replace
 
 from linter.checker import check_document
 from linter.config import Settings
 from linter.document import Document, KindHandler, Unit
 from linter.model import Edit, Finding
+from linter.reporters import display_path
 from linter.source import SourceText
 from linter.workspace import TEMP_PREFIX, TEMP_SUFFIX, Workspace, is_fix_temporary
 
@@ -55,6 +56,13 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
 
 def fix_allowed(finding: Finding, unsafe: bool) -> bool:
     return finding.fix is not None and bool(finding.fix.edits) and (finding.fix.is_safe or unsafe)
+
+
+def outside(finding: Finding, writable: Set[str]) -> str | None:
+    """The first file a finding's fix edits outside ``writable`` (None: there is none)."""
+    if finding.fix is None:
+        return None
+    return next((edit.path for edit in finding.fix.edits if edit.path not in writable), None)
 
 
 def _finding_key(finding: Finding) -> tuple[str, str, str]:
@@ -153,8 +161,13 @@ def fix_unit(
     settings: Settings,
     *,
     unsafe: bool,
+    writable: Set[str] | None = None,
 ) -> FixOutcome:
-    """Fix a unit to a fixed point (at most MAX_PASSES) in the workspace overlay."""
+    """Fix a unit to a fixed point (at most MAX_PASSES) in the workspace overlay.
+
+    ``writable``: the only files fixes may change (None: any). With --stdin-filename only the
+    text read from stdin is given back, so a fix that edits another file (an NGINX include)
+    cannot be applied."""
     refused: dict[tuple[str, str, str], str] = {}
     applied: dict[str, list[Finding]] = {}
     document = handler.load(unit, workspace, settings)
@@ -162,6 +175,15 @@ def fix_unit(
     for _ in range(MAX_PASSES):
         if document.fatal:
             break
+        if writable is not None:
+            for finding in findings:
+                elsewhere = outside(finding, writable)
+                if elsewhere is not None:
+                    refused.setdefault(
+                        _finding_key(finding),
+                        f"fix not applied: it edits {display_path(elsewhere, workspace.cwd)}, and only "
+                        "the text read from stdin is given back",
+                    )
         chosen = choose_fixes(findings, unsafe, set(refused))
         if not chosen:
             break

@@ -133,15 +133,19 @@ def process_unit(
             workspace.forget(unit.path)  # keep memory flat: reports read it again if needed
         return result
     handler = kinds.handler(unit.kind)
+    # With --stdin-filename only the text read from stdin is given back: no other file changes.
+    writable = frozenset(workspace.stdin) if options.stdin_filename is not None else None
     try:
         if options.add_ignore is not None:
             from linter.add_ignore import add_ignores
 
-            outcome = add_ignores(unit, handler, workspace, settings, reason=options.add_ignore)
+            outcome = add_ignores(
+                unit, handler, workspace, settings, reason=options.add_ignore, writable=writable
+            )
             return UnitResult(outcome.findings, outcome.changes)
         if options.fix or options.diff:
             unsafe = settings.unsafe_fixes if options.unsafe_fixes is None else options.unsafe_fixes
-            outcome = fix_unit(unit, handler, workspace, settings, unsafe=unsafe)
+            outcome = fix_unit(unit, handler, workspace, settings, unsafe=unsafe, writable=writable)
             return UnitResult(outcome.findings, outcome.changes)
         document = handler.load(unit, workspace, settings)
         result = UnitResult(check_document(document, handler, settings))

@@ -17,7 +17,9 @@ from formats_support import (
     sarif_rows,
 )
 
+from linter.config import SettingsResolver
 from linter.reporters import FORMATS
+from linter.runner import RunOptions, run
 
 pytestmark = pytest.mark.usefixtures("toy_kind")
 
@@ -108,3 +110,61 @@ def test_stdin_fix_prints_the_fixed_text_and_the_findings_left_on_stderr(here: P
     assert result.stdout == "cap = 1\ntimeout = 10\nlabel = <é>\n"
     assert "sub/x.toy:3:9: TOY003" in result.stderr
     assert not (here / "sub").exists()
+
+
+# -- an NGINX file read from stdin whose finding lies in (or whose fix edits) an included file --
+
+SNIPPET = """\
+location /v1/chat/completions {
+    proxy_pass http://127.0.0.1:4000;
+    proxy_read_timeout 600s;
+}
+"""
+MAIN = "http {\n    server {\n        listen 8080;\n        include snippet.conf;\n    }\n}\n"
+
+
+@pytest.mark.parametrize("mode", ["--fix", "--add-ignore"])
+def test_stdin_fix_gives_back_the_stdin_text_never_an_included_file(here: Path, mode: str) -> None:
+    (here / "snippet.conf").write_text(SNIPPET)
+    (here / "nginx.conf").write_text(MAIN)
+    # Edited in the buffer: the buffer's text is what comes back, even unfixed.
+    buffer = MAIN.replace("listen 8080;", "listen 8081;")
+    result = run_format("concise", "--stdin-filename", "nginx.conf", mode, input=buffer)
+    # The stdin text, unchanged: the only fix (NGX002) belongs in snippet.conf, which an editor
+    # did not hand in; printing the snippet's fixed text would replace the buffer with it.
+    assert result.stdout == buffer
+    assert "snippet.conf:1:1: NGX002" in result.stderr
+    assert result.exit_code == 1
+    assert (here / "snippet.conf").read_text() == SNIPPET
+    assert (here / "nginx.conf").read_text() == MAIN
+
+
+def test_stdin_fix_refuses_a_fix_that_edits_another_file_and_says_why(here: Path) -> None:
+    (here / "snippet.conf").write_text(SNIPPET)
+    (here / "nginx.conf").write_text(MAIN)
+    result = run_format(
+        "json", "--stdin-filename", "nginx.conf", "--diff", input=MAIN.encode("utf-8")
+    )
+    assert (result.exit_code, result.stdout) == (0, "")
+    result = run_format("json", "--stdin-filename", "nginx.conf", input=MAIN.encode("utf-8"))
+    [finding] = json.loads(result.stdout)
+    assert finding["code"] == "NGX002" and finding["path"] == "snippet.conf"
+    outcome = run(
+        ["nginx.conf"],
+        SettingsResolver(cwd=str(here)),
+        RunOptions(fix=True, stdin_filename="nginx.conf", stdin_data=MAIN.encode("utf-8")),
+    )
+    [left] = outcome.findings
+    assert left.code == "NGX002" and outcome.changes == []
+    assert left.fix_note == (
+        "fix not applied: it edits snippet.conf, and only the text read from stdin is given back"
+    )
+
+
+def test_stdin_fix_of_the_included_file_itself_fixes_it(here: Path) -> None:
+    (here / "snippet.conf").write_text(SNIPPET)
+    (here / "nginx.conf").write_text(MAIN)
+    result = run_format("concise", "--stdin-filename", "snippet.conf", "--fix", input=SNIPPET)
+    assert result.stdout == SNIPPET.replace("4000;\n", "4000;\n    proxy_buffering off;\n")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert (here / "snippet.conf").read_text() == SNIPPET
