@@ -47,6 +47,22 @@ def _section(doc: str, title: str) -> str:
     return ""
 
 
+# GitHub code scanning keeps at most this many characters of a rule's short and full
+# description (and 255 of its name); the whole documentation is in ``help``.
+DESCRIPTION_LIMIT = 1024
+_SENTENCE_END = re.compile(r"[.!?](?=\s)")
+
+
+def _limited(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    """``text``, or as many of its first whole sentences as fit with an ellipsis after them
+    (cut mid-sentence only when not even the first one fits)."""
+    if len(text) <= limit:
+        return text
+    ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, limit - 2)]
+    cut = ends[-1] if ends else limit - 2
+    return text[:cut].rstrip() + " …"
+
+
 def _sentence(summary: str) -> str:
     return (summary[:1].upper() + summary[1:] + ".") if summary else summary
 
@@ -70,8 +86,8 @@ def rule_descriptor(code: str) -> dict[str, Any]:
     return {
         "id": rule.code,
         "name": rule.name,
-        "shortDescription": {"text": _sentence(rule.summary)},
-        "fullDescription": {"text": what_text, "markdown": what},
+        "shortDescription": {"text": _limited(_sentence(rule.summary))},
+        "fullDescription": {"text": _limited(what_text), "markdown": _limited(what)},
         "help": {"text": documentation, "markdown": documentation},
         "defaultConfiguration": {"level": LEVELS[rule.severity], "enabled": rule.default_enabled},
         "properties": {

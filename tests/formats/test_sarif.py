@@ -69,6 +69,11 @@ def assert_github_accepts(log: dict[str, Any]) -> None:
     for rule in rules:
         for key in ("shortDescription", "fullDescription", "help"):
             assert rule[key]["text"].strip(), (rule["id"], key)
+        # GitHub keeps 255 characters of a name and 1024 of each description.
+        assert len(rule.get("name", "")) <= 255, rule["id"]
+        for key in ("shortDescription", "fullDescription"):
+            for text in rule[key].values():
+                assert len(text) <= 1024, (rule["id"], key, len(text))
         assert rule["help"]["markdown"].strip()
         assert rule["defaultConfiguration"]["level"] in ("error", "warning", "note")
     assert len(run["results"]) <= 25000  # GitHub's limit per run
@@ -329,3 +334,46 @@ def test_a_missing_schema_fails_in_ci(monkeypatch: pytest.MonkeyPatch, tmp_path:
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="SARIF schema not found"):
         validator()
+
+
+def test_the_example_project_with_every_real_rule_is_valid_and_github_accepts_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real rules' descriptors (their documentation) and findings, not only the toy's."""
+    import shutil
+
+    shutil.copytree(REPO / "examples" / "chat-proxy", tmp_path / "chat-proxy")
+    monkeypatch.chdir(tmp_path)
+    log = sarif("--unsafe-fixes", "chat-proxy")
+    validator().validate(log)
+    assert_github_accepts(log)
+    run = log["runs"][0]
+    real = {rule.code for rule in registry.catalogue()} - TOY_CODES
+    assert {rule["id"] for rule in run["tool"]["driver"]["rules"]} == real
+    results = run["results"]
+    assert {r["ruleId"] for r in results} >= {"NGX001", "NGX002", "LIT001", "PY001", "PY002"}
+    # Safe and unsafe fixes both appear (--unsafe-fixes), each applicable to the file.
+    assert any(r.get("fixes") for r in results if r["ruleId"] == "NGX002")
+    assert any(r.get("fixes") for r in results if r["ruleId"] == "PY002")
+    for result in results:
+        uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert (tmp_path / unquote(uri)).is_file(), uri
+
+
+def test_long_rule_descriptions_are_cut_at_a_sentence_within_githubs_limit() -> None:
+    from linter.reporters.sarif import DESCRIPTION_LIMIT, _limited, rule_descriptor
+
+    assert _limited("short.") == "short."
+    text = "One sentence. " * 100
+    cut = _limited(text)
+    assert len(cut) <= DESCRIPTION_LIMIT and cut.endswith("sentence. …")
+    assert _limited("x" * 2000).endswith("x …") and len(_limited("x" * 2000)) == DESCRIPTION_LIMIT
+    # A rule whose "What it does" is longer than GitHub keeps: whole sentences, and the help
+    # still holds all of it.
+    rule = registry.get_rule("PY001")
+    assert rule is not None
+    descriptor = rule_descriptor("PY001")
+    full = descriptor["fullDescription"]["text"]
+    assert len(full) <= DESCRIPTION_LIMIT < len(" ".join(rule.doc.split()))
+    assert full.endswith(". …")
+    assert full[: -len(" …")] in " ".join(descriptor["help"]["text"].split())
