@@ -246,6 +246,10 @@ def _process_all(
         import multiprocessing
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        # Settings of every folder now, once: the workers inherit the filled cache instead of
+        # each looking up and reading the same config files again.
+        for unit in units:
+            resolver.for_path(unit.path)
         results: list[UnitResult | None] = [None] * len(units)
         done = 0
         try:

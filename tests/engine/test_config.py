@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from helpers import codes_and_lines, lint
 
+from linter import config
+from linter.cli import main
 from linter.config import ConfigError, SettingsResolver, path_matches
+from linter.runner import PARALLEL_THRESHOLD
 
 pytestmark = pytest.mark.usefixtures("toy_kind")
 
@@ -124,3 +129,51 @@ def test_exclude_applies_to_walked_files_and_to_explicit_ones_only_when_forced(
 )
 def test_path_patterns(path: str, pattern: str, expected: bool) -> None:
     assert path_matches(path, pattern) is expected
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_many_explicit_files_resolve_config_once_per_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
+    """As pre-commit calls it: every file named on the command line, in one process. Configs
+    are looked up once per folder and read once per file, in worker processes too (a log file
+    counts the calls of every process)."""
+    log = tmp_path / "calls.log"
+    real_find, real_read = config.find_config_file, config.read_config_file
+
+    def logged(kind: str, real):  # type: ignore[no-untyped-def]
+        def call(path: str):  # type: ignore[no-untyped-def]
+            with open(log, "a") as handle:
+                handle.write(json.dumps([kind, path]) + "\n")
+            return real(path)
+
+        return call
+
+    monkeypatch.setattr(config, "find_config_file", logged("find", real_find))
+    monkeypatch.setattr(config, "read_config_file", logged("read", real_read))
+    project = tmp_path / "project"
+    folders = [project / "a", project / "a" / "deep", project / "b"]
+    (project / "b").mkdir(parents=True)
+    (project / "b" / "streamproof.toml").write_text('ignore = ["TOY002"]\n')
+    (project / "pyproject.toml").write_text('[tool.streamproof]\nignore = ["TOY003"]\n')
+    files = []
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        for number in range(PARALLEL_THRESHOLD // 2):
+            path = folder / f"f{number:02}.toy"
+            path.write_text("timeout = 1\n")
+            files.append(str(path.relative_to(project)))
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(
+        main, ["check", "--output-format", "json", "-j", jobs, *files], catch_exceptions=False
+    )
+    assert result.exit_code == 1
+    found = json.loads(result.stdout)
+    assert len(found) == len(files) * 2 - PARALLEL_THRESHOLD // 2  # TOY002 ignored under b/
+    calls = [tuple(json.loads(line)) for line in log.read_text().splitlines()]
+    finds = sorted(path for kind, path in calls if kind == "find")
+    reads = sorted(path for kind, path in calls if kind == "read")
+    assert finds == sorted(str(folder) for folder in folders)
+    assert reads == sorted(
+        [str(project / "pyproject.toml"), str(project / "b" / "streamproof.toml")]
+    )
