@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
+from click.testing import CliRunner
 from helpers import REPO, in_ci
+
+from linter.cli import main
 
 STREAMING_BUFFERED = """\
 server {
@@ -83,3 +88,86 @@ def test_fix_hook_changes_the_file_and_the_next_run_passes(
     assert (project / "app.conf").read_text() == STREAMING_CLEAN
     again = try_repo(project, pre_commit_home, "streamproof", "app.conf")
     assert again.returncode == 0, again.stdout + again.stderr
+    # The fix hook itself now passes and leaves the file alone.
+    fixed_again = try_repo(project, pre_commit_home, "streamproof-fix", "app.conf")
+    assert fixed_again.returncode == 0, fixed_again.stdout + fixed_again.stderr
+    assert (project / "app.conf").read_text() == STREAMING_CLEAN
+
+
+def test_many_files_are_checked_by_one_streamproof_process(
+    project: Path, pre_commit_home: Path
+) -> None:
+    """require_serial: pre-commit hands every file to one process (without it, it starts one
+    per CPU, each with its own share, and each prints its own summary)."""
+    names = [f"app{number}.conf" for number in range(8)]
+    for name in names:
+        (project / name).write_text(STREAMING_BUFFERED)
+    subprocess.run(["git", "-C", str(project), "add", "."], check=True)
+    failing = try_repo(project, pre_commit_home, "streamproof", *names)
+    assert failing.returncode == 1, failing.stdout + failing.stderr
+    assert re.findall(r"^Found .*$", failing.stdout, re.M) == [
+        "Found 8 problems (8 fixable with --fix)."
+    ]
+    for name in names:
+        assert f"{name}:3:5: NGX002" in failing.stdout
+
+
+# -- the manifest itself --------------------------------------------------------------------
+
+
+def manifest() -> dict[str, dict[str, object]]:
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    return {hook["id"]: hook for hook in hooks}
+
+
+def test_pre_commit_accepts_the_manifest() -> None:
+    _require_tools()
+    proc = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-manifest", ".pre-commit-hooks.yaml"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_hooks_check_and_fix_serially_with_flags_that_exist() -> None:
+    hooks = manifest()
+    assert set(hooks) == {"streamproof", "streamproof-fix"}
+    assert hooks["streamproof"]["entry"] == "streamproof check --force-exclude"
+    assert hooks["streamproof-fix"]["entry"] == "streamproof check --force-exclude --fix"
+    for hook in hooks.values():
+        # One process for all the files: the engine follows NGINX includes across the set and
+        # runs its own worker processes for large sets.
+        assert hook["require_serial"] is True
+        assert hook["language"] == "python"
+        assert hook["files"] == hooks["streamproof"]["files"]
+    help_text = CliRunner().invoke(main, ["check", "--help"]).stdout
+    for flag in ("--force-exclude", "--fix"):
+        assert flag in help_text
+
+
+@pytest.mark.parametrize(
+    ("path", "matched"),
+    [
+        # The three kinds, as the example project and common layouts name them.
+        ("examples/chat-proxy/nginx/nginx.conf", True),
+        ("deploy/nginx.conf", True),
+        ("nginx.conf", True),
+        ("etc/nginx/sites-enabled/default", True),
+        ("etc/nginx/conf.d/chat", True),
+        ("nginx/snippets.nginx", True),
+        ("templates/default.conf.template", True),
+        ("examples/chat-proxy/litellm/config.yaml", True),
+        ("proxy_config.yml", True),
+        ("examples/chat-proxy/app/chat.py", True),
+        # Not ours.
+        ("README.md", False),
+        ("pyproject.toml", False),
+        ("app/chat.pyc", False),
+        ("notes/nginx.conf.md", False),
+    ],
+)
+def test_files_pattern_covers_the_three_kinds(path: str, matched: bool) -> None:
+    # pre-commit matches `files` with re.search on the path relative to the repository.
+    assert bool(re.search(str(manifest()["streamproof"]["files"]), path)) is matched
