@@ -9,8 +9,10 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from helpers import REPO, in_ci
 
 from linter.ruledoc import rules_table
@@ -121,3 +123,111 @@ def test_every_walkthrough_command_runs_on_a_fresh_clone(tmp_path: Path) -> None
 
 if __name__ == "__main__":
     update_rule_table()
+
+
+# --- the CI jobs and the pre-commit entry, copy-pasted as they are ------------------------
+
+
+def ci_section() -> str:
+    match = re.search(r"### In CI\n(.*?)\n### ", readme(), re.S)
+    assert match, "README.md lost its 'In CI' section"
+    return match.group(1)
+
+
+def yaml_blocks(text: str) -> list[Any]:
+    return [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", text, re.S)]
+
+
+def homepage() -> str:
+    from linter.reporters.sarif import INFORMATION_URI
+
+    return INFORMATION_URI
+
+
+def test_ci_jobs_are_valid_yaml_that_install_this_project_and_upload_its_report() -> None:
+    github, gitlab = yaml_blocks(ci_section())
+    # GitHub Actions: a workflow whose job runs streamproof and uploads the SARIF it wrote.
+    [job] = github["jobs"].values()
+    assert job["permissions"]["security-events"] == "write"
+    steps = job["steps"]
+    runs = [step["run"] for step in steps if "run" in step]
+    install, command = runs
+    assert f"git+{homepage()}" in install
+    assert command.startswith("streamproof check --output-format sarif ")
+    written = command.split(">", 1)[1].strip()
+    [upload] = [step for step in steps if str(step.get("uses", "")).startswith("github/codeql")]
+    assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
+    assert upload["with"]["sarif_file"] == written
+    assert upload["if"] == "always()"  # a file that fails to parse (exit 2) is still reported
+    # GitLab CI: the report the script writes is the one declared as Code Quality.
+    [job] = gitlab.values()
+    install, command = job["script"]
+    assert f"git+{homepage()}" in install
+    assert command.startswith("streamproof check --output-format gitlab ")
+    assert job["artifacts"]["reports"]["codequality"] == command.split(">", 1)[1].strip()
+    assert job["artifacts"]["when"] == "always"
+
+
+def test_pre_commit_entry_names_this_repository_its_version_and_a_hook_it_has() -> None:
+    from linter import __version__
+
+    section = re.search(r"### pre-commit\n(.*?)\n## ", readme(), re.S)
+    assert section
+    [config] = yaml_blocks(section.group(1))
+    [repo] = config["repos"]
+    assert repo["repo"] == homepage()
+    assert repo["rev"] == f"v{__version__}"
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert {hook["id"] for hook in repo["hooks"]} <= {hook["id"] for hook in hooks}
+
+
+def ci_commands() -> list[str]:
+    """Every streamproof command the CI section runs (the jobs' and the one-liner's)."""
+    github, gitlab = yaml_blocks(ci_section())
+    commands = [
+        step["run"] for job in github["jobs"].values() for step in job["steps"] if "run" in step
+    ]
+    commands += [line for job in gitlab.values() for line in job["script"]]
+    commands += re.findall(r"`- run: (streamproof [^`]*)`", ci_section())
+    return [command for command in commands if command.startswith("streamproof ")]
+
+
+def test_ci_commands_run_as_written_in_a_checkout_and_their_reports_parse(
+    tmp_path: Path,
+) -> None:
+    """The jobs' commands, run in a checkout (a git repository holding the example project), as
+    the CI runner would: the reports they write parse and point into the repository."""
+    import json
+
+    if shutil.which("git") is None:
+        if in_ci():
+            pytest.fail("the CI commands test needs git in CI")
+        pytest.skip("git not installed")
+    checkout = tmp_path / "checkout"
+    shutil.copytree(REPO / "examples" / "chat-proxy", checkout)
+    subprocess.run(["git", "init", "-q", str(checkout)], check=True)
+    subprocess.run(["git", "-C", str(checkout), "add", "."], check=True)
+    env = dict(os.environ, NO_COLOR="1")
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])
+    commands = ci_commands()
+    assert len(commands) == 3, commands
+    outputs = {}
+    for command in commands:
+        proc = subprocess.run(
+            ["bash", "-c", command], cwd=checkout, env=env, capture_output=True, text=True
+        )
+        # --exit-zero turns findings into 0; the others fail the step on findings, as meant.
+        assert proc.returncode == (0 if "--exit-zero" in command else 1), proc.stderr
+        assert proc.stderr == "", proc.stderr
+        outputs[command] = proc.stdout
+    sarif = json.loads((checkout / "streamproof.sarif").read_text(encoding="utf-8"))
+    files = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in sarif["runs"][0]["results"]
+    }
+    assert files == {"nginx/nginx.conf", "litellm/config.yaml", "app/chat.py"}
+    gitlab = json.loads((checkout / "gl-code-quality-report.json").read_text(encoding="utf-8"))
+    assert {issue["location"]["path"] for issue in gitlab} == files
+    [annotations] = [out for command, out in outputs.items() if "github" in command]
+    assert all(line.startswith(("::error ", "::warning ")) for line in annotations.splitlines())
+    assert len(annotations.splitlines()) == len(sarif["runs"][0]["results"])
