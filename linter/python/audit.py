@@ -226,8 +226,9 @@ class _View:
         pin = self.document.pins.get(package)
         if source == "python-target setting" or pin is None or not pin.file:
             return source
-        relative = os.path.relpath(pin.file, self.folder).replace(os.sep, "/")
-        return f"{relative}:{pin.line}" if pin.line else relative
+        # Named as the findings name it (relative to the linted root), not to this file.
+        shown = pin.shown or os.path.relpath(pin.file, self.folder).replace(os.sep, "/")
+        return f"{shown}:{pin.line}" if pin.line else shown
 
     def resolution(self, func: ast.expr) -> tuple[str, int]:
         """How the called object was resolved, in source order ("from openai import OpenAI;

@@ -33,6 +33,7 @@ class Pin:
     source: str  # e.g. "requirements.txt: openai>=3.14"
     file: str = ""  # the absolute path of the file it was read from
     line: int = 0  # 1-based line of the requirement or lock entry (0: not known)
+    shown: str = ""  # the file as findings and the audit name it: relative to the linted root
 
 
 def canonical(name: str) -> str:
@@ -204,8 +205,13 @@ def find_pins(path: str, workspace: Workspace, wanted: tuple[str, ...]) -> dict[
         for package, pin in _folder_pins(folder, workspace, wanted).items():
             if package not in result:
                 relative = os.path.relpath(os.path.join(folder, pin.source), workspace.root)
+                shown = os.path.relpath(pin.file, workspace.root) if pin.file else ""
                 result[package] = Pin(
-                    pin.version, relative.replace(os.sep, "/"), pin.file, pin.line
+                    pin.version,
+                    relative.replace(os.sep, "/"),
+                    pin.file,
+                    pin.line,
+                    shown.replace(os.sep, "/"),
                 )
         if (
             len(result) == len(wanted)

@@ -400,3 +400,26 @@ def test_fixing_the_example_project_turns_its_risk_into_ok(
         "none (the `for` on line 32: ask_raw() is not called in this file)",
         "risk",
     )
+
+
+def test_version_origin_names_the_pin_file_as_findings_do(tmp_path: Path) -> None:
+    """Relative to the linted root, as the PY001 message names it: not `../requirements.txt`
+    relative to the source file's folder."""
+    (tmp_path / "requirements.txt").write_text("openai==1.109.1\n")
+    (tmp_path / "app").mkdir()
+    path = program(
+        tmp_path / "app",
+        """\
+        from openai import OpenAI
+
+        client = OpenAI()
+        for chunk in client.chat.completions.create(model="m", messages=[], stream=True):
+            print(chunk)
+        """,
+    )
+    resolver = SettingsResolver(cwd=str(tmp_path))
+    result = run([str(path)], resolver, RunOptions(audit=True))
+    [row] = result.audit_rows
+    assert values(row)["client"].origin == "chat.py:3; version from requirements.txt:1"
+    [py001] = [f for f in result.findings if f.code == "PY001"]
+    assert "from requirements.txt: openai==1.109.1" in py001.message
