@@ -88,14 +88,33 @@ def _sections(rows: Sequence[AuditRow]) -> list[tuple[str, list[AuditRow]]]:
     return sorted(grouped.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
 
 
-def _summary(findings: Sequence[Finding]) -> tuple[list[tuple[str, str, int]], Counter[str]]:
-    by_rule = Counter((f.code, f.name) for f in findings)
+@dataclass(frozen=True)
+class RuleCount:
+    code: str
+    name: str
+    severity: Severity
+    count: int
+
+
+def _summary(findings: Sequence[Finding]) -> tuple[list[RuleCount], Counter[str]]:
+    """Findings by rule and severity (errors first, then as in the fix-first order), and by
+    severity alone."""
+    by_rule = Counter((f.code, f.name, f.severity) for f in findings)
     by_severity = Counter(f.severity.value for f in findings)
     rules = sorted(
-        ((code, name, n) for (code, name), n in by_rule.items()),
-        key=lambda r: (_impact(r[0]), r[0]),
+        (RuleCount(code, name, severity, n) for (code, name, severity), n in by_rule.items()),
+        key=lambda r: (-r.severity.rank, _impact(r.code), r.code),
     )
     return rules, by_severity
+
+
+def _severity_counts(by_severity: Counter[str]) -> str:
+    """'1 error, 12 warnings' (severities with no finding left out)."""
+    return ", ".join(
+        f"{by_severity[s]} {s}{'s' if by_severity[s] != 1 and s != 'info' else ''}"
+        for s in ("error", "warning", "info")
+        if by_severity[s]
+    )
 
 
 def _fix_hint(priority: Priority) -> str:
@@ -147,13 +166,10 @@ def render_terminal(
     out.append(style("Findings by rule", bold=True, underline=True))
     if not rules:
         out.append("  none")
-    width = max((len(f"{code} {name}") for code, name, _ in rules), default=0)
-    for code, name, count in rules:
-        out.append(f"  {f'{code} {name}':<{width}}  {count:>4}")
-    severities = ", ".join(
-        f"{by_severity[s]} {s}" for s in ("error", "warning", "info") if by_severity[s]
-    )
-    out += [f"  by severity: {severities or 'none'}", ""]
+    width = max((len(f"{r.code} {r.name}") for r in rules), default=0)
+    for r in rules:
+        out.append(f"  {f'{r.code} {r.name}':<{width}}  {r.severity.value:<7}  {r.count:>4}")
+    out += [f"  by severity: {_severity_counts(by_severity) or 'none'}", ""]
     priorities = fix_first(findings)
     if priorities:
         out.append(style("Fix first", bold=True, underline=True))
@@ -205,12 +221,9 @@ def render_markdown(
     rules, by_severity = _summary(findings)
     out += ["## Findings", ""]
     if rules:
-        out += ["| rule | count |", "|---|---|"]
-        out += [f"| `{code}` {name} | {count} |" for code, name, count in rules]
-        severities = ", ".join(
-            f"{by_severity[s]} {s}" for s in ("error", "warning", "info") if by_severity[s]
-        )
-        out += ["", f"By severity: {severities}.", ""]
+        out += ["| rule | severity | count |", "|---|---|---|"]
+        out += [f"| `{r.code}` {r.name} | {r.severity.value} | {r.count} |" for r in rules]
+        out += ["", f"By severity: {_severity_counts(by_severity)}.", ""]
     else:
         out += ["None.", ""]
     priorities = fix_first(findings)
@@ -257,7 +270,10 @@ def render_json(
         ],
         "findings": [finding_dict(f, context) for f in findings],
         "summary": {
-            "by_rule": [{"code": c, "name": n, "count": k} for c, n, k in rules],
+            "by_rule": [
+                {"code": r.code, "name": r.name, "severity": r.severity.value, "count": r.count}
+                for r in rules
+            ],
             "by_severity": {s: by_severity[s] for s in ("error", "warning", "info")},
         },
         "fix_first": [

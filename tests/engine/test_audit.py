@@ -40,8 +40,8 @@ def test_json_audit_has_rows_summary_and_priorities(project: Path) -> None:
         ("b.toy", "30", "ok"),
     ]
     assert data["summary"]["by_rule"] == [
-        {"code": "TOY001", "name": "toy-timeout", "count": 1},
-        {"code": "TOY002", "name": "toy-cap", "count": 1},
+        {"code": "TOY001", "name": "toy-timeout", "severity": "warning", "count": 1},
+        {"code": "TOY002", "name": "toy-cap", "severity": "warning", "count": 1},
     ]
     assert data["summary"]["by_severity"] == {"error": 0, "warning": 2, "info": 0}
     assert [p["code"] for p in data["fix_first"]] == ["TOY001", "TOY002"]
@@ -67,6 +67,35 @@ def test_terminal_audit_is_aligned_and_plain_without_a_terminal(project: Path) -
     assert any(line.startswith("    timeout  3   RISK  line 1") for line in lines)
     assert "Fix first" in lines
     assert any("1. TOY001 toy-timeout: short toy timeout" in line for line in lines)
+    # The summary by rule and severity: one aligned row each, errors first.
+    start = lines.index("Findings by rule")
+    assert lines[start + 1 : start + 4] == [
+        "  TOY001 toy-timeout  warning     1",
+        "  TOY002 toy-cap      warning     1",
+        "  by severity: 2 warnings",
+    ]
+
+
+def test_summary_counts_each_rule_by_severity_errors_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_COLOR", "1")
+    # TOY003 (error) twice, TOY001 (warning) once, TOY000 (a file that cannot be parsed: error).
+    (tmp_path / "a.toy").write_text("cap = 1\nlabel = x\nlabel = y\ntimeout = 3\n")
+    (tmp_path / "bad.toy").write_text("cap = 1\n!!\n")
+    data = json.loads(audit("--format", "json", ".").stdout)
+    assert [(r["code"], r["severity"], r["count"]) for r in data["summary"]["by_rule"]] == [
+        ("TOY000", "error", 1),
+        ("TOY003", "error", 2),
+        ("TOY001", "warning", 1),
+    ]
+    assert data["summary"]["by_severity"] == {"error": 3, "warning": 1, "info": 0}
+    markdown = audit("--format", "markdown", ".").stdout
+    assert "| rule | severity | count |" in markdown
+    assert "| `TOY003` toy-label | error | 2 |" in markdown
+    assert "By severity: 3 errors, 1 warning." in markdown
+    assert "  by severity: 3 errors, 1 warning" in audit(".").stdout.splitlines()
 
 
 def test_markdown_audit_is_a_table(project: Path) -> None:
