@@ -38,7 +38,9 @@ def audit(document: NginxDocument, settings: Settings) -> Iterator[AuditRow]:
         yield AuditRow(
             section=SECTION,
             subject=subject(route),
-            path=document.display(anchor.directive.path),
+            # The file itself: `streamproof audit` shows it as it shows every path (relative
+            # to the current folder), as for the other kinds' rows.
+            path=anchor.directive.path,
             line=anchor.directive.line,
             values=(
                 ("signal", _signal(document, route, settings)),

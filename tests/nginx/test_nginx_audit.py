@@ -60,11 +60,15 @@ def rows_of(main: Path, root: Path, **settings: object) -> list[AuditRow]:
     return list(HANDLER.audit(document, default_settings(**settings)))
 
 
-def table(rows: list[AuditRow]) -> list[tuple[str, str, int, list[tuple[str, str, str, str]]]]:
+def table(
+    rows: list[AuditRow], root: Path
+) -> list[tuple[str, str, int, list[tuple[str, str, str, str]]]]:
+    # Rows name their file by its path, as the other kinds do; the audit shows it relative.
+    assert all(Path(row.path).is_absolute() for row in rows)
     return [
         (
             row.subject,
-            row.path,
+            Path(row.path).relative_to(root).as_posix(),
             row.line,
             [(label, v.text, v.origin, v.status) for label, v in row.values],
         )
@@ -78,7 +82,7 @@ def test_rows_name_each_value_its_origin_and_its_risk(tmp_path: Path) -> None:
     rows = rows_of(tmp_path / "nginx.conf", tmp_path)
     assert all(row.section == "NGINX streaming routes" for row in rows)
     # /health is not a streaming route: no row.
-    assert table(rows) == [
+    assert table(rows, tmp_path) == [
         (
             "server example.com:443 › location /v1/chat/completions → upstream litellm",
             "nginx.conf",
