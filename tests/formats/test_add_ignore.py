@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from pathlib import Path
 
 import pytest
 from formats_support import invoke
+from helpers import REPO
 
 from linter.add_ignore import DEFAULT_REASON, own_line_edit, trailing_edit
 from linter.fixer import apply_edits
@@ -299,3 +302,31 @@ def test_many_files_in_worker_processes(here: Path) -> None:
         here / "f007.toy"
     ).read_text() == f"cap = 1\nlabel = 7  # streamproof: ignore[TOY003]{TAIL}\n"
     assert remaining("-j", "2", ".") == []
+
+
+def test_the_example_project_every_kind_adopted_then_clean_then_nothing_more(here: Path) -> None:
+    """The three real kinds (NGINX, LiteLLM YAML, Python), as a team adopting streamproof would
+    run it on the shipped example: every finding covered by a comment of the documented form,
+    the check then clean, a second run a no-op."""
+    shutil.copytree(REPO / "examples" / "chat-proxy", here / "proxy")
+    before = json.loads(invoke("check", "--output-format", "json", "proxy").stdout)
+    assert {f["path"].split("/")[1] for f in before} == {"nginx", "litellm", "app"}
+    result = add_ignore("proxy")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == []
+    assert result.stderr == f"Added ignore comments for {len(before)} findings in 3 files.\n"
+    comment = re.compile(
+        r"# streamproof: ignore\[([A-Z]+\d+(?:, [A-Z]+\d+)*)\] -- " + re.escape(DEFAULT_REASON)
+    )
+    covered = []
+    for name in ("nginx/nginx.conf", "litellm/config.yaml", "app/chat.py"):
+        text = (here / "proxy" / name).read_text()
+        found = comment.findall(text)
+        assert found, name
+        covered += [code for codes in found for code in codes.split(", ")]
+    assert sorted(covered) == sorted(f["code"] for f in before)
+    assert remaining("proxy") == []
+    snapshot = {p: p.read_bytes() for p in (here / "proxy").rglob("*") if p.is_file()}
+    again = add_ignore("proxy")
+    assert (again.exit_code, again.stderr, json.loads(again.stdout)) == (0, "", [])
+    assert {p: p.read_bytes() for p in (here / "proxy").rglob("*") if p.is_file()} == snapshot
