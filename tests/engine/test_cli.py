@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import streamproof
 
 from linter.cli import main
 
@@ -222,3 +223,45 @@ def test_no_colour_without_a_terminal(runner: CliRunner, tmp_path: Path) -> None
     (tmp_path / "a.toy").write_text("timeout = 1\ncap = 1\n")
     result = invoke(runner, "check", "a.toy")
     assert "\x1b[" not in result.stdout
+
+
+CLEAN_PROJECT = {
+    "nginx/nginx.conf": (
+        "http {\n    upstream llm {\n        server 127.0.0.1:4000;\n        keepalive 8;\n        keepalive_timeout 4s;\n    }\n"
+        "    server {\n        listen 8080;\n        location /v1/chat/completions {\n"
+        "            proxy_pass http://llm;\n            proxy_http_version 1.1;\n"
+        '            proxy_set_header Connection "";\n            proxy_buffering off;\n'
+        "            proxy_read_timeout 600s;\n        }\n    }\n}\n"
+    ),
+    "litellm/config.yaml": (
+        "model_list:\n  - model_name: gpt-4o\n    litellm_params:\n      model: openai/gpt-4o\n"
+        "      max_tokens: 1024\n      stream_timeout: 120\n"
+    ),
+    "app/chat.py": (
+        "import httpx\nfrom openai import OpenAI\n\nclient = OpenAI()\n\n\ndef ask(q):\n"
+        "    stream = client.chat.completions.create(\n"
+        '        model="gpt-4o", messages=[], stream=True, max_tokens=512\n    )\n'
+        "    try:\n        for chunk in stream:\n            print(chunk)\n"
+        "    except httpx.HTTPError:\n        print('cut')\n"
+    ),
+}
+
+
+def test_the_real_command_is_silent_on_a_clean_tree_and_prints_only_results(
+    tmp_path: Path,
+) -> None:
+    """As a hook or an editor runs it: the three kinds, a real process. Clean: nothing on
+    stdout or stderr. One defect: its finding on stdout, and nothing on stderr."""
+    for name, text in CLEAN_PROJECT.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    proc = streamproof("check", *CLEAN_PROJECT, cwd=tmp_path)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+    proc = streamproof("check", cwd=tmp_path)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+    conf = tmp_path / "nginx/nginx.conf"
+    conf.write_text(conf.read_text().replace("            proxy_buffering off;\n", ""))
+    proc = streamproof("check", "--output-format", "concise", "-q", *CLEAN_PROJECT, cwd=tmp_path)
+    assert proc.returncode == 1 and proc.stderr == ""
+    [line] = proc.stdout.splitlines()
+    assert line.startswith("nginx/nginx.conf:9:9: NGX002 [*] ")
