@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import REPO, in_ci
+from helpers import REPO, in_ci, streamproof
 
 from linter.ruledoc import rules_table
 
@@ -85,6 +85,19 @@ def test_walkthrough_covers_the_newcomer_path() -> None:
         "streamproof audit",
     ):
         assert needed in text, needed
+
+
+def test_the_finding_the_walkthrough_shows_is_what_check_prints() -> None:
+    """The walk-through's sample finding, byte for byte in the output of its first check."""
+    section = re.search(r"## Walk-through\n(.*?)\n## ", readme(), re.S)
+    assert section
+    [sample] = re.findall(r"```text\n(.*?)```", section.group(1), re.S)
+    proc = streamproof("check", "examples/chat-proxy", cwd=REPO)
+    assert proc.returncode == 1, proc.stderr
+    assert sample in proc.stdout
+    count = re.search(r"Found (\d+) problems", proc.stdout)
+    # The README says how many there are.
+    assert count and count.group(1) == "13" and re.search(r"One of\s+the thirteen", readme())
 
 
 @pytest.mark.slow
