@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,35 @@ def test_cli_github_output_is_empty_when_clean(
     (tmp_path / "a.toy").write_text("cap = 1\n")
     result = run_format("github")
     assert (result.exit_code, result.stdout) == (0, "")
+
+
+def test_a_real_finding_with_colon_comma_percent_and_newline_round_trips(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A LiteLLM deployment whose name holds `:` `,` `%` and a line break, in a folder whose
+    name holds `:` `,` `%`: the annotation stays on one line and reads back to the json
+    format's path and message."""
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "a:b, 100%"
+    folder.mkdir()
+    (folder / "config.yaml").write_text(
+        "model_list:\n"
+        '  - model_name: "gpt:4o, 100%\\nnext"\n'
+        "    litellm_params:\n"
+        "      model: openai/gpt-4o\n"
+        "      max_tokens: 100\n"
+        "      stream_timeout: 10\n"
+    )
+    [reference] = json.loads(run_format("json").stdout)
+    assert reference["code"] == "LIT001" and "gpt:4o, 100%\nnext" in reference["message"]
+    output = run_format("github").stdout
+    [line] = output.splitlines()
+    assert line.startswith(
+        "::warning file=a%3Ab%2C 100%25/config.yaml,line=6,endLine=6,col=23,endColumn=25,"
+        "title=LIT001 stream-timeout-short::"
+    )
+    assert "deployment `gpt:4o, 100%25%0Anext`: " in line
+    command, properties, message = github_parse(line)
+    assert command == "warning"
+    assert properties["file"] == reference["path"] == "a:b, 100%/config.yaml"
+    assert message == reference["message"]
