@@ -135,11 +135,14 @@ def test_markdown_audit_of_the_example_has_well_formed_tables() -> None:
 # -- colour and progress only on a terminal ---------------------------------------------------
 
 
-def run_on_terminal(args: list[str], cwd: Path, tty: bool) -> tuple[int, bytes, bytes]:
+def run_on_terminal(
+    args: list[str], cwd: Path, tty: bool, **extra_env: str
+) -> tuple[int, bytes, bytes]:
     """Run the command with stdout and stderr each on its own pseudo-terminal (or pipe)."""
     import pty
 
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    env.update(extra_env)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     out_read, out_write = pty.openpty() if tty else os.pipe()
     err_read, err_write = pty.openpty() if tty else os.pipe()
@@ -185,6 +188,9 @@ def test_colour_and_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
     status, out, err = run_on_terminal(["audit", "."], tmp_path, tty=False)
     assert status == 1
     assert b"\x1b[" not in out and err == b""
+    # NO_COLOR wins over a terminal (the progress bar stays: it is not colour).
+    status, out, err = run_on_terminal(["audit", "."], tmp_path, tty=True, NO_COLOR="1")
+    assert status == 1 and b"\x1b[" not in out and b"25/25 files" in err
     # markdown and json are for pasting and parsing: plain even on a terminal.
     for fmt in ("markdown", "json"):
         status, out, _ = run_on_terminal(["audit", "--format", fmt, "."], tmp_path, tty=True)
