@@ -16,6 +16,7 @@ import bisect
 import re
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
+from typing import cast
 
 from linter.python import clients as K
 from linter.python.document import PythonDocument
@@ -376,6 +377,18 @@ class Analysis:
                 and value is not None
             ):
                 scope.cls.self_attrs.setdefault(target.attr, []).append((value, scope))
+            elif (
+                isinstance(target, (ast.Tuple, ast.List))
+                and value is not None
+                and not any(isinstance(elt, ast.Starred) for elt in target.elts)
+            ):
+                # ``a, b = f()`` where f returns ``x, y``: each name is an item of the value.
+                for index, elt in enumerate(target.elts):
+                    if isinstance(elt, ast.Name):
+                        scope.bind(elt.id, offset, "item", (value, index, len(target.elts)))
+                    else:
+                        for name in _names_in(elt):
+                            scope.bind(name, offset, "unknown", None)
             else:
                 for name in _names_in(target):
                     scope.bind(name, offset, "unknown", None)
@@ -477,10 +490,36 @@ class Analysis:
             return FuncRef(payload)  # type: ignore[arg-type]
         if kind == "class":
             return Sym(f"@local:{payload.name}")  # type: ignore[attr-defined]
+        if kind == "item":
+            item = cast("tuple[ast.expr, int, int]", payload)
+            return self._item_value(item[0], item[1], item[2], depth + 1)
         if kind == "param" and payload is not None:
             annotated = self.value(_unquote(payload), depth + 1)  # type: ignore[arg-type]
             if isinstance(annotated, Sym):
                 return self._construct(annotated, None)
+        return None
+
+    def _item_value(self, whole: ast.expr, index: int, size: int, depth: int) -> Value | None:
+        """Item ``index`` of a value unpacked into ``size`` names: of a tuple literal, or of
+        the tuple literals a function of this file returns (``return flag, stream``)."""
+        if isinstance(whole, ast.Await):
+            whole = whole.value
+        candidates: list[ast.expr] = []
+        if isinstance(whole, (ast.Tuple, ast.List)):
+            candidates.append(whole)
+        elif isinstance(whole, ast.Call):
+            func = self.value(whole.func, depth + 1)
+            if isinstance(func, FuncRef) and not func.fn.is_generator:
+                candidates.extend(func.fn.returns)
+        for candidate in candidates:
+            if (
+                isinstance(candidate, (ast.Tuple, ast.List))
+                and len(candidate.elts) == size
+                and not any(isinstance(elt, ast.Starred) for elt in candidate.elts)
+            ):
+                value = self.value(candidate.elts[index], depth + 1)
+                if value is not None:
+                    return value
         return None
 
     def entered(self, value: Value | None) -> Value | None:
