@@ -218,7 +218,12 @@ class _View:
             name = f"{client.name} {'.'.join(str(p) for p in version)}"
             origin += f"; version from {self.pin_origin(client.package, source)}"
         elif client.version_dependent:
-            name = f"{client.name} (version not pinned: the older behaviour is assumed)"
+            assumed = (
+                "the older behaviour is assumed"
+                if any(r.mapped for r in client.raises)
+                else "every version's behaviour is assumed"
+            )
+            name = f"{client.name} (version not pinned: {assumed})"
             status = "unknown"
         return AuditValue(f"{name} ({steps})" if steps else name, origin, status)
 

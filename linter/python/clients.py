@@ -96,6 +96,9 @@ class Raised:
     until: tuple[int, ...] = ()  # first version no longer in the range; () = open
     note: str = ""  # why, for the message
     catch: str = "Exception"  # the class a message suggests catching
+    # The SDK turns transport errors into its own classes in this range: with no version
+    # known, such a range does not count (its classes would catch nothing on older versions).
+    mapped: bool = False
 
     def label(self, package: str) -> str:
         """The version range in words, e.g. "openai 3.0 to 3.13"."""
@@ -184,12 +187,12 @@ class Client:
     suggestion: str = "Exception"
 
     def raised(self, version: tuple[int, ...] | None) -> tuple[Raised, ...]:
-        """What a cut stream raises for ``version``; with no version known, the older
-        behaviour (the ranges that end), which is the stricter one: SDK classes that only
-        later versions map to do not count."""
+        """What a cut stream raises for ``version``; with no version known, every range
+        where the SDK raises raw transport errors (the stricter behaviour): SDK classes that
+        only some versions map to do not count."""
         if version is None:
-            older = tuple(r for r in self.raises if not r.since or r.until)
-            return older or self.raises
+            raw = tuple(r for r in self.raises if not r.mapped)
+            return raw or self.raises
         found = tuple(r for r in self.raises if r.applies(version))
         return found or self.raises
 
@@ -223,6 +226,7 @@ OPENAI = Client(
             since=(3, 14),
             note="openai 3.14 and later map transport errors",
             catch="openai.APIError",
+            mapped=True,
         ),
     ),
     namespaces=("openai",),
