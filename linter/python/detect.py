@@ -18,7 +18,9 @@ _LLM_CLIENTS = re.compile(
 )
 # Raw HTTP libraries only matter where something streams.
 _HTTP_LIBRARIES = re.compile(rb"\b(?:httpx2?|requests|aiohttp|httpx_sse)\b")
-_STREAM_MARKERS = re.compile(rb"stream|iter_lines|iter_content|\.content\b|iter_chunked|iter_any")
+_STREAM_MARKERS = re.compile(
+    rb"stream|iter_lines|iter_content|\.content\b|iter_chunked|iter_any|iter_sse|connect_sse"
+)
 _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 # Plain substring tests (C speed) rule out most files before a regex runs over them.
 _NAMES = (
