@@ -101,6 +101,11 @@ def audit_rows(document: PythonDocument, settings: Settings) -> Iterator[AuditRo
     for ctor in streamed_langchain_models(analysis):
         if not any(s.ctor is ctor for s in analysis.starts):
             yield view.row_for_langchain_model(ctor)
+    for iteration in analysis.iterations:
+        start = iteration.stream
+        if id(start.call) in analysis.foreign_sse and id(start.call) not in seen:
+            seen.add(id(start.call))
+            yield view.row_for_foreign_sse(start)
 
 
 class _View:
@@ -173,6 +178,32 @@ class _View:
                 ("guard", AuditValue("not iterated as a stream in this file", "", "unknown")),
                 ("cap", self.raw_cap(found)),
                 ("timeout", AuditValue("not checked (not a stream call)", "", "unknown")),
+            ],
+        )
+
+    def row_for_foreign_sse(self, start: StreamStart) -> AuditRow:
+        """Server-sent events read from a response whose request this file does not trace
+        (another module's helper made it, or it is a parameter)."""
+        call = start.call
+        subject = f"{self.text(call.func)}() {self.where(call)}"
+        elsewhere = "not known (the request is not traced in this file)"
+        return self._row(
+            subject,
+            call.lineno,
+            [
+                (
+                    "client",
+                    AuditValue(
+                        f"{start.client.name if start.client.package else 'requests or httpx'} "
+                        "(a response whose request this file does not trace, read as "
+                        "server-sent events)",
+                        self.at(call.lineno),
+                        "unknown",
+                    ),
+                ),
+                ("guard", self.guard(start)),
+                ("cap", AuditValue(elsewhere, "", "unknown")),
+                ("timeout", AuditValue(elsewhere, "", "unknown")),
             ],
         )
 

@@ -108,7 +108,7 @@ class Raised:
             return f"{package} before {_v(self.until)}"
         if self.since:
             return f"{package} {_v(self.since)} and later"
-        return package
+        return package or self.exception.split(".", 1)[0]
 
     def applies(self, version: tuple[int, ...] | None) -> bool:
         if version is None:
@@ -198,7 +198,7 @@ class Client:
 
     @property
     def version_dependent(self) -> bool:
-        return len(self.raises) > 1
+        return bool(self.package) and len(self.raises) > 1
 
 
 OPENAI = Client(
@@ -282,6 +282,16 @@ OLLAMA = Client(
             catch="httpx.HTTPError",
         ),
     ),
+    namespaces=(),
+)
+
+
+# A response this file does not create (a helper of another module made the request) whose
+# body the file reads as server-sent events: requests or httpx, whichever made it.
+SSE_RESPONSE = Client(
+    "server-sent events",
+    "",
+    (REQUESTS_CUT, HTTPX_CUT, HTTPX2_CUT),
     namespaces=(),
 )
 

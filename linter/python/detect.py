@@ -40,6 +40,8 @@ def mentions_clients(data: bytes) -> bool:
             if data.startswith(bom):
                 data = data.decode(name, "replace").encode("utf-8", "replace")
                 break
+    if b"iter_lines" in data and b"data:" in data:
+        return True  # server-sent events read from a response, whoever made the request
     if not any(name in data for name in _NAMES):
         return False
     if _LLM_CLIENTS.search(data):

@@ -41,6 +41,8 @@ def cut_facts(analysis: Analysis, client: K.Client, settings: Settings) -> CutFa
     else:
         exception = " or ".join(f"{r.exception} ({r.label(client.package)})" for r in raised)
     catches = list(dict.fromkeys(r.catch for r in raised))
+    if not client.package:  # the library is not known: any of several
+        catches = [client.suggestion]
     # ``except A or B`` would catch A only: several classes are suggested as a tuple.
     suggest = catches[0] if len(catches) == 1 else f"({', '.join(catches)})"
     note = ""

@@ -372,3 +372,72 @@ NOT_STREAMS = {
 @pytest.mark.parametrize("text", list(NOT_STREAMS.values()), ids=list(NOT_STREAMS))
 def test_look_alikes_are_not_streams(tmp_path: Path, text: str) -> None:
     assert _py001(tmp_path, text) == [], text
+
+
+SSE_LOOP = (
+    "    for line in response.iter_lines(decode_unicode=True):\n"
+    '        if line.startswith("data:"):\n'
+    "            yield line[5:]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("head", "named"),
+    [
+        ("import requests\n\n\ndef events(response: requests.Response):\n", "a requests stream"),
+        ("import httpx\n\n\ndef events(response: 'httpx.Response'):\n", "a httpx stream"),
+        (
+            "from .api import Api\n\n\ndef events(api: Api):\n    response = api.get('/x')\n",
+            "a server-sent events stream",
+        ),
+        ("def events(response):\n", "a server-sent events stream"),
+    ],
+    ids=["requests annotation", "httpx annotation", "another module's helper", "bare parameter"],
+)
+def test_server_sent_events_from_a_response_made_elsewhere(
+    tmp_path: Path, head: str, named: str
+) -> None:
+    text = head + SSE_LOOP
+    path = tmp_path / "events.py"
+    path.write_text(text)
+    findings = lint([path], cwd=tmp_path, select=["PY001"]).findings
+    assert [f.line for f in findings] == [text.count("\n", 0, text.index("for line")) + 1]
+    assert f"over {named} (" in findings[0].message
+    # Read whole (no stream=True) by a library this file calls: not a stream, not reported.
+    whole = (
+        "import requests\n\n\ndef events():\n    response = requests.get('http://h/x', timeout=9)\n"
+        + SSE_LOOP
+    )
+    path.write_text(whole)
+    assert lint([path], cwd=tmp_path, select=["PY001"]).findings == []
+    # Lines that are not server-sent events: no evidence of a stream.
+    path.write_text(head + "    for line in response.iter_lines():\n        print(line)\n")
+    assert lint([path], cwd=tmp_path, select=["PY001"]).findings == []
+
+
+@pytest.mark.parametrize(
+    ("manager", "guarded"),
+    [
+        ("stream_guard(emit)", True),
+        ("handle_errors()", True),
+        ("errors.suppress_cut_streams()", True),
+        ("tracing.span('relay')", False),
+        ("contextlib.suppress(KeyError)", False),
+    ],
+)
+def test_a_context_manager_from_elsewhere_guards_when_its_name_says_so(
+    tmp_path: Path, manager: str, guarded: bool
+) -> None:
+    text = (
+        "import contextlib\nimport httpx\nimport errors\nimport tracing\n"
+        "from .guards import handle_errors, stream_guard\n\n\n"
+        "def relay(url, emit):\n"
+        f"    with {manager}:\n"
+        "        with httpx.stream('POST', url, json={'messages': []}, timeout=300) as r:\n"
+        "            for line in r.iter_lines():\n"
+        "                emit(line)\n"
+    )
+    path = tmp_path / "relay.py"
+    path.write_text(text)
+    findings = lint([path], cwd=tmp_path, select=["PY001"]).findings
+    assert [f.line for f in findings] == ([] if guarded else [11])
