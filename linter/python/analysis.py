@@ -1156,7 +1156,11 @@ class Analysis:
         if isinstance(func, Sym) and func.path in ("contextlib.suppress",):
             names = [n for arg in expr.args for n in self.handler_class(arg)]
             return self.catches(names, client, raised) == "yes"
-        if not isinstance(func, FuncRef) and _GUARD_NAME.search(_called_name(expr.func)):
+        if (
+            not isinstance(func, FuncRef)
+            and _GUARD_NAME.search(_called_name(expr.func))
+            and not (isinstance(func, Sym) and func.path in _NOT_GUARDS)
+        ):
             # A context manager this file does not define, named for what it does with
             # errors (``with stream_guard(...)``, ``with handle_errors()``): it may well
             # catch, and this file cannot tell, so it gets the benefit of the doubt.
@@ -1284,6 +1288,8 @@ _KNOWN_LIBRARIES = frozenset(
 )
 
 
+# Context managers whose names sound like guards but that catch nothing.
+_NOT_GUARDS = frozenset({"warnings.catch_warnings"})
 # Response classes a parameter may be annotated with, and their library.
 _RESPONSE_CLASSES = {
     "requests.Response": K.REQUESTS,

@@ -422,6 +422,7 @@ def test_server_sent_events_from_a_response_made_elsewhere(
         ("handle_errors()", True),
         ("errors.suppress_cut_streams()", True),
         ("tracing.span('relay')", False),
+        ("warnings.catch_warnings()", False),
         ("contextlib.suppress(KeyError)", False),
     ],
 )
@@ -429,7 +430,7 @@ def test_a_context_manager_from_elsewhere_guards_when_its_name_says_so(
     tmp_path: Path, manager: str, guarded: bool
 ) -> None:
     text = (
-        "import contextlib\nimport httpx\nimport errors\nimport tracing\n"
+        "import contextlib\nimport httpx\nimport errors\nimport tracing\nimport warnings\n"
         "from .guards import handle_errors, stream_guard\n\n\n"
         "def relay(url, emit):\n"
         f"    with {manager}:\n"
@@ -440,4 +441,4 @@ def test_a_context_manager_from_elsewhere_guards_when_its_name_says_so(
     path = tmp_path / "relay.py"
     path.write_text(text)
     findings = lint([path], cwd=tmp_path, select=["PY001"]).findings
-    assert [f.line for f in findings] == ([] if guarded else [11])
+    assert [f.line for f in findings] == ([] if guarded else [12])
