@@ -40,6 +40,12 @@ TOP_LEVEL_KEYS = (
     "rules",
 )
 NGINX_CONTEXTS = ("main", "http", "server", "location", "upstream")
+# The packages whose version changes what the Python rules say (linter.python.clients
+# PINNED_PACKAGES; kept here so that reading a config imports nothing of the Python kind).
+PYTHON_TARGET_PACKAGES = ("openai", "anthropic", "litellm")
+# "3.14", "v3.14.1", ">=3.14", "==2.54.0", "~=1.70": a version, or a lower bound of one.
+_TARGET_CLAUSE = r"\s*(?:===|==|!=|>=|<=|~=|\^|~|>|<)?\s*v?[0-9]+(?:\.[0-9]+)*(?:\.\*)?\s*"
+_TARGET_VERSION = re.compile(_TARGET_CLAUSE + "(?:," + _TARGET_CLAUSE + ")*")
 
 
 class ConfigError(Exception):
@@ -199,6 +205,19 @@ def _key_position(text: str, key: str) -> tuple[int, int]:
     line = text.count("\n", 0, start) + 1
     column = start - (text.rfind("\n", 0, start) + 1) + 1
     return line, column
+
+
+def _target_key_position(text: str, package: str) -> tuple[int, int]:
+    """Line/column of a package's key in the ``python-target`` table (inline or not)."""
+    table = re.search(r"(?m)^[ \t]*(?:python-target[ \t]*=|\[[^\]]*python-target\])", text)
+    if table is None:
+        return _key_position(text, "python-target")
+    key = re.compile(r"[{,\s]\"?" + re.escape(package) + r"\"?[ \t]*=")
+    match = key.search(text, table.start())
+    if match is None:
+        return _key_position(text, "python-target")
+    start = match.start() + 1
+    return text.count("\n", 0, start) + 1, start - (text.rfind("\n", 0, start) + 1) + 1
 
 
 def read_config_file(path: str) -> dict[str, Any] | None:
@@ -429,6 +448,26 @@ def settings_from_table(
         raise ConfigError(
             where, "'python-target' must be a table like {openai = \"3.14\"}", line, column
         )
+
+    for package, value in raw_target.items():
+        line, column = _target_key_position(text, package)
+        if package.lower() not in PYTHON_TARGET_PACKAGES:
+            raise ConfigError(
+                where,
+                f"'python-target': unknown package {package!r} (the rules depend on the versions "
+                f"of {', '.join(PYTHON_TARGET_PACKAGES)})"
+                f"{_did_you_mean(package.lower(), PYTHON_TARGET_PACKAGES)}",
+                line,
+                column,
+            )
+        if not _TARGET_VERSION.fullmatch(value):
+            raise ConfigError(
+                where,
+                f"'python-target': {package} = {value!r} is not a version "
+                '(e.g. "3.14" or ">=3.14")',
+                line,
+                column,
+            )
 
     rule_options = _convert_rule_options(where, text, merged.get("rules", {}))
 

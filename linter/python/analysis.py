@@ -16,6 +16,7 @@ import bisect
 import re
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
+from typing import cast
 
 from linter.python import clients as K
 from linter.python.document import PythonDocument
@@ -205,6 +206,9 @@ class Analysis:
         self._iterations: list[Iteration] | None = None
         self._all_iterations: list[Iteration] | None = None
         self._llm_streams: dict[int, bool] = {}
+        # Calls of ``response.iter_lines()`` read as server-sent events from a response whose
+        # request this file does not trace (``_foreign_sse``): they start no call of ``starts``.
+        self.foreign_sse: set[int] = set()
 
     # -- indexing ----------------------------------------------------------------------------
 
@@ -376,6 +380,18 @@ class Analysis:
                 and value is not None
             ):
                 scope.cls.self_attrs.setdefault(target.attr, []).append((value, scope))
+            elif (
+                isinstance(target, (ast.Tuple, ast.List))
+                and value is not None
+                and not any(isinstance(elt, ast.Starred) for elt in target.elts)
+            ):
+                # ``a, b = f()`` where f returns ``x, y``: each name is an item of the value.
+                for index, elt in enumerate(target.elts):
+                    if isinstance(elt, ast.Name):
+                        scope.bind(elt.id, offset, "item", (value, index, len(target.elts)))
+                    else:
+                        for name in _names_in(elt):
+                            scope.bind(name, offset, "unknown", None)
             else:
                 for name in _names_in(target):
                     scope.bind(name, offset, "unknown", None)
@@ -477,10 +493,36 @@ class Analysis:
             return FuncRef(payload)  # type: ignore[arg-type]
         if kind == "class":
             return Sym(f"@local:{payload.name}")  # type: ignore[attr-defined]
+        if kind == "item":
+            item = cast("tuple[ast.expr, int, int]", payload)
+            return self._item_value(item[0], item[1], item[2], depth + 1)
         if kind == "param" and payload is not None:
             annotated = self.value(_unquote(payload), depth + 1)  # type: ignore[arg-type]
             if isinstance(annotated, Sym):
                 return self._construct(annotated, None)
+        return None
+
+    def _item_value(self, whole: ast.expr, index: int, size: int, depth: int) -> Value | None:
+        """Item ``index`` of a value unpacked into ``size`` names: of a tuple literal, or of
+        the tuple literals a function of this file returns (``return flag, stream``)."""
+        if isinstance(whole, ast.Await):
+            whole = whole.value
+        candidates: list[ast.expr] = []
+        if isinstance(whole, (ast.Tuple, ast.List)):
+            candidates.append(whole)
+        elif isinstance(whole, ast.Call):
+            func = self.value(whole.func, depth + 1)
+            if isinstance(func, FuncRef) and not func.fn.is_generator:
+                candidates.extend(func.fn.returns)
+        for candidate in candidates:
+            if (
+                isinstance(candidate, (ast.Tuple, ast.List))
+                and len(candidate.elts) == size
+                and not any(isinstance(elt, ast.Starred) for elt in candidate.elts)
+            ):
+                value = self.value(candidate.elts[index], depth + 1)
+                if value is not None:
+                    return value
         return None
 
     def entered(self, value: Value | None) -> Value | None:
@@ -559,6 +601,13 @@ class Analysis:
         return None
 
     def _call_value(self, call: ast.Call, depth: int) -> Value | None:
+        if (
+            isinstance(call.func, ast.Attribute)
+            and call.func.attr in ("enter_context", "enter_async_context")
+            and len(call.args) == 1
+        ):
+            # ``ExitStack().enter_context(cm)`` returns what ``with cm as x`` would bind.
+            return self.entered(self.value(call.args[0], depth + 1))
         func = self.value(call.func, depth + 1)
         if isinstance(func, FuncRef):
             fn = func.fn
@@ -799,7 +848,7 @@ class Analysis:
         found: list[Iteration] = []
         for loop in self.loops:
             if isinstance(loop, (ast.For, ast.AsyncFor)):
-                start = self.stream_of(loop.iter)
+                start = self.stream_of(loop.iter) or self._foreign_sse(loop)
                 if start is not None:
                     what = "async for" if isinstance(loop, ast.AsyncFor) else "for"
                     found.append(
@@ -832,6 +881,59 @@ class Analysis:
                         )
         found.sort(key=lambda it: it.start)
         return found
+
+    def _foreign_sse(self, loop: ast.For | ast.AsyncFor) -> StreamStart | None:
+        """``for line in response.iter_lines():`` whose body reads server-sent events
+        (``data:`` lines) from a response this file does not make: a helper of another module
+        sent the request (``self.post(...)``, ``http_client.request(..., stream=True)``). A
+        response made here by a known library was judged already (without ``stream=True``
+        its body is read whole, and nothing can cut the loop)."""
+        expr = loop.iter.value if isinstance(loop.iter, ast.Await) else loop.iter
+        if not (
+            isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Attribute)
+            and expr.func.attr in ("iter_lines", "aiter_lines")
+            and _reads_sse_data(loop)
+        ):
+            return None
+        receiver = expr.func.value
+        if self.value(receiver) is not None:
+            return None
+        origin = self._origin(receiver)
+        if isinstance(origin, ast.Call):
+            func = self.value(origin.func)
+            root = func.path.lstrip("@").split(".", 1)[0] if isinstance(func, Sym) else ""
+            if root.split(":", 1)[0] in _KNOWN_LIBRARIES:
+                return None  # judged where it is made (no ``stream=True``: read whole)
+        client = K.SSE_RESPONSE
+        if isinstance(origin, ast.expr) and not isinstance(origin, ast.Call):
+            # A parameter annotated with the response class names its library.
+            annotated = self.value(_unquote(origin))
+            if isinstance(annotated, Sym):
+                client = _RESPONSE_CLASSES.get(annotated.path, client)
+        text = " ".join(self.document.text_of(expr.func).split())
+        library = "" if client.package else ", from requests or httpx,"
+        self.foreign_sse.add(id(expr))
+        return StreamStart(expr, client, f"{_short(text)}(){library}", True, None, None)
+
+    def _origin(self, expr: ast.expr) -> ast.expr | None:
+        """Where ``expr`` comes from, through the names it is bound to: the call that made
+        it, a parameter's annotation, or None when that cannot be told."""
+        for _ in range(_MAX_DEPTH):
+            if isinstance(expr, ast.Await):
+                expr = expr.value
+            elif isinstance(expr, ast.Name):
+                found = self.lookup(expr.id, self.scope(expr), self.document.start(expr))
+                if found is None or found[0] not in ("expr", "with", "param"):
+                    return None
+                if found[0] == "param":
+                    return found[1] if isinstance(found[1], ast.expr) else None
+                expr = found[1]  # type: ignore[assignment]
+            elif isinstance(expr, ast.Call):
+                return expr
+            else:
+                return None
+        return None
 
     # -- guards ------------------------------------------------------------------------------
 
@@ -1045,14 +1147,24 @@ class Analysis:
     def _catching_context(
         self, expr: ast.expr, client: K.Client, raised: tuple[K.Raised, ...]
     ) -> bool:
-        """``with contextlib.suppress(...)`` naming a catching class, or a ``@contextmanager``
-        of this file whose ``yield`` sits in a ``try`` that catches and does not re-raise."""
+        """``with contextlib.suppress(...)`` naming a catching class, a ``@contextmanager``
+        of this file whose ``yield`` sits in a ``try`` that catches and does not re-raise, or
+        a context manager from elsewhere whose name says it handles errors."""
         if not isinstance(expr, ast.Call):
             return False
         func = self.value(expr.func)
         if isinstance(func, Sym) and func.path in ("contextlib.suppress",):
             names = [n for arg in expr.args for n in self.handler_class(arg)]
             return self.catches(names, client, raised) == "yes"
+        if (
+            not isinstance(func, FuncRef)
+            and _GUARD_NAME.search(_called_name(expr.func))
+            and not (isinstance(func, Sym) and func.path in _NOT_GUARDS)
+        ):
+            # A context manager this file does not define, named for what it does with
+            # errors (``with stream_guard(...)``, ``with handle_errors()``): it may well
+            # catch, and this file cannot tell, so it gets the benefit of the doubt.
+            return True
         if isinstance(func, FuncRef):
             fn = func.fn
             if not any(
@@ -1169,6 +1281,44 @@ _GENERATION_KEYS = frozenset(
     }
 )
 _EVENT_MARKERS = ("data:", "[DONE]", "event:")
+# Roots of the libraries whose responses the file's own analysis already judges (a receiver
+# made by one of them is never a response "made outside this file").
+_KNOWN_LIBRARIES = frozenset(
+    {*K.TRANSPORTS, *K.MODULE_CLIENTS, *K.STARTERS, "urllib3", "urllib", "http", "lc", "lc-retry"}
+)
+
+
+# Context managers whose names sound like guards but that catch nothing.
+_NOT_GUARDS = frozenset({"warnings.catch_warnings"})
+# Response classes a parameter may be annotated with, and their library.
+_RESPONSE_CLASSES = {
+    "requests.Response": K.REQUESTS,
+    "requests.models.Response": K.REQUESTS,
+    "httpx.Response": K.HTTPX,
+    "httpx2.Response": K.HTTPX2,
+}
+# Names of context managers that say they deal with errors (see ``_catching_context``).
+_GUARD_NAME = re.compile(
+    r"guard|suppress|catch|handl|error|except|ignore|rescue|recover", re.IGNORECASE
+)
+
+
+def _called_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+def _reads_sse_data(loop: ast.AST) -> bool:
+    """The loop body looks for server-sent events' ``data:`` lines."""
+    for node in _walk_function(loop):
+        if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
+            text = node.value if isinstance(node.value, str) else node.value.decode("latin-1")
+            if "data:" in text:
+                return True
+    return False
 
 
 def _parses_events(loop: ast.AST) -> bool:

@@ -101,6 +101,11 @@ def audit_rows(document: PythonDocument, settings: Settings) -> Iterator[AuditRo
     for ctor in streamed_langchain_models(analysis):
         if not any(s.ctor is ctor for s in analysis.starts):
             yield view.row_for_langchain_model(ctor)
+    for iteration in analysis.iterations:
+        start = iteration.stream
+        if id(start.call) in analysis.foreign_sse and id(start.call) not in seen:
+            seen.add(id(start.call))
+            yield view.row_for_foreign_sse(start)
 
 
 class _View:
@@ -176,6 +181,32 @@ class _View:
             ],
         )
 
+    def row_for_foreign_sse(self, start: StreamStart) -> AuditRow:
+        """Server-sent events read from a response whose request this file does not trace
+        (another module's helper made it, or it is a parameter)."""
+        call = start.call
+        subject = f"{self.text(call.func)}() {self.where(call)}"
+        elsewhere = "not known (the request is not traced in this file)"
+        return self._row(
+            subject,
+            call.lineno,
+            [
+                (
+                    "client",
+                    AuditValue(
+                        f"{start.client.name if start.client.package else 'requests or httpx'} "
+                        "(a response whose request this file does not trace, read as "
+                        "server-sent events)",
+                        self.at(call.lineno),
+                        "unknown",
+                    ),
+                ),
+                ("guard", self.guard(start)),
+                ("cap", AuditValue(elsewhere, "", "unknown")),
+                ("timeout", AuditValue(elsewhere, "", "unknown")),
+            ],
+        )
+
     def row_for_langchain_model(self, ctor: ast.Call) -> AuditRow:
         """A LangChain chat model made with ``streaming=True`` that streams through callbacks."""
         subject = f"{self.text(ctor.func)}(streaming=True) {self.where(ctor)}"
@@ -218,7 +249,12 @@ class _View:
             name = f"{client.name} {'.'.join(str(p) for p in version)}"
             origin += f"; version from {self.pin_origin(client.package, source)}"
         elif client.version_dependent:
-            name = f"{client.name} (version not pinned: the older behaviour is assumed)"
+            assumed = (
+                "the older behaviour is assumed"
+                if any(r.mapped for r in client.raises)
+                else "every version's behaviour is assumed"
+            )
+            name = f"{client.name} (version not pinned: {assumed})"
             status = "unknown"
         return AuditValue(f"{name} ({steps})" if steps else name, origin, status)
 

@@ -96,6 +96,9 @@ class Raised:
     until: tuple[int, ...] = ()  # first version no longer in the range; () = open
     note: str = ""  # why, for the message
     catch: str = "Exception"  # the class a message suggests catching
+    # The SDK turns transport errors into its own classes in this range: with no version
+    # known, such a range does not count (its classes would catch nothing on older versions).
+    mapped: bool = False
 
     def label(self, package: str) -> str:
         """The version range in words, e.g. "openai 3.0 to 3.13"."""
@@ -105,7 +108,7 @@ class Raised:
             return f"{package} before {_v(self.until)}"
         if self.since:
             return f"{package} {_v(self.since)} and later"
-        return package
+        return package or self.exception.split(".", 1)[0]
 
     def applies(self, version: tuple[int, ...] | None) -> bool:
         if version is None:
@@ -184,18 +187,18 @@ class Client:
     suggestion: str = "Exception"
 
     def raised(self, version: tuple[int, ...] | None) -> tuple[Raised, ...]:
-        """What a cut stream raises for ``version``; with no version known, the older
-        behaviour (the ranges that end), which is the stricter one: SDK classes that only
-        later versions map to do not count."""
+        """What a cut stream raises for ``version``; with no version known, every range
+        where the SDK raises raw transport errors (the stricter behaviour): SDK classes that
+        only some versions map to do not count."""
         if version is None:
-            older = tuple(r for r in self.raises if not r.since or r.until)
-            return older or self.raises
+            raw = tuple(r for r in self.raises if not r.mapped)
+            return raw or self.raises
         found = tuple(r for r in self.raises if r.applies(version))
         return found or self.raises
 
     @property
     def version_dependent(self) -> bool:
-        return len(self.raises) > 1
+        return bool(self.package) and len(self.raises) > 1
 
 
 OPENAI = Client(
@@ -223,6 +226,7 @@ OPENAI = Client(
             since=(3, 14),
             note="openai 3.14 and later map transport errors",
             catch="openai.APIError",
+            mapped=True,
         ),
     ),
     namespaces=("openai",),
@@ -278,6 +282,16 @@ OLLAMA = Client(
             catch="httpx.HTTPError",
         ),
     ),
+    namespaces=(),
+)
+
+
+# A response this file does not create (a helper of another module made the request) whose
+# body the file reads as server-sent events: requests or httpx, whichever made it.
+SSE_RESPONSE = Client(
+    "server-sent events",
+    "",
+    (REQUESTS_CUT, HTTPX_CUT, HTTPX2_CUT),
     namespaces=(),
 )
 

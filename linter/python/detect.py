@@ -18,7 +18,9 @@ _LLM_CLIENTS = re.compile(
 )
 # Raw HTTP libraries only matter where something streams.
 _HTTP_LIBRARIES = re.compile(rb"\b(?:httpx2?|requests|aiohttp|httpx_sse)\b")
-_STREAM_MARKERS = re.compile(rb"stream|iter_lines|iter_content|\.content\b|iter_chunked|iter_any")
+_STREAM_MARKERS = re.compile(
+    rb"stream|iter_lines|iter_content|\.content\b|iter_chunked|iter_any|iter_sse|connect_sse"
+)
 _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 # Plain substring tests (C speed) rule out most files before a regex runs over them.
 _NAMES = (
@@ -38,6 +40,8 @@ def mentions_clients(data: bytes) -> bool:
             if data.startswith(bom):
                 data = data.decode(name, "replace").encode("utf-8", "replace")
                 break
+    if b"iter_lines" in data and b"data:" in data:
+        return True  # server-sent events read from a response, whoever made the request
     if not any(name in data for name in _NAMES):
         return False
     if _LLM_CLIENTS.search(data):

@@ -20,7 +20,8 @@ class CutFacts:
     raised: tuple[K.Raised, ...]
     exception: str  # "httpx.RemoteProtocolError" or "a or b" with version ranges
     note: str  # " (openai 2.54.0 from requirements.txt: ...)" or the assumption made
-    suggest: str  # what to catch, e.g. "httpx.HTTPError"
+    suggest: str  # what to catch, e.g. "httpx.HTTPError" or "(httpx.HTTPError, httpx2.HTTPError)"
+    catches: tuple[str, ...] = ()  # the classes of ``suggest``, one by one
 
 
 def target_versions(settings: Settings) -> dict[str, tuple[int, ...]]:
@@ -39,7 +40,11 @@ def cut_facts(analysis: Analysis, client: K.Client, settings: Settings) -> CutFa
         exception = raised[0].exception
     else:
         exception = " or ".join(f"{r.exception} ({r.label(client.package)})" for r in raised)
-    suggest = " or ".join(dict.fromkeys(r.catch for r in raised))
+    catches = list(dict.fromkeys(r.catch for r in raised))
+    if not client.package:  # the library is not known: any of several
+        catches = [client.suggestion]
+    # ``except A or B`` would catch A only: several classes are suggested as a tuple.
+    suggest = catches[0] if len(catches) == 1 else f"({', '.join(catches)})"
     note = ""
     if client.version_dependent:
         shown = ".".join(str(p) for p in version) if version else ""
@@ -49,17 +54,20 @@ def cut_facts(analysis: Analysis, client: K.Client, settings: Settings) -> CutFa
                 f": {reason})" if reason else ")"
             )
         else:
-            later = [r for r in client.raises if r.since and not r.until]
+            later = [r for r in client.raises if r.mapped]
             after = (
-                f"; {later[0].label(client.package)} raise {later[0].exception}" if later else ""
+                f", so the older behaviour is assumed; {later[0].label(client.package)} raise "
+                f"{later[0].exception}"
+                if later
+                else ""
             )
             note = (
                 f" (no {client.package} version pin found in the repository or the python-target "
-                f"setting, so the older behaviour is assumed{after})"
+                f"setting{after})"
             )
     elif raised and raised[0].note:
         note = f" ({raised[0].note})"
-    return CutFacts(raised, exception, note, suggest)
+    return CutFacts(raised, exception, note, suggest, tuple(catches))
 
 
 def call_name(analysis: Analysis, start: StreamStart) -> str:

@@ -62,14 +62,18 @@ server-sent events: it is read line by line (`iter_lines`, `aiter_lines`, SSE he
 `async for line in response.content`), the loop parses `data:` events, the URL is a generation
 or event endpoint (`/chat/completions`, `/api/generate`, `/v1/messages`, `/events`, ...), the
 JSON body has generation keys (`messages`, `prompt`, `max_tokens`, `stream`, ...) or the
-request asks for `text/event-stream`. File downloads and audio streams are left alone. Test
+request asks for `text/event-stream`. File downloads and audio streams are left alone. A
+response the file does not make (a helper of another module sent the request) counts when
+the loop reads its `iter_lines()` as server-sent events (`data:` lines). Test
 code is left alone too: functions named `test*`, pytest fixtures and `Test*` classes in test
 modules (`test_*.py`, `*_test.py`, `conftest.py`), whose streams run against mocks.
 
 A guard is a `try` around the loop in the same function whose handlers catch the exception
 (`Exception`, the transport class or its bases, or the SDK class where the SDK maps transport
 errors), a `with contextlib.suppress(...)` or a `@contextmanager` of the same file that
-catches around its `yield`, or a retry decorator (tenacity, backoff) on a plain function.
+catches around its `yield`, or a retry decorator (tenacity, backoff) on a plain function. A
+context manager from another module named for what it does with errors (`with
+stream_guard(...)`, `with handle_errors():`) gets the benefit of the doubt.
 When the loop sits in a function, every call of that function in the same file must be
 guarded (for a generator: where it is iterated), up to four calls up. A function that is not
 called in the file, or is passed on (a callback), is not guarded. `try/finally` alone is no

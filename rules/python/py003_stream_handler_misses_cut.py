@@ -33,7 +33,7 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
                 f"`{handler_text(analysis, handler)}` around the {start.client.name} stream loop on line "
                 f"{iteration.node.lineno} cannot catch a cut stream: a dropped connection raises "  # type: ignore[attr-defined]
                 f"{facts.exception}{facts.note}, which this handler does not catch; add "
-                f"`{facts.suggest}` to it"
+                f"{' and '.join(f'`{name}`' for name in facts.catches)} to it"
             )
             yield RULE.report(document.source, begin, end, message)
 
@@ -59,8 +59,9 @@ benefit of the doubt.
 
 The version comes from the `python-target` setting (`[tool.streamproof] python-target =
 {openai = "3.14"}`), else from the repository's lock files, `requirements*.txt` or
-`pyproject.toml` (the lowest version a requirement allows); with no pin the older behaviour
-is assumed, and the message says so.
+`pyproject.toml` (the lowest version a requirement allows). With no pin, the message names
+what every version range raises (anthropic: `httpx` errors before 1.0, `httpx2` errors from
+1.0), SDK classes that only later versions map (openai 3.14) do not count, and it says so.
 
 ## Why is this bad
 The handler looks like a guard, so nobody adds one, but the exception of a dropped

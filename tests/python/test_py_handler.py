@@ -43,6 +43,11 @@ def test_http_libraries_count_only_where_something_streams() -> None:
     )
     assert mentions_clients(b"import requests\nrequests.get(url, stream=True)\n")
     assert mentions_clients(b"from anthropic import Anthropic\n")
+    # Server-sent events through httpx-sse: no word "stream" needed.
+    assert mentions_clients(
+        b"import httpx\nfrom httpx_sse import connect_sse\n"
+        b"with connect_sse(c, 'GET', u) as s:\n    for e in s.iter_sse(): pass\n"
+    )
 
 
 def test_syntax_error_is_py000_with_line_and_column(tmp_path: Path) -> None:

@@ -230,3 +230,42 @@ def test_anthropic_without_max_tokens_raises_type_error_before_any_request(tmp_p
     client = anthropic.Anthropic(base_url="http://127.0.0.1:1", api_key="test", max_retries=0)
     with pytest.raises(TypeError):
         client.messages.create(model="m", messages=[])  # type: ignore[call-overload]
+
+
+UNPINNED = [c for c in CASES if c.name in ("openai-sync", "anthropic-stream-manager")]
+
+
+@pytest.mark.parametrize("case", UNPINNED, ids=lambda c: c.name)
+def test_without_a_pin_the_message_names_what_the_installed_sdk_raises_and_its_guard_works(
+    case: Case, tmp_path: Path
+) -> None:
+    """No version pin: the message names the exception of every version range that raises raw
+    transport errors, and the handler it suggests (a tuple, never ``except A or B``, which
+    catches A only) is valid Python that catches what the installed SDK really raises."""
+    require(case.package)
+    flagged = _program(case, None)
+    path = tmp_path / "flagged.py"
+    path.write_text(flagged)
+    findings = lint([path], cwd=tmp_path, select=["PY001"]).findings
+    assert [f.code for f in findings] == ["PY001"], [f.message for f in findings]
+    message = findings[0].message
+    assert f"no {case.package} version pin found" in message
+    suggested = re.search(r"`except (\([\w., ]+\)|[\w.]+):`", message)
+    assert suggested, message
+    assert " or " not in suggested.group(1)
+
+    with cut_stream_server() as url:
+        died = _run(flagged, url)
+        assert died is not None, "the flagged program survived a cut stream"
+        public = f"{type(died).__module__.split('.')[0]}.{type(died).__name__}"
+        assert public in message, (public, message)
+
+        guarded = _program(case, f"except {suggested.group(1)}:")
+        assert lint([_write(tmp_path, "guarded.py", guarded)], cwd=tmp_path).findings == []
+        assert _run(guarded, url) is None, "the program written as suggested died"
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text)
+    return path
