@@ -93,8 +93,11 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             else None
         )
         inherited_note = ""
+        if stmt is None:
+            # Only nginx before 1.29.7 sends `Connection: close` by default: say which applies.
+            inherited_note = f' Add `proxy_set_header Connection "";` ({version_words(document)}).'
         if stmt is None and headers.inherited and headers.level is not None and headers.stmts:
-            inherited_note = (
+            inherited_note += (
                 f" This location inherits {len(headers.stmts)} proxy_set_header from "
                 f"{document.where(headers.stmts[0])}; one added here drops them all, so the fix "
                 f"copies them."

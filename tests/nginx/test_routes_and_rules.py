@@ -161,6 +161,20 @@ def test_keepalive_rules_follow_the_nginx_version(tmp_path: Path) -> None:
     assert not _messages(tmp_path, text, "NGX006", nginx_version="1.29.7")
 
 
+def test_keepalive_defeated_by_missing_connection_header_says_which_nginx(tmp_path: Path) -> None:
+    # nginx sends `Connection: close` by default only before 1.29.7: the message says so.
+    text = (
+        "events {}\nhttp {\n    upstream u { server 127.0.0.1:1; keepalive 4; }\n    server {\n"
+        "        location /health { proxy_pass http://u; proxy_http_version 1.1; }\n    }\n}\n"
+    )
+    [unknown] = _messages(tmp_path, text, "NGX006")
+    assert 'no `proxy_set_header Connection ""` is in effect' in unknown
+    assert "needed before nginx 1.29.7 (set `nginx-version`" in unknown
+    [older] = _messages(tmp_path, text, "NGX006", nginx_version="1.28.0")
+    assert "nginx 1.28.0 is older than 1.29.7" in older
+    assert not _messages(tmp_path, text, "NGX006", nginx_version="1.29.7")
+
+
 def test_time_value_messages(tmp_path: Path) -> None:
     text = _server(
         "        location / { proxy_pass http://web; proxy_read_timeout 1h30; send_timeout 1H; }\n"
