@@ -298,6 +298,8 @@ def test_escape_difference_is_nginx_behaviour() -> None:
 
 
 _NAMES = st.sampled_from(["listen", "proxy_pass", "add_header", "set", "return", "root", "x_y"])
+# A one-line directive opening a block is an nginx error (`listen {`), not a tree to compare.
+_BLOCK_NAMES = st.sampled_from(["server", "location", "if", "map", "x_y"])
 _ATOMS = st.text(alphabet=st.sampled_from(list("abz09/._-:$=")), min_size=1, max_size=8)
 
 
@@ -321,10 +323,11 @@ def _config(draw: st.DrawFn, depth: int = 0) -> str:
     for _ in range(draw(st.integers(0, 4))):
         if draw(st.booleans()):
             parts.append("# " + draw(_ATOMS) + "\n")
-        name = draw(_NAMES)
+        block = depth < 2 and draw(st.integers(0, 3)) == 0
+        name = draw(_BLOCK_NAMES if block else _NAMES)
         args = draw(st.lists(_arg(), max_size=3))
         head = name + "".join(draw(_SPACE) + a for a in args)
-        if depth < 2 and draw(st.integers(0, 3)) == 0:
+        if block:
             parts.append(
                 head
                 + draw(_SPACE)
