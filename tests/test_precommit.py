@@ -83,3 +83,56 @@ def test_fix_hook_changes_the_file_and_the_next_run_passes(
     assert (project / "app.conf").read_text() == STREAMING_CLEAN
     again = try_repo(project, pre_commit_home, "streamproof", "app.conf")
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_hook_definition_matches_the_documented_contract() -> None:
+    import re
+
+    import yaml
+
+    hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    hook = hooks["streamproof"]
+    assert hook["entry"] == "streamproof check --force-exclude"
+    files = re.compile(hook["files"])
+    for name in (
+        "nginx.conf",
+        "deploy/site.conf",
+        "x.nginx",
+        "deploy/nginx/api",
+        "conf.d/chat",
+        "etc/sites-available/default",
+        "sites-enabled/default",
+        "templates/app.conf.template",
+        "litellm/config.yaml",
+        "proxy.yml",
+        "src/client.py",
+    ):
+        assert files.search(name), name
+    for name in ("README.md", "docs/notes.txt", "package.json"):
+        assert not files.search(name), name
+
+
+def test_all_files_run_follows_the_files_pattern_and_the_exclude_setting(
+    project: Path, pre_commit_home: Path
+) -> None:
+    # Found by the hook's pattern: a site file without an extension and a file under nginx/.
+    (project / "sites-enabled").mkdir()
+    (project / "sites-enabled" / "default").write_text(STREAMING_BUFFERED)
+    (project / "deploy" / "nginx").mkdir(parents=True)
+    (project / "deploy" / "nginx" / "api").write_text(STREAMING_BUFFERED)
+    # Named by pre-commit but excluded by the project's config: --force-exclude drops it.
+    (project / "vendor").mkdir()
+    (project / "vendor" / "upstream.conf").write_text(STREAMING_BUFFERED)
+    (project / "pyproject.toml").write_text('[tool.streamproof]\nexclude = ["vendor/"]\n')
+    subprocess.run(["git", "-C", str(project), "add", "."], check=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "streamproof", "--all-files"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PRE_COMMIT_HOME=str(pre_commit_home), NO_COLOR="1"),
+        timeout=900,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    reported = {line.split(":")[0] for line in run.stdout.splitlines() if ": NGX002 " in line}
+    assert reported == {"app.conf", "sites-enabled/default", "deploy/nginx/api"}, run.stdout
