@@ -65,9 +65,13 @@ class UnitResult:
 
 def _classify(candidate: Candidate, workspace: Workspace, result: RunResult) -> str | None:
     claims = kinds.claims_by_name(candidate.relpath)
-    if candidate.explicit and not claims:
-        # A named file whose name says nothing: let every kind look at the content.
-        claims = dict.fromkeys(kinds.available_kinds(), Claim.MAYBE)
+    name = os.path.basename(candidate.relpath).lstrip(".")
+    if candidate.explicit and (
+        not claims or ("." not in name and Claim.YES not in claims.values())
+    ):
+        # A named file whose name says nothing (none, or no extension): every kind looks at
+        # the content, those the name suggests first.
+        claims = {**claims, **{k: Claim.MAYBE for k in kinds.available_kinds() if k not in claims}}
     if not claims:
         return None
     try:

@@ -161,13 +161,46 @@ def test_hooks_check_and_fix_serially_with_flags_that_exist() -> None:
         ("examples/chat-proxy/litellm/config.yaml", True),
         ("proxy_config.yml", True),
         ("examples/chat-proxy/app/chat.py", True),
+        ("deploy/site.conf", True),
+        ("x.nginx", True),
+        ("deploy/nginx/api", True),
+        ("etc/sites-available/default", True),
+        ("sites-enabled/default", True),
         # Not ours.
         ("README.md", False),
         ("pyproject.toml", False),
         ("app/chat.pyc", False),
         ("notes/nginx.conf.md", False),
+        ("docs/notes.txt", False),
+        ("package.json", False),
     ],
 )
 def test_files_pattern_covers_the_three_kinds(path: str, matched: bool) -> None:
     # pre-commit matches `files` with re.search on the path relative to the repository.
     assert bool(re.search(str(manifest()["streamproof"]["files"]), path)) is matched
+
+
+def test_all_files_run_follows_the_files_pattern_and_the_exclude_setting(
+    project: Path, pre_commit_home: Path
+) -> None:
+    # Found by the hook's pattern: a site file without an extension and a file under nginx/.
+    (project / "sites-enabled").mkdir()
+    (project / "sites-enabled" / "default").write_text(STREAMING_BUFFERED)
+    (project / "deploy" / "nginx").mkdir(parents=True)
+    (project / "deploy" / "nginx" / "api").write_text(STREAMING_BUFFERED)
+    # Named by pre-commit but excluded by the project's config: --force-exclude drops it.
+    (project / "vendor").mkdir()
+    (project / "vendor" / "upstream.conf").write_text(STREAMING_BUFFERED)
+    (project / "pyproject.toml").write_text('[tool.streamproof]\nexclude = ["vendor/"]\n')
+    subprocess.run(["git", "-C", str(project), "add", "."], check=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "streamproof", "--all-files"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PRE_COMMIT_HOME=str(pre_commit_home), NO_COLOR="1"),
+        timeout=900,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    reported = {line.split(":")[0] for line in run.stdout.splitlines() if ": NGX002 " in line}
+    assert reported == {"app.conf", "sites-enabled/default", "deploy/nginx/api"}, run.stdout

@@ -7,20 +7,115 @@ none of the NGINX parser.
 from __future__ import annotations
 
 import posixpath
+import re
 
 from linter.document import Claim
 
+# A line opening one of NGINX's main blocks.
+BLOCK_SIGNAL = re.compile(rb"(?m)^[ \t]*(?:http|server|location|upstream|events)\b[^;{}\n]*\{")
 NGINX_FOLDERS = ("nginx", "conf.d", "sites-available", "sites-enabled", "http.d", "snippets")
+# Suffixes a copy or template of a config gets (`nginx.tmpl`, `app.conf.template.prod`).
+_TEMPLATE_SUFFIXES = (
+    ".template",
+    ".tmpl",
+    ".tpl",
+    ".j2",
+    ".jinja",
+    ".jinja2",
+    ".erb",
+    ".example",
+    ".sample",
+    ".dist",
+    ".prod",
+    ".dev",
+)
+
+
+# Files that are something else, whatever folder they sit in: a Python script under `nginx/`
+# that writes a server block in a string, the Dockerfile of an nginx image.
+_OTHER_EXTENSIONS = (
+    ".py",
+    ".pyi",
+    ".yaml",
+    ".yml",
+    ".json",
+    ".toml",
+    ".ini",
+    ".cfg",
+    ".xml",
+    ".md",
+    ".rst",
+    ".sh",
+    ".bash",
+    ".ps1",
+    ".bat",
+    ".js",
+    ".mjs",
+    ".cjs",
+    ".ts",
+    ".tsx",
+    ".jsx",
+    ".html",
+    ".htm",
+    ".css",
+    ".lua",
+    ".go",
+    ".rs",
+    ".java",
+    ".rb",
+    ".php",
+    ".pl",
+    ".c",
+    ".h",
+    ".lock",
+    ".pem",
+    ".crt",
+    ".key",
+    ".csr",
+    ".dockerfile",
+)
+_OTHER_NAMES = (
+    "dockerfile",
+    "containerfile",
+    "makefile",
+    "jenkinsfile",
+    "vagrantfile",
+    "procfile",
+    "readme",
+    "license",
+    "licence",
+    "copying",
+    "changelog",
+    "notice",
+    "authors",
+)
+
+
+def _in_nginx_folder(relpath: str) -> bool:
+    folders = relpath.lower().split("/")[:-1]
+    return any(folder in NGINX_FOLDERS or "nginx" in folder for folder in folders)
+
+
+def _without_extension(name: str) -> bool:
+    return "." not in name.lstrip(".")
 
 
 def claim_by_name(relpath: str) -> Claim:
     name = posixpath.basename(relpath).lower()
-    folders = relpath.lower().split("/")[:-1]
     if name in ("nginx.conf", "nginx.conf.template") or name.endswith((".nginx", ".nginxconf")):
         return Claim.YES
     if name.endswith((".conf", ".conf.template", ".conf.tmpl", ".conf.j2")):
         return Claim.MAYBE
-    if any(folder in NGINX_FOLDERS or "nginx" in folder for folder in folders):
+    if name.endswith(_OTHER_EXTENSIONS) or name.startswith(_OTHER_NAMES):
+        return Claim.NO
+    if _in_nginx_folder(relpath):
+        return Claim.MAYBE
+    # Doubtful names the content decides: a config's copy or template (`.conf.` inside the
+    # name, or `nginx` in it with a template suffix), and a file with no extension at all
+    # (`deploy/default`), which must pass the strict test below.
+    if ".conf." in name or ("nginx" in name and name.endswith(_TEMPLATE_SUFFIXES)):
+        return Claim.MAYBE
+    if _without_extension(name):
         return Claim.MAYBE
     return Claim.NO
 
@@ -29,12 +124,24 @@ def claim(relpath: str, data: bytes, by_name: Claim) -> bool:
     return claim_cached(relpath, data, by_name, None, None)
 
 
+def strict_content_test(relpath: str) -> bool:
+    """Only a file without an extension, outside NGINX folders and config-like names, says
+    nothing by its name: it counts as NGINX only with `http`/`server`/`location`/`upstream`
+    blocks and no syntax error (a Dockerfile writing a server block through a here-document
+    has NGINX blocks in it, but is not NGINX)."""
+    name = posixpath.basename(relpath).lower()
+    return _without_extension(name) and not _in_nginx_folder(relpath)
+
+
 def claim_cached(
     relpath: str, data: bytes, by_name: Claim, path: str | None, memo: dict[object, object] | None
 ) -> bool:
     """`claim`, keeping the tree it parsed in the run's memo for the load that follows."""
     if by_name is Claim.YES:
         return True
+    strict = strict_content_test(relpath)
+    if strict and not BLOCK_SIGNAL.search(data[: 1 << 20]):
+        return False  # most files without an extension (LICENSE, Makefile) stop here, unparsed
     from linter.nginx.handler import sniff  # parsing is needed only for doubtful names
 
-    return sniff(data, relpath, path, memo)
+    return sniff(data, relpath, path, memo, strict=strict)

@@ -271,5 +271,38 @@ FAMILIES = {
 BUFFERED_FAMILIES = ("proxy", "fastcgi", "uwsgi", "scgi")  # gRPC is never buffered
 
 
+# Directives that take a block. `server` is left out: a block in http, a line in upstream.
+BLOCK_DIRECTIVES = frozenset(
+    {
+        "events",
+        "geo",
+        "http",
+        "if",
+        "limit_except",
+        "location",
+        "mail",
+        "map",
+        "match",
+        "split_clients",
+        "stream",
+        "types",
+        "upstream",
+        "charset_map",
+    }
+)
+
+
+def takes_no_block(name: str) -> bool:
+    """A directive nginx knows as a one-line statement: `listen 80 {` makes nginx stop with
+    'directive "listen" is not terminated by ";"'."""
+    return (
+        looks_like_nginx_name(name)
+        and name not in BLOCK_DIRECTIVES
+        and name != "server"
+        and not name.startswith("location")
+        and not name.endswith("_block")  # ssl_certificate_by_lua_block and other Lua blocks
+    )
+
+
 def looks_like_nginx_name(name: str) -> bool:
     return name in KNOWN or name.startswith(DISTINCT_PREFIXES)

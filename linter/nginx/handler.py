@@ -13,6 +13,7 @@ from linter.document import AuditRow, Claim, Comment, Document, Unit
 from linter.model import Edit
 from linter.nginx import detect, dump
 from linter.nginx.context import CONTEXTS, Stmt
+from linter.nginx.detect import BLOCK_SIGNAL as _BLOCK_SIGNAL
 from linter.nginx.detect import NGINX_FOLDERS as _NGINX_FOLDERS
 from linter.nginx.directives import looks_like_nginx_name
 from linter.nginx.includes import (
@@ -36,7 +37,6 @@ _FRAGMENT_FOLDERS = ("conf.d", "sites-available", "sites-enabled", "http.d", "vh
 _CONTEXT_COMMENT = re.compile(r"#\s*streamproof\s*:\s*context\s+([a-z]+)")
 # A whole configuration (nginx.conf) has `http {}` or `events {}`: it is nobody's fragment.
 _WHOLE_CONFIG = re.compile(rb"(?m)^[ \t]*(?:http|events)[ \t\r\n]*\{")
-_BLOCK_SIGNAL = re.compile(rb"(?m)^[ \t]*(?:http|server|location|upstream|events)\b[^;{}\n]*\{")
 _MAIN_NAMES = frozenset(
     {
         "http",
@@ -182,15 +182,21 @@ def sniff(
     relpath: str = "",
     path: str | None = None,
     memo: dict[object, object] | None = None,
+    *,
+    strict: bool = False,
 ) -> bool:
     """Is this content NGINX? Block structure of http/server/location/upstream with mostly
     NGINX directive names, or (in an NGINX-looking folder) a snippet of NGINX directives that
     parses cleanly. INI files, redis.conf, supervisord.conf and the like fail both.
 
+    ``strict`` (for a name that says nothing) asks for the blocks and a clean parse.
+
     With the file's ``path`` and the run's ``memo``, the tree is kept for the load that
     follows (see includes.parsed_once), so a sniffed file is not parsed twice."""
     from linter.workspace import MAX_PARSE_BYTES
 
+    if strict and not _BLOCK_SIGNAL.search(data[: 1 << 20]):
+        return False
     if len(data) > MAX_PARSE_BYTES:
         # Too large to parse (loading it reports that): its first megabyte says what it is.
         data = data[: data.rfind(b"\n", 0, 1 << 20) + 1] or data[: 1 << 20]
@@ -211,7 +217,7 @@ def sniff(
     else:
         parsed = parse_source(SourceText.from_text(relpath or "<sniff>", text))
     statements = parsed.walk()
-    if not statements:
+    if not statements or (strict and parsed.problems):
         return False
     known = sum(1 for d in statements if looks_like_nginx_name(d.name.value) or d.placeholder)
     share = known / len(statements)

@@ -9,6 +9,7 @@ content, not a syntax error.
 
 from __future__ import annotations
 
+from linter.nginx.directives import BLOCK_DIRECTIVES, takes_no_block
 from linter.nginx.lexer import Token, TokenKind, tokenize
 from linter.nginx.tree import Directive, FileComment, ParsedFile, SyntaxProblem, Word
 from linter.source import SourceText
@@ -116,6 +117,7 @@ class _Builder:
                     self.stack.append(None)
                     self.words = []
                     continue
+                self._split_missing_semicolon(token)
                 directive = self._make((token.start, token.end), block=True)
                 self._emit(directive)
                 self.stack.append(directive)
@@ -142,6 +144,43 @@ class _Builder:
                     'is never closed (expecting "}")',
                 )
         self.stack = []
+
+    def _split_missing_semicolon(self, brace: Token) -> None:
+        """A one-line directive before a `{` (`listen 80` then `location /api {` on the next
+        line) lost its `;`: nginx refuses the file ('directive "listen" is not terminated by
+        ";"'). Reported; where a block directive starts a later line of the words, the words
+        before it become their own statement, so the block keeps its real name."""
+        name = self.words[0]
+        if not takes_no_block(name.value):
+            return
+        split = next(
+            (
+                index
+                for index in range(1, len(self.words))
+                if self.words[index].value in BLOCK_DIRECTIVES
+                and self._line(self.words[index].start) > self._line(self.words[index - 1].end)
+            ),
+            None,
+        )
+        if split is None:
+            self._problem(
+                brace.start,
+                brace.end,
+                f'"{name.value}" cannot open a block: a ";" is missing before this "{{" '
+                f'(nginx: directive "{name.value}" is not terminated by ";")',
+            )
+            return
+        rest = self.words[split:]
+        self.words = self.words[:split]
+        last = self.words[-1]
+        self._emit(self._make(None))
+        self.words = rest
+        self._problem(
+            last.end,
+            last.end,
+            f'missing ";" after "{name.raw}" (nginx reads on to the "{{" of '
+            f'"{rest[0].value}" and refuses: directive "{name.value}" is not terminated by ";")',
+        )
 
     def _flush_unterminated(self, where: int, before: str) -> None:
         if not self.words:

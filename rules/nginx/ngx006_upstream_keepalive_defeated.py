@@ -9,7 +9,7 @@ from linter.config import Settings
 from linter.model import Applicability, Edit, Finding, Severity
 from linter.nginx.assess import connection_problem
 from linter.nginx.edits import insert_statements
-from linter.nginx.effective import ArrayLookup, lookup, lookup_array
+from linter.nginx.effective import ArrayLookup, Lookup, lookup, lookup_array
 from linter.nginx.model import NginxDocument
 from linter.nginx.routes import Route, all_routes
 from linter.registry import Rule
@@ -17,6 +17,7 @@ from rules.nginx._common import (
     KEEPALIVE_DEFAULT_VERSION,
     keepalive_of,
     may_edit_block,
+    own_level,
     place_of,
     route_place,
     set_in_block,
@@ -26,24 +27,61 @@ from rules.nginx._common import (
 )
 
 
-def _connection_fix(document: NginxDocument, route: Route, headers: ArrayLookup) -> list[Edit]:
-    """Add `proxy_set_header Connection "";` without dropping inherited headers: when the
-    location inherits its proxy_set_header set, copy that set into it too."""
+def _copied_headers(
+    document: NginxDocument, route: Route, headers: ArrayLookup
+) -> list[str] | None:
+    """The inherited `proxy_set_header` lines to copy along with a new one (one added to the
+    location drops every inherited one); None when they cannot be copied safely."""
     if not may_edit_block(document, route) or not headers.known:
-        return []
-    line = 'proxy_set_header Connection "";'
+        return None
     statements: list[str] = []
     if headers.inherited:
         for stmt in headers.stmts:
             text = statement_text(document, stmt)
             if text is None:
-                return []
+                return None
             statements.append(" ".join(text.split()) if "\n" in text else text)
     own = route.block.level_named("proxy_set_header")
     if own and any(s.via is not route.block.via for s in own):
-        return []  # the location's headers come partly from an include: leave it to a person
-    edit = insert_statements(document, route.block, [*statements, line], anchor=route.pass_stmt)
-    return [edit] if edit is not None else []
+        return None  # the location's headers come partly from an include: leave it to a person
+    return statements
+
+
+CONNECTION_LINE = 'proxy_set_header Connection "";'
+
+
+def _both_fix(
+    document: NginxDocument, route: Route, version: Lookup, headers: ArrayLookup
+) -> list[Edit]:
+    """HTTP/1.1 and an empty Connection header together, as one fix: apart, neither makes the
+    finding go away, and two insertions at one place would collide."""
+    copied = _copied_headers(document, route, headers)
+    if copied is None:
+        return []
+    connection = [*copied, CONNECTION_LINE]
+    if own_level(route, version):
+        version_edits = set_in_block(document, route, version, "proxy_http_version", "1.1")
+        insert = insert_statements(document, route.block, connection, anchor=route.pass_stmt)
+        return [*version_edits, insert] if version_edits and insert is not None else []
+    if version.level is route.block or not may_edit_block(document, route):
+        return []  # set at this level by an included file
+    insert = insert_statements(
+        document,
+        route.block,
+        ["proxy_http_version 1.1;", *connection],
+        anchor=route.pass_stmt,
+    )
+    return [insert] if insert is not None else []
+
+
+def _inherited_note(document: NginxDocument, headers: ArrayLookup) -> str:
+    if headers.inherited and headers.level is not None and headers.stmts:
+        return (
+            f" This location inherits {len(headers.stmts)} proxy_set_header from "
+            f"{document.where(headers.stmts[0])}; one added here drops them all, so the fix "
+            f"copies them."
+        )
+    return ""
 
 
 def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
@@ -56,7 +94,37 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             continue
         upstream_text = f"upstream {route.upstream.args[0]} keeps connections alive"
         version = lookup(route.block, "proxy_http_version", "1.1" if modern else "1.0")
-        if version.known and version.value == "1.0":
+        http10 = version.known and version.value == "1.0"
+        headers = lookup_array(route.block, "proxy_set_header")
+        problem = connection_problem(document, headers)
+        why, stmt = problem if problem is not None else ("", None)
+        version_text = (
+            f"talks HTTP/1.0 to it (proxy_http_version {version.describe(document.workspace_root)})"
+        )
+        if http10 and problem is not None and stmt is None:
+            # Both missing (the usual case before 1.29.7): one finding, one fix for both.
+            place = value_place(document, route, version)
+            edits = _both_fix(document, route, version, headers)
+            fix = (
+                RULE.make_fix(
+                    edits,
+                    f'set proxy_http_version 1.1 and add proxy_set_header Connection "" to '
+                    f"{route.label()}",
+                )
+                if edits
+                else None
+            )
+            yield RULE.report(
+                place.source,
+                place.start,
+                place.end,
+                f"{upstream_text}, but {route.label()} {version_text}, and {why}: every request "
+                f"closes its connection. Add `proxy_http_version 1.1;` and `{CONNECTION_LINE}` "
+                f"({version_words(document)}).{_inherited_note(document, headers)}",
+                fix=fix,
+            )
+            continue
+        if http10:
             place = value_place(document, route, version)
             edits = set_in_block(document, route, version, "proxy_http_version", "1.1")
             fix = (
@@ -68,23 +136,33 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
                 place.source,
                 place.start,
                 place.end,
-                f"{upstream_text}, but {route.label()} talks HTTP/1.0 to it "
-                f"(proxy_http_version {version.describe(document.workspace_root)}): every request "
+                f"{upstream_text}, but {route.label()} {version_text}: every request "
                 f"closes its connection. Add `proxy_http_version 1.1;` "
                 f"({version_words(document) if not modern else 'HTTP/1.0 is set explicitly'}).",
                 fix=fix,
             )
-        headers = lookup_array(route.block, "proxy_set_header")
-        problem = connection_problem(document, headers)
         if problem is None:
             continue
-        why, stmt = problem
         place = route_place(document, route)
-        if stmt is not None and stmt.parent is route.block and stmt.via is route.block.via:
+        if stmt is not None:
+            # At the Connection line itself, even when inherited: that line is what to change
+            # (and a finding about HTTP/1.0 may already point at the location).
             place = place_of(document, stmt) or place
         connection_edits: list[Edit] = []
+        note = ""
         if stmt is None:
-            connection_edits = _connection_fix(document, route, headers)
+            copied = _copied_headers(document, route, headers)
+            insert = (
+                insert_statements(
+                    document, route.block, [*copied, CONNECTION_LINE], anchor=route.pass_stmt
+                )
+                if copied is not None
+                else None
+            )
+            connection_edits = [insert] if insert is not None else []
+            # Only nginx before 1.29.7 sends `Connection: close` by default: say which applies.
+            note = f" Add `{CONNECTION_LINE}` ({version_words(document)})."
+            note += _inherited_note(document, headers)
         fix = (
             RULE.make_fix(
                 connection_edits, f'add proxy_set_header Connection "" to {route.label()}'
@@ -92,19 +170,12 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             if connection_edits
             else None
         )
-        inherited_note = ""
-        if stmt is None and headers.inherited and headers.level is not None and headers.stmts:
-            inherited_note = (
-                f" This location inherits {len(headers.stmts)} proxy_set_header from "
-                f"{document.where(headers.stmts[0])}; one added here drops them all, so the fix "
-                f"copies them."
-            )
         yield RULE.report(
             place.source,
             place.start,
             place.end,
             f"{upstream_text}, but for {route.label()} {why}: the backend closes the connection "
-            f"after every response.{inherited_note}",
+            f"after every response.{note}",
             fix=fix,
         )
 
@@ -134,7 +205,8 @@ connection, and the `keepalive` line only looks like it works.
 
 ## Fix safety
 Safe: the fix adds `proxy_http_version 1.1;`, or `proxy_set_header Connection "";` to the
-location. Where the location inherits its `proxy_set_header` set, the fix copies that set into
+location, or both in one fix when both are missing (nginx's defaults before 1.29.7: one
+finding, since neither alone makes keep-alive work). Where the location inherits its `proxy_set_header` set, the fix copies that set into
 the location along with the new line, so no header is lost. No fix for the WebSocket map: the
 message says to map `''` to `""` instead of `close`.
 

@@ -130,6 +130,37 @@ def test_missing_semicolon_is_reported_and_the_statement_kept() -> None:
     assert location.close is not None
 
 
+def test_missing_semicolon_before_a_block_is_reported_and_the_block_keeps_its_name() -> None:
+    # nginx 1.22: `directive "listen" is not terminated by ";"` (the whole file is refused).
+    text = "server {\n    listen 8080\n    location /api { proxy_pass http://a; }\n}\n"
+    parsed = parse_text(text)
+    assert [p.message for p in parsed.problems] == [
+        'missing ";" after "listen" (nginx reads on to the "{" of "location" and refuses: '
+        'directive "listen" is not terminated by ";")'
+    ]
+    assert parsed.source.position(parsed.problems[0].start) == (2, 16)
+    listen, location = parsed.directives[0].block
+    assert (listen.name.value, listen.values, listen.terminator) == ("listen", ["8080"], None)
+    assert (location.name.value, location.values) == ("location", ["/api"])
+    assert location.block[0].name.value == "proxy_pass"
+
+
+def test_one_line_directive_opening_a_block_is_reported_at_the_brace() -> None:
+    parsed = parse_text("http {\n    proxy_read_timeout 5m {\n    }\n}\n")
+    assert [p.message for p in parsed.problems] == [
+        '"proxy_read_timeout" cannot open a block: a ";" is missing before this "{" '
+        '(nginx: directive "proxy_read_timeout" is not terminated by ";")'
+    ]
+    assert parsed.source.position(parsed.problems[0].start) == (2, 27)
+    # Block directives, unknown names and Lua blocks open blocks as nginx allows.
+    fine = parse_text(
+        "http { map $a $b { default 1; } upstream u { server a; } my_module x { }\n"
+        "    ssl_certificate_by_lua_block { local x = 1 }\n"
+        "    server { if ($a) { return 204; } location / { limit_except GET { deny all; } } }\n}\n"
+    )
+    assert not fine.problems
+
+
 def test_unclosed_block_reports_its_opening_brace_and_keeps_statements() -> None:
     text = "http {\n  server {\n    listen 80;\n"
     parsed = parse_text(text)

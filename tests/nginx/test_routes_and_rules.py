@@ -115,6 +115,57 @@ def test_names_that_are_nginx_for_sure() -> None:
     assert HANDLER.claim_by_name("src/app.py") is Claim.NO
 
 
+STREAMING_SITE = (
+    "server {\n    location /api/chat {\n        proxy_pass http://ollama:11434;\n    }\n}\n"
+)
+
+
+def test_a_walk_finds_nginx_by_content_where_the_name_says_nothing(tmp_path: Path) -> None:
+    files = {
+        # Found by their content: no extension, or a config's copy or template.
+        "deploy/default": STREAMING_SITE,
+        "deploy/app.conf.template.prod": STREAMING_SITE,
+        "deploy/nginx.tmpl": STREAMING_SITE,
+        # Not NGINX, though they mention its blocks: a Dockerfile's here-document, a licence,
+        # and a file whose extension says what it is.
+        "Dockerfile": "FROM nginx\nRUN cat > /etc/nginx/conf.d/a.conf <<EOF\n"
+        + STREAMING_SITE
+        + 'EOF\nCMD ["nginx"]\n',
+        "LICENSE": "MIT License\n\nPermission is hereby granted;\n",
+        "docs/example.txt": STREAMING_SITE,
+        "nginx/render.py": f'SITE = """\n{STREAMING_SITE}"""\n',
+        "nginx/Dockerfile": "FROM nginx\nRUN cat > /etc/nginx/conf.d/a.conf <<EOF\n"
+        + STREAMING_SITE
+        + "EOF\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    result = lint([tmp_path], cwd=tmp_path)
+    assert not result.errors
+    assert {Path(f.path).relative_to(tmp_path).as_posix() for f in result.findings} == {
+        "deploy/default",
+        "deploy/app.conf.template.prod",
+        "deploy/nginx.tmpl",
+    }
+
+
+def test_names_that_let_the_content_decide() -> None:
+    for name in ("deploy/default", "app.conf.template.prod", "nginx.tmpl", "site.conf.example"):
+        assert HANDLER.claim_by_name(name) is Claim.MAYBE, name
+    for name in ("README.md", "docs/example.txt", "src/app.js", "nginx.md"):
+        assert HANDLER.claim_by_name(name) is Claim.NO, name
+    # Under an nginx/ folder too: a script that writes a server block, the image's Dockerfile.
+    for name in ("nginx/gen_config.py", "nginx/Dockerfile", "deploy/nginx/README", "nginx/a.sh"):
+        assert HANDLER.claim_by_name(name) is Claim.NO, name
+    # A name that says nothing needs blocks and a clean parse: a typo'd snippet is not enough.
+    assert HANDLER.claim("default", STREAMING_SITE.encode(), Claim.MAYBE)
+    assert not HANDLER.claim(
+        "default", b"proxy_buffering off;\nproxy_read_timeout 5m;\n", Claim.MAYBE
+    )
+    assert not HANDLER.claim("default", b"server {\n    listen 80\n}\nEOF\n", Claim.MAYBE)
+
+
 def _messages(tmp_path: Path, text: str, code: str, **settings: object) -> list[str]:
     path = tmp_path / "nginx.conf"
     path.write_text(text)
@@ -158,6 +209,20 @@ def test_keepalive_rules_follow_the_nginx_version(tmp_path: Path) -> None:
     assert _messages(tmp_path, text, "NGX005")
     assert "needed before nginx 1.29.7" in _messages(tmp_path, text, "NGX005")[0]
     assert not _messages(tmp_path, text, "NGX005", nginx_version="1.29.7")
+    assert not _messages(tmp_path, text, "NGX006", nginx_version="1.29.7")
+
+
+def test_keepalive_defeated_by_missing_connection_header_says_which_nginx(tmp_path: Path) -> None:
+    # nginx sends `Connection: close` by default only before 1.29.7: the message says so.
+    text = (
+        "events {}\nhttp {\n    upstream u { server 127.0.0.1:1; keepalive 4; }\n    server {\n"
+        "        location /health { proxy_pass http://u; proxy_http_version 1.1; }\n    }\n}\n"
+    )
+    [unknown] = _messages(tmp_path, text, "NGX006")
+    assert 'no `proxy_set_header Connection ""` is in effect' in unknown
+    assert "needed before nginx 1.29.7 (set `nginx-version`" in unknown
+    [older] = _messages(tmp_path, text, "NGX006", nginx_version="1.28.0")
+    assert "nginx 1.28.0 is older than 1.29.7" in older
     assert not _messages(tmp_path, text, "NGX006", nginx_version="1.29.7")
 
 

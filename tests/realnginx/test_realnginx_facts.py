@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from helpers import json_findings
+from helpers import json_findings, streamproof
 from nginxrun import free_port, prepare, running
 from sse import Received, Served, schedule, sse_server, stream
 
@@ -267,6 +268,8 @@ KEEPALIVE_CASES = {
     "all-three": Keepalive((HTTP11, CLEAR), 1, NONE),
     "no-http-1.1": Keepalive((CLEAR,), 3, NGX006),
     "no-connection-clear": Keepalive((HTTP11,), 3, NGX006),
+    # Neither: nginx's defaults before 1.29.7 (one NGX006 finding, one fix for both).
+    "neither": Keepalive((), 3, NGX006),
     "no-keepalive-directive": Keepalive((HTTP11, CLEAR), 3, NGX005, keepalive=False),
     # No `upstream {}`: never a connection cache, and nothing a rule could add to fix it.
     "no-upstream-block": Keepalive((HTTP11, CLEAR), 3, NONE, block=False, keepalive=False),
@@ -285,6 +288,34 @@ KEEPALIVE_CASES = {
 }
 
 
+def _keepalive_site(spec: Keepalive, upstream_port: int, tmp_path: Path) -> tuple[Path, int]:
+    port = free_port()
+    target = f"http://127.0.0.1:{upstream_port}"
+    text = KEEPALIVE_MAPS
+    if spec.block:
+        text += f"upstream llm {{\n    server 127.0.0.1:{upstream_port};\n"
+        text += "    keepalive 4;\n}\n" if spec.keepalive else "}\n"
+        target = "http://llm"
+    conf = site_file(tmp_path)
+    conf.parent.mkdir(parents=True)
+    conf.write_text(text + site(port, target, spec.location, spec.server))
+    return conf, port
+
+
+def _connections_for_three_requests(
+    nginx: str, conf: Path, port: int, upstream: Any, prefix: Path
+) -> int:
+    """Upstream connections nginx opened for three requests in a row (fresh count)."""
+    before = upstream.connections
+    prepared = prepare(conf, prefix, conf_root=conf.parent)
+    with running(nginx, prepared, port):
+        answers = [stream(port, ROUTE) for _ in range(3)]
+    assert all(a.status == 200 and a.complete for a in answers), [
+        (a.headers, a.data) for a in answers
+    ]
+    return int(upstream.connections - before)
+
+
 @pytest.mark.parametrize("case", sorted(KEEPALIVE_CASES))
 def test_upstream_keepalive_needs_all_three(case: str, nginx: str, tmp_path: Path) -> None:
     """Before nginx 1.29.7 an upstream connection is reused only with `keepalive` in an
@@ -292,24 +323,36 @@ def test_upstream_keepalive_needs_all_three(case: str, nginx: str, tmp_path: Pat
     and NGX006 report exactly the cases where nginx opens a connection per request."""
     spec = KEEPALIVE_CASES[case]
     with sse_server(STEPS, keep_alive=True) as upstream:
-        port = free_port()
-        target = f"http://127.0.0.1:{upstream.port}"
-        text = KEEPALIVE_MAPS
-        if spec.block:
-            text += f"upstream llm {{\n    server 127.0.0.1:{upstream.port};\n"
-            text += "    keepalive 4;\n}\n" if spec.keepalive else "}\n"
-            target = "http://llm"
-        conf = site_file(tmp_path)
-        conf.parent.mkdir(parents=True)
-        conf.write_text(text + site(port, target, spec.location, spec.server))
-        prepared = prepare(conf, tmp_path / "prefix", conf_root=conf.parent)
-        with running(nginx, prepared, port):
-            answers = [stream(port, ROUTE) for _ in range(3)]
-    assert all(a.status == 200 and a.complete for a in answers), [
-        (a.headers, a.data) for a in answers
-    ]
+        conf, port = _keepalive_site(spec, upstream.port, tmp_path)
+        connections = _connections_for_three_requests(
+            nginx, conf, port, upstream, tmp_path / "prefix"
+        )
     sent = [record.headers.get("connection") for record in upstream.served]
-    assert upstream.connections == spec.connections, (
-        f"{upstream.connections} connections; Connection: {sent}"
-    )
+    assert connections == spec.connections, f"{connections} connections; Connection: {sent}"
     assert codes(conf, "NGX005", "NGX006") == spec.rules
+
+
+# The NGX006 cases with a safe fix (the WebSocket map has none: the message says what to write).
+FIXABLE_KEEPALIVE = sorted(
+    name
+    for name, spec in KEEPALIVE_CASES.items()
+    if spec.rules == NGX006 and "websocket" not in name
+)
+
+
+@pytest.mark.parametrize("case", FIXABLE_KEEPALIVE)
+def test_ngx006_fix_makes_nginx_reuse_the_upstream_connection(
+    case: str, nginx: str, tmp_path: Path
+) -> None:
+    """After `streamproof check --fix --select NGX006`, the same config opens one upstream
+    connection for three requests."""
+    spec = KEEPALIVE_CASES[case]
+    with sse_server(STEPS, keep_alive=True) as upstream:
+        conf, port = _keepalive_site(spec, upstream.port, tmp_path)
+        proc = streamproof("check", "--fix", "--select", "NGX006", conf.name, cwd=conf.parent)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert codes(conf, "NGX006") == set()
+        connections = _connections_for_three_requests(
+            nginx, conf, port, upstream, tmp_path / "prefix"
+        )
+    assert connections == 1, conf.read_text()

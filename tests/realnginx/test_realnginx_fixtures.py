@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from nginxrun import (
     CheckRun,
+    check_config,
     includes,
     nginx_test_with_stand_ins,
     nginx_version,
@@ -198,3 +199,31 @@ def test_fixture_check_is_not_vacuous() -> None:
     assert with_fix <= covered_fixed, (
         f"fixes without a checked .fixed output: {with_fix - covered_fixed}"
     )
+
+
+# NGX000 fixtures nginx must refuse: every bad one but the include outside the tree (an `info`
+# finding: the file is not read, so nothing is known about it).
+REFUSED = [
+    f
+    for f in all_fixtures()
+    if f.kind == KIND and f.code == "NGX000" and f.fires and "outside_tree" not in f.name
+]
+
+
+@pytest.mark.parametrize("fixture", REFUSED, ids=lambda f: f.name)
+def test_parse_error_fixture_is_refused_by_nginx_t(
+    fixture: Fixture, nginx: str, tmp_path: Path
+) -> None:
+    result = check_config(
+        nginx,
+        fixture.path,
+        tmp_path,
+        main="nginx.conf" if fixture.path.is_dir() else None,
+        stand_ins=True,
+    )
+    assert not result.ok, f"{fixture.name}: nginx -t accepts what NGX000 reports"
+    assert "[emerg]" in result.output, result.output
+
+
+def test_refused_fixtures_are_not_vacuous() -> None:
+    assert len(REFUSED) >= 5
