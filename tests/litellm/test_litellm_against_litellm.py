@@ -159,3 +159,42 @@ def test_model_names_are_judged_as_litellm_s_model_map_says(litellm: Any) -> Non
     assert text_total > 1000 and other_total > 200
     assert counts[(True, True)] / text_total >= 0.98, counts
     assert counts[(False, False)] / other_total >= 0.9, counts
+
+
+@pytest.mark.parametrize(
+    "include",
+    [
+        "include:\n",
+        "include: []\n",
+        "include: models.yaml\n",
+        "include: [models.yaml, 3]\n",
+        "include:\n  - models.yaml\n",
+        "include: {a: models.yaml}\n",
+    ],
+)
+def test_lit009_refuses_the_include_values_litellm_refuses(
+    litellm: Any, tmp_path: Path, include: str
+) -> None:
+    """`include:` must be a list of strings: whatever LiteLLM's own check refuses (null and a
+    scalar included) is a LIT009 finding on the key, and what it accepts is not."""
+    from litellm.proxy.common_utils.config_includes import include_entries
+
+    from linter.litellm.loading import include_entries as ours
+
+    (tmp_path / "models.yaml").write_text("model_list: []\n")
+    text = include + "litellm_settings: {}\n"
+    try:
+        include_entries(yaml.safe_load(text))
+        refused = False
+    except ValueError:
+        refused = True
+    config = tmp_path / "config.yaml"
+    config.write_text(text)
+    document = HANDLER.load(
+        Unit("litellm", str(config)), Workspace(root=str(tmp_path)), default_settings()
+    )
+    main = document.main
+    assert main is not None
+    _, _, problem = ours(main)
+    assert bool(problem) == refused, (include, problem)
+    assert [issue.start for issue in document.include_issues] == ([0] if refused else [])
