@@ -3,8 +3,6 @@ never constructed, duplicates and errors seen with their line and column."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import yaml
 
@@ -62,21 +60,19 @@ def test_libyaml_reader_error_byte_offset_becomes_a_character_offset() -> None:
     assert text[composed.error.offset] == "\x07"
 
 
-def test_billion_laughs_is_composed_by_identity_in_the_time_of_its_size() -> None:
+def test_billion_laughs_is_composed_by_identity_at_the_cost_of_its_size() -> None:
     lines = ["lol0: &l0 [lol]"]
     for level in range(1, 10):
         previous = f"*l{level - 1}"
         lines.append(f"lol{level}: &l{level} [{', '.join([previous] * 9)}]")
     text = "model_list: []\n" + "\n".join(lines) + "\nrouter_settings: {timeout: *l9}\n"
-    started = time.perf_counter()
     composed = compose(text)
-    elapsed = time.perf_counter() - started
     assert composed.error is None
     # 9**9 (387 million) leaves once expanded; composed, each anchored node exists once.
     assert composed.node_count < 200
     top = composed.documents[0].value[-2][1]
     assert all(item is top.value[0] for item in top.value)
-    assert elapsed < 2, elapsed  # generous: the real cost is milliseconds
+    assert composed.shared  # the aliased nodes are known, so no fix edits them in place
 
 
 def test_billion_laughs_config_is_checked_and_fixed_without_expansion(tmp_path) -> None:
