@@ -6,6 +6,7 @@ always goes on with the others.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -128,11 +129,26 @@ def _claim(unit: Unit, workspace: Workspace) -> bool:
 def process_unit(
     unit: Unit, workspace: Workspace, settings: Settings, options: RunOptions
 ) -> UnitResult:
+    # What a unit builds (the million nodes of an 8 MB LiteLLM config) lives until the unit is
+    # done: a full collection meanwhile walks it all to free nothing (1.2 s of 4.5 s there).
+    # Cycles made while the unit runs are collected after it.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _process_unit(unit, workspace, settings, options)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _process_unit(
+    unit: Unit, workspace: Workspace, settings: Settings, options: RunOptions
+) -> UnitResult:
     if unit.unclaimed:
         if not _claim(unit, workspace):
             workspace.forget(unit.path)
             return UnitResult([], checked=False)
-        result = process_unit(replace(unit, unclaimed=False), workspace, settings, options)
+        result = _process_unit(replace(unit, unclaimed=False), workspace, settings, options)
         if not (options.fix or options.diff or options.add_ignore is not None):
             workspace.forget(unit.path)  # keep memory flat: reports read it again if needed
         return result

@@ -15,6 +15,9 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+# Encodings without state, so a text's byte length is the sum of its lines' (not utf-8-sig,
+# utf-16 or iso2022, which add a BOM or escapes per call).
+_LINE_BY_LINE = frozenset({"utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"})
 # PEP 263: the cookie is only honoured on the first two lines.
 _CODING_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
@@ -95,6 +98,7 @@ class SourceText:
     bom: bytes = b""
     newline: str = "\n"
     _line_starts: list[int] = field(default_factory=list, repr=False, compare=False)
+    _byte_starts: list[int] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def from_bytes(
@@ -165,4 +169,27 @@ class SourceText:
 
     def byte_offset(self, offset: int) -> int:
         """Byte offset in the file (BOM included) of a character offset."""
-        return len(self.bom) + len(self.text[:offset].encode(self.encoding))
+        if self.encoding not in _LINE_BY_LINE:
+            return len(self.bom) + len(self.text[:offset].encode(self.encoding))
+        # Each line is encoded once: encoding the whole prefix for every offset made a JSON
+        # report of 9,000 findings on an 8 MB config take 10 s.
+        offset = max(0, min(offset, len(self.text)))
+        starts = self.line_starts
+        line = bisect.bisect_right(starts, offset) - 1
+        head = self.text[starts[line] : offset].encode(self.encoding)
+        return len(self.bom) + self._line_bytes()[line] + len(head)
+
+    def _line_bytes(self) -> list[int]:
+        """Byte offset (after the BOM) of each line start."""
+        if not self._byte_starts:
+            text, starts = self.text, self.line_starts
+            if self.encoding == "utf-8" and text.isascii():
+                self._byte_starts.extend(starts)
+            else:
+                total = 0
+                found = []
+                for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
+                    found.append(total)
+                    total += len(text[start:end].encode(self.encoding))
+                self._byte_starts.extend(found)
+        return self._byte_starts

@@ -41,7 +41,7 @@ def audit_rows(document: LiteLLMDocument, settings: Settings) -> Iterator[AuditR
         if text_model:
             values.append(("stream timeout", _timeout(document, stream, threshold, True)))
         values.append(("timeout", _timeout(document, chains.non_stream(deployment), 0.0, False)))
-        values.append(("retries", retries))
+        values.append(("retries", _own_retries(document, deployment) or retries))
         values.append(("max_tokens", _cap(document, deployment, cap_default, text_model)))
         yield AuditRow(SECTION, subject, path, line, tuple(values))
 
@@ -101,6 +101,26 @@ def _retries(document: LiteLLMDocument) -> AuditValue:
         risky = value.number == 0 and not fallbacks
         return AuditValue(f"{value.number:g}{suffix}", origin, "risk" if risky else "ok")
     return AuditValue(value.text or "?", origin, "unknown")
+
+
+def _own_retries(document: LiteLLMDocument, deployment: Deployment | None) -> AuditValue | None:
+    """A deployment's `litellm_params.num_retries` replaces the router's; its `max_retries`
+    is the provider client's own retries (LIT004 counts both)."""
+    if deployment is None:
+        return None
+    for key in ("num_retries", "max_retries"):
+        entry = deployment.params.get(key)
+        if entry is None:
+            continue
+        value = value_of(entry.value)
+        origin = f"{key}, {_where(document, entry)}"
+        if key == "max_retries":
+            origin += " (the provider client's retries)"
+        if value.kind is ValueKind.ENV:
+            return AuditValue(value.text, origin, "unknown")
+        if value.kind is ValueKind.NUMBER and value.number is not None and value.number > 0:
+            return AuditValue(f"{value.number:g}", origin, "ok")
+    return None
 
 
 def _router_cap(document: LiteLLMDocument) -> Entry | None:

@@ -118,7 +118,16 @@ def include_entries(yaml_file: YamlFile) -> tuple[Entry | None, list[tuple[str, 
         return None, [], ""
     value = entry.value
     if is_null(value):
-        return entry, [], ""
+        # `include:` with nothing after it is None, not an empty list: LiteLLM's
+        # isinstance(..., list) check refuses it as it refuses a scalar.
+        return (
+            entry,
+            [],
+            (
+                "`include` is empty (null), not a list: LiteLLM refuses to start; write "
+                "`include: []` or remove the key"
+            ),
+        )
     if not isinstance(value, SequenceNode):
         return (
             entry,

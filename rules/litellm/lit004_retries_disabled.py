@@ -9,10 +9,10 @@ from yaml.nodes import MappingNode, SequenceNode
 
 from linter.config import Settings
 from linter.litellm import known
-from linter.litellm.model import Entry, LiteLLMDocument, ValueKind, value_of
+from linter.litellm.model import Deployment, Entry, LiteLLMDocument, ValueKind, value_of
 from linter.model import Finding, Severity
 from linter.registry import Rule
-from rules.litellm._common import report
+from rules.litellm._common import names, report
 
 FALLBACK_KEYS = ("fallbacks", "default_fallbacks")
 
@@ -24,6 +24,22 @@ def _has_items(entry: Entry | None) -> bool | None:
     if isinstance(entry.value, (SequenceNode, MappingNode)):
         return bool(entry.value.value)
     return None if value_of(entry.value).kind is ValueKind.ENV else False
+
+
+def _retries_on_its_own(deployment: Deployment) -> bool:
+    """A deployment whose `litellm_params` retries anyway: its `num_retries` replaces the
+    router's (Router._set_deployment_num_retries_on_exception), its `max_retries` is the
+    provider client's own. An env reference may be anything: counted as retrying."""
+    for key in ("num_retries", "max_retries"):
+        entry = deployment.params.get(key)
+        if entry is None:
+            continue
+        value = value_of(entry.value)
+        if value.kind is ValueKind.ENV or (
+            value.kind is ValueKind.NUMBER and value.number is not None and value.number > 0
+        ):
+            return True
+    return False
 
 
 def check(document: LiteLLMDocument, settings: Settings) -> Iterator[Finding]:
@@ -40,13 +56,19 @@ def check(document: LiteLLMDocument, settings: Settings) -> Iterator[Finding]:
             fallbacks = [
                 _has_items(items.get(key)) for items in (router, general) for key in FALLBACK_KEYS
             ]
-            if not any(f is None or f for f in fallbacks):
+            unguarded = [d for d in document.deployments if not _retries_on_its_own(d)]
+            whose = "a request"
+            if len(unguarded) < len(document.deployments):
+                whose = f"a request to {names(d.name for d in unguarded)}"
+            if not any(f is None or f for f in fallbacks) and (
+                unguarded or not document.deployments
+            ):
                 yield report(
                     RULE,
                     document,
                     retries.path,
                     retries.value,
-                    f"`{where}.num_retries: 0` with no `fallbacks`: a request that fails (a "
+                    f"`{where}.num_retries: 0` with no `fallbacks`: {whose} that fails (a "
                     "provider error, a rate limit, a refused connection) is never tried again "
                     f"(LiteLLM's default is {known.DEFAULT_NUM_RETRIES}); remove it or add "
                     "`fallbacks`",
@@ -96,7 +118,9 @@ RULE = Rule(
     doc="""\
 ## What it does
 Reports `num_retries: 0` where the router takes it from (`router_settings`, else
-`litellm_settings`) when no `fallbacks` or `default_fallbacks` are configured, and
+`litellm_settings`) when no `fallbacks` or `default_fallbacks` are configured and some
+deployment does not retry on its own (its `litellm_params.num_retries`, which replaces the
+router's, or `max_retries`, the provider client's retries), and
 `max_retries` written where nothing reads it: in `router_settings` (not an argument of
 LiteLLM's `Router`), `litellm_settings`, `general_settings`, the top level, or a deployment's
 `model_info`. Only `litellm_params.max_retries` (the provider client's own retries) is read.

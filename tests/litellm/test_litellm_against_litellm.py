@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import in_ci
+from helpers import in_ci, lint
 
 from linter.config import default_settings
 from linter.document import Unit
@@ -159,3 +159,94 @@ def test_model_names_are_judged_as_litellm_s_model_map_says(litellm: Any) -> Non
     assert text_total > 1000 and other_total > 200
     assert counts[(True, True)] / text_total >= 0.98, counts
     assert counts[(False, False)] / other_total >= 0.9, counts
+
+
+@pytest.mark.parametrize(
+    "include",
+    [
+        "include:\n",
+        "include: []\n",
+        "include: models.yaml\n",
+        "include: [models.yaml, 3]\n",
+        "include:\n  - models.yaml\n",
+        "include: {a: models.yaml}\n",
+    ],
+)
+def test_lit009_refuses_the_include_values_litellm_refuses(
+    litellm: Any, tmp_path: Path, include: str
+) -> None:
+    """`include:` must be a list of strings: whatever LiteLLM's own check refuses (null and a
+    scalar included) is a LIT009 finding on the key, and what it accepts is not."""
+    from litellm.proxy.common_utils.config_includes import include_entries
+
+    from linter.litellm.loading import include_entries as ours
+
+    (tmp_path / "models.yaml").write_text("model_list: []\n")
+    text = include + "litellm_settings: {}\n"
+    try:
+        include_entries(yaml.safe_load(text))
+        refused = False
+    except ValueError:
+        refused = True
+    config = tmp_path / "config.yaml"
+    config.write_text(text)
+    document = HANDLER.load(
+        Unit("litellm", str(config)), Workspace(root=str(tmp_path)), default_settings()
+    )
+    main = document.main
+    assert main is not None
+    _, _, problem = ours(main)
+    assert bool(problem) == refused, (include, problem)
+    assert [issue.start for issue in document.include_issues] == ([0] if refused else [])
+
+
+@pytest.mark.parametrize("own_retries", [None, 2])
+def test_lit004_fires_exactly_when_the_router_tries_a_failing_request_once(
+    litellm: Any, tmp_path: Path, own_retries: int | None
+) -> None:
+    """`router_settings.num_retries: 0`: a deployment's own `litellm_params.num_retries`
+    still retries (it replaces the router's), so LIT004 speaks only when LiteLLM's router
+    really makes a single attempt."""
+    import asyncio
+
+    params: dict[str, Any] = {"model": "openai/gpt-4o", "max_tokens": 100}
+    if own_retries is not None:
+        params["num_retries"] = own_retries
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "model_list": [{"model_name": "a", "litellm_params": params}],
+                "router_settings": {"num_retries": 0},
+            }
+        )
+    )
+    codes = [f.code for f in lint([config], cwd=tmp_path).findings]
+
+    router = litellm.Router(
+        model_list=[
+            {
+                "model_name": "a",
+                "litellm_params": {
+                    **params,
+                    "api_key": "sk-test",
+                    "mock_response": "litellm.InternalServerError",  # fails, no network
+                },
+            }
+        ],
+        num_retries=0,
+        retry_after=0,
+    )
+    attempts = 0
+    make_call = router.make_call
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        nonlocal attempts
+        attempts += 1
+        return await make_call(*args, **kwargs)
+
+    router.make_call = counting
+    with pytest.raises(litellm.InternalServerError):
+        asyncio.run(router.acompletion(model="a", messages=[{"role": "user", "content": "hi"}]))
+    assert attempts == (1 if own_retries is None else own_retries + 1)
+    assert ("LIT004" in codes) == (attempts == 1)

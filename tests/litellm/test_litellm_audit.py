@@ -23,6 +23,7 @@ model_list:
   - model_name: embed
     litellm_params:
       model: openai/text-embedding-3-small
+      num_retries: 3
 router_settings:
   num_retries: 0
   timeout: 600
@@ -49,7 +50,7 @@ def test_audit_shows_each_deployment_as_the_router_runs_it(tmp_path: Path) -> No
     # router_settings.timeout is given, so newer LiteLLM uses litellm_settings.request_timeout
     # per attempt, ahead of the deployment's own timeout (older LiteLLM: the deployment's).
     assert gpt["stream timeout"][:2] == ("90s", "ok")
-    assert gpt["stream timeout"][2].startswith("litellm_settings.request_timeout, line 18")
+    assert gpt["stream timeout"][2].startswith("litellm_settings.request_timeout, line 19")
     assert "older LiteLLM (1.74): timeout" in gpt["stream timeout"][2]
     assert gpt["retries"][:2] == ("0", "risk")
     assert gpt["max_tokens"][:2] == ("none", "risk")
@@ -59,6 +60,8 @@ def test_audit_shows_each_deployment_as_the_router_runs_it(tmp_path: Path) -> No
     assert embed["generates"][0] == "embedding"
     assert "stream timeout" not in embed
     assert embed["max_tokens"][:2] == ("-", "ok")
+    # Its own num_retries replaces the router's 0.
+    assert embed["retries"] == ("3", "ok", "num_retries, line 14")
 
 
 def test_audit_tables_follow_the_fixes(tmp_path: Path) -> None:

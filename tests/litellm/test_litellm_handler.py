@@ -206,3 +206,29 @@ def test_every_config_section_makes_a_file_a_litellm_config() -> None:
     for section in known.CONFIG_SECTIONS:
         assert looks_like_litellm_config(f"{section}:\n  x: 1\n".encode())
         assert not looks_like_litellm_config(f"  {section}:\n".encode())  # not top level
+
+
+def test_no_collection_walks_a_config_while_it_is_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The collector is held while a unit runs (load, rules, fixes): a full collection in
+    between walks every node of the config for nothing. It runs again afterwards."""
+    import gc
+
+    from linter import runner
+
+    seen: list[bool] = []
+    real = runner.check_document
+
+    def check_document(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner, "check_document", check_document)
+    config = tmp_path / "config.yaml"
+    config.write_text("model_list:\n  - model_name: a\n    litellm_params: {model: openai/x}\n")
+    assert gc.isenabled()
+    result = lint([config], cwd=tmp_path)
+    assert [f.code for f in result.findings] == ["LIT003"]
+    assert seen == [False]
+    assert gc.isenabled()

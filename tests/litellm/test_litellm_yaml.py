@@ -3,8 +3,6 @@ never constructed, duplicates and errors seen with their line and column."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import yaml
 
@@ -62,21 +60,19 @@ def test_libyaml_reader_error_byte_offset_becomes_a_character_offset() -> None:
     assert text[composed.error.offset] == "\x07"
 
 
-def test_billion_laughs_is_composed_by_identity_in_the_time_of_its_size() -> None:
+def test_billion_laughs_is_composed_by_identity_at_the_cost_of_its_size() -> None:
     lines = ["lol0: &l0 [lol]"]
     for level in range(1, 10):
         previous = f"*l{level - 1}"
         lines.append(f"lol{level}: &l{level} [{', '.join([previous] * 9)}]")
     text = "model_list: []\n" + "\n".join(lines) + "\nrouter_settings: {timeout: *l9}\n"
-    started = time.perf_counter()
     composed = compose(text)
-    elapsed = time.perf_counter() - started
     assert composed.error is None
     # 9**9 (387 million) leaves once expanded; composed, each anchored node exists once.
     assert composed.node_count < 200
     top = composed.documents[0].value[-2][1]
     assert all(item is top.value[0] for item in top.value)
-    assert elapsed < 2, elapsed  # generous: the real cost is milliseconds
+    assert composed.shared  # the aliased nodes are known, so no fix edits them in place
 
 
 def test_billion_laughs_config_is_checked_and_fixed_without_expansion(tmp_path) -> None:
@@ -171,8 +167,16 @@ def test_invalid_yaml_is_a_fatal_problem_with_line_and_column(
     assert words in problems[0].message
 
 
-def test_hostile_nesting_is_a_finding_not_a_crash() -> None:
-    """libyaml's composer recurses in C: 100,000 nested lists would kill the interpreter."""
+@pytest.mark.parametrize("events_first", [True, False], ids=["events-pass", "as-installed"])
+def test_hostile_nesting_is_a_finding_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch, events_first: bool
+) -> None:
+    """libyaml's composer recurses in C: 100,000 nested lists would kill the interpreter.
+    A libyaml that refuses deep nesting itself (0.2.6) is left to do so; any other gets a
+    pass over the events first. Both give the same finding."""
+    if events_first:
+        monkeypatch.setitem(yamltree._REFUSES_DEEP, yamltree.FastLoader, False)
+    scanner_refuses = not events_first and yamltree._libyaml_refuses_deep_nesting()
     depth = 100_000
     for text in (
         "model_list: " + "[" * depth + "]" * depth + "\n",
@@ -182,7 +186,12 @@ def test_hostile_nesting_is_a_finding_not_a_crash() -> None:
         source = SourceText.from_text("/x/c.yaml", text)
         (problem,) = yaml_problems(read_yaml(source))
         assert problem.fatal and "nested more than 1000 levels" in problem.message
-        assert source.position(problem.start)[0] == (1 if text.startswith("model_list: ") else 501)
+        # Block nesting: the events are 1,000 deep at line 501 (a list and a mapping a line);
+        # libyaml's scanner counts one indentation level a line and stops at line 1000.
+        block_line = 1000 if scanner_refuses else 501
+        assert source.position(problem.start)[0] == (
+            1 if text.startswith("model_list: ") else block_line
+        )
 
 
 def test_nesting_within_the_limit_is_read() -> None:
