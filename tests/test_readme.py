@@ -37,6 +37,9 @@ def test_quick_start_is_exactly_two_commands() -> None:
     assert len(commands) == 2
     assert "streamproof check examples/chat-proxy" in commands[0]
     assert "pytest" in commands[1]
+    # CI runs that same test command, word for word, on its own line.
+    ci_lines = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert commands[1] in ci_lines
 
 
 def update_rule_table() -> None:
