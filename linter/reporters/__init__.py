@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -54,6 +55,29 @@ def display_path(path: str, cwd: str) -> str:
         return path
     rel = os.path.relpath(path, cwd)
     return path if rel.startswith("..") else rel
+
+
+# Python holds the bytes of a file name that are not UTF-8 as lone surrogates (U+DC80..U+DCFF,
+# "surrogateescape"); no output can carry them: a strict stdout raises, any other writes bytes
+# that are not UTF-8 (and so no longer JSON or XML).
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` with each byte a file name could not decode written ``\\xNN`` (as Python's
+    ``backslashreplace`` writes it), so that every output can print it."""
+    return _LONE_SURROGATE.sub(lambda m: _escaped(m.group()), text)
+
+
+def printable_json(text: str) -> str:
+    """The same for JSON text from ``json.dumps(..., ensure_ascii=False)``: such characters can
+    only be inside its strings, where the backslash itself must be escaped."""
+    return _LONE_SURROGATE.sub(lambda m: "\\" + _escaped(m.group()), text)
 
 
 def renderer(name: str) -> Callable[[Sequence[Finding], ReportContext], str]:

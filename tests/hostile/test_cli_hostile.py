@@ -1,0 +1,150 @@
+"""The command line on hostile trees: file names no output can carry as they are, and a bug of
+ours that escapes the engine. Each runs the real command in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from helpers import REPO
+
+STREAMING_LOCATION = (
+    "server {\n"
+    "    location /v1/chat/completions {\n"
+    "        proxy_pass http://127.0.0.1:4000;\n"
+    "    }\n"
+    "}\n"
+)
+STREAM_LOOP = (
+    "import openai\n"
+    "for c in openai.OpenAI().chat.completions.create(model='m', messages=[], stream=True):\n"
+    "    print(c)\n"
+)
+
+
+def _run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "linter", *args],
+        cwd=cwd,
+        capture_output=True,
+        env=dict(os.environ, NO_COLOR="1", PYTHONPATH=str(REPO), **env),
+        timeout=120,
+    )
+
+
+def _hostile_names(tree: Path) -> None:
+    (tree / "conf.d").mkdir()
+    for name in (b"caf\xe9.conf", b"new\nline.conf", b"x\xff\nz.conf"):
+        (tree / "conf.d" / os.fsdecode(name)).write_text(STREAMING_LOCATION)
+    (tree / os.fsdecode(b"app\xe9.py")).write_text(STREAM_LOOP)
+
+
+def _parse(fmt: str, text: str) -> object:
+    if fmt in ("json", "sarif", "gitlab"):
+        return json.loads(text)
+    if fmt == "json-lines":
+        return [json.loads(line) for line in text.splitlines()]
+    if fmt == "junit":
+        return ET.fromstring(text)
+    return text
+
+
+# Python's stdout is "strict" in most UTF-8 locales (en_US.UTF-8) and "surrogateescape" in the
+# C locale: the first used to raise half way through the report (a traceback, exit 1), the
+# second to write bytes that are not UTF-8 (JSON and SARIF no consumer can read).
+@pytest.mark.parametrize("stdout_errors", ["strict", "surrogateescape"])
+@pytest.mark.parametrize(
+    "fmt", ["full", "concise", "github", "json", "json-lines", "sarif", "gitlab", "junit"]
+)
+def test_file_names_that_are_not_utf8_or_hold_newlines(
+    fmt: str, stdout_errors: str, tmp_path: Path
+) -> None:
+    _hostile_names(tmp_path)
+    proc = _run(
+        ["check", "--output-format", fmt, "."],
+        tmp_path,
+        PYTHONIOENCODING=f"utf-8:{stdout_errors}",
+    )
+    assert proc.returncode == 1, proc.stderr.decode(errors="replace")
+    assert proc.stderr == b""
+    text = proc.stdout.decode("utf-8")  # valid UTF-8, whatever the names
+    _parse(fmt, text)
+    # Each undecodable byte is shown as `\xNN`; a newline in a name is never a raw line break
+    # inside one finding's line in the line-based formats.
+    if fmt in ("json", "json-lines", "gitlab"):
+        found = _parse(fmt, text)
+        assert isinstance(found, list)
+        paths = {f["location"]["path"] if fmt == "gitlab" else f["path"] for f in found}
+        assert paths == {
+            "app\\xe9.py",
+            "conf.d/caf\\xe9.conf",
+            "conf.d/new\nline.conf",
+            "conf.d/x\\xff\nz.conf",
+        }
+    elif fmt == "concise":
+        assert {line.split(":", 1)[0] for line in text.splitlines()[:-1]} == {
+            "app\\xe9.py",
+            "conf.d/caf\\xe9.conf",
+            "conf.d/new\\nline.conf",
+            "conf.d/x\\xff\\nz.conf",
+        }
+    elif fmt == "sarif":
+        # URIs carry the bytes themselves, percent-encoded (RFC 3986): nothing is lost.
+        assert "app%E9.py" in text and "conf.d/x%FF%0Az.conf" in text
+    else:
+        assert "app\\xe9.py" in text and "caf\\xe9.conf" in text
+
+
+def test_fix_and_diff_with_names_that_are_not_utf8(tmp_path: Path) -> None:
+    _hostile_names(tmp_path)
+    diff = _run(["check", "--diff", "."], tmp_path, PYTHONIOENCODING="utf-8:strict")
+    assert diff.returncode == 1, diff.stderr
+    assert b"+++ b/conf.d/caf\\xe9.conf\n" in diff.stdout
+    fixed = _run(["check", "--fix", "."], tmp_path, PYTHONIOENCODING="utf-8:strict")
+    assert fixed.returncode == 1, fixed.stderr  # PY001 and PY002 have no safe fix
+    assert b"Fixed 6, 2 remaining" in fixed.stdout
+    for name in (b"caf\xe9.conf", b"new\nline.conf", b"x\xff\nz.conf"):
+        assert b"proxy_buffering off;" in (tmp_path / "conf.d" / os.fsdecode(name)).read_bytes()
+
+
+def test_audit_json_with_names_that_are_not_utf8(tmp_path: Path) -> None:
+    _hostile_names(tmp_path)
+    proc = _run(["audit", "--format", "json", "."], tmp_path, PYTHONIOENCODING="utf-8:strict")
+    assert proc.returncode == 1, proc.stderr
+    audit = json.loads(proc.stdout.decode("utf-8"))
+    assert {f["path"] for f in audit["findings"]} == {
+        "app\\xe9.py",
+        "conf.d/caf\\xe9.conf",
+        "conf.d/new\nline.conf",
+        "conf.d/x\\xff\nz.conf",
+    }
+
+
+def test_a_bug_that_escapes_the_engine_exits_2_not_1(tmp_path: Path) -> None:
+    """1 means "findings": a crash (here in the reporter) must not read as that."""
+    (tmp_path / "nginx.conf").write_text("http {\n" + STREAMING_LOCATION + "}\n")
+    code = (
+        "import sys\n"
+        "import linter.reporters.concise as concise\n"
+        "def explode(findings, context):\n"
+        "    raise RuntimeError('reporter exploded')\n"
+        "concise.render = explode\n"
+        "from linter.cli import main\n"
+        "main(['check', '--output-format', 'concise', '.'])\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "RuntimeError: reporter exploded" in proc.stderr  # the traceback, to report it
+    assert "streamproof: internal error" in proc.stderr
