@@ -130,7 +130,13 @@ def _summary(result: RunResult, fixed: int, unsafe: bool) -> str:
 
 
 def _fixable(finding: Finding, unsafe: bool) -> bool:
-    return bool(finding.fix and finding.fix.edits and (finding.fix.is_safe or unsafe))
+    # A fix that was tried and refused (its note says why) is not one --fix can apply.
+    return bool(
+        finding.fix
+        and finding.fix.edits
+        and (finding.fix.is_safe or unsafe)
+        and not finding.fix_note
+    )
 
 
 def _statistics(findings: Sequence[Finding], unsafe: bool) -> str:

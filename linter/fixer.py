@@ -113,6 +113,9 @@ def _rebased(edit: Edit, done: Sequence[Edit]) -> Edit:
 class FixOutcome:
     findings: list[Finding]
     changes: list[FileChange]
+    # Files a fix was meant for that this run may not write (path -> why): their fixes were
+    # not applied, so the findings and their positions stay those of the file as it is.
+    unwritable: dict[str, str] = field(default_factory=dict)
 
 
 def _current_text(workspace: Workspace, path: str) -> str:
@@ -157,6 +160,19 @@ def fix_unit(
     """Fix a unit to a fixed point (at most MAX_PASSES) in the workspace overlay."""
     refused: dict[tuple[str, str, str], str] = {}
     applied: dict[str, list[Finding]] = {}
+    unwritable: dict[str, str] = {}
+
+    def blocked(paths: Iterable[str]) -> str | None:
+        """Why this run may not write one of ``paths`` (None: it may write them all)."""
+        if not workspace.writing:
+            return None
+        for path in paths:
+            if path not in unwritable and (why := write_refusal(path)) is not None:
+                unwritable[path] = why
+            if path in unwritable:
+                return unwritable[path]
+        return None
+
     document = handler.load(unit, workspace, settings)
     findings = check_document(document, handler, settings)
     for _ in range(MAX_PASSES):
@@ -179,6 +195,13 @@ def fix_unit(
             by_path: dict[str, list[Edit]] = {}
             for edit in edits:
                 by_path.setdefault(edit.path, []).append(edit)
+            # Known before anything is applied: a file the run may not write keeps its
+            # findings where they are, not moved to the lines of a text never written.
+            why = blocked(by_path)
+            if why is not None:
+                for finding in batch:
+                    refused[_finding_key(finding)] = f"fix not applied: {why}"
+                continue
             try:
                 previous = {path: _current_text(workspace, path) for path in by_path}
                 for path, path_edits in by_path.items():
@@ -216,10 +239,14 @@ def fix_unit(
                 break
         if not progressed:
             break
-    final = [
-        replace(f, fix_note=refused[_finding_key(f)]) if _finding_key(f) in refused else f
-        for f in findings
-    ]
+    final = []
+    for f in findings:
+        note = refused.get(_finding_key(f))
+        if note is None and fix_allowed(f, unsafe):
+            # Never tried (it waited for a pass that did not come): the file still says no.
+            why = blocked(edit.path for edit in f.fix.edits)  # type: ignore[union-attr]
+            note = f"fix not applied: {why}" if why is not None else None
+        final.append(replace(f, fix_note=note) if note is not None else f)
     changes = []
     touched = {path for path, fixed in applied.items() if fixed} | {
         edit.path
@@ -235,11 +262,37 @@ def fix_unit(
             original = workspace.read_source(path)
         if text != original.text:
             changes.append(FileChange(path, original, text, applied.get(path, [])))
-    return FixOutcome(final, changes)
+    return FixOutcome(final, changes, unwritable)
 
 
 class WriteRefused(Exception):
     pass
+
+
+def write_refusal(path: str) -> str | None:
+    """Why a fix may not be written to ``path`` (None: it may). The mode bits decide, even for
+    root, who could write anything: a read-only file or folder says "leave me as I am". A fix
+    is written to a temporary file beside the file, then renamed over it, so the folder must
+    be writable too."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None  # gone or unreadable: the write itself says so
+    writable = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+    if not info.st_mode & writable:
+        return f"{path} is read-only"
+    directory = os.path.dirname(os.path.realpath(path))
+    try:
+        folder = os.stat(directory)
+    except OSError:
+        return None
+    if not folder.st_mode & writable:
+        return f"{path} is in a read-only folder (a fix is written beside the file, then renamed over it)"
+    if not os.access(path, os.W_OK):
+        return f"{path}: no permission to write it"
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return f"{path}: no permission to write in its folder (a fix is written beside the file, then renamed over it)"
+    return None
 
 
 def write_change(change: FileChange, expected_bytes: bytes | None = None) -> None:
@@ -252,8 +305,9 @@ def write_change(change: FileChange, expected_bytes: bytes | None = None) -> Non
         raise WriteRefused(f"cannot write {path}: {exc.strerror}") from None
     if not stat.S_ISREG(info.st_mode):
         raise WriteRefused(f"not a regular file: {path}")
-    if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
-        raise WriteRefused(f"{path} is read-only; fix not written")
+    refusal = write_refusal(path)  # checked again: it may have changed during the run
+    if refusal is not None:
+        raise WriteRefused(f"{refusal}; fix not written")
     if expected_bytes is not None:
         try:
             with open(path, "rb") as handle:
@@ -268,9 +322,15 @@ def write_change(change: FileChange, expected_bytes: bytes | None = None) -> Non
     import tempfile  # only when a file is written
 
     remove_leftovers(directory)
-    fd, temporary = tempfile.mkstemp(
-        prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX, dir=directory
-    )
+    try:
+        fd, temporary = tempfile.mkstemp(
+            prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX, dir=directory
+        )
+    except OSError as exc:
+        raise WriteRefused(
+            f"cannot write {path}: {exc.strerror or exc} (creating a temporary file beside it); "
+            "fix not written"
+        ) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

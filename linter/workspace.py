@@ -104,6 +104,8 @@ class Workspace:
     # requirements files declare), keyed by the kind as it likes: cached here, not in modules.
     memo: dict[object, object] = field(default_factory=dict, repr=False)
     _inside: dict[str, bool] = field(default_factory=dict, repr=False)
+    # Fixes will be written to disk (--fix): files this run may not write are not fixed.
+    writing: bool = False
 
     def __post_init__(self) -> None:
         self.root = os.path.realpath(self.root)
