@@ -825,14 +825,17 @@ def test_unreadable_file_for_real(row: tuple) -> None:  # type: ignore[type-arg]
             ]
             status = exit_status(result.findings, result.errors, False)
         else:
-            status, found = _as_nobody(folder, _paths_for(row, folder))
+            status, found, _ = _as_nobody(folder, _paths_for(row, folder))
         _check_unreadable(row, status, found)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _as_nobody(folder: Path, paths: list[Path]) -> tuple[int, list[tuple[str, str, int, str]]]:
-    """Run the check in a child that has dropped root for `nobody` (65534)."""
+def _as_nobody(
+    folder: Path, paths: list[Path]
+) -> tuple[int, list[tuple[str, str, int, str]], list[str]]:
+    """Run the check in a child that has dropped root for `nobody` (65534): (exit status,
+    findings, the run's error messages)."""
     warm = Path(tempfile.mkdtemp(prefix="streamproof-warm-"))
     try:
         for name, text in COMPANIONS.items():  # import now what the run will need later
@@ -858,6 +861,7 @@ def _as_nobody(folder: Path, paths: list[Path]) -> tuple[int, list[tuple[str, st
                     [os.path.relpath(f.path, folder), f.code, f.line, f.message]
                     for f in result.findings
                 ],
+                "errors": result.errors,
             }
             os.write(write_end, json.dumps(payload).encode())
         except BaseException as exc:  # report it to the parent, whatever it is
@@ -873,7 +877,48 @@ def _as_nobody(folder: Path, paths: list[Path]) -> tuple[int, list[tuple[str, st
     os.waitpid(pid, 0)
     payload = json.loads(b"".join(chunks))
     assert "error" not in payload, payload
-    return payload["status"], [tuple(f) for f in payload["found"]]  # type: ignore[misc]
+    return (
+        payload["status"],
+        [tuple(f) for f in payload["found"]],  # type: ignore[misc]
+        payload["errors"],
+    )
+
+
+def test_a_folder_that_cannot_be_listed_is_said_not_skipped() -> None:
+    """Walking the tree, a folder this user may not read: its files cannot be checked, and the
+    run says so (exit 2) instead of passing them over in silence; a path named below it is
+    refused for what it is, not called missing."""
+    folder = Path(tempfile.mkdtemp(prefix="streamproof-unlisted-"))
+    try:
+        folder.chmod(0o755)
+        for name, text in COMPANIONS.items():
+            (folder / name).write_text(text)
+            (folder / name).chmod(0o644)
+        private = folder / "private"
+        private.mkdir()
+        (private / "nginx.conf").write_text(STREAMING_NGINX)
+        private.chmod(0o000 if os.geteuid() != 0 else 0o700)  # root's: `nobody` may not enter
+        paths = [folder, private / "nginx.conf"]
+        if os.geteuid() != 0:
+            result = lint(paths, cwd=folder)
+            found = [
+                (os.path.relpath(f.path, folder), f.code, f.line, f.message)
+                for f in result.findings
+            ]
+            status, errors = exit_status(result.findings, result.errors, False), result.errors
+        else:
+            status, found, errors = _as_nobody(folder, paths)
+        assert {(p, c, line) for p, c, line, _ in found} >= COMPANION_FINDINGS, found
+        assert not [f for f in found if f[0].startswith("private")]
+        assert errors == [
+            f"{private}: cannot read this folder (Permission denied); "
+            "the files in it were not checked",
+            f"{private / 'nginx.conf'}: Permission denied",
+        ]
+        assert status == 2
+    finally:
+        (folder / "private").chmod(0o755)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # -- a file deleted during the run -------------------------------------------------------------
