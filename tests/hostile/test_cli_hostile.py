@@ -148,3 +148,48 @@ def test_a_bug_that_escapes_the_engine_exits_2_not_1(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "RuntimeError: reporter exploded" in proc.stderr  # the traceback, to report it
     assert "streamproof: internal error" in proc.stderr
+
+
+def test_huge_values_and_lines_are_shown_shortened(tmp_path: Path) -> None:
+    """A statement of 100,000 arguments, a deployment named by a megabyte, a 1 MB line of code:
+    each finding is still found and said in a few hundred characters (quoted whole, one
+    finding was 2 MB; a long line was printed whole, then again as carets)."""
+    arguments = " ".join(f"{i}s" for i in range(100_000))
+    (tmp_path / "nginx.conf").write_text(
+        "http {\n    proxy_buffering off;\n    proxy_read_timeout " + arguments + ";\n}\n"
+    )
+    name = "m" * 1_000_000
+    (tmp_path / "config.yaml").write_text(
+        f"model_list:\n  - model_name: {name}\n    litellm_params:\n"
+        "      model: openai/gpt-4o\n      stream_timeout: 600\n"
+    )
+    call = "s = c.chat.completions.create(model='m', messages=[], stream=True)"
+    line = "import openai; c = openai.OpenAI(); " + "x = 1; " * 150_000 + call
+    (tmp_path / "app.py").write_text(line + "\n")
+
+    proc = _run(["check", "--output-format", "json", "."], tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    found = {(f["path"], f["code"]): f for f in json.loads(proc.stdout)}
+    assert set(found) == {("nginx.conf", "NGX009"), ("config.yaml", "LIT003"), ("app.py", "PY002")}
+    for finding in found.values():
+        assert len(finding["message"]) < 700, finding["message"][:300]
+    ngx009 = found["nginx.conf", "NGX009"]["message"]
+    assert ngx009.startswith("`proxy_read_timeout 0s 1s 2s ")
+    assert (
+        "…[688,748 characters]…" in ngx009 and "99998s 99999s`: nginx refuses this line" in ngx009
+    )
+    assert (
+        f"deployment `{'m' * 120}…[999,840 characters]…{'m' * 40}` sets no `max_tokens`"
+        in (found["config.yaml", "LIT003"]["message"])
+    )
+    column = found["app.py", "PY002"]["column"]
+    assert line[column - 1 :].startswith("c.chat.completions.create(")
+
+    full = _run(["check", "--output-format", "full", "app.py"], tmp_path).stdout.decode()
+    assert len(full) < 2000
+    excerpt, carets = (text for text in full.splitlines() if text.startswith(("1 |", "  |  ")))
+    assert excerpt.startswith("1 | …") and len(excerpt) < 220
+    # The carets still stand under the call.
+    at = carets.index("^")
+    assert excerpt[at:].startswith("c.chat.completions.create(")
+    assert carets[at:] == "^" * len("c.chat.completions.create")  # the call's name, as PY002 marks
