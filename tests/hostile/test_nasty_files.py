@@ -462,6 +462,14 @@ LITELLM_ROWS = [
         status=2,
         explicit=True,
     ),
+    Nasty(
+        # An int no float can hold (float() raised OverflowError: a crash of LIT001): a
+        # timeout past any stream's length, so nothing to say.
+        "litellm-int-past-any-float",
+        write("config.yaml", LITELLM.replace("timeout: 3", "stream_timeout: 0x" + "f" * 5000)),
+        "config.yaml",
+        None,
+    ),
     Nasty("litellm-empty", write("config.yaml", b""), "config.yaml", None, explicit=True),
     Nasty(
         "litellm-only-comments",
