@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from linter.model import Finding
+from linter.model import Finding, escape_controls
 from linter.source import SourceText
 
 FORMATS = {
@@ -50,11 +50,12 @@ class ReportContext:
 
 
 def display_path(path: str, cwd: str) -> str:
-    """A path relative to the current folder when it lies below it, else as it is."""
-    if not os.path.isabs(path):
-        return path
-    rel = os.path.relpath(path, cwd)
-    return path if rel.startswith("..") else rel
+    """A path relative to the current folder when it lies below it, else as it is; control
+    characters in a file's name are written ``\\xNN``, as in messages (see linter.model)."""
+    if os.path.isabs(path):
+        rel = os.path.relpath(path, cwd)
+        path = path if rel.startswith("..") else rel
+    return escape_controls(path)
 
 
 # Python holds the bytes of a file name that are not UTF-8 as lone surrogates (U+DC80..U+DCFF,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import click
@@ -16,6 +17,23 @@ MAX_SHOWN_LINES = 3
 # of code, was printed whole, twice with its carets).
 MAX_WIDTH = 200
 LEAD = 40
+
+
+# A line of the file is shown as it is, but for control characters: printed raw, a file could
+# drive the terminal (ESC sequences). Each becomes one visible character, so carets still
+# line up: its Unicode "control picture" (␛ for ESC), or U+FFFD for the C1 controls.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    return _CONTROL.sub(
+        lambda m: (
+            chr(0x2400 + ord(m.group()))
+            if m.group() < "\x20"
+            else ("\u2421" if m.group() == "\x7f" else "\ufffd")
+        ),
+        text,
+    )
 
 
 def _style(text: str, context: ReportContext, **kwargs: object) -> str:
@@ -48,7 +66,7 @@ def _excerpt(finding: Finding, context: ReportContext) -> list[str]:
     low = max(0, min(start - LEAD, longest - MAX_WIDTH)) if longest > MAX_WIDTH else 0
     high = low + MAX_WIDTH if longest > MAX_WIDTH else longest
     for number, text in lines.items():
-        shown = text[low:high]
+        shown = _visible(text[low:high])
         if text and low:
             shown = "…" + shown
         if len(text) > high:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -193,3 +194,42 @@ def test_huge_values_and_lines_are_shown_shortened(tmp_path: Path) -> None:
     at = carets.index("^")
     assert excerpt[at:].startswith("c.chat.completions.create(")
     assert carets[at:] == "^" * len("c.chat.completions.create")  # the call's name, as PY002 marks
+
+
+# Set the terminal's title, clear the screen, C1 CSI: what a linted file must not do to the
+# terminal that shows the report.
+ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x9b31m"
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def test_control_characters_from_the_files_never_reach_the_terminal(tmp_path: Path) -> None:
+    """A YAML escape ("\\e") puts a control character in a value that messages and the audit
+    quote; a raw ESC byte in a comment sits in the lines an excerpt shows; a file's name can
+    hold one. Messages and names write them `\\xNN`, excerpts as one visible character each
+    (so that the carets stay under their column)."""
+    (tmp_path / "config.yaml").write_text(
+        'model_list:\n  - model_name: "\\e]0;pwned\\a\\e[2J\\x9b31m"\n    litellm_params:\n'
+        "      model: openai/gpt-4o\n      stream_timeout: 5\n"
+    )
+    (tmp_path / "ng\x1bx.conf").write_text(
+        f"http {{\n    server {{ # {ESCAPES}\n        location /v1/chat/completions {{\n"
+        "            proxy_pass http://127.0.0.1:4000;\n        }\n    }\n}\n"
+    )
+    for args in (
+        ["check", "."],
+        ["check", "--output-format", "concise", "."],
+        ["check", "--output-format", "github", "."],
+        ["audit", "."],
+        ["audit", "--format", "markdown", "."],
+    ):
+        proc = _run(args, tmp_path)
+        assert proc.returncode == 1, proc.stderr
+        text = proc.stdout.decode("utf-8")
+        assert not CONTROL.findall(text), (args, CONTROL.findall(text))
+        assert "\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m" in text  # the deployment's name
+        assert "ng\\x1bx.conf" in text
+    full = _run(["check", "--select", "NGX002", "."], tmp_path).stdout.decode("utf-8")
+    assert "2 |     server { # ␛]0;pwned␇␛[2J\ufffd31m\n" in full
+    # JSON keeps every character, escaped as JSON does.
+    found = json.loads(_run(["check", "--output-format", "json", "."], tmp_path).stdout)
+    assert {f["path"] for f in found} == {"config.yaml", "ng\\x1bx.conf"}
