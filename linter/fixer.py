@@ -273,7 +273,7 @@ def write_refusal(path: str) -> str | None:
     """Why a fix may not be written to ``path`` (None: it may). The mode bits decide, even for
     root, who could write anything: a read-only file or folder says "leave me as I am". A fix
     is written to a temporary file beside the file, then renamed over it, so the folder must
-    be writable too."""
+    be writable too, and a file with other hard links is left alone (it would lose them)."""
     try:
         info = os.stat(path)
     except OSError:
@@ -281,6 +281,12 @@ def write_refusal(path: str) -> str | None:
     writable = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
     if not info.st_mode & writable:
         return f"{path} is read-only"
+    if info.st_nlink > 1:
+        # The rename gives this name a new file: the other names would keep the old text.
+        return (
+            f"{path} has {info.st_nlink} hard links (a fix is written to a new file renamed "
+            "over this name, so the others would keep the old text)"
+        )
     directory = os.path.dirname(os.path.realpath(path))
     try:
         folder = os.stat(directory)

@@ -1,6 +1,7 @@
 """Nothing is lost: a failed or interrupted fix leaves the original file whole and no stray
 temporary file behind a later run; concurrent runs leave a valid, fully fixed file; mode and
-owner are kept; a read-only file is reported, not forced; a symlink stays a symlink."""
+owner are kept; a read-only file or folder is reported, not forced; a hard-linked file is not
+split from its other names; a symlink stays a symlink."""
 
 from __future__ import annotations
 
@@ -336,6 +337,26 @@ def test_a_read_only_file_or_folder_is_left_alone_and_said(what: str, tmp_path: 
         folder.chmod(0o755)
         config.chmod(0o644)
     assert temporaries(tmp_path) == []
+
+
+def test_a_file_with_other_hard_links_is_left_alone_and_said(tmp_path: Path) -> None:
+    """A fix is renamed over the name: the other names of a hard-linked file (sites-enabled/
+    and sites-available/, say) silently kept the old text. It is refused, as a read-only
+    file is: both names keep one file and its text."""
+    (tmp_path / "available").mkdir()
+    (tmp_path / "enabled").mkdir()
+    config = tmp_path / "enabled" / "nginx.conf"
+    config.write_text(TWO_ROUTES)
+    os.link(config, tmp_path / "available" / "nginx.conf")
+    result = lint([tmp_path / "enabled"], cwd=tmp_path, fix=True)
+    assert result.errors == [
+        f"{config} has 2 hard links (a fix is written to a new file renamed over this name, "
+        "so the others would keep the old text); fix not written"
+    ]
+    assert result.changes == [] and len(result.findings) == 4
+    assert config.stat().st_nlink == 2
+    assert (tmp_path / "available" / "nginx.conf").read_text() == TWO_ROUTES
+    assert config.read_text() == TWO_ROUTES
 
 
 def test_a_folder_this_user_may_not_write_is_said_by_name(tmp_path: Path) -> None:
