@@ -16,7 +16,7 @@ from linter.checker import check_document
 from linter.config import Settings
 from linter.document import Document, KindHandler, Unit
 from linter.model import Edit, Finding
-from linter.source import SourceText
+from linter.source import DecodeFailure, SourceText
 from linter.workspace import TEMP_PREFIX, TEMP_SUFFIX, Workspace, is_fix_temporary
 
 MAX_PASSES = 10
@@ -149,6 +149,30 @@ def _verify(
     return after, None
 
 
+def _reads_back(workspace: Workspace, path: str) -> str | None:
+    """Why the fixed text of ``path`` would not be read back as it is checked (None: it
+    would). The check sees decoded text; the file is bytes: a fix that brings a U+FEFF to the
+    start (deleting the line before it) writes what the next read takes for a byte-order mark,
+    and text the file's encoding cannot hold cannot be written at all."""
+    text = workspace.overlay[path]
+    before = workspace.original_source(path)
+    if before is None:
+        before = workspace.read_source(path)
+    try:
+        data = before.with_text(text).encode()
+    except UnicodeEncodeError as exc:
+        return f"the fixed file cannot be written in {before.encoding} ({exc.reason})"
+    try:
+        again = SourceText.from_bytes(
+            path, data, honour_coding_cookie=path.endswith((".py", ".pyi"))
+        )
+    except DecodeFailure as exc:
+        return f"the fixed file would not be read back ({exc.message})"
+    if again.text != text or again.encoding != before.encoding:
+        return "the fixed file would be read back as other text (a byte-order mark or a coding line would start it)"
+    return None
+
+
 def fix_unit(
     unit: Unit,
     handler: KindHandler,
@@ -218,7 +242,13 @@ def fix_unit(
                 for finding in batch:
                     refused[_finding_key(finding)] = "fix not applied: it changes nothing"
                 continue
-            after, reason = _verify(handler, unit, workspace, settings, document, edits)
+            reason = next(
+                (why for path in by_path if (why := _reads_back(workspace, path)) is not None),
+                None,
+            )
+            after = None
+            if reason is None:
+                after, reason = _verify(handler, unit, workspace, settings, document, edits)
             new_findings = check_document(after, handler, settings) if after is not None else []
             if after is not None and not _findings_went_away(batch, findings, new_findings):
                 after, reason = None, "the fix did not make the finding go away"

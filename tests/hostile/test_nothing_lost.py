@@ -553,3 +553,39 @@ def test_fixes_tried_one_by_one_land_where_they_were_meant(
     assert [(f.code, f.line, f.fix_note) for f in result.findings] == [
         ("TOY001", 2, "fix not applied: the second timeout must stay")
     ]
+
+
+# -- a fix is judged on the file as it will be read back ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        # Found by the property tests: removing the unused suppression brings the U+FEFF of
+        # line 2 to the start, where the next read takes it for a byte-order mark (and nginx
+        # refuses the file).
+        ("nginx.conf", b"    # streamproof: ignore[NGX001] -- reason\n\xef\xbb\xbfhttp {\n}\n"),
+        # Removing line 1 brings the coding line up to line 2, where Python honours it: the
+        # UTF-8 "caf\xc3\xa9" would have been read back as Latin-1 "cafÃ©".
+        (
+            "app.py",
+            b"# streamproof: ignore[PY001] -- handled\n#\n# -*- coding: latin-1 -*-\n"
+            b'import openai\nname = "caf\xc3\xa9"\nc = openai.OpenAI()\n',
+        ),
+    ],
+)
+def test_a_fix_that_would_read_back_as_other_text_is_not_written(
+    name: str, data: bytes, tmp_path: Path
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    result = lint([path], cwd=tmp_path, fix=True)
+    assert path.read_bytes() == data
+    assert result.changes == [] and not result.errors
+    assert [(f.code, f.fix_note) for f in result.findings] == [
+        (
+            "SP100",
+            "fix not applied: the fixed file would be read back as other text (a byte-order "
+            "mark or a coding line would start it)",
+        )
+    ]
