@@ -55,6 +55,15 @@ class DefaultCheckGroup(click.Group):
             )
             sys.exit(EXIT_ERROR)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # Click would say "Aborted!" and exit 1, which reads as "findings": an interrupted
+            # run found nothing to rely on.
+            click.echo("\nstreamproof: interrupted", err=True)
+            raise click.exceptions.Exit(EXIT_ERROR) from None
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or (
             args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")

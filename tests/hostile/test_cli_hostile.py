@@ -233,3 +233,22 @@ def test_control_characters_from_the_files_never_reach_the_terminal(tmp_path: Pa
     # JSON keeps every character, escaped as JSON does.
     found = json.loads(_run(["check", "--output-format", "json", "."], tmp_path).stdout)
     assert {f["path"] for f in found} == {"config.yaml", "ng\\x1bx.conf"}
+
+
+@pytest.mark.parametrize("command", ["check", "audit"])
+def test_an_interrupted_run_exits_2_not_1(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C: click said "Aborted!" and exited 1, which reads as "findings"."""
+    from click.testing import CliRunner
+
+    from linter import cli
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run", interrupted)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli.main, [command, "."])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "streamproof: interrupted"
