@@ -13,6 +13,7 @@ import errno
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -122,6 +123,14 @@ def together(*makers: Callable[[Path], None]) -> Callable[[Path], None]:
 
 def fifo(name: str) -> Callable[[Path], None]:
     return lambda folder: os.mkfifo(folder / name)
+
+
+def unix_socket(name: str) -> Callable[[Path], None]:
+    def make(folder: Path) -> None:
+        with socket.socket(socket.AF_UNIX) as listening:
+            listening.bind(str(folder / name))  # the socket file stays after close
+
+    return make
 
 
 def symlink(name: str, target: str) -> Callable[[Path], None]:
@@ -279,6 +288,15 @@ NGINX_ROWS = [
         "not a regular file (FIFO, socket or device); not read",
         status=2,
         subprocess=True,
+    ),
+    Nasty(
+        # open() refuses a socket with ENXIO ("No such device or address"): said as a FIFO is.
+        "nginx-main-file-is-a-socket",
+        unix_socket("nginx.conf"),
+        "nginx.conf",
+        "NGX000",
+        "not a regular file (FIFO, socket or device); not read",
+        status=2,
     ),
     Nasty(
         "nginx-main-file-is-a-symlink-loop",
