@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -17,14 +18,51 @@ import click
 from linter import __version__, registry
 from linter.config import ConfigError, SettingsResolver
 from linter.model import Finding, Severity
-from linter.reporters import FORMATS, ReportContext, renderer
+from linter.reporters import FORMATS, ReportContext, printable, printable_json, renderer
 from linter.runner import RunOptions, RunResult, run
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+JSON_FORMATS = frozenset({"json", "json-lines", "sarif", "gitlab"})
+
+
+def _echo(text: str, *, err: bool = False, nl: bool = True, json_text: bool = False) -> None:
+    """Print what streamproof says: file names that are not UTF-8 never break the output."""
+    click.echo(printable_json(text) if json_text else printable(text), err=err, nl=nl)
+
+
+def _tolerant_streams() -> None:
+    # A stdout that cannot encode a character (a pipe in an ASCII locale, a Windows console)
+    # prints an escape instead of raising half way through the report.
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
 
 
 class DefaultCheckGroup(click.Group):
     """`streamproof PATHS` means `streamproof check PATHS`, as `ruff PATHS` once did."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        _tolerant_streams()
+        try:
+            return super().main(*args, **kwargs)
+        except Exception:
+            # A bug of ours: exit 2 (an error), never 1, which would read as "findings".
+            traceback.print_exc()
+            click.echo(
+                "streamproof: internal error: a bug in streamproof; please report it with the "
+                "traceback above",
+                err=True,
+            )
+            sys.exit(EXIT_ERROR)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # Click would say "Aborted!" and exit 1, which reads as "findings": an interrupted
+            # run found nothing to rely on.
+            click.echo("\nstreamproof: interrupted", err=True)
+            raise click.exceptions.Exit(EXIT_ERROR) from None
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or (
@@ -101,7 +139,13 @@ def _summary(result: RunResult, fixed: int, unsafe: bool) -> str:
 
 
 def _fixable(finding: Finding, unsafe: bool) -> bool:
-    return bool(finding.fix and finding.fix.edits and (finding.fix.is_safe or unsafe))
+    # A fix that was tried and refused (its note says why) is not one --fix can apply.
+    return bool(
+        finding.fix
+        and finding.fix.edits
+        and (finding.fix.is_safe or unsafe)
+        and not finding.fix_note
+    )
 
 
 def _statistics(findings: Sequence[Finding], unsafe: bool) -> str:
@@ -205,11 +249,11 @@ def check(
         "nginx-context": nginx_context,
     }
     if config_path is not None and not os.path.isfile(config_path):
-        click.echo(f"streamproof: error: {config_path}: config file not found", err=True)
+        _echo(f"streamproof: error: {config_path}: config file not found", err=True)
         sys.exit(EXIT_ERROR)
     usage = _add_ignore_usage(add_ignore, add_ignore_reason, fix)
     if usage:
-        click.echo(f"streamproof: error: {usage}", err=True)
+        _echo(f"streamproof: error: {usage}", err=True)
         sys.exit(EXIT_ERROR)
     resolver = SettingsResolver(overrides=overrides, explicit_config=config_path, cwd=cwd)
     stdin_data = sys.stdin.buffer.read() if stdin_filename is not None else None
@@ -230,7 +274,7 @@ def check(
         resolver.for_path(os.path.abspath(paths[0]) if paths else cwd)
         result = run(paths, resolver, options)
     except ConfigError as exc:
-        click.echo(f"streamproof: error: {exc}", err=True)
+        _echo(f"streamproof: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
 
     unsafe = (
@@ -240,7 +284,7 @@ def check(
     )
     context = _report_context(result, cwd, unsafe)
     for message in result.errors:
-        click.echo(f"streamproof: error: {message}", err=True)
+        _echo(f"streamproof: error: {message}", err=True)
 
     fmt = output_format or "full"
     fixed = sum(len(change.fixed) for change in result.changes)
@@ -253,17 +297,17 @@ def check(
             sys.stdout.buffer.write(change.before.with_text(change.after).encode())
         else:
             sys.stdout.buffer.write(stdin_data or b"")
-        click.echo(renderer("concise")(result.findings, context), err=True, nl=False)
+        _echo(renderer("concise")(result.findings, context), err=True, nl=False)
         sys.exit(exit_status(result.findings, result.errors, exit_zero))
 
     if diff:
         for change in result.changes:
-            click.echo(change.unified_diff(context.display_path(change.path)), nl=False)
+            _echo(change.unified_diff(context.display_path(change.path)), nl=False)
         if result.changes and not quiet and add_ignore:
-            click.echo(_added_summary(result, "Would add"), err=True)
+            _echo(_added_summary(result, "Would add"), err=True)
         elif result.changes and not quiet:
             n = sum(len(c.fixed) for c in result.changes)
-            click.echo(
+            _echo(
                 f"Would fix {n} problem{'s' if n != 1 else ''} in {len(result.changes)} file{'s' if len(result.changes) != 1 else ''}.",
                 err=True,
             )
@@ -271,19 +315,17 @@ def check(
         sys.exit(status if status else (EXIT_FINDINGS if result.changes else EXIT_CLEAN))
 
     if statistics:
-        click.echo(_statistics(result.findings, unsafe), nl=False)
+        _echo(_statistics(result.findings, unsafe), nl=False)
     else:
         output = renderer(fmt)(result.findings, context)
         if output and (result.findings or fmt not in ("full", "concise")):
-            click.echo(output, nl=False)
+            _echo(output, nl=False, json_text=fmt in JSON_FORMATS)
     if add_ignore and result.changes and not quiet:
-        click.echo(_added_summary(result, "Added"), err=True)
+        _echo(_added_summary(result, "Added"), err=True)
     if fmt in ("full", "concise") and not quiet:
         summary = _summary(result, fixed if fix else 0, unsafe)
         if summary:
-            click.echo(
-                ("\n" if fmt == "full" and result.findings and not statistics else "") + summary
-            )
+            _echo(("\n" if fmt == "full" and result.findings and not statistics else "") + summary)
     sys.exit(exit_status(result.findings, result.errors, exit_zero))
 
 
@@ -391,7 +433,7 @@ def audit_command(
 
     cwd = os.getcwd()
     if config_path is not None and not os.path.isfile(config_path):
-        click.echo(f"streamproof: error: {config_path}: config file not found", err=True)
+        _echo(f"streamproof: error: {config_path}: config file not found", err=True)
         sys.exit(EXIT_ERROR)
     resolver = SettingsResolver(
         overrides={"nginx-version": nginx_version}, explicit_config=config_path, cwd=cwd
@@ -402,16 +444,18 @@ def audit_command(
         resolver.for_path(os.path.abspath(paths[0]) if paths else cwd)
         result = run(paths, resolver, options)
     except ConfigError as exc:
-        click.echo(f"streamproof: error: {exc}", err=True)
+        _echo(f"streamproof: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     finally:
         bar.close()
     for message in result.errors:
-        click.echo(f"streamproof: error: {message}", err=True)
+        _echo(f"streamproof: error: {message}", err=True)
     context = _report_context(result, cwd, unsafe=False)
     if fmt != "terminal":
         context.color = False
-    click.echo(
-        RENDERERS[fmt](result.audit_rows, result.findings, context, result.files_checked), nl=False
+    _echo(
+        RENDERERS[fmt](result.audit_rows, result.findings, context, result.files_checked),
+        nl=False,
+        json_text=fmt == "json",
     )
     sys.exit(exit_status(result.findings, result.errors, exit_zero=False))

@@ -158,7 +158,7 @@ def _glob(pattern: str) -> re.Pattern[str]:
             out.append("[^/]")
         elif char == "[":
             end = pattern.find("]", i + 1)
-            if end < 0:
+            if end < 0 or end == i + 1:  # no class (`[]` matches itself, as in fnmatch)
                 out.append(re.escape(char))
             else:
                 out.append("[" + pattern[i + 1 : end].replace("!", "^", 1) + "]")
@@ -232,6 +232,8 @@ def read_config_file(path: str) -> dict[str, Any] | None:
         data = tomllib.loads(text)
     except UnicodeDecodeError:
         raise ConfigError(path, "not valid UTF-8") from None
+    except RecursionError:  # tomllib reads nested arrays and tables by recursion
+        raise ConfigError(path, "invalid TOML: arrays or tables nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)
@@ -288,6 +290,18 @@ def _string_list(path: str, text: str, key: str, value: Any) -> list[str]:
         line, column = _key_position(text, key)
         raise ConfigError(path, f"{key!r} must be a list of strings", line, column)
     return list(value)
+
+
+def _check_glob(path: str, text: str, key: str, pattern: str) -> None:
+    """A pattern that cannot match anything as written (`[z-a]`) is the config's error, said
+    here, not a crash when the first file is matched against it."""
+    try:
+        _glob(pattern.strip().strip("/"))
+    except re.error as exc:
+        line, column = _key_position(text, key)
+        raise ConfigError(
+            path, f"{key!r}: bad pattern {pattern!r}: {exc.msg}", line, column
+        ) from None
 
 
 def _resolve_selectors(path: str, text: str, key: str, selectors: Iterable[str]) -> set[str]:
@@ -390,10 +404,15 @@ def settings_from_table(
         )
     for pattern, codes in raw_pfi.items():
         values = _string_list(where, text, pattern, codes)
+        _check_glob(where, text, "per-file-ignores", pattern)
         per_file.append((pattern, frozenset(_resolve_selectors(where, text, pattern, values))))
 
     exclude = _string_list(where, text, "exclude", merged.get("exclude", []))
-    exclude += _string_list(where, text, "extend-exclude", merged.get("extend-exclude", []))
+    extend_exclude = _string_list(where, text, "extend-exclude", merged.get("extend-exclude", []))
+    for key, patterns in (("exclude", exclude), ("extend-exclude", extend_exclude)):
+        for pattern in patterns:
+            _check_glob(where, text, key, pattern)
+    exclude += extend_exclude
 
     unsafe = merged.get("unsafe-fixes", False)
     if not isinstance(unsafe, bool):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -120,9 +121,21 @@ def _git_files(directory: str) -> list[str] | None:
     return sorted(set(found))
 
 
-def _walk(directory: str) -> list[str]:
+def _walk(directory: str, problems: list[str] | None = None, shown: str = "") -> list[str]:
+    """Every file below ``directory``; a folder that cannot be listed is said in ``problems``
+    (as ``shown``, the folder as the user named it, joined with the rest), not left out."""
     found = []
-    for current, dirs, files in os.walk(directory, followlinks=False):
+
+    def unreadable(error: OSError) -> None:
+        if problems is not None:
+            where = error.filename if isinstance(error.filename, str) else directory
+            where = os.path.normpath(os.path.join(shown, os.path.relpath(where, directory)))
+            problems.append(
+                f"{where}: cannot read this folder ({error.strerror or error}); "
+                "the files in it were not checked"
+            )
+
+    for current, dirs, files in os.walk(directory, onerror=unreadable, followlinks=False):
         dirs[:] = sorted(
             d for d in dirs if d not in SKIPPED_DIRS and not _is_venv(os.path.join(current, d))
         )
@@ -144,13 +157,18 @@ def discover(
     missing: list[str] = []
     for given in paths:
         absolute = os.path.abspath(given)
-        if not os.path.lexists(absolute):
-            missing.append(f"{given}: no such file or directory")
+        try:
+            os.lstat(absolute)
+        except OSError as exc:
+            # Only a path that is not there is "no such file"; a folder on the way that this
+            # user may not enter says so.
+            reason = "no such file or directory" if exc.errno == errno.ENOENT else exc.strerror
+            missing.append(f"{given}: {reason or exc}")
             continue
         if os.path.isdir(absolute):
             in_git = git_toplevel(absolute) is not None
             listed = _git_files(absolute) if in_git else None
-            files = listed if listed is not None else _walk(absolute)
+            files = listed if listed is not None else _walk(absolute, missing, given)
             for path in files:
                 rel_to_dir = relative_posix(path, absolute)
                 if _skipped(rel_to_dir.split("/")[:-1]) or is_fix_temporary(os.path.basename(path)):

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from linter.model import Edit, Severity
+from linter.model import Edit, Severity, shown
 from linter.source import SourceText
 
 if TYPE_CHECKING:
@@ -115,6 +115,11 @@ class AuditValue:
     origin: str = ""
     status: str = "ok"  # "ok", "risk" or "unknown"
 
+    def __post_init__(self) -> None:
+        # Values come from the files: fit to print, as messages are (linter.model.shown).
+        object.__setattr__(self, "text", shown(self.text))
+        object.__setattr__(self, "origin", shown(self.origin))
+
 
 @dataclass(frozen=True)
 class AuditRow:
@@ -127,6 +132,9 @@ class AuditRow:
     path: str
     line: int
     values: tuple[tuple[str, AuditValue], ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "subject", shown(self.subject))
 
 
 class KindHandler(Protocol):

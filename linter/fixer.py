@@ -17,7 +17,7 @@ from linter.config import Settings
 from linter.document import Document, KindHandler, Unit
 from linter.model import Edit, Finding
 from linter.reporters import display_path
-from linter.source import SourceText
+from linter.source import DecodeFailure, SourceText
 from linter.workspace import TEMP_PREFIX, TEMP_SUFFIX, Workspace, is_fix_temporary
 
 MAX_PASSES = 10
@@ -121,6 +121,9 @@ def _rebased(edit: Edit, done: Sequence[Edit]) -> Edit:
 class FixOutcome:
     findings: list[Finding]
     changes: list[FileChange]
+    # Files a fix was meant for that this run may not write (path -> why): their fixes were
+    # not applied, so the findings and their positions stay those of the file as it is.
+    unwritable: dict[str, str] = field(default_factory=dict)
 
 
 def _current_text(workspace: Workspace, path: str) -> str:
@@ -154,6 +157,30 @@ def _verify(
     return after, None
 
 
+def _reads_back(workspace: Workspace, path: str) -> str | None:
+    """Why the fixed text of ``path`` would not be read back as it is checked (None: it
+    would). The check sees decoded text; the file is bytes: a fix that brings a U+FEFF to the
+    start (deleting the line before it) writes what the next read takes for a byte-order mark,
+    and text the file's encoding cannot hold cannot be written at all."""
+    text = workspace.overlay[path]
+    before = workspace.original_source(path)
+    if before is None:
+        before = workspace.read_source(path)
+    try:
+        data = before.with_text(text).encode()
+    except UnicodeEncodeError as exc:
+        return f"the fixed file cannot be written in {before.encoding} ({exc.reason})"
+    try:
+        again = SourceText.from_bytes(
+            path, data, honour_coding_cookie=path.endswith((".py", ".pyi"))
+        )
+    except DecodeFailure as exc:
+        return f"the fixed file would not be read back ({exc.message})"
+    if again.text != text or again.encoding != before.encoding:
+        return "the fixed file would be read back as other text (a byte-order mark or a coding line would start it)"
+    return None
+
+
 def fix_unit(
     unit: Unit,
     handler: KindHandler,
@@ -170,6 +197,19 @@ def fix_unit(
     cannot be applied."""
     refused: dict[tuple[str, str, str], str] = {}
     applied: dict[str, list[Finding]] = {}
+    unwritable: dict[str, str] = {}
+
+    def blocked(paths: Iterable[str]) -> str | None:
+        """Why this run may not write one of ``paths`` (None: it may write them all)."""
+        if not workspace.writing:
+            return None
+        for path in paths:
+            if path not in unwritable and (why := write_refusal(path)) is not None:
+                unwritable[path] = why
+            if path in unwritable:
+                return unwritable[path]
+        return None
+
     document = handler.load(unit, workspace, settings)
     findings = check_document(document, handler, settings)
     for _ in range(MAX_PASSES):
@@ -201,6 +241,13 @@ def fix_unit(
             by_path: dict[str, list[Edit]] = {}
             for edit in edits:
                 by_path.setdefault(edit.path, []).append(edit)
+            # Known before anything is applied: a file the run may not write keeps its
+            # findings where they are, not moved to the lines of a text never written.
+            why = blocked(by_path)
+            if why is not None:
+                for finding in batch:
+                    refused[_finding_key(finding)] = f"fix not applied: {why}"
+                continue
             try:
                 previous = {path: _current_text(workspace, path) for path in by_path}
                 for path, path_edits in by_path.items():
@@ -217,7 +264,13 @@ def fix_unit(
                 for finding in batch:
                     refused[_finding_key(finding)] = "fix not applied: it changes nothing"
                 continue
-            after, reason = _verify(handler, unit, workspace, settings, document, edits)
+            reason = next(
+                (why for path in by_path if (why := _reads_back(workspace, path)) is not None),
+                None,
+            )
+            after = None
+            if reason is None:
+                after, reason = _verify(handler, unit, workspace, settings, document, edits)
             new_findings = check_document(after, handler, settings) if after is not None else []
             if after is not None and not _findings_went_away(batch, findings, new_findings):
                 after, reason = None, "the fix did not make the finding go away"
@@ -238,10 +291,14 @@ def fix_unit(
                 break
         if not progressed:
             break
-    final = [
-        replace(f, fix_note=refused[_finding_key(f)]) if _finding_key(f) in refused else f
-        for f in findings
-    ]
+    final = []
+    for f in findings:
+        note = refused.get(_finding_key(f))
+        if note is None and fix_allowed(f, unsafe):
+            # Never tried (it waited for a pass that did not come): the file still says no.
+            why = blocked(edit.path for edit in f.fix.edits)  # type: ignore[union-attr]
+            note = f"fix not applied: {why}" if why is not None else None
+        final.append(replace(f, fix_note=note) if note is not None else f)
     changes = []
     touched = {path for path, fixed in applied.items() if fixed} | {
         edit.path
@@ -257,11 +314,43 @@ def fix_unit(
             original = workspace.read_source(path)
         if text != original.text:
             changes.append(FileChange(path, original, text, applied.get(path, [])))
-    return FixOutcome(final, changes)
+    return FixOutcome(final, changes, unwritable)
 
 
 class WriteRefused(Exception):
     pass
+
+
+def write_refusal(path: str) -> str | None:
+    """Why a fix may not be written to ``path`` (None: it may). The mode bits decide, even for
+    root, who could write anything: a read-only file or folder says "leave me as I am". A fix
+    is written to a temporary file beside the file, then renamed over it, so the folder must
+    be writable too, and a file with other hard links is left alone (it would lose them)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None  # gone or unreadable: the write itself says so
+    writable = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+    if not info.st_mode & writable:
+        return f"{path} is read-only"
+    if info.st_nlink > 1:
+        # The rename gives this name a new file: the other names would keep the old text.
+        return (
+            f"{path} has {info.st_nlink} hard links (a fix is written to a new file renamed "
+            "over this name, so the others would keep the old text)"
+        )
+    directory = os.path.dirname(os.path.realpath(path))
+    try:
+        folder = os.stat(directory)
+    except OSError:
+        return None
+    if not folder.st_mode & writable:
+        return f"{path} is in a read-only folder (a fix is written beside the file, then renamed over it)"
+    if not os.access(path, os.W_OK):
+        return f"{path}: no permission to write it"
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return f"{path}: no permission to write in its folder (a fix is written beside the file, then renamed over it)"
+    return None
 
 
 def write_change(change: FileChange, expected_bytes: bytes | None = None) -> None:
@@ -274,8 +363,9 @@ def write_change(change: FileChange, expected_bytes: bytes | None = None) -> Non
         raise WriteRefused(f"cannot write {path}: {exc.strerror}") from None
     if not stat.S_ISREG(info.st_mode):
         raise WriteRefused(f"not a regular file: {path}")
-    if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
-        raise WriteRefused(f"{path} is read-only; fix not written")
+    refusal = write_refusal(path)  # checked again: it may have changed during the run
+    if refusal is not None:
+        raise WriteRefused(f"{refusal}; fix not written")
     if expected_bytes is not None:
         try:
             with open(path, "rb") as handle:
@@ -290,9 +380,15 @@ def write_change(change: FileChange, expected_bytes: bytes | None = None) -> Non
     import tempfile  # only when a file is written
 
     remove_leftovers(directory)
-    fd, temporary = tempfile.mkstemp(
-        prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX, dir=directory
-    )
+    try:
+        fd, temporary = tempfile.mkstemp(
+            prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX, dir=directory
+        )
+    except OSError as exc:
+        raise WriteRefused(
+            f"cannot write {path}: {exc.strerror or exc} (creating a temporary file beside it); "
+            "fix not written"
+        ) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

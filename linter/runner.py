@@ -62,6 +62,8 @@ class UnitResult:
     audit_rows: list[AuditRow] = field(default_factory=list)
     # False when the unit turned out not to be of its kind (see Unit.unclaimed).
     checked: bool = True
+    # Files whose fixes this run may not write (path -> why; see FixOutcome.unwritable).
+    unwritable: dict[str, str] = field(default_factory=dict)
 
 
 def _classify(candidate: Candidate, workspace: Workspace, result: RunResult) -> str | None:
@@ -166,7 +168,7 @@ def _process_unit(
         if options.fix or options.diff:
             unsafe = settings.unsafe_fixes if options.unsafe_fixes is None else options.unsafe_fixes
             outcome = fix_unit(unit, handler, workspace, settings, unsafe=unsafe, writable=writable)
-            return UnitResult(outcome.findings, outcome.changes)
+            return UnitResult(outcome.findings, outcome.changes, unwritable=outcome.unwritable)
         document = handler.load(unit, workspace, settings)
         result = UnitResult(check_document(document, handler, settings))
         audit = getattr(handler, "audit", None)
@@ -323,7 +325,9 @@ def run(
         result.errors.extend(missing)
 
     result.workspace = workspace
+    workspace.writing = options.fix and not options.diff and options.stdin_filename is None
     units = _units_by_kind(candidates, workspace, result)
+    unwritable: dict[str, str] = {}
     for unit, unit_result in zip(
         units,
         _process_all(units, workspace, resolver, options, files=len(candidates)),
@@ -335,6 +339,10 @@ def run(
         result.rules_run.update(selected_codes(unit.kind, resolver.for_path(unit.path)))
         result.findings.extend(unit_result.findings)
         result.audit_rows.extend(unit_result.audit_rows)
+        for path, why in unit_result.unwritable.items():
+            if path not in unwritable:
+                unwritable[path] = why
+                result.errors.append(f"{why}; fix not written")
         for change in unit_result.changes:
             # Units that share a file (an NGINX snippet) fix it in turn: keep the last text.
             previous = next((c for c in result.changes if c.path == change.path), None)
@@ -350,16 +358,25 @@ def run(
         workspace.overlay[change.path] = change.after
     writes = options.fix or options.add_ignore is not None
     if writes and not options.diff and options.stdin_filename is None:
-        for change in result.changes:
+        for change in list(result.changes):
             try:
                 expected = workspace.read_bytes(change.path)
             except ReadFailure:
                 expected = None
             try:
                 write_change(change, expected)
-            except (WriteRefused, OSError) as exc:
+            except WriteRefused as exc:
                 result.errors.append(str(exc))
-                # The fixes were not written, so their findings still stand.
-                result.findings.extend(change.fixed)
+            except OSError as exc:
+                result.errors.append(
+                    f"cannot write {change.path}: {exc.strerror or exc}; fix not written "
+                    "(the file is unchanged)"
+                )
+            else:
+                continue
+            # The fixes were not written, so their findings still stand (and none is counted
+            # as fixed).
+            result.findings.extend(change.fixed)
+            result.changes.remove(change)
     result.findings = sorted(dedupe(result.findings), key=lambda f: f.sort_key)
     return result

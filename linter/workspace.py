@@ -54,6 +54,10 @@ def read_regular_file(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise ReadFailure(path, "symbolic link loop") from None
+        if exc.errno == errno.ENXIO:  # a socket (or a FIFO with no writer): open() refuses it
+            raise ReadFailure(
+                path, "not a regular file (FIFO, socket or device); not read"
+            ) from None
         raise ReadFailure(path, f"cannot read: {exc.strerror or exc}") from None
     except ValueError:  # a NUL character in the name (an include read from a file)
         raise ReadFailure(path, "cannot read: the file name holds a NUL character") from None
@@ -104,6 +108,8 @@ class Workspace:
     # requirements files declare), keyed by the kind as it likes: cached here, not in modules.
     memo: dict[object, object] = field(default_factory=dict, repr=False)
     _inside: dict[str, bool] = field(default_factory=dict, repr=False)
+    # Fixes will be written to disk (--fix): files this run may not write are not fixed.
+    writing: bool = False
 
     def __post_init__(self) -> None:
         self.root = os.path.realpath(self.root)

@@ -36,6 +36,20 @@ def read_yaml(source: SourceText) -> YamlFile:
     return yaml_file
 
 
+def _planned_key(path: str) -> tuple[str, str, str]:
+    return ("litellm", "planned", path)
+
+
+def _read_yaml_once(workspace: Workspace, source: SourceText) -> YamlFile:
+    """The file as planning composed it (configs with `include:` and what they include are
+    composed to plan the units), else composed now: each file is parsed once per run. Only
+    planning stores trees, so a run keeps no more of them than its includes need."""
+    planned = workspace.memo.get(_planned_key(source.path))
+    if isinstance(planned, YamlFile) and planned.source.text == source.text:
+        return planned
+    return read_yaml(source)
+
+
 def yaml_problems(yaml_file: YamlFile) -> list[Problem]:
     """What stops ``yaml.safe_load`` (LiteLLM's loader) from reading the file."""
     composed = yaml_file.composed
@@ -167,9 +181,10 @@ def include_targets(path: str, workspace: Workspace) -> list[str]:
     while pending:
         current = pending.pop(0)
         try:
-            yaml_file = read_yaml(workspace.read_source(current))
+            yaml_file = _read_yaml_once(workspace, workspace.read_source(current))
         except (ReadFailure, DecodeFailure):
             continue
+        workspace.memo[_planned_key(current)] = yaml_file
         _, items, _ = include_entries(yaml_file)
         for entry, _node in items:
             target = resolve_include(entry, current, path)
@@ -197,7 +212,7 @@ def load_unit(unit: Unit, workspace: Workspace) -> LiteLLMDocument:
 
 def _load_unit(unit: Unit, workspace: Workspace) -> LiteLLMDocument:
     source = workspace.read_source(unit.path)
-    main = read_yaml(source)
+    main = _read_yaml_once(workspace, source)
     document = LiteLLMDocument(kind="litellm", source=source)
     document.files[main.path] = main
     document.problems.extend(yaml_problems(main))
@@ -304,7 +319,7 @@ def _assemble(document: LiteLLMDocument, main: YamlFile, workspace: Workspace) -
                 )
             )
             continue
-        included = read_yaml(source)
+        included = _read_yaml_once(workspace, source)
         document.files[included.path] = included
         document.sources[included.path] = source
         document.problems.extend(yaml_problems(included))

@@ -7,6 +7,7 @@ key or value, in the file that holds it, however the config was assembled from i
 from __future__ import annotations
 
 import enum
+import math
 import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -138,9 +139,12 @@ def value_of(node: Node) -> Value:
                 if tag == TAG + "int"
                 else constructor.construct_yaml_float(node)
             )
-            return Value(ValueKind.NUMBER, float(number), raw)
         except (ValueError, TypeError, yaml.YAMLError):
             return Value(ValueKind.OTHER, text=raw)
+        try:
+            return Value(ValueKind.NUMBER, float(number), raw)
+        except OverflowError:  # an int of 5,000 hex digits: past any float, so infinite
+            return Value(ValueKind.NUMBER, math.inf if number > 0 else -math.inf, raw)
     if tag == TAG + "str":
         if raw.startswith(ENV_PREFIX):
             return Value(ValueKind.ENV, text=raw)

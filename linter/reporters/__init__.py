@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from linter.model import Finding
+from linter.model import Finding, escape_controls
 from linter.source import SourceText
 
 FORMATS = {
@@ -49,11 +50,35 @@ class ReportContext:
 
 
 def display_path(path: str, cwd: str) -> str:
-    """A path relative to the current folder when it lies below it, else as it is."""
-    if not os.path.isabs(path):
-        return path
-    rel = os.path.relpath(path, cwd)
-    return path if rel.startswith("..") else rel
+    """A path relative to the current folder when it lies below it, else as it is; control
+    characters in a file's name are written ``\\xNN``, as in messages (see linter.model)."""
+    if os.path.isabs(path):
+        rel = os.path.relpath(path, cwd)
+        path = path if rel.startswith("..") else rel
+    return escape_controls(path)
+
+
+# Python holds the bytes of a file name that are not UTF-8 as lone surrogates (U+DC80..U+DCFF,
+# "surrogateescape"); no output can carry them: a strict stdout raises, any other writes bytes
+# that are not UTF-8 (and so no longer JSON or XML).
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` with each byte a file name could not decode written ``\\xNN`` (as Python's
+    ``backslashreplace`` writes it), so that every output can print it."""
+    return _LONE_SURROGATE.sub(lambda m: _escaped(m.group()), text)
+
+
+def printable_json(text: str) -> str:
+    """The same for JSON text from ``json.dumps(..., ensure_ascii=False)``: such characters can
+    only be inside its strings, where the backslash itself must be escaped."""
+    return _LONE_SURROGATE.sub(lambda m: "\\" + _escaped(m.group()), text)
 
 
 def renderer(name: str) -> Callable[[Sequence[Finding], ReportContext], str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from linter.model import Finding, Severity
+from linter.model import Finding, Severity, escape_controls
 from linter.reporters import ReportContext
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -30,7 +30,7 @@ def annotation(finding: Finding, context: ReportContext) -> str:
     line = max(finding.line, 1)
     end_line = max(finding.end_line, line)
     properties = [
-        ("file", context.root_relative(finding.path)),
+        ("file", escape_controls(context.root_relative(finding.path))),
         ("line", str(line)),
         ("endLine", str(end_line)),
     ]

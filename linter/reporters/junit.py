@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from linter.model import Finding, Severity
-from linter.reporters import ReportContext
+from linter.reporters import ReportContext, printable
 
 SUITE = "streamproof"
 # Characters XML 1.0 cannot hold at all, even escaped (C0 controls but tab, LF and CR; lone
@@ -21,8 +21,9 @@ _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_text(text: str) -> str:
-    """Text XML can carry: characters it cannot are written as ``\\xNN`` / ``\\uNNNN``."""
-    return _NOT_XML.sub(lambda m: repr(m.group())[1:-1], text)
+    """Text XML can carry: characters it cannot are written as ``\\xNN`` / ``\\uNNNN``
+    (an undecodable byte of a file name as that byte, as everywhere else)."""
+    return _NOT_XML.sub(lambda m: repr(m.group())[1:-1], printable(text))
 
 
 def _case(finding: Finding, context: ReportContext) -> ET.Element:

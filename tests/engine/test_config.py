@@ -73,6 +73,34 @@ def test_toml_syntax_error_has_line_and_column(tmp_path: Path) -> None:
     assert info.value.line >= 1 and "invalid TOML" in info.value.message
 
 
+def test_toml_nested_too_deeply_is_a_config_error(tmp_path: Path) -> None:
+    """tomllib recurses per level: 5,000 nested arrays raised RecursionError (a crash)."""
+    (tmp_path / "streamproof.toml").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(ConfigError) as info:
+        SettingsResolver(cwd=str(tmp_path)).for_path(str(tmp_path / "a.toy"))
+    assert info.value.message == "invalid TOML: arrays or tables nested too deeply"
+
+
+@pytest.mark.parametrize(
+    ("line", "key", "pattern"),
+    [
+        ('exclude = ["ok/", "[z-a]"]', "exclude", "[z-a]"),
+        ('extend-exclude = ["[z-a]"]', "extend-exclude", "[z-a]"),
+        ('[per-file-ignores]\n"[z-a].toy" = ["TOY001"]', "per-file-ignores", "[z-a].toy"),
+    ],
+)
+def test_a_glob_that_cannot_match_is_a_config_error(
+    tmp_path: Path, line: str, key: str, pattern: str
+) -> None:
+    """A bad range in a pattern was a crash (re.error) when the first file was matched."""
+    (tmp_path / "streamproof.toml").write_text("# paths\n" + line + "\n")
+    (tmp_path / "a.toy").write_text("timeout = 1\n")
+    with pytest.raises(ConfigError) as info:
+        lint([tmp_path], cwd=tmp_path)
+    assert info.value.message == f"{key!r}: bad pattern {pattern!r}: bad character range z-a"
+    assert info.value.line == 2
+
+
 def test_unknown_rule_in_select_names_the_closest(tmp_path: Path) -> None:
     (tmp_path / "streamproof.toml").write_text('select = ["TOY01"]\n')
     with pytest.raises(ConfigError) as info:
@@ -125,6 +153,9 @@ def test_exclude_applies_to_walked_files_and_to_explicit_ones_only_when_forced(
         ("a/b/c.conf", "/a/", True),
         ("b.conf", "b/", False),
         ("x/node_modules/y.py", "node_modules", True),
+        ("a/[]/c.conf", "[]", True),  # an empty class is no class: the name itself
+        ("a/x/c.conf", "[]", False),
+        ("a/b/c.conf", "[!a]", True),
     ],
 )
 def test_path_patterns(path: str, pattern: str, expected: bool) -> None:

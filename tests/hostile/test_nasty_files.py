@@ -13,6 +13,7 @@ import errno
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -122,6 +123,14 @@ def together(*makers: Callable[[Path], None]) -> Callable[[Path], None]:
 
 def fifo(name: str) -> Callable[[Path], None]:
     return lambda folder: os.mkfifo(folder / name)
+
+
+def unix_socket(name: str) -> Callable[[Path], None]:
+    def make(folder: Path) -> None:
+        with socket.socket(socket.AF_UNIX) as listening:
+            listening.bind(str(folder / name))  # the socket file stays after close
+
+    return make
 
 
 def symlink(name: str, target: str) -> Callable[[Path], None]:
@@ -279,6 +288,15 @@ NGINX_ROWS = [
         "not a regular file (FIFO, socket or device); not read",
         status=2,
         subprocess=True,
+    ),
+    Nasty(
+        # open() refuses a socket with ENXIO ("No such device or address"): said as a FIFO is.
+        "nginx-main-file-is-a-socket",
+        unix_socket("nginx.conf"),
+        "nginx.conf",
+        "NGX000",
+        "not a regular file (FIFO, socket or device); not read",
+        status=2,
     ),
     Nasty(
         "nginx-main-file-is-a-symlink-loop",
@@ -461,6 +479,14 @@ LITELLM_ROWS = [
         "symbolic link loop",
         status=2,
         explicit=True,
+    ),
+    Nasty(
+        # An int no float can hold (float() raised OverflowError: a crash of LIT001): a
+        # timeout past any stream's length, so nothing to say.
+        "litellm-int-past-any-float",
+        write("config.yaml", LITELLM.replace("timeout: 3", "stream_timeout: 0x" + "f" * 5000)),
+        "config.yaml",
+        None,
     ),
     Nasty("litellm-empty", write("config.yaml", b""), "config.yaml", None, explicit=True),
     Nasty(
@@ -825,14 +851,17 @@ def test_unreadable_file_for_real(row: tuple) -> None:  # type: ignore[type-arg]
             ]
             status = exit_status(result.findings, result.errors, False)
         else:
-            status, found = _as_nobody(folder, _paths_for(row, folder))
+            status, found, _ = _as_nobody(folder, _paths_for(row, folder))
         _check_unreadable(row, status, found)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _as_nobody(folder: Path, paths: list[Path]) -> tuple[int, list[tuple[str, str, int, str]]]:
-    """Run the check in a child that has dropped root for `nobody` (65534)."""
+def _as_nobody(
+    folder: Path, paths: list[Path]
+) -> tuple[int, list[tuple[str, str, int, str]], list[str]]:
+    """Run the check in a child that has dropped root for `nobody` (65534): (exit status,
+    findings, the run's error messages)."""
     warm = Path(tempfile.mkdtemp(prefix="streamproof-warm-"))
     try:
         for name, text in COMPANIONS.items():  # import now what the run will need later
@@ -858,6 +887,7 @@ def _as_nobody(folder: Path, paths: list[Path]) -> tuple[int, list[tuple[str, st
                     [os.path.relpath(f.path, folder), f.code, f.line, f.message]
                     for f in result.findings
                 ],
+                "errors": result.errors,
             }
             os.write(write_end, json.dumps(payload).encode())
         except BaseException as exc:  # report it to the parent, whatever it is
@@ -873,7 +903,48 @@ def _as_nobody(folder: Path, paths: list[Path]) -> tuple[int, list[tuple[str, st
     os.waitpid(pid, 0)
     payload = json.loads(b"".join(chunks))
     assert "error" not in payload, payload
-    return payload["status"], [tuple(f) for f in payload["found"]]  # type: ignore[misc]
+    return (
+        payload["status"],
+        [tuple(f) for f in payload["found"]],  # type: ignore[misc]
+        payload["errors"],
+    )
+
+
+def test_a_folder_that_cannot_be_listed_is_said_not_skipped() -> None:
+    """Walking the tree, a folder this user may not read: its files cannot be checked, and the
+    run says so (exit 2) instead of passing them over in silence; a path named below it is
+    refused for what it is, not called missing."""
+    folder = Path(tempfile.mkdtemp(prefix="streamproof-unlisted-"))
+    try:
+        folder.chmod(0o755)
+        for name, text in COMPANIONS.items():
+            (folder / name).write_text(text)
+            (folder / name).chmod(0o644)
+        private = folder / "private"
+        private.mkdir()
+        (private / "nginx.conf").write_text(STREAMING_NGINX)
+        private.chmod(0o000 if os.geteuid() != 0 else 0o700)  # root's: `nobody` may not enter
+        paths = [folder, private / "nginx.conf"]
+        if os.geteuid() != 0:
+            result = lint(paths, cwd=folder)
+            found = [
+                (os.path.relpath(f.path, folder), f.code, f.line, f.message)
+                for f in result.findings
+            ]
+            status, errors = exit_status(result.findings, result.errors, False), result.errors
+        else:
+            status, found, errors = _as_nobody(folder, paths)
+        assert {(p, c, line) for p, c, line, _ in found} >= COMPANION_FINDINGS, found
+        assert not [f for f in found if f[0].startswith("private")]
+        assert errors == [
+            f"{private}: cannot read this folder (Permission denied); "
+            "the files in it were not checked",
+            f"{private / 'nginx.conf'}: Permission denied",
+        ]
+        assert status == 2
+    finally:
+        (folder / "private").chmod(0o755)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # -- a file deleted during the run -------------------------------------------------------------

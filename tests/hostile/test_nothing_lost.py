@@ -1,16 +1,19 @@
 """Nothing is lost: a failed or interrupted fix leaves the original file whole and no stray
 temporary file behind a later run; concurrent runs leave a valid, fully fixed file; mode and
-owner are kept; a read-only file is reported, not forced; a symlink stays a symlink."""
+owner are kept; a read-only file or folder is reported, not forced; a hard-linked file is not
+split from its other names; a symlink stays a symlink."""
 
 from __future__ import annotations
 
 import errno
 import os
 import random
+import shutil
 import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -278,6 +281,160 @@ def test_a_read_only_file_is_reported_not_forced(tmp_path: Path) -> None:
     assert temporaries(tmp_path) == []
 
 
+TWO_ROUTES = NGINX.replace(
+    "    }\n}\n",
+    "        location /sse {\n            proxy_pass http://127.0.0.1:4000;\n        }\n    }\n}\n",
+)
+
+
+def _summary_and_errors(folder: Path) -> tuple[int, str, str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "linter", "check", "--fix", "--output-format", "concise", "."],
+        cwd=folder,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return proc.returncode, proc.stdout.splitlines()[-1], proc.stderr
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_a_read_only_file_or_folder_is_left_alone_and_said(what: str, tmp_path: Path) -> None:
+    """Mode bits decide, even for root: a fix is written beside the file and renamed over it,
+    so a read-only folder refuses it as a read-only file does. Nothing is counted as fixed,
+    and the findings stay at the lines of the file as it is (fixes insert lines: findings
+    re-checked on a text never written would point at the wrong lines)."""
+    folder = tmp_path / "conf"
+    folder.mkdir()
+    config = folder / "nginx.conf"
+    config.write_text(TWO_ROUTES)
+    as_is = [(f.code, f.line, f.column) for f in lint([folder], cwd=folder).findings]
+    assert len(as_is) == 4
+    (config if what == "file" else folder).chmod(0o444 if what == "file" else 0o555)
+    try:
+        result = lint([folder], cwd=folder, fix=True)
+        assert config.read_text() == TWO_ROUTES
+        assert [(f.code, f.line, f.column) for f in result.findings] == as_is
+        reason = "is read-only" if what == "file" else "is in a read-only folder"
+        assert all(reason in f.fix_note for f in result.findings), result.findings
+        assert result.changes == []
+        assert result.errors == [
+            f"{config} {reason}"
+            + (
+                " (a fix is written beside the file, then renamed over it)"
+                if what == "folder"
+                else ""
+            )
+            + "; fix not written"
+        ]
+        status, summary, stderr = _summary_and_errors(folder)
+        assert status == 2
+        assert summary == "Found 4 problems."  # not "Fixed 4", not "fixable with --fix"
+        assert f"streamproof: error: {config} {reason}" in stderr
+        assert config.read_text() == TWO_ROUTES
+    finally:
+        folder.chmod(0o755)
+        config.chmod(0o644)
+    assert temporaries(tmp_path) == []
+
+
+def test_a_file_with_other_hard_links_is_left_alone_and_said(tmp_path: Path) -> None:
+    """A fix is renamed over the name: the other names of a hard-linked file (sites-enabled/
+    and sites-available/, say) silently kept the old text. It is refused, as a read-only
+    file is: both names keep one file and its text."""
+    (tmp_path / "available").mkdir()
+    (tmp_path / "enabled").mkdir()
+    config = tmp_path / "enabled" / "nginx.conf"
+    config.write_text(TWO_ROUTES)
+    os.link(config, tmp_path / "available" / "nginx.conf")
+    result = lint([tmp_path / "enabled"], cwd=tmp_path, fix=True)
+    assert result.errors == [
+        f"{config} has 2 hard links (a fix is written to a new file renamed over this name, "
+        "so the others would keep the old text); fix not written"
+    ]
+    assert result.changes == [] and len(result.findings) == 4
+    assert config.stat().st_nlink == 2
+    assert (tmp_path / "available" / "nginx.conf").read_text() == TWO_ROUTES
+    assert config.read_text() == TWO_ROUTES
+
+
+def test_a_folder_this_user_may_not_write_is_said_by_name(tmp_path: Path) -> None:
+    """A folder of another user (writable by its owner only): the error names the file and why,
+    not a temporary file's name and an errno."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root, to be another user than the folder's owner")
+    # A folder `nobody` can reach (pytest's tmp_path sits in a folder only root may enter).
+    top = Path(tempfile.mkdtemp(prefix="streamproof-not-mine-"))
+    try:
+        top.chmod(0o755)
+        _not_mine(top, tmp_path)
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def _not_mine(top: Path, tmp_path: Path) -> None:
+    folder = top / "conf"
+    folder.mkdir(mode=0o755)
+    config = folder / "nginx.conf"
+    config.write_text(TWO_ROUTES)
+    config.chmod(0o666)  # the file itself is writable by anyone
+    warm = tmp_path / "warm"  # the same run as root first: every module is imported by then
+    warm.mkdir()
+    (warm / "nginx.conf").write_text(TWO_ROUTES)
+    code = (
+        "import contextlib, io, os, sys\n"
+        "from linter.cli import main\n"
+        "args = ['check', '--fix', '--output-format', 'concise']\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        "    try:\n"
+        "        main([*args, sys.argv[2]])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "os.setgroups([]); os.setgid(65534); os.setuid(65534)\n"
+        "main([*args, sys.argv[1]])\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(folder), str(warm)],
+        cwd="/",
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert (
+        f"streamproof: error: {config}: no permission to write in its folder (a fix is written "
+        "beside the file, then renamed over it); fix not written"
+    ) in proc.stderr, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "Found 4 problems."
+    assert config.read_text() == TWO_ROUTES
+    assert "proxy_buffering off;" in (warm / "nginx.conf").read_text()  # root's run did fix
+
+
+def test_a_temporary_file_that_cannot_be_created_is_said_by_the_file_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The folder turned unwritable after the run checked it (or a quota): the message names the
+    file being fixed and says nothing was written."""
+    config = tmp_path / "config.yaml"
+    config.write_text(LITELLM)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    result = lint([tmp_path], cwd=tmp_path, fix=True)
+    monkeypatch.undo()
+    assert config.read_text() == LITELLM
+    assert result.errors == [
+        f"cannot write {config}: Permission denied (creating a temporary file beside it); "
+        "fix not written"
+    ]
+    assert result.changes == []  # nothing counted as fixed
+    assert [f.code for f in result.findings] == ["LIT001"]
+
+
 def test_a_symlinked_file_is_fixed_through_the_link(tmp_path: Path) -> None:
     """The fix goes to the file the link points to; the link stays a link. With both the link
     and its target in the tree, the file is checked (and written) once."""
@@ -395,4 +552,40 @@ def test_fixes_tried_one_by_one_land_where_they_were_meant(
     assert path.read_text() == "timeout = 10\ntimeout = 2\ntimeout = 10\ncap = 1\n"
     assert [(f.code, f.line, f.fix_note) for f in result.findings] == [
         ("TOY001", 2, "fix not applied: the second timeout must stay")
+    ]
+
+
+# -- a fix is judged on the file as it will be read back ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        # Found by the property tests: removing the unused suppression brings the U+FEFF of
+        # line 2 to the start, where the next read takes it for a byte-order mark (and nginx
+        # refuses the file).
+        ("nginx.conf", b"    # streamproof: ignore[NGX001] -- reason\n\xef\xbb\xbfhttp {\n}\n"),
+        # Removing line 1 brings the coding line up to line 2, where Python honours it: the
+        # UTF-8 "caf\xc3\xa9" would have been read back as Latin-1 "cafÃ©".
+        (
+            "app.py",
+            b"# streamproof: ignore[PY001] -- handled\n#\n# -*- coding: latin-1 -*-\n"
+            b'import openai\nname = "caf\xc3\xa9"\nc = openai.OpenAI()\n',
+        ),
+    ],
+)
+def test_a_fix_that_would_read_back_as_other_text_is_not_written(
+    name: str, data: bytes, tmp_path: Path
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    result = lint([path], cwd=tmp_path, fix=True)
+    assert path.read_bytes() == data
+    assert result.changes == [] and not result.errors
+    assert [(f.code, f.fix_note) for f in result.findings] == [
+        (
+            "SP100",
+            "fix not applied: the fixed file would be read back as other text (a byte-order "
+            "mark or a coding line would start it)",
+        )
     ]

@@ -1,0 +1,97 @@
+"""Worker processes across files for large runs, none for small ones, and never a process per
+file: a pool of at most --jobs workers, each handed chunks of units."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from linter import runner
+
+LOCATION = (
+    "server {{\n"
+    "    listen {port};\n"
+    "    location /v1/chat/completions {{\n"
+    "        proxy_pass http://127.0.0.1:4000;\n"
+    "    }}\n"
+    "}}\n"
+)
+
+
+def _sites(folder: Path, count: int) -> None:
+    (folder / "conf.d").mkdir()
+    for number in range(count):
+        (folder / "conf.d" / f"s{number:03}.conf").write_text(LOCATION.format(port=8000 + number))
+
+
+@pytest.fixture
+def processes(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[object]]:
+    """Every pool created (its max_workers), process forked and program started."""
+    seen: dict[str, list[object]] = {"pools": [], "forks": [], "programs": []}
+    real_pool, real_fork, real_popen = (
+        concurrent.futures.ProcessPoolExecutor,
+        os.fork,
+        subprocess.Popen,
+    )
+
+    def pool(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen["pools"].append(kwargs.get("max_workers"))
+        return real_pool(*args, **kwargs)
+
+    def fork() -> int:
+        pid = real_fork()
+        if pid:
+            seen["forks"].append(pid)
+        return pid
+
+    def popen(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen["programs"].append(args[0] if args else kwargs.get("args"))
+        return real_popen(*args, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", pool)
+    monkeypatch.setattr(os, "fork", fork)
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    return seen
+
+
+def _found(result: runner.RunResult) -> list[tuple[str, str, int]]:
+    return [(os.path.basename(f.path), f.code, f.line) for f in result.findings]
+
+
+def test_a_small_run_starts_no_process(tmp_path: Path, processes: dict[str, list[object]]) -> None:
+    _sites(tmp_path, 5)
+    result = runner.run(
+        [str(tmp_path)], _resolver(tmp_path), runner.RunOptions(jobs=2)
+    )  # jobs asked for, but five files are not worth a pool
+    assert len(_found(result)) == 10  # NGX001 and NGX002 on each
+    assert processes == {"pools": [], "forks": [], "programs": []}
+
+
+def test_a_large_run_uses_one_pool_of_jobs_workers_not_a_process_per_file(
+    tmp_path: Path, processes: dict[str, list[object]]
+) -> None:
+    count = runner.PARALLEL_THRESHOLD + 36
+    _sites(tmp_path, count)
+    parallel = runner.run([str(tmp_path)], _resolver(tmp_path), runner.RunOptions(jobs=2))
+    assert processes["pools"] == [2]
+    assert 1 <= len(processes["forks"]) <= 2  # the workers, whatever the number of files
+    assert processes["programs"] == []
+    serial = runner.run([str(tmp_path)], _resolver(tmp_path), runner.RunOptions(jobs=1))
+    assert len(_found(parallel)) == 2 * count
+    assert _found(parallel) == _found(serial)
+
+
+def test_jobs_1_never_starts_a_pool(tmp_path: Path, processes: dict[str, list[object]]) -> None:
+    _sites(tmp_path, runner.PARALLEL_THRESHOLD + 4)
+    runner.run([str(tmp_path)], _resolver(tmp_path), runner.RunOptions(jobs=1))
+    assert processes == {"pools": [], "forks": [], "programs": []}
+
+
+def _resolver(folder: Path):  # type: ignore[no-untyped-def]
+    from linter.config import SettingsResolver
+
+    return SettingsResolver(cwd=str(folder))

@@ -1,0 +1,119 @@
+"""Each file is read once and parsed once per run, however many units include it; a file that
+cannot matter is read (a byte check) but never parsed."""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from helpers import lint
+
+from linter import workspace
+from linter.litellm import loading
+from linter.nginx import handler as nginx_handler
+from linter.nginx import includes as nginx_includes
+
+SNIPPET = "proxy_buffering off;\nproxy_read_timeout 300s;\n"
+SERVER = (
+    "    server {{\n"
+    "        listen {port};\n"
+    "        location /v1/chat/completions {{\n"
+    "            proxy_pass http://127.0.0.1:4000;\n"
+    "            include snippets/stream.conf;\n"
+    "        }}\n"
+    "    }}\n"
+)
+LITELLM = (
+    "include:\n"
+    "  - more.yaml\n"
+    "model_list:\n"
+    "  - model_name: chat\n"
+    "    litellm_params:\n"
+    "      model: openai/gpt-4o\n"
+    "      max_tokens: 64\n"
+    "      stream_timeout: 5\n"
+)
+MORE = "router_settings:\n  timeout: 600\n"
+PYTHON = (
+    "from openai import OpenAI\n"
+    "for chunk in OpenAI().chat.completions.create(model='m', messages=[], stream=True):\n"
+    "    print(chunk)\n"
+)
+
+
+def _tree(root: Path) -> None:
+    (root / "nginx" / "snippets").mkdir(parents=True)
+    (root / "nginx" / "conf.d").mkdir()
+    (root / "nginx" / "snippets" / "stream.conf").write_text(SNIPPET)
+    servers = "".join(SERVER.format(port=8000 + i) for i in range(3))
+    (root / "nginx" / "conf.d" / "sites.conf").write_text(servers)  # also a unit of its own
+    (root / "nginx" / "nginx.conf").write_text(
+        "events {}\nhttp {\n    include conf.d/*.conf;\n" + servers + "}\n"
+    )
+    (root / "config.yaml").write_text(LITELLM)
+    (root / "more.yaml").write_text(MORE)
+    (root / "app.py").write_text(PYTHON)
+    (root / "plain.py").write_text("def add(a, b):\n    return a + b\n" * 50)
+
+
+def test_each_file_is_read_once_and_parsed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _tree(tmp_path)
+    reads: Counter[str] = Counter()
+    parses: Counter[str] = Counter()
+
+    real_read = workspace.read_regular_file
+
+    def counted_read(path: str, *args: object, **kwargs: object) -> bytes:
+        reads[os.path.relpath(path, tmp_path)] += 1
+        return real_read(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    def counting(real, path_of):  # type: ignore[no-untyped-def]
+        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+            path = path_of(*args, **kwargs)
+            if path is not None:
+                parses[os.path.relpath(path, tmp_path)] += 1
+            return real(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(workspace, "read_regular_file", counted_read)
+    for module in (nginx_handler, nginx_includes):
+        monkeypatch.setattr(
+            module,
+            "parse_source",
+            counting(module.parse_source, lambda source, **_: source.path),
+        )
+    monkeypatch.setattr(
+        loading, "read_yaml", counting(loading.read_yaml, lambda source: source.path)
+    )
+    monkeypatch.setattr(
+        ast,
+        "parse",
+        counting(
+            ast.parse,
+            lambda *a, filename="<unknown>", **k: filename if os.sep in filename else None,
+        ),
+    )
+
+    result = lint([tmp_path], cwd=tmp_path)
+    assert {os.path.relpath(f.path, tmp_path) for f in result.findings} >= {
+        "config.yaml",
+        "app.py",
+    }
+    files = {
+        "nginx/nginx.conf",
+        "nginx/conf.d/sites.conf",
+        "nginx/snippets/stream.conf",
+        "config.yaml",
+        "more.yaml",
+        "app.py",
+        "plain.py",
+    }
+    assert dict(reads) == dict.fromkeys(files, 1)
+    # plain.py names no LLM client: its bytes said so, and it was never parsed.
+    assert dict(parses) == dict.fromkeys(files - {"plain.py"}, 1)
