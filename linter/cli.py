@@ -96,6 +96,10 @@ def _report_context(result: RunResult, cwd: str, unsafe: bool) -> ReportContext:
     def source_for(path: str) -> Any:
         if workspace is None:
             return None
+        # As the kind read it (a Python coding cookie, NGINX bytes), when it was read.
+        original = workspace.original_source(os.path.abspath(path))
+        if original is not None:
+            return original
         try:
             return workspace.read_source(path, honour_coding_cookie=path.endswith((".py", ".pyi")))
         except Exception:

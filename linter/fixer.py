@@ -17,7 +17,7 @@ from linter.config import Settings
 from linter.document import Document, KindHandler, Unit
 from linter.model import Edit, Finding
 from linter.reporters import display_path
-from linter.source import DecodeFailure, SourceText
+from linter.source import BYTES_AS_TEXT, DecodeFailure, SourceText
 from linter.workspace import TEMP_PREFIX, TEMP_SUFFIX, Workspace, is_fix_temporary
 
 MAX_PASSES = 10
@@ -172,7 +172,10 @@ def _reads_back(workspace: Workspace, path: str) -> str | None:
         return f"the fixed file cannot be written in {before.encoding} ({exc.reason})"
     try:
         again = SourceText.from_bytes(
-            path, data, honour_coding_cookie=path.endswith((".py", ".pyi"))
+            path,
+            data,
+            honour_coding_cookie=path.endswith((".py", ".pyi")),
+            bytes_as_text=before.encoding == BYTES_AS_TEXT,
         )
     except DecodeFailure as exc:
         return f"the fixed file would not be read back ({exc.message})"

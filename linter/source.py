@@ -17,7 +17,10 @@ _BOMS = (
 )
 # Encodings without state, so a text's byte length is the sum of its lines' (not utf-8-sig,
 # utf-16 or iso2022, which add a BOM or escapes per call).
-_LINE_BY_LINE = frozenset({"utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"})
+_LINE_BY_LINE = frozenset({"utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "latin-1"})
+# NGINX reads bytes: a config that is not UTF-8 (a Latin-1 comment or server_name) is valid
+# to nginx. Such a file is read one byte per character, which writes back byte for byte.
+BYTES_AS_TEXT = "latin-1"
 # PEP 263: the cookie is only honoured on the first two lines.
 _CODING_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
@@ -45,8 +48,11 @@ def python_coding_cookie(data: bytes) -> str | None:
     return None
 
 
-def decode(data: bytes, *, honour_coding_cookie: bool = False) -> tuple[str, str, bytes]:
-    """Return (text, encoding, bom). Raises DecodeFailure for binary or undecodable input."""
+def decode(
+    data: bytes, *, honour_coding_cookie: bool = False, bytes_as_text: bool = False
+) -> tuple[str, str, bytes]:
+    """Return (text, encoding, bom). Raises DecodeFailure for binary or undecodable input;
+    with ``bytes_as_text``, UTF-8 that does not decode is read as BYTES_AS_TEXT instead."""
     bom = b""
     encoding = "utf-8"
     for candidate, name in _BOMS:
@@ -68,6 +74,8 @@ def decode(data: bytes, *, honour_coding_cookie: bool = False) -> tuple[str, str
     try:
         text = body.decode(encoding)
     except UnicodeDecodeError as exc:
+        if bytes_as_text and encoding == "utf-8" and not bom:
+            return body.decode(BYTES_AS_TEXT), BYTES_AS_TEXT, bom
         prefix = body[: exc.start]
         line = prefix.count(b"\n") + 1
         column = len(prefix[prefix.rfind(b"\n") + 1 :].decode(encoding, "replace")) + 1
@@ -102,9 +110,16 @@ class SourceText:
 
     @classmethod
     def from_bytes(
-        cls, path: str, data: bytes, *, honour_coding_cookie: bool = False
+        cls,
+        path: str,
+        data: bytes,
+        *,
+        honour_coding_cookie: bool = False,
+        bytes_as_text: bool = False,
     ) -> SourceText:
-        text, encoding, bom = decode(data, honour_coding_cookie=honour_coding_cookie)
+        text, encoding, bom = decode(
+            data, honour_coding_cookie=honour_coding_cookie, bytes_as_text=bytes_as_text
+        )
         return cls(path=path, text=text, encoding=encoding, bom=bom, newline=detect_newline(text))
 
     @classmethod

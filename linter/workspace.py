@@ -97,7 +97,7 @@ class Workspace:
     # New text of files while fixes are tried (absolute path -> text).
     overlay: dict[str, str] = field(default_factory=dict)
     _bytes: dict[str, bytes | ReadFailure] = field(default_factory=dict, repr=False)
-    _sources: dict[tuple[str, bool], SourceText | DecodeFailure] = field(
+    _sources: dict[tuple[str, bool, bool], SourceText | DecodeFailure] = field(
         default_factory=dict, repr=False
     )
     # Files found by discovery, by kind (other kinds' rules may use them as evidence).
@@ -149,11 +149,13 @@ class Workspace:
             raise cached
         return cached
 
-    def read_source(self, path: str, *, honour_coding_cookie: bool = False) -> SourceText:
+    def read_source(
+        self, path: str, *, honour_coding_cookie: bool = False, bytes_as_text: bool = False
+    ) -> SourceText:
         """The decoded file (overlay first). Raises ReadFailure (unreadable, or too large to
-        parse) or DecodeFailure."""
+        parse) or DecodeFailure. ``bytes_as_text``: see source.decode (NGINX)."""
         path = os.path.abspath(path)
-        key = (path, honour_coding_cookie)
+        key = (path, honour_coding_cookie, bytes_as_text)
         cached = self._sources.get(key)
         if cached is None:
             data = self.read_bytes(path)
@@ -166,7 +168,10 @@ class Workspace:
                 )
             try:
                 cached = SourceText.from_bytes(
-                    path, data, honour_coding_cookie=honour_coding_cookie
+                    path,
+                    data,
+                    honour_coding_cookie=honour_coding_cookie,
+                    bytes_as_text=bytes_as_text,
                 )
             except DecodeFailure as exc:
                 cached = exc
@@ -178,7 +183,7 @@ class Workspace:
         return cached
 
     def original_source(self, path: str) -> SourceText | None:
-        for (cached_path, _), value in self._sources.items():
+        for (cached_path, *_), value in self._sources.items():
             if cached_path == path and isinstance(value, SourceText):
                 return value
         return None
@@ -187,6 +192,6 @@ class Workspace:
         """Drop what is cached for ``path`` (after it was written)."""
         path = os.path.abspath(path)
         self._bytes.pop(path, None)
-        self._sources.pop((path, False), None)
-        self._sources.pop((path, True), None)
+        for key in [key for key in self._sources if key[0] == path]:
+            del self._sources[key]
         self.overlay.pop(path, None)

@@ -109,7 +109,7 @@ class NginxHandler:
     # -- reading --------------------------------------------------------------------------------
 
     def load(self, unit: Unit, workspace: Workspace, settings: Settings) -> NginxDocument:
-        source = workspace.read_source(unit.path)
+        source = workspace.read_source(unit.path, bytes_as_text=True)
         document = load_document(source, workspace, settings, unit.context)
         if unit.report:
             document.report_paths = _reported(document, unit.report)
@@ -242,7 +242,7 @@ def _reachable(path: str, workspace: Workspace) -> set[str]:
         return cached
     found: set[str] = set()
     try:
-        source = workspace.read_source(path)
+        source = workspace.read_source(path, bytes_as_text=True)
     except Exception:
         source = None
     if source is not None and "include" in source.text and not dump.is_dump(source.text):

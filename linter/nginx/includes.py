@@ -147,7 +147,7 @@ class DiskFiles:
         return Resolution(missing=first, uncertain=guessed)
 
     def load(self, key: str) -> ParsedFile:
-        return parsed_once(self.workspace, self.workspace.read_source(key))
+        return parsed_once(self.workspace, self.workspace.read_source(key, bytes_as_text=True))
 
 
 class DumpFiles:

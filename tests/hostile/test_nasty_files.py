@@ -184,13 +184,17 @@ NGINX_ROWS = [
         line=2,
     ),
     Nasty(
+        # nginx reads bytes (`nginx -t` accepts a Latin-1 comment): linted, not refused.
         "nginx-invalid-utf8",
-        write("nginx.conf", b"http {\n    server_name caf\xe9.example;\n}\n"),
+        write(
+            "nginx.conf",
+            b"# caf\xe9\n"
+            + STREAMING_NGINX.replace("    server {", "    server { # \xe9t\xe9").encode(),
+        ),
         "nginx.conf",
-        "NGX000",
-        "not valid utf-8 (byte 0xe9); not linted",
-        status=2,
-        line=2,
+        "NGX001",
+        "proxy_read_timeout is 20s here: 20s, set at nginx.conf:7",
+        line=7,
     ),
     Nasty(
         # Decoded (never garbled: the fix test keeps it UTF-16), and reported: nginx reads

@@ -204,3 +204,29 @@ def test_file_included_by_a_linted_file_is_not_a_unit_of_its_own(tmp_path: Path)
     ]
     units = HANDLER.plan(paths, Workspace(root=str(tmp_path)))
     assert sorted(Path(u.path).name for u in units) == ["nginx.conf", "standalone.conf"]
+
+
+def test_a_latin1_config_and_its_latin1_include_are_linted_and_fixed_byte_for_byte(
+    tmp_path: Path,
+) -> None:
+    """nginx reads bytes (`nginx -t` accepts Latin-1 comments and names): such a file is
+    linted, and a fix keeps every byte it does not change."""
+    main = tmp_path / "nginx.conf"
+    main.write_bytes(b"# r\xe9glages\nhttp {\n    include sites/*.conf;\n}\n")
+    (tmp_path / "sites").mkdir()
+    site = tmp_path / "sites" / "chat.conf"
+    before = (
+        b"server {\n    server_name caf\xe9.example; # \xe9t\xe9\n"
+        b"    location /v1/chat/completions {\n"
+        b"        proxy_pass http://127.0.0.1:4000;\n"
+        b"        proxy_buffering off;\n"
+        b"        proxy_read_timeout 20s; # d\xe9lai\n"
+        b"    }\n}\n"
+    )
+    site.write_bytes(before)
+    found = lint([main])
+    assert [(f.code, f.line, f.column) for f in found.findings] == [("NGX001", 6, 9)]
+    assert found.errors == []
+    lint([main], fix=True)
+    assert site.read_bytes() == before.replace(b"20s; # d", b"300s; # d")
+    assert main.read_bytes().startswith(b"# r\xe9glages\n")
