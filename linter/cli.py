@@ -97,9 +97,11 @@ def _report_context(result: RunResult, cwd: str, unsafe: bool) -> ReportContext:
         if workspace is None:
             return None
         # As the kind read it (a Python coding cookie, NGINX bytes), when it was read.
-        original = workspace.original_source(os.path.abspath(path))
+        absolute = os.path.abspath(path)
+        original = workspace.original_source(absolute)
         if original is not None:
-            return original
+            fixed = workspace.overlay.get(absolute)
+            return original if fixed is None else original.with_text(fixed)
         try:
             return workspace.read_source(path, honour_coding_cookie=path.endswith((".py", ".pyi")))
         except Exception:
