@@ -162,6 +162,34 @@ def test_path_patterns(path: str, pattern: str, expected: bool) -> None:
     assert path_matches(path, pattern) is expected
 
 
+@pytest.mark.parametrize(
+    "base", ["/work/repo", "/work/repo/", "/", "/work/./repo", "/work//repo", "/work/x/../repo"]
+)
+def test_relative_posix_is_what_relpath_gives(base: str) -> None:
+    """The shortcut for a file below the folder gives what os.path.relpath gives, and every
+    other shape of path still goes through relpath."""
+    import os
+
+    paths = [
+        "/work/repo/a.py",
+        "/work/repo/deep/er/b.py",
+        "/work/repo",
+        "/work/repo/",
+        "/work/repository/c.py",
+        "/work/repo/./d.py",
+        "/work/repo/x/../e.py",
+        "/work/repo//f.py",
+        "/work/repo/g/.",
+        "/work/repo/h/..",
+        "/elsewhere/i.py",
+        "/work/repo/..",
+        "//work/repo/j.py",
+        "relative/k.py",
+    ]
+    for path in paths:
+        assert config.relative_posix(path, base) == os.path.relpath(path, base), (path, base)
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_many_explicit_files_resolve_config_once_per_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
