@@ -162,6 +162,9 @@ class FunctionInfo:
         self.bindings.setdefault(name, []).append((offset, kind, payload))
 
 
+_UNSET = object()  # not resolved yet (None is a value: nothing known)
+
+
 def _offset_of(entry: tuple[int, str, object]) -> int:
     return entry[0]
 
@@ -211,11 +214,14 @@ class Analysis:
         self.loops: list[ast.AST] = []  # For, AsyncFor, comprehension generators (via their parent)
         self.statement_loops: list[ast.For | ast.AsyncFor | ast.While] = []
         self.yield_froms: list[ast.YieldFrom] = []
+        self.tries: list[ast.Try] = []  # ``try`` statements (not ``try``/``except*``)
         self.name_calls: dict[str, list[ast.Call]] = {}
         self.attr_calls: dict[str, list[ast.Call]] = {}
         self.name_loads: dict[str, list[ast.Name]] = {}
-        self._values: dict[int, Value | None] = {}
-        self._active: set[int] = set()
+        # By node (nodes hash by identity): the value of each expression resolved so far, and
+        # those being resolved (a cycle of names gives None).
+        self._values: dict[ast.AST, Value | None] = {}
+        self._active: set[ast.AST] = set()
         self.test_module = _is_test_module(document.path)
         self.module = FunctionInfo(self.tree, "<module>", None)
         self._index()
@@ -338,6 +344,8 @@ class Analysis:
                 scope.returns.append(node.value)
             elif isinstance(node, ast.While):
                 self.statement_loops.append(node)
+            elif node_type is ast.Try:
+                self.tries.append(node)  # type: ignore[arg-type]
             elif isinstance(node, (ast.Global, ast.Nonlocal)):
                 for name in node.names:
                     scope.bind(name, doc.start(node), "unknown", None)
@@ -466,48 +474,55 @@ class Analysis:
     ) -> tuple[int, str, object, FunctionInfo] | None:
         """The binding a use of ``name`` at offset ``at`` sees: (offset of the binding
         statement, kind, payload, the scope that holds it)."""
-        current: FunctionInfo | None = scope
-        first = True
+        entries = scope.bindings.get(name)
+        if entries:
+            # The last binding before ``at`` (the list is sorted by offset). ``(at,)`` sorts
+            # before every entry at offset ``at`` and after those before it: only offsets are
+            # compared, in C, with no key function called.
+            index = bisect.bisect_left(entries, (at,))
+            chosen = entries[index - 1] if index else entries[-1]
+            return chosen[0], chosen[1], chosen[2], scope
+        current = scope.parent
         while current is not None:
             entries = current.bindings.get(name)
             if entries:
-                chosen = None
-                if first:
-                    # The last binding before ``at`` (the list is sorted by offset).
-                    index = bisect.bisect_left(entries, at, key=_offset_of)
-                    chosen = entries[index - 1] if index else entries[-1]
-                else:
-                    chosen = entries[-1]
+                chosen = entries[-1]
                 return chosen[0], chosen[1], chosen[2], current
-            first = False
             current = current.parent
         return None
 
     def value(self, expr: ast.AST | None, depth: int = 0) -> Value | None:
         if expr is None or depth > _MAX_DEPTH:
             return None
-        key = id(expr)
-        if key in self._values:
-            return self._values[key]
-        if key in self._active:
+        result = self._values.get(expr, _UNSET)
+        if result is not _UNSET:
+            return result  # type: ignore[return-value]
+        active = self._active
+        if expr in active:
             return None
-        self._active.add(key)
+        active.add(expr)
         try:
             result = self._value(expr, depth)
         except RecursionError:
             result = None
         finally:
-            self._active.discard(key)
-        self._values[key] = result
+            active.discard(expr)
+        self._values[expr] = result
         return result
 
     def _value(self, expr: ast.AST, depth: int) -> Value | None:
-        if isinstance(expr, ast.Name):
-            return self._name_value(expr.id, self.scope(expr), self.document.start(expr), depth)
-        if isinstance(expr, ast.Attribute):
-            return self._attribute_value(expr, depth)
-        if isinstance(expr, ast.Call):
-            return self._call_value(expr, depth)
+        kind = type(expr)  # parsed nodes are of these very classes: no isinstance() needed
+        if kind is ast.Name:
+            return self._name_value(
+                expr.id,  # type: ignore[attr-defined]
+                self.scope_of.get(expr, self.module),
+                self.document.start(expr),
+                depth,
+            )
+        if kind is ast.Attribute:
+            return self._attribute_value(expr, depth)  # type: ignore[arg-type]
+        if kind is ast.Call:
+            return self._call_value(expr, depth)  # type: ignore[arg-type]
         if isinstance(expr, ast.Await):
             return self.value(expr.value, depth + 1)
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
@@ -520,10 +535,10 @@ class Analysis:
         return None
 
     def _name_value(self, name: str, scope: FunctionInfo, at: int, depth: int) -> Value | None:
-        found = self.lookup(name, scope, at)
+        found = self.binding(name, scope, at)
         if found is None:
             return None
-        kind, payload, _where = found
+        _offset, kind, payload, _where = found
         if kind == "import":
             return Sym(str(payload))
         if kind == "expr":
@@ -1409,6 +1424,7 @@ _INDEXED = frozenset(
         ast.Yield,
         ast.Return,
         ast.While,
+        ast.Try,
         ast.Global,
         ast.Nonlocal,
     }

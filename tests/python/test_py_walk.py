@@ -162,3 +162,65 @@ def test_a_checked_document_is_freed_without_the_cycle_collector(tmp_path: Path)
     finally:
         if enabled:
             gc.enable()
+
+
+RETRIES = """\
+import openai
+client = openai.OpenAI()
+def call():
+    return client.chat.completions.create(model="m", messages=[])
+for attempt in range(3):                 # a retry loop: try in the body
+    try:
+        call()
+        break
+    except openai.APIError:
+        pass
+while True:                              # the try is in the else clause: not its own
+    pass
+else:
+    try:
+        call()
+    except Exception:
+        pass
+for outer in range(2):                   # the try belongs to the inner loop only
+    for inner in range(3):
+        with open("f") as handle:
+            if inner:
+                try:
+                    call()
+                    break
+                except Exception:
+                    try:
+                        call()
+                    except KeyError:
+                        continue
+for item in range(2):                    # the try is in a nested function
+    def helper():
+        try:
+            return call()
+        except Exception:
+            return None
+while True:                              # a try without handlers
+    try:
+        call()
+        break
+    finally:
+        pass
+"""
+
+
+def test_retry_loops_are_those_a_walk_of_every_loop_finds(tmp_path: Path) -> None:
+    from linter.python import retries
+
+    path = tmp_path / "retry.py"
+    path.write_text(RETRIES)
+    workspace = Workspace(root=str(tmp_path), cwd=str(tmp_path))
+    document = HANDLER.load(Unit("python", str(path)), workspace, default_settings())
+    analysis = analysis_of(document)
+    assert analysis is not None
+    every = [r for loop in analysis.statement_loops for r in retries._attempts(analysis, loop)]
+    found = retries.retry_loops(analysis)
+    assert found == every
+    assert sorted(r.loop.lineno for r in found) == [5, 19, 19]  # two tries in the inner loop
+    owners = retries._loops_with_attempts(analysis)
+    assert sorted(loop.lineno for loop in owners) == [5, 19]  # type: ignore[attr-defined]
