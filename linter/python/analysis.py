@@ -218,6 +218,7 @@ class Analysis:
         self.name_calls: dict[str, list[ast.Call]] = {}
         self.attr_calls: dict[str, list[ast.Call]] = {}
         self.name_loads: dict[str, list[ast.Name]] = {}
+        self.self_names: set[str] = set()  # what methods call their first parameter
         # By node (nodes hash by identity): the value of each expression resolved so far, and
         # those being resolved (a cycle of names gives None).
         self._values: dict[ast.AST, Value | None] = {}
@@ -260,7 +261,7 @@ class Analysis:
         # stacked, constants are skipped (nothing asks for their parent or scope).
         stack: list[ast.AST] = [tree]
         while stack:
-            node = stack.pop()
+            node: Any = stack.pop()  # parsed nodes, told apart by type() below
             scope = scope_of[node]
             child_scope = scope
             # Children that run in the enclosing scope: a function's decorators, defaults and
@@ -278,7 +279,17 @@ class Analysis:
                     self.attr_calls.setdefault(func.attr, []).append(call)
             elif node_type not in indexed:
                 pass  # most nodes: only their parent and scope matter
-            elif isinstance(node, _FUNCTIONS):
+            # Parsed nodes are of these very classes (none subclasses another): type tests.
+            elif node_type in _ASSIGNS:
+                self._bind_assign(node, scope, doc.start(node))
+            elif node_type in _IMPORTS:
+                self._bind_import(node, scope, doc.start(node))
+            elif node_type is ast.comprehension:
+                self.loops.append(node)
+            elif node_type is ast.Return:
+                if node.value is not None:
+                    scope.returns.append(node.value)
+            elif node_type in _FUNCTION_TYPES:
                 name = getattr(node, "name", "<lambda>")
                 in_class = class_of.get(parents.get(node))  # type: ignore[arg-type]
                 info = FunctionInfo(node, name, scope, cls=in_class)
@@ -303,6 +314,7 @@ class Analysis:
                         )
                     ):
                         info.self_name = positional[0].arg
+                        self.self_names.add(info.self_name)
                     for arg in positional + node.args.kwonlyargs:
                         info.bind(arg.arg, doc.start(node), "param", arg.annotation)
                     for rest in (node.args.vararg, node.args.kwarg):
@@ -313,40 +325,32 @@ class Analysis:
                 child_scope = info
                 outside = {*getattr(node, "decorator_list", ()), node.args}
                 outside.add(getattr(node, "returns", None))
-            elif isinstance(node, ast.ClassDef):
+            elif node_type is ast.ClassDef:
                 cls = ClassInfo(node, node.name)
                 self.classes.setdefault(node.name, cls)
                 scope.bind(node.name, doc.start(node), "class", cls)
                 class_of[node] = cls
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                self._bind_import(node, scope)
-            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
-                self._bind_assign(node, scope)
-            elif isinstance(node, (ast.With, ast.AsyncWith)):
+            elif node_type in _WITHS:
                 for item in node.items:
                     if isinstance(item.optional_vars, ast.Name):
                         scope.bind(
                             item.optional_vars.id, doc.start(node), "with", item.context_expr
                         )
-            elif isinstance(node, (ast.For, ast.AsyncFor)):
+            elif node_type in _FORS:
                 self.loops.append(node)
                 self.statement_loops.append(node)
                 for target in _names_in(node.target):
                     scope.bind(target, doc.start(node), "unknown", None)
-            elif isinstance(node, ast.comprehension):
-                self.loops.append(node)
-            elif isinstance(node, ast.YieldFrom):
+            elif node_type is ast.YieldFrom:
                 self.yield_froms.append(node)
                 scope.is_generator = True
-            elif isinstance(node, ast.Yield):
+            elif node_type is ast.Yield:
                 scope.is_generator = True
-            elif isinstance(node, ast.Return) and node.value is not None:
-                scope.returns.append(node.value)
-            elif isinstance(node, ast.While):
+            elif node_type is ast.While:
                 self.statement_loops.append(node)
             elif node_type is ast.Try:
-                self.tries.append(node)  # type: ignore[arg-type]
-            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                self.tries.append(node)
+            elif node_type in _DECLARATIONS:
                 for name in node.names:
                     scope.bind(name, doc.start(node), "unknown", None)
             getter = getters.get(node_type, _dynamic_children)
@@ -378,8 +382,9 @@ class Analysis:
             for entries in info.bindings.values():
                 entries.sort(key=_offset_of)
 
-    def _bind_import(self, node: ast.Import | ast.ImportFrom, scope: FunctionInfo) -> None:
-        offset = self.document.start(node)
+    def _bind_import(
+        self, node: ast.Import | ast.ImportFrom, scope: FunctionInfo, offset: int
+    ) -> None:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -402,8 +407,7 @@ class Analysis:
                 path = alias.name
             scope.bind(alias.asname or alias.name, offset, "import", path)
 
-    def _bind_assign(self, node: ast.AST, scope: FunctionInfo) -> None:
-        offset = self.document.start(node)
+    def _bind_assign(self, node: ast.AST, scope: FunctionInfo, offset: int) -> None:
         value: ast.expr | None
         targets: list[ast.expr]
         if isinstance(node, ast.Assign):
@@ -591,7 +595,8 @@ class Analysis:
 
     def _attribute_value(self, expr: ast.Attribute, depth: int) -> Value | None:
         base = expr.value
-        if isinstance(base, ast.Name):
+        # Only a name some method takes as ``self`` can be one (most attributes are not).
+        if isinstance(base, ast.Name) and base.id in self.self_names:
             scope = self.scope(expr)
             method_scope = _method_scope(scope)
             if (
@@ -1429,6 +1434,12 @@ _INDEXED = frozenset(
         ast.Nonlocal,
     }
 )
+_FUNCTION_TYPES = frozenset(_FUNCTIONS)
+_ASSIGNS = frozenset({ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr})
+_IMPORTS = frozenset({ast.Import, ast.ImportFrom})
+_WITHS = frozenset({ast.With, ast.AsyncWith})
+_FORS = frozenset({ast.For, ast.AsyncFor})
+_DECLARATIONS = frozenset({ast.Global, ast.Nonlocal})
 # Fields that never hold a node worth indexing: expression contexts and operators.
 _SKIPPED_FIELDS = frozenset({"ctx", "op", "ops"})
 # ASDL types of fields that never hold a node (``Name(identifier id, expr_context ctx)``).
