@@ -544,11 +544,19 @@ class SettingsResolver:
     def for_path(self, path: str) -> Settings:
         known = self._by_path.get(path)
         if known is None:
-            known = self._by_path[path] = self._for_path(path)
+            directory = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+            known = self._by_path[path] = self._for_directory(directory)
         return known
 
-    def _for_path(self, path: str) -> Settings:
-        directory = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    def for_file(self, path: str) -> Settings:
+        """``for_path`` of a path known not to be a folder (a walk found it): no stat."""
+        known = self._by_path.get(path)
+        if known is None:
+            directory = os.path.dirname(os.path.abspath(path))
+            known = self._by_path[path] = self._for_directory(directory)
+        return known
+
+    def _for_directory(self, directory: str) -> Settings:
         config: str | None
         if self.explicit_config is not None:
             config = os.path.abspath(self.explicit_config)
