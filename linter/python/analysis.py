@@ -163,6 +163,7 @@ class FunctionInfo:
 
 
 _UNSET = object()  # not resolved yet (None is a value: nothing known)
+_ACTIVE = object()  # being resolved
 
 
 def _offset_of(entry: tuple[int, str, object]) -> int:
@@ -219,10 +220,9 @@ class Analysis:
         self.attr_calls: dict[str, list[ast.Call]] = {}
         self.name_loads: dict[str, list[ast.Name]] = {}
         self.self_names: set[str] = set()  # what methods call their first parameter
-        # By node (nodes hash by identity): the value of each expression resolved so far, and
-        # those being resolved (a cycle of names gives None).
-        self._values: dict[ast.AST, Value | None] = {}
-        self._active: set[ast.AST] = set()
+        # By node (nodes hash by identity): the value of each expression resolved so far, or
+        # _ACTIVE while it is being resolved (a cycle of names gives None).
+        self._values: dict[ast.AST, object] = {}
         self.test_module = _is_test_module(document.path)
         self.module = FunctionInfo(self.tree, "<module>", None)
         self._index()
@@ -478,13 +478,25 @@ class Analysis:
     ) -> tuple[int, str, object, FunctionInfo] | None:
         """The binding a use of ``name`` at offset ``at`` sees: (offset of the binding
         statement, kind, payload, the scope that holds it)."""
+        return self._binding(name, scope, at)
+
+    def _binding(
+        self, name: str, scope: FunctionInfo, at: int | ast.AST
+    ) -> tuple[int, str, object, FunctionInfo] | None:
+        """``binding``; ``at`` may be the node that uses the name: its offset is computed
+        only when the scope binds the name more than once (else the one binding is it)."""
         entries = scope.bindings.get(name)
         if entries:
-            # The last binding before ``at`` (the list is sorted by offset). ``(at,)`` sorts
-            # before every entry at offset ``at`` and after those before it: only offsets are
-            # compared, in C, with no key function called.
-            index = bisect.bisect_left(entries, (at,))
-            chosen = entries[index - 1] if index else entries[-1]
+            if len(entries) == 1:
+                chosen = entries[0]
+            else:
+                if not isinstance(at, int):
+                    at = self.document.start(at)
+                # The last binding before ``at`` (the list is sorted by offset). ``(at,)``
+                # sorts before every entry at offset ``at`` and after those before it: only
+                # offsets are compared, in C, with no key function called.
+                index = bisect.bisect_left(entries, (at,))
+                chosen = entries[index - 1] if index else entries[-1]
             return chosen[0], chosen[1], chosen[2], scope
         current = scope.parent
         while current is not None:
@@ -498,35 +510,31 @@ class Analysis:
     def value(self, expr: ast.AST | None, depth: int = 0) -> Value | None:
         if expr is None or depth > _MAX_DEPTH:
             return None
-        result = self._values.get(expr, _UNSET)
+        values = self._values
+        result = values.get(expr, _UNSET)
         if result is not _UNSET:
-            return result  # type: ignore[return-value]
-        active = self._active
-        if expr in active:
-            return None
-        active.add(expr)
+            # Being resolved further up: a cycle of names, which gives nothing.
+            return None if result is _ACTIVE else result  # type: ignore[return-value]
+        values[expr] = _ACTIVE
         try:
-            result = self._value(expr, depth)
+            kind = type(expr)  # parsed nodes are of these very classes: no isinstance()
+            if kind is ast.Name:
+                result = self._name_value(expr, depth)  # type: ignore[arg-type]
+            elif kind is ast.Call:
+                result = self._call_value(expr, depth)  # type: ignore[arg-type]
+            elif kind is ast.Attribute:
+                result = self._attribute_value(expr, depth)  # type: ignore[arg-type]
+            else:
+                result = self._other_value(expr, depth)
         except RecursionError:
             result = None
-        finally:
-            active.discard(expr)
-        self._values[expr] = result
+        except BaseException:
+            del values[expr]
+            raise
+        values[expr] = result
         return result
 
-    def _value(self, expr: ast.AST, depth: int) -> Value | None:
-        kind = type(expr)  # parsed nodes are of these very classes: no isinstance() needed
-        if kind is ast.Name:
-            return self._name_value(
-                expr.id,  # type: ignore[attr-defined]
-                self.scope_of.get(expr, self.module),
-                self.document.start(expr),
-                depth,
-            )
-        if kind is ast.Attribute:
-            return self._attribute_value(expr, depth)  # type: ignore[arg-type]
-        if kind is ast.Call:
-            return self._call_value(expr, depth)  # type: ignore[arg-type]
+    def _other_value(self, expr: ast.AST, depth: int) -> Value | None:
         if isinstance(expr, ast.Await):
             return self.value(expr.value, depth + 1)
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
@@ -538,8 +546,8 @@ class Analysis:
             return self.value(expr.value, depth + 1)
         return None
 
-    def _name_value(self, name: str, scope: FunctionInfo, at: int, depth: int) -> Value | None:
-        found = self.binding(name, scope, at)
+    def _name_value(self, expr: ast.Name, depth: int) -> Value | None:
+        found = self._binding(expr.id, self.scope_of.get(expr, self.module), expr)
         if found is None:
             return None
         _offset, kind, payload, _where = found
