@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from linter import kinds, registry
 from linter.checker import check_document, dedupe, plain_finding
-from linter.config import Settings, SettingsResolver, relative_posix
+from linter.config import Settings, SettingsResolver
 from linter.discovery import Candidate, discover, find_root
 from linter.document import AuditRow, Claim, Unit
 from linter.fixer import FileChange, WriteRefused, fix_unit, write_change
@@ -123,7 +123,7 @@ def _claim(unit: Unit, workspace: Workspace) -> bool:
         data = workspace.read_bytes(unit.path)
     except ReadFailure:
         return False  # only a name suggested the kind: an unreadable file is not ours to report
-    relpath = relative_posix(unit.path, workspace.root)
+    relpath = os.path.relpath(unit.path, workspace.root).replace(os.sep, "/")
     by_name = kinds.detector(unit.kind).claim_by_name(relpath)
     return bool(kinds.detector(unit.kind).claim(relpath, data, by_name))
 
