@@ -282,25 +282,47 @@ def read_config_file(path: str) -> dict[str, Any] | None:
     return table
 
 
-def find_config_file(directory: str) -> str | None:
-    """The nearest config file at or above ``directory`` that holds streamproof settings."""
+def find_config_file(directory: str, known: dict[str, str | None] | None = None) -> str | None:
+    """The nearest config file at or above ``directory`` that holds streamproof settings.
+    ``known`` (folder -> its answer) is read and filled on the way up: folders of one tree
+    share their parents, each looked at once."""
     current = os.path.abspath(directory)
-    while True:
-        for name in CONFIG_FILES:
-            candidate = os.path.join(current, name)
-            if os.path.isfile(candidate):
-                if name != "pyproject.toml":
-                    return candidate
-                try:
-                    with open(candidate, "rb") as handle:
-                        if b"tool.streamproof" in handle.read():
-                            return candidate
-                except OSError:
-                    pass
-        parent = os.path.dirname(current)
-        if parent == current:
-            return None
-        current = parent
+    visited: list[str] = []
+    found = _UNKNOWN_CONFIG
+    while found is _UNKNOWN_CONFIG:
+        if known is not None and current in known:
+            found = known[current]
+            break
+        visited.append(current)
+        found = _config_in(current)
+        if found is _UNKNOWN_CONFIG:
+            parent = os.path.dirname(current)
+            if parent == current:
+                found = None
+            current = parent
+    if known is not None:
+        for folder in visited:
+            known[folder] = found  # type: ignore[assignment]
+    return found  # type: ignore[return-value]
+
+
+_UNKNOWN_CONFIG = object()  # this folder has none: ask its parent
+
+
+def _config_in(folder: str) -> str | object:
+    """The config file in ``folder`` itself, or _UNKNOWN_CONFIG."""
+    for name in CONFIG_FILES:
+        candidate = os.path.join(folder, name)
+        if os.path.isfile(candidate):
+            if name != "pyproject.toml":
+                return candidate
+            try:
+                with open(candidate, "rb") as handle:
+                    if b"tool.streamproof" in handle.read():
+                        return candidate
+            except OSError:
+                pass
+    return _UNKNOWN_CONFIG
 
 
 # --- turning a table into Settings -------------------------------------------------------------
@@ -562,7 +584,8 @@ class SettingsResolver:
             config = os.path.abspath(self.explicit_config)
         else:
             if directory not in self._by_dir:
-                self._by_dir[directory] = find_config_file(directory)
+                # Also fills in the folders above it, for their other files and subfolders.
+                self._by_dir[directory] = find_config_file(directory, self._by_dir)
             config = self._by_dir[directory]
         if config not in self._by_config:
             if config is None:
