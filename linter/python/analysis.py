@@ -294,6 +294,7 @@ class Analysis:
                 in_class = class_of.get(parents.get(node))  # type: ignore[arg-type]
                 info = FunctionInfo(node, name, scope, cls=in_class)
                 if not isinstance(node, ast.Lambda):
+                    at = doc.start(node)  # where the name and the parameters are bound
                     info.decorators = list(node.decorator_list)
                     if self.test_module and not info.is_test:
                         info.is_test = (
@@ -304,7 +305,7 @@ class Analysis:
                     if in_class is not None:
                         in_class.methods[name] = info  # a method is no name of the enclosing scope
                     else:
-                        scope.bind(name, doc.start(node), "def", info)
+                        scope.bind(name, at, "def", info)
                     positional = node.args.posonlyargs + node.args.args
                     if (
                         in_class is not None
@@ -316,10 +317,10 @@ class Analysis:
                         info.self_name = positional[0].arg
                         self.self_names.add(info.self_name)
                     for arg in positional + node.args.kwonlyargs:
-                        info.bind(arg.arg, doc.start(node), "param", arg.annotation)
+                        info.bind(arg.arg, at, "param", arg.annotation)
                     for rest in (node.args.vararg, node.args.kwarg):
                         if rest is not None:
-                            info.bind(rest.arg, doc.start(node), "unknown", None)
+                            info.bind(rest.arg, at, "unknown", None)
                 self.functions.append(info)
                 self.function_by_node[id(node)] = info
                 child_scope = info
@@ -380,7 +381,8 @@ class Analysis:
         # The walk is not in source order: sort each name's bindings by offset, once.
         for info in self.functions:
             for entries in info.bindings.values():
-                entries.sort(key=_offset_of)
+                if len(entries) > 1:  # most names are bound once
+                    entries.sort(key=_offset_of)
 
     def _bind_import(
         self, node: ast.Import | ast.ImportFrom, scope: FunctionInfo, offset: int
