@@ -78,7 +78,7 @@ def _is_venv(directory: str) -> bool:
 
 
 def _skipped(parts: Iterable[str]) -> bool:
-    return any(part in SKIPPED_DIRS for part in parts)
+    return not SKIPPED_DIRS.isdisjoint(parts)
 
 
 def _git_files(directory: str) -> list[str] | None:
@@ -173,7 +173,7 @@ def discover(
                 rel_to_dir = relative_posix(path, absolute)
                 if _skipped(rel_to_dir.split("/")[:-1]) or is_fix_temporary(os.path.basename(path)):
                     continue
-                if resolver.for_path(path).is_excluded(path):
+                if resolver.for_file(path).is_excluded(path):
                     continue
                 if path not in seen:
                     seen.add(path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from linter.document import Document
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 # Python's tokenizer ends a line at \r\n, \r or \n (universal newlines).
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+_plus_one = (1).__add__
 
 
 class PythonDocument(Document):
@@ -32,6 +34,7 @@ class PythonDocument(Document):
         self.pins: dict[str, Pin] = {}
         self._line_starts: list[int] = []
         self._wide_lines: dict[int, bytes] = {}
+        self._ascii = False  # the whole text is ASCII (set with the line starts)
         # The analysis every rule shares, computed once on first use (linter.python.analysis).
         self._analysis: Any = None
         # Where strings and comments are, for --add-ignore (linter.python.placement).
@@ -39,17 +42,31 @@ class PythonDocument(Document):
 
     def line_starts(self) -> list[int]:
         if not self._line_starts:
-            starts = [0]
-            starts.extend(match.end() for match in _NEWLINE.finditer(self.source.text))
+            text = self.source.text
+            if "\r" in text:
+                starts = [0]
+                starts.extend(match.end() for match in _NEWLINE.finditer(text))
+            else:  # \n only: each line's start from the lengths of the lines before it
+                starts = list(
+                    accumulate(map(_plus_one, map(len, text.split("\n")[:-1])), initial=0)
+                )
             self._line_starts.extend(starts)
+            self._ascii = text.isascii()
         return self._line_starts
 
     def offset(self, lineno: int, col_offset: int) -> int:
         """Character offset of an ``ast`` position (1-based line, UTF-8 byte column)."""
-        starts = self.line_starts()
-        index = max(0, min(lineno - 1, len(starts) - 1))
+        starts = self._line_starts or self.line_starts()
+        last = len(starts) - 1
+        index = lineno - 1
+        if index > last:
+            index = last
+        elif index < 0:
+            index = 0
         start = starts[index]
-        end = starts[index + 1] if index + 1 < len(starts) else len(self.source.text)
+        end = starts[index + 1] if index < last else len(self.source.text)
+        if self._ascii:  # bytes are characters
+            return start + (col_offset if col_offset < end - start else end - start)
         line = self.source.text[start:end]
         if line.isascii():
             return start + min(col_offset, len(line))

@@ -198,8 +198,16 @@ def _folder_pins(folder: str, workspace: Workspace, wanted: tuple[str, ...]) -> 
 
 def find_pins(path: str, workspace: Workspace, wanted: tuple[str, ...]) -> dict[str, Pin]:
     """Pins for ``wanted`` packages that apply to the file at ``path``."""
-    result: dict[str, Pin] = {}
     folder = os.path.dirname(os.path.abspath(path))
+    key = ("python-pins-for", folder, wanted)
+    cached = workspace.memo.get(key)
+    if not isinstance(cached, dict):  # the same for every file of the folder: found once
+        cached = workspace.memo[key] = _pins_above(folder, workspace, wanted)
+    return dict(cached)
+
+
+def _pins_above(folder: str, workspace: Workspace, wanted: tuple[str, ...]) -> dict[str, Pin]:
+    result: dict[str, Pin] = {}
     root = workspace.root
     while True:
         for package, pin in _folder_pins(folder, workspace, wanted).items():

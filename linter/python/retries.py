@@ -45,10 +45,27 @@ def retry_loops(analysis: Analysis) -> list[RetryLoop]:
         return cached
     found: list[RetryLoop] = []
     if analysis.starts:
+        owners = _loops_with_attempts(analysis)
         for node in analysis.statement_loops:
-            found.extend(_attempts(analysis, node))
+            if node in owners:  # the others hold no ``try`` of their own: nothing to walk
+                found.extend(_attempts(analysis, node))
     analysis._retry_loops = found  # type: ignore[attr-defined]
     return found
+
+
+def _loops_with_attempts(analysis: Analysis) -> set[ast.AST]:
+    """The loops that hold a ``try`` with handlers at their own level (``_own_statements``:
+    in their body, not in a nested loop, function or class), found from each ``try`` up."""
+    owners: set[ast.AST] = set()
+    for attempt in analysis.tries:
+        if not attempt.handlers:
+            continue
+        for ancestor, child in analysis.ancestors(attempt):
+            if isinstance(ancestor, (*_LOOPS, *_SCOPES)):
+                if isinstance(ancestor, _LOOPS) and any(child is s for s in ancestor.body):
+                    owners.add(ancestor)
+                break
+    return owners
 
 
 def _attempts(analysis: Analysis, loop: ast.For | ast.AsyncFor | ast.While) -> Iterator[RetryLoop]:

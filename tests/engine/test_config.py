@@ -162,6 +162,72 @@ def test_path_patterns(path: str, pattern: str, expected: bool) -> None:
     assert path_matches(path, pattern) is expected
 
 
+@pytest.mark.parametrize(
+    "base", ["/work/repo", "/work/repo/", "/", "/work/./repo", "/work//repo", "/work/x/../repo"]
+)
+def test_relative_posix_is_what_relpath_gives(base: str) -> None:
+    """The shortcut for a file below the folder gives what os.path.relpath gives, and every
+    other shape of path still goes through relpath."""
+    import os
+
+    paths = [
+        "/work/repo/a.py",
+        "/work/repo/deep/er/b.py",
+        "/work/repo",
+        "/work/repo/",
+        "/work/repository/c.py",
+        "/work/repo/./d.py",
+        "/work/repo/x/../e.py",
+        "/work/repo//f.py",
+        "/work/repo/g/.",
+        "/work/repo/h/..",
+        "/elsewhere/i.py",
+        "/work/repo/..",
+        "//work/repo/j.py",
+        "relative/k.py",
+    ]
+    for path in paths:
+        assert config.relative_posix(path, base) == os.path.relpath(path, base), (path, base)
+
+
+def test_config_lookup_shared_by_folders_gives_each_its_nearest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the answers of the folders already seen, each folder is looked into once, and
+    every folder still gets the nearest config at or above it."""
+    (tmp_path / "pyproject.toml").write_text("[tool.streamproof]\nignore = []\n")
+    (tmp_path / "a" / "b" / "c").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "streamproof.toml").write_text("ignore = []\n")
+    (tmp_path / "a" / "x").mkdir(parents=True)
+    (tmp_path / "d" / "e").mkdir(parents=True)
+    (tmp_path / "d" / "pyproject.toml").write_text("[tool.black]\n")  # not ours
+    folders = [
+        tmp_path / "a" / "b" / "c",
+        tmp_path / "a" / "x",
+        tmp_path / "a",
+        tmp_path / "d" / "e",
+        tmp_path / "a" / "b",
+        tmp_path / "d",
+        tmp_path,
+    ]
+    expected = {str(f): config.find_config_file(str(f)) for f in folders}
+    assert expected[str(tmp_path / "a" / "b" / "c")] == str(
+        tmp_path / "a" / "b" / "streamproof.toml"
+    )
+    assert expected[str(tmp_path / "d" / "e")] == str(tmp_path / "pyproject.toml")
+    looked: list[str] = []
+    real = config._config_in
+    monkeypatch.setattr(config, "_config_in", lambda folder: looked.append(folder) or real(folder))
+    known: dict[str, str | None] = {}
+    for folder in folders:
+        assert config.find_config_file(str(folder), known) == expected[str(folder)]
+    assert sorted(looked) == sorted(set(looked))  # no folder looked into twice
+    assert (
+        str(tmp_path / "a") in looked
+        and known[str(tmp_path / "a" / "x")] == expected[str(tmp_path / "a" / "x")]
+    )
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_many_explicit_files_resolve_config_once_per_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
@@ -173,10 +239,10 @@ def test_many_explicit_files_resolve_config_once_per_folder(
     real_find, real_read = config.find_config_file, config.read_config_file
 
     def logged(kind: str, real):  # type: ignore[no-untyped-def]
-        def call(path: str):  # type: ignore[no-untyped-def]
+        def call(path: str, *rest):  # type: ignore[no-untyped-def]
             with open(log, "a") as handle:
                 handle.write(json.dumps([kind, path]) + "\n")
-            return real(path)
+            return real(path, *rest)
 
         return call
 
