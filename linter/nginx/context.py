@@ -97,10 +97,17 @@ class Stmt:
 
     def walk(self) -> Iterator[Stmt]:
         """Every statement below this one (includes expanded), depth first, in order."""
+        found: list[Stmt] = []
+        self._walk_into(found)
+        return iter(found)
+
+    def _walk_into(self, found: list[Stmt]) -> None:
+        # A list filled by plain recursion: nested generators cost a resumption per level for
+        # every statement (a third of the rules' time).
         for stmt in self.level():
-            yield stmt
-            if stmt.is_block:
-                yield from stmt.walk()
+            found.append(stmt)
+            if stmt.children is not None:
+                stmt._walk_into(found)
 
     def chain(self) -> Iterator[Stmt]:
         """This block and the blocks it inherits from, innermost first (a location nested in a

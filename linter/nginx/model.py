@@ -36,8 +36,12 @@ class NginxDocument(Document):
         return where(stmt, self.workspace_root)
 
     def statements(self) -> Iterator[Stmt]:
-        """Every statement of the configuration, includes expanded, in order."""
-        yield from self.root.walk()
+        """Every statement of the configuration, includes expanded, in order (listed once per
+        document: the rules walk it many times)."""
+        found = self.cache.get("statements")
+        if found is None:
+            found = self.cache["statements"] = list(self.root.walk())
+        return iter(found)  # type: ignore[call-overload]
 
     def comments_of(self, path: str) -> list[FileComment]:
         found: list[FileComment] = []
