@@ -95,3 +95,27 @@ def classify(
         if wanted:
             return kind
     return None
+
+
+def classify_lazily(
+    relpath: str,
+    data: bytes,
+    by_name: dict[str, Claim],
+    *,
+    path: str | None = None,
+    memo: dict[object, object] | None = None,
+) -> tuple[str, bool] | None:
+    """``classify``, but a file only one kind wants by name, whose kind a look at the bytes
+    cannot decide (``claim_cheap`` in the detector gives None), is left undecided: (kind,
+    False), and the kind's ``plan_undecided`` tests its content where it matters. Else
+    (kind, True), or None."""
+    if len(by_name) == 1:
+        kind, claim = next(iter(by_name.items()))
+        cheap = getattr(detector(kind), "claim_cheap", None)
+        if cheap is not None and hasattr(handler(kind), "plan_undecided"):
+            verdict = cheap(relpath, data, claim)
+            if verdict is None:
+                return kind, False
+            return (kind, True) if verdict else None
+    found = classify(relpath, data, by_name, path=path, memo=memo)
+    return None if found is None else (found, True)

@@ -66,7 +66,10 @@ class UnitResult:
     unwritable: dict[str, str] = field(default_factory=dict)
 
 
-def _classify(candidate: Candidate, workspace: Workspace, result: RunResult) -> str | None:
+def _classify(
+    candidate: Candidate, workspace: Workspace, result: RunResult
+) -> tuple[str, bool] | None:
+    """The candidate's kind, and whether it is sure (see kinds.classify_lazily)."""
     claims = kinds.claims_by_name(candidate.relpath)
     name = os.path.basename(candidate.relpath).lstrip(".")
     if candidate.explicit and (
@@ -92,13 +95,15 @@ def _classify(candidate: Candidate, workspace: Workspace, result: RunResult) -> 
                 found = plain_finding(code, candidate.path, exc.message)
             result.findings.append(found)
         return None
-    return kinds.classify(candidate.relpath, data, claims, path=candidate.path, memo=workspace.memo)
+    return kinds.classify_lazily(
+        candidate.relpath, data, claims, path=candidate.path, memo=workspace.memo
+    )
 
 
 def _units_by_kind(
     candidates: Sequence[Candidate], workspace: Workspace, result: RunResult
 ) -> list[Unit]:
-    by_kind: dict[str, list[str]] = {}
+    by_kind: dict[str, list[tuple[str, bool]]] = {}
     deferred: list[Unit] = []
     for candidate in candidates:
         if not candidate.explicit:
@@ -107,13 +112,20 @@ def _units_by_kind(
                 # Read and sniffed where it is checked (in a worker, for large runs).
                 deferred.append(Unit(next(iter(claims)), candidate.path, unclaimed=True))
                 continue
-        kind = _classify(candidate, workspace, result)
-        if kind is not None:
-            by_kind.setdefault(kind, []).append(candidate.path)
-    workspace.discovered = by_kind
+        found = _classify(candidate, workspace, result)
+        if found is not None:
+            by_kind.setdefault(found[0], []).append((candidate.path, found[1]))
+    # (Files whose kind is still undecided are left out: only their own kind plans them.)
+    workspace.discovered = {
+        kind: [path for path, sure in entries if sure] for kind, entries in by_kind.items()
+    }
     units: list[Unit] = []
-    for kind, paths in by_kind.items():
-        units.extend(kinds.handler(kind).plan(paths, workspace))
+    for kind, entries in by_kind.items():
+        handler = kinds.handler(kind)
+        if all(sure for _, sure in entries):
+            units.extend(handler.plan([path for path, _ in entries], workspace))
+        else:
+            units.extend(handler.plan_undecided(entries, workspace))  # type: ignore[attr-defined]
     return units + deferred
 
 
@@ -124,8 +136,12 @@ def _claim(unit: Unit, workspace: Workspace) -> bool:
     except ReadFailure:
         return False  # only a name suggested the kind: an unreadable file is not ours to report
     relpath = os.path.relpath(unit.path, workspace.root).replace(os.sep, "/")
-    by_name = kinds.detector(unit.kind).claim_by_name(relpath)
-    return bool(kinds.detector(unit.kind).claim(relpath, data, by_name))
+    detector = kinds.detector(unit.kind)
+    by_name = detector.claim_by_name(relpath)
+    cached = getattr(detector, "claim_cached", None)
+    if cached is not None:  # what the test parses is kept for the load that follows
+        return bool(cached(relpath, data, by_name, unit.path, workspace.memo))
+    return bool(detector.claim(relpath, data, by_name))
 
 
 def process_unit(

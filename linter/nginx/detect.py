@@ -133,6 +133,16 @@ def strict_content_test(relpath: str) -> bool:
     return _without_extension(name) and not _in_nginx_folder(relpath)
 
 
+def claim_cheap(relpath: str, data: bytes, by_name: Claim) -> bool | None:
+    """``claim`` where the name or a look at the bytes decides; None where only the content
+    test (a parse) can (the handler's ``plan_undecided`` does it only where it matters)."""
+    if by_name is Claim.YES:
+        return True
+    if strict_content_test(relpath) and not BLOCK_SIGNAL.search(data[: 1 << 20]):
+        return False
+    return None
+
+
 def claim_cached(
     relpath: str, data: bytes, by_name: Claim, path: str | None, memo: dict[object, object] | None
 ) -> bool:

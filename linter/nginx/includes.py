@@ -20,7 +20,7 @@ from __future__ import annotations
 import glob
 import os
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
@@ -191,25 +191,28 @@ class DumpFiles:
 FileSet = DiskFiles | DumpFiles
 
 
-def reachable_files(files: DiskFiles, main_key: str, main: ParsedFile) -> set[str]:
+def reachable_files(
+    files: DiskFiles,
+    main_key: str,
+    includes: Sequence[str],
+    includes_of: Callable[[str], Sequence[str]],
+) -> set[str]:
     """The files of the tree a main file pulls in through includes, as the Expander below
     resolves them, without building the expanded configuration (for grouping files into
-    units: which files include which)."""
+    units: which files include which). ``includes`` are the file names the main file's
+    `include` statements give (one argument, no placeholder), ``includes_of(key)`` those of
+    another file (raising ReadFailure or DecodeFailure when it cannot be read)."""
     found = {main_key}
-    pending = [main]
+    pending = [includes]
     while pending:
-        parsed = pending.pop()
-        for directive in parsed.walk():
-            if directive.name.value != "include" or directive.placeholder:
-                continue
-            if len(directive.args) != 1 or directive.args[0].has_placeholder:
-                continue
-            for key in files.resolve(directive.args[0].value).keys:
+        patterns = pending.pop()
+        for pattern in patterns:
+            for key in files.resolve(pattern).keys:
                 if key in found or len(found) > MAX_STATEMENTS:
                     continue
                 found.add(key)
                 try:
-                    pending.append(files.load(key))
+                    pending.append(includes_of(key))
                 except (ReadFailure, DecodeFailure):
                     continue
     return found
