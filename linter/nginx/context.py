@@ -87,6 +87,14 @@ class Stmt:
             if s.directive is not None and s.name in wanted and not s.unknown
         ]
 
+    def first_named(self, name: str) -> Stmt | None:
+        """The first statement ``name`` at this level (``level_named(name)[0]``, no copy)."""
+        if self._by_name is None:
+            self.level()
+        assert self._by_name is not None
+        found = self._by_name.get(name)
+        return found[0] if found else None
+
     def unknown_here(self) -> Stmt | None:
         """The first statement at this level whose content is unknown."""
         self.level()

@@ -114,6 +114,24 @@ class DiskFiles:
         return [os.path.join(base, pattern) for base in self.bases], self.fragment
 
     def resolve(self, pattern: str) -> Resolution:
+        # Once per run for each pattern and base folders: a snippet is included from hundreds
+        # of places, and grouping resolved the same includes before the load does.
+        key = (
+            "nginx",
+            "resolve",
+            tuple(self.bases),
+            tuple(self.prefix_map),
+            self.fragment,
+            pattern,
+        )
+        cached = self.workspace.memo.get(key)
+        if isinstance(cached, Resolution):
+            return cached
+        found = self._resolve(pattern)
+        self.workspace.memo[key] = found
+        return found
+
+    def _resolve(self, pattern: str) -> Resolution:
         candidates, guessed = self._candidates(pattern)
         is_glob = any(char in pattern for char in GLOB_CHARS)
         outside = ""

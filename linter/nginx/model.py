@@ -44,6 +44,14 @@ class NginxDocument(Document):
         return iter(found)  # type: ignore[call-overload]
 
     def comments_of(self, path: str) -> list[FileComment]:
+        """The comments of a file, in order (listed once per document and file)."""
+        key = f"comments:{path}"
+        cached = self.cache.get(key)
+        if cached is None:
+            cached = self.cache[key] = self._comments_of(path)
+        return list(cached)  # type: ignore[call-overload]
+
+    def _comments_of(self, path: str) -> list[FileComment]:
         found: list[FileComment] = []
         seen: set[int] = set()
         for parsed in self.files.values():
