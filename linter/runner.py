@@ -219,23 +219,34 @@ def selected_codes(kind: str, settings: Settings) -> set[str]:
 PARALLEL_THRESHOLD = 64
 CHUNK_SIZE = 32
 
-_WorkerState = tuple[Workspace, SettingsResolver, RunOptions]
+_WorkerState = tuple[Sequence[Unit], Workspace, SettingsResolver, RunOptions]
 
 
-def _init_worker(workspace: Workspace, resolver: SettingsResolver, options: RunOptions) -> None:
-    # One state per worker process, set once by the pool initializer. With fork the
-    # workspace (and the bytes it already read) is inherited, not copied through a pipe.
+def _init_worker(
+    units: Sequence[Unit], workspace: Workspace, resolver: SettingsResolver, options: RunOptions
+) -> None:
+    # One state per worker process, set once by the pool initializer. With fork the units and
+    # the workspace (and the bytes it already read) are inherited, not copied through a pipe:
+    # work items are indices into the units.
     global _worker_state
-    _worker_state = (workspace, resolver, options)
+    _worker_state = (units, workspace, resolver, options)
 
 
 _worker_state: _WorkerState | None = None
 
 
-def _work(units: list[Unit]) -> list[UnitResult]:
+def _work(indices: list[int]) -> list[UnitResult | None]:
+    """The results of the units at ``indices``; None for a unit that was not of its kind
+    after all (nothing to send back)."""
     assert _worker_state is not None
-    workspace, resolver, options = _worker_state
-    return [process_unit(unit, workspace, resolver.for_path(unit.path), options) for unit in units]
+    units, workspace, resolver, options = _worker_state
+    results: list[UnitResult | None] = []
+    for index in indices:
+        unit = units[index]
+        found = process_unit(unit, workspace, resolver.for_path(unit.path), options)
+        empty = not (found.checked or found.findings or found.changes or found.audit_rows)
+        results.append(None if empty and not found.unwritable else found)
+    return results
 
 
 def _chunks(units: Sequence[Unit], jobs: int = 2) -> list[list[int]]:
@@ -295,12 +306,11 @@ def _process_all(
                 max_workers=min(jobs, len(chunks)),
                 mp_context=multiprocessing.get_context(method),
                 initializer=_init_worker,
-                initargs=(workspace, resolver, options),
+                initargs=(units, workspace, resolver, options),
             ) as pool:
-                work = [[units[i] for i in chunk] for chunk in chunks]
-                for chunk, chunk_results in zip(chunks, pool.map(_work, work), strict=True):
+                for chunk, chunk_results in zip(chunks, pool.map(_work, chunks), strict=True):
                     for index, unit_result in zip(chunk, chunk_results, strict=True):
-                        results[index] = unit_result
+                        results[index] = unit_result or UnitResult([], checked=False)
                     done += len(chunk)
                     if options.progress is not None:
                         options.progress(done, len(units))
@@ -344,6 +354,7 @@ def run(
     workspace.writing = options.fix and not options.diff and options.stdin_filename is None
     units = _units_by_kind(candidates, workspace, result)
     unwritable: dict[str, str] = {}
+    codes: dict[tuple[str, int], set[str]] = {}  # selected_codes by kind and settings
     for unit, unit_result in zip(
         units,
         _process_all(units, workspace, resolver, options, files=len(candidates)),
@@ -352,7 +363,11 @@ def run(
         if not unit_result.checked:
             continue
         result.files_checked += 1
-        result.rules_run.update(selected_codes(unit.kind, resolver.for_path(unit.path)))
+        settings = resolver.for_path(unit.path)
+        key = (unit.kind, id(settings))
+        if key not in codes:
+            codes[key] = selected_codes(unit.kind, settings)
+        result.rules_run.update(codes[key])
         result.findings.extend(unit_result.findings)
         result.audit_rows.extend(unit_result.audit_rows)
         for path, why in unit_result.unwritable.items():

@@ -10,12 +10,23 @@ block nested too deep) gets no outline here and is parsed instead (``outline_of`
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from linter.nginx.directives import takes_no_block
 from linter.nginx.lexer import _NEXT, _skip_lua, is_lua_block_name, unquote
 from linter.nginx.parser import MAX_DEPTH
 from linter.nginx.tree import PLACEHOLDER, WHOLE_PLACEHOLDER, ParsedFile
+
+# A whole statement of plain words (no quote, escape or `${` in them, no comment inside), or a
+# comment, or a `}`, after any whitespace: most of a config, read one match per statement. A
+# word never starts with `}`, `#` or a quote (those start other tokens) but may hold them.
+_WORD = r"""(?:[^ \t\r\n;{}#"'\\$]|\$(?!\{))(?:[^ \t\r\n;{\\$]|\$(?!\{))*"""
+_PLAIN = re.compile(
+    # Groups: 1 the name, 2 the arguments, 3 the `;` or `{`; 4 a comment; 5 a `}`.
+    rf"""[ \t\r\n]*(?:({_WORD})((?:[ \t\r\n]+{_WORD})*)[ \t\r\n]*([;{{]))"""
+    r"""|[ \t\r\n]*(\#[^\r\n]*)|[ \t\r\n]*(\})"""
+)
 
 
 class Outline(NamedTuple):
@@ -76,7 +87,41 @@ def scan(text: str) -> Outline | None:
         words.clear()
         return True
 
+    plain = _PLAIN.match
     while pos < length:
+        if not words:
+            quick = plain(text, pos)
+            if quick is not None:
+                pos = quick.end()
+                name = quick[1]
+                if name is not None:
+                    statement_first = None
+                    if "__" in name and _placeholder(name):
+                        return None
+                    if depth == 0:
+                        top_names.add(name)
+                    if name == "include":
+                        args = quick[2].split()
+                        if len(args) == 1 and not ("__" in args[0] and PLACEHOLDER.search(args[0])):
+                            includes.append(args[0])
+                    if quick[3] == "{":
+                        if depth >= MAX_DEPTH or takes_no_block(name):
+                            return None
+                        depth += 1
+                        if is_lua_block_name(name):
+                            body_end, closed = _skip_lua(text, pos)
+                            if closed:
+                                depth -= 1
+                                pos = body_end + 1
+                            else:
+                                pos = body_end
+                elif quick[4] is not None:
+                    comments.append(quick[4])
+                else:  # a `}`
+                    statement_first = None
+                    if depth:
+                        depth -= 1
+                continue
         found = match(text, pos)
         if found is None:
             break
