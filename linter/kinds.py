@@ -80,16 +80,16 @@ def classify(
     by_name: dict[str, Claim],
     *,
     path: str | None = None,
-    memo: dict[object, object] | None = None,
+    trees: dict[tuple[str, str], object] | None = None,
 ) -> str | None:
     """The kind of a file, given its name claims and its bytes; None when none wants it.
-    A detector with `claim_cached` may keep what it parsed in the run's ``memo``."""
+    A detector with `claim_cached` may keep what it parsed in the run's ``trees``."""
     # A sure claim by name is tried first, then the content decides among the others.
     for kind, claim in sorted(by_name.items(), key=lambda item: -item[1]):
         found = detector(kind)
         cached = getattr(found, "claim_cached", None)
-        if cached is not None and memo is not None:
-            wanted = cached(relpath, data, claim, path, memo)
+        if cached is not None and trees is not None:
+            wanted = cached(relpath, data, claim, path, trees)
         else:
             wanted = found.claim(relpath, data, claim)
         if wanted:
@@ -103,7 +103,7 @@ def classify_lazily(
     by_name: dict[str, Claim],
     *,
     path: str | None = None,
-    memo: dict[object, object] | None = None,
+    trees: dict[tuple[str, str], object] | None = None,
 ) -> tuple[str, bool] | None:
     """``classify``, but a file only one kind wants by name, whose kind a look at the bytes
     cannot decide (``claim_cheap`` in the detector gives None), is left undecided: (kind,
@@ -117,5 +117,5 @@ def classify_lazily(
             if verdict is None:
                 return kind, False
             return (kind, True) if verdict else None
-    found = classify(relpath, data, by_name, path=path, memo=memo)
+    found = classify(relpath, data, by_name, path=path, trees=trees)
     return None if found is None else (found, True)

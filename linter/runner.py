@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from linter import kinds, registry
@@ -96,7 +96,7 @@ def _classify(
             result.findings.append(found)
         return None
     return kinds.classify_lazily(
-        candidate.relpath, data, claims, path=candidate.path, memo=workspace.memo
+        candidate.relpath, data, claims, path=candidate.path, trees=workspace.trees
     )
 
 
@@ -140,7 +140,7 @@ def _claim(unit: Unit, workspace: Workspace) -> bool:
     by_name = detector.claim_by_name(relpath)
     cached = getattr(detector, "claim_cached", None)
     if cached is not None:  # what the test parses is kept for the load that follows
-        return bool(cached(relpath, data, by_name, unit.path, workspace.memo))
+        return bool(cached(relpath, data, by_name, unit.path, workspace.trees))
     return bool(detector.claim(relpath, data, by_name))
 
 
@@ -241,12 +241,25 @@ def _work(indices: list[int]) -> list[UnitResult | None]:
     assert _worker_state is not None
     units, workspace, resolver, options = _worker_state
     results: list[UnitResult | None] = []
-    for index in indices:
-        unit = units[index]
-        found = process_unit(unit, workspace, resolver.for_path(unit.path), options)
+    for found in _in_turn([units[index] for index in indices], workspace, resolver, options):
         empty = not (found.checked or found.findings or found.changes or found.audit_rows)
         results.append(None if empty and not found.unwritable else found)
     return results
+
+
+def _in_turn(
+    units: Sequence[Unit], workspace: Workspace, resolver: SettingsResolver, options: RunOptions
+) -> Iterator[UnitResult]:
+    """Check the units one after the other. A run that writes nothing forgets what a unit read
+    once it is done (with the next unit of its group, when that one follows): the memory a
+    run needs stays that of its largest unit, not of the whole tree."""
+    releasing = not (options.fix or options.diff or options.add_ignore is not None)
+    mark = workspace.mark()
+    for position, unit in enumerate(units):
+        yield process_unit(unit, workspace, resolver.for_path(unit.path), options)
+        following = units[position + 1] if position + 1 < len(units) else None
+        if releasing and (following is None or unit.group is None or following.group != unit.group):
+            workspace.release(mark)
 
 
 def _chunks(units: Sequence[Unit], jobs: int = 2) -> list[list[int]]:
@@ -318,8 +331,8 @@ def _process_all(
         except (concurrent.futures.process.BrokenProcessPool, OSError):
             pass  # a worker died (or no processes here): do it all in this process instead
     serial = []
-    for unit in units:
-        serial.append(process_unit(unit, workspace, resolver.for_path(unit.path), options))
+    for unit_result in _in_turn(units, workspace, resolver, options):
+        serial.append(unit_result)
         if options.progress is not None:
             options.progress(len(serial), len(units))
     return serial

@@ -144,9 +144,14 @@ def claim_cheap(relpath: str, data: bytes, by_name: Claim) -> bool | None:
 
 
 def claim_cached(
-    relpath: str, data: bytes, by_name: Claim, path: str | None, memo: dict[object, object] | None
+    relpath: str,
+    data: bytes,
+    by_name: Claim,
+    path: str | None,
+    trees: dict[tuple[str, str], object] | None,
 ) -> bool:
-    """`claim`, keeping the tree it parsed in the run's memo for the load that follows."""
+    """`claim`, keeping the tree it parsed in the run's ``trees`` (Workspace.trees) for the
+    load that follows."""
     if by_name is Claim.YES:
         return True
     strict = strict_content_test(relpath)
@@ -154,4 +159,4 @@ def claim_cached(
         return False  # most files without an extension (LICENSE, Makefile) stop here, unparsed
     from linter.nginx.handler import sniff  # parsing is needed only for doubtful names
 
-    return sniff(data, relpath, path, memo, strict=strict)
+    return sniff(data, relpath, path, trees, strict=strict)

@@ -231,7 +231,7 @@ def sniff(
     data: bytes,
     relpath: str = "",
     path: str | None = None,
-    memo: dict[object, object] | None = None,
+    trees: dict[tuple[str, str], object] | None = None,
     *,
     strict: bool = False,
 ) -> bool:
@@ -241,7 +241,7 @@ def sniff(
 
     ``strict`` (for a name that says nothing) asks for the blocks and a clean parse.
 
-    With the file's ``path`` and the run's ``memo``, the tree is kept for the load that
+    With the file's ``path`` and the run's ``trees``, the tree is kept for the load that
     follows (see includes.parsed_once), so a sniffed file is not parsed twice."""
     from linter.workspace import MAX_PARSE_BYTES
 
@@ -257,13 +257,13 @@ def sniff(
         return False
     if dump.is_dump(text):
         return True
-    if path is not None and memo is not None:
+    if path is not None and trees is not None:
         try:
             source = SourceText.from_bytes(path, data)
         except DecodeFailure:
             return False
         parsed = parse_source(source)
-        memo[("nginx", "parsed", path)] = parsed
+        trees[("nginx", path)] = parsed
     else:
         parsed = parse_source(SourceText.from_text(relpath or "<sniff>", text))
     statements = parsed.walk()
@@ -323,7 +323,7 @@ def _outline(workspace: Workspace, source: SourceText) -> Outline:
     cached = workspace.memo.get(key)
     if isinstance(cached, tuple) and cached[0] == source.text:
         return cached[1]
-    parsed = workspace.memo.get(("nginx", "parsed", source.path))
+    parsed = workspace.trees.get(("nginx", source.path))
     if isinstance(parsed, ParsedFile) and parsed.source.text == source.text:
         outline = outline_of(parsed)
     else:
@@ -339,7 +339,7 @@ def _sniff_file(path: str, workspace: Workspace) -> bool:
     except Exception:
         return False
     relpath = os.path.relpath(path, workspace.root).replace(os.sep, "/")
-    return detect.claim_cached(relpath, data, Claim.MAYBE, path, workspace.memo)
+    return detect.claim_cached(relpath, data, Claim.MAYBE, path, workspace.trees)
 
 
 def _through(path: str, workspace: Workspace) -> list[str]:

@@ -55,12 +55,13 @@ def parsed_once(workspace: Workspace, source: SourceText) -> ParsedFile:
     """The file's tree, parsed once per run and text: a snippet included by ten files, or a
     file read for grouping and then linted, is parsed one time (trees are never changed
     after parsing; a fix's new text is parsed anew)."""
-    key = ("nginx", "parsed", source.path)
-    cached = workspace.memo.get(key)
+    key = ("nginx", source.path)
+    workspace.touch(source.path)  # released with its unit's group (Workspace.release)
+    cached = workspace.trees.get(key)
     if isinstance(cached, ParsedFile) and cached.source.text == source.text:
         return cached
     parsed = parse_source(source)
-    workspace.memo[key] = parsed
+    workspace.trees[key] = parsed
     return parsed
 
 

@@ -71,7 +71,7 @@ def test_undecided_files_give_the_units_their_content_tests_would(tmp_path: Path
         "supervisord.conf",
     }
     # The files nginx.conf includes were not parsed for this, but for odd.conf.
-    parsed = {key[2] for key in workspace.memo if key[:2] == ("nginx", "parsed")}
+    parsed = {path for kind, path in workspace.trees if kind == "nginx"}
     included = [tmp_path / "conf.d/app.conf", tmp_path / "conf.d/admin.conf"]
     assert not parsed & {str(p) for p in [*included, tmp_path / "snippets/proxy.conf"]}
     assert str(tmp_path / "conf.d/odd.conf") in parsed
