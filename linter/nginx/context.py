@@ -148,18 +148,3 @@ def _included_level(include: Stmt) -> Iterator[Stmt]:
         yield child
         if child.included is not None:
             yield from _included_level(child)
-
-
-@dataclass
-class IncludeSite:
-    """Where a file was included from (for messages and for deciding where a fix may go)."""
-
-    stmt: Stmt
-    path: str
-
-
-@dataclass
-class Expanded:
-    root: Stmt
-    # For every included file: the include statements that pulled it in.
-    includers: dict[str, list[Stmt]] = field(default_factory=dict)

@@ -100,8 +100,16 @@ def _without_extension(name: str) -> bool:
     return "." not in name.lstrip(".")
 
 
+# (Single extensions: a name is another kind's when what follows its last dot is one.)
+OTHER_EXTENSIONS = frozenset(_OTHER_EXTENSIONS)
+
+
 def claim_by_name(relpath: str) -> Claim:
     name = posixpath.basename(relpath).lower()
+    # Most files of a tree end in another kind's extension (`.py`): said at once. (No
+    # config suffix below ends in one of those.)
+    if name[name.rfind(".") :] in OTHER_EXTENSIONS:
+        return Claim.NO
     if name in ("nginx.conf", "nginx.conf.template") or name.endswith((".nginx", ".nginxconf")):
         return Claim.YES
     if name.endswith((".conf", ".conf.template", ".conf.tmpl", ".conf.j2")):

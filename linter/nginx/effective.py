@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from linter.nginx.context import Stmt
 
@@ -86,8 +86,7 @@ def block_label(block: Stmt) -> str:
     return f"{block.name} {args} {{}}".replace("  ", " ")
 
 
-@dataclass(frozen=True)
-class Lookup:
+class Lookup(NamedTuple):
     """The effective value of a scalar directive at a block."""
 
     name: str
@@ -145,8 +144,7 @@ def lookup(block: Stmt, name: str, default: str | None = None) -> Lookup:
     return Lookup(name, block, default=default)
 
 
-@dataclass(frozen=True)
-class ArrayLookup:
+class ArrayLookup(NamedTuple):
     """The effective directives of an array directive at a block."""
 
     name: str

@@ -17,7 +17,6 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import NamedTuple
 
 WHITESPACE = " \t\r\n"
@@ -56,8 +55,7 @@ class Token(NamedTuple):
     unterminated: bool = False
 
 
-@dataclass(frozen=True)
-class LexProblem:
+class LexProblem(NamedTuple):
     start: int
     end: int
     message: str

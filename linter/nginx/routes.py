@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import NamedTuple
 
 from linter.config import Settings
 from linter.nginx.context import Stmt
@@ -151,14 +151,12 @@ _LLM_PORTS = {
 }
 
 
-@dataclass(frozen=True)
-class Signal:
+class Signal(NamedTuple):
     kind: str  # comment, setting, sse, path, upstream, server_name, litellm
     text: str  # for messages: "... is a streaming route because <text>"
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
     block: Stmt  # the location (or the snippet's root) that holds the *_pass
     pass_stmt: Stmt
     family: str  # proxy, fastcgi, uwsgi, scgi, grpc

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from linter.nginx.lexer import unquote
 from linter.source import SourceText
@@ -122,15 +123,13 @@ class Directive:
         return found
 
 
-@dataclass(frozen=True)
-class FileComment:
+class FileComment(NamedTuple):
     start: int
     end: int
     text: str
 
 
-@dataclass(frozen=True)
-class SyntaxProblem:
+class SyntaxProblem(NamedTuple):
     start: int
     end: int
     message: str
