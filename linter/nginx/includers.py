@@ -189,21 +189,26 @@ def _may_include(
         if not near:
             continue
         for base in (folder, above):
-            if any(_matches(name, base, pattern) for name in names):
-                return True
+            for name in names:
+                if _matches(name, base, pattern):
+                    return True
     return False
+
+
+def _has_magic(text: str) -> bool:
+    return "*" in text or "?" in text or "[" in text
 
 
 def _matches(name: str, base: str, pattern: str) -> bool:
     """``fnmatchcase(name, os.path.join(base, pattern))``, without compiling a pattern per
     base folder: a base with no wildcard only has to start the name."""
     prefix = os.path.join(base, "")
-    if pattern.startswith("/") or any(char in prefix for char in "*?["):
+    if pattern.startswith("/") or _has_magic(prefix):
         return fnmatchcase(name, os.path.join(base, pattern))
     if not name.startswith(prefix):
         return False
     rest = name[len(prefix) :]
-    if not any(char in pattern for char in "*?["):
+    if not _has_magic(pattern):
         return rest == pattern
     return fnmatchcase(rest, pattern)
 
