@@ -309,9 +309,17 @@ def _process_all(
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         # Settings of every folder now, once: the workers inherit the filled cache instead of
-        # each looking up and reading the same config files again.
+        # each looking up and reading the same config files again. Likewise the handlers and
+        # rules of the kinds present: imported once here, not once per worker.
         for unit in units:
             resolver.for_path(unit.path)
+        for kind in {unit.kind for unit in units}:
+            kinds.handler(kind)
+            registry.rules_for_kind(kind)
+        registry.rules_for_kind(registry.ENGINE_KIND)
+        # What exists now is shared with the workers: kept out of the collector's sight, so
+        # that a collection in a worker does not copy the pages it lies in (copy-on-write).
+        gc.freeze()
         results: list[UnitResult | None] = [None] * len(units)
         done = 0
         try:
@@ -330,6 +338,8 @@ def _process_all(
             return [r for r in results if r is not None]
         except (concurrent.futures.process.BrokenProcessPool, OSError):
             pass  # a worker died (or no processes here): do it all in this process instead
+        finally:
+            gc.unfreeze()
     serial = []
     for unit_result in _in_turn(units, workspace, resolver, options):
         serial.append(unit_result)
