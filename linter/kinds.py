@@ -80,18 +80,42 @@ def classify(
     by_name: dict[str, Claim],
     *,
     path: str | None = None,
-    memo: dict[object, object] | None = None,
+    trees: dict[tuple[str, str], object] | None = None,
 ) -> str | None:
     """The kind of a file, given its name claims and its bytes; None when none wants it.
-    A detector with `claim_cached` may keep what it parsed in the run's ``memo``."""
+    A detector with `claim_cached` may keep what it parsed in the run's ``trees``."""
     # A sure claim by name is tried first, then the content decides among the others.
     for kind, claim in sorted(by_name.items(), key=lambda item: -item[1]):
         found = detector(kind)
         cached = getattr(found, "claim_cached", None)
-        if cached is not None and memo is not None:
-            wanted = cached(relpath, data, claim, path, memo)
+        if cached is not None and trees is not None:
+            wanted = cached(relpath, data, claim, path, trees)
         else:
             wanted = found.claim(relpath, data, claim)
         if wanted:
             return kind
     return None
+
+
+def classify_lazily(
+    relpath: str,
+    data: bytes,
+    by_name: dict[str, Claim],
+    *,
+    path: str | None = None,
+    trees: dict[tuple[str, str], object] | None = None,
+) -> tuple[str, bool] | None:
+    """``classify``, but a file only one kind wants by name, whose kind a look at the bytes
+    cannot decide (``claim_cheap`` in the detector gives None), is left undecided: (kind,
+    False), and the kind's ``plan_undecided`` tests its content where it matters. Else
+    (kind, True), or None."""
+    if len(by_name) == 1:
+        kind, claim = next(iter(by_name.items()))
+        cheap = getattr(detector(kind), "claim_cheap", None)
+        if cheap is not None and hasattr(handler(kind), "plan_undecided"):
+            verdict = cheap(relpath, data, claim)
+            if verdict is None:
+                return kind, False
+            return (kind, True) if verdict else None
+    found = classify(relpath, data, by_name, path=path, trees=trees)
+    return None if found is None else (found, True)

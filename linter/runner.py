@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from linter import kinds, registry
@@ -66,7 +66,10 @@ class UnitResult:
     unwritable: dict[str, str] = field(default_factory=dict)
 
 
-def _classify(candidate: Candidate, workspace: Workspace, result: RunResult) -> str | None:
+def _classify(
+    candidate: Candidate, workspace: Workspace, result: RunResult
+) -> tuple[str, bool] | None:
+    """The candidate's kind, and whether it is sure (see kinds.classify_lazily)."""
     claims = kinds.claims_by_name(candidate.relpath)
     name = os.path.basename(candidate.relpath).lstrip(".")
     if candidate.explicit and (
@@ -92,13 +95,15 @@ def _classify(candidate: Candidate, workspace: Workspace, result: RunResult) -> 
                 found = plain_finding(code, candidate.path, exc.message)
             result.findings.append(found)
         return None
-    return kinds.classify(candidate.relpath, data, claims, path=candidate.path, memo=workspace.memo)
+    return kinds.classify_lazily(
+        candidate.relpath, data, claims, path=candidate.path, trees=workspace.trees
+    )
 
 
 def _units_by_kind(
     candidates: Sequence[Candidate], workspace: Workspace, result: RunResult
 ) -> list[Unit]:
-    by_kind: dict[str, list[str]] = {}
+    by_kind: dict[str, list[tuple[str, bool]]] = {}
     deferred: list[Unit] = []
     for candidate in candidates:
         if not candidate.explicit:
@@ -107,13 +112,20 @@ def _units_by_kind(
                 # Read and sniffed where it is checked (in a worker, for large runs).
                 deferred.append(Unit(next(iter(claims)), candidate.path, unclaimed=True))
                 continue
-        kind = _classify(candidate, workspace, result)
-        if kind is not None:
-            by_kind.setdefault(kind, []).append(candidate.path)
-    workspace.discovered = by_kind
+        found = _classify(candidate, workspace, result)
+        if found is not None:
+            by_kind.setdefault(found[0], []).append((candidate.path, found[1]))
+    # (Files whose kind is still undecided are left out: only their own kind plans them.)
+    workspace.discovered = {
+        kind: [path for path, sure in entries if sure] for kind, entries in by_kind.items()
+    }
     units: list[Unit] = []
-    for kind, paths in by_kind.items():
-        units.extend(kinds.handler(kind).plan(paths, workspace))
+    for kind, entries in by_kind.items():
+        handler = kinds.handler(kind)
+        if all(sure for _, sure in entries):
+            units.extend(handler.plan([path for path, _ in entries], workspace))
+        else:
+            units.extend(handler.plan_undecided(entries, workspace))  # type: ignore[attr-defined]
     return units + deferred
 
 
@@ -124,8 +136,12 @@ def _claim(unit: Unit, workspace: Workspace) -> bool:
     except ReadFailure:
         return False  # only a name suggested the kind: an unreadable file is not ours to report
     relpath = os.path.relpath(unit.path, workspace.root).replace(os.sep, "/")
-    by_name = kinds.detector(unit.kind).claim_by_name(relpath)
-    return bool(kinds.detector(unit.kind).claim(relpath, data, by_name))
+    detector = kinds.detector(unit.kind)
+    by_name = detector.claim_by_name(relpath)
+    cached = getattr(detector, "claim_cached", None)
+    if cached is not None:  # what the test parses is kept for the load that follows
+        return bool(cached(relpath, data, by_name, unit.path, workspace.trees))
+    return bool(detector.claim(relpath, data, by_name))
 
 
 def process_unit(
@@ -203,23 +219,47 @@ def selected_codes(kind: str, settings: Settings) -> set[str]:
 PARALLEL_THRESHOLD = 64
 CHUNK_SIZE = 32
 
-_WorkerState = tuple[Workspace, SettingsResolver, RunOptions]
+_WorkerState = tuple[Sequence[Unit], Workspace, SettingsResolver, RunOptions]
 
 
-def _init_worker(workspace: Workspace, resolver: SettingsResolver, options: RunOptions) -> None:
-    # One state per worker process, set once by the pool initializer. With fork the
-    # workspace (and the bytes it already read) is inherited, not copied through a pipe.
+def _init_worker(
+    units: Sequence[Unit], workspace: Workspace, resolver: SettingsResolver, options: RunOptions
+) -> None:
+    # One state per worker process, set once by the pool initializer. With fork the units and
+    # the workspace (and the bytes it already read) are inherited, not copied through a pipe:
+    # work items are indices into the units.
     global _worker_state
-    _worker_state = (workspace, resolver, options)
+    _worker_state = (units, workspace, resolver, options)
 
 
 _worker_state: _WorkerState | None = None
 
 
-def _work(units: list[Unit]) -> list[UnitResult]:
+def _work(indices: list[int]) -> list[UnitResult | None]:
+    """The results of the units at ``indices``; None for a unit that was not of its kind
+    after all (nothing to send back)."""
     assert _worker_state is not None
-    workspace, resolver, options = _worker_state
-    return [process_unit(unit, workspace, resolver.for_path(unit.path), options) for unit in units]
+    units, workspace, resolver, options = _worker_state
+    results: list[UnitResult | None] = []
+    for found in _in_turn([units[index] for index in indices], workspace, resolver, options):
+        empty = not (found.checked or found.findings or found.changes or found.audit_rows)
+        results.append(None if empty and not found.unwritable else found)
+    return results
+
+
+def _in_turn(
+    units: Sequence[Unit], workspace: Workspace, resolver: SettingsResolver, options: RunOptions
+) -> Iterator[UnitResult]:
+    """Check the units one after the other. A run that writes nothing forgets what a unit read
+    once it is done (with the next unit of its group, when that one follows): the memory a
+    run needs stays that of its largest unit, not of the whole tree."""
+    releasing = not (options.fix or options.diff or options.add_ignore is not None)
+    mark = workspace.mark()
+    for position, unit in enumerate(units):
+        yield process_unit(unit, workspace, resolver.for_path(unit.path), options)
+        following = units[position + 1] if position + 1 < len(units) else None
+        if releasing and (following is None or unit.group is None or following.group != unit.group):
+            workspace.release(mark)
 
 
 def _chunks(units: Sequence[Unit], jobs: int = 2) -> list[list[int]]:
@@ -269,9 +309,17 @@ def _process_all(
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         # Settings of every folder now, once: the workers inherit the filled cache instead of
-        # each looking up and reading the same config files again.
+        # each looking up and reading the same config files again. Likewise the handlers and
+        # rules of the kinds present: imported once here, not once per worker.
         for unit in units:
             resolver.for_path(unit.path)
+        for kind in {unit.kind for unit in units}:
+            kinds.handler(kind)
+            registry.rules_for_kind(kind)
+        registry.rules_for_kind(registry.ENGINE_KIND)
+        # What exists now is shared with the workers: kept out of the collector's sight, so
+        # that a collection in a worker does not copy the pages it lies in (copy-on-write).
+        gc.freeze()
         results: list[UnitResult | None] = [None] * len(units)
         done = 0
         try:
@@ -279,21 +327,22 @@ def _process_all(
                 max_workers=min(jobs, len(chunks)),
                 mp_context=multiprocessing.get_context(method),
                 initializer=_init_worker,
-                initargs=(workspace, resolver, options),
+                initargs=(units, workspace, resolver, options),
             ) as pool:
-                work = [[units[i] for i in chunk] for chunk in chunks]
-                for chunk, chunk_results in zip(chunks, pool.map(_work, work), strict=True):
+                for chunk, chunk_results in zip(chunks, pool.map(_work, chunks), strict=True):
                     for index, unit_result in zip(chunk, chunk_results, strict=True):
-                        results[index] = unit_result
+                        results[index] = unit_result or UnitResult([], checked=False)
                     done += len(chunk)
                     if options.progress is not None:
                         options.progress(done, len(units))
             return [r for r in results if r is not None]
         except (concurrent.futures.process.BrokenProcessPool, OSError):
             pass  # a worker died (or no processes here): do it all in this process instead
+        finally:
+            gc.unfreeze()
     serial = []
-    for unit in units:
-        serial.append(process_unit(unit, workspace, resolver.for_path(unit.path), options))
+    for unit_result in _in_turn(units, workspace, resolver, options):
+        serial.append(unit_result)
         if options.progress is not None:
             options.progress(len(serial), len(units))
     return serial
@@ -328,6 +377,7 @@ def run(
     workspace.writing = options.fix and not options.diff and options.stdin_filename is None
     units = _units_by_kind(candidates, workspace, result)
     unwritable: dict[str, str] = {}
+    codes: dict[tuple[str, int], set[str]] = {}  # selected_codes by kind and settings
     for unit, unit_result in zip(
         units,
         _process_all(units, workspace, resolver, options, files=len(candidates)),
@@ -336,7 +386,11 @@ def run(
         if not unit_result.checked:
             continue
         result.files_checked += 1
-        result.rules_run.update(selected_codes(unit.kind, resolver.for_path(unit.path)))
+        settings = resolver.for_path(unit.path)
+        key = (unit.kind, id(settings))
+        if key not in codes:
+            codes[key] = selected_codes(unit.kind, settings)
+        result.rules_run.update(codes[key])
         result.findings.extend(unit_result.findings)
         result.audit_rows.extend(unit_result.audit_rows)
         for path, why in unit_result.unwritable.items():

@@ -107,9 +107,16 @@ class Workspace:
     # What a kind derives once per run and folder (e.g. the package pins a folder's
     # requirements files declare), keyed by the kind as it likes: cached here, not in modules.
     memo: dict[object, object] = field(default_factory=dict, repr=False)
+    # A file's tree as a kind parsed it, keyed (kind, path): the parse of a content test kept
+    # for the load that follows, a snippet's for the other files of its group that include
+    # it. Dropped with the file (``forget``, ``release``).
+    trees: dict[tuple[str, str], object] = field(default_factory=dict, repr=False)
     _inside: dict[str, bool] = field(default_factory=dict, repr=False)
     # Fixes will be written to disk (--fix): files this run may not write are not fixed.
     writing: bool = False
+    # What this process read (bytes), decoded (sources) or used of a file's tree, in order, as
+    # (cache, key): see release.
+    _touched: list[tuple[str, object]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self.root = os.path.realpath(self.root)
@@ -145,6 +152,7 @@ class Workspace:
             except ReadFailure as exc:
                 cached = exc
             self._bytes[path] = cached
+            self._touched.append(("bytes", path))
         if isinstance(cached, ReadFailure):
             raise cached
         return cached
@@ -176,6 +184,7 @@ class Workspace:
             except DecodeFailure as exc:
                 cached = exc
             self._sources[key] = cached
+            self._touched.append(("sources", key))
         if isinstance(cached, DecodeFailure):
             raise cached
         if path in self.overlay:
@@ -188,10 +197,40 @@ class Workspace:
                 return value
         return None
 
+    def touch(self, path: str) -> None:
+        """Note that the file's tree was used since the last ``mark``."""
+        self._touched.append(("trees", path))
+
+    def mark(self) -> int:
+        """Where ``release`` starts from."""
+        return len(self._touched)
+
+    def release(self, mark: int) -> None:
+        """Forget what was read and decoded since ``mark``, and the trees used since: a unit
+        (or a group of units that share files) is done, and keeping all it read would make a
+        run's memory grow with the tree (reports read a file again if they show it). What was
+        read before (to decide a file's kind, to group files) stays. Only for runs that write
+        nothing: writing a fix compares the file with what was read."""
+        touched = self._touched[mark:]
+        del self._touched[mark:]
+        trees = set()
+        for cache, key in touched:
+            if cache == "bytes":
+                self._bytes.pop(key, None)  # type: ignore[call-overload]
+            elif cache == "sources":
+                self._sources.pop(key, None)  # type: ignore[call-overload]
+            else:
+                trees.add(key)
+        if trees and self.trees:
+            for tree in [tree for tree in self.trees if tree[1] in trees]:
+                del self.trees[tree]
+
     def forget(self, path: str) -> None:
         """Drop what is cached for ``path`` (after it was written)."""
         path = os.path.abspath(path)
         self._bytes.pop(path, None)
         for key in [key for key in self._sources if key[0] == path]:
             del self._sources[key]
+        for tree in [key for key in self.trees if key[1] == path]:
+            del self.trees[tree]
         self.overlay.pop(path, None)

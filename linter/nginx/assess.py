@@ -9,7 +9,7 @@ from (the route's own block, an outer block, an include, or nginx's default).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from linter.nginx.context import Stmt
 from linter.nginx.directives import BUFFERED_FAMILIES
@@ -111,8 +111,7 @@ def _literal(stmt: Stmt, index: int) -> str | None:
 READ_TIMEOUT_DEFAULT = "60s"
 
 
-@dataclass(frozen=True)
-class ReadTimeout:
+class ReadTimeout(NamedTuple):
     """The effective `*_read_timeout` of a route. ``milliseconds`` is None when the value is
     unknown (an unreadable include, a template placeholder) or refused by nginx (``refused``:
     NGX009 reports it)."""
@@ -141,8 +140,7 @@ def read_timeout(route: Route) -> ReadTimeout:
     return ReadTimeout(name, found, parsed.milliseconds)
 
 
-@dataclass(frozen=True)
-class Buffering:
+class Buffering(NamedTuple):
     """The effective `*_buffering` of a route: ``on`` True (nginx collects the answer before
     passing it on), False (off, or gRPC, which is never buffered), None (unknown)."""
 
@@ -164,8 +162,7 @@ def buffering(route: Route) -> Buffering:
     return Buffering(name, found, value.lower() == "on")
 
 
-@dataclass(frozen=True)
-class Gzip:
+class Gzip(NamedTuple):
     """gzip in effect on a route and whether `gzip_types` covers event streams."""
 
     gzip: Lookup
@@ -195,8 +192,7 @@ def gzip(route: Route) -> Gzip:
     return Gzip(found, types, covering if types.known else None)
 
 
-@dataclass(frozen=True)
-class CacheVerdict:
+class CacheVerdict(NamedTuple):
     """Whether nginx can store this route's streamed answer and replay it.
 
     ``stores`` is True when every condition for storing holds (a cache zone in effect,
@@ -401,8 +397,7 @@ def known_backend(upstream: Stmt) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Race:
+class Race(NamedTuple):
     """nginx keeps idle connections to a uvicorn backend longer than the backend does."""
 
     backend: str

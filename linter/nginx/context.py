@@ -87,6 +87,14 @@ class Stmt:
             if s.directive is not None and s.name in wanted and not s.unknown
         ]
 
+    def first_named(self, name: str) -> Stmt | None:
+        """The first statement ``name`` at this level (``level_named(name)[0]``, no copy)."""
+        if self._by_name is None:
+            self.level()
+        assert self._by_name is not None
+        found = self._by_name.get(name)
+        return found[0] if found else None
+
     def unknown_here(self) -> Stmt | None:
         """The first statement at this level whose content is unknown."""
         self.level()
@@ -97,10 +105,17 @@ class Stmt:
 
     def walk(self) -> Iterator[Stmt]:
         """Every statement below this one (includes expanded), depth first, in order."""
+        found: list[Stmt] = []
+        self._walk_into(found)
+        return iter(found)
+
+    def _walk_into(self, found: list[Stmt]) -> None:
+        # A list filled by plain recursion: nested generators cost a resumption per level for
+        # every statement (a third of the rules' time).
         for stmt in self.level():
-            yield stmt
-            if stmt.is_block:
-                yield from stmt.walk()
+            found.append(stmt)
+            if stmt.children is not None:
+                stmt._walk_into(found)
 
     def chain(self) -> Iterator[Stmt]:
         """This block and the blocks it inherits from, innermost first (a location nested in a
@@ -133,18 +148,3 @@ def _included_level(include: Stmt) -> Iterator[Stmt]:
         yield child
         if child.included is not None:
             yield from _included_level(child)
-
-
-@dataclass
-class IncludeSite:
-    """Where a file was included from (for messages and for deciding where a fix may go)."""
-
-    stmt: Stmt
-    path: str
-
-
-@dataclass
-class Expanded:
-    root: Stmt
-    # For every included file: the include statements that pulled it in.
-    includers: dict[str, list[Stmt]] = field(default_factory=dict)

@@ -100,8 +100,16 @@ def _without_extension(name: str) -> bool:
     return "." not in name.lstrip(".")
 
 
+# (Single extensions: a name is another kind's when what follows its last dot is one.)
+OTHER_EXTENSIONS = frozenset(_OTHER_EXTENSIONS)
+
+
 def claim_by_name(relpath: str) -> Claim:
     name = posixpath.basename(relpath).lower()
+    # Most files of a tree end in another kind's extension (`.py`): said at once. (No
+    # config suffix below ends in one of those.)
+    if name[name.rfind(".") :] in OTHER_EXTENSIONS:
+        return Claim.NO
     if name in ("nginx.conf", "nginx.conf.template") or name.endswith((".nginx", ".nginxconf")):
         return Claim.YES
     if name.endswith((".conf", ".conf.template", ".conf.tmpl", ".conf.j2")):
@@ -133,10 +141,25 @@ def strict_content_test(relpath: str) -> bool:
     return _without_extension(name) and not _in_nginx_folder(relpath)
 
 
+def claim_cheap(relpath: str, data: bytes, by_name: Claim) -> bool | None:
+    """``claim`` where the name or a look at the bytes decides; None where only the content
+    test (a parse) can (the handler's ``plan_undecided`` does it only where it matters)."""
+    if by_name is Claim.YES:
+        return True
+    if strict_content_test(relpath) and not BLOCK_SIGNAL.search(data[: 1 << 20]):
+        return False
+    return None
+
+
 def claim_cached(
-    relpath: str, data: bytes, by_name: Claim, path: str | None, memo: dict[object, object] | None
+    relpath: str,
+    data: bytes,
+    by_name: Claim,
+    path: str | None,
+    trees: dict[tuple[str, str], object] | None,
 ) -> bool:
-    """`claim`, keeping the tree it parsed in the run's memo for the load that follows."""
+    """`claim`, keeping the tree it parsed in the run's ``trees`` (Workspace.trees) for the
+    load that follows."""
     if by_name is Claim.YES:
         return True
     strict = strict_content_test(relpath)
@@ -144,4 +167,4 @@ def claim_cached(
         return False  # most files without an extension (LICENSE, Makefile) stop here, unparsed
     from linter.nginx.handler import sniff  # parsing is needed only for doubtful names
 
-    return sniff(data, relpath, path, memo, strict=strict)
+    return sniff(data, relpath, path, trees, strict=strict)

@@ -9,14 +9,13 @@ findings and fixes point into the dump itself.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 SECTION = re.compile(r"^# configuration file (?P<path>/[^\r\n]*?):[ \t]*\r?$", re.MULTILINE)
 _NGINX_STATUS = re.compile(r"^nginx: [^\r\n]*\r?\n?", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     path: str  # the absolute path nginx read
     start: int  # first character of the file's text in the dump
     end: int

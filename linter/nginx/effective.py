@@ -13,8 +13,9 @@ Every lookup says where its value comes from, so a finding can name its evidence
 
 from __future__ import annotations
 
+import functools
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from linter.nginx.context import Stmt
 
@@ -54,6 +55,18 @@ def where(stmt: Stmt, root: str) -> str:
 def display_path(path: str, root: str) -> str:
     if path.startswith("<stock>/"):
         return path[len("<stock>/") :] + " (stock file)"
+    if os.path.isabs(path) and os.path.isabs(root):
+        return _display_absolute(path, root)
+    try:
+        relative = os.path.relpath(path, root)
+    except ValueError:
+        return path
+    return path if relative.startswith("..") else relative.replace(os.sep, "/")
+
+
+@functools.lru_cache(maxsize=4096)
+def _display_absolute(path: str, root: str) -> str:
+    # Messages name the same few files thousands of times (relpath is slow).
     try:
         relative = os.path.relpath(path, root)
     except ValueError:
@@ -73,8 +86,7 @@ def block_label(block: Stmt) -> str:
     return f"{block.name} {args} {{}}".replace("  ", " ")
 
 
-@dataclass(frozen=True)
-class Lookup:
+class Lookup(NamedTuple):
     """The effective value of a scalar directive at a block."""
 
     name: str
@@ -123,17 +135,16 @@ class Lookup:
 def lookup(block: Stmt, name: str, default: str | None = None) -> Lookup:
     """The effective value of scalar directive ``name`` in ``block``."""
     for level in block.chain():
-        found = level.level_named(name)
-        if found:
-            return Lookup(name, block, stmt=found[0], level=level, default=default)
+        first = level.first_named(name)
+        if first is not None:
+            return Lookup(name, block, stmt=first, level=level, default=default)
         hidden = level.unknown_here()
         if hidden is not None:
             return Lookup(name, block, level=level, unknown=hidden, default=default)
     return Lookup(name, block, default=default)
 
 
-@dataclass(frozen=True)
-class ArrayLookup:
+class ArrayLookup(NamedTuple):
     """The effective directives of an array directive at a block."""
 
     name: str

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from linter.nginx.includes import (
 )
 from linter.nginx.lexer import TokenKind, tokenize
 from linter.nginx.model import NginxDocument
+from linter.nginx.outline import Outline, outline_of, scan
 from linter.nginx.parser import parse_source
 from linter.nginx.tree import Directive, ParsedFile
 from linter.source import DecodeFailure, SourceText
@@ -87,22 +89,70 @@ class NginxHandler:
     def plan(self, paths: Sequence[str], workspace: Workspace) -> list[Unit]:
         """One unit per file that no other linted file includes (a file reached through an
         include is linted in its includer's context)."""
-        reached: dict[str, set[str]] = {}
-        for path in paths:
-            reached[path] = _reachable(path, workspace)
+        reached = {path: _reachable(path, workspace) for path in paths}
+        return self._plan(paths, reached, frozenset(), workspace)
+
+    def plan_undecided(self, paths: Sequence[tuple[str, bool]], workspace: Workspace) -> list[Unit]:
+        """``plan`` for files whose kind is not yet decided: each path comes with whether it
+        is NGINX for sure (its name says so). The content test (a parse) of the others is done
+        here only where the answer changes the units: a file some sure file includes, and
+        that includes nothing else, is never a unit of its own whatever it is; a file on its
+        own (nothing includes it, it includes nothing) becomes a unit whose content is tested
+        where it is checked (``Unit.unclaimed``, in a worker for large runs). So a run over
+        a tree of configs parses nothing before its workers start."""
+        order = [path for path, _ in paths]
+        reached = {path: _reachable(path, workspace) for path in order}
+        known = {path for path, sure in paths if sure}
+        rejected: set[str] = set()
+        while True:
+            included: set[str] = set()
+            reached_by_known: set[str] = set()
+            for path in known:
+                included |= reached[path] - {path}
+                reached_by_known |= reached[path]
+            covered: set[str] = set()
+            for path in order:
+                if path in known and path not in included:
+                    covered |= reached[path] | {path}
+            deferred: set[str] = set()
+            doubtful: list[str] = []
+            for path in order:
+                if path in known or path in rejected:
+                    continue
+                own = reached[path] - {path}
+                if path in included and own <= included and path in covered:
+                    continue  # never a unit, and what it includes is included anyway
+                if not own and path not in reached_by_known and not _through(path, workspace):
+                    deferred.add(path)  # a unit of its own if it is NGINX
+                    continue
+                doubtful.append(path)
+            if not doubtful:
+                break
+            for path in doubtful:
+                (known if _sniff_file(path, workspace) else rejected).add(path)
+        given = [path for path in order if path in known or path in deferred]
+        return self._plan(given, reached, frozenset(deferred), workspace)
+
+    def _plan(
+        self,
+        paths: Sequence[str],
+        reached: dict[str, set[str]],
+        unclaimed: frozenset[str],
+        workspace: Workspace,
+    ) -> list[Unit]:
         included = set()
-        for path, found in reached.items():
-            included |= {p for p in found if p != path}
+        for path in paths:
+            included |= {p for p in reached[path] if p != path}
         units = []
         covered: set[str] = set()
         for path in paths:
             if path not in included:
-                units.append(Unit(self.name, path))
+                units.append(Unit(self.name, path, unclaimed=path in unclaimed))
                 covered |= reached[path] | {path}
         # Files that only include each other (a cycle): lint the first of each group.
         for path in paths:
             if path not in covered:
-                units.append(Unit(self.name, path))
+                units.append(Unit(self.name, path, unclaimed=path in unclaimed))
                 covered |= reached[path] | {path}
         return _grouped(_through_includers(units, workspace, reached), workspace, reached)
 
@@ -181,7 +231,7 @@ def sniff(
     data: bytes,
     relpath: str = "",
     path: str | None = None,
-    memo: dict[object, object] | None = None,
+    trees: dict[tuple[str, str], object] | None = None,
     *,
     strict: bool = False,
 ) -> bool:
@@ -191,7 +241,7 @@ def sniff(
 
     ``strict`` (for a name that says nothing) asks for the blocks and a clean parse.
 
-    With the file's ``path`` and the run's ``memo``, the tree is kept for the load that
+    With the file's ``path`` and the run's ``trees``, the tree is kept for the load that
     follows (see includes.parsed_once), so a sniffed file is not parsed twice."""
     from linter.workspace import MAX_PARSE_BYTES
 
@@ -207,13 +257,13 @@ def sniff(
         return False
     if dump.is_dump(text):
         return True
-    if path is not None and memo is not None:
+    if path is not None and trees is not None:
         try:
             source = SourceText.from_bytes(path, data)
         except DecodeFailure:
             return False
         parsed = parse_source(source)
-        memo[("nginx", "parsed", path)] = parsed
+        trees[("nginx", path)] = parsed
     else:
         parsed = parse_source(SourceText.from_text(relpath or "<sniff>", text))
     statements = parsed.walk()
@@ -235,7 +285,7 @@ def sniff(
 
 def _reachable(path: str, workspace: Workspace) -> set[str]:
     """Files a file pulls in through includes, as a main file (for grouping only); computed
-    once per run and file, without expanding the configuration."""
+    once per run and file, from outlines (see outline.py), without expanding anything."""
     key = ("nginx", "reachable", path)
     cached = workspace.memo.get(key)
     if isinstance(cached, set):
@@ -246,17 +296,77 @@ def _reachable(path: str, workspace: Workspace) -> set[str]:
     except Exception:
         source = None
     if source is not None and "include" in source.text and not dump.is_dump(source.text):
-        settings = _settings_for(path)
-        main = parsed_once(workspace, source)
-        context = _context_comment(main) or detect_context(
-            main, os.path.relpath(source.path, workspace.root)
+        settings = _settings_for(path, workspace)
+        main = _outline(workspace, source)
+        context = _context_of_comments(main.comments) or _context_of_names(
+            main.top_names, os.path.relpath(source.path, workspace.root)
         )
         if context != "main" and settings.nginx_context:
             context = settings.nginx_context
         files = DiskFiles(workspace, source.path, settings.nginx_prefix, fragment=context != "main")
-        found = reachable_files(files, source.path, main)
+        found = reachable_files(
+            files,
+            source.path,
+            main.includes,
+            lambda key: (
+                _outline(workspace, workspace.read_source(key, bytes_as_text=True)).includes
+            ),
+        )
     workspace.memo[key] = found
     return found
+
+
+def _outline(workspace: Workspace, source: SourceText) -> Outline:
+    """The file's outline: from its tree if it was parsed already, else from its tokens, else
+    (a file the tokens alone cannot say) from a parse, kept for the load that follows."""
+    key = ("nginx", "outline", source.path)
+    cached = workspace.memo.get(key)
+    if isinstance(cached, tuple) and cached[0] == source.text:
+        return cached[1]
+    parsed = workspace.trees.get(("nginx", source.path))
+    if isinstance(parsed, ParsedFile) and parsed.source.text == source.text:
+        outline = outline_of(parsed)
+    else:
+        outline = scan(source.text) or outline_of(parsed_once(workspace, source))
+    workspace.memo[key] = (source.text, outline)
+    return outline
+
+
+def _sniff_file(path: str, workspace: Workspace) -> bool:
+    """The content test of a file whose name leaves its kind open (as ``detect.claim``)."""
+    try:
+        data = workspace.read_bytes(path)
+    except Exception:
+        return False
+    relpath = os.path.relpath(path, workspace.root).replace(os.sep, "/")
+    return detect.claim_cached(relpath, data, Claim.MAYBE, path, workspace.trees)
+
+
+def _through(path: str, workspace: Workspace) -> list[str]:
+    """The files ``path``, as a unit, would be linted through (see ``_through_includers``)."""
+    try:
+        data = workspace.read_bytes(path)
+    except Exception:
+        return []
+    if not _fragment(data):
+        return []
+    from linter.nginx.includers import outermost_includers
+
+    return outermost_includers(
+        path,
+        workspace,
+        lambda p: _reachable(p, workspace),
+        _settings_for(path, workspace).nginx_prefix,
+    )
+
+
+def _fragment(data: bytes) -> bool:
+    """Content that may be a fragment (not a whole configuration, nor an `nginx -T` dump)."""
+    return (
+        bool(data)
+        and _WHOLE_CONFIG.search(data) is None
+        and not dump.is_dump(data.decode("utf-8", "replace"))
+    )
 
 
 def _grouped(units: list[Unit], workspace: Workspace, reached: dict[str, set[str]]) -> list[Unit]:
@@ -291,24 +401,7 @@ def _through_includers(
     kept: list[Unit] = []
     through: dict[str, list[str]] = {}
     for unit in units:
-        roots: list[str] = []
-        try:
-            data = workspace.read_bytes(unit.path)
-        except Exception:
-            data = b""
-        if (
-            data
-            and _WHOLE_CONFIG.search(data) is None
-            and not dump.is_dump(data.decode("utf-8", "replace"))
-        ):
-            from linter.nginx.includers import outermost_includers  # only for fragments
-
-            roots = outermost_includers(
-                unit.path,
-                workspace,
-                lambda p: _reachable(p, workspace),
-                _settings_for(unit.path).nginx_prefix,
-            )
+        roots = _through(unit.path, workspace)
         if not roots:
             kept.append(unit)
         for root in roots:
@@ -337,18 +430,30 @@ def _reported(document: NginxDocument, given: Sequence[str]) -> frozenset[str]:
     return frozenset(paths)
 
 
-def _settings_for(path: str) -> Settings:
+def _settings_for(path: str, workspace: Workspace | None = None) -> Settings:
+    """The settings of the file's folder, as config files say (one resolver per run: it reads
+    each folder's config once)."""
     from linter.config import ConfigError, SettingsResolver, default_settings
 
+    resolver = workspace.memo.get(("nginx", "resolver")) if workspace is not None else None
+    if not isinstance(resolver, SettingsResolver):
+        resolver = SettingsResolver()
+        if workspace is not None:
+            workspace.memo[("nginx", "resolver")] = resolver
     try:
-        return SettingsResolver().for_path(path)
+        return resolver.for_path(path)
     except ConfigError:
         return default_settings()
 
 
 def detect_context(parsed: ParsedFile, relpath: str) -> str:
     """The block a file is written for, from its top-level statements and its folder."""
-    names = {d.name.value for d in parsed.directives if not d.placeholder}
+    return _context_of_names(
+        {d.name.value for d in parsed.directives if not d.placeholder}, relpath
+    )
+
+
+def _context_of_names(names: AbstractSet[str], relpath: str) -> str:
     if names & _MAIN_NAMES:
         return "main"
     if names & _HTTP_NAMES:
@@ -362,8 +467,12 @@ def detect_context(parsed: ParsedFile, relpath: str) -> str:
 
 
 def _context_comment(parsed: ParsedFile) -> str | None:
-    for comment in parsed.comments:
-        match = _CONTEXT_COMMENT.search(comment.text)
+    return _context_of_comments(comment.text for comment in parsed.comments)
+
+
+def _context_of_comments(comments: Iterable[str]) -> str | None:
+    for text in comments:
+        match = _CONTEXT_COMMENT.search(text)
         if match and match.group(1) in CONTEXTS:
             return match.group(1)
     return None

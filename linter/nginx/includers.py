@@ -46,10 +46,8 @@ def _skipped(folder: str, name: str) -> bool:
     return name in SKIPPED_DIRS or os.path.isfile(os.path.join(folder, name, "pyvenv.cfg"))
 
 
-def _includes_of(path: str, relpath: str, workspace: Workspace) -> tuple[str, ...]:
-    """What an NGINX-named file includes (patterns, as written); () for others."""
-    if detect.claim_by_name(relpath) is Claim.NO:
-        return ()
+def _includes_of(path: str, workspace: Workspace) -> tuple[str, ...]:
+    """What a file includes (patterns, as written)."""
     try:
         data = workspace.read_bytes(path)
     except Exception:
@@ -62,6 +60,13 @@ def _includes_of(path: str, relpath: str, workspace: Workspace) -> tuple[str, ..
     )
 
 
+def _nginx_named(prefix: str, name: str) -> bool:
+    lowered = name.lower()
+    if lowered[lowered.rfind(".") :] in detect.OTHER_EXTENSIONS:
+        return False  # (most files: `.py`, `.yaml`, ...)
+    return detect.claim_by_name(prefix + name) is not Claim.NO
+
+
 def _folder_index(folder: str, workspace: Workspace) -> dict[str, tuple[str, ...]]:
     """The files directly in ``folder`` that include something (not its subfolders)."""
     key = ("nginx", "folder-includes", folder)
@@ -70,13 +75,18 @@ def _folder_index(folder: str, workspace: Workspace) -> dict[str, tuple[str, ...
         return cached
     index: dict[str, tuple[str, ...]] = {}
     relative_dir = os.path.relpath(folder, workspace.root).replace(os.sep, "/")
+    prefix = "" if relative_dir == "." else f"{relative_dir}/"
     try:
-        names = sorted(entry.name for entry in os.scandir(folder) if entry.is_file())
+        # NGINX-named files only (the name first: a folder may hold thousands of others).
+        names = sorted(
+            entry.name
+            for entry in os.scandir(folder)
+            if _nginx_named(prefix, entry.name) and entry.is_file()
+        )
     except OSError:
         names = []
     for name in names:
-        relpath = name if relative_dir == "." else f"{relative_dir}/{name}"
-        patterns = _includes_of(os.path.join(folder, name), relpath, workspace)
+        patterns = _includes_of(os.path.join(folder, name), workspace)
         if patterns:
             index[os.path.join(folder, name)] = patterns
     workspace.memo[key] = index
@@ -179,10 +189,28 @@ def _may_include(
         if not near:
             continue
         for base in (folder, above):
-            full = os.path.join(base, pattern)
-            if any(fnmatchcase(name, full) for name in names):
-                return True
+            for name in names:
+                if _matches(name, base, pattern):
+                    return True
     return False
+
+
+def _has_magic(text: str) -> bool:
+    return "*" in text or "?" in text or "[" in text
+
+
+def _matches(name: str, base: str, pattern: str) -> bool:
+    """``fnmatchcase(name, os.path.join(base, pattern))``, without compiling a pattern per
+    base folder: a base with no wildcard only has to start the name."""
+    prefix = os.path.join(base, "")
+    if pattern.startswith("/") or _has_magic(prefix):
+        return fnmatchcase(name, os.path.join(base, pattern))
+    if not name.startswith(prefix):
+        return False
+    rest = name[len(prefix) :]
+    if not _has_magic(pattern):
+        return rest == pattern
+    return fnmatchcase(rest, pattern)
 
 
 def _parents(path: str, workspace: Workspace, prefix_map: tuple[tuple[str, str], ...]) -> list[str]:

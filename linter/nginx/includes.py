@@ -20,7 +20,7 @@ from __future__ import annotations
 import glob
 import os
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
@@ -55,12 +55,13 @@ def parsed_once(workspace: Workspace, source: SourceText) -> ParsedFile:
     """The file's tree, parsed once per run and text: a snippet included by ten files, or a
     file read for grouping and then linted, is parsed one time (trees are never changed
     after parsing; a fix's new text is parsed anew)."""
-    key = ("nginx", "parsed", source.path)
-    cached = workspace.memo.get(key)
+    key = ("nginx", source.path)
+    workspace.touch(source.path)  # released with its unit's group (Workspace.release)
+    cached = workspace.trees.get(key)
     if isinstance(cached, ParsedFile) and cached.source.text == source.text:
         return cached
     parsed = parse_source(source)
-    workspace.memo[key] = parsed
+    workspace.trees[key] = parsed
     return parsed
 
 
@@ -114,6 +115,24 @@ class DiskFiles:
         return [os.path.join(base, pattern) for base in self.bases], self.fragment
 
     def resolve(self, pattern: str) -> Resolution:
+        # Once per run for each pattern and base folders: a snippet is included from hundreds
+        # of places, and grouping resolved the same includes before the load does.
+        key = (
+            "nginx",
+            "resolve",
+            tuple(self.bases),
+            tuple(self.prefix_map),
+            self.fragment,
+            pattern,
+        )
+        cached = self.workspace.memo.get(key)
+        if isinstance(cached, Resolution):
+            return cached
+        found = self._resolve(pattern)
+        self.workspace.memo[key] = found
+        return found
+
+    def _resolve(self, pattern: str) -> Resolution:
         candidates, guessed = self._candidates(pattern)
         is_glob = any(char in pattern for char in GLOB_CHARS)
         outside = ""
@@ -191,25 +210,28 @@ class DumpFiles:
 FileSet = DiskFiles | DumpFiles
 
 
-def reachable_files(files: DiskFiles, main_key: str, main: ParsedFile) -> set[str]:
+def reachable_files(
+    files: DiskFiles,
+    main_key: str,
+    includes: Sequence[str],
+    includes_of: Callable[[str], Sequence[str]],
+) -> set[str]:
     """The files of the tree a main file pulls in through includes, as the Expander below
     resolves them, without building the expanded configuration (for grouping files into
-    units: which files include which)."""
+    units: which files include which). ``includes`` are the file names the main file's
+    `include` statements give (one argument, no placeholder), ``includes_of(key)`` those of
+    another file (raising ReadFailure or DecodeFailure when it cannot be read)."""
     found = {main_key}
-    pending = [main]
+    pending = [includes]
     while pending:
-        parsed = pending.pop()
-        for directive in parsed.walk():
-            if directive.name.value != "include" or directive.placeholder:
-                continue
-            if len(directive.args) != 1 or directive.args[0].has_placeholder:
-                continue
-            for key in files.resolve(directive.args[0].value).keys:
+        patterns = pending.pop()
+        for pattern in patterns:
+            for key in files.resolve(pattern).keys:
                 if key in found or len(found) > MAX_STATEMENTS:
                     continue
                 found.add(key)
                 try:
-                    pending.append(files.load(key))
+                    pending.append(includes_of(key))
                 except (ReadFailure, DecodeFailure):
                     continue
     return found

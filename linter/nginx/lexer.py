@@ -17,19 +17,21 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 WHITESPACE = " \t\r\n"
-# Characters that can never continue an unquoted word (a `{` can, after `$`).
-_WORD_RUN = re.compile(r"[^ \t\r\n;{\\$]+")
-# Runs the tokenizer would otherwise walk one character at a time.
-_SPACE = re.compile(r"[ \t\r\n]+")
-_COMMENT = re.compile(r"#[^\r\n]*")
-# A quoted string: a backslash takes any next character (a closing quote included).
-_QUOTED = {
-    '"': re.compile(r'"(?:[^"\\]|\\[\s\S])*"'),
-    "'": re.compile(r"'(?:[^'\\]|\\[\s\S])*'"),
-}
+# One token at a time, after any whitespace, as ``_tokens`` below reads it (a single match per
+# token instead of a walk over characters). A word runs on through `}`, `#` and quotes; a
+# backslash takes the next character; a `{` right after `$` belongs to the word.
+_NEXT = re.compile(
+    r"""[ \t\r\n]*(?:"""
+    r"""(?P<comment>\#[^\r\n]*)"""
+    r"""|(?P<semi>;)|(?P<close>\})|(?P<open>\{)"""
+    r"""|(?P<quoted>"(?:[^"\\]|\\[\s\S])*"|'(?:[^'\\]|\\[\s\S])*')"""
+    r"""|(?P<unclosed>["'])"""
+    r"""|(?P<word>(?:[^ \t\r\n;{\\$]+|\\[\s\S]?|\$\{?)+)"""
+    r""")"""
+)
 
 
 class TokenKind(enum.Enum):
@@ -41,8 +43,9 @@ class TokenKind(enum.Enum):
     RAW = "raw"  # the body of a Lua block, braces excluded
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """One token (a tuple: tokens are made by the ten thousand)."""
+
     kind: TokenKind
     start: int
     end: int
@@ -52,8 +55,7 @@ class Token:
     unterminated: bool = False
 
 
-@dataclass(frozen=True)
-class LexProblem:
+class LexProblem(NamedTuple):
     start: int
     end: int
     message: str
@@ -75,33 +77,32 @@ def tokenize(text: str) -> tuple[list[Token], list[LexProblem]]:
 def _tokens(text: str, problems: list[LexProblem]) -> Iterator[Token]:
     length = len(text)
     pos = 0
+    match = _NEXT.match
     # Words of the statement being read (to notice a `*_by_lua_block ... {`).
     statement_first: str | None = None
     while pos < length:
-        char = text[pos]
-        if char in WHITESPACE:
-            pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
-            continue
-        if char == "#":
-            end = _COMMENT.match(text, pos).end()  # type: ignore[union-attr]
-            yield Token(TokenKind.COMMENT, pos, end)
-            pos = end
-            continue
-        if char == ";":
-            yield Token(TokenKind.SEMI, pos, pos + 1)
+        found = match(text, pos)
+        if found is None:  # only whitespace is left
+            break
+        group = found.lastgroup or ""
+        start = found.start(group)
+        pos = found.end()
+        if group == "word":
+            yield Token(TokenKind.WORD, start, pos)
+            if statement_first is None:
+                statement_first = text[start:pos]
+        elif group == "comment":
+            yield Token(TokenKind.COMMENT, start, pos)
+        elif group == "semi":
+            yield Token(TokenKind.SEMI, start, pos)
             statement_first = None
-            pos += 1
-            continue
-        if char == "}":
-            yield Token(TokenKind.CLOSE, pos, pos + 1)
+        elif group == "close":
+            yield Token(TokenKind.CLOSE, start, pos)
             statement_first = None
-            pos += 1
-            continue
-        if char == "{":
-            yield Token(TokenKind.OPEN, pos, pos + 1)
+        elif group == "open":
+            yield Token(TokenKind.OPEN, start, pos)
             lua = statement_first is not None and is_lua_block_name(statement_first)
             statement_first = None
-            pos += 1
             if lua:
                 body_end, closed = _skip_lua(text, pos)
                 yield Token(TokenKind.RAW, pos, body_end)
@@ -117,23 +118,21 @@ def _tokens(text: str, problems: list[LexProblem]) -> Iterator[Token]:
                         )
                     )
                     pos = body_end
-            continue
-        if char in "\"'":
-            quoted = _QUOTED[char].match(text, pos)
-            closed = quoted is not None
-            end = quoted.end() if quoted is not None else length
+        else:  # a quoted string, closed or running to the end of the file
+            char = text[start]
+            closed = group == "quoted"
             if not closed:
+                pos = length
                 problems.append(
                     LexProblem(
-                        pos,
-                        pos + 1,
+                        start,
+                        start + 1,
                         f"unexpected end of file: the string opened here with {char} is not closed",
                     )
                 )
-            yield Token(TokenKind.WORD, pos, end, quote=char, unterminated=not closed)
+            yield Token(TokenKind.WORD, start, pos, quote=char, unterminated=not closed)
             if statement_first is None:
-                statement_first = text[pos + 1 : end - 1] if closed else text[pos + 1 : end]
-            pos = end
+                statement_first = text[start + 1 : pos - 1] if closed else text[start + 1 : pos]
             if pos < length and text[pos] not in WHITESPACE and text[pos] not in ";{)":
                 # nginx allows only whitespace, `;`, `{` or the `)` of an `if` here.
                 problems.append(
@@ -144,29 +143,6 @@ def _tokens(text: str, problems: list[LexProblem]) -> Iterator[Token]:
                         "(nginx needs a space)",
                     )
                 )
-            continue
-        # An unquoted word.
-        end = pos
-        while end < length:
-            match = _WORD_RUN.match(text, end)
-            if match:
-                end = match.end()
-                if end >= length:
-                    break
-            current = text[end]
-            if current == "\\":
-                end = min(end + 2, length)
-                continue
-            if current == "$":
-                end += 1
-                if end < length and text[end] == "{":
-                    end += 1
-                continue
-            break
-        yield Token(TokenKind.WORD, pos, end)
-        if statement_first is None:
-            statement_first = text[pos:end]
-        pos = end
 
 
 _LUA_LONG_OPEN = re.compile(r"\[(=*)\[")

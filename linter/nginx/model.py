@@ -36,10 +36,22 @@ class NginxDocument(Document):
         return where(stmt, self.workspace_root)
 
     def statements(self) -> Iterator[Stmt]:
-        """Every statement of the configuration, includes expanded, in order."""
-        yield from self.root.walk()
+        """Every statement of the configuration, includes expanded, in order (listed once per
+        document: the rules walk it many times)."""
+        found = self.cache.get("statements")
+        if found is None:
+            found = self.cache["statements"] = list(self.root.walk())
+        return iter(found)  # type: ignore[call-overload]
 
     def comments_of(self, path: str) -> list[FileComment]:
+        """The comments of a file, in order (listed once per document and file)."""
+        key = f"comments:{path}"
+        cached = self.cache.get(key)
+        if cached is None:
+            cached = self.cache[key] = self._comments_of(path)
+        return list(cached)  # type: ignore[call-overload]
+
+    def _comments_of(self, path: str) -> list[FileComment]:
         found: list[FileComment] = []
         seen: set[int] = set()
         for parsed in self.files.values():

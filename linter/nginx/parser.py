@@ -40,10 +40,17 @@ class _Builder:
         self.stack: list[Directive | None] = []
         self.words: list[Word] = []
         self.too_deep = False  # the nesting limit was reported
+        # Line numbers are counted on from the last offset asked (offsets mostly grow).
+        self._line_offset = 0
+        self._line_number = 1
 
     # -- helpers --------------------------------------------------------------------------
 
     def _line(self, offset: int) -> int:
+        if offset >= self._line_offset:
+            self._line_number += self.text.count("\n", self._line_offset, offset)
+            self._line_offset = offset
+            return self._line_number
         return self.source.position(offset)[0]
 
     def _problem(self, start: int, end: int, message: str) -> None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import NamedTuple
 
 from linter.config import Settings
 from linter.nginx.context import Stmt
 from linter.nginx.directives import FAMILIES
 from linter.nginx.model import NginxDocument
+from linter.nginx.tree import FileComment
 
 _STREAM_COMMENT = re.compile(r"#\s*streamproof\s*:\s*(no-stream|stream)\b")
 
@@ -150,14 +151,12 @@ _LLM_PORTS = {
 }
 
 
-@dataclass(frozen=True)
-class Signal:
+class Signal(NamedTuple):
     kind: str  # comment, setting, sse, path, upstream, server_name, litellm
     text: str  # for messages: "... is a streaming route because <text>"
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
     block: Stmt  # the location (or the snippet's root) that holds the *_pass
     pass_stmt: Stmt
     family: str  # proxy, fastcgi, uwsgi, scgi, grpc
@@ -187,11 +186,16 @@ def route_block(stmt: Stmt) -> Stmt:
 
 
 def upstreams(document: NginxDocument) -> dict[str, Stmt]:
+    """The upstream blocks by name (the first of each name), found once per document."""
+    cached = document.cache.get("upstreams")
+    if isinstance(cached, dict):
+        return dict(cached)
     found: dict[str, Stmt] = {}
     for stmt in document.statements():
         if stmt.name == "upstream" and stmt.is_block and stmt.args:
             found.setdefault(stmt.args[0], stmt)
-    return found
+    document.cache["upstreams"] = found
+    return dict(found)
 
 
 def pass_host(target: str) -> tuple[str, str]:
@@ -271,10 +275,7 @@ def _comment_signal(document: NginxDocument, block: Stmt) -> tuple[Signal | None
         start, end = directive.start, directive.end
         before_line = directive.line - 1
     source = document.sources.get(path)
-    for comment in comments:
-        match = _STREAM_COMMENT.search(comment.text)
-        if not match:
-            continue
+    for comment, match in _stream_comments(document, path, comments):
         inside = start <= comment.start < end
         line_before = source is not None and source.position(comment.start)[0] == before_line
         if inside or line_before:
@@ -286,6 +287,23 @@ def _comment_signal(document: NginxDocument, block: Stmt) -> tuple[Signal | None
                 f"of the `# streamproof: stream` comment at {document.display(path)}:{line}",
             ), False
     return None, False
+
+
+def _stream_comments(
+    document: NginxDocument, path: str, comments: list[FileComment]
+) -> list[tuple[FileComment, re.Match[str]]]:
+    """The `# streamproof: stream` comments of a file, found once per document and file (every
+    route of the file asks; most files have none)."""
+    key = f"stream-comments:{path}"
+    cached = document.cache.get(key)
+    if cached is None:
+        cached = [
+            (comment, match)
+            for comment in comments
+            if (match := _STREAM_COMMENT.search(comment.text)) is not None
+        ]
+        document.cache[key] = cached
+    return cached  # type: ignore[return-value]
 
 
 def _sse_signal(block: Stmt, family: str) -> Signal | None:

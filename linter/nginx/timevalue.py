@@ -8,7 +8,7 @@ take whole seconds refuse ``ms``. Spaces may separate the parts (``"1h 30m"``, q
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MAX_INT = 2**63 - 1
 
@@ -26,8 +26,7 @@ _MSEC_STEP = 8
 _LAST_STEP = 9
 
 
-@dataclass(frozen=True)
-class TimeValue:
+class TimeValue(NamedTuple):
     """A parsed time: ``milliseconds`` (whole value), and how it was written."""
 
     milliseconds: int

@@ -6,9 +6,9 @@ configuration (which block, reached through which include) is the job of ``conte
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from linter.nginx.lexer import unquote
 from linter.source import SourceText
@@ -19,29 +19,52 @@ PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-=?+][^}]*)?\}|__[A-Z
 WHOLE_PLACEHOLDER = re.compile(r"(?:" + PLACEHOLDER.pattern + r")+")
 
 
-@dataclass(frozen=True)
 class Word:
-    """A directive name or argument: its span (quotes included) and how it was written."""
+    """A directive name or argument: its span (quotes included) and how it was written.
 
-    start: int
-    end: int
-    raw: str
-    quote: str = ""
+    A plain class with slots, not a dataclass: a parse makes one per word (tens of thousands),
+    and the value, read many times per run, is worked out once here."""
 
-    @functools.cached_property
-    def value(self) -> str:
-        # Cached: lookups read every directive's name many times per run.
-        return unquote(self.raw, self.quote)
+    __slots__ = ("end", "quote", "raw", "start", "value")
+
+    def __init__(self, start: int, end: int, raw: str, quote: str = "") -> None:
+        self.start = start
+        self.end = end
+        self.raw = raw
+        self.quote = quote
+        # The value as nginx reads it (quotes and escapes resolved).
+        self.value = raw if not quote and "\\" not in raw else unquote(raw, quote)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Word:
+            return NotImplemented
+        assert isinstance(other, Word)
+        return (self.start, self.end, self.raw, self.quote) == (
+            other.start,
+            other.end,
+            other.raw,
+            other.quote,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.end, self.raw, self.quote))
+
+    def __repr__(self) -> str:
+        return (
+            f"Word(start={self.start!r}, end={self.end!r}, raw={self.raw!r}, quote={self.quote!r})"
+        )
 
     @property
     def has_placeholder(self) -> bool:
         """The value holds a template placeholder, so nginx will see something else."""
-        return PLACEHOLDER.search(self.raw) is not None
+        raw = self.raw
+        return ("${" in raw or "__" in raw) and PLACEHOLDER.search(raw) is not None
 
     @property
     def is_placeholder(self) -> bool:
         """The whole word is template placeholders (``${HTTPS_CONFIG}``)."""
-        return WHOLE_PLACEHOLDER.fullmatch(self.raw) is not None
+        raw = self.raw
+        return ("${" in raw or "__" in raw) and WHOLE_PLACEHOLDER.fullmatch(raw) is not None
 
 
 @dataclass(eq=False)
@@ -100,15 +123,13 @@ class Directive:
         return found
 
 
-@dataclass(frozen=True)
-class FileComment:
+class FileComment(NamedTuple):
     start: int
     end: int
     text: str
 
 
-@dataclass(frozen=True)
-class SyntaxProblem:
+class SyntaxProblem(NamedTuple):
     start: int
     end: int
     message: str

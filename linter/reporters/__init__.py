@@ -6,6 +6,7 @@ A reporter is a function ``render(findings, context) -> str``; ``FORMATS`` maps 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import re
@@ -52,10 +53,19 @@ class ReportContext:
 def display_path(path: str, cwd: str) -> str:
     """A path relative to the current folder when it lies below it, else as it is; control
     characters in a file's name are written ``\\xNN``, as in messages (see linter.model)."""
+    if os.path.isabs(path) and os.path.isabs(cwd):
+        return _display_absolute(path, cwd)
     if os.path.isabs(path):
         rel = os.path.relpath(path, cwd)
         path = path if rel.startswith("..") else rel
     return escape_controls(path)
+
+
+@functools.lru_cache(maxsize=4096)
+def _display_absolute(path: str, cwd: str) -> str:
+    # A report names the same few files thousands of times (relpath is slow).
+    rel = os.path.relpath(path, cwd)
+    return escape_controls(path if rel.startswith("..") else rel)
 
 
 # Python holds the bytes of a file name that are not UTF-8 as lone surrogates (U+DC80..U+DCFF,

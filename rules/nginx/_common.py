@@ -3,7 +3,7 @@ and whether a block may be edited."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from linter.model import Edit
 from linter.nginx.assess import KEEPALIVE_DEFAULT_VERSION, keepalive_of
@@ -16,8 +16,7 @@ from linter.nginx.timevalue import format_seconds, parse_time
 from linter.source import SourceText
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     source: SourceText
     start: int
     end: int

@@ -117,3 +117,43 @@ def test_each_file_is_read_once_and_parsed_once(
     assert dict(reads) == dict.fromkeys(files, 1)
     # plain.py names no LLM client: its bytes said so, and it was never parsed.
     assert dict(parses) == dict.fromkeys(files - {"plain.py"}, 1)
+
+
+def test_a_check_run_forgets_each_units_trees_and_what_it_read_once_done(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    result = lint([tmp_path], cwd=tmp_path)
+    assert result.workspace is not None
+    assert result.workspace.trees == {}
+    # Read to classify and group the files: kept (excerpts show them as the kind read them).
+    main = str(tmp_path / "nginx" / "nginx.conf")
+    assert result.workspace.original_source(main) is not None
+
+
+def test_release_forgets_what_was_read_decoded_or_parsed_since_the_mark(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("before.conf", "after.conf"):
+        (tmp_path / name).write_text("events {}\n")
+    before, after = str(tmp_path / "before.conf"), str(tmp_path / "after.conf")
+    space = workspace.Workspace(root=str(tmp_path))
+    space.read_bytes(before)
+    mark = space.mark()
+    space.read_bytes(after)
+    space.read_source(before)
+    nginx_includes.parsed_once(space, space.read_source(after))
+    assert set(space.trees) == {("nginx", after)}
+    space.release(mark)
+    assert space.trees == {}
+    assert space.original_source(before) is None and space.original_source(after) is None
+    # The bytes read before the mark stay; those read after are read again if asked for.
+    reads: list[str] = []
+    real_read = workspace.read_regular_file
+
+    def counted_read(path: str, *args: object, **kwargs: object) -> bytes:
+        reads.append(path)
+        return real_read(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(workspace, "read_regular_file", counted_read)
+    space.read_bytes(before)
+    space.read_bytes(after)
+    assert reads == [after]
