@@ -264,30 +264,37 @@ def _in_turn(
 
 def _chunks(units: Sequence[Unit], jobs: int = 2) -> list[list[int]]:
     """Work items for the pool, as indices into ``units``: the units of a group (files they
-    share) stay in one item; small items are packed up to CHUNK_SIZE units; the largest go
-    first so that the workers finish together."""
+    share) stay in one item; small items are packed up to CHUNK_SIZE units; the costliest go
+    first so that the workers finish together. A group's unit reads a main file and what it
+    includes (hundreds of lines each), a single unit one file that is often dropped after a
+    look at its bytes: groups come first and are packed eight times thinner. (Packed last,
+    the 26 NGINX groups of the benchmark made one item that kept a worker busy for 0.7 s
+    after the other had finished.)"""
     groups: dict[str, list[int]] = {}
-    bundles: list[list[int]] = []
+    singles: list[list[int]] = []
     for index, unit in enumerate(units):
         if unit.group is None:
-            bundles.append([index])
+            singles.append([index])
         else:
             groups.setdefault(unit.group, []).append(index)
-    bundles += groups.values()
     # Several items per worker, so that one slow item does not leave the others idle.
     size = max(1, min(CHUNK_SIZE, -(-len(units) // (jobs * 4))))
     chunks: list[list[int]] = []
-    current: list[int] = []
-    for bundle in sorted(bundles, key=len, reverse=True):
-        if len(bundle) >= size:
-            chunks.append(bundle)
-            continue
-        if len(current) + len(bundle) > size:
+    for bundles, limit in (
+        (sorted(groups.values(), key=len, reverse=True), max(1, size // 8)),
+        (singles, size),
+    ):
+        current: list[int] = []
+        for bundle in bundles:
+            if len(bundle) >= limit:
+                chunks.append(bundle)
+                continue
+            if len(current) + len(bundle) > limit:
+                chunks.append(current)
+                current = []
+            current.extend(bundle)
+        if current:
             chunks.append(current)
-            current = []
-        current.extend(bundle)
-    if current:
-        chunks.append(current)
     return chunks
 
 
