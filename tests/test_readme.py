@@ -247,3 +247,27 @@ def test_ci_commands_run_as_written_in_a_checkout_and_their_reports_parse(
     [annotations] = [out for command, out in outputs.items() if "github" in command]
     assert all(line.startswith(("::error ", "::warning ")) for line in annotations.splitlines())
     assert len(annotations.splitlines()) == len(sarif["runs"][0]["results"])
+
+
+# --- the performance targets, as the benchmark judges them --------------------------------
+
+
+def test_performance_section_lists_every_target_the_benchmark_judges_with_its_verdict() -> None:
+    match = re.search(r"## Performance\n(.*?)\n## ", readme(), re.S)
+    assert match, "README.md lost its Performance section"
+    section = match.group(1)
+    # The command that measures the figures, runnable from the repository root.
+    assert "tests/benchmarks/bench.py" in section
+    assert (REPO / "tests" / "benchmarks" / "bench.py").is_file()
+    bench = (REPO / "tests" / "benchmarks" / "bench.py").read_text(encoding="utf-8")
+    judged = sorted(set(re.findall(r'add\(\s*"([^"]+)"', bench)))
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "---" not in line]
+    rows = rows[1:]  # the header
+    assert len(rows) == len(judged) == 8, (rows, judged)
+    # Each row gives the bench's limit (2x, 10x, 3x, 150 ms, ...) and a verdict.
+    for name in judged:
+        limit = re.search(r"(\d+(?:\.\d+)?) ?(x|ms|MB)", name)
+        assert limit, name
+        number, unit = limit.groups()
+        assert any(f"{number}{'' if unit == 'x' else ' '}{unit}" in row for row in rows), name
+    assert all(row.rstrip(" |").endswith(("PASS", "FAIL")) for row in rows), rows
