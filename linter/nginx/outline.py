@@ -58,6 +58,13 @@ def _placeholder(raw: str) -> bool:
     return ("${" in raw or "__" in raw) and WHOLE_PLACEHOLDER.fullmatch(raw) is not None
 
 
+def _past_lua(text: str, pos: int, depth: int) -> tuple[int, int]:
+    """Where reading goes on after a Lua block whose body starts at ``pos``, and the depth
+    there: past its closing `}` (the block closed), or at the end of an unclosed body."""
+    body_end, closed = _skip_lua(text, pos)
+    return (body_end + 1, depth - 1) if closed else (body_end, depth)
+
+
 def scan(text: str) -> Outline | None:
     """The outline read from the tokens (as lexer._tokens cuts them), or None where the parser
     would recover from an error or meet a placeholder statement: then only a parse says."""
@@ -109,12 +116,7 @@ def scan(text: str) -> Outline | None:
                             return None
                         depth += 1
                         if is_lua_block_name(name):
-                            body_end, closed = _skip_lua(text, pos)
-                            if closed:
-                                depth -= 1
-                                pos = body_end + 1
-                            else:
-                                pos = body_end
+                            pos, depth = _past_lua(text, pos, depth)
                 elif quick[4] is not None:
                     comments.append(quick[4])
                 else:  # a `}`
@@ -154,12 +156,7 @@ def scan(text: str) -> Outline | None:
                 return None
             depth += 1
             if lua:
-                body_end, closed = _skip_lua(text, pos)
-                if closed:
-                    depth -= 1
-                    pos = body_end + 1
-                else:
-                    pos = body_end
+                pos, depth = _past_lua(text, pos, depth)
         else:  # a quoted word, closed or running to the end of the file
             char = text[start]
             if group != "quoted":
