@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from linter import kinds, registry
 from linter.checker import check_document, dedupe, plain_finding
-from linter.config import Settings, SettingsResolver
+from linter.config import Settings, SettingsResolver, relative_posix
 from linter.discovery import Candidate, discover, find_root
 from linter.document import AuditRow, Claim, Unit
 from linter.fixer import FileChange, WriteRefused, fix_unit, write_change
@@ -135,13 +135,13 @@ def _claim(unit: Unit, workspace: Workspace) -> bool:
         data = workspace.read_bytes(unit.path)
     except ReadFailure:
         return False  # only a name suggested the kind: an unreadable file is not ours to report
-    relpath = os.path.relpath(unit.path, workspace.root).replace(os.sep, "/")
-    detector = kinds.detector(unit.kind)
-    by_name = detector.claim_by_name(relpath)
-    cached = getattr(detector, "claim_cached", None)
-    if cached is not None:  # what the test parses is kept for the load that follows
-        return bool(cached(relpath, data, by_name, unit.path, workspace.trees))
-    return bool(detector.claim(relpath, data, by_name))
+    relpath = relative_posix(unit.path, workspace.root)
+    by_name = kinds.detector(unit.kind).claim_by_name(relpath)
+    # (A parse the content test makes is kept in the run's trees for the load that follows.)
+    found = kinds.classify(
+        relpath, data, {unit.kind: by_name}, path=unit.path, trees=workspace.trees
+    )
+    return found == unit.kind
 
 
 def process_unit(

@@ -101,14 +101,18 @@ def _without_extension(name: str) -> bool:
 
 
 # (Single extensions: a name is another kind's when what follows its last dot is one.)
-OTHER_EXTENSIONS = frozenset(_OTHER_EXTENSIONS)
+_OTHER_EXTENSION_SET = frozenset(_OTHER_EXTENSIONS)
+
+
+def other_kind_extension(lowered_name: str) -> bool:
+    """The (lower-case) file name ends in another kind's extension (`.py`, `.yaml`, ...): most
+    files of a tree, said at once. (No config suffix of claim_by_name ends in one of those.)"""
+    return lowered_name[lowered_name.rfind(".") :] in _OTHER_EXTENSION_SET
 
 
 def claim_by_name(relpath: str) -> Claim:
     name = posixpath.basename(relpath).lower()
-    # Most files of a tree end in another kind's extension (`.py`): said at once. (No
-    # config suffix below ends in one of those.)
-    if name[name.rfind(".") :] in OTHER_EXTENSIONS:
+    if other_kind_extension(name):
         return Claim.NO
     if name in ("nginx.conf", "nginx.conf.template") or name.endswith((".nginx", ".nginxconf")):
         return Claim.YES

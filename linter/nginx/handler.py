@@ -338,7 +338,9 @@ def _sniff_file(path: str, workspace: Workspace) -> bool:
         data = workspace.read_bytes(path)
     except Exception:
         return False
-    relpath = os.path.relpath(path, workspace.root).replace(os.sep, "/")
+    from linter.config import relative_posix
+
+    relpath = relative_posix(path, workspace.root)
     return detect.claim_cached(relpath, data, Claim.MAYBE, path, workspace.trees)
 
 

@@ -61,9 +61,8 @@ def _includes_of(path: str, workspace: Workspace) -> tuple[str, ...]:
 
 
 def _nginx_named(prefix: str, name: str) -> bool:
-    lowered = name.lower()
-    if lowered[lowered.rfind(".") :] in detect.OTHER_EXTENSIONS:
-        return False  # (most files: `.py`, `.yaml`, ...)
+    if detect.other_kind_extension(name.lower()):
+        return False  # most files, without building their relative path
     return detect.claim_by_name(prefix + name) is not Claim.NO
 
 
