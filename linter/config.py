@@ -570,11 +570,13 @@ class SettingsResolver:
             known = self._by_path[path] = self._for_directory(directory)
         return known
 
-    def for_file(self, path: str) -> Settings:
-        """``for_path`` of a path known not to be a folder (a walk found it): no stat."""
+    def for_file(self, path: str, directory: str | None = None) -> Settings:
+        """``for_path`` of a path known not to be a folder (a walk found it): no stat.
+        ``directory``: the absolute folder holding it, when the caller knows it."""
         known = self._by_path.get(path)
         if known is None:
-            directory = os.path.dirname(os.path.abspath(path))
+            if directory is None:
+                directory = os.path.dirname(os.path.abspath(path))
             known = self._by_path[path] = self._for_directory(directory)
         return known
 

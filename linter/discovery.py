@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from linter.config import SettingsResolver, relative_posix
+from linter.config import SettingsResolver, _plain_absolute, relative_posix
 from linter.workspace import is_fix_temporary
 
 # Folders never worth walking into (as ruff skips them).
@@ -81,7 +82,9 @@ def _skipped(parts: Iterable[str]) -> bool:
     return not SKIPPED_DIRS.isdisjoint(parts)
 
 
-def _git_files(directory: str) -> list[str] | None:
+def _git_files(directory: str) -> tuple[list[str], set[str]] | None:
+    """The files git lists below ``directory`` (tracked or not ignored), and which of them are
+    symbolic links."""
     import subprocess  # only when a folder is walked (not for files named one by one)
 
     try:
@@ -110,38 +113,75 @@ def _git_files(directory: str) -> list[str] | None:
     if result.returncode != 0:
         return None
     names = result.stdout.decode("utf-8", "surrogateescape").split("\0")
-    found = []
+    found = set()
+    links = set()
     for name in names:
         if not name:
             continue
-        path = os.path.join(directory, name)
-        # Tracked but deleted files are listed by git; gitlinks (submodules) are folders.
-        if os.path.lexists(path) and not os.path.isdir(path):
-            found.append(os.path.abspath(path))
-    return sorted(set(found))
+        path = os.path.abspath(os.path.join(directory, name))
+        # Tracked but deleted files are listed by git; gitlinks (submodules) are folders, and
+        # so is what a listed symlink may point to.
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            continue
+        if stat.S_ISLNK(mode):
+            if os.path.isdir(path):
+                continue
+            links.add(path)
+        elif stat.S_ISDIR(mode):
+            continue
+        found.add(path)
+    return sorted(found), links
 
 
-def _walk(directory: str, problems: list[str] | None = None, shown: str = "") -> list[str]:
-    """Every file below ``directory``; a folder that cannot be listed is said in ``problems``
-    (as ``shown``, the folder as the user named it, joined with the rest), not left out."""
-    found = []
-
-    def unreadable(error: OSError) -> None:
-        if problems is not None:
-            where = error.filename if isinstance(error.filename, str) else directory
-            where = os.path.normpath(os.path.join(shown, os.path.relpath(where, directory)))
-            problems.append(
-                f"{where}: cannot read this folder ({error.strerror or error}); "
-                "the files in it were not checked"
-            )
-
-    for current, dirs, files in os.walk(directory, onerror=unreadable, followlinks=False):
-        dirs[:] = sorted(
-            d for d in dirs if d not in SKIPPED_DIRS and not _is_venv(os.path.join(current, d))
-        )
-        for name in files:
-            found.append(os.path.join(current, name))
-    return sorted(found)
+def _walk(
+    directory: str, problems: list[str] | None = None, shown: str = ""
+) -> tuple[list[str], set[str]]:
+    """Every file below ``directory``, and which of them are symbolic links (the folder
+    listing says, with no stat per file); a folder that cannot be listed is said in
+    ``problems`` (as ``shown``, the folder as the user named it, joined with the rest), not
+    left out. A symlink to a folder is not followed (nor listed: it is no file)."""
+    found: list[str] = []
+    links: set[str] = set()
+    pending = [directory]
+    while pending:
+        current = pending.pop()
+        files: list[str] = []
+        file_links: list[str] = []
+        subfolders: list[str] = []
+        try:
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    try:
+                        folder = entry.is_dir()
+                    except OSError:
+                        folder = False
+                    if not folder:
+                        files.append(entry.path)
+                        if entry.is_symlink():
+                            file_links.append(entry.path)
+                    elif (
+                        entry.name not in SKIPPED_DIRS
+                        and not entry.is_symlink()
+                        and not _is_venv(entry.path)
+                    ):
+                        subfolders.append(entry.path)
+        except OSError as error:
+            if problems is not None:
+                where = error.filename if isinstance(error.filename, str) else current
+                where = os.path.normpath(os.path.join(shown, os.path.relpath(where, directory)))
+                problems.append(
+                    f"{where}: cannot read this folder ({error.strerror or error}); "
+                    "the files in it were not checked"
+                )
+            continue  # (a listing that fails half way gives none of its files)
+        found.extend(files)
+        links.update(file_links)
+        # Depth first in name order, as the messages about unreadable folders are given.
+        pending.extend(sorted(subfolders, reverse=True))
+    found.sort()
+    return found, links
 
 
 def discover(
@@ -155,6 +195,7 @@ def discover(
     seen: set[str] = set()
     found: list[Candidate] = []
     missing: list[str] = []
+    links: set[str] = set()  # symlinks among the files of walked folders
     for given in paths:
         absolute = os.path.abspath(given)
         try:
@@ -168,16 +209,27 @@ def discover(
         if os.path.isdir(absolute):
             in_git = git_toplevel(absolute) is not None
             listed = _git_files(absolute) if in_git else None
-            files = listed if listed is not None else _walk(absolute, missing, given)
+            files, found_links = listed if listed is not None else _walk(absolute, missing, given)
+            links.update(found_links)
+            # Each path is ``absolute`` + "/" + what lies below it: both relative paths are
+            # slices of it, not a relpath each.
+            to_root = _prefix_below(absolute, root)
+            below = len(absolute) + 1 if absolute != os.sep else 1
             for path in files:
-                rel_to_dir = relative_posix(path, absolute)
-                if _skipped(rel_to_dir.split("/")[:-1]) or is_fix_temporary(os.path.basename(path)):
+                rel_to_dir = path[below:]
+                if "/" in rel_to_dir and _skipped(rel_to_dir.split("/")[:-1]):
                     continue
-                if resolver.for_file(path).is_excluded(path):
+                if is_fix_temporary(rel_to_dir.rpartition("/")[2]):
+                    continue
+                folder = path.rpartition(os.sep)[0] or os.sep  # (paths here are absolute)
+                if resolver.for_file(path, folder).is_excluded(path):
                     continue
                 if path not in seen:
                     seen.add(path)
-                    found.append(Candidate(path, relative_posix(path, root), explicit=False))
+                    relpath = (
+                        to_root + rel_to_dir if to_root is not None else relative_posix(path, root)
+                    )
+                    found.append(Candidate(path, relpath, explicit=False))
         else:
             if force_exclude and resolver.for_path(absolute).is_excluded(absolute):
                 continue
@@ -185,19 +237,33 @@ def discover(
                 continue  # a fix that was never renamed into place is not the file
             if absolute not in seen:
                 seen.add(absolute)
+                if os.path.islink(absolute):
+                    links.add(absolute)
                 found.append(Candidate(absolute, relative_posix(absolute, root), explicit=True))
             else:  # also found by walking a folder given before it: named, all the same
                 found = [
                     Candidate(c.path, c.relpath, True) if c.path == absolute else c for c in found
                 ]
-    return _one_per_file(found), missing
+    return _one_per_file(found, links), missing
 
 
-def _one_per_file(found: list[Candidate]) -> list[Candidate]:
+def _prefix_below(folder: str, root: str) -> str | None:
+    """What ``relative_posix`` puts before the part of a path below ``folder`` (a plain
+    absolute path) when ``folder`` lies within ``root``: "" for the root itself; None when
+    it does not lie within (each path is then made relative on its own)."""
+    if os.sep != "/" or not _plain_absolute(root) or not _plain_absolute(folder):
+        return None
+    if folder == root:
+        return ""
+    if root != "/" and folder.startswith(root + "/"):
+        return folder[len(root) + 1 :] + "/"
+    return None
+
+
+def _one_per_file(found: list[Candidate], links: set[str]) -> list[Candidate]:
     """A symlink to a file that is also a candidate (or to one another link already reached) is
     the same file: checked twice it gave every finding twice, and --fix wrote it twice (the
     second write refused, as the file had changed). The real file's path is kept."""
-    links = {c.path for c in found if os.path.islink(c.path)}
     if not links:
         return found
     # The real file -> the path kept for it (the real file's own path when it is a candidate).

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.util
+from collections.abc import Callable
 from typing import Any
 
 from linter.document import Claim, KindHandler
@@ -45,6 +46,7 @@ def detector(kind: str) -> Any:
     return handler(kind)
 
 
+@functools.cache
 def claims_per_file(kind: str) -> bool:
     """True for kinds whose files are units of their own (no includes): their content check
     can wait until the file is checked (``PER_FILE`` in the detector)."""
@@ -64,11 +66,18 @@ def available_kinds() -> tuple[str, ...]:
     return tuple(kinds)
 
 
+@functools.cache
+def _name_tests() -> tuple[tuple[str, Callable[[str], Claim]], ...]:
+    """Each available kind with its detector's ``claim_by_name`` (looked up once: every
+    discovered file is asked about)."""
+    return tuple((kind, detector(kind).claim_by_name) for kind in available_kinds())
+
+
 def claims_by_name(relpath: str) -> dict[str, Claim]:
     """Kinds that want to look at a file with this name, and how sure they are."""
     result: dict[str, Claim] = {}
-    for kind in available_kinds():
-        claim = detector(kind).claim_by_name(relpath)
+    for kind, claim_by_name in _name_tests():
+        claim = claim_by_name(relpath)
         if claim is not Claim.NO:
             result[kind] = claim
     return result

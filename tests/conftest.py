@@ -24,6 +24,8 @@ def toy_kind(monkeypatch):
         kinds.handler,
         kinds.detector,
         kinds.available_kinds,
+        kinds.claims_per_file,
+        kinds._name_tests,
     ):
         cached.cache_clear()
     yield
@@ -35,6 +37,8 @@ def toy_kind(monkeypatch):
         kinds.handler,
         kinds.detector,
         kinds.available_kinds,
+        kinds.claims_per_file,
+        kinds._name_tests,
     ):
         cached.cache_clear()
     del config
