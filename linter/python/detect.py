@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from typing import Any
 
 from linter.document import Claim
 
@@ -29,6 +30,50 @@ _NAMES = (
 )  # fmt: skip
 
 
+_SIZED_NAMES = tuple((name, len(name)) for name in _NAMES)
+# Below this size a substring test in Python costs less than a call into the C library.
+_MEMMEM_FROM = 1024
+_memmem: Any = None  # the C library's memmem once looked up; False where there is none
+
+
+def _libc_memmem() -> Any:
+    """The C library's ``memmem``, or False. On a file that mentions none of the names every
+    needle is searched for to the end, and CPython's search skips little on code (the
+    needles' letters are its most common ones): memmem runs the 14 searches in a third of
+    the time. Looked up on first use, as ctypes is not free to import."""
+    global _memmem
+    if _memmem is None:
+        try:
+            import ctypes
+
+            function = ctypes.CDLL(None).memmem
+            function.restype = ctypes.c_void_p
+            function.argtypes = (ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t)
+            _memmem = function
+        except (ImportError, OSError, AttributeError, TypeError):
+            _memmem = False  # no such function here (Windows): Python's own search
+    return _memmem
+
+
+def names_client(data: bytes) -> bool:
+    """True when one of the client names occurs in ``data`` (as bytes, anywhere)."""
+    size = len(data)
+    memmem = _libc_memmem() if size >= _MEMMEM_FROM else None
+    if memmem:
+        for needle, length in _SIZED_NAMES:  # (a loop: any() over a generator costs 10% more)
+            if memmem(data, size, needle, length):
+                break
+        else:
+            return False
+        return True
+    for needle in _NAMES:
+        if needle in data:
+            break
+    else:
+        return False
+    return True
+
+
 def mentions_clients(data: bytes) -> bool:
     if data.startswith(_WIDE_BOMS):  # UTF-16/32: the names are not ASCII bytes
         for bom, name in (
@@ -42,10 +87,7 @@ def mentions_clients(data: bytes) -> bool:
                 break
     if b"iter_lines" in data and b"data:" in data:
         return True  # server-sent events read from a response, whoever made the request
-    for needle in _NAMES:  # a loop, not any() over a generator: 10% less for a plain file
-        if needle in data:
-            break
-    else:
+    if not names_client(data):
         return False
     if _LLM_CLIENTS.search(data):
         return True

@@ -11,6 +11,7 @@ from helpers import REPO, lint
 
 from linter.config import default_settings
 from linter.document import Unit
+from linter.python import detect
 from linter.python.detect import mentions_clients
 from linter.python.handler import HANDLER
 from linter.python.pins import find_pins, lowest_allowed
@@ -48,6 +49,26 @@ def test_http_libraries_count_only_where_something_streams() -> None:
         b"import httpx\nfrom httpx_sse import connect_sse\n"
         b"with connect_sse(c, 'GET', u) as s:\n    for e in s.iter_sse(): pass\n"
     )
+
+
+def test_the_name_search_agrees_with_pythons_own(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The C library's memmem (large files) and Python's ``in`` (small ones, or no memmem)
+    find the same names: on every Python file of the repository, on each name alone at the
+    start, the middle and the end of texts around the size where the search switches, cut
+    one byte short, and beside NUL bytes."""
+    if sys.platform.startswith("linux"):
+        assert detect._libc_memmem(), "glibc has memmem: the fast search must be in use"
+    texts = [path.read_bytes() for path in sorted(REPO.rglob("*.py"))]
+    for name in detect._NAMES:
+        for size in (0, 5, detect._MEMMEM_FROM - 1, detect._MEMMEM_FROM, 3 * detect._MEMMEM_FROM):
+            filler = (b"\0x = 1  # plain\n" * (size // 16 + 1))[:size]
+            texts += [name + filler, filler + name, filler[: size // 2] + name + filler]
+            texts += [name[:-1] + filler, filler + name[:-1], filler + name[1:]]
+    found = [detect.names_client(text) for text in texts]
+    assert found == [any(name in text for name in detect._NAMES) for text in texts]
+    monkeypatch.setattr(detect, "_memmem", False)  # as where there is no memmem
+    assert [detect.names_client(text) for text in texts] == found
+    assert sum(found) > len(texts) // 3 and not all(found)
 
 
 def test_syntax_error_is_py000_with_line_and_column(tmp_path: Path) -> None:
