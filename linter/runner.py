@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from linter import kinds, registry
+from linter import kinds, pool, registry
 from linter.checker import check_document, dedupe, plain_finding
 from linter.config import Settings, SettingsResolver, relative_posix
 from linter.discovery import Candidate, discover, find_root
@@ -235,11 +235,14 @@ def _init_worker(
 _worker_state: _WorkerState | None = None
 
 
-def _work(indices: list[int]) -> list[UnitResult | None]:
+def _work(indices: list[int], state: _WorkerState | None = None) -> list[UnitResult | None]:
     """The results of the units at ``indices``; None for a unit that was not of its kind
-    after all (nothing to send back)."""
-    assert _worker_state is not None
-    units, workspace, resolver, options = _worker_state
+    after all (nothing to send back). ``state``: the run's (else the one a started worker
+    was given)."""
+    if state is None:
+        state = _worker_state
+    assert state is not None
+    units, workspace, resolver, options = state
     results: list[UnitResult | None] = []
     for found in _in_turn([units[index] for index in indices], workspace, resolver, options):
         empty = not (found.checked or found.findings or found.changes or found.audit_rows)
@@ -298,6 +301,34 @@ def _chunks(units: Sequence[Unit], jobs: int = 2) -> list[list[int]]:
     return chunks
 
 
+def _spawned_pool(
+    units: Sequence[Unit],
+    workspace: Workspace,
+    resolver: SettingsResolver,
+    options: RunOptions,
+    chunks: list[list[int]],
+    jobs: int,
+    take: Callable[[int, Sequence[UnitResult | None]], None],
+) -> bool:
+    """Where processes cannot fork (Windows): a pool of started ones, each handed the run's
+    state once. False when a worker died (the caller then does it all itself)."""
+    import concurrent.futures
+    import multiprocessing
+
+    try:
+        with concurrent.futures.ProcessPoolExecutor(
+            max_workers=min(jobs, len(chunks)),
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(units, workspace, resolver, options),
+        ) as executor:
+            for number, chunk_results in enumerate(executor.map(_work, chunks)):
+                take(number, chunk_results)
+        return True
+    except concurrent.futures.process.BrokenProcessPool:
+        return False
+
+
 def _process_all(
     units: Sequence[Unit],
     workspace: Workspace,
@@ -311,10 +342,6 @@ def _process_all(
     chunks = _chunks(units, jobs) if jobs > 1 else []
     large = max(len(units), files) >= PARALLEL_THRESHOLD
     if len(chunks) > 1 and large and options.stdin_filename is None:
-        import concurrent.futures
-        import multiprocessing
-
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         # Settings of every folder now, once: the workers inherit the filled cache instead of
         # each looking up and reading the same config files again. Likewise the handlers and
         # rules of the kinds present: imported once here, not once per worker.
@@ -324,27 +351,37 @@ def _process_all(
             kinds.handler(kind)
             registry.rules_for_kind(kind)
         registry.rules_for_kind(registry.ENGINE_KIND)
+        results: list[UnitResult | None] = [None] * len(units)
+        done = 0
+
+        def take(number: int, chunk_results: Sequence[UnitResult | None]) -> None:
+            nonlocal done
+            chunk = chunks[number]
+            for index, unit_result in zip(chunk, chunk_results, strict=True):
+                results[index] = unit_result or UnitResult([], checked=False)
+            done += len(chunk)
+            if options.progress is not None:
+                options.progress(done, len(units))
+
         # What exists now is shared with the workers: kept out of the collector's sight, so
         # that a collection in a worker does not copy the pages it lies in (copy-on-write).
         gc.freeze()
-        results: list[UnitResult | None] = [None] * len(units)
-        done = 0
         try:
-            with concurrent.futures.ProcessPoolExecutor(
-                max_workers=min(jobs, len(chunks)),
-                mp_context=multiprocessing.get_context(method),
-                initializer=_init_worker,
-                initargs=(units, workspace, resolver, options),
-            ) as pool:
-                for chunk, chunk_results in zip(chunks, pool.map(_work, chunks), strict=True):
-                    for index, unit_result in zip(chunk, chunk_results, strict=True):
-                        results[index] = unit_result or UnitResult([], checked=False)
-                    done += len(chunk)
-                    if options.progress is not None:
-                        options.progress(done, len(units))
-            return [r for r in results if r is not None]
-        except (concurrent.futures.process.BrokenProcessPool, OSError):
-            pass  # a worker died (or no processes here): do it all in this process instead
+            if pool.available():
+                state = (units, workspace, resolver, options)  # inherited by the fork
+                finished = pool.run(
+                    len(chunks), lambda number: _work(chunks[number], state), jobs, take
+                )
+                # A worker that died left its chunk undone: done here.
+                for number, chunk in enumerate(chunks):
+                    if number not in finished:
+                        picked = [units[index] for index in chunk]
+                        take(number, list(_in_turn(picked, workspace, resolver, options)))
+                return [r for r in results if r is not None]
+            if _spawned_pool(units, workspace, resolver, options, chunks, jobs, take):
+                return [r for r in results if r is not None]
+        except OSError:
+            pass  # no processes here: do it all in this process instead
         finally:
             gc.unfreeze()
     serial = []
