@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from linter import kinds, pool, registry
+from linter import kinds, registry
 from linter.checker import check_document, dedupe, plain_finding
 from linter.config import Settings, SettingsResolver, relative_posix
 from linter.discovery import Candidate, discover, find_root
@@ -367,6 +367,8 @@ def _process_all(
         # that a collection in a worker does not copy the pages it lies in (copy-on-write).
         gc.freeze()
         try:
+            from linter import pool  # (only large runs need it)
+
             if pool.available():
                 state = (units, workspace, resolver, options)  # inherited by the fork
                 finished = pool.run(
