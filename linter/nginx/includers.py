@@ -92,15 +92,23 @@ def _folder_index(folder: str, workspace: Workspace) -> dict[str, tuple[str, ...
     return index
 
 
-def _subfolders(folder: str) -> list[str]:
+def _subfolders(folder: str, workspace: Workspace) -> list[str]:
+    """The folders directly in ``folder`` worth looking into (listed once per run: each
+    fragment's search lists the same ancestors)."""
+    key = ("nginx", "subfolders", folder)
+    cached = workspace.memo.get(key)
+    if isinstance(cached, list):
+        return cached
     try:
-        return sorted(
+        found = sorted(
             entry.path
             for entry in os.scandir(folder)
             if entry.is_dir(follow_symlinks=False) and not _skipped(folder, entry.name)
         )
     except OSError:
-        return []
+        found = []
+    workspace.memo[key] = found
+    return found
 
 
 def include_index(workspace: Workspace) -> dict[str, tuple[str, ...]]:
@@ -134,7 +142,7 @@ def nearby_index(path: str, workspace: Workspace) -> dict[str, tuple[str, ...]]:
         folder = os.path.dirname(folder)
     folders = set(ancestors)
     for ancestor in ancestors:
-        folders.update(_subfolders(ancestor))
+        folders.update(_subfolders(ancestor, workspace))
     index: dict[str, tuple[str, ...]] = {}
     for folder in sorted(folders):
         index.update(_folder_index(folder, workspace))
