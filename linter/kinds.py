@@ -83,6 +83,10 @@ def claims_by_name(relpath: str) -> dict[str, Claim]:
     return result
 
 
+def _surest(item: tuple[str, Claim]) -> int:
+    return -item[1]
+
+
 def classify(
     relpath: str,
     data: bytes,
@@ -94,7 +98,8 @@ def classify(
     """The kind of a file, given its name claims and its bytes; None when none wants it.
     A detector with `claim_cached` may keep what it parsed in the run's ``trees``."""
     # A sure claim by name is tried first, then the content decides among the others.
-    for kind, claim in sorted(by_name.items(), key=lambda item: -item[1]):
+    claims = by_name.items() if len(by_name) == 1 else sorted(by_name.items(), key=_surest)
+    for kind, claim in claims:
         found = detector(kind)
         cached = getattr(found, "claim_cached", None)
         if cached is not None and trees is not None:

@@ -7,6 +7,9 @@ import bisect
 import codecs
 import re
 from dataclasses import dataclass, field
+from itertools import accumulate
+
+_plus_one = (1).__add__
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -138,13 +141,10 @@ class SourceText:
     @property
     def line_starts(self) -> list[int]:
         if not self._line_starts:
-            starts = [0]
-            find = self.text.find
-            index = find("\n")
-            while index >= 0:
-                starts.append(index + 1)
-                index = find("\n", index + 1)
-            self._line_starts.extend(starts)
+            # Each line's start from the lengths of the lines before it: C loops, not a find()
+            # per line.
+            lengths = map(len, self.text.split("\n")[:-1])
+            self._line_starts.extend(accumulate(map(_plus_one, lengths), initial=0))
         return self._line_starts
 
     @property

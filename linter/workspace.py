@@ -75,11 +75,14 @@ def read_regular_file(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
         chunks = []
         remaining = limit + 1
         while remaining > 0:
-            chunk = os.read(fd, min(1 << 20, remaining))
+            wanted = min(1 << 20, remaining)
+            chunk = os.read(fd, wanted)
             if not chunk:
                 break
             chunks.append(chunk)
             remaining -= len(chunk)
+            if len(chunk) == info.st_size < wanted:
+                break  # the whole file in one read: no second read to learn it has ended
         data = b"".join(chunks)
         if len(data) > limit:
             raise ReadFailure(path, f"file is over the {limit // 1048576} MB limit; not linted")
