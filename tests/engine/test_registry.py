@@ -74,6 +74,8 @@ def test_an_nginx_run_imports_neither_libcst_nor_other_kinds(tmp_path: Path) -> 
     assert "linter.nginx.handler" in modules
     assert not {m for m in modules if m.split(".")[0] == "libcst"}
     assert not _heavy(modules, ("python", "litellm"))
+    # One file starts no worker (linter.pool) and searches no Python file's bytes (ctypes).
+    assert not {"linter.pool", "ctypes", "concurrent.futures"} & modules
 
 
 def test_a_python_run_does_not_import_libcst(tmp_path: Path) -> None:
