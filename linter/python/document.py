@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import re
-from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from linter.document import Document
@@ -20,7 +19,6 @@ if TYPE_CHECKING:
 
 # Python's tokenizer ends a line at \r\n, \r or \n (universal newlines).
 _NEWLINE = re.compile(r"\r\n|\r|\n")
-_plus_one = (1).__add__
 
 
 class PythonDocument(Document):
@@ -46,10 +44,8 @@ class PythonDocument(Document):
             if "\r" in text:
                 starts = [0]
                 starts.extend(match.end() for match in _NEWLINE.finditer(text))
-            else:  # \n only: each line's start from the lengths of the lines before it
-                starts = list(
-                    accumulate(map(_plus_one, map(len, text.split("\n")[:-1])), initial=0)
-                )
+            else:  # \n only: the lines the source itself counts
+                starts = self.source.line_starts
             self._line_starts.extend(starts)
             self._ascii = text.isascii()
         return self._line_starts
