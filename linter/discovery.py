@@ -8,7 +8,7 @@ import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from linter.config import SettingsResolver, _plain_absolute, relative_posix
+from linter.config import SettingsResolver, relative_posix
 from linter.workspace import is_fix_temporary
 
 # Folders never worth walking into (as ruff skips them).
@@ -211,12 +211,15 @@ def discover(
             listed = _git_files(absolute) if in_git else None
             files, found_links = listed if listed is not None else _walk(absolute, missing, given)
             links.update(found_links)
-            # Each path is ``absolute`` + "/" + what lies below it: both relative paths are
-            # slices of it, not a relpath each.
-            to_root = _prefix_below(absolute, root)
-            below = len(absolute) + 1 if absolute != os.sep else 1
+            # Each path is ``absolute`` + separator + what lies below it: both relative paths
+            # are made from that slice, not with a relpath each.
+            to_root = relative_posix(absolute, root)
+            to_root = "" if to_root == "." else to_root + "/"
+            below = len(absolute) if absolute.endswith(os.sep) else len(absolute) + 1
             for path in files:
                 rel_to_dir = path[below:]
+                if os.sep != "/":
+                    rel_to_dir = rel_to_dir.replace(os.sep, "/")
                 if "/" in rel_to_dir and _skipped(rel_to_dir.split("/")[:-1]):
                     continue
                 if is_fix_temporary(rel_to_dir.rpartition("/")[2]):
@@ -226,10 +229,7 @@ def discover(
                     continue
                 if path not in seen:
                     seen.add(path)
-                    relpath = (
-                        to_root + rel_to_dir if to_root is not None else relative_posix(path, root)
-                    )
-                    found.append(Candidate(path, relpath, explicit=False))
+                    found.append(Candidate(path, to_root + rel_to_dir, explicit=False))
         else:
             if force_exclude and resolver.for_path(absolute).is_excluded(absolute):
                 continue
@@ -245,19 +245,6 @@ def discover(
                     Candidate(c.path, c.relpath, True) if c.path == absolute else c for c in found
                 ]
     return _one_per_file(found, links), missing
-
-
-def _prefix_below(folder: str, root: str) -> str | None:
-    """What ``relative_posix`` puts before the part of a path below ``folder`` (a plain
-    absolute path) when ``folder`` lies within ``root``: "" for the root itself; None when
-    it does not lie within (each path is then made relative on its own)."""
-    if os.sep != "/" or not _plain_absolute(root) or not _plain_absolute(folder):
-        return None
-    if folder == root:
-        return ""
-    if root != "/" and folder.startswith(root + "/"):
-        return folder[len(root) + 1 :] + "/"
-    return None
 
 
 def _one_per_file(found: list[Candidate], links: set[str]) -> list[Candidate]:
