@@ -22,9 +22,9 @@ from collections.abc import Callable
 from typing import Any
 
 _NUMBER = struct.Struct("<I")
-# Item numbers are written this many at a time: a pipe write of at most 512 bytes (POSIX's
-# smallest PIPE_BUF) is never split, so every read of 4 bytes gets one whole number.
-_BATCH = 512 // _NUMBER.size
+# Item numbers are written 512 bytes at a time at most: a pipe write no larger than POSIX's
+# smallest PIPE_BUF is never split, so every read of 4 bytes gets one whole number.
+_BATCH_BYTES = 512 // _NUMBER.size * _NUMBER.size
 _LENGTH = struct.Struct("<Q")
 
 
@@ -44,7 +44,7 @@ def run(
     indices whose results arrived. Raises OSError when not even one worker could start."""
     numbers_read, numbers_write = os.pipe()
     pids: list[int] = []
-    results: dict[int, int] = {}  # the read end of each worker's result pipe -> its pid
+    readers: list[int] = []  # the read end of each worker's result pipe
     done: set[int] = set()
     finished = False
     # What the workers inherit must not be written twice (a buffered line printed by both).
@@ -62,22 +62,17 @@ def run(
                     break  # fewer workers than asked: those that started do it all
                 raise
             if pid == 0:  # the worker: never returns
-                _worker(numbers_read, [numbers_write, result_read, *results], result_write, work)
+                _worker(numbers_read, [numbers_write, result_read, *readers], result_write, work)
             os.close(result_write)
             pids.append(pid)
-            results[result_read] = pid
+            readers.append(result_read)
         os.close(numbers_read)
         numbers_read = -1
-        opened = [numbers_write]  # _serve closes it (and says so) once every number is out
-        numbers_write = -1
-        try:
-            _serve(count, opened, results, on_result, done)
-        finally:
-            if opened[0] >= 0:
-                os.close(opened[0])
+        serving, numbers_write = numbers_write, -1  # closed by _serve
+        _serve(count, serving, readers, on_result, done)
         finished = True
     finally:
-        for fd in (numbers_read, numbers_write, *results):
+        for fd in (numbers_read, numbers_write, *readers):
             if fd >= 0:
                 os.close(fd)
         for pid in pids:
@@ -90,51 +85,65 @@ def run(
 
 def _serve(
     count: int,
-    opened: list[int],
-    results: dict[int, int],
+    numbers_write: int,
+    readers: list[int],
     on_result: Callable[[int, Any], None],
     done: set[int],
 ) -> None:
-    """Hand out the item numbers (through ``opened[0]``, closed and set to -1 once all are
-    out: the workers then read the end) and read the results until every worker has ended."""
-    numbers_write = opened[0]
+    """Hand out the item numbers through ``numbers_write`` and read the results until every
+    worker has ended. ``numbers_write`` is closed here: once every number is out (the workers
+    then read its end), or on the way out."""
     numbers = b"".join(_NUMBER.pack(index) for index in range(count))
     given = 0
+    closed = False
     os.set_blocking(numbers_write, False)
-    pending: dict[int, bytearray] = {fd: bytearray() for fd in results}
-    with selectors.DefaultSelector() as selector:
-        selector.register(numbers_write, selectors.EVENT_WRITE)
-        for fd in results:
-            selector.register(fd, selectors.EVENT_READ)
-        while pending:
-            for key, _ in selector.select():
-                fd = key.fd
-                if fd == numbers_write:
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(numbers_write, selectors.EVENT_WRITE)
+            for fd in readers:
+                selector.register(fd, selectors.EVENT_READ)
+            pending = {fd: bytearray() for fd in readers}
+            while pending:
+                for key, _ in selector.select():
+                    if key.fd != numbers_write:
+                        _receive(key.fd, pending, selector, on_result, done)
+                        continue
                     try:
-                        given += os.write(fd, numbers[given : given + _BATCH * _NUMBER.size])
+                        given += os.write(numbers_write, numbers[given : given + _BATCH_BYTES])
                     except BlockingIOError:
                         continue
                     if given == len(numbers):
-                        selector.unregister(fd)
-                        os.close(fd)
-                        opened[0] = -1
-                    continue
-                data = os.read(fd, 1 << 16)
-                if not data:  # the worker ended (or died): what it sent has been read
-                    selector.unregister(fd)
-                    del pending[fd]
-                    continue
-                buffer = pending[fd]
-                buffer += data
-                while len(buffer) >= _LENGTH.size:
-                    (size,) = _LENGTH.unpack_from(buffer)
-                    if len(buffer) < _LENGTH.size + size:
-                        break
-                    index, result = pickle.loads(buffer[_LENGTH.size : _LENGTH.size + size])
-                    del buffer[: _LENGTH.size + size]
-                    done.add(index)
-                    on_result(index, result)
-    # (Every worker ended before all numbers were out, when each died: run closes the pipe.)
+                        selector.unregister(numbers_write)
+                        os.close(numbers_write)
+                        closed = True
+    finally:
+        if not closed:  # every worker ended first (they died), or this was interrupted
+            os.close(numbers_write)
+
+
+def _receive(
+    fd: int,
+    pending: dict[int, bytearray],
+    selector: selectors.BaseSelector,
+    on_result: Callable[[int, Any], None],
+    done: set[int],
+) -> None:
+    """Read what a worker sent and pass on each whole result; at its end, stop watching it."""
+    data = os.read(fd, 1 << 16)
+    if not data:  # the worker ended (or died): what it sent has been read
+        selector.unregister(fd)
+        del pending[fd]
+        return
+    buffer = pending[fd]
+    buffer += data
+    while len(buffer) >= _LENGTH.size:
+        (size,) = _LENGTH.unpack_from(buffer)
+        if len(buffer) < _LENGTH.size + size:
+            break
+        index, result = pickle.loads(buffer[_LENGTH.size : _LENGTH.size + size])
+        del buffer[: _LENGTH.size + size]
+        done.add(index)
+        on_result(index, result)
 
 
 def _worker(
