@@ -108,3 +108,40 @@ def test_the_run_does_what_a_dead_worker_left_in_this_process(
         (f.path, f.code, f.line) for f in serial.findings
     ]
     assert len(serial.findings) >= runner.PARALLEL_THRESHOLD + 20
+
+
+def test_where_processes_cannot_fork_a_spawned_pool_gives_the_same_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(runner.PARALLEL_THRESHOLD + 4):
+        (tmp_path / f"m{number:03}.py").write_text(
+            "import openai\nc = openai.OpenAI()\n"
+            "for x in c.chat.completions.create(model='m', messages=[], stream=True):\n"
+            "    print(x)\n"
+        )
+    from linter.config import SettingsResolver
+
+    serial = runner.run(
+        [str(tmp_path)], SettingsResolver(cwd=str(tmp_path)), runner.RunOptions(jobs=1)
+    )
+    monkeypatch.setattr(pool, "available", lambda: False)  # as on Windows
+    forks: list[int] = []
+    real_fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
+    pools: list[bool] = []
+    real_pool = runner._spawned_pool
+
+    def spawned_pool(*args, **kwargs):  # type: ignore[no-untyped-def]
+        pools.append(real_pool(*args, **kwargs))
+        return pools[-1]
+
+    monkeypatch.setattr(runner, "_spawned_pool", spawned_pool)
+    spawned = runner.run(
+        [str(tmp_path)], SettingsResolver(cwd=str(tmp_path)), runner.RunOptions(jobs=2)
+    )
+    assert pools == [True]  # the started workers did the work (no serial fallback)
+    assert forks == []  # started, not forked
+    assert spawned.files_checked == serial.files_checked == runner.PARALLEL_THRESHOLD + 4
+    assert [(f.path, f.code, f.line) for f in spawned.findings] == [
+        (f.path, f.code, f.line) for f in serial.findings
+    ]
