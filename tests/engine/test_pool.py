@@ -77,20 +77,38 @@ def test_output_buffered_before_the_fork_is_written_once(capfd: pytest.CaptureFi
     assert capfd.readouterr().out == "said once"
 
 
+STREAM = (
+    "import openai\nc = openai.OpenAI()\n"
+    "for x in c.chat.completions.create(model='m', messages=[], stream=True):\n"
+    "    print(x)\n"
+)
+
+
+def _run(folder: Path, jobs: int) -> runner.RunResult:
+    from linter.config import SettingsResolver
+
+    return runner.run(
+        [str(folder)], SettingsResolver(cwd=str(folder)), runner.RunOptions(jobs=jobs)
+    )
+
+
+def _streaming_files(folder: Path, count: int) -> runner.RunResult:
+    """``count`` files with one unguarded stream loop each, and their serial run."""
+    for number in range(count):
+        (folder / f"m{number:03}.py").write_text(STREAM)
+    serial = _run(folder, jobs=1)
+    assert serial.files_checked == count and len(serial.findings) >= count
+    return serial
+
+
+def _found(result: runner.RunResult) -> list[tuple[str, str, int]]:
+    return [(f.path, f.code, f.line) for f in result.findings]
+
+
 def test_the_run_does_what_a_dead_worker_left_in_this_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for number in range(runner.PARALLEL_THRESHOLD + 20):
-        (tmp_path / f"m{number:03}.py").write_text(
-            "import openai\nc = openai.OpenAI()\n"
-            "for x in c.chat.completions.create(model='m', messages=[], stream=True):\n"
-            "    print(x)\n"
-        )
-    from linter.config import SettingsResolver
-
-    serial = runner.run(
-        [str(tmp_path)], SettingsResolver(cwd=str(tmp_path)), runner.RunOptions(jobs=1)
-    )
+    serial = _streaming_files(tmp_path, runner.PARALLEL_THRESHOLD + 20)
     real_work = runner._work
     parent = os.getpid()
 
@@ -100,30 +118,15 @@ def test_the_run_does_what_a_dead_worker_left_in_this_process(
         return real_work(indices, state)
 
     monkeypatch.setattr(runner, "_work", dying)
-    parallel = runner.run(
-        [str(tmp_path)], SettingsResolver(cwd=str(tmp_path)), runner.RunOptions(jobs=2)
-    )
-    assert parallel.files_checked == serial.files_checked == runner.PARALLEL_THRESHOLD + 20
-    assert [(f.path, f.code, f.line) for f in parallel.findings] == [
-        (f.path, f.code, f.line) for f in serial.findings
-    ]
-    assert len(serial.findings) >= runner.PARALLEL_THRESHOLD + 20
+    parallel = _run(tmp_path, jobs=2)
+    assert parallel.files_checked == serial.files_checked
+    assert _found(parallel) == _found(serial)
 
 
 def test_where_processes_cannot_fork_a_spawned_pool_gives_the_same_findings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for number in range(runner.PARALLEL_THRESHOLD + 4):
-        (tmp_path / f"m{number:03}.py").write_text(
-            "import openai\nc = openai.OpenAI()\n"
-            "for x in c.chat.completions.create(model='m', messages=[], stream=True):\n"
-            "    print(x)\n"
-        )
-    from linter.config import SettingsResolver
-
-    serial = runner.run(
-        [str(tmp_path)], SettingsResolver(cwd=str(tmp_path)), runner.RunOptions(jobs=1)
-    )
+    serial = _streaming_files(tmp_path, runner.PARALLEL_THRESHOLD + 4)
     monkeypatch.setattr(pool, "available", lambda: False)  # as on Windows
     forks: list[int] = []
     real_fork = os.fork
@@ -136,12 +139,8 @@ def test_where_processes_cannot_fork_a_spawned_pool_gives_the_same_findings(
         return pools[-1]
 
     monkeypatch.setattr(runner, "_spawned_pool", spawned_pool)
-    spawned = runner.run(
-        [str(tmp_path)], SettingsResolver(cwd=str(tmp_path)), runner.RunOptions(jobs=2)
-    )
+    spawned = _run(tmp_path, jobs=2)
     assert pools == [True]  # the started workers did the work (no serial fallback)
     assert forks == []  # started, not forked
-    assert spawned.files_checked == serial.files_checked == runner.PARALLEL_THRESHOLD + 4
-    assert [(f.path, f.code, f.line) for f in spawned.findings] == [
-        (f.path, f.code, f.line) for f in serial.findings
-    ]
+    assert spawned.files_checked == serial.files_checked
+    assert _found(spawned) == _found(serial)
