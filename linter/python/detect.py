@@ -87,6 +87,8 @@ def mentions_clients(data: bytes) -> bool:
                 break
     if b"iter_lines" in data and b"data:" in data:
         return True  # server-sent events read from a response, whoever made the request
+    if b"event-stream" in data or b"GZipMiddleware" in data:
+        return True  # a web endpoint that streams events, or compresses what the app sends
     if not names_client(data):
         return False
     if _LLM_CLIENTS.search(data):
