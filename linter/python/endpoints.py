@@ -359,7 +359,9 @@ def compression_middlewares(document: PythonDocument) -> Iterator[Middleware]:
 @record
 class StreamKind:
     node: ast.AST
-    sse: bool  # text/event-stream (or an event-source class), else another streaming body
+    # True: text/event-stream (or an event-source class); False: another media type; None:
+    # a media type that is not a literal here.
+    sse: bool | None
 
 
 def streaming_responses(document: PythonDocument) -> Iterator[StreamKind]:
@@ -382,10 +384,15 @@ def streaming_responses(document: PythonDocument) -> Iterator[StreamKind]:
             yield StreamKind(node, True)
         elif qualified in STREAMING_CLASSES:
             media_index, _, keywords = RESPONSE_CLASSES[qualified]
-            media = _string(_argument(node, media_index, keywords), constants) or ""
-            yield StreamKind(node, media.split(";", 1)[0].strip().lower() == SSE_MEDIA_TYPE)
+            media = _string(_argument(node, media_index, keywords), constants)
+            sse = None if media is None else _is_sse(media)
+            yield StreamKind(node, sse)
         elif qualified in RESPONSE_CLASSES:
             _, _, keywords = RESPONSE_CLASSES[qualified]
             media = _string(_argument(node, 3, keywords), constants) or ""
-            if media.split(";", 1)[0].strip().lower() == SSE_MEDIA_TYPE:
+            if _is_sse(media):
                 yield StreamKind(node, True)
+
+
+def _is_sse(media: str) -> bool:
+    return media.split(";", 1)[0].strip().lower() == SSE_MEDIA_TYPE

@@ -62,7 +62,7 @@ class StarletteRange:
 class StreamEvidence:
     path: str  # relative to the linted root
     line: int
-    sse: bool  # the file streams server-sent events (else another streaming body)
+    sse: bool | None  # the file streams server-sent events (None: no sign of which type)
     file: str = ""  # the absolute path
 
 
@@ -229,13 +229,15 @@ def streaming_files(path: str, workspace: Workspace) -> list[StreamEvidence]:
         if not file.endswith(".py") or not (file.startswith(prefix) or folder == file):
             continue
         parts = os.path.relpath(file, folder).split(os.sep)
-        if any(part in ("tests", "test") for part in parts[:-1]):
+        if any(part in ("tests", "test") for part in parts[:-1]) or parts[-1].startswith(
+            ("test_", "conftest")
+        ):
             continue  # a test's app is not the app
         data = _read(workspace, file)
         match = _STREAM_BYTES.search(data)
         if match is None:
             continue
-        sse = b"text/event-stream" in data or b"EventSourceResponse" in data
+        sse = b"text/event-stream" in data or b"EventSourceResponse" in data or None
         line = data.count(b"\n", 0, match.start()) + 1
         shown = os.path.relpath(file, workspace.root).replace(os.sep, "/")
         found.append(StreamEvidence(shown, line, sse, file))

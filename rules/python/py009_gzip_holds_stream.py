@@ -30,55 +30,47 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
     middlewares = list(compression_middlewares(document))
     if not middlewares or facts is None:
         return
-    sse, other = _evidence(document, facts)
-    if not (sse or other):
+    streams = _evidence(document, facts)
+    if not streams:
         return  # nothing shows that the app streams
     for middleware in middlewares:
-        finding = _finding(document, middleware, facts.starlette, sse, other)
+        finding = _finding(document, middleware, facts.starlette, streams)
         if finding is not None:
             yield finding
 
 
-def _evidence(document: PythonDocument, facts: EndpointFacts) -> tuple[str, str]:
-    """Where the app streams events and where it streams something else ("" when nowhere):
-    this file's own responses first, then other files of its folder."""
-    sse = other = ""
+def _evidence(document: PythonDocument, facts: EndpointFacts) -> dict[bool | None, str]:
+    """Where the app streams events (True), another media type (False), one not known here
+    (None): this file's own responses first, then other files of its folder."""
+    found: dict[bool | None, str] = {}
     for response in streaming_responses(document):
-        where = f"line {response.node.lineno}"  # type: ignore[attr-defined]
-        if response.sse and not sse:
-            sse = where
-        elif not response.sse and not other:
-            other = where
+        found.setdefault(response.sse, f"line {response.node.lineno}")  # type: ignore[attr-defined]
     own = os.path.abspath(document.path)
     for stream in facts.streams:
-        if stream.file == own:
-            continue  # this file, already read precisely
-        where = f"{stream.path}:{stream.line}"
-        if stream.sse and not sse:
-            sse = where
-        elif not stream.sse and not other:
-            other = where
-    return sse, other
+        if stream.file != own:  # this file was read precisely above
+            found.setdefault(stream.sse, f"{stream.path}:{stream.line}")
+    return found
 
 
 def _finding(
     document: PythonDocument,
     middleware: Middleware,
     starlette: StarletteRange | None,
-    sse: str,
-    other: str,
+    streams: dict[bool | None, str],
 ) -> Finding | None:
     begin, end = document.span(middleware.node)
     name = document.text_of(middleware.node)
-    streams = " and ".join(
+    sse, other, unknown = streams.get(True, ""), streams.get(False, ""), streams.get(None, "")
+    what = " and ".join(
         part
         for part in (
             f"server-sent events (at {sse})" if sse else "",
             f"a non-event body (at {other})" if other else "",
+            f"a body of a media type not known here (at {unknown})" if unknown else "",
         )
         if part
     )
-    subject = f"`{name}` on an app that streams {streams}"
+    subject = f"`{name}` on an app that streams {what}"
     if starlette is None:
         return RULE.report(
             document.source,
@@ -94,16 +86,31 @@ def _finding(
     held = []
     maybe = []
     needed: Version = (0,)
+    wanted: Version = (0,)
     sse_text = "compresses `text/event-stream` and holds every event until the stream ends"
     other_text = "compresses without flushing and holds every chunk back"
-    for present, fixed, what in ((sse, SSE_FIXED, sse_text), (other, STREAM_FIXED, other_text)):
+    # (where, below which release it is held for sure, below which it may be, what happens
+    # then, what may happen): a body of unknown type is held for sure only before 0.46.
+    cases = (
+        (sse, SSE_FIXED, SSE_FIXED, sse_text, sse_text),
+        (other, STREAM_FIXED, STREAM_FIXED, other_text, other_text),
+        (
+            unknown,
+            SSE_FIXED,
+            STREAM_FIXED,
+            other_text,
+            other_text + " unless it is an event stream",
+        ),
+    )
+    for present, certain, possible, happens, may_happen in cases:
         if not present:
             continue
-        if starlette.below is not None and starlette.below <= fixed:
-            held.append(f"before {_text(fixed)} GZipMiddleware {what}")
-            needed = max(needed, fixed)
-        elif starlette.lowest < fixed:
-            maybe.append(f"before {_text(fixed)} GZipMiddleware {what}")
+        if starlette.below is not None and starlette.below <= certain:
+            held.append(f"before {_text(certain)} GZipMiddleware {happens}")
+            needed = max(needed, possible)
+        elif starlette.lowest < possible:
+            maybe.append(f"before {_text(possible)} GZipMiddleware {may_happen}")
+            wanted = max(wanted, possible)
     if held:
         fastapi = "0.134" if needed == SSE_FIXED else "0.164"
         return RULE.report(
@@ -119,8 +126,8 @@ def _finding(
             document.source,
             begin,
             end,
-            f"{subject}, with {evidence}, which allows releases where it holds the stream: "
-            f"{'; '.join(maybe)}; require a release at or above that, or lock one",
+            f"{subject}, with {evidence}, where it may hold the stream ({'; '.join(maybe)}); "
+            f"require starlette {_text(wanted)} or later",
             severity=Severity.INFO,
         )
     if sse and starlette.lowest < HEADERS_FIXED:
