@@ -267,7 +267,9 @@ def sse_responses(document: PythonDocument) -> Iterator[SseResponse]:
     """Every response made with the SSE media type by a class that sends no heartbeat or
     anti-buffering headers of its own, with the headers it still misses. A response whose
     headers cannot be read (``headers=some_dict``, ``**kwargs``, changed by a call later) is
-    not yielded: precision first."""
+    not yielded, nor one whose missing header is named elsewhere in the file (outside the
+    functions that make SSE responses, which are read precisely): a hook or helper there
+    may send it. Precision first."""
     tree = document.tree
     if tree is None:
         return
@@ -277,6 +279,8 @@ def sse_responses(document: PythonDocument) -> Iterator[SseResponse]:
     constants = _module_constants(tree)
     parents = _parents(tree)
     applications = _applications(tree, imports)
+    found: list[SseResponse] = []
+    read: list[tuple[int, int]] = []  # spans of the code read for each SSE response
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
@@ -288,6 +292,8 @@ def sse_responses(document: PythonDocument) -> Iterator[SseResponse]:
         media = _string(_argument(node, media_index, media_keywords), constants)
         if media is None or media.split(";", 1)[0].strip().lower() != SSE_MEDIA_TYPE:
             continue
+        function = _enclosing_function(node, parents)
+        read.append(document.span(function or node))
         headers = _argument(node, headers_index, ("headers",))
         literal: ast.Dict | None = None
         present: set[str] = set()
@@ -298,14 +304,28 @@ def sse_responses(document: PythonDocument) -> Iterator[SseResponse]:
             if keys is None:
                 continue
             literal, present = headers, keys
-        function = _enclosing_function(node, parents)
         later = _headers_set_later(function, tree, node, parents)
         if later is None:
             continue
         present |= later
         missing = tuple(written for lower, written, _ in NEEDED_HEADERS if lower not in present)
         if missing:
-            yield SseResponse(node, qualified, missing, literal, _routes(function, applications))
+            found.append(
+                SseResponse(node, qualified, missing, literal, _routes(function, applications))
+            )
+    if not found:
+        return
+    # The file's text with the code read above blanked out: what is left is code not read.
+    text = document.source.text.lower()
+    pieces, last = [], 0
+    for start, end in sorted(read):
+        if start > last:
+            pieces.append(text[last:start])
+        last = max(last, end)
+    rest = "\n".join([*pieces, text[last:]])
+    for response in found:
+        if not any(header.lower() in rest for header in response.missing):
+            yield response
 
 
 def _candidates(imports: dict[str, str]) -> Iterator[str]:
