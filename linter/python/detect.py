@@ -56,16 +56,17 @@ def _libc_memmem() -> Any:
 
 
 # A web endpoint that streams events, or compression put on an app (PY008, PY009).
-_ENDPOINT_NAMES = ((b"event-stream", 12), (b"GZipMiddleware", 14))
+_ENDPOINT_NAMES = ((b"event-stream", 12), (b"GZipMiddleware", 14), (b"BrotliMiddleware", 16))
 
 
 def names_endpoint(data: bytes) -> bool:
-    """True when ``data`` names an event stream or GZip middleware (memmem where it pays)."""
+    """True when ``data`` names an event stream or compression middleware (memmem where it
+    pays)."""
     size = len(data)
     memmem = _libc_memmem() if size >= _MEMMEM_FROM else None
     if memmem:
         return any(memmem(data, size, needle, length) for needle, length in _ENDPOINT_NAMES)
-    return b"event-stream" in data or b"GZipMiddleware" in data
+    return any(needle in data for needle, _ in _ENDPOINT_NAMES)
 
 
 def names_client(data: bytes) -> bool:

@@ -54,6 +54,10 @@ EVENT_SOURCE_CLASSES = frozenset(
 GZIP_MIDDLEWARES = frozenset(
     {"starlette.middleware.gzip.GZipMiddleware", "fastapi.middleware.gzip.GZipMiddleware"}
 )
+# brotli-asgi flushes its own brotli stream per chunk, but by default (``gzip_fallback=True``)
+# serves clients that do not accept ``br`` with starlette's GZipResponder.
+BROTLI_MIDDLEWARES = frozenset({"brotli_asgi.BrotliMiddleware"})
+COMPRESSION_NAMES = ("GZipMiddleware", "BrotliMiddleware")
 # The headers an SSE response needs, lower-cased, with the value the fix writes.
 NEEDED_HEADERS = (
     ("cache-control", "Cache-Control", "no-cache"),
@@ -83,6 +87,7 @@ class Middleware:
     node: ast.expr  # the middleware class as written
     qualified: str
     how: str  # "add_middleware", "Middleware(...)" or "wraps the app"
+    gzip_fallback: bool = False  # brotli-asgi: starlette's gzip serves clients without br
 
 
 def imported_names(tree: ast.Module) -> dict[str, str]:
@@ -360,20 +365,37 @@ def compression_middlewares(document: PythonDocument) -> Iterator[Middleware]:
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
-        qualified = qualified_name(node.func, imports)
-        if qualified in GZIP_MIDDLEWARES:
-            yield Middleware(node.func, qualified, "wraps the app")
+        qualified = qualified_name(node.func, imports) or ""
+        if qualified in GZIP_MIDDLEWARES or (
+            qualified in BROTLI_MIDDLEWARES and _gzip_fallback(node, 1)
+        ):
+            fallback = qualified in BROTLI_MIDDLEWARES
+            yield Middleware(node.func, qualified, "wraps the app", fallback)
             continue
         first = node.args[0] if node.args else None
         if first is None:
             continue
-        named = qualified_name(first, imports)
-        if named not in GZIP_MIDDLEWARES:
+        named = qualified_name(first, imports) or ""
+        if named in BROTLI_MIDDLEWARES and not _gzip_fallback(node, 1):
             continue
+        if named not in GZIP_MIDDLEWARES and named not in BROTLI_MIDDLEWARES:
+            continue
+        fallback = named in BROTLI_MIDDLEWARES
         if isinstance(node.func, ast.Attribute) and node.func.attr == "add_middleware":
-            yield Middleware(first, named, "add_middleware")
+            yield Middleware(first, named, "add_middleware", fallback)
         elif qualified in ("starlette.middleware.Middleware", "fastapi.middleware.Middleware"):
-            yield Middleware(first, named, "Middleware(...)")
+            yield Middleware(first, named, "Middleware(...)", fallback)
+
+
+def _gzip_fallback(call: ast.Call, app_arguments: int) -> bool:
+    """brotli-asgi's gzip fallback is on: ``gzip_fallback`` not given or a literal true (a
+    value passed positionally or not a literal: not known, so not claimed)."""
+    if _opaque(call) or len(call.args) > app_arguments:
+        return False
+    for item in call.keywords:
+        if item.arg == "gzip_fallback":
+            return isinstance(item.value, ast.Constant) and item.value.value is True
+    return True
 
 
 @record

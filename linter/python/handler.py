@@ -137,7 +137,7 @@ class PythonHandler:
                 document.pins = find_pins(unit.path, workspace, PINNED_PACKAGES)
             except Exception:  # pins are evidence, never a reason to fail
                 document.pins = {}
-        if document.tree is not None and ("GZipMiddleware" in text or "event-stream" in text):
+        if document.tree is not None and ("Middleware" in text or "event-stream" in text):
             from linter.python.serverfacts import gather
 
             try:

@@ -347,10 +347,16 @@ class EndpointFacts:
 def gather(document: PythonDocument, path: str, workspace: Workspace) -> EndpointFacts | None:
     """The facts for a file that puts compression middleware on an app or makes an SSE
     response without the anti-buffering headers; None for any other file (nothing read)."""
-    from linter.python.endpoints import compression_middlewares, sse_responses
+    from linter.python.endpoints import (
+        COMPRESSION_NAMES,
+        compression_middlewares,
+        sse_responses,
+    )
 
     text = document.source.text
-    gzip = "GZipMiddleware" in text and any(compression_middlewares(document))
+    gzip = any(name in text for name in COMPRESSION_NAMES) and any(
+        compression_middlewares(document)
+    )
     sse = "event-stream" in text and any(sse_responses(document))
     if not (gzip or sse):
         return None

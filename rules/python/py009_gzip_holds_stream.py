@@ -9,7 +9,12 @@ from collections.abc import Iterator
 from linter.config import Settings
 from linter.model import Finding, Severity
 from linter.python.document import PythonDocument
-from linter.python.endpoints import Middleware, compression_middlewares, streaming_responses
+from linter.python.endpoints import (
+    COMPRESSION_NAMES,
+    Middleware,
+    compression_middlewares,
+    streaming_responses,
+)
 from linter.python.serverfacts import EndpointFacts, StarletteRange
 from linter.registry import Rule
 
@@ -24,7 +29,8 @@ def _text(version: Version) -> str:
 
 
 def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
-    if document.tree is None or "GZipMiddleware" not in document.source.text:
+    text = document.source.text
+    if document.tree is None or not any(name in text for name in COMPRESSION_NAMES):
         return
     facts: EndpointFacts | None = document.endpoint_facts
     middlewares = list(compression_middlewares(document))
@@ -71,6 +77,11 @@ def _finding(
         if part
     )
     subject = f"`{name}` on an app that streams {what}"
+    if middleware.gzip_fallback:
+        subject += (
+            " (its `gzip_fallback`, on by default, serves clients that do not accept `br`, "
+            "such as httpx without the brotli package, with starlette's GZipMiddleware code)"
+        )
     if starlette is None:
         return RULE.report(
             document.source,
@@ -165,7 +176,10 @@ RULE = Rule(
 ## What it does
 Finds `GZipMiddleware` (Starlette's, or FastAPI's re-export) put on an app
 (`app.add_middleware(GZipMiddleware, ...)`, `Middleware(GZipMiddleware, ...)`,
-`GZipMiddleware(app)`) when the app streams: the same file, or a Python file at or below its
+`GZipMiddleware(app)`), or brotli-asgi's `BrotliMiddleware` with its default
+`gzip_fallback=True` (clients that do not accept `br`, such as httpx without the brotli
+package, get starlette's gzip code; its own brotli stream is flushed per chunk), when the app
+streams: the same file, or a Python file at or below its
 folder (tests excluded), makes a `StreamingResponse`, an `EventSourceResponse` or a Django
 `StreamingHttpResponse`. It then reads which starlette releases the repository runs: the
 nearest `uv.lock`, `poetry.lock`, `pdm.lock`, `Pipfile.lock`, `requirements*.txt` or
