@@ -107,8 +107,8 @@ storing or transforming the stream. With no heartbeat, every idle timer on the p
 ## Fix safety
 Safe: the fix adds `headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}`, or the
 missing entries to a literal `headers` dict. Neither header changes what the events say, and
-an event stream must not be cached. The heartbeat is not added: where to send it is the
-generator's design.
+an event stream must not be cached (Django takes `headers=` from 3.2 on). The heartbeat is not
+added: where to send it is the generator's design.
 
 ## References
 - nginx: `proxy_buffering` and the `X-Accel-Buffering` response header
