@@ -25,7 +25,7 @@ from linter.reporters.json_array import finding_dict
 # "the answer arrives all at once", the 60s read timeout the second; then Python loops that
 # die on a dropped connection, LiteLLM per-read timeouts, and uncapped generations).
 IMPACT_ORDER = (
-    "NGX002", "NGX001", "PY001", "LIT001", "NGX003", "PY003", "NGX004", "PY004", "PY005",
+    "NGX002", "PY008", "NGX001", "PY001", "LIT001", "NGX003", "PY003", "NGX004", "PY009", "PY004", "PY005",
     "LIT002", "NGX006", "NGX005", "PY006", "PY002", "LIT003", "LIT005", "NGX008", "NGX007",
     "LIT004", "LIT009", "NGX009", "PY007", "LIT006", "LIT007", "LIT008",
 )  # fmt: skip

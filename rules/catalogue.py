@@ -35,4 +35,6 @@ CATALOGUE: tuple[tuple[str, str, str], ...] = (
     ("PY005", "stream-retry-repeats-output", "python"),
     ("PY006", "http-stream-timeout", "python"),
     ("PY007", "retry-without-backoff", "python"),
+    ("PY008", "sse-response-unbuffered", "python"),
+    ("PY009", "gzip-holds-stream", "python"),
 )

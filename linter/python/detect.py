@@ -55,6 +55,20 @@ def _libc_memmem() -> Any:
     return _memmem
 
 
+# A web endpoint that streams events, or compression put on an app (PY008, PY009).
+_ENDPOINT_NAMES = ((b"event-stream", 12), (b"GZipMiddleware", 14), (b"BrotliMiddleware", 16))
+
+
+def names_endpoint(data: bytes) -> bool:
+    """True when ``data`` names an event stream or compression middleware (memmem where it
+    pays)."""
+    size = len(data)
+    memmem = _libc_memmem() if size >= _MEMMEM_FROM else None
+    if memmem:
+        return any(memmem(data, size, needle, length) for needle, length in _ENDPOINT_NAMES)
+    return any(needle in data for needle, _ in _ENDPOINT_NAMES)
+
+
 def names_client(data: bytes) -> bool:
     """True when one of the client names occurs in ``data`` (as bytes, anywhere)."""
     size = len(data)
@@ -87,6 +101,8 @@ def mentions_clients(data: bytes) -> bool:
                 break
     if b"iter_lines" in data and b"data:" in data:
         return True  # server-sent events read from a response, whoever made the request
+    if names_endpoint(data):
+        return True
     if not names_client(data):
         return False
     if _LLM_CLIENTS.search(data):

@@ -30,6 +30,9 @@ class PythonDocument(Document):
         self.tree: ast.Module | None = None
         # Versions of version-dependent packages (openai, ...) and where they were read.
         self.pins: dict[str, Pin] = {}
+        # What the endpoint rules (PY008, PY009) know from other files of the repository
+        # (linter.python.serverfacts.EndpointFacts), or None.
+        self.endpoint_facts: Any = None
         self._line_starts: list[int] = []
         self._wide_lines: dict[int, bytes] = {}
         self._ascii = False  # the whole text is ASCII (set with the line starts)

@@ -27,18 +27,25 @@ def _gap_comma(text: str, start: int, end: int) -> int:
 
 
 def _append(
-    document: PythonDocument, last_end: int | None, last_start: int | None, close: int, item: str
+    document: PythonDocument,
+    last_end: int | None,
+    last_start: int | None,
+    close: int,
+    item: str | list[str],
 ) -> list[Edit]:
-    """Edits that append ``item`` before the closing bracket at ``close``."""
+    """Edits that append ``item`` (or several items, one per line where the elements are)
+    before the closing bracket at ``close``."""
     source = document.source
     text = source.text
     path = document.path
     newline = source.newline
+    items = [item] if isinstance(item, str) else item
     if last_end is None or last_start is None:
-        return [Edit(path, close, close, item)]
+        return [Edit(path, close, close, ", ".join(items))]
     close_line = source.line_start(close)
     own_line = not text[close_line:close].strip() and source.line_start(last_end) != close_line
     indent = source.indentation_at(last_start)
+    item = f",{newline}{indent}".join(items) if own_line else ", ".join(items)
     comma = _gap_comma(text, last_end, close)
     if comma >= 0:
         if own_line:
@@ -63,6 +70,14 @@ def add_keyword(document: PythonDocument, call: ast.Call, name: str, value: str)
 
 
 def add_entry(document: PythonDocument, mapping: ast.Dict, key: str, value: str) -> list[Edit]:
+    return add_entries(document, mapping, [(key, value)])
+
+
+def add_entries(
+    document: PythonDocument, mapping: ast.Dict, entries: list[tuple[str, str]]
+) -> list[Edit]:
+    """Edits that add ``key: value`` entries (values written as given) to a dict literal,
+    quoting the keys as its first string key is quoted."""
     close = document.end(mapping) - 1
     quote = '"'
     for existing in mapping.keys:
@@ -71,7 +86,7 @@ def add_entry(document: PythonDocument, mapping: ast.Dict, key: str, value: str)
                 document.text_of(existing)[:1] if document.text_of(existing)[:1] in "'\"" else quote
             )
             break
-    item = f"{quote}{key}{quote}: {value}"
+    item = [f"{quote}{key}{quote}: {value}" for key, value in entries]
     if not mapping.values:
         return _append(document, None, None, close, item)
     last_value = max(mapping.values, key=document.end)

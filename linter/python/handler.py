@@ -137,6 +137,13 @@ class PythonHandler:
                 document.pins = find_pins(unit.path, workspace, PINNED_PACKAGES)
             except Exception:  # pins are evidence, never a reason to fail
                 document.pins = {}
+        if document.tree is not None and ("Middleware" in text or "event-stream" in text):
+            from linter.python.serverfacts import gather
+
+            try:
+                document.endpoint_facts = gather(document, unit.path, workspace)
+            except Exception:  # evidence from other files, never a reason to fail
+                document.endpoint_facts = None
         return document
 
     def verify_fix(self, before: Document, after: Document, edits: Sequence[Edit]) -> str | None:

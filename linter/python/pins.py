@@ -3,8 +3,13 @@
 
 The nearest folder that names the package wins. A lock file gives the exact version; a
 requirement gives its lowest allowed version (``>=3.14`` -> 3.14, ``==2.1`` -> 2.1), since a
-rule must hold for every version the pin allows. Each folder is read once per run
-(``Workspace.memo``); only files that exist are read, through the Workspace.
+rule must hold for every version the pin allows, and keeps its whole specifier for rules that
+need the range. Each folder is read once per run (``Workspace.memo``); only files that exist
+are read, through the Workspace.
+
+Requirement lines, specifiers and versions are read by ``packaging`` (PEP 508 and PEP 440 as
+pip reads them), imported only when a file names a wanted package. Poetry's ``^`` and ``~``
+constraints, which are not PEP 440, are rewritten to the range Poetry gives them first.
 """
 
 from __future__ import annotations
@@ -17,14 +22,14 @@ from typing import TYPE_CHECKING
 from linter.python.record import record
 
 if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
+
     from linter.workspace import Workspace
 
 LOCK_FILES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock")
-_REQUIREMENT = re.compile(
-    r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*"
-    r"(?P<spec>(?:[<>=!~^]=?|===)\s*[0-9][^;#\s,]*(?:\s*,\s*(?:[<>=!~^]=?)\s*[0-9][^;#\s,]*)*)?"
-)
-_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+# pip options after a requirement (``--hash=...``) and a line continuation.
+_OPTIONS = re.compile(r"\s(?:--?[A-Za-z][\w-]*(?:[= ]\S*)?\s*)+$|\s*\\$")
+_POETRY_CLAUSE = re.compile(r"^(\^|~(?!=))\s*(\S+)$")
 
 
 @record
@@ -34,6 +39,7 @@ class Pin:
     file: str = ""  # the absolute path of the file it was read from
     line: int = 0  # 1-based line of the requirement or lock entry (0: not known)
     shown: str = ""  # the file as findings and the audit name it: relative to the linted root
+    specifier: str = ""  # PEP 440 specifier allowed by the pin (``==0.45.3`` for a lock entry)
 
 
 def canonical(name: str) -> str:
@@ -41,44 +47,89 @@ def canonical(name: str) -> str:
 
 
 def parse_version(text: str) -> tuple[int, ...] | None:
-    match = _VERSION.match(text.strip().lstrip("v"))
-    if not match:
+    """The release numbers of a version (``v1.2.3rc1`` -> (1, 2, 3)); None when invalid."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(text.strip()).release
+    except InvalidVersion:
         return None
-    return tuple(int(part) for part in match.group(0).split("."))
+
+
+def specifier_set(spec: str) -> SpecifierSet | None:
+    """``spec`` as a PEP 440 specifier set (Poetry's ``^``/``~`` rewritten); None if invalid."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    clauses = []
+    for clause in spec.split(","):
+        clause = clause.strip()
+        if not clause:
+            continue
+        poetry = _POETRY_CLAUSE.match(clause)
+        if poetry:
+            clauses.extend(_poetry_range(poetry.group(1), poetry.group(2)))
+        else:
+            clauses.append(clause)
+    try:
+        return SpecifierSet(",".join(clauses))
+    except InvalidSpecifier:
+        return None
+
+
+def _poetry_range(operator: str, text: str) -> list[str]:
+    """Poetry's caret (up to the next change of the first non-zero part) and tilde (up to
+    the next minor, or major when only the major is given) as PEP 440 clauses."""
+    release = parse_version(text.rstrip(".*"))
+    if release is None:
+        return [f"=={text}"]  # invalid on purpose: the caller gives up on the spec
+    given = len(text.rstrip(".*").split("."))
+    if operator == "^":
+        index = next((i for i, part in enumerate(release) if part), len(release) - 1)
+        index = min(index, given - 1)
+    else:
+        index = 0 if given == 1 else 1
+    upper = [*release[:index], release[index] + 1]
+    return [f">={text}", "<" + ".".join(str(part) for part in upper)]
 
 
 def lowest_allowed(spec: str) -> tuple[int, ...] | None:
     """The lowest version a requirement specifier allows (None when it has no lower bound)."""
+    specifiers = specifier_set(spec)
+    if specifiers is None:
+        return None
     lowest: tuple[int, ...] | None = None
-    for clause in spec.split(","):
-        clause = clause.strip()
-        operator = re.match(r"(===|==|>=|~=|\^|~|>)", clause)
-        if not operator:
+    for clause in specifiers:
+        if clause.operator not in ("==", "===", ">=", "~=", ">"):
             continue
-        version = parse_version(clause[operator.end() :].strip().rstrip(".*"))
+        version = parse_version(clause.version.rstrip(".*"))
         if version is None:
             continue
-        if operator.group(1) == ">":
-            version = (*version[:-1], version[-1] + 1) if version else version
+        if clause.operator == ">":
+            version = (*version[:-1], version[-1] + 1)
         if lowest is None or version > lowest:
             lowest = version
     return lowest
 
 
 def _requirement_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str, Pin]:
+    from packaging.requirements import InvalidRequirement, Requirement
+
     found: dict[str, Pin] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.split("#", 1)[0].strip()
         if not line or line.startswith("-"):
             continue
-        match = _REQUIREMENT.match(line)
-        if not match:
+        line = _OPTIONS.sub("", line).strip()
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:  # pip rejects the line too: no evidence
             continue
-        name = canonical(match.group("name"))
-        if name in wanted and match.group("spec"):
-            version = lowest_allowed(match.group("spec"))
+        name = canonical(requirement.name)
+        spec = str(requirement.specifier)
+        if name in wanted and spec:
+            version = lowest_allowed(spec)
             if version is not None:
-                found[name] = Pin(version, f"{label}: {line}", line=number)
+                found[name] = Pin(version, f"{label}: {line}", line=number, specifier=spec)
     return found
 
 
@@ -91,14 +142,24 @@ def _lock_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str, Pin]
             )
             if match and (version := parse_version(match.group(1))):
                 line = text.count("\n", 0, match.start()) + 1
-                found[name] = Pin(version, f"{label}: {name}=={match.group(1)}", line=line)
+                found[name] = Pin(
+                    version,
+                    f"{label}: {name}=={match.group(1)}",
+                    line=line,
+                    specifier=f"=={match.group(1)}",
+                )
         return found
     # uv.lock, poetry.lock, pdm.lock: [[package]] name = "x" version = "y"
     for match in re.finditer(r'(?m)^name\s*=\s*"([^"]+)"\s*\r?\nversion\s*=\s*"([^"]+)"', text):
         name = canonical(match.group(1))
         if name in wanted and (version := parse_version(match.group(2))):
             line = text.count("\n", 0, match.start()) + 1
-            found[name] = Pin(version, f"{label}: {name} {match.group(2)}", line=line)
+            found[name] = Pin(
+                version,
+                f"{label}: {name} {match.group(2)}",
+                line=line,
+                specifier=f"=={match.group(2)}",
+            )
     return found
 
 
@@ -123,7 +184,12 @@ def _pyproject_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str,
     for group in (data.get("dependency-groups", {}) or {}).values():
         lines.extend(str(d) for d in group or [] if isinstance(d, str))
     found = {
-        name: Pin(pin.version, pin.source, line=_line_of(text, pin.source.split(": ", 1)[1]))
+        name: Pin(
+            pin.version,
+            pin.source,
+            line=_line_of(text, pin.source.split(": ", 1)[1]),
+            specifier=pin.specifier,
+        )
         for name, pin in _requirement_pins("\n".join(lines), label, wanted).items()
     }
     poetry = data.get("tool", {}).get("poetry", {}) if isinstance(data.get("tool"), dict) else {}
@@ -141,12 +207,15 @@ def _pyproject_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str,
                 if canonical(name) not in wanted or canonical(name) in found:
                     continue
                 raw = spec.get("version", "") if isinstance(spec, dict) else str(spec)
-                version = lowest_allowed(raw if raw[:1] in "<>=!~^" else f"=={raw}")
-                if version is not None:
+                constraint = raw if raw[:1] in "<>=!~^" else f"=={raw}"
+                version = lowest_allowed(constraint)
+                specifiers = specifier_set(constraint)
+                if version is not None and specifiers is not None:
                     found[canonical(name)] = Pin(
                         version,
                         f"{label}: {name} = {raw!r}",
                         line=_line_of(text, name, key=True),
+                        specifier=str(specifiers),
                     )
     return found
 
@@ -163,7 +232,7 @@ def _line_of(text: str, needle: str, key: bool = False) -> int:
 
 
 def _folder_pins(folder: str, workspace: Workspace, wanted: tuple[str, ...]) -> dict[str, Pin]:
-    key = ("python-pins", folder)
+    key = ("python-pins", folder, wanted)  # each set of packages is looked for on its own
     cached = workspace.memo.get(key)
     if isinstance(cached, dict):
         return cached
@@ -191,7 +260,9 @@ def _folder_pins(folder: str, workspace: Workspace, wanted: tuple[str, ...]) -> 
             continue
         text = data.decode("utf-8", "replace")
         for package, pin in reader(text, name, wanted).items():
-            found.setdefault(package, Pin(pin.version, pin.source, path, pin.line))
+            found.setdefault(
+                package, Pin(pin.version, pin.source, path, pin.line, specifier=pin.specifier)
+            )
     workspace.memo[key] = found
     return found
 
@@ -220,6 +291,7 @@ def _pins_above(folder: str, workspace: Workspace, wanted: tuple[str, ...]) -> d
                     pin.file,
                     pin.line,
                     shown.replace(os.sep, "/"),
+                    pin.specifier,
                 )
         if (
             len(result) == len(wanted)
