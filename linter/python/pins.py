@@ -3,7 +3,8 @@
 
 The nearest folder that names the package wins. A lock file gives the exact version; a
 requirement gives its lowest allowed version (``>=3.14`` -> 3.14, ``==2.1`` -> 2.1), since a
-rule must hold for every version the pin allows. Each folder is read once per run
+rule must hold for every version the pin allows. A requirement with only an upper bound
+(``openai<3``) gives no version but the bound (``Pin.upper``): the versions below it. Each folder is read once per run
 (``Workspace.memo``); only files that exist are read, through the Workspace.
 """
 
@@ -34,6 +35,9 @@ class Pin:
     file: str = ""  # the absolute path of the file it was read from
     line: int = 0  # 1-based line of the requirement or lock entry (0: not known)
     shown: str = ""  # the file as findings and the audit name it: relative to the linted root
+    # A requirement with an upper bound and no lower one (``openai<3``) gives ``version`` ()
+    # and its bound here, as written ("<3"): the versions it allows start anywhere below.
+    upper: str = ""
 
 
 def canonical(name: str) -> str:
@@ -65,6 +69,27 @@ def lowest_allowed(spec: str) -> tuple[int, ...] | None:
     return lowest
 
 
+def upper_bound(spec: str) -> str:
+    """The upper-bound clauses of a specifier (``"<3"``, ``"<=2.9"``), as written."""
+    clauses = [c.strip().replace(" ", "") for c in spec.split(",")]
+    return ",".join(c for c in clauses if c.startswith("<"))
+
+
+def excluded_from(upper: str) -> tuple[int, ...] | None:
+    """The first version an upper bound (``"<3"``, ``"<=2.9"``) rules out; None if none."""
+    lowest: tuple[int, ...] | None = None
+    for clause in upper.split(","):
+        inclusive = clause.startswith("<=")
+        version = parse_version(clause[2:] if inclusive else clause[1:])
+        if version is None:
+            continue
+        if inclusive:
+            version = (*version, 1)  # just after it: 2.9 is allowed, 2.9.1 is not
+        if lowest is None or version < lowest:
+            lowest = version
+    return lowest
+
+
 def _requirement_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str, Pin]:
     found: dict[str, Pin] = {}
     for number, line in enumerate(text.splitlines(), start=1):
@@ -79,6 +104,8 @@ def _requirement_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[st
             version = lowest_allowed(match.group("spec"))
             if version is not None:
                 found[name] = Pin(version, f"{label}: {line}", line=number)
+            elif upper := upper_bound(match.group("spec")):
+                found[name] = Pin((), f"{label}: {line}", line=number, upper=upper)
     return found
 
 
@@ -123,7 +150,12 @@ def _pyproject_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str,
     for group in (data.get("dependency-groups", {}) or {}).values():
         lines.extend(str(d) for d in group or [] if isinstance(d, str))
     found = {
-        name: Pin(pin.version, pin.source, line=_line_of(text, pin.source.split(": ", 1)[1]))
+        name: Pin(
+            pin.version,
+            pin.source,
+            line=_line_of(text, pin.source.split(": ", 1)[1]),
+            upper=pin.upper,
+        )
         for name, pin in _requirement_pins("\n".join(lines), label, wanted).items()
     }
     poetry = data.get("tool", {}).get("poetry", {}) if isinstance(data.get("tool"), dict) else {}
@@ -141,12 +173,15 @@ def _pyproject_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str,
                 if canonical(name) not in wanted or canonical(name) in found:
                     continue
                 raw = spec.get("version", "") if isinstance(spec, dict) else str(spec)
-                version = lowest_allowed(raw if raw[:1] in "<>=!~^" else f"=={raw}")
-                if version is not None:
+                spec = raw if raw[:1] in "<>=!~^" else f"=={raw}"
+                version = lowest_allowed(spec)
+                upper = upper_bound(spec) if version is None else ""
+                if version is not None or upper:
                     found[canonical(name)] = Pin(
-                        version,
+                        version or (),
                         f"{label}: {name} = {raw!r}",
                         line=_line_of(text, name, key=True),
+                        upper=upper,
                     )
     return found
 
@@ -191,7 +226,7 @@ def _folder_pins(folder: str, workspace: Workspace, wanted: tuple[str, ...]) -> 
             continue
         text = data.decode("utf-8", "replace")
         for package, pin in reader(text, name, wanted).items():
-            found.setdefault(package, Pin(pin.version, pin.source, path, pin.line))
+            found.setdefault(package, Pin(pin.version, pin.source, path, pin.line, upper=pin.upper))
     workspace.memo[key] = found
     return found
 
@@ -220,6 +255,7 @@ def _pins_above(folder: str, workspace: Workspace, wanted: tuple[str, ...]) -> d
                     pin.file,
                     pin.line,
                     shown.replace(os.sep, "/"),
+                    pin.upper,
                 )
         if (
             len(result) == len(wanted)
