@@ -3,8 +3,9 @@
 Only files that mention an LLM client (or stream with an HTTP library) are parsed: a regular
 expression over the bytes decides first, so a repository's other Python files cost one scan.
 The parser is the standard library's ``ast`` (about a millisecond for a typical file): the
-rules need names, calls and ``try`` blocks, not concrete syntax, and fixes are character-range
-edits computed from ``ast`` positions, so libcst is never imported.
+rules need names, calls and ``try`` blocks, not concrete syntax, and most fixes are
+character-range edits computed from ``ast`` positions. The few that add an import or change a
+statement use libcst (linter/python/cstfix.py), imported only when such a fix is used.
 """
 
 from __future__ import annotations
