@@ -13,7 +13,7 @@ from pathlib import Path
 
 from helpers import REPO, lint
 
-from linter.model import DeferredEdits
+from linter.model import DeferredEdits, Edit
 from linter.python import cstfix
 from linter.python.rewrites import deferred, spelling
 
@@ -148,3 +148,81 @@ def test_spelling_follows_the_file_imports() -> None:
     assert spelling(tree, "httpx.Timeout") == ("httpx.Timeout", "httpx")
     assert spelling(tree, "json.JSONDecodeError") == ("json.JSONDecodeError", "")
     assert spelling(tree, "Exception") == ("Exception", "")
+
+
+TWO_HANDLERS = (
+    "import json\nimport openai\n\nclient = openai.OpenAI()\n\n\n"
+    "def answer(messages):\n"
+    "    try:\n"
+    "        for c in client.chat.completions.create(model='m', messages=messages, stream=True, max_tokens=9):\n"
+    "            print(json.loads(c.choices[0].delta.content))\n"
+    "    except json.JSONDecodeError:\n"
+    "        print('bad json')\n"
+    "    except openai.APIError as e:\n"
+    "        print('api error', e)\n"
+)
+
+
+def test_py003_reports_a_try_once_and_widens_the_handler_of_the_api(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.streamproof]\npython-target = {openai = "2.54.0"}\n'
+    )
+    (tmp_path / "app.py").write_text(TWO_HANDLERS)
+    (finding,) = lint([tmp_path / "app.py"], cwd=tmp_path, select=["PY003"]).findings
+    assert (finding.line, finding.column) == (11, 12)  # the first clause that misses
+    assert finding.message.startswith(
+        "`except json.JSONDecodeError` and `except openai.APIError` around the openai stream "
+        "loop on line 9 cannot catch a cut stream"
+    )
+    assert "these handlers do not catch" in finding.message
+    assert finding.message.endswith("add `httpx.HTTPError` to `except openai.APIError`")
+    lint([tmp_path / "app.py"], cwd=tmp_path, select=["PY003"], fix=True, unsafe=True)
+    fixed = (tmp_path / "app.py").read_text()
+    assert "    except (openai.APIError, httpx.HTTPError) as e:\n" in fixed
+    assert "    except json.JSONDecodeError:\n        print('bad json')\n" in fixed
+
+
+def test_py003_without_a_known_version_offers_no_import_that_may_fail(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(TWO_HANDLERS)
+    (finding,) = lint([tmp_path / "app.py"], cwd=tmp_path, select=["PY003"]).findings
+    assert "`httpx.HTTPError` and `httpx2.HTTPError`" in finding.message
+    assert finding.fix is None  # httpx2 may not be installed
+
+
+def test_deferred_edits_cross_process_boundaries_unmade() -> None:
+    import pickle
+
+    edits = deferred("widen_handler", "x.py", TWO_HANDLERS, 11, ("httpx.HTTPError",), ("httpx",))
+    copy = pickle.loads(pickle.dumps(edits))
+    assert copy == edits and not copy.made
+    assert [e.content for e in copy][-1] == "(json.JSONDecodeError, httpx.HTTPError)"
+
+
+def _verified(before: str, after: str, edits: list[Edit]) -> str | None:
+    from linter.python.document import PythonDocument
+    from linter.python.verify import changed_only_at
+    from linter.source import SourceText
+
+    documents = []
+    for text in (before, after):
+        document = PythonDocument("python", SourceText.from_text("app.py", text))
+        document.tree = ast.parse(text)
+        documents.append(document)
+    return changed_only_at(documents[0], documents[1], edits)
+
+
+def test_verification_accepts_the_intended_rewrites_only() -> None:
+    edits = cstfix.add_except_clause(
+        TWO_HANDLERS, "app.py", 11, 0, "httpx.HTTPError", "logging.getLogger", ("httpx", "logging")
+    )
+    from linter.fixer import apply_edits
+
+    assert _verified(TWO_HANDLERS, apply_edits(TWO_HANDLERS, edits), edits) is None
+    # The same text with a statement added elsewhere is refused.
+    tampered = apply_edits(TWO_HANDLERS, edits).replace(
+        "client = openai.OpenAI()\n", "client = openai.OpenAI()\nclient.close()\n"
+    )
+    assert _verified(TWO_HANDLERS, tampered, edits) is not None
+    # A handler added to a try the edits do not touch is refused.
+    elsewhere = [Edit("app.py", 0, 0, "")]
+    assert _verified(TWO_HANDLERS, apply_edits(TWO_HANDLERS, edits), elsewhere) is not None
