@@ -9,6 +9,7 @@ returns byte-range edits (found by comparing the text before and after), like ev
 
 from __future__ import annotations
 
+import ast
 import difflib
 from collections.abc import Sequence
 from typing import Any
@@ -139,12 +140,26 @@ class _HandlerEdit(cst.CSTTransformer):
 
 
 def _with_imports(module: cst.Module, modules: Sequence[str]) -> cst.Module:
+    """``module`` with ``import <name>`` at its top for each of ``modules``. Raises
+    LookupError when one is still not imported at module level (libcst saw an import of it
+    elsewhere, under ``if TYPE_CHECKING:`` say, and added none): the fix would not run."""
     if not modules:
         return module
     context = CodemodContext()
     for name in modules:
         AddImportsVisitor.add_needed_import(context, name)
-    return AddImportsVisitor(context).transform_module(module)
+    changed = AddImportsVisitor(context).transform_module(module)
+    imported = {
+        alias.name
+        for statement in ast.parse(changed.code).body
+        if isinstance(statement, ast.Import)
+        for alias in statement.names
+        if alias.asname is None
+    }
+    missing = [name for name in modules if name not in imported]
+    if missing:
+        raise LookupError(f"could not import {', '.join(missing)} at the top of the file")
+    return changed
 
 
 def _edits_between(path: str, old: str, new: str) -> list[Edit]:

@@ -226,3 +226,13 @@ def test_verification_accepts_the_intended_rewrites_only() -> None:
     # A handler added to a try the edits do not touch is refused.
     elsewhere = [Edit("app.py", 0, 0, "")]
     assert _verified(TWO_HANDLERS, apply_edits(TWO_HANDLERS, edits), elsewhere) is not None
+
+
+def test_an_import_only_under_type_checking_does_not_count() -> None:
+    text = (
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import httpx\n\n"
+        "from httpx import AsyncClient\n\nclient = AsyncClient()\n"
+    )
+    assert spelling(ast.parse(text), "httpx.Timeout") == ("httpx.Timeout", "httpx")
+    edits = cstfix.add_imports(text, "app.py", (), ("httpx",))
+    assert [(e.start, e.content) for e in edits] == [(32, "\nimport httpx")]
