@@ -122,8 +122,8 @@ def within(findings: list[Finding], paths: frozenset[str] | None) -> list[Findin
     for finding in findings:
         if finding.path not in paths:
             continue
-        if finding.fix is not None and any(edit.path not in paths for edit in finding.fix.edits):
-            outside = next(edit.path for edit in finding.fix.edits if edit.path not in paths)
+        if finding.fix is not None and any(path not in paths for path in finding.fix.paths()):
+            outside = next(path for path in finding.fix.paths() if path not in paths)
             finding = replace(
                 finding,
                 fix=None,

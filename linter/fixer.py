@@ -62,7 +62,7 @@ def outside(finding: Finding, writable: Set[str]) -> str | None:
     """The first file a finding's fix edits outside ``writable`` (None: there is none)."""
     if finding.fix is None:
         return None
-    return next((edit.path for edit in finding.fix.edits if edit.path not in writable), None)
+    return next((path for path in finding.fix.paths() if path not in writable), None)
 
 
 def _finding_key(finding: Finding) -> tuple[str, str, str]:
@@ -299,7 +299,7 @@ def fix_unit(
         note = refused.get(_finding_key(f))
         if note is None and fix_allowed(f, unsafe):
             # Never tried (it waited for a pass that did not come): the file still says no.
-            why = blocked(edit.path for edit in f.fix.edits)  # type: ignore[union-attr]
+            why = blocked(f.fix.paths())  # type: ignore[union-attr]
             note = f"fix not applied: {why}" if why is not None else None
         final.append(replace(f, fix_note=note) if note is not None else f)
     changes = []

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, overload
 
 # Messages quote what the file says, so two things are kept out of them:
 # - control characters a value can hold through an escape (YAML "\e]0;title\a", "\x9b"):
@@ -84,9 +86,79 @@ class Edit:
 
 
 @dataclass(frozen=True)
+class Rewrite:
+    """How to make a fix's edits later: ``module.function(text, path, *args)`` returns them.
+    For rewrites too costly to make on every check (libcst: 0.28 s to import): they are made
+    only when the edits are needed (the fix is applied, shown as a diff, or printed).
+    Plain values only, so findings still cross process boundaries."""
+
+    module: str
+    function: str
+    path: str
+    text: str
+    args: tuple[Any, ...] = ()
+
+
+class DeferredEdits(Sequence[Edit]):
+    """The edits of a ``Rewrite``, made on first use. True before they are made (a fix is
+    offered); a rewrite that fails gives no edits (the fix then changes nothing)."""
+
+    __slots__ = ("_edits", "rewrite")
+
+    def __init__(self, rewrite: Rewrite) -> None:
+        self.rewrite = rewrite
+        self._edits: tuple[Edit, ...] | None = None
+
+    @property
+    def made(self) -> bool:
+        return self._edits is not None
+
+    def _resolved(self) -> tuple[Edit, ...]:
+        if self._edits is None:
+            import importlib
+
+            rewrite = self.rewrite
+            try:
+                function = getattr(importlib.import_module(rewrite.module), rewrite.function)
+                self._edits = tuple(function(rewrite.text, rewrite.path, *rewrite.args))
+            except Exception:  # a rewrite that cannot be made is a fix not offered
+                self._edits = ()
+        return self._edits
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __len__(self) -> int:
+        return len(self._resolved())
+
+    def __iter__(self) -> Iterator[Edit]:
+        return iter(self._resolved())
+
+    @overload
+    def __getitem__(self, index: int) -> Edit: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Edit]: ...
+    def __getitem__(self, index: int | slice) -> Edit | Sequence[Edit]:
+        return self._resolved()[index]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DeferredEdits) and other.rewrite == self.rewrite
+
+    def __hash__(self) -> int:
+        return hash(self.rewrite)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (DeferredEdits, (self.rewrite,))
+
+    def __repr__(self) -> str:
+        return f"DeferredEdits({self.rewrite.module}.{self.rewrite.function})"
+
+
+@dataclass(frozen=True)
 class Fix:
     applicability: Applicability
-    edits: tuple[Edit, ...]
+    # A tuple, or DeferredEdits made only when a fix is applied or its edits are printed.
+    edits: Sequence[Edit]
     description: str = ""
 
     def __post_init__(self) -> None:
@@ -95,6 +167,12 @@ class Fix:
     @property
     def is_safe(self) -> bool:
         return self.applicability is Applicability.SAFE
+
+    def paths(self) -> tuple[str, ...]:
+        """The files the fix edits, known without making deferred edits."""
+        if isinstance(self.edits, DeferredEdits):
+            return (self.edits.rewrite.path,)
+        return tuple(dict.fromkeys(edit.path for edit in self.edits))
 
 
 @dataclass(frozen=True)

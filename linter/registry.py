@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from linter.model import Applicability, Edit, Finding, Fix, Severity
+from linter.model import Applicability, DeferredEdits, Edit, Finding, Fix, Severity
 
 if TYPE_CHECKING:
     from linter.config import Settings
@@ -93,7 +93,8 @@ class Rule:
 
     def make_fix(self, edits: Iterable[Edit], description: str, *, unsafe: bool = False) -> Fix:
         applicability = Applicability.UNSAFE if unsafe else (self.fix or Applicability.SAFE)
-        return Fix(applicability=applicability, edits=tuple(edits), description=description)
+        kept = edits if isinstance(edits, DeferredEdits) else tuple(edits)
+        return Fix(applicability=applicability, edits=kept, description=description)
 
 
 @dataclass(frozen=True)

@@ -522,3 +522,21 @@ OUTPUT_CAP_KEYS: tuple[str, ...] = (
     "max_tokens_to_sample",
     "num_predict",
 )
+
+# Deployments LiteLLM sends to OpenAI's legacy Completions API (``/v1/completions``), whose
+# ``max_tokens`` defaults to 16: an uncapped request is cut after 16 tokens, not run to the
+# model's limit. By provider prefix of ``litellm_params.model`` (``get_llm_provider``), or by
+# the bare names LiteLLM routes there (``open_ai_text_completion_models``; fine-tuned
+# ``ft:davinci-002``/``ft:babbage-002`` whatever the prefix, as ``main.completion`` does).
+LEGACY_COMPLETION_PROVIDERS: tuple[str, ...] = ("text-completion-openai", "azure_text")
+LEGACY_COMPLETION_MODELS: tuple[str, ...] = (
+    "gpt-3.5-turbo-instruct",
+    "gpt-3.5-turbo-instruct-0914",
+    "davinci-002",
+    "babbage-002",
+)
+LEGACY_COMPLETION_DEFAULT_CAP = 16
+# Their context windows hold the prompt and the answer (gpt-3.5-turbo-instruct: 4,097
+# tokens), and a request whose prompt plus ``max_tokens`` exceeds it is refused: the fix
+# adds no more than this.
+LEGACY_COMPLETION_FIX_CAP = 1024

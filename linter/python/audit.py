@@ -245,7 +245,11 @@ class _View:
         version, source = self.analysis.version(client, target_versions(self.settings))
         status = "ok"
         name = client.name
-        if version is not None:
+        if version == ():  # only an upper bound (``openai<3``): say it as written
+            pin = self.document.pins.get(client.package)
+            name = f"{client.name}{pin.upper if pin is not None else ''}"
+            origin += f"; version from {self.pin_origin(client.package, source)}"
+        elif version is not None:
             name = f"{client.name} {'.'.join(str(p) for p in version)}"
             origin += f"; version from {self.pin_origin(client.package, source)}"
         elif client.version_dependent:

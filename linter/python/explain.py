@@ -7,7 +7,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from linter.python import clients as K
-from linter.python.pins import parse_target
+from linter.python.pins import excluded_from, parse_target
 from linter.python.record import record
 
 if TYPE_CHECKING:
@@ -35,7 +35,12 @@ def target_versions(settings: Settings) -> dict[str, tuple[int, ...]]:
 
 def cut_facts(analysis: Analysis, client: K.Client, settings: Settings) -> CutFacts:
     version, source = analysis.version(client, target_versions(settings))
-    raised = client.raised(version)
+    upper = ""
+    if version == ():  # a requirement with only an upper bound (``openai<3``)
+        pin = analysis.document.pins.get(client.package)
+        upper = pin.upper if pin is not None else ""
+        version = None
+    raised = _raised_below(client, upper) if upper else client.raised(version)
     if len(raised) == 1:
         exception = raised[0].exception
     else:
@@ -53,6 +58,10 @@ def cut_facts(analysis: Analysis, client: K.Client, settings: Settings) -> CutFa
             note = f" ({client.package} {shown}, from {source}" + (
                 f": {reason})" if reason else ")"
             )
+        elif upper:
+            note = f" (any {client.package}{upper}, from {source}" + (
+                f": {reason})" if reason else ")"
+            )
         else:
             later = [r for r in client.raises if r.mapped]
             after = (
@@ -68,6 +77,20 @@ def cut_facts(analysis: Analysis, client: K.Client, settings: Settings) -> CutFa
     elif raised and raised[0].note:
         note = f" ({raised[0].note})"
     return CutFacts(raised, exception, note, suggest, tuple(catches))
+
+
+def _raised_below(client: K.Client, upper: str) -> tuple[K.Raised, ...]:
+    """What a cut stream can raise on the versions an upper bound allows: the ranges that
+    start below it (as with no version known, SDK classes only later versions map do not
+    count). Exceptions of versions the bound rules out (``httpx2`` under ``openai<3``) are
+    never suggested."""
+    below = excluded_from(upper)
+    possible = tuple(
+        r
+        for r in client.raises
+        if not r.mapped and (below is None or not r.since or r.since < below)
+    )
+    return possible or client.raised(None)
 
 
 def call_name(analysis: Analysis, start: StreamStart) -> str:

@@ -4,8 +4,9 @@
 The nearest folder that names the package wins. A lock file gives the exact version; a
 requirement gives its lowest allowed version (``>=3.14`` -> 3.14, ``==2.1`` -> 2.1), since a
 rule must hold for every version the pin allows, and keeps its whole specifier for rules that
-need the range. Each folder is read once per run (``Workspace.memo``); only files that exist
-are read, through the Workspace.
+need the range. A requirement with only an upper bound (``openai<3``) gives no version but the
+bound (``Pin.upper``): the versions below it. Each folder is read once per run
+(``Workspace.memo``); only files that exist are read, through the Workspace.
 
 Requirement lines, specifiers and versions are read by ``packaging`` (PEP 508 and PEP 440 as
 pip reads them), imported only when a file names a wanted package. Poetry's ``^`` and ``~``
@@ -40,6 +41,9 @@ class Pin:
     line: int = 0  # 1-based line of the requirement or lock entry (0: not known)
     shown: str = ""  # the file as findings and the audit name it: relative to the linted root
     specifier: str = ""  # PEP 440 specifier allowed by the pin (``==0.45.3`` for a lock entry)
+    # A requirement with an upper bound and no lower one (``openai<3``) gives ``version`` ()
+    # and its bound here, as written ("<3"): the versions it allows start anywhere below.
+    upper: str = ""
 
 
 def canonical(name: str) -> str:
@@ -111,6 +115,27 @@ def lowest_allowed(spec: str) -> tuple[int, ...] | None:
     return lowest
 
 
+def upper_bound(spec: str) -> str:
+    """The upper-bound clauses of a specifier (``"<3"``, ``"<=2.9"``), as written."""
+    clauses = [c.strip().replace(" ", "") for c in spec.split(",")]
+    return ",".join(c for c in clauses if c.startswith("<"))
+
+
+def excluded_from(upper: str) -> tuple[int, ...] | None:
+    """The first version an upper bound (``"<3"``, ``"<=2.9"``) rules out; None if none."""
+    lowest: tuple[int, ...] | None = None
+    for clause in upper.split(","):
+        inclusive = clause.startswith("<=")
+        version = parse_version(clause[2:] if inclusive else clause[1:])
+        if version is None:
+            continue
+        if inclusive:
+            version = (*version, 1)  # just after it: 2.9 is allowed, 2.9.1 is not
+        if lowest is None or version < lowest:
+            lowest = version
+    return lowest
+
+
 def _requirement_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str, Pin]:
     from packaging.requirements import InvalidRequirement, Requirement
 
@@ -130,6 +155,8 @@ def _requirement_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[st
             version = lowest_allowed(spec)
             if version is not None:
                 found[name] = Pin(version, f"{label}: {line}", line=number, specifier=spec)
+            elif upper := upper_bound(spec):
+                found[name] = Pin((), f"{label}: {line}", line=number, specifier=spec, upper=upper)
     return found
 
 
@@ -189,6 +216,7 @@ def _pyproject_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str,
             pin.source,
             line=_line_of(text, pin.source.split(": ", 1)[1]),
             specifier=pin.specifier,
+            upper=pin.upper,
         )
         for name, pin in _requirement_pins("\n".join(lines), label, wanted).items()
     }
@@ -210,12 +238,14 @@ def _pyproject_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str,
                 constraint = raw if raw[:1] in "<>=!~^" else f"=={raw}"
                 version = lowest_allowed(constraint)
                 specifiers = specifier_set(constraint)
-                if version is not None and specifiers is not None:
+                upper = upper_bound(constraint) if version is None else ""
+                if (version is not None or upper) and specifiers is not None:
                     found[canonical(name)] = Pin(
-                        version,
+                        version or (),
                         f"{label}: {name} = {raw!r}",
                         line=_line_of(text, name, key=True),
                         specifier=str(specifiers),
+                        upper=upper,
                     )
     return found
 
@@ -261,7 +291,15 @@ def _folder_pins(folder: str, workspace: Workspace, wanted: tuple[str, ...]) -> 
         text = data.decode("utf-8", "replace")
         for package, pin in reader(text, name, wanted).items():
             found.setdefault(
-                package, Pin(pin.version, pin.source, path, pin.line, specifier=pin.specifier)
+                package,
+                Pin(
+                    pin.version,
+                    pin.source,
+                    path,
+                    pin.line,
+                    specifier=pin.specifier,
+                    upper=pin.upper,
+                ),
             )
     workspace.memo[key] = found
     return found
@@ -292,6 +330,7 @@ def _pins_above(folder: str, workspace: Workspace, wanted: tuple[str, ...]) -> d
                     pin.line,
                     shown.replace(os.sep, "/"),
                     pin.specifier,
+                    pin.upper,
                 )
         if (
             len(result) == len(wanted)

@@ -129,3 +129,35 @@ def names(items: Iterable[str], limit: int = 4) -> str:
     if len(listed) > limit:
         shown += f" and {len(listed) - limit} more"
     return shown
+
+
+def comment_kept_in_place(yaml_file: YamlFile, node: ScalarNode, edit: Edit) -> Edit:
+    """``edit`` (which replaces ``node``'s value) widened over the blanks before a comment
+    that ends the line, so that the comment keeps its column: a shorter value gets more
+    blanks, a longer one fewer (at least one: YAML needs it before ``#``). Tabs in the gap
+    or anything but a comment after the value leave the edit as it is."""
+    text = yaml_file.text
+    _, node_end = yaml_file.span(node)
+    gap_end = node_end
+    while gap_end < len(text) and text[gap_end] == " ":
+        gap_end += 1
+    if gap_end == node_end or gap_end >= len(text) or text[gap_end] != "#":
+        return edit
+    grown = len(edit.content) - (edit.end - edit.start)
+    blanks = max(1, gap_end - node_end - grown)
+    closing = text[edit.end : node_end]  # the closing quote when the edit keeps the quotes
+    return Edit(edit.path, edit.start, gap_end, edit.content + closing + " " * blanks)
+
+
+def trailing_comment(yaml_file: YamlFile, node: Node) -> str:
+    """The comment that ends the line of ``node``'s value ("" when there is none)."""
+    text = yaml_file.text
+    _, end = yaml_file.span(node)
+    line_end = len(text)
+    for newline in ("\n", "\r"):
+        found = text.find(newline, end)
+        if 0 <= found < line_end:
+            line_end = found
+    rest = text[end:line_end]
+    stripped = rest.lstrip(" \t")
+    return stripped if stripped.startswith("#") and len(stripped) < len(rest) else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -12,7 +13,15 @@ from linter.litellm.model import Entry, LiteLLMDocument, format_number, value_of
 from linter.litellm.timeouts import stream_timeout_links
 from linter.model import Applicability, Finding, Severity
 from linter.registry import Option, Rule
-from rules.litellm._common import can_edit, names, quoted_replacement, report, seconds_option
+from rules.litellm._common import (
+    can_edit,
+    comment_kept_in_place,
+    names,
+    quoted_replacement,
+    report,
+    seconds_option,
+    trailing_comment,
+)
 
 ERROR_BELOW = 5.0
 
@@ -83,12 +92,24 @@ def _finding(document: LiteLLMDocument, use: _Use, threshold: float) -> Finding:
     fix = None
     node = entry.value
     if isinstance(node, ScalarNode) and can_edit(yaml_file, node):
-        fix = RULE.make_fix(
-            [quoted_replacement(yaml_file, node, format_number(threshold))],
-            f"raise {use.label} to {format_number(threshold)}",
-        )
+        raised = format_number(threshold)
+        edit = quoted_replacement(yaml_file, node, raised)
+        description = f"raise {use.label} to {raised}"
+        if _states_the_value(trailing_comment(yaml_file, node), node.value, shown):
+            description += f"; the comment on this line still says {node.value}: update it by hand"
+        fix = RULE.make_fix([comment_kept_in_place(yaml_file, node, edit)], description)
     severity = Severity.ERROR if value.number < ERROR_BELOW else None
     return report(RULE, document, entry.path, node, message, fix=fix, severity=severity)
+
+
+def _states_the_value(comment: str, *written: str) -> bool:
+    """The comment names the value as a number of its own (``# 0.5 second timeout`` for
+    0.5; not ``# 10.5`` or ``# v0.55``)."""
+    return any(
+        re.search(r"(?<![\d.])" + re.escape(value) + r"(?!\d|\.\d)", comment)
+        for value in dict.fromkeys(written)
+        if value
+    )
 
 
 RULE = Rule(
@@ -123,7 +144,9 @@ timeout error. LiteLLM's docs once said "first chunk"; the maintainers corrected
 `stream_timeout: 30` cut long Claude answers in production.
 
 ## Fix safety
-Safe: the value is raised to `min-stream-timeout` in place (quotes kept). A longer read
+Safe: the value is raised to `min-stream-timeout` in place (quotes kept; a comment after the
+value keeps its column). When that comment states the old value (`# 0.5 second timeout`),
+the fix description says so: the comment is yours to update. A longer read
 timeout only lets slow streams finish. No fix is offered for a value shared through a YAML
 anchor, since raising it there changes every place that uses the anchor.
 

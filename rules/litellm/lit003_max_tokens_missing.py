@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from yaml.nodes import MappingNode
+from yaml.nodes import MappingNode, ScalarNode
 
 from linter.config import Settings
 from linter.litellm import known
@@ -32,6 +32,24 @@ def _indent_step(document: LiteLLMDocument) -> int:
             if step > 0:
                 return step
     return 2
+
+
+def legacy_completion_model(deployment: Deployment) -> str | None:
+    """The `litellm_params.model` of a deployment served by OpenAI's legacy Completions API
+    (default cap 16 tokens), else None."""
+    entry = deployment.params.get("model")
+    if entry is None or not isinstance(entry.value, ScalarNode):
+        return None
+    model = str(entry.value.value).strip()
+    lowered = model.lower()
+    provider, _, name = lowered.rpartition("/")
+    if provider in known.LEGACY_COMPLETION_PROVIDERS:
+        return model
+    if not provider and name in known.LEGACY_COMPLETION_MODELS:
+        return model
+    if "ft:davinci-002" in lowered or "ft:babbage-002" in lowered:
+        return model
+    return None
 
 
 def check(document: LiteLLMDocument, settings: Settings) -> Iterator[Finding]:
@@ -66,11 +84,23 @@ def _finding(document: LiteLLMDocument, deployment: Deployment, cap: int) -> Fin
         notes.append("it has no `litellm_params` at all, which LiteLLM needs")
     elif value_of(params_entry.value).kind is not ValueKind.COLLECTION:
         notes.append("its `litellm_params` is not a mapping")
-    message = (
-        f"deployment `{deployment.name}` sets no `max_tokens` in `litellm_params`: a request "
-        "that sends no cap of its own generates until the model's limit, and a runaway answer "
-        f"streams on until a timeout cuts it (judged text-generating by {deployment.judged_by})"
-    )
+    legacy = legacy_completion_model(deployment)
+    if legacy is not None:
+        default = known.LEGACY_COMPLETION_DEFAULT_CAP
+        cap = min(cap, known.LEGACY_COMPLETION_FIX_CAP)
+        message = (
+            f"deployment `{deployment.name}` sets no `max_tokens` in `litellm_params`: "
+            f"`{legacy}` is served by the legacy Completions API, whose `max_tokens` defaults "
+            f"to {default}, so a request that sends no cap of its own gets an answer cut after "
+            f"{default} tokens"
+        )
+    else:
+        message = (
+            f"deployment `{deployment.name}` sets no `max_tokens` in `litellm_params`: a "
+            "request that sends no cap of its own generates until the model's limit, and a "
+            "runaway answer streams on until a timeout cuts it (judged text-generating by "
+            f"{deployment.judged_by})"
+        )
     if notes:
         message += "; " + "; ".join(notes)
     edit = None
@@ -118,11 +148,18 @@ deployment (a request's own values win). Without a default cap, a client that se
 lets the model generate up to its limit: slow, costly, and a runaway answer streams until a
 timeout somewhere cuts it mid-answer.
 
+Deployments served by OpenAI's legacy Completions API (`text-completion-openai/...`,
+`azure_text/...`, `gpt-3.5-turbo-instruct`, `davinci-002`, `babbage-002`) miss a cap for the
+opposite reason: that API's `max_tokens` defaults to 16, so an uncapped answer is cut after
+16 tokens. The message says which of the two applies.
+
 ## Fix safety
 Unsafe: the fix adds `max_tokens: <default-max-tokens>` as the last key of `litellm_params`
 (at the indentation of its neighbours, or before the closing brace of a flow mapping), which
 caps every request that does not send its own cap, on purpose. Pick a value that fits the
-longest answers you serve. When the deployment has no `litellm_params`, the fix creates it
+longest answers you serve. On a legacy completion model the context window holds the prompt
+and the answer (4,097 tokens for `gpt-3.5-turbo-instruct`) and a request asking for more is
+refused, so the fix adds at most 1024 there. When the deployment has no `litellm_params`, the fix creates it
 only when that is unambiguous (a block mapping without merge keys); no fix is offered inside
 a mapping shared through a YAML anchor.
 

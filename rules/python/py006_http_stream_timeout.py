@@ -7,10 +7,11 @@ import ast
 from collections.abc import Iterator
 
 from linter.config import Settings
-from linter.model import Applicability, Finding, Severity
+from linter.model import Applicability, Finding, Fix, Severity
 from linter.python.analysis import Analysis, StreamStart, analysis_of
 from linter.python.document import PythonDocument
 from linter.python.edits import add_keyword
+from linter.python.rewrites import spelling, with_imports
 from linter.python.timeouts import TimeoutState, http_timeout
 from linter.registry import Option, Rule
 
@@ -55,21 +56,38 @@ def _finding(
         )
     if state.kind == "default" and library in ("httpx", "httpx2"):
         made = "" if state.ctor is None else f" (the client on line {state.ctor.lineno} sets none)"
+        read = max(300.0, minimum)
+        value, fix = _timeout_fix(
+            analysis,
+            call,
+            f"{library}.Timeout",
+            f"(10.0, read={read!r})",
+            f"raise {library}'s 5 s default:",
+        )
         return RULE.report(
             source,
             begin,
             end,
             f"`{name}(...)` streams on {library}'s default timeout of 5 s for every read{made}: a first token "
-            f"slower than 5 s raises {library}.ReadTimeout; pass `timeout={library}.Timeout(10, read={int(minimum * 10)})`",
+            f"slower than 5 s raises {library}.ReadTimeout; pass `timeout={value}`",
+            fix=fix,
         )
     if state.kind == "default":
+        read = max(300, int(minimum))
+        value, fix = _timeout_fix(
+            analysis,
+            call,
+            "aiohttp.ClientTimeout",
+            f"(total=None, sock_connect=30, sock_read={read})",
+            "bound each read instead of the whole stream:",
+        )
         return RULE.report(
             source,
             begin,
             end,
             f"`{name}(...)` streams on aiohttp's default `ClientTimeout(total=300)`, which counts the "
-            f"body: a stream longer than 5 minutes is cut; pass "
-            f"`timeout=aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read={int(minimum * 10)})`",
+            f"body: a stream longer than 5 minutes is cut; pass `timeout={value}`",
+            fix=fix,
         )
     if state.kind == "none":
         return RULE.report(
@@ -100,6 +118,24 @@ def _finding(
         f"`{name}(...)` streams with {written}{place}; the total counts the body: a stream longer "
         f"than {seconds:g} s is cut; use `total=None` with `sock_read=`",
     )
+
+
+def _timeout_fix(
+    analysis: Analysis, call: ast.Call, factory: str, arguments: str, why: str
+) -> tuple[str, Fix]:
+    """The ``timeout=`` value to pass (``factory`` as this file names it) and the fix that
+    adds it to the call, with ``import`` of the library when the file has none usable."""
+    document = analysis.document
+    assert document.tree is not None
+    spelled, module = spelling(document.tree, factory)
+    value = f"{spelled}{arguments}"
+    edits = add_keyword(document, call, "timeout", value)
+    imports = (module,) if module else ()
+    fix = RULE.make_fix(
+        with_imports(document.path, document.source.text, edits, imports),
+        f"{why} add `timeout={value}`" + (f" and `import {module}`" if module else ""),
+    )
+    return value, fix
 
 
 def _seconds(value: object) -> float:
@@ -145,9 +181,22 @@ kills the stream. aiohttp's `total` counts the body, so every stream longer than
 cut. A short read timeout cuts streams during pauses.
 
 ## Fix safety
-Safe for `requests` without a timeout: the fix adds `timeout=(10, 300)` (10 s to connect, 300 s
-between two reads), which changes nothing for a working stream and turns a hang into an
-exception. The other cases have no fix: which timeout a program wants is its choice.
+Safe, and only where the library's default applies (an explicit timeout is the program's
+choice, so it gets no fix):
+- `requests` without a timeout: the fix adds `timeout=(10, 300)` (10 s to connect, 300 s
+  between two reads), which changes nothing for a working stream and turns a hang into an
+  exception.
+- httpx on its 5 s default: `timeout=httpx.Timeout(10.0, read=300.0)` (10 s to connect, write
+  and wait for the pool, 300 s per read): every limit gets longer, so only streams the
+  default cut now finish.
+- aiohttp on `ClientTimeout(total=300)`: `timeout=aiohttp.ClientTimeout(total=None,
+  sock_connect=30, sock_read=300)`: no limit on the whole answer, 300 s per read, the same
+  30 s to connect; a read can only wait 300 s once 300 s have passed, which the old total
+  had already cut.
+
+The keyword goes on the streaming call (in the style of its other arguments); when the file
+does not import the library under its name (`from httpx import AsyncClient` only), the fix
+adds `import httpx` at the top.
 
 ## References
 - requests: timeouts ("requests does not time out unless you set one")

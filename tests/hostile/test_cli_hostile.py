@@ -167,6 +167,10 @@ def test_huge_values_and_lines_are_shown_shortened(tmp_path: Path) -> None:
     call = "s = c.chat.completions.create(model='m', messages=[], stream=True)"
     line = "import openai; c = openai.OpenAI(); " + "x = 1; " * 150_000 + call
     (tmp_path / "app.py").write_text(line + "\n")
+    # Over the default max-file-size (1,000,000 characters): raised so that the line is read.
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.streamproof.rules.PY000]\nmax-file-size = "2MB"\n'
+    )
 
     proc = _run(["check", "--output-format", "json", "."], tmp_path)
     assert proc.returncode == 1, proc.stderr

@@ -170,3 +170,57 @@ def test_an_unread_include_leaves_router_wide_values_unjudged(tmp_path: Path) ->
     # The deployment's own stream_timeout is sure; `timeout: 5` may be preempted by a
     # router_settings.stream_timeout in missing.yaml, which may also bring fallbacks.
     assert sorted(found) == [("LIT001", 7), ("LIT009", 2)]
+
+
+def test_lit001_fix_keeps_the_comment_column_and_says_the_comment_is_stale(
+    tmp_path: Path,
+) -> None:
+    text = (
+        "model_list:\n  - model_name: a\n    litellm_params:\n      model: openai/gpt-4o\n"
+        "      stream_timeout: 0.5  # 0.5 second timeout\n      max_tokens: 10\n"
+        "  - model_name: b\n    litellm_params:\n      model: openai/gpt-4o\n"
+        "      stream_timeout: 10   # v10.5 of the proxy\n      max_tokens: 10\n"
+    )
+    stale, fresh = _findings(tmp_path, text, "LIT001")
+    assert stale.fix is not None and fresh.fix is not None
+    assert stale.fix.description == (
+        "raise stream_timeout to 30; the comment on this line still says 0.5: update it by hand"
+    )
+    assert fresh.fix.description == "raise stream_timeout to 30"  # 10.5 is not 10
+    config = tmp_path / "config.yaml"
+    lint([config], cwd=tmp_path, fix=True)
+    lines = config.read_text().splitlines()
+    assert lines[4] == "      stream_timeout: 30   # 0.5 second timeout"
+    assert lines[9] == "      stream_timeout: 30   # v10.5 of the proxy"
+    assert lines[4].index("#") == text.splitlines()[4].index("#")
+
+
+def test_lit001_fix_leaves_one_blank_before_a_comment_when_the_value_grows(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "router_settings:\n  stream_timeout: '1' # short\n"
+        "model_list:\n  - {model_name: a, litellm_params: {model: openai/gpt-4o, max_tokens: 9}}\n"
+    )
+    lint([config], cwd=tmp_path, fix=True)
+    assert config.read_text().splitlines()[1] == "  stream_timeout: '30' # short"
+
+
+def test_lit003_on_a_legacy_completion_model_says_the_answer_is_cut_at_16_tokens(
+    tmp_path: Path,
+) -> None:
+    text = (
+        "model_list:\n"
+        "  - model_name: instruct\n    litellm_params: {model: gpt-3.5-turbo-instruct}\n"
+        "  - model_name: azure\n    litellm_params: {model: azure_text/my-instruct}\n"
+        "  - model_name: chat\n    litellm_params: {model: openai/gpt-4o}\n"
+    )
+    instruct, azure, chat = _findings(tmp_path, text, "LIT003")
+    for finding in (instruct, azure):
+        assert "legacy Completions API" in finding.message
+        assert "defaults to 16" in finding.message
+        assert "model's limit" not in finding.message
+        assert finding.fix is not None and finding.fix.edits[0].content.endswith("1024")
+    assert "until the model's limit" in chat.message
+    assert chat.fix is not None and chat.fix.edits[0].content.endswith("4096")
