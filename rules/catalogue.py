@@ -35,4 +35,9 @@ CATALOGUE: tuple[tuple[str, str, str], ...] = (
     ("PY005", "stream-retry-repeats-output", "python"),
     ("PY006", "http-stream-timeout", "python"),
     ("PY007", "retry-without-backoff", "python"),
+    ("KUB000", "parse-error", "k8s"),
+    ("KUB001", "ingress-timeout-unit", "k8s"),
+    ("KUB002", "ingress-stream-read-timeout", "k8s"),
+    ("KUB003", "ingress-stream-buffering", "k8s"),
+    ("KUB004", "gateway-route-timeout", "k8s"),
 )
