@@ -152,7 +152,7 @@ def _context(workspace: Workspace, own: set[str]) -> ManifestSet:
             data = workspace.read_bytes(path)
         except Exception:
             continue
-        if b"ConfigMap" not in data and b"Gateway" not in data:
+        if b"ConfigMap" not in data and b"Gateway" not in data and b"controller" not in data:
             continue
         try:
             source = workspace.read_source(path)
