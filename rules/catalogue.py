@@ -37,4 +37,9 @@ CATALOGUE: tuple[tuple[str, str, str], ...] = (
     ("PY007", "retry-without-backoff", "python"),
     ("PY008", "sse-response-unbuffered", "python"),
     ("PY009", "gzip-holds-stream", "python"),
+    ("KUB000", "parse-error", "k8s"),
+    ("KUB001", "ingress-timeout-unit", "k8s"),
+    ("KUB002", "ingress-stream-read-timeout", "k8s"),
+    ("KUB003", "ingress-stream-buffering", "k8s"),
+    ("KUB004", "gateway-route-timeout", "k8s"),
 )
