@@ -28,8 +28,14 @@ _CONFIG_KEY = re.compile(rb"(?m)^[ \t]+config[ \t]*:[ \t]*(?:#.*)?\r?$")
 
 
 def claim_by_name(relpath: str) -> Claim:
-    if relpath.lower().endswith((".yaml", ".yml")):
+    lowered = relpath.lower()
+    if lowered.endswith((".yaml", ".yml")):
         return Claim.MAYBE
+    # Helm renders every file of templates/ but those named `_*` (partials) and NOTES.txt:
+    # some charts name their manifests `*.tpl`.
+    if lowered.endswith(".tpl") and "templates/" in lowered:
+        name = lowered.rsplit("/", 1)[-1]
+        return Claim.NO if name.startswith("_") else Claim.MAYBE
     return Claim.NO
 
 

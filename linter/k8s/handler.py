@@ -101,14 +101,14 @@ class K8sHandler:
 
 def _chart_templates(root: str, main: str, workspace: Workspace) -> list[str]:
     """The chart's templates that are manifests of this kind, the main one first."""
-    from linter.k8s.detect import claim
+    from linter.k8s.detect import claim, claim_by_name
 
     found = [main]
     folder = os.path.join(root, "templates")
     for base, _, names in os.walk(folder):
         for name in sorted(names):
             path = os.path.join(base, name)
-            if path == main or not name.lower().endswith((".yaml", ".yml")):
+            if path == main or claim_by_name(os.path.relpath(path, root)) is Claim.NO:
                 continue
             try:
                 data = workspace.read_bytes(path)

@@ -78,6 +78,21 @@ class Ingress:
     def annotation(self, name: str) -> tuple[Value, Value] | None:
         return self.annotations.get(name)
 
+    def served_by_nginx(self, configs_in_repository: bool) -> str | None:
+        """Why an NGINX-based controller serves this Ingress (its class names nginx, it
+        carries either controller's annotations, or the repository configures ingress-nginx),
+        or None: another controller (Traefik, ALB, GCE) has other timeouts and buffering, so
+        nginx's defaults must not be assumed."""
+        class_name = self.class_name.text if self.class_name is not None else None
+        if class_name and "nginx" in class_name.lower():
+            return f"its class is `{class_name}`"
+        for key in self.annotations:
+            if key.startswith((COMMUNITY, NGINX_INC)):
+                return f"it carries `{key}`"
+        if configs_in_repository:
+            return "the repository configures the ingress-nginx controller"
+        return None
+
     @property
     def controller(self) -> str:
         """ "nginx-inc" when any nginx.org/ annotation is present, "community" when any

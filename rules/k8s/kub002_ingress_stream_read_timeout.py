@@ -36,8 +36,8 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
     assert minimum is not None
     for ingress in document.own.ingresses:
         routes = streaming_paths(ingress)
-        if not routes:
-            continue
+        if not routes or not ingress.served_by_nginx(bool(document.all_configs())):
+            continue  # not a streaming route, or not a controller whose defaults we know
         item, evidence = routes[0]
         if ingress.controller == "nginx-inc":
             found = nginx_inc(document, ingress, "proxy-read-timeout", "60s")

@@ -138,6 +138,7 @@ INGRESS = """\
     metadata:
       name: vllm
     spec:
+      ingressClassName: nginx
       rules:
         - http:
             paths:
@@ -167,7 +168,7 @@ def test_one_file_run_sees_the_controller_configmap_beside_it(tmp_path: Path) ->
     assert codes_and_lines(whole.findings) == codes_and_lines(one.findings) == []
     (tmp_path / "k8s/controller.yaml").unlink()
     alone = lint([tmp_path / "k8s/ingress.yaml"], cwd=tmp_path)
-    assert codes_and_lines(alone.findings) == [("KUB002", 9)]
+    assert codes_and_lines(alone.findings) == [("KUB002", 10)]
     assert "ingress-nginx's default 60" in alone.findings[0].message
 
 
@@ -205,3 +206,47 @@ def test_other_yaml_is_not_claimed(tmp_path: Path) -> None:
     for name in ("deploy.yaml", "workflow.yml", "notes.yaml"):
         data = (tmp_path / name).read_bytes()
         assert kinds.classify(name, data, kinds.claims_by_name(name)) != "k8s"
+
+
+def test_an_ingress_of_another_controller_is_not_judged_by_nginx_defaults(
+    tmp_path: Path,
+) -> None:
+    """No class, no nginx annotation, no ingress-nginx config: Traefik, ALB or GCE may serve
+    it, with other timeouts; with the class named, nginx's 60 s default applies."""
+    _write(tmp_path, {"ingress.yaml": INGRESS.replace("      ingressClassName: nginx\n", "")})
+    assert lint([tmp_path], cwd=tmp_path).findings == []
+    _write(
+        tmp_path,
+        {"ingress.yaml": INGRESS.replace("ingressClassName: nginx", "ingressClassName: traefik")},
+    )
+    assert lint([tmp_path], cwd=tmp_path).findings == []
+    _write(tmp_path, {"ingress.yaml": INGRESS})
+    found = lint([tmp_path], cwd=tmp_path).findings
+    assert [f.code for f in found] == ["KUB002"]
+
+
+def test_a_chart_template_named_tpl_is_read(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "chart/Chart.yaml": "apiVersion: v2\nname: x\nversion: 1.0.0\n",
+            "chart/values.yaml": "timeout: 600s\n",
+            "chart/templates/_helpers.tpl": '{{- define "x.name" -}}x{{- end }}\n',
+            "chart/templates/ingress/llm.tpl": """\
+                apiVersion: networking.k8s.io/v1
+                kind: Ingress
+                metadata:
+                  name: llm
+                  annotations:
+                    nginx.ingress.kubernetes.io/proxy-read-timeout: {{ .Values.timeout | quote }}
+                spec:
+                  defaultBackend:
+                    service:
+                      name: ollama
+                      port:
+                        number: 11434
+                """,
+        },
+    )
+    found = lint([tmp_path], cwd=tmp_path).findings
+    assert [(Path(f.path).name, f.code) for f in found] == [("values.yaml", "KUB001")]
