@@ -53,10 +53,12 @@ def streamproof_files(root: Path, *args: str) -> set[str]:
     return {line.split(":")[0] for line in proc.stdout.splitlines() if ": PY002 " in line}
 
 
+FORMAT = ("--output-format", "concise")
+
+
 def ruff_files(root: Path, *args: str) -> set[str]:
     proc = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "F401"]
-        + ["--output-format", "concise", *args],
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "F401", *FORMAT, *args],
         cwd=root,
         capture_output=True,
         text=True,
