@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +17,8 @@ from linter import __version__, registry
 from linter.config import ConfigError, SettingsResolver
 from linter.model import Finding, Severity
 from linter.reporters import FORMATS, ReportContext, printable, printable_json, renderer
+from linter.reporters.summary import Counts
+from linter.reporters.summary import statistics as statistics_table
 from linter.runner import RunOptions, RunResult, run
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -125,44 +126,6 @@ def exit_status(findings: Sequence[Finding], errors: Sequence[str], exit_zero: b
     if any(f.severity is not Severity.INFO for f in findings):
         return EXIT_CLEAN if exit_zero else EXIT_FINDINGS
     return EXIT_CLEAN
-
-
-def _summary(result: RunResult, fixed: int, unsafe: bool) -> str:
-    remaining = [f for f in result.findings if f.severity is not Severity.INFO]
-    if not remaining and not fixed:
-        return ""
-    fixable = sum(1 for f in remaining if _fixable(f, unsafe))
-    hidden = sum(1 for f in remaining if f.fix and f.fix.edits and not f.fix.is_safe and not unsafe)
-    word = "problem" if len(remaining) == 1 else "problems"
-    text = f"Found {len(remaining)} {word}"
-    if fixed:
-        text = f"Fixed {fixed}, {len(remaining)} remaining"
-    extras = []
-    if fixable:
-        extras.append(f"{fixable} fixable with --fix")
-    if hidden:
-        extras.append(f"{hidden} more with --unsafe-fixes")
-    return text + (f" ({'; '.join(extras)})" if extras else "") + "."
-
-
-def _fixable(finding: Finding, unsafe: bool) -> bool:
-    # A fix that was tried and refused (its note says why) is not one --fix can apply.
-    return bool(
-        finding.fix
-        and finding.fix.edits
-        and (finding.fix.is_safe or unsafe)
-        and not finding.fix_note
-    )
-
-
-def _statistics(findings: Sequence[Finding], unsafe: bool) -> str:
-    counts = Counter((f.code, f.name) for f in findings)
-    fixable = Counter((f.code, f.name) for f in findings if _fixable(f, unsafe))
-    lines = []
-    for (code, name), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        mark = "[*]" if fixable[(code, name)] else "   "
-        lines.append(f"{count:>5}  {code:<7} {mark} {name}")
-    return "\n".join(lines) + ("\n" if lines else "")
 
 
 @click.group(cls=DefaultCheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -322,7 +285,7 @@ def check(
         sys.exit(status if status else (EXIT_FINDINGS if result.changes else EXIT_CLEAN))
 
     if statistics:
-        _echo(_statistics(result.findings, unsafe), nl=False)
+        _echo(statistics_table(result.findings, unsafe), nl=False)
     else:
         output = renderer(fmt)(result.findings, context)
         if output and (result.findings or fmt not in ("full", "concise")):
@@ -330,7 +293,7 @@ def check(
     if add_ignore and result.changes and not quiet:
         _echo(_added_summary(result, "Added"), err=True)
     if fmt in ("full", "concise") and not quiet:
-        summary = _summary(result, fixed if fix else 0, unsafe)
+        summary = Counts.of(result.findings, unsafe).line(fixed if fix else 0)
         if summary:
             _echo(("\n" if fmt == "full" and result.findings and not statistics else "") + summary)
     sys.exit(exit_status(result.findings, result.errors, exit_zero))
