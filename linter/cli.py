@@ -159,9 +159,11 @@ def main() -> None:
 @click.option("--ignore", multiple=True, help="Rules to disable.")
 @click.option(
     "--output-format",
+    "--format",
+    "output_format",
     type=click.Choice(sorted(FORMATS)),
     default=None,
-    help="How to print findings (default: full).",
+    help="How to print findings (default: full). `--format` is the same option.",
 )
 @click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them.")
 @click.option(
@@ -172,7 +174,9 @@ def main() -> None:
     "--force-exclude", is_flag=True, help="Apply `exclude` to files named on the command line too."
 )
 @click.option(
-    "--stdin-filename", help="Read the file's content from stdin; report it under this name."
+    "--stdin-filename",
+    help="Read the file's content from stdin (as the path `-` does); report it under this "
+    "name, whose extension says its kind.",
 )
 @click.option("--nginx-version", help="The nginx version the configs run on (e.g. 1.29.7).")
 @click.option(
@@ -225,6 +229,7 @@ def check(
     if usage:
         _echo(f"streamproof: error: {usage}", err=True)
         sys.exit(EXIT_ERROR)
+    paths, stdin_filename = _stdin_paths(paths, stdin_filename)
     resolver = SettingsResolver(overrides=overrides, explicit_config=config_path, cwd=cwd)
     stdin_data = sys.stdin.buffer.read() if stdin_filename is not None else None
     options = RunOptions(
@@ -253,6 +258,7 @@ def check(
         else any(s.unsafe_fixes for s in resolver._by_config.values())
     )
     context = _report_context(result, cwd, unsafe)
+    _say_not_checked(result, context)
     for message in result.errors:
         _echo(f"streamproof: error: {message}", err=True)
 
@@ -273,6 +279,8 @@ def check(
     if diff:
         for change in result.changes:
             _echo(change.unified_diff(context.display_path(change.path)), nl=False)
+        # What a run changes, or would, is said on stderr (--fix's summary too): stdout holds
+        # the diff alone, which `git apply` takes as it is.
         if result.changes and not quiet and add_ignore:
             _echo(_added_summary(result, "Would add"), err=True)
         elif result.changes and not quiet:
@@ -295,8 +303,42 @@ def check(
     if fmt in ("full", "concise") and not quiet:
         summary = Counts.of(result.findings, unsafe).line(fixed if fix else 0)
         if summary:
-            _echo(("\n" if fmt == "full" and result.findings and not statistics else "") + summary)
+            gap = "\n" if fmt == "full" and result.findings and not statistics else ""
+            # A check's count goes with its findings (stdout); what --fix changed goes where
+            # --diff says what it would change (stderr).
+            _echo(gap + summary, err=fix)
     sys.exit(exit_status(result.findings, result.errors, exit_zero))
+
+
+STDIN_NAME = "-"
+
+
+def _say_not_checked(result: RunResult, context: ReportContext) -> None:
+    """A file named on the command line that no kind reads: a note saying so and why."""
+    for path, why in sorted(result.not_checked.items()):
+        _echo(f"streamproof: note: {context.display_path(path)} not checked: {why}", err=True)
+
+
+def _stdin_paths(
+    paths: tuple[str, ...], stdin_filename: str | None
+) -> tuple[tuple[str, ...], str | None]:
+    """`-` as the path reads standard input, as in ruff; --stdin-filename names it (its
+    extension gives the kind; without it, the content decides). With --stdin-filename, other
+    paths are ignored, and said to be."""
+    if stdin_filename is not None:
+        for path in paths:
+            if path != STDIN_NAME:
+                _echo(
+                    f"streamproof: warning: ignoring {path}: --stdin-filename reads standard input",
+                    err=True,
+                )
+        return (), stdin_filename
+    if STDIN_NAME in paths:
+        if len(paths) > 1:
+            _echo("streamproof: error: `-` (standard input) must be the only path", err=True)
+            sys.exit(EXIT_ERROR)
+        return (), STDIN_NAME
+    return paths, None
 
 
 def _default_reason() -> str:
@@ -381,11 +423,13 @@ class _ProgressBar:
 @main.command("audit")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
+    "--output-format",
     "--format",
     "fmt",
     type=click.Choice(["terminal", "markdown", "json"]),
     default="terminal",
-    help="terminal (aligned tables), markdown (for an issue or a pull request) or json.",
+    help="terminal (aligned tables), markdown (for an issue or a pull request) or json. "
+    "`--format` is the same option.",
 )
 @click.option("--config", "config_path", type=click.Path(), help="Use this config file only.")
 @click.option("--nginx-version", help="The nginx version the configs run on (e.g. 1.29.7).")
@@ -421,6 +465,7 @@ def audit_command(
     for message in result.errors:
         _echo(f"streamproof: error: {message}", err=True)
     context = _report_context(result, cwd, unsafe=False)
+    _say_not_checked(result, context)
     if fmt != "terminal":
         context.color = False
     _echo(
