@@ -216,7 +216,8 @@ class Exclusions:
 
     def file(self, path: str, folder: str) -> bool:
         """Is the file ``path`` in the absolute ``folder`` left out?"""
-        return self.folder(folder) or self.resolver.for_folder(folder).excludes_entry(
+        # (for_file: the run asks for this file's settings again; they are kept by path.)
+        return self.folder(folder) or self.resolver.for_file(path, folder).excludes_entry(
             path, folder=False
         )
 
