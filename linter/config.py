@@ -3,7 +3,8 @@
 The nearest file above a linted file wins (no merging, as in ruff); command-line options are
 applied on top. Whether a file or folder is excluded is decided, as in ruff, by the settings in
 force in the folder where a walk meets it (linter.discovery), so an outer `exclude` also covers
-a folder that holds a config file of its own. Unknown keys are errors that name the closest valid key.
+a folder that holds a config file of its own; a path named with --force-exclude is judged by
+the settings in force for it. Unknown keys are errors that name the closest valid key.
 """
 
 from __future__ import annotations
@@ -114,11 +115,20 @@ class Settings:
                 codes |= ignored
         return frozenset(codes)
 
-    def is_excluded(self, path: str) -> bool:
-        """Does an ``exclude`` pattern match the path or a folder on its way from the base?"""
+    def is_excluded(self, path: str, *, folder: bool = False) -> bool:
+        """Does an ``exclude`` pattern match the path (a file, or a ``folder``) or a folder on
+        its way from the base?"""
         if not self.exclude:
             return False
         relative = relative_posix(path, self.base_dir)
+        if folder:
+            parts = relative.split("/")
+            prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+            return any(
+                entry_matches(prefix, pattern, folder=True)
+                for prefix in prefixes
+                for pattern in self.exclude
+            )
         return any(path_matches(relative, pattern) for pattern in self.exclude)
 
     def excludes_entry(self, path: str, *, folder: bool) -> bool:

@@ -189,7 +189,7 @@ class Exclusions:
     the settings in force in the folder holding it (as ruff does): an outer config's
     ``exclude`` covers a folder that has a config of its own, and a folder's config judges
     what lies in it. ``start`` itself is not judged: a folder named on the command line is
-    checked, unless --force-exclude (which judges it from the root of the tree)."""
+    checked, unless --force-exclude (see excluded_when_named)."""
 
     def __init__(self, resolver: SettingsResolver, start: str) -> None:
         self.resolver = resolver
@@ -222,16 +222,11 @@ class Exclusions:
         )
 
 
-def excluded_from_root(resolver: SettingsResolver, root: str, path: str, *, folder: bool) -> bool:
-    """Would a walk of the whole tree from ``root`` leave ``path`` out? (--force-exclude: a
-    file pre-commit names is checked exactly when `streamproof check` of the tree would.)"""
-    for candidate in (path, os.path.realpath(path)):
-        if candidate.startswith(root.rstrip(os.sep) + os.sep):
-            walk = Exclusions(resolver, root)
-            if folder:
-                return walk.folder(candidate)
-            return walk.file(candidate, os.path.dirname(candidate))
-    return resolver.for_path(path).is_excluded(path)  # outside the tree: its own settings
+def excluded_when_named(resolver: SettingsResolver, path: str, *, folder: bool) -> bool:
+    """--force-exclude: is a path named on the command line excluded by the settings in force
+    for it (a folder's own config, when it has one)? As in ruff: a named file in a folder that
+    has its own config is judged by that config alone."""
+    return resolver.for_path(path).is_excluded(path, folder=folder)
 
 
 def discover(
@@ -257,7 +252,7 @@ def discover(
             missing.append(f"{given}: {reason or exc}")
             continue
         if os.path.isdir(absolute):
-            if force_exclude and excluded_from_root(resolver, root, absolute, folder=True):
+            if force_exclude and excluded_when_named(resolver, absolute, folder=True):
                 continue
             excluded = Exclusions(resolver, absolute)
             in_git = git_toplevel(absolute) is not None
@@ -284,7 +279,7 @@ def discover(
                     seen.add(path)
                     found.append(Candidate(path, to_root + rel_to_dir, explicit=False))
         else:
-            if force_exclude and excluded_from_root(resolver, root, absolute, folder=False):
+            if force_exclude and excluded_when_named(resolver, absolute, folder=False):
                 continue
             if is_fix_temporary(os.path.basename(absolute)):
                 continue  # a fix that was never renamed into place is not the file

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from linter import kinds, registry
 from linter.checker import check_document, dedupe, plain_finding
 from linter.config import Settings, SettingsResolver, relative_posix
-from linter.discovery import Candidate, discover, excluded_from_root, find_root
+from linter.discovery import Candidate, discover, excluded_when_named, find_root
 from linter.document import AuditRow, Claim, Unit
 from linter.fixer import FileChange, WriteRefused, fix_unit, write_change
 from linter.model import Finding, Severity
@@ -445,7 +445,7 @@ def run(
         candidates = [
             Candidate(stdin_path, os.path.relpath(stdin_path, root).replace(os.sep, "/"), True)
         ]
-        if options.force_exclude and excluded_from_root(resolver, root, stdin_path, folder=False):
+        if options.force_exclude and excluded_when_named(resolver, stdin_path, folder=False):
             candidates = []
         result = RunResult(root=root)
     else:

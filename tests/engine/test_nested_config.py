@@ -83,6 +83,11 @@ RUNS = {
     "the nested folder named": ("examples/chat-proxy",),
     "its parent named": ("examples",),
     "a file named": ("examples/chat-proxy/vendor/lib.py", "src/app.gen.py"),
+    # --force-exclude (the pre-commit hook's): a named path is judged by the settings in force
+    # for it, a folder's own config when it has one.
+    "every file named, forced": ("--force-exclude", *FILES),
+    "the nested folder named, forced": ("--force-exclude", "examples/chat-proxy"),
+    "its parent named, forced": ("--force-exclude", "examples"),
 }
 
 
@@ -108,19 +113,16 @@ def test_from_the_root_an_outer_exclude_covers_a_folder_with_its_own_config(
     }
 
 
-def test_force_exclude_leaves_out_what_a_run_over_the_whole_tree_leaves_out(
-    tmp_path: Path,
-) -> None:
-    """pre-commit names files one by one with --force-exclude: a file is checked exactly when
-    `streamproof check` of the whole tree checks it. (ruff judges a named file by its own
-    folder's config only, so it would check examples/chat-proxy/app/chat.py here although
-    `ruff check .` leaves it out: streamproof keeps the two runs in agreement instead.)"""
+def test_force_exclude_judges_a_named_file_by_its_own_folders_config(tmp_path: Path) -> None:
+    """As ruff does: the pre-commit hook checks a file of a folder that has its own config by
+    that config alone, although a run over the whole tree leaves the folder out."""
     root = layout(tmp_path, ["examples/", "*.gen.py"], ["vendor/"])
-    whole = streamproof_files(root)
-    assert whole == {"src/app.py"}
-    named = streamproof_files(root, "--force-exclude", *FILES)
-    assert named == whole
-    assert streamproof_files(root, "--force-exclude", "examples/chat-proxy") == set()
+    assert streamproof_files(root) == {"src/app.py"}
+    assert streamproof_files(root, "--force-exclude", *FILES) == {
+        "src/app.py",
+        "examples/chat-proxy/app/chat.py",
+        "examples/chat-proxy/chat.gen.py",
+    }
     assert streamproof_files(root, *FILES) == set(FILES)  # without it, named means checked
 
 
