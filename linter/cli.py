@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +17,8 @@ from linter import __version__, registry
 from linter.config import ConfigError, SettingsResolver
 from linter.model import Finding, Severity
 from linter.reporters import FORMATS, ReportContext, printable, printable_json, renderer
+from linter.reporters.summary import Counts
+from linter.reporters.summary import statistics as statistics_table
 from linter.runner import RunOptions, RunResult, run
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -127,44 +128,6 @@ def exit_status(findings: Sequence[Finding], errors: Sequence[str], exit_zero: b
     return EXIT_CLEAN
 
 
-def _summary(result: RunResult, fixed: int, unsafe: bool) -> str:
-    remaining = [f for f in result.findings if f.severity is not Severity.INFO]
-    if not remaining and not fixed:
-        return ""
-    fixable = sum(1 for f in remaining if _fixable(f, unsafe))
-    hidden = sum(1 for f in remaining if f.fix and f.fix.edits and not f.fix.is_safe and not unsafe)
-    word = "problem" if len(remaining) == 1 else "problems"
-    text = f"Found {len(remaining)} {word}"
-    if fixed:
-        text = f"Fixed {fixed}, {len(remaining)} remaining"
-    extras = []
-    if fixable:
-        extras.append(f"{fixable} fixable with --fix")
-    if hidden:
-        extras.append(f"{hidden} more with --unsafe-fixes")
-    return text + (f" ({'; '.join(extras)})" if extras else "") + "."
-
-
-def _fixable(finding: Finding, unsafe: bool) -> bool:
-    # A fix that was tried and refused (its note says why) is not one --fix can apply.
-    return bool(
-        finding.fix
-        and finding.fix.edits
-        and (finding.fix.is_safe or unsafe)
-        and not finding.fix_note
-    )
-
-
-def _statistics(findings: Sequence[Finding], unsafe: bool) -> str:
-    counts = Counter((f.code, f.name) for f in findings)
-    fixable = Counter((f.code, f.name) for f in findings if _fixable(f, unsafe))
-    lines = []
-    for (code, name), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        mark = "[*]" if fixable[(code, name)] else "   "
-        lines.append(f"{count:>5}  {code:<7} {mark} {name}")
-    return "\n".join(lines) + ("\n" if lines else "")
-
-
 @click.group(cls=DefaultCheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="streamproof")
 def main() -> None:
@@ -196,9 +159,11 @@ def main() -> None:
 @click.option("--ignore", multiple=True, help="Rules to disable.")
 @click.option(
     "--output-format",
+    "--format",
+    "output_format",
     type=click.Choice(sorted(FORMATS)),
     default=None,
-    help="How to print findings (default: full).",
+    help="How to print findings (default: full). `--format` is the same option.",
 )
 @click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them.")
 @click.option(
@@ -209,7 +174,9 @@ def main() -> None:
     "--force-exclude", is_flag=True, help="Apply `exclude` to files named on the command line too."
 )
 @click.option(
-    "--stdin-filename", help="Read the file's content from stdin; report it under this name."
+    "--stdin-filename",
+    help="Read the file's content from stdin (as the path `-` does); report it under this "
+    "name, whose extension says its kind.",
 )
 @click.option("--nginx-version", help="The nginx version the configs run on (e.g. 1.29.7).")
 @click.option(
@@ -262,6 +229,7 @@ def check(
     if usage:
         _echo(f"streamproof: error: {usage}", err=True)
         sys.exit(EXIT_ERROR)
+    paths, stdin_filename = _stdin_paths(paths, stdin_filename)
     resolver = SettingsResolver(overrides=overrides, explicit_config=config_path, cwd=cwd)
     stdin_data = sys.stdin.buffer.read() if stdin_filename is not None else None
     options = RunOptions(
@@ -290,6 +258,7 @@ def check(
         else any(s.unsafe_fixes for s in resolver._by_config.values())
     )
     context = _report_context(result, cwd, unsafe)
+    _say_not_checked(result, context)
     for message in result.errors:
         _echo(f"streamproof: error: {message}", err=True)
 
@@ -310,6 +279,8 @@ def check(
     if diff:
         for change in result.changes:
             _echo(change.unified_diff(context.display_path(change.path)), nl=False)
+        # What a run changes, or would, is said on stderr (--fix's summary too): stdout holds
+        # the diff alone, which `git apply` takes as it is.
         if result.changes and not quiet and add_ignore:
             _echo(_added_summary(result, "Would add"), err=True)
         elif result.changes and not quiet:
@@ -322,7 +293,7 @@ def check(
         sys.exit(status if status else (EXIT_FINDINGS if result.changes else EXIT_CLEAN))
 
     if statistics:
-        _echo(_statistics(result.findings, unsafe), nl=False)
+        _echo(statistics_table(result.findings, unsafe), nl=False)
     else:
         output = renderer(fmt)(result.findings, context)
         if output and (result.findings or fmt not in ("full", "concise")):
@@ -330,10 +301,44 @@ def check(
     if add_ignore and result.changes and not quiet:
         _echo(_added_summary(result, "Added"), err=True)
     if fmt in ("full", "concise") and not quiet:
-        summary = _summary(result, fixed if fix else 0, unsafe)
+        summary = Counts.of(result.findings, unsafe).line(fixed if fix else 0)
         if summary:
-            _echo(("\n" if fmt == "full" and result.findings and not statistics else "") + summary)
+            gap = "\n" if fmt == "full" and result.findings and not statistics else ""
+            # A check's count goes with its findings (stdout); what --fix changed goes where
+            # --diff says what it would change (stderr).
+            _echo(gap + summary, err=fix)
     sys.exit(exit_status(result.findings, result.errors, exit_zero))
+
+
+STDIN_NAME = "-"
+
+
+def _say_not_checked(result: RunResult, context: ReportContext) -> None:
+    """A file named on the command line that no kind reads: a note saying so and why."""
+    for path, why in sorted(result.not_checked.items()):
+        _echo(f"streamproof: note: {context.display_path(path)} not checked: {why}", err=True)
+
+
+def _stdin_paths(
+    paths: tuple[str, ...], stdin_filename: str | None
+) -> tuple[tuple[str, ...], str | None]:
+    """`-` as the path reads standard input, as in ruff; --stdin-filename names it (its
+    extension gives the kind; without it, the content decides). With --stdin-filename, other
+    paths are ignored, and said to be."""
+    if stdin_filename is not None:
+        for path in paths:
+            if path != STDIN_NAME:
+                _echo(
+                    f"streamproof: warning: ignoring {path}: --stdin-filename reads standard input",
+                    err=True,
+                )
+        return (), stdin_filename
+    if STDIN_NAME in paths:
+        if len(paths) > 1:
+            _echo("streamproof: error: `-` (standard input) must be the only path", err=True)
+            sys.exit(EXIT_ERROR)
+        return (), STDIN_NAME
+    return paths, None
 
 
 def _default_reason() -> str:
@@ -418,11 +423,13 @@ class _ProgressBar:
 @main.command("audit")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
+    "--output-format",
     "--format",
     "fmt",
     type=click.Choice(["terminal", "markdown", "json"]),
     default="terminal",
-    help="terminal (aligned tables), markdown (for an issue or a pull request) or json.",
+    help="terminal (aligned tables), markdown (for an issue or a pull request) or json. "
+    "`--format` is the same option.",
 )
 @click.option("--config", "config_path", type=click.Path(), help="Use this config file only.")
 @click.option("--nginx-version", help="The nginx version the configs run on (e.g. 1.29.7).")
@@ -458,6 +465,7 @@ def audit_command(
     for message in result.errors:
         _echo(f"streamproof: error: {message}", err=True)
     context = _report_context(result, cwd, unsafe=False)
+    _say_not_checked(result, context)
     if fmt != "terminal":
         context.color = False
     _echo(

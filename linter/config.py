@@ -1,7 +1,10 @@
 """Configuration: `[tool.streamproof]` in pyproject.toml, streamproof.toml or .streamproof.toml.
 
 The nearest file above a linted file wins (no merging, as in ruff); command-line options are
-applied on top. Unknown keys are errors that name the closest valid key.
+applied on top. Whether a file or folder is excluded is decided, as in ruff, by the settings in
+force in the folder where a walk meets it (linter.discovery), so an outer `exclude` also covers
+a folder that holds a config file of its own; a path named with --force-exclude is judged by
+the settings in force for it. Unknown keys are errors that name the closest valid key.
 """
 
 from __future__ import annotations
@@ -112,11 +115,30 @@ class Settings:
                 codes |= ignored
         return frozenset(codes)
 
-    def is_excluded(self, path: str) -> bool:
+    def is_excluded(self, path: str, *, folder: bool = False) -> bool:
+        """Does an ``exclude`` pattern match the path (a file, or a ``folder``) or a folder on
+        its way from the base?"""
         if not self.exclude:
             return False
         relative = relative_posix(path, self.base_dir)
+        if folder:
+            parts = relative.split("/")
+            prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+            return any(
+                entry_matches(prefix, pattern, folder=True)
+                for prefix in prefixes
+                for pattern in self.exclude
+            )
         return any(path_matches(relative, pattern) for pattern in self.exclude)
+
+    def excludes_entry(self, path: str, *, folder: bool) -> bool:
+        """Does an ``exclude`` pattern match this one entry (a file, or a folder and so all
+        below it), met by a walk in a folder these settings govern? The folders above it are
+        judged where the walk met them, each by the settings in force there."""
+        if not self.exclude:
+            return False
+        relative = relative_posix(path, self.base_dir)
+        return any(entry_matches(relative, pattern, folder=folder) for pattern in self.exclude)
 
     def option(self, rule: registry.Rule, name: str) -> Any:
         configured = self.rule_options.get(rule.code, {})
@@ -208,6 +230,19 @@ def path_matches(relative: str, pattern: str) -> bool:
     regex = _glob(body)
     names = parts[:-1] if folder_only else parts
     return any(regex.match(name) for name in names)
+
+
+def entry_matches(relative: str, pattern: str, *, folder: bool) -> bool:
+    """``path_matches`` for the last entry of ``relative`` alone: ``path_matches`` is true
+    exactly when this is true of the path or of one of the folders on its way."""
+    pattern = pattern.strip()
+    if not pattern or relative.startswith("../") or relative in ("", ".", ".."):
+        return False
+    if pattern.endswith("/") and not folder:
+        return False
+    body = pattern.strip("/")
+    regex = _glob(body)
+    return bool(regex.match(relative if "/" in body else relative.rpartition("/")[2]))
 
 
 # --- reading files ----------------------------------------------------------------------------
@@ -579,6 +614,10 @@ class SettingsResolver:
                 directory = os.path.dirname(os.path.abspath(path))
             known = self._by_path[path] = self._for_directory(directory)
         return known
+
+    def for_folder(self, folder: str) -> Settings:
+        """The settings in force in ``folder``, an absolute path known to be a folder."""
+        return self._for_directory(folder)
 
     def _for_directory(self, directory: str) -> Settings:
         config: str | None

@@ -184,6 +184,51 @@ def _walk(
     return found, links
 
 
+class Exclusions:
+    """What a walk from ``start`` leaves out. Each entry is judged where the walk meets it, by
+    the settings in force in the folder holding it (as ruff does): an outer config's
+    ``exclude`` covers a folder that has a config of its own, and a folder's config judges
+    what lies in it. ``start`` itself is not judged: a folder named on the command line is
+    checked, unless --force-exclude (see excluded_when_named)."""
+
+    def __init__(self, resolver: SettingsResolver, start: str) -> None:
+        self.resolver = resolver
+        self._folders: dict[str, bool] = {start: False}
+
+    def folder(self, folder: str) -> bool:
+        """Is this absolute folder, below the start, left out (it or a folder above it)?"""
+        on_the_way: list[str] = []
+        current = folder
+        while current not in self._folders:
+            parent = os.path.dirname(current)
+            if parent == current:  # not below the start: nothing above it is judged
+                self._folders[current] = False
+                break
+            on_the_way.append(current)
+            current = parent
+        verdict = self._folders[current]
+        for below in reversed(on_the_way):
+            if not verdict:
+                holder = self.resolver.for_folder(os.path.dirname(below))
+                verdict = holder.excludes_entry(below, folder=True)
+            self._folders[below] = verdict
+        return verdict
+
+    def file(self, path: str, folder: str) -> bool:
+        """Is the file ``path`` in the absolute ``folder`` left out?"""
+        # (for_file: the run asks for this file's settings again; they are kept by path.)
+        return self.folder(folder) or self.resolver.for_file(path, folder).excludes_entry(
+            path, folder=False
+        )
+
+
+def excluded_when_named(resolver: SettingsResolver, path: str, *, folder: bool) -> bool:
+    """--force-exclude: is a path named on the command line excluded by the settings in force
+    for it (a folder's own config, when it has one)? As in ruff: a named file in a folder that
+    has its own config is judged by that config alone."""
+    return resolver.for_path(path).is_excluded(path, folder=folder)
+
+
 def discover(
     paths: Sequence[str],
     root: str,
@@ -207,6 +252,9 @@ def discover(
             missing.append(f"{given}: {reason or exc}")
             continue
         if os.path.isdir(absolute):
+            if force_exclude and excluded_when_named(resolver, absolute, folder=True):
+                continue
+            excluded = Exclusions(resolver, absolute)
             in_git = git_toplevel(absolute) is not None
             listed = _git_files(absolute) if in_git else None
             files, found_links = listed if listed is not None else _walk(absolute, missing, given)
@@ -225,13 +273,13 @@ def discover(
                 if is_fix_temporary(rel_to_dir.rpartition("/")[2]):
                     continue
                 folder = path.rpartition(os.sep)[0] or os.sep  # (paths here are absolute)
-                if resolver.for_file(path, folder).is_excluded(path):
+                if excluded.file(path, folder):
                     continue
                 if path not in seen:
                     seen.add(path)
                     found.append(Candidate(path, to_root + rel_to_dir, explicit=False))
         else:
-            if force_exclude and resolver.for_path(absolute).is_excluded(absolute):
+            if force_exclude and excluded_when_named(resolver, absolute, folder=False):
                 continue
             if is_fix_temporary(os.path.basename(absolute)):
                 continue  # a fix that was never renamed into place is not the file

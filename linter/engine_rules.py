@@ -7,7 +7,7 @@ so that users can select, ignore and look them up like any other code.
 from __future__ import annotations
 
 from linter.model import Applicability, Severity
-from linter.registry import ENGINE_KIND, Rule
+from linter.rule import ENGINE_KIND, Rule
 
 UNUSED_SUPPRESSION = Rule(
     code="SP100",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from linter import kinds, registry
 from linter.checker import check_document, dedupe, plain_finding
 from linter.config import Settings, SettingsResolver, relative_posix
-from linter.discovery import Candidate, discover, find_root
+from linter.discovery import Candidate, discover, excluded_when_named, find_root
 from linter.document import AuditRow, Claim, Unit
 from linter.fixer import FileChange, WriteRefused, fix_unit, write_change
 from linter.model import Finding, Severity
@@ -53,6 +53,9 @@ class RunResult:
     rules_run: set[str] = field(default_factory=set)
     # `streamproof audit` only: what each kind says about the stream path as configured.
     audit_rows: list[AuditRow] = field(default_factory=list)
+    # Files named on the command line that no kind reads, and why (a note each on stderr;
+    # the exit status does not change).
+    not_checked: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -112,9 +115,14 @@ def _units_by_kind(
                 # Read and sniffed where it is checked (in a worker, for large runs).
                 deferred.append(Unit(next(iter(claims)), candidate.path, unclaimed=True))
                 continue
+        reported = len(result.findings)
         found = _classify(candidate, workspace, result)
         if found is not None:
             by_kind.setdefault(found[0], []).append((candidate.path, found[1]))
+        elif candidate.explicit and len(result.findings) == reported:
+            why = why_not_checked(candidate, workspace)
+            if why is not None:
+                result.not_checked[candidate.path] = why
     # (Files whose kind is still undecided are left out: only their own kind plans them.)
     workspace.discovered = {
         kind: [path for path, sure in entries if sure] for kind, entries in by_kind.items()
@@ -127,6 +135,35 @@ def _units_by_kind(
         else:
             units.extend(handler.plan_undecided(entries, workspace))  # type: ignore[attr-defined]
     return units + deferred
+
+
+# How a note names the kinds a file is not (a kind missing here is named by its key).
+KIND_NAMES = {
+    "nginx": "NGINX configuration",
+    "litellm": "LiteLLM proxy YAML",
+    "python": "Python",
+}
+
+
+def why_not_checked(candidate: Candidate, workspace: Workspace) -> str | None:
+    """Why a file named on the command line is of no kind streamproof reads; None when there
+    is nothing to say: a Python file is read, its bytes scanned for the clients the rules are
+    about (one that names none has nothing to find), and an unreadable file is a finding."""
+    claims = kinds.claims_by_name(candidate.relpath)
+    if "python" in claims:
+        return None
+    try:
+        data = workspace.read_bytes(candidate.path)
+    except ReadFailure:
+        return None
+    if not data.strip():
+        return "it is empty"
+    if b"\0" in data[:8192]:
+        return "it is binary"
+    if claims:
+        return "its content is not " + " or ".join(KIND_NAMES.get(k, k) for k in claims)
+    known = ", ".join(KIND_NAMES.get(k, k) for k in kinds.available_kinds())
+    return f"not a kind of file streamproof reads ({known})"
 
 
 def _claim(unit: Unit, workspace: Workspace) -> bool:
@@ -408,7 +445,7 @@ def run(
         candidates = [
             Candidate(stdin_path, os.path.relpath(stdin_path, root).replace(os.sep, "/"), True)
         ]
-        if options.force_exclude and resolver.for_path(stdin_path).is_excluded(stdin_path):
+        if options.force_exclude and excluded_when_named(resolver, stdin_path, folder=False):
             candidates = []
         result = RunResult(root=root)
     else:
@@ -424,12 +461,18 @@ def run(
     units = _units_by_kind(candidates, workspace, result)
     unwritable: dict[str, str] = {}
     codes: dict[tuple[str, int], set[str]] = {}  # selected_codes by kind and settings
+    named = {candidate.path: candidate for candidate in candidates if candidate.explicit}
     for unit, unit_result in zip(
         units,
         _process_all(units, workspace, resolver, options, files=len(candidates)),
         strict=True,
     ):
         if not unit_result.checked:
+            # Its kind looked at the content and did not want it after all.
+            if unit.path in named and not unit_result.findings:
+                why = why_not_checked(named[unit.path], workspace)
+                if why is not None:
+                    result.not_checked[unit.path] = why
             continue
         result.files_checked += 1
         settings = resolver.for_path(unit.path)

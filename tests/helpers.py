@@ -15,7 +15,6 @@ from linter.model import Finding
 from linter.runner import RunOptions, RunResult, run
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
 
 
 def in_ci() -> bool:

@@ -204,3 +204,107 @@ def test_all_files_run_follows_the_files_pattern_and_the_exclude_setting(
     assert run.returncode == 1, run.stdout + run.stderr
     reported = {line.split(":")[0] for line in run.stdout.splitlines() if ": NGX002 " in line}
     assert reported == {"app.conf", "sites-enabled/default", "deploy/nginx/api"}, run.stdout
+
+
+# -- the README's configuration, as written, against a released clone --------------------
+
+COPY_IGNORED = shutil.ignore_patterns(
+    ".git", ".venv", "venv", "__pycache__", "*.egg-info", "build", "dist", ".pytest_cache",
+    ".mypy_cache", ".ruff_cache", ".hypothesis",
+)  # fmt: skip
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "release manager",
+    "GIT_AUTHOR_EMAIL": "release@example.invalid",
+    "GIT_COMMITTER_NAME": "release manager",
+    "GIT_COMMITTER_EMAIL": "release@example.invalid",
+}
+
+
+def readme_pre_commit_section() -> str:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = re.search(r"### pre-commit\n(.*?)\n## ", text, re.S)
+    assert section, "README.md lost its pre-commit section"
+    return section.group(1)
+
+
+def readme_config() -> str:
+    [config] = re.findall(r"```yaml\n(.*?)```", readme_pre_commit_section(), re.S)
+    return config
+
+
+def readme_commands() -> list[str]:
+    blocks = re.findall(r"```sh\n(.*?)```", readme_pre_commit_section(), re.S)
+    return [line for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def shell(command: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, timeout=900
+    )
+
+
+@pytest.mark.slow
+def test_the_readme_configuration_as_written_runs_against_a_released_clone(
+    tmp_path: Path,
+) -> None:
+    """The release step tags a clone of this repository; the README's configuration, byte for
+    byte, is installed in a new repository whose git reaches that clone under the README's URL
+    (url.insteadOf); `git commit` then runs the hook. The commit the README says to pin until
+    the tag exists works too, and `pre-commit autoupdate` moves it to the tag."""
+    _require_tools()
+    from linter.reporters.sarif import INFORMATION_URI
+
+    clone = tmp_path / "streamproof"
+    shutil.copytree(REPO, clone, ignore=COPY_IGNORED)
+    env = dict(os.environ, NO_COLOR="1", PRE_COMMIT_HOME=str(tmp_path / "home"), **IDENTITY)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])
+    # The README's URL, fetched from the clone (pre-commit passes GIT_CONFIG_* on to git).
+    env.update(
+        GIT_CONFIG_COUNT="1",
+        GIT_CONFIG_KEY_0=f"url.{clone.as_uri()}.insteadOf",
+        GIT_CONFIG_VALUE_0=INFORMATION_URI,
+    )
+    for command in ("git init -q -b main", "git add -A", "git commit -qm 'a release'"):
+        assert shell(command, clone, env).returncode == 0, command
+    # The release step, as the README names it, tags the version of pyproject.toml.
+    from linter import __version__
+
+    released = shell(f"{sys.executable} .ci/release.py", clone, env)
+    assert released.returncode == 0, released.stderr
+    assert released.stdout.startswith(f"tagged v{__version__} at ")
+    again = shell(f"{sys.executable} .ci/release.py", clone, env)
+    assert again.returncode == 1 and "exists already" in again.stderr
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".pre-commit-config.yaml").write_text(readme_config())
+    (project / "app.conf").write_text(STREAMING_BUFFERED)
+    assert shell("git init -q && git add -A", project, env).returncode == 0
+    install, run_all, ls_remote = readme_commands()
+    assert install.startswith("pre-commit install")
+    assert shell(install, project, env).returncode == 0
+    first = shell(run_all, project, env)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "app.conf:3:5: NGX002" in first.stdout
+    # The installed hook stops a commit with a finding, and lets the fixed file through.
+    refused = shell("git commit -qm 'buffered'", project, env)
+    assert refused.returncode == 1 and "app.conf:3:5: NGX002" in refused.stdout + refused.stderr
+    (project / "app.conf").write_text(STREAMING_CLEAN)
+    committed = shell("git add -A && git commit -qm 'unbuffered'", project, env)
+    assert committed.returncode == 0, committed.stdout + committed.stderr
+
+    # Before a release: the commit the README's command prints, pinned as `rev:`.
+    listed = shell(ls_remote, project, env)
+    assert listed.returncode == 0, listed.stderr
+    commit = listed.stdout.split()[0]
+    assert commit == shell("git rev-parse HEAD", clone, env).stdout.strip()
+    config = readme_config()
+    pinned = re.sub(r"(?m)^(\s*rev:) \S+", rf"\g<1> {commit}", config)
+    assert pinned != config
+    (project / ".pre-commit-config.yaml").write_text(pinned)
+    (project / "app.conf").write_text(STREAMING_BUFFERED)
+    by_commit = shell(run_all, project, env)
+    assert by_commit.returncode == 1 and "app.conf:3:5: NGX002" in by_commit.stdout
+    updated = shell("pre-commit autoupdate", project, env)
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert (project / ".pre-commit-config.yaml").read_text() == config

@@ -42,6 +42,26 @@ def test_quick_start_is_exactly_two_commands() -> None:
     assert commands[1] in ci_lines
 
 
+def test_the_quick_subset_the_readme_gives_leaves_out_exactly_the_nginx_and_slow_tests() -> None:
+    """The README's quick command deselects by the markers the tests really carry: every test
+    module that drives nginx (through tests/realnginx's harness) is marked `nginx`."""
+    assert "python -m pytest -m 'not slow and not nginx'" in " ".join(readme().split())
+    for path in sorted((REPO / "tests").rglob("test_*.py")):
+        text = path.read_text(encoding="utf-8")
+        drives_nginx = path.parent.name == "realnginx" or "nginxrun" in text
+        assert drives_nginx == ("pytestmark = pytest.mark.nginx" in text), path
+
+
+def test_no_test_reads_outside_the_repository() -> None:
+    """No path is made above the checkout (the corpus beside it is scored by .ci/run)."""
+    outside = re.compile(
+        r"REPO\.parent|\.parent\.parent\.parent|/work/(shared|blind)|[\"']\.\./shared"
+    )
+    for path in sorted((REPO / "tests").rglob("*.py")):
+        found = outside.search(path.read_text(encoding="utf-8"))
+        assert found is None, f"{path.relative_to(REPO)} reads outside the repository: {found}"
+
+
 def update_rule_table() -> None:
     """`python tests/test_readme.py` rewrites the README's rule table from the registry."""
     path = REPO / "README.md"

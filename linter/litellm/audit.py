@@ -142,6 +142,10 @@ def _cap(
     if entry is None:
         if not text:
             return AuditValue("-", "not a text model", "ok")
+        if deployment is None:
+            # No deployment to cap: LIT003 judges each deployment's own litellm_params, so
+            # `check` says nothing here, and neither does the audit.
+            return AuditValue("-", "no deployment listed (LIT003 judges each one)", "ok")
         return AuditValue("none", "no cap in litellm_params (LIT003)", "risk")
     value = value_of(entry.value)
     origin = f"{label}, {_where(document, entry)}"

@@ -7,14 +7,12 @@ from collections.abc import Sequence
 
 from linter.model import Finding
 from linter.reporters import ReportContext
+from linter.reporters.summary import can_fix
 
 
 def fix_marker(finding: Finding, context: ReportContext) -> str:
-    if finding.fix is None or not finding.fix.edits:
-        return ""
-    if finding.fix.is_safe:
-        return "[*] "
-    return "[*] " if context.unsafe_fixes else ""
+    # The findings the summary counts as fixable, exactly.
+    return "[*] " if can_fix(finding, context.unsafe_fixes) else ""
 
 
 def one_line(text: str) -> str:

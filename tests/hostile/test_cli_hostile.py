@@ -108,7 +108,7 @@ def test_fix_and_diff_with_names_that_are_not_utf8(tmp_path: Path) -> None:
     assert b"+++ b/conf.d/caf\\xe9.conf\n" in diff.stdout
     fixed = _run(["check", "--fix", "."], tmp_path, PYTHONIOENCODING="utf-8:strict")
     assert fixed.returncode == 1, fixed.stderr  # PY001 and PY002 have no safe fix
-    assert b"Fixed 6, 2 remaining" in fixed.stdout
+    assert b"Fixed 6, 2 remaining" in fixed.stderr
     for name in (b"caf\xe9.conf", b"new\nline.conf", b"x\xff\nz.conf"):
         assert b"proxy_buffering off;" in (tmp_path / "conf.d" / os.fsdecode(name)).read_bytes()
 

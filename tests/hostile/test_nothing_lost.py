@@ -296,7 +296,8 @@ def _summary_and_errors(folder: Path) -> tuple[int, str, str]:
         text=True,
         timeout=120,
     )
-    return proc.returncode, proc.stdout.splitlines()[-1], proc.stderr
+    # --fix says what it did on stderr (where --diff says what it would do), last.
+    return proc.returncode, proc.stderr.splitlines()[-1], proc.stderr
 
 
 @pytest.mark.parametrize("what", ["file", "folder"])
@@ -407,7 +408,7 @@ def _not_mine(top: Path, tmp_path: Path) -> None:
         f"streamproof: error: {config}: no permission to write in its folder (a fix is written "
         "beside the file, then renamed over it); fix not written"
     ) in proc.stderr, proc.stderr
-    assert proc.stdout.splitlines()[-1] == "Found 4 problems."
+    assert proc.stderr.splitlines()[-1] == "Found 4 problems."  # --fix's summary: stderr
     assert config.read_text() == TWO_ROUTES
     assert "proxy_buffering off;" in (warm / "nginx.conf").read_text()  # root's run did fix
 
