@@ -172,9 +172,15 @@ def openai_keyword(analysis: Analysis, call: ast.Call, ctor: ast.Call | None) ->
 def checked(start: StreamStart, all_calls: bool) -> bool:
     """Whether PY002 looks at this generation call under the current settings."""
     cap = start.cap
-    if cap is None or start.http:
+    if cap is None or start.http or resumed_stream(start):
         return False
     return start.streaming or all_calls or cap.required
+
+
+def resumed_stream(start: StreamStart) -> bool:
+    """``responses.stream(response_id=..., starting_after=...)`` resumes a stored Responses
+    stream: the SDK rejects an output cap there (the original request set it)."""
+    return start.cap is K.RESPONSES_CAP and keyword(start.call, "response_id") is not None
 
 
 def sdk_cap(analysis: Analysis, start: StreamStart, default: int) -> tuple[CapState, str]:
@@ -192,6 +198,11 @@ def langchain_model(analysis: Analysis, ctor: ast.Call) -> K.Cap | None:
     if not (isinstance(value, Sym) and value.ctor is ctor and value.path.startswith("@lc:")):
         return None
     return K.LANGCHAIN_MODELS.get(value.path[len("@lc:") :])
+
+
+def langchain_models(analysis: Analysis) -> list[ast.Call]:
+    """Constructors of known LangChain chat models in this file, streamed or not."""
+    return [call for call in analysis.calls if langchain_model(analysis, call) is not None]
 
 
 def streamed_langchain_models(analysis: Analysis) -> list[ast.Call]:
@@ -217,24 +228,28 @@ _ENDPOINTS = (
     ("/api/generate", ("num_predict",), "options", True),
     ("/api/chat", ("num_predict",), "options", True),
     ("/chat/completions", ("max_tokens", "max_completion_tokens"), "body", False),
-    ("/v1/completions", ("max_tokens",), "body", False),
+    # Not ``/v1/completions``: the legacy endpoint stops at 16 tokens when no cap is given.
     ("/v1/messages", ("max_tokens",), "body", False),
 )
 
 
 @record
 class RawGeneration:
-    """A streaming POST to a known generation endpoint whose JSON body is a dict literal."""
+    """A POST to a known generation endpoint whose JSON body is a dict literal."""
 
     call: ast.Call
     endpoint: str
     body: ast.Dict
     cap: CapState  # "present", "none", "missing" or "unknown"
     wanted: str  # what to add, e.g. '`"max_tokens": N`'
+    streaming: bool = True
 
 
-def raw_generation(analysis: Analysis, call: ast.Call) -> RawGeneration | None:
-    """``call`` as a streaming raw-HTTP generation request, when it is one."""
+def raw_generation(
+    analysis: Analysis, call: ast.Call, all_calls: bool = False
+) -> RawGeneration | None:
+    """``call`` as a raw-HTTP generation request, when it is one: a streaming one, or with
+    ``all_calls`` any."""
     func = analysis.value(call.func)
     if not isinstance(func, Sym):
         return None
@@ -277,7 +292,7 @@ def raw_generation(analysis: Analysis, call: ast.Call) -> RawGeneration | None:
         if stream_value is None
         else (isinstance(stream_value, ast.Constant) and stream_value.value is True)
     )
-    if not streaming:
+    if not streaming and not all_calls:
         return None
     if where == "options":
         wanted = '`"options": {"num_predict": N}`'
@@ -292,7 +307,7 @@ def raw_generation(analysis: Analysis, call: ast.Call) -> RawGeneration | None:
     else:
         wanted = f'`"{keys[0]}": N`'
         state = entries_state(mapping, keys)
-    return RawGeneration(call, fragment, mapping, state, wanted)
+    return RawGeneration(call, fragment, mapping, state, wanted, streaming)
 
 
 def _entry(mapping: ast.Dict, name: str) -> ast.expr | None:

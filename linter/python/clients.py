@@ -286,6 +286,43 @@ OLLAMA = Client(
 )
 
 
+# openai before 1.0 (``openai.ChatCompletion.create``): its module functions send the request
+# with requests (``acreate``: aiohttp) and read the stream with ``iter_lines()``; only the
+# request itself is wrapped in ``openai.error.APIConnectionError``, a cut body escapes as the
+# transport's own error. Not run against a loopback server here: unverified, so a handler
+# naming an ``openai`` class gets the benefit of the doubt.
+OPENAI_LEGACY = Client(
+    "openai 0.x",
+    "",
+    (
+        Raised(
+            REQUESTS_CUT.exception,
+            REQUESTS_CUT.catchable_as,
+            note="openai before 1.0 reads the stream with requests and does not map a cut body",
+            catch=REQUESTS_CUT.catch,
+        ),
+    ),
+    verified=False,
+    namespaces=("openai",),
+    suggestion="requests.RequestException",
+)
+OPENAI_LEGACY_ASYNC = Client(
+    "openai 0.x",
+    "",
+    (
+        Raised(
+            AIOHTTP_CUT.exception,
+            AIOHTTP_CUT.catchable_as,
+            note="openai before 1.0 reads an async stream with aiohttp and does not map a cut body",
+            catch=AIOHTTP_CUT.catch,
+        ),
+    ),
+    verified=False,
+    namespaces=("openai",),
+    suggestion="aiohttp.ClientError",
+)
+
+
 # A response this file does not create (a helper of another module made the request) whose
 # body the file reads as server-sent events: requests or httpx, whichever made it.
 SSE_RESPONSE = Client(
@@ -353,6 +390,9 @@ class Starter:
     path: str
     stream: str
     cap: Cap | None
+    # Called through ``with_raw_response``: the call returns the HTTP response, whose
+    # ``.parse()`` is the stream (iterating the response itself reads no chunks).
+    raw: bool = False
 
 
 # Client classes (constructed) -> the key of their starter table.
@@ -421,21 +461,46 @@ MODULE_CLIENTS: dict[str, str] = {
     "requests": "requests",
 }
 
+
+def _raw_twins(*starters: Starter) -> tuple[Starter, ...]:
+    """Each ``x.create`` starter, and its ``x.with_raw_response.create`` twin."""
+    twins = []
+    for starter in starters:
+        twins.append(starter)
+        head, _, method = starter.path.rpartition(".")
+        if method == "create":
+            raw_path = f"{head}.with_raw_response.{method}" if head else starter.path
+            twins.append(Starter(starter.client, raw_path, starter.stream, starter.cap, raw=True))
+    return tuple(twins)
+
+
 OPENAI_STARTERS = (
-    Starter(OPENAI, "chat.completions.create", "kw", OPENAI_CHAT_CAP),
-    Starter(OPENAI, "beta.chat.completions.create", "kw", OPENAI_CHAT_CAP),
-    Starter(OPENAI, "completions.create", "kw", MAX_TOKENS_CAP),
-    Starter(OPENAI, "responses.create", "kw", RESPONSES_CAP),
+    *_raw_twins(
+        Starter(OPENAI, "chat.completions.create", "kw", OPENAI_CHAT_CAP),
+        Starter(OPENAI, "beta.chat.completions.create", "kw", OPENAI_CHAT_CAP),
+        # The legacy completions endpoint caps an answer at 16 tokens when ``max_tokens`` is
+        # not given (OpenAI's API reference; vLLM's and most compatible servers' too): no
+        # cap to ask for (None), PY002 stays silent.
+        Starter(OPENAI, "completions.create", "kw", None),
+        Starter(OPENAI, "responses.create", "kw", RESPONSES_CAP),
+    ),
     Starter(OPENAI, "chat.completions.stream", "manager", OPENAI_CHAT_CAP),
     Starter(OPENAI, "beta.chat.completions.stream", "manager", OPENAI_CHAT_CAP),
     Starter(OPENAI, "responses.stream", "manager", RESPONSES_CAP),
+    # openai before 1.0: module-level resources (``openai.ChatCompletion.create``).
+    Starter(OPENAI_LEGACY, "ChatCompletion.create", "kw", MAX_TOKENS_CAP),
+    Starter(OPENAI_LEGACY_ASYNC, "ChatCompletion.acreate", "kw", MAX_TOKENS_CAP),
+    Starter(OPENAI_LEGACY, "Completion.create", "kw", None),  # 16 tokens by default
+    Starter(OPENAI_LEGACY_ASYNC, "Completion.acreate", "kw", None),
 )
 
 STARTERS: dict[str, tuple[Starter, ...]] = {
     "openai": OPENAI_STARTERS,
     "anthropic": (
-        Starter(ANTHROPIC, "messages.create", "kw", ANTHROPIC_CAP),
-        Starter(ANTHROPIC, "beta.messages.create", "kw", ANTHROPIC_CAP),
+        *_raw_twins(
+            Starter(ANTHROPIC, "messages.create", "kw", ANTHROPIC_CAP),
+            Starter(ANTHROPIC, "beta.messages.create", "kw", ANTHROPIC_CAP),
+        ),
         Starter(ANTHROPIC, "messages.stream", "manager", ANTHROPIC_CAP),
         Starter(ANTHROPIC, "beta.messages.stream", "manager", ANTHROPIC_CAP),
         Starter(ANTHROPIC, "completions.create", "kw", ANTHROPIC_LEGACY_CAP),
@@ -470,7 +535,7 @@ STARTERS: dict[str, tuple[Starter, ...]] = {
         Starter(COHERE, "chat_stream", "always", MAX_TOKENS_CAP),
         Starter(COHERE, "chat", "never", MAX_TOKENS_CAP),
     ),
-    "groq": (Starter(GROQ, "chat.completions.create", "kw", COMPAT_CHAT_CAP),),
+    "groq": _raw_twins(Starter(GROQ, "chat.completions.create", "kw", COMPAT_CHAT_CAP)),
     "together": (Starter(TOGETHER, "chat.completions.create", "kw", MAX_TOKENS_CAP),),
     "hf": (
         Starter(HUGGINGFACE, "chat_completion", "kw", MAX_TOKENS_CAP),

@@ -8,7 +8,7 @@ from linter.config import Settings
 from linter.model import Finding, Severity
 from linter.python.analysis import analysis_of
 from linter.python.document import PythonDocument
-from linter.python.explain import cut_facts
+from linter.python.explain import article, cut_facts
 from linter.registry import Rule
 
 
@@ -24,17 +24,29 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             continue  # guarded, or PY003 reports the handlers that look like guards
         line = start.call.lineno
         where = "in the same statement" if line == iteration.node.lineno else f"on line {line}"  # type: ignore[attr-defined]
+        what = iteration.what
+        reading, ended, wrapped = _READS.get(what, ("over", "the loop", "the loop"))
+        client = f"{article(start.client.name)} {start.client.name}"
         message = (
-            f"`{iteration.what}` over {_article(start.client.name)} {start.client.name} stream ({start.api} {where}) has no "
+            f"`{what}` {reading} {client} stream ({start.api} {where}) has no "
             f"handler for a cut stream ({verdict.why}): a dropped connection raises "
-            f"{facts.exception} here{facts.note}, which ends the loop mid-answer; "
-            f"wrap the loop in `try:` ... `except {facts.suggest}:` and tell the user the answer is incomplete"
+            f"{facts.exception} here{facts.note}, which ends {ended} mid-answer; "
+            f"wrap {wrapped} in `try:` ... `except {facts.suggest}:` and tell the user the answer "
+            f"is incomplete"
         )
         yield RULE.report(document.source, iteration.start, iteration.end, message)
 
 
-def _article(word: str) -> str:
-    return "an" if word[:1].lower() in "aeio" else "a"
+# How a message names each way of reading a stream: the preposition, what a cut ends, and
+# what to wrap (a ``next()`` call is no loop).
+_READS = {
+    "for": ("over", "the loop", "the loop"),
+    "async for": ("over", "the loop", "the loop"),
+    "comprehension": ("over", "the comprehension", "the statement"),
+    "next()": ("on", "the read", "the `next()` call"),
+    "anext()": ("on", "the read", "the `anext()` call"),
+    "yield from": ("of", "the `yield from`", "the `yield from`"),
+}
 
 
 RULE = Rule(

@@ -8,6 +8,7 @@ from linter.config import Settings
 from linter.model import Finding, Severity
 from linter.python.analysis import analysis_of
 from linter.python.document import PythonDocument
+from linter.python.explain import decorator_text
 from linter.python.retries import emits, in_try_body, retries_only_before_output, retry_loops
 from linter.registry import Rule
 
@@ -58,7 +59,7 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
                     document.source,
                     iteration.start,
                     iteration.end,
-                    f"`@{' '.join(document.text_of(decorator).split())[:60]}` retries {function.name}(), which prints "
+                    f"`@{decorator_text(analysis, decorator)}` retries {function.name}(), which prints "
                     f"this {iteration.stream.client.name} stream as it arrives (line {shown.lineno}): a cut "  # type: ignore[attr-defined]
                     f"stream prints the answer's first part twice; buffer the answer, or say the retry restarts it",
                 )
