@@ -1,0 +1,283 @@
+"""Which ``try``, context manager, retry decorator or caller of the file guards a place where a
+stream is consumed, against what the client raises when the stream is cut."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from linter.python import clients as K
+from linter.python.analysis.model import FuncRef, FunctionInfo, Sym, Verdict
+from linter.python.analysis.nodes import (
+    _FUNCTIONS,
+    _TRIES,
+    _called_name,
+    _reraises,
+    _short,
+    _walk_function,
+)
+from linter.python.analysis.streams import Streams
+
+_MAX_CALLER_DEPTH = 4  # how far up the same-file call chain a guard is looked for
+
+
+class Guards(Streams):
+    # -- guards ------------------------------------------------------------------------------
+
+    def version(
+        self, client: K.Client, settings_pins: dict[str, tuple[int, ...]]
+    ) -> tuple[tuple[int, ...] | None, str]:
+        """The client's package version and where it comes from ("" when unknown)."""
+        if client.package in settings_pins:
+            return settings_pins[client.package], "python-target setting"
+        pin = self.document.pins.get(client.package)
+        if pin is not None:
+            return pin.version, pin.source
+        return None, ""
+
+    def handler_class(self, expr: ast.expr | None) -> list[str]:
+        """Dotted names an ``except`` clause names ("" for something unresolvable)."""
+        if expr is None:
+            return ["BaseException"]
+        items = expr.elts if isinstance(expr, ast.Tuple) else [expr]
+        names = []
+        for item in items:
+            value = self.value(item)
+            if isinstance(value, Sym) and not value.path.startswith("@"):
+                names.append(value.path)
+            elif (
+                isinstance(item, ast.Name)
+                and self.lookup(item.id, self.scope(item), self.document.start(item)) is None
+            ):
+                names.append(item.id)  # a builtin
+            else:
+                names.append("")
+        return names
+
+    def catches(self, names: list[str], client: K.Client, raised: tuple[K.Raised, ...]) -> str:
+        """ "yes" when one of the classes catches what ``raised`` lists, "no" when none can,
+        "maybe" when one is unknown (unresolvable, local, or an unverified client's own)."""
+        verdict = "no"
+        for name in names:
+            if not name:
+                verdict = "maybe"
+                continue
+            if name in K.CATCH_ALL or any(name in r.catchable_as for r in raised):
+                return "yes"
+            if name in K.NEVER_CATCH or name in K.TRANSPORT_LOOKALIKES:
+                continue
+            root = name.split(".", 1)[0]
+            if not client.verified and any(
+                name == ns or name.startswith(ns + ".") for ns in client.namespaces
+            ):
+                verdict = "maybe"
+                continue
+            if root in K.VERIFIED_NAMESPACES:
+                continue
+            verdict = "maybe"
+        return verdict
+
+    def guard_of(
+        self,
+        node: ast.AST,
+        client: K.Client,
+        raised: tuple[K.Raised, ...],
+        depth: int = 0,
+        seen: frozenset[int] = frozenset(),
+    ) -> Verdict:
+        missed: list[ast.ExceptHandler] = []
+        function: FunctionInfo = self.module
+        for ancestor, child in self.ancestors(node):
+            if isinstance(ancestor, _TRIES) and child in ancestor.body:
+                handlers = ancestor.handlers
+                for handler in handlers:
+                    caught = self.catches(self.handler_class(handler.type), client, raised)
+                    if caught != "no" and not _reraises(handler):
+                        return Verdict(
+                            True,
+                            guard=f"`{self._except_text(handler)}` (try on line {ancestor.lineno})",
+                            line=handler.lineno,
+                        )
+                missed.extend(h for h in handlers if not _reraises(h))
+            elif isinstance(ancestor, (ast.With, ast.AsyncWith)) and child in ancestor.body:
+                for item in ancestor.items:
+                    if self._catching_context(item.context_expr, client, raised):
+                        text = " ".join(self.document.text_of(item.context_expr).split())
+                        return Verdict(
+                            True,
+                            guard=f"`with {_short(text)}` on line {ancestor.lineno}",
+                            line=ancestor.lineno,
+                        )
+            elif isinstance(ancestor, _FUNCTIONS):
+                function = self.function_by_node[id(ancestor)]
+                break
+        line = missed[-1].lineno if missed else 0
+        if function.is_module:
+            return Verdict(False, tuple(missed), "at module level", line=line)
+        retry = self._retried(function)
+        if retry is not None:
+            text = " ".join(self.document.text_of(retry).split())
+            return Verdict(True, guard=f"`@{_short(text)}` on {function.name}()", line=retry.lineno)
+        if depth >= _MAX_CALLER_DEPTH or id(function.node) in seen:
+            return Verdict(False, tuple(missed), f"in {function.name}()", line=line)
+        sites, opaque = self.call_sites(function)
+        if opaque or not sites:
+            why = (
+                f"{function.name}() is passed on, not called, in this file"
+                if opaque
+                else f"{function.name}() is not called in this file"
+            )
+            return Verdict(False, tuple(missed), why, line=line)
+        seen = seen | {id(function.node)}
+        guards: list[str] = []
+        for site in sites:
+            verdict = self.guard_of(site, client, raised, depth + 1, seen)
+            site_line = getattr(site, "lineno", 0)
+            if not verdict.guarded:
+                return Verdict(
+                    False,
+                    tuple(missed),
+                    f"its caller on line {site_line} does not guard it",
+                    line=site_line,
+                )
+            if verdict.guard not in guards:
+                guards.append(verdict.guard)
+        first = getattr(sites[0], "lineno", 0)
+        callers = "caller" if len(sites) == 1 else f"callers ({len(sites)})"
+        inner = "; ".join(guards)
+        joint = " -> " if len(guards) == 1 and inner.startswith(("caller ", "callers ")) else ": "
+        return Verdict(True, guard=f"{callers} of {function.name}(){joint}{inner}", line=first)
+
+    def _except_text(self, handler: ast.ExceptHandler) -> str:
+        if handler.type is None:
+            return "except:"
+        return "except " + " ".join(self.document.text_of(handler.type).split())
+
+    def _retried(self, function: FunctionInfo) -> ast.expr | None:
+        """A retry decorator on a plain function retries what the function does; on a
+        generator it retries nothing (PY004)."""
+        if function.is_generator:
+            return None
+        return next((d for d in function.decorators if self.retry_decorator(d)), None)
+
+    def retry_decorator(self, decorator: ast.expr) -> bool:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        value = self.value(target)
+        return isinstance(value, Sym) and value.path in K.RETRY_DECORATORS
+
+    def call_sites(self, function: FunctionInfo) -> tuple[list[ast.AST], bool]:
+        """Where the file calls ``function`` (the node whose guard counts: for a generator,
+        the loop or ``yield from`` that consumes it), and whether it is also passed on."""
+        if isinstance(function.node, ast.Lambda):
+            return [], True
+        sites: list[ast.AST] = []
+        name = function.name
+        candidates: list[ast.Call] = []
+        opaque = False
+        if function.cls is None:
+            candidates = [
+                c for c in self.name_calls.get(name, ()) if self._refers_to(c.func, function)
+            ]
+            called = {id(c.func) for c in candidates}
+            for load in self.name_loads.get(name, ()):
+                if (
+                    id(load) not in called
+                    and self._refers_to(load, function)
+                    and not self._is_decorator(load)
+                ):
+                    opaque = True
+        else:
+            for call in self.attr_calls.get(name, ()):
+                value = self.value(call.func)
+                if isinstance(value, FuncRef) and value.fn is function:
+                    candidates.append(call)
+        for call in candidates:
+            sites.append(self._consumer(call) if function.is_generator else call)
+        return sites, opaque
+
+    def _refers_to(self, node: ast.AST, function: FunctionInfo) -> bool:
+        value = self.value(node)
+        return isinstance(value, FuncRef) and value.fn is function
+
+    def _is_decorator(self, node: ast.AST) -> bool:
+        parent = self.parent(node)
+        return (
+            isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and node in parent.decorator_list
+        )
+
+    def _consumer(self, call: ast.Call) -> ast.AST:
+        """The node that iterates a generator created by ``call``: the loop whose iterable it
+        is, the ``yield from``, or (``gen = f()`` then ``for x in gen``) that loop."""
+        parent = self.parent(call)
+        if isinstance(parent, ast.Await):
+            parent = self.parent(parent)
+        if isinstance(parent, (ast.For, ast.AsyncFor, ast.YieldFrom, ast.comprehension)):
+            return parent
+        if (
+            isinstance(parent, ast.Assign)
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0], ast.Name)
+        ):
+            name = parent.targets[0].id
+            scope = self.scope(call)
+            for loop in self.loops:
+                if (
+                    isinstance(loop, (ast.For, ast.AsyncFor))
+                    and isinstance(loop.iter, ast.Name)
+                    and loop.iter.id == name
+                    and self.scope(loop) is scope
+                ):
+                    return loop
+        return call
+
+    def _catching_context(
+        self, expr: ast.expr, client: K.Client, raised: tuple[K.Raised, ...]
+    ) -> bool:
+        """``with contextlib.suppress(...)`` naming a catching class, a ``@contextmanager``
+        of this file whose ``yield`` sits in a ``try`` that catches and does not re-raise, or
+        a context manager from elsewhere whose name says it handles errors."""
+        if not isinstance(expr, ast.Call):
+            return False
+        func = self.value(expr.func)
+        if isinstance(func, Sym) and func.path in ("contextlib.suppress",):
+            names = [n for arg in expr.args for n in self.handler_class(arg)]
+            return self.catches(names, client, raised) == "yes"
+        if (
+            not isinstance(func, FuncRef)
+            and _GUARD_NAME.search(_called_name(expr.func))
+            and not (isinstance(func, Sym) and func.path in _NOT_GUARDS)
+        ):
+            # A context manager this file does not define, named for what it does with
+            # errors (``with stream_guard(...)``, ``with handle_errors()``): it may well
+            # catch, and this file cannot tell, so it gets the benefit of the doubt.
+            return True
+        if isinstance(func, FuncRef):
+            fn = func.fn
+            if not any(
+                isinstance(v := self.value(d), Sym)
+                and v.path in ("contextlib.contextmanager", "contextlib.asynccontextmanager")
+                for d in fn.decorators
+            ):
+                return False
+            for node in _walk_function(fn.node):
+                if isinstance(node, (ast.Yield,)):
+                    for ancestor, child in self.ancestors(node):
+                        if ancestor is fn.node:
+                            break
+                        if isinstance(ancestor, ast.Try) and child in ancestor.body:
+                            for handler in ancestor.handlers:
+                                names = self.handler_class(handler.type)
+                                if self.catches(names, client, raised) == "yes" and not _reraises(
+                                    handler
+                                ):
+                                    return True
+        return False
+
+
+# Context managers whose names sound like guards but that catch nothing.
+_NOT_GUARDS = frozenset({"warnings.catch_warnings"})
+# Names of context managers that say they deal with errors (see ``_catching_context``).
+_GUARD_NAME = re.compile(
+    r"guard|suppress|catch|handl|error|except|ignore|rescue|recover", re.IGNORECASE
+)

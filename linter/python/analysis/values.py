@@ -1,0 +1,385 @@
+"""What an expression holds, followed through names, attributes, calls and returns; which
+calls start a generation or a stream; string and dict literals behind names."""
+
+from __future__ import annotations
+
+import ast
+from typing import cast
+
+from linter.python import clients as K
+from linter.python.analysis.model import (
+    _ACTIVE,
+    _UNSET,
+    ClassInfo,
+    FuncRef,
+    FunctionInfo,
+    GenObj,
+    Stream,
+    StreamStart,
+    Sym,
+    Value,
+)
+from linter.python.analysis.nodes import _is_true, _unquote, _walk_function, keyword
+from linter.python.analysis.scopes import FileIndex
+
+_MAX_DEPTH = 12  # value resolution through names, attributes and returns
+
+
+class Values(FileIndex):
+    def value(self, expr: ast.AST | None, depth: int = 0) -> Value | None:
+        if expr is None or depth > _MAX_DEPTH:
+            return None
+        values = self._values
+        result = values.get(expr, _UNSET)
+        if result is not _UNSET:
+            # Being resolved further up: a cycle of names, which gives nothing.
+            return None if result is _ACTIVE else result  # type: ignore[return-value]
+        values[expr] = _ACTIVE
+        try:
+            kind = type(expr)  # parsed nodes are of these very classes: no isinstance()
+            if kind is ast.Name:
+                result = self._name_value(expr, depth)  # type: ignore[arg-type]
+            elif kind is ast.Call:
+                result = self._call_value(expr, depth)  # type: ignore[arg-type]
+            elif kind is ast.Attribute:
+                result = self._attribute_value(expr, depth)  # type: ignore[arg-type]
+            else:
+                result = self._other_value(expr, depth)
+        except RecursionError:
+            result = None
+        except BaseException:
+            del values[expr]
+            raise
+        values[expr] = result
+        return result
+
+    def _other_value(self, expr: ast.AST, depth: int) -> Value | None:
+        if isinstance(expr, ast.Await):
+            return self.value(expr.value, depth + 1)
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
+            for side in (expr.left, expr.right):
+                value = self.value(side, depth + 1)
+                if isinstance(value, Sym) and value.path.startswith("@lc"):
+                    return Sym("@lc")
+        if isinstance(expr, ast.NamedExpr):
+            return self.value(expr.value, depth + 1)
+        return None
+
+    def _name_value(self, expr: ast.Name, depth: int) -> Value | None:
+        found = self._binding(expr.id, self.scope_of.get(expr, self.module), expr)
+        if found is None:
+            return None
+        _offset, kind, payload, _where = found
+        if kind == "import":
+            return Sym(str(payload))
+        if kind == "expr":
+            return self.value(payload, depth + 1)  # type: ignore[arg-type]
+        if kind == "with":
+            return self.entered(self.value(payload, depth + 1))  # type: ignore[arg-type]
+        if kind == "def":
+            return FuncRef(payload)  # type: ignore[arg-type]
+        if kind == "class":
+            return Sym(f"@local:{payload.name}")  # type: ignore[attr-defined]
+        if kind == "item":
+            item = cast("tuple[ast.expr, int, int]", payload)
+            return self._item_value(item[0], item[1], item[2], depth + 1)
+        if kind == "param" and payload is not None:
+            annotated = self.value(_unquote(payload), depth + 1)  # type: ignore[arg-type]
+            if isinstance(annotated, Sym):
+                return self._construct(annotated, None)
+        return None
+
+    def _item_value(self, whole: ast.expr, index: int, size: int, depth: int) -> Value | None:
+        """Item ``index`` of a value unpacked into ``size`` names: of a tuple literal, or of
+        the tuple literals a function of this file returns (``return flag, stream``)."""
+        if isinstance(whole, ast.Await):
+            whole = whole.value
+        candidates: list[ast.expr] = []
+        if isinstance(whole, (ast.Tuple, ast.List)):
+            candidates.append(whole)
+        elif isinstance(whole, ast.Call):
+            func = self.value(whole.func, depth + 1)
+            if isinstance(func, FuncRef) and not func.fn.is_generator:
+                candidates.extend(func.fn.returns)
+        for candidate in candidates:
+            if (
+                isinstance(candidate, (ast.Tuple, ast.List))
+                and len(candidate.elts) == size
+                and not any(isinstance(elt, ast.Starred) for elt in candidate.elts)
+            ):
+                value = self.value(candidate.elts[index], depth + 1)
+                if value is not None:
+                    return value
+        return None
+
+    def entered(self, value: Value | None) -> Value | None:
+        """What ``with value as x`` binds ``x`` to."""
+        if isinstance(value, Stream):
+            if value.role == "manager":
+                return Stream(value.start, "response" if value.start.http else "stream")
+            return value
+        return value
+
+    def _attribute_value(self, expr: ast.Attribute, depth: int) -> Value | None:
+        base = expr.value
+        # Only a name some method takes as ``self`` can be one (most attributes are not).
+        if isinstance(base, ast.Name) and base.id in self.self_names:
+            scope = self.scope(expr)
+            method_scope = _method_scope(scope)
+            if (
+                method_scope is not None
+                and method_scope.cls is not None
+                and base.id == method_scope.self_name
+            ):
+                return self._self_attribute(method_scope.cls, expr.attr, depth)
+        value = self.value(base, depth + 1)
+        if isinstance(value, Sym):
+            if value.path.startswith("@local:"):
+                cls = self.classes.get(value.path[len("@local:") :].rstrip("()"))
+                if cls is None:
+                    return None
+                return self._self_attribute(cls, expr.attr, depth)
+            return Sym(f"{value.path}.{expr.attr}", value.ctor)
+        if isinstance(value, Stream):
+            start = value.start
+            if expr.attr in K.HTTP_ITER_METHODS and value.role in ("response", "stream"):
+                return Stream(start, "method")
+            if expr.attr == "content" and start.http == "aiohttp" and value.role == "response":
+                return Stream(start, "stream")
+            if expr.attr in ("text_stream",) and value.role == "stream":
+                return Stream(start, "stream")
+        return None
+
+    def _self_attribute(self, cls: ClassInfo, attr: str, depth: int) -> Value | None:
+        """A method or ``self.x`` of the class, or of its base classes in this file (the
+        class itself first, then its bases in order)."""
+        for owner in self._lineage(cls):
+            if attr in owner.methods:
+                return FuncRef(owner.methods[attr])
+            for value_expr, _ in owner.self_attrs.get(attr, ()):
+                value = self.value(value_expr, depth + 1)
+                if value is not None:
+                    return value
+        return None
+
+    def _lineage(self, cls: ClassInfo) -> list[ClassInfo]:
+        """The class and its base classes defined in this file, nearest first."""
+        found = [cls]
+        index = 0
+        while index < len(found) and len(found) < 8:
+            for base in found[index].node.bases:
+                name = base.id if isinstance(base, ast.Name) else None
+                parent = self.classes.get(name) if name else None
+                if parent is not None and parent not in found:
+                    found.append(parent)
+            index += 1
+        return found
+
+    def _construct(self, sym: Sym, call: ast.Call | None) -> Value | None:
+        path = sym.path
+        key = K.CLIENT_CLASSES.get(path)
+        if key is not None:
+            return Sym(f"@{key}", call)
+        head = path.split(".", 1)[0]
+        last = path.rsplit(".", 1)[-1]
+        if head.startswith("langchain") and last[:1].isupper():
+            return Sym(f"@lc:{last}", call)
+        if path.startswith("@local:") and not path.endswith("()"):
+            return Sym(path + "()")
+        return None
+
+    def _call_value(self, call: ast.Call, depth: int) -> Value | None:
+        if (
+            isinstance(call.func, ast.Attribute)
+            and call.func.attr in ("enter_context", "enter_async_context")
+            and len(call.args) == 1
+        ):
+            # ``ExitStack().enter_context(cm)`` returns what ``with cm as x`` would bind.
+            return self.entered(self.value(call.args[0], depth + 1))
+        func = self.value(call.func, depth + 1)
+        if isinstance(func, FuncRef):
+            fn = func.fn
+            if fn.is_generator:
+                return GenObj(fn, call)
+            for returned in fn.returns:
+                value = self.value(returned, depth + 1)
+                if isinstance(value, (Stream, Sym)):
+                    return value
+            return None
+        if isinstance(func, Stream):
+            if func.role == "method":
+                return Stream(func.start, "stream")
+            return None
+        if not isinstance(func, Sym):
+            return None
+        start = self.stream_start(call, func)
+        if start is not None:
+            return start
+        if func.path.startswith("@lc"):
+            method = func.path.rsplit(".", 1)[-1]
+            if method in ("with_retry",):
+                return Sym("@lc-retry")
+            if method in (
+                "bind",
+                "bind_tools",
+                "with_config",
+                "with_structured_output",
+                "with_fallbacks",
+            ):
+                return Sym("@lc")
+            return None
+        return self._construct(func, call)
+
+    # -- stream starts -----------------------------------------------------------------------
+
+    def stream_start(self, call: ast.Call, func: Sym) -> Stream | None:
+        path = func.path
+        if path.startswith("@"):
+            key, _, rest = path[1:].partition(".")
+            key = key.split(":", 1)[0]
+        else:
+            head, _, rest = path.partition(".")
+            key = K.MODULE_CLIENTS.get(head, "")
+            if path.startswith("httpx_sse.") and rest in ("connect_sse", "aconnect_sse"):
+                start = StreamStart(call, K.HTTPX, f"{rest}()", True, None, None, http="httpx")
+                return Stream(start, "manager")
+        if not key or not rest:
+            return None
+        if key in ("lc", "lc-retry"):
+            method = rest.rsplit(".", 1)[-1]
+            if method in ("stream", "astream", "astream_events"):
+                start = StreamStart(call, K.LANGCHAIN, f".{method}()", True, None, func.ctor)
+                return Stream(start, "stream")
+            return None
+        if key in K.TRANSPORTS:
+            return self._http_start(call, key, rest, func)
+        for starter in K.STARTERS.get(key, ()):
+            if starter.path != rest:
+                continue
+            if starter.stream == "kw":
+                flag = keyword(call, "stream")
+                streaming = flag is not None and _is_true(flag)
+                api = f"{rest}(stream=True)" if streaming else f"{rest}()"
+            else:
+                streaming = starter.stream in ("always", "manager")
+                api = f"{rest}()"
+            start = StreamStart(call, starter.client, api, streaming, starter.cap, func.ctor)
+            return Stream(start, "manager" if starter.stream == "manager" else "stream")
+        return None
+
+    def _http_start(self, call: ast.Call, key: str, rest: str, func: Sym) -> Stream | None:
+        client = K.TRANSPORTS[key]
+        if key == "aiohttp":
+            if rest in K.HTTP_REQUEST_METHODS and func.path.startswith("@"):
+                return Stream(
+                    StreamStart(call, client, f"session.{rest}()", True, None, func.ctor, http=key),
+                    "response",
+                )
+            return None
+        if key in ("httpx", "httpx2"):
+            if rest == "stream":
+                where = "client.stream()" if func.path.startswith("@") else f"{key}.stream()"
+                return Stream(
+                    StreamStart(call, client, where, True, None, func.ctor, http=key), "manager"
+                )
+            return None
+        if key == "requests" and rest in K.HTTP_REQUEST_METHODS:
+            flag = keyword(call, "stream")
+            if flag is not None and _is_true(flag):
+                where = (
+                    f"session.{rest}(stream=True)"
+                    if func.path.startswith("@")
+                    else f"requests.{rest}(stream=True)"
+                )
+                return Stream(
+                    StreamStart(call, client, where, True, None, func.ctor, http=key), "response"
+                )
+        return None
+
+    def string_of(self, expr: ast.AST | None, depth: int = 0) -> str | None:
+        """The text of a string expression of the file (literals, f-strings with ``{}`` for
+        the holes, ``+``, and names bound once to such)."""
+        if expr is None or depth > 4:
+            return None
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+            return expr.value
+        if isinstance(expr, ast.JoinedStr):
+            return "".join(
+                v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}"
+                for v in expr.values
+            )
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            left = self.string_of(expr.left, depth + 1)
+            right = self.string_of(expr.right, depth + 1)
+            if left is None and right is None:
+                return None
+            return (left or "{}") + (right or "{}")
+        if isinstance(expr, ast.Name):
+            found = self.lookup(expr.id, self.scope(expr), self.document.start(expr))
+            if found is not None and found[0] == "expr":
+                return self.string_of(found[1], depth + 1)  # type: ignore[arg-type]
+        return None
+
+    def _origin(self, expr: ast.expr) -> ast.expr | None:
+        """Where ``expr`` comes from, through the names it is bound to: the call that made
+        it, a parameter's annotation, or None when that cannot be told."""
+        for _ in range(_MAX_DEPTH):
+            if isinstance(expr, ast.Await):
+                expr = expr.value
+            elif isinstance(expr, ast.Name):
+                found = self.lookup(expr.id, self.scope(expr), self.document.start(expr))
+                if found is None or found[0] not in ("expr", "with", "param"):
+                    return None
+                if found[0] == "param":
+                    return found[1] if isinstance(found[1], ast.expr) else None
+                expr = found[1]  # type: ignore[assignment]
+            elif isinstance(expr, ast.Call):
+                return expr
+            else:
+                return None
+        return None
+
+    def literal_dict(self, expr: ast.AST | None) -> ast.Dict | None:
+        """The dict literal ``expr`` is, or names through a single assignment that nothing
+        in the file changes afterwards (no ``d[k] = v``, ``d.update()``, ...)."""
+        if isinstance(expr, ast.Dict):
+            return expr
+        if not isinstance(expr, ast.Name):
+            return None
+        found = self.lookup(expr.id, self.scope(expr), self.document.start(expr))
+        if found is None or found[0] != "expr" or not isinstance(found[1], ast.Dict):
+            return None
+        scope = found[2]
+        if len(scope.bindings.get(expr.id, ())) != 1 or self._mutated(expr.id, scope):
+            return None
+        return found[1]
+
+    def _mutated(self, name: str, scope: FunctionInfo) -> bool:
+        nodes = ast.walk(self.tree) if scope.is_module else _walk_function(scope.node)
+        for node in nodes:
+            if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(
+                node.value, ast.Name
+            ):
+                if node.value.id != name:
+                    continue
+                if isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                    return True
+                if isinstance(node, ast.Attribute) and node.attr in (
+                    "update",
+                    "setdefault",
+                    "pop",
+                    "clear",
+                    "popitem",
+                    "__setitem__",
+                ):
+                    return True
+        return False
+
+
+def _method_scope(scope: FunctionInfo) -> FunctionInfo | None:
+    current: FunctionInfo | None = scope
+    while current is not None and not current.is_module:
+        if current.cls is not None:
+            return current
+        current = current.parent
+    return None
