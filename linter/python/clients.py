@@ -333,6 +333,15 @@ SSE_RESPONSE = Client(
 )
 
 
+# The same, read as JSON lines (Ollama's ``/api/chat`` and ``/api/generate``).
+JSON_LINES_RESPONSE = Client(
+    "JSON-lines",
+    "",
+    (REQUESTS_CUT, HTTPX_CUT, HTTPX2_CUT),
+    namespaces=(),
+)
+
+
 def _unverified(name: str, package: str, *namespaces: str) -> Client:
     return Client(
         name,
@@ -349,6 +358,9 @@ COHERE = _unverified("cohere", "cohere", "cohere")
 GROQ = _unverified("groq", "groq", "groq")
 TOGETHER = _unverified("together", "together", "together")
 HUGGINGFACE = _unverified("huggingface_hub", "huggingface_hub", "huggingface_hub", "requests")
+# LlamaIndex's LLM classes call the providers' SDKs (openai, anthropic, ...), whose cut
+# streams raise raw transport errors; its own exception classes are not verified here.
+LLAMAINDEX = _unverified("LlamaIndex", "llama-index", "llama_index", "openai", "anthropic")
 LANGCHAIN = _unverified(
     "LangChain", "langchain", "langchain", "langchain_core", "openai", "anthropic"
 )

@@ -4,6 +4,7 @@ stream is consumed, against what the client raises when the stream is cut."""
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 
 from linter.python import clients as K
@@ -19,6 +20,21 @@ from linter.python.analysis.nodes import (
 from linter.python.analysis.streams import Streams
 
 _MAX_CALLER_DEPTH = 4  # how far up the same-file call chain a guard is looked for
+# What ``handler_class`` names an exception class of the project that no library raises.
+PROJECT_ONLY = "@project-exception"
+
+
+def _plain_builtin_exception(name: str) -> bool:
+    """A builtin exception class that a transport error is not an instance of (so a class
+    deriving only from such ones never catches one): Exception, ValueError, RuntimeError...,
+    not OSError and its kin."""
+    found = getattr(builtins, name, None)
+    return (
+        isinstance(found, type)
+        and issubclass(found, BaseException)
+        and not issubclass(found, OSError)
+        and name not in K.TRANSPORT_LOOKALIKES
+    )
 
 
 class Guards(Streams):
@@ -45,6 +61,8 @@ class Guards(Streams):
             value = self.value(item)
             if isinstance(value, Sym) and not value.path.startswith("@"):
                 names.append(value.path)
+            elif isinstance(value, Sym) and value.path.startswith("@local:"):
+                names.append(self._project_exception(value.path[len("@local:") :]))
             elif (
                 isinstance(item, ast.Name)
                 and self.lookup(item.id, self.scope(item), self.document.start(item)) is None
@@ -54,6 +72,41 @@ class Guards(Streams):
                 names.append("")
         return names
 
+    def _project_exception(self, name: str) -> str:
+        """An exception class of this file, resolved through its bases: one whose every base
+        (its own classes' too) is a builtin exception outside the transport family
+        (``class QuotaError(Exception)``) is the project's own, which a library never raises:
+        ``PROJECT_ONLY``. Any other base (``httpx.HTTPError``, ``OSError``, one this file
+        cannot resolve) may make it a class the project raises for a transport error: ""."""
+        cls = self.classes.get(name)
+        if cls is None:
+            return ""
+        seen = {name}
+        pending = [cls]
+        while pending:
+            current = pending.pop()
+            if current.node.keywords:
+                return ""  # a metaclass or other class keywords: not followed
+            for base in current.node.bases:
+                value = self.value(base)
+                if isinstance(value, Sym) and value.path.startswith("@local:"):
+                    local = value.path[len("@local:") :]
+                    inner = self.classes.get(local)
+                    if inner is None or len(seen) > 8:
+                        return ""
+                    if local not in seen:
+                        seen.add(local)
+                        pending.append(inner)
+                    continue
+                if not (
+                    isinstance(base, ast.Name)
+                    and value is None
+                    and self.lookup(base.id, self.scope(base), self.document.start(base)) is None
+                    and _plain_builtin_exception(base.id)
+                ):
+                    return ""
+        return PROJECT_ONLY
+
     def catches(self, names: list[str], client: K.Client, raised: tuple[K.Raised, ...]) -> str:
         """ "yes" when one of the classes catches what ``raised`` lists, "no" when none can,
         "maybe" when one is unknown (unresolvable, local, or an unverified client's own)."""
@@ -62,6 +115,8 @@ class Guards(Streams):
             if not name:
                 verdict = "maybe"
                 continue
+            if name == PROJECT_ONLY:
+                continue  # the project's own class: no library raises it
             if name in K.CATCH_ALL or any(name in r.catchable_as for r in raised):
                 return "yes"
             if name in K.NEVER_CATCH or name in K.TRANSPORT_LOOKALIKES:

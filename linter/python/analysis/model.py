@@ -45,7 +45,8 @@ class StreamStart:
 class Stream:
     """A value made from a StreamStart. ``role``: "stream" (iterate it), "manager" (``with
     ... as s`` gives the stream), "response" (an HTTP response; its ``iter_*`` methods
-    stream), "method" (a bound ``iter_*`` method: call it to get the stream)."""
+    stream), "method" (a bound ``iter_*`` method: call it to get the stream), "raw" (what
+    ``with_raw_response.create`` returns: its ``.parse()`` is the stream)."""
 
     start: StreamStart
     role: str

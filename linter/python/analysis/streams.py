@@ -165,17 +165,20 @@ class Streams(Values):
 
     def _foreign_sse(self, loop: ast.For | ast.AsyncFor) -> StreamStart | None:
         """``for line in response.iter_lines():`` whose body reads server-sent events
-        (``data:`` lines) from a response this file does not make: a helper of another module
-        sent the request (``self.post(...)``, ``http_client.request(..., stream=True)``). A
-        response made here by a known library was judged already (without ``stream=True``
-        its body is read whole, and nothing can cut the loop)."""
+        (``data:`` lines) or Ollama's JSON lines (``json.loads(line)["done"]``) from a
+        response this file does not make: a helper of another module sent the request
+        (``self.post(...)``, ``http_client.request(..., stream=True)``). A response made here
+        by a known library was judged already (without ``stream=True`` its body is read
+        whole, and nothing can cut the loop)."""
         expr = loop.iter.value if isinstance(loop.iter, ast.Await) else loop.iter
         if not (
             isinstance(expr, ast.Call)
             and isinstance(expr.func, ast.Attribute)
             and expr.func.attr in ("iter_lines", "aiter_lines")
-            and _reads_sse_data(loop)
         ):
+            return None
+        json_lines = not _reads_sse_data(loop)
+        if json_lines and not _reads_json_lines(loop):
             return None
         receiver = expr.func.value
         if self.value(receiver) is not None:
@@ -186,7 +189,7 @@ class Streams(Values):
             root = func.path.lstrip("@").split(".", 1)[0] if isinstance(func, Sym) else ""
             if root.split(":", 1)[0] in _KNOWN_LIBRARIES:
                 return None  # judged where it is made (no ``stream=True``: read whole)
-        client = K.SSE_RESPONSE
+        client = K.JSON_LINES_RESPONSE if json_lines else K.SSE_RESPONSE
         if isinstance(origin, ast.expr) and not isinstance(origin, ast.Call):
             # A parameter annotated with the response class names its library.
             annotated = self.value(_unquote(origin))
@@ -220,7 +223,17 @@ _EVENT_MARKERS = ("data:", "[DONE]", "event:")
 # Roots of the libraries whose responses the file's own analysis already judges (a receiver
 # made by one of them is never a response "made outside this file").
 _KNOWN_LIBRARIES = frozenset(
-    {*K.TRANSPORTS, *K.MODULE_CLIENTS, *K.STARTERS, "urllib3", "urllib", "http", "lc", "lc-retry"}
+    {
+        *K.TRANSPORTS,
+        *K.MODULE_CLIENTS,
+        *K.STARTERS,
+        "urllib3",
+        "urllib",
+        "http",
+        "lc",
+        "lc-retry",
+        "li",
+    }
 )
 
 
@@ -241,6 +254,26 @@ def _reads_sse_data(loop: ast.AST) -> bool:
             if "data:" in text:
                 return True
     return False
+
+
+def _reads_json_lines(loop: ast.For | ast.AsyncFor) -> bool:
+    """The loop body parses each line as JSON (``json.loads(line)``) and looks for the
+    ``"done"`` key that ends Ollama's ``/api/chat`` and ``/api/generate`` streams."""
+    target = loop.target.id if isinstance(loop.target, ast.Name) else None
+    parses = done = False
+    for node in _walk_function(loop):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "loads"
+            and node.args
+            and isinstance(node.args[0], ast.Name)
+            and node.args[0].id == target
+        ):
+            parses = True
+        elif isinstance(node, ast.Constant) and node.value == "done":
+            done = True
+    return parses and done
 
 
 def _parses_events(loop: ast.AST) -> bool:

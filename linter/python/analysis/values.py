@@ -148,7 +148,40 @@ class Values(FileIndex):
                 return Stream(start, "stream")
             if expr.attr in ("text_stream",) and value.role == "stream":
                 return Stream(start, "stream")
+            if expr.attr == "parse" and value.role == "raw":
+                return Stream(start, "method")
+            if expr.attr == "response_gen" and start.client is K.LLAMAINDEX:
+                return Stream(start, "stream")
+            if expr.attr == "async_response_gen" and start.client is K.LLAMAINDEX:
+                return Stream(start, "method")
+        elif value is None and expr.attr == "response_gen" and self.imports_llama_index:
+            return self._llama_index_response(expr)
         return None
+
+    @property
+    def imports_llama_index(self) -> bool:
+        """The file imports LlamaIndex: its engines are made by calls this file cannot follow
+        (``index.as_query_engine(streaming=True)``), so their streams are known by shape."""
+        cached = self._imports_llama_index
+        if cached is None:
+            cached = any(
+                kind == "import" and str(payload).split(".", 1)[0] in _LLAMA_INDEX_ROOTS
+                for scope in self.functions
+                for entries in scope.bindings.values()
+                for _offset, kind, payload in entries
+            )
+            self._imports_llama_index = cached
+        return cached
+
+    def _llama_index_response(self, expr: ast.Attribute) -> Value | None:
+        """``response.response_gen`` in a LlamaIndex file: the streamed answer of the engine
+        call that made ``response`` (only a streaming response has ``response_gen``)."""
+        origin = self._origin(expr.value)
+        if not isinstance(origin, ast.Call):
+            return None
+        text = " ".join(self.document.text_of(origin.func).split())
+        start = StreamStart(origin, K.LLAMAINDEX, f"{text}().response_gen", True, None, None)
+        return Stream(start, "stream")
 
     def _self_attribute(self, cls: ClassInfo, attr: str, depth: int) -> Value | None:
         """A method or ``self.x`` of the class, or of its base classes in this file (the
@@ -184,6 +217,8 @@ class Values(FileIndex):
         last = path.rsplit(".", 1)[-1]
         if head.startswith("langchain") and last[:1].isupper():
             return Sym(f"@lc:{last}", call)
+        if head in _LLAMA_INDEX_ROOTS and last[:1].isupper():
+            return Sym(f"@li:{last}", call)
         if path.startswith("@local:") and not path.endswith("()"):
             return Sym(path + "()")
         return None
@@ -210,6 +245,16 @@ class Values(FileIndex):
             if func.role == "method":
                 return Stream(func.start, "stream")
             return None
+        if (
+            func is None
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr in _LLAMA_INDEX_STREAMS
+            and self.imports_llama_index
+        ):
+            # An engine or model this file cannot follow (``index.as_chat_engine()``):
+            # ``stream_chat`` and its kin are LlamaIndex's own names.
+            guessed = StreamStart(call, K.LLAMAINDEX, f".{call.func.attr}()", True, None, None)
+            return Stream(guessed, "stream")
         if not isinstance(func, Sym):
             return None
         start = self.stream_start(call, func)
@@ -251,19 +296,28 @@ class Values(FileIndex):
                 start = StreamStart(call, K.LANGCHAIN, f".{method}()", True, None, func.ctor)
                 return Stream(start, "stream")
             return None
+        if key == "li":
+            method = rest.rsplit(".", 1)[-1]
+            if method in _LLAMA_INDEX_STREAMS:
+                start = StreamStart(call, K.LLAMAINDEX, f".{method}()", True, None, func.ctor)
+                return Stream(start, "stream")
+            return None
         if key in K.TRANSPORTS:
             return self._http_start(call, key, rest, func)
         for starter in K.STARTERS.get(key, ()):
             if starter.path != rest:
                 continue
             if starter.stream == "kw":
-                flag = keyword(call, "stream")
+                flag = self.stream_flag(call)
                 streaming = flag is not None and _is_true(flag)
                 api = f"{rest}(stream=True)" if streaming else f"{rest}()"
             else:
                 streaming = starter.stream in ("always", "manager")
                 api = f"{rest}()"
             start = StreamStart(call, starter.client, api, streaming, starter.cap, func.ctor)
+            if starter.raw:
+                # ``with_raw_response``: the HTTP response; its ``.parse()`` is the stream.
+                return Stream(start, "raw")
             return Stream(start, "manager" if starter.stream == "manager" else "stream")
         return None
 
@@ -284,7 +338,7 @@ class Values(FileIndex):
                 )
             return None
         if key == "requests" and rest in K.HTTP_REQUEST_METHODS:
-            flag = keyword(call, "stream")
+            flag = self.stream_flag(call)
             if flag is not None and _is_true(flag):
                 where = (
                     f"session.{rest}(stream=True)"
@@ -298,7 +352,8 @@ class Values(FileIndex):
 
     def string_of(self, expr: ast.AST | None, depth: int = 0) -> str | None:
         """The text of a string expression of the file (literals, f-strings with ``{}`` for
-        the holes, ``+``, and names bound once to such)."""
+        the holes, ``+``, names bound to such, and ``self.url`` set once in the class:
+        ``self.url = f"{host}/api/chat"``)."""
         if expr is None or depth > 4:
             return None
         if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
@@ -318,6 +373,12 @@ class Values(FileIndex):
             found = self.lookup(expr.id, self.scope(expr), self.document.start(expr))
             if found is not None and found[0] == "expr":
                 return self.string_of(found[1], depth + 1)  # type: ignore[arg-type]
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+            method = _method_scope(self.scope(expr))
+            if method is not None and method.cls is not None and expr.value.id == method.self_name:
+                assigned = method.cls.self_attrs.get(expr.attr, [])
+                if len(assigned) == 1:
+                    return self.string_of(assigned[0][0], depth + 1)
         return None
 
     def _origin(self, expr: ast.expr) -> ast.expr | None:
@@ -339,11 +400,17 @@ class Values(FileIndex):
                 return None
         return None
 
-    def literal_dict(self, expr: ast.AST | None) -> ast.Dict | None:
+    def literal_dict(self, expr: ast.AST | None, depth: int = 0) -> ast.Dict | None:
         """The dict literal ``expr`` is, or names through a single assignment that nothing
-        in the file changes afterwards (no ``d[k] = v``, ``d.update()``, ...)."""
+        in the file changes afterwards (no ``d[k] = v``, ``d.update()``, ...), or that a
+        function of the file returns (its one ``return``: ``json=self._payload(prompt)``)."""
         if isinstance(expr, ast.Dict):
             return expr
+        if isinstance(expr, ast.Call) and depth < 3:
+            func = self.value(expr.func)
+            if isinstance(func, FuncRef) and not func.fn.is_generator and len(func.fn.returns) == 1:
+                return self.literal_dict(func.fn.returns[0], depth + 1)
+            return None
         if not isinstance(expr, ast.Name):
             return None
         found = self.lookup(expr.id, self.scope(expr), self.document.start(expr))
@@ -353,6 +420,22 @@ class Values(FileIndex):
         if len(scope.bindings.get(expr.id, ())) != 1 or self._mutated(expr.id, scope):
             return None
         return found[1]
+
+    def stream_flag(self, call: ast.Call) -> ast.expr | None:
+        """The value given for ``stream``: a keyword, or an entry of a ``**common_args``
+        dict literal of the file (``create(**common_args)``)."""
+        flag = keyword(call, "stream")
+        if flag is not None:
+            return flag
+        for item in call.keywords:
+            if item.arg is None:
+                mapping = self.literal_dict(item.value)
+                if mapping is None:
+                    continue
+                for key, value in zip(mapping.keys, mapping.values, strict=False):
+                    if isinstance(key, ast.Constant) and key.value == "stream":
+                        return value
+        return None
 
     def _mutated(self, name: str, scope: FunctionInfo) -> bool:
         nodes = ast.walk(self.tree) if scope.is_module else _walk_function(scope.node)
@@ -374,6 +457,13 @@ class Values(FileIndex):
                 ):
                     return True
         return False
+
+
+# LlamaIndex: the packages' roots, and the methods of its LLMs and chat engines that stream.
+_LLAMA_INDEX_ROOTS = frozenset({"llama_index"})
+_LLAMA_INDEX_STREAMS = frozenset(
+    {"stream_chat", "astream_chat", "stream_complete", "astream_complete"}
+)
 
 
 def _method_scope(scope: FunctionInfo) -> FunctionInfo | None:
