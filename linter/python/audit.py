@@ -112,9 +112,15 @@ def audit_rows(document: PythonDocument, settings: Settings) -> Iterator[AuditRo
             yield view.row_for_langchain_model(ctor, id(ctor) in streamed)
     for iteration in analysis.iterations:
         start = iteration.stream
-        if id(start.call) in analysis.foreign_sse and id(start.call) not in seen:
-            seen.add(id(start.call))
+        if id(start.call) in seen:
+            continue
+        seen.add(id(start.call))
+        if id(start.call) in analysis.foreign_sse:
             yield view.row_for_foreign_sse(start)
+        else:
+            # A stream known by its shape only (LlamaIndex's ``response.response_gen``):
+            # the call that made it is no start of its own.
+            yield view.row_for_start(start, None)
 
 
 class _View:
