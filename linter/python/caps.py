@@ -245,11 +245,20 @@ class RawGeneration:
     streaming: bool = True
 
 
-def raw_generation(
-    analysis: Analysis, call: ast.Call, all_calls: bool = False
-) -> RawGeneration | None:
-    """``call`` as a raw-HTTP generation request, when it is one: a streaming one, or with
-    ``all_calls`` any."""
+# Generation endpoints of the APIs streamproof knows (OpenAI-compatible, Anthropic, Ollama).
+_GENERATION_ENDPOINTS = (
+    "/chat/completions",
+    "/completions",
+    "/responses",
+    "/messages",
+    "/api/generate",
+    "/api/chat",
+)
+
+
+def generation_endpoint(analysis: Analysis, call: ast.Call) -> str | None:
+    """The URL path of ``call`` when it is a raw-HTTP request (requests, httpx, aiohttp:
+    ``post``, ``request``, ``stream``) to a generation endpoint, URL literal or f-string."""
     func = analysis.value(call.func)
     if not isinstance(func, Sym):
         return None
@@ -266,6 +275,17 @@ def raw_generation(
     if text is None:
         return None
     path = text.split("?", 1)[0].rstrip("/")
+    return path if path.endswith(_GENERATION_ENDPOINTS) else None
+
+
+def raw_generation(
+    analysis: Analysis, call: ast.Call, all_calls: bool = False
+) -> RawGeneration | None:
+    """``call`` as a raw-HTTP generation request, when it is one: a streaming one, or with
+    ``all_calls`` any."""
+    path = generation_endpoint(analysis, call)
+    if path is None:
+        return None
     endpoint = next((e for e in _ENDPOINTS if path.endswith(e[0])), None)
     if endpoint is None:
         return None

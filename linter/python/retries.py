@@ -39,12 +39,14 @@ def _goes_round(handler: ast.ExceptHandler) -> bool:
 
 
 def retry_loops(analysis: Analysis) -> list[RetryLoop]:
-    """The file's retry loops, computed once (only files with an LLM call have any)."""
+    """The file's retry loops, computed once."""
     cached = getattr(analysis, "_retry_loops", None)
     if cached is not None:
         return cached
     found: list[RetryLoop] = []
-    if analysis.starts:
+    # Not only files with a generation call of their own: a raw-HTTP request or a method
+    # defined elsewhere may be what a loop retries (PY007 tells which).
+    if analysis.tries:
         owners = _loops_with_attempts(analysis)
         for node in analysis.statement_loops:
             if node in owners:  # the others hold no ``try`` of their own: nothing to walk
