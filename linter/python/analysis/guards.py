@@ -261,6 +261,10 @@ class Guards(Streams):
             and node in parent.decorator_list
         )
 
+    def consumer(self, call: ast.Call) -> ast.AST:
+        """The node that iterates the generator ``call`` makes (``_consumer``)."""
+        return self._consumer(call)
+
     def _consumer(self, call: ast.Call) -> ast.AST:
         """The node that iterates a generator created by ``call``: the loop whose iterable it
         is, the ``yield from``, or (``gen = f()`` then ``for x in gen``) that loop."""
