@@ -106,6 +106,9 @@ def audit_rows(document: PythonDocument, settings: Settings) -> Iterator[AuditRo
         if id(start.call) in analysis.foreign_sse and id(start.call) not in seen:
             seen.add(id(start.call))
             yield view.row_for_foreign_sse(start)
+        elif start.origin and id(start.call) not in seen:
+            seen.add(id(start.call))
+            yield view.row_for_remote(start)
 
 
 class _View:
@@ -204,6 +207,22 @@ class _View:
                 ("guard", self.guard(start)),
                 ("cap", AuditValue(elsewhere, "", "unknown")),
                 ("timeout", AuditValue(elsewhere, "", "unknown")),
+            ],
+        )
+
+    def row_for_remote(self, start: StreamStart) -> AuditRow:
+        """A stream handed out by a function of another module of the tree (its call, cap
+        and timeout are judged there)."""
+        call = start.call
+        there = f"judged in {start.origin.rsplit('.', 1)[0]}"
+        return self._row(
+            f"{self.text(call.func)}() {self.where(call)}",
+            call.lineno,
+            [
+                ("client", AuditValue(f"{start.client.name} ({start.api})", self.at(call.lineno))),
+                ("guard", self.guard(start)),
+                ("cap", AuditValue(there, "", "unknown")),
+                ("timeout", AuditValue(there, "", "unknown")),
             ],
         )
 
@@ -359,6 +378,8 @@ class _View:
         loop_line = iteration.node.lineno  # type: ignore[attr-defined]
         if verdict.guarded:
             return verdict.guard, self.at(verdict.line or loop_line), False
+        if verdict.elsewhere:  # PY001 reports the consumer's loop, in its module
+            return f"none here ({verdict.why}; reported there)", self.at(loop_line), False
         if verdict.missed:  # PY003
             handlers = ", ".join(
                 f"`{handler_text(self.analysis, h)}` (line {h.lineno})" for h in verdict.missed

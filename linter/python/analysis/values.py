@@ -196,6 +196,15 @@ class Values(FileIndex):
         ):
             # ``ExitStack().enter_context(cm)`` returns what ``with cm as x`` would bind.
             return self.entered(self.value(call.args[0], depth + 1))
+        if (
+            isinstance(call.func, ast.Name)
+            and call.func.id in ("iter", "aiter")
+            and len(call.args) == 1
+            and self.lookup(call.func.id, self.scope(call), self.document.start(call)) is None
+        ):
+            # ``it = iter(stream)`` (then ``next(it)``): the same stream.
+            inner = self.value(call.args[0], depth + 1)
+            return inner if isinstance(inner, (Stream, GenObj)) else None
         func = self.value(call.func, depth + 1)
         if isinstance(func, FuncRef):
             fn = func.fn
@@ -215,6 +224,10 @@ class Values(FileIndex):
         start = self.stream_start(call, func)
         if start is not None:
             return start
+        if not func.path.startswith("@"):
+            remote = self._remote_stream(call, func)
+            if remote is not None:
+                return remote
         if func.path.startswith("@lc"):
             method = func.path.rsplit(".", 1)[-1]
             if method in ("with_retry",):
@@ -266,6 +279,35 @@ class Values(FileIndex):
             start = StreamStart(call, starter.client, api, streaming, starter.cap, func.ctor)
             return Stream(start, "manager" if starter.stream == "manager" else "stream")
         return None
+
+    def _remote_stream(self, call: ast.Call, func: Sym) -> Stream | None:
+        """A call of a function of another module of the tree that hands out a stream."""
+        project = self.document.project
+        if project is None:
+            return None
+        found = project.stream_function(self.document.path, func.path)
+        if found is None:
+            return None
+        what = "a generator yielding" if found.shape == "generator" else "returning"
+        api = f"{found.name}() of {found.module}, {what} {found.api} from its line {found.line}"
+        start = StreamStart(
+            call, found.client, api, True, None, None, origin=f"{found.module}.{found.name}"
+        )
+        return Stream(start, "stream")
+
+    def remote_callee(self, call: ast.Call) -> tuple[str, str] | None:
+        """(file, function name) of the module-level function of another module of the tree
+        that ``call`` calls, through the file's imports."""
+        project = self.document.project
+        if project is None:
+            return None
+        func = self.value(call.func)
+        if not isinstance(func, Sym) or func.path.startswith("@"):
+            return None
+        found = project.resolve(self.document.path, func.path)
+        if found is None or len(found[1]) != 1:
+            return None
+        return found[0], found[1][0]
 
     def _http_start(self, call: ast.Call, key: str, rest: str, func: Sym) -> Stream | None:
         client = K.TRANSPORTS[key]
