@@ -19,7 +19,14 @@ from linter.python.analysis.model import (
     Sym,
     Value,
 )
-from linter.python.analysis.nodes import _is_true, _unquote, _walk_function, keyword
+from linter.python.analysis.nodes import (
+    _FUNCTIONS,
+    _TRIES,
+    _is_true,
+    _unquote,
+    _walk_function,
+    keyword,
+)
 from linter.python.analysis.scopes import FileIndex
 
 _MAX_DEPTH = 12  # value resolution through names, attributes and returns
@@ -69,13 +76,77 @@ class Values(FileIndex):
         found = self._binding(expr.id, self.scope_of.get(expr, self.module), expr)
         if found is None:
             return None
-        _offset, kind, payload, _where = found
+        _offset, kind, payload, where = found
+        value = self._reached_value(expr, found, depth)
+        if value is not None:
+            return value
+        if where.is_module and kind != "import" and expr.id in self.global_writers:
+            # ``client = None`` at module level, set in ``init()`` through ``global client``.
+            value = self._binding_value(kind, payload, where, expr, depth)
+            if value is None:
+                for writer in self.global_writers[expr.id]:
+                    for _at, other, given, in_writer in (
+                        (e[0], e[1], e[2], writer) for e in writer.bindings.get(expr.id, ())
+                    ):
+                        value = self._binding_value(other, given, in_writer, expr, depth)
+                        if value is not None:
+                            return value
+            return value
+        return self._binding_value(kind, payload, where, expr, depth)
+
+    def _reached_value(
+        self, expr: ast.Name, found: tuple[int, str, object, FunctionInfo], depth: int
+    ) -> Value | None:
+        """The value of the binding a use sees; when that one gives nothing known and was
+        made under a condition the use is not under (``if tools: resp, used = handle(resp)``),
+        the value of an earlier binding that also reaches the use."""
+        offset, kind, payload, where = found
+        value = self._binding_value(kind, payload, where, expr, depth)
+        entries = where.bindings.get(expr.id, ())
+        if value is not None or len(entries) < 2:
+            return value
+        at = self.document.start(expr)
+        if offset >= at:
+            return None
+        index = max(i for i, e in enumerate(entries) if e[0] == offset and e[2] is payload)
+        around: set[int] | None = None
+        while index > 0:
+            statement = _statement_of(entries[index])
+            if statement is None:
+                return None
+            # The statement itself: an expression's assignment, a ``with`` item's ``with``.
+            statement = self.parent(statement) or statement
+            if isinstance(statement, ast.withitem):
+                statement = self.parent(statement) or statement
+            if around is None:
+                around = {id(a) for a, _ in self.ancestors(expr)}
+            if not self._conditional(statement, around):
+                return None
+            index -= 1
+            earlier = entries[index]
+            value = self._binding_value(earlier[1], earlier[2], where, expr, depth)
+            if value is not None:
+                return value
+        return None
+
+    def _conditional(self, statement: ast.AST, around: set[int]) -> bool:
+        """``statement`` sits in a block (if, loop, try, with, match) the use is not in."""
+        for ancestor, _child in self.ancestors(statement):
+            if isinstance(ancestor, (*_FUNCTIONS, ast.Module, ast.ClassDef)):
+                return False
+            if id(ancestor) not in around and isinstance(ancestor, _BLOCKS):
+                return True
+        return False
+
+    def _binding_value(
+        self, kind: str, payload: object, where: FunctionInfo, expr: ast.Name, depth: int
+    ) -> Value | None:
         if kind == "import":
             return Sym(str(payload))
         if kind == "expr":
             return self.value(payload, depth + 1)  # type: ignore[arg-type]
         if kind == "with":
-            return self.entered(self.value(payload, depth + 1))  # type: ignore[arg-type]
+            return self.entered(self.value(payload, depth + 1), depth + 1)  # type: ignore[arg-type]
         if kind == "def":
             return FuncRef(payload)  # type: ignore[arg-type]
         if kind == "class":
@@ -83,10 +154,59 @@ class Values(FileIndex):
         if kind == "item":
             item = cast("tuple[ast.expr, int, int]", payload)
             return self._item_value(item[0], item[1], item[2], depth + 1)
-        if kind == "param" and payload is not None:
-            annotated = self.value(_unquote(payload), depth + 1)  # type: ignore[arg-type]
-            if isinstance(annotated, Sym):
-                return self._construct(annotated, None)
+        if kind == "param":
+            if payload is not None:
+                annotated = self.value(_unquote(payload), depth + 1)  # type: ignore[arg-type]
+                if isinstance(annotated, Sym):
+                    constructed = self._construct(annotated, None)
+                    if constructed is not None:
+                        return constructed
+            return self._argument_value(where, expr.id, depth)
+        return None
+
+    def _argument_value(self, fn: FunctionInfo, name: str, depth: int) -> Value | None:
+        """What the calls of ``fn`` in this file pass for its parameter ``name`` (a stream
+        handed to ``relay(s)``, the client given to ``Bot(llm=OpenAI())``'s ``__init__``):
+        the first call whose argument is known."""
+        node = fn.node
+        if fn.is_module or isinstance(node, ast.Lambda) or name == fn.self_name:
+            return None
+        args = node.args  # type: ignore[attr-defined]
+        positional = [a.arg for a in args.posonlyargs + args.args]
+        if name not in positional and name not in [a.arg for a in args.kwonlyargs]:
+            return None
+        index = positional.index(name) if name in positional else None
+        skip = 0
+        calls: list[ast.Call] = []
+        cls = fn.cls
+        if cls is None:
+            calls = [
+                c
+                for c in self.name_calls.get(fn.name, ())
+                if isinstance(f := self.value(c.func, depth + 1), FuncRef) and f.fn is fn
+            ]
+        elif fn.name == "__init__":
+            skip = 1 if fn.self_name else 0
+            wanted = Sym(f"@local:{cls.name}")
+            calls = [c for c in self.name_calls.get(cls.name, ()) if self.value(c.func) == wanted]
+        elif fn.self_name:
+            skip = 1
+            calls = [
+                c
+                for c in self.attr_calls.get(fn.name, ())
+                if isinstance(f := self.value(c.func, depth + 1), FuncRef) and f.fn is fn
+            ]
+        for call in calls:
+            arg = keyword(call, name)
+            if arg is None and index is not None:
+                at = index - skip
+                if 0 <= at < len(call.args) and not any(
+                    isinstance(a, ast.Starred) for a in call.args[: at + 1]
+                ):
+                    arg = call.args[at]
+            value = self.value(arg, depth + 1) if arg is not None else None
+            if isinstance(value, (Stream, Sym)):
+                return value
         return None
 
     def _item_value(self, whole: ast.expr, index: int, size: int, depth: int) -> Value | None:
@@ -112,12 +232,26 @@ class Values(FileIndex):
                     return value
         return None
 
-    def entered(self, value: Value | None) -> Value | None:
-        """What ``with value as x`` binds ``x`` to."""
+    def entered(self, value: Value | None, depth: int = 0) -> Value | None:
+        """What ``with value as x`` binds ``x`` to (for a ``@contextmanager`` of this file,
+        what it yields)."""
         if isinstance(value, Stream):
             if value.role == "manager":
                 return Stream(value.start, "response" if value.start.http else "stream")
             return value
+        if isinstance(value, GenObj) and depth <= _MAX_DEPTH:
+            fn = value.fn
+            if any(
+                isinstance(d := self.value(decorator, depth + 1), Sym)
+                and d.path in ("contextlib.contextmanager", "contextlib.asynccontextmanager")
+                for decorator in fn.decorators
+            ):
+                for node in _walk_function(fn.node):
+                    if isinstance(node, ast.Yield) and node.value is not None:
+                        yielded = self.value(node.value, depth + 1)
+                        if isinstance(yielded, Stream):
+                            return yielded
+                return None
         return value
 
     def _attribute_value(self, expr: ast.Attribute, depth: int) -> Value | None:
@@ -139,9 +273,13 @@ class Values(FileIndex):
                 if cls is None:
                     return None
                 return self._self_attribute(cls, expr.attr, depth)
+            if expr.attr in _PASS_THROUGH_ATTRIBUTES and value.path.startswith("@"):
+                return value  # ``client.chat.completions.with_raw_response.create``
             return Sym(f"{value.path}.{expr.attr}", value.ctor)
         if isinstance(value, Stream):
             start = value.start
+            if expr.attr == "parse" and value.role == "stream" and not start.http:
+                return Stream(start, "method")  # a raw response's ``.parse()``: the stream
             if expr.attr in K.HTTP_ITER_METHODS and value.role in ("response", "stream"):
                 return Stream(start, "method")
             if expr.attr == "content" and start.http == "aiohttp" and value.role == "response":
@@ -221,6 +359,9 @@ class Values(FileIndex):
             return None
         if not isinstance(func, Sym):
             return None
+        head, _, last = func.path.rpartition(".")
+        if last in _PASS_THROUGH_CALLS and head.startswith("@"):
+            return Sym(head, func.ctor)  # ``client.with_options(timeout=...)``: the same client
         start = self.stream_start(call, func)
         if start is not None:
             return start
@@ -424,4 +565,32 @@ def _method_scope(scope: FunctionInfo) -> FunctionInfo | None:
         if current.cls is not None:
             return current
         current = current.parent
+    return None
+
+
+# Attributes and methods of a client that give the same client, or its calls' raw responses:
+# ``client.with_options(timeout=...)``, ``client.chat.completions.with_raw_response.create``.
+_PASS_THROUGH_ATTRIBUTES = frozenset({"with_raw_response", "with_streaming_response"})
+_PASS_THROUGH_CALLS = frozenset({"with_options", "copy"})
+# Statements whose bodies run under a condition (or not at all).
+_BLOCKS = (
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.Try,
+    ast.With,
+    ast.AsyncWith,
+    *_TRIES,
+    *([ast.Match] if hasattr(ast, "Match") else []),
+)
+
+
+def _statement_of(entry: tuple[int, str, object]) -> ast.AST | None:
+    """The statement that made a binding, where the binding keeps a node of it."""
+    kind, payload = entry[1], entry[2]
+    if kind == "item" and isinstance(payload, tuple):
+        payload = payload[0]
+    if kind in ("expr", "item", "with") and isinstance(payload, ast.AST):
+        return payload  # an expression of the statement: its ancestors are the statement's
     return None
