@@ -62,6 +62,7 @@ class FileIndex:
         self.self_names: set[str] = set()  # what methods call their first parameter
         # Module globals assigned in functions through ``global name``: name -> those scopes.
         self.global_writers: dict[str, list[FunctionInfo]] = {}
+        self._imported_roots: frozenset[str] | None = None
         # By node (nodes hash by identity): the value of each expression resolved so far, or
         # _ACTIVE while it is being resolved (a cycle of names gives None).
         self._values: dict[ast.AST, object] = {}

@@ -7,6 +7,9 @@ import ast
 from typing import cast
 
 from linter.python import clients as K
+from linter.python.analysis.flow import argument_value, reached_value
+from linter.python.analysis.inferred import METHODS as INFERRED_METHODS
+from linter.python.analysis.inferred import inferred_start
 from linter.python.analysis.model import (
     _ACTIVE,
     _UNSET,
@@ -20,8 +23,6 @@ from linter.python.analysis.model import (
     Value,
 )
 from linter.python.analysis.nodes import (
-    _FUNCTIONS,
-    _TRIES,
     _is_true,
     _unquote,
     _walk_function,
@@ -77,7 +78,7 @@ class Values(FileIndex):
         if found is None:
             return None
         _offset, kind, payload, where = found
-        value = self._reached_value(expr, found, depth)
+        value = reached_value(self, expr, found, depth)
         if value is not None:
             return value
         if where.is_module and kind != "import" and expr.id in self.global_writers:
@@ -93,50 +94,6 @@ class Values(FileIndex):
                             return value
             return value
         return self._binding_value(kind, payload, where, expr, depth)
-
-    def _reached_value(
-        self, expr: ast.Name, found: tuple[int, str, object, FunctionInfo], depth: int
-    ) -> Value | None:
-        """The value of the binding a use sees; when that one gives nothing known and was
-        made under a condition the use is not under (``if tools: resp, used = handle(resp)``),
-        the value of an earlier binding that also reaches the use."""
-        offset, kind, payload, where = found
-        value = self._binding_value(kind, payload, where, expr, depth)
-        entries = where.bindings.get(expr.id, ())
-        if value is not None or len(entries) < 2:
-            return value
-        at = self.document.start(expr)
-        if offset >= at:
-            return None
-        index = max(i for i, e in enumerate(entries) if e[0] == offset and e[2] is payload)
-        around: set[int] | None = None
-        while index > 0:
-            statement = _statement_of(entries[index])
-            if statement is None:
-                return None
-            # The statement itself: an expression's assignment, a ``with`` item's ``with``.
-            statement = self.parent(statement) or statement
-            if isinstance(statement, ast.withitem):
-                statement = self.parent(statement) or statement
-            if around is None:
-                around = {id(a) for a, _ in self.ancestors(expr)}
-            if not self._conditional(statement, around):
-                return None
-            index -= 1
-            earlier = entries[index]
-            value = self._binding_value(earlier[1], earlier[2], where, expr, depth)
-            if value is not None:
-                return value
-        return None
-
-    def _conditional(self, statement: ast.AST, around: set[int]) -> bool:
-        """``statement`` sits in a block (if, loop, try, with, match) the use is not in."""
-        for ancestor, _child in self.ancestors(statement):
-            if isinstance(ancestor, (*_FUNCTIONS, ast.Module, ast.ClassDef)):
-                return False
-            if id(ancestor) not in around and isinstance(ancestor, _BLOCKS):
-                return True
-        return False
 
     def _binding_value(
         self, kind: str, payload: object, where: FunctionInfo, expr: ast.Name, depth: int
@@ -161,52 +118,7 @@ class Values(FileIndex):
                     constructed = self._construct(annotated, None)
                     if constructed is not None:
                         return constructed
-            return self._argument_value(where, expr.id, depth)
-        return None
-
-    def _argument_value(self, fn: FunctionInfo, name: str, depth: int) -> Value | None:
-        """What the calls of ``fn`` in this file pass for its parameter ``name`` (a stream
-        handed to ``relay(s)``, the client given to ``Bot(llm=OpenAI())``'s ``__init__``):
-        the first call whose argument is known."""
-        node = fn.node
-        if fn.is_module or isinstance(node, ast.Lambda) or name == fn.self_name:
-            return None
-        args = node.args  # type: ignore[attr-defined]
-        positional = [a.arg for a in args.posonlyargs + args.args]
-        if name not in positional and name not in [a.arg for a in args.kwonlyargs]:
-            return None
-        index = positional.index(name) if name in positional else None
-        skip = 0
-        calls: list[ast.Call] = []
-        cls = fn.cls
-        if cls is None:
-            calls = [
-                c
-                for c in self.name_calls.get(fn.name, ())
-                if isinstance(f := self.value(c.func, depth + 1), FuncRef) and f.fn is fn
-            ]
-        elif fn.name == "__init__":
-            skip = 1 if fn.self_name else 0
-            wanted = Sym(f"@local:{cls.name}")
-            calls = [c for c in self.name_calls.get(cls.name, ()) if self.value(c.func) == wanted]
-        elif fn.self_name:
-            skip = 1
-            calls = [
-                c
-                for c in self.attr_calls.get(fn.name, ())
-                if isinstance(f := self.value(c.func, depth + 1), FuncRef) and f.fn is fn
-            ]
-        for call in calls:
-            arg = keyword(call, name)
-            if arg is None and index is not None:
-                at = index - skip
-                if 0 <= at < len(call.args) and not any(
-                    isinstance(a, ast.Starred) for a in call.args[: at + 1]
-                ):
-                    arg = call.args[at]
-            value = self.value(arg, depth + 1) if arg is not None else None
-            if isinstance(value, (Stream, Sym)):
-                return value
+            return argument_value(self, where, expr.id, depth)
         return None
 
     def _item_value(self, whole: ast.expr, index: int, size: int, depth: int) -> Value | None:
@@ -357,6 +269,11 @@ class Values(FileIndex):
             if func.role == "method":
                 return Stream(func.start, "stream")
             return None
+        unknown = func is None or (isinstance(func, Sym) and not func.path.startswith("@"))
+        if unknown and isinstance(call.func, ast.Attribute) and call.func.attr in INFERRED_METHODS:
+            inferred = inferred_start(self, call, depth)
+            if inferred is not None:
+                return inferred
         if not isinstance(func, Sym):
             return None
         head, _, last = func.path.rpartition(".")
@@ -435,6 +352,18 @@ class Values(FileIndex):
             call, found.client, api, True, None, None, origin=f"{found.module}.{found.name}"
         )
         return Stream(start, "stream")
+
+    def imported_roots(self) -> frozenset[str]:
+        """The top-level modules the file imports (anywhere in it)."""
+        if self._imported_roots is None:
+            self._imported_roots = frozenset(
+                str(entry[2]).lstrip(".").split(".", 1)[0]
+                for info in self.functions
+                for entries in info.bindings.values()
+                for entry in entries
+                if entry[1] == "import"
+            )
+        return self._imported_roots
 
     def remote_callee(self, call: ast.Call) -> tuple[str, str] | None:
         """(file, function name) of the module-level function of another module of the tree
@@ -572,25 +501,3 @@ def _method_scope(scope: FunctionInfo) -> FunctionInfo | None:
 # ``client.with_options(timeout=...)``, ``client.chat.completions.with_raw_response.create``.
 _PASS_THROUGH_ATTRIBUTES = frozenset({"with_raw_response", "with_streaming_response"})
 _PASS_THROUGH_CALLS = frozenset({"with_options", "copy"})
-# Statements whose bodies run under a condition (or not at all).
-_BLOCKS = (
-    ast.If,
-    ast.For,
-    ast.AsyncFor,
-    ast.While,
-    ast.Try,
-    ast.With,
-    ast.AsyncWith,
-    *_TRIES,
-    *([ast.Match] if hasattr(ast, "Match") else []),
-)
-
-
-def _statement_of(entry: tuple[int, str, object]) -> ast.AST | None:
-    """The statement that made a binding, where the binding keeps a node of it."""
-    kind, payload = entry[1], entry[2]
-    if kind == "item" and isinstance(payload, tuple):
-        payload = payload[0]
-    if kind in ("expr", "item", "with") and isinstance(payload, ast.AST):
-        return payload  # an expression of the statement: its ancestors are the statement's
-    return None
