@@ -110,6 +110,7 @@ def audit_rows(document: PythonDocument, settings: Settings) -> Iterator[AuditRo
     for ctor in models:
         if not any(s.ctor is ctor for s in analysis.starts):
             yield view.row_for_langchain_model(ctor, id(ctor) in streamed)
+    started = {id(start) for start in analysis.starts}
     for iteration in analysis.iterations:
         start = iteration.stream
         if id(start.call) in seen:
@@ -117,7 +118,9 @@ def audit_rows(document: PythonDocument, settings: Settings) -> Iterator[AuditRo
         seen.add(id(start.call))
         if id(start.call) in analysis.foreign_sse:
             yield view.row_for_foreign_sse(start)
-        else:
+        elif start.origin:
+            yield view.row_for_remote(start)
+        elif id(start) not in started:
             # A stream known by its shape only (LlamaIndex's ``response.response_gen``):
             # the call that made it is no start of its own.
             yield view.row_for_start(start, None)
@@ -224,6 +227,22 @@ class _View:
                 ("guard", self.guard(start)),
                 ("cap", AuditValue(elsewhere, "", "unknown")),
                 ("timeout", AuditValue(elsewhere, "", "unknown")),
+            ],
+        )
+
+    def row_for_remote(self, start: StreamStart) -> AuditRow:
+        """A stream handed out by a function of another module of the tree (its call, cap
+        and timeout are judged there)."""
+        call = start.call
+        there = f"judged in {start.origin.rsplit('.', 1)[0]}"
+        return self._row(
+            f"{self.text(call.func)}() {self.where(call)}",
+            call.lineno,
+            [
+                ("client", AuditValue(f"{start.client.name} ({start.api})", self.at(call.lineno))),
+                ("guard", self.guard(start)),
+                ("cap", AuditValue(there, "", "unknown")),
+                ("timeout", AuditValue(there, "", "unknown")),
             ],
         )
 
@@ -383,6 +402,8 @@ class _View:
         loop_line = iteration.node.lineno  # type: ignore[attr-defined]
         if verdict.guarded:
             return verdict.guard, self.at(verdict.line or loop_line), False
+        if verdict.elsewhere:  # PY001 reports the consumer's loop, in its module
+            return f"none here ({verdict.why}; reported there)", self.at(loop_line), False
         if verdict.missed:  # PY003
             handlers = ", ".join(
                 f"`{handler_text(self.analysis, h)}` (line {h.lineno})" for h in verdict.missed

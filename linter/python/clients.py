@@ -402,9 +402,6 @@ class Starter:
     path: str
     stream: str
     cap: Cap | None
-    # Called through ``with_raw_response``: the call returns the HTTP response, whose
-    # ``.parse()`` is the stream (iterating the response itself reads no chunks).
-    raw: bool = False
 
 
 # Client classes (constructed) -> the key of their starter table.
@@ -474,28 +471,14 @@ MODULE_CLIENTS: dict[str, str] = {
 }
 
 
-def _raw_twins(*starters: Starter) -> tuple[Starter, ...]:
-    """Each ``x.create`` starter, and its ``x.with_raw_response.create`` twin."""
-    twins = []
-    for starter in starters:
-        twins.append(starter)
-        head, _, method = starter.path.rpartition(".")
-        if method == "create":
-            raw_path = f"{head}.with_raw_response.{method}" if head else starter.path
-            twins.append(Starter(starter.client, raw_path, starter.stream, starter.cap, raw=True))
-    return tuple(twins)
-
-
 OPENAI_STARTERS = (
-    *_raw_twins(
-        Starter(OPENAI, "chat.completions.create", "kw", OPENAI_CHAT_CAP),
-        Starter(OPENAI, "beta.chat.completions.create", "kw", OPENAI_CHAT_CAP),
-        # The legacy completions endpoint caps an answer at 16 tokens when ``max_tokens`` is
-        # not given (OpenAI's API reference; vLLM's and most compatible servers' too): no
-        # cap to ask for (None), PY002 stays silent.
-        Starter(OPENAI, "completions.create", "kw", None),
-        Starter(OPENAI, "responses.create", "kw", RESPONSES_CAP),
-    ),
+    Starter(OPENAI, "chat.completions.create", "kw", OPENAI_CHAT_CAP),
+    Starter(OPENAI, "beta.chat.completions.create", "kw", OPENAI_CHAT_CAP),
+    # The legacy completions endpoint caps an answer at 16 tokens when ``max_tokens`` is
+    # not given (OpenAI's API reference; vLLM's and most compatible servers' too): no
+    # cap to ask for (None), PY002 stays silent.
+    Starter(OPENAI, "completions.create", "kw", None),
+    Starter(OPENAI, "responses.create", "kw", RESPONSES_CAP),
     Starter(OPENAI, "chat.completions.stream", "manager", OPENAI_CHAT_CAP),
     Starter(OPENAI, "beta.chat.completions.stream", "manager", OPENAI_CHAT_CAP),
     Starter(OPENAI, "responses.stream", "manager", RESPONSES_CAP),
@@ -509,10 +492,8 @@ OPENAI_STARTERS = (
 STARTERS: dict[str, tuple[Starter, ...]] = {
     "openai": OPENAI_STARTERS,
     "anthropic": (
-        *_raw_twins(
-            Starter(ANTHROPIC, "messages.create", "kw", ANTHROPIC_CAP),
-            Starter(ANTHROPIC, "beta.messages.create", "kw", ANTHROPIC_CAP),
-        ),
+        Starter(ANTHROPIC, "messages.create", "kw", ANTHROPIC_CAP),
+        Starter(ANTHROPIC, "beta.messages.create", "kw", ANTHROPIC_CAP),
         Starter(ANTHROPIC, "messages.stream", "manager", ANTHROPIC_CAP),
         Starter(ANTHROPIC, "beta.messages.stream", "manager", ANTHROPIC_CAP),
         Starter(ANTHROPIC, "completions.create", "kw", ANTHROPIC_LEGACY_CAP),
@@ -547,7 +528,7 @@ STARTERS: dict[str, tuple[Starter, ...]] = {
         Starter(COHERE, "chat_stream", "always", MAX_TOKENS_CAP),
         Starter(COHERE, "chat", "never", MAX_TOKENS_CAP),
     ),
-    "groq": _raw_twins(Starter(GROQ, "chat.completions.create", "kw", COMPAT_CHAT_CAP)),
+    "groq": (Starter(GROQ, "chat.completions.create", "kw", COMPAT_CHAT_CAP),),
     "together": (Starter(TOGETHER, "chat.completions.create", "kw", MAX_TOKENS_CAP),),
     "hf": (
         Starter(HUGGINGFACE, "chat_completion", "kw", MAX_TOKENS_CAP),

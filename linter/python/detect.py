@@ -106,6 +106,17 @@ def claim_by_name(relpath: str) -> Claim:
     return Claim.MAYBE if relpath.endswith((".py", ".pyi")) else Claim.NO
 
 
+def claim_in_tree(relpath: str, data: bytes, by_name: Claim, path: str, workspace: Any) -> bool:
+    """A Python file that mentions no client but imports, from the linted tree, a function
+    that hands out a stream (``from .providers import stream_chat``): its loops over it are
+    checked too (linter.python.analysis.project)."""
+    if by_name is Claim.NO or not relpath.endswith(".py") or b"import" not in data:
+        return False
+    from linter.python.analysis.project import project_of
+
+    return project_of(workspace).imports_streams(path, data)
+
+
 def claim(relpath: str, data: bytes, by_name: Claim) -> bool:
     if by_name is Claim.NO:
         return False

@@ -243,7 +243,7 @@ def reached_streams(analysis: Analysis, retry: RetryLoop) -> Iterator[Reached]:
                 continue
             consumer_shown: ast.AST | None = None
             if func.fn.is_generator:
-                consumer = analysis.consumer(node)
+                consumer = analysis.consumer_of(node)
                 if isinstance(consumer, ast.YieldFrom):
                     consumer_shown = consumer
                 elif isinstance(consumer, (ast.For, ast.AsyncFor)):

@@ -10,6 +10,8 @@ the walking helpers. ``Analysis`` puts them together.
 
 from __future__ import annotations
 
+import weakref
+
 from linter.python.analysis.guards import Guards
 from linter.python.analysis.model import (
     ClassInfo,
@@ -47,6 +49,9 @@ def analysis_of(document: PythonDocument) -> Analysis | None:
             document._analysis = Analysis(document)
         except RecursionError:
             document._analysis = False
+        project = document.project
+        if document._analysis and project is not None and project.unit_path == document.path:
+            project._current = {document.path: weakref.ref(document._analysis)}
     return document._analysis or None
 
 

@@ -17,7 +17,8 @@ from linter.python.analysis.nodes import (
     _short,
     _walk_function,
 )
-from linter.python.analysis.streams import Streams
+from linter.python.analysis.project import ConsumerSite, StreamFunction, exported
+from linter.python.analysis.streams import _CONSUME, _PASS_ON, Streams
 
 _MAX_CALLER_DEPTH = 4  # how far up the same-file call chain a guard is looked for
 # What ``handler_class`` names an exception class of the project that no library raises.
@@ -139,7 +140,10 @@ class Guards(Streams):
         raised: tuple[K.Raised, ...],
         depth: int = 0,
         seen: frozenset[int] = frozenset(),
+        local: bool = False,
     ) -> Verdict:
+        """How ``node`` is guarded: in its function, else at every call of the function in
+        this file and in the other modules of the tree (``local``: in its function only)."""
         missed: list[ast.ExceptHandler] = []
         function: FunctionInfo = self.module
         for ancestor, child in self.ancestors(node):
@@ -173,10 +177,11 @@ class Guards(Streams):
         if retry is not None:
             text = " ".join(self.document.text_of(retry).split())
             return Verdict(True, guard=f"`@{_short(text)}` on {function.name}()", line=retry.lineno)
-        if depth >= _MAX_CALLER_DEPTH or id(function.node) in seen:
+        if local or depth >= _MAX_CALLER_DEPTH or id(function.node) in seen:
             return Verdict(False, tuple(missed), f"in {function.name}()", line=line)
         sites, opaque = self.call_sites(function)
-        if opaque or not sites:
+        remote = [] if opaque else self._remote_sites(function, client)
+        if opaque or not (sites or remote):
             why = (
                 f"{function.name}() is passed on, not called, in this file"
                 if opaque
@@ -197,11 +202,38 @@ class Guards(Streams):
                 )
             if verdict.guard not in guards:
                 guards.append(verdict.guard)
-        first = getattr(sites[0], "lineno", 0)
-        callers = "caller" if len(sites) == 1 else f"callers ({len(sites)})"
+        for consumer in remote:
+            where = f"{consumer.module} (line {consumer.line})"
+            # A generator passed on (to a framework's response, say) is iterated where no
+            # guard of that module's can be.
+            if not consumer.guarded or not consumer.iterated:
+                if function.is_generator and consumer.iterated:
+                    # That loop is reported, where the stream is really consumed.
+                    why = f"its consumer in {where} does not guard it"
+                    return Verdict(False, tuple(missed), why, line=line, elsewhere=consumer.path)
+                what = "does not guard it" if consumer.iterated else "passes it on, not iterated"
+                return Verdict(False, tuple(missed), f"its caller in {where} {what}", line=line)
+            text = f"{consumer.guard} in {consumer.module}"
+            if text not in guards:
+                guards.append(text)
+        first = getattr(sites[0], "lineno", 0) if sites else 0
+        count = len(sites) + len(remote)
+        callers = "caller" if count == 1 else f"callers ({count})"
         inner = "; ".join(guards)
         joint = " -> " if len(guards) == 1 and inner.startswith(("caller ", "callers ")) else ": "
         return Verdict(True, guard=f"{callers} of {function.name}(){joint}{inner}", line=first)
+
+    def _remote_sites(self, function: FunctionInfo, client: K.Client) -> list[ConsumerSite]:
+        """The calls of a module-level function in the other modules of the tree."""
+        project = self.document.project
+        if project is None or not exported(function):
+            return []
+        shape = "generator" if function.is_generator else "plain"
+        path = self.document.path
+        wanted = StreamFunction(
+            path, project.module_name(path), function.name, client, "", 0, shape
+        )
+        return project.consumers(wanted) or []
 
     def _except_text(self, handler: ast.ExceptHandler) -> str:
         if handler.type is None:
@@ -261,34 +293,56 @@ class Guards(Streams):
             and node in parent.decorator_list
         )
 
-    def consumer(self, call: ast.Call) -> ast.AST:
-        """The node that iterates the generator ``call`` makes (``_consumer``)."""
+    def consumer_of(self, call: ast.Call) -> ast.AST:
+        """The node that consumes the generator ``call`` creates (the call itself when
+        nothing here iterates it)."""
         return self._consumer(call)
 
-    def _consumer(self, call: ast.Call) -> ast.AST:
+    def _consumer(self, call: ast.expr, assigned: bool = True) -> ast.AST:
         """The node that iterates a generator created by ``call``: the loop whose iterable it
-        is, the ``yield from``, or (``gen = f()`` then ``for x in gen``) that loop."""
-        parent = self.parent(call)
-        if isinstance(parent, ast.Await):
-            parent = self.parent(parent)
-        if isinstance(parent, (ast.For, ast.AsyncFor, ast.YieldFrom, ast.comprehension)):
-            return parent
-        if (
-            isinstance(parent, ast.Assign)
-            and len(parent.targets) == 1
-            and isinstance(parent.targets[0], ast.Name)
-        ):
-            name = parent.targets[0].id
-            scope = self.scope(call)
-            for loop in self.loops:
-                if (
-                    isinstance(loop, (ast.For, ast.AsyncFor))
-                    and isinstance(loop.iter, ast.Name)
-                    and loop.iter.id == name
-                    and self.scope(loop) is scope
-                ):
-                    return loop
+        is (through ``enumerate``, ``zip``, ``map``, ``itertools`` ...), the ``yield from``,
+        the call that drains it (``list()``, ``"".join()``, ``next()``, ``it.__anext__()``),
+        or, for ``gen = f()``, the first of these over ``gen`` in the same function."""
+        node: ast.AST = call
+        for _ in range(8):
+            parent = self.parent(node)
+            if isinstance(parent, ast.Await):
+                node = parent
+                continue
+            if isinstance(parent, (ast.For, ast.AsyncFor, ast.YieldFrom, ast.comprehension)):
+                return parent
+            if isinstance(parent, ast.Call) and node in parent.args:
+                kind = self.spelling(parent)
+                if kind in _PASS_ON or kind == "itertools":
+                    node = parent
+                    continue
+                return parent if kind in _CONSUME else call
+            if isinstance(parent, ast.Attribute) and parent.attr in ("__next__", "__anext__"):
+                outer = self.parent(parent)
+                if isinstance(outer, ast.Call) and outer.func is parent:
+                    return outer
+                return call
+            if (
+                assigned
+                and isinstance(parent, ast.Assign)
+                and len(parent.targets) == 1
+                and isinstance(parent.targets[0], ast.Name)
+            ):
+                return self._consumer_of_name(parent.targets[0].id, call) or call
+            return call
         return call
+
+    def _consumer_of_name(self, name: str, call: ast.expr) -> ast.AST | None:
+        """The first place after ``name = call`` in the same function that iterates ``name``."""
+        scope = self.scope(call)
+        found: list[tuple[int, int, ast.AST]] = []
+        for load in self.name_loads.get(name, ()):
+            if self.scope(load) is not scope or load.lineno < call.lineno:
+                continue
+            consumer = self._consumer(load, assigned=False)
+            if consumer is not load:
+                found.append((load.lineno, load.col_offset, consumer))
+        return min(found, key=lambda item: item[:2])[2] if found else None
 
     def _catching_context(
         self, expr: ast.expr, client: K.Client, raised: tuple[K.Raised, ...]

@@ -39,14 +39,16 @@ class StreamStart:
     cap: K.Cap | None
     ctor: ast.Call | None  # the client's constructor call, when seen
     http: str = ""  # "requests", "httpx", "aiohttp" for raw HTTP
+    # A stream handed out by a function of another module (``module.function``): ``call``
+    # is the call of that function here; the generation call is there.
+    origin: str = ""
 
 
 @record
 class Stream:
     """A value made from a StreamStart. ``role``: "stream" (iterate it), "manager" (``with
     ... as s`` gives the stream), "response" (an HTTP response; its ``iter_*`` methods
-    stream), "method" (a bound ``iter_*`` method: call it to get the stream), "raw" (what
-    ``with_raw_response.create`` returns: its ``.parse()`` is the stream)."""
+    stream), "method" (a bound ``iter_*`` method: call it to get the stream)."""
 
     start: StreamStart
     role: str
@@ -174,6 +176,9 @@ class Verdict:
     why: str = ""
     guard: str = ""  # what guards it, in words (for the audit)
     line: int = 0  # where the guard (or, unguarded, the search's end) is
+    # Unguarded, and reported elsewhere: the file of another module whose loop consumes
+    # the stream unguarded (that loop gets the finding).
+    elsewhere: str = ""
 
 
 # --- the analysis ---------------------------------------------------------------------------------

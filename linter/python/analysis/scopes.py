@@ -60,6 +60,9 @@ class FileIndex:
         self.attr_calls: dict[str, list[ast.Call]] = {}
         self.name_loads: dict[str, list[ast.Name]] = {}
         self.self_names: set[str] = set()  # what methods call their first parameter
+        # Module globals assigned in functions through ``global name``: name -> those scopes.
+        self.global_writers: dict[str, list[FunctionInfo]] = {}
+        self._imported_roots: frozenset[str] | None = None
         # By node (nodes hash by identity): the value of each expression resolved so far, or
         # _ACTIVE while it is being resolved (a cycle of names gives None).
         self._values: dict[ast.AST, object] = {}
@@ -195,6 +198,8 @@ class FileIndex:
             elif node_type in _DECLARATIONS:
                 for name in node.names:
                     scope.bind(name, doc.start(node), "unknown", None)
+                    if node_type is ast.Global:
+                        self.global_writers.setdefault(name, []).append(scope)
             getter = getters.get(node_type, _dynamic_children)
             if getter is None:
                 continue  # no field that holds nodes

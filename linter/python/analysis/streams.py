@@ -23,7 +23,7 @@ class Streams(Values):
                 if isinstance(value, Stream) and value.start.call is call:
                     found.append(value.start)
             found.sort(key=lambda s: (s.call.lineno, s.call.col_offset))
-            self._starts = [s for s in found if not s.http or self.llm_stream(s)]
+            self._starts = [s for s in found if not s.origin and (not s.http or self.llm_stream(s))]
         return self._starts
 
     def llm_stream(self, start: StreamStart) -> bool:
@@ -129,7 +129,7 @@ class Streams(Values):
         found: list[Iteration] = []
         for loop in self.loops:
             if isinstance(loop, (ast.For, ast.AsyncFor)):
-                start = self.stream_of(loop.iter) or self._foreign_sse(loop)
+                start = self.iterated_stream(loop.iter) or self._foreign_sse(loop)
                 if start is not None:
                     what = "async for" if isinstance(loop, ast.AsyncFor) else "for"
                     found.append(
@@ -138,7 +138,7 @@ class Streams(Values):
                         )
                     )
             elif isinstance(loop, ast.comprehension):
-                start = self.stream_of(loop.iter)
+                start = self.iterated_stream(loop.iter)
                 if start is not None:
                     owner = self.parent(loop) or loop
                     found.append(
@@ -147,21 +147,79 @@ class Streams(Values):
                         )
                     )
         for node in self.yield_froms:
-            start = self.stream_of(node.value)
+            start = self.iterated_stream(node.value)
             if start is not None:
                 found.append(
                     Iteration(node, "yield from", start, self.scope(node), *doc.span(node))
                 )
-        for name in ("next", "anext"):
-            for call in self.name_calls.get(name, ()):
-                if call.args:
-                    start = self.stream_of(call.args[0])
-                    if start is not None:
-                        found.append(
-                            Iteration(call, f"{name}()", start, self.scope(call), *doc.span(call))
-                        )
+        for call in self._consuming_calls():
+            kind = self.spelling(call)
+            if kind not in _CONSUME:
+                continue
+            for inner in _iterables(call, kind):
+                start = self.iterated_stream(inner)
+                if start is not None:
+                    what = f"{kind}()" if kind != "join" else "str.join()"
+                    found.append(Iteration(call, what, start, self.scope(call), *doc.span(call)))
+                    break
         found.sort(key=lambda it: it.start)
         return found
+
+    def _consuming_calls(self) -> list[ast.Call]:
+        calls: list[ast.Call] = []
+        for name in _CONSUME_NAMES:
+            calls.extend(self.name_calls.get(name, ()))
+        for attr in ("join", "__next__", "__anext__", "deque"):
+            calls.extend(self.attr_calls.get(attr, ()))
+        return calls
+
+    # -- how a stream is iterated, however it is spelled -------------------------------------
+
+    def spelling(self, call: ast.Call) -> str:
+        """What a call does with the iterables it is given: a builtin by its name (when the
+        file does not bind that name), "itertools" (any of its functions), "join"
+        (``sep.join(it)``), "deque", "__next__"/"__anext__" (``it.__anext__()``); "" else."""
+        func = call.func
+        if isinstance(func, ast.Name):
+            known = func.id in _PASS_ON or func.id in _CONSUME_NAMES
+            if known and self.lookup(func.id, self.scope(func), self.document.start(func)) is None:
+                return func.id
+            return ""
+        if isinstance(func, ast.Attribute):
+            if func.attr in ("__next__", "__anext__") and not call.args:
+                return func.attr
+            if func.attr == "join" and len(call.args) == 1 and not call.keywords:
+                receiver = func.value
+                if isinstance(receiver, ast.Constant) and isinstance(receiver.value, (str, bytes)):
+                    return "join"
+                return ""
+            value = self.value(func)
+            if isinstance(value, Sym):
+                if value.path.startswith("itertools."):
+                    return "itertools"
+                if value.path == "collections.deque":
+                    return "deque"
+        return ""
+
+    def iterated_stream(self, expr: ast.AST, depth: int = 0) -> StreamStart | None:
+        """The stream ``expr`` iterates: a stream, or a stream handed through ``enumerate``,
+        ``zip``, ``map``, ``filter``, ``iter``/``aiter`` or an ``itertools`` function."""
+        start = self.stream_of(expr)
+        if start is not None or depth > 3 or not isinstance(expr, ast.Call):
+            return start
+        kind = self.spelling(expr)
+        if kind not in _PASS_ON and kind != "itertools":
+            return None
+        for inner in _iterables(expr, kind):
+            start = self.iterated_stream(inner, depth + 1)
+            if start is not None:
+                return start
+        return None
+
+    def iteration_of(self, call: ast.Call) -> Iteration | None:
+        """Where this file consumes the stream ``call`` gives (a function of another module
+        that returns one)."""
+        return next((it for it in self.iterations if it.stream.call is call), None)
 
     def _foreign_sse(self, loop: ast.For | ast.AsyncFor) -> StreamStart | None:
         """``for line in response.iter_lines():`` whose body reads server-sent events
@@ -290,3 +348,25 @@ def _parses_events(loop: ast.AST) -> bool:
         ):
             return True
     return False
+
+
+# Builtins that hand on the items of what they are given (iterated when they are).
+_PASS_ON = frozenset({"enumerate", "zip", "map", "filter", "iter", "aiter"})
+# Builtins that iterate what they are given: to the end, or (``next``) one item at a time.
+_CONSUME_NAMES = frozenset(
+    {"list", "tuple", "set", "frozenset", "sorted", "sum", "any", "all", "min", "max", "dict"}
+    | {"next", "anext"}
+)
+_CONSUME = _CONSUME_NAMES | {"join", "deque", "__next__", "__anext__"}
+
+
+def _iterables(call: ast.Call, kind: str) -> list[ast.expr]:
+    """The arguments of ``call`` that it iterates."""
+    if kind in ("__next__", "__anext__"):
+        return [call.func.value] if isinstance(call.func, ast.Attribute) else []
+    args = [a for a in call.args if not isinstance(a, ast.Starred)]
+    if kind in ("map", "filter"):
+        return args[1:]
+    if kind in ("zip", "itertools"):
+        return args
+    return args[:1]

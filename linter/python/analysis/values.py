@@ -7,6 +7,9 @@ import ast
 from typing import cast
 
 from linter.python import clients as K
+from linter.python.analysis.flow import argument_value, reached_value
+from linter.python.analysis.inferred import METHODS as INFERRED_METHODS
+from linter.python.analysis.inferred import inferred_start
 from linter.python.analysis.model import (
     _ACTIVE,
     _UNSET,
@@ -19,7 +22,12 @@ from linter.python.analysis.model import (
     Sym,
     Value,
 )
-from linter.python.analysis.nodes import _is_true, _unquote, _walk_function, keyword
+from linter.python.analysis.nodes import (
+    _is_true,
+    _unquote,
+    _walk_function,
+    keyword,
+)
 from linter.python.analysis.scopes import FileIndex
 
 _MAX_DEPTH = 12  # value resolution through names, attributes and returns
@@ -69,13 +77,33 @@ class Values(FileIndex):
         found = self._binding(expr.id, self.scope_of.get(expr, self.module), expr)
         if found is None:
             return None
-        _offset, kind, payload, _where = found
+        _offset, kind, payload, where = found
+        value = reached_value(self, expr, found, depth)
+        if value is not None:
+            return value
+        if where.is_module and kind != "import" and expr.id in self.global_writers:
+            # ``client = None`` at module level, set in ``init()`` through ``global client``.
+            value = self._binding_value(kind, payload, where, expr, depth)
+            if value is None:
+                for writer in self.global_writers[expr.id]:
+                    for _at, other, given, in_writer in (
+                        (e[0], e[1], e[2], writer) for e in writer.bindings.get(expr.id, ())
+                    ):
+                        value = self._binding_value(other, given, in_writer, expr, depth)
+                        if value is not None:
+                            return value
+            return value
+        return self._binding_value(kind, payload, where, expr, depth)
+
+    def _binding_value(
+        self, kind: str, payload: object, where: FunctionInfo, expr: ast.Name, depth: int
+    ) -> Value | None:
         if kind == "import":
             return Sym(str(payload))
         if kind == "expr":
             return self.value(payload, depth + 1)  # type: ignore[arg-type]
         if kind == "with":
-            return self.entered(self.value(payload, depth + 1))  # type: ignore[arg-type]
+            return self.entered(self.value(payload, depth + 1), depth + 1)  # type: ignore[arg-type]
         if kind == "def":
             return FuncRef(payload)  # type: ignore[arg-type]
         if kind == "class":
@@ -83,10 +111,14 @@ class Values(FileIndex):
         if kind == "item":
             item = cast("tuple[ast.expr, int, int]", payload)
             return self._item_value(item[0], item[1], item[2], depth + 1)
-        if kind == "param" and payload is not None:
-            annotated = self.value(_unquote(payload), depth + 1)  # type: ignore[arg-type]
-            if isinstance(annotated, Sym):
-                return self._construct(annotated, None)
+        if kind == "param":
+            if payload is not None:
+                annotated = self.value(_unquote(payload), depth + 1)  # type: ignore[arg-type]
+                if isinstance(annotated, Sym):
+                    constructed = self._construct(annotated, None)
+                    if constructed is not None:
+                        return constructed
+            return argument_value(self, where, expr.id, depth)
         return None
 
     def _item_value(self, whole: ast.expr, index: int, size: int, depth: int) -> Value | None:
@@ -112,12 +144,26 @@ class Values(FileIndex):
                     return value
         return None
 
-    def entered(self, value: Value | None) -> Value | None:
-        """What ``with value as x`` binds ``x`` to."""
+    def entered(self, value: Value | None, depth: int = 0) -> Value | None:
+        """What ``with value as x`` binds ``x`` to (for a ``@contextmanager`` of this file,
+        what it yields)."""
         if isinstance(value, Stream):
             if value.role == "manager":
                 return Stream(value.start, "response" if value.start.http else "stream")
             return value
+        if isinstance(value, GenObj) and depth <= _MAX_DEPTH:
+            fn = value.fn
+            if any(
+                isinstance(d := self.value(decorator, depth + 1), Sym)
+                and d.path in ("contextlib.contextmanager", "contextlib.asynccontextmanager")
+                for decorator in fn.decorators
+            ):
+                for node in _walk_function(fn.node):
+                    if isinstance(node, ast.Yield) and node.value is not None:
+                        yielded = self.value(node.value, depth + 1)
+                        if isinstance(yielded, Stream):
+                            return yielded
+                return None
         return value
 
     def _attribute_value(self, expr: ast.Attribute, depth: int) -> Value | None:
@@ -139,17 +185,19 @@ class Values(FileIndex):
                 if cls is None:
                     return None
                 return self._self_attribute(cls, expr.attr, depth)
+            if expr.attr in _PASS_THROUGH_ATTRIBUTES and value.path.startswith("@"):
+                return value  # ``client.chat.completions.with_raw_response.create``
             return Sym(f"{value.path}.{expr.attr}", value.ctor)
         if isinstance(value, Stream):
             start = value.start
+            if expr.attr == "parse" and value.role == "stream" and not start.http:
+                return Stream(start, "method")  # a raw response's ``.parse()``: the stream
             if expr.attr in K.HTTP_ITER_METHODS and value.role in ("response", "stream"):
                 return Stream(start, "method")
             if expr.attr == "content" and start.http == "aiohttp" and value.role == "response":
                 return Stream(start, "stream")
             if expr.attr in ("text_stream",) and value.role == "stream":
                 return Stream(start, "stream")
-            if expr.attr == "parse" and value.role == "raw":
-                return Stream(start, "method")
             if expr.attr == "response_gen" and start.client is K.LLAMAINDEX:
                 return Stream(start, "stream")
             if expr.attr == "async_response_gen" and start.client is K.LLAMAINDEX:
@@ -231,6 +279,15 @@ class Values(FileIndex):
         ):
             # ``ExitStack().enter_context(cm)`` returns what ``with cm as x`` would bind.
             return self.entered(self.value(call.args[0], depth + 1))
+        if (
+            isinstance(call.func, ast.Name)
+            and call.func.id in ("iter", "aiter")
+            and len(call.args) == 1
+            and self.lookup(call.func.id, self.scope(call), self.document.start(call)) is None
+        ):
+            # ``it = iter(stream)`` (then ``next(it)``): the same stream.
+            inner = self.value(call.args[0], depth + 1)
+            return inner if isinstance(inner, (Stream, GenObj)) else None
         func = self.value(call.func, depth + 1)
         if isinstance(func, FuncRef):
             fn = func.fn
@@ -245,6 +302,11 @@ class Values(FileIndex):
             if func.role == "method":
                 return Stream(func.start, "stream")
             return None
+        unknown = func is None or (isinstance(func, Sym) and not func.path.startswith("@"))
+        if unknown and isinstance(call.func, ast.Attribute) and call.func.attr in INFERRED_METHODS:
+            inferred = inferred_start(self, call, depth)
+            if inferred is not None:
+                return inferred
         if (
             func is None
             and isinstance(call.func, ast.Attribute)
@@ -257,9 +319,16 @@ class Values(FileIndex):
             return Stream(guessed, "stream")
         if not isinstance(func, Sym):
             return None
+        head, _, last = func.path.rpartition(".")
+        if last in _PASS_THROUGH_CALLS and head.startswith("@"):
+            return Sym(head, func.ctor)  # ``client.with_options(timeout=...)``: the same client
         start = self.stream_start(call, func)
         if start is not None:
             return start
+        if not func.path.startswith("@"):
+            remote = self._remote_stream(call, func)
+            if remote is not None:
+                return remote
         if func.path.startswith("@lc"):
             method = func.path.rsplit(".", 1)[-1]
             if method in ("with_retry",):
@@ -315,11 +384,49 @@ class Values(FileIndex):
                 streaming = starter.stream in ("always", "manager")
                 api = f"{rest}()"
             start = StreamStart(call, starter.client, api, streaming, starter.cap, func.ctor)
-            if starter.raw:
-                # ``with_raw_response``: the HTTP response; its ``.parse()`` is the stream.
-                return Stream(start, "raw")
             return Stream(start, "manager" if starter.stream == "manager" else "stream")
         return None
+
+    def _remote_stream(self, call: ast.Call, func: Sym) -> Stream | None:
+        """A call of a function of another module of the tree that hands out a stream."""
+        project = self.document.project
+        if project is None:
+            return None
+        found = project.stream_function(self.document.path, func.path)
+        if found is None:
+            return None
+        what = "a generator yielding" if found.shape == "generator" else "returning"
+        api = f"{found.name}() of {found.module}, {what} {found.api} from its line {found.line}"
+        start = StreamStart(
+            call, found.client, api, True, None, None, origin=f"{found.module}.{found.name}"
+        )
+        return Stream(start, "stream")
+
+    def imported_roots(self) -> frozenset[str]:
+        """The top-level modules the file imports (anywhere in it)."""
+        if self._imported_roots is None:
+            self._imported_roots = frozenset(
+                str(entry[2]).lstrip(".").split(".", 1)[0]
+                for info in self.functions
+                for entries in info.bindings.values()
+                for entry in entries
+                if entry[1] == "import"
+            )
+        return self._imported_roots
+
+    def remote_callee(self, call: ast.Call) -> tuple[str, str] | None:
+        """(file, function name) of the module-level function of another module of the tree
+        that ``call`` calls, through the file's imports."""
+        project = self.document.project
+        if project is None:
+            return None
+        func = self.value(call.func)
+        if not isinstance(func, Sym) or func.path.startswith("@"):
+            return None
+        found = project.resolve(self.document.path, func.path)
+        if found is None or len(found[1]) != 1:
+            return None
+        return found[0], found[1][0]
 
     def _http_start(self, call: ast.Call, key: str, rest: str, func: Sym) -> Stream | None:
         client = K.TRANSPORTS[key]
@@ -473,3 +580,9 @@ def _method_scope(scope: FunctionInfo) -> FunctionInfo | None:
             return current
         current = current.parent
     return None
+
+
+# Attributes and methods of a client that give the same client, or its calls' raw responses:
+# ``client.with_options(timeout=...)``, ``client.chat.completions.with_raw_response.create``.
+_PASS_THROUGH_ATTRIBUTES = frozenset({"with_raw_response", "with_streaming_response"})
+_PASS_THROUGH_CALLS = frozenset({"with_options", "copy"})
