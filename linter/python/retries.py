@@ -4,7 +4,8 @@ leaves the loop (``break``/``return``) and whose handler lets the loop go round 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import cast
 
 from linter.python.analysis import (
     Analysis,
@@ -278,4 +279,70 @@ def _iterations_within(
         level = following
         if not level:
             break
+    return found
+
+
+@record
+class RemoteShown:
+    """A function of another module of the tree that reads a stream and shows its chunks as
+    they come (prints them, hands them to a callback): what a retry of it repeats."""
+
+    module: str
+    function: str
+    client: str
+    line: int  # the stream loop, in that module
+    shown: int  # where a chunk is shown, in that module
+    how: str  # "printed", "yielded", "handed to `on_token()`"...
+
+
+_REMOTE_MEMO = ("python", "shown-streams")
+
+
+def remote_shown(
+    analysis: Analysis, call: ast.Call, how: Callable[[ast.AST], str]
+) -> RemoteShown | None:
+    """``call`` as a call of a plain (non-generator) function of another module that shows
+    a stream chunk by chunk, followed there as in this file (``reached_streams``). Remembered
+    per run: several retries may call the same function."""
+    callee = analysis.remote_callee(call)
+    project = analysis.document.project
+    if callee is None or project is None:
+        return None
+    memo = cast(
+        "dict[tuple[str, str], RemoteShown | None]",
+        project.workspace.memo.setdefault(_REMOTE_MEMO, {}),
+    )
+    if callee in memo:
+        return memo[callee]
+    memo[callee] = None  # while it is looked at (a cycle of modules)
+    path, name = callee
+    found: RemoteShown | None = None
+    from linter.python.detect import mentions_clients
+    from linter.workspace import ReadFailure, read_regular_file
+
+    try:
+        if not mentions_clients(read_regular_file(path)):
+            return None  # no client there: nothing streams (and nothing is parsed)
+    except ReadFailure:
+        return None
+    with project._analysis(path) as other:
+        function = None if other is None else other.module.bindings.get(name)
+        info = function[-1][2] if function and function[-1][1] == "def" else None
+        if other is not None and isinstance(info, FunctionInfo) and not info.is_generator:
+            by_function: dict[int, list[Iteration]] = {}
+            for iteration in other.iterations:
+                by_function.setdefault(id(iteration.function.node), []).append(iteration)
+            for iteration in _iterations_within(other, info, by_function):
+                shown = emits(iteration.node) if iteration.what in ("for", "async for") else None
+                if shown is not None:
+                    found = RemoteShown(
+                        project.module_name(path),
+                        name,
+                        iteration.stream.client.name,
+                        iteration.node.lineno,  # type: ignore[attr-defined]
+                        shown.lineno,  # type: ignore[attr-defined]
+                        how(shown),
+                    )
+                    break
+    memo[callee] = found
     return found

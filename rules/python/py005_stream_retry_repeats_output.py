@@ -7,13 +7,15 @@ from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.model import Finding, Severity
-from linter.python.analysis import analysis_of
+from linter.python.analysis import Analysis, analysis_of, walk_function
 from linter.python.document import PythonDocument
-from linter.python.explain import decorator_text
+from linter.python.explain import article, decorator_text
 from linter.python.retries import (
+    RetryLoop,
     emits,
     in_try_body,
     reached_streams,
+    remote_shown,
     retries_only_before_output,
     retry_loops,
 )
@@ -66,6 +68,7 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
                     f"this {iteration.stream.client.name} stream as it arrives ({how}, line {shown.lineno}): a cut "  # type: ignore[attr-defined]
                     f"stream shows the answer's first part twice; buffer the answer, or say the retry restarts it",
                 )
+    yield from _remote(analysis, loops, reported)
     for retry in loops:
         for reached in reached_streams(analysis, retry):
             iteration = reached.iteration
@@ -92,6 +95,33 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
                 f"first part to the user; buffer the answer, resume it, or tell the consumer to "
                 f"discard what it got",
             )
+
+
+def _remote(analysis: Analysis, loops: list[RetryLoop], reported: set[int]) -> Iterator[Finding]:
+    """A retry whose attempt calls a function of another module of the tree that shows a
+    stream chunk by chunk: reported at that call (the stream loop is in the other file)."""
+    document = analysis.document
+    for retry in loops:
+        for statement in retry.attempt.body:
+            for node in (statement, *walk_function(statement)):
+                if not isinstance(node, ast.Call) or id(node) in reported:
+                    continue
+                found = remote_shown(analysis, node, _how)
+                if found is None:
+                    continue
+                reported.add(id(node))
+                begin, end = document.span(node.func)
+                yield RULE.report(
+                    document.source,
+                    begin,
+                    end,
+                    f"the retry loop on line {retry.loop.lineno} calls {found.function}() of "
+                    f"{found.module} again after a failure, and it reads {article(found.client)} "
+                    f"{found.client} stream (its line {found.line}) whose chunks were already "
+                    f"{found.how} (its line {found.shown}): a cut stream repeats the answer's first "
+                    f"part to the user; buffer the answer, resume it, or tell the consumer to discard "
+                    f"what it got",
+                )
 
 
 def _how(shown: ast.AST) -> str:
