@@ -7,6 +7,7 @@ import ast
 from typing import cast
 
 from linter.python import clients as K
+from linter.python.analysis.flags import flag_of
 from linter.python.analysis.flow import argument_value, reached_value
 from linter.python.analysis.inferred import METHODS as INFERRED_METHODS
 from linter.python.analysis.inferred import inferred_start
@@ -23,10 +24,8 @@ from linter.python.analysis.model import (
     Value,
 )
 from linter.python.analysis.nodes import (
-    _is_true,
     _unquote,
     _walk_function,
-    keyword,
 )
 from linter.python.analysis.scopes import FileIndex
 
@@ -327,14 +326,18 @@ class Values(FileIndex):
         for starter in K.STARTERS.get(key, ()):
             if starter.path != rest:
                 continue
+            maybe = False
             if starter.stream == "kw":
-                flag = keyword(call, "stream")
-                streaming = flag is not None and _is_true(flag)
-                api = f"{rest}(stream=True)" if streaming else f"{rest}()"
+                verdict, shown = flag_of(self, call)
+                streaming = verdict != "no"
+                maybe = verdict == "maybe"
+                api = f"{rest}({shown})" if streaming else f"{rest}()"
             else:
                 streaming = starter.stream in ("always", "manager")
                 api = f"{rest}()"
-            start = StreamStart(call, starter.client, api, streaming, starter.cap, func.ctor)
+            start = StreamStart(
+                call, starter.client, api, streaming, starter.cap, func.ctor, maybe=maybe
+            )
             return Stream(start, "manager" if starter.stream == "manager" else "stream")
         return None
 
@@ -396,16 +399,17 @@ class Values(FileIndex):
                 )
             return None
         if key == "requests" and rest in K.HTTP_REQUEST_METHODS:
-            flag = keyword(call, "stream")
-            if flag is not None and _is_true(flag):
+            verdict, shown = flag_of(self, call)
+            if verdict != "no":
                 where = (
-                    f"session.{rest}(stream=True)"
+                    f"session.{rest}({shown})"
                     if func.path.startswith("@")
-                    else f"requests.{rest}(stream=True)"
+                    else f"requests.{rest}({shown})"
                 )
-                return Stream(
-                    StreamStart(call, client, where, True, None, func.ctor, http=key), "response"
+                start = StreamStart(
+                    call, client, where, True, None, func.ctor, http=key, maybe=verdict == "maybe"
                 )
+                return Stream(start, "response")
         return None
 
     def string_of(self, expr: ast.AST | None, depth: int = 0) -> str | None:
