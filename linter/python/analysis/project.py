@@ -38,6 +38,10 @@ if TYPE_CHECKING:
 _WORD = re.compile(rb"[A-Za-z_]\w*")
 _KEYWORDS = frozenset({b"from", b"import", b"as"})
 _MEMO_KEY = ("python", "project")
+# A folder's files are searched for a module's name this many times (a pre-commit run asks
+# once or twice) before an index of all their import lines is built instead (a whole run).
+_SEARCHES_BEFORE_INDEX = 8
+_READ_LIMIT = 4 * 1024 * 1024
 # How many modules a stream is followed through (provider -> relay -> consumer ...).
 _MAX_HOPS = 4
 # Libraries: an import of one is never a module of the tree (no file system look-up).
@@ -92,8 +96,11 @@ class Project:
         self._functions: dict[str, dict[str, StreamFunction] | None] = {}
         # (file, function) -> the calls of it in other modules (None while computed).
         self._consumers: dict[tuple[str, str, str], list[ConsumerSite] | None] = {}
-        # Word of an import statement -> the files whose imports hold it.
-        self._import_words: dict[bytes, list[str]] | None = None
+        # By folder searched: word of an import statement -> the files whose imports hold it.
+        self._import_words: dict[str, dict[bytes, list[str]]] = {}
+        self._searches: dict[str, int] = {}
+        self._files: dict[str, list[str]] = {}
+        self._importers: dict[str, list[str]] = {}
         # A file's import statements that may name a module of the tree (not the standard
         # library's); each distinct statement's words and dotted paths, worked out once.
         self._file_statements: dict[str, tuple[bytes, ...]] = {}
@@ -324,12 +331,27 @@ class Project:
 
     def importers(self, path: str) -> list[str]:
         """Files of the tree whose import statements name the module (by its last name:
-        ``providers`` for ``app/providers.py``, the package's for an ``__init__.py``)."""
+        ``providers`` for ``app/providers.py``, the package's for an ``__init__.py``) and
+        resolve to it. Only files that can import it are looked at: those below the folder
+        its top package sits in (the whole tree when that is the root or ``src``). The first
+        question about a folder searches its files' bytes for the name (a pre-commit run asks
+        one); later ones use an index of the words of their import lines, built then."""
+        known = self._importers.get(path)
+        if known is not None:
+            return known
         name = os.path.basename(path)[:-3]
         if name == "__init__":
             name = os.path.basename(os.path.dirname(path))
+        needle = name.encode()
+        scope = self._scope(path)
+        index = self._import_words.get(scope)
+        searches = self._searches.get(scope, 0)
+        if index is None and searches >= _SEARCHES_BEFORE_INDEX:
+            index = self._words(scope)
+        self._searches[scope] = searches + 1
+        named = index.get(needle, []) if index is not None else self._search(scope, needle)
         found = []
-        for importer in self._words().get(name.encode(), ()):
+        for importer in named:
             if importer == path:
                 continue
             # Named: now resolved, still without parsing (``from .x import`` of another x).
@@ -340,41 +362,76 @@ class Project:
                 ):
                     found.append(importer)
                     break
+        self._importers[path] = found
         return found
 
-    def _words(self) -> dict[bytes, list[str]]:
-        if self._import_words is None:
-            from linter.workspace import ReadFailure, read_regular_file
+    def _scope(self, path: str) -> str:
+        """The folder whose files may import ``path``: its top package's parent."""
+        folder = os.path.dirname(path)
+        while self._file(os.path.join(folder, "__init__.py")) and folder != self.root:
+            folder = os.path.dirname(folder)
+        if folder in (self.root, os.path.join(self.root, "src")) or not folder.startswith(
+            self.root
+        ):
+            return self.root
+        return folder
 
-            index: dict[bytes, list[str]] = {}
-            for path in self._python_files():
-                statements = self._file_statements.get(path)
-                if statements is None:
-                    try:
-                        data = read_regular_file(path)
-                    except ReadFailure:
-                        continue
-                    statements = self._statements(path, data)
-                words: set[bytes] = set()
-                for statement in statements:
-                    words.update(self._statement_words[statement])
-                for word in words:
-                    index.setdefault(word, []).append(path)
-            self._import_words = index
-        return self._import_words
+    def _search(self, scope: str, needle: bytes) -> list[str]:
+        """Files below ``scope`` whose bytes hold ``needle`` in an import statement."""
+        found = []
+        for path in self._python_files(scope):
+            statements = self._file_statements.get(path)
+            if statements is None:
+                data = _read(path)
+                if needle not in data:
+                    continue
+                statements = self._statements(path, data)
+            if any(needle in self._statement_words[s] for s in statements):
+                found.append(path)
+        return found
 
-    def _python_files(self) -> list[str]:
+    def _words(self, scope: str) -> dict[bytes, list[str]]:
+        index: dict[bytes, list[str]] = {}
+        for path in self._python_files(scope):
+            statements = self._file_statements.get(path)
+            if statements is None:
+                statements = self._statements(path, _read(path))
+            words: set[bytes] = set()
+            for statement in statements:
+                words.update(self._statement_words[statement])
+            for word in words:
+                index.setdefault(word, []).append(path)
+        self._import_words[scope] = index
+        return index
+
+    def _python_files(self, scope: str) -> list[str]:
+        """The regular ``.py`` files below ``scope`` (symbolic links not followed: nothing
+        outside the tree, no FIFO or device), listed once per run and process."""
+        known = self._files.get(scope)
+        if known is not None:
+            return known
         from linter.discovery import SKIPPED_DIRS
 
         found: list[str] = []
-        for current, dirs, files in os.walk(self.root):
-            dirs[:] = sorted(
-                d
-                for d in dirs
-                if d not in SKIPPED_DIRS
-                and not os.path.isfile(os.path.join(current, d, "pyvenv.cfg"))
-            )
-            found.extend(os.path.join(current, f) for f in sorted(files) if f.endswith(".py"))
+        stack = [scope]
+        while stack:
+            folder = stack.pop()
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError:
+                continue
+            folders = []
+            for entry in entries:
+                if entry.name.endswith(".py") and entry.is_file(follow_symlinks=False):
+                    found.append(entry.path)
+                elif (
+                    entry.is_dir(follow_symlinks=False)
+                    and entry.name not in SKIPPED_DIRS
+                    and not os.path.isfile(os.path.join(entry.path, "pyvenv.cfg"))
+                ):
+                    folders.append(entry.path)
+            stack.extend(reversed(folders))
+        self._files[scope] = found
         return found
 
     def _callees(self, importer: str) -> frozenset[tuple[str, str]]:
@@ -559,3 +616,18 @@ def _import_statements(data: bytes) -> list[bytes]:
             found.append(line)
         at = data.find(b"import", end)
     return found
+
+
+def _read(path: str) -> bytes:
+    """A regular file's bytes (listed as one, without following links), at most a few MB: the
+    search needs its import lines, not a workspace's checks (nothing is reported from it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except (OSError, ValueError):
+        return b""
+    try:
+        return os.read(fd, _READ_LIMIT)
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
