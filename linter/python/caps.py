@@ -10,6 +10,7 @@ import ast
 from linter.model import Edit
 from linter.python import clients as K
 from linter.python.analysis import Analysis, StreamStart, Sym, keyword
+from linter.python.analysis.flags import flag_of, kwargs_entries
 from linter.python.edits import add_entry, add_keyword
 from linter.python.record import record
 
@@ -59,7 +60,16 @@ def _keywords_state(analysis: Analysis, call: ast.Call, names: tuple[str, ...]) 
         if item.arg is None:
             mapping = analysis.literal_dict(item.value)
             if mapping is None:
-                return CapState("unknown", f"`**{analysis.document.text_of(item.value)}`")
+                exact = kwargs_entries(analysis, item.value)
+                if exact is None:
+                    return CapState("unknown", f"`**{analysis.document.text_of(item.value)}`")
+                for name in names:
+                    for value in exact.get(name, ()):
+                        state = "none" if _is_none(value) else "present"
+                        return CapState(state, name=name, value=value)
+                # Every key of the dict is known, and none is a cap.
+                detail = f" (nor does `**{analysis.document.text_of(item.value)}`, whose keys are all literal)"
+                continue
             inner = entries_state(mapping, names)
             if inner.state == "none":
                 return CapState(
@@ -215,8 +225,8 @@ def streamed_langchain_models(analysis: Analysis) -> list[ast.Call]:
     for call in analysis.calls:
         if langchain_model(analysis, call) is None:
             continue
-        flag = keyword(call, "streaming")
-        if id(call) in streamed or (isinstance(flag, ast.Constant) and flag.value is True):
+        # ``streaming=True``, or a flag that may be true (``streaming=self.streaming``).
+        if id(call) in streamed or flag_of(analysis, call, "streaming")[0] != "no":
             found.append(call)
     return found
 
@@ -310,7 +320,7 @@ def raw_generation(
     streaming = (
         streams_by_default
         if stream_value is None
-        else (isinstance(stream_value, ast.Constant) and stream_value.value is True)
+        else not (isinstance(stream_value, ast.Constant) and not stream_value.value)
     )
     if not streaming and not all_calls:
         return None

@@ -42,6 +42,8 @@ class StreamStart:
     # A stream handed out by a function of another module (``module.function``): ``call``
     # is the call of that function here; the generation call is there.
     origin: str = ""
+    # ``streaming`` because the flag may be true (``stream=stream``, a parameter): "maybe".
+    maybe: bool = False
 
 
 @record

@@ -7,6 +7,7 @@ import ast
 from typing import cast
 
 from linter.python import clients as K
+from linter.python.analysis.flags import flag_of
 from linter.python.analysis.flow import argument_value, reached_value
 from linter.python.analysis.inferred import METHODS as INFERRED_METHODS
 from linter.python.analysis.inferred import inferred_start
@@ -23,10 +24,8 @@ from linter.python.analysis.model import (
     Value,
 )
 from linter.python.analysis.nodes import (
-    _is_true,
     _unquote,
     _walk_function,
-    keyword,
 )
 from linter.python.analysis.scopes import FileIndex
 
@@ -376,14 +375,18 @@ class Values(FileIndex):
         for starter in K.STARTERS.get(key, ()):
             if starter.path != rest:
                 continue
+            maybe = False
             if starter.stream == "kw":
-                flag = self.stream_flag(call)
-                streaming = flag is not None and _is_true(flag)
-                api = f"{rest}(stream=True)" if streaming else f"{rest}()"
+                verdict, shown = flag_of(self, call)
+                streaming = verdict != "no"
+                maybe = verdict == "maybe"
+                api = f"{rest}({shown})" if streaming else f"{rest}()"
             else:
                 streaming = starter.stream in ("always", "manager")
                 api = f"{rest}()"
-            start = StreamStart(call, starter.client, api, streaming, starter.cap, func.ctor)
+            start = StreamStart(
+                call, starter.client, api, streaming, starter.cap, func.ctor, maybe=maybe
+            )
             return Stream(start, "manager" if starter.stream == "manager" else "stream")
         return None
 
@@ -445,16 +448,17 @@ class Values(FileIndex):
                 )
             return None
         if key == "requests" and rest in K.HTTP_REQUEST_METHODS:
-            flag = self.stream_flag(call)
-            if flag is not None and _is_true(flag):
+            verdict, shown = flag_of(self, call)
+            if verdict != "no":
                 where = (
-                    f"session.{rest}(stream=True)"
+                    f"session.{rest}({shown})"
                     if func.path.startswith("@")
-                    else f"requests.{rest}(stream=True)"
+                    else f"requests.{rest}({shown})"
                 )
-                return Stream(
-                    StreamStart(call, client, where, True, None, func.ctor, http=key), "response"
+                start = StreamStart(
+                    call, client, where, True, None, func.ctor, http=key, maybe=verdict == "maybe"
                 )
+                return Stream(start, "response")
         return None
 
     def string_of(self, expr: ast.AST | None, depth: int = 0) -> str | None:
@@ -527,22 +531,6 @@ class Values(FileIndex):
         if len(scope.bindings.get(expr.id, ())) != 1 or self._mutated(expr.id, scope):
             return None
         return found[1]
-
-    def stream_flag(self, call: ast.Call) -> ast.expr | None:
-        """The value given for ``stream``: a keyword, or an entry of a ``**common_args``
-        dict literal of the file (``create(**common_args)``)."""
-        flag = keyword(call, "stream")
-        if flag is not None:
-            return flag
-        for item in call.keywords:
-            if item.arg is None:
-                mapping = self.literal_dict(item.value)
-                if mapping is None:
-                    continue
-                for key, value in zip(mapping.keys, mapping.values, strict=False):
-                    if isinstance(key, ast.Constant) and key.value == "stream":
-                        return value
-        return None
 
     def _mutated(self, name: str, scope: FunctionInfo) -> bool:
         nodes = ast.walk(self.tree) if scope.is_module else _walk_function(scope.node)
