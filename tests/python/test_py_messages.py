@@ -107,3 +107,23 @@ def test_a_short_retry_decorator_is_quoted_whole(tmp_path: Path) -> None:
         "PY004",
     )
     assert message.startswith("`@retry(stop=stop_after_attempt(3))` on the generator chunks()")
+
+
+def test_openai_before_1_0_is_named_so_and_not_inferred(tmp_path: Path) -> None:
+    [message] = _messages(
+        tmp_path,
+        """\
+        import openai
+
+        def answer():
+            for chunk in openai.ChatCompletion.create(model="m", messages=[], stream=True):
+                print(chunk)
+        """,
+        "PY001",
+    )
+    assert message.startswith(
+        "`for` over an openai 0.x stream (ChatCompletion.create(stream=True) in the same statement)"
+    )
+    assert "inferred" not in message
+    assert "raises requests.exceptions.ChunkedEncodingError here" in message
+    assert "`except requests.RequestException:`" in message

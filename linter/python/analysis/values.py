@@ -301,7 +301,12 @@ class Values(FileIndex):
             if func.role == "method":
                 return Stream(func.start, "stream")
             return None
-        unknown = func is None or (isinstance(func, Sym) and not func.path.startswith("@"))
+        # (A module client's own function, ``openai.ChatCompletion.create``, is known.)
+        unknown = func is None or (
+            isinstance(func, Sym)
+            and not func.path.startswith("@")
+            and func.path.split(".", 1)[0] not in K.MODULE_CLIENTS
+        )
         if unknown and isinstance(call.func, ast.Attribute) and call.func.attr in INFERRED_METHODS:
             inferred = inferred_start(self, call, depth)
             if inferred is not None:
