@@ -16,7 +16,7 @@ from linter.python.analysis import (
     keyword,
     walk_function,
 )
-from linter.python.caps import generation_endpoint, raw_generation
+from linter.python.caps import generation_endpoint
 from linter.python.document import PythonDocument
 from linter.python.explain import decorator_text, handler_text
 from linter.python.retries import RetryLoop, contains, retry_loops, unconditional
@@ -125,7 +125,9 @@ def _constant(sleep: ast.Call, changing: set[str]) -> bool:
     return not (used & changing or any(isinstance(n, ast.Call) for n in ast.walk(argument)))
 
 
-def _retried_call(analysis: Analysis, retry: RetryLoop) -> tuple[ast.Call, str] | None:
+def _retried_call(
+    analysis: Analysis, retry: RetryLoop, requests: list[ast.Call]
+) -> tuple[ast.Call, str] | None:
     """The LLM call the loop retries, made on every attempt, and how it is known: an SDK
     generation call, a raw-HTTP generation request, or (the call going through a method
     defined elsewhere) the first call of the attempt when a handler names SDK or httpx
@@ -137,15 +139,8 @@ def _retried_call(analysis: Analysis, retry: RetryLoop) -> tuple[ast.Call, str] 
             analysis, retry.attempt, start.call
         ):
             return start.call, ""
-    for call in analysis.calls:
-        if (
-            contains(analysis, retry.attempt, call)
-            and unconditional(analysis, retry.attempt, call)
-            and (
-                raw_generation(analysis, call, all_calls=True) is not None
-                or generation_endpoint(analysis, call) is not None
-            )
-        ):
+    for call in requests:
+        if contains(analysis, retry.attempt, call) and unconditional(analysis, retry.attempt, call):
             return call, ""
     named = [
         name
@@ -186,8 +181,15 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
     if analysis is None:
         return
     memo: dict[int, bool] = {}  # function -> sleeps, for this file
-    for retry in retry_loops(analysis):
-        found = _retried_call(analysis, retry)
+    loops = retry_loops(analysis)
+    # Raw-HTTP requests to a generation endpoint, found once (not once per loop).
+    requests = (
+        [call for call in analysis.calls if generation_endpoint(analysis, call) is not None]
+        if loops
+        else []
+    )
+    for retry in loops:
+        found = _retried_call(analysis, retry, requests)
         if found is None:
             continue
         call, evidence = found
