@@ -63,28 +63,33 @@ RULE = Rule(
 ## What it does
 Finds iteration (`for`, `async for`, a comprehension, `next()`, `yield from`) over an LLM or
 HTTP stream with no enclosing `try` whose handlers can catch what a cut stream raises for that
-client and version. Streams are recognised through the file's imports and assignments:
-openai (chat, completions and responses with `stream=True`, and the `.stream()` managers),
-anthropic (`messages.create(stream=True)`, `messages.stream()` and `text_stream`), litellm
-(`completion`, `acompletion`, Router), ollama, google-genai, mistralai, cohere, groq, together,
-huggingface_hub, LangChain `.stream()`/`.astream()`, httpx (`client.stream`, `httpx.stream`,
-`connect_sse`), requests (`stream=True` with `iter_lines`/`iter_content`) and aiohttp
-response content.
+client and version. Streams are recognised through the file's imports and assignments: openai
+(chat, completions and responses with `stream=True`, and the `.stream()` managers; before 1.0,
+`openai.ChatCompletion.create/acreate` and `openai.Completion.create`), anthropic
+(`messages.create(stream=True)`, `messages.stream()` and `text_stream`), litellm
+(`completion`, `acompletion`, Router), ollama, google-genai, mistralai, cohere, groq,
+together, huggingface_hub, LangChain `.stream()`/`.astream()`, LlamaIndex (`stream_chat`,
+`astream_chat`, `stream_complete` and a streaming response's `response_gen`), httpx
+(`client.stream`, `httpx.stream`, `connect_sse`), requests (`stream=True` with
+`iter_lines`/`iter_content`) and aiohttp response content.
 
 A raw HTTP stream counts only with evidence in the file that it carries an LLM answer or
-server-sent events: it is read line by line (`iter_lines`, `aiter_lines`, SSE helpers,
-`async for line in response.content`), the loop parses `data:` events, the URL is a generation
-or event endpoint (`/chat/completions`, `/api/generate`, `/v1/messages`, `/events`, ...), the
-JSON body has generation keys (`messages`, `prompt`, `max_tokens`, `stream`, ...) or the
-request asks for `text/event-stream`. File downloads and audio streams are left alone. A
-response the file does not make (a helper of another module sent the request) counts when
-the loop reads its `iter_lines()` as server-sent events (`data:` lines). Test
-code is left alone too: functions named `test*`, pytest fixtures and `Test*` classes in test
-modules (`test_*.py`, `*_test.py`, `conftest.py`), whose streams run against mocks.
+server-sent events: it is read line by line (`iter_lines`, `aiter_lines`, SSE helpers, `async
+for line in response.content`), the loop parses `data:` events, the URL is a generation or
+event endpoint (`/chat/completions`, `/api/generate`, `/v1/messages`, `/events`, ...; an
+f-string or `self.url` set once in the class counts), the JSON body (a dict literal, or one a
+function of the file returns) has generation keys (`messages`, `prompt`, `max_tokens`,
+`stream`, ...) or the request asks for `text/event-stream`. File downloads and audio streams
+are left alone. A response the file does not make (a helper of another module sent the
+request) counts when the loop reads its `iter_lines()` as server-sent events (`data:` lines)
+or as Ollama's JSON lines (`json.loads(line)` and its `"done"` key). Test code is left alone
+too: functions named `test*`, pytest fixtures and `Test*` classes in test modules
+(`test_*.py`, `*_test.py`, `conftest.py`), whose streams run against mocks.
 
 A guard is a `try` around the loop in the same function whose handlers catch the exception
 (`Exception`, the transport class or its bases, or the SDK class where the SDK maps transport
-errors), a `with contextlib.suppress(...)` or a `@contextmanager` of the same file that
+errors; an exception class of the file counts through its bases, so `class
+QuotaError(Exception)` catches nothing a library raises), a `with contextlib.suppress(...)` or a `@contextmanager` of the same file that
 catches around its `yield`, or a retry decorator (tenacity, backoff) on a plain function. A
 context manager from another module named for what it does with errors (`with
 stream_guard(...)`, `with handle_errors():`) gets the benefit of the doubt.

@@ -154,19 +154,25 @@ RULE = Rule(
     doc="""\
 ## What it does
 Finds LLM generation calls, streamed or not, that pass no output cap, in the keyword each SDK
-reads (with `all-calls = false`, only the calls that stream): `max_completion_tokens` or `max_tokens` (openai
-chat, litellm, groq), `max_tokens` (openai completions, anthropic, mistralai, cohere,
-together, huggingface_hub `chat_completion`), `max_output_tokens` (openai Responses API; in
-google-genai's `config`), `max_tokens_to_sample` (anthropic's legacy completions),
-`max_new_tokens` (huggingface_hub `text_generation`), `options={"num_predict": N}` (ollama),
-and the constructor keyword of LangChain chat models (with `all-calls = false`, only those
-made to stream). Calls through `with_raw_response` count as the call itself. A resumed
-Responses stream (`responses.stream(response_id=..., starting_after=...)`) is left alone: the
-SDK refuses a cap there. `max_tokens=None` counts as missing. A call that passes `**kwargs` is left alone, unless the dict is a literal of the
-same file that nothing changes (then its keys are read). A streaming POST to a known
-generation endpoint (`/api/generate`, `/api/chat`, `/chat/completions`, `/v1/messages`) whose
-JSON body is a dict literal (or one a function of the file returns) without a cap is reported
-too, without a fix (with `all-calls = false`, only when it streams).
+reads: `max_completion_tokens` or `max_tokens` (openai chat, litellm, groq), `max_tokens`
+(anthropic, mistralai, cohere, together, huggingface_hub `chat_completion`, openai before
+1.0's `ChatCompletion`), `max_output_tokens` (openai Responses API; in google-genai's
+`config`), `max_tokens_to_sample` (anthropic's legacy completions), `max_new_tokens`
+(huggingface_hub `text_generation`), `options={"num_predict": N}` (ollama), and the
+constructor keyword of LangChain chat models. Calls through `with_raw_response` count as the
+call itself. `max_tokens=None` counts as missing. With `all-calls = false` only the calls
+that stream (and LangChain models made to stream) are checked.
+
+Left alone: a call that passes `**kwargs` (unless the dict is a literal of the same file that
+nothing changes: then its keys are read); a resumed Responses stream
+(`responses.stream(response_id=..., starting_after=...)`), where the SDK refuses a cap; and
+openai's legacy completions endpoint (`completions.create`, `Completion.create`), which stops
+at 16 tokens when no cap is given.
+
+A POST to a known generation endpoint (`/api/generate`, `/api/chat`, `/chat/completions`,
+`/v1/messages`) whose JSON body is a dict literal (or one a function of the file returns)
+without a cap is reported too, without a fix (with `all-calls = false`, only when it
+streams).
 
 anthropic's `max_tokens` is required: a call without it raises TypeError before any request,
 so that case is an error, streaming or not.
@@ -176,7 +182,6 @@ Without a cap a generation runs until the model stops or its context fills: minu
 streaming (which proxies and timeouts then cut), a bill for tokens nobody reads, and for
 Ollama an unbounded `num_predict` by default. An answer that is not streamed is no safer: it
 arrives only at the end, so the longest ones are the first a proxy's timeout cuts.
-`all-calls = false` (see Options) keeps the check to calls that stream.
 
 ## Fix safety
 Unsafe: the fix adds the SDK's keyword with `default-max-tokens` (1024), which may cut
