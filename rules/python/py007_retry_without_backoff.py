@@ -252,13 +252,19 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
 
 
 def _tenacity(analysis: Analysis) -> Iterator[Finding]:
-    """tenacity's ``@retry`` on a function that calls an LLM, with no ``wait=`` (tenacity
-    then retries at once) or a constant one (``wait_fixed``, ``wait_none``)."""
+    """tenacity's ``@retry`` on a function that calls an LLM (an SDK generation call or a
+    raw-HTTP generation request), with no ``wait=`` (tenacity then retries at once) or a
+    constant one (``wait_fixed``, ``wait_none``)."""
     document = analysis.document
+    if "tenacity" not in document.source.text:
+        return
     calls: dict[int, ast.Call] = {}
-    for start in analysis.starts:
-        function = analysis.enclosing_function(start.call)
-        calls.setdefault(id(function.node), start.call)
+    made = [s.call for s in analysis.starts if not s.http] + [
+        call for call in analysis.calls if generation_endpoint(analysis, call) is not None
+    ]
+    for call in sorted(made, key=lambda c: (c.lineno, c.col_offset)):
+        function = analysis.enclosing_function(call)
+        calls.setdefault(id(function.node), call)
     for function in analysis.functions:
         if function.is_generator or function.is_test or id(function.node) not in calls:
             continue  # a generator is PY004's: its retry makes one attempt only

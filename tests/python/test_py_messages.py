@@ -127,3 +127,52 @@ def test_openai_before_1_0_is_named_so_and_not_inferred(tmp_path: Path) -> None:
     assert "inferred" not in message
     assert "raises requests.exceptions.ChunkedEncodingError here" in message
     assert "`except requests.RequestException:`" in message
+
+
+def test_a_retry_loop_names_the_handler_that_retries_at_once(tmp_path: Path) -> None:
+    [message] = _messages(
+        tmp_path,
+        """\
+        import random
+        import time
+        import openai
+        client = openai.OpenAI()
+
+        def ask():
+            for attempt in range(5):
+                try:
+                    return client.chat.completions.create(model="m", messages=[], max_tokens=9)
+                except openai.RateLimitError:
+                    time.sleep(2 ** attempt + random.random())
+                except openai.APIConnectionError:
+                    continue
+        """,
+        "PY007",
+    )
+    assert message.startswith(
+        "this loop retries `client.chat.completions.create(...)` (line 9) after "
+        "`except openai.APIConnectionError` (line 12) at once, without waiting:"
+    )
+
+
+def test_a_loop_around_a_method_defined_elsewhere_says_why_it_is_an_llm_call(
+    tmp_path: Path,
+) -> None:
+    [message] = _messages(
+        tmp_path,
+        """\
+        import openai
+
+        def ask(provider):
+            while True:
+                try:
+                    return provider.generate("hi")
+                except openai.APITimeoutError:
+                    pass
+        """,
+        "PY007",
+    )
+    assert message.startswith(
+        "this loop retries `provider.generate(...)` (line 6; its handler names "
+        "`openai.APITimeoutError`, so the call reaches an LLM API) at once"
+    )
