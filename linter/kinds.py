@@ -9,9 +9,12 @@ import functools
 import importlib
 import importlib.util
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linter.document import Claim, KindHandler
+
+if TYPE_CHECKING:
+    from linter.workspace import Workspace
 
 KIND_MODULES = {
     "nginx": "linter.nginx.handler",
@@ -96,9 +99,11 @@ def classify(
     *,
     path: str | None = None,
     trees: dict[tuple[str, str], object] | None = None,
+    workspace: Workspace | None = None,
 ) -> str | None:
     """The kind of a file, given its name claims and its bytes; None when none wants it.
-    A detector with `claim_cached` may keep what it parsed in the run's ``trees``."""
+    A detector with `claim_cached` may keep what it parsed in the run's ``trees``; one with
+    `claim_in_tree` may also want a file for what it imports from the run's tree."""
     # A sure claim by name is tried first, then the content decides among the others.
     claims = by_name.items() if len(by_name) == 1 else sorted(by_name.items(), key=_surest)
     for kind, claim in claims:
@@ -108,6 +113,9 @@ def classify(
             wanted = cached(relpath, data, claim, path, trees)
         else:
             wanted = found.claim(relpath, data, claim)
+        if not wanted and workspace is not None and path is not None:
+            in_tree = getattr(found, "claim_in_tree", None)
+            wanted = in_tree is not None and in_tree(relpath, data, claim, path, workspace)
         if wanted:
             return kind
     return None
@@ -120,6 +128,7 @@ def classify_lazily(
     *,
     path: str | None = None,
     trees: dict[tuple[str, str], object] | None = None,
+    workspace: Workspace | None = None,
 ) -> tuple[str, bool] | None:
     """``classify``, but a file only one kind wants by name, whose kind a look at the bytes
     cannot decide (``claim_cheap`` in the detector gives None), is left undecided: (kind,
@@ -133,5 +142,5 @@ def classify_lazily(
             if verdict is None:
                 return kind, False
             return (kind, True) if verdict else None
-    found = classify(relpath, data, by_name, path=path, trees=trees)
+    found = classify(relpath, data, by_name, path=path, trees=trees, workspace=workspace)
     return None if found is None else (found, True)

@@ -99,7 +99,12 @@ def _classify(
             result.findings.append(found)
         return None
     return kinds.classify_lazily(
-        candidate.relpath, data, claims, path=candidate.path, trees=workspace.trees
+        candidate.relpath,
+        data,
+        claims,
+        path=candidate.path,
+        trees=workspace.trees,
+        workspace=workspace,
     )
 
 
@@ -176,7 +181,12 @@ def _claim(unit: Unit, workspace: Workspace) -> bool:
     by_name = kinds.detector(unit.kind).claim_by_name(relpath)
     # (A parse the content test makes is kept in the run's trees for the load that follows.)
     found = kinds.classify(
-        relpath, data, {unit.kind: by_name}, path=unit.path, trees=workspace.trees
+        relpath,
+        data,
+        {unit.kind: by_name},
+        path=unit.path,
+        trees=workspace.trees,
+        workspace=workspace,
     )
     return found == unit.kind
 

@@ -34,6 +34,7 @@ from linter.python.caps import (
     cap_state,
     checked,
     langchain_model,
+    langchain_models,
     raw_generation,
     sdk_cap,
     streamed_langchain_models,
@@ -76,7 +77,7 @@ def _options(settings: Settings) -> _Options:
 
     return _Options(
         int(option("PY002", "default-max-tokens", 1024)),  # type: ignore[call-overload]
-        bool(option("PY002", "all-calls", False)),
+        bool(option("PY002", "all-calls", True)),
         float(option("PY006", "min-read-timeout", 30)),  # type: ignore[arg-type]
     )
 
@@ -88,7 +89,11 @@ def audit_rows(document: PythonDocument, settings: Settings) -> Iterator[AuditRo
     options = _options(settings)
     view = _View(analysis, settings, options)
     seen: set[int] = set()
-    raw = {id(call): found for call in analysis.calls if (found := raw_generation(analysis, call))}
+    raw = {
+        id(call): found
+        for call in analysis.calls
+        if (found := raw_generation(analysis, call, options.all_calls))
+    }
     for start in analysis.starts:
         if not (start.streaming or checked(start, options.all_calls)):
             continue
@@ -98,14 +103,27 @@ def audit_rows(document: PythonDocument, settings: Settings) -> Iterator[AuditRo
         if call_id not in seen:
             seen.add(call_id)
             yield view.row_for_raw(found)
-    for ctor in streamed_langchain_models(analysis):
+    streamed = {id(ctor) for ctor in streamed_langchain_models(analysis)}
+    models = (
+        langchain_models(analysis) if options.all_calls else streamed_langchain_models(analysis)
+    )
+    for ctor in models:
         if not any(s.ctor is ctor for s in analysis.starts):
-            yield view.row_for_langchain_model(ctor)
+            yield view.row_for_langchain_model(ctor, id(ctor) in streamed)
+    started = {id(start) for start in analysis.starts}
     for iteration in analysis.iterations:
         start = iteration.stream
-        if id(start.call) in analysis.foreign_sse and id(start.call) not in seen:
-            seen.add(id(start.call))
+        if id(start.call) in seen:
+            continue
+        seen.add(id(start.call))
+        if id(start.call) in analysis.foreign_sse:
             yield view.row_for_foreign_sse(start)
+        elif start.origin:
+            yield view.row_for_remote(start)
+        elif id(start) not in started:
+            # A stream known by its shape only (LlamaIndex's ``response.response_gen``):
+            # the call that made it is no start of its own.
+            yield view.row_for_start(start, None)
 
 
 class _View:
@@ -163,8 +181,8 @@ class _View:
         )
 
     def row_for_raw(self, found: RawGeneration) -> AuditRow:
-        """A streaming POST to a generation endpoint that is not a stream start (an httpx or
-        aiohttp ``post`` whose body streams by default)."""
+        """A POST to a generation endpoint that is not a stream start (an httpx or aiohttp
+        ``post`` whose body streams by default, or, with all-calls, one that does not stream)."""
         call = found.call
         func = self.analysis.value(call.func)
         library = func.path.lstrip("@").split(".", 1)[0] if isinstance(func, Sym) else "HTTP"
@@ -175,7 +193,12 @@ class _View:
             call.lineno,
             [
                 ("client", AuditValue(f"{library} ({self.resolution(call.func)[0]})", "")),
-                ("guard", AuditValue("not iterated as a stream in this file", "", "unknown")),
+                (
+                    "guard",
+                    AuditValue("not iterated as a stream in this file", "", "unknown")
+                    if found.streaming
+                    else AuditValue("not a stream", "", "ok"),
+                ),
                 ("cap", self.raw_cap(found)),
                 ("timeout", AuditValue("not checked (not a stream call)", "", "unknown")),
             ],
@@ -207,9 +230,27 @@ class _View:
             ],
         )
 
-    def row_for_langchain_model(self, ctor: ast.Call) -> AuditRow:
-        """A LangChain chat model made with ``streaming=True`` that streams through callbacks."""
-        subject = f"{self.text(ctor.func)}(streaming=True) {self.where(ctor)}"
+    def row_for_remote(self, start: StreamStart) -> AuditRow:
+        """A stream handed out by a function of another module of the tree (its call, cap
+        and timeout are judged there)."""
+        call = start.call
+        there = f"judged in {start.origin.rsplit('.', 1)[0]}"
+        return self._row(
+            f"{self.text(call.func)}() {self.where(call)}",
+            call.lineno,
+            [
+                ("client", AuditValue(f"{start.client.name} ({start.api})", self.at(call.lineno))),
+                ("guard", self.guard(start)),
+                ("cap", AuditValue(there, "", "unknown")),
+                ("timeout", AuditValue(there, "", "unknown")),
+            ],
+        )
+
+    def row_for_langchain_model(self, ctor: ast.Call, streamed: bool = True) -> AuditRow:
+        """A LangChain chat model made with ``streaming=True`` that streams through callbacks
+        (or, ``streamed`` false, one this file never streams from)."""
+        args = "(streaming=True)" if streamed else "()"
+        subject = f"{self.text(ctor.func)}{args} {self.where(ctor)}"
         cap = langchain_model(self.analysis, ctor)
         assert cap is not None
         found = cap_state(self.analysis, ctor, cap, cap.add, self.options.default_max_tokens)
@@ -223,7 +264,9 @@ class _View:
                     "guard",
                     AuditValue(
                         "not iterated in this file (streams through callbacks)", "", "unknown"
-                    ),
+                    )
+                    if streamed
+                    else AuditValue("not a stream", "", "ok"),
                 ),
                 ("cap", self.cap_value(found, cap.add, ctor.lineno, checked_by_py002=True)),
                 ("timeout", self.langchain_timeout(ctor)),
@@ -363,6 +406,8 @@ class _View:
         loop_line = iteration.node.lineno  # type: ignore[attr-defined]
         if verdict.guarded:
             return verdict.guard, self.at(verdict.line or loop_line), False
+        if verdict.elsewhere:  # PY001 reports the consumer's loop, in its module
+            return f"none here ({verdict.why}; reported there)", self.at(loop_line), False
         if verdict.missed:  # PY003
             handlers = ", ".join(
                 f"`{handler_text(self.analysis, h)}` (line {h.lineno})" for h in verdict.missed

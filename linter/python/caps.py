@@ -10,6 +10,7 @@ import ast
 from linter.model import Edit
 from linter.python import clients as K
 from linter.python.analysis import Analysis, StreamStart, Sym, keyword
+from linter.python.analysis.flags import flag_of, kwargs_entries
 from linter.python.edits import add_entry, add_keyword
 from linter.python.record import record
 
@@ -59,7 +60,16 @@ def _keywords_state(analysis: Analysis, call: ast.Call, names: tuple[str, ...]) 
         if item.arg is None:
             mapping = analysis.literal_dict(item.value)
             if mapping is None:
-                return CapState("unknown", f"`**{analysis.document.text_of(item.value)}`")
+                exact = kwargs_entries(analysis, item.value)
+                if exact is None:
+                    return CapState("unknown", f"`**{analysis.document.text_of(item.value)}`")
+                for name in names:
+                    for value in exact.get(name, ()):
+                        state = "none" if _is_none(value) else "present"
+                        return CapState(state, name=name, value=value)
+                # Every key of the dict is known, and none is a cap.
+                detail = f" (nor does `**{analysis.document.text_of(item.value)}`, whose keys are all literal)"
+                continue
             inner = entries_state(mapping, names)
             if inner.state == "none":
                 return CapState(
@@ -172,9 +182,15 @@ def openai_keyword(analysis: Analysis, call: ast.Call, ctor: ast.Call | None) ->
 def checked(start: StreamStart, all_calls: bool) -> bool:
     """Whether PY002 looks at this generation call under the current settings."""
     cap = start.cap
-    if cap is None or start.http:
+    if cap is None or start.http or resumed_stream(start):
         return False
     return start.streaming or all_calls or cap.required
+
+
+def resumed_stream(start: StreamStart) -> bool:
+    """``responses.stream(response_id=..., starting_after=...)`` resumes a stored Responses
+    stream: the SDK rejects an output cap there (the original request set it)."""
+    return start.cap is K.RESPONSES_CAP and keyword(start.call, "response_id") is not None
 
 
 def sdk_cap(analysis: Analysis, start: StreamStart, default: int) -> tuple[CapState, str]:
@@ -194,6 +210,11 @@ def langchain_model(analysis: Analysis, ctor: ast.Call) -> K.Cap | None:
     return K.LANGCHAIN_MODELS.get(value.path[len("@lc:") :])
 
 
+def langchain_models(analysis: Analysis) -> list[ast.Call]:
+    """Constructors of known LangChain chat models in this file, streamed or not."""
+    return [call for call in analysis.calls if langchain_model(analysis, call) is not None]
+
+
 def streamed_langchain_models(analysis: Analysis) -> list[ast.Call]:
     """Constructors of known LangChain chat models made with ``streaming=True`` or whose
     ``.stream()``/``.astream()`` this file calls."""
@@ -204,8 +225,8 @@ def streamed_langchain_models(analysis: Analysis) -> list[ast.Call]:
     for call in analysis.calls:
         if langchain_model(analysis, call) is None:
             continue
-        flag = keyword(call, "streaming")
-        if id(call) in streamed or (isinstance(flag, ast.Constant) and flag.value is True):
+        # ``streaming=True``, or a flag that may be true (``streaming=self.streaming``).
+        if id(call) in streamed or flag_of(analysis, call, "streaming")[0] != "no":
             found.append(call)
     return found
 
@@ -217,24 +238,37 @@ _ENDPOINTS = (
     ("/api/generate", ("num_predict",), "options", True),
     ("/api/chat", ("num_predict",), "options", True),
     ("/chat/completions", ("max_tokens", "max_completion_tokens"), "body", False),
-    ("/v1/completions", ("max_tokens",), "body", False),
+    # Not ``/v1/completions``: the legacy endpoint stops at 16 tokens when no cap is given.
     ("/v1/messages", ("max_tokens",), "body", False),
 )
 
 
 @record
 class RawGeneration:
-    """A streaming POST to a known generation endpoint whose JSON body is a dict literal."""
+    """A POST to a known generation endpoint whose JSON body is a dict literal."""
 
     call: ast.Call
     endpoint: str
     body: ast.Dict
     cap: CapState  # "present", "none", "missing" or "unknown"
     wanted: str  # what to add, e.g. '`"max_tokens": N`'
+    streaming: bool = True
 
 
-def raw_generation(analysis: Analysis, call: ast.Call) -> RawGeneration | None:
-    """``call`` as a streaming raw-HTTP generation request, when it is one."""
+# Generation endpoints of the APIs streamproof knows (OpenAI-compatible, Anthropic, Ollama).
+_GENERATION_ENDPOINTS = (
+    "/chat/completions",
+    "/completions",
+    "/responses",
+    "/messages",
+    "/api/generate",
+    "/api/chat",
+)
+
+
+def generation_endpoint(analysis: Analysis, call: ast.Call) -> str | None:
+    """The URL path of ``call`` when it is a raw-HTTP request (requests, httpx, aiohttp:
+    ``post``, ``request``, ``stream``) to a generation endpoint, URL literal or f-string."""
     func = analysis.value(call.func)
     if not isinstance(func, Sym):
         return None
@@ -251,6 +285,17 @@ def raw_generation(analysis: Analysis, call: ast.Call) -> RawGeneration | None:
     if text is None:
         return None
     path = text.split("?", 1)[0].rstrip("/")
+    return path if path.endswith(_GENERATION_ENDPOINTS) else None
+
+
+def raw_generation(
+    analysis: Analysis, call: ast.Call, all_calls: bool = False
+) -> RawGeneration | None:
+    """``call`` as a raw-HTTP generation request, when it is one: a streaming one, or with
+    ``all_calls`` any."""
+    path = generation_endpoint(analysis, call)
+    if path is None:
+        return None
     endpoint = next((e for e in _ENDPOINTS if path.endswith(e[0])), None)
     if endpoint is None:
         return None
@@ -275,9 +320,9 @@ def raw_generation(analysis: Analysis, call: ast.Call) -> RawGeneration | None:
     streaming = (
         streams_by_default
         if stream_value is None
-        else (isinstance(stream_value, ast.Constant) and stream_value.value is True)
+        else not (isinstance(stream_value, ast.Constant) and not stream_value.value)
     )
-    if not streaming:
+    if not streaming and not all_calls:
         return None
     if where == "options":
         wanted = '`"options": {"num_predict": N}`'
@@ -292,7 +337,7 @@ def raw_generation(analysis: Analysis, call: ast.Call) -> RawGeneration | None:
     else:
         wanted = f'`"{keys[0]}": N`'
         state = entries_state(mapping, keys)
-    return RawGeneration(call, fragment, mapping, state, wanted)
+    return RawGeneration(call, fragment, mapping, state, wanted, streaming)
 
 
 def _entry(mapping: ast.Dict, name: str) -> ast.expr | None:

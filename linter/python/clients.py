@@ -286,10 +286,56 @@ OLLAMA = Client(
 )
 
 
+# openai before 1.0 (``openai.ChatCompletion.create``): its module functions send the request
+# with requests (``acreate``: aiohttp) and read the stream with ``iter_lines()``; only the
+# request itself is wrapped in ``openai.error.APIConnectionError``, a cut body escapes as the
+# transport's own error. Not run against a loopback server here: unverified, so a handler
+# naming an ``openai`` class gets the benefit of the doubt.
+OPENAI_LEGACY = Client(
+    "openai 0.x",
+    "",
+    (
+        Raised(
+            REQUESTS_CUT.exception,
+            REQUESTS_CUT.catchable_as,
+            note="openai before 1.0 reads the stream with requests and does not map a cut body",
+            catch=REQUESTS_CUT.catch,
+        ),
+    ),
+    verified=False,
+    namespaces=("openai",),
+    suggestion="requests.RequestException",
+)
+OPENAI_LEGACY_ASYNC = Client(
+    "openai 0.x",
+    "",
+    (
+        Raised(
+            AIOHTTP_CUT.exception,
+            AIOHTTP_CUT.catchable_as,
+            note="openai before 1.0 reads an async stream with aiohttp and does not map a cut body",
+            catch=AIOHTTP_CUT.catch,
+        ),
+    ),
+    verified=False,
+    namespaces=("openai",),
+    suggestion="aiohttp.ClientError",
+)
+
+
 # A response this file does not create (a helper of another module made the request) whose
 # body the file reads as server-sent events: requests or httpx, whichever made it.
 SSE_RESPONSE = Client(
     "server-sent events",
+    "",
+    (REQUESTS_CUT, HTTPX_CUT, HTTPX2_CUT),
+    namespaces=(),
+)
+
+
+# The same, read as JSON lines (Ollama's ``/api/chat`` and ``/api/generate``).
+JSON_LINES_RESPONSE = Client(
+    "JSON-lines",
     "",
     (REQUESTS_CUT, HTTPX_CUT, HTTPX2_CUT),
     namespaces=(),
@@ -312,6 +358,9 @@ COHERE = _unverified("cohere", "cohere", "cohere")
 GROQ = _unverified("groq", "groq", "groq")
 TOGETHER = _unverified("together", "together", "together")
 HUGGINGFACE = _unverified("huggingface_hub", "huggingface_hub", "huggingface_hub", "requests")
+# LlamaIndex's LLM classes call the providers' SDKs (openai, anthropic, ...), whose cut
+# streams raise raw transport errors; its own exception classes are not verified here.
+LLAMAINDEX = _unverified("LlamaIndex", "llama-index", "llama_index", "openai", "anthropic")
 LANGCHAIN = _unverified(
     "LangChain", "langchain", "langchain", "langchain_core", "openai", "anthropic"
 )
@@ -421,14 +470,23 @@ MODULE_CLIENTS: dict[str, str] = {
     "requests": "requests",
 }
 
+
 OPENAI_STARTERS = (
     Starter(OPENAI, "chat.completions.create", "kw", OPENAI_CHAT_CAP),
     Starter(OPENAI, "beta.chat.completions.create", "kw", OPENAI_CHAT_CAP),
-    Starter(OPENAI, "completions.create", "kw", MAX_TOKENS_CAP),
+    # The legacy completions endpoint caps an answer at 16 tokens when ``max_tokens`` is
+    # not given (OpenAI's API reference; vLLM's and most compatible servers' too): no
+    # cap to ask for (None), PY002 stays silent.
+    Starter(OPENAI, "completions.create", "kw", None),
     Starter(OPENAI, "responses.create", "kw", RESPONSES_CAP),
     Starter(OPENAI, "chat.completions.stream", "manager", OPENAI_CHAT_CAP),
     Starter(OPENAI, "beta.chat.completions.stream", "manager", OPENAI_CHAT_CAP),
     Starter(OPENAI, "responses.stream", "manager", RESPONSES_CAP),
+    # openai before 1.0: module-level resources (``openai.ChatCompletion.create``).
+    Starter(OPENAI_LEGACY, "ChatCompletion.create", "kw", MAX_TOKENS_CAP),
+    Starter(OPENAI_LEGACY_ASYNC, "ChatCompletion.acreate", "kw", MAX_TOKENS_CAP),
+    Starter(OPENAI_LEGACY, "Completion.create", "kw", None),  # 16 tokens by default
+    Starter(OPENAI_LEGACY_ASYNC, "Completion.acreate", "kw", None),
 )
 
 STARTERS: dict[str, tuple[Starter, ...]] = {

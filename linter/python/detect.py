@@ -15,18 +15,21 @@ from linter.document import Claim
 # An LLM client named anywhere in the file (import, attribute, string) makes it worth a parse.
 _LLM_CLIENTS = re.compile(
     rb"\b(?:openai|anthropic|litellm|ollama|genai|mistralai|cohere|groq|together|"
-    rb"huggingface_hub|langchain\w*)\b"
+    rb"huggingface_hub|langchain\w*|llama_index)\b"
 )
 # Raw HTTP libraries only matter where something streams.
 _HTTP_LIBRARIES = re.compile(rb"\b(?:httpx2?|requests|aiohttp|httpx_sse)\b")
+# (A generation endpoint counts too: PY002 and PY007 look at requests that do not stream.)
 _STREAM_MARKERS = re.compile(
     rb"stream|iter_lines|iter_content|\.content\b|iter_chunked|iter_any|iter_sse|connect_sse"
+    rb"|/chat/completions|/api/generate|/api/chat|/v1/messages|/v1/responses"
 )
 _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 # Plain substring tests (C speed) rule out most files before a regex runs over them.
 _NAMES = (
     b"openai", b"anthropic", b"litellm", b"ollama", b"genai", b"mistralai", b"cohere",
     b"groq", b"together", b"huggingface_hub", b"langchain", b"httpx", b"requests", b"aiohttp",
+    b"llama_index",
 )  # fmt: skip
 
 
@@ -39,7 +42,7 @@ _memmem: Any = None  # the C library's memmem once looked up; False where there 
 def _libc_memmem() -> Any:
     """The C library's ``memmem``, or False. On a file that mentions none of the names every
     needle is searched for to the end, and CPython's search skips little on code (the
-    needles' letters are its most common ones): memmem runs the 14 searches in a third of
+    needles' letters are its most common ones): memmem runs the 15 searches in a third of
     the time. Looked up on first use, as ctypes is not free to import."""
     global _memmem
     if _memmem is None:
@@ -99,8 +102,8 @@ def mentions_clients(data: bytes) -> bool:
             if data.startswith(bom):
                 data = data.decode(name, "replace").encode("utf-8", "replace")
                 break
-    if b"iter_lines" in data and b"data:" in data:
-        return True  # server-sent events read from a response, whoever made the request
+    if b"iter_lines" in data and (b"data:" in data or b"done" in data):
+        return True  # server-sent events or Ollama's JSON lines read from a response
     if names_endpoint(data):
         return True
     if not names_client(data):
@@ -116,6 +119,17 @@ PER_FILE = True
 
 def claim_by_name(relpath: str) -> Claim:
     return Claim.MAYBE if relpath.endswith((".py", ".pyi")) else Claim.NO
+
+
+def claim_in_tree(relpath: str, data: bytes, by_name: Claim, path: str, workspace: Any) -> bool:
+    """A Python file that mentions no client but imports, from the linted tree, a function
+    that hands out a stream (``from .providers import stream_chat``): its loops over it are
+    checked too (linter.python.analysis.project)."""
+    if by_name is Claim.NO or not relpath.endswith(".py") or b"import" not in data:
+        return False
+    from linter.python.analysis.project import project_of
+
+    return project_of(workspace).imports_streams(path, data)
 
 
 def claim(relpath: str, data: bytes, by_name: Claim) -> bool:

@@ -38,6 +38,9 @@ class PythonDocument(Document):
         self._ascii = False  # the whole text is ASCII (set with the line starts)
         # The analysis every rule shares, computed once on first use (linter.python.analysis).
         self._analysis: Any = None
+        # The run's project (linter.python.analysis.project), when the file is read in a run:
+        # other modules of the tree are looked at through it. None: this file alone.
+        self.project: Any = None
         # Where strings and comments are, for --add-ignore (linter.python.placement).
         self._layout: Any = None
 

@@ -93,6 +93,24 @@ def _raised_below(client: K.Client, upper: str) -> tuple[K.Raised, ...]:
     return possible or client.raised(None)
 
 
+def article(word: str) -> str:
+    """ "a" or "an" as the name is said: "an openai", "an httpx" (aitch-tee-tee-pee), "a
+    LangChain", "a huggingface_hub"."""
+    lower = word.lower()
+    if lower.startswith(("http", "sse", "llm")):  # said letter by letter
+        return "an"
+    return "an" if lower[:1] in "aeiou" else "a"
+
+
+def decorator_text(analysis: Analysis, decorator: ast.expr, limit: int = 60) -> str:
+    """The decorator as written, on one line; when longer than ``limit``, its callee with
+    ``(...)`` (never cut inside a name: ``retry(...)``, not ``retry(stop=stop_aft``)."""
+    text = " ".join(analysis.document.text_of(decorator).split())
+    if len(text) <= limit or not isinstance(decorator, ast.Call):
+        return text
+    return " ".join(analysis.document.text_of(decorator.func).split()) + "(...)"
+
+
 def call_name(analysis: Analysis, start: StreamStart) -> str:
     """The called expression as written, e.g. ``client.chat.completions.create``."""
     text = analysis.document.text_of(start.call.func)

@@ -124,6 +124,10 @@ class PythonHandler:
     def load(self, unit: Unit, workspace: Workspace, settings: Settings) -> PythonDocument:
         source = workspace.read_source(unit.path, honour_coding_cookie=True)
         document = PythonDocument(kind=self.name, source=source)
+        from linter.python.analysis.project import project_of
+
+        document.project = project_of(workspace)
+        document.project.checking(document.path)
         text = source.text
         if source.encoding.startswith(("utf-16", "utf-32")):
             document.problems.append(

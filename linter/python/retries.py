@@ -4,9 +4,17 @@ leaves the loop (``break``/``return``) and whose handler lets the loop go round 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import cast
 
-from linter.python.analysis import Analysis, children, walk_function
+from linter.python.analysis import (
+    Analysis,
+    FuncRef,
+    FunctionInfo,
+    Iteration,
+    children,
+    walk_function,
+)
 from linter.python.record import record
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
@@ -39,12 +47,14 @@ def _goes_round(handler: ast.ExceptHandler) -> bool:
 
 
 def retry_loops(analysis: Analysis) -> list[RetryLoop]:
-    """The file's retry loops, computed once (only files with an LLM call have any)."""
+    """The file's retry loops, computed once."""
     cached = getattr(analysis, "_retry_loops", None)
     if cached is not None:
         return cached
     found: list[RetryLoop] = []
-    if analysis.starts:
+    # Not only files with a generation call of their own: a raw-HTTP request or a method
+    # defined elsewhere may be what a loop retries (PY007 tells which).
+    if analysis.tries:
         owners = _loops_with_attempts(analysis)
         for node in analysis.statement_loops:
             if node in owners:  # the others hold no ``try`` of their own: nothing to walk
@@ -175,22 +185,164 @@ def in_try_body(analysis: Analysis, attempt: ast.Try, node: ast.AST) -> bool:
 
 
 def emits(node: ast.AST) -> ast.AST | None:
-    """The first yield or output call (print, ``.write``, ``.stream_token``, ``.put``) in a
-    loop body: output the user has already seen when the stream is cut."""
+    """The first yield or output call in a loop body: ``print``, ``.write``,
+    ``.stream_token``, ``.put``..., or a call of a function or method named ``*handler``,
+    ``*callback`` or ``on_*`` (``callback(chunk)``, ``self.on_token(t)``): output the user has
+    already seen when the stream is cut."""
     for child in walk_function(node):
         if isinstance(child, (ast.Yield, ast.YieldFrom)):
             return child
         if isinstance(child, ast.Call):
             func = child.func
-            if isinstance(func, ast.Name) and func.id == "print":
+            name = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else ""
+            )
+            if name == "print" and isinstance(func, ast.Name):
                 return child
-            if isinstance(func, ast.Attribute) and func.attr in (
-                "write",
-                "stream_token",
-                "put",
-                "put_nowait",
-                "markdown",
-                "send",
-            ):
+            if isinstance(func, ast.Attribute) and name in _OUTPUT_METHODS:
+                return child
+            lower = name.lower()
+            if lower.endswith(("handler", "callback")) or lower.startswith("on_"):
                 return child
     return None
+
+
+_OUTPUT_METHODS = frozenset({"write", "stream_token", "put", "put_nowait", "markdown", "send"})
+_FOLLOW_DEPTH = 3  # how many calls deep a retried call is followed to the stream it reads
+
+
+@record
+class Reached:
+    """A stream read through a call the retry's attempt makes: the iteration, the call in
+    the attempt that leads to it, and the output already shown when it is cut."""
+
+    iteration: Iteration
+    call: ast.Call
+    shown: ast.AST
+
+
+def reached_streams(analysis: Analysis, retry: RetryLoop) -> Iterator[Reached]:
+    """Streams the attempt reads through functions of this file it calls (nested ones too,
+    up to three calls deep), whose chunks reach the user before the stream can be cut: a
+    plain function that prints or hands them to a callback as they come, or a generator whose
+    chunks the attempt's own loop yields or prints."""
+    by_function: dict[int, list[Iteration]] = {}
+    for iteration in analysis.iterations:
+        by_function.setdefault(id(iteration.function.node), []).append(iteration)
+    if not by_function:
+        return
+    for statement in retry.attempt.body:
+        for node in (statement, *walk_function(statement)):
+            if not isinstance(node, ast.Call):
+                continue
+            func = analysis.value(node.func)
+            if not isinstance(func, FuncRef):
+                continue
+            consumer_shown: ast.AST | None = None
+            if func.fn.is_generator:
+                consumer = analysis.consumer_of(node)
+                if isinstance(consumer, ast.YieldFrom):
+                    consumer_shown = consumer
+                elif isinstance(consumer, (ast.For, ast.AsyncFor)):
+                    consumer_shown = emits(consumer)
+                if consumer_shown is None:
+                    continue  # the generator's chunks are buffered, or not read here
+            for iteration in _iterations_within(analysis, func.fn, by_function):
+                shown = consumer_shown
+                if shown is None and iteration.what in ("for", "async for"):
+                    shown = emits(iteration.node)
+                if shown is not None:
+                    yield Reached(iteration, node, shown)
+
+
+def _iterations_within(
+    analysis: Analysis, function: FunctionInfo, by_function: dict[int, list[Iteration]]
+) -> list[Iteration]:
+    """Stream iterations in ``function`` and in the functions of this file it calls."""
+    found: list[Iteration] = []
+    seen = {id(function.node)}
+    level = [function]
+    for _depth in range(_FOLLOW_DEPTH):
+        following: list[FunctionInfo] = []
+        for current in level:
+            found.extend(by_function.get(id(current.node), ()))
+            for node in walk_function(current.node):
+                if isinstance(node, ast.Call):
+                    callee = analysis.value(node.func)
+                    if isinstance(callee, FuncRef) and id(callee.fn.node) not in seen:
+                        seen.add(id(callee.fn.node))
+                        following.append(callee.fn)
+        level = following
+        if not level:
+            break
+    return found
+
+
+@record
+class RemoteShown:
+    """A function of another module of the tree that reads a stream and shows its chunks as
+    they come (prints them, hands them to a callback): what a retry of it repeats."""
+
+    module: str
+    function: str
+    client: str
+    line: int  # the stream loop, in that module
+    shown: int  # where a chunk is shown, in that module
+    how: str  # "printed", "yielded", "handed to `on_token()`"...
+
+
+_REMOTE_MEMO = ("python", "shown-streams")
+
+
+def remote_shown(
+    analysis: Analysis, call: ast.Call, how: Callable[[ast.AST], str]
+) -> RemoteShown | None:
+    """``call`` as a call of a plain (non-generator) function of another module that shows
+    a stream chunk by chunk, followed there as in this file (``reached_streams``). Remembered
+    per run: several retries may call the same function."""
+    callee = analysis.remote_callee(call)
+    project = analysis.document.project
+    if callee is None or project is None:
+        return None
+    memo = cast(
+        "dict[tuple[str, str], RemoteShown | None]",
+        project.workspace.memo.setdefault(_REMOTE_MEMO, {}),
+    )
+    if callee in memo:
+        return memo[callee]
+    memo[callee] = None  # while it is looked at (a cycle of modules)
+    path, name = callee
+    found: RemoteShown | None = None
+    from linter.python.detect import mentions_clients
+    from linter.workspace import ReadFailure, read_regular_file
+
+    try:
+        if not mentions_clients(read_regular_file(path)):
+            return None  # no client there: nothing streams (and nothing is parsed)
+    except ReadFailure:
+        return None
+    with project._analysis(path) as other:
+        function = None if other is None else other.module.bindings.get(name)
+        info = function[-1][2] if function and function[-1][1] == "def" else None
+        if other is not None and isinstance(info, FunctionInfo) and not info.is_generator:
+            by_function: dict[int, list[Iteration]] = {}
+            for iteration in other.iterations:
+                by_function.setdefault(id(iteration.function.node), []).append(iteration)
+            for iteration in _iterations_within(other, info, by_function):
+                shown = emits(iteration.node) if iteration.what in ("for", "async for") else None
+                if shown is not None:
+                    found = RemoteShown(
+                        project.module_name(path),
+                        name,
+                        iteration.stream.client.name,
+                        iteration.node.lineno,  # type: ignore[attr-defined]
+                        shown.lineno,  # type: ignore[attr-defined]
+                        how(shown),
+                    )
+                    break
+    memo[callee] = found
+    return found

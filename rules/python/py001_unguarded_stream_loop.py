@@ -8,7 +8,7 @@ from linter.config import Settings
 from linter.model import Finding, Severity
 from linter.python.analysis import analysis_of
 from linter.python.document import PythonDocument
-from linter.python.explain import cut_facts
+from linter.python.explain import article, cut_facts
 from linter.registry import Rule
 
 
@@ -20,21 +20,35 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         start = iteration.stream
         facts = cut_facts(analysis, start.client, settings)
         verdict = analysis.guard_of(iteration.node, start.client, facts.raised)
-        if verdict.guarded or verdict.missed:
-            continue  # guarded, or PY003 reports the handlers that look like guards
+        if verdict.guarded or verdict.missed or verdict.elsewhere:
+            # Guarded; or PY003 reports the handlers that look like guards; or the loop of
+            # another module that consumes this generator unguarded is reported there.
+            continue
         line = start.call.lineno
         where = "in the same statement" if line == iteration.node.lineno else f"on line {line}"  # type: ignore[attr-defined]
+        what = iteration.what
+        reading, ended, wrapped = _READS.get(what, ("over", "the loop", "the loop"))
+        client = f"{article(start.client.name)} {start.client.name}"
         message = (
-            f"`{iteration.what}` over {_article(start.client.name)} {start.client.name} stream ({start.api} {where}) has no "
+            f"`{what}` {reading} {client} stream ({start.api} {where}) has no "
             f"handler for a cut stream ({verdict.why}): a dropped connection raises "
-            f"{facts.exception} here{facts.note}, which ends the loop mid-answer; "
-            f"wrap the loop in `try:` ... `except {facts.suggest}:` and tell the user the answer is incomplete"
+            f"{facts.exception} here{facts.note}, which ends {ended} mid-answer; "
+            f"wrap {wrapped} in `try:` ... `except {facts.suggest}:` and tell the user the answer "
+            f"is incomplete"
         )
         yield RULE.report(document.source, iteration.start, iteration.end, message)
 
 
-def _article(word: str) -> str:
-    return "an" if word[:1].lower() in "aeio" else "a"
+# How a message names each way of reading a stream: the preposition, what a cut ends, and
+# what to wrap (a ``next()`` call is no loop).
+_READS = {
+    "for": ("over", "the loop", "the loop"),
+    "async for": ("over", "the loop", "the loop"),
+    "comprehension": ("over", "the comprehension", "the statement"),
+    "next()": ("on", "the read", "the `next()` call"),
+    "anext()": ("on", "the read", "the `anext()` call"),
+    "yield from": ("of", "the `yield from`", "the `yield from`"),
+}
 
 
 RULE = Rule(
@@ -49,28 +63,33 @@ RULE = Rule(
 ## What it does
 Finds iteration (`for`, `async for`, a comprehension, `next()`, `yield from`) over an LLM or
 HTTP stream with no enclosing `try` whose handlers can catch what a cut stream raises for that
-client and version. Streams are recognised through the file's imports and assignments:
-openai (chat, completions and responses with `stream=True`, and the `.stream()` managers),
-anthropic (`messages.create(stream=True)`, `messages.stream()` and `text_stream`), litellm
-(`completion`, `acompletion`, Router), ollama, google-genai, mistralai, cohere, groq, together,
-huggingface_hub, LangChain `.stream()`/`.astream()`, httpx (`client.stream`, `httpx.stream`,
-`connect_sse`), requests (`stream=True` with `iter_lines`/`iter_content`) and aiohttp
-response content.
+client and version. Streams are recognised through the file's imports and assignments: openai
+(chat, completions and responses with `stream=True`, and the `.stream()` managers; before 1.0,
+`openai.ChatCompletion.create/acreate` and `openai.Completion.create`), anthropic
+(`messages.create(stream=True)`, `messages.stream()` and `text_stream`), litellm
+(`completion`, `acompletion`, Router), ollama, google-genai, mistralai, cohere, groq,
+together, huggingface_hub, LangChain `.stream()`/`.astream()`, LlamaIndex (`stream_chat`,
+`astream_chat`, `stream_complete` and a streaming response's `response_gen`), httpx
+(`client.stream`, `httpx.stream`, `connect_sse`), requests (`stream=True` with
+`iter_lines`/`iter_content`) and aiohttp response content.
 
 A raw HTTP stream counts only with evidence in the file that it carries an LLM answer or
-server-sent events: it is read line by line (`iter_lines`, `aiter_lines`, SSE helpers,
-`async for line in response.content`), the loop parses `data:` events, the URL is a generation
-or event endpoint (`/chat/completions`, `/api/generate`, `/v1/messages`, `/events`, ...), the
-JSON body has generation keys (`messages`, `prompt`, `max_tokens`, `stream`, ...) or the
-request asks for `text/event-stream`. File downloads and audio streams are left alone. A
-response the file does not make (a helper of another module sent the request) counts when
-the loop reads its `iter_lines()` as server-sent events (`data:` lines). Test
-code is left alone too: functions named `test*`, pytest fixtures and `Test*` classes in test
-modules (`test_*.py`, `*_test.py`, `conftest.py`), whose streams run against mocks.
+server-sent events: it is read line by line (`iter_lines`, `aiter_lines`, SSE helpers, `async
+for line in response.content`), the loop parses `data:` events, the URL is a generation or
+event endpoint (`/chat/completions`, `/api/generate`, `/v1/messages`, `/events`, ...; an
+f-string or `self.url` set once in the class counts), the JSON body (a dict literal, or one a
+function of the file returns) has generation keys (`messages`, `prompt`, `max_tokens`,
+`stream`, ...) or the request asks for `text/event-stream`. File downloads and audio streams
+are left alone. A response the file does not make (a helper of another module sent the
+request) counts when the loop reads its `iter_lines()` as server-sent events (`data:` lines)
+or as Ollama's JSON lines (`json.loads(line)` and its `"done"` key). Test code is left alone
+too: functions named `test*`, pytest fixtures and `Test*` classes in test modules
+(`test_*.py`, `*_test.py`, `conftest.py`), whose streams run against mocks.
 
 A guard is a `try` around the loop in the same function whose handlers catch the exception
 (`Exception`, the transport class or its bases, or the SDK class where the SDK maps transport
-errors), a `with contextlib.suppress(...)` or a `@contextmanager` of the same file that
+errors; an exception class of the file counts through its bases, so `class
+QuotaError(Exception)` catches nothing a library raises), a `with contextlib.suppress(...)` or a `@contextmanager` of the same file that
 catches around its `yield`, or a retry decorator (tenacity, backoff) on a plain function. A
 context manager from another module named for what it does with errors (`with
 stream_guard(...)`, `with handle_errors():`) gets the benefit of the doubt.

@@ -11,12 +11,13 @@ from linter.python.caps import (
     cap_state,
     checked,
     langchain_model,
+    langchain_models,
     raw_generation,
     sdk_cap,
     streamed_langchain_models,
 )
 from linter.python.document import PythonDocument
-from linter.python.explain import call_name
+from linter.python.explain import article, call_name
 from linter.registry import Option, Rule
 
 
@@ -39,7 +40,6 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             RULE.make_fix(found.edits, f"add `{found.added}`", unsafe=True) if found.edits else None
         )
         begin, end = document.span(start.call.func)
-        what = "streams" if start.streaming else "generates"
         if cap.required and found.state == "missing":
             message = (
                 f"`{name}(...)` has no `{cap.add}`, which {start.client.name} requires: the call raises "
@@ -50,22 +50,33 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             )
             continue
         reason = found.detail if found.state == "none" else "no output cap" + found.detail
-        article = "an" if start.client.name[:1] in "aeio" else "a"
-        message = (
-            f"`{name}(...)` {what} {article} {start.client.name} generation with {reason}: it runs until the model "
-            f"stops or the context fills (slow, costly, and long streams get cut); pass "
-            f"`{found.added or add + '=N'}`"
-        )
+        wanted = f"`{found.added or add + '=N'}`"
+        client = f"{article(start.client.name)} {start.client.name}"
+        if start.streaming:
+            message = (
+                f"`{name}(...)` streams {client} generation with {reason}: it runs until the "
+                f"model stops or the context fills (slow, costly, and the longer a stream runs "
+                f"the likelier a timeout on its way cuts it); pass {wanted}"
+            )
+        else:
+            message = (
+                f"`{name}(...)` asks for {client} generation with {reason}: the answer runs until "
+                f"the model stops or the context fills (slow, costly, and the longest answers are "
+                f"the first a proxy timeout cuts); pass {wanted}"
+            )
         yield RULE.report(document.source, begin, end, message, fix=fix)
-    yield from _langchain_models(analysis, default)
-    yield from _raw_http(analysis)
+    yield from _langchain_models(analysis, default, all_calls)
+    yield from _raw_http(analysis, all_calls)
 
 
-def _langchain_models(analysis: Analysis, default: int) -> Iterator[Finding]:
-    """LangChain chat models take the cap at construction: report the constructor of a model
-    made with ``streaming=True`` or whose ``.stream()``/``.astream()`` this file calls."""
+def _langchain_models(analysis: Analysis, default: int, all_calls: bool) -> Iterator[Finding]:
+    """LangChain chat models take the cap at construction: report the constructor of a known
+    model (with ``all-calls`` off: only one made with ``streaming=True`` or whose
+    ``.stream()``/``.astream()`` this file calls)."""
     document = analysis.document
-    for call in streamed_langchain_models(analysis):
+    streamed = {id(call) for call in streamed_langchain_models(analysis)}
+    models = langchain_models(analysis) if all_calls else streamed_langchain_models(analysis)
+    for call in models:
         cap = langchain_model(analysis, call)
         assert cap is not None
         found = cap_state(analysis, call, cap, cap.add, default)
@@ -77,27 +88,33 @@ def _langchain_models(analysis: Analysis, default: int) -> Iterator[Finding]:
         begin, end = document.span(call.func)
         name = " ".join(document.text_of(call.func).split())
         reason = found.detail if found.state == "none" else "no output cap" + found.detail
+        what = (
+            "streams LangChain generations"
+            if id(call) in streamed
+            else "makes a LangChain chat model"
+        )
         message = (
-            f"`{name}(...)` streams LangChain generations with {reason}: each answer runs until the model "
+            f"`{name}(...)` {what} with {reason}: each answer runs until the model "
             f"stops or the context fills; pass `{found.added or cap.add + '=N'}`"
         )
         yield RULE.report(document.source, begin, end, message, fix=fix)
 
 
-def _raw_http(analysis: Analysis) -> Iterator[Finding]:
+def _raw_http(analysis: Analysis, all_calls: bool) -> Iterator[Finding]:
     """A POST to a known generation endpoint whose JSON body (a dict literal of the file)
     has no cap. No fix: the body may be shared, and the server's keyword is a guess."""
     document = analysis.document
     for call in analysis.calls:
-        found = raw_generation(analysis, call)
+        found = raw_generation(analysis, call, all_calls)
         if found is None or found.cap.state not in ("missing", "none"):
             continue
         what = (
             f"sets `{found.cap.name}` to None" if found.cap.state == "none" else "has no output cap"
         )
         begin, end = document.span(call.func)
+        request = "streaming request" if found.streaming else "request"
         message = (
-            f"streaming request to `{found.endpoint}` whose JSON body (line {found.body.lineno}) {what}: the "
+            f"{request} to `{found.endpoint}` whose JSON body (line {found.body.lineno}) {what}: the "
             f"generation runs until the model stops or the context fills; add {found.wanted} to the body"
         )
         yield RULE.report(document.source, begin, end, message)
@@ -126,21 +143,36 @@ RULE = Rule(
     check=check,
     options=(
         Option("default-max-tokens", 1024, "the cap the fix adds", _positive),
-        Option("all-calls", False, "also check generation calls that do not stream", _flag),
+        Option(
+            "all-calls",
+            True,
+            "check every generation call; false: only calls that stream (and anthropic's, "
+            "whose cap is required)",
+            _flag,
+        ),
     ),
     doc="""\
 ## What it does
-Finds LLM generation calls that stream (all generation calls with `all-calls = true`) and pass
-no output cap, in the keyword each SDK reads: `max_completion_tokens` or `max_tokens` (openai
-chat, litellm, groq), `max_tokens` (openai completions, anthropic, mistralai, cohere,
-together, huggingface_hub `chat_completion`), `max_output_tokens` (openai Responses API; in
-google-genai's `config`), `max_tokens_to_sample` (anthropic's legacy completions),
-`max_new_tokens` (huggingface_hub `text_generation`), `options={"num_predict": N}` (ollama),
-and the constructor keyword of LangChain chat models made to stream. `max_tokens=None` counts
-as missing. A call that passes `**kwargs` is left alone, unless the dict is a literal of the
-same file that nothing changes (then its keys are read). A streaming POST to a known
-generation endpoint (`/api/generate`, `/api/chat`, `/chat/completions`, `/v1/messages`) whose
-JSON body is a dict literal without a cap is reported too, without a fix.
+Finds LLM generation calls, streamed or not, that pass no output cap, in the keyword each SDK
+reads: `max_completion_tokens` or `max_tokens` (openai chat, litellm, groq), `max_tokens`
+(anthropic, mistralai, cohere, together, huggingface_hub `chat_completion`, openai before
+1.0's `ChatCompletion`), `max_output_tokens` (openai Responses API; in google-genai's
+`config`), `max_tokens_to_sample` (anthropic's legacy completions), `max_new_tokens`
+(huggingface_hub `text_generation`), `options={"num_predict": N}` (ollama), and the
+constructor keyword of LangChain chat models. Calls through `with_raw_response` count as the
+call itself. `max_tokens=None` counts as missing. With `all-calls = false` only the calls
+that stream (and LangChain models made to stream) are checked.
+
+Left alone: a call that passes `**kwargs` (unless the dict is a literal of the same file that
+nothing changes: then its keys are read); a resumed Responses stream
+(`responses.stream(response_id=..., starting_after=...)`), where the SDK refuses a cap; and
+openai's legacy completions endpoint (`completions.create`, `Completion.create`), which stops
+at 16 tokens when no cap is given.
+
+A POST to a known generation endpoint (`/api/generate`, `/api/chat`, `/chat/completions`,
+`/v1/messages`) whose JSON body is a dict literal (or one a function of the file returns)
+without a cap is reported too, without a fix (with `all-calls = false`, only when it
+streams).
 
 anthropic's `max_tokens` is required: a call without it raises TypeError before any request,
 so that case is an error, streaming or not.
@@ -148,7 +180,8 @@ so that case is an error, streaming or not.
 ## Why is this bad
 Without a cap a generation runs until the model stops or its context fills: minutes of
 streaming (which proxies and timeouts then cut), a bill for tokens nobody reads, and for
-Ollama an unbounded `num_predict` by default.
+Ollama an unbounded `num_predict` by default. An answer that is not streamed is no safer: it
+arrives only at the end, so the longest ones are the first a proxy's timeout cuts.
 
 ## Fix safety
 Unsafe: the fix adds the SDK's keyword with `default-max-tokens` (1024), which may cut

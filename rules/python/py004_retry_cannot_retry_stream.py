@@ -9,6 +9,7 @@ from linter.model import Finding, Severity
 from linter.python import clients as K
 from linter.python.analysis import Stream, Sym, analysis_of
 from linter.python.document import PythonDocument
+from linter.python.explain import decorator_text
 from linter.registry import Rule
 
 
@@ -24,7 +25,7 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             continue
         decorator = decorators[0]
         begin, end = document.span(decorator)
-        text = " ".join(document.text_of(decorator).split())[:60]
+        text = decorator_text(analysis, decorator)
         if function.is_generator and (
             id(function.node) in iterated or id(function.node) in started
         ):

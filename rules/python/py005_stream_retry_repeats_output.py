@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.model import Finding, Severity
-from linter.python.analysis import analysis_of
+from linter.python.analysis import Analysis, analysis_of, walk_function
 from linter.python.document import PythonDocument
-from linter.python.retries import emits, in_try_body, retries_only_before_output, retry_loops
+from linter.python.explain import article, decorator_text
+from linter.python.retries import (
+    RetryLoop,
+    emits,
+    in_try_body,
+    reached_streams,
+    remote_shown,
+    retries_only_before_output,
+    retry_loops,
+)
 from linter.registry import Rule
 
 
@@ -27,11 +37,7 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         )
         if shown is None or id(node) in reported:
             continue
-        how = (
-            "yielded"
-            if iteration.what == "yield from" or type(shown).__name__.startswith("Yield")
-            else "printed"
-        )
+        how = _how(shown)
         for retry in loops:
             if in_try_body(analysis, retry.attempt, node) and not retries_only_before_output(
                 retry, node
@@ -52,16 +58,90 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             if function.is_generator or id(node) in reported:
                 continue
             decorator = next((d for d in function.decorators if analysis.retry_decorator(d)), None)
-            if decorator is not None and how == "printed":
+            if decorator is not None and how != "yielded":
                 reported.add(id(node))
                 yield RULE.report(
                     document.source,
                     iteration.start,
                     iteration.end,
-                    f"`@{' '.join(document.text_of(decorator).split())[:60]}` retries {function.name}(), which prints "
-                    f"this {iteration.stream.client.name} stream as it arrives (line {shown.lineno}): a cut "  # type: ignore[attr-defined]
-                    f"stream prints the answer's first part twice; buffer the answer, or say the retry restarts it",
+                    f"`@{decorator_text(analysis, decorator)}` retries {function.name}(), which shows "
+                    f"this {iteration.stream.client.name} stream as it arrives ({how}, line {shown.lineno}): a cut "  # type: ignore[attr-defined]
+                    f"stream shows the answer's first part twice; buffer the answer, or say the retry restarts it",
                 )
+    yield from _remote(analysis, loops, reported)
+    for retry in loops:
+        for reached in reached_streams(analysis, retry):
+            iteration = reached.iteration
+            node = iteration.node
+            if id(node) in reported or retries_only_before_output(retry, node):
+                continue
+            reported.add(id(node))
+            shown = reached.shown
+            how = "yielded" if isinstance(shown, (ast.Yield, ast.YieldFrom)) else "passed on"
+            if (
+                isinstance(shown, ast.Call)
+                and isinstance(shown.func, ast.Name)
+                and shown.func.id == "print"
+            ):
+                how = "printed"
+            called = " ".join(document.text_of(reached.call.func).split())
+            yield RULE.report(
+                document.source,
+                iteration.start,
+                iteration.end,
+                f"the retry loop on line {retry.loop.lineno} restarts this {iteration.stream.client.name} "
+                f"stream (through its call of `{called}(...)` on line {reached.call.lineno}) after "
+                f"chunks were already {how} (line {shown.lineno}): a cut stream repeats the answer's "  # type: ignore[attr-defined]
+                f"first part to the user; buffer the answer, resume it, or tell the consumer to "
+                f"discard what it got",
+            )
+
+
+def _remote(analysis: Analysis, loops: list[RetryLoop], reported: set[int]) -> Iterator[Finding]:
+    """A retry whose attempt calls a function of another module of the tree that shows a
+    stream chunk by chunk: reported at that call (the stream loop is in the other file)."""
+    document = analysis.document
+    for retry in loops:
+        for statement in retry.attempt.body:
+            for node in (statement, *walk_function(statement)):
+                if not isinstance(node, ast.Call) or id(node) in reported:
+                    continue
+                found = remote_shown(analysis, node, _how)
+                if found is None:
+                    continue
+                reported.add(id(node))
+                begin, end = document.span(node.func)
+                yield RULE.report(
+                    document.source,
+                    begin,
+                    end,
+                    f"the retry loop on line {retry.loop.lineno} calls {found.function}() of "
+                    f"{found.module} again after a failure, and it reads {article(found.client)} "
+                    f"{found.client} stream (its line {found.line}) whose chunks were already "
+                    f"{found.how} (its line {found.shown}): a cut stream repeats the answer's first "
+                    f"part to the user; buffer the answer, resume it, or tell the consumer to discard "
+                    f"what it got",
+                )
+
+
+def _how(shown: ast.AST) -> str:
+    """How the chunks reached the user, for the message."""
+    if isinstance(shown, (ast.Yield, ast.YieldFrom)):
+        return "yielded"
+    if isinstance(shown, ast.Call):
+        if isinstance(shown.func, ast.Name) and shown.func.id == "print":
+            return "printed"
+        if isinstance(shown.func, ast.Attribute) and shown.func.attr in (
+            "write",
+            "markdown",
+            "stream_token",
+        ):
+            return "written out"
+        func = shown.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if name:
+            return f"handed to `{name}()`"
+    return "passed on"
 
 
 RULE = Rule(
@@ -74,9 +154,14 @@ RULE = Rule(
     check=check,
     doc="""\
 ## What it does
-Finds a stream that is yielded or printed chunk by chunk inside a retry: a `for`/`while` loop
+Finds a stream that is yielded or shown chunk by chunk inside a retry: a `for`/`while` loop
 whose `try` holds the stream loop, leaves the retry loop on success and goes round again
-from its handler; or a retry decorator on a (non-generator) function that prints the stream.
+from its handler; or a retry decorator on a (non-generator) function that shows the stream.
+Showing is a `yield`, a `print`, a `.write()`/`.send()`/`.put()`..., or a call of a function
+named `*handler`, `*callback` or `on_*` (`on_token(text)`, `stream_handler(chunk)`).
+The retried call is followed into the functions of the same file it calls (nested functions
+too, up to three calls deep): a helper that shows the chunks as they come, or a generator
+whose chunks the attempt yields or shows, repeats them just the same.
 A handler that first checks something the stream loop sets (`if yielded_any: raise`) retries
 only while nothing was shown, and is not reported.
 

@@ -7,12 +7,33 @@ from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.model import Finding, Severity
-from linter.python.analysis import Analysis, FuncRef, FunctionInfo, Sym, analysis_of, walk_function
+from linter.python.analysis import (
+    Analysis,
+    FuncRef,
+    FunctionInfo,
+    Sym,
+    analysis_of,
+    keyword,
+    walk_function,
+)
+from linter.python.caps import generation_endpoint
 from linter.python.document import PythonDocument
-from linter.python.retries import contains, retry_loops, unconditional
+from linter.python.explain import decorator_text, handler_text
+from linter.python.retries import RetryLoop, contains, retry_loops, unconditional
 from linter.registry import Rule
 
 _SLEEPS = ("time.sleep", "asyncio.sleep", "trio.sleep", "anyio.sleep", "gevent.sleep")
+# Libraries whose exception classes, named by a retry loop's handler, say the attempt calls an
+# LLM API (or sends its HTTP request) even through a method this file does not define.
+_SDK_ERROR_ROOTS = frozenset(
+    {"openai", "anthropic", "litellm", "groq", "mistralai", "cohere", "together", "httpx", "httpx2"}
+)
+_BUILTIN_CALLS = frozenset(
+    {"print", "len", "str", "int", "float", "range", "isinstance", "min", "max"}
+)
+_LOG_METHODS = frozenset(
+    {"debug", "info", "warning", "warn", "error", "exception", "critical", "log"}
+)
 
 
 def _changing_names(analysis: Analysis, loop: ast.AST) -> set[str]:
@@ -58,40 +79,135 @@ def _sleeps_in_body(
     return False
 
 
+def _sleeps_in(
+    analysis: Analysis, nodes: list[ast.AST], memo: dict[int, bool]
+) -> tuple[list[ast.Call], bool]:
+    """The sleep calls among ``nodes`` (and inside them), and whether one of them calls a
+    function of this file that sleeps (the delay is computed there)."""
+    sleeps: list[ast.Call] = []
+    helper = False
+    for top in nodes:
+        for node in (top, *walk_function(top)):
+            if not isinstance(node, ast.Call):
+                continue
+            func = analysis.value(node.func)
+            if isinstance(func, Sym) and func.path in _SLEEPS:
+                sleeps.append(node)
+            elif isinstance(func, FuncRef) and _sleeps_inside(analysis, func.fn, memo):
+                helper = True
+    return sleeps, helper
+
+
+def _round_statements(retry: RetryLoop, handler: ast.ExceptHandler) -> list[ast.AST]:
+    """What runs between a failed attempt caught by ``handler`` and the next attempt: the
+    handler, the ``finally``, and the loop's own statements around the ``try`` (those after it
+    only when the handler does not ``continue`` past them)."""
+    region: list[ast.AST] = [*handler.body, *retry.attempt.finalbody]
+    body = retry.loop.body
+    holder = next((i for i, statement in enumerate(body) if _holds(statement, retry.attempt)), None)
+    if holder is None:
+        return region
+    region.extend(body[:holder])
+    if not (handler.body and isinstance(handler.body[-1], ast.Continue)):
+        region.extend(body[holder + 1 :])
+    return region
+
+
+def _holds(statement: ast.AST, node: ast.AST) -> bool:
+    return statement is node or any(child is node for child in walk_function(statement))
+
+
+def _constant(sleep: ast.Call, changing: set[str]) -> bool:
+    argument = sleep.args[0] if sleep.args else None
+    if argument is None:
+        return True
+    used = {n.id for n in ast.walk(argument) if isinstance(n, ast.Name)}
+    return not (used & changing or any(isinstance(n, ast.Call) for n in ast.walk(argument)))
+
+
+def _retried_call(
+    analysis: Analysis, retry: RetryLoop, requests: list[ast.Call]
+) -> tuple[ast.Call, str] | None:
+    """The LLM call the loop retries, made on every attempt, and how it is known: an SDK
+    generation call, a raw-HTTP generation request, or (the call going through a method
+    defined elsewhere) the first call of the attempt when a handler names SDK or httpx
+    errors."""
+    # The retried call is made on every attempt: a call under an ``if`` in the attempt
+    # belongs to a loop that polls or dispatches, not to a retry of that call.
+    for start in analysis.starts:
+        if contains(analysis, retry.attempt, start.call) and unconditional(
+            analysis, retry.attempt, start.call
+        ):
+            return start.call, ""
+    for call in requests:
+        if contains(analysis, retry.attempt, call) and unconditional(analysis, retry.attempt, call):
+            return call, ""
+    named = [
+        name
+        for handler in retry.handlers
+        for name in analysis.handler_class(handler.type)
+        if name.split(".", 1)[0] in _SDK_ERROR_ROOTS
+    ]
+    if not named:
+        return None
+    calls = sorted(
+        (
+            node
+            for statement in retry.attempt.body
+            for node in (statement, *walk_function(statement))
+            if isinstance(node, ast.Call)
+            and unconditional(analysis, retry.attempt, node)
+            and not _incidental(analysis, node)
+        ),
+        key=lambda node: (node.lineno, node.col_offset),
+    )
+    if not calls:
+        return None
+    return calls[0], f"; its handler names `{named[0]}`, so the call reaches an LLM API"
+
+
+def _incidental(analysis: Analysis, call: ast.Call) -> bool:
+    """A call that is not the one retried: a sleep, a log line, a builtin."""
+    func = analysis.value(call.func)
+    if isinstance(func, Sym) and (func.path in _SLEEPS or func.path.startswith("logging")):
+        return True
+    name = call.func.id if isinstance(call.func, ast.Name) else ""
+    attr = call.func.attr if isinstance(call.func, ast.Attribute) else ""
+    return name in _BUILTIN_CALLS or attr in _LOG_METHODS
+
+
 def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
     analysis = analysis_of(document)
     if analysis is None:
         return
-    llm_calls = [s for s in analysis.starts if not s.http]
     memo: dict[int, bool] = {}  # function -> sleeps, for this file
-    for retry in retry_loops(analysis):
-        # The retried call is made on every attempt: a call under an ``if`` in the attempt
-        # belongs to a loop that polls or dispatches, not to a retry of that call.
-        call = next(
-            (
-                s
-                for s in llm_calls
-                if contains(analysis, retry.attempt, s.call)
-                and unconditional(analysis, retry.attempt, s.call)
-            ),
-            None,
-        )
-        if call is None:
+    loops = retry_loops(analysis)
+    # Raw-HTTP requests to a generation endpoint, found once (not once per loop).
+    requests = (
+        [call for call in analysis.calls if generation_endpoint(analysis, call) is not None]
+        if loops
+        else []
+    )
+    for retry in loops:
+        found = _retried_call(analysis, retry, requests)
+        if found is None:
             continue
-        sleeps = []
-        helper_sleeps = False
-        for node in ast.walk(retry.loop):
-            if isinstance(node, ast.Call):
-                func = analysis.value(node.func)
-                if isinstance(func, Sym) and func.path in _SLEEPS:
-                    sleeps.append(node)
-                elif isinstance(func, FuncRef) and _sleeps_inside(analysis, func.fn, memo):
-                    helper_sleeps = True
-        if helper_sleeps:
-            # A helper of this file sleeps (``await self._handle_error(e, attempt)``): the
-            # delay is computed there, so the loop gets the benefit of the doubt.
-            continue
+        call, evidence = found
         changing = _changing_names(analysis, retry.loop)
+        # Each handler that goes round is judged on its own: a backoff after a rate limit
+        # does not excuse an immediate retry after a connection error.
+        at_once: list[ast.ExceptHandler] = []
+        constant: list[tuple[ast.ExceptHandler, ast.Call]] = []
+        for handler in retry.handlers:
+            sleeps, helper_sleeps = _sleeps_in(analysis, _round_statements(retry, handler), memo)
+            if helper_sleeps:
+                continue  # a helper of this file sleeps: the delay is computed there
+            if not sleeps:
+                at_once.append(handler)
+            elif all(_constant(sleep, changing) for sleep in sleeps):
+                constant.append((handler, sleeps[0]))
+        if not at_once and not constant:
+            continue
         begin, end = document.span(retry.loop)
         end = min(
             end,
@@ -99,39 +215,99 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             if "\n" in document.source.text[begin:end]
             else end,
         )
-        name = " ".join(document.text_of(call.call.func).split())
-        if not sleeps:
+        name = " ".join(document.text_of(call.func).split())
+        every = len(at_once) + len(constant) == len(retry.handlers)
+        if at_once:
+            which = (
+                ""
+                if every and not constant
+                else f" after `{handler_text(analysis, at_once[0])}` (line {at_once[0].lineno})"
+            )
             yield RULE.report(
                 document.source,
                 begin,
                 end,
-                f"this loop retries `{name}(...)` (line {call.call.lineno}) at once, without waiting: "
-                f"a rate limit or an overloaded server fails every attempt in a burst; sleep with "
-                f"exponential backoff and jitter (e.g. `time.sleep(min(60, 2 ** attempt) + random.random())`)",
+                f"this loop retries `{name}(...)` (line {call.lineno}{evidence}){which} at once, "
+                f"without waiting: a rate limit or an overloaded server fails every attempt in a "
+                f"burst; sleep with exponential backoff and jitter (e.g. "
+                f"`time.sleep(min(60, 2 ** attempt) + random.random())`)",
             )
             continue
-        varying = False
-        for sleep in sleeps:
-            argument = sleep.args[0] if sleep.args else None
-            used = (
-                {n.id for n in ast.walk(argument) if isinstance(n, ast.Name)}
-                if argument is not None
-                else set()
-            )
-            if used & changing or (
-                argument is not None and any(isinstance(n, ast.Call) for n in ast.walk(argument))
-            ):
-                varying = True
-        if not varying:
-            first = sleeps[0]
+        handler, first = constant[0]
+        which = (
+            ""
+            if every and len(retry.handlers) == 1
+            else f" from `{handler_text(analysis, handler)}` (line {handler.lineno})"
+        )
+        yield RULE.report(
+            document.source,
+            begin,
+            end,
+            f"this loop retries `{name}(...)` (line {call.lineno}{evidence}){which} after a "
+            f"constant `{' '.join(document.text_of(first).split())}` (line {first.lineno}): every "
+            f"client retries in step and a rate limit outlasts the delay; back off exponentially "
+            f"with jitter",
+        )
+    yield from _tenacity(analysis)
+
+
+def _tenacity(analysis: Analysis) -> Iterator[Finding]:
+    """tenacity's ``@retry`` on a function that calls an LLM (an SDK generation call or a
+    raw-HTTP generation request), with no ``wait=`` (tenacity then retries at once) or a
+    constant one (``wait_fixed``, ``wait_none``)."""
+    document = analysis.document
+    if "tenacity" not in document.source.text:
+        return
+    calls: dict[int, ast.Call] = {}
+    made = [s.call for s in analysis.starts if not s.http] + [
+        call for call in analysis.calls if generation_endpoint(analysis, call) is not None
+    ]
+    for call in sorted(made, key=lambda c: (c.lineno, c.col_offset)):
+        function = analysis.enclosing_function(call)
+        calls.setdefault(id(function.node), call)
+    for function in analysis.functions:
+        if function.is_generator or function.is_test or id(function.node) not in calls:
+            continue  # a generator is PY004's: its retry makes one attempt only
+        for decorator in function.decorators:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            value = analysis.value(target)
+            if not (isinstance(value, Sym) and value.path == "tenacity.retry"):
+                continue
+            wait = keyword(decorator, "wait") if isinstance(decorator, ast.Call) else None
+            problem = _tenacity_wait(analysis, wait)
+            if problem is None:
+                continue
+            call = calls[id(function.node)]
+            name = " ".join(document.text_of(call.func).split())
+            begin, end = document.span(decorator)
             yield RULE.report(
                 document.source,
                 begin,
                 end,
-                f"this loop retries `{name}(...)` (line {call.call.lineno}) after a constant "
-                f"`{' '.join(document.text_of(first).split())}` (line {first.lineno}): every client retries in "
-                f"step and a rate limit outlasts the delay; back off exponentially with jitter",
+                f"`@{decorator_text(analysis, decorator)}` retries {function.name}(), which calls "
+                f"`{name}(...)` (line {call.lineno}), {problem}: every client retries in step and "
+                f"a rate limit outlasts the delay; pass "
+                f"`wait=wait_random_exponential(min=1, max=60)`",
             )
+
+
+def _tenacity_wait(analysis: Analysis, wait: ast.expr | None) -> str | None:
+    """What is wrong with tenacity's ``wait=`` (None: it backs off, or cannot be told)."""
+    if wait is None:
+        return "at once (no `wait=`: tenacity waits 0 s between attempts by default)"
+    if not isinstance(wait, ast.Call):
+        return (
+            None  # a strategy built elsewhere, or combined (``wait_fixed(1) + wait_random(...)``)
+        )
+    value = analysis.value(wait.func)
+    if not isinstance(value, Sym):
+        return None
+    shown = " ".join(analysis.document.text_of(wait).split())
+    if value.path in ("tenacity.wait_none", "tenacity.wait.wait_none"):
+        return f"at once (`wait={shown}`)"
+    if value.path in ("tenacity.wait_fixed", "tenacity.wait.wait_fixed"):
+        return f"after a constant `wait={shown}`"
+    return None
 
 
 RULE = Rule(
@@ -145,13 +321,24 @@ RULE = Rule(
     doc="""\
 ## What it does
 Finds retry loops around an LLM call (a `for`/`while` loop holding a `try` that leaves the loop
-on success and goes round again from its handler) that do not sleep at all, or sleep a time
-that does not change from one attempt to the next (a constant, or a name the loop never
-changes). A sleep computed from the attempt number, from a name the loop changes
-(`delay *= 2`) or by a call (`random.uniform(...)`, `backoff(attempt)`) is backoff, and so is
-a call to a function of the same file that sleeps (`await self._handle_error(e, attempt)`).
-The LLM call must be made on every attempt: a loop that calls the model only under an `if`
-(an event or polling loop) is not a retry of that call.
+on success and goes round again from a handler) where a handler goes round without sleeping,
+or after a sleep that does not change from one attempt to the next (a constant, or a name the
+loop never changes). Each handler is judged on its own: `except RateLimitError:` with a
+backoff does not excuse `except APIConnectionError: continue`. What runs between two attempts
+counts for a handler: its own body, the `finally`, and the loop's statements around the `try`
+(those after it unless the handler `continue`s past them). A sleep computed from the attempt
+number, from a name the loop changes (`delay *= 2`) or by a call (`random.uniform(...)`,
+`backoff(attempt)`) is backoff, and so is a call to a function of the same file that sleeps
+(`await self._handle_error(e, attempt)`).
+
+The retried call is an SDK generation call, a raw-HTTP request to a generation endpoint
+(`/chat/completions`, `/v1/messages`, `/api/generate`, ...), or any call when a handler names
+an LLM SDK's or httpx's errors (`except openai.RateLimitError:` around
+`self.provider.generate(...)`). It must be made on every attempt: a loop that calls the model
+only under an `if` (an event or polling loop) is not a retry of that call.
+
+tenacity's `@retry` on a function that calls an LLM is reported too when it has no `wait=`
+(tenacity then retries at once) or a constant one (`wait_fixed`, `wait_none`).
 
 ## Why is this bad
 LLM APIs fail under load with rate limits (429) and overload errors (529, 503). Retrying at
@@ -159,7 +346,8 @@ once, or every N seconds in lockstep with every other client, hits the same limi
 burns the retry budget in seconds.
 
 ## Fix safety
-No fix: the message shows an exponential backoff with jitter.
+No fix: the message shows an exponential backoff with jitter (for tenacity,
+`wait=wait_random_exponential(min=1, max=60)`).
 
 ## References
 - AWS Architecture Blog, "Exponential Backoff And Jitter"

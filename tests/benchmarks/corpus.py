@@ -1265,6 +1265,79 @@ def python_file(seed: int, index: int, llm: bool) -> str:
     return writer.module(target)
 
 
+# One LLM file in this many is also a provider module whose stream crosses into its package.
+PROVIDER_EVERY = 10
+
+
+def provider_block(noun: str) -> list[str]:
+    """A module-level generator that yields an openai stream's text, unguarded: its callers in
+    other modules of the package decide what a cut means (the project index follows it)."""
+    return [
+        "",
+        "",
+        "import openai as _stream_sdk",
+        "",
+        "_stream_client = _stream_sdk.OpenAI()",
+        "",
+        "",
+        f"def stream_{noun}(prompt):",
+        "    stream = _stream_client.chat.completions.create(",
+        '        model="gpt-4o-mini",',
+        '        messages=[{"role": "user", "content": prompt}],',
+        "        stream=True,",
+        "        max_tokens=512,",
+        "    )",
+        "    for chunk in stream:",
+        '        yield chunk.choices[0].delta.content or ""',
+        "",
+    ]
+
+
+def consumer_block(module: str, noun: str, guarded: bool) -> list[str]:
+    """A sibling module (naming no client) that iterates the provider's generator."""
+    lines = ["", "", f"from .{module} import stream_{noun}", "", ""]
+    if guarded:
+        return [
+            *lines,
+            f"def show_{noun}(prompt):",
+            "    parts = []",
+            "    try:",
+            f"        for index, text in enumerate(stream_{noun}(prompt)):",
+            "            parts.append(text)",
+            "    except Exception as error:",
+            '        parts.append(f" [answer cut after {len(parts)} parts: {error}]")',
+            '    return "".join(parts)',
+            "",
+        ]
+    return [*lines, f"def show_{noun}(prompt):", f'    return "".join(stream_{noun}(prompt))', ""]
+
+
+def cross_module_streams(
+    seed: int, layout: Sequence[str], llm_indexes: set[int]
+) -> dict[int, list[str]]:
+    """Lines appended to some modules: every PROVIDER_EVERY-th LLM file (outside `__init__`)
+    hands out a stream, and one or two of its package's other modules consume it, guarded or
+    not (no consumer at all for some, as a library's public function)."""
+    rng = _rng(seed, "python-cross-module")
+    extra: dict[int, list[str]] = {}
+    providers = sorted(i for i in llm_indexes if not layout[i].endswith("__init__.py"))
+    for number, index in enumerate(providers[::PROVIDER_EVERY]):
+        folder, name = layout[index].rsplit("/", 1)
+        noun = f"{rng.choice(NOUNS)}_{number}"
+        extra[index] = provider_block(noun)
+        siblings = [
+            i
+            for i, path in enumerate(layout)
+            if path.rsplit("/", 1)[0] == folder
+            and i not in llm_indexes
+            and i not in extra
+            and not path.endswith("__init__.py")
+        ]
+        for sibling in rng.sample(siblings, min(len(siblings), rng.choice((0, 1, 2, 2)))):
+            extra[sibling] = consumer_block(name[:-3], noun, guarded=rng.random() < 0.6)
+    return extra
+
+
 def _python_layout(seed: int, count: int) -> list[str]:
     """Paths of `count` modules in packages two or three levels deep, `__init__.py` included."""
     rng = _rng(seed, "python-layout")
@@ -2020,6 +2093,7 @@ def generate(out: str | os.PathLike[str], seed: int = 1, scale: float = 1.0) -> 
     order = _rng(seed, "python-llm-pick")
     candidates = [i for i, p in enumerate(layout) if not p.endswith("__init__.py")]
     llm_indexes = set(order.sample(candidates, n_llm))
+    crossing = cross_module_streams(seed, layout, llm_indexes)
     for i, rel in enumerate(layout):
         llm = i in llm_indexes
         text = (
@@ -2027,6 +2101,8 @@ def generate(out: str | os.PathLike[str], seed: int = 1, scale: float = 1.0) -> 
             if rel.endswith("__init__.py") and not llm and _rng(seed, "init", i).random() < 0.6
             else python_file(seed, i, llm)
         )
+        if i in crossing:
+            text = text.rstrip("\n") + "\n" + "\n".join(crossing[i])
         write(rel, text, "python", llm=llm)
 
     for project in nginx_projects(seed, scaled(NGINX_FILES, scale)):

@@ -194,3 +194,70 @@ def test_litellm_configs_are_yaml_with_litellm_sections(full: tuple[Path, object
     assert deployments > 1000
     assert sum(1 for f in configs if not f.main) >= 3  # some configs are split with include:
     assert os.path.commonpath([f.path for f in configs]) == "litellm"
+
+
+def test_some_packages_hand_streams_across_modules(full: tuple[Path, object]) -> None:
+    """Provider modules (LLM files) define a stream generator; sibling modules that name no
+    client import it relatively and iterate it, some inside a guard and some not."""
+    out, corpus = full
+    texts = {
+        f.path: (out / "corpus" / f.path).read_text(encoding="utf-8")
+        for f in corpus.of_kind("python")
+    }
+    providers = {p for p, t in texts.items() if "import openai as _stream_sdk" in t}
+    consumers = {
+        p: t for p, t in texts.items() if re.search(r"^from \.\w+ import stream_", t, re.M)
+    }
+    assert len(providers) >= 40 and len(consumers) >= 40
+    flagged = {f.path for f in corpus.of_kind("python") if f.llm}
+    assert providers <= flagged and not set(consumers) & flagged
+    guarded = [p for p, t in consumers.items() if "except Exception as error:" in t]
+    assert 0 < len(guarded) < len(consumers)
+    for path, text in consumers.items():
+        module, noun = re.findall(r"^from \.(\w+) import stream_(\w+)", text, re.M)[-1]
+        provider = f"{path.rsplit('/', 1)[0]}/{module}.py"
+        assert provider in providers and f"def stream_{noun}(" in texts[provider], path
+
+
+def test_a_cross_module_package_is_judged_across_its_modules(
+    full: tuple[Path, object], tmp_path: Path
+) -> None:
+    """On one provider and its consumers, copied alone: the unguarded consumer gets PY001 at
+    its own line, the provider's loop none (it has consumers)."""
+    from helpers import lint
+
+    out, _corpus = full
+    root = out / "corpus" / "python"
+    for provider in sorted(root.rglob("*.py")):
+        text = provider.read_text(encoding="utf-8")
+        if "import openai as _stream_sdk" not in text:
+            continue
+        consumers = [
+            p
+            for p in provider.parent.glob("*.py")
+            if f"from .{provider.stem} import stream_" in p.read_text(encoding="utf-8")
+            and "except Exception as error:" not in p.read_text(encoding="utf-8")
+        ]
+        if consumers:
+            break
+    else:
+        pytest.fail("no provider with an unguarded consumer")
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    for file in [provider, *consumers]:
+        (package / file.name).write_text(file.read_text(encoding="utf-8"))
+    found = lint([tmp_path], cwd=tmp_path, select=["PY001"]).findings
+    lines = text.splitlines()
+    define = next(n for n, line in enumerate(lines, 1) if line.startswith("def stream_"))
+    loop = define + 7  # the ``for chunk in stream:`` of provider_block
+    assert lines[loop - 1] == "    for chunk in stream:"
+    places = {(Path(f.path).name, f.line) for f in found}
+    assert (provider.name, loop) not in places
+    for consumer in consumers:
+        line = next(
+            n
+            for n, source in enumerate(consumer.read_text(encoding="utf-8").splitlines(), 1)
+            if source.startswith('    return "".join(stream_')
+        )
+        assert (consumer.name, line) in places

@@ -247,11 +247,12 @@ def test_non_streaming_calls_are_rows_only_where_py002_looks(tmp_path: Path) -> 
         gpt.chat.completions.create(model="m", messages=[], max_tokens=None)
         """,
     )
-    [row] = rows_of(path)  # anthropic's max_tokens is required: PY002 looks at every call
+    # With all-calls off, anthropic's calls still count: its max_tokens is required.
+    [row] = rows_of(path, rules={"PY002": {"all-calls": False}})
     assert row.subject == "chat.py: claude.messages.create() at module level"
     assert values(row)["guard"] == AuditValue("not a stream", "", "ok")
     assert values(row)["cap"] == AuditValue("none (`max_tokens` not passed)", "chat.py:7", "risk")
-    rows = rows_of(path, rules={"PY002": {"all-calls": True}})
+    rows = rows_of(path)  # all-calls is on by default
     assert [r.line for r in rows] == [7, 8]
     assert values(rows[1])["cap"] == AuditValue("max_tokens=None (no cap)", "chat.py:8", "risk")
 

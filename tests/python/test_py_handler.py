@@ -50,6 +50,17 @@ def test_http_libraries_count_only_where_something_streams() -> None:
     )
 
 
+def test_generation_requests_llama_index_and_json_lines_are_worth_a_parse() -> None:
+    # A request to a generation endpoint that does not stream (PY002 and PY007 look at it).
+    assert mentions_clients(b"import requests\nrequests.post(f'{u}/v1/chat/completions', json=b)\n")
+    assert mentions_clients(b"from llama_index.core import VectorStoreIndex\n")
+    # Ollama's JSON lines read from a response another module made.
+    assert mentions_clients(
+        b"for line in r.iter_lines():\n    if json.loads(line)['done']: break\n"
+    )
+    assert not mentions_clients(b"for line in r.iter_lines():\n    print(line)\n")
+
+
 def test_the_name_search_agrees_with_pythons_own(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The C library's memmem (large files) and Python's ``in`` (small ones, or no memmem)
     find the same names: on every Python file of the repository, on each name alone at the

@@ -385,7 +385,7 @@ SSE_LOOP = (
     ("head", "named"),
     [
         ("import requests\n\n\ndef events(response: requests.Response):\n", "a requests stream"),
-        ("import httpx\n\n\ndef events(response: 'httpx.Response'):\n", "a httpx stream"),
+        ("import httpx\n\n\ndef events(response: 'httpx.Response'):\n", "an httpx stream"),
         (
             "from .api import Api\n\n\ndef events(api: Api):\n    response = api.get('/x')\n",
             "a server-sent events stream",

@@ -1,0 +1,164 @@
+"""Whether a call streams, in three values, and the keys of a ``**kwargs`` dict read exactly.
+
+``stream=True`` streams ("yes"); ``stream=False``, ``None`` or no flag at all does not ("no");
+a flag the file does not settle (``stream=stream`` where it is a parameter, ``stream=
+self.streaming``, ``**{"stream": s}``) may ("maybe"). Every PY rule reads the same answer
+through ``StreamStart.streaming`` (true for "yes" and "maybe") and ``StreamStart.maybe``, so
+PY001, PY002, PY004 and PY006 always agree about one call.
+
+A ``**kwargs`` dict is read exactly when every binding of its name in the function is a dict
+literal (or ``dict(k=v)``) with literal keys and every later store into it has a literal
+key (``kwargs["stream"] = s``, ``kwargs.update(stream=s)``, ``kwargs.setdefault("k", v)``):
+then a key it lacks is provably absent. Anything else about it makes it opaque.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from linter.python.analysis.nodes import _walk_function
+
+if TYPE_CHECKING:
+    from linter.python.analysis.values import Values
+
+Entries = dict[str, list[ast.expr]]
+
+
+def flag_of(analysis: Values, call: ast.Call, name: str = "stream") -> tuple[str, str]:
+    """("yes" | "no" | "maybe", the flag as the message shows it, e.g. ``stream=stream``)."""
+    for item in call.keywords:
+        if item.arg == name:
+            verdict = _truth(analysis, item.value)
+            return verdict, f"{name}={_text(analysis, item.value)}"
+    for item in call.keywords:
+        if item.arg is None:
+            entries = kwargs_entries(analysis, item.value)
+            if entries is None:
+                continue  # opaque: nothing known (as before: not counted as streaming)
+            values = entries.get(name)
+            if not values:
+                continue
+            verdicts = {_truth(analysis, value) for value in values}
+            verdict = "yes" if verdicts == {"yes"} else "no" if verdicts == {"no"} else "maybe"
+            return verdict, f"**{_text(analysis, item.value)} with {name!r}"
+    return "no", ""
+
+
+def _truth(analysis: Values, expr: ast.expr) -> str:
+    if isinstance(expr, ast.Constant):
+        return "yes" if expr.value else "no"
+    if isinstance(expr, ast.Name):
+        found = analysis.lookup(expr.id, analysis.scope(expr), analysis.document.start(expr))
+        if found is not None and found[0] == "expr" and isinstance(found[1], ast.Constant):
+            scope = found[2]
+            if len(scope.bindings.get(expr.id, ())) == 1:
+                return "yes" if found[1].value else "no"
+    return "maybe"
+
+
+def _text(analysis: Values, expr: ast.expr) -> str:
+    text = " ".join(analysis.document.text_of(expr).split())
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def kwargs_entries(analysis: Values, expr: ast.expr) -> Entries | None:
+    """Key -> values of a ``**`` dict read exactly (see the module's note); None: opaque."""
+    if isinstance(expr, ast.Dict):
+        return _literal_entries(expr)
+    if not isinstance(expr, ast.Name):
+        return None
+    found = analysis.lookup(expr.id, analysis.scope(expr), analysis.document.start(expr))
+    if found is None:
+        return None
+    scope = found[2]
+    entries: Entries = {}
+    for _offset, kind, payload in scope.bindings.get(expr.id, ()):
+        if kind != "expr" or not isinstance(payload, ast.expr):
+            return None
+        made = _made_entries(payload)
+        if made is None:
+            return None
+        for key, values in made.items():
+            entries.setdefault(key, []).extend(values)
+    nodes = ast.walk(analysis.tree) if scope.is_module else _walk_function(scope.node)
+    for node in nodes:
+        if not (
+            isinstance(node, (ast.Subscript, ast.Attribute))
+            and isinstance(node.value, ast.Name)
+            and node.value.id == expr.id
+        ):
+            continue
+        if isinstance(node, ast.Subscript):
+            if isinstance(node.ctx, ast.Load):
+                continue
+            index = node.slice
+            if not (isinstance(index, ast.Constant) and isinstance(index.value, str)):
+                return None
+            if isinstance(node.ctx, ast.Del):
+                continue  # a key taken out: what it held no longer counts, nor does it add
+            holder = analysis.parent(node)
+            value = getattr(holder, "value", None)
+            if not isinstance(value, ast.expr):
+                return None
+            entries.setdefault(index.value, []).append(value)
+            continue
+        stored = _method_store(analysis, node)
+        if stored is None:
+            return None
+        for key, values in stored.items():
+            entries.setdefault(key, []).extend(values)
+    return entries
+
+
+_READS = frozenset({"get", "items", "keys", "values", "copy"})
+
+
+def _method_store(analysis: Values, node: ast.Attribute) -> Entries | None:
+    """What ``d.update(...)``/``d.setdefault(k, v)`` stores (literal keys only); reads store
+    nothing; any other method (``pop``, ``clear``, an ``update`` of another dict) is opaque."""
+    if node.attr in _READS:
+        return {}
+    call = analysis.parent(node)
+    if not isinstance(call, ast.Call) or call.func is not node:
+        return None
+    if node.attr == "update":
+        entries: Entries = {}
+        for arg in call.args:
+            made = _made_entries(arg)
+            if made is None:
+                return None
+            entries.update(made)
+        for item in call.keywords:
+            if item.arg is None:
+                return None
+            entries.setdefault(item.arg, []).append(item.value)
+        return entries
+    if node.attr == "setdefault" and len(call.args) == 2:
+        key = call.args[0]
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return {key.value: [call.args[1]]}
+    return None
+
+
+def _made_entries(expr: ast.expr) -> Entries | None:
+    if isinstance(expr, ast.Dict):
+        return _literal_entries(expr)
+    if (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Name)
+        and expr.func.id == "dict"
+        and not expr.args
+        and all(item.arg is not None for item in expr.keywords)
+    ):
+        return {item.arg: [item.value] for item in expr.keywords if item.arg is not None}
+    return None
+
+
+def _literal_entries(mapping: ast.Dict) -> Entries | None:
+    entries: Entries = {}
+    for key, value in zip(mapping.keys, mapping.values, strict=False):
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            return None  # ``**other`` inside, or a computed key
+        entries.setdefault(key.value, []).append(value)
+    return entries

@@ -1,0 +1,131 @@
+"""Following a name to every value that reaches it: an earlier assignment that a conditional
+later one does not hide, and the arguments the calls of a function pass for its parameters."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from linter.python.analysis.model import FuncRef, FunctionInfo, Stream, Sym, Value
+from linter.python.analysis.nodes import _FUNCTIONS, _TRIES, keyword
+
+if TYPE_CHECKING:
+    from linter.python.analysis.values import Values
+
+
+def reached_value(
+    analysis: Values, expr: ast.Name, found: tuple[int, str, object, FunctionInfo], depth: int
+) -> Value | None:
+    """The value of the binding a use sees; when that one gives nothing known and was
+    made under a condition the use is not under (``if tools: resp, used = handle(resp)``),
+    the value of an earlier binding that also reaches the use."""
+    offset, kind, payload, where = found
+    value = analysis._binding_value(kind, payload, where, expr, depth)
+    entries = where.bindings.get(expr.id, ())
+    if value is not None or len(entries) < 2:
+        return value
+    at = analysis.document.start(expr)
+    if offset >= at:
+        return None
+    index = max(i for i, e in enumerate(entries) if e[0] == offset and e[2] is payload)
+    around: set[int] | None = None
+    while index > 0:
+        statement = _statement_of(entries[index])
+        if statement is None:
+            return None
+        # The statement itself: an expression's assignment, a ``with`` item's ``with``.
+        statement = analysis.parent(statement) or statement
+        if isinstance(statement, ast.withitem):
+            statement = analysis.parent(statement) or statement
+        if around is None:
+            around = {id(a) for a, _ in analysis.ancestors(expr)}
+        if not _conditional(analysis, statement, around):
+            return None
+        index -= 1
+        earlier = entries[index]
+        value = analysis._binding_value(earlier[1], earlier[2], where, expr, depth)
+        if value is not None:
+            return value
+    return None
+
+
+def _conditional(analysis: Values, statement: ast.AST, around: set[int]) -> bool:
+    """``statement`` sits in a block (if, loop, try, with, match) the use is not in."""
+    for ancestor, _child in analysis.ancestors(statement):
+        if isinstance(ancestor, (*_FUNCTIONS, ast.Module, ast.ClassDef)):
+            return False
+        if id(ancestor) not in around and isinstance(ancestor, _BLOCKS):
+            return True
+    return False
+
+
+def argument_value(analysis: Values, fn: FunctionInfo, name: str, depth: int) -> Value | None:
+    """What the calls of ``fn`` in this file pass for its parameter ``name`` (a stream
+    handed to ``relay(s)``, the client given to ``Bot(llm=OpenAI())``'s ``__init__``):
+    the first call whose argument is known."""
+    node = fn.node
+    if fn.is_module or isinstance(node, ast.Lambda) or name == fn.self_name:
+        return None
+    args = node.args  # type: ignore[attr-defined]
+    positional = [a.arg for a in args.posonlyargs + args.args]
+    if name not in positional and name not in [a.arg for a in args.kwonlyargs]:
+        return None
+    index = positional.index(name) if name in positional else None
+    skip = 0
+    calls: list[ast.Call] = []
+    cls = fn.cls
+    if cls is None:
+        calls = [
+            c
+            for c in analysis.name_calls.get(fn.name, ())
+            if isinstance(f := analysis.value(c.func, depth + 1), FuncRef) and f.fn is fn
+        ]
+    elif fn.name == "__init__":
+        skip = 1 if fn.self_name else 0
+        wanted = Sym(f"@local:{cls.name}")
+        calls = [
+            c for c in analysis.name_calls.get(cls.name, ()) if analysis.value(c.func) == wanted
+        ]
+    elif fn.self_name:
+        skip = 1
+        calls = [
+            c
+            for c in analysis.attr_calls.get(fn.name, ())
+            if isinstance(f := analysis.value(c.func, depth + 1), FuncRef) and f.fn is fn
+        ]
+    for call in calls:
+        arg = keyword(call, name)
+        if arg is None and index is not None:
+            at = index - skip
+            if 0 <= at < len(call.args) and not any(
+                isinstance(a, ast.Starred) for a in call.args[: at + 1]
+            ):
+                arg = call.args[at]
+        value = analysis.value(arg, depth + 1) if arg is not None else None
+        if isinstance(value, (Stream, Sym)):
+            return value
+    return None
+
+
+# Statements whose bodies run under a condition (or not at all).
+_BLOCKS = (
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.Try,
+    ast.With,
+    ast.AsyncWith,
+    *_TRIES,
+    *([ast.Match] if hasattr(ast, "Match") else []),
+)
+
+
+def _statement_of(entry: tuple[int, str, object]) -> ast.AST | None:
+    """The statement that made a binding, where the binding keeps a node of it."""
+    kind, payload = entry[1], entry[2]
+    if kind == "item" and isinstance(payload, tuple):
+        payload = payload[0]
+    if kind in ("expr", "item", "with") and isinstance(payload, ast.AST):
+        return payload  # an expression of the statement: its ancestors are the statement's
+    return None

@@ -1,0 +1,396 @@
+"""Which ``try``, context manager, retry decorator or caller of the file guards a place where a
+stream is consumed, against what the client raises when the stream is cut."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+
+from linter.python import clients as K
+from linter.python.analysis.model import FuncRef, FunctionInfo, Sym, Verdict
+from linter.python.analysis.nodes import (
+    _FUNCTIONS,
+    _TRIES,
+    _called_name,
+    _reraises,
+    _short,
+    _walk_function,
+)
+from linter.python.analysis.project import ConsumerSite, StreamFunction, exported
+from linter.python.analysis.streams import _CONSUME, _PASS_ON, Streams
+
+_MAX_CALLER_DEPTH = 4  # how far up the same-file call chain a guard is looked for
+# What ``handler_class`` names an exception class of the project that no library raises.
+PROJECT_ONLY = "@project-exception"
+
+
+def _plain_builtin_exception(name: str) -> bool:
+    """A builtin exception class that a transport error is not an instance of (so a class
+    deriving only from such ones never catches one): Exception, ValueError, RuntimeError...,
+    not OSError and its kin."""
+    found = getattr(builtins, name, None)
+    return (
+        isinstance(found, type)
+        and issubclass(found, BaseException)
+        and not issubclass(found, OSError)
+        and name not in K.TRANSPORT_LOOKALIKES
+    )
+
+
+class Guards(Streams):
+    # -- guards ------------------------------------------------------------------------------
+
+    def version(
+        self, client: K.Client, settings_pins: dict[str, tuple[int, ...]]
+    ) -> tuple[tuple[int, ...] | None, str]:
+        """The client's package version and where it comes from ("" when unknown)."""
+        if client.package in settings_pins:
+            return settings_pins[client.package], "python-target setting"
+        pin = self.document.pins.get(client.package)
+        if pin is not None:
+            return pin.version, pin.source
+        return None, ""
+
+    def handler_class(self, expr: ast.expr | None) -> list[str]:
+        """Dotted names an ``except`` clause names ("" for something unresolvable)."""
+        if expr is None:
+            return ["BaseException"]
+        items = expr.elts if isinstance(expr, ast.Tuple) else [expr]
+        names = []
+        for item in items:
+            value = self.value(item)
+            if isinstance(value, Sym) and not value.path.startswith("@"):
+                names.append(value.path)
+            elif isinstance(value, Sym) and value.path.startswith("@local:"):
+                names.append(self._project_exception(value.path[len("@local:") :]))
+            elif (
+                isinstance(item, ast.Name)
+                and self.lookup(item.id, self.scope(item), self.document.start(item)) is None
+            ):
+                names.append(item.id)  # a builtin
+            else:
+                names.append("")
+        return names
+
+    def _project_exception(self, name: str) -> str:
+        """An exception class of this file, resolved through its bases: one whose every base
+        (its own classes' too) is a builtin exception outside the transport family
+        (``class QuotaError(Exception)``) is the project's own, which a library never raises:
+        ``PROJECT_ONLY``. Any other base (``httpx.HTTPError``, ``OSError``, one this file
+        cannot resolve) may make it a class the project raises for a transport error: ""."""
+        cls = self.classes.get(name)
+        if cls is None:
+            return ""
+        seen = {name}
+        pending = [cls]
+        while pending:
+            current = pending.pop()
+            if current.node.keywords:
+                return ""  # a metaclass or other class keywords: not followed
+            for base in current.node.bases:
+                value = self.value(base)
+                if isinstance(value, Sym) and value.path.startswith("@local:"):
+                    local = value.path[len("@local:") :]
+                    inner = self.classes.get(local)
+                    if inner is None or len(seen) > 8:
+                        return ""
+                    if local not in seen:
+                        seen.add(local)
+                        pending.append(inner)
+                    continue
+                if not (
+                    isinstance(base, ast.Name)
+                    and value is None
+                    and self.lookup(base.id, self.scope(base), self.document.start(base)) is None
+                    and _plain_builtin_exception(base.id)
+                ):
+                    return ""
+        return PROJECT_ONLY
+
+    def catches(self, names: list[str], client: K.Client, raised: tuple[K.Raised, ...]) -> str:
+        """ "yes" when one of the classes catches what ``raised`` lists, "no" when none can,
+        "maybe" when one is unknown (unresolvable, local, or an unverified client's own)."""
+        verdict = "no"
+        for name in names:
+            if not name:
+                verdict = "maybe"
+                continue
+            if name == PROJECT_ONLY:
+                continue  # the project's own class: no library raises it
+            if name in K.CATCH_ALL or any(name in r.catchable_as for r in raised):
+                return "yes"
+            if name in K.NEVER_CATCH or name in K.TRANSPORT_LOOKALIKES:
+                continue
+            root = name.split(".", 1)[0]
+            if not client.verified and any(
+                name == ns or name.startswith(ns + ".") for ns in client.namespaces
+            ):
+                verdict = "maybe"
+                continue
+            if root in K.VERIFIED_NAMESPACES:
+                continue
+            verdict = "maybe"
+        return verdict
+
+    def guard_of(
+        self,
+        node: ast.AST,
+        client: K.Client,
+        raised: tuple[K.Raised, ...],
+        depth: int = 0,
+        seen: frozenset[int] = frozenset(),
+        local: bool = False,
+    ) -> Verdict:
+        """How ``node`` is guarded: in its function, else at every call of the function in
+        this file and in the other modules of the tree (``local``: in its function only)."""
+        missed: list[ast.ExceptHandler] = []
+        function: FunctionInfo = self.module
+        for ancestor, child in self.ancestors(node):
+            if isinstance(ancestor, _TRIES) and child in ancestor.body:
+                handlers = ancestor.handlers
+                for handler in handlers:
+                    caught = self.catches(self.handler_class(handler.type), client, raised)
+                    if caught != "no" and not _reraises(handler):
+                        return Verdict(
+                            True,
+                            guard=f"`{self._except_text(handler)}` (try on line {ancestor.lineno})",
+                            line=handler.lineno,
+                        )
+                missed.extend(h for h in handlers if not _reraises(h))
+            elif isinstance(ancestor, (ast.With, ast.AsyncWith)) and child in ancestor.body:
+                for item in ancestor.items:
+                    if self._catching_context(item.context_expr, client, raised):
+                        text = " ".join(self.document.text_of(item.context_expr).split())
+                        return Verdict(
+                            True,
+                            guard=f"`with {_short(text)}` on line {ancestor.lineno}",
+                            line=ancestor.lineno,
+                        )
+            elif isinstance(ancestor, _FUNCTIONS):
+                function = self.function_by_node[id(ancestor)]
+                break
+        line = missed[-1].lineno if missed else 0
+        if function.is_module:
+            return Verdict(False, tuple(missed), "at module level", line=line)
+        retry = self._retried(function)
+        if retry is not None:
+            text = " ".join(self.document.text_of(retry).split())
+            return Verdict(True, guard=f"`@{_short(text)}` on {function.name}()", line=retry.lineno)
+        if local or depth >= _MAX_CALLER_DEPTH or id(function.node) in seen:
+            return Verdict(False, tuple(missed), f"in {function.name}()", line=line)
+        sites, opaque = self.call_sites(function)
+        remote = [] if opaque else self._remote_sites(function, client)
+        if opaque or not (sites or remote):
+            why = (
+                f"{function.name}() is passed on, not called, in this file"
+                if opaque
+                else f"{function.name}() is not called in this file"
+            )
+            return Verdict(False, tuple(missed), why, line=line)
+        seen = seen | {id(function.node)}
+        guards: list[str] = []
+        for site in sites:
+            verdict = self.guard_of(site, client, raised, depth + 1, seen)
+            site_line = getattr(site, "lineno", 0)
+            if not verdict.guarded:
+                return Verdict(
+                    False,
+                    tuple(missed),
+                    f"its caller on line {site_line} does not guard it",
+                    line=site_line,
+                )
+            if verdict.guard not in guards:
+                guards.append(verdict.guard)
+        for consumer in remote:
+            where = f"{consumer.module} (line {consumer.line})"
+            # A generator passed on (to a framework's response, say) is iterated where no
+            # guard of that module's can be.
+            if not consumer.guarded or not consumer.iterated:
+                if function.is_generator and consumer.iterated:
+                    # That loop is reported, where the stream is really consumed.
+                    why = f"its consumer in {where} does not guard it"
+                    return Verdict(False, tuple(missed), why, line=line, elsewhere=consumer.path)
+                what = "does not guard it" if consumer.iterated else "passes it on, not iterated"
+                return Verdict(False, tuple(missed), f"its caller in {where} {what}", line=line)
+            text = f"{consumer.guard} in {consumer.module}"
+            if text not in guards:
+                guards.append(text)
+        first = getattr(sites[0], "lineno", 0) if sites else 0
+        count = len(sites) + len(remote)
+        callers = "caller" if count == 1 else f"callers ({count})"
+        inner = "; ".join(guards)
+        joint = " -> " if len(guards) == 1 and inner.startswith(("caller ", "callers ")) else ": "
+        return Verdict(True, guard=f"{callers} of {function.name}(){joint}{inner}", line=first)
+
+    def _remote_sites(self, function: FunctionInfo, client: K.Client) -> list[ConsumerSite]:
+        """The calls of a module-level function in the other modules of the tree."""
+        project = self.document.project
+        if project is None or not exported(function):
+            return []
+        shape = "generator" if function.is_generator else "plain"
+        path = self.document.path
+        wanted = StreamFunction(
+            path, project.module_name(path), function.name, client, "", 0, shape
+        )
+        return project.consumers(wanted) or []
+
+    def _except_text(self, handler: ast.ExceptHandler) -> str:
+        if handler.type is None:
+            return "except:"
+        return "except " + " ".join(self.document.text_of(handler.type).split())
+
+    def _retried(self, function: FunctionInfo) -> ast.expr | None:
+        """A retry decorator on a plain function retries what the function does; on a
+        generator it retries nothing (PY004)."""
+        if function.is_generator:
+            return None
+        return next((d for d in function.decorators if self.retry_decorator(d)), None)
+
+    def retry_decorator(self, decorator: ast.expr) -> bool:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        value = self.value(target)
+        return isinstance(value, Sym) and value.path in K.RETRY_DECORATORS
+
+    def call_sites(self, function: FunctionInfo) -> tuple[list[ast.AST], bool]:
+        """Where the file calls ``function`` (the node whose guard counts: for a generator,
+        the loop or ``yield from`` that consumes it), and whether it is also passed on."""
+        if isinstance(function.node, ast.Lambda):
+            return [], True
+        sites: list[ast.AST] = []
+        name = function.name
+        candidates: list[ast.Call] = []
+        opaque = False
+        if function.cls is None:
+            candidates = [
+                c for c in self.name_calls.get(name, ()) if self._refers_to(c.func, function)
+            ]
+            called = {id(c.func) for c in candidates}
+            for load in self.name_loads.get(name, ()):
+                if (
+                    id(load) not in called
+                    and self._refers_to(load, function)
+                    and not self._is_decorator(load)
+                ):
+                    opaque = True
+        else:
+            for call in self.attr_calls.get(name, ()):
+                value = self.value(call.func)
+                if isinstance(value, FuncRef) and value.fn is function:
+                    candidates.append(call)
+        for call in candidates:
+            sites.append(self._consumer(call) if function.is_generator else call)
+        return sites, opaque
+
+    def _refers_to(self, node: ast.AST, function: FunctionInfo) -> bool:
+        value = self.value(node)
+        return isinstance(value, FuncRef) and value.fn is function
+
+    def _is_decorator(self, node: ast.AST) -> bool:
+        parent = self.parent(node)
+        return (
+            isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and node in parent.decorator_list
+        )
+
+    def consumer_of(self, call: ast.Call) -> ast.AST:
+        """The node that consumes the generator ``call`` creates (the call itself when
+        nothing here iterates it)."""
+        return self._consumer(call)
+
+    def _consumer(self, call: ast.expr, assigned: bool = True) -> ast.AST:
+        """The node that iterates a generator created by ``call``: the loop whose iterable it
+        is (through ``enumerate``, ``zip``, ``map``, ``itertools`` ...), the ``yield from``,
+        the call that drains it (``list()``, ``"".join()``, ``next()``, ``it.__anext__()``),
+        or, for ``gen = f()``, the first of these over ``gen`` in the same function."""
+        node: ast.AST = call
+        for _ in range(8):
+            parent = self.parent(node)
+            if isinstance(parent, ast.Await):
+                node = parent
+                continue
+            if isinstance(parent, (ast.For, ast.AsyncFor, ast.YieldFrom, ast.comprehension)):
+                return parent
+            if isinstance(parent, ast.Call) and node in parent.args:
+                kind = self.spelling(parent)
+                if kind in _PASS_ON or kind == "itertools":
+                    node = parent
+                    continue
+                return parent if kind in _CONSUME else call
+            if isinstance(parent, ast.Attribute) and parent.attr in ("__next__", "__anext__"):
+                outer = self.parent(parent)
+                if isinstance(outer, ast.Call) and outer.func is parent:
+                    return outer
+                return call
+            if (
+                assigned
+                and isinstance(parent, ast.Assign)
+                and len(parent.targets) == 1
+                and isinstance(parent.targets[0], ast.Name)
+            ):
+                return self._consumer_of_name(parent.targets[0].id, call) or call
+            return call
+        return call
+
+    def _consumer_of_name(self, name: str, call: ast.expr) -> ast.AST | None:
+        """The first place after ``name = call`` in the same function that iterates ``name``."""
+        scope = self.scope(call)
+        found: list[tuple[int, int, ast.AST]] = []
+        for load in self.name_loads.get(name, ()):
+            if self.scope(load) is not scope or load.lineno < call.lineno:
+                continue
+            consumer = self._consumer(load, assigned=False)
+            if consumer is not load:
+                found.append((load.lineno, load.col_offset, consumer))
+        return min(found, key=lambda item: item[:2])[2] if found else None
+
+    def _catching_context(
+        self, expr: ast.expr, client: K.Client, raised: tuple[K.Raised, ...]
+    ) -> bool:
+        """``with contextlib.suppress(...)`` naming a catching class, a ``@contextmanager``
+        of this file whose ``yield`` sits in a ``try`` that catches and does not re-raise, or
+        a context manager from elsewhere whose name says it handles errors."""
+        if not isinstance(expr, ast.Call):
+            return False
+        func = self.value(expr.func)
+        if isinstance(func, Sym) and func.path in ("contextlib.suppress",):
+            names = [n for arg in expr.args for n in self.handler_class(arg)]
+            return self.catches(names, client, raised) == "yes"
+        if (
+            not isinstance(func, FuncRef)
+            and _GUARD_NAME.search(_called_name(expr.func))
+            and not (isinstance(func, Sym) and func.path in _NOT_GUARDS)
+        ):
+            # A context manager this file does not define, named for what it does with
+            # errors (``with stream_guard(...)``, ``with handle_errors()``): it may well
+            # catch, and this file cannot tell, so it gets the benefit of the doubt.
+            return True
+        if isinstance(func, FuncRef):
+            fn = func.fn
+            if not any(
+                isinstance(v := self.value(d), Sym)
+                and v.path in ("contextlib.contextmanager", "contextlib.asynccontextmanager")
+                for d in fn.decorators
+            ):
+                return False
+            for node in _walk_function(fn.node):
+                if isinstance(node, (ast.Yield,)):
+                    for ancestor, child in self.ancestors(node):
+                        if ancestor is fn.node:
+                            break
+                        if isinstance(ancestor, ast.Try) and child in ancestor.body:
+                            for handler in ancestor.handlers:
+                                names = self.handler_class(handler.type)
+                                if self.catches(names, client, raised) == "yes" and not _reraises(
+                                    handler
+                                ):
+                                    return True
+        return False
+
+
+# Context managers whose names sound like guards but that catch nothing.
+_NOT_GUARDS = frozenset({"warnings.catch_warnings"})
+# Names of context managers that say they deal with errors (see ``_catching_context``).
+_GUARD_NAME = re.compile(
+    r"guard|suppress|catch|handl|error|except|ignore|rescue|recover", re.IGNORECASE
+)

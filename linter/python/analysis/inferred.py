@@ -1,0 +1,98 @@
+"""A client the file never shows being made, inferred from the call's shape.
+
+``self.client.chat.completions.create(..., stream=True)`` where ``self.client`` comes from
+somewhere the analysis cannot follow (a factory, a framework, a settings object): the method
+path is distinctive (``chat.completions.create``, ``messages.stream``, ``.astream(...)``), and
+the file imports the SDK that has it. Both are needed; a path two SDKs share while the file
+imports both is left alone. The start says "inferred" so that every message does too.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from linter.python import clients as K
+from linter.python.analysis.model import Stream, StreamStart, Sym
+
+if TYPE_CHECKING:
+    from linter.python.analysis.values import Values
+
+# The SDKs whose method paths are distinctive enough, by the module a file imports them as.
+_IMPORTED_AS = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "groq": "groq",
+    "together": "together",
+    "mistralai": "mistral",
+}
+_LANGCHAIN_METHODS = frozenset({"astream", "astream_events"})
+
+
+def _paths() -> dict[str, list[tuple[str, K.Starter]]]:
+    """Last method name -> (SDK key, starter) for every starter path of two parts or more."""
+    found: dict[str, list[tuple[str, K.Starter]]] = {}
+    for key in _IMPORTED_AS.values():
+        for starter in K.STARTERS.get(key, ()):
+            if "." in starter.path:
+                found.setdefault(starter.path.rsplit(".", 1)[-1], []).append((key, starter))
+    return found
+
+
+_BY_METHOD = _paths()
+METHODS = frozenset(_BY_METHOD) | _LANGCHAIN_METHODS
+
+
+def inferred_start(analysis: Values, call: ast.Call, depth: int) -> Stream | None:
+    """The stream ``call`` starts on a client inferred from its shape and the file's
+    imports; None when the receiver is known, or the evidence is not there or ambiguous."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    chain: list[str] = []
+    receiver: ast.expr = func
+    while isinstance(receiver, ast.Attribute):
+        chain.append(receiver.attr)
+        receiver = receiver.value
+    chain.reverse()  # the attribute names after the receiver's base
+    imported = analysis.imported_roots()
+    if func.attr in _LANGCHAIN_METHODS:
+        if not any(root.startswith("langchain") for root in imported):
+            return None
+        base = func.value
+        if _known(analysis, base, depth):
+            return None
+        api = f".{func.attr}() (on a runnable inferred from the call's shape and the file's langchain import)"
+        return Stream(StreamStart(call, K.LANGCHAIN, api, True, None, None), "stream")
+    matches = []
+    for key, starter in _BY_METHOD.get(func.attr, ()):
+        parts = starter.path.split(".")
+        if len(chain) < len(parts) or chain[-len(parts) :] != parts:
+            continue
+        module = next(m for m, k in _IMPORTED_AS.items() if k == key)
+        if module in imported:
+            matches.append((key, starter, module, len(parts)))
+    if len({m[0] for m in matches}) != 1:
+        return None  # no evidence, or two SDKs with this path
+    key, starter, module, size = max(matches, key=lambda m: m[3])
+    base_expr: ast.expr = func
+    for _ in range(size):
+        assert isinstance(base_expr, ast.Attribute)
+        base_expr = base_expr.value
+    if _known(analysis, base_expr, depth):
+        return None
+    found = analysis.stream_start(call, Sym(f"@{key}.{starter.path}"))
+    if found is None:
+        return None
+    start = found.start
+    api = f"{start.api} (on a client inferred from the call's shape and the file's {module} import)"
+    return Stream(
+        StreamStart(call, start.client, api, start.streaming, start.cap, None, http=start.http),
+        found.role,
+    )
+
+
+def _known(analysis: Values, receiver: ast.expr, depth: int) -> bool:
+    """The receiver resolves to something the analysis knows (then it was judged as that)."""
+    value = analysis.value(receiver, depth + 1)
+    return value is not None and not (isinstance(value, Sym) and not value.path.startswith("@"))

@@ -1,0 +1,581 @@
+"""What an expression holds, followed through names, attributes, calls and returns; which
+calls start a generation or a stream; string and dict literals behind names."""
+
+from __future__ import annotations
+
+import ast
+from typing import cast
+
+from linter.python import clients as K
+from linter.python.analysis.flags import flag_of
+from linter.python.analysis.flow import argument_value, reached_value
+from linter.python.analysis.inferred import METHODS as INFERRED_METHODS
+from linter.python.analysis.inferred import inferred_start
+from linter.python.analysis.model import (
+    _ACTIVE,
+    _UNSET,
+    ClassInfo,
+    FuncRef,
+    FunctionInfo,
+    GenObj,
+    Stream,
+    StreamStart,
+    Sym,
+    Value,
+)
+from linter.python.analysis.nodes import (
+    _unquote,
+    _walk_function,
+)
+from linter.python.analysis.scopes import FileIndex
+
+_MAX_DEPTH = 12  # value resolution through names, attributes and returns
+
+
+class Values(FileIndex):
+    def value(self, expr: ast.AST | None, depth: int = 0) -> Value | None:
+        if expr is None or depth > _MAX_DEPTH:
+            return None
+        values = self._values
+        result = values.get(expr, _UNSET)
+        if result is not _UNSET:
+            # Being resolved further up: a cycle of names, which gives nothing.
+            return None if result is _ACTIVE else result  # type: ignore[return-value]
+        values[expr] = _ACTIVE
+        try:
+            kind = type(expr)  # parsed nodes are of these very classes: no isinstance()
+            if kind is ast.Name:
+                result = self._name_value(expr, depth)  # type: ignore[arg-type]
+            elif kind is ast.Call:
+                result = self._call_value(expr, depth)  # type: ignore[arg-type]
+            elif kind is ast.Attribute:
+                result = self._attribute_value(expr, depth)  # type: ignore[arg-type]
+            else:
+                result = self._other_value(expr, depth)
+        except RecursionError:
+            result = None
+        except BaseException:
+            del values[expr]
+            raise
+        values[expr] = result
+        return result
+
+    def _other_value(self, expr: ast.AST, depth: int) -> Value | None:
+        if isinstance(expr, ast.Await):
+            return self.value(expr.value, depth + 1)
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
+            for side in (expr.left, expr.right):
+                value = self.value(side, depth + 1)
+                if isinstance(value, Sym) and value.path.startswith("@lc"):
+                    return Sym("@lc")
+        if isinstance(expr, ast.NamedExpr):
+            return self.value(expr.value, depth + 1)
+        return None
+
+    def _name_value(self, expr: ast.Name, depth: int) -> Value | None:
+        found = self._binding(expr.id, self.scope_of.get(expr, self.module), expr)
+        if found is None:
+            return None
+        _offset, kind, payload, where = found
+        value = reached_value(self, expr, found, depth)
+        if value is not None:
+            return value
+        if where.is_module and kind != "import" and expr.id in self.global_writers:
+            # ``client = None`` at module level, set in ``init()`` through ``global client``.
+            value = self._binding_value(kind, payload, where, expr, depth)
+            if value is None:
+                for writer in self.global_writers[expr.id]:
+                    for _at, other, given, in_writer in (
+                        (e[0], e[1], e[2], writer) for e in writer.bindings.get(expr.id, ())
+                    ):
+                        value = self._binding_value(other, given, in_writer, expr, depth)
+                        if value is not None:
+                            return value
+            return value
+        return self._binding_value(kind, payload, where, expr, depth)
+
+    def _binding_value(
+        self, kind: str, payload: object, where: FunctionInfo, expr: ast.Name, depth: int
+    ) -> Value | None:
+        if kind == "import":
+            return Sym(str(payload))
+        if kind == "expr":
+            return self.value(payload, depth + 1)  # type: ignore[arg-type]
+        if kind == "with":
+            return self.entered(self.value(payload, depth + 1), depth + 1)  # type: ignore[arg-type]
+        if kind == "def":
+            return FuncRef(payload)  # type: ignore[arg-type]
+        if kind == "class":
+            return Sym(f"@local:{payload.name}")  # type: ignore[attr-defined]
+        if kind == "item":
+            item = cast("tuple[ast.expr, int, int]", payload)
+            return self._item_value(item[0], item[1], item[2], depth + 1)
+        if kind == "param":
+            if payload is not None:
+                annotated = self.value(_unquote(payload), depth + 1)  # type: ignore[arg-type]
+                if isinstance(annotated, Sym):
+                    constructed = self._construct(annotated, None)
+                    if constructed is not None:
+                        return constructed
+            return argument_value(self, where, expr.id, depth)
+        return None
+
+    def _item_value(self, whole: ast.expr, index: int, size: int, depth: int) -> Value | None:
+        """Item ``index`` of a value unpacked into ``size`` names: of a tuple literal, or of
+        the tuple literals a function of this file returns (``return flag, stream``)."""
+        if isinstance(whole, ast.Await):
+            whole = whole.value
+        candidates: list[ast.expr] = []
+        if isinstance(whole, (ast.Tuple, ast.List)):
+            candidates.append(whole)
+        elif isinstance(whole, ast.Call):
+            func = self.value(whole.func, depth + 1)
+            if isinstance(func, FuncRef) and not func.fn.is_generator:
+                candidates.extend(func.fn.returns)
+        for candidate in candidates:
+            if (
+                isinstance(candidate, (ast.Tuple, ast.List))
+                and len(candidate.elts) == size
+                and not any(isinstance(elt, ast.Starred) for elt in candidate.elts)
+            ):
+                value = self.value(candidate.elts[index], depth + 1)
+                if value is not None:
+                    return value
+        return None
+
+    def entered(self, value: Value | None, depth: int = 0) -> Value | None:
+        """What ``with value as x`` binds ``x`` to (for a ``@contextmanager`` of this file,
+        what it yields)."""
+        if isinstance(value, Stream):
+            if value.role == "manager":
+                return Stream(value.start, "response" if value.start.http else "stream")
+            return value
+        if isinstance(value, GenObj) and depth <= _MAX_DEPTH:
+            fn = value.fn
+            if any(
+                isinstance(d := self.value(decorator, depth + 1), Sym)
+                and d.path in ("contextlib.contextmanager", "contextlib.asynccontextmanager")
+                for decorator in fn.decorators
+            ):
+                for node in _walk_function(fn.node):
+                    if isinstance(node, ast.Yield) and node.value is not None:
+                        yielded = self.value(node.value, depth + 1)
+                        if isinstance(yielded, Stream):
+                            return yielded
+                return None
+        return value
+
+    def _attribute_value(self, expr: ast.Attribute, depth: int) -> Value | None:
+        base = expr.value
+        # Only a name some method takes as ``self`` can be one (most attributes are not).
+        if isinstance(base, ast.Name) and base.id in self.self_names:
+            scope = self.scope(expr)
+            method_scope = _method_scope(scope)
+            if (
+                method_scope is not None
+                and method_scope.cls is not None
+                and base.id == method_scope.self_name
+            ):
+                return self._self_attribute(method_scope.cls, expr.attr, depth)
+        value = self.value(base, depth + 1)
+        if isinstance(value, Sym):
+            if value.path.startswith("@local:"):
+                cls = self.classes.get(value.path[len("@local:") :].rstrip("()"))
+                if cls is None:
+                    return None
+                return self._self_attribute(cls, expr.attr, depth)
+            if expr.attr in _PASS_THROUGH_ATTRIBUTES and value.path.startswith("@"):
+                return value  # ``client.chat.completions.with_raw_response.create``
+            return Sym(f"{value.path}.{expr.attr}", value.ctor)
+        if isinstance(value, Stream):
+            start = value.start
+            if expr.attr == "parse" and value.role == "stream" and not start.http:
+                return Stream(start, "method")  # a raw response's ``.parse()``: the stream
+            if expr.attr in K.HTTP_ITER_METHODS and value.role in ("response", "stream"):
+                return Stream(start, "method")
+            if expr.attr == "content" and start.http == "aiohttp" and value.role == "response":
+                return Stream(start, "stream")
+            if expr.attr in ("text_stream",) and value.role == "stream":
+                return Stream(start, "stream")
+            if expr.attr == "response_gen" and start.client is K.LLAMAINDEX:
+                return Stream(start, "stream")
+            if expr.attr == "async_response_gen" and start.client is K.LLAMAINDEX:
+                return Stream(start, "method")
+        elif value is None and expr.attr == "response_gen" and self.imports_llama_index:
+            return self._llama_index_response(expr)
+        return None
+
+    @property
+    def imports_llama_index(self) -> bool:
+        """The file imports LlamaIndex: its engines are made by calls this file cannot follow
+        (``index.as_query_engine(streaming=True)``), so their streams are known by shape."""
+        cached = self._imports_llama_index
+        if cached is None:
+            cached = any(
+                kind == "import" and str(payload).split(".", 1)[0] in _LLAMA_INDEX_ROOTS
+                for scope in self.functions
+                for entries in scope.bindings.values()
+                for _offset, kind, payload in entries
+            )
+            self._imports_llama_index = cached
+        return cached
+
+    def _llama_index_response(self, expr: ast.Attribute) -> Value | None:
+        """``response.response_gen`` in a LlamaIndex file: the streamed answer of the engine
+        call that made ``response`` (only a streaming response has ``response_gen``)."""
+        origin = self._origin(expr.value)
+        if not isinstance(origin, ast.Call):
+            return None
+        text = " ".join(self.document.text_of(origin.func).split())
+        start = StreamStart(origin, K.LLAMAINDEX, f"{text}().response_gen", True, None, None)
+        return Stream(start, "stream")
+
+    def _self_attribute(self, cls: ClassInfo, attr: str, depth: int) -> Value | None:
+        """A method or ``self.x`` of the class, or of its base classes in this file (the
+        class itself first, then its bases in order)."""
+        for owner in self._lineage(cls):
+            if attr in owner.methods:
+                return FuncRef(owner.methods[attr])
+            for value_expr, _ in owner.self_attrs.get(attr, ()):
+                value = self.value(value_expr, depth + 1)
+                if value is not None:
+                    return value
+        return None
+
+    def _lineage(self, cls: ClassInfo) -> list[ClassInfo]:
+        """The class and its base classes defined in this file, nearest first."""
+        found = [cls]
+        index = 0
+        while index < len(found) and len(found) < 8:
+            for base in found[index].node.bases:
+                name = base.id if isinstance(base, ast.Name) else None
+                parent = self.classes.get(name) if name else None
+                if parent is not None and parent not in found:
+                    found.append(parent)
+            index += 1
+        return found
+
+    def _construct(self, sym: Sym, call: ast.Call | None) -> Value | None:
+        path = sym.path
+        key = K.CLIENT_CLASSES.get(path)
+        if key is not None:
+            return Sym(f"@{key}", call)
+        head = path.split(".", 1)[0]
+        last = path.rsplit(".", 1)[-1]
+        if head.startswith("langchain") and last[:1].isupper():
+            return Sym(f"@lc:{last}", call)
+        if head in _LLAMA_INDEX_ROOTS and last[:1].isupper():
+            return Sym(f"@li:{last}", call)
+        if path.startswith("@local:") and not path.endswith("()"):
+            return Sym(path + "()")
+        return None
+
+    def _call_value(self, call: ast.Call, depth: int) -> Value | None:
+        if (
+            isinstance(call.func, ast.Attribute)
+            and call.func.attr in ("enter_context", "enter_async_context")
+            and len(call.args) == 1
+        ):
+            # ``ExitStack().enter_context(cm)`` returns what ``with cm as x`` would bind.
+            return self.entered(self.value(call.args[0], depth + 1))
+        if (
+            isinstance(call.func, ast.Name)
+            and call.func.id in ("iter", "aiter")
+            and len(call.args) == 1
+            and self.lookup(call.func.id, self.scope(call), self.document.start(call)) is None
+        ):
+            # ``it = iter(stream)`` (then ``next(it)``): the same stream.
+            inner = self.value(call.args[0], depth + 1)
+            return inner if isinstance(inner, (Stream, GenObj)) else None
+        func = self.value(call.func, depth + 1)
+        if isinstance(func, FuncRef):
+            fn = func.fn
+            if fn.is_generator:
+                return GenObj(fn, call)
+            for returned in fn.returns:
+                value = self.value(returned, depth + 1)
+                if isinstance(value, (Stream, Sym)):
+                    return value
+            return None
+        if isinstance(func, Stream):
+            if func.role == "method":
+                return Stream(func.start, "stream")
+            return None
+        # (A module client's own function, ``openai.ChatCompletion.create``, is known.)
+        unknown = func is None or (
+            isinstance(func, Sym)
+            and not func.path.startswith("@")
+            and func.path.split(".", 1)[0] not in K.MODULE_CLIENTS
+        )
+        if unknown and isinstance(call.func, ast.Attribute) and call.func.attr in INFERRED_METHODS:
+            inferred = inferred_start(self, call, depth)
+            if inferred is not None:
+                return inferred
+        if (
+            func is None
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr in _LLAMA_INDEX_STREAMS
+            and self.imports_llama_index
+        ):
+            # An engine or model this file cannot follow (``index.as_chat_engine()``):
+            # ``stream_chat`` and its kin are LlamaIndex's own names.
+            guessed = StreamStart(call, K.LLAMAINDEX, f".{call.func.attr}()", True, None, None)
+            return Stream(guessed, "stream")
+        if not isinstance(func, Sym):
+            return None
+        head, _, last = func.path.rpartition(".")
+        if last in _PASS_THROUGH_CALLS and head.startswith("@"):
+            return Sym(head, func.ctor)  # ``client.with_options(timeout=...)``: the same client
+        start = self.stream_start(call, func)
+        if start is not None:
+            return start
+        if not func.path.startswith("@"):
+            remote = self._remote_stream(call, func)
+            if remote is not None:
+                return remote
+        if func.path.startswith("@lc"):
+            method = func.path.rsplit(".", 1)[-1]
+            if method in ("with_retry",):
+                return Sym("@lc-retry")
+            if method in (
+                "bind",
+                "bind_tools",
+                "with_config",
+                "with_structured_output",
+                "with_fallbacks",
+            ):
+                return Sym("@lc")
+            return None
+        return self._construct(func, call)
+
+    # -- stream starts -----------------------------------------------------------------------
+
+    def stream_start(self, call: ast.Call, func: Sym) -> Stream | None:
+        path = func.path
+        if path.startswith("@"):
+            key, _, rest = path[1:].partition(".")
+            key = key.split(":", 1)[0]
+        else:
+            head, _, rest = path.partition(".")
+            key = K.MODULE_CLIENTS.get(head, "")
+            if path.startswith("httpx_sse.") and rest in ("connect_sse", "aconnect_sse"):
+                start = StreamStart(call, K.HTTPX, f"{rest}()", True, None, None, http="httpx")
+                return Stream(start, "manager")
+        if not key or not rest:
+            return None
+        if key in ("lc", "lc-retry"):
+            method = rest.rsplit(".", 1)[-1]
+            if method in ("stream", "astream", "astream_events"):
+                start = StreamStart(call, K.LANGCHAIN, f".{method}()", True, None, func.ctor)
+                return Stream(start, "stream")
+            return None
+        if key == "li":
+            method = rest.rsplit(".", 1)[-1]
+            if method in _LLAMA_INDEX_STREAMS:
+                start = StreamStart(call, K.LLAMAINDEX, f".{method}()", True, None, func.ctor)
+                return Stream(start, "stream")
+            return None
+        if key in K.TRANSPORTS:
+            return self._http_start(call, key, rest, func)
+        for starter in K.STARTERS.get(key, ()):
+            if starter.path != rest:
+                continue
+            maybe = False
+            if starter.stream == "kw":
+                verdict, shown = flag_of(self, call)
+                streaming = verdict != "no"
+                maybe = verdict == "maybe"
+                api = f"{rest}({shown})" if streaming else f"{rest}()"
+            else:
+                streaming = starter.stream in ("always", "manager")
+                api = f"{rest}()"
+            start = StreamStart(
+                call, starter.client, api, streaming, starter.cap, func.ctor, maybe=maybe
+            )
+            return Stream(start, "manager" if starter.stream == "manager" else "stream")
+        return None
+
+    def _remote_stream(self, call: ast.Call, func: Sym) -> Stream | None:
+        """A call of a function of another module of the tree that hands out a stream."""
+        project = self.document.project
+        if project is None:
+            return None
+        found = project.stream_function(self.document.path, func.path)
+        if found is None:
+            return None
+        what = "a generator yielding" if found.shape == "generator" else "returning"
+        api = f"{found.name}() of {found.module}, {what} {found.api} from its line {found.line}"
+        start = StreamStart(
+            call, found.client, api, True, None, None, origin=f"{found.module}.{found.name}"
+        )
+        return Stream(start, "stream")
+
+    def imported_roots(self) -> frozenset[str]:
+        """The top-level modules the file imports (anywhere in it)."""
+        if self._imported_roots is None:
+            self._imported_roots = frozenset(
+                str(entry[2]).lstrip(".").split(".", 1)[0]
+                for info in self.functions
+                for entries in info.bindings.values()
+                for entry in entries
+                if entry[1] == "import"
+            )
+        return self._imported_roots
+
+    def remote_callee(self, call: ast.Call) -> tuple[str, str] | None:
+        """(file, function name) of the module-level function of another module of the tree
+        that ``call`` calls, through the file's imports."""
+        project = self.document.project
+        if project is None:
+            return None
+        func = self.value(call.func)
+        if not isinstance(func, Sym) or func.path.startswith("@"):
+            return None
+        found = project.resolve(self.document.path, func.path)
+        if found is None or len(found[1]) != 1:
+            return None
+        return found[0], found[1][0]
+
+    def _http_start(self, call: ast.Call, key: str, rest: str, func: Sym) -> Stream | None:
+        client = K.TRANSPORTS[key]
+        if key == "aiohttp":
+            if rest in K.HTTP_REQUEST_METHODS and func.path.startswith("@"):
+                return Stream(
+                    StreamStart(call, client, f"session.{rest}()", True, None, func.ctor, http=key),
+                    "response",
+                )
+            return None
+        if key in ("httpx", "httpx2"):
+            if rest == "stream":
+                where = "client.stream()" if func.path.startswith("@") else f"{key}.stream()"
+                return Stream(
+                    StreamStart(call, client, where, True, None, func.ctor, http=key), "manager"
+                )
+            return None
+        if key == "requests" and rest in K.HTTP_REQUEST_METHODS:
+            verdict, shown = flag_of(self, call)
+            if verdict != "no":
+                where = (
+                    f"session.{rest}({shown})"
+                    if func.path.startswith("@")
+                    else f"requests.{rest}({shown})"
+                )
+                start = StreamStart(
+                    call, client, where, True, None, func.ctor, http=key, maybe=verdict == "maybe"
+                )
+                return Stream(start, "response")
+        return None
+
+    def string_of(self, expr: ast.AST | None, depth: int = 0) -> str | None:
+        """The text of a string expression of the file (literals, f-strings with ``{}`` for
+        the holes, ``+``, names bound to such, and ``self.url`` set once in the class:
+        ``self.url = f"{host}/api/chat"``)."""
+        if expr is None or depth > 4:
+            return None
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+            return expr.value
+        if isinstance(expr, ast.JoinedStr):
+            return "".join(
+                v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}"
+                for v in expr.values
+            )
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            left = self.string_of(expr.left, depth + 1)
+            right = self.string_of(expr.right, depth + 1)
+            if left is None and right is None:
+                return None
+            return (left or "{}") + (right or "{}")
+        if isinstance(expr, ast.Name):
+            found = self.lookup(expr.id, self.scope(expr), self.document.start(expr))
+            if found is not None and found[0] == "expr":
+                return self.string_of(found[1], depth + 1)  # type: ignore[arg-type]
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+            method = _method_scope(self.scope(expr))
+            if method is not None and method.cls is not None and expr.value.id == method.self_name:
+                assigned = method.cls.self_attrs.get(expr.attr, [])
+                if len(assigned) == 1:
+                    return self.string_of(assigned[0][0], depth + 1)
+        return None
+
+    def _origin(self, expr: ast.expr) -> ast.expr | None:
+        """Where ``expr`` comes from, through the names it is bound to: the call that made
+        it, a parameter's annotation, or None when that cannot be told."""
+        for _ in range(_MAX_DEPTH):
+            if isinstance(expr, ast.Await):
+                expr = expr.value
+            elif isinstance(expr, ast.Name):
+                found = self.lookup(expr.id, self.scope(expr), self.document.start(expr))
+                if found is None or found[0] not in ("expr", "with", "param"):
+                    return None
+                if found[0] == "param":
+                    return found[1] if isinstance(found[1], ast.expr) else None
+                expr = found[1]  # type: ignore[assignment]
+            elif isinstance(expr, ast.Call):
+                return expr
+            else:
+                return None
+        return None
+
+    def literal_dict(self, expr: ast.AST | None, depth: int = 0) -> ast.Dict | None:
+        """The dict literal ``expr`` is, or names through a single assignment that nothing
+        in the file changes afterwards (no ``d[k] = v``, ``d.update()``, ...), or that a
+        function of the file returns (its one ``return``: ``json=self._payload(prompt)``)."""
+        if isinstance(expr, ast.Dict):
+            return expr
+        if isinstance(expr, ast.Call) and depth < 3:
+            func = self.value(expr.func)
+            if isinstance(func, FuncRef) and not func.fn.is_generator and len(func.fn.returns) == 1:
+                return self.literal_dict(func.fn.returns[0], depth + 1)
+            return None
+        if not isinstance(expr, ast.Name):
+            return None
+        found = self.lookup(expr.id, self.scope(expr), self.document.start(expr))
+        if found is None or found[0] != "expr" or not isinstance(found[1], ast.Dict):
+            return None
+        scope = found[2]
+        if len(scope.bindings.get(expr.id, ())) != 1 or self._mutated(expr.id, scope):
+            return None
+        return found[1]
+
+    def _mutated(self, name: str, scope: FunctionInfo) -> bool:
+        nodes = ast.walk(self.tree) if scope.is_module else _walk_function(scope.node)
+        for node in nodes:
+            if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(
+                node.value, ast.Name
+            ):
+                if node.value.id != name:
+                    continue
+                if isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                    return True
+                if isinstance(node, ast.Attribute) and node.attr in (
+                    "update",
+                    "setdefault",
+                    "pop",
+                    "clear",
+                    "popitem",
+                    "__setitem__",
+                ):
+                    return True
+        return False
+
+
+# LlamaIndex: the packages' roots, and the methods of its LLMs and chat engines that stream.
+_LLAMA_INDEX_ROOTS = frozenset({"llama_index"})
+_LLAMA_INDEX_STREAMS = frozenset(
+    {"stream_chat", "astream_chat", "stream_complete", "astream_complete"}
+)
+
+
+def _method_scope(scope: FunctionInfo) -> FunctionInfo | None:
+    current: FunctionInfo | None = scope
+    while current is not None and not current.is_module:
+        if current.cls is not None:
+            return current
+        current = current.parent
+    return None
+
+
+# Attributes and methods of a client that give the same client, or its calls' raw responses:
+# ``client.with_options(timeout=...)``, ``client.chat.completions.with_raw_response.create``.
+_PASS_THROUGH_ATTRIBUTES = frozenset({"with_raw_response", "with_streaming_response"})
+_PASS_THROUGH_CALLS = frozenset({"with_options", "copy"})

@@ -1,0 +1,178 @@
+"""What the PY messages say, word by word where it matters (issue 11 item 9, issue 13 item 7):
+a ``next()`` is no loop, "an httpx stream", a call that does not stream is not told about
+streams, and a long decorator is quoted whole or as its callee, never cut inside a name."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from helpers import lint
+
+
+def _messages(tmp_path: Path, source: str, code: str) -> list[str]:
+    path = tmp_path / "app.py"
+    path.write_text(textwrap.dedent(source))
+    return [f.message for f in lint([path], cwd=tmp_path, select=[code]).findings]
+
+
+def test_a_next_call_on_a_stream_is_not_called_a_loop(tmp_path: Path) -> None:
+    [message] = _messages(
+        tmp_path,
+        """\
+        import openai
+        client = openai.OpenAI()
+
+        def first_token():
+            stream = client.chat.completions.create(model="m", messages=[], stream=True)
+            return next(stream)
+        """,
+        "PY001",
+    )
+    assert message.startswith("`next()` on an openai stream (")
+    assert "loop" not in message
+    assert "wrap the `next()` call in `try:`" in message
+
+
+def test_an_httpx_stream_takes_an(tmp_path: Path) -> None:
+    [message] = _messages(
+        tmp_path,
+        """\
+        import httpx
+
+        def events():
+            with httpx.stream("POST", "http://h/v1/chat/completions", json={}, timeout=300) as r:
+                for line in r.iter_lines():
+                    print(line)
+        """,
+        "PY001",
+    )
+    assert message.startswith("`for` over an httpx stream (")
+    assert "wrap the loop in `try:`" in message
+
+
+def test_a_call_that_does_not_stream_reads_as_a_sentence_without_streams(tmp_path: Path) -> None:
+    streamed, plain = _messages(
+        tmp_path,
+        """\
+        import openai
+        client = openai.OpenAI()
+        s = client.chat.completions.create(model="m", messages=[], stream=True)
+        r = client.chat.completions.create(model="m", messages=[])
+        """,
+        "PY002",
+    )
+    assert streamed.startswith(
+        "`client.chat.completions.create(...)` streams an openai generation with no output cap:"
+    )
+    assert plain.startswith(
+        "`client.chat.completions.create(...)` asks for an openai generation with no output cap: "
+        "the answer runs until the model stops or the context fills"
+    )
+    assert "stream" not in plain
+    assert plain.endswith("pass `max_completion_tokens=1024`")
+
+
+def test_a_long_retry_decorator_is_quoted_by_its_callee_not_cut_mid_name(tmp_path: Path) -> None:
+    [message] = _messages(
+        tmp_path,
+        """\
+        import openai
+        from tenacity import retry, stop_after_attempt, wait_random_exponential
+        client = openai.OpenAI()
+
+        @retry(stop=stop_after_attempt(6), wait=wait_random_exponential(min=1, max=60))
+        def chunks():
+            for c in client.chat.completions.create(model="m", messages=[], stream=True):
+                yield c
+        """,
+        "PY004",
+    )
+    assert message.startswith("`@retry(...)` on the generator chunks() makes one attempt only")
+
+
+def test_a_short_retry_decorator_is_quoted_whole(tmp_path: Path) -> None:
+    [message] = _messages(
+        tmp_path,
+        """\
+        import openai
+        from tenacity import retry, stop_after_attempt
+        client = openai.OpenAI()
+
+        @retry(stop=stop_after_attempt(3))
+        def chunks():
+            for c in client.chat.completions.create(model="m", messages=[], stream=True):
+                yield c
+        """,
+        "PY004",
+    )
+    assert message.startswith("`@retry(stop=stop_after_attempt(3))` on the generator chunks()")
+
+
+def test_openai_before_1_0_is_named_so_and_not_inferred(tmp_path: Path) -> None:
+    [message] = _messages(
+        tmp_path,
+        """\
+        import openai
+
+        def answer():
+            for chunk in openai.ChatCompletion.create(model="m", messages=[], stream=True):
+                print(chunk)
+        """,
+        "PY001",
+    )
+    assert message.startswith(
+        "`for` over an openai 0.x stream (ChatCompletion.create(stream=True) in the same statement)"
+    )
+    assert "inferred" not in message
+    assert "raises requests.exceptions.ChunkedEncodingError here" in message
+    assert "`except requests.RequestException:`" in message
+
+
+def test_a_retry_loop_names_the_handler_that_retries_at_once(tmp_path: Path) -> None:
+    [message] = _messages(
+        tmp_path,
+        """\
+        import random
+        import time
+        import openai
+        client = openai.OpenAI()
+
+        def ask():
+            for attempt in range(5):
+                try:
+                    return client.chat.completions.create(model="m", messages=[], max_tokens=9)
+                except openai.RateLimitError:
+                    time.sleep(2 ** attempt + random.random())
+                except openai.APIConnectionError:
+                    continue
+        """,
+        "PY007",
+    )
+    assert message.startswith(
+        "this loop retries `client.chat.completions.create(...)` (line 9) after "
+        "`except openai.APIConnectionError` (line 12) at once, without waiting:"
+    )
+
+
+def test_a_loop_around_a_method_defined_elsewhere_says_why_it_is_an_llm_call(
+    tmp_path: Path,
+) -> None:
+    [message] = _messages(
+        tmp_path,
+        """\
+        import openai
+
+        def ask(provider):
+            while True:
+                try:
+                    return provider.generate("hi")
+                except openai.APITimeoutError:
+                    pass
+        """,
+        "PY007",
+    )
+    assert message.startswith(
+        "this loop retries `provider.generate(...)` (line 6; its handler names "
+        "`openai.APITimeoutError`, so the call reaches an LLM API) at once"
+    )

@@ -1,0 +1,179 @@
+"""The project index (linter/python/analysis/project.py): streams followed across the modules
+of the linted tree, and a run on one file (pre-commit) that answers as the whole tree does."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+from helpers import lint
+
+from linter.fixtures import all_fixtures
+from linter.python.analysis.project import Project, _imported
+from linter.workspace import Workspace
+
+FOLDERS = [f for f in all_fixtures() if f.kind == "python" and f.path.is_dir()]
+PY = ["PY001", "PY002", "PY003", "PY004", "PY005", "PY006", "PY007"]
+
+
+def _findings(paths: list[Path], cwd: Path) -> set[tuple[str, str, int, str]]:
+    result = lint(paths, cwd=cwd, extend_select=PY)
+    assert not result.errors, result.errors
+    return {(os.path.relpath(f.path, cwd), f.code, f.line, f.message) for f in result.findings}
+
+
+@pytest.mark.parametrize("fixture", FOLDERS, ids=lambda f: f"{f.code}/{f.name}")
+def test_a_run_on_one_file_gives_what_the_whole_tree_gives_for_it(
+    fixture: object, tmp_path: Path
+) -> None:
+    copy = tmp_path / "tree"
+    shutil.copytree(fixture.path, copy)  # type: ignore[attr-defined]
+    whole = _findings([copy], copy)
+    files = sorted(p for p in copy.rglob("*.py"))
+    assert files
+    for file in files:
+        relative = os.path.relpath(file, copy)
+        alone = _findings([file], copy)
+        assert alone == {f for f in whole if f[0] == relative}, relative
+
+
+def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return tmp_path
+
+
+PROVIDER = """\
+    import openai
+
+    client = openai.OpenAI()
+
+
+    def stream_chat(messages):
+        stream = client.chat.completions.create(model="m", messages=messages, stream=True, max_tokens=9)
+        for chunk in stream:
+            yield chunk
+"""
+
+
+def test_the_finding_moves_to_the_unguarded_consumer_and_names_the_generator(
+    tmp_path: Path,
+) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/providers.py": PROVIDER,
+            "app/web.py": """\
+                from app.providers import stream_chat
+
+
+                def page(q):
+                    out = []
+                    for chunk in stream_chat(q):
+                        out.append(chunk)
+                    return out
+            """,
+        },
+    )
+    found = lint([root], cwd=root, select=["PY001"]).findings
+    assert [(os.path.relpath(f.path, root), f.line) for f in found] == [("app/web.py", 6)]
+    assert "stream_chat() of app.providers" in found[0].message
+    assert "from its line 7" in found[0].message
+
+
+def test_a_generator_no_module_consumes_is_reported_at_its_own_loop(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/providers.py": PROVIDER,
+            # Names the module, but only in prose and a string: no import.
+            "app/notes.py": 'TEXT = "see providers.stream_chat"\n',
+        },
+    )
+    found = lint([root], cwd=root, select=["PY001"]).findings
+    assert [(os.path.relpath(f.path, root), f.line) for f in found] == [("app/providers.py", 8)]
+    assert "stream_chat() is not called in this file" in found[0].message
+
+
+def test_consumers_in_test_code_do_not_count(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/providers.py": PROVIDER,
+            "tests/test_providers.py": """\
+                from app.providers import stream_chat
+
+
+                def test_stream():
+                    for chunk in stream_chat([]):
+                        assert chunk
+            """,
+        },
+    )
+    found = lint([root], cwd=root, select=["PY001"]).findings
+    assert [(os.path.relpath(f.path, root), f.line) for f in found] == [("app/providers.py", 8)]
+
+
+def test_a_guarded_consumer_in_a_module_that_names_no_client_clears_the_generator(
+    tmp_path: Path,
+) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "providers.py": PROVIDER,
+            "web.py": """\
+                import providers as p
+
+
+                def page(q):
+                    try:
+                        return "".join(c.choices[0].delta.content for c in p.stream_chat(q))
+                    except Exception:
+                        return "[cut]"
+            """,
+        },
+    )
+    assert lint([root], cwd=root, select=["PY001"]).findings == []
+    assert lint([root / "providers.py"], cwd=root, select=["PY001"]).findings == []
+
+
+def test_importers_are_found_by_their_import_lines_only(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/llm.py": PROVIDER,
+            "pkg/a.py": "from .llm import stream_chat\n",
+            "pkg/b.py": "from pkg import (\n    other,\n    llm,\n)\n",
+            "pkg/c.py": "import pkg.llm as model\n",
+            "pkg/d.py": "x = 'llm'  # llm, but no import of it\n",
+        },
+    )
+    project = Project(Workspace(root=str(root), cwd=str(root)))
+    found = sorted(os.path.basename(p) for p in project.importers(str(root / "pkg" / "llm.py")))
+    assert found == ["a.py", "b.py", "c.py"]
+    assert project.resolve(str(root / "pkg" / "a.py"), ".llm.stream_chat") == (
+        str(root / "pkg" / "llm.py"),
+        ["stream_chat"],
+    )
+    assert project.resolve(str(root / "pkg" / "c.py"), "pkg.llm") == (
+        str(root / "pkg" / "llm.py"),
+        [],
+    )
+    assert project.resolve(str(root / "pkg" / "c.py"), "openai.OpenAI") is None
+    assert project.module_name(str(root / "pkg" / "llm.py")) == "pkg.llm"
+
+
+def test_import_statements_are_read_into_dotted_paths() -> None:
+    assert _imported(b"from .a import b, c as d") == [".a.b", ".a.c"]
+    assert _imported(b"from . import providers") == [".providers"]
+    assert _imported(b"from x.y import (\n  p,\n  q,  # why\n)") == ["x.y.p", "x.y.q"]
+    assert _imported(b"import a.b as c, d") == ["a.b", "d"]
