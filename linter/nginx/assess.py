@@ -208,6 +208,7 @@ class CacheVerdict(NamedTuple):
     evidence: tuple[str, ...] = ()
     key: Lookup | None = None
     post: bool = False  # POST requests are cached here
+    caveat: Stmt | None = None  # an unread include that could change the verdict
 
 
 def cache_verdict(route: Route, root: str) -> CacheVerdict | None:
@@ -276,7 +277,8 @@ def cache_verdict(route: Route, root: str) -> CacheVerdict | None:
     key = lookup(
         block, f"{family}_cache_key", DEFAULT_PROXY_CACHE_KEY if family == "proxy" else None
     )
-    return CacheVerdict(cache, True, "", tuple(evidence), key, post is not None)
+    caveat = cache.caveat or buffering.caveat or valid.caveat or methods.caveat
+    return CacheVerdict(cache, True, "", tuple(evidence), key, post is not None, caveat)
 
 
 def _valid_for_200(stmt: Stmt) -> bool:
@@ -307,7 +309,7 @@ def keepalive_of(document: NginxDocument, upstream: Stmt) -> tuple[str, Stmt | N
     if found:
         count = found[0].args[0] if found[0].args else ""
         return ("off" if count == "0" else "explicit"), found[0]
-    if upstream.unknown_here() is not None:
+    if any(upstream.unknown_for("keepalive")):
         return "unknown", None
     if document.version_at_least(*KEEPALIVE_DEFAULT_VERSION):
         return "implicit", None

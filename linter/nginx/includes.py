@@ -12,7 +12,8 @@ keep their configs elsewhere than ``/etc/nginx`` while the files name absolute p
 - a fragment's own prefix is unknown, so its folder and the folder above are both tried.
 
 An include never reads outside the linted tree: it is reported (``info``) and not followed, and
-whatever it could set is unknown. The stock files (``proxy_params``, ...) are known by content.
+what it may set is judged by unread.py (known content, or its name). The stock files
+(``proxy_params``, ...) are known by content.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from linter.nginx.context import Stmt
 from linter.nginx.parser import parse_source
 from linter.nginx.stock import stock_text
 from linter.nginx.tree import Directive, ParsedFile
+from linter.nginx.unread import reach_of
 from linter.source import DecodeFailure, SourceText
 from linter.workspace import ReadFailure
 
@@ -347,6 +349,7 @@ class Expander:
                 parsed = self.result.files.get(key) or self.files.load(key)
             except (ReadFailure, DecodeFailure) as exc:
                 stmt.unknown = f"the include of {self.files.display(key)}, which cannot be read"
+                stmt.reach = reach_of(pattern)
                 self._problem(stmt, f"cannot read included file {self.files.display(key)}: {exc}")
                 continue
             self.result.includers.setdefault(key, []).append(stmt)
@@ -362,6 +365,7 @@ class Expander:
             stmt.included.extend(self.expand_file(key, parsed, stmt.parent, stmt, stack))
         if resolution.outside:
             stmt.unknown = f"the include of {resolution.outside} (outside the linted tree)"
+            stmt.reach = reach_of(pattern)
             self._problem(
                 stmt,
                 f"include {pattern} is outside the linted tree; not followed, so what it sets is "
@@ -371,6 +375,7 @@ class Expander:
             )
         elif resolution.missing:
             stmt.unknown = f"the include of {pattern}, which does not exist"
+            stmt.reach = reach_of(pattern)
             where = self.files.display(resolution.missing)
             if resolution.uncertain:
                 self._problem(

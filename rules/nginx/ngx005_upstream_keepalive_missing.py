@@ -10,7 +10,14 @@ from linter.nginx.edits import insert_statements
 from linter.nginx.model import NginxDocument
 from linter.nginx.routes import streaming_routes
 from linter.registry import Rule
-from rules.nginx._common import KEEPALIVE_DEFAULT_VERSION, because, place_of, version_words
+from rules.nginx._common import (
+    KEEPALIVE_DEFAULT_VERSION,
+    because,
+    caveat_words,
+    place_of,
+    severity_with,
+    version_words,
+)
 
 
 def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
@@ -21,7 +28,10 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
         upstream = route.upstream
         if upstream is None or id(upstream) in reported or route.family != "proxy":
             continue
-        if upstream.level_named("keepalive") or upstream.unknown_here() is not None:
+        if upstream.level_named("keepalive"):
+            continue
+        hidden, caveat = upstream.unknown_for("keepalive")
+        if hidden is not None:
             continue
         place = place_of(document, upstream)
         if place is None:
@@ -29,7 +39,11 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
         reported.add(id(upstream))
         servers = upstream.level_named("server")
         anchor = servers[-1] if servers else None
-        edit = insert_statements(document, upstream, ["keepalive 16;"], anchor=anchor)
+        edit = (
+            insert_statements(document, upstream, ["keepalive 16;"], anchor=anchor)
+            if caveat is None
+            else None
+        )
         fix = (
             RULE.make_fix([edit], "add keepalive 16 to the upstream", unsafe=True) if edit else None
         )
@@ -40,8 +54,9 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             f"upstream {upstream.args[0]} has no `keepalive`: every streamed request opens a new "
             f"connection to the backend, and the connection setup is paid before the first token "
             f"({version_words(document)}). {because(route)}; it proxies here from "
-            f"{document.where(route.pass_stmt)}.",
+            f"{document.where(route.pass_stmt)}.{caveat_words(caveat, 'keepalive')}",
             fix=fix,
+            severity=severity_with(caveat),
         )
 
 
