@@ -23,7 +23,8 @@ from linter.nginx.effective import (
     lookup_array,
 )
 from linter.nginx.model import NginxDocument
-from linter.nginx.routes import Route, llm_name, pass_host
+from linter.nginx.routes import Route, llm_name
+from linter.nginx.targets import pass_host
 from linter.nginx.timevalue import parse_time
 
 # A location whose clients open the stream with GET (a browser's EventSource, a curl of an

@@ -8,7 +8,7 @@ from linter.config import Settings
 from linter.model import Applicability, Finding, Severity
 from linter.nginx.edits import insert_statements
 from linter.nginx.model import NginxDocument
-from linter.nginx.routes import streaming_routes
+from linter.nginx.routes import all_routes, streaming_routes, upstream_evidence, upstreams
 from linter.registry import Rule
 from rules.nginx._common import (
     KEEPALIVE_DEFAULT_VERSION,
@@ -57,6 +57,42 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             f"{document.where(route.pass_stmt)}.{caveat_words(caveat, 'keepalive')}",
             fix=fix,
             severity=severity_with(caveat),
+        )
+    yield from _unreached(document, settings)
+
+
+def _unreached(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
+    """An `upstream {}` no route of this configuration proxies to (an upstreams-only fragment
+    whose includer is not in the tree, or one the deployment wires elsewhere), judged on its
+    own evidence: its name or its servers identify an LLM server."""
+    found = all_routes(document, settings)
+    if any(route.upstream is None and "$" in route.pass_stmt.args[0] for route in found):
+        return  # a target nginx only knows at run time may name any upstream
+    reached = {id(route.upstream) for route in found if route.upstream is not None}
+    for upstream in upstreams(document).values():
+        if id(upstream) in reached or upstream.level_named("keepalive"):
+            continue
+        if any(upstream.unknown_for("keepalive")):
+            continue
+        evidence = upstream_evidence(upstream)
+        place = place_of(document, upstream)
+        if evidence is None or place is None:
+            continue
+        servers = upstream.level_named("server")
+        anchor = servers[-1] if servers else None
+        edit = insert_statements(document, upstream, ["keepalive 16;"], anchor=anchor)
+        fix = (
+            RULE.make_fix([edit], "add keepalive 16 to the upstream", unsafe=True) if edit else None
+        )
+        yield RULE.report(
+            place.source,
+            place.start,
+            place.end,
+            f"upstream {upstream.args[0]} has no `keepalive`: every streamed request opens a new "
+            f"connection to the backend, and the connection setup is paid before the first token "
+            f"({version_words(document)}). No route of this configuration proxies to it, but "
+            f"{evidence}, so the routes that do (elsewhere) stream.",
+            fix=fix,
         )
 
 
