@@ -379,7 +379,11 @@ def connection_problem(
 # Backends whose idle keep-alive timeout is known: served by uvicorn (timeout_keep_alive 5s).
 UVICORN_BACKENDS = {"litellm": "LiteLLM", "vllm": "vLLM"}
 UVICORN_PORTS = {"4000": "LiteLLM"}
+# An app named for its server (`fastapi`, `uvicorn` as a whole part of a host or upstream name).
+UVICORN_APP_PARTS = {"fastapi": "a FastAPI app", "uvicorn": "a uvicorn app"}
 BACKEND_IDLE_MS = 5000
+# What a fix writes: below the backend's idle timeout by a margin for clock and queue delays.
+FIX_KEEPALIVE_TIMEOUT = "4s"
 
 
 def known_backend(upstream: Stmt) -> str | None:
@@ -394,6 +398,9 @@ def known_backend(upstream: Stmt) -> str | None:
         found = llm_name(name)
         if found in UVICORN_BACKENDS:
             return UVICORN_BACKENDS[found]
+        for part in re.split(r"[^a-z0-9]+", name.lower()):
+            if part in UVICORN_APP_PARTS:
+                return UVICORN_APP_PARTS[part]
     for port in ports:
         if port in UVICORN_PORTS:
             return UVICORN_PORTS[port]
