@@ -59,9 +59,12 @@ def lookup_origin(found: Lookup, root: str) -> str:
     """Where the effective value of a scalar directive comes from (see ``stmt_origin``)."""
     if found.unknown is not None:
         return f"unknown: {found.unknown.unknown} may set it"
+    caveat = (
+        f" ({found.caveat.reach.caveat(found.name)})" if found.caveat and found.caveat.reach else ""
+    )
     if found.stmt is None:
-        return "nginx default"
-    return stmt_origin(found.stmt, found.level, found.at, root)
+        return "nginx default" + caveat
+    return stmt_origin(found.stmt, found.level, found.at, root) + caveat
 
 
 def array_origin(found: ArrayLookup, root: str, stmt: Stmt | None = None) -> str:
@@ -380,7 +383,7 @@ def connection_problem(
 UVICORN_BACKENDS = {"litellm": "LiteLLM", "vllm": "vLLM"}
 UVICORN_PORTS = {"4000": "LiteLLM"}
 # An app named for its server (`fastapi`, `uvicorn` as a whole part of a host or upstream name).
-UVICORN_APP_PARTS = {"fastapi": "a FastAPI app", "uvicorn": "a uvicorn app"}
+UVICORN_APP_PARTS = {"fastapi": "a FastAPI app", "uvicorn": "a uvicorn-served app"}
 BACKEND_IDLE_MS = 5000
 # What a fix writes: below the backend's idle timeout by a margin for clock and queue delays.
 FIX_KEEPALIVE_TIMEOUT = "4s"

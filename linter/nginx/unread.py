@@ -64,7 +64,7 @@ _GZIP: Limit = (frozenset(), ("gzip", "brotli"))
 _LOGS: Limit = (frozenset({"access_log", "error_log", "log_format", "log_not_found"}), ())
 _MIME: Limit = (frozenset({"types", "default_type"}), ())
 _LIMITS: Limit = (frozenset(), ("limit_req", "limit_conn"))
-_ACCESS: Limit = (frozenset({"allow", "deny", "if", "return", "geo", "map"}), ())
+_ACCESS: Limit = (frozenset({"allow", "deny", "if", "return", "geo", "map"}), ("limit_",))
 
 # Files every certbot or Debian install has, by the end of their path.
 _KNOWN_FILES: dict[str, tuple[Limit, str]] = {
@@ -103,7 +103,19 @@ _NAMED: tuple[tuple[tuple[str, ...], Limit, str], ...] = (
     (("mime",), _MIME, "MIME types"),
     (("ratelimit", "rate-limit", "rate_limit", "limits"), _LIMITS, "request limits"),
     (
-        ("blacklist", "blocklist", "whitelist", "allowlist", "blockips", "block-ips", "denylist"),
+        (
+            "blacklist",
+            "blocklist",
+            "whitelist",
+            "allowlist",
+            "blockips",
+            "block-ips",
+            "blockbots",
+            "badbots",
+            "bad-bots",
+            "ddos",
+            "denylist",
+        ),
         _ACCESS,
         "access rules (allow/deny)",
     ),
