@@ -472,33 +472,44 @@ def _proxies_llm_api(route: Route) -> bool:
 def _weak_catch_all(document: NginxDocument, found: list[Route]) -> list[Route]:
     """A proxied catch-all `location /` (a chat UI) in a server whose other location proxies
     an LLM API: a weak signal, said as such. Keyed on the server block itself."""
+
+    def server_of(route: Route) -> Stmt | None:
+        return route.block.enclosing("server") if not route.block.is_root else None
+
+    # The catch-alls nothing else made streaming routes (few: most servers have none).
+    candidates = {
+        index: server
+        for index, route in enumerate(found)
+        if route.signal is None
+        and not route.opted_out
+        and route.family == "proxy"
+        and _location_path(route.block) == "/"
+        and (server := server_of(route)) is not None
+    }
+    if not candidates:
+        return found
+    wanted = {id(server) for server in candidates.values()}
     api_by_server: dict[int, Route] = {}
     for route in found:
-        server = route.block.enclosing("server") if not route.block.is_root else None
-        if server is not None and route.streaming and _proxies_llm_api(route):
-            api_by_server.setdefault(id(server), route)
-    if not api_by_server:
-        return found
-    result = []
-    for route in found:
-        server = route.block.enclosing("server") if not route.block.is_root else None
-        api = api_by_server.get(id(server)) if server is not None else None
-        if (
-            api is not None
-            and route.signal is None
-            and not route.opted_out
-            and route.family == "proxy"
-            and _location_path(route.block) == "/"
-        ):
-            signal = Signal(
-                "weak",
-                f"it is the proxied catch-all of a server whose {api.label()} "
-                f"({document.where(api.block) if not api.block.is_root else 'above'}) proxies an "
-                f"LLM API, so it likely serves the chat UI's streams too (a weak signal: mark it "
-                f"`# streamproof: no-stream` if it does not)",
-            )
-            route = route._replace(signal=signal)
-        result.append(route)
+        if not route.streaming:
+            continue
+        server = server_of(route)
+        key = id(server) if server is not None else None
+        if key in wanted and key not in api_by_server and _proxies_llm_api(route):
+            api_by_server[key] = route
+    result = list(found)
+    for index, server in candidates.items():
+        api = api_by_server.get(id(server))
+        if api is None:
+            continue
+        signal = Signal(
+            "weak",
+            f"it is the proxied catch-all of a server whose {api.label()} "
+            f"({document.where(api.block) if not api.block.is_root else 'above'}) proxies an "
+            f"LLM API, so it likely serves the chat UI's streams too (a weak signal: mark it "
+            f"`# streamproof: no-stream` if it does not)",
+        )
+        result[index] = found[index]._replace(signal=signal)
     return result
 
 
