@@ -394,10 +394,15 @@ class Expander:
         if resolution.outside:
             stmt.unknown = f"the include of {resolution.outside} (outside the linted tree)"
             stmt.reach = reach_of(pattern)
+            reach = stmt.reach
+            what = (
+                f"{reach.basis}, so the rules look past it for anything else"
+                if not reach.anything
+                else "a finding on a value it could set is reported as info, with that caveat"
+            )
             self._problem(
                 stmt,
-                f"include {pattern} is outside the linted tree; not followed, so what it sets is "
-                f"unknown"
+                f"include {pattern} is outside the linted tree; not followed: {what}"
                 " (map its folder with the `nginx-prefix` setting)",
                 Severity.INFO,
             )

@@ -90,7 +90,7 @@ _KNOWN_FILES: dict[str, tuple[Limit, str]] = {
 
 # Words of a file name that say what the file holds (matched on the name's parts).
 _NAMED: tuple[tuple[tuple[str, ...], Limit, str], ...] = (
-    (("ssl", "tls", "https"), _TLS, "TLS settings (ssl_*, add_header, resolver)"),
+    (("ssl", "tls"), _TLS, "TLS settings (ssl_*, add_header, resolver)"),
     (("letsencrypt", "acme", "certbot"), _ACME, "the ACME challenge location"),
     (
         ("hsts", "security-headers", "security_headers", "secure-headers"),

@@ -53,6 +53,11 @@ the include could set it, the rule still reports, at severity `info` (never a fa
 status), with the caveat "unless `/etc/x.conf` (not read) sets proxy_buffering". A value
 behind a template placeholder (`${VAR}`) stays unknown, and the rules stay silent on it.
 
+An absolute include missing where it maps to in the repository (`include
+/etc/nginx/upstreams/pool.conf;` while the repository keeps `nginx/pool.conf`, copied into
+place by a Dockerfile) is read from the file of the same name beside the including file, else
+from the only file of that name in the linted tree; an `info` finding names the file used.
+
 ## Fix safety
 No fix: what was meant cannot be known.
 
