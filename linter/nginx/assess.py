@@ -23,7 +23,8 @@ from linter.nginx.effective import (
     lookup_array,
 )
 from linter.nginx.model import NginxDocument
-from linter.nginx.routes import Route, llm_name, pass_host
+from linter.nginx.routes import Route, llm_name
+from linter.nginx.targets import pass_host
 from linter.nginx.timevalue import parse_time
 
 # A location whose clients open the stream with GET (a browser's EventSource, a curl of an
@@ -58,9 +59,12 @@ def lookup_origin(found: Lookup, root: str) -> str:
     """Where the effective value of a scalar directive comes from (see ``stmt_origin``)."""
     if found.unknown is not None:
         return f"unknown: {found.unknown.unknown} may set it"
+    caveat = (
+        f" ({found.caveat.reach.caveat(found.name)})" if found.caveat and found.caveat.reach else ""
+    )
     if found.stmt is None:
-        return "nginx default"
-    return stmt_origin(found.stmt, found.level, found.at, root)
+        return "nginx default" + caveat
+    return stmt_origin(found.stmt, found.level, found.at, root) + caveat
 
 
 def array_origin(found: ArrayLookup, root: str, stmt: Stmt | None = None) -> str:
@@ -208,6 +212,7 @@ class CacheVerdict(NamedTuple):
     evidence: tuple[str, ...] = ()
     key: Lookup | None = None
     post: bool = False  # POST requests are cached here
+    caveat: Stmt | None = None  # an unread include that could change the verdict
 
 
 def cache_verdict(route: Route, root: str) -> CacheVerdict | None:
@@ -276,7 +281,8 @@ def cache_verdict(route: Route, root: str) -> CacheVerdict | None:
     key = lookup(
         block, f"{family}_cache_key", DEFAULT_PROXY_CACHE_KEY if family == "proxy" else None
     )
-    return CacheVerdict(cache, True, "", tuple(evidence), key, post is not None)
+    caveat = cache.caveat or buffering.caveat or valid.caveat or methods.caveat
+    return CacheVerdict(cache, True, "", tuple(evidence), key, post is not None, caveat)
 
 
 def _valid_for_200(stmt: Stmt) -> bool:
@@ -307,7 +313,7 @@ def keepalive_of(document: NginxDocument, upstream: Stmt) -> tuple[str, Stmt | N
     if found:
         count = found[0].args[0] if found[0].args else ""
         return ("off" if count == "0" else "explicit"), found[0]
-    if upstream.unknown_here() is not None:
+    if any(upstream.unknown_for("keepalive")):
         return "unknown", None
     if document.version_at_least(*KEEPALIVE_DEFAULT_VERSION):
         return "implicit", None
@@ -376,7 +382,11 @@ def connection_problem(
 # Backends whose idle keep-alive timeout is known: served by uvicorn (timeout_keep_alive 5s).
 UVICORN_BACKENDS = {"litellm": "LiteLLM", "vllm": "vLLM"}
 UVICORN_PORTS = {"4000": "LiteLLM"}
+# An app named for its server (`fastapi`, `uvicorn` as a whole part of a host or upstream name).
+UVICORN_APP_PARTS = {"fastapi": "a FastAPI app", "uvicorn": "a uvicorn-served app"}
 BACKEND_IDLE_MS = 5000
+# What a fix writes: below the backend's idle timeout by a margin for clock and queue delays.
+FIX_KEEPALIVE_TIMEOUT = "4s"
 
 
 def known_backend(upstream: Stmt) -> str | None:
@@ -391,6 +401,9 @@ def known_backend(upstream: Stmt) -> str | None:
         found = llm_name(name)
         if found in UVICORN_BACKENDS:
             return UVICORN_BACKENDS[found]
+        for part in re.split(r"[^a-z0-9]+", name.lower()):
+            if part in UVICORN_APP_PARTS:
+                return UVICORN_APP_PARTS[part]
     for port in ports:
         if port in UVICORN_PORTS:
             return UVICORN_PORTS[port]

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from linter.nginx.tree import Directive
+from linter.nginx.unread import Reach
 
 CONTEXTS = ("main", "http", "server", "location", "upstream")
 
@@ -27,12 +28,16 @@ class Stmt:
     included: list[Stmt] | None = None  # for `include`: what it pulled in
     # The content here is not known (an unreadable include, a placeholder statement).
     unknown: str = ""
+    # For an include that could not be read: what it may set (see unread.py). None for other
+    # unknown content (a template placeholder), which may set anything and hides it for good.
+    reach: Reach | None = None
     context: str = ""  # the root's context name
     # This block's level, indexed on first use (the tree is complete by then and never
     # changes): lookups walk the chain of blocks for every directive of every route.
     _level_cache: list[Stmt] | None = field(default=None, repr=False)
     _by_name: dict[str, list[Stmt]] | None = field(default=None, repr=False)
     _first_unknown: Stmt | None = field(default=None, repr=False)
+    _unknowns: list[Stmt] | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -62,17 +67,19 @@ class Stmt:
         if self._level_cache is None:
             statements: list[Stmt] = []
             by_name: dict[str, list[Stmt]] = {}
+            unknowns: list[Stmt] = []
             for child in self.children or ():
                 statements.append(child)
                 if child.included is not None:
                     statements.extend(_included_level(child))
             for stmt in statements:
                 if stmt.unknown:
+                    unknowns.append(stmt)
                     if self._first_unknown is None:
                         self._first_unknown = stmt
                 elif stmt.directive is not None:
                     by_name.setdefault(stmt.directive.name.value, []).append(stmt)
-            self._level_cache, self._by_name = statements, by_name
+            self._level_cache, self._by_name, self._unknowns = statements, by_name, unknowns
         return self._level_cache
 
     def level_named(self, *names: str) -> list[Stmt]:
@@ -99,6 +106,27 @@ class Stmt:
         """The first statement at this level whose content is unknown."""
         self.level()
         return self._first_unknown
+
+    def unknowns(self) -> list[Stmt]:
+        """The statements at this level whose content is unknown."""
+        self.level()
+        return list(self._unknowns or ())
+
+    def unknown_for(self, name: str) -> tuple[Stmt | None, Stmt | None]:
+        """The unknown statements at this level that may set directive ``name``: (the first
+        that hides it for good (a placeholder), the first unread include that could set it).
+        An unread include that cannot set it (see unread.py) is passed over."""
+        self.level()
+        if self._first_unknown is None:
+            return None, None
+        assert self._unknowns is not None
+        soft = None
+        for stmt in self._unknowns:
+            if stmt.reach is None:
+                return stmt, None
+            if soft is None and stmt.reach.could_set(name):
+                soft = stmt
+        return None, soft
 
     def blocks(self, *names: str) -> list[Stmt]:
         return [s for s in self.level() if s.is_block and (not names or s.name in names)]

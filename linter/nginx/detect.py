@@ -7,13 +7,10 @@ none of the NGINX parser.
 from __future__ import annotations
 
 import posixpath
-import re
 
 from linter.document import Claim
+from linter.nginx.signs import BLOCK_SIGNAL, in_nginx_folder
 
-# A line opening one of NGINX's main blocks.
-BLOCK_SIGNAL = re.compile(rb"(?m)^[ \t]*(?:http|server|location|upstream|events)\b[^;{}\n]*\{")
-NGINX_FOLDERS = ("nginx", "conf.d", "sites-available", "sites-enabled", "http.d", "snippets")
 # Suffixes a copy or template of a config gets (`nginx.tmpl`, `app.conf.template.prod`).
 _TEMPLATE_SUFFIXES = (
     ".template",
@@ -91,11 +88,6 @@ _OTHER_NAMES = (
 )
 
 
-def _in_nginx_folder(relpath: str) -> bool:
-    folders = relpath.lower().split("/")[:-1]
-    return any(folder in NGINX_FOLDERS or "nginx" in folder for folder in folders)
-
-
 def _without_extension(name: str) -> bool:
     return "." not in name.lstrip(".")
 
@@ -120,7 +112,7 @@ def claim_by_name(relpath: str) -> Claim:
         return Claim.MAYBE
     if name.endswith(_OTHER_EXTENSIONS) or name.startswith(_OTHER_NAMES):
         return Claim.NO
-    if _in_nginx_folder(relpath):
+    if in_nginx_folder(relpath):
         return Claim.MAYBE
     # Doubtful names the content decides: a config's copy or template (`.conf.` inside the
     # name, or `nginx` in it with a template suffix), and a file with no extension at all
@@ -142,7 +134,7 @@ def strict_content_test(relpath: str) -> bool:
     blocks and no syntax error (a Dockerfile writing a server block through a here-document
     has NGINX blocks in it, but is not NGINX)."""
     name = posixpath.basename(relpath).lower()
-    return _without_extension(name) and not _in_nginx_folder(relpath)
+    return _without_extension(name) and not in_nginx_folder(relpath)
 
 
 def claim_cheap(relpath: str, data: bytes, by_name: Claim) -> bool | None:
@@ -169,6 +161,6 @@ def claim_cached(
     strict = strict_content_test(relpath)
     if strict and not BLOCK_SIGNAL.search(data[: 1 << 20]):
         return False  # most files without an extension (LICENSE, Makefile) stop here, unparsed
-    from linter.nginx.handler import sniff  # parsing is needed only for doubtful names
+    from linter.nginx.sniff import sniff  # parsing is needed only for doubtful names
 
     return sniff(data, relpath, path, trees, strict=strict)

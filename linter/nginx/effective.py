@@ -5,8 +5,12 @@
   written after the locations still applies to them.
 - An array directive (``proxy_set_header``, ``add_header``, ...): the directives of the nearest
   level that has *any* of them, and only those; one at a level drops every inherited one.
-- A level holding an unknown statement (an include that could not be read, a placeholder) may
-  set anything: when nothing nearer sets the directive, the value is UNKNOWN, never a default.
+- A level holding a template placeholder may set anything: when nothing nearer sets the
+  directive, the value is UNKNOWN, never a default.
+- An include that could not be read is passed over when it cannot set the directive (its
+  known content or its name says so, see unread.py); when it could, the lookup still goes on
+  and the value found carries a *caveat* (that include), so a rule reports it as uncertain
+  instead of staying silent.
 
 Every lookup says where its value comes from, so a finding can name its evidence.
 """
@@ -95,6 +99,15 @@ class Lookup(NamedTuple):
     level: Stmt | None = None  # the block where it was found
     unknown: Stmt | None = None  # the unknown statement that hides it
     default: str | None = None
+    caveat: Stmt | None = None  # an unread include passed over that could set it
+    passed: Stmt | None = None  # an unread include passed over that cannot set it
+
+    @property
+    def caveat_text(self) -> str:
+        """ ", unless `/etc/x.conf` (not read) sets proxy_buffering", or nothing."""
+        if self.caveat is None or self.caveat.reach is None:
+            return ""
+        return f", {self.caveat.reach.caveat(self.name)}"
 
     @property
     def known(self) -> bool:
@@ -120,7 +133,16 @@ class Lookup(NamedTuple):
         return args[0] if args else None
 
     def describe(self, root: str) -> str:
-        """Where the value comes from, for a message."""
+        """Where the value comes from, for a message (with the caveat of an unread include
+        that could set it, or why one that cannot was passed over)."""
+        return self._origin(root) + self.caveat_text + self._passed_text()
+
+    def _passed_text(self) -> str:
+        if self.caveat is not None or self.passed is None or self.passed.reach is None:
+            return ""
+        return f" ({self.passed.reach.passed()})"
+
+    def _origin(self, root: str) -> str:
         if self.unknown is not None:
             return f"unknown ({self.unknown.unknown} may set it)"
         if self.stmt is None:
@@ -134,14 +156,22 @@ class Lookup(NamedTuple):
 
 def lookup(block: Stmt, name: str, default: str | None = None) -> Lookup:
     """The effective value of scalar directive ``name`` in ``block``."""
+    caveat = passed = None
     for level in block.chain():
         first = level.first_named(name)
         if first is not None:
-            return Lookup(name, block, stmt=first, level=level, default=default)
-        hidden = level.unknown_here()
+            return Lookup(name, block, first, level, None, default, caveat, passed)
+        if level.unknown_here() is None:
+            continue
+        hidden, soft = level.unknown_for(name)
         if hidden is not None:
             return Lookup(name, block, level=level, unknown=hidden, default=default)
-    return Lookup(name, block, default=default)
+        caveat = caveat or soft
+        if passed is None:
+            passed = next(
+                (s for s in level.unknowns() if s.reach and not s.reach.could_set(name)), None
+            )
+    return Lookup(name, block, default=default, caveat=caveat, passed=passed)
 
 
 class ArrayLookup(NamedTuple):
@@ -152,6 +182,7 @@ class ArrayLookup(NamedTuple):
     stmts: tuple[Stmt, ...] = ()
     level: Stmt | None = None  # where they are defined (None: none anywhere)
     unknown: Stmt | None = None  # unknown content at that level or nearer
+    caveat: Stmt | None = None  # an unread include at that level or nearer that could add some
 
     @property
     def known(self) -> bool:
@@ -164,14 +195,16 @@ class ArrayLookup(NamedTuple):
 
 def lookup_array(block: Stmt, name: str) -> ArrayLookup:
     """The ``name`` directives in effect at ``block`` (nginx's array inheritance)."""
+    caveat = None
     for level in block.chain():
         found = level.level_named(name)
-        hidden = level.unknown_here()
+        hidden, soft = level.unknown_for(name) if level.unknown_here() else (None, None)
+        caveat = caveat or soft
         if found:
-            return ArrayLookup(name, block, tuple(found), level, hidden)
+            return ArrayLookup(name, block, tuple(found), level, hidden, caveat)
         if hidden is not None:
             return ArrayLookup(name, block, (), level, hidden)
-    return ArrayLookup(name, block)
+    return ArrayLookup(name, block, caveat=caveat)
 
 
 def header_value(lookup_result: ArrayLookup, header: str) -> Stmt | None:

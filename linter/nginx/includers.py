@@ -167,12 +167,19 @@ def _may_include(
     if path.endswith(".template"):
         # The docker image renders `templates/x.conf.template` into `/etc/nginx/conf.d/x.conf`.
         names.append(path[: -len(".template")])
+    basenames = {os.path.basename(name) for name in names}
     for pattern in patterns:
-        if not near and pattern[:1] != "/":
-            continue  # a relative include only reaches below the includer's folders
         if "$" in pattern:
             continue
         pattern = pattern.replace("\\", "/")
+        if (
+            pattern[:1] == "/"
+            and not _has_magic(pattern)
+            and posixpath.basename(pattern) in basenames
+        ):
+            return True  # maybe through the same-name fallback (fallback.py); a run confirms
+        if not near and pattern[:1] != "/":
+            continue  # a relative include only reaches below the includer's folders
         if posixpath.isabs(pattern):
             mapped = next(
                 (

@@ -12,7 +12,8 @@ keep their configs elsewhere than ``/etc/nginx`` while the files name absolute p
 - a fragment's own prefix is unknown, so its folder and the folder above are both tried.
 
 An include never reads outside the linted tree: it is reported (``info``) and not followed, and
-whatever it could set is unknown. The stock files (``proxy_params``, ...) are known by content.
+what it may set is judged by unread.py (known content, or its name). The stock files
+(``proxy_params``, ...) are known by content.
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ from linter.document import Problem
 from linter.model import Severity
 from linter.nginx import dump
 from linter.nginx.context import Stmt
+from linter.nginx.fallback import fallback_for
 from linter.nginx.parser import parse_source
 from linter.nginx.stock import stock_text
 from linter.nginx.tree import Directive, ParsedFile
+from linter.nginx.unread import reach_of
 from linter.source import DecodeFailure, SourceText
 from linter.workspace import ReadFailure
 
@@ -72,6 +75,10 @@ class Resolution:
     missing: str = ""  # an explicit file inside the tree that does not exist
     outside: str = ""  # a path outside the linted tree (not followed)
     uncertain: bool = False  # missing, but the prefix is a guess (report as info)
+    # Missing where mapped, but a file of the same name was used instead (see fallback.py):
+    # where it was looked for first, and why this file.
+    looked_for: str = ""
+    fallback_why: str = ""
 
 
 class DiskFiles:
@@ -114,9 +121,12 @@ class DiskFiles:
             return [pattern], False
         return [os.path.join(base, pattern) for base in self.bases], self.fragment
 
-    def resolve(self, pattern: str) -> Resolution:
+    def resolve(self, pattern: str, includer: str | None = None) -> Resolution:
+        """The files ``pattern`` names, as included from the file ``includer`` (whose folder
+        the fallback for a missing file looks in first)."""
         # Once per run for each pattern and base folders: a snippet is included from hundreds
         # of places, and grouping resolved the same includes before the load does.
+        includer_dir = os.path.dirname(includer) if includer else None
         key = (
             "nginx",
             "resolve",
@@ -124,11 +134,23 @@ class DiskFiles:
             tuple(self.prefix_map),
             self.fragment,
             pattern,
+            includer_dir,
         )
         cached = self.workspace.memo.get(key)
         if isinstance(cached, Resolution):
             return cached
         found = self._resolve(pattern)
+        # Only for an absolute path (a deployed location): a relative one already tries the
+        # folders a run may use as the prefix.
+        if (
+            (found.missing or (found.outside and not found.keys))
+            and posixpath.isabs(pattern)
+            and not any(char in pattern for char in GLOB_CHARS)
+        ):
+            path, why = fallback_for(pattern, includer_dir, self.workspace)
+            if path:
+                looked = self.display(found.missing) if found.missing else found.outside
+                found = Resolution(keys=[path], looked_for=looked, fallback_why=why)
         self.workspace.memo[key] = found
         return found
 
@@ -183,7 +205,7 @@ class DumpFiles:
     def display(self, key: str) -> str:
         return key.split("::", 1)[1] if "::" in key else key
 
-    def resolve(self, pattern: str) -> Resolution:
+    def resolve(self, pattern: str, includer: str | None = None) -> Resolution:
         absolute = pattern if posixpath.isabs(pattern) else posixpath.join(self.prefix, pattern)
         if any(char in pattern for char in GLOB_CHARS):
             return Resolution(
@@ -222,16 +244,16 @@ def reachable_files(
     `include` statements give (one argument, no placeholder), ``includes_of(key)`` those of
     another file (raising ReadFailure or DecodeFailure when it cannot be read)."""
     found = {main_key}
-    pending = [includes]
+    pending: list[tuple[Sequence[str], str]] = [(includes, main_key)]
     while pending:
-        patterns = pending.pop()
+        patterns, includer = pending.pop()
         for pattern in patterns:
-            for key in files.resolve(pattern).keys:
+            for key in files.resolve(pattern, includer).keys:
                 if key in found or len(found) > MAX_STATEMENTS:
                     continue
                 found.add(key)
                 try:
-                    pending.append(includes_of(key))
+                    pending.append((includes_of(key), key))
                 except (ReadFailure, DecodeFailure):
                     continue
     return found
@@ -334,8 +356,16 @@ class Expander:
                     stmt, "includes nested too deep (or too many statements); not followed further"
                 )
             return
-        resolution = self.files.resolve(pattern)
+        resolution = self.files.resolve(pattern, directive.path)
         assert stmt.parent is not None
+        if resolution.fallback_why:
+            self._problem(
+                stmt,
+                f"include {pattern} is not at {resolution.looked_for}; using "
+                f"{self.files.display(resolution.keys[0])} ({resolution.fallback_why}), as a "
+                f"deployment that copies it into place would",
+                Severity.INFO,
+            )
         for key in resolution.keys:
             if key in stack:
                 cycle = " -> ".join(
@@ -347,6 +377,7 @@ class Expander:
                 parsed = self.result.files.get(key) or self.files.load(key)
             except (ReadFailure, DecodeFailure) as exc:
                 stmt.unknown = f"the include of {self.files.display(key)}, which cannot be read"
+                stmt.reach = reach_of(pattern)
                 self._problem(stmt, f"cannot read included file {self.files.display(key)}: {exc}")
                 continue
             self.result.includers.setdefault(key, []).append(stmt)
@@ -362,15 +393,22 @@ class Expander:
             stmt.included.extend(self.expand_file(key, parsed, stmt.parent, stmt, stack))
         if resolution.outside:
             stmt.unknown = f"the include of {resolution.outside} (outside the linted tree)"
+            stmt.reach = reach_of(pattern)
+            reach = stmt.reach
+            what = (
+                f"{reach.basis}, so the rules look past it for anything else"
+                if not reach.anything
+                else "a finding on a value it could set is reported as info, with that caveat"
+            )
             self._problem(
                 stmt,
-                f"include {pattern} is outside the linted tree; not followed, so what it sets is "
-                f"unknown"
+                f"include {pattern} is outside the linted tree; not followed: {what}"
                 " (map its folder with the `nginx-prefix` setting)",
                 Severity.INFO,
             )
         elif resolution.missing:
             stmt.unknown = f"the include of {pattern}, which does not exist"
+            stmt.reach = reach_of(pattern)
             where = self.files.display(resolution.missing)
             if resolution.uncertain:
                 self._problem(

@@ -19,6 +19,7 @@ from linter.config import Settings
 from linter.nginx.context import Stmt
 from linter.nginx.directives import FAMILIES
 from linter.nginx.model import NginxDocument
+from linter.nginx.targets import Resolved, listen_ports, pass_host, resolve_target
 from linter.nginx.tree import FileComment
 
 _STREAM_COMMENT = re.compile(r"#\s*streamproof\s*:\s*(no-stream|stream)\b")
@@ -142,6 +143,8 @@ _LLM_NAMES = (
 )
 # Short names that only count as a whole part of a host name (`tgi`, `llm-gateway`).
 _LLM_NAME_PARTS = frozenset({"tgi", "llm", "llms", "llama", "vllm", "ollama", "litellm", "openai"})
+# An MCP server (its streamable HTTP transport answers in SSE), as a whole part of a name.
+_MCP_NAME = re.compile(r"(?:^|[^a-z0-9])mcp(?:$|[^a-z0-9])", re.IGNORECASE)
 # Ports LLM servers listen on by default, distinctive enough to count on their own.
 _LLM_PORTS = {
     "4000": "LiteLLM's port 4000",
@@ -151,8 +154,18 @@ _LLM_PORTS = {
 }
 
 
+# Ports a server listening on makes it a drop-in proxy for that LLM server.
+_LLM_LISTEN_PORTS = {
+    "11434": "Ollama's port 11434",
+    "4000": "LiteLLM's port 4000",
+    "1234": "LM Studio's port 1234",
+}
+# vLLM's and TGI's 8000 is every web app's port too: it counts only beside an LLM name.
+_VLLM_PORT = "8000"
+
+
 class Signal(NamedTuple):
-    kind: str  # comment, setting, sse, path, upstream, server_name, litellm
+    kind: str  # comment, setting, sse, path, upstream, listen, server_name, litellm, weak
     text: str  # for messages: "... is a streaming route because <text>"
 
 
@@ -163,6 +176,7 @@ class Route(NamedTuple):
     upstream: Stmt | None  # the upstream {} the pass names, when there is one
     signal: Signal | None
     opted_out: bool = False
+    target: str = ""  # the pass's target, variables set in the server resolved
 
     @property
     def streaming(self) -> bool:
@@ -198,19 +212,6 @@ def upstreams(document: NginxDocument) -> dict[str, Stmt]:
     return dict(found)
 
 
-def pass_host(target: str) -> tuple[str, str]:
-    """(host, port) of a `proxy_pass` target (``http://host:port/path``); port may be ''."""
-    rest = re.sub(r"^[a-z]+://", "", target, flags=re.IGNORECASE)
-    rest = re.split(r"[/?]", rest, maxsplit=1)[0]
-    if rest.startswith("unix:"):
-        return rest, ""
-    if rest.startswith("["):
-        host, _, tail = rest.partition("]")
-        return host + "]", tail.lstrip(":")
-    host, _, port = rest.partition(":")
-    return host, port
-
-
 def llm_name(text: str) -> str | None:
     lowered = text.lower()
     for name in _LLM_NAMES:
@@ -232,30 +233,47 @@ def streaming_path(path: str) -> bool:
     return _PATH_PATTERNS.search(path) is not None
 
 
-def _upstream_signal(route_target: str, upstream: Stmt | None) -> Signal | None:
+def _upstream_signal(
+    document: NginxDocument, resolved: Resolved, upstream: Stmt | None
+) -> Signal | None:
+    found = _upstream_evidence(resolved.target, upstream)
+    if found is None or not resolved.sets:
+        return found
+    sets = ", ".join(
+        f"`set {stmt.args[0]} {stmt.args[1]}` at {document.where(stmt)}" for stmt in resolved.sets
+    )
+    return Signal(found.kind, f"{found.text} (its target's variables come from {sets})")
+
+
+def upstream_evidence(upstream: Stmt) -> str | None:
+    """What makes an `upstream {}` an LLM server's (its name, a server's host or port), said
+    for a message; None when nothing does."""
+    if not upstream.args:
+        return None
+    name = llm_name(upstream.args[0])
+    if name:
+        return f"its upstream `{upstream.args[0]}` is named like an LLM server ({name})"
+    if _MCP_NAME.search(upstream.args[0]):
+        return f"its upstream `{upstream.args[0]}` is named like an MCP server (streamable HTTP)"
+    for server in upstream.level_named("server"):
+        if not server.args:
+            continue
+        server_host, server_port = pass_host(server.args[0])
+        name = llm_name(server_host)
+        if name:
+            return f"its upstream server {server.args[0]} is an LLM server ({name})"
+        if server_port in _LLM_PORTS:
+            return f"its upstream server {server.args[0]} listens on {_LLM_PORTS[server_port]}"
+    return None
+
+
+def _upstream_evidence(route_target: str, upstream: Stmt | None) -> Signal | None:
     host, port = pass_host(route_target)
     if upstream is not None:
-        name = llm_name(upstream.args[0])
-        if name:
-            return Signal(
-                "upstream",
-                f"its upstream `{upstream.args[0]}` is named like an LLM server ({name})",
-            )
-        for server in upstream.level_named("server"):
-            if not server.args:
-                continue
-            server_host, server_port = pass_host(server.args[0])
-            name = llm_name(server_host)
-            if name:
-                return Signal(
-                    "upstream", f"its upstream server {server.args[0]} is an LLM server ({name})"
-                )
-            if server_port in _LLM_PORTS:
-                return Signal(
-                    "upstream",
-                    f"its upstream server {server.args[0]} listens on {_LLM_PORTS[server_port]}",
-                )
-        return None
+        text = upstream_evidence(upstream)
+        return Signal("upstream", text) if text else None
+    if "$" in host:
+        return None  # a host nginx only knows at run time
     name = llm_name(host)
     if name:
         return Signal("upstream", f"it proxies to {host}, an LLM server or API ({name})")
@@ -349,7 +367,7 @@ def _signal(
     settings: Settings,
     block: Stmt,
     family: str,
-    target: str,
+    resolved: Resolved,
     upstream: Stmt | None,
 ) -> tuple[Signal | None, bool]:
     signal, opted_out = _comment_signal(document, block)
@@ -368,19 +386,18 @@ def _signal(
         return Signal("path", f"its path {path} is a streaming endpoint"), False
     if signal:
         return signal, False
-    signal = _upstream_signal(target, upstream)
+    signal = _upstream_signal(document, resolved, upstream)
     if signal:
         return signal, False
     server = block.enclosing("server") if not block.is_root else None
+    if server is not None:
+        signal = _listen_signal(document, server, resolved)
+        if signal:
+            return signal, False
     if server is not None and path == "/":
-        for name_stmt in server.level_named("server_name"):
-            for name in name_stmt.args:
-                product = llm_name(name)
-                if product:
-                    return Signal(
-                        "server_name",
-                        f"it is the catch-all of server {name}, an LLM app ({product})",
-                    ), False
+        signal = _server_name_signal(document, server)
+        if signal:
+            return signal, False
     if document.litellm_configs and path and re.match(r"^[=^~*\s]*/(v1|openai|llm)\b", path):
         config = document.display(document.litellm_configs[0])
         return Signal(
@@ -390,10 +407,127 @@ def _signal(
     return None, False
 
 
+def _listen_signal(document: NginxDocument, server: Stmt, resolved: Resolved) -> Signal | None:
+    """The server listens on an LLM server's port: it is a drop-in proxy for it."""
+    for port, stmt in listen_ports(server):
+        if port in _LLM_LISTEN_PORTS:
+            return Signal(
+                "listen",
+                f"its server listens on {_LLM_LISTEN_PORTS[port]} ({document.where(stmt)}), "
+                f"a drop-in proxy for that LLM server",
+            )
+        if port == _VLLM_PORT:
+            named = _llm_upstream_name(document, resolved)
+            if named:
+                return Signal(
+                    "listen",
+                    f"its server listens on port 8000 ({document.where(stmt)}), vLLM's and "
+                    f"TGI's port, in front of {named}",
+                )
+    return None
+
+
+def _llm_upstream_name(document: NginxDocument, resolved: Resolved) -> str | None:
+    """An LLM server's name among the config's upstreams or the route's target host."""
+    host, _ = pass_host(resolved.target)
+    for name in (host, *upstreams(document)):
+        if "$" not in name and llm_name(name):
+            return name
+    return None
+
+
+def _server_name_signal(document: NginxDocument, server: Stmt) -> Signal | None:
+    """The catch-all of a server whose name names an LLM app. Keyed on the server, not the
+    name: a name another proxying server shares (an LLM front on 443, a dashboard on 9443)
+    says nothing about which of them is the LLM app, so it lends no evidence."""
+    for name_stmt in server.level_named("server_name"):
+        for name in name_stmt.args:
+            product = llm_name(name)
+            if product and not _shared_by_a_proxying_server(document, server, name):
+                return Signal(
+                    "server_name",
+                    f"it is the catch-all of server {name}, an LLM app ({product})",
+                )
+    return None
+
+
+def _shared_by_a_proxying_server(document: NginxDocument, server: Stmt, name: str) -> bool:
+    for other in document.statements():
+        if other is server or other.name != "server" or not other.is_block:
+            continue
+        if not any(name in s.args for s in other.level_named("server_name")):
+            continue
+        # A server that only redirects (port 80 to 443) does not compete for the name.
+        if any(stmt.name in FAMILIES for stmt in other.walk()):
+            return True
+    return False
+
+
+# Signals that say a location proxies an LLM API: its path or its upstream (buffering turned
+# off, or a comment, says it streams, not that it is an LLM's API: an app's own API next to
+# its web front is not evidence about the front).
+_LLM_API_SIGNALS = frozenset({"path", "upstream"})
+
+
+def _proxies_llm_api(route: Route) -> bool:
+    """The route's own path or upstream is an LLM API's (not only "it streams")."""
+    if route.signal is not None and route.signal.kind in _LLM_API_SIGNALS:
+        return True
+    path = _location_path(route.block)
+    if path and not not_streaming_path(path) and _PATH_PATTERNS.search(path):
+        return True
+    return _upstream_evidence(route.target, route.upstream) is not None
+
+
+def _weak_catch_all(document: NginxDocument, found: list[Route]) -> list[Route]:
+    """A proxied catch-all `location /` (a chat UI) in a server whose other location proxies
+    an LLM API: a weak signal, said as such. Keyed on the server block itself."""
+
+    def server_of(route: Route) -> Stmt | None:
+        return route.block.enclosing("server") if not route.block.is_root else None
+
+    # The catch-alls nothing else made streaming routes (few: most servers have none).
+    candidates = {
+        index: server
+        for index, route in enumerate(found)
+        if route.signal is None
+        and not route.opted_out
+        and route.family == "proxy"
+        and _location_path(route.block) == "/"
+        and (server := server_of(route)) is not None
+    }
+    if not candidates:
+        return found
+    wanted = {id(server) for server in candidates.values()}
+    api_by_server: dict[int, Route] = {}
+    for route in found:
+        if not route.streaming:
+            continue
+        server = server_of(route)
+        key = id(server) if server is not None else None
+        if key in wanted and key not in api_by_server and _proxies_llm_api(route):
+            api_by_server[key] = route
+    result = list(found)
+    for index, server in candidates.items():
+        api = api_by_server.get(id(server))
+        if api is None:
+            continue
+        signal = Signal(
+            "weak",
+            f"it is the proxied catch-all of a server whose {api.label()} "
+            f"({document.where(api.block) if not api.block.is_root else 'above'}) proxies an "
+            f"LLM API, so it likely serves the chat UI's streams too (a weak signal: mark it "
+            f"`# streamproof: no-stream` if it does not)",
+        )
+        result[index] = found[index]._replace(signal=signal)
+    return result
+
+
 def routes(document: NginxDocument, settings: Settings) -> Iterator[Route]:
     """Every block that proxies, once, with what makes it a streaming route (if anything)."""
     known = upstreams(document)
     seen: set[int] = set()
+    found: list[Route] = []
     for stmt in document.statements():
         family = FAMILIES.get(stmt.name)
         if family is None or stmt.directive is None or not stmt.args or stmt.parent is None:
@@ -402,11 +536,12 @@ def routes(document: NginxDocument, settings: Settings) -> Iterator[Route]:
         if id(block) in seen:
             continue
         seen.add(id(block))
-        target = stmt.args[0]
-        host, _ = pass_host(target)
+        resolved = resolve_target(block, stmt.args[0])
+        host, _ = pass_host(resolved.target)
         upstream = known.get(host) if "$" not in host else None
-        signal, opted_out = _signal(document, settings, block, family, target, upstream)
-        yield Route(block, stmt, family, upstream, signal, opted_out)
+        signal, opted_out = _signal(document, settings, block, family, resolved, upstream)
+        found.append(Route(block, stmt, family, upstream, signal, opted_out, resolved.target))
+    yield from _weak_catch_all(document, found)
 
 
 def all_routes(document: NginxDocument, settings: Settings) -> list[Route]:

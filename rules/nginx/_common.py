@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from linter.model import Edit
+from linter.model import Edit, Severity
 from linter.nginx.assess import KEEPALIVE_DEFAULT_VERSION, keepalive_of
 from linter.nginx.context import Stmt
 from linter.nginx.edits import insert_statements, replace_word, shared_file
-from linter.nginx.effective import Lookup
+from linter.nginx.effective import ArrayLookup, Lookup
 from linter.nginx.model import NginxDocument
 from linter.nginx.routes import Route
 from linter.nginx.timevalue import format_seconds, parse_time
@@ -79,11 +79,32 @@ def own_level(route: Route, found: Lookup) -> bool:
     )
 
 
+def caveat_of(*found: Lookup | ArrayLookup | None) -> Stmt | None:
+    """The first unread include, among the lookups a finding stands on, that could set the
+    value (see linter/nginx/unread.py): the finding is then reported as `info`, with the
+    caveat in its message."""
+    return next((f.caveat for f in found if f is not None and f.caveat is not None), None)
+
+
+def severity_with(caveat: Stmt | None) -> Severity | None:
+    """`info` for a finding an unread include could make wrong; else the rule's own."""
+    return Severity.INFO if caveat is not None else None
+
+
+def caveat_words(caveat: Stmt | None, name: str) -> str:
+    if caveat is None or caveat.reach is None:
+        return ""
+    return f" (reported as info: {caveat.reach.caveat(name)})"
+
+
 def set_in_block(
     document: NginxDocument, route: Route, found: Lookup, name: str, value: str
 ) -> list[Edit]:
     """Edits that make ``name`` be ``value`` for the route: rewrite the block's own directive,
-    or add one to the block. Empty when neither is possible without side effects."""
+    or add one to the block. Empty when neither is possible without side effects (also when
+    an unread include in the block itself could set it: a second one would be a duplicate)."""
+    if found.caveat is not None and found.caveat.parent is route.block:
+        return []
     if own_level(route, found):
         if not may_edit_block(document, route) or found.stmt is None:
             return []

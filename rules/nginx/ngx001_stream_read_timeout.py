@@ -11,7 +11,14 @@ from linter.nginx.model import NginxDocument
 from linter.nginx.routes import Route, streaming_routes
 from linter.nginx.timevalue import parse_time
 from linter.registry import Option, Rule
-from rules.nginx._common import because, describe_ms, set_in_block, time_option, value_place
+from rules.nginx._common import (
+    because,
+    describe_ms,
+    set_in_block,
+    severity_with,
+    time_option,
+    value_place,
+)
 
 
 def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
@@ -41,6 +48,7 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             f"gets a 504; mid-stream it gets a 200 whose body just stops"
             f"{_buffered_loss(route)}. Raise it (to {fix_text}, say). {because(route)}",
             fix=fix,
+            severity=severity_with(found.caveat),
         )
 
 
@@ -79,14 +87,21 @@ On a streaming route (see below), finds the effective `proxy_read_timeout` (or
 `fastcgi_`/`uwsgi_`/`scgi_`/`grpc_read_timeout` for those upstreams) below `min-read-timeout`.
 The effective value follows nginx's inheritance: the location's own, else the server's, else
 http's, else nginx's default of 60s. A value set by a template placeholder
-(`${NGINX_PROXY_READ_TIMEOUT}`) or by an include that cannot be read is unknown and is not
-reported.
+(`${NGINX_PROXY_READ_TIMEOUT}`) is unknown and is not reported. An include that cannot be read
+is looked past when its known content or its name says it cannot set the timeout (certbot's
+options file, `ssl-params.conf`); when it could, the finding is reported as `info` with the
+caveat "unless `/etc/x.conf` (not read) sets proxy_read_timeout" (NGX000 explains).
 
 A route is a streaming route when something says so: a `# streamproof: stream` comment, the
 `stream-routes` setting, SSE already acknowledged in the block (`proxy_buffering off`,
 `text/event-stream`, `X-Accel-Buffering`), a streaming path (`/v1/chat/completions`,
 `/api/generate`, `/stream`, ...), an upstream that is an LLM server (LiteLLM on 4000, Ollama on
-11434, vLLM, hosted LLM APIs, ...). The message names the signal.
+11434, vLLM, hosted LLM APIs, ...; a target with variables counts by its plain host and port,
+or by the value a `set $backend ...;` in the server gives it), a server that listens on an LLM
+server's port (a drop-in proxy: 11434, 4000; 8000 only beside an LLM name), the catch-all of
+a server named for an LLM app (a name no other proxying server shares), and, as a weak signal
+said so in the message, a proxied catch-all `location /` beside a location whose path or
+upstream is an LLM API. The message names the signal.
 
 ## Why is this bad
 `proxy_read_timeout` is the longest nginx waits between two reads from the upstream, not a

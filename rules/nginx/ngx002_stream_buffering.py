@@ -10,7 +10,7 @@ from linter.nginx.assess import buffering
 from linter.nginx.model import NginxDocument
 from linter.nginx.routes import streaming_routes
 from linter.registry import Rule
-from rules.nginx._common import because, set_in_block, value_place
+from rules.nginx._common import because, set_in_block, severity_with, value_place
 
 
 def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
@@ -31,6 +31,7 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             f"at the end (unless the backend sends `X-Accel-Buffering: no` itself). "
             f"{because(route)}",
             fix=fix,
+            severity=severity_with(found.caveat),
         )
 
 
@@ -47,7 +48,10 @@ RULE = Rule(
 On a streaming route, finds `proxy_buffering` in effect as `on`, whether written or by default
 (nginx's default is on); likewise `fastcgi_buffering`, `uwsgi_buffering` and `scgi_buffering`
 for those upstreams. gRPC is never buffered. Inheritance is followed: a server-level
-`proxy_buffering off` written after the location still applies to it.
+`proxy_buffering off` written after the location still applies to it. An include that cannot
+be read and could set `proxy_buffering` makes the finding `info`, with the caveat in its
+message; one that cannot (certbot's options file, `ssl-params.conf`) is looked past (NGX000
+explains).
 
 ## Why is this bad
 With buffering on, nginx reads the upstream's response into its buffers and sends it to the

@@ -10,7 +10,7 @@ from linter.nginx.assess import cache_verdict, lookup_origin
 from linter.nginx.model import NginxDocument
 from linter.nginx.routes import streaming_routes
 from linter.registry import Rule
-from rules.nginx._common import because, set_in_block, value_place
+from rules.nginx._common import because, caveat_words, set_in_block, severity_with, value_place
 
 
 def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
@@ -39,8 +39,10 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             f"A later request with the same cache key{key_text} gets the stored answer replayed "
             f"(a cache HIT) without reaching the model, and the request that stores it is "
             f"buffered: its stream arrives in one burst at the end. Add `{name} off;` to this location, or `{route.family}_buffering "
-            f"off;` (nothing is stored then). {because(route)}",
+            f"off;` (nothing is stored then). {because(route)}"
+            f"{caveat_words(verdict.caveat, 'the cache settings')}",
             fix=fix,
+            severity=severity_with(verdict.caveat),
         )
 
 

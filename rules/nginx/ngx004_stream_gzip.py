@@ -10,7 +10,7 @@ from linter.nginx.assess import gzip as gzip_state
 from linter.nginx.model import NginxDocument
 from linter.nginx.routes import streaming_routes
 from linter.registry import Rule
-from rules.nginx._common import because, set_in_block, value_place
+from rules.nginx._common import because, caveat_of, set_in_block, severity_with, value_place
 
 
 def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
@@ -31,6 +31,7 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             f"compressed, and a compressor or a proxy further out may hold events back until a "
             f"block fills. {because(route)}",
             fix=fix,
+            severity=severity_with(caveat_of(gzip, types)),
         )
 
 

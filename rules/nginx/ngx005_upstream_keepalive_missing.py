@@ -5,12 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from linter.config import Settings
-from linter.model import Applicability, Finding, Severity
+from linter.model import Applicability, Finding, Fix, Severity
+from linter.nginx.assess import FIX_KEEPALIVE_TIMEOUT, known_backend
+from linter.nginx.context import Stmt
 from linter.nginx.edits import insert_statements
 from linter.nginx.model import NginxDocument
-from linter.nginx.routes import streaming_routes
+from linter.nginx.routes import all_routes, streaming_routes, upstream_evidence, upstreams
 from linter.registry import Rule
-from rules.nginx._common import KEEPALIVE_DEFAULT_VERSION, because, place_of, version_words
+from rules.nginx._common import (
+    KEEPALIVE_DEFAULT_VERSION,
+    because,
+    caveat_words,
+    place_of,
+    severity_with,
+    version_words,
+)
 
 
 def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
@@ -21,18 +30,16 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
         upstream = route.upstream
         if upstream is None or id(upstream) in reported or route.family != "proxy":
             continue
-        if upstream.level_named("keepalive") or upstream.unknown_here() is not None:
+        if upstream.level_named("keepalive"):
+            continue
+        hidden, caveat = upstream.unknown_for("keepalive")
+        if hidden is not None:
             continue
         place = place_of(document, upstream)
         if place is None:
             continue
         reported.add(id(upstream))
-        servers = upstream.level_named("server")
-        anchor = servers[-1] if servers else None
-        edit = insert_statements(document, upstream, ["keepalive 16;"], anchor=anchor)
-        fix = (
-            RULE.make_fix([edit], "add keepalive 16 to the upstream", unsafe=True) if edit else None
-        )
+        fix = _keepalive_fix(document, upstream) if caveat is None else None
         yield RULE.report(
             place.source,
             place.start,
@@ -40,7 +47,56 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             f"upstream {upstream.args[0]} has no `keepalive`: every streamed request opens a new "
             f"connection to the backend, and the connection setup is paid before the first token "
             f"({version_words(document)}). {because(route)}; it proxies here from "
-            f"{document.where(route.pass_stmt)}.",
+            f"{document.where(route.pass_stmt)}.{caveat_words(caveat, 'keepalive')}",
+            fix=fix,
+            severity=severity_with(caveat),
+        )
+    yield from _unreached(document, settings)
+
+
+def _keepalive_fix(document: NginxDocument, upstream: Stmt) -> Fix | None:
+    """`keepalive 16;`, and for a backend served by uvicorn (LiteLLM, vLLM, FastAPI apps: idle
+    connections closed after 5s) a `keepalive_timeout` below that in the same edit, so the fix
+    does not open the race NGX007 reports."""
+    statements = ["keepalive 16;"]
+    backend = known_backend(upstream)
+    if backend is not None and not upstream.level_named("keepalive_timeout"):
+        statements.append(f"keepalive_timeout {FIX_KEEPALIVE_TIMEOUT};")
+    servers = upstream.level_named("server")
+    anchor = servers[-1] if servers else None
+    edit = insert_statements(document, upstream, statements, anchor=anchor)
+    if edit is None:
+        return None
+    what = " and ".join(s.rstrip(";") for s in statements)
+    return RULE.make_fix([edit], f"add {what} to the upstream", unsafe=True)
+
+
+def _unreached(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
+    """An `upstream {}` no route of this configuration proxies to (an upstreams-only fragment
+    whose includer is not in the tree, or one the deployment wires elsewhere), judged on its
+    own evidence: its name or its servers identify an LLM server."""
+    found = all_routes(document, settings)
+    if any(route.upstream is None and "$" in route.pass_stmt.args[0] for route in found):
+        return  # a target nginx only knows at run time may name any upstream
+    reached = {id(route.upstream) for route in found if route.upstream is not None}
+    for upstream in upstreams(document).values():
+        if id(upstream) in reached or upstream.level_named("keepalive"):
+            continue
+        if any(upstream.unknown_for("keepalive")):
+            continue
+        evidence = upstream_evidence(upstream)
+        place = place_of(document, upstream)
+        if evidence is None or place is None:
+            continue
+        fix = _keepalive_fix(document, upstream)
+        yield RULE.report(
+            place.source,
+            place.start,
+            place.end,
+            f"upstream {upstream.args[0]} has no `keepalive`: every streamed request opens a new "
+            f"connection to the backend, and the connection setup is paid before the first token "
+            f"({version_words(document)}). No route of this configuration proxies to it, but "
+            f"{evidence}, so the routes that do (elsewhere) stream.",
             fix=fix,
         )
 
@@ -66,12 +122,19 @@ Without a connection cache nginx opens (and, for TLS, negotiates) a new upstream
 for every request, which adds latency before the first token and, under load, exhausts
 ephemeral ports with connections in TIME_WAIT.
 
+An `upstream {}` that no route of the configuration proxies to (an upstreams-only fragment
+whose includer is elsewhere) is judged on its own evidence: its name or its servers' hosts and
+ports identify an LLM server.
+
 ## Fix safety
 Unsafe: the fix adds `keepalive 16;` to the upstream. That changes connection reuse: it only
 works together with `proxy_http_version 1.1` and `proxy_set_header Connection ""` at every
 location that proxies to it (NGX006), and the upstream's `keepalive_timeout` must be shorter
 than the backend's idle timeout (NGX007), or nginx may reuse a connection the backend just
-closed.
+closed. So the fix leaves nothing behind: for a backend served by uvicorn (LiteLLM, vLLM, an
+upstream named for a FastAPI or uvicorn app), whose idle timeout is 5s, the same edit adds
+`keepalive_timeout 4s;`; and NGX006's safe fix, applied in the same `--fix --unsafe-fixes`
+run, gives every location that proxies to it HTTP/1.1 and `Connection ""`.
 
 ## References
 - nginx: [keepalive](https://nginx.org/en/docs/http/ngx_http_upstream_module.html#keepalive)

@@ -15,12 +15,14 @@ from linter.nginx.routes import Route, all_routes
 from linter.registry import Rule
 from rules.nginx._common import (
     KEEPALIVE_DEFAULT_VERSION,
+    caveat_of,
     keepalive_of,
     may_edit_block,
     own_level,
     place_of,
     route_place,
     set_in_block,
+    severity_with,
     statement_text,
     value_place,
     version_words,
@@ -56,7 +58,7 @@ def _both_fix(
     """HTTP/1.1 and an empty Connection header together, as one fix: apart, neither makes the
     finding go away, and two insertions at one place would collide."""
     copied = _copied_headers(document, route, headers)
-    if copied is None:
+    if copied is None or (version.caveat is not None and version.caveat.parent is route.block):
         return []
     connection = [*copied, CONNECTION_LINE]
     if own_level(route, version):
@@ -97,6 +99,7 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
         http10 = version.known and version.value == "1.0"
         headers = lookup_array(route.block, "proxy_set_header")
         problem = connection_problem(document, headers)
+        caveat = caveat_of(version, headers)
         why, stmt = problem if problem is not None else ("", None)
         version_text = (
             f"talks HTTP/1.0 to it (proxy_http_version {version.describe(document.workspace_root)})"
@@ -122,6 +125,7 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
                 f"closes its connection. Add `proxy_http_version 1.1;` and `{CONNECTION_LINE}` "
                 f"({version_words(document)}).{_inherited_note(document, headers)}",
                 fix=fix,
+                severity=severity_with(caveat),
             )
             continue
         if http10:
@@ -140,6 +144,7 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
                 f"closes its connection. Add `proxy_http_version 1.1;` "
                 f"({version_words(document) if not modern else 'HTTP/1.0 is set explicitly'}).",
                 fix=fix,
+                severity=severity_with(caveat),
             )
         if problem is None:
             continue
@@ -177,6 +182,7 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             f"{upstream_text}, but for {route.label()} {why}: the backend closes the connection "
             f"after every response.{note}",
             fix=fix,
+            severity=severity_with(caveat),
         )
 
 

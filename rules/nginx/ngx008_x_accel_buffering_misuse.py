@@ -10,7 +10,7 @@ from linter.nginx.effective import header_value, lookup, lookup_array
 from linter.nginx.model import NginxDocument
 from linter.nginx.routes import streaming_routes
 from linter.registry import Rule
-from rules.nginx._common import because, place_of
+from rules.nginx._common import because, place_of, severity_with
 
 HEADER = "x-accel-buffering"
 
@@ -67,6 +67,7 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             f"buffers the response (proxy_buffering "
             f"{buffering.describe(document.workspace_root)}). "
             f"Add `proxy_buffering off;` to the location. {because(route)}",
+            severity=severity_with(buffering.caveat),
         )
 
 

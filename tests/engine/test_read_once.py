@@ -13,8 +13,9 @@ from helpers import lint
 
 from linter import workspace
 from linter.litellm import loading
-from linter.nginx import handler as nginx_handler
 from linter.nginx import includes as nginx_includes
+from linter.nginx import load as nginx_load
+from linter.nginx import sniff as nginx_sniff
 
 SNIPPET = "proxy_buffering off;\nproxy_read_timeout 300s;\n"
 SERVER = (
@@ -82,7 +83,7 @@ def test_each_file_is_read_once_and_parsed_once(
         return wrapper
 
     monkeypatch.setattr(workspace, "read_regular_file", counted_read)
-    for module in (nginx_handler, nginx_includes):
+    for module in (nginx_load, nginx_sniff, nginx_includes):
         monkeypatch.setattr(
             module,
             "parse_source",

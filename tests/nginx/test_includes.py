@@ -73,7 +73,7 @@ def test_cycle_is_reported_at_the_including_line(tmp_path: Path) -> None:
     assert "a.conf -> b.conf -> a.conf" in cycles[0].message
 
 
-def test_include_outside_the_tree_is_info_and_makes_values_unknown(tmp_path: Path) -> None:
+def test_include_outside_the_tree_is_info_and_its_findings_carry_a_caveat(tmp_path: Path) -> None:
     inner = tmp_path / "repo"
     _write(
         tmp_path,
@@ -89,8 +89,16 @@ def test_include_outside_the_tree_is_info_and_makes_values_unknown(tmp_path: Pat
     result = lint([inner / "nginx.conf"], cwd=inner)
     codes = sorted((f.code, f.severity.value) for f in result.findings)
     # The outside file is not read: it could set the timeout or the buffering, so the rules
-    # that need them stay silent; the info finding never changes the exit status.
-    assert codes == [("NGX000", "info")]
+    # that need them report at `info` with the caveat (an info finding never changes the exit
+    # status), and offer no fix: the include sits in the location itself, where a second
+    # proxy_read_timeout would be a duplicate.
+    assert codes == [("NGX000", "info"), ("NGX001", "info"), ("NGX002", "info")]
+    by_code = {f.code: f for f in result.findings}
+    assert (
+        "unless `../outside.conf` (not read) sets proxy_read_timeout" in by_code["NGX001"].message
+    )
+    assert "unless `../outside.conf` (not read) sets proxy_buffering" in by_code["NGX002"].message
+    assert by_code["NGX001"].fix is None and by_code["NGX002"].fix is None
 
 
 def test_nginx_prefix_maps_absolute_includes_into_the_repository(tmp_path: Path) -> None:

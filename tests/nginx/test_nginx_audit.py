@@ -208,8 +208,11 @@ def test_a_column_shows_a_risk_exactly_where_its_rule_fires(
         if label == column
     )  # fmt: skip
     if fixture.code == "NGX005":
-        # The keep-alive column also shows NGX006/NGX007 risks: only one direction holds.
-        assert risky or not fired, [row.values for row in result.audit_rows]
+        # The keep-alive column also shows NGX006/NGX007 risks: only one direction holds. An
+        # upstream no route reaches (an upstreams-only fragment) has no route to show.
+        assert risky or not fired or not result.audit_rows, [
+            row.values for row in result.audit_rows
+        ]
     else:
         assert risky is fired, [row.values for row in result.audit_rows]
     # The audit run reports the same findings as a check.

@@ -452,6 +452,12 @@ NO_CERTIFICATE = re.compile(r'cannot load certificate(?P<key> key)? "(?P<path>[^
 # `nginx -t` binds the listen addresses (an address in use is tolerated, a privileged port
 # without root is not).
 NO_BIND = re.compile(r"bind\(\) to (?P<address>\S+):(?P<port>\d+) failed \(13: ")
+# An include of a file only the deployment's machine has (certbot's options, a path outside
+# the repository).
+NO_INCLUDE = re.compile(
+    r'open\(\) "(?P<path>/[^"]+)" failed \(2: No such file or directory\) in '
+    r"(?P<file>/\S+?):(?P<line>\d+)"
+)
 NO_USER = re.compile(r'getpwnam\("(?P<user>[^"]+)"\) failed.* in (?P<file>/\S+?):(?P<line>\d+)')
 NO_GROUP = re.compile(r'getgrnam\("(?P<group>[^"]+)"\) failed.* in (?P<file>/\S+?):(?P<line>\d+)')
 
@@ -528,6 +534,16 @@ def _stand_in(result: CheckRun) -> str | None:
         new = str(free_port())
         if _replace_listen_port(result.prepared.conf_root, port, new):
             return f"listen port {port} (privileged, not root here) -> {new}"
+    if match := NO_INCLUDE.search(result.output):
+        path = match.group("path")
+        empty = prefix / "stand-in-includes" / path.lstrip("/")
+        if not str(Path(path).resolve()).startswith(str(prefix.resolve())):
+            empty.parent.mkdir(parents=True, exist_ok=True)
+            empty.write_text("", encoding="utf-8")
+            if _replace_on_line(
+                Path(match.group("file")), int(match.group("line")), path, str(empty)
+            ):
+                return f"included file {path} (absent here) -> an empty stand-in"
     if match := NO_USER.search(result.output):
         user = match.group("user")
         if _replace_on_line(Path(match.group("file")), int(match.group("line")), user, "root"):

@@ -1,0 +1,79 @@
+"""Reading one unit: its main file parsed, its includes expanded (includes.py) in the context
+the file is written for (fragments.py), into the NginxDocument the rules see."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from linter.nginx import dump
+from linter.nginx.context import Stmt
+from linter.nginx.fragments import context_comment, detect_context
+from linter.nginx.includes import DiskFiles, DumpFiles, Expander, parsed_once
+from linter.nginx.model import NginxDocument
+from linter.nginx.parser import parse_source
+from linter.source import SourceText
+
+if TYPE_CHECKING:
+    from linter.config import Settings
+    from linter.workspace import Workspace
+
+
+def reported(document: NginxDocument, given: Sequence[str]) -> frozenset[str]:
+    """The given files and every file they include (as this document resolved them)."""
+    paths = set(given)
+    changed = True
+    while changed:
+        changed = False
+        for key, stmts in document.includers.items():
+            if key in paths:
+                continue
+            if any(s.directive is not None and s.directive.path in paths for s in stmts):
+                paths.add(key)
+                changed = True
+    return frozenset(paths)
+
+
+def load_document(
+    source: SourceText, workspace: Workspace, settings: Settings, context: str | None
+) -> NginxDocument:
+    text = source.text
+    is_dump = dump.is_dump(text)
+    files: DiskFiles | DumpFiles
+    if is_dump:
+        sections = dump.split_dump(text)
+        files = DumpFiles(source, sections)
+        main = files.main() or parse_source(source)
+        main_key = files.key(sections[0].path) if sections else source.path
+    else:
+        main = parsed_once(workspace, source)
+        main_key = source.path
+    detected = detect_context(main, os.path.relpath(source.path, workspace.root))
+    chosen = context_comment(main) or context
+    if chosen is None and settings.nginx_context and detected != "main":
+        chosen = settings.nginx_context
+    chosen = chosen or detected
+    if not is_dump:
+        files = DiskFiles(workspace, source.path, settings.nginx_prefix, fragment=chosen != "main")
+    root = Stmt(None, None, children=[], context=chosen)
+    expander = Expander(files, root)
+    root.children = expander.expand_file(main_key, main, root, None, ())
+    result = expander.result
+    sources = dict(result.sources)
+    sources[source.path] = source
+    document = NginxDocument(
+        kind="nginx",
+        source=source,
+        sources=sources,
+        problems=list(result.problems),
+        context=chosen,
+        root=root,
+        files=result.files,
+        includers=result.includers,
+        workspace_root=workspace.root,
+        nginx_version=settings.nginx_version,
+        litellm_configs=tuple(workspace.discovered.get("litellm", ())),
+        is_dump=is_dump,
+    )
+    return document

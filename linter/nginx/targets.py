@@ -1,0 +1,101 @@
+"""Where a `*_pass` sends its requests: host and port of its target, with the variables nginx
+would fill in from a `set` in the same server resolved first (the Docker resolver idiom
+`set $backend http://litellm:4000; proxy_pass $backend;`), and the ports a server listens on.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from linter.nginx.context import Stmt
+
+_VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+_HOST_PORT = re.compile(r"^([^:$\[\]]+|\[[^\]]*\]):(\d+)$")
+
+
+def pass_host(target: str) -> tuple[str, str]:
+    """(host, port) of a `proxy_pass` target (``http://host:port/path``); port may be ''.
+    A variable after a plain host and port (``http://api:3080$request_uri``) leaves them
+    plain; a host that is itself a variable is returned with its ``$``."""
+    rest = re.sub(r"^[a-z]+://", "", target, flags=re.IGNORECASE)
+    rest = re.split(r"[/?]", rest, maxsplit=1)[0]
+    if rest.startswith("unix:"):
+        return rest, ""
+    if "$" in rest:
+        head = rest[: rest.index("$")]
+        plain = _HOST_PORT.match(head)
+        if plain:
+            return plain.group(1), plain.group(2)
+        if head.endswith(":") and len(head) > 1:
+            return head[:-1], ""
+        return rest, ""
+    if rest.startswith("["):
+        host, _, tail = rest.partition("]")
+        return host + "]", tail.lstrip(":")
+    host, _, port = rest.partition(":")
+    return host, port
+
+
+class Resolved(NamedTuple):
+    target: str  # with the variables set in the server replaced by their values
+    sets: tuple[Stmt, ...]  # the `set` statements used
+
+
+def resolve_target(block: Stmt, target: str) -> Resolved:
+    """``target`` with each ``$name`` that one `set $name <constant>;` in the route's chain
+    of blocks (location, its `if`s, server) gives a value replaced by that value. A variable
+    set twice, set from another variable, or not set in the chain stays as it is."""
+    if "$" not in target:
+        return Resolved(target, ())
+    used: list[Stmt] = []
+
+    def value_of(match: re.Match[str]) -> str:
+        name = "$" + (match.group(1) or match.group(2))
+        found = _set_in_chain(block, name)
+        if found is None:
+            return match.group(0)
+        used.append(found)
+        return found.args[1]
+
+    resolved = _VARIABLE.sub(value_of, target)
+    return Resolved(resolved, tuple(used))
+
+
+def _set_in_chain(block: Stmt, name: str) -> Stmt | None:
+    server = block if block.name == "server" else block.enclosing("server")
+    scope = server if server is not None else _outermost(block)
+    found = [
+        stmt
+        for stmt in scope.walk()
+        if stmt.name == "set" and len(stmt.args) == 2 and stmt.args[0] == name
+    ]
+    if len(found) != 1 or "$" in found[0].args[1]:
+        return None
+    # Only a `set` on the route's own chain applies to it (one in a sibling location does not).
+    chain = set(map(id, block.chain()))
+    stmt = found[0]
+    parent = stmt.parent
+    return stmt if parent is not None and id(parent) in chain else None
+
+
+def _outermost(block: Stmt) -> Stmt:
+    current = block
+    while current.parent is not None:
+        current = current.parent
+    return current
+
+
+def listen_ports(server: Stmt) -> list[tuple[str, Stmt]]:
+    """The ports a server listens on, each with its `listen` statement."""
+    found = []
+    for stmt in server.level_named("listen"):
+        if not stmt.args:
+            continue
+        address = stmt.args[0]
+        if address.startswith("unix:"):
+            continue
+        port = address.rsplit(":", 1)[-1] if not address.isdigit() else address
+        if port.isdigit():
+            found.append((port, stmt))
+    return found
