@@ -21,7 +21,7 @@ from linter.nginx.assess import lookup_origin, position
 from linter.nginx.context import Stmt
 from linter.nginx.effective import header_value, lookup, lookup_array
 from linter.nginx.model import NginxDocument
-from linter.nginx.routes import Route, all_routes
+from linter.nginx.routes import Route, all_routes, mapped_upstreams
 from linter.nginx.timevalue import format_seconds, parse_time
 
 SECTION = "NGINX streaming routes"
@@ -175,9 +175,14 @@ def _gzip(route: Route, root: str) -> AuditValue:
 
 def _keepalive(document: NginxDocument, route: Route, root: str) -> AuditValue:
     """The connection cache to the upstream and what would defeat it (NGX005 to NGX007)."""
-    upstream = route.upstream
     if route.family != "proxy":
         return AuditValue(f"not judged for {route.pass_stmt.name}", "", "unknown")
+    # A target chosen by a `map` reaches several upstreams: the first without keepalive shows.
+    reached = mapped_upstreams(document, route)
+    upstream = next(
+        (u for u in reached if assess.keepalive_of(document, u) == ("off", None)),
+        reached[0] if reached else None,
+    )
     if upstream is None:
         return AuditValue(
             "none: no upstream {} block, a connection per request",

@@ -79,6 +79,13 @@ _NOT_STREAMING_SEGMENTS = frozenset(
         "fonts",
         "uploads",
         "files",
+        # OpenAI-style endpoints that answer in one piece.
+        "embeddings",
+        "embedding",
+        "moderations",
+        "rerank",
+        "tokenize",
+        "detokenize",
     ]
 )
 
@@ -125,6 +132,23 @@ _LLM_NAMES = (
     "xinference",
     "lmdeploy",
     "fastchat",
+    # Chat apps and LLM app builders that stream their answers (SSE or Gradio's queue).
+    "flowise",
+    "langflow",
+    "dify-api",
+    "lobe-chat",
+    "lobechat",
+    "nextchat",
+    "chatgpt-next-web",
+    "chatbot-ui",
+    "big-agi",
+    "h2ogpt",
+    "privategpt",
+    "private-gpt",
+    "ragflow",
+    "fastgpt",
+    "text-generation-webui",
+    "gradio",
     "api.openai.com",
     "openai.azure.com",
     "api.anthropic.com",
@@ -143,6 +167,11 @@ _LLM_NAMES = (
 )
 # Short names that only count as a whole part of a host name (`tgi`, `llm-gateway`).
 _LLM_NAME_PARTS = frozenset({"tgi", "llm", "llms", "llama", "vllm", "ollama", "litellm", "openai"})
+# Model families, as a whole part of a name once a version number is taken off
+# (`backend_qwen3_8b`, `llama31`): an upstream named for a model serves it.
+_MODEL_FAMILIES = frozenset(
+    {"llama", "qwen", "mistral", "mixtral", "gemma", "deepseek", "gpt", "claude", "gemini"}
+)
 # An MCP server (its streamable HTTP transport answers in SSE), as a whole part of a name.
 _MCP_NAME = re.compile(r"(?:^|[^a-z0-9])mcp(?:$|[^a-z0-9])", re.IGNORECASE)
 # Ports LLM servers listen on by default, distinctive enough to count on their own.
@@ -151,6 +180,7 @@ _LLM_PORTS = {
     "11434": "Ollama's port 11434",
     "3080": "LibreChat's port 3080",
     "1234": "LM Studio's port 1234",
+    "7860": "Gradio's port 7860 (Gradio apps stream over SSE)",
 }
 
 
@@ -214,11 +244,19 @@ def upstreams(document: NginxDocument) -> dict[str, Stmt]:
 
 def llm_name(text: str) -> str | None:
     lowered = text.lower()
+    # Written with spaces or other separators in prose (`# Open WebUI proxy`).
+    compact = re.sub(r"[\s_.-]+", "", lowered)
     for name in _LLM_NAMES:
-        if name in lowered:
+        if name in lowered or ("." not in name and name.replace("-", "") in compact):
             return name
     for part in re.split(r"[^a-z0-9]+", lowered):
         if part in _LLM_NAME_PARTS:
+            return part
+        family = part.rstrip("0123456789")
+        if family in _MODEL_FAMILIES or (family in _LLM_NAME_PARTS and family != part):
+            return family
+        # `routellm`, `llmproxy`: a word made with "llm" (no English word holds it).
+        if len(part) > 3 and (part.startswith("llm") or part.endswith("llm")):
             return part
     return None
 
@@ -386,7 +424,7 @@ def _signal(
         return Signal("path", f"its path {path} is a streaming endpoint"), False
     if signal:
         return signal, False
-    signal = _upstream_signal(document, resolved, upstream)
+    signal = _upstream_signal(document, resolved, upstream) or _map_signal(document, resolved)
     if signal:
         return signal, False
     server = block.enclosing("server") if not block.is_root else None
@@ -398,6 +436,9 @@ def _signal(
         signal = _server_name_signal(document, server)
         if signal:
             return signal, False
+    signal = _naming_comment_signal(document, block)
+    if signal:
+        return signal, False
     if document.litellm_configs and path and re.match(r"^[=^~*\s]*/(v1|openai|llm)\b", path):
         config = document.display(document.litellm_configs[0])
         return Signal(
@@ -405,6 +446,79 @@ def _signal(
             f"the repository has a LiteLLM config ({config}) and {path} is an OpenAI-style path",
         ), False
     return None, False
+
+
+def _map_signal(document: NginxDocument, resolved: Resolved) -> Signal | None:
+    """A target host that is a `map`'s variable (`map $http_model $pool { ... }` then
+    `proxy_pass http://$pool;`): the upstreams or hosts its values name are where the route
+    goes, and one of them that is an LLM server's makes the route an LLM route."""
+    known = upstreams(document)
+    for stmt, variable, value in map_values(document, resolved.target):
+        upstream = known.get(value)
+        text = upstream_evidence(upstream) if upstream is not None else None
+        if text is None and "$" not in value and (product := llm_name(value)):
+            text = f"it names {value}, an LLM server ({product})"
+        if text:
+            return Signal(
+                "upstream",
+                f"its target {variable} comes from the map at {document.where(stmt)}, "
+                f"one of whose values is `{value}`: {text}",
+            )
+    return None
+
+
+def map_values(document: NginxDocument, target: str) -> Iterator[tuple[Stmt, str, str]]:
+    """(map, variable, value) for each value a `map` can give the variable that is the host of
+    ``target`` (`proxy_pass http://$pool;` with `map $http_model $pool { ... }`)."""
+    host, _ = pass_host(target)
+    match = re.match(r"^\$\{?(\w+)\}?", host)
+    if match is None:
+        return
+    variable = "$" + match.group(1)
+    for stmt in document.statements():
+        if stmt.name != "map" or not stmt.is_block or stmt.args[1:2] != [variable]:
+            continue
+        for entry in stmt.walk():
+            if entry is not stmt and entry.directive is not None and entry.args:
+                yield stmt, variable, entry.args[-1]
+
+
+def mapped_upstreams(document: NginxDocument, route: Route) -> list[Stmt]:
+    """The `upstream {}` blocks a route whose target host is a `map`'s variable can reach."""
+    if route.upstream is not None:
+        return [route.upstream]
+    known = upstreams(document)
+    found = {
+        value: known[value] for _, _, value in map_values(document, route.target) if value in known
+    }
+    return list(found.values())
+
+
+def _naming_comment_signal(document: NginxDocument, block: Stmt) -> Signal | None:
+    """A comment in the location, or on the two lines above it, that names an LLM app
+    (`# OpenWebUI proxy`, `# LiteLLM gateway`): what an admin reads first."""
+    if block.is_root or block.directive is None:
+        return None
+    directive = block.directive
+    source = document.sources.get(directive.path)
+    if source is None:
+        return None
+    first_line = directive.line - 2
+    for comment in document.comments_of(directive.path):
+        inside = directive.start <= comment.start < directive.end
+        line = source.position(comment.start)[0]
+        if not inside and not first_line <= line < directive.line:
+            continue
+        if "streamproof" in comment.text:
+            continue
+        product = llm_name(comment.text.lstrip("#"))
+        if product:
+            return Signal(
+                "comment",
+                f"the comment {comment.text.strip()!r} at {document.display(directive.path)}:"
+                f"{line} names an LLM app ({product})",
+            )
+    return None
 
 
 def _listen_signal(document: NginxDocument, server: Stmt, resolved: Resolved) -> Signal | None:
@@ -479,9 +593,10 @@ def _proxies_llm_api(route: Route) -> bool:
     return _upstream_evidence(route.target, route.upstream) is not None
 
 
-def _weak_catch_all(document: NginxDocument, found: list[Route]) -> list[Route]:
+def _weak_catch_all(document: NginxDocument, found: list[Route], pages: set[int]) -> list[Route]:
     """A proxied catch-all `location /` (a chat UI) in a server whose other location proxies
-    an LLM API: a weak signal, said as such. Keyed on the server block itself."""
+    an LLM API: a weak signal, said as such. Keyed on the server block itself. ``pages``:
+    indices of the catch-alls known to serve a chat app's pages (never a stream route)."""
 
     def server_of(route: Route) -> Stmt | None:
         return route.block.enclosing("server") if not route.block.is_root else None
@@ -492,6 +607,7 @@ def _weak_catch_all(document: NginxDocument, found: list[Route]) -> list[Route]:
         for index, route in enumerate(found)
         if route.signal is None
         and not route.opted_out
+        and index not in pages
         and route.family == "proxy"
         and _location_path(route.block) == "/"
         and (server := server_of(route)) is not None
@@ -541,7 +657,48 @@ def routes(document: NginxDocument, settings: Settings) -> Iterator[Route]:
         upstream = known.get(host) if "$" not in host else None
         signal, opted_out = _signal(document, settings, block, family, resolved, upstream)
         found.append(Route(block, stmt, family, upstream, signal, opted_out, resolved.target))
-    yield from _weak_catch_all(document, found)
+    pages = _chat_app_pages(found)
+    for index in pages:
+        found[index] = found[index]._replace(signal=None)
+    yield from _weak_catch_all(document, found, pages)
+
+
+# Chat apps (not LLM servers) that serve their API, streams included, under a prefix, and
+# their pages at `/` (an LLM server or proxy answers OpenAI paths at its root too).
+_CHAT_APPS = ("librechat", "open-webui", "openwebui", "anythingllm", "flowise", "langflow",
+              "lobe-chat", "lobechat", "nextchat", "chatbot-ui", "big-agi", "ragflow", "fastgpt")  # fmt: skip
+_CHAT_APP_PORTS = {"3080": "librechat"}
+_API_PREFIX = re.compile(r"^[=^~*\s]*/api(?:/|$)", re.IGNORECASE)
+
+
+def _chat_app(target: str) -> str | None:
+    host, port = pass_host(target)
+    lowered = host.lower()
+    return next((n for n in _CHAT_APPS if n in lowered), None) or _CHAT_APP_PORTS.get(port)
+
+
+def _chat_app_pages(found: list[Route]) -> set[int]:
+    """The catch-all `location /` of a chat app whose `/api/` another location of the same
+    server proxies (LibreChat's UI at `/`, its API at `/api/`): its streams go through that
+    location, and the catch-all serves pages. The indices of those catch-alls."""
+    apis: set[tuple[int, tuple[str, str]]] = set()
+    for route in found:
+        server = route.block.enclosing("server") if not route.block.is_root else None
+        if server is not None and _API_PREFIX.match(_location_path(route.block)):
+            apis.add((id(server), pass_host(route.target)))
+    if not apis:
+        return set()
+    pages = set()
+    for index, route in enumerate(found):
+        server = route.block.enclosing("server") if not route.block.is_root else None
+        if (
+            server is not None
+            and _location_path(route.block) == "/"
+            and (id(server), pass_host(route.target)) in apis
+            and _chat_app(route.target)
+        ):
+            pages.add(index)
+    return pages
 
 
 def all_routes(document: NginxDocument, settings: Settings) -> list[Route]:

@@ -10,7 +10,13 @@ from linter.nginx.assess import FIX_KEEPALIVE_TIMEOUT, known_backend
 from linter.nginx.context import Stmt
 from linter.nginx.edits import insert_statements
 from linter.nginx.model import NginxDocument
-from linter.nginx.routes import all_routes, streaming_routes, upstream_evidence, upstreams
+from linter.nginx.routes import (
+    all_routes,
+    mapped_upstreams,
+    streaming_routes,
+    upstream_evidence,
+    upstreams,
+)
 from linter.registry import Rule
 from rules.nginx._common import (
     KEEPALIVE_DEFAULT_VERSION,
@@ -26,9 +32,13 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
     if document.version_at_least(*KEEPALIVE_DEFAULT_VERSION):
         return  # every explicit upstream {} gets `keepalive 32 local` since 1.29.7
     reported: set[int] = set()
-    for route in streaming_routes(document, settings):
-        upstream = route.upstream
-        if upstream is None or id(upstream) in reported or route.family != "proxy":
+    pairs = [
+        (route, upstream)
+        for route in streaming_routes(document, settings)
+        for upstream in mapped_upstreams(document, route)
+    ]
+    for route, upstream in pairs:
+        if id(upstream) in reported or route.family != "proxy":
             continue
         if upstream.level_named("keepalive"):
             continue
