@@ -17,6 +17,7 @@ KIND_MODULES = {
     "nginx": "linter.nginx.handler",
     "litellm": "linter.litellm.handler",
     "python": "linter.python.handler",
+    "server": "linter.server.handler",
 }
 # Light modules with `claim_by_name(relpath)` and `claim(relpath, data, by_name)`: deciding a
 # file's kind must not import every kind's parser.
@@ -24,6 +25,7 @@ DETECT_MODULES = {
     "nginx": "linter.nginx.detect",
     "litellm": "linter.litellm.detect",
     "python": "linter.python.detect",
+    "server": "linter.server.detect",
 }
 
 

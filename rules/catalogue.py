@@ -35,4 +35,8 @@ CATALOGUE: tuple[tuple[str, str, str], ...] = (
     ("PY005", "stream-retry-repeats-output", "python"),
     ("PY006", "http-stream-timeout", "python"),
     ("PY007", "retry-without-backoff", "python"),
+    ("SRV000", "parse-error", "server"),
+    ("SRV001", "sync-worker-stream", "server"),
+    ("SRV002", "graceful-timeout-short", "server"),
+    ("SRV003", "server-keepalive-race", "server"),
 )

@@ -27,11 +27,13 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             place.source,
             place.start,
             place.end,
-            f"upstream {upstream.args[0]} serves {race.backend}, which runs on uvicorn and closes "
-            f"idle connections after 5s, but nginx keeps them for {format_seconds(race.idle_ms)} "
-            f"({race.said}): nginx may send a request on a connection the backend has just "
-            f"closed, and a POST is not retried (sporadic 502). Set `keepalive_timeout 4s;` in "
-            f"the upstream.",
+            f"upstream {upstream.args[0]} serves {race.backend}, which closes idle connections "
+            f"after {format_seconds(race.backend_idle_ms)} ({race.backend_said}), but nginx "
+            f"keeps them for {format_seconds(race.idle_ms)} ({race.said}): nginx may send a "
+            f"request on a connection the backend has just closed, and a POST is not retried "
+            f"(sporadic 502). Set a `keepalive_timeout` below "
+            f"{format_seconds(race.backend_idle_ms)} in the upstream, or raise the backend's "
+            f"keep-alive above it.",
         )
 
 
