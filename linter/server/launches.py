@@ -526,7 +526,9 @@ class Reader:
                 span_start, span_end = _scalar_span(text, node)
                 if span_start is None:
                     continue
-                for command_words in split_commands(text, span_start, span_end, plain):
+                for command_words in split_commands(
+                    text, span_start, span_end, plain, newline_ends_command=False
+                ):
                     launches.extend(launch_from_words(command_words, context))
             elif isinstance(node, SequenceNode):
                 words = [

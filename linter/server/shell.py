@@ -75,10 +75,17 @@ def _expand(
 
 
 def split_commands(
-    text: str, start: int = 0, end: int | None = None, env: Mapping[str, str] | None = None
+    text: str,
+    start: int = 0,
+    end: int | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    newline_ends_command: bool = True,
 ) -> list[list[Word]]:
     """The simple commands in ``text[start:end]``, each a list of words (offsets into
-    ``text``). Operators (``&&``, ``;``, ``|``, newlines) end a command; comments are dropped."""
+    ``text``). Operators (``&&``, ``;``, ``|``, newlines) end a command; comments are dropped.
+    Without ``newline_ends_command`` a newline is blank space (a compose ``command:`` string
+    is split into words, not run by a shell)."""
     env = env or {}
     end = len(text) if end is None else end
     commands: list[list[Word]] = []
@@ -93,6 +100,9 @@ def split_commands(
             index += 3
             continue
         if char in " \t\r":
+            index += 1
+            continue
+        if char == "\n" and not newline_ends_command:
             index += 1
             continue
         if char == "\n":

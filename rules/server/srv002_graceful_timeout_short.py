@@ -27,7 +27,7 @@ def check(document: ServerDocument, settings: Settings) -> Iterator[Finding]:
             f"{launch.launcher}, below the stream budget max-stream {budget:g}s, and the app "
             f"streams ({launch.stream_evidence()}): every deploy, reload"
             f"{' and max_requests recycle' if launch.server == 'gunicorn' else ''} cuts the "
-            f"answers still streaming after {graceful.value}s. Raise it to {budget:g}."
+            f"answers still streaming after {graceful.value}s. Raise it to at least {budget:g}s."
         )
         found = report(RULE, document, place_of(launch, graceful), message)
         if found is not None:
