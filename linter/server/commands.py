@@ -214,6 +214,8 @@ def _server_of(words: list[Word]) -> str | None:
     if name.startswith(_PYTHONS) and len(words) > 1:
         if words[1].text == "-m" and len(words) > 2 and words[2].text in ("gunicorn", "uvicorn"):
             return words[2].text
+        if words[1].text == "-m" and len(words) > 2 and words[2].known:
+            return "python-module"
         if words[1].text.endswith(".py"):
             return "python-file"
     return None
@@ -226,12 +228,19 @@ def launch_from_words(words: list[Word], context: LaunchContext) -> list[Launch]
     server = _server_of(stripped)
     if server is None:
         return []
-    if server == "python-file":
-        script = stripped[1]
-        local = context.resolve(script.text)
-        if local is None:
-            return []
-        return context.read_python(local, Place(context.path, script.start, script.end), context)
+    if server in ("python-file", "python-module"):
+        # A script the launch line runs: its uvicorn.run(...) calls are the launches.
+        script = stripped[1] if server == "python-file" else stripped[2]
+        candidates = [script.text]
+        if server == "python-module":
+            stem = script.text.replace(".", "/")
+            candidates = [f"{stem}/__main__.py", f"{stem}.py"]
+        for candidate in candidates:
+            local = context.resolve(candidate)
+            if local is not None and os.path.isfile(local):
+                place = Place(context.path, script.start, script.end)
+                return context.read_python(local, place, context)
+        return []
     command = stripped[0]
     arguments = stripped[1:]
     if _basename(command).startswith(_PYTHONS):

@@ -312,3 +312,22 @@ def test_audit_lists_the_server_with_its_launch_worker_timeouts_and_endpoints(
     assert values["streaming endpoints"]["text"] == (
         "a Flask `Response` built from a generator app.py:12"
     )
+
+
+def test_python_dash_m_package_runs_its_main_module(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python:3.12\nWORKDIR /app\nCOPY . .\nCMD python -m chatbot\n",
+            "chatbot/__init__.py": "",
+            "chatbot/__main__.py": """\
+                import uvicorn
+
+                uvicorn.run("chatbot.api:app", timeout_keep_alive=65)
+                """,
+        },
+    )
+    launch = only(load(tmp_path, "Dockerfile"))
+    assert (launch.server, launch.app) == ("uvicorn", "chatbot.api:app")
+    assert launch.setting("keepalive").value == "65"
+    assert launch.launcher == "Dockerfile CMD (Dockerfile:4) runs chatbot/__main__.py"
