@@ -29,7 +29,12 @@ IMPACT_ORDER = (
     "LIT002", "NGX006", "NGX005", "PY006", "PY002", "LIT003", "LIT005", "NGX008", "NGX007",
     "LIT004", "LIT009", "NGX009", "PY007", "LIT006", "LIT007", "LIT008",
 )  # fmt: skip
-SECTION_ORDER = ("NGINX streaming routes", "LiteLLM deployments", "Python stream call sites")
+SECTION_ORDER = (
+    "NGINX streaming routes",
+    "App servers",
+    "LiteLLM deployments",
+    "Python stream call sites",
+)
 STATUS_MARK = {"ok": "ok", "risk": "RISK", "unknown": "?"}
 
 

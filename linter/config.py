@@ -40,6 +40,8 @@ TOP_LEVEL_KEYS = (
     "nginx-context",
     "stream-routes",
     "python-target",
+    "max-silence",
+    "max-stream",
     "rules",
 )
 NGINX_CONTEXTS = ("main", "http", "server", "location", "upstream")
@@ -82,6 +84,25 @@ def parse_version(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in parts)
 
 
+_BUDGET = re.compile(r"^\s*(?P<number>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>s|m|h|ms)?\s*$")
+_BUDGET_UNITS = {None: 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "ms": 0.001}
+
+
+def budget_seconds(raw: object) -> float:
+    """A stream budget from config: seconds as a number (``120``) or ``"120s"``/``"15m"``/``"1h"``."""
+    if isinstance(raw, bool):
+        raise ValueError('expected seconds such as 120 or "15m"')
+    if isinstance(raw, (int, float)):
+        value = float(raw)
+    elif isinstance(raw, str) and (match := _BUDGET.match(raw)) is not None:
+        value = float(match.group("number")) * _BUDGET_UNITS[match.group("unit")]
+    else:
+        raise ValueError(f'expected seconds such as 120 or "15m", not {raw!r}')
+    if value <= 0:
+        raise ValueError("must be more than 0 seconds")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a run needs to know about one folder's configuration."""
@@ -99,6 +120,11 @@ class Settings:
     nginx_context: str | None = None
     stream_routes: tuple[str, ...] = ()
     python_target: tuple[tuple[str, str], ...] = ()
+    # The stream budget every rule that compares a limit with a stream reads (seconds): the
+    # longest pause (before the first token, or between chunks) that must survive, and the
+    # longest whole answer.
+    max_silence: float = 120.0
+    max_stream: float = 900.0
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def is_selected(self, code: str) -> bool:
@@ -568,6 +594,25 @@ def settings_from_table(
                 column,
             )
 
+    budget: dict[str, float] = {}
+    for key, fallback in (("max-silence", 120.0), ("max-stream", 900.0)):
+        budget[key] = fallback
+        if merged.get(key) is not None:
+            try:
+                budget[key] = budget_seconds(merged[key])
+            except ValueError as exc:
+                line, column = _key_position(text, key)
+                raise ConfigError(where, f"{key!r}: {exc}", line, column) from None
+    if budget["max-silence"] > budget["max-stream"]:
+        line, column = _key_position(text, "max-silence")
+        raise ConfigError(
+            where,
+            f"'max-silence' ({budget['max-silence']:g}s) is longer than 'max-stream' "
+            f"({budget['max-stream']:g}s): a pause cannot be longer than the whole answer",
+            line,
+            column,
+        )
+
     rule_options = _convert_rule_options(where, text, merged.get("rules", {}))
 
     return Settings(
@@ -582,6 +627,8 @@ def settings_from_table(
         nginx_context=nginx_context,
         stream_routes=tuple(stream_routes),
         python_target=tuple(sorted(raw_target.items())),
+        max_silence=budget["max-silence"],
+        max_stream=budget["max-stream"],
         rule_options=rule_options,
     )
 

@@ -21,6 +21,7 @@ KIND_MODULES = {
     "litellm": "linter.litellm.handler",
     "python": "linter.python.handler",
     "k8s": "linter.k8s.handler",
+    "server": "linter.server.handler",
 }
 # Light modules with `claim_by_name(relpath)` and `claim(relpath, data, by_name)`: deciding a
 # file's kind must not import every kind's parser.
@@ -29,6 +30,7 @@ DETECT_MODULES = {
     "litellm": "linter.litellm.detect",
     "python": "linter.python.detect",
     "k8s": "linter.k8s.detect",
+    "server": "linter.server.detect",
 }
 
 

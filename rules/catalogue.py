@@ -42,4 +42,8 @@ CATALOGUE: tuple[tuple[str, str, str], ...] = (
     ("KUB002", "ingress-stream-read-timeout", "k8s"),
     ("KUB003", "ingress-stream-buffering", "k8s"),
     ("KUB004", "gateway-route-timeout", "k8s"),
+    ("SRV000", "parse-error", "server"),
+    ("SRV001", "sync-worker-stream", "server"),
+    ("SRV002", "graceful-timeout-short", "server"),
+    ("SRV003", "server-keepalive-race", "server"),
 )

@@ -389,6 +389,22 @@ BACKEND_IDLE_MS = 5000
 FIX_KEEPALIVE_TIMEOUT = "4s"
 
 
+def launched_backend(document: NginxDocument, upstream: Stmt) -> tuple[str, int, str] | None:
+    """(name, idle ms, where it is set) of the app server this repository launches behind
+    the upstream (linter/server/front.py), when every server of the upstream reaches one."""
+    found = []
+    for server in upstream.level_named("server"):
+        if server.args:
+            keepalive = document.server_keepalives.get(pass_host(server.args[0]))
+            if keepalive is None:
+                return None
+            found.append(keepalive)
+    if not found or len({k.seconds for k in found}) != 1:  # type: ignore[attr-defined]
+        return None
+    first = found[0]
+    return first.server, int(first.seconds * 1000), first.said  # type: ignore[attr-defined]
+
+
 def known_backend(upstream: Stmt) -> str | None:
     names = [upstream.args[0]] if upstream.args else []
     ports = []
@@ -417,6 +433,9 @@ class Race(NamedTuple):
     idle_ms: int
     said: str  # where nginx's idle time comes from, for a message
     stmt: Stmt  # what a finding points at: the keepalive_timeout, else keepalive, else upstream
+    backend_idle_ms: int = BACKEND_IDLE_MS
+    # Where the backend's idle timeout comes from: uvicorn's default, or its launch line.
+    backend_said: str = "uvicorn's default timeout_keep_alive"
 
 
 def keepalive_race(document: NginxDocument, upstream: Stmt) -> Race | None:
@@ -424,9 +443,11 @@ def keepalive_race(document: NginxDocument, upstream: Stmt) -> Race | None:
     mode, keepalive = keepalive_of(document, upstream)
     if mode not in ("explicit", "implicit"):
         return None
-    backend = known_backend(upstream)
+    launched = launched_backend(document, upstream)
+    backend = known_backend(upstream) if launched is None else launched[0]
     if backend is None:
         return None
+    backend_idle = BACKEND_IDLE_MS if launched is None else launched[1]
     timeouts = upstream.level_named("keepalive_timeout")
     if timeouts:
         directive = timeouts[0].directive
@@ -442,6 +463,8 @@ def keepalive_race(document: NginxDocument, upstream: Stmt) -> Race | None:
         idle = 60000
         said = "keepalive_timeout is nginx's default 60s (nothing sets it in the upstream)"
         stmt = keepalive if keepalive is not None else upstream
-    if idle < BACKEND_IDLE_MS:
+    if idle < backend_idle:
         return None
+    if launched is not None:
+        return Race(backend, idle, said, stmt, backend_idle, launched[2])
     return Race(backend, idle, said, stmt)

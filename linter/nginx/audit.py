@@ -219,7 +219,8 @@ def _keepalive(document: NginxDocument, route: Route, root: str) -> AuditValue:
     race = assess.keepalive_race(document, upstream)
     if race is not None:
         return AuditValue(
-            f"{text}, idle {format_seconds(race.idle_ms)} not below {race.backend}'s 5s",
+            f"{text}, idle {format_seconds(race.idle_ms)} not below {race.backend}'s "
+            f"{format_seconds(race.backend_idle_ms)}",
             origin,
             "risk",
         )

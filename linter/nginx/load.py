@@ -76,4 +76,12 @@ def load_document(
         litellm_configs=tuple(workspace.discovered.get("litellm", ())),
         is_dump=is_dump,
     )
+    if workspace.discovered.get("server"):
+        # The app servers this repository launches: NGX007 compares with their keep-alive.
+        from linter.server.front import keepalives_by_address
+
+        try:
+            document.server_keepalives = dict(keepalives_by_address(workspace, source.path))
+        except Exception:  # evidence only: the uvicorn default then applies as before
+            document.server_keepalives = {}
     return document

@@ -25,6 +25,9 @@ class NginxDocument(Document):
     nginx_version: tuple[int, ...] | None = None
     # LiteLLM configs found in the same repository (evidence for streaming routes).
     litellm_configs: tuple[str, ...] = ()
+    # App servers launched in the same repository, by the (host, port) an upstream server may
+    # name: their real keep-alive (linter/server/front.py), for NGX007.
+    server_keepalives: dict[tuple[str, str], object] = field(default_factory=dict)
     is_dump: bool = False
     # Results computed once per document and shared by the rules (routes, upstreams).
     cache: dict[str, object] = field(default_factory=dict)

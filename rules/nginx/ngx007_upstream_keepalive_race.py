@@ -27,11 +27,13 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             place.source,
             place.start,
             place.end,
-            f"upstream {upstream.args[0]} serves {race.backend}, which runs on uvicorn and closes "
-            f"idle connections after 5s, but nginx keeps them for {format_seconds(race.idle_ms)} "
-            f"({race.said}): nginx may send a request on a connection the backend has just "
-            f"closed, and a POST is not retried (sporadic 502). Set `keepalive_timeout 4s;` in "
-            f"the upstream.",
+            f"upstream {upstream.args[0]} serves {race.backend}, which closes idle connections "
+            f"after {format_seconds(race.backend_idle_ms)} ({race.backend_said}), but nginx "
+            f"keeps them for {format_seconds(race.idle_ms)} ({race.said}): nginx may send a "
+            f"request on a connection the backend has just closed, and a POST is not retried "
+            f"(sporadic 502). Set a `keepalive_timeout` below "
+            f"{format_seconds(race.backend_idle_ms)} in the upstream, or raise the backend's "
+            f"keep-alive above it.",
         )
 
 
@@ -39,7 +41,7 @@ RULE = Rule(
     code="NGX007",
     name="upstream-keepalive-race",
     kind="nginx",
-    summary="an upstream keepalive_timeout not below the backend's idle timeout (uvicorn: 5s)",
+    summary="an upstream keepalive_timeout not below the backend's idle timeout (as launched, else uvicorn's 5s)",
     severity=Severity.WARNING,
     fix=None,
     check=check,
@@ -50,6 +52,12 @@ For an `upstream {}` with keepalive (written, or nginx 1.29.7's default) whose b
 finds an upstream `keepalive_timeout` (60s by default) that is not shorter than the backend's
 own idle timeout (uvicorn's `timeout_keep_alive`, 5s by default). Backends whose idle timeout
 is not known are not reported.
+
+When the repository also launches the app server behind the upstream (a Dockerfile, compose
+service, Procfile or entry script whose server listens on the upstream server's port, named by
+its compose service or a loopback address: see the SRV rules), its real keep-alive is used
+instead (`--timeout-keep-alive`, gunicorn's `keepalive` for its uvicorn and gthread workers),
+and the message says where it is set. SRV003 reports the same race on the server's side.
 
 ## Why is this bad
 When nginx keeps an idle connection longer than the backend does, the backend closes it first.

@@ -1,0 +1,181 @@
+"""What an app server serves: the app module named on its launch line, found in the tree, and
+the streaming endpoints in it and in the local modules it imports.
+
+Evidence that an app streams, strongest first: the app is an LLM proxy (litellm, vllm); a
+``StreamingResponse`` or ``EventSourceResponse`` (starlette, fastapi, sse_starlette) is
+returned; Flask's ``stream_with_context`` or a ``Response`` built from a generator. Only
+modules reached from the app module by imports count: a streaming helper elsewhere in the
+tree says nothing about this server.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Callable
+
+from linter.server.model import Evidence, Launch
+from linter.server.pyread import parse
+from linter.source import SourceText
+
+_MARKERS = (b"StreamingResponse", b"EventSourceResponse", b"stream_with_context", b"Response")
+_STREAM_CLASSES = {
+    "StreamingResponse": ("starlette", "fastapi"),
+    "EventSourceResponse": ("sse_starlette", "fastapi", "starlette"),
+}
+_LLM_PROXIES = {"litellm": "LiteLLM", "vllm": "vLLM"}
+# How many local modules one app's imports may pull in (a large app is judged on these).
+MAX_MODULES = 60
+
+Reader = Callable[[str], "SourceText | None"]
+
+
+def module_file(
+    module: str, search_dirs: tuple[str, ...], inside: Callable[[str], bool]
+) -> str | None:
+    parts = module.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return None
+    for folder in search_dirs:
+        for base in (folder, os.path.join(folder, "src")):
+            stem = os.path.join(base, *parts)
+            for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
+                if os.path.isfile(candidate) and inside(candidate):
+                    return candidate
+    return None
+
+
+def find_evidence(
+    launch: Launch, read: Reader, inside: Callable[[str], bool], display: Callable[[str], str]
+) -> None:
+    """Fill ``launch.evidence``, ``llm_proxy`` and ``interface`` from its app."""
+    app = launch.app
+    if not app:
+        return
+    if app.endswith("::"):  # uvicorn.run(app) with the app object of the script itself
+        first = app[:-2]
+        module = None
+    else:
+        module = app.split(":", 1)[0].strip()
+        top = module.split(".", 1)[0]
+        if top in _LLM_PROXIES:
+            launch.llm_proxy = _LLM_PROXIES[top]
+            launch.interface = "asgi"
+            return
+        found = module_file(module, launch.search_dirs, inside)
+        if found is None:
+            return
+        first = found
+    queue = [(first, module)]
+    seen = {first}
+    while queue and len(seen) <= MAX_MODULES:
+        path, name = queue.pop(0)
+        source = read(path)
+        if source is None:
+            continue
+        data = source.text
+        if not any(marker.decode() in data for marker in _MARKERS) and "import" not in data:
+            continue
+        tree = parse(source)
+        if tree is None:
+            continue
+        if path == first and launch.interface is None:
+            launch.interface = _interface(tree)
+        launch.evidence.extend(_streaming_calls(tree, display(path)))
+        if launch.interface is None and launch.evidence:
+            # No app constructor in the module itself (an app factory): what it streams with
+            # says which interface it serves.
+            flask = any("Flask" in e.what for e in launch.evidence)
+            launch.interface = "wsgi" if flask else "asgi"
+        for imported in _local_imports(tree, name, path):
+            target = module_file(imported, (*launch.search_dirs, os.path.dirname(path)), inside)
+            if target is not None and target not in seen:
+                seen.add(target)
+                queue.append((target, imported))
+
+
+def _interface(tree: ast.Module) -> str | None:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = (
+                node.func.attr
+                if isinstance(node.func, ast.Attribute)
+                else getattr(node.func, "id", "")
+            )
+            if name in ("FastAPI", "Starlette", "Quart"):
+                return "asgi"
+            if name == "Flask":
+                return "wsgi"
+    return None
+
+
+def _local_imports(tree: ast.Module, module: str | None, path: str) -> list[str]:
+    package = (module or "").rsplit(".", 1)[0] if module and "." in module else ""
+    if module and path.endswith("__init__.py"):
+        package = module
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".") if package else []
+                base = base[: len(base) - (node.level - 1)] if node.level > 1 else base
+                prefix = ".".join(base + ([node.module] if node.module else []))
+            else:
+                prefix = node.module or ""
+            if prefix:
+                names.append(prefix)
+                names.extend(f"{prefix}.{alias.name}" for alias in node.names)
+            else:
+                names.extend(alias.name for alias in node.names)
+    return names
+
+
+def _streaming_calls(tree: ast.Module, shown: str) -> list[Evidence]:
+    imported: dict[str, str] = {}  # local name -> module it comes from
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                imported[alias.asname or alias.name] = node.module
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                imported[alias.asname or alias.name.split(".")[0]] = alias.name
+    generators = {
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and any(isinstance(inner, (ast.Yield, ast.YieldFrom)) for inner in ast.walk(node))
+    }
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name):
+            name, origin = func.id, imported.get(func.id, "")
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            name, origin = func.attr, imported.get(func.value.id, "")
+        else:
+            continue
+        top = origin.split(".", 1)[0]
+        if name in _STREAM_CLASSES and top in _STREAM_CLASSES[name]:
+            found.append(Evidence(f"`{name}(...)`", shown, node.lineno))
+        elif name == "stream_with_context" and top == "flask":
+            found.append(Evidence("Flask's `stream_with_context(...)`", shown, node.lineno))
+        elif (
+            (name == "Response" and top == "flask")
+            or (name == "response_class" and isinstance(func, ast.Attribute))
+        ) and (node.args and _generator_call(node.args[0], generators)):
+            found.append(Evidence("a Flask `Response` built from a generator", shown, node.lineno))
+    return found
+
+
+def _generator_call(node: ast.AST, generators: set[str]) -> bool:
+    if isinstance(node, ast.GeneratorExp):
+        return True
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        return name in generators or name == "stream_with_context"
+    return False

@@ -1,0 +1,465 @@
+"""A command line (words with places) read as an app-server launch.
+
+gunicorn's order of precedence is kept: its defaults, then the config file (``-c``, else
+``./gunicorn.conf.py`` in the working folder), then ``GUNICORN_CMD_ARGS``, then the command
+line. Wrappers that run the server (``exec``, ``env``, ``sh -c``, ``python -m``, ``uv run``,
+``tini --``, ...) are looked through.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from linter.server.model import Launch, Place, Setting
+from linter.server.shell import Word, split_commands, split_words
+
+# gunicorn's options that take a value, by every spelling, and the setting each one sets.
+_GUNICORN_VALUES = {
+    "-k": "worker_class",
+    "--worker-class": "worker_class",
+    "-w": "workers",
+    "--workers": "workers",
+    "--threads": "threads",
+    "-t": "timeout",
+    "--timeout": "timeout",
+    "--graceful-timeout": "graceful_timeout",
+    "--keep-alive": "keepalive",
+    "-b": "bind",
+    "--bind": "bind",
+    "-c": "config",
+    "--config": "config",
+    "--chdir": "chdir",
+    "--pythonpath": "pythonpath",
+}
+# gunicorn's options that take no value (any other option is taken to take one).
+_GUNICORN_FLAGS = frozenset(
+    [
+        "--reload",
+        "--spew",
+        "--check-config",
+        "--print-config",
+        "--preload",
+        "--no-sendfile",
+        "--reuse-port",
+        "-D",
+        "--daemon",
+        "--capture-output",
+        "-R",
+        "--enable-stdio-inheritance",
+        "--strip-header-spaces",
+        "--proxy-protocol",
+        "--suppress-ragged-eofs",
+        "--do-handshake-on-connect",
+        "--log-syslog",
+        "--disable-redirect-access-to-syslog",
+        "-v",
+        "--version",
+        "-h",
+        "--help",
+        "--paste-global",
+        "--no-control-socket",
+        "--dirty-disable",
+        "--http2",
+    ]
+)
+_UVICORN_VALUES = {
+    "--timeout-keep-alive": "keepalive",
+    "--timeout-graceful-shutdown": "graceful_timeout",
+    "--workers": "workers",
+    "--port": "port",
+    "--app-dir": "app_dir",
+}
+_UVICORN_FLAGS = frozenset(
+    [
+        "--reload",
+        "--factory",
+        "--use-colors",
+        "--no-use-colors",
+        "--access-log",
+        "--no-access-log",
+        "--proxy-headers",
+        "--no-proxy-headers",
+        "--server-header",
+        "--no-server-header",
+        "--date-header",
+        "--no-date-header",
+        "--version",
+        "--help",
+        "--reset-contextvars",
+        "--interface-auto",
+    ]
+)
+# Commands that run the next words as a command (after their own options).
+_RUNNERS = {
+    "exec": 0,
+    "nohup": 0,
+    "dumb-init": 0,
+    "tini": 0,
+    "opentelemetry-instrument": 0,
+    "ddtrace-run": 0,
+    "gosu": 1,
+    "su-exec": 1,
+    "chpst": 0,
+    "time": 0,
+}
+_RUN_SUBCOMMANDS = {"poetry", "uv", "pipenv", "pdm", "hatch", "rye", "conda", "newrelic-admin"}
+_PYTHONS = ("python", "python3", "python2")
+
+
+@dataclass
+class LaunchContext:
+    """What reading a launch needs from around it."""
+
+    path: str  # the file that holds the words
+    text: str  # that file's text (the words' offsets are into it)
+    launcher: str
+    # Environment the server starts with: name -> (value, place of the value or None, origin).
+    env: Mapping[str, tuple[str, Place | None, str]] = field(default_factory=dict)
+    # A path as the server sees it (its working folder applied) -> a file of the tree, or None.
+    resolve: Callable[[str], str | None] = lambda path: None
+    # Folders app modules are looked up in.
+    search_dirs: tuple[str, ...] = ()
+    # Reads a gunicorn config file of the tree (adds it to the document): name -> (value or
+    # None when not a constant, place, line); None when it cannot be read.
+    read_config: Callable[[str], dict[str, tuple[str | None, Place, int]] | None] = lambda path: (
+        None
+    )
+    # Reads ``uvicorn.run`` launches from a Python file of the tree.
+    read_python: Callable[[str, Place, LaunchContext], list[Launch]] = lambda path, p, c: []
+    service: str | None = None
+    display: Callable[[str], str] = lambda path: path
+
+
+def launches_in_text(
+    context: LaunchContext, start: int, end: int, env_for_words: Mapping[str, str]
+) -> list[Launch]:
+    """Every launch among the shell commands of ``text[start:end]``."""
+    found = []
+    for command in split_commands(context.text, start, end, env_for_words):
+        launch = launch_from_words(command, context)
+        found.extend(launch)
+    return found
+
+
+def _basename(word: Word) -> str:
+    return posixpath.basename(word.text)
+
+
+def _strip_wrappers(words: list[Word], context: LaunchContext) -> list[Word] | None:
+    """The words of the command a wrapper runs (None for a shell string that cannot be read
+    in place)."""
+    while words:
+        first = words[0]
+        name = _basename(first)
+        if not first.known:
+            return words
+        if (
+            "=" in first.text
+            and not first.text.startswith("-")
+            and name.split("=")[0].isidentifier()
+        ):
+            words = words[1:]  # VAR=value before the command
+        elif name == "env":
+            words = words[1:]
+            while words and (words[0].text.startswith("-") or "=" in words[0].text):
+                words = words[1:]
+        elif name in _RUNNERS:
+            words = words[1 + _RUNNERS[name] :]
+            while words and words[0].text.startswith("-"):
+                words = words[1:]  # the runner's own options (``tini --``)
+        elif (
+            name in _RUN_SUBCOMMANDS and len(words) > 1 and words[1].text in ("run", "run-program")
+        ):
+            words = words[2:]
+            while words and words[0].text.startswith("-"):
+                words = words[1:]
+        elif (
+            name in ("sh", "bash", "ash", "dash", "zsh")
+            and len(words) > 2
+            and words[1].text
+            in (
+                "-c",
+                "-ec",
+                "-ce",
+                "-lc",
+            )
+        ):
+            inner = words[2]
+            raw = context.text[inner.start : inner.end]
+            if len(raw) >= 2 and raw[0] in "'\"" and raw[-1] == raw[0] and raw[1:-1] == inner.text:
+                scripts: list[Word] = []
+                for command in split_commands(context.text, inner.start + 1, inner.end - 1):
+                    found = _strip_wrappers(command, context)
+                    server = _server_of(found) if found else None
+                    if server in ("gunicorn", "uvicorn"):
+                        return found
+                    if server == "python-file" and not scripts and found:
+                        scripts = found  # (a migration script before the server is common)
+                return scripts
+            return None
+        else:
+            return words
+    return words
+
+
+def _server_of(words: list[Word]) -> str | None:
+    if not words:
+        return None
+    name = _basename(words[0])
+    if name in ("gunicorn", "uvicorn"):
+        return name
+    if name.startswith(_PYTHONS) and len(words) > 1:
+        if words[1].text == "-m" and len(words) > 2 and words[2].text in ("gunicorn", "uvicorn"):
+            return words[2].text
+        if words[1].text == "-m" and len(words) > 2 and words[2].known:
+            return "python-module"
+        if words[1].text.endswith(".py"):
+            return "python-file"
+    return None
+
+
+def launch_from_words(words: list[Word], context: LaunchContext) -> list[Launch]:
+    stripped = _strip_wrappers(list(words), context)
+    if not stripped:
+        return []
+    server = _server_of(stripped)
+    if server is None:
+        return []
+    if server in ("python-file", "python-module"):
+        # A script the launch line runs: its uvicorn.run(...) calls are the launches.
+        script = stripped[1] if server == "python-file" else stripped[2]
+        candidates = [script.text]
+        if server == "python-module":
+            stem = script.text.replace(".", "/")
+            candidates = [f"{stem}/__main__.py", f"{stem}.py"]
+        for candidate in candidates:
+            local = context.resolve(candidate)
+            if local is not None and os.path.isfile(local):
+                place = Place(context.path, script.start, script.end)
+                return context.read_python(local, place, context)
+        return []
+    command = stripped[0]
+    arguments = stripped[1:]
+    if _basename(command).startswith(_PYTHONS):
+        command, arguments = stripped[2], stripped[3:]
+    launch = Launch(
+        server=server,
+        command=Place(context.path, command.start, command.end),
+        launcher=context.launcher,
+        search_dirs=context.search_dirs,
+        service=context.service,
+    )
+    if server == "gunicorn":
+        _read_gunicorn(launch, arguments, context)
+    else:
+        _read_uvicorn(launch, arguments, context)
+    return [launch]
+
+
+def _quoting(word: Word, source: str) -> int | None:
+    """How many quote characters surround the word's text in the file (0 or 1), or None when
+    its text is not a plain slice of the file (escapes, expansions: no finer place)."""
+    if word.start < 0:
+        return None
+    raw = source[word.start : word.end]
+    if raw == word.text:
+        return 0
+    if len(raw) >= 2 and raw[0] in "'\"" and raw[-1] == raw[0] and raw[1:-1] == word.text:
+        return 1
+    return None
+
+
+def _options(
+    words: list[Word], values: Mapping[str, str], flags: frozenset[str], source: str = ""
+) -> tuple[list[tuple[str, Word, Word]], list[Word]]:
+    """(setting, option word, value word) for each known option, and the positional words.
+    ``--opt=value`` and gunicorn's ``-w4`` are split; unknown options are skipped with their
+    value."""
+    settings: list[tuple[str, Word, Word]] = []
+    positional: list[Word] = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        text = word.text
+        if text == "--":
+            positional.extend(words[index + 1 :])
+            break
+        if not text.startswith("-") or text == "-":
+            positional.append(word)
+            index += 1
+            continue
+        if text.startswith("--") and "=" in text:
+            name, value = text.split("=", 1)
+            if name in values:
+                inner = _quoting(word, source)
+                value_word = (
+                    Word(value, word.start + inner + len(name) + 1, word.end - inner, word.known)
+                    if inner is not None
+                    else Word(value, word.start, word.end, word.known)
+                )
+                settings.append((values[name], word, value_word))
+            index += 1
+            continue
+        if text in flags:
+            index += 1
+            continue
+        if not text.startswith("--") and len(text) > 2 and text[:2] in values:
+            value = text[2:]
+            inner = _quoting(word, source)
+            start, end = (
+                (word.start + inner + 2, word.end - inner)
+                if inner is not None
+                else (word.start, word.end)
+            )
+            settings.append((values[text[:2]], word, Word(value, start, end, word.known)))
+            index += 1
+            continue
+        if index + 1 < len(words):
+            if text in values:
+                settings.append((values[text], word, words[index + 1]))
+            index += 2
+            continue
+        index += 1
+    return settings, positional
+
+
+def _set(
+    launch: Launch, name: str, option: Word, value: Word, context: LaunchContext, how: str
+) -> None:
+    if name == "bind":
+        port = _port_of(value.text) if value.known else None
+        if port is not None:
+            launch.settings["port"] = Setting(
+                port, Place(context.path, value.start, value.end), how
+            )
+        return
+    note = f" ({value.note})" if value.note else ""
+    launch.settings[name] = Setting(
+        value.text if value.known else None,
+        Place(context.path, value.start, value.end),
+        f"`{option.text}{'' if '=' in option.text else ' ' + value.text}`{how}{note}",
+    )
+
+
+def _port_of(bind: str) -> str | None:
+    if bind.startswith(("unix:", "fd://")):
+        return None
+    tail = bind.rsplit(":", 1)[-1] if ":" in bind else ""
+    return tail if tail.isdigit() else None
+
+
+def _read_gunicorn(launch: Launch, arguments: list[Word], context: LaunchContext) -> None:
+    options, positional = _options(arguments, _GUNICORN_VALUES, _GUNICORN_FLAGS, context.text)
+    where = context.display(context.path)
+    command_line = {name: (option, value) for name, option, value in options}
+    # The config file first (lowest precedence), then the environment, then the command line.
+    config_word = command_line.get("config")
+    config_name = config_word[1].text if config_word is not None else "gunicorn.conf.py"
+    chdir = command_line.get("chdir")
+    if config_word is not None and not config_word[1].known:
+        _unknown_config(
+            launch, f"the config file `{context.text[config_word[1].start : config_word[1].end]}`"
+        )
+    elif not config_name.startswith("python:"):
+        base = chdir[1].text if chdir is not None and chdir[1].known else ""
+        local = context.resolve(posixpath.join(base, config_name) if base else config_name)
+        config = context.read_config(local) if local is not None else None
+        if config is None and config_word is not None:
+            _unknown_config(launch, f"{config_name}, which is not in the linted tree")
+        elif config is not None:
+            shown = context.display(local or config_name)
+            for name, (config_value, config_place, line) in config.items():
+                if name == "bind":
+                    port = _port_of(config_value) if config_value is not None else None
+                    launch.settings["port"] = Setting(
+                        port, config_place, f"`bind` at {shown}:{line}"
+                    )
+                elif name == "wsgi_app":
+                    if config_value is not None and launch.app is None:
+                        launch.app, launch.app_place = config_value, config_place
+                else:
+                    launch.settings[name] = Setting(
+                        config_value, config_place, f"`{name}` at {shown}:{line}"
+                    )
+    else:
+        _unknown_config(launch, f"the config module `{config_name}`")
+    cmd_args = context.env.get("GUNICORN_CMD_ARGS")
+    if cmd_args is not None:
+        args_value, place, origin = cmd_args
+        words = split_words(args_value)
+        if words is None:
+            for name in ("worker_class", "threads", "timeout", "graceful_timeout", "keepalive"):
+                launch.settings[name] = Setting(None, place, f"GUNICORN_CMD_ARGS ({origin})")
+        else:
+            env_words = [Word(text, -1, -1) for text in words]
+            env_options, _ = _options(env_words, _GUNICORN_VALUES, _GUNICORN_FLAGS)
+            for name, option, word in env_options:
+                if name in ("config", "chdir", "pythonpath"):
+                    continue
+                shown_value = f"`{option.text}{'' if '=' in option.text else ' ' + word.text}`"
+                if name == "bind":
+                    launch.settings["port"] = Setting(
+                        _port_of(word.text), place, f"{shown_value} in GUNICORN_CMD_ARGS ({origin})"
+                    )
+                else:
+                    launch.settings[name] = Setting(
+                        word.text, place, f"{shown_value} in GUNICORN_CMD_ARGS ({origin})"
+                    )
+    if "WEB_CONCURRENCY" in context.env and "workers" not in launch.settings:
+        env_value, env_place, origin = context.env["WEB_CONCURRENCY"]
+        launch.settings["workers"] = Setting(env_value, env_place, f"WEB_CONCURRENCY ({origin})")
+    if "PORT" in context.env and "port" not in launch.settings:
+        env_value, env_place, origin = context.env["PORT"]
+        launch.settings["port"] = Setting(env_value, env_place, f"PORT ({origin})")
+    for name, option, value in options:
+        if name in ("config", "chdir", "pythonpath"):
+            continue
+        line = context.text.count("\n", 0, option.start) + 1
+        _set(launch, name, option, value, context, f" at {where}:{line}")
+    if positional and positional[0].known:
+        launch.app = positional[0].text
+        launch.app_place = Place(context.path, positional[0].start, positional[0].end)
+    dirs = []
+    for name in ("chdir", "pythonpath"):
+        if name in command_line and command_line[name][1].known:
+            for part in command_line[name][1].text.split(","):
+                local = context.resolve(part)
+                if local is not None and os.path.isdir(local):
+                    dirs.append(local)
+    launch.search_dirs = tuple(dirs) + launch.search_dirs
+
+
+def _unknown_config(launch: Launch, what: str) -> None:
+    for name in ("worker_class", "threads", "timeout", "graceful_timeout", "keepalive", "port"):
+        launch.settings[name] = Setting(None, None, f"may be set in {what}")
+
+
+def _read_uvicorn(launch: Launch, arguments: list[Word], context: LaunchContext) -> None:
+    options, positional = _options(arguments, _UVICORN_VALUES, _UVICORN_FLAGS, context.text)
+    where = context.display(context.path)
+    for env_name, name in (
+        ("UVICORN_TIMEOUT_KEEP_ALIVE", "keepalive"),
+        ("UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN", "graceful_timeout"),
+        ("UVICORN_PORT", "port"),
+        ("WEB_CONCURRENCY", "workers"),
+    ):
+        if env_name in context.env:
+            env_value, env_place, origin = context.env[env_name]
+            launch.settings[name] = Setting(env_value, env_place, f"{env_name} ({origin})")
+    app_dir = None
+    for name, option, value in options:
+        if name == "app_dir":
+            app_dir = value.text if value.known else None
+            continue
+        line = context.text.count("\n", 0, option.start) + 1
+        _set(launch, name, option, value, context, f" at {where}:{line}")
+    if positional and positional[0].known:
+        launch.app = positional[0].text
+        launch.app_place = Place(context.path, positional[0].start, positional[0].end)
+    if app_dir is not None:
+        local = context.resolve(app_dir)
+        if local is not None and os.path.isdir(local):
+            launch.search_dirs = (local, *launch.search_dirs)

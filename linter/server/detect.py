@@ -1,0 +1,52 @@
+"""Which files launch an app server: decided from the name, and for shell scripts a byte search
+for a server name. Light on purpose: classifying files imports nothing else of the kind."""
+
+from __future__ import annotations
+
+import re
+
+from linter.document import Claim
+
+_COMPOSE = re.compile(r"^(?:docker-)?compose(?:[._-][^/]*)?\.ya?ml$|^[^/]*\.compose\.ya?ml$")
+_GUNICORN_CONFIG = frozenset(
+    {"gunicorn.conf.py", "gunicorn_conf.py", "gunicorn_config.py", "gunicorn.config.py"}
+)
+_SERVERS = re.compile(rb"\b(?:gunicorn|uvicorn)\b")
+
+
+def shape(relpath: str) -> str | None:
+    """The shape of a launch file by its name: dockerfile, compose, procfile, gunicorn-config,
+    script; None for other names."""
+    name = relpath.rsplit("/", 1)[-1]
+    lower = name.lower()
+    if lower in ("dockerfile", "containerfile") or lower.startswith(
+        ("dockerfile.", "containerfile.")
+    ):
+        return "dockerfile"
+    if lower.endswith((".dockerfile", ".containerfile")):
+        return "dockerfile"
+    if _COMPOSE.match(lower):
+        return "compose"
+    if lower == "procfile" or lower.startswith("procfile.") or lower.endswith(".procfile"):
+        return "procfile"
+    if lower in _GUNICORN_CONFIG:
+        return "gunicorn-config"
+    if lower.endswith(".sh"):
+        return "script"
+    return None
+
+
+def claim_by_name(relpath: str) -> Claim:
+    found = shape(relpath)
+    if found is None:
+        return Claim.NO
+    return Claim.MAYBE if found == "script" else Claim.YES
+
+
+def claim(relpath: str, data: bytes, by_name: Claim) -> bool:
+    found = shape(relpath)
+    if found is None:
+        return False
+    if found == "script":
+        return _SERVERS.search(data) is not None
+    return True

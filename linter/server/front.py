@@ -1,0 +1,226 @@
+"""Which proxy of the repository stands in front of which app server, matched by address.
+
+An NGINX ``upstream`` server ``host:port`` is in front of a launch when the port is the port
+the server listens on and the host is the launch's compose service (or process) name, or a
+loopback address. Nothing else is guessed: an upstream that matches no launch, or several
+launches with different keep-alives, gives no answer.
+
+Both sides use it: SRV003 (the server's keep-alive against the proxy's idle timeout) and
+NGX007 (the proxy's idle timeout against the server's real keep-alive, instead of uvicorn's
+default).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from linter.config import relative_posix
+from linter.server.model import worker_name
+
+if TYPE_CHECKING:
+    from linter.server.model import Launch
+    from linter.workspace import Workspace
+
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1"})
+
+
+@dataclass(frozen=True)
+class ServerKeepalive:
+    """An app server's idle keep-alive as launched: seconds, and where that comes from."""
+
+    seconds: float
+    said: str  # "gunicorn keepalive 2s (gunicorn's default), launched by Dockerfile CMD (...)"
+    server: str
+
+
+@dataclass(frozen=True)
+class ProxyIdle:
+    """An NGINX upstream in front of a launch, with keep-alive on."""
+
+    upstream: str
+    seconds: float
+    said: str  # where the idle timeout is set, or nginx's default
+    path: str
+    line: int
+
+
+def seconds(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def near(launch_file: str, proxy_file: str) -> bool:
+    """Do a launch file and a proxy config belong to one project? The proxy config lies in the
+    launch file's folder (or below it), or the launch file lies in the folder above the proxy
+    config's own (``nginx/nginx.conf`` beside ``docker-compose.yml`` or ``backend/``). Two
+    projects of one tree never match by a shared port on localhost."""
+    launch_dir = os.path.dirname(launch_file)
+    proxy_parent = os.path.dirname(os.path.dirname(proxy_file))
+    return _within(proxy_file, launch_dir) or _within(launch_file, proxy_parent)
+
+
+def _within(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def serves(launch: Launch, host: str, port: str) -> bool:
+    """Does an upstream server ``host:port`` reach this launch?"""
+    own_port = launch.setting("port").value
+    if own_port is None or port != own_port:
+        return False
+    return host in _LOOPBACK or (launch.service is not None and host == launch.service)
+
+
+def keepalive_of(launch: Launch) -> ServerKeepalive | None:
+    """The launch's keep-alive. gunicorn's sync worker closes after each request (no
+    keep-alive at all); UvicornWorker and gthread use ``keepalive``; uvicorn its own."""
+    if launch.server == "gunicorn":
+        worker = launch.setting("worker_class")
+        threads = seconds(launch.setting("threads").value)
+        if worker.value is None or threads is None:
+            return None
+        if worker_name(worker.value) == "sync" and threads <= 1:
+            return None
+    setting = launch.setting("keepalive")
+    value = seconds(setting.value)
+    if value is None:
+        return None
+    label = "keepalive" if launch.server == "gunicorn" else "timeout_keep_alive"
+    return ServerKeepalive(
+        value,
+        f"{launch.server} {label} {value:g}s ({setting.origin}), launched by {launch.launcher}",
+        launch.server,
+    )
+
+
+def server_launches(workspace: Workspace) -> list[tuple[str, Launch]]:
+    """Every launch of the run's launch files, with the file it is launched from (read once
+    per process)."""
+    key = ("server", "launches", tuple(workspace.discovered.get("server", ())))
+    known = workspace.memo.get(key)
+    if isinstance(known, list):
+        return known
+    from linter.server.handler import _referenced
+    from linter.server.launches import Reader
+    from linter.server.model import ServerDocument
+
+    found: list[tuple[str, Launch]] = []
+    referenced = _referenced(workspace)
+    for path in workspace.discovered.get("server", ()):
+        if path in referenced:
+            continue
+        try:
+            source = workspace.read_source(path)
+            scratch = ServerDocument(kind="server", source=source)
+            found.extend((path, launch) for launch in Reader(scratch, workspace).read(path))
+        except Exception:  # evidence only
+            continue
+    workspace.memo[key] = found
+    return found
+
+
+def keepalives_by_address(
+    workspace: Workspace, proxy_file: str
+) -> dict[tuple[str, str], ServerKeepalive]:
+    """For NGX007: (host, port) an upstream server of ``proxy_file`` may name -> the keep-alive
+    of the one app server of its project it reaches. Addresses two launches answer with
+    different keep-alives are left out."""
+    result: dict[tuple[str, str], ServerKeepalive | None] = {}
+    for home, launch in server_launches(workspace):
+        if not near(home, proxy_file):
+            continue
+        keepalive = keepalive_of(launch)
+        port = launch.setting("port").value
+        if keepalive is None or port is None:
+            continue
+        hosts = set(_LOOPBACK) | ({launch.service} if launch.service else set())
+        for host in hosts:
+            previous = result.get((host, port), keepalive)
+            result[(host, port)] = (
+                keepalive
+                if previous is not None and previous.seconds == keepalive.seconds
+                else None
+            )
+    return {address: value for address, value in result.items() if value is not None}
+
+
+def proxies_in_front(launch: Launch, workspace: Workspace, home: str) -> list[ProxyIdle]:
+    """NGINX upstreams of the project (see ``near``) that reach this launch, launched from
+    ``home``, with keep-alive on."""
+    upstreams = nginx_upstreams(workspace)
+    return [
+        proxy
+        for (host, port), proxy, proxy_file in upstreams
+        if serves(launch, host, port) and near(home, proxy_file)
+    ]
+
+
+def nginx_upstreams(workspace: Workspace) -> list[tuple[tuple[str, str], ProxyIdle, str]]:
+    """Every upstream server address of the run's NGINX configs with keep-alive on, and its
+    idle timeout (read once per process)."""
+    key = ("server", "nginx-upstreams", tuple(workspace.discovered.get("nginx", ())))
+    known = workspace.memo.get(key)
+    if isinstance(known, list):
+        return known
+    found: list[tuple[tuple[str, str], ProxyIdle, str]] = []
+    paths = list(workspace.discovered.get("nginx", ()))
+    if paths:
+        from linter import kinds
+        from linter.config import default_settings
+        from linter.nginx.assess import keepalive_of as nginx_keepalive
+        from linter.nginx.routes import pass_host, upstreams
+        from linter.nginx.timevalue import parse_time
+
+        handler = kinds.handler("nginx")
+        settings = default_settings()
+        try:
+            units = handler.plan(paths, workspace)
+        except Exception:
+            units = []
+        for unit in units:
+            try:
+                document = handler.load(unit, workspace, settings)
+            except Exception:  # evidence only
+                continue
+            if document.fatal:
+                continue
+            for name, upstream in upstreams(document).items():  # type: ignore[arg-type]
+                mode, _ = nginx_keepalive(document, upstream)  # type: ignore[arg-type]
+                if mode not in ("explicit", "implicit"):
+                    continue
+                timeouts = upstream.level_named("keepalive_timeout")
+                if timeouts:
+                    directive = timeouts[0].directive
+                    if directive is None or not directive.args or directive.args[0].has_placeholder:
+                        continue
+                    parsed = parse_time(directive.args[0].value)
+                    if parsed is None:
+                        continue
+                    idle = parsed.milliseconds / 1000
+                    said = f"keepalive_timeout {directive.args[0].raw} at {document.where(timeouts[0])}"  # type: ignore[attr-defined]
+                    path, line = _stmt_place(timeouts[0], document, workspace)
+                else:
+                    idle = 60.0
+                    said = f"nginx's default keepalive_timeout 60s in upstream {name} at {document.where(upstream)}"  # type: ignore[attr-defined]
+                    path, line = _stmt_place(upstream, document, workspace)
+                for server in upstream.level_named("server"):
+                    if server.args:
+                        host, port = pass_host(server.args[0])
+                        proxy = ProxyIdle(name, idle, said, path, line)
+                        found.append(((host, port), proxy, unit.path))
+    workspace.memo[key] = found
+    return found
+
+
+def _stmt_place(stmt: object, document: object, workspace: Workspace) -> tuple[str, int]:
+    where = document.where(stmt)  # type: ignore[attr-defined]
+    path, _, line = where.rpartition(":")
+    return relative_posix(path, workspace.root) if path.startswith("/") else path, int(
+        line
+    ) if line.isdigit() else 0

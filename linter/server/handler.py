@@ -1,0 +1,132 @@
+"""App-server launch files as a kind: Dockerfiles, compose files, Procfiles, gunicorn config
+files and shell entry scripts, read without running anything (linter/server/launches.py).
+
+Each launch file is a unit. A file another launch file of the run reads (the Dockerfile a
+compose service builds, the entry script a Dockerfile runs, the config file ``-c`` names) is
+judged as that launcher runs it, with its environment, and not a second time on its own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from linter.config import relative_posix
+from linter.document import AuditRow, Claim, Comment, Document, Unit, hash_comments
+from linter.model import Edit
+from linter.server import apps, detect
+from linter.server.launches import Reader
+from linter.server.model import ServerDocument
+from linter.source import DecodeFailure, SourceText
+from linter.workspace import ReadFailure
+
+if TYPE_CHECKING:
+    from linter.config import Settings
+    from linter.workspace import Workspace
+
+
+def _referenced(workspace: Workspace) -> frozenset[str]:
+    """Launch files of this run that another launch file reads (once per process and run)."""
+    key = ("server", "referenced", tuple(workspace.discovered.get("server", ())))
+    known = workspace.memo.get(key)
+    if isinstance(known, frozenset):
+        return known
+    found: set[str] = set()
+    for path in workspace.discovered.get("server", ()):
+        try:
+            source = workspace.read_source(path)
+        except (ReadFailure, DecodeFailure):
+            continue
+        scratch = ServerDocument(kind="server", source=source)
+        try:
+            Reader(scratch, workspace).read(path)
+        except Exception:  # evidence only: a file that cannot be read is judged on its own
+            continue
+        found.update(other for other in scratch.sources if other != path)
+    result = frozenset(found)
+    workspace.memo[key] = result
+    return result
+
+
+class ServerHandler:
+    name = "server"
+    parse_error_code = "SRV000"
+
+    def claim_by_name(self, relpath: str) -> Claim:
+        return detect.claim_by_name(relpath)
+
+    def claim(self, relpath: str, data: bytes, by_name: Claim) -> bool:
+        return detect.claim(relpath, data, by_name)
+
+    def plan(self, paths: Sequence[str], workspace: Workspace) -> list[Unit]:
+        return [Unit(self.name, path) for path in paths]
+
+    def load(self, unit: Unit, workspace: Workspace, settings: Settings) -> ServerDocument:
+        source = workspace.read_source(unit.path)
+        document = ServerDocument(kind=self.name, source=source, workspace_root=workspace.root)
+        document.proxy_configs = tuple(workspace.discovered.get("nginx", ()))
+        if unit.path in _referenced(workspace):
+            return document  # judged where it is launched from
+        document.launches = Reader(document, workspace).read(unit.path)
+
+        def read(path: str) -> SourceText | None:
+            try:
+                return workspace.read_source(path)
+            except (ReadFailure, DecodeFailure):
+                return None
+
+        for launch in document.launches:
+            apps.find_evidence(
+                launch, read, workspace.inside, lambda p: relative_posix(p, workspace.root)
+            )
+        if document.proxy_configs and document.launches:
+            from linter.server.front import proxies_in_front
+
+            for launch in document.launches:
+                try:
+                    launch.proxies = proxies_in_front(launch, workspace, unit.path)
+                except Exception:  # evidence only: no proxy known
+                    launch.proxies = []
+        return document
+
+    def verify_fix(self, before: Document, after: Document, edits: Sequence[Edit]) -> str | None:
+        """The same servers launched the same way; a setting may change only where an edit
+        is."""
+        assert isinstance(before, ServerDocument) and isinstance(after, ServerDocument)
+        if len(before.launches) != len(after.launches) or after.problems != before.problems:
+            return "the fix changed which servers are launched, or how the file reads"
+        for old, new in zip(before.launches, after.launches, strict=True):
+            if (old.server, old.app, old.launcher) != (new.server, new.app, new.launcher):
+                return f"the fix changed the launch of {old.server} {old.app}"
+            for name in set(old.settings) | set(new.settings):
+                was, now = old.setting(name), new.setting(name)
+                if was.value == now.value:
+                    continue
+                edited = was.place is not None and any(
+                    edit.path == was.place.path
+                    and edit.start < was.place.end
+                    and edit.end > was.place.start
+                    for edit in edits
+                )
+                if not edited:
+                    return (
+                        f"the fix changed {name} of {old.server} {old.app}, which it did not edit"
+                    )
+        return None
+
+    def comments(self, document: Document, path: str) -> Iterable[Comment]:
+        return hash_comments(document.sources[path])
+
+    def audit(self, document: Document, settings: Settings) -> Iterable[AuditRow]:
+        assert isinstance(document, ServerDocument)
+        from linter.server.audit import audit_rows
+
+        return list(audit_rows(document, settings))
+
+
+def display(document: ServerDocument, path: str) -> str:
+    return relative_posix(path, document.workspace_root) if os.path.isabs(path) else path
+
+
+HANDLER = ServerHandler()

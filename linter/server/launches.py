@@ -1,0 +1,531 @@
+"""Each shape of launch file read into launches: Dockerfile, compose, Procfile, shell entry
+script, gunicorn config file; and the files they name (entry scripts, config files, Python
+scripts with ``uvicorn.run``), added to the document they are read for."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from linter.config import relative_posix
+from linter.document import Problem
+from linter.server import detect, dockerfile, pyread
+from linter.server.commands import LaunchContext, launch_from_words
+from linter.server.composefile import node_commands, scalar_word, value_of
+from linter.server.dockerfile import Instruction
+from linter.server.model import Launch, Place, ServerDocument
+from linter.server.shell import Word, split_commands
+from linter.source import DecodeFailure, SourceText
+from linter.workspace import ReadFailure, Workspace
+
+Resolver = Callable[[str], "str | None"]
+Env = dict[str, tuple[str, Place | None, str]]
+
+
+@dataclass
+class Image:
+    path: str
+    context_dir: str
+    env: Env = field(default_factory=dict)
+    args: dict[str, str] = field(default_factory=dict)
+    workdir: str = "/"
+    # (destination in the image, source in the build context), in order.
+    copies: list[tuple[str, str]] = field(default_factory=list)
+    cmd: tuple[Instruction, list[Word] | None] | None = None
+    entry: tuple[Instruction, list[Word] | None] | None = None
+
+
+class Reader:
+    def __init__(self, document: ServerDocument, workspace: Workspace) -> None:
+        self.document = document
+        self.workspace = workspace
+        self.depth = 0
+
+    # -- files ---------------------------------------------------------------------------
+    def source(self, path: str) -> SourceText | None:
+        if not self.workspace.inside(path) or not os.path.isfile(path):
+            return None
+        known = self.document.sources.get(path)
+        if known is not None:
+            return known
+        try:
+            source = self.workspace.read_source(path)
+        except (ReadFailure, DecodeFailure):
+            return None
+        self.document.sources[path] = source
+        return source
+
+    def display(self, path: str) -> str:
+        return relative_posix(path, self.workspace.root)
+
+    def _plain_env(self, env: Env) -> dict[str, str]:
+        return {name: value for name, (value, _, _) in env.items()}
+
+    def _context(
+        self,
+        path: str,
+        launcher: str,
+        env: Env,
+        search_dirs: tuple[str, ...],
+        resolve: Resolver,
+        service: str | None = None,
+    ) -> LaunchContext:
+        source = self.document.sources[path]
+        plain = self._plain_env(env)
+
+        def read_config(local: str) -> dict[str, tuple[str | None, Place, int]] | None:
+            found = self.source(local)
+            return pyread.gunicorn_config(found, plain) if found is not None else None
+
+        def read_python(local: str, place: Place, context: LaunchContext) -> list[Launch]:
+            found = self.source(local)
+            if found is None:
+                return []
+            how = f"{launcher} runs {self.display(local)}"
+            return pyread.uvicorn_runs(
+                found, how, plain, (os.path.dirname(local), *search_dirs), self.display(local)
+            )
+
+        return LaunchContext(
+            path=path,
+            text=source.text,
+            launcher=launcher,
+            env=env,
+            resolve=resolve,
+            search_dirs=search_dirs,
+            read_config=read_config,
+            read_python=read_python,
+            service=service,
+            display=self.display,
+        )
+
+    def _local_resolver(self, base: str) -> Resolver:
+        def resolve(path: str) -> str | None:
+            if not path or "\0" in path:
+                return None
+            candidate = (
+                os.path.normpath(os.path.join(base, path)) if not path.startswith("/") else None
+            )
+            if (
+                candidate is not None
+                and self.workspace.inside(candidate)
+                and os.path.exists(candidate)
+            ):
+                return candidate
+            return None
+
+        return resolve
+
+    # -- shapes --------------------------------------------------------------------------
+    def read(self, path: str) -> list[Launch]:
+        shape = detect.shape(relative_posix(path, self.workspace.root))
+        if shape == "dockerfile":
+            return self.dockerfile(path)
+        if shape == "compose":
+            return self.compose(path)
+        if shape == "procfile":
+            return self.procfile(path)
+        if shape == "script":
+            return self.script(path, {}, (os.path.dirname(path),), "script")
+        if shape == "gunicorn-config":
+            return self.gunicorn_config(path)
+        return []
+
+    def procfile(self, path: str) -> list[Launch]:
+        source = self.document.sources[path]
+        folder = os.path.dirname(path)
+        launches = []
+        offset = 0
+        for line in source.text.splitlines(keepends=True):
+            match = re.match(r"^([A-Za-z0-9_-]+):[ \t]*", line)
+            if match:
+                start, end = offset + match.end(), offset + len(line.rstrip("\r\n"))
+                context = self._context(
+                    path,
+                    f"Procfile process `{match.group(1)}`",
+                    {},
+                    (folder,),
+                    self._local_resolver(folder),
+                    match.group(1),
+                )
+                for command in split_commands(source.text, start, end):
+                    launches.extend(launch_from_words(command, context))
+            offset += len(line)
+        return launches
+
+    def script(
+        self, path: str, env: Env, search_dirs: tuple[str, ...], launcher: str
+    ) -> list[Launch]:
+        source = self.source(path)
+        if source is None or self.depth > 3:
+            return []
+        self.depth += 1
+        try:
+            env = dict(env)
+            launches: list[Launch] = []
+            folder = os.path.dirname(path)
+            for command in split_commands(source.text, env=self._plain_env(env)):
+                words = command[1:] if command and command[0].text == "export" else command
+                if words and all(
+                    "=" in w.text and w.text.split("=", 1)[0].isidentifier() for w in words
+                ):
+                    for word in words:
+                        name, value = word.text.split("=", 1)
+                        line = source.text.count("\n", 0, word.start) + 1
+                        if word.known:
+                            env[name] = (
+                                value,
+                                Place(path, word.start, word.end),
+                                f"set at {self.display(path)}:{line}",
+                            )
+                    continue
+                context = self._context(
+                    path,
+                    launcher if launcher != "script" else f"script {self.display(path)}",
+                    env,
+                    (folder, *search_dirs),
+                    self._local_resolver(folder),
+                )
+                launches.extend(launch_from_words(command, context))
+            return launches
+        finally:
+            self.depth -= 1
+
+    def gunicorn_config(self, path: str) -> list[Launch]:
+        """A config file with ``wsgi_app`` names its app: a launch of its own (run as
+        ``gunicorn -c FILE``)."""
+        source = self.document.sources[path]
+        config = pyread.gunicorn_config(source, {})
+        if not config or "wsgi_app" not in config or config["wsgi_app"][0] is None:
+            return []
+        folder = os.path.dirname(path)
+        context = self._context(
+            path,
+            f"gunicorn config {self.display(path)}",
+            {},
+            (folder,),
+            self._local_resolver(folder),
+        )
+        _, place, _ = config["wsgi_app"]
+        command = Word("gunicorn", place.start, place.end)
+        config_word = Word(os.path.basename(path), place.start, place.end)
+        return launch_from_words(
+            [command, Word("-c", place.start, place.end), config_word], context
+        )
+
+    # -- Dockerfile ----------------------------------------------------------------------
+    def image(
+        self, path: str, context_dir: str | None = None, target: str | None = None
+    ) -> Image | None:
+        """The final stage of a Dockerfile (or ``target``) as it starts: its environment, its
+        CMD and ENTRYPOINT, and how paths inside the image map to files of the tree."""
+        source = self.source(path)
+        if source is None:
+            return None
+        text = source.text
+        stages = dockerfile.parse(text).stages
+        if not stages:
+            return None
+        index = len(stages) - 1
+        if target is not None:
+            named = [i for i, s in enumerate(stages) if s.name == target]
+            index = named[0] if named else index
+        chain = [stages[index]]
+        while True:  # FROM <earlier stage>: what it set is inherited
+            position = next(i for i, s in enumerate(stages) if s is chain[-1])
+            earlier = [s for s in stages[:position] if s.name and s.name == chain[-1].base]
+            if not earlier:
+                break
+            chain.append(earlier[-1])
+        chain.reverse()
+        image = Image(path, os.path.normpath(context_dir or os.path.dirname(path)))
+        shown = self.display(path)
+        for stage in chain:
+            for instruction in stage.instructions:
+                plain = {**image.args, **self._plain_env(image.env)}
+                start, end = instruction.args_start, instruction.args_end
+                if instruction.keyword in ("ENV", "ARG"):
+                    for name, word in dockerfile.env_pairs(text, instruction, plain):
+                        if not word.known:
+                            continue
+                        if instruction.keyword == "ARG":
+                            image.args[name] = word.text
+                        else:
+                            image.env[name] = (
+                                word.text,
+                                Place(path, word.start, word.end),
+                                f"ENV at {shown}:{instruction.line}",
+                            )
+                elif instruction.keyword == "WORKDIR":
+                    words = [w for c in split_commands(text, start, end, plain) for w in c]
+                    if words and words[0].known:
+                        image.workdir = posixpath.normpath(
+                            posixpath.join(image.workdir, words[0].text)
+                        )
+                elif instruction.keyword in ("COPY", "ADD"):
+                    listed = dockerfile.exec_form(text, start, end)
+                    words = (
+                        listed
+                        if listed is not None
+                        else [w for c in split_commands(text, start, end, plain) for w in c]
+                    )
+                    words = [w for w in words if not w.text.startswith("--")]
+                    if len(words) >= 2 and all(w.known for w in words):
+                        destination = posixpath.normpath(
+                            posixpath.join(image.workdir, words[-1].text)
+                        )
+                        image.copies.extend((destination, item.text) for item in words[:-1])
+                elif instruction.keyword == "CMD":
+                    image.cmd = (instruction, dockerfile.exec_form(text, start, end))
+                elif instruction.keyword == "ENTRYPOINT":
+                    image.entry = (instruction, dockerfile.exec_form(text, start, end))
+                    image.cmd = None  # an ENTRYPOINT resets the CMD inherited so far
+        return image
+
+    def image_resolver(self, image: Image) -> Resolver:
+        def resolve(image_path: str) -> str | None:
+            if not image_path or "\0" in image_path:
+                return None
+            absolute = posixpath.normpath(posixpath.join(image.workdir, image_path))
+            candidates = []
+            for destination, origin in reversed(image.copies):
+                if absolute == destination or absolute.startswith(destination.rstrip("/") + "/"):
+                    rest = absolute[len(destination) :].lstrip("/")
+                    candidates.append(os.path.join(image.context_dir, origin, rest))
+                    # ``COPY app.py /app/`` copies into the folder: the file keeps its name.
+                    candidates.append(os.path.join(image.context_dir, rest))
+            if absolute == image.workdir or absolute.startswith(image.workdir.rstrip("/") + "/"):
+                rest = absolute[len(image.workdir) :].lstrip("/")
+                candidates.append(os.path.join(image.context_dir, rest))
+            for candidate in candidates:
+                candidate = os.path.normpath(candidate)
+                if self.workspace.inside(candidate) and os.path.exists(candidate):
+                    return candidate
+            return None
+
+        return resolve
+
+    def dockerfile(
+        self,
+        path: str,
+        *,
+        context_dir: str | None = None,
+        target: str | None = None,
+        outer_env: Env | None = None,
+        service: str | None = None,
+        label: str = "Dockerfile",
+    ) -> list[Launch]:
+        image = self.image(path, context_dir, target)
+        if image is None:
+            return []
+        env = {**image.env, **(outer_env or {})}
+        plain = {**image.args, **self._plain_env(env)}
+        resolve = self.image_resolver(image)
+        workdir_local = resolve(".")
+        search_dirs = tuple(
+            dict.fromkeys(d for d in (workdir_local, image.context_dir) if d and os.path.isdir(d))
+        )
+        shown = self.display(path)
+        if image.entry is not None:
+            instruction, words = image.entry
+            context = self._context(
+                path,
+                f"{label} ENTRYPOINT ({shown}:{instruction.line})",
+                env,
+                search_dirs,
+                resolve,
+                service,
+            )
+            if words is None:  # shell form: the CMD is not passed
+                return self._shell_launches(context, instruction, plain)
+            argv = list(words)
+            if image.cmd is not None and image.cmd[1] is not None:
+                argv += image.cmd[1]
+            found = launch_from_words(argv, context)
+            if found:
+                return found
+            # An entry script that runs the server itself, or runs its arguments (exec "$@").
+            script = resolve(words[0].text) if words and words[0].known else None
+            if script is None or not os.path.isfile(script):
+                return []
+            found = self.script(
+                script, env, search_dirs, f"{label} ENTRYPOINT script {self.display(script)}"
+            )
+            script_source = self.document.sources.get(script)
+            if found or script_source is None or "$@" not in script_source.text:
+                return found
+        if image.cmd is not None:
+            instruction, words = image.cmd
+            context = self._context(
+                path,
+                f"{label} CMD ({shown}:{instruction.line})",
+                env,
+                search_dirs,
+                resolve,
+                service,
+            )
+            if words is None:
+                return self._shell_launches(context, instruction, plain)
+            found = launch_from_words(list(words), context)
+            if found:
+                return found
+            script = resolve(words[0].text) if words and words[0].known else None
+            if script is not None and os.path.isfile(script):
+                return self.script(
+                    script, env, search_dirs, f"{label} CMD script {self.display(script)}"
+                )
+        return []
+
+    def _shell_launches(
+        self, context: LaunchContext, instruction: Instruction, plain: dict[str, str]
+    ) -> list[Launch]:
+        launches = []
+        for command in split_commands(
+            context.text, instruction.args_start, instruction.args_end, plain
+        ):
+            launches.extend(launch_from_words(command, context))
+        return launches
+
+    # -- compose -------------------------------------------------------------------------
+    def compose(self, path: str) -> list[Launch]:
+        from linter.litellm.yamltree import compose as compose_yaml
+        from linter.litellm.yamltree import flattened_pairs, key_text
+
+        source = self.document.sources[path]
+        text = source.text
+        composed = compose_yaml(text)
+        if composed.error is not None:
+            error = composed.error
+            end = error.end if error.end >= 0 else error.offset
+            self.document.problems.append(
+                Problem(path, error.offset, end, f"YAML error: {error.message}", fatal=False)
+            )
+            return []
+        folder = os.path.dirname(path)
+        launches: list[Launch] = []
+        for root in composed.documents:
+            if not isinstance(root, MappingNode):
+                continue
+            services = value_of(root, "services", flattened_pairs, key_text)
+            if not isinstance(services, MappingNode):
+                continue
+            for key, service in flattened_pairs(services):
+                name = key_text(key)
+                if name is None or not isinstance(service, MappingNode):
+                    continue
+                launches.extend(
+                    self._service(path, text, folder, name, service, flattened_pairs, key_text)
+                )
+        return launches
+
+    def _service(
+        self,
+        path: str,
+        text: str,
+        folder: str,
+        name: str,
+        service: MappingNode,
+        pairs: Callable[[MappingNode], list[tuple[Node, Node]]],
+        key_text: Callable[[Node], str | None],
+    ) -> list[Launch]:
+        shown = self.display(path)
+        env: Env = {}
+        environment = value_of(service, "environment", pairs, key_text)
+        if isinstance(environment, MappingNode):
+            for key, value in pairs(environment):
+                variable = key_text(key)
+                if variable and isinstance(value, ScalarNode) and value.value is not None:
+                    word = scalar_word(text, value)
+                    if word is not None and word.known:
+                        env[variable] = (
+                            word.text,
+                            Place(path, word.start, word.end),
+                            f"environment of service `{name}` at {shown}:{value.start_mark.line + 1}",
+                        )
+        elif isinstance(environment, SequenceNode):
+            for item in environment.value:
+                if isinstance(item, ScalarNode) and "=" in str(item.value):
+                    word = scalar_word(text, item)
+                    if word is not None and word.known:
+                        variable, value_text = word.text.split("=", 1)
+                        start = (
+                            word.start + len(variable) + 1
+                            if word.end - word.start == len(word.text)
+                            else word.start
+                        )
+                        env[variable] = (
+                            value_text,
+                            Place(path, start, word.end),
+                            f"environment of service `{name}` at {shown}:{item.start_mark.line + 1}",
+                        )
+        build = value_of(service, "build", pairs, key_text)
+        context_dir: str | None = None
+        dockerfile_path: str | None = None
+        target = None
+        if isinstance(build, ScalarNode):
+            context_dir = os.path.normpath(os.path.join(folder, str(build.value)))
+        elif isinstance(build, MappingNode):
+            context_node = value_of(build, "context", pairs, key_text)
+            context_dir = (
+                os.path.normpath(os.path.join(folder, str(context_node.value)))
+                if isinstance(context_node, ScalarNode)
+                else folder
+            )
+            file_node = value_of(build, "dockerfile", pairs, key_text)
+            if isinstance(file_node, ScalarNode):
+                dockerfile_path = os.path.normpath(os.path.join(context_dir, str(file_node.value)))
+            target_node = value_of(build, "target", pairs, key_text)
+            if isinstance(target_node, ScalarNode):
+                target = str(target_node.value)
+        if context_dir is not None and dockerfile_path is None:
+            dockerfile_path = os.path.join(context_dir, "Dockerfile")
+        label = f"compose service `{name}`"
+        command = value_of(service, "command", pairs, key_text)
+        entrypoint = value_of(service, "entrypoint", pairs, key_text)
+        search_dirs = tuple(d for d in (context_dir, folder) if d)
+        resolve = self._local_resolver(context_dir or folder)
+        if (command is not None or entrypoint is not None) and dockerfile_path is not None:
+            image = self.image(dockerfile_path, context_dir, target)
+            if image is not None:  # the command runs in the image: its ENV and its files
+                env = {**image.env, **env}
+                resolve = self.image_resolver(image)
+                workdir_local = resolve(".")
+                search_dirs = tuple(dict.fromkeys(d for d in (workdir_local, *search_dirs) if d))
+        if command is None and entrypoint is None:
+            if dockerfile_path is not None and self.workspace.inside(dockerfile_path):
+                return self.dockerfile(
+                    dockerfile_path,
+                    context_dir=context_dir,
+                    target=target,
+                    outer_env=env,
+                    service=name,
+                    label=f"{label}: Dockerfile",
+                )
+            return []
+        plain = self._plain_env(env)
+        entry_words = node_commands(text, entrypoint, plain) if entrypoint is not None else None
+        command_words = node_commands(text, command, plain) if command is not None else None
+        first = entrypoint if entrypoint is not None else command
+        assert first is not None
+        what = "entrypoint" if entrypoint is not None else "command"
+        context = self._context(
+            path,
+            f"{label} {what} ({shown}:{first.start_mark.line + 1})",
+            env,
+            search_dirs,
+            resolve,
+            name,
+        )
+        if entry_words is not None:
+            # The entrypoint runs with the command as its arguments (one list of words).
+            argv = [w for c in entry_words for w in c] + [w for c in command_words or [] for w in c]
+            return launch_from_words(argv, context)
+        launches: list[Launch] = []
+        for words in command_words or []:
+            launches.extend(launch_from_words(words, context))
+        return launches

@@ -1,0 +1,126 @@
+"""The app-server document rules see: every launch line of a launch file, resolved.
+
+A launch is one way an app server is started (a Dockerfile CMD, a compose service, a Procfile
+process, an entry script, ``uvicorn.run``): which server, which app, and each setting with the
+place that sets it (command line, ``GUNICORN_CMD_ARGS``, a config file) or the server's
+default. What the app serves (its streaming endpoints) is evidence found in the tree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from linter.document import Document
+
+if TYPE_CHECKING:
+    from linter.server.front import ProxyIdle
+
+# The settings the rules read, and each server's default (None: no limit by default).
+GUNICORN_DEFAULTS: dict[str, str | None] = {
+    "worker_class": "sync",
+    "threads": "1",
+    "workers": "1",
+    "timeout": "30",
+    "graceful_timeout": "30",
+    "keepalive": "2",
+    "port": "8000",
+}
+UVICORN_DEFAULTS: dict[str, str | None] = {
+    "keepalive": "5",
+    "graceful_timeout": None,
+    "workers": "1",
+    "port": "8000",
+}
+SETTING_LABELS = {
+    "worker_class": "worker class",
+    "threads": "threads",
+    "workers": "workers",
+    "timeout": "timeout",
+    "graceful_timeout": "graceful timeout",
+    "keepalive": "keep-alive",
+    "port": "port",
+}
+
+
+def worker_name(value: str) -> str:
+    """``gunicorn.workers.sync.SyncWorker`` -> ``sync``; ``egg:gunicorn#gthread`` -> ``gthread``."""
+    short = value.rsplit("#", 1)[-1].rsplit(".", 1)[-1].lower()
+    return {"syncworker": "sync", "threadworker": "gthread"}.get(short, short)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A span of one file of the document."""
+
+    path: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A setting's effective value (None: unknown, e.g. from a config file outside the tree),
+    where it is set (None: the server's default) and how to say so."""
+
+    value: str | None
+    place: Place | None
+    origin: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why the app is believed to stream: what was found, and where."""
+
+    what: str
+    path: str
+    line: int
+
+
+@dataclass
+class Launch:
+    server: str  # "gunicorn" or "uvicorn"
+    # The server's command word (or the uvicorn.run call): where findings about defaults go.
+    command: Place
+    # How it is started, for messages: "Dockerfile CMD", "compose service `api` command", ...
+    launcher: str
+    app: str | None = None
+    app_place: Place | None = None
+    settings: dict[str, Setting] = field(default_factory=dict)
+    # Folders an app module named on the command line is looked up in (absolute).
+    search_dirs: tuple[str, ...] = ()
+    # A compose service name or a Procfile process type: how a proxy in front names it.
+    service: str | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+    # The app is an LLM proxy served by this server (litellm, vllm): streams by its nature.
+    llm_proxy: str | None = None
+    # ASGI or WSGI, when the app file says so (FastAPI/Starlette vs Flask/Django).
+    interface: str | None = None
+    # NGINX upstreams of the repository in front of this server (linter.server.front).
+    proxies: list[ProxyIdle] = field(default_factory=list)
+
+    def setting(self, name: str) -> Setting:
+        found = self.settings.get(name)
+        if found is not None:
+            return found
+        defaults = GUNICORN_DEFAULTS if self.server == "gunicorn" else UVICORN_DEFAULTS
+        return Setting(defaults.get(name), None, f"{self.server}'s default")
+
+    def streams(self) -> bool:
+        return bool(self.evidence) or self.llm_proxy is not None
+
+    def stream_evidence(self) -> str:
+        if self.llm_proxy is not None:
+            return f"the app is {self.llm_proxy}, an LLM proxy that streams completions"
+        first = self.evidence[0]
+        more = f" (and {len(self.evidence) - 1} more)" if len(self.evidence) > 1 else ""
+        return f"{first.what} at {first.path}:{first.line}{more}"
+
+
+@dataclass
+class ServerDocument(Document):
+    launches: list[Launch] = field(default_factory=list)
+    workspace_root: str = "."
+    # Files of the linted tree that put a proxy in front (nginx configs).
+    proxy_configs: tuple[str, ...] = ()
+    cache: dict[str, object] = field(default_factory=dict)

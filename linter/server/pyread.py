@@ -1,0 +1,217 @@
+"""Python files a launch names, read with ``ast`` and never imported: a gunicorn config file's
+module-level settings, and the ``uvicorn.run(...)`` calls of a script."""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from collections.abc import Mapping
+
+from linter.server.model import Launch, Place, Setting
+from linter.source import SourceText
+
+# gunicorn config names the rules read (``bind`` gives the port, ``wsgi_app`` the app).
+CONFIG_NAMES = frozenset(
+    {
+        "worker_class",
+        "workers",
+        "threads",
+        "timeout",
+        "graceful_timeout",
+        "keepalive",
+        "bind",
+        "wsgi_app",
+    }
+)
+
+
+def parse(source: SourceText) -> ast.Module | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source.text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _span(source: SourceText, node: ast.AST) -> tuple[int, int]:
+    start = source.offset(node.lineno, node.col_offset + 1)  # type: ignore[attr-defined]
+    end = source.offset(node.end_lineno, node.end_col_offset + 1)  # type: ignore[attr-defined]
+    return start, end
+
+
+def constant(node: ast.AST, env: Mapping[str, str]) -> str | None:
+    """The value of a setting's expression as text, when it is a constant: a literal, simple
+    arithmetic, ``int(...)``/``str(...)`` of one, ``os.environ.get("X", default)`` /
+    ``os.getenv`` (the repository's value of X, else the default); else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str)):
+        if isinstance(node.value, bool):
+            return None
+        return str(node.value)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Add, ast.Sub)):
+        left, right = constant(node.left, env), constant(node.right, env)
+        try:
+            a, b = float(left or "x"), float(right or "x")
+        except ValueError:
+            return None
+        value = (
+            a * b
+            if isinstance(node.op, ast.Mult)
+            else a + b
+            if isinstance(node.op, ast.Add)
+            else a - b
+        )
+        return str(int(value)) if value == int(value) else str(value)
+    if isinstance(node, ast.Call) and not node.keywords:
+        func = node.func
+        if (
+            isinstance(func, ast.Name)
+            and func.id in ("int", "str", "float")
+            and len(node.args) == 1
+        ):
+            inner = constant(node.args[0], env)
+            if inner is None:
+                return None
+            try:
+                return str(int(float(inner))) if func.id == "int" else inner
+            except ValueError:
+                return None
+        name = _environ_name(func, node.args)
+        if name is not None:
+            if name in env:
+                return env[name]
+            return constant(node.args[1], env) if len(node.args) > 1 else None
+    if isinstance(node, ast.Subscript) and _dotted(node.value) == "os.environ":
+        key = node.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return env.get(key.value)
+    return None
+
+
+def _dotted(node: ast.AST) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return ""
+
+
+def _environ_name(func: ast.AST, args: list[ast.expr]) -> str | None:
+    if _dotted(func) in ("os.environ.get", "os.getenv", "environ.get", "getenv") and args:
+        first = args[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return first.value
+    return None
+
+
+def gunicorn_config(
+    source: SourceText, env: Mapping[str, str]
+) -> dict[str, tuple[str | None, Place, int]] | None:
+    """Module-level settings of a gunicorn config file: name -> (value or None, place of the
+    value, line). An assignment under ``if``/``try`` makes the value unknown; None when the
+    file does not parse."""
+    tree = parse(source)
+    if tree is None:
+        return None
+    found: dict[str, tuple[str | None, Place, int]] = {}
+
+    def visit(statements: list[ast.stmt], conditional: bool) -> None:
+        for statement in statements:
+            targets: list[ast.expr] = []
+            value: ast.expr | None = None
+            if isinstance(statement, ast.Assign):
+                targets, value = statement.targets, statement.value
+            elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+                targets, value = [statement.target], statement.value
+            elif isinstance(statement, (ast.If, ast.Try, ast.With)):
+                for block in ("body", "orelse", "finalbody"):
+                    visit(getattr(statement, block, []) or [], True)
+                for handler in getattr(statement, "handlers", []):
+                    visit(handler.body, True)
+                continue
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id in CONFIG_NAMES and value is not None:
+                    start, end = _span(source, value)
+                    known = None if conditional else constant(value, env)
+                    if (
+                        target.id == "bind"
+                        and isinstance(value, (ast.List, ast.Tuple))
+                        and value.elts
+                    ):
+                        known = None if conditional else constant(value.elts[0], env)
+                    found[target.id] = (known, Place(source.path, start, end), value.lineno)
+
+    visit(tree.body, False)
+    return found
+
+
+def uvicorn_runs(
+    source: SourceText,
+    launcher: str,
+    env: Mapping[str, str],
+    search_dirs: tuple[str, ...],
+    shown: str,
+) -> list[Launch]:
+    """Each ``uvicorn.run(...)`` call of a script (``import uvicorn`` or ``from uvicorn import
+    run``), with its keyword settings."""
+    if "uvicorn" not in source.text:
+        return []
+    tree = parse(source)
+    if tree is None:
+        return []
+    module_names = {"uvicorn"}
+    run_names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "uvicorn":
+                    module_names.add(alias.asname or "uvicorn")
+        elif isinstance(node, ast.ImportFrom) and node.module == "uvicorn":
+            for alias in node.names:
+                if alias.name == "run":
+                    run_names.add(alias.asname or "run")
+    launches = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        is_run = (
+            isinstance(func, ast.Attribute)
+            and func.attr == "run"
+            and isinstance(func.value, ast.Name)
+            and func.value.id in module_names
+        ) or (isinstance(func, ast.Name) and func.id in run_names)
+        if not is_run:
+            continue
+        start, end = _span(source, func)
+        launch = Launch(
+            server="uvicorn",
+            command=Place(source.path, start, end),
+            launcher=launcher,
+            search_dirs=search_dirs,
+        )
+        if node.args:
+            app = node.args[0]
+            if isinstance(app, ast.Constant) and isinstance(app.value, str):
+                launch.app = app.value
+            else:
+                launch.app = f"{source.path}::"  # the app object of this very file
+            app_start, app_end = _span(source, app)
+            launch.app_place = Place(source.path, app_start, app_end)
+        for keyword in node.keywords:
+            name = {
+                "timeout_keep_alive": "keepalive",
+                "timeout_graceful_shutdown": "graceful_timeout",
+                "workers": "workers",
+                "port": "port",
+            }.get(keyword.arg or "")
+            if name is None:
+                continue
+            value_start, value_end = _span(source, keyword.value)
+            launch.settings[name] = Setting(
+                constant(keyword.value, env),
+                Place(source.path, value_start, value_end),
+                f"`{keyword.arg}={source.text[value_start:value_end]}` at {shown}:{keyword.value.lineno}",
+            )
+        launches.append(launch)
+    return launches

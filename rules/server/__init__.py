@@ -1,0 +1,1 @@
+"""server rules: app servers as launched (one module per rule: RULE = Rule(...))."""

@@ -1,0 +1,85 @@
+"""SRV002 graceful-timeout-short: a restart cuts streams still running after the graceful
+timeout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from linter.config import Settings
+from linter.model import Applicability, Edit, Finding, Severity
+from linter.registry import Rule
+from linter.server.model import ServerDocument
+from rules.server._common import place_of, report, seconds
+
+
+def check(document: ServerDocument, settings: Settings) -> Iterator[Finding]:
+    budget = settings.max_stream
+    for launch in document.launches:
+        if not launch.streams():
+            continue
+        graceful = launch.setting("graceful_timeout")
+        limit = seconds(graceful.value)
+        if limit is None or limit <= 0 or limit >= budget:
+            continue  # unknown, none (uvicorn's default), or long enough
+        name = "graceful_timeout" if launch.server == "gunicorn" else "timeout_graceful_shutdown"
+        message = (
+            f"{launch.server} {name} is {graceful.value}s ({graceful.origin}), launched by "
+            f"{launch.launcher}, below the stream budget max-stream {budget:g}s, and the app "
+            f"streams ({launch.stream_evidence()}): every deploy, reload"
+            f"{' and max_requests recycle' if launch.server == 'gunicorn' else ''} cuts the "
+            f"answers still streaming after {graceful.value}s. Raise it to at least {budget:g}s."
+        )
+        fix = None
+        place = graceful.place
+        source = document.sources.get(place.path) if place is not None else None
+        if place is not None and source is not None:
+            written = source.text[place.start : place.end]
+            inner = (
+                written[1:-1] if written[:1] in "'\"" and written[-1:] == written[:1] else written
+            )
+            if inner.isdigit():  # a number written in place (not an expression, not the env)
+                start = place.start + (len(written) - len(inner)) // 2
+                fix = RULE.make_fix(
+                    [Edit(place.path, start, start + len(inner), f"{budget:.0f}")],
+                    f"raise {name} to {budget:.0f}s (max-stream)",
+                )
+        found = report(RULE, document, place_of(launch, graceful), message, fix=fix)
+        if found is not None:
+            yield found
+
+
+RULE = Rule(
+    code="SRV002",
+    name="graceful-timeout-short",
+    kind="server",
+    summary="a server's graceful timeout below the stream budget (`max-stream`) cuts streams on restart",
+    severity=Severity.WARNING,
+    fix=Applicability.UNSAFE,
+    check=check,
+    doc="""\
+## What it does
+For an app server whose app streams (see SRV001 for the evidence), finds a graceful shutdown
+timeout below the stream budget `max-stream` (900s by default, a top-level setting): gunicorn's
+`graceful_timeout` (30s by default, `--graceful-timeout`, `GUNICORN_CMD_ARGS` or the config
+file) and uvicorn's `--timeout-graceful-shutdown` / `timeout_graceful_shutdown=` when set
+(uvicorn waits without a limit by default).
+
+## Why is this bad
+On every deploy, `kill -HUP` reload, and (gunicorn) `max_requests` recycle, workers get the
+graceful timeout to finish their requests and are then killed. Streams still running are cut
+mid-answer. LLM answers that stream for minutes need a graceful timeout at least as long as the
+longest answer.
+
+## Fix safety
+Unsafe (applied with `--unsafe-fixes`): where the timeout is a number written in place (a
+command-line value, a config-file assignment, a `uvicorn.run` keyword), the fix writes
+`max-stream` there. A longer graceful timeout makes deploys and reloads wait longer for the
+streams in flight: a behaviour change, and the value is a choice. Set `max-stream` to the
+longest answer your service allows. A default, an expression or a value from the environment
+is not changed.
+
+## References
+- gunicorn: [graceful_timeout](https://docs.gunicorn.org/en/stable/settings.html#graceful-timeout)
+- uvicorn: [--timeout-graceful-shutdown](https://www.uvicorn.org/settings/#timeouts)
+""",
+)
