@@ -177,3 +177,15 @@ def test_import_statements_are_read_into_dotted_paths() -> None:
     assert _imported(b"from . import providers") == [".providers"]
     assert _imported(b"from x.y import (\n  p,\n  q,  # why\n)") == ["x.y.p", "x.y.q"]
     assert _imported(b"import a.b as c, d") == ["a.b", "d"]
+
+
+def test_a_workspace_holding_the_project_pickles_for_spawned_workers(tmp_path: Path) -> None:
+    import pickle
+
+    from linter.python.analysis.project import project_of
+
+    workspace = Workspace(root=str(tmp_path), cwd=str(tmp_path))
+    project_of(workspace).checking(str(tmp_path / "a.py"))
+    copy = pickle.loads(pickle.dumps(workspace))
+    assert project_of(copy) is not project_of(workspace)
+    assert project_of(copy).root == workspace.root

@@ -115,6 +115,11 @@ class Project:
         self.unit_path = ""
         self._hops = 0
 
+    def __reduce__(self) -> tuple[type, tuple[()]]:
+        # A spawned worker is handed the workspace pickled: the project travels as an empty
+        # memo entry (its caches hold weak references), and the worker makes its own.
+        return (dict, ())
+
     # -- files and modules -------------------------------------------------------------------
 
     def _file(self, path: str) -> bool:
