@@ -94,7 +94,15 @@ catches around its `yield`, or a retry decorator (tenacity, backoff) on a plain 
 context manager from another module named for what it does with errors (`with
 stream_guard(...)`, `with handle_errors():`) gets the benefit of the doubt.
 When the loop sits in a function, every call of that function in the same file must be
-guarded (for a generator: where it is iterated), up to four calls up. A function that is not
+guarded (for a generator: where it is iterated), up to four calls up; so must every call of a
+module-level function from the other modules of the linted tree (found through their imports,
+relative or absolute). A generator (or a function that returns a stream) another module iterates
+without a guard is reported at that module's loop, naming the generator and its module; one no
+module of the tree iterates is reported at its own loop. Iteration counts however it is spelled:
+`enumerate`, `zip`, `map`, `filter`, `itertools`, `list()`, `"".join()`, `next()`,
+`it.__anext__()`. A client the file cannot follow is inferred from a distinctive call
+(`.chat.completions.create(...)`, `.messages.stream(...)`, `.astream(...)`) when the file imports
+that SDK, and the message says so. A function that is not
 called in the file, or is passed on (a callback), is not guarded. `try/finally` alone is no
 guard, nor a handler that re-raises. When handlers are there but cannot catch, PY003 reports
 them instead.

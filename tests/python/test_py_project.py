@@ -12,7 +12,8 @@ import pytest
 from helpers import lint
 
 from linter.fixtures import all_fixtures
-from linter.python.analysis.project import Project, _imported
+from linter.python.analysis.imports import imported
+from linter.python.analysis.project import Project
 from linter.workspace import Workspace
 
 FOLDERS = [f for f in all_fixtures() if f.kind == "python" and f.path.is_dir()]
@@ -173,7 +174,19 @@ def test_importers_are_found_by_their_import_lines_only(tmp_path: Path) -> None:
 
 
 def test_import_statements_are_read_into_dotted_paths() -> None:
-    assert _imported(b"from .a import b, c as d") == [".a.b", ".a.c"]
-    assert _imported(b"from . import providers") == [".providers"]
-    assert _imported(b"from x.y import (\n  p,\n  q,  # why\n)") == ["x.y.p", "x.y.q"]
-    assert _imported(b"import a.b as c, d") == ["a.b", "d"]
+    assert imported(b"from .a import b, c as d") == [".a.b", ".a.c"]
+    assert imported(b"from . import providers") == [".providers"]
+    assert imported(b"from x.y import (\n  p,\n  q,  # why\n)") == ["x.y.p", "x.y.q"]
+    assert imported(b"import a.b as c, d") == ["a.b", "d"]
+
+
+def test_a_workspace_holding_the_project_pickles_for_spawned_workers(tmp_path: Path) -> None:
+    import pickle
+
+    from linter.python.analysis.project import project_of
+
+    workspace = Workspace(root=str(tmp_path), cwd=str(tmp_path))
+    project_of(workspace).checking(str(tmp_path / "a.py"))
+    copy = pickle.loads(pickle.dumps(workspace))
+    assert project_of(copy) is not project_of(workspace)
+    assert project_of(copy).root == workspace.root

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 import sys
 import warnings
 import weakref
 from typing import TYPE_CHECKING
 
 from linter.python import clients as K
+from linter.python.analysis.imports import KEYWORDS, WORD, import_statements, imported, read
 from linter.python.analysis.model import Stream
 from linter.python.record import record
 
@@ -35,13 +35,10 @@ if TYPE_CHECKING:
     from linter.python.document import PythonDocument
     from linter.workspace import Workspace
 
-_WORD = re.compile(rb"[A-Za-z_]\w*")
-_KEYWORDS = frozenset({b"from", b"import", b"as"})
 _MEMO_KEY = ("python", "project")
 # A folder's files are searched for a module's name this many times (a pre-commit run asks
 # once or twice) before an index of all their import lines is built instead (a whole run).
 _SEARCHES_BEFORE_INDEX = 8
-_READ_LIMIT = 4 * 1024 * 1024
 # How many modules a stream is followed through (provider -> relay -> consumer ...).
 _MAX_HOPS = 4
 # Libraries: an import of one is never a module of the tree (no file system look-up).
@@ -114,6 +111,11 @@ class Project:
         self._current: dict[str, weakref.ref[Analysis]] = {}
         self.unit_path = ""
         self._hops = 0
+
+    def __reduce__(self) -> tuple[type, tuple[()]]:
+        # A spawned worker is handed the workspace pickled: the project travels as an empty
+        # memo entry (its caches hold weak references), and the worker makes its own.
+        return (dict, ())
 
     # -- files and modules -------------------------------------------------------------------
 
@@ -205,11 +207,11 @@ class Project:
         if found is None:
             cache = self._statement_words
             statements = []
-            for statement in _import_statements(data):
+            for statement in import_statements(data):
                 if statement not in cache:
-                    cache[statement] = frozenset(_WORD.findall(statement)) - _KEYWORDS
+                    cache[statement] = frozenset(WORD.findall(statement)) - KEYWORDS
                     self._parsed[statement] = tuple(
-                        d for d in _imported(statement) if d.split(".", 1)[0] not in _LIBRARIES
+                        d for d in imported(statement) if d.split(".", 1)[0] not in _LIBRARIES
                     )
                 if self._parsed[statement]:
                     statements.append(statement)
@@ -382,7 +384,7 @@ class Project:
         for path in self._python_files(scope):
             statements = self._file_statements.get(path)
             if statements is None:
-                data = _read(path)
+                data = read(path)
                 if needle not in data:
                     continue
                 statements = self._statements(path, data)
@@ -395,7 +397,7 @@ class Project:
         for path in self._python_files(scope):
             statements = self._file_statements.get(path)
             if statements is None:
-                statements = self._statements(path, _read(path))
+                statements = self._statements(path, read(path))
             words: set[bytes] = set()
             for statement in statements:
                 words.update(self._statement_words[statement])
@@ -572,62 +574,3 @@ def _api(start: object) -> str:
 def _line(start: object) -> int:
     call = getattr(start, "call", None)
     return int(getattr(call, "lineno", 0))
-
-
-def _imported(statement: bytes) -> list[str]:
-    """The dotted paths an import statement binds (``from .a import b, c``: ``.a.b``,
-    ``.a.c``; ``import a.b as c``: ``a.b``)."""
-    text = statement.decode("utf-8", "replace").strip()
-    if text.startswith("from"):
-        head, _, names = text[4:].partition("import")
-        module = head.strip()
-        found = []
-        for item in names.strip().strip("()").replace("\n", " ").split(","):
-            name = item.split("#", 1)[0].strip().split(" ", 1)[0]
-            if name and name != "*":
-                found.append(module + name if module.endswith(".") else f"{module}.{name}")
-        return found
-    found = []
-    for item in text[6:].split(","):
-        name = item.split("#", 1)[0].strip().split(" ", 1)[0]
-        if name:
-            found.append(name)
-    return found
-
-
-def _import_statements(data: bytes) -> list[bytes]:
-    """The import statements of a file's bytes (``from x import (a, b)`` over several lines
-    included), found from each ``import`` word rather than by a regular expression over every
-    line: a third of the time on ordinary modules."""
-    found: list[bytes] = []
-    at = data.find(b"import")
-    size = len(data)
-    while at >= 0:
-        start = data.rfind(b"\n", 0, at) + 1
-        end = data.find(b"\n", at)
-        if end < 0:
-            end = size
-        line = data[start:end].lstrip()
-        if line.startswith((b"from ", b"import ", b"from\t", b"import\t")):
-            if b"(" in line and b")" not in line:
-                close = data.find(b")", end)
-                end = size if close < 0 else close + 1
-                line = data[start:end].lstrip()
-            found.append(line)
-        at = data.find(b"import", end)
-    return found
-
-
-def _read(path: str) -> bytes:
-    """A regular file's bytes (listed as one, without following links), at most a few MB: the
-    search needs its import lines, not a workspace's checks (nothing is reported from it)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except (OSError, ValueError):
-        return b""
-    try:
-        return os.read(fd, _READ_LIMIT)
-    except OSError:
-        return b""
-    finally:
-        os.close(fd)
