@@ -18,6 +18,7 @@ KIND_MODULES = {
     "litellm": "linter.litellm.handler",
     "python": "linter.python.handler",
     "server": "linter.server.handler",
+    "k8s": "linter.k8s.handler",
 }
 # Light modules with `claim_by_name(relpath)` and `claim(relpath, data, by_name)`: deciding a
 # file's kind must not import every kind's parser.
@@ -26,6 +27,7 @@ DETECT_MODULES = {
     "litellm": "linter.litellm.detect",
     "python": "linter.python.detect",
     "server": "linter.server.detect",
+    "k8s": "linter.k8s.detect",
 }
 
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from linter.config import Settings
     from linter.source import SourceText
 
-KINDS = ("nginx", "litellm", "python", "server")
+KINDS = ("nginx", "litellm", "python", "server", "k8s")
 ENGINE_KIND = "engine"
 
 

@@ -39,4 +39,9 @@ CATALOGUE: tuple[tuple[str, str, str], ...] = (
     ("SRV001", "sync-worker-stream", "server"),
     ("SRV002", "graceful-timeout-short", "server"),
     ("SRV003", "server-keepalive-race", "server"),
+    ("KUB000", "parse-error", "k8s"),
+    ("KUB001", "ingress-timeout-unit", "k8s"),
+    ("KUB002", "ingress-stream-read-timeout", "k8s"),
+    ("KUB003", "ingress-stream-buffering", "k8s"),
+    ("KUB004", "gateway-route-timeout", "k8s"),
 )

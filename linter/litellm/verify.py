@@ -132,3 +132,9 @@ def _changed(old: YamlFile, node: Node, label: str) -> str:
         f"the fix changed `{label or 'the document'}` (line {old.line(node)}), which it was not "
         "meant to touch"
     )
+
+
+def compare_yaml_file(old: YamlFile, new: YamlFile, edits: Sequence[Edit]) -> str | None:
+    """The node-by-node comparison above, for other kinds that fix YAML in place (their
+    fixes replace scalars and insert no keys)."""
+    return _compare_file(old, new, edits)

@@ -222,6 +222,16 @@ def llm_name(text: str) -> str | None:
     return None
 
 
+def llm_port(port: str) -> str | None:
+    """What a port number says about the server behind it ("LiteLLM's port 4000"), if much."""
+    return _LLM_PORTS.get(port.strip())
+
+
+def streaming_path(path: str) -> bool:
+    """A path (or a location's regex) that names a streaming endpoint."""
+    return _PATH_PATTERNS.search(path) is not None
+
+
 def _upstream_signal(route_target: str, upstream: Stmt | None) -> Signal | None:
     host, port = pass_host(route_target)
     if upstream is not None:

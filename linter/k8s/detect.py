@@ -1,0 +1,37 @@
+"""Which files are Kubernetes manifests streamproof reads: a ``*.yaml`` / ``*.yml`` file whose
+content declares an Ingress, a Gateway API route, gateway or gateway class, or an ingress
+controller ConfigMap with proxy settings. A byte search decides; nothing is parsed here, so
+other kinds' runs never import this kind's YAML code.
+
+Helm templates (``templates/*.yaml`` of a chart) are not valid YAML before Helm renders them;
+the same search works on them, and the handler renders them statically.
+"""
+
+from __future__ import annotations
+
+import re
+
+from linter.document import Claim
+
+_KIND = re.compile(
+    rb"(?m)^[ \t]*kind[ \t]*:[ \t]*[\"']?(?:Ingress|HTTPRoute|Gateway|GatewayClass)[\"']?[ \t]*(?:#.*)?\r?$"
+)
+_CONFIGMAP = re.compile(rb"(?m)^[ \t]*kind[ \t]*:[ \t]*[\"']?ConfigMap[\"']?[ \t]*(?:#.*)?\r?$")
+_PROXY_KEY = re.compile(
+    rb"(?m)^[ \t]+[\"']?proxy-(?:read-timeout|send-timeout|buffering)[\"']?[ \t]*:"
+)
+_API_VERSION = re.compile(rb"(?m)^[ \t]*apiVersion[ \t]*:")
+
+
+def claim_by_name(relpath: str) -> Claim:
+    if relpath.lower().endswith((".yaml", ".yml")):
+        return Claim.MAYBE
+    return Claim.NO
+
+
+def claim(relpath: str, data: bytes, by_name: Claim) -> bool:
+    if _API_VERSION.search(data) is None:
+        return False
+    if _KIND.search(data) is not None:
+        return True
+    return _CONFIGMAP.search(data) is not None and _PROXY_KEY.search(data) is not None

@@ -1,0 +1,156 @@
+"""The Kubernetes kind: units, loading, fix verification and comments.
+
+A plain manifest file is a unit. The templates of one Helm chart are one unit (read with the
+chart's ``values.yaml``, which is where most of their values are written). Each unit also reads,
+as context, the controller ConfigMaps, Gateways and GatewayClasses of the run's other
+manifests: they set the defaults its routes are served with.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from linter.document import Claim, Comment, Document, Problem, Unit, hash_comments
+from linter.k8s import detect
+from linter.model import Edit
+
+if TYPE_CHECKING:
+    from linter.config import Settings
+    from linter.k8s.loading import Values
+    from linter.k8s.model import ManifestSet
+    from linter.workspace import Workspace
+
+_CHART = "chart:"
+
+
+class K8sHandler:
+    name = "k8s"
+    parse_error_code = "KUB000"
+
+    def claim_by_name(self, relpath: str) -> Claim:
+        return detect.claim_by_name(relpath)
+
+    def claim(self, relpath: str, data: bytes, by_name: Claim) -> bool:
+        return detect.claim(relpath, data, by_name)
+
+    def plan(self, paths: Sequence[str], workspace: Workspace) -> list[Unit]:
+        from linter.k8s.loading import chart_root
+
+        units: list[Unit] = []
+        charts: dict[str, str] = {}
+        for path in sorted(os.path.abspath(p) for p in paths):
+            root = chart_root(path)
+            if root is None:
+                units.append(Unit(self.name, path))
+            elif root not in charts:
+                charts[root] = path
+                units.append(Unit(self.name, path, context=_CHART + root, group=root))
+        return units
+
+    def load(self, unit: Unit, workspace: Workspace, settings: Settings) -> Document:
+        from linter.k8s.loading import Values, chart_name, read_file
+        from linter.k8s.model import K8sDocument, ManifestSet
+        from linter.litellm.model import YamlFile
+        from linter.litellm.yamltree import compose
+
+        source = workspace.read_source(unit.path)
+        document = K8sDocument(kind=self.name, source=source)
+        files = [unit.path]
+        values = Values(None)
+        chart = ""
+        if unit.context and unit.context.startswith(_CHART):
+            root = unit.context[len(_CHART) :]
+            chart = chart_name(root, lambda p: workspace.read_source(p).text)
+            files = _chart_templates(root, unit.path, workspace)
+            values_path = os.path.join(root, "values.yaml")
+            if os.path.isfile(values_path):
+                try:
+                    values_source = workspace.read_source(values_path)
+                except Exception:  # an unreadable values.yaml: every value is unknown
+                    values_source = None
+                if values_source is not None:
+                    composed = compose(values_source.text)
+                    values_file = YamlFile(values_source, composed)
+                    document.sources[values_path] = values_source
+                    document.files[values_path] = values_file
+                    values = Values(values_file if composed.error is None else None)
+                    if composed.error is not None:
+                        document.problems.append(_yaml_problem(values_path, composed.error))
+            document.templates = frozenset(files)
+        own = ManifestSet()
+        for path in files:
+            file_source = source if path == unit.path else workspace.read_source(path)
+            yaml_file, found, problems = read_file(file_source, values, chart)
+            document.sources[path] = file_source
+            document.files[path] = yaml_file
+            document.problems.extend(problems)
+            own.extend(found)
+        document.own = own
+        document.context = _context(workspace, set(files), values)
+        return document
+
+    def verify_fix(self, before: Document, after: Document, edits: Sequence[Edit]) -> str | None:
+        from linter.k8s.verify import verify_fix
+
+        return verify_fix(before, after, edits)
+
+    def comments(self, document: Document, path: str) -> Iterable[Comment]:
+        return list(hash_comments(document.sources[path]))
+
+
+def _chart_templates(root: str, main: str, workspace: Workspace) -> list[str]:
+    """The chart's templates that are manifests of this kind, the main one first."""
+    from linter.k8s.detect import claim
+
+    found = [main]
+    folder = os.path.join(root, "templates")
+    for base, _, names in os.walk(folder):
+        for name in sorted(names):
+            path = os.path.join(base, name)
+            if path == main or not name.lower().endswith((".yaml", ".yml")):
+                continue
+            try:
+                data = workspace.read_bytes(path)
+            except Exception:
+                continue
+            if claim(name, data, Claim.MAYBE):
+                found.append(path)
+    return found
+
+
+def _context(workspace: Workspace, own: set[str], values: Values) -> ManifestSet:
+    """ConfigMaps, Gateways and GatewayClasses of the run's other manifests."""
+    from linter.k8s.loading import Values as ValuesClass
+    from linter.k8s.loading import read_file
+    from linter.k8s.model import ManifestSet
+
+    context = ManifestSet()
+    for path in workspace.discovered.get("k8s", ()):
+        if path in own:
+            continue
+        try:
+            data = workspace.read_bytes(path)
+        except Exception:
+            continue
+        if b"ConfigMap" not in data and b"Gateway" not in data:
+            continue
+        try:
+            source = workspace.read_source(path)
+        except Exception:
+            continue
+        _, found, _ = read_file(source, ValuesClass(None))
+        context.configs += found.configs
+        context.gateways += found.gateways
+        context.classes += found.classes
+    return context
+
+
+def _yaml_problem(path: str, error: object) -> Problem:
+    offset = getattr(error, "offset", 0)
+    end = getattr(error, "end", -1)
+    return Problem(path, offset, end if end >= 0 else offset, getattr(error, "message", ""))
+
+
+HANDLER = K8sHandler()

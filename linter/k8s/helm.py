@@ -1,0 +1,236 @@
+"""Helm templates read without Helm: each ``{{ ... }}`` action is blanked so the rest parses
+as YAML at the same offsets, and the actions that produce values are resolved against the
+chart's ``values.yaml``.
+
+- An action alone on its line (``{{- if ... }}``, ``{{- toYaml . | nindent 4 }}``) becomes a
+  YAML comment of the same length; one inside a line becomes a plain word of ``x`` of the same
+  length, so a scalar holding it keeps its place.
+- ``.Values.a.b`` (also ``$.Values``, ``.`` and ``.a`` inside ``with .Values.x``, and
+  ``$var := ...`` variables) resolves to the node of ``values.yaml`` it names; a missing key
+  with ``default "x"`` to that literal; anything else (``include``, ``range`` items, functions
+  we do not model) is unknown. Unknown is never read as the default.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_ACTION = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_OPENERS = ("if", "with", "range", "define", "block")
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|`[^`]*`')
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What an action's pipeline gives: a path into the values (``values``), a literal, the
+    chart's resource name (``include "x.fullname"``), or nothing we know (all None)."""
+
+    values: tuple[str, ...] | None = None
+    literal: str | None = None
+    default: str | None = None  # `| default "x"`: used when the values path is missing
+    chart_name: bool = False
+    # `toYaml`: the action writes a whole subtree (annotations from values.yaml).
+    to_yaml: bool = False
+
+    @property
+    def unknown(self) -> bool:
+        return self.values is None and self.literal is None and not self.chart_name
+
+
+UNKNOWN = Resolved()
+
+
+@dataclass(frozen=True)
+class Action:
+    start: int
+    end: int
+    expression: str
+    inline: bool
+    line: int  # 0-based line of its start
+    resolved: Resolved
+
+
+@dataclass
+class Rendered:
+    text: str  # the template with every action blanked (same length, same line breaks)
+    actions: list[Action] = field(default_factory=list)
+
+    def actions_in(self, start: int, end: int) -> list[Action]:
+        return [a for a in self.actions if start <= a.start and a.end <= end]
+
+    def line_actions(self, first_line: int, last_line: int) -> list[Action]:
+        return [a for a in self.actions if not a.inline and first_line <= a.line <= last_line]
+
+
+def is_template(text: str) -> bool:
+    return "{{" in text
+
+
+def render(text: str) -> Rendered:
+    """Blank the actions of ``text`` and resolve what they refer to."""
+    out = list(text)
+    actions: list[Action] = []
+    scopes: list[Resolved | None] = []  # per open block: the `.` it sets (None: unchanged)
+    variables: dict[str, Resolved] = {}
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    import bisect
+
+    for match in _ACTION.finditer(text):
+        start, end = match.span()
+        body = match.group(1).strip()
+        body = body[1:] if body.startswith("-") else body
+        body = body[:-1] if body.endswith("-") else body
+        body = body.strip()
+        line = bisect.bisect_right(line_starts, start) - 1
+        line_start = line_starts[line]
+        line_end = text.find("\n", end)
+        line_end = len(text) if line_end < 0 else line_end
+        rest_of_line = _ACTION.sub("", text[line_start:line_end])
+        inline = bool(rest_of_line.strip())
+        scope = _current_scope(scopes)
+        resolved = UNKNOWN
+        keyword = body.split(None, 1)[0] if body else ""
+        if body.startswith("/*"):
+            pass
+        elif keyword == "end":
+            if scopes:
+                scopes.pop()
+        elif keyword in _OPENERS:
+            argument = body[len(keyword) :].strip()
+            if keyword == "with":
+                scopes.append(resolve(argument, scope, variables))
+            elif keyword == "range":
+                scopes.append(UNKNOWN)  # the item of a list: not one values node
+            else:
+                scopes.append(None)
+        elif keyword == "else":
+            pass
+        elif re.match(r"^\$[\w]*\s*:?=", body):
+            name, _, expression = body.partition("=")
+            variables[name.rstrip(":").strip()] = resolve(expression.strip(), scope, variables)
+        else:
+            resolved = resolve(body, scope, variables)
+        actions.append(Action(start, end, body, inline, line, resolved))
+        filler = "x" if inline else " "
+        for index in range(start, end):
+            if out[index] not in "\r\n":
+                out[index] = filler
+        if not inline:
+            out[start] = "#"
+    return Rendered("".join(out), actions)
+
+
+def _current_scope(scopes: list[Resolved | None]) -> Resolved:
+    for scope in reversed(scopes):
+        if scope is not None:
+            return scope
+    return Resolved(values=())
+
+
+def _split_pipeline(expression: str) -> list[str]:
+    parts, depth, current, index = [], 0, [], 0
+    while index < len(expression):
+        char = expression[index]
+        quoted = _QUOTED.match(expression, index)
+        if quoted:
+            current.append(quoted.group(0))
+            index = quoted.end()
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        if char == "|" and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+        index += 1
+    parts.append("".join(current).strip())
+    return [p for p in parts if p]
+
+
+def _words(command: str) -> list[str]:
+    return [m.group(0) for m in re.finditer(r'"(?:[^"\\]|\\.)*"|`[^`]*`|\([^)]*\)|\S+', command)]
+
+
+def _literal(word: str) -> str | None:
+    if len(word) >= 2 and word[0] == word[-1] and word[0] in '"`':
+        return word[1:-1]
+    if re.fullmatch(r"-?\d+(?:\.\d+)?", word):
+        return word
+    return None
+
+
+def _operand(word: str, scope: Resolved, variables: dict[str, Resolved]) -> Resolved:
+    word = word.strip()
+    if word.startswith("(") and word.endswith(")"):
+        return resolve(word[1:-1], scope, variables)
+    literal = _literal(word)
+    if literal is not None:
+        return Resolved(literal=literal)
+    if word in (".", "$."):
+        return scope
+    match = re.fullmatch(r"\$?\.Values((?:\.[\w-]+)*)", word)
+    if match:
+        return Resolved(values=tuple(p for p in match.group(1).split(".") if p))
+    match = re.fullmatch(r"\.([\w-]+(?:\.[\w-]+)*)", word)
+    if match and scope.values is not None and not word.startswith((".Release", ".Chart")):
+        return Resolved(values=scope.values + tuple(match.group(1).split(".")))
+    match = re.fullmatch(r"(\$\w+)((?:\.[\w-]+)*)", word)
+    if match and match.group(1) in variables:
+        base = variables[match.group(1)]
+        if not match.group(2):
+            return base
+        if base.values is not None:
+            return Resolved(values=base.values + tuple(match.group(2).strip(".").split(".")))
+    return UNKNOWN
+
+
+def resolve(expression: str, scope: Resolved, variables: dict[str, Resolved]) -> Resolved:
+    """What a pipeline gives, as far as values.yaml can say."""
+    stages = _split_pipeline(expression)
+    if not stages:
+        return UNKNOWN
+    result = _command(_words(stages[0]), scope, variables, None)
+    for stage in stages[1:]:
+        result = _command(_words(stage), scope, variables, result)
+    return result
+
+
+def _command(
+    words: list[str],
+    scope: Resolved,
+    variables: dict[str, Resolved],
+    piped: Resolved | None,
+) -> Resolved:
+    if not words:
+        return UNKNOWN
+    name, args = words[0], words[1:]
+    operands = [_operand(a, scope, variables) for a in args]
+    if piped is not None:
+        operands.append(piped)
+    if name in ("quote", "squote", "toString", "trim", "nindent", "indent", "int", "int64"):
+        value = operands[-1] if operands else UNKNOWN
+        return value
+    if name in ("toYaml", "toJson"):
+        value = operands[-1] if operands else UNKNOWN
+        return Resolved(value.values, value.literal, value.default, value.chart_name, True)
+    if name == "default":
+        if len(operands) < 2:
+            return UNKNOWN
+        fallback, value = operands[0], operands[-1]
+        if value.values is not None and fallback.literal is not None:
+            return Resolved(values=value.values, default=fallback.literal)
+        return value if not value.unknown else fallback
+    if name == "include" and args:
+        template_name = _literal(args[0]) or ""
+        if template_name.endswith((".fullname", ".name")):
+            return Resolved(chart_name=True)
+        return UNKNOWN
+    if name == "tpl" and operands:
+        return operands[0]
+    if piped is None and not args:
+        return _operand(name, scope, variables)
+    return UNKNOWN

@@ -1,0 +1,438 @@
+"""Reading manifests (and Helm charts) into the model of ``linter.k8s.model``.
+
+A plain manifest is composed as it is. A Helm template is rendered statically first
+(``linter.k8s.helm``): its scalars that are template actions take their value from the chart's
+``values.yaml`` (and point there), or are unknown.
+"""
+
+from __future__ import annotations
+
+import os
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from linter.document import Problem
+from linter.k8s.helm import Action, Rendered, Resolved, is_template, render
+from linter.k8s.model import (
+    ControllerConfig,
+    Gateway,
+    GatewayClass,
+    HTTPRoute,
+    Ingress,
+    IngressPath,
+    ManifestSet,
+    RouteRule,
+    Value,
+)
+from linter.litellm.model import YamlFile
+from linter.litellm.yamltree import compose, is_null
+from linter.model import Severity
+from linter.source import SourceText
+
+
+class Values:
+    """A chart's values.yaml, looked up by path."""
+
+    def __init__(self, yaml_file: YamlFile | None) -> None:
+        self.file = yaml_file
+        self.root = None
+        if yaml_file is not None and yaml_file.composed.documents:
+            root = yaml_file.composed.documents[0]
+            self.root = root if isinstance(root, MappingNode) else None
+
+    def lookup(self, path: tuple[str, ...]) -> Node | None:
+        node: Node | None = self.root
+        for part in path:
+            if self.file is None or not isinstance(node, MappingNode):
+                return None
+            entry = self.file.items(node).get(part)
+            if entry is None:
+                return None
+            node = entry.value
+        return node
+
+
+class Reader:
+    """Values of one file's scalars: literal, resolved from values.yaml, or unknown."""
+
+    def __init__(
+        self,
+        yaml_file: YamlFile,
+        rendered: Rendered | None,
+        values: Values,
+        display: str,
+    ) -> None:
+        self.file = yaml_file
+        self.rendered = rendered
+        self.values = values
+        self.display = display
+
+    def actions(self, node: Node) -> list[Action]:
+        if self.rendered is None:
+            return []
+        start, end = node.start_mark.index, node.end_mark.index
+        return self.rendered.actions_in(start, end)
+
+    def value(self, node: Node | None) -> Value | None:
+        """The text of a scalar as the rendered manifest would have it (None: no scalar)."""
+        if node is None or not isinstance(node, ScalarNode):
+            return None
+        start, end = self.file.span(node)
+        actions = self.actions(node)
+        if not actions:
+            editable = self.rendered is None and not self.file.is_shared(node)
+            line = self.file.line(node)
+            return Value(node.value, self.file.path, start, end, node, "", editable, line)
+        if len(actions) == 1 and self._whole(node, actions[0]):
+            return self.resolved(actions[0].resolved, start, end)
+        return Value(None, self.file.path, start, end, node, "a template expression")
+
+    def text_for_evidence(self, node: Node | None) -> str:
+        """A scalar's literal parts and resolved values, for naming evidence only
+        (``{{ .Release.Name }}-litellm`` still says litellm)."""
+        if node is None or not isinstance(node, ScalarNode):
+            return ""
+        actions = self.actions(node)
+        if not actions:
+            return str(node.value)
+        raw = self.file.text[node.start_mark.index : node.end_mark.index]
+        pieces = []
+        cursor = node.start_mark.index
+        for action in actions:
+            pieces.append(
+                raw[cursor - node.start_mark.index : action.start - node.start_mark.index]
+            )
+            resolved = self.resolved(action.resolved, action.start, action.end)
+            pieces.append(resolved.text or "")
+            cursor = action.end
+        pieces.append(raw[cursor - node.start_mark.index :])
+        return "".join(pieces).strip("\"' ")
+
+    def _whole(self, node: ScalarNode, action: Action) -> bool:
+        text = self.file.text
+        inner = text[node.start_mark.index : node.end_mark.index].strip().strip("\"'")
+        return inner == text[action.start : action.end]
+
+    def resolved(self, resolved: Resolved, start: int, end: int) -> Value:
+        path = self.file.path
+        if resolved.values is not None:
+            node = self.values.lookup(resolved.values)
+            dotted = ".Values." + ".".join(resolved.values)
+            values_file = self.values.file
+            if isinstance(node, ScalarNode) and values_file is not None and not is_null(node):
+                v_start, v_end = values_file.span(node)
+                line = values_file.line(node)
+                return Value(
+                    str(node.value),
+                    values_file.path,
+                    v_start,
+                    v_end,
+                    node,
+                    f"`{dotted}`, set at {os.path.basename(values_file.path)}:{line}",
+                    editable=not values_file.is_shared(node),
+                    line=line,
+                )
+            if (node is None or is_null(node)) and resolved.default is not None:
+                return Value(resolved.default, path, start, end, None, f"the default of `{dotted}`")
+            return Value(None, path, start, end, None, f"`{dotted}`")
+        if resolved.literal is not None:
+            return Value(resolved.literal, path, start, end, None, "the template")
+        if resolved.chart_name:
+            return Value(None, path, start, end, None, "the release name")
+        return Value(None, path, start, end, None, "a template expression")
+
+
+def _items(yaml_file: YamlFile, node: Node | None) -> dict[str, tuple[Node, Node]]:
+    return {name: (entry.key, entry.value) for name, entry in yaml_file.items(node).items()}
+
+
+def _get(yaml_file: YamlFile, node: Node | None, *path: str) -> Node | None:
+    for part in path:
+        if not isinstance(node, MappingNode):
+            return None
+        entry = yaml_file.items(node).get(part)
+        node = entry.value if entry is not None else None
+    return node
+
+
+def _seq(node: Node | None) -> list[Node]:
+    return list(node.value) if isinstance(node, SequenceNode) else []
+
+
+def read_file(
+    source: SourceText,
+    values: Values,
+    chart: str = "",
+) -> tuple[YamlFile, ManifestSet, list[Problem]]:
+    """Compose one manifest or template and read what it declares."""
+    rendered = render(source.text) if chart and is_template(source.text) else None
+    text = rendered.text if rendered is not None else source.text
+    composed = compose(text)
+    yaml_file = YamlFile(source, composed)
+    found = ManifestSet()
+    problems: list[Problem] = []
+    if composed.error is not None:
+        end = composed.error.end if composed.error.end >= 0 else composed.error.offset
+        if rendered is not None:
+            problems.append(
+                Problem(
+                    source.path,
+                    composed.error.offset,
+                    end,
+                    "this Helm template could not be read without rendering it "
+                    f"({composed.error.message}); its routes are not checked",
+                    severity=Severity.INFO,
+                    fatal=False,
+                )
+            )
+        else:
+            problems.append(
+                Problem(source.path, composed.error.offset, end, composed.error.message)
+            )
+        return yaml_file, found, problems
+    reader = Reader(yaml_file, rendered, values, os.path.basename(source.path))
+    for document in composed.documents:
+        if not isinstance(document, MappingNode):
+            continue
+        kind = reader.value(_get(yaml_file, document, "kind"))
+        kind_text = kind.text if kind is not None else None
+        if kind_text == "Ingress":
+            found.ingresses.append(_ingress(reader, document, chart))
+        elif kind_text == "ConfigMap":
+            config = _controller_config(reader, document)
+            if config is not None:
+                found.configs.append(config)
+        elif kind_text == "HTTPRoute":
+            found.routes.append(_http_route(reader, document))
+        elif kind_text == "Gateway":
+            name = reader.text_for_evidence(_get(yaml_file, document, "metadata", "name"))
+            class_name = reader.value(_get(yaml_file, document, "spec", "gatewayClassName"))
+            found.gateways.append(
+                Gateway(name, source.path, class_name.text if class_name else None)
+            )
+        elif kind_text == "GatewayClass":
+            name = reader.text_for_evidence(_get(yaml_file, document, "metadata", "name"))
+            controller = reader.value(_get(yaml_file, document, "spec", "controllerName"))
+            found.classes.append(
+                GatewayClass(name, source.path, controller.text if controller else None)
+            )
+    return yaml_file, found, problems
+
+
+def _where(reader: Reader, node: Node) -> Value:
+    start, end = reader.file.span(node)
+    if isinstance(node, MappingNode) and node.value:
+        start, end = reader.file.span(node.value[0][0])
+    return Value(None, reader.file.path, start, end, node)
+
+
+def _name_and_where(reader: Reader, document: MappingNode) -> tuple[str, Value]:
+    name_node = _get(reader.file, document, "metadata", "name")
+    name = reader.text_for_evidence(name_node) or "(unnamed)"
+    return name, _where(reader, name_node if name_node is not None else document)
+
+
+def _ingress(reader: Reader, document: MappingNode, chart: str) -> Ingress:
+    yaml_file = reader.file
+    name, where = _name_and_where(reader, document)
+    annotations, unknown = _annotations(reader, document)
+    spec = _get(yaml_file, document, "spec")
+    class_node = _get(yaml_file, spec, "ingressClassName")
+    class_name = reader.value(class_node)
+    if class_name is None:
+        legacy = annotations.get("kubernetes.io/ingress.class")
+        class_name = legacy[1] if legacy else None
+    hosts = []
+    paths: list[IngressPath] = []
+    spec_items = yaml_file.items(spec)
+    default = spec_items.get("defaultBackend") or spec_items.get("backend")
+    if default is not None:
+        service, port = _backend(reader, default.value)
+        paths.append(IngressPath(None, service, port, _where(reader, default.key)))
+    for rule in _seq(_get(yaml_file, spec, "rules")):
+        host = reader.text_for_evidence(_get(yaml_file, rule, "host"))
+        if host:
+            hosts.append(host)
+        for item in _seq(_get(yaml_file, rule, "http", "paths")):
+            backend = _get(yaml_file, item, "backend")
+            service, port = _backend(reader, backend)
+            path = reader.value(_get(yaml_file, item, "path"))
+            paths.append(IngressPath(path, service, port, _where(reader, item)))
+    return Ingress(
+        name, yaml_file.path, where, annotations, unknown, class_name, hosts, paths, chart
+    )
+
+
+def _backend(reader: Reader, backend: Node | None) -> tuple[Value | None, Value | None]:
+    yaml_file = reader.file
+    if backend is None:
+        return None, None
+    service = _get(yaml_file, backend, "service")
+    if service is not None:
+        name = _get(yaml_file, service, "name")
+        port = _get(yaml_file, service, "port", "number") or _get(
+            yaml_file, service, "port", "name"
+        )
+    else:  # extensions/v1beta1 and networking.k8s.io/v1beta1
+        name = _get(yaml_file, backend, "serviceName")
+        port = _get(yaml_file, backend, "servicePort")
+    return _evidence_value(reader, name), _evidence_value(reader, port)
+
+
+def _evidence_value(reader: Reader, node: Node | None) -> Value | None:
+    value = reader.value(node)
+    if value is None or value.known or node is None:
+        return value
+    text = reader.text_for_evidence(node)
+    return Value(text or None, value.path, value.start, value.end, node, value.origin)
+
+
+def _annotations(
+    reader: Reader, document: MappingNode
+) -> tuple[dict[str, tuple[Value, Value]], bool]:
+    """metadata.annotations as written, plus what a `toYaml .Values...` block puts there."""
+    yaml_file = reader.file
+    metadata = _get(yaml_file, document, "metadata")
+    found: dict[str, tuple[Value, Value]] = {}
+    unknown = False
+    entry = yaml_file.items(metadata).get("annotations")
+    if entry is None:
+        return found, False
+    node = entry.value
+    if isinstance(node, MappingNode):
+        for key, value in _items(yaml_file, node).values():
+            key_value = reader.value(key)
+            item = reader.value(value)
+            if key_value is None or key_value.text is None:
+                unknown = True
+                continue
+            if item is not None:
+                found[key_value.text] = (key_value, item)
+    elif isinstance(node, ScalarNode) and not is_null(node) and not reader.actions(node):
+        unknown = True
+    if reader.rendered is not None:
+        # `{{- toYaml .Values.x.annotations | nindent 4 }}` lines in (or as) the block.
+        first = yaml_file.line(entry.key) - 1
+        column = entry.key.start_mark.column
+        last = _block_end(yaml_file.text, first, column)
+        blocks = [
+            a for a in reader.rendered.actions if first <= a.line <= last and a.resolved.to_yaml
+        ]
+        for action in blocks:
+            mapping = (
+                reader.values.lookup(action.resolved.values)
+                if action.resolved.values is not None
+                else None
+            )
+            values_file = reader.values.file
+            if isinstance(mapping, MappingNode) and values_file is not None:
+                values_reader = Reader(values_file, None, reader.values, reader.display)
+                for key, value in _items(values_file, mapping).values():
+                    key_value = values_reader.value(key)
+                    item = values_reader.value(value)
+                    if key_value is not None and key_value.text and item is not None:
+                        origin = (
+                            f"set at {os.path.basename(values_file.path)}:{values_file.line(value)}"
+                        )
+                        item = item._replace_origin(origin)
+                        found.setdefault(key_value.text, (key_value, item))
+            elif mapping is None or not is_null(mapping):
+                unknown = True
+    return found, unknown
+
+
+def _block_end(text: str, first_line: int, column: int) -> int:
+    """The last line of the block below a key at ``column`` starting on ``first_line``."""
+    lines = text.split("\n")
+    last = first_line
+    for number in range(first_line + 1, len(lines)):
+        line = lines[number]
+        stripped = line.lstrip(" ")
+        if not stripped or stripped.startswith("#"):
+            last = number if stripped.startswith("{{") or stripped.startswith("#") else last
+            continue
+        if len(line) - len(stripped) <= column and not stripped.startswith("{{"):
+            break
+        last = number
+    return last
+
+
+def _controller_config(reader: Reader, document: MappingNode) -> ControllerConfig | None:
+    """An ingress-nginx controller ConfigMap, recognised by its name, namespace or labels
+    (NGINX Inc.'s ConfigMap reads the same keys with other meanings: never guessed)."""
+    yaml_file = reader.file
+    metadata = _get(yaml_file, document, "metadata")
+    marks = [
+        reader.text_for_evidence(_get(yaml_file, metadata, "name")),
+        reader.text_for_evidence(_get(yaml_file, metadata, "namespace")),
+    ]
+    for _, value in _items(yaml_file, _get(yaml_file, metadata, "labels")).values():
+        marks.append(reader.text_for_evidence(value))
+    if not any("ingress-nginx" in mark.lower() for mark in marks if mark):
+        return None
+    name, _ = _name_and_where(reader, document)
+    data: dict[str, tuple[Value, Value]] = {}
+    for key, value in _items(yaml_file, _get(yaml_file, document, "data")).values():
+        key_value = reader.value(key)
+        item = reader.value(value)
+        if key_value is not None and key_value.text and item is not None:
+            data[key_value.text] = (key_value, item)
+    return ControllerConfig(name, yaml_file.path, data)
+
+
+def _http_route(reader: Reader, document: MappingNode) -> HTTPRoute:
+    yaml_file = reader.file
+    name, where = _name_and_where(reader, document)
+    spec = _get(yaml_file, document, "spec")
+    parents = [
+        reader.text_for_evidence(_get(yaml_file, ref, "name"))
+        for ref in _seq(_get(yaml_file, spec, "parentRefs"))
+    ]
+    hostnames = [reader.text_for_evidence(h) for h in _seq(_get(yaml_file, spec, "hostnames"))]
+    rules = []
+    for rule in _seq(_get(yaml_file, spec, "rules")):
+        paths = [
+            reader.text_for_evidence(_get(yaml_file, match, "path", "value"))
+            for match in _seq(_get(yaml_file, rule, "matches"))
+        ]
+        backends = [
+            (
+                reader.text_for_evidence(_get(yaml_file, ref, "name")),
+                reader.text_for_evidence(_get(yaml_file, ref, "port")),
+            )
+            for ref in _seq(_get(yaml_file, rule, "backendRefs"))
+        ]
+        timeouts = _get(yaml_file, rule, "timeouts")
+        rules.append(
+            RouteRule(
+                _where(reader, rule),
+                [p for p in paths if p],
+                backends,
+                reader.value(_get(yaml_file, timeouts, "request")),
+                reader.value(_get(yaml_file, timeouts, "backendRequest")),
+            )
+        )
+    return HTTPRoute(name, yaml_file.path, where, [p for p in parents if p], hostnames, rules)
+
+
+def chart_root(path: str) -> str | None:
+    """The chart folder of a template (``<chart>/templates/...`` with ``<chart>/Chart.yaml``)."""
+    parts = path.split(os.sep)
+    for index in range(len(parts) - 1, 0, -1):
+        if parts[index] == "templates":
+            root = os.sep.join(parts[:index])
+            if os.path.isfile(os.path.join(root, "Chart.yaml")):
+                return root
+    return None
+
+
+def chart_name(root: str, read: object) -> str:
+    """The chart's `name:` from Chart.yaml (a line search: the file is small and flat)."""
+    try:
+        text = read(os.path.join(root, "Chart.yaml"))  # type: ignore[operator]
+    except Exception:
+        return os.path.basename(root)
+    for line in str(text).splitlines():
+        if line.startswith("name:"):
+            return line.partition(":")[2].strip().strip("\"'")
+    return os.path.basename(root)

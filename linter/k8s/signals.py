@@ -1,0 +1,78 @@
+"""Which Kubernetes routes carry LLM or SSE traffic, and why we think so: the same evidence an
+admin would read in an NGINX config (a streaming path, a backend named or numbered like an LLM
+server, SSE already acknowledged), read from an Ingress or an HTTPRoute. No evidence, no
+finding."""
+
+from __future__ import annotations
+
+from linter.k8s.model import COMMUNITY, NGINX_INC, Ingress, IngressPath, RouteRule
+from linter.nginx.routes import llm_name, llm_port, not_streaming_path, streaming_path
+
+
+def backend_evidence(service: str | None, port: str | None) -> str | None:
+    if service:
+        product = llm_name(service)
+        if product:
+            return f"its backend service `{service}` is an LLM server ({product})"
+    if port:
+        known = llm_port(port)
+        if known:
+            return f"its backend port {port} is {known}"
+    return None
+
+
+def _acknowledged(ingress: Ingress) -> str | None:
+    for key in (COMMUNITY + "proxy-buffering", NGINX_INC + "proxy-buffering"):
+        found = ingress.annotation(key)
+        if found is not None and (found[1].text or "").strip().lower() in ("off", "false"):
+            return f"`{key}` is already turned off for it (SSE acknowledged)"
+    for key, (_, value) in ingress.annotations.items():
+        text = (value.text or "").lower()
+        if key.endswith(("-snippet", "/server-snippets", "/location-snippets")) and (
+            "text/event-stream" in text or "x-accel-buffering" in text
+        ):
+            return f"its `{key}` mentions event streams (SSE acknowledged)"
+    return None
+
+
+def ingress_path_evidence(ingress: Ingress, item: IngressPath) -> str | None:
+    """Why this path of the Ingress is a streaming route, or None."""
+    path = item.path.text if item.path is not None and item.path.known else ""
+    acknowledged = _acknowledged(ingress)
+    if path and not_streaming_path(path):
+        return None
+    if path and streaming_path(path):
+        return f"its path {path} is a streaming endpoint"
+    if acknowledged:
+        return acknowledged
+    service = item.service.text if item.service is not None else None
+    port = item.port.text if item.port is not None else None
+    found = backend_evidence(service, port)
+    if found:
+        return found
+    if ingress.chart and (service is None or service == "") and llm_name(ingress.chart):
+        return f"its chart `{ingress.chart}` deploys an LLM server ({llm_name(ingress.chart)})"
+    if path in ("", "/"):
+        for host in ingress.hosts:
+            product = llm_name(host)
+            if product:
+                return f"it is the catch-all of host {host}, an LLM app ({product})"
+    return None
+
+
+def route_rule_evidence(rule: RouteRule, hostnames: list[str]) -> str | None:
+    for path in rule.paths:
+        if not_streaming_path(path):
+            return None
+        if streaming_path(path):
+            return f"its path {path} is a streaming endpoint"
+    for service, port in rule.backends:
+        found = backend_evidence(service, port)
+        if found:
+            return found
+    if not rule.paths or rule.paths == ["/"]:
+        for host in hostnames:
+            product = llm_name(host)
+            if product:
+                return f"it is the catch-all of host {host}, an LLM app ({product})"
+    return None

@@ -1,0 +1,1 @@
+"""k8s rules (one module per rule: RULE = Rule(...))."""

@@ -1,0 +1,121 @@
+"""KUB002 ingress-stream-read-timeout: an Ingress route to an LLM backend whose proxy read
+timeout (60 s unless set) is below the minimum."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from linter.config import Settings
+from linter.k8s.model import COMMUNITY, Ingress, IngressPath, K8sDocument
+from linter.k8s.signals import ingress_path_evidence
+from linter.model import Finding, Severity
+from linter.nginx.timevalue import parse_time
+from linter.registry import Option, Rule
+from rules.k8s._common import community_seconds, effective, nginx_inc, nginx_seconds, report
+from rules.nginx._common import time_option
+
+
+def streaming_paths(ingress: Ingress) -> list[tuple[IngressPath, str]]:
+    found = []
+    for item in ingress.paths:
+        evidence = ingress_path_evidence(ingress, item)
+        if evidence:
+            found.append((item, evidence))
+    return found
+
+
+def _label(item: IngressPath) -> str:
+    if item.path is not None and item.path.known:
+        return f"path {item.path.text}"
+    return "the default backend" if item.path is None else "its path"
+
+
+def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
+    minimum_text = settings.option(RULE, "min-read-timeout")
+    minimum = parse_time(minimum_text)
+    assert minimum is not None
+    for ingress in document.own.ingresses:
+        routes = streaming_paths(ingress)
+        if not routes:
+            continue
+        item, evidence = routes[0]
+        if ingress.controller == "nginx-inc":
+            found = nginx_inc(document, ingress, "proxy-read-timeout", "60s")
+            seconds = nginx_seconds(found.text) if found.text is not None else None
+            advice = '`nginx.org/proxy-read-timeout: "300s"`'
+        else:
+            annotation = ingress.annotation(COMMUNITY + "proxy-read-timeout")
+            if (
+                annotation is not None
+                and annotation[1].known
+                and (community_seconds(annotation[1].text or "") is None)
+            ):
+                continue  # written with a unit: KUB001 reports it, with its fix
+            found = effective(document, ingress, "proxy-read-timeout", "60")
+            seconds = community_seconds(found.text) if found.text is not None else None
+            advice = f'`{COMMUNITY}proxy-read-timeout: "300"`'
+        if seconds is None or seconds * 1000 >= minimum.milliseconds:
+            continue  # unknown (a template value, an unresolved block) or long enough
+        where = (
+            found.value
+            if found.value is not None and found.value.path in document.files
+            else item.where
+        )
+        others = len(routes) - 1
+        more = (
+            f" (and {others} more streaming path{'s' if others > 1 else ''} of it)"
+            if others
+            else ""
+        )
+        yield report(
+            RULE,
+            document,
+            where,
+            f"Ingress `{ingress.name}`: its proxy read timeout is {seconds:g} s, from "
+            f"{found.origin}. The controller's nginx closes a stream whose backend stays silent "
+            f"that long (a slow first token, a reasoning pause): a 504 before the first byte, a "
+            f"body that just stops after it. Set {advice} or more. {_label(item)}{more} is a "
+            f"streaming route because {evidence}",
+        )
+
+
+RULE = Rule(
+    code="KUB002",
+    name="ingress-stream-read-timeout",
+    kind="k8s",
+    summary="an Ingress route to an LLM backend whose proxy read timeout (60 s by default) is short",
+    severity=Severity.WARNING,
+    fix=None,
+    check=check,
+    options=(
+        Option(
+            "min-read-timeout",
+            "120s",
+            "report a streaming Ingress whose read timeout is below this (an nginx time value)",
+            time_option,
+        ),
+    ),
+    doc="""\
+## What it does
+On an Ingress that routes to an LLM or SSE backend (a streaming path such as
+`/v1/chat/completions`, a backend service or port of an LLM server, a chart that deploys one,
+buffering already turned off for it), finds the proxy read timeout in effect: the
+`nginx.ingress.kubernetes.io/proxy-read-timeout` annotation, else the ingress-nginx
+controller ConfigMap's `proxy-read-timeout` when the repository has it, else 60 seconds. For
+the NGINX Inc. controller (`nginx.org/` annotations), `nginx.org/proxy-read-timeout`, else 60 s.
+A value from a Helm chart is looked up in its `values.yaml`; one that cannot be resolved is
+unknown and not reported.
+
+## Why is this bad
+The read timeout is the longest silence nginx accepts between two reads from the backend. A
+model that takes longer to send its first token, or pauses while it reasons, is cut: a 504
+before the first byte, a truncated answer after it.
+
+## Fix safety
+No fix: the annotation is added to the Ingress by hand (or to the chart's values).
+
+## References
+- ingress-nginx annotations: `proxy-read-timeout` (default 60)
+- NGINX Inc. Ingress controller: `nginx.org/proxy-read-timeout` (default 60s)
+""",
+)

@@ -1,0 +1,126 @@
+"""KUB004 gateway-route-timeout: a Gateway API route to an LLM backend that an Envoy-based
+gateway cuts after 15 s, or whose own timeout is below the stream budget."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from linter.config import Settings
+from linter.k8s.model import HTTPRoute, K8sDocument
+from linter.k8s.signals import route_rule_evidence
+from linter.model import Finding, Severity
+from linter.nginx.timevalue import parse_time
+from linter.registry import Option, Rule
+from rules.k8s._common import gateway_seconds, report
+from rules.nginx._common import time_option
+
+# GatewayClass controllers built on Envoy whose route timeout defaults to Envoy's 15 s total.
+ENVOY_CONTROLLERS = {
+    "gateway.envoyproxy.io/gatewayclass-controller": "Envoy Gateway",
+    "kgateway.dev/kgateway": "kgateway",
+}
+
+
+def _envoy_class(document: K8sDocument, route: HTTPRoute) -> tuple[str, str] | None:
+    """(product, evidence) when a parent Gateway's class is an Envoy-based controller."""
+    gateways = {g.name: g for g in document.all_gateways()}
+    classes = {c.name: c for c in document.all_classes()}
+    for parent in route.parents:
+        gateway = gateways.get(parent)
+        if gateway is None or gateway.class_name is None:
+            continue
+        gateway_class = classes.get(gateway.class_name)
+        if gateway_class is None or gateway_class.controller is None:
+            continue
+        product = ENVOY_CONTROLLERS.get(gateway_class.controller)
+        if product:
+            return product, (
+                f"its Gateway `{gateway.name}` has class `{gateway_class.name}`, whose controller "
+                f"is {gateway_class.controller} ({document.display(gateway_class.file)})"
+            )
+    return None
+
+
+def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
+    minimum_text = settings.option(RULE, "min-request-timeout")
+    minimum = parse_time(minimum_text)
+    assert minimum is not None
+    for route in document.own.routes:
+        for rule in route.rules:
+            evidence = route_rule_evidence(rule, route.hostnames)
+            if evidence is None:
+                continue
+            for value, field in (
+                (rule.request_timeout, "request"),
+                (rule.backend_timeout, "backendRequest"),
+            ):
+                if value is None or not value.known:
+                    continue
+                seconds = gateway_seconds(value.text or "")
+                if seconds is None or seconds == 0 or seconds * 1000 >= minimum.milliseconds:
+                    continue  # invalid (the API server refuses it), disabled, or long enough
+                yield report(
+                    RULE,
+                    document,
+                    value,
+                    f"HTTPRoute `{route.name}`: `timeouts.{field}` is {value.text}, a cap on the "
+                    f"whole exchange: an answer that streams for longer is cut at {seconds:g} s, "
+                    f"whatever arrives meanwhile (the stream budget is {minimum_text}). Raise it, "
+                    f'or set "0s" to disable it. The route is a streaming route because {evidence}',
+                )
+            if rule.request_timeout is not None:
+                continue
+            envoy = _envoy_class(document, route)
+            if envoy is None:
+                continue  # the gateway's class is not in the repository: its default is unknown
+            product, how = envoy
+            yield report(
+                RULE,
+                document,
+                rule.where,
+                f"HTTPRoute `{route.name}`: this rule sets no `timeouts.request`, so {product} "
+                f"applies Envoy's route timeout, 15 s for the whole response: every answer that "
+                f'streams longer is cut. Set `timeouts: {{request: "0s"}}` (no cap) or a value '
+                f"above the stream budget ({minimum_text}). {how}; the route is a streaming route "
+                f"because {evidence}",
+            )
+
+
+RULE = Rule(
+    code="KUB004",
+    name="gateway-route-timeout",
+    kind="k8s",
+    summary="a Gateway API route to an LLM backend cut by a total timeout (15 s on Envoy-based gateways)",
+    severity=Severity.ERROR,
+    fix=None,
+    check=check,
+    options=(
+        Option(
+            "min-request-timeout",
+            "900s",
+            "report a route to an LLM backend whose total timeout is below this",
+            time_option,
+        ),
+    ),
+    doc="""\
+## What it does
+On a Gateway API `HTTPRoute` rule that sends traffic to an LLM or SSE backend (a streaming
+path, a backend named or numbered like an LLM server), reports:
+- no `timeouts.request`, when the route's Gateway has a class whose controller is built on
+  Envoy (Envoy Gateway, kgateway) and that class is in the repository;
+- a `timeouts.request` or `timeouts.backendRequest` below `min-request-timeout`, on any class.
+
+## Why is this bad
+Gateway API timeouts bound the whole exchange, not the silence between chunks: a streamed
+answer that takes longer is cut mid-stream. Envoy's route timeout defaults to 15 seconds, which
+Envoy documents as "not compatible with streaming responses"; Envoy Gateway and kgateway apply
+it to routes that set no `timeouts.request`.
+
+## Fix safety
+No fix: the right cap is a decision (`"0s"` disables it).
+
+## References
+- Gateway API GEP-1742 (HTTPRoute timeouts)
+- Envoy route `timeout` (default 15s)
+""",
+)
