@@ -91,7 +91,9 @@ def run_rules(document: Document, settings: Settings) -> tuple[list[Finding], fr
 
 
 def _parse_error_code(kind: str) -> str:
-    return {"nginx": "NGX000", "litellm": "LIT000", "python": "PY000", "k8s": "KUB000"}.get(kind, "")
+    return {"nginx": "NGX000", "litellm": "LIT000", "python": "PY000", "k8s": "KUB000"}.get(
+        kind, ""
+    )
 
 
 def check_document(

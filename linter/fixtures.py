@@ -143,7 +143,9 @@ def example_pair(kind: str, code: str) -> tuple[str | None, str | None, str]:
             instead = strip_expectations(fixed.read_text(encoding="utf-8", errors="replace"))
     if instead is None and good is not None:
         instead = strip_expectations(good.path.read_text(encoding="utf-8", errors="replace"))
-    language = {"nginx": "nginx", "litellm": "yaml", "python": "python", "k8s": "yaml"}.get(kind, "")
+    language = {"nginx": "nginx", "litellm": "yaml", "python": "python", "k8s": "yaml"}.get(
+        kind, ""
+    )
     return example, instead, language
 
 

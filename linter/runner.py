@@ -10,6 +10,7 @@ import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from linter import kinds, registry
 from linter.checker import check_document, dedupe, plain_finding
@@ -19,6 +20,7 @@ from linter.document import AuditRow, Claim, Unit
 from linter.fixer import FileChange, WriteRefused, fix_unit, write_change
 from linter.model import Finding, Severity
 from linter.source import DecodeFailure
+from linter.stack import wanted as stack_wanted
 from linter.workspace import ReadFailure, Workspace
 
 
@@ -53,6 +55,9 @@ class RunResult:
     rules_run: set[str] = field(default_factory=set)
     # `streamproof audit` only: what each kind says about the stream path as configured.
     audit_rows: list[AuditRow] = field(default_factory=list)
+    # The stream paths linked across the files (linter.stack), and what could not be linked.
+    stack_paths: list[Any] = field(default_factory=list)
+    stack_notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -64,6 +69,10 @@ class UnitResult:
     checked: bool = True
     # Files whose fixes this run may not write (path -> why; see FixOutcome.unwritable).
     unwritable: dict[str, str] = field(default_factory=dict)
+    # What the unit says about its layer of the stream path (linter.stack.facts), and the
+    # files it read for that (None: no facts were taken).
+    facts: list[Any] = field(default_factory=list)
+    covered: tuple[str, ...] | None = None
 
 
 def _classify(
@@ -187,6 +196,15 @@ def _process_unit(
             return UnitResult(outcome.findings, outcome.changes, unwritable=outcome.unwritable)
         document = handler.load(unit, workspace, settings)
         result = UnitResult(check_document(document, handler, settings))
+        if (
+            unit.kind in _STACK_KINDS
+            and not document.fatal
+            and stack_wanted(settings, options.audit)
+        ):
+            from linter.stack.facts import facts_of
+
+            result.facts = facts_of(document, settings)
+            result.covered = tuple(document.sources) or (unit.path,)
         audit = getattr(handler, "audit", None)
         if options.audit and audit is not None and not document.fatal:
             result.audit_rows.extend(audit(document, settings))
@@ -207,6 +225,9 @@ def _process_unit(
                 )
             ]
         )
+
+
+_STACK_KINDS = frozenset({"nginx", "litellm", "server", "python"})
 
 
 def selected_codes(kind: str, settings: Settings) -> set[str]:
@@ -245,7 +266,9 @@ def _work(indices: list[int], state: _WorkerState | None = None) -> list[UnitRes
     units, workspace, resolver, options = state
     results: list[UnitResult | None] = []
     for found in _in_turn([units[index] for index in indices], workspace, resolver, options):
-        empty = not (found.checked or found.findings or found.changes or found.audit_rows)
+        empty = not (
+            found.checked or found.findings or found.changes or found.audit_rows or found.facts
+        )
         results.append(None if empty and not found.unwritable else found)
     return results
 
@@ -394,6 +417,37 @@ def _process_all(
     return serial
 
 
+def _stack(
+    result: RunResult,
+    facts: list[Any],
+    covered: set[str],
+    candidates: Sequence[Candidate],
+    paths: Sequence[str],
+    workspace: Workspace,
+    resolver: SettingsResolver,
+    options: RunOptions,
+) -> None:
+    """The stream paths across the files, and the XL rules on them (linter.stack.run)."""
+    if options.add_ignore is not None or not candidates:
+        return
+    root = workspace.root
+    if not stack_wanted(resolver.for_path(os.path.join(root, "streamproof-stack")), options.audit):
+        return
+    from linter.stack.run import stack_pass
+
+    whole = options.stdin_filename is None and any(
+        os.path.normpath(os.path.join(resolver.cwd, path)) == os.path.normpath(root)
+        for path in paths
+    )
+    complete = whole and not (options.fix or options.diff)
+    checked = {candidate.path for candidate in candidates}
+    found = stack_pass(facts, covered, complete, checked, workspace, resolver, options.audit)
+    result.findings.extend(found.findings)
+    result.rules_run.update(found.codes)
+    result.stack_paths = found.paths
+    result.stack_notes = found.notes
+
+
 def run(
     paths: Sequence[str],
     resolver: SettingsResolver,
@@ -424,6 +478,8 @@ def run(
     units = _units_by_kind(candidates, workspace, result)
     unwritable: dict[str, str] = {}
     codes: dict[tuple[str, int], set[str]] = {}  # selected_codes by kind and settings
+    facts: list[Any] = []
+    covered: set[str] = set()
     for unit, unit_result in zip(
         units,
         _process_all(units, workspace, resolver, options, files=len(candidates)),
@@ -439,6 +495,9 @@ def run(
         result.rules_run.update(codes[key])
         result.findings.extend(unit_result.findings)
         result.audit_rows.extend(unit_result.audit_rows)
+        facts.extend(unit_result.facts)
+        if unit_result.covered is not None:
+            covered.update(unit_result.covered)
         for path, why in unit_result.unwritable.items():
             if path not in unwritable:
                 unwritable[path] = why
@@ -451,6 +510,8 @@ def run(
             else:
                 previous.after = change.after
                 previous.fixed.extend(change.fixed)
+
+    _stack(result, facts, covered, candidates, paths, workspace, resolver, options)
 
     # Reporters read files through the workspace: give them the text the findings describe
     # (worker processes changed only their own copy of the overlay).

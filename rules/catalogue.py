@@ -44,4 +44,7 @@ CATALOGUE: tuple[tuple[str, str, str], ...] = (
     ("KUB002", "ingress-stream-read-timeout", "k8s"),
     ("KUB003", "ingress-stream-buffering", "k8s"),
     ("KUB004", "gateway-route-timeout", "k8s"),
+    ("XL001", "front-gives-up-first", "stack"),
+    ("XL002", "keepalive-chain-race", "stack"),
+    ("XL003", "stream-path-without-heartbeat", "stack"),
 )

@@ -1,0 +1,153 @@
+"""Python clients that name the proxy they talk to: ``OpenAI(base_url=...)``,
+``httpx.Client(base_url=...)``, ``litellm.completion(api_base=...)``; the URL (a literal, a
+module-level constant, or the default of ``os.environ.get``/``os.getenv``) and the client's
+read timeout (given, or the library's default)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from linter.source import SourceText
+from linter.stack.model import Client, Limit, Where
+
+_MENTIONS = re.compile(r"\b(?:base_url|api_base)\s*=")
+# Constructor or function -> (library, keyword of the URL, default read timeout, how said).
+_OPENAI = ("openai", "base_url", 600.0, "openai's default timeout 600s")
+_KNOWN: dict[str, tuple[str, str, float | None, str]] = {
+    "OpenAI": _OPENAI,
+    "AsyncOpenAI": _OPENAI,
+    "Client": ("httpx", "base_url", 5.0, "httpx's default 5s read timeout"),
+    "AsyncClient": ("httpx", "base_url", 5.0, "httpx's default 5s read timeout"),
+    "completion": ("litellm", "api_base", 600.0, "litellm completion()'s default 600s"),
+    "acompletion": ("litellm", "api_base", 600.0, "litellm completion()'s default 600s"),
+}
+
+
+def _name(func: ast.expr) -> tuple[str, str]:
+    """(last name, owner) of a called function: ``httpx.Client`` -> ("Client", "httpx")."""
+    if isinstance(func, ast.Name):
+        return func.id, ""
+    if isinstance(func, ast.Attribute):
+        owner = func.value.id if isinstance(func.value, ast.Name) else ""
+        return func.attr, owner
+    return "", ""
+
+
+def _number(node: ast.expr | None) -> float | None:
+    if (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, (int, float))
+        and not isinstance(node.value, bool)
+    ):
+        return float(node.value)
+    return None
+
+
+def _url(
+    node: ast.expr, constants: dict[str, ast.expr], where: str
+) -> tuple[str | None, str, str | None]:
+    """(URL, where it comes from, environment variable)."""
+    if isinstance(node, ast.Name) and node.id in constants:
+        node = constants[node.id]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value, f"written at {where}", None
+    if isinstance(node, ast.Call) and node.args:
+        name, _owner = _name(node.func)
+        first = node.args[0]
+        is_get = (name == "get" and isinstance(node.func, ast.Attribute)) or name == "getenv"
+        if is_get and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            default = node.args[1] if len(node.args) > 1 else None
+            if isinstance(default, ast.Constant) and isinstance(default.value, str):
+                return (
+                    default.value,
+                    f"the default of ${first.value} at {where}",
+                    first.value,
+                )
+            return None, f"${first.value} (no default at {where})", first.value
+    if (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.slice, ast.Constant)
+        and isinstance(node.slice.value, str)
+    ):
+        return None, f"${node.slice.value} at {where}", node.slice.value
+    return None, f"not a literal at {where}", None
+
+
+def _read(call: ast.Call, default: float | None, said: str, where: str) -> Limit:
+    node = next((k.value for k in call.keywords if k.arg in ("timeout", "request_timeout")), None)
+    if node is None:
+        return Limit(default, said.split("'s default ")[-1], said)
+    if isinstance(node, ast.Constant) and node.value is None:
+        return Limit(None, "timeout=None", f"set at {where}: no read timeout", none=True)
+    value = _number(node)
+    if value is None and isinstance(node, ast.Call) and _name(node.func)[0] == "Timeout":
+        read = next((k.value for k in node.keywords if k.arg == "read"), None)
+        if read is None:
+            read = (
+                node.args[0]
+                if node.args
+                else next((k.value for k in node.keywords if k.arg == "timeout"), None)
+            )
+        value = _number(read)
+        if isinstance(read, ast.Constant) and read.value is None:
+            return Limit(None, "read=None", f"set at {where}: no read timeout", none=True)
+    if value is None:
+        return Limit(None, "timeout", f"not a number at {where}")
+    return Limit(value, f"read timeout {value:g}s", f"set at {where}")
+
+
+def clients(source: SourceText) -> Iterator[Client]:
+    if _MENTIONS.search(source.text) is None:
+        return
+    try:
+        tree = ast.parse(source.text)
+    except (SyntaxError, ValueError, RecursionError):
+        return
+    constants: dict[str, ast.expr] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+            if isinstance(target, ast.Name):
+                constants[target.id] = stmt.value
+    shown = source.path.rsplit("/", 1)[-1]
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name, owner = _name(node.func)
+        known = _KNOWN.get(name)
+        if known is None or (name in ("Client", "AsyncClient") and owner != "httpx"):
+            continue
+        library, keyword, default, said = known
+        url_node = next((k.value for k in node.keywords if k.arg == keyword), None)
+        if url_node is None:
+            continue
+        start = source.offset(node.lineno, node.col_offset + 1)
+        end = source.offset(node.end_lineno or node.lineno, (node.end_col_offset or 0) + 1)
+        where = f"{shown}:{node.lineno}"
+        url, url_said, env = _url(url_node, constants, where)
+        read = _read(node, default, said, where)
+        timeout = next((k for k in node.keywords if k.arg in ("timeout", "request_timeout")), None)
+        if timeout is not None and read.place is None:
+            t_start = source.offset(timeout.value.lineno, timeout.value.col_offset + 1)
+            t_end = source.offset(
+                timeout.value.end_lineno or timeout.value.lineno,
+                (timeout.value.end_col_offset or 0) + 1,
+            )
+            read = Limit(
+                read.seconds,
+                read.text,
+                read.origin,
+                Where(source.path, t_start, t_end, timeout.value.lineno),
+                read.none,
+            )
+        yield Client(
+            path=source.path,
+            anchor=Where(source.path, start, end, node.lineno),
+            library=library,
+            url=url,
+            url_said=url_said,
+            env=env,
+            read=read,
+        )

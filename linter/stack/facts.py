@@ -1,0 +1,347 @@
+"""What one unit's document says about its layer, as stack facts (``model.py``).
+
+Called where the unit was loaded (a worker process, for large runs), so a whole-tree run
+parses nothing twice; a kind without facts gives none. Never raises for odd input: what
+cannot be read is left out.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from linter.stack.model import AppLaunch, Fact, Limit, LiteLLMConfig, NginxRoute, Where
+
+if TYPE_CHECKING:
+    from linter.config import Settings
+    from linter.document import Document
+    from linter.litellm.model import Deployment, LiteLLMDocument
+    from linter.nginx.context import Stmt
+    from linter.nginx.model import NginxDocument
+    from linter.server.model import ServerDocument
+
+# Kinds whose documents give facts (a run without them needs no stack pass).
+KINDS = frozenset({"nginx", "litellm", "server", "python"})
+
+
+def facts_of(document: Document, settings: Settings) -> list[Fact]:
+    kind = document.kind
+    if kind == "nginx":
+        return list(_nginx(document, settings))  # type: ignore[arg-type]
+    if kind == "litellm":
+        found = _litellm(document)  # type: ignore[arg-type]
+        return [found] if found is not None else []
+    if kind == "server":
+        return list(_server(document))  # type: ignore[arg-type]
+    if kind == "python":
+        from linter.stack.clients import clients
+
+        return list(clients(document.source))
+    return []
+
+
+# --- NGINX ---------------------------------------------------------------------------------
+
+
+def _stmt_where(stmt: Stmt) -> Where | None:
+    directive = stmt.directive
+    if directive is None or not os.path.isabs(directive.path):
+        return None
+    return Where(directive.path, directive.start, directive.end, directive.line)
+
+
+def _port_of_listen(value: str) -> str | None:
+    if value.startswith("unix:"):
+        return None
+    tail = value.rsplit("]", 1)[-1]
+    port = tail.rsplit(":", 1)[-1] if ":" in tail else tail
+    if port.isdigit():
+        return port
+    return "80" if not value[:1].isdigit() or "." in value else None
+
+
+def _nginx(document: NginxDocument, settings: Settings) -> list[NginxRoute]:
+    from linter.nginx.assess import (
+        keepalive_of,
+        keepalive_race,
+        known_backend,
+        launched_backend,
+        read_timeout,
+    )
+    from linter.nginx.effective import block_label
+    from linter.nginx.routes import all_routes, pass_host
+    from linter.nginx.timevalue import parse_time
+
+    root = document.workspace_root
+    found: list[NginxRoute] = []
+    for route in all_routes(document, settings):
+        anchor = _stmt_where(route.pass_stmt)
+        if anchor is None or not route.pass_stmt.args:
+            continue
+        block = route.block
+        label, prefix, regex = "the included snippet", None, None
+        if block.name == "location" and block.args:
+            args = block.args
+            label = "location " + " ".join(args)
+            if args[0] in ("=", "^~") and len(args) > 1:
+                prefix = args[1]
+            elif args[0] in ("~", "~*") and len(args) > 1:
+                regex = (args[0], args[1])
+            elif not args[0].startswith(("~", "@")):
+                prefix = args[0]
+        server: Stmt | None = block
+        while server is not None and server.name != "server":
+            server = server.parent
+        listens: list[str] = []
+        names: list[str] = []
+        regexes: list[tuple[str, str]] = []
+        server_key = ("", 0)
+        if server is not None:
+            for listen in server.level_named("listen"):
+                port = _port_of_listen(listen.args[0]) if listen.args else None
+                if port is not None:
+                    listens.append(port)
+            if not server.level_named("listen"):
+                listens.append("80")
+            for stmt in server.level_named("server_name"):
+                names.extend(stmt.args)
+            for loc in server.level_named("location"):
+                if len(loc.args) > 1 and loc.args[0] in ("~", "~*"):
+                    regexes.append((loc.args[0], loc.args[1]))
+            place = _stmt_where(server)
+            if place is not None:
+                server_key = (place.path, place.line)
+        target = route.pass_stmt.args[0]
+        targets: list[tuple[str, str]] = []
+        idle: Limit | None = None
+        judged = False
+        if route.upstream is not None:
+            for server_stmt in route.upstream.level_named("server"):
+                if server_stmt.args:
+                    targets.append(pass_host(server_stmt.args[0]))
+            mode, _keepalive = keepalive_of(document, route.upstream)
+            judged = (
+                keepalive_race(document, route.upstream) is not None
+                or known_backend(route.upstream) is not None
+                or launched_backend(document, route.upstream) is not None
+            )
+            if mode in ("explicit", "implicit"):
+                timeouts = route.upstream.level_named("keepalive_timeout")
+                if timeouts and timeouts[0].args:
+                    parsed = parse_time(timeouts[0].args[0])
+                    idle = Limit(
+                        parsed.milliseconds / 1000 if parsed is not None else None,
+                        f"keepalive_timeout {timeouts[0].args[0]}",
+                        f"set at {document.where(timeouts[0])}",
+                        _stmt_where(timeouts[0]),
+                    )
+                else:
+                    idle = Limit(
+                        60.0,
+                        "keepalive_timeout 60s",
+                        f"nginx's default (upstream {route.upstream.args[0]} sets none)",
+                    )
+        elif "$" not in target:
+            targets.append(pass_host(target))
+        timeout = read_timeout(route)
+        found_at = timeout.found
+        if found_at.unknown is not None or found_at.stmt is None:
+            origin = found_at.describe(root)  # unknown, or nginx's default
+        elif found_at.inherited and found_at.level is not None:
+            origin = f"inherited from {block_label(found_at.level)}, set at {document.where(found_at.stmt)}"
+        else:
+            origin = f"set at {document.where(found_at.stmt)}"
+        read = Limit(
+            timeout.milliseconds / 1000 if timeout.milliseconds is not None else None,
+            f"{timeout.name} {found_at.value}",
+            origin,
+            _stmt_where(found_at.stmt) if found_at.stmt is not None else None,
+        )
+        found.append(
+            NginxRoute(
+                path=anchor.path,
+                label=label,
+                anchor=anchor,
+                listens=tuple(dict.fromkeys(listens)),
+                server_names=tuple(names),
+                prefix=prefix,
+                regex=regex,
+                targets=tuple(targets),
+                pass_text=f"{route.pass_stmt.name} {target}",
+                upstream=route.upstream.args[0]
+                if route.upstream is not None and route.upstream.args
+                else None,
+                streaming=route.streaming,
+                read=read,
+                idle=idle,
+                idle_judged=judged,
+                server_key=server_key,
+                server_regexes=tuple(regexes),
+            )
+        )
+    return found
+
+
+# --- LiteLLM -------------------------------------------------------------------------------
+
+
+def _litellm(document: LiteLLMDocument) -> LiteLLMConfig | None:
+    from linter.litellm.model import value_of
+    from linter.litellm.timeouts import NEW, Chains, deciding, effective
+
+    main = document.main
+    if main is None or main.root is None or not document.complete:
+        return None
+
+    def where(entry: object) -> Where:
+        file = document.files[entry.path]  # type: ignore[attr-defined]
+        start, end = file.span(entry.value)  # type: ignore[attr-defined]
+        return Where(entry.path, start, end, file.line(entry.value))  # type: ignore[attr-defined]
+
+    def shown(path: str) -> str:
+        return os.path.relpath(path, os.path.dirname(main.path)) if os.path.isabs(path) else path
+
+    chains = Chains(document)
+    targets: list[Deployment | None] = [d for d in document.deployments if d.is_text]
+    targets = targets or [None]
+    read: Limit | None = None
+    for deployment in targets:
+        chain = chains.stream(deployment)[NEW]
+        link = effective(chain)
+        if link is None:
+            if deciding(chain) is not None:
+                return_unknown = Limit(None, "stream timeout", "unknown (set from the environment)")
+                read = read or return_unknown
+                continue
+            candidate = Limit(
+                6000.0, "request_timeout 6000s", "LiteLLM's default (no stream timeout set)"
+            )
+        else:
+            assert link.entry is not None
+            seconds = value_of(link.entry.value).number
+            place = where(link.entry)
+            label = link.label
+            if deployment is not None and "." not in label:
+                label = f"model_list[{deployment.index}].litellm_params.{label}"
+            candidate = Limit(
+                seconds,
+                f"{label} {seconds:g}s" if seconds is not None else label,
+                f"set at {shown(place.path)}:{place.line}",
+                place,
+            )
+        if read is None or (
+            candidate.seconds is not None
+            and (read.seconds is None or candidate.seconds < read.seconds)
+        ):
+            read = candidate
+    assert read is not None
+    pings: Limit | None = None
+    general = document.section_items("litellm_settings")
+    entry = general.get("sse_keepalive_ping_interval_seconds")
+    if entry is not None:
+        value = value_of(entry.value).number
+        if value is not None and value > 0:
+            place = where(entry)
+            pings = Limit(
+                value,
+                f"sse_keepalive_ping_interval_seconds {value:g}",
+                f"set at {shown(place.path)}:{place.line}",
+                place,
+            )
+    for deployment in document.deployments:
+        entry = deployment.params.get("keepalive_seconds")
+        value = value_of(entry.value).number if entry is not None else None
+        if entry is not None and value is not None and value > 0:
+            value = min(300.0, max(1.0, value))
+            if pings is None or (pings.seconds or 0) > value:
+                place = where(entry)
+                pings = Limit(
+                    value,
+                    f"keepalive_seconds {value:g}",
+                    f"set at {shown(place.path)}:{place.line}",
+                    place,
+                )
+    section = document.section("litellm_settings")
+    if section is not None and section.path == main.path:
+        start, end = main.span(section.key)
+        anchor = Where(main.path, start, end, main.line(section.key))
+        has_key = True
+    else:
+        first = main.root.value[0][0] if main.root.value else main.root
+        start, end = main.span(first)
+        anchor = Where(main.path, start, end, main.line(first))
+        has_key = False
+    return LiteLLMConfig(main.path, anchor, read, pings, has_key)
+
+
+# --- app servers and compose ---------------------------------------------------------------
+
+
+def _server(document: ServerDocument) -> list[Fact]:
+    from linter.server import detect
+    from linter.server.front import keepalive_of, seconds
+    from linter.server.model import worker_name
+    from linter.stack import compose
+
+    found: list[Fact] = []
+    for path, text in document.sources.items():
+        if detect.shape(os.path.basename(path)) == "compose":
+            found.extend(compose.read(text))
+    for launch in document.launches:
+        source = document.sources.get(launch.command.path)
+        if source is None:
+            continue
+        line = source.position(launch.command.start)[0]
+        anchor = Where(launch.command.path, launch.command.start, launch.command.end, line)
+        keepalive = keepalive_of(launch)
+        setting = launch.setting("keepalive")
+        idle = None
+        if keepalive is not None:
+            idle = Limit(
+                keepalive.seconds,
+                f"{launch.server} keep-alive {keepalive.seconds:g}s",
+                setting.origin,
+                _place(document, setting.place),
+            )
+        total = None
+        worker = launch.setting("worker_class")
+        threads = seconds(launch.setting("threads").value)
+        if (
+            launch.server == "gunicorn"
+            and worker.value is not None
+            and worker_name(worker.value) == "sync"
+            and threads is not None
+            and threads <= 1
+        ):
+            timeout = launch.setting("timeout")
+            value = seconds(timeout.value)
+            total = Limit(
+                value,
+                f"gunicorn sync worker timeout {timeout.value}s",
+                timeout.origin,
+                _place(document, timeout.place),
+            )
+        found.append(
+            AppLaunch(
+                path=launch.command.path,
+                service=launch.service,
+                server=launch.server,
+                launcher=launch.launcher,
+                anchor=anchor,
+                port=launch.setting("port").value,
+                keepalive=idle,
+                total=total,
+                streams=launch.stream_evidence() if launch.streams() else None,
+            )
+        )
+    return found
+
+
+def _place(document: ServerDocument, place: object) -> Where | None:
+    if place is None:
+        return None
+    source = document.sources.get(place.path)  # type: ignore[attr-defined]
+    if source is None:
+        return None
+    line = source.position(place.start)[0]  # type: ignore[attr-defined]
+    return Where(place.path, place.start, place.end, line)  # type: ignore[attr-defined]
