@@ -441,7 +441,9 @@ def _stack(
     )
     complete = whole and not (options.fix or options.diff)
     checked = {candidate.path for candidate in candidates}
-    found = stack_pass(facts, covered, complete, checked, workspace, resolver, options.audit)
+    found = stack_pass(
+        facts, covered, complete, checked, sorted(checked), workspace, resolver, options.audit
+    )
     result.findings.extend(found.findings)
     result.rules_run.update(found.codes)
     result.stack_paths = found.paths

@@ -127,8 +127,9 @@ def clients(source: SourceText) -> Iterator[Client]:
         end = source.offset(node.end_lineno or node.lineno, (node.end_col_offset or 0) + 1)
         where = f"{shown}:{node.lineno}"
         url, url_said, env = _url(url_node, constants, where)
-        read = _read(node, default, said, where)
         timeout = next((k for k in node.keywords if k.arg in ("timeout", "request_timeout")), None)
+        timeout_at = f"{shown}:{timeout.value.lineno}" if timeout is not None else where
+        read = _read(node, default, said, timeout_at)
         if timeout is not None and read.place is None:
             t_start = source.offset(timeout.value.lineno, timeout.value.col_offset + 1)
             t_end = source.offset(

@@ -152,17 +152,45 @@ class Stack:
         """The NGINX location a request to ``host:port/path`` reaches (None: no NGINX of the
         repository listens there)."""
         host = host.lower()
-        nginx_services = {
-            s.name.lower()
-            for s in self.services
-            if (s.image or "").split("/")[-1].startswith(("nginx", "openresty"))
-        }
         candidates = [
             route
             for route in self.routes
-            if port in route.listens
-            and (host in LOOPBACK or host in nginx_services or host in route.server_names)
+            if port in route.listens and (host in LOOPBACK or host in route.server_names)
         ]
+        via = f"NGINX listens on {port}"
+        for service in self.services:
+            if not (service.image or "").split("/")[-1].startswith(("nginx", "openresty")):
+                continue
+            mounted = [local for local, _, _ in service.volumes]
+            inside: list[tuple[str, str]] = []
+            if host in LOOPBACK:
+                inside = [
+                    (
+                        c,
+                        f"compose service `{service.name}` publishes {port} to NGINX's port {c} ({self.at(p)})",
+                    )
+                    for published, c, p in service.ports
+                    if published == port
+                ]
+            elif host in (service.name.lower(), (service.container_name or "").lower()):
+                inside = [
+                    (
+                        port,
+                        f"`{host}` is the NGINX compose service `{service.name}` ({self.at(service.anchor)})",
+                    )
+                ]
+            for container_port, how in inside:
+                found = [
+                    route
+                    for route in self.routes
+                    if container_port in route.listens
+                    and any(
+                        route.path == m or route.path.startswith(m.rstrip("/") + "/")
+                        for m in mounted
+                    )
+                ]
+                if found:
+                    candidates, via = found, how
         if not candidates:
             return None
         servers = {route.server_key for route in candidates}
@@ -194,7 +222,7 @@ class Stack:
                     break
         if best is None:
             return f"no location of the NGINX server on port {port} proxies {path}"
-        return best, f"NGINX listens on {port} ({best.label}, {self.at(best.anchor)})"
+        return best, f"{via}, {best.label} ({self.at(best.anchor)})"
 
 
 def _url_parts(url: str) -> tuple[str, str, str] | None:

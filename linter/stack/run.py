@@ -76,6 +76,13 @@ def _load_facts(
         if kind is not None:
             by_kind.setdefault(kind, []).append(path)
     found: list[Fact] = []
+    for path in by_kind.pop("python", []):
+        from linter.stack.clients import clients
+
+        try:
+            found.extend(clients(workspace.read_source(path)))
+        except Exception:
+            continue
     for kind, kind_paths in by_kind.items():
         handler = kinds.handler(kind)
         try:
@@ -132,13 +139,15 @@ def stack_pass(
     covered: set[str],
     complete: bool,
     checked: set[str],
+    run_paths: Sequence[str],
     workspace: Workspace,
     resolver: SettingsResolver,
     audit: bool,
 ) -> StackResult:
     """``facts``: what the units gave; ``covered``: files whose unit gave facts (or had
     none to give); ``complete``: the run covered the whole tree; ``checked``: the files the
-    run was asked about (findings elsewhere are not reported)."""
+    run was asked about (findings elsewhere are not reported); ``run_paths``: every file the
+    run discovered."""
     from linter.discovery import discover
     from linter.stack.checks import check_stack
     from linter.stack.link import Stack, build
@@ -152,7 +161,11 @@ def stack_pass(
     if not complete:
         candidates, _ = discover([root], root, resolver)
         missing = [c.path for c in candidates if c.path not in covered]
-        all_facts.extend(_load_facts(missing, workspace, resolver))
+    else:
+        # Python files the python kind did not take (no LLM SDK in them) may still hold a
+        # client with a base URL (httpx): looked at here, a byte search first.
+        missing = [p for p in run_paths if p.endswith(".py") and p not in covered]
+    all_facts.extend(_load_facts(missing, workspace, resolver))
     folders = [root] + [os.path.dirname(f.path) for f in all_facts if type(f).__name__ == "Service"]
     all_facts.extend(_env_files(workspace, folders))
     stack = Stack.of(root, all_facts)
