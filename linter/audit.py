@@ -134,7 +134,11 @@ def _fix_hint(priority: Priority) -> str:
 
 
 def render_terminal(
-    rows: Sequence[AuditRow], findings: Sequence[Finding], context: ReportContext, files: int
+    rows: Sequence[AuditRow],
+    findings: Sequence[Finding],
+    context: ReportContext,
+    files: int,
+    paths: Sequence[dict[str, Any]] = (),
 ) -> str:
     def style(text: str, **kwargs: Any) -> str:
         return click.style(text, **kwargs) if context.color else text
@@ -167,6 +171,11 @@ def render_terminal(
                     f"{style(value.origin, dim=True)}".rstrip()
                 )
             out.append("")
+    if paths:
+        from linter.stack.render import terminal
+
+        out.append(style("Stream paths across files (client to model)", bold=True, underline=True))
+        out += terminal(list(paths))
     rules, by_severity = _summary(findings)
     out.append(style("Findings by rule", bold=True, underline=True))
     if not rules:
@@ -197,7 +206,11 @@ def _md(text: str) -> str:
 
 
 def render_markdown(
-    rows: Sequence[AuditRow], findings: Sequence[Finding], context: ReportContext, files: int
+    rows: Sequence[AuditRow],
+    findings: Sequence[Finding],
+    context: ReportContext,
+    files: int,
+    paths: Sequence[dict[str, Any]] = (),
 ) -> str:
     out = ["# streamproof audit", "", f"{files} file{'s' if files != 1 else ''} checked.", ""]
     for title, section_rows in _sections(rows):
@@ -223,6 +236,11 @@ def render_markdown(
         out.append("")
     if not rows:
         out += ["No stream path found.", ""]
+    if paths:
+        from linter.stack.render import markdown
+
+        out += ["## Stream paths across files", ""]
+        out += markdown(list(paths))
     rules, by_severity = _summary(findings)
     out += ["## Findings", ""]
     if rules:
@@ -250,7 +268,11 @@ def render_markdown(
 
 
 def render_json(
-    rows: Sequence[AuditRow], findings: Sequence[Finding], context: ReportContext, files: int
+    rows: Sequence[AuditRow],
+    findings: Sequence[Finding],
+    context: ReportContext,
+    files: int,
+    paths: Sequence[dict[str, Any]] = (),
 ) -> str:
     rules, by_severity = _summary(findings)
     data = {
@@ -273,6 +295,7 @@ def render_json(
             }
             for title, section_rows in _sections(rows)
         ],
+        "paths": list(paths),
         "findings": [finding_dict(f, context) for f in findings],
         "summary": {
             "by_rule": [
@@ -297,7 +320,7 @@ def render_json(
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-RENDERERS: dict[str, Callable[[Sequence[AuditRow], Sequence[Finding], ReportContext, int], str]] = {
+RENDERERS: dict[str, Callable[..., str]] = {
     "terminal": render_terminal,
     "markdown": render_markdown,
     "json": render_json,

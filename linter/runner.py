@@ -55,8 +55,9 @@ class RunResult:
     rules_run: set[str] = field(default_factory=set)
     # `streamproof audit` only: what each kind says about the stream path as configured.
     audit_rows: list[AuditRow] = field(default_factory=list)
-    # The stream paths linked across the files (linter.stack), and what could not be linked.
-    stack_paths: list[Any] = field(default_factory=list)
+    # `streamproof audit` only: the stream paths linked across the files (the model of
+    # linter.stack.render), and what could not be linked.
+    stack_paths: list[dict[str, Any]] = field(default_factory=list)
     stack_notes: list[str] = field(default_factory=list)
 
 
@@ -446,7 +447,7 @@ def _stack(
     )
     result.findings.extend(found.findings)
     result.rules_run.update(found.codes)
-    result.stack_paths = found.paths
+    result.stack_paths = found.model
     result.stack_notes = found.notes
 
 

@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from linter import kinds, registry
 from linter.config import Settings, SettingsResolver, relative_posix
@@ -33,6 +34,8 @@ class StackResult:
     findings: list[Finding] = field(default_factory=list)
     paths: list[StackPath] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The audit's model of the paths (linter.stack.render.model).
+    model: list[dict[str, Any]] = field(default_factory=list)
     codes: set[str] = field(default_factory=set)
 
 
@@ -178,7 +181,11 @@ def stack_pass(
 
     stack.load_config = load_config
     result.paths, result.notes = build(stack)
-    if not result.paths:
+    if audit:
+        from linter.stack.render import model
+
+        result.model = model(result.paths, result.notes, root, settings.max_silence)
+    if not result.paths or not selected(settings):
         return result
     report = None if complete else frozenset(checked)
     result.findings, ran = check_stack(result.paths, stack, workspace, settings, report)
