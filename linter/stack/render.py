@@ -64,7 +64,7 @@ def _advice(path: StackPath, cut: int | None, silence: float) -> str:
 def model(
     paths: list[StackPath], notes: list[str], root: str, silence: float
 ) -> list[dict[str, Any]]:
-    result = []
+    result: list[dict[str, Any]] = []
     for path in paths:
         cut = path.cut_first()
         advice = _advice(path, cut, silence)
