@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from linter.config import Settings
     from linter.source import SourceText
 
-KINDS = ("nginx", "litellm", "python", "server", "k8s")
+KINDS = ("nginx", "litellm", "python", "server", "k8s", "stack")
 ENGINE_KIND = "engine"
 
 

@@ -20,6 +20,7 @@ from linter.document import AuditRow, Claim, Unit
 from linter.fixer import FileChange, WriteRefused, fix_unit, write_change
 from linter.model import Finding, Severity
 from linter.source import DecodeFailure
+from linter.stack import FACT_KINDS
 from linter.stack import wanted as stack_wanted
 from linter.workspace import ReadFailure, Workspace
 
@@ -197,11 +198,7 @@ def _process_unit(
             return UnitResult(outcome.findings, outcome.changes, unwritable=outcome.unwritable)
         document = handler.load(unit, workspace, settings)
         result = UnitResult(check_document(document, handler, settings))
-        if (
-            unit.kind in _STACK_KINDS
-            and not document.fatal
-            and stack_wanted(settings, options.audit)
-        ):
+        if unit.kind in FACT_KINDS and not document.fatal and stack_wanted(settings, options.audit):
             from linter.stack.facts import facts_of
 
             result.facts = facts_of(document, settings)
@@ -226,9 +223,6 @@ def _process_unit(
                 )
             ]
         )
-
-
-_STACK_KINDS = frozenset({"nginx", "litellm", "server", "python"})
 
 
 def selected_codes(kind: str, settings: Settings) -> set[str]:

@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from linter.config import Settings
 
+# Kinds whose documents give stack facts (linter.stack.facts).
+FACT_KINDS = frozenset({"nginx", "litellm", "server", "python"})
+
 
 def wanted(settings: Settings, audit: bool) -> bool:
     """Does this run need the stack (an XL rule selected, or an audit)? Decided from the

@@ -20,9 +20,6 @@ if TYPE_CHECKING:
     from linter.nginx.model import NginxDocument
     from linter.server.model import ServerDocument
 
-# Kinds whose documents give facts (a run without them needs no stack pass).
-KINDS = frozenset({"nginx", "litellm", "server", "python"})
-
 
 def facts_of(document: Document, settings: Settings) -> list[Fact]:
     kind = document.kind
