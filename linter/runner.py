@@ -175,8 +175,16 @@ def _process_unit(
 ) -> UnitResult:
     if unit.unclaimed:
         if not _claim(unit, workspace):
+            dropped = UnitResult([], checked=False)
+            if unit.kind == "python" and stack_wanted(settings, options.audit):
+                # Not an LLM file for the python rules, but it may still hold an httpx client
+                # with a base URL: looked at here, where its bytes are at hand.
+                from linter.stack.clients import clients_in_bytes
+
+                dropped.facts = clients_in_bytes(unit.path, workspace)
+                dropped.covered = (unit.path,)
             workspace.forget(unit.path)
-            return UnitResult([], checked=False)
+            return dropped
         result = _process_unit(replace(unit, unclaimed=False), workspace, settings, options)
         if not (options.fix or options.diff or options.add_ignore is not None):
             workspace.forget(unit.path)  # keep memory flat: reports read it again if needed
@@ -262,7 +270,12 @@ def _work(indices: list[int], state: _WorkerState | None = None) -> list[UnitRes
     results: list[UnitResult | None] = []
     for found in _in_turn([units[index] for index in indices], workspace, resolver, options):
         empty = not (
-            found.checked or found.findings or found.changes or found.audit_rows or found.facts
+            found.checked
+            or found.findings
+            or found.changes
+            or found.audit_rows
+            or found.facts
+            or found.covered
         )
         results.append(None if empty and not found.unwritable else found)
     return results
@@ -430,9 +443,10 @@ def _stack(
         return
     from linter.stack.run import stack_pass
 
-    whole = options.stdin_filename is None and any(
-        os.path.normpath(os.path.join(resolver.cwd, path)) == os.path.normpath(root)
-        for path in paths
+    # Folders given: their stack is what they hold (every file of it is a unit of this run).
+    # Files given (pre-commit): the rest of the repository's stack is read for them.
+    whole = options.stdin_filename is None and all(
+        os.path.isdir(os.path.join(resolver.cwd, path)) for path in paths
     )
     complete = whole and not (options.fix or options.diff)
     checked = {candidate.path for candidate in candidates}
@@ -482,6 +496,9 @@ def run(
         _process_all(units, workspace, resolver, options, files=len(candidates)),
         strict=True,
     ):
+        facts.extend(unit_result.facts)
+        if unit_result.covered is not None:
+            covered.update(unit_result.covered)
         if not unit_result.checked:
             continue
         result.files_checked += 1
@@ -492,9 +509,6 @@ def run(
         result.rules_run.update(codes[key])
         result.findings.extend(unit_result.findings)
         result.audit_rows.extend(unit_result.audit_rows)
-        facts.extend(unit_result.facts)
-        if unit_result.covered is not None:
-            covered.update(unit_result.covered)
         for path, why in unit_result.unwritable.items():
             if path not in unwritable:
                 unwritable[path] = why

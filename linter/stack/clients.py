@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from linter.source import SourceText
 from linter.stack.model import Client, Limit, Where
+from linter.workspace import Workspace
 
 _MENTIONS = re.compile(r"\b(?:base_url|api_base)\s*=")
 # Constructor or function -> (library, keyword of the URL, default read timeout, how said).
@@ -96,6 +97,21 @@ def _read(call: ast.Call, default: float | None, said: str, where: str) -> Limit
     if value is None:
         return Limit(None, "timeout", f"not a number at {where}")
     return Limit(value, f"read timeout {value:g}s", f"set at {where}")
+
+
+def clients_in_bytes(path: str, workspace: Workspace) -> list[Client]:
+    """The clients of a Python file given by path, after a byte search (most files name no
+    base URL and are never decoded)."""
+    try:
+        data = workspace.read_bytes(path)
+    except Exception:
+        return []
+    if b"base_url" not in data and b"api_base" not in data:
+        return []
+    try:
+        return list(clients(workspace.read_source(path)))
+    except Exception:  # undecodable: the python kind says so when it takes the file
+        return []
 
 
 def clients(source: SourceText) -> Iterator[Client]:

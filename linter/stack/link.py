@@ -48,6 +48,11 @@ class Stack:
     env: dict[str, list[tuple[str, Where, str]]] = field(default_factory=dict)
     # Loads the LiteLLM config at a path when no unit of the run gave its facts.
     load_config: Callable[[str], LiteLLMConfig | None] = lambda path: None
+    _names: dict[str, list[tuple[Service, str]]] | None = None
+    _launches_by_service: dict[str, list[AppLaunch]] | None = None
+    _routes_by_port: dict[str, list[NginxRoute]] | None = None
+    _shown: dict[str, str] = field(default_factory=dict)
+    _published: dict[str, list[tuple[Service, str, Where]]] | None = None
 
     @classmethod
     def of(cls, root: str, facts: Iterable[Fact]) -> Stack:
@@ -77,8 +82,14 @@ class Stack:
                 stack.clients.append(fact)
         return stack
 
+    def shown(self, path: str) -> str:
+        known = self._shown.get(path)
+        if known is None:
+            known = self._shown[path] = _shown(path, self.root)
+        return known
+
     def at(self, place: Where | None) -> str:
-        return f"{_shown(place.path, self.root)}:{place.line}" if place is not None else "?"
+        return f"{self.shown(place.path)}:{place.line}" if place is not None else "?"
 
     # -- services -----------------------------------------------------------------------
     def _ports(self, service: Service) -> set[str]:
@@ -92,9 +103,14 @@ class Stack:
         return ports
 
     def _launches(self, service: Service) -> list[AppLaunch]:
+        if self._launches_by_service is None:
+            self._launches_by_service = {}
+            for launch in self.launches:
+                if launch.service is not None:
+                    self._launches_by_service.setdefault(launch.service, []).append(launch)
         return [
             launch
-            for launch in self.launches
+            for launch in self._launches_by_service.get(service.name, [])
             if launch.service == service.name
             and (
                 launch.path == service.path
@@ -102,44 +118,69 @@ class Stack:
             )
         ]
 
-    def service_at(self, host: str, port: str) -> tuple[Service, str, Where] | str:
-        """The compose service ``host:port`` reaches, with the evidence; else why not."""
+    def _index(
+        self,
+    ) -> tuple[dict[str, list[tuple[Service, str]]], dict[str, list[tuple[Service, str, Where]]]]:
+        """Services by each name they answer to, and by each port they publish (made once)."""
+        if self._names is None or self._published is None:
+            names: dict[str, list[tuple[Service, str]]] = {}
+            published: dict[str, list[tuple[Service, str, Where]]] = {}
+            for service in self.services:
+                if not service.name:
+                    continue  # an environment file
+                aliases = {
+                    "service name": service.name,
+                    "container_name": service.container_name,
+                    "hostname": service.hostname,
+                }
+                seen: set[str] = set()
+                for how, name in aliases.items():
+                    if name is not None and name.lower() not in seen:
+                        seen.add(name.lower())
+                        names.setdefault(name.lower(), []).append((service, how))
+                for outside, container, place in service.ports:
+                    if outside:
+                        published.setdefault(outside, []).append((service, container, place))
+            self._names, self._published = names, published
+        return self._names, self._published
+
+    def service_at(
+        self, host: str, port: str, near: str | None = None
+    ) -> tuple[Service, str, Where] | str:
+        """The compose service ``host:port`` reaches, with the evidence; else why not. Names
+        several compose projects answer to are narrowed to the project whose folder holds
+        ``near`` (the file that names the address)."""
         host = host.lower()
-        found: list[tuple[Service, str, Where]] = []
-        for service in self.services:
-            aliases = {
-                "service name": service.name,
-                "container_name": service.container_name,
-                "hostname": service.hostname,
-            }
-            for how, name in aliases.items():
-                if name is not None and name.lower() == host:
-                    found.append(
-                        (
-                            service,
-                            f"`{host}` is the {how} of compose service `{service.name}`",
-                            service.anchor,
-                        )
-                    )
-                    break
-            else:
-                if host in LOOPBACK and port:
-                    for published, container, place in service.ports:
-                        if published == port:
-                            found.append(
-                                (
-                                    service,
-                                    f"compose service `{service.name}` publishes port {port} "
-                                    f"(to its port {container})",
-                                    place,
-                                )
-                            )
+        names, published = self._index()
+        found: list[tuple[Service, str, Where]] = [
+            (service, f"`{host}` is the {how} of compose service `{service.name}`", service.anchor)
+            for service, how in names.get(host, [])
+        ]
+        if not found and host in LOOPBACK and port:
+            found = [
+                (
+                    service,
+                    f"compose service `{service.name}` publishes port {port} (to its port {container})",
+                    place,
+                )
+                for service, container, place in published.get(port, [])
+            ]
+        if near is not None and len({s.path for s, _, _ in found}) > 1:
+            local = [
+                item
+                for item in found
+                if near.startswith(os.path.dirname(item[0].path).rstrip(os.sep) + os.sep)
+            ]
+            if len({s.path for s, _, _ in local}) == 1:
+                found = local
         distinct = {(s.path, s.name) for s, _, _ in found}
         if not found:
             return f"no compose service of the repository answers to {host}:{port or 80}"
         if len(distinct) > 1:
-            names = ", ".join(sorted(f"`{name}`" for _, name in distinct))
-            return f"several compose services answer to {host}:{port}: {names}"
+            listed = ", ".join(
+                sorted(f"`{name}` ({_shown(path, self.root)})" for path, name in distinct)
+            )
+            return f"several compose services answer to {host}:{port}: {listed}"
         service, how, place = found[0]
         if "publishes" not in how and port:
             ports = self._ports(service)
@@ -152,10 +193,15 @@ class Stack:
         """The NGINX location a request to ``host:port/path`` reaches (None: no NGINX of the
         repository listens there)."""
         host = host.lower()
+        if self._routes_by_port is None:
+            self._routes_by_port = {}
+            for route in self.routes:
+                for listen in route.listens:
+                    self._routes_by_port.setdefault(listen, []).append(route)
         candidates = [
             route
-            for route in self.routes
-            if port in route.listens and (host in LOOPBACK or host in route.server_names)
+            for route in self._routes_by_port.get(port, [])
+            if host in LOOPBACK or host in route.server_names
         ]
         via = f"NGINX listens on {port}"
         for service in self.services:
@@ -182,9 +228,8 @@ class Stack:
             for container_port, how in inside:
                 found = [
                     route
-                    for route in self.routes
-                    if container_port in route.listens
-                    and any(
+                    for route in self._routes_by_port.get(container_port, [])
+                    if any(
                         route.path == m or route.path.startswith(m.rstrip("/") + "/")
                         for m in mounted
                     )
@@ -254,7 +299,7 @@ def _nginx_hop(route: NginxRoute, stack: Stack) -> Hop:
 def _service_hops(service: Service, stack: Stack) -> tuple[list[Hop], str, str | None]:
     """The hops from a compose service to the model, what links the service to its first hop
     (its launch line or LiteLLM config), and a gap when the path stops there."""
-    where = _shown(service.path, stack.root)
+    where = stack.shown(service.path)
     if service.litellm:
         given = service.option("--keepalive_timeout", "--keepalive-timeout")
         if given is not None and given[0].replace(".", "", 1).isdigit():
@@ -327,7 +372,7 @@ def _service_hops(service: Service, stack: Stack) -> tuple[list[Hop], str, str |
 def _from_target(
     hops: list[Hop], links: list[Link], host: str, port: str, said: str, place: Where, stack: Stack
 ) -> StackPath:
-    found = stack.service_at(host, port)
+    found = stack.service_at(host, port, place.path)
     if isinstance(found, str):
         return StackPath(hops, links, found)
     service, how, where = found

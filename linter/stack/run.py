@@ -63,7 +63,8 @@ def _stack_kind(relpath: str, workspace: Workspace, path: str) -> str | None:
     except Exception:
         return None
     if "python" in claims:
-        return "python" if _PY_MENTIONS.search(data) else None
+        mentions = (b"base_url" in data or b"api_base" in data) and _PY_MENTIONS.search(data)
+        return "python" if mentions else None
     return kinds.classify(relpath, data, claims, path=path, trees=workspace.trees)
 
 
