@@ -526,7 +526,7 @@ def load_document(
         from linter.server.front import keepalives_by_address
 
         try:
-            document.server_keepalives = dict(keepalives_by_address(workspace))
+            document.server_keepalives = dict(keepalives_by_address(workspace, source.path))
         except Exception:  # evidence only: the uvicorn default then applies as before
             document.server_keepalives = {}
     return document

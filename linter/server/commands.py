@@ -190,9 +190,15 @@ def _strip_wrappers(words: list[Word], context: LaunchContext) -> list[Word] | N
             inner = words[2]
             raw = context.text[inner.start : inner.end]
             if len(raw) >= 2 and raw[0] in "'\"" and raw[-1] == raw[0] and raw[1:-1] == inner.text:
-                commands = split_commands(context.text, inner.start + 1, inner.end - 1)
-                server = [c for c in commands if _server_of(c) is not None]
-                return server[0] if server else []
+                scripts: list[Word] = []
+                for command in split_commands(context.text, inner.start + 1, inner.end - 1):
+                    found = _strip_wrappers(command, context)
+                    server = _server_of(found) if found else None
+                    if server in ("gunicorn", "uvicorn"):
+                        return found
+                    if server == "python-file" and not scripts and found:
+                        scripts = found  # (a migration script before the server is common)
+                return scripts
             return None
         else:
             return words
@@ -208,6 +214,8 @@ def _server_of(words: list[Word]) -> str | None:
     if name.startswith(_PYTHONS) and len(words) > 1:
         if words[1].text == "-m" and len(words) > 2 and words[2].text in ("gunicorn", "uvicorn"):
             return words[2].text
+        if words[1].text == "-m" and len(words) > 2 and words[2].known:
+            return "python-module"
         if words[1].text.endswith(".py"):
             return "python-file"
     return None
@@ -220,12 +228,19 @@ def launch_from_words(words: list[Word], context: LaunchContext) -> list[Launch]
     server = _server_of(stripped)
     if server is None:
         return []
-    if server == "python-file":
-        script = stripped[1]
-        local = context.resolve(script.text)
-        if local is None:
-            return []
-        return context.read_python(local, Place(context.path, script.start, script.end), context)
+    if server in ("python-file", "python-module"):
+        # A script the launch line runs: its uvicorn.run(...) calls are the launches.
+        script = stripped[1] if server == "python-file" else stripped[2]
+        candidates = [script.text]
+        if server == "python-module":
+            stem = script.text.replace(".", "/")
+            candidates = [f"{stem}/__main__.py", f"{stem}.py"]
+        for candidate in candidates:
+            local = context.resolve(candidate)
+            if local is not None and os.path.isfile(local):
+                place = Place(context.path, script.start, script.end)
+                return context.read_python(local, place, context)
+        return []
     command = stripped[0]
     arguments = stripped[1:]
     if _basename(command).startswith(_PYTHONS):
@@ -244,8 +259,21 @@ def launch_from_words(words: list[Word], context: LaunchContext) -> list[Launch]
     return [launch]
 
 
+def _quoting(word: Word, source: str) -> int | None:
+    """How many quote characters surround the word's text in the file (0 or 1), or None when
+    its text is not a plain slice of the file (escapes, expansions: no finer place)."""
+    if word.start < 0:
+        return None
+    raw = source[word.start : word.end]
+    if raw == word.text:
+        return 0
+    if len(raw) >= 2 and raw[0] in "'\"" and raw[-1] == raw[0] and raw[1:-1] == word.text:
+        return 1
+    return None
+
+
 def _options(
-    words: list[Word], values: Mapping[str, str], flags: frozenset[str]
+    words: list[Word], values: Mapping[str, str], flags: frozenset[str], source: str = ""
 ) -> tuple[list[tuple[str, Word, Word]], list[Word]]:
     """(setting, option word, value word) for each known option, and the positional words.
     ``--opt=value`` and gunicorn's ``-w4`` are split; unknown options are skipped with their
@@ -266,11 +294,10 @@ def _options(
         if text.startswith("--") and "=" in text:
             name, value = text.split("=", 1)
             if name in values:
-                offset = word.start + len(name) + 1
-                raw_is_plain = word.end - word.start == len(text)
+                inner = _quoting(word, source)
                 value_word = (
-                    Word(value, offset, word.end, word.known)
-                    if raw_is_plain
+                    Word(value, word.start + inner + len(name) + 1, word.end - inner, word.known)
+                    if inner is not None
                     else Word(value, word.start, word.end, word.known)
                 )
                 settings.append((values[name], word, value_word))
@@ -281,9 +308,13 @@ def _options(
             continue
         if not text.startswith("--") and len(text) > 2 and text[:2] in values:
             value = text[2:]
-            raw_is_plain = word.end - word.start == len(text)
-            start = word.start + 2 if raw_is_plain else word.start
-            settings.append((values[text[:2]], word, Word(value, start, word.end, word.known)))
+            inner = _quoting(word, source)
+            start, end = (
+                (word.start + inner + 2, word.end - inner)
+                if inner is not None
+                else (word.start, word.end)
+            )
+            settings.append((values[text[:2]], word, Word(value, start, end, word.known)))
             index += 1
             continue
         if index + 1 < len(words):
@@ -321,7 +352,7 @@ def _port_of(bind: str) -> str | None:
 
 
 def _read_gunicorn(launch: Launch, arguments: list[Word], context: LaunchContext) -> None:
-    options, positional = _options(arguments, _GUNICORN_VALUES, _GUNICORN_FLAGS)
+    options, positional = _options(arguments, _GUNICORN_VALUES, _GUNICORN_FLAGS, context.text)
     where = context.display(context.path)
     command_line = {name: (option, value) for name, option, value in options}
     # The config file first (lowest precedence), then the environment, then the command line.
@@ -407,7 +438,7 @@ def _unknown_config(launch: Launch, what: str) -> None:
 
 
 def _read_uvicorn(launch: Launch, arguments: list[Word], context: LaunchContext) -> None:
-    options, positional = _options(arguments, _UVICORN_VALUES, _UVICORN_FLAGS)
+    options, positional = _options(arguments, _UVICORN_VALUES, _UVICORN_FLAGS, context.text)
     where = context.display(context.path)
     for env_name, name in (
         ("UVICORN_TIMEOUT_KEEP_ALIVE", "keepalive"),

@@ -12,12 +12,12 @@ default).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from linter.config import relative_posix
 from linter.server.model import worker_name
-from linter.source import DecodeFailure
 
 if TYPE_CHECKING:
     from linter.server.model import Launch
@@ -55,6 +55,20 @@ def seconds(value: str | None) -> float | None:
         return None
 
 
+def near(launch_file: str, proxy_file: str) -> bool:
+    """Do a launch file and a proxy config belong to one project? The proxy config lies in the
+    launch file's folder (or below it), or the launch file lies in the folder above the proxy
+    config's own (``nginx/nginx.conf`` beside ``docker-compose.yml`` or ``backend/``). Two
+    projects of one tree never match by a shared port on localhost."""
+    launch_dir = os.path.dirname(launch_file)
+    proxy_parent = os.path.dirname(os.path.dirname(proxy_file))
+    return _within(proxy_file, launch_dir) or _within(launch_file, proxy_parent)
+
+
+def _within(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def serves(launch: Launch, host: str, port: str) -> bool:
     """Does an upstream server ``host:port`` reach this launch?"""
     own_port = launch.setting("port").value
@@ -85,8 +99,9 @@ def keepalive_of(launch: Launch) -> ServerKeepalive | None:
     )
 
 
-def server_launches(workspace: Workspace) -> list[Launch]:
-    """Every launch of the run's launch files (read once per process)."""
+def server_launches(workspace: Workspace) -> list[tuple[str, Launch]]:
+    """Every launch of the run's launch files, with the file it is launched from (read once
+    per process)."""
     key = ("server", "launches", tuple(workspace.discovered.get("server", ())))
     known = workspace.memo.get(key)
     if isinstance(known, list):
@@ -95,7 +110,7 @@ def server_launches(workspace: Workspace) -> list[Launch]:
     from linter.server.launches import Reader
     from linter.server.model import ServerDocument
 
-    found: list[Launch] = []
+    found: list[tuple[str, Launch]] = []
     referenced = _referenced(workspace)
     for path in workspace.discovered.get("server", ()):
         if path in referenced:
@@ -103,18 +118,23 @@ def server_launches(workspace: Workspace) -> list[Launch]:
         try:
             source = workspace.read_source(path)
             scratch = ServerDocument(kind="server", source=source)
-            found.extend(Reader(scratch, workspace).read(path))
-        except (OSError, DecodeFailure, Exception):  # evidence only
+            found.extend((path, launch) for launch in Reader(scratch, workspace).read(path))
+        except Exception:  # evidence only
             continue
     workspace.memo[key] = found
     return found
 
 
-def keepalives_by_address(workspace: Workspace) -> dict[tuple[str, str], ServerKeepalive]:
-    """For NGX007: (host, port) an upstream server may name -> the keep-alive of the one app
-    server it reaches. Addresses two launches answer with different keep-alives are left out."""
+def keepalives_by_address(
+    workspace: Workspace, proxy_file: str
+) -> dict[tuple[str, str], ServerKeepalive]:
+    """For NGX007: (host, port) an upstream server of ``proxy_file`` may name -> the keep-alive
+    of the one app server of its project it reaches. Addresses two launches answer with
+    different keep-alives are left out."""
     result: dict[tuple[str, str], ServerKeepalive | None] = {}
-    for launch in server_launches(workspace):
+    for home, launch in server_launches(workspace):
+        if not near(home, proxy_file):
+            continue
         keepalive = keepalive_of(launch)
         port = launch.setting("port").value
         if keepalive is None or port is None:
@@ -130,20 +150,25 @@ def keepalives_by_address(workspace: Workspace) -> dict[tuple[str, str], ServerK
     return {address: value for address, value in result.items() if value is not None}
 
 
-def proxies_in_front(launch: Launch, workspace: Workspace) -> list[ProxyIdle]:
-    """NGINX upstreams of the repository that reach this launch with keep-alive on."""
+def proxies_in_front(launch: Launch, workspace: Workspace, home: str) -> list[ProxyIdle]:
+    """NGINX upstreams of the project (see ``near``) that reach this launch, launched from
+    ``home``, with keep-alive on."""
     upstreams = nginx_upstreams(workspace)
-    return [proxy for (host, port), proxy in upstreams if serves(launch, host, port)]
+    return [
+        proxy
+        for (host, port), proxy, proxy_file in upstreams
+        if serves(launch, host, port) and near(home, proxy_file)
+    ]
 
 
-def nginx_upstreams(workspace: Workspace) -> list[tuple[tuple[str, str], ProxyIdle]]:
+def nginx_upstreams(workspace: Workspace) -> list[tuple[tuple[str, str], ProxyIdle, str]]:
     """Every upstream server address of the run's NGINX configs with keep-alive on, and its
     idle timeout (read once per process)."""
     key = ("server", "nginx-upstreams", tuple(workspace.discovered.get("nginx", ())))
     known = workspace.memo.get(key)
     if isinstance(known, list):
         return known
-    found: list[tuple[tuple[str, str], ProxyIdle]] = []
+    found: list[tuple[tuple[str, str], ProxyIdle, str]] = []
     paths = list(workspace.discovered.get("nginx", ()))
     if paths:
         from linter import kinds
@@ -187,7 +212,8 @@ def nginx_upstreams(workspace: Workspace) -> list[tuple[tuple[str, str], ProxyId
                 for server in upstream.level_named("server"):
                     if server.args:
                         host, port = pass_host(server.args[0])
-                        found.append(((host, port), ProxyIdle(name, idle, said, path, line)))
+                        proxy = ProxyIdle(name, idle, said, path, line)
+                        found.append(((host, port), proxy, unit.path))
     workspace.memo[key] = found
     return found
 

@@ -85,7 +85,7 @@ class ServerHandler:
 
             for launch in document.launches:
                 try:
-                    launch.proxies = proxies_in_front(launch, workspace)
+                    launch.proxies = proxies_in_front(launch, workspace, unit.path)
                 except Exception:  # evidence only: no proxy known
                     launch.proxies = []
         return document

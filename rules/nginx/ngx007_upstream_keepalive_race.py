@@ -41,7 +41,7 @@ RULE = Rule(
     code="NGX007",
     name="upstream-keepalive-race",
     kind="nginx",
-    summary="an upstream keepalive_timeout not below the backend's idle timeout (uvicorn: 5s)",
+    summary="an upstream keepalive_timeout not below the backend's idle timeout (as launched, else uvicorn's 5s)",
     severity=Severity.WARNING,
     fix=None,
     check=check,
@@ -52,6 +52,12 @@ For an `upstream {}` with keepalive (written, or nginx 1.29.7's default) whose b
 finds an upstream `keepalive_timeout` (60s by default) that is not shorter than the backend's
 own idle timeout (uvicorn's `timeout_keep_alive`, 5s by default). Backends whose idle timeout
 is not known are not reported.
+
+When the repository also launches the app server behind the upstream (a Dockerfile, compose
+service, Procfile or entry script whose server listens on the upstream server's port, named by
+its compose service or a loopback address: see the SRV rules), its real keep-alive is used
+instead (`--timeout-keep-alive`, gunicorn's `keepalive` for its uvicorn and gthread workers),
+and the message says where it is set. SRV003 reports the same race on the server's side.
 
 ## Why is this bad
 When nginx keeps an idle connection longer than the backend does, the backend closes it first.

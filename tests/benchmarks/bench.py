@@ -358,7 +358,7 @@ def generated_workload(work: Path, seed: int, scale: float) -> Workload:
     base = work / "corpus"
     files = {
         kind: [base / f.path for f in corpus.of_kind(kind)]
-        for kind in ("python", "nginx", "litellm", "stack")
+        for kind in ("python", "nginx", "litellm", "server", "stack")
     }
     llm_files = [base / f.path for f in corpus.files if f.llm]
     mains = [base / f.path for f in corpus.files if f.kind == "nginx" and f.main]
@@ -372,8 +372,9 @@ def generated_workload(work: Path, seed: int, scale: float) -> Workload:
     plain = [p for p in files["python"] if p not in set(llm_files) and p.stat().st_size > 0]
     print(
         f"corpus: {len(files['python'])} Python ({len(llm_files)} using LLM clients), "
-        f"{len(files['nginx'])} NGINX, {len(files['litellm'])} LiteLLM, {len(files['stack'])} "
-        f"stream-path files in {work} "
+        f"{len(files['nginx'])} NGINX, {len(files['litellm'])} LiteLLM, "
+        f"{len(files['server'])} launch files, {len(files['stack'])} stream-path files in "
+        f"{work} "
         f"({time.perf_counter() - started:.1f}s)",
         file=sys.stderr,
     )
@@ -792,9 +793,9 @@ def streamproof_kinds(streamproof: Sequence[str], env: dict[str, str]) -> set[st
         )
     except (OSError, subprocess.SubprocessError):
         return set()
-    prefixes = {"NGX": "nginx", "LIT": "litellm", "PY": "python"}
+    prefixes = {"NGX": "nginx", "LIT": "litellm", "PY": "python", "SRV": "server"}
     kinds = set()
-    for code in re.findall(r"\b(NGX|LIT|PY)\d{3}\b", listed.stdout):
+    for code in re.findall(r"\b(NGX|LIT|PY|SRV)\d{3}\b", listed.stdout):
         kinds.add(prefixes[code])
     return kinds
 

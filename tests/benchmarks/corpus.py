@@ -12,6 +12,9 @@ includes, and 100 LiteLLM proxy configs. Layout under the output folder:
     corpus/nginx/<project>/nginx.conf  one main file per project, plus conf.d/, sites-enabled/,
                                        snippets/ and mime.types files reached through includes
     corpus/litellm/<deployment>/*.yaml the LiteLLM configs (a few split with `include:`)
+    corpus/python/<package>/Dockerfile ... launch files of each application (Dockerfile 83%,
+                                       docker-compose.yml 66%, Procfile, gunicorn.conf.py,
+                                       docker-entrypoint.sh), kind "server"
     manifest.json                      every file with its kind, line count and LLM flag
 
 Run `python tests/benchmarks/corpus.py --out DIR` to write one without benchmarking.
@@ -56,7 +59,7 @@ LLM_CLIENT_NAMES = (
 @dataclass(frozen=True)
 class CorpusFile:
     path: str  # relative to the corpus folder, '/'-separated
-    kind: str  # python | nginx | litellm
+    kind: str  # python | nginx | litellm | server (launch files, under python/)
     lines: int
     llm: bool = False  # a Python file that uses an LLM or HTTP streaming client
     main: bool = False  # an NGINX main file (what gixy is given) or a LiteLLM entry config
@@ -2002,6 +2005,121 @@ def litellm_files(seed: int, count: int) -> list[tuple[str, list[str], bool]]:
 
 
 # --------------------------------------------------------------------------------------------
+# App-server launch files, beside the Python packages they start
+#
+# A top-level package of the Python layout stands for one application. In a census of 53 LLM
+# applications 83% ship a Dockerfile and 66% a docker-compose file; the census gives no share
+# for Procfiles, gunicorn config files and entry scripts, so these are set low (15%, 20% and
+# 25% of the apps with a Dockerfile) as a guess, not a measurement.
+DOCKERFILE_SHARE = 0.83
+COMPOSE_SHARE = 0.66
+PROCFILE_SHARE = 0.15
+GUNICORN_CONFIG_SHARE = 0.20
+ENTRY_SCRIPT_SHARE = 0.25
+
+
+def _server_command(r: random.Random, module: str, config: bool) -> list[str]:
+    """One launch line as words: gunicorn (sync, gthread, uvicorn worker) or uvicorn."""
+    choice = r.random()
+    if choice < 0.45:
+        words = ["uvicorn", f"{module}:app", "--host", "0.0.0.0", "--port", "8000"]
+        if r.random() < 0.3:
+            words += ["--timeout-keep-alive", str(r.choice((5, 30, 75)))]
+        if r.random() < 0.2:
+            words += ["--workers", str(r.randint(1, 8))]
+        return words
+    words = ["gunicorn"]
+    if config:
+        words += ["-c", "gunicorn.conf.py"]
+    elif choice < 0.8:
+        words += ["-k", "uvicorn.workers.UvicornWorker"]
+    elif choice < 0.9:
+        words += ["--threads", str(r.randint(2, 16))]
+    words += ["--bind", "0.0.0.0:8000", "-w", str(r.randint(1, 8))]
+    if r.random() < 0.4:
+        words += ["--timeout", str(r.choice((30, 60, 120, 300, 600)))]
+    if r.random() < 0.2:
+        words += ["--graceful-timeout", str(r.choice((30, 120, 900)))]
+    return [*words, f"{module}:app"]
+
+
+def server_files(seed: int, layout: Sequence[str]) -> list[tuple[str, str]]:
+    """(relpath under python/, text) of the launch files of each application package."""
+    apps: dict[str, list[str]] = {}
+    for rel in layout:
+        top, _, rest = rel.partition("/")
+        if "/" not in rest and not rest.endswith("__init__.py"):
+            apps.setdefault(top, []).append(rest[: -len(".py")])
+    out: list[tuple[str, str]] = []
+    for index, (top, modules) in enumerate(sorted(apps.items())):
+        r = _rng(seed, "server", index)
+        module = r.choice(modules)
+        config = r.random() < GUNICORN_CONFIG_SHARE
+        words = _server_command(r, module, config)
+        if config and words[0] == "gunicorn":
+            worker = r.choice(("uvicorn.workers.UvicornWorker", "gthread", "sync"))
+            out.append(
+                (
+                    f"{top}/gunicorn.conf.py",
+                    "import os\n\n"
+                    'bind = os.environ.get("BIND", "0.0.0.0:8000")\n'
+                    f'workers = int(os.environ.get("WEB_CONCURRENCY", {r.randint(1, 8)}))\n'
+                    f'worker_class = "{worker}"\n'
+                    f"timeout = {r.choice((30, 120, 600))}\n"
+                    f"keepalive = {r.choice((2, 5, 75))}\n",
+                )
+            )
+        has_dockerfile = r.random() < DOCKERFILE_SHARE
+        if has_dockerfile:
+            lines = [
+                f"FROM python:3.{r.randint(10, 13)}-slim AS base",
+                "ENV PYTHONDONTWRITEBYTECODE=1 \\",
+                "    PYTHONUNBUFFERED=1",
+                "WORKDIR /app",
+                "COPY requirements.txt .",
+                "RUN pip install --no-cache-dir -r requirements.txt",
+                "",
+                "FROM base AS runtime",
+                "COPY . /app",
+                "EXPOSE 8000",
+            ]
+            if r.random() < ENTRY_SCRIPT_SHARE:
+                script = ["#!/bin/sh", "set -e", "python -m alembic upgrade head || true"]
+                script.append("exec " + " ".join(words))
+                out.append((f"{top}/docker-entrypoint.sh", "\n".join(script) + "\n"))
+                lines += [
+                    "RUN chmod +x docker-entrypoint.sh",
+                    'ENTRYPOINT ["./docker-entrypoint.sh"]',
+                ]
+            elif r.random() < 0.6:
+                lines.append("CMD [" + ", ".join(f'"{w}"' for w in words) + "]")
+            else:
+                lines.append("CMD " + " ".join(words[:4]) + " \\")
+                lines.append("    " + " ".join(words[4:]))
+            out.append((f"{top}/Dockerfile", "\n".join(lines) + "\n"))
+        if r.random() < COMPOSE_SHARE:
+            service = r.choice(("api", "app", "web", "backend", "server"))
+            lines = ["services:", f"  {service}:"]
+            lines += ["    build: ." if has_dockerfile else "    image: python:3.12-slim"]
+            if not has_dockerfile or r.random() < 0.4:
+                lines.append(f"    command: {' '.join(words)}")
+            lines += [
+                "    ports:",
+                '      - "8000:8000"',
+                "    environment:",
+                f"      - LOG_LEVEL={r.choice(('info', 'debug', 'warning'))}",
+                "      - OPENAI_API_KEY=${OPENAI_API_KEY}",
+                "    restart: unless-stopped",
+                "  redis:",
+                "    image: redis:7-alpine",
+            ]
+            out.append((f"{top}/docker-compose.yml", "\n".join(lines) + "\n"))
+        if r.random() < PROCFILE_SHARE:
+            out.append((f"{top}/Procfile", f"web: {' '.join(words)}\n"))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # Writing
 
 
@@ -2143,12 +2261,12 @@ def generate(out: str | os.PathLike[str], seed: int = 1, scale: float = 1.0) -> 
     base = root / "corpus"
     corpus = Corpus(seed=seed, scale=scale)
 
-    def write(rel: str, text: str, kind: str, **flags: bool) -> None:
-        path = base / kind / rel
+    def write(rel: str, text: str, kind: str, folder: str | None = None, **flags: bool) -> None:
+        path = base / (folder or kind) / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(text.encode("utf-8"))
         lines = text.count("\n")
-        corpus.files.append(CorpusFile(f"{kind}/{rel}", kind, lines, **flags))
+        corpus.files.append(CorpusFile(f"{folder or kind}/{rel}", kind, lines, **flags))
 
     n_python = scaled(PYTHON_FILES, scale)
     n_llm = round(n_python * LLM_SHARE)
@@ -2164,6 +2282,9 @@ def generate(out: str | os.PathLike[str], seed: int = 1, scale: float = 1.0) -> 
             else python_file(seed, i, llm)
         )
         write(rel, text, "python", llm=llm)
+    # The applications' launch files live beside their packages (kind "server").
+    for rel, text in server_files(seed, layout):
+        write(rel, text, "server", folder="python")
 
     for project in nginx_projects(seed, scaled(NGINX_FILES, scale)):
         for name, lines in project.files.items():
@@ -2199,7 +2320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 5,000/200/100 files")
     args = parser.parse_args(argv)
     corpus = generate(args.out, args.seed, args.scale)
-    for kind in ("python", "nginx", "litellm"):
+    for kind in ("python", "nginx", "litellm", "server"):
         files = corpus.of_kind(kind)
         print(
             f"{kind}: {len(files)} files, {sum(f.lines for f in files)} lines"

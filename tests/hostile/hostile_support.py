@@ -16,7 +16,7 @@ from linter.model import Finding
 from linter.runner import RunResult
 
 FIXTURES = REPO / "fixtures"
-PARSE_ERROR = {"nginx": "NGX000", "litellm": "LIT000", "python": "PY000"}
+PARSE_ERROR = {"nginx": "NGX000", "litellm": "LIT000", "python": "PY000", "server": "SRV000"}
 KINDS = tuple(PARSE_ERROR)
 
 

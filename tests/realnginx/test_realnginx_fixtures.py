@@ -28,7 +28,9 @@ from nginxrun import (
 )
 
 from linter import registry
+from linter.document import Claim
 from linter.fixtures import Fixture, all_fixtures, is_fixed_output
+from linter.nginx import detect as nginx_detect
 
 pytestmark = pytest.mark.nginx
 
@@ -96,7 +98,14 @@ def _pattern_matches(pattern: str, relative: Path) -> bool:
 
 def _roots(folder: Path) -> list[Path]:
     """Files no other file includes: the configs nginx would be started with."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    # (Other kinds' files beside the configs, such as the compose file an NGX007 case takes
+    # the backend's keep-alive from, are not nginx's.)
+    files = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and nginx_detect.claim_by_name(p.relative_to(folder).as_posix()) is not Claim.NO
+    )
     included: set[Path] = set()
     for file in files:
         text = read(file)
