@@ -21,6 +21,10 @@ _PROXY_KEY = re.compile(
     rb"(?m)^[ \t]+[\"']?proxy-(?:read-timeout|send-timeout|buffering)[\"']?[ \t]*:"
 )
 _API_VERSION = re.compile(rb"(?m)^[ \t]*apiVersion[ \t]*:")
+# The ingress-nginx chart's values (`controller: config: proxy-read-timeout: ...`): the way
+# most clusters set the controller ConfigMap.
+_CONTROLLER_AT_TOP = re.compile(rb"(?m)^controller[ \t]*:[ \t]*(?:#.*)?\r?$")
+_CONFIG_KEY = re.compile(rb"(?m)^[ \t]+config[ \t]*:[ \t]*(?:#.*)?\r?$")
 
 
 def claim_by_name(relpath: str) -> Claim:
@@ -30,6 +34,8 @@ def claim_by_name(relpath: str) -> Claim:
 
 
 def claim(relpath: str, data: bytes, by_name: Claim) -> bool:
+    if _CONTROLLER_AT_TOP.search(data) and _CONFIG_KEY.search(data) and _PROXY_KEY.search(data):
+        return True
     if _API_VERSION.search(data) is None:
         return False
     if _KIND.search(data) is not None:

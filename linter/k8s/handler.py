@@ -18,7 +18,6 @@ from linter.model import Edit
 
 if TYPE_CHECKING:
     from linter.config import Settings
-    from linter.k8s.loading import Values
     from linter.k8s.model import ManifestSet
     from linter.workspace import Workspace
 
@@ -88,7 +87,7 @@ class K8sHandler:
             document.problems.extend(problems)
             own.extend(found)
         document.own = own
-        document.context = _context(workspace, set(files), values)
+        document.context = _context(workspace, set(files))
         return document
 
     def verify_fix(self, before: Document, after: Document, edits: Sequence[Edit]) -> str | None:
@@ -120,27 +119,46 @@ def _chart_templates(root: str, main: str, workspace: Workspace) -> list[str]:
     return found
 
 
-def _context(workspace: Workspace, own: set[str], values: Values) -> ManifestSet:
-    """ConfigMaps, Gateways and GatewayClasses of the run's other manifests."""
-    from linter.k8s.loading import Values as ValuesClass
-    from linter.k8s.loading import read_file
+def _context_candidates(workspace: Workspace, own: set[str]) -> list[str]:
+    """The run's other manifests, and the YAML files beside the unit's own (and in the folder
+    above), so that a pre-commit run on one Ingress sees the ConfigMap next to it as a
+    whole-tree run does."""
+    found = dict.fromkeys(workspace.discovered.get("k8s", ()))
+    folders = {os.path.dirname(path) for path in own}
+    folders |= {os.path.dirname(folder) for folder in folders}
+    for folder in sorted(folders):
+        if not workspace.inside(folder):
+            continue
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        for name in names:
+            if name.lower().endswith((".yaml", ".yml")):
+                found.setdefault(os.path.join(folder, name))
+    return [path for path in found if path not in own]
+
+
+def _context(workspace: Workspace, own: set[str]) -> ManifestSet:
+    """ConfigMaps, Gateways and GatewayClasses of the other manifests (see above)."""
+    from linter.k8s.loading import Values, read_file
     from linter.k8s.model import ManifestSet
 
     context = ManifestSet()
-    for path in workspace.discovered.get("k8s", ()):
-        if path in own:
+    for path in _context_candidates(workspace, own):
+        if not os.path.isfile(path):
             continue
         try:
             data = workspace.read_bytes(path)
         except Exception:
             continue
-        if b"ConfigMap" not in data and b"Gateway" not in data:
+        if b"ConfigMap" not in data and b"Gateway" not in data and b"controller" not in data:
             continue
         try:
             source = workspace.read_source(path)
         except Exception:
             continue
-        _, found, _ = read_file(source, ValuesClass(None))
+        _, found, _ = read_file(source, Values(None))
         context.configs += found.configs
         context.gateways += found.gateways
         context.classes += found.classes

@@ -194,6 +194,16 @@ def read_file(
     for document in composed.documents:
         if not isinstance(document, MappingNode):
             continue
+        chart_config = _get(yaml_file, document, "controller", "config")
+        if isinstance(chart_config, MappingNode) and _get(yaml_file, document, "kind") is None:
+            found.configs.append(
+                ControllerConfig(
+                    "ingress-nginx chart values `controller.config`",
+                    yaml_file.path,
+                    _data(reader, chart_config),
+                )
+            )
+            continue
         kind = reader.value(_get(yaml_file, document, "kind"))
         kind_text = kind.text if kind is not None else None
         if kind_text == "Ingress":
@@ -371,13 +381,19 @@ def _controller_config(reader: Reader, document: MappingNode) -> ControllerConfi
     if not any("ingress-nginx" in mark.lower() for mark in marks if mark):
         return None
     name, _ = _name_and_where(reader, document)
+    return ControllerConfig(
+        f"`{name}`", yaml_file.path, _data(reader, _get(yaml_file, document, "data"))
+    )
+
+
+def _data(reader: Reader, mapping: Node | None) -> dict[str, tuple[Value, Value]]:
     data: dict[str, tuple[Value, Value]] = {}
-    for key, value in _items(yaml_file, _get(yaml_file, document, "data")).values():
+    for key, value in _items(reader.file, mapping).values():
         key_value = reader.value(key)
         item = reader.value(value)
         if key_value is not None and key_value.text and item is not None:
             data[key_value.text] = (key_value, item)
-    return ControllerConfig(name, yaml_file.path, data)
+    return data
 
 
 def _http_route(reader: Reader, document: MappingNode) -> HTTPRoute:

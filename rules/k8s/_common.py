@@ -73,13 +73,13 @@ def effective(document: K8sDocument, ingress: Ingress, key: str, default: str) -
             continue
         value = entry[1]
         if not value.known:
-            return Effective(None, value, f"the controller ConfigMap `{config.name}`")
+            return Effective(None, value, f"the controller ConfigMap {config.name}")
         if key.endswith("timeout") and community_seconds(value.text or "") is None:
             break
         return Effective(
             value.text,
             value,
-            f"the controller ConfigMap `{config.name}` "
+            f"the controller ConfigMap {config.name} "
             f"({document.display(value.path)}:{document.line_of(value)})",
         )
     return Effective(default, None, f"ingress-nginx's default {default}")

@@ -1,0 +1,207 @@
+"""The Kubernetes kind: Helm templates read without Helm, values resolved from values.yaml,
+context from the manifests around a file, and no crash on odd shapes."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from helpers import codes_and_lines, lint, streamproof
+
+from linter.k8s.helm import Resolved, render, resolve
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+def test_rendering_keeps_every_offset_and_line_break() -> None:
+    template = (
+        "metadata:\n"
+        '  name: {{ include "x.fullname" . }}\n'
+        "  {{- with .Values.ingress.annotations }}\n"
+        "  annotations:\n"
+        "    {{- toYaml . | nindent 4 }}\n"
+        "  {{- end }}\n"
+    )
+    rendered = render(template)
+    assert len(rendered.text) == len(template)
+    assert [i for i, c in enumerate(rendered.text) if c == "\n"] == [
+        i for i, c in enumerate(template) if c == "\n"
+    ]
+    assert "{{" not in rendered.text
+    inline = [a for a in rendered.actions if a.inline]
+    assert [a.expression for a in inline] == ['include "x.fullname" .']
+    to_yaml = [a for a in rendered.actions if a.resolved.to_yaml]
+    assert to_yaml[0].resolved.values == ("ingress", "annotations")
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        (".Values.ingress.readTimeout | quote", Resolved(values=("ingress", "readTimeout"))),
+        ("$.Values.a.b", Resolved(values=("a", "b"))),
+        (
+            '.Values.a.timeout | default "600" | quote',
+            Resolved(values=("a", "timeout"), default="600"),
+        ),
+        ('default "600" .Values.a.timeout', Resolved(values=("a", "timeout"), default="600")),
+        ('"300"', Resolved(literal="300")),
+        ('include "chart.fullname" .', Resolved(chart_name=True)),
+        ('printf "%s-%s" .Release.Name .Chart.Name', Resolved()),
+        (".Release.Name", Resolved()),
+    ],
+)
+def test_pipelines_resolve_to_values_literals_or_unknown(
+    expression: str, expected: Resolved
+) -> None:
+    assert resolve(expression, Resolved(values=()), {}) == expected
+
+
+def test_with_scopes_and_variables_resolve_relative_names() -> None:
+    rendered = render(
+        "{{- $port := .Values.service.port -}}\n"
+        "{{- with .Values.ingress }}\n"
+        "a: {{ .timeout }}\n"
+        "b: {{ $port }}\n"
+        "{{- end }}\n"
+        "c: {{ .timeout }}\n"
+    )
+    inline = {a.line: a.resolved.values for a in rendered.actions if a.inline}
+    assert inline == {2: ("ingress", "timeout"), 3: ("service", "port"), 5: ("timeout",)}
+
+
+def test_a_value_from_values_yaml_is_reported_and_fixed_there(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "chart/Chart.yaml": "apiVersion: v2\nname: api\nversion: 1.0.0\n",
+            "chart/values.yaml": "ingress:\n  timeout: 600s\n",
+            "chart/templates/ingress.yaml": """\
+                apiVersion: networking.k8s.io/v1
+                kind: Ingress
+                metadata:
+                  name: api
+                  annotations:
+                    nginx.ingress.kubernetes.io/proxy-read-timeout: {{ .Values.ingress.timeout | quote }}
+                spec:
+                  defaultBackend:
+                    service:
+                      name: litellm
+                      port:
+                        number: 4000
+                """,
+        },
+    )
+    result = lint([tmp_path], cwd=tmp_path)
+    found = [(Path(f.path).name, f.code, f.line) for f in result.findings]
+    assert found == [("values.yaml", "KUB001", 2)]
+    assert "`.Values.ingress.timeout`, set at values.yaml:2" in result.findings[0].message
+    lint([tmp_path], cwd=tmp_path, fix=True)
+    assert (tmp_path / "chart/values.yaml").read_text() == 'ingress:\n  timeout: "600"\n'
+    # The template itself is never edited.
+    assert (
+        "{{ .Values.ingress.timeout | quote }}"
+        in (tmp_path / "chart/templates/ingress.yaml").read_text()
+    )
+
+
+def test_a_template_that_is_not_yaml_after_blanking_is_an_info_and_exit_zero(
+    tmp_path: Path,
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "chart/Chart.yaml": "apiVersion: v2\nname: x\nversion: 1.0.0\n",
+            "chart/templates/ingress.yaml": """\
+                apiVersion: networking.k8s.io/v1
+                kind: Ingress
+                metadata:
+                  name: x
+                  annotations: {{ toYaml .Values.annotations }}
+                    extra: value
+                """,
+        },
+    )
+    proc = streamproof("check", "--output-format", "json", str(tmp_path), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert '"KUB000"' in proc.stdout and '"info"' in proc.stdout
+
+
+INGRESS = """\
+    apiVersion: networking.k8s.io/v1
+    kind: Ingress
+    metadata:
+      name: vllm
+    spec:
+      rules:
+        - http:
+            paths:
+              - path: /v1/completions
+                pathType: Prefix
+                backend:
+                  service:
+                    name: vllm
+                    port:
+                      number: 8000
+    """
+CONTROLLER = """\
+    apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: ingress-nginx-controller
+      namespace: ingress-nginx
+    data:
+      proxy-read-timeout: "900"
+    """
+
+
+def test_one_file_run_sees_the_controller_configmap_beside_it(tmp_path: Path) -> None:
+    _write(tmp_path, {"k8s/ingress.yaml": INGRESS, "k8s/controller.yaml": CONTROLLER})
+    whole = lint([tmp_path], cwd=tmp_path)
+    one = lint([tmp_path / "k8s/ingress.yaml"], cwd=tmp_path)
+    assert codes_and_lines(whole.findings) == codes_and_lines(one.findings) == []
+    (tmp_path / "k8s/controller.yaml").unlink()
+    alone = lint([tmp_path / "k8s/ingress.yaml"], cwd=tmp_path)
+    assert codes_and_lines(alone.findings) == [("KUB002", 9)]
+    assert "ingress-nginx's default 60" in alone.findings[0].message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "spec: []\n",
+        "spec:\n  rules: 3\n",
+        "spec:\n  rules:\n    - http:\n        paths: {a: b}\n",
+        "metadata:\n  annotations: [a, b]\nspec: {}\n",
+        "metadata:\n  annotations:\n    ? [x]\n    : y\nspec: {}\n",
+        "metadata: &m\n  name: *m\n",
+        "spec:\n  defaultBackend:\n    service: null\n",
+    ],
+)
+def test_odd_shapes_never_crash(tmp_path: Path, body: str) -> None:
+    (tmp_path / "ingress.yaml").write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\n" + body
+    )
+    result = lint([tmp_path], cwd=tmp_path)
+    assert not [f for f in result.findings if f.code.startswith("SP9")], result.findings
+
+
+def test_other_yaml_is_not_claimed(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n",
+            "workflow.yml": "on: push\njobs: {}\n",
+            "notes.yaml": "kind: Ingress\n",  # no apiVersion: not a manifest
+        },
+    )
+    from linter import kinds
+
+    for name in ("deploy.yaml", "workflow.yml", "notes.yaml"):
+        data = (tmp_path / name).read_bytes()
+        assert kinds.classify(name, data, kinds.claims_by_name(name)) != "k8s"
