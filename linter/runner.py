@@ -448,11 +448,8 @@ def _stack(
     whole = options.stdin_filename is None and all(
         os.path.isdir(os.path.join(resolver.cwd, path)) for path in paths
     )
-    complete = whole and not (options.fix or options.diff)
     checked = {candidate.path for candidate in candidates}
-    found = stack_pass(
-        facts, covered, complete, checked, sorted(checked), workspace, resolver, options.audit
-    )
+    found = stack_pass(facts, covered, whole, checked, workspace, resolver, options.audit)
     result.findings.extend(found.findings)
     result.rules_run.update(found.codes)
     result.stack_paths = found.model

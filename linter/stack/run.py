@@ -141,17 +141,16 @@ def _env_files(workspace: Workspace, folders: Iterable[str]) -> list[Fact]:
 def stack_pass(
     facts: Sequence[Fact],
     covered: set[str],
-    complete: bool,
+    folders: bool,
     checked: set[str],
-    run_paths: Sequence[str],
     workspace: Workspace,
     resolver: SettingsResolver,
     audit: bool,
 ) -> StackResult:
     """``facts``: what the units gave; ``covered``: files whose unit gave facts (or had
-    none to give); ``complete``: the run covered the whole tree; ``checked``: the files the
-    run was asked about (findings elsewhere are not reported); ``run_paths``: every file the
-    run discovered."""
+    none to give); ``folders``: the run was given folders (their stack is what they hold),
+    not files (pre-commit: the rest of the repository's stack is read for them, and only
+    findings in the given files are reported); ``checked``: the files the run discovered."""
     from linter.discovery import discover
     from linter.stack.checks import check_stack
     from linter.stack.link import Stack, build
@@ -162,16 +161,21 @@ def stack_pass(
     if not selected(settings) and not audit:
         return result
     all_facts = list(facts)
-    if not complete:
-        candidates, _ = discover([root], root, resolver)
-        missing = [c.path for c in candidates if c.path not in covered]
+    if folders:
+        # Files no unit gave facts for: a fixing run's (fixes give none), else only Python
+        # files the workers did not look at.
+        missing = [p for p in sorted(checked) if p not in covered]
     else:
-        # Python files the python kind did not take (no LLM SDK in them) may still hold a
-        # client with a base URL (httpx): looked at here, a byte search first.
-        missing = [p for p in run_paths if p.endswith(".py") and p not in covered]
+        try:
+            candidates, _ = discover([root], root, resolver)
+        except Exception:  # a broken config elsewhere in the tree: the given files only
+            candidates = []
+        missing = [c.path for c in candidates if c.path not in covered]
     all_facts.extend(_load_facts(missing, workspace, resolver))
-    folders = [root] + [os.path.dirname(f.path) for f in all_facts if type(f).__name__ == "Service"]
-    all_facts.extend(_env_files(workspace, folders))
+    env_dirs = [root] + [
+        os.path.dirname(f.path) for f in all_facts if type(f).__name__ == "Service"
+    ]
+    all_facts.extend(_env_files(workspace, env_dirs))
     stack = Stack.of(root, all_facts)
 
     def load_config(path: str) -> LiteLLMConfig | None:
@@ -188,7 +192,7 @@ def stack_pass(
         result.model = model(result.paths, result.notes, root, settings.max_silence)
     if not result.paths or not selected(settings):
         return result
-    report = None if complete else frozenset(checked)
+    report = None if folders else frozenset(checked)
     result.findings, ran = check_stack(result.paths, stack, workspace, settings, report)
     result.codes = set(ran)
     return result
