@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from linter.config import Settings
 
 # Kinds whose documents give stack facts (linter.stack.facts).
-FACT_KINDS = frozenset({"nginx", "litellm", "server", "python"})
+FACT_KINDS = frozenset({"nginx", "litellm", "server", "python", "k8s"})
 
 
 def wanted(settings: Settings, audit: bool) -> bool:

@@ -10,11 +10,20 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from linter.stack.model import AppLaunch, Fact, Limit, LiteLLMConfig, NginxRoute, Where
+from linter.stack.model import (
+    AppLaunch,
+    Fact,
+    IngressRoute,
+    Limit,
+    LiteLLMConfig,
+    NginxRoute,
+    Where,
+)
 
 if TYPE_CHECKING:
     from linter.config import Settings
     from linter.document import Document
+    from linter.k8s.model import K8sDocument
     from linter.litellm.model import Deployment, LiteLLMDocument
     from linter.nginx.context import Stmt
     from linter.nginx.model import NginxDocument
@@ -30,6 +39,8 @@ def facts_of(document: Document, settings: Settings) -> list[Fact]:
         return [found] if found is not None else []
     if kind == "server":
         return list(_server(document))  # type: ignore[arg-type]
+    if kind == "k8s":
+        return list(_ingress(document))  # type: ignore[arg-type]
     if kind == "python":
         from linter.stack.clients import clients
 
@@ -342,3 +353,56 @@ def _place(document: ServerDocument, place: object) -> Where | None:
         return None
     line = source.position(place.start)[0]  # type: ignore[attr-defined]
     return Where(place.path, place.start, place.end, line)  # type: ignore[attr-defined]
+
+
+# --- Kubernetes ingress ----------------------------------------------------------------------
+
+
+def _ingress(document: K8sDocument) -> list[IngressRoute]:
+    """Streaming paths of the unit's Ingresses (the k8s kind's evidence) with the backend
+    they name and the proxy read timeout in effect: the k8s rules' own reading of it."""
+    from linter.k8s.signals import ingress_path_evidence
+    from rules.k8s._common import community_seconds, effective, nginx_inc, nginx_seconds
+
+    found: list[IngressRoute] = []
+    for ingress in document.own.ingresses:
+        seconds: float | None
+        if ingress.controller == "nginx-inc":
+            setting = nginx_inc(document, ingress, "proxy-read-timeout", "60s")
+            seconds = nginx_seconds(setting.text) if setting.text is not None else None
+            name = "nginx.org/proxy-read-timeout"
+        else:
+            setting = effective(document, ingress, "proxy-read-timeout", "60")
+            whole = community_seconds(setting.text) if setting.text is not None else None
+            seconds = float(whole) if whole is not None else None
+            name = "proxy-read-timeout"
+        place = None
+        if setting.value is not None and os.path.isabs(setting.value.path):
+            value = setting.value
+            place = Where(value.path, value.start, value.end, document.line_of(value))
+        read = Limit(
+            seconds,
+            f"{name} {setting.text}" if setting.text is not None else name,
+            setting.origin,
+            place,
+        )
+        for item in ingress.paths:
+            if ingress_path_evidence(ingress, item) is None:
+                continue
+            where = item.where
+            if not os.path.isabs(where.path):
+                continue
+            label = f"Ingress {ingress.name}"
+            if item.path is not None and item.path.known:
+                label += f", path {item.path.text}"
+            found.append(
+                IngressRoute(
+                    path=where.path,
+                    label=label,
+                    anchor=Where(where.path, where.start, where.end, document.line_of(where)),
+                    service=item.service.text if item.service is not None else None,
+                    port=item.port.text if item.port is not None else None,
+                    read=read,
+                )
+            )
+    return found

@@ -15,6 +15,7 @@ from linter.stack.model import (
     Client,
     Fact,
     Hop,
+    IngressRoute,
     Limit,
     Link,
     LiteLLMConfig,
@@ -44,6 +45,7 @@ class Stack:
     routes: list[NginxRoute] = field(default_factory=list)
     configs: dict[str, LiteLLMConfig] = field(default_factory=dict)
     clients: list[Client] = field(default_factory=list)
+    ingresses: list[IngressRoute] = field(default_factory=list)
     # Environment values written in the repository: name -> (value, place, how said).
     env: dict[str, list[tuple[str, Where, str]]] = field(default_factory=dict)
     # Loads the LiteLLM config at a path when no unit of the run gave its facts.
@@ -80,6 +82,8 @@ class Stack:
                 stack.configs[fact.path] = fact
             elif isinstance(fact, Client):
                 stack.clients.append(fact)
+            elif isinstance(fact, IngressRoute):
+                stack.ingresses.append(fact)
         return stack
 
     def shown(self, path: str) -> str:
@@ -440,7 +444,30 @@ def build(stack: Stack) -> tuple[list[StackPath], list[str]]:
         if id(route) in used or not route.streaming:
             continue
         paths.append(_route_path(route, stack, [_nginx_hop(route, stack)], []))
+    for ingress in stack.ingresses:
+        paths.append(_ingress_path(ingress, stack))
     return paths, notes
+
+
+def _ingress_path(ingress: IngressRoute, stack: Stack) -> StackPath:
+    """An Ingress's backend service, linked as NGINX's proxy_pass is: by its name."""
+    hop = Hop(
+        "ingress",
+        f"{ingress.label} ({stack.at(ingress.anchor)})",
+        ingress.anchor,
+        read=ingress.read,
+        fact=ingress,
+    )
+    if not ingress.service:
+        return StackPath(
+            [hop], [], "the backend service is a template value that could not be resolved"
+        )
+    said = (
+        f"backend service {ingress.service}"
+        + (f":{ingress.port}" if ingress.port else "")
+        + " (the Kubernetes Service taken to run what the compose service of that name runs)"
+    )
+    return _from_target([hop], [], ingress.service, ingress.port or "", said, ingress.anchor, stack)
 
 
 def _route_path(route: NginxRoute, stack: Stack, hops: list[Hop], links: list[Link]) -> StackPath:

@@ -144,7 +144,20 @@ class Client:
     read: Limit
 
 
-Fact = NginxRoute | Service | AppLaunch | LiteLLMConfig | Client
+@dataclass(frozen=True)
+class IngressRoute:
+    """A path of a Kubernetes Ingress that streams (the k8s kind's evidence), with the
+    backend service it names and its controller's read timeout."""
+
+    path: str  # the file of the path entry (a manifest or a chart template)
+    label: str  # "Ingress chat, path /v1/"
+    anchor: Where
+    service: str | None  # None: a template value that could not be resolved
+    port: str | None
+    read: Limit
+
+
+Fact = NginxRoute | Service | AppLaunch | LiteLLMConfig | Client | IngressRoute
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def _stack_kind(relpath: str, workspace: Workspace, path: str) -> str | None:
     claims = {
         k: c
         for k, c in kinds.claims_by_name(relpath).items()
-        if k in ("nginx", "litellm", "python")
+        if k in ("nginx", "litellm", "python", "k8s")
     }
     if not claims:
         return None
@@ -92,7 +92,7 @@ def _load_facts(
         try:
             units = (
                 handler.plan(kind_paths, workspace)
-                if kind == "nginx"
+                if kind in ("nginx", "k8s")
                 else [Unit(kind, p) for p in kind_paths]
             )
         except Exception:
