@@ -46,6 +46,28 @@ def _number(node: ast.expr | None) -> float | None:
     return None
 
 
+def _environment_getter(func: ast.expr) -> bool:
+    """``os.environ.get``, ``environ.get``, ``os.getenv`` or ``getenv``: nothing else is read
+    as an environment variable (``config.get("url", ...)`` is not one)."""
+    if isinstance(func, ast.Name):
+        return func.id == "getenv"
+    if not isinstance(func, ast.Attribute):
+        return False
+    owner = func.value
+    if func.attr == "getenv":
+        return isinstance(owner, ast.Name) and owner.id == "os"
+    if func.attr != "get":
+        return False
+    if isinstance(owner, ast.Name):
+        return owner.id == "environ"
+    return (
+        isinstance(owner, ast.Attribute)
+        and owner.attr == "environ"
+        and isinstance(owner.value, ast.Name)
+        and owner.value.id == "os"
+    )
+
+
 def _url(
     node: ast.expr, constants: dict[str, ast.expr], where: str
 ) -> tuple[str | None, str, str | None]:
@@ -55,9 +77,8 @@ def _url(
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value, f"written at {where}", None
     if isinstance(node, ast.Call) and node.args:
-        name, _owner = _name(node.func)
         first = node.args[0]
-        is_get = (name == "get" and isinstance(node.func, ast.Attribute)) or name == "getenv"
+        is_get = _environment_getter(node.func)
         if is_get and isinstance(first, ast.Constant) and isinstance(first.value, str):
             default = node.args[1] if len(node.args) > 1 else None
             if isinstance(default, ast.Constant) and isinstance(default.value, str):
@@ -71,6 +92,8 @@ def _url(
         isinstance(node, ast.Subscript)
         and isinstance(node.slice, ast.Constant)
         and isinstance(node.slice.value, str)
+        and isinstance(node.value, (ast.Name, ast.Attribute))
+        and (node.value.id if isinstance(node.value, ast.Name) else node.value.attr) == "environ"
     ):
         return None, f"${node.slice.value} at {where}", node.slice.value
     return None, f"not a literal at {where}", None
@@ -97,6 +120,13 @@ def _read(call: ast.Call, default: float | None, said: str, where: str) -> Limit
     if value is None:
         return Limit(None, "timeout", f"not a number at {where}")
     return Limit(value, f"read timeout {value:g}s", f"set at {where}")
+
+
+def _offset(source: SourceText, line: int, byte_column: int) -> int:
+    """The text offset of an ``ast`` position (its columns count UTF-8 bytes)."""
+    text = source.line_text(line)
+    column = len(text.encode("utf-8")[:byte_column].decode("utf-8", errors="ignore"))
+    return source.offset(line, column + 1)
 
 
 def clients_in_bytes(path: str, workspace: Workspace) -> list[Client]:
@@ -139,18 +169,19 @@ def clients(source: SourceText) -> Iterator[Client]:
         url_node = next((k.value for k in node.keywords if k.arg == keyword), None)
         if url_node is None:
             continue
-        start = source.offset(node.lineno, node.col_offset + 1)
-        end = source.offset(node.end_lineno or node.lineno, (node.end_col_offset or 0) + 1)
+        start = _offset(source, node.lineno, node.col_offset)
+        end = _offset(source, node.end_lineno or node.lineno, node.end_col_offset or 0)
         where = f"{shown}:{node.lineno}"
         url, url_said, env = _url(url_node, constants, where)
         timeout = next((k for k in node.keywords if k.arg in ("timeout", "request_timeout")), None)
         timeout_at = f"{shown}:{timeout.value.lineno}" if timeout is not None else where
         read = _read(node, default, said, timeout_at)
         if timeout is not None and read.place is None:
-            t_start = source.offset(timeout.value.lineno, timeout.value.col_offset + 1)
-            t_end = source.offset(
+            t_start = _offset(source, timeout.value.lineno, timeout.value.col_offset)
+            t_end = _offset(
+                source,
                 timeout.value.end_lineno or timeout.value.lineno,
-                (timeout.value.end_col_offset or 0) + 1,
+                timeout.value.end_col_offset or 0,
             )
             read = Limit(
                 read.seconds,
