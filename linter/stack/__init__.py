@@ -12,6 +12,7 @@ it was given.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -26,6 +27,11 @@ def wanted(settings: Settings, audit: bool) -> bool:
     catalogue: no rule is imported for it."""
     if audit:
         return True
+    return any(settings.is_selected(code) for code in _codes())
+
+
+@functools.cache
+def _codes() -> tuple[str, ...]:
     from linter.registry import catalogue
 
-    return any(entry.kind == "stack" and settings.is_selected(entry.code) for entry in catalogue())
+    return tuple(entry.code for entry in catalogue() if entry.kind == "stack")

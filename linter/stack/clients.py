@@ -6,6 +6,7 @@ read timeout (given, or the library's default)."""
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from collections.abc import Iterator
 
@@ -129,6 +130,22 @@ def _offset(source: SourceText, line: int, byte_column: int) -> int:
     return source.offset(line, column + 1)
 
 
+def _covering(tree: ast.AST, lines: list[int]) -> Iterator[ast.AST]:
+    """The nodes whose lines take in one of ``lines`` (where a base URL keyword is written):
+    the rest of the module is not walked."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        start = getattr(node, "lineno", None)
+        if start is not None:
+            end = getattr(node, "end_lineno", None) or start
+            index = bisect.bisect_left(lines, start)
+            if index == len(lines) or lines[index] > end:
+                continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
 def clients_in_bytes(path: str, workspace: Workspace) -> list[Client]:
     """The clients of a Python file given by path, after a byte search (most files name no
     base URL and are never decoded)."""
@@ -144,13 +161,17 @@ def clients_in_bytes(path: str, workspace: Workspace) -> list[Client]:
         return []
 
 
-def clients(source: SourceText) -> Iterator[Client]:
+def clients(source: SourceText, tree: ast.Module | None = None) -> Iterator[Client]:
+    """``tree``: the file's module when the python kind has parsed it already."""
+    if "base_url" not in source.text and "api_base" not in source.text:
+        return
     if _MENTIONS.search(source.text) is None:
         return
-    try:
-        tree = ast.parse(source.text)
-    except (SyntaxError, ValueError, RecursionError):
-        return
+    if tree is None:
+        try:
+            tree = ast.parse(source.text)
+        except (SyntaxError, ValueError, RecursionError):
+            return
     constants: dict[str, ast.expr] = {}
     for stmt in tree.body:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
@@ -158,9 +179,12 @@ def clients(source: SourceText) -> Iterator[Client]:
             if isinstance(target, ast.Name):
                 constants[target.id] = stmt.value
     shown = source.path.rsplit("/", 1)[-1]
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
+    lines = sorted({source.position(m.start())[0] for m in _MENTIONS.finditer(source.text)})
+    calls = sorted(
+        (node for node in _covering(tree, lines) if isinstance(node, ast.Call)),
+        key=lambda call: (call.lineno, call.col_offset),
+    )
+    for node in calls:
         name, owner = _name(node.func)
         known = _KNOWN.get(name)
         if known is None or (name in ("Client", "AsyncClient") and owner != "httpx"):

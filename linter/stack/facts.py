@@ -44,7 +44,7 @@ def facts_of(document: Document, settings: Settings) -> list[Fact]:
     if kind == "python":
         from linter.stack.clients import clients
 
-        return list(clients(document.source))
+        return list(clients(document.source, getattr(document, "tree", None)))
     return []
 
 
@@ -69,19 +69,15 @@ def _port_of_listen(value: str) -> str | None:
 
 
 def _nginx(document: NginxDocument, settings: Settings) -> list[NginxRoute]:
-    from linter.nginx.assess import (
-        keepalive_of,
-        keepalive_race,
-        known_backend,
-        launched_backend,
-        read_timeout,
-    )
+    from linter.nginx.assess import read_timeout
     from linter.nginx.effective import block_label
     from linter.nginx.routes import all_routes, pass_host
-    from linter.nginx.timevalue import parse_time
 
     root = document.workspace_root
     found: list[NginxRoute] = []
+    # What a server block and an upstream say is the same for each of their routes.
+    servers: dict[int, tuple[list[str], list[str], list[tuple[str, str]], tuple[str, int]]] = {}
+    upstream_facts: dict[int, tuple[list[tuple[str, str]], Limit | None, bool]] = {}
     for route in all_routes(document, settings):
         anchor = _stmt_where(route.pass_stmt)
         if anchor is None or not route.pass_stmt.args:
@@ -100,55 +96,16 @@ def _nginx(document: NginxDocument, settings: Settings) -> list[NginxRoute]:
         server: Stmt | None = block
         while server is not None and server.name != "server":
             server = server.parent
-        listens: list[str] = []
-        names: list[str] = []
-        regexes: list[tuple[str, str]] = []
-        server_key = ("", 0)
-        if server is not None:
-            for listen in server.level_named("listen"):
-                port = _port_of_listen(listen.args[0]) if listen.args else None
-                if port is not None:
-                    listens.append(port)
-            if not server.level_named("listen"):
-                listens.append("80")
-            for stmt in server.level_named("server_name"):
-                names.extend(stmt.args)
-            for loc in server.level_named("location"):
-                if len(loc.args) > 1 and loc.args[0] in ("~", "~*"):
-                    regexes.append((loc.args[0], loc.args[1]))
-            place = _stmt_where(server)
-            if place is not None:
-                server_key = (place.path, place.line)
+        listens, names, regexes, server_key = _server_block(server, servers)
         target = route.pass_stmt.args[0]
         targets: list[tuple[str, str]] = []
         idle: Limit | None = None
         judged = False
         if route.upstream is not None:
-            for server_stmt in route.upstream.level_named("server"):
-                if server_stmt.args:
-                    targets.append(pass_host(server_stmt.args[0]))
-            mode, _keepalive = keepalive_of(document, route.upstream)
-            judged = (
-                keepalive_race(document, route.upstream) is not None
-                or known_backend(route.upstream) is not None
-                or launched_backend(document, route.upstream) is not None
-            )
-            if mode in ("explicit", "implicit"):
-                timeouts = route.upstream.level_named("keepalive_timeout")
-                if timeouts and timeouts[0].args:
-                    parsed = parse_time(timeouts[0].args[0])
-                    idle = Limit(
-                        parsed.milliseconds / 1000 if parsed is not None else None,
-                        f"keepalive_timeout {timeouts[0].args[0]}",
-                        f"set at {document.where(timeouts[0])}",
-                        _stmt_where(timeouts[0]),
-                    )
-                else:
-                    idle = Limit(
-                        60.0,
-                        "keepalive_timeout 60s",
-                        f"nginx's default (upstream {route.upstream.args[0]} sets none)",
-                    )
+            known = upstream_facts.get(id(route.upstream))
+            if known is None:
+                known = upstream_facts[id(route.upstream)] = _upstream(document, route.upstream)
+            targets, idle, judged = known
         elif "$" not in target:
             targets.append(pass_host(target))
         timeout = read_timeout(route)
@@ -188,6 +145,71 @@ def _nginx(document: NginxDocument, settings: Settings) -> list[NginxRoute]:
             )
         )
     return found
+
+
+def _server_block(
+    server: Stmt | None,
+    known: dict[int, tuple[list[str], list[str], list[tuple[str, str]], tuple[str, int]]],
+) -> tuple[list[str], list[str], list[tuple[str, str]], tuple[str, int]]:
+    """Ports a server block listens on, its names, its regex locations, and its place."""
+    if server is None:
+        return [], [], [], ("", 0)
+    found = known.get(id(server))
+    if found is not None:
+        return found
+    listens: list[str] = []
+    names: list[str] = []
+    regexes: list[tuple[str, str]] = []
+    server_key = ("", 0)
+    for listen in server.level_named("listen"):
+        port = _port_of_listen(listen.args[0]) if listen.args else None
+        if port is not None:
+            listens.append(port)
+    if not server.level_named("listen"):
+        listens.append("80")
+    for stmt in server.level_named("server_name"):
+        names.extend(stmt.args)
+    for loc in server.level_named("location"):
+        if len(loc.args) > 1 and loc.args[0] in ("~", "~*"):
+            regexes.append((loc.args[0], loc.args[1]))
+    place = _stmt_where(server)
+    if place is not None:
+        server_key = (place.path, place.line)
+    found = known[id(server)] = (listens, names, regexes, server_key)
+    return found
+
+
+def _upstream(
+    document: NginxDocument, upstream: Stmt
+) -> tuple[list[tuple[str, str]], Limit | None, bool]:
+    """An upstream's server addresses, its idle keep-alive toward them (None: no connection
+    cache), and whether NGX007 already judges that keep-alive."""
+    from linter.nginx.assess import keepalive_of, keepalive_race, known_backend, launched_backend
+    from linter.nginx.routes import pass_host
+    from linter.nginx.timevalue import parse_time
+
+    targets = [pass_host(s.args[0]) for s in upstream.level_named("server") if s.args]
+    judged = (
+        keepalive_race(document, upstream) is not None
+        or known_backend(upstream) is not None
+        or launched_backend(document, upstream) is not None
+    )
+    mode, _ = keepalive_of(document, upstream)
+    if mode not in ("explicit", "implicit"):
+        return targets, None, judged
+    timeouts = upstream.level_named("keepalive_timeout")
+    if timeouts and timeouts[0].args:
+        parsed = parse_time(timeouts[0].args[0])
+        idle = Limit(
+            parsed.milliseconds / 1000 if parsed is not None else None,
+            f"keepalive_timeout {timeouts[0].args[0]}",
+            f"set at {document.where(timeouts[0])}",
+            _stmt_where(timeouts[0]),
+        )
+    else:
+        name = upstream.args[0] if upstream.args else "?"
+        idle = Limit(60.0, "keepalive_timeout 60s", f"nginx's default (upstream {name} sets none)")
+    return targets, idle, judged
 
 
 # --- LiteLLM -------------------------------------------------------------------------------

@@ -166,8 +166,11 @@ def stack_pass(
         # files the workers did not look at.
         missing = [p for p in sorted(checked) if p not in covered]
     else:
+        scope = project_of(checked, root)
+        if scope is None:
+            return result  # no compose project around the given files: nothing links them
         try:
-            candidates, _ = discover([root], root, resolver)
+            candidates, _ = discover([scope], root, resolver)
         except Exception:  # a broken config elsewhere in the tree: the given files only
             candidates = []
         missing = [c.path for c in candidates if c.path not in covered]
@@ -196,6 +199,33 @@ def stack_pass(
     result.findings, ran = check_stack(result.paths, stack, workspace, settings, report)
     result.codes = set(ran)
     return result
+
+
+def project_of(files: Iterable[str], root: str) -> str | None:
+    """The folder of the compose project around the given files: the highest folder, up to
+    the root, that holds a compose file and contains them all (the compose file is the hub
+    that mounts the NGINX and LiteLLM configs). None when there is none: a run given files
+    outside any compose project has no stack to read."""
+    from linter.server.detect import shape
+
+    found: str | None = None
+    folders = {os.path.dirname(path) for path in files}
+    if not folders:
+        return None
+    common = os.path.commonpath(sorted(folders))
+    top = os.path.normpath(root)
+    current = os.path.normpath(common)
+    while True:
+        try:
+            names = os.listdir(current)
+        except OSError:
+            names = []
+        if any(shape(name) == "compose" for name in names):
+            found = current
+        if current == top or not current.startswith(top + os.sep):
+            break
+        current = os.path.dirname(current)
+    return found
 
 
 def _load_facts_as(

@@ -149,3 +149,17 @@ def test_budget_decides_xl001(tmp_path: Path, silence: int) -> None:
     root = copy(tmp_path, "XL001/bad_nginx_before_litellm")
     result = lint([root], cwd=root, max_silence=silence, select=["XL001"])
     assert xl(result, root) == set()  # 60 s in front is within a budget of 30 or 59 s
+
+
+def test_one_file_run_reads_only_the_compose_project_around_it(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / "other").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[tool.streamproof]\n")
+    shutil.copytree(FIXTURES / "XL001/bad_nginx_before_litellm", root / "deploy")
+    conf = root / "deploy" / "nginx" / "default.conf"
+    found = xl(lint([conf], cwd=root), root)
+    assert found == {("XL001", "deploy/nginx/default.conf", 6)}
+    # a file in no compose project: no stack to read, nothing reported
+    lone = root / "other" / "site.conf"
+    lone.write_text(conf.read_text())
+    assert xl(lint([lone], cwd=root), root) == set()
