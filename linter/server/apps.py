@@ -82,6 +82,11 @@ def find_evidence(
         if path == first and launch.interface is None:
             launch.interface = _interface(tree)
         launch.evidence.extend(_streaming_calls(tree, display(path)))
+        if launch.interface is None and launch.evidence:
+            # No app constructor in the module itself (an app factory): what it streams with
+            # says which interface it serves.
+            flask = any("Flask" in e.what for e in launch.evidence)
+            launch.interface = "wsgi" if flask else "asgi"
         for imported in _local_imports(tree, name, path):
             target = module_file(imported, (*launch.search_dirs, os.path.dirname(path)), inside)
             if target is not None and target not in seen:

@@ -91,9 +91,28 @@ class ServerHandler:
         return document
 
     def verify_fix(self, before: Document, after: Document, edits: Sequence[Edit]) -> str | None:
+        """The same servers launched the same way; a setting may change only where an edit
+        is."""
         assert isinstance(before, ServerDocument) and isinstance(after, ServerDocument)
-        if len(before.launches) != len(after.launches):
-            return "the fix changed which servers are launched"
+        if len(before.launches) != len(after.launches) or after.problems != before.problems:
+            return "the fix changed which servers are launched, or how the file reads"
+        for old, new in zip(before.launches, after.launches, strict=True):
+            if (old.server, old.app, old.launcher) != (new.server, new.app, new.launcher):
+                return f"the fix changed the launch of {old.server} {old.app}"
+            for name in set(old.settings) | set(new.settings):
+                was, now = old.setting(name), new.setting(name)
+                if was.value == now.value:
+                    continue
+                edited = was.place is not None and any(
+                    edit.path == was.place.path
+                    and edit.start < was.place.end
+                    and edit.end > was.place.start
+                    for edit in edits
+                )
+                if not edited:
+                    return (
+                        f"the fix changed {name} of {old.server} {old.app}, which it did not edit"
+                    )
         return None
 
     def comments(self, document: Document, path: str) -> Iterable[Comment]:

@@ -509,36 +509,43 @@ class Reader:
                     label=f"{label}: Dockerfile",
                 )
             return []
+        plain = self._plain_env(env)
+        entry_words = _node_commands(text, entrypoint, plain) if entrypoint is not None else None
+        command_words = _node_commands(text, command, plain) if command is not None else None
+        first = entrypoint if entrypoint is not None else command
+        assert first is not None
+        what = "entrypoint" if entrypoint is not None else "command"
+        context = self._context(
+            path,
+            f"{label} {what} ({shown}:{first.start_mark.line + 1})",
+            env,
+            search_dirs,
+            resolve,
+            name,
+        )
+        if entry_words is not None:
+            # The entrypoint runs with the command as its arguments (one list of words).
+            argv = [w for c in entry_words for w in c] + [w for c in command_words or [] for w in c]
+            return launch_from_words(argv, context)
         launches: list[Launch] = []
-        for node, what in ((entrypoint, "entrypoint"), (command, "command")):
-            if node is None:
-                continue
-            context = self._context(
-                path,
-                f"{label} {what} ({shown}:{node.start_mark.line + 1})",
-                env,
-                search_dirs,
-                resolve,
-                name,
-            )
-            plain = self._plain_env(env)
-            if isinstance(node, ScalarNode):
-                span_start, span_end = _scalar_span(text, node)
-                if span_start is None:
-                    continue
-                for command_words in split_commands(
-                    text, span_start, span_end, plain, newline_ends_command=False
-                ):
-                    launches.extend(launch_from_words(command_words, context))
-            elif isinstance(node, SequenceNode):
-                words = [
-                    _scalar_word(text, item) for item in node.value if isinstance(item, ScalarNode)
-                ]
-                if all(word is not None for word in words):
-                    launches.extend(launch_from_words([w for w in words if w is not None], context))
-            if launches:
-                break
+        for words in command_words or []:
+            launches.extend(launch_from_words(words, context))
         return launches
+
+
+def _node_commands(text: str, node: Node, env: dict[str, str]) -> list[list[Word]]:
+    """A compose ``command``/``entrypoint`` as commands of words: a string split as words
+    (newlines are blanks), a list item by item; nothing when it cannot be read in place."""
+    if isinstance(node, ScalarNode):
+        span_start, span_end = _scalar_span(text, node)
+        if span_start is None:
+            return []
+        return split_commands(text, span_start, span_end, env, newline_ends_command=False)
+    if isinstance(node, SequenceNode):
+        words = [_scalar_word(text, item) for item in node.value if isinstance(item, ScalarNode)]
+        if words and all(word is not None for word in words):
+            return [[w for w in words if w is not None]]
+    return []
 
 
 def _value(

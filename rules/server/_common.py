@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from linter.model import Finding, Severity
+from linter.model import Finding, Fix, Severity
 from linter.registry import Rule
 from linter.server.model import Launch, Place, ServerDocument, Setting, worker_name
 
@@ -20,11 +20,12 @@ def report(
     place: Place,
     message: str,
     severity: Severity | None = None,
+    fix: Fix | None = None,
 ) -> Finding | None:
     source = document.sources.get(place.path)
     if source is None:
         return None
-    return rule.report(source, place.start, place.end, message, severity=severity)
+    return rule.report(source, place.start, place.end, message, severity=severity, fix=fix)
 
 
 def seconds(value: str | None) -> float | None:

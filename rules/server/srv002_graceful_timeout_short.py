@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from linter.config import Settings
-from linter.model import Finding, Severity
+from linter.model import Applicability, Edit, Finding, Severity
 from linter.registry import Rule
 from linter.server.model import ServerDocument
 from rules.server._common import place_of, report, seconds
@@ -29,7 +29,21 @@ def check(document: ServerDocument, settings: Settings) -> Iterator[Finding]:
             f"{' and max_requests recycle' if launch.server == 'gunicorn' else ''} cuts the "
             f"answers still streaming after {graceful.value}s. Raise it to at least {budget:g}s."
         )
-        found = report(RULE, document, place_of(launch, graceful), message)
+        fix = None
+        place = graceful.place
+        source = document.sources.get(place.path) if place is not None else None
+        if place is not None and source is not None:
+            written = source.text[place.start : place.end]
+            inner = (
+                written[1:-1] if written[:1] in "'\"" and written[-1:] == written[:1] else written
+            )
+            if inner.isdigit():  # a number written in place (not an expression, not the env)
+                start = place.start + (len(written) - len(inner)) // 2
+                fix = RULE.make_fix(
+                    [Edit(place.path, start, start + len(inner), f"{budget:.0f}")],
+                    f"raise {name} to {budget:.0f}s (max-stream)",
+                )
+        found = report(RULE, document, place_of(launch, graceful), message, fix=fix)
         if found is not None:
             yield found
 
@@ -40,7 +54,7 @@ RULE = Rule(
     kind="server",
     summary="a server's graceful timeout below the stream budget (`max-stream`) cuts streams on restart",
     severity=Severity.WARNING,
-    fix=None,
+    fix=Applicability.UNSAFE,
     check=check,
     doc="""\
 ## What it does
@@ -57,8 +71,12 @@ mid-answer. LLM answers that stream for minutes need a graceful timeout at least
 longest answer.
 
 ## Fix safety
-No fix: a longer graceful timeout makes deploys wait longer; the value is a choice. Set
-`max-stream` to the longest answer your service allows.
+Unsafe (applied with `--unsafe-fixes`): where the timeout is a number written in place (a
+command-line value, a config-file assignment, a `uvicorn.run` keyword), the fix writes
+`max-stream` there. A longer graceful timeout makes deploys and reloads wait longer for the
+streams in flight: a behaviour change, and the value is a choice. Set `max-stream` to the
+longest answer your service allows. A default, an expression or a value from the environment
+is not changed.
 
 ## References
 - gunicorn: [graceful_timeout](https://docs.gunicorn.org/en/stable/settings.html#graceful-timeout)

@@ -380,7 +380,10 @@ def generated_workload(work: Path, seed: int, scale: float) -> Workload:
     )
     return Workload(
         root=work,
-        python=[base / "python"], python_files=len(files["python"]),
+        # (The Python folder also holds the launch files; its gunicorn.conf.py files are
+        # Python to ruff as well.)
+        python=[base / "python"],
+        python_files=len(files["python"]) + sum(p.suffix == ".py" for p in files["server"]),
         llm=[subset], llm_files=len(llm_files),
         nginx=[base / "nginx"], nginx_files=len(files["nginx"]), nginx_mains=mains,
         litellm=[base / "litellm"], litellm_files=len(files["litellm"]),

@@ -331,3 +331,24 @@ def test_python_dash_m_package_runs_its_main_module(tmp_path: Path) -> None:
     assert (launch.server, launch.app) == ("uvicorn", "chatbot.api:app")
     assert launch.setting("keepalive").value == "65"
     assert launch.launcher == "Dockerfile CMD (Dockerfile:4) runs chatbot/__main__.py"
+
+
+def test_compose_entrypoint_takes_the_command_as_its_arguments(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "compose.yaml": """\
+                services:
+                  api:
+                    image: python:3.12
+                    entrypoint: ["gunicorn", "--bind", "0.0.0.0:8000"]
+                    command: --timeout 45 app:app
+                """,
+            "app.py": FLASK_STREAM,
+        },
+    )
+    document = load(tmp_path, "compose.yaml")
+    launch = only(document)
+    assert (launch.server, launch.app) == ("gunicorn", "app:app")
+    assert position(document, launch, "timeout") == ("compose.yaml", 5, 24, "45")
+    assert launch.setting("port").value == "8000"
