@@ -17,7 +17,7 @@ import click
 
 from linter import registry
 from linter.document import AuditRow
-from linter.model import Finding, Severity
+from linter.model import Finding, Severity, escape_controls
 from linter.reporters import ReportContext
 from linter.reporters.json_array import finding_dict
 
@@ -175,7 +175,7 @@ def render_terminal(
         from linter.stack.render import terminal
 
         out.append(style("Stream paths across files (client to model)", bold=True, underline=True))
-        out += terminal(list(paths))
+        out += [escape_controls(line) for line in terminal(list(paths))]
     rules, by_severity = _summary(findings)
     out.append(style("Findings by rule", bold=True, underline=True))
     if not rules:
@@ -240,7 +240,7 @@ def render_markdown(
         from linter.stack.render import markdown
 
         out += ["## Stream paths across files", ""]
-        out += markdown(list(paths))
+        out += [escape_controls(line) for line in markdown(list(paths))]
     rules, by_severity = _summary(findings)
     out += ["## Findings", ""]
     if rules:
