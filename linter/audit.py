@@ -174,7 +174,13 @@ def render_terminal(
     if paths:
         from linter.stack.render import terminal
 
-        out.append(style("Stream paths across files (client to model)", bold=True, underline=True))
+        out.append(
+            style(
+                "Stream paths (client to model, across the repository's layers)",
+                bold=True,
+                underline=True,
+            )
+        )
         out += [escape_controls(line) for line in terminal(list(paths))]
     rules, by_severity = _summary(findings)
     out.append(style("Findings by rule", bold=True, underline=True))
@@ -239,7 +245,7 @@ def render_markdown(
     if paths:
         from linter.stack.render import markdown
 
-        out += ["## Stream paths across files", ""]
+        out += ["## Stream paths (client to model)", ""]
         out += [escape_controls(line) for line in markdown(list(paths))]
     rules, by_severity = _summary(findings)
     out += ["## Findings", ""]
