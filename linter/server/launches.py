@@ -16,6 +16,7 @@ from linter.config import relative_posix
 from linter.document import Problem
 from linter.server import detect, dockerfile, pyread
 from linter.server.commands import LaunchContext, launch_from_words
+from linter.server.composefile import node_commands, scalar_word, value_of
 from linter.server.dockerfile import Instruction
 from linter.server.model import Launch, Place, ServerDocument
 from linter.server.shell import Word, split_commands
@@ -24,9 +25,6 @@ from linter.workspace import ReadFailure, Workspace
 
 Resolver = Callable[[str], "str | None"]
 Env = dict[str, tuple[str, Place | None, str]]
-_INTERPOLATION = re.compile(
-    r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)"
-)
 
 
 @dataclass
@@ -413,7 +411,7 @@ class Reader:
         for root in composed.documents:
             if not isinstance(root, MappingNode):
                 continue
-            services = _value(root, "services", flattened_pairs, key_text)
+            services = value_of(root, "services", flattened_pairs, key_text)
             if not isinstance(services, MappingNode):
                 continue
             for key, service in flattened_pairs(services):
@@ -437,12 +435,12 @@ class Reader:
     ) -> list[Launch]:
         shown = self.display(path)
         env: Env = {}
-        environment = _value(service, "environment", pairs, key_text)
+        environment = value_of(service, "environment", pairs, key_text)
         if isinstance(environment, MappingNode):
             for key, value in pairs(environment):
                 variable = key_text(key)
                 if variable and isinstance(value, ScalarNode) and value.value is not None:
-                    word = _scalar_word(text, value)
+                    word = scalar_word(text, value)
                     if word is not None and word.known:
                         env[variable] = (
                             word.text,
@@ -452,7 +450,7 @@ class Reader:
         elif isinstance(environment, SequenceNode):
             for item in environment.value:
                 if isinstance(item, ScalarNode) and "=" in str(item.value):
-                    word = _scalar_word(text, item)
+                    word = scalar_word(text, item)
                     if word is not None and word.known:
                         variable, value_text = word.text.split("=", 1)
                         start = (
@@ -465,30 +463,30 @@ class Reader:
                             Place(path, start, word.end),
                             f"environment of service `{name}` at {shown}:{item.start_mark.line + 1}",
                         )
-        build = _value(service, "build", pairs, key_text)
+        build = value_of(service, "build", pairs, key_text)
         context_dir: str | None = None
         dockerfile_path: str | None = None
         target = None
         if isinstance(build, ScalarNode):
             context_dir = os.path.normpath(os.path.join(folder, str(build.value)))
         elif isinstance(build, MappingNode):
-            context_node = _value(build, "context", pairs, key_text)
+            context_node = value_of(build, "context", pairs, key_text)
             context_dir = (
                 os.path.normpath(os.path.join(folder, str(context_node.value)))
                 if isinstance(context_node, ScalarNode)
                 else folder
             )
-            file_node = _value(build, "dockerfile", pairs, key_text)
+            file_node = value_of(build, "dockerfile", pairs, key_text)
             if isinstance(file_node, ScalarNode):
                 dockerfile_path = os.path.normpath(os.path.join(context_dir, str(file_node.value)))
-            target_node = _value(build, "target", pairs, key_text)
+            target_node = value_of(build, "target", pairs, key_text)
             if isinstance(target_node, ScalarNode):
                 target = str(target_node.value)
         if context_dir is not None and dockerfile_path is None:
             dockerfile_path = os.path.join(context_dir, "Dockerfile")
         label = f"compose service `{name}`"
-        command = _value(service, "command", pairs, key_text)
-        entrypoint = _value(service, "entrypoint", pairs, key_text)
+        command = value_of(service, "command", pairs, key_text)
+        entrypoint = value_of(service, "entrypoint", pairs, key_text)
         search_dirs = tuple(d for d in (context_dir, folder) if d)
         resolve = self._local_resolver(context_dir or folder)
         if (command is not None or entrypoint is not None) and dockerfile_path is not None:
@@ -510,8 +508,8 @@ class Reader:
                 )
             return []
         plain = self._plain_env(env)
-        entry_words = _node_commands(text, entrypoint, plain) if entrypoint is not None else None
-        command_words = _node_commands(text, command, plain) if command is not None else None
+        entry_words = node_commands(text, entrypoint, plain) if entrypoint is not None else None
+        command_words = node_commands(text, command, plain) if command is not None else None
         first = entrypoint if entrypoint is not None else command
         assert first is not None
         what = "entrypoint" if entrypoint is not None else "command"
@@ -531,68 +529,3 @@ class Reader:
         for words in command_words or []:
             launches.extend(launch_from_words(words, context))
         return launches
-
-
-def _node_commands(text: str, node: Node, env: dict[str, str]) -> list[list[Word]]:
-    """A compose ``command``/``entrypoint`` as commands of words: a string split as words
-    (newlines are blanks), a list item by item; nothing when it cannot be read in place."""
-    if isinstance(node, ScalarNode):
-        span_start, span_end = _scalar_span(text, node)
-        if span_start is None:
-            return []
-        return split_commands(text, span_start, span_end, env, newline_ends_command=False)
-    if isinstance(node, SequenceNode):
-        words = [_scalar_word(text, item) for item in node.value if isinstance(item, ScalarNode)]
-        if words and all(word is not None for word in words):
-            return [[w for w in words if w is not None]]
-    return []
-
-
-def _value(
-    mapping: MappingNode,
-    key: str,
-    pairs: Callable[[MappingNode], list[tuple[Node, Node]]],
-    key_text: Callable[[Node], str | None],
-) -> Node | None:
-    for key_node, value in pairs(mapping):
-        if key_text(key_node) == key:
-            return value
-    return None
-
-
-def _scalar_span(text: str, node: ScalarNode) -> tuple[int | None, int]:
-    """Where a scalar's text can be split as shell words in place: plain and quoted scalars
-    without escapes, and block scalars (their indentation is blank space to the shell)."""
-    start, end = node.start_mark.index, node.end_mark.index
-    raw = text[start:end]
-    if node.style in ("|", ">"):
-        newline = raw.find("\n")
-        return (start + newline + 1, end) if newline >= 0 else (None, end)
-    if node.style in ("'", '"'):
-        if raw[1:-1] == node.value:
-            return start + 1, end - 1
-        return None, end
-    if "\n" in raw:
-        return None, end
-    return start, end
-
-
-def _scalar_word(text: str, node: ScalarNode) -> Word | None:
-    """A list item as one word (compose list form: no shell splitting), with compose's
-    ``${VAR:-default}`` interpolation resolved to the default."""
-    start, end = node.start_mark.index, node.end_mark.index
-    if node.style in ("'", '"'):
-        start, end = start + 1, end - 1
-    value = str(node.value)
-    known = True
-
-    def substitute(match: re.Match[str]) -> str:
-        nonlocal known
-        if match.group(2) is not None:
-            return match.group(2)
-        known = False
-        return ""
-
-    if "$" in value:
-        value = _INTERPOLATION.sub(substitute, value.replace("$$", "\0")).replace("\0", "$")
-    return Word(value, start, end, known)
