@@ -17,7 +17,7 @@ import click
 
 from linter import registry
 from linter.document import AuditRow
-from linter.model import Finding, Severity
+from linter.model import Finding, Severity, escape_controls
 from linter.reporters import ReportContext
 from linter.reporters.json_array import finding_dict
 
@@ -134,7 +134,11 @@ def _fix_hint(priority: Priority) -> str:
 
 
 def render_terminal(
-    rows: Sequence[AuditRow], findings: Sequence[Finding], context: ReportContext, files: int
+    rows: Sequence[AuditRow],
+    findings: Sequence[Finding],
+    context: ReportContext,
+    files: int,
+    paths: Sequence[dict[str, Any]] = (),
 ) -> str:
     def style(text: str, **kwargs: Any) -> str:
         return click.style(text, **kwargs) if context.color else text
@@ -167,6 +171,17 @@ def render_terminal(
                     f"{style(value.origin, dim=True)}".rstrip()
                 )
             out.append("")
+    if paths:
+        from linter.stack.render import terminal
+
+        out.append(
+            style(
+                "Stream paths (client to model, across the repository's layers)",
+                bold=True,
+                underline=True,
+            )
+        )
+        out += [escape_controls(line) for line in terminal(list(paths))]
     rules, by_severity = _summary(findings)
     out.append(style("Findings by rule", bold=True, underline=True))
     if not rules:
@@ -197,7 +212,11 @@ def _md(text: str) -> str:
 
 
 def render_markdown(
-    rows: Sequence[AuditRow], findings: Sequence[Finding], context: ReportContext, files: int
+    rows: Sequence[AuditRow],
+    findings: Sequence[Finding],
+    context: ReportContext,
+    files: int,
+    paths: Sequence[dict[str, Any]] = (),
 ) -> str:
     out = ["# streamproof audit", "", f"{files} file{'s' if files != 1 else ''} checked.", ""]
     for title, section_rows in _sections(rows):
@@ -223,6 +242,11 @@ def render_markdown(
         out.append("")
     if not rows:
         out += ["No stream path found.", ""]
+    if paths:
+        from linter.stack.render import markdown
+
+        out += ["## Stream paths (client to model)", ""]
+        out += [escape_controls(line) for line in markdown(list(paths))]
     rules, by_severity = _summary(findings)
     out += ["## Findings", ""]
     if rules:
@@ -250,7 +274,11 @@ def render_markdown(
 
 
 def render_json(
-    rows: Sequence[AuditRow], findings: Sequence[Finding], context: ReportContext, files: int
+    rows: Sequence[AuditRow],
+    findings: Sequence[Finding],
+    context: ReportContext,
+    files: int,
+    paths: Sequence[dict[str, Any]] = (),
 ) -> str:
     rules, by_severity = _summary(findings)
     data = {
@@ -273,6 +301,7 @@ def render_json(
             }
             for title, section_rows in _sections(rows)
         ],
+        "paths": list(paths),
         "findings": [finding_dict(f, context) for f in findings],
         "summary": {
             "by_rule": [
@@ -297,7 +326,7 @@ def render_json(
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-RENDERERS: dict[str, Callable[[Sequence[AuditRow], Sequence[Finding], ReportContext, int], str]] = {
+RENDERERS: dict[str, Callable[..., str]] = {
     "terminal": render_terminal,
     "markdown": render_markdown,
     "json": render_json,

@@ -469,7 +469,13 @@ def audit_command(
     if fmt != "terminal":
         context.color = False
     _echo(
-        RENDERERS[fmt](result.audit_rows, result.findings, context, result.files_checked),
+        RENDERERS[fmt](
+            result.audit_rows,
+            result.findings,
+            context,
+            result.files_checked,
+            paths=result.stack_paths,
+        ),
         nl=False,
         json_text=fmt == "json",
     )

@@ -19,7 +19,7 @@ from linter.rule import ENGINE_KIND as ENGINE_KIND
 from linter.rule import Option as Option
 from linter.rule import Rule as Rule
 
-KINDS = ("nginx", "litellm", "python", "k8s", "server")
+KINDS = ("nginx", "litellm", "python", "k8s", "server", "stack")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from linter import kinds, registry
 from linter.checker import check_document, dedupe, plain_finding
@@ -19,6 +20,8 @@ from linter.document import AuditRow, Claim, Unit
 from linter.fixer import FileChange, WriteRefused, fix_unit, write_change
 from linter.model import Finding, Severity
 from linter.source import DecodeFailure
+from linter.stack import FACT_KINDS
+from linter.stack import wanted as stack_wanted
 from linter.workspace import ReadFailure, Workspace
 
 
@@ -56,6 +59,10 @@ class RunResult:
     # Files named on the command line that no kind reads, and why (a note each on stderr;
     # the exit status does not change).
     not_checked: dict[str, str] = field(default_factory=dict)
+    # `streamproof audit` only: the stream paths linked across the files (the model of
+    # linter.stack.render), and what could not be linked.
+    stack_paths: list[dict[str, Any]] = field(default_factory=list)
+    stack_notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -67,6 +74,10 @@ class UnitResult:
     checked: bool = True
     # Files whose fixes this run may not write (path -> why; see FixOutcome.unwritable).
     unwritable: dict[str, str] = field(default_factory=dict)
+    # What the unit says about its layer of the stream path (linter.stack.facts), and the
+    # files it read for that (None: no facts were taken).
+    facts: list[Any] = field(default_factory=list)
+    covered: tuple[str, ...] | None = None
 
 
 def _classify(
@@ -211,8 +222,16 @@ def _process_unit(
 ) -> UnitResult:
     if unit.unclaimed:
         if not _claim(unit, workspace):
+            dropped = UnitResult([], checked=False)
+            if unit.kind == "python" and stack_wanted(settings, options.audit):
+                # Not an LLM file for the python rules, but it may still hold an httpx client
+                # with a base URL: looked at here, where its bytes are at hand.
+                from linter.stack.clients import clients_in_bytes
+
+                dropped.facts = clients_in_bytes(unit.path, workspace)
+                dropped.covered = (unit.path,)
             workspace.forget(unit.path)
-            return UnitResult([], checked=False)
+            return dropped
         result = _process_unit(replace(unit, unclaimed=False), workspace, settings, options)
         if not (options.fix or options.diff or options.add_ignore is not None):
             workspace.forget(unit.path)  # keep memory flat: reports read it again if needed
@@ -234,6 +253,11 @@ def _process_unit(
             return UnitResult(outcome.findings, outcome.changes, unwritable=outcome.unwritable)
         document = handler.load(unit, workspace, settings)
         result = UnitResult(check_document(document, handler, settings))
+        if unit.kind in FACT_KINDS and not document.fatal and stack_wanted(settings, options.audit):
+            from linter.stack.facts import facts_of
+
+            result.facts = facts_of(document, settings)
+            result.covered = tuple(document.sources) or (unit.path,)
         audit = getattr(handler, "audit", None)
         if options.audit and audit is not None and not document.fatal:
             result.audit_rows.extend(audit(document, settings))
@@ -292,7 +316,14 @@ def _work(indices: list[int], state: _WorkerState | None = None) -> list[UnitRes
     units, workspace, resolver, options = state
     results: list[UnitResult | None] = []
     for found in _in_turn([units[index] for index in indices], workspace, resolver, options):
-        empty = not (found.checked or found.findings or found.changes or found.audit_rows)
+        empty = not (
+            found.checked
+            or found.findings
+            or found.changes
+            or found.audit_rows
+            or found.facts
+            or found.covered
+        )
         results.append(None if empty and not found.unwritable else found)
     return results
 
@@ -441,6 +472,37 @@ def _process_all(
     return serial
 
 
+def _stack(
+    result: RunResult,
+    facts: list[Any],
+    covered: set[str],
+    candidates: Sequence[Candidate],
+    paths: Sequence[str],
+    workspace: Workspace,
+    resolver: SettingsResolver,
+    options: RunOptions,
+) -> None:
+    """The stream paths across the files, and the XL rules on them (linter.stack.run)."""
+    if options.add_ignore is not None or not candidates:
+        return
+    root = workspace.root
+    if not stack_wanted(resolver.for_path(os.path.join(root, "streamproof-stack")), options.audit):
+        return
+    from linter.stack.run import stack_pass
+
+    # Folders given: their stack is what they hold (every file of it is a unit of this run).
+    # Files given (pre-commit): the rest of the repository's stack is read for them.
+    whole = options.stdin_filename is None and all(
+        os.path.isdir(os.path.join(resolver.cwd, path)) for path in paths
+    )
+    checked = {candidate.path for candidate in candidates}
+    found = stack_pass(facts, covered, whole, checked, workspace, resolver, options.audit)
+    result.findings.extend(found.findings)
+    result.rules_run.update(found.codes)
+    result.stack_paths = found.model
+    result.stack_notes = found.notes
+
+
 def run(
     paths: Sequence[str],
     resolver: SettingsResolver,
@@ -472,11 +534,16 @@ def run(
     unwritable: dict[str, str] = {}
     codes: dict[tuple[str, int], set[str]] = {}  # selected_codes by kind and settings
     named = {candidate.path: candidate for candidate in candidates if candidate.explicit}
+    facts: list[Any] = []
+    covered: set[str] = set()
     for unit, unit_result in zip(
         units,
         _process_all(units, workspace, resolver, options, files=len(candidates)),
         strict=True,
     ):
+        facts.extend(unit_result.facts)
+        if unit_result.covered is not None:
+            covered.update(unit_result.covered)
         if not unit_result.checked:
             # Its kind looked at the content and did not want it after all.
             if unit.path in named and not unit_result.findings:
@@ -504,6 +571,8 @@ def run(
             else:
                 previous.after = change.after
                 previous.fixed.extend(change.fixed)
+
+    _stack(result, facts, covered, candidates, paths, workspace, resolver, options)
 
     # Reporters read files through the workspace: give them the text the findings describe
     # (worker processes changed only their own copy of the overlay).

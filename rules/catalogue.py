@@ -46,4 +46,7 @@ CATALOGUE: tuple[tuple[str, str, str], ...] = (
     ("SRV001", "sync-worker-stream", "server"),
     ("SRV002", "graceful-timeout-short", "server"),
     ("SRV003", "server-keepalive-race", "server"),
+    ("XL001", "front-gives-up-first", "stack"),
+    ("XL002", "keepalive-chain-race", "stack"),
+    ("XL003", "stream-path-without-heartbeat", "stack"),
 )

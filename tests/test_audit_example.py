@@ -97,7 +97,14 @@ def test_terminal_audit_of_the_example_reads_as_aligned_tables(tmp_path: Path) -
     assert lines[sections[0] + 1].endswith("upstream litellm  nginx/nginx.conf:22")
     assert lines[sections[1] + 1] == "  gpt-4o  litellm/config.yaml:3"
     assert lines[sections[2] + 1].endswith("in ask()  app/chat.py:12")
-    for start, end in zip(sections, [*sections[1:], lines.index("Findings by rule")], strict=True):
+    # The stream paths across files follow the tables (the example has no compose file: its
+    # NGINX route is not linked further, and the audit says so).
+    paths = lines.index("Stream paths (client to model, across the repository's layers)")
+    assert (
+        "     x not linked further: no compose service of the repository answers to 127.0.0.1:4000"
+        in lines
+    )
+    for start, end in zip(sections, [*sections[1:], paths], strict=True):
         rows = [line for line in lines[start + 1 : end] if line.startswith("    ")]
         assert rows
         marks = {re.search(r"  (ok|RISK|\?)(  |$)", row).start() for row in rows}  # type: ignore[union-attr]
@@ -121,8 +128,10 @@ def test_markdown_audit_of_the_example_has_well_formed_tables() -> None:
         elif table:
             tables.append(table)
             table = []
-    # NGINX routes, LiteLLM deployments, Python call sites, findings by rule.
-    assert len(tables) == 4
+    # NGINX routes, LiteLLM deployments, Python call sites, the stream path's hops, findings
+    # by rule.
+    assert len(tables) == 5
+    assert "```mermaid\nflowchart LR\n" in proc.stdout
     for rows in tables:
         # Every row has the header's number of cells (a `|` inside a value is escaped).
         widths = {len(re.split(r"(?<!\\)\|", row)) for row in rows}

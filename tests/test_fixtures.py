@@ -16,7 +16,9 @@ from linter.model import Applicability
 from linter.workspace import Workspace
 
 FIXTURES = all_fixtures()
-KIND_RULES = [r for kind in kinds.available_kinds() for r in registry.rules_for_kind(kind)]
+KIND_RULES = [
+    r for kind in (*kinds.available_kinds(), "stack") for r in registry.rules_for_kind(kind)
+]
 
 
 def _copy(fixture: Fixture, tmp_path: Path) -> Path:

@@ -358,7 +358,7 @@ def generated_workload(work: Path, seed: int, scale: float) -> Workload:
     base = work / "corpus"
     files = {
         kind: [base / f.path for f in corpus.of_kind(kind)]
-        for kind in ("python", "nginx", "litellm", "server")
+        for kind in ("python", "nginx", "litellm", "server", "stack")
     }
     llm_files = [base / f.path for f in corpus.files if f.llm]
     mains = [base / f.path for f in corpus.files if f.kind == "nginx" and f.main]
@@ -373,7 +373,8 @@ def generated_workload(work: Path, seed: int, scale: float) -> Workload:
     print(
         f"corpus: {len(files['python'])} Python ({len(llm_files)} using LLM clients), "
         f"{len(files['nginx'])} NGINX, {len(files['litellm'])} LiteLLM, "
-        f"{len(files['server'])} launch files in {work} "
+        f"{len(files['server'])} launch files, {len(files['stack'])} stream-path files in "
+        f"{work} "
         f"({time.perf_counter() - started:.1f}s)",
         file=sys.stderr,
     )
@@ -507,7 +508,9 @@ def build_groups(
     one = sp("streamproof -j 1", work.everything, work.all_files, "-j", "1")
     two = sp("streamproof -j 2", work.everything, work.all_files, "-j", "2")
     two.ref, two.ref_kind = one, "speedup"
-    whole = [base, one, two]
+    # The same run without the cross-file pass (no XL rule selected: no facts, no linking).
+    unlinked = sp("streamproof no XL", work.everything, work.all_files, "--ignore", "XL")
+    whole = [base, one, two, unlinked]
     if work.doubled:
         double = sp("streamproof 2x files", work.doubled, 2 * work.all_files)
         double.ref, double.ref_kind = base, "scale"
@@ -709,6 +712,20 @@ def evaluate(groups: Sequence[Group]) -> list[Target]:
         add("2x files: <= 2.1x the time", value, 2.1, "<=", text)
     else:
         add("2x files: <= 2.1x the time", None, 0, "<=", "")
+
+    unlinked = find(groups, "all", "streamproof no XL")
+    if base and unlinked:
+        extra = (base.wall - unlinked.wall) * 1000
+        add(
+            "stream-path linking: adds < 1000 ms to the whole run",
+            extra,
+            1000,
+            "<",
+            f"{extra:+.0f} ms ({base.wall:.2f} s with XL, {unlinked.wall:.2f} s without; "
+            f"cpu {(base.cpu - unlinked.cpu) * 1000:+.0f} ms)",
+        )
+    else:
+        add("stream-path linking: adds < 1000 ms to the whole run", None, 0, "<", "")
 
     j1, j2 = find(groups, "all", "streamproof -j 1"), find(groups, "all", "streamproof -j 2")
     if j1 and j2:

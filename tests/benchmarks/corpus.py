@@ -37,6 +37,10 @@ LLM_SHARE = 0.10
 NGINX_FILES = 200
 LITELLM_FILES = 100
 NGINX_MIN_LINES, NGINX_MAX_LINES = 20, 2000
+# The stream-path repository (issue 15): deployments of 4 compose services, 4 NGINX site files,
+# a Helm chart, a LiteLLM config and a Python client each: 200 services, 200 NGINX files and
+# 50 charts at scale 1.0.
+STACK_DEPLOYMENTS = 50
 
 # Names whose presence makes a Python file an LLM-client user. Ordinary files never contain
 # any of them, not even in prose, so a cheap substring check can rightly skip them.
@@ -2192,6 +2196,138 @@ def server_files(seed: int, layout: Sequence[str]) -> list[tuple[str, str]]:
 # Writing
 
 
+def stack_files(seed: int, count: int) -> list[tuple[str, str]]:
+    """Deployments of a whole stream path each: docker-compose (an NGINX gateway, a LiteLLM
+    proxy, a uvicorn app, a worker), NGINX site files proxying to them by service name,
+    container_name or a loopback port, a LiteLLM config mounted with --config, a Python
+    client with a base URL, and a Helm chart with an Ingress whose timeout comes from values."""
+    files: list[tuple[str, str]] = []
+    for index in range(count):
+        rng = _rng(seed, "stack", index)
+        name = f"deploy{index:03d}"
+        read = rng.choice(["60s", "300s", "600s", "1h", "90s"])
+        stream = rng.choice([30, 120, 600, 900])
+        pings = rng.random() < 0.3
+        app_port = rng.choice([8000, 8080, 9000])
+        files.append(
+            (
+                f"{name}/docker-compose.yml",
+                "services:\n"
+                "  gateway:\n"
+                "    image: nginx:1.27\n"
+                "    ports:\n"
+                '      - "8443:80"\n'
+                "    volumes:\n"
+                "      - ./nginx:/etc/nginx/conf.d:ro\n"
+                "  llm:\n"
+                "    image: ghcr.io/berriai/litellm:main-stable\n"
+                f"    container_name: {name}-llm\n"
+                '    command: ["--config", "/app/config.yaml", "--port", "4000"]\n'
+                "    volumes:\n"
+                "      - ./litellm.yaml:/app/config.yaml:ro\n"
+                "  api:\n"
+                "    build: .\n"
+                f"    command: uvicorn app.main:app --host 0.0.0.0 --port {app_port}"
+                f" --timeout-keep-alive {rng.choice([5, 65, 75])}\n"
+                "    environment:\n"
+                "      LLM_URL: ${LLM_URL:-http://llm:4000}\n"
+                "  worker:\n"
+                "    build: .\n"
+                "    command: python -m app.worker\n",
+            )
+        )
+        sites = [
+            ("chat", "/v1/", f"http://{name}-llm:4000", read),
+            ("api", "/api/", f"http://api:{app_port}", rng.choice(["30s", "120s"])),
+            ("stream", "/stream", "http://backend", rng.choice(["60s", "200s"])),
+            ("static", "/", "http://127.0.0.1:3000", "60s"),
+        ]
+        for site, location, target, timeout in sites:
+            upstream = (
+                f"upstream backend {{\n    server api:{app_port};\n    keepalive 8;\n}}\n\n"
+                if target == "http://backend"
+                else ""
+            )
+            files.append(
+                (
+                    f"{name}/nginx/{site}.conf",
+                    f"{upstream}server {{\n"
+                    f"    listen {80 if site == 'chat' else 8000 + len(site)};\n"
+                    f"    server_name {site}.{name}.example.com;\n"
+                    f"    location {location} {{\n"
+                    f"        proxy_pass {target};\n"
+                    "        proxy_http_version 1.1;\n"
+                    '        proxy_set_header Connection "";\n'
+                    "        proxy_buffering off;\n"
+                    f"        proxy_read_timeout {timeout};\n"
+                    "    }\n"
+                    "}\n",
+                )
+            )
+        files.append(
+            (
+                f"{name}/litellm.yaml",
+                "model_list:\n"
+                "  - model_name: chat\n"
+                "    litellm_params:\n"
+                "      model: openai/gpt-4o\n"
+                "      api_key: os.environ/OPENAI_API_KEY\n"
+                f"      stream_timeout: {stream}\n"
+                "      max_tokens: 4096\n"
+                "litellm_settings:\n"
+                + (
+                    "  sse_keepalive_ping_interval_seconds: 10\n"
+                    if pings
+                    else "  drop_params: true\n"
+                ),
+            )
+        )
+        files.append(
+            (
+                f"{name}/app/client.py",
+                "import os\n\nfrom openai import OpenAI\n\n"
+                "client = OpenAI(\n"
+                '    base_url=os.environ.get("LLM_URL", "http://localhost:8443/v1"),\n'
+                f"    timeout={rng.choice([30, 60, 600])},\n"
+                ")\n",
+            )
+        )
+        chart = f"{name}/charts/{name}"
+        files.append((f"{chart}/Chart.yaml", f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n"))
+        files.append(
+            (
+                f"{chart}/values.yaml",
+                f"ingress:\n  readTimeout: {rng.choice(['60', '600', '3600'])}\n"
+                f"  host: {name}.example.com\n",
+            )
+        )
+        files.append(
+            (
+                f"{chart}/templates/ingress.yaml",
+                "apiVersion: networking.k8s.io/v1\n"
+                "kind: Ingress\n"
+                "metadata:\n"
+                "  name: {{ .Release.Name }}-llm\n"
+                "  annotations:\n"
+                "    nginx.ingress.kubernetes.io/proxy-read-timeout: "
+                "{{ .Values.ingress.readTimeout | quote }}\n"
+                "spec:\n"
+                "  rules:\n"
+                "    - host: {{ .Values.ingress.host }}\n"
+                "      http:\n"
+                "        paths:\n"
+                "          - path: /v1/chat/completions\n"
+                "            pathType: Prefix\n"
+                "            backend:\n"
+                "              service:\n"
+                "                name: llm\n"
+                "                port:\n"
+                "                  number: 4000\n",
+            )
+        )
+    return files
+
+
 def generate(out: str | os.PathLike[str], seed: int = 1, scale: float = 1.0) -> Corpus:
     """Write the corpus under `out`/corpus and its manifest to `out`/manifest.json."""
     root = Path(out)
@@ -2237,6 +2373,9 @@ def generate(out: str | os.PathLike[str], seed: int = 1, scale: float = 1.0) -> 
 
     for rel, lines, entry in litellm_files(seed, scaled(LITELLM_FILES, scale)):
         write(rel, "\n".join(lines) + "\n", "litellm", main=entry)
+
+    for rel, text in stack_files(seed, scaled(STACK_DEPLOYMENTS, scale)):
+        write(rel, text, "stack")
 
     manifest = {"seed": seed, "scale": scale, "files": [asdict(f) for f in corpus.files]}
     (root / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")

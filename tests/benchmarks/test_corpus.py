@@ -69,7 +69,12 @@ def test_counts_and_llm_share_match_the_issue(full: tuple[Path, object]) -> None
     out, corpus = full
     counts = Counter(f.kind for f in corpus.files)
     launch_files = counts.pop("server")
-    assert counts == {"python": 5000, "nginx": 200, "litellm": 100}
+    assert counts == {"python": 5000, "nginx": 200, "litellm": 100, "stack": 500}
+    stack = [f.path for f in corpus.of_kind("stack")]
+    # issue 15: 200 compose services (4 per compose file), 200 NGINX files, 50 Helm charts
+    assert sum(p.endswith("/docker-compose.yml") for p in stack) * 4 == 200
+    assert sum("/nginx/" in p for p in stack) == 200
+    assert sum(p.endswith("/Chart.yaml") for p in stack) == 50
     # Launch files beside the applications at their real-world share (issue 14): 83% of the
     # application packages have a Dockerfile, 66% a compose file.
     apps = {f.path.split("/")[1] for f in corpus.of_kind("python")}

@@ -355,8 +355,9 @@ def test_the_example_project_with_every_real_rule_is_valid_and_github_accepts_it
     validator().validate(log)
     assert_github_accepts(log)
     run = log["runs"][0]
-    # The example project holds NGINX, LiteLLM and Python files: the rules of those kinds run.
-    example_kinds = {"nginx", "litellm", "python", registry.ENGINE_KIND}
+    # The example project holds NGINX, LiteLLM and Python files: the rules of those kinds run,
+    # and the stream-path rules that link them.
+    example_kinds = {"nginx", "litellm", "python", "stack", registry.ENGINE_KIND}
     real = {rule.code for rule in registry.catalogue() if rule.kind in example_kinds} - TOY_CODES
     assert {rule["id"] for rule in run["tool"]["driver"]["rules"]} == real
     results = run["results"]

@@ -1,0 +1,488 @@
+"""Link the facts of one repository into stream paths: client -> nginx -> compose service ->
+launch line or LiteLLM config -> provider. Each link says what in which file makes it; where
+a link cannot be made the path ends there with the reason (a gap), never a guess."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from linter.stack.model import (
+    AppLaunch,
+    Client,
+    Fact,
+    Hop,
+    IngressRoute,
+    Limit,
+    Link,
+    LiteLLMConfig,
+    NginxRoute,
+    Service,
+    StackPath,
+    Where,
+)
+
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]"})
+LITELLM_PORT = "4000"
+# A chat completion is what a client streams: the path a base URL is completed with.
+COMPLETION_SUFFIX = "/chat/completions"
+
+
+def _shown(path: str, root: str) -> str:
+    return os.path.relpath(path, root).replace(os.sep, "/") if os.path.isabs(path) else path
+
+
+@dataclass
+class Stack:
+    """The facts of a run, indexed for linking."""
+
+    root: str
+    services: list[Service] = field(default_factory=list)
+    launches: list[AppLaunch] = field(default_factory=list)
+    routes: list[NginxRoute] = field(default_factory=list)
+    configs: dict[str, LiteLLMConfig] = field(default_factory=dict)
+    clients: list[Client] = field(default_factory=list)
+    ingresses: list[IngressRoute] = field(default_factory=list)
+    # Environment values written in the repository: name -> (value, place, how said).
+    env: dict[str, list[tuple[str, Where, str]]] = field(default_factory=dict)
+    # Loads the LiteLLM config at a path when no unit of the run gave its facts.
+    load_config: Callable[[str], LiteLLMConfig | None] = lambda path: None
+    _names: dict[str, list[tuple[Service, str]]] | None = None
+    _launches_by_service: dict[str, list[AppLaunch]] | None = None
+    _routes_by_port: dict[str, list[NginxRoute]] | None = None
+    _shown: dict[str, str] = field(default_factory=dict)
+    _published: dict[str, list[tuple[Service, str, Where]]] | None = None
+
+    @classmethod
+    def of(cls, root: str, facts: Iterable[Fact]) -> Stack:
+        stack = cls(root)
+        seen: set[tuple[str, ...]] = set()
+        for fact in facts:
+            key = (type(fact).__name__, fact.path, str(fact.anchor.start))
+            if key in seen:
+                continue
+            seen.add(key)
+            if isinstance(fact, Service):
+                stack.services.append(fact)
+                for name, value, place in fact.environment:
+                    said = (
+                        f"environment of compose service `{fact.name}` at {stack.at(place)}"
+                        if fact.name
+                        else f"written at {stack.at(place)}"
+                    )
+                    stack.env.setdefault(name, []).append((value, place, said))
+            elif isinstance(fact, AppLaunch):
+                stack.launches.append(fact)
+            elif isinstance(fact, NginxRoute):
+                stack.routes.append(fact)
+            elif isinstance(fact, LiteLLMConfig):
+                stack.configs[fact.path] = fact
+            elif isinstance(fact, Client):
+                stack.clients.append(fact)
+            elif isinstance(fact, IngressRoute):
+                stack.ingresses.append(fact)
+        return stack
+
+    def shown(self, path: str) -> str:
+        known = self._shown.get(path)
+        if known is None:
+            known = self._shown[path] = _shown(path, self.root)
+        return known
+
+    def at(self, place: Where | None) -> str:
+        return f"{self.shown(place.path)}:{place.line}" if place is not None else "?"
+
+    # -- services -----------------------------------------------------------------------
+    def _ports(self, service: Service) -> set[str]:
+        ports = {container for _, container, _ in service.ports} | {p for p, _ in service.expose}
+        for launch in self._launches(service):
+            if launch.port:
+                ports.add(launch.port)
+        if service.litellm:
+            given = service.option("--port")
+            ports.add(given[0] if given else LITELLM_PORT)
+        return ports
+
+    def _launches(self, service: Service) -> list[AppLaunch]:
+        if self._launches_by_service is None:
+            self._launches_by_service = {}
+            for launch in self.launches:
+                if launch.service is not None:
+                    self._launches_by_service.setdefault(launch.service, []).append(launch)
+        return [
+            launch
+            for launch in self._launches_by_service.get(service.name, [])
+            if launch.service == service.name
+            and (
+                launch.path == service.path
+                or os.path.dirname(launch.path).startswith(os.path.dirname(service.path))
+            )
+        ]
+
+    def _index(
+        self,
+    ) -> tuple[dict[str, list[tuple[Service, str]]], dict[str, list[tuple[Service, str, Where]]]]:
+        """Services by each name they answer to, and by each port they publish (made once)."""
+        if self._names is None or self._published is None:
+            names: dict[str, list[tuple[Service, str]]] = {}
+            published: dict[str, list[tuple[Service, str, Where]]] = {}
+            for service in self.services:
+                if not service.name:
+                    continue  # an environment file
+                aliases = {
+                    "service name": service.name,
+                    "container_name": service.container_name,
+                    "hostname": service.hostname,
+                }
+                seen: set[str] = set()
+                for how, name in aliases.items():
+                    if name is not None and name.lower() not in seen:
+                        seen.add(name.lower())
+                        names.setdefault(name.lower(), []).append((service, how))
+                for outside, container, place in service.ports:
+                    if outside:
+                        published.setdefault(outside, []).append((service, container, place))
+            self._names, self._published = names, published
+        return self._names, self._published
+
+    def service_at(
+        self, host: str, port: str, near: str | None = None
+    ) -> tuple[Service, str, Where] | str:
+        """The compose service ``host:port`` reaches, with the evidence; else why not. Names
+        several compose projects answer to are narrowed to the project whose folder holds
+        ``near`` (the file that names the address)."""
+        host = host.lower()
+        names, published = self._index()
+        found: list[tuple[Service, str, Where]] = [
+            (service, f"`{host}` is the {how} of compose service `{service.name}`", service.anchor)
+            for service, how in names.get(host, [])
+        ]
+        if not found and host in LOOPBACK and port:
+            found = [
+                (
+                    service,
+                    f"compose service `{service.name}` publishes port {port} (to its port {container})",
+                    place,
+                )
+                for service, container, place in published.get(port, [])
+            ]
+        if near is not None and len({s.path for s, _, _ in found}) > 1:
+            local = [
+                item
+                for item in found
+                if near.startswith(os.path.dirname(item[0].path).rstrip(os.sep) + os.sep)
+            ]
+            if len({s.path for s, _, _ in local}) == 1:
+                found = local
+        distinct = {(s.path, s.name) for s, _, _ in found}
+        if not found:
+            return f"no compose service of the repository answers to {host}:{port or 80}"
+        if len(distinct) > 1:
+            listed = ", ".join(
+                sorted(f"`{name}` ({_shown(path, self.root)})" for path, name in distinct)
+            )
+            return f"several compose services answer to {host}:{port}: {listed}"
+        service, how, place = found[0]
+        if "publishes" not in how and port:
+            ports = self._ports(service)
+            if ports and port not in ports:
+                return f"{how}, which listens on {', '.join(sorted(ports))}, not {port}"
+        return service, how, place
+
+    # -- NGINX routes a URL reaches ------------------------------------------------------
+    def route_at(self, host: str, port: str, path: str) -> tuple[NginxRoute, str] | str | None:
+        """The NGINX location a request to ``host:port/path`` reaches (None: no NGINX of the
+        repository listens there)."""
+        host = host.lower()
+        if self._routes_by_port is None:
+            self._routes_by_port = {}
+            for route in self.routes:
+                for listen in route.listens:
+                    self._routes_by_port.setdefault(listen, []).append(route)
+        candidates = [
+            route
+            for route in self._routes_by_port.get(port, [])
+            if host in LOOPBACK or host in route.server_names
+        ]
+        via = f"NGINX listens on {port}"
+        for service in self.services:
+            if not (service.image or "").split("/")[-1].startswith(("nginx", "openresty")):
+                continue
+            mounted = [local for local, _, _ in service.volumes]
+            inside: list[tuple[str, str]] = []
+            if host in LOOPBACK:
+                inside = [
+                    (
+                        c,
+                        f"compose service `{service.name}` publishes {port} to NGINX's port {c} ({self.at(p)})",
+                    )
+                    for published, c, p in service.ports
+                    if published == port
+                ]
+            elif host in (service.name.lower(), (service.container_name or "").lower()):
+                inside = [
+                    (
+                        port,
+                        f"`{host}` is the NGINX compose service `{service.name}` ({self.at(service.anchor)})",
+                    )
+                ]
+            for container_port, how in inside:
+                found = [
+                    route
+                    for route in self._routes_by_port.get(container_port, [])
+                    if any(
+                        route.path == m or route.path.startswith(m.rstrip("/") + "/")
+                        for m in mounted
+                    )
+                ]
+                if found:
+                    candidates, via = found, how
+        if not candidates:
+            return None
+        servers = {route.server_key for route in candidates}
+        if len(servers) > 1:
+            return f"several NGINX servers listen on {host}:{port}"
+        best: NginxRoute | None = None
+        for route in candidates:
+            longer = best is None or len(route.prefix or "") > len(best.prefix or "")
+            if route.prefix is not None and path.startswith(route.prefix) and longer:
+                best = route
+        exact = best is not None and any(
+            r.prefix == best.prefix and r.label.startswith("location ^~") for r in candidates
+        )
+        if not exact:
+            for operator, expression in candidates[0].server_regexes:
+                try:
+                    matched = re.search(expression, path, re.IGNORECASE if operator == "~*" else 0)
+                except re.error:
+                    return f"a regex location ({expression}) of that server cannot be read"
+                if matched:
+                    answering = next(
+                        (r for r in candidates if r.regex == (operator, expression)), None
+                    )
+                    if answering is None:
+                        return (
+                            f"the regex location {expression} answers {path}, and it does not proxy"
+                        )
+                    best = answering
+                    break
+        if best is None:
+            return f"no location of the NGINX server on port {port} proxies {path}"
+        return best, f"{via}, {best.label} ({self.at(best.anchor)})"
+
+
+def _url_parts(url: str) -> tuple[str, str, str] | None:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    default = "443" if parts.scheme == "https" else "80"
+    return parts.hostname, str(port) if port else default, parts.path.rstrip("/")
+
+
+# --- hops -----------------------------------------------------------------------------------
+
+
+def _nginx_hop(route: NginxRoute, stack: Stack) -> Hop:
+    return Hop(
+        "nginx",
+        f"NGINX {route.label} ({stack.at(route.anchor)})",
+        route.anchor,
+        read=route.read,
+        idle=route.idle,
+        fact=route,
+    )
+
+
+def _service_hops(service: Service, stack: Stack) -> tuple[list[Hop], str, str | None]:
+    """The hops from a compose service to the model, what links the service to its first hop
+    (its launch line or LiteLLM config), and a gap when the path stops there."""
+    where = stack.shown(service.path)
+    if service.litellm:
+        given = service.option("--keepalive_timeout", "--keepalive-timeout")
+        if given is not None and given[0].replace(".", "", 1).isdigit():
+            own = Limit(
+                float(given[0]),
+                f"keep-alive {given[0]}s",
+                f"set at {stack.at(given[1])}",
+                given[1],
+            )
+        else:
+            own = Limit(
+                5.0,
+                "keep-alive 5s",
+                "uvicorn's default, as LiteLLM runs it (no --keepalive_timeout)",
+            )
+        option = service.option("--config")
+        config: LiteLLMConfig | None = None
+        gap: str | None = None
+        via = f"compose service `{service.name}` runs LiteLLM"
+        if option is None:
+            gap = f"compose service `{service.name}` passes no --config: its config is not in the repository"
+        else:
+            value, place = option
+            local = next((local for local, target, _ in service.volumes if target == value), None)
+            mount = next((p for _, target, p in service.volumes if target == value), None)
+            if local is None:
+                gap = f"--config {value} ({stack.at(place)}) is not a file the service mounts from the repository"
+            else:
+                config = stack.configs.get(local) or stack.load_config(local)
+                if config is None:
+                    gap = f"--config {value} is {_shown(local, stack.root)}, which is not a LiteLLM config that could be read"
+                else:
+                    via += (
+                        f" with --config {value} ({stack.at(place)}), mounted from "
+                        f"{_shown(local, stack.root)} ({stack.at(mount)})"
+                    )
+        name = f"LiteLLM proxy (compose service `{service.name}`, {where}"
+        name += f"; config {_shown(config.path, stack.root)})" if config is not None else ")"
+        hop = Hop(
+            "litellm",
+            name,
+            config.anchor if config is not None else service.anchor,
+            read=config.read if config is not None else None,
+            own_idle=own,
+            pings=config.pings if config is not None else None,
+            fact=config if config is not None else service,
+        )
+        if config is None:
+            return [hop], via, gap
+        provider = Hop("provider", "the model provider", None)
+        return [hop, provider], via, None
+    launches = stack._launches(service)
+    if not launches:
+        return [], "", f"no launch line of the repository starts compose service `{service.name}`"
+    if len({(launch.server, launch.keepalive, launch.total) for launch in launches}) > 1:
+        return [], "", f"compose service `{service.name}` has launches with different settings"
+    launch = launches[0]
+    hop = Hop(
+        "app server",
+        f"{launch.server} ({launch.launcher})",
+        launch.anchor,
+        read=Limit(None, "no read timeout", f"{launch.server} has none", none=True),
+        own_idle=launch.keepalive,
+        total=launch.total,
+        fact=launch,
+    )
+    return [hop], f"launched by {launch.launcher} ({stack.at(launch.anchor)})", None
+
+
+def _from_target(
+    hops: list[Hop], links: list[Link], host: str, port: str, said: str, place: Where, stack: Stack
+) -> StackPath:
+    found = stack.service_at(host, port, place.path)
+    if isinstance(found, str):
+        return StackPath(hops, links, found)
+    service, how, where = found
+    more, via, gap = _service_hops(service, stack)
+    if not more:
+        return StackPath(hops, links, gap)
+    evidence = f"{said}: {how} ({stack.at(where)})" + (f", {via}" if via else "")
+    links = [*links, Link(evidence, place)]
+    if len(more) > 1:  # LiteLLM -> provider: the config's model_list
+        links.append(Link("the config's model_list", more[0].anchor))
+    return StackPath([*hops, *more], links, gap)
+
+
+def _client_url(client: Client, stack: Stack) -> tuple[str | None, str]:
+    """The URL a client uses: an environment value written in the repository (one value
+    only), else the code's literal or default."""
+    if client.env is not None:
+        values = stack.env.get(client.env, [])
+        distinct = {value for value, _, _ in values}
+        if len(distinct) == 1:
+            value, _, said = values[0]
+            return value, f"${client.env} = {value} ({said})"
+        if len(distinct) > 1:
+            return None, f"${client.env} has {len(distinct)} different values in the repository"
+    return client.url, client.url_said
+
+
+def build(stack: Stack) -> tuple[list[StackPath], list[str]]:
+    """Every path, and what could not be linked (for the audit)."""
+    paths: list[StackPath] = []
+    notes: list[str] = []
+    used: set[int] = set()
+    for client in stack.clients:
+        where = stack.at(client.anchor)
+        hop = Hop(
+            "client",
+            f"{client.library} client ({where})",
+            client.anchor,
+            read=client.read,
+            fact=client,
+        )
+        url, said = _client_url(client, stack)
+        parts = _url_parts(url) if url is not None else None
+        if parts is None:
+            notes.append(f"{where}: the {client.library} client's URL is unknown ({said})")
+            continue
+        host, port, path = parts
+        reached = stack.route_at(host, port, path + COMPLETION_SUFFIX)
+        evidence = f"base URL {url} ({said})"
+        if isinstance(reached, tuple):
+            route, how = reached
+            used.add(id(route))
+            first = Link(f"{evidence}: {how}", client.anchor)
+            paths.append(_route_path(route, stack, [hop, _nginx_hop(route, stack)], [first]))
+            continue
+        if isinstance(reached, str):
+            paths.append(StackPath([hop], [], reached))
+            continue
+        path_found = _from_target([hop], [], host, port, evidence, client.anchor, stack)
+        if len(path_found.hops) > 1:
+            paths.append(path_found)
+        else:
+            notes.append(f"{where}: {evidence}: {path_found.gap}")
+    for route in stack.routes:
+        if id(route) in used or not route.streaming:
+            continue
+        paths.append(_route_path(route, stack, [_nginx_hop(route, stack)], []))
+    for ingress in stack.ingresses:
+        paths.append(_ingress_path(ingress, stack))
+    return paths, notes
+
+
+def _ingress_path(ingress: IngressRoute, stack: Stack) -> StackPath:
+    """An Ingress's backend service, linked as NGINX's proxy_pass is: by its name."""
+    hop = Hop(
+        "ingress",
+        f"{ingress.label} ({stack.at(ingress.anchor)})",
+        ingress.anchor,
+        read=ingress.read,
+        fact=ingress,
+    )
+    if not ingress.service:
+        return StackPath(
+            [hop], [], "the backend service is a template value that could not be resolved"
+        )
+    said = (
+        f"backend service {ingress.service}"
+        + (f":{ingress.port}" if ingress.port else "")
+        + " (the Kubernetes Service taken to run what the compose service of that name runs)"
+    )
+    return _from_target([hop], [], ingress.service, ingress.port or "", said, ingress.anchor, stack)
+
+
+def _route_path(route: NginxRoute, stack: Stack, hops: list[Hop], links: list[Link]) -> StackPath:
+    if not route.targets:
+        return StackPath(hops, links, f"{route.pass_text}: the address is a variable")
+    results = [
+        _from_target(hops, links, host, port, route.pass_text, route.anchor, stack)
+        for host, port in route.targets
+    ]
+    first = results[0]
+    if any(
+        len(r.hops) != len(first.hops) or [h.name for h in r.hops] != [h.name for h in first.hops]
+        for r in results[1:]
+    ):
+        return StackPath(
+            hops, links, f"the servers of upstream {route.upstream} reach different layers"
+        )
+    return first

@@ -1,0 +1,237 @@
+"""The stack's facts (one per layer found in a file) and the paths linked from them.
+
+Facts are plain frozen records (they cross process boundaries): offsets into their files,
+values in seconds, and for each value where it comes from, as a message says it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from linter.document import Comment, Document, hash_comments
+from linter.source import SourceText
+
+
+@dataclass(frozen=True)
+class Where:
+    """A span of one file (absolute path, character offsets, 1-based line)."""
+
+    path: str
+    start: int
+    end: int
+    line: int
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A time limit of a layer: seconds (None: unknown or no limit; see ``none``), how it is
+    written ("proxy_read_timeout 60s") and where it comes from (a place, inherited, or the
+    layer's default; ``place`` is None for a default)."""
+
+    seconds: float | None
+    text: str
+    origin: str
+    place: Where | None = None
+    # True when the layer has no such limit at all (uvicorn has no read timeout).
+    none: bool = False
+
+    @property
+    def known(self) -> bool:
+        return self.seconds is not None
+
+
+@dataclass(frozen=True)
+class NginxRoute:
+    """A location of an NGINX config that proxies (or a snippet root)."""
+
+    path: str  # the file of the location
+    label: str  # "location /v1/"
+    anchor: Where  # the proxy_pass
+    listens: tuple[str, ...]  # ports of its server block
+    server_names: tuple[str, ...]
+    prefix: str | None  # the location's prefix (None: regex or named)
+    regex: tuple[str, str] | None  # ("~" or "~*", the expression) of a regex location
+    targets: tuple[tuple[str, str], ...]  # (host, port) it sends to
+    pass_text: str  # "proxy_pass http://litellm:4000"
+    upstream: str | None
+    streaming: bool
+    read: Limit
+    # The upstream's idle keep-alive toward the next hop (None: no connection cache).
+    idle: Limit | None
+    # NGX007 already judges this upstream's keep-alive (a known or launched backend).
+    idle_judged: bool
+    # The server block it is in (file, line), and that block's regex locations (``~ re``,
+    # ``~* re``) in order: which location answers a client's path is decided with them.
+    server_key: tuple[str, int] = ("", 0)
+    server_regexes: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Service:
+    """A docker-compose service."""
+
+    path: str
+    name: str
+    anchor: Where  # the service's key
+    container_name: str | None = None
+    hostname: str | None = None
+    # (published host port, container port, place)
+    ports: tuple[tuple[str, str, Where], ...] = ()
+    expose: tuple[tuple[str, Where], ...] = ()
+    image: str | None = None
+    command: tuple[tuple[str, Where], ...] = ()  # command (entrypoint first) words
+    # (local absolute path, path in the container, place)
+    volumes: tuple[tuple[str, str, Where], ...] = ()
+    environment: tuple[tuple[str, str, Where], ...] = ()
+
+    @property
+    def words(self) -> list[str]:
+        return [word for word, _ in self.command]
+
+    def option(self, *names: str) -> tuple[str, Where] | None:
+        """The value of a command-line option (``--config X`` or ``--config=X``)."""
+        for index, (word, place) in enumerate(self.command):
+            for name in names:
+                if word == name and index + 1 < len(self.command):
+                    return self.command[index + 1]
+                if word.startswith(name + "="):
+                    return word[len(name) + 1 :], place
+        return None
+
+    @property
+    def litellm(self) -> bool:
+        image = (self.image or "").lower()
+        return "litellm" in image.rsplit("/", 1)[-1] or any(
+            word.rsplit("/", 1)[-1] == "litellm" for word in self.words[:2]
+        )
+
+
+@dataclass(frozen=True)
+class AppLaunch:
+    """An app server launch of the server kind that a compose service (or Procfile) names."""
+
+    path: str  # the launch file
+    service: str | None
+    server: str
+    launcher: str
+    anchor: Where
+    port: str | None
+    keepalive: Limit | None  # its idle keep-alive (None: closes after each request)
+    total: Limit | None  # a worker killed at timeout while it writes (gunicorn sync)
+    streams: str | None  # the evidence that it streams
+
+
+@dataclass(frozen=True)
+class LiteLLMConfig:
+    path: str
+    anchor: Where  # litellm_settings key, else the file's first key
+    read: Limit  # the per-read stream timeout toward the provider
+    pings: Limit | None  # a heartbeat it sends while waiting (None: none)
+    settings_key: bool  # anchor is the litellm_settings key
+
+
+@dataclass(frozen=True)
+class Client:
+    """A Python client constructed with a base URL."""
+
+    path: str
+    anchor: Where
+    library: str
+    url: str | None  # the URL (literal, or the environment default)
+    url_said: str  # where the URL comes from
+    env: str | None  # the environment variable that holds it
+    read: Limit
+
+
+@dataclass(frozen=True)
+class IngressRoute:
+    """A path of a Kubernetes Ingress that streams (the k8s kind's evidence), with the
+    backend service it names and its controller's read timeout."""
+
+    path: str  # the file of the path entry (a manifest or a chart template)
+    label: str  # "Ingress chat, path /v1/"
+    anchor: Where
+    service: str | None  # None: a template value that could not be resolved
+    port: str | None
+    read: Limit
+
+
+Fact = NginxRoute | Service | AppLaunch | LiteLLMConfig | Client | IngressRoute
+
+
+@dataclass(frozen=True)
+class Hop:
+    layer: str  # client, nginx, app server, litellm, provider
+    name: str
+    anchor: Where | None
+    read: Limit | None = None  # idle limit while waiting for the next hop's bytes
+    idle: Limit | None = None  # keep-alive toward the next hop
+    own_idle: Limit | None = None  # its own keep-alive toward the hop in front
+    total: Limit | None = None
+    pings: Limit | None = None  # a heartbeat it sends toward the front
+    fact: Any = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Link:
+    """How hop ``index`` reaches hop ``index + 1``, and the file that says so."""
+
+    evidence: str
+    place: Where | None
+
+
+@dataclass
+class StackPath:
+    hops: list[Hop]
+    links: list[Link]
+    # What could not be linked after the last hop (said, never guessed).
+    gap: str | None = None
+
+    def cut_first(self) -> int | None:
+        """The hop whose read limit cuts a long silence first: the smallest known one not kept
+        alive by heartbeats from behind it (the outermost on a tie); None when none is known."""
+        best: int | None = None
+        for index, hop in enumerate(self.hops):
+            limit = hop.read
+            if limit is None or limit.seconds is None:
+                continue
+            if self._pinged(index, limit.seconds):
+                continue
+            if best is None or limit.seconds < (self.hops[best].read.seconds or 0):  # type: ignore[union-attr]
+                best = index
+        return best
+
+    def _pinged(self, index: int, seconds: float) -> bool:
+        """A hop behind ``index`` sends heartbeats more often than ``seconds``."""
+        return any(
+            hop.pings is not None and hop.pings.seconds is not None and hop.pings.seconds < seconds
+            for hop in self.hops[index + 1 :]
+        )
+
+    def link_between(self, front: int, behind: int) -> Link | None:
+        """The link that leads toward hop ``behind`` (the last one before it)."""
+        if behind - 1 < len(self.links):
+            return self.links[behind - 1]
+        return None
+
+
+class StackDocument(Document):
+    """What XL rules read: every path of the repository and the files they go through."""
+
+    def __init__(self, source: SourceText, paths: list[StackPath], read: Any) -> None:
+        super().__init__(kind="stack", source=source)
+        self.paths = paths
+        self._read = read  # path -> SourceText | None
+
+    def source_of(self, path: str) -> SourceText | None:
+        known = self.sources.get(path)
+        if known is None:
+            known = self._read(path)
+            if known is not None:
+                self.sources[path] = known
+        return known
+
+    def comments(self, path: str) -> list[Comment]:
+        source = self.source_of(path)
+        return list(hash_comments(source)) if source is not None else []

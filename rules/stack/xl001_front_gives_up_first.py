@@ -1,0 +1,83 @@
+"""XL001 front-gives-up-first: a layer in front stops waiting for the stream before the layer
+behind it does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from linter.config import Settings
+from linter.model import Finding, Severity
+from linter.registry import Rule
+from linter.stack.model import StackDocument
+from rules.stack._common import hop_name, linked_by, pinged_behind, report, said
+
+
+def check(document: StackDocument, settings: Settings) -> Iterator[Finding]:
+    budget = settings.max_silence
+    for path in document.paths:
+        for index, hop in enumerate(path.hops):
+            front = hop.read
+            if front is None or front.seconds is None or front.seconds >= budget:
+                continue
+            if pinged_behind(path, index, front.seconds):
+                continue  # heartbeats from behind reset this timer
+            behind_index = next(
+                (
+                    j
+                    for j in range(index + 1, len(path.hops))
+                    if (limit := path.hops[j].read) is not None
+                    and limit.seconds is not None
+                    and limit.seconds > front.seconds
+                ),
+                None,
+            )
+            if behind_index is None:
+                continue
+            behind = path.hops[behind_index]
+            assert behind.read is not None and behind.read.seconds is not None
+            target = min(behind.read.seconds, settings.max_stream)
+            message = (
+                f"{hop_name(hop)}: {said(front)} gives up before {hop_name(behind)} behind it, "
+                f"which waits {said(behind.read)}; linked by {linked_by(path, index, behind_index)}. "
+                f"A silence over {front.seconds:g}s (the stream budget's max-silence is {budget:g}s) "
+                f"is cut here, and the layer behind never gets to time out, retry or fall back. "
+                f"Raise it to at least {target:g}s."
+            )
+            found = report(RULE, document, front.place or hop.anchor, message)
+            if found is not None:
+                yield found
+
+
+RULE = Rule(
+    code="XL001",
+    name="front-gives-up-first",
+    kind="stack",
+    summary="a layer in front stops waiting for a stream before the layer behind it",
+    severity=Severity.WARNING,
+    fix=None,
+    check=check,
+    doc="""\
+## What it does
+Follows each stream path of the repository (a Python client's base URL to NGINX, NGINX's
+`proxy_pass` to a docker-compose service, the service to its launch line or to the LiteLLM
+config it mounts with `--config`) and finds a layer whose read (idle) timeout is below the
+stream budget's `max-silence` and shorter than the read timeout of a layer behind it: NGINX
+`proxy_read_timeout 60s` in front of a LiteLLM `stream_timeout: 600`, an httpx client's 5 s
+read timeout in front of NGINX. Heartbeats sent by a layer behind (LiteLLM's
+`sse_keepalive_ping_interval_seconds`) more often than the front's timeout keep it quiet.
+
+## Why is this bad
+The front layer cuts the stream first: the user sees a 504 or a broken stream after the
+front's timeout, and the layer behind (which would have waited, or timed out and retried or
+fallen back to another deployment) never gets the chance. The message names both values,
+where each is set (or that it is the layer's default), and the files that link the layers.
+
+## Fix safety
+No fix: raise the front layer's timeout to the value the message gives, or add heartbeats.
+
+## References
+- nginx: [proxy_read_timeout](https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout)
+- LiteLLM: [timeouts](https://docs.litellm.ai/docs/proxy/timeout)
+- httpx: [timeouts](https://www.python-httpx.org/advanced/timeouts/)
+""",
+)

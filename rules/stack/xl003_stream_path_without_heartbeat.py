@@ -1,0 +1,88 @@
+"""XL003 stream-path-without-heartbeat: an idle limit on the path is below the stream budget's
+silence, and no layer behind it sends heartbeats."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from linter.config import Settings
+from linter.model import Finding, Severity
+from linter.registry import Rule
+from linter.stack.model import LiteLLMConfig, StackDocument
+from rules.stack._common import hop_name, linked_by, ping_interval, pinged_behind, report, said
+
+
+def check(document: StackDocument, settings: Settings) -> Iterator[Finding]:
+    budget = settings.max_silence
+    for path in document.paths:
+        proxy = next(
+            (i for i, hop in enumerate(path.hops) if isinstance(hop.fact, LiteLLMConfig)), None
+        )
+        if proxy is None or path.hops[proxy].pings is not None:
+            continue
+        config = path.hops[proxy].fact
+        assert isinstance(config, LiteLLMConfig)
+        short = [
+            (hop.read.seconds, i)
+            for i, hop in enumerate(path.hops[:proxy])
+            if hop.read is not None
+            and hop.read.seconds is not None
+            and hop.read.seconds < budget
+            and not pinged_behind(path, i, hop.read.seconds)
+        ]
+        if not short:
+            continue
+        _, index = min(short)
+        hop = path.hops[index]
+        assert hop.read is not None and hop.read.seconds is not None
+        interval = ping_interval(hop.read.seconds)
+        where = (
+            "under its litellm_settings" if config.settings_key else "in a litellm_settings section"
+        )
+        message = (
+            f"{hop_name(hop)} in front of this LiteLLM proxy cuts a silence over "
+            f"{hop.read.seconds:g}s ({said(hop.read)}), below the stream budget's max-silence "
+            f"{budget:g}s, and no layer behind it sends heartbeats (LiteLLM's "
+            f"sse_keepalive_ping_interval_seconds is off by default); linked by "
+            f"{linked_by(path, index, proxy)}. Smallest change: add "
+            f"`sse_keepalive_ping_interval_seconds: {interval}` {where} (newer LiteLLM; pings "
+            f"reset idle timers, never total caps), or raise {hop.read.text} to at least "
+            f"{budget:g}s."
+        )
+        found = report(RULE, document, config.anchor, message)
+        if found is not None:
+            yield found
+
+
+RULE = Rule(
+    code="XL003",
+    name="stream-path-without-heartbeat",
+    kind="stack",
+    summary="an idle limit below the stream budget on a path where no layer sends heartbeats",
+    severity=Severity.WARNING,
+    fix=None,
+    check=check,
+    doc="""\
+## What it does
+On a stream path that ends in a LiteLLM proxy config of the repository, finds a layer in
+front of the proxy (NGINX, a Python client) whose read (idle) timeout is below the stream
+budget's `max-silence` (120 s by default) while the proxy sends no heartbeats:
+`litellm_settings.sse_keepalive_ping_interval_seconds` is off by default, and no deployment
+sets `keepalive_seconds`. It reports on the LiteLLM config, with the smallest change that
+closes the gap.
+
+## Why is this bad
+A slow first token, a reasoning pause or a model loading is silence on the wire: every idle
+timer in front runs during it, and the first to expire cuts the stream. A heartbeat (an SSE
+`: ping` comment) sent more often than the shortest idle timer keeps them all from firing; it
+does not lift total caps.
+
+## Fix safety
+No fix: the setting exists in newer LiteLLM versions only; the alternative is to raise the
+front layer's timeout.
+
+## References
+- LiteLLM: [proxy config settings](https://docs.litellm.ai/docs/proxy/config_settings)
+- nginx: [proxy_read_timeout](https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout)
+""",
+)

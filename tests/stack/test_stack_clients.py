@@ -1,0 +1,47 @@
+"""Python clients as the stack reads them: the URL (literal, constant, environment default;
+nothing else), the read timeout (given, None, or the library's default) and exact places."""
+
+from __future__ import annotations
+
+from linter.source import SourceText
+from linter.stack.clients import clients
+
+
+def read(text: str) -> list[tuple[str | None, str | None, float | None, str]]:
+    source = SourceText(path="/repo/app.py", text=text)
+    return [(c.url, c.env, c.read.seconds, c.read.origin) for c in clients(source)]
+
+
+def test_literal_constant_and_environment_defaults() -> None:
+    text = (
+        "import os, httpx\n"
+        "from openai import OpenAI\n"
+        'URL = "http://proxy:4000"\n'
+        "a = OpenAI(base_url=URL)\n"
+        'b = OpenAI(base_url=os.environ.get("LLM_URL", "http://llm:4000"), timeout=30)\n'
+        'c = httpx.Client(base_url=os.getenv("X"), timeout=httpx.Timeout(10, read=None))\n'
+    )
+    assert read(text) == [
+        ("http://proxy:4000", None, 600.0, "openai's default timeout 600s"),
+        ("http://llm:4000", "LLM_URL", 30.0, "set at app.py:5"),
+        (None, "X", None, "set at app.py:6: no read timeout"),
+    ]
+
+
+def test_a_get_that_is_not_the_environment_is_not_read_as_one() -> None:
+    text = 'from openai import OpenAI\nc = OpenAI(base_url=settings.get("url", "http://x:1"))\n'
+    assert read(text) == [(None, None, 600.0, "openai's default timeout 600s")]
+
+
+def test_places_count_characters_not_bytes() -> None:
+    text = 'import httpx\nname = "é"; c = httpx.Client(base_url="http://a:1", timeout=2)\n'
+    source = SourceText(path="/repo/app.py", text=text)
+    [client] = clients(source)
+    assert text[client.anchor.start : client.anchor.end].startswith("httpx.Client(")
+    assert client.read.place is not None
+    assert text[client.read.place.start : client.read.place.end] == "2"
+
+
+def test_httpx_client_needs_httpx_and_files_without_base_urls_are_not_parsed() -> None:
+    assert read('from x import Client\nc = Client(base_url="http://a:1")\n') == []
+    assert read("this is not python (\n") == []

@@ -1,0 +1,165 @@
+"""The stream path across files: what links, what is said when a link cannot be made, and
+that a run over one file (pre-commit) answers as the whole-tree run does."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import REPO, lint
+
+from linter.config import SettingsResolver
+from linter.runner import RunOptions, RunResult, run
+
+FIXTURES = REPO / "fixtures" / "stack"
+
+
+def copy(tmp_path: Path, name: str) -> Path:
+    target = tmp_path / "repo"
+    shutil.copytree(FIXTURES / name, target)
+    (target / "pyproject.toml").write_text("[tool.streamproof]\n")  # the repository's root
+    return target
+
+
+def audit(root: Path, *paths: Path) -> RunResult:
+    resolver = SettingsResolver(cwd=str(root))
+    return run([str(p) for p in paths or (root,)], resolver, RunOptions(audit=True))
+
+
+def xl(result: RunResult, root: Path) -> set[tuple[str, str, int]]:
+    return {
+        (f.code, Path(f.path).relative_to(root).as_posix(), f.line)
+        for f in result.findings
+        if f.code.startswith("XL")
+    }
+
+
+def paths_of(result: RunResult) -> list[dict[str, Any]]:
+    return [path for path in result.stack_paths if path["hops"]]
+
+
+def test_one_file_run_answers_as_the_whole_tree_run(tmp_path: Path) -> None:
+    root = copy(tmp_path, "XL001/bad_nginx_before_litellm")
+    whole = xl(lint([root], cwd=root), root)
+    assert ("XL001", "nginx/default.conf", 6) in whole
+    assert ("XL003", "litellm_config.yaml", 8) in whole
+    # pre-commit passes the changed file only: the rest of the stack is read for it
+    alone = xl(lint([root / "nginx" / "default.conf"], cwd=root), root)
+    assert alone == {f for f in whole if f[1] == "nginx/default.conf"}
+    compose_only = xl(lint([root / "docker-compose.yml"], cwd=root), root)
+    assert compose_only == set()  # nothing to say in the file that only links
+
+
+def test_fixing_run_still_reports_the_stack(tmp_path: Path) -> None:
+    root = copy(tmp_path, "XL001/bad_nginx_before_litellm")
+    result = lint([root], cwd=root, fix=True, select=["XL001"])
+    assert xl(result, root) == {("XL001", "nginx/default.conf", 6)}
+
+
+def test_unknown_host_is_a_gap_not_a_guess(tmp_path: Path) -> None:
+    root = copy(tmp_path, "XL001/bad_nginx_before_litellm")
+    conf = root / "nginx" / "default.conf"
+    conf.write_text(conf.read_text().replace("llm-proxy:4000", "inference.internal:4000"))
+    result = audit(root)
+    assert xl(result, root) == set()
+    (path,) = paths_of(result)
+    assert [hop["layer"] for hop in path["hops"]] == ["nginx"]
+    assert path["gap"] == "no compose service of the repository answers to inference.internal:4000"
+
+
+def test_a_port_the_service_does_not_listen_on_is_a_gap(tmp_path: Path) -> None:
+    root = copy(tmp_path, "XL001/bad_nginx_before_litellm")
+    conf = root / "nginx" / "default.conf"
+    conf.write_text(conf.read_text().replace("llm-proxy:4000", "llm-proxy:8000"))
+    (path,) = paths_of(audit(root))
+    assert path["gap"] == (
+        "`llm-proxy` is the container_name of compose service `llm`, which listens on 4000, not 8000"
+    )
+
+
+def test_a_config_not_mounted_is_a_gap(tmp_path: Path) -> None:
+    root = copy(tmp_path, "XL001/bad_nginx_before_litellm")
+    compose = root / "docker-compose.yml"
+    compose.write_text(
+        compose.read_text().replace(
+            "./litellm_config.yaml:/app/config.yaml:ro", "litellm-data:/data"
+        )
+    )
+    result = audit(root)
+    (path,) = paths_of(result)
+    assert [hop["layer"] for hop in path["hops"]] == ["nginx", "litellm"]
+    assert path["gap"] is not None and "not a file the service mounts" in path["gap"]
+    assert xl(result, root) == set()
+
+
+def test_client_url_from_env_example_and_two_values_are_not_guessed(tmp_path: Path) -> None:
+    root = copy(tmp_path, "XL003/bad_client_direct")
+    (path,) = paths_of(audit(root))
+    assert (
+        "$LLM_BASE_URL = http://localhost:4000 (written at .env.example:1)"
+        in path["links"][0]["evidence"]
+    )
+    compose = root / "docker-compose.yml"
+    compose.write_text(
+        compose.read_text() + "  ui:\n    image: ui\n    environment:\n"
+        "      LLM_BASE_URL: http://litellm:4001\n"
+    )
+    result = audit(root)
+    assert paths_of(result) == []
+    assert any(
+        "$LLM_BASE_URL has 2 different values" in note
+        for p in result.stack_paths
+        for note in p.get("not_linked", [])
+    )
+
+
+def test_audit_formats_carry_the_path(tmp_path: Path) -> None:
+    from linter.audit import render_json, render_markdown
+    from linter.reporters import ReportContext
+
+    root = copy(tmp_path, "XL001/bad_nginx_before_litellm")
+    result = audit(root)
+    context = ReportContext(cwd=str(root), root=str(root), source_for=lambda path: None)
+    markdown = render_markdown(
+        result.audit_rows, result.findings, context, 3, paths=result.stack_paths
+    )
+    assert "```mermaid\nflowchart LR" in markdown
+    assert "class h0 cut" in markdown  # NGINX, 60 s, cuts first
+    import json
+
+    data = json.loads(
+        render_json(result.audit_rows, result.findings, context, 3, paths=result.stack_paths)
+    )
+    (path,) = [p for p in data["paths"] if p["hops"]]
+    assert path["cuts_first"] == 0
+    assert path["hops"][0]["read"] == {
+        "seconds": 60.0,
+        "text": "proxy_read_timeout 60s",
+        "origin": "set at nginx/default.conf:6",
+        "at": "nginx/default.conf:6",
+        "none": False,
+    }
+    assert path["hops"][1]["own_idle"]["origin"].startswith("uvicorn's default")
+
+
+@pytest.mark.parametrize("silence", [30, 59])
+def test_budget_decides_xl001(tmp_path: Path, silence: int) -> None:
+    root = copy(tmp_path, "XL001/bad_nginx_before_litellm")
+    result = lint([root], cwd=root, max_silence=silence, select=["XL001"])
+    assert xl(result, root) == set()  # 60 s in front is within a budget of 30 or 59 s
+
+
+def test_one_file_run_reads_only_the_compose_project_around_it(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / "other").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[tool.streamproof]\n")
+    shutil.copytree(FIXTURES / "XL001/bad_nginx_before_litellm", root / "deploy")
+    conf = root / "deploy" / "nginx" / "default.conf"
+    found = xl(lint([conf], cwd=root), root)
+    assert found == {("XL001", "deploy/nginx/default.conf", 6)}
+    # a file in no compose project: no stack to read, nothing reported
+    lone = root / "other" / "site.conf"
+    lone.write_text(conf.read_text())
+    assert xl(lint([lone], cwd=root), root) == set()
