@@ -9,10 +9,8 @@ from linter.config import Settings
 from linter.k8s.model import HTTPRoute, K8sDocument
 from linter.k8s.signals import route_rule_evidence
 from linter.model import Finding, Severity
-from linter.nginx.timevalue import parse_time
-from linter.registry import Option, Rule
+from linter.registry import Rule
 from rules.k8s._common import gateway_seconds, report
-from rules.nginx._common import time_option
 
 # GatewayClass controllers built on Envoy whose route timeout defaults to Envoy's 15 s total.
 ENVOY_CONTROLLERS = {
@@ -42,9 +40,8 @@ def _envoy_class(document: K8sDocument, route: HTTPRoute) -> tuple[str, str] | N
 
 
 def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
-    minimum_text = settings.option(RULE, "min-request-timeout")
-    minimum = parse_time(minimum_text)
-    assert minimum is not None
+    budget = settings.max_stream
+    minimum_text = f"{budget:g}s"
     for route in document.own.routes:
         for rule in route.rules:
             evidence = route_rule_evidence(rule, route.hostnames)
@@ -57,7 +54,7 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
                 if value is None or not value.known:
                     continue
                 seconds = gateway_seconds(value.text or "")
-                if seconds is None or seconds == 0 or seconds * 1000 >= minimum.milliseconds:
+                if seconds is None or seconds == 0 or seconds >= budget:
                     continue  # invalid (the API server refuses it), disabled, or long enough
                 yield report(
                     RULE,
@@ -65,7 +62,7 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
                     value,
                     f"HTTPRoute `{route.name}`: `timeouts.{field}` is {value.text}, a cap on the "
                     f"whole exchange: an answer that streams for longer is cut at {seconds:g} s, "
-                    f"whatever arrives meanwhile (the stream budget is {minimum_text}). Raise it, "
+                    f"whatever arrives meanwhile (the stream budget `max-stream` is {minimum_text}). Raise it, "
                     f'or set "0s" to disable it. The route is a streaming route because {evidence}',
                 )
             if rule.request_timeout is not None:
@@ -94,21 +91,14 @@ RULE = Rule(
     severity=Severity.ERROR,
     fix=None,
     check=check,
-    options=(
-        Option(
-            "min-request-timeout",
-            "900s",
-            "report a route to an LLM backend whose total timeout is below this",
-            time_option,
-        ),
-    ),
     doc="""\
 ## What it does
 On a Gateway API `HTTPRoute` rule that sends traffic to an LLM or SSE backend (a streaming
 path, a backend named or numbered like an LLM server), reports:
 - no `timeouts.request`, when the route's Gateway has a class whose controller is built on
   Envoy (Envoy Gateway, kgateway) and that class is in the repository;
-- a `timeouts.request` or `timeouts.backendRequest` below `min-request-timeout`, on any class.
+- a `timeouts.request` or `timeouts.backendRequest` below the stream budget `max-stream`
+  (900 s by default, set once in the configuration), on any class.
 
 ## Why is this bad
 Gateway API timeouts bound the whole exchange, not the silence between chunks: a streamed
