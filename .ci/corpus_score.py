@@ -47,7 +47,7 @@ def main(shared: Path) -> int:
         if tp + fn == 0:
             continue  # no labels for this rule
         labelled += 1
-        if tp / (tp + fp) < MIN_PRECISION:
+        if tp + fp and tp / (tp + fp) < MIN_PRECISION:  # no findings: no precision to judge
             problems.append(f"{row['rule']} precision {tp / (tp + fp):.2f} below {MIN_PRECISION}")
     if labelled < 4:
         problems.append(f"only {labelled} NGX rules with labels were scored (at least 4 expected)")
