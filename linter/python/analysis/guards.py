@@ -207,7 +207,7 @@ class Guards(Streams):
             # A generator passed on (to a framework's response, say) is iterated where no
             # guard of that module's can be.
             if not consumer.guarded or not consumer.iterated:
-                if function.is_generator and consumer.iterated:
+                if function.is_generator and consumer.iterated and function.cls is None:
                     # That loop is reported, where the stream is really consumed.
                     why = f"its consumer in {where} does not guard it"
                     return Verdict(False, tuple(missed), why, line=line, elsewhere=consumer.path)
@@ -226,6 +226,9 @@ class Guards(Streams):
     def _remote_sites(self, function: FunctionInfo, client: K.Client) -> list[ConsumerSite]:
         """The calls of a module-level function in the other modules of the tree."""
         project = self.document.project
+        if project is not None and function.cls is not None and not function.is_test:
+            # A method: its calls through instances, found across the tree by its name.
+            return project.method_consumers(self.document.path, function, client) or []
         if project is None or not exported(function):
             return []
         shape = "generator" if function.is_generator else "plain"

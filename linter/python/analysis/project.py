@@ -32,6 +32,7 @@ from linter.python.record import record
 
 if TYPE_CHECKING:
     from linter.python.analysis import Analysis
+    from linter.python.analysis.methods import MethodCallers
     from linter.python.document import PythonDocument
     from linter.workspace import Workspace
 
@@ -111,6 +112,7 @@ class Project:
         self._current: dict[str, weakref.ref[Analysis]] = {}
         self.unit_path = ""
         self._hops = 0
+        self._methods: MethodCallers | None = None
 
     def __reduce__(self) -> tuple[type, tuple[()]]:
         # A spawned worker is handed the workspace pickled: the project travels as an empty
@@ -330,6 +332,16 @@ class Project:
             self._hops -= 1
         self._consumers[key] = found
         return found
+
+    def method_consumers(
+        self, path: str, function: object, client: K.Client
+    ) -> list[ConsumerSite] | None:
+        """The calls of a method of ``path`` found by its name in the tree (``methods``)."""
+        from linter.python.analysis.methods import MethodCallers
+
+        if self._methods is None:
+            self._methods = MethodCallers(self)
+        return self._methods.sites(path, function, client)  # type: ignore[arg-type]
 
     def importers(self, path: str) -> list[str]:
         """Files of the tree whose import statements name the module (by its last name:
