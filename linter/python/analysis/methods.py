@@ -26,8 +26,9 @@ from linter.python.analysis.model import FuncRef, FunctionInfo, Sym
 if TYPE_CHECKING:
     from linter.python.analysis.project import ConsumerSite, Project
 
-# A call of a method by its name: ``.name(`` (spaces allowed around the name).
+# A call of a method by its name: ``.name(`` (spaces allowed around the name); a definition.
 _METHOD_CALL = re.compile(rb"\.\s*([A-Za-z_]\w*)\s*\(")
+_DEFINITION = re.compile(rb"\bdef\s+([A-Za-z_]\w*)\s*\(")
 # Byte searches for a method's name before the run indexes every file's called names.
 _SEARCHES_BEFORE_INDEX = 8
 # Names too common to tell one class's method from another's by name.
@@ -41,23 +42,37 @@ class MethodCallers:
         self.project = project
         self._searches = 0
         self._index: dict[bytes, list[str]] | None = None
+        self._defined: dict[bytes, list[str]] = {}
         self._sites: dict[tuple[str, str, str, str], list[ConsumerSite] | None] = {}
 
-    def files_calling(self, name: str) -> list[str]:
+    def files_calling(self, name: str) -> tuple[list[str], list[str]]:
+        """The files that call ``.name(``, and those that define a ``name`` of their own."""
         project = self.project
         files = project._python_files(project.root)
         needle = name.encode()
         if self._index is None and self._searches >= _SEARCHES_BEFORE_INDEX:
             index: dict[bytes, list[str]] = {}
             for path in files:
-                for word in set(_METHOD_CALL.findall(read(path))):
+                data = read(path)
+                for word in set(_METHOD_CALL.findall(data)):
                     index.setdefault(word, []).append(path)
+                for word in set(_DEFINITION.findall(data)):
+                    self._defined.setdefault(word, []).append(path)
             self._index = index
         self._searches += 1
         if self._index is not None:
-            return self._index.get(needle, [])
-        pattern = re.compile(rb"\.\s*" + re.escape(needle) + rb"\s*\(")
-        return [path for path in files if needle in (data := read(path)) and pattern.search(data)]
+            return self._index.get(needle, []), self._defined.get(needle, [])
+        calls = re.compile(rb"\.\s*" + re.escape(needle) + rb"\s*\(")
+        defines = re.compile(rb"\bdef\s+" + re.escape(needle) + rb"\s*\(")
+        calling, defining = [], []
+        for path in files:
+            data = read(path)
+            if needle in data:
+                if calls.search(data):
+                    calling.append(path)
+                if defines.search(data):
+                    defining.append(path)
+        return calling, defining
 
     def sites(
         self, path: str, function: FunctionInfo, client: K.Client
@@ -80,8 +95,15 @@ class MethodCallers:
         project._hops += 1
         try:
             found: list[ConsumerSite] = []
-            for caller in self.files_calling(name):
-                found.extend(self._judged(caller, path, function, client))
+            calling, defining = self.files_calling(name)
+            for caller in calling:
+                # A file with a ``name`` of its own most likely calls that one.
+                if caller == path or caller not in defining:
+                    found.extend(self._judged(caller, path, function, client))
+            if any(other != path for other in defining) and not all(s.guarded for s in found):
+                # Defined elsewhere too: an unguarded call may be another class's method;
+                # only a verdict every caller shares is taken (else nothing is known).
+                found = []
         finally:
             project._hops -= 1
         self._sites[key] = found
@@ -111,10 +133,14 @@ class MethodCallers:
                     raised = client.raised(analysis.version(client, {})[0])
                 node: ast.AST = call
                 iterated = True  # it runs the loop itself: its guard is the guard
+                created = ""
                 if function.is_generator:
                     node = analysis.consumer_of(call)
                     iterated = node is not call
-                verdict = analysis.guard_of(node, client, raised)
+                    # Returned from there: its callers iterate it (a try there is no guard).
+                    created = "" if iterated else analysis.created_only(call)
+                    iterated = iterated or created == "returned"
+                verdict = analysis.guard_of(node, client, raised, creation=created)
                 line = getattr(node, "lineno", call.lineno)
                 sites.append(
                     ConsumerSite(caller, module, line, iterated, verdict.guarded, verdict.guard)
@@ -128,7 +154,7 @@ def _may_call(value: object, same_file: bool, function: FunctionInfo, cls: str) 
     if value is None:
         return True
     if isinstance(value, FuncRef):
-        return same_file and value.fn is function
+        return False  # this file's own function (in the method's file: its calls are known)
     if isinstance(value, Sym):
         return f"{cls}." in value.path.lstrip("@")
     return False

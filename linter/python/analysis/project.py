@@ -479,14 +479,18 @@ class Project:
                     raised = client.raised(analysis.version(client, {})[0])
                 node: ast.AST = call
                 iterated = True  # "plain": the call runs the loop, its guard is the guard
+                created = ""
                 if function.shape == "generator":
                     node = analysis.consumer_of(call)
                     iterated = node is not call
+                    # Returned from there: its callers iterate it (a try there is no guard).
+                    created = "" if iterated else analysis.created_only(call)
+                    iterated = iterated or created == "returned"
                 elif function.shape == "returns":
                     iteration = analysis.iteration_of(call)
                     iterated = iteration is not None
                     node = call if iteration is None else iteration.node
-                verdict = analysis.guard_of(node, function.client, raised)
+                verdict = analysis.guard_of(node, function.client, raised, creation=created)
                 sites.append(
                     ConsumerSite(
                         importer,
