@@ -19,6 +19,7 @@ from linter.python.analysis.nodes import (
 )
 from linter.python.analysis.project import ConsumerSite, StreamFunction, exported
 from linter.python.analysis.streams import _CONSUME, _PASS_ON, Streams
+from linter.python.analysis.wrappers import decorator_guard
 
 _MAX_CALLER_DEPTH = 4  # how far up the same-file call chain a guard is looked for
 # What ``handler_class`` names an exception class of the project that no library raises.
@@ -185,6 +186,9 @@ class Guards(Streams):
         if retry is not None:
             text = " ".join(self.document.text_of(retry).split())
             return Verdict(True, guard=f"`@{_short(text)}` on {function.name}()", line=retry.lineno)
+        wrapper = decorator_guard(self, function, client, raised) if not creation else ""
+        if wrapper:
+            return Verdict(True, guard=wrapper, line=function.node.lineno)
         if local or depth >= _MAX_CALLER_DEPTH or id(function.node) in seen:
             return Verdict(False, tuple(missed), f"in {function.name}()", line=line)
         produces = function.is_generator or creation == "returned"
