@@ -188,7 +188,7 @@ class Guards(Streams):
             return Verdict(True, guard=f"`@{_short(text)}` on {function.name}()", line=retry.lineno)
         wrapper = decorator_guard(self, function, client, raised) if not creation else ""
         if wrapper:
-            return Verdict(True, guard=wrapper, line=function.node.lineno)
+            return Verdict(True, guard=wrapper, line=getattr(function.node, "lineno", 0))
         if local or depth >= _MAX_CALLER_DEPTH or id(function.node) in seen:
             return Verdict(False, tuple(missed), f"in {function.name}()", line=line)
         produces = function.is_generator or creation == "returned"
