@@ -55,7 +55,7 @@ def test_every_caller_found_by_name_guards_so_the_method_loop_is_guarded(tmp_pat
     assert _found(tmp_path, {"app/__init__.py": "", "app/llm.py": LLM, "app/web.py": GUARDED}) == []
 
 
-def test_an_unguarded_caller_is_named_in_the_finding(tmp_path: Path) -> None:
+def test_the_unguarded_consumer_loop_is_reported_naming_the_method(tmp_path: Path) -> None:
     files = {
         "app/__init__.py": "",
         "app/llm.py": LLM,
@@ -63,8 +63,27 @@ def test_an_unguarded_caller_is_named_in_the_finding(tmp_path: Path) -> None:
         "app/cli.py": UNGUARDED,
     }
     [(path, line, message)] = _found(tmp_path, files)
+    assert (path, line) == ("app/cli.py", 2)
+    assert "stream_answer() of app.llm, a generator method yielding messages.stream()" in message
+    # A pre-commit run on the consumer alone gives the same finding.
+    alone = lint([tmp_path / "app/cli.py"], cwd=tmp_path, select=["PY001"]).findings
+    assert [(f.line, f.message) for f in alone] == [(line, message)]
+
+
+def test_a_caller_that_returns_the_generator_hands_the_verdict_up(tmp_path: Path) -> None:
+    relay = """\
+        def relay(assistant, question):
+            try:
+                return assistant.stream_answer(question)
+            except Exception:
+                return iter(())
+    """
+    files = {"app/__init__.py": "", "app/llm.py": LLM, "app/relay.py": relay}
+    # The try around the creation is no guard, and relay() has no caller: reported at the
+    # loop, naming the relay.
+    [(path, line, message)] = _found(tmp_path, files)
     assert (path, line) == ("app/llm.py", 10)
-    assert "its caller in app.cli (line 2) does not guard it" in message
+    assert "its caller in app.relay (line 3) does not guard it" in message
 
 
 def test_a_name_another_class_defines_too_only_counts_when_every_caller_agrees(

@@ -225,7 +225,11 @@ class Guards(Streams):
             # A generator passed on (to a framework's response, say) is iterated where no
             # guard of that module's can be.
             if not consumer.guarded or not consumer.iterated:
-                if function.is_generator and consumer.iterated and function.cls is None:
+                if (
+                    function.is_generator
+                    and consumer.iterated
+                    and (function.cls is None or consumer.reported_there)
+                ):
                     # That loop is reported, where the stream is really consumed.
                     why = f"its consumer in {where} does not guard it"
                     return Verdict(False, tuple(missed), why, line=line, elsewhere=consumer.path)

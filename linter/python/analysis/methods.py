@@ -24,7 +24,7 @@ from linter.python.analysis.imports import read
 from linter.python.analysis.model import FuncRef, FunctionInfo, Sym
 
 if TYPE_CHECKING:
-    from linter.python.analysis.project import ConsumerSite, Project
+    from linter.python.analysis.project import ConsumerSite, Project, StreamFunction
 
 # A call of a method by its name: ``.name(`` (spaces allowed around the name); a definition.
 _METHOD_CALL = re.compile(rb"\.\s*([A-Za-z_]\w*)\s*\(")
@@ -44,6 +44,65 @@ class MethodCallers:
         self._index: dict[bytes, list[str]] | None = None
         self._defined: dict[bytes, list[str]] = {}
         self._sites: dict[tuple[str, str, str, str], list[ConsumerSite] | None] = {}
+        self._streams: dict[str, StreamFunction | None] = {}
+        # Names defined in one file of the tree only, a file that names a client.
+        self._candidates: frozenset[bytes] | None = None
+
+    def calls_stream_methods(self, path: str, data: bytes) -> bool:
+        """Whether the file (its bytes) calls a generator method of the project that yields
+        a stream's chunks (so that its loops over it are checked): names first, then the
+        few that may be one are looked at."""
+        if self._candidates is None:
+            self._searches = max(self._searches, _SEARCHES_BEFORE_INDEX)
+            self.files_calling("")  # builds the index
+            project = self.project
+            self._candidates = frozenset(
+                name
+                for name, files in self._defined.items()
+                if len(files) == 1 and project._names_client(files[0])
+            )
+        names = set(_METHOD_CALL.findall(data)) & self._candidates
+        return any(self.stream_method(n.decode(), path) is not None for n in sorted(names))
+
+    def stream_method(self, name: str, importer: str) -> StreamFunction | None:
+        """The generator method ``name`` that a call ``x.name(...)`` of ``importer`` (whose
+        receiver it cannot resolve) iterates, when the tree defines ``name`` in one file only
+        (not ``importer``), in one class there, and it yields a stream's chunks unguarded."""
+        if name in _TOO_COMMON or (name.startswith("__") and name.endswith("__")):
+            return None
+        if name not in self._streams:
+            self._streams[name] = None  # (a cycle gives nothing)
+            self._streams[name] = self._find_stream(name)
+        found = self._streams[name]
+        return None if found is None or found.path == importer else found
+
+    def _find_stream(self, name: str) -> StreamFunction | None:
+        from linter.python.analysis.project import StreamFunction, _api, _line
+
+        self._searches = max(self._searches, _SEARCHES_BEFORE_INDEX)  # many names: index
+        _, defining = self.files_calling(name)
+        project = self.project
+        if len(defining) != 1 or not project._names_client(defining[0]):
+            return None
+        path = defining[0]
+        with project._analysis(path) as analysis:
+            if analysis is None:
+                return None
+            methods = [f for f in analysis.functions if f.name == name]
+            if len(methods) != 1 or methods[0].cls is None or not methods[0].is_generator:
+                return None
+            method = methods[0]
+            for iteration in analysis.iterations:
+                if iteration.function is not method:
+                    continue
+                start = iteration.stream
+                raised = start.client.raised(analysis.version(start.client, {})[0])
+                if analysis.guard_of(iteration.node, start.client, raised, local=True).guarded:
+                    continue
+                module = project.module_name(path)
+                api, line = _api(start), _line(start)
+                return StreamFunction(path, module, name, start.client, api, line, "generator")
+        return None
 
     def files_calling(self, name: str) -> tuple[list[str], list[str]]:
         """The files that call ``.name(``, and those that define a ``name`` of their own."""
@@ -142,8 +201,18 @@ class MethodCallers:
                     iterated = iterated or created == "returned"
                 verdict = analysis.guard_of(node, client, raised, creation=created)
                 line = getattr(node, "lineno", call.lineno)
+                # Reported there when that file sees the call as iterating this stream.
+                mine = self.stream_method(function.name, caller)
+                there = (
+                    not created
+                    and mine is not None
+                    and mine.path == path
+                    and analysis.value(call.func) is None
+                )
                 sites.append(
-                    ConsumerSite(caller, module, line, iterated, verdict.guarded, verdict.guard)
+                    ConsumerSite(
+                        caller, module, line, iterated, verdict.guarded, verdict.guard, there
+                    )
                 )
         return sites
 

@@ -74,6 +74,8 @@ class ConsumerSite:
     iterated: bool  # iterated there (a loop, a comprehension, ...); else passed on
     guarded: bool
     guard: str = ""
+    # A method's caller found by name whose file reports its loop (``methods``).
+    reported_there: bool = False
 
 
 def project_of(workspace: Workspace) -> Project:
@@ -342,6 +344,22 @@ class Project:
         if self._methods is None:
             self._methods = MethodCallers(self)
         return self._methods.sites(path, function, client)  # type: ignore[arg-type]
+
+    def calls_stream_methods(self, path: str, data: bytes) -> bool:
+        """Whether the file calls a generator method of the tree that streams (``methods``)."""
+        from linter.python.analysis.methods import MethodCallers
+
+        if self._methods is None:
+            self._methods = MethodCallers(self)
+        return self._methods.calls_stream_methods(path, data)
+
+    def stream_method(self, name: str, importer: str) -> StreamFunction | None:
+        """The project's generator method a call ``x.name(...)`` iterates, if one (``methods``)."""
+        from linter.python.analysis.methods import MethodCallers
+
+        if self._methods is None:
+            self._methods = MethodCallers(self)
+        return self._methods.stream_method(name, importer)
 
     def importers(self, path: str) -> list[str]:
         """Files of the tree whose import statements name the module (by its last name:
