@@ -133,7 +133,7 @@ def claim_in_tree(relpath: str, data: bytes, by_name: Claim, path: str, workspac
     if b"import" in data and project.imports_streams(path, data):
         return True
     # Or it calls, through an instance, a generator method of the tree that streams.
-    return b"(" in data and project.calls_stream_methods(path, data)
+    return b"(" in data and project.methods.calls_stream_methods(path, data)
 
 
 def claim(relpath: str, data: bytes, by_name: Claim) -> bool:

@@ -270,7 +270,7 @@ class Guards(Streams):
         project = self.document.project
         if project is not None and function.cls is not None and not function.is_test:
             # A method: its calls through instances, found across the tree by its name.
-            return project.method_consumers(self.document.path, function, client) or []
+            return project.methods.sites(self.document.path, function, client) or []
         if project is None or not exported(function):
             return []
         shape = "generator" if produces else "plain"

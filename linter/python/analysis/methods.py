@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING
 
 from linter.python import clients as K
 from linter.python.analysis.imports import read
-from linter.python.analysis.model import FuncRef, FunctionInfo, Sym
+from linter.python.analysis.model import FuncRef, FunctionInfo, Stream, StreamStart, Sym
 
 if TYPE_CHECKING:
     from linter.python.analysis.project import ConsumerSite, Project, StreamFunction
+    from linter.python.analysis.values import Values
 
 # A call of a method by its name: ``.name(`` (spaces allowed around the name); a definition.
 _METHOD_CALL = re.compile(rb"\.\s*([A-Za-z_]\w*)\s*\(")
@@ -227,3 +228,33 @@ def _may_call(value: object, same_file: bool, function: FunctionInfo, cls: str) 
     if isinstance(value, Sym):
         return f"{cls}." in value.path.lstrip("@")
     return False
+
+
+def method_stream(analysis: Values, call: ast.Call) -> Stream | None:
+    """``x.name(...)`` with a receiver the file cannot resolve, iterated where it stands or
+    bound to a name, where the tree defines ``name`` once: a generator method yielding a
+    stream's chunks unguarded (looked up only there: the look-up is not free)."""
+    project = analysis.document.project
+    if project is None or not isinstance(call.func, ast.Attribute) or not _iterated(analysis, call):
+        return None
+    found = project.methods.stream_method(call.func.attr, analysis.document.path)
+    if found is None:
+        return None
+    api = (
+        f"{found.name}() of {found.module}, a generator method yielding {found.api} "
+        f"from its line {found.line}"
+    )
+    origin = f"{found.module}.{found.name}"
+    return Stream(StreamStart(call, found.client, api, True, None, None, origin=origin), "stream")
+
+
+def _iterated(analysis: Values, call: ast.Call) -> bool:
+    node: ast.AST = call
+    parent = analysis.parent(node)
+    while isinstance(parent, ast.Await):
+        node, parent = parent, analysis.parent(parent)
+    if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)):
+        return node is parent.iter
+    return isinstance(parent, (ast.YieldFrom, ast.Assign)) or (
+        isinstance(parent, ast.Call) and node in parent.args
+    )

@@ -335,31 +335,14 @@ class Project:
         self._consumers[key] = found
         return found
 
-    def method_consumers(
-        self, path: str, function: object, client: K.Client
-    ) -> list[ConsumerSite] | None:
-        """The calls of a method of ``path`` found by its name in the tree (``methods``)."""
+    @property
+    def methods(self) -> MethodCallers:
+        """Methods of the tree called through instances, found by name (``methods``)."""
         from linter.python.analysis.methods import MethodCallers
 
         if self._methods is None:
             self._methods = MethodCallers(self)
-        return self._methods.sites(path, function, client)  # type: ignore[arg-type]
-
-    def calls_stream_methods(self, path: str, data: bytes) -> bool:
-        """Whether the file calls a generator method of the tree that streams (``methods``)."""
-        from linter.python.analysis.methods import MethodCallers
-
-        if self._methods is None:
-            self._methods = MethodCallers(self)
-        return self._methods.calls_stream_methods(path, data)
-
-    def stream_method(self, name: str, importer: str) -> StreamFunction | None:
-        """The project's generator method a call ``x.name(...)`` iterates, if one (``methods``)."""
-        from linter.python.analysis.methods import MethodCallers
-
-        if self._methods is None:
-            self._methods = MethodCallers(self)
-        return self._methods.stream_method(name, importer)
+        return self._methods
 
     def importers(self, path: str) -> list[str]:
         """Files of the tree whose import statements name the module (by its last name:

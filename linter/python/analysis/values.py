@@ -11,6 +11,7 @@ from linter.python.analysis.flags import flag_of
 from linter.python.analysis.flow import argument_value, reached_value
 from linter.python.analysis.inferred import METHODS as INFERRED_METHODS
 from linter.python.analysis.inferred import inferred_start
+from linter.python.analysis.methods import method_stream
 from linter.python.analysis.model import (
     _ACTIVE,
     _UNSET,
@@ -321,10 +322,10 @@ class Values(FileIndex):
             # ``stream_chat`` and its kin are LlamaIndex's own names.
             guessed = StreamStart(call, K.LLAMAINDEX, f".{call.func.attr}()", True, None, None)
             return Stream(guessed, "stream")
-        if func is None and isinstance(call.func, ast.Attribute) and self._iterated_here(call):
-            method = self._remote_method_stream(call)
-            if method is not None:
-                return method
+        if func is None and isinstance(call.func, ast.Attribute):
+            by_name = method_stream(self, call)  # a generator method of the tree, by name
+            if by_name is not None:
+                return by_name
         if not isinstance(func, Sym):
             return None
         head, _, last = func.path.rpartition(".")
@@ -398,37 +399,6 @@ class Values(FileIndex):
             )
             return Stream(start, "manager" if starter.stream == "manager" else "stream")
         return None
-
-    def _iterated_here(self, call: ast.Call) -> bool:
-        """Whether the call's result is iterated where it stands or bound to a name (only
-        then is a method of the project looked up by its name: the look-up is not free)."""
-        node: ast.AST = call
-        parent = self.parent(node)
-        while isinstance(parent, ast.Await):
-            node, parent = parent, self.parent(parent)
-        if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)):
-            return node is parent.iter
-        return isinstance(parent, (ast.YieldFrom, ast.Assign)) or (
-            isinstance(parent, ast.Call) and node in parent.args
-        )
-
-    def _remote_method_stream(self, call: ast.Call) -> Stream | None:
-        """``x.name(...)`` with a receiver this file cannot resolve, where the tree defines
-        ``name`` once: a generator method yielding a stream's chunks unguarded."""
-        project = self.document.project
-        if project is None or not isinstance(call.func, ast.Attribute):
-            return None
-        found = project.stream_method(call.func.attr, self.document.path)
-        if found is None:
-            return None
-        api = (
-            f"{found.name}() of {found.module}, a generator method yielding {found.api} "
-            f"from its line {found.line}"
-        )
-        start = StreamStart(
-            call, found.client, api, True, None, None, origin=f"{found.module}.{found.name}"
-        )
-        return Stream(start, "stream")
 
     def _remote_stream(self, call: ast.Call, func: Sym) -> Stream | None:
         """A call of a function of another module of the tree that hands out a stream."""
