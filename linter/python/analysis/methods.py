@@ -112,8 +112,16 @@ class MethodCallers:
         needle = name.encode()
         if self._index is None and self._searches >= _SEARCHES_BEFORE_INDEX:
             index: dict[bytes, list[str]] = {}
+            from linter.python.detect import mentions_clients
+
             for path in files:
                 data = read(path)
+                if path not in project._client_files:
+                    # Whether it names a client, from these bytes (not read again later).
+                    known = mentions_clients(data)
+                    if not known:
+                        project._statements(path, data)
+                    project._client_files[path] = known
                 for word in set(_METHOD_CALL.findall(data)):
                     index.setdefault(word, []).append(path)
                 for word in set(_DEFINITION.findall(data)):
