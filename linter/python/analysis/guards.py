@@ -247,8 +247,8 @@ class Guards(Streams):
 
     def created_only(self, site: ast.AST) -> str:
         """For the call of a generator that this file does not iterate: "returned" when the
-        function returns it (its callers iterate it), "handed" when it goes to a call not of
-        this file (``StreamingResponse(gen())``: iterated later, by the framework); "" else."""
+        function returns it (its callers iterate it), "handed" when it goes to the call of
+        a library (``StreamingResponse(gen())``: iterated later, by the framework); "" else."""
         if not isinstance(site, ast.Call):
             return ""
         node: ast.AST = site
@@ -260,7 +260,15 @@ class Guards(Streams):
         if isinstance(parent, ast.keyword):
             node, parent = parent, self.parent(parent)
         if isinstance(parent, ast.Call) and node is not parent.func:
-            return "" if isinstance(self.value(parent.func), FuncRef) else "handed"
+            # Only a library's call (a framework's response) is known to iterate it later:
+            # a function of the project may iterate it there, under its own guard.
+            callee = self.value(parent.func)
+            if (
+                isinstance(callee, Sym)
+                and not callee.path.startswith("@")
+                and self.remote_callee(parent) is None
+            ):
+                return "handed"
         return ""
 
     def _remote_sites(
