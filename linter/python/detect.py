@@ -125,11 +125,15 @@ def claim_in_tree(relpath: str, data: bytes, by_name: Claim, path: str, workspac
     """A Python file that mentions no client but imports, from the linted tree, a function
     that hands out a stream (``from .providers import stream_chat``): its loops over it are
     checked too (linter.python.analysis.project)."""
-    if by_name is Claim.NO or not relpath.endswith(".py") or b"import" not in data:
+    if by_name is Claim.NO or not relpath.endswith(".py"):
         return False
     from linter.python.analysis.project import project_of
 
-    return project_of(workspace).imports_streams(path, data)
+    project = project_of(workspace)
+    if b"import" in data and project.imports_streams(path, data):
+        return True
+    # Or it calls, through an instance, a generator method of the tree that streams.
+    return b"(" in data and project.methods.calls_stream_methods(path, data)
 
 
 def claim(relpath: str, data: bytes, by_name: Claim) -> bool:

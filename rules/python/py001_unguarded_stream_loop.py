@@ -98,7 +98,15 @@ guarded (for a generator: where it is iterated), up to four calls up; so must ev
 module-level function from the other modules of the linted tree (found through their imports,
 relative or absolute). A generator (or a function that returns a stream) another module iterates
 without a guard is reported at that module's loop, naming the generator and its module; one no
-module of the tree iterates is reported at its own loop. Iteration counts however it is spelled:
+module of the tree iterates is reported at its own loop. A method called through an instance
+(`await self.provider.stream_turn(...)`) is followed by its name across the tree: when every
+call of that name guards (up its own callers), the loop is guarded; a consumer loop that
+iterates such a generator method unguarded is reported there when the tree defines that name in
+one file and class only (else at the method's own loop). A decorator of the project whose
+wrapper iterates the generator inside a catching `try` (retry on overload) guards it, whoever
+calls it. A `try` around the creation of a generator (`return gen()`, `return
+StreamingResponse(gen())`) guards nothing of its iteration, which happens later, outside it.
+Iteration counts however it is spelled:
 `enumerate`, `zip`, `map`, `filter`, `itertools`, `list()`, `"".join()`, `next()`,
 `it.__anext__()`. A client the file cannot follow is inferred from a distinctive call
 (`.chat.completions.create(...)`, `.messages.stream(...)`, `.astream(...)`) when the file imports

@@ -19,6 +19,7 @@ from linter.python.analysis.nodes import (
 )
 from linter.python.analysis.project import ConsumerSite, StreamFunction, exported
 from linter.python.analysis.streams import _CONSUME, _PASS_ON, Streams
+from linter.python.analysis.wrappers import decorator_guard
 
 _MAX_CALLER_DEPTH = 4  # how far up the same-file call chain a guard is looked for
 # What ``handler_class`` names an exception class of the project that no library raises.
@@ -141,12 +142,17 @@ class Guards(Streams):
         depth: int = 0,
         seen: frozenset[int] = frozenset(),
         local: bool = False,
+        creation: str = "",
     ) -> Verdict:
         """How ``node`` is guarded: in its function, else at every call of the function in
-        this file and in the other modules of the tree (``local``: in its function only)."""
+        this file and in the other modules of the tree (``local``: in its function only).
+        ``creation``: ``node`` creates a generator that is iterated later ("returned" to the
+        callers, "handed" to a framework's call): no ``try`` around it guards the iteration."""
         missed: list[ast.ExceptHandler] = []
         function: FunctionInfo = self.module
         for ancestor, child in self.ancestors(node):
+            if creation and not isinstance(ancestor, _FUNCTIONS):
+                continue
             if isinstance(ancestor, _TRIES) and child in ancestor.body:
                 handlers = ancestor.handlers
                 for handler in handlers:
@@ -173,14 +179,21 @@ class Guards(Streams):
         line = missed[-1].lineno if missed else 0
         if function.is_module:
             return Verdict(False, tuple(missed), "at module level", line=line)
-        retry = self._retried(function)
+        if creation == "handed":
+            why = f"{function.name}() hands it on to a call that iterates it later, outside any try there"
+            return Verdict(False, (), why)
+        retry = None if creation else self._retried(function)
         if retry is not None:
             text = " ".join(self.document.text_of(retry).split())
             return Verdict(True, guard=f"`@{_short(text)}` on {function.name}()", line=retry.lineno)
+        wrapper = decorator_guard(self, function, client, raised) if not creation else ""
+        if wrapper:
+            return Verdict(True, guard=wrapper, line=getattr(function.node, "lineno", 0))
         if local or depth >= _MAX_CALLER_DEPTH or id(function.node) in seen:
             return Verdict(False, tuple(missed), f"in {function.name}()", line=line)
-        sites, opaque = self.call_sites(function)
-        remote = [] if opaque else self._remote_sites(function, client)
+        produces = function.is_generator or creation == "returned"
+        sites, opaque = self.call_sites(function, produces)
+        remote = [] if opaque else self._remote_sites(function, client, produces)
         if opaque or not (sites or remote):
             why = (
                 f"{function.name}() is passed on, not called, in this file"
@@ -191,8 +204,13 @@ class Guards(Streams):
         seen = seen | {id(function.node)}
         guards: list[str] = []
         for site in sites:
-            verdict = self.guard_of(site, client, raised, depth + 1, seen)
+            created = ""
+            if produces and isinstance(site, ast.Call) and self._refers_to(site.func, function):
+                created = self.created_only(site)  # the generator's call, not iterated here
+            verdict = self.guard_of(site, client, raised, depth + 1, seen, creation=created)
             site_line = getattr(site, "lineno", 0)
+            if not verdict.guarded and created:
+                return Verdict(False, tuple(missed), verdict.why, line=site_line)
             if not verdict.guarded:
                 return Verdict(
                     False,
@@ -207,7 +225,11 @@ class Guards(Streams):
             # A generator passed on (to a framework's response, say) is iterated where no
             # guard of that module's can be.
             if not consumer.guarded or not consumer.iterated:
-                if function.is_generator and consumer.iterated:
+                if (
+                    function.is_generator
+                    and consumer.iterated
+                    and (function.cls is None or consumer.reported_there)
+                ):
                     # That loop is reported, where the stream is really consumed.
                     why = f"its consumer in {where} does not guard it"
                     return Verdict(False, tuple(missed), why, line=line, elsewhere=consumer.path)
@@ -223,12 +245,43 @@ class Guards(Streams):
         joint = " -> " if len(guards) == 1 and inner.startswith(("caller ", "callers ")) else ": "
         return Verdict(True, guard=f"{callers} of {function.name}(){joint}{inner}", line=first)
 
-    def _remote_sites(self, function: FunctionInfo, client: K.Client) -> list[ConsumerSite]:
+    def created_only(self, site: ast.AST) -> str:
+        """For the call of a generator that this file does not iterate: "returned" when the
+        function returns it (its callers iterate it), "handed" when it goes to the call of
+        a library (``StreamingResponse(gen())``: iterated later, by the framework); "" else."""
+        if not isinstance(site, ast.Call):
+            return ""
+        node: ast.AST = site
+        parent = self.parent(node)
+        while isinstance(parent, ast.Await):
+            node, parent = parent, self.parent(parent)
+        if isinstance(parent, ast.Return):
+            return "returned"
+        if isinstance(parent, ast.keyword):
+            node, parent = parent, self.parent(parent)
+        if isinstance(parent, ast.Call) and node is not parent.func:
+            # Only a library's call (a framework's response) is known to iterate it later:
+            # a function of the project may iterate it there, under its own guard.
+            callee = self.value(parent.func)
+            if (
+                isinstance(callee, Sym)
+                and not callee.path.startswith("@")
+                and self.remote_callee(parent) is None
+            ):
+                return "handed"
+        return ""
+
+    def _remote_sites(
+        self, function: FunctionInfo, client: K.Client, produces: bool = False
+    ) -> list[ConsumerSite]:
         """The calls of a module-level function in the other modules of the tree."""
         project = self.document.project
+        if project is not None and function.cls is not None and not function.is_test:
+            # A method: its calls through instances, found across the tree by its name.
+            return project.methods.sites(self.document.path, function, client) or []
         if project is None or not exported(function):
             return []
-        shape = "generator" if function.is_generator else "plain"
+        shape = "generator" if produces else "plain"
         path = self.document.path
         wanted = StreamFunction(
             path, project.module_name(path), function.name, client, "", 0, shape
@@ -252,7 +305,9 @@ class Guards(Streams):
         value = self.value(target)
         return isinstance(value, Sym) and value.path in K.RETRY_DECORATORS
 
-    def call_sites(self, function: FunctionInfo) -> tuple[list[ast.AST], bool]:
+    def call_sites(
+        self, function: FunctionInfo, produces: bool | None = None
+    ) -> tuple[list[ast.AST], bool]:
         """Where the file calls ``function`` (the node whose guard counts: for a generator,
         the loop or ``yield from`` that consumes it), and whether it is also passed on."""
         if isinstance(function.node, ast.Lambda):
@@ -278,8 +333,10 @@ class Guards(Streams):
                 value = self.value(call.func)
                 if isinstance(value, FuncRef) and value.fn is function:
                     candidates.append(call)
+        if produces is None:
+            produces = function.is_generator
         for call in candidates:
-            sites.append(self._consumer(call) if function.is_generator else call)
+            sites.append(self._consumer(call) if produces else call)
         return sites, opaque
 
     def _refers_to(self, node: ast.AST, function: FunctionInfo) -> bool:

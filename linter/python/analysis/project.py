@@ -32,6 +32,7 @@ from linter.python.record import record
 
 if TYPE_CHECKING:
     from linter.python.analysis import Analysis
+    from linter.python.analysis.methods import MethodCallers
     from linter.python.document import PythonDocument
     from linter.workspace import Workspace
 
@@ -73,6 +74,8 @@ class ConsumerSite:
     iterated: bool  # iterated there (a loop, a comprehension, ...); else passed on
     guarded: bool
     guard: str = ""
+    # A method's caller found by name whose file reports its loop (``methods``).
+    reported_there: bool = False
 
 
 def project_of(workspace: Workspace) -> Project:
@@ -111,6 +114,7 @@ class Project:
         self._current: dict[str, weakref.ref[Analysis]] = {}
         self.unit_path = ""
         self._hops = 0
+        self._methods: MethodCallers | None = None
 
     def __reduce__(self) -> tuple[type, tuple[()]]:
         # A spawned worker is handed the workspace pickled: the project travels as an empty
@@ -331,6 +335,15 @@ class Project:
         self._consumers[key] = found
         return found
 
+    @property
+    def methods(self) -> MethodCallers:
+        """Methods of the tree called through instances, found by name (``methods``)."""
+        from linter.python.analysis.methods import MethodCallers
+
+        if self._methods is None:
+            self._methods = MethodCallers(self)
+        return self._methods
+
     def importers(self, path: str) -> list[str]:
         """Files of the tree whose import statements name the module (by its last name:
         ``providers`` for ``app/providers.py``, the package's for an ``__init__.py``) and
@@ -467,14 +480,18 @@ class Project:
                     raised = client.raised(analysis.version(client, {})[0])
                 node: ast.AST = call
                 iterated = True  # "plain": the call runs the loop, its guard is the guard
+                created = ""
                 if function.shape == "generator":
                     node = analysis.consumer_of(call)
                     iterated = node is not call
+                    # Returned from there: its callers iterate it (a try there is no guard).
+                    created = "" if iterated else analysis.created_only(call)
+                    iterated = iterated or created == "returned"
                 elif function.shape == "returns":
                     iteration = analysis.iteration_of(call)
                     iterated = iteration is not None
                     node = call if iteration is None else iteration.node
-                verdict = analysis.guard_of(node, function.client, raised)
+                verdict = analysis.guard_of(node, function.client, raised, creation=created)
                 sites.append(
                     ConsumerSite(
                         importer,

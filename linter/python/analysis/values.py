@@ -11,6 +11,7 @@ from linter.python.analysis.flags import flag_of
 from linter.python.analysis.flow import argument_value, reached_value
 from linter.python.analysis.inferred import METHODS as INFERRED_METHODS
 from linter.python.analysis.inferred import inferred_start
+from linter.python.analysis.methods import method_stream
 from linter.python.analysis.model import (
     _ACTIVE,
     _UNSET,
@@ -321,6 +322,10 @@ class Values(FileIndex):
             # ``stream_chat`` and its kin are LlamaIndex's own names.
             guessed = StreamStart(call, K.LLAMAINDEX, f".{call.func.attr}()", True, None, None)
             return Stream(guessed, "stream")
+        if func is None and isinstance(call.func, ast.Attribute):
+            by_name = method_stream(self, call)  # a generator method of the tree, by name
+            if by_name is not None:
+                return by_name
         if not isinstance(func, Sym):
             return None
         head, _, last = func.path.rpartition(".")

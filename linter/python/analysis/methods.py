@@ -1,0 +1,268 @@
+"""The callers of a method across the project, found by the method's name.
+
+A method is called through an instance (``await self.provider.stream_turn(...)``,
+``bot.chatgpt.send_message_stream(...)``) whose class another module rarely lets a reader
+resolve: the instance is injected, built from a setting, or held by a framework. So the calls
+of a method that streams are found by its name: the files of the tree whose bytes call
+``.name(`` (a byte search first; an index of those words once a run has asked often), then,
+parsed, the calls of that name whose receiver is not known to be something else. Each call is
+judged where it is (its guard, else its own callers' up the chain, in its file and across
+modules), as the calls of a module-level function are.
+
+Precision first, the way the caller uses it: every caller found guards, so the loop is guarded;
+one does not, so it is reported (the caller named); none is found, and nothing changes.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import TYPE_CHECKING
+
+from linter.python import clients as K
+from linter.python.analysis.imports import read
+from linter.python.analysis.model import FuncRef, FunctionInfo, Stream, StreamStart, Sym
+
+if TYPE_CHECKING:
+    from linter.python.analysis.project import ConsumerSite, Project, StreamFunction
+    from linter.python.analysis.values import Values
+
+# A call of a method by its name: ``.name(`` (spaces allowed around the name); a definition.
+_METHOD_CALL = re.compile(rb"\.\s*([A-Za-z_]\w*)\s*\(")
+_DEFINITION = re.compile(rb"\bdef\s+([A-Za-z_]\w*)\s*\(")
+# Byte searches for a method's name before the run indexes every file's called names.
+_SEARCHES_BEFORE_INDEX = 8
+# Names too common to tell one class's method from another's by name.
+_TOO_COMMON = frozenset({"__call__", "__iter__", "__aiter__", "__next__", "__anext__", "run"})
+
+
+class MethodCallers:
+    """Per project: which files call a method name, and each method's calls judged."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._searches = 0
+        self._index: dict[bytes, list[str]] | None = None
+        self._defined: dict[bytes, list[str]] = {}
+        self._sites: dict[tuple[str, str, str, str], list[ConsumerSite] | None] = {}
+        self._streams: dict[str, StreamFunction | None] = {}
+        # Names defined in one file of the tree only, a file that names a client.
+        self._candidates: frozenset[bytes] | None = None
+
+    def calls_stream_methods(self, path: str, data: bytes) -> bool:
+        """Whether the file (its bytes) calls a generator method of the project that yields
+        a stream's chunks (so that its loops over it are checked): names first, then the
+        few that may be one are looked at."""
+        if self._candidates is None:
+            self._searches = max(self._searches, _SEARCHES_BEFORE_INDEX)
+            self.files_calling("")  # builds the index
+            project = self.project
+            self._candidates = frozenset(
+                name
+                for name, files in self._defined.items()
+                if len(files) == 1 and project._names_client(files[0])
+            )
+        names = set(_METHOD_CALL.findall(data)) & self._candidates
+        return any(self.stream_method(n.decode(), path) is not None for n in sorted(names))
+
+    def stream_method(self, name: str, importer: str) -> StreamFunction | None:
+        """The generator method ``name`` that a call ``x.name(...)`` of ``importer`` (whose
+        receiver it cannot resolve) iterates, when the tree defines ``name`` in one file only
+        (not ``importer``), in one class there, and it yields a stream's chunks unguarded."""
+        if name in _TOO_COMMON or (name.startswith("__") and name.endswith("__")):
+            return None
+        if name not in self._streams:
+            self._streams[name] = None  # (a cycle gives nothing)
+            self._streams[name] = self._find_stream(name)
+        found = self._streams[name]
+        return None if found is None or found.path == importer else found
+
+    def _find_stream(self, name: str) -> StreamFunction | None:
+        from linter.python.analysis.project import StreamFunction, _api, _line
+
+        self._searches = max(self._searches, _SEARCHES_BEFORE_INDEX)  # many names: index
+        _, defining = self.files_calling(name)
+        project = self.project
+        if len(defining) != 1 or not project._names_client(defining[0]):
+            return None
+        path = defining[0]
+        with project._analysis(path) as analysis:
+            if analysis is None:
+                return None
+            methods = [f for f in analysis.functions if f.name == name]
+            if len(methods) != 1 or methods[0].cls is None or not methods[0].is_generator:
+                return None
+            method = methods[0]
+            for iteration in analysis.iterations:
+                if iteration.function is not method:
+                    continue
+                start = iteration.stream
+                raised = start.client.raised(analysis.version(start.client, {})[0])
+                if analysis.guard_of(iteration.node, start.client, raised, local=True).guarded:
+                    continue
+                module = project.module_name(path)
+                api, line = _api(start), _line(start)
+                return StreamFunction(path, module, name, start.client, api, line, "generator")
+        return None
+
+    def files_calling(self, name: str) -> tuple[list[str], list[str]]:
+        """The files that call ``.name(``, and those that define a ``name`` of their own."""
+        project = self.project
+        files = project._python_files(project.root)
+        needle = name.encode()
+        if self._index is None and self._searches >= _SEARCHES_BEFORE_INDEX:
+            index: dict[bytes, list[str]] = {}
+            from linter.python.detect import mentions_clients
+
+            for path in files:
+                data = read(path)
+                if path not in project._client_files:
+                    # Whether it names a client, from these bytes (not read again later).
+                    known = mentions_clients(data)
+                    if not known:
+                        project._statements(path, data)
+                    project._client_files[path] = known
+                for word in set(_METHOD_CALL.findall(data)):
+                    index.setdefault(word, []).append(path)
+                for word in set(_DEFINITION.findall(data)):
+                    self._defined.setdefault(word, []).append(path)
+            self._index = index
+        self._searches += 1
+        if self._index is not None:
+            return self._index.get(needle, []), self._defined.get(needle, [])
+        calls = re.compile(rb"\.\s*" + re.escape(needle) + rb"\s*\(")
+        defines = re.compile(rb"\bdef\s+" + re.escape(needle) + rb"\s*\(")
+        calling, defining = [], []
+        for path in files:
+            data = read(path)
+            if needle in data:
+                if calls.search(data):
+                    calling.append(path)
+                if defines.search(data):
+                    defining.append(path)
+        return calling, defining
+
+    def sites(
+        self, path: str, function: FunctionInfo, client: K.Client
+    ) -> list[ConsumerSite] | None:
+        """The calls of method ``function`` (of the class in ``path``) found by its name in
+        the tree, each judged; None in a cycle or past the project's depth."""
+        from linter.python.analysis.project import _MAX_HOPS
+
+        cls = function.cls
+        name = function.name
+        if cls is None or name in _TOO_COMMON or (name.startswith("__") and name.endswith("__")):
+            return []
+        key = (path, cls.name, name, client.name)
+        if key in self._sites:
+            return self._sites[key]
+        project = self.project
+        if project._hops >= _MAX_HOPS:
+            return None
+        self._sites[key] = None
+        project._hops += 1
+        try:
+            found: list[ConsumerSite] = []
+            calling, defining = self.files_calling(name)
+            for caller in calling:
+                # A file with a ``name`` of its own most likely calls that one.
+                if caller == path or caller not in defining:
+                    found.extend(self._judged(caller, path, function, client))
+            if any(other != path for other in defining) and not all(s.guarded for s in found):
+                # Defined elsewhere too: an unguarded call may be another class's method;
+                # only a verdict every caller shares is taken (else nothing is known).
+                found = []
+        finally:
+            project._hops -= 1
+        self._sites[key] = found
+        return found
+
+    def _judged(
+        self, caller: str, path: str, function: FunctionInfo, client: K.Client
+    ) -> list[ConsumerSite]:
+        from linter.python.analysis.project import ConsumerSite
+
+        project = self.project
+        sites: list[ConsumerSite] = []
+        cls = function.cls
+        if cls is None:
+            return sites
+        with project._analysis(caller) as analysis:
+            if analysis is None:
+                return sites
+            module = project.module_name(caller)
+            raised: tuple[K.Raised, ...] | None = None
+            for call in analysis.attr_calls.get(function.name, ()):
+                if analysis.scope(call).is_test or not _may_call(
+                    analysis.value(call.func), caller == path, function, cls.name
+                ):
+                    continue
+                if raised is None:
+                    raised = client.raised(analysis.version(client, {})[0])
+                node: ast.AST = call
+                iterated = True  # it runs the loop itself: its guard is the guard
+                created = ""
+                if function.is_generator:
+                    node = analysis.consumer_of(call)
+                    iterated = node is not call
+                    # Returned from there: its callers iterate it (a try there is no guard).
+                    created = "" if iterated else analysis.created_only(call)
+                    iterated = iterated or created == "returned"
+                verdict = analysis.guard_of(node, client, raised, creation=created)
+                line = getattr(node, "lineno", call.lineno)
+                # Reported there when that file sees the call as iterating this stream.
+                mine = self.stream_method(function.name, caller)
+                there = (
+                    not created
+                    and mine is not None
+                    and mine.path == path
+                    and analysis.value(call.func) is None
+                )
+                sites.append(
+                    ConsumerSite(
+                        caller, module, line, iterated, verdict.guarded, verdict.guard, there
+                    )
+                )
+        return sites
+
+
+def _may_call(value: object, same_file: bool, function: FunctionInfo, cls: str) -> bool:
+    """Whether a call whose callee resolves to ``value`` may call the method: its receiver is
+    unknown, or it is the method itself, or an instance of a class of that name."""
+    if value is None:
+        return True
+    if isinstance(value, FuncRef):
+        return False  # this file's own function (in the method's file: its calls are known)
+    if isinstance(value, Sym):
+        return f"{cls}." in value.path.lstrip("@")
+    return False
+
+
+def method_stream(analysis: Values, call: ast.Call) -> Stream | None:
+    """``x.name(...)`` with a receiver the file cannot resolve, iterated where it stands or
+    bound to a name, where the tree defines ``name`` once: a generator method yielding a
+    stream's chunks unguarded (looked up only there: the look-up is not free)."""
+    project = analysis.document.project
+    if project is None or not isinstance(call.func, ast.Attribute) or not _iterated(analysis, call):
+        return None
+    found = project.methods.stream_method(call.func.attr, analysis.document.path)
+    if found is None:
+        return None
+    api = (
+        f"{found.name}() of {found.module}, a generator method yielding {found.api} "
+        f"from its line {found.line}"
+    )
+    origin = f"{found.module}.{found.name}"
+    return Stream(StreamStart(call, found.client, api, True, None, None, origin=origin), "stream")
+
+
+def _iterated(analysis: Values, call: ast.Call) -> bool:
+    node: ast.AST = call
+    parent = analysis.parent(node)
+    while isinstance(parent, ast.Await):
+        node, parent = parent, analysis.parent(parent)
+    if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)):
+        return node is parent.iter
+    return isinstance(parent, (ast.YieldFrom, ast.Assign)) or (
+        isinstance(parent, ast.Call) and node in parent.args
+    )

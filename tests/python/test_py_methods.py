@@ -1,0 +1,137 @@
+"""A method's stream loop judged at the callers of the method across the tree, found by its
+name (linter/python/analysis/methods.py), and a ``try`` around a generator's creation, which
+guards nothing of its iteration."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+from helpers import lint
+
+LLM = """\
+    import anthropic
+
+
+    class Claude:
+        def __init__(self):
+            self.client = anthropic.Anthropic()
+
+        def stream_answer(self, question):
+            with self.client.messages.stream(model="m", max_tokens=9, messages=[]) as stream:
+                for text in stream.text_stream:
+                    yield text
+"""
+GUARDED = """\
+    class Answers:
+        def __init__(self, llm):
+            self.llm = llm
+
+        def answer(self, question):
+            try:
+                return "".join(self.llm.stream_answer(question))
+            except Exception:
+                return "[answer incomplete]"
+"""
+UNGUARDED = """\
+    def main(assistant, question):
+        for text in assistant.stream_answer(question):
+            print(text)
+"""
+
+
+def _found(tmp_path: Path, files: dict[str, str]) -> list[tuple[str, int, str]]:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    result = lint([tmp_path], cwd=tmp_path, select=["PY001"])
+    assert not result.errors, result.errors
+    return [(os.path.relpath(f.path, tmp_path), f.line, f.message) for f in result.findings]
+
+
+def test_every_caller_found_by_name_guards_so_the_method_loop_is_guarded(tmp_path: Path) -> None:
+    assert _found(tmp_path, {"app/__init__.py": "", "app/llm.py": LLM, "app/web.py": GUARDED}) == []
+
+
+def test_the_unguarded_consumer_loop_is_reported_naming_the_method(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/llm.py": LLM,
+        "app/web.py": GUARDED,
+        "app/cli.py": UNGUARDED,
+    }
+    [(path, line, message)] = _found(tmp_path, files)
+    assert (path, line) == ("app/cli.py", 2)
+    assert "stream_answer() of app.llm, a generator method yielding messages.stream()" in message
+    # A pre-commit run on the consumer alone gives the same finding.
+    alone = lint([tmp_path / "app/cli.py"], cwd=tmp_path, select=["PY001"]).findings
+    assert [(f.line, f.message) for f in alone] == [(line, message)]
+
+
+def test_a_caller_that_returns_the_generator_hands_the_verdict_up(tmp_path: Path) -> None:
+    relay = """\
+        def relay(assistant, question):
+            try:
+                return assistant.stream_answer(question)
+            except Exception:
+                return iter(())
+    """
+    files = {"app/__init__.py": "", "app/llm.py": LLM, "app/relay.py": relay}
+    # The try around the creation is no guard, and relay() has no caller: reported at the
+    # loop, naming the relay.
+    [(path, line, message)] = _found(tmp_path, files)
+    assert (path, line) == ("app/llm.py", 10)
+    assert "its caller in app.relay (line 3) does not guard it" in message
+
+
+def test_a_name_another_class_defines_too_only_counts_when_every_caller_agrees(
+    tmp_path: Path,
+) -> None:
+    other = "class Echo:\n    def stream_answer(self, question):\n        yield question\n"
+    files = {
+        "app/__init__.py": "",
+        "app/llm.py": LLM,
+        "app/echo.py": other,
+        "app/web.py": GUARDED,
+        "app/cli.py": UNGUARDED,
+    }
+    # The unguarded call may be Echo's: nothing is known, the loop is reported as before.
+    [(path, line, message)] = _found(tmp_path, files)
+    assert (path, line) == ("app/llm.py", 10)
+    assert "stream_answer() is not called in this file" in message
+    # Every caller guards: whichever class they call, the loop is guarded.
+    del files["app/cli.py"]
+    (tmp_path / "app/cli.py").unlink()
+    assert _found(tmp_path, files) == []
+
+
+def test_no_caller_anywhere_keeps_the_report_at_the_loop(tmp_path: Path) -> None:
+    [(path, line, message)] = _found(tmp_path, {"app/__init__.py": "", "app/llm.py": LLM})
+    assert (path, line) == ("app/llm.py", 10)
+    assert "stream_answer() is not called in this file" in message
+
+
+def test_a_try_around_the_creation_of_a_streamed_response_is_no_guard(tmp_path: Path) -> None:
+    app = """\
+        import openai
+        from fastapi.responses import JSONResponse, StreamingResponse
+
+        client = openai.OpenAI()
+
+
+        def chat(messages):
+            try:
+
+                def gen():
+                    for chunk in client.chat.completions.create(model="m", messages=messages, stream=True, max_tokens=9):
+                        yield chunk.choices[0].delta.content or ""
+
+                return StreamingResponse(gen())
+            except Exception:
+                return JSONResponse({"error": "no answer"})
+    """
+    [(path, line, message)] = _found(tmp_path, {"app.py": app})
+    assert (path, line) == ("app.py", 11)
+    assert "chat() hands it on to a call that iterates it later" in message
