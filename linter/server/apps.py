@@ -79,96 +79,94 @@ def find_evidence(
         tree = parse(source)
         if tree is None:
             continue
+        facts = _Facts(tree, name, path)
         if path == first and launch.interface is None:
-            launch.interface = _interface(tree)
-        launch.evidence.extend(_streaming_calls(tree, display(path)))
+            launch.interface = facts.interface
+        launch.evidence.extend(facts.streaming_calls(display(path)))
         if launch.interface is None and launch.evidence:
             # No app constructor in the module itself (an app factory): what it streams with
             # says which interface it serves.
             flask = any("Flask" in e.what for e in launch.evidence)
             launch.interface = "wsgi" if flask else "asgi"
-        for imported in _local_imports(tree, name, path):
+        for imported in facts.modules:
             target = module_file(imported, (*launch.search_dirs, os.path.dirname(path)), inside)
             if target is not None and target not in seen:
                 seen.add(target)
                 queue.append((target, imported))
 
 
-def _interface(tree: ast.Module) -> str | None:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            name = (
-                node.func.attr
-                if isinstance(node.func, ast.Attribute)
-                else getattr(node.func, "id", "")
-            )
-            if name in ("FastAPI", "Starlette", "Quart"):
-                return "asgi"
-            if name == "Flask":
-                return "wsgi"
-    return None
+class _Facts:
+    """What one walk over a module finds: its app constructor's interface, its imports
+    (local names and the modules they name), its generator functions and its calls."""
 
+    def __init__(self, tree: ast.Module, module: str | None, path: str) -> None:
+        self.interface: str | None = None
+        self.imported: dict[str, str] = {}  # local name -> module it comes from
+        self.modules: list[str] = []  # the modules and names its imports name
+        self.generators: set[str] = set()
+        self.calls: list[ast.Call] = []
+        package = (module or "").rsplit(".", 1)[0] if module and "." in module else ""
+        if module and path.endswith("__init__.py"):
+            package = module
+        functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                self.calls.append(node)
+                if self.interface is None:
+                    func = node.func
+                    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                    if name in ("FastAPI", "Starlette", "Quart"):
+                        self.interface = "asgi"
+                    elif name == "Flask":
+                        self.interface = "wsgi"
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                functions.append(node)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    self.imported[alias.asname or alias.name.split(".")[0]] = alias.name
+                    self.modules.append(alias.name)
+            elif isinstance(node, ast.ImportFrom):
+                if node.module:
+                    for alias in node.names:
+                        self.imported[alias.asname or alias.name] = node.module
+                if node.level:
+                    base = package.split(".") if package else []
+                    base = base[: len(base) - (node.level - 1)] if node.level > 1 else base
+                    prefix = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    prefix = node.module or ""
+                if prefix:
+                    self.modules.append(prefix)
+                    self.modules.extend(f"{prefix}.{alias.name}" for alias in node.names)
+                else:
+                    self.modules.extend(alias.name for alias in node.names)
+        for function in functions:
+            if any(isinstance(inner, (ast.Yield, ast.YieldFrom)) for inner in ast.walk(function)):
+                self.generators.add(function.name)
 
-def _local_imports(tree: ast.Module, module: str | None, path: str) -> list[str]:
-    package = (module or "").rsplit(".", 1)[0] if module and "." in module else ""
-    if module and path.endswith("__init__.py"):
-        package = module
-    names: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.extend(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".") if package else []
-                base = base[: len(base) - (node.level - 1)] if node.level > 1 else base
-                prefix = ".".join(base + ([node.module] if node.module else []))
+    def streaming_calls(self, shown: str) -> list[Evidence]:
+        found = []
+        for node in self.calls:
+            func = node.func
+            if isinstance(func, ast.Name):
+                name, origin = func.id, self.imported.get(func.id, "")
+            elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                name, origin = func.attr, self.imported.get(func.value.id, "")
             else:
-                prefix = node.module or ""
-            if prefix:
-                names.append(prefix)
-                names.extend(f"{prefix}.{alias.name}" for alias in node.names)
-            else:
-                names.extend(alias.name for alias in node.names)
-    return names
-
-
-def _streaming_calls(tree: ast.Module, shown: str) -> list[Evidence]:
-    imported: dict[str, str] = {}  # local name -> module it comes from
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            for alias in node.names:
-                imported[alias.asname or alias.name] = node.module
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                imported[alias.asname or alias.name.split(".")[0]] = alias.name
-    generators = {
-        node.name
-        for node in ast.walk(tree)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-        and any(isinstance(inner, (ast.Yield, ast.YieldFrom)) for inner in ast.walk(node))
-    }
-    found = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        func = node.func
-        if isinstance(func, ast.Name):
-            name, origin = func.id, imported.get(func.id, "")
-        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-            name, origin = func.attr, imported.get(func.value.id, "")
-        else:
-            continue
-        top = origin.split(".", 1)[0]
-        if name in _STREAM_CLASSES and top in _STREAM_CLASSES[name]:
-            found.append(Evidence(f"`{name}(...)`", shown, node.lineno))
-        elif name == "stream_with_context" and top == "flask":
-            found.append(Evidence("Flask's `stream_with_context(...)`", shown, node.lineno))
-        elif (
-            (name == "Response" and top == "flask")
-            or (name == "response_class" and isinstance(func, ast.Attribute))
-        ) and (node.args and _generator_call(node.args[0], generators)):
-            found.append(Evidence("a Flask `Response` built from a generator", shown, node.lineno))
-    return found
+                continue
+            top = origin.split(".", 1)[0]
+            if name in _STREAM_CLASSES and top in _STREAM_CLASSES[name]:
+                found.append(Evidence(f"`{name}(...)`", shown, node.lineno))
+            elif name == "stream_with_context" and top == "flask":
+                found.append(Evidence("Flask's `stream_with_context(...)`", shown, node.lineno))
+            elif (
+                (name == "Response" and top == "flask")
+                or (name == "response_class" and isinstance(func, ast.Attribute))
+            ) and (node.args and _generator_call(node.args[0], self.generators)):
+                found.append(
+                    Evidence("a Flask `Response` built from a generator", shown, node.lineno)
+                )
+        return found
 
 
 def _generator_call(node: ast.AST, generators: set[str]) -> bool:
