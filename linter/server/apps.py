@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import os
 from collections.abc import Callable
+from typing import NamedTuple
 
 from linter.server.model import Evidence, Launch
 from linter.server.pyread import parse
@@ -46,9 +47,16 @@ def module_file(
 
 
 def find_evidence(
-    launch: Launch, read: Reader, inside: Callable[[str], bool], display: Callable[[str], str]
+    launch: Launch,
+    read: Reader,
+    inside: Callable[[str], bool],
+    display: Callable[[str], str],
+    memo: dict[tuple[str, str | None], tuple[str, _Summary | None]] | None = None,
 ) -> None:
-    """Fill ``launch.evidence``, ``llm_proxy`` and ``interface`` from its app."""
+    """Fill ``launch.evidence``, ``llm_proxy`` and ``interface`` from its app. ``memo``: the
+    run's facts of the modules already read (one app is launched from its Dockerfile, compose
+    file and Procfile alike, and they share its modules)."""
+    memo = {} if memo is None else memo
     app = launch.app
     if not app:
         return
@@ -74,15 +82,25 @@ def find_evidence(
         if source is None:
             continue
         data = source.text
-        if not any(marker.decode() in data for marker in _MARKERS) and "import" not in data:
+        known = memo.get((path, name))
+        if known is not None and known[0] is data:
+            facts = known[1]
+        else:
+            facts = None
+            if any(marker.decode() in data for marker in _MARKERS) or "import" in data:
+                tree = parse(source)
+                if tree is not None:
+                    walked = _Facts(tree, name, path)
+                    # What is kept is plain data: the tree is freed with the module.
+                    facts = _Summary(
+                        walked.interface, walked.streaming_calls(display(path)), walked.modules
+                    )
+            memo[(path, name)] = (data, facts)
+        if facts is None:
             continue
-        tree = parse(source)
-        if tree is None:
-            continue
-        facts = _Facts(tree, name, path)
         if path == first and launch.interface is None:
             launch.interface = facts.interface
-        launch.evidence.extend(facts.streaming_calls(display(path)))
+        launch.evidence.extend(facts.evidence)
         if launch.interface is None and launch.evidence:
             # No app constructor in the module itself (an app factory): what it streams with
             # says which interface it serves.
@@ -95,6 +113,15 @@ def find_evidence(
                 queue.append((target, imported))
 
 
+class _Summary(NamedTuple):
+    """What a launch needs of one module: its app's interface, its streaming evidence and the
+    modules its imports name."""
+
+    interface: str | None
+    evidence: list[Evidence]
+    modules: list[str]
+
+
 class _Facts:
     """What one walk over a module finds: its app constructor's interface, its imports
     (local names and the modules they name), its generator functions and its calls."""
@@ -103,12 +130,13 @@ class _Facts:
         self.interface: str | None = None
         self.imported: dict[str, str] = {}  # local name -> module it comes from
         self.modules: list[str] = []  # the modules and names its imports name
-        self.generators: set[str] = set()
         self.calls: list[ast.Call] = []
+        self._functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+        self._generators: set[str] | None = None
         package = (module or "").rsplit(".", 1)[0] if module and "." in module else ""
         if module and path.endswith("__init__.py"):
             package = module
-        functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+        functions = self._functions
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 self.calls.append(node)
@@ -140,9 +168,17 @@ class _Facts:
                     self.modules.extend(f"{prefix}.{alias.name}" for alias in node.names)
                 else:
                     self.modules.extend(alias.name for alias in node.names)
-        for function in functions:
-            if any(isinstance(inner, (ast.Yield, ast.YieldFrom)) for inner in ast.walk(function)):
-                self.generators.add(function.name)
+
+    @property
+    def generators(self) -> set[str]:
+        """Names of its generator functions (walked only when a `Response(...)` needs them)."""
+        if self._generators is None:
+            self._generators = {
+                function.name
+                for function in self._functions
+                if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(function))
+            }
+        return self._generators
 
     def streaming_calls(self, shown: str) -> list[Evidence]:
         found = []

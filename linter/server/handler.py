@@ -76,9 +76,15 @@ class ServerHandler:
             except (ReadFailure, DecodeFailure):
                 return None
 
+        # The app modules' facts, per run: an app launched from several files is read once.
+        memo = workspace.memo.setdefault(("server", "app-modules"), {})
         for launch in document.launches:
             apps.find_evidence(
-                launch, read, workspace.inside, lambda p: relative_posix(p, workspace.root)
+                launch,
+                read,
+                workspace.inside,
+                lambda p: relative_posix(p, workspace.root),
+                memo,  # type: ignore[arg-type]
             )
         if document.proxy_configs and document.launches:
             from linter.server.front import proxies_in_front
