@@ -158,6 +158,8 @@ KIND_NAMES = {
     "nginx": "NGINX configuration",
     "litellm": "LiteLLM proxy YAML",
     "python": "Python",
+    "k8s": "Kubernetes manifest",
+    "server": "app-server launch file",
 }
 
 
