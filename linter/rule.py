@@ -7,14 +7,26 @@ imports none of them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from linter.model import Applicability, DeferredEdits, Edit, Finding, Fix, Severity
 
 if TYPE_CHECKING:
     from linter.source import SourceText
+
+
+class _ReadDocument(Protocol):
+    """What a parse-error rule reads of a Document (named so: linter.document sits above)."""
+
+    @property
+    def problems(self) -> Sequence[Any]: ...
+    @property
+    def sources(self) -> Mapping[str, SourceText]: ...
+    @property
+    def source(self) -> SourceText: ...
+
 
 # The kind of the codes the engine itself reports (SP100, SP101, SP900).
 ENGINE_KIND = "engine"
@@ -87,6 +99,19 @@ class Rule:
             fix=fix,
             fatal=fatal,
         )
+
+    def report_problems(self, document: _ReadDocument) -> Iterator[Finding]:
+        """The problems a kind met reading ``document`` (every kind's parse-error rule)."""
+        for problem in document.problems:
+            source = document.sources.get(problem.path, document.source)
+            yield self.report(
+                source,
+                problem.start,
+                problem.end,
+                problem.message,
+                severity=problem.severity,
+                fatal=problem.fatal,
+            )
 
     def make_fix(self, edits: Iterable[Edit], description: str, *, unsafe: bool = False) -> Fix:
         applicability = Applicability.UNSAFE if unsafe else (self.fix or Applicability.SAFE)

@@ -11,16 +11,7 @@ from linter.registry import Rule
 
 
 def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
-    for problem in document.problems:
-        source = document.sources.get(problem.path, document.source)
-        yield RULE.report(
-            source,
-            problem.start,
-            problem.end,
-            problem.message,
-            severity=problem.severity,
-            fatal=problem.fatal,
-        )
+    return RULE.report_problems(document)
 
 
 RULE = Rule(

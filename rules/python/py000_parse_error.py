@@ -35,16 +35,7 @@ def _size(raw: object) -> int:
 
 
 def check(document: Document, settings: Settings) -> Iterator[Finding]:
-    for problem in document.problems:
-        source = document.sources.get(problem.path, document.source)
-        yield RULE.report(
-            source,
-            problem.start,
-            problem.end,
-            problem.message,
-            severity=problem.severity,
-            fatal=problem.fatal,
-        )
+    return RULE.report_problems(document)
 
 
 RULE = Rule(
