@@ -135,3 +135,19 @@ def test_a_try_around_the_creation_of_a_streamed_response_is_no_guard(tmp_path: 
     [(path, line, message)] = _found(tmp_path, {"app.py": app})
     assert (path, line) == ("app.py", 11)
     assert "chat() hands it on to a call that iterates it later" in message
+
+
+def test_a_tree_too_large_to_search_keeps_method_loops_judged_where_they_are(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Past MAX_TREE_FILES Python files the callers are not searched (reading every file costs
+    seconds in a pre-commit run): the loop is judged where it is, in one-file and whole-tree
+    runs alike."""
+    from linter.python.analysis import methods
+
+    monkeypatch.setattr(methods, "MAX_TREE_FILES", 2)
+    files = {"app/__init__.py": "", "app/llm.py": LLM, "app/web.py": GUARDED}
+    found = _found(tmp_path, files)
+    assert [(path, line) for path, line, _ in found] == [("app/llm.py", 10)]
+    one = lint([tmp_path / "app/llm.py"], cwd=tmp_path, select=["PY001"]).findings
+    assert [(os.path.relpath(f.path, tmp_path), f.line) for f in one] == [("app/llm.py", 10)]
