@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +75,42 @@ def json_findings(*args: str, cwd: str | Path | None = None) -> list[dict[str, A
     proc = streamproof("check", "--output-format", "json", *args, cwd=cwd)
     assert proc.returncode in (0, 1), proc.stderr
     return json.loads(proc.stdout)
+
+
+@contextmanager
+def serving(
+    command: list[str], cwd: Path, port: int, name: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real server started from ``cwd`` (on PYTHONPATH), once it accepts connections on the
+    loopback ``port``; stopped at the end. A server that does not start fails the test with
+    its stderr."""
+    import pytest
+
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(cwd)},
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    error = process.stderr.read().decode() if process.stderr else ""
+                    pytest.fail(f"{name} did not start: {error[-2000:]}")
+                time.sleep(0.05)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        if process.stderr:
+            process.stderr.close()

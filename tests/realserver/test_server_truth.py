@@ -13,7 +13,6 @@ Small timeouts (2 s, 1 s) keep each test to seconds; every wait is bounded.
 from __future__ import annotations
 
 import importlib
-import os
 import shlex
 import socket
 import subprocess
@@ -25,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from helpers import in_ci, lint
+from helpers import in_ci, lint, serving
 
 pytestmark = pytest.mark.slow
 
@@ -100,34 +99,8 @@ def free_port() -> int:
 
 @contextmanager
 def running(command: list[str], cwd: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(
-        command,
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(cwd)},
-    )
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    error = process.stderr.read().decode() if process.stderr else ""
-                    pytest.fail(f"{command[2]} did not start: {error[-2000:]}")
-                time.sleep(0.05)
+    with serving(command, cwd, port, command[2]) as process:
         yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        if process.stderr:
-            process.stderr.close()
 
 
 def read_stream(port: int, limit: float = 12.0) -> tuple[bytes, float]:

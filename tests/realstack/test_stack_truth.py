@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import socket
-import subprocess
 import sys
 import textwrap
 import time
@@ -23,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import in_ci
+from helpers import in_ci, serving
 from nginxrun import free_port, prepare, running
 
 from linter.config import SettingsResolver
@@ -110,34 +108,18 @@ class Repo:
 
 @contextmanager
 def uvicorn(root: Path, port: int) -> Iterator[None]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(root)},
-    )
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    error = process.stderr.read().decode() if process.stderr else ""
-                    pytest.fail(f"uvicorn did not start: {error[-2000:]}")
-                time.sleep(0.05)
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    with serving(command, root, port, "uvicorn"):
         yield
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        if process.stderr:
-            process.stderr.close()
 
 
 @dataclass
