@@ -8,7 +8,7 @@ import re
 from typing import NamedTuple
 
 from linter.k8s.model import COMMUNITY, NGINX_INC, Ingress, K8sDocument, Value
-from linter.model import Finding, Fix, Severity
+from linter.model import Edit, Finding, Fix, Severity
 from linter.nginx.timevalue import parse_time
 from linter.registry import Rule
 
@@ -114,3 +114,18 @@ def report(
 ) -> Finding:
     source = document.sources[value.path]
     return rule.report(source, value.start, value.end, message, fix=fix, severity=severity)
+
+
+def string_edit(document: K8sDocument, value: Value, new: str) -> Edit | None:
+    """``value`` rewritten in place as the string ``new``, keeping its quotes, or quoted when
+    it was plain (annotations and ConfigMap data must be strings: an unquoted 600 is refused by
+    the API server). None where no safe edit exists (a template, a block or multi-line scalar)."""
+    node = value.scalar
+    if not value.editable or node is None or node.style in ("|", ">"):
+        return None
+    text = document.files[value.path].text
+    if "\n" in text[value.start : value.end]:
+        return None
+    if node.style in ("'", '"') and text[value.start] == node.style:
+        return Edit(value.path, value.start + 1, value.end - 1, new)
+    return Edit(value.path, value.start, value.end, f'"{new}"')

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.k8s.model import COMMUNITY, K8sDocument, Value
-from linter.model import Applicability, Edit, Finding, Severity
+from linter.model import Applicability, Finding, Severity
 from linter.registry import Rule
-from rules.k8s._common import community_seconds, report, seconds_with_unit
+from rules.k8s._common import community_seconds, report, seconds_with_unit, string_edit
 
 KEYS = ("proxy-read-timeout", "proxy-send-timeout", "proxy-connect-timeout")
 
@@ -65,7 +65,7 @@ def _judge(
     hint = 'Write a whole number of seconds, quoted (`"600"`)'
     if seconds is not None:
         hint = f'Write `"{seconds}"`'
-        edit = _quoted_edit(document, value, str(seconds))
+        edit = string_edit(document, value, str(seconds))
         if edit is not None:
             fix = RULE.make_fix([edit], f'write {what} as "{seconds}" (seconds)')
     origin = f" ({value.origin})" if value.origin else ""
@@ -78,20 +78,6 @@ def _judge(
         f"{fallback} applies instead. A stream silent for longer is cut with a 504. {hint}",
         fix=fix,
     )
-
-
-def _quoted_edit(document: K8sDocument, value: Value, seconds: str) -> Edit | None:
-    """The value rewritten as a quoted string (annotations and ConfigMap data must be
-    strings: an unquoted 600 is refused by the API server)."""
-    node = value.scalar
-    if not value.editable or node is None or node.style in ("|", ">"):
-        return None
-    text = document.files[value.path].text
-    if "\n" in text[value.start : value.end]:
-        return None
-    if node.style in ("'", '"') and text[value.start] == node.style:
-        return Edit(value.path, value.start + 1, value.end - 1, seconds)
-    return Edit(value.path, value.start, value.end, f'"{seconds}"')
 
 
 RULE = Rule(

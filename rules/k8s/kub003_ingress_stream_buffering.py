@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from linter.config import Settings
-from linter.k8s.model import COMMUNITY, NGINX_INC, K8sDocument, Value
-from linter.model import Applicability, Edit, Finding, Severity
+from linter.k8s.model import COMMUNITY, NGINX_INC, K8sDocument
+from linter.model import Applicability, Finding, Severity
 from linter.registry import Rule
-from rules.k8s._common import effective, nginx_inc, report
+from rules.k8s._common import effective, nginx_inc, report, string_edit
 from rules.k8s.kub002_ingress_stream_read_timeout import streaming_paths
 
 
@@ -49,7 +49,7 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
         where = value if own and value is not None else item.where
         fix = None
         if own and value is not None and ingress.annotation(key) is not None:
-            edit = _replace(document, value, replacement)
+            edit = string_edit(document, value, replacement)
             if edit is not None:
                 fix = RULE.make_fix([edit], f'set {key} to "{replacement}"')
         yield report(
@@ -62,16 +62,6 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
             f'{replacement}"`. The route is a streaming route because {evidence}',
             fix=fix,
         )
-
-
-def _replace(document: K8sDocument, value: Value, new: str) -> Edit | None:
-    node = value.scalar
-    if not value.editable or node is None or node.style in ("|", ">"):
-        return None
-    text = document.files[value.path].text
-    if node.style in ("'", '"') and text[value.start] == node.style:
-        return Edit(value.path, value.start + 1, value.end - 1, new)
-    return Edit(value.path, value.start, value.end, f'"{new}"')
 
 
 RULE = Rule(
