@@ -158,7 +158,14 @@ def _context(workspace: Workspace, own: set[str]) -> ManifestSet:
             source = workspace.read_source(path)
         except Exception:
             continue
-        _, found, _ = read_file(source, Values(None))
+        # Every unit of the run reads the same context: each file is composed once.
+        key = ("k8s-context", path)
+        cached = workspace.memo.get(key)
+        if isinstance(cached, tuple) and cached[0] is source.text:
+            found = cached[1]
+        else:
+            _, found, _ = read_file(source, Values(None))
+            workspace.memo[key] = (source.text, found)
         context.configs += found.configs
         context.gateways += found.gateways
         context.classes += found.classes
