@@ -408,6 +408,8 @@ class _View:
             return verdict.guard, self.at(verdict.line or loop_line), False
         if verdict.elsewhere:  # PY001 reports the consumer's loop, in its module
             return f"none here ({verdict.why}; reported there)", self.at(loop_line), False
+        if verdict.unknown and not verdict.missed:  # PY001 stays silent: nothing unguarded found
+            return f"not known ({verdict.why})", self.at(loop_line), False
         if verdict.missed:  # PY003
             handlers = ", ".join(
                 f"`{handler_text(self.analysis, h)}` (line {h.lineno})" for h in verdict.missed

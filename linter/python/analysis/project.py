@@ -76,6 +76,8 @@ class ConsumerSite:
     guard: str = ""
     # A method's caller found by name whose file reports its loop (``methods``).
     reported_there: bool = False
+    # Unguarded only because its own callers could not be followed (``Verdict.unknown``).
+    unknown: bool = False
 
 
 def project_of(workspace: Workspace) -> Project:
@@ -296,6 +298,20 @@ class Project:
                     continue
                 for returned in function.returns:
                     value = analysis.value(returned)
+                    handed = _handed_generator(value, found)
+                    if handed is not None:
+                        # A dispatcher returning one of those generators (``it = a_iter(...)``
+                        # ... ``return it``): its callers iterate the chunks.
+                        found[function.name] = StreamFunction(
+                            path,
+                            module,
+                            function.name,
+                            handed.client,
+                            f"{handed.name}() (a generator yielding {handed.api})",
+                            handed.line,
+                            "generator",
+                        )
+                        break
                     if isinstance(value, Stream) and value.role == "stream":
                         given = value.start
                         if not given.streaming or (given.http and not analysis.llm_stream(given)):
@@ -500,6 +516,7 @@ class Project:
                         iterated,
                         verdict.guarded,
                         verdict.guard,
+                        unknown=verdict.unknown,
                     )
                 )
         return sites
@@ -569,6 +586,15 @@ def _load(path: str, project: Project) -> PythonDocument | None:
         return None
     document.project = project
     return document
+
+
+def _handed_generator(value: object, found: dict[str, StreamFunction]) -> StreamFunction | None:
+    """The stream generator of the module a returned value is a call of."""
+    fn = getattr(value, "fn", None)
+    if getattr(value, "call", None) is None or fn is None or not exported(fn):
+        return None
+    handed = found.get(fn.name)
+    return handed if handed is not None and handed.shape == "generator" else None
 
 
 def exported(function: object) -> bool:
