@@ -332,7 +332,7 @@ class Guards(Streams):
         if project is None or not exported(function):
             return False
         functions = project.functions(self.document.path)
-        return bool(functions) and function.name in functions  # type: ignore[operator]
+        return bool(functions) and function.name in functions
 
     def _callers_unsearched(self, function: FunctionInfo) -> bool:
         """A method named too commonly to find its calls by (``run``), of a class its own
