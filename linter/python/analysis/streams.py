@@ -260,7 +260,9 @@ class Streams(Values):
 
 
 # Raw HTTP evidence of an LLM or SSE stream (Analysis.llm_stream).
-_LINE_METHODS = frozenset({"iter_lines", "aiter_lines", "iter_sse", "aiter_sse", "readline"})
+_LINE_METHODS = frozenset(
+    {"iter_lines", "aiter_lines", "iter_sse", "aiter_sse", "readline", "events"}
+)
 _GENERATION_PATHS = re.compile(
     r"/(?:chat/completions|completions|responses|messages|generate|chat|predict|infer|sse|events)"
     r"(?:[/?]|$)|generate_stream|chat_stream|stream_chat",

@@ -194,6 +194,8 @@ class Values(FileIndex):
                 return Stream(start, "method")  # a raw response's ``.parse()``: the stream
             if expr.attr in K.HTTP_ITER_METHODS and value.role in ("response", "stream"):
                 return Stream(start, "method")
+            if expr.attr == "events" and start.http and value.role == "response":
+                return Stream(start, "method")  # an SSE wrapper's ``events()``
             if expr.attr == "content" and start.http == "aiohttp" and value.role == "response":
                 return Stream(start, "stream")
             if expr.attr in ("text_stream",) and value.role == "stream":
@@ -328,6 +330,12 @@ class Values(FileIndex):
                 return by_name
         if not isinstance(func, Sym):
             return None
+        if func.path in _SSE_WRAPPERS and call.args:
+            # ``sseclient.SSEClient(response)``: server-sent events parsed from a streamed
+            # response (its ``events()`` iterate the body).
+            wrapped = self.value(call.args[0], depth + 1)
+            if isinstance(wrapped, Stream) and wrapped.role == "response":
+                return wrapped
         head, _, last = func.path.rpartition(".")
         if last in _PASS_THROUGH_CALLS and head.startswith("@"):
             return Sym(head, func.ctor)  # ``client.with_options(timeout=...)``: the same client
@@ -584,3 +592,5 @@ def _method_scope(scope: FunctionInfo) -> FunctionInfo | None:
 # ``client.with_options(timeout=...)``, ``client.chat.completions.with_raw_response.create``.
 _PASS_THROUGH_ATTRIBUTES = frozenset({"with_raw_response", "with_streaming_response"})
 _PASS_THROUGH_CALLS = frozenset({"with_options", "copy"})
+# Classes that parse server-sent events out of a streamed response given to them.
+_SSE_WRAPPERS = frozenset({"sseclient.SSEClient", "httpx_sse.EventSource"})
