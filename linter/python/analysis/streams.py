@@ -102,7 +102,9 @@ class Streams(Values):
         value = self.value(expr)
         if isinstance(value, Stream):
             if value.role == "stream":
-                return value.start
+                # A generation asked for without streaming is a finished answer: iterating
+                # it reads no connection.
+                return value.start if value.start.streaming or value.start.http else None
             if value.role == "response" and value.start.http == "requests":
                 return value.start  # iterating a requests Response is iter_content(128)
         return None

@@ -546,18 +546,29 @@ class Values(FileIndex):
         if found is None or found[0] != "expr" or not isinstance(found[1], ast.Dict):
             return None
         scope = found[2]
-        if len(scope.bindings.get(expr.id, ())) != 1 or self._mutated(expr.id, scope):
+        mapping = found[1]
+        if len(scope.bindings.get(expr.id, ())) != 1 or self._mutated(expr.id, scope, mapping):
             return None
-        return found[1]
+        return mapping
 
-    def _mutated(self, name: str, scope: FunctionInfo) -> bool:
+    def _mutated(self, name: str, scope: FunctionInfo, mapping: ast.Dict | None = None) -> bool:
         nodes = ast.walk(self.tree) if scope.is_module else _walk_function(scope.node)
+        keys = {k.value for k in mapping.keys if isinstance(k, ast.Constant)} if mapping else None
         for node in nodes:
             if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(
                 node.value, ast.Name
             ):
                 if node.value.id != name:
                     continue
+                if (
+                    isinstance(node, ast.Subscript)
+                    and isinstance(node.ctx, ast.Del)
+                    and keys is not None
+                    and None not in mapping.keys  # type: ignore[union-attr]
+                    and isinstance(node.slice, ast.Constant)
+                    and node.slice.value not in keys
+                ):
+                    continue  # ``del d["user"]`` of a key the literal never had: no change
                 if isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)):
                     return True
                 if isinstance(node, ast.Attribute) and node.attr in (
