@@ -300,8 +300,7 @@ class Guards(Streams):
         """The function that binds ``name = call`` returns ``name`` after it."""
         function = self.scope(call)
         return not function.is_module and any(
-            isinstance(returned, ast.Name)
-            and returned.id == name
+            any(isinstance(elt, ast.Name) and elt.id == name for elt in _items(returned))
             and returned.lineno >= call.lineno
             and self.scope(returned) is function
             for returned in function.returns
@@ -503,6 +502,11 @@ class Guards(Streams):
                                 ):
                                     return True
         return False
+
+
+def _items(returned: ast.expr) -> list[ast.expr]:
+    """What a ``return`` hands out: the value, or the items of a tuple (``return it, meta``)."""
+    return list(returned.elts) if isinstance(returned, ast.Tuple) else [returned]
 
 
 # Context managers whose names sound like guards but that catch nothing.

@@ -62,6 +62,9 @@ class StreamFunction:
     # "generator" (yields the chunks), "returns" (returns the stream), "plain" (iterates it
     # itself: only its callers' guards matter, never theirs to report).
     shape: str
+    # Returned as item ``item`` of a tuple of ``size`` (``return stream, metadata``); -1: whole.
+    item: int = -1
+    size: int = 0
 
 
 @record
@@ -297,6 +300,16 @@ class Project:
                 if not exported(function) or function.is_generator or function.name in found:
                     continue
                 for returned in function.returns:
+                    if isinstance(returned, ast.Tuple):
+                        item = _tuple_item(analysis, returned, found)
+                        if item is not None:
+                            index, client, api, line = item
+                            found[function.name] = StreamFunction(
+                                path, module, function.name, client, api, line, "returns",
+                                index, len(returned.elts),
+                            )  # fmt: skip
+                            break
+                        continue
                     value = analysis.value(returned)
                     handed = _handed_generator(value, found)
                     if handed is not None:
@@ -586,6 +599,30 @@ def _load(path: str, project: Project) -> PythonDocument | None:
         return None
     document.project = project
     return document
+
+
+def _tuple_item(
+    analysis: Analysis, returned: ast.Tuple, found: dict[str, StreamFunction]
+) -> tuple[int, K.Client, str, int] | None:
+    """``return stream, metadata``: the item that is a stream (a stream started here or
+    handed out by another module, or a generator of this module that yields one)."""
+    if any(isinstance(elt, ast.Starred) for elt in returned.elts):
+        return None
+    for index, elt in enumerate(returned.elts):
+        value = analysis.value(elt)
+        handed = _handed_generator(value, found)
+        if handed is not None:
+            return (
+                index,
+                handed.client,
+                f"{handed.name}() (a generator yielding {handed.api})",
+                handed.line,
+            )
+        if isinstance(value, Stream) and value.role == "stream":
+            given = value.start
+            if given.streaming and not (given.http and not analysis.llm_stream(given)):
+                return index, given.client, _api(given), _line(given)
+    return None
 
 
 def _handed_generator(value: object, found: dict[str, StreamFunction]) -> StreamFunction | None:

@@ -133,6 +133,9 @@ class Values(FileIndex):
             func = self.value(whole.func, depth + 1)
             if isinstance(func, FuncRef) and not func.fn.is_generator:
                 candidates.extend(func.fn.returns)
+            elif isinstance(func, Sym) and not func.path.startswith("@"):
+                # A function of another module returning ``stream, metadata``.
+                return self._remote_stream(whole, func, index, size)
         for candidate in candidates:
             if (
                 isinstance(candidate, (ast.Tuple, ast.List))
@@ -408,15 +411,20 @@ class Values(FileIndex):
             return Stream(start, "manager" if starter.stream == "manager" else "stream")
         return None
 
-    def _remote_stream(self, call: ast.Call, func: Sym) -> Stream | None:
-        """A call of a function of another module of the tree that hands out a stream."""
+    def _remote_stream(
+        self, call: ast.Call, func: Sym, index: int = -1, size: int = 0
+    ) -> Stream | None:
+        """A call of a function of another module of the tree that hands out a stream (as
+        a whole, or as item ``index`` of the tuple it returns, unpacked into ``size``)."""
         project = self.document.project
         if project is None:
             return None
         found = project.stream_function(self.document.path, func.path)
-        if found is None:
+        if found is None or (found.item, found.size) != ((index, size) if index >= 0 else (-1, 0)):
             return None
         what = "a generator yielding" if found.shape == "generator" else "returning"
+        if found.item >= 0:
+            what = f"returning in item {found.item + 1} of a tuple"
         api = f"{found.name}() of {found.module}, {what} {found.api} from its line {found.line}"
         start = StreamStart(
             call, found.client, api, True, None, None, origin=f"{found.module}.{found.name}"
