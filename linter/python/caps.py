@@ -111,7 +111,7 @@ def cap_state(analysis: Analysis, call: ast.Call, cap: K.Cap, add: str, default:
                 f"{add}={default}",
             )
         return found
-    holder_name = "options" if cap.where == "options" else "config"
+    holder_name = cap.where  # "options", "config", "additional_kwargs"
     holder = keyword(call, holder_name)
     entry = f'{{"{add}": {default}}}'
     if holder is None:
@@ -208,6 +208,15 @@ def langchain_model(analysis: Analysis, ctor: ast.Call) -> K.Cap | None:
     if not (isinstance(value, Sym) and value.ctor is ctor and value.path.startswith("@lc:")):
         return None
     return K.LANGCHAIN_MODELS.get(value.path[len("@lc:") :])
+
+
+def llama_index_model(analysis: Analysis, ctor: ast.Call) -> K.Cap | None:
+    """The cap of the LlamaIndex LLM ``ctor`` constructs (None: not one whose default is
+    uncapped)."""
+    value = analysis.value(ctor)
+    if not (isinstance(value, Sym) and value.ctor is ctor and value.path.startswith("@li:")):
+        return None
+    return K.LLAMA_INDEX_MODELS.get(value.path[len("@li:") :])
 
 
 def langchain_models(analysis: Analysis) -> list[ast.Call]:

@@ -360,6 +360,11 @@ TOGETHER = _unverified("together", "together", "together")
 HUGGINGFACE = _unverified("huggingface_hub", "huggingface_hub", "huggingface_hub", "requests")
 # LlamaIndex's LLM classes call the providers' SDKs (openai, anthropic, ...), whose cut
 # streams raise raw transport errors; its own exception classes are not verified here.
+# llama-cpp-python runs the model in the process: no connection to cut, so its calls only
+# matter for the cap (their starters are "never": PY002 alone). ``create_chat_completion``
+# defaults to ``max_tokens=None`` ("unlimited, depends on n_ctx", its docstring); not
+# ``create_completion``/``__call__``, whose default is 16 tokens.
+LLAMA_CPP = _unverified("llama-cpp-python", "llama-cpp-python", "llama_cpp")
 LLAMAINDEX = _unverified("LlamaIndex", "llama-index", "llama_index", "openai", "anthropic")
 LANGCHAIN = _unverified(
     "LangChain", "langchain", "langchain", "langchain_core", "openai", "anthropic"
@@ -439,6 +444,8 @@ CLIENT_CLASSES: dict[str, str] = {
     "mistralai.Mistral": "mistral",
     "mistralai.client.MistralClient": "mistral_legacy",
     "mistralai.async_client.MistralAsyncClient": "mistral_legacy",
+    "llama_cpp.Llama": "llama_cpp",
+    "llama_cpp.llama.Llama": "llama_cpp",
     "cohere.Client": "cohere",
     "cohere.AsyncClient": "cohere",
     "cohere.ClientV2": "cohere",
@@ -524,6 +531,10 @@ STARTERS: dict[str, tuple[Starter, ...]] = {
         Starter(MISTRAL, "chat_stream", "always", MAX_TOKENS_CAP),
         Starter(MISTRAL, "chat", "never", MAX_TOKENS_CAP),
     ),
+    "llama_cpp": (
+        Starter(LLAMA_CPP, "create_chat_completion", "never", MAX_TOKENS_CAP),
+        Starter(LLAMA_CPP, "create_chat_completion_openai_v1", "never", MAX_TOKENS_CAP),
+    ),
     "cohere": (
         Starter(COHERE, "chat_stream", "always", MAX_TOKENS_CAP),
         Starter(COHERE, "chat", "never", MAX_TOKENS_CAP),
@@ -572,6 +583,14 @@ LANGCHAIN_MODELS: dict[str, Cap] = {
     "ChatMistralAI": MAX_TOKENS_CAP,
     "ChatTogether": MAX_TOKENS_CAP,
     "ChatDeepSeek": COMPAT_CHAT_CAP,
+}
+
+# LlamaIndex LLM classes whose answers are uncapped unless the constructor says otherwise:
+# class name -> cap. ``Ollama`` passes ``additional_kwargs`` on as Ollama's options (its
+# ``num_predict``); ``LiteLLM``'s ``max_tokens`` defaults to None.
+LLAMA_INDEX_MODELS: dict[str, Cap] = {
+    "Ollama": Cap(("num_predict",), "num_predict", where="additional_kwargs"),
+    "LiteLLM": MAX_TOKENS_CAP,
 }
 
 # Decorators that retry the decorated function.

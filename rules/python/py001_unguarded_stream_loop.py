@@ -20,9 +20,10 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         start = iteration.stream
         facts = cut_facts(analysis, start.client, settings)
         verdict = analysis.guard_of(iteration.node, start.client, facts.raised)
-        if verdict.guarded or verdict.missed or verdict.elsewhere:
+        if verdict.guarded or verdict.missed or verdict.elsewhere or verdict.unknown:
             # Guarded; or PY003 reports the handlers that look like guards; or the loop of
-            # another module that consumes this generator unguarded is reported there.
+            # another module that consumes this generator unguarded is reported there; or
+            # its callers could not be followed (no unguarded one was found).
             continue
         line = start.call.lineno
         where = "in the same statement" if line == iteration.node.lineno else f"on line {line}"  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ from linter.python.caps import (
     checked,
     langchain_model,
     langchain_models,
+    llama_index_model,
     raw_generation,
     sdk_cap,
     streamed_langchain_models,
@@ -66,6 +67,8 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             )
         yield RULE.report(document.source, begin, end, message, fix=fix)
     yield from _langchain_models(analysis, default, all_calls)
+    if all_calls:
+        yield from _llama_index_models(analysis, default)
     yield from _raw_http(analysis, all_calls)
 
 
@@ -96,6 +99,35 @@ def _langchain_models(analysis: Analysis, default: int, all_calls: bool) -> Iter
         message = (
             f"`{name}(...)` {what} with {reason}: each answer runs until the model "
             f"stops or the context fills; pass `{found.added or cap.add + '=N'}`"
+        )
+        yield RULE.report(document.source, begin, end, message, fix=fix)
+
+
+def _llama_index_models(analysis: Analysis, default: int) -> Iterator[Finding]:
+    """LlamaIndex LLMs take the cap at construction too (``Ollama(additional_kwargs=
+    {"num_predict": N})``, ``LiteLLM(max_tokens=N)``): every answer of the instance,
+    ``complete``, ``stream_chat`` or a query engine's, is uncapped without it."""
+    document = analysis.document
+    for call in analysis.calls:
+        cap = llama_index_model(analysis, call)
+        if cap is None:
+            continue
+        found = cap_state(analysis, call, cap, cap.add, default)
+        if found.state in ("present", "unknown"):
+            continue
+        fix = (
+            RULE.make_fix(found.edits, f"add `{found.added}`", unsafe=True) if found.edits else None
+        )
+        begin, end = document.span(call.func)
+        name = " ".join(document.text_of(call.func).split())
+        reason = found.detail if found.state == "none" else "no output cap" + found.detail
+        wanted = found.added or (
+            f'{cap.where}={{"{cap.add}": N}}' if cap.where != "kw" else f"{cap.add}=N"
+        )
+        message = (
+            f"`{name}(...)` makes a LlamaIndex LLM with {reason}: each answer it gives "
+            f"(`complete`, `chat`, their stream forms, a query engine's) runs until the model "
+            f"stops or the context fills; pass `{wanted}`"
         )
         yield RULE.report(document.source, begin, end, message, fix=fix)
 

@@ -116,7 +116,8 @@ _READS = frozenset({"get", "items", "keys", "values", "copy"})
 
 def _method_store(analysis: Values, node: ast.Attribute) -> Entries | None:
     """What ``d.update(...)``/``d.setdefault(k, v)`` stores (literal keys only); reads store
-    nothing; any other method (``pop``, ``clear``, an ``update`` of another dict) is opaque."""
+    nothing, nor does ``pop`` of a literal key; any other method (``clear``, an ``update`` of
+    another dict) is opaque."""
     if node.attr in _READS:
         return {}
     call = analysis.parent(node)
@@ -134,6 +135,13 @@ def _method_store(analysis: Values, node: ast.Attribute) -> Entries | None:
                 return None
             entries.setdefault(item.arg, []).append(item.value)
         return entries
+    if (
+        node.attr == "pop"
+        and call.args
+        and isinstance(call.args[0], ast.Constant)
+        and isinstance(call.args[0].value, str)
+    ):
+        return {}  # a key taken out (as ``del d[k]``): it adds nothing
     if node.attr == "setdefault" and len(call.args) == 2:
         key = call.args[0]
         if isinstance(key, ast.Constant) and isinstance(key.value, str):

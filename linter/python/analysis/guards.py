@@ -8,6 +8,7 @@ import builtins
 import re
 
 from linter.python import clients as K
+from linter.python.analysis.methods import unsearched
 from linter.python.analysis.model import FuncRef, FunctionInfo, Sym, Verdict
 from linter.python.analysis.nodes import (
     _FUNCTIONS,
@@ -194,6 +195,9 @@ class Guards(Streams):
         produces = function.is_generator or creation == "returned"
         sites, opaque = self.call_sites(function, produces)
         remote = [] if opaque else self._remote_sites(function, client, produces)
+        if not opaque and not (sites or remote) and self._callers_unsearched(function):
+            why = f"{function.name}() is a method whose callers cannot be found by its name"
+            return Verdict(False, tuple(missed), why, line=line, unknown=True)
         if opaque or not (sites or remote):
             why = (
                 f"{function.name}() is passed on, not called, in this file"
@@ -203,14 +207,20 @@ class Guards(Streams):
             return Verdict(False, tuple(missed), why, line=line)
         seen = seen | {id(function.node)}
         guards: list[str] = []
+        unknown: Verdict | None = None  # a caller whose own callers could not be followed
         for site in sites:
             created = ""
             if produces and isinstance(site, ast.Call) and self._refers_to(site.func, function):
                 created = self.created_only(site)  # the generator's call, not iterated here
             verdict = self.guard_of(site, client, raised, depth + 1, seen, creation=created)
             site_line = getattr(site, "lineno", 0)
+            if verdict.unknown:
+                unknown = unknown or verdict
+                continue
             if not verdict.guarded and created:
-                return Verdict(False, tuple(missed), verdict.why, line=site_line)
+                return Verdict(
+                    False, tuple(missed), verdict.why, line=site_line, elsewhere=verdict.elsewhere
+                )
             if not verdict.guarded:
                 return Verdict(
                     False,
@@ -222,11 +232,15 @@ class Guards(Streams):
                 guards.append(verdict.guard)
         for consumer in remote:
             where = f"{consumer.module} (line {consumer.line})"
+            if consumer.unknown:
+                why = f"its caller in {where} is called from places that cannot be followed"
+                unknown = unknown or Verdict(False, (), why, unknown=True)
+                continue
             # A generator passed on (to a framework's response, say) is iterated where no
             # guard of that module's can be.
             if not consumer.guarded or not consumer.iterated:
                 if (
-                    function.is_generator
+                    (function.is_generator or (produces and self._hands_out(function)))
                     and consumer.iterated
                     and (function.cls is None or consumer.reported_there)
                 ):
@@ -238,6 +252,8 @@ class Guards(Streams):
             text = f"{consumer.guard} in {consumer.module}"
             if text not in guards:
                 guards.append(text)
+        if unknown is not None:
+            return Verdict(False, tuple(missed), unknown.why, line=line, unknown=True)
         first = getattr(sites[0], "lineno", 0) if sites else 0
         count = len(sites) + len(remote)
         callers = "caller" if count == 1 else f"callers ({count})"
@@ -257,6 +273,15 @@ class Guards(Streams):
             node, parent = parent, self.parent(parent)
         if isinstance(parent, ast.Return):
             return "returned"
+        if (
+            isinstance(parent, ast.Assign)
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0], ast.Name)
+            and self._returns_name(parent.targets[0].id, site)
+        ):
+            # ``it = gen(...)`` (in each branch of a dispatcher), then ``return it``: handed
+            # to the callers, as ``return gen(...)`` is.
+            return "returned"
         if isinstance(parent, ast.keyword):
             node, parent = parent, self.parent(parent)
         if isinstance(parent, ast.Call) and node is not parent.func:
@@ -270,6 +295,16 @@ class Guards(Streams):
             ):
                 return "handed"
         return ""
+
+    def _returns_name(self, name: str, call: ast.Call) -> bool:
+        """The function that binds ``name = call`` returns ``name`` after it."""
+        function = self.scope(call)
+        return not function.is_module and any(
+            any(isinstance(elt, ast.Name) and elt.id == name for elt in _items(returned))
+            and returned.lineno >= call.lineno
+            and self.scope(returned) is function
+            for returned in function.returns
+        )
 
     def _remote_sites(
         self, function: FunctionInfo, client: K.Client, produces: bool = False
@@ -287,6 +322,30 @@ class Guards(Streams):
             path, project.module_name(path), function.name, client, "", 0, shape
         )
         return project.consumers(wanted) or []
+
+    def _hands_out(self, function: FunctionInfo) -> bool:
+        """A module-level function that returns a stream generator of this module (a
+        dispatcher): its consumers in other modules see its call as a stream, and report
+        their loops."""
+        project = self.document.project
+        if project is None or not exported(function):
+            return False
+        functions = project.functions(self.document.path)
+        return bool(functions) and function.name in functions
+
+    def _callers_unsearched(self, function: FunctionInfo) -> bool:
+        """A method named too commonly to find its calls by (``run``), of a class its own
+        file never uses: other modules drive it, from places not known. (A class the file
+        uses itself, a script's ``Chat().run()``, is judged through those uses.)"""
+        project = self.document.project
+        cls = function.cls
+        return (
+            project is not None
+            and cls is not None
+            and unsearched(function)
+            and not project.methods.too_large()
+            and not self.name_loads.get(cls.name)
+        )
 
     def _except_text(self, handler: ast.ExceptHandler) -> str:
         if handler.type is None:
@@ -443,6 +502,11 @@ class Guards(Streams):
                                 ):
                                     return True
         return False
+
+
+def _items(returned: ast.expr) -> list[ast.expr]:
+    """What a ``return`` hands out: the value, or the items of a tuple (``return it, meta``)."""
+    return list(returned.elts) if isinstance(returned, ast.Tuple) else [returned]
 
 
 # Context managers whose names sound like guards but that catch nothing.

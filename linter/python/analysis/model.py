@@ -181,6 +181,10 @@ class Verdict:
     # Unguarded, and reported elsewhere: the file of another module whose loop consumes
     # the stream unguarded (that loop gets the finding).
     elsewhere: str = ""
+    # Not known: the callers up the chain could not be followed (a method name too common
+    # to find its calls by, callers of a method several classes define that disagree).
+    # Nothing unguarded was found, so nothing is reported.
+    unknown: bool = False
 
 
 # --- the analysis ---------------------------------------------------------------------------------

@@ -62,6 +62,9 @@ class StreamFunction:
     # "generator" (yields the chunks), "returns" (returns the stream), "plain" (iterates it
     # itself: only its callers' guards matter, never theirs to report).
     shape: str
+    # Returned as item ``item`` of a tuple of ``size`` (``return stream, metadata``); -1: whole.
+    item: int = -1
+    size: int = 0
 
 
 @record
@@ -76,6 +79,8 @@ class ConsumerSite:
     guard: str = ""
     # A method's caller found by name whose file reports its loop (``methods``).
     reported_there: bool = False
+    # Unguarded only because its own callers could not be followed (``Verdict.unknown``).
+    unknown: bool = False
 
 
 def project_of(workspace: Workspace) -> Project:
@@ -295,7 +300,31 @@ class Project:
                 if not exported(function) or function.is_generator or function.name in found:
                     continue
                 for returned in function.returns:
+                    if isinstance(returned, ast.Tuple):
+                        item = _tuple_item(analysis, returned, found)
+                        if item is not None:
+                            index, client, api, line = item
+                            found[function.name] = StreamFunction(
+                                path, module, function.name, client, api, line, "returns",
+                                index, len(returned.elts),
+                            )  # fmt: skip
+                            break
+                        continue
                     value = analysis.value(returned)
+                    handed = _handed_generator(value, found)
+                    if handed is not None:
+                        # A dispatcher returning one of those generators (``it = a_iter(...)``
+                        # ... ``return it``): its callers iterate the chunks.
+                        found[function.name] = StreamFunction(
+                            path,
+                            module,
+                            function.name,
+                            handed.client,
+                            f"{handed.name}() (a generator yielding {handed.api})",
+                            handed.line,
+                            "generator",
+                        )
+                        break
                     if isinstance(value, Stream) and value.role == "stream":
                         given = value.start
                         if not given.streaming or (given.http and not analysis.llm_stream(given)):
@@ -500,6 +529,7 @@ class Project:
                         iterated,
                         verdict.guarded,
                         verdict.guard,
+                        unknown=verdict.unknown,
                     )
                 )
         return sites
@@ -569,6 +599,39 @@ def _load(path: str, project: Project) -> PythonDocument | None:
         return None
     document.project = project
     return document
+
+
+def _tuple_item(
+    analysis: Analysis, returned: ast.Tuple, found: dict[str, StreamFunction]
+) -> tuple[int, K.Client, str, int] | None:
+    """``return stream, metadata``: the item that is a stream (a stream started here or
+    handed out by another module, or a generator of this module that yields one)."""
+    if any(isinstance(elt, ast.Starred) for elt in returned.elts):
+        return None
+    for index, elt in enumerate(returned.elts):
+        value = analysis.value(elt)
+        handed = _handed_generator(value, found)
+        if handed is not None:
+            return (
+                index,
+                handed.client,
+                f"{handed.name}() (a generator yielding {handed.api})",
+                handed.line,
+            )
+        if isinstance(value, Stream) and value.role == "stream":
+            given = value.start
+            if given.streaming and not (given.http and not analysis.llm_stream(given)):
+                return index, given.client, _api(given), _line(given)
+    return None
+
+
+def _handed_generator(value: object, found: dict[str, StreamFunction]) -> StreamFunction | None:
+    """The stream generator of the module a returned value is a call of."""
+    fn = getattr(value, "fn", None)
+    if getattr(value, "call", None) is None or fn is None or not exported(fn):
+        return None
+    handed = found.get(fn.name)
+    return handed if handed is not None and handed.shape == "generator" else None
 
 
 def exported(function: object) -> bool:

@@ -102,7 +102,9 @@ class Streams(Values):
         value = self.value(expr)
         if isinstance(value, Stream):
             if value.role == "stream":
-                return value.start
+                # A generation asked for without streaming is a finished answer: iterating
+                # it reads no connection.
+                return value.start if value.start.streaming or value.start.http else None
             if value.role == "response" and value.start.http == "requests":
                 return value.start  # iterating a requests Response is iter_content(128)
         return None
@@ -260,7 +262,9 @@ class Streams(Values):
 
 
 # Raw HTTP evidence of an LLM or SSE stream (Analysis.llm_stream).
-_LINE_METHODS = frozenset({"iter_lines", "aiter_lines", "iter_sse", "aiter_sse", "readline"})
+_LINE_METHODS = frozenset(
+    {"iter_lines", "aiter_lines", "iter_sse", "aiter_sse", "readline", "events"}
+)
 _GENERATION_PATHS = re.compile(
     r"/(?:chat/completions|completions|responses|messages|generate|chat|predict|infer|sse|events)"
     r"(?:[/?]|$)|generate_stream|chat_stream|stream_chat",

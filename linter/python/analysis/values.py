@@ -133,6 +133,9 @@ class Values(FileIndex):
             func = self.value(whole.func, depth + 1)
             if isinstance(func, FuncRef) and not func.fn.is_generator:
                 candidates.extend(func.fn.returns)
+            elif isinstance(func, Sym) and not func.path.startswith("@"):
+                # A function of another module returning ``stream, metadata``.
+                return self._remote_stream(whole, func, index, size)
         for candidate in candidates:
             if (
                 isinstance(candidate, (ast.Tuple, ast.List))
@@ -194,6 +197,8 @@ class Values(FileIndex):
                 return Stream(start, "method")  # a raw response's ``.parse()``: the stream
             if expr.attr in K.HTTP_ITER_METHODS and value.role in ("response", "stream"):
                 return Stream(start, "method")
+            if expr.attr == "events" and start.http and value.role == "response":
+                return Stream(start, "method")  # an SSE wrapper's ``events()``
             if expr.attr == "content" and start.http == "aiohttp" and value.role == "response":
                 return Stream(start, "stream")
             if expr.attr in ("text_stream",) and value.role == "stream":
@@ -328,6 +333,12 @@ class Values(FileIndex):
                 return by_name
         if not isinstance(func, Sym):
             return None
+        if func.path in _SSE_WRAPPERS and call.args:
+            # ``sseclient.SSEClient(response)``: server-sent events parsed from a streamed
+            # response (its ``events()`` iterate the body).
+            wrapped = self.value(call.args[0], depth + 1)
+            if isinstance(wrapped, Stream) and wrapped.role == "response":
+                return wrapped
         head, _, last = func.path.rpartition(".")
         if last in _PASS_THROUGH_CALLS and head.startswith("@"):
             return Sym(head, func.ctor)  # ``client.with_options(timeout=...)``: the same client
@@ -400,15 +411,20 @@ class Values(FileIndex):
             return Stream(start, "manager" if starter.stream == "manager" else "stream")
         return None
 
-    def _remote_stream(self, call: ast.Call, func: Sym) -> Stream | None:
-        """A call of a function of another module of the tree that hands out a stream."""
+    def _remote_stream(
+        self, call: ast.Call, func: Sym, index: int = -1, size: int = 0
+    ) -> Stream | None:
+        """A call of a function of another module of the tree that hands out a stream (as
+        a whole, or as item ``index`` of the tuple it returns, unpacked into ``size``)."""
         project = self.document.project
         if project is None:
             return None
         found = project.stream_function(self.document.path, func.path)
-        if found is None:
+        if found is None or (found.item, found.size) != ((index, size) if index >= 0 else (-1, 0)):
             return None
         what = "a generator yielding" if found.shape == "generator" else "returning"
+        if found.item >= 0:
+            what = f"returning in item {found.item + 1} of a tuple"
         api = f"{found.name}() of {found.module}, {what} {found.api} from its line {found.line}"
         start = StreamStart(
             call, found.client, api, True, None, None, origin=f"{found.module}.{found.name}"
@@ -538,18 +554,29 @@ class Values(FileIndex):
         if found is None or found[0] != "expr" or not isinstance(found[1], ast.Dict):
             return None
         scope = found[2]
-        if len(scope.bindings.get(expr.id, ())) != 1 or self._mutated(expr.id, scope):
+        mapping = found[1]
+        if len(scope.bindings.get(expr.id, ())) != 1 or self._mutated(expr.id, scope, mapping):
             return None
-        return found[1]
+        return mapping
 
-    def _mutated(self, name: str, scope: FunctionInfo) -> bool:
+    def _mutated(self, name: str, scope: FunctionInfo, mapping: ast.Dict | None = None) -> bool:
         nodes = ast.walk(self.tree) if scope.is_module else _walk_function(scope.node)
+        keys = {k.value for k in mapping.keys if isinstance(k, ast.Constant)} if mapping else None
         for node in nodes:
             if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(
                 node.value, ast.Name
             ):
                 if node.value.id != name:
                     continue
+                if (
+                    isinstance(node, ast.Subscript)
+                    and isinstance(node.ctx, ast.Del)
+                    and keys is not None
+                    and None not in mapping.keys  # type: ignore[union-attr]
+                    and isinstance(node.slice, ast.Constant)
+                    and node.slice.value not in keys
+                ):
+                    continue  # ``del d["user"]`` of a key the literal never had: no change
                 if isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)):
                     return True
                 if isinstance(node, ast.Attribute) and node.attr in (
@@ -584,3 +611,5 @@ def _method_scope(scope: FunctionInfo) -> FunctionInfo | None:
 # ``client.with_options(timeout=...)``, ``client.chat.completions.with_raw_response.create``.
 _PASS_THROUGH_ATTRIBUTES = frozenset({"with_raw_response", "with_streaming_response"})
 _PASS_THROUGH_CALLS = frozenset({"with_options", "copy"})
+# Classes that parse server-sent events out of a streamed response given to them.
+_SSE_WRAPPERS = frozenset({"sseclient.SSEClient", "httpx_sse.EventSource"})
