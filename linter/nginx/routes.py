@@ -16,6 +16,17 @@ from fnmatch import fnmatchcase
 from typing import NamedTuple
 
 from linter.config import Settings
+from linter.llmservers import (
+    CHAT_APP_PORTS,
+    CHAT_APPS,
+    LLM_LISTEN_PORTS,
+    LLM_PORTS,
+    MCP_NAME,
+    VLLM_PORT,
+    llm_name,
+    not_streaming_path,
+    streaming_path,
+)
 from linter.nginx.context import Stmt
 from linter.nginx.directives import FAMILIES
 from linter.nginx.model import NginxDocument
@@ -23,175 +34,6 @@ from linter.nginx.targets import Resolved, listen_ports, pass_host, resolve_targ
 from linter.nginx.tree import FileComment
 
 _STREAM_COMMENT = re.compile(r"#\s*streamproof\s*:\s*(no-stream|stream)\b")
-
-# Path fragments of streaming endpoints (matched on the location's path or regex).
-_PATH_PATTERNS = re.compile(
-    r"chat[\\/]+completions|(?:^|[\\/^(|])v1[\\/]+(?:completions|responses|messages)"
-    r"|api[\\/]+(?:chat|generate)\b|generate_stream|stream-chat|chat-stream|event-stream"
-    r"|(?:^|[\\/^(|])(?:stream|streaming|sse|events|eventsource|mcp)(?:$|[\\/$)|?(])",
-    re.IGNORECASE,
-)
-
-# Paths that are not streams even on an LLM server (health checks, metrics, UIs, auth): the
-# weaker signals (upstream, server_name, a LiteLLM config, `proxy_buffering off` copied into
-# every location) do not make these streaming routes.
-_NOT_STREAMING_SEGMENTS = frozenset(
-    [
-        "health",
-        "healthz",
-        "healthcheck",
-        "health_check",
-        "liveliness",
-        "liveness",
-        "livez",
-        "readiness",
-        "readyz",
-        "ready",
-        "live",
-        "metrics",
-        "status",
-        "ping",
-        "favicon.ico",
-        "robots.txt",
-        "static",
-        "assets",
-        "ui",
-        "login",
-        "logout",
-        "auth",
-        "oauth",
-        "oauth2",
-        "callback",
-        "sso",
-        "saml",
-        "docs",
-        "redoc",
-        "openapi.json",
-        "swagger",
-        "swagger-ui",
-        ".well-known",
-        "_next",
-        "image",
-        "images",
-        "img",
-        "css",
-        "js",
-        "fonts",
-        "uploads",
-        "files",
-        # OpenAI-style endpoints that answer in one piece.
-        "embeddings",
-        "embedding",
-        "moderations",
-        "rerank",
-        "tokenize",
-        "detokenize",
-    ]
-)
-
-
-def not_streaming_path(path: str) -> bool:
-    """A segment of the path (every alternative of it, for a regex) names something that is
-    not a stream: `/health`, `= /metrics`, `^/auth/saml`, `/ui/`, `/mcp/oauth/callback`."""
-    text = re.sub(r"^[=~*^\s]+", "", path).lstrip("^/\\")
-    for segment in re.split(r"[/\\]+", text):
-        segment = segment.strip("()$?^")
-        if not segment or "(" in segment or ")" in segment:
-            continue
-        alternatives = [a.strip("()$?").replace("\\.", ".") for a in segment.split("|")]
-        if all(a.lower() in _NOT_STREAMING_SEGMENTS for a in alternatives if a) and any(
-            alternatives
-        ):
-            return True
-    return False
-
-
-# Names of LLM servers and hosted LLM APIs, as they appear in host names and upstream names.
-_LLM_NAMES = (
-    "litellm",
-    "ollama",
-    "vllm",
-    "openwebui",
-    "open-webui",
-    "librechat",
-    "anythingllm",
-    "localai",
-    "lmstudio",
-    "lm-studio",
-    "sglang",
-    "llamacpp",
-    "llama-cpp",
-    "llama_cpp",
-    "llama-server",
-    "llamafile",
-    "koboldcpp",
-    "oobabooga",
-    "text-generation",
-    "tabbyapi",
-    "openllm",
-    "xinference",
-    "lmdeploy",
-    "fastchat",
-    # Chat apps and LLM app builders that stream their answers (SSE or Gradio's queue).
-    "flowise",
-    "langflow",
-    "dify-api",
-    "lobe-chat",
-    "lobechat",
-    "nextchat",
-    "chatgpt-next-web",
-    "chatbot-ui",
-    "big-agi",
-    "h2ogpt",
-    "privategpt",
-    "private-gpt",
-    "ragflow",
-    "fastgpt",
-    "text-generation-webui",
-    "gradio",
-    "api.openai.com",
-    "openai.azure.com",
-    "api.anthropic.com",
-    "openrouter.ai",
-    "generativelanguage.googleapis.com",
-    "api.mistral.ai",
-    "api.groq.com",
-    "api.deepseek.com",
-    "api.together.xyz",
-    "api.cohere.ai",
-    "api.cohere.com",
-    "api.ai21.com",
-    "api-inference.huggingface.co",
-    "api.fireworks.ai",
-    "api.perplexity.ai",
-)
-# Short names that only count as a whole part of a host name (`tgi`, `llm-gateway`).
-_LLM_NAME_PARTS = frozenset({"tgi", "llm", "llms", "llama", "vllm", "ollama", "litellm", "openai"})
-# Model families, as a whole part of a name once a version number is taken off
-# (`backend_qwen3_8b`, `llama31`): an upstream named for a model serves it.
-_MODEL_FAMILIES = frozenset(
-    {"llama", "qwen", "mistral", "mixtral", "gemma", "deepseek", "gpt", "claude", "gemini"}
-)
-# An MCP server (its streamable HTTP transport answers in SSE), as a whole part of a name.
-_MCP_NAME = re.compile(r"(?:^|[^a-z0-9])mcp(?:$|[^a-z0-9])", re.IGNORECASE)
-# Ports LLM servers listen on by default, distinctive enough to count on their own.
-_LLM_PORTS = {
-    "4000": "LiteLLM's port 4000",
-    "11434": "Ollama's port 11434",
-    "3080": "LibreChat's port 3080",
-    "1234": "LM Studio's port 1234",
-    "7860": "Gradio's port 7860 (Gradio apps stream over SSE)",
-}
-
-
-# Ports a server listening on makes it a drop-in proxy for that LLM server.
-_LLM_LISTEN_PORTS = {
-    "11434": "Ollama's port 11434",
-    "4000": "LiteLLM's port 4000",
-    "1234": "LM Studio's port 1234",
-}
-# vLLM's and TGI's 8000 is every web app's port too: it counts only beside an LLM name.
-_VLLM_PORT = "8000"
 
 
 class Signal(NamedTuple):
@@ -242,35 +84,6 @@ def upstreams(document: NginxDocument) -> dict[str, Stmt]:
     return dict(found)
 
 
-def llm_name(text: str) -> str | None:
-    lowered = text.lower()
-    # Written with spaces or other separators in prose (`# Open WebUI proxy`).
-    compact = re.sub(r"[\s_.-]+", "", lowered)
-    for name in _LLM_NAMES:
-        if name in lowered or ("." not in name and name.replace("-", "") in compact):
-            return name
-    for part in re.split(r"[^a-z0-9]+", lowered):
-        if part in _LLM_NAME_PARTS:
-            return part
-        family = part.rstrip("0123456789")
-        if family in _MODEL_FAMILIES or (family in _LLM_NAME_PARTS and family != part):
-            return family
-        # `routellm`, `llmproxy`: a word made with "llm" (no English word holds it).
-        if len(part) > 3 and (part.startswith("llm") or part.endswith("llm")):
-            return part
-    return None
-
-
-def llm_port(port: str) -> str | None:
-    """What a port number says about the server behind it ("LiteLLM's port 4000"), if much."""
-    return _LLM_PORTS.get(port.strip())
-
-
-def streaming_path(path: str) -> bool:
-    """A path (or a location's regex) that names a streaming endpoint."""
-    return _PATH_PATTERNS.search(path) is not None
-
-
 def _upstream_signal(
     document: NginxDocument, resolved: Resolved, upstream: Stmt | None
 ) -> Signal | None:
@@ -291,7 +104,7 @@ def upstream_evidence(upstream: Stmt) -> str | None:
     name = llm_name(upstream.args[0])
     if name:
         return f"its upstream `{upstream.args[0]}` is named like an LLM server ({name})"
-    if _MCP_NAME.search(upstream.args[0]):
+    if MCP_NAME.search(upstream.args[0]):
         return f"its upstream `{upstream.args[0]}` is named like an MCP server (streamable HTTP)"
     for server in upstream.level_named("server"):
         if not server.args:
@@ -300,8 +113,8 @@ def upstream_evidence(upstream: Stmt) -> str | None:
         name = llm_name(server_host)
         if name:
             return f"its upstream server {server.args[0]} is an LLM server ({name})"
-        if server_port in _LLM_PORTS:
-            return f"its upstream server {server.args[0]} listens on {_LLM_PORTS[server_port]}"
+        if server_port in LLM_PORTS:
+            return f"its upstream server {server.args[0]} listens on {LLM_PORTS[server_port]}"
     return None
 
 
@@ -315,8 +128,8 @@ def _upstream_evidence(route_target: str, upstream: Stmt | None) -> Signal | Non
     name = llm_name(host)
     if name:
         return Signal("upstream", f"it proxies to {host}, an LLM server or API ({name})")
-    if port in _LLM_PORTS:
-        return Signal("upstream", f"it proxies to {host}:{port}, {_LLM_PORTS[port]}")
+    if port in LLM_PORTS:
+        return Signal("upstream", f"it proxies to {host}:{port}, {LLM_PORTS[port]}")
     return None
 
 
@@ -420,7 +233,7 @@ def _signal(
         return Signal("sse", signal.text), False
     if path and not_streaming_path(path):
         return None, False
-    if path and _PATH_PATTERNS.search(path):
+    if path and streaming_path(path):
         return Signal("path", f"its path {path} is a streaming endpoint"), False
     if signal:
         return signal, False
@@ -524,13 +337,13 @@ def _naming_comment_signal(document: NginxDocument, block: Stmt) -> Signal | Non
 def _listen_signal(document: NginxDocument, server: Stmt, resolved: Resolved) -> Signal | None:
     """The server listens on an LLM server's port: it is a drop-in proxy for it."""
     for port, stmt in listen_ports(server):
-        if port in _LLM_LISTEN_PORTS:
+        if port in LLM_LISTEN_PORTS:
             return Signal(
                 "listen",
-                f"its server listens on {_LLM_LISTEN_PORTS[port]} ({document.where(stmt)}), "
+                f"its server listens on {LLM_LISTEN_PORTS[port]} ({document.where(stmt)}), "
                 f"a drop-in proxy for that LLM server",
             )
-        if port == _VLLM_PORT:
+        if port == VLLM_PORT:
             named = _llm_upstream_name(document, resolved)
             if named:
                 return Signal(
@@ -588,7 +401,7 @@ def _proxies_llm_api(route: Route) -> bool:
     if route.signal is not None and route.signal.kind in _LLM_API_SIGNALS:
         return True
     path = _location_path(route.block)
-    if path and not not_streaming_path(path) and _PATH_PATTERNS.search(path):
+    if path and not not_streaming_path(path) and streaming_path(path):
         return True
     return _upstream_evidence(route.target, route.upstream) is not None
 
@@ -663,18 +476,13 @@ def routes(document: NginxDocument, settings: Settings) -> Iterator[Route]:
     yield from _weak_catch_all(document, found, pages)
 
 
-# Chat apps (not LLM servers) that serve their API, streams included, under a prefix, and
-# their pages at `/` (an LLM server or proxy answers OpenAI paths at its root too).
-_CHAT_APPS = ("librechat", "open-webui", "openwebui", "anythingllm", "flowise", "langflow",
-              "lobe-chat", "lobechat", "nextchat", "chatbot-ui", "big-agi", "ragflow", "fastgpt")  # fmt: skip
-_CHAT_APP_PORTS = {"3080": "librechat"}
 _API_PREFIX = re.compile(r"^[=^~*\s]*/api(?:/|$)", re.IGNORECASE)
 
 
 def _chat_app(target: str) -> str | None:
     host, port = pass_host(target)
     lowered = host.lower()
-    return next((n for n in _CHAT_APPS if n in lowered), None) or _CHAT_APP_PORTS.get(port)
+    return next((n for n in CHAT_APPS if n in lowered), None) or CHAT_APP_PORTS.get(port)
 
 
 def _chat_app_pages(found: list[Route]) -> set[int]:

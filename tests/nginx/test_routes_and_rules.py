@@ -9,9 +9,10 @@ from helpers import lint
 
 from linter.config import default_settings
 from linter.document import Claim, Unit
+from linter.llmservers import not_streaming_path
 from linter.nginx.handler import HANDLER
 from linter.nginx.model import NginxDocument
-from linter.nginx.routes import not_streaming_path, routes
+from linter.nginx.routes import routes
 from linter.nginx.sniff import sniff
 from linter.workspace import Workspace
 
