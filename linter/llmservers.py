@@ -61,6 +61,11 @@ NOT_STREAMING_SEGMENTS = frozenset(
         "fonts",
         "uploads",
         "files",
+        # Socket.IO (Engine.IO) endpoints: the library heartbeats every 25 s by default
+        # (pingInterval, Node and python-engineio alike), so nginx's 60 s idle limit is never
+        # reached, and an upgraded WebSocket is relayed unbuffered.
+        "socket.io",
+        "engine.io",
         # OpenAI-style endpoints that answer in one piece.
         "embeddings",
         "embedding",
@@ -75,7 +80,8 @@ NOT_STREAMING_SEGMENTS = frozenset(
 def not_streaming_path(path: str) -> bool:
     """A segment of the path (every alternative of it, for a regex) names something that is
     not a stream: `/health`, `= /metrics`, `^/auth/saml`, `/ui/`, `/mcp/oauth/callback`."""
-    text = re.sub(r"^[=~*^\s]+", "", path).lstrip("^/\\")
+    # An escaped dot (`socket\.io`, `openapi\.json`) is part of its segment, not a separator.
+    text = re.sub(r"^[=~*^\s]+", "", path.replace("\\.", ".")).lstrip("^/\\")
     for segment in re.split(r"[/\\]+", text):
         segment = segment.strip("()$?^")
         if not segment or "(" in segment or ")" in segment:
@@ -149,6 +155,10 @@ LLM_NAMES = (
 )
 # Short names that only count as a whole part of a host name (`tgi`, `llm-gateway`).
 LLM_NAME_PARTS = frozenset({"tgi", "llm", "llms", "llama", "vllm", "ollama", "litellm", "openai"})
+# The generic word alone (`llm-server`, `llm_api`): it names an app about LLMs, which may answer
+# over REST or a WebSocket as well as stream, so it counts only beside a second sign (the port of
+# an LLM server, a raised read timeout); a product or model name counts on its own.
+GENERIC_LLM_WORDS = frozenset({"llm", "llms"})
 # Model families, as a whole part of a name once a version number is taken off
 # (`backend_qwen3_8b`, `llama31`): an upstream named for a model serves it.
 MODEL_FAMILIES = frozenset(
@@ -196,6 +206,15 @@ def llm_name(text: str) -> str | None:
 def llm_port(port: str) -> str | None:
     """What a port number says about the server behind it ("LiteLLM's port 4000"), if much."""
     return LLM_PORTS.get(port.strip())
+
+
+def llm_server_port(port: str) -> str | None:
+    """An LLM server's port as a second sign beside a name: the distinctive ones, and vLLM's and
+    TGI's 8000 (every web app's port too, so never a sign on its own)."""
+    port = port.strip()
+    if port == VLLM_PORT:
+        return "vLLM's and TGI's port 8000"
+    return LLM_PORTS.get(port)
 
 
 def streaming_path(path: str) -> bool:

@@ -4,7 +4,7 @@ Signals, strongest first: a ``# streamproof: stream`` comment (or ``no-stream`` 
 the ``stream-routes`` setting; SSE already acknowledged in the block (``proxy_buffering off``,
 ``text/event-stream``, ``X-Accel-Buffering``); the location path (``/v1/chat/completions``,
 ``/api/generate``, ``/stream``, ...); the upstream (names and ports of LLM servers and hosted
-LLM APIs); for a catch-all ``location /``, a server_name naming an LLM app; a LiteLLM config in
+LLM APIs; the generic word ``llm`` alone only beside a second sign); for a catch-all ``location /``, a server_name naming an LLM app; a LiteLLM config in
 the same repository with an OpenAI-style path. A route with no signal is left alone.
 """
 
@@ -19,18 +19,22 @@ from linter.config import Settings
 from linter.llmservers import (
     CHAT_APP_PORTS,
     CHAT_APPS,
+    GENERIC_LLM_WORDS,
     LLM_LISTEN_PORTS,
     LLM_PORTS,
     MCP_NAME,
     VLLM_PORT,
     llm_name,
+    llm_server_port,
     not_streaming_path,
     streaming_path,
 )
 from linter.nginx.context import Stmt
 from linter.nginx.directives import FAMILIES
+from linter.nginx.effective import lookup
 from linter.nginx.model import NginxDocument
 from linter.nginx.targets import Resolved, listen_ports, pass_host, resolve_target
+from linter.nginx.timevalue import parse_time
 from linter.nginx.tree import FileComment
 
 _STREAM_COMMENT = re.compile(r"#\s*streamproof\s*:\s*(no-stream|stream)\b")
@@ -85,9 +89,9 @@ def upstreams(document: NginxDocument) -> dict[str, Stmt]:
 
 
 def _upstream_signal(
-    document: NginxDocument, resolved: Resolved, upstream: Stmt | None
+    document: NginxDocument, block: Stmt, family: str, resolved: Resolved, upstream: Stmt | None
 ) -> Signal | None:
-    found = _upstream_evidence(resolved.target, upstream)
+    found = _upstream_evidence(document, block, family, resolved.target, upstream)
     if found is None or not resolved.sets:
         return found
     sets = ", ".join(
@@ -96,41 +100,88 @@ def _upstream_signal(
     return Signal(found.kind, f"{found.text} (its target's variables come from {sets})")
 
 
-def upstream_evidence(upstream: Stmt) -> str | None:
+def _named(text: str, name: str, sign: str | None) -> str | None:
+    """``text`` when the name ``name`` counts: a product or model name on its own, the generic
+    word `llm` only with a second sign (said after it)."""
+    if name not in GENERIC_LLM_WORDS:
+        return text
+    return f"{text} and {sign}" if sign else None
+
+
+def upstream_evidence(upstream: Stmt, route_sign: str | None = None) -> str | None:
     """What makes an `upstream {}` an LLM server's (its name, a server's host or port), said
-    for a message; None when nothing does."""
+    for a message; None when nothing does. ``route_sign``: what the route that proxies to it
+    says besides (a raised read timeout), a second sign for a name that is only `llm`."""
     if not upstream.args:
         return None
+    servers = [(s.args[0], *pass_host(s.args[0])) for s in upstream.level_named("server") if s.args]
+    port_sign = next(
+        (f"its server {address} is on {text}" for address, _, port in servers
+         if (text := llm_server_port(port))),
+        None,
+    )  # fmt: skip
+    sign = port_sign or route_sign
     name = llm_name(upstream.args[0])
     if name:
-        return f"its upstream `{upstream.args[0]}` is named like an LLM server ({name})"
+        text = f"its upstream `{upstream.args[0]}` is named like an LLM server ({name})"
+        if (found := _named(text, name, sign)) is not None:
+            return found
     if MCP_NAME.search(upstream.args[0]):
         return f"its upstream `{upstream.args[0]}` is named like an MCP server (streamable HTTP)"
-    for server in upstream.level_named("server"):
-        if not server.args:
-            continue
-        server_host, server_port = pass_host(server.args[0])
-        name = llm_name(server_host)
+    for address, host, port in servers:
+        name = llm_name(host)
         if name:
-            return f"its upstream server {server.args[0]} is an LLM server ({name})"
-        if server_port in LLM_PORTS:
-            return f"its upstream server {server.args[0]} listens on {LLM_PORTS[server_port]}"
+            text = f"its upstream server {address} is an LLM server ({name})"
+            if (found := _named(text, name, route_sign)) is not None:
+                return found
+        if port in LLM_PORTS:
+            return f"its upstream server {address} listens on {LLM_PORTS[port]}"
     return None
 
 
-def _upstream_evidence(route_target: str, upstream: Stmt | None) -> Signal | None:
+def _upstream_evidence(
+    document: NginxDocument, block: Stmt, family: str, route_target: str, upstream: Stmt | None
+) -> Signal | None:
     host, port = pass_host(route_target)
     if upstream is not None:
         text = upstream_evidence(upstream)
+        if text is None and _generic_named(upstream):
+            text = upstream_evidence(upstream, _read_timeout_sign(document, block, family))
         return Signal("upstream", text) if text else None
     if "$" in host:
         return None  # a host nginx only knows at run time
     name = llm_name(host)
     if name:
-        return Signal("upstream", f"it proxies to {host}, an LLM server or API ({name})")
+        text = f"it proxies to {host}, an LLM server or API ({name})"
+        sign = llm_server_port(port)
+        if name in GENERIC_LLM_WORDS:
+            sign = f"port {port} is {sign}" if sign else None
+            sign = sign or _read_timeout_sign(document, block, family)
+        found = _named(text, name, sign)
+        if found is not None:
+            return Signal("upstream", found)
     if port in LLM_PORTS:
         return Signal("upstream", f"it proxies to {host}:{port}, {LLM_PORTS[port]}")
     return None
+
+
+def _generic_named(upstream: Stmt) -> bool:
+    """The upstream's name, or a server's host, is only the generic word `llm`."""
+    names = [upstream.args[0]] if upstream.args else []
+    names += [pass_host(s.args[0])[0] for s in upstream.level_named("server") if s.args]
+    return any(llm_name(name) in GENERIC_LLM_WORDS for name in names)
+
+
+def _read_timeout_sign(document: NginxDocument, block: Stmt, family: str) -> str | None:
+    """A read timeout raised above nginx's 60s default for the route: its admin expects long
+    answers, a second sign beside a backend named only `llm`."""
+    found = lookup(block, f"{family}_read_timeout")
+    if found.stmt is None or not found.stmt.args:
+        return None
+    value = parse_time(found.stmt.args[0])
+    if value is None or value.milliseconds <= 60_000:
+        return None
+    return f"its {family}_read_timeout is raised to {found.stmt.args[0]} ({document.where(found.stmt)})"
 
 
 def _location_path(block: Stmt) -> str:
@@ -237,7 +288,9 @@ def _signal(
         return Signal("path", f"its path {path} is a streaming endpoint"), False
     if signal:
         return signal, False
-    signal = _upstream_signal(document, resolved, upstream) or _map_signal(document, resolved)
+    signal = _upstream_signal(document, block, family, resolved, upstream) or _map_signal(
+        document, resolved
+    )
     if signal:
         return signal, False
     server = block.enclosing("server") if not block.is_root else None
@@ -269,7 +322,12 @@ def _map_signal(document: NginxDocument, resolved: Resolved) -> Signal | None:
     for stmt, variable, value in map_values(document, resolved.target):
         upstream = known.get(value)
         text = upstream_evidence(upstream) if upstream is not None else None
-        if text is None and "$" not in value and (product := llm_name(value)):
+        if (
+            text is None
+            and "$" not in value
+            and (product := llm_name(value))
+            and product not in GENERIC_LLM_WORDS
+        ):
             text = f"it names {value}, an LLM server ({product})"
         if text:
             return Signal(
@@ -396,14 +454,17 @@ def _shared_by_a_proxying_server(document: NginxDocument, server: Stmt, name: st
 _LLM_API_SIGNALS = frozenset({"path", "upstream"})
 
 
-def _proxies_llm_api(route: Route) -> bool:
+def _proxies_llm_api(document: NginxDocument, route: Route) -> bool:
     """The route's own path or upstream is an LLM API's (not only "it streams")."""
     if route.signal is not None and route.signal.kind in _LLM_API_SIGNALS:
         return True
     path = _location_path(route.block)
     if path and not not_streaming_path(path) and streaming_path(path):
         return True
-    return _upstream_evidence(route.target, route.upstream) is not None
+    return (
+        _upstream_evidence(document, route.block, route.family, route.target, route.upstream)
+        is not None
+    )
 
 
 def _weak_catch_all(document: NginxDocument, found: list[Route], pages: set[int]) -> list[Route]:
@@ -434,7 +495,7 @@ def _weak_catch_all(document: NginxDocument, found: list[Route], pages: set[int]
             continue
         server = server_of(route)
         key = id(server) if server is not None else None
-        if key in wanted and key not in api_by_server and _proxies_llm_api(route):
+        if key in wanted and key not in api_by_server and _proxies_llm_api(document, route):
             api_by_server[key] = route
     result = list(found)
     for index, server in candidates.items():
