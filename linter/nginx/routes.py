@@ -4,8 +4,9 @@ Signals, strongest first: a ``# streamproof: stream`` comment (or ``no-stream`` 
 the ``stream-routes`` setting; SSE already acknowledged in the block (``proxy_buffering off``,
 ``text/event-stream``, ``X-Accel-Buffering``); the location path (``/v1/chat/completions``,
 ``/api/generate``, ``/stream``, ...); the upstream (names and ports of LLM servers and hosted
-LLM APIs; the generic word ``llm`` alone only beside a second sign); for a catch-all ``location /``, a server_name naming an LLM app; a LiteLLM config in
-the same repository with an OpenAI-style path. A route with no signal is left alone.
+LLM APIs, linter/nginx/backends.py); for a catch-all ``location /``, a server_name naming an
+LLM app; a LiteLLM config in the same repository with an OpenAI-style path. A route with no
+signal is left alone.
 """
 
 from __future__ import annotations
@@ -19,30 +20,44 @@ from linter.config import Settings
 from linter.llmservers import (
     CHAT_APP_PORTS,
     CHAT_APPS,
-    GENERIC_LLM_WORDS,
     LLM_LISTEN_PORTS,
-    LLM_PORTS,
-    MCP_NAME,
     VLLM_PORT,
     llm_name,
-    llm_server_port,
     not_streaming_path,
     streaming_path,
 )
+from linter.nginx.backends import (
+    Signal,
+    backend_signal,
+    map_signal,
+    map_values,
+    upstream_evidence,
+    upstream_signal,
+    upstreams,
+)
 from linter.nginx.context import Stmt
 from linter.nginx.directives import FAMILIES
-from linter.nginx.effective import lookup
 from linter.nginx.model import NginxDocument
 from linter.nginx.targets import Resolved, listen_ports, pass_host, resolve_target
-from linter.nginx.timevalue import parse_time
 from linter.nginx.tree import FileComment
 
+# Re-exported: rules and other layers ask this module for a route's backend facts.
+__all__ = [
+    "Route",
+    "Signal",
+    "all_routes",
+    "map_values",
+    "mapped_upstreams",
+    "not_streaming_path",
+    "pass_host",
+    "route_block",
+    "routes",
+    "streaming_routes",
+    "upstream_evidence",
+    "upstreams",
+]
+
 _STREAM_COMMENT = re.compile(r"#\s*streamproof\s*:\s*(no-stream|stream)\b")
-
-
-class Signal(NamedTuple):
-    kind: str  # comment, setting, sse, path, upstream, listen, server_name, litellm, weak
-    text: str  # for messages: "... is a streaming route because <text>"
 
 
 class Route(NamedTuple):
@@ -73,115 +88,6 @@ def route_block(stmt: Stmt) -> Stmt:
     while block.name in ("if", "limit_except") and not block.is_root and block.parent is not None:
         block = block.parent
     return block
-
-
-def upstreams(document: NginxDocument) -> dict[str, Stmt]:
-    """The upstream blocks by name (the first of each name), found once per document."""
-    cached = document.cache.get("upstreams")
-    if isinstance(cached, dict):
-        return dict(cached)
-    found: dict[str, Stmt] = {}
-    for stmt in document.statements():
-        if stmt.name == "upstream" and stmt.is_block and stmt.args:
-            found.setdefault(stmt.args[0], stmt)
-    document.cache["upstreams"] = found
-    return dict(found)
-
-
-def _upstream_signal(
-    document: NginxDocument, block: Stmt, family: str, resolved: Resolved, upstream: Stmt | None
-) -> Signal | None:
-    found = _upstream_evidence(document, block, family, resolved.target, upstream)
-    if found is None or not resolved.sets:
-        return found
-    sets = ", ".join(
-        f"`set {stmt.args[0]} {stmt.args[1]}` at {document.where(stmt)}" for stmt in resolved.sets
-    )
-    return Signal(found.kind, f"{found.text} (its target's variables come from {sets})")
-
-
-def _named(text: str, name: str, sign: str | None) -> str | None:
-    """``text`` when the name ``name`` counts: a product or model name on its own, the generic
-    word `llm` only with a second sign (said after it)."""
-    if name not in GENERIC_LLM_WORDS:
-        return text
-    return f"{text} and {sign}" if sign else None
-
-
-def upstream_evidence(upstream: Stmt, route_sign: str | None = None) -> str | None:
-    """What makes an `upstream {}` an LLM server's (its name, a server's host or port), said
-    for a message; None when nothing does. ``route_sign``: what the route that proxies to it
-    says besides (a raised read timeout), a second sign for a name that is only `llm`."""
-    if not upstream.args:
-        return None
-    servers = [(s.args[0], *pass_host(s.args[0])) for s in upstream.level_named("server") if s.args]
-    port_sign = next(
-        (f"its server {address} is on {text}" for address, _, port in servers
-         if (text := llm_server_port(port))),
-        None,
-    )  # fmt: skip
-    sign = port_sign or route_sign
-    name = llm_name(upstream.args[0])
-    if name:
-        text = f"its upstream `{upstream.args[0]}` is named like an LLM server ({name})"
-        if (found := _named(text, name, sign)) is not None:
-            return found
-    if MCP_NAME.search(upstream.args[0]):
-        return f"its upstream `{upstream.args[0]}` is named like an MCP server (streamable HTTP)"
-    for address, host, port in servers:
-        name = llm_name(host)
-        if name:
-            text = f"its upstream server {address} is an LLM server ({name})"
-            if (found := _named(text, name, route_sign)) is not None:
-                return found
-        if port in LLM_PORTS:
-            return f"its upstream server {address} listens on {LLM_PORTS[port]}"
-    return None
-
-
-def _upstream_evidence(
-    document: NginxDocument, block: Stmt, family: str, route_target: str, upstream: Stmt | None
-) -> Signal | None:
-    host, port = pass_host(route_target)
-    if upstream is not None:
-        text = upstream_evidence(upstream)
-        if text is None and _generic_named(upstream):
-            text = upstream_evidence(upstream, _read_timeout_sign(document, block, family))
-        return Signal("upstream", text) if text else None
-    if "$" in host:
-        return None  # a host nginx only knows at run time
-    name = llm_name(host)
-    if name:
-        text = f"it proxies to {host}, an LLM server or API ({name})"
-        sign = llm_server_port(port)
-        if name in GENERIC_LLM_WORDS:
-            sign = f"port {port} is {sign}" if sign else None
-            sign = sign or _read_timeout_sign(document, block, family)
-        found = _named(text, name, sign)
-        if found is not None:
-            return Signal("upstream", found)
-    if port in LLM_PORTS:
-        return Signal("upstream", f"it proxies to {host}:{port}, {LLM_PORTS[port]}")
-    return None
-
-
-def _generic_named(upstream: Stmt) -> bool:
-    """The upstream's name, or a server's host, is only the generic word `llm`."""
-    names = [upstream.args[0]] if upstream.args else []
-    names += [pass_host(s.args[0])[0] for s in upstream.level_named("server") if s.args]
-    return any(llm_name(name) in GENERIC_LLM_WORDS for name in names)
-
-
-def _read_timeout_sign(document: NginxDocument, block: Stmt, family: str) -> str | None:
-    """A read timeout raised above nginx's 60s default for the route: its admin expects long
-    answers, a second sign beside a backend named only `llm`."""
-    found = lookup(block, f"{family}_read_timeout")
-    if found.stmt is None or not found.stmt.args:
-        return None
-    value = parse_time(found.stmt.args[0])
-    if value is None or value.milliseconds <= 60_000:
-        return None
-    return f"its {family}_read_timeout is raised to {found.stmt.args[0]} ({document.where(found.stmt)})"
 
 
 def _location_path(block: Stmt) -> str:
@@ -288,7 +194,7 @@ def _signal(
         return Signal("path", f"its path {path} is a streaming endpoint"), False
     if signal:
         return signal, False
-    signal = _upstream_signal(document, block, family, resolved, upstream) or _map_signal(
+    signal = upstream_signal(document, block, family, resolved, upstream) or map_signal(
         document, resolved
     )
     if signal:
@@ -312,46 +218,6 @@ def _signal(
             f"the repository has a LiteLLM config ({config}) and {path} is an OpenAI-style path",
         ), False
     return None, False
-
-
-def _map_signal(document: NginxDocument, resolved: Resolved) -> Signal | None:
-    """A target host that is a `map`'s variable (`map $http_model $pool { ... }` then
-    `proxy_pass http://$pool;`): the upstreams or hosts its values name are where the route
-    goes, and one of them that is an LLM server's makes the route an LLM route."""
-    known = upstreams(document)
-    for stmt, variable, value in map_values(document, resolved.target):
-        upstream = known.get(value)
-        text = upstream_evidence(upstream) if upstream is not None else None
-        if (
-            text is None
-            and "$" not in value
-            and (product := llm_name(value))
-            and product not in GENERIC_LLM_WORDS
-        ):
-            text = f"it names {value}, an LLM server ({product})"
-        if text:
-            return Signal(
-                "upstream",
-                f"its target {variable} comes from the map at {document.where(stmt)}, "
-                f"one of whose values is `{value}`: {text}",
-            )
-    return None
-
-
-def map_values(document: NginxDocument, target: str) -> Iterator[tuple[Stmt, str, str]]:
-    """(map, variable, value) for each value a `map` can give the variable that is the host of
-    ``target`` (`proxy_pass http://$pool;` with `map $http_model $pool { ... }`)."""
-    host, _ = pass_host(target)
-    match = re.match(r"^\$\{?(\w+)\}?", host)
-    if match is None:
-        return
-    variable = "$" + match.group(1)
-    for stmt in document.statements():
-        if stmt.name != "map" or not stmt.is_block or stmt.args[1:2] != [variable]:
-            continue
-        for entry in stmt.walk():
-            if entry is not stmt and entry.directive is not None and entry.args:
-                yield stmt, variable, entry.args[-1]
 
 
 def mapped_upstreams(document: NginxDocument, route: Route) -> list[Stmt]:
@@ -462,7 +328,7 @@ def _proxies_llm_api(document: NginxDocument, route: Route) -> bool:
     if path and not not_streaming_path(path) and streaming_path(path):
         return True
     return (
-        _upstream_evidence(document, route.block, route.family, route.target, route.upstream)
+        backend_signal(document, route.block, route.family, route.target, route.upstream)
         is not None
     )
 
@@ -475,7 +341,10 @@ def _weak_catch_all(document: NginxDocument, found: list[Route], pages: set[int]
     def server_of(route: Route) -> Stmt | None:
         return route.block.enclosing("server") if not route.block.is_root else None
 
-    # The catch-alls nothing else made streaming routes (few: most servers have none).
+    # The catch-alls nothing else made streaming routes (few: most servers have none), but not
+    # an app's whose API another location of the server routes (`/api/` to the same backend):
+    # that location carries its calls, and the catch-all serves its pages.
+    own_api = _api_backends(found)
     candidates = {
         index: server
         for index, route in enumerate(found)
@@ -485,6 +354,7 @@ def _weak_catch_all(document: NginxDocument, found: list[Route], pages: set[int]
         and route.family == "proxy"
         and _location_path(route.block) == "/"
         and (server := server_of(route)) is not None
+        and (id(server), _backend(route)) not in own_api
     }
     if not candidates:
         return found
@@ -510,6 +380,36 @@ def _weak_catch_all(document: NginxDocument, found: list[Route], pages: set[int]
             f"`# streamproof: no-stream` if it does not)",
         )
         result[index] = found[index]._replace(signal=signal)
+    return result
+
+
+def _backend(route: Route) -> tuple[str, str] | None:
+    """Host and port a route proxies to; a variable that the route's own chain sets once is
+    read there (the Docker resolver idiom, repeated in every location). None when unknown."""
+    host, port = pass_host(route.target)
+    if "$" not in host:
+        return host, port
+    match = re.match(r"^\$\{?(\w+)\}?", host)
+    if match is None:
+        return None
+    variable = "$" + match.group(1)
+    for level in route.block.chain():
+        sets = [s for s in level.level_named("set") if len(s.args) == 2 and s.args[0] == variable]
+        if sets:
+            value = sets[0].args[1]
+            return pass_host(value) if len(sets) == 1 and "$" not in value else None
+    return None
+
+
+def _api_backends(found: list[Route]) -> set[tuple[int, tuple[str, str] | None]]:
+    """(server, backend) of each location under `/api` (the API of the app behind it)."""
+    result: set[tuple[int, tuple[str, str] | None]] = set()
+    for route in found:
+        server = route.block.enclosing("server") if not route.block.is_root else None
+        if server is not None and _API_PREFIX.match(_location_path(route.block)):
+            backend = _backend(route)
+            if backend is not None:
+                result.add((id(server), backend))
     return result
 
 

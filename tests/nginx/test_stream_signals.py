@@ -164,3 +164,23 @@ def test_the_generic_word_llm_needs_a_second_sign(tmp_path: Path) -> None:
     # The catch-all's weak signal comes from a route with a second sign, never from /a or /b.
     catch_all = signals["/"]
     assert catch_all is not None and catch_all.kind == "weak" and "location /c" in catch_all.text
+
+
+def test_no_weak_signal_for_the_pages_of_an_app_whose_api_has_its_own_location(
+    tmp_path: Path,
+) -> None:
+    routes = _routes(
+        tmp_path,
+        "server { listen 81;\n"
+        "  location /v1/chat/completions { proxy_pass http://10.0.0.1:9000; }\n"
+        "  location /api/ { set $p http://panel:5000; proxy_pass $p; }\n"
+        "  location / { set $p http://panel:5000; proxy_pass $p/; } }\n"
+        "server { listen 82;\n"
+        "  location /v1/chat/completions { proxy_pass http://10.0.0.1:9000; }\n"
+        "  location /api/ { set $p http://other:5000; proxy_pass $p; }\n"
+        "  location / { set $p http://panel:5000; proxy_pass $p/; } }",
+    )
+    assert routes["81 /"].signal is None
+    # Another backend's `/api/` says nothing about the catch-all's app.
+    weak = routes["82 /"].signal
+    assert weak is not None and weak.kind == "weak"
