@@ -344,7 +344,6 @@ def _weak_catch_all(document: NginxDocument, found: list[Route], pages: set[int]
     # The catch-alls nothing else made streaming routes (few: most servers have none), but not
     # an app's whose API another location of the server routes (`/api/` to the same backend):
     # that location carries its calls, and the catch-all serves its pages.
-    own_api = _api_backends(found)
     candidates = {
         index: server
         for index, route in enumerate(found)
@@ -354,10 +353,15 @@ def _weak_catch_all(document: NginxDocument, found: list[Route], pages: set[int]
         and route.family == "proxy"
         and _location_path(route.block) == "/"
         and (server := server_of(route)) is not None
-        and (id(server), _backend(route)) not in own_api
     }
     if not candidates:
         return found
+    own_api = _api_backends(found)
+    candidates = {
+        index: server
+        for index, server in candidates.items()
+        if (id(server), _backend(found[index])) not in own_api
+    }
     wanted = {id(server) for server in candidates.values()}
     api_by_server: dict[int, Route] = {}
     for route in found:
