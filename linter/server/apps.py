@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable
 from typing import NamedTuple
 
+from linter.llmservers import UVICORN_LLM_SERVERS
 from linter.server.model import Evidence, Launch
 from linter.server.pyread import parse
 from linter.source import SourceText
@@ -24,7 +25,6 @@ _STREAM_CLASSES = {
     "StreamingResponse": ("starlette", "fastapi"),
     "EventSourceResponse": ("sse_starlette", "fastapi", "starlette"),
 }
-_LLM_PROXIES = {"litellm": "LiteLLM", "vllm": "vLLM"}
 # How many local modules one app's imports may pull in (a large app is judged on these).
 MAX_MODULES = 60
 
@@ -66,8 +66,8 @@ def find_evidence(
     else:
         module = app.split(":", 1)[0].strip()
         top = module.split(".", 1)[0]
-        if top in _LLM_PROXIES:
-            launch.llm_proxy = _LLM_PROXIES[top]
+        if top in UVICORN_LLM_SERVERS:
+            launch.llm_proxy = UVICORN_LLM_SERVERS[top]
             launch.interface = "asgi"
             return
         found = module_file(module, launch.search_dirs, inside)
