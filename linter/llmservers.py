@@ -131,6 +131,15 @@ LLM_NAMES = (
     "fastgpt",
     "text-generation-webui",
     "gradio",
+    # Self-hosted chat and RAG apps whose chat endpoints stream (SSE or NDJSON).
+    "geekai",
+    "maxkb",
+    "qanything",
+    "chatchat",
+    "khoj",
+    "quivr",
+    "danswer",
+    "perplexica",
     "api.openai.com",
     "openai.azure.com",
     "api.anthropic.com",
@@ -190,12 +199,42 @@ def llm_name(text: str) -> str | None:
         # `routellm`, `llmproxy`: a word made with "llm" (no English word holds it).
         if len(part) > 3 and (part.startswith("llm") or part.endswith("llm")):
             return part
+        if _gpt_word(part):
+            return part
     return None
+
+
+def _gpt_word(part: str) -> bool:
+    """`docgpt`, `chatgpt`, `gptbot`, `gpt4all`: a word made with "gpt" names a GPT app as
+    surely as one made with "llm" (no English word holds it either)."""
+    return len(part) > 3 and (part.startswith("gpt") or part.endswith("gpt"))
 
 
 def llm_port(port: str) -> str | None:
     """What a port number says about the server behind it ("LiteLLM's port 4000"), if much."""
     return LLM_PORTS.get(port.strip())
+
+
+# Names that count only as a whole part of a location's path segment (`/tgi/`).
+_PATH_NAME_PARTS = frozenset({"tgi", "vllm", "ollama", "litellm"})
+
+
+def llm_server_in_path(path: str) -> str | None:
+    """The LLM server or chat app a location's path names (`/vllm/`, `/ollama/api/`,
+    `^/open-webui/(.*)`): a route under it goes to that server as surely as to an upstream
+    named so. Product names only: a generic word (`/llm/`, `/ai/`, `/gpt/`, a model family)
+    names an app's own route as often as a server."""
+    for segment in re.split(r"[^a-z0-9._-]+", path.lower()):
+        if not segment:
+            continue
+        compact = re.sub(r"[_.-]+", "", segment)
+        for name in LLM_NAMES:
+            if "." not in name and (name in segment or name.replace("-", "") in compact):
+                return name
+        for part in re.split(r"[_.-]+", segment):
+            if part in _PATH_NAME_PARTS:
+                return part
+    return None
 
 
 def streaming_path(path: str) -> bool:
