@@ -199,15 +199,18 @@ def llm_name(text: str) -> str | None:
         # `routellm`, `llmproxy`: a word made with "llm" (no English word holds it).
         if len(part) > 3 and (part.startswith("llm") or part.endswith("llm")):
             return part
-        if _gpt_word(part):
-            return part
     return None
 
 
-def _gpt_word(part: str) -> bool:
-    """`docgpt`, `chatgpt`, `gptbot`, `gpt4all`: a word made with "gpt" names a GPT app as
-    surely as one made with "llm" (no English word holds it either)."""
-    return len(part) > 3 and (part.startswith("gpt") or part.endswith("gpt"))
+def gpt_app_word(name: str) -> str | None:
+    """`docgpt`, `chatgpt`, `gptbot`, `gpt4all`: a word made with "gpt" in a host name names a
+    GPT app as one made with "llm" does (no English word holds it either). Only for a
+    server's own name (the NGINX catch-all signal): elsewhere such words name a UI as often as
+    a backend (`.Values.gpts.portal.host` in a Helm chart is a web portal's)."""
+    for part in re.split(r"[^a-z0-9]+", name.lower()):
+        if len(part) > 3 and (part.startswith("gpt") or part.endswith("gpt")):
+            return part
+    return None
 
 
 def llm_port(port: str) -> str | None:

@@ -25,6 +25,7 @@ from linter.llmservers import (
     LLM_PORTS,
     MCP_NAME,
     VLLM_PORT,
+    gpt_app_word,
     llm_name,
     llm_server_in_path,
     not_streaming_path,
@@ -385,7 +386,7 @@ def _server_name_signal(document: NginxDocument, server: Stmt) -> Signal | None:
     says nothing about which of them is the LLM app, so it lends no evidence."""
     for name_stmt in server.level_named("server_name"):
         for name in name_stmt.args:
-            product = llm_name(name)
+            product = llm_name(name) or gpt_app_word(name)
             if product and not _shared_by_a_proxying_server(document, server, name):
                 return Signal(
                     "server_name",

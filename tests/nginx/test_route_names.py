@@ -10,7 +10,7 @@ import pytest
 
 from linter.config import default_settings
 from linter.document import Unit
-from linter.llmservers import llm_name, llm_server_in_path
+from linter.llmservers import gpt_app_word, llm_name, llm_server_in_path
 from linter.nginx.handler import HANDLER
 from linter.nginx.model import NginxDocument
 from linter.nginx.routes import Route, all_routes
@@ -60,14 +60,29 @@ def test_a_path_names_an_llm_server_only_by_a_product_name(path: str, expected: 
         ("docgpt.example.cn", "docgpt"),
         ("chatgpt-web", "chatgpt"),
         ("gptbot", "gptbot"),
-        ("gpt-suite.example.xyz", "gpt"),
         ("egypt.example.com", None),
-        ("gpt", "gpt"),
-        ("gp", None),
+        ("gpt-suite.example.xyz", None),  # the bare family word is llm_name's
+        ("gpt", None),
     ],
 )
 def test_a_word_made_with_gpt_names_a_gpt_app(name: str, expected: str | None) -> None:
-    assert llm_name(name) == expected
+    assert gpt_app_word(name) == expected
+
+
+def test_only_a_servers_own_name_counts_a_gpt_word(tmp_path: Path) -> None:
+    # Elsewhere (an upstream, a Helm values path) such a word names a UI as often as a backend.
+    assert llm_name("docgpt.example.cn") is None
+    assert llm_name("{{ .Values.gpts.portal.host }}") is None
+    routes = _routes(
+        tmp_path,
+        "server { listen 81; server_name docgpt.example.cn;\n"
+        "  location / { proxy_pass http://localhost:3000; } }\n"
+        "upstream docgpt_pool { server 10.0.0.1:3000; }\n"
+        "server { listen 82; location / { proxy_pass http://docgpt_pool; } }",
+    )
+    named = routes["81 /"].signal
+    assert named is not None and named.kind == "server_name" and "(docgpt)" in named.text
+    assert routes["82 /"].signal is None
 
 
 def test_the_path_signal_names_the_server_and_an_upstream_name_comes_first(
