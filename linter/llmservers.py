@@ -5,6 +5,7 @@ request paths. One source for every kind that judges a route (NGINX, Kubernetes,
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # Path fragments of streaming endpoints (matched on the location's path or regex).
 STREAMING_PATH = re.compile(
@@ -218,8 +219,17 @@ def llm_port(port: str) -> str | None:
     return LLM_PORTS.get(port.strip())
 
 
-# Names that count only as a whole part of a location's path segment (`/tgi/`).
-_PATH_NAME_PARTS = frozenset({"tgi", "vllm", "ollama", "litellm"})
+def _alternation(names: Iterable[str]) -> re.Pattern[str]:
+    """One pattern for many names, the longest first (`text-generation-webui` before
+    `text-generation`)."""
+    return re.compile("|".join(sorted({re.escape(n) for n in names}, key=len, reverse=True)))
+
+
+# Product names as a location's path writes them (`/open-webui/`) or without their separators
+# (`/open_webui/`); `tgi` only as a whole word (`/tgi/`, not `/tgif/`).
+_PATH_PRODUCTS = _alternation(n for n in LLM_NAMES if "." not in n)
+_PATH_PRODUCTS_COMPACT = _alternation(n.replace("-", "") for n in LLM_NAMES if "." not in n)
+_PATH_WORDS = re.compile(r"(?<![a-z0-9])(tgi)(?![a-z0-9])")
 
 
 def llm_server_in_path(path: str) -> str | None:
@@ -227,17 +237,13 @@ def llm_server_in_path(path: str) -> str | None:
     `^/open-webui/(.*)`): a route under it goes to that server as surely as to an upstream
     named so. Product names only: a generic word (`/llm/`, `/ai/`, `/gpt/`, a model family)
     names an app's own route as often as a server."""
-    for segment in re.split(r"[^a-z0-9._-]+", path.lower()):
-        if not segment:
-            continue
-        compact = re.sub(r"[_.-]+", "", segment)
-        for name in LLM_NAMES:
-            if "." not in name and (name in segment or name.replace("-", "") in compact):
-                return name
-        for part in re.split(r"[_.-]+", segment):
-            if part in _PATH_NAME_PARTS:
-                return part
-    return None
+    lowered = path.lower()
+    match = (
+        _PATH_PRODUCTS.search(lowered)
+        or _PATH_PRODUCTS_COMPACT.search(re.sub(r"[_.-]+", "", lowered))
+        or _PATH_WORDS.search(lowered)
+    )
+    return match.group(0) if match else None
 
 
 def streaming_path(path: str) -> bool:
