@@ -203,6 +203,30 @@ def llm_name(text: str) -> str | None:
     return None
 
 
+def llm_port(port: str) -> str | None:
+    """What a port number says about the server behind it ("LiteLLM's port 4000"), if much."""
+    return LLM_PORTS.get(port.strip())
+
+
+def streaming_path(path: str) -> bool:
+    """A path (or a location's regex) that names a streaming endpoint."""
+    return STREAMING_PATH.search(path) is not None
+
+
+# Chat apps (not LLM servers) that serve their API, streams included, under a prefix, and
+# their pages at `/` (an LLM server or proxy answers OpenAI paths at its root too).
+CHAT_APPS = ("librechat", "open-webui", "openwebui", "anythingllm", "flowise", "langflow",
+             "lobe-chat", "lobechat", "nextchat", "chatbot-ui", "big-agi", "ragflow", "fastgpt")  # fmt: skip
+CHAT_APP_PORTS = {"3080": "librechat"}
+
+
+# LLM servers served by uvicorn (its idle keep-alive is 5s by default), by name and by port.
+UVICORN_LLM_SERVERS = {"litellm": "LiteLLM", "vllm": "vLLM"}
+UVICORN_LLM_PORTS = {"4000": "LiteLLM"}
+# LiteLLM proxy's default port (`litellm --port`).
+LITELLM_PORT = "4000"
+
+
 def gpt_app_word(name: str) -> str | None:
     """`docgpt`, `chatgpt`, `gptbot`, `gpt4all`: a word made with "gpt" in a host name names a
     GPT app as one made with "llm" does (no English word holds it either). Only for a
@@ -212,11 +236,6 @@ def gpt_app_word(name: str) -> str | None:
         if len(part) > 3 and (part.startswith("gpt") or part.endswith("gpt")):
             return part
     return None
-
-
-def llm_port(port: str) -> str | None:
-    """What a port number says about the server behind it ("LiteLLM's port 4000"), if much."""
-    return LLM_PORTS.get(port.strip())
 
 
 def _alternation(names: Iterable[str]) -> re.Pattern[str]:
@@ -244,22 +263,3 @@ def llm_server_in_path(path: str) -> str | None:
         or _PATH_WORDS.search(lowered)
     )
     return match.group(0) if match else None
-
-
-def streaming_path(path: str) -> bool:
-    """A path (or a location's regex) that names a streaming endpoint."""
-    return STREAMING_PATH.search(path) is not None
-
-
-# Chat apps (not LLM servers) that serve their API, streams included, under a prefix, and
-# their pages at `/` (an LLM server or proxy answers OpenAI paths at its root too).
-CHAT_APPS = ("librechat", "open-webui", "openwebui", "anythingllm", "flowise", "langflow",
-             "lobe-chat", "lobechat", "nextchat", "chatbot-ui", "big-agi", "ragflow", "fastgpt")  # fmt: skip
-CHAT_APP_PORTS = {"3080": "librechat"}
-
-
-# LLM servers served by uvicorn (its idle keep-alive is 5s by default), by name and by port.
-UVICORN_LLM_SERVERS = {"litellm": "LiteLLM", "vllm": "vLLM"}
-UVICORN_LLM_PORTS = {"4000": "LiteLLM"}
-# LiteLLM proxy's default port (`litellm --port`).
-LITELLM_PORT = "4000"

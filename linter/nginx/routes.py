@@ -4,10 +4,8 @@ Signals, strongest first: a ``# streamproof: stream`` comment (or ``no-stream`` 
 the ``stream-routes`` setting; SSE already acknowledged in the block (``proxy_buffering off``,
 ``text/event-stream``, ``X-Accel-Buffering``); the location path (``/v1/chat/completions``,
 ``/api/generate``, ``/stream``, ...); the upstream (names and ports of LLM servers and hosted
-LLM APIs); a location path naming an LLM server (``/vllm/``); for a catch-all ``location /``, a
-server_name naming an LLM app (unless the app's socket route beside it carries its streams); a
-LiteLLM config in the same repository with an OpenAI-style path. A route with no signal is left
-alone.
+LLM APIs); for a catch-all ``location /``, a server_name naming an LLM app; a LiteLLM config in
+the same repository with an OpenAI-style path. A route with no signal is left alone.
 """
 
 from __future__ import annotations
@@ -36,6 +34,7 @@ from linter.nginx.directives import FAMILIES
 from linter.nginx.model import NginxDocument
 from linter.nginx.targets import Resolved, listen_ports, pass_host, resolve_target
 from linter.nginx.tree import FileComment
+from linter.nginx.websocket import server_name_beside_websocket
 
 _STREAM_COMMENT = re.compile(r"#\s*streamproof\s*:\s*(no-stream|stream)\b")
 
@@ -244,14 +243,14 @@ def _signal(
     signal = _upstream_signal(document, resolved, upstream) or _map_signal(document, resolved)
     if signal:
         return signal, False
-    signal = _path_names_server_signal(path)
-    if signal:
-        return signal, False
     server = block.enclosing("server") if not block.is_root else None
     if server is not None:
         signal = _listen_signal(document, server, resolved)
         if signal:
             return signal, False
+    signal = _path_names_server_signal(path)
+    if signal:
+        return signal, False
     if server is not None and path == "/":
         signal = _server_name_signal(document, server)
         if signal:
@@ -266,16 +265,6 @@ def _signal(
             f"the repository has a LiteLLM config ({config}) and {path} is an OpenAI-style path",
         ), False
     return None, False
-
-
-def _path_names_server_signal(path: str) -> Signal | None:
-    """The location's own path names an LLM server (`location /vllm/` to 127.0.0.1:8000): an
-    admin mounts a server under its name, so the path says where the route goes as an
-    upstream's name would."""
-    product = llm_server_in_path(path) if path else None
-    if product is None:
-        return None
-    return Signal("path", f"its path {path} names an LLM server ({product})")
 
 
 def _map_signal(document: NginxDocument, resolved: Resolved) -> Signal | None:
@@ -487,50 +476,21 @@ def routes(document: NginxDocument, settings: Settings) -> Iterator[Route]:
         upstream = known.get(host) if "$" not in host else None
         signal, opted_out = _signal(document, settings, block, family, resolved, upstream)
         found.append(Route(block, stmt, family, upstream, signal, opted_out, resolved.target))
-    found = _server_name_beside_websocket(found)
+    found = server_name_beside_websocket(found)
     pages = _chat_app_pages(found)
     for index in pages:
         found[index] = found[index]._replace(signal=None)
     yield from _weak_catch_all(document, found, pages)
 
 
-def _passes_upgrade(block: Stmt) -> bool:
-    """The block itself passes the client's `Upgrade` header on (a WebSocket route)."""
-    return any(
-        bool(stmt.args) and stmt.args[0].lower() == "upgrade"
-        for stmt in block.level_named("proxy_set_header")
-    )
-
-
-def _server_name_beside_websocket(found: list[Route]) -> list[Route]:
-    """A catch-all whose only evidence is its server's name, in a server where a more specific
-    location to the same backend carries the WebSocket upgrades the catch-all does not (a
-    Gradio app's `/queue`): the app streams over that socket, and the catch-all serves its
-    pages and plain HTTP. The name says the server is an LLM app, not which route streams, so
-    the catch-all loses it (the weak catch-all signal may still apply)."""
-    named = [
-        i for i, r in enumerate(found) if r.signal is not None and r.signal.kind == "server_name"
-    ]
-    if not named:
-        return found
-    result = list(found)
-    for index in named:
-        route = found[index]
-        server = route.block.enclosing("server")
-        if server is None or _passes_upgrade(route.block):
-            continue
-        backend = pass_host(route.target)
-        for other in found:
-            if (
-                other is not route
-                and not other.block.is_root
-                and other.block.enclosing("server") is server
-                and pass_host(other.target) == backend
-                and _passes_upgrade(other.block)
-            ):
-                result[index] = route._replace(signal=None)
-                break
-    return result
+def _path_names_server_signal(path: str) -> Signal | None:
+    """The location's own path names an LLM server (`location /vllm/` to 127.0.0.1:8000): an
+    admin mounts a server under its name, so the path says where the route goes as an
+    upstream's name would."""
+    product = llm_server_in_path(path) if path else None
+    if product is None:
+        return None
+    return Signal("path", f"its path {path} names an LLM server ({product})")
 
 
 _API_PREFIX = re.compile(r"^[=^~*\s]*/api(?:/|$)", re.IGNORECASE)
