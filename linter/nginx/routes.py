@@ -34,7 +34,7 @@ from linter.nginx.directives import FAMILIES
 from linter.nginx.model import NginxDocument
 from linter.nginx.targets import Resolved, listen_ports, pass_host, resolve_target
 from linter.nginx.tree import FileComment
-from linter.nginx.websocket import server_name_beside_websocket
+from linter.nginx.websocket import socket_beside
 
 _STREAM_COMMENT = re.compile(r"#\s*streamproof\s*:\s*(no-stream|stream)\b")
 
@@ -476,7 +476,7 @@ def routes(document: NginxDocument, settings: Settings) -> Iterator[Route]:
         upstream = known.get(host) if "$" not in host else None
         signal, opted_out = _signal(document, settings, block, family, resolved, upstream)
         found.append(Route(block, stmt, family, upstream, signal, opted_out, resolved.target))
-    found = server_name_beside_websocket(found)
+    found = _server_name_beside_websocket(found)
     pages = _chat_app_pages(found)
     for index in pages:
         found[index] = found[index]._replace(signal=None)
@@ -491,6 +491,22 @@ def _path_names_server_signal(path: str) -> Signal | None:
     if product is None:
         return None
     return Signal("path", f"its path {path} names an LLM server ({product})")
+
+
+def _server_name_beside_websocket(found: list[Route]) -> list[Route]:
+    """The server_name signal comes off a catch-all whose app streams on a socket route beside
+    it (linter/nginx/websocket.py says why)."""
+    if not any(r.signal is not None and r.signal.kind == "server_name" for r in found):
+        return found
+    blocks = [(r.block, r.target) for r in found]
+    return [
+        r._replace(signal=None)
+        if r.signal is not None
+        and r.signal.kind == "server_name"
+        and socket_beside(r.block, r.target, blocks)
+        else r
+        for r in found
+    ]
 
 
 _API_PREFIX = re.compile(r"^[=^~*\s]*/api(?:/|$)", re.IGNORECASE)

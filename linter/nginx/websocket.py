@@ -11,13 +11,10 @@ every 25s), so nginx's idle limit is not reached.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 from linter.nginx.context import Stmt
 from linter.nginx.targets import pass_host
-
-if TYPE_CHECKING:
-    from linter.nginx.routes import Route
 
 
 def passes_upgrade(block: Stmt) -> bool:
@@ -28,29 +25,18 @@ def passes_upgrade(block: Stmt) -> bool:
     )
 
 
-def server_name_beside_websocket(found: list[Route]) -> list[Route]:
-    """The routes, with the server_name signal taken off each catch-all whose server has a
-    more specific location to the same backend that passes the upgrades it does not."""
-    named = [
-        i for i, r in enumerate(found) if r.signal is not None and r.signal.kind == "server_name"
-    ]
-    if not named:
-        return found
-    result = list(found)
-    for index in named:
-        route = found[index]
-        server = route.block.enclosing("server")
-        if server is None or passes_upgrade(route.block):
-            continue
-        backend = pass_host(route.target)
-        for other in found:
-            if (
-                other is not route
-                and not other.block.is_root
-                and other.block.enclosing("server") is server
-                and pass_host(other.target) == backend
-                and passes_upgrade(other.block)
-            ):
-                result[index] = route._replace(signal=None)
-                break
-    return result
+def socket_beside(block: Stmt, target: str, routes: Sequence[tuple[Stmt, str]]) -> bool:
+    """Another location of ``block``'s server, to the same backend, passes the upgrades that
+    ``block`` itself does not. ``routes``: (block, target) of every proxying block."""
+    server = block.enclosing("server") if not block.is_root else None
+    if server is None or passes_upgrade(block):
+        return False
+    backend = pass_host(target)
+    return any(
+        other is not block
+        and not other.is_root
+        and other.enclosing("server") is server
+        and pass_host(other_target) == backend
+        and passes_upgrade(other)
+        for other, other_target in routes
+    )
