@@ -5,6 +5,7 @@ request paths. One source for every kind that judges a route (NGINX, Kubernetes,
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # Path fragments of streaming endpoints (matched on the location's path or regex).
 STREAMING_PATH = re.compile(
@@ -137,6 +138,15 @@ LLM_NAMES = (
     "fastgpt",
     "text-generation-webui",
     "gradio",
+    # Self-hosted chat and RAG apps whose chat endpoints stream (SSE or NDJSON).
+    "geekai",
+    "maxkb",
+    "qanything",
+    "chatchat",
+    "khoj",
+    "quivr",
+    "danswer",
+    "perplexica",
     "api.openai.com",
     "openai.azure.com",
     "api.anthropic.com",
@@ -234,3 +244,41 @@ UVICORN_LLM_SERVERS = {"litellm": "LiteLLM", "vllm": "vLLM"}
 UVICORN_LLM_PORTS = {"4000": "LiteLLM"}
 # LiteLLM proxy's default port (`litellm --port`).
 LITELLM_PORT = "4000"
+
+
+def gpt_app_word(name: str) -> str | None:
+    """`docgpt`, `chatgpt`, `gptbot`, `gpt4all`: a word made with "gpt" in a host name names a
+    GPT app as one made with "llm" does (no English word holds it either). Only for a
+    server's own name (the NGINX catch-all signal): elsewhere such words name a UI as often as
+    a backend (`.Values.gpts.portal.host` in a Helm chart is a web portal's)."""
+    for part in re.split(r"[^a-z0-9]+", name.lower()):
+        if len(part) > 3 and (part.startswith("gpt") or part.endswith("gpt")):
+            return part
+    return None
+
+
+def _alternation(names: Iterable[str]) -> re.Pattern[str]:
+    """One pattern for many names, the longest first (`text-generation-webui` before
+    `text-generation`)."""
+    return re.compile("|".join(sorted({re.escape(n) for n in names}, key=len, reverse=True)))
+
+
+# Product names as a location's path writes them (`/open-webui/`) or without their separators
+# (`/open_webui/`); `tgi` only as a whole word (`/tgi/`, not `/tgif/`).
+_PATH_PRODUCTS = _alternation(n for n in LLM_NAMES if "." not in n)
+_PATH_PRODUCTS_COMPACT = _alternation(n.replace("-", "") for n in LLM_NAMES if "." not in n)
+_PATH_WORDS = re.compile(r"(?<![a-z0-9])(tgi)(?![a-z0-9])")
+
+
+def llm_server_in_path(path: str) -> str | None:
+    """The LLM server or chat app a location's path names (`/vllm/`, `/ollama/api/`,
+    `^/open-webui/(.*)`): a route under it goes to that server as surely as to an upstream
+    named so. Product names only: a generic word (`/llm/`, `/ai/`, `/gpt/`, a model family)
+    names an app's own route as often as a server."""
+    lowered = path.lower()
+    match = (
+        _PATH_PRODUCTS.search(lowered)
+        or _PATH_PRODUCTS_COMPACT.search(re.sub(r"[_.-]+", "", lowered))
+        or _PATH_WORDS.search(lowered)
+    )
+    return match.group(0) if match else None

@@ -22,7 +22,9 @@ from linter.llmservers import (
     CHAT_APPS,
     LLM_LISTEN_PORTS,
     VLLM_PORT,
+    gpt_app_word,
     llm_name,
+    llm_server_in_path,
     not_streaming_path,
     streaming_path,
 )
@@ -40,6 +42,7 @@ from linter.nginx.directives import FAMILIES
 from linter.nginx.model import NginxDocument
 from linter.nginx.targets import Resolved, listen_ports, pass_host, resolve_target
 from linter.nginx.tree import FileComment
+from linter.nginx.websocket import socket_beside
 
 # Re-exported: rules and other layers ask this module for a route's backend facts.
 __all__ = [
@@ -204,6 +207,9 @@ def _signal(
         signal = _listen_signal(document, server, resolved)
         if signal:
             return signal, False
+    signal = _path_names_server_signal(path)
+    if signal:
+        return signal, False
     if server is not None and path == "/":
         signal = _server_name_signal(document, server)
         if signal:
@@ -293,7 +299,7 @@ def _server_name_signal(document: NginxDocument, server: Stmt) -> Signal | None:
     says nothing about which of them is the LLM app, so it lends no evidence."""
     for name_stmt in server.level_named("server_name"):
         for name in name_stmt.args:
-            product = llm_name(name)
+            product = llm_name(name) or gpt_app_word(name)
             if product and not _shared_by_a_proxying_server(document, server, name):
                 return Signal(
                     "server_name",
@@ -435,10 +441,37 @@ def routes(document: NginxDocument, settings: Settings) -> Iterator[Route]:
         upstream = known.get(host) if "$" not in host else None
         signal, opted_out = _signal(document, settings, block, family, resolved, upstream)
         found.append(Route(block, stmt, family, upstream, signal, opted_out, resolved.target))
+    found = _server_name_beside_websocket(found)
     pages = _chat_app_pages(found)
     for index in pages:
         found[index] = found[index]._replace(signal=None)
     yield from _weak_catch_all(document, found, pages)
+
+
+def _path_names_server_signal(path: str) -> Signal | None:
+    """The location's own path names an LLM server (`location /vllm/` to 127.0.0.1:8000): an
+    admin mounts a server under its name, so the path says where the route goes as an
+    upstream's name would."""
+    product = llm_server_in_path(path) if path else None
+    if product is None:
+        return None
+    return Signal("path", f"its path {path} names an LLM server ({product})")
+
+
+def _server_name_beside_websocket(found: list[Route]) -> list[Route]:
+    """The server_name signal comes off a catch-all whose app streams on a socket route beside
+    it (linter/nginx/websocket.py says why)."""
+    if not any(r.signal is not None and r.signal.kind == "server_name" for r in found):
+        return found
+    blocks = [(r.block, r.target) for r in found]
+    return [
+        r._replace(signal=None)
+        if r.signal is not None
+        and r.signal.kind == "server_name"
+        and socket_beside(r.block, r.target, blocks)
+        else r
+        for r in found
+    ]
 
 
 _API_PREFIX = re.compile(r"^[=^~*\s]*/api(?:/|$)", re.IGNORECASE)

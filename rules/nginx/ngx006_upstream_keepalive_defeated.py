@@ -227,7 +227,10 @@ not), finds what defeats it: `proxy_http_version` 1.0 in effect (nginx's default
 `Connection: close` before 1.29.7), `close` set explicitly, or the usual WebSocket map
 `map $http_upgrade $connection_upgrade { default upgrade; '' close; }` that sends `close` on
 every plain request. The array-inheritance trap is followed: one `proxy_set_header` in a
-location drops every inherited one, including an inherited `Connection ""`.
+location drops every inherited one, including an inherited `Connection ""`. A fixed
+`Connection "upgrade"` on HTTP/1.1 is not reported: it is not `close`, so on a plain request
+(no `Upgrade` from the client) the upstream answers as usual and nginx reuses the connection
+(measured, tests/realnginx).
 
 ## Why is this bad
 Keep-alive to the upstream needs all three: `keepalive` in the upstream, HTTP/1.1, and an
