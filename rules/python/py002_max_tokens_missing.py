@@ -113,8 +113,14 @@ def _raw_http(analysis: Analysis, all_calls: bool) -> Iterator[Finding]:
         )
         begin, end = document.span(call.func)
         request = "streaming request" if found.streaming else "request"
+        target = f"`{found.endpoint}`"
+        if found.unread_url:
+            target = (
+                f"`{found.unread_url}` (a `{found.endpoint}` request, from its body's `model` "
+                f"and `messages`)"
+            )
         message = (
-            f"{request} to `{found.endpoint}` whose JSON body (line {found.body.lineno}) {what}: the "
+            f"{request} to {target} whose JSON body (line {found.body.lineno}) {what}: the "
             f"generation runs until the model stops or the context fills; add {found.wanted} to the body"
         )
         yield RULE.report(document.source, begin, end, message)
