@@ -111,7 +111,7 @@ def cap_state(analysis: Analysis, call: ast.Call, cap: K.Cap, add: str, default:
                 f"{add}={default}",
             )
         return found
-    holder_name = "options" if cap.where == "options" else "config"
+    holder_name = cap.where  # "options", "config", "generation_config"
     holder = keyword(call, holder_name)
     entry = f'{{"{add}": {default}}}'
     if holder is None:
@@ -199,7 +199,29 @@ def sdk_cap(analysis: Analysis, start: StreamStart, default: int) -> tuple[CapSt
     add = start.cap.add
     if start.client is K.OPENAI and start.cap is K.OPENAI_CHAT_CAP:
         add = openai_keyword(analysis, start.call, start.ctor)
-    return cap_state(analysis, start.call, start.cap, add, default), add
+    found = cap_state(analysis, start.call, start.cap, add, default)
+    if start.cap is K.GENAI_LEGACY_CAP and found.state == "missing":
+        found = _model_config(analysis, start, found, add, default)
+    return found, add
+
+
+def _model_config(
+    analysis: Analysis, start: StreamStart, at_call: CapState, add: str, default: int
+) -> CapState:
+    """google-generativeai also takes ``generation_config=`` where the GenerativeModel is
+    made: a cap there counts; a model made where this file cannot see is not judged."""
+    if start.ctor is None:
+        return CapState("unknown", "a model made elsewhere")
+    at_model = cap_state(analysis, start.ctor, start.cap or K.GENAI_LEGACY_CAP, add, default)
+    if at_model.state != "missing":
+        return at_model
+    line = start.ctor.lineno
+    return CapState(
+        "missing",
+        f"{at_call.detail}, nor in the GenerativeModel made on line {line}",
+        at_call.edits,
+        at_call.added,
+    )
 
 
 def langchain_model(analysis: Analysis, ctor: ast.Call) -> K.Cap | None:

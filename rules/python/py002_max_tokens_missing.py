@@ -164,7 +164,9 @@ reads: `max_completion_tokens` or `max_tokens` (openai chat, litellm, groq), `ma
 (anthropic, mistralai, cohere, together, huggingface_hub `chat_completion`, openai before
 1.0's `ChatCompletion`), `max_output_tokens` (openai Responses API; in google-genai's
 `config`), `max_tokens_to_sample` (anthropic's legacy completions), `max_new_tokens`
-(huggingface_hub `text_generation`), `options={"num_predict": N}` (ollama), and the
+(huggingface_hub `text_generation`), `options={"num_predict": N}` (ollama),
+`generation_config={"max_output_tokens": N}` (the legacy google-generativeai, on the call or on
+the `GenerativeModel` it is made on; a model made elsewhere is not judged), and the
 constructor keyword of LangChain chat models. Calls through `with_raw_response` count as the
 call itself. `max_tokens=None` counts as missing. With `all-calls = false` only the calls
 that stream (and LangChain models made to stream) are checked.
@@ -176,9 +178,15 @@ openai's legacy completions endpoint (`completions.create`, `Completion.create`)
 at 16 tokens when no cap is given.
 
 A POST to a known generation endpoint (`/api/generate`, `/api/chat`, `/chat/completions`,
-`/v1/messages`) whose JSON body is a dict literal (or one a function of the file returns)
-without a cap is reported too, without a fix (with `all-calls = false`, only when it
-streams).
+`/v1/messages`) whose JSON body is a dict literal (or one a function of the file returns,
+alone or as an item of a tuple) without a cap is reported too, without a fix (with
+`all-calls = false`, only when it streams). When the URL cannot be read (a config value, an
+attribute, a parameter), the body decides: top-level `model` and `messages` make it a chat
+completion (with Ollama's `options`, an `/api/chat` request), and a body naming any API's cap
+key (`max_tokens`, `max_completion_tokens`, `max_output_tokens`, `max_new_tokens`) is left
+alone. Keys removed from the body (`pop`, `del`) cannot add a cap and do not hide a missing
+one. A cap set only on some branches (`if "preview" in model: body["max_tokens"] = ...`)
+makes the body unreadable, so nothing is said (precision first).
 
 anthropic's `max_tokens` is required: a call without it raises TypeError before any request,
 so that case is an error, streaming or not.

@@ -615,4 +615,4 @@ def _method_scope(scope: FunctionInfo) -> FunctionInfo | None:
 # Attributes and methods of a client that give the same client, or its calls' raw responses:
 # ``client.with_options(timeout=...)``, ``client.chat.completions.with_raw_response.create``.
 _PASS_THROUGH_ATTRIBUTES = frozenset({"with_raw_response", "with_streaming_response"})
-_PASS_THROUGH_CALLS = frozenset({"with_options", "copy"})
+_PASS_THROUGH_CALLS = frozenset({"with_options", "copy", "start_chat"})
