@@ -19,11 +19,16 @@ from linter.python.analysis.nodes import (
 )
 from linter.python.analysis.project import ConsumerSite, StreamFunction, exported
 from linter.python.analysis.streams import _CONSUME, _PASS_ON, Streams
+from linter.python.analysis.template import template_sites
 from linter.python.analysis.wrappers import decorator_guard
 
 _MAX_CALLER_DEPTH = 4  # how far up the same-file call chain a guard is looked for
 # What ``handler_class`` names an exception class of the project that no library raises.
 PROJECT_ONLY = "@project-exception"
+
+
+# The guard of a call that closes a cycle of calls (judged at the cycle's other calls).
+_CYCLE = "(a cycle of calls)"
 
 
 def _plain_builtin_exception(name: str) -> bool:
@@ -189,7 +194,11 @@ class Guards(Streams):
         wrapper = decorator_guard(self, function, client, raised) if not creation else ""
         if wrapper:
             return Verdict(True, guard=wrapper, line=getattr(function.node, "lineno", 0))
-        if local or depth >= _MAX_CALLER_DEPTH or id(function.node) in seen:
+        if id(function.node) in seen and not local:
+            # A cycle (``a()`` calls ``b()``, which calls ``a()``): no way in that the other
+            # calls, judged on their own, do not already cover.
+            return Verdict(True, guard=_CYCLE)
+        if local or depth >= _MAX_CALLER_DEPTH:
             return Verdict(False, tuple(missed), f"in {function.name}()", line=line)
         produces = function.is_generator or creation == "returned"
         sites, opaque = self.call_sites(function, produces)
@@ -218,7 +227,7 @@ class Guards(Streams):
                     f"its caller on line {site_line} does not guard it",
                     line=site_line,
                 )
-            if verdict.guard not in guards:
+            if verdict.guard not in guards and verdict.guard != _CYCLE:
                 guards.append(verdict.guard)
         for consumer in remote:
             where = f"{consumer.module} (line {consumer.line})"
@@ -238,6 +247,11 @@ class Guards(Streams):
             text = f"{consumer.guard} in {consumer.module}"
             if text not in guards:
                 guards.append(text)
+        if not guards:  # every call of it is part of a cycle
+            if depth == 0:
+                why = f"{function.name}() is only called from a cycle of its own calls"
+                return Verdict(False, tuple(missed), why, line=line)
+            return Verdict(True, guard=_CYCLE)
         first = getattr(sites[0], "lineno", 0) if sites else 0
         count = len(sites) + len(remote)
         callers = "caller" if count == 1 else f"callers ({count})"
@@ -277,8 +291,10 @@ class Guards(Streams):
         """The calls of a module-level function in the other modules of the tree."""
         project = self.document.project
         if project is not None and function.cls is not None and not function.is_test:
-            # A method: its calls through instances, found across the tree by its name.
-            return project.methods.sites(self.document.path, function, client) or []
+            # A method: its calls through instances, found across the tree by its name, and
+            # those a base class of another module makes on ``self`` (a template method).
+            found = project.methods.sites(self.document.path, function, client) or []
+            return found + (template_sites(self, function, client) or [])
         if project is None or not exported(function):
             return []
         shape = "generator" if produces else "plain"

@@ -115,6 +115,9 @@ class Project:
         self.unit_path = ""
         self._hops = 0
         self._methods: MethodCallers | None = None
+        # (file, base class, method, client, generator) -> the base class's calls of the
+        # method on ``self``, judged (``template``); None while judged.
+        self._templates: dict[tuple[str, str, str, str, bool], list[ConsumerSite] | None] = {}
 
     def __reduce__(self) -> tuple[type, tuple[()]]:
         # A spawned worker is handed the workspace pickled: the project travels as an empty
