@@ -19,6 +19,7 @@ from linter.python.analysis.nodes import (
 )
 from linter.python.analysis.project import ConsumerSite, StreamFunction, exported
 from linter.python.analysis.streams import _CONSUME, _PASS_ON, Streams
+from linter.python.analysis.tasks import task_verdict
 from linter.python.analysis.template import template_sites
 from linter.python.analysis.wrappers import decorator_guard
 
@@ -153,6 +154,11 @@ class Guards(Streams):
         this file and in the other modules of the tree (``local``: in its function only).
         ``creation``: ``node`` creates a generator that is iterated later ("returned" to the
         callers, "handed" to a framework's call): no ``try`` around it guards the iteration."""
+        if not creation and depth < _MAX_CALLER_DEPTH:
+            # ``asyncio.create_task(consume())``: judged where the task's outcome comes out.
+            task = task_verdict(self, node, client, raised, depth)
+            if task is not None:
+                return task
         missed: list[ast.ExceptHandler] = []
         function: FunctionInfo = self.module
         for ancestor, child in self.ancestors(node):

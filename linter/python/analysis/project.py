@@ -154,6 +154,12 @@ class Project:
         for root in (top, folder, self.root, os.path.join(self.root, "src")):
             if root not in found:
                 found.append(root)
+        # Namespace packages (folders without ``__init__.py``, run from a folder above):
+        # the folders between the package root and the tree's root, nearest first.
+        above = os.path.dirname(top)
+        while above.startswith(self.root + os.sep) and above not in found:
+            found.append(above)
+            above = os.path.dirname(above)
         return found
 
     def resolve(self, importer: str, dotted: str) -> tuple[str, list[str]] | None:
@@ -172,10 +178,10 @@ class Project:
             if parts[0] in _LIBRARIES:
                 return None
             roots = self._roots(importer)
-        for root in roots:
-            # The longest prefix that is a module: ``app.llm.f`` is f of app/llm.py (or of
-            # app/llm/__init__.py).
-            for size in range(len(parts), -1, -1):
+        # The longest prefix that is a module, from any root: ``app.llm.f`` is f of
+        # app/llm.py (or of app/llm/__init__.py), before a script ``app.py`` next to it.
+        for size in range(len(parts), -1, -1):
+            for root in roots:
                 folder = os.path.join(root, *parts[:size])
                 for candidate in (folder + ".py", os.path.join(folder, "__init__.py")):
                     if size == 0 and candidate.endswith(".py") and candidate == folder + ".py":
