@@ -374,6 +374,16 @@ GOOGLE_GENERATIVEAI = Client(
     verified=False,
     namespaces=("google.generativeai", "google.api_core", "grpc", "requests"),
 )
+# OpenAI-shaped SDKs of Chinese providers (httpx underneath), and DashScope (requests).
+ARK = _unverified("volcengine Ark", "volcengine-python-sdk", "volcenginesdkarkruntime")
+ZHIPU = _unverified("zhipuai", "zhipuai", "zhipuai", "zai")
+DASHSCOPE = Client(
+    "dashscope",
+    "dashscope",
+    (REQUESTS_CUT,),
+    verified=False,
+    namespaces=("dashscope", "requests", "aiohttp"),
+)
 MISTRAL = _unverified("mistralai", "mistralai", "mistralai")
 COHERE = _unverified("cohere", "cohere", "cohere")
 GROQ = _unverified("groq", "groq", "groq")
@@ -461,6 +471,11 @@ CLIENT_CLASSES: dict[str, str] = {
     "google.genai.client.Client": "genai",
     "google.generativeai.GenerativeModel": "genai_legacy",
     "google.generativeai.generative_models.GenerativeModel": "genai_legacy",
+    "volcenginesdkarkruntime.Ark": "ark",
+    "volcenginesdkarkruntime.AsyncArk": "ark",
+    "zhipuai.ZhipuAI": "zhipu",
+    "zai.ZhipuAiClient": "zhipu",
+    "zai.ZaiClient": "zhipu",
     "mistralai.Mistral": "mistral",
     "mistralai.client.MistralClient": "mistral_legacy",
     "mistralai.async_client.MistralAsyncClient": "mistral_legacy",
@@ -490,6 +505,7 @@ MODULE_CLIENTS: dict[str, str] = {
     "openai": "openai",
     "litellm": "litellm",
     "ollama": "ollama",
+    "dashscope": "dashscope",
     "httpx": "httpx",
     "httpx2": "httpx2",
     "requests": "requests",
@@ -546,6 +562,12 @@ STARTERS: dict[str, tuple[Starter, ...]] = {
         Starter(GOOGLE_GENERATIVEAI, "generate_content_async", "kw", GENAI_LEGACY_CAP),
         Starter(GOOGLE_GENERATIVEAI, "send_message", "kw", GENAI_LEGACY_CAP),
         Starter(GOOGLE_GENERATIVEAI, "send_message_async", "kw", GENAI_LEGACY_CAP),
+    ),
+    "ark": (Starter(ARK, "chat.completions.create", "kw", COMPAT_CHAT_CAP),),
+    "zhipu": (Starter(ZHIPU, "chat.completions.create", "kw", MAX_TOKENS_CAP),),
+    "dashscope": (
+        Starter(DASHSCOPE, "Generation.call", "kw", MAX_TOKENS_CAP),
+        Starter(DASHSCOPE, "AioGeneration.call", "kw", MAX_TOKENS_CAP),
     ),
     "mistral": (
         Starter(MISTRAL, "chat.stream", "always", MAX_TOKENS_CAP),

@@ -162,7 +162,8 @@ RULE = Rule(
 Finds LLM generation calls, streamed or not, that pass no output cap, in the keyword each SDK
 reads: `max_completion_tokens` or `max_tokens` (openai chat, litellm, groq), `max_tokens`
 (anthropic, mistralai, cohere, together, huggingface_hub `chat_completion`, openai before
-1.0's `ChatCompletion`), `max_output_tokens` (openai Responses API; in google-genai's
+1.0's `ChatCompletion`, volcengine Ark and zhipuai `chat.completions.create`, dashscope
+`Generation.call`), `max_output_tokens` (openai Responses API; in google-genai's
 `config`), `max_tokens_to_sample` (anthropic's legacy completions), `max_new_tokens`
 (huggingface_hub `text_generation`), `options={"num_predict": N}` (ollama),
 `generation_config={"max_output_tokens": N}` (the legacy google-generativeai, on the call or on
@@ -171,8 +172,9 @@ constructor keyword of LangChain chat models. Calls through `with_raw_response` 
 call itself. `max_tokens=None` counts as missing. With `all-calls = false` only the calls
 that stream (and LangChain models made to stream) are checked.
 
-Left alone: a call that passes `**kwargs` (unless the dict is a literal of the same file that
-nothing changes: then its keys are read); a resumed Responses stream
+Left alone: a call that passes `**kwargs` (unless the dict is a literal of the same file, or
+the one literal a function of the file returns, whose later stores are literal keys: then its
+keys are read); a resumed Responses stream
 (`responses.stream(response_id=..., starting_after=...)`), where the SDK refuses a cap; and
 openai's legacy completions endpoint (`completions.create`, `Completion.create`), which stops
 at 16 tokens when no cap is given.
