@@ -10,6 +10,7 @@ from linter.model import Finding, Severity
 from linter.python.analysis import Analysis, analysis_of, walk_function
 from linter.python.document import PythonDocument
 from linter.python.explain import article, decorator_text
+from linter.python.overrides import override_shown
 from linter.python.retries import (
     RetryLoop,
     emits,
@@ -107,6 +108,11 @@ def _remote(analysis: Analysis, loops: list[RetryLoop], reported: set[int]) -> I
                 if not isinstance(node, ast.Call) or id(node) in reported:
                     continue
                 found = remote_shown(analysis, node, _how)
+                what = ""
+                if found is None:
+                    found = override_shown(analysis, node, _how)
+                    called = " ".join(document.text_of(node.func).split())
+                    what = f"`{called}()`, which runs the override " if found is not None else ""
                 if found is None:
                     continue
                 reported.add(id(node))
@@ -115,7 +121,7 @@ def _remote(analysis: Analysis, loops: list[RetryLoop], reported: set[int]) -> I
                     document.source,
                     begin,
                     end,
-                    f"the retry loop on line {retry.loop.lineno} calls {found.function}() of "
+                    f"the retry loop on line {retry.loop.lineno} calls {what}{found.function}() of "
                     f"{found.module} again after a failure, and it reads {article(found.client)} "
                     f"{found.client} stream (its line {found.line}) whose chunks were already "
                     f"{found.how} (its line {found.shown}): a cut stream repeats the answer's first "
@@ -161,7 +167,9 @@ Showing is a `yield`, a `print`, a `.write()`/`.send()`/`.put()`..., or a call o
 named `*handler`, `*callback` or `on_*` (`on_token(text)`, `stream_handler(chunk)`).
 The retried call is followed into the functions of the same file it calls (nested functions
 too, up to three calls deep): a helper that shows the chunks as they come, or a generator
-whose chunks the attempt yields or shows, repeats them just the same.
+whose chunks the attempt yields or shows, repeats them just the same. A retry in a base class
+that calls `self.method()` is followed into the overrides of `method` in the subclasses of
+other modules (found among the files that import the base class's module).
 A handler that first checks something the stream loop sets (`if yielded_any: raise`) retries
 only while nothing was shown, and is not reported.
 
