@@ -398,7 +398,17 @@ class Project:
             self.root
         ):
             return self.root
+        if folder == os.path.dirname(path) and self._small_tree():
+            # A module of a namespace package (no ``__init__.py``): imported by its dotted
+            # path from anywhere above. Searched from the root in a tree small enough (the
+            # decision depends on the tree only: one-file and whole-tree runs agree).
+            return self.root
         return folder
+
+    def _small_tree(self) -> bool:
+        from linter.python.analysis.methods import MAX_TREE_FILES
+
+        return len(self._python_files(self.root)) <= MAX_TREE_FILES
 
     def _search(self, scope: str, needle: bytes) -> list[str]:
         """Files below ``scope`` whose bytes hold ``needle`` in an import statement."""
