@@ -353,6 +353,37 @@ def _unverified(name: str, package: str, *namespaces: str) -> Client:
 
 
 GOOGLE_GENAI = _unverified("google-genai", "google-genai", "google.genai", "google.api_core")
+# The legacy google-generativeai SDK (``genai.GenerativeModel``) streams over gRPC by default
+# (REST with ``transport="rest"``): what a cut raises was not verified; its own, google
+# api_core's and grpc's classes get the benefit of the doubt.
+GOOGLE_GENERATIVEAI = Client(
+    "google-generativeai",
+    "google-generativeai",
+    (
+        Raised(
+            "google.api_core.exceptions.GoogleAPICallError",
+            frozenset(
+                {
+                    "google.api_core.exceptions.GoogleAPICallError",
+                    "google.api_core.exceptions.GoogleAPIError",
+                }
+            ),
+            note="from gRPC, unverified",
+        ),
+    ),
+    verified=False,
+    namespaces=("google.generativeai", "google.api_core", "grpc", "requests"),
+)
+# OpenAI-shaped SDKs of Chinese providers (httpx underneath), and DashScope (requests).
+ARK = _unverified("volcengine Ark", "volcengine-python-sdk", "volcenginesdkarkruntime")
+ZHIPU = _unverified("zhipuai", "zhipuai", "zhipuai", "zai")
+DASHSCOPE = Client(
+    "dashscope",
+    "dashscope",
+    (REQUESTS_CUT,),
+    verified=False,
+    namespaces=("dashscope", "requests", "aiohttp"),
+)
 MISTRAL = _unverified("mistralai", "mistralai", "mistralai")
 COHERE = _unverified("cohere", "cohere", "cohere")
 GROQ = _unverified("groq", "groq", "groq")
@@ -391,6 +422,8 @@ ANTHROPIC_CAP = Cap(("max_tokens",), "max_tokens", required=True)
 ANTHROPIC_LEGACY_CAP = Cap(("max_tokens_to_sample",), "max_tokens_to_sample", required=True)
 OLLAMA_CAP = Cap(("num_predict",), "num_predict", where="options")
 GENAI_CAP = Cap(("max_output_tokens",), "max_output_tokens", where="config")
+# google-generativeai: in ``generation_config=`` of the call or of the GenerativeModel.
+GENAI_LEGACY_CAP = Cap(("max_output_tokens",), "max_output_tokens", where="generation_config")
 HF_TEXT_CAP = Cap(("max_new_tokens",), "max_new_tokens")
 
 
@@ -441,6 +474,13 @@ CLIENT_CLASSES: dict[str, str] = {
     "ollama.AsyncClient": "ollama",
     "google.genai.Client": "genai",
     "google.genai.client.Client": "genai",
+    "google.generativeai.GenerativeModel": "genai_legacy",
+    "google.generativeai.generative_models.GenerativeModel": "genai_legacy",
+    "volcenginesdkarkruntime.Ark": "ark",
+    "volcenginesdkarkruntime.AsyncArk": "ark",
+    "zhipuai.ZhipuAI": "zhipu",
+    "zai.ZhipuAiClient": "zhipu",
+    "zai.ZaiClient": "zhipu",
     "mistralai.Mistral": "mistral",
     "mistralai.client.MistralClient": "mistral_legacy",
     "mistralai.async_client.MistralAsyncClient": "mistral_legacy",
@@ -472,6 +512,7 @@ MODULE_CLIENTS: dict[str, str] = {
     "openai": "openai",
     "litellm": "litellm",
     "ollama": "ollama",
+    "dashscope": "dashscope",
     "httpx": "httpx",
     "httpx2": "httpx2",
     "requests": "requests",
@@ -520,6 +561,20 @@ STARTERS: dict[str, tuple[Starter, ...]] = {
         Starter(GOOGLE_GENAI, "aio.models.generate_content_stream", "always", GENAI_CAP),
         Starter(GOOGLE_GENAI, "models.generate_content", "never", GENAI_CAP),
         Starter(GOOGLE_GENAI, "aio.models.generate_content", "never", GENAI_CAP),
+    ),
+    # ``model.start_chat()`` is the same model (values: a pass-through call), so a chat
+    # session's ``send_message`` is read on the model.
+    "genai_legacy": (
+        Starter(GOOGLE_GENERATIVEAI, "generate_content", "kw", GENAI_LEGACY_CAP),
+        Starter(GOOGLE_GENERATIVEAI, "generate_content_async", "kw", GENAI_LEGACY_CAP),
+        Starter(GOOGLE_GENERATIVEAI, "send_message", "kw", GENAI_LEGACY_CAP),
+        Starter(GOOGLE_GENERATIVEAI, "send_message_async", "kw", GENAI_LEGACY_CAP),
+    ),
+    "ark": (Starter(ARK, "chat.completions.create", "kw", COMPAT_CHAT_CAP),),
+    "zhipu": (Starter(ZHIPU, "chat.completions.create", "kw", MAX_TOKENS_CAP),),
+    "dashscope": (
+        Starter(DASHSCOPE, "Generation.call", "kw", MAX_TOKENS_CAP),
+        Starter(DASHSCOPE, "AioGeneration.call", "kw", MAX_TOKENS_CAP),
     ),
     "mistral": (
         Starter(MISTRAL, "chat.stream", "always", MAX_TOKENS_CAP),

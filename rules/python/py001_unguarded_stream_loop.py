@@ -68,7 +68,11 @@ client and version. Streams are recognised through the file's imports and assign
 (chat, completions and responses with `stream=True`, and the `.stream()` managers; before 1.0,
 `openai.ChatCompletion.create/acreate` and `openai.Completion.create`), anthropic
 (`messages.create(stream=True)`, `messages.stream()` and `text_stream`), litellm
-(`completion`, `acompletion`, Router), ollama, google-genai, mistralai, cohere, groq,
+(`completion`, `acompletion`, Router), ollama, google-genai, the legacy google-generativeai
+(`GenerativeModel.generate_content(stream=True)`, a chat session's `send_message(stream=True)`;
+what its gRPC stream raises on a cut is not verified, so handlers naming google api_core or
+grpc classes are given the benefit of the doubt), volcengine Ark, zhipuai, dashscope
+(`Generation.call(stream=True)`), mistralai, cohere, groq,
 together, huggingface_hub, LangChain `.stream()`/`.astream()`, LlamaIndex (`stream_chat`,
 `astream_chat`, `stream_complete` and a streaming response's `response_gen`), httpx
 (`client.stream`, `httpx.stream`, `connect_sse`), requests (`stream=True` with

@@ -145,8 +145,14 @@ def _raw_http(analysis: Analysis, all_calls: bool) -> Iterator[Finding]:
         )
         begin, end = document.span(call.func)
         request = "streaming request" if found.streaming else "request"
+        target = f"`{found.endpoint}`"
+        if found.unread_url:
+            target = (
+                f"`{found.unread_url}` (a `{found.endpoint}` request, from its body's `model` "
+                f"and `messages`)"
+            )
         message = (
-            f"{request} to `{found.endpoint}` whose JSON body (line {found.body.lineno}) {what}: the "
+            f"{request} to {target} whose JSON body (line {found.body.lineno}) {what}: the "
             f"generation runs until the model stops or the context fills; add {found.wanted} to the body"
         )
         yield RULE.report(document.source, begin, end, message)
@@ -188,23 +194,33 @@ RULE = Rule(
 Finds LLM generation calls, streamed or not, that pass no output cap, in the keyword each SDK
 reads: `max_completion_tokens` or `max_tokens` (openai chat, litellm, groq), `max_tokens`
 (anthropic, mistralai, cohere, together, huggingface_hub `chat_completion`, openai before
-1.0's `ChatCompletion`), `max_output_tokens` (openai Responses API; in google-genai's
+1.0's `ChatCompletion`, volcengine Ark and zhipuai `chat.completions.create`, dashscope
+`Generation.call`), `max_output_tokens` (openai Responses API; in google-genai's
 `config`), `max_tokens_to_sample` (anthropic's legacy completions), `max_new_tokens`
-(huggingface_hub `text_generation`), `options={"num_predict": N}` (ollama), and the
+(huggingface_hub `text_generation`), `options={"num_predict": N}` (ollama),
+`generation_config={"max_output_tokens": N}` (the legacy google-generativeai, on the call or on
+the `GenerativeModel` it is made on; a model made elsewhere is not judged), and the
 constructor keyword of LangChain chat models. Calls through `with_raw_response` count as the
 call itself. `max_tokens=None` counts as missing. With `all-calls = false` only the calls
 that stream (and LangChain models made to stream) are checked.
 
-Left alone: a call that passes `**kwargs` (unless the dict is a literal of the same file that
-nothing changes: then its keys are read); a resumed Responses stream
+Left alone: a call that passes `**kwargs` (unless the dict is a literal of the same file, or
+the one literal a function of the file returns, whose later stores are literal keys: then its
+keys are read); a resumed Responses stream
 (`responses.stream(response_id=..., starting_after=...)`), where the SDK refuses a cap; and
 openai's legacy completions endpoint (`completions.create`, `Completion.create`), which stops
 at 16 tokens when no cap is given.
 
 A POST to a known generation endpoint (`/api/generate`, `/api/chat`, `/chat/completions`,
-`/v1/messages`) whose JSON body is a dict literal (or one a function of the file returns)
-without a cap is reported too, without a fix (with `all-calls = false`, only when it
-streams).
+`/v1/messages`) whose JSON body is a dict literal (or one a function of the file returns,
+alone or as an item of a tuple) without a cap is reported too, without a fix (with
+`all-calls = false`, only when it streams). When the URL cannot be read (a config value, an
+attribute, a parameter), the body decides: top-level `model` and `messages` make it a chat
+completion (with Ollama's `options`, an `/api/chat` request), and a body naming any API's cap
+key (`max_tokens`, `max_completion_tokens`, `max_output_tokens`, `max_new_tokens`) is left
+alone. Keys removed from the body (`pop`, `del`) cannot add a cap and do not hide a missing
+one. A cap set only on some branches (`if "preview" in model: body["max_tokens"] = ...`)
+makes the body unreadable, so nothing is said (precision first).
 
 anthropic's `max_tokens` is required: a call without it raises TypeError before any request,
 so that case is an error, streaming or not.

@@ -10,6 +10,7 @@ from linter.model import Finding, Severity
 from linter.python.analysis import Analysis, analysis_of, walk_function
 from linter.python.document import PythonDocument
 from linter.python.explain import article, decorator_text
+from linter.python.overrides import override_shown
 from linter.python.retries import (
     RetryLoop,
     callee_key,
@@ -111,13 +112,20 @@ def _remote(analysis: Analysis, loops: list[RetryLoop], reported: set[int]) -> I
                 if not isinstance(node, ast.Call) or id(node) in reported:
                     continue
                 found = remote_shown(analysis, node, _how)
+                override = False
+                if found is None:
+                    found = override_shown(analysis, node, _how)
+                    override = found is not None
                 if found is None or leaves_stream_off(found, node):
                     continue
                 reported.add(id(node))
                 begin, end = document.span(node.func)
                 key = callee_key(analysis, node)
                 called = f"{found.function}() of {found.module}"
-                if key is not None and key[1] != found.function:
+                if override:
+                    text = " ".join(document.text_of(node.func).split())
+                    called = f"`{text}()`, which runs the override {called},"
+                elif key is not None and key[1] != found.function:
                     text = " ".join(document.text_of(node.func).split())
                     called = f"`{text}(...)` (through {called})"
                 yield RULE.report(
@@ -204,7 +212,9 @@ Showing is a `yield`, a `print`, a `.write()`/`.send()`/`.put()`..., or a call o
 named `*handler`, `*callback` or `on_*` (`on_token(text)`, `stream_handler(chunk)`).
 The retried call is followed into the functions of the same file it calls (nested functions
 too, up to three calls deep): a helper that shows the chunks as they come, or a generator
-whose chunks the attempt yields or shows, repeats them just the same.
+whose chunks the attempt yields or shows, repeats them just the same. A retry in a base class
+that calls `self.method()` is followed into the overrides of `method` in the subclasses of
+other modules (found among the files that import the base class's module).
 A handler that first checks something the stream loop sets (`if yielded_any: raise`) retries
 only while nothing was shown, and is not reported.
 

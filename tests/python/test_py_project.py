@@ -173,6 +173,36 @@ def test_importers_are_found_by_their_import_lines_only(tmp_path: Path) -> None:
     assert project.module_name(str(root / "pkg" / "llm.py")) == "pkg.llm"
 
 
+def test_an_import_resolves_to_the_longest_module_path_from_any_root(tmp_path: Path) -> None:
+    # ``bot`` is a package, its parent ``app`` is not (run from the tree's root), and a script
+    # ``app/app.py`` is named like the folder: ``app.utils`` is app/utils.py, not an
+    # attribute of the script, nor of the importer folder's own ``__init__.py``.
+    root = _tree(
+        tmp_path,
+        {
+            "app/app.py": "",
+            "app/utils.py": "def split(text): ...\n",
+            "app/bot/__init__.py": "",
+            "app/bot/chat.py": "from app.utils import split\n",
+            "backend/svc/api/routes.py": "from svc.chat.provider import answer\n",
+            "backend/svc/chat/provider.py": "def answer(): ...\n",
+        },
+    )
+    project = Project(Workspace(root=str(root), cwd=str(root)))
+    assert project.resolve(str(root / "app" / "bot" / "chat.py"), "app.utils.split") == (
+        str(root / "app" / "utils.py"),
+        ["split"],
+    )
+    # A namespace package run from a folder above it (``backend``).
+    routes = str(root / "backend" / "svc" / "api" / "routes.py")
+    assert project.resolve(routes, "svc.chat.provider.answer") == (
+        str(root / "backend" / "svc" / "chat" / "provider.py"),
+        ["answer"],
+    )
+    provider = str(root / "backend" / "svc" / "chat" / "provider.py")
+    assert project.importers(provider) == [routes]
+
+
 def test_import_statements_are_read_into_dotted_paths() -> None:
     assert imported(b"from .a import b, c as d") == [".a.b", ".a.c"]
     assert imported(b"from . import providers") == [".providers"]

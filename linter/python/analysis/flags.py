@@ -77,6 +77,11 @@ def kwargs_entries(analysis: Values, expr: ast.expr) -> Entries | None:
         if kind != "expr" or not isinstance(payload, ast.expr):
             return None
         made = _made_entries(payload)
+        if made is None and isinstance(payload, ast.Call):
+            # ``data = self._payload(query)``: the one dict literal a function of the file
+            # returns (and nothing there changes it).
+            returned = analysis.literal_dict(payload)
+            made = None if returned is None else _literal_entries(returned)
         if made is None:
             return None
         for key, values in made.items():

@@ -20,11 +20,17 @@ from linter.python.analysis.nodes import (
 )
 from linter.python.analysis.project import ConsumerSite, StreamFunction, exported
 from linter.python.analysis.streams import _CONSUME, _PASS_ON, Streams
+from linter.python.analysis.tasks import task_verdict
+from linter.python.analysis.template import template_sites
 from linter.python.analysis.wrappers import decorator_guard
 
 _MAX_CALLER_DEPTH = 4  # how far up the same-file call chain a guard is looked for
 # What ``handler_class`` names an exception class of the project that no library raises.
 PROJECT_ONLY = "@project-exception"
+
+
+# The guard of a call that closes a cycle of calls (judged at the cycle's other calls).
+_CYCLE = "(a cycle of calls)"
 
 
 def _plain_builtin_exception(name: str) -> bool:
@@ -149,6 +155,11 @@ class Guards(Streams):
         this file and in the other modules of the tree (``local``: in its function only).
         ``creation``: ``node`` creates a generator that is iterated later ("returned" to the
         callers, "handed" to a framework's call): no ``try`` around it guards the iteration."""
+        if not creation and depth < _MAX_CALLER_DEPTH:
+            # ``asyncio.create_task(consume())``: judged where the task's outcome comes out.
+            task = task_verdict(self, node, client, raised, depth)
+            if task is not None:
+                return task
         missed: list[ast.ExceptHandler] = []
         function: FunctionInfo = self.module
         for ancestor, child in self.ancestors(node):
@@ -190,7 +201,11 @@ class Guards(Streams):
         wrapper = decorator_guard(self, function, client, raised) if not creation else ""
         if wrapper:
             return Verdict(True, guard=wrapper, line=getattr(function.node, "lineno", 0))
-        if local or depth >= _MAX_CALLER_DEPTH or id(function.node) in seen:
+        if id(function.node) in seen and not local:
+            # A cycle (``a()`` calls ``b()``, which calls ``a()``): no way in that the other
+            # calls, judged on their own, do not already cover.
+            return Verdict(True, guard=_CYCLE)
+        if local or depth >= _MAX_CALLER_DEPTH:
             return Verdict(False, tuple(missed), f"in {function.name}()", line=line)
         produces = function.is_generator or creation == "returned"
         sites, opaque = self.call_sites(function, produces)
@@ -228,7 +243,7 @@ class Guards(Streams):
                     f"its caller on line {site_line} does not guard it",
                     line=site_line,
                 )
-            if verdict.guard not in guards:
+            if verdict.guard not in guards and verdict.guard != _CYCLE:
                 guards.append(verdict.guard)
         for consumer in remote:
             where = f"{consumer.module} (line {consumer.line})"
@@ -254,6 +269,11 @@ class Guards(Streams):
                 guards.append(text)
         if unknown is not None:
             return Verdict(False, tuple(missed), unknown.why, line=line, unknown=True)
+        if not guards:  # every call of it is part of a cycle
+            if depth == 0:
+                why = f"{function.name}() is only called from a cycle of its own calls"
+                return Verdict(False, tuple(missed), why, line=line)
+            return Verdict(True, guard=_CYCLE)
         first = getattr(sites[0], "lineno", 0) if sites else 0
         count = len(sites) + len(remote)
         callers = "caller" if count == 1 else f"callers ({count})"
@@ -312,8 +332,10 @@ class Guards(Streams):
         """The calls of a module-level function in the other modules of the tree."""
         project = self.document.project
         if project is not None and function.cls is not None and not function.is_test:
-            # A method: its calls through instances, found across the tree by its name.
-            return project.methods.sites(self.document.path, function, client) or []
+            # A method: its calls through instances, found across the tree by its name, and
+            # those a base class of another module makes on ``self`` (a template method).
+            found = project.methods.sites(self.document.path, function, client) or []
+            return found + (template_sites(self, function, client) or [])
         if project is None or not exported(function):
             return []
         shape = "generator" if produces else "plain"

@@ -120,6 +120,9 @@ class Project:
         self.unit_path = ""
         self._hops = 0
         self._methods: MethodCallers | None = None
+        # (file, base class, method, client, generator) -> the base class's calls of the
+        # method on ``self``, judged (``template``); None while judged.
+        self._templates: dict[tuple[str, str, str, str, bool], list[ConsumerSite] | None] = {}
 
     def __reduce__(self) -> tuple[type, tuple[()]]:
         # A spawned worker is handed the workspace pickled: the project travels as an empty
@@ -156,6 +159,12 @@ class Project:
         for root in (top, folder, self.root, os.path.join(self.root, "src")):
             if root not in found:
                 found.append(root)
+        # Namespace packages (folders without ``__init__.py``, run from a folder above):
+        # the folders between the package root and the tree's root, nearest first.
+        above = os.path.dirname(top)
+        while above.startswith(self.root + os.sep) and above not in found:
+            found.append(above)
+            above = os.path.dirname(above)
         return found
 
     def resolve(self, importer: str, dotted: str) -> tuple[str, list[str]] | None:
@@ -174,10 +183,10 @@ class Project:
             if parts[0] in _LIBRARIES:
                 return None
             roots = self._roots(importer)
-        for root in roots:
-            # The longest prefix that is a module: ``app.llm.f`` is f of app/llm.py (or of
-            # app/llm/__init__.py).
-            for size in range(len(parts), -1, -1):
+        # The longest prefix that is a module, from any root: ``app.llm.f`` is f of
+        # app/llm.py (or of app/llm/__init__.py), before a script ``app.py`` next to it.
+        for size in range(len(parts), -1, -1):
+            for root in roots:
                 folder = os.path.join(root, *parts[:size])
                 for candidate in (folder + ".py", os.path.join(folder, "__init__.py")):
                     if size == 0 and candidate.endswith(".py") and candidate == folder + ".py":
@@ -418,7 +427,17 @@ class Project:
             self.root
         ):
             return self.root
+        if folder == os.path.dirname(path) and self._small_tree():
+            # A module of a namespace package (no ``__init__.py``): imported by its dotted
+            # path from anywhere above. Searched from the root in a tree small enough (the
+            # decision depends on the tree only: one-file and whole-tree runs agree).
+            return self.root
         return folder
+
+    def _small_tree(self) -> bool:
+        from linter.python.analysis.methods import MAX_TREE_FILES
+
+        return len(self._python_files(self.root)) <= MAX_TREE_FILES
 
     def _search(self, scope: str, needle: bytes) -> list[str]:
         """Files below ``scope`` whose bytes hold ``needle`` in an import statement."""

@@ -85,6 +85,8 @@ class Streams(Values):
         expr = getattr(iteration.node, "iter", None)
         if expr is None and isinstance(iteration.node, ast.YieldFrom):
             expr = iteration.node.value
+        if expr is None and isinstance(iteration.node, ast.Call):
+            expr = self._consumed_iterable(iteration.node)
         if isinstance(expr, ast.Name):
             found = self.lookup(expr.id, self.scope(expr), self.document.start(expr))
             if found is not None and found[0] == "expr" and isinstance(found[1], ast.expr):
@@ -95,6 +97,14 @@ class Streams(Values):
             return expr.func.attr in _LINE_METHODS
         # ``async for line in response.content`` (aiohttp) reads lines.
         return isinstance(expr, ast.Attribute) and expr.attr == "content"
+
+    def _consumed_iterable(self, call: ast.Call) -> ast.expr | None:
+        """What a consuming call (``next(it)``, ``list(it)``, ``it.__next__()``) reads: its
+        iterable, so that ``it = response.iter_lines()`` read by ``next(it)`` in a
+        ``while True:`` reader counts as a line-by-line read like a ``for`` loop."""
+        kind = self.spelling(call)
+        inner = _iterables(call, kind) if kind in _CONSUME else []
+        return inner[0] if inner else None
 
     # -- iterations --------------------------------------------------------------------------
 
