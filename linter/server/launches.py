@@ -10,13 +10,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from linter.config import relative_posix
 from linter.document import Problem
-from linter.server import detect, dockerfile, pyread
+from linter.server import composefile, detect, dockerfile, pyread
 from linter.server.commands import LaunchContext, launch_from_words
-from linter.server.composefile import node_commands, scalar_word, value_of
+from linter.server.composefile import ComposeService
 from linter.server.dockerfile import Instruction
 from linter.server.model import Launch, Place, ServerDocument
 from linter.server.shell import Word, split_commands
@@ -393,100 +391,38 @@ class Reader:
 
     # -- compose -------------------------------------------------------------------------
     def compose(self, path: str) -> list[Launch]:
-        from linter.litellm.yamltree import compose as compose_yaml
-        from linter.litellm.yamltree import flattened_pairs, key_text
-
         source = self.document.sources[path]
-        text = source.text
-        composed = compose_yaml(text)
-        if composed.error is not None:
-            error = composed.error
-            end = error.end if error.end >= 0 else error.offset
+        compose_file = composefile.read(path, source.text)
+        if compose_file.error is not None:
+            message, start, end = compose_file.error
             self.document.problems.append(
-                Problem(path, error.offset, end, f"YAML error: {error.message}", fatal=False)
+                Problem(path, start, end, f"YAML error: {message}", fatal=False)
             )
             return []
-        folder = os.path.dirname(path)
         launches: list[Launch] = []
-        for root in composed.documents:
-            if not isinstance(root, MappingNode):
-                continue
-            services = value_of(root, "services", flattened_pairs, key_text)
-            if not isinstance(services, MappingNode):
-                continue
-            for key, service in flattened_pairs(services):
-                name = key_text(key)
-                if name is None or not isinstance(service, MappingNode):
-                    continue
-                launches.extend(
-                    self._service(path, text, folder, name, service, flattened_pairs, key_text)
-                )
+        for service in compose_file.services:
+            launches.extend(self._service(path, source.text, service))
         return launches
 
-    def _service(
-        self,
-        path: str,
-        text: str,
-        folder: str,
-        name: str,
-        service: MappingNode,
-        pairs: Callable[[MappingNode], list[tuple[Node, Node]]],
-        key_text: Callable[[Node], str | None],
-    ) -> list[Launch]:
+    def _service(self, path: str, text: str, service: ComposeService) -> list[Launch]:
         shown = self.display(path)
+        name = service.name
+        folder = os.path.dirname(path)
         env: Env = {}
-        environment = value_of(service, "environment", pairs, key_text)
-        if isinstance(environment, MappingNode):
-            for key, value in pairs(environment):
-                variable = key_text(key)
-                if variable and isinstance(value, ScalarNode) and value.value is not None:
-                    word = scalar_word(text, value)
-                    if word is not None and word.known:
-                        env[variable] = (
-                            word.text,
-                            Place(path, word.start, word.end),
-                            f"environment of service `{name}` at {shown}:{value.start_mark.line + 1}",
-                        )
-        elif isinstance(environment, SequenceNode):
-            for item in environment.value:
-                if isinstance(item, ScalarNode) and "=" in str(item.value):
-                    word = scalar_word(text, item)
-                    if word is not None and word.known:
-                        variable, value_text = word.text.split("=", 1)
-                        start = (
-                            word.start + len(variable) + 1
-                            if word.end - word.start == len(word.text)
-                            else word.start
-                        )
-                        env[variable] = (
-                            value_text,
-                            Place(path, start, word.end),
-                            f"environment of service `{name}` at {shown}:{item.start_mark.line + 1}",
-                        )
-        build = value_of(service, "build", pairs, key_text)
-        context_dir: str | None = None
-        dockerfile_path: str | None = None
-        target = None
-        if isinstance(build, ScalarNode):
-            context_dir = os.path.normpath(os.path.join(folder, str(build.value)))
-        elif isinstance(build, MappingNode):
-            context_node = value_of(build, "context", pairs, key_text)
-            context_dir = (
-                os.path.normpath(os.path.join(folder, str(context_node.value)))
-                if isinstance(context_node, ScalarNode)
-                else folder
-            )
-            file_node = value_of(build, "dockerfile", pairs, key_text)
-            if isinstance(file_node, ScalarNode):
-                dockerfile_path = os.path.normpath(os.path.join(context_dir, str(file_node.value)))
-            target_node = value_of(build, "target", pairs, key_text)
-            if isinstance(target_node, ScalarNode):
-                target = str(target_node.value)
-        if context_dir is not None and dockerfile_path is None:
-            dockerfile_path = os.path.join(context_dir, "Dockerfile")
+        for entry in service.environment:
+            if entry.value is not None:
+                env[entry.name] = (
+                    entry.value,
+                    Place(path, entry.value_span.start, entry.value_span.end),
+                    f"environment of service `{name}` at {shown}:{entry.item_span.line}",
+                )
+        context_dir, dockerfile_path, target = (
+            service.context_dir,
+            service.dockerfile,
+            service.target,
+        )
         label = f"compose service `{name}`"
-        command = value_of(service, "command", pairs, key_text)
-        entrypoint = value_of(service, "entrypoint", pairs, key_text)
+        command, entrypoint = service.command, service.entrypoint
         search_dirs = tuple(d for d in (context_dir, folder) if d)
         resolve = self._local_resolver(context_dir or folder)
         if (command is not None or entrypoint is not None) and dockerfile_path is not None:
@@ -508,8 +444,12 @@ class Reader:
                 )
             return []
         plain = self._plain_env(env)
-        entry_words = node_commands(text, entrypoint, plain) if entrypoint is not None else None
-        command_words = node_commands(text, command, plain) if command is not None else None
+        entry_words = (
+            composefile.node_commands(text, entrypoint, plain) if entrypoint is not None else None
+        )
+        command_words = (
+            composefile.node_commands(text, command, plain) if command is not None else None
+        )
         first = entrypoint if entrypoint is not None else command
         assert first is not None
         what = "entrypoint" if entrypoint is not None else "command"
