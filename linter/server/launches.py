@@ -76,9 +76,13 @@ class Reader:
         source = self.document.sources[path]
         plain = self._plain_env(env)
 
-        def read_config(local: str) -> dict[str, tuple[str | None, Place, int]] | None:
+        def read_config(
+            local: str, names: frozenset[str] | None = None
+        ) -> dict[str, tuple[str | None, Place, int]] | None:
             found = self.source(local)
-            return pyread.gunicorn_config(found, plain) if found is not None else None
+            if found is None:
+                return None
+            return pyread.gunicorn_config(found, plain, names or pyread.CONFIG_NAMES)
 
         def read_python(local: str, place: Place, context: LaunchContext) -> list[Launch]:
             found = self.source(local)
@@ -97,6 +101,7 @@ class Reader:
             resolve=resolve,
             search_dirs=search_dirs,
             read_config=read_config,
+            read_source=self.source,
             read_python=read_python,
             service=service,
             display=self.display,

@@ -105,11 +105,12 @@ def _environ_name(func: ast.AST, args: list[ast.expr]) -> str | None:
 
 
 def gunicorn_config(
-    source: SourceText, env: Mapping[str, str]
+    source: SourceText, env: Mapping[str, str], names: frozenset[str] = CONFIG_NAMES
 ) -> dict[str, tuple[str | None, Place, int]] | None:
-    """Module-level settings of a gunicorn config file: name -> (value or None, place of the
-    value, line). An assignment under ``if``/``try`` makes the value unknown; None when the
-    file does not parse."""
+    """Module-level settings of a Python config file (gunicorn's, or hypercorn's ``file:``
+    one, with its ``names``): name -> (value or None, place of the value, line). An
+    assignment under ``if``/``try`` makes the value unknown; None when the file does not
+    parse."""
     tree = parse(source)
     if tree is None:
         return None
@@ -130,7 +131,7 @@ def gunicorn_config(
                     visit(handler.body, True)
                 continue
             for target in targets:
-                if isinstance(target, ast.Name) and target.id in CONFIG_NAMES and value is not None:
+                if isinstance(target, ast.Name) and target.id in names and value is not None:
                     start, end = _span(source, value)
                     known = None if conditional else constant(value, env)
                     if (

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from linter.config import Settings
 from linter.model import Applicability, Edit, Finding, Severity
 from linter.registry import Rule
-from linter.server.model import ServerDocument
+from linter.server.model import GRACEFUL_NAMES, ServerDocument
 from rules.server._common import place_of, report, seconds
 
 
@@ -21,7 +21,7 @@ def check(document: ServerDocument, settings: Settings) -> Iterator[Finding]:
         limit = seconds(graceful.value)
         if limit is None or limit <= 0 or limit >= budget:
             continue  # unknown, none (uvicorn's default), or long enough
-        name = "graceful_timeout" if launch.server == "gunicorn" else "timeout_graceful_shutdown"
+        name = GRACEFUL_NAMES.get(launch.server, "graceful timeout")
         message = (
             f"{launch.server} {name} is {graceful.value}s ({graceful.origin}), launched by "
             f"{launch.launcher}, below the stream budget max-stream {budget:g}s, and the app "
