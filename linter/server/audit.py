@@ -69,7 +69,8 @@ def audit_rows(document: ServerDocument, settings: Settings) -> Iterator[AuditRo
                     ("keep-alive", AuditValue("none (sync worker closes each connection)"))
                 )
             else:
-                values.append(("keep-alive", AuditValue("unknown", "", "unknown")))
+                origin = launch.setting("keepalive").origin
+                values.append(("keep-alive", AuditValue("unknown", origin, "unknown")))
         else:
             racing = [p for p in launch.proxies if keepalive.seconds <= p.seconds]
             values.append(

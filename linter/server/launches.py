@@ -16,7 +16,7 @@ from linter.server import composefile, detect, dockerfile, pyread
 from linter.server.commands import LaunchContext, launch_from_words
 from linter.server.composefile import ComposeService
 from linter.server.dockerfile import Instruction
-from linter.server.model import Launch, Place, ServerDocument
+from linter.server.model import Launch, Place, ServerDocument, Setting
 from linter.server.shell import Word, split_commands
 from linter.source import DecodeFailure, SourceText
 from linter.workspace import ReadFailure, Workspace
@@ -126,6 +126,29 @@ class Reader:
 
     # -- shapes --------------------------------------------------------------------------
     def read(self, path: str) -> list[Launch]:
+        launches = self._read(path)
+        for launch in launches:
+            if launch.server == "granian":
+                self._granian_version(path, launch)
+        return launches
+
+    def _granian_version(self, path: str, launch: Launch) -> None:
+        """granian's header read timeout closes idle keep-alive connections since granian
+        2.0 (hyper 1.6); a repository that pins an older granian has no known idle timeout."""
+        from linter.python.pins import excluded_from, find_pins
+
+        pin = find_pins(path, self.workspace, ("granian",)).get("granian")
+        if pin is None:
+            return
+        first_excluded = excluded_from(pin.upper) if pin.upper else None
+        if (pin.version and pin.version < (2,)) or (
+            first_excluded is not None and first_excluded <= (2,)
+        ):
+            launch.settings["keepalive"] = Setting(
+                None, None, f"granian older than 2.0 ({pin.source}): no known idle timeout"
+            )
+
+    def _read(self, path: str) -> list[Launch]:
         shape = detect.shape(relative_posix(path, self.workspace.root))
         if shape == "dockerfile":
             return self.dockerfile(path)
