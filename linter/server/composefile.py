@@ -53,6 +53,7 @@ class ComposeService:
     container_name: str | None = None
     hostname: str | None = None
     image: str | None = None
+    image_span: Span | None = None
     # (published host port, container port, place)
     ports: list[tuple[str, str, Span]] = field(default_factory=list)
     expose: list[tuple[str, Span]] = field(default_factory=list)
@@ -74,6 +75,31 @@ class ComposeFile:
     services: list[ComposeService] = field(default_factory=list)
     # (message, start, end) when the file is not YAML
     error: tuple[str, int, int] | None = None
+
+
+# Images whose entrypoint runs an LLM server with the service's ``command`` as its arguments
+# (BerriAI/litellm: ``litellm`` via docker/prod_entrypoint.sh, CMD ``--port 4000``;
+# vllm/vllm-openai: ``vllm serve``, before it ``python3 -m vllm.entrypoints.openai.api_server``).
+LLM_IMAGES = {
+    "berriai/litellm": ("litellm", ("--port", "4000")),
+    "berriai/litellm-database": ("litellm", ("--port", "4000")),
+    "berriai/litellm-non_root": ("litellm", ("--port", "4000")),
+    "vllm/vllm-openai": ("vllm serve", ()),
+}
+
+
+def llm_image(image: str | None) -> tuple[str, tuple[str, ...]] | None:
+    """(the program the image runs, its default arguments) for a known LLM server image."""
+    if not image:
+        return None
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        name = name[: len(name) - len(last)] + last.split(":", 1)[0]
+    for registry in ("ghcr.io/", "docker.io/", "docker.litellm.ai/"):
+        if name.startswith(registry):
+            name = name[len(registry) :]
+    return LLM_IMAGES.get(name.lower())
 
 
 def span(node: Node) -> Span:
@@ -151,6 +177,8 @@ def _service(name: str, key: Node, body: MappingNode, folder: str) -> ComposeSer
     service.container_name = scalar(fields.get("container_name"))
     service.hostname = scalar(fields.get("hostname"))
     service.image = scalar(fields.get("image"))
+    if service.image is not None:
+        service.image_span = span(fields["image"])
     service.ports = _ports(fields.get("ports"))
     expose = fields.get("expose")
     if isinstance(expose, SequenceNode):

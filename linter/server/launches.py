@@ -460,6 +460,11 @@ class Reader:
                 resolve = self.image_resolver(image)
                 workdir_local = resolve(".")
                 search_dirs = tuple(dict.fromkeys(d for d in (workdir_local, *search_dirs) if d))
+        runs = composefile.llm_image(service.image) if dockerfile_path is None else None
+        if runs is not None and entrypoint is None:
+            found = self._llm_image(path, text, service, runs, env, search_dirs, resolve)
+            if found is not None:
+                return found
         if command is None and entrypoint is None:
             if dockerfile_path is not None and self.workspace.inside(dockerfile_path):
                 return self.dockerfile(
@@ -497,3 +502,45 @@ class Reader:
         for words in command_words or []:
             launches.extend(launch_from_words(words, context))
         return launches
+
+    def _llm_image(
+        self,
+        path: str,
+        text: str,
+        service: ComposeService,
+        runs: tuple[str, tuple[str, ...]],
+        env: Env,
+        search_dirs: tuple[str, ...],
+        resolve: Resolver,
+    ) -> list[Launch] | None:
+        """An LLM server image run with the service's ``command`` as its arguments (None: the
+        command names a program of its own, read as any command)."""
+        program, defaults = runs
+        assert service.image_span is not None
+        image = service.image_span
+        plain = self._plain_env(env)
+        arguments: list[Word] = []
+        if service.command is not None:
+            arguments = [
+                w for c in composefile.node_commands(text, service.command, plain) for w in c
+            ]
+            first = arguments[0] if arguments else None
+            if first is None or not first.known:
+                return []
+            if not first.text.startswith("-") and (
+                program != "vllm serve" or posixpath.basename(first.text) in ("vllm", "python3")
+            ):
+                return None
+        else:
+            arguments = [Word(word, image.start, image.end) for word in defaults]
+        shown = self.display(path)
+        context = self._context(
+            path,
+            f"compose service `{service.name}`, image {service.image} ({shown}:{image.line})",
+            env,
+            search_dirs,
+            resolve,
+            service.name,
+        )
+        command = [Word(part, image.start, image.end) for part in program.split()]
+        return launch_from_words(command + arguments, context)
