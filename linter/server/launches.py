@@ -160,7 +160,24 @@ class Reader:
             return self.script(path, {}, (os.path.dirname(path),), "script")
         if shape == "gunicorn-config":
             return self.gunicorn_config(path)
+        if shape is None and path.endswith(".py"):
+            return self.python_script(path)
         return []
+
+    def python_script(self, path: str) -> list[Launch]:
+        """A Python file that starts uvicorn when it is run (``python main.py``): the
+        ``uvicorn.run`` calls of its ``__main__`` block are a launch of their own."""
+        source = self.document.sources[path]
+        folder = os.path.dirname(path)
+        shown = self.display(path)
+        return pyread.uvicorn_runs(
+            source,
+            f"`python {shown}` (the file run as a script)",
+            {},
+            (folder,),
+            shown,
+            guarded=True,
+        )
 
     def procfile(self, path: str) -> list[Launch]:
         source = self.document.sources[path]
