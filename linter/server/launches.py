@@ -16,6 +16,7 @@ from linter.server import composefile, detect, dockerfile, pyread
 from linter.server.commands import LaunchContext, launch_from_words
 from linter.server.composefile import ComposeService
 from linter.server.dockerfile import Instruction
+from linter.server.dotenv import Variable
 from linter.server.model import Launch, Place, ServerDocument, Setting
 from linter.server.shell import Word, split_commands
 from linter.source import DecodeFailure, SourceText
@@ -43,6 +44,8 @@ class Reader:
         self.document = document
         self.workspace = workspace
         self.depth = 0
+        # The compose file being read: its project's ``.env`` variables (interpolation).
+        self.variables: dict[str, Variable] = {}
 
     # -- files ---------------------------------------------------------------------------
     def source(self, path: str) -> SourceText | None:
@@ -437,7 +440,8 @@ class Reader:
     # -- compose -------------------------------------------------------------------------
     def compose(self, path: str) -> list[Launch]:
         source = self.document.sources[path]
-        compose_file = composefile.read(path, source.text)
+        compose_file = composefile.read(path, source.text, self.source)
+        self.variables = compose_file.variables
         if compose_file.error is not None:
             message, start, end = compose_file.error
             self.document.problems.append(
@@ -450,10 +454,32 @@ class Reader:
         return launches
 
     def _service(self, path: str, text: str, service: ComposeService) -> list[Launch]:
+        launches = self._service_launches(path, text, service)
+        unread = [item for item in service.env_files if isinstance(item, tuple)]
+        if unread:
+            written, where = unread[0]
+            said = (
+                f"may be set by env_file {written} ({self.display(path)}:{where.line}), "
+                f"which is not a file of the tree"
+            )
+            for launch in launches:
+                _unknown_unless_on_command_line(launch, said)
+        return launches
+
+    def _service_launches(self, path: str, text: str, service: ComposeService) -> list[Launch]:
         shown = self.display(path)
         name = service.name
         folder = os.path.dirname(path)
         env: Env = {}
+        for item in service.env_files:  # below ``environment:``, in order
+            if isinstance(item, tuple):  # a file that cannot be read: handled in _service
+                continue
+            if item.value is not None:
+                env[item.name] = (
+                    item.value,
+                    Place(item.path, item.start, item.end),
+                    f"env_file {self.display(item.path)}:{item.line} of service `{name}`",
+                )
         for entry in service.environment:
             if entry.value is not None:
                 env[entry.name] = (
@@ -493,12 +519,15 @@ class Reader:
                     label=f"{label}: Dockerfile",
                 )
             return []
-        plain = self._plain_env(env)
         entry_words = (
-            composefile.node_commands(text, entrypoint, plain) if entrypoint is not None else None
+            composefile.node_commands(text, entrypoint, self.variables, self.display)
+            if entrypoint is not None
+            else None
         )
         command_words = (
-            composefile.node_commands(text, command, plain) if command is not None else None
+            composefile.node_commands(text, command, self.variables, self.display)
+            if command is not None
+            else None
         )
         first = entrypoint if entrypoint is not None else command
         assert first is not None
@@ -535,11 +564,14 @@ class Reader:
         program, defaults = runs
         assert service.image_span is not None
         image = service.image_span
-        plain = self._plain_env(env)
         arguments: list[Word] = []
         if service.command is not None:
             arguments = [
-                w for c in composefile.node_commands(text, service.command, plain) for w in c
+                w
+                for c in composefile.node_commands(
+                    text, service.command, self.variables, self.display
+                )
+                for w in c
             ]
             first = arguments[0] if arguments else None
             if first is None or not first.known:
@@ -561,3 +593,33 @@ class Reader:
         )
         command = [Word(part, image.start, image.end) for part in program.split()]
         return launch_from_words(command + arguments, context)
+
+
+# Settings a variable of the environment can set, for one server or another (GUNICORN_CMD_ARGS,
+# UVICORN_*, GRANIAN_*, VLLM_HTTP_TIMEOUT_KEEP_ALIVE, KEEPALIVE_TIMEOUT, PORT, ...).
+_ENV_SETTABLE = (
+    "worker_class",
+    "threads",
+    "workers",
+    "timeout",
+    "graceful_timeout",
+    "keepalive",
+    "port",
+)
+
+
+def _unknown_unless_on_command_line(launch: Launch, said: str) -> None:
+    """What an unread environment file may set is unknown, except a value the command line
+    itself writes (the command line wins over the environment)."""
+    for name in _ENV_SETTABLE:
+        setting = launch.setting(name)
+        place = setting.place
+        written = (
+            place is not None
+            and place.path == launch.command.path
+            and not any(
+                mark in setting.origin for mark in ("environment of", "ENV at", "env_file", "(")
+            )
+        )
+        if not written:
+            launch.settings[name] = Setting(None, None, said)
