@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 from linter.config import relative_posix
 from linter.document import Problem
-from linter.server import composefile, detect, dockerfile, pyread
+from linter.server import composefile, detect, dockerfile, pyread, servers
 from linter.server.commands import LaunchContext, launch_from_words
 from linter.server.composefile import ComposeService
 from linter.server.dockerfile import Instruction
 from linter.server.dotenv import Variable
-from linter.server.model import Launch, Place, ServerDocument, Setting
+from linter.server.model import Launch, Place, ServerDocument, unknown_unless_on_command_line
 from linter.server.shell import Word, split_commands
 from linter.source import DecodeFailure, SourceText
 from linter.workspace import ReadFailure, Workspace
@@ -132,24 +132,8 @@ class Reader:
         launches = self._read(path)
         for launch in launches:
             if launch.server == "granian":
-                self._granian_version(path, launch)
+                servers.granian_version(launch, path, self.workspace)
         return launches
-
-    def _granian_version(self, path: str, launch: Launch) -> None:
-        """granian's header read timeout closes idle keep-alive connections since granian
-        2.0 (hyper 1.6); a repository that pins an older granian has no known idle timeout."""
-        from linter.python.pins import excluded_from, find_pins
-
-        pin = find_pins(path, self.workspace, ("granian",)).get("granian")
-        if pin is None:
-            return
-        first_excluded = excluded_from(pin.upper) if pin.upper else None
-        if (pin.version and pin.version < (2,)) or (
-            first_excluded is not None and first_excluded <= (2,)
-        ):
-            launch.settings["keepalive"] = Setting(
-                None, None, f"granian older than 2.0 ({pin.source}): no known idle timeout"
-            )
 
     def _read(self, path: str) -> list[Launch]:
         shape = detect.shape(relative_posix(path, self.workspace.root))
@@ -463,7 +447,7 @@ class Reader:
                 f"which is not a file of the tree"
             )
             for launch in launches:
-                _unknown_unless_on_command_line(launch, said)
+                unknown_unless_on_command_line(launch, said)
         return launches
 
     def _service_launches(self, path: str, text: str, service: ComposeService) -> list[Launch]:
@@ -593,33 +577,3 @@ class Reader:
         )
         command = [Word(part, image.start, image.end) for part in program.split()]
         return launch_from_words(command + arguments, context)
-
-
-# Settings a variable of the environment can set, for one server or another (GUNICORN_CMD_ARGS,
-# UVICORN_*, GRANIAN_*, VLLM_HTTP_TIMEOUT_KEEP_ALIVE, KEEPALIVE_TIMEOUT, PORT, ...).
-_ENV_SETTABLE = (
-    "worker_class",
-    "threads",
-    "workers",
-    "timeout",
-    "graceful_timeout",
-    "keepalive",
-    "port",
-)
-
-
-def _unknown_unless_on_command_line(launch: Launch, said: str) -> None:
-    """What an unread environment file may set is unknown, except a value the command line
-    itself writes (the command line wins over the environment)."""
-    for name in _ENV_SETTABLE:
-        setting = launch.setting(name)
-        place = setting.place
-        written = (
-            place is not None
-            and place.path == launch.command.path
-            and not any(
-                mark in setting.origin for mark in ("environment of", "ENV at", "env_file", "(")
-            )
-        )
-        if not written:
-            launch.settings[name] = Setting(None, None, said)

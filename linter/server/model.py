@@ -161,3 +161,33 @@ class ServerDocument(Document):
     # Files of the linted tree that put a proxy in front (nginx configs).
     proxy_configs: tuple[str, ...] = ()
     cache: dict[str, object] = field(default_factory=dict)
+
+
+# Settings a variable of the environment can set, for one server or another (GUNICORN_CMD_ARGS,
+# UVICORN_*, GRANIAN_*, VLLM_HTTP_TIMEOUT_KEEP_ALIVE, KEEPALIVE_TIMEOUT, PORT, ...).
+_ENV_SETTABLE = (
+    "worker_class",
+    "threads",
+    "workers",
+    "timeout",
+    "graceful_timeout",
+    "keepalive",
+    "port",
+)
+
+
+def unknown_unless_on_command_line(launch: Launch, said: str) -> None:
+    """What an unread environment file may set is unknown, except a value the command line
+    itself writes (the command line wins over the environment)."""
+    for name in _ENV_SETTABLE:
+        setting = launch.setting(name)
+        place = setting.place
+        written = (
+            place is not None
+            and place.path == launch.command.path
+            and not any(
+                mark in setting.origin for mark in ("environment of", "ENV at", "env_file", "(")
+            )
+        )
+        if not written:
+            launch.settings[name] = Setting(None, None, said)

@@ -17,6 +17,7 @@ from linter.server.shell import Word
 
 if TYPE_CHECKING:
     from linter.server.commands import LaunchContext
+    from linter.workspace import Workspace
 
 _HYPERCORN_VALUES = {
     "-k": "worker_class",
@@ -414,3 +415,20 @@ def command_server(words: list[Word]) -> str | None:
     if name == "vllm" and len(words) > 1 and words[1].text == "serve":
         return "vllm"
     return None
+
+
+def granian_version(launch: Launch, path: str, workspace: Workspace) -> None:
+    """granian's header read timeout closes idle keep-alive connections since granian
+    2.0 (hyper 1.6); a repository that pins an older granian has no known idle timeout."""
+    from linter.python.pins import excluded_from, find_pins
+
+    pin = find_pins(path, workspace, ("granian",)).get("granian")
+    if pin is None:
+        return
+    first_excluded = excluded_from(pin.upper) if pin.upper else None
+    if (pin.version and pin.version < (2,)) or (
+        first_excluded is not None and first_excluded <= (2,)
+    ):
+        launch.settings["keepalive"] = Setting(
+            None, None, f"granian older than 2.0 ({pin.source}): no known idle timeout"
+        )
