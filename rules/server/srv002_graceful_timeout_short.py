@@ -61,8 +61,13 @@ RULE = Rule(
 For an app server whose app streams (see SRV001 for the evidence), finds a graceful shutdown
 timeout below the stream budget `max-stream` (900s by default, a top-level setting): gunicorn's
 `graceful_timeout` (30s by default, `--graceful-timeout`, `GUNICORN_CMD_ARGS` or the config
-file) and uvicorn's `--timeout-graceful-shutdown` / `timeout_graceful_shutdown=` when set
-(uvicorn waits without a limit by default).
+file), uvicorn's `--timeout-graceful-shutdown` / `timeout_graceful_shutdown=` when set
+(uvicorn waits without a limit by default; `fastapi run`, `vllm serve` and `litellm` run uvicorn
+with none), hypercorn's `graceful_timeout` (3s by default, `--graceful-timeout` or its `-c`
+TOML / `file:` config) and granian's `--workers-kill-timeout` when set (it waits by default).
+`litellm --run_gunicorn` runs gunicorn with its default 30s, `--run_hypercorn` hypercorn with
+its 3s. Values come from the command line, the environment (compose `environment:` and
+`env_file:`, Dockerfile `ENV`) and the compose project's `.env`, each named where it is set.
 
 ## Why is this bad
 On every deploy, `kill -HUP` reload, and (gunicorn) `max_requests` recycle, workers get the
@@ -81,5 +86,7 @@ is not changed.
 ## References
 - gunicorn: [graceful_timeout](https://docs.gunicorn.org/en/stable/settings.html#graceful-timeout)
 - uvicorn: [--timeout-graceful-shutdown](https://www.uvicorn.org/settings/#timeouts)
+- hypercorn: [configuration (graceful_timeout)](https://hypercorn.readthedocs.io/en/latest/how_to_guides/configuring.html)
+- granian: [options (--workers-kill-timeout)](https://github.com/emmett-framework/granian#options)
 """,
 )
