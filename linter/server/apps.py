@@ -195,14 +195,35 @@ class _Facts:
                 found.append(Evidence(f"`{name}(...)`", shown, node.lineno))
             elif name == "stream_with_context" and top == "flask":
                 found.append(Evidence("Flask's `stream_with_context(...)`", shown, node.lineno))
-            elif (
-                (name == "Response" and top == "flask")
-                or (name == "response_class" and isinstance(func, ast.Attribute))
-            ) and (node.args and _generator_call(node.args[0], self.generators)):
-                found.append(
-                    Evidence("a Flask `Response` built from a generator", shown, node.lineno)
-                )
+            elif (name == "Response" and top == "flask") or (
+                name == "response_class" and isinstance(func, ast.Attribute)
+            ):
+                if node.args and _generator_call(node.args[0], self.generators):
+                    found.append(
+                        Evidence("a Flask `Response` built from a generator", shown, node.lineno)
+                    )
+                elif media := _streamed_media_type(node):
+                    # The body comes from elsewhere (another module's generator): the media type
+                    # says the response is a stream.
+                    found.append(Evidence(f"a Flask `Response` of {media}", shown, node.lineno))
         return found
+
+
+# Media types that are streams whatever produces the body.
+_STREAMED_MEDIA_TYPES = ("text/event-stream", "application/x-ndjson")
+
+
+def _streamed_media_type(call: ast.Call) -> str | None:
+    """``Response(body, mimetype="text/event-stream")`` (or ``content_type=``, with a charset
+    or not): the streamed media type it names."""
+    for item in call.keywords:
+        if item.arg in ("mimetype", "content_type") and isinstance(item.value, ast.Constant):
+            value = item.value.value
+            if isinstance(value, str):
+                media = value.split(";", 1)[0].strip().lower()
+                if media in _STREAMED_MEDIA_TYPES:
+                    return f"`{media}`"
+    return None
 
 
 def _generator_call(node: ast.AST, generators: set[str]) -> bool:
