@@ -145,18 +145,37 @@ class Project:
             parts.append(package)
         return ".".join(reversed(parts)) or os.path.basename(folder)
 
-    def _roots(self, importer: str) -> list[str]:
-        """Where an absolute import may start: the importer's package root, its folder (a
-        script run from there), the tree's root and its ``src`` folder."""
+    def _roots(self, importer: str, first: str) -> list[str]:
+        """Where an absolute import whose first name is ``first`` may start, as Python's
+        search path would hold it: the importer's package root, the folder above a folder of
+        the importer's path named ``first`` (its top package, even a namespace one), the
+        importer's folder (a script run from there), the tree's root and its ``src``."""
         folder = os.path.dirname(importer)
         top = folder
         while self._file(os.path.join(top, "__init__.py")) and top != self.root:
             top = os.path.dirname(top)
-        found = []
-        for root in (top, folder, self.root, os.path.join(self.root, "src")):
+        found = [top]
+        above = folder
+        while above.startswith(self.root) and above != self.root:
+            parent = os.path.dirname(above)
+            if os.path.basename(above) == first:
+                found.append(parent)
+                break
+            above = parent
+        for root in (folder, self.root, os.path.join(self.root, "src")):
             if root not in found:
                 found.append(root)
         return found
+
+    def _top_level(self, root: str, first: str) -> bool:
+        """Whether ``first`` is a module or package (a namespace one too) directly in
+        ``root``: an absolute import starts only there, never at a folder's ``__init__``."""
+        key = os.path.join(root, first)
+        known = self._is_file.get(key + os.sep)
+        if known is None:
+            known = self._file(key + ".py") or (os.path.isdir(key) and self.workspace.inside(key))
+            self._is_file[key + os.sep] = known
+        return known
 
     def resolve(self, importer: str, dotted: str) -> tuple[str, list[str]] | None:
         """The module file a dotted path (as an import binds it: ``.providers.f``,
@@ -173,11 +192,14 @@ class Project:
         else:
             if parts[0] in _LIBRARIES:
                 return None
-            roots = self._roots(importer)
+            roots = [r for r in self._roots(importer, parts[0]) if self._top_level(r, parts[0])]
+        # An absolute import names at least its top module; a relative one may name only the
+        # package (``from . import x``: x of the folder's ``__init__``).
+        least = 0 if level else 1
         for root in roots:
             # The longest prefix that is a module: ``app.llm.f`` is f of app/llm.py (or of
             # app/llm/__init__.py).
-            for size in range(len(parts), -1, -1):
+            for size in range(len(parts), least - 1, -1):
                 folder = os.path.join(root, *parts[:size])
                 for candidate in (folder + ".py", os.path.join(folder, "__init__.py")):
                     if size == 0 and candidate.endswith(".py") and candidate == folder + ".py":
@@ -410,14 +432,18 @@ class Project:
         return found
 
     def _scope(self, path: str) -> str:
-        """The folder whose files may import ``path``: its top package's parent."""
+        """The folder whose files may import ``path``: the folder of the tree's top level (or
+        of ``src``) its top package sits in. Not the package's parent alone: folders above
+        it without ``__init__`` may be namespace packages its importers name it through
+        (``khoj.processor.x`` where only ``x`` has an ``__init__``)."""
         folder = os.path.dirname(path)
         while self._file(os.path.join(folder, "__init__.py")) and folder != self.root:
             folder = os.path.dirname(folder)
-        if folder in (self.root, os.path.join(self.root, "src")) or not folder.startswith(
-            self.root
-        ):
+        tops = (self.root, os.path.join(self.root, "src"))
+        if folder in tops or not folder.startswith(self.root + os.sep):
             return self.root
+        while os.path.dirname(folder) not in tops:
+            folder = os.path.dirname(folder)
         return folder
 
     def _search(self, scope: str, needle: bytes) -> list[str]:
