@@ -432,6 +432,13 @@ class _View:
             return f"none here ({verdict.why}; reported there)", self.at(loop_line), False
         if verdict.unknown and not verdict.missed:  # PY001 stays silent: nothing unguarded found
             return f"not known ({verdict.why})", self.at(loop_line), False
+        if verdict.consumers and not verdict.missed:  # PY001 reports the consumer loops
+            lines = [getattr(node, "lineno", loop_line) for node, _via, _why in verdict.consumers]
+            words = "; ".join(
+                f"its consumer on line {at}: {why}"
+                for at, (_node, _via, why) in zip(lines, verdict.consumers, strict=True)
+            )
+            return f"none ({words})", ", ".join(self.at(at) for at in lines), True
         if verdict.missed:  # PY003
             handlers = ", ".join(
                 f"`{handler_text(self.analysis, h)}` (line {h.lineno})" for h in verdict.missed

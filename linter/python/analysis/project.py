@@ -81,6 +81,8 @@ class ConsumerSite:
     reported_there: bool = False
     # Unguarded only because its own callers could not be followed (``Verdict.unknown``).
     unknown: bool = False
+    why: str = ""  # passed on, unguarded: where the chain of its callers ends, in words
+    handed: bool = False  # passed on to a framework's call (``Verdict.handed``)
 
 
 def project_of(workspace: Workspace) -> Project:
@@ -547,6 +549,11 @@ class Project:
                     iterated = iteration is not None
                     node = call if iteration is None else iteration.node
                 verdict = analysis.guard_of(node, function.client, raised, creation=created)
+                if created == "returned" and verdict.handed and not verdict.guarded:
+                    # Returned, then handed to a framework (or to no one): no loop of the
+                    # tree consumes it, so the generator's own loop, which the framework's
+                    # iteration runs, is the one reported.
+                    iterated = False
                 sites.append(
                     ConsumerSite(
                         importer,
@@ -556,6 +563,8 @@ class Project:
                         verdict.guarded,
                         verdict.guard,
                         unknown=verdict.unknown,
+                        why="" if iterated or verdict.guarded else verdict.why,
+                        handed=verdict.handed and not verdict.guarded,
                     )
                 )
         return sites
