@@ -35,6 +35,7 @@ from linter.python.caps import (
     checked,
     langchain_model,
     langchain_models,
+    llama_index_cap,
     llama_index_model,
     raw_generation,
     sdk_cap,
@@ -281,8 +282,8 @@ class _View:
     def row_for_llama_index_model(self, ctor: ast.Call) -> AuditRow:
         """A LlamaIndex LLM whose constructor holds the cap of every answer it gives."""
         cap = llama_index_model(self.analysis, ctor)
-        assert cap is not None
-        found = cap_state(self.analysis, ctor, cap, cap.add, self.options.default_max_tokens)
+        found = llama_index_cap(self.analysis, ctor, self.options.default_max_tokens)
+        assert cap is not None and found is not None
         steps, line = self.resolution(ctor.func)
         return self._row(
             f"{self.text(ctor.func)}() {self.where(ctor)}",

@@ -12,6 +12,7 @@ from linter.python.caps import (
     checked,
     langchain_model,
     langchain_models,
+    llama_index_cap,
     llama_index_model,
     raw_generation,
     sdk_cap,
@@ -110,9 +111,9 @@ def _llama_index_models(analysis: Analysis, default: int) -> Iterator[Finding]:
     document = analysis.document
     for call in analysis.calls:
         cap = llama_index_model(analysis, call)
-        if cap is None:
+        found = llama_index_cap(analysis, call, default)
+        if cap is None or found is None:
             continue
-        found = cap_state(analysis, call, cap, cap.add, default)
         if found.state in ("present", "unknown"):
             continue
         fix = (
