@@ -154,7 +154,12 @@ guarded (for a generator: where it is iterated), up to four calls up; so must ev
 module-level function from the other modules of the linted tree (found through their imports,
 relative or absolute). A generator (or a function that returns a stream) another module iterates
 without a guard is reported at that module's loop, naming the generator and its module; one no
-module of the tree iterates is reported at its own loop. A method called through an instance
+module of the tree iterates is reported at its own loop. A relay (a generator whose loop only
+passes the chunks on: `for c in inner(): yield c`, `yield from inner()`) is not where the stream
+is consumed: the verdict goes up to the relay's consumers, and the finding lands at the
+outermost loop that really consumes it (in the same file too), naming the relays; a generator
+handed to a framework's response (`StreamingResponse(gen())`) is reported at the loop the
+framework runs, its own or its relay's. A method called through an instance
 (`await self.provider.stream_turn(...)`) is followed by its name across the tree: when every
 call of that name guards (up its own callers), the loop is guarded; a consumer loop that
 iterates such a generator method unguarded is reported there when the tree defines that name in

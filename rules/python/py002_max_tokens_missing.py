@@ -192,7 +192,12 @@ reads: `max_completion_tokens` or `max_tokens` (openai chat, litellm, groq), `ma
 1.0's `ChatCompletion`), `max_output_tokens` (openai Responses API; in google-genai's
 `config`), `max_tokens_to_sample` (anthropic's legacy completions), `max_new_tokens`
 (huggingface_hub `text_generation`), `options={"num_predict": N}` (ollama), and the
-constructor keyword of LangChain chat models. Calls through `with_raw_response` count as the
+constructor keyword of LangChain chat models. LlamaIndex LLMs take the cap at construction too,
+and are reported there when their default sends none: `OpenAI`, `AzureOpenAI`, `OpenAILike`,
+`Groq`, `DeepSeek`, `GoogleGenAI`, `LiteLLM` (`max_tokens`, default None; for the OpenAI family a
+cap in a literal `additional_kwargs` counts), `Ollama` (`additional_kwargs={"num_predict": N}`),
+legacy `Gemini` (`generation_config={"max_output_tokens": N}`); `Anthropic`, `MistralAI` and
+`BedrockConverse` default to 512 and are left alone. Calls through `with_raw_response` count as the
 call itself. `max_tokens=None` counts as missing. With `all-calls = false` only the calls
 that stream (and LangChain models made to stream) are checked.
 
