@@ -246,6 +246,8 @@ class Guards(Streams):
                     tuple(missed),
                     f"its caller on line {site_line} does not guard it",
                     line=site_line,
+                    # A relay of this file whose consumer in another module is reported.
+                    elsewhere=verdict.elsewhere if self._hands_out(self.scope(site)) else "",
                 )
             if verdict.guard not in guards:
                 guards.append(verdict.guard)

@@ -320,6 +320,7 @@ class Project:
                     _line(start),
                     "generator",
                 )
+            _local_relays(analysis, found)
             for function in analysis.functions:
                 if not exported(function) or function.is_generator or function.name in found:
                     continue
@@ -634,6 +635,40 @@ def _load(path: str, project: Project) -> PythonDocument | None:
         return None
     document.project = project
     return document
+
+
+def _local_relays(analysis: Analysis, found: dict[str, StreamFunction]) -> None:
+    """Add the generators of the module that relay one of its stream generators (a loop or
+    ``yield from`` over its call, unguarded there): their consumers in other modules are the
+    stream's, and report their loops."""
+    by_name = {f.name: f for f in analysis.functions if exported(f)}
+    pending = [name for name, f in found.items() if f.shape == "generator"]
+    while pending:
+        inner = found[pending.pop()]
+        info = by_name.get(inner.name)
+        if info is None:
+            continue
+        raised = inner.client.raised(analysis.version(inner.client, {})[0])
+        for site in analysis.call_sites(info, True)[0]:
+            if isinstance(site, ast.Call):
+                continue  # created, not iterated here
+            relay = analysis.scope(site)
+            if relay.name in found or relay is not by_name.get(relay.name):
+                continue
+            if not relay.is_generator:
+                continue
+            if analysis.guard_of(site, inner.client, raised, local=True).guarded:
+                continue
+            found[relay.name] = StreamFunction(
+                inner.path,
+                inner.module,
+                relay.name,
+                inner.client,
+                f"{inner.name}() (a generator yielding {inner.api})",
+                inner.line,
+                "generator",
+            )
+            pending.append(relay.name)
 
 
 def _tuple_item(
