@@ -35,6 +35,7 @@ from linter.python.caps import (
     checked,
     langchain_model,
     langchain_models,
+    llama_index_cap,
     llama_index_model,
     raw_generation,
     sdk_cap,
@@ -281,8 +282,8 @@ class _View:
     def row_for_llama_index_model(self, ctor: ast.Call) -> AuditRow:
         """A LlamaIndex LLM whose constructor holds the cap of every answer it gives."""
         cap = llama_index_model(self.analysis, ctor)
-        assert cap is not None
-        found = cap_state(self.analysis, ctor, cap, cap.add, self.options.default_max_tokens)
+        found = llama_index_cap(self.analysis, ctor, self.options.default_max_tokens)
+        assert cap is not None and found is not None
         steps, line = self.resolution(ctor.func)
         return self._row(
             f"{self.text(ctor.func)}() {self.where(ctor)}",
@@ -432,6 +433,13 @@ class _View:
             return f"none here ({verdict.why}; reported there)", self.at(loop_line), False
         if verdict.unknown and not verdict.missed:  # PY001 stays silent: nothing unguarded found
             return f"not known ({verdict.why})", self.at(loop_line), False
+        if verdict.consumers and not verdict.missed:  # PY001 reports the consumer loops
+            lines = [getattr(node, "lineno", loop_line) for node, _via, _why in verdict.consumers]
+            words = "; ".join(
+                f"its consumer on line {at}: {why}"
+                for at, (_node, _via, why) in zip(lines, verdict.consumers, strict=True)
+            )
+            return f"none ({words})", ", ".join(self.at(at) for at in lines), True
         if verdict.missed:  # PY003
             handlers = ", ".join(
                 f"`{handler_text(self.analysis, h)}` (line {h.lineno})" for h in verdict.missed

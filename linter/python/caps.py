@@ -241,6 +241,28 @@ def llama_index_model(analysis: Analysis, ctor: ast.Call) -> K.Cap | None:
     return K.LLAMA_INDEX_MODELS.get(value.path[len("@li:") :])
 
 
+def llama_index_cap(analysis: Analysis, ctor: ast.Call, default: int) -> CapState | None:
+    """The cap state of the LlamaIndex LLM ``ctor`` constructs (None: not one whose default
+    is uncapped), counting the other keyword that may carry the cap (``additional_kwargs``
+    merged into an OpenAI-family request, ...): unknown unless it is a dict literal without
+    a cap key."""
+    cap = llama_index_model(analysis, ctor)
+    if cap is None:
+        return None
+    value = analysis.value(ctor)
+    other = (
+        K.LLAMA_INDEX_OTHER_CAPS.get(value.path[len("@li:") :]) if isinstance(value, Sym) else None
+    )
+    holder = keyword(ctor, other[0]) if other is not None else None
+    if other is not None and holder is not None:
+        if not (isinstance(holder, ast.Dict) and other[1]):
+            return CapState("unknown", f"`{other[0]}=`")
+        found = entries_state(holder, other[1])
+        if found.state != "missing":
+            return found
+    return cap_state(analysis, ctor, cap, cap.add, default)
+
+
 def langchain_models(analysis: Analysis) -> list[ast.Call]:
     """Constructors of known LangChain chat models in this file, streamed or not."""
     return [call for call in analysis.calls if langchain_model(analysis, call) is not None]

@@ -643,9 +643,35 @@ LANGCHAIN_MODELS: dict[str, Cap] = {
 # LlamaIndex LLM classes whose answers are uncapped unless the constructor says otherwise:
 # class name -> cap. ``Ollama`` passes ``additional_kwargs`` on as Ollama's options (its
 # ``num_predict``); ``LiteLLM``'s ``max_tokens`` defaults to None.
+# Checked in the packages' sources (llama-index-llms-* wheels, 2026): ``OpenAI`` (0.8.3)
+# defaults ``max_tokens`` to None and then sends none; its subclasses ``AzureOpenAI``,
+# ``OpenAILike`` and the latter's ``Groq``, ``DeepSeek`` inherit it. ``GoogleGenAI`` (0.11.3)
+# passes ``max_tokens`` (None) as ``max_output_tokens``. Legacy ``Gemini`` (0.6.2) keeps
+# ``max_tokens`` for its metadata only: its requests carry ``generation_config``. Capped by
+# default, not listed: ``Anthropic`` and ``MistralAI`` (512), ``BedrockConverse`` (512).
 LLAMA_INDEX_MODELS: dict[str, Cap] = {
     "Ollama": Cap(("num_predict",), "num_predict", where="additional_kwargs"),
     "LiteLLM": MAX_TOKENS_CAP,
+    "OpenAI": MAX_TOKENS_CAP,
+    "AzureOpenAI": MAX_TOKENS_CAP,
+    "OpenAILike": MAX_TOKENS_CAP,
+    "Groq": MAX_TOKENS_CAP,
+    "DeepSeek": MAX_TOKENS_CAP,
+    "GoogleGenAI": MAX_TOKENS_CAP,
+    "Gemini": Cap(("max_output_tokens",), "max_output_tokens", where="generation_config"),
+}
+# Another keyword of the constructor that may carry the cap (the OpenAI family merges
+# ``additional_kwargs`` into each request; ``GoogleGenAI`` takes a ``generation_config``
+# instead of its ``max_tokens``; on ``Gemini`` an explicit ``max_tokens`` may be honoured by
+# older releases): a literal dict without a cap key is read, anything else leaves it unknown.
+LLAMA_INDEX_OTHER_CAPS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "OpenAI": ("additional_kwargs", ("max_tokens", "max_completion_tokens")),
+    "AzureOpenAI": ("additional_kwargs", ("max_tokens", "max_completion_tokens")),
+    "OpenAILike": ("additional_kwargs", ("max_tokens", "max_completion_tokens")),
+    "Groq": ("additional_kwargs", ("max_tokens", "max_completion_tokens")),
+    "DeepSeek": ("additional_kwargs", ("max_tokens", "max_completion_tokens")),
+    "GoogleGenAI": ("generation_config", ()),
+    "Gemini": ("max_tokens", ()),
 }
 
 # Decorators that retry the decorated function.

@@ -12,6 +12,7 @@ from linter.python.caps import (
     checked,
     langchain_model,
     langchain_models,
+    llama_index_cap,
     llama_index_model,
     raw_generation,
     sdk_cap,
@@ -110,9 +111,9 @@ def _llama_index_models(analysis: Analysis, default: int) -> Iterator[Finding]:
     document = analysis.document
     for call in analysis.calls:
         cap = llama_index_model(analysis, call)
-        if cap is None:
+        found = llama_index_cap(analysis, call, default)
+        if cap is None or found is None:
             continue
-        found = cap_state(analysis, call, cap, cap.add, default)
         if found.state in ("present", "unknown"):
             continue
         fix = (
@@ -200,7 +201,12 @@ reads: `max_completion_tokens` or `max_tokens` (openai chat, litellm, groq), `ma
 (huggingface_hub `text_generation`), `options={"num_predict": N}` (ollama),
 `generation_config={"max_output_tokens": N}` (the legacy google-generativeai, on the call or on
 the `GenerativeModel` it is made on; a model made elsewhere is not judged), and the
-constructor keyword of LangChain chat models. Calls through `with_raw_response` count as the
+constructor keyword of LangChain chat models. LlamaIndex LLMs take the cap at construction too,
+and are reported there when their default sends none: `OpenAI`, `AzureOpenAI`, `OpenAILike`,
+`Groq`, `DeepSeek`, `GoogleGenAI`, `LiteLLM` (`max_tokens`, default None; for the OpenAI family a
+cap in a literal `additional_kwargs` counts), `Ollama` (`additional_kwargs={"num_predict": N}`),
+legacy `Gemini` (`generation_config={"max_output_tokens": N}`); `Anthropic`, `MistralAI` and
+`BedrockConverse` default to 512 and are left alone. Calls through `with_raw_response` count as the
 call itself. `max_tokens=None` counts as missing. With `all-calls = false` only the calls
 that stream (and LangChain models made to stream) are checked.
 

@@ -220,3 +220,49 @@ def test_a_workspace_holding_the_project_pickles_for_spawned_workers(tmp_path: P
     copy = pickle.loads(pickle.dumps(workspace))
     assert project_of(copy) is not project_of(workspace)
     assert project_of(copy).root == workspace.root
+
+
+def test_an_absolute_import_starts_at_a_root_never_at_the_importers_package(
+    tmp_path: Path,
+) -> None:
+    # app/ and app/llm/ have no __init__ (namespace folders): the importer's package root is
+    # openai/, whose __init__ must not take ``app.llm.openai.utils``.
+    root = _tree(
+        tmp_path,
+        {
+            "src/app/llm/openai/__init__.py": "",
+            "src/app/llm/openai/utils.py": PROVIDER,
+            "src/app/llm/openai/gpt.py": "from app.llm.openai.utils import stream_chat\n",
+            "src/app/routes/chat.py": "from app.llm.openai import utils\n",
+            "tools/run.py": "import helpers\n",
+            "tools/helpers.py": "",
+        },
+    )
+    project = Project(Workspace(root=str(root), cwd=str(root)))
+    openai_dir = root / "src" / "app" / "llm" / "openai"
+    utils = str(openai_dir / "utils.py")
+    assert project.resolve(str(openai_dir / "gpt.py"), "app.llm.openai.utils.stream_chat") == (
+        utils,
+        ["stream_chat"],
+    )
+    assert project.resolve(str(root / "src/app/routes/chat.py"), "app.llm.openai.utils") == (
+        utils,
+        [],
+    )
+    # A first name found in no root is no module of the tree (not the importer's __init__).
+    assert project.resolve(str(openai_dir / "gpt.py"), "nowhere.stream_chat") is None
+    assert project.resolve(str(openai_dir / "gpt.py"), "stream_chat") is None
+    # A script's folder is a root: ``import helpers`` beside it.
+    assert project.resolve(str(root / "tools/run.py"), "helpers") == (
+        str(root / "tools/helpers.py"),
+        [],
+    )
+    # Relative imports still name a package's own __init__.
+    assert project.resolve(str(openai_dir / "gpt.py"), ".MODEL") == (
+        str(openai_dir / "__init__.py"),
+        ["MODEL"],
+    )
+    assert sorted(os.path.relpath(p, root) for p in project.importers(utils)) == [
+        "src/app/llm/openai/gpt.py",
+        "src/app/routes/chat.py",
+    ]

@@ -9,7 +9,7 @@ import re
 
 from linter.python import clients as K
 from linter.python.analysis.methods import unsearched
-from linter.python.analysis.model import FuncRef, FunctionInfo, Sym, Verdict
+from linter.python.analysis.model import Consumer, FuncRef, FunctionInfo, Sym, Verdict
 from linter.python.analysis.nodes import (
     _FUNCTIONS,
     _TRIES,
@@ -193,7 +193,7 @@ class Guards(Streams):
             return Verdict(False, tuple(missed), "at module level", line=line)
         if creation == "handed":
             why = f"{function.name}() hands it on to a call that iterates it later, outside any try there"
-            return Verdict(False, (), why)
+            return Verdict(False, (), why, handed=True)
         retry = None if creation else self._retried(function)
         if retry is not None:
             text = " ".join(self.document.text_of(retry).split())
@@ -223,6 +223,8 @@ class Guards(Streams):
         seen = seen | {id(function.node)}
         guards: list[str] = []
         unknown: Verdict | None = None  # a caller whose own callers could not be followed
+        # The loops of this file that really consume the generator unguarded (past relays).
+        consumers: list[Consumer] = []
         for site in sites:
             created = ""
             if produces and isinstance(site, ast.Call) and self._refers_to(site.func, function):
@@ -232,19 +234,43 @@ class Guards(Streams):
             if verdict.unknown:
                 unknown = unknown or verdict
                 continue
+            if not verdict.guarded and verdict.consumers and not verdict.elsewhere:
+                if created:
+                    consumers.extend(verdict.consumers)
+                else:
+                    # The site's function only hands the chunks on (a relay): the finding
+                    # goes on up to the loops that consume the relay.
+                    relay = self.scope(site).name
+                    consumers.extend((n, (relay, *via), why) for n, via, why in verdict.consumers)
+                continue
             if not verdict.guarded and created:
                 return Verdict(
-                    False, tuple(missed), verdict.why, line=site_line, elsewhere=verdict.elsewhere
+                    False,
+                    tuple(missed),
+                    verdict.why,
+                    line=site_line,
+                    elsewhere=verdict.elsewhere,
+                    handed=verdict.handed,
                 )
             if not verdict.guarded:
+                if produces and not verdict.elsewhere and not _is_call_of(site, function):
+                    consumers.append((site, (), verdict.why))  # this loop really consumes it
+                    continue
                 return Verdict(
                     False,
                     tuple(missed),
                     f"its caller on line {site_line} does not guard it",
                     line=site_line,
+                    # A relay of this file whose consumer in another module is reported.
+                    elsewhere=verdict.elsewhere if self._hands_out(self.scope(site)) else "",
                 )
             if verdict.guard not in guards and verdict.guard != _CYCLE:
                 guards.append(verdict.guard)
+        if consumers:
+            site_line = getattr(consumers[0][0], "lineno", 0)
+            why = f"its consumer on line {site_line} does not guard it"
+            return Verdict(False, tuple(missed), why, line=site_line, consumers=tuple(consumers))
+        there: Verdict | None = None  # unguarded, reported at another module's loop
         for consumer in remote:
             where = f"{consumer.module} (line {consumer.line})"
             if consumer.unknown:
@@ -259,14 +285,29 @@ class Guards(Streams):
                     and consumer.iterated
                     and (function.cls is None or consumer.reported_there)
                 ):
-                    # That loop is reported, where the stream is really consumed.
+                    # That loop is reported, where the stream is really consumed; the other
+                    # consumers still count (one that hands it to a framework is reported
+                    # here, at the loop the framework's iteration runs).
                     why = f"its consumer in {where} does not guard it"
-                    return Verdict(False, tuple(missed), why, line=line, elsewhere=consumer.path)
+                    there = there or Verdict(
+                        False, tuple(missed), why, line=line, elsewhere=consumer.path
+                    )
+                    continue
                 what = "does not guard it" if consumer.iterated else "passes it on, not iterated"
-                return Verdict(False, tuple(missed), f"its caller in {where} {what}", line=line)
+                if consumer.why and not consumer.iterated:
+                    what = f"passes it on -> {consumer.why}"
+                return Verdict(
+                    False,
+                    tuple(missed),
+                    f"its caller in {where} {what}",
+                    line=line,
+                    handed=consumer.handed and not consumer.iterated,
+                )
             text = f"{consumer.guard} in {consumer.module}"
             if text not in guards:
                 guards.append(text)
+        if there is not None:
+            return there
         if unknown is not None:
             return Verdict(False, tuple(missed), unknown.why, line=line, unknown=True)
         if not guards:  # every call of it is part of a cycle
@@ -524,6 +565,13 @@ class Guards(Streams):
                                 ):
                                     return True
         return False
+
+
+def _is_call_of(site: ast.AST, function: FunctionInfo) -> bool:
+    """The site is the generator's call itself (nothing of this file iterates it there)."""
+    if not isinstance(site, ast.Call):
+        return False
+    return function.name in (getattr(site.func, "id", None), getattr(site.func, "attr", None))
 
 
 def _items(returned: ast.expr) -> list[ast.expr]:

@@ -81,6 +81,8 @@ class ConsumerSite:
     reported_there: bool = False
     # Unguarded only because its own callers could not be followed (``Verdict.unknown``).
     unknown: bool = False
+    why: str = ""  # passed on, unguarded: where the chain of its callers ends, in words
+    handed: bool = False  # passed on to a framework's call (``Verdict.handed``)
 
 
 def project_of(workspace: Workspace) -> Project:
@@ -148,15 +150,24 @@ class Project:
             parts.append(package)
         return ".".join(reversed(parts)) or os.path.basename(folder)
 
-    def _roots(self, importer: str) -> list[str]:
-        """Where an absolute import may start: the importer's package root, its folder (a
-        script run from there), the tree's root and its ``src`` folder."""
+    def _roots(self, importer: str, first: str) -> list[str]:
+        """Where an absolute import whose first name is ``first`` may start, as Python's
+        search path would hold it: the importer's package root, the folder above a folder of
+        the importer's path named ``first`` (its top package, even a namespace one), the
+        importer's folder (a script run from there), the tree's root and its ``src``."""
         folder = os.path.dirname(importer)
         top = folder
         while self._file(os.path.join(top, "__init__.py")) and top != self.root:
             top = os.path.dirname(top)
-        found = []
-        for root in (top, folder, self.root, os.path.join(self.root, "src")):
+        found = [top]
+        above = folder
+        while above.startswith(self.root) and above != self.root:
+            parent = os.path.dirname(above)
+            if os.path.basename(above) == first:
+                found.append(parent)
+                break
+            above = parent
+        for root in (folder, self.root, os.path.join(self.root, "src")):
             if root not in found:
                 found.append(root)
         # Namespace packages (folders without ``__init__.py``, run from a folder above):
@@ -166,6 +177,16 @@ class Project:
             found.append(above)
             above = os.path.dirname(above)
         return found
+
+    def _top_level(self, root: str, first: str) -> bool:
+        """Whether ``first`` is a module or package (a namespace one too) directly in
+        ``root``: an absolute import starts only there, never at a folder's ``__init__``."""
+        key = os.path.join(root, first)
+        known = self._is_file.get(key + os.sep)
+        if known is None:
+            known = self._file(key + ".py") or (os.path.isdir(key) and self.workspace.inside(key))
+            self._is_file[key + os.sep] = known
+        return known
 
     def resolve(self, importer: str, dotted: str) -> tuple[str, list[str]] | None:
         """The module file a dotted path (as an import binds it: ``.providers.f``,
@@ -182,10 +203,13 @@ class Project:
         else:
             if parts[0] in _LIBRARIES:
                 return None
-            roots = self._roots(importer)
-        # The longest prefix that is a module, from any root: ``app.llm.f`` is f of
-        # app/llm.py (or of app/llm/__init__.py), before a script ``app.py`` next to it.
-        for size in range(len(parts), -1, -1):
+            roots = [r for r in self._roots(importer, parts[0]) if self._top_level(r, parts[0])]
+        # An absolute import names at least its top module; a relative one may name only the
+        # package (``from . import x``: x of the folder's ``__init__``). The longest prefix
+        # that is a module, from any root: ``app.llm.f`` is f of app/llm.py (or of
+        # app/llm/__init__.py), before a script ``app.py`` next to it.
+        least = 0 if level else 1
+        for size in range(len(parts), least - 1, -1):
             for root in roots:
                 folder = os.path.join(root, *parts[:size])
                 for candidate in (folder + ".py", os.path.join(folder, "__init__.py")):
@@ -305,6 +329,7 @@ class Project:
                     _line(start),
                     "generator",
                 )
+            _local_relays(analysis, found)
             for function in analysis.functions:
                 if not exported(function) or function.is_generator or function.name in found:
                     continue
@@ -419,25 +444,21 @@ class Project:
         return found
 
     def _scope(self, path: str) -> str:
-        """The folder whose files may import ``path``: its top package's parent."""
+        """The folder whose files may import ``path``: the folder of the tree's top level (or
+        of ``src``) its top package sits in. Not the package's parent alone: folders above
+        it without ``__init__`` may be namespace packages its importers name it through
+        (``khoj.processor.x`` where only ``x`` has an ``__init__``)."""
         folder = os.path.dirname(path)
         while self._file(os.path.join(folder, "__init__.py")) and folder != self.root:
             folder = os.path.dirname(folder)
-        if folder in (self.root, os.path.join(self.root, "src")) or not folder.startswith(
-            self.root
-        ):
+        tops = (self.root, os.path.join(self.root, "src"))
+        if folder in tops or not folder.startswith(self.root + os.sep):
             return self.root
-        if folder == os.path.dirname(path) and self._small_tree():
-            # A module of a namespace package (no ``__init__.py``): imported by its dotted
-            # path from anywhere above. Searched from the root in a tree small enough (the
-            # decision depends on the tree only: one-file and whole-tree runs agree).
-            return self.root
+        # A module of a namespace package (no ``__init__.py``) is imported by its dotted path
+        # from anywhere in the top-level folder it sits in.
+        while os.path.dirname(folder) not in tops:
+            folder = os.path.dirname(folder)
         return folder
-
-    def _small_tree(self) -> bool:
-        from linter.python.analysis.methods import MAX_TREE_FILES
-
-        return len(self._python_files(self.root)) <= MAX_TREE_FILES
 
     def _search(self, scope: str, needle: bytes) -> list[str]:
         """Files below ``scope`` whose bytes hold ``needle`` in an import statement."""
@@ -540,6 +561,11 @@ class Project:
                     iterated = iteration is not None
                     node = call if iteration is None else iteration.node
                 verdict = analysis.guard_of(node, function.client, raised, creation=created)
+                if created == "returned" and verdict.handed and not verdict.guarded:
+                    # Returned, then handed to a framework (or to no one): no loop of the
+                    # tree consumes it, so the generator's own loop, which the framework's
+                    # iteration runs, is the one reported.
+                    iterated = False
                 sites.append(
                     ConsumerSite(
                         importer,
@@ -549,6 +575,8 @@ class Project:
                         verdict.guarded,
                         verdict.guard,
                         unknown=verdict.unknown,
+                        why="" if iterated or verdict.guarded else verdict.why,
+                        handed=verdict.handed and not verdict.guarded,
                     )
                 )
         return sites
@@ -618,6 +646,40 @@ def _load(path: str, project: Project) -> PythonDocument | None:
         return None
     document.project = project
     return document
+
+
+def _local_relays(analysis: Analysis, found: dict[str, StreamFunction]) -> None:
+    """Add the generators of the module that relay one of its stream generators (a loop or
+    ``yield from`` over its call, unguarded there): their consumers in other modules are the
+    stream's, and report their loops."""
+    by_name = {f.name: f for f in analysis.functions if exported(f)}
+    pending = [name for name, f in found.items() if f.shape == "generator"]
+    while pending:
+        inner = found[pending.pop()]
+        info = by_name.get(inner.name)
+        if info is None:
+            continue
+        raised = inner.client.raised(analysis.version(inner.client, {})[0])
+        for site in analysis.call_sites(info, True)[0]:
+            if isinstance(site, ast.Call):
+                continue  # created, not iterated here
+            relay = analysis.scope(site)
+            if relay.name in found or relay is not by_name.get(relay.name):
+                continue
+            if not relay.is_generator:
+                continue
+            if analysis.guard_of(site, inner.client, raised, local=True).guarded:
+                continue
+            found[relay.name] = StreamFunction(
+                inner.path,
+                inner.module,
+                relay.name,
+                inner.client,
+                f"{inner.name}() (a generator yielding {inner.api})",
+                inner.line,
+                "generator",
+            )
+            pending.append(relay.name)
 
 
 def _tuple_item(
