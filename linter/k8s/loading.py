@@ -214,6 +214,8 @@ def read_file(
                 found.configs.append(config)
         elif kind_text == "HTTPRoute":
             found.routes.append(_http_route(reader, document))
+        elif kind_text == "AIGatewayRoute" and _api_group(reader, document) == AI_GATEWAY_GROUP:
+            found.routes.append(_http_route(reader, document, kind_text))
         elif kind_text == "Gateway":
             name = reader.text_for_evidence(_get(yaml_file, document, "metadata", "name"))
             class_name = reader.value(_get(yaml_file, document, "spec", "gatewayClassName"))
@@ -227,6 +229,16 @@ def read_file(
                 GatewayClass(name, source.path, controller.text if controller else None)
             )
     return yaml_file, found, problems
+
+
+AI_GATEWAY_GROUP = "aigateway.envoyproxy.io"
+
+
+def _api_group(reader: Reader, document: MappingNode) -> str | None:
+    version = reader.value(_get(reader.file, document, "apiVersion"))
+    if version is None or version.text is None:
+        return None
+    return version.text.partition("/")[0]
 
 
 def _where(reader: Reader, node: Node) -> Value:
@@ -396,7 +408,7 @@ def _data(reader: Reader, mapping: Node | None) -> dict[str, tuple[Value, Value]
     return data
 
 
-def _http_route(reader: Reader, document: MappingNode) -> HTTPRoute:
+def _http_route(reader: Reader, document: MappingNode, kind: str = "HTTPRoute") -> HTTPRoute:
     yaml_file = reader.file
     name, where = _name_and_where(reader, document)
     spec = _get(yaml_file, document, "spec")
@@ -428,7 +440,7 @@ def _http_route(reader: Reader, document: MappingNode) -> HTTPRoute:
                 reader.value(_get(yaml_file, timeouts, "backendRequest")),
             )
         )
-    return HTTPRoute(name, yaml_file.path, where, [p for p in parents if p], hostnames, rules)
+    return HTTPRoute(name, yaml_file.path, where, [p for p in parents if p], hostnames, rules, kind)
 
 
 def chart_root(path: str) -> str | None:
