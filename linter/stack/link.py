@@ -424,7 +424,11 @@ def build(stack: Stack) -> tuple[list[StackPath], list[str]]:
             notes.append(f"{where}: the {client.library} client's URL is unknown ({said})")
             continue
         host, port, path = parts
-        reached = stack.route_at(host, port, path + COMPLETION_SUFFIX)
+        # A base URL is completed with the endpoint; a raw POST's URL already names it.
+        endpoint = (
+            path if path.endswith(("/completions", "/completions/")) else path + COMPLETION_SUFFIX
+        )
+        reached = stack.route_at(host, port, endpoint)
         evidence = f"base URL {url} ({said})"
         if isinstance(reached, tuple):
             route, how = reached

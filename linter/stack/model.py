@@ -142,6 +142,9 @@ class Client:
     url_said: str  # where the URL comes from
     env: str | None  # the environment variable that holds it
     read: Limit
+    # Its module asks for a stream somewhere (`stream=True`, `.stream(`, `iter_lines`): a
+    # client whose module never does is taken to make plain requests (no heartbeat helps).
+    streams: bool = True
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ from linter.workspace import Workspace
 
 CODES_PREFIX = "XL"
 ENV_FILES = (".env.example", ".env.sample", ".env.template", "example.env", ".env.dist")
-_PY_MENTIONS = re.compile(rb"\b(?:base_url|api_base)\s*=")
 _ENV_LINE = re.compile(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.MULTILINE)
 
 
@@ -63,8 +62,9 @@ def _stack_kind(relpath: str, workspace: Workspace, path: str) -> str | None:
     except Exception:
         return None
     if "python" in claims:
-        mentions = (b"base_url" in data or b"api_base" in data) and _PY_MENTIONS.search(data)
-        return "python" if mentions else None
+        from linter.stack.clients import mentions
+
+        return "python" if mentions(data) else None
     return kinds.classify(relpath, data, claims, path=path, trees=workspace.trees)
 
 
