@@ -429,7 +429,7 @@ def build(stack: Stack) -> tuple[list[StackPath], list[str]]:
             path if path.endswith(("/completions", "/completions/")) else path + COMPLETION_SUFFIX
         )
         reached = stack.route_at(host, port, endpoint)
-        evidence = f"base URL {url} ({said})"
+        evidence = f"{'URL' if endpoint == path else 'base URL'} {url} ({said})"
         if isinstance(reached, tuple):
             route, how = reached
             used.add(id(route))
