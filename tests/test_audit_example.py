@@ -101,7 +101,7 @@ def test_terminal_audit_of_the_example_reads_as_aligned_tables(tmp_path: Path) -
     # NGINX route is not linked further, and the audit says so).
     paths = lines.index("Stream paths (client to model, across the repository's layers)")
     assert (
-        "     x not linked further: no compose service of the repository answers to 127.0.0.1:4000"
+        "     x not linked further: no compose service or Kubernetes Service of the repository answers to 127.0.0.1:4000"
         in lines
     )
     for start, end in zip(sections, [*sections[1:], paths], strict=True):

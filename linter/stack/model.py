@@ -84,6 +84,14 @@ class Service:
     # (local absolute path, path in the container, place)
     volumes: tuple[tuple[str, str, Where], ...] = ()
     environment: tuple[tuple[str, str, Where], ...] = ()
+    # A Kubernetes Service (with the workload it selects), read by linter.stack.kube; its
+    # other DNS names (`name.namespace`, `name.namespace.svc.cluster.local`).
+    kubernetes: bool = False
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def what(self) -> str:
+        return "Kubernetes Service" if self.kubernetes else "compose service"
 
     @property
     def words(self) -> list[str]:
@@ -158,6 +166,8 @@ class IngressRoute:
     service: str | None  # None: a template value that could not be resolved
     port: str | None
     read: Limit
+    # A CDN edge in front that the repository says is there (Cloudflare's proxy: 100 s).
+    edge: Limit | None = None
 
 
 Fact = NginxRoute | Service | AppLaunch | LiteLLMConfig | Client | IngressRoute

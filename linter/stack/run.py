@@ -110,6 +110,29 @@ def _load_facts(
     return found
 
 
+def _kubernetes(paths: Iterable[str], workspace: Workspace) -> list[Fact]:
+    """Services, workloads and Traefik IngressRoutes of the run's manifests (linter.stack.kube),
+    after a byte search."""
+    from linter.stack import kube
+
+    sources = []
+    for path in sorted(paths):
+        if not path.lower().endswith((".yaml", ".yml")):
+            continue
+        try:
+            if not kube.may_hold(workspace.read_bytes(path)):
+                continue
+            sources.append(workspace.read_source(path))
+        except Exception:
+            continue
+    if not sources:
+        return []
+    try:
+        return list(kube.read(sources))
+    except Exception:  # evidence only: never a crash of the run
+        return []
+
+
 def _env_files(workspace: Workspace, folders: Iterable[str]) -> list[Fact]:
     """``.env.example`` and its like, read as compose would see defaults (``NAME=value``)."""
     from linter.stack.model import Service
@@ -161,6 +184,7 @@ def stack_pass(
     if not selected(settings) and not audit:
         return result
     all_facts = list(facts)
+    candidates_paths: set[str] = set()
     if folders:
         # Files no unit gave facts for: a fixing run's (fixes give none), else only Python
         # files the workers did not look at.
@@ -174,7 +198,9 @@ def stack_pass(
         except Exception:  # a broken config elsewhere in the tree: the given files only
             candidates = []
         missing = [c.path for c in candidates if c.path not in covered]
+        candidates_paths = {c.path for c in candidates}
     all_facts.extend(_load_facts(missing, workspace, resolver))
+    all_facts.extend(_kubernetes(checked if folders else candidates_paths, workspace))
     env_dirs = [root] + [
         os.path.dirname(f.path) for f in all_facts if type(f).__name__ == "Service"
     ]

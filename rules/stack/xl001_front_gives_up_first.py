@@ -41,7 +41,13 @@ def check(document: StackDocument, settings: Settings) -> Iterator[Finding]:
                 f"which waits {said(behind.read)}; linked by {linked_by(path, index, behind_index)}. "
                 f"A silence over {front.seconds:g}s (the stream budget's max-silence is {budget:g}s) "
                 f"is cut here, and the layer behind never gets to time out, retry or fall back. "
-                f"Raise it to at least {target:g}s."
+                + (
+                    "This edge's limit cannot be raised (below Cloudflare's Enterprise plan): have "
+                    "a layer behind it send heartbeats more often, or keep streams off the proxied "
+                    "hostname."
+                    if hop.layer == "edge"
+                    else f"Raise it to at least {target:g}s."
+                )
             )
             found = report(RULE, document, front.place or hop.anchor, message)
             if found is not None:

@@ -49,8 +49,12 @@ def check(document: StackDocument, settings: Settings) -> Iterator[Finding]:
             f"sse_keepalive_ping_interval_seconds is off by default); linked by "
             f"{linked_by(path, index, proxy)}. Smallest change: add "
             f"`sse_keepalive_ping_interval_seconds: {interval}` {where} (newer LiteLLM; pings "
-            f"reset idle timers, never total caps), or raise {hop.read.text} to at least "
-            f"{budget:g}s."
+            f"reset idle timers, never total caps)"
+            + (
+                " (the edge's own limit cannot be raised below Cloudflare's Enterprise plan)."
+                if hop.layer == "edge"
+                else f", or raise {hop.read.text} to at least {budget:g}s."
+            )
         )
         found = report(RULE, document, config.anchor, message)
         if found is not None:
