@@ -64,10 +64,15 @@ def _labels(node: Node | None) -> dict[str, str]:
     return {k: t for k, v in _pairs(node).items() if (t := _text(v)) is not None}
 
 
-def read(sources: list[SourceText]) -> list[Service | IngressRoute]:
+def read(
+    sources: list[SourceText], kustomizations: list[SourceText] | None = None
+) -> list[Service | IngressRoute]:
     """The facts of the manifests of a run (Services are matched with workloads across all
-    of them: a kustomize base keeps them in separate files)."""
+    of them: a kustomize base keeps them in separate files). ``kustomizations``: the run's
+    kustomization files, whose ``namespace:`` names the DNS names of the Services they list."""
     from linter.litellm.yamltree import compose
+
+    given = namespaces(kustomizations or [])
 
     services: list[tuple[SourceText, Node, str]] = []
     workloads: list[tuple[SourceText, Node, str]] = []
@@ -94,12 +99,45 @@ def read(sources: list[SourceText]) -> list[Service | IngressRoute]:
                     configmaps.setdefault((namespace, name), (source.path, keys))
     found: list[Service | IngressRoute] = []
     for source, document, namespace in services:
-        fact = _service(source, document, namespace, workloads, configmaps)
+        fact = _service(source, document, namespace, workloads, configmaps, given)
         if fact is not None:
             found.append(fact)
     for source, document, _ in routes:
         found.extend(_ingress_route(source, document))
     return found
+
+
+def namespaces(kustomizations: list[SourceText]) -> dict[str, set[str]]:
+    """The namespaces kustomizations give the manifests they list (``resources:`` files, and
+    folders through their own kustomization), by manifest path."""
+    from linter.litellm.yamltree import compose
+
+    by_folder: dict[str, tuple[str, list[str]]] = {}
+    for source in kustomizations:
+        composed = compose(source.text)
+        if composed.error is not None or not composed.documents:
+            continue
+        root = composed.documents[0]
+        space = _text(_get(root, "namespace")) or ""
+        resources = [t for item in _items(_get(root, "resources")) if (t := _text(item))]
+        by_folder[os.path.dirname(source.path)] = (space, resources)
+
+    def files(folder: str, seen: set[str]) -> list[str]:
+        if folder in seen or folder not in by_folder:
+            return []
+        seen.add(folder)
+        found = []
+        for resource in by_folder[folder][1]:
+            target = os.path.normpath(os.path.join(folder, resource))
+            found.extend(files(target, seen) if target in by_folder else [target])
+        return found
+
+    given: dict[str, set[str]] = {}
+    for folder, (space, _) in by_folder.items():
+        if space:
+            for path in files(folder, set()):
+                given.setdefault(path, set()).add(space)
+    return given
 
 
 def _pod(document: Node) -> Node | None:
@@ -119,6 +157,7 @@ def _service(
     namespace: str,
     workloads: list[tuple[SourceText, Node, str]],
     configmaps: dict[tuple[str, str], tuple[str, list[str]]],
+    given: dict[str, set[str]],
 ) -> Service | None:
     name_node = _get(document, "metadata", "name")
     name = _text(name_node)
@@ -152,8 +191,11 @@ def _service(
             if value and value.isdigit():
                 ports.append((value, _where(source, item)))
     volumes = _mounts(workload_source, pod, container, namespace, configmaps)
-    aliases = [f"{name}.{namespace}", f"{name}.{namespace}.svc"] if namespace else []
-    aliases += [f"{name}.{namespace}.svc.cluster.local"] if namespace else []
+    aliases: list[str] = []
+    for space in sorted(
+        {namespace} | given.get(source.path, set()) if namespace else given.get(source.path, set())
+    ):
+        aliases += [f"{name}.{space}", f"{name}.{space}.svc", f"{name}.{space}.svc.cluster.local"]
     return Service(
         path=source.path,
         name=name,

@@ -116,10 +116,14 @@ def _kubernetes(paths: Iterable[str], workspace: Workspace) -> list[Fact]:
     from linter.stack import kube
 
     sources = []
+    kustomizations = []
     for path in sorted(paths):
         if not path.lower().endswith((".yaml", ".yml")):
             continue
         try:
+            if os.path.basename(path).lower().startswith("kustomization."):
+                kustomizations.append(workspace.read_source(path))
+                continue
             if not kube.may_hold(workspace.read_bytes(path)):
                 continue
             sources.append(workspace.read_source(path))
@@ -128,7 +132,7 @@ def _kubernetes(paths: Iterable[str], workspace: Workspace) -> list[Fact]:
     if not sources:
         return []
     try:
-        return list(kube.read(sources))
+        return list(kube.read(sources, kustomizations))
     except Exception:  # evidence only: never a crash of the run
         return []
 

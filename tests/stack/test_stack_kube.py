@@ -80,3 +80,18 @@ spec:
     off = facts(route.replace('"true"', '"false"'))
     assert isinstance(off[0], IngressRoute) and off[0].edge is None
     assert facts(route.replace("traefik.io/v1alpha1", "example.com/v1")) == []
+
+
+def test_kustomize_namespaces_name_the_services_they_list() -> None:
+    service = WORKLOAD.replace("namespace: ai", "namespace: ''")
+    base = SourceText(
+        path="/repo/base/kustomization.yaml", text="namespace: llm\nresources: [app.yaml]\n"
+    )
+    overlay = SourceText(
+        path="/repo/overlays/dev/kustomization.yaml",
+        text="namespace: llm-dev\nresources: [../../base]\n",
+    )
+    [found] = read([SourceText(path="/repo/base/app.yaml", text=service)], [base, overlay])
+    assert isinstance(found, Service)
+    assert "api.llm.svc.cluster.local" in found.aliases
+    assert "api.llm-dev.svc.cluster.local" in found.aliases
