@@ -124,7 +124,9 @@ def _kubernetes(paths: Iterable[str], workspace: Workspace) -> list[Fact]:
             if os.path.basename(path).lower().startswith("kustomization."):
                 kustomizations.append(workspace.read_source(path))
                 continue
-            if not kube.may_hold(workspace.read_bytes(path)):
+            data = workspace.read_bytes(path)
+            # Helm templates are not manifests until rendered: the k8s kind reads those.
+            if b"{{" in data or not kube.may_hold(data):
                 continue
             sources.append(workspace.read_source(path))
         except Exception:
