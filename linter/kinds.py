@@ -79,19 +79,34 @@ def available_kinds() -> tuple[str, ...]:
 
 
 @functools.cache
-def _name_tests() -> tuple[tuple[str, Callable[[str], Claim]], ...]:
+def _name_tests() -> tuple[tuple[str, Callable[[str], Claim], tuple[str, ...]], ...]:
     """Each available kind with its detector's ``claim_by_name`` (looked up once: every
-    discovered file is asked about)."""
-    return tuple((kind, detector(kind).claim_by_name) for kind in available_kinds())
+    discovered file is asked about), and the suffixes it claims as a guest (``GUEST_SUFFIXES``:
+    NGINX in a ConfigMap's YAML): there it comes after the file type's own kinds."""
+    tests = []
+    for kind in available_kinds():
+        found = detector(kind)
+        tests.append((kind, found.claim_by_name, tuple(getattr(found, "GUEST_SUFFIXES", ()))))
+    return tuple(tests)
 
 
 def claims_by_name(relpath: str) -> dict[str, Claim]:
-    """Kinds that want to look at a file with this name, and how sure they are."""
+    """Kinds that want to look at a file with this name, and how sure they are (in the order
+    they are asked: a guest's claim last)."""
     result: dict[str, Claim] = {}
-    for kind, claim_by_name in _name_tests():
+    guests: dict[str, Claim] = {}
+    lowered = ""
+    for kind, claim_by_name, guest_suffixes in _name_tests():
         claim = claim_by_name(relpath)
-        if claim is not Claim.NO:
-            result[kind] = claim
+        if claim is Claim.NO:
+            continue
+        if guest_suffixes:
+            lowered = lowered or relpath.lower()
+            if lowered.endswith(guest_suffixes):
+                guests[kind] = claim
+                continue
+        result[kind] = claim
+    result.update(guests)
     return result
 
 

@@ -101,7 +101,7 @@ def test_terminal_audit_of_the_example_reads_as_aligned_tables(tmp_path: Path) -
     # NGINX route is not linked further, and the audit says so).
     paths = lines.index("Stream paths (client to model, across the repository's layers)")
     assert (
-        "     x not linked further: no compose service of the repository answers to 127.0.0.1:4000"
+        "     x not linked further: no compose service or Kubernetes Service of the repository answers to 127.0.0.1:4000"
         in lines
     )
     for start, end in zip(sections, [*sections[1:], paths], strict=True):
@@ -128,9 +128,9 @@ def test_markdown_audit_of_the_example_has_well_formed_tables() -> None:
         elif table:
             tables.append(table)
             table = []
-    # NGINX routes, LiteLLM deployments, Python call sites, the stream path's hops, findings
-    # by rule.
-    assert len(tables) == 5
+    # NGINX routes, LiteLLM deployments, Python call sites, the hops of the two stream paths
+    # (the OpenAI client's and the raw requests.post's), findings by rule.
+    assert len(tables) == 6
     assert "```mermaid\nflowchart LR\n" in proc.stdout
     for rows in tables:
         # Every row has the header's number of cells (a `|` inside a value is escaped).

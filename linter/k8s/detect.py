@@ -1,6 +1,7 @@
 """Which files are Kubernetes manifests streamproof reads: a ``*.yaml`` / ``*.yml`` file whose
-content declares an Ingress, a Gateway API route, gateway or gateway class, or an ingress
-controller ConfigMap with proxy settings. A byte search decides; nothing is parsed here, so
+content declares an Ingress, a Gateway API route (or an Envoy AI Gateway ``AIGatewayRoute``,
+which its controller turns into one), gateway or gateway class, or an ingress controller
+ConfigMap with proxy settings. A byte search decides; nothing is parsed here, so
 other kinds' runs never import this kind's YAML code.
 
 Helm templates (``templates/*.yaml`` of a chart) are not valid YAML before Helm renders them;
@@ -14,7 +15,7 @@ import re
 from linter.document import Claim
 
 _KIND = re.compile(
-    rb"(?m)^[ \t]*kind[ \t]*:[ \t]*[\"']?(?:Ingress|HTTPRoute|Gateway|GatewayClass)[\"']?[ \t]*(?:#.*)?\r?$"
+    rb"(?m)^[ \t]*kind[ \t]*:[ \t]*[\"']?(?:Ingress|HTTPRoute|AIGatewayRoute|Gateway|GatewayClass)[\"']?[ \t]*(?:#.*)?\r?$"
 )
 _CONFIGMAP = re.compile(rb"(?m)^[ \t]*kind[ \t]*:[ \t]*[\"']?ConfigMap[\"']?[ \t]*(?:#.*)?\r?$")
 _PROXY_KEY = re.compile(

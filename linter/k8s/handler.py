@@ -18,7 +18,8 @@ from linter.model import Edit
 
 if TYPE_CHECKING:
     from linter.config import Settings
-    from linter.k8s.model import ManifestSet
+    from linter.k8s.loading import Values
+    from linter.k8s.model import K8sDocument, ManifestSet
     from linter.workspace import Workspace
 
 _CHART = "chart:"
@@ -64,7 +65,9 @@ class K8sHandler:
             chart = chart_name(root, lambda p: workspace.read_source(p).text)
             files = _chart_templates(root, unit.path, workspace)
             values_path = os.path.join(root, "values.yaml")
-            if os.path.isfile(values_path):
+            if not os.path.isfile(values_path):
+                values = _values_files(root, workspace, document)
+            else:
                 try:
                     values_source = workspace.read_source(values_path)
                 except Exception:  # an unreadable values.yaml: every value is unknown
@@ -97,6 +100,33 @@ class K8sHandler:
 
     def comments(self, document: Document, path: str) -> Iterable[Comment]:
         return list(hash_comments(document.sources[path]))
+
+
+def _values_files(root: str, workspace: Workspace, document: K8sDocument) -> Values:
+    """A chart without values.yaml, installed with one of its values files
+    (``values-production.yaml``, ``values.dev.yaml``): a value is known where they agree."""
+    import glob
+
+    from linter.k8s.loading import Values
+    from linter.litellm.model import YamlFile
+    from linter.litellm.yamltree import compose
+
+    files = []
+    for pattern in ("values-*.yaml", "values-*.yml", "values.*.yaml", "values.*.yml"):
+        for path in sorted(glob.glob(os.path.join(glob.escape(root), pattern))):
+            try:
+                source = workspace.read_source(path)
+            except Exception:
+                return Values(None)  # one unreadable: which applies cannot be said
+            composed = compose(source.text)
+            if composed.error is not None:
+                return Values(None)
+            document.sources[path] = source
+            document.files[path] = YamlFile(source, composed)
+            files.append(document.files[path])
+    if not files:
+        return Values(None)
+    return Values(files[0], files[1:])
 
 
 def _chart_templates(root: str, main: str, workspace: Workspace) -> list[str]:

@@ -31,25 +31,65 @@ from linter.source import SourceText
 
 
 class Values:
-    """A chart's values.yaml, looked up by path."""
+    """A chart's values.yaml, looked up by path. A chart without values.yaml but with several
+    values files (``values-production.yaml``, ``values-dev.yaml``: it is installed with one
+    of them) gives a value only where every file agrees on it, and says so."""
 
-    def __init__(self, yaml_file: YamlFile | None) -> None:
+    def __init__(self, yaml_file: YamlFile | None, others: list[YamlFile] | None = None) -> None:
         self.file = yaml_file
-        self.root = None
-        if yaml_file is not None and yaml_file.composed.documents:
-            root = yaml_file.composed.documents[0]
-            self.root = root if isinstance(root, MappingNode) else None
+        self.root = _root(yaml_file)
+        self.others = [(other, _root(other)) for other in others or []]
 
     def lookup(self, path: tuple[str, ...]) -> Node | None:
-        node: Node | None = self.root
-        for part in path:
-            if self.file is None or not isinstance(node, MappingNode):
+        node = _lookup(self.file, self.root, path)
+        if not self.others or node is None:
+            return node
+        if not isinstance(node, ScalarNode):
+            return None  # a subtree several files may set differently: not merged
+        for other, root in self.others:
+            found = _lookup(other, root, path)
+            if not isinstance(found, ScalarNode) or found.value != node.value:
                 return None
-            entry = self.file.items(node).get(part)
-            if entry is None:
-                return None
-            node = entry.value
         return node
+
+    def also(self, path: tuple[str, ...]) -> str:
+        """For a message: the other values files that agree (empty with values.yaml)."""
+        if not self.others:
+            return ""
+        places = []
+        for other, root in self.others:
+            found = _lookup(other, root, path)
+            if found is not None:
+                places.append(f"{os.path.basename(other.path)}:{other.line(found)}")
+        return (
+            f" and {', '.join(places)} (the chart has no values.yaml; every values file sets "
+            "the same)"
+        )
+
+    def differs(self, path: tuple[str, ...]) -> str:
+        if not self.others or self.file is None:
+            return ""
+        names = [os.path.basename(f.path) for f in [self.file, *(o for o, _ in self.others)]]
+        return f" (not the same in {', '.join(names)}: which applies depends on the install)"
+
+
+def _root(yaml_file: YamlFile | None) -> MappingNode | None:
+    if yaml_file is None or not yaml_file.composed.documents:
+        return None
+    root = yaml_file.composed.documents[0]
+    return root if isinstance(root, MappingNode) else None
+
+
+def _lookup(yaml_file: YamlFile | None, root: Node | None, path: tuple[str, ...]) -> Node | None:
+    node: Node | None = root
+    for part in path:
+        if yaml_file is None or not isinstance(node, MappingNode):
+            return None
+        entry = yaml_file.items(node).get(part)
+        if entry is None:
+            return None
+        node = entry.value
+    return node
 
 
 class Reader:
@@ -128,13 +168,16 @@ class Reader:
                     v_start,
                     v_end,
                     node,
-                    f"`{dotted}`, set at {os.path.basename(values_file.path)}:{line}",
-                    editable=not values_file.is_shared(node),
+                    f"`{dotted}`, set at {os.path.basename(values_file.path)}:{line}"
+                    + self.values.also(resolved.values),
+                    editable=not values_file.is_shared(node) and not self.values.others,
                     line=line,
                 )
             if (node is None or is_null(node)) and resolved.default is not None:
                 return Value(resolved.default, path, start, end, None, f"the default of `{dotted}`")
-            return Value(None, path, start, end, None, f"`{dotted}`")
+            return Value(
+                None, path, start, end, None, f"`{dotted}`" + self.values.differs(resolved.values)
+            )
         if resolved.literal is not None:
             return Value(resolved.literal, path, start, end, None, "the template")
         if resolved.chart_name:
@@ -214,6 +257,8 @@ def read_file(
                 found.configs.append(config)
         elif kind_text == "HTTPRoute":
             found.routes.append(_http_route(reader, document))
+        elif kind_text == "AIGatewayRoute" and _api_group(reader, document) == AI_GATEWAY_GROUP:
+            found.routes.append(_http_route(reader, document, kind_text))
         elif kind_text == "Gateway":
             name = reader.text_for_evidence(_get(yaml_file, document, "metadata", "name"))
             class_name = reader.value(_get(yaml_file, document, "spec", "gatewayClassName"))
@@ -227,6 +272,16 @@ def read_file(
                 GatewayClass(name, source.path, controller.text if controller else None)
             )
     return yaml_file, found, problems
+
+
+AI_GATEWAY_GROUP = "aigateway.envoyproxy.io"
+
+
+def _api_group(reader: Reader, document: MappingNode) -> str | None:
+    version = reader.value(_get(reader.file, document, "apiVersion"))
+    if version is None or version.text is None:
+        return None
+    return version.text.partition("/")[0]
 
 
 def _where(reader: Reader, node: Node) -> Value:
@@ -396,7 +451,7 @@ def _data(reader: Reader, mapping: Node | None) -> dict[str, tuple[Value, Value]
     return data
 
 
-def _http_route(reader: Reader, document: MappingNode) -> HTTPRoute:
+def _http_route(reader: Reader, document: MappingNode, kind: str = "HTTPRoute") -> HTTPRoute:
     yaml_file = reader.file
     name, where = _name_and_where(reader, document)
     spec = _get(yaml_file, document, "spec")
@@ -428,7 +483,7 @@ def _http_route(reader: Reader, document: MappingNode) -> HTTPRoute:
                 reader.value(_get(yaml_file, timeouts, "backendRequest")),
             )
         )
-    return HTTPRoute(name, yaml_file.path, where, [p for p in parents if p], hostnames, rules)
+    return HTTPRoute(name, yaml_file.path, where, [p for p in parents if p], hostnames, rules, kind)
 
 
 def chart_root(path: str) -> str | None:

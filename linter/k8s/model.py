@@ -133,6 +133,9 @@ class HTTPRoute:
     parents: list[str]  # Gateway names of parentRefs
     hostnames: list[str]
     rules: list[RouteRule]
+    # "AIGatewayRoute": Envoy AI Gateway's route (aigateway.envoyproxy.io), from which its
+    # controller generates an HTTPRoute of the same name; its rules have the same `timeouts`.
+    kind: str = "HTTPRoute"
 
 
 @dataclass

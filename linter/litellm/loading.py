@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -210,8 +211,27 @@ def load_unit(unit: Unit, workspace: Workspace) -> LiteLLMDocument:
             gc.enable()
 
 
+# A LiteLLM config held in a Kubernetes ConfigMap: a literal block whose top level has the
+# config's sections (read through linter.configmap, at the YAML file's own offsets).
+_EMBEDDED_SECTIONS = re.compile(
+    r"(?m)^[ \t]*(?:model_list|litellm_settings|router_settings|general_settings)[ \t]*:"
+)
+
+
+def embedded_source(source: SourceText) -> SourceText:
+    """A ConfigMap manifest's LiteLLM config, masked (linter.configmap); else ``source``."""
+    if not source.path.lower().endswith((".yaml", ".yml")) or "ConfigMap" not in source.text:
+        return source
+    from linter import configmap
+
+    masked = configmap.mask(
+        source.text, r"[\w.-]+\.ya?ml", lambda block: _EMBEDDED_SECTIONS.search(block) is not None
+    )
+    return source.with_text(masked) if masked is not None else source
+
+
 def _load_unit(unit: Unit, workspace: Workspace) -> LiteLLMDocument:
-    source = workspace.read_source(unit.path)
+    source = embedded_source(workspace.read_source(unit.path))
     main = _read_yaml_once(workspace, source)
     document = LiteLLMDocument(kind="litellm", source=source)
     document.files[main.path] = main

@@ -102,8 +102,15 @@ def other_kind_extension(lowered_name: str) -> bool:
     return lowered_name[lowered_name.rfind(".") :] in _OTHER_EXTENSION_SET
 
 
+# YAML is another kind's file type: NGINX reads it only as a guest, after the YAML kinds
+# (a Kubernetes ConfigMap holding an nginx.conf; see embedded.py).
+GUEST_SUFFIXES = (".yaml", ".yml")
+
+
 def claim_by_name(relpath: str) -> Claim:
     name = posixpath.basename(relpath).lower()
+    if name.endswith((".yaml", ".yml")):
+        return Claim.MAYBE  # a ConfigMap holding an nginx.conf (embedded.py) decides
     if other_kind_extension(name):
         return Claim.NO
     if name in ("nginx.conf", "nginx.conf.template") or name.endswith((".nginx", ".nginxconf")):
@@ -142,6 +149,10 @@ def claim_cheap(relpath: str, data: bytes, by_name: Claim) -> bool | None:
     test (a parse) can (the handler's ``plan_undecided`` does it only where it matters)."""
     if by_name is Claim.YES:
         return True
+    if relpath.lower().endswith((".yaml", ".yml")):
+        from linter.nginx import embedded
+
+        return None if embedded.may_hold(data) else False
     if strict_content_test(relpath) and not BLOCK_SIGNAL.search(data[: 1 << 20]):
         return False
     return None
@@ -158,6 +169,13 @@ def claim_cached(
     load that follows."""
     if by_name is Claim.YES:
         return True
+    if relpath.lower().endswith((".yaml", ".yml")):
+        from linter.nginx import embedded
+
+        masked = embedded.masked_bytes(relpath, data)
+        if masked is None:
+            return False
+        data = masked
     strict = strict_content_test(relpath)
     if strict and not BLOCK_SIGNAL.search(data[: 1 << 20]):
         return False  # most files without an extension (LICENSE, Makefile) stop here, unparsed

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from linter.document import AuditRow, Claim, Comment, Document, Unit
 from linter.model import Edit
 from linter.nginx import detect, placement, plan, verify
+from linter.nginx.embedded import nginx_source
 from linter.nginx.load import load_document, reported
 from linter.nginx.model import NginxDocument
 
@@ -42,7 +43,7 @@ class NginxHandler:
         return plan.plan_undecided(paths, workspace)
 
     def load(self, unit: Unit, workspace: Workspace, settings: Settings) -> NginxDocument:
-        source = workspace.read_source(unit.path, bytes_as_text=True)
+        source = nginx_source(workspace.read_source(unit.path, bytes_as_text=True))
         document = load_document(source, workspace, settings, unit.context)
         if unit.report:
             document.report_paths = reported(document, unit.report)

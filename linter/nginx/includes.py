@@ -30,6 +30,7 @@ from linter.document import Problem
 from linter.model import Severity
 from linter.nginx import dump
 from linter.nginx.context import Stmt
+from linter.nginx.embedded import nginx_source
 from linter.nginx.fallback import fallback_for
 from linter.nginx.parser import parse_source
 from linter.nginx.stock import stock_text
@@ -188,7 +189,8 @@ class DiskFiles:
         return Resolution(missing=first, uncertain=guessed)
 
     def load(self, key: str) -> ParsedFile:
-        return parsed_once(self.workspace, self.workspace.read_source(key, bytes_as_text=True))
+        source = self.workspace.read_source(key, bytes_as_text=True)
+        return parsed_once(self.workspace, nginx_source(source))
 
 
 class DumpFiles:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from linter.document import Claim, Unit
 from linter.nginx import detect, dump
+from linter.nginx.embedded import nginx_source
 from linter.nginx.fragments import context_of_comments, context_of_names, settings_for
 from linter.nginx.includers import outermost_includers
 from linter.nginx.includes import DiskFiles, parsed_once, reachable_files
@@ -107,7 +108,7 @@ def _reachable(path: str, workspace: Workspace) -> set[str]:
         return cached
     found: set[str] = set()
     try:
-        source = workspace.read_source(path, bytes_as_text=True)
+        source = nginx_source(workspace.read_source(path, bytes_as_text=True))
     except Exception:
         source = None
     if source is not None and "include" in source.text and not dump.is_dump(source.text):
@@ -124,7 +125,9 @@ def _reachable(path: str, workspace: Workspace) -> set[str]:
             source.path,
             main.includes,
             lambda key: (
-                _outline(workspace, workspace.read_source(key, bytes_as_text=True)).includes
+                _outline(
+                    workspace, nginx_source(workspace.read_source(key, bytes_as_text=True))
+                ).includes
             ),
         )
     workspace.memo[key] = found

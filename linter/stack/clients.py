@@ -1,7 +1,8 @@
 """Python clients that name the proxy they talk to: ``OpenAI(base_url=...)``,
-``httpx.Client(base_url=...)``, ``litellm.completion(api_base=...)``; the URL (a literal, a
-module-level constant, or the default of ``os.environ.get``/``os.getenv``) and the client's
-read timeout (given, or the library's default)."""
+``httpx.Client(base_url=...)``, ``litellm.completion(api_base=...)``, or a raw POST to a
+completion endpoint; the URL and the client's read timeout (given, or the library's default),
+followed through the module as ``pyvalues`` does (constants, ``self.x``, a settings object's
+fields, an environment variable read inside a helper)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,18 @@ from collections.abc import Iterator
 
 from linter.source import SourceText
 from linter.stack.model import Client, Limit, Where
+from linter.stack.pyvalues import Module
 from linter.workspace import Workspace
 
-_MENTIONS = re.compile(r"\b(?:base_url|api_base)\s*=")
+_MENTIONS = re.compile(r"\b(?:base_url|api_base)\s*=|/(?:chat/)?completions\b")
+_BYTES = re.compile(rb"\b(?:base_url|api_base)\s*=|/(?:chat/)?completions\b")
+# What a module that asks for a stream writes (the request flag, a streaming call or reader).
+_STREAM_SIGN = re.compile(
+    r"""\bstream\s*=\s*True|["']stream["']\s*:\s*True|\.a?stream\(|\ba?iter_(?:lines|bytes|text)\b"""
+    r"|\biter_content\b|text/event-stream"
+)
+# The endpoint a raw POST streams a completion from.
+_COMPLETION = re.compile(r"/(?:chat/)?completions/?$")
 # Constructor or function -> (library, keyword of the URL, default read timeout, how said).
 _OPENAI = ("openai", "base_url", 600.0, "openai's default timeout 600s")
 _KNOWN: dict[str, tuple[str, str, float | None, str]] = {
@@ -37,90 +47,55 @@ def _name(func: ast.expr) -> tuple[str, str]:
     return "", ""
 
 
-def _number(node: ast.expr | None) -> float | None:
-    if (
-        isinstance(node, ast.Constant)
-        and isinstance(node.value, (int, float))
-        and not isinstance(node.value, bool)
-    ):
-        return float(node.value)
-    return None
-
-
-def _environment_getter(func: ast.expr) -> bool:
-    """``os.environ.get``, ``environ.get``, ``os.getenv`` or ``getenv``: nothing else is read
-    as an environment variable (``config.get("url", ...)`` is not one)."""
-    if isinstance(func, ast.Name):
-        return func.id == "getenv"
-    if not isinstance(func, ast.Attribute):
-        return False
-    owner = func.value
-    if func.attr == "getenv":
-        return isinstance(owner, ast.Name) and owner.id == "os"
-    if func.attr != "get":
-        return False
-    if isinstance(owner, ast.Name):
-        return owner.id == "environ"
-    return (
-        isinstance(owner, ast.Attribute)
-        and owner.attr == "environ"
-        and isinstance(owner.value, ast.Name)
-        and owner.value.id == "os"
-    )
-
-
-def _url(
-    node: ast.expr, constants: dict[str, ast.expr], where: str
-) -> tuple[str | None, str, str | None]:
-    """(URL, where it comes from, environment variable)."""
-    if isinstance(node, ast.Name) and node.id in constants:
-        node = constants[node.id]
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value, f"written at {where}", None
-    if isinstance(node, ast.Call) and node.args:
-        first = node.args[0]
-        is_get = _environment_getter(node.func)
-        if is_get and isinstance(first, ast.Constant) and isinstance(first.value, str):
-            default = node.args[1] if len(node.args) > 1 else None
-            if isinstance(default, ast.Constant) and isinstance(default.value, str):
-                return (
-                    default.value,
-                    f"the default of ${first.value} at {where}",
-                    first.value,
-                )
-            return None, f"${first.value} (no default at {where})", first.value
-    if (
-        isinstance(node, ast.Subscript)
-        and isinstance(node.slice, ast.Constant)
-        and isinstance(node.slice.value, str)
-        and isinstance(node.value, (ast.Name, ast.Attribute))
-        and (node.value.id if isinstance(node.value, ast.Name) else node.value.attr) == "environ"
-    ):
-        return None, f"${node.slice.value} at {where}", node.slice.value
-    return None, f"not a literal at {where}", None
-
-
-def _read(call: ast.Call, default: float | None, said: str, where: str) -> Limit:
+def _read(
+    call: ast.Call, default: float | None, said: str, module: Module
+) -> tuple[Limit, ast.expr | None]:
+    """The client's read timeout, and the expression that sets it (its place)."""
     node = next((k.value for k in call.keywords if k.arg in ("timeout", "request_timeout")), None)
     if node is None:
-        return Limit(default, said.split("'s default ")[-1], said)
+        if default is None:
+            return Limit(None, "no timeout", said, none=True), None
+        return Limit(default, said.split("'s default ")[-1], said), None
+    where = module.at(node)
     if isinstance(node, ast.Constant) and node.value is None:
-        return Limit(None, "timeout=None", f"set at {where}: no read timeout", none=True)
-    value = _number(node)
-    if value is None and isinstance(node, ast.Call) and _name(node.func)[0] == "Timeout":
-        read = next((k.value for k in node.keywords if k.arg == "read"), None)
-        if read is None:
-            read = (
-                node.args[0]
-                if node.args
-                else next((k.value for k in node.keywords if k.arg == "timeout"), None)
-            )
-        value = _number(read)
-        if isinstance(read, ast.Constant) and read.value is None:
-            return Limit(None, "read=None", f"set at {where}: no read timeout", none=True)
-    if value is None:
-        return Limit(None, "timeout", f"not a number at {where}")
-    return Limit(value, f"read timeout {value:g}s", f"set at {where}")
+        return Limit(None, "timeout=None", f"set at {where}: no read timeout", none=True), node
+    if isinstance(node, ast.Call) and _name(node.func)[0] in ("Timeout", "ClientTimeout"):
+        return _timeout_object(node, module)
+    found = module.resolve(node)
+    if isinstance(found.value, float):
+        origin = f"set at {where}" if found.node is node else found.said
+        return Limit(found.value, f"read timeout {found.value:g}s", origin), found.node or node
+    return Limit(None, "timeout", f"not a number at {where}"), node
+
+
+def _timeout_object(node: ast.Call, module: Module) -> tuple[Limit, ast.expr | None]:
+    """``httpx.Timeout(10, read=30)`` (read, else the one value for all) or aiohttp's
+    ``ClientTimeout(total=60, sock_read=...)`` (the shorter: a total caps each silence too)."""
+    where = module.at(node)
+
+    def keyword(name: str) -> ast.expr | None:
+        return next((k.value for k in node.keywords if k.arg == name), None)
+
+    if _name(node.func)[0] == "ClientTimeout":
+        found: list[tuple[float, str, ast.expr]] = []
+        for name in ("total", "sock_read"):
+            value = keyword(name)
+            number = module.resolve(value).value if value is not None else None
+            if isinstance(number, float) and value is not None:
+                found.append((number, name, value))
+        if not found:
+            return Limit(None, "timeout", f"no total or sock_read at {where}"), node
+        number, name, value = min(found, key=lambda item: item[0])
+        return Limit(number, f"ClientTimeout {name}={number:g}s", f"set at {where}"), value
+    read = keyword("read")
+    if read is None:
+        read = node.args[0] if node.args else keyword("timeout")
+    if isinstance(read, ast.Constant) and read.value is None:
+        return Limit(None, "read=None", f"set at {where}: no read timeout", none=True), read
+    number = module.resolve(read).value if read is not None else None
+    if not isinstance(number, float):
+        return Limit(None, "timeout", f"not a number at {where}"), node
+    return Limit(number, f"read timeout {number:g}s", f"set at {where}"), read
 
 
 def _offset(source: SourceText, line: int, byte_column: int) -> int:
@@ -146,6 +121,12 @@ def _covering(tree: ast.AST, lines: list[int]) -> Iterator[ast.AST]:
         stack.extend(ast.iter_child_nodes(node))
 
 
+def mentions(data: bytes) -> bool:
+    """A byte search before any decoding: does the file name a base URL or a completion
+    endpoint?"""
+    return _BYTES.search(data) is not None
+
+
 def clients_in_bytes(path: str, workspace: Workspace) -> list[Client]:
     """The clients of a Python file given by path, after a byte search (most files name no
     base URL and are never decoded)."""
@@ -153,7 +134,7 @@ def clients_in_bytes(path: str, workspace: Workspace) -> list[Client]:
         data = workspace.read_bytes(path)
     except Exception:
         return []
-    if b"base_url" not in data and b"api_base" not in data:
+    if not mentions(data):
         return []
     try:
         return list(clients(workspace.read_source(path)))
@@ -161,10 +142,14 @@ def clients_in_bytes(path: str, workspace: Workspace) -> list[Client]:
         return []
 
 
+def _where(source: SourceText, node: ast.expr) -> Where:
+    start = _offset(source, node.lineno, node.col_offset)
+    end = _offset(source, node.end_lineno or node.lineno, node.end_col_offset or 0)
+    return Where(source.path, start, end, node.lineno)
+
+
 def clients(source: SourceText, tree: ast.Module | None = None) -> Iterator[Client]:
     """``tree``: the file's module when the python kind has parsed it already."""
-    if "base_url" not in source.text and "api_base" not in source.text:
-        return
     if _MENTIONS.search(source.text) is None:
         return
     if tree is None:
@@ -172,54 +157,75 @@ def clients(source: SourceText, tree: ast.Module | None = None) -> Iterator[Clie
             tree = ast.parse(source.text)
         except (SyntaxError, ValueError, RecursionError):
             return
-    constants: dict[str, ast.expr] = {}
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-            target = stmt.targets[0]
-            if isinstance(target, ast.Name):
-                constants[target.id] = stmt.value
-    shown = source.path.rsplit("/", 1)[-1]
+    module = Module(tree, source.path.rsplit("/", 1)[-1])
+    streams = _STREAM_SIGN.search(source.text) is not None
     lines = sorted({source.position(m.start())[0] for m in _MENTIONS.finditer(source.text)})
     calls = sorted(
         (node for node in _covering(tree, lines) if isinstance(node, ast.Call)),
         key=lambda call: (call.lineno, call.col_offset),
     )
     for node in calls:
-        name, owner = _name(node.func)
-        known = _KNOWN.get(name)
-        if known is None or (name in ("Client", "AsyncClient") and owner != "httpx"):
+        found = _constructor(node) or _request(node, module)
+        if found is None:
             continue
-        library, keyword, default, said = known
-        url_node = next((k.value for k in node.keywords if k.arg == keyword), None)
-        if url_node is None:
-            continue
-        start = _offset(source, node.lineno, node.col_offset)
-        end = _offset(source, node.end_lineno or node.lineno, node.end_col_offset or 0)
-        where = f"{shown}:{node.lineno}"
-        url, url_said, env = _url(url_node, constants, where)
-        timeout = next((k for k in node.keywords if k.arg in ("timeout", "request_timeout")), None)
-        timeout_at = f"{shown}:{timeout.value.lineno}" if timeout is not None else where
-        read = _read(node, default, said, timeout_at)
-        if timeout is not None and read.place is None:
-            t_start = _offset(source, timeout.value.lineno, timeout.value.col_offset)
-            t_end = _offset(
-                source,
-                timeout.value.end_lineno or timeout.value.lineno,
-                timeout.value.end_col_offset or 0,
-            )
+        library, url_node, default, said = found
+        origin = module.resolve(url_node)
+        url = origin.value if isinstance(origin.value, str) else None
+        read, timeout_node = _read(node, default, said, module)
+        if timeout_node is not None and read.place is None:
             read = Limit(
-                read.seconds,
-                read.text,
-                read.origin,
-                Where(source.path, t_start, t_end, timeout.value.lineno),
-                read.none,
+                read.seconds, read.text, read.origin, _where(source, timeout_node), read.none
             )
         yield Client(
             path=source.path,
-            anchor=Where(source.path, start, end, node.lineno),
+            anchor=_where(source, node),
             library=library,
             url=url,
-            url_said=url_said,
-            env=env,
+            url_said=origin.said,
+            env=origin.env,
             read=read,
+            streams=streams,
         )
+
+
+def _constructor(node: ast.Call) -> tuple[str, ast.expr, float | None, str] | None:
+    """A client built with its base URL (``OpenAI(base_url=...)``)."""
+    name, owner = _name(node.func)
+    known = _KNOWN.get(name)
+    if known is None or (name in ("Client", "AsyncClient") and owner != "httpx"):
+        return None
+    library, keyword, default, said = known
+    url_node = next((k.value for k in node.keywords if k.arg == keyword), None)
+    if url_node is None:
+        return None
+    return library, url_node, default, said
+
+
+def _request(node: ast.Call, module: Module) -> tuple[str, ast.expr, float | None, str] | None:
+    """A raw HTTP POST to a completion endpoint (``requests.post(f"{base}/v1/chat/completions",
+    timeout=60)``, an aiohttp session's ``post(..., timeout=ClientTimeout(total=60))``). The
+    library's default is only assumed for the modules themselves (``requests.post``,
+    ``httpx.post``); on another object (a session, a client) only an explicit timeout is read."""
+    name, owner = _name(node.func)
+    if name != "post":
+        return None
+    url_node = (
+        node.args[0]
+        if node.args
+        else next((k.value for k in node.keywords if k.arg == "url"), None)
+    )
+    if url_node is None:
+        return None
+    url = module.resolve(url_node).value
+    if not isinstance(url, str) or _COMPLETION.search(url) is None:
+        return None
+    timeout = next((k.value for k in node.keywords if k.arg == "timeout"), None)
+    if owner == "requests":
+        return "requests", url_node, None, "requests' default (no timeout)"
+    if owner == "httpx":
+        return "httpx", url_node, 5.0, "httpx's default 5s read timeout"
+    if timeout is None:
+        return None
+    if isinstance(timeout, ast.Call) and _name(timeout.func)[0] == "ClientTimeout":
+        return "aiohttp", url_node, None, "aiohttp"
+    return "HTTP", url_node, None, "HTTP"

@@ -384,6 +384,7 @@ def _ingress(document: K8sDocument) -> list[IngressRoute]:
     """Streaming paths of the unit's Ingresses (the k8s kind's evidence) with the backend
     they name and the proxy read timeout in effect: the k8s rules' own reading of it."""
     from linter.k8s.signals import ingress_path_evidence
+    from linter.stack.kube import CLOUDFLARE_PROXIED, edge_limit
     from rules.k8s._common import community_seconds, effective, nginx_inc, nginx_seconds
 
     found: list[IngressRoute] = []
@@ -408,6 +409,21 @@ def _ingress(document: K8sDocument) -> list[IngressRoute]:
             setting.origin,
             place,
         )
+        if not ingress.served_by_nginx(bool(document.all_configs())):
+            # Another controller (Traefik, ALB, GCE) has other limits: ingress-nginx's 60 s is
+            # not assumed (the k8s rules' own gate).
+            read = Limit(
+                None, "read timeout", "unknown: the Ingress names no controller streamproof knows"
+            )
+        edge = None
+        proxied = ingress.annotation(CLOUDFLARE_PROXIED)
+        if proxied is not None and (proxied[1].text or "").strip().lower() == "true":
+            value = proxied[1]
+            if os.path.isabs(value.path):
+                line = document.line_of(value)
+                edge = edge_limit(
+                    Where(value.path, value.start, value.end, line), os.path.basename(value.path)
+                )
         for item in ingress.paths:
             if ingress_path_evidence(ingress, item) is None:
                 continue
@@ -425,6 +441,7 @@ def _ingress(document: K8sDocument) -> list[IngressRoute]:
                     service=item.service.text if item.service is not None else None,
                     port=item.port.text if item.port is not None else None,
                     read=read,
+                    edge=edge,
                 )
             )
     return found

@@ -132,13 +132,14 @@ class Stack:
             for service in self.services:
                 if not service.name:
                     continue  # an environment file
-                aliases = {
-                    "service name": service.name,
-                    "container_name": service.container_name,
-                    "hostname": service.hostname,
-                }
+                aliases = [
+                    ("service name", service.name),
+                    ("container_name", service.container_name),
+                    ("hostname", service.hostname),
+                    *(("DNS name", alias) for alias in service.aliases),
+                ]
                 seen: set[str] = set()
-                for how, name in aliases.items():
+                for how, name in aliases:
                     if name is not None and name.lower() not in seen:
                         seen.add(name.lower())
                         names.setdefault(name.lower(), []).append((service, how))
@@ -157,7 +158,7 @@ class Stack:
         host = host.lower()
         names, published = self._index()
         found: list[tuple[Service, str, Where]] = [
-            (service, f"`{host}` is the {how} of compose service `{service.name}`", service.anchor)
+            (service, f"`{host}` is the {how} of {service.what} `{service.name}`", service.anchor)
             for service, how in names.get(host, [])
         ]
         if not found and host in LOOPBACK and port:
@@ -179,7 +180,7 @@ class Stack:
                 found = local
         distinct = {(s.path, s.name) for s, _, _ in found}
         if not found:
-            return f"no compose service of the repository answers to {host}:{port or 80}"
+            return f"no compose service or Kubernetes Service of the repository answers to {host}:{port or 80}"
         if len(distinct) > 1:
             listed = ", ".join(
                 sorted(f"`{name}` ({_shown(path, self.root)})" for path, name in distinct)
@@ -322,9 +323,9 @@ def _service_hops(service: Service, stack: Stack) -> tuple[list[Hop], str, str |
         option = service.option("--config")
         config: LiteLLMConfig | None = None
         gap: str | None = None
-        via = f"compose service `{service.name}` runs LiteLLM"
+        via = f"{service.what} `{service.name}` runs LiteLLM"
         if option is None:
-            gap = f"compose service `{service.name}` passes no --config: its config is not in the repository"
+            gap = f"{service.what} `{service.name}` passes no --config: its config is not in the repository"
         else:
             value, place = option
             local = next((local for local, target, _ in service.volumes if target == value), None)
@@ -340,7 +341,7 @@ def _service_hops(service: Service, stack: Stack) -> tuple[list[Hop], str, str |
                         f" with --config {value} ({stack.at(place)}), mounted from "
                         f"{_shown(local, stack.root)} ({stack.at(mount)})"
                     )
-        name = f"LiteLLM proxy (compose service `{service.name}`, {where}"
+        name = f"LiteLLM proxy ({service.what} `{service.name}`, {where}"
         name += f"; config {_shown(config.path, stack.root)})" if config is not None else ")"
         hop = Hop(
             "litellm",
@@ -357,7 +358,7 @@ def _service_hops(service: Service, stack: Stack) -> tuple[list[Hop], str, str |
         return [hop, provider], via, None
     launches = stack._launches(service)
     if not launches:
-        return [], "", f"no launch line of the repository starts compose service `{service.name}`"
+        return [], "", f"no launch line of the repository starts {service.what} `{service.name}`"
     if len({(launch.server, launch.keepalive, launch.total) for launch in launches}) > 1:
         return [], "", f"compose service `{service.name}` has launches with different settings"
     launch = launches[0]
@@ -424,8 +425,12 @@ def build(stack: Stack) -> tuple[list[StackPath], list[str]]:
             notes.append(f"{where}: the {client.library} client's URL is unknown ({said})")
             continue
         host, port, path = parts
-        reached = stack.route_at(host, port, path + COMPLETION_SUFFIX)
-        evidence = f"base URL {url} ({said})"
+        # A base URL is completed with the endpoint; a raw POST's URL already names it.
+        endpoint = (
+            path if path.endswith(("/completions", "/completions/")) else path + COMPLETION_SUFFIX
+        )
+        reached = stack.route_at(host, port, endpoint)
+        evidence = f"{'URL' if endpoint == path else 'base URL'} {url} ({said})"
         if isinstance(reached, tuple):
             route, how = reached
             used.add(id(route))
@@ -458,16 +463,30 @@ def _ingress_path(ingress: IngressRoute, stack: Stack) -> StackPath:
         read=ingress.read,
         fact=ingress,
     )
+    hops: list[Hop] = [hop]
+    links: list[Link] = []
+    if ingress.edge is not None:
+        # The CDN in front, as the repository says it is there (its place: the annotation).
+        edge = Hop(
+            "edge",
+            f"Cloudflare proxy (in front of {ingress.label})",
+            ingress.edge.place,
+            read=ingress.edge,
+        )
+        hops = [edge, hop]
+        where = stack.at(ingress.edge.place)
+        links = [Link(f"Cloudflare proxies the hostname ({where})", ingress.edge.place)]
     if not ingress.service:
         return StackPath(
-            [hop], [], "the backend service is a template value that could not be resolved"
+            hops, links, "the backend service is a template value that could not be resolved"
         )
-    said = (
-        f"backend service {ingress.service}"
-        + (f":{ingress.port}" if ingress.port else "")
-        + " (the Kubernetes Service taken to run what the compose service of that name runs)"
+    said = f"backend service {ingress.service}" + (f":{ingress.port}" if ingress.port else "")
+    found = stack.service_at(ingress.service, ingress.port or "", ingress.anchor.path)
+    if not isinstance(found, str) and not found[0].kubernetes:
+        said += " (the Kubernetes Service taken to run what the compose service of that name runs)"
+    return _from_target(
+        hops, links, ingress.service, ingress.port or "", said, ingress.anchor, stack
     )
-    return _from_target([hop], [], ingress.service, ingress.port or "", said, ingress.anchor, stack)
 
 
 def _route_path(route: NginxRoute, stack: Stack, hops: list[Hop], links: list[Link]) -> StackPath:

@@ -84,6 +84,14 @@ class Service:
     # (local absolute path, path in the container, place)
     volumes: tuple[tuple[str, str, Where], ...] = ()
     environment: tuple[tuple[str, str, Where], ...] = ()
+    # A Kubernetes Service (with the workload it selects), read by linter.stack.kube; its
+    # other DNS names (`name.namespace`, `name.namespace.svc.cluster.local`).
+    kubernetes: bool = False
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def what(self) -> str:
+        return "Kubernetes Service" if self.kubernetes else "compose service"
 
     @property
     def words(self) -> list[str]:
@@ -142,6 +150,9 @@ class Client:
     url_said: str  # where the URL comes from
     env: str | None  # the environment variable that holds it
     read: Limit
+    # Its module asks for a stream somewhere (`stream=True`, `.stream(`, `iter_lines`): a
+    # client whose module never does is taken to make plain requests (no heartbeat helps).
+    streams: bool = True
 
 
 @dataclass(frozen=True)
@@ -155,6 +166,8 @@ class IngressRoute:
     service: str | None  # None: a template value that could not be resolved
     port: str | None
     read: Limit
+    # A CDN edge in front that the repository says is there (Cloudflare's proxy: 100 s).
+    edge: Limit | None = None
 
 
 Fact = NginxRoute | Service | AppLaunch | LiteLLMConfig | Client | IngressRoute

@@ -25,7 +25,6 @@ from linter.workspace import Workspace
 
 CODES_PREFIX = "XL"
 ENV_FILES = (".env.example", ".env.sample", ".env.template", "example.env", ".env.dist")
-_PY_MENTIONS = re.compile(rb"\b(?:base_url|api_base)\s*=")
 _ENV_LINE = re.compile(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.MULTILINE)
 
 
@@ -63,8 +62,9 @@ def _stack_kind(relpath: str, workspace: Workspace, path: str) -> str | None:
     except Exception:
         return None
     if "python" in claims:
-        mentions = (b"base_url" in data or b"api_base" in data) and _PY_MENTIONS.search(data)
-        return "python" if mentions else None
+        from linter.stack.clients import mentions
+
+        return "python" if mentions(data) else None
     return kinds.classify(relpath, data, claims, path=path, trees=workspace.trees)
 
 
@@ -108,6 +108,35 @@ def _load_facts(
             except Exception:  # evidence only: the file's own unit reports its problems
                 continue
     return found
+
+
+def _kubernetes(paths: Iterable[str], workspace: Workspace) -> list[Fact]:
+    """Services, workloads and Traefik IngressRoutes of the run's manifests (linter.stack.kube),
+    after a byte search."""
+    from linter.stack import kube
+
+    sources = []
+    kustomizations = []
+    for path in sorted(paths):
+        if not path.lower().endswith((".yaml", ".yml")):
+            continue
+        try:
+            if os.path.basename(path).lower().startswith("kustomization."):
+                kustomizations.append(workspace.read_source(path))
+                continue
+            data = workspace.read_bytes(path)
+            # Helm templates are not manifests until rendered: the k8s kind reads those.
+            if b"{{" in data or not kube.may_hold(data):
+                continue
+            sources.append(workspace.read_source(path))
+        except Exception:
+            continue
+    if not sources:
+        return []
+    try:
+        return list(kube.read(sources, kustomizations))
+    except Exception:  # evidence only: never a crash of the run
+        return []
 
 
 def _env_files(workspace: Workspace, folders: Iterable[str]) -> list[Fact]:
@@ -161,6 +190,7 @@ def stack_pass(
     if not selected(settings) and not audit:
         return result
     all_facts = list(facts)
+    candidates_paths: set[str] = set()
     if folders:
         # Files no unit gave facts for: a fixing run's (fixes give none), else only Python
         # files the workers did not look at.
@@ -174,7 +204,9 @@ def stack_pass(
         except Exception:  # a broken config elsewhere in the tree: the given files only
             candidates = []
         missing = [c.path for c in candidates if c.path not in covered]
+        candidates_paths = {c.path for c in candidates}
     all_facts.extend(_load_facts(missing, workspace, resolver))
+    all_facts.extend(_kubernetes(checked if folders else candidates_paths, workspace))
     env_dirs = [root] + [
         os.path.dirname(f.path) for f in all_facts if type(f).__name__ == "Service"
     ]

@@ -17,6 +17,13 @@ ENVOY_CONTROLLERS = {
     "gateway.envoyproxy.io/gatewayclass-controller": "Envoy Gateway",
     "kgateway.dev/kgateway": "kgateway",
 }
+# Envoy AI Gateway's own default for an AIGatewayRoute rule without `timeouts.request`
+# (api/v1alpha1/ai_gateway_route.go, AIGatewayRouteRule.Timeouts: "defaults to set 60s for the
+# request timeout as opposed to 15s of the Envoy Gateway's default value").
+AI_GATEWAY_DEFAULT = 60.0
+AI_GATEWAY_EVIDENCE = (
+    "it is an Envoy AI Gateway AIGatewayRoute rule (it routes LLM requests by model to AI backends)"
+)
 
 
 def _envoy_class(document: K8sDocument, route: HTTPRoute) -> tuple[str, str] | None:
@@ -43,8 +50,11 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
     budget = settings.max_stream
     minimum_text = f"{budget:g}s"
     for route in document.own.routes:
+        ai_route = route.kind == "AIGatewayRoute"
         for rule in route.rules:
-            evidence = route_rule_evidence(rule, route.hostnames)
+            evidence = (
+                AI_GATEWAY_EVIDENCE if ai_route else route_rule_evidence(rule, route.hostnames)
+            )
             if evidence is None:
                 continue
             for value, field in (
@@ -60,12 +70,27 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
                     RULE,
                     document,
                     value,
-                    f"HTTPRoute `{route.name}`: `timeouts.{field}` is {value.text}, a cap on the "
+                    f"{route.kind} `{route.name}`: `timeouts.{field}` is {value.text}, a cap on the "
                     f"whole exchange: an answer that streams for longer is cut at {seconds:g} s, "
                     f"whatever arrives meanwhile (the stream budget `max-stream` is {minimum_text}). Raise it, "
                     f'or set "0s" to disable it. The route is a streaming route because {evidence}',
                 )
             if rule.request_timeout is not None:
+                continue
+            if ai_route:
+                if budget > AI_GATEWAY_DEFAULT:
+                    yield report(
+                        RULE,
+                        document,
+                        rule.where,
+                        f"AIGatewayRoute `{route.name}`: this rule sets no `timeouts.request`, so "
+                        f"Envoy AI Gateway gives the HTTPRoute it generates a request timeout of "
+                        f"{AI_GATEWAY_DEFAULT:g} s for the whole response (its default; Envoy "
+                        f"Gateway's own would be 15 s): every answer that streams longer is cut. "
+                        f'Set `timeouts: {{request: "0s"}}` (no cap) or a value above the stream '
+                        f"budget ({minimum_text}). The route is a streaming route because "
+                        f"{evidence}",
+                    )
                 continue
             envoy = _envoy_class(document, route)
             if envoy is None:
@@ -94,9 +119,12 @@ RULE = Rule(
     doc="""\
 ## What it does
 On a Gateway API `HTTPRoute` rule that sends traffic to an LLM or SSE backend (a streaming
-path, a backend named or numbered like an LLM server), reports:
+path, a backend named or numbered like an LLM server), and on every rule of an Envoy AI Gateway
+`AIGatewayRoute` (`aigateway.envoyproxy.io`: its controller generates an HTTPRoute from it),
+reports:
 - no `timeouts.request`, when the route's Gateway has a class whose controller is built on
-  Envoy (Envoy Gateway, kgateway) and that class is in the repository;
+  Envoy (Envoy Gateway, kgateway) and that class is in the repository; on an `AIGatewayRoute`
+  always, since Envoy AI Gateway then sets 60 s itself;
 - a `timeouts.request` or `timeouts.backendRequest` below the stream budget `max-stream`
   (900 s by default, set once in the configuration), on any class.
 
@@ -112,5 +140,6 @@ No fix: the right cap is a decision (`"0s"` disables it).
 ## References
 - Gateway API GEP-1742 (HTTPRoute timeouts)
 - Envoy route `timeout` (default 15s)
+- Envoy AI Gateway API, `AIGatewayRouteRule.timeouts` (default 60s request timeout)
 """,
 )

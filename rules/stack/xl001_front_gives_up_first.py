@@ -41,7 +41,13 @@ def check(document: StackDocument, settings: Settings) -> Iterator[Finding]:
                 f"which waits {said(behind.read)}; linked by {linked_by(path, index, behind_index)}. "
                 f"A silence over {front.seconds:g}s (the stream budget's max-silence is {budget:g}s) "
                 f"is cut here, and the layer behind never gets to time out, retry or fall back. "
-                f"Raise it to at least {target:g}s."
+                + (
+                    "This edge's limit cannot be raised (below Cloudflare's Enterprise plan): have "
+                    "a layer behind it send heartbeats more often, or keep streams off the proxied "
+                    "hostname."
+                    if hop.layer == "edge"
+                    else f"Raise it to at least {target:g}s."
+                )
             )
             found = report(RULE, document, front.place or hop.anchor, message)
             if found is not None:
@@ -66,6 +72,14 @@ stream budget's `max-silence` and shorter than the read timeout of a layer behin
 read timeout in front of NGINX. Heartbeats sent by a layer behind (LiteLLM's
 `sse_keepalive_ping_interval_seconds`) more often than the front's timeout keep it quiet.
 
+Kubernetes layers are linked the same way: an Ingress or a Traefik `IngressRoute` to the
+Service it names, the Service to the one workload its selector picks (its DNS names include
+the kustomization's namespace), the workload's `--config` to the LiteLLM config it mounts from
+a ConfigMap. A hostname the repository says Cloudflare proxies (external-dns
+`cloudflare-proxied: "true"`) puts Cloudflare's 100 s proxy read timeout in front. A Python
+client's URL and timeout are followed through its module (a settings object, a helper that
+reads an environment variable, a raw POST to a completion endpoint).
+
 ## Why is this bad
 The front layer cuts the stream first: the user sees a 504 or a broken stream after the
 front's timeout, and the layer behind (which would have waited, or timed out and retried or
@@ -79,5 +93,6 @@ No fix: raise the front layer's timeout to the value the message gives, or add h
 - nginx: [proxy_read_timeout](https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout)
 - LiteLLM: [timeouts](https://docs.litellm.ai/docs/proxy/timeout)
 - httpx: [timeouts](https://www.python-httpx.org/advanced/timeouts/)
+- Cloudflare: [connection limits](https://developers.cloudflare.com/fundamentals/reference/connection-limits/) (Proxy Read Timeout 100 s, 524)
 """,
 )

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from linter.config import Settings
 from linter.model import Finding, Severity
 from linter.registry import Rule
-from linter.stack.model import LiteLLMConfig, StackDocument
+from linter.stack.model import Client, LiteLLMConfig, StackDocument
 from rules.stack._common import hop_name, linked_by, ping_interval, pinged_behind, report, said
 
 
@@ -20,6 +20,9 @@ def check(document: StackDocument, settings: Settings) -> Iterator[Finding]:
         )
         if proxy is None or path.hops[proxy].pings is not None:
             continue
+        first = path.hops[0].fact
+        if isinstance(first, Client) and not first.streams:
+            continue  # plain requests: no heartbeat reaches them
         config = path.hops[proxy].fact
         assert isinstance(config, LiteLLMConfig)
         short = [
@@ -46,8 +49,12 @@ def check(document: StackDocument, settings: Settings) -> Iterator[Finding]:
             f"sse_keepalive_ping_interval_seconds is off by default); linked by "
             f"{linked_by(path, index, proxy)}. Smallest change: add "
             f"`sse_keepalive_ping_interval_seconds: {interval}` {where} (newer LiteLLM; pings "
-            f"reset idle timers, never total caps), or raise {hop.read.text} to at least "
-            f"{budget:g}s."
+            f"reset idle timers, never total caps)"
+            + (
+                " (the edge's own limit cannot be raised below Cloudflare's Enterprise plan)."
+                if hop.layer == "edge"
+                else f", or raise {hop.read.text} to at least {budget:g}s."
+            )
         )
         found = report(RULE, document, config.anchor, message)
         if found is not None:
@@ -69,7 +76,9 @@ front of the proxy (NGINX, a Python client) whose read (idle) timeout is below t
 budget's `max-silence` (120 s by default) while the proxy sends no heartbeats:
 `litellm_settings.sse_keepalive_ping_interval_seconds` is off by default, and no deployment
 sets `keepalive_seconds`. It reports on the LiteLLM config, with the smallest change that
-closes the gap.
+closes the gap. A path that starts at a Python client whose module never asks for a stream
+(no `stream=True`, `.stream(`, `iter_lines`, ...) is left alone: its answers are not streamed,
+and heartbeats are only sent on streams.
 
 ## Why is this bad
 A slow first token, a reasoning pause or a model loading is silence on the wire: every idle

@@ -114,7 +114,8 @@ NOT_READ = {
     "README.md": ("# notes\n", "not a kind of file streamproof reads (NGINX configuration, "),
     "logo.png": ("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "it is binary"),
     "empty.yaml": ("", "it is empty"),
-    "ci.yml": ("jobs:\n  test: {}\n", "its content is not LiteLLM proxy YAML"),
+    # (NGINX is named too: a ConfigMap may hold an nginx.conf.)
+    "ci.yml": ("jobs:\n  test: {}\n", "LiteLLM proxy YAML"),
 }
 
 

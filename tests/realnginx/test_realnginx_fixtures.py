@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from nginxrun import (
     CheckRun,
     check_config,
@@ -83,6 +84,30 @@ def _copy(case: Case, target: Path) -> None:
             fixed = fixture.fixed_output(file)
             if fixed is not None:
                 shutil.copyfile(fixed, target / file.relative_to(base))
+    for manifest in [*target.rglob("*.yaml"), *target.rglob("*.yml")]:
+        _unpack_configmap(manifest)
+
+
+def _unpack_configmap(manifest: Path) -> None:
+    """A ConfigMap's NGINX configs (literal `*.conf` blocks, the ones streamproof reads) as the
+    files a pod would mount, in place of the manifest: what nginx itself would be given. Any
+    other YAML (a compose file beside a config) is nginx's business neither: it goes too."""
+    documents = yaml.compose_all(manifest.read_text(encoding="utf-8"))
+    for document in documents:
+        if not isinstance(document, yaml.MappingNode):
+            continue
+        fields = {key.value: value for key, value in document.value}
+        kind = fields.get("kind")
+        data = fields.get("data")
+        if not isinstance(kind, yaml.ScalarNode) or kind.value != "ConfigMap":
+            continue
+        if not isinstance(data, yaml.MappingNode):
+            continue
+        for key, value in data.value:
+            literal = isinstance(value, yaml.ScalarNode) and value.style == "|"
+            if key.value.endswith(".conf") and literal:
+                (manifest.parent / f"{manifest.stem}__{key.value}").write_text(value.value)
+    manifest.unlink()
 
 
 def _pattern_matches(pattern: str, relative: Path) -> bool:

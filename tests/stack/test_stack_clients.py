@@ -45,3 +45,59 @@ def test_places_count_characters_not_bytes() -> None:
 def test_httpx_client_needs_httpx_and_files_without_base_urls_are_not_parsed() -> None:
     assert read('from x import Client\nc = Client(base_url="http://a:1")\n') == []
     assert read("this is not python (\n") == []
+
+
+def test_settings_object_fields_and_helpers_are_followed() -> None:
+    text = (
+        "import os, httpx\n"
+        "from dataclasses import dataclass\n"
+        "@dataclass\n"
+        "class Conf:\n"
+        "    url: str\n"
+        "    timeout: float = 20.0\n"
+        "    @classmethod\n"
+        "    def load(cls):\n"
+        '        root = norm(os.getenv("GW_URL"))\n'
+        "        return cls(url=root)\n"
+        "class Api:\n"
+        "    def __init__(self, conf=None):\n"
+        "        self.conf = conf or Conf.load()\n"
+        '        self.http = httpx.Client(base_url=self.conf.url.rstrip("/"), timeout=self.conf.timeout)\n'
+    )
+    [(url, env, seconds, origin)] = read(text)
+    assert (url, env, seconds) == (None, "GW_URL", 20.0)
+    assert origin == "the default of Conf.timeout (set at app.py:6)"
+
+
+def test_a_field_is_read_from_the_call_that_builds_the_object() -> None:
+    text = (
+        "import httpx\n"
+        "from dataclasses import dataclass\n"
+        "@dataclass\n"
+        "class Conf:\n"
+        "    timeout: float = 20.0\n"
+        "a = Conf(timeout=900)\n"
+        "b = Conf()\n"
+        'c = httpx.Client(base_url="http://gw:4000", timeout=a.timeout)\n'
+        'd = httpx.Client(base_url="http://gw:4000", timeout=b.timeout)\n'
+        "def conf(flag):\n"
+        "    return Conf(timeout=900) if flag else Conf()\n"
+        'e = httpx.Client(base_url="http://gw:4000", timeout=Conf.x().timeout)\n'
+    )
+    assert [seconds for _, _, seconds, _ in read(text)] == [900.0, 20.0, None]
+
+
+def test_raw_posts_to_a_completion_endpoint_with_an_explicit_timeout() -> None:
+    text = (
+        "import aiohttp, requests\n"
+        'BASE = "http://gw:4000"\n'
+        "async def ask(session):\n"
+        '    await session.post(f"{BASE}/v1/chat/completions", timeout=aiohttp.ClientTimeout(total=60, sock_read=30))\n'
+        '    await session.post(f"{BASE}/v1/chat/completions")\n'
+        '    await session.post(f"{BASE}/health", timeout=aiohttp.ClientTimeout(total=5))\n'
+        'requests.post(BASE + "/v1/completions")\n'
+    )
+    assert read(text) == [
+        ("http://gw:4000/v1/chat/completions", None, 30.0, "set at app.py:4"),
+        ("http://gw:4000/v1/completions", None, None, "requests' default (no timeout)"),
+    ]

@@ -66,7 +66,10 @@ def test_unknown_host_is_a_gap_not_a_guess(tmp_path: Path) -> None:
     assert xl(result, root) == set()
     (path,) = paths_of(result)
     assert [hop["layer"] for hop in path["hops"]] == ["nginx"]
-    assert path["gap"] == "no compose service of the repository answers to inference.internal:4000"
+    assert (
+        path["gap"]
+        == "no compose service or Kubernetes Service of the repository answers to inference.internal:4000"
+    )
 
 
 def test_a_port_the_service_does_not_listen_on_is_a_gap(tmp_path: Path) -> None:
