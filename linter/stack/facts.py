@@ -72,6 +72,7 @@ def _nginx(document: NginxDocument, settings: Settings) -> list[NginxRoute]:
     from linter.nginx.assess import read_timeout
     from linter.nginx.effective import block_label
     from linter.nginx.routes import all_routes, pass_host
+    from linter.nginx.targets import resolve_target
 
     root = document.workspace_root
     found: list[NginxRoute] = []
@@ -108,6 +109,15 @@ def _nginx(document: NginxDocument, settings: Settings) -> list[NginxRoute]:
             targets, idle, judged = known
         elif "$" not in target:
             targets.append(pass_host(target))
+        else:
+            # The Docker resolver idiom: `set $backend http://litellm:4000; proxy_pass $backend;`
+            resolved = resolve_target(route.pass_stmt.parent or block, target)
+            host, port = pass_host(resolved.target)
+            if resolved.sets and "$" not in host:
+                targets.append((host, port))
+                target = (
+                    f"{target} (`set` at {document.where(resolved.sets[0])}: {resolved.target})"
+                )
         timeout = read_timeout(route)
         found_at = timeout.found
         if found_at.unknown is not None or found_at.stmt is None:

@@ -4,6 +4,7 @@ behind it does."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from linter.config import Settings
 from linter.model import Finding, Severity
@@ -17,7 +18,7 @@ def check(document: StackDocument, settings: Settings) -> Iterator[Finding]:
     for path in document.paths:
         for index, hop in enumerate(path.hops):
             front = hop.read
-            if front is None or front.seconds is None or front.seconds >= budget:
+            if front is None or front.seconds is None:
                 continue
             if pinged_behind(path, index, front.seconds):
                 continue  # heartbeats from behind reset this timer
@@ -35,6 +36,19 @@ def check(document: StackDocument, settings: Settings) -> Iterator[Finding]:
                 continue
             behind = path.hops[behind_index]
             assert behind.read is not None and behind.read.seconds is not None
+            if front.seconds >= budget:
+                # A silence that long is outside the budget; what is lost is the LiteLLM
+                # proxy's own answer to it (its retry, fallback or error), never reached.
+                if behind.layer == "litellm" and hop.layer != "edge":
+                    found = report(
+                        RULE,
+                        document,
+                        front.place or hop.anchor,
+                        _proxy_behind_message(path, hop, index, behind, behind_index),
+                    )
+                    if found is not None:
+                        yield found
+                continue
             target = min(behind.read.seconds, settings.max_stream)
             message = (
                 f"{hop_name(hop)}: {said(front)} gives up before {hop_name(behind)} behind it, "
@@ -54,6 +68,19 @@ def check(document: StackDocument, settings: Settings) -> Iterator[Finding]:
                 yield found
 
 
+def _proxy_behind_message(path: Any, hop: Any, index: int, behind: Any, behind_index: int) -> str:
+    front = hop.read
+    below = max(int(front.seconds * 0.8), 1)
+    return (
+        f"{hop_name(hop)}: {said(front)} gives up before {hop_name(behind)} behind it, which "
+        f"waits {said(behind.read)}; linked by {linked_by(path, index, behind_index)}. A stalled "
+        f"stream is cut here with a 504 or a broken body, and LiteLLM never times out itself, "
+        f"so its retries, fallbacks and error message are never used. Set LiteLLM's "
+        f"`stream_timeout` below {front.seconds:g}s (say {below}s) so it gives up first, or "
+        f"raise this layer's timeout above LiteLLM's."
+    )
+
+
 RULE = Rule(
     code="XL001",
     name="front-gives-up-first",
@@ -69,7 +96,10 @@ Follows each stream path of the repository (a Python client's base URL to NGINX,
 config it mounts with `--config`) and finds a layer whose read (idle) timeout is below the
 stream budget's `max-silence` and shorter than the read timeout of a layer behind it: NGINX
 `proxy_read_timeout 60s` in front of a LiteLLM `stream_timeout: 600`, an httpx client's 5 s
-read timeout in front of NGINX. Heartbeats sent by a layer behind (LiteLLM's
+read timeout in front of NGINX. A front layer whose timeout is beyond the budget is still
+reported when the layer behind it is a LiteLLM proxy that waits longer (its own default is
+6000 s): LiteLLM's timeout is what starts its retries and fallbacks, and the front's cut comes
+first, so the advice is to set LiteLLM's `stream_timeout` below the front's. Heartbeats sent by a layer behind (LiteLLM's
 `sse_keepalive_ping_interval_seconds`) more often than the front's timeout keep it quiet.
 
 Kubernetes layers are linked the same way: an Ingress or a Traefik `IngressRoute` to the
