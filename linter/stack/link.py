@@ -307,7 +307,16 @@ def _service_hops(service: Service, stack: Stack) -> tuple[list[Hop], str, str |
     where = stack.shown(service.path)
     if service.litellm:
         given = service.option("--keepalive_timeout", "--keepalive-timeout")
-        if given is not None and given[0].replace(".", "", 1).isdigit():
+        # The server kind reads how the image runs LiteLLM (uvicorn, or --run_gunicorn /
+        # --run_hypercorn / --run_granian, KEEPALIVE_TIMEOUT): its keep-alive, when known.
+        launched = {launch.keepalive for launch in stack._launches(service)}
+        if (
+            len(launched) == 1
+            and (keepalive := next(iter(launched))) is not None
+            and keepalive.known
+        ):
+            own = keepalive
+        elif given is not None and given[0].replace(".", "", 1).isdigit():
             own = Limit(
                 float(given[0]),
                 f"keep-alive {given[0]}s",

@@ -171,3 +171,28 @@ def test_one_file_run_reads_only_the_compose_project_around_it(tmp_path: Path) -
     lone = root / "other" / "site.conf"
     lone.write_text(conf.read_text())
     assert xl(lint([lone], cwd=root), root) == set()
+
+
+@pytest.mark.parametrize(
+    ("extra", "seconds", "origin"),
+    [
+        ([], 5.0, "uvicorn"),  # LiteLLM runs uvicorn, which keeps idle connections 5 s
+        (["--run_gunicorn"], 2.0, "gunicorn"),  # gunicorn's keepalive 2 s (LiteLLM passes none)
+        (["--keepalive_timeout", "75"], 75.0, "docker-compose.yml:11"),
+    ],
+)
+def test_the_litellm_hop_keeps_alive_as_its_launch_says(
+    tmp_path: Path, extra: list[str], seconds: float, origin: str
+) -> None:
+    root = copy(tmp_path, "XL001/bad_nginx_before_litellm")
+    compose = root / "docker-compose.yml"
+    command = '["--config", "/app/config.yaml", "--port", "4000"]'
+    words = ", ".join(f'"{word}"' for word in extra)
+    compose.write_text(
+        compose.read_text().replace(command, command[:-1] + (", " + words if words else "") + "]")
+    )
+    (path,) = paths_of(audit(root))
+    litellm = path["hops"][1]
+    assert litellm["layer"] == "litellm"
+    assert litellm["own_idle"]["seconds"] == seconds
+    assert origin in litellm["own_idle"]["origin"]
