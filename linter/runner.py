@@ -428,8 +428,13 @@ def _process_all(
         for unit in units:
             resolver.for_path(unit.path)
         for kind in {unit.kind for unit in units}:
-            kinds.handler(kind)
+            handler = kinds.handler(kind)
             registry.rules_for_kind(kind)
+            # What every worker would work out alike for the whole run (the server kind's
+            # launch files read by others: all of them parsed), worked out once here.
+            prepare = getattr(handler, "prepare", None)
+            if prepare is not None:
+                prepare(workspace)
         registry.rules_for_kind(registry.ENGINE_KIND)
         results: list[UnitResult | None] = [None] * len(units)
         done = 0

@@ -62,6 +62,11 @@ class ServerHandler:
     def plan(self, paths: Sequence[str], workspace: Workspace) -> list[Unit]:
         return [Unit(self.name, path) for path in paths]
 
+    def prepare(self, workspace: Workspace) -> None:
+        """Before a run's workers start: the launch files others read, once for all of them
+        (each worker read every launch file of the run for it)."""
+        _referenced(workspace)
+
     def load(self, unit: Unit, workspace: Workspace, settings: Settings) -> ServerDocument:
         source = workspace.read_source(unit.path)
         document = ServerDocument(kind=self.name, source=source, workspace_root=workspace.root)
