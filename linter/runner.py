@@ -427,14 +427,19 @@ def _process_all(
         # rules of the kinds present: imported once here, not once per worker.
         for unit in units:
             resolver.for_path(unit.path)
+        writes = options.fix or options.diff or options.add_ignore is not None
+        mark = workspace.mark()
         for kind in {unit.kind for unit in units}:
             handler = kinds.handler(kind)
             registry.rules_for_kind(kind)
             # What every worker would work out alike for the whole run (the server kind's
-            # launch files read by others: all of them parsed), worked out once here.
+            # launch files read by others, the NGINX upstreams in front of app servers: all
+            # those files parsed), worked out once here.
             prepare = getattr(handler, "prepare", None)
             if prepare is not None:
                 prepare(workspace)
+        if not writes:
+            workspace.release(mark)  # the files read for it: the workers read their own
         registry.rules_for_kind(registry.ENGINE_KIND)
         results: list[UnitResult | None] = [None] * len(units)
         done = 0
