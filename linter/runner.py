@@ -455,6 +455,8 @@ def _process_all(
 
         # What exists now is shared with the workers: kept out of the collector's sight, so
         # that a collection in a worker does not copy the pages it lies in (copy-on-write).
+        # Garbage first (what the preparing left in cycles): frozen, it would never go.
+        gc.collect()
         gc.freeze()
         try:
             from linter import pool  # (only large runs need it)
