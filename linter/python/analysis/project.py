@@ -103,6 +103,8 @@ class Project:
         self._searches: dict[str, int] = {}
         self._files: dict[str, list[str]] = {}
         self._more: dict[tuple[str, int], bool] = {}
+        # A listing stopped early: the files so far and the folders still to look at.
+        self._partial: dict[str, tuple[list[str], list[str]]] = {}
         self._importers: dict[str, list[str]] = {}
         # A file's import statements that may name a module of the tree (not the standard
         # library's); each distinct statement's words and dotted paths, worked out once.
@@ -449,14 +451,13 @@ class Project:
     def _python_files(self, scope: str, stop: int = 0) -> list[str]:
         """The regular ``.py`` files below ``scope`` (symbolic links not followed: nothing
         outside the tree, no FIFO or device), listed once per run and process. ``stop``:
-        only the first ones, that many (kept only when they are all)."""
+        only the first ones, at least that many (a later listing goes on from there)."""
         known = self._files.get(scope)
         if known is not None:
             return known
         from linter.discovery import SKIPPED_DIRS
 
-        found: list[str] = []
-        stack = [scope]
+        found, stack = self._partial.pop(scope, ([], [scope]))
         while stack and not (stop and len(found) >= stop):
             folder = stack.pop()
             try:
@@ -474,8 +475,10 @@ class Project:
                 ):
                     folders.append(entry.path)
             stack.extend(reversed(folders))
-        if not stack:  # all of them (stopped or not)
-            self._files[scope] = found
+        if stack:
+            self._partial[scope] = (found, stack)
+            return list(found)
+        self._files[scope] = found
         return found
 
     def _callees(self, importer: str) -> frozenset[tuple[str, str]]:
