@@ -60,7 +60,7 @@ def git_toplevel(directory: str) -> str | None:
 
 def find_root(paths: Sequence[str], cwd: str) -> str:
     """The linted tree: the git work tree of the paths, else the current folder when every
-    path lies below it, else the paths' common folder."""
+    path lies below it, else the project holding the paths' common folder (``project_above``)."""
     folders = [
         p if os.path.isdir(p) else os.path.dirname(p) or "." for p in map(os.path.abspath, paths)
     ]
@@ -71,7 +71,47 @@ def find_root(paths: Sequence[str], cwd: str) -> str:
     real = [os.path.realpath(f) for f in folders]
     if all(r == cwd or r.startswith(cwd + os.sep) for r in real):
         return cwd
-    return os.path.commonpath(real) if real else cwd
+    if not real:
+        return cwd
+    return project_above(os.path.commonpath(real))
+
+
+# Files that mark the top of a project (or of an NGINX prefix) when there is no git work tree.
+_PROJECT_MARKERS = (
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "requirements.txt",
+    "package.json",
+    "Dockerfile",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+    "compose.yml",
+    "compose.yaml",
+    "Chart.yaml",
+    "nginx.conf",
+    "streamproof.toml",
+    ".streamproof.toml",
+)
+_PROJECT_LEVELS = 4
+
+
+def project_above(folder: str) -> str:
+    """The tree a file named from elsewhere (outside the current folder and any git work
+    tree) belongs to: the nearest folder at or above its own, at most four levels up, that
+    holds a project file (pyproject.toml, a compose file, a Dockerfile, an `nginx.conf`, ...).
+    Its includer, its package's other modules and its compose file are found from there, so
+    the verdict on a file does not depend on the folder the command runs in. Without such a
+    folder, the file's own folder; never the home folder or the filesystem's top."""
+    home = os.path.realpath(os.path.expanduser("~"))
+    current = folder
+    for _ in range(_PROJECT_LEVELS + 1):
+        if current == home or os.path.dirname(current) == current:
+            break
+        if any(os.path.isfile(os.path.join(current, name)) for name in _PROJECT_MARKERS):
+            return current
+        current = os.path.dirname(current)
+    return folder
 
 
 def _is_venv(directory: str) -> bool:

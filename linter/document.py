@@ -66,6 +66,9 @@ class Unit:
     # The kind has not looked at the content yet: the unit is claimed (or dropped) where it is
     # checked, so large runs read and sniff files in the worker processes, not before.
     unclaimed: bool = False
+    # Another unit of the same file follows this one (a Python script read by two kinds): the
+    # file's bytes are kept for it, so the file is still read once.
+    keep: bool = False
 
 
 @dataclass

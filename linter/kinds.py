@@ -54,10 +54,15 @@ def detector(kind: str) -> Any:
 
 
 @functools.cache
-def claims_per_file(kind: str) -> bool:
+def claims_per_file(kind: str, relpath: str | None = None) -> bool:
     """True for kinds whose files are units of their own (no includes): their content check
-    can wait until the file is checked (``PER_FILE`` in the detector)."""
-    return bool(getattr(detector(kind), "PER_FILE", False))
+    can wait until the file is checked (``PER_FILE`` in the detector, or its ``per_file``
+    test of the name for a kind whose other files are planned together)."""
+    found = detector(kind)
+    test = getattr(found, "per_file", None)
+    if test is not None and relpath is not None:
+        return bool(test(relpath))
+    return bool(getattr(found, "PER_FILE", False))
 
 
 @functools.cache

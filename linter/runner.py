@@ -127,14 +127,26 @@ def _units_by_kind(
     for candidate in candidates:
         if not candidate.explicit:
             claims = kinds.claims_by_name(candidate.relpath)
-            if len(claims) == 1 and kinds.claims_per_file(next(iter(claims))):
-                # Read and sniffed where it is checked (in a worker, for large runs).
-                deferred.append(Unit(next(iter(claims)), candidate.path, unclaimed=True))
+            if claims and all(kinds.claims_per_file(k, candidate.relpath) for k in claims):
+                # Read and sniffed where it is checked (in a worker, for large runs); a
+                # Python file is a unit of each kind that may want it (python, and server
+                # for a script that runs uvicorn itself), side by side.
+                last = len(claims) - 1
+                deferred.extend(
+                    Unit(kind, candidate.path, unclaimed=True, keep=index < last)
+                    for index, kind in enumerate(claims)
+                )
                 continue
         reported = len(result.findings)
         found = _classify(candidate, workspace, result)
         if found is not None:
             by_kind.setdefault(found[0], []).append((candidate.path, found[1]))
+            if candidate.explicit:  # another per-file kind may want it too (see above)
+                deferred.extend(
+                    Unit(kind, candidate.path, unclaimed=True)
+                    for kind in kinds.claims_by_name(candidate.relpath)
+                    if kind != found[0] and kinds.claims_per_file(kind, candidate.relpath)
+                )
         elif candidate.explicit and len(result.findings) == reported:
             why = why_not_checked(candidate, workspace)
             if why is not None:
@@ -232,10 +244,11 @@ def _process_unit(
 
                 dropped.facts = clients_in_bytes(unit.path, workspace)
                 dropped.covered = (unit.path,)
-            workspace.forget(unit.path)
+            if not unit.keep:
+                workspace.forget(unit.path)
             return dropped
         result = _process_unit(replace(unit, unclaimed=False), workspace, settings, options)
-        if not (options.fix or options.diff or options.add_ignore is not None):
+        if not (options.fix or options.diff or options.add_ignore is not None or unit.keep):
             workspace.forget(unit.path)  # keep memory flat: reports read it again if needed
         return result
     handler = kinds.handler(unit.kind)
@@ -341,7 +354,11 @@ def _in_turn(
     for position, unit in enumerate(units):
         yield process_unit(unit, workspace, resolver.for_path(unit.path), options)
         following = units[position + 1] if position + 1 < len(units) else None
-        if releasing and (following is None or unit.group is None or following.group != unit.group):
+        together = following is not None and (
+            (unit.group is not None and following.group == unit.group)
+            or (unit.keep and following.path == unit.path)
+        )
+        if releasing and not together:
             workspace.release(mark)
 
 
@@ -357,7 +374,10 @@ def _chunks(units: Sequence[Unit], jobs: int = 2) -> list[list[int]]:
     singles: list[list[int]] = []
     for index, unit in enumerate(units):
         if unit.group is None:
-            singles.append([index])
+            if singles and units[singles[-1][-1]].keep and units[singles[-1][-1]].path == unit.path:
+                singles[-1].append(index)  # the units of one file, in one item (Unit.keep)
+            else:
+                singles.append([index])
         else:
             groups.setdefault(unit.group, []).append(index)
     # Several items per worker, so that one slow item does not leave the others idle.
@@ -550,6 +570,7 @@ def run(
     named = {candidate.path: candidate for candidate in candidates if candidate.explicit}
     facts: list[Any] = []
     covered: set[str] = set()
+    checked_paths: set[str] = set()
     for unit, unit_result in zip(
         units,
         _process_all(units, workspace, resolver, options, files=len(candidates)),
@@ -565,7 +586,9 @@ def run(
                 if why is not None:
                     result.not_checked[unit.path] = why
             continue
-        result.files_checked += 1
+        if unit.path not in checked_paths:  # (a Python script may be a unit of two kinds)
+            checked_paths.add(unit.path)
+            result.files_checked += 1
         settings = resolver.for_path(unit.path)
         key = (unit.kind, id(settings))
         if key not in codes:

@@ -6,7 +6,7 @@ finding."""
 from __future__ import annotations
 
 from linter.k8s.model import COMMUNITY, NGINX_INC, Ingress, IngressPath, RouteRule
-from linter.nginx.routes import llm_name, llm_port, not_streaming_path, streaming_path
+from linter.llmservers import llm_name, llm_port, not_streaming_path, streaming_path
 
 
 def backend_evidence(service: str | None, port: str | None) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from linter.llmservers import UVICORN_LLM_PORTS, UVICORN_LLM_SERVERS, llm_name
 from linter.nginx.context import Stmt
 from linter.nginx.directives import BUFFERED_FAMILIES
 from linter.nginx.effective import (
@@ -23,7 +24,7 @@ from linter.nginx.effective import (
     lookup_array,
 )
 from linter.nginx.model import NginxDocument
-from linter.nginx.routes import Route, llm_name
+from linter.nginx.routes import Route
 from linter.nginx.targets import pass_host
 from linter.nginx.timevalue import parse_time
 
@@ -379,9 +380,6 @@ def connection_problem(
     return None
 
 
-# Backends whose idle keep-alive timeout is known: served by uvicorn (timeout_keep_alive 5s).
-UVICORN_BACKENDS = {"litellm": "LiteLLM", "vllm": "vLLM"}
-UVICORN_PORTS = {"4000": "LiteLLM"}
 # An app named for its server (`fastapi`, `uvicorn` as a whole part of a host or upstream name).
 UVICORN_APP_PARTS = {"fastapi": "a FastAPI app", "uvicorn": "a uvicorn-served app"}
 BACKEND_IDLE_MS = 5000
@@ -415,14 +413,14 @@ def known_backend(upstream: Stmt) -> str | None:
             ports.append(port)
     for name in names:
         found = llm_name(name)
-        if found in UVICORN_BACKENDS:
-            return UVICORN_BACKENDS[found]
+        if found in UVICORN_LLM_SERVERS:
+            return UVICORN_LLM_SERVERS[found]
         for part in re.split(r"[^a-z0-9]+", name.lower()):
             if part in UVICORN_APP_PARTS:
                 return UVICORN_APP_PARTS[part]
     for port in ports:
-        if port in UVICORN_PORTS:
-            return UVICORN_PORTS[port]
+        if port in UVICORN_LLM_PORTS:
+            return UVICORN_LLM_PORTS[port]
     return None
 
 

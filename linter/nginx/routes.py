@@ -4,8 +4,9 @@ Signals, strongest first: a ``# streamproof: stream`` comment (or ``no-stream`` 
 the ``stream-routes`` setting; SSE already acknowledged in the block (``proxy_buffering off``,
 ``text/event-stream``, ``X-Accel-Buffering``); the location path (``/v1/chat/completions``,
 ``/api/generate``, ``/stream``, ...); the upstream (names and ports of LLM servers and hosted
-LLM APIs); for a catch-all ``location /``, a server_name naming an LLM app; a LiteLLM config in
-the same repository with an OpenAI-style path. A route with no signal is left alone.
+LLM APIs, linter/nginx/backends.py); for a catch-all ``location /``, a server_name naming an
+LLM app; a LiteLLM config in the same repository with an OpenAI-style path. A route with no
+signal is left alone.
 """
 
 from __future__ import annotations
@@ -16,187 +17,50 @@ from fnmatch import fnmatchcase
 from typing import NamedTuple
 
 from linter.config import Settings
+from linter.llmservers import (
+    CHAT_APP_PORTS,
+    CHAT_APPS,
+    LLM_LISTEN_PORTS,
+    VLLM_PORT,
+    gpt_app_word,
+    llm_name,
+    llm_server_in_path,
+    not_streaming_path,
+    streaming_path,
+)
+from linter.nginx.backends import (
+    Signal,
+    backend_signal,
+    map_signal,
+    map_values,
+    upstream_evidence,
+    upstream_signal,
+    upstreams,
+)
 from linter.nginx.context import Stmt
 from linter.nginx.directives import FAMILIES
 from linter.nginx.model import NginxDocument
 from linter.nginx.targets import Resolved, listen_ports, pass_host, resolve_target
 from linter.nginx.tree import FileComment
+from linter.nginx.websocket import socket_beside
+
+# Re-exported: rules and other layers ask this module for a route's backend facts.
+__all__ = [
+    "Route",
+    "Signal",
+    "all_routes",
+    "map_values",
+    "mapped_upstreams",
+    "not_streaming_path",
+    "pass_host",
+    "route_block",
+    "routes",
+    "streaming_routes",
+    "upstream_evidence",
+    "upstreams",
+]
 
 _STREAM_COMMENT = re.compile(r"#\s*streamproof\s*:\s*(no-stream|stream)\b")
-
-# Path fragments of streaming endpoints (matched on the location's path or regex).
-_PATH_PATTERNS = re.compile(
-    r"chat[\\/]+completions|(?:^|[\\/^(|])v1[\\/]+(?:completions|responses|messages)"
-    r"|api[\\/]+(?:chat|generate)\b|generate_stream|stream-chat|chat-stream|event-stream"
-    r"|(?:^|[\\/^(|])(?:stream|streaming|sse|events|eventsource|mcp)(?:$|[\\/$)|?(])",
-    re.IGNORECASE,
-)
-
-# Paths that are not streams even on an LLM server (health checks, metrics, UIs, auth): the
-# weaker signals (upstream, server_name, a LiteLLM config, `proxy_buffering off` copied into
-# every location) do not make these streaming routes.
-_NOT_STREAMING_SEGMENTS = frozenset(
-    [
-        "health",
-        "healthz",
-        "healthcheck",
-        "health_check",
-        "liveliness",
-        "liveness",
-        "livez",
-        "readiness",
-        "readyz",
-        "ready",
-        "live",
-        "metrics",
-        "status",
-        "ping",
-        "favicon.ico",
-        "robots.txt",
-        "static",
-        "assets",
-        "ui",
-        "login",
-        "logout",
-        "auth",
-        "oauth",
-        "oauth2",
-        "callback",
-        "sso",
-        "saml",
-        "docs",
-        "redoc",
-        "openapi.json",
-        "swagger",
-        "swagger-ui",
-        ".well-known",
-        "_next",
-        "image",
-        "images",
-        "img",
-        "css",
-        "js",
-        "fonts",
-        "uploads",
-        "files",
-        # OpenAI-style endpoints that answer in one piece.
-        "embeddings",
-        "embedding",
-        "moderations",
-        "rerank",
-        "tokenize",
-        "detokenize",
-    ]
-)
-
-
-def not_streaming_path(path: str) -> bool:
-    """A segment of the path (every alternative of it, for a regex) names something that is
-    not a stream: `/health`, `= /metrics`, `^/auth/saml`, `/ui/`, `/mcp/oauth/callback`."""
-    text = re.sub(r"^[=~*^\s]+", "", path).lstrip("^/\\")
-    for segment in re.split(r"[/\\]+", text):
-        segment = segment.strip("()$?^")
-        if not segment or "(" in segment or ")" in segment:
-            continue
-        alternatives = [a.strip("()$?").replace("\\.", ".") for a in segment.split("|")]
-        if all(a.lower() in _NOT_STREAMING_SEGMENTS for a in alternatives if a) and any(
-            alternatives
-        ):
-            return True
-    return False
-
-
-# Names of LLM servers and hosted LLM APIs, as they appear in host names and upstream names.
-_LLM_NAMES = (
-    "litellm",
-    "ollama",
-    "vllm",
-    "openwebui",
-    "open-webui",
-    "librechat",
-    "anythingllm",
-    "localai",
-    "lmstudio",
-    "lm-studio",
-    "sglang",
-    "llamacpp",
-    "llama-cpp",
-    "llama_cpp",
-    "llama-server",
-    "llamafile",
-    "koboldcpp",
-    "oobabooga",
-    "text-generation",
-    "tabbyapi",
-    "openllm",
-    "xinference",
-    "lmdeploy",
-    "fastchat",
-    # Chat apps and LLM app builders that stream their answers (SSE or Gradio's queue).
-    "flowise",
-    "langflow",
-    "dify-api",
-    "lobe-chat",
-    "lobechat",
-    "nextchat",
-    "chatgpt-next-web",
-    "chatbot-ui",
-    "big-agi",
-    "h2ogpt",
-    "privategpt",
-    "private-gpt",
-    "ragflow",
-    "fastgpt",
-    "text-generation-webui",
-    "gradio",
-    "api.openai.com",
-    "openai.azure.com",
-    "api.anthropic.com",
-    "openrouter.ai",
-    "generativelanguage.googleapis.com",
-    "api.mistral.ai",
-    "api.groq.com",
-    "api.deepseek.com",
-    "api.together.xyz",
-    "api.cohere.ai",
-    "api.cohere.com",
-    "api.ai21.com",
-    "api-inference.huggingface.co",
-    "api.fireworks.ai",
-    "api.perplexity.ai",
-)
-# Short names that only count as a whole part of a host name (`tgi`, `llm-gateway`).
-_LLM_NAME_PARTS = frozenset({"tgi", "llm", "llms", "llama", "vllm", "ollama", "litellm", "openai"})
-# Model families, as a whole part of a name once a version number is taken off
-# (`backend_qwen3_8b`, `llama31`): an upstream named for a model serves it.
-_MODEL_FAMILIES = frozenset(
-    {"llama", "qwen", "mistral", "mixtral", "gemma", "deepseek", "gpt", "claude", "gemini"}
-)
-# An MCP server (its streamable HTTP transport answers in SSE), as a whole part of a name.
-_MCP_NAME = re.compile(r"(?:^|[^a-z0-9])mcp(?:$|[^a-z0-9])", re.IGNORECASE)
-# Ports LLM servers listen on by default, distinctive enough to count on their own.
-_LLM_PORTS = {
-    "4000": "LiteLLM's port 4000",
-    "11434": "Ollama's port 11434",
-    "3080": "LibreChat's port 3080",
-    "1234": "LM Studio's port 1234",
-    "7860": "Gradio's port 7860 (Gradio apps stream over SSE)",
-}
-
-
-# Ports a server listening on makes it a drop-in proxy for that LLM server.
-_LLM_LISTEN_PORTS = {
-    "11434": "Ollama's port 11434",
-    "4000": "LiteLLM's port 4000",
-    "1234": "LM Studio's port 1234",
-}
-# vLLM's and TGI's 8000 is every web app's port too: it counts only beside an LLM name.
-_VLLM_PORT = "8000"
-
-
-class Signal(NamedTuple):
-    kind: str  # comment, setting, sse, path, upstream, listen, server_name, litellm, weak
-    text: str  # for messages: "... is a streaming route because <text>"
 
 
 class Route(NamedTuple):
@@ -227,97 +91,6 @@ def route_block(stmt: Stmt) -> Stmt:
     while block.name in ("if", "limit_except") and not block.is_root and block.parent is not None:
         block = block.parent
     return block
-
-
-def upstreams(document: NginxDocument) -> dict[str, Stmt]:
-    """The upstream blocks by name (the first of each name), found once per document."""
-    cached = document.cache.get("upstreams")
-    if isinstance(cached, dict):
-        return dict(cached)
-    found: dict[str, Stmt] = {}
-    for stmt in document.statements():
-        if stmt.name == "upstream" and stmt.is_block and stmt.args:
-            found.setdefault(stmt.args[0], stmt)
-    document.cache["upstreams"] = found
-    return dict(found)
-
-
-def llm_name(text: str) -> str | None:
-    lowered = text.lower()
-    # Written with spaces or other separators in prose (`# Open WebUI proxy`).
-    compact = re.sub(r"[\s_.-]+", "", lowered)
-    for name in _LLM_NAMES:
-        if name in lowered or ("." not in name and name.replace("-", "") in compact):
-            return name
-    for part in re.split(r"[^a-z0-9]+", lowered):
-        if part in _LLM_NAME_PARTS:
-            return part
-        family = part.rstrip("0123456789")
-        if family in _MODEL_FAMILIES or (family in _LLM_NAME_PARTS and family != part):
-            return family
-        # `routellm`, `llmproxy`: a word made with "llm" (no English word holds it).
-        if len(part) > 3 and (part.startswith("llm") or part.endswith("llm")):
-            return part
-    return None
-
-
-def llm_port(port: str) -> str | None:
-    """What a port number says about the server behind it ("LiteLLM's port 4000"), if much."""
-    return _LLM_PORTS.get(port.strip())
-
-
-def streaming_path(path: str) -> bool:
-    """A path (or a location's regex) that names a streaming endpoint."""
-    return _PATH_PATTERNS.search(path) is not None
-
-
-def _upstream_signal(
-    document: NginxDocument, resolved: Resolved, upstream: Stmt | None
-) -> Signal | None:
-    found = _upstream_evidence(resolved.target, upstream)
-    if found is None or not resolved.sets:
-        return found
-    sets = ", ".join(
-        f"`set {stmt.args[0]} {stmt.args[1]}` at {document.where(stmt)}" for stmt in resolved.sets
-    )
-    return Signal(found.kind, f"{found.text} (its target's variables come from {sets})")
-
-
-def upstream_evidence(upstream: Stmt) -> str | None:
-    """What makes an `upstream {}` an LLM server's (its name, a server's host or port), said
-    for a message; None when nothing does."""
-    if not upstream.args:
-        return None
-    name = llm_name(upstream.args[0])
-    if name:
-        return f"its upstream `{upstream.args[0]}` is named like an LLM server ({name})"
-    if _MCP_NAME.search(upstream.args[0]):
-        return f"its upstream `{upstream.args[0]}` is named like an MCP server (streamable HTTP)"
-    for server in upstream.level_named("server"):
-        if not server.args:
-            continue
-        server_host, server_port = pass_host(server.args[0])
-        name = llm_name(server_host)
-        if name:
-            return f"its upstream server {server.args[0]} is an LLM server ({name})"
-        if server_port in _LLM_PORTS:
-            return f"its upstream server {server.args[0]} listens on {_LLM_PORTS[server_port]}"
-    return None
-
-
-def _upstream_evidence(route_target: str, upstream: Stmt | None) -> Signal | None:
-    host, port = pass_host(route_target)
-    if upstream is not None:
-        text = upstream_evidence(upstream)
-        return Signal("upstream", text) if text else None
-    if "$" in host:
-        return None  # a host nginx only knows at run time
-    name = llm_name(host)
-    if name:
-        return Signal("upstream", f"it proxies to {host}, an LLM server or API ({name})")
-    if port in _LLM_PORTS:
-        return Signal("upstream", f"it proxies to {host}:{port}, {_LLM_PORTS[port]}")
-    return None
 
 
 def _location_path(block: Stmt) -> str:
@@ -420,11 +193,13 @@ def _signal(
         return Signal("sse", signal.text), False
     if path and not_streaming_path(path):
         return None, False
-    if path and _PATH_PATTERNS.search(path):
+    if path and streaming_path(path):
         return Signal("path", f"its path {path} is a streaming endpoint"), False
     if signal:
         return signal, False
-    signal = _upstream_signal(document, resolved, upstream) or _map_signal(document, resolved)
+    signal = upstream_signal(document, block, family, resolved, upstream) or map_signal(
+        document, resolved
+    )
     if signal:
         return signal, False
     server = block.enclosing("server") if not block.is_root else None
@@ -432,6 +207,9 @@ def _signal(
         signal = _listen_signal(document, server, resolved)
         if signal:
             return signal, False
+    signal = _path_names_server_signal(path)
+    if signal:
+        return signal, False
     if server is not None and path == "/":
         signal = _server_name_signal(document, server)
         if signal:
@@ -446,41 +224,6 @@ def _signal(
             f"the repository has a LiteLLM config ({config}) and {path} is an OpenAI-style path",
         ), False
     return None, False
-
-
-def _map_signal(document: NginxDocument, resolved: Resolved) -> Signal | None:
-    """A target host that is a `map`'s variable (`map $http_model $pool { ... }` then
-    `proxy_pass http://$pool;`): the upstreams or hosts its values name are where the route
-    goes, and one of them that is an LLM server's makes the route an LLM route."""
-    known = upstreams(document)
-    for stmt, variable, value in map_values(document, resolved.target):
-        upstream = known.get(value)
-        text = upstream_evidence(upstream) if upstream is not None else None
-        if text is None and "$" not in value and (product := llm_name(value)):
-            text = f"it names {value}, an LLM server ({product})"
-        if text:
-            return Signal(
-                "upstream",
-                f"its target {variable} comes from the map at {document.where(stmt)}, "
-                f"one of whose values is `{value}`: {text}",
-            )
-    return None
-
-
-def map_values(document: NginxDocument, target: str) -> Iterator[tuple[Stmt, str, str]]:
-    """(map, variable, value) for each value a `map` can give the variable that is the host of
-    ``target`` (`proxy_pass http://$pool;` with `map $http_model $pool { ... }`)."""
-    host, _ = pass_host(target)
-    match = re.match(r"^\$\{?(\w+)\}?", host)
-    if match is None:
-        return
-    variable = "$" + match.group(1)
-    for stmt in document.statements():
-        if stmt.name != "map" or not stmt.is_block or stmt.args[1:2] != [variable]:
-            continue
-        for entry in stmt.walk():
-            if entry is not stmt and entry.directive is not None and entry.args:
-                yield stmt, variable, entry.args[-1]
 
 
 def mapped_upstreams(document: NginxDocument, route: Route) -> list[Stmt]:
@@ -524,13 +267,13 @@ def _naming_comment_signal(document: NginxDocument, block: Stmt) -> Signal | Non
 def _listen_signal(document: NginxDocument, server: Stmt, resolved: Resolved) -> Signal | None:
     """The server listens on an LLM server's port: it is a drop-in proxy for it."""
     for port, stmt in listen_ports(server):
-        if port in _LLM_LISTEN_PORTS:
+        if port in LLM_LISTEN_PORTS:
             return Signal(
                 "listen",
-                f"its server listens on {_LLM_LISTEN_PORTS[port]} ({document.where(stmt)}), "
+                f"its server listens on {LLM_LISTEN_PORTS[port]} ({document.where(stmt)}), "
                 f"a drop-in proxy for that LLM server",
             )
-        if port == _VLLM_PORT:
+        if port == VLLM_PORT:
             named = _llm_upstream_name(document, resolved)
             if named:
                 return Signal(
@@ -556,7 +299,7 @@ def _server_name_signal(document: NginxDocument, server: Stmt) -> Signal | None:
     says nothing about which of them is the LLM app, so it lends no evidence."""
     for name_stmt in server.level_named("server_name"):
         for name in name_stmt.args:
-            product = llm_name(name)
+            product = llm_name(name) or gpt_app_word(name)
             if product and not _shared_by_a_proxying_server(document, server, name):
                 return Signal(
                     "server_name",
@@ -583,14 +326,17 @@ def _shared_by_a_proxying_server(document: NginxDocument, server: Stmt, name: st
 _LLM_API_SIGNALS = frozenset({"path", "upstream"})
 
 
-def _proxies_llm_api(route: Route) -> bool:
+def _proxies_llm_api(document: NginxDocument, route: Route) -> bool:
     """The route's own path or upstream is an LLM API's (not only "it streams")."""
     if route.signal is not None and route.signal.kind in _LLM_API_SIGNALS:
         return True
     path = _location_path(route.block)
-    if path and not not_streaming_path(path) and _PATH_PATTERNS.search(path):
+    if path and not not_streaming_path(path) and streaming_path(path):
         return True
-    return _upstream_evidence(route.target, route.upstream) is not None
+    return (
+        backend_signal(document, route.block, route.family, route.target, route.upstream)
+        is not None
+    )
 
 
 def _weak_catch_all(document: NginxDocument, found: list[Route], pages: set[int]) -> list[Route]:
@@ -601,7 +347,9 @@ def _weak_catch_all(document: NginxDocument, found: list[Route], pages: set[int]
     def server_of(route: Route) -> Stmt | None:
         return route.block.enclosing("server") if not route.block.is_root else None
 
-    # The catch-alls nothing else made streaming routes (few: most servers have none).
+    # The catch-alls nothing else made streaming routes (few: most servers have none), but not
+    # an app's whose API another location of the server routes (`/api/` to the same backend):
+    # that location carries its calls, and the catch-all serves its pages.
     candidates = {
         index: server
         for index, route in enumerate(found)
@@ -614,6 +362,12 @@ def _weak_catch_all(document: NginxDocument, found: list[Route], pages: set[int]
     }
     if not candidates:
         return found
+    own_api = _api_backends(found)
+    candidates = {
+        index: server
+        for index, server in candidates.items()
+        if (id(server), _backend(found[index])) not in own_api
+    }
     wanted = {id(server) for server in candidates.values()}
     api_by_server: dict[int, Route] = {}
     for route in found:
@@ -621,7 +375,7 @@ def _weak_catch_all(document: NginxDocument, found: list[Route], pages: set[int]
             continue
         server = server_of(route)
         key = id(server) if server is not None else None
-        if key in wanted and key not in api_by_server and _proxies_llm_api(route):
+        if key in wanted and key not in api_by_server and _proxies_llm_api(document, route):
             api_by_server[key] = route
     result = list(found)
     for index, server in candidates.items():
@@ -636,6 +390,36 @@ def _weak_catch_all(document: NginxDocument, found: list[Route], pages: set[int]
             f"`# streamproof: no-stream` if it does not)",
         )
         result[index] = found[index]._replace(signal=signal)
+    return result
+
+
+def _backend(route: Route) -> tuple[str, str] | None:
+    """Host and port a route proxies to; a variable that the route's own chain sets once is
+    read there (the Docker resolver idiom, repeated in every location). None when unknown."""
+    host, port = pass_host(route.target)
+    if "$" not in host:
+        return host, port
+    match = re.match(r"^\$\{?(\w+)\}?", host)
+    if match is None:
+        return None
+    variable = "$" + match.group(1)
+    for level in route.block.chain():
+        sets = [s for s in level.level_named("set") if len(s.args) == 2 and s.args[0] == variable]
+        if sets:
+            value = sets[0].args[1]
+            return pass_host(value) if len(sets) == 1 and "$" not in value else None
+    return None
+
+
+def _api_backends(found: list[Route]) -> set[tuple[int, tuple[str, str] | None]]:
+    """(server, backend) of each location under `/api` (the API of the app behind it)."""
+    result: set[tuple[int, tuple[str, str] | None]] = set()
+    for route in found:
+        server = route.block.enclosing("server") if not route.block.is_root else None
+        if server is not None and _API_PREFIX.match(_location_path(route.block)):
+            backend = _backend(route)
+            if backend is not None:
+                result.add((id(server), backend))
     return result
 
 
@@ -657,24 +441,46 @@ def routes(document: NginxDocument, settings: Settings) -> Iterator[Route]:
         upstream = known.get(host) if "$" not in host else None
         signal, opted_out = _signal(document, settings, block, family, resolved, upstream)
         found.append(Route(block, stmt, family, upstream, signal, opted_out, resolved.target))
+    found = _server_name_beside_websocket(found)
     pages = _chat_app_pages(found)
     for index in pages:
         found[index] = found[index]._replace(signal=None)
     yield from _weak_catch_all(document, found, pages)
 
 
-# Chat apps (not LLM servers) that serve their API, streams included, under a prefix, and
-# their pages at `/` (an LLM server or proxy answers OpenAI paths at its root too).
-_CHAT_APPS = ("librechat", "open-webui", "openwebui", "anythingllm", "flowise", "langflow",
-              "lobe-chat", "lobechat", "nextchat", "chatbot-ui", "big-agi", "ragflow", "fastgpt")  # fmt: skip
-_CHAT_APP_PORTS = {"3080": "librechat"}
+def _path_names_server_signal(path: str) -> Signal | None:
+    """The location's own path names an LLM server (`location /vllm/` to 127.0.0.1:8000): an
+    admin mounts a server under its name, so the path says where the route goes as an
+    upstream's name would."""
+    product = llm_server_in_path(path) if path else None
+    if product is None:
+        return None
+    return Signal("path", f"its path {path} names an LLM server ({product})")
+
+
+def _server_name_beside_websocket(found: list[Route]) -> list[Route]:
+    """The server_name signal comes off a catch-all whose app streams on a socket route beside
+    it (linter/nginx/websocket.py says why)."""
+    if not any(r.signal is not None and r.signal.kind == "server_name" for r in found):
+        return found
+    blocks = [(r.block, r.target) for r in found]
+    return [
+        r._replace(signal=None)
+        if r.signal is not None
+        and r.signal.kind == "server_name"
+        and socket_beside(r.block, r.target, blocks)
+        else r
+        for r in found
+    ]
+
+
 _API_PREFIX = re.compile(r"^[=^~*\s]*/api(?:/|$)", re.IGNORECASE)
 
 
 def _chat_app(target: str) -> str | None:
     host, port = pass_host(target)
     lowered = host.lower()
-    return next((n for n in _CHAT_APPS if n in lowered), None) or _CHAT_APP_PORTS.get(port)
+    return next((n for n in CHAT_APPS if n in lowered), None) or CHAT_APP_PORTS.get(port)
 
 
 def _chat_app_pages(found: list[Route]) -> set[int]:

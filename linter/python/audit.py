@@ -35,6 +35,8 @@ from linter.python.caps import (
     checked,
     langchain_model,
     langchain_models,
+    llama_index_cap,
+    llama_index_model,
     raw_generation,
     sdk_cap,
     streamed_langchain_models,
@@ -110,6 +112,10 @@ def audit_rows(document: PythonDocument, settings: Settings) -> Iterator[AuditRo
     for ctor in models:
         if not any(s.ctor is ctor for s in analysis.starts):
             yield view.row_for_langchain_model(ctor, id(ctor) in streamed)
+    if options.all_calls:
+        for ctor in analysis.calls:
+            if llama_index_model(analysis, ctor) is not None:
+                yield view.row_for_llama_index_model(ctor)
     started = {id(start) for start in analysis.starts}
     for iteration in analysis.iterations:
         start = iteration.stream
@@ -273,6 +279,23 @@ class _View:
             ],
         )
 
+    def row_for_llama_index_model(self, ctor: ast.Call) -> AuditRow:
+        """A LlamaIndex LLM whose constructor holds the cap of every answer it gives."""
+        cap = llama_index_model(self.analysis, ctor)
+        found = llama_index_cap(self.analysis, ctor, self.options.default_max_tokens)
+        assert cap is not None and found is not None
+        steps, line = self.resolution(ctor.func)
+        return self._row(
+            f"{self.text(ctor.func)}() {self.where(ctor)}",
+            ctor.lineno,
+            [
+                ("client", AuditValue(f"LlamaIndex ({steps})", self.at(line or ctor.lineno))),
+                ("guard", AuditValue("not a stream here", "", "unknown")),
+                ("cap", self.cap_value(found, cap.add, ctor.lineno, checked_by_py002=True)),
+                ("timeout", AuditValue("not known", "", "unknown")),
+            ],
+        )
+
     def where(self, node: ast.AST) -> str:
         function = self.analysis.enclosing_function(node)
         if function.is_module:
@@ -408,6 +431,15 @@ class _View:
             return verdict.guard, self.at(verdict.line or loop_line), False
         if verdict.elsewhere:  # PY001 reports the consumer's loop, in its module
             return f"none here ({verdict.why}; reported there)", self.at(loop_line), False
+        if verdict.unknown and not verdict.missed:  # PY001 stays silent: nothing unguarded found
+            return f"not known ({verdict.why})", self.at(loop_line), False
+        if verdict.consumers and not verdict.missed:  # PY001 reports the consumer loops
+            lines = [getattr(node, "lineno", loop_line) for node, _via, _why in verdict.consumers]
+            words = "; ".join(
+                f"its consumer on line {at}: {why}"
+                for at, (_node, _via, why) in zip(lines, verdict.consumers, strict=True)
+            )
+            return f"none ({words})", ", ".join(self.at(at) for at in lines), True
         if verdict.missed:  # PY003
             handlers = ", ".join(
                 f"`{handler_text(self.analysis, h)}` (line {h.lineno})" for h in verdict.missed

@@ -111,7 +111,7 @@ def cap_state(analysis: Analysis, call: ast.Call, cap: K.Cap, add: str, default:
                 f"{add}={default}",
             )
         return found
-    holder_name = "options" if cap.where == "options" else "config"
+    holder_name = cap.where  # "options", "config", "additional_kwargs", "generation_config"
     holder = keyword(call, holder_name)
     entry = f'{{"{add}": {default}}}'
     if holder is None:
@@ -199,7 +199,29 @@ def sdk_cap(analysis: Analysis, start: StreamStart, default: int) -> tuple[CapSt
     add = start.cap.add
     if start.client is K.OPENAI and start.cap is K.OPENAI_CHAT_CAP:
         add = openai_keyword(analysis, start.call, start.ctor)
-    return cap_state(analysis, start.call, start.cap, add, default), add
+    found = cap_state(analysis, start.call, start.cap, add, default)
+    if start.cap is K.GENAI_LEGACY_CAP and found.state == "missing":
+        found = _model_config(analysis, start, found, add, default)
+    return found, add
+
+
+def _model_config(
+    analysis: Analysis, start: StreamStart, at_call: CapState, add: str, default: int
+) -> CapState:
+    """google-generativeai also takes ``generation_config=`` where the GenerativeModel is
+    made: a cap there counts; a model made where this file cannot see is not judged."""
+    if start.ctor is None:
+        return CapState("unknown", "a model made elsewhere")
+    at_model = cap_state(analysis, start.ctor, start.cap or K.GENAI_LEGACY_CAP, add, default)
+    if at_model.state != "missing":
+        return at_model
+    line = start.ctor.lineno
+    return CapState(
+        "missing",
+        f"{at_call.detail}, nor in the GenerativeModel made on line {line}",
+        at_call.edits,
+        at_call.added,
+    )
 
 
 def langchain_model(analysis: Analysis, ctor: ast.Call) -> K.Cap | None:
@@ -208,6 +230,37 @@ def langchain_model(analysis: Analysis, ctor: ast.Call) -> K.Cap | None:
     if not (isinstance(value, Sym) and value.ctor is ctor and value.path.startswith("@lc:")):
         return None
     return K.LANGCHAIN_MODELS.get(value.path[len("@lc:") :])
+
+
+def llama_index_model(analysis: Analysis, ctor: ast.Call) -> K.Cap | None:
+    """The cap of the LlamaIndex LLM ``ctor`` constructs (None: not one whose default is
+    uncapped)."""
+    value = analysis.value(ctor)
+    if not (isinstance(value, Sym) and value.ctor is ctor and value.path.startswith("@li:")):
+        return None
+    return K.LLAMA_INDEX_MODELS.get(value.path[len("@li:") :])
+
+
+def llama_index_cap(analysis: Analysis, ctor: ast.Call, default: int) -> CapState | None:
+    """The cap state of the LlamaIndex LLM ``ctor`` constructs (None: not one whose default
+    is uncapped), counting the other keyword that may carry the cap (``additional_kwargs``
+    merged into an OpenAI-family request, ...): unknown unless it is a dict literal without
+    a cap key."""
+    cap = llama_index_model(analysis, ctor)
+    if cap is None:
+        return None
+    value = analysis.value(ctor)
+    other = (
+        K.LLAMA_INDEX_OTHER_CAPS.get(value.path[len("@li:") :]) if isinstance(value, Sym) else None
+    )
+    holder = keyword(ctor, other[0]) if other is not None else None
+    if other is not None and holder is not None:
+        if not (isinstance(holder, ast.Dict) and other[1]):
+            return CapState("unknown", f"`{other[0]}=`")
+        found = entries_state(holder, other[1])
+        if found.state != "missing":
+            return found
+    return cap_state(analysis, ctor, cap, cap.add, default)
 
 
 def langchain_models(analysis: Analysis) -> list[ast.Call]:
@@ -253,6 +306,8 @@ class RawGeneration:
     cap: CapState  # "present", "none", "missing" or "unknown"
     wanted: str  # what to add, e.g. '`"max_tokens": N`'
     streaming: bool = True
+    # The URL as written, when the file cannot read it and the body said the endpoint.
+    unread_url: str = ""
 
 
 # Generation endpoints of the APIs streamproof knows (OpenAI-compatible, Anthropic, Ollama).
@@ -294,10 +349,13 @@ def raw_generation(
     """``call`` as a raw-HTTP generation request, when it is one: a streaming one, or with
     ``all_calls`` any."""
     path = generation_endpoint(analysis, call)
-    if path is None:
-        return None
-    endpoint = next((e for e in _ENDPOINTS if path.endswith(e[0])), None)
-    if endpoint is None:
+    endpoint: tuple[str, tuple[str, ...], str, bool] | None = None
+    unread_url = ""
+    if path is not None:
+        endpoint = next((e for e in _ENDPOINTS if path.endswith(e[0])), None)
+        if endpoint is None:
+            return None
+    elif not _opaque_url_post(analysis, call):
         return None
     body = keyword(call, "json")
     if body is None:
@@ -309,11 +367,20 @@ def raw_generation(
             and data.args
         ):
             body = data.args[0]
-    mapping = analysis.literal_dict(body)
+    # Keys taken out of the body (``payload.pop("temperature")``) cannot add a cap.
+    mapping = analysis.literal_dict(body, removals=True)
     if mapping is None:
         return None
+    names = {
+        k.value for k in mapping.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
+    }
+    if endpoint is None:
+        endpoint = _endpoint_of_body(names)
+        if endpoint is None:
+            return None
+        url = keyword(call, "url") or call.args[0]
+        unread_url = " ".join(analysis.document.text_of(url).split())
     fragment, keys, where, streams_by_default = endpoint
-    names = {k.value for k in mapping.keys if isinstance(k, ast.Constant)}
     if "model" not in names or not names & {"messages", "prompt"}:
         return None  # not a generation body (or one built elsewhere)
     stream_value = _entry(mapping, "stream")
@@ -337,7 +404,43 @@ def raw_generation(
     else:
         wanted = f'`"{keys[0]}": N`'
         state = entries_state(mapping, keys)
-    return RawGeneration(call, fragment, mapping, state, wanted, streaming)
+    return RawGeneration(call, fragment, mapping, state, wanted, streaming, unread_url)
+
+
+def _opaque_url_post(analysis: Analysis, call: ast.Call) -> bool:
+    """A raw-HTTP POST (requests, httpx, aiohttp) whose URL this file cannot read (a config
+    value, an attribute, a parameter): its body alone can then say it is a generation."""
+    func = analysis.value(call.func)
+    if not isinstance(func, Sym):
+        return False
+    head, _, method = func.path.lstrip("@").rpartition(".")
+    if head.split(":", 1)[0] not in ("requests", "httpx", "httpx2", "aiohttp") or method != "post":
+        return False
+    url = keyword(call, "url") or (call.args[0] if call.args else None)
+    return url is not None and analysis.string_of(url) is None
+
+
+# Cap keys of every API whose request body has top-level ``model`` and ``messages``; any of
+# them in such a body, under an unknown URL, is taken as its cap (precision first).
+_CHAT_BODY_CAPS = (
+    "max_tokens",
+    "max_completion_tokens",
+    "max_output_tokens",
+    "max_new_tokens",
+    "max_tokens_to_sample",
+)
+
+
+def _endpoint_of_body(names: set[str]) -> tuple[str, tuple[str, ...], str, bool] | None:
+    """The endpoint a JSON body sent to an unknown URL is for, from its keys: ``model`` and
+    ``messages`` with ``options`` is Ollama's ``/api/chat``; without, a chat completion
+    (OpenAI-compatible, Anthropic and most others use ``max_tokens``). A body that names a cap
+    key of any API, or ``prompt`` only, is left alone."""
+    if "model" not in names or "messages" not in names or names & set(_CHAT_BODY_CAPS):
+        return None
+    if "options" in names:
+        return ("/api/chat", ("num_predict",), "options", True)
+    return ("/chat/completions", _CHAT_BODY_CAPS, "body", False)
 
 
 def _entry(mapping: ast.Dict, name: str) -> ast.expr | None:

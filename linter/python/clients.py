@@ -353,6 +353,37 @@ def _unverified(name: str, package: str, *namespaces: str) -> Client:
 
 
 GOOGLE_GENAI = _unverified("google-genai", "google-genai", "google.genai", "google.api_core")
+# The legacy google-generativeai SDK (``genai.GenerativeModel``) streams over gRPC by default
+# (REST with ``transport="rest"``): what a cut raises was not verified; its own, google
+# api_core's and grpc's classes get the benefit of the doubt.
+GOOGLE_GENERATIVEAI = Client(
+    "google-generativeai",
+    "google-generativeai",
+    (
+        Raised(
+            "google.api_core.exceptions.GoogleAPICallError",
+            frozenset(
+                {
+                    "google.api_core.exceptions.GoogleAPICallError",
+                    "google.api_core.exceptions.GoogleAPIError",
+                }
+            ),
+            note="from gRPC, unverified",
+        ),
+    ),
+    verified=False,
+    namespaces=("google.generativeai", "google.api_core", "grpc", "requests"),
+)
+# OpenAI-shaped SDKs of Chinese providers (httpx underneath), and DashScope (requests).
+ARK = _unverified("volcengine Ark", "volcengine-python-sdk", "volcenginesdkarkruntime")
+ZHIPU = _unverified("zhipuai", "zhipuai", "zhipuai", "zai")
+DASHSCOPE = Client(
+    "dashscope",
+    "dashscope",
+    (REQUESTS_CUT,),
+    verified=False,
+    namespaces=("dashscope", "requests", "aiohttp"),
+)
 MISTRAL = _unverified("mistralai", "mistralai", "mistralai")
 COHERE = _unverified("cohere", "cohere", "cohere")
 GROQ = _unverified("groq", "groq", "groq")
@@ -360,6 +391,11 @@ TOGETHER = _unverified("together", "together", "together")
 HUGGINGFACE = _unverified("huggingface_hub", "huggingface_hub", "huggingface_hub", "requests")
 # LlamaIndex's LLM classes call the providers' SDKs (openai, anthropic, ...), whose cut
 # streams raise raw transport errors; its own exception classes are not verified here.
+# llama-cpp-python runs the model in the process: no connection to cut, so its calls only
+# matter for the cap (their starters are "never": PY002 alone). ``create_chat_completion``
+# defaults to ``max_tokens=None`` ("unlimited, depends on n_ctx", its docstring); not
+# ``create_completion``/``__call__``, whose default is 16 tokens.
+LLAMA_CPP = _unverified("llama-cpp-python", "llama-cpp-python", "llama_cpp")
 LLAMAINDEX = _unverified("LlamaIndex", "llama-index", "llama_index", "openai", "anthropic")
 LANGCHAIN = _unverified(
     "LangChain", "langchain", "langchain", "langchain_core", "openai", "anthropic"
@@ -386,6 +422,8 @@ ANTHROPIC_CAP = Cap(("max_tokens",), "max_tokens", required=True)
 ANTHROPIC_LEGACY_CAP = Cap(("max_tokens_to_sample",), "max_tokens_to_sample", required=True)
 OLLAMA_CAP = Cap(("num_predict",), "num_predict", where="options")
 GENAI_CAP = Cap(("max_output_tokens",), "max_output_tokens", where="config")
+# google-generativeai: in ``generation_config=`` of the call or of the GenerativeModel.
+GENAI_LEGACY_CAP = Cap(("max_output_tokens",), "max_output_tokens", where="generation_config")
 HF_TEXT_CAP = Cap(("max_new_tokens",), "max_new_tokens")
 
 
@@ -436,9 +474,18 @@ CLIENT_CLASSES: dict[str, str] = {
     "ollama.AsyncClient": "ollama",
     "google.genai.Client": "genai",
     "google.genai.client.Client": "genai",
+    "google.generativeai.GenerativeModel": "genai_legacy",
+    "google.generativeai.generative_models.GenerativeModel": "genai_legacy",
+    "volcenginesdkarkruntime.Ark": "ark",
+    "volcenginesdkarkruntime.AsyncArk": "ark",
+    "zhipuai.ZhipuAI": "zhipu",
+    "zai.ZhipuAiClient": "zhipu",
+    "zai.ZaiClient": "zhipu",
     "mistralai.Mistral": "mistral",
     "mistralai.client.MistralClient": "mistral_legacy",
     "mistralai.async_client.MistralAsyncClient": "mistral_legacy",
+    "llama_cpp.Llama": "llama_cpp",
+    "llama_cpp.llama.Llama": "llama_cpp",
     "cohere.Client": "cohere",
     "cohere.AsyncClient": "cohere",
     "cohere.ClientV2": "cohere",
@@ -465,6 +512,7 @@ MODULE_CLIENTS: dict[str, str] = {
     "openai": "openai",
     "litellm": "litellm",
     "ollama": "ollama",
+    "dashscope": "dashscope",
     "httpx": "httpx",
     "httpx2": "httpx2",
     "requests": "requests",
@@ -514,6 +562,20 @@ STARTERS: dict[str, tuple[Starter, ...]] = {
         Starter(GOOGLE_GENAI, "models.generate_content", "never", GENAI_CAP),
         Starter(GOOGLE_GENAI, "aio.models.generate_content", "never", GENAI_CAP),
     ),
+    # ``model.start_chat()`` is the same model (values: a pass-through call), so a chat
+    # session's ``send_message`` is read on the model.
+    "genai_legacy": (
+        Starter(GOOGLE_GENERATIVEAI, "generate_content", "kw", GENAI_LEGACY_CAP),
+        Starter(GOOGLE_GENERATIVEAI, "generate_content_async", "kw", GENAI_LEGACY_CAP),
+        Starter(GOOGLE_GENERATIVEAI, "send_message", "kw", GENAI_LEGACY_CAP),
+        Starter(GOOGLE_GENERATIVEAI, "send_message_async", "kw", GENAI_LEGACY_CAP),
+    ),
+    "ark": (Starter(ARK, "chat.completions.create", "kw", COMPAT_CHAT_CAP),),
+    "zhipu": (Starter(ZHIPU, "chat.completions.create", "kw", MAX_TOKENS_CAP),),
+    "dashscope": (
+        Starter(DASHSCOPE, "Generation.call", "kw", MAX_TOKENS_CAP),
+        Starter(DASHSCOPE, "AioGeneration.call", "kw", MAX_TOKENS_CAP),
+    ),
     "mistral": (
         Starter(MISTRAL, "chat.stream", "always", MAX_TOKENS_CAP),
         Starter(MISTRAL, "chat.stream_async", "always", MAX_TOKENS_CAP),
@@ -523,6 +585,10 @@ STARTERS: dict[str, tuple[Starter, ...]] = {
     "mistral_legacy": (
         Starter(MISTRAL, "chat_stream", "always", MAX_TOKENS_CAP),
         Starter(MISTRAL, "chat", "never", MAX_TOKENS_CAP),
+    ),
+    "llama_cpp": (
+        Starter(LLAMA_CPP, "create_chat_completion", "never", MAX_TOKENS_CAP),
+        Starter(LLAMA_CPP, "create_chat_completion_openai_v1", "never", MAX_TOKENS_CAP),
     ),
     "cohere": (
         Starter(COHERE, "chat_stream", "always", MAX_TOKENS_CAP),
@@ -572,6 +638,40 @@ LANGCHAIN_MODELS: dict[str, Cap] = {
     "ChatMistralAI": MAX_TOKENS_CAP,
     "ChatTogether": MAX_TOKENS_CAP,
     "ChatDeepSeek": COMPAT_CHAT_CAP,
+}
+
+# LlamaIndex LLM classes whose answers are uncapped unless the constructor says otherwise:
+# class name -> cap. ``Ollama`` passes ``additional_kwargs`` on as Ollama's options (its
+# ``num_predict``); ``LiteLLM``'s ``max_tokens`` defaults to None.
+# Checked in the packages' sources (llama-index-llms-* wheels, 2026): ``OpenAI`` (0.8.3)
+# defaults ``max_tokens`` to None and then sends none; its subclasses ``AzureOpenAI``,
+# ``OpenAILike`` and the latter's ``Groq``, ``DeepSeek`` inherit it. ``GoogleGenAI`` (0.11.3)
+# passes ``max_tokens`` (None) as ``max_output_tokens``. Legacy ``Gemini`` (0.6.2) keeps
+# ``max_tokens`` for its metadata only: its requests carry ``generation_config``. Capped by
+# default, not listed: ``Anthropic`` and ``MistralAI`` (512), ``BedrockConverse`` (512).
+LLAMA_INDEX_MODELS: dict[str, Cap] = {
+    "Ollama": Cap(("num_predict",), "num_predict", where="additional_kwargs"),
+    "LiteLLM": MAX_TOKENS_CAP,
+    "OpenAI": MAX_TOKENS_CAP,
+    "AzureOpenAI": MAX_TOKENS_CAP,
+    "OpenAILike": MAX_TOKENS_CAP,
+    "Groq": MAX_TOKENS_CAP,
+    "DeepSeek": MAX_TOKENS_CAP,
+    "GoogleGenAI": MAX_TOKENS_CAP,
+    "Gemini": Cap(("max_output_tokens",), "max_output_tokens", where="generation_config"),
+}
+# Another keyword of the constructor that may carry the cap (the OpenAI family merges
+# ``additional_kwargs`` into each request; ``GoogleGenAI`` takes a ``generation_config``
+# instead of its ``max_tokens``; on ``Gemini`` an explicit ``max_tokens`` may be honoured by
+# older releases): a literal dict without a cap key is read, anything else leaves it unknown.
+LLAMA_INDEX_OTHER_CAPS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "OpenAI": ("additional_kwargs", ("max_tokens", "max_completion_tokens")),
+    "AzureOpenAI": ("additional_kwargs", ("max_tokens", "max_completion_tokens")),
+    "OpenAILike": ("additional_kwargs", ("max_tokens", "max_completion_tokens")),
+    "Groq": ("additional_kwargs", ("max_tokens", "max_completion_tokens")),
+    "DeepSeek": ("additional_kwargs", ("max_tokens", "max_completion_tokens")),
+    "GoogleGenAI": ("generation_config", ()),
+    "Gemini": ("max_tokens", ()),
 }
 
 # Decorators that retry the decorated function.

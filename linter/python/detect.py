@@ -15,7 +15,8 @@ from linter.document import Claim
 # An LLM client named anywhere in the file (import, attribute, string) makes it worth a parse.
 _LLM_CLIENTS = re.compile(
     rb"\b(?:openai|anthropic|litellm|ollama|genai|mistralai|cohere|groq|together|"
-    rb"huggingface_hub|langchain\w*|llama_index)\b"
+    rb"huggingface_hub|langchain\w*|llama_index|llama_cpp|dashscope|volcenginesdkarkruntime|"
+    rb"zhipuai|zai)\b"
 )
 # Raw HTTP libraries only matter where something streams.
 _HTTP_LIBRARIES = re.compile(rb"\b(?:httpx2?|requests|aiohttp|httpx_sse)\b")
@@ -29,7 +30,7 @@ _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, cod
 _NAMES = (
     b"openai", b"anthropic", b"litellm", b"ollama", b"genai", b"mistralai", b"cohere",
     b"groq", b"together", b"huggingface_hub", b"langchain", b"httpx", b"requests", b"aiohttp",
-    b"llama_index",
+    b"llama_index", b"llama_cpp", b"dashscope", b"volcenginesdk", b"zhipuai", b"zai",
 )  # fmt: skip
 
 
@@ -133,7 +134,12 @@ def claim_in_tree(relpath: str, data: bytes, by_name: Claim, path: str, workspac
     if b"import" in data and project.imports_streams(path, data):
         return True
     # Or it calls, through an instance, a generator method of the tree that streams.
-    return b"(" in data and project.methods.calls_stream_methods(path, data)
+    if b"(" in data and project.methods.calls_stream_methods(path, data):
+        return True
+    # Or it may retry a function of the tree that shows a stream as it comes (PY005).
+    from linter.python.retries import imports_retried_stream
+
+    return b"import" in data and imports_retried_stream(project, path, data)
 
 
 def claim(relpath: str, data: bytes, by_name: Claim) -> bool:

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterator
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from linter.python.analysis import (
     Analysis,
     FuncRef,
     FunctionInfo,
     Iteration,
+    Sym,
     children,
     walk_function,
 )
 from linter.python.record import record
+
+if TYPE_CHECKING:
+    from linter.python.analysis.project import Project
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -41,9 +45,13 @@ def _own_statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
 
 
 def _goes_round(handler: ast.ExceptHandler) -> bool:
-    """The handler does not end the loop: its last statement is not raise/return/break."""
+    """The handler does not end the loop: its last statement is not raise/return/break, or
+    it goes round with a ``continue`` of its own (``if attempt < tries: sleep(); continue``
+    before a final ``break``)."""
     last = handler.body[-1] if handler.body else None
-    return not isinstance(last, (ast.Raise, ast.Return, ast.Break))
+    if not isinstance(last, (ast.Raise, ast.Return, ast.Break)):
+        return True
+    return any(isinstance(node, ast.Continue) for node in _own_statements(handler.body))
 
 
 def retry_loops(analysis: Analysis) -> list[RetryLoop]:
@@ -184,34 +192,57 @@ def in_try_body(analysis: Analysis, attempt: ast.Try, node: ast.AST) -> bool:
     return False
 
 
-def emits(node: ast.AST) -> ast.AST | None:
+def emits(node: ast.AST, analysis: Analysis | None = None) -> ast.AST | None:
     """The first yield or output call in a loop body: ``print``, ``.write``,
-    ``.stream_token``, ``.put``..., or a call of a function or method named ``*handler``,
-    ``*callback`` or ``on_*`` (``callback(chunk)``, ``self.on_token(t)``): output the user has
-    already seen when the stream is cut."""
+    ``.stream_token``, ``.put``, ``websocket.send_json``..., or a call of a function or method
+    named ``*handler``, ``*callback`` or ``on_*`` (``callback(chunk)``, ``self.on_token(t)``):
+    output the user has already seen when the stream is cut. With ``analysis``, a function of
+    the file the body calls (``await self._send_output(text, websocket)``) counts when its
+    own body shows what it is given that way (one call deep)."""
+    helpers: list[ast.Call] = []
     for child in walk_function(node):
         if isinstance(child, (ast.Yield, ast.YieldFrom)):
             return child
         if isinstance(child, ast.Call):
-            func = child.func
-            name = (
-                func.id
-                if isinstance(func, ast.Name)
-                else func.attr
-                if isinstance(func, ast.Attribute)
-                else ""
+            if _output_call(child):
+                return child
+            if analysis is not None:
+                helpers.append(child)
+    for call in helpers:
+        callee = analysis.value(call.func) if analysis is not None else None
+        if (
+            isinstance(callee, FuncRef)
+            and not callee.fn.is_generator
+            and any(
+                isinstance(inner, ast.Call) and _output_call(inner)
+                for inner in walk_function(callee.fn.node)
             )
-            if name == "print" and isinstance(func, ast.Name):
-                return child
-            if isinstance(func, ast.Attribute) and name in _OUTPUT_METHODS:
-                return child
-            lower = name.lower()
-            if lower.endswith(("handler", "callback")) or lower.startswith("on_"):
-                return child
+        ):
+            return call
     return None
 
 
-_OUTPUT_METHODS = frozenset({"write", "stream_token", "put", "put_nowait", "markdown", "send"})
+def _output_call(call: ast.Call) -> bool:
+    func = call.func
+    name = (
+        func.id
+        if isinstance(func, ast.Name)
+        else func.attr
+        if isinstance(func, ast.Attribute)
+        else ""
+    )
+    if name == "print" and isinstance(func, ast.Name):
+        return True
+    if isinstance(func, ast.Attribute) and name in _OUTPUT_METHODS:
+        return True
+    lower = name.lower()
+    return lower.endswith(("handler", "callback")) or lower.startswith("on_")
+
+
+_OUTPUT_METHODS = frozenset(
+    {"write", "stream_token", "put", "put_nowait", "markdown", "send"}
+    | {"send_json", "send_text", "send_bytes"}  # a websocket's
+)
 _FOLLOW_DEPTH = 3  # how many calls deep a retried call is followed to the stream it reads
 
 
@@ -248,13 +279,13 @@ def reached_streams(analysis: Analysis, retry: RetryLoop) -> Iterator[Reached]:
                 if isinstance(consumer, ast.YieldFrom):
                     consumer_shown = consumer
                 elif isinstance(consumer, (ast.For, ast.AsyncFor)):
-                    consumer_shown = emits(consumer)
+                    consumer_shown = emits(consumer, analysis)
                 if consumer_shown is None:
                     continue  # the generator's chunks are buffered, or not read here
             for iteration in _iterations_within(analysis, func.fn, by_function):
                 shown = consumer_shown
                 if shown is None and iteration.what in ("for", "async for"):
-                    shown = emits(iteration.node)
+                    shown = emits(iteration.node, analysis)
                 if shown is not None:
                     yield Reached(iteration, node, shown)
 
@@ -293,6 +324,44 @@ class RemoteShown:
     line: int  # the stream loop, in that module
     shown: int  # where a chunk is shown, in that module
     how: str  # "printed", "yielded", "handed to `on_token()`"...
+    # The called function's own ``stream`` parameter when it defaults to False: its place
+    # among the call's positional arguments (-1: none such). A call that leaves it off
+    # (``create(..., stream=False)`` or not given) reads no stream.
+    stream_off_at: int = -1
+
+
+def leaves_stream_off(found: RemoteShown, call: ast.Call) -> bool:
+    """``call`` does not turn on the called function's ``stream`` parameter (default False):
+    not given (``**kwargs`` is opaque: not known to stream, as ``flags`` reads it), or
+    given False."""
+    if found.stream_off_at < 0:
+        return False
+    given = next((k.value for k in call.keywords if k.arg == "stream"), None)
+    if given is None and 0 <= found.stream_off_at < len(call.args):
+        given = call.args[found.stream_off_at]
+        if any(isinstance(a, ast.Starred) for a in call.args[: found.stream_off_at + 1]):
+            return True  # not known to stream (an opaque flag counts as off, as in flags)
+    return given is None or (isinstance(given, ast.Constant) and given.value is False)
+
+
+def _stream_off_at(info: FunctionInfo) -> int:
+    node = info.node
+    args = getattr(node, "args", None)
+    if args is None:
+        return -1
+    positional = [a.arg for a in args.posonlyargs + args.args]
+    tail = positional[len(positional) - len(args.defaults) :]
+    defaults = dict(zip(tail, args.defaults, strict=True))
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+        if default is not None:
+            defaults[arg.arg] = default
+    default = defaults.get("stream")
+    if not (isinstance(default, ast.Constant) and default.value is False):
+        return -1
+    if "stream" not in positional:
+        return len(positional) + 1_000  # keyword-only: never given by position
+    skip = 1 if info.cls is not None and info.self_name else 0
+    return positional.index("stream") - skip
 
 
 _REMOTE_MEMO = ("python", "shown-streams")
@@ -304,10 +373,20 @@ def remote_shown(
     """``call`` as a call of a plain (non-generator) function of another module that shows
     a stream chunk by chunk, followed there as in this file (``reached_streams``). Remembered
     per run: several retries may call the same function."""
-    callee = analysis.remote_callee(call)
     project = analysis.document.project
-    if callee is None or project is None:
+    if project is None:
         return None
+    callee = analysis.remote_callee(call) or method_elsewhere(analysis, call)
+    if callee is None:
+        return None
+    return shown_by(project, callee, how)
+
+
+def shown_by(
+    project: Project, callee: tuple[str, str], how: Callable[[ast.AST], str]
+) -> RemoteShown | None:
+    """The function ``callee`` (file, name) of the tree as one that shows a stream chunk by
+    chunk (see ``remote_shown``); remembered per run."""
     memo = cast(
         "dict[tuple[str, str], RemoteShown | None]",
         project.workspace.memo.setdefault(_REMOTE_MEMO, {}),
@@ -326,14 +405,15 @@ def remote_shown(
     except ReadFailure:
         return None
     with project._analysis(path) as other:
-        function = None if other is None else other.module.bindings.get(name)
-        info = function[-1][2] if function and function[-1][1] == "def" else None
+        info = None if other is None else _function_named(other, name)
         if other is not None and isinstance(info, FunctionInfo) and not info.is_generator:
             by_function: dict[int, list[Iteration]] = {}
             for iteration in other.iterations:
                 by_function.setdefault(id(iteration.function.node), []).append(iteration)
             for iteration in _iterations_within(other, info, by_function):
-                shown = emits(iteration.node) if iteration.what in ("for", "async for") else None
+                shown = (
+                    emits(iteration.node, other) if iteration.what in ("for", "async for") else None
+                )
                 if shown is not None:
                     found = RemoteShown(
                         project.module_name(path),
@@ -344,5 +424,106 @@ def remote_shown(
                         how(shown),
                     )
                     break
+            if found is None:
+                # The stream is read one module further: a method the function calls on
+                # an instance this file cannot resolve (``provider.get_chat_response``).
+                for node in walk_function(info.node):
+                    if isinstance(node, ast.Call) and method_elsewhere(other, node) is not None:
+                        inner = remote_shown(other, node, how)
+                        if inner is not None and not leaves_stream_off(inner, node):
+                            found = inner
+                            break
+            off = _stream_off_at(info)
+            if found is not None and off != found.stream_off_at:
+                found = RemoteShown(
+                    found.module, found.function, found.client, found.line, found.shown,
+                    found.how, off,
+                )  # fmt: skip
     memo[callee] = found
     return found
+
+
+def callee_key(analysis: Analysis, call: ast.Call) -> tuple[str, str] | None:
+    """The function of another module (or the method found by name) ``call`` calls."""
+    if analysis.document.project is None:
+        return None
+    return analysis.remote_callee(call) or method_elsewhere(analysis, call)
+
+
+def _function_named(analysis: Analysis, name: str) -> FunctionInfo | None:
+    """The module-level function ``name`` of the file, else its one method of that name."""
+    binding = analysis.module.bindings.get(name)
+    info = binding[-1][2] if binding and binding[-1][1] == "def" else None
+    if isinstance(info, FunctionInfo):
+        return info
+    methods = [f for f in analysis.functions if f.name == name and f.cls is not None]
+    return methods[0] if len(methods) == 1 else None
+
+
+def method_elsewhere(analysis: Analysis, call: ast.Call) -> tuple[str, str] | None:
+    """``x.name(...)`` on a receiver this file cannot resolve, where one other file of the
+    tree defines ``name`` (the project's method index; bounded as PY001's use of it)."""
+    from linter.python.analysis.methods import _TOO_COMMON
+
+    project = analysis.document.project
+    func = call.func
+    if (
+        project is None
+        or not isinstance(func, ast.Attribute)
+        or func.attr in _TOO_COMMON
+        or func.attr.startswith("__")
+        or project.methods.too_large()
+    ):
+        return None
+    value = analysis.value(func)
+    if value is not None and not (
+        # An instance of a class of the tree (``Provider.make().reply``): still by name.
+        isinstance(value, Sym)
+        and not value.path.startswith("@")
+        and project.resolve(analysis.document.path, value.path) is not None
+    ):
+        return None
+    _, defining = project.methods.files_calling(func.attr)
+    if len(defining) != 1 or defining[0] == analysis.document.path:
+        return None
+    return defining[0], func.attr
+
+
+def how_shown(shown: ast.AST) -> str:
+    """How the chunks reached the user, for a message."""
+    if isinstance(shown, (ast.Yield, ast.YieldFrom)):
+        return "yielded"
+    if isinstance(shown, ast.Call):
+        if isinstance(shown.func, ast.Name) and shown.func.id == "print":
+            return "printed"
+        if isinstance(shown.func, ast.Attribute) and shown.func.attr in (
+            "write",
+            "markdown",
+            "stream_token",
+        ):
+            return "written out"
+        func = shown.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if name:
+            return f"handed to `{name}()`"
+    return "passed on"
+
+
+def imports_retried_stream(project: Project, path: str, data: bytes) -> bool:
+    """Whether a file that names no client imports, from the tree, a function that shows a
+    stream chunk by chunk, and calls it twice or more (a retry in a handler may call it
+    again): PY005 then reads the file. Bytes first; the imported modules only when a name
+    they give is called twice."""
+    if b"except" not in data:
+        return False
+    for statement in project._statements(path, data):
+        for dotted in project._dotted(statement):
+            found = project.resolve(path, dotted)
+            if found is None or len(found[1]) != 1:
+                continue
+            name = found[1][0]
+            if data.count(name.encode() + b"(") < 2:
+                continue
+            if shown_by(project, (found[0], name), how_shown) is not None:
+                return True
+    return False

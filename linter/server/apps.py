@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
+from linter.llmservers import UVICORN_LLM_SERVERS
 from linter.server.model import Evidence, Launch
 from linter.server.pyread import parse
 from linter.source import SourceText
@@ -26,7 +27,6 @@ _STREAM_CLASSES = {
     "StreamingResponse": ("starlette", "fastapi"),
     "EventSourceResponse": ("sse_starlette", "fastapi", "starlette"),
 }
-_LLM_PROXIES = {"litellm": "LiteLLM", "vllm": "vLLM"}
 # How many local modules one app's imports may pull in (a large app is judged on these).
 MAX_MODULES = 60
 
@@ -68,8 +68,8 @@ def find_evidence(
     else:
         module = app.split(":", 1)[0].strip()
         top = module.split(".", 1)[0]
-        if top in _LLM_PROXIES:
-            launch.llm_proxy = _LLM_PROXIES[top]
+        if top in UVICORN_LLM_SERVERS:
+            launch.llm_proxy = UVICORN_LLM_SERVERS[top]
             launch.interface = "asgi"
             return
         found = module_file(module, launch.search_dirs, inside)
@@ -201,13 +201,17 @@ class _Facts:
                 found.append(Evidence(f"`{name}(...)`", shown, node.lineno))
             elif name == "stream_with_context" and top == "flask":
                 found.append(Evidence("Flask's `stream_with_context(...)`", shown, node.lineno))
-            elif (
-                (name == "Response" and top == "flask")
-                or (name == "response_class" and isinstance(func, ast.Attribute))
-            ) and (node.args and _generator_call(node.args[0], self.generators)):
-                found.append(
-                    Evidence("a Flask `Response` built from a generator", shown, node.lineno)
-                )
+            elif (name == "Response" and top == "flask") or (
+                name == "response_class" and isinstance(func, ast.Attribute)
+            ):
+                if node.args and _generator_call(node.args[0], self.generators):
+                    found.append(
+                        Evidence("a Flask `Response` built from a generator", shown, node.lineno)
+                    )
+                elif media := _streamed_media_type(node):
+                    # The body comes from elsewhere (another module's generator): the media type
+                    # says the response is a stream.
+                    found.append(Evidence(f"a Flask `Response` of {media}", shown, node.lineno))
         return found
 
 
@@ -232,6 +236,23 @@ def _statements(tree: ast.Module) -> Iterator[ast.AST]:
             if isinstance(value, list) and value and isinstance(value[0], _BODIES):
                 queue.extend(value)
         yield node
+
+
+# Media types that are streams whatever produces the body.
+_STREAMED_MEDIA_TYPES = ("text/event-stream", "application/x-ndjson")
+
+
+def _streamed_media_type(call: ast.Call) -> str | None:
+    """``Response(body, mimetype="text/event-stream")`` (or ``content_type=``, with a charset
+    or not): the streamed media type it names."""
+    for item in call.keywords:
+        if item.arg in ("mimetype", "content_type") and isinstance(item.value, ast.Constant):
+            value = item.value.value
+            if isinstance(value, str):
+                media = value.split(";", 1)[0].strip().lower()
+                if media in _STREAMED_MEDIA_TYPES:
+                    return f"`{media}`"
+    return None
 
 
 def _generator_call(node: ast.AST, generators: set[str]) -> bool:

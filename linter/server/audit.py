@@ -58,7 +58,7 @@ def audit_rows(document: ServerDocument, settings: Settings) -> Iterator[AuditRo
             if limit is not None and 0 < limit < settings.max_stream and launch.streams()
             else "ok"
         )
-        if graceful.value is None and graceful.place is None:
+        if graceful.value is None and graceful.place is None and "default" in graceful.origin:
             values.append(("graceful timeout", AuditValue("none (waits)", graceful.origin)))
         else:
             values.append(("graceful timeout", _value(document, graceful, "s", status)))
@@ -69,7 +69,8 @@ def audit_rows(document: ServerDocument, settings: Settings) -> Iterator[AuditRo
                     ("keep-alive", AuditValue("none (sync worker closes each connection)"))
                 )
             else:
-                values.append(("keep-alive", AuditValue("unknown", "", "unknown")))
+                origin = launch.setting("keepalive").origin
+                values.append(("keep-alive", AuditValue("unknown", origin, "unknown")))
         else:
             racing = [p for p in launch.proxies if keepalive.seconds <= p.seconds]
             values.append(

@@ -12,9 +12,15 @@ import os
 import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from linter.server import servers
 from linter.server.model import Launch, Place, Setting
+from linter.server.options import port_of, read_options, set_setting
 from linter.server.shell import Word, split_commands, split_words
+
+if TYPE_CHECKING:
+    from linter.source import SourceText
 
 # gunicorn's options that take a value, by every spelling, and the setting each one sets.
 _GUNICORN_VALUES = {
@@ -107,6 +113,9 @@ _RUNNERS = {
 }
 _RUN_SUBCOMMANDS = {"poetry", "uv", "pipenv", "pdm", "hatch", "rye", "conda", "newrelic-admin"}
 _PYTHONS = ("python", "python3", "python2")
+# The server each command runs (``fastapi run``, ``litellm`` and ``vllm serve`` run uvicorn).
+_SERVED_BY = {"fastapi": "uvicorn", "litellm": "uvicorn", "vllm": "uvicorn"}
+_SHOWN = {"fastapi": "fastapi run", "litellm": "litellm", "vllm": "vllm serve"}
 
 
 @dataclass
@@ -122,11 +131,14 @@ class LaunchContext:
     resolve: Callable[[str], str | None] = lambda path: None
     # Folders app modules are looked up in.
     search_dirs: tuple[str, ...] = ()
-    # Reads a gunicorn config file of the tree (adds it to the document): name -> (value or
-    # None when not a constant, place, line); None when it cannot be read.
-    read_config: Callable[[str], dict[str, tuple[str | None, Place, int]] | None] = lambda path: (
-        None
+    # Reads a Python config file of the tree (adds it to the document): name -> (value or
+    # None when not a constant, place, line) for the names given (gunicorn's by default);
+    # None when it cannot be read.
+    read_config: Callable[..., dict[str, tuple[str | None, Place, int]] | None] = (
+        lambda path, names=None: None
     )
+    # Reads any file of the tree (adds it to the document).
+    read_source: Callable[[str], SourceText | None] = lambda path: None
     # Reads ``uvicorn.run`` launches from a Python file of the tree.
     read_python: Callable[[str, Place, LaunchContext], list[Launch]] = lambda path, p, c: []
     service: str | None = None
@@ -194,7 +206,7 @@ def _strip_wrappers(words: list[Word], context: LaunchContext) -> list[Word] | N
                 for command in split_commands(context.text, inner.start + 1, inner.end - 1):
                     found = _strip_wrappers(command, context)
                     server = _server_of(found) if found else None
-                    if server in ("gunicorn", "uvicorn"):
+                    if server is not None and not server.startswith("python-"):
                         return found
                     if server == "python-file" and not scripts and found:
                         scripts = found  # (a migration script before the server is common)
@@ -214,11 +226,16 @@ def _server_of(words: list[Word]) -> str | None:
     if name.startswith(_PYTHONS) and len(words) > 1:
         if words[1].text == "-m" and len(words) > 2 and words[2].text in ("gunicorn", "uvicorn"):
             return words[2].text
+        if words[1].text == "-m" and len(words) > 2:
+            other = servers.module_command(words)
+            if other is not None:
+                return other
         if words[1].text == "-m" and len(words) > 2 and words[2].known:
             return "python-module"
         if words[1].text.endswith(".py"):
             return "python-file"
-    return None
+        return None
+    return servers.command_server(words)
 
 
 def launch_from_words(words: list[Word], context: LaunchContext) -> list[Launch]:
@@ -245,8 +262,10 @@ def launch_from_words(words: list[Word], context: LaunchContext) -> list[Launch]
     arguments = stripped[1:]
     if _basename(command).startswith(_PYTHONS):
         command, arguments = stripped[2], stripped[3:]
+    if server in ("fastapi", "vllm") and arguments and arguments[0].text in ("run", "dev", "serve"):
+        arguments = arguments[1:]  # the subcommand
     launch = Launch(
-        server=server,
+        server=_SERVED_BY.get(server, server),
         command=Place(context.path, command.start, command.end),
         launcher=context.launcher,
         search_dirs=context.search_dirs,
@@ -254,105 +273,16 @@ def launch_from_words(words: list[Word], context: LaunchContext) -> list[Launch]
     )
     if server == "gunicorn":
         _read_gunicorn(launch, arguments, context)
-    else:
+    elif server == "uvicorn":
         _read_uvicorn(launch, arguments, context)
+    else:
+        launch.launcher = f"{context.launcher}, `{_SHOWN.get(server, server)}`"
+        servers.read(server, launch, arguments, context)
     return [launch]
 
 
-def _quoting(word: Word, source: str) -> int | None:
-    """How many quote characters surround the word's text in the file (0 or 1), or None when
-    its text is not a plain slice of the file (escapes, expansions: no finer place)."""
-    if word.start < 0:
-        return None
-    raw = source[word.start : word.end]
-    if raw == word.text:
-        return 0
-    if len(raw) >= 2 and raw[0] in "'\"" and raw[-1] == raw[0] and raw[1:-1] == word.text:
-        return 1
-    return None
-
-
-def _options(
-    words: list[Word], values: Mapping[str, str], flags: frozenset[str], source: str = ""
-) -> tuple[list[tuple[str, Word, Word]], list[Word]]:
-    """(setting, option word, value word) for each known option, and the positional words.
-    ``--opt=value`` and gunicorn's ``-w4`` are split; unknown options are skipped with their
-    value."""
-    settings: list[tuple[str, Word, Word]] = []
-    positional: list[Word] = []
-    index = 0
-    while index < len(words):
-        word = words[index]
-        text = word.text
-        if text == "--":
-            positional.extend(words[index + 1 :])
-            break
-        if not text.startswith("-") or text == "-":
-            positional.append(word)
-            index += 1
-            continue
-        if text.startswith("--") and "=" in text:
-            name, value = text.split("=", 1)
-            if name in values:
-                inner = _quoting(word, source)
-                value_word = (
-                    Word(value, word.start + inner + len(name) + 1, word.end - inner, word.known)
-                    if inner is not None
-                    else Word(value, word.start, word.end, word.known)
-                )
-                settings.append((values[name], word, value_word))
-            index += 1
-            continue
-        if text in flags:
-            index += 1
-            continue
-        if not text.startswith("--") and len(text) > 2 and text[:2] in values:
-            value = text[2:]
-            inner = _quoting(word, source)
-            start, end = (
-                (word.start + inner + 2, word.end - inner)
-                if inner is not None
-                else (word.start, word.end)
-            )
-            settings.append((values[text[:2]], word, Word(value, start, end, word.known)))
-            index += 1
-            continue
-        if index + 1 < len(words):
-            if text in values:
-                settings.append((values[text], word, words[index + 1]))
-            index += 2
-            continue
-        index += 1
-    return settings, positional
-
-
-def _set(
-    launch: Launch, name: str, option: Word, value: Word, context: LaunchContext, how: str
-) -> None:
-    if name == "bind":
-        port = _port_of(value.text) if value.known else None
-        if port is not None:
-            launch.settings["port"] = Setting(
-                port, Place(context.path, value.start, value.end), how
-            )
-        return
-    note = f" ({value.note})" if value.note else ""
-    launch.settings[name] = Setting(
-        value.text if value.known else None,
-        Place(context.path, value.start, value.end),
-        f"`{option.text}{'' if '=' in option.text else ' ' + value.text}`{how}{note}",
-    )
-
-
-def _port_of(bind: str) -> str | None:
-    if bind.startswith(("unix:", "fd://")):
-        return None
-    tail = bind.rsplit(":", 1)[-1] if ":" in bind else ""
-    return tail if tail.isdigit() else None
-
-
 def _read_gunicorn(launch: Launch, arguments: list[Word], context: LaunchContext) -> None:
-    options, positional = _options(arguments, _GUNICORN_VALUES, _GUNICORN_FLAGS, context.text)
+    options, positional = read_options(arguments, _GUNICORN_VALUES, _GUNICORN_FLAGS, context.text)
     where = context.display(context.path)
     command_line = {name: (option, value) for name, option, value in options}
     # The config file first (lowest precedence), then the environment, then the command line.
@@ -373,7 +303,7 @@ def _read_gunicorn(launch: Launch, arguments: list[Word], context: LaunchContext
             shown = context.display(local or config_name)
             for name, (config_value, config_place, line) in config.items():
                 if name == "bind":
-                    port = _port_of(config_value) if config_value is not None else None
+                    port = port_of(config_value) if config_value is not None else None
                     launch.settings["port"] = Setting(
                         port, config_place, f"`bind` at {shown}:{line}"
                     )
@@ -395,14 +325,14 @@ def _read_gunicorn(launch: Launch, arguments: list[Word], context: LaunchContext
                 launch.settings[name] = Setting(None, place, f"GUNICORN_CMD_ARGS ({origin})")
         else:
             env_words = [Word(text, -1, -1) for text in words]
-            env_options, _ = _options(env_words, _GUNICORN_VALUES, _GUNICORN_FLAGS)
+            env_options, _ = read_options(env_words, _GUNICORN_VALUES, _GUNICORN_FLAGS)
             for name, option, word in env_options:
                 if name in ("config", "chdir", "pythonpath"):
                     continue
                 shown_value = f"`{option.text}{'' if '=' in option.text else ' ' + word.text}`"
                 if name == "bind":
                     launch.settings["port"] = Setting(
-                        _port_of(word.text), place, f"{shown_value} in GUNICORN_CMD_ARGS ({origin})"
+                        port_of(word.text), place, f"{shown_value} in GUNICORN_CMD_ARGS ({origin})"
                     )
                 else:
                     launch.settings[name] = Setting(
@@ -418,7 +348,7 @@ def _read_gunicorn(launch: Launch, arguments: list[Word], context: LaunchContext
         if name in ("config", "chdir", "pythonpath"):
             continue
         line = context.text.count("\n", 0, option.start) + 1
-        _set(launch, name, option, value, context, f" at {where}:{line}")
+        set_setting(launch, name, option, value, context.path, f" at {where}:{line}")
     if positional and positional[0].known:
         launch.app = positional[0].text
         launch.app_place = Place(context.path, positional[0].start, positional[0].end)
@@ -438,7 +368,7 @@ def _unknown_config(launch: Launch, what: str) -> None:
 
 
 def _read_uvicorn(launch: Launch, arguments: list[Word], context: LaunchContext) -> None:
-    options, positional = _options(arguments, _UVICORN_VALUES, _UVICORN_FLAGS, context.text)
+    options, positional = read_options(arguments, _UVICORN_VALUES, _UVICORN_FLAGS, context.text)
     where = context.display(context.path)
     for env_name, name in (
         ("UVICORN_TIMEOUT_KEEP_ALIVE", "keepalive"),
@@ -455,7 +385,7 @@ def _read_uvicorn(launch: Launch, arguments: list[Word], context: LaunchContext)
             app_dir = value.text if value.known else None
             continue
         line = context.text.count("\n", 0, option.start) + 1
-        _set(launch, name, option, value, context, f" at {where}:{line}")
+        set_setting(launch, name, option, value, context.path, f" at {where}:{line}")
     if positional and positional[0].known:
         launch.app = positional[0].text
         launch.app_place = Place(context.path, positional[0].start, positional[0].end)

@@ -39,14 +39,27 @@ def shape(relpath: str) -> str | None:
 def claim_by_name(relpath: str) -> Claim:
     found = shape(relpath)
     if found is None:
-        return Claim.NO
+        return Claim.MAYBE if relpath.endswith(".py") else Claim.NO
     return Claim.MAYBE if found == "script" else Claim.YES
+
+
+def per_file(relpath: str) -> bool:
+    """A Python script is a unit of its own, checked (and sniffed) where it is checked, as
+    the python kind's files are; the launch files are planned together."""
+    return relpath.endswith(".py") and shape(relpath) is None
 
 
 def claim(relpath: str, data: bytes, by_name: Claim) -> bool:
     found = shape(relpath)
     if found is None:
-        return False
+        # A Python script that starts uvicorn itself when run (``python main.py``).
+        # (Substring tests only: the file is read with ``ast`` when it is checked.)
+        return (
+            relpath.endswith(".py")
+            and b"__main__" in data
+            and b"uvicorn" in data
+            and b"run(" in data
+        )
     if found == "script":
         return _SERVERS.search(data) is not None
     return True

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from linter.config import relative_posix
-from linter.server.model import worker_name
+from linter.server.model import KEEPALIVE_NAMES, worker_name
 
 if TYPE_CHECKING:
     from linter.server.model import Launch
@@ -91,7 +91,7 @@ def keepalive_of(launch: Launch) -> ServerKeepalive | None:
     value = seconds(setting.value)
     if value is None:
         return None
-    label = "keepalive" if launch.server == "gunicorn" else "timeout_keep_alive"
+    label = KEEPALIVE_NAMES.get(launch.server, "keep-alive")
     return ServerKeepalive(
         value,
         f"{launch.server} {label} {value:g}s ({setting.origin}), launched by {launch.launcher}",

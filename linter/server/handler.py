@@ -17,7 +17,7 @@ from linter.document import AuditRow, Claim, Comment, Document, Unit, hash_comme
 from linter.model import Edit
 from linter.server import apps, detect
 from linter.server.launches import Reader
-from linter.server.model import ServerDocument
+from linter.server.model import Launch, ServerDocument
 from linter.source import DecodeFailure, SourceText
 from linter.workspace import ReadFailure
 
@@ -44,6 +44,80 @@ def _referenced(workspace: Workspace) -> frozenset[str]:
         except Exception:  # evidence only: a file that cannot be read is judged on its own
             continue
         found.update(other for other in scratch.sources if other != path)
+    result = frozenset(found)
+    workspace.memo[key] = result
+    return result
+
+
+def _test_file(path: str, workspace: Workspace) -> bool:
+    """A script under a ``tests`` folder (or named ``test_*.py``) starts a server for tests."""
+    parts = relative_posix(path, workspace.root).split("/")
+    return parts[-1].startswith("test_") or any(part in ("tests", "test") for part in parts[:-1])
+
+
+def _launched_nearby(path: str, workspace: Workspace) -> frozenset[str]:
+    """Python files that the launch files in ``path``'s folder and the folders above it (up
+    to the root) run or serve, whether or not this run names those launch files: a pre-commit
+    run on one script decides as a run over the tree does (once per folder and process)."""
+    folder = os.path.dirname(path)
+    key = ("server", "launched-nearby", folder)
+    known = workspace.memo.get(key)
+    if isinstance(known, frozenset):
+        return known
+    parent = os.path.dirname(folder)
+    found: set[str] = set()
+    if workspace.inside(parent) and parent != folder:
+        found.update(_launched_nearby(os.path.join(parent, "x.py"), workspace))
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        names = []
+    for name in names:
+        launch_file = os.path.join(folder, name)
+        if detect.shape(name) in (None, "script") or not os.path.isfile(launch_file):
+            continue
+        try:
+            source = workspace.read_source(launch_file)
+            scratch = ServerDocument(kind="server", source=source)
+            launches = Reader(scratch, workspace).read(launch_file)
+        except Exception:  # evidence only
+            continue
+        found.update(
+            other for other in scratch.sources if other.endswith(".py") and other != launch_file
+        )
+        for launch in launches:
+            local = _app_file(launch, workspace)
+            if local is not None:
+                found.add(local)
+    result = frozenset(found)
+    workspace.memo[key] = result
+    return result
+
+
+def _app_file(launch: Launch, workspace: Workspace) -> str | None:
+    app = launch.app
+    if not app:
+        return None
+    if app.endswith("::"):
+        return app[:-2]
+    return apps.module_file(app.split(":", 1)[0].strip(), launch.search_dirs, workspace.inside)
+
+
+def _served_apps(workspace: Workspace) -> frozenset[str]:
+    """App module files that a launch line of this run serves (``uvicorn main:app``): the
+    ``uvicorn.run`` of their ``__main__`` block is the development launch of the same app,
+    not a second server (once per process and run)."""
+    key = ("server", "served-apps", tuple(workspace.discovered.get("server", ())))
+    known = workspace.memo.get(key)
+    if isinstance(known, frozenset):
+        return known
+    from linter.server.front import server_launches
+
+    found: set[str] = set()
+    for _, launch in server_launches(workspace):
+        local = _app_file(launch, workspace)
+        if local is not None:
+            found.add(local)
     result = frozenset(found)
     workspace.memo[key] = result
     return result
@@ -80,6 +154,12 @@ class ServerHandler:
         document.proxy_configs = tuple(workspace.discovered.get("nginx", ()))
         if unit.path in _referenced(workspace):
             return document  # judged where it is launched from
+        if detect.per_file(relative_posix(unit.path, workspace.root)) and (
+            _test_file(unit.path, workspace)
+            or unit.path in _served_apps(workspace)
+            or unit.path in _launched_nearby(unit.path, workspace)
+        ):
+            return document  # its app is served by a launch line: that launch is judged
         document.launches = Reader(document, workspace).read(unit.path)
 
         def read(path: str) -> SourceText | None:

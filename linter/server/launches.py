@@ -10,15 +10,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from linter.config import relative_posix
 from linter.document import Problem
-from linter.server import detect, dockerfile, pyread
+from linter.server import composefile, detect, dockerfile, pyread, servers
 from linter.server.commands import LaunchContext, launch_from_words
-from linter.server.composefile import node_commands, scalar_word, value_of
+from linter.server.composefile import ComposeService
 from linter.server.dockerfile import Instruction
-from linter.server.model import Launch, Place, ServerDocument
+from linter.server.dotenv import Variable
+from linter.server.model import Launch, Place, ServerDocument, unknown_unless_on_command_line
 from linter.server.shell import Word, split_commands
 from linter.source import DecodeFailure, SourceText
 from linter.workspace import ReadFailure, Workspace
@@ -45,6 +44,8 @@ class Reader:
         self.document = document
         self.workspace = workspace
         self.depth = 0
+        # The compose file being read: its project's ``.env`` variables (interpolation).
+        self.variables: dict[str, Variable] = {}
 
     # -- files ---------------------------------------------------------------------------
     def source(self, path: str) -> SourceText | None:
@@ -78,9 +79,13 @@ class Reader:
         source = self.document.sources[path]
         plain = self._plain_env(env)
 
-        def read_config(local: str) -> dict[str, tuple[str | None, Place, int]] | None:
+        def read_config(
+            local: str, names: frozenset[str] | None = None
+        ) -> dict[str, tuple[str | None, Place, int]] | None:
             found = self.source(local)
-            return pyread.gunicorn_config(found, plain) if found is not None else None
+            if found is None:
+                return None
+            return pyread.gunicorn_config(found, plain, names or pyread.CONFIG_NAMES)
 
         def read_python(local: str, place: Place, context: LaunchContext) -> list[Launch]:
             found = self.source(local)
@@ -99,6 +104,7 @@ class Reader:
             resolve=resolve,
             search_dirs=search_dirs,
             read_config=read_config,
+            read_source=self.source,
             read_python=read_python,
             service=service,
             display=self.display,
@@ -123,6 +129,13 @@ class Reader:
 
     # -- shapes --------------------------------------------------------------------------
     def read(self, path: str) -> list[Launch]:
+        launches = self._read(path)
+        for launch in launches:
+            if launch.server == "granian":
+                servers.granian_version(launch, path, self.workspace)
+        return launches
+
+    def _read(self, path: str) -> list[Launch]:
         shape = detect.shape(relative_posix(path, self.workspace.root))
         if shape == "dockerfile":
             return self.dockerfile(path)
@@ -134,7 +147,24 @@ class Reader:
             return self.script(path, {}, (os.path.dirname(path),), "script")
         if shape == "gunicorn-config":
             return self.gunicorn_config(path)
+        if shape is None and path.endswith(".py"):
+            return self.python_script(path)
         return []
+
+    def python_script(self, path: str) -> list[Launch]:
+        """A Python file that starts uvicorn when it is run (``python main.py``): the
+        ``uvicorn.run`` calls of its ``__main__`` block are a launch of their own."""
+        source = self.document.sources[path]
+        folder = os.path.dirname(path)
+        shown = self.display(path)
+        return pyread.uvicorn_runs(
+            source,
+            f"`python {shown}` (the file run as a script)",
+            {},
+            (folder,),
+            shown,
+            guarded=True,
+        )
 
     def procfile(self, path: str) -> list[Launch]:
         source = self.document.sources[path]
@@ -393,100 +423,61 @@ class Reader:
 
     # -- compose -------------------------------------------------------------------------
     def compose(self, path: str) -> list[Launch]:
-        from linter.litellm.yamltree import compose as compose_yaml
-        from linter.litellm.yamltree import flattened_pairs, key_text
-
         source = self.document.sources[path]
-        text = source.text
-        composed = compose_yaml(text)
-        if composed.error is not None:
-            error = composed.error
-            end = error.end if error.end >= 0 else error.offset
+        compose_file = composefile.read(path, source.text, self.source)
+        self.variables = compose_file.variables
+        if compose_file.error is not None:
+            message, start, end = compose_file.error
             self.document.problems.append(
-                Problem(path, error.offset, end, f"YAML error: {error.message}", fatal=False)
+                Problem(path, start, end, f"YAML error: {message}", fatal=False)
             )
             return []
-        folder = os.path.dirname(path)
         launches: list[Launch] = []
-        for root in composed.documents:
-            if not isinstance(root, MappingNode):
-                continue
-            services = value_of(root, "services", flattened_pairs, key_text)
-            if not isinstance(services, MappingNode):
-                continue
-            for key, service in flattened_pairs(services):
-                name = key_text(key)
-                if name is None or not isinstance(service, MappingNode):
-                    continue
-                launches.extend(
-                    self._service(path, text, folder, name, service, flattened_pairs, key_text)
-                )
+        for service in compose_file.services:
+            launches.extend(self._service(path, source.text, service))
         return launches
 
-    def _service(
-        self,
-        path: str,
-        text: str,
-        folder: str,
-        name: str,
-        service: MappingNode,
-        pairs: Callable[[MappingNode], list[tuple[Node, Node]]],
-        key_text: Callable[[Node], str | None],
-    ) -> list[Launch]:
-        shown = self.display(path)
-        env: Env = {}
-        environment = value_of(service, "environment", pairs, key_text)
-        if isinstance(environment, MappingNode):
-            for key, value in pairs(environment):
-                variable = key_text(key)
-                if variable and isinstance(value, ScalarNode) and value.value is not None:
-                    word = scalar_word(text, value)
-                    if word is not None and word.known:
-                        env[variable] = (
-                            word.text,
-                            Place(path, word.start, word.end),
-                            f"environment of service `{name}` at {shown}:{value.start_mark.line + 1}",
-                        )
-        elif isinstance(environment, SequenceNode):
-            for item in environment.value:
-                if isinstance(item, ScalarNode) and "=" in str(item.value):
-                    word = scalar_word(text, item)
-                    if word is not None and word.known:
-                        variable, value_text = word.text.split("=", 1)
-                        start = (
-                            word.start + len(variable) + 1
-                            if word.end - word.start == len(word.text)
-                            else word.start
-                        )
-                        env[variable] = (
-                            value_text,
-                            Place(path, start, word.end),
-                            f"environment of service `{name}` at {shown}:{item.start_mark.line + 1}",
-                        )
-        build = value_of(service, "build", pairs, key_text)
-        context_dir: str | None = None
-        dockerfile_path: str | None = None
-        target = None
-        if isinstance(build, ScalarNode):
-            context_dir = os.path.normpath(os.path.join(folder, str(build.value)))
-        elif isinstance(build, MappingNode):
-            context_node = value_of(build, "context", pairs, key_text)
-            context_dir = (
-                os.path.normpath(os.path.join(folder, str(context_node.value)))
-                if isinstance(context_node, ScalarNode)
-                else folder
+    def _service(self, path: str, text: str, service: ComposeService) -> list[Launch]:
+        launches = self._service_launches(path, text, service)
+        unread = [item for item in service.env_files if isinstance(item, tuple)]
+        if unread:
+            written, where = unread[0]
+            said = (
+                f"may be set by env_file {written} ({self.display(path)}:{where.line}), "
+                f"which is not a file of the tree"
             )
-            file_node = value_of(build, "dockerfile", pairs, key_text)
-            if isinstance(file_node, ScalarNode):
-                dockerfile_path = os.path.normpath(os.path.join(context_dir, str(file_node.value)))
-            target_node = value_of(build, "target", pairs, key_text)
-            if isinstance(target_node, ScalarNode):
-                target = str(target_node.value)
-        if context_dir is not None and dockerfile_path is None:
-            dockerfile_path = os.path.join(context_dir, "Dockerfile")
+            for launch in launches:
+                unknown_unless_on_command_line(launch, said)
+        return launches
+
+    def _service_launches(self, path: str, text: str, service: ComposeService) -> list[Launch]:
+        shown = self.display(path)
+        name = service.name
+        folder = os.path.dirname(path)
+        env: Env = {}
+        for item in service.env_files:  # below ``environment:``, in order
+            if isinstance(item, tuple):  # a file that cannot be read: handled in _service
+                continue
+            if item.value is not None:
+                env[item.name] = (
+                    item.value,
+                    Place(item.path, item.start, item.end),
+                    f"env_file {self.display(item.path)}:{item.line} of service `{name}`",
+                )
+        for entry in service.environment:
+            if entry.value is not None:
+                env[entry.name] = (
+                    entry.value,
+                    Place(path, entry.value_span.start, entry.value_span.end),
+                    f"environment of service `{name}` at {shown}:{entry.item_span.line}",
+                )
+        context_dir, dockerfile_path, target = (
+            service.context_dir,
+            service.dockerfile,
+            service.target,
+        )
         label = f"compose service `{name}`"
-        command = value_of(service, "command", pairs, key_text)
-        entrypoint = value_of(service, "entrypoint", pairs, key_text)
+        command, entrypoint = service.command, service.entrypoint
         search_dirs = tuple(d for d in (context_dir, folder) if d)
         resolve = self._local_resolver(context_dir or folder)
         if (command is not None or entrypoint is not None) and dockerfile_path is not None:
@@ -496,6 +487,11 @@ class Reader:
                 resolve = self.image_resolver(image)
                 workdir_local = resolve(".")
                 search_dirs = tuple(dict.fromkeys(d for d in (workdir_local, *search_dirs) if d))
+        runs = composefile.llm_image(service.image) if dockerfile_path is None else None
+        if runs is not None and entrypoint is None:
+            found = self._llm_image(path, text, service, runs, env, search_dirs, resolve)
+            if found is not None:
+                return found
         if command is None and entrypoint is None:
             if dockerfile_path is not None and self.workspace.inside(dockerfile_path):
                 return self.dockerfile(
@@ -507,9 +503,16 @@ class Reader:
                     label=f"{label}: Dockerfile",
                 )
             return []
-        plain = self._plain_env(env)
-        entry_words = node_commands(text, entrypoint, plain) if entrypoint is not None else None
-        command_words = node_commands(text, command, plain) if command is not None else None
+        entry_words = (
+            composefile.node_commands(text, entrypoint, self.variables, self.display)
+            if entrypoint is not None
+            else None
+        )
+        command_words = (
+            composefile.node_commands(text, command, self.variables, self.display)
+            if command is not None
+            else None
+        )
         first = entrypoint if entrypoint is not None else command
         assert first is not None
         what = "entrypoint" if entrypoint is not None else "command"
@@ -529,3 +532,48 @@ class Reader:
         for words in command_words or []:
             launches.extend(launch_from_words(words, context))
         return launches
+
+    def _llm_image(
+        self,
+        path: str,
+        text: str,
+        service: ComposeService,
+        runs: tuple[str, tuple[str, ...]],
+        env: Env,
+        search_dirs: tuple[str, ...],
+        resolve: Resolver,
+    ) -> list[Launch] | None:
+        """An LLM server image run with the service's ``command`` as its arguments (None: the
+        command names a program of its own, read as any command)."""
+        program, defaults = runs
+        assert service.image_span is not None
+        image = service.image_span
+        arguments: list[Word] = []
+        if service.command is not None:
+            arguments = [
+                w
+                for c in composefile.node_commands(
+                    text, service.command, self.variables, self.display
+                )
+                for w in c
+            ]
+            first = arguments[0] if arguments else None
+            if first is None or not first.known:
+                return []
+            if not first.text.startswith("-") and (
+                program != "vllm serve" or posixpath.basename(first.text) in ("vllm", "python3")
+            ):
+                return None
+        else:
+            arguments = [Word(word, image.start, image.end) for word in defaults]
+        shown = self.display(path)
+        context = self._context(
+            path,
+            f"compose service `{service.name}`, image {service.image} ({shown}:{image.line})",
+            env,
+            search_dirs,
+            resolve,
+            service.name,
+        )
+        command = [Word(part, image.start, image.end) for part in program.split()]
+        return launch_from_words(command + arguments, context)

@@ -32,6 +32,43 @@ UVICORN_DEFAULTS: dict[str, str | None] = {
     "workers": "1",
     "port": "8000",
 }
+# hypercorn's Config (hypercorn 0.18, src/hypercorn/config.py): keep_alive_timeout 5s,
+# graceful_timeout 3s (SIGTERM then 3s for the requests in flight), asyncio workers.
+HYPERCORN_DEFAULTS: dict[str, str | None] = {
+    "worker_class": "asyncio",
+    "workers": "1",
+    "graceful_timeout": "3",
+    "keepalive": "5",
+    "port": "8000",
+}
+# granian 2.x (granian/http.py, cli.py): HTTP/1 keep-alive on, and the header read timeout
+# (30000 ms) also closes a kept-alive connection that waits idle for its next request (hyper
+# 1.6 and later, which granian 2.0 and later use); --workers-kill-timeout off (waits).
+GRANIAN_DEFAULTS: dict[str, str | None] = {
+    "workers": "1",
+    "graceful_timeout": None,
+    "keepalive": "30",
+    "port": "8000",
+}
+DEFAULTS = {
+    "gunicorn": GUNICORN_DEFAULTS,
+    "uvicorn": UVICORN_DEFAULTS,
+    "hypercorn": HYPERCORN_DEFAULTS,
+    "granian": GRANIAN_DEFAULTS,
+}
+# How each server names its keep-alive and graceful timeout, for messages.
+KEEPALIVE_NAMES = {
+    "gunicorn": "keepalive",
+    "uvicorn": "timeout_keep_alive",
+    "hypercorn": "keep_alive_timeout",
+    "granian": "http1 header read timeout",
+}
+GRACEFUL_NAMES = {
+    "gunicorn": "graceful_timeout",
+    "uvicorn": "timeout_graceful_shutdown",
+    "hypercorn": "graceful_timeout",
+    "granian": "workers_kill_timeout",
+}
 SETTING_LABELS = {
     "worker_class": "worker class",
     "threads": "threads",
@@ -79,7 +116,7 @@ class Evidence:
 
 @dataclass
 class Launch:
-    server: str  # "gunicorn" or "uvicorn"
+    server: str  # "gunicorn", "uvicorn", "hypercorn" or "granian"
     # The server's command word (or the uvicorn.run call): where findings about defaults go.
     command: Place
     # How it is started, for messages: "Dockerfile CMD", "compose service `api` command", ...
@@ -103,7 +140,7 @@ class Launch:
         found = self.settings.get(name)
         if found is not None:
             return found
-        defaults = GUNICORN_DEFAULTS if self.server == "gunicorn" else UVICORN_DEFAULTS
+        defaults = DEFAULTS.get(self.server, {})
         return Setting(defaults.get(name), None, f"{self.server}'s default")
 
     def streams(self) -> bool:
@@ -124,3 +161,33 @@ class ServerDocument(Document):
     # Files of the linted tree that put a proxy in front (nginx configs).
     proxy_configs: tuple[str, ...] = ()
     cache: dict[str, object] = field(default_factory=dict)
+
+
+# Settings a variable of the environment can set, for one server or another (GUNICORN_CMD_ARGS,
+# UVICORN_*, GRANIAN_*, VLLM_HTTP_TIMEOUT_KEEP_ALIVE, KEEPALIVE_TIMEOUT, PORT, ...).
+_ENV_SETTABLE = (
+    "worker_class",
+    "threads",
+    "workers",
+    "timeout",
+    "graceful_timeout",
+    "keepalive",
+    "port",
+)
+
+
+def unknown_unless_on_command_line(launch: Launch, said: str) -> None:
+    """What an unread environment file may set is unknown, except a value the command line
+    itself writes (the command line wins over the environment)."""
+    for name in _ENV_SETTABLE:
+        setting = launch.setting(name)
+        place = setting.place
+        written = (
+            place is not None
+            and place.path == launch.command.path
+            and not any(
+                mark in setting.origin for mark in ("environment of", "ENV at", "env_file", "(")
+            )
+        )
+        if not written:
+            launch.settings[name] = Setting(None, None, said)

@@ -105,11 +105,12 @@ def _environ_name(func: ast.AST, args: list[ast.expr]) -> str | None:
 
 
 def gunicorn_config(
-    source: SourceText, env: Mapping[str, str]
+    source: SourceText, env: Mapping[str, str], names: frozenset[str] = CONFIG_NAMES
 ) -> dict[str, tuple[str | None, Place, int]] | None:
-    """Module-level settings of a gunicorn config file: name -> (value or None, place of the
-    value, line). An assignment under ``if``/``try`` makes the value unknown; None when the
-    file does not parse."""
+    """Module-level settings of a Python config file (gunicorn's, or hypercorn's ``file:``
+    one, with its ``names``): name -> (value or None, place of the value, line). An
+    assignment under ``if``/``try`` makes the value unknown; None when the file does not
+    parse."""
     tree = parse(source)
     if tree is None:
         return None
@@ -130,7 +131,7 @@ def gunicorn_config(
                     visit(handler.body, True)
                 continue
             for target in targets:
-                if isinstance(target, ast.Name) and target.id in CONFIG_NAMES and value is not None:
+                if isinstance(target, ast.Name) and target.id in names and value is not None:
                     start, end = _span(source, value)
                     known = None if conditional else constant(value, env)
                     if (
@@ -151,9 +152,11 @@ def uvicorn_runs(
     env: Mapping[str, str],
     search_dirs: tuple[str, ...],
     shown: str,
+    guarded: bool = False,
 ) -> list[Launch]:
     """Each ``uvicorn.run(...)`` call of a script (``import uvicorn`` or ``from uvicorn import
-    run``), with its keyword settings."""
+    run``), with its keyword settings; with ``guarded``, only the calls that running the file
+    makes (see ``_main_block_nodes``)."""
     if "uvicorn" not in source.text:
         return []
     tree = parse(source)
@@ -171,7 +174,7 @@ def uvicorn_runs(
                 if alias.name == "run":
                     run_names.add(alias.asname or "run")
     launches = []
-    for node in ast.walk(tree):
+    for node in _main_block_nodes(tree) if guarded else ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
@@ -215,3 +218,40 @@ def uvicorn_runs(
             )
         launches.append(launch)
     return launches
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    """``__name__ == "__main__"`` (either way round)."""
+    if not isinstance(test, ast.Compare) or len(test.ops) != 1:
+        return False
+    if not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
+    mains = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
+    return len(names) == 1 and len(mains) == 1
+
+
+def _main_block_nodes(tree: ast.Module) -> list[ast.AST]:
+    """The nodes running the file runs: its module-level ``if __name__ == "__main__":``
+    blocks, and the bodies of the module-level functions those blocks call by name (one
+    level: ``def main(): uvicorn.run(...)`` then ``main()``)."""
+    functions = {
+        node.name: node
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+    found: list[ast.AST] = []
+    called: list[str] = []
+    for statement in tree.body:
+        if isinstance(statement, ast.If) and _is_main_test(statement.test):
+            for inner in statement.body:
+                for node in ast.walk(inner):
+                    found.append(node)
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                        called.append(node.func.id)
+    for name in dict.fromkeys(called):
+        function = functions.get(name)
+        if function is not None:
+            found.extend(ast.walk(function))
+    return found

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from linter.llmservers import LITELLM_PORT
 from linter.stack.model import (
     AppLaunch,
     Client,
@@ -26,7 +27,6 @@ from linter.stack.model import (
 )
 
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]"})
-LITELLM_PORT = "4000"
 # A chat completion is what a client streams: the path a base URL is completed with.
 COMPLETION_SUFFIX = "/chat/completions"
 

@@ -95,13 +95,22 @@ caveat "unless `/etc/x.conf` (not read) sets proxy_read_timeout" (NGX000 explain
 A route is a streaming route when something says so: a `# streamproof: stream` comment, the
 `stream-routes` setting, SSE already acknowledged in the block (`proxy_buffering off`,
 `text/event-stream`, `X-Accel-Buffering`), a streaming path (`/v1/chat/completions`,
-`/api/generate`, `/stream`, ...), an upstream that is an LLM server (LiteLLM on 4000, Ollama on
+`/api/generate`, `/stream`, ...) or one that names an LLM server (`/vllm/`, `/ollama/`; product
+names only, not `/llm/` or `/gpt/`), an upstream that is an LLM server (LiteLLM on 4000, Ollama on
 11434, vLLM, hosted LLM APIs, ...; a target with variables counts by its plain host and port,
 or by the value a `set $backend ...;` in the server gives it), a server that listens on an LLM
 server's port (a drop-in proxy: 11434, 4000; 8000 only beside an LLM name), the catch-all of
-a server named for an LLM app (a name no other proxying server shares), and, as a weak signal
+a server named for an LLM app (a name no other proxying server shares; not when a more specific
+location to the same backend carries the WebSocket upgrades the catch-all does not: the app
+streams there, as Gradio's queue does), and, as a weak signal
 said so in the message, a proxied catch-all `location /` beside a location whose path or
-upstream is an LLM API. The message names the signal.
+upstream is an LLM API (not when another location routes `/api/` to the catch-all's own
+backend: its calls go there, and the catch-all serves its pages). The message names the signal. A backend named only with the generic
+word `llm` (`llm-server`) counts only beside a second sign (an LLM server's port, 8000
+included, or a read timeout raised above 60s): an app about LLMs answers over REST or a
+WebSocket as often as it streams. Health, metrics, auth and static paths are never streaming
+routes, nor are Socket.IO endpoints (`/socket.io`): the library pings every 25 s by default,
+so the idle limit is never reached, and an upgraded WebSocket is not buffered.
 
 ## Why is this bad
 `proxy_read_timeout` is the longest nginx waits between two reads from the upstream, not a

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from linter.config import Settings
-from linter.model import Applicability, Edit, Finding, Severity
-from linter.nginx.assess import connection_problem
-from linter.nginx.edits import insert_statements
+from linter.model import Applicability, Edit, Finding, Fix, Severity
+from linter.nginx.assess import connection_problem, map_value_for_plain_requests
+from linter.nginx.context import Stmt
+from linter.nginx.edits import insert_statements, replace_word
 from linter.nginx.effective import ArrayLookup, Lookup, lookup, lookup_array
 from linter.nginx.model import NginxDocument
 from linter.nginx.routes import Route, all_routes
@@ -74,6 +75,30 @@ def _both_fix(
         anchor=route.pass_stmt,
     )
     return [insert] if insert is not None else []
+
+
+def _map_fix(document: NginxDocument, connection: Stmt | None) -> Fix | None:
+    """For `Connection $connection_upgrade` from the WebSocket map whose `''` entry (or default)
+    gives `close`: write `""` there. Unsafe: the map serves every route that uses it, though
+    what changes for them is only that a plain request no longer asks the backend to close
+    (nginx still closes a connection it does not cache; upgrades still get `upgrade`)."""
+    if connection is None or len(connection.args) < 2 or not connection.args[1].startswith("$"):
+        return None
+    mapped, entry = map_value_for_plain_requests(document, connection.args[1])
+    if mapped is None or mapped.lower() != "close" or entry is None:
+        return None
+    directive = entry.directive
+    # Only the `''` entry: a `default close` also answers values other than an upgrade.
+    if directive is None or directive.name.value != "" or not directive.name.quote:
+        return None
+    edit = replace_word(document, entry, 0, '""')
+    if edit is None:
+        return None
+    return RULE.make_fix(
+        [edit],
+        f'map {directive.name.raw} to "" instead of close at {document.where(entry)}',
+        unsafe=True,
+    )
 
 
 def _inherited_note(document: NginxDocument, headers: ArrayLookup) -> str:
@@ -173,7 +198,7 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
                 connection_edits, f'add proxy_set_header Connection "" to {route.label()}'
             )
             if connection_edits
-            else None
+            else _map_fix(document, stmt)
         )
         yield RULE.report(
             place.source,
@@ -202,7 +227,10 @@ not), finds what defeats it: `proxy_http_version` 1.0 in effect (nginx's default
 `Connection: close` before 1.29.7), `close` set explicitly, or the usual WebSocket map
 `map $http_upgrade $connection_upgrade { default upgrade; '' close; }` that sends `close` on
 every plain request. The array-inheritance trap is followed: one `proxy_set_header` in a
-location drops every inherited one, including an inherited `Connection ""`.
+location drops every inherited one, including an inherited `Connection ""`. A fixed
+`Connection "upgrade"` on HTTP/1.1 is not reported: it is not `close`, so on a plain request
+(no `Upgrade` from the client) the upstream answers as usual and nginx reuses the connection
+(measured, tests/realnginx).
 
 ## Why is this bad
 Keep-alive to the upstream needs all three: `keepalive` in the upstream, HTTP/1.1, and an
@@ -213,8 +241,10 @@ connection, and the `keepalive` line only looks like it works.
 Safe: the fix adds `proxy_http_version 1.1;`, or `proxy_set_header Connection "";` to the
 location, or both in one fix when both are missing (nginx's defaults before 1.29.7: one
 finding, since neither alone makes keep-alive work). Where the location inherits its `proxy_set_header` set, the fix copies that set into
-the location along with the new line, so no header is lost. No fix for the WebSocket map: the
-message says to map `''` to `""` instead of `close`.
+the location along with the new line, so no header is lost. For the WebSocket map the fix is
+unsafe (applied with `--unsafe-fixes`): it writes `""` instead of `close` for `''` in the map,
+which every route using the map shares; for them only the `Connection: close` a plain request
+sent is gone (nginx still closes what it does not cache, and upgrades still get `upgrade`).
 
 ## References
 - nginx: [keepalive](https://nginx.org/en/docs/http/ngx_http_upstream_module.html#keepalive)

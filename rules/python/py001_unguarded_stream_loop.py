@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.model import Finding, Severity
-from linter.python.analysis import analysis_of
+from linter.python.analysis import Analysis, analysis_of
+from linter.python.analysis.model import Consumer, Iteration
 from linter.python.document import PythonDocument
-from linter.python.explain import article, cut_facts
+from linter.python.explain import CutFacts, article, cut_facts
 from linter.registry import Rule
 
 
@@ -16,17 +18,24 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
     analysis = analysis_of(document)
     if analysis is None:
         return
+    moved: set[int] = set()  # consumer loops reported (one finding each, however many feed it)
     for iteration in analysis.iterations:
         start = iteration.stream
         facts = cut_facts(analysis, start.client, settings)
         verdict = analysis.guard_of(iteration.node, start.client, facts.raised)
-        if verdict.guarded or verdict.missed or verdict.elsewhere:
+        if verdict.guarded or verdict.missed or verdict.elsewhere or verdict.unknown:
             # Guarded; or PY003 reports the handlers that look like guards; or the loop of
-            # another module that consumes this generator unguarded is reported there.
+            # another module that consumes this generator unguarded is reported there; or
+            # its callers could not be followed (no unguarded one was found).
             continue
         line = start.call.lineno
         where = "in the same statement" if line == iteration.node.lineno else f"on line {line}"  # type: ignore[attr-defined]
         what = iteration.what
+        if verdict.consumers:
+            # The generator's chunks are really consumed by loops of this file (past any
+            # relays): those are the ones to guard, and the ones reported.
+            yield from _consumers(analysis, iteration, verdict.consumers, facts, moved)
+            continue
         reading, ended, wrapped = _READS.get(what, ("over", "the loop", "the loop"))
         client = f"{article(start.client.name)} {start.client.name}"
         message = (
@@ -37,6 +46,53 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             f"is incomplete"
         )
         yield RULE.report(document.source, iteration.start, iteration.end, message)
+
+
+def _consumers(
+    analysis: Analysis,
+    iteration: Iteration,
+    consumers: tuple[Consumer, ...],
+    facts: CutFacts,
+    moved: set[int],
+) -> Iterator[Finding]:
+    start = iteration.stream
+    client = f"{article(start.client.name)} {start.client.name}"
+    for node, via, why in consumers:
+        consumer = _consumer_span(analysis, node)
+        if consumer is None or id(node) in moved:
+            continue
+        moved.add(id(node))
+        what, begin, end = consumer
+        # The loop reads the outermost relay: named first, then what each relays.
+        names = [*reversed(via), iteration.function.name]
+        relays = "".join(f"which relays {name}(), " for name in names[1:])
+        reading, ended, wrapped = _READS.get(what, ("over", "the loop", "the loop"))
+        message = (
+            f"`{what}` {reading} {names[0]}() ({relays}a generator of this file yielding "
+            f"{client} stream: {start.api} on line {start.call.lineno}) has no handler "
+            f"for a cut stream ({why}): a dropped connection raises {facts.exception} "
+            f"here{facts.note}, which ends {ended} mid-answer; wrap {wrapped} in `try:` ... "
+            f"`except {facts.suggest}:` and tell the user the answer is incomplete"
+        )
+        yield RULE.report(analysis.document.source, begin, end, message)
+
+
+def _consumer_span(analysis: Analysis, node: ast.AST) -> tuple[str, int, int] | None:
+    """How a consumer loop of a generator is named, and the span to report (its header)."""
+    doc = analysis.document
+    if isinstance(node, (ast.For, ast.AsyncFor)):
+        what = "async for" if isinstance(node, ast.AsyncFor) else "for"
+        return what, doc.start(node), doc.end(node.iter)
+    if isinstance(node, ast.comprehension):
+        return ("comprehension", *doc.span(node.iter))
+    if isinstance(node, ast.YieldFrom):
+        return ("yield from", *doc.span(node))
+    if isinstance(node, ast.Call):
+        kind = analysis.spelling(node)
+        names = {"join": "str.join()", "__next__": "next()", "__anext__": "anext()", "": "next()"}
+        what = names.get(kind, f"{kind}()")
+        return (what, *doc.span(node))
+    return None
 
 
 # How a message names each way of reading a stream: the preposition, what a cut ends, and
@@ -67,7 +123,11 @@ client and version. Streams are recognised through the file's imports and assign
 (chat, completions and responses with `stream=True`, and the `.stream()` managers; before 1.0,
 `openai.ChatCompletion.create/acreate` and `openai.Completion.create`), anthropic
 (`messages.create(stream=True)`, `messages.stream()` and `text_stream`), litellm
-(`completion`, `acompletion`, Router), ollama, google-genai, mistralai, cohere, groq,
+(`completion`, `acompletion`, Router), ollama, google-genai, the legacy google-generativeai
+(`GenerativeModel.generate_content(stream=True)`, a chat session's `send_message(stream=True)`;
+what its gRPC stream raises on a cut is not verified, so handlers naming google api_core or
+grpc classes are given the benefit of the doubt), volcengine Ark, zhipuai, dashscope
+(`Generation.call(stream=True)`), mistralai, cohere, groq,
 together, huggingface_hub, LangChain `.stream()`/`.astream()`, LlamaIndex (`stream_chat`,
 `astream_chat`, `stream_complete` and a streaming response's `response_gen`), httpx
 (`client.stream`, `httpx.stream`, `connect_sse`), requests (`stream=True` with
@@ -98,7 +158,12 @@ guarded (for a generator: where it is iterated), up to four calls up; so must ev
 module-level function from the other modules of the linted tree (found through their imports,
 relative or absolute). A generator (or a function that returns a stream) another module iterates
 without a guard is reported at that module's loop, naming the generator and its module; one no
-module of the tree iterates is reported at its own loop. A method called through an instance
+module of the tree iterates is reported at its own loop. A relay (a generator whose loop only
+passes the chunks on: `for c in inner(): yield c`, `yield from inner()`) is not where the stream
+is consumed: the verdict goes up to the relay's consumers, and the finding lands at the
+outermost loop that really consumes it (in the same file too), naming the relays; a generator
+handed to a framework's response (`StreamingResponse(gen())`) is reported at the loop the
+framework runs, its own or its relay's. A method called through an instance
 (`await self.provider.stream_turn(...)`) is followed by its name across the tree: when every
 call of that name guards (up its own callers), the loop is guarded; a consumer loop that
 iterates such a generator method unguarded is reported there when the tree defines that name in

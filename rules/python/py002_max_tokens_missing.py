@@ -12,6 +12,8 @@ from linter.python.caps import (
     checked,
     langchain_model,
     langchain_models,
+    llama_index_cap,
+    llama_index_model,
     raw_generation,
     sdk_cap,
     streamed_langchain_models,
@@ -66,6 +68,8 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             )
         yield RULE.report(document.source, begin, end, message, fix=fix)
     yield from _langchain_models(analysis, default, all_calls)
+    if all_calls:
+        yield from _llama_index_models(analysis, default)
     yield from _raw_http(analysis, all_calls)
 
 
@@ -100,6 +104,35 @@ def _langchain_models(analysis: Analysis, default: int, all_calls: bool) -> Iter
         yield RULE.report(document.source, begin, end, message, fix=fix)
 
 
+def _llama_index_models(analysis: Analysis, default: int) -> Iterator[Finding]:
+    """LlamaIndex LLMs take the cap at construction too (``Ollama(additional_kwargs=
+    {"num_predict": N})``, ``LiteLLM(max_tokens=N)``): every answer of the instance,
+    ``complete``, ``stream_chat`` or a query engine's, is uncapped without it."""
+    document = analysis.document
+    for call in analysis.calls:
+        cap = llama_index_model(analysis, call)
+        found = llama_index_cap(analysis, call, default)
+        if cap is None or found is None:
+            continue
+        if found.state in ("present", "unknown"):
+            continue
+        fix = (
+            RULE.make_fix(found.edits, f"add `{found.added}`", unsafe=True) if found.edits else None
+        )
+        begin, end = document.span(call.func)
+        name = " ".join(document.text_of(call.func).split())
+        reason = found.detail if found.state == "none" else "no output cap" + found.detail
+        wanted = found.added or (
+            f'{cap.where}={{"{cap.add}": N}}' if cap.where != "kw" else f"{cap.add}=N"
+        )
+        message = (
+            f"`{name}(...)` makes a LlamaIndex LLM with {reason}: each answer it gives "
+            f"(`complete`, `chat`, their stream forms, a query engine's) runs until the model "
+            f"stops or the context fills; pass `{wanted}`"
+        )
+        yield RULE.report(document.source, begin, end, message, fix=fix)
+
+
 def _raw_http(analysis: Analysis, all_calls: bool) -> Iterator[Finding]:
     """A POST to a known generation endpoint whose JSON body (a dict literal of the file)
     has no cap. No fix: the body may be shared, and the server's keyword is a guess."""
@@ -113,8 +146,14 @@ def _raw_http(analysis: Analysis, all_calls: bool) -> Iterator[Finding]:
         )
         begin, end = document.span(call.func)
         request = "streaming request" if found.streaming else "request"
+        target = f"`{found.endpoint}`"
+        if found.unread_url:
+            target = (
+                f"`{found.unread_url}` (a `{found.endpoint}` request, from its body's `model` "
+                f"and `messages`)"
+            )
         message = (
-            f"{request} to `{found.endpoint}` whose JSON body (line {found.body.lineno}) {what}: the "
+            f"{request} to {target} whose JSON body (line {found.body.lineno}) {what}: the "
             f"generation runs until the model stops or the context fills; add {found.wanted} to the body"
         )
         yield RULE.report(document.source, begin, end, message)
@@ -156,23 +195,38 @@ RULE = Rule(
 Finds LLM generation calls, streamed or not, that pass no output cap, in the keyword each SDK
 reads: `max_completion_tokens` or `max_tokens` (openai chat, litellm, groq), `max_tokens`
 (anthropic, mistralai, cohere, together, huggingface_hub `chat_completion`, openai before
-1.0's `ChatCompletion`), `max_output_tokens` (openai Responses API; in google-genai's
+1.0's `ChatCompletion`, volcengine Ark and zhipuai `chat.completions.create`, dashscope
+`Generation.call`), `max_output_tokens` (openai Responses API; in google-genai's
 `config`), `max_tokens_to_sample` (anthropic's legacy completions), `max_new_tokens`
-(huggingface_hub `text_generation`), `options={"num_predict": N}` (ollama), and the
-constructor keyword of LangChain chat models. Calls through `with_raw_response` count as the
+(huggingface_hub `text_generation`), `options={"num_predict": N}` (ollama),
+`generation_config={"max_output_tokens": N}` (the legacy google-generativeai, on the call or on
+the `GenerativeModel` it is made on; a model made elsewhere is not judged), and the
+constructor keyword of LangChain chat models. LlamaIndex LLMs take the cap at construction too,
+and are reported there when their default sends none: `OpenAI`, `AzureOpenAI`, `OpenAILike`,
+`Groq`, `DeepSeek`, `GoogleGenAI`, `LiteLLM` (`max_tokens`, default None; for the OpenAI family a
+cap in a literal `additional_kwargs` counts), `Ollama` (`additional_kwargs={"num_predict": N}`),
+legacy `Gemini` (`generation_config={"max_output_tokens": N}`); `Anthropic`, `MistralAI` and
+`BedrockConverse` default to 512 and are left alone. Calls through `with_raw_response` count as the
 call itself. `max_tokens=None` counts as missing. With `all-calls = false` only the calls
 that stream (and LangChain models made to stream) are checked.
 
-Left alone: a call that passes `**kwargs` (unless the dict is a literal of the same file that
-nothing changes: then its keys are read); a resumed Responses stream
+Left alone: a call that passes `**kwargs` (unless the dict is a literal of the same file, or
+the one literal a function of the file returns, whose later stores are literal keys: then its
+keys are read); a resumed Responses stream
 (`responses.stream(response_id=..., starting_after=...)`), where the SDK refuses a cap; and
 openai's legacy completions endpoint (`completions.create`, `Completion.create`), which stops
 at 16 tokens when no cap is given.
 
 A POST to a known generation endpoint (`/api/generate`, `/api/chat`, `/chat/completions`,
-`/v1/messages`) whose JSON body is a dict literal (or one a function of the file returns)
-without a cap is reported too, without a fix (with `all-calls = false`, only when it
-streams).
+`/v1/messages`) whose JSON body is a dict literal (or one a function of the file returns,
+alone or as an item of a tuple) without a cap is reported too, without a fix (with
+`all-calls = false`, only when it streams). When the URL cannot be read (a config value, an
+attribute, a parameter), the body decides: top-level `model` and `messages` make it a chat
+completion (with Ollama's `options`, an `/api/chat` request), and a body naming any API's cap
+key (`max_tokens`, `max_completion_tokens`, `max_output_tokens`, `max_new_tokens`) is left
+alone. Keys removed from the body (`pop`, `del`) cannot add a cap and do not hide a missing
+one. A cap set only on some branches (`if "preview" in model: body["max_tokens"] = ...`)
+makes the body unreadable, so nothing is said (precision first).
 
 anthropic's `max_tokens` is required: a call without it raises TypeError before any request,
 so that case is an error, streaming or not.

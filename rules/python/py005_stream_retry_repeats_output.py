@@ -10,10 +10,14 @@ from linter.model import Finding, Severity
 from linter.python.analysis import Analysis, analysis_of, walk_function
 from linter.python.document import PythonDocument
 from linter.python.explain import article, decorator_text
+from linter.python.overrides import override_shown
 from linter.python.retries import (
     RetryLoop,
+    callee_key,
     emits,
+    how_shown,
     in_try_body,
+    leaves_stream_off,
     reached_streams,
     remote_shown,
     retries_only_before_output,
@@ -33,7 +37,7 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         shown = (
             node
             if iteration.what == "yield from"
-            else (emits(node) if iteration.what in ("for", "async for") else None)
+            else (emits(node, analysis) if iteration.what in ("for", "async for") else None)
         )
         if shown is None or id(node) in reported:
             continue
@@ -69,6 +73,7 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
                     f"stream shows the answer's first part twice; buffer the answer, or say the retry restarts it",
                 )
     yield from _remote(analysis, loops, reported)
+    yield from _called_again(analysis, reported)
     for retry in loops:
         for reached in reached_streams(analysis, retry):
             iteration = reached.iteration
@@ -107,16 +112,28 @@ def _remote(analysis: Analysis, loops: list[RetryLoop], reported: set[int]) -> I
                 if not isinstance(node, ast.Call) or id(node) in reported:
                     continue
                 found = remote_shown(analysis, node, _how)
+                override = False
                 if found is None:
+                    found = override_shown(analysis, node, _how)
+                    override = found is not None
+                if found is None or leaves_stream_off(found, node):
                     continue
                 reported.add(id(node))
                 begin, end = document.span(node.func)
+                key = callee_key(analysis, node)
+                called = f"{found.function}() of {found.module}"
+                if override:
+                    text = " ".join(document.text_of(node.func).split())
+                    called = f"`{text}()`, which runs the override {called},"
+                elif key is not None and key[1] != found.function:
+                    text = " ".join(document.text_of(node.func).split())
+                    called = f"`{text}(...)` (through {called})"
                 yield RULE.report(
                     document.source,
                     begin,
                     end,
-                    f"the retry loop on line {retry.loop.lineno} calls {found.function}() of "
-                    f"{found.module} again after a failure, and it reads {article(found.client)} "
+                    f"the retry loop on line {retry.loop.lineno} calls {called} again after a "
+                    f"failure, and it reads {article(found.client)} "
                     f"{found.client} stream (its line {found.line}) whose chunks were already "
                     f"{found.how} (its line {found.shown}): a cut stream repeats the answer's first "
                     f"part to the user; buffer the answer, resume it, or tell the consumer to discard "
@@ -124,24 +141,58 @@ def _remote(analysis: Analysis, loops: list[RetryLoop], reported: set[int]) -> I
                 )
 
 
-def _how(shown: ast.AST) -> str:
-    """How the chunks reached the user, for the message."""
-    if isinstance(shown, (ast.Yield, ast.YieldFrom)):
-        return "yielded"
-    if isinstance(shown, ast.Call):
-        if isinstance(shown.func, ast.Name) and shown.func.id == "print":
-            return "printed"
-        if isinstance(shown.func, ast.Attribute) and shown.func.attr in (
-            "write",
-            "markdown",
-            "stream_token",
-        ):
-            return "written out"
-        func = shown.func
-        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-        if name:
-            return f"handed to `{name}()`"
-    return "passed on"
+def _called_again(analysis: Analysis, reported: set[int]) -> Iterator[Finding]:
+    """``try: answer(...)`` ``except ...: answer(...)``: the handler calls again the function
+    the ``try`` called, and that function (of another module, or a method found by name) shows
+    a stream chunk by chunk: the retry repeats what the first attempt showed. Reported at the
+    second call."""
+    document = analysis.document
+    for attempt in analysis.tries:
+        if not attempt.handlers:
+            continue
+        first: dict[tuple[str, str], ast.Call] = {}
+        for statement in attempt.body:
+            for node in (statement, *walk_function(statement)):
+                if isinstance(node, ast.Call):
+                    key = callee_key(analysis, node)
+                    if key is not None:
+                        first.setdefault(key, node)
+        if not first:
+            continue
+        for handler in attempt.handlers:
+            for statement in handler.body:
+                for node in (statement, *walk_function(statement)):
+                    if not isinstance(node, ast.Call) or id(node) in reported:
+                        continue
+                    key = callee_key(analysis, node)
+                    if key is None or key not in first:
+                        continue
+                    found = remote_shown(analysis, node, _how)
+                    if found is None or leaves_stream_off(found, first[key]):
+                        continue
+                    reported.add(id(node))
+                    begin, end = document.span(node.func)
+                    called = " ".join(document.text_of(node.func).split())
+                    reads = (
+                        f"{found.function}() of {found.module}"
+                        if key[1] == found.function
+                        else f"{called}() (through {found.function}() of {found.module})"
+                    )
+                    yield RULE.report(
+                        document.source,
+                        begin,
+                        end,
+                        f"this handler calls `{called}(...)` again after the call on line "
+                        f"{first[key].lineno} failed; {reads} reads "
+                        f"{article(found.client)} {found.client} stream (its line {found.line}) "
+                        f"whose chunks the first call had already {found.how} (its line "
+                        f"{found.shown}): a cut stream repeats the answer's first part to the "
+                        f"user; buffer the answer, resume it, or tell the consumer to discard "
+                        f"what it got",
+                    )
+
+
+_how = how_shown
 
 
 RULE = Rule(
@@ -161,7 +212,9 @@ Showing is a `yield`, a `print`, a `.write()`/`.send()`/`.put()`..., or a call o
 named `*handler`, `*callback` or `on_*` (`on_token(text)`, `stream_handler(chunk)`).
 The retried call is followed into the functions of the same file it calls (nested functions
 too, up to three calls deep): a helper that shows the chunks as they come, or a generator
-whose chunks the attempt yields or shows, repeats them just the same.
+whose chunks the attempt yields or shows, repeats them just the same. A retry in a base class
+that calls `self.method()` is followed into the overrides of `method` in the subclasses of
+other modules (found among the files that import the base class's module).
 A handler that first checks something the stream loop sets (`if yielded_any: raise`) retries
 only while nothing was shown, and is not reported.
 

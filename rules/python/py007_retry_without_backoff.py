@@ -19,6 +19,7 @@ from linter.python.analysis import (
 from linter.python.caps import generation_endpoint
 from linter.python.document import PythonDocument
 from linter.python.explain import decorator_text, handler_text
+from linter.python.recursive_retries import may_recur, path_to, recursive_retries
 from linter.python.retries import RetryLoop, contains, retry_loops, unconditional
 from linter.registry import Rule
 
@@ -28,6 +29,8 @@ _SLEEPS = ("time.sleep", "asyncio.sleep", "trio.sleep", "anyio.sleep", "gevent.s
 _SDK_ERROR_ROOTS = frozenset(
     {"openai", "anthropic", "litellm", "groq", "mistralai", "cohere", "together", "httpx", "httpx2"}
 )
+# LangChain runnables' methods that call the model (an LLM call when the receiver is a model).
+_LANGCHAIN_CALLS = frozenset({"invoke", "ainvoke", "batch", "abatch", "predict", "apredict"})
 _BUILTIN_CALLS = frozenset(
     {"print", "len", "str", "int", "float", "range", "isinstance", "min", "max"}
 )
@@ -142,6 +145,9 @@ def _retried_call(
     for call in requests:
         if contains(analysis, retry.attempt, call) and unconditional(analysis, retry.attempt, call):
             return call, ""
+    through = _through_function(analysis, retry, requests)
+    if through is not None:
+        return through
     named = [
         name
         for handler in retry.handlers
@@ -164,6 +170,47 @@ def _retried_call(
     if not calls:
         return None
     return calls[0], f"; its handler names `{named[0]}`, so the call reaches an LLM API"
+
+
+def _llm_calls(analysis: Analysis, requests: list[ast.Call]) -> list[ast.Call]:
+    """The file's generation calls (SDK, LangChain ``invoke``) and raw-HTTP generation
+    requests, in source order."""
+    made = [s.call for s in analysis.starts if not s.http] + list(requests)
+    for call in analysis.calls:
+        if isinstance(call.func, ast.Attribute) and call.func.attr in _LANGCHAIN_CALLS:
+            receiver = analysis.value(call.func.value)
+            if isinstance(receiver, Sym) and receiver.path.startswith("@lc"):
+                made.append(call)
+    return sorted(set(made), key=lambda c: (c.lineno, c.col_offset))
+
+
+def _makes_llm_call(
+    analysis: Analysis, function: FunctionInfo, llm_calls: list[ast.Call]
+) -> ast.Call | None:
+    """The first LLM call ``function`` makes itself (not in a function nested in it)."""
+    return next((c for c in llm_calls if analysis.enclosing_function(c) is function), None)
+
+
+def _through_function(
+    analysis: Analysis, retry: RetryLoop, requests: list[ast.Call]
+) -> tuple[ast.Call, str] | None:
+    """The attempt calls, on every pass, a function of this file (a nested function, a
+    method) that makes an LLM call: ``return await single_attempt()``."""
+    llm_calls = _llm_calls(analysis, requests)
+    if not llm_calls:
+        return None
+    for statement in retry.attempt.body:
+        for node in (statement, *walk_function(statement)):
+            if not isinstance(node, ast.Call) or not unconditional(analysis, retry.attempt, node):
+                continue
+            func = analysis.value(node.func)
+            if not isinstance(func, FuncRef) or func.fn.is_generator:
+                continue
+            inner = _makes_llm_call(analysis, func.fn, llm_calls)
+            if inner is not None:
+                shown = " ".join(analysis.document.text_of(inner.func).split())
+                return node, f"; {func.fn.name}() calls `{shown}(...)` on line {inner.lineno}"
+    return None
 
 
 def _incidental(analysis: Analysis, call: ast.Call) -> bool:
@@ -248,7 +295,49 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             f"client retries in step and a rate limit outlasts the delay; back off exponentially "
             f"with jitter",
         )
+    yield from _recursions(analysis, memo)
     yield from _tenacity(analysis)
+
+
+def _recursions(analysis: Analysis, memo: dict[int, bool]) -> Iterator[Finding]:
+    """A function that calls an LLM and calls itself again when that fails: each such call
+    of itself is judged like a loop's handler (no sleep on its way, or a constant one)."""
+    if not may_recur(analysis):
+        return
+    document = analysis.document
+    requests = [call for call in analysis.calls if generation_endpoint(analysis, call) is not None]
+    for retry in recursive_retries(analysis, _llm_calls(analysis, requests)):
+        sleeps, helper_sleeps = _sleeps_in(
+            analysis, path_to(analysis, retry.again, retry.function), memo
+        )
+        if helper_sleeps:
+            continue
+        if sleeps and not all(_constant(sleep, set(retry.counters)) for sleep in sleeps):
+            continue
+        name = " ".join(document.text_of(retry.call.func).split())
+        again = " ".join(document.text_of(retry.again.func).split())
+        where = (
+            f"after `{handler_text(analysis, retry.handler)}` (line {retry.handler.lineno})"
+            if retry.handler is not None
+            else "when it fails"
+        )
+        wait = (
+            "at once, without waiting: a rate limit or an overloaded server fails every attempt "
+            "in a burst; sleep with exponential backoff and jitter (e.g. "
+            "`time.sleep(min(60, 2 ** retry_count) + random.random())`)"
+            if not sleeps
+            else f"after a constant `{' '.join(document.text_of(sleeps[0]).split())}` (line "
+            f"{sleeps[0].lineno}): every client retries in step and a rate limit outlasts the "
+            f"delay; back off exponentially with jitter"
+        )
+        begin, end = document.span(retry.again)
+        yield RULE.report(
+            document.source,
+            begin,
+            end,
+            f"{retry.function.name}() retries `{name}(...)` (line {retry.call.lineno}) by "
+            f"calling itself (`{again}(...)`) {where}, {wait}",
+        )
 
 
 def _tenacity(analysis: Analysis) -> Iterator[Finding]:
@@ -258,15 +347,14 @@ def _tenacity(analysis: Analysis) -> Iterator[Finding]:
     document = analysis.document
     if "tenacity" not in document.source.text:
         return
+    requests = [call for call in analysis.calls if generation_endpoint(analysis, call) is not None]
+    llm_calls = _llm_calls(analysis, requests)
     calls: dict[int, ast.Call] = {}
-    made = [s.call for s in analysis.starts if not s.http] + [
-        call for call in analysis.calls if generation_endpoint(analysis, call) is not None
-    ]
-    for call in sorted(made, key=lambda c: (c.lineno, c.col_offset)):
+    for call in llm_calls:
         function = analysis.enclosing_function(call)
         calls.setdefault(id(function.node), call)
     for function in analysis.functions:
-        if function.is_generator or function.is_test or id(function.node) not in calls:
+        if function.is_generator or function.is_test or not function.decorators:
             continue  # a generator is PY004's: its retry makes one attempt only
         for decorator in function.decorators:
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
@@ -277,18 +365,59 @@ def _tenacity(analysis: Analysis) -> Iterator[Finding]:
             problem = _tenacity_wait(analysis, wait)
             if problem is None:
                 continue
-            call = calls[id(function.node)]
-            name = " ".join(document.text_of(call.func).split())
+            what = _tenacity_retried(analysis, function, decorator, calls, llm_calls)
+            if what is None:
+                continue
             begin, end = document.span(decorator)
             yield RULE.report(
                 document.source,
                 begin,
                 end,
-                f"`@{decorator_text(analysis, decorator)}` retries {function.name}(), which calls "
-                f"`{name}(...)` (line {call.lineno}), {problem}: every client retries in step and "
-                f"a rate limit outlasts the delay; pass "
-                f"`wait=wait_random_exponential(min=1, max=60)`",
+                f"`@{decorator_text(analysis, decorator)}` retries {function.name}(), {what}, "
+                f"{problem}: every client retries in step and a rate limit outlasts the delay; "
+                f"pass `wait=wait_random_exponential(min=1, max=60)`",
             )
+
+
+def _tenacity_retried(
+    analysis: Analysis,
+    function: FunctionInfo,
+    decorator: ast.expr,
+    calls: dict[int, ast.Call],
+    llm_calls: list[ast.Call],
+) -> str | None:
+    """How the decorated function is known to call an LLM, in words: it makes the call, it
+    calls a function of this file that does, or its ``retry=`` condition names an LLM SDK's
+    errors (the call then goes through something this file does not define)."""
+    document = analysis.document
+    call = calls.get(id(function.node))
+    if call is not None:
+        name = " ".join(document.text_of(call.func).split())
+        return f"which calls `{name}(...)` (line {call.lineno})"
+    for node in walk_function(function.node):
+        if not isinstance(node, ast.Call):
+            continue
+        func = analysis.value(node.func)
+        if isinstance(func, FuncRef) and func.fn is not function and not func.fn.is_generator:
+            inner = _makes_llm_call(analysis, func.fn, llm_calls)
+            if inner is not None:
+                name = " ".join(document.text_of(inner.func).split())
+                return (
+                    f"which calls {func.fn.name}() (line {node.lineno}), which calls "
+                    f"`{name}(...)` (line {inner.lineno})"
+                )
+    condition = keyword(decorator, "retry") if isinstance(decorator, ast.Call) else None
+    if condition is None:
+        return None
+    for node in ast.walk(condition):
+        if isinstance(node, (ast.Attribute, ast.Name)):
+            value = analysis.value(node)
+            path = value.path if isinstance(value, Sym) else ""
+            if path.split(".", 1)[0] in _SDK_ERROR_ROOTS and path[:1].isalpha():
+                last = path.rsplit(".", 1)[-1]
+                if last[:1].isupper() and last.endswith(("Error", "Exception", "Timeout")):
+                    return f"whose `retry=` condition names `{path}`, so it calls an LLM API"
+    return None
 
 
 def _tenacity_wait(analysis: Analysis, wait: ast.expr | None) -> str | None:

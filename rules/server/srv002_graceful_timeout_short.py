@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from linter.config import Settings
 from linter.model import Applicability, Edit, Finding, Severity
 from linter.registry import Rule
-from linter.server.model import ServerDocument
+from linter.server.model import GRACEFUL_NAMES, ServerDocument
 from rules.server._common import place_of, report, seconds
 
 
@@ -21,7 +21,7 @@ def check(document: ServerDocument, settings: Settings) -> Iterator[Finding]:
         limit = seconds(graceful.value)
         if limit is None or limit <= 0 or limit >= budget:
             continue  # unknown, none (uvicorn's default), or long enough
-        name = "graceful_timeout" if launch.server == "gunicorn" else "timeout_graceful_shutdown"
+        name = GRACEFUL_NAMES.get(launch.server, "graceful timeout")
         message = (
             f"{launch.server} {name} is {graceful.value}s ({graceful.origin}), launched by "
             f"{launch.launcher}, below the stream budget max-stream {budget:g}s, and the app "
@@ -61,8 +61,13 @@ RULE = Rule(
 For an app server whose app streams (see SRV001 for the evidence), finds a graceful shutdown
 timeout below the stream budget `max-stream` (900s by default, a top-level setting): gunicorn's
 `graceful_timeout` (30s by default, `--graceful-timeout`, `GUNICORN_CMD_ARGS` or the config
-file) and uvicorn's `--timeout-graceful-shutdown` / `timeout_graceful_shutdown=` when set
-(uvicorn waits without a limit by default).
+file), uvicorn's `--timeout-graceful-shutdown` / `timeout_graceful_shutdown=` when set
+(uvicorn waits without a limit by default; `fastapi run`, `vllm serve` and `litellm` run uvicorn
+with none), hypercorn's `graceful_timeout` (3s by default, `--graceful-timeout` or its `-c`
+TOML / `file:` config) and granian's `--workers-kill-timeout` when set (it waits by default).
+`litellm --run_gunicorn` runs gunicorn with its default 30s, `--run_hypercorn` hypercorn with
+its 3s. Values come from the command line, the environment (compose `environment:` and
+`env_file:`, Dockerfile `ENV`) and the compose project's `.env`, each named where it is set.
 
 ## Why is this bad
 On every deploy, `kill -HUP` reload, and (gunicorn) `max_requests` recycle, workers get the
@@ -81,5 +86,7 @@ is not changed.
 ## References
 - gunicorn: [graceful_timeout](https://docs.gunicorn.org/en/stable/settings.html#graceful-timeout)
 - uvicorn: [--timeout-graceful-shutdown](https://www.uvicorn.org/settings/#timeouts)
+- hypercorn: [configuration (graceful_timeout)](https://hypercorn.readthedocs.io/en/latest/how_to_guides/configuring.html)
+- granian: [options (--workers-kill-timeout)](https://github.com/emmett-framework/granian#options)
 """,
 )

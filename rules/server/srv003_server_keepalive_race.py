@@ -50,7 +50,15 @@ connections alive: gthread, gevent, the uvicorn workers) with an NGINX config in
 repository whose `upstream` reaches it (the port it listens on, and its compose service name
 or a loopback address), finds a server keep-alive that is not longer than the upstream's
 `keepalive_timeout` (60s by default): uvicorn's `--timeout-keep-alive` (5s by default),
-gunicorn's `keepalive` (2s by default; UvicornWorker passes it on to uvicorn).
+gunicorn's `keepalive` (2s by default; UvicornWorker passes it on to uvicorn), hypercorn's
+`--keep-alive` / `keep_alive_timeout` (5s), granian's `--http1-header-read-timeout` (30000 ms;
+from granian 2.0 it also closes a kept-alive connection that waits for its next request;
+`--no-http1-keep-alive` closes each one). `fastapi run` leaves uvicorn's 5s (it has no such
+option, and the `UVICORN_*` variables only reach uvicorn's own command); `vllm serve` takes
+`VLLM_HTTP_TIMEOUT_KEEP_ALIVE` (5); `litellm` takes `--keepalive_timeout` for uvicorn only
+(`--run_gunicorn` keeps gunicorn's 2s). A Python file whose `__main__` block runs
+`uvicorn.run(...)` is a launch of its own (`python FILE`), unless a launch line runs it or
+serves its app.
 
 ## Why is this bad
 When the server closes an idle connection first, the proxy may send the next request on it
@@ -64,6 +72,8 @@ No fix: either side may be the one to change.
 ## References
 - uvicorn: [--timeout-keep-alive](https://www.uvicorn.org/settings/#timeouts)
 - gunicorn: [keepalive](https://docs.gunicorn.org/en/stable/settings.html#keepalive)
+- hypercorn: [configuration (keep_alive_timeout)](https://hypercorn.readthedocs.io/en/latest/how_to_guides/configuring.html)
+- granian: [options (--http1-header-read-timeout)](https://github.com/emmett-framework/granian#options)
 - nginx: [keepalive_timeout (upstream)](https://nginx.org/en/docs/http/ngx_http_upstream_module.html#keepalive_timeout)
 """,
 )

@@ -248,3 +248,34 @@ def test_an_includer_far_away_is_found_through_the_nginx_prefix_setting(tmp_path
     (unit,) = HANDLER.plan([str(site)], Workspace(root=str(tmp_path)))
     assert unit.path == str(tmp_path / "docker/nginx/nginx.conf")
     assert ("config/sites/chat.conf", "NGX002", 7) not in found([site], tmp_path)
+
+
+def test_a_site_file_named_from_elsewhere_outside_git_still_finds_its_main_file(
+    tmp_path: Path,
+) -> None:
+    """Named from another folder, in no git work tree, a file's own folder is the linted tree;
+    the `nginx.conf` one folder up that includes it is still found (and with it, nginx.conf's
+    http-level settings): the verdict does not depend on where the command runs."""
+    nginx = project(
+        tmp_path / "repo",
+        {
+            "nginx.conf": "events {}\nhttp {\n    proxy_buffering off;\n"
+            "    include conf.d/*.conf;\n}\n",
+            "snippets/proxy.conf": SNIPPET.replace("proxy_buffering on;\n", ""),
+        },
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    site = nginx / "conf.d/chat.conf"
+    result = lint([site], cwd=elsewhere)
+    assert not result.errors, result.errors
+    codes = {(f.code, f.line) for f in result.findings if f.path == str(site)}
+    from_inside = {
+        (code, line) for (_p, code, line) in found([site], tmp_path) if _p.endswith("chat.conf")
+    }
+    assert codes == from_inside
+    assert ("NGX002", 7) not in codes  # nginx.conf one folder up turns buffering off
+    # Without that main file, the same file is judged with nginx's default buffering.
+    (nginx / "nginx.conf").unlink()
+    result = lint([site], cwd=elsewhere)
+    assert ("NGX002", 7) in {(f.code, f.line) for f in result.findings}

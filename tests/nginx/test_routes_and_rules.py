@@ -9,9 +9,10 @@ from helpers import lint
 
 from linter.config import default_settings
 from linter.document import Claim, Unit
+from linter.llmservers import not_streaming_path
 from linter.nginx.handler import HANDLER
 from linter.nginx.model import NginxDocument
-from linter.nginx.routes import not_streaming_path, routes
+from linter.nginx.routes import routes
 from linter.nginx.sniff import sniff
 from linter.workspace import Workspace
 
@@ -255,3 +256,9 @@ def test_fix_goes_into_a_shared_snippet_only_when_every_includer_streams(tmp_pat
     result = lint([tmp_path / "nginx.conf"], cwd=tmp_path, select=["NGX002"])
     findings = [f for f in result.findings if f.code == "NGX002"]
     assert findings and all(f.fix is not None for f in findings)
+
+
+def test_socket_io_paths_are_not_streaming_paths_even_escaped_in_a_regex() -> None:
+    assert not_streaming_path("/socket.io") and not_streaming_path("/ws/socket.io/")
+    assert not_streaming_path("~ ^/ws/socket\\.io/") and not_streaming_path("~ ^/openapi\\.json$")
+    assert not not_streaming_path("/sockets") and not not_streaming_path("~ ^/v1/chat\\.stream")

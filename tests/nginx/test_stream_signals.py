@@ -113,3 +113,74 @@ def test_listen_ports_make_a_drop_in_proxy_but_8000_needs_an_llm_name(tmp_path: 
     listen = routes["[::]:4000 /"].signal
     assert listen is not None and listen.kind == "listen" and "LiteLLM's port 4000" in listen.text
     assert routes["8000 /"].signal is None
+
+
+def test_socket_io_routes_are_not_stream_routes_whatever_their_backend(tmp_path: Path) -> None:
+    routes = _routes(
+        tmp_path,
+        "server { listen 81;\n"
+        "  location /socket.io { proxy_pass http://llm-server:8002; proxy_buffering off; }\n"
+        "  location ~ ^/ws/socket\\.io/ { proxy_pass http://open-webui:8080; }\n"
+        "  location /api/ { proxy_pass http://open-webui:8080; }\n"
+        "  location / { proxy_pass http://10.0.0.2:3000; } }",
+    )
+    assert routes["81 /socket.io"].signal is None
+    assert routes["81 ~ ^/ws/socket\\.io/"].signal is None
+    # The same backend's other routes keep their evidence.
+    assert routes["81 /api/"].signal is not None
+    assert routes["81 /api/"].signal.kind == "upstream"
+
+
+def test_the_generic_word_llm_needs_a_second_sign(tmp_path: Path) -> None:
+    routes = _routes(
+        tmp_path,
+        "upstream llm_api { server 10.0.0.5:5000; }\n"
+        "upstream llm_pool { server 10.0.0.6:8000; }\n"
+        "upstream backend { server llm:9000; }\n"
+        "map $http_x_model $pool { default llm-svc; }\n"
+        "server { listen 81;\n"
+        "  location /a { proxy_pass http://llm-server:8002; }\n"
+        "  location /b { proxy_pass http://llm_api; }\n"
+        "  location /c { proxy_pass http://llm_pool; }\n"
+        "  location /d { proxy_pass http://llm:8000; }\n"
+        "  location /e { proxy_pass http://llm-server:8002; proxy_read_timeout 10m; }\n"
+        "  location /f { proxy_pass http://backend; proxy_read_timeout 30s; }\n"
+        "  location /g { proxy_pass http://backend; proxy_read_timeout 300s; }\n"
+        "  location /h { proxy_pass http://$pool; }\n"
+        "  location /i { proxy_pass http://llama-server:8002; }\n"
+        "  location / { proxy_pass http://10.0.0.2:3000; } }",
+    )
+    signals = {key.split()[1]: route.signal for key, route in routes.items()}
+    for silent in ("/a", "/b", "/f", "/h"):
+        assert signals[silent] is None, silent
+    for port_8000 in ("/c", "/d"):
+        signal = signals[port_8000]
+        assert signal is not None and "port 8000" in signal.text, port_8000
+    for raised in ("/e", "/g"):
+        signal = signals[raised]
+        assert signal is not None and "read_timeout is raised to" in signal.text, raised
+    # A product name counts on its own, whatever the port.
+    assert signals["/i"] is not None
+    # The catch-all's weak signal comes from a route with a second sign, never from /a or /b.
+    catch_all = signals["/"]
+    assert catch_all is not None and catch_all.kind == "weak" and "location /c" in catch_all.text
+
+
+def test_no_weak_signal_for_the_pages_of_an_app_whose_api_has_its_own_location(
+    tmp_path: Path,
+) -> None:
+    routes = _routes(
+        tmp_path,
+        "server { listen 81;\n"
+        "  location /v1/chat/completions { proxy_pass http://10.0.0.1:9000; }\n"
+        "  location /api/ { set $p http://panel:5000; proxy_pass $p; }\n"
+        "  location / { set $p http://panel:5000; proxy_pass $p/; } }\n"
+        "server { listen 82;\n"
+        "  location /v1/chat/completions { proxy_pass http://10.0.0.1:9000; }\n"
+        "  location /api/ { set $p http://other:5000; proxy_pass $p; }\n"
+        "  location / { set $p http://panel:5000; proxy_pass $p/; } }",
+    )
+    assert routes["81 /"].signal is None
+    # Another backend's `/api/` says nothing about the catch-all's app.
+    weak = routes["82 /"].signal
+    assert weak is not None and weak.kind == "weak"

@@ -176,3 +176,34 @@ def test_a_loop_around_a_method_defined_elsewhere_says_why_it_is_an_llm_call(
         "this loop retries `provider.generate(...)` (line 6; its handler names "
         "`openai.APITimeoutError`, so the call reaches an LLM API) at once"
     )
+
+
+def test_a_consumer_of_relays_is_reported_naming_the_chain(tmp_path: Path) -> None:
+    # The generator's own loop and the relay's only hand chunks on: the finding is the
+    # consumer's, once, and names what it reads, what that relays, and the stream's call.
+    source = """\
+        import openai
+        client = openai.OpenAI()
+
+        def tokens(q):
+            stream = client.chat.completions.create(model="m", messages=q, stream=True)
+            for chunk in stream:
+                yield chunk.choices[0].delta.content or ""
+
+        def framed(q):
+            for n, text in enumerate(tokens(q)):
+                yield f"{n}: {text}"
+
+        def main(q):
+            print([line for line in framed(q)])
+        """
+    path = tmp_path / "app.py"
+    path.write_text(textwrap.dedent(source))
+    [finding] = lint([path], cwd=tmp_path, select=["PY001"]).findings
+    assert (finding.line, finding.column) == (14, 29)
+    assert finding.message.startswith(
+        "`comprehension` over framed() (which relays tokens(), a generator of this file "
+        "yielding an openai stream: chat.completions.create(stream=True) on line 5) has no "
+        "handler for a cut stream (main() is not called in this file): "
+    )
+    assert "wrap the statement in `try:`" in finding.message

@@ -173,6 +173,36 @@ def test_importers_are_found_by_their_import_lines_only(tmp_path: Path) -> None:
     assert project.module_name(str(root / "pkg" / "llm.py")) == "pkg.llm"
 
 
+def test_an_import_resolves_to_the_longest_module_path_from_any_root(tmp_path: Path) -> None:
+    # ``bot`` is a package, its parent ``app`` is not (run from the tree's root), and a script
+    # ``app/app.py`` is named like the folder: ``app.utils`` is app/utils.py, not an
+    # attribute of the script, nor of the importer folder's own ``__init__.py``.
+    root = _tree(
+        tmp_path,
+        {
+            "app/app.py": "",
+            "app/utils.py": "def split(text): ...\n",
+            "app/bot/__init__.py": "",
+            "app/bot/chat.py": "from app.utils import split\n",
+            "backend/svc/api/routes.py": "from svc.chat.provider import answer\n",
+            "backend/svc/chat/provider.py": "def answer(): ...\n",
+        },
+    )
+    project = Project(Workspace(root=str(root), cwd=str(root)))
+    assert project.resolve(str(root / "app" / "bot" / "chat.py"), "app.utils.split") == (
+        str(root / "app" / "utils.py"),
+        ["split"],
+    )
+    # A namespace package run from a folder above it (``backend``).
+    routes = str(root / "backend" / "svc" / "api" / "routes.py")
+    assert project.resolve(routes, "svc.chat.provider.answer") == (
+        str(root / "backend" / "svc" / "chat" / "provider.py"),
+        ["answer"],
+    )
+    provider = str(root / "backend" / "svc" / "chat" / "provider.py")
+    assert project.importers(provider) == [routes]
+
+
 def test_import_statements_are_read_into_dotted_paths() -> None:
     assert imported(b"from .a import b, c as d") == [".a.b", ".a.c"]
     assert imported(b"from . import providers") == [".providers"]
@@ -190,3 +220,49 @@ def test_a_workspace_holding_the_project_pickles_for_spawned_workers(tmp_path: P
     copy = pickle.loads(pickle.dumps(workspace))
     assert project_of(copy) is not project_of(workspace)
     assert project_of(copy).root == workspace.root
+
+
+def test_an_absolute_import_starts_at_a_root_never_at_the_importers_package(
+    tmp_path: Path,
+) -> None:
+    # app/ and app/llm/ have no __init__ (namespace folders): the importer's package root is
+    # openai/, whose __init__ must not take ``app.llm.openai.utils``.
+    root = _tree(
+        tmp_path,
+        {
+            "src/app/llm/openai/__init__.py": "",
+            "src/app/llm/openai/utils.py": PROVIDER,
+            "src/app/llm/openai/gpt.py": "from app.llm.openai.utils import stream_chat\n",
+            "src/app/routes/chat.py": "from app.llm.openai import utils\n",
+            "tools/run.py": "import helpers\n",
+            "tools/helpers.py": "",
+        },
+    )
+    project = Project(Workspace(root=str(root), cwd=str(root)))
+    openai_dir = root / "src" / "app" / "llm" / "openai"
+    utils = str(openai_dir / "utils.py")
+    assert project.resolve(str(openai_dir / "gpt.py"), "app.llm.openai.utils.stream_chat") == (
+        utils,
+        ["stream_chat"],
+    )
+    assert project.resolve(str(root / "src/app/routes/chat.py"), "app.llm.openai.utils") == (
+        utils,
+        [],
+    )
+    # A first name found in no root is no module of the tree (not the importer's __init__).
+    assert project.resolve(str(openai_dir / "gpt.py"), "nowhere.stream_chat") is None
+    assert project.resolve(str(openai_dir / "gpt.py"), "stream_chat") is None
+    # A script's folder is a root: ``import helpers`` beside it.
+    assert project.resolve(str(root / "tools/run.py"), "helpers") == (
+        str(root / "tools/helpers.py"),
+        [],
+    )
+    # Relative imports still name a package's own __init__.
+    assert project.resolve(str(openai_dir / "gpt.py"), ".MODEL") == (
+        str(openai_dir / "__init__.py"),
+        ["MODEL"],
+    )
+    assert sorted(os.path.relpath(p, root) for p in project.importers(utils)) == [
+        "src/app/llm/openai/gpt.py",
+        "src/app/routes/chat.py",
+    ]

@@ -280,6 +280,17 @@ KEEPALIVE_CASES = {
     "websocket-map-empty": Keepalive(
         (HTTP11, "proxy_set_header Connection $connection_upgrade_keepalive;"), 1, NONE
     ),
+    # A fixed `Connection: upgrade` is not `close`: without an Upgrade from the client the
+    # upstream answers an ordinary keep-alive response and nginx caches the connection.
+    "fixed-connection-upgrade": Keepalive(
+        (
+            HTTP11,
+            "proxy_set_header Upgrade $http_upgrade;",
+            'proxy_set_header Connection "upgrade";',
+        ),
+        1,
+        NONE,
+    ),
     # One proxy_set_header in the location drops the server's `Connection ""`.
     "array-inheritance-trap": Keepalive(
         ("proxy_set_header X-Request-Id $request_id;",), 3, NGX006, server=(HTTP11, CLEAR)

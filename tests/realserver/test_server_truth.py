@@ -5,7 +5,9 @@ say (KNOWLEDGE.md section 4).
   app and the same launch line with ``--threads 2`` (gthread, which SRV001 accepts) streams to
   the end. The launch lines are the ones a Procfile gives streamproof, and its verdicts are
   checked on the same files.
-- uvicorn closes an idle keep-alive connection after ``--timeout-keep-alive``.
+- uvicorn closes an idle keep-alive connection after ``--timeout-keep-alive``; hypercorn after
+  its ``keep_alive_timeout`` (5 s by default, as SRV003 assumes); granian after its HTTP/1
+  header read timeout (granian 2.x: the timer also runs while a kept-alive connection waits).
 
 Small timeouts (2 s, 1 s) keep each test to seconds; every wait is bounded.
 """
@@ -195,9 +197,15 @@ def test_uvicorn_closes_an_idle_keepalive_connection_after_timeout_keep_alive(
         "--log-level",
         "warning",
     ]
+    idle = idle_close(command, tmp_path, port)
+    assert 0.8 <= idle < 3.0, idle
+
+
+def idle_close(command: list[str], cwd: Path, port: int) -> float:
+    """Seconds a kept-alive connection stays open, idle, after one request was answered."""
     with (
-        running(command, tmp_path, port),
-        socket.create_connection(("127.0.0.1", port), timeout=10) as connection,
+        running(command, cwd, port),
+        socket.create_connection(("127.0.0.1", port), timeout=15) as connection,
     ):
         connection.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
         response = b""
@@ -210,4 +218,57 @@ def test_uvicorn_closes_an_idle_keepalive_connection_after_timeout_keep_alive(
         closed = connection.recv(4096)  # blocks until the server closes the idle connection
         idle = time.monotonic() - idle_from
     assert closed == b""
+    return idle
+
+
+def nginx_in_front(port: int) -> str:
+    """An nginx upstream with keep-alive (nginx's default 60 s idle) to the loopback port."""
+    return (
+        "events {}\nhttp {\n"
+        f"  upstream app {{ server 127.0.0.1:{port}; keepalive 4; }}\n"
+        "  server { listen 80; location / { proxy_pass http://app;"
+        ' proxy_http_version 1.1; proxy_set_header Connection ""; } }\n}\n'
+    )
+
+
+def test_hypercorn_closes_an_idle_connection_after_its_default_keep_alive_timeout(
+    tmp_path: Path,
+) -> None:
+    require("hypercorn")
+    (tmp_path / "idle.py").write_text(IDLE_ASGI)
+    port = free_port()
+    line = f"hypercorn idle:app --bind 127.0.0.1:{port}"
+    # What streamproof reads from this launch line, behind an nginx upstream that keeps
+    # connections for 60 s: hypercorn's default keep-alive, 5 s.
+    (tmp_path / "Procfile").write_text(f"web: {line}\n")
+    (tmp_path / "nginx.conf").write_text(nginx_in_front(port))
+    findings = lint([tmp_path], cwd=tmp_path, select=["SRV003"]).findings
+    assert len(findings) == 1, findings
+    assert "keep_alive_timeout 5s (hypercorn's default)" in findings[0].message
+    command = [sys.executable, "-m", *shlex.split(line)]
+    idle = idle_close(command, tmp_path, port)
+    assert 4.5 <= idle < 7.0, idle
+
+
+def test_hypercorn_keep_alive_option_sets_the_idle_close(tmp_path: Path) -> None:
+    require("hypercorn")
+    (tmp_path / "idle.py").write_text(IDLE_ASGI)
+    port = free_port()
+    command = [sys.executable, "-m", "hypercorn", "idle:app", "--bind", f"127.0.0.1:{port}"]
+    idle = idle_close([*command, "--keep-alive", "1"], tmp_path, port)
     assert 0.8 <= idle < 3.0, idle
+
+
+def test_granian_closes_an_idle_connection_after_its_header_read_timeout(tmp_path: Path) -> None:
+    require("granian")
+    (tmp_path / "idle.py").write_text(IDLE_ASGI)
+    port = free_port()
+    line = f"granian --interface asgi --port {port} --http1-header-read-timeout 1500 idle:app"
+    (tmp_path / "Procfile").write_text(f"web: {line}\n")
+    (tmp_path / "nginx.conf").write_text(nginx_in_front(port))
+    findings = lint([tmp_path], cwd=tmp_path, select=["SRV003"]).findings
+    assert len(findings) == 1, findings
+    assert "granian http1 header read timeout 1.5s" in findings[0].message
+    command = [sys.executable, "-m", *shlex.split(line), "--host", "127.0.0.1", "--no-log"]
+    idle = idle_close(command, tmp_path, port)
+    assert 1.2 <= idle < 3.5, idle

@@ -77,6 +77,11 @@ def kwargs_entries(analysis: Values, expr: ast.expr) -> Entries | None:
         if kind != "expr" or not isinstance(payload, ast.expr):
             return None
         made = _made_entries(payload)
+        if made is None and isinstance(payload, ast.Call):
+            # ``data = self._payload(query)``: the one dict literal a function of the file
+            # returns (and nothing there changes it).
+            returned = analysis.literal_dict(payload)
+            made = None if returned is None else _literal_entries(returned)
         if made is None:
             return None
         for key, values in made.items():
@@ -116,7 +121,8 @@ _READS = frozenset({"get", "items", "keys", "values", "copy"})
 
 def _method_store(analysis: Values, node: ast.Attribute) -> Entries | None:
     """What ``d.update(...)``/``d.setdefault(k, v)`` stores (literal keys only); reads store
-    nothing; any other method (``pop``, ``clear``, an ``update`` of another dict) is opaque."""
+    nothing, nor does ``pop`` of a literal key; any other method (``clear``, an ``update`` of
+    another dict) is opaque."""
     if node.attr in _READS:
         return {}
     call = analysis.parent(node)
@@ -134,6 +140,13 @@ def _method_store(analysis: Values, node: ast.Attribute) -> Entries | None:
                 return None
             entries.setdefault(item.arg, []).append(item.value)
         return entries
+    if (
+        node.attr == "pop"
+        and call.args
+        and isinstance(call.args[0], ast.Constant)
+        and isinstance(call.args[0].value, str)
+    ):
+        return {}  # a key taken out (as ``del d[k]``): it adds nothing
     if node.attr == "setdefault" and len(call.args) == 2:
         key = call.args[0]
         if isinstance(key, ast.Constant) and isinstance(key.value, str):

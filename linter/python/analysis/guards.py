@@ -8,7 +8,8 @@ import builtins
 import re
 
 from linter.python import clients as K
-from linter.python.analysis.model import FuncRef, FunctionInfo, Sym, Verdict
+from linter.python.analysis.methods import unsearched
+from linter.python.analysis.model import Consumer, FuncRef, FunctionInfo, Sym, Verdict
 from linter.python.analysis.nodes import (
     _FUNCTIONS,
     _TRIES,
@@ -19,11 +20,17 @@ from linter.python.analysis.nodes import (
 )
 from linter.python.analysis.project import ConsumerSite, StreamFunction, exported
 from linter.python.analysis.streams import _CONSUME, _PASS_ON, Streams
+from linter.python.analysis.tasks import task_verdict
+from linter.python.analysis.template import template_sites
 from linter.python.analysis.wrappers import decorator_guard
 
 _MAX_CALLER_DEPTH = 4  # how far up the same-file call chain a guard is looked for
 # What ``handler_class`` names an exception class of the project that no library raises.
 PROJECT_ONLY = "@project-exception"
+
+
+# The guard of a call that closes a cycle of calls (judged at the cycle's other calls).
+_CYCLE = "(a cycle of calls)"
 
 
 def _plain_builtin_exception(name: str) -> bool:
@@ -148,6 +155,11 @@ class Guards(Streams):
         this file and in the other modules of the tree (``local``: in its function only).
         ``creation``: ``node`` creates a generator that is iterated later ("returned" to the
         callers, "handed" to a framework's call): no ``try`` around it guards the iteration."""
+        if not creation and depth < _MAX_CALLER_DEPTH:
+            # ``asyncio.create_task(consume())``: judged where the task's outcome comes out.
+            task = task_verdict(self, node, client, raised, depth)
+            if task is not None:
+                return task
         missed: list[ast.ExceptHandler] = []
         function: FunctionInfo = self.module
         for ancestor, child in self.ancestors(node):
@@ -181,7 +193,7 @@ class Guards(Streams):
             return Verdict(False, tuple(missed), "at module level", line=line)
         if creation == "handed":
             why = f"{function.name}() hands it on to a call that iterates it later, outside any try there"
-            return Verdict(False, (), why)
+            return Verdict(False, (), why, handed=True)
         retry = None if creation else self._retried(function)
         if retry is not None:
             text = " ".join(self.document.text_of(retry).split())
@@ -189,11 +201,18 @@ class Guards(Streams):
         wrapper = decorator_guard(self, function, client, raised) if not creation else ""
         if wrapper:
             return Verdict(True, guard=wrapper, line=getattr(function.node, "lineno", 0))
-        if local or depth >= _MAX_CALLER_DEPTH or id(function.node) in seen:
+        if id(function.node) in seen and not local:
+            # A cycle (``a()`` calls ``b()``, which calls ``a()``): no way in that the other
+            # calls, judged on their own, do not already cover.
+            return Verdict(True, guard=_CYCLE)
+        if local or depth >= _MAX_CALLER_DEPTH:
             return Verdict(False, tuple(missed), f"in {function.name}()", line=line)
         produces = function.is_generator or creation == "returned"
         sites, opaque = self.call_sites(function, produces)
         remote = [] if opaque else self._remote_sites(function, client, produces)
+        if not opaque and not (sites or remote) and self._callers_unsearched(function):
+            why = f"{function.name}() is a method whose callers cannot be found by its name"
+            return Verdict(False, tuple(missed), why, line=line, unknown=True)
         if opaque or not (sites or remote):
             why = (
                 f"{function.name}() is passed on, not called, in this file"
@@ -203,41 +222,99 @@ class Guards(Streams):
             return Verdict(False, tuple(missed), why, line=line)
         seen = seen | {id(function.node)}
         guards: list[str] = []
+        unknown: Verdict | None = None  # a caller whose own callers could not be followed
+        # The loops of this file that really consume the generator unguarded (past relays).
+        consumers: list[Consumer] = []
         for site in sites:
             created = ""
             if produces and isinstance(site, ast.Call) and self._refers_to(site.func, function):
                 created = self.created_only(site)  # the generator's call, not iterated here
             verdict = self.guard_of(site, client, raised, depth + 1, seen, creation=created)
             site_line = getattr(site, "lineno", 0)
+            if verdict.unknown:
+                unknown = unknown or verdict
+                continue
+            if not verdict.guarded and verdict.consumers and not verdict.elsewhere:
+                if created:
+                    consumers.extend(verdict.consumers)
+                else:
+                    # The site's function only hands the chunks on (a relay): the finding
+                    # goes on up to the loops that consume the relay.
+                    relay = self.scope(site).name
+                    consumers.extend((n, (relay, *via), why) for n, via, why in verdict.consumers)
+                continue
             if not verdict.guarded and created:
-                return Verdict(False, tuple(missed), verdict.why, line=site_line)
+                return Verdict(
+                    False,
+                    tuple(missed),
+                    verdict.why,
+                    line=site_line,
+                    elsewhere=verdict.elsewhere,
+                    handed=verdict.handed,
+                )
             if not verdict.guarded:
+                if produces and not verdict.elsewhere and not _is_call_of(site, function):
+                    consumers.append((site, (), verdict.why))  # this loop really consumes it
+                    continue
                 return Verdict(
                     False,
                     tuple(missed),
                     f"its caller on line {site_line} does not guard it",
                     line=site_line,
+                    # A relay of this file whose consumer in another module is reported.
+                    elsewhere=verdict.elsewhere if self._hands_out(self.scope(site)) else "",
                 )
-            if verdict.guard not in guards:
+            if verdict.guard not in guards and verdict.guard != _CYCLE:
                 guards.append(verdict.guard)
+        if consumers:
+            site_line = getattr(consumers[0][0], "lineno", 0)
+            why = f"its consumer on line {site_line} does not guard it"
+            return Verdict(False, tuple(missed), why, line=site_line, consumers=tuple(consumers))
+        there: Verdict | None = None  # unguarded, reported at another module's loop
         for consumer in remote:
             where = f"{consumer.module} (line {consumer.line})"
+            if consumer.unknown:
+                why = f"its caller in {where} is called from places that cannot be followed"
+                unknown = unknown or Verdict(False, (), why, unknown=True)
+                continue
             # A generator passed on (to a framework's response, say) is iterated where no
             # guard of that module's can be.
             if not consumer.guarded or not consumer.iterated:
                 if (
-                    function.is_generator
+                    (function.is_generator or (produces and self._hands_out(function)))
                     and consumer.iterated
                     and (function.cls is None or consumer.reported_there)
                 ):
-                    # That loop is reported, where the stream is really consumed.
+                    # That loop is reported, where the stream is really consumed; the other
+                    # consumers still count (one that hands it to a framework is reported
+                    # here, at the loop the framework's iteration runs).
                     why = f"its consumer in {where} does not guard it"
-                    return Verdict(False, tuple(missed), why, line=line, elsewhere=consumer.path)
+                    there = there or Verdict(
+                        False, tuple(missed), why, line=line, elsewhere=consumer.path
+                    )
+                    continue
                 what = "does not guard it" if consumer.iterated else "passes it on, not iterated"
-                return Verdict(False, tuple(missed), f"its caller in {where} {what}", line=line)
+                if consumer.why and not consumer.iterated:
+                    what = f"passes it on -> {consumer.why}"
+                return Verdict(
+                    False,
+                    tuple(missed),
+                    f"its caller in {where} {what}",
+                    line=line,
+                    handed=consumer.handed and not consumer.iterated,
+                )
             text = f"{consumer.guard} in {consumer.module}"
             if text not in guards:
                 guards.append(text)
+        if there is not None:
+            return there
+        if unknown is not None:
+            return Verdict(False, tuple(missed), unknown.why, line=line, unknown=True)
+        if not guards:  # every call of it is part of a cycle
+            if depth == 0:
+                why = f"{function.name}() is only called from a cycle of its own calls"
+                return Verdict(False, tuple(missed), why, line=line)
+            return Verdict(True, guard=_CYCLE)
         first = getattr(sites[0], "lineno", 0) if sites else 0
         count = len(sites) + len(remote)
         callers = "caller" if count == 1 else f"callers ({count})"
@@ -257,6 +334,15 @@ class Guards(Streams):
             node, parent = parent, self.parent(parent)
         if isinstance(parent, ast.Return):
             return "returned"
+        if (
+            isinstance(parent, ast.Assign)
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0], ast.Name)
+            and self._returns_name(parent.targets[0].id, site)
+        ):
+            # ``it = gen(...)`` (in each branch of a dispatcher), then ``return it``: handed
+            # to the callers, as ``return gen(...)`` is.
+            return "returned"
         if isinstance(parent, ast.keyword):
             node, parent = parent, self.parent(parent)
         if isinstance(parent, ast.Call) and node is not parent.func:
@@ -271,14 +357,26 @@ class Guards(Streams):
                 return "handed"
         return ""
 
+    def _returns_name(self, name: str, call: ast.Call) -> bool:
+        """The function that binds ``name = call`` returns ``name`` after it."""
+        function = self.scope(call)
+        return not function.is_module and any(
+            any(isinstance(elt, ast.Name) and elt.id == name for elt in _items(returned))
+            and returned.lineno >= call.lineno
+            and self.scope(returned) is function
+            for returned in function.returns
+        )
+
     def _remote_sites(
         self, function: FunctionInfo, client: K.Client, produces: bool = False
     ) -> list[ConsumerSite]:
         """The calls of a module-level function in the other modules of the tree."""
         project = self.document.project
         if project is not None and function.cls is not None and not function.is_test:
-            # A method: its calls through instances, found across the tree by its name.
-            return project.methods.sites(self.document.path, function, client) or []
+            # A method: its calls through instances, found across the tree by its name, and
+            # those a base class of another module makes on ``self`` (a template method).
+            found = project.methods.sites(self.document.path, function, client) or []
+            return found + (template_sites(self, function, client) or [])
         if project is None or not exported(function):
             return []
         shape = "generator" if produces else "plain"
@@ -287,6 +385,30 @@ class Guards(Streams):
             path, project.module_name(path), function.name, client, "", 0, shape
         )
         return project.consumers(wanted) or []
+
+    def _hands_out(self, function: FunctionInfo) -> bool:
+        """A module-level function that returns a stream generator of this module (a
+        dispatcher): its consumers in other modules see its call as a stream, and report
+        their loops."""
+        project = self.document.project
+        if project is None or not exported(function):
+            return False
+        functions = project.functions(self.document.path)
+        return bool(functions) and function.name in functions
+
+    def _callers_unsearched(self, function: FunctionInfo) -> bool:
+        """A method named too commonly to find its calls by (``run``), of a class its own
+        file never uses: other modules drive it, from places not known. (A class the file
+        uses itself, a script's ``Chat().run()``, is judged through those uses.)"""
+        project = self.document.project
+        cls = function.cls
+        return (
+            project is not None
+            and cls is not None
+            and unsearched(function)
+            and not project.methods.too_large()
+            and not self.name_loads.get(cls.name)
+        )
 
     def _except_text(self, handler: ast.ExceptHandler) -> str:
         if handler.type is None:
@@ -443,6 +565,18 @@ class Guards(Streams):
                                 ):
                                     return True
         return False
+
+
+def _is_call_of(site: ast.AST, function: FunctionInfo) -> bool:
+    """The site is the generator's call itself (nothing of this file iterates it there)."""
+    if not isinstance(site, ast.Call):
+        return False
+    return function.name in (getattr(site.func, "id", None), getattr(site.func, "attr", None))
+
+
+def _items(returned: ast.expr) -> list[ast.expr]:
+    """What a ``return`` hands out: the value, or the items of a tuple (``return it, meta``)."""
+    return list(returned.elts) if isinstance(returned, ast.Tuple) else [returned]
 
 
 # Context managers whose names sound like guards but that catch nothing.

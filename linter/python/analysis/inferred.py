@@ -25,6 +25,7 @@ _IMPORTED_AS = {
     "groq": "groq",
     "together": "together",
     "mistralai": "mistral",
+    "google": "genai",  # google-genai only (``from google import genai``): see _imports
 }
 _LANGCHAIN_METHODS = frozenset({"astream", "astream_events"})
 
@@ -70,7 +71,7 @@ def inferred_start(analysis: Values, call: ast.Call, depth: int) -> Stream | Non
         if len(chain) < len(parts) or chain[-len(parts) :] != parts:
             continue
         module = next(m for m, k in _IMPORTED_AS.items() if k == key)
-        if module in imported:
+        if module in imported and _imports(analysis, module):
             matches.append((key, starter, module, len(parts)))
     if len({m[0] for m in matches}) != 1:
         return None  # no evidence, or two SDKs with this path
@@ -85,10 +86,26 @@ def inferred_start(analysis: Values, call: ast.Call, depth: int) -> Stream | Non
     if found is None:
         return None
     start = found.start
-    api = f"{start.api} (on a client inferred from the call's shape and the file's {module} import)"
+    shown = "google.genai" if module == "google" else module
+    api = f"{start.api} (on a client inferred from the call's shape and the file's {shown} import)"
     return Stream(
         StreamStart(call, start.client, api, start.streaming, start.cap, None, http=start.http),
         found.role,
+    )
+
+
+def _imports(analysis: Values, module: str) -> bool:
+    """The file imports the SDK itself: under ``google``, ``google.genai`` (not the older
+    ``google.generativeai``, whose calls have other shapes)."""
+    if module != "google":
+        return True
+    return any(
+        str(entry[2]).lstrip(".") in ("google.genai", "google.genai.Client")
+        or str(entry[2]).startswith("google.genai.")
+        for info in analysis.functions
+        for entries in info.bindings.values()
+        for entry in entries
+        if entry[1] == "import"
     )
 
 

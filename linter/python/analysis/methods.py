@@ -183,7 +183,9 @@ class MethodCallers:
                 # A file with a ``name`` of its own most likely calls that one.
                 if caller == path or caller not in defining:
                     found.extend(self._judged(caller, path, function, client))
-            if any(other != path for other in defining) and not all(s.guarded for s in found):
+            if any(other != path for other in defining) and not all(
+                s.guarded or s.unknown for s in found
+            ):
                 # Defined elsewhere too: an unguarded call may be another class's method;
                 # only a verdict every caller shares is taken (else nothing is known).
                 found = []
@@ -235,10 +237,28 @@ class MethodCallers:
                 )
                 sites.append(
                     ConsumerSite(
-                        caller, module, line, iterated, verdict.guarded, verdict.guard, there
+                        caller,
+                        module,
+                        line,
+                        iterated,
+                        verdict.guarded,
+                        verdict.guard,
+                        there,
+                        verdict.unknown,
                     )
                 )
         return sites
+
+
+def unsearched(function: FunctionInfo) -> bool:
+    """A method whose name is too common to find its calls by (``run``): its callers exist
+    somewhere, unknown (a dunder is called by the language: a loop over the instance)."""
+    name = function.name
+    return (
+        function.cls is not None
+        and name in _TOO_COMMON
+        and not (name.startswith("__") and name.endswith("__"))
+    )
 
 
 def _may_call(value: object, same_file: bool, function: FunctionInfo, cls: str) -> bool:

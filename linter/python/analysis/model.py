@@ -167,6 +167,10 @@ class Iteration:
     end: int
 
 
+# A consumer loop of a generator: (the loop node, the relays between, innermost first, why).
+Consumer = tuple[ast.AST, tuple[str, ...], str]
+
+
 @record
 class Verdict:
     """How an iteration is guarded: ``guarded`` by something that catches a cut stream;
@@ -181,6 +185,17 @@ class Verdict:
     # Unguarded, and reported elsewhere: the file of another module whose loop consumes
     # the stream unguarded (that loop gets the finding).
     elsewhere: str = ""
+    # Not known: the callers up the chain could not be followed (a method name too common
+    # to find its calls by, callers of a method several classes define that disagree).
+    # Nothing unguarded was found, so nothing is reported.
+    unknown: bool = False
+    # Unguarded, and consumed in this file: the outermost loops (or ``yield from``, draining
+    # calls) of this file that really iterate the generator unguarded, past the relays that
+    # only hand its chunks on; each with those relays' names and why it is unguarded.
+    consumers: tuple[Consumer, ...] = ()
+    # Unguarded because it is handed (maybe through returns) to a framework's call, which
+    # iterates it: no loop of the tree consumes it.
+    handed: bool = False
 
 
 # --- the analysis ---------------------------------------------------------------------------------

@@ -64,6 +64,9 @@ class StreamFunction:
     # "generator" (yields the chunks), "returns" (returns the stream), "plain" (iterates it
     # itself: only its callers' guards matter, never theirs to report).
     shape: str
+    # Returned as item ``item`` of a tuple of ``size`` (``return stream, metadata``); -1: whole.
+    item: int = -1
+    size: int = 0
 
 
 @record
@@ -78,6 +81,10 @@ class ConsumerSite:
     guard: str = ""
     # A method's caller found by name whose file reports its loop (``methods``).
     reported_there: bool = False
+    # Unguarded only because its own callers could not be followed (``Verdict.unknown``).
+    unknown: bool = False
+    why: str = ""  # passed on, unguarded: where the chain of its callers ends, in words
+    handed: bool = False  # passed on to a framework's call (``Verdict.handed``)
 
 
 def project_of(workspace: Workspace) -> Project:
@@ -122,6 +129,9 @@ class Project:
         self.unit_path = ""
         self._hops = 0
         self._methods: MethodCallers | None = None
+        # (file, base class, method, client, generator) -> the base class's calls of the
+        # method on ``self``, judged (``template``); None while judged.
+        self._templates: dict[tuple[str, str, str, str, bool], list[ConsumerSite] | None] = {}
 
     def __reduce__(self) -> tuple[type, tuple[()]]:
         # A spawned worker is handed the workspace pickled: the project travels as an empty
@@ -147,18 +157,43 @@ class Project:
             parts.append(package)
         return ".".join(reversed(parts)) or os.path.basename(folder)
 
-    def _roots(self, importer: str) -> list[str]:
-        """Where an absolute import may start: the importer's package root, its folder (a
-        script run from there), the tree's root and its ``src`` folder."""
+    def _roots(self, importer: str, first: str) -> list[str]:
+        """Where an absolute import whose first name is ``first`` may start, as Python's
+        search path would hold it: the importer's package root, the folder above a folder of
+        the importer's path named ``first`` (its top package, even a namespace one), the
+        importer's folder (a script run from there), the tree's root and its ``src``."""
         folder = os.path.dirname(importer)
         top = folder
         while self._file(os.path.join(top, "__init__.py")) and top != self.root:
             top = os.path.dirname(top)
-        found = []
-        for root in (top, folder, self.root, os.path.join(self.root, "src")):
+        found = [top]
+        above = folder
+        while above.startswith(self.root) and above != self.root:
+            parent = os.path.dirname(above)
+            if os.path.basename(above) == first:
+                found.append(parent)
+                break
+            above = parent
+        for root in (folder, self.root, os.path.join(self.root, "src")):
             if root not in found:
                 found.append(root)
+        # Namespace packages (folders without ``__init__.py``, run from a folder above):
+        # the folders between the package root and the tree's root, nearest first.
+        above = os.path.dirname(top)
+        while above.startswith(self.root + os.sep) and above not in found:
+            found.append(above)
+            above = os.path.dirname(above)
         return found
+
+    def _top_level(self, root: str, first: str) -> bool:
+        """Whether ``first`` is a module or package (a namespace one too) directly in
+        ``root``: an absolute import starts only there, never at a folder's ``__init__``."""
+        key = os.path.join(root, first)
+        known = self._is_file.get(key + os.sep)
+        if known is None:
+            known = self._file(key + ".py") or (os.path.isdir(key) and self.workspace.inside(key))
+            self._is_file[key + os.sep] = known
+        return known
 
     def resolve(self, importer: str, dotted: str) -> tuple[str, list[str]] | None:
         """The module file a dotted path (as an import binds it: ``.providers.f``,
@@ -175,11 +210,14 @@ class Project:
         else:
             if parts[0] in _LIBRARIES:
                 return None
-            roots = self._roots(importer)
-        for root in roots:
-            # The longest prefix that is a module: ``app.llm.f`` is f of app/llm.py (or of
-            # app/llm/__init__.py).
-            for size in range(len(parts), -1, -1):
+            roots = [r for r in self._roots(importer, parts[0]) if self._top_level(r, parts[0])]
+        # An absolute import names at least its top module; a relative one may name only the
+        # package (``from . import x``: x of the folder's ``__init__``). The longest prefix
+        # that is a module, from any root: ``app.llm.f`` is f of app/llm.py (or of
+        # app/llm/__init__.py), before a script ``app.py`` next to it.
+        least = 0 if level else 1
+        for size in range(len(parts), least - 1, -1):
+            for root in roots:
                 folder = os.path.join(root, *parts[:size])
                 for candidate in (folder + ".py", os.path.join(folder, "__init__.py")):
                     if size == 0 and candidate.endswith(".py") and candidate == folder + ".py":
@@ -301,11 +339,36 @@ class Project:
                     _line(start),
                     "generator",
                 )
+            _local_relays(analysis, found)
             for function in analysis.functions:
                 if not exported(function) or function.is_generator or function.name in found:
                     continue
                 for returned in function.returns:
+                    if isinstance(returned, ast.Tuple):
+                        item = _tuple_item(analysis, returned, found)
+                        if item is not None:
+                            index, client, api, line = item
+                            found[function.name] = StreamFunction(
+                                path, module, function.name, client, api, line, "returns",
+                                index, len(returned.elts),
+                            )  # fmt: skip
+                            break
+                        continue
                     value = analysis.value(returned)
+                    handed = _handed_generator(value, found)
+                    if handed is not None:
+                        # A dispatcher returning one of those generators (``it = a_iter(...)``
+                        # ... ``return it``): its callers iterate the chunks.
+                        found[function.name] = StreamFunction(
+                            path,
+                            module,
+                            function.name,
+                            handed.client,
+                            f"{handed.name}() (a generator yielding {handed.api})",
+                            handed.line,
+                            "generator",
+                        )
+                        break
                     if isinstance(value, Stream) and value.role == "stream":
                         given = value.start
                         if not given.streaming or (given.http and not analysis.llm_stream(given)):
@@ -391,14 +454,20 @@ class Project:
         return found
 
     def _scope(self, path: str) -> str:
-        """The folder whose files may import ``path``: its top package's parent."""
+        """The folder whose files may import ``path``: the folder of the tree's top level (or
+        of ``src``) its top package sits in. Not the package's parent alone: folders above
+        it without ``__init__`` may be namespace packages its importers name it through
+        (``khoj.processor.x`` where only ``x`` has an ``__init__``)."""
         folder = os.path.dirname(path)
         while self._file(os.path.join(folder, "__init__.py")) and folder != self.root:
             folder = os.path.dirname(folder)
-        if folder in (self.root, os.path.join(self.root, "src")) or not folder.startswith(
-            self.root
-        ):
+        tops = (self.root, os.path.join(self.root, "src"))
+        if folder in tops or not folder.startswith(self.root + os.sep):
             return self.root
+        # A module of a namespace package (no ``__init__.py``) is imported by its dotted path
+        # from anywhere in the top-level folder it sits in.
+        while os.path.dirname(folder) not in tops:
+            folder = os.path.dirname(folder)
         return folder
 
     def _search(self, scope: str, needle: bytes) -> list[str]:
@@ -524,6 +593,11 @@ class Project:
                     iterated = iteration is not None
                     node = call if iteration is None else iteration.node
                 verdict = analysis.guard_of(node, function.client, raised, creation=created)
+                if created == "returned" and verdict.handed and not verdict.guarded:
+                    # Returned, then handed to a framework (or to no one): no loop of the
+                    # tree consumes it, so the generator's own loop, which the framework's
+                    # iteration runs, is the one reported.
+                    iterated = False
                 sites.append(
                     ConsumerSite(
                         importer,
@@ -532,6 +606,9 @@ class Project:
                         iterated,
                         verdict.guarded,
                         verdict.guard,
+                        unknown=verdict.unknown,
+                        why="" if iterated or verdict.guarded else verdict.why,
+                        handed=verdict.handed and not verdict.guarded,
                     )
                 )
         return sites
@@ -606,6 +683,73 @@ def _load(path: str, project: Project) -> PythonDocument | None:
         return None
     document.project = project
     return document
+
+
+def _local_relays(analysis: Analysis, found: dict[str, StreamFunction]) -> None:
+    """Add the generators of the module that relay one of its stream generators (a loop or
+    ``yield from`` over its call, unguarded there): their consumers in other modules are the
+    stream's, and report their loops."""
+    by_name = {f.name: f for f in analysis.functions if exported(f)}
+    pending = [name for name, f in found.items() if f.shape == "generator"]
+    while pending:
+        inner = found[pending.pop()]
+        info = by_name.get(inner.name)
+        if info is None:
+            continue
+        raised = inner.client.raised(analysis.version(inner.client, {})[0])
+        for site in analysis.call_sites(info, True)[0]:
+            if isinstance(site, ast.Call):
+                continue  # created, not iterated here
+            relay = analysis.scope(site)
+            if relay.name in found or relay is not by_name.get(relay.name):
+                continue
+            if not relay.is_generator:
+                continue
+            if analysis.guard_of(site, inner.client, raised, local=True).guarded:
+                continue
+            found[relay.name] = StreamFunction(
+                inner.path,
+                inner.module,
+                relay.name,
+                inner.client,
+                f"{inner.name}() (a generator yielding {inner.api})",
+                inner.line,
+                "generator",
+            )
+            pending.append(relay.name)
+
+
+def _tuple_item(
+    analysis: Analysis, returned: ast.Tuple, found: dict[str, StreamFunction]
+) -> tuple[int, K.Client, str, int] | None:
+    """``return stream, metadata``: the item that is a stream (a stream started here or
+    handed out by another module, or a generator of this module that yields one)."""
+    if any(isinstance(elt, ast.Starred) for elt in returned.elts):
+        return None
+    for index, elt in enumerate(returned.elts):
+        value = analysis.value(elt)
+        handed = _handed_generator(value, found)
+        if handed is not None:
+            return (
+                index,
+                handed.client,
+                f"{handed.name}() (a generator yielding {handed.api})",
+                handed.line,
+            )
+        if isinstance(value, Stream) and value.role == "stream":
+            given = value.start
+            if given.streaming and not (given.http and not analysis.llm_stream(given)):
+                return index, given.client, _api(given), _line(given)
+    return None
+
+
+def _handed_generator(value: object, found: dict[str, StreamFunction]) -> StreamFunction | None:
+    """The stream generator of the module a returned value is a call of."""
+    fn = getattr(value, "fn", None)
+    if getattr(value, "call", None) is None or fn is None or not exported(fn):
+        return None
+    handed = found.get(fn.name)
+    return handed if handed is not None and handed.shape == "generator" else None
 
 
 def exported(function: object) -> bool:

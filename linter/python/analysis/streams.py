@@ -85,6 +85,8 @@ class Streams(Values):
         expr = getattr(iteration.node, "iter", None)
         if expr is None and isinstance(iteration.node, ast.YieldFrom):
             expr = iteration.node.value
+        if expr is None and isinstance(iteration.node, ast.Call):
+            expr = self._consumed_iterable(iteration.node)
         if isinstance(expr, ast.Name):
             found = self.lookup(expr.id, self.scope(expr), self.document.start(expr))
             if found is not None and found[0] == "expr" and isinstance(found[1], ast.expr):
@@ -96,13 +98,23 @@ class Streams(Values):
         # ``async for line in response.content`` (aiohttp) reads lines.
         return isinstance(expr, ast.Attribute) and expr.attr == "content"
 
+    def _consumed_iterable(self, call: ast.Call) -> ast.expr | None:
+        """What a consuming call (``next(it)``, ``list(it)``, ``it.__next__()``) reads: its
+        iterable, so that ``it = response.iter_lines()`` read by ``next(it)`` in a
+        ``while True:`` reader counts as a line-by-line read like a ``for`` loop."""
+        kind = self.spelling(call)
+        inner = _iterables(call, kind) if kind in _CONSUME else []
+        return inner[0] if inner else None
+
     # -- iterations --------------------------------------------------------------------------
 
     def stream_of(self, expr: ast.AST) -> StreamStart | None:
         value = self.value(expr)
         if isinstance(value, Stream):
             if value.role == "stream":
-                return value.start
+                # A generation asked for without streaming is a finished answer: iterating
+                # it reads no connection.
+                return value.start if value.start.streaming or value.start.http else None
             if value.role == "response" and value.start.http == "requests":
                 return value.start  # iterating a requests Response is iter_content(128)
         return None
@@ -260,7 +272,9 @@ class Streams(Values):
 
 
 # Raw HTTP evidence of an LLM or SSE stream (Analysis.llm_stream).
-_LINE_METHODS = frozenset({"iter_lines", "aiter_lines", "iter_sse", "aiter_sse", "readline"})
+_LINE_METHODS = frozenset(
+    {"iter_lines", "aiter_lines", "iter_sse", "aiter_sse", "readline", "events"}
+)
 _GENERATION_PATHS = re.compile(
     r"/(?:chat/completions|completions|responses|messages|generate|chat|predict|infer|sse|events)"
     r"(?:[/?]|$)|generate_stream|chat_stream|stream_chat",

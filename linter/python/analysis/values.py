@@ -133,6 +133,9 @@ class Values(FileIndex):
             func = self.value(whole.func, depth + 1)
             if isinstance(func, FuncRef) and not func.fn.is_generator:
                 candidates.extend(func.fn.returns)
+            elif isinstance(func, Sym) and not func.path.startswith("@"):
+                # A function of another module returning ``stream, metadata``.
+                return self._remote_stream(whole, func, index, size)
         for candidate in candidates:
             if (
                 isinstance(candidate, (ast.Tuple, ast.List))
@@ -194,6 +197,8 @@ class Values(FileIndex):
                 return Stream(start, "method")  # a raw response's ``.parse()``: the stream
             if expr.attr in K.HTTP_ITER_METHODS and value.role in ("response", "stream"):
                 return Stream(start, "method")
+            if expr.attr == "events" and start.http and value.role == "response":
+                return Stream(start, "method")  # an SSE wrapper's ``events()``
             if expr.attr == "content" and start.http == "aiohttp" and value.role == "response":
                 return Stream(start, "stream")
             if expr.attr in ("text_stream",) and value.role == "stream":
@@ -328,6 +333,12 @@ class Values(FileIndex):
                 return by_name
         if not isinstance(func, Sym):
             return None
+        if func.path in _SSE_WRAPPERS and call.args:
+            # ``sseclient.SSEClient(response)``: server-sent events parsed from a streamed
+            # response (its ``events()`` iterate the body).
+            wrapped = self.value(call.args[0], depth + 1)
+            if isinstance(wrapped, Stream) and wrapped.role == "response":
+                return wrapped
         head, _, last = func.path.rpartition(".")
         if last in _PASS_THROUGH_CALLS and head.startswith("@"):
             return Sym(head, func.ctor)  # ``client.with_options(timeout=...)``: the same client
@@ -400,15 +411,20 @@ class Values(FileIndex):
             return Stream(start, "manager" if starter.stream == "manager" else "stream")
         return None
 
-    def _remote_stream(self, call: ast.Call, func: Sym) -> Stream | None:
-        """A call of a function of another module of the tree that hands out a stream."""
+    def _remote_stream(
+        self, call: ast.Call, func: Sym, index: int = -1, size: int = 0
+    ) -> Stream | None:
+        """A call of a function of another module of the tree that hands out a stream (as
+        a whole, or as item ``index`` of the tuple it returns, unpacked into ``size``)."""
         project = self.document.project
         if project is None:
             return None
         found = project.stream_function(self.document.path, func.path)
-        if found is None:
+        if found is None or (found.item, found.size) != ((index, size) if index >= 0 else (-1, 0)):
             return None
         what = "a generator yielding" if found.shape == "generator" else "returning"
+        if found.item >= 0:
+            what = f"returning in item {found.item + 1} of a tuple"
         api = f"{found.name}() of {found.module}, {what} {found.api} from its line {found.line}"
         start = StreamStart(
             call, found.client, api, True, None, None, origin=f"{found.module}.{found.name}"
@@ -521,45 +537,95 @@ class Values(FileIndex):
                 return None
         return None
 
-    def literal_dict(self, expr: ast.AST | None, depth: int = 0) -> ast.Dict | None:
+    def literal_dict(
+        self, expr: ast.AST | None, depth: int = 0, removals: bool = False
+    ) -> ast.Dict | None:
         """The dict literal ``expr`` is, or names through a single assignment that nothing
         in the file changes afterwards (no ``d[k] = v``, ``d.update()``, ...), or that a
-        function of the file returns (its one ``return``: ``json=self._payload(prompt)``)."""
+        function of the file returns (its one ``return``: ``json=self._payload(prompt)``, or
+        an item of the tuple it returns: ``headers, payload = make_payload()``). With
+        ``removals``, keys taken out (``d.pop(k)``, ``del d[k]``) do not count as a change:
+        for a question no removal can turn from no to yes (is a cap key there?)."""
         if isinstance(expr, ast.Dict):
             return expr
         if isinstance(expr, ast.Call) and depth < 3:
             func = self.value(expr.func)
             if isinstance(func, FuncRef) and not func.fn.is_generator and len(func.fn.returns) == 1:
-                return self.literal_dict(func.fn.returns[0], depth + 1)
+                return self.literal_dict(func.fn.returns[0], depth + 1, removals)
             return None
         if not isinstance(expr, ast.Name):
             return None
         found = self.lookup(expr.id, self.scope(expr), self.document.start(expr))
+        if found is not None and found[0] == "item" and depth < 3:
+            if len(found[2].bindings.get(expr.id, ())) != 1:
+                return None
+            return self._returned_item_dict(found, depth, removals)
         if found is None or found[0] != "expr" or not isinstance(found[1], ast.Dict):
             return None
         scope = found[2]
-        if len(scope.bindings.get(expr.id, ())) != 1 or self._mutated(expr.id, scope):
+        mapping = found[1]
+        if len(scope.bindings.get(expr.id, ())) != 1 or self._mutated(
+            expr.id, scope, mapping, removals
+        ):
             return None
-        return found[1]
+        return mapping
 
-    def _mutated(self, name: str, scope: FunctionInfo) -> bool:
+    def _returned_item_dict(
+        self, found: tuple[str, object, FunctionInfo], depth: int, removals: bool
+    ) -> ast.Dict | None:
+        """``headers, payload = helper(...)`` where the file's ``helper`` returns one tuple
+        whose item there is a dict literal (or names one)."""
+        whole, index, size = cast("tuple[ast.expr, int, int]", found[1])
+        if isinstance(whole, ast.Await):
+            whole = whole.value
+        if not isinstance(whole, ast.Call):
+            return None
+        func = self.value(whole.func)
+        if not (isinstance(func, FuncRef) and not func.fn.is_generator):
+            return None
+        returned = func.fn.returns
+        if len(returned) != 1 or not isinstance(returned[0], ast.Tuple):
+            return None
+        items = returned[0].elts
+        if len(items) != size or any(isinstance(item, ast.Starred) for item in items):
+            return None
+        return self.literal_dict(items[index], depth + 1, removals)
+
+    def _mutated(
+        self,
+        name: str,
+        scope: FunctionInfo,
+        mapping: ast.Dict | None = None,
+        removals: bool = False,
+    ) -> bool:
+        """Whether the file changes the dict ``name`` after its literal. ``del d["k"]`` of a key
+        the literal never had changes nothing; with ``removals``, no key taken out counts."""
         nodes = ast.walk(self.tree) if scope.is_module else _walk_function(scope.node)
+        keys = {k.value for k in mapping.keys if isinstance(k, ast.Constant)} if mapping else None
+        exact = mapping is not None and None not in mapping.keys
+        changes: tuple[str, ...] = ("update", "setdefault", "__setitem__")
+        if not removals:
+            changes += ("pop", "clear", "popitem")
         for node in nodes:
             if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(
                 node.value, ast.Name
             ):
                 if node.value.id != name:
                     continue
-                if isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
                     return True
-                if isinstance(node, ast.Attribute) and node.attr in (
-                    "update",
-                    "setdefault",
-                    "pop",
-                    "clear",
-                    "popitem",
-                    "__setitem__",
-                ):
+                if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Del):
+                    if removals:
+                        continue
+                    if (
+                        exact
+                        and keys is not None
+                        and isinstance(node.slice, ast.Constant)
+                        and node.slice.value not in keys
+                    ):
+                        continue  # ``del d["user"]`` of a key the literal never had: no change
+                    return True
+                if isinstance(node, ast.Attribute) and node.attr in changes:
                     return True
         return False
 
@@ -583,4 +649,6 @@ def _method_scope(scope: FunctionInfo) -> FunctionInfo | None:
 # Attributes and methods of a client that give the same client, or its calls' raw responses:
 # ``client.with_options(timeout=...)``, ``client.chat.completions.with_raw_response.create``.
 _PASS_THROUGH_ATTRIBUTES = frozenset({"with_raw_response", "with_streaming_response"})
-_PASS_THROUGH_CALLS = frozenset({"with_options", "copy"})
+_PASS_THROUGH_CALLS = frozenset({"with_options", "copy", "start_chat"})
+# Classes that parse server-sent events out of a streamed response given to them.
+_SSE_WRAPPERS = frozenset({"sseclient.SSEClient", "httpx_sse.EventSource"})

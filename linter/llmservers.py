@@ -1,0 +1,284 @@
+"""What says a backend is an LLM server: the names, ports and paths of LLM servers, hosted LLM
+APIs and chat apps, as they appear in host names, upstream and service names, listen lines and
+request paths. One source for every kind that judges a route (NGINX, Kubernetes, the stack)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# Path fragments of streaming endpoints (matched on the location's path or regex).
+STREAMING_PATH = re.compile(
+    r"chat[\\/]+completions|(?:^|[\\/^(|])v1[\\/]+(?:completions|responses|messages)"
+    r"|api[\\/]+(?:chat|generate)\b|generate_stream|stream-chat|chat-stream|event-stream"
+    r"|(?:^|[\\/^(|])(?:stream|streaming|sse|events|eventsource|mcp)(?:$|[\\/$)|?(])",
+    re.IGNORECASE,
+)
+
+# Paths that are not streams even on an LLM server (health checks, metrics, UIs, auth): the
+# weaker signals (upstream, server_name, a LiteLLM config, `proxy_buffering off` copied into
+# every location) do not make these streaming routes.
+NOT_STREAMING_SEGMENTS = frozenset(
+    [
+        "health",
+        "healthz",
+        "healthcheck",
+        "health_check",
+        "liveliness",
+        "liveness",
+        "livez",
+        "readiness",
+        "readyz",
+        "ready",
+        "live",
+        "metrics",
+        "status",
+        "ping",
+        "favicon.ico",
+        "robots.txt",
+        "static",
+        "assets",
+        "ui",
+        "login",
+        "logout",
+        "auth",
+        "oauth",
+        "oauth2",
+        "callback",
+        "sso",
+        "saml",
+        "docs",
+        "redoc",
+        "openapi.json",
+        "swagger",
+        "swagger-ui",
+        ".well-known",
+        "_next",
+        "image",
+        "images",
+        "img",
+        "css",
+        "js",
+        "fonts",
+        "uploads",
+        "files",
+        # Socket.IO (Engine.IO) endpoints: the library heartbeats every 25 s by default
+        # (pingInterval, Node and python-engineio alike), so nginx's 60 s idle limit is never
+        # reached, and an upgraded WebSocket is relayed unbuffered.
+        "socket.io",
+        "engine.io",
+        # OpenAI-style endpoints that answer in one piece.
+        "embeddings",
+        "embedding",
+        "moderations",
+        "rerank",
+        "tokenize",
+        "detokenize",
+    ]
+)
+
+
+def not_streaming_path(path: str) -> bool:
+    """A segment of the path (every alternative of it, for a regex) names something that is
+    not a stream: `/health`, `= /metrics`, `^/auth/saml`, `/ui/`, `/mcp/oauth/callback`."""
+    # An escaped dot (`socket\.io`, `openapi\.json`) is part of its segment, not a separator.
+    text = re.sub(r"^[=~*^\s]+", "", path.replace("\\.", ".")).lstrip("^/\\")
+    for segment in re.split(r"[/\\]+", text):
+        segment = segment.strip("()$?^")
+        if not segment or "(" in segment or ")" in segment:
+            continue
+        alternatives = [a.strip("()$?").replace("\\.", ".") for a in segment.split("|")]
+        if all(a.lower() in NOT_STREAMING_SEGMENTS for a in alternatives if a) and any(
+            alternatives
+        ):
+            return True
+    return False
+
+
+# Names of LLM servers and hosted LLM APIs, as they appear in host names and upstream names.
+LLM_NAMES = (
+    "litellm",
+    "ollama",
+    "vllm",
+    "openwebui",
+    "open-webui",
+    "librechat",
+    "anythingllm",
+    "localai",
+    "lmstudio",
+    "lm-studio",
+    "sglang",
+    "llamacpp",
+    "llama-cpp",
+    "llama_cpp",
+    "llama-server",
+    "llamafile",
+    "koboldcpp",
+    "oobabooga",
+    "text-generation",
+    "tabbyapi",
+    "openllm",
+    "xinference",
+    "lmdeploy",
+    "fastchat",
+    # Chat apps and LLM app builders that stream their answers (SSE or Gradio's queue).
+    "flowise",
+    "langflow",
+    "dify-api",
+    "lobe-chat",
+    "lobechat",
+    "nextchat",
+    "chatgpt-next-web",
+    "chatbot-ui",
+    "big-agi",
+    "h2ogpt",
+    "privategpt",
+    "private-gpt",
+    "ragflow",
+    "fastgpt",
+    "text-generation-webui",
+    "gradio",
+    # Self-hosted chat and RAG apps whose chat endpoints stream (SSE or NDJSON).
+    "geekai",
+    "maxkb",
+    "qanything",
+    "chatchat",
+    "khoj",
+    "quivr",
+    "danswer",
+    "perplexica",
+    "api.openai.com",
+    "openai.azure.com",
+    "api.anthropic.com",
+    "openrouter.ai",
+    "generativelanguage.googleapis.com",
+    "api.mistral.ai",
+    "api.groq.com",
+    "api.deepseek.com",
+    "api.together.xyz",
+    "api.cohere.ai",
+    "api.cohere.com",
+    "api.ai21.com",
+    "api-inference.huggingface.co",
+    "api.fireworks.ai",
+    "api.perplexity.ai",
+)
+# Short names that only count as a whole part of a host name (`tgi`, `llm-gateway`).
+LLM_NAME_PARTS = frozenset({"tgi", "llm", "llms", "llama", "vllm", "ollama", "litellm", "openai"})
+# The generic word alone (`llm-server`, `llm_api`): it names an app about LLMs, which may answer
+# over REST or a WebSocket as well as stream, so it counts only beside a second sign (the port of
+# an LLM server, a raised read timeout); a product or model name counts on its own.
+GENERIC_LLM_WORDS = frozenset({"llm", "llms"})
+# Model families, as a whole part of a name once a version number is taken off
+# (`backend_qwen3_8b`, `llama31`): an upstream named for a model serves it.
+MODEL_FAMILIES = frozenset(
+    {"llama", "qwen", "mistral", "mixtral", "gemma", "deepseek", "gpt", "claude", "gemini"}
+)
+# An MCP server (its streamable HTTP transport answers in SSE), as a whole part of a name.
+MCP_NAME = re.compile(r"(?:^|[^a-z0-9])mcp(?:$|[^a-z0-9])", re.IGNORECASE)
+# Ports LLM servers listen on by default, distinctive enough to count on their own.
+LLM_PORTS = {
+    "4000": "LiteLLM's port 4000",
+    "11434": "Ollama's port 11434",
+    "3080": "LibreChat's port 3080",
+    "1234": "LM Studio's port 1234",
+    "7860": "Gradio's port 7860 (Gradio apps stream over SSE)",
+}
+# Ports a server listening on makes it a drop-in proxy for that LLM server.
+LLM_LISTEN_PORTS = {
+    "11434": "Ollama's port 11434",
+    "4000": "LiteLLM's port 4000",
+    "1234": "LM Studio's port 1234",
+}
+# vLLM's and TGI's 8000 is every web app's port too: it counts only beside an LLM name.
+VLLM_PORT = "8000"
+
+
+def llm_name(text: str) -> str | None:
+    lowered = text.lower()
+    # Written with spaces or other separators in prose (`# Open WebUI proxy`).
+    compact = re.sub(r"[\s_.-]+", "", lowered)
+    for name in LLM_NAMES:
+        if name in lowered or ("." not in name and name.replace("-", "") in compact):
+            return name
+    for part in re.split(r"[^a-z0-9]+", lowered):
+        if part in LLM_NAME_PARTS:
+            return part
+        family = part.rstrip("0123456789")
+        if family in MODEL_FAMILIES or (family in LLM_NAME_PARTS and family != part):
+            return family
+        # `routellm`, `llmproxy`: a word made with "llm" (no English word holds it).
+        if len(part) > 3 and (part.startswith("llm") or part.endswith("llm")):
+            return part
+    return None
+
+
+def llm_port(port: str) -> str | None:
+    """What a port number says about the server behind it ("LiteLLM's port 4000"), if much."""
+    return LLM_PORTS.get(port.strip())
+
+
+def llm_server_port(port: str) -> str | None:
+    """An LLM server's port as a second sign beside a name: the distinctive ones, and vLLM's and
+    TGI's 8000 (every web app's port too, so never a sign on its own)."""
+    port = port.strip()
+    if port == VLLM_PORT:
+        return "vLLM's and TGI's port 8000"
+    return LLM_PORTS.get(port)
+
+
+def streaming_path(path: str) -> bool:
+    """A path (or a location's regex) that names a streaming endpoint."""
+    return STREAMING_PATH.search(path) is not None
+
+
+# Chat apps (not LLM servers) that serve their API, streams included, under a prefix, and
+# their pages at `/` (an LLM server or proxy answers OpenAI paths at its root too).
+CHAT_APPS = ("librechat", "open-webui", "openwebui", "anythingllm", "flowise", "langflow",
+             "lobe-chat", "lobechat", "nextchat", "chatbot-ui", "big-agi", "ragflow", "fastgpt")  # fmt: skip
+CHAT_APP_PORTS = {"3080": "librechat"}
+
+
+# LLM servers served by uvicorn (its idle keep-alive is 5s by default), by name and by port.
+UVICORN_LLM_SERVERS = {"litellm": "LiteLLM", "vllm": "vLLM"}
+UVICORN_LLM_PORTS = {"4000": "LiteLLM"}
+# LiteLLM proxy's default port (`litellm --port`).
+LITELLM_PORT = "4000"
+
+
+def gpt_app_word(name: str) -> str | None:
+    """`docgpt`, `chatgpt`, `gptbot`, `gpt4all`: a word made with "gpt" in a host name names a
+    GPT app as one made with "llm" does (no English word holds it either). Only for a
+    server's own name (the NGINX catch-all signal): elsewhere such words name a UI as often as
+    a backend (`.Values.gpts.portal.host` in a Helm chart is a web portal's)."""
+    for part in re.split(r"[^a-z0-9]+", name.lower()):
+        if len(part) > 3 and (part.startswith("gpt") or part.endswith("gpt")):
+            return part
+    return None
+
+
+def _alternation(names: Iterable[str]) -> re.Pattern[str]:
+    """One pattern for many names, the longest first (`text-generation-webui` before
+    `text-generation`)."""
+    return re.compile("|".join(sorted({re.escape(n) for n in names}, key=len, reverse=True)))
+
+
+# Product names as a location's path writes them (`/open-webui/`) or without their separators
+# (`/open_webui/`); `tgi` only as a whole word (`/tgi/`, not `/tgif/`).
+_PATH_PRODUCTS = _alternation(n for n in LLM_NAMES if "." not in n)
+_PATH_PRODUCTS_COMPACT = _alternation(n.replace("-", "") for n in LLM_NAMES if "." not in n)
+_PATH_WORDS = re.compile(r"(?<![a-z0-9])(tgi)(?![a-z0-9])")
+
+
+def llm_server_in_path(path: str) -> str | None:
+    """The LLM server or chat app a location's path names (`/vllm/`, `/ollama/api/`,
+    `^/open-webui/(.*)`): a route under it goes to that server as surely as to an upstream
+    named so. Product names only: a generic word (`/llm/`, `/ai/`, `/gpt/`, a model family)
+    names an app's own route as often as a server."""
+    lowered = path.lower()
+    match = (
+        _PATH_PRODUCTS.search(lowered)
+        or _PATH_PRODUCTS_COMPACT.search(re.sub(r"[_.-]+", "", lowered))
+        or _PATH_WORDS.search(lowered)
+    )
+    return match.group(0) if match else None

@@ -1,0 +1,171 @@
+"""What a route's backend says about it: the target host or the `upstream {}` it names (an LLM
+server's name or port), or the values of the `map` its target variable comes from. A name that
+is only the generic word `llm` counts beside a second sign (an LLM server's port, a raised read
+timeout)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from linter.llmservers import GENERIC_LLM_WORDS, LLM_PORTS, MCP_NAME, llm_name, llm_server_port
+from linter.nginx.context import Stmt
+from linter.nginx.effective import lookup
+from linter.nginx.model import NginxDocument
+from linter.nginx.targets import Resolved, pass_host
+from linter.nginx.timevalue import parse_time
+
+
+class Signal(NamedTuple):
+    kind: str  # comment, setting, sse, path, upstream, listen, server_name, litellm, weak
+    text: str  # for messages: "... is a streaming route because <text>"
+
+
+def upstreams(document: NginxDocument) -> dict[str, Stmt]:
+    """The upstream blocks by name (the first of each name), found once per document."""
+    cached = document.cache.get("upstreams")
+    if isinstance(cached, dict):
+        return dict(cached)
+    found: dict[str, Stmt] = {}
+    for stmt in document.statements():
+        if stmt.name == "upstream" and stmt.is_block and stmt.args:
+            found.setdefault(stmt.args[0], stmt)
+    document.cache["upstreams"] = found
+    return dict(found)
+
+
+def upstream_signal(
+    document: NginxDocument, block: Stmt, family: str, resolved: Resolved, upstream: Stmt | None
+) -> Signal | None:
+    found = backend_signal(document, block, family, resolved.target, upstream)
+    if found is None or not resolved.sets:
+        return found
+    sets = ", ".join(
+        f"`set {stmt.args[0]} {stmt.args[1]}` at {document.where(stmt)}" for stmt in resolved.sets
+    )
+    return Signal(found.kind, f"{found.text} (its target's variables come from {sets})")
+
+
+def _named(text: str, name: str, sign: str | None) -> str | None:
+    """``text`` when the name ``name`` counts: a product or model name on its own, the generic
+    word `llm` only with a second sign (said after it)."""
+    if name not in GENERIC_LLM_WORDS:
+        return text
+    return f"{text} and {sign}" if sign else None
+
+
+def upstream_evidence(upstream: Stmt, route_sign: str | None = None) -> str | None:
+    """What makes an `upstream {}` an LLM server's (its name, a server's host or port), said
+    for a message; None when nothing does. ``route_sign``: what the route that proxies to it
+    says besides (a raised read timeout), a second sign for a name that is only `llm`."""
+    if not upstream.args:
+        return None
+    servers = [(s.args[0], *pass_host(s.args[0])) for s in upstream.level_named("server") if s.args]
+    port_sign = next(
+        (f"its server {address} is on {text}" for address, _, port in servers
+         if (text := llm_server_port(port))),
+        None,
+    )  # fmt: skip
+    sign = port_sign or route_sign
+    name = llm_name(upstream.args[0])
+    if name:
+        text = f"its upstream `{upstream.args[0]}` is named like an LLM server ({name})"
+        if (found := _named(text, name, sign)) is not None:
+            return found
+    if MCP_NAME.search(upstream.args[0]):
+        return f"its upstream `{upstream.args[0]}` is named like an MCP server (streamable HTTP)"
+    for address, host, port in servers:
+        name = llm_name(host)
+        if name:
+            text = f"its upstream server {address} is an LLM server ({name})"
+            if (found := _named(text, name, route_sign)) is not None:
+                return found
+        if port in LLM_PORTS:
+            return f"its upstream server {address} listens on {LLM_PORTS[port]}"
+    return None
+
+
+def backend_signal(
+    document: NginxDocument, block: Stmt, family: str, route_target: str, upstream: Stmt | None
+) -> Signal | None:
+    host, port = pass_host(route_target)
+    if upstream is not None:
+        text = upstream_evidence(upstream)
+        if text is None and _generic_named(upstream):
+            text = upstream_evidence(upstream, _read_timeout_sign(document, block, family))
+        return Signal("upstream", text) if text else None
+    if "$" in host:
+        return None  # a host nginx only knows at run time
+    name = llm_name(host)
+    if name:
+        text = f"it proxies to {host}, an LLM server or API ({name})"
+        sign = llm_server_port(port)
+        if name in GENERIC_LLM_WORDS:
+            sign = f"port {port} is {sign}" if sign else None
+            sign = sign or _read_timeout_sign(document, block, family)
+        found = _named(text, name, sign)
+        if found is not None:
+            return Signal("upstream", found)
+    if port in LLM_PORTS:
+        return Signal("upstream", f"it proxies to {host}:{port}, {LLM_PORTS[port]}")
+    return None
+
+
+def _generic_named(upstream: Stmt) -> bool:
+    """The upstream's name, or a server's host, is only the generic word `llm`."""
+    names = [upstream.args[0]] if upstream.args else []
+    names += [pass_host(s.args[0])[0] for s in upstream.level_named("server") if s.args]
+    return any(llm_name(name) in GENERIC_LLM_WORDS for name in names)
+
+
+def _read_timeout_sign(document: NginxDocument, block: Stmt, family: str) -> str | None:
+    """A read timeout raised above nginx's 60s default for the route: its admin expects long
+    answers, a second sign beside a backend named only `llm`."""
+    found = lookup(block, f"{family}_read_timeout")
+    if found.stmt is None or not found.stmt.args:
+        return None
+    value = parse_time(found.stmt.args[0])
+    if value is None or value.milliseconds <= 60_000:
+        return None
+    return f"its {family}_read_timeout is raised to {found.stmt.args[0]} ({document.where(found.stmt)})"
+
+
+def map_signal(document: NginxDocument, resolved: Resolved) -> Signal | None:
+    """A target host that is a `map`'s variable (`map $http_model $pool { ... }` then
+    `proxy_pass http://$pool;`): the upstreams or hosts its values name are where the route
+    goes, and one of them that is an LLM server's makes the route an LLM route."""
+    known = upstreams(document)
+    for stmt, variable, value in map_values(document, resolved.target):
+        upstream = known.get(value)
+        text = upstream_evidence(upstream) if upstream is not None else None
+        if (
+            text is None
+            and "$" not in value
+            and (product := llm_name(value))
+            and product not in GENERIC_LLM_WORDS
+        ):
+            text = f"it names {value}, an LLM server ({product})"
+        if text:
+            return Signal(
+                "upstream",
+                f"its target {variable} comes from the map at {document.where(stmt)}, "
+                f"one of whose values is `{value}`: {text}",
+            )
+    return None
+
+
+def map_values(document: NginxDocument, target: str) -> Iterator[tuple[Stmt, str, str]]:
+    """(map, variable, value) for each value a `map` can give the variable that is the host of
+    ``target`` (`proxy_pass http://$pool;` with `map $http_model $pool { ... }`)."""
+    host, _ = pass_host(target)
+    match = re.match(r"^\$\{?(\w+)\}?", host)
+    if match is None:
+        return
+    variable = "$" + match.group(1)
+    for stmt in document.statements():
+        if stmt.name != "map" or not stmt.is_block or stmt.args[1:2] != [variable]:
+            continue
+        for entry in stmt.walk():
+            if entry is not stmt and entry.directive is not None and entry.args:
+                yield stmt, variable, entry.args[-1]

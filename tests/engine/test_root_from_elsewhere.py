@@ -1,0 +1,45 @@
+"""The linted tree of files named from another folder, outside any git work tree: the project
+that holds them (its top marked by a project file), so that the verdict on a file does not
+depend on the folder the command runs in."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from linter.discovery import find_root
+
+
+def make(root: Path, names: list[str]) -> None:
+    for name in names:
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("x = 1\n")
+
+
+def test_a_file_named_from_elsewhere_belongs_to_the_project_above_it(tmp_path: Path) -> None:
+    make(tmp_path / "app", ["pyproject.toml", "src/app/routes/chat.py"])
+    (tmp_path / "elsewhere").mkdir()
+    chat = tmp_path / "app/src/app/routes/chat.py"
+    assert find_root([str(chat)], str(tmp_path / "elsewhere")) == str(tmp_path / "app")
+
+
+def test_the_nearest_project_file_wins_and_the_search_is_bounded(tmp_path: Path) -> None:
+    make(tmp_path / "repo", ["docker-compose.yml", "deploy/nginx/nginx.conf"])
+    make(tmp_path / "repo", ["deploy/nginx/conf.d/site.conf"])
+    (tmp_path / "elsewhere").mkdir()
+    site = tmp_path / "repo/deploy/nginx/conf.d/site.conf"
+    # nginx.conf one folder up is nearer than the compose file at the top.
+    assert find_root([str(site)], str(tmp_path / "elsewhere")) == str(
+        tmp_path / "repo/deploy/nginx"
+    )
+    # More than four folders below any project file: the file's own folder, as before.
+    deep = tmp_path / "repo/a/b/c/d/e/f.py"
+    make(tmp_path / "repo", ["a/b/c/d/e/f.py"])
+    assert find_root([str(deep)], str(tmp_path / "elsewhere")) == str(deep.parent)
+
+
+def test_inside_the_current_folder_the_current_folder_stays_the_tree(tmp_path: Path) -> None:
+    make(tmp_path, ["pyproject.toml", "pkg/sub/mod.py"])
+    cwd = tmp_path / "pkg"
+    assert find_root([str(cwd / "sub/mod.py")], str(cwd)) == os.path.realpath(cwd)
