@@ -447,9 +447,19 @@ def _process_all(
         # rules of the kinds present: imported once here, not once per worker.
         for unit in units:
             resolver.for_path(unit.path)
+        writes = options.fix or options.diff or options.add_ignore is not None
+        mark = workspace.mark()
         for kind in {unit.kind for unit in units}:
-            kinds.handler(kind)
+            handler = kinds.handler(kind)
             registry.rules_for_kind(kind)
+            # What every worker would work out alike for the whole run (the server kind's
+            # launch files read by others, the NGINX upstreams in front of app servers: all
+            # those files parsed), worked out once here.
+            prepare = getattr(handler, "prepare", None)
+            if prepare is not None:
+                prepare(workspace)
+        if not writes:
+            workspace.release(mark)  # the files read for it: the workers read their own
         registry.rules_for_kind(registry.ENGINE_KIND)
         results: list[UnitResult | None] = [None] * len(units)
         done = 0
@@ -465,6 +475,8 @@ def _process_all(
 
         # What exists now is shared with the workers: kept out of the collector's sight, so
         # that a collection in a worker does not copy the pages it lies in (copy-on-write).
+        # Garbage first (what the preparing left in cycles): frozen, it would never go.
+        gc.collect()
         gc.freeze()
         try:
             from linter import pool  # (only large runs need it)

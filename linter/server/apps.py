@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import ast
 import os
-from collections.abc import Callable
+import re
+from collections import deque
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from linter.llmservers import UVICORN_LLM_SERVERS
@@ -90,7 +92,7 @@ def find_evidence(
             if any(marker.decode() in data for marker in _MARKERS) or "import" in data:
                 tree = parse(source)
                 if tree is not None:
-                    walked = _Facts(tree, name, path)
+                    walked = _Facts(tree, name, path, data)
                     # What is kept is plain data: the tree is freed with the module.
                     facts = _Summary(
                         walked.interface, walked.streaming_calls(display(path)), walked.modules
@@ -126,7 +128,9 @@ class _Facts:
     """What one walk over a module finds: its app constructor's interface, its imports
     (local names and the modules they name), its generator functions and its calls."""
 
-    def __init__(self, tree: ast.Module, module: str | None, path: str) -> None:
+    def __init__(
+        self, tree: ast.Module, module: str | None, path: str, source_text: str | None = None
+    ) -> None:
         self.interface: str | None = None
         self.imported: dict[str, str] = {}  # local name -> module it comes from
         self.modules: list[str] = []  # the modules and names its imports name
@@ -137,7 +141,9 @@ class _Facts:
         if module and path.endswith("__init__.py"):
             package = module
         functions = self._functions
-        for node in ast.walk(tree):
+        full = source_text is None or _CALL_WORDS.search(source_text) is not None
+        nodes = ast.walk(tree) if full else _statements(tree)
+        for node in nodes:
             if isinstance(node, ast.Call):
                 self.calls.append(node)
                 if self.interface is None:
@@ -207,6 +213,29 @@ class _Facts:
                     # says the response is a stream.
                     found.append(Evidence(f"a Flask `Response` of {media}", shown, node.lineno))
         return found
+
+
+# The names a call must have to count (an app constructor, a streaming response): a module
+# whose text holds none of them gives its imports only, read from its statements without
+# walking every expression (the modules an app imports are mostly plain ones).
+_CALL_WORDS = re.compile(
+    r"FastAPI|Starlette|Quart|Flask|Response|stream_with_context|response_class"
+)
+_BODIES = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
+def _statements(tree: ast.Module) -> Iterator[ast.AST]:
+    """The module's statements (and the handlers and cases holding some) in ``ast.walk``'s
+    order: breadth first, fields in order. Expressions hold no statement, so leaving them
+    out changes no statement's place in that order."""
+    queue: deque[ast.AST] = deque([tree])
+    while queue:
+        node = queue.popleft()
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list) and value and isinstance(value[0], _BODIES):
+                queue.extend(value)
+        yield node
 
 
 # Media types that are streams whatever produces the body.

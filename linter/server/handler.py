@@ -136,6 +136,18 @@ class ServerHandler:
     def plan(self, paths: Sequence[str], workspace: Workspace) -> list[Unit]:
         return [Unit(self.name, path) for path in paths]
 
+    def prepare(self, workspace: Workspace) -> None:
+        """Before a run's workers start: the launch files others read, once for all of them
+        (each worker read every launch file of the run for it), and with NGINX configs in the
+        run, their upstreams (the app servers' rules) and the launches (NGX007's): each
+        worker loaded every NGINX config and launch file for them, about 30 MB each."""
+        _referenced(workspace)
+        if workspace.discovered.get("nginx"):
+            from linter.server.front import nginx_upstreams, server_launches
+
+            nginx_upstreams(workspace)
+            server_launches(workspace)
+
     def load(self, unit: Unit, workspace: Workspace, settings: Settings) -> ServerDocument:
         source = workspace.read_source(unit.path)
         document = ServerDocument(kind=self.name, source=source, workspace_root=workspace.root)

@@ -56,7 +56,7 @@ class MethodCallers:
 
     def too_large(self) -> bool:
         """The tree has too many Python files to search for method callers (see above)."""
-        return len(self.project._python_files(self.project.root)) > MAX_TREE_FILES
+        return self.project.more_files_than(self.project.root, MAX_TREE_FILES)
 
     def calls_stream_methods(self, path: str, data: bytes) -> bool:
         """Whether the file (its bytes) calls a generator method of the project that yields
