@@ -41,6 +41,7 @@ from linter.python.caps import (
     sdk_cap,
     streamed_langchain_models,
 )
+from linter.python.cut_errors import Raised
 from linter.python.document import PythonDocument
 from linter.python.explain import call_name, cut_facts, handler_text, target_versions
 from linter.python.timeouts import TimeoutState, http_timeout
@@ -423,7 +424,7 @@ class _View:
         )
 
     def _one_guard(
-        self, iteration: Iteration, raised: tuple[K.Raised, ...], exception: str
+        self, iteration: Iteration, raised: tuple[Raised, ...], exception: str
     ) -> tuple[str, str, bool]:
         verdict = self.analysis.guard_of(iteration.node, iteration.stream.client, raised)
         loop_line = iteration.node.lineno  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from linter.python import clients as K
 from linter.python.analysis.model import Stream
 from linter.python.analysis.modules import TreeModules
+from linter.python.cut_errors import Raised
 from linter.python.record import record
 
 if TYPE_CHECKING:
@@ -302,7 +303,7 @@ class Project(TreeModules):
             if analysis is None:
                 return sites
             module = self.module_name(importer)
-            raised: tuple[K.Raised, ...] | None = None
+            raised: tuple[Raised, ...] | None = None
             for call in analysis.calls:
                 if analysis.remote_callee(call) != (function.path, function.name):
                     continue
