@@ -14,7 +14,8 @@ from typing import Any
 import click
 
 from linter import __version__, registry
-from linter.config import ConfigError, SettingsResolver
+from linter.config import SettingsResolver
+from linter.config_files import ConfigError
 from linter.model import Finding, Severity
 from linter.reporters import FORMATS, ReportContext, printable, printable_json, renderer
 from linter.reporters.summary import Counts

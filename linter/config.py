@@ -5,26 +5,26 @@ applied on top. Whether a file or folder is excluded is decided, as in ruff, by 
 force in the folder where a walk meets it (linter.discovery), so an outer `exclude` also covers
 a folder that holds a config file of its own; a path named with --force-exclude is judged by
 the settings in force for it. Unknown keys are errors that name the closest valid key.
+Finding and reading the files is ``config_files``' job; matching paths, ``pathmatch``'s.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import re
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
 from linter import registry
-
-CONFIG_FILES = (".streamproof.toml", "streamproof.toml", "pyproject.toml")
+from linter.config_files import (
+    ConfigError,
+    _key_position,
+    _target_key_position,
+    find_config_file,
+    read_config_file,
+)
+from linter.pathmatch import _glob, entry_matches, path_matches, relative_posix
 
 TOP_LEVEL_KEYS = (
     "select",
@@ -51,18 +51,6 @@ PYTHON_TARGET_PACKAGES = ("openai", "anthropic", "litellm")
 # "3.14", "v3.14.1", ">=3.14", "==2.54.0", "~=1.70": a version, or a lower bound of one.
 _TARGET_CLAUSE = r"\s*(?:===|==|!=|>=|<=|~=|\^|~|>|<)?\s*v?[0-9]+(?:\.[0-9]+)*(?:\.\*)?\s*"
 _TARGET_VERSION = re.compile(_TARGET_CLAUSE + "(?:," + _TARGET_CLAUSE + ")*")
-
-
-class ConfigError(Exception):
-    """A configuration problem, reported with file, line and column where known."""
-
-    def __init__(self, path: str, message: str, line: int = 0, column: int = 0) -> None:
-        self.path = path
-        self.message = message
-        self.line = line
-        self.column = column
-        where = path + (f":{line}:{column}" if line else "")
-        super().__init__(f"{where}: {message}")
 
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:
@@ -177,213 +165,6 @@ class Settings:
             if name == package:
                 return version
         return None
-
-
-def _plain_absolute(path: str) -> bool:
-    """An absolute POSIX path that ``os.path.normpath`` leaves as it is."""
-    return (
-        path.startswith("/")
-        and "//" not in path
-        and "/./" not in path
-        and "/../" not in path
-        and not path.endswith(("/", "/.", "/.."))
-    )
-
-
-def relative_posix(path: str, base: str) -> str:
-    if (
-        os.sep == "/"
-        and path.startswith(base)
-        and path[len(base) : len(base) + 1] == "/"
-        and _plain_absolute(path)
-        and _plain_absolute(base)
-    ):
-        # A file below the folder, both written plainly: what os.path.relpath gives, without
-        # its work (it made every file of a large run cost 15 microseconds three times over).
-        return path[len(base) + 1 :]
-    try:
-        rel = os.path.relpath(path, base)
-    except ValueError:  # another drive on Windows
-        rel = path
-    return rel.replace(os.sep, "/")
-
-
-@functools.lru_cache(maxsize=512)
-def _glob(pattern: str) -> re.Pattern[str]:
-    """gitignore-style glob: `*` and `?` stop at `/`, `**` crosses folders."""
-    out = []
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-            continue
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "[":
-            end = pattern.find("]", i + 1)
-            if end < 0 or end == i + 1:  # no class (`[]` matches itself, as in fnmatch)
-                out.append(re.escape(char))
-            else:
-                out.append("[" + pattern[i + 1 : end].replace("!", "^", 1) + "]")
-                i = end
-        else:
-            out.append(re.escape(char))
-        i += 1
-    return re.compile("".join(out) + r"\Z")
-
-
-def path_matches(relative: str, pattern: str) -> bool:
-    """gitignore-like matching: ``dir/`` matches a folder and all below it; a pattern without
-    ``/`` matches any path component; a pattern with ``/`` matches from the base folder."""
-    pattern = pattern.strip()
-    if not pattern or relative.startswith("../"):
-        return False
-    parts = relative.split("/")
-    folder_only = pattern.endswith("/")
-    body = pattern.strip("/")
-    prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + (0 if folder_only else 1))]
-    if "/" in body:
-        regex = _glob(body)
-        return any(regex.match(prefix) for prefix in prefixes)
-    regex = _glob(body)
-    names = parts[:-1] if folder_only else parts
-    return any(regex.match(name) for name in names)
-
-
-def entry_matches(relative: str, pattern: str, *, folder: bool) -> bool:
-    """``path_matches`` for the last entry of ``relative`` alone: ``path_matches`` is true
-    exactly when this is true of the path or of one of the folders on its way."""
-    pattern = pattern.strip()
-    if not pattern or relative.startswith("../") or relative in ("", ".", ".."):
-        return False
-    if pattern.endswith("/") and not folder:
-        return False
-    body = pattern.strip("/")
-    regex = _glob(body)
-    return bool(regex.match(relative if "/" in body else relative.rpartition("/")[2]))
-
-
-# --- reading files ----------------------------------------------------------------------------
-
-
-def _key_position(text: str, key: str) -> tuple[int, int]:
-    """Best-effort line/column of a key in a TOML file (tomllib keeps no positions)."""
-    pattern = re.compile(r'^[ \t]*(?:"?' + re.escape(key) + r'"?)[ \t]*=', re.MULTILINE)
-    match = pattern.search(text)
-    if not match:
-        pattern = re.compile(r"[\[.\" ]" + re.escape(key) + r"[\]\". =]")
-        match = pattern.search(text)
-        if not match:
-            return 0, 0
-        start = match.start() + 1
-    else:
-        start = match.start() + len(match.group(0)) - len(match.group(0).lstrip())
-    line = text.count("\n", 0, start) + 1
-    column = start - (text.rfind("\n", 0, start) + 1) + 1
-    return line, column
-
-
-def _target_key_position(text: str, package: str) -> tuple[int, int]:
-    """Line/column of a package's key in the ``python-target`` table (inline or not)."""
-    table = re.search(r"(?m)^[ \t]*(?:python-target[ \t]*=|\[[^\]]*python-target\])", text)
-    if table is None:
-        return _key_position(text, "python-target")
-    key = re.compile(r"[{,\s]\"?" + re.escape(package) + r"\"?[ \t]*=")
-    match = key.search(text, table.start())
-    if match is None:
-        return _key_position(text, "python-target")
-    start = match.start() + 1
-    return text.count("\n", 0, start) + 1, start - (text.rfind("\n", 0, start) + 1) + 1
-
-
-def read_config_file(path: str) -> dict[str, Any] | None:
-    """The streamproof table of a config file, or None when a pyproject.toml has none."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        raise ConfigError(path, f"cannot read: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-        data = tomllib.loads(text)
-    except UnicodeDecodeError:
-        raise ConfigError(path, "not valid UTF-8") from None
-    except RecursionError:  # tomllib reads nested arrays and tables by recursion
-        raise ConfigError(path, "invalid TOML: arrays or tables nested too deeply") from None
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        line, column = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
-        if not match and "end of document" in message:
-            lines = text.split("\n")
-            line, column = len(lines), len(lines[-1]) + 1
-        message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
-        raise ConfigError(path, f"invalid TOML: {message}", line, column) from None
-    if os.path.basename(path) == "pyproject.toml":
-        tool = data.get("tool", {})
-        table = tool.get("streamproof") if isinstance(tool, dict) else None
-        if table is None:
-            return None
-    else:
-        # A standalone file may hold the keys at top level or under [tool.streamproof].
-        tool = data.get("tool")
-        table = tool.get("streamproof", data) if isinstance(tool, dict) else data
-    if not isinstance(table, dict):
-        raise ConfigError(path, "[tool.streamproof] must be a table")
-    table = dict(table)
-    table["__text__"] = text
-    return table
-
-
-def find_config_file(directory: str, known: dict[str, str | None] | None = None) -> str | None:
-    """The nearest config file at or above ``directory`` that holds streamproof settings.
-    ``known`` (folder -> its answer) is read and filled on the way up: folders of one tree
-    share their parents, each looked at once."""
-    current = os.path.abspath(directory)
-    visited: list[str] = []
-    found = _UNKNOWN_CONFIG
-    while found is _UNKNOWN_CONFIG:
-        if known is not None and current in known:
-            found = known[current]
-            break
-        visited.append(current)
-        found = _config_in(current)
-        if found is _UNKNOWN_CONFIG:
-            parent = os.path.dirname(current)
-            if parent == current:
-                found = None
-            current = parent
-    if known is not None:
-        for folder in visited:
-            known[folder] = found  # type: ignore[assignment]
-    return found  # type: ignore[return-value]
-
-
-_UNKNOWN_CONFIG = object()  # this folder has none: ask its parent
-
-
-def _config_in(folder: str) -> str | object:
-    """The config file in ``folder`` itself, or _UNKNOWN_CONFIG."""
-    for name in CONFIG_FILES:
-        candidate = os.path.join(folder, name)
-        if os.path.isfile(candidate):
-            if name != "pyproject.toml":
-                return candidate
-            try:
-                with open(candidate, "rb") as handle:
-                    if b"tool.streamproof" in handle.read():
-                        return candidate
-            except OSError:
-                pass
-    return _UNKNOWN_CONFIG
 
 
 # --- turning a table into Settings -------------------------------------------------------------

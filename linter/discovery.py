@@ -8,7 +8,8 @@ import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from linter.config import SettingsResolver, relative_posix
+from linter.config import SettingsResolver
+from linter.pathmatch import relative_posix
 from linter.workspace import is_fix_temporary
 
 # Folders never worth walking into (as ruff skips them).

@@ -55,7 +55,8 @@ _SERVER_NAMES = frozenset({"location", "listen", "server_name"})
 def settings_for(path: str, workspace: Workspace | None = None) -> Settings:
     """The settings of the file's folder, as config files say (one resolver per run: it reads
     each folder's config once)."""
-    from linter.config import ConfigError, SettingsResolver, default_settings
+    from linter.config import SettingsResolver, default_settings
+    from linter.config_files import ConfigError
 
     resolver = workspace.memo.get(("nginx", "resolver")) if workspace is not None else None
     if not isinstance(resolver, SettingsResolver):

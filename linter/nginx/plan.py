@@ -156,7 +156,7 @@ def _sniff_file(path: str, workspace: Workspace) -> bool:
         data = workspace.read_bytes(path)
     except Exception:
         return False
-    from linter.config import relative_posix
+    from linter.pathmatch import relative_posix
 
     relpath = relative_posix(path, workspace.root)
     return detect.claim_cached(relpath, data, Claim.MAYBE, path, workspace.trees)

@@ -7,6 +7,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from linter.python import clients as K
+from linter.python.cut_errors import Raised
 from linter.python.pins import excluded_from, parse_target
 from linter.python.record import record
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 @record
 class CutFacts:
-    raised: tuple[K.Raised, ...]
+    raised: tuple[Raised, ...]
     exception: str  # "httpx.RemoteProtocolError" or "a or b" with version ranges
     note: str  # " (openai 2.54.0 from requirements.txt: ...)" or the assumption made
     suggest: str  # what to catch, e.g. "httpx.HTTPError" or "(httpx.HTTPError, httpx2.HTTPError)"
@@ -79,7 +80,7 @@ def cut_facts(analysis: Analysis, client: K.Client, settings: Settings) -> CutFa
     return CutFacts(raised, exception, note, suggest, tuple(catches))
 
 
-def _raised_below(client: K.Client, upper: str) -> tuple[K.Raised, ...]:
+def _raised_below(client: K.Client, upper: str) -> tuple[Raised, ...]:
     """What a cut stream can raise on the versions an upper bound allows: the ranges that
     start below it (as with no version known, SDK classes only later versions map do not
     count). Exceptions of versions the bound rules out (``httpx2`` under ``openai<3``) are

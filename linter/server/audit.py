@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from linter.config import Settings, relative_posix
+from linter.config import Settings
 from linter.document import AuditRow, AuditValue
+from linter.pathmatch import relative_posix
 from linter.server.front import keepalive_of
 from linter.server.model import Launch, ServerDocument, Setting, worker_name
 

@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from linter.config import relative_posix
+from linter.pathmatch import relative_posix
 from linter.server.model import KEEPALIVE_NAMES, worker_name
 
 if TYPE_CHECKING:

@@ -12,9 +12,9 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from linter.config import relative_posix
 from linter.document import AuditRow, Claim, Comment, Document, Unit, hash_comments
 from linter.model import Edit
+from linter.pathmatch import relative_posix
 from linter.server import apps, detect
 from linter.server.launches import Reader
 from linter.server.model import Launch, ServerDocument

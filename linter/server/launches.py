@@ -10,8 +10,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from linter.config import relative_posix
 from linter.document import Problem
+from linter.pathmatch import relative_posix
 from linter.server import composefile, detect, dockerfile, pyread, servers
 from linter.server.commands import LaunchContext, launch_from_words
 from linter.server.composefile import ComposeService

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from linter import kinds, registry
-from linter.config import Settings, SettingsResolver, relative_posix
+from linter.config import Settings, SettingsResolver
 from linter.document import Unit
 from linter.model import Finding
+from linter.pathmatch import relative_posix
 from linter.source import SourceText
 from linter.stack.model import Fact, LiteLLMConfig, StackPath, Where
 from linter.workspace import Workspace

@@ -7,8 +7,8 @@ from collections.abc import Iterator, Sequence
 
 from linter.config import Settings
 from linter.model import Applicability, Finding, Fix, Severity
-from linter.python import clients as K
 from linter.python.analysis import Analysis, analysis_of
+from linter.python.cut_errors import NEVER_CATCH
 from linter.python.document import PythonDocument
 from linter.python.explain import CutFacts, cut_facts, handler_text
 from linter.python.rewrites import deferred, imports_needed, spelling
@@ -78,7 +78,7 @@ def _to_widen(analysis: Analysis, handlers: list[ast.ExceptHandler]) -> ast.Exce
     body handles that error and nothing else); None when every one does."""
     for handler in handlers:
         names = analysis.handler_class(handler.type)
-        if len(names) == 1 and names[0] in K.NEVER_CATCH:
+        if len(names) == 1 and names[0] in NEVER_CATCH:
             continue
         return handler
     return None

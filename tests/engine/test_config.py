@@ -9,9 +9,11 @@ import pytest
 from click.testing import CliRunner
 from helpers import codes_and_lines, lint
 
-from linter import config
+from linter import config, config_files, pathmatch
 from linter.cli import main
-from linter.config import ConfigError, SettingsResolver, path_matches
+from linter.config import SettingsResolver
+from linter.config_files import ConfigError
+from linter.pathmatch import path_matches
 from linter.runner import PARALLEL_THRESHOLD
 
 pytestmark = pytest.mark.usefixtures("toy_kind")
@@ -187,7 +189,7 @@ def test_relative_posix_is_what_relpath_gives(base: str) -> None:
         "relative/k.py",
     ]
     for path in paths:
-        assert config.relative_posix(path, base) == os.path.relpath(path, base), (path, base)
+        assert pathmatch.relative_posix(path, base) == os.path.relpath(path, base), (path, base)
 
 
 def test_config_lookup_shared_by_folders_gives_each_its_nearest(
@@ -210,17 +212,19 @@ def test_config_lookup_shared_by_folders_gives_each_its_nearest(
         tmp_path / "d",
         tmp_path,
     ]
-    expected = {str(f): config.find_config_file(str(f)) for f in folders}
+    expected = {str(f): config_files.find_config_file(str(f)) for f in folders}
     assert expected[str(tmp_path / "a" / "b" / "c")] == str(
         tmp_path / "a" / "b" / "streamproof.toml"
     )
     assert expected[str(tmp_path / "d" / "e")] == str(tmp_path / "pyproject.toml")
     looked: list[str] = []
-    real = config._config_in
-    monkeypatch.setattr(config, "_config_in", lambda folder: looked.append(folder) or real(folder))
+    real = config_files._config_in
+    monkeypatch.setattr(
+        config_files, "_config_in", lambda folder: looked.append(folder) or real(folder)
+    )
     known: dict[str, str | None] = {}
     for folder in folders:
-        assert config.find_config_file(str(folder), known) == expected[str(folder)]
+        assert config_files.find_config_file(str(folder), known) == expected[str(folder)]
     assert sorted(looked) == sorted(set(looked))  # no folder looked into twice
     assert (
         str(tmp_path / "a") in looked

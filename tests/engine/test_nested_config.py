@@ -136,7 +136,7 @@ def test_a_path_matches_when_it_or_a_folder_on_its_way_matches_as_an_entry(
     path: str, pattern: str
 ) -> None:
     """The walk judges entries one at a time; together they say what path_matches says."""
-    from linter.config import entry_matches, path_matches
+    from linter.pathmatch import entry_matches, path_matches
 
     parts = path.split("/")
     folders = ["/".join(parts[:i]) for i in range(1, len(parts))]

@@ -12,7 +12,8 @@ import pytest
 from helpers import lint
 
 from linter import config
-from linter.config import ConfigError, SettingsResolver
+from linter.config import SettingsResolver
+from linter.config_files import ConfigError
 from linter.python.clients import PINNED_PACKAGES
 
 LOOP = (

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from linter.config import ConfigError, SettingsResolver
+from linter.config import SettingsResolver
+from linter.config_files import ConfigError
 
 
 def settings_from(tmp_path: Path, text: str):  # type: ignore[no-untyped-def]

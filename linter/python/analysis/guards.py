@@ -23,6 +23,13 @@ from linter.python.analysis.streams import _CONSUME, _PASS_ON, Streams
 from linter.python.analysis.tasks import task_verdict
 from linter.python.analysis.template import template_sites
 from linter.python.analysis.wrappers import decorator_guard
+from linter.python.cut_errors import (
+    CATCH_ALL,
+    NEVER_CATCH,
+    TRANSPORT_LOOKALIKES,
+    VERIFIED_NAMESPACES,
+    Raised,
+)
 
 _MAX_CALLER_DEPTH = 4  # how far up the same-file call chain a guard is looked for
 # What ``handler_class`` names an exception class of the project that no library raises.
@@ -42,7 +49,7 @@ def _plain_builtin_exception(name: str) -> bool:
         isinstance(found, type)
         and issubclass(found, BaseException)
         and not issubclass(found, OSError)
-        and name not in K.TRANSPORT_LOOKALIKES
+        and name not in TRANSPORT_LOOKALIKES
     )
 
 
@@ -116,7 +123,7 @@ class Guards(Streams):
                     return ""
         return PROJECT_ONLY
 
-    def catches(self, names: list[str], client: K.Client, raised: tuple[K.Raised, ...]) -> str:
+    def catches(self, names: list[str], client: K.Client, raised: tuple[Raised, ...]) -> str:
         """ "yes" when one of the classes catches what ``raised`` lists, "no" when none can,
         "maybe" when one is unknown (unresolvable, local, or an unverified client's own)."""
         verdict = "no"
@@ -126,9 +133,9 @@ class Guards(Streams):
                 continue
             if name == PROJECT_ONLY:
                 continue  # the project's own class: no library raises it
-            if name in K.CATCH_ALL or any(name in r.catchable_as for r in raised):
+            if name in CATCH_ALL or any(name in r.catchable_as for r in raised):
                 return "yes"
-            if name in K.NEVER_CATCH or name in K.TRANSPORT_LOOKALIKES:
+            if name in NEVER_CATCH or name in TRANSPORT_LOOKALIKES:
                 continue
             root = name.split(".", 1)[0]
             if not client.verified and any(
@@ -136,7 +143,7 @@ class Guards(Streams):
             ):
                 verdict = "maybe"
                 continue
-            if root in K.VERIFIED_NAMESPACES:
+            if root in VERIFIED_NAMESPACES:
                 continue
             verdict = "maybe"
         return verdict
@@ -145,7 +152,7 @@ class Guards(Streams):
         self,
         node: ast.AST,
         client: K.Client,
-        raised: tuple[K.Raised, ...],
+        raised: tuple[Raised, ...],
         depth: int = 0,
         seen: frozenset[int] = frozenset(),
         local: bool = False,
@@ -524,7 +531,7 @@ class Guards(Streams):
         return min(found, key=lambda item: item[:2])[2] if found else None
 
     def _catching_context(
-        self, expr: ast.expr, client: K.Client, raised: tuple[K.Raised, ...]
+        self, expr: ast.expr, client: K.Client, raised: tuple[Raised, ...]
     ) -> bool:
         """``with contextlib.suppress(...)`` naming a catching class, a ``@contextmanager``
         of this file whose ``yield`` sits in a ``try`` that catches and does not re-raise, or

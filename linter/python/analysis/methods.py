@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from linter.python import clients as K
 from linter.python.analysis.imports import read
 from linter.python.analysis.model import FuncRef, FunctionInfo, Stream, StreamStart, Sym
+from linter.python.cut_errors import Raised
 
 if TYPE_CHECKING:
     from linter.python.analysis.project import ConsumerSite, Project, StreamFunction
@@ -208,7 +209,7 @@ class MethodCallers:
             if analysis is None:
                 return sites
             module = project.module_name(caller)
-            raised: tuple[K.Raised, ...] | None = None
+            raised: tuple[Raised, ...] | None = None
             for call in analysis.attr_calls.get(function.name, ()):
                 if analysis.scope(call).is_test or not _may_call(
                     analysis.value(call.func), caller == path, function, cls.name

@@ -10,7 +10,7 @@ only when something of it is called. The files that import a module are found th
 first: every Python file of the tree is read once per process and the words of its import
 statements noted; only files whose imports name the module's own name are parsed. So a
 pre-commit run on one file reads its importers (and what it imports) and gives the answer a
-whole-tree run gives.
+whole-tree run gives. (Those files, paths and importers are found by ``modules``.)
 
 What is kept is small (names, lines, verdicts), never another file's tree: a project of
 thousands of modules stays within the memory of one.
@@ -19,15 +19,14 @@ thousands of modules stays within the memory of one.
 from __future__ import annotations
 
 import ast
-import os
-import sys
 import warnings
 import weakref
 from typing import TYPE_CHECKING
 
 from linter.python import clients as K
-from linter.python.analysis.imports import KEYWORDS, WORD, import_statements, imported, read
 from linter.python.analysis.model import Stream
+from linter.python.analysis.modules import TreeModules
+from linter.python.cut_errors import Raised
 from linter.python.record import record
 
 if TYPE_CHECKING:
@@ -37,17 +36,10 @@ if TYPE_CHECKING:
     from linter.workspace import Workspace
 
 _MEMO_KEY = ("python", "project")
-# A folder's files are searched for a module's name this many times (a pre-commit run asks
-# once or twice) before an index of all their import lines is built instead (a whole run).
-_SEARCHES_BEFORE_INDEX = 8
 # How many files read for the project (not the unit's own) are kept for the next question.
 _KEPT = 2
 # How many modules a stream is followed through (provider -> relay -> consumer ...).
 _MAX_HOPS = 4
-# Libraries: an import of one is never a module of the tree (no file system look-up).
-_LIBRARIES = frozenset(
-    {*K.MODULE_CLIENTS, *K.TRANSPORTS, *getattr(sys, "stdlib_module_names", ()), "__future__"}
-)
 
 
 @record
@@ -96,29 +88,15 @@ def project_of(workspace: Workspace) -> Project:
     return found
 
 
-class Project:
+class Project(TreeModules):
+    # The files, module paths and importers of the tree are TreeModules' (``modules``); what
+    # is here follows the streams through them.
     def __init__(self, workspace: Workspace) -> None:
-        self.workspace = workspace
-        self.root = workspace.root
-        self._is_file: dict[str, bool] = {}
+        super().__init__(workspace)
         # File -> its stream functions by name (None while being computed: a cycle).
         self._functions: dict[str, dict[str, StreamFunction] | None] = {}
         # (file, function) -> the calls of it in other modules (None while computed).
         self._consumers: dict[tuple[str, str, str], list[ConsumerSite] | None] = {}
-        # By folder searched: word of an import statement -> the files whose imports hold it.
-        self._import_words: dict[str, dict[bytes, list[str]]] = {}
-        self._searches: dict[str, int] = {}
-        self._files: dict[str, list[str]] = {}
-        self._more: dict[tuple[str, int], bool] = {}
-        # A listing stopped early: the files so far and the folders still to look at.
-        self._partial: dict[str, tuple[list[str], list[str]]] = {}
-        self._importers: dict[str, list[str]] = {}
-        # A file's import statements that may name a module of the tree (not the standard
-        # library's); each distinct statement's words and dotted paths, worked out once.
-        self._file_statements: dict[str, tuple[bytes, ...]] = {}
-        self._statement_words: dict[bytes, frozenset[bytes]] = {}
-        self._parsed: dict[bytes, tuple[str, ...]] = {}
-        self._interned: dict[bytes, bytes] = {}
         self._client_files: dict[str, bool] = {}
         self._calls_out: dict[str, frozenset[tuple[str, str]]] = {}
         # The last few files read, newest last (see _Loaded).
@@ -137,96 +115,6 @@ class Project:
         # A spawned worker is handed the workspace pickled: the project travels as an empty
         # memo entry (its caches hold weak references), and the worker makes its own.
         return (dict, ())
-
-    # -- files and modules -------------------------------------------------------------------
-
-    def _file(self, path: str) -> bool:
-        known = self._is_file.get(path)
-        if known is None:
-            known = os.path.isfile(path) and self.workspace.inside(path)
-            self._is_file[path] = known
-        return known
-
-    def module_name(self, path: str) -> str:
-        """The file's dotted name from its package root (``app/llm/providers.py`` in a
-        package ``app``: ``app.llm.providers``); the file name alone outside a package."""
-        folder, name = os.path.split(path)
-        parts = [] if name == "__init__.py" else [name[:-3] if name.endswith(".py") else name]
-        while self._file(os.path.join(folder, "__init__.py")) and folder != self.root:
-            folder, package = os.path.split(folder)
-            parts.append(package)
-        return ".".join(reversed(parts)) or os.path.basename(folder)
-
-    def _roots(self, importer: str, first: str) -> list[str]:
-        """Where an absolute import whose first name is ``first`` may start, as Python's
-        search path would hold it: the importer's package root, the folder above a folder of
-        the importer's path named ``first`` (its top package, even a namespace one), the
-        importer's folder (a script run from there), the tree's root and its ``src``."""
-        folder = os.path.dirname(importer)
-        top = folder
-        while self._file(os.path.join(top, "__init__.py")) and top != self.root:
-            top = os.path.dirname(top)
-        found = [top]
-        above = folder
-        while above.startswith(self.root) and above != self.root:
-            parent = os.path.dirname(above)
-            if os.path.basename(above) == first:
-                found.append(parent)
-                break
-            above = parent
-        for root in (folder, self.root, os.path.join(self.root, "src")):
-            if root not in found:
-                found.append(root)
-        # Namespace packages (folders without ``__init__.py``, run from a folder above):
-        # the folders between the package root and the tree's root, nearest first.
-        above = os.path.dirname(top)
-        while above.startswith(self.root + os.sep) and above not in found:
-            found.append(above)
-            above = os.path.dirname(above)
-        return found
-
-    def _top_level(self, root: str, first: str) -> bool:
-        """Whether ``first`` is a module or package (a namespace one too) directly in
-        ``root``: an absolute import starts only there, never at a folder's ``__init__``."""
-        key = os.path.join(root, first)
-        known = self._is_file.get(key + os.sep)
-        if known is None:
-            known = self._file(key + ".py") or (os.path.isdir(key) and self.workspace.inside(key))
-            self._is_file[key + os.sep] = known
-        return known
-
-    def resolve(self, importer: str, dotted: str) -> tuple[str, list[str]] | None:
-        """The module file a dotted path (as an import binds it: ``.providers.f``,
-        ``app.llm.f``) starts with, and the names after it; None outside the tree."""
-        level = len(dotted) - len(dotted.lstrip("."))
-        parts = [p for p in dotted[level:].split(".") if p]
-        if not parts and level == 0:
-            return None
-        if level:
-            base = os.path.dirname(importer)
-            for _ in range(level - 1):
-                base = os.path.dirname(base)
-            roots = [base]
-        else:
-            if parts[0] in _LIBRARIES:
-                return None
-            roots = [r for r in self._roots(importer, parts[0]) if self._top_level(r, parts[0])]
-        # An absolute import names at least its top module; a relative one may name only the
-        # package (``from . import x``: x of the folder's ``__init__``). The longest prefix
-        # that is a module, from any root: ``app.llm.f`` is f of app/llm.py (or of
-        # app/llm/__init__.py), before a script ``app.py`` next to it.
-        least = 0 if level else 1
-        for size in range(len(parts), least - 1, -1):
-            for root in roots:
-                folder = os.path.join(root, *parts[:size])
-                for candidate in (folder + ".py", os.path.join(folder, "__init__.py")):
-                    if size == 0 and candidate.endswith(".py") and candidate == folder + ".py":
-                        continue
-                    if self._file(candidate) and os.path.abspath(candidate) != importer:
-                        return os.path.abspath(candidate), parts[size:]
-        return None
-
-    # -- what a module hands out -------------------------------------------------------------
 
     def stream_function(self, importer: str, dotted: str) -> StreamFunction | None:
         """The stream function a dotted path of ``importer`` names, if it is one."""
@@ -249,30 +137,6 @@ class Project:
                 if functions and (not found[1] or found[1][0] in functions):
                     return True
         return False
-
-    def _statements(self, path: str, data: bytes) -> tuple[bytes, ...]:
-        """The file's import statements, kept per file (shared bytes: few are distinct)."""
-        found = self._file_statements.get(path)
-        if found is None:
-            cache = self._statement_words
-            statements = []
-            for statement in import_statements(data):
-                words = cache.get(statement)
-                if words is None:
-                    cache[statement] = frozenset(WORD.findall(statement)) - KEYWORDS
-                    self._parsed[statement] = tuple(
-                        d for d in imported(statement) if d.split(".", 1)[0] not in _LIBRARIES
-                    )
-                dotted = self._parsed[statement]
-                if dotted:
-                    # The cache's own copy: files share a few distinct statements.
-                    statements.append(self._interned.setdefault(statement, statement))
-            found = tuple(statements)
-            self._file_statements[path] = found
-        return found
-
-    def _dotted(self, statement: bytes) -> tuple[str, ...]:
-        return self._parsed.get(statement, ())
 
     def functions(self, path: str, relay: bool = True) -> dict[str, StreamFunction] | None:
         if path in self._functions:
@@ -417,139 +281,6 @@ class Project:
             self._methods = MethodCallers(self)
         return self._methods
 
-    def importers(self, path: str) -> list[str]:
-        """Files of the tree whose import statements name the module (by its last name:
-        ``providers`` for ``app/providers.py``, the package's for an ``__init__.py``) and
-        resolve to it. Only files that can import it are looked at: those below the folder
-        its top package sits in (the whole tree when that is the root or ``src``). The first
-        question about a folder searches its files' bytes for the name (a pre-commit run asks
-        one); later ones use an index of the words of their import lines, built then."""
-        known = self._importers.get(path)
-        if known is not None:
-            return known
-        name = os.path.basename(path)[:-3]
-        if name == "__init__":
-            name = os.path.basename(os.path.dirname(path))
-        needle = name.encode()
-        scope = self._scope(path)
-        index = self._import_words.get(scope)
-        searches = self._searches.get(scope, 0)
-        if index is None and searches >= _SEARCHES_BEFORE_INDEX:
-            index = self._words(scope)
-        self._searches[scope] = searches + 1
-        named = index.get(needle, []) if index is not None else self._search(scope, needle)
-        found = []
-        for importer in named:
-            if importer == path:
-                continue
-            # Named: now resolved, still without parsing (``from .x import`` of another x).
-            for statement in self._file_statements.get(importer, ()):
-                if any(
-                    (target := self.resolve(importer, dotted)) is not None and target[0] == path
-                    for dotted in self._dotted(statement)
-                ):
-                    found.append(importer)
-                    break
-        self._importers[path] = found
-        return found
-
-    def _scope(self, path: str) -> str:
-        """The folder whose files may import ``path``: the folder of the tree's top level (or
-        of ``src``) its top package sits in. Not the package's parent alone: folders above
-        it without ``__init__`` may be namespace packages its importers name it through
-        (``khoj.processor.x`` where only ``x`` has an ``__init__``)."""
-        folder = os.path.dirname(path)
-        while self._file(os.path.join(folder, "__init__.py")) and folder != self.root:
-            folder = os.path.dirname(folder)
-        tops = (self.root, os.path.join(self.root, "src"))
-        if folder in tops or not folder.startswith(self.root + os.sep):
-            return self.root
-        # A module of a namespace package (no ``__init__.py``) is imported by its dotted path
-        # from anywhere in the top-level folder it sits in.
-        while os.path.dirname(folder) not in tops:
-            folder = os.path.dirname(folder)
-        return folder
-
-    def _search(self, scope: str, needle: bytes) -> list[str]:
-        """Files below ``scope`` whose bytes hold ``needle`` in an import statement."""
-        found = []
-        again = self._searches.get(scope, 0) > 1
-        for path in self._python_files(scope):
-            statements = self._file_statements.get(path)
-            if statements is None:
-                data = read(path)
-                if needle not in data and not again:
-                    continue
-                # From the second search on, every file's statements are kept once read: the
-                # next searches of a whole run (up to _SEARCHES_BEFORE_INDEX) look them up
-                # instead of reading the tree again (40,000 reads per worker on the 5,000
-                # files of the benchmark). A pre-commit run searches once: bytes only.
-                statements = self._statements(path, data)
-            if any(needle in self._statement_words[s] for s in statements):
-                found.append(path)
-        return found
-
-    def _words(self, scope: str) -> dict[bytes, list[str]]:
-        index: dict[bytes, list[str]] = {}
-        for path in self._python_files(scope):
-            statements = self._file_statements.get(path)
-            if statements is None:
-                statements = self._statements(path, read(path))
-            words: set[bytes] = set()
-            for statement in statements:
-                words.update(self._statement_words[statement])
-            for word in words:
-                index.setdefault(word, []).append(path)
-        self._import_words[scope] = index
-        return index
-
-    def more_files_than(self, scope: str, limit: int) -> bool:
-        """Whether ``scope`` holds more than ``limit`` Python files (as ``_python_files``
-        lists them): a pre-commit run asks it of the whole tree, and learns it from the first
-        ``limit + 1`` files instead of listing them all (5,000 in the benchmark tree)."""
-        known = self._files.get(scope)
-        if known is None:
-            key = (scope, limit)
-            answer = self._more.get(key)
-            if answer is None:
-                answer = len(self._python_files(scope, stop=limit + 1)) > limit
-                self._more[key] = answer
-            return answer
-        return len(known) > limit
-
-    def _python_files(self, scope: str, stop: int = 0) -> list[str]:
-        """The regular ``.py`` files below ``scope`` (symbolic links not followed: nothing
-        outside the tree, no FIFO or device), listed once per run and process. ``stop``:
-        only the first ones, at least that many (a later listing goes on from there)."""
-        known = self._files.get(scope)
-        if known is not None:
-            return known
-        from linter.discovery import SKIPPED_DIRS
-
-        found, stack = self._partial.pop(scope, ([], [scope]))
-        while stack and not (stop and len(found) >= stop):
-            folder = stack.pop()
-            try:
-                entries = sorted(os.scandir(folder), key=lambda e: e.name)
-            except OSError:
-                continue
-            folders = []
-            for entry in entries:
-                if entry.name.endswith(".py") and entry.is_file(follow_symlinks=False):
-                    found.append(entry.path)
-                elif (
-                    entry.is_dir(follow_symlinks=False)
-                    and entry.name not in SKIPPED_DIRS
-                    and not os.path.isfile(os.path.join(entry.path, "pyvenv.cfg"))
-                ):
-                    folders.append(entry.path)
-            stack.extend(reversed(folders))
-        if stack:
-            self._partial[scope] = (found, stack)
-            return list(found)
-        self._files[scope] = found
-        return found
-
     def _callees(self, importer: str) -> frozenset[tuple[str, str]]:
         """(file, function) of every call of another module's function in ``importer``:
         parsed once per process, so that each function asked about costs a look-up."""
@@ -572,7 +303,7 @@ class Project:
             if analysis is None:
                 return sites
             module = self.module_name(importer)
-            raised: tuple[K.Raised, ...] | None = None
+            raised: tuple[Raised, ...] | None = None
             for call in analysis.calls:
                 if analysis.remote_callee(call) != (function.path, function.name):
                     continue

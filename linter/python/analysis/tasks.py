@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from linter.python import clients as K
 from linter.python.analysis.model import FuncRef, Sym, Verdict
+from linter.python.cut_errors import Raised
 
 if TYPE_CHECKING:
     from linter.python.analysis.guards import Guards
@@ -25,7 +26,7 @@ _RETRIEVERS = frozenset({"result", "exception"})
 
 
 def task_verdict(
-    analysis: Guards, node: ast.AST, client: K.Client, raised: tuple[K.Raised, ...], depth: int
+    analysis: Guards, node: ast.AST, client: K.Client, raised: tuple[Raised, ...], depth: int
 ) -> Verdict | None:
     """The guard of a coroutine call ``node`` that is started as a task and bound to a name,
     judged where the task's outcome is retrieved; None when ``node`` is not such a call or

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from linter.python import clients as K
 from linter.python.analysis.model import FunctionInfo, Sym
+from linter.python.cut_errors import Raised
 
 if TYPE_CHECKING:
     from linter.python.analysis.guards import Guards
@@ -80,7 +81,7 @@ def _judged(
         if base is None:
             return sites
         module = project.module_name(path)
-        raised: tuple[K.Raised, ...] | None = None
+        raised: tuple[Raised, ...] | None = None
         for call in analysis.attr_calls.get(function.name, ()):
             receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
             method = _method_of(analysis.scope(call))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from linter.python import clients as K
 from linter.python.analysis.model import FuncRef, FunctionInfo, Sym
+from linter.python.cut_errors import Raised
 
 if TYPE_CHECKING:
     from linter.python.analysis.guards import Guards
@@ -22,7 +23,7 @@ _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def decorator_guard(
-    analysis: Guards, function: FunctionInfo, client: K.Client, raised: tuple[K.Raised, ...]
+    analysis: Guards, function: FunctionInfo, client: K.Client, raised: tuple[Raised, ...]
 ) -> str:
     """What guards ``function`` through a decorator of the project (its text), or ""."""
     for decorator in function.decorators:
@@ -76,7 +77,7 @@ def _remote_drives(analysis: Guards, dotted: str, client: K.Client) -> bool:
 
 
 def _drives_under_guard(
-    analysis: Guards, decorator: FunctionInfo, client: K.Client, raised: tuple[K.Raised, ...]
+    analysis: Guards, decorator: FunctionInfo, client: K.Client, raised: tuple[Raised, ...]
 ) -> bool:
     """A call of a parameter of the decorator (or of a function nested in it: a decorator
     factory's) whose result the wrapper iterates inside a ``try`` that catches a cut."""
