@@ -416,8 +416,11 @@ def _prepare(present: Sequence[str], workspace: Workspace, writes: bool) -> None
     parsed), worked out once before the workers start."""
     if not any(hasattr(kinds.handler(kind), "prepare") for kind in present):
         return
-    # A run that writes keeps what it read (see Workspace.release): prepared here.
-    if not writes and hasattr(os, "fork") and _prepared_in_child(present, workspace):
+    from linter import pool
+
+    # A run that writes keeps what it read (see Workspace.release): prepared here. So is
+    # one on a system that cannot fork (Windows).
+    if not writes and pool.available() and _prepared_in_child(present, workspace):
         return
     mark = workspace.mark()
     _prepare_here(present, workspace)
