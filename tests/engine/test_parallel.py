@@ -118,3 +118,79 @@ def test_chunks_put_groups_first_and_thin_so_no_worker_is_left_with_the_costly_t
     assert len(shared) == 1 and chunks[0] == shared[0]
     assert all(not units[i].group for chunk in chunks[len(grouped) :] for i in chunk)
     assert max(len(chunk) for chunk in chunks) == 32
+
+
+COMPOSE = (
+    "services:\n"
+    "  api:\n"
+    "    build: .\n"
+    "    command: uvicorn main:app --host 0.0.0.0 --port 8000 --timeout-keep-alive 30\n"
+)
+UPSTREAM = (
+    "events {}\n"
+    "http {\n"
+    "    upstream backend {\n"
+    "        server api:8000;\n"
+    "        keepalive 16;\n"
+    "        keepalive_timeout 45s;\n"
+    "    }\n"
+    "    server {\n"
+    "        listen 80;\n"
+    "        location /v1/ {\n"
+    "            proxy_pass http://backend;\n"
+    "            proxy_http_version 1.1;\n"
+    '            proxy_set_header Connection "";\n'
+    "        }\n"
+    "    }\n"
+    "}\n"
+)
+
+
+def _launched_behind_nginx(folder: Path) -> None:
+    """An app server launched by compose behind an NGINX upstream that outlives its keep-alive
+    (NGX007 needs the launches, worked out before the workers start), and enough sites for
+    a pool."""
+    _sites(folder, runner.PARALLEL_THRESHOLD + 4)
+    (folder / "docker-compose.yml").write_text(COMPOSE)
+    (folder / "nginx.conf").write_text(UPSTREAM)
+
+
+def test_the_work_every_worker_shares_is_prepared_in_one_short_lived_process(
+    tmp_path: Path, processes: dict[str, list[object]]
+) -> None:
+    _launched_behind_nginx(tmp_path)
+    parallel = runner.run([str(tmp_path)], _resolver(tmp_path), runner.RunOptions(jobs=2))
+    # The two workers and the one that prepared; what it worked out came back to this process.
+    assert len(processes["forks"]) == 3
+    assert parallel.workspace is not None
+    upstreams = [
+        value
+        for key, value in parallel.workspace.memo.items()
+        if isinstance(key, tuple) and key[:2] == ("server", "nginx-upstreams")
+    ]
+    assert [
+        [(address, proxy.upstream, proxy.seconds) for address, proxy, _ in found]
+        for found in upstreams
+    ] == [[(("api", "8000"), "backend", 45.0)]]
+    serial = runner.run([str(tmp_path)], _resolver(tmp_path), runner.RunOptions(jobs=1))
+    assert ("nginx.conf", "NGX007", 6) in _found(parallel)
+    assert _found(parallel) == _found(serial)
+
+
+def test_a_preparing_process_that_fails_leaves_the_work_to_this_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _launched_behind_nginx(tmp_path)
+    here = os.getpid()
+    real = runner._prepare_here
+
+    def prepare_here(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if os.getpid() != here:
+            raise RuntimeError("the preparing process fails")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "_prepare_here", prepare_here)
+    parallel = runner.run([str(tmp_path)], _resolver(tmp_path), runner.RunOptions(jobs=2))
+    serial = runner.run([str(tmp_path)], _resolver(tmp_path), runner.RunOptions(jobs=1))
+    assert ("nginx.conf", "NGX007", 6) in _found(parallel)
+    assert _found(parallel) == _found(serial)
