@@ -18,8 +18,11 @@ import selectors
 import signal
 import struct
 import sys
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from linter.document import Unit
 
 _NUMBER = struct.Struct("<I")
 # Item numbers are written 512 bytes at a time at most: a pipe write no larger than POSIX's
@@ -169,3 +172,46 @@ def _worker(
         pass  # the parent does the item itself
     finally:
         os._exit(code)
+
+
+# Units per work item at most: enough to amortise sending an item, few enough to share out.
+CHUNK_SIZE = 32
+
+
+def chunks(units: Sequence[Unit], jobs: int = 2) -> list[list[int]]:
+    """Work items for the pool, as indices into ``units``: the units of a group (files they
+    share) stay in one item; small items are packed up to CHUNK_SIZE units; the costliest go
+    first so that the workers finish together. A group's unit reads a main file and what it
+    includes (hundreds of lines each), a single unit one file that is often dropped after a
+    look at its bytes: groups come first and are packed eight times thinner. (Packed last,
+    the 26 NGINX groups of the benchmark made one item that kept a worker busy for 0.7 s
+    after the other had finished.)"""
+    groups: dict[str, list[int]] = {}
+    singles: list[list[int]] = []
+    for index, unit in enumerate(units):
+        if unit.group is None:
+            if singles and units[singles[-1][-1]].keep and units[singles[-1][-1]].path == unit.path:
+                singles[-1].append(index)  # the units of one file, in one item (Unit.keep)
+            else:
+                singles.append([index])
+        else:
+            groups.setdefault(unit.group, []).append(index)
+    # Several items per worker, so that one slow item does not leave the others idle.
+    size = max(1, min(CHUNK_SIZE, -(-len(units) // (jobs * 4))))
+    chunks: list[list[int]] = []
+    for bundles, limit in (
+        (sorted(groups.values(), key=len, reverse=True), max(1, size // 8)),
+        (singles, size),
+    ):
+        current: list[int] = []
+        for bundle in bundles:
+            if len(bundle) >= limit:
+                chunks.append(bundle)
+                continue
+            if len(current) + len(bundle) > limit:
+                chunks.append(current)
+                current = []
+            current.extend(bundle)
+        if current:
+            chunks.append(current)
+    return chunks

@@ -6,21 +6,20 @@ always goes on with the others.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from linter import kinds, registry
 from linter.checker import check_document, dedupe, plain_finding
-from linter.config import Settings, SettingsResolver, relative_posix
+from linter.config import Settings, SettingsResolver
 from linter.discovery import Candidate, discover, excluded_when_named, find_root
 from linter.document import AuditRow, Claim, Unit
 from linter.fixer import FileChange, WriteRefused, fix_unit, write_change
 from linter.model import Finding, Severity
+from linter.pathmatch import relative_posix
 from linter.source import DecodeFailure
 from linter.stack import FACT_KINDS
 from linter.stack import wanted as stack_wanted
@@ -305,7 +304,6 @@ def selected_codes(kind: str, settings: Settings) -> set[str]:
 
 # Below this many units a pool costs more than it saves (fork, pickling, imports per worker).
 PARALLEL_THRESHOLD = 64
-CHUNK_SIZE = 32
 
 _WorkerState = tuple[Sequence[Unit], Workspace, SettingsResolver, RunOptions]
 
@@ -364,122 +362,6 @@ def _in_turn(
             workspace.release(mark)
 
 
-def _chunks(units: Sequence[Unit], jobs: int = 2) -> list[list[int]]:
-    """Work items for the pool, as indices into ``units``: the units of a group (files they
-    share) stay in one item; small items are packed up to CHUNK_SIZE units; the costliest go
-    first so that the workers finish together. A group's unit reads a main file and what it
-    includes (hundreds of lines each), a single unit one file that is often dropped after a
-    look at its bytes: groups come first and are packed eight times thinner. (Packed last,
-    the 26 NGINX groups of the benchmark made one item that kept a worker busy for 0.7 s
-    after the other had finished.)"""
-    groups: dict[str, list[int]] = {}
-    singles: list[list[int]] = []
-    for index, unit in enumerate(units):
-        if unit.group is None:
-            if singles and units[singles[-1][-1]].keep and units[singles[-1][-1]].path == unit.path:
-                singles[-1].append(index)  # the units of one file, in one item (Unit.keep)
-            else:
-                singles.append([index])
-        else:
-            groups.setdefault(unit.group, []).append(index)
-    # Several items per worker, so that one slow item does not leave the others idle.
-    size = max(1, min(CHUNK_SIZE, -(-len(units) // (jobs * 4))))
-    chunks: list[list[int]] = []
-    for bundles, limit in (
-        (sorted(groups.values(), key=len, reverse=True), max(1, size // 8)),
-        (singles, size),
-    ):
-        current: list[int] = []
-        for bundle in bundles:
-            if len(bundle) >= limit:
-                chunks.append(bundle)
-                continue
-            if len(current) + len(bundle) > limit:
-                chunks.append(current)
-                current = []
-            current.extend(bundle)
-        if current:
-            chunks.append(current)
-    return chunks
-
-
-def _prepare_here(present: Sequence[str], workspace: Workspace) -> None:
-    for kind in present:
-        prepare = getattr(kinds.handler(kind), "prepare", None)
-        if prepare is not None:
-            prepare(workspace)
-
-
-def _prepare(present: Sequence[str], workspace: Workspace, writes: bool) -> None:
-    """What every worker would work out alike for the whole run (the server kind's launch
-    files read by others, the NGINX upstreams in front of app servers: all those files
-    parsed), worked out once before the workers start."""
-    if not any(hasattr(kinds.handler(kind), "prepare") for kind in present):
-        return
-    from linter import pool
-
-    # A run that writes keeps what it read (see Workspace.release): prepared here. So is
-    # one on a system that cannot fork (Windows).
-    if not writes and pool.available() and _prepared_in_child(present, workspace):
-        return
-    mark = workspace.mark()
-    _prepare_here(present, workspace)
-    if not writes:
-        workspace.release(mark)  # the files read for it: the workers read their own
-
-
-def _prepared_in_child(present: Sequence[str], workspace: Workspace) -> bool:
-    """Prepare in a short-lived forked child and take back only the results (the entries it
-    added to workspace.memo, pickled): what the parsing leaves in this process (20 MB of
-    freed memory on the benchmark) would otherwise be inherited, and copied, by every
-    worker. False when that did not work out (nothing is left half done)."""
-    import pickle
-
-    before = set(workspace.memo)
-    try:
-        read, write = os.pipe()
-    except OSError:
-        return False
-    sys.stdout.flush()  # (a buffered line must not be written twice)
-    sys.stderr.flush()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read)
-        os.close(write)
-        return False
-    if pid == 0:  # the child: never returns
-        status = 1
-        try:
-            os.close(read)
-            _prepare_here(present, workspace)
-            found = {}
-            for key, value in workspace.memo.items():
-                if key not in before:
-                    # An entry that does not pickle is worked out by each worker instead.
-                    with contextlib.suppress(Exception):
-                        found[key] = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write, "wb") as out:
-                out.write(pickle.dumps(found, pickle.HIGHEST_PROTOCOL))
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write)
-    with os.fdopen(read, "rb") as received:
-        data = received.read()
-    _, status = os.waitpid(pid, 0)
-    if status == 0 and data:
-        try:
-            for key, value in pickle.loads(data).items():
-                workspace.memo[key] = pickle.loads(value)
-            return True
-        except Exception:
-            pass
-    for key in [key for key in workspace.memo if key not in before]:
-        del workspace.memo[key]
-    return False
-
-
 def _spawned_pool(
     units: Sequence[Unit],
     workspace: Workspace,
@@ -518,9 +400,15 @@ def _process_all(
     """Check every unit: in this process for small runs, in worker processes for large ones
     (by files, not units: one NGINX unit can stand for hundreds of included files)."""
     jobs = options.jobs if options.jobs and options.jobs > 0 else (os.cpu_count() or 1)
-    chunks = _chunks(units, jobs) if jobs > 1 else []
     large = max(len(units), files) >= PARALLEL_THRESHOLD
-    if len(chunks) > 1 and large and options.stdin_filename is None:
+    chunks: list[list[int]] = []
+    if jobs > 1 and large and options.stdin_filename is None:
+        from linter import pool  # (only large runs need it)
+
+        chunks = pool.chunks(units, jobs)
+    if len(chunks) > 1:
+        from linter import preparation
+
         # Settings of every folder now, once: the workers inherit the filled cache instead of
         # each looking up and reading the same config files again. Likewise the handlers and
         # rules of the kinds present: imported once here, not once per worker.
@@ -532,7 +420,7 @@ def _process_all(
             kinds.handler(kind)
             registry.rules_for_kind(kind)
         registry.rules_for_kind(registry.ENGINE_KIND)
-        _prepare(present, workspace, writes)
+        preparation.prepare(present, workspace, writes)
         results: list[UnitResult | None] = [None] * len(units)
         done = 0
 
@@ -551,8 +439,6 @@ def _process_all(
         gc.collect()
         gc.freeze()
         try:
-            from linter import pool  # (only large runs need it)
-
             if pool.available():
                 state = (units, workspace, resolver, options)  # inherited by the fork
                 finished = pool.run(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from linter import runner
+from linter import pool, preparation, runner
 
 LOCATION = (
     "server {{\n"
@@ -106,7 +106,7 @@ def test_chunks_put_groups_first_and_thin_so_no_worker_is_left_with_the_costly_t
     units = [Unit("python", f"/r/p{number}.py", unclaimed=True) for number in range(500)]
     units += [Unit("nginx", f"/r/n{number}.conf", group=f"g{number}") for number in range(24)]
     units += [Unit("nginx", f"/r/s{number}.conf", group="shared") for number in range(3)]
-    chunks = runner._chunks(units, jobs=2)
+    chunks = pool.chunks(units, jobs=2)
 
     assert sorted(index for chunk in chunks for index in chunk) == list(range(len(units)))
     grouped = [chunk for chunk in chunks if any(units[i].group for i in chunk)]
@@ -182,14 +182,14 @@ def test_a_preparing_process_that_fails_leaves_the_work_to_this_one(
 ) -> None:
     _launched_behind_nginx(tmp_path)
     here = os.getpid()
-    real = runner._prepare_here
+    real = preparation.prepare_here
 
     def prepare_here(*args, **kwargs):  # type: ignore[no-untyped-def]
         if os.getpid() != here:
             raise RuntimeError("the preparing process fails")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(runner, "_prepare_here", prepare_here)
+    monkeypatch.setattr(preparation, "prepare_here", prepare_here)
     parallel = runner.run([str(tmp_path)], _resolver(tmp_path), runner.RunOptions(jobs=2))
     serial = runner.run([str(tmp_path)], _resolver(tmp_path), runner.RunOptions(jobs=1))
     assert ("nginx.conf", "NGX007", 6) in _found(parallel)
