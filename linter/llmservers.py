@@ -4,6 +4,7 @@ request paths. One source for every kind that judges a route (NGINX, Kubernetes,
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -78,6 +79,7 @@ NOT_STREAMING_SEGMENTS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=4096)  # pure; called per route, with few distinct texts
 def not_streaming_path(path: str) -> bool:
     """A segment of the path (every alternative of it, for a regex) names something that is
     not a stream: `/health`, `= /metrics`, `^/auth/saml`, `/ui/`, `/mcp/oauth/callback`."""
@@ -194,6 +196,7 @@ LLM_LISTEN_PORTS = {
 VLLM_PORT = "8000"
 
 
+@functools.lru_cache(maxsize=4096)  # pure; called per route, with few distinct texts
 def llm_name(text: str) -> str | None:
     lowered = text.lower()
     # Written with spaces or other separators in prose (`# Open WebUI proxy`).
@@ -246,6 +249,7 @@ UVICORN_LLM_PORTS = {"4000": "LiteLLM"}
 LITELLM_PORT = "4000"
 
 
+@functools.lru_cache(maxsize=4096)  # pure; called per route, with few distinct texts
 def gpt_app_word(name: str) -> str | None:
     """`docgpt`, `chatgpt`, `gptbot`, `gpt4all`: a word made with "gpt" in a host name names a
     GPT app as one made with "llm" does (no English word holds it either). Only for a
@@ -270,6 +274,7 @@ _PATH_PRODUCTS_COMPACT = _alternation(n.replace("-", "") for n in LLM_NAMES if "
 _PATH_WORDS = re.compile(r"(?<![a-z0-9])(tgi)(?![a-z0-9])")
 
 
+@functools.lru_cache(maxsize=4096)  # pure; called per route, with few distinct texts
 def llm_server_in_path(path: str) -> str | None:
     """The LLM server or chat app a location's path names (`/vllm/`, `/ollama/api/`,
     `^/open-webui/(.*)`): a route under it goes to that server as surely as to an upstream
