@@ -13,7 +13,7 @@ import ast
 from collections.abc import Callable
 from typing import cast
 
-from linter.python.analysis import Analysis, FunctionInfo, Iteration, Sym
+from linter.python.analysis import Analysis, Iteration, Sym
 from linter.python.retries import RemoteShown, _iterations_within, emits
 
 _MEMO = ("python", "shown-overrides")
@@ -31,7 +31,7 @@ def override_shown(
         isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
     ):
         return None
-    method = _method_of(analysis.scope(call))
+    method = analysis.scope(call).method
     if method is None or method.cls is None or func.value.id != method.self_name:
         return None
     key = (analysis.document.path, method.cls.name, func.attr)
@@ -91,12 +91,3 @@ def _names_class(analysis: Analysis, node: ast.expr, wanted: tuple[str, list[str
     if project is None or not isinstance(value, Sym) or value.path.startswith("@"):
         return False
     return project.resolve(analysis.document.path, value.path) == wanted
-
-
-def _method_of(scope: FunctionInfo) -> FunctionInfo | None:
-    current: FunctionInfo | None = scope
-    while current is not None and not current.is_module:
-        if current.cls is not None:
-            return current
-        current = current.parent
-    return None

@@ -85,13 +85,15 @@ def _launched_nearby(path: str, workspace: Workspace) -> frozenset[str]:
         found.update(
             other for other in scratch.sources if other.endswith(".py") and other != launch_file
         )
-        for launch in launches:
-            local = _app_file(launch, workspace)
-            if local is not None:
-                found.add(local)
+        found.update(_app_files(launches, workspace))
     result = frozenset(found)
     workspace.memo[key] = result
     return result
+
+
+def _app_files(launches: Iterable[Launch], workspace: Workspace) -> set[str]:
+    """The app module files the launches serve, those that are files of the tree."""
+    return {local for launch in launches if (local := _app_file(launch, workspace)) is not None}
 
 
 def _app_file(launch: Launch, workspace: Workspace) -> str | None:
@@ -113,12 +115,7 @@ def _served_apps(workspace: Workspace) -> frozenset[str]:
         return known
     from linter.server.front import server_launches
 
-    found: set[str] = set()
-    for _, launch in server_launches(workspace):
-        local = _app_file(launch, workspace)
-        if local is not None:
-            found.add(local)
-    result = frozenset(found)
+    result = frozenset(_app_files((launch for _, launch in server_launches(workspace)), workspace))
     workspace.memo[key] = result
     return result
 

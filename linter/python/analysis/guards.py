@@ -484,6 +484,16 @@ class Guards(Streams):
         nothing here iterates it)."""
         return self._consumer(call)
 
+    def generator_site(self, call: ast.Call) -> tuple[ast.AST, bool, str]:
+        """For a call of a generator function made in another module: the node whose guard
+        judges it, whether this file iterates it (a generator returned from here is, by its
+        callers: a try here is no guard), and ``created_only``'s answer when not iterated."""
+        node = self.consumer_of(call)
+        if node is not call:
+            return node, True, ""
+        created = self.created_only(call)
+        return node, created == "returned", created
+
     def _consumer(self, call: ast.expr, assigned: bool = True) -> ast.AST:
         """The node that iterates a generator created by ``call``: the loop whose iterable it
         is (through ``enumerate``, ``zip``, ``map``, ``itertools`` ...), the ``yield from``,

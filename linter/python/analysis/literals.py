@@ -45,7 +45,7 @@ class Literals(FileIndex):
             if found is not None and found[0] == "expr":
                 return self.string_of(found[1], depth + 1)  # type: ignore[arg-type]
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
-            method = _method_scope(self.scope(expr))
+            method = self.scope(expr).method
             if method is not None and method.cls is not None and expr.value.id == method.self_name:
                 assigned = method.cls.self_attrs.get(expr.attr, [])
                 if len(assigned) == 1:
@@ -143,12 +143,3 @@ class Literals(FileIndex):
                 if isinstance(node, ast.Attribute) and node.attr in changes:
                     return True
         return False
-
-
-def _method_scope(scope: FunctionInfo) -> FunctionInfo | None:
-    current: FunctionInfo | None = scope
-    while current is not None and not current.is_module:
-        if current.cls is not None:
-            return current
-        current = current.parent
-    return None

@@ -218,14 +218,9 @@ class MethodCallers:
                 if raised is None:
                     raised = client.raised(analysis.version(client, {})[0])
                 node: ast.AST = call
-                iterated = True  # it runs the loop itself: its guard is the guard
-                created = ""
+                iterated, created = True, ""  # it runs the loop itself: its guard is the guard
                 if function.is_generator:
-                    node = analysis.consumer_of(call)
-                    iterated = node is not call
-                    # Returned from there: its callers iterate it (a try there is no guard).
-                    created = "" if iterated else analysis.created_only(call)
-                    iterated = iterated or created == "returned"
+                    node, iterated, created = analysis.generator_site(call)
                 verdict = analysis.guard_of(node, client, raised, creation=created)
                 line = getattr(node, "lineno", call.lineno)
                 # Reported there when that file sees the call as iterating this stream.

@@ -140,6 +140,16 @@ class FunctionInfo:
     def is_module(self) -> bool:
         return isinstance(self.node, ast.Module)
 
+    @property
+    def method(self) -> FunctionInfo | None:
+        """The method this scope is, or is nested in (None at module level)."""
+        current: FunctionInfo | None = self
+        while current is not None and not current.is_module:
+            if current.cls is not None:
+                return current
+            current = current.parent
+        return None
+
     def bind(self, name: str, offset: int, kind: str, payload: object) -> None:
         # The walk is not in source order: the index sorts every list once when it is done
         # (sorting here, on each bind, made 100,000 assignments to one name take minutes).

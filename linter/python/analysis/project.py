@@ -311,14 +311,12 @@ class Project(TreeModules):
                     client = function.client
                     raised = client.raised(analysis.version(client, {})[0])
                 node: ast.AST = call
-                iterated = True  # "plain": the call runs the loop, its guard is the guard
-                created = ""
+                iterated, created = (
+                    True,
+                    "",
+                )  # "plain": the call runs the loop, its guard is the guard
                 if function.shape == "generator":
-                    node = analysis.consumer_of(call)
-                    iterated = node is not call
-                    # Returned from there: its callers iterate it (a try there is no guard).
-                    created = "" if iterated else analysis.created_only(call)
-                    iterated = iterated or created == "returned"
+                    node, iterated, created = analysis.generator_site(call)
                 elif function.shape == "returns":
                     iteration = analysis.iteration_of(call)
                     iterated = iteration is not None

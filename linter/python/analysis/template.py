@@ -84,7 +84,7 @@ def _judged(
         raised: tuple[Raised, ...] | None = None
         for call in analysis.attr_calls.get(function.name, ()):
             receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
-            method = _method_of(analysis.scope(call))
+            method = analysis.scope(call).method
             if (
                 method is None
                 or method.cls is not base
@@ -97,13 +97,9 @@ def _judged(
             if raised is None:
                 raised = client.raised(analysis.version(client, {})[0])
             node: ast.AST = call
-            iterated = True
-            created = ""
+            iterated, created = True, ""  # it runs the loop itself: its guard is the guard
             if function.is_generator:
-                node = analysis.consumer_of(call)
-                iterated = node is not call
-                created = "" if iterated else analysis.created_only(call)
-                iterated = iterated or created == "returned"
+                node, iterated, created = analysis.generator_site(call)
             verdict = analysis.guard_of(node, client, raised, creation=created)
             line = getattr(node, "lineno", call.lineno)
             sites.append(ConsumerSite(path, module, line, iterated, verdict.guarded, verdict.guard))
@@ -121,13 +117,3 @@ def _overridden(function: FunctionInfo, name: str) -> bool:
         isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
         for node in ast.walk(own.node)
     )
-
-
-def _method_of(scope: FunctionInfo) -> FunctionInfo | None:
-    """The method a scope is, or is nested in."""
-    current: FunctionInfo | None = scope
-    while current is not None and not current.is_module:
-        if current.cls is not None:
-            return current
-        current = current.parent
-    return None

@@ -11,7 +11,7 @@ from linter.python.analysis.flags import flag_of
 from linter.python.analysis.flow import argument_value, reached_value
 from linter.python.analysis.inferred import METHODS as INFERRED_METHODS
 from linter.python.analysis.inferred import inferred_start
-from linter.python.analysis.literals import Literals, _method_scope
+from linter.python.analysis.literals import Literals
 from linter.python.analysis.methods import method_stream
 from linter.python.analysis.model import (
     _ACTIVE,
@@ -174,7 +174,7 @@ class Values(Literals):
         # Only a name some method takes as ``self`` can be one (most attributes are not).
         if isinstance(base, ast.Name) and base.id in self.self_names:
             scope = self.scope(expr)
-            method_scope = _method_scope(scope)
+            method_scope = scope.method
             if (
                 method_scope is not None
                 and method_scope.cls is not None
