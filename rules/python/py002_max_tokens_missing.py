@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.model import Applicability, Finding, Severity
 from linter.python.analysis import Analysis, analysis_of
 from linter.python.caps import (
+    CapState,
     cap_state,
     checked,
     langchain_model,
@@ -86,22 +88,19 @@ def _langchain_models(analysis: Analysis, default: int, all_calls: bool) -> Iter
         found = cap_state(analysis, call, cap, cap.add, default)
         if found.state in ("present", "unknown"):
             continue
-        fix = (
-            RULE.make_fix(found.edits, f"add `{found.added}`", unsafe=True) if found.edits else None
-        )
-        begin, end = document.span(call.func)
-        name = " ".join(document.text_of(call.func).split())
-        reason = found.detail if found.state == "none" else "no output cap" + found.detail
         what = (
             "streams LangChain generations"
             if id(call) in streamed
             else "makes a LangChain chat model"
         )
-        message = (
-            f"`{name}(...)` {what} with {reason}: each answer runs until the model "
-            f"stops or the context fills; pass `{found.added or cap.add + '=N'}`"
+        yield _constructor_finding(
+            document,
+            call,
+            found,
+            what,
+            "each answer runs until the model stops or the context fills; "
+            f"pass `{found.added or cap.add + '=N'}`",
         )
-        yield RULE.report(document.source, begin, end, message, fix=fix)
 
 
 def _llama_index_models(analysis: Analysis, default: int) -> Iterator[Finding]:
@@ -116,21 +115,30 @@ def _llama_index_models(analysis: Analysis, default: int) -> Iterator[Finding]:
             continue
         if found.state in ("present", "unknown"):
             continue
-        fix = (
-            RULE.make_fix(found.edits, f"add `{found.added}`", unsafe=True) if found.edits else None
-        )
-        begin, end = document.span(call.func)
-        name = " ".join(document.text_of(call.func).split())
-        reason = found.detail if found.state == "none" else "no output cap" + found.detail
         wanted = found.added or (
             f'{cap.where}={{"{cap.add}": N}}' if cap.where != "kw" else f"{cap.add}=N"
         )
-        message = (
-            f"`{name}(...)` makes a LlamaIndex LLM with {reason}: each answer it gives "
-            f"(`complete`, `chat`, their stream forms, a query engine's) runs until the model "
-            f"stops or the context fills; pass `{wanted}`"
+        yield _constructor_finding(
+            document,
+            call,
+            found,
+            "makes a LlamaIndex LLM",
+            "each answer it gives (`complete`, `chat`, their stream forms, a query engine's) "
+            f"runs until the model stops or the context fills; pass `{wanted}`",
         )
-        yield RULE.report(document.source, begin, end, message, fix=fix)
+
+
+def _constructor_finding(
+    document: PythonDocument, call: ast.Call, found: CapState, what: str, effect: str
+) -> Finding:
+    """A model constructor without a cap (LangChain, LlamaIndex), reported at its name with
+    the unsafe fix that adds one: "`Name(...)` <what> with <what was found>: <effect>"."""
+    fix = RULE.make_fix(found.edits, f"add `{found.added}`", unsafe=True) if found.edits else None
+    begin, end = document.span(call.func)
+    name = " ".join(document.text_of(call.func).split())
+    reason = found.detail if found.state == "none" else "no output cap" + found.detail
+    message = f"`{name}(...)` {what} with {reason}: {effect}"
+    return RULE.report(document.source, begin, end, message, fix=fix)
 
 
 def _raw_http(analysis: Analysis, all_calls: bool) -> Iterator[Finding]:
