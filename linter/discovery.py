@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from linter.config import SettingsResolver
+from linter.config_files import CONFIG_FILES
 from linter.pathmatch import relative_posix
 from linter.workspace import is_fix_temporary
 
@@ -77,9 +78,10 @@ def find_root(paths: Sequence[str], cwd: str) -> str:
     return project_above(os.path.commonpath(real))
 
 
-# Files that mark the top of a project (or of an NGINX prefix) when there is no git work tree.
+# Files that mark the top of a project (or of an NGINX prefix) when there is no git work tree:
+# streamproof's own config files, and what a project keeps at its top.
 _PROJECT_MARKERS = (
-    "pyproject.toml",
+    *CONFIG_FILES,
     "setup.py",
     "setup.cfg",
     "requirements.txt",
@@ -91,8 +93,6 @@ _PROJECT_MARKERS = (
     "compose.yaml",
     "Chart.yaml",
     "nginx.conf",
-    "streamproof.toml",
-    ".streamproof.toml",
 )
 _PROJECT_LEVELS = 4
 
