@@ -114,3 +114,27 @@ def serving(
             process.wait(timeout=10)
         if process.stderr:
             process.stderr.close()
+
+
+def nginx_routes(tmp_path: Path, http: str) -> dict[str, Any]:
+    """The routes of an nginx.conf whose `http {}` block holds ``http``, by "<listen> <location
+    args>" (the NGINX route tests look up routes by their server's port and path)."""
+    from linter.config import default_settings
+    from linter.document import Unit
+    from linter.nginx.handler import HANDLER
+    from linter.nginx.model import NginxDocument
+    from linter.nginx.routes import all_routes
+    from linter.workspace import Workspace
+
+    path = tmp_path / "nginx.conf"
+    path.write_text(f"events {{}}\nhttp {{\n{http}\n}}\n")
+    document = HANDLER.load(
+        Unit("nginx", str(path)), Workspace(root=str(tmp_path)), default_settings()
+    )
+    assert isinstance(document, NginxDocument)
+    found = {}
+    for route in all_routes(document, default_settings()):
+        server = route.block.enclosing("server")
+        port = server.level_named("listen")[0].args[0] if server is not None else ""
+        found[f"{port} {' '.join(route.block.args)}"] = route
+    return found

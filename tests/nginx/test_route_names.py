@@ -7,29 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import nginx_routes
 
-from linter.config import default_settings
-from linter.document import Unit
 from linter.llmservers import gpt_app_word, llm_name, llm_server_in_path
-from linter.nginx.handler import HANDLER
-from linter.nginx.model import NginxDocument
-from linter.nginx.routes import Route, all_routes
-from linter.workspace import Workspace
-
-
-def _routes(tmp_path: Path, http: str) -> dict[str, Route]:
-    path = tmp_path / "nginx.conf"
-    path.write_text(f"events {{}}\nhttp {{\n{http}\n}}\n")
-    document = HANDLER.load(
-        Unit("nginx", str(path)), Workspace(root=str(tmp_path)), default_settings()
-    )
-    assert isinstance(document, NginxDocument)
-    found = {}
-    for route in all_routes(document, default_settings()):
-        server = route.block.enclosing("server")
-        port = server.level_named("listen")[0].args[0] if server is not None else ""
-        found[f"{port} {' '.join(route.block.args)}"] = route
-    return found
 
 
 @pytest.mark.parametrize(
@@ -73,7 +53,7 @@ def test_only_a_servers_own_name_counts_a_gpt_word(tmp_path: Path) -> None:
     # Elsewhere (an upstream, a Helm values path) such a word names a UI as often as a backend.
     assert llm_name("docgpt.example.cn") is None
     assert llm_name("{{ .Values.gpts.portal.host }}") is None
-    routes = _routes(
+    routes = nginx_routes(
         tmp_path,
         "server { listen 81; server_name docgpt.example.cn;\n"
         "  location / { proxy_pass http://localhost:3000; } }\n"
@@ -88,7 +68,7 @@ def test_only_a_servers_own_name_counts_a_gpt_word(tmp_path: Path) -> None:
 def test_the_path_signal_names_the_server_and_an_upstream_name_comes_first(
     tmp_path: Path,
 ) -> None:
-    routes = _routes(
+    routes = nginx_routes(
         tmp_path,
         "server { listen 81;\n"
         "  location /vllm/ { proxy_pass http://127.0.0.1:8000/; }\n"
@@ -104,7 +84,7 @@ def test_the_path_signal_names_the_server_and_an_upstream_name_comes_first(
 
 
 def test_a_server_name_gives_way_to_the_apps_socket_route(tmp_path: Path) -> None:
-    routes = _routes(
+    routes = nginx_routes(
         tmp_path,
         # The app's socket route on the same backend: the catch-all serves pages.
         "server { listen 81; server_name gpt-lab.example.net;\n"

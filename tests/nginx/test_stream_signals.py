@@ -7,29 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import nginx_routes
 
-from linter.config import default_settings
-from linter.document import Unit
-from linter.nginx.handler import HANDLER
-from linter.nginx.model import NginxDocument
-from linter.nginx.routes import Route, all_routes
 from linter.nginx.targets import pass_host
-from linter.workspace import Workspace
-
-
-def _routes(tmp_path: Path, http: str) -> dict[str, Route]:
-    path = tmp_path / "nginx.conf"
-    path.write_text(f"events {{}}\nhttp {{\n{http}\n}}\n")
-    document = HANDLER.load(
-        Unit("nginx", str(path)), Workspace(root=str(tmp_path)), default_settings()
-    )
-    assert isinstance(document, NginxDocument)
-    found = {}
-    for route in all_routes(document, default_settings()):
-        server = route.block.enclosing("server")
-        port = server.level_named("listen")[0].args[0] if server is not None else ""
-        found[f"{port} {' '.join(route.block.args)}"] = route
-    return found
 
 
 @pytest.mark.parametrize(
@@ -51,7 +31,7 @@ def test_pass_host_keeps_a_plain_host_and_port_before_a_variable(
 
 
 def test_a_set_in_a_sibling_location_does_not_resolve_the_target(tmp_path: Path) -> None:
-    routes = _routes(
+    routes = nginx_routes(
         tmp_path,
         "server { listen 81; resolver 127.0.0.11;\n"
         "  location /a { set $b http://litellm:4000; proxy_pass http://x; }\n"
@@ -62,7 +42,7 @@ def test_a_set_in_a_sibling_location_does_not_resolve_the_target(tmp_path: Path)
 
 
 def test_a_set_in_the_server_resolves_the_target_and_its_upstream(tmp_path: Path) -> None:
-    routes = _routes(
+    routes = nginx_routes(
         tmp_path,
         "upstream ollama_pool { server 10.0.0.1:11434; }\n"
         "server { listen 81; set $b http://ollama_pool; location /c { proxy_pass $b; } }",
@@ -73,7 +53,7 @@ def test_a_set_in_the_server_resolves_the_target_and_its_upstream(tmp_path: Path
 
 
 def test_the_weak_catch_all_signal_says_it_is_weak(tmp_path: Path) -> None:
-    routes = _routes(
+    routes = nginx_routes(
         tmp_path,
         "server { listen 81;\n"
         "  location /v1/chat/completions { proxy_pass http://10.0.0.1:9000; }\n"
@@ -87,7 +67,7 @@ def test_the_weak_catch_all_signal_says_it_is_weak(tmp_path: Path) -> None:
 
 
 def test_a_server_name_shared_by_two_proxying_servers_lends_no_evidence(tmp_path: Path) -> None:
-    routes = _routes(
+    routes = nginx_routes(
         tmp_path,
         "server { listen 443; server_name ollama.example.com;"
         " location / { proxy_pass http://10.0.0.1:9000; } }\n"
@@ -105,7 +85,7 @@ def test_a_server_name_shared_by_two_proxying_servers_lends_no_evidence(tmp_path
 
 
 def test_listen_ports_make_a_drop_in_proxy_but_8000_needs_an_llm_name(tmp_path: Path) -> None:
-    routes = _routes(
+    routes = nginx_routes(
         tmp_path,
         "server { listen [::]:4000; location / { proxy_pass http://10.0.0.1:9000; } }\n"
         "server { listen 8000; location / { proxy_pass http://10.0.0.2:9000; } }",
@@ -116,7 +96,7 @@ def test_listen_ports_make_a_drop_in_proxy_but_8000_needs_an_llm_name(tmp_path: 
 
 
 def test_socket_io_routes_are_not_stream_routes_whatever_their_backend(tmp_path: Path) -> None:
-    routes = _routes(
+    routes = nginx_routes(
         tmp_path,
         "server { listen 81;\n"
         "  location /socket.io { proxy_pass http://llm-server:8002; proxy_buffering off; }\n"
@@ -132,7 +112,7 @@ def test_socket_io_routes_are_not_stream_routes_whatever_their_backend(tmp_path:
 
 
 def test_the_generic_word_llm_needs_a_second_sign(tmp_path: Path) -> None:
-    routes = _routes(
+    routes = nginx_routes(
         tmp_path,
         "upstream llm_api { server 10.0.0.5:5000; }\n"
         "upstream llm_pool { server 10.0.0.6:8000; }\n"
@@ -169,7 +149,7 @@ def test_the_generic_word_llm_needs_a_second_sign(tmp_path: Path) -> None:
 def test_no_weak_signal_for_the_pages_of_an_app_whose_api_has_its_own_location(
     tmp_path: Path,
 ) -> None:
-    routes = _routes(
+    routes = nginx_routes(
         tmp_path,
         "server { listen 81;\n"
         "  location /v1/chat/completions { proxy_pass http://10.0.0.1:9000; }\n"
