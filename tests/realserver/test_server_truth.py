@@ -231,6 +231,16 @@ def nginx_in_front(port: int) -> str:
     )
 
 
+def srv003_behind_nginx(tmp_path: Path, line: str, port: int) -> str:
+    """The one SRV003 message for a Procfile running ``line`` behind an nginx upstream that
+    keeps connections to ``port`` for 60 s."""
+    (tmp_path / "Procfile").write_text(f"web: {line}\n")
+    (tmp_path / "nginx.conf").write_text(nginx_in_front(port))
+    findings = lint([tmp_path], cwd=tmp_path, select=["SRV003"]).findings
+    assert len(findings) == 1, findings
+    return findings[0].message
+
+
 def test_hypercorn_closes_an_idle_connection_after_its_default_keep_alive_timeout(
     tmp_path: Path,
 ) -> None:
@@ -240,11 +250,9 @@ def test_hypercorn_closes_an_idle_connection_after_its_default_keep_alive_timeou
     line = f"hypercorn idle:app --bind 127.0.0.1:{port}"
     # What streamproof reads from this launch line, behind an nginx upstream that keeps
     # connections for 60 s: hypercorn's default keep-alive, 5 s.
-    (tmp_path / "Procfile").write_text(f"web: {line}\n")
-    (tmp_path / "nginx.conf").write_text(nginx_in_front(port))
-    findings = lint([tmp_path], cwd=tmp_path, select=["SRV003"]).findings
-    assert len(findings) == 1, findings
-    assert "keep_alive_timeout 5s (hypercorn's default)" in findings[0].message
+    assert "keep_alive_timeout 5s (hypercorn's default)" in srv003_behind_nginx(
+        tmp_path, line, port
+    )
     command = [sys.executable, "-m", *shlex.split(line)]
     idle = idle_close(command, tmp_path, port)
     assert 4.5 <= idle < 7.0, idle
@@ -264,11 +272,7 @@ def test_granian_closes_an_idle_connection_after_its_header_read_timeout(tmp_pat
     (tmp_path / "idle.py").write_text(IDLE_ASGI)
     port = free_port()
     line = f"granian --interface asgi --port {port} --http1-header-read-timeout 1500 idle:app"
-    (tmp_path / "Procfile").write_text(f"web: {line}\n")
-    (tmp_path / "nginx.conf").write_text(nginx_in_front(port))
-    findings = lint([tmp_path], cwd=tmp_path, select=["SRV003"]).findings
-    assert len(findings) == 1, findings
-    assert "granian http1 header read timeout 1.5s" in findings[0].message
+    assert "granian http1 header read timeout 1.5s" in srv003_behind_nginx(tmp_path, line, port)
     command = [sys.executable, "-m", *shlex.split(line), "--host", "127.0.0.1", "--no-log"]
     idle = idle_close(command, tmp_path, port)
     assert 1.2 <= idle < 3.5, idle
