@@ -484,10 +484,14 @@ class Guards(Streams):
         nothing here iterates it)."""
         return self._consumer(call)
 
-    def generator_site(self, call: ast.Call) -> tuple[ast.AST, bool, str]:
-        """For a call of a generator function made in another module: the node whose guard
-        judges it, whether this file iterates it (a generator returned from here is, by its
-        callers: a try here is no guard), and ``created_only``'s answer when not iterated."""
+    def stream_call_site(self, call: ast.Call, generator: bool) -> tuple[ast.AST, bool, str]:
+        """For a call of a stream function of another module: the node whose guard judges it,
+        whether this file iterates it, and ``created_only``'s answer when not iterated. A
+        plain function runs the loop itself (its call's guard is the guard); a generator is
+        judged where it is consumed, and one returned from here is iterated by its callers (a
+        try here is no guard)."""
+        if not generator:
+            return call, True, ""
         node = self.consumer_of(call)
         if node is not call:
             return node, True, ""

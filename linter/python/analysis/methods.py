@@ -217,10 +217,7 @@ class MethodCallers:
                     continue
                 if raised is None:
                     raised = client.raised(analysis.version(client, {})[0])
-                node: ast.AST = call
-                iterated, created = True, ""  # it runs the loop itself: its guard is the guard
-                if function.is_generator:
-                    node, iterated, created = analysis.generator_site(call)
+                node, iterated, created = analysis.stream_call_site(call, function.is_generator)
                 verdict = analysis.guard_of(node, client, raised, creation=created)
                 line = getattr(node, "lineno", call.lineno)
                 # Reported there when that file sees the call as iterating this stream.

@@ -310,17 +310,15 @@ class Project(TreeModules):
                 if raised is None:
                     client = function.client
                     raised = client.raised(analysis.version(client, {})[0])
-                node: ast.AST = call
-                iterated, created = (
-                    True,
-                    "",
-                )  # "plain": the call runs the loop, its guard is the guard
-                if function.shape == "generator":
-                    node, iterated, created = analysis.generator_site(call)
-                elif function.shape == "returns":
+                node: ast.AST
+                if function.shape == "returns":
                     iteration = analysis.iteration_of(call)
-                    iterated = iteration is not None
                     node = call if iteration is None else iteration.node
+                    iterated, created = iteration is not None, ""
+                else:  # "plain" runs the loop itself; a "generator" is judged where consumed
+                    node, iterated, created = analysis.stream_call_site(
+                        call, function.shape == "generator"
+                    )
                 verdict = analysis.guard_of(node, function.client, raised, creation=created)
                 if created == "returned" and verdict.handed and not verdict.guarded:
                     # Returned, then handed to a framework (or to no one): no loop of the

@@ -96,10 +96,7 @@ def _judged(
                 continue
             if raised is None:
                 raised = client.raised(analysis.version(client, {})[0])
-            node: ast.AST = call
-            iterated, created = True, ""  # it runs the loop itself: its guard is the guard
-            if function.is_generator:
-                node, iterated, created = analysis.generator_site(call)
+            node, iterated, created = analysis.stream_call_site(call, function.is_generator)
             verdict = analysis.guard_of(node, client, raised, creation=created)
             line = getattr(node, "lineno", call.lineno)
             sites.append(ConsumerSite(path, module, line, iterated, verdict.guarded, verdict.guard))
