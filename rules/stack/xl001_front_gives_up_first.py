@@ -4,7 +4,6 @@ behind it does."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from linter.config import Settings
 from linter.model import Finding, Severity
@@ -36,49 +35,39 @@ def check(document: StackDocument, settings: Settings) -> Iterator[Finding]:
                 continue
             behind = path.hops[behind_index]
             assert behind.read is not None and behind.read.seconds is not None
+            head = (
+                f"{hop_name(hop)}: {said(front)} gives up before {hop_name(behind)} behind it, "
+                f"which waits {said(behind.read)}; linked by {linked_by(path, index, behind_index)}. "
+            )
             if front.seconds >= budget:
                 # A silence that long is outside the budget; what is lost is the LiteLLM
                 # proxy's own answer to it (its retry, fallback or error), never reached.
-                if behind.layer == "litellm" and hop.layer != "edge":
-                    found = report(
-                        RULE,
-                        document,
-                        front.place or hop.anchor,
-                        _proxy_behind_message(path, hop, index, behind, behind_index),
-                    )
-                    if found is not None:
-                        yield found
-                continue
-            target = min(behind.read.seconds, settings.max_stream)
-            message = (
-                f"{hop_name(hop)}: {said(front)} gives up before {hop_name(behind)} behind it, "
-                f"which waits {said(behind.read)}; linked by {linked_by(path, index, behind_index)}. "
-                f"A silence over {front.seconds:g}s (the stream budget's max-silence is {budget:g}s) "
-                f"is cut here, and the layer behind never gets to time out, retry or fall back. "
-                + (
-                    "This edge's limit cannot be raised (below Cloudflare's Enterprise plan): have "
-                    "a layer behind it send heartbeats more often, or keep streams off the proxied "
-                    "hostname."
-                    if hop.layer == "edge"
-                    else f"Raise it to at least {target:g}s."
+                if behind.layer != "litellm" or hop.layer == "edge":
+                    continue
+                below = max(int(front.seconds * 0.8), 1)
+                message = head + (
+                    "A stalled stream is cut here with a 504 or a broken body, and LiteLLM never "
+                    "times out itself, so its retries, fallbacks and error message are never "
+                    f"used. Set LiteLLM's `stream_timeout` below {front.seconds:g}s (say "
+                    f"{below}s) so it gives up first, or raise this layer's timeout above LiteLLM's."
                 )
-            )
+            else:
+                target = min(behind.read.seconds, settings.max_stream)
+                message = head + (
+                    f"A silence over {front.seconds:g}s (the stream budget's max-silence is "
+                    f"{budget:g}s) is cut here, and the layer behind never gets to time out, "
+                    "retry or fall back. "
+                    + (
+                        "This edge's limit cannot be raised (below Cloudflare's Enterprise plan): "
+                        "have a layer behind it send heartbeats more often, or keep streams off "
+                        "the proxied hostname."
+                        if hop.layer == "edge"
+                        else f"Raise it to at least {target:g}s."
+                    )
+                )
             found = report(RULE, document, front.place or hop.anchor, message)
             if found is not None:
                 yield found
-
-
-def _proxy_behind_message(path: Any, hop: Any, index: int, behind: Any, behind_index: int) -> str:
-    front = hop.read
-    below = max(int(front.seconds * 0.8), 1)
-    return (
-        f"{hop_name(hop)}: {said(front)} gives up before {hop_name(behind)} behind it, which "
-        f"waits {said(behind.read)}; linked by {linked_by(path, index, behind_index)}. A stalled "
-        f"stream is cut here with a 504 or a broken body, and LiteLLM never times out itself, "
-        f"so its retries, fallbacks and error message are never used. Set LiteLLM's "
-        f"`stream_timeout` below {front.seconds:g}s (say {below}s) so it gives up first, or "
-        f"raise this layer's timeout above LiteLLM's."
-    )
 
 
 RULE = Rule(
