@@ -50,7 +50,7 @@ class K8sHandler:
         return units
 
     def load(self, unit: Unit, workspace: Workspace, settings: Settings) -> Document:
-        from linter.k8s.loading import Values, chart_name, read_file
+        from linter.k8s.loading import Values, chart_defines, chart_name, read_file
         from linter.k8s.model import K8sDocument, ManifestSet
         from linter.litellm.model import YamlFile
         from linter.litellm.yamltree import compose
@@ -60,9 +60,11 @@ class K8sHandler:
         files = [unit.path]
         values = Values(None)
         chart = ""
+        named: dict[str, str] = {}
         if unit.context and unit.context.startswith(_CHART):
             root = unit.context[len(_CHART) :]
             chart = chart_name(root, lambda p: workspace.read_source(p).text)
+            named = chart_defines(root, lambda p: workspace.read_source(p).text)
             files = _chart_templates(root, unit.path, workspace)
             values_path = os.path.join(root, "values.yaml")
             if not os.path.isfile(values_path):
@@ -84,7 +86,7 @@ class K8sHandler:
         own = ManifestSet()
         for path in files:
             file_source = source if path == unit.path else workspace.read_source(path)
-            yaml_file, found, problems = read_file(file_source, values, chart)
+            yaml_file, found, problems = read_file(file_source, values, chart, named)
             document.sources[path] = file_source
             document.files[path] = yaml_file
             document.problems.extend(problems)

@@ -36,10 +36,42 @@ def shape(relpath: str) -> str | None:
     return None
 
 
+def is_manifest(relpath: str) -> bool:
+    """A name a Kubernetes workload manifest (or a chart's template) may have."""
+    lowered = relpath.lower()
+    if lowered.endswith((".yaml", ".yml")):
+        return True
+    # Helm renders every file of templates/ but partials (`_*`): some charts use `.tpl`.
+    name = lowered.rsplit("/", 1)[-1]
+    return lowered.endswith(".tpl") and "templates/" in lowered and not name.startswith("_")
+
+
+_WORKLOAD = re.compile(
+    rb"(?m)^[ \t]*kind[ \t]*:[ \t]*[\"']?(?:Deployment|StatefulSet|DaemonSet|ReplicaSet|Pod|Job"
+    rb"|CronJob)[\"']?[ \t]*(?:#.*)?\r?$"
+)
+# What a workload must mention for its containers' launches to be worth reading: a server, a
+# variable a server reads, an LLM server image, or a template value (which may hold any).
+_LAUNCH_SIGNS = re.compile(
+    rb"gunicorn|uvicorn|hypercorn|granian|GUNICORN_CMD_ARGS|UVICORN_|litellm|vllm|\{\{"
+)
+
+
+def workload(data: bytes) -> bool:
+    """A byte test: a workload manifest whose containers may start an app server."""
+    return (
+        _WORKLOAD.search(data) is not None
+        and b"containers" in data
+        and _LAUNCH_SIGNS.search(data) is not None
+    )
+
+
 def claim_by_name(relpath: str) -> Claim:
     found = shape(relpath)
     if found is None:
-        return Claim.MAYBE if relpath.endswith(".py") else Claim.NO
+        if relpath.endswith(".py") or is_manifest(relpath):
+            return Claim.MAYBE
+        return Claim.NO
     return Claim.MAYBE if found == "script" else Claim.YES
 
 
@@ -51,6 +83,8 @@ def per_file(relpath: str) -> bool:
 
 def claim(relpath: str, data: bytes, by_name: Claim) -> bool:
     found = shape(relpath)
+    if found is None and is_manifest(relpath):
+        return workload(data)
     if found is None:
         # A Python script that starts uvicorn itself when run (``python main.py``).
         # (Substring tests only: the file is read with ``ast`` when it is checked.)

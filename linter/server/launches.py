@@ -149,6 +149,10 @@ class Reader:
             return self.gunicorn_config(path)
         if shape is None and path.endswith(".py"):
             return self.python_script(path)
+        if shape is None and detect.is_manifest(relative_posix(path, self.workspace.root)):
+            from linter.server import kube
+
+            return kube.read(self, path)
         return []
 
     def python_script(self, path: str) -> list[Launch]:

@@ -1,0 +1,528 @@
+"""Kubernetes workloads read as launch lines: each container of a Deployment, StatefulSet,
+DaemonSet, ReplicaSet, Pod, Job or CronJob, in a plain manifest or a Helm template.
+
+A container's ``command`` replaces the image's ENTRYPOINT and ``args`` its CMD (compose's
+``entrypoint`` and ``command``); its ``env`` is the server's environment (``GUNICORN_CMD_ARGS``,
+``UVICORN_*``). In a chart, a value written as ``{{ .Values.x.y }}`` is read from
+``values.yaml`` (or from the ``values-*.yaml`` files where they all agree), and a setting it
+gives points there, with the chain from the template line to the values key. A value that
+cannot be resolved (``valueFrom``, ``envFrom``, an expression) is unknown, never the default.
+The image is built elsewhere: what it may set itself (its own command line, a
+``gunicorn.conf.py`` in its working folder) is unknown too. An image that is an LLM server
+(LiteLLM, vLLM), or one named for an LLM server or gateway, says that the server streams.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from linter.document import Problem
+from linter.model import Severity
+from linter.server.commands import LaunchContext, launch_from_words
+from linter.server.model import Evidence, Launch, Place, Setting
+from linter.server.shell import Word
+
+if TYPE_CHECKING:
+    from linter.k8s.helm import Rendered
+    from linter.k8s.loading import Values
+    from linter.k8s.model import Value
+    from linter.litellm.model import YamlFile
+    from linter.server.launches import Env, Reader
+
+WORKLOADS = frozenset(
+    {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Job", "CronJob"}
+)
+_SERVER_ENV = re.compile(
+    r"^(?:GUNICORN_CMD_ARGS|UVICORN_\w+|HYPERCORN_\w+|GRANIAN_\w+|VLLM_HTTP_TIMEOUT_KEEP_ALIVE"
+    r"|KEEPALIVE_TIMEOUT|WEB_CONCURRENCY|NUM_WORKERS|PORT)$"
+)
+_SETTINGS = ("worker_class", "threads", "workers", "timeout", "graceful_timeout", "keepalive")
+
+
+@dataclass
+class _Container:
+    """One container as the launch readers need it."""
+
+    label: str  # "Deployment `api`, container `web` (deploy.yaml:12)"
+    anchor: Place  # the container's name: where a launch with no command word is placed
+    image: str | None
+    image_said: str  # where the image is written, for the evidence
+    image_line: tuple[str, int]
+    env: Env = field(default_factory=dict)
+    # Variables a server reads whose value is not known here (name -> why)
+    unknown_env: dict[str, str] = field(default_factory=dict)
+    env_from: str | None = None  # an active `envFrom:` (where), which may set any variable
+    command: list[Word] | None = None
+    args: list[Word] | None = None
+    # Words whose value comes from values.yaml: (start, end) in the manifest -> the value
+    remap: dict[tuple[int, int], Value] = field(default_factory=dict)
+
+
+class WorkloadReader:
+    """The containers of one manifest or Helm template, read into launches."""
+
+    def __init__(self, reader: Reader, path: str) -> None:
+        self.reader = reader
+        self.path = path
+        self.shown = reader.display(path)
+
+    def read(self) -> list[Launch]:
+        from linter.k8s.helm import is_template, render
+        from linter.k8s.loading import Reader as ValueReader
+        from linter.k8s.loading import Values, chart_defines, chart_root
+        from linter.litellm.model import YamlFile
+        from linter.litellm.yamltree import compose
+
+        source = self.reader.document.sources[self.path]
+        root = chart_root(self.path) if is_template(source.text) else None
+        values = Values(None)
+        rendered: Rendered | None = None
+        if root is not None:
+            values = self._values(root)
+
+            def text_of(path: str) -> str:
+                found = self.reader.source(path)
+                if found is None:
+                    raise OSError(path)
+                return found.text
+
+            rendered = render(source.text, chart_defines(root, text_of))
+        composed = compose(rendered.text if rendered is not None else source.text)
+        if composed.error is not None:
+            error = composed.error
+            end = error.end if error.end >= 0 else error.offset
+            what = "Helm template" if rendered is not None else "Kubernetes manifest"
+            self.reader.document.problems.append(
+                Problem(
+                    self.path,
+                    error.offset,
+                    end,
+                    f"this {what} could not be read ({error.message}); its containers' "
+                    "launches are not checked",
+                    severity=Severity.INFO,
+                    fatal=False,
+                )
+            )
+            return []
+        yaml_file = YamlFile(source, composed)
+        self.values = values
+        self.rendered = rendered
+        self.file = yaml_file
+        self.value_reader = ValueReader(yaml_file, rendered, values, os.path.basename(self.path))
+        launches: list[Launch] = []
+        for document in composed.documents:
+            kind = self._text(_get(yaml_file, document, "kind"))
+            if kind not in WORKLOADS or self._inactive(document):
+                continue
+            name = self.value_reader.text_for_evidence(
+                _get(yaml_file, document, "metadata", "name")
+            )
+            pod = _pod(yaml_file, document, kind)
+            for container in _seq(_get(yaml_file, pod, "containers")):
+                if not isinstance(container, MappingNode) or self._inactive(container):
+                    continue
+                found = self._container(kind, name or "(unnamed)", container)
+                launches.extend(self._launches(found))
+        return launches
+
+    # -- values -------------------------------------------------------------------------
+    def _values(self, root: str) -> Values:
+        """The chart's values.yaml, else its ``values-*.yaml`` files (agreeing values only)."""
+        import glob
+
+        from linter.k8s.loading import Values
+        from linter.litellm.model import YamlFile
+        from linter.litellm.yamltree import compose
+
+        def load(path: str) -> YamlFile | None:
+            found = self.reader.source(path)
+            if found is None:
+                return None
+            composed = compose(found.text)
+            return None if composed.error is not None else YamlFile(found, composed)
+
+        main = os.path.join(root, "values.yaml")
+        if os.path.isfile(main):
+            return Values(load(main))
+        files = []
+        for pattern in ("values-*.yaml", "values-*.yml", "values.*.yaml", "values.*.yml"):
+            for path in sorted(glob.glob(os.path.join(glob.escape(root), pattern))):
+                loaded = load(path)
+                if loaded is None:
+                    return Values(None)  # one unreadable: which applies cannot be said
+                files.append(loaded)
+        return Values(files[0], files[1:]) if files else Values(None)
+
+    def _truth(self, condition: object) -> bool | None:
+        """An ``if``/``with`` condition's truth as values.yaml gives it (None: not known)."""
+        from linter.k8s.helm import Resolved
+        from linter.litellm.yamltree import is_null
+
+        assert isinstance(condition, Resolved)
+        if condition.literal is not None:
+            return condition.literal not in ("", "false", "0")
+        if condition.values is None or self.values.file is None:
+            return None
+        node = self.values.lookup(condition.values)
+        if node is None:
+            # Missing from values.yaml: nil, unless several values files disagree on it.
+            return False if not self.values.others else None
+        if is_null(node):
+            return False
+        if isinstance(node, ScalarNode):
+            return str(node.value).strip().lower() not in ("", "false", "0", "~", "null")
+        return bool(node.value)
+
+    def _inactive(self, node: Node) -> bool:
+        """Is the node in an ``if``/``with`` branch that values.yaml turns off?"""
+        if self.rendered is None:
+            return False
+        offset = node.start_mark.index
+        for block in self.rendered.enclosing(offset):
+            truth = self._truth(block.condition)
+            if truth is None:
+                continue
+            if block.negated:
+                truth = not truth
+            in_else = block.else_start >= 0 and offset >= block.else_start
+            if truth == in_else:
+                return True
+        return False
+
+    def _text(self, node: Node | None) -> str | None:
+        value = self.value_reader.value(node)
+        return value.text if value is not None else None
+
+    def _line(self, node: Node) -> int:
+        return node.start_mark.line + 1
+
+    def _chain(self, value: Value, manifest_line: int, what: str) -> str:
+        """How a value reached the manifest: "`.Values.x` (values.yaml:19), written into
+        WHAT at templates/deploy.yaml:76"."""
+        return f"{value.origin}, written into {what} at {self.shown}:{manifest_line}"
+
+    # -- a container ---------------------------------------------------------------------
+    def _container(self, kind: str, workload: str, container: MappingNode) -> _Container:
+        yaml_file = self.file
+        name_node = _get(yaml_file, container, "name")
+        name = self.value_reader.text_for_evidence(name_node) or "(unnamed)"
+        anchor_node = name_node if name_node is not None else container
+        start, end = _span(yaml_file.text, anchor_node)
+        label = f"{kind} `{workload}`, container `{name}` ({self.shown}:{self._line(anchor_node)})"
+        image_node = _get(yaml_file, container, "image")
+        image = self.value_reader.text_for_evidence(image_node) or None
+        image_said, image_line = self._image_place(image_node)
+        found = _Container(label, Place(self.path, start, end), image, image_said, image_line)
+        self._env(container, found)
+        found.command = self._words(container, "command", found)
+        found.args = self._words(container, "args", found)
+        return found
+
+    def _image_place(self, node: Node | None) -> tuple[str, tuple[str, int]]:
+        """Where the image's name is written: the values key its repository comes from, or
+        the manifest line."""
+        if node is None:
+            return "", (self.shown, 0)
+        for action in self.value_reader.actions(node):
+            value = self.value_reader.resolved(action.resolved, action.start, action.end)
+            if value.known and value.path != self.path:
+                key = value.origin.split(", set at", 1)[0]
+                return f" ({key})", (self.reader.display(value.path), value.line)
+        return "", (self.shown, self._line(node))
+
+    def _env(self, container: MappingNode, found: _Container) -> None:
+        yaml_file = self.file
+        for item in _seq(_get(yaml_file, container, "env")):
+            if not isinstance(item, MappingNode) or self._inactive(item):
+                continue
+            name = self._text(_get(yaml_file, item, "name"))
+            if not name:
+                continue
+            value_node = _get(yaml_file, item, "value")
+            line = self._line(item)
+            if value_node is None:
+                if _get(yaml_file, item, "valueFrom") is not None:
+                    found.unknown_env[name] = (
+                        f"`{name}` comes from `valueFrom` ({self.shown}:{line}), whose value "
+                        "is not in the repository"
+                    )
+                continue
+            value = self.value_reader.value(value_node)
+            if value is None or value.text is None:
+                why = value.origin if value is not None else "not a plain value"
+                found.unknown_env[name] = (
+                    f"`{name}` at {self.shown}:{line} is {why}, not resolved here"
+                )
+                found.env.pop(name, None)
+                continue
+            found.unknown_env.pop(name, None)
+            what = f"the container's env `{name}`"
+            if value.path != self.path:
+                origin = self._chain(value, line, what)
+            else:
+                origin = f"env `{name}` of the container at {self.shown}:{line}"
+            found.env[name] = (value.text, Place(value.path, value.start, value.end), origin)
+        env_from = [
+            entry
+            for entry in _seq(_get(yaml_file, container, "envFrom"))
+            if not self._inactive(entry)
+        ]
+        if env_from:
+            found.env_from = f"`envFrom` at {self.shown}:{self._line(env_from[0])}"
+
+    def _words(self, container: MappingNode, key: str, found: _Container) -> list[Word] | None:
+        """A container's ``command`` or ``args`` as words in the manifest's text (None: not
+        set). An item from values.yaml keeps its manifest span, mapped to the values place;
+        anything not resolved is an unknown word."""
+        yaml_file = self.file
+        entry = yaml_file.items(container).get(key)
+        if entry is None or self._inactive(entry.key):
+            return None
+        node = entry.value
+        if isinstance(node, SequenceNode):
+            words = []
+            for item in node.value:
+                if self._inactive(item):
+                    continue
+                start, end = _span(yaml_file.text, item)
+                value = self.value_reader.value(item)
+                if value is None or value.text is None:
+                    words.append(Word("", start, end, False))
+                    continue
+                words.append(Word(value.text, start, end))
+                if value.path != self.path:
+                    found.remap[(start, end)] = value
+            return words
+        # A block from values (`{{- toYaml .Values.args | nindent }}`) or a scalar: its words
+        # cannot be placed in this file, so they are unknown (never read as absent).
+        start, end = _span(yaml_file.text, entry.key)
+        if isinstance(node, ScalarNode) and not self.value_reader.actions(node):
+            from linter.litellm.yamltree import is_null
+
+            if is_null(node) and not self._block_actions(entry.key):
+                return None
+        return [Word("", start, end, False)]
+
+    def _block_actions(self, key: Node) -> bool:
+        """Does a template action write the block below ``key`` (a `toYaml` line)?"""
+        if self.rendered is None:
+            return False
+        line = key.start_mark.line
+        lines = self.file.text.split("\n")
+        column = key.start_mark.column
+        for action in self.rendered.actions:
+            if action.line <= line or action.inline:
+                continue
+            text = lines[action.line] if action.line < len(lines) else ""
+            between = [lines[n] for n in range(line + 1, action.line) if lines[n].strip()]
+            indent = len(text) - len(text.lstrip(" "))
+            if indent > column and not any(
+                len(b) - len(b.lstrip(" ")) <= column and not b.lstrip().startswith("#")
+                for b in between
+            ):
+                return True
+            break
+        return False
+
+    # -- launches ------------------------------------------------------------------------
+    def _context(self, found: _Container, launcher: str) -> LaunchContext:
+        source = self.reader.document.sources[self.path]
+        return LaunchContext(
+            path=self.path,
+            text=source.text,
+            launcher=launcher,
+            env=found.env,
+            resolve=lambda path: None,  # the image's files are not in the repository
+            search_dirs=(),
+            read_source=self.reader.source,
+            display=self.reader.display,
+        )
+
+    def _launches(self, found: _Container) -> list[Launch]:
+        from linter.server.composefile import llm_image
+
+        argv_words: list[Word] = []
+        runs = llm_image(found.image) if found.command is None else None
+        launches: list[Launch] = []
+        if runs is not None and found.image is not None:
+            program, defaults = runs
+            arguments = found.args if found.args is not None else None
+            place = found.anchor
+            launcher = f"{found.label}, image {found.image}"
+            if arguments is None:
+                arguments = [Word(word, place.start, place.end) for word in defaults]
+            first = arguments[0] if arguments else None
+            if first is None or (first.known and first.text.startswith("-")):
+                command = [Word(part, place.start, place.end) for part in program.split()]
+                launches = launch_from_words(command + arguments, self._context(found, launcher))
+                argv_words = list(arguments)
+        if not launches:
+            argv_words = (found.command or []) + (found.args or [])
+            if argv_words:
+                what = "command" if found.command is not None else "args"
+                launches = launch_from_words(
+                    argv_words, self._context(found, f"{found.label} {what}")
+                )
+        image_command = False
+        if not launches and not any(w.known and not w.text.startswith("-") for w in argv_words[:1]):
+            launches = self._env_launch(found)
+            image_command = bool(launches)
+        for launch in launches:
+            self._finish(launch, found, argv_words, image_command)
+        return launches
+
+    def _env_launch(self, found: _Container) -> list[Launch]:
+        """No command of its own: the image's command runs the server. A variable only one
+        server reads says which (GUNICORN_CMD_ARGS: gunicorn; UVICORN_*: uvicorn)."""
+        names = set(found.env) | set(found.unknown_env)
+        if "GUNICORN_CMD_ARGS" in names:
+            server, variable = "gunicorn", "GUNICORN_CMD_ARGS"
+        else:
+            variable = next((n for n in sorted(names) if n.startswith("UVICORN_")), "")
+            if not variable:
+                return []
+            server = "uvicorn"
+        launcher = (
+            f"{found.label}, the image's own command (not in the repository; `{variable}` "
+            f"is read by {server} only)"
+        )
+        context = self._context(found, launcher)
+        place = found.anchor
+        return launch_from_words([Word(server, place.start, place.end)], context)
+
+    def _finish(
+        self, launch: Launch, found: _Container, argv: list[Word], image_command: bool
+    ) -> None:
+        launch.search_dirs = ()
+        # Settings from values.yaml point there, with the chain from the template line.
+        for name, setting in list(launch.settings.items()):
+            place = setting.place
+            if place is None or place.path != self.path:
+                continue
+            value = found.remap.get((place.start, place.end))
+            if value is None:
+                continue
+            line = self.file.text.count("\n", 0, place.start) + 1
+            launch.settings[name] = Setting(
+                setting.value,
+                Place(value.path, value.start, value.end),
+                f"{setting.origin}; {self._chain(value, line, 'the container command')}",
+            )
+        on_command_line = {(w.start, w.end) for w in argv}
+        in_env = {
+            (place.path, place.start, place.end)
+            for _, place, _ in found.env.values()
+            if place is not None
+        }
+
+        def written(setting: Setting) -> bool:
+            place = setting.place
+            return place is not None and (
+                place.path != self.path
+                or (place.start, place.end) in on_command_line
+                or (place.path, place.start, place.end) in in_env
+            )
+
+        unknown_words = [w for w in argv if not w.known]
+        said: list[str] = []
+        if image_command:
+            said.append(
+                "may be set by the image's own command line or config file, which are not in "
+                "the repository"
+            )
+        elif launch.server == "gunicorn" and "config" not in {w.text for w in argv}:
+            said.append(
+                "may be set in a gunicorn.conf.py of the image's working folder (gunicorn "
+                "reads it by default; the image is not built from the repository)"
+            )
+        if unknown_words:
+            line = self.file.text.count("\n", 0, unknown_words[0].start) + 1
+            said.append(f"may be set by a command word not known here ({self.shown}:{line})")
+        if found.env_from:
+            said.append(f"may be set by {found.env_from}, whose variables are not read")
+        for name in (*_SETTINGS, "port"):
+            setting = launch.setting(name)
+            if said and not written(setting):
+                launch.settings[name] = Setting(
+                    None, None, said[0] if len(said) == 1 else "; ".join(said)
+                )
+        read_env = [
+            why for variable, why in found.unknown_env.items() if _SERVER_ENV.match(variable)
+        ]
+        if read_env:
+            for name in (*_SETTINGS, "port"):
+                setting = launch.setting(name)
+                place = setting.place
+                if place is None or (place.start, place.end) not in on_command_line:
+                    launch.settings[name] = Setting(None, None, f"may be set: {read_env[0]}")
+        if image_command:
+            for name, setting in list(launch.settings.items()):
+                if setting.value is not None and setting.place is not None:
+                    launch.settings[name] = Setting(
+                        setting.value,
+                        setting.place,
+                        f"{setting.origin}, unless the image's own command line sets it too",
+                    )
+        self._evidence(launch, found)
+
+    def _evidence(self, launch: Launch, found: _Container) -> None:
+        """An image named for an LLM server or gateway (a product name, or a word made with
+        "llm", as in `opengatellm`): the server behind it streams completions."""
+        from linter.llmservers import GENERIC_LLM_WORDS, MODEL_FAMILIES, llm_name
+
+        if launch.llm_proxy is not None or not found.image:
+            return
+        repository = found.image.split("@", 1)[0]
+        last = repository.rsplit("/", 1)[-1]
+        if ":" in last:
+            repository = repository[: len(repository) - len(last)] + last.split(":", 1)[0]
+        word = llm_name(repository)
+        if word is None or word in GENERIC_LLM_WORDS or word in MODEL_FAMILIES:
+            return
+        path, line = found.image_line
+        launch.evidence.append(
+            Evidence(
+                f"the container image `{repository}`{found.image_said} is named for an LLM "
+                f"server or gateway (`{word}`)",
+                path,
+                line,
+            )
+        )
+
+
+def _span(text: str, node: Node) -> tuple[int, int]:
+    """A node's span, inside the quotes of a quoted scalar."""
+    start, end = node.start_mark.index, max(node.start_mark.index, node.end_mark.index)
+    if isinstance(node, ScalarNode) and node.style in ("'", '"') and end - start >= 2:
+        return start + 1, end - 1
+    return start, end
+
+
+def _get(yaml_file: YamlFile, node: Node | None, *path: str) -> Node | None:
+    for part in path:
+        if not isinstance(node, MappingNode):
+            return None
+        entry = yaml_file.items(node).get(part)
+        node = entry.value if entry is not None else None
+    return node
+
+
+def _seq(node: Node | None) -> list[Node]:
+    return list(node.value) if isinstance(node, SequenceNode) else []
+
+
+def _pod(yaml_file: YamlFile, document: Node, kind: str | None) -> Node | None:
+    if kind == "Pod":
+        return _get(yaml_file, document, "spec")
+    if kind == "CronJob":
+        return _get(yaml_file, document, "spec", "jobTemplate", "spec", "template", "spec")
+    return _get(yaml_file, document, "spec", "template", "spec")
+
+
+def read(reader: Reader, path: str) -> list[Launch]:
+    return WorkloadReader(reader, path).read()
