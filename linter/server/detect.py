@@ -12,6 +12,16 @@ _GUNICORN_CONFIG = frozenset(
     {"gunicorn.conf.py", "gunicorn_conf.py", "gunicorn_config.py", "gunicorn.config.py"}
 )
 _SERVERS = re.compile(rb"\b(?:gunicorn|uvicorn)\b")
+# Module-level gunicorn settings: a `*gunicorn*.py` file other than the usual config names is
+# a config file only when it sets at least two of them.
+_CONFIG_SETTING = re.compile(
+    rb"(?m)^(worker_class|workers|threads|timeout|graceful_timeout|keepalive|bind|wsgi_app)"
+    rb"[ \t]*(?::[^=\n]*)?="
+)
+
+
+def config_by_content(data: bytes) -> bool:
+    return len({m.group(1) for m in _CONFIG_SETTING.finditer(data)}) >= 2
 
 
 def shape(relpath: str) -> str | None:
@@ -29,7 +39,7 @@ def shape(relpath: str) -> str | None:
         return "compose"
     if lower == "procfile" or lower.startswith("procfile.") or lower.endswith(".procfile"):
         return "procfile"
-    if lower in _GUNICORN_CONFIG:
+    if lower in _GUNICORN_CONFIG or (lower.endswith(".py") and "gunicorn" in lower):
         return "gunicorn-config"
     if lower.endswith(".sh"):
         return "script"
@@ -68,6 +78,8 @@ def workload(data: bytes) -> bool:
 
 def claim_by_name(relpath: str) -> Claim:
     found = shape(relpath)
+    if found == "gunicorn-config" and relpath.rsplit("/", 1)[-1].lower() not in _GUNICORN_CONFIG:
+        return Claim.MAYBE  # `*gunicorn*.py`: its content decides
     if found is None:
         if relpath.endswith(".py") or is_manifest(relpath):
             return Claim.MAYBE
@@ -96,4 +108,6 @@ def claim(relpath: str, data: bytes, by_name: Claim) -> bool:
         )
     if found == "script":
         return _SERVERS.search(data) is not None
+    if found == "gunicorn-config" and relpath.rsplit("/", 1)[-1].lower() not in _GUNICORN_CONFIG:
+        return config_by_content(data)
     return True

@@ -23,6 +23,9 @@ from linter.source import DecodeFailure, SourceText
 from linter.workspace import ReadFailure, Workspace
 
 Resolver = Callable[[str], "str | None"]
+# A comment's text (after `#`), and a gunicorn command word in it.
+_COMMENT = re.compile(r"(?m)^[ \t]*#+[ \t]*(.*?)[ \t]*\r?$")
+_GUNICORN_WORD = re.compile(r"(?<![\w./-])gunicorn(?=[ \t])")
 Env = dict[str, tuple[str, Place | None, str]]
 
 
@@ -232,12 +235,16 @@ class Reader:
 
     def gunicorn_config(self, path: str) -> list[Launch]:
         """A config file with ``wsgi_app`` names its app: a launch of its own (run as
-        ``gunicorn -c FILE``)."""
+        ``gunicorn -c FILE``). Without it, a command the file's own comments write
+        (``# run: gunicorn app:app -c gunicorn_config.py``) says how it is run: that command
+        is read as the launch, and said to come from a comment."""
         source = self.document.sources[path]
         config = pyread.gunicorn_config(source, {})
-        if not config or "wsgi_app" not in config or config["wsgi_app"][0] is None:
+        if not config:
             return []
         folder = os.path.dirname(path)
+        if "wsgi_app" not in config or config["wsgi_app"][0] is None:
+            return self._commented_launch(path, source)
         context = self._context(
             path,
             f"gunicorn config {self.display(path)}",
@@ -251,6 +258,41 @@ class Reader:
         return launch_from_words(
             [command, Word("-c", place.start, place.end), config_word], context
         )
+
+    def _commented_launch(self, path: str, source: SourceText) -> list[Launch]:
+        """The gunicorn command a comment of the config file writes, naming this file with
+        ``-c``/``--config`` and an app: no launch line of the repository names the file, and
+        gunicorn loads only ``./gunicorn.conf.py`` by itself."""
+        folder = os.path.dirname(path)
+        name = os.path.basename(path)
+        for match in _COMMENT.finditer(source.text):
+            start, end = match.start(1), match.end(1)
+            text = source.text[start:end]
+            at = _GUNICORN_WORD.search(text)
+            if at is None:
+                continue
+            line = source.text.count("\n", 0, start) + 1
+            context = self._context(
+                path,
+                f"the command in the comment at {self.display(path)}:{line} (no launch line "
+                f"of the repository names {name})",
+                {},
+                (folder,),
+                self._local_resolver(folder),
+            )
+            for words in split_commands(source.text, start + at.start(), end):
+                names_file = any(
+                    w.text in ("-c", "--config")
+                    and i + 1 < len(words)
+                    and posixpath.basename(words[i + 1].text) == name
+                    for i, w in enumerate(words)
+                ) or any(w.text in (f"--config={name}", f"-c{name}") for w in words)
+                if not names_file:
+                    continue
+                found = [launch for launch in launch_from_words(words, context) if launch.app]
+                if found:
+                    return found
+        return []
 
     # -- Dockerfile ----------------------------------------------------------------------
     def image(
