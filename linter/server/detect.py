@@ -46,6 +46,12 @@ def shape(relpath: str) -> str | None:
     return None
 
 
+# A workload manifest is YAML other kinds read first: the server kind asks about it as a
+# guest, after them and after NGINX's own guest claim (a ConfigMap holding an nginx.conf
+# beside the Deployment of its sidecar is NGINX's). A compose file keeps its sure claim.
+GUEST_SUFFIXES = (".yaml", ".yml", ".tpl")
+
+
 def is_manifest(relpath: str) -> bool:
     """A name a Kubernetes workload manifest (or a chart's template) may have."""
     lowered = relpath.lower()

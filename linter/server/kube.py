@@ -37,11 +37,28 @@ if TYPE_CHECKING:
 WORKLOADS = frozenset(
     {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Job", "CronJob"}
 )
-_SERVER_ENV = re.compile(
-    r"^(?:GUNICORN_CMD_ARGS|UVICORN_\w+|HYPERCORN_\w+|GRANIAN_\w+|VLLM_HTTP_TIMEOUT_KEEP_ALIVE"
-    r"|KEEPALIVE_TIMEOUT|WEB_CONCURRENCY|NUM_WORKERS|PORT)$"
-)
-_SETTINGS = ("worker_class", "threads", "workers", "timeout", "graceful_timeout", "keepalive")
+_ALL = ("worker_class", "threads", "workers", "timeout", "graceful_timeout", "keepalive", "port")
+# Variables the launch readers take settings from, and which: one whose value is not known
+# here makes those settings unknown (unless the command line writes them).
+_SERVER_ENV: dict[str, tuple[str, ...]] = {
+    "GUNICORN_CMD_ARGS": _ALL,
+    "UVICORN_TIMEOUT_KEEP_ALIVE": ("keepalive",),
+    "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN": ("graceful_timeout",),
+    "UVICORN_PORT": ("port",),
+    "UVICORN_WORKERS": ("workers",),
+    "VLLM_HTTP_TIMEOUT_KEEP_ALIVE": ("keepalive",),
+    "KEEPALIVE_TIMEOUT": ("keepalive",),
+    "WEB_CONCURRENCY": ("workers",),
+    "NUM_WORKERS": ("workers",),
+    "PORT": ("port",),
+}
+
+
+def _env_sets(variable: str) -> tuple[str, ...]:
+    if variable.startswith(("HYPERCORN_", "GRANIAN_")):
+        return _ALL
+    return _SERVER_ENV.get(variable, ())
+
 
 
 @dataclass
@@ -119,9 +136,8 @@ class WorkloadReader:
             kind = self._text(_get(yaml_file, document, "kind"))
             if kind not in WORKLOADS or self._inactive(document):
                 continue
-            name = self.value_reader.text_for_evidence(
-                _get(yaml_file, document, "metadata", "name")
-            )
+            name_node = _get(yaml_file, document, "metadata", "name")
+            name = self.value_reader.text_for_evidence(name_node) or _raw(yaml_file, name_node)
             pod = _pod(yaml_file, document, kind)
             for container in _seq(_get(yaml_file, pod, "containers")):
                 if not isinstance(container, MappingNode) or self._inactive(container):
@@ -210,7 +226,7 @@ class WorkloadReader:
     def _container(self, kind: str, workload: str, container: MappingNode) -> _Container:
         yaml_file = self.file
         name_node = _get(yaml_file, container, "name")
-        name = self.value_reader.text_for_evidence(name_node) or "(unnamed)"
+        name = self.value_reader.text_for_evidence(name_node) or _raw(yaml_file, name_node)
         anchor_node = name_node if name_node is not None else container
         start, end = _span(yaml_file.text, anchor_node)
         label = f"{kind} `{workload}`, container `{name}` ({self.shown}:{self._line(anchor_node)})"
@@ -435,31 +451,22 @@ class WorkloadReader:
                 "may be set by the image's own command line or config file, which are not in "
                 "the repository"
             )
-        elif launch.server == "gunicorn" and "config" not in {w.text for w in argv}:
-            said.append(
-                "may be set in a gunicorn.conf.py of the image's working folder (gunicorn "
-                "reads it by default; the image is not built from the repository)"
-            )
         if unknown_words:
             line = self.file.text.count("\n", 0, unknown_words[0].start) + 1
             said.append(f"may be set by a command word not known here ({self.shown}:{line})")
         if found.env_from:
             said.append(f"may be set by {found.env_from}, whose variables are not read")
-        for name in (*_SETTINGS, "port"):
+        for name in _ALL:
             setting = launch.setting(name)
             if said and not written(setting):
                 launch.settings[name] = Setting(
                     None, None, said[0] if len(said) == 1 else "; ".join(said)
                 )
-        read_env = [
-            why for variable, why in found.unknown_env.items() if _SERVER_ENV.match(variable)
-        ]
-        if read_env:
-            for name in (*_SETTINGS, "port"):
-                setting = launch.setting(name)
-                place = setting.place
+        for variable, why in found.unknown_env.items():
+            for name in _env_sets(variable):
+                place = launch.setting(name).place
                 if place is None or (place.start, place.end) not in on_command_line:
-                    launch.settings[name] = Setting(None, None, f"may be set: {read_env[0]}")
+                    launch.settings[name] = Setting(None, None, f"may be set: {why}")
         if image_command:
             for name, setting in list(launch.settings.items()):
                 if setting.value is not None and setting.place is not None:
@@ -493,6 +500,15 @@ class WorkloadReader:
                 line,
             )
         )
+
+
+def _raw(yaml_file: YamlFile, node: Node | None) -> str:
+    """A name as the template writes it (``{{ include "x.fullname" . }}``) when it is not
+    known, so that a message still says which one."""
+    if node is None:
+        return "(unnamed)"
+    raw = yaml_file.source.text[node.start_mark.index : node.end_mark.index].strip("\"' ")
+    return raw or "(unnamed)"
 
 
 def _span(text: str, node: Node) -> tuple[int, int]:
