@@ -15,7 +15,6 @@ The image is built elsewhere: what it may set itself (its own command line, a
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -58,7 +57,6 @@ def _env_sets(variable: str) -> tuple[str, ...]:
     if variable.startswith(("HYPERCORN_", "GRANIAN_")):
         return _ALL
     return _SERVER_ENV.get(variable, ())
-
 
 
 @dataclass
