@@ -47,7 +47,7 @@ class K8sHandler:
             elif root not in charts:
                 charts[root] = path
                 units.append(Unit(self.name, path, context=_CHART + root, group=root))
-        return units
+        return units + _workload_units(paths, workspace)
 
     def load(self, unit: Unit, workspace: Workspace, settings: Settings) -> Document:
         from linter.k8s.loading import Values, chart_defines, chart_name, read_file
@@ -102,6 +102,26 @@ class K8sHandler:
 
     def comments(self, document: Document, path: str) -> Iterable[Comment]:
         return list(hash_comments(document.sources[path]))
+
+
+def _workload_units(paths: Sequence[str], workspace: Workspace) -> list[Unit]:
+    """A manifest of this kind that also declares a workload running an app server (an
+    Ingress and its Deployment in one file): the server kind reads its launches too (a file
+    has one kind; the server kind would otherwise never see it)."""
+    from linter import kinds
+    from linter.server.detect import workload
+
+    if "server" not in kinds.available_kinds():
+        return []
+    found = []
+    for path in sorted(os.path.abspath(p) for p in paths):
+        try:
+            data = workspace.read_bytes(path)
+        except Exception:
+            continue
+        if workload(data):
+            found.append(Unit("server", path))
+    return found
 
 
 def _values_files(root: str, workspace: Workspace, document: K8sDocument) -> Values:
