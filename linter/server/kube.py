@@ -277,10 +277,13 @@ class WorkloadReader:
             found.unknown_env.pop(name, None)
             what = f"the container's env `{name}`"
             if value.path != self.path:
-                origin = self._chain(value, line, what)
+                origin = self._chain(value, self._line(value_node), what)
             else:
                 origin = f"env `{name}` of the container at {self.shown}:{line}"
-            found.env[name] = (value.text, Place(value.path, value.start, value.end), origin)
+            start, end = (
+                _span("", value.node) if value.node is not None else (value.start, value.end)
+            )
+            found.env[name] = (value.text, Place(value.path, start, end), origin)
         env_from = [
             entry
             for entry in _seq(_get(yaml_file, container, "envFrom"))
@@ -422,9 +425,12 @@ class WorkloadReader:
             if value is None:
                 continue
             line = self.file.text.count("\n", 0, place.start) + 1
+            start, end = (
+                _span("", value.node) if value.node is not None else (value.start, value.end)
+            )
             launch.settings[name] = Setting(
                 setting.value,
-                Place(value.path, value.start, value.end),
+                Place(value.path, start, end),
                 f"{setting.origin}; {self._chain(value, line, 'the container command')}",
             )
         on_command_line = {(w.start, w.end) for w in argv}
@@ -510,7 +516,7 @@ def _raw(yaml_file: YamlFile, node: Node | None) -> str:
 
 
 def _span(text: str, node: Node) -> tuple[int, int]:
-    """A node's span, inside the quotes of a quoted scalar."""
+    """A node's span (offsets of its own file), inside the quotes of a quoted scalar."""
     start, end = node.start_mark.index, max(node.start_mark.index, node.end_mark.index)
     if isinstance(node, ScalarNode) and node.style in ("'", '"') and end - start >= 2:
         return start + 1, end - 1
