@@ -23,7 +23,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from linter.document import Problem
 from linter.model import Severity
 from linter.server.commands import LaunchContext, launch_from_words
-from linter.server.model import Evidence, Launch, Place, Setting
+from linter.server.model import Launch, Place, Setting
 from linter.server.shell import Word
 
 if TYPE_CHECKING:
@@ -482,28 +482,13 @@ class WorkloadReader:
         self._evidence(launch, found)
 
     def _evidence(self, launch: Launch, found: _Container) -> None:
-        """An image named for an LLM server or gateway (a product name, or a word made with
-        "llm", as in `opengatellm`): the server behind it streams completions."""
-        from linter.llmservers import GENERIC_LLM_WORDS, MODEL_FAMILIES, llm_name
+        from linter.server.apps import image_evidence
 
-        if launch.llm_proxy is not None or not found.image:
-            return
-        repository = found.image.split("@", 1)[0]
-        last = repository.rsplit("/", 1)[-1]
-        if ":" in last:
-            repository = repository[: len(repository) - len(last)] + last.split(":", 1)[0]
-        word = llm_name(repository)
-        if word is None or word in GENERIC_LLM_WORDS or word in MODEL_FAMILIES:
-            return
-        path, line = found.image_line
-        launch.evidence.append(
-            Evidence(
-                f"the container image `{repository}`{found.image_said} is named for an LLM "
-                f"server or gateway (`{word}`)",
-                path,
-                line,
-            )
-        )
+        if launch.llm_proxy is None and found.image:
+            path, line = found.image_line
+            evidence = image_evidence(found.image, found.image_said, path, line)
+            if evidence is not None:
+                launch.evidence.append(evidence)
 
 
 def _raw(yaml_file: YamlFile, node: Node | None) -> str:
@@ -520,6 +505,9 @@ def _span(text: str, node: Node) -> tuple[int, int]:
     start, end = node.start_mark.index, max(node.start_mark.index, node.end_mark.index)
     if isinstance(node, ScalarNode) and node.style in ("'", '"') and end - start >= 2:
         return start + 1, end - 1
+    if isinstance(node, ScalarNode) and node.style in ("|", ">") and text:
+        newline = text.find("\n", start, end)  # the content: below the indicator's line
+        return (newline + 1, end) if newline >= 0 else (start, end)
     return start, end
 
 

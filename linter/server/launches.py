@@ -485,6 +485,14 @@ class Reader:
 
     def _service(self, path: str, text: str, service: ComposeService) -> list[Launch]:
         launches = self._service_launches(path, text, service)
+        if service.image and service.image_span is not None and service.dockerfile is None:
+            from linter.server.apps import image_evidence
+
+            # An image built elsewhere: its name may say what it serves.
+            found = image_evidence(service.image, "", self.display(path), service.image_span.line)
+            for launch in launches:
+                if found is not None and launch.llm_proxy is None:
+                    launch.evidence.append(found)
         unread = [item for item in service.env_files if isinstance(item, tuple)]
         if unread:
             written, where = unread[0]

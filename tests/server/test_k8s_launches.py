@@ -140,7 +140,7 @@ def test_values_a_condition_turns_off_are_not_read(tmp_path: Path) -> None:
     launch = only(document)
     # `argsFromSecret` and `extraEnvFrom` are missing from values.yaml: nil, so off.
     assert launch.setting("graceful_timeout").value == "60"
-    assert launch.streams() and "`litellm`" in launch.stream_evidence()
+    assert launch.streams() and "(`litellm`)" in launch.stream_evidence()
 
 
 def test_values_files_that_disagree_leave_the_value_unknown(tmp_path: Path) -> None:
