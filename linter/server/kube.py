@@ -15,6 +15,7 @@ The image is built elsewhere: what it may set itself (its own command line, a
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,7 @@ from linter.server.model import Launch, Place, Setting
 from linter.server.shell import Word
 
 if TYPE_CHECKING:
-    from linter.k8s.helm import Rendered
+    from linter.k8s.helm import Action, Rendered
     from linter.k8s.loading import Values
     from linter.k8s.model import Value
     from linter.litellm.model import YamlFile
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 WORKLOADS = frozenset(
     {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Job", "CronJob"}
 )
+# `$(VAR)` (and the `$$(VAR)` escape) in a container's command and args.
+_DEPENDENT = re.compile(r"\$?\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 _ALL = ("worker_class", "threads", "workers", "timeout", "graceful_timeout", "keepalive", "port")
 # Variables the launch readers take settings from, and which: one whose value is not known
 # here makes those settings unknown (unless the command line writes them).
@@ -76,6 +79,9 @@ class _Container:
     args: list[Word] | None = None
     # Words whose value comes from values.yaml: (start, end) in the manifest -> the value
     remap: dict[tuple[int, int], Value] = field(default_factory=dict)
+    # `command`/`args` written whole from a values.yaml list: key -> that values file
+    from_values: dict[str, str] = field(default_factory=dict)
+    key_places: dict[str, Place] = field(default_factory=dict)
 
 
 class WorkloadReader:
@@ -295,7 +301,8 @@ class WorkloadReader:
     def _words(self, container: MappingNode, key: str, found: _Container) -> list[Word] | None:
         """A container's ``command`` or ``args`` as words in the manifest's text (None: not
         set). An item from values.yaml keeps its manifest span, mapped to the values place;
-        anything not resolved is an unknown word."""
+        a whole list from values.yaml (``toYaml``) gives words of the values file (said in
+        ``found.from_values``); anything not resolved is an unknown word."""
         yaml_file = self.file
         entry = yaml_file.items(container).get(key)
         if entry is None or self._inactive(entry.key):
@@ -311,24 +318,71 @@ class WorkloadReader:
                 if value is None or value.text is None:
                     words.append(Word("", start, end, False))
                     continue
-                words.append(Word(value.text, start, end))
+                words.append(self._expanded(Word(value.text, start, end), found))
                 if value.path != self.path:
                     found.remap[(start, end)] = value
             return words
-        # A block from values (`{{- toYaml .Values.args | nindent }}`) or a scalar: its words
-        # cannot be placed in this file, so they are unknown (never read as absent).
         start, end = _span(yaml_file.text, entry.key)
         if isinstance(node, ScalarNode) and not self.value_reader.actions(node):
             from linter.litellm.yamltree import is_null
 
-            if is_null(node) and not self._block_actions(entry.key):
-                return None
+            if is_null(node):
+                block = self._block_actions(entry.key)
+                if block is None:
+                    return None
+                listed = self._values_list(block)
+                if listed is not None:
+                    found.from_values[key] = listed[0]
+                    found.key_places[key] = Place(self.path, start, end)
+                    return [self._expanded(word, found) for word in listed[1]]
+        # A scalar, or a block we cannot read: its words are unknown (never read as absent).
         return [Word("", start, end, False)]
 
-    def _block_actions(self, key: Node) -> bool:
-        """Does a template action write the block below ``key`` (a `toYaml` line)?"""
+    def _values_list(self, action: Action) -> tuple[str, list[Word]] | None:
+        """The words of a values.yaml list a ``toYaml .Values.x`` action writes: (the values
+        file, its words at their places there); None when it is not such a list."""
+        resolved = action.resolved
+        values_file = self.values.file
+        if not resolved.to_yaml or resolved.values is None or values_file is None:
+            return None
+        node = self.values.lookup(resolved.values)
+        if not isinstance(node, SequenceNode) or self.values.others:
+            return None
+        words = []
+        for item in node.value:
+            if not isinstance(item, ScalarNode):
+                return None
+            start, end = _span(values_file.text, item)
+            words.append(Word(str(item.value), start, end))
+        return values_file.path, words
+
+    def _expanded(self, word: Word, found: _Container) -> Word:
+        """Kubernetes expands ``$(VAR)`` in command and args from the container's env (a
+        variable it does not define stays as written; ``$$`` escapes)."""
+        if "$(" not in word.text:
+            return word
+        known = True
+
+        def value(match: re.Match[str]) -> str:
+            nonlocal known
+            name = match.group(1)
+            if match.group(0).startswith("$$"):
+                return match.group(0)[1:]
+            if name in found.unknown_env:
+                known = False
+                return ""
+            if name in found.env:
+                return found.env[name][0]
+            return match.group(0)
+
+        text = _DEPENDENT.sub(value, word.text)
+        return Word(text if known else "", word.start, word.end, known)
+
+    def _block_actions(self, key: Node) -> Action | None:
+        """The template action that writes the block below ``key`` (a `toYaml` line), if
+        any."""
         if self.rendered is None:
-            return False
+            return None
         line = key.start_mark.line
         lines = self.file.text.split("\n")
         column = key.start_mark.column
@@ -342,15 +396,18 @@ class WorkloadReader:
                 len(b) - len(b.lstrip(" ")) <= column and not b.lstrip().startswith("#")
                 for b in between
             ):
-                return True
+                return action
             break
-        return False
+        return None
 
     # -- launches ------------------------------------------------------------------------
-    def _context(self, found: _Container, launcher: str) -> LaunchContext:
-        source = self.reader.document.sources[self.path]
+    def _context(self, found: _Container, launcher: str, path: str | None = None) -> LaunchContext:
+        """How a launch of the container is read: its words are in the manifest, or in the
+        values file ``path`` that writes them whole."""
+        where = path or self.path
+        source = self.reader.document.sources[where]
         return LaunchContext(
-            path=self.path,
+            path=where,
             text=source.text,
             launcher=launcher,
             env=found.env,
@@ -363,6 +420,19 @@ class WorkloadReader:
     def _launches(self, found: _Container) -> list[Launch]:
         from linter.server.composefile import llm_image
 
+        files = set(found.from_values.values())
+        present = [k for k in ("command", "args") if getattr(found, k) is not None]
+        words_file: str | None = None
+        if files:
+            if len(files) == 1 and set(found.from_values) == set(present):
+                words_file = next(iter(files))
+                shown = self.reader.display(words_file)
+                keys = " and ".join(f"`{k}`" for k in present)
+                found.label += f", {keys} from {shown}"
+            else:  # words of two files in one command line: not read
+                for key in found.from_values:
+                    place = found.key_places[key]
+                    setattr(found, key, [Word("", place.start, place.end, False)])
         argv_words: list[Word] = []
         runs = llm_image(found.image) if found.command is None else None
         launches: list[Launch] = []
@@ -373,24 +443,30 @@ class WorkloadReader:
             launcher = f"{found.label}, image {found.image}"
             if arguments is None:
                 arguments = [Word(word, place.start, place.end) for word in defaults]
+                words_file = None
             first = arguments[0] if arguments else None
             if first is None or (first.known and first.text.startswith("-")):
-                command = [Word(part, place.start, place.end) for part in program.split()]
-                launches = launch_from_words(command + arguments, self._context(found, launcher))
+                at = arguments[0] if words_file is not None and arguments else None
+                span = (at.start, at.end) if at is not None else (place.start, place.end)
+                command = [Word(part, *span) for part in program.split()]
+                launches = launch_from_words(
+                    command + arguments, self._context(found, launcher, words_file)
+                )
                 argv_words = list(arguments)
         if not launches:
             argv_words = (found.command or []) + (found.args or [])
             if argv_words:
                 what = "command" if found.command is not None else "args"
                 launches = launch_from_words(
-                    argv_words, self._context(found, f"{found.label} {what}")
+                    argv_words, self._context(found, f"{found.label} {what}", words_file)
                 )
         image_command = False
         if not launches and not any(w.known and not w.text.startswith("-") for w in argv_words[:1]):
             launches = self._env_launch(found)
             image_command = bool(launches)
+            words_file = None
         for launch in launches:
-            self._finish(launch, found, argv_words, image_command)
+            self._finish(launch, found, argv_words, image_command, words_file)
         return launches
 
     def _env_launch(self, found: _Container) -> list[Launch]:
@@ -413,9 +489,18 @@ class WorkloadReader:
         return launch_from_words([Word(server, place.start, place.end)], context)
 
     def _finish(
-        self, launch: Launch, found: _Container, argv: list[Word], image_command: bool
+        self,
+        launch: Launch,
+        found: _Container,
+        argv: list[Word],
+        image_command: bool,
+        words_file: str | None = None,
     ) -> None:
         launch.search_dirs = ()
+        if words_file is not None:  # say where the words are: the key, in the manifest
+            launch.command = found.key_places.get("command") or found.key_places.get(
+                "args", launch.command
+            )
         # Settings from values.yaml point there, with the chain from the template line.
         for name, setting in list(launch.settings.items()):
             place = setting.place
@@ -433,7 +518,8 @@ class WorkloadReader:
                 Place(value.path, start, end),
                 f"{setting.origin}; {self._chain(value, line, 'the container command')}",
             )
-        on_command_line = {(w.start, w.end) for w in argv}
+        words_path = words_file or self.path
+        on_command_line = {(words_path, w.start, w.end) for w in argv}
         in_env = {
             (place.path, place.start, place.end)
             for _, place, _ in found.env.values()
@@ -444,7 +530,7 @@ class WorkloadReader:
             place = setting.place
             return place is not None and (
                 place.path != self.path
-                or (place.start, place.end) in on_command_line
+                or (place.path, place.start, place.end) in on_command_line
                 or (place.path, place.start, place.end) in in_env
             )
 
@@ -469,7 +555,7 @@ class WorkloadReader:
         for variable, why in found.unknown_env.items():
             for name in _env_sets(variable):
                 place = launch.setting(name).place
-                if place is None or (place.start, place.end) not in on_command_line:
+                if place is None or (place.path, place.start, place.end) not in on_command_line:
                     launch.settings[name] = Setting(None, None, f"may be set: {why}")
         if image_command:
             for name, setting in list(launch.settings.items()):

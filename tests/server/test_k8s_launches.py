@@ -227,3 +227,64 @@ def test_a_model_family_or_the_word_llm_alone_in_an_image_is_no_evidence(tmp_pat
             },
         )
         assert only(load(tmp_path, "app.yaml")).streams() is streams, image
+
+
+def test_a_whole_command_from_values_is_read_there(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            **CHART,
+            "values.yaml": """\
+                image: ghcr.io/acme/litellm-gateway:2
+                command:
+                  - gunicorn
+                  - app:app
+                  - --graceful-timeout
+                  - "60"
+                """,
+            "templates/app.yaml": """\
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: gateway
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: api
+                          image: {{ .Values.image }}
+                          command:
+                            {{- toYaml .Values.command | nindent 12 }}
+                """,
+        },
+    )
+    document = load(tmp_path, "templates/app.yaml")
+    launch = only(document)
+    assert (launch.server, launch.app) == ("gunicorn", "app:app")
+    assert position(document, launch, "graceful_timeout") == ("values.yaml", 6, 6, "60")
+    assert "`command` from values.yaml" in launch.launcher
+    assert launch.command.path.endswith("app.yaml")  # defaults are said at the key
+
+
+def test_dependent_variables_in_args_take_the_container_env(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "api.yaml": """\
+                kind: Pod
+                spec:
+                  containers:
+                    - name: api
+                      image: ghcr.io/acme/litellm-gateway:2
+                      command: [uvicorn, app:app, --timeout-keep-alive, $(KEEP_ALIVE), --port, $(PORT)]
+                      env:
+                        - name: KEEP_ALIVE
+                          value: "75"
+                        - name: PORT
+                          valueFrom: {configMapKeyRef: {name: ports, key: api}}
+                """,
+        },
+    )
+    launch = only(load(tmp_path, "api.yaml"))
+    assert launch.setting("keepalive").value == "75"
+    assert launch.setting("port").value is None  # from a ConfigMap not read: unknown
