@@ -497,6 +497,7 @@ class WorkloadReader:
         words_file: str | None = None,
     ) -> None:
         launch.search_dirs = ()
+        launch.loopback = False
         if words_file is not None:  # say where the words are: the key, in the manifest
             launch.command = found.key_places.get("command") or found.key_places.get(
                 "args", launch.command
