@@ -460,40 +460,26 @@ class WorkloadReader:
                 launches = launch_from_words(
                     argv_words, self._context(found, f"{found.label} {what}", words_file)
                 )
-        image_command = False
         if not launches and not any(w.known and not w.text.startswith("-") for w in argv_words[:1]):
             launches = self._env_launch(found)
-            image_command = bool(launches)
             words_file = None
         for launch in launches:
-            self._finish(launch, found, argv_words, image_command, words_file)
+            self._finish(launch, found, argv_words, words_file)
         return launches
 
     def _env_launch(self, found: _Container) -> list[Launch]:
-        """No command of its own: the image's command runs the server. A variable only one
-        server reads says which (GUNICORN_CMD_ARGS: gunicorn; UVICORN_*: uvicorn)."""
-        names = set(found.env) | set(found.unknown_env)
-        if "GUNICORN_CMD_ARGS" in names:
-            server, variable = "gunicorn", "GUNICORN_CMD_ARGS"
-        else:
-            variable = next((n for n in sorted(names) if n.startswith("UVICORN_")), "")
-            if not variable:
-                return []
-            server = "uvicorn"
-        launcher = (
-            f"{found.label}, the image's own command (not in the repository; `{variable}` "
-            f"is read by {server} only)"
-        )
-        context = self._context(found, launcher)
-        place = found.anchor
-        return launch_from_words([Word(server, place.start, place.end)], context)
+        """No command of its own: the image's command runs the server, when a variable only
+        one server reads says which (linter/server/imagecmd.py)."""
+        from linter.server.imagecmd import image_command_launches
+
+        context = self._context(found, found.label)
+        return image_command_launches(found.env, found.unknown_env, context, found.anchor)
 
     def _finish(
         self,
         launch: Launch,
         found: _Container,
         argv: list[Word],
-        image_command: bool,
         words_file: str | None = None,
     ) -> None:
         launch.search_dirs = ()
@@ -537,11 +523,6 @@ class WorkloadReader:
 
         unknown_words = [w for w in argv if not w.known]
         said: list[str] = []
-        if image_command:
-            said.append(
-                "may be set by the image's own command line or config file, which are not in "
-                "the repository"
-            )
         if unknown_words:
             line = self.file.text.count("\n", 0, unknown_words[0].start) + 1
             said.append(f"may be set by a command word not known here ({self.shown}:{line})")
@@ -558,14 +539,6 @@ class WorkloadReader:
                 place = launch.setting(name).place
                 if place is None or (place.path, place.start, place.end) not in on_command_line:
                     launch.settings[name] = Setting(None, None, f"may be set: {why}")
-        if image_command:
-            for name, setting in list(launch.settings.items()):
-                if setting.value is not None and setting.place is not None:
-                    launch.settings[name] = Setting(
-                        setting.value,
-                        setting.place,
-                        f"{setting.origin}, unless the image's own command line sets it too",
-                    )
         self._evidence(launch, found)
 
     def _evidence(self, launch: Launch, found: _Container) -> None:

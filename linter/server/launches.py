@@ -556,6 +556,21 @@ class Reader:
                     service=name,
                     label=f"{label}: Dockerfile",
                 )
+            if dockerfile_path is None and service.image_span is not None:
+                from linter.server.imagecmd import image_command_launches
+
+                # An image built elsewhere runs its own command: the server it starts is the
+                # one its environment is written for (GUNICORN_CMD_ARGS, UVICORN_*).
+                written = service.image_span
+                context = self._context(
+                    path,
+                    f"{label}, image {service.image} ({shown}:{written.line})",
+                    env,
+                    (),
+                    lambda local: None,
+                    name,
+                )
+                return image_command_launches(env, (), context, Place(path, image.start, image.end))
             return []
         entry_words = (
             composefile.node_commands(text, entrypoint, self.variables, self.display)
