@@ -570,7 +570,9 @@ class Reader:
                     lambda local: None,
                     name,
                 )
-                return image_command_launches(env, (), context, Place(path, image.start, image.end))
+                return image_command_launches(
+                    env, (), context, Place(path, written.start, written.end)
+                )
             return []
         entry_words = (
             composefile.node_commands(text, entrypoint, self.variables, self.display)
