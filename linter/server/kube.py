@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 WORKLOADS = frozenset(
     {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Job", "CronJob"}
 )
+# A template that names a server or a variable only servers read (the byte claim also takes
+# any template, whose values may name one).
+_SERVER_WORDS = re.compile(r"gunicorn|uvicorn|hypercorn|granian|GUNICORN_CMD_ARGS|UVICORN_")
 # `$(VAR)` (and the `$$(VAR)` escape) in a container's command and args.
 _DEPENDENT = re.compile(r"\$?\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 _ALL = ("worker_class", "threads", "workers", "timeout", "graceful_timeout", "keepalive", "port")
@@ -115,6 +118,8 @@ class WorkloadReader:
             rendered = render(source.text, chart_defines(root, text_of))
         composed = compose(rendered.text if rendered is not None else source.text)
         if composed.error is not None:
+            if rendered is not None and not _SERVER_WORDS.search(source.text):
+                return []  # a chart's template that names no server: nothing to say about it
             error = composed.error
             end = error.end if error.end >= 0 else error.offset
             what = "Helm template" if rendered is not None else "Kubernetes manifest"
