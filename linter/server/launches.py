@@ -26,6 +26,36 @@ Resolver = Callable[[str], "str | None"]
 # A comment's text (after `#`), and a gunicorn command word in it.
 _COMMENT = re.compile(r"(?m)^[ \t]*#+[ \t]*(.*?)[ \t]*\r?$")
 _GUNICORN_WORD = re.compile(r"(?<![\w./-])gunicorn(?=[ \t])")
+_README = re.compile(r"^readme(?:\.(?:md|rst|txt|markdown))?$", re.IGNORECASE)
+_INLINE_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def _readmes(folder: str) -> list[str]:
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    return [os.path.join(folder, name) for name in names if _README.match(name)]
+
+
+def _code_regions(text: str) -> list[tuple[int, int]]:
+    """Where a README writes commands: inside inline code (`...`), else each line (a code
+    block's lines, or prose with a command in it: only a gunicorn command naming the
+    config file counts)."""
+    regions: list[tuple[int, int]] = []
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        if "gunicorn" in body:
+            spans = [m.span(1) for m in _INLINE_CODE.finditer(body)]
+            if spans:
+                regions.extend((offset + s, offset + e) for s, e in spans)
+            else:
+                regions.append((offset, offset + len(body)))
+        offset += len(line)
+    return regions
+
+
 Env = dict[str, tuple[str, Place | None, str]]
 
 
@@ -260,27 +290,58 @@ class Reader:
         )
 
     def _commented_launch(self, path: str, source: SourceText) -> list[Launch]:
-        """The gunicorn command a comment of the config file writes, naming this file with
-        ``-c``/``--config`` and an app: no launch line of the repository names the file, and
-        gunicorn loads only ``./gunicorn.conf.py`` by itself."""
+        """The gunicorn command a comment of the config file writes, or else a README of its
+        folder (or a folder above it) writes, naming this file with ``-c``/``--config`` and
+        an app: no launch line of the repository names the file, and gunicorn loads only
+        ``./gunicorn.conf.py`` by itself. The launch is said to come from there."""
+        regions = [(match.start(1), match.end(1)) for match in _COMMENT.finditer(source.text)]
+        found = self._documented(path, path, source.text, regions, "the comment")
+        if found:
+            return found
         folder = os.path.dirname(path)
-        name = os.path.basename(path)
-        for match in _COMMENT.finditer(source.text):
-            start, end = match.start(1), match.end(1)
-            text = source.text[start:end]
-            at = _GUNICORN_WORD.search(text)
+        while self.workspace.inside(folder):
+            for readme in _readmes(folder):
+                text = self.source(readme)
+                if text is None:
+                    continue
+                found = self._documented(
+                    path, readme, text.text, _code_regions(text.text), "the README line"
+                )
+                if found:
+                    for launch in found:  # defaults are said at the config file
+                        launch.command = Place(path, 0, len(source.text.split("\n", 1)[0]))
+                    return found
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                break
+            folder = parent
+        return []
+
+    def _documented(
+        self,
+        config: str,
+        where: str,
+        text: str,
+        regions: list[tuple[int, int]],
+        what: str,
+    ) -> list[Launch]:
+        """A gunicorn command in one of ``regions`` of ``where`` that runs ``config``."""
+        name = os.path.basename(config)
+        folder = os.path.dirname(where)
+        for start, end in regions:
+            at = _GUNICORN_WORD.search(text, start, end)
             if at is None:
                 continue
-            line = source.text.count("\n", 0, start) + 1
+            line = text.count("\n", 0, start) + 1
             context = self._context(
-                path,
-                f"the command in the comment at {self.display(path)}:{line} (no launch line "
-                f"of the repository names {name})",
+                where,
+                f"the command in {what} at {self.display(where)}:{line} (no launch line "
+                f"of the repository names {self.display(config)})",
                 {},
-                (folder,),
+                tuple(dict.fromkeys((folder, os.path.dirname(config)))),
                 self._local_resolver(folder),
             )
-            for words in split_commands(source.text, start + at.start(), end):
+            for words in split_commands(text, at.start(), end):
                 names_file = any(
                     w.text in ("-c", "--config")
                     and i + 1 < len(words)
