@@ -219,6 +219,20 @@ class WorkloadReader:
                 return True
         return False
 
+    def _undecided(self, node: Node, container: Node) -> int:
+        """The line of an ``if``/``with`` inside the container that holds the node and whose
+        condition values.yaml does not decide (0: none): whether the node is rendered is not
+        known. (A condition around the whole workload decides whether it exists: its
+        launch is read as written.)"""
+        if self.rendered is None:
+            return 0
+        for block in self.rendered.enclosing(node.start_mark.index):
+            if block.start < container.start_mark.index:
+                continue
+            if self._truth(block.condition) is None:
+                return self.file.text.count("\n", 0, block.start) + 1
+        return 0
+
     def _text(self, node: Node | None) -> str | None:
         value = self.value_reader.value(node)
         return value.text if value is not None else None
@@ -270,6 +284,14 @@ class WorkloadReader:
                 continue
             value_node = _get(yaml_file, item, "value")
             line = self._line(item)
+            condition = self._undecided(item, container)
+            if condition:
+                found.unknown_env[name] = (
+                    f"`{name}` at {self.shown}:{line} is set only under the template condition "
+                    f"at {self.shown}:{condition}, which values.yaml does not decide"
+                )
+                found.env.pop(name, None)
+                continue
             if value_node is None:
                 if _get(yaml_file, item, "valueFrom") is not None:
                     found.unknown_env[name] = (
@@ -320,7 +342,7 @@ class WorkloadReader:
                     continue
                 start, end = _span(yaml_file.text, item)
                 value = self.value_reader.value(item)
-                if value is None or value.text is None:
+                if value is None or value.text is None or self._undecided(item, container):
                     words.append(Word("", start, end, False))
                     continue
                 words.append(self._expanded(Word(value.text, start, end), found))

@@ -288,3 +288,37 @@ def test_dependent_variables_in_args_take_the_container_env(tmp_path: Path) -> N
     launch = only(load(tmp_path, "api.yaml"))
     assert launch.setting("keepalive").value == "75"
     assert launch.setting("port").value is None  # from a ConfigMap not read: unknown
+
+
+def test_a_value_under_an_undecided_condition_is_unknown(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            **CHART,
+            "values.yaml": "image: ghcr.io/acme/litellm-gateway\nserver: gunicorn\n",
+            "templates/app.yaml": """\
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: gateway
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: api
+                          image: {{ .Values.image }}
+                          env:
+                            {{- if eq .Values.server "gunicorn" }}
+                            - name: GUNICORN_CMD_ARGS
+                              value: "--graceful-timeout 30"
+                            {{- else }}
+                            - name: GUNICORN_CMD_ARGS
+                              value: "--graceful-timeout 900"
+                            {{- end }}
+                """,
+        },
+    )
+    launch = only(load(tmp_path, "templates/app.yaml"))
+    graceful = launch.setting("graceful_timeout")
+    assert graceful.value is None
+    assert "template condition at templates/app.yaml:12" in graceful.origin
