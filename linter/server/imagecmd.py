@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from linter.server.commands import LaunchContext, launch_from_words
 from linter.server.model import Launch, Place, Setting
 from linter.server.shell import Word
+
+if TYPE_CHECKING:
+    from linter.server.composefile import ComposeService
+    from linter.server.launches import Env, Reader
 
 _SETTINGS = (
     "worker_class",
@@ -70,3 +75,31 @@ def image_command_launches(
                     f"{setting.origin}, unless the image's own command line sets it too",
                 )
     return launches
+
+
+def compose_image_launches(
+    reader: Reader, path: str, service: ComposeService, env: Env, label: str
+) -> list[Launch]:
+    """A compose service running an image built elsewhere with no command of its own."""
+    written = service.image_span
+    if written is None:
+        return []
+    context = reader._context(
+        path,
+        f"{label}, image {service.image} ({reader.display(path)}:{written.line})",
+        env,
+        (),
+        lambda local: None,
+        service.name,
+    )
+    return image_command_launches(env, (), context, Place(path, written.start, written.end))
+
+
+def add_image_evidence(launches: list[Launch], image: str, shown: str, line: int) -> None:
+    """An image built elsewhere: its name may say what it serves (apps.image_evidence)."""
+    from linter.server.apps import image_evidence
+
+    found = image_evidence(image, "", shown, line)
+    for launch in launches:
+        if found is not None and launch.llm_proxy is None:
+            launch.evidence.append(found)

@@ -29,7 +29,6 @@ from linter.server.shell import Word
 
 if TYPE_CHECKING:
     from linter.k8s.helm import Action, Rendered
-    from linter.k8s.loading import Values
     from linter.k8s.model import Value
     from linter.litellm.model import YamlFile
     from linter.server.launches import Env, Reader
@@ -101,13 +100,14 @@ class WorkloadReader:
         from linter.k8s.loading import Values, chart_defines, chart_root
         from linter.litellm.model import YamlFile
         from linter.litellm.yamltree import compose
+        from linter.server.kubechart import Template, chart_values
 
         source = self.reader.document.sources[self.path]
         root = chart_root(self.path) if is_template(source.text) else None
         values = Values(None)
         rendered: Rendered | None = None
         if root is not None:
-            values = self._values(root)
+            values = chart_values(root, self.reader.source)
 
             def text_of(path: str) -> str:
                 found = self.reader.source(path)
@@ -137,102 +137,25 @@ class WorkloadReader:
             return []
         yaml_file = YamlFile(source, composed)
         self.values = values
-        self.rendered = rendered
+        self.template = Template(yaml_file.text, rendered, values)
         self.file = yaml_file
         self.value_reader = ValueReader(yaml_file, rendered, values, os.path.basename(self.path))
         launches: list[Launch] = []
         for document in composed.documents:
             kind = self._text(_get(yaml_file, document, "kind"))
-            if kind not in WORKLOADS or self._inactive(document):
+            if kind not in WORKLOADS or self.template.inactive(document):
                 continue
             name_node = _get(yaml_file, document, "metadata", "name")
             name = self.value_reader.text_for_evidence(name_node) or _raw(yaml_file, name_node)
             pod = _pod(yaml_file, document, kind)
             for container in _seq(_get(yaml_file, pod, "containers")):
-                if not isinstance(container, MappingNode) or self._inactive(container):
+                if not isinstance(container, MappingNode) or self.template.inactive(container):
                     continue
                 found = self._container(kind, name or "(unnamed)", container)
                 launches.extend(self._launches(found))
         return launches
 
     # -- values -------------------------------------------------------------------------
-    def _values(self, root: str) -> Values:
-        """The chart's values.yaml, else its ``values-*.yaml`` files (agreeing values only)."""
-        import glob
-
-        from linter.k8s.loading import Values
-        from linter.litellm.model import YamlFile
-        from linter.litellm.yamltree import compose
-
-        def load(path: str) -> YamlFile | None:
-            found = self.reader.source(path)
-            if found is None:
-                return None
-            composed = compose(found.text)
-            return None if composed.error is not None else YamlFile(found, composed)
-
-        main = os.path.join(root, "values.yaml")
-        if os.path.isfile(main):
-            return Values(load(main))
-        files = []
-        for pattern in ("values-*.yaml", "values-*.yml", "values.*.yaml", "values.*.yml"):
-            for path in sorted(glob.glob(os.path.join(glob.escape(root), pattern))):
-                loaded = load(path)
-                if loaded is None:
-                    return Values(None)  # one unreadable: which applies cannot be said
-                files.append(loaded)
-        return Values(files[0], files[1:]) if files else Values(None)
-
-    def _truth(self, condition: object) -> bool | None:
-        """An ``if``/``with`` condition's truth as values.yaml gives it (None: not known)."""
-        from linter.k8s.helm import Resolved
-        from linter.litellm.yamltree import is_null
-
-        assert isinstance(condition, Resolved)
-        if condition.literal is not None:
-            return condition.literal not in ("", "false", "0")
-        if condition.values is None or self.values.file is None:
-            return None
-        node = self.values.lookup(condition.values)
-        if node is None:
-            # Missing from values.yaml: nil, unless several values files disagree on it.
-            return False if not self.values.others else None
-        if is_null(node):
-            return False
-        if isinstance(node, ScalarNode):
-            return str(node.value).strip().lower() not in ("", "false", "0", "~", "null")
-        return bool(node.value)
-
-    def _inactive(self, node: Node) -> bool:
-        """Is the node in an ``if``/``with`` branch that values.yaml turns off?"""
-        if self.rendered is None:
-            return False
-        offset = node.start_mark.index
-        for block in self.rendered.enclosing(offset):
-            truth = self._truth(block.condition)
-            if truth is None:
-                continue
-            if block.negated:
-                truth = not truth
-            in_else = block.else_start >= 0 and offset >= block.else_start
-            if truth == in_else:
-                return True
-        return False
-
-    def _undecided(self, node: Node, container: Node) -> int:
-        """The line of an ``if``/``with`` inside the container that holds the node and whose
-        condition values.yaml does not decide (0: none): whether the node is rendered is not
-        known. (A condition around the whole workload decides whether it exists: its
-        launch is read as written.)"""
-        if self.rendered is None:
-            return 0
-        for block in self.rendered.enclosing(node.start_mark.index):
-            if block.start < container.start_mark.index:
-                continue
-            if self._truth(block.condition) is None:
-                return self.file.text.count("\n", 0, block.start) + 1
-        return 0
-
     def _text(self, node: Node | None) -> str | None:
         value = self.value_reader.value(node)
         return value.text if value is not None else None
@@ -277,14 +200,14 @@ class WorkloadReader:
     def _env(self, container: MappingNode, found: _Container) -> None:
         yaml_file = self.file
         for item in _seq(_get(yaml_file, container, "env")):
-            if not isinstance(item, MappingNode) or self._inactive(item):
+            if not isinstance(item, MappingNode) or self.template.inactive(item):
                 continue
             name = self._text(_get(yaml_file, item, "name"))
             if not name:
                 continue
             value_node = _get(yaml_file, item, "value")
             line = self._line(item)
-            condition = self._undecided(item, container)
+            condition = self.template.undecided(item, container)
             if condition:
                 found.unknown_env[name] = (
                     f"`{name}` at {self.shown}:{line} is set only under the template condition "
@@ -320,7 +243,7 @@ class WorkloadReader:
         env_from = [
             entry
             for entry in _seq(_get(yaml_file, container, "envFrom"))
-            if not self._inactive(entry)
+            if not self.template.inactive(entry)
         ]
         if env_from:
             found.env_from = f"`envFrom` at {self.shown}:{self._line(env_from[0])}"
@@ -332,17 +255,17 @@ class WorkloadReader:
         ``found.from_values``); anything not resolved is an unknown word."""
         yaml_file = self.file
         entry = yaml_file.items(container).get(key)
-        if entry is None or self._inactive(entry.key):
+        if entry is None or self.template.inactive(entry.key):
             return None
         node = entry.value
         if isinstance(node, SequenceNode):
             words = []
             for item in node.value:
-                if self._inactive(item):
+                if self.template.inactive(item):
                     continue
                 start, end = _span(yaml_file.text, item)
                 value = self.value_reader.value(item)
-                if value is None or value.text is None or self._undecided(item, container):
+                if value is None or value.text is None or self.template.undecided(item, container):
                     words.append(Word("", start, end, False))
                     continue
                 words.append(self._expanded(Word(value.text, start, end), found))
@@ -354,7 +277,7 @@ class WorkloadReader:
             from linter.litellm.yamltree import is_null
 
             if is_null(node):
-                block = self._block_actions(entry.key)
+                block = self.template.block_action(entry.key)
                 if block is None:
                     return None
                 listed = self._values_list(block)
@@ -404,28 +327,6 @@ class WorkloadReader:
 
         text = _DEPENDENT.sub(value, word.text)
         return Word(text if known else "", word.start, word.end, known)
-
-    def _block_actions(self, key: Node) -> Action | None:
-        """The template action that writes the block below ``key`` (a `toYaml` line), if
-        any."""
-        if self.rendered is None:
-            return None
-        line = key.start_mark.line
-        lines = self.file.text.split("\n")
-        column = key.start_mark.column
-        for action in self.rendered.actions:
-            if action.line <= line or action.inline:
-                continue
-            text = lines[action.line] if action.line < len(lines) else ""
-            between = [lines[n] for n in range(line + 1, action.line) if lines[n].strip()]
-            indent = len(text) - len(text.lstrip(" "))
-            if indent > column and not any(
-                len(b) - len(b.lstrip(" ")) <= column and not b.lstrip().startswith("#")
-                for b in between
-            ):
-                return action
-            break
-        return None
 
     # -- launches ------------------------------------------------------------------------
     def _context(self, found: _Container, launcher: str, path: str | None = None) -> LaunchContext:

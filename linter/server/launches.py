@@ -23,37 +23,6 @@ from linter.source import DecodeFailure, SourceText
 from linter.workspace import ReadFailure, Workspace
 
 Resolver = Callable[[str], "str | None"]
-# A comment's text (after `#`), and a gunicorn command word in it.
-_COMMENT = re.compile(r"(?m)^[ \t]*#+[ \t]*(.*?)[ \t]*\r?$")
-_GUNICORN_WORD = re.compile(r"(?<![\w./-])gunicorn(?=[ \t])")
-_README = re.compile(r"^readme(?:\.(?:md|rst|txt|markdown))?$", re.IGNORECASE)
-_INLINE_CODE = re.compile(r"`([^`\n]+)`")
-
-
-def _readmes(folder: str) -> list[str]:
-    try:
-        names = sorted(os.listdir(folder))
-    except OSError:
-        return []
-    return [os.path.join(folder, name) for name in names if _README.match(name)]
-
-
-def _code_regions(text: str) -> list[tuple[int, int]]:
-    """Where a README writes commands: inside inline code (`...`), else each line (a code
-    block's lines, or prose with a command in it: only a gunicorn command naming the
-    config file counts)."""
-    regions: list[tuple[int, int]] = []
-    offset = 0
-    for line in text.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
-        if "gunicorn" in body:
-            spans = [m.span(1) for m in _INLINE_CODE.finditer(body)]
-            if spans:
-                regions.extend((offset + s, offset + e) for s, e in spans)
-            else:
-                regions.append((offset, offset + len(body)))
-        offset += len(line)
-    return regions
 
 
 Env = dict[str, tuple[str, Place | None, str]]
@@ -274,7 +243,9 @@ class Reader:
             return []
         folder = os.path.dirname(path)
         if "wsgi_app" not in config or config["wsgi_app"][0] is None:
-            return self._commented_launch(path, source)
+            from linter.server.configlaunch import documented_launch
+
+            return documented_launch(self, path, source)
         context = self._context(
             path,
             f"gunicorn config {self.display(path)}",
@@ -288,72 +259,6 @@ class Reader:
         return launch_from_words(
             [command, Word("-c", place.start, place.end), config_word], context
         )
-
-    def _commented_launch(self, path: str, source: SourceText) -> list[Launch]:
-        """The gunicorn command a comment of the config file writes, or else a README of its
-        folder (or a folder above it) writes, naming this file with ``-c``/``--config`` and
-        an app: no launch line of the repository names the file, and gunicorn loads only
-        ``./gunicorn.conf.py`` by itself. The launch is said to come from there."""
-        regions = [(match.start(1), match.end(1)) for match in _COMMENT.finditer(source.text)]
-        found = self._documented(path, path, source.text, regions, "the comment")
-        if found:
-            return found
-        folder = os.path.dirname(path)
-        while self.workspace.inside(folder):
-            for readme in _readmes(folder):
-                text = self.source(readme)
-                if text is None:
-                    continue
-                found = self._documented(
-                    path, readme, text.text, _code_regions(text.text), "the README line"
-                )
-                if found:
-                    for launch in found:  # defaults are said at the config file
-                        launch.command = Place(path, 0, len(source.text.split("\n", 1)[0]))
-                    return found
-            parent = os.path.dirname(folder)
-            if parent == folder:
-                break
-            folder = parent
-        return []
-
-    def _documented(
-        self,
-        config: str,
-        where: str,
-        text: str,
-        regions: list[tuple[int, int]],
-        what: str,
-    ) -> list[Launch]:
-        """A gunicorn command in one of ``regions`` of ``where`` that runs ``config``."""
-        name = os.path.basename(config)
-        folder = os.path.dirname(where)
-        for start, end in regions:
-            at = _GUNICORN_WORD.search(text, start, end)
-            if at is None:
-                continue
-            line = text.count("\n", 0, start) + 1
-            context = self._context(
-                where,
-                f"the command in {what} at {self.display(where)}:{line} (no launch line "
-                f"of the repository names {self.display(config)})",
-                {},
-                tuple(dict.fromkeys((folder, os.path.dirname(config)))),
-                self._local_resolver(folder),
-            )
-            for words in split_commands(text, at.start(), end):
-                names_file = any(
-                    w.text in ("-c", "--config")
-                    and i + 1 < len(words)
-                    and posixpath.basename(words[i + 1].text) == name
-                    for i, w in enumerate(words)
-                ) or any(w.text in (f"--config={name}", f"-c{name}") for w in words)
-                if not names_file:
-                    continue
-                found = [launch for launch in launch_from_words(words, context) if launch.app]
-                if found:
-                    return found
-        return []
 
     # -- Dockerfile ----------------------------------------------------------------------
     def image(
@@ -547,13 +452,9 @@ class Reader:
     def _service(self, path: str, text: str, service: ComposeService) -> list[Launch]:
         launches = self._service_launches(path, text, service)
         if service.image and service.image_span is not None and service.dockerfile is None:
-            from linter.server.apps import image_evidence
+            from linter.server.imagecmd import add_image_evidence
 
-            # An image built elsewhere: its name may say what it serves.
-            found = image_evidence(service.image, "", self.display(path), service.image_span.line)
-            for launch in launches:
-                if found is not None and launch.llm_proxy is None:
-                    launch.evidence.append(found)
+            add_image_evidence(launches, service.image, self.display(path), service.image_span.line)
         unread = [item for item in service.env_files if isinstance(item, tuple)]
         if unread:
             written, where = unread[0]
@@ -617,23 +518,10 @@ class Reader:
                     service=name,
                     label=f"{label}: Dockerfile",
                 )
-            if dockerfile_path is None and service.image_span is not None:
-                from linter.server.imagecmd import image_command_launches
+            if dockerfile_path is None:
+                from linter.server.imagecmd import compose_image_launches
 
-                # An image built elsewhere runs its own command: the server it starts is the
-                # one its environment is written for (GUNICORN_CMD_ARGS, UVICORN_*).
-                written = service.image_span
-                context = self._context(
-                    path,
-                    f"{label}, image {service.image} ({shown}:{written.line})",
-                    env,
-                    (),
-                    lambda local: None,
-                    name,
-                )
-                return image_command_launches(
-                    env, (), context, Place(path, written.start, written.end)
-                )
+                return compose_image_launches(self, path, service, env, label)
             return []
         entry_words = (
             composefile.node_commands(text, entrypoint, self.variables, self.display)
