@@ -217,6 +217,8 @@ def _operand(
         return Resolved(literal=literal)
     if word in (".", "$."):
         return scope
+    if word == "$":
+        return Resolved(values=())  # the root context
     match = re.fullmatch(r"\$?\.Values((?:\.[\w-]+)*)", word)
     if match:
         return Resolved(values=tuple(p for p in match.group(1).split(".") if p))
@@ -284,6 +286,8 @@ def _named(name: str, argument: Resolved, named: dict[str, str], depth: int = 0)
     if words[:1] == ["include"] and len(words) >= 2:
         inner = _literal(words[1]) or ""
         return _named(inner, argument, named, depth + 1)
+    if argument.values is None and re.search(r"(?<!\$)\.Values\b", expression):
+        return UNKNOWN  # `.` is not the chart's root here (a dict, a list item)
     scope = argument if argument.values is not None else UNKNOWN
     return resolve(expression, scope, {}, named)
 
