@@ -47,10 +47,10 @@ class K8sHandler:
             elif root not in charts:
                 charts[root] = path
                 units.append(Unit(self.name, path, context=_CHART + root, group=root))
-        return units
+        return units + _workload_units(paths, workspace)
 
     def load(self, unit: Unit, workspace: Workspace, settings: Settings) -> Document:
-        from linter.k8s.loading import Values, chart_name, read_file
+        from linter.k8s.loading import Values, chart_defines, chart_name, read_file
         from linter.k8s.model import K8sDocument, ManifestSet
         from linter.litellm.model import YamlFile
         from linter.litellm.yamltree import compose
@@ -60,9 +60,11 @@ class K8sHandler:
         files = [unit.path]
         values = Values(None)
         chart = ""
+        named: dict[str, str] = {}
         if unit.context and unit.context.startswith(_CHART):
             root = unit.context[len(_CHART) :]
             chart = chart_name(root, lambda p: workspace.read_source(p).text)
+            named = chart_defines(root, lambda p: workspace.read_source(p).text)
             files = _chart_templates(root, unit.path, workspace)
             values_path = os.path.join(root, "values.yaml")
             if not os.path.isfile(values_path):
@@ -84,7 +86,7 @@ class K8sHandler:
         own = ManifestSet()
         for path in files:
             file_source = source if path == unit.path else workspace.read_source(path)
-            yaml_file, found, problems = read_file(file_source, values, chart)
+            yaml_file, found, problems = read_file(file_source, values, chart, named)
             document.sources[path] = file_source
             document.files[path] = yaml_file
             document.problems.extend(problems)
@@ -100,6 +102,26 @@ class K8sHandler:
 
     def comments(self, document: Document, path: str) -> Iterable[Comment]:
         return list(hash_comments(document.sources[path]))
+
+
+def _workload_units(paths: Sequence[str], workspace: Workspace) -> list[Unit]:
+    """A manifest of this kind that also declares a workload running an app server (an
+    Ingress and its Deployment in one file): the server kind reads its launches too (a file
+    has one kind; the server kind would otherwise never see it)."""
+    from linter import kinds
+    from linter.server.detect import workload
+
+    if "server" not in kinds.available_kinds():
+        return []
+    found = []
+    for path in sorted(os.path.abspath(p) for p in paths):
+        try:
+            data = workspace.read_bytes(path)
+        except Exception:
+            continue
+        if workload(data):
+            found.append(Unit("server", path))
+    return found
 
 
 def _values_files(root: str, workspace: Workspace, document: K8sDocument) -> Values:

@@ -51,10 +51,28 @@ class Action:
     resolved: Resolved
 
 
+@dataclass(frozen=True)
+class Block:
+    """An ``if``/``with`` block: where it runs (from its opening action to its ``end``), what
+    its condition resolves to, and where its ``else`` branch starts (-1: none)."""
+
+    keyword: str
+    start: int
+    end: int
+    condition: Resolved
+    negated: bool = False
+    else_start: int = -1
+
+
 @dataclass
 class Rendered:
     text: str  # the template with every action blanked (same length, same line breaks)
     actions: list[Action] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+
+    def enclosing(self, offset: int) -> list[Block]:
+        """The ``if``/``with`` blocks ``offset`` lies in, outermost first."""
+        return [b for b in self.blocks if b.start <= offset < b.end]
 
     def actions_in(self, start: int, end: int) -> list[Action]:
         return [a for a in self.actions if start <= a.start and a.end <= end]
@@ -67,11 +85,17 @@ def is_template(text: str) -> bool:
     return "{{" in text
 
 
-def render(text: str) -> Rendered:
-    """Blank the actions of ``text`` and resolve what they refer to."""
+def render(text: str, defines: dict[str, str] | None = None) -> Rendered:
+    """Blank the actions of ``text`` and resolve what they refer to. ``defines``: the chart's
+    named templates (``{{ define "x" }}...{{ end }}``, from ``_helpers.tpl``), so that an
+    ``include "x" .`` whose body is one value resolves as that value does."""
     out = list(text)
     actions: list[Action] = []
+    blocks: list[Block] = []
     scopes: list[Resolved | None] = []  # per open block: the `.` it sets (None: unchanged)
+    # per open block: (keyword, start, condition, negated, else offset)
+    opened: list[tuple[str, int, Resolved, bool, int]] = []
+    named = defines or {}
     variables: dict[str, Resolved] = {}
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     import bisect
@@ -96,21 +120,37 @@ def render(text: str) -> Rendered:
         elif keyword == "end":
             if scopes:
                 scopes.pop()
+            if opened:
+                kind, block_start, condition, negated, else_start = opened.pop()
+                if kind in ("if", "with"):
+                    blocks.append(Block(kind, block_start, end, condition, negated, else_start))
         elif keyword in _OPENERS:
             argument = body[len(keyword) :].strip()
+            negated = False
             if keyword == "with":
-                scopes.append(resolve(argument, scope, variables))
+                condition = resolve(argument, scope, variables)
+                scopes.append(condition)
             elif keyword == "range":
+                condition = UNKNOWN
                 scopes.append(UNKNOWN)  # the item of a list: not one values node
             else:
+                condition = UNKNOWN
+                if keyword == "if":
+                    negated = argument.startswith("not ")
+                    condition = resolve(argument[4:] if negated else argument, scope, variables)
                 scopes.append(None)
+            opened.append((keyword, start, condition, negated, -1))
         elif keyword == "else":
-            pass
+            if opened and opened[-1][4] < 0:
+                kind, block_start, condition, negated, _ = opened[-1]
+                # `else if` / `else with`: the rest of the block is not modelled (unknown).
+                plain = body.strip() == "else"
+                opened[-1] = (kind, block_start, condition if plain else UNKNOWN, negated, start)
         elif re.match(r"^\$[\w]*\s*:?=", body):
             name, _, expression = body.partition("=")
             variables[name.rstrip(":").strip()] = resolve(expression.strip(), scope, variables)
         else:
-            resolved = resolve(body, scope, variables)
+            resolved = resolve(body, scope, variables, named)
         actions.append(Action(start, end, body, inline, line, resolved))
         filler = "x" if inline else " "
         for index in range(start, end):
@@ -118,7 +158,7 @@ def render(text: str) -> Rendered:
                 out[index] = filler
         if not inline:
             out[start] = "#"
-    return Rendered("".join(out), actions)
+    return Rendered("".join(out), actions, blocks)
 
 
 def _current_scope(scopes: list[Resolved | None]) -> Resolved:
@@ -163,15 +203,22 @@ def _literal(word: str) -> str | None:
     return None
 
 
-def _operand(word: str, scope: Resolved, variables: dict[str, Resolved]) -> Resolved:
+def _operand(
+    word: str,
+    scope: Resolved,
+    variables: dict[str, Resolved],
+    named: dict[str, str] | None = None,
+) -> Resolved:
     word = word.strip()
     if word.startswith("(") and word.endswith(")"):
-        return resolve(word[1:-1], scope, variables)
+        return resolve(word[1:-1], scope, variables, named)
     literal = _literal(word)
     if literal is not None:
         return Resolved(literal=literal)
     if word in (".", "$."):
         return scope
+    if word == "$":
+        return Resolved(values=())  # the root context
     match = re.fullmatch(r"\$?\.Values((?:\.[\w-]+)*)", word)
     if match:
         return Resolved(values=tuple(p for p in match.group(1).split(".") if p))
@@ -188,15 +235,61 @@ def _operand(word: str, scope: Resolved, variables: dict[str, Resolved]) -> Reso
     return UNKNOWN
 
 
-def resolve(expression: str, scope: Resolved, variables: dict[str, Resolved]) -> Resolved:
+def resolve(
+    expression: str,
+    scope: Resolved,
+    variables: dict[str, Resolved],
+    named: dict[str, str] | None = None,
+) -> Resolved:
     """What a pipeline gives, as far as values.yaml can say."""
     stages = _split_pipeline(expression)
     if not stages:
         return UNKNOWN
-    result = _command(_words(stages[0]), scope, variables, None)
+    result = _command(_words(stages[0]), scope, variables, None, named)
     for stage in stages[1:]:
-        result = _command(_words(stage), scope, variables, result)
+        result = _command(_words(stage), scope, variables, result, named)
     return result
+
+
+_DEFINE = re.compile(
+    r"\{\{-?\s*define\s+\"([^\"]+)\"\s*-?\}\}(.*?)\{\{-?\s*end\s*-?\}\}", re.DOTALL
+)
+
+
+def defines(text: str) -> dict[str, str]:
+    """The named templates of a file (``_helpers.tpl``): name -> body, for those whose body
+    holds no block of its own (a nested ``if``/``with`` is not modelled: its ``end`` would end
+    the match early, so such a define is left out, and an ``include`` of it stays unknown)."""
+    found: dict[str, str] = {}
+    for match in _DEFINE.finditer(text):
+        body = match.group(2)
+        if re.search(r"\{\{-?\s*(?:if|with|range|define|block)\b", body):
+            continue
+        found[match.group(1)] = body
+    return found
+
+
+def _named(name: str, argument: Resolved, named: dict[str, str], depth: int = 0) -> Resolved:
+    """An ``include "name" arg`` whose body is one literal, or one action (resolved with
+    ``.`` bound to the argument): what it gives; UNKNOWN otherwise."""
+    body = named.get(name)
+    if body is None or depth > 4:
+        return UNKNOWN
+    found = list(_ACTION.finditer(body))
+    if not found:
+        literal = body.strip()
+        return Resolved(literal=literal) if literal else UNKNOWN
+    if len(found) != 1 or _ACTION.sub("", body).strip():
+        return UNKNOWN  # text around the action, or several: not one value
+    expression = found[0].group(1).strip().removeprefix("-").removesuffix("-").strip()
+    words = _words(expression)
+    if words[:1] == ["include"] and len(words) >= 2:
+        inner = _literal(words[1]) or ""
+        return _named(inner, argument, named, depth + 1)
+    if argument.values is None and re.search(r"(?<!\$)\.Values\b", expression):
+        return UNKNOWN  # `.` is not the chart's root here (a dict, a list item)
+    scope = argument if argument.values is not None else UNKNOWN
+    return resolve(expression, scope, {}, named)
 
 
 def _command(
@@ -204,11 +297,12 @@ def _command(
     scope: Resolved,
     variables: dict[str, Resolved],
     piped: Resolved | None,
+    named: dict[str, str] | None = None,
 ) -> Resolved:
     if not words:
         return UNKNOWN
     name, args = words[0], words[1:]
-    operands = [_operand(a, scope, variables) for a in args]
+    operands = [_operand(a, scope, variables, named) for a in args]
     if piped is not None:
         operands.append(piped)
     if name in ("quote", "squote", "toString", "trim", "nindent", "indent", "int", "int64"):
@@ -224,13 +318,18 @@ def _command(
         if value.values is not None and fallback.literal is not None:
             return Resolved(values=value.values, default=fallback.literal)
         return value if not value.unknown else fallback
-    if name == "include" and args:
+    if name in ("include", "template") and args:
         template_name = _literal(args[0]) or ""
+        if named and template_name in named:
+            argument = operands[1] if len(operands) > 1 else UNKNOWN
+            found = _named(template_name, argument, named)
+            if not found.unknown:
+                return found
         if template_name.endswith((".fullname", ".name")):
             return Resolved(chart_name=True)
         return UNKNOWN
     if name == "tpl" and operands:
         return operands[0]
     if piped is None and not args:
-        return _operand(name, scope, variables)
+        return _operand(name, scope, variables, named)
     return UNKNOWN

@@ -8,6 +8,7 @@ A plain manifest is composed as it is. A Helm template is rendered statically fi
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -206,9 +207,11 @@ def read_file(
     source: SourceText,
     values: Values,
     chart: str = "",
+    named: dict[str, str] | None = None,
 ) -> tuple[YamlFile, ManifestSet, list[Problem]]:
-    """Compose one manifest or template and read what it declares."""
-    rendered = render(source.text) if chart and is_template(source.text) else None
+    """Compose one manifest or template and read what it declares (``named``: the chart's
+    named templates, see ``chart_defines``)."""
+    rendered = render(source.text, named) if chart and is_template(source.text) else None
     text = rendered.text if rendered is not None else source.text
     composed = compose(text)
     yaml_file = YamlFile(source, composed)
@@ -495,6 +498,26 @@ def chart_root(path: str) -> str | None:
             if os.path.isfile(os.path.join(root, "Chart.yaml")):
                 return root
     return None
+
+
+def chart_defines(root: str, read: Callable[[str], str]) -> dict[str, str]:
+    """The named templates of a chart's partials (``templates/_*.tpl``, ``_helpers.tpl``):
+    Helm renders none of them, and every template may ``include`` them."""
+    from linter.k8s.helm import defines
+
+    found: dict[str, str] = {}
+    folder = os.path.join(root, "templates")
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return found
+    for name in names:
+        if name.startswith("_") and name.endswith(".tpl"):
+            try:
+                found.update(defines(read(os.path.join(folder, name))))
+            except Exception:  # an unreadable partial: its includes stay unknown
+                continue
+    return found
 
 
 def chart_name(root: str, read: object) -> str:

@@ -48,6 +48,26 @@ def module_file(
     return None
 
 
+def image_evidence(image: str, said: str, path: str, line: int) -> Evidence | None:
+    """An app server run from an image named for an LLM server or gateway (a product name,
+    or a word made with "llm", as in `opengatellm`): it streams completions. The generic word
+    alone (`llm-api`) and a model family (`mistral-ocr`) name apps that may not stream."""
+    from linter.llmservers import GENERIC_LLM_WORDS, MODEL_FAMILIES, llm_name
+
+    repository = image.split("@", 1)[0]
+    last = repository.rsplit("/", 1)[-1]
+    if ":" in last:
+        repository = repository[: len(repository) - len(last)] + last.split(":", 1)[0]
+    word = llm_name(repository)
+    if word is None or word in GENERIC_LLM_WORDS or word in MODEL_FAMILIES:
+        return None
+    return Evidence(
+        f"the image `{repository}`{said} is named for an LLM server or gateway (`{word}`)",
+        path,
+        line,
+    )
+
+
 def find_evidence(
     launch: Launch,
     read: Reader,

@@ -200,10 +200,10 @@ def _strip_wrappers(words: list[Word], context: LaunchContext) -> list[Word] | N
             )
         ):
             inner = words[2]
-            raw = context.text[inner.start : inner.end]
-            if len(raw) >= 2 and raw[0] in "'\"" and raw[-1] == raw[0] and raw[1:-1] == inner.text:
+            region = _script_region(context.text, inner)
+            if region is not None:
                 scripts: list[Word] = []
-                for command in split_commands(context.text, inner.start + 1, inner.end - 1):
+                for command in split_commands(context.text, *region):
                     found = _strip_wrappers(command, context)
                     server = _server_of(found) if found else None
                     if server is not None and not server.startswith("python-"):
@@ -215,6 +215,23 @@ def _strip_wrappers(words: list[Word], context: LaunchContext) -> list[Word] | N
         else:
             return words
     return words
+
+
+def _script_region(text: str, word: Word) -> tuple[int, int] | None:
+    """Where the script of ``sh -c SCRIPT`` can be split in place: inside its quotes, or the
+    word as written when its lines are the script's lines (a YAML list item, a block scalar's
+    indented lines); None when escapes or folding make the text differ from the value."""
+    if not word.known or word.start < 0:
+        return None
+    raw = text[word.start : word.end]
+    if len(raw) >= 2 and raw[0] in "'\"" and raw[-1] == raw[0] and raw[1:-1] == word.text:
+        return word.start + 1, word.end - 1
+    if raw[:1] in ("'", '"'):
+        return None  # quoted, and the quotes' escapes make the value differ
+    lines = [line.strip() for line in raw.strip().splitlines()]
+    if lines and lines == [line.strip() for line in word.text.strip().splitlines()]:
+        return word.start, word.end
+    return None
 
 
 def _server_of(words: list[Word]) -> str | None:

@@ -12,6 +12,16 @@ _GUNICORN_CONFIG = frozenset(
     {"gunicorn.conf.py", "gunicorn_conf.py", "gunicorn_config.py", "gunicorn.config.py"}
 )
 _SERVERS = re.compile(rb"\b(?:gunicorn|uvicorn)\b")
+# Module-level gunicorn settings: a `*gunicorn*.py` file other than the usual config names is
+# a config file only when it sets at least two of them.
+_CONFIG_SETTING = re.compile(
+    rb"(?m)^(worker_class|workers|threads|timeout|graceful_timeout|keepalive|bind|wsgi_app)"
+    rb"[ \t]*(?::[^=\n]*)?="
+)
+
+
+def config_by_content(data: bytes) -> bool:
+    return len({m.group(1) for m in _CONFIG_SETTING.finditer(data)}) >= 2
 
 
 def shape(relpath: str) -> str | None:
@@ -29,17 +39,57 @@ def shape(relpath: str) -> str | None:
         return "compose"
     if lower == "procfile" or lower.startswith("procfile.") or lower.endswith(".procfile"):
         return "procfile"
-    if lower in _GUNICORN_CONFIG:
+    if lower in _GUNICORN_CONFIG or (lower.endswith(".py") and "gunicorn" in lower):
         return "gunicorn-config"
     if lower.endswith(".sh"):
         return "script"
     return None
 
 
+# A workload manifest is YAML other kinds read first: the server kind asks about it as a
+# guest, after them and after NGINX's own guest claim (a ConfigMap holding an nginx.conf
+# beside the Deployment of its sidecar is NGINX's). A compose file keeps its sure claim.
+GUEST_SUFFIXES = (".yaml", ".yml", ".tpl")
+
+
+def is_manifest(relpath: str) -> bool:
+    """A name a Kubernetes workload manifest (or a chart's template) may have."""
+    lowered = relpath.lower()
+    if lowered.endswith((".yaml", ".yml")):
+        return True
+    # Helm renders every file of templates/ but partials (`_*`): some charts use `.tpl`.
+    name = lowered.rsplit("/", 1)[-1]
+    return lowered.endswith(".tpl") and "templates/" in lowered and not name.startswith("_")
+
+
+_WORKLOAD = re.compile(
+    rb"(?m)^[ \t]*kind[ \t]*:[ \t]*[\"']?(?:Deployment|StatefulSet|DaemonSet|ReplicaSet|Pod|Job"
+    rb"|CronJob)[\"']?[ \t]*(?:#.*)?\r?$"
+)
+# What a workload must mention for its containers' launches to be worth reading: a server, a
+# variable a server reads, an LLM server image, or a template value (which may hold any).
+_LAUNCH_SIGNS = re.compile(
+    rb"gunicorn|uvicorn|hypercorn|granian|GUNICORN_CMD_ARGS|UVICORN_|litellm|vllm|\{\{"
+)
+
+
+def workload(data: bytes) -> bool:
+    """A byte test: a workload manifest whose containers may start an app server."""
+    return (
+        _WORKLOAD.search(data) is not None
+        and b"containers" in data
+        and _LAUNCH_SIGNS.search(data) is not None
+    )
+
+
 def claim_by_name(relpath: str) -> Claim:
     found = shape(relpath)
+    if found == "gunicorn-config" and relpath.rsplit("/", 1)[-1].lower() not in _GUNICORN_CONFIG:
+        return Claim.MAYBE  # `*gunicorn*.py`: its content decides
     if found is None:
-        return Claim.MAYBE if relpath.endswith(".py") else Claim.NO
+        if relpath.endswith(".py") or is_manifest(relpath):
+            return Claim.MAYBE
+        return Claim.NO
     return Claim.MAYBE if found == "script" else Claim.YES
 
 
@@ -51,6 +101,8 @@ def per_file(relpath: str) -> bool:
 
 def claim(relpath: str, data: bytes, by_name: Claim) -> bool:
     found = shape(relpath)
+    if found is None and is_manifest(relpath):
+        return workload(data)
     if found is None:
         # A Python script that starts uvicorn itself when run (``python main.py``).
         # (Substring tests only: the file is read with ``ast`` when it is checked.)
@@ -62,4 +114,6 @@ def claim(relpath: str, data: bytes, by_name: Claim) -> bool:
         )
     if found == "script":
         return _SERVERS.search(data) is not None
+    if found == "gunicorn-config" and relpath.rsplit("/", 1)[-1].lower() not in _GUNICORN_CONFIG:
+        return config_by_content(data)
     return True

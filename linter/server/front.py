@@ -74,7 +74,9 @@ def serves(launch: Launch, host: str, port: str) -> bool:
     own_port = launch.setting("port").value
     if own_port is None or port != own_port:
         return False
-    return host in _LOOPBACK or (launch.service is not None and host == launch.service)
+    return (launch.loopback and host in _LOOPBACK) or (
+        launch.service is not None and host == launch.service
+    )
 
 
 def keepalive_of(launch: Launch) -> ServerKeepalive | None:
@@ -139,7 +141,9 @@ def keepalives_by_address(
         port = launch.setting("port").value
         if keepalive is None or port is None:
             continue
-        hosts = set(_LOOPBACK) | ({launch.service} if launch.service else set())
+        hosts = (set(_LOOPBACK) if launch.loopback else set()) | (
+            {launch.service} if launch.service else set()
+        )
         for host in hosts:
             previous = result.get((host, port), keepalive)
             result[(host, port)] = (

@@ -23,6 +23,8 @@ from linter.source import DecodeFailure, SourceText
 from linter.workspace import ReadFailure, Workspace
 
 Resolver = Callable[[str], "str | None"]
+
+
 Env = dict[str, tuple[str, Place | None, str]]
 
 
@@ -149,6 +151,10 @@ class Reader:
             return self.gunicorn_config(path)
         if shape is None and path.endswith(".py"):
             return self.python_script(path)
+        if shape is None and detect.is_manifest(relative_posix(path, self.workspace.root)):
+            from linter.server import kube
+
+            return kube.read(self, path)
         return []
 
     def python_script(self, path: str) -> list[Launch]:
@@ -228,12 +234,18 @@ class Reader:
 
     def gunicorn_config(self, path: str) -> list[Launch]:
         """A config file with ``wsgi_app`` names its app: a launch of its own (run as
-        ``gunicorn -c FILE``)."""
+        ``gunicorn -c FILE``). Without it, a command the file's own comments write
+        (``# run: gunicorn app:app -c gunicorn_config.py``) says how it is run: that command
+        is read as the launch, and said to come from a comment."""
         source = self.document.sources[path]
         config = pyread.gunicorn_config(source, {})
-        if not config or "wsgi_app" not in config or config["wsgi_app"][0] is None:
+        if not config:
             return []
         folder = os.path.dirname(path)
+        if "wsgi_app" not in config or config["wsgi_app"][0] is None:
+            from linter.server.configlaunch import documented_launch
+
+            return documented_launch(self, path, source)
         context = self._context(
             path,
             f"gunicorn config {self.display(path)}",
@@ -439,6 +451,10 @@ class Reader:
 
     def _service(self, path: str, text: str, service: ComposeService) -> list[Launch]:
         launches = self._service_launches(path, text, service)
+        if service.image and service.image_span is not None and service.dockerfile is None:
+            from linter.server.imagecmd import add_image_evidence
+
+            add_image_evidence(launches, service.image, self.display(path), service.image_span.line)
         unread = [item for item in service.env_files if isinstance(item, tuple)]
         if unread:
             written, where = unread[0]
@@ -502,6 +518,10 @@ class Reader:
                     service=name,
                     label=f"{label}: Dockerfile",
                 )
+            if dockerfile_path is None:
+                from linter.server.imagecmd import compose_image_launches
+
+                return compose_image_launches(self, path, service, env, label)
             return []
         entry_words = (
             composefile.node_commands(text, entrypoint, self.variables, self.display)

@@ -135,6 +135,10 @@ class Launch:
     interface: str | None = None
     # NGINX upstreams of the repository in front of this server (linter.server.front).
     proxies: list[ProxyIdle] = field(default_factory=list)
+    # A proxy config of the repository may reach it on a loopback address (False for a
+    # Kubernetes container: only a sidecar in its own pod could, and the repository's NGINX
+    # files are not that sidecar's).
+    loopback: bool = True
 
     def setting(self, name: str) -> Setting:
         found = self.settings.get(name)

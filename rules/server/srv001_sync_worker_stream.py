@@ -76,12 +76,14 @@ RULE = Rule(
     doc="""\
 ## What it does
 Finds a gunicorn launch (Dockerfile `CMD`/`ENTRYPOINT`, compose `command`, Procfile, entry
-script, `gunicorn.conf.py`) whose worker class is `sync` (written, or gunicorn's default when
+script, `gunicorn.conf.py`, a Kubernetes container's `command`/`args`/`env`) whose worker class is `sync` (written, or gunicorn's default when
 neither `-k`, `GUNICORN_CMD_ARGS` nor `worker_class` in the config file sets one, and
 `threads` is 1), when the app it serves streams: the app module named on the command line is a
 file of the tree that (itself or a local module it imports) returns a `StreamingResponse` or
 `EventSourceResponse`, uses Flask's `stream_with_context` or builds a Flask `Response` from a
-generator; or the app is an LLM proxy (LiteLLM, vLLM). The finding names the evidence.
+generator; or the app is an LLM proxy (LiteLLM, vLLM); or the server runs in an image built
+elsewhere that is named for an LLM server or gateway (`ghcr.io/acme/litellm-gateway`; not the
+word `llm` alone, nor a model family). The finding names the evidence.
 
 ## Why is this bad
 The sync worker handles one request at a time and does not report to the arbiter while it

@@ -67,7 +67,11 @@ with none), hypercorn's `graceful_timeout` (3s by default, `--graceful-timeout` 
 TOML / `file:` config) and granian's `--workers-kill-timeout` when set (it waits by default).
 `litellm --run_gunicorn` runs gunicorn with its default 30s, `--run_hypercorn` hypercorn with
 its 3s. Values come from the command line, the environment (compose `environment:` and
-`env_file:`, Dockerfile `ENV`) and the compose project's `.env`, each named where it is set.
+`env_file:`, Dockerfile `ENV`, a Kubernetes container's `env`) and the compose project's
+`.env`, each named where it is set; a value a Helm template takes from `values.yaml` is
+reported at its line there, with the template line it is written into. A gunicorn launched by
+a Kubernetes container with no command of its own (only `GUNICORN_CMD_ARGS`) is judged on
+what that variable sets: the rest is the image's, and unknown.
 
 ## Why is this bad
 On every deploy, `kill -HUP` reload, and (gunicorn) `max_requests` recycle, workers get the
