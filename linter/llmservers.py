@@ -196,9 +196,22 @@ LLM_LISTEN_PORTS = {
 VLLM_PORT = "8000"
 
 
+# A part of a host or service name that makes it a side service of the product it names
+# (`librechat-admin`, `ollama-exporter`, `litellm-db`): not the server that streams.
+SIDE_SERVICE_PARTS = frozenset(
+    {"admin", "dashboard", "db", "database", "postgres", "postgresql", "pgvector", "mongo",
+     "mongodb", "redis", "meilisearch", "exporter", "metrics", "prometheus", "grafana",
+     "monitor", "monitoring", "docs", "minio", "qdrant", "chromadb", "weaviate", "milvus"}
+)  # fmt: skip
+
+
 @functools.lru_cache(maxsize=4096)  # pure; called per route, with few distinct texts
 def llm_name(text: str) -> str | None:
     lowered = text.lower()
+    if not any(c.isspace() for c in lowered) and SIDE_SERVICE_PARTS.intersection(
+        re.split(r"[^a-z0-9]+", lowered)
+    ):
+        return None  # a name, not prose: `librechat-admin:3000` is the admin panel's
     # Written with spaces or other separators in prose (`# Open WebUI proxy`).
     compact = re.sub(r"[\s_.-]+", "", lowered)
     for name in LLM_NAMES:

@@ -24,7 +24,7 @@ from linter.nginx.effective import (
     lookup_array,
 )
 from linter.nginx.model import NginxDocument
-from linter.nginx.routes import Route
+from linter.nginx.routes import Route, proxies_llm_api
 from linter.nginx.targets import pass_host
 from linter.nginx.timevalue import parse_time
 
@@ -143,6 +143,22 @@ def read_timeout(route: Route) -> ReadTimeout:
     if parsed is None or len(directive.args) > 1:
         return ReadTimeout(name, found, None, refused=True)
     return ReadTimeout(name, found, parsed.milliseconds)
+
+
+def deliberate_read_timeout(document: NginxDocument, route: Route, timeout: ReadTimeout) -> bool:
+    """A read timeout written in the route's own block, where the only sign that the route
+    streams is `*_buffering off` beside it: its admin chose both for this route (a short
+    answer unbuffered, a registry, a health check), and nothing says it waits on a model.
+    Taken as meant (precision first); an LLM backend or an SSE mention still counts."""
+    signal = route.signal
+    stmt = timeout.found.stmt
+    return (
+        signal is not None
+        and signal.kind == "sse"
+        and stmt is not None
+        and stmt.parent is route.block
+        and not proxies_llm_api(document, route)
+    )
 
 
 class Buffering(NamedTuple):

@@ -44,7 +44,7 @@ def audit(document: NginxDocument, settings: Settings) -> Iterator[AuditRow]:
             line=anchor.directive.line,
             values=(
                 ("signal", _signal(document, route, settings)),
-                ("read timeout", _read_timeout(route, root, settings)),
+                ("read timeout", _read_timeout(document, route, root, settings)),
                 ("buffering", _buffering(route, root)),
                 ("cache", _cache(route, root)),
                 ("gzip", _gzip(route, root)),
@@ -112,7 +112,9 @@ def _signal(document: NginxDocument, route: Route, settings: Settings) -> AuditV
     return AuditValue(signal.text, origin, "ok")
 
 
-def _read_timeout(route: Route, root: str, settings: Settings) -> AuditValue:
+def _read_timeout(
+    document: NginxDocument, route: Route, root: str, settings: Settings
+) -> AuditValue:
     timeout = assess.read_timeout(route)
     origin = lookup_origin(timeout.found, root)
     if timeout.refused and timeout.found.stmt is not None:
@@ -122,6 +124,8 @@ def _read_timeout(route: Route, root: str, settings: Settings) -> AuditValue:
         return AuditValue("unknown", origin, "unknown")
     minimum = _minimum_read_timeout(settings)
     status = "risk" if minimum is not None and timeout.milliseconds < minimum else "ok"
+    if status == "risk" and assess.deliberate_read_timeout(document, route, timeout):
+        status = "ok"  # written for this route beside buffering off, its only stream sign
     return AuditValue(format_seconds(timeout.milliseconds), origin, status)
 
 

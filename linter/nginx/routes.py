@@ -326,7 +326,7 @@ def _shared_by_a_proxying_server(document: NginxDocument, server: Stmt, name: st
 _LLM_API_SIGNALS = frozenset({"path", "upstream"})
 
 
-def _proxies_llm_api(document: NginxDocument, route: Route) -> bool:
+def proxies_llm_api(document: NginxDocument, route: Route) -> bool:
     """The route's own path or upstream is an LLM API's (not only "it streams")."""
     if route.signal is not None and route.signal.kind in _LLM_API_SIGNALS:
         return True
@@ -375,12 +375,24 @@ def _weak_catch_all(document: NginxDocument, found: list[Route], pages: set[int]
             continue
         server = server_of(route)
         key = id(server) if server is not None else None
-        if key in wanted and key not in api_by_server and _proxies_llm_api(document, route):
+        if key in wanted and key not in api_by_server and proxies_llm_api(document, route):
             api_by_server[key] = route
+    # A server that routes the app's own API (`/api`, `/console/api`) to the LLM backend
+    # apart: the browser's streams go there, and the catch-all serves the UI's pages (a
+    # separate web front, as Dify's `dify-web` beside `dify-api`).
+    routed_api = {
+        id(server)
+        for route in found
+        if route.streaming
+        and (server := server_of(route)) is not None
+        and id(server) in wanted
+        and _APP_API.match(_location_path(route.block))
+        and proxies_llm_api(document, route)
+    }
     result = list(found)
     for index, server in candidates.items():
         api = api_by_server.get(id(server))
-        if api is None:
+        if api is None or id(server) in routed_api:
             continue
         signal = Signal(
             "weak",
@@ -475,6 +487,8 @@ def _server_name_beside_websocket(found: list[Route]) -> list[Route]:
 
 
 _API_PREFIX = re.compile(r"^[=^~*\s]*/api(?:/|$)", re.IGNORECASE)
+# An app's API prefix, at the root or one segment down (`/api/`, `/console/api`).
+_APP_API = re.compile(r"^[=^~*\s]*(?:/[\w.-]+)?/api(?:/|$)", re.IGNORECASE)
 
 
 def _chat_app(target: str) -> str | None:

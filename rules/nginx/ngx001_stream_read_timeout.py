@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.model import Applicability, Finding, Severity
-from linter.nginx.assess import buffering, read_timeout
+from linter.nginx.assess import buffering, deliberate_read_timeout, read_timeout
 from linter.nginx.model import NginxDocument
 from linter.nginx.routes import Route, streaming_routes
 from linter.nginx.timevalue import parse_time
@@ -33,6 +33,8 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
         timeout = read_timeout(route)
         if timeout.milliseconds is None or timeout.milliseconds >= minimum.milliseconds:
             continue  # unknown, long enough, or refused by nginx (NGX009 reports that)
+        if deliberate_read_timeout(document, route, timeout):
+            continue
         name, found, milliseconds = timeout.name, timeout.found, timeout.milliseconds
         place = value_place(document, route, found)
         edits = set_in_block(document, route, found, name, fix_text)
