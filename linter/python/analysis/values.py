@@ -4,6 +4,7 @@ calls start a generation or a stream. (String and dict literals behind names: ``
 from __future__ import annotations
 
 import ast
+import builtins
 from typing import cast
 
 from linter.python import clients as K
@@ -76,6 +77,10 @@ class Values(Literals):
     def _name_value(self, expr: ast.Name, depth: int) -> Value | None:
         found = self._binding(expr.id, self.scope_of.get(expr, self.module), expr)
         if found is None:
+            if len(self.star_modules) == 1 and not hasattr(builtins, expr.id):
+                # ``from llm import *``, then ``chat_completion(...)``: that module's name.
+                module = self.star_modules[0]
+                return Sym(f"{module}.{expr.id}" if not module.endswith(".") else module + expr.id)
             return None
         _offset, kind, payload, where = found
         value = reached_value(self, expr, found, depth)
