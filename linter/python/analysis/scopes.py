@@ -69,6 +69,8 @@ class FileIndex:
         # By node (nodes hash by identity): the value of each expression resolved so far, or
         # _ACTIVE while it is being resolved (a cycle of names gives None).
         self._values: dict[ast.AST, object] = {}
+        # (function, parameter) -> the stream its SDK-stream annotation makes (values).
+        self._typed_streams: dict[tuple[int, str], Any] = {}
         self.test_module = _is_test_module(document.path)
         self.module = FunctionInfo(self.tree, "<module>", None)
         self._index()
