@@ -308,7 +308,7 @@ class _View(RowWords):
             return verdict.guard, self.at(verdict.line or loop_line), False
         if verdict.elsewhere:  # PY001 reports the consumer's loop, in its module
             return f"none here ({verdict.why}; reported there)", self.at(loop_line), False
-        if verdict.unknown and not verdict.missed:  # PY001 stays silent: nothing unguarded found
+        if verdict.unknown:  # PY001 and PY003 stay silent: nothing unguarded found
             return f"not known ({verdict.why})", self.at(loop_line), False
         if verdict.consumers and not verdict.missed:  # PY001 reports the consumer loops
             lines = [getattr(node, "lineno", loop_line) for node, _via, _why in verdict.consumers]

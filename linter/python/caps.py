@@ -123,6 +123,9 @@ def cap_state(analysis: Analysis, call: ast.Call, cap: K.Cap, add: str, default:
             tuple(add_keyword(document, call, holder_name, entry)),
             f"{holder_name}={entry}",
         )
+    if isinstance(holder, ast.Name):
+        # ``config = genai.GenerationConfig(temperature=0)``, then ``generation_config=config``.
+        holder = _config_bound(analysis, holder) or holder
     if isinstance(holder, ast.Dict):
         found = entries_state(holder, cap.keywords)
         if found.state == "missing":
@@ -162,6 +165,20 @@ def cap_state(analysis: Analysis, call: ast.Call, cap: K.Cap, add: str, default:
             )
         return found
     return CapState("unknown", f"`{holder_name}={document.text_of(holder)}`")
+
+
+def _config_bound(analysis: Analysis, name: ast.Name) -> ast.Call | None:
+    """The config object a name holds where it is used: the call of a ``...Config`` class
+    (``GenerationConfig``, ``GenerateContentConfig``) or of ``dict``, whose keywords are read."""
+    found = analysis.lookup(name.id, analysis.scope(name), analysis.document.start(name))
+    if found is None or found[0] != "expr" or not isinstance(found[1], ast.Call):
+        return None
+    call = found[1]
+    func = call.func
+    last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if not (last == "dict" or last.endswith("Config")) or call.args:
+        return None
+    return call
 
 
 def openai_keyword(analysis: Analysis, call: ast.Call, ctor: ast.Call | None) -> str:

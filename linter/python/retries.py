@@ -54,6 +54,25 @@ def _goes_round(handler: ast.ExceptHandler) -> bool:
     return any(isinstance(node, ast.Continue) for node in _own_statements(handler.body))
 
 
+# What a user or the runtime raises to stop the work, never an error a retry answers: a loop
+# that goes round after one (a REPL's Ctrl+C back to the prompt) does not retry.
+_INTERRUPTS = frozenset(
+    {"KeyboardInterrupt", "SystemExit", "GeneratorExit", "CancelledError", "EOFError"}
+)
+
+
+def _interrupt_only(handler: ast.ExceptHandler) -> bool:
+    """The handler catches only interrupts (``except KeyboardInterrupt:``)."""
+    kind = handler.type
+    if kind is None:
+        return False
+    names = kind.elts if isinstance(kind, ast.Tuple) else [kind]
+    return all(
+        (n.attr if isinstance(n, ast.Attribute) else getattr(n, "id", "")) in _INTERRUPTS
+        for n in names
+    )
+
+
 def retry_loops(analysis: Analysis) -> list[RetryLoop]:
     """The file's retry loops, computed once."""
     cached = getattr(analysis, "_retry_loops", None)
@@ -96,7 +115,7 @@ def _attempts(analysis: Analysis, loop: ast.For | ast.AsyncFor | ast.While) -> I
         # loop's own outside this try (not in its handlers or finally).
         if not any(_success_exit(analysis, child, exit_node) for exit_node in exits):
             continue
-        going = tuple(h for h in child.handlers if _goes_round(h))
+        going = tuple(h for h in child.handlers if _goes_round(h) and not _interrupt_only(h))
         if going:
             yield RetryLoop(loop, child, going)
 

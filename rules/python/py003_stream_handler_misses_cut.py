@@ -24,7 +24,8 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         start = iteration.stream
         facts = cut_facts(analysis, start.client, settings)
         verdict = analysis.guard_of(iteration.node, start.client, facts.raised)
-        if verdict.guarded:
+        if verdict.guarded or verdict.unknown:
+            # Unknown: callers not followed may catch what escapes these handlers (as PY001).
             continue
         # One finding per `try`, however many of its handlers miss the cut.
         by_try: dict[int, tuple[ast.AST, list[ast.ExceptHandler]]] = {}

@@ -97,10 +97,17 @@ def test_a_name_another_class_defines_too_only_counts_when_every_caller_agrees(
         "app/web.py": GUARDED,
         "app/cli.py": UNGUARDED,
     }
-    # The unguarded call may be Echo's: nothing is known, the loop is reported as before.
+    # The unguarded call may be Echo's: nothing is known of the loop's consumers, and it is
+    # not reported as if nobody called it (the callers exist; precision first).
+    assert _found(tmp_path, files) == []
+    # Without the guarded caller, every caller agrees (unguarded): reported, naming it.
+    (tmp_path / "app/web.py").unlink()
+    del files["app/web.py"]
     [(path, line, message)] = _found(tmp_path, files)
     assert (path, line) == ("app/llm.py", 10)
-    assert "stream_answer() is not called in this file" in message
+    assert "its caller in app.cli (line 2) does not guard it" in message
+    (tmp_path / "app/web.py").write_text(textwrap.dedent(GUARDED))
+    files["app/web.py"] = GUARDED
     # Every caller guards: whichever class they call, the loop is guarded.
     del files["app/cli.py"]
     (tmp_path / "app/cli.py").unlink()

@@ -220,6 +220,27 @@ class Guards(Streams):
         if not opaque and not (sites or remote) and self._callers_unsearched(function):
             why = f"{function.name}() is a method whose callers cannot be found by its name"
             return Verdict(False, tuple(missed), why, line=line, unknown=True)
+        handed = self._handed_verdicts(function, client, raised, depth, seen) if opaque else []
+        if opaque and (_returned_by_parent(function) or handed is None):
+            # A closure its factory returns (``self.chat = self._make_chat()``), or a function
+            # handed to one of the project's that cannot be followed: whoever calls it there
+            # consumes it, from places not known.
+            why = f"{function.name}() is passed on to callers not known"
+            return Verdict(False, tuple(missed), why, line=line, unknown=True)
+        if handed:
+            # Handed to a function of the project (``wrap(update, _execute)``) that calls its
+            # parameter: judged at those calls, under that function's guards and callers'.
+            kept: list[str] = []
+            for where, verdict in handed:
+                if verdict.unknown:
+                    return Verdict(False, tuple(missed), verdict.why, line=line, unknown=True)
+                if not verdict.guarded:
+                    why = f"{function.name}() is handed to {where}, unguarded there ({verdict.why})"
+                    return Verdict(False, tuple(missed), why, line=line)
+                if verdict.guard != _CYCLE and verdict.guard not in kept:
+                    kept.append(verdict.guard)
+            guard = f"{function.name}() handed to {handed[0][0]}: " + "; ".join(kept or [_CYCLE])
+            return Verdict(True, guard=guard, line=line)
         if opaque or not (sites or remote):
             why = (
                 f"{function.name}() is passed on, not called, in this file"
@@ -281,7 +302,11 @@ class Guards(Streams):
         for consumer in remote:
             where = f"{consumer.module} (line {consumer.line})"
             if consumer.unknown:
-                why = f"its caller in {where} is called from places that cannot be followed"
+                why = (
+                    consumer.why
+                    if not consumer.module
+                    else f"its caller in {where} is called from places that cannot be followed"
+                )
                 unknown = unknown or Verdict(False, (), why, unknown=True)
                 continue
             # A generator passed on (to a framework's response, say) is iterated where no
@@ -416,6 +441,96 @@ class Guards(Streams):
             and not project.methods.too_large()
             and not self.name_loads.get(cls.name)
         )
+
+    def _handed_verdicts(
+        self,
+        function: FunctionInfo,
+        client: K.Client,
+        raised: tuple[Raised, ...],
+        depth: int,
+        seen: frozenset[int],
+    ) -> list[tuple[str, Verdict]] | None:
+        """``function`` handed uncalled to a function of the project, which calls its
+        parameter: (where, the verdict at each such call). None when the function it is
+        handed to cannot be followed (its callers are then not known). Empty when it goes
+        to a library too (a thread, a framework: the last consumer, judged where it is)."""
+        if function.cls is not None:
+            return []
+        found: list[tuple[str, Verdict]] = []
+        inner = seen | {id(function.node)}
+        for load in self.name_loads.get(function.name, ()):
+            parent = self.parent(load)
+            keyword = parent if isinstance(parent, ast.keyword) else None
+            if keyword is not None:
+                parent = self.parent(keyword)
+            if not isinstance(parent, ast.Call) or parent.func is load:
+                continue
+            if not self._refers_to(load, function):
+                continue
+            callee = self.value(parent.func)
+            if isinstance(callee, FuncRef):
+                calls = self._parameter_calls(callee.fn, parent, load, keyword)
+                if not calls:
+                    return None
+                for call in calls:
+                    where = f"{callee.fn.name}() (line {call.lineno})"
+                    found.append((where, self.guard_of(call, client, raised, depth + 1, inner)))
+                continue
+            remote = self.remote_callee(parent)
+            project = self.document.project
+            if remote is None or project is None:
+                if _on_self(parent.func):
+                    return None
+                return []  # a library's: the old judgement stands
+            with project._analysis(remote[0]) as other:
+                target = None if other is None else other.module_function(remote[1])
+                if other is None or target is None:
+                    return None
+                calls = other._parameter_calls(target, parent, load, keyword)
+                if not calls:
+                    return None
+                module = project.module_name(remote[0])
+                for call in calls:
+                    where = f"{target.name}() of {module} (line {call.lineno})"
+                    verdict = other.guard_of(call, client, raised, depth + 1, inner)
+                    found.append((where, verdict))
+        return found
+
+    def module_function(self, name: str) -> FunctionInfo | None:
+        """The module-level function ``name`` of this file, if it has exactly one."""
+        found = [f for f in self.functions if f.name == name and f.parent is self.module]
+        return found[0] if len(found) == 1 else None
+
+    def _parameter_calls(
+        self,
+        callee: FunctionInfo,
+        call: ast.Call,
+        argument: ast.expr,
+        keyword: ast.keyword | None,
+    ) -> list[ast.Call]:
+        """The calls, in ``callee``, of the parameter that ``argument`` of ``call`` fills."""
+        node = callee.node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return []
+        params = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+        if callee.cls is not None and isinstance(call.func, ast.Attribute) and params:
+            params = params[1:]  # ``self.m(x)``: x fills the parameter after self
+        if keyword is not None:
+            name = keyword.arg
+            if name not in params and name not in {a.arg for a in node.args.kwonlyargs}:
+                return []
+        else:
+            if argument not in call.args:
+                return []
+            index = call.args.index(argument)
+            if index >= len(params) or any(isinstance(a, ast.Starred) for a in call.args[:index]):
+                return []
+            name = params[index]
+        return [
+            c
+            for c in self.name_calls.get(name or "", ())
+            if self.scope(c) is callee or _inside(self.scope(c), callee)
+        ]
 
     def _except_text(self, handler: ast.ExceptHandler) -> str:
         if handler.type is None:
@@ -606,3 +721,33 @@ _NOT_GUARDS = frozenset({"warnings.catch_warnings"})
 _GUARD_NAME = re.compile(
     r"guard|suppress|catch|handl|error|except|ignore|rescue|recover", re.IGNORECASE
 )
+
+
+def _returned_by_parent(function: FunctionInfo) -> bool:
+    """A nested function its enclosing function returns by name (a factory's product)."""
+    parent = function.parent
+    if parent is None or parent.is_module:
+        return False
+    return any(
+        isinstance(elt, ast.Name) and elt.id == function.name
+        for returned in parent.returns
+        for elt in _items(returned)
+    )
+
+
+def _on_self(func: ast.expr) -> bool:
+    return (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "self"
+    )
+
+
+def _inside(scope: FunctionInfo, outer: FunctionInfo) -> bool:
+    """``scope`` is a function nested in ``outer`` (a closure of it)."""
+    parent = scope.parent
+    while parent is not None:
+        if parent is outer:
+            return True
+        parent = parent.parent
+    return False

@@ -14,7 +14,7 @@ _READ_LIMIT = 4 * 1024 * 1024
 
 def imported(statement: bytes) -> list[str]:
     """The dotted paths an import statement binds (``from .a import b, c``: ``.a.b``,
-    ``.a.c``; ``import a.b as c``: ``a.b``)."""
+    ``.a.c``; ``import a.b as c``: ``a.b``; ``from a import *``: ``a``)."""
     text = statement.decode("utf-8", "replace").strip()
     if text.startswith("from"):
         head, _, names = text[4:].partition("import")
@@ -22,7 +22,9 @@ def imported(statement: bytes) -> list[str]:
         found = []
         for item in names.strip().strip("()").replace("\n", " ").split(","):
             name = item.split("#", 1)[0].strip().split(" ", 1)[0]
-            if name and name != "*":
+            if name == "*":
+                found.append(module)  # the module itself: its names are all bound
+            elif name:
                 found.append(module + name if module.endswith(".") else f"{module}.{name}")
         return found
     found = []

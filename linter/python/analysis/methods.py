@@ -38,6 +38,8 @@ _SEARCHES_BEFORE_INDEX = 8
 # The decision depends on the tree alone, so a one-file run answers as a whole-tree run does:
 # loops in methods are then judged where they are, as before methods were followed.
 MAX_TREE_FILES = 1500
+# Bases that say nothing of the method's interface (every class has them).
+_NOT_INTERFACES = frozenset({"object", "ABC", "Protocol", "Generic", "BaseModel", "Enum"})
 # Names too common to tell one class's method from another's by name.
 _TOO_COMMON = frozenset({"__call__", "__iter__", "__aiter__", "__next__", "__anext__", "run"})
 
@@ -171,29 +173,57 @@ class MethodCallers:
             return None  # callers not searched: nothing known of them
         key = (path, cls.name, name, client.name)
         if key in self._sites:
-            return self._sites[key]
+            # None while being judged: a call of the name inside its own chain of callers.
+            known = self._sites[key]
+            if known is None:
+                return _unfollowed(path, name, "calls itself through its callers")
+            return known
         project = self.project
         if project._hops >= _MAX_HOPS:
-            return None
+            return _unfollowed(path, name, "is called further than the tool follows")
         self._sites[key] = None
         project._hops += 1
         try:
             found: list[ConsumerSite] = []
             calling, defining = self.files_calling(name)
+            skipped = False
             for caller in calling:
                 # A file with a ``name`` of its own most likely calls that one.
                 if caller == path or caller not in defining:
                     found.extend(self._judged(caller, path, function, client))
-            if any(other != path for other in defining) and not all(
-                s.guarded or s.unknown for s in found
+                elif self._through_others(caller, name):
+                    skipped = True
+            if skipped and not found:
+                # Called through instances only from files with a ``name`` of their own (a
+                # provider held by a dispatcher that is one too): those calls may be this
+                # method's; not known, so never taken for "nobody calls it".
+                found = _unfollowed(path, name, "is called only where a method of that name is too")
+            if (
+                any(other != path for other in defining)
+                and not all(s.guarded or s.unknown for s in found)
+                and any(s.guarded for s in found)
             ):
                 # Defined elsewhere too: an unguarded call may be another class's method;
-                # only a verdict every caller shares is taken (else nothing is known).
-                found = []
+                # only a verdict every caller shares is taken (else nothing is known, and
+                # that is said: the calls exist, so the loop is not left to be reported as
+                # one nobody calls).
+                found = _unfollowed(path, name, "is defined by other classes too")
         finally:
             project._hops -= 1
         self._sites[key] = found
         return found
+
+    def _through_others(self, path: str, name: str) -> bool:
+        """``path`` calls ``name`` through a receiver it cannot resolve (not ``self``, not
+        an instance of its own class): such a call may be another class's method."""
+        with self.project._analysis(path) as analysis:
+            if analysis is None:
+                return False
+            return any(
+                analysis.value(call.func) is None
+                and not (isinstance(call.func, ast.Attribute) and _is_self(call.func.value))
+                for call in analysis.attr_calls.get(name, ())
+            )
 
     def _judged(
         self, caller: str, path: str, function: FunctionInfo, client: K.Client
@@ -205,6 +235,9 @@ class MethodCallers:
         cls = function.cls
         if cls is None:
             return sites
+        # The class and its direct bases: a receiver typed with the interface it implements
+        # (``llm: BaseLLM`` injected, ``BaseLLM.chat()`` overridden here) may call it.
+        names = (cls.name, *_base_names(cls.node))
         with project._analysis(caller) as analysis:
             if analysis is None:
                 return sites
@@ -212,7 +245,7 @@ class MethodCallers:
             raised: tuple[Raised, ...] | None = None
             for call in analysis.attr_calls.get(function.name, ()):
                 if analysis.scope(call).is_test or not _may_call(
-                    analysis.value(call.func), caller == path, function, cls.name
+                    analysis.value(call.func), caller == path, function, names
                 ):
                     continue
                 if raised is None:
@@ -254,15 +287,32 @@ def unsearched(function: FunctionInfo) -> bool:
     )
 
 
-def _may_call(value: object, same_file: bool, function: FunctionInfo, cls: str) -> bool:
+def _base_names(node: ast.ClassDef) -> tuple[str, ...]:
+    """The names of a class's written bases (``Base``, ``pkg.Base`` -> ``Base``)."""
+    names = []
+    for base in node.bases:
+        if isinstance(base, ast.Subscript):  # ``Base[T]``
+            base = base.value
+        if isinstance(base, ast.Attribute):
+            names.append(base.attr)
+        elif isinstance(base, ast.Name):
+            names.append(base.id)
+    return tuple(n for n in names if n not in _NOT_INTERFACES)
+
+
+def _may_call(
+    value: object, same_file: bool, function: FunctionInfo, classes: tuple[str, ...]
+) -> bool:
     """Whether a call whose callee resolves to ``value`` may call the method: its receiver is
-    unknown, or it is the method itself, or an instance of a class of that name."""
+    unknown, or it is the method itself, or an instance of the method's class or of a base
+    it overrides (``classes``)."""
     if value is None:
         return True
     if isinstance(value, FuncRef):
         return False  # this file's own function (in the method's file: its calls are known)
     if isinstance(value, Sym):
-        return f"{cls}." in value.path.lstrip("@")
+        path = value.path.lstrip("@")
+        return any(f"{name}." in path for name in classes)
     return False
 
 
@@ -293,4 +343,21 @@ def _iterated(analysis: Values, call: ast.Call) -> bool:
         return node is parent.iter
     return isinstance(parent, (ast.YieldFrom, ast.Assign)) or (
         isinstance(parent, ast.Call) and node in parent.args
+    )
+
+
+def _unfollowed(path: str, name: str, why: str) -> list[ConsumerSite]:
+    """One stand-in call for callers that exist but whose verdict is not known: the loop is
+    then neither guarded nor reported (``Verdict.unknown``)."""
+    from linter.python.analysis.project import ConsumerSite
+
+    return [ConsumerSite(path, "", 0, True, False, unknown=True, why=f"{name}() {why}")]
+
+
+def _is_self(node: ast.expr) -> bool:
+    """``self``, ``cls`` or ``super()``: the calling class's own method."""
+    if isinstance(node, ast.Name):
+        return node.id in ("self", "cls")
+    return (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
     )

@@ -62,10 +62,15 @@ class FileIndex:
         self.self_names: set[str] = set()  # what methods call their first parameter
         # Module globals assigned in functions through ``global name``: name -> those scopes.
         self.global_writers: dict[str, list[FunctionInfo]] = {}
+        # Modules imported with ``from m import *`` at module level: a name bound nowhere
+        # else comes from one of them.
+        self.star_modules: list[str] = []
         self._imported_roots: frozenset[str] | None = None
         # By node (nodes hash by identity): the value of each expression resolved so far, or
         # _ACTIVE while it is being resolved (a cycle of names gives None).
         self._values: dict[ast.AST, object] = {}
+        # (function, parameter) -> the stream its SDK-stream annotation makes (values).
+        self._typed_streams: dict[tuple[int, str], Any] = {}
         self.test_module = _is_test_module(document.path)
         self.module = FunctionInfo(self.tree, "<module>", None)
         self._index()
@@ -244,6 +249,8 @@ class FileIndex:
         module = ("." * node.level) + (node.module or "")
         for alias in node.names:
             if alias.name == "*":
+                if scope.is_module:
+                    self.star_modules.append(module)
                 continue
             path = (
                 f"{module}.{alias.name}"

@@ -99,7 +99,17 @@ def _judged(
             node, iterated, created = analysis.stream_call_site(call, function.is_generator)
             verdict = analysis.guard_of(node, client, raised, creation=created)
             line = getattr(node, "lineno", call.lineno)
-            sites.append(ConsumerSite(path, module, line, iterated, verdict.guarded, verdict.guard))
+            sites.append(
+                ConsumerSite(
+                    path,
+                    module,
+                    line,
+                    iterated,
+                    verdict.guarded,
+                    verdict.guard,
+                    unknown=verdict.unknown,
+                )
+            )
     return sites
 
 

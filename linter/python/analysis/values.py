@@ -4,6 +4,7 @@ calls start a generation or a stream. (String and dict literals behind names: ``
 from __future__ import annotations
 
 import ast
+import builtins
 from typing import cast
 
 from linter.python import clients as K
@@ -76,6 +77,10 @@ class Values(Literals):
     def _name_value(self, expr: ast.Name, depth: int) -> Value | None:
         found = self._binding(expr.id, self.scope_of.get(expr, self.module), expr)
         if found is None:
+            if len(self.star_modules) == 1 and not hasattr(builtins, expr.id):
+                # ``from llm import *``, then ``chat_completion(...)``: that module's name.
+                module = self.star_modules[0]
+                return Sym(f"{module}.{expr.id}" if not module.endswith(".") else module + expr.id)
             return None
         _offset, kind, payload, where = found
         value = reached_value(self, expr, found, depth)
@@ -118,8 +123,39 @@ class Values(Literals):
                     constructed = self._construct(annotated, None)
                     if constructed is not None:
                         return constructed
+                typed = self._annotated_stream(payload, where, expr.id, depth)  # type: ignore[arg-type]
+                if typed is not None:
+                    return typed
             return argument_value(self, where, expr.id, depth)
         return None
+
+    def _annotated_stream(
+        self, annotation: ast.expr, where: FunctionInfo, name: str, depth: int
+    ) -> Stream | None:
+        """A parameter annotated with an SDK's stream class (``s: AsyncStream[Chunk]``,
+        ``stream: anthropic.MessageStream``): a stream, whoever passes it. One start per
+        parameter, placed at its annotation."""
+        node = annotation.value if isinstance(annotation, ast.Subscript) else annotation
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            node = node.left  # ``AsyncStream[Chunk] | None``
+            node = node.value if isinstance(node, ast.Subscript) else node
+        sym = self.value(node, depth + 1)
+        if not isinstance(sym, Sym):
+            return None
+        found = _STREAM_CLASSES.get(sym.path)
+        if found is None:
+            return None
+        client, api = found
+        key = (id(where), name)
+        cached = self._typed_streams.get(key)
+        if cached is None:
+            call = ast.Call(func=annotation, args=[], keywords=[])
+            ast.copy_location(call, annotation)
+            call.end_lineno, call.end_col_offset = annotation.end_lineno, annotation.end_col_offset
+            text = f"the parameter `{name}: {api}`"
+            cached = Stream(StreamStart(call, client, text, True, None, None), "stream")
+            self._typed_streams[key] = cached
+        return cached
 
     def _item_value(self, whole: ast.expr, index: int, size: int, depth: int) -> Value | None:
         """Item ``index`` of a value unpacked into ``size`` names: of a tuple literal, or of
@@ -520,3 +556,16 @@ _PASS_THROUGH_ATTRIBUTES = frozenset({"with_raw_response", "with_streaming_respo
 _PASS_THROUGH_CALLS = frozenset({"with_options", "copy", "start_chat"})
 # Classes that parse server-sent events out of a streamed response given to them.
 _SSE_WRAPPERS = frozenset({"sseclient.SSEClient", "httpx_sse.EventSource"})
+
+
+# SDK classes a parameter may be annotated with that are streams of a generation.
+_STREAM_CLASSES: dict[str, tuple[K.Client, str]] = {
+    "openai.Stream": (K.OPENAI, "openai.Stream"),
+    "openai.AsyncStream": (K.OPENAI, "openai.AsyncStream"),
+    "openai._streaming.Stream": (K.OPENAI, "openai.Stream"),
+    "openai._streaming.AsyncStream": (K.OPENAI, "openai.AsyncStream"),
+    "anthropic.Stream": (K.ANTHROPIC, "anthropic.Stream"),
+    "anthropic.AsyncStream": (K.ANTHROPIC, "anthropic.AsyncStream"),
+    "anthropic.lib.streaming.MessageStream": (K.ANTHROPIC, "anthropic MessageStream"),
+    "anthropic.lib.streaming.AsyncMessageStream": (K.ANTHROPIC, "anthropic AsyncMessageStream"),
+}
