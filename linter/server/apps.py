@@ -27,6 +27,8 @@ _STREAM_CLASSES = {
     "StreamingResponse": ("starlette", "fastapi"),
     "EventSourceResponse": ("sse_starlette", "fastapi", "starlette"),
 }
+# Frameworks whose `Response(generator)` and `stream_with_context` stream (by import name).
+_FLASK_LIKE = {"flask": "Flask", "quart": "Quart"}
 # How many local modules one app's imports may pull in (a large app is judged on these).
 MAX_MODULES = 60
 
@@ -217,21 +219,29 @@ class _Facts:
             else:
                 continue
             top = origin.split(".", 1)[0]
+            # Quart is Flask's API on ASGI: its Response streams a generator the same way.
+            framework = _FLASK_LIKE.get(top, "Flask")
             if name in _STREAM_CLASSES and top in _STREAM_CLASSES[name]:
                 found.append(Evidence(f"`{name}(...)`", shown, node.lineno))
-            elif name == "stream_with_context" and top == "flask":
-                found.append(Evidence("Flask's `stream_with_context(...)`", shown, node.lineno))
-            elif (name == "Response" and top == "flask") or (
+            elif name == "stream_with_context" and top in _FLASK_LIKE:
+                found.append(
+                    Evidence(f"{framework}'s `stream_with_context(...)`", shown, node.lineno)
+                )
+            elif (name == "Response" and top in _FLASK_LIKE) or (
                 name == "response_class" and isinstance(func, ast.Attribute)
             ):
                 if node.args and _generator_call(node.args[0], self.generators):
                     found.append(
-                        Evidence("a Flask `Response` built from a generator", shown, node.lineno)
+                        Evidence(
+                            f"a {framework} `Response` built from a generator", shown, node.lineno
+                        )
                     )
                 elif media := _streamed_media_type(node):
                     # The body comes from elsewhere (another module's generator): the media type
                     # says the response is a stream.
-                    found.append(Evidence(f"a Flask `Response` of {media}", shown, node.lineno))
+                    found.append(
+                        Evidence(f"a {framework} `Response` of {media}", shown, node.lineno)
+                    )
         return found
 
 
