@@ -44,7 +44,13 @@ def facts_of(document: Document, settings: Settings) -> list[Fact]:
     if kind == "python":
         from linter.stack.clients import clients
 
-        return list(clients(document.source, getattr(document, "tree", None)))
+        return list(
+            clients(
+                document.source,
+                getattr(document, "tree", None),
+                getattr(document, "project", None),
+            )
+        )
     return []
 
 
