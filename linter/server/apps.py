@@ -154,6 +154,7 @@ class _Facts:
         self, tree: ast.Module, module: str | None, path: str, source_text: str | None = None
     ) -> None:
         self.interface: str | None = None
+        self.source_text = source_text
         self.imported: dict[str, str] = {}  # local name -> module it comes from
         self.modules: list[str] = []  # the modules and names its imports name
         self.calls: list[ast.Call] = []
@@ -208,6 +209,27 @@ class _Facts:
             }
         return self._generators
 
+    def _pings(self, call: ast.Call, name: str) -> bool | None:
+        """Does the response send heartbeats? sse_starlette's ``EventSourceResponse`` pings
+        every 15 s unless ``ping`` turns it off; a ``StreamingResponse`` of a generator function
+        of this module pings when that function yields a heartbeat (its text names a ping,
+        a heartbeat or a keep-alive, or yields an SSE comment line); else not known."""
+        if name == "EventSourceResponse":
+            ping = next((k.value for k in call.keywords if k.arg == "ping"), None)
+            return not (isinstance(ping, ast.Constant) and ping.value in (0, None, False))
+        body = call.args[0] if call.args else None
+        if body is None:
+            body = next((k.value for k in call.keywords if k.arg == "content"), None)
+        if not isinstance(body, ast.Call) or self.source_text is None:
+            return None
+        func = body.func
+        called = func.id if isinstance(func, ast.Name) else None
+        functions = [f for f in self._functions if f.name == called]
+        if len(functions) != 1 or called not in self.generators:
+            return None
+        text = ast.get_source_segment(self.source_text, functions[0]) or ""
+        return _HEARTBEAT.search(text) is not None
+
     def streaming_calls(self, shown: str) -> list[Evidence]:
         found = []
         for node in self.calls:
@@ -222,7 +244,17 @@ class _Facts:
             # Quart is Flask's API on ASGI: its Response streams a generator the same way.
             framework = _FLASK_LIKE.get(top, "Flask")
             if name in _STREAM_CLASSES and top in _STREAM_CLASSES[name]:
-                found.append(Evidence(f"`{name}(...)`", shown, node.lineno))
+                found.append(
+                    Evidence(
+                        f"`{name}(...)`",
+                        shown,
+                        node.lineno,
+                        self._pings(node, name),
+                        node.col_offset + 1,
+                        node.end_lineno or node.lineno,
+                        (node.end_col_offset or 0) + 1,
+                    )
+                )
             elif name == "stream_with_context" and top in _FLASK_LIKE:
                 found.append(
                     Evidence(f"{framework}'s `stream_with_context(...)`", shown, node.lineno)
@@ -268,6 +300,11 @@ def _statements(tree: ast.Module) -> Iterator[ast.AST]:
         yield node
 
 
+# What a generator that sends heartbeats writes: a ping or heartbeat event, a keep-alive,
+# or an SSE comment line (": ...\n\n").
+_HEARTBEAT = re.compile(
+    r"""\bping\b|heartbeat|keep[-_ ]?alive|["'][ \t]*:[^"'\n]*\\n""", re.IGNORECASE
+)
 # Media types that are streams whatever produces the body.
 _STREAMED_MEDIA_TYPES = ("text/event-stream", "application/x-ndjson")
 

@@ -118,6 +118,13 @@ class Evidence:
     what: str
     path: str
     line: int
+    # For a streaming response: does its body send heartbeats while it waits (sse_starlette's
+    # pings, a generator that yields a ping)? None: not known (the body is made elsewhere).
+    pings: bool | None = None
+    # The response's place on its line (1-based column, end column): where a ping goes.
+    column: int = 0
+    end_line: int = 0
+    end_column: int = 0
 
 
 @dataclass

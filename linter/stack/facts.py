@@ -378,9 +378,27 @@ def _server(document: ServerDocument) -> list[Fact]:
                 keepalive=idle,
                 total=total,
                 streams=launch.stream_evidence() if launch.streams() else None,
+                endpoints=tuple(
+                    (
+                        _absolute(document, e.path),
+                        e.line,
+                        e.column,
+                        e.end_line,
+                        e.end_column,
+                        e.what,
+                        e.pings,
+                    )
+                    for e in launch.evidence
+                    if e.column
+                ),
             )
         )
     return found
+
+
+def _absolute(document: ServerDocument, shown: str) -> str:
+    """Evidence names its file relative to the tree's root."""
+    return shown if os.path.isabs(shown) else os.path.join(document.workspace_root, shown)
 
 
 def _place(document: ServerDocument, place: object) -> Where | None:
