@@ -249,10 +249,10 @@ class _Facts:
                         f"`{name}(...)`",
                         shown,
                         node.lineno,
-                        self._pings(node, name),
-                        node.col_offset + 1,
-                        node.end_lineno or node.lineno,
-                        (node.end_col_offset or 0) + 1,
+                        pings=self._pings(node, name),
+                        column=node.col_offset + 1,
+                        end_line=node.end_lineno or node.lineno,
+                        end_column=(node.end_col_offset or 0) + 1,
                     )
                 )
             elif name == "stream_with_context" and top in _FLASK_LIKE:
