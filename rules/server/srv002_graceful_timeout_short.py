@@ -86,7 +86,12 @@ its 3s. Values come from the command line, the environment (compose `environment
 `.env`, each named where it is set; a value a Helm template takes from `values.yaml` is
 reported at its line there, with the template line it is written into. A gunicorn launched by
 a Kubernetes container with no command of its own (only `GUNICORN_CMD_ARGS`) is judged on
-what that variable sets: the rest is the image's, and unknown.
+what that variable sets: the rest is the image's, and unknown. A compose `env_file:` that is
+not in the tree (a gitignored `.env`) does not silence a gunicorn or uvicorn launch: its
+`.env.example`/`.env.sample` beside it is read as its template when there is one; else the
+finding is reported as `info`, with the caveat "unless <file>, not in the tree, sets
+GUNICORN_CMD_ARGS". A default is reported in the gunicorn config file the launch reads
+(`-c`, or `./gunicorn.conf.py` of its working folder), where it would be set.
 
 ## Why is this bad
 On every deploy, `kill -HUP` reload, and (gunicorn) `max_requests` recycle, workers get the

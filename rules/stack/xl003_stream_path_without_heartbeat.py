@@ -155,6 +155,14 @@ closes the gap. A path that starts at a Python client whose module never asks fo
 (no `stream=True`, `.stream(`, `iter_lines`, ...) is left alone: its answers are not streamed,
 and heartbeats are only sent on streams.
 
+A path that ends at an app server of the repository (NGINX's `proxy_pass` to a compose
+service, the service's launch line) is judged the same way against the app's own streaming
+responses: a `StreamingResponse` whose generator (a function of the same module) yields no
+heartbeat (no ping, heartbeat or keep-alive, no SSE comment line) behind an idle limit below
+`max-silence` is reported at the response, where the ping would be written. sse_starlette's
+`EventSourceResponse` pings every 15 s (unless `ping` turns it off); a body made in another
+module is not judged.
+
 ## Why is this bad
 A slow first token, a reasoning pause or a model loading is silence on the wire: every idle
 timer in front runs during it, and the first to expire cuts the stream. A heartbeat (an SSE
