@@ -217,6 +217,11 @@ class _Facts:
         if name == "EventSourceResponse":
             ping = next((k.value for k in call.keywords if k.arg == "ping"), None)
             return not (isinstance(ping, ast.Constant) and ping.value in (0, None, False))
+        media = next((k.value for k in call.keywords if k.arg == "media_type"), None)
+        if isinstance(media, ast.Constant) and isinstance(media.value, str):
+            kind = media.value.split(";", 1)[0].strip().lower()
+            if not (kind.startswith("text/") and kind != "text/csv") and kind not in _TOKEN_MEDIA:
+                return None  # a file download (CSV, audio, an image): not a token stream
         body = call.args[0] if call.args else None
         if body is None:
             body = next((k.value for k in call.keywords if k.arg == "content"), None)
@@ -305,6 +310,8 @@ def _statements(tree: ast.Module) -> Iterator[ast.AST]:
 _HEARTBEAT = re.compile(
     r"""\bping\b|heartbeat|keep[-_ ]?alive|["'][ \t]*:[^"'\n]*\\n""", re.IGNORECASE
 )
+# Media types of token streams besides text/* (a download's are not judged for heartbeats).
+_TOKEN_MEDIA = frozenset({"application/x-ndjson", "application/jsonl", "application/json"})
 # Media types that are streams whatever produces the body.
 _STREAMED_MEDIA_TYPES = ("text/event-stream", "application/x-ndjson")
 

@@ -46,3 +46,12 @@ def test_a_word_elsewhere_in_the_module_is_not_a_ping_of_this_generator() -> Non
         "async def chat():\n    return StreamingResponse(quiet())\n"
     )
     assert pings(body) == [(9, False)]
+
+
+def test_a_download_is_not_judged() -> None:
+    body = (
+        "async def rows():\n    yield 'a,b\\n'\n"
+        "async def export():\n    return StreamingResponse(rows(), media_type='text/csv')\n"
+        "async def audio():\n    return StreamingResponse(rows(), media_type='audio/mpeg')\n"
+    )
+    assert pings(body) == [(7, None), (9, None)]
