@@ -94,8 +94,8 @@ def releases(yaml_file: YamlFile, root: str) -> list[Release]:
             if source_kind not in (None, "GitRepository", "Bucket") or not written:
                 continue  # a HelmRepository's chart is not in the tree
             chart = chart_folder(written, yaml_file.path, root)
-            if chart is None:
-                continue
+            if chart is None or _get(yaml_file, spec, "valuesFrom") is not None:
+                continue  # not in the tree, or values from a ConfigMap/Secret not read here
             values = _get(yaml_file, spec, "values")
             key = _key(yaml_file, spec, "values")
             found.append(
@@ -125,8 +125,8 @@ def releases(yaml_file: YamlFile, root: str) -> list[Release]:
                     values_file = YamlFile(inner, composed)
                     values = composed.documents[0]
                     key = _key(yaml_file, helm, "values")
-                if _get(yaml_file, helm, "valueFiles") is not None:
-                    continue  # values files of the chart chosen by the release: not merged here
+                if any(_get(yaml_file, helm, k) is not None for k in ("valueFiles", "parameters")):
+                    continue  # values files or parameters chosen by the release: not merged here
                 found.append(
                     Release(kind, name, chart, values, values_file, key or name_node or document)
                 )

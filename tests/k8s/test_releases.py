@@ -137,3 +137,30 @@ def test_a_unit_in_the_release_values_is_fixed_there(tmp_path: Path) -> None:
     lint([tmp_path], cwd=tmp_path, select=["KUB001"], fix=True)
     assert 'proxy-read-timeout: "600"\n' in (tmp_path / "release.yaml").read_text()
     assert lint([tmp_path], cwd=tmp_path, select=["KUB001", "KUB002"]).findings == []
+
+
+def test_values_from_elsewhere_leave_the_release_unread(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            **CHART,
+            "release.yaml": """\
+                apiVersion: helm.toolkit.fluxcd.io/v2
+                kind: HelmRelease
+                metadata:
+                  name: chat
+                spec:
+                  chart:
+                    spec:
+                      chart: ./chart
+                  valuesFrom:
+                    - kind: ConfigMap
+                      name: chat-values
+                  values:
+                    ingress:
+                      enabled: true
+                      className: nginx
+            """,
+        },
+    )
+    assert lint([tmp_path], cwd=tmp_path, select=["KUB002"]).findings == []
