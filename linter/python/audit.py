@@ -306,8 +306,10 @@ class _View(RowWords):
         loop_line = iteration.node.lineno  # type: ignore[attr-defined]
         if verdict.guarded:
             return verdict.guard, self.at(verdict.line or loop_line), False
-        if verdict.elsewhere:  # PY001 reports the consumer's loop, in its module
+        if verdict.elsewhere and iteration.stream.origin:  # a relay: PY001 reports the consumer
             return f"none here ({verdict.why}; reported there)", self.at(loop_line), False
+        if verdict.elsewhere:  # PY001 reports this loop and the consumer's, in its module
+            return f"none ({verdict.why}; reported here and there)", self.at(loop_line), True
         if verdict.unknown and not verdict.missed:  # PY001 stays silent: nothing unguarded found
             return f"not known ({verdict.why})", self.at(loop_line), False
         if verdict.consumers and not verdict.missed:  # PY001 reports the consumer loops
@@ -316,6 +318,8 @@ class _View(RowWords):
                 f"its consumer on line {at}: {why}"
                 for at, (_node, _via, why) in zip(lines, verdict.consumers, strict=True)
             )
+            if not iteration.stream.origin:  # PY001 reports this loop too: it reads the stream
+                lines = [loop_line, *lines]
             return f"none ({words})", ", ".join(self.at(at) for at in lines), True
         if verdict.missed:  # PY003
             handlers = ", ".join(

@@ -23,24 +23,32 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         start = iteration.stream
         facts = cut_facts(analysis, start.client, settings)
         verdict = analysis.guard_of(iteration.node, start.client, facts.raised)
-        if verdict.guarded or verdict.missed or verdict.elsewhere or verdict.unknown:
-            # Guarded; or PY003 reports the handlers that look like guards; or the loop of
-            # another module that consumes this generator unguarded is reported there; or
-            # its callers could not be followed (no unguarded one was found).
+        if verdict.guarded or verdict.missed or verdict.unknown:
+            # Guarded; or PY003 reports the handlers that look like guards; or its callers
+            # could not be followed (no unguarded one was found).
+            continue
+        if verdict.consumers:
+            # The generator's chunks are really consumed by loops of this file (past any
+            # relays): those are reported, and so is this loop when it reads the stream.
+            yield from _consumers(analysis, iteration, verdict.consumers, facts, moved)
+        if (verdict.elsewhere or verdict.consumers) and start.origin:
+            # A relay of another module's generator: its consumer loop is reported (and the
+            # loop that reads the stream itself, in that module), not each layer between.
             continue
         line = start.call.lineno
         where = "in the same statement" if line == iteration.node.lineno else f"on line {line}"  # type: ignore[attr-defined]
         what = iteration.what
+        why = verdict.why
         if verdict.consumers:
-            # The generator's chunks are really consumed by loops of this file (past any
-            # relays): those are the ones to guard, and the ones reported.
-            yield from _consumers(analysis, iteration, verdict.consumers, facts, moved)
-            continue
+            lines = ", ".join(str(_line_of(node)) for node, _, _ in verdict.consumers)
+            why = f"nor has its consumer here on line {lines}, reported too"
+        elif verdict.elsewhere:
+            why = f"{why}, reported there too"
         reading, ended, wrapped = _READS.get(what, ("over", "the loop", "the loop"))
         client = f"{article(start.client.name)} {start.client.name}"
         message = (
             f"`{what}` {reading} {client} stream ({start.api} {where}) has no "
-            f"handler for a cut stream ({verdict.why}): a dropped connection raises "
+            f"handler for a cut stream ({why}): a dropped connection raises "
             f"{facts.exception} here{facts.note}, which ends {ended} mid-answer; "
             f"wrap {wrapped} in `try:` ... `except {facts.suggest}:` and tell the user the answer "
             f"is incomplete"
@@ -75,6 +83,13 @@ def _consumers(
             f"`except {facts.suggest}:` and tell the user the answer is incomplete"
         )
         yield RULE.report(analysis.document.source, begin, end, message)
+
+
+def _line_of(node: ast.AST) -> int:
+    """A consumer's line (a comprehension has none of its own: its iterable's)."""
+    if isinstance(node, ast.comprehension):
+        node = node.iter
+    return int(getattr(node, "lineno", 0))
 
 
 def _consumer_span(analysis: Analysis, node: ast.AST) -> tuple[str, int, int] | None:
@@ -157,11 +172,14 @@ When the loop sits in a function, every call of that function in the same file m
 guarded (for a generator: where it is iterated), up to four calls up; so must every call of a
 module-level function from the other modules of the linted tree (found through their imports,
 relative or absolute). A generator (or a function that returns a stream) another module iterates
-without a guard is reported at that module's loop, naming the generator and its module; one no
-module of the tree iterates is reported at its own loop. A relay (a generator whose loop only
-passes the chunks on: `for c in inner(): yield c`, `yield from inner()`) is not where the stream
-is consumed: the verdict goes up to the relay's consumers, and the finding lands at the
-outermost loop that really consumes it (in the same file too), naming the relays; a generator
+without a guard is reported at that module's loop, naming the generator and its module, and at
+its own loop, which reads the stream, naming that consumer (nothing on the way catches a cut:
+either place can take the guard); one no module of the tree iterates is reported at its own
+loop. A relay (a generator whose loop only passes the chunks on: `for c in inner(): yield c`,
+`yield from inner()`) is not where the stream is consumed: the verdict goes up to the relay's
+consumers, and the finding lands at the outermost loop that really consumes it (in the same
+file too), naming the relays, and at the loop that reads the stream; a relay's own loop is not
+reported; a generator
 handed to a framework's response (`StreamingResponse(gen())`) is reported at the loop the
 framework runs, its own or its relay's. A method called through an instance
 (`await self.provider.stream_turn(...)`) is followed by its name across the tree: when every

@@ -391,6 +391,9 @@ class Guards(Streams):
         wanted = StreamFunction(
             path, project.module_name(path), function.name, client, "", 0, shape
         )
+        known = (project.functions(path) or {}).get(function.name) if produces else None
+        if known is not None and known.shape == "returns":
+            wanted = known  # its callers unpack the stream it returns (``s, meta = f()``)
         return project.consumers(wanted) or []
 
     def _hands_out(self, function: FunctionInfo) -> bool:
