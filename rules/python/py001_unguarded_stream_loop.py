@@ -189,6 +189,13 @@ one file and class only (else at the method's own loop). A decorator of the proj
 wrapper iterates the generator inside a catching `try` (retry on overload) guards it, whoever
 calls it. A `try` around the creation of a generator (`return gen()`, `return
 StreamingResponse(gen())`) guards nothing of its iteration, which happens later, outside it.
+Nor does a `try` around starting a thread: a function run by `threading.Thread(target=f)` is
+judged inside itself alone (what it raises ends the thread; the message says whether the reader
+of the queue it feeds then waits forever or takes an end marker for a complete answer); one run
+by `asyncio.to_thread(f)`, `loop.run_in_executor(None, f)` or `executor.submit(f)` is judged
+where its future is awaited or its `result()` read. A generator method that several classes of
+one module define (the providers of one interface; the others only declare it, abstract) is
+followed by its name like one defined once.
 Iteration counts however it is spelled:
 `enumerate`, `zip`, `map`, `filter`, `itertools`, `list()`, `"".join()`, `next()`,
 `it.__anext__()`. A client the file cannot follow is inferred from a distinctive call

@@ -8,6 +8,7 @@ import builtins
 import re
 
 from linter.python import clients as K
+from linter.python.analysis.consumers import Consumers
 from linter.python.analysis.methods import unsearched
 from linter.python.analysis.model import Consumer, FuncRef, FunctionInfo, Sym, Verdict
 from linter.python.analysis.nodes import (
@@ -19,9 +20,9 @@ from linter.python.analysis.nodes import (
     _walk_function,
 )
 from linter.python.analysis.project import ConsumerSite, StreamFunction, exported
-from linter.python.analysis.streams import _CONSUME, _PASS_ON, Streams
 from linter.python.analysis.tasks import task_verdict
 from linter.python.analysis.template import template_sites
+from linter.python.analysis.threads import thread_verdict
 from linter.python.analysis.wrappers import decorator_guard
 from linter.python.cut_errors import (
     CATCH_ALL,
@@ -53,7 +54,7 @@ def _plain_builtin_exception(name: str) -> bool:
     )
 
 
-class Guards(Streams):
+class Guards(Consumers):
     # -- guards ------------------------------------------------------------------------------
 
     def version(
@@ -221,6 +222,15 @@ class Guards(Streams):
             why = f"{function.name}() is a method whose callers cannot be found by its name"
             return Verdict(False, tuple(missed), why, line=line, unknown=True)
         if opaque or not (sites or remote):
+            # Run in a thread (``threading.Thread(target=f)``, ``asyncio.to_thread(f)``):
+            # judged where the thread's outcome comes out, or in the function alone.
+            threaded = thread_verdict(self, function, client, raised, depth)
+            if threaded is not None:
+                if threaded.guarded:
+                    return threaded
+                return Verdict(
+                    False, tuple(missed), threaded.why, line=line, handed=threaded.handed
+                )
             why = (
                 f"{function.name}() is passed on, not called, in this file"
                 if opaque
@@ -329,51 +339,6 @@ class Guards(Streams):
         joint = " -> " if len(guards) == 1 and inner.startswith(("caller ", "callers ")) else ": "
         return Verdict(True, guard=f"{callers} of {function.name}(){joint}{inner}", line=first)
 
-    def created_only(self, site: ast.AST) -> str:
-        """For the call of a generator that this file does not iterate: "returned" when the
-        function returns it (its callers iterate it), "handed" when it goes to the call of
-        a library (``StreamingResponse(gen())``: iterated later, by the framework); "" else."""
-        if not isinstance(site, ast.Call):
-            return ""
-        node: ast.AST = site
-        parent = self.parent(node)
-        while isinstance(parent, ast.Await):
-            node, parent = parent, self.parent(parent)
-        if isinstance(parent, ast.Return):
-            return "returned"
-        if (
-            isinstance(parent, ast.Assign)
-            and len(parent.targets) == 1
-            and isinstance(parent.targets[0], ast.Name)
-            and self._returns_name(parent.targets[0].id, site)
-        ):
-            # ``it = gen(...)`` (in each branch of a dispatcher), then ``return it``: handed
-            # to the callers, as ``return gen(...)`` is.
-            return "returned"
-        if isinstance(parent, ast.keyword):
-            node, parent = parent, self.parent(parent)
-        if isinstance(parent, ast.Call) and node is not parent.func:
-            # Only a library's call (a framework's response) is known to iterate it later:
-            # a function of the project may iterate it there, under its own guard.
-            callee = self.value(parent.func)
-            if (
-                isinstance(callee, Sym)
-                and not callee.path.startswith("@")
-                and self.remote_callee(parent) is None
-            ):
-                return "handed"
-        return ""
-
-    def _returns_name(self, name: str, call: ast.Call) -> bool:
-        """The function that binds ``name = call`` returns ``name`` after it."""
-        function = self.scope(call)
-        return not function.is_module and any(
-            any(isinstance(elt, ast.Name) and elt.id == name for elt in _items(returned))
-            and returned.lineno >= call.lineno
-            and self.scope(returned) is function
-            for returned in function.returns
-        )
-
     def _remote_sites(
         self, function: FunctionInfo, client: K.Client, produces: bool = False
     ) -> list[ConsumerSite]:
@@ -437,116 +402,6 @@ class Guards(Streams):
         value = self.value(target)
         return isinstance(value, Sym) and value.path in K.RETRY_DECORATORS
 
-    def call_sites(
-        self, function: FunctionInfo, produces: bool | None = None
-    ) -> tuple[list[ast.AST], bool]:
-        """Where the file calls ``function`` (the node whose guard counts: for a generator,
-        the loop or ``yield from`` that consumes it), and whether it is also passed on."""
-        if isinstance(function.node, ast.Lambda):
-            return [], True
-        sites: list[ast.AST] = []
-        name = function.name
-        candidates: list[ast.Call] = []
-        opaque = False
-        if function.cls is None:
-            candidates = [
-                c for c in self.name_calls.get(name, ()) if self._refers_to(c.func, function)
-            ]
-            called = {id(c.func) for c in candidates}
-            for load in self.name_loads.get(name, ()):
-                if (
-                    id(load) not in called
-                    and self._refers_to(load, function)
-                    and not self._is_decorator(load)
-                ):
-                    opaque = True
-        else:
-            for call in self.attr_calls.get(name, ()):
-                value = self.value(call.func)
-                if isinstance(value, FuncRef) and value.fn is function:
-                    candidates.append(call)
-        if produces is None:
-            produces = function.is_generator
-        for call in candidates:
-            sites.append(self._consumer(call) if produces else call)
-        return sites, opaque
-
-    def _refers_to(self, node: ast.AST, function: FunctionInfo) -> bool:
-        value = self.value(node)
-        return isinstance(value, FuncRef) and value.fn is function
-
-    def _is_decorator(self, node: ast.AST) -> bool:
-        parent = self.parent(node)
-        return (
-            isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            and node in parent.decorator_list
-        )
-
-    def consumer_of(self, call: ast.Call) -> ast.AST:
-        """The node that consumes the generator ``call`` creates (the call itself when
-        nothing here iterates it)."""
-        return self._consumer(call)
-
-    def stream_call_site(self, call: ast.Call, generator: bool) -> tuple[ast.AST, bool, str]:
-        """For a call of a stream function of another module: the node whose guard judges it,
-        whether this file iterates it, and ``created_only``'s answer when not iterated. A
-        plain function runs the loop itself (its call's guard is the guard); a generator is
-        judged where it is consumed, and one returned from here is iterated by its callers (a
-        try here is no guard)."""
-        if not generator:
-            return call, True, ""
-        node = self.consumer_of(call)
-        if node is not call:
-            return node, True, ""
-        created = self.created_only(call)
-        return node, created == "returned", created
-
-    def _consumer(self, call: ast.expr, assigned: bool = True) -> ast.AST:
-        """The node that iterates a generator created by ``call``: the loop whose iterable it
-        is (through ``enumerate``, ``zip``, ``map``, ``itertools`` ...), the ``yield from``,
-        the call that drains it (``list()``, ``"".join()``, ``next()``, ``it.__anext__()``),
-        or, for ``gen = f()``, the first of these over ``gen`` in the same function."""
-        node: ast.AST = call
-        for _ in range(8):
-            parent = self.parent(node)
-            if isinstance(parent, ast.Await):
-                node = parent
-                continue
-            if isinstance(parent, (ast.For, ast.AsyncFor, ast.YieldFrom, ast.comprehension)):
-                return parent
-            if isinstance(parent, ast.Call) and node in parent.args:
-                kind = self.spelling(parent)
-                if kind in _PASS_ON or kind == "itertools":
-                    node = parent
-                    continue
-                return parent if kind in _CONSUME else call
-            if isinstance(parent, ast.Attribute) and parent.attr in ("__next__", "__anext__"):
-                outer = self.parent(parent)
-                if isinstance(outer, ast.Call) and outer.func is parent:
-                    return outer
-                return call
-            if (
-                assigned
-                and isinstance(parent, ast.Assign)
-                and len(parent.targets) == 1
-                and isinstance(parent.targets[0], ast.Name)
-            ):
-                return self._consumer_of_name(parent.targets[0].id, call) or call
-            return call
-        return call
-
-    def _consumer_of_name(self, name: str, call: ast.expr) -> ast.AST | None:
-        """The first place after ``name = call`` in the same function that iterates ``name``."""
-        scope = self.scope(call)
-        found: list[tuple[int, int, ast.AST]] = []
-        for load in self.name_loads.get(name, ()):
-            if self.scope(load) is not scope or load.lineno < call.lineno:
-                continue
-            consumer = self._consumer(load, assigned=False)
-            if consumer is not load:
-                found.append((load.lineno, load.col_offset, consumer))
-        return min(found, key=lambda item: item[:2])[2] if found else None
-
     def _catching_context(
         self, expr: ast.expr, client: K.Client, raised: tuple[Raised, ...]
     ) -> bool:
@@ -596,11 +451,6 @@ def _is_call_of(site: ast.AST, function: FunctionInfo) -> bool:
     if not isinstance(site, ast.Call):
         return False
     return function.name in (getattr(site.func, "id", None), getattr(site.func, "attr", None))
-
-
-def _items(returned: ast.expr) -> list[ast.expr]:
-    """What a ``return`` hands out: the value, or the items of a tuple (``return it, meta``)."""
-    return list(returned.elts) if isinstance(returned, ast.Tuple) else [returned]
 
 
 # Context managers whose names sound like guards but that catch nothing.
