@@ -40,8 +40,12 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         what = iteration.what
         why = verdict.why
         if verdict.consumers:
-            lines = ", ".join(str(_line_of(node)) for node, _, _ in verdict.consumers)
-            why = f"nor has its consumer here on line {lines}, reported too"
+            lines = sorted({_line_of(node) for node, _, _ in verdict.consumers})
+            if len(lines) == 1:
+                why = f"nor has its consumer here on line {lines[0]}, reported too"
+            else:
+                listed = ", ".join(map(str, lines))
+                why = f"nor have its consumers here on lines {listed}, reported too"
         elif verdict.elsewhere:
             why = f"{why}, reported there too"
         reading, ended, wrapped = _READS.get(what, ("over", "the loop", "the loop"))
@@ -195,7 +199,9 @@ of the queue it feeds then waits forever or takes an end marker for a complete a
 by `asyncio.to_thread(f)`, `loop.run_in_executor(None, f)` or `executor.submit(f)` is judged
 where its future is awaited or its `result()` read. A generator method that several classes of
 one module define (the providers of one interface; the others only declare it, abstract) is
-followed by its name like one defined once.
+followed by its name like one defined once. A stream or a generator handed as an argument to a
+function of the file (`show(tokens())`), or to an instance whose class has `__call__`
+(`printer(tokens())`), is consumed where that function reads the parameter.
 Iteration counts however it is spelled:
 `enumerate`, `zip`, `map`, `filter`, `itertools`, `list()`, `"".join()`, `next()`,
 `it.__anext__()`. A client the file cannot follow is inferred from a distinctive call

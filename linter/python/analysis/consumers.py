@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import ast
 
+from linter.python.analysis.flow import callee, instance_calls
 from linter.python.analysis.model import FuncRef, FunctionInfo, Sym
 from linter.python.analysis.streams import _CONSUME, _PASS_ON, Streams
+
+# How many functions deep a generator handed on as an argument is followed to its loop.
+_MAX_READERS = 3
 
 
 class Consumers(Streams):
@@ -80,6 +84,8 @@ class Consumers(Streams):
                     and not self._is_decorator(load)
                 ):
                     opaque = True
+        elif name == "__call__":
+            candidates = instance_calls(self, function)  # ``printer(chunks)``
         else:
             for call in self.attr_calls.get(name, ()):
                 value = self.value(call.func)
@@ -121,11 +127,13 @@ class Consumers(Streams):
         created = self.created_only(call)
         return node, created == "returned", created
 
-    def _consumer(self, call: ast.expr, assigned: bool = True) -> ast.AST:
+    def _consumer(self, call: ast.expr, assigned: bool = True, depth: int = 0) -> ast.AST:
         """The node that iterates a generator created by ``call``: the loop whose iterable it
         is (through ``enumerate``, ``zip``, ``map``, ``itertools`` ...), the ``yield from``,
         the call that drains it (``list()``, ``"".join()``, ``next()``, ``it.__anext__()``),
-        or, for ``gen = f()``, the first of these over ``gen`` in the same function."""
+        the loop of a function of this file it is handed to (``show(gen())``, an instance's
+        ``printer(gen())``), or, for ``gen = f()``, the first of these over ``gen`` in the
+        same function."""
         node: ast.AST = call
         for _ in range(8):
             parent = self.parent(node)
@@ -134,12 +142,26 @@ class Consumers(Streams):
                 continue
             if isinstance(parent, (ast.For, ast.AsyncFor, ast.YieldFrom, ast.comprehension)):
                 return parent
+            if isinstance(parent, ast.keyword):
+                outer = self.parent(parent)
+                if isinstance(outer, ast.Call) and depth < _MAX_READERS:
+                    return self._reader(outer, parent.arg, depth) or call
+                return call
             if isinstance(parent, ast.Call) and node in parent.args:
                 kind = self.spelling(parent)
                 if kind in _PASS_ON or kind == "itertools":
                     node = parent
                     continue
-                return parent if kind in _CONSUME else call
+                if kind in _CONSUME:
+                    return parent
+                if (
+                    kind
+                    or depth >= _MAX_READERS
+                    or any(isinstance(a, ast.Starred) for a in parent.args)
+                ):
+                    return call
+                index = next(i for i, a in enumerate(parent.args) if a is node)
+                return self._reader(parent, index, depth) or call
             if isinstance(parent, ast.Attribute) and parent.attr in ("__next__", "__anext__"):
                 outer = self.parent(parent)
                 if isinstance(outer, ast.Call) and outer.func is parent:
@@ -155,14 +177,44 @@ class Consumers(Streams):
             return call
         return call
 
-    def _consumer_of_name(self, name: str, call: ast.expr) -> ast.AST | None:
-        """The first place after ``name = call`` in the same function that iterates ``name``."""
-        scope = self.scope(call)
+    def _reader(self, call: ast.Call, where: int | str | None, depth: int) -> ast.AST | None:
+        """The loop (or draining call) with which the plain function of this file that
+        ``call`` runs reads the argument at ``where`` (a position, or a keyword's name)."""
+        found = callee(self, call)
+        if found is None or where is None:
+            return None
+        function, skip = found
+        node = function.node
+        if function.is_generator or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None  # a relay (its consumers are found from its own calls), or a lambda
+        positional = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+        if isinstance(where, int):
+            where += skip
+            if where >= len(positional):
+                return None
+            name = positional[where]
+        else:
+            name = where
+            if name not in positional and name not in [a.arg for a in node.args.kwonlyargs]:
+                return None
+        return self._consumer_of_name(name, node, function, depth + 1)
+
+    def _consumer_of_name(
+        self,
+        name: str,
+        call: ast.expr | ast.AST,
+        scope: FunctionInfo | None = None,
+        depth: int = 0,
+    ) -> ast.AST | None:
+        """The first place after ``name = call`` in the same function that iterates ``name``
+        (or, given the ``scope``, the first place in it: ``name`` is its parameter)."""
+        after = 0 if scope is not None else getattr(call, "lineno", 0)
+        scope = scope or self.scope(call)
         found: list[tuple[int, int, ast.AST]] = []
         for load in self.name_loads.get(name, ()):
-            if self.scope(load) is not scope or load.lineno < call.lineno:
+            if self.scope(load) is not scope or load.lineno < after:
                 continue
-            consumer = self._consumer(load, assigned=False)
+            consumer = self._consumer(load, assigned=False, depth=depth)
             if consumer is not load:
                 found.append((load.lineno, load.col_offset, consumer))
         return min(found, key=lambda item: item[:2])[2] if found else None

@@ -86,6 +86,9 @@ def argument_value(analysis: Values, fn: FunctionInfo, name: str, depth: int) ->
         calls = [
             c for c in analysis.name_calls.get(cls.name, ()) if analysis.value(c.func) == wanted
         ]
+    elif fn.name == "__call__" and fn.self_name:
+        skip = 1
+        calls = instance_calls(analysis, fn)  # ``printer(stream)``
     elif fn.self_name:
         skip = 1
         calls = [
@@ -105,6 +108,58 @@ def argument_value(analysis: Values, fn: FunctionInfo, name: str, depth: int) ->
         if isinstance(value, (Stream, Sym)):
             return value
     return None
+
+
+def class_method(analysis: Values, name: str, method: str) -> FunctionInfo | None:
+    """The method a class of this file has, its own or a base's (of this file)."""
+    pending, seen = [name], set()
+    while pending:
+        current = pending.pop(0)
+        cls = analysis.classes.get(current)
+        if cls is None or current in seen or len(seen) > 8:
+            continue
+        seen.add(current)
+        if method in cls.methods:
+            return cls.methods[method]
+        pending.extend(base.id for base in cls.node.bases if isinstance(base, ast.Name))
+    return None
+
+
+def instance_calls(analysis: Values, fn: FunctionInfo) -> list[ast.Call]:
+    """The calls of instances of this file's classes that run ``fn``, their ``__call__``
+    (``printer = Printer()``, then ``printer(chunks)``)."""
+    found = []
+    for call in analysis.calls:
+        name = _instance_class(analysis.value(call.func))
+        if name and class_method(analysis, name, "__call__") is fn:
+            found.append(call)
+    return found
+
+
+def callee(analysis: Values, call: ast.Call) -> tuple[FunctionInfo, int] | None:
+    """The function of this file a call runs, and how many of its first parameters the call
+    does not fill (``self``): a function, a method through ``self``/an instance, or an
+    instance of a class of this file called (its ``__call__``)."""
+    value = analysis.value(call.func)
+    if isinstance(value, FuncRef):
+        fn = value.fn
+        bound = (
+            fn.cls is not None and fn.self_name is not None and isinstance(call.func, ast.Attribute)
+        )
+        return fn, 1 if bound else 0
+    name = _instance_class(value)
+    if name:
+        method = class_method(analysis, name, "__call__")
+        if method is not None and method.self_name:
+            return method, 1
+    return None
+
+
+def _instance_class(value: object) -> str:
+    """The name of the class of this file ``value`` is an instance of ("" for none)."""
+    if isinstance(value, Sym) and value.path.startswith("@local:") and value.path.endswith("()"):
+        return value.path[len("@local:") : -2]
+    return ""
 
 
 # Statements whose bodies run under a condition (or not at all).
