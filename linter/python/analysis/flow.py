@@ -112,7 +112,8 @@ def argument_value(analysis: Values, fn: FunctionInfo, name: str, depth: int) ->
 
 def class_method(analysis: Values, name: str, method: str) -> FunctionInfo | None:
     """The method a class of this file has, its own or a base's (of this file)."""
-    pending, seen = [name], set()
+    pending: list[str] = [name]
+    seen: set[str] = set()
     while pending:
         current = pending.pop(0)
         cls = analysis.classes.get(current)
