@@ -68,7 +68,11 @@ def _keywords_state(analysis: Analysis, call: ast.Call, names: tuple[str, ...]) 
                         state = "none" if _is_none(value) else "present"
                         return CapState(state, name=name, value=value)
                 # Every key of the dict is known, and none is a cap.
-                detail = f" (nor does `**{analysis.document.text_of(item.value)}`, whose keys are all literal)"
+                keys = ", ".join(sorted(exact)) or "none"
+                detail = (
+                    f" (nor does `**{analysis.document.text_of(item.value)}`, whose keys are all "
+                    f"literal: {keys})"
+                )
                 continue
             inner = entries_state(mapping, names)
             if inner.state == "none":

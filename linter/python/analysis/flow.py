@@ -63,6 +63,20 @@ def argument_value(analysis: Values, fn: FunctionInfo, name: str, depth: int) ->
     """What the calls of ``fn`` in this file pass for its parameter ``name`` (a stream
     handed to ``relay(s)``, the client given to ``Bot(llm=OpenAI())``'s ``__init__``):
     the first call whose argument is known."""
+    for arg in argument_exprs(analysis, fn, name, depth) or ():
+        value = analysis.value(arg, depth + 1)
+        if isinstance(value, (Stream, Sym)):
+            return value
+    return None
+
+
+def argument_exprs(
+    analysis: Values, fn: FunctionInfo, name: str, depth: int = 0
+) -> list[ast.expr] | None:
+    """The expressions the calls of ``fn`` in this file pass for its parameter ``name``, in
+    the order of the calls; None when some call's argument for it cannot be told (a
+    ``*args`` before it, ``**kwargs``) or ``name`` is no parameter. A call that leaves it out
+    passes nothing here (its default is the caller's to read)."""
     node = fn.node
     if fn.is_module or isinstance(node, ast.Lambda) or name == fn.self_name:
         return None
@@ -96,18 +110,20 @@ def argument_value(analysis: Values, fn: FunctionInfo, name: str, depth: int) ->
             for c in analysis.attr_calls.get(fn.name, ())
             if isinstance(f := analysis.value(c.func, depth + 1), FuncRef) and f.fn is fn
         ]
+    found: list[ast.expr] = []
     for call in calls:
         arg = keyword(call, name)
         if arg is None and index is not None:
             at = index - skip
-            if 0 <= at < len(call.args) and not any(
-                isinstance(a, ast.Starred) for a in call.args[: at + 1]
-            ):
+            if any(isinstance(a, ast.Starred) for a in call.args[: at + 1]):
+                return None
+            if 0 <= at < len(call.args):
                 arg = call.args[at]
-        value = analysis.value(arg, depth + 1) if arg is not None else None
-        if isinstance(value, (Stream, Sym)):
-            return value
-    return None
+        if arg is None and any(item.arg is None for item in call.keywords):
+            return None  # ``f(**options)`` may pass it
+        if arg is not None:
+            found.append(arg)
+    return found
 
 
 def class_method(analysis: Values, name: str, method: str) -> FunctionInfo | None:
