@@ -237,6 +237,7 @@ MISTRAL = _unverified("mistralai", "mistralai", "mistralai")
 COHERE = _unverified("cohere", "cohere", "cohere")
 GROQ = _unverified("groq", "groq", "groq")
 TOGETHER = _unverified("together", "together", "together")
+FIREWORKS = _unverified("fireworks", "fireworks-ai", "fireworks")
 HUGGINGFACE = _unverified("huggingface_hub", "huggingface_hub", "huggingface_hub", "requests")
 # LlamaIndex's LLM classes call the providers' SDKs (openai, anthropic, ...), whose cut
 # streams raise raw transport errors; its own exception classes are not verified here.
@@ -343,6 +344,8 @@ CLIENT_CLASSES: dict[str, str] = {
     "groq.AsyncGroq": "groq",
     "together.Together": "together",
     "together.AsyncTogether": "together",
+    "fireworks.client.Fireworks": "fireworks",
+    "fireworks.client.AsyncFireworks": "fireworks",
     "huggingface_hub.InferenceClient": "hf",
     "huggingface_hub.AsyncInferenceClient": "hf",
     "httpx.Client": "httpx",
@@ -445,6 +448,10 @@ STARTERS: dict[str, tuple[Starter, ...]] = {
     ),
     "groq": (Starter(GROQ, "chat.completions.create", "kw", COMPAT_CHAT_CAP),),
     "together": (Starter(TOGETHER, "chat.completions.create", "kw", MAX_TOKENS_CAP),),
+    "fireworks": (
+        Starter(FIREWORKS, "chat.completions.create", "kw", MAX_TOKENS_CAP),
+        Starter(FIREWORKS, "chat.completions.acreate", "kw", MAX_TOKENS_CAP),
+    ),
     "hf": (
         Starter(HUGGINGFACE, "chat_completion", "kw", MAX_TOKENS_CAP),
         Starter(HUGGINGFACE, "chat.completions.create", "kw", MAX_TOKENS_CAP),

@@ -147,7 +147,7 @@ client and version. Streams are recognised through the file's imports and assign
 what its gRPC stream raises on a cut is not verified, so handlers naming google api_core or
 grpc classes are given the benefit of the doubt), volcengine Ark, zhipuai, dashscope
 (`Generation.call(stream=True)`), mistralai, cohere, groq,
-together, huggingface_hub, LangChain `.stream()`/`.astream()`, LlamaIndex (`stream_chat`,
+together, fireworks, huggingface_hub, LangChain `.stream()`/`.astream()`/`.astream_events()`, LlamaIndex (`stream_chat`,
 `astream_chat`, `stream_complete` and a streaming response's `response_gen`), httpx
 (`client.stream`, `httpx.stream`, `connect_sse`), requests (`stream=True` with
 `iter_lines`/`iter_content`) and aiohttp response content.

@@ -202,7 +202,7 @@ RULE = Rule(
 ## What it does
 Finds LLM generation calls, streamed or not, that pass no output cap, in the keyword each SDK
 reads: `max_completion_tokens` or `max_tokens` (openai chat, litellm, groq), `max_tokens`
-(anthropic, mistralai, cohere, together, huggingface_hub `chat_completion`, openai before
+(anthropic, mistralai, cohere, together, fireworks, huggingface_hub `chat_completion`, openai before
 1.0's `ChatCompletion`, volcengine Ark and zhipuai `chat.completions.create`, dashscope
 `Generation.call`), `max_output_tokens` (openai Responses API; in google-genai's
 `config`), `max_tokens_to_sample` (anthropic's legacy completions), `max_new_tokens`
