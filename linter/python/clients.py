@@ -358,6 +358,13 @@ CLIENT_CLASSES: dict[str, str] = {
     "aiohttp.ClientSession": "aiohttp",
 }
 
+# ``instructor`` wraps a client and hands back one that calls it (``from_openai(OpenAI())``:
+# its ``chat.completions.create`` is the openai client's, with a ``response_model``).
+INSTRUCTOR_WRAPPERS = frozenset(
+    {"instructor.from_openai", "instructor.from_anthropic", "instructor.patch", "instructor.apatch"}
+)
+INSTRUCTOR_LITELLM = frozenset({"instructor.from_litellm"})
+
 # Module-level functions that behave like a client (``litellm.completion``, ``ollama.chat``,
 # the openai module client); their table key.
 MODULE_CLIENTS: dict[str, str] = {
@@ -403,6 +410,11 @@ STARTERS: dict[str, tuple[Starter, ...]] = {
         Starter(LITELLM, "acompletion", "kw", COMPAT_CHAT_CAP),
         Starter(LITELLM, "text_completion", "kw", MAX_TOKENS_CAP),
         Starter(LITELLM, "atext_completion", "kw", MAX_TOKENS_CAP),
+    ),
+    # ``instructor.from_litellm(litellm.completion)``: an OpenAI-shaped client over litellm.
+    "instructor_litellm": (
+        Starter(LITELLM, "chat.completions.create", "kw", COMPAT_CHAT_CAP),
+        Starter(LITELLM, "chat.completions.create_with_completion", "kw", COMPAT_CHAT_CAP),
     ),
     "ollama": (
         Starter(OLLAMA, "chat", "kw", OLLAMA_CAP),

@@ -215,7 +215,9 @@ and are reported there when their default sends none: `OpenAI`, `AzureOpenAI`, `
 cap in a literal `additional_kwargs` counts), `Ollama` (`additional_kwargs={"num_predict": N}`),
 legacy `Gemini` (`generation_config={"max_output_tokens": N}`); `Anthropic`, `MistralAI` and
 `BedrockConverse` default to 512 and are left alone. Calls through `with_raw_response` count as the
-call itself. `max_tokens=None` counts as missing. With `all-calls = false` only the calls
+call itself, and so do calls through an instructor client (`instructor.from_openai(client)`,
+`instructor.patch(client)`: the wrapped client's; `instructor.from_litellm(completion)`:
+litellm's). `max_tokens=None` counts as missing. With `all-calls = false` only the calls
 that stream (and LangChain models made to stream) are checked.
 
 Left alone: a call that passes `**kwargs` (unless the dict is a literal of the same file, or

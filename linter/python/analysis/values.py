@@ -339,6 +339,17 @@ class Values(Literals):
             wrapped = self.value(call.args[0], depth + 1)
             if isinstance(wrapped, Stream) and wrapped.role == "response":
                 return wrapped
+        if func.path in K.INSTRUCTOR_WRAPPERS and call.args:
+            wrapped = self.value(call.args[0], depth + 1)  # the client it patches, as it is
+            return wrapped if isinstance(wrapped, Sym) and wrapped.path.startswith("@") else None
+        if func.path in K.INSTRUCTOR_LITELLM and call.args:
+            wrapped = self.value(call.args[0], depth + 1)
+            if isinstance(wrapped, Sym) and wrapped.path in (
+                "litellm.completion",
+                "litellm.acompletion",
+            ):
+                return Sym("@instructor_litellm", call)
+            return None
         head, _, last = func.path.rpartition(".")
         if last in _PASS_THROUGH_CALLS and head.startswith("@"):
             return Sym(head, func.ctor)  # ``client.with_options(timeout=...)``: the same client
