@@ -11,6 +11,7 @@ from linter.model import Edit
 from linter.python import clients as K
 from linter.python.analysis import Analysis, StreamStart, Sym, keyword
 from linter.python.analysis.flags import flag_of, kwargs_entries
+from linter.python.analysis.flow import argument_exprs, function_calls
 from linter.python.edits import add_entry, add_keyword
 from linter.python.record import record
 
@@ -312,6 +313,8 @@ class RawGeneration:
     streaming: bool = True
     # The URL as written, when the file cannot read it and the body said the endpoint.
     unread_url: str = ""
+    # A body passed for a parameter: which, and by which call (for the message).
+    passed: str = ""
 
 
 # Generation endpoints of the APIs streamproof knows (OpenAI-compatible, Anthropic, Ollama).
@@ -373,8 +376,12 @@ def raw_generation(
             body = data.args[0]
     # Keys taken out of the body (``payload.pop("temperature")``) cannot add a cap.
     mapping = analysis.literal_dict(body, removals=True)
+    passed = ""
     if mapping is None:
-        return None
+        found = _passed_body(analysis, body)
+        if found is None:
+            return None
+        mapping, passed = found
     names = {
         k.value for k in mapping.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
     }
@@ -408,7 +415,69 @@ def raw_generation(
     else:
         wanted = f'`"{keys[0]}": N`'
         state = entries_state(mapping, keys)
-    return RawGeneration(call, fragment, mapping, state, wanted, streaming, unread_url)
+    return RawGeneration(call, fragment, mapping, state, wanted, streaming, unread_url, passed)
+
+
+def _passed_body(analysis: Analysis, body: ast.expr | None) -> tuple[ast.Dict, str] | None:
+    """A body that is a parameter (``json=payload``), read from the calls of its function in
+    this file: each must pass a dict this file reads (a literal, or keywords gathered by
+    ``**payload``). The first without a cap is the one reported (with the call that passes
+    it); when every one has a cap, the first. None when a call passes something opaque."""
+    if not isinstance(body, ast.Name):
+        return None
+    found = analysis.lookup(body.id, analysis.scope(body), analysis.document.start(body))
+    if found is None or found[0] not in ("param", "unknown"):
+        return None
+    function = found[2]
+    if len(function.bindings.get(body.id, ())) != 1:
+        return None  # reassigned in the function
+    node = function.node
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    gathered = node.args.kwarg is not None and node.args.kwarg.arg == body.id
+    if found[0] == "unknown" and not gathered:
+        return None
+    if gathered:
+        named = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+        calls = function_calls(analysis, function)
+        dicts = [_keywords_dict(call, named) for call in calls]
+        places = [call.lineno for call in calls]
+    else:
+        passed = argument_exprs(analysis, function, body.id)
+        if passed is None:
+            return None
+        dicts = [analysis.literal_dict(arg, removals=True) for arg in passed]
+        places = [arg.lineno for arg in passed]
+    if not dicts or any(d is None for d in dicts):
+        return None
+    readable = [d for d in dicts if d is not None]
+    chosen = next(
+        (i for i, d in enumerate(readable) if not {*_CHAT_BODY_CAPS, "options"} & _keys(d)),
+        0,
+    )
+    how = "`**" if gathered else "`"
+    mapping, place = readable[chosen], places[chosen]
+    note = f"passed as {how}{body.id}` to {function.name}() by the call on line {place}"
+    if mapping.lineno != place:
+        note = f"line {mapping.lineno}, {note}"
+    return mapping, note
+
+
+def _keys(mapping: ast.Dict) -> set[str]:
+    return {
+        k.value for k in mapping.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
+    }
+
+
+def _keywords_dict(call: ast.Call, named: set[str]) -> ast.Dict | None:
+    """The dict ``**payload`` gathers from a call's keywords (None: a ``**`` of its own)."""
+    if any(item.arg is None for item in call.keywords):
+        return None
+    items = [item for item in call.keywords if item.arg not in named]
+    mapping = ast.Dict(
+        keys=[ast.Constant(item.arg) for item in items], values=[item.value for item in items]
+    )
+    return ast.copy_location(mapping, call)
 
 
 def _opaque_url_post(analysis: Analysis, call: ast.Call) -> bool:

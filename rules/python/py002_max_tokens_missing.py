@@ -142,8 +142,8 @@ def _constructor_finding(
 
 
 def _raw_http(analysis: Analysis, all_calls: bool) -> Iterator[Finding]:
-    """A POST to a known generation endpoint whose JSON body (a dict literal of the file)
-    has no cap. No fix: the body may be shared, and the server's keyword is a guess."""
+    """A POST to a known generation endpoint whose JSON body (a dict literal of the file, or
+    one its callers pass for a parameter) has no cap. No fix: the body may be shared, and the server's keyword is a guess."""
     document = analysis.document
     for call in analysis.calls:
         found = raw_generation(analysis, call, all_calls)
@@ -160,8 +160,9 @@ def _raw_http(analysis: Analysis, all_calls: bool) -> Iterator[Finding]:
                 f"`{found.unread_url}` (a `{found.endpoint}` request, from its body's `model` "
                 f"and `messages`)"
             )
+        where = found.passed or f"line {found.body.lineno}"
         message = (
-            f"{request} to {target} whose JSON body (line {found.body.lineno}) {what}: the "
+            f"{request} to {target} whose JSON body ({where}) {what}: the "
             f"generation runs until the model stops or the context fills; add {found.wanted} to the body"
         )
         yield RULE.report(document.source, begin, end, message)
@@ -231,7 +232,9 @@ at 16 tokens when no cap is given.
 
 A POST to a known generation endpoint (`/api/generate`, `/api/chat`, `/chat/completions`,
 `/v1/messages`) whose JSON body is a dict literal (or one a function of the file returns,
-alone or as an item of a tuple) without a cap is reported too, without a fix (with
+alone or as an item of a tuple; or a parameter, `json=payload` or `**payload`, that every
+call of the function in the file fills with such a dict or keywords) without a cap is
+reported too, without a fix (with
 `all-calls = false`, only when it streams). When the URL cannot be read (a config value, an
 attribute, a parameter), the body decides: top-level `model` and `messages` make it a chat
 completion (with Ollama's `options`, an `/api/chat` request), and a body naming any API's cap

@@ -85,6 +85,33 @@ def argument_exprs(
     if name not in positional and name not in [a.arg for a in args.kwonlyargs]:
         return None
     index = positional.index(name) if name in positional else None
+    skip, calls = _calls_of(analysis, fn, depth)
+    found: list[ast.expr] = []
+    for call in calls:
+        arg = keyword(call, name)
+        if arg is None and index is not None:
+            at = index - skip
+            if any(isinstance(a, ast.Starred) for a in call.args[: at + 1]):
+                return None
+            if 0 <= at < len(call.args):
+                arg = call.args[at]
+        if arg is None and any(item.arg is None for item in call.keywords):
+            return None  # ``f(**options)`` may pass it
+        if arg is not None:
+            found.append(arg)
+    return found
+
+
+def function_calls(analysis: Values, fn: FunctionInfo) -> list[ast.Call]:
+    """The calls of ``fn`` in this file (its class's, for ``__init__``; its instances', for
+    ``__call__``)."""
+    if fn.is_module or isinstance(fn.node, ast.Lambda):
+        return []
+    return _calls_of(analysis, fn, 0)[1]
+
+
+def _calls_of(analysis: Values, fn: FunctionInfo, depth: int) -> tuple[int, list[ast.Call]]:
+    """How many first parameters a call does not fill (``self``), and the calls of ``fn``."""
     skip = 0
     calls: list[ast.Call] = []
     cls = fn.cls
@@ -110,20 +137,7 @@ def argument_exprs(
             for c in analysis.attr_calls.get(fn.name, ())
             if isinstance(f := analysis.value(c.func, depth + 1), FuncRef) and f.fn is fn
         ]
-    found: list[ast.expr] = []
-    for call in calls:
-        arg = keyword(call, name)
-        if arg is None and index is not None:
-            at = index - skip
-            if any(isinstance(a, ast.Starred) for a in call.args[: at + 1]):
-                return None
-            if 0 <= at < len(call.args):
-                arg = call.args[at]
-        if arg is None and any(item.arg is None for item in call.keywords):
-            return None  # ``f(**options)`` may pass it
-        if arg is not None:
-            found.append(arg)
-    return found
+    return skip, calls
 
 
 def class_method(analysis: Values, name: str, method: str) -> FunctionInfo | None:
