@@ -224,8 +224,9 @@ that stream (and LangChain models made to stream) are checked.
 Left alone: a call that passes `**kwargs` (unless the dict is a literal of the same file, or
 the one literal a function of the file returns, whose later stores are literal keys: then its
 keys are read; so is `self.args` set from literal keys in the class, a copy of it
-(`self.args.copy()`, `dict(d)`), and a parameter every call of the method in the file fills
-with such a dict); a resumed Responses stream
+(`self.args.copy()`, `dict(d)`), a parameter every call of the method in the file fills
+with such a dict, and a `**kwargs` of the function read from the keywords every call of it in
+the file passes); a resumed Responses stream
 (`responses.stream(response_id=..., starting_after=...)`), where the SDK refuses a cap; and
 openai's legacy completions endpoint (`completions.create`, `Completion.create`), which stops
 at 16 tokens when no cap is given.

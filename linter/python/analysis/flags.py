@@ -18,7 +18,7 @@ import ast
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from linter.python.analysis.flow import argument_exprs
+from linter.python.analysis.flow import argument_exprs, function_calls
 from linter.python.analysis.model import FunctionInfo
 from linter.python.analysis.nodes import _walk_function
 
@@ -89,7 +89,7 @@ def kwargs_entries(
     seen = seen | {key}
     entries: Entries = {}
     for _offset, kind, payload in scope.bindings.get(expr.id, ()):
-        if kind == "param":
+        if kind == "param" or (kind == "unknown" and _gathers(scope, expr.id)):
             made = parameter_entries(analysis, scope, expr.id, seen)
         elif kind != "expr" or not isinstance(payload, ast.expr):
             return None
@@ -145,6 +145,8 @@ def parameter_entries(
 ) -> Entries | None:
     """A parameter's dict, read exactly from every call of the function in this file (and
     its default): None when no call is found, or one passes something opaque."""
+    if _gathers(function, name):
+        return _gathered_entries(analysis, function, seen)
     passed = argument_exprs(analysis, function, name)
     if not passed:
         return None
@@ -157,6 +159,37 @@ def parameter_entries(
             return None
         for key, values in made.items():
             entries.setdefault(key, []).extend(values)
+    return entries
+
+
+def _gathers(function: FunctionInfo, name: str) -> bool:
+    """``name`` is the function's ``**name``."""
+    kwarg = getattr(getattr(function.node, "args", None), "kwarg", None)
+    return kwarg is not None and kwarg.arg == name
+
+
+def _gathered_entries(
+    analysis: Values, function: FunctionInfo, seen: frozenset[str]
+) -> Entries | None:
+    """What ``**kwargs`` gathers: the keywords every call of the function in this file passes
+    beyond its named parameters (a call's own ``**d`` is read as ``d`` is)."""
+    calls = function_calls(analysis, function)
+    if not calls:
+        return None
+    args = function.node.args  # type: ignore[attr-defined]
+    named = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    entries: Entries = {}
+    for call in calls:
+        for item in call.keywords:
+            if item.arg is None:
+                inner = kwargs_entries(analysis, item.value, seen)
+                if inner is None:
+                    return None
+                for key, values in inner.items():
+                    if key not in named:
+                        entries.setdefault(key, []).extend(values)
+            elif item.arg not in named:
+                entries.setdefault(item.arg, []).append(item.value)
     return entries
 
 
