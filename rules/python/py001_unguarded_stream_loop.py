@@ -122,6 +122,8 @@ _READS = {
     "comprehension": ("over", "the comprehension", "the statement"),
     "next()": ("on", "the read", "the `next()` call"),
     "anext()": ("on", "the read", "the `anext()` call"),
+    "__next__()": ("on", "the read", "the `__next__()` call"),
+    "__anext__()": ("on", "the read", "the `__anext__()` call"),
     "yield from": ("of", "the `yield from`", "the `yield from`"),
 }
 
