@@ -93,3 +93,43 @@ def test_an_awaited_to_thread_is_guarded_by_the_try_around_the_await(tmp_path: P
     [(line, message)] = _messages(tmp_path, unguarded)
     assert line == 7
     assert "collect() runs in a thread (line 10) whose outcome is taken on line 10" in message
+
+
+def test_methods_run_in_threads_are_judged_like_functions(tmp_path: Path) -> None:
+    # A method as a Thread target is judged inside itself; one submitted to an executor is
+    # guarded by the try around its future's result().
+    source = """\
+        import threading
+        from concurrent.futures import ThreadPoolExecutor
+
+        import openai
+
+
+        class Bot:
+            def __init__(self):
+                self.client = openai.OpenAI()
+                self.pool = ThreadPoolExecutor()
+
+            def _produce(self, q, out):
+                for chunk in self.client.chat.completions.create(model="m", messages=q, stream=True):
+                    out.append(chunk)
+
+            def start(self, q, out):
+                try:
+                    threading.Thread(target=self._produce, args=(q, out)).start()
+                except Exception:
+                    pass
+
+            def _collect(self, q):
+                return [c for c in self.client.chat.completions.create(model="m", messages=q, stream=True)]
+
+            def collect(self, q):
+                future = self.pool.submit(self._collect, q)
+                try:
+                    return future.result()
+                except Exception:
+                    return []
+        """
+    [(line, message)] = _messages(tmp_path, source)
+    assert line == 13
+    assert "_produce() runs in a thread (`threading.Thread` on line 18)" in message
