@@ -55,6 +55,18 @@ def _keywords_state(analysis: Analysis, call: ast.Call, names: tuple[str, ...]) 
                 return CapState(
                     "none", f"`{item.arg}=None` disables the cap", name=item.arg, value=item.value
                 )
+            passed = _none_passed(analysis, item.value)
+            if passed is not None:
+                # ``max_tokens=max_tokens`` and a call of this function passes None: that
+                # generation is uncapped (the value is the caller's: no fix here).
+                text = analysis.document.text_of(item.value)
+                return CapState(
+                    "none",
+                    f"`{item.arg}={text}`, and the call on line {passed.lineno} passes None for "
+                    f"`{text}`, which disables the cap",
+                    name=item.arg,
+                    value=passed,
+                )
             return CapState("present", name=item.arg or "", value=item.value)
     detail = ""
     for item in call.keywords:
@@ -88,6 +100,20 @@ def _keywords_state(analysis: Analysis, call: ast.Call, names: tuple[str, ...]) 
                 return inner
             detail = f" (nor does the `**{analysis.document.text_of(item.value)}` dict on line {mapping.lineno})"
     return CapState("missing", detail)
+
+
+def _none_passed(analysis: Analysis, value: ast.expr) -> ast.expr | None:
+    """The ``None`` a call of this file passes for the parameter ``value`` names, if any."""
+    if not isinstance(value, ast.Name):
+        return None
+    found = analysis.lookup(value.id, analysis.scope(value), analysis.document.start(value))
+    if found is None or found[0] != "param":
+        return None
+    function = found[2]
+    if len(function.bindings.get(value.id, ())) != 1:
+        return None  # reassigned in the function (``max_tokens = max_tokens or 1024``)
+    passed = argument_exprs(analysis, function, value.id) or []
+    return next((arg for arg in passed if _is_none(arg)), None)
 
 
 def cap_state(analysis: Analysis, call: ast.Call, cap: K.Cap, add: str, default: int) -> CapState:

@@ -218,7 +218,8 @@ legacy `Gemini` (`generation_config={"max_output_tokens": N}`); `Anthropic`, `Mi
 `BedrockConverse` default to 512 and are left alone. Calls through `with_raw_response` count as the
 call itself, and so do calls through an instructor client (`instructor.from_openai(client)`,
 `instructor.patch(client)`: the wrapped client's; `instructor.from_litellm(completion)`:
-litellm's). `max_tokens=None` counts as missing. With `all-calls = false` only the calls
+litellm's). `max_tokens=None` counts as missing, and so does `max_tokens=max_tokens` where a call of the
+function in the file passes None for that parameter (reported without a fix, naming that call). With `all-calls = false` only the calls
 that stream (and LangChain models made to stream) are checked.
 
 Left alone: a call that passes `**kwargs` (unless the dict is a literal of the same file, or
