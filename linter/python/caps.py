@@ -6,12 +6,14 @@ where PY002 reports."""
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 from linter.model import Edit
 from linter.python import clients as K
 from linter.python.analysis import Analysis, StreamStart, Sym, keyword
 from linter.python.analysis.flags import flag_of, kwargs_entries
 from linter.python.analysis.flow import argument_exprs, function_calls
+from linter.python.analysis.remote_args import remote_arguments
 from linter.python.edits import add_entry, add_keyword
 from linter.python.record import record
 
@@ -62,10 +64,9 @@ def _keywords_state(analysis: Analysis, call: ast.Call, names: tuple[str, ...]) 
                 text = analysis.document.text_of(item.value)
                 return CapState(
                     "none",
-                    f"`{item.arg}={text}`, and the call on line {passed.lineno} passes None for "
-                    f"`{text}`, which disables the cap",
+                    f"`{item.arg}={text}`, and {passed} passes None for `{text}`, which "
+                    f"disables the cap",
                     name=item.arg,
-                    value=passed,
                 )
             return CapState("present", name=item.arg or "", value=item.value)
     detail = ""
@@ -82,9 +83,18 @@ def _keywords_state(analysis: Analysis, call: ast.Call, names: tuple[str, ...]) 
                         return CapState(state, name=name, value=value)
                 # Every key of the dict is known, and none is a cap.
                 keys = ", ".join(sorted(exact)) or "none"
+                modules = sorted(
+                    {
+                        v.id[1:-1]
+                        for values in exact.values()
+                        for v in values
+                        if isinstance(v, ast.Name) and v.id.startswith("<")
+                    }
+                )
+                where = f", as its callers in {', '.join(modules)} pass them" if modules else ""
                 detail = (
                     f" (nor does `**{analysis.document.text_of(item.value)}`, whose keys are all "
-                    f"literal: {keys})"
+                    f"literal: {keys}{where})"
                 )
                 continue
             inner = entries_state(mapping, names)
@@ -102,8 +112,9 @@ def _keywords_state(analysis: Analysis, call: ast.Call, names: tuple[str, ...]) 
     return CapState("missing", detail)
 
 
-def _none_passed(analysis: Analysis, value: ast.expr) -> ast.expr | None:
-    """The ``None`` a call of this file passes for the parameter ``value`` names, if any."""
+def _none_passed(analysis: Analysis, value: ast.expr) -> str | None:
+    """The call (of this file, else of another module) that passes ``None`` for the
+    parameter ``value`` names, if one does."""
     if not isinstance(value, ast.Name):
         return None
     found = analysis.lookup(value.id, analysis.scope(value), analysis.document.start(value))
@@ -113,7 +124,11 @@ def _none_passed(analysis: Analysis, value: ast.expr) -> ast.expr | None:
     if len(function.bindings.get(value.id, ())) != 1:
         return None  # reassigned in the function (``max_tokens = max_tokens or 1024``)
     passed = argument_exprs(analysis, function, value.id) or []
-    return next((arg for arg in passed if _is_none(arg)), None)
+    local = next((arg for arg in passed if _is_none(arg)), None)
+    if local is not None:
+        return f"the call on line {local.lineno}"
+    remote = remote_arguments(analysis, function, value.id) or []
+    return next((f"the call in {a.module} (line {a.line})" for a in remote if a.none), None)
 
 
 def cap_state(analysis: Analysis, call: ast.Call, cap: K.Cap, add: str, default: int) -> CapState:
@@ -467,13 +482,26 @@ def _passed_body(analysis: Analysis, body: ast.expr | None) -> tuple[ast.Dict, s
         named = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
         calls = function_calls(analysis, function)
         dicts = [_keywords_dict(call, named) for call in calls]
-        places = [call.lineno for call in calls]
+        places = [f"the call on line {call.lineno}" for call in calls]
     else:
         passed = argument_exprs(analysis, function, body.id)
         if passed is None:
             return None
         dicts = [analysis.literal_dict(arg, removals=True) for arg in passed]
-        places = [arg.lineno for arg in passed]
+        places = [f"the call on line {arg.lineno}" for arg in passed]
+    # The calls in other modules (their keys only: a stand-in dict for each).
+    remote = remote_arguments(analysis, function, body.id) or []
+    for argument in remote:
+        if argument.keys is None:
+            return None
+        known: dict[str, Any] = dict(argument.constants)
+        names = sorted(argument.keys)
+        stand_in = ast.Dict(
+            keys=[ast.Constant(k) for k in names],
+            values=[ast.Constant(known[k]) if k in known else ast.Name(id="_") for k in names],
+        )
+        dicts.append(ast.copy_location(stand_in, node))
+        places.append(f"the call in {argument.module} (line {argument.line})")
     if not dicts or any(d is None for d in dicts):
         return None
     readable = [d for d in dicts if d is not None]
@@ -483,8 +511,9 @@ def _passed_body(analysis: Analysis, body: ast.expr | None) -> tuple[ast.Dict, s
     )
     how = "`**" if gathered else "`"
     mapping, place = readable[chosen], places[chosen]
-    note = f"passed as {how}{body.id}` to {function.name}() by the call on line {place}"
-    if mapping.lineno != place:
+    note = f"passed as {how}{body.id}` to {function.name}() by {place}"
+    local = chosen < len(readable) - len(remote)
+    if local and f"line {mapping.lineno}" not in place:
         note = f"line {mapping.lineno}, {note}"
     return mapping, note
 

@@ -219,7 +219,8 @@ legacy `Gemini` (`generation_config={"max_output_tokens": N}`); `Anthropic`, `Mi
 call itself, and so do calls through an instructor client (`instructor.from_openai(client)`,
 `instructor.patch(client)`: the wrapped client's; `instructor.from_litellm(completion)`:
 litellm's). `max_tokens=None` counts as missing, and so does `max_tokens=max_tokens` where a call of the
-function in the file passes None for that parameter (reported without a fix, naming that call). With `all-calls = false` only the calls
+function (in the file, or in another module of the tree) passes None for that parameter
+(reported without a fix, naming that call). With `all-calls = false` only the calls
 that stream (and LangChain models made to stream) are checked.
 
 Left alone: a call that passes `**kwargs` (unless the dict is a literal of the same file, or
@@ -227,7 +228,8 @@ the one literal a function of the file returns, whose later stores are literal k
 keys are read; so is `self.args` set from literal keys in the class, a copy of it
 (`self.args.copy()`, `dict(d)`), a parameter every call of the method in the file fills
 with such a dict, and a `**kwargs` of the function read from the keywords every call of it in
-the file passes); a resumed Responses stream
+the file passes; for a module-level function, the calls in the other modules of the tree count
+too, found through their imports, and the message names them); a resumed Responses stream
 (`responses.stream(response_id=..., starting_after=...)`), where the SDK refuses a cap; and
 openai's legacy completions endpoint (`completions.create`, `Completion.create`), which stops
 at 16 tokens when no cap is given.
@@ -235,7 +237,8 @@ at 16 tokens when no cap is given.
 A POST to a known generation endpoint (`/api/generate`, `/api/chat`, `/chat/completions`,
 `/v1/messages`) whose JSON body is a dict literal (or one a function of the file returns,
 alone or as an item of a tuple; or a parameter, `json=payload` or `**payload`, that every
-call of the function in the file fills with such a dict or keywords) without a cap is
+call of the function, in the file or in the tree's other modules, fills with such a dict or
+keywords) without a cap is
 reported too, without a fix (with
 `all-calls = false`, only when it streams). When the URL cannot be read (a config value, an
 attribute, a parameter), the body decides: top-level `model` and `messages` make it a chat

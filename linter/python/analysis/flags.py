@@ -145,11 +145,15 @@ def parameter_entries(
 ) -> Entries | None:
     """A parameter's dict, read exactly from every call of the function in this file (and
     its default): None when no call is found, or one passes something opaque."""
+    remote = _remote_entries(analysis, function, name)
     if _gathers(function, name):
-        return _gathered_entries(analysis, function, seen)
+        local = _gathered_entries(analysis, function, seen)
+        return _joined(local, remote)
     passed = argument_exprs(analysis, function, name)
-    if not passed:
+    if passed is None:
         return None
+    if not passed:
+        return _joined(None, remote)
     entries: Entries = {}
     for arg in [*passed, *_default(function, name)]:
         made = _bound_entries(analysis, arg, seen) if not isinstance(arg, ast.Name) else None
@@ -159,7 +163,39 @@ def parameter_entries(
             return None
         for key, values in made.items():
             entries.setdefault(key, []).extend(values)
-    return entries
+    return _joined(entries, remote)
+
+
+def _remote_entries(
+    analysis: Values, function: FunctionInfo, name: str
+) -> tuple[Entries, int] | None:
+    """The keys other modules pass for the parameter (their values are theirs: a placeholder
+    stands for each), and how many calls pass them; None when one passes something opaque."""
+    from linter.python.analysis.remote_args import remote_arguments
+
+    passed = remote_arguments(analysis, function, name)
+    if passed is None:
+        return {}, 0  # not asked of the tree (a method, a nested function): local calls decide
+    entries: Entries = {}
+    for argument in passed:
+        if argument.keys is None:
+            return None
+        for key in argument.keys:
+            entries.setdefault(key, []).append(ast.Name(id=f"<{argument.module}>"))
+    return entries, len(passed)
+
+
+def _joined(local: Entries | None, remote: tuple[Entries, int] | None) -> Entries | None:
+    """Local and remote entries together: None when either is opaque, or when nothing calls
+    the function at all (``local`` None and no remote call)."""
+    if remote is None:
+        return None
+    entries, count = remote
+    if local is None:
+        return entries if count else None
+    for key, values in entries.items():
+        local.setdefault(key, []).extend(values)
+    return local
 
 
 def _gathers(function: FunctionInfo, name: str) -> bool:
@@ -175,7 +211,7 @@ def _gathered_entries(
     beyond its named parameters (a call's own ``**d`` is read as ``d`` is)."""
     calls = function_calls(analysis, function)
     if not calls:
-        return None
+        return None  # (other modules' calls may still fill it: ``_remote_entries``)
     args = function.node.args  # type: ignore[attr-defined]
     named = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
     entries: Entries = {}
