@@ -19,6 +19,9 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
     if analysis is None:
         return
     moved: set[int] = set()  # consumer loops reported (one finding each, however many feed it)
+    # Functions whose read of a stream is reported beside its consumer's loop: one finding
+    # each (three ``anext()`` reads in a row are one place to guard).
+    readers: set[tuple[int, int]] = set()
     for iteration in analysis.iterations:
         start = iteration.stream
         facts = cut_facts(analysis, start.client, settings)
@@ -35,6 +38,11 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             # A relay of another module's generator: its consumer loop is reported (and the
             # loop that reads the stream itself, in that module), not each layer between.
             continue
+        if verdict.elsewhere or verdict.consumers:
+            key = (id(iteration.function.node), id(start.call))
+            if key in readers:
+                continue
+            readers.add(key)
         line = start.call.lineno
         where = "in the same statement" if line == iteration.node.lineno else f"on line {line}"  # type: ignore[attr-defined]
         what = iteration.what
