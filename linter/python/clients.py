@@ -238,6 +238,27 @@ COHERE = _unverified("cohere", "cohere", "cohere")
 GROQ = _unverified("groq", "groq", "groq")
 TOGETHER = _unverified("together", "together", "together")
 FIREWORKS = _unverified("fireworks", "fireworks-ai", "fireworks")
+# AWS Bedrock through boto3 (``boto3.client("bedrock-runtime")``): its event streams read the
+# body through urllib3, and botocore wraps a cut as ResponseStreamingError (not verified here;
+# botocore's and urllib3's own classes get the benefit of the doubt).
+BEDROCK = Client(
+    "AWS Bedrock",
+    "botocore",
+    (
+        Raised(
+            "botocore.exceptions.ResponseStreamingError",
+            frozenset(
+                {
+                    "botocore.exceptions.ResponseStreamingError",
+                    "botocore.exceptions.BotoCoreError",
+                }
+            ),
+            note="unverified",
+        ),
+    ),
+    verified=False,
+    namespaces=("botocore", "boto3", "urllib3"),
+)
 HUGGINGFACE = _unverified("huggingface_hub", "huggingface_hub", "huggingface_hub", "requests")
 # LlamaIndex's LLM classes call the providers' SDKs (openai, anthropic, ...), whose cut
 # streams raise raw transport errors; its own exception classes are not verified here.
@@ -275,6 +296,8 @@ GENAI_CAP = Cap(("max_output_tokens",), "max_output_tokens", where="config")
 # google-generativeai: in ``generation_config=`` of the call or of the GenerativeModel.
 GENAI_LEGACY_CAP = Cap(("max_output_tokens",), "max_output_tokens", where="generation_config")
 HF_TEXT_CAP = Cap(("max_new_tokens",), "max_new_tokens")
+# Bedrock's Converse API: ``inferenceConfig={"maxTokens": N}``.
+BEDROCK_CAP = Cap(("maxTokens",), "maxTokens", where="inferenceConfig")
 
 
 @record
@@ -283,7 +306,8 @@ class Starter:
 
     ``stream``: "kw" streams when called with ``stream=True``; "always" always returns a
     stream; "manager" returns a context manager whose ``with ... as s`` value is the stream;
-    "never" is a plain generation call (PY002 only).
+    "envelope" returns a dict holding the stream (Bedrock's ``response["stream"]``); "never"
+    is a plain generation call (PY002 only).
     """
 
     client: Client
@@ -410,6 +434,14 @@ STARTERS: dict[str, tuple[Starter, ...]] = {
         Starter(LITELLM, "acompletion", "kw", COMPAT_CHAT_CAP),
         Starter(LITELLM, "text_completion", "kw", MAX_TOKENS_CAP),
         Starter(LITELLM, "atext_completion", "kw", MAX_TOKENS_CAP),
+    ),
+    # ``converse_stream`` returns a dict whose ``"stream"`` is the event stream ("envelope"),
+    # as ``invoke_model_with_response_stream``'s ``"body"`` is (its cap is in a JSON body
+    # each model family spells its own way: not checked).
+    "bedrock": (
+        Starter(BEDROCK, "converse_stream", "envelope", BEDROCK_CAP),
+        Starter(BEDROCK, "converse", "never", BEDROCK_CAP),
+        Starter(BEDROCK, "invoke_model_with_response_stream", "envelope", None),
     ),
     # ``instructor.from_litellm(litellm.completion)``: an OpenAI-shaped client over litellm.
     "instructor_litellm": (

@@ -157,7 +157,9 @@ client and version. Streams are recognised through the file's imports and assign
 what its gRPC stream raises on a cut is not verified, so handlers naming google api_core or
 grpc classes are given the benefit of the doubt), volcengine Ark, zhipuai, dashscope
 (`Generation.call(stream=True)`), mistralai, cohere, groq,
-together, fireworks, huggingface_hub, LangChain `.stream()`/`.astream()`/`.astream_events()`, LlamaIndex (`stream_chat`,
+together, fireworks, AWS Bedrock through boto3 (`converse_stream`'s `response["stream"]`,
+`invoke_model_with_response_stream`'s `"body"`; what a cut raises is not verified, so botocore's
+and urllib3's classes get the benefit of the doubt), huggingface_hub, LangChain `.stream()`/`.astream()`/`.astream_events()`, LlamaIndex (`stream_chat`,
 `astream_chat`, `stream_complete` and a streaming response's `response_gen`), httpx
 (`client.stream`, `httpx.stream`, `connect_sse`), requests (`stream=True` with
 `iter_lines`/`iter_content`) and aiohttp response content.

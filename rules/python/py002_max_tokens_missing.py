@@ -208,6 +208,7 @@ reads: `max_completion_tokens` or `max_tokens` (openai chat, litellm, groq), `ma
 `Generation.call`), `max_output_tokens` (openai Responses API; in google-genai's
 `config`), `max_tokens_to_sample` (anthropic's legacy completions), `max_new_tokens`
 (huggingface_hub `text_generation`), `options={"num_predict": N}` (ollama),
+`inferenceConfig={"maxTokens": N}` (AWS Bedrock's `converse` and `converse_stream`),
 `generation_config={"max_output_tokens": N}` (the legacy google-generativeai, on the call or on
 the `GenerativeModel` it is made on; a model made elsewhere is not judged), and the
 constructor keyword of LangChain chat models. LlamaIndex LLMs take the cap at construction too,

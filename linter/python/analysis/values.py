@@ -28,6 +28,7 @@ from linter.python.analysis.model import (
 from linter.python.analysis.nodes import (
     _unquote,
     _walk_function,
+    keyword,
 )
 
 _MAX_DEPTH = 12  # value resolution through names, attributes and returns
@@ -64,6 +65,12 @@ class Values(Literals):
     def _other_value(self, expr: ast.AST, depth: int) -> Value | None:
         if isinstance(expr, ast.Await):
             return self.value(expr.value, depth + 1)
+        if isinstance(expr, ast.Subscript):
+            # ``response["stream"]`` of a Bedrock ``converse_stream``: the event stream.
+            held = self.value(expr.value, depth + 1)
+            if isinstance(held, Stream) and held.role == "envelope" and _stream_key(expr.slice):
+                return Stream(held.start, "stream")
+            return None
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
             for side in (expr.left, expr.right):
                 value = self.value(side, depth + 1)
@@ -279,6 +286,18 @@ class Values(Literals):
     def _call_value(self, call: ast.Call, depth: int) -> Value | None:
         if (
             isinstance(call.func, ast.Attribute)
+            and call.func.attr == "get"
+            and call.args
+            and _stream_key(call.args[0])
+        ):
+            held = self.value(call.func.value, depth + 1)
+            if isinstance(held, Stream) and held.role == "envelope":
+                return Stream(held.start, "stream")  # ``response.get("stream")``
+        func_path = self._boto3_client(call, depth)
+        if func_path:
+            return Sym("@bedrock", call)
+        if (
+            isinstance(call.func, ast.Attribute)
             and call.func.attr in ("enter_context", "enter_async_context")
             and len(call.args) == 1
         ):
@@ -414,13 +433,35 @@ class Values(Literals):
                 maybe = verdict == "maybe"
                 api = f"{rest}({shown})" if streaming else f"{rest}()"
             else:
-                streaming = starter.stream in ("always", "manager")
+                streaming = starter.stream in ("always", "manager", "envelope")
                 api = f"{rest}()"
             start = StreamStart(
                 call, starter.client, api, streaming, starter.cap, func.ctor, maybe=maybe
             )
-            return Stream(start, "manager" if starter.stream == "manager" else "stream")
+            role = starter.stream if starter.stream in ("manager", "envelope") else "stream"
+            return Stream(start, role)
         return None
+
+    def _boto3_client(self, call: ast.Call, depth: int) -> bool:
+        """``boto3.client("bedrock-runtime")`` (or a boto3 session's ``client(...)``)."""
+        if not (isinstance(call.func, ast.Attribute) and call.func.attr == "client"):
+            return False
+        service = keyword(call, "service_name") or (call.args[0] if call.args else None)
+        if not (isinstance(service, ast.Constant) and service.value == "bedrock-runtime"):
+            return False
+        func = self.value(call.func, depth + 1)
+        if isinstance(func, Sym):
+            return func.path.lstrip("@").split(".", 1)[0] == "boto3"
+        # ``session = boto3.Session(...)``, then ``session.client(...)``.
+        receiver = call.func.value
+        if isinstance(receiver, ast.Name):
+            found = self.lookup(receiver.id, self.scope(receiver), self.document.start(receiver))
+            if found is not None and found[0] == "expr" and isinstance(found[1], ast.Call):
+                receiver = found[1]
+        if isinstance(receiver, ast.Call):
+            made = self.value(receiver.func, depth + 1)
+            return isinstance(made, Sym) and made.path.split(".", 1)[0] == "boto3"
+        return False
 
     def _remote_stream(
         self, call: ast.Call, func: Sym, index: int = -1, size: int = 0
@@ -531,3 +572,8 @@ _PASS_THROUGH_ATTRIBUTES = frozenset({"with_raw_response", "with_streaming_respo
 _PASS_THROUGH_CALLS = frozenset({"with_options", "copy", "start_chat"})
 # Classes that parse server-sent events out of a streamed response given to them.
 _SSE_WRAPPERS = frozenset({"sseclient.SSEClient", "httpx_sse.EventSource"})
+
+
+def _stream_key(node: ast.AST) -> bool:
+    """The key a Bedrock response holds its event stream under."""
+    return isinstance(node, ast.Constant) and node.value in ("stream", "body")
