@@ -208,7 +208,8 @@ StreamingResponse(gen())`) guards nothing of its iteration, which happens later,
 Nor does a `try` around starting a thread: a function run by `threading.Thread(target=f)` is
 judged inside itself alone (what it raises ends the thread; the message says whether the reader
 of the queue it feeds then waits forever or takes an end marker for a complete answer); one run
-by `asyncio.to_thread(f)`, `loop.run_in_executor(None, f)` or `executor.submit(f)` is judged
+by `asyncio.to_thread(f)`, `loop.run_in_executor(None, f)` or `executor.submit(f)` (f itself, a
+`lambda` calling it, or `functools.partial(f, ...)`) is judged
 where its future is awaited or its `result()` read. A generator method that several classes of
 one module define (the providers of one interface; the others only declare it, abstract) is
 followed by its name like one defined once. A stream or a generator handed as an argument to a

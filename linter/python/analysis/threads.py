@@ -105,6 +105,14 @@ def _threads_imported(analysis: Guards) -> bool:
 
 
 def _refers_to(analysis: Guards, node: ast.expr, function: FunctionInfo) -> bool:
+    """The target is the function: by name, as the lambda itself, or wrapped in
+    ``functools.partial(f, ...)``."""
+    if node is function.node:
+        return True  # ``run_in_executor(None, lambda: produce(q))``
+    if isinstance(node, ast.Call) and node.args:
+        wrapper = analysis.value(node.func)
+        if isinstance(wrapper, Sym) and wrapper.path == "functools.partial":
+            node = node.args[0]
     value = analysis.value(node)
     return isinstance(value, FuncRef) and value.fn is function
 
