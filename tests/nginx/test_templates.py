@@ -1,0 +1,114 @@
+"""Config templates read as NGINX: a renderer's placeholders (`{{DOMAIN}}`, `${VAR}`,
+`__VAR__`, `PORT_PLACEHOLDER`, `<%= @port %>`) are opaque words whose value is unknown, its
+control tags (`{% if %}`, `{{- end }}`) set nothing, and only what stays broken is NGX000."""
+
+from __future__ import annotations
+
+import pytest
+
+from linter.document import Claim
+from linter.nginx.detect import claim_by_name
+from linter.nginx.lexer import TokenKind, tokenize
+from linter.nginx.parser import parse_text
+from linter.nginx.tree import Word, template_variable
+
+
+def _statements(text: str) -> list[tuple[str, list[str], bool]]:
+    parsed = parse_text(text)
+    assert not parsed.problems, parsed.problems
+    return [(d.name.raw, [a.raw for a in d.args], d.placeholder) for d in parsed.walk()]
+
+
+def test_mustache_expressions_are_words_inside_and_between_words() -> None:
+    found = _statements(
+        "server {\n  server_name {{DOMAIN}} www.{{ DOMAIN }};\n"
+        "  location / { proxy_pass http://localhost:{{PORT}}/x; }\n}\n"
+    )
+    assert found[1] == ("server_name", ["{{DOMAIN}}", "www.{{ DOMAIN }}"], False)
+    assert found[3] == ("proxy_pass", ["http://localhost:{{PORT}}/x"], False)
+
+
+def test_control_tags_and_template_comments_are_comments() -> None:
+    text = (
+        "{# note #}\nserver {\n{% if ssl %}\n  listen 443 ssl;\n{% else %}\n  listen 80;\n"
+        "{% endif %}\n{{- range .Values.hosts }}\n  server_name {{ . }};\n{{- end }}\n"
+        "<% if @tls %>\n  ssl_certificate <%= @cert %>;\n<% end %>\n}\n"
+    )
+    tokens, problems = tokenize(text)
+    assert not problems
+    comments = [text[t.start : t.end] for t in tokens if t.kind is TokenKind.COMMENT]
+    assert comments == [
+        "{# note #}",
+        "{% if ssl %}",
+        "{% else %}",
+        "{% endif %}",
+        "{{- range .Values.hosts }}",
+        "{{- end }}",
+        "<% if @tls %>",
+        "<% end %>",
+    ]
+    names = [name for name, _, _ in _statements(text)]
+    assert names == ["server", "listen", "listen", "server_name", "ssl_certificate"]
+
+
+def test_an_include_tag_alone_is_a_statement_of_unknown_content() -> None:
+    found = _statements(
+        "location / {\n    proxy_pass http://a:1;\n    {% include 'proxy.conf' %}\n"
+        '    {{ template "extra" . }}\n}\n'
+    )
+    assert found[2] == ("{% include 'proxy.conf' %}", [], True)
+    assert found[3] == ('{{ template "extra" . }}', [], True)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "{{DOMAIN}}",
+        "http://localhost:{{ port }}",
+        "${BACKEND_URL}",
+        "__BACKEND_URL__",
+        "PORT_PLACEHOLDER",
+        "127.0.0.1:PORT_PLACEHOLDER",
+        "<%= @read_timeout %>",
+        "@LISTEN_PORT@",
+    ],
+)
+def test_placeholder_values_are_unknown(raw: str) -> None:
+    assert Word(0, len(raw), raw).has_placeholder
+
+
+@pytest.mark.parametrize(
+    "raw", ["300s", "http://ollama:11434", "@backend", "$host", "placeholder.example.com"]
+)
+def test_ordinary_values_are_not_placeholders(raw: str) -> None:
+    assert not Word(0, len(raw), raw).has_placeholder
+
+
+def test_a_template_variable_is_named_by_envsubst_and_sed_placeholders_only() -> None:
+    assert template_variable("${BACKEND_URL}") == "BACKEND_URL"
+    assert template_variable("__BACKEND_URL__") == "BACKEND_URL"
+    assert template_variable("${BACKEND_URL:-x}") is None  # nginx's envsubst knows no defaults
+    assert template_variable("{{ url }}") is None
+    assert template_variable("http://${HOST}") is None
+
+
+def test_what_stays_broken_after_the_placeholders_is_still_a_syntax_problem() -> None:
+    parsed = parse_text("server {\n    server_name {{ domain }}\n    location / { }\n}\n")
+    assert [p.message for p in parsed.problems] == [
+        'missing ";" after "server_name" (nginx reads on to the "{" of "location" and '
+        'refuses: directive "server_name" is not terminated by ";")'
+    ]
+
+
+@pytest.mark.parametrize(
+    ("relpath", "claim"),
+    [
+        ("templates/chat.template", Claim.MAYBE),  # the nginx image's templates folder
+        ("deploy/templates/site.j2", Claim.MAYBE),
+        ("frontend/default.conf.template", Claim.MAYBE),
+        ("chart/templates/_helpers.tpl", Claim.NO),  # Helm's Go template definitions
+        ("docs/chat.template", Claim.NO),
+    ],
+)
+def test_templates_are_found_by_their_folder_and_name(relpath: str, claim: Claim) -> None:
+    assert claim_by_name(relpath) is claim
