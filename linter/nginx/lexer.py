@@ -44,9 +44,7 @@ _NEXT = re.compile(
     r"""|(?P<semi>;)|(?P<close>\})"""
     r"""|(?P<quoted>"(?:[^"\\]|\\[\s\S])*"|'(?:[^'\\]|\\[\s\S])*')"""
     r"""|(?P<unclosed>["'])"""
-    r"""|(?P<word>(?:[^ \t\r\n;{\\$<]+|\\[\s\S]?|\$\{?|"""
-    + _TEMPLATE_EXPRESSION
-    + r"""|<)+)"""
+    r"""|(?P<word>(?:[^ \t\r\n;{\\$<]+|\\[\s\S]?|\$\{?|""" + _TEMPLATE_EXPRESSION + r"""|<)+)"""
     r"""|(?P<open>\{)"""
     r""")"""
 )
