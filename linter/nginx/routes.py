@@ -22,10 +22,10 @@ from linter.llmservers import (
     CHAT_APPS,
     LLM_LISTEN_PORTS,
     VLLM_PORT,
-    gpt_app_word,
     llm_name,
     llm_server_in_path,
     not_streaming_path,
+    server_name_product,
     streaming_path,
 )
 from linter.nginx.backends import (
@@ -299,7 +299,7 @@ def _server_name_signal(document: NginxDocument, server: Stmt) -> Signal | None:
     says nothing about which of them is the LLM app, so it lends no evidence."""
     for name_stmt in server.level_named("server_name"):
         for name in name_stmt.args:
-            product = llm_name(name) or gpt_app_word(name)
+            product = server_name_product(name)
             if product and not _shared_by_a_proxying_server(document, server, name):
                 return Signal(
                     "server_name",
