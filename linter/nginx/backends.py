@@ -39,12 +39,21 @@ def upstream_signal(
     document: NginxDocument, block: Stmt, family: str, resolved: Resolved, upstream: Stmt | None
 ) -> Signal | None:
     found = backend_signal(document, block, family, resolved.target, upstream)
-    if found is None or not resolved.sets:
+    if found is None:
         return found
-    sets = ", ".join(
-        f"`set {stmt.args[0]} {stmt.args[1]}` at {document.where(stmt)}" for stmt in resolved.sets
-    )
-    return Signal(found.kind, f"{found.text} (its target's variables come from {sets})")
+    return Signal(found.kind, found.text + target_origin(document, resolved))
+
+
+def target_origin(document: NginxDocument, resolved: Resolved) -> str:
+    """Where a resolved target's variables come from, said after the evidence (or "")."""
+    notes = list(resolved.rendered)
+    if resolved.sets:
+        sets = ", ".join(
+            f"`set {stmt.args[0]} {stmt.args[1]}` at {document.where(stmt)}"
+            for stmt in resolved.sets
+        )
+        notes.append(f"its target's variables come from {sets}")
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def _named(text: str, name: str, sign: str | None) -> str | None:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from linter.server.model import Launch
     from linter.workspace import Workspace
 
-_LOOPBACK = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1"})
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1"})
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def serves(launch: Launch, host: str, port: str) -> bool:
     own_port = launch.setting("port").value
     if own_port is None or port != own_port:
         return False
-    return host in _LOOPBACK or (launch.service is not None and host == launch.service)
+    return host in LOOPBACK or (launch.service is not None and host == launch.service)
 
 
 def keepalive_of(launch: Launch) -> ServerKeepalive | None:
@@ -139,7 +139,7 @@ def keepalives_by_address(
         port = launch.setting("port").value
         if keepalive is None or port is None:
             continue
-        hosts = set(_LOOPBACK) | ({launch.service} if launch.service else set())
+        hosts = set(LOOPBACK) | ({launch.service} if launch.service else set())
         for host in hosts:
             previous = result.get((host, port), keepalive)
             result[(host, port)] = (
