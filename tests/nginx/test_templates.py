@@ -4,6 +4,8 @@ control tags (`{% if %}`, `{{- end }}`) set nothing, and only what stays broken 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from linter.document import Claim
@@ -112,3 +114,28 @@ def test_what_stays_broken_after_the_placeholders_is_still_a_syntax_problem() ->
 )
 def test_templates_are_found_by_their_folder_and_name(relpath: str, claim: Claim) -> None:
     assert claim_by_name(relpath) is claim
+
+
+def test_a_tree_of_templates_is_discovered_and_judged(tmp_path: Path) -> None:
+    """Walking a repository: a Jinja role template and an envsubst template are NGINX; a
+    Jinja template of something else beside them is not."""
+    from helpers import lint
+
+    role = tmp_path / "roles" / "web" / "templates"
+    role.mkdir(parents=True)
+    (role / "site.j2").write_text(
+        "server {\n    listen 80;\n    server_name {{ domain }};\n"
+        "{% if tls %}\n    listen 443 ssl;\n{% endif %}\n"
+        "    location /v1/chat/completions {\n        proxy_pass http://{{ host }}:4000;\n"
+        "    }\n}\n"
+    )
+    (role / "app.ini.j2").write_text("[app]\nname = {{ name }}\nport = {{ port }}\n")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "api.template").write_text(
+        "server {\n    listen ${PORT};\n    location /api/generate {\n"
+        "        proxy_pass http://ollama:11434;\n    }\n}\n"
+    )
+    result = lint([tmp_path], cwd=tmp_path, select=["NGX000", "NGX002"])
+    assert not result.errors
+    found = sorted((Path(f.path).name, f.code, f.line) for f in result.findings)
+    assert found == [("api.template", "NGX002", 3), ("site.j2", "NGX002", 7)]
