@@ -18,7 +18,7 @@ from linter.nginx.timevalue import parse_time
 
 
 class Signal(NamedTuple):
-    kind: str  # comment, setting, sse, path, upstream, listen, server_name, litellm, weak
+    kind: str  # comment, setting, sse, path, upstream, app, listen, server_name, litellm, weak
     text: str  # for messages: "... is a streaming route because <text>"
 
 
