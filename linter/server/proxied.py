@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from linter.llmservers import GENERIC_LLM_WORDS, llm_name
+from linter.llmservers import GENERIC_LLM_WORDS, gpt_app_word, llm_name
 from linter.pathmatch import relative_posix
 from linter.server import composefile, detect
 from linter.server.front import LOOPBACK, near, server_launches
@@ -175,13 +175,14 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
 
 def _image_product(image: str | None) -> str | None:
     """The LLM server or chat app an image is (``ghcr.io/open-webui/open-webui:main``), by
-    its repository name (the registry and tag left out); a generic `llm` word does not count."""
+    its repository name (the registry and tag left out): a product or model name, or a word
+    made with "gpt" (`chatgpt-web`, `fastgpt`); a generic `llm` word does not count."""
     if not image:
         return None
     name = image.split("@", 1)[0]
     last = name.rsplit("/", 1)[-1].split(":", 1)[0]
     owner = name.rsplit("/", 2)[-2] if name.count("/") >= 1 else ""
-    product = llm_name(last) or (llm_name(owner) if owner else None)
+    product = llm_name(last) or (llm_name(owner) if owner else None) or gpt_app_word(last)
     return product if product and product not in GENERIC_LLM_WORDS else None
 
 

@@ -165,3 +165,18 @@ def test_a_compose_default_gives_the_value_and_a_file_nobody_mounts_gets_none(
     found = _ngx002(tmp_path)
     assert [(Path(f.path).parent.name, f.line) for f in found] == [("templates", 2)]
     assert "${OLLAMA_URL} is http://ollama:11434" in found[0].message
+
+
+def test_an_image_named_with_gpt_is_a_chat_app(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "docker-compose.yml": "services:\n  app:\n    image: someone/chatgpt-web\n",
+            "nginx/nginx.conf": "server { listen 80;\n"
+            "  location / { root /srv/www; }\n"
+            "  location /api { proxy_pass http://app:3002; } }\n",
+        },
+    )
+    found = _ngx002(tmp_path)
+    assert [f.line for f in found] == [3]
+    assert "runs the image someone/chatgpt-web" in found[0].message
