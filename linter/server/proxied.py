@@ -25,7 +25,7 @@ from linter.server.front import LOOPBACK, near, server_launches
 
 if TYPE_CHECKING:
     from linter.server.composefile import ComposeFile, ComposeService
-    from linter.server.model import Launch
+    from linter.server.model import Evidence, Launch
     from linter.source import SourceText
     from linter.workspace import Workspace
 
@@ -152,7 +152,7 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
         port = launch.setting("port").value
         if port is None:
             continue
-        said = f"{launch.launcher} serves {launch.app or 'an app'}, which streams ({launch.stream_evidence()})"
+        said = f"{launch.launcher} serves {launch.app or 'an app'}, which streams ({_evidence(launch)})"
         for host in ({launch.service} if launch.service else set()) | set(LOOPBACK):
             add((host.lower(), port), said)
     for compose in compose_files(workspace):
@@ -208,7 +208,28 @@ def _streaming_launches(workspace: Workspace) -> list[tuple[str, Launch]]:
                 )
             except Exception:  # evidence only
                 continue
-        if launch.streams():
+        if launch.llm_proxy is not None or any(_answer_stream(e) for e in launch.evidence):
             found.append((home, launch))
     workspace.memo[key] = found
     return found
+
+
+# Media types of streamed answers (SSE, JSON lines, text), as opposed to a file download
+# (`text/csv`, `application/pdf`, an image) that an app streams too but nobody reads live.
+_ANSWER_MEDIA = frozenset(
+    {"text/event-stream", "application/x-ndjson", "application/jsonl", "application/json-seq",
+     "application/stream+json", "text/plain", "text/markdown"}
+)  # fmt: skip
+
+
+def _answer_stream(evidence: Evidence) -> bool:
+    return evidence.media is None or evidence.media in _ANSWER_MEDIA
+
+
+def _evidence(launch: Launch) -> str:
+    """What makes the launch's app a streaming one, for a message (file downloads left out)."""
+    if launch.llm_proxy is not None:
+        return launch.stream_evidence()
+    kept = [e for e in launch.evidence if _answer_stream(e)]
+    more = f" (and {len(kept) - 1} more)" if len(kept) > 1 else ""
+    return f"{kept[0].what} at {kept[0].path}:{kept[0].line}{more}"

@@ -180,3 +180,20 @@ def test_an_image_named_with_gpt_is_a_chat_app(tmp_path: Path) -> None:
     found = _ngx002(tmp_path)
     assert [f.line for f in found] == [3]
     assert "runs the image someone/chatgpt-web" in found[0].message
+
+
+def test_an_app_that_only_streams_file_downloads_lends_nothing(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "docker-compose.yml": "services:\n  api:\n    build: .\n"
+            "    command: uvicorn app:app --host 0.0.0.0 --port 8000\n",
+            "app.py": "import io\n\nfrom fastapi import FastAPI\n"
+            "from fastapi.responses import StreamingResponse\n\napp = FastAPI()\n\n\n"
+            '@app.get("/export")\nasync def export():\n'
+            '    return StreamingResponse(io.BytesIO(b"a,b\\n"), media_type="text/csv")\n',
+            "nginx/default.conf": "server { listen 80;\n"
+            "  location /export { proxy_pass http://api:8000; } }\n",
+        },
+    )
+    assert _ngx002(tmp_path) == []
