@@ -15,17 +15,20 @@ from linter.source import SourceText
 
 # Template placeholders filled in before nginx sees the file: envsubst's ${VAR}, the __VAR__
 # style of sed-based templating, a template engine's expression ({{DOMAIN}}, {{ .Values.port }},
-# {% include "x" %}, ERB's <%= @port %>), a word that says it is one (PORT_PLACEHOLDER) and
-# configure_file's @VAR@. Their value is unknown, never a default.
+# {% include "x" %}, ERB's <%= @port %>), a word that says it is one (PORT_PLACEHOLDER,
+# YOUR_DOMAIN, <backend-host>; not a regex's named group `(?<name>...)`) and configure_file's
+# @VAR@. Their value is unknown, never a default.
 PLACEHOLDER = re.compile(
     r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-=?+][^}]*)?\}|__[A-Z][A-Z0-9_]*__"
     r"|\{\{[^\r\n]*?\}\}|\{%[^\r\n]*?%\}|<%=[^\r\n]*?%>"
     r"|(?<![A-Za-z0-9_])(?:[A-Z0-9]+_)*PLACEHOLDER(?:_[A-Z0-9]+)*(?![A-Za-z0-9_])"
+    r"|(?<![A-Za-z0-9_])YOUR_[A-Z0-9_]+(?![A-Za-z0-9_])"
+    r"|(?<![?\w])<[A-Za-z_][\w.-]*>"
     r"|@[A-Z][A-Z0-9_]*@"
 )
 WHOLE_PLACEHOLDER = re.compile(r"(?:" + PLACEHOLDER.pattern + r")+")
 # Each placeholder holds one of these: most words hold none and are passed over at once.
-_MARKS = ("${", "__", "{{", "{%", "<%=", "PLACEHOLDER", "@")
+_MARKS = ("${", "__", "{{", "{%", "<", "PLACEHOLDER", "YOUR_", "@")
 
 
 def may_hold_placeholder(raw: str) -> bool:

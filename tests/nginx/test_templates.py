@@ -73,6 +73,9 @@ def test_an_include_tag_alone_is_a_statement_of_unknown_content() -> None:
         "127.0.0.1:PORT_PLACEHOLDER",
         "<%= @read_timeout %>",
         "@LISTEN_PORT@",
+        "<READ_TIMEOUT>",
+        "http://<backend-host>:8080",
+        "YOUR_DOMAIN_OR_IP",
     ],
 )
 def test_placeholder_values_are_unknown(raw: str) -> None:
@@ -80,7 +83,16 @@ def test_placeholder_values_are_unknown(raw: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["300s", "http://ollama:11434", "@backend", "$host", "placeholder.example.com"]
+    "raw",
+    [
+        "300s",
+        "http://ollama:11434",
+        "@backend",
+        "$host",
+        "placeholder.example.com",
+        "^/api/(?<rest>.*)$",  # a regex's named group
+        "your_domain.example",
+    ],
 )
 def test_ordinary_values_are_not_placeholders(raw: str) -> None:
     assert not Word(0, len(raw), raw).has_placeholder
