@@ -154,17 +154,17 @@ def test_a_compose_default_gives_the_value_and_a_file_nobody_mounts_gets_none(
         tmp_path,
         {
             "docker-compose.yml": "services:\n  web:\n    image: nginx\n    environment:\n"
-            "      - OLLAMA_URL=${OLLAMA_URL:-http://ollama:11434}\n"
+            "      - CHAT_BACKEND=${CHAT_BACKEND:-http://ollama:11434}\n"
             "    volumes:\n      - ./templates/chat.conf.template:/etc/nginx/templates/chat.conf.template\n",
             "templates/chat.conf.template": "server { listen 80;\n"
-            "  location /x { proxy_pass ${OLLAMA_URL}; } }\n",
+            "  location /x { proxy_pass ${CHAT_BACKEND}; } }\n",
             "other/chat.conf.template": "server { listen 80;\n"
-            "  location /x { proxy_pass ${OLLAMA_URL}; } }\n",
+            "  location /x { proxy_pass ${CHAT_BACKEND}; } }\n",
         },
     )
     found = _ngx002(tmp_path)
     assert [(Path(f.path).parent.name, f.line) for f in found] == [("templates", 2)]
-    assert "${OLLAMA_URL} is http://ollama:11434" in found[0].message
+    assert "${CHAT_BACKEND} is http://ollama:11434" in found[0].message
 
 
 def test_an_image_named_with_gpt_is_a_chat_app(tmp_path: Path) -> None:
