@@ -4,9 +4,12 @@ Signals, strongest first: a ``# streamproof: stream`` comment (or ``no-stream`` 
 the ``stream-routes`` setting; SSE already acknowledged in the block (``proxy_buffering off``,
 ``text/event-stream``, ``X-Accel-Buffering``); the location path (``/v1/chat/completions``,
 ``/api/generate``, ``/stream``, ...); the upstream (names and ports of LLM servers and hosted
-LLM APIs, linter/nginx/backends.py); for a catch-all ``location /``, a server_name naming an
-LLM app; a LiteLLM config in the same repository with an OpenAI-style path. A route with no
-signal is left alone.
+LLM APIs, or a template variable named for one, linter/nginx/backends.py); the app of the
+same repository behind the target (a compose service or launch line whose app streams, or an
+LLM server's image, linter/server/proxied.py); for a catch-all ``location /``, a server_name
+naming an LLM app; a LiteLLM config in the same repository with an OpenAI-style path. A route
+with no signal is left alone. Template variables the repository gives a value (the compose
+service that renders the file) are filled in before the target is judged.
 """
 
 from __future__ import annotations

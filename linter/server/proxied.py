@@ -146,7 +146,7 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
         previous = found.get(address, said)
         found[address] = said if previous == said else None
 
-    for home, launch in _streaming_launches(workspace):
+    for home, launch in streaming_launches(workspace):
         if not near(home, nginx_file):
             continue
         port = launch.setting("port").value
@@ -186,7 +186,7 @@ def _image_product(image: str | None) -> str | None:
     return product if product and product not in GENERIC_LLM_WORDS else None
 
 
-def _streaming_launches(workspace: Workspace) -> list[tuple[str, Launch]]:
+def streaming_launches(workspace: Workspace) -> list[tuple[str, Launch]]:
     """The run's launches whose app streams (its evidence looked up once per run)."""
     key = ("server", "streaming-launches", tuple(workspace.discovered.get("server", ())))
     known = workspace.memo.get(key)
