@@ -47,8 +47,11 @@ class Resolved(NamedTuple):
 
 
 # A template variable in a target: envsubst's ${NAME} (and $NAME, which it fills in too when
-# NAME is in its environment) and sed's __NAME__.
-_TEMPLATE_VARIABLE = re.compile(r"\$\{([A-Za-z_]\w*)\}|__([A-Z][A-Z0-9_]*?)__|\$([A-Za-z_]\w*)")
+# NAME is in its environment; only in capitals here, as nginx's own variables are written in
+# small letters) and sed's __NAME__.
+_TEMPLATE_VARIABLE = re.compile(
+    r"\$\{([A-Za-z_]\w*)\}|__([A-Z][A-Z0-9_]*?)__|\$([A-Z][A-Z0-9_]*)\b"
+)
 
 
 def resolve_target(

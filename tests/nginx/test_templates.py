@@ -151,3 +151,25 @@ def test_a_tree_of_templates_is_discovered_and_judged(tmp_path: Path) -> None:
     assert not result.errors
     found = sorted((Path(f.path).name, f.code, f.line) for f in result.findings)
     assert found == [("api.template", "NGX002", 3), ("site.j2", "NGX002", 7)]
+
+
+def test_template_variables_are_filled_in_before_the_set_variables() -> None:
+    from linter.nginx.context import Stmt
+    from linter.nginx.targets import resolve_target
+
+    root = Stmt(None, None, children=[], context="location")
+    env = {
+        "BACKEND_URL": ("http://backend:7860", "env at compose.yml:3"),
+        "API_HOST": ("api", "env at compose.yml:4"),
+        "host": ("never", "env at compose.yml:5"),
+    }
+    found = resolve_target(root, "${BACKEND_URL}", env)
+    assert found.target == "http://backend:7860"
+    assert found.rendered == ("${BACKEND_URL} is http://backend:7860, set in env at compose.yml:3",)
+    assert resolve_target(root, "http://$API_HOST:8000$request_uri", env).target == (
+        "http://api:8000$request_uri"
+    )
+    assert resolve_target(root, "__BACKEND_URL__", env).target == "http://backend:7860"
+    # nginx's own variables (small letters) are never a renderer's; unknown names stay.
+    assert resolve_target(root, "http://$host:1", env).target == "http://$host:1"
+    assert resolve_target(root, "${OTHER}", env).target == "${OTHER}"
