@@ -253,8 +253,9 @@ LITELLM_PORT = "4000"
 def gpt_app_word(name: str) -> str | None:
     """`docgpt`, `chatgpt`, `gptbot`, `gpt4all`: a word made with "gpt" in a host name names a
     GPT app as one made with "llm" does (no English word holds it either). Only for a
-    server's own name (the NGINX catch-all signal): elsewhere such words name a UI as often as
-    a backend (`.Values.gpts.portal.host` in a Helm chart is a web portal's)."""
+    server's own name (the NGINX catch-all signal) and a container image's (`chatgpt-web`,
+    an app that ships its API with it): elsewhere such words name a UI as often as a backend
+    (`.Values.gpts.portal.host` in a Helm chart is a web portal's)."""
     for part in re.split(r"[^a-z0-9]+", name.lower()):
         if len(part) > 3 and (part.startswith("gpt") or part.endswith("gpt")):
             return part
