@@ -48,10 +48,6 @@ class Reach(NamedTuple):
         return f"`{self.path}` is not read, but {self.basis}"
 
     def caveat(self, name: str) -> str:
-        if self.placeholder:
-            return (
-                f"unless what the template placeholder `{self.path}` is filled in with sets {name}"
-            )
         return f"unless `{self.path}` (not read) sets {name}"
 
 
