@@ -35,7 +35,7 @@ from linter.nginx.fallback import fallback_for
 from linter.nginx.parser import parse_source
 from linter.nginx.stock import stock_text
 from linter.nginx.tree import Directive, ParsedFile
-from linter.nginx.unread import placeholder_reach, reach_of
+from linter.nginx.unread import reach_of
 from linter.source import DecodeFailure, SourceText
 from linter.workspace import ReadFailure
 
@@ -317,7 +317,6 @@ class Expander:
         stmt = Stmt(directive, parent, via)
         if directive.placeholder:
             stmt.unknown = f"the template placeholder {directive.name.raw}"
-            stmt.reach = placeholder_reach(directive.name.raw)
         if directive.block is not None:
             stmt.children = [self._expand(child, stmt, via, stack) for child in directive.block]
         elif directive.name.value == "include" and not directive.placeholder:

@@ -14,10 +14,8 @@ unreadable include (outside the tree, missing, unreadable) says what it can set:
 A lookup passes over an include that cannot set the directive it asks about (the value behind
 it is the value), and a finding that stands on a value such an include *could* set is still
 reported, with the caveat "unless `/etc/x.conf` sets proxy_buffering" (rules report it as
-`info`). A template placeholder standing for statements (`${HTTPS_CONFIG}`, `{{ ssl_block }}`)
-is not an include that cannot be read: it stands for what the deployment fills in, and values
-it may set stay unknown (no caveat), unless its name says what it holds (TLS settings, the ACME
-location, ...): then the lookup passes it as it passes such an include.
+`info`). A template placeholder is not an include that cannot be read: it stands for what the
+deployment fills in, and values it may set stay unknown.
 """
 
 from __future__ import annotations
@@ -36,15 +34,12 @@ class Reach(NamedTuple):
     names: frozenset[str] = frozenset()
     prefixes: tuple[str, ...] = ()
     basis: str = ""  # why the limit is known, for messages
-    placeholder: bool = False  # a template placeholder standing for statements, not an include
 
     def could_set(self, name: str) -> bool:
         return self.anything or name in self.names or name.startswith(self.prefixes)
 
     def passed(self) -> str:
         """For a message: why the lookup went past it."""
-        if self.placeholder:
-            return f"the template placeholder `{self.path}` is filled in later, but {self.basis}"
         return f"`{self.path}` is not read, but {self.basis}"
 
     def caveat(self, name: str) -> str:
@@ -152,20 +147,3 @@ def reach_of(pattern: str) -> Reach:
         if words & set(keys):
             return Reach(pattern, False, names, prefixes, f"its name says it holds {holds}")
     return Reach(pattern)
-
-
-_PLACEHOLDER_MARKS = re.compile(r"^\$\{|\}$|^\{[{%]-?|-?[}%]\}$|^__|__$")
-
-
-def placeholder_reach(raw: str) -> Reach | None:
-    """What a placeholder statement may set, when its name says (`${HTTPS_CONFIG}`,
-    `{{ ssl_params }}`: TLS settings); None when it may set anything (it then hides what it
-    could set for good, with no caveat)."""
-    name = _PLACEHOLDER_MARKS.sub("", raw.strip()).strip().lower()
-    words = _name_words(name)
-    if words & {"https"}:
-        words.add("ssl")  # `${HTTPS_CONFIG}`: the TLS part of a server
-    for keys, (names, prefixes), holds in _NAMED:
-        if words & set(keys):
-            return Reach(raw, False, names, prefixes, f"its name says it holds {holds}", True)
-    return None

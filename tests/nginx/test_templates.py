@@ -173,27 +173,3 @@ def test_template_variables_are_filled_in_before_the_set_variables() -> None:
     # nginx's own variables (small letters) are never a renderer's; unknown names stay.
     assert resolve_target(root, "http://$host:1", env).target == "http://$host:1"
     assert resolve_target(root, "${OTHER}", env).target == "${OTHER}"
-
-
-@pytest.mark.parametrize(
-    ("raw", "passes"),
-    [
-        ("${HTTPS_CONFIG}", True),
-        ("{{ ssl_params }}", True),
-        ("{{ acme_location }}", True),
-        ("__GZIP_SETTINGS__", True),
-        ("${EXTRA_CONFIG}", False),  # may set anything: hides for good, no caveat
-        ("{{ item.extra_parameters|indent(4) }}", False),
-    ],
-)
-def test_a_placeholder_statement_named_for_what_it_holds_is_passed_by_lookups(
-    raw: str, passes: bool
-) -> None:
-    from linter.nginx.unread import placeholder_reach
-
-    reach = placeholder_reach(raw)
-    if not passes:
-        assert reach is None
-        return
-    assert reach is not None and not reach.could_set("proxy_buffering")
-    assert "is filled in later" in reach.passed()
