@@ -218,7 +218,8 @@ class _Facts:
                 continue
             top = origin.split(".", 1)[0]
             if name in _STREAM_CLASSES and top in _STREAM_CLASSES[name]:
-                found.append(Evidence(f"`{name}(...)`", shown, node.lineno))
+                media = "text/event-stream" if name == "EventSourceResponse" else _media_type(node)
+                found.append(Evidence(f"`{name}(...)`", shown, node.lineno, media))
             elif name == "stream_with_context" and top == "flask":
                 found.append(Evidence("Flask's `stream_with_context(...)`", shown, node.lineno))
             elif (name == "Response" and top == "flask") or (
@@ -231,7 +232,11 @@ class _Facts:
                 elif media := _streamed_media_type(node):
                     # The body comes from elsewhere (another module's generator): the media type
                     # says the response is a stream.
-                    found.append(Evidence(f"a Flask `Response` of {media}", shown, node.lineno))
+                    found.append(
+                        Evidence(
+                            f"a Flask `Response` of {media}", shown, node.lineno, media.strip("`")
+                        )
+                    )
         return found
 
 
@@ -272,6 +277,18 @@ def _streamed_media_type(call: ast.Call) -> str | None:
                 media = value.split(";", 1)[0].strip().lower()
                 if media in _STREAMED_MEDIA_TYPES:
                     return f"`{media}`"
+    return None
+
+
+def _media_type(call: ast.Call) -> str | None:
+    """A `StreamingResponse`'s media type, when a constant gives it (keyword or second
+    argument), without its parameters."""
+    value: ast.expr | None = call.args[1] if len(call.args) > 1 else None
+    for item in call.keywords:
+        if item.arg == "media_type":
+            value = item.value
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return value.value.split(";", 1)[0].strip().lower()
     return None
 
 

@@ -112,6 +112,9 @@ class Evidence:
     what: str
     path: str
     line: int
+    # The media type the response is written with, when a constant says (`text/csv` for a
+    # file download, `text/event-stream` for SSE); None when the code does not say.
+    media: str | None = None
 
 
 @dataclass
