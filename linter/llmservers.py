@@ -266,12 +266,40 @@ LITELLM_PORT = "4000"
 def gpt_app_word(name: str) -> str | None:
     """`docgpt`, `chatgpt`, `gptbot`, `gpt4all`: a word made with "gpt" in a host name names a
     GPT app as one made with "llm" does (no English word holds it either). Only for a
-    server's own name (the NGINX catch-all signal): elsewhere such words name a UI as often as
-    a backend (`.Values.gpts.portal.host` in a Helm chart is a web portal's)."""
+    server's own name (the NGINX catch-all signal) and a container image's (`chatgpt-web`,
+    an app that ships its API with it): elsewhere such words name a UI as often as a backend
+    (`.Values.gpts.portal.host` in a Helm chart is a web portal's)."""
     for part in re.split(r"[^a-z0-9]+", name.lower()):
         if len(part) > 3 and (part.startswith("gpt") or part.endswith("gpt")):
             return part
     return None
+
+
+# The first label of a host name that names a service of its own (`docs.`, `grafana.`,
+# `status.`): an LLM word further right names the owner's domain, not what this host serves.
+OTHER_SERVICE_LABELS = frozenset(
+    {"docs", "doc", "wiki", "blog", "www-docs", "status", "grafana", "prometheus", "kibana",
+     "metrics", "monitor", "monitoring", "dashboard", "admin", "auth", "sso", "login",
+     "keycloak", "mail", "smtp", "cdn", "static", "assets", "img", "images", "minio", "s3",
+     "storage", "portainer", "traefik", "n8n", "langfuse", "jenkins", "git", "gitlab"}
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4096)  # pure; called per server, with few distinct names
+def server_name_product(name: str) -> str | None:
+    """The LLM app a server's own name names, for the catch-all signal. The name is cut into
+    words at dots, dashes and underscores, the same for every word: a word that is an LLM
+    product or a model family (`ollama.`, `gpt-suite.`) counts, and so does one made with
+    "gpt" or "llm" (`docgpt.`, `chatgpt.`, `routellm.`), since no English word holds either.
+    None when the first label names another service (`docs.docgpt.example`,
+    `grafana.ollama.example`), or for a wildcard or regex name."""
+    lowered = name.lower().strip(".")
+    if not lowered or lowered.startswith("~") or lowered == "_":
+        return None
+    labels = lowered.split(".")
+    if labels[0] in OTHER_SERVICE_LABELS:
+        return None
+    return llm_name(lowered) or gpt_app_word(lowered)
 
 
 def _alternation(names: Iterable[str]) -> re.Pattern[str]:

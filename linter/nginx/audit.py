@@ -101,7 +101,7 @@ def _signal(document: NginxDocument, route: Route, settings: Settings) -> AuditV
         origin = document.display(document.litellm_configs[0])
     elif signal.kind == "upstream" and route.upstream is not None:
         origin = position(route.upstream, root)
-    elif signal.kind == "upstream":
+    elif signal.kind in ("upstream", "app"):
         origin = position(route.pass_stmt, root)
     elif signal.kind == "server_name":
         server = route.block.enclosing("server")

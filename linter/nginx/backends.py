@@ -18,7 +18,7 @@ from linter.nginx.timevalue import parse_time
 
 
 class Signal(NamedTuple):
-    kind: str  # comment, setting, sse, path, upstream, listen, server_name, litellm, weak
+    kind: str  # comment, setting, sse, path, upstream, app, listen, server_name, litellm, weak
     text: str  # for messages: "... is a streaming route because <text>"
 
 
@@ -39,12 +39,21 @@ def upstream_signal(
     document: NginxDocument, block: Stmt, family: str, resolved: Resolved, upstream: Stmt | None
 ) -> Signal | None:
     found = backend_signal(document, block, family, resolved.target, upstream)
-    if found is None or not resolved.sets:
+    if found is None:
         return found
-    sets = ", ".join(
-        f"`set {stmt.args[0]} {stmt.args[1]}` at {document.where(stmt)}" for stmt in resolved.sets
-    )
-    return Signal(found.kind, f"{found.text} (its target's variables come from {sets})")
+    return Signal(found.kind, found.text + target_origin(document, resolved))
+
+
+def target_origin(document: NginxDocument, resolved: Resolved) -> str:
+    """Where a resolved target's variables come from, said after the evidence (or "")."""
+    notes = list(resolved.rendered)
+    if resolved.sets:
+        sets = ", ".join(
+            f"`set {stmt.args[0]} {stmt.args[1]}` at {document.where(stmt)}"
+            for stmt in resolved.sets
+        )
+        notes.append(f"its target's variables come from {sets}")
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def _named(text: str, name: str, sign: str | None) -> str | None:
@@ -96,7 +105,10 @@ def backend_signal(
             text = upstream_evidence(upstream, _read_timeout_sign(document, block, family))
         return Signal("upstream", text) if text else None
     if "$" in host:
-        return None  # a host nginx only knows at run time
+        # A host nginx only knows at run time, or a template variable filled in before it
+        # reads the file: a variable named for an LLM server (`${OLLAMA_BASE_URL}`) says
+        # where the route goes as an upstream's name would.
+        return _template_variable_signal(document, block, family, host)
     name = llm_name(host)
     if name:
         text = f"it proxies to {host}, an LLM server or API ({name})"
@@ -110,6 +122,29 @@ def backend_signal(
     if port in LLM_PORTS:
         return Signal("upstream", f"it proxies to {host}:{port}, {LLM_PORTS[port]}")
     return None
+
+
+# A target host that is a whole template variable (`${OLLAMA_BASE_URL}`, `${LLM_HOST}:8080`).
+_TEMPLATE_HOST = re.compile(
+    r"^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-=?+][^}]*)?\}(?::(?:\d+|\$\{\w+\}))?$"
+)
+
+
+def _template_variable_signal(
+    document: NginxDocument, block: Stmt, family: str, host: str
+) -> Signal | None:
+    match = _TEMPLATE_HOST.match(host)
+    if match is None:
+        return None
+    variable = match.group(1)
+    name = llm_name(variable)
+    if not name:
+        return None
+    placeholder = host[: host.index("}") + 1]
+    text = f"its target is the template variable {placeholder}, named for an LLM server ({name})"
+    sign = _read_timeout_sign(document, block, family) if name in GENERIC_LLM_WORDS else None
+    found = _named(text, name, sign)
+    return Signal("upstream", found) if found is not None else None
 
 
 def _generic_named(upstream: Stmt) -> bool:

@@ -88,6 +88,14 @@ _OTHER_NAMES = (
 )
 
 
+# (Not `.tpl`: a Helm chart's templates/_helpers.tpl is Go template definitions.)
+_RENDERED_SUFFIXES = (".template", ".tmpl", ".j2", ".jinja", ".jinja2", ".erb")
+
+
+def _in_templates_folder(relpath: str) -> bool:
+    return "templates" in relpath.lower().split("/")[:-1]
+
+
 def _without_extension(name: str) -> bool:
     return "." not in name.lstrip(".")
 
@@ -125,6 +133,10 @@ def claim_by_name(relpath: str) -> Claim:
     # name, or `nginx` in it with a template suffix), and a file with no extension at all
     # (`deploy/default`), which must pass the strict test below.
     if ".conf." in name or ("nginx" in name and name.endswith(_TEMPLATE_SUFFIXES)):
+        return Claim.MAYBE
+    # The official nginx image renders /etc/nginx/templates/*.template with envsubst, and
+    # config-management roles keep theirs under templates/ (`site.j2`): the content decides.
+    if _in_templates_folder(relpath) and name.endswith(_RENDERED_SUFFIXES):
         return Claim.MAYBE
     if _without_extension(name):
         return Claim.MAYBE

@@ -23,13 +23,29 @@ WHITESPACE = " \t\r\n"
 # One token at a time, after any whitespace, as ``_tokens`` below reads it (a single match per
 # token instead of a walk over characters). A word runs on through `}`, `#` and quotes; a
 # backslash takes the next character; a `{` right after `$` belongs to the word.
+# Template tags (Jinja, mustache, Go templates, ERB) a renderer fills in before nginx reads the
+# file. A control tag or a template comment (`{% if ssl %}`, `{{- end }}`, `{# note #}`,
+# `<% if x %>`) at the start of a token is read as a comment: it sets nothing itself, it only
+# keeps or drops the text around it. A tag that pulls in other text (`{% include %}`,
+# `{{ template "x" . }}`) and an expression (`{{DOMAIN}}`, `<%= @port %>`) are words, so a
+# value written with one is a placeholder (tree.PLACEHOLDER), and one alone on its line a
+# statement of unknown content. Never valid nginx: a `{` always ends a word for nginx, and a
+# block needs a name, so `{{` or `{%` can only be a template's.
+_TEMPLATE_CONTROL = (
+    r"""\{%-?(?!\s*(?:include|extends|import|from|call)\b)[^\r\n]*?%\}"""
+    r"""|\{\{-?\s*(?:if|else|end|range|with|define|block|[#/^!])[^\r\n]*?\}\}"""
+    r"""|\{\#[^\r\n]*?\#\}"""
+    r"""|<%(?![=%])[^\r\n]*?%>"""
+)
+_TEMPLATE_EXPRESSION = r"""\{\{[^\r\n]*?\}\}|\{%[^\r\n]*?%\}|<%=[^\r\n]*?%>"""
 _NEXT = re.compile(
     r"""[ \t\r\n]*(?:"""
-    r"""(?P<comment>\#[^\r\n]*)"""
-    r"""|(?P<semi>;)|(?P<close>\})|(?P<open>\{)"""
+    r"""(?P<comment>\#[^\r\n]*|""" + _TEMPLATE_CONTROL + r""")"""
+    r"""|(?P<semi>;)|(?P<close>\})"""
     r"""|(?P<quoted>"(?:[^"\\]|\\[\s\S])*"|'(?:[^'\\]|\\[\s\S])*')"""
     r"""|(?P<unclosed>["'])"""
-    r"""|(?P<word>(?:[^ \t\r\n;{\\$]+|\\[\s\S]?|\$\{?)+)"""
+    r"""|(?P<word>(?:[^ \t\r\n;{\\$<]+|\\[\s\S]?|\$\{?|""" + _TEMPLATE_EXPRESSION + r"""|<)+)"""
+    r"""|(?P<open>\{)"""
     r""")"""
 )
 

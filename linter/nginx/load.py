@@ -84,4 +84,26 @@ def load_document(
             document.server_keepalives = dict(keepalives_by_address(workspace, source.path))
         except Exception:  # evidence only: the uvicorn default then applies as before
             document.server_keepalives = {}
+        _surroundings(document, workspace, source.path)
     return document
+
+
+def _surroundings(document: NginxDocument, workspace: Workspace, path: str) -> None:
+    """What the repository says around the config (linter/server/proxied.py): the values of
+    its template variables, and which of the apps it may proxy to stream. Evidence only:
+    a failure leaves both empty, as for a config read alone."""
+    from linter.server.proxied import streaming_backends, template_environment
+
+    try:
+        document.streaming_backends = streaming_backends(workspace, path)
+    except Exception:
+        document.streaming_backends = {}
+    if "${" not in document.source.text and "__" not in document.source.text:
+        return
+    try:
+        document.template_env = {
+            name: (found.value, found.said)
+            for name, found in template_environment(workspace, path).items()
+        }
+    except Exception:
+        document.template_env = {}

@@ -28,6 +28,12 @@ class NginxDocument(Document):
     # App servers launched in the same repository, by the (host, port) an upstream server may
     # name: their real keep-alive (linter/server/front.py), for NGX007.
     server_keepalives: dict[tuple[str, str], object] = field(default_factory=dict)
+    # The apps of the same repository that stream, by the (host, port) a route may name (port
+    # "" for any port of a compose service named so), and why (linter/server/proxied.py).
+    streaming_backends: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Template variables (``${BACKEND_URL}``, ``__BACKEND_URL__``) the compose service that
+    # renders this config sets: name -> (value, where it is set).
+    template_env: dict[str, tuple[str, str]] = field(default_factory=dict)
     is_dump: bool = False
     # Results computed once per document and shared by the rules (routes, upstreams).
     cache: dict[str, object] = field(default_factory=dict)

@@ -16,7 +16,7 @@ from typing import NamedTuple
 from linter.nginx.directives import takes_no_block
 from linter.nginx.lexer import _NEXT, _skip_lua, is_lua_block_name, unquote
 from linter.nginx.parser import MAX_DEPTH
-from linter.nginx.tree import PLACEHOLDER, WHOLE_PLACEHOLDER, ParsedFile
+from linter.nginx.tree import PLACEHOLDER, WHOLE_PLACEHOLDER, ParsedFile, may_hold_placeholder
 
 # A whole statement of plain words (no quote, escape or `${` in them, no comment inside), or a
 # comment, or a `}`, after any whitespace: most of a config, read one match per statement. A
@@ -55,7 +55,7 @@ def outline_of(parsed: ParsedFile) -> Outline:
 
 
 def _placeholder(raw: str) -> bool:
-    return ("${" in raw or "__" in raw) and WHOLE_PLACEHOLDER.fullmatch(raw) is not None
+    return may_hold_placeholder(raw) and WHOLE_PLACEHOLDER.fullmatch(raw) is not None
 
 
 def _past_lua(text: str, pos: int, depth: int) -> tuple[int, int]:
@@ -68,6 +68,8 @@ def _past_lua(text: str, pos: int, depth: int) -> tuple[int, int]:
 def scan(text: str) -> Outline | None:
     """The outline read from the tokens (as lexer._tokens cuts them), or None where the parser
     would recover from an error or meet a placeholder statement: then only a parse says."""
+    if "{{" in text or "{%" in text or "{#" in text or "<%" in text:
+        return None  # template tags: the fast statement pattern below does not know them
     length = len(text)
     pos = 0
     match = _NEXT.match
@@ -89,7 +91,7 @@ def scan(text: str) -> Outline | None:
             top_names.add(name)
         if name == "include" and len(words) == 2:
             arg, arg_quote = words[1]
-            if not (("${" in arg or "__" in arg) and PLACEHOLDER.search(arg)):
+            if not (may_hold_placeholder(arg) and PLACEHOLDER.search(arg)):
                 includes.append(unquote(arg, arg_quote) if arg_quote or "\\" in arg else arg)
         words.clear()
         return True
@@ -103,13 +105,15 @@ def scan(text: str) -> Outline | None:
                 name = quick[1]
                 if name is not None:
                     statement_first = None
-                    if "__" in name and _placeholder(name):
+                    if _placeholder(name):
                         return None
                     if depth == 0:
                         top_names.add(name)
                     if name == "include":
                         args = quick[2].split()
-                        if len(args) == 1 and not ("__" in args[0] and PLACEHOLDER.search(args[0])):
+                        if len(args) == 1 and not (
+                            may_hold_placeholder(args[0]) and PLACEHOLDER.search(args[0])
+                        ):
                             includes.append(args[0])
                     if quick[3] == "{":
                         if depth >= MAX_DEPTH or takes_no_block(name):

@@ -4,9 +4,12 @@ Signals, strongest first: a ``# streamproof: stream`` comment (or ``no-stream`` 
 the ``stream-routes`` setting; SSE already acknowledged in the block (``proxy_buffering off``,
 ``text/event-stream``, ``X-Accel-Buffering``); the location path (``/v1/chat/completions``,
 ``/api/generate``, ``/stream``, ...); the upstream (names and ports of LLM servers and hosted
-LLM APIs, linter/nginx/backends.py); for a catch-all ``location /``, a server_name naming an
-LLM app; a LiteLLM config in the same repository with an OpenAI-style path. A route with no
-signal is left alone.
+LLM APIs, or a template variable named for one, linter/nginx/backends.py); the app of the
+same repository behind the target (a compose service or launch line whose app streams, or an
+LLM server's image, linter/server/proxied.py); for a catch-all ``location /``, a server_name
+naming an LLM app; a LiteLLM config in the same repository with an OpenAI-style path. A route
+with no signal is left alone. Template variables the repository gives a value (the compose
+service that renders the file) are filled in before the target is judged.
 """
 
 from __future__ import annotations
@@ -22,10 +25,10 @@ from linter.llmservers import (
     CHAT_APPS,
     LLM_LISTEN_PORTS,
     VLLM_PORT,
-    gpt_app_word,
     llm_name,
     llm_server_in_path,
     not_streaming_path,
+    server_name_product,
     streaming_path,
 )
 from linter.nginx.backends import (
@@ -33,6 +36,7 @@ from linter.nginx.backends import (
     backend_signal,
     map_signal,
     map_values,
+    target_origin,
     upstream_evidence,
     upstream_signal,
     upstreams,
@@ -41,7 +45,7 @@ from linter.nginx.context import Stmt
 from linter.nginx.directives import FAMILIES
 from linter.nginx.model import NginxDocument
 from linter.nginx.targets import Resolved, listen_ports, pass_host, resolve_target
-from linter.nginx.tree import FileComment
+from linter.nginx.tree import FileComment, may_hold_placeholder
 from linter.nginx.websocket import socket_beside
 
 # Re-exported: rules and other layers ask this module for a route's backend facts.
@@ -197,8 +201,10 @@ def _signal(
         return Signal("path", f"its path {path} is a streaming endpoint"), False
     if signal:
         return signal, False
-    signal = upstream_signal(document, block, family, resolved, upstream) or map_signal(
-        document, resolved
+    signal = (
+        upstream_signal(document, block, family, resolved, upstream)
+        or map_signal(document, resolved)
+        or _app_signal(document, resolved, upstream)
     )
     if signal:
         return signal, False
@@ -224,6 +230,34 @@ def _signal(
             f"the repository has a LiteLLM config ({config}) and {path} is an OpenAI-style path",
         ), False
     return None, False
+
+
+def _app_signal(
+    document: NginxDocument, resolved: Resolved, upstream: Stmt | None
+) -> Signal | None:
+    """The route's backend is an app of the same repository that streams (a compose service
+    or launch line whose app has streaming endpoints, or whose image is an LLM server or chat
+    app; linter/server/proxied.py finds them)."""
+    backends = document.streaming_backends
+    if not backends:
+        return None
+    if upstream is not None:
+        addresses = [pass_host(s.args[0]) for s in upstream.level_named("server") if s.args]
+        via = f" (a server of upstream `{upstream.args[0]}`)" if upstream.args else ""
+    else:
+        addresses = [pass_host(resolved.target)]
+        via = ""
+    for host, port in addresses:
+        if "$" in host or may_hold_placeholder(host):
+            continue
+        host, port = host.lower(), port or "80"
+        said = backends.get((host, port)) or backends.get((host, ""))
+        if said:
+            return Signal(
+                "app",
+                f"it proxies to {host}:{port}{via}, where {said}{target_origin(document, resolved)}",
+            )
+    return None
 
 
 def mapped_upstreams(document: NginxDocument, route: Route) -> list[Stmt]:
@@ -299,7 +333,7 @@ def _server_name_signal(document: NginxDocument, server: Stmt) -> Signal | None:
     says nothing about which of them is the LLM app, so it lends no evidence."""
     for name_stmt in server.level_named("server_name"):
         for name in name_stmt.args:
-            product = llm_name(name) or gpt_app_word(name)
+            product = server_name_product(name)
             if product and not _shared_by_a_proxying_server(document, server, name):
                 return Signal(
                     "server_name",
@@ -448,13 +482,13 @@ def routes(document: NginxDocument, settings: Settings) -> Iterator[Route]:
         if id(block) in seen:
             continue
         seen.add(id(block))
-        resolved = resolve_target(block, stmt.args[0])
+        resolved = resolve_target(block, stmt.args[0], document.template_env)
         host, _ = pass_host(resolved.target)
         upstream = known.get(host) if "$" not in host else None
         signal, opted_out = _signal(document, settings, block, family, resolved, upstream)
         found.append(Route(block, stmt, family, upstream, signal, opted_out, resolved.target))
     found = _server_name_beside_websocket(found)
-    pages = _chat_app_pages(found)
+    pages = _chat_app_pages(found) | _app_pages(found)
     for index in pages:
         found[index] = found[index]._replace(signal=None)
     yield from _weak_catch_all(document, found, pages)
@@ -519,6 +553,28 @@ def _chat_app_pages(found: list[Route]) -> set[int]:
         ):
             pages.add(index)
     return pages
+
+
+def _app_pages(found: list[Route]) -> set[int]:
+    """The catch-all `location /` that the app signal made a streaming route, where another
+    location of the same server routes `/api` to the same backend: that location carries the
+    app's calls (its streams), the catch-all its pages. The indices of those catch-alls."""
+    candidates = [
+        index
+        for index, route in enumerate(found)
+        if route.signal is not None
+        and route.signal.kind == "app"
+        and _location_path(route.block) == "/"
+    ]
+    if not candidates:
+        return set()
+    own_api = _api_backends(found)
+    return {
+        index
+        for index in candidates
+        if (server := found[index].block.enclosing("server")) is not None
+        and (id(server), _backend(found[index])) in own_api
+    }
 
 
 def all_routes(document: NginxDocument, settings: Settings) -> list[Route]:

@@ -6,6 +6,7 @@ would fill in from a `set` in the same server resolved first (the Docker resolve
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from linter.nginx.context import Stmt
@@ -40,14 +41,41 @@ def pass_host(target: str) -> tuple[str, str]:
 class Resolved(NamedTuple):
     target: str  # with the variables set in the server replaced by their values
     sets: tuple[Stmt, ...]  # the `set` statements used
+    # Template variables the repository gives a value (rendered before nginx reads the file),
+    # said for messages: "${BACKEND_URL} is http://backend:7860, set in the environment of ...".
+    rendered: tuple[str, ...] = ()
 
 
-def resolve_target(block: Stmt, target: str) -> Resolved:
-    """``target`` with each ``$name`` that one `set $name <constant>;` in the route's chain
-    of blocks (location, its `if`s, server) gives a value replaced by that value. A variable
-    set twice, set from another variable, or not set in the chain stays as it is."""
+# A template variable in a target: envsubst's ${NAME} (and $NAME, which it fills in too when
+# NAME is in its environment; only in capitals here, as nginx's own variables are written in
+# small letters) and sed's __NAME__.
+_TEMPLATE_VARIABLE = re.compile(
+    r"\$\{([A-Za-z_]\w*)\}|__([A-Z][A-Z0-9_]*?)__|\$([A-Z][A-Z0-9_]*)\b"
+)
+
+
+def resolve_target(
+    block: Stmt, target: str, template_env: Mapping[str, tuple[str, str]] | None = None
+) -> Resolved:
+    """``target`` with each template variable the repository gives a value (``template_env``:
+    name -> (value, where it is set)) filled in, then each ``$name`` that one
+    `set $name <constant>;` in the route's chain of blocks (location, its `if`s, server)
+    gives a value replaced by that value. A variable set twice, set from another variable,
+    or not set in the chain stays as it is."""
+    rendered: list[str] = []
+    if template_env and ("$" in target or "__" in target):
+
+        def fill(match: re.Match[str]) -> str:
+            name = match.group(1) or match.group(2) or match.group(3)
+            known = template_env.get(name)
+            if known is None:
+                return match.group(0)
+            rendered.append(f"{match.group(0)} is {known[0]}, set in {known[1]}")
+            return known[0]
+
+        target = _TEMPLATE_VARIABLE.sub(fill, target)
     if "$" not in target:
-        return Resolved(target, ())
+        return Resolved(target, (), tuple(rendered))
     used: list[Stmt] = []
 
     def value_of(match: re.Match[str]) -> str:
@@ -59,7 +87,7 @@ def resolve_target(block: Stmt, target: str) -> Resolved:
         return found.args[1]
 
     resolved = _VARIABLE.sub(value_of, target)
-    return Resolved(resolved, tuple(used))
+    return Resolved(resolved, tuple(used), tuple(rendered))
 
 
 def _set_in_chain(block: Stmt, name: str) -> Stmt | None:

@@ -13,10 +13,36 @@ from typing import NamedTuple
 from linter.nginx.lexer import unquote
 from linter.source import SourceText
 
-# Template placeholders filled in before nginx sees the file: envsubst's ${VAR} and the
-# __VAR__ style of sed-based templating. Their value is unknown, never a default.
-PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-=?+][^}]*)?\}|__[A-Z][A-Z0-9_]*__")
+# Template placeholders filled in before nginx sees the file: envsubst's ${VAR}, the __VAR__
+# style of sed-based templating, a template engine's expression ({{DOMAIN}}, {{ .Values.port }},
+# {% include "x" %}, ERB's <%= @port %>), a word that says it is one (PORT_PLACEHOLDER,
+# YOUR_DOMAIN, <backend-host>; not a regex's named group `(?<name>...)`) and configure_file's
+# @VAR@. Their value is unknown, never a default.
+PLACEHOLDER = re.compile(
+    r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-=?+][^}]*)?\}|__[A-Z][A-Z0-9_]*__"
+    r"|\{\{[^\r\n]*?\}\}|\{%[^\r\n]*?%\}|<%=[^\r\n]*?%>"
+    r"|(?<![A-Za-z0-9_])(?:[A-Z0-9]+_)*PLACEHOLDER(?:_[A-Z0-9]+)*(?![A-Za-z0-9_])"
+    r"|(?<![A-Za-z0-9_])YOUR_[A-Z0-9_]+(?![A-Za-z0-9_])"
+    r"|(?<![?\w])<[A-Za-z_][\w.-]*>"
+    r"|@[A-Z][A-Z0-9_]*@"
+)
 WHOLE_PLACEHOLDER = re.compile(r"(?:" + PLACEHOLDER.pattern + r")+")
+# Each placeholder holds one of these: most words hold none and are passed over at once.
+_MARKS = ("${", "__", "{{", "{%", "<", "PLACEHOLDER", "YOUR_", "@")
+
+
+def may_hold_placeholder(raw: str) -> bool:
+    """A cheap test before the pattern: ``raw`` holds a placeholder's mark."""
+    return any(mark in raw for mark in _MARKS)
+
+
+def template_variable(raw: str) -> str | None:
+    """The variable a whole-word placeholder names, for a renderer's environment:
+    ``${BACKEND_URL}`` and ``__BACKEND_URL__`` name BACKEND_URL (None for anything else)."""
+    match = re.fullmatch(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|__([A-Z][A-Z0-9_]*?)__", raw)
+    if match is None:
+        return None
+    return match.group(1) or match.group(2)
 
 
 class Word:
@@ -58,13 +84,13 @@ class Word:
     def has_placeholder(self) -> bool:
         """The value holds a template placeholder, so nginx will see something else."""
         raw = self.raw
-        return ("${" in raw or "__" in raw) and PLACEHOLDER.search(raw) is not None
+        return may_hold_placeholder(raw) and PLACEHOLDER.search(raw) is not None
 
     @property
     def is_placeholder(self) -> bool:
         """The whole word is template placeholders (``${HTTPS_CONFIG}``)."""
         raw = self.raw
-        return ("${" in raw or "__" in raw) and WHOLE_PLACEHOLDER.fullmatch(raw) is not None
+        return may_hold_placeholder(raw) and WHOLE_PLACEHOLDER.fullmatch(raw) is not None
 
 
 @dataclass(eq=False)

@@ -289,8 +289,11 @@ class _View(RowWords):
         parts: list[str] = []
         origins: list[str] = []
         risk = False
+        readers: set[int] = set()  # functions whose read is reported already (as PY001 does)
         for iteration in iterations:
-            words, origin, unguarded = self._one_guard(iteration, facts.raised, facts.exception)
+            words, origin, unguarded = self._one_guard(
+                iteration, facts.raised, facts.exception, readers
+            )
             risk = risk or unguarded
             prefix = f"line {iteration.node.lineno}: " if len(iterations) > 1 else ""  # type: ignore[attr-defined]
             parts.append(prefix + words)
@@ -300,14 +303,29 @@ class _View(RowWords):
         )
 
     def _one_guard(
-        self, iteration: Iteration, raised: tuple[Raised, ...], exception: str
+        self,
+        iteration: Iteration,
+        raised: tuple[Raised, ...],
+        exception: str,
+        readers: set[int],
     ) -> tuple[str, str, bool]:
         verdict = self.analysis.guard_of(iteration.node, iteration.stream.client, raised)
         loop_line = iteration.node.lineno  # type: ignore[attr-defined]
         if verdict.guarded:
             return verdict.guard, self.at(verdict.line or loop_line), False
-        if verdict.elsewhere:  # PY001 reports the consumer's loop, in its module
+        # PY001 reports one read of a stream per function beside its consumer's loop.
+        first_read = False
+        if (
+            (verdict.elsewhere or verdict.consumers)
+            and not iteration.stream.origin
+            and _reports_reading_loop(self.settings)
+        ):
+            first_read = id(iteration.function.node) not in readers
+            readers.add(id(iteration.function.node))
+        if verdict.elsewhere and not first_read:  # a relay, or a later read: reported elsewhere
             return f"none here ({verdict.why}; reported there)", self.at(loop_line), False
+        if verdict.elsewhere:  # PY001 reports this loop and the consumer's, in its module
+            return f"none ({verdict.why}; reported here and there)", self.at(loop_line), True
         if verdict.unknown:  # PY001 and PY003 stay silent: nothing unguarded found
             return f"not known ({verdict.why})", self.at(loop_line), False
         if verdict.consumers and not verdict.missed:  # PY001 reports the consumer loops
@@ -316,6 +334,8 @@ class _View(RowWords):
                 f"its consumer on line {at}: {why}"
                 for at, (_node, _via, why) in zip(lines, verdict.consumers, strict=True)
             )
+            if first_read:  # PY001 reports this loop too: it reads the stream
+                lines = [loop_line, *lines]
             return f"none ({words})", ", ".join(self.at(at) for at in lines), True
         if verdict.missed:  # PY003
             handlers = ", ".join(
@@ -461,3 +481,9 @@ class _View(RowWords):
                 f"timeout={self.text(state.node, 40)} (not known)", node_at, "unknown"
             )
         return AuditValue(f"not known ({state.why})", node_at, "unknown")
+
+
+def _reports_reading_loop(settings: Settings) -> bool:
+    """PY001's `report-reading-loop`: the audit marks a risk exactly where PY001 reports."""
+    rule = registry.get_rule("PY001")
+    return rule is not None and bool(settings.option(rule, "report-reading-loop"))

@@ -6,11 +6,14 @@ where PY002 reports."""
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 from linter.model import Edit
 from linter.python import clients as K
 from linter.python.analysis import Analysis, StreamStart, Sym, keyword
 from linter.python.analysis.flags import flag_of, kwargs_entries
+from linter.python.analysis.flow import argument_exprs, function_calls
+from linter.python.analysis.remote_args import remote_arguments
 from linter.python.edits import add_entry, add_keyword
 from linter.python.record import record
 
@@ -54,6 +57,17 @@ def _keywords_state(analysis: Analysis, call: ast.Call, names: tuple[str, ...]) 
                 return CapState(
                     "none", f"`{item.arg}=None` disables the cap", name=item.arg, value=item.value
                 )
+            passed = _none_passed(analysis, item.value)
+            if passed is not None:
+                # ``max_tokens=max_tokens`` and a call of this function passes None: that
+                # generation is uncapped (the value is the caller's: no fix here).
+                text = analysis.document.text_of(item.value)
+                return CapState(
+                    "none",
+                    f"`{item.arg}={text}`, and {passed} passes None for `{text}`, which "
+                    f"disables the cap",
+                    name=item.arg,
+                )
             return CapState("present", name=item.arg or "", value=item.value)
     detail = ""
     for item in call.keywords:
@@ -68,7 +82,20 @@ def _keywords_state(analysis: Analysis, call: ast.Call, names: tuple[str, ...]) 
                         state = "none" if _is_none(value) else "present"
                         return CapState(state, name=name, value=value)
                 # Every key of the dict is known, and none is a cap.
-                detail = f" (nor does `**{analysis.document.text_of(item.value)}`, whose keys are all literal)"
+                keys = ", ".join(sorted(exact)) or "none"
+                modules = sorted(
+                    {
+                        v.id[1:-1]
+                        for values in exact.values()
+                        for v in values
+                        if isinstance(v, ast.Name) and v.id.startswith("<")
+                    }
+                )
+                where = f", as its callers in {', '.join(modules)} pass them" if modules else ""
+                detail = (
+                    f" (nor does `**{analysis.document.text_of(item.value)}`, whose keys are all "
+                    f"literal: {keys}{where})"
+                )
                 continue
             inner = entries_state(mapping, names)
             if inner.state == "none":
@@ -83,6 +110,25 @@ def _keywords_state(analysis: Analysis, call: ast.Call, names: tuple[str, ...]) 
                 return inner
             detail = f" (nor does the `**{analysis.document.text_of(item.value)}` dict on line {mapping.lineno})"
     return CapState("missing", detail)
+
+
+def _none_passed(analysis: Analysis, value: ast.expr) -> str | None:
+    """The call (of this file, else of another module) that passes ``None`` for the
+    parameter ``value`` names, if one does."""
+    if not isinstance(value, ast.Name):
+        return None
+    found = analysis.lookup(value.id, analysis.scope(value), analysis.document.start(value))
+    if found is None or found[0] != "param":
+        return None
+    function = found[2]
+    if len(function.bindings.get(value.id, ())) != 1:
+        return None  # reassigned in the function (``max_tokens = max_tokens or 1024``)
+    passed = argument_exprs(analysis, function, value.id) or []
+    local = next((arg for arg in passed if _is_none(arg)), None)
+    if local is not None:
+        return f"the call on line {local.lineno}"
+    remote = remote_arguments(analysis, function, value.id) or []
+    return next((f"the call in {a.module} (line {a.line})" for a in remote if a.none), None)
 
 
 def cap_state(analysis: Analysis, call: ast.Call, cap: K.Cap, add: str, default: int) -> CapState:
@@ -325,6 +371,8 @@ class RawGeneration:
     streaming: bool = True
     # The URL as written, when the file cannot read it and the body said the endpoint.
     unread_url: str = ""
+    # A body passed for a parameter: which, and by which call (for the message).
+    passed: str = ""
 
 
 # Generation endpoints of the APIs streamproof knows (OpenAI-compatible, Anthropic, Ollama).
@@ -386,8 +434,12 @@ def raw_generation(
             body = data.args[0]
     # Keys taken out of the body (``payload.pop("temperature")``) cannot add a cap.
     mapping = analysis.literal_dict(body, removals=True)
+    passed = ""
     if mapping is None:
-        return None
+        found = _passed_body(analysis, body)
+        if found is None:
+            return None
+        mapping, passed = found
     names = {
         k.value for k in mapping.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
     }
@@ -421,7 +473,83 @@ def raw_generation(
     else:
         wanted = f'`"{keys[0]}": N`'
         state = entries_state(mapping, keys)
-    return RawGeneration(call, fragment, mapping, state, wanted, streaming, unread_url)
+    return RawGeneration(call, fragment, mapping, state, wanted, streaming, unread_url, passed)
+
+
+def _passed_body(analysis: Analysis, body: ast.expr | None) -> tuple[ast.Dict, str] | None:
+    """A body that is a parameter (``json=payload``), read from the calls of its function in
+    this file: each must pass a dict this file reads (a literal, or keywords gathered by
+    ``**payload``). The first without a cap is the one reported (with the call that passes
+    it); when every one has a cap, the first. None when a call passes something opaque."""
+    if not isinstance(body, ast.Name):
+        return None
+    found = analysis.lookup(body.id, analysis.scope(body), analysis.document.start(body))
+    if found is None or found[0] not in ("param", "unknown"):
+        return None
+    function = found[2]
+    if len(function.bindings.get(body.id, ())) != 1:
+        return None  # reassigned in the function
+    node = function.node
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    gathered = node.args.kwarg is not None and node.args.kwarg.arg == body.id
+    if found[0] == "unknown" and not gathered:
+        return None
+    if gathered:
+        named = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+        calls = function_calls(analysis, function)
+        dicts = [_keywords_dict(call, named) for call in calls]
+        places = [f"the call on line {call.lineno}" for call in calls]
+    else:
+        passed = argument_exprs(analysis, function, body.id)
+        if passed is None:
+            return None
+        dicts = [analysis.literal_dict(arg, removals=True) for arg in passed]
+        places = [f"the call on line {arg.lineno}" for arg in passed]
+    # The calls in other modules (their keys only: a stand-in dict for each).
+    remote = remote_arguments(analysis, function, body.id) or []
+    for argument in remote:
+        if argument.keys is None:
+            return None
+        known: dict[str, Any] = dict(argument.constants)
+        names = sorted(argument.keys)
+        stand_in = ast.Dict(
+            keys=[ast.Constant(k) for k in names],
+            values=[ast.Constant(known[k]) if k in known else ast.Name(id="_") for k in names],
+        )
+        dicts.append(ast.copy_location(stand_in, node))
+        places.append(f"the call in {argument.module} (line {argument.line})")
+    if not dicts or any(d is None for d in dicts):
+        return None
+    readable = [d for d in dicts if d is not None]
+    chosen = next(
+        (i for i, d in enumerate(readable) if not {*_CHAT_BODY_CAPS, "options"} & _keys(d)),
+        0,
+    )
+    how = "`**" if gathered else "`"
+    mapping, place = readable[chosen], places[chosen]
+    note = f"passed as {how}{body.id}` to {function.name}() by {place}"
+    local = chosen < len(readable) - len(remote)
+    if local and f"line {mapping.lineno}" not in place:
+        note = f"line {mapping.lineno}, {note}"
+    return mapping, note
+
+
+def _keys(mapping: ast.Dict) -> set[str]:
+    return {
+        k.value for k in mapping.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
+    }
+
+
+def _keywords_dict(call: ast.Call, named: set[str]) -> ast.Dict | None:
+    """The dict ``**payload`` gathers from a call's keywords (None: a ``**`` of its own)."""
+    if any(item.arg is None for item in call.keywords):
+        return None
+    items = [item for item in call.keywords if item.arg not in named]
+    mapping = ast.Dict(
+        keys=[ast.Constant(item.arg) for item in items], values=[item.value for item in items]
+    )
+    return ast.copy_location(mapping, call)
 
 
 def _opaque_url_post(analysis: Analysis, call: ast.Call) -> bool:

@@ -237,6 +237,28 @@ MISTRAL = _unverified("mistralai", "mistralai", "mistralai")
 COHERE = _unverified("cohere", "cohere", "cohere")
 GROQ = _unverified("groq", "groq", "groq")
 TOGETHER = _unverified("together", "together", "together")
+FIREWORKS = _unverified("fireworks", "fireworks-ai", "fireworks")
+# AWS Bedrock through boto3 (``boto3.client("bedrock-runtime")``): its event streams read the
+# body through urllib3, and botocore wraps a cut as ResponseStreamingError (not verified here;
+# botocore's and urllib3's own classes get the benefit of the doubt).
+BEDROCK = Client(
+    "AWS Bedrock",
+    "botocore",
+    (
+        Raised(
+            "botocore.exceptions.ResponseStreamingError",
+            frozenset(
+                {
+                    "botocore.exceptions.ResponseStreamingError",
+                    "botocore.exceptions.BotoCoreError",
+                }
+            ),
+            note="unverified",
+        ),
+    ),
+    verified=False,
+    namespaces=("botocore", "boto3", "urllib3"),
+)
 HUGGINGFACE = _unverified("huggingface_hub", "huggingface_hub", "huggingface_hub", "requests")
 # LlamaIndex's LLM classes call the providers' SDKs (openai, anthropic, ...), whose cut
 # streams raise raw transport errors; its own exception classes are not verified here.
@@ -274,6 +296,8 @@ GENAI_CAP = Cap(("max_output_tokens",), "max_output_tokens", where="config")
 # google-generativeai: in ``generation_config=`` of the call or of the GenerativeModel.
 GENAI_LEGACY_CAP = Cap(("max_output_tokens",), "max_output_tokens", where="generation_config")
 HF_TEXT_CAP = Cap(("max_new_tokens",), "max_new_tokens")
+# Bedrock's Converse API: ``inferenceConfig={"maxTokens": N}``.
+BEDROCK_CAP = Cap(("maxTokens",), "maxTokens", where="inferenceConfig")
 
 
 @record
@@ -282,7 +306,8 @@ class Starter:
 
     ``stream``: "kw" streams when called with ``stream=True``; "always" always returns a
     stream; "manager" returns a context manager whose ``with ... as s`` value is the stream;
-    "never" is a plain generation call (PY002 only).
+    "envelope" returns a dict holding the stream (Bedrock's ``response["stream"]``); "never"
+    is a plain generation call (PY002 only).
     """
 
     client: Client
@@ -343,6 +368,8 @@ CLIENT_CLASSES: dict[str, str] = {
     "groq.AsyncGroq": "groq",
     "together.Together": "together",
     "together.AsyncTogether": "together",
+    "fireworks.client.Fireworks": "fireworks",
+    "fireworks.client.AsyncFireworks": "fireworks",
     "huggingface_hub.InferenceClient": "hf",
     "huggingface_hub.AsyncInferenceClient": "hf",
     "httpx.Client": "httpx",
@@ -354,6 +381,13 @@ CLIENT_CLASSES: dict[str, str] = {
     "requests.sessions.Session": "requests",
     "aiohttp.ClientSession": "aiohttp",
 }
+
+# ``instructor`` wraps a client and hands back one that calls it (``from_openai(OpenAI())``:
+# its ``chat.completions.create`` is the openai client's, with a ``response_model``).
+INSTRUCTOR_WRAPPERS = frozenset(
+    {"instructor.from_openai", "instructor.from_anthropic", "instructor.patch", "instructor.apatch"}
+)
+INSTRUCTOR_LITELLM = frozenset({"instructor.from_litellm"})
 
 # Module-level functions that behave like a client (``litellm.completion``, ``ollama.chat``,
 # the openai module client); their table key.
@@ -401,6 +435,19 @@ STARTERS: dict[str, tuple[Starter, ...]] = {
         Starter(LITELLM, "text_completion", "kw", MAX_TOKENS_CAP),
         Starter(LITELLM, "atext_completion", "kw", MAX_TOKENS_CAP),
     ),
+    # ``converse_stream`` returns a dict whose ``"stream"`` is the event stream ("envelope"),
+    # as ``invoke_model_with_response_stream``'s ``"body"`` is (its cap is in a JSON body
+    # each model family spells its own way: not checked).
+    "bedrock": (
+        Starter(BEDROCK, "converse_stream", "envelope", BEDROCK_CAP),
+        Starter(BEDROCK, "converse", "never", BEDROCK_CAP),
+        Starter(BEDROCK, "invoke_model_with_response_stream", "envelope", None),
+    ),
+    # ``instructor.from_litellm(litellm.completion)``: an OpenAI-shaped client over litellm.
+    "instructor_litellm": (
+        Starter(LITELLM, "chat.completions.create", "kw", COMPAT_CHAT_CAP),
+        Starter(LITELLM, "chat.completions.create_with_completion", "kw", COMPAT_CHAT_CAP),
+    ),
     "ollama": (
         Starter(OLLAMA, "chat", "kw", OLLAMA_CAP),
         Starter(OLLAMA, "generate", "kw", OLLAMA_CAP),
@@ -445,6 +492,10 @@ STARTERS: dict[str, tuple[Starter, ...]] = {
     ),
     "groq": (Starter(GROQ, "chat.completions.create", "kw", COMPAT_CHAT_CAP),),
     "together": (Starter(TOGETHER, "chat.completions.create", "kw", MAX_TOKENS_CAP),),
+    "fireworks": (
+        Starter(FIREWORKS, "chat.completions.create", "kw", MAX_TOKENS_CAP),
+        Starter(FIREWORKS, "chat.completions.acreate", "kw", MAX_TOKENS_CAP),
+    ),
     "hf": (
         Starter(HUGGINGFACE, "chat_completion", "kw", MAX_TOKENS_CAP),
         Starter(HUGGINGFACE, "chat.completions.create", "kw", MAX_TOKENS_CAP),

@@ -14,7 +14,7 @@ from linter.document import Claim
 
 # An LLM client named anywhere in the file (import, attribute, string) makes it worth a parse.
 _LLM_CLIENTS = re.compile(
-    rb"\b(?:openai|anthropic|litellm|ollama|genai|mistralai|cohere|groq|together|"
+    rb"\b(?:openai|anthropic|litellm|ollama|genai|mistralai|cohere|groq|together|fireworks|bedrock|"
     rb"huggingface_hub|langchain\w*|llama_index|llama_cpp|dashscope|volcenginesdkarkruntime|"
     rb"zhipuai|zai)\b"
 )
@@ -29,7 +29,7 @@ _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, cod
 # Plain substring tests (C speed) rule out most files before a regex runs over them.
 _NAMES = (
     b"openai", b"anthropic", b"litellm", b"ollama", b"genai", b"mistralai", b"cohere",
-    b"groq", b"together", b"huggingface_hub", b"langchain", b"httpx", b"requests", b"aiohttp",
+    b"groq", b"together", b"fireworks", b"bedrock", b"huggingface_hub", b"langchain", b"httpx", b"requests", b"aiohttp",
     b"llama_index", b"llama_cpp", b"dashscope", b"volcenginesdk", b"zhipuai", b"zai",
 )  # fmt: skip
 

@@ -249,11 +249,13 @@ class _Facts:
             # Quart is Flask's API on ASGI: its Response streams a generator the same way.
             framework = _FLASK_LIKE.get(top, "Flask")
             if name in _STREAM_CLASSES and top in _STREAM_CLASSES[name]:
+                media = "text/event-stream" if name == "EventSourceResponse" else _media_type(node)
                 found.append(
                     Evidence(
                         f"`{name}(...)`",
                         shown,
                         node.lineno,
+                        media=media,
                         pings=self._pings(node, name),
                         column=node.col_offset + 1,
                         end_line=node.end_lineno or node.lineno,
@@ -277,7 +279,12 @@ class _Facts:
                     # The body comes from elsewhere (another module's generator): the media type
                     # says the response is a stream.
                     found.append(
-                        Evidence(f"a {framework} `Response` of {media}", shown, node.lineno)
+                        Evidence(
+                            f"a {framework} `Response` of {media}",
+                            shown,
+                            node.lineno,
+                            media=media.strip("`"),
+                        )
                     )
         return found
 
@@ -326,6 +333,18 @@ def _streamed_media_type(call: ast.Call) -> str | None:
                 media = value.split(";", 1)[0].strip().lower()
                 if media in _STREAMED_MEDIA_TYPES:
                     return f"`{media}`"
+    return None
+
+
+def _media_type(call: ast.Call) -> str | None:
+    """A `StreamingResponse`'s media type, when a constant gives it (keyword or second
+    argument), without its parameters."""
+    value: ast.expr | None = call.args[1] if len(call.args) > 1 else None
+    for item in call.keywords:
+        if item.arg == "media_type":
+            value = item.value
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return value.value.split(";", 1)[0].strip().lower()
     return None
 
 

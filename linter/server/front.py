@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from linter.server.model import Launch
     from linter.workspace import Workspace
 
-_LOOPBACK = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1"})
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1"})
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def serves(launch: Launch, host: str, port: str) -> bool:
     own_port = launch.setting("port").value
     if own_port is None or port != own_port:
         return False
-    return (launch.loopback and host in _LOOPBACK) or (
+    return (launch.loopback and host in LOOPBACK) or (
         launch.service is not None and host == launch.service
     )
 
@@ -141,7 +141,7 @@ def keepalives_by_address(
         port = launch.setting("port").value
         if keepalive is None or port is None:
             continue
-        hosts = (set(_LOOPBACK) if launch.loopback else set()) | (
+        hosts = (set(LOOPBACK) if launch.loopback else set()) | (
             {launch.service} if launch.service else set()
         )
         for host in hosts:

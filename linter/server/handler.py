@@ -141,9 +141,13 @@ class ServerHandler:
         _referenced(workspace)
         if workspace.discovered.get("nginx"):
             from linter.server.front import nginx_upstreams, server_launches
+            from linter.server.proxied import compose_files, streaming_launches
 
             nginx_upstreams(workspace)
             server_launches(workspace)
+            # What NGINX routes take as evidence (linter/server/proxied.py), once for all.
+            streaming_launches(workspace)
+            compose_files(workspace)
 
     def load(self, unit: Unit, workspace: Workspace, settings: Settings) -> ServerDocument:
         source = workspace.read_source(unit.path)

@@ -118,6 +118,9 @@ class Evidence:
     what: str
     path: str
     line: int
+    # The media type the response is written with, when a constant says (`text/csv` for a
+    # file download, `text/event-stream` for SSE); None when the code does not say.
+    media: str | None = None
     # For a streaming response: does its body send heartbeats while it waits (sse_starlette's
     # pings, a generator that yields a ping)? None: not known (the body is made elsewhere).
     pings: bool | None = None

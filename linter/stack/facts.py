@@ -113,17 +113,22 @@ def _nginx(document: NginxDocument, settings: Settings) -> list[NginxRoute]:
             if known is None:
                 known = upstream_facts[id(route.upstream)] = _upstream(document, route.upstream)
             targets, idle, judged = known
-        elif "$" not in target:
+        elif "$" not in target and "__" not in target:
             targets.append(pass_host(target))
         else:
             # The Docker resolver idiom: `set $backend http://litellm:4000; proxy_pass $backend;`
-            resolved = resolve_target(route.pass_stmt.parent or block, target)
+            resolved = resolve_target(
+                route.pass_stmt.parent or block, target, document.template_env
+            )
             host, port = pass_host(resolved.target)
             if resolved.sets and "$" not in host:
                 targets.append((host, port))
                 target = (
                     f"{target} (`set` at {document.where(resolved.sets[0])}: {resolved.target})"
                 )
+            elif resolved.rendered and "$" not in host and "__" not in host:
+                targets.append((host, port))
+                target = f"{target} ({'; '.join(resolved.rendered)})"
         timeout = read_timeout(route)
         found_at = timeout.found
         if found_at.unknown is not None or found_at.stmt is None:

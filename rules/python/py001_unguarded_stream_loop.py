@@ -11,7 +11,7 @@ from linter.python.analysis import Analysis, analysis_of
 from linter.python.analysis.model import Consumer, Iteration
 from linter.python.document import PythonDocument
 from linter.python.explain import CutFacts, article, cut_facts
-from linter.registry import Rule
+from linter.registry import Option, Rule
 
 
 def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
@@ -19,28 +19,50 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
     if analysis is None:
         return
     moved: set[int] = set()  # consumer loops reported (one finding each, however many feed it)
+    reading_loops = reports_reading_loop(settings)
+    # Functions whose read of a stream is reported beside its consumer's loop: one finding
+    # each (three ``anext()`` reads in a row are one place to guard).
+    readers: set[tuple[int, int]] = set()
     for iteration in analysis.iterations:
         start = iteration.stream
         facts = cut_facts(analysis, start.client, settings)
         verdict = analysis.guard_of(iteration.node, start.client, facts.raised)
-        if verdict.guarded or verdict.missed or verdict.elsewhere or verdict.unknown:
-            # Guarded; or PY003 reports the handlers that look like guards; or the loop of
-            # another module that consumes this generator unguarded is reported there; or
-            # its callers could not be followed (no unguarded one was found).
+        if verdict.guarded or verdict.missed or verdict.unknown:
+            # Guarded; or PY003 reports the handlers that look like guards; or its callers
+            # could not be followed (no unguarded one was found).
             continue
+        if verdict.consumers:
+            # The generator's chunks are really consumed by loops of this file (past any
+            # relays): those are reported, and so is this loop when it reads the stream.
+            yield from _consumers(analysis, iteration, verdict.consumers, facts, moved)
+        if (verdict.elsewhere or verdict.consumers) and (start.origin or not reading_loops):
+            # Reported at the loop that consumes it (issue 11 item 1), not at each layer on
+            # the way; with `report-reading-loop`, the loop that reads the stream itself is
+            # reported too (a relay of another module's generator never is).
+            continue
+        if verdict.elsewhere or verdict.consumers:
+            key = (id(iteration.function.node), id(start.call))
+            if key in readers:
+                continue
+            readers.add(key)
         line = start.call.lineno
         where = "in the same statement" if line == iteration.node.lineno else f"on line {line}"  # type: ignore[attr-defined]
         what = iteration.what
+        why = verdict.why
         if verdict.consumers:
-            # The generator's chunks are really consumed by loops of this file (past any
-            # relays): those are the ones to guard, and the ones reported.
-            yield from _consumers(analysis, iteration, verdict.consumers, facts, moved)
-            continue
+            lines = sorted({_line_of(node) for node, _, _ in verdict.consumers})
+            if len(lines) == 1:
+                why = f"nor has its consumer here on line {lines[0]}, reported too"
+            else:
+                listed = ", ".join(map(str, lines))
+                why = f"nor have its consumers here on lines {listed}, reported too"
+        elif verdict.elsewhere:
+            why = f"{why}, reported there too"
         reading, ended, wrapped = _READS.get(what, ("over", "the loop", "the loop"))
         client = f"{article(start.client.name)} {start.client.name}"
         message = (
             f"`{what}` {reading} {client} stream ({start.api} {where}) has no "
-            f"handler for a cut stream ({verdict.why}): a dropped connection raises "
+            f"handler for a cut stream ({why}): a dropped connection raises "
             f"{facts.exception} here{facts.note}, which ends {ended} mid-answer; "
             f"wrap {wrapped} in `try:` ... `except {facts.suggest}:` and tell the user the answer "
             f"is incomplete"
@@ -77,6 +99,13 @@ def _consumers(
         yield RULE.report(analysis.document.source, begin, end, message)
 
 
+def _line_of(node: ast.AST) -> int:
+    """A consumer's line (a comprehension has none of its own: its iterable's)."""
+    if isinstance(node, ast.comprehension):
+        node = node.iter
+    return int(getattr(node, "lineno", 0))
+
+
 def _consumer_span(analysis: Analysis, node: ast.AST) -> tuple[str, int, int] | None:
     """How a consumer loop of a generator is named, and the span to report (its header)."""
     doc = analysis.document
@@ -103,8 +132,21 @@ _READS = {
     "comprehension": ("over", "the comprehension", "the statement"),
     "next()": ("on", "the read", "the `next()` call"),
     "anext()": ("on", "the read", "the `anext()` call"),
+    "__next__()": ("on", "the read", "the `__next__()` call"),
+    "__anext__()": ("on", "the read", "the `__anext__()` call"),
     "yield from": ("of", "the `yield from`", "the `yield from`"),
 }
+
+
+def reports_reading_loop(settings: Settings) -> bool:
+    """Whether the loop that reads a stream is reported beside its unguarded consumer's."""
+    return bool(settings.option(RULE, "report-reading-loop"))
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
 
 
 RULE = Rule(
@@ -115,6 +157,16 @@ RULE = Rule(
     severity=Severity.WARNING,
     fix=None,
     check=check,
+    options=(
+        Option(
+            "report-reading-loop",
+            True,
+            "report the loop that reads the stream (the SDK loop of a provider generator) "
+            "beside its unguarded consumer's loop, which is reported too (either place can "
+            "take the guard); false: only the consumer's loop",
+            _flag,
+        ),
+    ),
     doc="""\
 ## What it does
 Finds iteration (`for`, `async for`, a comprehension, `next()`, `yield from`) over an LLM or
@@ -128,7 +180,9 @@ client and version. Streams are recognised through the file's imports and assign
 what its gRPC stream raises on a cut is not verified, so handlers naming google api_core or
 grpc classes are given the benefit of the doubt), volcengine Ark, zhipuai, dashscope
 (`Generation.call(stream=True)`), mistralai, cohere, groq,
-together, huggingface_hub, LangChain `.stream()`/`.astream()`, LlamaIndex (`stream_chat`,
+together, fireworks, AWS Bedrock through boto3 (`converse_stream`'s `response["stream"]`,
+`invoke_model_with_response_stream`'s `"body"`; what a cut raises is not verified, so botocore's
+and urllib3's classes get the benefit of the doubt), huggingface_hub, LangChain `.stream()`/`.astream()`/`.astream_events()`, LlamaIndex (`stream_chat`,
 `astream_chat`, `stream_complete` and a streaming response's `response_gen`), httpx
 (`client.stream`, `httpx.stream`, `connect_sse`), requests (`stream=True` with
 `iter_lines`/`iter_content`) and aiohttp response content.
@@ -157,11 +211,14 @@ When the loop sits in a function, every call of that function in the same file m
 guarded (for a generator: where it is iterated), up to four calls up; so must every call of a
 module-level function from the other modules of the linted tree (found through their imports,
 relative or absolute). A generator (or a function that returns a stream) another module iterates
-without a guard is reported at that module's loop, naming the generator and its module; one no
-module of the tree iterates is reported at its own loop. A relay (a generator whose loop only
-passes the chunks on: `for c in inner(): yield c`, `yield from inner()`) is not where the stream
-is consumed: the verdict goes up to the relay's consumers, and the finding lands at the
-outermost loop that really consumes it (in the same file too), naming the relays; a generator
+without a guard is reported at that module's loop, naming the generator and its module, and at
+its own loop, which reads the stream, naming that consumer (nothing on the way catches a cut:
+either place can take the guard); one no module of the tree iterates is reported at its own
+loop. A relay (a generator whose loop only passes the chunks on: `for c in inner(): yield c`,
+`yield from inner()`) is not where the stream is consumed: the verdict goes up to the relay's
+consumers, and the finding lands at the outermost loop that really consumes it (in the same
+file too), naming the relays, and at the loop that reads the stream; a relay's own loop is not
+reported; a generator
 handed to a framework's response (`StreamingResponse(gen())`) is reported at the loop the
 framework runs, its own or its relay's. A method called through an instance
 (`await self.provider.stream_turn(...)`) is followed by its name across the tree: when every
@@ -171,6 +228,16 @@ one file and class only (else at the method's own loop). A decorator of the proj
 wrapper iterates the generator inside a catching `try` (retry on overload) guards it, whoever
 calls it. A `try` around the creation of a generator (`return gen()`, `return
 StreamingResponse(gen())`) guards nothing of its iteration, which happens later, outside it.
+Nor does a `try` around starting a thread: a function run by `threading.Thread(target=f)` is
+judged inside itself alone (what it raises ends the thread; the message says whether the reader
+of the queue it feeds then waits forever or takes an end marker for a complete answer); one run
+by `asyncio.to_thread(f)`, `loop.run_in_executor(None, f)` or `executor.submit(f)` (f itself, a
+`lambda` calling it, or `functools.partial(f, ...)`) is judged
+where its future is awaited or its `result()` read. A generator method that several classes of
+one module define (the providers of one interface; the others only declare it, abstract) is
+followed by its name like one defined once. A stream or a generator handed as an argument to a
+function of the file (`show(tokens())`), or to an instance whose class has `__call__`
+(`printer(tokens())`), is consumed where that function reads the parameter.
 Iteration counts however it is spelled:
 `enumerate`, `zip`, `map`, `filter`, `itertools`, `list()`, `"".join()`, `next()`,
 `it.__anext__()`. A client the file cannot follow is inferred from a distinctive call

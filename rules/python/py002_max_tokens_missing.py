@@ -142,8 +142,8 @@ def _constructor_finding(
 
 
 def _raw_http(analysis: Analysis, all_calls: bool) -> Iterator[Finding]:
-    """A POST to a known generation endpoint whose JSON body (a dict literal of the file)
-    has no cap. No fix: the body may be shared, and the server's keyword is a guess."""
+    """A POST to a known generation endpoint whose JSON body (a dict literal of the file, or
+    one its callers pass for a parameter) has no cap. No fix: the body may be shared, and the server's keyword is a guess."""
     document = analysis.document
     for call in analysis.calls:
         found = raw_generation(analysis, call, all_calls)
@@ -160,8 +160,9 @@ def _raw_http(analysis: Analysis, all_calls: bool) -> Iterator[Finding]:
                 f"`{found.unread_url}` (a `{found.endpoint}` request, from its body's `model` "
                 f"and `messages`)"
             )
+        where = found.passed or f"line {found.body.lineno}"
         message = (
-            f"{request} to {target} whose JSON body (line {found.body.lineno}) {what}: the "
+            f"{request} to {target} whose JSON body ({where}) {what}: the "
             f"generation runs until the model stops or the context fills; add {found.wanted} to the body"
         )
         yield RULE.report(document.source, begin, end, message)
@@ -202,11 +203,12 @@ RULE = Rule(
 ## What it does
 Finds LLM generation calls, streamed or not, that pass no output cap, in the keyword each SDK
 reads: `max_completion_tokens` or `max_tokens` (openai chat, litellm, groq), `max_tokens`
-(anthropic, mistralai, cohere, together, huggingface_hub `chat_completion`, openai before
+(anthropic, mistralai, cohere, together, fireworks, huggingface_hub `chat_completion`, openai before
 1.0's `ChatCompletion`, volcengine Ark and zhipuai `chat.completions.create`, dashscope
 `Generation.call`), `max_output_tokens` (openai Responses API; in google-genai's
 `config`), `max_tokens_to_sample` (anthropic's legacy completions), `max_new_tokens`
 (huggingface_hub `text_generation`), `options={"num_predict": N}` (ollama),
+`inferenceConfig={"maxTokens": N}` (AWS Bedrock's `converse` and `converse_stream`),
 `generation_config={"max_output_tokens": N}` (the legacy google-generativeai, on the call or on
 the `GenerativeModel` it is made on; a model made elsewhere is not judged), and the
 constructor keyword of LangChain chat models. LlamaIndex LLMs take the cap at construction too,
@@ -215,19 +217,30 @@ and are reported there when their default sends none: `OpenAI`, `AzureOpenAI`, `
 cap in a literal `additional_kwargs` counts), `Ollama` (`additional_kwargs={"num_predict": N}`),
 legacy `Gemini` (`generation_config={"max_output_tokens": N}`); `Anthropic`, `MistralAI` and
 `BedrockConverse` default to 512 and are left alone. Calls through `with_raw_response` count as the
-call itself. `max_tokens=None` counts as missing. With `all-calls = false` only the calls
+call itself, and so do calls through an instructor client (`instructor.from_openai(client)`,
+`instructor.patch(client)`: the wrapped client's; `instructor.from_litellm(completion)`:
+litellm's). `max_tokens=None` counts as missing, and so does `max_tokens=max_tokens` where a call of the
+function (in the file, or in another module of the tree) passes None for that parameter
+(reported without a fix, naming that call). With `all-calls = false` only the calls
 that stream (and LangChain models made to stream) are checked.
 
 Left alone: a call that passes `**kwargs` (unless the dict is a literal of the same file, or
 the one literal a function of the file returns, whose later stores are literal keys: then its
-keys are read); a resumed Responses stream
+keys are read; so is `self.args` set from literal keys in the class, a copy of it
+(`self.args.copy()`, `dict(d)`), a parameter every call of the method in the file fills
+with such a dict, and a `**kwargs` of the function read from the keywords every call of it in
+the file passes; for a module-level function, the calls in the other modules of the tree count
+too, found through their imports, and the message names them); a resumed Responses stream
 (`responses.stream(response_id=..., starting_after=...)`), where the SDK refuses a cap; and
 openai's legacy completions endpoint (`completions.create`, `Completion.create`), which stops
 at 16 tokens when no cap is given.
 
 A POST to a known generation endpoint (`/api/generate`, `/api/chat`, `/chat/completions`,
 `/v1/messages`) whose JSON body is a dict literal (or one a function of the file returns,
-alone or as an item of a tuple) without a cap is reported too, without a fix (with
+alone or as an item of a tuple; or a parameter, `json=payload` or `**payload`, that every
+call of the function, in the file or in the tree's other modules, fills with such a dict or
+keywords) without a cap is
+reported too, without a fix (with
 `all-calls = false`, only when it streams). When the URL cannot be read (a config value, an
 attribute, a parameter), the body decides: top-level `model` and `messages` make it a chat
 completion (with Ollama's `options`, an `/api/chat` request), and a body naming any API's cap

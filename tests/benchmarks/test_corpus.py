@@ -237,7 +237,8 @@ def test_a_cross_module_package_is_judged_across_its_modules(
     full: tuple[Path, object], tmp_path: Path
 ) -> None:
     """On one provider and its consumers, copied alone: the unguarded consumer gets PY001 at
-    its own line, the provider's loop none (it has consumers)."""
+    its own line, and so does the provider's loop, naming that consumer (nothing on the way
+    guards the stream)."""
     from helpers import lint
 
     out, _corpus = full
@@ -267,7 +268,9 @@ def test_a_cross_module_package_is_judged_across_its_modules(
     loop = define + 7  # the ``for chunk in stream:`` of provider_block
     assert lines[loop - 1] == "    for chunk in stream:"
     places = {(Path(f.path).name, f.line) for f in found}
-    assert (provider.name, loop) not in places
+    assert (provider.name, loop) in places
+    [reader] = [f for f in found if (Path(f.path).name, f.line) == (provider.name, loop)]
+    assert "does not guard it, reported there too" in reader.message
     for consumer in consumers:
         line = next(
             n

@@ -149,6 +149,8 @@ def _well_formed_files() -> list[Path]:
 
 def _usable(path: Path) -> bool:
     text = path.read_text(encoding="utf-8", errors="replace")
+    if any(tag in text for tag in ("{{", "{%", "{#", "<%")):
+        return False  # a template engine's tags: nginx (and crossplane) read it once rendered
     parsed = parse_text(text)
     # Templates whose placeholders stand for whole statements are not NGINX yet.
     return not parsed.problems and not any(d.placeholder for d in parsed.walk())

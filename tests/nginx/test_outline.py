@@ -35,6 +35,8 @@ RECOVERED = [
     "include block.conf {\n}\n",  # a block for a directive that takes none
     "${HTTPS_CONFIG}\ninclude x.conf;\n",  # a placeholder statement
     "include x.conf",  # the file ends inside a statement
+    "server_name {{DOMAIN}};\n",  # template tags: only the parser knows them
+    "{% if ssl %}\ninclude x.conf;\n{% endif %}\n",
     'include "x.conf;\n',  # an unclosed string
 ]
 
@@ -65,7 +67,8 @@ def test_files_the_parser_must_recover_get_no_outline_from_the_tokens(text: str)
 
 _PIECES = st.sampled_from(
     [" ", "\t", "\n", ";", "{", "}", "#", '"', "'", "\\", "$", "x", "include", " a.conf",
-     "content_by_lua_block", "${X}", "__A__", "location", "http", "--[[", "]]", "(", ")"]
+     "content_by_lua_block", "${X}", "__A__", "location", "http", "--[[", "]]", "(", ")",
+     "{{", "}}", "{%", "%}", "{#", "#}", "<%=", "%>", "PORT_PLACEHOLDER", "@X@"]
 )  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from helpers import nginx_routes
 
+from linter.llmservers import server_name_product
 from linter.nginx.targets import pass_host
 
 
@@ -164,3 +165,21 @@ def test_no_weak_signal_for_the_pages_of_an_app_whose_api_has_its_own_location(
     # Another backend's `/api/` says nothing about the catch-all's app.
     weak = routes["82 /"].signal
     assert weak is not None and weak.kind == "weak"
+
+
+@pytest.mark.parametrize(
+    ("name", "product"),
+    [
+        ("gpt-suite.example.xyz", "gpt"),  # a model family as a word of its own
+        ("docgpt.example.cn", "docgpt"),  # a word made with "gpt": the same cut, the same answer
+        ("chat_gpt.example.com", "gpt"),
+        ("cch_openwebui.example.org", "openwebui"),
+        ("chatgptguide.example.com", None),  # "gpt" inside a word, neither end
+        ("docs.docgpt.example.com", None),  # the first label serves something else
+        ("grafana.ollama.example.org", None),
+        ("_", None),
+        ("~^gpt.*$", None),  # a regex name says nothing reliable
+    ],
+)
+def test_server_names_are_cut_into_words_one_way(name: str, product: str | None) -> None:
+    assert server_name_product(name) == product

@@ -179,8 +179,9 @@ def test_a_loop_around_a_method_defined_elsewhere_says_why_it_is_an_llm_call(
 
 
 def test_a_consumer_of_relays_is_reported_naming_the_chain(tmp_path: Path) -> None:
-    # The generator's own loop and the relay's only hand chunks on: the finding is the
-    # consumer's, once, and names what it reads, what that relays, and the stream's call.
+    # The relay's loop only hands chunks on: the consumer's finding names what it reads,
+    # what that relays, and the stream's call; the loop that reads the stream is reported
+    # too, naming the consumer (nothing on the way catches a cut), the relay's is not.
     source = """\
         import openai
         client = openai.OpenAI()
@@ -199,7 +200,9 @@ def test_a_consumer_of_relays_is_reported_naming_the_chain(tmp_path: Path) -> No
         """
     path = tmp_path / "app.py"
     path.write_text(textwrap.dedent(source))
-    [finding] = lint([path], cwd=tmp_path, select=["PY001"]).findings
+    reader, finding = lint([path], cwd=tmp_path, select=["PY001"]).findings
+    assert (reader.line, reader.column) == (6, 5)
+    assert "(nor has its consumer here on line 14, reported too)" in reader.message
     assert (finding.line, finding.column) == (14, 29)
     assert finding.message.startswith(
         "`comprehension` over framed() (which relays tokens(), a generator of this file "

@@ -62,9 +62,12 @@ def test_the_unguarded_consumer_loop_is_reported_naming_the_method(tmp_path: Pat
         "app/web.py": GUARDED,
         "app/cli.py": UNGUARDED,
     }
-    [(path, line, message)] = _found(tmp_path, files)
+    [(path, line, message), (reader, _, why)] = _found(tmp_path, files)
     assert (path, line) == ("app/cli.py", 2)
     assert "stream_answer() of app.llm, a generator method yielding messages.stream()" in message
+    # The method's loop reads the stream with no guard on the way: reported too, naming it.
+    assert reader == "app/llm.py"
+    assert "its consumer in app.cli (line 2) does not guard it, reported there too" in why
     # A pre-commit run on the consumer alone gives the same finding.
     alone = lint([tmp_path / "app/cli.py"], cwd=tmp_path, select=["PY001"]).findings
     assert [(f.line, f.message) for f in alone] == [(line, message)]

@@ -62,7 +62,7 @@ PROVIDER = """\
 """
 
 
-def test_the_finding_moves_to_the_unguarded_consumer_and_names_the_generator(
+def test_the_unguarded_consumer_is_reported_naming_the_generator_and_so_is_its_loop(
     tmp_path: Path,
 ) -> None:
     root = _tree(
@@ -83,9 +83,15 @@ def test_the_finding_moves_to_the_unguarded_consumer_and_names_the_generator(
         },
     )
     found = lint([root], cwd=root, select=["PY001"]).findings
-    assert [(os.path.relpath(f.path, root), f.line) for f in found] == [("app/web.py", 6)]
-    assert "stream_chat() of app.providers" in found[0].message
-    assert "from its line 7" in found[0].message
+    assert [(os.path.relpath(f.path, root), f.line) for f in found] == [
+        ("app/providers.py", 8),
+        ("app/web.py", 6),
+    ]
+    assert "its consumer in app.web (line 6) does not guard it, reported there too" in (
+        found[0].message
+    )
+    assert "stream_chat() of app.providers" in found[1].message
+    assert "from its line 7" in found[1].message
 
 
 def test_a_generator_no_module_consumes_is_reported_at_its_own_loop(tmp_path: Path) -> None:

@@ -32,12 +32,14 @@ from linter import registry
 from linter.document import Claim
 from linter.fixtures import Fixture, all_fixtures, is_fixed_output
 from linter.nginx import detect as nginx_detect
+from linter.nginx.tree import PLACEHOLDER as TEMPLATE_PLACEHOLDER
 
 pytestmark = pytest.mark.nginx
 
 KIND = "nginx"
 # envsubst-style placeholders: the file is a template, not a config, until it is rendered.
-PLACEHOLDER = re.compile(r"\$\{[A-Z][A-Z0-9_]*\}|__[A-Z][A-Z0-9_]*__")
+# A template's placeholders and control tags: nginx reads it only once it is rendered.
+PLACEHOLDER = re.compile(TEMPLATE_PLACEHOLDER.pattern + r"|\{%|\{\{|<%")
 
 
 @dataclass(frozen=True)

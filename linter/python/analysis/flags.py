@@ -15,14 +15,19 @@ then a key it lacks is provably absent. Anything else about it makes it opaque.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from linter.python.analysis.flow import argument_exprs, function_calls
+from linter.python.analysis.model import FunctionInfo
 from linter.python.analysis.nodes import _walk_function
 
 if TYPE_CHECKING:
     from linter.python.analysis.values import Values
 
 Entries = dict[str, list[ast.expr]]
+# How many names, parameters and attributes a dict is followed through.
+_MAX_HOPS = 6
 
 
 def flag_of(analysis: Values, call: ast.Call, name: str = "stream") -> tuple[str, str]:
@@ -62,58 +67,265 @@ def _text(analysis: Values, expr: ast.expr) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def kwargs_entries(analysis: Values, expr: ast.expr) -> Entries | None:
+def kwargs_entries(
+    analysis: Values, expr: ast.expr, seen: frozenset[str] = frozenset()
+) -> Entries | None:
     """Key -> values of a ``**`` dict read exactly (see the module's note); None: opaque."""
     if isinstance(expr, ast.Dict):
         return _literal_entries(expr)
+    if len(seen) > _MAX_HOPS:
+        return None
+    if isinstance(expr, ast.Attribute):
+        return self_entries(analysis, expr, seen)
     if not isinstance(expr, ast.Name):
         return None
     found = analysis.lookup(expr.id, analysis.scope(expr), analysis.document.start(expr))
     if found is None:
         return None
     scope = found[2]
+    key = f"{id(scope)}:{expr.id}"
+    if key in seen:
+        return {}  # handed back to itself (a retry passing its own ``args`` on): nothing new
+    seen = seen | {key}
     entries: Entries = {}
     for _offset, kind, payload in scope.bindings.get(expr.id, ()):
-        if kind != "expr" or not isinstance(payload, ast.expr):
+        if kind == "param" or (kind == "unknown" and _gathers(scope, expr.id)):
+            made = parameter_entries(analysis, scope, expr.id, seen)
+        elif kind != "expr" or not isinstance(payload, ast.expr):
             return None
-        made = _made_entries(payload)
-        if made is None and isinstance(payload, ast.Call):
-            # ``data = self._payload(query)``: the one dict literal a function of the file
-            # returns (and nothing there changes it).
-            returned = analysis.literal_dict(payload)
-            made = None if returned is None else _literal_entries(returned)
+        else:
+            made = _bound_entries(analysis, payload, seen)
+        if made is None:
+            return None
+        for name, values in made.items():
+            entries.setdefault(name, []).extend(values)
+    nodes = ast.walk(analysis.tree) if scope.is_module else _walk_function(scope.node)
+    if not _stores(analysis, nodes, lambda n: isinstance(n, ast.Name) and n.id == expr.id, entries):
+        return None
+    return entries
+
+
+def _bound_entries(analysis: Values, payload: ast.expr, seen: frozenset[str]) -> Entries | None:
+    """The entries of what an assignment binds: a dict literal, ``None`` (no dict: ``**``
+    of it never runs), a copy of a dict read exactly (``self.args.copy()``, ``dict(d)``), or
+    the one dict literal a function of the file returns."""
+    if isinstance(payload, ast.Constant) and payload.value is None:
+        return {}
+    made = _made_entries(payload)
+    if made is not None:
+        return made
+    if isinstance(payload, ast.Attribute):
+        return kwargs_entries(analysis, payload, seen)
+    if not isinstance(payload, ast.Call):
+        return None
+    func = payload.func
+    if (
+        isinstance(func, ast.Attribute)
+        and func.attr == "copy"
+        and not payload.args
+        and not payload.keywords
+    ):
+        return kwargs_entries(analysis, func.value, seen)
+    if (
+        isinstance(func, ast.Name)
+        and func.id == "dict"
+        and len(payload.args) == 1
+        and not payload.keywords
+        and isinstance(payload.args[0], (ast.Name, ast.Attribute))
+    ):
+        return kwargs_entries(analysis, payload.args[0], seen)
+    # ``data = self._payload(query)``: the one dict literal a function of the file returns
+    # (and nothing there changes it).
+    returned = analysis.literal_dict(payload)
+    return None if returned is None else _literal_entries(returned)
+
+
+def parameter_entries(
+    analysis: Values, function: FunctionInfo, name: str, seen: frozenset[str]
+) -> Entries | None:
+    """A parameter's dict, read exactly from every call of the function in this file (and
+    its default): None when no call is found, or one passes something opaque."""
+    remote = _remote_entries(analysis, function, name)
+    if _gathers(function, name):
+        local = _gathered_entries(analysis, function, seen)
+        return _joined(local, remote)
+    passed = argument_exprs(analysis, function, name)
+    if passed is None:
+        return None
+    if not passed:
+        return _joined(None, remote)
+    entries: Entries = {}
+    for arg in [*passed, *_default(function, name)]:
+        made = _bound_entries(analysis, arg, seen) if not isinstance(arg, ast.Name) else None
+        if isinstance(arg, ast.Name):
+            made = kwargs_entries(analysis, arg, seen)
         if made is None:
             return None
         for key, values in made.items():
             entries.setdefault(key, []).extend(values)
-    nodes = ast.walk(analysis.tree) if scope.is_module else _walk_function(scope.node)
-    for node in nodes:
-        if not (
-            isinstance(node, (ast.Subscript, ast.Attribute))
+    return _joined(entries, remote)
+
+
+def _remote_entries(
+    analysis: Values, function: FunctionInfo, name: str
+) -> tuple[Entries, int] | None:
+    """The keys other modules pass for the parameter (their values are theirs: a placeholder
+    stands for each), and how many calls pass them; None when one passes something opaque."""
+    from linter.python.analysis.remote_args import remote_arguments
+
+    passed = remote_arguments(analysis, function, name)
+    if passed is None:
+        return {}, 0  # not asked of the tree (a method, a nested function): local calls decide
+    entries: Entries = {}
+    for argument in passed:
+        if argument.keys is None:
+            return None
+        for key in argument.keys:
+            entries.setdefault(key, []).append(ast.Name(id=f"<{argument.module}>"))
+    return entries, len(passed)
+
+
+def _joined(local: Entries | None, remote: tuple[Entries, int] | None) -> Entries | None:
+    """Local and remote entries together: None when either is opaque, or when nothing calls
+    the function at all (``local`` None and no remote call)."""
+    if remote is None:
+        return None
+    entries, count = remote
+    if local is None:
+        return entries if count else None
+    for key, values in entries.items():
+        local.setdefault(key, []).extend(values)
+    return local
+
+
+def _gathers(function: FunctionInfo, name: str) -> bool:
+    """``name`` is the function's ``**name``."""
+    kwarg = getattr(getattr(function.node, "args", None), "kwarg", None)
+    return kwarg is not None and kwarg.arg == name
+
+
+def _gathered_entries(
+    analysis: Values, function: FunctionInfo, seen: frozenset[str]
+) -> Entries | None:
+    """What ``**kwargs`` gathers: the keywords every call of the function in this file passes
+    beyond its named parameters (a call's own ``**d`` is read as ``d`` is)."""
+    calls = function_calls(analysis, function)
+    if not calls:
+        return None  # (other modules' calls may still fill it: ``_remote_entries``)
+    args = function.node.args  # type: ignore[attr-defined]
+    named = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    entries: Entries = {}
+    for call in calls:
+        for item in call.keywords:
+            if item.arg is None:
+                inner = kwargs_entries(analysis, item.value, seen)
+                if inner is None:
+                    return None
+                for key, values in inner.items():
+                    if key not in named:
+                        entries.setdefault(key, []).extend(values)
+            elif item.arg not in named:
+                entries.setdefault(item.arg, []).append(item.value)
+    return entries
+
+
+def self_entries(
+    analysis: Values, expr: ast.Attribute, seen: frozenset[str] = frozenset()
+) -> Entries | None:
+    """``self.args``: read exactly when every ``self.args = ...`` of the class binds a dict
+    read exactly, and every store into it in the class has a literal key."""
+    holder = expr.value
+    scope = analysis.scope(expr)
+    method = scope.method
+    cls = method.cls if method is not None else None
+    if not (isinstance(holder, ast.Name) and cls is not None and holder.id == method.self_name):  # type: ignore[union-attr]
+        return None
+    assigned = cls.self_attrs.get(expr.attr)
+    key = f"{id(cls)}.{expr.attr}"
+    if not assigned:
+        return None
+    if key in seen:
+        return {}
+    seen = seen | {key}
+    entries: Entries = {}
+    for value, _where in assigned:
+        made = _bound_entries(analysis, value, seen)
+        if made is None:
+            return None
+        for name, values in made.items():
+            entries.setdefault(name, []).extend(values)
+
+    def is_attr(node: ast.AST) -> bool:
+        return (
+            isinstance(node, ast.Attribute)
+            and node.attr == expr.attr
             and isinstance(node.value, ast.Name)
-            and node.value.id == expr.id
-        ):
+            and node.value.id in _self_names(cls)
+        )
+
+    nodes = ast.walk(cls.node)
+    if not _stores(analysis, nodes, is_attr, entries):
+        return None
+    return entries
+
+
+def _self_names(cls: object) -> set[str]:
+    methods = getattr(cls, "methods", {})
+    return {m.self_name for m in methods.values() if m.self_name}
+
+
+def _default(function: FunctionInfo, name: str) -> list[ast.expr]:
+    """The default value of a parameter, if it has one."""
+    node = function.node
+    args = getattr(node, "args", None)
+    if args is None:
+        return []
+    positional = [*args.posonlyargs, *args.args]
+    defaults = dict(
+        zip(
+            [a.arg for a in positional[len(positional) - len(args.defaults) :]],
+            args.defaults,
+            strict=True,
+        )
+    )
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+        if default is not None:
+            defaults[arg.arg] = default
+    found = defaults.get(name)
+    return [found] if found is not None else []
+
+
+def _stores(
+    analysis: Values,
+    nodes: Iterator[ast.AST],
+    is_dict: Callable[[ast.AST], bool],
+    entries: Entries,
+) -> bool:
+    """Add to ``entries`` what is stored into the dict (``d[k] = v``, ``d.update(...)``):
+    False when a store is not readable (a computed key, ``d.clear()``)."""
+    for node in nodes:
+        if not (isinstance(node, (ast.Subscript, ast.Attribute)) and is_dict(node.value)):
             continue
         if isinstance(node, ast.Subscript):
             if isinstance(node.ctx, ast.Load):
                 continue
             index = node.slice
             if not (isinstance(index, ast.Constant) and isinstance(index.value, str)):
-                return None
+                return False
             if isinstance(node.ctx, ast.Del):
                 continue  # a key taken out: what it held no longer counts, nor does it add
             holder = analysis.parent(node)
             value = getattr(holder, "value", None)
             if not isinstance(value, ast.expr):
-                return None
+                return False
             entries.setdefault(index.value, []).append(value)
             continue
         stored = _method_store(analysis, node)
         if stored is None:
-            return None
+            return False
         for key, values in stored.items():
             entries.setdefault(key, []).extend(values)
-    return entries
+    return True
 
 
 _READS = frozenset({"get", "items", "keys", "values", "copy"})

@@ -63,6 +63,20 @@ def argument_value(analysis: Values, fn: FunctionInfo, name: str, depth: int) ->
     """What the calls of ``fn`` in this file pass for its parameter ``name`` (a stream
     handed to ``relay(s)``, the client given to ``Bot(llm=OpenAI())``'s ``__init__``):
     the first call whose argument is known."""
+    for arg in argument_exprs(analysis, fn, name, depth) or ():
+        value = analysis.value(arg, depth + 1)
+        if isinstance(value, (Stream, Sym)):
+            return value
+    return None
+
+
+def argument_exprs(
+    analysis: Values, fn: FunctionInfo, name: str, depth: int = 0
+) -> list[ast.expr] | None:
+    """The expressions the calls of ``fn`` in this file pass for its parameter ``name``, in
+    the order of the calls; None when some call's argument for it cannot be told (a
+    ``*args`` before it, ``**kwargs``) or ``name`` is no parameter. A call that leaves it out
+    passes nothing here (its default is the caller's to read)."""
     node = fn.node
     if fn.is_module or isinstance(node, ast.Lambda) or name == fn.self_name:
         return None
@@ -71,6 +85,33 @@ def argument_value(analysis: Values, fn: FunctionInfo, name: str, depth: int) ->
     if name not in positional and name not in [a.arg for a in args.kwonlyargs]:
         return None
     index = positional.index(name) if name in positional else None
+    skip, calls = _calls_of(analysis, fn, depth)
+    found: list[ast.expr] = []
+    for call in calls:
+        arg = keyword(call, name)
+        if arg is None and index is not None:
+            at = index - skip
+            if any(isinstance(a, ast.Starred) for a in call.args[: at + 1]):
+                return None
+            if 0 <= at < len(call.args):
+                arg = call.args[at]
+        if arg is None and any(item.arg is None for item in call.keywords):
+            return None  # ``f(**options)`` may pass it
+        if arg is not None:
+            found.append(arg)
+    return found
+
+
+def function_calls(analysis: Values, fn: FunctionInfo) -> list[ast.Call]:
+    """The calls of ``fn`` in this file (its class's, for ``__init__``; its instances', for
+    ``__call__``)."""
+    if fn.is_module or isinstance(fn.node, ast.Lambda):
+        return []
+    return _calls_of(analysis, fn, 0)[1]
+
+
+def _calls_of(analysis: Values, fn: FunctionInfo, depth: int) -> tuple[int, list[ast.Call]]:
+    """How many first parameters a call does not fill (``self``), and the calls of ``fn``."""
     skip = 0
     calls: list[ast.Call] = []
     cls = fn.cls
@@ -86,6 +127,9 @@ def argument_value(analysis: Values, fn: FunctionInfo, name: str, depth: int) ->
         calls = [
             c for c in analysis.name_calls.get(cls.name, ()) if analysis.value(c.func) == wanted
         ]
+    elif fn.name == "__call__" and fn.self_name:
+        skip = 1
+        calls = instance_calls(analysis, fn)  # ``printer(stream)``
     elif fn.self_name:
         skip = 1
         calls = [
@@ -93,18 +137,60 @@ def argument_value(analysis: Values, fn: FunctionInfo, name: str, depth: int) ->
             for c in analysis.attr_calls.get(fn.name, ())
             if isinstance(f := analysis.value(c.func, depth + 1), FuncRef) and f.fn is fn
         ]
-    for call in calls:
-        arg = keyword(call, name)
-        if arg is None and index is not None:
-            at = index - skip
-            if 0 <= at < len(call.args) and not any(
-                isinstance(a, ast.Starred) for a in call.args[: at + 1]
-            ):
-                arg = call.args[at]
-        value = analysis.value(arg, depth + 1) if arg is not None else None
-        if isinstance(value, (Stream, Sym)):
-            return value
+    return skip, calls
+
+
+def class_method(analysis: Values, name: str, method: str) -> FunctionInfo | None:
+    """The method a class of this file has, its own or a base's (of this file)."""
+    pending: list[str] = [name]
+    seen: set[str] = set()
+    while pending:
+        current = pending.pop(0)
+        cls = analysis.classes.get(current)
+        if cls is None or current in seen or len(seen) > 8:
+            continue
+        seen.add(current)
+        if method in cls.methods:
+            return cls.methods[method]
+        pending.extend(base.id for base in cls.node.bases if isinstance(base, ast.Name))
     return None
+
+
+def instance_calls(analysis: Values, fn: FunctionInfo) -> list[ast.Call]:
+    """The calls of instances of this file's classes that run ``fn``, their ``__call__``
+    (``printer = Printer()``, then ``printer(chunks)``)."""
+    found = []
+    for call in analysis.calls:
+        name = _instance_class(analysis.value(call.func))
+        if name and class_method(analysis, name, "__call__") is fn:
+            found.append(call)
+    return found
+
+
+def callee(analysis: Values, call: ast.Call) -> tuple[FunctionInfo, int] | None:
+    """The function of this file a call runs, and how many of its first parameters the call
+    does not fill (``self``): a function, a method through ``self``/an instance, or an
+    instance of a class of this file called (its ``__call__``)."""
+    value = analysis.value(call.func)
+    if isinstance(value, FuncRef):
+        fn = value.fn
+        bound = (
+            fn.cls is not None and fn.self_name is not None and isinstance(call.func, ast.Attribute)
+        )
+        return fn, 1 if bound else 0
+    name = _instance_class(value)
+    if name:
+        method = class_method(analysis, name, "__call__")
+        if method is not None and method.self_name:
+            return method, 1
+    return None
+
+
+def _instance_class(value: object) -> str:
+    """The name of the class of this file ``value`` is an instance of ("" for none)."""
+    if isinstance(value, Sym) and value.path.startswith("@local:") and value.path.endswith("()"):
+        return value.path[len("@local:") : -2]
+    return ""
 
 
 # Statements whose bodies run under a condition (or not at all).

@@ -8,6 +8,8 @@ import builtins
 import re
 
 from linter.python import clients as K
+from linter.python.analysis.consumers import Consumers
+from linter.python.analysis.handed import handed_verdicts, returned_by_parent
 from linter.python.analysis.methods import unsearched
 from linter.python.analysis.model import Consumer, FuncRef, FunctionInfo, Sym, Verdict
 from linter.python.analysis.nodes import (
@@ -19,9 +21,9 @@ from linter.python.analysis.nodes import (
     _walk_function,
 )
 from linter.python.analysis.project import ConsumerSite, StreamFunction, exported
-from linter.python.analysis.streams import _CONSUME, _PASS_ON, Streams
 from linter.python.analysis.tasks import task_verdict
 from linter.python.analysis.template import template_sites
+from linter.python.analysis.threads import thread_verdict
 from linter.python.analysis.wrappers import decorator_guard
 from linter.python.cut_errors import (
     CATCH_ALL,
@@ -53,7 +55,7 @@ def _plain_builtin_exception(name: str) -> bool:
     )
 
 
-class Guards(Streams):
+class Guards(Consumers):
     # -- guards ------------------------------------------------------------------------------
 
     def version(
@@ -220,8 +222,8 @@ class Guards(Streams):
         if not opaque and not (sites or remote) and self._callers_unsearched(function):
             why = f"{function.name}() is a method whose callers cannot be found by its name"
             return Verdict(False, tuple(missed), why, line=line, unknown=True)
-        handed = self._handed_verdicts(function, client, raised, depth, seen) if opaque else []
-        if opaque and (_returned_by_parent(function) or handed is None):
+        handed = handed_verdicts(self, function, client, raised, depth, seen) if opaque else []
+        if opaque and (returned_by_parent(function) or handed is None):
             # A closure its factory returns (``self.chat = self._make_chat()``), or a function
             # handed to one of the project's that cannot be followed: whoever calls it there
             # consumes it, from places not known.
@@ -242,6 +244,15 @@ class Guards(Streams):
             guard = f"{function.name}() handed to {handed[0][0]}: " + "; ".join(kept or [_CYCLE])
             return Verdict(True, guard=guard, line=line)
         if opaque or not (sites or remote):
+            # Run in a thread (``threading.Thread(target=f)``, ``asyncio.to_thread(f)``):
+            # judged where the thread's outcome comes out, or in the function alone.
+            threaded = thread_verdict(self, function, client, raised, depth)
+            if threaded is not None:
+                if threaded.guarded:
+                    return threaded
+                return Verdict(
+                    False, tuple(missed), threaded.why, line=line, handed=threaded.handed
+                )
             why = (
                 f"{function.name}() is passed on, not called, in this file"
                 if opaque
@@ -354,51 +365,6 @@ class Guards(Streams):
         joint = " -> " if len(guards) == 1 and inner.startswith(("caller ", "callers ")) else ": "
         return Verdict(True, guard=f"{callers} of {function.name}(){joint}{inner}", line=first)
 
-    def created_only(self, site: ast.AST) -> str:
-        """For the call of a generator that this file does not iterate: "returned" when the
-        function returns it (its callers iterate it), "handed" when it goes to the call of
-        a library (``StreamingResponse(gen())``: iterated later, by the framework); "" else."""
-        if not isinstance(site, ast.Call):
-            return ""
-        node: ast.AST = site
-        parent = self.parent(node)
-        while isinstance(parent, ast.Await):
-            node, parent = parent, self.parent(parent)
-        if isinstance(parent, ast.Return):
-            return "returned"
-        if (
-            isinstance(parent, ast.Assign)
-            and len(parent.targets) == 1
-            and isinstance(parent.targets[0], ast.Name)
-            and self._returns_name(parent.targets[0].id, site)
-        ):
-            # ``it = gen(...)`` (in each branch of a dispatcher), then ``return it``: handed
-            # to the callers, as ``return gen(...)`` is.
-            return "returned"
-        if isinstance(parent, ast.keyword):
-            node, parent = parent, self.parent(parent)
-        if isinstance(parent, ast.Call) and node is not parent.func:
-            # Only a library's call (a framework's response) is known to iterate it later:
-            # a function of the project may iterate it there, under its own guard.
-            callee = self.value(parent.func)
-            if (
-                isinstance(callee, Sym)
-                and not callee.path.startswith("@")
-                and self.remote_callee(parent) is None
-            ):
-                return "handed"
-        return ""
-
-    def _returns_name(self, name: str, call: ast.Call) -> bool:
-        """The function that binds ``name = call`` returns ``name`` after it."""
-        function = self.scope(call)
-        return not function.is_module and any(
-            any(isinstance(elt, ast.Name) and elt.id == name for elt in _items(returned))
-            and returned.lineno >= call.lineno
-            and self.scope(returned) is function
-            for returned in function.returns
-        )
-
     def _remote_sites(
         self, function: FunctionInfo, client: K.Client, produces: bool = False
     ) -> list[ConsumerSite]:
@@ -416,6 +382,9 @@ class Guards(Streams):
         wanted = StreamFunction(
             path, project.module_name(path), function.name, client, "", 0, shape
         )
+        known = (project.functions(path) or {}).get(function.name) if produces else None
+        if known is not None and known.shape == "returns":
+            wanted = known  # its callers unpack the stream it returns (``s, meta = f()``)
         return project.consumers(wanted) or []
 
     def _hands_out(self, function: FunctionInfo) -> bool:
@@ -442,96 +411,6 @@ class Guards(Streams):
             and not self.name_loads.get(cls.name)
         )
 
-    def _handed_verdicts(
-        self,
-        function: FunctionInfo,
-        client: K.Client,
-        raised: tuple[Raised, ...],
-        depth: int,
-        seen: frozenset[int],
-    ) -> list[tuple[str, Verdict]] | None:
-        """``function`` handed uncalled to a function of the project, which calls its
-        parameter: (where, the verdict at each such call). None when the function it is
-        handed to cannot be followed (its callers are then not known). Empty when it goes
-        to a library too (a thread, a framework: the last consumer, judged where it is)."""
-        if function.cls is not None:
-            return []
-        found: list[tuple[str, Verdict]] = []
-        inner = seen | {id(function.node)}
-        for load in self.name_loads.get(function.name, ()):
-            parent = self.parent(load)
-            keyword = parent if isinstance(parent, ast.keyword) else None
-            if keyword is not None:
-                parent = self.parent(keyword)
-            if not isinstance(parent, ast.Call) or parent.func is load:
-                continue
-            if not self._refers_to(load, function):
-                continue
-            callee = self.value(parent.func)
-            if isinstance(callee, FuncRef):
-                calls = self._parameter_calls(callee.fn, parent, load, keyword)
-                if not calls:
-                    return None
-                for call in calls:
-                    where = f"{callee.fn.name}() (line {call.lineno})"
-                    found.append((where, self.guard_of(call, client, raised, depth + 1, inner)))
-                continue
-            remote = self.remote_callee(parent)
-            project = self.document.project
-            if remote is None or project is None:
-                if _on_self(parent.func):
-                    return None
-                return []  # a library's: the old judgement stands
-            with project._analysis(remote[0]) as other:
-                target = None if other is None else other.module_function(remote[1])
-                if other is None or target is None:
-                    return None
-                calls = other._parameter_calls(target, parent, load, keyword)
-                if not calls:
-                    return None
-                module = project.module_name(remote[0])
-                for call in calls:
-                    where = f"{target.name}() of {module} (line {call.lineno})"
-                    verdict = other.guard_of(call, client, raised, depth + 1, inner)
-                    found.append((where, verdict))
-        return found
-
-    def module_function(self, name: str) -> FunctionInfo | None:
-        """The module-level function ``name`` of this file, if it has exactly one."""
-        found = [f for f in self.functions if f.name == name and f.parent is self.module]
-        return found[0] if len(found) == 1 else None
-
-    def _parameter_calls(
-        self,
-        callee: FunctionInfo,
-        call: ast.Call,
-        argument: ast.expr,
-        keyword: ast.keyword | None,
-    ) -> list[ast.Call]:
-        """The calls, in ``callee``, of the parameter that ``argument`` of ``call`` fills."""
-        node = callee.node
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return []
-        params = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
-        if callee.cls is not None and isinstance(call.func, ast.Attribute) and params:
-            params = params[1:]  # ``self.m(x)``: x fills the parameter after self
-        if keyword is not None:
-            name = keyword.arg
-            if name not in params and name not in {a.arg for a in node.args.kwonlyargs}:
-                return []
-        else:
-            if argument not in call.args:
-                return []
-            index = call.args.index(argument)
-            if index >= len(params) or any(isinstance(a, ast.Starred) for a in call.args[:index]):
-                return []
-            name = params[index]
-        return [
-            c
-            for c in self.name_calls.get(name or "", ())
-            if self.scope(c) is callee or _inside(self.scope(c), callee)
-        ]
-
     def _except_text(self, handler: ast.ExceptHandler) -> str:
         if handler.type is None:
             return "except:"
@@ -548,116 +427,6 @@ class Guards(Streams):
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         value = self.value(target)
         return isinstance(value, Sym) and value.path in K.RETRY_DECORATORS
-
-    def call_sites(
-        self, function: FunctionInfo, produces: bool | None = None
-    ) -> tuple[list[ast.AST], bool]:
-        """Where the file calls ``function`` (the node whose guard counts: for a generator,
-        the loop or ``yield from`` that consumes it), and whether it is also passed on."""
-        if isinstance(function.node, ast.Lambda):
-            return [], True
-        sites: list[ast.AST] = []
-        name = function.name
-        candidates: list[ast.Call] = []
-        opaque = False
-        if function.cls is None:
-            candidates = [
-                c for c in self.name_calls.get(name, ()) if self._refers_to(c.func, function)
-            ]
-            called = {id(c.func) for c in candidates}
-            for load in self.name_loads.get(name, ()):
-                if (
-                    id(load) not in called
-                    and self._refers_to(load, function)
-                    and not self._is_decorator(load)
-                ):
-                    opaque = True
-        else:
-            for call in self.attr_calls.get(name, ()):
-                value = self.value(call.func)
-                if isinstance(value, FuncRef) and value.fn is function:
-                    candidates.append(call)
-        if produces is None:
-            produces = function.is_generator
-        for call in candidates:
-            sites.append(self._consumer(call) if produces else call)
-        return sites, opaque
-
-    def _refers_to(self, node: ast.AST, function: FunctionInfo) -> bool:
-        value = self.value(node)
-        return isinstance(value, FuncRef) and value.fn is function
-
-    def _is_decorator(self, node: ast.AST) -> bool:
-        parent = self.parent(node)
-        return (
-            isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            and node in parent.decorator_list
-        )
-
-    def consumer_of(self, call: ast.Call) -> ast.AST:
-        """The node that consumes the generator ``call`` creates (the call itself when
-        nothing here iterates it)."""
-        return self._consumer(call)
-
-    def stream_call_site(self, call: ast.Call, generator: bool) -> tuple[ast.AST, bool, str]:
-        """For a call of a stream function of another module: the node whose guard judges it,
-        whether this file iterates it, and ``created_only``'s answer when not iterated. A
-        plain function runs the loop itself (its call's guard is the guard); a generator is
-        judged where it is consumed, and one returned from here is iterated by its callers (a
-        try here is no guard)."""
-        if not generator:
-            return call, True, ""
-        node = self.consumer_of(call)
-        if node is not call:
-            return node, True, ""
-        created = self.created_only(call)
-        return node, created == "returned", created
-
-    def _consumer(self, call: ast.expr, assigned: bool = True) -> ast.AST:
-        """The node that iterates a generator created by ``call``: the loop whose iterable it
-        is (through ``enumerate``, ``zip``, ``map``, ``itertools`` ...), the ``yield from``,
-        the call that drains it (``list()``, ``"".join()``, ``next()``, ``it.__anext__()``),
-        or, for ``gen = f()``, the first of these over ``gen`` in the same function."""
-        node: ast.AST = call
-        for _ in range(8):
-            parent = self.parent(node)
-            if isinstance(parent, ast.Await):
-                node = parent
-                continue
-            if isinstance(parent, (ast.For, ast.AsyncFor, ast.YieldFrom, ast.comprehension)):
-                return parent
-            if isinstance(parent, ast.Call) and node in parent.args:
-                kind = self.spelling(parent)
-                if kind in _PASS_ON or kind == "itertools":
-                    node = parent
-                    continue
-                return parent if kind in _CONSUME else call
-            if isinstance(parent, ast.Attribute) and parent.attr in ("__next__", "__anext__"):
-                outer = self.parent(parent)
-                if isinstance(outer, ast.Call) and outer.func is parent:
-                    return outer
-                return call
-            if (
-                assigned
-                and isinstance(parent, ast.Assign)
-                and len(parent.targets) == 1
-                and isinstance(parent.targets[0], ast.Name)
-            ):
-                return self._consumer_of_name(parent.targets[0].id, call) or call
-            return call
-        return call
-
-    def _consumer_of_name(self, name: str, call: ast.expr) -> ast.AST | None:
-        """The first place after ``name = call`` in the same function that iterates ``name``."""
-        scope = self.scope(call)
-        found: list[tuple[int, int, ast.AST]] = []
-        for load in self.name_loads.get(name, ()):
-            if self.scope(load) is not scope or load.lineno < call.lineno:
-                continue
-            consumer = self._consumer(load, assigned=False)
-            if consumer is not load:
-                found.append((load.lineno, load.col_offset, consumer))
-        return min(found, key=lambda item: item[:2])[2] if found else None
 
     def _catching_context(
         self, expr: ast.expr, client: K.Client, raised: tuple[Raised, ...]
@@ -710,44 +479,9 @@ def _is_call_of(site: ast.AST, function: FunctionInfo) -> bool:
     return function.name in (getattr(site.func, "id", None), getattr(site.func, "attr", None))
 
 
-def _items(returned: ast.expr) -> list[ast.expr]:
-    """What a ``return`` hands out: the value, or the items of a tuple (``return it, meta``)."""
-    return list(returned.elts) if isinstance(returned, ast.Tuple) else [returned]
-
-
 # Context managers whose names sound like guards but that catch nothing.
 _NOT_GUARDS = frozenset({"warnings.catch_warnings"})
 # Names of context managers that say they deal with errors (see ``_catching_context``).
 _GUARD_NAME = re.compile(
     r"guard|suppress|catch|handl|error|except|ignore|rescue|recover", re.IGNORECASE
 )
-
-
-def _returned_by_parent(function: FunctionInfo) -> bool:
-    """A nested function its enclosing function returns by name (a factory's product)."""
-    parent = function.parent
-    if parent is None or parent.is_module:
-        return False
-    return any(
-        isinstance(elt, ast.Name) and elt.id == function.name
-        for returned in parent.returns
-        for elt in _items(returned)
-    )
-
-
-def _on_self(func: ast.expr) -> bool:
-    return (
-        isinstance(func, ast.Attribute)
-        and isinstance(func.value, ast.Name)
-        and func.value.id == "self"
-    )
-
-
-def _inside(scope: FunctionInfo, outer: FunctionInfo) -> bool:
-    """``scope`` is a function nested in ``outer`` (a closure of it)."""
-    parent = scope.parent
-    while parent is not None:
-        if parent is outer:
-            return True
-        parent = parent.parent
-    return False

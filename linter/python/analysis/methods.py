@@ -40,6 +40,8 @@ _SEARCHES_BEFORE_INDEX = 8
 MAX_TREE_FILES = 1500
 # Bases that say nothing of the method's interface (every class has them).
 _NOT_INTERFACES = frozenset({"object", "ABC", "Protocol", "Generic", "BaseModel", "Enum"})
+# A method name defined in more files than this is not looked for (too common to follow).
+_MAX_DEFINERS = 4
 # Names too common to tell one class's method from another's by name.
 _TOO_COMMON = frozenset({"__call__", "__iter__", "__aiter__", "__next__", "__anext__", "run"})
 
@@ -54,8 +56,10 @@ class MethodCallers:
         self._defined: dict[bytes, list[str]] = {}
         self._sites: dict[tuple[str, str, str, str], list[ConsumerSite] | None] = {}
         self._streams: dict[str, StreamFunction | None] = {}
-        # Names defined in one file of the tree only, a file that names a client.
+        # Names defined in one file of the tree that names a client (and maybe declared in
+        # a few others).
         self._candidates: frozenset[bytes] | None = None
+        self._declarations: dict[tuple[str, str], bool] = {}
 
     def too_large(self) -> bool:
         """The tree has too many Python files to search for method callers (see above)."""
@@ -71,10 +75,12 @@ class MethodCallers:
             self._searches = max(self._searches, _SEARCHES_BEFORE_INDEX)
             self.files_calling("")  # builds the index
             project = self.project
+            # Defined in a few files, one naming a client (that one file implements it, the
+            # others only declare it: checked, parsed, for the few names a file calls).
             self._candidates = frozenset(
                 name
                 for name, files in self._defined.items()
-                if len(files) == 1 and project._names_client(files[0])
+                if len(files) <= _MAX_DEFINERS and any(project._names_client(f) for f in files)
             )
         names = set(_METHOD_CALL.findall(data)) & self._candidates
         return any(self.stream_method(n.decode(), path) is not None for n in sorted(names))
@@ -98,19 +104,21 @@ class MethodCallers:
 
         self._searches = max(self._searches, _SEARCHES_BEFORE_INDEX)  # many names: index
         _, defining = self.files_calling(name)
-        project = self.project
-        if len(defining) != 1 or not project._names_client(defining[0]):
+        path = self._implementer(name, defining)
+        if path is None:
             return None
-        path = defining[0]
+        project = self.project
         with project._analysis(path) as analysis:
             if analysis is None:
                 return None
             methods = [f for f in analysis.functions if f.name == name]
-            if len(methods) != 1 or methods[0].cls is None or not methods[0].is_generator:
+            # Each a generator method of a class there (the providers of one interface,
+            # ``GeminiProvider.stream`` beside ``SimulatedProvider.stream``): a call of the
+            # name iterates one of them, and the one that streams is what production runs.
+            if not methods or any(m.cls is None or not m.is_generator for m in methods):
                 return None
-            method = methods[0]
             for iteration in analysis.iterations:
-                if iteration.function is not method:
+                if iteration.function not in methods:
                     continue
                 start = iteration.stream
                 raised = start.client.raised(analysis.version(start.client, {})[0])
@@ -120,6 +128,34 @@ class MethodCallers:
                 api, line = _api(start), _line(start)
                 return StreamFunction(path, module, name, start.client, api, line, "generator")
         return None
+
+    def _implementer(self, name: str, defining: list[str]) -> str | None:
+        """The one file that defines ``name`` for real and names a client, when every other
+        file that defines it has no method of that name but declarations (an abstract base,
+        a Protocol) and plain functions (which ``x.name()`` on an instance does not call)."""
+        project = self.project
+        if not defining or len(defining) > _MAX_DEFINERS:
+            return None
+        real = [
+            path for path in defining if len(defining) == 1 or not self._declares_only(path, name)
+        ]
+        if len(real) != 1 or not project._names_client(real[0]):
+            return None
+        return real[0]
+
+    def _declares_only(self, path: str, name: str) -> bool:
+        """Every method ``name`` of the file is a declaration: ``@abstractmethod``, or a body
+        of a docstring, ``...``, ``pass`` or ``raise NotImplementedError`` (parsed once)."""
+        key = (path, name)
+        known = self._declarations.get(key)
+        if known is None:
+            known = False
+            with self.project._analysis(path) as analysis:
+                if analysis is not None:
+                    methods = [f for f in analysis.functions if f.name == name and f.cls]
+                    known = all(_declaration(method.node) for method in methods)
+            self._declarations[key] = known
+        return known
 
     def files_calling(self, name: str) -> tuple[list[str], list[str]]:
         """The files that call ``.name(``, and those that define a ``name`` of their own."""
@@ -199,7 +235,7 @@ class MethodCallers:
                 # method's; not known, so never taken for "nobody calls it".
                 found = _unfollowed(path, name, "is called only where a method of that name is too")
             if (
-                any(other != path for other in defining)
+                any(other != path and not self._declares_only(other, name) for other in defining)
                 and not all(s.guarded or s.unknown for s in found)
                 and any(s.guarded for s in found)
             ):
@@ -361,3 +397,27 @@ def _is_self(node: ast.expr) -> bool:
     return (
         isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
     )
+
+
+def _declaration(node: ast.AST) -> bool:
+    """A method that only declares its name: ``@abstractmethod``, or a stub body."""
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if getattr(target, "attr", getattr(target, "id", "")) == "abstractmethod":
+            return True
+    body = list(node.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring (or ``...``)
+    if not body:
+        return True
+    if len(body) != 1:
+        return False
+    only = body[0]
+    if isinstance(only, ast.Pass):
+        return True
+    if isinstance(only, ast.Raise) and only.exc is not None:
+        raised = only.exc.func if isinstance(only.exc, ast.Call) else only.exc
+        return getattr(raised, "id", "") == "NotImplementedError"
+    return False

@@ -32,6 +32,7 @@ from linter.python.record import record
 if TYPE_CHECKING:
     from linter.python.analysis import Analysis
     from linter.python.analysis.methods import MethodCallers
+    from linter.python.analysis.remote_args import PassedArgument
     from linter.python.document import PythonDocument
     from linter.workspace import Workspace
 
@@ -110,6 +111,8 @@ class Project(TreeModules):
         # (file, base class, method, client, generator) -> the base class's calls of the
         # method on ``self``, judged (``template``); None while judged.
         self._templates: dict[tuple[str, str, str, str, bool], list[ConsumerSite] | None] = {}
+        # (file, function, parameter) -> what other modules pass for it (``remote_args``).
+        self.remote_arguments: dict[tuple[str, str, str], list[PassedArgument] | None] = {}
 
     def __reduce__(self) -> tuple[type, tuple[()]]:
         # A spawned worker is handed the workspace pickled: the project travels as an empty

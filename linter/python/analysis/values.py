@@ -29,7 +29,9 @@ from linter.python.analysis.model import (
 from linter.python.analysis.nodes import (
     _unquote,
     _walk_function,
+    keyword,
 )
+from linter.python.analysis.typed import annotated_stream
 
 _MAX_DEPTH = 12  # value resolution through names, attributes and returns
 
@@ -65,6 +67,12 @@ class Values(Literals):
     def _other_value(self, expr: ast.AST, depth: int) -> Value | None:
         if isinstance(expr, ast.Await):
             return self.value(expr.value, depth + 1)
+        if isinstance(expr, ast.Subscript):
+            # ``response["stream"]`` of a Bedrock ``converse_stream``: the event stream.
+            held = self.value(expr.value, depth + 1)
+            if isinstance(held, Stream) and held.role == "envelope" and _stream_key(expr.slice):
+                return Stream(held.start, "stream")
+            return None
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
             for side in (expr.left, expr.right):
                 value = self.value(side, depth + 1)
@@ -123,39 +131,11 @@ class Values(Literals):
                     constructed = self._construct(annotated, None)
                     if constructed is not None:
                         return constructed
-                typed = self._annotated_stream(payload, where, expr.id, depth)  # type: ignore[arg-type]
+                typed = annotated_stream(self, payload, where, expr.id, depth)  # type: ignore[arg-type]
                 if typed is not None:
                     return typed
             return argument_value(self, where, expr.id, depth)
         return None
-
-    def _annotated_stream(
-        self, annotation: ast.expr, where: FunctionInfo, name: str, depth: int
-    ) -> Stream | None:
-        """A parameter annotated with an SDK's stream class (``s: AsyncStream[Chunk]``,
-        ``stream: anthropic.MessageStream``): a stream, whoever passes it. One start per
-        parameter, placed at its annotation."""
-        node = annotation.value if isinstance(annotation, ast.Subscript) else annotation
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-            node = node.left  # ``AsyncStream[Chunk] | None``
-            node = node.value if isinstance(node, ast.Subscript) else node
-        sym = self.value(node, depth + 1)
-        if not isinstance(sym, Sym):
-            return None
-        found = _STREAM_CLASSES.get(sym.path)
-        if found is None:
-            return None
-        client, api = found
-        key = (id(where), name)
-        cached = self._typed_streams.get(key)
-        if cached is None:
-            call = ast.Call(func=annotation, args=[], keywords=[])
-            ast.copy_location(call, annotation)
-            call.end_lineno, call.end_col_offset = annotation.end_lineno, annotation.end_col_offset
-            text = f"the parameter `{name}: {api}`"
-            cached = Stream(StreamStart(call, client, text, True, None, None), "stream")
-            self._typed_streams[key] = cached
-        return cached
 
     def _item_value(self, whole: ast.expr, index: int, size: int, depth: int) -> Value | None:
         """Item ``index`` of a value unpacked into ``size`` names: of a tuple literal, or of
@@ -315,6 +295,18 @@ class Values(Literals):
     def _call_value(self, call: ast.Call, depth: int) -> Value | None:
         if (
             isinstance(call.func, ast.Attribute)
+            and call.func.attr == "get"
+            and call.args
+            and _stream_key(call.args[0])
+        ):
+            held = self.value(call.func.value, depth + 1)
+            if isinstance(held, Stream) and held.role == "envelope":
+                return Stream(held.start, "stream")  # ``response.get("stream")``
+        func_path = self._boto3_client(call, depth)
+        if func_path:
+            return Sym("@bedrock", call)
+        if (
+            isinstance(call.func, ast.Attribute)
             and call.func.attr in ("enter_context", "enter_async_context")
             and len(call.args) == 1
         ):
@@ -375,6 +367,17 @@ class Values(Literals):
             wrapped = self.value(call.args[0], depth + 1)
             if isinstance(wrapped, Stream) and wrapped.role == "response":
                 return wrapped
+        if func.path in K.INSTRUCTOR_WRAPPERS and call.args:
+            wrapped = self.value(call.args[0], depth + 1)  # the client it patches, as it is
+            return wrapped if isinstance(wrapped, Sym) and wrapped.path.startswith("@") else None
+        if func.path in K.INSTRUCTOR_LITELLM and call.args:
+            wrapped = self.value(call.args[0], depth + 1)
+            if isinstance(wrapped, Sym) and wrapped.path in (
+                "litellm.completion",
+                "litellm.acompletion",
+            ):
+                return Sym("@instructor_litellm", call)
+            return None
         head, _, last = func.path.rpartition(".")
         if last in _PASS_THROUGH_CALLS and head.startswith("@"):
             return Sym(head, func.ctor)  # ``client.with_options(timeout=...)``: the same client
@@ -439,13 +442,35 @@ class Values(Literals):
                 maybe = verdict == "maybe"
                 api = f"{rest}({shown})" if streaming else f"{rest}()"
             else:
-                streaming = starter.stream in ("always", "manager")
+                streaming = starter.stream in ("always", "manager", "envelope")
                 api = f"{rest}()"
             start = StreamStart(
                 call, starter.client, api, streaming, starter.cap, func.ctor, maybe=maybe
             )
-            return Stream(start, "manager" if starter.stream == "manager" else "stream")
+            role = starter.stream if starter.stream in ("manager", "envelope") else "stream"
+            return Stream(start, role)
         return None
+
+    def _boto3_client(self, call: ast.Call, depth: int) -> bool:
+        """``boto3.client("bedrock-runtime")`` (or a boto3 session's ``client(...)``)."""
+        if not (isinstance(call.func, ast.Attribute) and call.func.attr == "client"):
+            return False
+        service = keyword(call, "service_name") or (call.args[0] if call.args else None)
+        if not (isinstance(service, ast.Constant) and service.value == "bedrock-runtime"):
+            return False
+        func = self.value(call.func, depth + 1)
+        if isinstance(func, Sym):
+            return func.path.lstrip("@").split(".", 1)[0] == "boto3"
+        # ``session = boto3.Session(...)``, then ``session.client(...)``.
+        receiver = call.func.value
+        if isinstance(receiver, ast.Name):
+            found = self.lookup(receiver.id, self.scope(receiver), self.document.start(receiver))
+            if found is not None and found[0] == "expr" and isinstance(found[1], ast.Call):
+                receiver = found[1]
+        if isinstance(receiver, ast.Call):
+            made = self.value(receiver.func, depth + 1)
+            return isinstance(made, Sym) and made.path.split(".", 1)[0] == "boto3"
+        return False
 
     def _remote_stream(
         self, call: ast.Call, func: Sym, index: int = -1, size: int = 0
@@ -558,14 +583,6 @@ _PASS_THROUGH_CALLS = frozenset({"with_options", "copy", "start_chat"})
 _SSE_WRAPPERS = frozenset({"sseclient.SSEClient", "httpx_sse.EventSource"})
 
 
-# SDK classes a parameter may be annotated with that are streams of a generation.
-_STREAM_CLASSES: dict[str, tuple[K.Client, str]] = {
-    "openai.Stream": (K.OPENAI, "openai.Stream"),
-    "openai.AsyncStream": (K.OPENAI, "openai.AsyncStream"),
-    "openai._streaming.Stream": (K.OPENAI, "openai.Stream"),
-    "openai._streaming.AsyncStream": (K.OPENAI, "openai.AsyncStream"),
-    "anthropic.Stream": (K.ANTHROPIC, "anthropic.Stream"),
-    "anthropic.AsyncStream": (K.ANTHROPIC, "anthropic.AsyncStream"),
-    "anthropic.lib.streaming.MessageStream": (K.ANTHROPIC, "anthropic MessageStream"),
-    "anthropic.lib.streaming.AsyncMessageStream": (K.ANTHROPIC, "anthropic AsyncMessageStream"),
-}
+def _stream_key(node: ast.AST) -> bool:
+    """The key a Bedrock response holds its event stream under."""
+    return isinstance(node, ast.Constant) and node.value in ("stream", "body")

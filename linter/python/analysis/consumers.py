@@ -1,0 +1,225 @@
+"""Where the file consumes a generator it creates: the loop, ``yield from`` or draining call
+that iterates it (through ``enumerate``, ``zip``, a name bound first ...), the calls of one of
+its functions, and whether a call only creates the generator for later (returned, or handed to
+a framework)."""
+
+from __future__ import annotations
+
+import ast
+
+from linter.python.analysis.flow import callee, instance_calls
+from linter.python.analysis.model import FuncRef, FunctionInfo, Sym
+from linter.python.analysis.streams import _CONSUME, _PASS_ON, Streams
+
+# How many functions deep a generator handed on as an argument is followed to its loop.
+_MAX_READERS = 3
+
+
+class Consumers(Streams):
+    def created_only(self, site: ast.AST) -> str:
+        """For the call of a generator that this file does not iterate: "returned" when the
+        function returns it (its callers iterate it), "handed" when it goes to the call of
+        a library (``StreamingResponse(gen())``: iterated later, by the framework); "" else."""
+        if not isinstance(site, ast.Call):
+            return ""
+        node: ast.AST = site
+        parent = self.parent(node)
+        while isinstance(parent, ast.Await):
+            node, parent = parent, self.parent(parent)
+        if isinstance(parent, ast.Return):
+            return "returned"
+        if (
+            isinstance(parent, ast.Assign)
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0], ast.Name)
+            and self._returns_name(parent.targets[0].id, site)
+        ):
+            # ``it = gen(...)`` (in each branch of a dispatcher), then ``return it``: handed
+            # to the callers, as ``return gen(...)`` is.
+            return "returned"
+        if isinstance(parent, ast.keyword):
+            node, parent = parent, self.parent(parent)
+        if isinstance(parent, ast.Call) and node is not parent.func:
+            # Only a library's call (a framework's response) is known to iterate it later:
+            # a function of the project may iterate it there, under its own guard.
+            callee = self.value(parent.func)
+            if (
+                isinstance(callee, Sym)
+                and not callee.path.startswith("@")
+                and self.remote_callee(parent) is None
+            ):
+                return "handed"
+        return ""
+
+    def _returns_name(self, name: str, call: ast.Call) -> bool:
+        """The function that binds ``name = call`` returns ``name`` after it."""
+        function = self.scope(call)
+        return not function.is_module and any(
+            any(isinstance(elt, ast.Name) and elt.id == name for elt in _items(returned))
+            and returned.lineno >= call.lineno
+            and self.scope(returned) is function
+            for returned in function.returns
+        )
+
+    def call_sites(
+        self, function: FunctionInfo, produces: bool | None = None
+    ) -> tuple[list[ast.AST], bool]:
+        """Where the file calls ``function`` (the node whose guard counts: for a generator,
+        the loop or ``yield from`` that consumes it), and whether it is also passed on."""
+        if isinstance(function.node, ast.Lambda):
+            return [], True
+        sites: list[ast.AST] = []
+        name = function.name
+        candidates: list[ast.Call] = []
+        opaque = False
+        if function.cls is None:
+            candidates = [
+                c for c in self.name_calls.get(name, ()) if self._refers_to(c.func, function)
+            ]
+            called = {id(c.func) for c in candidates}
+            for load in self.name_loads.get(name, ()):
+                if (
+                    id(load) not in called
+                    and self._refers_to(load, function)
+                    and not self._is_decorator(load)
+                ):
+                    opaque = True
+        elif name == "__call__":
+            candidates = instance_calls(self, function)  # ``printer(chunks)``
+        else:
+            for call in self.attr_calls.get(name, ()):
+                value = self.value(call.func)
+                if isinstance(value, FuncRef) and value.fn is function:
+                    candidates.append(call)
+        if produces is None:
+            produces = function.is_generator
+        for call in candidates:
+            sites.append(self._consumer(call) if produces else call)
+        return sites, opaque
+
+    def _refers_to(self, node: ast.AST, function: FunctionInfo) -> bool:
+        value = self.value(node)
+        return isinstance(value, FuncRef) and value.fn is function
+
+    def _is_decorator(self, node: ast.AST) -> bool:
+        parent = self.parent(node)
+        return (
+            isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and node in parent.decorator_list
+        )
+
+    def consumer_of(self, call: ast.Call) -> ast.AST:
+        """The node that consumes the generator ``call`` creates (the call itself when
+        nothing here iterates it)."""
+        return self._consumer(call)
+
+    def stream_call_site(self, call: ast.Call, generator: bool) -> tuple[ast.AST, bool, str]:
+        """For a call of a stream function of another module: the node whose guard judges it,
+        whether this file iterates it, and ``created_only``'s answer when not iterated. A
+        plain function runs the loop itself (its call's guard is the guard); a generator is
+        judged where it is consumed, and one returned from here is iterated by its callers (a
+        try here is no guard)."""
+        if not generator:
+            return call, True, ""
+        node = self.consumer_of(call)
+        if node is not call:
+            return node, True, ""
+        created = self.created_only(call)
+        return node, created == "returned", created
+
+    def _consumer(self, call: ast.expr, assigned: bool = True, depth: int = 0) -> ast.AST:
+        """The node that iterates a generator created by ``call``: the loop whose iterable it
+        is (through ``enumerate``, ``zip``, ``map``, ``itertools`` ...), the ``yield from``,
+        the call that drains it (``list()``, ``"".join()``, ``next()``, ``it.__anext__()``),
+        the loop of a function of this file it is handed to (``show(gen())``, an instance's
+        ``printer(gen())``), or, for ``gen = f()``, the first of these over ``gen`` in the
+        same function."""
+        node: ast.AST = call
+        for _ in range(8):
+            parent = self.parent(node)
+            if isinstance(parent, ast.Await):
+                node = parent
+                continue
+            if isinstance(parent, (ast.For, ast.AsyncFor, ast.YieldFrom, ast.comprehension)):
+                return parent
+            if isinstance(parent, ast.keyword):
+                outer = self.parent(parent)
+                if isinstance(outer, ast.Call) and depth < _MAX_READERS:
+                    return self._reader(outer, parent.arg, depth) or call
+                return call
+            if isinstance(parent, ast.Call) and node in parent.args:
+                kind = self.spelling(parent)
+                if kind in _PASS_ON or kind == "itertools":
+                    node = parent
+                    continue
+                if kind in _CONSUME:
+                    return parent
+                if (
+                    kind
+                    or depth >= _MAX_READERS
+                    or any(isinstance(a, ast.Starred) for a in parent.args)
+                ):
+                    return call
+                index = next(i for i, a in enumerate(parent.args) if a is node)
+                return self._reader(parent, index, depth) or call
+            if isinstance(parent, ast.Attribute) and parent.attr in ("__next__", "__anext__"):
+                outer = self.parent(parent)
+                if isinstance(outer, ast.Call) and outer.func is parent:
+                    return outer
+                return call
+            if (
+                assigned
+                and isinstance(parent, ast.Assign)
+                and len(parent.targets) == 1
+                and isinstance(parent.targets[0], ast.Name)
+            ):
+                return self._consumer_of_name(parent.targets[0].id, call) or call
+            return call
+        return call
+
+    def _reader(self, call: ast.Call, where: int | str | None, depth: int) -> ast.AST | None:
+        """The loop (or draining call) with which the plain function of this file that
+        ``call`` runs reads the argument at ``where`` (a position, or a keyword's name)."""
+        found = callee(self, call)
+        if found is None or where is None:
+            return None
+        function, skip = found
+        node = function.node
+        if function.is_generator or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None  # a relay (its consumers are found from its own calls), or a lambda
+        positional = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+        if isinstance(where, int):
+            where += skip
+            if where >= len(positional):
+                return None
+            name = positional[where]
+        else:
+            name = where
+            if name not in positional and name not in [a.arg for a in node.args.kwonlyargs]:
+                return None
+        return self._consumer_of_name(name, node, function, depth + 1)
+
+    def _consumer_of_name(
+        self,
+        name: str,
+        call: ast.expr | ast.AST,
+        scope: FunctionInfo | None = None,
+        depth: int = 0,
+    ) -> ast.AST | None:
+        """The first place after ``name = call`` in the same function that iterates ``name``
+        (or, given the ``scope``, the first place in it: ``name`` is its parameter)."""
+        after = 0 if scope is not None else getattr(call, "lineno", 0)
+        scope = scope or self.scope(call)
+        found: list[tuple[int, int, ast.AST]] = []
+        for load in self.name_loads.get(name, ()):
+            if self.scope(load) is not scope or load.lineno < after:
+                continue
+            consumer = self._consumer(load, assigned=False, depth=depth)
+            if consumer is not load:
+                found.append((load.lineno, load.col_offset, consumer))
+        return min(found, key=lambda item: item[:2])[2] if found else None
+
+
+def _items(returned: ast.expr) -> list[ast.expr]:
+    """What a ``return`` hands out: the value, or the items of a tuple (``return it, meta``)."""
+    return list(returned.elts) if isinstance(returned, ast.Tuple) else [returned]
