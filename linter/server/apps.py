@@ -229,11 +229,37 @@ class _Facts:
             return None
         func = body.func
         called = func.id if isinstance(func, ast.Name) else None
-        functions = [f for f in self._functions if f.name == called]
-        if len(functions) != 1 or called not in self.generators:
+        if called is None or called not in self.generators:
             return None
-        text = ast.get_source_segment(self.source_text, functions[0]) or ""
-        return _HEARTBEAT.search(text) is not None
+        function = self._visible(called, call)
+        if function is None:
+            return None
+        text = ast.get_source_segment(self.source_text, function) or ""
+        return _HEARTBEAT.search(text) is not None or any(
+            _comment_line(node.value) for node in ast.walk(function) if isinstance(node, ast.Yield)
+        )
+
+    def _visible(self, name: str, call: ast.Call) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The function ``name`` means at ``call``: one defined in the innermost function
+        around the call (two handlers may each define their own ``stream_generator``), else
+        the only one of that name."""
+        line = call.lineno
+        around = [
+            f
+            for f in self._functions
+            if f.lineno < line <= (f.end_lineno or f.lineno) and f.name != name
+        ]
+        candidates = [f for f in self._functions if f.name == name]
+        if around:
+            inner = max(around, key=lambda f: f.lineno)
+            local = [
+                f
+                for f in candidates
+                if inner.lineno < f.lineno and (f.end_lineno or 0) <= (inner.end_lineno or 0)
+            ]
+            if len(local) == 1:
+                return local[0]
+        return candidates[0] if len(candidates) == 1 else None
 
     def streaming_calls(self, shown: str) -> list[Evidence]:
         found = []
@@ -314,9 +340,20 @@ def _statements(tree: ast.Module) -> Iterator[ast.AST]:
 
 # What a generator that sends heartbeats writes: a ping or heartbeat event, a keep-alive,
 # or an SSE comment line (": ...\n\n").
-_HEARTBEAT = re.compile(
-    r"""\bping\b|heartbeat|keep[-_ ]?alive|["'][ \t]*:[^"'\n]*\\n""", re.IGNORECASE
-)
+_HEARTBEAT = re.compile(r"\bping\b|heartbeat|keep[-_ ]?alive", re.IGNORECASE)
+
+
+def _comment_line(value: ast.expr | None) -> bool:
+    """A yielded SSE comment (``": ping\\n\\n"``, ``f": {n}\\n\\n"``): a string that starts
+    with a colon."""
+    if isinstance(value, ast.JoinedStr) and value.values:
+        value = value.values[0]
+    if isinstance(value, ast.Constant) and isinstance(value.value, (str, bytes)):
+        start = value.value.lstrip()
+        return start[:1] in (":", b":")
+    return False
+
+
 # Media types of token streams besides text/* (a download's are not judged for heartbeats).
 _TOKEN_MEDIA = frozenset({"application/x-ndjson", "application/jsonl", "application/json"})
 # Media types that are streams whatever produces the body.

@@ -149,7 +149,9 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
     for home, launch in streaming_launches(workspace):
         if not near(home, nginx_file):
             continue
-        port = launch.setting("port").value
+        # An env_file not in the tree may set GUNICORN_CMD_ARGS: the port the tree gives is
+        # still the address's best reading (a secrets file rarely moves the bind).
+        port = launch.setting("port", caveated=True).value
         if port is None:
             continue
         said = f"{launch.launcher} serves {launch.app or 'an app'}, which streams ({_evidence(launch)})"

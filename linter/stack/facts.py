@@ -379,7 +379,7 @@ def _server(document: ServerDocument) -> list[Fact]:
                 server=launch.server,
                 launcher=launch.launcher,
                 anchor=anchor,
-                port=launch.setting("port").value,
+                port=launch.setting("port", caveated=True).value,
                 keepalive=idle,
                 total=total,
                 streams=launch.stream_evidence() if launch.streams() else None,

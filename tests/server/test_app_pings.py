@@ -55,3 +55,26 @@ def test_a_download_is_not_judged() -> None:
         "async def audio():\n    return StreamingResponse(rows(), media_type='audio/mpeg')\n"
     )
     assert pings(body) == [(7, None), (9, None)]
+
+
+def test_each_handler_s_own_generator_is_read() -> None:
+    body = (
+        "async def one():\n"
+        "    async def stream_generator():\n        yield ': ping\\n\\n'\n"
+        "    return StreamingResponse(stream_generator())\n"
+        "async def two():\n"
+        "    async def stream_generator():\n        yield 'data: x\\n\\n'\n"
+        "    return StreamingResponse(stream_generator())\n"
+    )
+    assert pings(body) == [(7, True), (11, False)]
+
+
+def test_a_dict_key_in_an_event_is_not_an_sse_comment() -> None:
+    body = (
+        "import json\n"
+        "async def quiet(x):\n    yield f\"data: {json.dumps({'tok': x})}\\n\\n\"\n"
+        "async def beating(x):\n    yield f':{x}\\n\\n'\n"
+        "async def chat(x):\n    return StreamingResponse(quiet(x))\n"
+        "async def chat2(x):\n    return StreamingResponse(beating(x))\n"
+    )
+    assert pings(body) == [(10, False), (12, True)]
