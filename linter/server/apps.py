@@ -286,6 +286,7 @@ class _Facts:
                         column=node.col_offset + 1,
                         end_line=node.end_lineno or node.lineno,
                         end_column=(node.end_col_offset or 0) + 1,
+                        unbuffered=name == "EventSourceResponse" or _sends_unbuffered(node),
                     )
                 )
             elif name == "stream_with_context" and top in _FLASK_LIKE:
@@ -341,6 +342,24 @@ def _statements(tree: ast.Module) -> Iterator[ast.AST]:
 # What a generator that sends heartbeats writes: a ping or heartbeat event, a keep-alive,
 # or an SSE comment line (": ...\n\n").
 _HEARTBEAT = re.compile(r"\bping\b|heartbeat|keep[-_ ]?alive", re.IGNORECASE)
+
+
+def _sends_unbuffered(call: ast.Call) -> bool:
+    """``headers={"X-Accel-Buffering": "no", ...}`` written on the response."""
+    headers = next((k.value for k in call.keywords if k.arg == "headers"), None)
+    if not isinstance(headers, ast.Dict):
+        return False
+    for key, value in zip(headers.keys, headers.values, strict=False):
+        if (
+            isinstance(key, ast.Constant)
+            and isinstance(key.value, str)
+            and key.value.lower() == "x-accel-buffering"
+            and isinstance(value, ast.Constant)
+            and isinstance(value.value, str)
+            and value.value.strip().lower() == "no"
+        ):
+            return True
+    return False
 
 
 def _comment_line(value: ast.expr | None) -> bool:

@@ -128,6 +128,8 @@ class Evidence:
     column: int = 0
     end_line: int = 0
     end_column: int = 0
+    # The response sends `X-Accel-Buffering: no` itself (a header of its call).
+    unbuffered: bool = False
 
 
 @dataclass

@@ -175,6 +175,25 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
     return {address: said for address, said in found.items() if said is not None}
 
 
+def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str, str]]:
+    """The addresses (as ``streaming_backends`` gives them) of apps whose every streamed
+    answer sends ``X-Accel-Buffering: no`` itself (sse_starlette's EventSourceResponse does):
+    nginx's buffering is already off for them, whatever its config says."""
+    found: dict[tuple[str, str], bool] = {}
+    for home, launch in streaming_launches(workspace):
+        if not near(home, nginx_file) or launch.llm_proxy is not None:
+            continue
+        port = launch.setting("port", caveated=True).value
+        answers = [e for e in launch.evidence if _answer_stream(e)]
+        if port is None or not answers:
+            continue
+        unbuffered = all(e.unbuffered for e in answers)
+        for host in ({launch.service} if launch.service else set()) | set(LOOPBACK):
+            address = (host.lower(), port)
+            found[address] = found.get(address, True) and unbuffered
+    return {address for address, unbuffered in found.items() if unbuffered}
+
+
 def _image_product(image: str | None) -> str | None:
     """The LLM server or chat app an image is (``ghcr.io/open-webui/open-webui:main``), by
     its repository name (the registry and tag left out): a product or model name, or a word
