@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from linter.pathmatch import relative_posix
 from linter.server.model import KEEPALIVE_NAMES, worker_name
+from linter.server.treefiles import launch_files
 
 if TYPE_CHECKING:
     from linter.server.model import Launch
@@ -104,7 +105,7 @@ def keepalive_of(launch: Launch) -> ServerKeepalive | None:
 def server_launches(workspace: Workspace) -> list[tuple[str, Launch]]:
     """Every launch of the run's launch files, with the file it is launched from (read once
     per process)."""
-    key = ("server", "launches", tuple(workspace.discovered.get("server", ())))
+    key = ("server", "launches", launch_files(workspace))
     known = workspace.memo.get(key)
     if isinstance(known, list):
         return known
@@ -114,7 +115,7 @@ def server_launches(workspace: Workspace) -> list[tuple[str, Launch]]:
 
     found: list[tuple[str, Launch]] = []
     referenced = _referenced(workspace)
-    for path in workspace.discovered.get("server", ()):
+    for path in launch_files(workspace):
         if path in referenced:
             continue
         try:

@@ -22,6 +22,7 @@ from linter.llmservers import GENERIC_LLM_WORDS, gpt_app_word, llm_name
 from linter.pathmatch import relative_posix
 from linter.server import composefile, detect
 from linter.server.front import LOOPBACK, near, server_launches
+from linter.server.treefiles import launch_files
 
 if TYPE_CHECKING:
     from linter.server.composefile import ComposeFile, ComposeService
@@ -40,12 +41,12 @@ class TemplateValue:
 
 def compose_files(workspace: Workspace) -> list[ComposeFile]:
     """The run's compose files, read once per process and run."""
-    key = ("server", "compose-files", tuple(workspace.discovered.get("server", ())))
+    key = ("server", "compose-files", launch_files(workspace))
     known = workspace.memo.get(key)
     if isinstance(known, list):
         return known
     found: list[ComposeFile] = []
-    for path in workspace.discovered.get("server", ()):
+    for path in launch_files(workspace):
         if detect.shape(relative_posix(path, workspace.root)) != "compose":
             continue
         source = _read(workspace, path)
@@ -188,7 +189,7 @@ def _image_product(image: str | None) -> str | None:
 
 def streaming_launches(workspace: Workspace) -> list[tuple[str, Launch]]:
     """The run's launches whose app streams (its evidence looked up once per run)."""
-    key = ("server", "streaming-launches", tuple(workspace.discovered.get("server", ())))
+    key = ("server", "streaming-launches", launch_files(workspace))
     known = workspace.memo.get(key)
     if isinstance(known, list):
         return known
