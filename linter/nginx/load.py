@@ -78,7 +78,7 @@ def load_document(
     )
     from linter.server.treefiles import launch_files
 
-    if launch_files(workspace):
+    if launch_files(workspace, source.path):
         # The app servers this repository launches: NGX007 compares with their keep-alive.
         from linter.server.front import keepalives_by_address
 

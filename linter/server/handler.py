@@ -18,7 +18,6 @@ from linter.pathmatch import relative_posix
 from linter.server import apps, detect
 from linter.server.launches import Reader
 from linter.server.model import Launch, ServerDocument
-from linter.server.treefiles import launch_files
 from linter.source import DecodeFailure, SourceText
 from linter.workspace import ReadFailure
 
@@ -29,12 +28,12 @@ if TYPE_CHECKING:
 
 def _referenced(workspace: Workspace) -> frozenset[str]:
     """Launch files of this run that another launch file reads (once per process and run)."""
-    key = ("server", "referenced", launch_files(workspace))
+    key = ("server", "referenced", tuple(workspace.discovered.get("server", ())))
     known = workspace.memo.get(key)
     if isinstance(known, frozenset):
         return known
     found: set[str] = set()
-    for path in launch_files(workspace):
+    for path in workspace.discovered.get("server", ()):
         try:
             source = workspace.read_source(path)
         except (ReadFailure, DecodeFailure):
@@ -110,7 +109,7 @@ def _served_apps(workspace: Workspace) -> frozenset[str]:
     """App module files that a launch line of this run serves (``uvicorn main:app``): the
     ``uvicorn.run`` of their ``__main__`` block is the development launch of the same app,
     not a second server (once per process and run)."""
-    key = ("server", "served-apps", launch_files(workspace))
+    key = ("server", "served-apps", tuple(workspace.discovered.get("server", ())))
     known = workspace.memo.get(key)
     if isinstance(known, frozenset):
         return known

@@ -1,7 +1,8 @@
-"""The launch files a run takes its evidence from: those it discovered, and, for a run given
-single files (a pre-commit call on one NGINX config), the compose files, Dockerfiles, Procfiles
-and gunicorn configs of the whole tree, found by name. So the app behind a route, and its
-keep-alive, are the same whether the tree or one file of it is checked."""
+"""The launch files a proxy config's evidence comes from: those the run discovered, and the
+compose files, Dockerfiles, Procfiles and gunicorn configs of the tree that belong to the
+config's project (``front.near``: in a folder above it, or in its parent's folder and below),
+found by name. So a pre-commit call on one NGINX config sees the app behind a route, and its
+keep-alive, as a whole-tree run does, reading only the folders around it."""
 
 from __future__ import annotations
 
@@ -13,30 +14,61 @@ from linter.server import detect
 if TYPE_CHECKING:
     from linter.workspace import Workspace
 
-_MEMO_KEY = ("server", "tree-launch-files")
-# How many folder entries the walk looks at before it stops (a huge tree: what was found so far).
-_MAX_ENTRIES = 50_000
+# How many folder entries the walk below a config's parent looks at (a huge tree: what was
+# found so far).
+_MAX_ENTRIES = 20_000
 _BY_NAME = frozenset({"compose", "dockerfile", "procfile", "gunicorn-config"})
 
 
-def launch_files(workspace: Workspace) -> tuple[str, ...]:
-    """The run's discovered launch files, then the tree's other ones by name (once per run)."""
-    known = workspace.memo.get(_MEMO_KEY)
-    if isinstance(known, tuple):
-        return known
-    discovered = list(workspace.discovered.get("server", ()))
-    seen = {os.path.realpath(p) for p in discovered}
-    extra = [p for p in _walk(workspace.root) if os.path.realpath(p) not in seen]
-    result = tuple(discovered + extra)
-    workspace.memo[_MEMO_KEY] = result
-    return result
+def launch_files(workspace: Workspace, anchor: str | None = None) -> tuple[str, ...]:
+    """The run's discovered launch files; with ``anchor`` (a proxy config), also the launch
+    files of the tree around it (once per run and folder)."""
+    discovered = tuple(workspace.discovered.get("server", ()))
+    if anchor is None or workspace.whole_tree:
+        return discovered  # a run over the whole tree discovered them all
+    below = os.path.dirname(os.path.dirname(os.path.abspath(anchor)))
+    key = ("server", "tree-launch-files", below)
+    known = workspace.memo.get(key)
+    if not isinstance(known, tuple):
+        seen = {os.path.realpath(p) for p in discovered}
+        extra = [
+            path
+            for path in _around(workspace, os.path.abspath(anchor), below)
+            if os.path.realpath(path) not in seen
+        ]
+        known = discovered + tuple(extra)
+        workspace.memo[key] = known
+    return known
 
 
-def _walk(root: str) -> list[str]:
+def _around(workspace: Workspace, anchor: str, below: str) -> list[str]:
+    """Launch files in the folders above ``anchor`` up to the tree's root (those folders'
+    own files only), and in ``below`` and its subfolders."""
+    found: list[str] = []
+    if workspace.inside(below):
+        found.extend(_walk(workspace.root, below))
+    folder = below
+    while workspace.inside(folder) and folder != os.path.dirname(folder):
+        folder = os.path.dirname(folder)
+        if not workspace.inside(folder):
+            break
+        found.extend(_files_in(workspace.root, folder))
+    return found
+
+
+def _files_in(root: str, folder: str) -> list[str]:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return []
+    return [e.path for e in entries if e.is_file(follow_symlinks=False) and _wanted(root, e)]
+
+
+def _walk(root: str, top: str) -> list[str]:
     from linter.discovery import SKIPPED_DIRS
 
     found: list[str] = []
-    stack = [root]
+    stack = [top]
     entries_seen = 0
     while stack and entries_seen < _MAX_ENTRIES:
         folder = stack.pop()
@@ -54,16 +86,16 @@ def _walk(root: str) -> list[str]:
                     and not os.path.isfile(os.path.join(entry.path, "pyvenv.cfg"))
                 ):
                     folders.append(entry.path)
-            elif entry.is_file(follow_symlinks=False):
-                relative = os.path.relpath(entry.path, root).replace(os.sep, "/")
-                shape = detect.shape(relative)
-                if shape in _BY_NAME and (shape != "gunicorn-config" or _named_config(entry.name)):
-                    found.append(entry.path)
+            elif entry.is_file(follow_symlinks=False) and _wanted(root, entry):
+                found.append(entry.path)
         stack.extend(reversed(folders))
     return found
 
 
-def _named_config(name: str) -> bool:
-    """Only the config names gunicorn and its users give (not any `*gunicorn*.py`, which the
-    server kind reads by content)."""
-    return name.lower() in detect.GUNICORN_CONFIG_NAMES
+def _wanted(root: str, entry: os.DirEntry[str]) -> bool:
+    shape = detect.shape(os.path.relpath(entry.path, root).replace(os.sep, "/"))
+    if shape not in _BY_NAME:
+        return False
+    # Only the config names gunicorn and its users give (any `*gunicorn*.py` is read by
+    # content, by the server kind, when the run holds it).
+    return shape != "gunicorn-config" or entry.name.lower() in detect.GUNICORN_CONFIG_NAMES
