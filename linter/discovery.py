@@ -75,7 +75,28 @@ def find_root(paths: Sequence[str], cwd: str) -> str:
         return cwd
     if not real:
         return cwd
-    return project_above(os.path.commonpath(real))
+    common = os.path.commonpath(real)
+    if _unbounded(common):
+        # Paths of unrelated trees (`/tmp/x.conf` and `~/repo/a.py`): their common folder is the
+        # filesystem's top or the home folder, which must never be walked for includers or
+        # importers. The first path's own tree is the root; the others are linted as files
+        # named from outside it.
+        first = real[0]
+        return git_toplevel(first) or project_above(first)
+    return project_above(common)
+
+
+def _unbounded(folder: str) -> bool:
+    """The filesystem's top or a folder right below it (``/srv``), the home folder, or a folder
+    holding it (``/home``)."""
+    home = os.path.realpath(os.path.expanduser("~"))
+    top = os.path.dirname(folder)
+    return (
+        top == folder
+        or os.path.dirname(top) == top
+        or home == folder
+        or home.startswith(folder + os.sep)
+    )
 
 
 # Files that mark the top of a project (or of an NGINX prefix) when there is no git work tree:

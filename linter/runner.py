@@ -516,6 +516,10 @@ def run(
         paths = list(paths) or ["."]
         root = find_root(paths, cwd)
         workspace = Workspace(root=root, cwd=cwd)
+        workspace.whole_tree = any(
+            os.path.isdir(p) and _holds(os.path.realpath(os.path.join(cwd, p)), workspace.root)
+            for p in paths
+        )
         result = RunResult(root=root)
         candidates, missing = discover(paths, root, resolver, force_exclude=options.force_exclude)
         result.errors.extend(missing)
@@ -597,3 +601,8 @@ def run(
             result.changes.remove(change)
     result.findings = sorted(dedupe(result.findings), key=lambda f: f.sort_key)
     return result
+
+
+def _holds(folder: str, root: str) -> bool:
+    """``folder`` is the tree's root or a folder above it."""
+    return root == folder or root.startswith(folder.rstrip(os.sep) + os.sep)

@@ -117,6 +117,9 @@ class Workspace:
     _inside: dict[str, bool] = field(default_factory=dict, repr=False)
     # Fixes will be written to disk (--fix): files this run may not write are not fixed.
     writing: bool = False
+    # The run was given a folder holding the whole tree (else single files or subfolders:
+    # evidence elsewhere in the tree is looked up on demand, linter/server/treefiles.py).
+    whole_tree: bool = False
     # What this process read (bytes), decoded (sources) or used of a file's tree, in order, as
     # (cache, key): see release.
     _touched: list[tuple[str, object]] = field(default_factory=list, repr=False)

@@ -76,7 +76,9 @@ def load_document(
         litellm_configs=tuple(workspace.discovered.get("litellm", ())),
         is_dump=is_dump,
     )
-    if workspace.discovered.get("server"):
+    from linter.server.treefiles import launch_files
+
+    if launch_files(workspace, source.path):
         # The app servers this repository launches: NGX007 compares with their keep-alive.
         from linter.server.front import keepalives_by_address
 

@@ -12,7 +12,7 @@ from linter.document import Claim
 _COMPOSE = re.compile(
     r"^(?:[^/]*[._-])?(?:docker[._-])?compose(?:[._-][^/]*)?\.ya?ml$|^[^/]*\.compose\.ya?ml$"
 )
-_GUNICORN_CONFIG = frozenset(
+GUNICORN_CONFIG_NAMES = frozenset(
     {"gunicorn.conf.py", "gunicorn_conf.py", "gunicorn_config.py", "gunicorn.config.py"}
 )
 _SERVERS = re.compile(rb"\b(?:gunicorn|uvicorn)\b")
@@ -43,7 +43,7 @@ def shape(relpath: str) -> str | None:
         return "compose"
     if lower == "procfile" or lower.startswith("procfile.") or lower.endswith(".procfile"):
         return "procfile"
-    if lower in _GUNICORN_CONFIG or (lower.endswith(".py") and "gunicorn" in lower):
+    if lower in GUNICORN_CONFIG_NAMES or (lower.endswith(".py") and "gunicorn" in lower):
         return "gunicorn-config"
     if lower.endswith(".sh"):
         return "script"
@@ -88,7 +88,10 @@ def workload(data: bytes) -> bool:
 
 def claim_by_name(relpath: str) -> Claim:
     found = shape(relpath)
-    if found == "gunicorn-config" and relpath.rsplit("/", 1)[-1].lower() not in _GUNICORN_CONFIG:
+    if (
+        found == "gunicorn-config"
+        and relpath.rsplit("/", 1)[-1].lower() not in GUNICORN_CONFIG_NAMES
+    ):
         return Claim.MAYBE  # `*gunicorn*.py`: its content decides
     if found is None:
         if relpath.endswith(".py") or is_manifest(relpath):
@@ -118,6 +121,9 @@ def claim(relpath: str, data: bytes, by_name: Claim) -> bool:
         )
     if found == "script":
         return _SERVERS.search(data) is not None
-    if found == "gunicorn-config" and relpath.rsplit("/", 1)[-1].lower() not in _GUNICORN_CONFIG:
+    if (
+        found == "gunicorn-config"
+        and relpath.rsplit("/", 1)[-1].lower() not in GUNICORN_CONFIG_NAMES
+    ):
         return config_by_content(data)
     return True

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from linter.pathmatch import relative_posix
 from linter.server.model import KEEPALIVE_NAMES, worker_name
+from linter.server.treefiles import launch_files
 
 if TYPE_CHECKING:
     from linter.server.model import Launch
@@ -101,10 +102,11 @@ def keepalive_of(launch: Launch) -> ServerKeepalive | None:
     )
 
 
-def server_launches(workspace: Workspace) -> list[tuple[str, Launch]]:
+def server_launches(workspace: Workspace, anchor: str | None = None) -> list[tuple[str, Launch]]:
     """Every launch of the run's launch files, with the file it is launched from (read once
     per process)."""
-    key = ("server", "launches", tuple(workspace.discovered.get("server", ())))
+    files = launch_files(workspace, anchor)
+    key = ("server", "launches", files)
     known = workspace.memo.get(key)
     if isinstance(known, list):
         return known
@@ -114,7 +116,7 @@ def server_launches(workspace: Workspace) -> list[tuple[str, Launch]]:
 
     found: list[tuple[str, Launch]] = []
     referenced = _referenced(workspace)
-    for path in workspace.discovered.get("server", ()):
+    for path in files:
         if path in referenced:
             continue
         try:
@@ -134,7 +136,7 @@ def keepalives_by_address(
     of the one app server of its project it reaches. Addresses two launches answer with
     different keep-alives are left out."""
     result: dict[tuple[str, str], ServerKeepalive | None] = {}
-    for home, launch in server_launches(workspace):
+    for home, launch in server_launches(workspace, proxy_file):
         if not near(home, proxy_file):
             continue
         keepalive = keepalive_of(launch)

@@ -22,6 +22,7 @@ from linter.llmservers import GENERIC_LLM_WORDS, gpt_app_word, llm_name
 from linter.pathmatch import relative_posix
 from linter.server import composefile, detect
 from linter.server.front import LOOPBACK, near, server_launches
+from linter.server.treefiles import launch_files
 
 if TYPE_CHECKING:
     from linter.server.composefile import ComposeFile, ComposeService
@@ -38,14 +39,15 @@ class TemplateValue:
     said: str  # "the environment of compose service `frontend` at docker-compose.yml:9"
 
 
-def compose_files(workspace: Workspace) -> list[ComposeFile]:
+def compose_files(workspace: Workspace, anchor: str | None = None) -> list[ComposeFile]:
     """The run's compose files, read once per process and run."""
-    key = ("server", "compose-files", tuple(workspace.discovered.get("server", ())))
+    files = launch_files(workspace, anchor)
+    key = ("server", "compose-files", files)
     known = workspace.memo.get(key)
     if isinstance(known, list):
         return known
     found: list[ComposeFile] = []
-    for path in workspace.discovered.get("server", ()):
+    for path in files:
         if detect.shape(relative_posix(path, workspace.root)) != "compose":
             continue
         source = _read(workspace, path)
@@ -88,7 +90,7 @@ def template_environment(workspace: Workspace, nginx_file: str) -> dict[str, Tem
     """The variables the compose services that take ``nginx_file`` into their container set,
     each with where; a variable two of them set differently is left out."""
     found: dict[str, TemplateValue | None] = {}
-    for compose in compose_files(workspace):
+    for compose in compose_files(workspace, nginx_file):
         shown = relative_posix(compose.path, workspace.root)
         for service in compose.services:
             how = _provides(service, nginx_file, workspace)
@@ -146,7 +148,7 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
         previous = found.get(address, said)
         found[address] = said if previous == said else None
 
-    for home, launch in streaming_launches(workspace):
+    for home, launch in streaming_launches(workspace, nginx_file):
         if not near(home, nginx_file):
             continue
         # An env_file not in the tree may set GUNICORN_CMD_ARGS: the port the tree gives is
@@ -157,7 +159,7 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
         said = f"{launch.launcher} serves {launch.app or 'an app'}, which streams ({_evidence(launch)})"
         for host in ({launch.service} if launch.service else set()) | set(LOOPBACK):
             add((host.lower(), port), said)
-    for compose in compose_files(workspace):
+    for compose in compose_files(workspace, nginx_file):
         if not near(compose.path, nginx_file):
             continue
         shown = relative_posix(compose.path, workspace.root)
@@ -207,9 +209,9 @@ def _image_product(image: str | None) -> str | None:
     return product if product and product not in GENERIC_LLM_WORDS else None
 
 
-def streaming_launches(workspace: Workspace) -> list[tuple[str, Launch]]:
+def streaming_launches(workspace: Workspace, anchor: str | None = None) -> list[tuple[str, Launch]]:
     """The run's launches whose app streams (its evidence looked up once per run)."""
-    key = ("server", "streaming-launches", tuple(workspace.discovered.get("server", ())))
+    key = ("server", "streaming-launches", launch_files(workspace, anchor))
     known = workspace.memo.get(key)
     if isinstance(known, list):
         return known
@@ -217,7 +219,7 @@ def streaming_launches(workspace: Workspace) -> list[tuple[str, Launch]]:
 
     memo = workspace.memo.setdefault(("server", "app-modules"), {})
     found: list[tuple[str, Launch]] = []
-    for home, launch in server_launches(workspace):
+    for home, launch in server_launches(workspace, anchor):
         if not launch.evidence and launch.llm_proxy is None:
             try:
                 apps.find_evidence(

@@ -43,3 +43,21 @@ def test_inside_the_current_folder_the_current_folder_stays_the_tree(tmp_path: P
     make(tmp_path, ["pyproject.toml", "pkg/sub/mod.py"])
     cwd = tmp_path / "pkg"
     assert find_root([str(cwd / "sub/mod.py")], str(cwd)) == os.path.realpath(cwd)
+
+
+def test_paths_of_unrelated_trees_never_make_the_home_folder_the_tree(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """`check /tmp/x.conf ~/repo/a.py`: their common folder (here the home folder) would be
+    walked for importers and includers; the first path's own tree is the root instead, and
+    the other file is still linted, named from outside it."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    make(home / "one", ["pyproject.toml", "pkg/a.py"])
+    make(home / "two", ["Dockerfile", "b.py"])
+    (tmp_path / "elsewhere").mkdir()
+    paths = [str(home / "one/pkg/a.py"), str(home / "two/b.py")]
+    assert find_root(paths, str(tmp_path / "elsewhere")) == os.path.realpath(home / "one")
+    # Within one project below the home folder, the project still holds both.
+    both = [str(home / "one/pkg/a.py"), str(home / "one/pyproject.toml")]
+    assert find_root(both, str(tmp_path / "elsewhere")) == os.path.realpath(home / "one")

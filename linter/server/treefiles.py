@@ -1,0 +1,101 @@
+"""The launch files a proxy config's evidence comes from: those the run discovered, and the
+compose files, Dockerfiles, Procfiles and gunicorn configs of the tree that belong to the
+config's project (``front.near``: in a folder above it, or in its parent's folder and below),
+found by name. So a pre-commit call on one NGINX config sees the app behind a route, and its
+keep-alive, as a whole-tree run does, reading only the folders around it."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from linter.server import detect
+
+if TYPE_CHECKING:
+    from linter.workspace import Workspace
+
+# How many folder entries the walk below a config's parent looks at (a huge tree: what was
+# found so far).
+_MAX_ENTRIES = 20_000
+_BY_NAME = frozenset({"compose", "dockerfile", "procfile", "gunicorn-config"})
+
+
+def launch_files(workspace: Workspace, anchor: str | None = None) -> tuple[str, ...]:
+    """The run's discovered launch files; with ``anchor`` (a proxy config), also the launch
+    files of the tree around it (once per run and folder)."""
+    discovered = tuple(workspace.discovered.get("server", ()))
+    if anchor is None or workspace.whole_tree:
+        return discovered  # a run over the whole tree discovered them all
+    below = os.path.dirname(os.path.dirname(os.path.abspath(anchor)))
+    key = ("server", "tree-launch-files", below)
+    known = workspace.memo.get(key)
+    if not isinstance(known, tuple):
+        seen = {os.path.realpath(p) for p in discovered}
+        extra = [
+            path
+            for path in _around(workspace, os.path.abspath(anchor), below)
+            if os.path.realpath(path) not in seen
+        ]
+        known = discovered + tuple(extra)
+        workspace.memo[key] = known
+    return known
+
+
+def _around(workspace: Workspace, anchor: str, below: str) -> list[str]:
+    """Launch files in the folders above ``anchor`` up to the tree's root (those folders'
+    own files only), and in ``below`` and its subfolders."""
+    found: list[str] = []
+    if workspace.inside(below):
+        found.extend(_walk(workspace.root, below))
+    folder = below
+    while workspace.inside(folder) and folder != os.path.dirname(folder):
+        folder = os.path.dirname(folder)
+        if not workspace.inside(folder):
+            break
+        found.extend(_files_in(workspace.root, folder))
+    return found
+
+
+def _files_in(root: str, folder: str) -> list[str]:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return []
+    return [e.path for e in entries if e.is_file(follow_symlinks=False) and _wanted(root, e)]
+
+
+def _walk(root: str, top: str) -> list[str]:
+    from linter.discovery import SKIPPED_DIRS
+
+    found: list[str] = []
+    stack = [top]
+    entries_seen = 0
+    while stack and entries_seen < _MAX_ENTRIES:
+        folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        folders = []
+        for entry in entries:
+            entries_seen += 1
+            if entry.is_dir(follow_symlinks=False):
+                if (
+                    entry.name not in SKIPPED_DIRS
+                    and not entry.name.startswith(".")
+                    and not os.path.isfile(os.path.join(entry.path, "pyvenv.cfg"))
+                ):
+                    folders.append(entry.path)
+            elif entry.is_file(follow_symlinks=False) and _wanted(root, entry):
+                found.append(entry.path)
+        stack.extend(reversed(folders))
+    return found
+
+
+def _wanted(root: str, entry: os.DirEntry[str]) -> bool:
+    shape = detect.shape(os.path.relpath(entry.path, root).replace(os.sep, "/"))
+    if shape not in _BY_NAME:
+        return False
+    # Only the config names gunicorn and its users give (any `*gunicorn*.py` is read by
+    # content, by the server kind, when the run holds it).
+    return shape != "gunicorn-config" or entry.name.lower() in detect.GUNICORN_CONFIG_NAMES
