@@ -17,6 +17,10 @@ from linter.document import Claim
 _KIND = re.compile(
     rb"(?m)^[ \t]*kind[ \t]*:[ \t]*[\"']?(?:Ingress|HTTPRoute|AIGatewayRoute|Gateway|GatewayClass)[\"']?[ \t]*(?:#.*)?\r?$"
 )
+# A release manifest that installs a chart with values (Flux, Argo CD).
+_RELEASE = re.compile(
+    rb"(?m)^[ \t]*kind[ \t]*:[ \t]*[\"']?(?:HelmRelease|Application)[\"']?[ \t]*(?:#.*)?\r?$"
+)
 _CONFIGMAP = re.compile(rb"(?m)^[ \t]*kind[ \t]*:[ \t]*[\"']?ConfigMap[\"']?[ \t]*(?:#.*)?\r?$")
 _PROXY_KEY = re.compile(
     rb"(?m)^[ \t]+[\"']?proxy-(?:read-timeout|send-timeout|buffering)[\"']?[ \t]*:"
@@ -47,4 +51,8 @@ def claim(relpath: str, data: bytes, by_name: Claim) -> bool:
         return False
     if _KIND.search(data) is not None:
         return True
+    if _RELEASE.search(data) is not None and (
+        b"helm.toolkit.fluxcd.io" in data or b"argoproj.io" in data
+    ):
+        return True  # a release of a chart: its chart's Ingresses, with its values
     return _CONFIGMAP.search(data) is not None and _PROXY_KEY.search(data) is not None

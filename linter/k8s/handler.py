@@ -91,6 +91,8 @@ class K8sHandler:
             document.files[path] = yaml_file
             document.problems.extend(problems)
             own.extend(found)
+            if not chart and _RELEASE_WORDS in file_source.text:
+                own.extend(_released(yaml_file, workspace, document))
         document.own = own
         document.context = _context(workspace, set(files))
         return document
@@ -102,6 +104,46 @@ class K8sHandler:
 
     def comments(self, document: Document, path: str) -> Iterable[Comment]:
         return list(hash_comments(document.sources[path]))
+
+
+_RELEASE_WORDS = "kind:"
+
+
+def _released(yaml_file: object, workspace: Workspace, document: K8sDocument) -> ManifestSet:
+    """The Ingresses of the charts of the tree that the file's release manifests (Flux
+    HelmRelease, Argo CD Application) install, rendered with their values."""
+    from linter.k8s.model import ManifestSet
+    from linter.k8s.releases import releases, render
+    from linter.litellm.model import YamlFile
+    from linter.server.kubechart import chart_values
+
+    found = ManifestSet()
+    assert isinstance(yaml_file, YamlFile)
+    if yaml_file.composed.error is not None:
+        return found
+
+    def read_or_none(path: str) -> object:
+        try:
+            return workspace.read_source(path)
+        except Exception:
+            return None
+
+    for release in releases(yaml_file, workspace.root):
+        try:
+            manifests, files = render(
+                release,
+                yaml_file,
+                workspace.read_source,
+                lambda root: chart_values(root, read_or_none),  # type: ignore[arg-type]
+                lambda root: _chart_templates(root, "", workspace)[1:],
+            )
+        except Exception:  # evidence only: the release's own file is still checked
+            continue
+        for path, values_file in files.items():
+            document.files.setdefault(path, values_file)
+            document.sources.setdefault(path, values_file.source)
+        found.extend(manifests)
+    return found
 
 
 def _workload_units(paths: Sequence[str], workspace: Workspace) -> list[Unit]:

@@ -36,12 +36,40 @@ class Values:
     values files (``values-production.yaml``, ``values-dev.yaml``: it is installed with one
     of them) gives a value only where every file agrees on it, and says so."""
 
-    def __init__(self, yaml_file: YamlFile | None, others: list[YamlFile] | None = None) -> None:
+    def __init__(
+        self,
+        yaml_file: YamlFile | None,
+        others: list[YamlFile] | None = None,
+        overlay: tuple[YamlFile, Node] | None = None,
+    ) -> None:
         self.file = yaml_file
         self.root = _root(yaml_file)
         self.others = [(other, _root(other)) for other in others or []]
+        # A release's values (a Flux HelmRelease's ``spec.values``, an Argo CD Application's
+        # ``helm.valuesObject``): Helm merges them over the chart's values.
+        self.overlay = overlay
+        self._overlaid: set[int] = set()
 
     def lookup(self, path: tuple[str, ...]) -> Node | None:
+        if self.overlay is not None:
+            release, root = self.overlay
+            found = _lookup(release, root, path)
+            if found is not None:
+                if isinstance(found, MappingNode):
+                    below = self._lookup_chart(path)
+                    if isinstance(below, MappingNode) and below.value:
+                        return None  # two maps Helm would merge: not modelled
+                self._overlaid.add(id(found))
+                return found
+        return self._lookup_chart(path)
+
+    def file_of(self, node: Node) -> YamlFile | None:
+        """The values file a node returned by ``lookup`` is written in."""
+        if self.overlay is not None and id(node) in self._overlaid:
+            return self.overlay[0]
+        return self.file
+
+    def _lookup_chart(self, path: tuple[str, ...]) -> Node | None:
         node = _lookup(self.file, self.root, path)
         if not self.others or node is None:
             return node
@@ -107,6 +135,10 @@ class Reader:
         self.rendered = rendered
         self.values = values
         self.display = display
+        # Values files a fix may edit (a release's values are its own unit's).
+        self.editable_files: frozenset[str] = frozenset(
+            f.path for f in (values.file, values.overlay[0] if values.overlay else None) if f
+        )
 
     def actions(self, node: Node) -> list[Action]:
         if self.rendered is None:
@@ -159,7 +191,7 @@ class Reader:
         if resolved.values is not None:
             node = self.values.lookup(resolved.values)
             dotted = ".Values." + ".".join(resolved.values)
-            values_file = self.values.file
+            values_file = self.values.file_of(node) if node is not None else self.values.file
             if isinstance(node, ScalarNode) and values_file is not None and not is_null(node):
                 v_start, v_end = values_file.span(node)
                 line = values_file.line(node)
@@ -171,7 +203,9 @@ class Reader:
                     node,
                     f"`{dotted}`, set at {os.path.basename(values_file.path)}:{line}"
                     + self.values.also(resolved.values),
-                    editable=not values_file.is_shared(node) and not self.values.others,
+                    editable=not values_file.is_shared(node)
+                    and not self.values.others
+                    and values_file.path in self.editable_files,
                     line=line,
                 )
             if (node is None or is_null(node)) and resolved.default is not None:
@@ -392,7 +426,7 @@ def _annotations(
                 if action.resolved.values is not None
                 else None
             )
-            values_file = reader.values.file
+            values_file = reader.values.file_of(mapping) if mapping is not None else None
             if isinstance(mapping, MappingNode) and values_file is not None:
                 values_reader = Reader(values_file, None, reader.values, reader.display)
                 for key, value in _items(values_file, mapping).values():

@@ -21,7 +21,7 @@ from linter.nginx.assess import lookup_origin, position
 from linter.nginx.context import Stmt
 from linter.nginx.effective import header_value, lookup, lookup_array
 from linter.nginx.model import NginxDocument
-from linter.nginx.routes import Route, all_routes, mapped_upstreams
+from linter.nginx.routes import Route, all_routes, app_unbuffers, mapped_upstreams
 from linter.nginx.timevalue import format_seconds, parse_time
 
 SECTION = "NGINX streaming routes"
@@ -45,7 +45,7 @@ def audit(document: NginxDocument, settings: Settings) -> Iterator[AuditRow]:
             values=(
                 ("signal", _signal(document, route, settings)),
                 ("read timeout", _read_timeout(document, route, root, settings)),
-                ("buffering", _buffering(route, root)),
+                ("buffering", _buffering(route, root, app_unbuffers(document, route))),
                 ("cache", _cache(route, root)),
                 ("gzip", _gzip(route, root)),
                 ("keep-alive", _keepalive(document, route, root)),
@@ -137,13 +137,15 @@ def _minimum_read_timeout(settings: Settings) -> int | None:
     return value.milliseconds if value is not None else None
 
 
-def _buffering(route: Route, root: str) -> AuditValue:
+def _buffering(route: Route, root: str, unbuffered_by: str | None = None) -> AuditValue:
     state = assess.buffering(route)
     if state.found is None:
         return AuditValue("never (gRPC)", "nginx", "ok")
     origin = lookup_origin(state.found, root)
     if state.on is None:
         return AuditValue("unknown", origin, "unknown")
+    if state.on and unbuffered_by is not None:
+        return AuditValue("on, but not for the streams", f"{origin}; {unbuffered_by}", "ok")
     return AuditValue("on" if state.on else "off", origin, "risk" if state.on else "ok")
 
 

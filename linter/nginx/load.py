@@ -94,12 +94,18 @@ def _surroundings(document: NginxDocument, workspace: Workspace, path: str) -> N
     """What the repository says around the config (linter/server/proxied.py): the values of
     its template variables, and which of the apps it may proxy to stream. Evidence only:
     a failure leaves both empty, as for a config read alone."""
-    from linter.server.proxied import streaming_backends, template_environment
+    from linter.server.proxied import (
+        streaming_backends,
+        template_environment,
+        unbuffered_backends,
+    )
 
     try:
         document.streaming_backends = streaming_backends(workspace, path)
+        document.unbuffered_backends = unbuffered_backends(workspace, path)
     except Exception:
         document.streaming_backends = {}
+        document.unbuffered_backends = set()
     if "${" not in document.source.text and "__" not in document.source.text:
         return
     try:

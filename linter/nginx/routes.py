@@ -260,6 +260,23 @@ def _app_signal(
     return None
 
 
+def app_unbuffers(document: NginxDocument, route: Route) -> str | None:
+    """The app every server of the route's backend reaches sends `X-Accel-Buffering: no`
+    with each streamed answer: what to say, or None."""
+    unbuffered = document.unbuffered_backends
+    if not unbuffered:
+        return None
+    if route.upstream is not None:
+        addresses = [pass_host(s.args[0]) for s in route.upstream.level_named("server") if s.args]
+    else:
+        addresses = [pass_host(route.target or (route.pass_stmt.args or [""])[0])]
+    keys = [(host.lower(), port or "80") for host, port in addresses]
+    if keys and all(key in unbuffered for key in keys):
+        host, port = keys[0]
+        return f"the app at {host}:{port} sends `X-Accel-Buffering: no` with its streamed answers"
+    return None
+
+
 def mapped_upstreams(document: NginxDocument, route: Route) -> list[Stmt]:
     """The `upstream {}` blocks a route whose target host is a `map`'s variable can reach."""
     if route.upstream is not None:

@@ -27,6 +27,8 @@ _STREAM_CLASSES = {
     "StreamingResponse": ("starlette", "fastapi"),
     "EventSourceResponse": ("sse_starlette", "fastapi", "starlette"),
 }
+# Frameworks whose `Response(generator)` and `stream_with_context` stream (by import name).
+_FLASK_LIKE = {"flask": "Flask", "quart": "Quart"}
 # How many local modules one app's imports may pull in (a large app is judged on these).
 MAX_MODULES = 60
 
@@ -152,6 +154,7 @@ class _Facts:
         self, tree: ast.Module, module: str | None, path: str, source_text: str | None = None
     ) -> None:
         self.interface: str | None = None
+        self.source_text = source_text
         self.imported: dict[str, str] = {}  # local name -> module it comes from
         self.modules: list[str] = []  # the modules and names its imports name
         self.calls: list[ast.Call] = []
@@ -206,6 +209,58 @@ class _Facts:
             }
         return self._generators
 
+    def _pings(self, call: ast.Call, name: str) -> bool | None:
+        """Does the response send heartbeats? sse_starlette's ``EventSourceResponse`` pings
+        every 15 s unless ``ping`` turns it off; a ``StreamingResponse`` of a generator function
+        of this module pings when that function yields a heartbeat (its text names a ping,
+        a heartbeat or a keep-alive, or yields an SSE comment line); else not known."""
+        if name == "EventSourceResponse":
+            ping = next((k.value for k in call.keywords if k.arg == "ping"), None)
+            return not (isinstance(ping, ast.Constant) and ping.value in (0, None, False))
+        media = next((k.value for k in call.keywords if k.arg == "media_type"), None)
+        if isinstance(media, ast.Constant) and isinstance(media.value, str):
+            kind = media.value.split(";", 1)[0].strip().lower()
+            if not (kind.startswith("text/") and kind != "text/csv") and kind not in _TOKEN_MEDIA:
+                return None  # a file download (CSV, audio, an image): not a token stream
+        body = call.args[0] if call.args else None
+        if body is None:
+            body = next((k.value for k in call.keywords if k.arg == "content"), None)
+        if not isinstance(body, ast.Call) or self.source_text is None:
+            return None
+        func = body.func
+        called = func.id if isinstance(func, ast.Name) else None
+        if called is None or called not in self.generators:
+            return None
+        function = self._visible(called, call)
+        if function is None:
+            return None
+        text = ast.get_source_segment(self.source_text, function) or ""
+        return _HEARTBEAT.search(text) is not None or any(
+            _comment_line(node.value) for node in ast.walk(function) if isinstance(node, ast.Yield)
+        )
+
+    def _visible(self, name: str, call: ast.Call) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The function ``name`` means at ``call``: one defined in the innermost function
+        around the call (two handlers may each define their own ``stream_generator``), else
+        the only one of that name."""
+        line = call.lineno
+        around = [
+            f
+            for f in self._functions
+            if f.lineno < line <= (f.end_lineno or f.lineno) and f.name != name
+        ]
+        candidates = [f for f in self._functions if f.name == name]
+        if around:
+            inner = max(around, key=lambda f: f.lineno)
+            local = [
+                f
+                for f in candidates
+                if inner.lineno < f.lineno and (f.end_lineno or 0) <= (inner.end_lineno or 0)
+            ]
+            if len(local) == 1:
+                return local[0]
+        return candidates[0] if len(candidates) == 1 else None
+
     def streaming_calls(self, shown: str) -> list[Evidence]:
         found = []
         for node in self.calls:
@@ -217,24 +272,45 @@ class _Facts:
             else:
                 continue
             top = origin.split(".", 1)[0]
+            # Quart is Flask's API on ASGI: its Response streams a generator the same way.
+            framework = _FLASK_LIKE.get(top, "Flask")
             if name in _STREAM_CLASSES and top in _STREAM_CLASSES[name]:
                 media = "text/event-stream" if name == "EventSourceResponse" else _media_type(node)
-                found.append(Evidence(f"`{name}(...)`", shown, node.lineno, media))
-            elif name == "stream_with_context" and top == "flask":
-                found.append(Evidence("Flask's `stream_with_context(...)`", shown, node.lineno))
-            elif (name == "Response" and top == "flask") or (
+                found.append(
+                    Evidence(
+                        f"`{name}(...)`",
+                        shown,
+                        node.lineno,
+                        media=media,
+                        pings=self._pings(node, name),
+                        column=node.col_offset + 1,
+                        end_line=node.end_lineno or node.lineno,
+                        end_column=(node.end_col_offset or 0) + 1,
+                        unbuffered=name == "EventSourceResponse" or _sends_unbuffered(node),
+                    )
+                )
+            elif name == "stream_with_context" and top in _FLASK_LIKE:
+                found.append(
+                    Evidence(f"{framework}'s `stream_with_context(...)`", shown, node.lineno)
+                )
+            elif (name == "Response" and top in _FLASK_LIKE) or (
                 name == "response_class" and isinstance(func, ast.Attribute)
             ):
                 if node.args and _generator_call(node.args[0], self.generators):
                     found.append(
-                        Evidence("a Flask `Response` built from a generator", shown, node.lineno)
+                        Evidence(
+                            f"a {framework} `Response` built from a generator", shown, node.lineno
+                        )
                     )
                 elif media := _streamed_media_type(node):
                     # The body comes from elsewhere (another module's generator): the media type
                     # says the response is a stream.
                     found.append(
                         Evidence(
-                            f"a Flask `Response` of {media}", shown, node.lineno, media.strip("`")
+                            f"a {framework} `Response` of {media}",
+                            shown,
+                            node.lineno,
+                            media=media.strip("`"),
                         )
                     )
         return found
@@ -263,6 +339,42 @@ def _statements(tree: ast.Module) -> Iterator[ast.AST]:
         yield node
 
 
+# What a generator that sends heartbeats writes: a ping or heartbeat event, a keep-alive,
+# or an SSE comment line (": ...\n\n").
+_HEARTBEAT = re.compile(r"\bping\b|heartbeat|keep[-_ ]?alive", re.IGNORECASE)
+
+
+def _sends_unbuffered(call: ast.Call) -> bool:
+    """``headers={"X-Accel-Buffering": "no", ...}`` written on the response."""
+    headers = next((k.value for k in call.keywords if k.arg == "headers"), None)
+    if not isinstance(headers, ast.Dict):
+        return False
+    for key, value in zip(headers.keys, headers.values, strict=False):
+        if (
+            isinstance(key, ast.Constant)
+            and isinstance(key.value, str)
+            and key.value.lower() == "x-accel-buffering"
+            and isinstance(value, ast.Constant)
+            and isinstance(value.value, str)
+            and value.value.strip().lower() == "no"
+        ):
+            return True
+    return False
+
+
+def _comment_line(value: ast.expr | None) -> bool:
+    """A yielded SSE comment (``": ping\\n\\n"``, ``f": {n}\\n\\n"``): a string that starts
+    with a colon."""
+    if isinstance(value, ast.JoinedStr) and value.values:
+        value = value.values[0]
+    if isinstance(value, ast.Constant) and isinstance(value.value, (str, bytes)):
+        start = value.value.lstrip()
+        return start[:1] in (":", b":")
+    return False
+
+
+# Media types of token streams besides text/* (a download's are not judged for heartbeats).
+_TOKEN_MEDIA = frozenset({"application/x-ndjson", "application/jsonl", "application/json"})
 # Media types that are streams whatever produces the body.
 _STREAMED_MEDIA_TYPES = ("text/event-stream", "application/x-ndjson")
 

@@ -318,6 +318,8 @@ def _read_gunicorn(launch: Launch, arguments: list[Word], context: LaunchContext
             _unknown_config(launch, f"{config_name}, which is not in the linted tree")
         elif config is not None:
             shown = context.display(local or config_name)
+            launch.config_file = shown
+            launch.config_places = {name: place for name, (_, place, _) in config.items()}
             for name, (config_value, config_place, line) in config.items():
                 if name == "bind":
                     port = port_of(config_value) if config_value is not None else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -204,11 +204,22 @@ def _env_files(
             continue
         local = os.path.normpath(os.path.join(folder, written))
         source = read_source(local)
+        template = None
+        if source is None:
+            # A gitignored ``.env``: its committed template says which variables it holds.
+            for candidate in dotenv.template_paths(local):
+                source = read_source(candidate)
+                if source is not None:
+                    template = written
+                    break
         if source is None:
             found.append((written, span(target)))
             continue
         variables = dotenv.parse(source.path, source.text, lambda t, s: interpolate(t, {**v, **s}))
-        found.extend(variables.values())
+        found.extend(
+            replace(variable, template_of=template) if template else variable
+            for variable in variables.values()
+        )
     return found
 
 

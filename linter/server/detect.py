@@ -7,7 +7,11 @@ import re
 
 from linter.document import Claim
 
-_COMPOSE = re.compile(r"^(?:docker-)?compose(?:[._-][^/]*)?\.ya?ml$|^[^/]*\.compose\.ya?ml$")
+# compose.yaml, docker-compose.prod.yml, app.compose.yaml, and a project's own prefix
+# (litellm_docker_compose.yaml, api-compose.yml); not "decompose.yml" or "composer.yml".
+_COMPOSE = re.compile(
+    r"^(?:[^/]*[._-])?(?:docker[._-])?compose(?:[._-][^/]*)?\.ya?ml$|^[^/]*\.compose\.ya?ml$"
+)
 GUNICORN_CONFIG_NAMES = frozenset(
     {"gunicorn.conf.py", "gunicorn_conf.py", "gunicorn_config.py", "gunicorn.config.py"}
 )

@@ -27,6 +27,25 @@ class Variable:
     line: int
     start: int
     end: int
+    # Read from the template of an environment file that is not in the tree (``.env`` is
+    # gitignored, ``.env.example`` beside it is committed): the file as written.
+    template_of: str | None = None
+
+
+# The names a committed template of an environment file takes beside it.
+TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist")
+
+
+def template_paths(path: str) -> list[str]:
+    """Where the template of the environment file ``path`` would be (``.env.example``, and
+    for ``.env`` also ``example.env``/``sample.env``), in order of preference."""
+    import os
+
+    found = [path + suffix for suffix in TEMPLATE_SUFFIXES]
+    if os.path.basename(path) == ".env":
+        folder = os.path.dirname(path)
+        found += [os.path.join(folder, name) for name in ("example.env", "sample.env")]
+    return found
 
 
 def parse(

@@ -462,8 +462,11 @@ class Reader:
                 f"may be set by env_file {written} ({self.display(path)}:{where.line}), "
                 f"which is not a file of the tree"
             )
+            # Such a file is mostly a gitignored ``.env`` of API keys: what the tree says
+            # still holds, with the caveat that the file may set the server's variables.
+            caveat = f"env_file {written} ({self.display(path)}:{where.line}), not in the tree,"
             for launch in launches:
-                unknown_unless_on_command_line(launch, said)
+                unknown_unless_on_command_line(launch, said, caveat)
         return launches
 
     def _service_launches(self, path: str, text: str, service: ComposeService) -> list[Launch]:
@@ -475,11 +478,13 @@ class Reader:
             if isinstance(item, tuple):  # a file that cannot be read: handled in _service
                 continue
             if item.value is not None:
-                env[item.name] = (
-                    item.value,
-                    Place(item.path, item.start, item.end),
-                    f"env_file {self.display(item.path)}:{item.line} of service `{name}`",
-                )
+                origin = f"env_file {self.display(item.path)}:{item.line} of service `{name}`"
+                if item.template_of is not None:
+                    origin = (
+                        f"{self.display(item.path)}:{item.line}, the template of env_file "
+                        f"{item.template_of} (not in the tree) of service `{name}`"
+                    )
+                env[item.name] = (item.value, Place(item.path, item.start, item.end), origin)
         for entry in service.environment:
             if entry.value is not None:
                 env[entry.name] = (

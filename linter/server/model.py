@@ -103,6 +103,12 @@ class Setting:
     value: str | None
     place: Place | None
     origin: str
+    # The value holds unless a file that is not in the tree (an ``env_file:`` that is
+    # gitignored) sets it: the words a finding adds ("unless ... sets GUNICORN_CMD_ARGS").
+    # ``Launch.setting`` gives such a setting as unknown (with ``unknown``'s words) unless the
+    # caller asks for the caveated value.
+    caveat: str | None = None
+    unknown: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,15 @@ class Evidence:
     # The media type the response is written with, when a constant says (`text/csv` for a
     # file download, `text/event-stream` for SSE); None when the code does not say.
     media: str | None = None
+    # For a streaming response: does its body send heartbeats while it waits (sse_starlette's
+    # pings, a generator that yields a ping)? None: not known (the body is made elsewhere).
+    pings: bool | None = None
+    # The response's place on its line (1-based column, end column): where a ping goes.
+    column: int = 0
+    end_line: int = 0
+    end_column: int = 0
+    # The response sends `X-Accel-Buffering: no` itself (a header of its call).
+    unbuffered: bool = False
 
 
 @dataclass
@@ -142,13 +157,34 @@ class Launch:
     # Kubernetes container: only a sidecar in its own pod could, and the repository's NGINX
     # files are not that sidecar's).
     loopback: bool = True
+    # The gunicorn config file of the tree this launch reads (as shown), and the places of
+    # the settings it writes: a setting left at its default is changed there.
+    config_file: str | None = None
+    config_places: dict[str, Place] = field(default_factory=dict)
 
-    def setting(self, name: str) -> Setting:
+    def default_place(self, name: str) -> Place | None:
+        """Where a finding about setting ``name`` left at its default goes when the launch
+        reads a config file of the tree (the fix is written there): beside the timeout for
+        the graceful timeout, else at the file's first setting."""
+        if self.config_file is None or not self.config_places:
+            return None
+        if name == "graceful_timeout" and "timeout" in self.config_places:
+            return self.config_places["timeout"]
+        return next(iter(self.config_places.values()))
+
+    def setting(self, name: str, caveated: bool = False) -> Setting:
+        """The setting's value; one that holds only unless an unread file sets it is unknown,
+        except to a caller that reports with the caveat (``caveated``)."""
         found = self.settings.get(name)
         if found is not None:
+            if found.caveat is not None and not caveated:
+                return Setting(None, None, found.unknown or found.caveat)
             return found
         defaults = DEFAULTS.get(self.server, {})
-        return Setting(defaults.get(name), None, f"{self.server}'s default")
+        origin = f"{self.server}'s default"
+        if self.config_file is not None:
+            origin += f"; {self.config_file}, which it reads, does not set it"
+        return Setting(defaults.get(name), None, origin)
 
     def streams(self) -> bool:
         return bool(self.evidence) or self.llm_proxy is not None
@@ -183,9 +219,26 @@ _ENV_SETTABLE = (
 )
 
 
-def unknown_unless_on_command_line(launch: Launch, said: str) -> None:
+# The variables each server reads its settings from (a caveat names them).
+_ENV_VARIABLES = {
+    "gunicorn": dict.fromkeys(_ENV_SETTABLE, "GUNICORN_CMD_ARGS"),
+    "uvicorn": {
+        "keepalive": "UVICORN_TIMEOUT_KEEP_ALIVE",
+        "graceful_timeout": "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN",
+        "workers": "WEB_CONCURRENCY",
+        "port": "UVICORN_PORT",
+    },
+}
+
+
+def unknown_unless_on_command_line(launch: Launch, said: str, unread: str | None = None) -> None:
     """What an unread environment file may set is unknown, except a value the command line
-    itself writes (the command line wins over the environment)."""
+    itself writes (the command line wins over the environment). ``unread`` (the file, as a
+    caveat names it): for a server whose variables are known (gunicorn's GUNICORN_CMD_ARGS,
+    uvicorn's UVICORN_*), the value found without the file is kept with the caveat that the
+    file may set that variable; a caller that does not ask for caveated values still sees
+    it unknown."""
+    variables = _ENV_VARIABLES.get(launch.server, {})
     for name in _ENV_SETTABLE:
         setting = launch.setting(name)
         place = setting.place
@@ -196,5 +249,16 @@ def unknown_unless_on_command_line(launch: Launch, said: str) -> None:
                 mark in setting.origin for mark in ("environment of", "ENV at", "env_file", "(")
             )
         )
-        if not written:
+        if written:
+            continue
+        variable = variables.get(name)
+        if unread is not None and variable is not None and setting.value is not None:
+            launch.settings[name] = Setting(
+                setting.value,
+                setting.place,
+                setting.origin,
+                caveat=f"unless {unread} sets {variable}",
+                unknown=said,
+            )
+        else:
             launch.settings[name] = Setting(None, None, said)

@@ -151,7 +151,9 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
     for home, launch in streaming_launches(workspace, nginx_file):
         if not near(home, nginx_file):
             continue
-        port = launch.setting("port").value
+        # An env_file not in the tree may set GUNICORN_CMD_ARGS: the port the tree gives is
+        # still the address's best reading (a secrets file rarely moves the bind).
+        port = launch.setting("port", caveated=True).value
         if port is None:
             continue
         said = f"{launch.launcher} serves {launch.app or 'an app'}, which streams ({_evidence(launch)})"
@@ -173,6 +175,25 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
                 if name:
                     add((name.lower(), ""), said)
     return {address: said for address, said in found.items() if said is not None}
+
+
+def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str, str]]:
+    """The addresses (as ``streaming_backends`` gives them) of apps whose every streamed
+    answer sends ``X-Accel-Buffering: no`` itself (sse_starlette's EventSourceResponse does):
+    nginx's buffering is already off for them, whatever its config says."""
+    found: dict[tuple[str, str], bool] = {}
+    for home, launch in streaming_launches(workspace):
+        if not near(home, nginx_file) or launch.llm_proxy is not None:
+            continue
+        port = launch.setting("port", caveated=True).value
+        answers = [e for e in launch.evidence if _answer_stream(e)]
+        if port is None or not answers:
+            continue
+        unbuffered = all(e.unbuffered for e in answers)
+        for host in ({launch.service} if launch.service else set()) | set(LOOPBACK):
+            address = (host.lower(), port)
+            found[address] = found.get(address, True) and unbuffered
+    return {address for address, unbuffered in found.items() if unbuffered}
 
 
 def _image_product(image: str | None) -> str | None:

@@ -10,14 +10,22 @@ import ast
 import bisect
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from linter.source import SourceText
 from linter.stack.model import Client, Limit, Where
 from linter.stack.pyvalues import Module
 from linter.workspace import Workspace
 
-_MENTIONS = re.compile(r"\b(?:base_url|api_base)\s*=|/(?:chat/)?completions\b")
-_BYTES = re.compile(rb"\b(?:base_url|api_base)\s*=|/(?:chat/)?completions\b")
+if TYPE_CHECKING:
+    from linter.python.analysis.modules import TreeModules
+
+# A base URL keyword, a completion endpoint, or a POST whose URL is a name (a constant built
+# elsewhere: ``client.stream("POST", COMPLETIONS_URL, ...)``; a route decorator's literal
+# path, ``@app.post("/chat")``, is not one).
+_REQUEST = r"""\.(?:post|stream|request)\(\s*(?:["']POST["']\s*,\s*)?[A-Za-z_][\w.]*\s*[,)]"""
+_MENTIONS = re.compile(r"\b(?:base_url|api_base)\s*=|/(?:chat/)?completions\b|" + _REQUEST)
+_BYTES = re.compile(rb"\b(?:base_url|api_base)\s*=|/(?:chat/)?completions\b|" + _REQUEST.encode())
 # What a module that asks for a stream writes (the request flag, a streaming call or reader).
 _STREAM_SIGN = re.compile(
     r"""\bstream\s*=\s*True|["']stream["']\s*:\s*True|\.a?stream\(|\ba?iter_(?:lines|bytes|text)\b"""
@@ -137,9 +145,18 @@ def clients_in_bytes(path: str, workspace: Workspace) -> list[Client]:
     if not mentions(data):
         return []
     try:
-        return list(clients(workspace.read_source(path)))
+        return list(clients(workspace.read_source(path), modules=modules_of(workspace)))
     except Exception:  # undecodable: the python kind says so when it takes the file
         return []
+
+
+def modules_of(workspace: Workspace) -> TreeModules | None:
+    try:
+        from linter.python.analysis.project import project_of
+
+        return project_of(workspace)
+    except Exception:  # values are then followed within the module only
+        return None
 
 
 def _where(source: SourceText, node: ast.expr) -> Where:
@@ -148,8 +165,11 @@ def _where(source: SourceText, node: ast.expr) -> Where:
     return Where(source.path, start, end, node.lineno)
 
 
-def clients(source: SourceText, tree: ast.Module | None = None) -> Iterator[Client]:
-    """``tree``: the file's module when the python kind has parsed it already."""
+def clients(
+    source: SourceText, tree: ast.Module | None = None, modules: TreeModules | None = None
+) -> Iterator[Client]:
+    """``tree``: the file's module when the python kind has parsed it already; ``modules``:
+    the run's modules, through which a value imported from another module is followed."""
     if _MENTIONS.search(source.text) is None:
         return
     if tree is None:
@@ -157,7 +177,7 @@ def clients(source: SourceText, tree: ast.Module | None = None) -> Iterator[Clie
             tree = ast.parse(source.text)
         except (SyntaxError, ValueError, RecursionError):
             return
-    module = Module(tree, source.path.rsplit("/", 1)[-1])
+    module = Module(tree, source.path.rsplit("/", 1)[-1], source.path, modules)
     streams = _STREAM_SIGN.search(source.text) is not None
     lines = sorted({source.position(m.start())[0] for m in _MENTIONS.finditer(source.text)})
     calls = sorted(
@@ -207,11 +227,22 @@ def _request(node: ast.Call, module: Module) -> tuple[str, ast.expr, float | Non
     library's default is only assumed for the modules themselves (``requests.post``,
     ``httpx.post``); on another object (a session, a client) only an explicit timeout is read."""
     name, owner = _name(node.func)
-    if name != "post":
+    arguments = node.args
+    if name in ("stream", "request"):
+        # httpx's ``client.stream("POST", url, ...)`` / ``client.request("POST", url, ...)``.
+        method = arguments[0] if arguments else None
+        if not (
+            isinstance(method, ast.Constant)
+            and isinstance(method.value, str)
+            and method.value.upper() == "POST"
+        ):
+            return None
+        arguments = arguments[1:]
+    elif name != "post":
         return None
     url_node = (
-        node.args[0]
-        if node.args
+        arguments[0]
+        if arguments
         else next((k.value for k in node.keywords if k.arg == "url"), None)
     )
     if url_node is None:
@@ -228,4 +259,28 @@ def _request(node: ast.Call, module: Module) -> tuple[str, ast.expr, float | Non
         return None
     if isinstance(timeout, ast.Call) and _name(timeout.func)[0] == "ClientTimeout":
         return "aiohttp", url_node, None, "aiohttp"
+    if owner and _built_by_httpx(node, owner, module):
+        return "httpx", url_node, None, "httpx"
     return "HTTP", url_node, None, "HTTP"
+
+
+def _built_by_httpx(node: ast.Call, owner: str, module: Module) -> bool:
+    """The object a request is made on is an httpx client of the same function or module:
+    ``async with httpx.AsyncClient() as owner`` or ``owner = httpx.Client(...)``."""
+    function, _ = module.enclosing(node)
+    scope: ast.AST = function if function is not None else module.tree
+    for item in ast.walk(scope):
+        built: ast.expr | None = None
+        if isinstance(item, ast.withitem) and isinstance(item.optional_vars, ast.Name):
+            if item.optional_vars.id == owner:
+                built = item.context_expr
+        elif isinstance(item, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == owner for t in item.targets
+        ):
+            built = item.value
+        if isinstance(built, ast.Call) and _name(built.func) in (
+            ("Client", "httpx"),
+            ("AsyncClient", "httpx"),
+        ):
+            return True
+    return False

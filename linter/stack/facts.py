@@ -44,7 +44,13 @@ def facts_of(document: Document, settings: Settings) -> list[Fact]:
     if kind == "python":
         from linter.stack.clients import clients
 
-        return list(clients(document.source, getattr(document, "tree", None)))
+        return list(
+            clients(
+                document.source,
+                getattr(document, "tree", None),
+                getattr(document, "project", None),
+            )
+        )
     return []
 
 
@@ -373,13 +379,31 @@ def _server(document: ServerDocument) -> list[Fact]:
                 server=launch.server,
                 launcher=launch.launcher,
                 anchor=anchor,
-                port=launch.setting("port").value,
+                port=launch.setting("port", caveated=True).value,
                 keepalive=idle,
                 total=total,
                 streams=launch.stream_evidence() if launch.streams() else None,
+                endpoints=tuple(
+                    (
+                        _absolute(document, e.path),
+                        e.line,
+                        e.column,
+                        e.end_line,
+                        e.end_column,
+                        e.what,
+                        e.pings,
+                    )
+                    for e in launch.evidence
+                    if e.column
+                ),
             )
         )
     return found
+
+
+def _absolute(document: ServerDocument, shown: str) -> str:
+    """Evidence names its file relative to the tree's root."""
+    return shown if os.path.isabs(shown) else os.path.join(document.workspace_root, shown)
 
 
 def _place(document: ServerDocument, place: object) -> Where | None:

@@ -128,6 +128,9 @@ class AppLaunch:
     keepalive: Limit | None  # its idle keep-alive (None: closes after each request)
     total: Limit | None  # a worker killed at timeout while it writes (gunicorn sync)
     streams: str | None  # the evidence that it streams
+    # Its app's streaming responses: (file, line, column, end line, end column, what, pings:
+    # True / False / None for not known).
+    endpoints: tuple[tuple[str, int, int, int, int, str, bool | None], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,27 @@
 module constant, a local variable, ``self.x`` set in the class, a field of a settings object
 of a class of the module (a dataclass default, or what its constructor call or classmethod
 passes), an environment variable read anywhere inside a helper call
-(``openai_base(os.environ.get("LITELLM_BASE_URL"))``). Bounded: what cannot be followed is
-unknown and said so, never guessed.
+(``openai_base(os.environ.get("LITELLM_BASE_URL"))``). A name imported from another module
+of the tree (``from .config import COMPLETIONS_URL``, ``from .config import settings`` then
+``settings.base_url``) is followed into that module when the run's modules are given. A
+field of a pydantic ``BaseSettings`` class is also the environment variable of its name (with
+the class's ``env_prefix``). Bounded: what cannot be followed is unknown and said so, never
+guessed.
 """
 
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linter.python.analysis.modules import TreeModules
 
 _DEPTH = 8
+# How many other modules one file's values may be followed into.
+_MAX_MODULES = 8
 # String methods that keep the host and port of a URL: the value is read through them.
 _STRING_METHODS = frozenset({"strip", "rstrip", "lstrip", "removesuffix", "removeprefix"})
 
@@ -64,22 +75,55 @@ def _environ_subscript(node: ast.expr) -> str | None:
 class Module:
     """One module's definitions, for following values (made once per file)."""
 
-    def __init__(self, tree: ast.Module, shown: str) -> None:
+    def __init__(
+        self,
+        tree: ast.Module,
+        shown: str,
+        path: str | None = None,
+        modules: TreeModules | None = None,
+        loaded: dict[str, Module | None] | None = None,
+    ) -> None:
         self.tree = tree
         self.shown = shown
+        self.path = path
+        self.modules = modules
+        # Other modules read for this one's values (shared along the chain of imports).
+        self.loaded: dict[str, Module | None] = {} if loaded is None else loaded
         self.constants: dict[str, ast.expr] = {}
         self.classes: dict[str, ast.ClassDef] = {}
+        # Local name -> the dotted path its module-level import binds (``.config.URL``).
+        self.imports: dict[str, str] = {}
         for stmt in tree.body:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
                 target = stmt.targets[0]
                 if isinstance(target, ast.Name):
                     self.constants[target.id] = stmt.value
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                if isinstance(stmt.target, ast.Name):
+                    self.constants[stmt.target.id] = stmt.value
             elif isinstance(stmt, ast.ClassDef):
                 self.classes[stmt.name] = stmt
-        self.parents: dict[ast.AST, ast.AST] = {}
-        for node in ast.walk(tree):
-            for child in ast.iter_child_nodes(node):
-                self.parents[child] = node
+            elif isinstance(stmt, ast.ImportFrom):
+                base = "." * stmt.level + (stmt.module or "")
+                for alias in stmt.names:
+                    if alias.name != "*":
+                        joined = f"{base}.{alias.name}" if base.strip(".") else base + alias.name
+                        self.imports[alias.asname or alias.name] = joined
+            elif isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    if alias.asname is not None:
+                        self.imports[alias.asname] = alias.name
+        self._parents: dict[ast.AST, ast.AST] | None = None
+
+    @property
+    def parents(self) -> dict[ast.AST, ast.AST]:
+        """Each node's parent, made on first use (most files' requests need none)."""
+        if self._parents is None:
+            self._parents = {}
+            for node in ast.walk(self.tree):
+                for child in ast.iter_child_nodes(node):
+                    self._parents[child] = node
+        return self._parents
 
     def enclosing(self, node: ast.AST) -> tuple[ast.AST | None, ast.ClassDef | None]:
         """The function a node is in (None: module level) and that function's class."""
@@ -95,6 +139,70 @@ class Module:
 
     def at(self, node: ast.AST) -> str:
         return f"{self.shown}:{getattr(node, 'lineno', '?')}"
+
+    # -- other modules -----------------------------------------------------------------------
+    def _imported(self, name: str) -> tuple[Module, str | None] | None:
+        """The module of the tree an imported name comes from, and the name in it (None: the
+        name is that module itself); None when it is not a module of the tree."""
+        dotted = self.imports.get(name)
+        if dotted is None or self.modules is None or self.path is None:
+            return None
+        try:
+            found = self.modules.resolve(self.path, dotted)
+        except Exception:  # evidence only: an odd import is not followed
+            return None
+        if found is None or len(found[1]) > 1:
+            return None
+        file, rest = found
+        other = self._load(file)
+        if other is None:
+            return None
+        return other, (rest[0] if rest else None)
+
+    def _load(self, file: str) -> Module | None:
+        if file in self.loaded:
+            return self.loaded[file]
+        if len(self.loaded) >= _MAX_MODULES:
+            return None
+        self.loaded[file] = None  # a cycle of imports stops here
+        assert self.modules is not None
+        try:
+            text = self.modules.workspace.read_source(file).text
+            tree = ast.parse(text)
+        except Exception:  # unreadable or not Python: its values stay unknown
+            return None
+        shown = os.path.basename(file)
+        if os.path.basename(file) == "__init__.py":
+            shown = os.path.join(os.path.basename(os.path.dirname(file)), shown)
+        other = Module(tree, shown, file, self.modules, self.loaded)
+        self.loaded[file] = other
+        return other
+
+    def global_value(self, name: str, depth: int) -> Origin:
+        """A module-level name of this module (a constant, or one it imports in turn)."""
+        if name in self.constants:
+            found = self.resolve(self.constants[name], depth + 1)
+            said = f"`{name}` of {self.at(self.constants[name])}: {found.said}"
+            return Origin(found.value, said, found.env, found.node)
+        imported = self._imported(name)
+        if imported is not None and imported[1] is not None:
+            return imported[0].global_value(imported[1], depth + 1)
+        return Origin(None, f"`{name}` is not a literal of {self.shown}")
+
+    def global_attribute(self, name: str, attr: str, depth: int) -> Origin:
+        """``name.attr`` for a module-level ``name`` of this module: a field of the object
+        it is built as (``settings = Settings()``), or a name of a module it imports."""
+        if name in self.constants:
+            built = self._instance_of(self.constants[name], depth + 1)
+            if built is not None:
+                return self._field(built[0], built[1], attr, depth)
+        imported = self._imported(name)
+        if imported is not None:
+            other, inner = imported
+            if inner is None:
+                return other.global_value(attr, depth + 1)
+            return other.global_attribute(inner, attr, depth + 1)
+        return Origin(None, f"`{name}.{attr}` is not a literal of {self.shown}")
 
     # -- resolving ---------------------------------------------------------------------------
     def resolve(self, node: ast.expr, depth: int = 0) -> Origin:
@@ -199,6 +307,9 @@ class Module:
                 return Origin(None, f"`{node.id}` is given by the caller ({self.at(node)})")
         if node.id in self.constants:
             return self.resolve(self.constants[node.id], depth + 1)
+        imported = self._imported(node.id)
+        if imported is not None and imported[1] is not None:
+            return imported[0].global_value(imported[1], depth + 1)
         return Origin(None, f"`{node.id}` is not a literal ({self.at(node)})")
 
     def _attribute(self, node: ast.Attribute, depth: int) -> Origin:
@@ -214,6 +325,11 @@ class Module:
         built = self._instance_of(owner, depth + 1)
         if built is not None:
             return self._field(built[0], built[1], node.attr, depth)
+        if isinstance(owner, ast.Name) and owner.id in self.imports:
+            function, _ = self.enclosing(node)
+            local = function is not None and bool(_assignments(function, owner.id))
+            if not local and self._imported(owner.id) is not None:
+                return self.global_attribute(owner.id, node.attr, depth + 1)
         return Origin(None, f"`{ast.unparse(node)}` is not a literal ({self.at(node)})")
 
     def _instance_of(
@@ -281,6 +397,10 @@ class Module:
             ):
                 default = stmt.value
         declared = self.resolve(default, depth + 1) if default is not None else None
+        variable = _settings_variable(cls, name)
+        if declared is not None and variable is not None and declared.env is None:
+            # pydantic-settings reads the field from the environment variable of its name.
+            declared = Origin(declared.value, declared.said, variable, declared.node)
         passed: list[Origin] = []
         for call in self._constructions(cls) if calls is None else calls:
             keyword = next((k.value for k in call.keywords if k.arg == name), None)
@@ -378,3 +498,55 @@ def _method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunction
 
 def _is_classmethod(method: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return any(isinstance(d, ast.Name) and d.id == "classmethod" for d in method.decorator_list)
+
+
+def _base_names(cls: ast.ClassDef) -> list[str]:
+    return [
+        base.id if isinstance(base, ast.Name) else base.attr
+        for base in cls.bases
+        if isinstance(base, (ast.Name, ast.Attribute))
+    ]
+
+
+def _settings_variable(cls: ast.ClassDef, name: str) -> str | None:
+    """The environment variable a pydantic ``BaseSettings`` field is read from: its name
+    (matched without case by default; written in capitals here) after the class's
+    ``env_prefix`` (``model_config = SettingsConfigDict(env_prefix=...)`` or an inner
+    ``class Config``). None for another class, or a prefix that is not a literal."""
+    if "BaseSettings" not in _base_names(cls):
+        return None
+    prefix = ""
+    for stmt in cls.body:
+        value: ast.expr | None = None
+        if (
+            isinstance(stmt, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "model_config" for t in stmt.targets)
+        ) or (
+            isinstance(stmt, ast.AnnAssign)
+            and isinstance(stmt.target, ast.Name)
+            and stmt.target.id == "model_config"
+        ):
+            value = stmt.value
+        if isinstance(value, ast.Call):
+            given = next((k.value for k in value.keywords if k.arg == "env_prefix"), None)
+            if given is not None:
+                if not (isinstance(given, ast.Constant) and isinstance(given.value, str)):
+                    return None
+                prefix = given.value
+        elif isinstance(value, ast.Dict):
+            for key, item in zip(value.keys, value.values, strict=False):
+                if isinstance(key, ast.Constant) and key.value == "env_prefix":
+                    if not (isinstance(item, ast.Constant) and isinstance(item.value, str)):
+                        return None
+                    prefix = item.value
+        if isinstance(stmt, ast.ClassDef) and stmt.name == "Config":
+            for inner in stmt.body:
+                if isinstance(inner, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "env_prefix" for t in inner.targets
+                ):
+                    if not (
+                        isinstance(inner.value, ast.Constant) and isinstance(inner.value.value, str)
+                    ):
+                        return None
+                    prefix = inner.value.value
+    return (prefix + name).upper()

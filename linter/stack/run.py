@@ -82,10 +82,10 @@ def _load_facts(
             by_kind.setdefault(kind, []).append(path)
     found: list[Fact] = []
     for path in by_kind.pop("python", []):
-        from linter.stack.clients import clients
+        from linter.stack.clients import clients, modules_of
 
         try:
-            found.extend(clients(workspace.read_source(path)))
+            found.extend(clients(workspace.read_source(path), modules=modules_of(workspace)))
         except Exception:
             continue
     for kind, kind_paths in by_kind.items():

@@ -104,7 +104,10 @@ buffering already turned off for it), finds the proxy read timeout in effect: th
 controller ConfigMap's `proxy-read-timeout` when the repository has it, else 60 seconds. For
 the NGINX Inc. controller (`nginx.org/` annotations), `nginx.org/proxy-read-timeout`, else 60 s.
 A value from a Helm chart is looked up in its `values.yaml`; one that cannot be resolved is
-unknown and not reported.
+unknown and not reported. A chart of the repository installed by a Flux `HelmRelease`
+(`spec.values`) or an Argo CD `Application` (`helm.valuesObject`, `helm.values`) is read with
+the release's values over `values.yaml`, and its routes are reported in the release file, at
+the values key they are built from (`ingress:`).
 
 ## Why is this bad
 The read timeout is the longest silence nginx accepts between two reads from the backend. A

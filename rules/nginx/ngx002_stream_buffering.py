@@ -8,7 +8,7 @@ from linter.config import Settings
 from linter.model import Applicability, Finding, Severity
 from linter.nginx.assess import buffering
 from linter.nginx.model import NginxDocument
-from linter.nginx.routes import streaming_routes
+from linter.nginx.routes import app_unbuffers, streaming_routes
 from linter.registry import Rule
 from rules.nginx._common import because, set_in_block, severity_with, value_place
 
@@ -18,6 +18,8 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
         state = buffering(route)
         if state.on is not True or state.found is None:
             continue  # off, unknown, or gRPC (never buffered)
+        if app_unbuffers(document, route) is not None:
+            continue  # the app behind turns buffering off for its streams itself
         name, found = state.name, state.found
         place = value_place(document, route, found)
         edits = set_in_block(document, route, found, name, "off")
@@ -58,7 +60,10 @@ With buffering on, nginx reads the upstream's response into its buffers and send
 client when they fill or the response ends. Server-sent events and token streams then arrive
 all at once at the end: the most reported cause of "the answer appears all at once" behind
 nginx (Open WebUI, Dify, LiteLLM, llama.cpp, ...). A backend can opt out per response with the
-`X-Accel-Buffering: no` header; streamproof cannot see whether yours does.
+`X-Accel-Buffering: no` header. When the backend is an app of the repository (a compose
+service or launch line the route proxies to) whose every streamed response writes that header
+(or is sse_starlette's `EventSourceResponse`, which sends it), nothing is reported; otherwise
+streamproof cannot see whether yours does.
 
 ## Fix safety
 Safe: the fix adds `proxy_buffering off;` to the location that proxies (or turns the

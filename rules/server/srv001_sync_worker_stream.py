@@ -8,15 +8,15 @@ from linter.config import Settings
 from linter.model import Finding, Severity
 from linter.registry import Rule
 from linter.server.model import ServerDocument
-from rules.server._common import place_of, report, seconds, worker_name
+from rules.server._common import caveat_of, place_of, report, seconds, with_caveat, worker_name
 
 
 def check(document: ServerDocument, settings: Settings) -> Iterator[Finding]:
     for launch in document.launches:
         if launch.server != "gunicorn" or not launch.streams():
             continue
-        worker = launch.setting("worker_class")
-        threads = launch.setting("threads")
+        worker = launch.setting("worker_class", caveated=True)
+        threads = launch.setting("threads", caveated=True)
         if worker.value is None or worker_name(worker.value) != "sync":
             continue
         thread_count = seconds(threads.value)
@@ -29,6 +29,7 @@ def check(document: ServerDocument, settings: Settings) -> Iterator[Finding]:
             else "the sync worker (gunicorn's default: no `-k`/`worker_class` is set)"
         )
         evidence = launch.stream_evidence()
+        rests_on = [worker, threads]
         if launch.interface == "asgi":
             message = (
                 f"gunicorn runs {app} with {chosen}, launched by {launch.launcher}, but the app is "
@@ -36,7 +37,8 @@ def check(document: ServerDocument, settings: Settings) -> Iterator[Finding]:
                 f"`-k uvicorn_worker.UvicornWorker` (or `uvicorn.workers.UvicornWorker`)."
             )
         else:
-            timeout = launch.setting("timeout")
+            timeout = launch.setting("timeout", caveated=True)
+            rests_on.append(timeout)
             limit = seconds(timeout.value)
             if limit is not None and limit > 0:
                 cut = (
@@ -60,7 +62,9 @@ def check(document: ServerDocument, settings: Settings) -> Iterator[Finding]:
                 f"streams ({evidence}): {cut}. Use `--threads 8` (gthread) or "
                 f"`-k gevent`, or an ASGI server."
             )
-        found = report(RULE, document, place_of(launch, worker), message)
+        caveat = caveat_of(*rests_on)
+        message, severity = with_caveat(message, caveat)
+        found = report(RULE, document, place_of(launch, worker), message, severity=severity)
         if found is not None:
             yield found
 

@@ -9,7 +9,7 @@ from linter.config import Settings
 from linter.model import Applicability, Edit, Finding, Severity
 from linter.registry import Rule
 from linter.server.model import GRACEFUL_NAMES, ServerDocument
-from rules.server._common import place_of, report, seconds
+from rules.server._common import place_of, report, seconds, with_caveat
 
 
 def check(document: ServerDocument, settings: Settings) -> Iterator[Finding]:
@@ -17,7 +17,7 @@ def check(document: ServerDocument, settings: Settings) -> Iterator[Finding]:
     for launch in document.launches:
         if not launch.streams():
             continue
-        graceful = launch.setting("graceful_timeout")
+        graceful = launch.setting("graceful_timeout", caveated=True)
         limit = seconds(graceful.value)
         if limit is None or limit <= 0 or limit >= budget:
             continue  # unknown, none (uvicorn's default), or long enough
@@ -27,7 +27,14 @@ def check(document: ServerDocument, settings: Settings) -> Iterator[Finding]:
             f"{launch.launcher}, below the stream budget max-stream {budget:g}s, and the app "
             f"streams ({launch.stream_evidence()}): every deploy, reload"
             f"{' and max_requests recycle' if launch.server == 'gunicorn' else ''} cuts the "
-            f"answers still streaming after {graceful.value}s. Raise it to at least {budget:g}s."
+            f"answers still streaming after {graceful.value}s. "
+            + (
+                f"Add `{name} = {budget:.0f}` to {launch.config_file}."
+                if graceful.place is None
+                and launch.config_file is not None
+                and launch.server == "gunicorn"
+                else f"Raise it to at least {budget:g}s."
+            )
         )
         fix = None
         place = graceful.place
@@ -43,7 +50,15 @@ def check(document: ServerDocument, settings: Settings) -> Iterator[Finding]:
                     [Edit(place.path, start, start + len(inner), f"{budget:.0f}")],
                     f"raise {name} to {budget:.0f}s (max-stream)",
                 )
-        found = report(RULE, document, place_of(launch, graceful), message, fix=fix)
+        message, severity = with_caveat(message, graceful.caveat)
+        found = report(
+            RULE,
+            document,
+            place_of(launch, graceful, "graceful_timeout"),
+            message,
+            severity=severity,
+            fix=fix,
+        )
         if found is not None:
             yield found
 
@@ -71,7 +86,12 @@ its 3s. Values come from the command line, the environment (compose `environment
 `.env`, each named where it is set; a value a Helm template takes from `values.yaml` is
 reported at its line there, with the template line it is written into. A gunicorn launched by
 a Kubernetes container with no command of its own (only `GUNICORN_CMD_ARGS`) is judged on
-what that variable sets: the rest is the image's, and unknown.
+what that variable sets: the rest is the image's, and unknown. A compose `env_file:` that is
+not in the tree (a gitignored `.env`) does not silence a gunicorn or uvicorn launch: its
+`.env.example`/`.env.sample` beside it is read as its template when there is one; else the
+finding is reported as `info`, with the caveat "unless <file>, not in the tree, sets
+GUNICORN_CMD_ARGS". A default is reported in the gunicorn config file the launch reads
+(`-c`, or `./gunicorn.conf.py` of its working folder), where it would be set.
 
 ## Why is this bad
 On every deploy, `kill -HUP` reload, and (gunicorn) `max_requests` recycle, workers get the

@@ -97,7 +97,10 @@ the kustomization's namespace), the workload's `--config` to the LiteLLM config 
 a ConfigMap. A hostname the repository says Cloudflare proxies (external-dns
 `cloudflare-proxied: "true"`) puts Cloudflare's 100 s proxy read timeout in front. A Python
 client's URL and timeout are followed through its module (a settings object, a helper that
-reads an environment variable, a raw POST to a completion endpoint).
+reads an environment variable, a raw POST to a completion endpoint, httpx's
+`client.stream("POST", url)`) and into the modules of the tree it imports them from
+(`from .config import COMPLETIONS_URL`); a field of a pydantic `BaseSettings` class is also the
+environment variable of its name, whose value in the repository wins over the default.
 
 ## Why is this bad
 The front layer cuts the stream first: the user sees a 504 or a broken stream after the

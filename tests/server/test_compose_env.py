@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import lint
 from test_server_launches import load, only, position, write
 
+from linter.model import Severity
 from linter.server import dotenv
 from linter.server.interpolation import interpolate
 
@@ -91,3 +93,109 @@ def test_env_file_then_environment_then_command_line(tmp_path: Path) -> None:
     assert launch.setting("graceful_timeout").value == "45"  # environment: over env_file
     assert launch.setting("port").value == "8100"
     assert ".env:1 sets PORT to '8100'" in launch.setting("port").origin
+
+
+_STREAMING_APP = """\
+    from fastapi import FastAPI
+    from fastapi.responses import StreamingResponse
+
+    app = FastAPI()
+
+
+    async def words():
+        yield "a"
+
+
+    @app.post("/talk")
+    async def talk():
+        return StreamingResponse(words(), media_type="text/plain")
+    """
+
+
+def _graceful_tree(tmp_path: Path, extra: dict[str, str]) -> None:
+    write(
+        tmp_path,
+        {
+            "docker-compose.yml": """\
+                services:
+                  api:
+                    env_file: ./api/.env
+                    build: ./api
+                """,
+            "api/Dockerfile": 'FROM python:3.12\nWORKDIR /w\nCOPY . .\nCMD ["gunicorn", "main:app"]\n',
+            "api/gunicorn.conf.py": (
+                'worker_class = "uvicorn.workers.UvicornWorker"\ngraceful_timeout = 25\n'
+            ),
+            "api/main.py": _STREAMING_APP,
+            **extra,
+        },
+    )
+
+
+def test_env_file_not_in_tree_keeps_values_with_a_caveat(tmp_path: Path) -> None:
+    """A gitignored ``.env`` does not silence the launch: the config file's value holds unless
+    the file sets GUNICORN_CMD_ARGS; callers that do not take caveats still see it unknown."""
+    _graceful_tree(tmp_path, {})
+    launch = only(load(tmp_path, "docker-compose.yml"))
+    plain = launch.setting("graceful_timeout")
+    assert plain.value is None
+    assert "may be set by env_file ./api/.env (docker-compose.yml:3)" in plain.origin
+    caveated = launch.setting("graceful_timeout", caveated=True)
+    assert caveated.value == "25"
+    assert caveated.caveat == (
+        "unless env_file ./api/.env (docker-compose.yml:3), not in the tree, sets GUNICORN_CMD_ARGS"
+    )
+    # gunicorn read ./gunicorn.conf.py from the image's working folder (no -c on the line).
+    assert launch.config_file == "api/gunicorn.conf.py"
+
+
+def test_env_file_not_in_tree_reports_as_info_with_the_caveat(tmp_path: Path) -> None:
+    _graceful_tree(tmp_path, {})
+    result = lint([tmp_path], cwd=tmp_path, select=["SRV002"])
+    [finding] = result.findings
+    assert (Path(finding.path).name, finding.line, finding.column) == ("gunicorn.conf.py", 2, 20)
+    assert finding.severity == Severity.INFO
+    assert finding.message.endswith(
+        "(reported as info: unless env_file ./api/.env (docker-compose.yml:3), not in the tree, "
+        "sets GUNICORN_CMD_ARGS)"
+    )
+
+
+def test_env_file_template_is_read_in_its_place(tmp_path: Path) -> None:
+    """``.env.example`` beside the missing ``.env``: its variables are the environment, said to
+    come from the template, and the finding is a warning."""
+    _graceful_tree(
+        tmp_path, {"api/.env.example": "KEY=\nGUNICORN_CMD_ARGS=--graceful-timeout 40\n"}
+    )
+    launch = only(load(tmp_path, "docker-compose.yml"))
+    graceful = launch.setting("graceful_timeout")
+    assert (graceful.value, graceful.caveat) == ("40", None)
+    assert "api/.env.example:2, the template of env_file ./api/.env (not in the tree)" in (
+        graceful.origin
+    )
+    result = lint([tmp_path], cwd=tmp_path, select=["SRV002"])
+    [finding] = result.findings
+    assert (Path(finding.path).name, finding.line, finding.severity) == (
+        ".env.example",
+        2,
+        Severity.WARNING,
+    )
+
+
+def test_env_file_not_in_tree_does_not_keep_a_value_for_other_servers(tmp_path: Path) -> None:
+    """hypercorn reads no variable for its settings here: what the file may set stays unknown."""
+    write(
+        tmp_path,
+        {
+            "docker-compose.yml": """\
+                services:
+                  api:
+                    env_file: .env.prod
+                    command: hypercorn main:app
+                """,
+            "main.py": _STREAMING_APP,
+        },
+    )
+    launch = only(load(tmp_path, "docker-compose.yml"))
+    assert launch.setting("graceful_timeout", caveated=True).value is None
+    assert lint([tmp_path], cwd=tmp_path, select=["SRV002"]).findings == []

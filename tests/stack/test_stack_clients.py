@@ -3,8 +3,13 @@ nothing else), the read timeout (given, None, or the library's default) and exac
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from linter.python.analysis.modules import TreeModules
 from linter.source import SourceText
 from linter.stack.clients import clients
+from linter.stack.model import Client
+from linter.workspace import Workspace
 
 
 def read(text: str) -> list[tuple[str | None, str | None, float | None, str]]:
@@ -101,3 +106,98 @@ def test_raw_posts_to_a_completion_endpoint_with_an_explicit_timeout() -> None:
         ("http://gw:4000/v1/chat/completions", None, 30.0, "set at app.py:4"),
         ("http://gw:4000/v1/completions", None, None, "requests' default (no timeout)"),
     ]
+
+
+def _tree(tmp_path: Path, files: dict[str, str]) -> list[Client]:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    workspace = Workspace(root=str(tmp_path))
+    path = str(tmp_path / "app" / "relay.py")
+    return list(clients(workspace.read_source(path), modules=TreeModules(workspace)))
+
+
+_SETTINGS = (
+    "from pydantic_settings import BaseSettings\n"
+    "class Env(BaseSettings):\n"
+    '    GATEWAY_BASE: str = "http://localhost:4000"\n'
+    "env = Env()\n"
+    'CHAT_URL = f"{env.GATEWAY_BASE}/v1/chat/completions"\n'
+)
+
+
+def test_a_url_imported_from_another_module_is_followed(tmp_path: Path) -> None:
+    """``from .config import CHAT_URL`` (an f-string of a pydantic-settings field default) and
+    ``client.stream("POST", CHAT_URL, timeout=30)`` on an httpx client."""
+    found = _tree(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/config.py": _SETTINGS,
+            "app/relay.py": (
+                "import httpx\n"
+                "from .config import CHAT_URL\n"
+                "async def relay(body):\n"
+                "    async with httpx.AsyncClient() as client:\n"
+                '        async with client.stream("POST", CHAT_URL, json=body, timeout=30) as r:\n'
+                "            yield r\n"
+                "    async with httpx.AsyncClient() as client:\n"
+                "        await client.post(CHAT_URL, json=body, timeout=10)\n"
+            ),
+        },
+    )
+    assert [(c.library, c.url, c.env, c.read.seconds, c.anchor.line) for c in found] == [
+        ("httpx", "http://localhost:4000/v1/chat/completions", "GATEWAY_BASE", 30.0, 5),
+        ("httpx", "http://localhost:4000/v1/chat/completions", "GATEWAY_BASE", 10.0, 8),
+    ]
+    assert found[0].url_said == (
+        "`CHAT_URL` of config.py:5: the default of Env.GATEWAY_BASE (written at config.py:3)"
+    )
+
+
+def test_a_settings_object_imported_from_another_module_and_its_prefix(tmp_path: Path) -> None:
+    found = _tree(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/config.py": (
+                "from pydantic_settings import BaseSettings, SettingsConfigDict\n"
+                "class S(BaseSettings):\n"
+                '    model_config = SettingsConfigDict(env_prefix="relay_")\n'
+                '    base: str = "http://gw:4000/v1"\n'
+                "settings = S()\n"
+            ),
+            "app/relay.py": (
+                "from openai import OpenAI\n"
+                "from app.config import settings\n"
+                "client = OpenAI(base_url=settings.base)\n"
+            ),
+        },
+    )
+    assert [(c.url, c.env) for c in found] == [("http://gw:4000/v1", "RELAY_BASE")]
+
+
+def test_without_the_run_modules_an_imported_name_stays_unknown(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "config.py").write_text(_SETTINGS)
+    text = (
+        "import httpx\nfrom .config import CHAT_URL\n"
+        "def go():\n    httpx.post(CHAT_URL, timeout=3)\n"
+    )
+    source = SourceText(path=str(tmp_path / "app" / "relay.py"), text=text)
+    # The URL cannot be said to be a completion endpoint: no client is read.
+    assert list(clients(source)) == []
+
+
+def test_a_post_that_is_not_post_is_not_a_request() -> None:
+    text = (
+        "import httpx\n"
+        'URL = "http://gw:4000/v1/chat/completions"\n'
+        "def go(client):\n"
+        '    client.stream("GET", URL, timeout=3)\n'
+        '    client.request("POST", URL, timeout=4)\n'
+    )
+    assert read(text) == [(URL_GW, None, 4.0, "set at app.py:5")]
+
+
+URL_GW = "http://gw:4000/v1/chat/completions"

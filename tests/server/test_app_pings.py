@@ -1,0 +1,80 @@
+"""Whether an app's streaming responses send heartbeats (linter/server/apps.py), the evidence
+XL003 reads for a stream path that ends at the app."""
+
+from __future__ import annotations
+
+import ast
+
+from linter.server.apps import _Facts
+
+HEAD = (
+    "from fastapi.responses import StreamingResponse\n"
+    "from sse_starlette.sse import EventSourceResponse\n"
+    "from .gen import imported_tokens\n"
+)
+
+
+def pings(body: str) -> list[tuple[int, bool | None]]:
+    text = HEAD + body
+    facts = _Facts(ast.parse(text), "app.main", "/r/app/main.py", text)
+    return [(e.line, e.pings) for e in facts.streaming_calls("app/main.py")]
+
+
+def test_event_source_response_pings_unless_turned_off() -> None:
+    body = "def a(g):\n    return EventSourceResponse(g())\ndef b(g):\n    return EventSourceResponse(g(), ping=0)\n"
+    assert pings(body) == [(5, True), (7, False)]
+
+
+def test_a_generator_of_the_module_is_read_for_a_ping() -> None:
+    body = (
+        "async def quiet():\n    yield 'data: x\\n\\n'\n"
+        "async def beating():\n    yield ': ping\\n\\n'\n    yield 'data: x\\n\\n'\n"
+        "async def chat():\n"
+        "    return StreamingResponse(quiet(), media_type='text/event-stream')\n"
+        "async def chat2():\n"
+        "    return StreamingResponse(beating(), media_type='text/event-stream')\n"
+        "async def chat3():\n"
+        "    return StreamingResponse(imported_tokens(), media_type='text/event-stream')\n"
+    )
+    assert pings(body) == [(10, False), (12, True), (14, None)]
+
+
+def test_a_word_elsewhere_in_the_module_is_not_a_ping_of_this_generator() -> None:
+    body = (
+        "def health(redis):\n    return redis.ping()\n"
+        "async def quiet():\n    yield 'x'\n"
+        "async def chat():\n    return StreamingResponse(quiet())\n"
+    )
+    assert pings(body) == [(9, False)]
+
+
+def test_a_download_is_not_judged() -> None:
+    body = (
+        "async def rows():\n    yield 'a,b\\n'\n"
+        "async def export():\n    return StreamingResponse(rows(), media_type='text/csv')\n"
+        "async def audio():\n    return StreamingResponse(rows(), media_type='audio/mpeg')\n"
+    )
+    assert pings(body) == [(7, None), (9, None)]
+
+
+def test_each_handler_s_own_generator_is_read() -> None:
+    body = (
+        "async def one():\n"
+        "    async def stream_generator():\n        yield ': ping\\n\\n'\n"
+        "    return StreamingResponse(stream_generator())\n"
+        "async def two():\n"
+        "    async def stream_generator():\n        yield 'data: x\\n\\n'\n"
+        "    return StreamingResponse(stream_generator())\n"
+    )
+    assert pings(body) == [(7, True), (11, False)]
+
+
+def test_a_dict_key_in_an_event_is_not_an_sse_comment() -> None:
+    body = (
+        "import json\n"
+        "async def quiet(x):\n    yield f\"data: {json.dumps({'tok': x})}\\n\\n\"\n"
+        "async def beating(x):\n    yield f':{x}\\n\\n'\n"
+        "async def chat(x):\n    return StreamingResponse(quiet(x))\n"
+        "async def chat2(x):\n    return StreamingResponse(beating(x))\n"
+    )
+    assert pings(body) == [(10, False), (12, True)]
