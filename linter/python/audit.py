@@ -42,6 +42,7 @@ from linter.python.caps import (
 from linter.python.cut_errors import Raised
 from linter.python.document import PythonDocument
 from linter.python.explain import call_name, cut_facts, handler_text
+from linter.python.raw_helpers import helper_generations
 from linter.python.timeouts import TimeoutState, http_timeout
 
 SECTION = "Python stream call sites"
@@ -102,6 +103,10 @@ def audit_rows(document: PythonDocument, settings: Settings) -> Iterator[AuditRo
     for call_id, found in raw.items():
         if call_id not in seen:
             seen.add(call_id)
+            yield view.row_for_raw(found)
+    for found in helper_generations(analysis, options.all_calls):
+        if id(found.call) not in seen:
+            seen.add(id(found.call))
             yield view.row_for_raw(found)
     streamed = {id(ctor) for ctor in streamed_langchain_models(analysis)}
     models = (

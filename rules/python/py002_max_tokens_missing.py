@@ -22,6 +22,7 @@ from linter.python.caps import (
 )
 from linter.python.document import PythonDocument
 from linter.python.explain import article, call_name
+from linter.python.raw_helpers import helper_generations
 from linter.registry import Option, Rule
 
 
@@ -145,10 +146,11 @@ def _raw_http(analysis: Analysis, all_calls: bool) -> Iterator[Finding]:
     """A POST to a known generation endpoint whose JSON body (a dict literal of the file, or
     one its callers pass for a parameter) has no cap. No fix: the body may be shared, and the server's keyword is a guess."""
     document = analysis.document
-    for call in analysis.calls:
-        found = raw_generation(analysis, call, all_calls)
+    made = (raw_generation(analysis, call, all_calls) for call in analysis.calls)
+    for found in [*made, *helper_generations(analysis, all_calls)]:
         if found is None or found.cap.state not in ("missing", "none"):
             continue
+        call = found.call
         what = (
             f"sets `{found.cap.name}` to None" if found.cap.state == "none" else "has no output cap"
         )
