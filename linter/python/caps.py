@@ -16,6 +16,7 @@ from linter.python.analysis.flow import argument_exprs, function_calls
 from linter.python.analysis.remote_args import remote_arguments
 from linter.python.edits import add_entry, add_keyword
 from linter.python.record import record
+from linter.python.removed_caps import literal_holder, removed_cap
 
 _REASONING_MODELS = ("o1", "o3", "o4", "gpt-5")
 
@@ -76,7 +77,11 @@ def _keywords_state(analysis: Analysis, call: ast.Call, names: tuple[str, ...]) 
             if mapping is None:
                 exact = kwargs_entries(analysis, item.value)
                 if exact is None:
-                    return CapState("unknown", f"`**{analysis.document.text_of(item.value)}`")
+                    gone = removed_cap(analysis, call, item.value, names)
+                    if gone is None:
+                        return CapState("unknown", f"`**{analysis.document.text_of(item.value)}`")
+                    detail = f" ({gone[0]} on line {gone[1]})"
+                    continue
                 for name in names:
                     for value in exact.get(name, ()):
                         state = "none" if _is_none(value) else "present"
@@ -161,8 +166,9 @@ def cap_state(analysis: Analysis, call: ast.Call, cap: K.Cap, add: str, default:
     holder = keyword(call, holder_name)
     entry = f'{{"{add}": {default}}}'
     if holder is None:
-        if any(item.arg is None for item in call.keywords):
-            return CapState("unknown", "`**kwargs`")
+        stars = [item.value for item in call.keywords if item.arg is None]
+        if stars:
+            return _star_holder(analysis, call, stars, cap, add, default)
         return CapState(
             "missing",
             f" (no `{holder_name}=`)",
@@ -254,6 +260,25 @@ def resumed_stream(start: StreamStart) -> bool:
     """``responses.stream(response_id=..., starting_after=...)`` resumes a stored Responses
     stream: the SDK rejects an output cap there (the original request set it)."""
     return start.cap is K.RESPONSES_CAP and keyword(start.call, "response_id") is not None
+
+
+def _star_holder(
+    analysis: Analysis, call: ast.Call, stars: list[ast.expr], cap: K.Cap, add: str, default: int
+) -> CapState:
+    """The cap holder (``options``) set in the one ``**d`` to a literal on every path."""
+    held = literal_holder(analysis, call, stars[0], cap.where) if len(stars) == 1 else None
+    if held is None:
+        return CapState("unknown", "`**kwargs`")
+    found = entries_state(held[0], cap.keywords)
+    if found.state != "missing":
+        return found
+    text = " ".join(analysis.document.text_of(held[1].targets[0]).split())  # type: ignore[attr-defined]
+    return CapState(
+        "missing",
+        f" (`{text}` is set on line {held[1].lineno} to a dict without `{add}`)",
+        tuple(add_entry(analysis.document, held[0], add, str(default))),
+        f'"{add}": {default}',
+    )
 
 
 def sdk_cap(analysis: Analysis, start: StreamStart, default: int) -> tuple[CapState, str]:
