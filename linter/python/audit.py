@@ -28,14 +28,12 @@ from linter.python.analysis import (
 from linter.python.audit_words import RowWords
 from linter.python.caps import (
     CapState,
-    RawGeneration,
     cap_state,
     checked,
     langchain_model,
     langchain_models,
     llama_index_cap,
     llama_index_model,
-    raw_generation,
     sdk_cap,
     streamed_langchain_models,
 )
@@ -43,6 +41,7 @@ from linter.python.cut_errors import Raised
 from linter.python.document import PythonDocument
 from linter.python.explain import call_name, cut_facts, handler_text
 from linter.python.raw_helpers import helper_generations
+from linter.python.raw_http import RawGeneration, raw_generation
 from linter.python.timeouts import TimeoutState, http_timeout
 
 SECTION = "Python stream call sites"

@@ -11,7 +11,8 @@ import ast
 from linter.python.analysis import Analysis, FunctionInfo, Sym, keyword
 from linter.python.analysis.flags import kwargs_entries
 from linter.python.analysis.flow import argument_exprs, function_calls
-from linter.python.caps import _ENDPOINTS, CapState, RawGeneration, raw_generation
+from linter.python.caps import CapState
+from linter.python.raw_http import _ENDPOINTS, RawGeneration, raw_generation
 
 _HTTP = ("requests", "httpx", "httpx2", "aiohttp")
 

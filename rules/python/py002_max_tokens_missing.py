@@ -16,13 +16,13 @@ from linter.python.caps import (
     langchain_models,
     llama_index_cap,
     llama_index_model,
-    raw_generation,
     sdk_cap,
     streamed_langchain_models,
 )
 from linter.python.document import PythonDocument
 from linter.python.explain import article, call_name
 from linter.python.raw_helpers import helper_generations
+from linter.python.raw_http import raw_generation
 from linter.registry import Option, Rule
 
 
