@@ -41,13 +41,15 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         if found.state in ("present", "unknown"):
             continue
         name = call_name(analysis, start)
+        # A name of another module for the SDK function: say which (the evidence).
+        called = f"`{name}(...)`" + (f" ({start.alias})" if start.alias else "")
         fix = (
             RULE.make_fix(found.edits, f"add `{found.added}`", unsafe=True) if found.edits else None
         )
         begin, end = document.span(start.call.func)
         if cap.required and found.state == "missing":
             message = (
-                f"`{name}(...)` has no `{cap.add}`, which {start.client.name} requires: the call raises "
+                f"{called} has no `{cap.add}`, which {start.client.name} requires: the call raises "
                 f"TypeError before any request is sent; pass `{cap.add}=N`"
             )
             yield RULE.report(
@@ -59,13 +61,13 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         client = f"{article(start.client.name)} {start.client.name}"
         if start.streaming:
             message = (
-                f"`{name}(...)` streams {client} generation with {reason}: it runs until the "
+                f"{called} streams {client} generation with {reason}: it runs until the "
                 f"model stops or the context fills (slow, costly, and the longer a stream runs "
                 f"the likelier a timeout on its way cuts it); pass {wanted}"
             )
         else:
             message = (
-                f"`{name}(...)` asks for {client} generation with {reason}: the answer runs until "
+                f"{called} asks for {client} generation with {reason}: the answer runs until "
                 f"the model stops or the context fills (slow, costly, and the longest answers are "
                 f"the first a proxy timeout cuts); pass {wanted}"
             )
