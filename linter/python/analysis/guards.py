@@ -495,8 +495,9 @@ class Guards(Consumers):
     def _gives_up(self, try_node: ast.AST, handler: ast.ExceptHandler) -> bool:
         """A retry loop's handler that re-raises once the attempts are spent (``if attempt
         >= retries: raise e``): the caller still gets the error, so it guards nothing. Only
-        inside a loop of the function, and only when the condition is not about the error
-        itself (``if isinstance(e, KeyboardInterrupt): raise`` lets a cut through)."""
+        inside a loop of the function, when the condition compares the attempt counter (the
+        loop's target, or a name the handler increments) and is not about the error itself
+        (``if isinstance(e, KeyboardInterrupt): raise`` lets a cut through)."""
         caught = handler.name
         for statement in handler.body:
             if not (isinstance(statement, ast.If) and statement.body):
@@ -513,11 +514,23 @@ class Guards(Consumers):
                 isinstance(n, ast.Name) and n.id == caught for n in ast.walk(statement.test)
             ):
                 continue
+            if not isinstance(statement.test, ast.Compare):
+                continue  # ``if has_yielded: raise``: not about the attempts
+            tested = {n.id for n in ast.walk(statement.test) if isinstance(n, ast.Name)}
+            counters = {
+                n.target.id
+                for n in ast.walk(handler)
+                if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)
+            }
             for ancestor, _child in self.ancestors(try_node):
-                if isinstance(ancestor, (ast.While, ast.For, ast.AsyncFor)):
-                    return True
                 if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                     break
+                if isinstance(ancestor, (ast.For, ast.AsyncFor)) and isinstance(
+                    ancestor.target, ast.Name
+                ):
+                    counters.add(ancestor.target.id)  # ``for attempt in range(n)``
+                if isinstance(ancestor, (ast.While, ast.For, ast.AsyncFor)) and tested & counters:
+                    return True
         return False
 
 
