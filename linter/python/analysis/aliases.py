@@ -24,6 +24,8 @@ def remote_alias(analysis: Values, func: Sym) -> tuple[str, str] | None:
     if found is None or len(found[1]) != 1:
         return None
     path, (name,) = found
+    if not project._names_client(path):
+        return None  # a module naming no SDK binds none of its functions (nothing parsed)
     with project._analysis(path) as other:
         if other is None:
             return None
