@@ -28,20 +28,20 @@ from linter.python.analysis import (
 from linter.python.audit_words import RowWords
 from linter.python.caps import (
     CapState,
-    RawGeneration,
     cap_state,
     checked,
     langchain_model,
     langchain_models,
     llama_index_cap,
     llama_index_model,
-    raw_generation,
     sdk_cap,
     streamed_langchain_models,
 )
 from linter.python.cut_errors import Raised
 from linter.python.document import PythonDocument
 from linter.python.explain import call_name, cut_facts, handler_text
+from linter.python.raw_helpers import helper_generations
+from linter.python.raw_http import RawGeneration, raw_generation
 from linter.python.timeouts import TimeoutState, http_timeout
 
 SECTION = "Python stream call sites"
@@ -102,6 +102,10 @@ def audit_rows(document: PythonDocument, settings: Settings) -> Iterator[AuditRo
     for call_id, found in raw.items():
         if call_id not in seen:
             seen.add(call_id)
+            yield view.row_for_raw(found)
+    for found in helper_generations(analysis, options.all_calls):
+        if id(found.call) not in seen:
+            seen.add(id(found.call))
             yield view.row_for_raw(found)
     streamed = {id(ctor) for ctor in streamed_langchain_models(analysis)}
     models = (

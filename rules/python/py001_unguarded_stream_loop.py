@@ -10,7 +10,7 @@ from linter.model import Finding, Severity
 from linter.python.analysis import Analysis, analysis_of
 from linter.python.analysis.model import Consumer, Iteration
 from linter.python.document import PythonDocument
-from linter.python.explain import CutFacts, article, cut_facts
+from linter.python.explain import CutFacts, article, cut_facts, handler_text
 from linter.registry import Option, Rule
 
 
@@ -60,9 +60,17 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             why = f"{why}, reported there too"
         reading, ended, wrapped = _READS.get(what, ("over", "the loop", "the loop"))
         client = f"{article(start.client.name)} {start.client.name}"
+        handler = "has no handler for a cut stream"
+        gave_up = analysis.gives_up_around(iteration.node, start.client, facts.raised)
+        if gave_up is not None:
+            shown = handler_text(analysis, gave_up)
+            handler = (
+                f"is retried by `{shown}` (line {gave_up.lineno}), which re-raises once the "
+                f"attempts are spent, so a cut still reaches the caller"
+            )
         message = (
-            f"`{what}` {reading} {client} stream ({start.api} {where}) has no "
-            f"handler for a cut stream ({why}): a dropped connection raises "
+            f"`{what}` {reading} {client} stream ({start.api} {where}) {handler} "
+            f"({why}): a dropped connection raises "
             f"{facts.exception} here{facts.note}, which ends {ended} mid-answer; "
             f"wrap {wrapped} in `try:` ... `except {facts.suggest}:` and tell the user the answer "
             f"is incomplete"

@@ -16,12 +16,13 @@ from linter.python.caps import (
     langchain_models,
     llama_index_cap,
     llama_index_model,
-    raw_generation,
     sdk_cap,
     streamed_langchain_models,
 )
 from linter.python.document import PythonDocument
 from linter.python.explain import article, call_name
+from linter.python.raw_helpers import helper_generations
+from linter.python.raw_http import raw_generation
 from linter.registry import Option, Rule
 
 
@@ -40,13 +41,15 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         if found.state in ("present", "unknown"):
             continue
         name = call_name(analysis, start)
+        # A name of another module for the SDK function: say which (the evidence).
+        called = f"`{name}(...)`" + (f" ({start.alias})" if start.alias else "")
         fix = (
             RULE.make_fix(found.edits, f"add `{found.added}`", unsafe=True) if found.edits else None
         )
         begin, end = document.span(start.call.func)
         if cap.required and found.state == "missing":
             message = (
-                f"`{name}(...)` has no `{cap.add}`, which {start.client.name} requires: the call raises "
+                f"{called} has no `{cap.add}`, which {start.client.name} requires: the call raises "
                 f"TypeError before any request is sent; pass `{cap.add}=N`"
             )
             yield RULE.report(
@@ -58,13 +61,13 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         client = f"{article(start.client.name)} {start.client.name}"
         if start.streaming:
             message = (
-                f"`{name}(...)` streams {client} generation with {reason}: it runs until the "
+                f"{called} streams {client} generation with {reason}: it runs until the "
                 f"model stops or the context fills (slow, costly, and the longer a stream runs "
                 f"the likelier a timeout on its way cuts it); pass {wanted}"
             )
         else:
             message = (
-                f"`{name}(...)` asks for {client} generation with {reason}: the answer runs until "
+                f"{called} asks for {client} generation with {reason}: the answer runs until "
                 f"the model stops or the context fills (slow, costly, and the longest answers are "
                 f"the first a proxy timeout cuts); pass {wanted}"
             )
@@ -145,10 +148,11 @@ def _raw_http(analysis: Analysis, all_calls: bool) -> Iterator[Finding]:
     """A POST to a known generation endpoint whose JSON body (a dict literal of the file, or
     one its callers pass for a parameter) has no cap. No fix: the body may be shared, and the server's keyword is a guess."""
     document = analysis.document
-    for call in analysis.calls:
-        found = raw_generation(analysis, call, all_calls)
+    made = (raw_generation(analysis, call, all_calls) for call in analysis.calls)
+    for found in [*made, *helper_generations(analysis, all_calls)]:
         if found is None or found.cap.state not in ("missing", "none"):
             continue
+        call = found.call
         what = (
             f"sets `{found.cap.name}` to None" if found.cap.state == "none" else "has no output cap"
         )

@@ -16,9 +16,9 @@ from linter.python.analysis import (
     keyword,
     walk_function,
 )
-from linter.python.caps import generation_endpoint
 from linter.python.document import PythonDocument
 from linter.python.explain import decorator_text, handler_text
+from linter.python.raw_http import generation_endpoint
 from linter.python.recursive_retries import may_recur, path_to, recursive_retries
 from linter.python.retries import RetryLoop, contains, retry_loops, unconditional
 from linter.registry import Rule

@@ -212,12 +212,20 @@ class Consumers(Streams):
         scope = scope or self.scope(call)
         found: list[tuple[int, int, ast.AST]] = []
         for load in self.name_loads.get(name, ()):
-            if self.scope(load) is not scope or load.lineno < after:
+            if load.lineno < after:
+                continue
+            if self.scope(load) is not scope and not self._closure_load(load, name, scope):
                 continue
             consumer = self._consumer(load, assigned=False, depth=depth)
             if consumer is not load:
                 found.append((load.lineno, load.col_offset, consumer))
         return min(found, key=lambda item: item[:2])[2] if found else None
+
+    def _closure_load(self, load: ast.Name, name: str, scope: FunctionInfo) -> bool:
+        """``name`` read in a function nested in ``scope`` (a closure: ``async def events():
+        async for line in stream``) where it still names ``scope``'s binding."""
+        found = self.lookup(name, self.scope(load), self.document.start(load))
+        return found is not None and found[2] is scope and not scope.is_module
 
 
 def _items(returned: ast.expr) -> list[ast.expr]:

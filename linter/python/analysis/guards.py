@@ -178,13 +178,19 @@ class Guards(Consumers):
                 handlers = ancestor.handlers
                 for handler in handlers:
                     caught = self.catches(self.handler_class(handler.type), client, raised)
-                    if caught != "no" and not _reraises(handler):
+                    if (
+                        caught != "no"
+                        and not _reraises(handler)
+                        and not self._gives_up(ancestor, handler)
+                    ):
                         return Verdict(
                             True,
                             guard=f"`{self._except_text(handler)}` (try on line {ancestor.lineno})",
                             line=handler.lineno,
                         )
-                missed.extend(h for h in handlers if not _reraises(h))
+                missed.extend(
+                    h for h in handlers if not _reraises(h) and not self._gives_up(ancestor, h)
+                )
             elif isinstance(ancestor, (ast.With, ast.AsyncWith)) and child in ancestor.body:
                 for item in ancestor.items:
                     if self._catching_context(item.context_expr, client, raised):
@@ -469,6 +475,62 @@ class Guards(Consumers):
                                     handler
                                 ):
                                     return True
+        return False
+
+    def gives_up_around(
+        self, node: ast.AST, client: K.Client, raised: tuple[Raised, ...]
+    ) -> ast.ExceptHandler | None:
+        """The handler of a ``try`` around ``node`` in its function that retries and then
+        re-raises once the attempts are spent (see ``_gives_up``), if there is one."""
+        for ancestor, child in self.ancestors(node):
+            if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                break
+            if isinstance(ancestor, _TRIES) and child in ancestor.body:
+                for handler in ancestor.handlers:
+                    caught = self.catches(self.handler_class(handler.type), client, raised)
+                    if caught != "no" and self._gives_up(ancestor, handler):
+                        return handler
+        return None
+
+    def _gives_up(self, try_node: ast.AST, handler: ast.ExceptHandler) -> bool:
+        """A retry loop's handler that re-raises once the attempts are spent (``if attempt
+        >= retries: raise e``): the caller still gets the error, so it guards nothing. Only
+        inside a loop of the function, when the condition compares the attempt counter (the
+        loop's target, or a name the handler increments) and is not about the error itself
+        (``if isinstance(e, KeyboardInterrupt): raise`` lets a cut through)."""
+        caught = handler.name
+        for statement in handler.body:
+            if not (isinstance(statement, ast.If) and statement.body):
+                continue
+            last = statement.body[-1]
+            if not isinstance(last, ast.Raise):
+                continue
+            if not (
+                last.exc is None
+                or (isinstance(last.exc, ast.Name) and caught is not None and last.exc.id == caught)
+            ):
+                continue
+            if caught is not None and any(
+                isinstance(n, ast.Name) and n.id == caught for n in ast.walk(statement.test)
+            ):
+                continue
+            if not isinstance(statement.test, ast.Compare):
+                continue  # ``if has_yielded: raise``: not about the attempts
+            tested = {n.id for n in ast.walk(statement.test) if isinstance(n, ast.Name)}
+            counters = {
+                n.target.id
+                for n in ast.walk(handler)
+                if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)
+            }
+            for ancestor, _child in self.ancestors(try_node):
+                if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                    break
+                if isinstance(ancestor, (ast.For, ast.AsyncFor)) and isinstance(
+                    ancestor.target, ast.Name
+                ):
+                    counters.add(ancestor.target.id)  # ``for attempt in range(n)``
+                if isinstance(ancestor, (ast.While, ast.For, ast.AsyncFor)) and tested & counters:
+                    return True
         return False
 
 

@@ -44,6 +44,8 @@ class StreamStart:
     origin: str = ""
     # ``streaming`` because the flag may be true (``stream=stream``, a parameter): "maybe".
     maybe: bool = False
+    # Called through a name of another module bound to the SDK function (the evidence).
+    alias: str = ""
 
 
 @record

@@ -8,6 +8,7 @@ import builtins
 from typing import cast
 
 from linter.python import clients as K
+from linter.python.analysis.aliases import remote_alias
 from linter.python.analysis.flags import flag_of
 from linter.python.analysis.flow import argument_value, reached_value
 from linter.python.analysis.inferred import METHODS as INFERRED_METHODS
@@ -388,6 +389,9 @@ class Values(Literals):
             remote = self._remote_stream(call, func)
             if remote is not None:
                 return remote
+            aliased = self._aliased_start(call, func)
+            if aliased is not None:
+                return aliased
         if func.path.startswith("@lc"):
             method = func.path.rsplit(".", 1)[-1]
             if method in ("with_retry",):
@@ -491,6 +495,20 @@ class Values(Literals):
             call, found.client, api, True, None, None, origin=f"{found.module}.{found.name}"
         )
         return Stream(start, "stream")
+
+    def _aliased_start(self, call: ast.Call, func: Sym) -> Stream | None:
+        """A call of another module's name for an SDK function (see ``aliases``)."""
+        alias = remote_alias(self, func)
+        if alias is None:
+            return None
+        found = self.stream_start(call, Sym(alias[0]))
+        if found is None:
+            return None
+        s = found.start
+        start = StreamStart(
+            s.call, s.client, s.api, s.streaming, s.cap, s.ctor, s.http, s.origin, s.maybe, alias[1]
+        )
+        return Stream(start, found.role)
 
     def imported_roots(self) -> frozenset[str]:
         """The top-level modules the file imports (anywhere in it)."""

@@ -1,0 +1,265 @@
+"""Raw-HTTP generation requests (requests, httpx, aiohttp POSTs to a known generation
+endpoint, or to an unread URL whose JSON body says it is one) and the cap in their body: a
+literal of the file, or one its callers pass for a parameter (here or in other modules)."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from linter.python.analysis import Analysis, Sym, keyword
+from linter.python.analysis.flow import argument_exprs, function_calls
+from linter.python.analysis.remote_args import remote_arguments
+from linter.python.caps import CapState, entries_state
+from linter.python.record import record
+
+# --- raw HTTP generation endpoints ---------------------------------------------------------------
+
+# Path fragment -> (cap keys, where, streams by default).
+_ENDPOINTS = (
+    ("/api/generate", ("num_predict",), "options", True),
+    ("/api/chat", ("num_predict",), "options", True),
+    ("/chat/completions", ("max_tokens", "max_completion_tokens"), "body", False),
+    # Not ``/v1/completions``: the legacy endpoint stops at 16 tokens when no cap is given.
+    ("/v1/messages", ("max_tokens",), "body", False),
+)
+
+
+@record
+class RawGeneration:
+    """A POST to a known generation endpoint whose JSON body is a dict literal."""
+
+    call: ast.Call
+    endpoint: str
+    body: ast.Dict
+    cap: CapState  # "present", "none", "missing" or "unknown"
+    wanted: str  # what to add, e.g. '`"max_tokens": N`'
+    streaming: bool = True
+    # The URL as written, when the file cannot read it and the body said the endpoint.
+    unread_url: str = ""
+    # A body passed for a parameter: which, and by which call (for the message).
+    passed: str = ""
+
+
+# Generation endpoints of the APIs streamproof knows (OpenAI-compatible, Anthropic, Ollama).
+_GENERATION_ENDPOINTS = (
+    "/chat/completions",
+    "/completions",
+    "/responses",
+    "/messages",
+    "/api/generate",
+    "/api/chat",
+)
+
+
+def generation_endpoint(analysis: Analysis, call: ast.Call) -> str | None:
+    """The URL path of ``call`` when it is a raw-HTTP request (requests, httpx, aiohttp:
+    ``post``, ``request``, ``stream``) to a generation endpoint, URL literal or f-string."""
+    func = analysis.value(call.func)
+    if not isinstance(func, Sym):
+        return None
+    head, _, method = func.path.lstrip("@").rpartition(".")
+    if head.split(":", 1)[0] not in ("requests", "httpx", "httpx2", "aiohttp") or method not in (
+        "post",
+        "request",
+        "stream",
+    ):
+        return None
+    url_index = 1 if method in ("request", "stream") else 0
+    url = keyword(call, "url") or (call.args[url_index] if len(call.args) > url_index else None)
+    text = analysis.string_of(url)
+    if text is None:
+        return None
+    path = text.split("?", 1)[0].rstrip("/")
+    return path if path.endswith(_GENERATION_ENDPOINTS) else None
+
+
+def raw_generation(
+    analysis: Analysis, call: ast.Call, all_calls: bool = False
+) -> RawGeneration | None:
+    """``call`` as a raw-HTTP generation request, when it is one: a streaming one, or with
+    ``all_calls`` any."""
+    path = generation_endpoint(analysis, call)
+    endpoint: tuple[str, tuple[str, ...], str, bool] | None = None
+    unread_url = ""
+    if path is not None:
+        endpoint = next((e for e in _ENDPOINTS if path.endswith(e[0])), None)
+        if endpoint is None:
+            return None
+    elif not _opaque_url_post(analysis, call):
+        return None
+    body = keyword(call, "json")
+    if body is None:
+        data = keyword(call, "data")
+        if (
+            isinstance(data, ast.Call)
+            and isinstance(data.func, ast.Attribute)
+            and data.func.attr == "dumps"
+            and data.args
+        ):
+            body = data.args[0]
+    # Keys taken out of the body (``payload.pop("temperature")``) cannot add a cap.
+    mapping = analysis.literal_dict(body, removals=True)
+    passed = ""
+    if mapping is None:
+        found = _passed_body(analysis, body)
+        if found is None:
+            return None
+        mapping, passed = found
+    names = {
+        k.value for k in mapping.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
+    }
+    if endpoint is None:
+        endpoint = _endpoint_of_body(names)
+        if endpoint is None:
+            return None
+        url = keyword(call, "url") or call.args[0]
+        unread_url = " ".join(analysis.document.text_of(url).split())
+    fragment, keys, where, streams_by_default = endpoint
+    if "model" not in names or not names & {"messages", "prompt"}:
+        return None  # not a generation body (or one built elsewhere)
+    stream_value = _entry(mapping, "stream")
+    streaming = (
+        streams_by_default
+        if stream_value is None
+        else not (isinstance(stream_value, ast.Constant) and not stream_value.value)
+    )
+    if not streaming and not all_calls:
+        return None
+    if where == "options":
+        wanted = '`"options": {"num_predict": N}`'
+        options = _entry(mapping, "options")
+        if options is not None:
+            inner = analysis.literal_dict(options)
+            state = entries_state(inner, keys) if inner is not None else CapState("unknown")
+        elif any(k is None for k in mapping.keys):
+            state = CapState("unknown")
+        else:
+            state = CapState("missing")
+    else:
+        wanted = f'`"{keys[0]}": N`'
+        state = entries_state(mapping, keys)
+    return RawGeneration(call, fragment, mapping, state, wanted, streaming, unread_url, passed)
+
+
+def _passed_body(analysis: Analysis, body: ast.expr | None) -> tuple[ast.Dict, str] | None:
+    """A body that is a parameter (``json=payload``), read from the calls of its function in
+    this file: each must pass a dict this file reads (a literal, or keywords gathered by
+    ``**payload``). The first without a cap is the one reported (with the call that passes
+    it); when every one has a cap, the first. None when a call passes something opaque."""
+    if not isinstance(body, ast.Name):
+        return None
+    found = analysis.lookup(body.id, analysis.scope(body), analysis.document.start(body))
+    if found is None or found[0] not in ("param", "unknown"):
+        return None
+    function = found[2]
+    if len(function.bindings.get(body.id, ())) != 1:
+        return None  # reassigned in the function
+    node = function.node
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    gathered = node.args.kwarg is not None and node.args.kwarg.arg == body.id
+    if found[0] == "unknown" and not gathered:
+        return None
+    if gathered:
+        named = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+        calls = function_calls(analysis, function)
+        dicts = [_keywords_dict(call, named) for call in calls]
+        places = [f"the call on line {call.lineno}" for call in calls]
+    else:
+        passed = argument_exprs(analysis, function, body.id)
+        if passed is None:
+            return None
+        dicts = [analysis.literal_dict(arg, removals=True) for arg in passed]
+        places = [f"the call on line {arg.lineno}" for arg in passed]
+    # The calls in other modules (their keys only: a stand-in dict for each).
+    remote = remote_arguments(analysis, function, body.id) or []
+    for argument in remote:
+        if argument.keys is None:
+            return None
+        known: dict[str, Any] = dict(argument.constants)
+        names = sorted(argument.keys)
+        stand_in = ast.Dict(
+            keys=[ast.Constant(k) for k in names],
+            values=[ast.Constant(known[k]) if k in known else ast.Name(id="_") for k in names],
+        )
+        dicts.append(ast.copy_location(stand_in, node))
+        places.append(f"the call in {argument.module} (line {argument.line})")
+    if not dicts or any(d is None for d in dicts):
+        return None
+    readable = [d for d in dicts if d is not None]
+    chosen = next(
+        (i for i, d in enumerate(readable) if not {*_CHAT_BODY_CAPS, "options"} & _keys(d)),
+        0,
+    )
+    how = "`**" if gathered else "`"
+    mapping, place = readable[chosen], places[chosen]
+    note = f"passed as {how}{body.id}` to {function.name}() by {place}"
+    local = chosen < len(readable) - len(remote)
+    if local and f"line {mapping.lineno}" not in place:
+        note = f"line {mapping.lineno}, {note}"
+    return mapping, note
+
+
+def _keys(mapping: ast.Dict) -> set[str]:
+    return {
+        k.value for k in mapping.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
+    }
+
+
+def _keywords_dict(call: ast.Call, named: set[str]) -> ast.Dict | None:
+    """The dict ``**payload`` gathers from a call's keywords (None: a ``**`` of its own)."""
+    if any(item.arg is None for item in call.keywords):
+        return None
+    items = [item for item in call.keywords if item.arg not in named]
+    mapping = ast.Dict(
+        keys=[ast.Constant(item.arg) for item in items], values=[item.value for item in items]
+    )
+    return ast.copy_location(mapping, call)
+
+
+def _opaque_url_post(analysis: Analysis, call: ast.Call) -> bool:
+    """A raw-HTTP POST (requests, httpx, aiohttp) whose URL this file cannot read (a config
+    value, an attribute, a parameter): its body alone can then say it is a generation."""
+    func = analysis.value(call.func)
+    if not isinstance(func, Sym):
+        return False
+    head, _, method = func.path.lstrip("@").rpartition(".")
+    if head.split(":", 1)[0] not in ("requests", "httpx", "httpx2", "aiohttp") or method != "post":
+        return False
+    url = keyword(call, "url") or (call.args[0] if call.args else None)
+    return url is not None and analysis.string_of(url) is None
+
+
+# Cap keys of every API whose request body has top-level ``model`` and ``messages``; any of
+# them in such a body, under an unknown URL, is taken as its cap (precision first).
+_CHAT_BODY_CAPS = (
+    "max_tokens",
+    "max_completion_tokens",
+    "max_output_tokens",
+    "max_new_tokens",
+    "max_tokens_to_sample",
+)
+
+
+def _endpoint_of_body(names: set[str]) -> tuple[str, tuple[str, ...], str, bool] | None:
+    """The endpoint a JSON body sent to an unknown URL is for, from its keys: ``model`` and
+    ``messages`` with ``options`` is Ollama's ``/api/chat``; without, a chat completion
+    (OpenAI-compatible, Anthropic and most others use ``max_tokens``). A body that names a cap
+    key of any API, or ``prompt`` only, is left alone."""
+    if "model" not in names or "messages" not in names or names & set(_CHAT_BODY_CAPS):
+        return None
+    if "options" in names:
+        return ("/api/chat", ("num_predict",), "options", True)
+    return ("/chat/completions", _CHAT_BODY_CAPS, "body", False)
+
+
+def _entry(mapping: ast.Dict, name: str) -> ast.expr | None:
+    return next(
+        (
+            v
+            for k, v in zip(mapping.keys, mapping.values, strict=False)
+            if isinstance(k, ast.Constant) and k.value == name
+        ),
+        None,
+    )
