@@ -123,7 +123,10 @@ def _covering(tree: ast.AST, lines: list[int]) -> Iterator[ast.AST]:
 
 def mentions(data: bytes) -> bool:
     """A byte search before any decoding: does the file name a base URL or a completion
-    endpoint?"""
+    endpoint? (Substring tests first: the expression has no literal prefix to skip ahead by,
+    and took 0.12 ms on each ordinary module of the benchmark, which names none of them.)"""
+    if b"base_url" not in data and b"api_base" not in data and b"completions" not in data:
+        return False
     return _BYTES.search(data) is not None
 
 

@@ -76,10 +76,18 @@ class Module:
                     self.constants[target.id] = stmt.value
             elif isinstance(stmt, ast.ClassDef):
                 self.classes[stmt.name] = stmt
-        self.parents: dict[ast.AST, ast.AST] = {}
-        for node in ast.walk(tree):
-            for child in ast.iter_child_nodes(node):
-                self.parents[child] = node
+        self._parents: dict[ast.AST, ast.AST] | None = None
+
+    @property
+    def parents(self) -> dict[ast.AST, ast.AST]:
+        """Each node's parent, mapped on first use: most modules resolve only constants and
+        never ask (the walk was nearly all the time ``clients`` took on the benchmark)."""
+        if self._parents is None:
+            self._parents = {}
+            for node in ast.walk(self.tree):
+                for child in ast.iter_child_nodes(node):
+                    self._parents[child] = node
+        return self._parents
 
     def enclosing(self, node: ast.AST) -> tuple[ast.AST | None, ast.ClassDef | None]:
         """The function a node is in (None: module level) and that function's class."""
