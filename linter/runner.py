@@ -21,7 +21,7 @@ from linter.fixer import FileChange, WriteRefused, fix_unit, write_change
 from linter.model import Finding, Severity
 from linter.pathmatch import relative_posix
 from linter.source import DecodeFailure
-from linter.stack import FACT_KINDS
+from linter.stack import CLIENT_TEXT, FACT_KINDS
 from linter.stack import wanted as stack_wanted
 from linter.workspace import ReadFailure, Workspace
 
@@ -270,9 +270,12 @@ def _process_unit(
         document = handler.load(unit, workspace, settings)
         result = UnitResult(check_document(document, handler, settings))
         if unit.kind in FACT_KINDS and not document.fatal and stack_wanted(settings, options.audit):
-            from linter.stack.facts import facts_of
+            # A Python module gives a fact only where it names a base URL (linter.stack.clients):
+            # tested here, so that the others do not import the stack's modules.
+            if unit.kind != "python" or CLIENT_TEXT.search(document.source.text) is not None:
+                from linter.stack.facts import facts_of
 
-            result.facts = facts_of(document, settings)
+                result.facts = facts_of(document, settings)
             result.covered = tuple(document.sources) or (unit.path,)
         audit = getattr(handler, "audit", None)
         if options.audit and audit is not None and not document.fatal:
@@ -487,6 +490,12 @@ def _stack(
     whole = options.stdin_filename is None and all(
         os.path.isdir(os.path.join(resolver.cwd, path)) for path in paths
     )
+    if not whole and not options.audit:
+        from linter.stack.hosts import may_hold_findings
+
+        # Files given, none of which an XL finding could be placed in: no stack to read.
+        if not any(may_hold_findings(c.path, c.relpath, workspace) for c in candidates):
+            return
     checked = {candidate.path for candidate in candidates}
     found = stack_pass(facts, covered, whole, checked, workspace, resolver, options.audit)
     result.findings.extend(found.findings)

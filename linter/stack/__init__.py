@@ -13,6 +13,7 @@ it was given.
 from __future__ import annotations
 
 import functools
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,6 +21,19 @@ if TYPE_CHECKING:
 
 # Kinds whose documents give stack facts (linter.stack.facts).
 FACT_KINDS = frozenset({"nginx", "litellm", "server", "python", "k8s"})
+# What a Python module that gives a client fact writes (a base URL or a completion endpoint):
+# here, so that a module without it is passed over without importing the stack's modules.
+CLIENT_TEXT = re.compile(r"\b(?:base_url|api_base)\s*=|/(?:chat/)?completions\b")
+CLIENT_BYTES = re.compile(rb"\b(?:base_url|api_base)\s*=|/(?:chat/)?completions\b")
+
+
+def names_client_url(data: bytes) -> bool:
+    """A byte search before any decoding: does the file name a base URL or a completion
+    endpoint? (Substring tests first: the expression has no literal prefix to skip ahead by,
+    and took 0.12 ms on each ordinary module of the benchmark, which names none of them.)"""
+    if b"base_url" not in data and b"api_base" not in data and b"completions" not in data:
+        return False
+    return CLIENT_BYTES.search(data) is not None
 
 
 def wanted(settings: Settings, audit: bool) -> bool:
