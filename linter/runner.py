@@ -483,8 +483,6 @@ def _stack(
     root = workspace.root
     if not stack_wanted(resolver.for_path(os.path.join(root, "streamproof-stack")), options.audit):
         return
-    from linter.stack.run import stack_pass
-
     # Folders given: their stack is what they hold (every file of it is a unit of this run).
     # Files given (pre-commit): the rest of the repository's stack is read for them.
     whole = options.stdin_filename is None and all(
@@ -496,6 +494,8 @@ def _stack(
         # Files given, none of which an XL finding could be placed in: no stack to read.
         if not any(may_hold_findings(c.path, c.relpath, workspace) for c in candidates):
             return
+    from linter.stack.run import stack_pass
+
     checked = {candidate.path for candidate in candidates}
     found = stack_pass(facts, covered, whole, checked, workspace, resolver, options.audit)
     result.findings.extend(found.findings)

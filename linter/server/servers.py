@@ -11,7 +11,7 @@ import posixpath
 import re
 from typing import TYPE_CHECKING
 
-from linter.server.model import Launch, Place, Setting
+from linter.server.model import HYPERCORN_KEYS, Launch, Place, Setting
 from linter.server.options import port_of, read_options, set_setting
 from linter.server.shell import Word
 
@@ -32,14 +32,6 @@ _HYPERCORN_VALUES = {
     "--config": "config",
 }
 _HYPERCORN_FLAGS = frozenset({"-D", "--daemon", "--debug", "--reload", "-h", "--help"})
-# hypercorn's config file keys (hypercorn.config.Config attributes) -> our settings.
-HYPERCORN_KEYS = {
-    "keep_alive_timeout": "keepalive",
-    "graceful_timeout": "graceful_timeout",
-    "worker_class": "worker_class",
-    "workers": "workers",
-    "bind": "bind",
-}
 _GRANIAN_VALUES = {
     "--http1-header-read-timeout": "keepalive",
     "--workers-kill-timeout": "graceful_timeout",

@@ -57,12 +57,13 @@ def may_hold_findings(path: str, relpath: str, workspace: Workspace) -> bool:
         return True
     if names_client_url(data) or _SERVER_WORDS.search(data) or _COMMANDS.search(data):
         return True
-    from linter.server import pyread, servers
+    from linter.server import pyread
+    from linter.server.model import HYPERCORN_KEYS
 
-    names = pyread.CONFIG_NAMES | frozenset(servers.HYPERCORN_KEYS)
+    names = pyread.CONFIG_NAMES | frozenset(HYPERCORN_KEYS)
     # Hypercorn reads a config named without `file:` as TOML: any `key =` line counts.
     toml_key = rb"^[ \t]*(?:%s)[ \t]*=" % b"|".join(
-        re.escape(name.encode()) for name in sorted(servers.HYPERCORN_KEYS)
+        re.escape(name.encode()) for name in sorted(HYPERCORN_KEYS)
     )
     if re.search(toml_key, data, re.MULTILINE):
         return True

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from helpers import REPO, lint
 
-from linter.server import pyread, servers
+from linter.server import pyread
+from linter.server.model import HYPERCORN_KEYS
 from linter.stack.hosts import may_hold_findings
 from linter.workspace import Workspace
 
@@ -52,7 +53,7 @@ def test_a_module_that_may(tmp_path: Path, text: str) -> None:
     assert holds(tmp_path, "app/conf.py", text)
 
 
-@pytest.mark.parametrize("name", sorted(pyread.CONFIG_NAMES | set(servers.HYPERCORN_KEYS)))
+@pytest.mark.parametrize("name", sorted(pyread.CONFIG_NAMES | set(HYPERCORN_KEYS)))
 def test_every_setting_a_config_reader_looks_up_counts(tmp_path: Path, name: str) -> None:
     # Derived from the readers' own tables: a name added there is covered here too.
     assert holds(tmp_path, "conf.py", f"import os\n\n{name} = os.environ.get('X', '5')\n")
