@@ -408,7 +408,12 @@ def _process_all(
     if jobs > 1 and large and options.stdin_filename is None:
         from linter import pool  # (only large runs need it)
 
-        chunks = pool.chunks(units, jobs)
+        late = frozenset(
+            kind
+            for kind in {unit.kind for unit in units}
+            if getattr(kinds.handler(kind), "reads_prepared", False)
+        )
+        chunks = pool.chunks(units, jobs, late)
     if len(chunks) > 1:
         from linter import preparation
 
@@ -423,7 +428,7 @@ def _process_all(
             kinds.handler(kind)
             registry.rules_for_kind(kind)
         registry.rules_for_kind(registry.ENGINE_KIND)
-        preparation.prepare(present, workspace, writes)
+        preparation.start(present, workspace, writes)
         results: list[UnitResult | None] = [None] * len(units)
         done = 0
 
@@ -457,8 +462,12 @@ def _process_all(
                 return [r for r in results if r is not None]
         except OSError:
             pass  # no processes here: do it all in this process instead
+        except BaseException:
+            preparation.abandon()
+            raise
         finally:
             gc.unfreeze()
+            preparation.finish(workspace)
     serial = []
     for unit_result in _in_turn(units, workspace, resolver, options):
         serial.append(unit_result)
