@@ -12,7 +12,7 @@ from linter.python import clients as K
 from linter.python.analysis import Analysis, StreamStart, Sym, keyword
 from linter.python.analysis.flags import flag_of, kwargs_entries
 from linter.python.edits import add_entry, add_keyword
-from linter.python.record import record
+from linter.record import record
 
 _REASONING_MODELS = ("o1", "o3", "o4", "gpt-5")
 

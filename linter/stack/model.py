@@ -2,7 +2,7 @@
 
 Facts are plain frozen records (they cross process boundaries): offsets into their files,
 values in seconds, and for each value where it comes from, as a message says it. They are
-``@record`` classes (linter/python/record.py), not dataclasses: a pre-commit check of one
+``@record`` classes (linter/record.py), not dataclasses: a pre-commit check of one
 NGINX file imports them all, and generating their methods took 6 ms of it.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from linter.document import Comment, Document, hash_comments
-from linter.python.record import record
+from linter.record import record
 from linter.source import SourceText
 
 
