@@ -476,6 +476,14 @@ def _process_all(
     return serial
 
 
+def _parse_limit(resolver: SettingsResolver, path: str) -> int:
+    """The size past which a Python file is not parsed (PY000's ``max-file-size``)."""
+    from linter.python.handler import DEFAULT_MAX_FILE_SIZE
+
+    options = resolver.for_path(path).rule_options.get("PY000", {})
+    return int(options.get("max-file-size", DEFAULT_MAX_FILE_SIZE))
+
+
 def _stack(
     result: RunResult,
     facts: list[Any],
@@ -501,7 +509,15 @@ def _stack(
         from linter.stack.hosts import may_hold_findings
 
         # Files given, none of which an XL finding could be placed in: no stack to read.
-        if not any(may_hold_findings(c.path, c.relpath, workspace) for c in candidates):
+        if not any(
+            may_hold_findings(
+                c.path,
+                c.relpath,
+                workspace,
+                _parse_limit(resolver, c.path) if c.relpath.endswith(".py") else 0,
+            )
+            for c in candidates
+        ):
             return
     from linter.stack.run import stack_pass
 

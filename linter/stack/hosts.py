@@ -42,7 +42,11 @@ _COMMANDS = re.compile(
 )
 
 
-def may_hold_findings(path: str, relpath: str, workspace: Workspace) -> bool:
+def may_hold_findings(
+    path: str, relpath: str, workspace: Workspace, parse_limit: int = 1_000_000
+) -> bool:
+    """``parse_limit``: the size past which a Python file is never parsed (PY000's
+    ``max-file-size``; 0: none): such a file may hold one, as far as this test knows."""
     if not relpath.endswith(".py"):
         return True
     from linter.server.detect import shape
@@ -66,6 +70,8 @@ def may_hold_findings(path: str, relpath: str, workspace: Workspace) -> bool:
         re.escape(name.encode()) for name in sorted(HYPERCORN_KEYS)
     )
     if re.search(toml_key, data, re.MULTILINE):
+        return True
+    if parse_limit and len(data) > parse_limit:
         return True
     try:
         with warnings.catch_warnings():

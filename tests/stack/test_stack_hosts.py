@@ -102,3 +102,17 @@ def test_python_modules_holding_xl_findings_are_said_to(tmp_path: Path) -> None:
                 assert may_hold_findings(str(root / relpath), relpath, Workspace(str(root)))
                 held.add(relpath)
     assert held
+
+
+def test_a_module_over_the_parse_limit_is_not_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ast
+
+    def refuse(*args: object, **kwargs: object) -> ast.Module:
+        raise AssertionError("parsed a file over the size limit")
+
+    monkeypatch.setattr(ast, "parse", refuse)
+    path = tmp_path / "big.py"
+    path.write_text("x = 1\n" * 100)
+    assert may_hold_findings(str(path), "big.py", Workspace(str(tmp_path)), parse_limit=100)
