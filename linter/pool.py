@@ -178,14 +178,18 @@ def _worker(
 CHUNK_SIZE = 32
 
 
-def chunks(units: Sequence[Unit], jobs: int = 2) -> list[list[int]]:
+def chunks(
+    units: Sequence[Unit], jobs: int = 2, late: frozenset[str] = frozenset()
+) -> list[list[int]]:
     """Work items for the pool, as indices into ``units``: the units of a group (files they
     share) stay in one item; small items are packed up to CHUNK_SIZE units; the costliest go
     first so that the workers finish together. A group's unit reads a main file and what it
     includes (hundreds of lines each), a single unit one file that is often dropped after a
     look at its bytes: groups come first and are packed eight times thinner. (Packed last,
     the 26 NGINX groups of the benchmark made one item that kept a worker busy for 0.7 s
-    after the other had finished.)"""
+    after the other had finished.) Items with a unit of a kind in ``late`` (those that read
+    what the run's preparing process makes, linter.preparation) come after all others, so
+    that the workers do not wait for it."""
     groups: dict[str, list[int]] = {}
     singles: list[list[int]] = []
     for index, unit in enumerate(units):
@@ -214,4 +218,12 @@ def chunks(units: Sequence[Unit], jobs: int = 2) -> list[list[int]]:
             current.extend(bundle)
         if current:
             chunks.append(current)
+    if late:
+        # (A stable sort: the order within each part is kept.)
+        chunks.sort(key=lambda chunk: any(_reads_prepared(units[i], late) for i in chunk))
     return chunks
+
+
+def _reads_prepared(unit: Unit, late: frozenset[str]) -> bool:
+    # (A unit whose kind must first look at the file, most of them dropped then, does not.)
+    return unit.kind in late and not unit.unclaimed

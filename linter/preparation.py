@@ -1,14 +1,20 @@
 """Work every worker of a run would do alike (the server kind's launch files read by others,
-the NGINX upstreams in front of app servers), done once before the workers start: in a
-short-lived forked child when the run writes nothing, so that what the parsing leaves behind is
-not inherited by every worker."""
+the NGINX upstreams in front of app servers), done once for all of them: in a short-lived
+forked child when the run writes nothing, so that what the parsing leaves behind is not
+inherited by every worker. The workers start meanwhile (``start``), and wait for it only when a
+unit needs what it makes (``await_prepared``, called by those readers): waited for before they
+started, it was serial work of two-worker runs only (0.5 s of the benchmark's whole corpus,
+where one process does it within its units)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
+import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from linter import kinds
@@ -92,3 +98,125 @@ def _prepared_in_child(present: Sequence[str], workspace: Workspace) -> bool:
     for key in [key for key in workspace.memo if key not in before]:
         del workspace.memo[key]
     return False
+
+
+@dataclass
+class _Pending:
+    """A preparing child started and not yet waited for."""
+
+    pid: int
+    done: int  # the read end of a pipe only the child holds open: end of file once it exits
+    path: str  # where it writes the memo entries it made (pickled)
+
+
+# The child preparing for this run's workers (inherited by them: they fork after it started).
+_pending: _Pending | None = None
+_started: _Pending | None = None  # the same, for the parent to reap
+
+
+def start(present: Sequence[str], workspace: Workspace, writes: bool) -> None:
+    """``prepare``, without waiting for the child that does it when it can run in one."""
+    global _pending, _started
+    if not any(hasattr(kinds.handler(kind), "prepare") for kind in present):
+        return
+    from linter import pool
+
+    if writes or not pool.available():
+        prepare(present, workspace, writes)
+        return
+    before = set(workspace.memo)
+    try:
+        handle, path = tempfile.mkstemp(prefix="streamproof-prepared-")
+    except OSError:
+        prepare(present, workspace, writes)
+        return
+    try:
+        read, write = os.pipe()
+        sys.stdout.flush()  # (a buffered line must not be written twice)
+        sys.stderr.flush()
+        pid = os.fork()
+    except OSError:
+        os.close(handle)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        prepare(present, workspace, writes)
+        return
+    if pid == 0:  # the child: never returns
+        status = 1
+        try:
+            os.close(read)
+            _write_prepared(present, workspace, before, handle)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write)
+    os.close(handle)
+    _pending = _started = _Pending(pid, read, path)
+
+
+def _write_prepared(
+    present: Sequence[str], workspace: Workspace, before: set[object], handle: int
+) -> None:
+    import pickle
+
+    prepare_here(present, workspace)
+    found = {}
+    for key, value in workspace.memo.items():
+        if key not in before:
+            # An entry that does not pickle is worked out by each worker instead.
+            with contextlib.suppress(Exception):
+                found[key] = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    with os.fdopen(handle, "wb") as out:
+        out.write(pickle.dumps(found, pickle.HIGHEST_PROTOCOL))
+
+
+def await_prepared(workspace: Workspace) -> None:
+    """Wait for the preparing child (once per process) and take what it made into the memo.
+    When it failed, nothing is taken: the caller works it out itself, as one process does."""
+    global _pending
+    pending = _pending
+    if pending is None:
+        return
+    _pending = None
+    import pickle
+
+    try:
+        while os.read(pending.done, 1):
+            pass
+        with open(pending.path, "rb") as handle:
+            data = handle.read()
+        for key, value in pickle.loads(data).items():
+            if key not in workspace.memo:
+                workspace.memo[key] = pickle.loads(value)
+    except Exception:  # (a child that died mid-write: truncated or no data)
+        pass
+
+
+def finish(workspace: Workspace) -> None:
+    """After the workers: take what the child made here too (later passes read it), reap it,
+    and remove its file."""
+    global _pending, _started
+    started = _started
+    if started is None:
+        return
+    try:
+        await_prepared(workspace)
+    finally:
+        _pending = _started = None
+        with contextlib.suppress(OSError):
+            os.waitpid(started.pid, 0)
+        with contextlib.suppress(OSError):
+            os.close(started.done)
+        with contextlib.suppress(OSError):
+            os.unlink(started.path)
+
+
+def abandon() -> None:
+    """The run was interrupted (Ctrl-C): the preparing child stops with it (``finish`` then
+    only reaps it)."""
+    global _pending
+    started = _started
+    _pending = None
+    if started is not None:
+        with contextlib.suppress(OSError):
+            os.kill(started.pid, signal.SIGKILL)

@@ -21,7 +21,7 @@ from linter.fixer import FileChange, WriteRefused, fix_unit, write_change
 from linter.model import Finding, Severity
 from linter.pathmatch import relative_posix
 from linter.source import DecodeFailure
-from linter.stack import FACT_KINDS
+from linter.stack import CLIENT_TEXT, FACT_KINDS
 from linter.stack import wanted as stack_wanted
 from linter.workspace import ReadFailure, Workspace
 
@@ -270,9 +270,12 @@ def _process_unit(
         document = handler.load(unit, workspace, settings)
         result = UnitResult(check_document(document, handler, settings))
         if unit.kind in FACT_KINDS and not document.fatal and stack_wanted(settings, options.audit):
-            from linter.stack.facts import facts_of
+            # A Python module gives a fact only where it names a base URL (linter.stack.clients):
+            # tested here, so that the others do not import the stack's modules.
+            if unit.kind != "python" or CLIENT_TEXT.search(document.source.text) is not None:
+                from linter.stack.facts import facts_of
 
-            result.facts = facts_of(document, settings)
+                result.facts = facts_of(document, settings)
             result.covered = tuple(document.sources) or (unit.path,)
         audit = getattr(handler, "audit", None)
         if options.audit and audit is not None and not document.fatal:
@@ -405,7 +408,12 @@ def _process_all(
     if jobs > 1 and large and options.stdin_filename is None:
         from linter import pool  # (only large runs need it)
 
-        chunks = pool.chunks(units, jobs)
+        late = frozenset(
+            kind
+            for kind in {unit.kind for unit in units}
+            if getattr(kinds.handler(kind), "reads_prepared", False)
+        )
+        chunks = pool.chunks(units, jobs, late)
     if len(chunks) > 1:
         from linter import preparation
 
@@ -420,7 +428,7 @@ def _process_all(
             kinds.handler(kind)
             registry.rules_for_kind(kind)
         registry.rules_for_kind(registry.ENGINE_KIND)
-        preparation.prepare(present, workspace, writes)
+        preparation.start(present, workspace, writes)
         results: list[UnitResult | None] = [None] * len(units)
         done = 0
 
@@ -454,14 +462,26 @@ def _process_all(
                 return [r for r in results if r is not None]
         except OSError:
             pass  # no processes here: do it all in this process instead
+        except BaseException:
+            preparation.abandon()
+            raise
         finally:
             gc.unfreeze()
+            preparation.finish(workspace)
     serial = []
     for unit_result in _in_turn(units, workspace, resolver, options):
         serial.append(unit_result)
         if options.progress is not None:
             options.progress(len(serial), len(units))
     return serial
+
+
+def _parse_limit(resolver: SettingsResolver, path: str) -> int:
+    """The size past which a Python file is not parsed (PY000's ``max-file-size``)."""
+    from linter.python.handler import DEFAULT_MAX_FILE_SIZE
+
+    options = resolver.for_path(path).rule_options.get("PY000", {})
+    return int(options.get("max-file-size", DEFAULT_MAX_FILE_SIZE))
 
 
 def _stack(
@@ -480,13 +500,27 @@ def _stack(
     root = workspace.root
     if not stack_wanted(resolver.for_path(os.path.join(root, "streamproof-stack")), options.audit):
         return
-    from linter.stack.run import stack_pass
-
     # Folders given: their stack is what they hold (every file of it is a unit of this run).
     # Files given (pre-commit): the rest of the repository's stack is read for them.
     whole = options.stdin_filename is None and all(
         os.path.isdir(os.path.join(resolver.cwd, path)) for path in paths
     )
+    if not whole and not options.audit:
+        from linter.stack.hosts import may_hold_findings
+
+        # Files given, none of which an XL finding could be placed in: no stack to read.
+        if not any(
+            may_hold_findings(
+                c.path,
+                c.relpath,
+                workspace,
+                _parse_limit(resolver, c.path) if c.relpath.endswith(".py") else 0,
+            )
+            for c in candidates
+        ):
+            return
+    from linter.stack.run import stack_pass
+
     checked = {candidate.path for candidate in candidates}
     found = stack_pass(facts, covered, whole, checked, workspace, resolver, options.audit)
     result.findings.extend(found.findings)

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 class NginxHandler:
     name = "nginx"
     parse_error_code = "NGX000"
+    # Its units read what a run's preparing process makes (the launches behind its upstreams (NGX007)):
+    # the workers take them last (linter.preparation, linter.pool.chunks).
+    reads_prepared = True
 
     def claim_by_name(self, relpath: str) -> Claim:
         return detect.claim_by_name(relpath)

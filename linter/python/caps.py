@@ -14,8 +14,8 @@ from linter.python.analysis.flags import flag_of, kwargs_entries
 from linter.python.analysis.flow import argument_exprs
 from linter.python.analysis.remote_args import remote_arguments
 from linter.python.edits import add_entry, add_keyword
-from linter.python.record import record
 from linter.python.removed_caps import literal_holder, removed_cap
+from linter.record import record
 
 _REASONING_MODELS = ("o1", "o3", "o4", "gpt-5")
 

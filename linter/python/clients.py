@@ -17,7 +17,7 @@ from linter.python.cut_errors import (
     Raised,
     _httpx,
 )
-from linter.python.record import record
+from linter.record import record
 
 
 @record

@@ -9,7 +9,7 @@ SDKs of the test extra with a loopback server that drops a stream (tests/python)
 
 from __future__ import annotations
 
-from linter.python.record import record
+from linter.record import record
 
 # Handler classes that catch anything a cut stream raises.
 CATCH_ALL = frozenset(

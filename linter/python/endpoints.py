@@ -14,7 +14,7 @@ import ast
 from collections.abc import Iterator
 
 from linter.python.document import PythonDocument
-from linter.python.record import record
+from linter.record import record
 
 SSE_MEDIA_TYPE = "text/event-stream"
 # Response classes that stream what they are given, and where their media type and headers

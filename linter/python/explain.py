@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from linter.python import clients as K
 from linter.python.cut_errors import Raised
 from linter.python.pins import excluded_from, parse_target
-from linter.python.record import record
+from linter.record import record
 
 if TYPE_CHECKING:
     from linter.config import Settings

@@ -20,7 +20,7 @@ import re
 import sys
 from typing import TYPE_CHECKING
 
-from linter.python.record import record
+from linter.record import record
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet

@@ -11,7 +11,7 @@ from linter.python.analysis import Analysis, Sym, keyword
 from linter.python.analysis.flow import argument_exprs, function_calls
 from linter.python.analysis.remote_args import remote_arguments
 from linter.python.caps import CapState, entries_state
-from linter.python.record import record
+from linter.record import record
 
 # --- raw HTTP generation endpoints ---------------------------------------------------------------
 

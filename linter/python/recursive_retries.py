@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 
 from linter.python.analysis import Analysis, FuncRef, FunctionInfo, walk_function
-from linter.python.record import record
+from linter.record import record
 
 # Parameter names that count attempts: a recursive call passing one of them plus one is a
 # retry (``reply(session, retry_count + 1)``), not a continuation (a tool-call round).

@@ -16,7 +16,7 @@ from linter.python.analysis import (
     children,
     walk_function,
 )
-from linter.python.record import record
+from linter.record import record
 
 if TYPE_CHECKING:
     from linter.python.analysis.project import Project

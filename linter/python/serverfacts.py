@@ -16,7 +16,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from linter.python.pins import Pin, find_pins, parse_version, specifier_set
-from linter.python.record import record
+from linter.record import record
 
 if TYPE_CHECKING:
     from linter.python.document import PythonDocument

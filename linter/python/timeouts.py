@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 
 from linter.python.analysis import Analysis, StreamStart, Sym, has_star_kwargs, keyword
-from linter.python.record import record
+from linter.record import record
 
 
 @record

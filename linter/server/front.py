@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from linter import preparation
 from linter.pathmatch import relative_posix
 from linter.server.model import KEEPALIVE_NAMES, worker_name
 from linter.server.treefiles import launch_files
@@ -110,6 +111,10 @@ def server_launches(workspace: Workspace, anchor: str | None = None) -> list[tup
     known = workspace.memo.get(key)
     if isinstance(known, list):
         return known
+    preparation.await_prepared(workspace)  # (a worker: made by the preparing child)
+    known = workspace.memo.get(key)
+    if isinstance(known, list):
+        return known
     from linter.server.handler import _referenced
     from linter.server.launches import Reader
     from linter.server.model import ServerDocument
@@ -171,6 +176,10 @@ def nginx_upstreams(workspace: Workspace) -> list[tuple[tuple[str, str], ProxyId
     """Every upstream server address of the run's NGINX configs with keep-alive on, and its
     idle timeout (read once per process)."""
     key = ("server", "nginx-upstreams", tuple(workspace.discovered.get("nginx", ())))
+    known = workspace.memo.get(key)
+    if isinstance(known, list):
+        return known
+    preparation.await_prepared(workspace)  # (a worker: made by the preparing child)
     known = workspace.memo.get(key)
     if isinstance(known, list):
         return known

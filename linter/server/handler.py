@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from linter import preparation
 from linter.document import AuditRow, Claim, Comment, Document, Unit, hash_comments
 from linter.model import Edit
 from linter.pathmatch import relative_posix
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
 def _referenced(workspace: Workspace) -> frozenset[str]:
     """Launch files of this run that another launch file reads (once per process and run)."""
     key = ("server", "referenced", tuple(workspace.discovered.get("server", ())))
+    known = workspace.memo.get(key)
+    if isinstance(known, frozenset):
+        return known
+    preparation.await_prepared(workspace)  # (a worker: made by the preparing child)
     known = workspace.memo.get(key)
     if isinstance(known, frozenset):
         return known
@@ -123,6 +128,9 @@ def _served_apps(workspace: Workspace) -> frozenset[str]:
 class ServerHandler:
     name = "server"
     parse_error_code = "SRV000"
+    # Its units read what a run's preparing process makes (the launch files others read, the NGINX upstreams in front):
+    # the workers take them last (linter.preparation, linter.pool.chunks).
+    reads_prepared = True
 
     def claim_by_name(self, relpath: str) -> Claim:
         return detect.claim_by_name(relpath)

@@ -32,6 +32,14 @@ UVICORN_DEFAULTS: dict[str, str | None] = {
     "workers": "1",
     "port": "8000",
 }
+# hypercorn's config file keys (hypercorn.config.Config attributes) -> our settings.
+HYPERCORN_KEYS = {
+    "keep_alive_timeout": "keepalive",
+    "graceful_timeout": "graceful_timeout",
+    "worker_class": "worker_class",
+    "workers": "workers",
+    "bind": "bind",
+}
 # hypercorn's Config (hypercorn 0.18, src/hypercorn/config.py): keep_alive_timeout 5s,
 # graceful_timeout 3s (SIGTERM then 3s for the requests in flight), asyncio workers.
 HYPERCORN_DEFAULTS: dict[str, str | None] = {

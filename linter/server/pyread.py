@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from linter.server.model import Launch, Place, Setting
 from linter.source import SourceText
@@ -104,6 +104,33 @@ def _environ_name(func: ast.AST, args: list[ast.expr]) -> str | None:
     return None
 
 
+def module_settings(tree: ast.Module) -> Iterator[tuple[ast.Name, ast.expr, bool]]:
+    """The module-level assignments to a plain name, as a config file's reader sees them, in
+    order: (the name, its value, whether it is under ``if``/``try``/``with``)."""
+
+    def visit(
+        statements: list[ast.stmt], conditional: bool
+    ) -> Iterator[tuple[ast.Name, ast.expr, bool]]:
+        for statement in statements:
+            targets: list[ast.expr] = []
+            value: ast.expr | None = None
+            if isinstance(statement, ast.Assign):
+                targets, value = statement.targets, statement.value
+            elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+                targets, value = [statement.target], statement.value
+            elif isinstance(statement, (ast.If, ast.Try, ast.With)):
+                for block in ("body", "orelse", "finalbody"):
+                    yield from visit(getattr(statement, block, []) or [], True)
+                for handler in getattr(statement, "handlers", []):
+                    yield from visit(handler.body, True)
+                continue
+            for target in targets:
+                if isinstance(target, ast.Name) and value is not None:
+                    yield target, value, conditional
+
+    return visit(tree.body, False)
+
+
 def gunicorn_config(
     source: SourceText, env: Mapping[str, str], names: frozenset[str] = CONFIG_NAMES
 ) -> dict[str, tuple[str | None, Place, int]] | None:
@@ -115,34 +142,14 @@ def gunicorn_config(
     if tree is None:
         return None
     found: dict[str, tuple[str | None, Place, int]] = {}
-
-    def visit(statements: list[ast.stmt], conditional: bool) -> None:
-        for statement in statements:
-            targets: list[ast.expr] = []
-            value: ast.expr | None = None
-            if isinstance(statement, ast.Assign):
-                targets, value = statement.targets, statement.value
-            elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
-                targets, value = [statement.target], statement.value
-            elif isinstance(statement, (ast.If, ast.Try, ast.With)):
-                for block in ("body", "orelse", "finalbody"):
-                    visit(getattr(statement, block, []) or [], True)
-                for handler in getattr(statement, "handlers", []):
-                    visit(handler.body, True)
-                continue
-            for target in targets:
-                if isinstance(target, ast.Name) and target.id in names and value is not None:
-                    start, end = _span(source, value)
-                    known = None if conditional else constant(value, env)
-                    if (
-                        target.id == "bind"
-                        and isinstance(value, (ast.List, ast.Tuple))
-                        and value.elts
-                    ):
-                        known = None if conditional else constant(value.elts[0], env)
-                    found[target.id] = (known, Place(source.path, start, end), value.lineno)
-
-    visit(tree.body, False)
+    for target, value, conditional in module_settings(tree):
+        if target.id not in names:
+            continue
+        start, end = _span(source, value)
+        known = None if conditional else constant(value, env)
+        if target.id == "bind" and isinstance(value, (ast.List, ast.Tuple)) and value.elts:
+            known = None if conditional else constant(value.elts[0], env)
+        found[target.id] = (known, Place(source.path, start, end), value.lineno)
     return found
 
 

@@ -11,7 +11,7 @@ import posixpath
 import re
 from typing import TYPE_CHECKING
 
-from linter.server.model import Launch, Place, Setting
+from linter.server.model import HYPERCORN_KEYS, Launch, Place, Setting
 from linter.server.options import port_of, read_options, set_setting
 from linter.server.shell import Word
 
@@ -32,14 +32,6 @@ _HYPERCORN_VALUES = {
     "--config": "config",
 }
 _HYPERCORN_FLAGS = frozenset({"-D", "--daemon", "--debug", "--reload", "-h", "--help"})
-# hypercorn's config file keys (hypercorn.config.Config attributes) -> our settings.
-_HYPERCORN_KEYS = {
-    "keep_alive_timeout": "keepalive",
-    "graceful_timeout": "graceful_timeout",
-    "worker_class": "worker_class",
-    "workers": "workers",
-    "bind": "bind",
-}
 _GRANIAN_VALUES = {
     "--http1-header-read-timeout": "keepalive",
     "--workers-kill-timeout": "graceful_timeout",
@@ -182,7 +174,7 @@ def _hypercorn_config(launch: Launch, word: Word, context: LaunchContext) -> Non
     settings = None
     if local is not None:
         if text.startswith("file:"):
-            settings = context.read_config(local, frozenset(_HYPERCORN_KEYS))
+            settings = context.read_config(local, frozenset(HYPERCORN_KEYS))
         else:
             settings = _toml_settings(context, local)
     if settings is None:
@@ -191,7 +183,7 @@ def _hypercorn_config(launch: Launch, word: Word, context: LaunchContext) -> Non
         return
     shown = context.display(local or text)
     for key, (value, place, line) in settings.items():
-        setting = _HYPERCORN_KEYS.get(key)
+        setting = HYPERCORN_KEYS.get(key)
         if setting is None:
             continue
         if setting == "bind":
@@ -223,7 +215,7 @@ def _toml_settings(
     found: dict[str, tuple[str | None, Place, int]] = {}
     for line_start, line in _lines(text[:end]):
         key = re.match(r"[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*=", line)
-        if key is None or key.group(1) not in _HYPERCORN_KEYS:
+        if key is None or key.group(1) not in HYPERCORN_KEYS:
             continue
         match = _TOML_LINE.match(line)
         number = text.count("\n", 0, line_start) + 1

@@ -13,6 +13,7 @@ it was given.
 from __future__ import annotations
 
 import functools
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,6 +21,25 @@ if TYPE_CHECKING:
 
 # Kinds whose documents give stack facts (linter.stack.facts).
 FACT_KINDS = frozenset({"nginx", "litellm", "server", "python", "k8s"})
+# What a Python module that gives a client fact writes (a base URL keyword, a completion
+# endpoint, or a POST whose URL is a name: a constant built elsewhere, ``client.stream("POST",
+# COMPLETIONS_URL, ...)``; a route decorator's literal path, ``@app.post("/chat")``, is not
+# one): here, so that a module without it is passed over without importing the stack's modules.
+_REQUEST = r"""\.(?:post|stream|request)\(\s*(?:["']POST["']\s*,\s*)?[A-Za-z_][\w.]*\s*[,)]"""
+CLIENT_TEXT = re.compile(r"\b(?:base_url|api_base)\s*=|/(?:chat/)?completions\b|" + _REQUEST)
+CLIENT_BYTES = re.compile(
+    rb"\b(?:base_url|api_base)\s*=|/(?:chat/)?completions\b|" + _REQUEST.encode()
+)
+_SUBSTRINGS = (b"base_url", b"api_base", b"completions", b"post(", b"stream(", b"request(")
+
+
+def names_client_url(data: bytes) -> bool:
+    """A byte search before any decoding: does the file name a base URL or a completion
+    endpoint? (Substring tests first: the expression has no literal prefix to skip ahead by,
+    and took 0.12 ms on each ordinary module of the benchmark, which names none of them.)"""
+    if not any(part in data for part in _SUBSTRINGS):
+        return False
+    return CLIENT_BYTES.search(data) is not None
 
 
 def wanted(settings: Settings, audit: bool) -> bool:

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from linter.source import SourceText
+from linter.stack import CLIENT_TEXT as _MENTIONS
+from linter.stack import names_client_url
 from linter.stack.model import Client, Limit, Where
 from linter.stack.pyvalues import Module
 from linter.workspace import Workspace
@@ -20,12 +22,6 @@ from linter.workspace import Workspace
 if TYPE_CHECKING:
     from linter.python.analysis.modules import TreeModules
 
-# A base URL keyword, a completion endpoint, or a POST whose URL is a name (a constant built
-# elsewhere: ``client.stream("POST", COMPLETIONS_URL, ...)``; a route decorator's literal
-# path, ``@app.post("/chat")``, is not one).
-_REQUEST = r"""\.(?:post|stream|request)\(\s*(?:["']POST["']\s*,\s*)?[A-Za-z_][\w.]*\s*[,)]"""
-_MENTIONS = re.compile(r"\b(?:base_url|api_base)\s*=|/(?:chat/)?completions\b|" + _REQUEST)
-_BYTES = re.compile(rb"\b(?:base_url|api_base)\s*=|/(?:chat/)?completions\b|" + _REQUEST.encode())
 # What a module that asks for a stream writes (the request flag, a streaming call or reader).
 _STREAM_SIGN = re.compile(
     r"""\bstream\s*=\s*True|["']stream["']\s*:\s*True|\.a?stream\(|\ba?iter_(?:lines|bytes|text)\b"""
@@ -130,9 +126,8 @@ def _covering(tree: ast.AST, lines: list[int]) -> Iterator[ast.AST]:
 
 
 def mentions(data: bytes) -> bool:
-    """A byte search before any decoding: does the file name a base URL or a completion
-    endpoint?"""
-    return _BYTES.search(data) is not None
+    """Does the file name a base URL or a completion endpoint (linter.stack)?"""
+    return names_client_url(data)
 
 
 def clients_in_bytes(path: str, workspace: Workspace) -> list[Client]:

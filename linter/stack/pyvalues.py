@@ -117,7 +117,8 @@ class Module:
 
     @property
     def parents(self) -> dict[ast.AST, ast.AST]:
-        """Each node's parent, made on first use (most files' requests need none)."""
+        """Each node's parent, mapped on first use: most modules resolve only constants and
+        never ask (the walk was nearly all the time ``clients`` took on the benchmark)."""
         if self._parents is None:
             self._parents = {}
             for node in ast.walk(self.tree):

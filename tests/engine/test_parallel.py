@@ -120,6 +120,29 @@ def test_chunks_put_groups_first_and_thin_so_no_worker_is_left_with_the_costly_t
     assert max(len(chunk) for chunk in chunks) == 32
 
 
+def test_chunks_that_read_the_prepared_results_come_last() -> None:
+    """Units of a kind that reads what the preparing process makes (linter.preparation) come
+    after all others, thin as before, so the workers start on the rest while it runs; a unit
+    still to be sniffed (unclaimed) does not count."""
+    from linter.document import Unit
+
+    units = [Unit("python", f"/r/p{number}.py", unclaimed=True) for number in range(300)]
+    units += [Unit("server", f"/r/p{number}.py", unclaimed=True) for number in range(300)]
+    units += [Unit("nginx", f"/r/n{number}.conf", group=f"g{number}") for number in range(12)]
+    units += [Unit("server", f"/r/d{number}/Dockerfile") for number in range(40)]
+    chunks = pool.chunks(units, jobs=2, late=frozenset({"nginx", "server"}))
+
+    assert sorted(index for chunk in chunks for index in chunk) == list(range(len(units)))
+    late = [any(units[i].kind != "python" and not units[i].unclaimed for i in c) for c in chunks]
+    assert late == sorted(late) and 0 < late.count(True) < len(chunks)
+    assert all(
+        len({units[i].group for i in c}) <= 4
+        for c, is_late in zip(chunks, late, strict=True)
+        if is_late
+    )
+    assert pool.chunks(units, jobs=2) != chunks  # (without it, groups first as before)
+
+
 COMPOSE = (
     "services:\n"
     "  api:\n"

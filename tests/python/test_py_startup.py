@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from helpers import REPO
 
-from linter.python.record import record
+from linter.record import record
 
 
 @record

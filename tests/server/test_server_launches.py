@@ -352,3 +352,23 @@ def test_compose_entrypoint_takes_the_command_as_its_arguments(tmp_path: Path) -
     assert (launch.server, launch.app) == ("gunicorn", "app:app")
     assert position(document, launch, "timeout") == ("compose.yaml", 5, 24, "45")
     assert launch.setting("port").value == "8000"
+
+
+def test_a_word_ends_where_an_operator_starts() -> None:
+    """A word ends at blank space or at the first character of an operator, tested alone:
+    exact only while that character is an operator of its own (``&&`` starts with ``&``)."""
+    from linter.server import shell
+
+    assert all(op[0] in shell._OPERATORS for op in shell._OPERATORS)
+    words = shell.split_commands("a&&b||c;;d;e&f|g(h)i x'&'y \"|\"z")
+    assert [[w.text for w in command] for command in words] == [
+        ["a"],
+        ["b"],
+        ["c"],
+        ["d"],
+        ["e"],
+        ["f"],
+        ["g"],
+        ["h"],
+        ["i", "x&y", "|z"],
+    ]

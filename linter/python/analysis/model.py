@@ -8,7 +8,7 @@ import ast
 import weakref
 
 from linter.python import clients as K
-from linter.python.record import record
+from linter.record import record
 
 # --- values -------------------------------------------------------------------------------------
 

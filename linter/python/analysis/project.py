@@ -27,7 +27,7 @@ from linter.python import clients as K
 from linter.python.analysis.model import Stream
 from linter.python.analysis.modules import TreeModules
 from linter.python.cut_errors import Raised
-from linter.python.record import record
+from linter.record import record
 
 if TYPE_CHECKING:
     from linter.python.analysis import Analysis

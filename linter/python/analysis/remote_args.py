@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from linter.python.analysis.model import FunctionInfo
 from linter.python.analysis.project import exported
-from linter.python.record import record
+from linter.record import record
 
 if TYPE_CHECKING:
     from linter.python.analysis.values import Values
