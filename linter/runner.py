@@ -476,59 +476,6 @@ def _process_all(
     return serial
 
 
-def _parse_limit(resolver: SettingsResolver, path: str) -> int:
-    """The size past which a Python file is not parsed (PY000's ``max-file-size``)."""
-    from linter.python.handler import DEFAULT_MAX_FILE_SIZE
-
-    options = resolver.for_path(path).rule_options.get("PY000", {})
-    return int(options.get("max-file-size", DEFAULT_MAX_FILE_SIZE))
-
-
-def _stack(
-    result: RunResult,
-    facts: list[Any],
-    covered: set[str],
-    candidates: Sequence[Candidate],
-    paths: Sequence[str],
-    workspace: Workspace,
-    resolver: SettingsResolver,
-    options: RunOptions,
-) -> None:
-    """The stream paths across the files, and the XL rules on them (linter.stack.run)."""
-    if options.add_ignore is not None or not candidates:
-        return
-    root = workspace.root
-    if not stack_wanted(resolver.for_path(os.path.join(root, "streamproof-stack")), options.audit):
-        return
-    # Folders given: their stack is what they hold (every file of it is a unit of this run).
-    # Files given (pre-commit): the rest of the repository's stack is read for them.
-    whole = options.stdin_filename is None and all(
-        os.path.isdir(os.path.join(resolver.cwd, path)) for path in paths
-    )
-    if not whole and not options.audit:
-        from linter.stack.hosts import may_hold_findings
-
-        # Files given, none of which an XL finding could be placed in: no stack to read.
-        if not any(
-            may_hold_findings(
-                c.path,
-                c.relpath,
-                workspace,
-                _parse_limit(resolver, c.path) if c.relpath.endswith(".py") else 0,
-            )
-            for c in candidates
-        ):
-            return
-    from linter.stack.run import stack_pass
-
-    checked = {candidate.path for candidate in candidates}
-    found = stack_pass(facts, covered, whole, checked, workspace, resolver, options.audit)
-    result.findings.extend(found.findings)
-    result.rules_run.update(found.codes)
-    result.stack_paths = found.model
-    result.stack_notes = found.notes
-
-
 def run(
     paths: Sequence[str],
     resolver: SettingsResolver,
@@ -605,7 +552,9 @@ def run(
                 previous.after = change.after
                 previous.fixed.extend(change.fixed)
 
-    _stack(result, facts, covered, candidates, paths, workspace, resolver, options)
+    from linter.stack.step import stack_step
+
+    stack_step(result, facts, covered, candidates, paths, workspace, resolver, options)
 
     # Reporters read files through the workspace: give them the text the findings describe
     # (worker processes changed only their own copy of the overlay).

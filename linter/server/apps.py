@@ -22,7 +22,12 @@ from linter.server.model import Evidence, Launch
 from linter.server.pyread import parse
 from linter.source import SourceText
 
-_MARKERS = (b"StreamingResponse", b"EventSourceResponse", b"stream_with_context", b"Response")
+RESPONSE_MARKERS = (
+    b"StreamingResponse",
+    b"EventSourceResponse",
+    b"stream_with_context",
+    b"Response",
+)
 _STREAM_CLASSES = {
     "StreamingResponse": ("starlette", "fastapi"),
     "EventSourceResponse": ("sse_starlette", "fastapi", "starlette"),
@@ -111,7 +116,7 @@ def find_evidence(
             facts = known[1]
         else:
             facts = None
-            if any(marker.decode() in data for marker in _MARKERS) or "import" in data:
+            if any(marker.decode() in data for marker in RESPONSE_MARKERS) or "import" in data:
                 tree = parse(source)
                 if tree is not None:
                     walked = _Facts(tree, name, path, data)

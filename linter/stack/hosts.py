@@ -10,7 +10,8 @@ server kind, which reads a Python file as a script that runs uvicorn (``uvicorn.
 module names uvicorn), as an entry script (a command of a server in it), or as a config file
 named on a launch line (gunicorn's ``-c``, hypercorn's ``file:`` config read as Python, or its
 plain config read as TOML lines), whose settings are module-level assignments of the names
-those readers look up. (Not covered: a compose ``env_file:`` that names a ``.py`` file.) A module with none
+those readers look up; and an app module's streamed response (``StreamingResponse``, where
+XL003 writes that it sends no heartbeat). (Not covered: a compose ``env_file:`` that names a ``.py`` file.) A module with none
 of these can hold no XL finding, and when every file of the run is such a module there is no
 stack to read. Any other file (not a ``.py`` module, or one the server kind claims by its
 name) may hold one.
@@ -61,6 +62,10 @@ def may_hold_findings(
         return True
     if names_client_url(data) or _SERVER_WORDS.search(data) or _COMMANDS.search(data):
         return True
+    from linter.server.apps import RESPONSE_MARKERS
+
+    if any(marker in data for marker in RESPONSE_MARKERS):
+        return True  # an app's streamed response: where XL003 asks for a ping
     from linter.server import pyread
     from linter.server.model import HYPERCORN_KEYS
 
