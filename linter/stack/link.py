@@ -380,7 +380,10 @@ def _service_hops(service: Service, stack: Stack) -> tuple[list[Hop], str, str |
         total=launch.total,
         fact=launch,
     )
-    return [hop], f"launched by {launch.launcher} ({stack.at(launch.anchor)})", None
+    where = stack.at(launch.anchor)
+    # The launcher's words often name the place already ("Dockerfile CMD (Dockerfile:34)").
+    said = launch.launcher if f"({where})" in launch.launcher else f"{launch.launcher} ({where})"
+    return [hop], f"launched by {said}", None
 
 
 def _from_target(
