@@ -14,7 +14,7 @@ from linter.document import Claim
 
 # An LLM client named anywhere in the file (import, attribute, string) makes it worth a parse.
 _LLM_CLIENTS = re.compile(
-    rb"\b(?:openai|anthropic|litellm|ollama|genai|mistralai|cohere|groq|together|fireworks|bedrock|"
+    rb"\b(?:openai|anthropic|litellm|ollama|genai|generativeai|mistralai|cohere|groq|together|fireworks|bedrock|"
     rb"huggingface_hub|langchain\w*|llama_index|llama_cpp|dashscope|volcenginesdkarkruntime|"
     rb"zhipuai|zai)\b"
 )
@@ -28,7 +28,7 @@ _STREAM_MARKERS = re.compile(
 _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 # Plain substring tests (C speed) rule out most files before a regex runs over them.
 _NAMES = (
-    b"openai", b"anthropic", b"litellm", b"ollama", b"genai", b"mistralai", b"cohere",
+    b"openai", b"anthropic", b"litellm", b"ollama", b"genai", b"generativeai", b"mistralai", b"cohere",
     b"groq", b"together", b"fireworks", b"bedrock", b"huggingface_hub", b"langchain", b"httpx", b"requests", b"aiohttp",
     b"llama_index", b"llama_cpp", b"dashscope", b"volcenginesdk", b"zhipuai", b"zai",
 )  # fmt: skip
