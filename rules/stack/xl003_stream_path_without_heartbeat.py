@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from linter.config import Settings
 from linter.model import Finding, Severity
 from linter.registry import Rule
-from linter.stack.model import AppLaunch, Client, LiteLLMConfig, StackDocument, Where
+from linter.stack.model import AppLaunch, Client, LiteLLMConfig, StackDocument, StackPath, Where
 from rules.stack._common import hop_name, linked_by, ping_interval, pinged_behind, report, said
 
 
@@ -25,17 +25,9 @@ def check(document: StackDocument, settings: Settings) -> Iterator[Finding]:
             continue  # plain requests: no heartbeat reaches them
         config = path.hops[proxy].fact
         assert isinstance(config, LiteLLMConfig)
-        short = [
-            (hop.read.seconds, i)
-            for i, hop in enumerate(path.hops[:proxy])
-            if hop.read is not None
-            and hop.read.seconds is not None
-            and hop.read.seconds < budget
-            and not pinged_behind(path, i, hop.read.seconds)
-        ]
-        if not short:
+        index = _shortest_unpinged(path, proxy, budget)
+        if index is None:
             continue
-        _, index = min(short)
         hop = path.hops[index]
         assert hop.read is not None and hop.read.seconds is not None
         interval = ping_interval(hop.read.seconds)
@@ -79,17 +71,9 @@ def _endpoints(document: StackDocument, settings: Settings) -> Iterator[Finding]
         silent = [e for e in launch.endpoints if e[6] is False]
         if not silent:
             continue
-        short = [
-            (hop.read.seconds, i)
-            for i, hop in enumerate(path.hops[:app])
-            if hop.read is not None
-            and hop.read.seconds is not None
-            and hop.read.seconds < budget
-            and not pinged_behind(path, i, hop.read.seconds)
-        ]
-        if not short:
+        index = _shortest_unpinged(path, app, budget)
+        if index is None:
             continue
-        _, index = min(short)
         hop = path.hops[index]
         assert hop.read is not None and hop.read.seconds is not None
         interval = ping_interval(hop.read.seconds)
@@ -115,6 +99,20 @@ def _endpoints(document: StackDocument, settings: Settings) -> Iterator[Finding]
             found = report(RULE, document, where, message)
             if found is not None:
                 yield found
+
+
+def _shortest_unpinged(path: StackPath, end: int, budget: float) -> int | None:
+    """The hop before ``end`` with the shortest read limit under the budget that no heartbeat
+    from behind keeps alive (None: there is none)."""
+    short = [
+        (hop.read.seconds, i)
+        for i, hop in enumerate(path.hops[:end])
+        if hop.read is not None
+        and hop.read.seconds is not None
+        and hop.read.seconds < budget
+        and not pinged_behind(path, i, hop.read.seconds)
+    ]
+    return min(short)[1] if short else None
 
 
 def _where(
