@@ -140,6 +140,12 @@ def _is_venv(directory: str) -> bool:
     return os.path.isfile(os.path.join(directory, "pyvenv.cfg"))
 
 
+def never_entered(parent: str, name: str) -> bool:
+    """A folder no walk of the tree goes into: a skipped name (``node_modules``, ``.git``, ...)
+    or a virtual environment."""
+    return name in SKIPPED_DIRS or _is_venv(os.path.join(parent, name))
+
+
 def _skipped(parts: Iterable[str]) -> bool:
     return not SKIPPED_DIRS.isdisjoint(parts)
 

@@ -38,15 +38,11 @@ def _files_by_name(workspace: Workspace) -> dict[str, list[str]]:
     cached = workspace.memo.get(_MEMO_KEY)
     if isinstance(cached, dict):
         return cached
-    from linter.discovery import SKIPPED_DIRS
+    from linter.discovery import never_entered
 
     index: dict[str, list[str]] = {}
     for current, dirs, files in os.walk(workspace.root):
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if d not in SKIPPED_DIRS and not os.path.isfile(os.path.join(current, d, "pyvenv.cfg"))
-        )
+        dirs[:] = sorted(d for d in dirs if not never_entered(current, d))
         for name in files:
             index.setdefault(name, []).append(os.path.abspath(os.path.join(current, name)))
     workspace.memo[_MEMO_KEY] = index

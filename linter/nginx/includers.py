@@ -41,9 +41,9 @@ Reachable = Callable[[str], set[str]]
 
 
 def _skipped(folder: str, name: str) -> bool:
-    from linter.discovery import SKIPPED_DIRS
+    from linter.discovery import never_entered
 
-    return name in SKIPPED_DIRS or os.path.isfile(os.path.join(folder, name, "pyvenv.cfg"))
+    return never_entered(folder, name)
 
 
 def _includes_of(path: str, workspace: Workspace) -> tuple[str, ...]:

@@ -65,7 +65,7 @@ def _files_in(root: str, folder: str) -> list[str]:
 
 
 def _walk(root: str, top: str) -> list[str]:
-    from linter.discovery import SKIPPED_DIRS
+    from linter.discovery import never_entered
 
     found: list[str] = []
     stack = [top]
@@ -80,11 +80,7 @@ def _walk(root: str, top: str) -> list[str]:
         for entry in entries:
             entries_seen += 1
             if entry.is_dir(follow_symlinks=False):
-                if (
-                    entry.name not in SKIPPED_DIRS
-                    and not entry.name.startswith(".")
-                    and not os.path.isfile(os.path.join(entry.path, "pyvenv.cfg"))
-                ):
+                if not entry.name.startswith(".") and not never_entered(folder, entry.name):
                     folders.append(entry.path)
             elif entry.is_file(follow_symlinks=False) and _wanted(root, entry):
                 found.append(entry.path)

@@ -266,7 +266,7 @@ class TreeModules:
         known = self._files.get(scope)
         if known is not None:
             return known
-        from linter.discovery import SKIPPED_DIRS
+        from linter.discovery import never_entered
 
         found, stack = self._partial.pop(scope, ([], [scope]))
         while stack and not (stop and len(found) >= stop):
@@ -279,11 +279,7 @@ class TreeModules:
             for entry in entries:
                 if entry.name.endswith(".py") and entry.is_file(follow_symlinks=False):
                     found.append(entry.path)
-                elif (
-                    entry.is_dir(follow_symlinks=False)
-                    and entry.name not in SKIPPED_DIRS
-                    and not os.path.isfile(os.path.join(entry.path, "pyvenv.cfg"))
-                ):
+                elif entry.is_dir(follow_symlinks=False) and not never_entered(folder, entry.name):
                     folders.append(entry.path)
             stack.extend(reversed(folders))
         if stack:
