@@ -208,16 +208,15 @@ SIDE_SERVICE_PARTS = frozenset(
 @functools.lru_cache(maxsize=4096)  # pure; called per route, with few distinct texts
 def llm_name(text: str) -> str | None:
     lowered = text.lower()
-    if not any(c.isspace() for c in lowered) and SIDE_SERVICE_PARTS.intersection(
-        re.split(r"[^a-z0-9]+", lowered)
-    ):
+    parts = re.split(r"[^a-z0-9]+", lowered)
+    if not any(c.isspace() for c in lowered) and SIDE_SERVICE_PARTS.intersection(parts):
         return None  # a name, not prose: `librechat-admin:3000` is the admin panel's
     # Written with spaces or other separators in prose (`# Open WebUI proxy`).
     compact = re.sub(r"[\s_.-]+", "", lowered)
     for name in LLM_NAMES:
         if name in lowered or ("." not in name and name.replace("-", "") in compact):
             return name
-    for part in re.split(r"[^a-z0-9]+", lowered):
+    for part in parts:
         if part in LLM_NAME_PARTS:
             return part
         family = part.rstrip("0123456789")
