@@ -21,7 +21,7 @@ from linter.fixer import FileChange, WriteRefused, fix_unit, write_change
 from linter.model import Finding, Severity
 from linter.pathmatch import relative_posix
 from linter.source import DecodeFailure
-from linter.stack import CLIENT_TEXT, FACT_KINDS
+from linter.stack import FACT_KINDS, names_client_text
 from linter.stack import wanted as stack_wanted
 from linter.workspace import ReadFailure, Workspace
 
@@ -272,7 +272,7 @@ def _process_unit(
         if unit.kind in FACT_KINDS and not document.fatal and stack_wanted(settings, options.audit):
             # A Python module gives a fact only where it names a base URL (linter.stack.clients):
             # tested here, so that the others do not import the stack's modules.
-            if unit.kind != "python" or CLIENT_TEXT.search(document.source.text) is not None:
+            if unit.kind != "python" or names_client_text(document.source.text):
                 from linter.stack.facts import facts_of
 
                 result.facts = facts_of(document, settings)

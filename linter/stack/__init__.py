@@ -17,6 +17,8 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from linter.config import Settings
 
 # Kinds whose documents give stack facts (linter.stack.facts).
@@ -31,6 +33,36 @@ CLIENT_BYTES = re.compile(
     rb"\b(?:base_url|api_base)\s*=|/(?:chat/)?completions\b|" + _REQUEST.encode()
 )
 _SUBSTRINGS = (b"base_url", b"api_base", b"completions", b"post(", b"stream(", b"request(")
+
+
+# Every match of CLIENT_TEXT starts at one of these literals (its alternatives each begin with
+# one), so the expression is tried only where they are: searched over a whole module it has no
+# literal prefix to skip ahead by, and was most of the time ``clients`` took.
+_STARTS = ("base_url", "api_base", "/completions", "/chat/completions", ".post(", ".stream(",
+           ".request(")  # fmt: skip
+
+
+def client_text_matches(text: str) -> Iterator[re.Match[str]]:
+    """The matches ``CLIENT_TEXT.finditer(text)`` gives, in order, found from their literals."""
+    starts: list[int] = []
+    for literal in _STARTS:
+        index = text.find(literal)
+        while index >= 0:
+            starts.append(index)
+            index = text.find(literal, index + 1)
+    end = 0
+    for start in sorted(starts):
+        if start < end:
+            continue  # inside the previous match: finditer never starts there
+        found = CLIENT_TEXT.match(text, start)
+        if found is not None:
+            end = found.end()
+            yield found
+
+
+def names_client_text(text: str) -> bool:
+    """``CLIENT_TEXT.search(text) is not None``, from the literals."""
+    return next(client_text_matches(text), None) is not None
 
 
 def names_client_url(data: bytes) -> bool:

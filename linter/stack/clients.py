@@ -13,8 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from linter.source import SourceText
-from linter.stack import CLIENT_TEXT as _MENTIONS
-from linter.stack import names_client_url
+from linter.stack import client_text_matches, names_client_text, names_client_url
 from linter.stack.model import Client, Limit, Where
 from linter.stack.pyvalues import Module
 from linter.workspace import Workspace
@@ -165,7 +164,7 @@ def clients(
 ) -> Iterator[Client]:
     """``tree``: the file's module when the python kind has parsed it already; ``modules``:
     the run's modules, through which a value imported from another module is followed."""
-    if _MENTIONS.search(source.text) is None:
+    if not names_client_text(source.text):
         return
     if tree is None:
         try:
@@ -174,7 +173,7 @@ def clients(
             return
     module = Module(tree, source.path.rsplit("/", 1)[-1], source.path, modules)
     streams = _STREAM_SIGN.search(source.text) is not None
-    lines = sorted({source.position(m.start())[0] for m in _MENTIONS.finditer(source.text)})
+    lines = sorted({source.position(m.start())[0] for m in client_text_matches(source.text)})
     calls = sorted(
         (node for node in _covering(tree, lines) if isinstance(node, ast.Call)),
         key=lambda call: (call.lineno, call.col_offset),

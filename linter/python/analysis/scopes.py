@@ -79,6 +79,8 @@ class FileIndex:
         self._iterations: list[Iteration] | None = None
         self._all_iterations: list[Iteration] | None = None
         self._llm_streams: dict[int, bool] = {}
+        # The calls that start a function in a thread (threads._thread_starts), found once.
+        self.thread_starts: list[tuple[ast.Call, str, ast.expr]] | None = None
         # Calls of ``response.iter_lines()`` read as server-sent events from a response whose
         # request this file does not trace (``_foreign_sse``): they start no call of ``starts``.
         self.foreign_sse: set[int] = set()

@@ -40,9 +40,8 @@ def thread_verdict(
 ) -> Verdict | None:
     """How a function the file runs in a thread is guarded; None when it is not started as
     one here (or what becomes of its future cannot be followed)."""
-    for call in analysis.calls:
-        how = _started(analysis, call, function)
-        if not how:
+    for call, how, target in _thread_starts(analysis):
+        if not _refers_to(analysis, target, function):
             continue
         if how == "thread":
             fate = _queue_fate(function)
@@ -76,9 +75,22 @@ def _target(call: ast.Call) -> ast.expr | None:
     return keyword(call, "target") or keyword(call, "function")
 
 
-def _started(analysis: Guards, call: ast.Call, function: FunctionInfo) -> str:
-    """ "thread" when ``call`` runs ``function`` in a ``threading.Thread``, "future" when in a
-    thread whose outcome a future holds, "" otherwise."""
+def _thread_starts(analysis: Guards) -> list[tuple[ast.Call, str, ast.expr]]:
+    """The file's calls that start a function in a thread, in order, with how ("thread":
+    a ``threading.Thread``; "future": a thread whose outcome a future holds) and the target
+    they start. Found once per file: each function's verdict asks for them."""
+    found = analysis.thread_starts
+    if found is None:
+        found = analysis.thread_starts = []
+        for call in analysis.calls:
+            started = _started(analysis, call)
+            if started is not None:
+                found.append((call, *started))
+    return found
+
+
+def _started(analysis: Guards, call: ast.Call) -> tuple[str, ast.expr] | None:
+    """How ``call`` starts a function in a thread, and its target; None when it does not."""
     func = analysis.value(call.func)
     path = func.path if isinstance(func, Sym) else ""
     target: ast.expr | None = None
@@ -95,9 +107,9 @@ def _started(analysis: Guards, call: ast.Call, function: FunctionInfo) -> str:
             target, kind = call.args[1], "future"
         elif call.func.attr == "submit" and call.args and _threads_imported(analysis):
             target, kind = call.args[0], "future"
-    if target is None or not _refers_to(analysis, target, function):
-        return ""
-    return kind
+    if target is None:
+        return None
+    return kind, target
 
 
 def _threads_imported(analysis: Guards) -> bool:
