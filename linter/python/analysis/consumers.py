@@ -185,8 +185,8 @@ class Consumers(Streams):
             return None
         function, skip = found
         node = function.node
-        if function.is_generator or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return None  # a relay (its consumers are found from its own calls), or a lambda
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None  # a lambda
         positional = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
         if isinstance(where, int):
             where += skip

@@ -113,6 +113,9 @@ class Project(TreeModules):
         self._templates: dict[tuple[str, str, str, str, bool], list[ConsumerSite] | None] = {}
         # (file, function, parameter) -> what other modules pass for it (``remote_args``).
         self.remote_arguments: dict[tuple[str, str, str], list[PassedArgument] | None] = {}
+        # (file, function, parameter position or name, client) -> the guard around the
+        # function's iteration of that parameter, if any (``handed.remote_reader``).
+        self.reader_guards: dict[tuple[str, str, str, str], str | None] = {}
 
     def __reduce__(self) -> tuple[type, tuple[()]]:
         # A spawned worker is handed the workspace pickled: the project travels as an empty
@@ -323,6 +326,8 @@ class Project(TreeModules):
                         call, function.shape == "generator"
                     )
                 verdict = analysis.guard_of(node, function.client, raised, creation=created)
+                if verdict.read_there:
+                    iterated = True  # by the function of a third module it is handed to
                 if created == "returned" and verdict.handed and not verdict.guarded:
                     # Returned, then handed to a framework (or to no one): no loop of the
                     # tree consumes it, so the generator's own loop, which the framework's
