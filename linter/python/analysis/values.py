@@ -322,6 +322,15 @@ class Values(Literals):
             # ``it = iter(stream)`` (then ``next(it)``): the same stream.
             inner = self.value(call.args[0], depth + 1)
             return inner if isinstance(inner, (Stream, GenObj)) else None
+        if (
+            isinstance(call.func, ast.Attribute)
+            and call.func.attr in ("__iter__", "__aiter__")
+            and not call.args
+        ):
+            # ``it = stream.__aiter__()`` (then ``await it.__anext__()``): the same stream.
+            inner = self.value(call.func.value, depth + 1)
+            if isinstance(inner, (Stream, GenObj)):
+                return inner
         func = self.value(call.func, depth + 1)
         if isinstance(func, FuncRef):
             fn = func.fn
