@@ -263,7 +263,7 @@ class Streams(Values):
             )
             cached = StreamStart(call, K.OPENAI, text, True, None, None)
             self._typed_streams[key] = cached
-        return cached  # type: ignore[no-any-return]
+        return cached
 
     def _foreign_sse(self, loop: ast.For | ast.AsyncFor) -> StreamStart | None:
         """``for line in response.iter_lines():`` whose body reads server-sent events
