@@ -41,6 +41,11 @@ def _finding(
     name = " ".join(document.text_of(call.func).split())
     library = start.http
     place = f" (set on line {state.ctor.lineno})" if state.ctor and state.node else ""
+    if state.env:
+        place += (
+            f" ({state.seconds:g} s is the code's default for `{state.env}`, used when that "
+            f"variable is not set)"
+        )
     if state.kind == "missing":
         fix = RULE.make_fix(
             add_keyword(document, call, "timeout", _REQUESTS_TIMEOUT),
@@ -108,7 +113,9 @@ def _finding(
         )
     written = (
         f"aiohttp `ClientTimeout(total={seconds:g})`"
-        if isinstance(state.node, ast.Call) or state.node is None
+        if isinstance(state.node, ast.Call)
+        or state.node is None
+        or _names_a_call(analysis, state.node)
         else f"`timeout={seconds:g}`, which aiohttp reads as `ClientTimeout(total={seconds:g})`"
     )
     return RULE.report(
@@ -118,6 +125,14 @@ def _finding(
         f"`{name}(...)` streams with {written}{place}; the total counts the body: a stream longer "
         f"than {seconds:g} s is cut; use `total=None` with `sock_read=`",
     )
+
+
+def _names_a_call(analysis: Analysis, node: ast.expr) -> bool:
+    """``timeout=timeout`` where the name is bound to a call (``aiohttp.ClientTimeout(...)``)."""
+    if not isinstance(node, ast.Name):
+        return False
+    found = analysis.lookup(node.id, analysis.scope(node), analysis.document.start(node))
+    return found is not None and found[0] == "expr" and isinstance(found[1], ast.Call)
 
 
 def _timeout_fix(
