@@ -43,6 +43,9 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         name = call_name(analysis, start)
         # A name of another module for the SDK function: say which (the evidence).
         called = f"`{name}(...)`" + (f" ({start.alias})" if start.alias else "")
+        inferred = start.api.find(" (on a client inferred")
+        if inferred >= 0:
+            called += start.api[inferred:]  # what the client is inferred from (the evidence)
         fix = (
             RULE.make_fix(found.edits, f"add `{found.added}`", unsafe=True) if found.edits else None
         )
