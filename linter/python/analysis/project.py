@@ -184,6 +184,7 @@ class Project(TreeModules):
             path != self.unit_path
             and not self._names_client(path)
             and not (relay and self.imports_streams(path, b"", relay=False))
+            and not (relay and self._calls_stream_methods(path))
         ):
             return found
         with self._analysis(path) as analysis:
@@ -254,6 +255,19 @@ class Project(TreeModules):
                         )
                         break
         return found
+
+    def _calls_stream_methods(self, path: str) -> bool:
+        """The file calls a generator method of the tree that streams (``llm.chat_stream(...)``
+        on an instance it is handed): its generators may hand that stream on, as those of a
+        module that imports a stream function do (a one-file run must find them as a
+        whole-tree run, which checks that file itself, does)."""
+        from linter.workspace import ReadFailure, read_regular_file
+
+        try:
+            data = read_regular_file(path)
+        except ReadFailure:
+            return False
+        return b"(" in data and self.methods.calls_stream_methods(path, data)
 
     # -- who calls it ------------------------------------------------------------------------
 
