@@ -184,7 +184,11 @@ Looks at streamed raw HTTP requests: `requests` with `stream=True` and no `timeo
 timeout (the client made in the same file sets none); aiohttp requests on a `ClientSession`
 with the default `ClientTimeout(total=300)` or another `total`; and any explicit read timeout
 under `min-read-timeout` (30 s). aiohttp reads a bare number (`timeout=30`) as
-`ClientTimeout(total=30)`, and it is treated so.
+`ClientTimeout(total=30)`, and it is treated so. A value read from the environment with a
+default in the code (`int(os.getenv("TIMEOUT", 5))`) is judged by that default, which is what
+runs when the variable is not set (the message names the variable). A client taken as a
+parameter whose default is the library (`def __init__(self, http_client=requests)`) and that no
+caller of the file replaces is that library.
 
 Only LLM or SSE streams count (the evidence PY001 describes); an aiohttp request counts only
 when the file iterates its body (`.json()`, `.text()` and `.read()` read it whole).
