@@ -25,6 +25,11 @@ _STREAM_MARKERS = re.compile(
     rb"stream|iter_lines|iter_content|\.content\b|iter_chunked|iter_any|iter_sse|connect_sse"
     rb"|/chat/completions|/api/generate|/api/chat|/v1/messages|/v1/responses"
 )
+# A generation call on a client the file only receives (a parameter): PY007 judges a retry
+# decorator around it.
+_GENERATION_CALL = b"completions.create("
+# A streamed chat completion's chunks read where the stream is a parameter (PY001).
+_CHUNK_DELTA = b"].delta"
 _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 # Plain substring tests (C speed) rule out most files before a regex runs over them.
 _NAMES = (
@@ -108,10 +113,12 @@ def mentions_clients(data: bytes) -> bool:
     if names_endpoint(data):
         return True
     if not names_client(data):
-        return False
+        return _GENERATION_CALL in data or _CHUNK_DELTA in data
     if _LLM_CLIENTS.search(data):
         return True
-    return bool(_HTTP_LIBRARIES.search(data) and _STREAM_MARKERS.search(data))
+    if _HTTP_LIBRARIES.search(data) and _STREAM_MARKERS.search(data):
+        return True
+    return _GENERATION_CALL in data or _CHUNK_DELTA in data
 
 
 # Each Python file is a unit of its own: the byte check runs where the file is checked.

@@ -10,7 +10,7 @@ import ast
 
 from linter.python.analysis import Analysis, FunctionInfo, Sym, keyword
 from linter.python.analysis.flags import kwargs_entries
-from linter.python.analysis.flow import argument_exprs, function_calls
+from linter.python.analysis.flow import call_arguments
 from linter.python.caps import CapState
 from linter.python.raw_http import _ENDPOINTS, RawGeneration, raw_generation
 
@@ -27,14 +27,13 @@ def helper_generations(analysis: Analysis, all_calls: bool) -> list[RawGeneratio
         fn, url_param, body_param = helper
         if raw_generation(analysis, call, all_calls) is not None:
             continue  # already judged where it is posted
-        calls = function_calls(analysis, fn)
-        paths = argument_exprs(analysis, fn, url_param)
-        bodies = argument_exprs(analysis, fn, body_param)
-        if not calls or paths is None or bodies is None:
+        paths = call_arguments(analysis, fn, url_param)
+        bodies = call_arguments(analysis, fn, body_param)
+        if not paths or bodies is None or len(paths) != len(bodies):
             continue
-        if len(paths) != len(calls) or len(bodies) != len(calls):
-            continue  # some call leaves one out: which is which cannot be told
-        for site, path_expr, body_expr in zip(calls, paths, bodies, strict=True):
+        for (site, path_expr), (_, body_expr) in zip(paths, bodies, strict=True):
+            if path_expr is None or body_expr is None:
+                continue  # no endpoint, or no body (a GET, a file upload): nothing to judge
             judged = _judge(analysis, call, fn, site, path_expr, body_expr, all_calls)
             if judged is not None:
                 found.append(judged)

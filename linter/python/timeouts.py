@@ -24,11 +24,20 @@ class TimeoutState:
     ctor: ast.Call | None = None
     risk: bool = False
     why: str = ""  # for "unknown": what hides it
+    # The seconds are the code's default for an environment variable (``int(os.getenv(
+    # "OLLAMA_TIMEOUT", 5))``): its name, for the message.
+    env: str = ""
 
 
-def number(analysis: Analysis, node: ast.AST | None, depth: int = 0) -> float | None:
+def number(
+    analysis: Analysis, node: ast.AST | None, depth: int = 0, notes: list[str] | None = None
+) -> float | None:
+    """The number ``node`` is: a constant, a name bound once to one, or the default the code
+    gives an environment variable (``int(os.getenv("T", 5))``: its name goes to ``notes``)."""
     if node is None or depth > 3:
         return None
+    if isinstance(node, ast.Call):
+        return _env_default(analysis, node, depth, notes)
     if (
         isinstance(node, ast.Constant)
         and isinstance(node.value, (int, float))
@@ -42,11 +51,44 @@ def number(analysis: Analysis, node: ast.AST | None, depth: int = 0) -> float | 
             and found[0] == "expr"
             and len(found[2].bindings.get(node.id, ())) == 1
         ):
-            return number(analysis, found[1], depth + 1)  # type: ignore[arg-type]
+            return number(analysis, found[1], depth + 1, notes)  # type: ignore[arg-type]
     return None
 
 
-def read_timeout(analysis: Analysis, node: ast.AST, library: str) -> tuple[str, float | None]:
+_ENV_READS = ("os.getenv", "os.environ.get")
+
+
+def _env_default(
+    analysis: Analysis, call: ast.Call, depth: int, notes: list[str] | None
+) -> float | None:
+    """``os.getenv("NAME", default)`` (or ``os.environ.get``), maybe inside ``int()`` or
+    ``float()``: the default, a number (or a numeric string)."""
+    func = call.func
+    if isinstance(func, ast.Name) and func.id in ("int", "float") and len(call.args) == 1:
+        inner = call.args[0]
+        return (
+            _env_default(analysis, inner, depth + 1, notes) if isinstance(inner, ast.Call) else None
+        )
+    value = analysis.value(func)
+    if not (isinstance(value, Sym) and value.path in _ENV_READS and len(call.args) == 2):
+        return None
+    name, default = call.args
+    if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+        return None
+    seconds = number(analysis, default, depth + 1)
+    if seconds is None and isinstance(default, ast.Constant) and isinstance(default.value, str):
+        try:
+            seconds = float(default.value)
+        except ValueError:
+            return None
+    if seconds is not None and notes is not None:
+        notes.append(name.value)
+    return seconds
+
+
+def read_timeout(
+    analysis: Analysis, node: ast.AST, library: str, notes: list[str] | None = None
+) -> tuple[str, float | None]:
     """("none", _) for an explicit None, ("read", seconds) when the read timeout is known,
     ("total", seconds) for aiohttp's total, ("unknown", None) otherwise."""
     if isinstance(node, ast.Constant) and node.value is None:
@@ -56,8 +98,8 @@ def read_timeout(analysis: Analysis, node: ast.AST, library: str) -> tuple[str, 
         read = node.elts[1]
         if isinstance(read, ast.Constant) and read.value is None:
             return "none", None
-        return "read", number(analysis, read)
-    value = number(analysis, node)
+        return "read", number(analysis, read, notes=notes)
+    value = number(analysis, node, notes=notes)
     if value is not None:
         # aiohttp reads a bare number as ``ClientTimeout(total=number)`` (client.py, 3.x).
         return ("total" if library == "aiohttp" else "read"), value
@@ -72,11 +114,11 @@ def read_timeout(analysis: Analysis, node: ast.AST, library: str) -> tuple[str, 
                 read = keyword(node, "timeout")
             if isinstance(read, ast.Constant) and read.value is None:
                 return "none", None
-            return "read", number(analysis, read)
+            return "read", number(analysis, read, notes=notes)
         if path.endswith("ClientTimeout") and library == "aiohttp":
             sock_read = keyword(node, "sock_read")
             if sock_read is not None:
-                return "read", number(analysis, sock_read)
+                return "read", number(analysis, sock_read, notes=notes)
             total = keyword(node, "total")
             if total is None and node.args:
                 total = node.args[0]
@@ -84,11 +126,11 @@ def read_timeout(analysis: Analysis, node: ast.AST, library: str) -> tuple[str, 
                 return "total", 300.0
             if isinstance(total, ast.Constant) and total.value is None:
                 return "none", None
-            return "total", number(analysis, total)
+            return "total", number(analysis, total, notes=notes)
     if isinstance(node, ast.Name):
         found = analysis.lookup(node.id, analysis.scope(node), analysis.document.start(node))
         if found is not None and found[0] == "expr" and isinstance(found[1], ast.Call):
-            return read_timeout(analysis, found[1], library)
+            return read_timeout(analysis, found[1], library, notes)
     return "unknown", None
 
 
@@ -106,14 +148,16 @@ def _client_ctor(analysis: Analysis, start: StreamStart) -> tuple[bool, ast.Call
 def _explicit(
     analysis: Analysis, node: ast.expr, library: str, minimum: float, ctor: ast.Call | None
 ) -> TimeoutState:
-    kind, seconds = read_timeout(analysis, node, library)
+    notes: list[str] = []
+    kind, seconds = read_timeout(analysis, node, library, notes)
     risk = (
         (kind == "none" and library == "requests")
         or (kind == "read" and seconds is not None and seconds < minimum)
         or (kind == "total" and seconds is not None and library == "aiohttp")
     )
     why = "" if kind != "unknown" else "computed elsewhere"
-    return TimeoutState(kind, seconds, node, ctor, risk, why)
+    env = notes[-1] if notes and seconds is not None else ""
+    return TimeoutState(kind, seconds, node, ctor, risk, why, env)
 
 
 def http_timeout(analysis: Analysis, start: StreamStart, minimum: float) -> TimeoutState:

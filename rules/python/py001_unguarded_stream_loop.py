@@ -248,9 +248,13 @@ function of the file (`show(tokens())`), or to an instance whose class has `__ca
 (`printer(tokens())`), is consumed where that function reads the parameter.
 Iteration counts however it is spelled:
 `enumerate`, `zip`, `map`, `filter`, `itertools`, `list()`, `"".join()`, `next()`,
-`it.__anext__()`. A client the file cannot follow is inferred from a distinctive call
-(`.chat.completions.create(...)`, `.messages.stream(...)`, `.astream(...)`) when the file imports
-that SDK, and the message says so. A function that is not
+`it.__anext__()` (also on `it = stream.__aiter__()`). A client the file cannot follow is
+inferred from a distinctive call (`.chat.completions.create(...)`, `.messages.stream(...)`,
+`.astream(...)`) when the file imports that SDK, or when the receiver is made by a module of the
+tree that imports it (`client = config.openai_client()`), and the message says so; a loop over a
+parameter whose items are read as `chunk.choices[0].delta` iterates an OpenAI-style chat stream
+(inferred too). A generator handed to a function of another module that iterates its parameter
+inside a catching `try` (`EventSourceResponse(to_sse(gen()))`) is guarded there. A function that is not
 called in the file, or is passed on (a callback), is not guarded. `try/finally` alone is no
 guard, nor a handler that re-raises. When handlers are there but cannot catch, PY003 reports
 them instead.

@@ -43,6 +43,9 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         name = call_name(analysis, start)
         # A name of another module for the SDK function: say which (the evidence).
         called = f"`{name}(...)`" + (f" ({start.alias})" if start.alias else "")
+        inferred = start.api.find(" (on a client inferred")
+        if inferred >= 0:
+            called += start.api[inferred:]  # what the client is inferred from (the evidence)
         fix = (
             RULE.make_fix(found.edits, f"add `{found.added}`", unsafe=True) if found.edits else None
         )
@@ -249,8 +252,12 @@ reported too, without a fix (with
 attribute, a parameter), the body decides: top-level `model` and `messages` make it a chat
 completion (with Ollama's `options`, an `/api/chat` request), and a body naming any API's cap
 key (`max_tokens`, `max_completion_tokens`, `max_output_tokens`, `max_new_tokens`) is left
-alone. Keys removed from the body (`pop`, `del`) cannot add a cap and do not hide a missing
-one. A cap set only on some branches (`if "preview" in model: body["max_tokens"] = ...`)
+alone. A request helper of the file that takes the endpoint and the body from its callers
+(`self._request("POST", "/chat/completions", body=body)`) is judged at each caller that passes
+both; callers that pass no body (a GET, a file upload) are left out. Ollama's `options` may be
+an item of a module's config dict (`CONFIG["options"]`), read as the literal stored there when
+nothing in the file stores into it. Keys removed from the body (`pop`, `del`) cannot add a cap
+and do not hide a missing one. A cap set only on some branches (`if "preview" in model: body["max_tokens"] = ...`)
 makes the body unreadable, so nothing is said (precision first).
 
 anthropic's `max_tokens` is required: a call without it raises TypeError before any request,

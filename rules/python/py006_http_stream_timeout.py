@@ -41,6 +41,11 @@ def _finding(
     name = " ".join(document.text_of(call.func).split())
     library = start.http
     place = f" (set on line {state.ctor.lineno})" if state.ctor and state.node else ""
+    if state.env:
+        place += (
+            f" ({state.seconds:g} s is the code's default for `{state.env}`, used when that "
+            f"variable is not set)"
+        )
     if state.kind == "missing":
         fix = RULE.make_fix(
             add_keyword(document, call, "timeout", _REQUESTS_TIMEOUT),
@@ -108,7 +113,9 @@ def _finding(
         )
     written = (
         f"aiohttp `ClientTimeout(total={seconds:g})`"
-        if isinstance(state.node, ast.Call) or state.node is None
+        if isinstance(state.node, ast.Call)
+        or state.node is None
+        or _names_a_call(analysis, state.node)
         else f"`timeout={seconds:g}`, which aiohttp reads as `ClientTimeout(total={seconds:g})`"
     )
     return RULE.report(
@@ -118,6 +125,14 @@ def _finding(
         f"`{name}(...)` streams with {written}{place}; the total counts the body: a stream longer "
         f"than {seconds:g} s is cut; use `total=None` with `sock_read=`",
     )
+
+
+def _names_a_call(analysis: Analysis, node: ast.expr) -> bool:
+    """``timeout=timeout`` where the name is bound to a call (``aiohttp.ClientTimeout(...)``)."""
+    if not isinstance(node, ast.Name):
+        return False
+    found = analysis.lookup(node.id, analysis.scope(node), analysis.document.start(node))
+    return found is not None and found[0] == "expr" and isinstance(found[1], ast.Call)
 
 
 def _timeout_fix(
@@ -169,7 +184,11 @@ Looks at streamed raw HTTP requests: `requests` with `stream=True` and no `timeo
 timeout (the client made in the same file sets none); aiohttp requests on a `ClientSession`
 with the default `ClientTimeout(total=300)` or another `total`; and any explicit read timeout
 under `min-read-timeout` (30 s). aiohttp reads a bare number (`timeout=30`) as
-`ClientTimeout(total=30)`, and it is treated so.
+`ClientTimeout(total=30)`, and it is treated so. A value read from the environment with a
+default in the code (`int(os.getenv("TIMEOUT", 5))`) is judged by that default, which is what
+runs when the variable is not set (the message names the variable). A client taken as a
+parameter whose default is the library (`def __init__(self, http_client=requests)`) and that no
+caller of the file replaces is that library.
 
 Only LLM or SSE streams count (the evidence PY001 describes); an aiohttp request counts only
 when the file iterates its body (`.json()`, `.text()` and `.read()` read it whole).

@@ -31,6 +31,10 @@ _SDK_ERROR_ROOTS = frozenset(
 )
 # LangChain runnables' methods that call the model (an LLM call when the receiver is a model).
 _LANGCHAIN_CALLS = frozenset({"invoke", "ainvoke", "batch", "abatch", "predict", "apredict"})
+_BACKOFF_DECORATORS = frozenset({"backoff.on_exception", "backoff.on_predicate"})
+# Method paths that only generation APIs have (openai and its compatibles; not
+# ``messages.create``, which messaging SDKs share).
+_GENERATION_PATHS = (".chat.completions.create", ".completions.create")
 _BUILTIN_CALLS = frozenset(
     {"print", "len", "str", "int", "float", "range", "isinstance", "min", "max"}
 )
@@ -297,6 +301,7 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         )
     yield from _recursions(analysis, memo)
     yield from _tenacity(analysis)
+    yield from _backoff_constant(analysis)
 
 
 def _recursions(analysis: Analysis, memo: dict[int, bool]) -> Iterator[Finding]:
@@ -312,7 +317,8 @@ def _recursions(analysis: Analysis, memo: dict[int, bool]) -> Iterator[Finding]:
         )
         if helper_sleeps:
             continue
-        if sleeps and not all(_constant(sleep, set(retry.counters)) for sleep in sleeps):
+        changing = set(retry.counters) | _passed_changed(retry.function, retry.again)
+        if sleeps and not all(_constant(sleep, changing) for sleep in sleeps):
             continue
         name = " ".join(document.text_of(retry.call.func).split())
         again = " ".join(document.text_of(retry.again.func).split())
@@ -338,6 +344,32 @@ def _recursions(analysis: Analysis, memo: dict[int, bool]) -> Iterator[Finding]:
             f"{retry.function.name}() retries `{name}(...)` (line {retry.call.lineno}) by "
             f"calling itself (`{again}(...)`) {where}, {wait}",
         )
+
+
+def _passed_changed(function: FunctionInfo, again: ast.Call) -> set[str]:
+    """The parameters a recursive call hands a new value: reassigned in the function before
+    it (``counter = counter - 1``), or passed as something else than themselves
+    (``f(counter - 1)``). A sleep computed from one of them changes from one attempt to the
+    next (``sleep(20 * (11 - counter))``)."""
+    node = function.node
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return set()
+    params = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+    names = {*params, *(a.arg for a in node.args.kwonlyargs)}
+    changed: set[str] = set()
+    for inner in walk_function(node):
+        if isinstance(inner, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = inner.targets if isinstance(inner, ast.Assign) else [inner.target]
+            for target in targets:
+                changed |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)} & names
+    if params and params[0] in ("self", "cls") and isinstance(again.func, ast.Attribute):
+        params = params[1:]
+    passed: list[tuple[str | None, ast.expr]] = list(zip(params, again.args, strict=False))
+    passed += [(k.arg, k.value) for k in again.keywords]
+    for name, value in passed:
+        if name in names and not (isinstance(value, ast.Name) and value.id == name):
+            changed.add(name)
+    return changed
 
 
 def _tenacity(analysis: Analysis) -> Iterator[Finding]:
@@ -377,6 +409,65 @@ def _tenacity(analysis: Analysis) -> Iterator[Finding]:
                 f"{problem}: every client retries in step and a rate limit outlasts the delay; "
                 f"pass `wait=wait_random_exponential(min=1, max=60)`",
             )
+
+
+def _backoff_constant(analysis: Analysis) -> Iterator[Finding]:
+    """``@backoff.on_exception(backoff.constant, ...)`` (or ``on_predicate``) on a function
+    that calls an LLM: the wait never grows, however many attempts fail."""
+    document = analysis.document
+    if "backoff" not in document.source.text:
+        return
+    requests = [call for call in analysis.calls if generation_endpoint(analysis, call) is not None]
+    llm_calls = _llm_calls(analysis, requests)
+    for function in analysis.functions:
+        if function.is_generator or function.is_test:
+            continue  # a generator is PY004's: its retry makes one attempt only
+        for decorator in function.decorators:
+            if not isinstance(decorator, ast.Call):
+                continue
+            value = analysis.value(decorator.func)
+            if not (isinstance(value, Sym) and value.path in _BACKOFF_DECORATORS):
+                continue
+            wait = decorator.args[0] if decorator.args else keyword(decorator, "wait_gen")
+            strategy = analysis.value(wait) if wait is not None else None
+            if not (isinstance(strategy, Sym) and strategy.path == "backoff.constant"):
+                continue
+            call = _makes_llm_call(analysis, function, llm_calls) or _generation_shaped(
+                analysis, function
+            )
+            if call is None:
+                continue
+            name = " ".join(document.text_of(call.func).split())
+            interval = keyword(decorator, "interval")
+            every = (
+                f"at most {' '.join(document.text_of(interval).split())} s"
+                if interval is not None
+                else "at most 1 s (the default interval)"
+            )
+            bounded = keyword(decorator, "max_tries") or keyword(decorator, "max_time")
+            forever = "" if bounded is not None else ", with no `max_tries`/`max_time`: forever"
+            begin, end = document.span(decorator)
+            yield RULE.report(
+                document.source,
+                begin,
+                end,
+                f"`@{decorator_text(analysis, decorator)}` retries {function.name}(), which calls "
+                f"`{name}(...)` (line {call.lineno}), waiting {every} each time (`backoff.constant` "
+                f"never grows the wait){forever}: a rate limit or an overload that lasts longer "
+                f"fails every attempt; use `backoff.expo` with `max_tries=`",
+            )
+
+
+def _generation_shaped(analysis: Analysis, function: FunctionInfo) -> ast.Call | None:
+    """A call in ``function`` on a receiver the file cannot follow (a parameter) whose
+    method path is an OpenAI-style or Anthropic generation call: under a retry decorator,
+    the shape is evidence enough that it calls an LLM."""
+    for node in walk_function(function.node):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            text = " ".join(analysis.document.text_of(node.func).split())
+            if text.endswith(_GENERATION_PATHS):
+                return node
+    return None
 
 
 def _tenacity_retried(
@@ -467,7 +558,14 @@ an LLM SDK's or httpx's errors (`except openai.RateLimitError:` around
 only under an `if` (an event or polling loop) is not a retry of that call.
 
 tenacity's `@retry` on a function that calls an LLM is reported too when it has no `wait=`
-(tenacity then retries at once) or a constant one (`wait_fixed`, `wait_none`).
+(tenacity then retries at once) or a constant one (`wait_fixed`, `wait_none`), and so is
+`@backoff.on_exception(backoff.constant, ...)` (or `on_predicate`): its wait never grows. Under
+such a decorator, a call shaped like a generation call (`client.chat.completions.create(...)`,
+`client.completions.create(...)`) on a receiver the file cannot follow counts as an LLM call.
+
+A function that calls itself again from a handler of the `try` around its LLM call is a retry
+too; a sleep on the way computed from a parameter the recursive call changes (`counter - 1`,
+or reassigned before the call) grows or shrinks from one attempt to the next: not constant.
 
 ## Why is this bad
 LLM APIs fail under load with rate limits (429) and overload errors (529, 503). Retrying at

@@ -64,10 +64,20 @@ def _last_create(analysis):  # type: ignore[no-untyped-def]
             "def f(m):\n    kw = dict(model='x')\n    kw['stream'] = True\n    client.chat.completions.create(**kw)\n",
             "yes",
         ),
-        # Opaque: a parameter's dict, or one updated from elsewhere: nothing known.
+        # Opaque: a parameter's dict: nothing known.
         ("def f(m, **kw):\n    client.chat.completions.create(**kw)\n", "no"),
+        # A literal `stream: True` in a dict updated from elsewhere: the update may override
+        # it, so it may stream; a literal False stays "no".
         (
             "def f(m, o):\n    kw = {'stream': True}\n    kw.update(o)\n    client.chat.completions.create(**kw)\n",
+            "maybe",
+        ),
+        (
+            "def f(m, o):\n    kw = dict(model='x', stream=True)\n    kw[o] = 1\n    client.chat.completions.create(**kw)\n",
+            "maybe",
+        ),
+        (
+            "def f(m, o):\n    kw = {'stream': False}\n    kw.update(o)\n    client.chat.completions.create(**kw)\n",
             "no",
         ),
     ],

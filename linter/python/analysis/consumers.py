@@ -162,6 +162,13 @@ class Consumers(Streams):
                     return call
                 index = next(i for i, a in enumerate(parent.args) if a is node)
                 return self._reader(parent, index, depth) or call
+            if isinstance(parent, ast.Attribute) and parent.attr in ("__iter__", "__aiter__"):
+                # ``it = stream.__aiter__()`` (as ``iter(stream)``): read where ``it`` is.
+                outer = self.parent(parent)
+                if isinstance(outer, ast.Call) and outer.func is parent and not outer.args:
+                    node, assigned = outer, True
+                    continue
+                return call
             if isinstance(parent, ast.Attribute) and parent.attr in ("__next__", "__anext__"):
                 outer = self.parent(parent)
                 if isinstance(outer, ast.Call) and outer.func is parent:
@@ -185,8 +192,8 @@ class Consumers(Streams):
             return None
         function, skip = found
         node = function.node
-        if function.is_generator or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return None  # a relay (its consumers are found from its own calls), or a lambda
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None  # a lambda
         positional = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
         if isinstance(where, int):
             where += skip

@@ -39,6 +39,11 @@ def flag_of(analysis: Values, call: ast.Call, name: str = "stream") -> tuple[str
     for item in call.keywords:
         if item.arg is None:
             entries = kwargs_entries(analysis, item.value)
+            partial = entries is None
+            if partial:
+                # A dict with literal keys that an opaque store changes too (``kwargs.
+                # update(extra)``): the flag it sets may be overridden, so at most "maybe".
+                entries = kwargs_entries(analysis, item.value, partial=True)
             if entries is None:
                 continue  # opaque: nothing known (as before: not counted as streaming)
             values = entries.get(name)
@@ -46,6 +51,8 @@ def flag_of(analysis: Values, call: ast.Call, name: str = "stream") -> tuple[str
                 continue
             verdicts = {_truth(analysis, value) for value in values}
             verdict = "yes" if verdicts == {"yes"} else "no" if verdicts == {"no"} else "maybe"
+            if partial:
+                verdict = "no" if verdict == "no" else "maybe"
             return verdict, f"**{_text(analysis, item.value)} with {name!r}"
     return "no", ""
 
@@ -68,9 +75,11 @@ def _text(analysis: Values, expr: ast.expr) -> str:
 
 
 def kwargs_entries(
-    analysis: Values, expr: ast.expr, seen: frozenset[str] = frozenset()
+    analysis: Values, expr: ast.expr, seen: frozenset[str] = frozenset(), partial: bool = False
 ) -> Entries | None:
-    """Key -> values of a ``**`` dict read exactly (see the module's note); None: opaque."""
+    """Key -> values of a ``**`` dict read exactly (see the module's note); None: opaque.
+    ``partial``: what its literal bindings and stores put in it, past stores that cannot be
+    read (a lower bound of its keys, never a proof that one is absent)."""
     if isinstance(expr, ast.Dict):
         return _literal_entries(expr)
     if len(seen) > _MAX_HOPS:
@@ -100,7 +109,9 @@ def kwargs_entries(
         for name, values in made.items():
             entries.setdefault(name, []).extend(values)
     nodes = ast.walk(analysis.tree) if scope.is_module else _walk_function(scope.node)
-    if not _stores(analysis, nodes, lambda n: isinstance(n, ast.Name) and n.id == expr.id, entries):
+    if not _stores(
+        analysis, nodes, lambda n: isinstance(n, ast.Name) and n.id == expr.id, entries, partial
+    ):
         return None
     return entries
 
@@ -300,9 +311,11 @@ def _stores(
     nodes: Iterator[ast.AST],
     is_dict: Callable[[ast.AST], bool],
     entries: Entries,
+    partial: bool = False,
 ) -> bool:
     """Add to ``entries`` what is stored into the dict (``d[k] = v``, ``d.update(...)``):
-    False when a store is not readable (a computed key, ``d.clear()``)."""
+    False when a store is not readable (a computed key, ``d.clear()``), unless ``partial``
+    (then it is passed over)."""
     for node in nodes:
         if not (isinstance(node, (ast.Subscript, ast.Attribute)) and is_dict(node.value)):
             continue
@@ -311,17 +324,23 @@ def _stores(
                 continue
             index = node.slice
             if not (isinstance(index, ast.Constant) and isinstance(index.value, str)):
+                if partial:
+                    continue
                 return False
             if isinstance(node.ctx, ast.Del):
                 continue  # a key taken out: what it held no longer counts, nor does it add
             holder = analysis.parent(node)
             value = getattr(holder, "value", None)
             if not isinstance(value, ast.expr):
+                if partial:
+                    continue
                 return False
             entries.setdefault(index.value, []).append(value)
             continue
         stored = _method_store(analysis, node)
         if stored is None:
+            if partial:
+                continue
             return False
         for key, values in stored.items():
             entries.setdefault(key, []).extend(values)

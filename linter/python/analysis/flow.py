@@ -77,6 +77,15 @@ def argument_exprs(
     the order of the calls; None when some call's argument for it cannot be told (a
     ``*args`` before it, ``**kwargs``) or ``name`` is no parameter. A call that leaves it out
     passes nothing here (its default is the caller's to read)."""
+    passed = call_arguments(analysis, fn, name, depth)
+    return None if passed is None else [arg for _, arg in passed if arg is not None]
+
+
+def call_arguments(
+    analysis: Values, fn: FunctionInfo, name: str, depth: int = 0
+) -> list[tuple[ast.Call, ast.expr | None]] | None:
+    """Each call of ``fn`` in this file with what it passes for ``name`` (None: left out);
+    None as ``argument_exprs`` says."""
     node = fn.node
     if fn.is_module or isinstance(node, ast.Lambda) or name == fn.self_name:
         return None
@@ -86,7 +95,7 @@ def argument_exprs(
         return None
     index = positional.index(name) if name in positional else None
     skip, calls = _calls_of(analysis, fn, depth)
-    found: list[ast.expr] = []
+    found: list[tuple[ast.Call, ast.expr | None]] = []
     for call in calls:
         arg = keyword(call, name)
         if arg is None and index is not None:
@@ -97,8 +106,7 @@ def argument_exprs(
                 arg = call.args[at]
         if arg is None and any(item.arg is None for item in call.keywords):
             return None  # ``f(**options)`` may pass it
-        if arg is not None:
-            found.append(arg)
+        found.append((call, arg))
     return found
 
 

@@ -9,7 +9,7 @@ import re
 
 from linter.python import clients as K
 from linter.python.analysis.consumers import Consumers
-from linter.python.analysis.handed import handed_verdicts, returned_by_parent
+from linter.python.analysis.handed import handed_verdicts, remote_reader, returned_by_parent
 from linter.python.analysis.methods import unsearched
 from linter.python.analysis.model import Consumer, FuncRef, FunctionInfo, Sym, Verdict
 from linter.python.analysis.nodes import (
@@ -169,6 +169,10 @@ class Guards(Consumers):
             task = task_verdict(self, node, client, raised, depth)
             if task is not None:
                 return task
+            # ``to_sse(gen())``: iterated by another module's function, under its guard.
+            reader = remote_reader(self, node, client, raised)
+            if reader is not None:
+                return reader
         missed: list[ast.ExceptHandler] = []
         function: FunctionInfo = self.module
         for ancestor, child in self.ancestors(node):

@@ -137,3 +137,72 @@ def _inside(scope: FunctionInfo, outer: FunctionInfo) -> bool:
             return True
         parent = parent.parent
     return False
+
+
+def remote_reader(
+    analysis: Guards, node: ast.AST, client: K.Client, raised: tuple[Raised, ...]
+) -> Verdict | None:
+    """A stream or generator created as an argument of another module's function
+    (``to_sse(astream_state(...))``) that iterates its parameter inside a ``try`` catching
+    a cut there: that function's guard is the guard. None when it cannot be shown."""
+    if not isinstance(node, ast.Call):
+        return None
+    parent = analysis.parent(node)
+    keyword = parent if isinstance(parent, ast.keyword) else None
+    if keyword is not None:
+        parent = analysis.parent(keyword)
+    if not isinstance(parent, ast.Call) or parent.func is node:
+        return None
+    project = analysis.document.project
+    remote = analysis.remote_callee(parent) if project is not None else None
+    if remote is None or project is None:
+        return None
+    if keyword is not None:
+        where: int | str | None = keyword.arg
+    elif any(isinstance(a, ast.Starred) for a in parent.args):
+        return None
+    else:
+        where = next(i for i, a in enumerate(parent.args) if a is node)
+    if where is None:
+        return None
+    key = (*remote, str(where), client.name)
+    memo = project.reader_guards
+    if key not in memo:
+        memo[key] = None  # (a cycle gives nothing)
+        with project._analysis(remote[0]) as other:
+            target = None if other is None else module_function(other, remote[1])
+            if other is not None and target is not None:
+                memo[key] = _parameter_guard(other, target, where, client, raised)
+    guard = memo[key]
+    if guard is None:
+        return None
+    module = project.module_name(remote[0])
+    return Verdict(True, guard=f"{guard} in {remote[1]}() of {module}", read_there=True)
+
+
+def _parameter_guard(
+    analysis: Guards,
+    target: FunctionInfo,
+    where: int | str,
+    client: K.Client,
+    raised: tuple[Raised, ...],
+) -> str | None:
+    """The guard around the first place ``target`` iterates the parameter at ``where`` (a
+    position or a keyword), within ``target`` alone; None when unguarded or not iterated."""
+    node = target.node
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    params = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+    if isinstance(where, int):
+        if where >= len(params):
+            return None
+        name = params[where]
+    elif where in params or where in {a.arg for a in node.args.kwonlyargs}:
+        name = where
+    else:
+        return None
+    consumer = analysis._consumer_of_name(name, node, target)
+    if consumer is None:
+        return None
+    verdict = analysis.guard_of(consumer, client, raised, local=True)
+    return verdict.guard if verdict.guarded else None

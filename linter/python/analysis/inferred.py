@@ -10,12 +10,15 @@ imports both is left alone. The start says "inferred" so that every message does
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING
 
 from linter.python import clients as K
+from linter.python.analysis.imports import read
 from linter.python.analysis.model import Stream, StreamStart, Sym
 
 if TYPE_CHECKING:
+    from linter.python.analysis.project import Project
     from linter.python.analysis.values import Values
 
 # The SDKs whose method paths are distinctive enough, by the module a file imports them as.
@@ -66,6 +69,7 @@ def inferred_start(analysis: Values, call: ast.Call, depth: int) -> Stream | Non
         api = f".{func.attr}() (on a runnable inferred from the call's shape and the file's langchain import)"
         return Stream(StreamStart(call, K.LANGCHAIN, api, True, None, None), "stream")
     matches = []
+    made_in = ""  # the module of the tree the receiver comes from, when that is the evidence
     for key, starter in _BY_METHOD.get(func.attr, ()):
         parts = starter.path.split(".")
         if len(chain) < len(parts) or chain[-len(parts) :] != parts:
@@ -73,6 +77,11 @@ def inferred_start(analysis: Values, call: ast.Call, depth: int) -> Stream | Non
         module = next(m for m, k in _IMPORTED_AS.items() if k == key)
         if module in imported and _imports(analysis, module):
             matches.append((key, starter, module, len(parts)))
+        elif module != "google":
+            found_in = _made_in_tree(analysis, func, len(parts), module)
+            if found_in:
+                made_in = found_in
+                matches.append((key, starter, module, len(parts)))
     if len({m[0] for m in matches}) != 1:
         return None  # no evidence, or two SDKs with this path
     key, starter, module, size = max(matches, key=lambda m: m[3])
@@ -87,7 +96,13 @@ def inferred_start(analysis: Values, call: ast.Call, depth: int) -> Stream | Non
         return None
     start = found.start
     shown = "google.genai" if module == "google" else module
-    api = f"{start.api} (on a client inferred from the call's shape and the file's {shown} import)"
+    if module in imported:
+        api = f"{start.api} (on a client inferred from the call's shape and the file's {shown} import)"
+    else:
+        api = (
+            f"{start.api} (on a client inferred from the call's shape; it comes from {made_in}, "
+            f"which imports {shown})"
+        )
     return Stream(
         StreamStart(call, start.client, api, start.streaming, start.cap, None, http=start.http),
         found.role,
@@ -113,3 +128,53 @@ def _known(analysis: Values, receiver: ast.expr, depth: int) -> bool:
     """The receiver resolves to something the analysis knows (then it was judged as that)."""
     value = analysis.value(receiver, depth + 1)
     return value is not None and not (isinstance(value, Sym) and not value.path.startswith("@"))
+
+
+def _made_in_tree(analysis: Values, func: ast.Attribute, size: int, module: str) -> str:
+    """The receiver of the call is made by a module of the tree that imports ``module``
+    (``client = config.initialize_openai()``, ``config = Config()``, ``Config`` imported from
+    the project's ``operate.config``, which imports openai): that module's dotted name, or
+    "" when the receiver's making cannot be followed to one."""
+    project = analysis.document.project
+    if project is None:
+        return ""
+    expr: ast.expr = func
+    for _ in range(size):
+        if not isinstance(expr, ast.Attribute):
+            return ""
+        expr = expr.value
+    for _ in range(6):  # names, calls and attributes on the way to an import
+        if isinstance(expr, ast.Await):
+            expr = expr.value
+        elif isinstance(expr, ast.Call):
+            expr = expr.func
+        elif isinstance(expr, ast.Attribute):
+            expr = expr.value
+        elif isinstance(expr, ast.Name):
+            found = analysis.lookup(expr.id, analysis.scope(expr), analysis.document.start(expr))
+            if found is None:
+                return ""
+            kind, payload, scope = found
+            if kind == "import":
+                return _importing_module(project, analysis.document.path, str(payload), module)
+            if kind != "expr" or not isinstance(payload, ast.expr):
+                return ""
+            if len(scope.bindings.get(expr.id, ())) != 1:
+                return ""
+            expr = payload
+        else:
+            return ""
+    return ""
+
+
+def _importing_module(project: Project, importer: str, dotted: str, module: str) -> str:
+    """The dotted name of the tree's module ``dotted`` starts with, when it imports
+    ``module`` (a line ``import module`` or ``from module ...``); "" else."""
+    found = project.resolve(importer, dotted)
+    if found is None:
+        return ""
+    data = read(found[0])
+    pattern = rb"^[ \t]*(?:import|from)[ \t]+" + re.escape(module.encode()) + rb"\b"
+    if re.search(pattern, data, re.MULTILINE) is None:
+        return ""
+    return project.module_name(found[0])

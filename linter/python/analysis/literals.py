@@ -68,6 +68,8 @@ class Literals(FileIndex):
             if isinstance(func, FuncRef) and not func.fn.is_generator and len(func.fn.returns) == 1:
                 return self.literal_dict(func.fn.returns[0], depth + 1, removals)
             return None
+        if isinstance(expr, ast.Subscript) and depth < 3:
+            return self._item_of_dict(expr, depth, removals)
         if not isinstance(expr, ast.Name):
             return None
         found = self.lookup(expr.id, self.scope(expr), self.document.start(expr))
@@ -84,6 +86,35 @@ class Literals(FileIndex):
         ):
             return None
         return mapping
+
+    def _item_of_dict(self, expr: ast.Subscript, depth: int, removals: bool) -> ast.Dict | None:
+        """``CONFIG["options"]``: the dict literal stored under a literal key of a dict read
+        as ``literal_dict`` reads it, when nothing in the file stores into it either
+        (``CONFIG["options"]["k"] = v``)."""
+        key = expr.slice
+        root = expr.value
+        while isinstance(root, ast.Subscript):
+            root = root.value
+        if not (
+            isinstance(key, ast.Constant)
+            and isinstance(key.value, str)
+            and isinstance(root, ast.Name)
+        ):
+            return None
+        outer = self.literal_dict(expr.value, depth + 1, removals)
+        if outer is None or None in outer.keys:
+            return None
+        values = [
+            value
+            for item, value in zip(outer.keys, outer.values, strict=False)
+            if isinstance(item, ast.Constant) and item.value == key.value
+        ]
+        if len(values) != 1:
+            return None
+        found = self.lookup(root.id, self.scope(root), self.document.start(root))
+        if found is None or _stored_below(root.id, found[2], self.tree):
+            return None
+        return self.literal_dict(values[0], depth + 1, removals)
 
     def _returned_item_dict(
         self, found: tuple[str, object, FunctionInfo], depth: int, removals: bool
@@ -143,3 +174,25 @@ class Literals(FileIndex):
                 if isinstance(node, ast.Attribute) and node.attr in changes:
                     return True
         return False
+
+
+def _stored_below(name: str, scope: FunctionInfo, tree: ast.AST) -> bool:
+    """Something of the file stores into, or changes by a method, a dict held inside the
+    dict ``name`` (``name["a"]["b"] = v``, ``name["a"].update(...)``)."""
+    nodes = ast.walk(tree) if scope.is_module else _walk_function(scope.node)
+    for node in nodes:
+        if not isinstance(node, (ast.Subscript, ast.Attribute)):
+            continue
+        inner = node.value
+        if not isinstance(inner, ast.Subscript):
+            continue
+        root = inner.value
+        while isinstance(root, ast.Subscript):
+            root = root.value
+        if not (isinstance(root, ast.Name) and root.id == name):
+            continue
+        if isinstance(node, ast.Subscript) and not isinstance(node.ctx, ast.Load):
+            return True
+        if isinstance(node, ast.Attribute) and node.attr not in ("get", "items", "keys", "values"):
+            return True
+    return False

@@ -208,6 +208,9 @@ class Verdict:
     # Unguarded because it is handed (maybe through returns) to a framework's call, which
     # iterates it: no loop of the tree consumes it.
     handed: bool = False
+    # Guarded where another module's function iterates it (``to_sse(gen())``): the call
+    # here is its consumer, though no loop of this file runs it.
+    read_there: bool = False
 
 
 # --- the analysis ---------------------------------------------------------------------------------

@@ -113,6 +113,9 @@ class Project(TreeModules):
         self._templates: dict[tuple[str, str, str, str, bool], list[ConsumerSite] | None] = {}
         # (file, function, parameter) -> what other modules pass for it (``remote_args``).
         self.remote_arguments: dict[tuple[str, str, str], list[PassedArgument] | None] = {}
+        # (file, function, parameter position or name, client) -> the guard around the
+        # function's iteration of that parameter, if any (``handed.remote_reader``).
+        self.reader_guards: dict[tuple[str, str, str, str], str | None] = {}
 
     def __reduce__(self) -> tuple[type, tuple[()]]:
         # A spawned worker is handed the workspace pickled: the project travels as an empty
@@ -181,6 +184,7 @@ class Project(TreeModules):
             path != self.unit_path
             and not self._names_client(path)
             and not (relay and self.imports_streams(path, b"", relay=False))
+            and not (relay and self._calls_stream_methods(path))
         ):
             return found
         with self._analysis(path) as analysis:
@@ -251,6 +255,19 @@ class Project(TreeModules):
                         )
                         break
         return found
+
+    def _calls_stream_methods(self, path: str) -> bool:
+        """The file calls a generator method of the tree that streams (``llm.chat_stream(...)``
+        on an instance it is handed): its generators may hand that stream on, as those of a
+        module that imports a stream function do (a one-file run must find them as a
+        whole-tree run, which checks that file itself, does)."""
+        from linter.workspace import ReadFailure, read_regular_file
+
+        try:
+            data = read_regular_file(path)
+        except ReadFailure:
+            return False
+        return b"(" in data and self.methods.calls_stream_methods(path, data)
 
     # -- who calls it ------------------------------------------------------------------------
 
@@ -323,6 +340,8 @@ class Project(TreeModules):
                         call, function.shape == "generator"
                     )
                 verdict = analysis.guard_of(node, function.client, raised, creation=created)
+                if verdict.read_there:
+                    iterated = True  # by the function of a third module it is handed to
                 if created == "returned" and verdict.handed and not verdict.guarded:
                     # Returned, then handed to a framework (or to no one): no loop of the
                     # tree consumes it, so the generator's own loop, which the framework's

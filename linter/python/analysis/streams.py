@@ -141,7 +141,11 @@ class Streams(Values):
         found: list[Iteration] = []
         for loop in self.loops:
             if isinstance(loop, (ast.For, ast.AsyncFor)):
-                start = self.iterated_stream(loop.iter) or self._foreign_sse(loop)
+                start = (
+                    self.iterated_stream(loop.iter)
+                    or self._foreign_sse(loop)
+                    or self._chunk_shaped(loop)
+                )
                 if start is not None:
                     what = "async for" if isinstance(loop, ast.AsyncFor) else "for"
                     found.append(
@@ -232,6 +236,34 @@ class Streams(Values):
         """Where this file consumes the stream ``call`` gives (a function of another module
         that returns one)."""
         return next((it for it in self.iterations if it.stream.call is call), None)
+
+    def _chunk_shaped(self, loop: ast.For | ast.AsyncFor) -> StreamStart | None:
+        """``for chunk in response:`` over a parameter the file cannot follow, whose body
+        reads ``chunk.choices[0].delta``: only a streamed chat completion's chunks have a
+        ``delta`` (OpenAI's and the APIs that copy its shape), so the parameter is such a
+        stream, inferred (the message says so). One start per parameter, at the loop's
+        iterable."""
+        expr, target = loop.iter, loop.target
+        if not (isinstance(expr, ast.Name) and isinstance(target, ast.Name)):
+            return None
+        found = self.lookup(expr.id, self.scope(expr), self.document.start(expr))
+        if found is None or found[0] != "param" or self.value(expr) is not None:
+            return None
+        if not any(_reads_delta(node, target.id) for node in _walk_function(loop)):
+            return None
+        key = (id(found[2]), f"chunks:{expr.id}")
+        cached = self._typed_streams.get(key)
+        if cached is None:
+            call = ast.Call(func=expr, args=[], keywords=[])
+            ast.copy_location(call, expr)
+            call.end_lineno, call.end_col_offset = expr.end_lineno, expr.end_col_offset
+            text = (
+                f"the parameter `{expr.id}`, inferred from `{target.id}.choices[0].delta`: an "
+                f"OpenAI-style chat stream"
+            )
+            cached = StreamStart(call, K.OPENAI, text, True, None, None)
+            self._typed_streams[key] = cached
+        return cached
 
     def _foreign_sse(self, loop: ast.For | ast.AsyncFor) -> StreamStart | None:
         """``for line in response.iter_lines():`` whose body reads server-sent events
@@ -384,3 +416,19 @@ def _iterables(call: ast.Call, kind: str) -> list[ast.expr]:
     if kind in ("zip", "itertools"):
         return args
     return args[:1]
+
+
+def _reads_delta(node: ast.AST, name: str) -> bool:
+    """``name.choices[<n>].delta``: a streamed chat completion chunk's delta."""
+    if not (isinstance(node, ast.Attribute) and node.attr == "delta"):
+        return False
+    item = node.value
+    if not isinstance(item, ast.Subscript):
+        return False
+    choices = item.value
+    return (
+        isinstance(choices, ast.Attribute)
+        and choices.attr == "choices"
+        and isinstance(choices.value, ast.Name)
+        and choices.value.id == name
+    )

@@ -135,7 +135,16 @@ class Values(Literals):
                 typed = annotated_stream(self, payload, where, expr.id, depth)  # type: ignore[arg-type]
                 if typed is not None:
                     return typed
-            return argument_value(self, where, expr.id, depth)
+            passed = argument_value(self, where, expr.id, depth)
+            if passed is None:
+                # ``def __init__(self, url, http_client=requests)``: what runs when no
+                # caller of the file passes it is the library its default names.
+                default = _default_expr(where, expr.id)
+                if isinstance(default, (ast.Name, ast.Attribute)):
+                    named = self.value(default, depth + 1)
+                    if isinstance(named, Sym) and not named.path.startswith("@"):
+                        return named
+            return passed
         return None
 
     def _item_value(self, whole: ast.expr, index: int, size: int, depth: int) -> Value | None:
@@ -322,6 +331,15 @@ class Values(Literals):
             # ``it = iter(stream)`` (then ``next(it)``): the same stream.
             inner = self.value(call.args[0], depth + 1)
             return inner if isinstance(inner, (Stream, GenObj)) else None
+        if (
+            isinstance(call.func, ast.Attribute)
+            and call.func.attr in ("__iter__", "__aiter__")
+            and not call.args
+        ):
+            # ``it = stream.__aiter__()`` (then ``await it.__anext__()``): the same stream.
+            inner = self.value(call.func.value, depth + 1)
+            if isinstance(inner, (Stream, GenObj)):
+                return inner
         func = self.value(call.func, depth + 1)
         if isinstance(func, FuncRef):
             fn = func.fn
@@ -604,3 +622,20 @@ _SSE_WRAPPERS = frozenset({"sseclient.SSEClient", "httpx_sse.EventSource"})
 def _stream_key(node: ast.AST) -> bool:
     """The key a Bedrock response holds its event stream under."""
     return isinstance(node, ast.Constant) and node.value in ("stream", "body")
+
+
+def _default_expr(function: FunctionInfo, name: str) -> ast.expr | None:
+    """The default of parameter ``name`` of ``function``, if it has one."""
+    args = getattr(function.node, "args", None)
+    if args is None:
+        return None
+    positional = [*args.posonlyargs, *args.args]
+    for arg, default in zip(
+        positional[len(positional) - len(args.defaults) :], args.defaults, strict=True
+    ):
+        if arg.arg == name:
+            return default
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+        if arg.arg == name:
+            return default
+    return None
