@@ -193,8 +193,10 @@ def _signal(
         if path and (path == pattern or fnmatchcase(path, pattern)):
             return Signal("setting", f"the `stream-routes` setting lists {pattern!r}"), False
     signal = _sse_signal(block, family)
+    if signal and signal.kind == "sse":
+        signal = _stream_comment_signal(document, block) or signal
     if signal and signal.kind == "sse-explicit":
-        return Signal("sse", signal.text), False
+        return signal, False
     if path and not_streaming_path(path):
         return None, False
     if path and streaming_path(path):
@@ -286,6 +288,42 @@ def mapped_upstreams(document: NginxDocument, route: Route) -> list[Stmt]:
         value: known[value] for _, _, value in map_values(document, route.target) if value in known
     }
     return list(found.values())
+
+
+# A comment saying the block streams: English, and the words for it in the languages real
+# configs are commented in (`流式`, `串流`, `потоковый`, `ストリーム`, `스트리밍`). Not Streamlit.
+_STREAMS_COMMENT = re.compile(
+    r"\bstream(?!lit)|\bsse\b|server-sent|event-stream|流式|串流|потоков|ストリーム|스트리밍",
+    re.IGNORECASE,
+)
+
+
+def _stream_comment_signal(document: NginxDocument, block: Stmt) -> Signal | None:
+    """A comment in the block, or on the two lines above it, that says it streams: beside
+    `*_buffering off` it says why buffering is off (SSE acknowledged, as a mention of
+    `text/event-stream` would), so a short read timeout there is no deliberate choice."""
+    if block.is_root or block.directive is None:
+        return None
+    directive = block.directive
+    source = document.sources.get(directive.path)
+    if source is None:
+        return None
+    for comment in document.comments_of(directive.path):
+        inside = directive.start <= comment.start < directive.end
+        if (
+            not inside
+            and not directive.line - 2 <= source.position(comment.start)[0] < directive.line
+        ):
+            continue
+        if "streamproof" in comment.text or not _STREAMS_COMMENT.search(comment.text):
+            continue
+        line = source.position(comment.start)[0]
+        return Signal(
+            "sse-explicit",
+            f"the comment {comment.text.strip()!r} at {document.display(directive.path)}:{line} "
+            f"says it streams (SSE acknowledged)",
+        )
+    return None
 
 
 def _naming_comment_signal(document: NginxDocument, block: Stmt) -> Signal | None:
