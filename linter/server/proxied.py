@@ -174,6 +174,17 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
             for name in (service.name, service.container_name, service.hostname):
                 if name:
                     add((name.lower(), ""), said)
+            # An nginx on the host reaches the container at the port compose publishes
+            # (`"3000:8080"`: localhost:3000); a bind address other than loopback or all
+            # interfaces is another host's.
+            for published, container, _ in service.ports:
+                bind, _, port = published.rpartition(":")
+                if port.isdigit() and bind.strip("[]") in ("", "0.0.0.0", "127.0.0.1", "::1", "::"):
+                    published_said = (
+                        f"{said}, published on port {port} (container port {container})"
+                    )
+                    for host in LOOPBACK:
+                        add((host, port), published_said)
     return {address: said for address, said in found.items() if said is not None}
 
 
