@@ -86,6 +86,17 @@ def _provides(service: ComposeService, nginx_file: str, workspace: Workspace) ->
     return None
 
 
+def _mounting_compose_files(workspace: Workspace, nginx_file: str) -> frozenset[str]:
+    """The compose files one of whose services takes ``nginx_file`` into its container (a
+    bind mount, or a build that copies it): they belong to its project wherever they lie
+    (`docker/docker-compose.yml` mounting `../deploy/nginx/nginx.conf`)."""
+    return frozenset(
+        compose.path
+        for compose in compose_files(workspace, nginx_file)
+        if any(_provides(service, nginx_file, workspace) for service in compose.services)
+    )
+
+
 def template_environment(workspace: Workspace, nginx_file: str) -> dict[str, TemplateValue]:
     """The variables the compose services that take ``nginx_file`` into their container set,
     each with where; a variable two of them set differently is left out."""
@@ -148,8 +159,9 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
         previous = found.get(address, said)
         found[address] = said if previous == said else None
 
+    mounting = _mounting_compose_files(workspace, nginx_file)
     for home, launch in streaming_launches(workspace, nginx_file):
-        if not near(home, nginx_file):
+        if not near(home, nginx_file) and home not in mounting:
             continue
         # An env_file not in the tree may set GUNICORN_CMD_ARGS: the port the tree gives is
         # still the address's best reading (a secrets file rarely moves the bind).
@@ -160,7 +172,7 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
         for host in ({launch.service} if launch.service else set()) | set(LOOPBACK):
             add((host.lower(), port), said)
     for compose in compose_files(workspace, nginx_file):
-        if not near(compose.path, nginx_file):
+        if not near(compose.path, nginx_file) and compose.path not in mounting:
             continue
         shown = relative_posix(compose.path, workspace.root)
         for service in compose.services:
@@ -175,16 +187,14 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
                 if name:
                     add((name.lower(), ""), said)
             # An nginx on the host reaches the container at the port compose publishes
-            # (`"3000:8080"`: localhost:3000); a bind address other than loopback or all
-            # interfaces is another host's.
+            # (`"3000:8080"`: localhost:3000).
             for published, container, _ in service.ports:
-                bind, _, port = published.rpartition(":")
-                if port.isdigit() and bind.strip("[]") in ("", "0.0.0.0", "127.0.0.1", "::1", "::"):
+                if published.isdigit():
                     published_said = (
-                        f"{said}, published on port {port} (container port {container})"
+                        f"{said}, published on port {published} (container port {container})"
                     )
                     for host in LOOPBACK:
-                        add((host, port), published_said)
+                        add((host, published), published_said)
     return {address: said for address, said in found.items() if said is not None}
 
 
@@ -193,8 +203,9 @@ def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str,
     answer sends ``X-Accel-Buffering: no`` itself (sse_starlette's EventSourceResponse does):
     nginx's buffering is already off for them, whatever its config says."""
     found: dict[tuple[str, str], bool] = {}
+    mounting = _mounting_compose_files(workspace, nginx_file)
     for home, launch in streaming_launches(workspace):
-        if not near(home, nginx_file) or launch.llm_proxy is not None:
+        if (not near(home, nginx_file) and home not in mounting) or launch.llm_proxy is not None:
             continue
         port = launch.setting("port", caveated=True).value
         answers = [e for e in launch.evidence if _answer_stream(e)]
