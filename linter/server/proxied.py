@@ -204,7 +204,7 @@ def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str,
     nginx's buffering is already off for them, whatever its config says."""
     found: dict[tuple[str, str], bool] = {}
     mounting = _mounting_compose_files(workspace, nginx_file)
-    for home, launch in streaming_launches(workspace):
+    for home, launch in streaming_launches(workspace, nginx_file):
         if (not near(home, nginx_file) and home not in mounting) or launch.llm_proxy is not None:
             continue
         port = launch.setting("port", caveated=True).value

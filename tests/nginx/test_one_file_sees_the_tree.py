@@ -44,3 +44,20 @@ def test_one_config_alone_sees_the_compose_file_that_mounts_it_from_a_sibling_fo
     assert [(code, line) for code, line, _ in whole] == [("NGX002", 12)], whole
     assert "compose service `backend`" in whole[0][2]
     assert alone == whole
+
+
+UNBUFFERED = Path(__file__).parents[2] / "fixtures/nginx/NGX002/good_compose_app_unbuffers"
+
+
+def test_one_config_alone_sees_that_the_app_unbuffers_its_streams(tmp_path: Path) -> None:
+    """The app behind the route sends `X-Accel-Buffering: no` itself: NGX002 stays silent on
+    the config alone as on the whole tree (both runs see the app's launch and its answers)."""
+    tree = tmp_path / "repo"
+    shutil.copytree(UNBUFFERED, tree, ignore=shutil.ignore_patterns("*.fixed.*"))
+    (tree / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    configs = sorted(tree.rglob("*.conf"))
+    assert len(configs) == 1
+    whole = _found(lint([tree], cwd=tree, select=["NGX002"]), configs[0].name)
+    alone = _found(lint([configs[0]], cwd=tree, select=["NGX002"]), configs[0].name)
+    assert whole == []
+    assert alone == whole
