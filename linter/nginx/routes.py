@@ -310,9 +310,9 @@ def _stream_comment_signal(document: NginxDocument, block: Stmt) -> Signal | Non
         return None
     for comment in document.comments_of(directive.path):
         inside = directive.start <= comment.start < directive.end
-        if (
-            not inside
-            and not directive.line - 2 <= source.position(comment.start)[0] < directive.line
+        if not inside and not (
+            directive.line - 2 <= source.position(comment.start)[0] < directive.line
+            and _only_comments(source.text[comment.end : directive.start])
         ):
             continue
         if "streamproof" in comment.text or not _STREAMS_COMMENT.search(comment.text):
@@ -324,6 +324,12 @@ def _stream_comment_signal(document: NginxDocument, block: Stmt) -> Signal | Non
             f"says it streams (SSE acknowledged)",
         )
     return None
+
+
+def _only_comments(text: str) -> bool:
+    """Nothing but blank lines and comments (a comment above a block is about that block only
+    when no statement or brace lies between them: not the end of the block before it)."""
+    return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
 
 
 def _naming_comment_signal(document: NginxDocument, block: Stmt) -> Signal | None:
