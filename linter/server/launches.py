@@ -94,9 +94,12 @@ class Reader:
             if found is None:
                 return []
             how = f"{launcher} runs {self.display(local)}"
-            return pyread.uvicorn_runs(
+            launches = pyread.uvicorn_runs(
                 found, how, plain, (os.path.dirname(local), *search_dirs), self.display(local)
             )
+            for launch in launches:  # the service that runs the script serves its app
+                launch.service = launch.service or service
+            return launches
 
         return LaunchContext(
             path=path,

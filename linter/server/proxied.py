@@ -153,11 +153,14 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
     """(host, port) an address of ``nginx_file`` may name -> why the app there streams, for
     the apps of its project (``front.near``). Port "" stands for any port of a compose
     service whose image is an LLM server or chat app (its port is the image's own)."""
-    found: dict[tuple[str, str], str | None] = {}
+    found: dict[tuple[str, str], tuple[object, str] | None] = {}
 
-    def add(address: tuple[str, str], said: str) -> None:
-        previous = found.get(address, said)
-        found[address] = said if previous == said else None
+    def add(address: tuple[str, str], said: str, app: object = None) -> None:
+        """Two ways to start one app (its Dockerfile, the compose service built from it)
+        agree; two different apps at one address leave it unknown."""
+        entry = (app if app is not None else said, said)
+        previous = found.get(address, entry)
+        found[address] = previous if previous is not None and previous[0] == entry[0] else None
 
     mounting = _mounting_compose_files(workspace, nginx_file)
     for home, launch in streaming_launches(workspace, nginx_file):
@@ -169,8 +172,9 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
         if port is None:
             continue
         said = f"{launch.launcher} serves {launch.app or 'an app'}, which streams ({_evidence(launch)})"
+        app = (launch.app, launch.search_dirs[:1], _evidence(launch)) if launch.app else None
         for host in ({launch.service} if launch.service else set()) | set(LOOPBACK):
-            add((host.lower(), port), said)
+            add((host.lower(), port), said, app)
     for compose in compose_files(workspace, nginx_file):
         if not near(compose.path, nginx_file) and compose.path not in mounting:
             continue
@@ -195,7 +199,7 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
                     )
                     for host in LOOPBACK:
                         add((host, published), published_said)
-    return {address: said for address, said in found.items() if said is not None}
+    return {address: entry[1] for address, entry in found.items() if entry is not None}
 
 
 def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str, str]]:
