@@ -173,8 +173,8 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
             continue
         said = f"{launch.launcher} serves {launch.app or 'an app'}, which streams ({_evidence(launch)})"
         app = (launch.app, launch.search_dirs[:1], _evidence(launch)) if launch.app else None
-        for host in ({launch.service} if launch.service else set()) | set(LOOPBACK):
-            add((host.lower(), port), said, app)
+        for address, note in _launch_addresses(workspace, nginx_file, home, launch, port):
+            add(address, said + note, app)
     for compose in compose_files(workspace, nginx_file):
         if not near(compose.path, nginx_file) and compose.path not in mounting:
             continue
@@ -216,10 +216,32 @@ def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str,
         if port is None or not answers:
             continue
         unbuffered = all(e.unbuffered for e in answers)
-        for host in ({launch.service} if launch.service else set()) | set(LOOPBACK):
-            address = (host.lower(), port)
+        for address, _ in _launch_addresses(workspace, nginx_file, home, launch, port):
             found[address] = found.get(address, True) and unbuffered
     return {address for address, unbuffered in found.items() if unbuffered}
+
+
+def _launch_addresses(
+    workspace: Workspace, nginx_file: str, home: str, launch: Launch, port: str
+) -> list[tuple[tuple[str, str], str]]:
+    """Where a proxy reaches a launch's app, each with what to add to the message: its
+    compose service's name and loopback at the port it binds, and loopback at each port
+    compose publishes for that one (`"8081:8000"`: an nginx on the host proxies to
+    localhost:8081)."""
+    hosts = ({launch.service} if launch.service else set()) | set(LOOPBACK)
+    addresses = [((host.lower(), port), "") for host in hosts]
+    if launch.service:
+        for compose in compose_files(workspace, nginx_file):
+            if compose.path != home:
+                continue
+            for service in compose.services:
+                if service.name != launch.service:
+                    continue
+                for published, container, _ in service.ports:
+                    if container == port and published.isdigit() and published != port:
+                        note = f", published on port {published} (container port {port})"
+                        addresses.extend(((host, published), note) for host in LOOPBACK)
+    return addresses
 
 
 def _image_product(image: str | None) -> str | None:
