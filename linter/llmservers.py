@@ -94,7 +94,26 @@ def not_streaming_path(path: str) -> bool:
             alternatives
         ):
             return True
-    return False
+    return _static_files_path(text)
+
+
+# File types a location serves as static assets (a regex location matching them, as
+# `~* \.(css|js|png)$`, or a path ending in one): never a stream, whatever the backend is.
+_STATIC_EXTENSIONS = frozenset(
+    {"css", "js", "mjs", "map", "png", "jpg", "jpeg", "gif", "ico", "svg", "svgz", "webp",
+     "avif", "bmp", "woff", "woff2", "ttf", "otf", "eot", "html", "htm", "mp3", "mp4", "webm",
+     "ogg", "wav", "pdf", "zip", "gz"}
+)  # fmt: skip
+_EXTENSION_END = re.compile(r"\.\(?(?:\?:)?([a-z0-9|]+)\)?\$?$", re.IGNORECASE)
+
+
+def _static_files_path(text: str) -> bool:
+    """The path ends in a file extension of static assets (every alternative of a regex)."""
+    match = _EXTENSION_END.search(text.strip())
+    if match is None:
+        return False
+    alternatives = [a for a in match.group(1).lower().split("|") if a]
+    return bool(alternatives) and all(a in _STATIC_EXTENSIONS for a in alternatives)
 
 
 # Names of LLM servers and hosted LLM APIs, as they appear in host names and upstream names.

@@ -2,7 +2,8 @@
 
 Signals, strongest first: a ``# streamproof: stream`` comment (or ``no-stream`` to say no) or
 the ``stream-routes`` setting; SSE already acknowledged in the block (``proxy_buffering off``,
-``text/event-stream``, ``X-Accel-Buffering``); the location path (``/v1/chat/completions``,
+``text/event-stream``, ``X-Accel-Buffering``, a comment saying it streams; the comments are read in
+linter/nginx/route_comments.py); the location path (``/v1/chat/completions``,
 ``/api/generate``, ``/stream``, ...); the upstream (names and ports of LLM servers and hosted
 LLM APIs, or a template variable named for one, linter/nginx/backends.py); the app of the
 same repository behind the target (a compose service or launch line whose app streams, or an
@@ -44,8 +45,13 @@ from linter.nginx.backends import (
 from linter.nginx.context import Stmt
 from linter.nginx.directives import FAMILIES
 from linter.nginx.model import NginxDocument
+from linter.nginx.route_comments import (
+    comment_signal,
+    naming_comment_signal,
+    stream_comment_signal,
+)
 from linter.nginx.targets import Resolved, listen_ports, pass_host, resolve_target
-from linter.nginx.tree import FileComment, may_hold_placeholder
+from linter.nginx.tree import may_hold_placeholder
 from linter.nginx.websocket import socket_beside
 
 # Re-exported: rules and other layers ask this module for a route's backend facts.
@@ -63,8 +69,6 @@ __all__ = [
     "upstream_evidence",
     "upstreams",
 ]
-
-_STREAM_COMMENT = re.compile(r"#\s*streamproof\s*:\s*(no-stream|stream)\b")
 
 
 class Route(NamedTuple):
@@ -103,52 +107,6 @@ def _location_path(block: Stmt) -> str:
     return block.args[-1] if block.args else ""
 
 
-def _comment_signal(document: NginxDocument, block: Stmt) -> tuple[Signal | None, bool]:
-    """A `# streamproof: stream` (or `no-stream`) comment in the block or on the line before."""
-    if block.is_root:
-        path = document.source.path
-        comments = document.comments_of(path)
-        start, end = 0, len(document.source.text)
-        before_line = -1
-    else:
-        directive = block.directive
-        assert directive is not None
-        path = directive.path
-        comments = document.comments_of(path)
-        start, end = directive.start, directive.end
-        before_line = directive.line - 1
-    source = document.sources.get(path)
-    for comment, match in _stream_comments(document, path, comments):
-        inside = start <= comment.start < end
-        line_before = source is not None and source.position(comment.start)[0] == before_line
-        if inside or line_before:
-            if match.group(1) == "no-stream":
-                return None, True
-            line = source.position(comment.start)[0] if source else 0
-            return Signal(
-                "comment",
-                f"of the `# streamproof: stream` comment at {document.display(path)}:{line}",
-            ), False
-    return None, False
-
-
-def _stream_comments(
-    document: NginxDocument, path: str, comments: list[FileComment]
-) -> list[tuple[FileComment, re.Match[str]]]:
-    """The `# streamproof: stream` comments of a file, found once per document and file (every
-    route of the file asks; most files have none)."""
-    key = f"stream-comments:{path}"
-    cached = document.cache.get(key)
-    if cached is None:
-        cached = [
-            (comment, match)
-            for comment in comments
-            if (match := _STREAM_COMMENT.search(comment.text)) is not None
-        ]
-        document.cache[key] = cached
-    return cached  # type: ignore[return-value]
-
-
 def _sse_signal(block: Stmt, family: str) -> Signal | None:
     """SSE acknowledged in the block: an explicit mention of event streams (strong), or
     buffering turned off (weaker: it is also copied into every location of a server)."""
@@ -185,7 +143,7 @@ def _signal(
     resolved: Resolved,
     upstream: Stmt | None,
 ) -> tuple[Signal | None, bool]:
-    signal, opted_out = _comment_signal(document, block)
+    signal, opted_out = comment_signal(document, block)
     if signal or opted_out:
         return signal, opted_out
     path = _location_path(block)
@@ -193,8 +151,10 @@ def _signal(
         if path and (path == pattern or fnmatchcase(path, pattern)):
             return Signal("setting", f"the `stream-routes` setting lists {pattern!r}"), False
     signal = _sse_signal(block, family)
+    if signal and signal.kind == "sse":
+        signal = stream_comment_signal(document, block) or signal
     if signal and signal.kind == "sse-explicit":
-        return Signal("sse", signal.text), False
+        return signal, False
     if path and not_streaming_path(path):
         return None, False
     if path and streaming_path(path):
@@ -220,7 +180,7 @@ def _signal(
         signal = _server_name_signal(document, server)
         if signal:
             return signal, False
-    signal = _naming_comment_signal(document, block)
+    signal = naming_comment_signal(document, block)
     if signal:
         return signal, False
     if document.litellm_configs and path and re.match(r"^[=^~*\s]*/(v1|openai|llm)\b", path):
@@ -286,33 +246,6 @@ def mapped_upstreams(document: NginxDocument, route: Route) -> list[Stmt]:
         value: known[value] for _, _, value in map_values(document, route.target) if value in known
     }
     return list(found.values())
-
-
-def _naming_comment_signal(document: NginxDocument, block: Stmt) -> Signal | None:
-    """A comment in the location, or on the two lines above it, that names an LLM app
-    (`# OpenWebUI proxy`, `# LiteLLM gateway`): what an admin reads first."""
-    if block.is_root or block.directive is None:
-        return None
-    directive = block.directive
-    source = document.sources.get(directive.path)
-    if source is None:
-        return None
-    first_line = directive.line - 2
-    for comment in document.comments_of(directive.path):
-        inside = directive.start <= comment.start < directive.end
-        line = source.position(comment.start)[0]
-        if not inside and not first_line <= line < directive.line:
-            continue
-        if "streamproof" in comment.text:
-            continue
-        product = llm_name(comment.text.lstrip("#"))
-        if product:
-            return Signal(
-                "comment",
-                f"the comment {comment.text.strip()!r} at {document.display(directive.path)}:"
-                f"{line} names an LLM app ({product})",
-            )
-    return None
 
 
 def _listen_signal(document: NginxDocument, server: Stmt, resolved: Resolved) -> Signal | None:

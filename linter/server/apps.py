@@ -160,6 +160,7 @@ class _Facts:
     ) -> None:
         self.interface: str | None = None
         self.source_text = source_text
+        self.tree = tree  # while the module is walked (the summary keeps plain data only)
         self.imported: dict[str, str] = {}  # local name -> module it comes from
         self.modules: list[str] = []  # the modules and names its imports name
         self.calls: list[ast.Call] = []
@@ -291,7 +292,9 @@ class _Facts:
                         column=node.col_offset + 1,
                         end_line=node.end_lineno or node.lineno,
                         end_column=(node.end_col_offset or 0) + 1,
-                        unbuffered=name == "EventSourceResponse" or _sends_unbuffered(node),
+                        unbuffered=name == "EventSourceResponse"
+                        or _sends_unbuffered(node)
+                        or _unbuffered_later(self.tree, node),
                     )
                 )
             elif name == "stream_with_context" and top in _FLASK_LIKE:
@@ -364,6 +367,41 @@ def _sends_unbuffered(call: ast.Call) -> bool:
             and value.value.strip().lower() == "no"
         ):
             return True
+    return False
+
+
+def _unbuffered_later(tree: ast.Module, call: ast.Call) -> bool:
+    """``response = StreamingResponse(...)`` then ``response.headers["X-Accel-Buffering"] =
+    "no"`` in the same function, before it is returned (set on the response object)."""
+    for function in ast.walk(tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        if not function.lineno <= call.lineno <= (function.end_lineno or function.lineno):
+            continue
+        names = {
+            target.id
+            for node in ast.walk(function)
+            if isinstance(node, ast.Assign) and node.value is call
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
+        if not names:
+            continue
+        for node in ast.walk(function):
+            if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Constant):
+                continue
+            for target in node.targets:
+                if (
+                    isinstance(target, ast.Subscript)
+                    and isinstance(target.value, ast.Attribute)
+                    and target.value.attr == "headers"
+                    and isinstance(target.value.value, ast.Name)
+                    and target.value.value.id in names
+                    and isinstance(target.slice, ast.Constant)
+                    and str(target.slice.value).lower() == "x-accel-buffering"
+                    and str(node.value.value).strip().lower() == "no"
+                ):
+                    return True
     return False
 
 

@@ -94,9 +94,12 @@ class Reader:
             if found is None:
                 return []
             how = f"{launcher} runs {self.display(local)}"
-            return pyread.uvicorn_runs(
+            launches = pyread.uvicorn_runs(
                 found, how, plain, (os.path.dirname(local), *search_dirs), self.display(local)
             )
+            for launch in launches:  # the service that runs the script serves its app
+                launch.service = launch.service or service
+            return launches
 
         return LaunchContext(
             path=path,
@@ -195,8 +198,15 @@ class Reader:
         return launches
 
     def script(
-        self, path: str, env: Env, search_dirs: tuple[str, ...], launcher: str
+        self,
+        path: str,
+        env: Env,
+        search_dirs: tuple[str, ...],
+        launcher: str,
+        service: str | None = None,
     ) -> list[Launch]:
+        """The launches a shell script runs; ``service``: the compose service whose image runs
+        it (its ENTRYPOINT or CMD), the name a proxy in front reaches it by."""
         source = self.source(path)
         if source is None or self.depth > 3:
             return []
@@ -226,6 +236,7 @@ class Reader:
                     env,
                     (folder, *search_dirs),
                     self._local_resolver(folder),
+                    service,
                 )
                 launches.extend(launch_from_words(command, context))
             return launches
@@ -396,7 +407,11 @@ class Reader:
             if script is None or not os.path.isfile(script):
                 return []
             found = self.script(
-                script, env, search_dirs, f"{label} ENTRYPOINT script {self.display(script)}"
+                script,
+                env,
+                search_dirs,
+                f"{label} ENTRYPOINT script {self.display(script)}",
+                service,
             )
             script_source = self.document.sources.get(script)
             if found or script_source is None or "$@" not in script_source.text:
@@ -419,7 +434,7 @@ class Reader:
             script = resolve(words[0].text) if words and words[0].known else None
             if script is not None and os.path.isfile(script):
                 return self.script(
-                    script, env, search_dirs, f"{label} CMD script {self.display(script)}"
+                    script, env, search_dirs, f"{label} CMD script {self.display(script)}", service
                 )
         return []
 

@@ -86,6 +86,17 @@ def _provides(service: ComposeService, nginx_file: str, workspace: Workspace) ->
     return None
 
 
+def _mounting_compose_files(workspace: Workspace, nginx_file: str) -> frozenset[str]:
+    """The compose files one of whose services takes ``nginx_file`` into its container (a
+    bind mount, or a build that copies it): they belong to its project wherever they lie
+    (`docker/docker-compose.yml` mounting `../deploy/nginx/nginx.conf`)."""
+    return frozenset(
+        compose.path
+        for compose in compose_files(workspace, nginx_file)
+        if any(_provides(service, nginx_file, workspace) for service in compose.services)
+    )
+
+
 def template_environment(workspace: Workspace, nginx_file: str) -> dict[str, TemplateValue]:
     """The variables the compose services that take ``nginx_file`` into their container set,
     each with where; a variable two of them set differently is left out."""
@@ -142,14 +153,18 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
     """(host, port) an address of ``nginx_file`` may name -> why the app there streams, for
     the apps of its project (``front.near``). Port "" stands for any port of a compose
     service whose image is an LLM server or chat app (its port is the image's own)."""
-    found: dict[tuple[str, str], str | None] = {}
+    found: dict[tuple[str, str], tuple[object, str] | None] = {}
 
-    def add(address: tuple[str, str], said: str) -> None:
-        previous = found.get(address, said)
-        found[address] = said if previous == said else None
+    def add(address: tuple[str, str], said: str, app: object = None) -> None:
+        """Two ways to start one app (its Dockerfile, the compose service built from it)
+        agree; two different apps at one address leave it unknown."""
+        entry = (app if app is not None else said, said)
+        previous = found.get(address, entry)
+        found[address] = previous if previous is not None and previous[0] == entry[0] else None
 
+    mounting = _mounting_compose_files(workspace, nginx_file)
     for home, launch in streaming_launches(workspace, nginx_file):
-        if not near(home, nginx_file):
+        if not near(home, nginx_file) and home not in mounting:
             continue
         # An env_file not in the tree may set GUNICORN_CMD_ARGS: the port the tree gives is
         # still the address's best reading (a secrets file rarely moves the bind).
@@ -157,10 +172,11 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
         if port is None:
             continue
         said = f"{launch.launcher} serves {launch.app or 'an app'}, which streams ({_evidence(launch)})"
-        for host in ({launch.service} if launch.service else set()) | set(LOOPBACK):
-            add((host.lower(), port), said)
+        app = (launch.app, launch.search_dirs[:1], _evidence(launch)) if launch.app else None
+        for address, note in _launch_addresses(workspace, nginx_file, home, launch, port):
+            add(address, said + note, app)
     for compose in compose_files(workspace, nginx_file):
-        if not near(compose.path, nginx_file):
+        if not near(compose.path, nginx_file) and compose.path not in mounting:
             continue
         shown = relative_posix(compose.path, workspace.root)
         for service in compose.services:
@@ -174,7 +190,16 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
             for name in (service.name, service.container_name, service.hostname):
                 if name:
                     add((name.lower(), ""), said)
-    return {address: said for address, said in found.items() if said is not None}
+            # An nginx on the host reaches the container at the port compose publishes
+            # (`"3000:8080"`: localhost:3000).
+            for published, container, _ in service.ports:
+                if published.isdigit():
+                    published_said = (
+                        f"{said}, published on port {published} (container port {container})"
+                    )
+                    for host in LOOPBACK:
+                        add((host, published), published_said)
+    return {address: entry[1] for address, entry in found.items() if entry is not None}
 
 
 def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str, str]]:
@@ -182,18 +207,41 @@ def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str,
     answer sends ``X-Accel-Buffering: no`` itself (sse_starlette's EventSourceResponse does):
     nginx's buffering is already off for them, whatever its config says."""
     found: dict[tuple[str, str], bool] = {}
-    for home, launch in streaming_launches(workspace):
-        if not near(home, nginx_file) or launch.llm_proxy is not None:
+    mounting = _mounting_compose_files(workspace, nginx_file)
+    for home, launch in streaming_launches(workspace, nginx_file):
+        if (not near(home, nginx_file) and home not in mounting) or launch.llm_proxy is not None:
             continue
         port = launch.setting("port", caveated=True).value
         answers = [e for e in launch.evidence if _answer_stream(e)]
         if port is None or not answers:
             continue
         unbuffered = all(e.unbuffered for e in answers)
-        for host in ({launch.service} if launch.service else set()) | set(LOOPBACK):
-            address = (host.lower(), port)
+        for address, _ in _launch_addresses(workspace, nginx_file, home, launch, port):
             found[address] = found.get(address, True) and unbuffered
     return {address for address, unbuffered in found.items() if unbuffered}
+
+
+def _launch_addresses(
+    workspace: Workspace, nginx_file: str, home: str, launch: Launch, port: str
+) -> list[tuple[tuple[str, str], str]]:
+    """Where a proxy reaches a launch's app, each with what to add to the message: its
+    compose service's name and loopback at the port it binds, and loopback at each port
+    compose publishes for that one (`"8081:8000"`: an nginx on the host proxies to
+    localhost:8081)."""
+    hosts = ({launch.service} if launch.service else set()) | set(LOOPBACK)
+    addresses = [((host.lower(), port), "") for host in hosts]
+    if launch.service:
+        for compose in compose_files(workspace, nginx_file):
+            if compose.path != home:
+                continue
+            for service in compose.services:
+                if service.name != launch.service:
+                    continue
+                for published, container, _ in service.ports:
+                    if container == port and published.isdigit() and published != port:
+                        note = f", published on port {published} (container port {port})"
+                        addresses.extend(((host, published), note) for host in LOOPBACK)
+    return addresses
 
 
 def _image_product(image: str | None) -> str | None:

@@ -53,6 +53,41 @@ def _around(workspace: Workspace, anchor: str, below: str) -> list[str]:
         if not workspace.inside(folder):
             break
         found.extend(_files_in(workspace.root, folder))
+        found.extend(_mounting_compose_beside(workspace, folder, anchor, below))
+    return found
+
+
+def _mounting_compose_beside(
+    workspace: Workspace, folder: str, anchor: str, below: str
+) -> list[str]:
+    """Compose files one folder down from ``folder`` (not in the walked ``below``) that write
+    the relative path of the config's folder (`docker/docker-compose.yml` mounting
+    `../deploy/nginx/nginx.conf`; proxied.py keeps those whose service mounts it). Only
+    those: another project's compose file would cost a read of its launches for nothing."""
+    from linter.workspace import ReadFailure, read_regular_file
+
+    found: list[str] = []
+    try:
+        subfolders = sorted(
+            e.path
+            for e in os.scandir(folder)
+            if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")
+        )
+    except OSError:
+        return []
+    for sub in subfolders:
+        if sub == below or below.startswith(sub + os.sep):
+            continue
+        written = os.path.relpath(os.path.dirname(anchor), sub).replace(os.sep, "/").encode()
+        for path in _files_in(workspace.root, sub):
+            if detect.shape(os.path.basename(path).lower()) != "compose":
+                continue
+            try:
+                data = read_regular_file(path, 1024 * 1024)
+            except (ReadFailure, OSError):
+                continue
+            if written in data:
+                found.append(path)
     return found
 
 

@@ -110,9 +110,13 @@ upstream is an LLM API (not when another location routes `/api/` to the catch-al
 backend: its calls go there, and the catch-all serves its pages). The message names the signal. A backend named only with the generic
 word `llm` (`llm-server`) counts only beside a second sign (an LLM server's port, 8000
 included, or a read timeout raised above 60s): an app about LLMs answers over REST or a
-WebSocket as often as it streams. Health, metrics, auth and static paths are never streaming
-routes, nor are Socket.IO endpoints (`/socket.io`): the library pings every 25 s by default,
-so the idle limit is never reached, and an upgraded WebSocket is not buffered.
+WebSocket as often as it streams. Health, metrics, auth and static paths (and locations for
+static asset file types, `~* \\.(css|js|png)$`) are never streaming routes, nor are Socket.IO endpoints (`/socket.io`): the library pings every 25 s by default,
+so the idle limit is never reached, and an upgraded WebSocket is not buffered. A short read
+timeout written beside `proxy_buffering off` in the same block, where nothing else says the
+route streams, is taken as chosen (a quick answer sent unbuffered); a mention of
+`text/event-stream` there, or a comment saying it streams (`# buffering off for streaming`),
+still counts.
 
 ## Why is this bad
 `proxy_read_timeout` is the longest nginx waits between two reads from the upstream, not a

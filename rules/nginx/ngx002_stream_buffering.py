@@ -61,7 +61,9 @@ client when they fill or the response ends. Server-sent events and token streams
 all at once at the end: the most reported cause of "the answer appears all at once" behind
 nginx (Open WebUI, Dify, LiteLLM, llama.cpp, ...). A backend can opt out per response with the
 `X-Accel-Buffering: no` header. When the backend is an app of the repository (a compose
-service or launch line the route proxies to) whose every streamed response writes that header
+service or launch line the route proxies to: by the service's name, by a loopback address at
+the port compose publishes for it, and from a compose file anywhere in the tree that mounts
+this config) whose every streamed response writes that header
 (or is sse_starlette's `EventSourceResponse`, which sends it), nothing is reported; otherwise
 streamproof cannot see whether yours does.
 

@@ -3,6 +3,7 @@ sends HTTP/1.0 or `Connection: close`."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from linter.config import Settings
@@ -12,7 +13,7 @@ from linter.nginx.context import Stmt
 from linter.nginx.edits import insert_statements, replace_word
 from linter.nginx.effective import ArrayLookup, Lookup, lookup, lookup_array
 from linter.nginx.model import NginxDocument
-from linter.nginx.routes import Route, all_routes
+from linter.nginx.routes import Route, all_routes, map_values, pass_host, upstreams
 from linter.registry import Rule
 from rules.nginx._common import (
     KEEPALIVE_DEFAULT_VERSION,
@@ -111,15 +112,43 @@ def _inherited_note(document: NginxDocument, headers: ArrayLookup) -> str:
     return ""
 
 
+def _kept_alive(document: NginxDocument, route: Route) -> str | None:
+    """What says the route proxies to an upstream with keepalive, or None: the upstream its
+    target names, else the ones a `map` gives the variable that is the whole host
+    (`proxy_pass http://$pool;`: nginx looks a variable's value up among the `upstream {}`
+    blocks before it asks a resolver, so the upstream's connection cache applies)."""
+    if route.upstream is not None:
+        mode, _ = keepalive_of(document, route.upstream)
+        if mode in ("explicit", "implicit"):
+            return f"upstream {route.upstream.args[0]} keeps connections alive"
+        return None
+    host, port = pass_host(route.target)
+    if port or re.fullmatch(r"\$(\w+|\{\w+\})", host) is None:
+        return None
+    known = upstreams(document)
+    for stmt, variable, value in map_values(document, route.target):
+        upstream = known.get(value)
+        if upstream is None:
+            continue
+        mode, _ = keepalive_of(document, upstream)
+        if mode in ("explicit", "implicit"):
+            return (
+                f"upstream {value} keeps connections alive (the map at {document.where(stmt)} "
+                f"gives {variable} that upstream's name, and proxy_pass {route.target} then "
+                f"uses it)"
+            )
+    return None
+
+
 def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
     modern = document.version_at_least(*KEEPALIVE_DEFAULT_VERSION)
     for route in all_routes(document, settings):
-        if route.family != "proxy" or route.upstream is None or route.opted_out:
+        if route.family != "proxy" or route.opted_out:
             continue
-        mode, _ = keepalive_of(document, route.upstream)
-        if mode not in ("explicit", "implicit"):
+        kept_alive = _kept_alive(document, route)
+        if kept_alive is None:
             continue
-        upstream_text = f"upstream {route.upstream.args[0]} keeps connections alive"
+        upstream_text = kept_alive
         version = lookup(route.block, "proxy_http_version", "1.1" if modern else "1.0")
         http10 = version.known and version.value == "1.0"
         headers = lookup_array(route.block, "proxy_set_header")
@@ -227,7 +256,10 @@ not), finds what defeats it: `proxy_http_version` 1.0 in effect (nginx's default
 `Connection: close` before 1.29.7), `close` set explicitly, or the usual WebSocket map
 `map $http_upgrade $connection_upgrade { default upgrade; '' close; }` that sends `close` on
 every plain request. The array-inheritance trap is followed: one `proxy_set_header` in a
-location drops every inherited one, including an inherited `Connection ""`. A fixed
+location drops every inherited one, including an inherited `Connection ""`. A target whose
+whole host is a variable that a `map` sets to upstream names (`proxy_pass http://$pool;`)
+counts too: nginx looks the value up among the `upstream {}` blocks before any resolver, so
+their connection cache applies. A fixed
 `Connection "upgrade"` on HTTP/1.1 is not reported: it is not `close`, so on a plain request
 (no `Upgrade` from the client) the upstream answers as usual and nginx reuses the connection
 (measured, tests/realnginx).

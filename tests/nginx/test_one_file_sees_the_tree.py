@@ -23,3 +23,41 @@ def test_one_config_alone_sees_the_app_its_tree_launches(tmp_path: Path) -> None
     alone = _found(lint([tree / "nginx/default.conf"], cwd=tree), "default.conf")
     assert any(code == "NGX002" for code, _, _ in whole), whole
     assert alone == whole
+
+
+SIBLING = (
+    Path(__file__).parents[2] / "fixtures/nginx/NGX002/bad_compose_elsewhere_mounts_the_config"
+)
+
+
+def test_one_config_alone_sees_the_compose_file_that_mounts_it_from_a_sibling_folder(
+    tmp_path: Path,
+) -> None:
+    """The compose file lies in docker/, the config in deploy/nginx/: neither above the other.
+    Called on the config alone, the run still finds the compose file (it writes the config's
+    path) and the app its service launches, as the whole-tree run does."""
+    tree = tmp_path / "repo"
+    shutil.copytree(SIBLING, tree, ignore=shutil.ignore_patterns("*.fixed.*"))
+    (tree / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    whole = _found(lint([tree], cwd=tree), "nginx.conf")
+    alone = _found(lint([tree / "deploy/nginx/nginx.conf"], cwd=tree), "nginx.conf")
+    assert [(code, line) for code, line, _ in whole] == [("NGX002", 12)], whole
+    assert "compose service `backend`" in whole[0][2]
+    assert alone == whole
+
+
+UNBUFFERED = Path(__file__).parents[2] / "fixtures/nginx/NGX002/good_compose_app_unbuffers"
+
+
+def test_one_config_alone_sees_that_the_app_unbuffers_its_streams(tmp_path: Path) -> None:
+    """The app behind the route sends `X-Accel-Buffering: no` itself: NGX002 stays silent on
+    the config alone as on the whole tree (both runs see the app's launch and its answers)."""
+    tree = tmp_path / "repo"
+    shutil.copytree(UNBUFFERED, tree, ignore=shutil.ignore_patterns("*.fixed.*"))
+    (tree / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    configs = sorted(tree.rglob("*.conf"))
+    assert len(configs) == 1
+    whole = _found(lint([tree], cwd=tree, select=["NGX002"]), configs[0].name)
+    alone = _found(lint([configs[0]], cwd=tree, select=["NGX002"]), configs[0].name)
+    assert whole == []
+    assert alone == whole

@@ -51,6 +51,7 @@ def test_signals_in_order_of_strength(tmp_path: Path) -> None:
             "        location /ollama { proxy_pass http://127.0.0.1:11434; }\n"
             "        location /api/ { proxy_pass https://api.openai.com; }\n"
             "        location /app { proxy_pass http://web; }\n"
+            "        location /quiet { proxy_pass http://web; proxy_buffering off; }\n"
             "        location /health { proxy_pass http://litellm; }\n"
             "        location /v1/messages "
             "{ # streamproof: no-stream\n            proxy_pass http://web; }\n"
@@ -58,12 +59,15 @@ def test_signals_in_order_of_strength(tmp_path: Path) -> None:
     )
     assert found == {
         "location /a": "comment",
-        "location /b": "sse",
+        # An explicit mention of event streams, apart from buffering turned off (which a
+        # server copies into every location): a short read timeout beside it is no choice.
+        "location /b": "sse-explicit",
         "location /v1/chat/completions": "path",
         "location /proxy": "upstream",
         "location /ollama": "upstream",
         "location /api/": "upstream",
         "location /app": None,
+        "location /quiet": "sse",
         "location /health": None,
         "location /v1/messages": None,
     }

@@ -167,6 +167,27 @@ def test_a_compose_default_gives_the_value_and_a_file_nobody_mounts_gets_none(
     assert "${CHAT_BACKEND} is http://ollama:11434" in found[0].message
 
 
+def test_a_loopback_port_compose_publishes_reaches_the_chat_app_container(
+    tmp_path: Path,
+) -> None:
+    """An nginx on the host proxies to localhost at the port compose publishes for a chat
+    app's container: the route streams, and the message says which mapping made it so."""
+    _write(
+        tmp_path,
+        {
+            "docker-compose.yml": "services:\n  webui:\n"
+            "    image: ghcr.io/open-webui/open-webui:main\n"
+            '    ports:\n      - "3000:8080"\n',
+            "nginx/site.conf": "server { listen 80;\n"
+            "  location / { proxy_pass http://localhost:3000; }\n"
+            "  location /other/ { proxy_pass http://localhost:3001; } }\n",
+        },
+    )
+    found = _ngx002(tmp_path)
+    assert [f.line for f in found] == [2]
+    assert "published on port 3000 (container port 8080)" in found[0].message
+
+
 def test_an_image_named_with_gpt_is_a_chat_app(tmp_path: Path) -> None:
     _write(
         tmp_path,

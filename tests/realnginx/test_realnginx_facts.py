@@ -258,6 +258,7 @@ class Keepalive:
     server: tuple[str, ...] = ()
     block: bool = True  # proxy_pass to an `upstream {}` block (else to host:port)
     keepalive: bool = True  # `keepalive 4;` in the block
+    mapped: bool = False  # `proxy_pass http://$pool;`, a map giving $pool the upstream's name
 
 
 NONE: frozenset[str] = frozenset()
@@ -296,6 +297,11 @@ KEEPALIVE_CASES = {
         ("proxy_set_header X-Request-Id $request_id;",), 3, NGX006, server=(HTTP11, CLEAR)
     ),
     "inherited-from-server": Keepalive((), 1, NONE, server=(HTTP11, CLEAR)),
+    # A variable host that a map sets to the upstream's name: nginx finds the upstream {}
+    # block by that name (before any resolver), so its connection cache applies as for a
+    # plain `proxy_pass http://llm;`, and HTTP/1.0 defeats it the same way.
+    "map-to-upstream-neither": Keepalive((), 3, NGX006, mapped=True),
+    "map-to-upstream-all-three": Keepalive((HTTP11, CLEAR), 1, NONE, mapped=True),
 }
 
 
@@ -307,6 +313,9 @@ def _keepalive_site(spec: Keepalive, upstream_port: int, tmp_path: Path) -> tupl
         text += f"upstream llm {{\n    server 127.0.0.1:{upstream_port};\n"
         text += "    keepalive 4;\n}\n" if spec.keepalive else "}\n"
         target = "http://llm"
+    if spec.mapped:
+        text += "map $request_method $pool {\n    default llm;\n}\n"
+        target = "http://$pool"
     conf = site_file(tmp_path)
     conf.parent.mkdir(parents=True)
     conf.write_text(text + site(port, target, spec.location, spec.server))

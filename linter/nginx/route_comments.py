@@ -1,0 +1,138 @@
+"""What the comments around a location say about its route: the `# streamproof: stream` (or
+`no-stream`) marker, a comment saying the block streams, and one naming the LLM app behind it.
+A comment above a block speaks for it only when nothing but comments lies between them."""
+
+from __future__ import annotations
+
+import re
+
+from linter.llmservers import llm_name
+from linter.nginx.backends import Signal
+from linter.nginx.context import Stmt
+from linter.nginx.model import NginxDocument
+from linter.nginx.tree import FileComment
+
+_STREAM_COMMENT = re.compile(r"#\s*streamproof\s*:\s*(no-stream|stream)\b")
+
+
+def comment_signal(document: NginxDocument, block: Stmt) -> tuple[Signal | None, bool]:
+    """A `# streamproof: stream` (or `no-stream`) comment in the block or on the line before."""
+    if block.is_root:
+        path = document.source.path
+        comments = document.comments_of(path)
+        start, end = 0, len(document.source.text)
+        before_line = -1
+    else:
+        directive = block.directive
+        assert directive is not None
+        path = directive.path
+        comments = document.comments_of(path)
+        start, end = directive.start, directive.end
+        before_line = directive.line - 1
+    source = document.sources.get(path)
+    for comment, match in _stream_comments(document, path, comments):
+        inside = start <= comment.start < end
+        line_before = source is not None and source.position(comment.start)[0] == before_line
+        if inside or line_before:
+            if match.group(1) == "no-stream":
+                return None, True
+            line = source.position(comment.start)[0] if source else 0
+            return Signal(
+                "comment",
+                f"of the `# streamproof: stream` comment at {document.display(path)}:{line}",
+            ), False
+    return None, False
+
+
+def _stream_comments(
+    document: NginxDocument, path: str, comments: list[FileComment]
+) -> list[tuple[FileComment, re.Match[str]]]:
+    """The `# streamproof: stream` comments of a file, found once per document and file (every
+    route of the file asks; most files have none)."""
+    key = f"stream-comments:{path}"
+    cached = document.cache.get(key)
+    if cached is None:
+        cached = [
+            (comment, match)
+            for comment in comments
+            if (match := _STREAM_COMMENT.search(comment.text)) is not None
+        ]
+        document.cache[key] = cached
+    return cached  # type: ignore[return-value]
+
+
+# A comment saying the block streams: English, and the words for it in the languages real
+# configs are commented in (`流式`, `串流`, `потоковый`, `ストリーム`, `스트리밍`). Not Streamlit.
+_STREAMS_COMMENT = re.compile(
+    r"\bstream(?!lit)|\bsse\b|server-sent|event-stream|流式|串流|потоков|ストリーム|스트리밍",
+    re.IGNORECASE,
+)
+
+
+def stream_comment_signal(document: NginxDocument, block: Stmt) -> Signal | None:
+    """A comment in the block, or on the two lines above it, that says it streams: beside
+    `*_buffering off` it says why buffering is off (SSE acknowledged, as a mention of
+    `text/event-stream` would), so a short read timeout there is no deliberate choice."""
+    if block.is_root or block.directive is None:
+        return None
+    directive = block.directive
+    source = document.sources.get(directive.path)
+    if source is None:
+        return None
+    for comment in document.comments_of(directive.path):
+        inside = directive.start <= comment.start < directive.end
+        if not inside and not (
+            directive.line - 2 <= source.position(comment.start)[0] < directive.line
+            and _comment_above(source.text, comment, directive.start)
+        ):
+            continue
+        if "streamproof" in comment.text or not _STREAMS_COMMENT.search(comment.text):
+            continue
+        line = source.position(comment.start)[0]
+        return Signal(
+            "sse-explicit",
+            f"the comment {comment.text.strip()!r} at {document.display(directive.path)}:{line} "
+            f"says it streams (SSE acknowledged)",
+        )
+    return None
+
+
+def _comment_above(text: str, comment: FileComment, block_start: int) -> bool:
+    """A comment above a block speaks for it only when it has its own line and nothing but
+    blank lines and comments lies between them: not a note at the end of the block before
+    (`} # ...`, or a comment inside it)."""
+    line_start = text.rfind("\n", 0, comment.start) + 1
+    if text[line_start : comment.start].strip():
+        return False
+    between = text[comment.end : block_start]
+    return all(not line.strip() or line.lstrip().startswith("#") for line in between.splitlines())
+
+
+def naming_comment_signal(document: NginxDocument, block: Stmt) -> Signal | None:
+    """A comment in the location, or on the two lines above it, that names an LLM app
+    (`# OpenWebUI proxy`, `# LiteLLM gateway`): what an admin reads first."""
+    if block.is_root or block.directive is None:
+        return None
+    directive = block.directive
+    source = document.sources.get(directive.path)
+    if source is None:
+        return None
+    first_line = directive.line - 2
+    for comment in document.comments_of(directive.path):
+        inside = directive.start <= comment.start < directive.end
+        line = source.position(comment.start)[0]
+        if not inside and not (
+            first_line <= line < directive.line
+            and _comment_above(source.text, comment, directive.start)
+        ):
+            continue
+        if "streamproof" in comment.text:
+            continue
+        product = llm_name(comment.text.lstrip("#"))
+        if product:
+            return Signal(
+                "comment",
+                f"the comment {comment.text.strip()!r} at {document.display(directive.path)}:"
+                f"{line} names an LLM app ({product})",
+            )
+    return None
