@@ -148,6 +148,7 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
         previous = found.get(address, said)
         found[address] = said if previous == said else None
 
+    names = _compose_names(workspace, nginx_file)
     for home, launch in streaming_launches(workspace, nginx_file):
         if not near(home, nginx_file):
             continue
@@ -157,8 +158,8 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
         if port is None:
             continue
         said = f"{launch.launcher} serves {launch.app or 'an app'}, which streams ({_evidence(launch)})"
-        for host in ({launch.service} if launch.service else set()) | set(LOOPBACK):
-            add((host.lower(), port), said)
+        for host, named in _hosts(launch, home, names).items():
+            add((host.lower(), port), f"{named}{said}")
     for compose in compose_files(workspace, nginx_file):
         if not near(compose.path, nginx_file):
             continue
@@ -174,7 +175,86 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
             for name in (service.name, service.container_name, service.hostname):
                 if name:
                     add((name.lower(), ""), said)
+    # A Service of the cluster the config is deployed to answers for its own name, as the
+    # app it runs says (over a compose service of the same name: another network).
+    kubernetes: dict[tuple[str, str], str | None] = {}
+    for address, launch, via in _kubernetes_fronts(workspace, nginx_file):
+        said = (
+            f"{via}; in it {launch.launcher} serves {launch.app or 'an app'}, which streams "
+            f"({_evidence(launch)})"
+        )
+        previous = kubernetes.get(address, said)
+        kubernetes[address] = said if previous == said else None
+    found.update(kubernetes)
     return {address: said for address, said in found.items() if said is not None}
+
+
+def _compose_names(
+    workspace: Workspace, nginx_file: str
+) -> dict[tuple[str, str], tuple[tuple[str, str], ...]]:
+    """(compose file, service) -> the other names the service answers to on its network
+    (``container_name``, ``hostname``), each with which it is."""
+    return {
+        (compose.path, service.name): tuple(
+            (name, field)
+            for name, field in (
+                (service.container_name, "container_name"),
+                (service.hostname, "hostname"),
+            )
+            if name
+        )
+        for compose in compose_files(workspace, nginx_file)
+        for service in compose.services
+    }
+
+
+def _hosts(
+    launch: Launch, home: str, names: dict[tuple[str, str], tuple[tuple[str, str], ...]]
+) -> dict[str, str]:
+    """The hosts a launch answers to (its compose service's names, and loopback), each with
+    what to say first when it is not the service's own name."""
+    hosts = dict.fromkeys(LOOPBACK, "")
+    if launch.service:
+        for name, field in names.get((home, launch.service), ()):
+            hosts[name] = f"`{name}` is the {field} of compose service `{launch.service}`: "
+        hosts[launch.service] = ""
+    return hosts
+
+
+def _kubernetes_fronts(
+    workspace: Workspace, nginx_file: str
+) -> list[tuple[tuple[str, str], Launch, str]]:
+    """(address, launch, how the address reaches it) for the Services around a config held in
+    a manifest whose workload runs an image a compose service of the repository builds
+    (linter/server/kubeapps.py): the Service's names on each port that sends to the port
+    the launch binds."""
+    from linter.server import kubeapps
+
+    kube_services = kubeapps.services(workspace, nginx_file)
+    if not kube_services:
+        return []
+    composes = [c for c in compose_files(workspace, nginx_file) if near(c.path, nginx_file)]
+    launches = streaming_launches(workspace, nginx_file)
+    found: list[tuple[tuple[str, str], Launch, str]] = []
+    for service in kube_services:
+        built = kubeapps.builder(service, composes, workspace.root)
+        if built is None:
+            continue
+        compose, entry, how = built
+        via = (
+            f"Kubernetes Service `{service.name}` "
+            f"({relative_posix(service.path, workspace.root)}:{service.anchor.line}) runs the "
+            f"image {service.image} ({how})"
+        )
+        for home, launch in launches:
+            if home != compose.path or launch.service != entry.name:
+                continue
+            port = launch.setting("port", caveated=True).value
+            for outside, inside in service.targets:
+                if inside == port:
+                    for host in (service.name, *service.aliases):
+                        found.append(((host.lower(), outside), launch, via))
+    return found
 
 
 def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str, str]]:
@@ -182,6 +262,7 @@ def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str,
     answer sends ``X-Accel-Buffering: no`` itself (sse_starlette's EventSourceResponse does):
     nginx's buffering is already off for them, whatever its config says."""
     found: dict[tuple[str, str], bool] = {}
+    names = _compose_names(workspace, nginx_file)
     for home, launch in streaming_launches(workspace):
         if not near(home, nginx_file) or launch.llm_proxy is not None:
             continue
@@ -190,9 +271,15 @@ def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str,
         if port is None or not answers:
             continue
         unbuffered = all(e.unbuffered for e in answers)
-        for host in ({launch.service} if launch.service else set()) | set(LOOPBACK):
+        for host in _hosts(launch, home, names):
             address = (host.lower(), port)
             found[address] = found.get(address, True) and unbuffered
+    kubernetes: dict[tuple[str, str], bool] = {}
+    for address, launch, _ in _kubernetes_fronts(workspace, nginx_file):
+        answers = [e for e in launch.evidence if _answer_stream(e)]
+        unbuffered = bool(answers) and all(e.unbuffered for e in answers)
+        kubernetes[address] = kubernetes.get(address, True) and unbuffered
+    found.update(kubernetes)
     return {address for address, unbuffered in found.items() if unbuffered}
 
 
