@@ -177,16 +177,32 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
                     add((name.lower(), ""), said)
     # A Service of the cluster the config is deployed to answers for its own name, as the
     # app it runs says (over a compose service of the same name: another network).
-    kubernetes: dict[tuple[str, str], str | None] = {}
-    for address, launch, via in _kubernetes_fronts(workspace, nginx_file):
+    found.update(kubernetes_backends(workspace, nginx_file)[0])
+    return {address: said for address, said in found.items() if said is not None}
+
+
+def kubernetes_backends(
+    workspace: Workspace, manifest: str
+) -> tuple[dict[tuple[str, str], str], set[tuple[str, str]]]:
+    """For an Ingress: (Service name, port) -> why the app it runs streams, for the Services
+    around the manifest that run an image a compose service builds; and those whose every
+    stream sends `X-Accel-Buffering: no` itself."""
+    streaming: dict[tuple[str, str], str | None] = {}
+    unbuffered: dict[tuple[str, str], bool] = {}
+    for address, launch, via in _kubernetes_fronts(workspace, manifest):
         said = (
             f"{via}; in it {launch.launcher} serves {launch.app or 'an app'}, which streams "
             f"({_evidence(launch)})"
         )
-        previous = kubernetes.get(address, said)
-        kubernetes[address] = said if previous == said else None
-    found.update(kubernetes)
-    return {address: said for address, said in found.items() if said is not None}
+        previous = streaming.get(address, said)
+        streaming[address] = said if previous == said else None
+        answers = [e for e in launch.evidence if _answer_stream(e)]
+        own = bool(answers) and all(e.unbuffered for e in answers)
+        unbuffered[address] = unbuffered.get(address, True) and own
+    return (
+        {address: said for address, said in streaming.items() if said is not None},
+        {address for address, own in unbuffered.items() if own},
+    )
 
 
 def _compose_names(
@@ -274,12 +290,9 @@ def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str,
         for host in _hosts(launch, home, names):
             address = (host.lower(), port)
             found[address] = found.get(address, True) and unbuffered
-    kubernetes: dict[tuple[str, str], bool] = {}
-    for address, launch, _ in _kubernetes_fronts(workspace, nginx_file):
-        answers = [e for e in launch.evidence if _answer_stream(e)]
-        unbuffered = bool(answers) and all(e.unbuffered for e in answers)
-        kubernetes[address] = kubernetes.get(address, True) and unbuffered
-    found.update(kubernetes)
+    streaming, unbuffered_apps = kubernetes_backends(workspace, nginx_file)
+    for address in streaming:  # the Service's app, over a compose service of that name
+        found[address] = address in unbuffered_apps
     return {address for address, unbuffered in found.items() if unbuffered}
 
 
