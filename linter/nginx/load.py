@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from linter.nginx import dump
 from linter.nginx.context import Stmt
+from linter.nginx.embedded import is_yaml
 from linter.nginx.fragments import context_comment, detect_context
 from linter.nginx.includes import DiskFiles, DumpFiles, Expander, parsed_once
 from linter.nginx.model import NginxDocument
@@ -86,6 +87,10 @@ def load_document(
             document.server_keepalives = dict(keepalives_by_address(workspace, source.path))
         except Exception:  # evidence only: the uvicorn default then applies as before
             document.server_keepalives = {}
+        _surroundings(document, workspace, source.path)
+    elif is_yaml(source.path):
+        # A config held in a ConfigMap: the Services of the manifests around it say which
+        # apps stream, launch files or not (linter/server/kubeapps.py).
         _surroundings(document, workspace, source.path)
     return document
 

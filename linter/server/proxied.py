@@ -184,9 +184,12 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
 def kubernetes_backends(
     workspace: Workspace, manifest: str
 ) -> tuple[dict[tuple[str, str], str], set[tuple[str, str]]]:
-    """For an Ingress: (Service name, port) -> why the app it runs streams, for the Services
-    around the manifest that run an image a compose service builds; and those whose every
-    stream sends `X-Accel-Buffering: no` itself."""
+    """(Service name, port) -> why the app it runs streams, for the Services around a manifest
+    (an Ingress, a ConfigMap's NGINX config) that run an image a compose service builds, or
+    an LLM server's or chat app's image; and those whose every stream sends
+    `X-Accel-Buffering: no` itself."""
+    from linter.server import kubeapps
+
     streaming: dict[tuple[str, str], str | None] = {}
     unbuffered: dict[tuple[str, str], bool] = {}
     for address, launch, via in _kubernetes_fronts(workspace, manifest):
@@ -199,6 +202,21 @@ def kubernetes_backends(
         answers = [e for e in launch.evidence if _answer_stream(e)]
         own = bool(answers) and all(e.unbuffered for e in answers)
         unbuffered[address] = unbuffered.get(address, True) and own
+    for service in kubeapps.services(workspace, manifest):
+        product = _image_product(service.image)
+        if product is None:
+            continue
+        said = (
+            f"Kubernetes Service `{service.name}` "
+            f"({relative_posix(service.path, workspace.root)}:{service.anchor.line}) runs the "
+            f"image {service.image}, an LLM server or chat app that streams ({product})"
+        )
+        for outside, _ in service.targets:
+            for host in (service.name, *service.aliases):
+                address = (host.lower(), outside)
+                previous = streaming.get(address, said)
+                if address not in unbuffered:  # an app the repository builds says more
+                    streaming[address] = said if previous == said else None
     return (
         {address: said for address, said in streaming.items() if said is not None},
         {address for address, own in unbuffered.items() if own},
