@@ -269,19 +269,25 @@ def _kubernetes_fronts(
         return []
     composes = [c for c in compose_files(workspace, nginx_file) if near(c.path, nginx_file)]
     launches = streaming_launches(workspace, nginx_file)
+    made = kubeapps.builds(workspace, nginx_file)
     found: list[tuple[tuple[str, str], Launch, str]] = []
     for service in kube_services:
-        built = kubeapps.builder(service, composes, workspace.root)
+        built = kubeapps.builder(service, composes, workspace.root, made)
         if built is None:
             continue
-        compose, entry, how = built
+        dockerfile: str | None
+        if isinstance(built, kubeapps.Build):
+            dockerfile, how = built.dockerfile, built.said
+        else:
+            dockerfile, how = built[1].dockerfile, built[2]
         via = (
             f"Kubernetes Service `{service.name}` "
             f"({relative_posix(service.path, workspace.root)}:{service.anchor.line}) runs the "
             f"image {service.image} ({how})"
         )
-        for home, launch in launches:
-            if home != compose.path or launch.service != entry.name:
+        for _, launch in launches:
+            # The image's own command: its Dockerfile's, not a compose `command:` override.
+            if launch.command.path != dockerfile:
                 continue
             port = launch.setting("port", caveated=True).value
             for outside, inside in service.targets:
