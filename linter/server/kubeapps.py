@@ -111,6 +111,7 @@ class Build:
     image: str  # image_name(); with a `${{ ... }}` prefix left out, the literal rest
     partial: bool  # the image's registry or owner is an expression: ``image`` is a suffix
     dockerfile: str  # absolute
+    context: str  # absolute
     said: str  # "built from backend/Dockerfile by .github/workflows/ci.yml:31"
 
 
@@ -194,7 +195,7 @@ def _file_builds(workspace: Workspace, path: str, root: str) -> list[Build]:
         for tag in tags:
             image = _image_of(tag)
             if image is not None:
-                found.append(Build(image[0], image[1], dockerfile, said))
+                found.append(Build(image[0], image[1], dockerfile, context_dir, said))
 
     if not isinstance(data, dict):
         return []
@@ -299,15 +300,33 @@ def _list(node: Any) -> list[Any]:
     return node if isinstance(node, list) else []
 
 
+@dataclass(frozen=True)
+class Built:
+    """Where the tree builds an image: its Dockerfile and context, and how that is known."""
+
+    dockerfile: str
+    context: str
+    target: str | None
+    how: str
+
+
 def builder(
     service: Service, composes: list[ComposeFile], root: str, made: list[Build] | None = None
-) -> tuple[ComposeFile, ComposeService, str] | Build | None:
-    """What builds the image the Service's workload runs with the image's own command: the
-    compose service (with how the repository says so) or a workflow's or skaffold's build;
-    None when nothing or several do."""
+) -> Built | None:
+    """Where the tree builds the image a Service's workload runs with the image's own command
+    (so what that Dockerfile launches is what runs); None for a command of its own."""
     if not service.image or service.command:
-        return None  # a command of its own: not what the image launches
-    wanted = image_name(service.image)
+        return None
+    return image_build(service.image, composes, root, made)
+
+
+def image_build(
+    image: str, composes: list[ComposeFile], root: str, made: list[Build] | None = None
+) -> Built | None:
+    """Where the tree builds ``image``: a compose service that builds and names it, else a
+    workflow's or skaffold's build, else a compose service named as it; None when nothing or
+    several do."""
+    wanted = image_name(image)
     last = wanted.rsplit("/", 1)[-1]
     built = {
         (b.dockerfile, b.said): b
@@ -334,14 +353,24 @@ def builder(
                     f"({where}), which builds it"
                 )
                 named.append((compose, entry, said))
+    chosen: tuple[ComposeFile, ComposeService, str] | None = None
     if same:
         # A workflow may build the same Dockerfile too; another one makes it two images.
         others = {b.dockerfile for b in built.values()} - {c.dockerfile for _, c, _ in same}
-        unique = len({(c.path, s.name) for c, s, _ in same}) == 1
-        return same[0] if unique and not others else None
-    if built:
-        dockerfiles = {b.dockerfile for b in built.values()}
-        return next(iter(built.values())) if len(dockerfiles) == 1 else None
-    if len({(c.path, s.name) for c, s, _ in named}) != 1:
+        if len({(c.path, e.name) for c, e, _ in same}) != 1 or others:
+            return None
+        chosen = same[0]
+    elif built:
+        if len({b.dockerfile for b in built.values()}) != 1:
+            return None
+        found = next(iter(built.values()))
+        return Built(found.dockerfile, found.context, None, found.said)
+    elif len({(c.path, e.name) for c, e, _ in named}) == 1:
+        chosen = named[0]
+    if chosen is None:
         return None
-    return named[0]
+    _, entry, how = chosen
+    if entry.dockerfile is None:
+        return None
+    context = entry.context_dir or os.path.dirname(entry.dockerfile)
+    return Built(entry.dockerfile, context, entry.target, how)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from linter.server.composefile import ComposeFile, ComposeService
     from linter.server.model import Evidence, Launch
     from linter.source import SourceText
+    from linter.stack.model import Service
     from linter.workspace import Workspace
 
 
@@ -272,14 +273,13 @@ def _kubernetes_fronts(
     made = kubeapps.builds(workspace, nginx_file)
     found: list[tuple[tuple[str, str], Launch, str]] = []
     for service in kube_services:
+        if service.command:
+            found.extend(_own_command_fronts(service, launches, workspace))
+            continue
         built = kubeapps.builder(service, composes, workspace.root, made)
         if built is None:
             continue
-        dockerfile: str | None
-        if isinstance(built, kubeapps.Build):
-            dockerfile, how = built.dockerfile, built.said
-        else:
-            dockerfile, how = built[1].dockerfile, built[2]
+        dockerfile, how = built.dockerfile, built.how
         via = (
             f"Kubernetes Service `{service.name}` "
             f"({relative_posix(service.path, workspace.root)}:{service.anchor.line}) runs the "
@@ -294,6 +294,31 @@ def _kubernetes_fronts(
                 if inside == port:
                     for host in (service.name, *service.aliases):
                         found.append(((host.lower(), outside), launch, via))
+    return found
+
+
+def _own_command_fronts(
+    service: Service, launches: list[tuple[str, Launch]], workspace: Workspace
+) -> list[tuple[tuple[str, str], Launch, str]]:
+    """A Service whose workload runs a command of its own: the launch read from that command
+    (linter/server/kube.py), on each Service port that sends to the port it binds."""
+    path = service.command[0][1].path
+    first = min(place.start for _, place in service.command)
+    last = max(place.end for _, place in service.command)
+    found: list[tuple[tuple[str, str], Launch, str]] = []
+    for _, launch in launches:
+        place = launch.command
+        if place.path != path or not first <= place.start <= last:
+            continue
+        port = launch.setting("port", caveated=True).value
+        via = (
+            f"Kubernetes Service `{service.name}` "
+            f"({relative_posix(service.path, workspace.root)}:{service.anchor.line}) selects the workload"
+        )
+        for outside, inside in service.targets:
+            if inside == port:
+                for host in (service.name, *service.aliases):
+                    found.append(((host.lower(), outside), launch, via))
     return found
 
 

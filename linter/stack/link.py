@@ -113,6 +113,15 @@ class Stack:
         built = self.built.get((service.path, service.name)) if service.kubernetes else None
         if built is not None:  # the image's own command: its Dockerfile's launch
             return [launch for launch in self.launches if launch.path == built[0]]
+        if service.kubernetes and service.command:  # the launch read from its own command
+            path = service.command[0][1].path
+            first = min(place.start for _, place in service.command)
+            last = max(place.end for _, place in service.command)
+            return [
+                launch
+                for launch in self.launches
+                if launch.path == path and first <= launch.anchor.start <= last
+            ]
         if self._launches_by_service is None:
             self._launches_by_service = {}
             for launch in self.launches:

@@ -256,10 +256,8 @@ def _built_images(stack: Any, workspace: Workspace) -> dict[tuple[str, str], tup
             )
         except Exception:  # evidence only
             continue
-        if isinstance(built, kubeapps.Build):
-            found[(service.path, service.name)] = (built.dockerfile, built.said)
-        elif built is not None and built[1].dockerfile is not None:
-            found[(service.path, service.name)] = (built[1].dockerfile, built[2])
+        if built is not None:
+            found[(service.path, service.name)] = (built.dockerfile, built.how)
     return found
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from linter.server import kubeapps
-from linter.server.kubeapps import Build, _docker_builds, _image_of, image_name
+from linter.server.kubeapps import Build, Built, _docker_builds, _image_of, image_name
 from linter.stack.model import Service, Where
 from linter.workspace import Workspace
 
@@ -61,10 +61,12 @@ def _service(image: str, command: tuple[tuple[str, Where], ...] = ()) -> Service
 
 
 def test_builder_needs_one_build(tmp_path: Path) -> None:
-    one = Build("acme/api", True, "/r/backend/Dockerfile", "built from backend/Dockerfile")
-    other = Build("acme/api", True, "/r/other/Dockerfile", "built from other/Dockerfile")
+    one = Build("acme/api", True, "/r/backend/Dockerfile", "/r/backend", "built from backend")
+    other = Build("acme/api", True, "/r/other/Dockerfile", "/r/other", "built from other")
     service = _service("ghcr.io/acme/api:2")
-    assert kubeapps.builder(service, [], "/r", [one]) == one
+    assert kubeapps.builder(service, [], "/r", [one]) == Built(
+        "/r/backend/Dockerfile", "/r/backend", None, "built from backend"
+    )
     assert kubeapps.builder(service, [], "/r", [one, other]) is None  # two Dockerfiles
     assert kubeapps.builder(_service("ghcr.io/acme/web:2"), [], "/r", [one]) is None
     # A command of its own: what the image's Dockerfile launches is not what runs.
