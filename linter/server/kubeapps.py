@@ -43,11 +43,34 @@ def image_name(image: str) -> str:
     return name
 
 
+def in_cluster(workspace: Workspace, config: str) -> bool:
+    """Is a proxy config deployed to a cluster: held in a manifest (a ConfigMap), or a file a
+    kustomization beside it or one folder up turns into one (``configMapGenerator``)?"""
+    if config.lower().endswith(_YAML):
+        return True
+    name = os.path.basename(config)
+    folder = os.path.dirname(os.path.abspath(config))
+    for where in (folder, os.path.dirname(folder)):
+        for kustomization in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
+            path = os.path.join(where, kustomization)
+            if not workspace.inside(path) or not os.path.isfile(path):
+                continue
+            try:
+                text = workspace.read_source(path).text
+            except Exception:  # evidence only
+                continue
+            if "configMapGenerator" in text and re.search(
+                r"(?m)[\s/'\"=]" + re.escape(name) + r"['\"]?\s*$", text
+            ):
+                return True
+    return False
+
+
 def services(workspace: Workspace, nginx_file: str) -> list[Service]:
-    """The Services of the manifests around a config held in a manifest (its folder's parent
-    and below: a kustomize base keeps the proxy and the app in sibling folders); none for a
-    config that is not in a YAML file. Read once per folder and run."""
-    if not nginx_file.lower().endswith(_YAML):
+    """The Services of the manifests around a config deployed to a cluster (``in_cluster``):
+    its folder's parent and below (a kustomize base keeps the proxy and the app in sibling
+    folders); none for another config. Read once per folder and run."""
+    if not in_cluster(workspace, nginx_file):
         return []
     top = os.path.dirname(os.path.dirname(os.path.abspath(nginx_file)))
     if not workspace.inside(top):
