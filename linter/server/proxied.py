@@ -5,8 +5,12 @@
   (``proxy_pass ${BACKEND_URL};`` with ``BACKEND_URL=http://backend:7860``), in the service's
   ``environment:`` (compose's ``${X:-default}`` read as its default) or its Dockerfile's ENV;
 - the apps behind an address that stream: a launch line of the project (linter/server/front.py
-  matches it by service name or loopback port) whose app, in this tree, has streaming endpoints
-  (linter/server/apps.py), or a compose service whose image is a known LLM server or chat app.
+  matches it by service name, container_name, hostname or loopback port) whose app, in this
+  tree, has streaming endpoints (linter/server/apps.py), or a compose service whose image is a
+  known LLM server or chat app;
+- for a config or an Ingress deployed to a cluster, the Kubernetes Services of the manifests
+  around it: their workload's own command read as a launch, or the Dockerfile's launch of an
+  image the tree builds (linter/server/kubeapps.py), or an LLM server's or chat app's image.
 
 Evidence only, never a guess: a variable two services set differently, or one whose value is
 not in the repository, stays unknown; an address two apps answer is left out.
@@ -259,10 +263,10 @@ def _hosts(
 def _kubernetes_fronts(
     workspace: Workspace, nginx_file: str
 ) -> list[tuple[tuple[str, str], Launch, str]]:
-    """(address, launch, how the address reaches it) for the Services around a config held in
-    a manifest whose workload runs an image a compose service of the repository builds
-    (linter/server/kubeapps.py): the Service's names on each port that sends to the port
-    the launch binds."""
+    """(address, launch, how the address reaches it) for the Services around a config or an
+    Ingress deployed to a cluster whose workload runs a command of its own, or the image's own
+    command in an image the tree builds (linter/server/kubeapps.py): the Service's names on
+    each port that sends to the port the launch binds."""
     from linter.server import kubeapps
 
     kube_services = kubeapps.services(workspace, nginx_file)
