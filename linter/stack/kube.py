@@ -201,6 +201,10 @@ def _service(
         target = named.get(target, target) if target else target
         if port and port.isdigit() and target and target.isdigit():
             targets.append((port, target))
+            # An Ingress may name the Service's port instead of its number.
+            port_name = _text(_get(item, "name"))
+            if port_name:
+                targets.append((port_name, target))
     volumes = _mounts(workload_source, pod, container, namespace, configmaps)
     aliases: list[str] = []
     for space in sorted(
