@@ -101,6 +101,7 @@ class Stack:
     # -- services -----------------------------------------------------------------------
     def _ports(self, service: Service) -> set[str]:
         ports = {container for _, container, _ in service.ports} | {p for p, _ in service.expose}
+        ports |= {port for port, _ in service.targets}  # a Kubernetes Service's port names too
         for launch in self._launches(service):
             if launch.port:
                 ports.add(launch.port)
