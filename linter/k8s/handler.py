@@ -95,6 +95,8 @@ class K8sHandler:
                 own.extend(_released(yaml_file, workspace, document))
         document.own = own
         document.context = _context(workspace, set(files))
+        if own.ingresses and not chart:
+            _app_backends(document, workspace, unit.path)
         return document
 
     def verify_fix(self, before: Document, after: Document, edits: Sequence[Edit]) -> str | None:
@@ -107,6 +109,17 @@ class K8sHandler:
 
 
 _RELEASE_WORDS = "kind:"
+
+
+def _app_backends(document: K8sDocument, workspace: Workspace, path: str) -> None:
+    """The Services around the manifest whose app streams (linter/server/proxied.py).
+    Evidence only: a failure leaves none, as for a manifest read alone."""
+    from linter.server.proxied import kubernetes_backends
+
+    try:
+        document.app_backends, document.unbuffered_backends = kubernetes_backends(workspace, path)
+    except Exception:
+        document.app_backends, document.unbuffered_backends = {}, set()
 
 
 def _released(yaml_file: object, workspace: Workspace, document: K8sDocument) -> ManifestSet:

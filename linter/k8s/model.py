@@ -182,6 +182,11 @@ class K8sDocument(Document):
     # static rendering and cannot be edited by a fix.
     templates: frozenset[str] = frozenset()
     cache: dict[str, object] = field(default_factory=dict)
+    # Services of the cluster around the manifest whose app streams (linter/server/
+    # proxied.py): (name, port) -> why; and those whose every stream sends
+    # `X-Accel-Buffering: no` itself.
+    app_backends: dict[tuple[str, str], str] = field(default_factory=dict)
+    unbuffered_backends: set[tuple[str, str]] = field(default_factory=set)
 
     def all_configs(self) -> list[ControllerConfig]:
         return self.own.configs + self.context.configs

@@ -35,8 +35,20 @@ def _acknowledged(ingress: Ingress) -> str | None:
     return None
 
 
-def ingress_path_evidence(ingress: Ingress, item: IngressPath) -> str | None:
-    """Why this path of the Ingress is a streaming route, or None."""
+def app_address(item: IngressPath) -> tuple[str, str] | None:
+    """The backend Service and port an Ingress path names, as the app evidence is keyed."""
+    service = item.service.text if item.service is not None else None
+    port = item.port.text if item.port is not None else None
+    if not service or not port:
+        return None
+    return service.lower(), port
+
+
+def ingress_path_evidence(
+    ingress: Ingress, item: IngressPath, apps: dict[tuple[str, str], str] | None = None
+) -> str | None:
+    """Why this path of the Ingress is a streaming route, or None. ``apps``: the Services of
+    the manifests around it whose app streams (``K8sDocument.app_backends``)."""
     path = item.path.text if item.path is not None and item.path.known else ""
     acknowledged = _acknowledged(ingress)
     if path and not_streaming_path(path):
@@ -52,6 +64,9 @@ def ingress_path_evidence(ingress: Ingress, item: IngressPath) -> str | None:
         return found
     if ingress.chart and (service is None or service == "") and llm_name(ingress.chart):
         return f"its chart `{ingress.chart}` deploys an LLM server ({llm_name(ingress.chart)})"
+    address = app_address(item)
+    if apps and address is not None and address in apps:
+        return f"its backend is Service `{address[0]}` port {address[1]}: {apps[address]}"
     if path in ("", "/"):
         for host in ingress.hosts:
             product = llm_name(host)

@@ -12,10 +12,11 @@ from linter import configmap
 from linter.source import SourceText
 
 _YAML = (".yaml", ".yml")
-# A data key naming an NGINX config file.
-_CONF_KEY = r"[\w.-]*\.conf"
+# A data key naming an NGINX config file, or the template the nginx image renders into one at
+# start (`default.conf.template` mounted in /etc/nginx/templates: `${VAR}`s stay unknown).
+_CONF_KEY = r"[\w.-]*\.conf(?:\.template)?"
 _CONF_KEY_BYTES = re.compile(
-    rb"(?m)^[ \t]+[\"']?[\w.-]*\.conf[\"']?[ \t]*:[ \t]*\|[-+]?[1-9]?[ \t]*(?:#.*)?\r?$"
+    rb"(?m)^[ \t]+[\"']?[\w.-]*\.conf(?:\.template)?[\"']?[ \t]*:[ \t]*\|[-+]?[1-9]?[ \t]*(?:#.*)?\r?$"
 )
 
 

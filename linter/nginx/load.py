@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from linter.nginx import dump
 from linter.nginx.context import Stmt
+from linter.nginx.embedded import is_yaml
 from linter.nginx.fragments import context_comment, detect_context
 from linter.nginx.includes import DiskFiles, DumpFiles, Expander, parsed_once
 from linter.nginx.model import NginxDocument
@@ -87,7 +88,20 @@ def load_document(
         except Exception:  # evidence only: the uvicorn default then applies as before
             document.server_keepalives = {}
         _surroundings(document, workspace, source.path)
+    elif is_yaml(source.path) or _in_cluster(workspace, source.path):
+        # A config deployed in a ConfigMap: the Services of the manifests around it say which
+        # apps stream, launch files or not (linter/server/kubeapps.py).
+        _surroundings(document, workspace, source.path)
     return document
+
+
+def _in_cluster(workspace: Workspace, path: str) -> bool:
+    from linter.server.kubeapps import in_cluster
+
+    try:
+        return in_cluster(workspace, path)
+    except Exception:  # evidence only
+        return False
 
 
 def _surroundings(document: NginxDocument, workspace: Workspace, path: str) -> None:

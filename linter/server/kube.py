@@ -410,7 +410,9 @@ class WorkloadReader:
         argv: list[Word],
         words_file: str | None = None,
     ) -> None:
-        launch.search_dirs = ()
+        launch.search_dirs, built = self._image_dirs(found.image)
+        if built:  # the app is read from the image's files: say how they are known
+            launch.launcher += f", image {found.image} ({built})"
         launch.loopback = False
         if words_file is not None:  # say where the words are: the key, in the manifest
             launch.command = found.key_places.get("command") or found.key_places.get(
@@ -468,6 +470,34 @@ class WorkloadReader:
                 if place is None or (place.path, place.start, place.end) not in on_command_line:
                     launch.settings[name] = Setting(None, None, f"may be set: {why}")
         self._evidence(launch, found)
+
+    def _image_dirs(self, image_ref: str | None) -> tuple[tuple[str, ...], str]:
+        """Where the app a container's command names is found: the image's own files, when
+        the tree builds that image (linter/server/kubeapps.py), and how that is known; else
+        nowhere (built elsewhere, its files are not in the repository)."""
+        if not image_ref:
+            return (), ""
+        from linter.server import kubeapps
+        from linter.server.front import near
+        from linter.server.proxied import compose_files
+
+        workspace = self.reader.workspace
+        try:
+            composes = [c for c in compose_files(workspace, self.path) if near(c.path, self.path)]
+            built = kubeapps.image_build(
+                image_ref, composes, workspace.root, kubeapps.builds(workspace, self.path)
+            )
+            image = (
+                self.reader.image(built.dockerfile, built.context, built.target)
+                if built is not None
+                else None
+            )
+        except Exception:  # evidence only
+            return (), ""
+        if built is None or image is None:
+            return (), ""
+        workdir = self.reader.image_resolver(image)(".")
+        return tuple(dict.fromkeys(d for d in (workdir, built.context) if d)), built.how
 
     def _evidence(self, launch: Launch, found: _Container) -> None:
         from linter.server.apps import image_evidence

@@ -5,8 +5,12 @@
   (``proxy_pass ${BACKEND_URL};`` with ``BACKEND_URL=http://backend:7860``), in the service's
   ``environment:`` (compose's ``${X:-default}`` read as its default) or its Dockerfile's ENV;
 - the apps behind an address that stream: a launch line of the project (linter/server/front.py
-  matches it by service name or loopback port) whose app, in this tree, has streaming endpoints
-  (linter/server/apps.py), or a compose service whose image is a known LLM server or chat app.
+  matches it by service name, container_name, hostname or loopback port) whose app, in this
+  tree, has streaming endpoints (linter/server/apps.py), or a compose service whose image is a
+  known LLM server or chat app;
+- for a config or an Ingress deployed to a cluster, the Kubernetes Services of the manifests
+  around it: their workload's own command read as a launch, or the Dockerfile's launch of an
+  image the tree builds (linter/server/kubeapps.py), or an LLM server's or chat app's image.
 
 Evidence only, never a guess: a variable two services set differently, or one whose value is
 not in the repository, stays unknown; an address two apps answer is left out.
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
     from linter.server.composefile import ComposeFile, ComposeService
     from linter.server.model import Evidence, Launch
     from linter.source import SourceText
+    from linter.stack.model import Service
     from linter.workspace import Workspace
 
 
@@ -163,6 +168,7 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
         found[address] = previous if previous is not None and previous[0] == entry[0] else None
 
     mounting = _mounting_compose_files(workspace, nginx_file)
+    names = _compose_names(workspace, nginx_file)
     for home, launch in streaming_launches(workspace, nginx_file):
         if not near(home, nginx_file) and home not in mounting:
             continue
@@ -175,6 +181,9 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
         app = (launch.app, launch.search_dirs[:1], _evidence(launch)) if launch.app else None
         for address, note in _launch_addresses(workspace, nginx_file, home, launch, port):
             add(address, said + note, app)
+        for host, named in _hosts(launch, home, names).items():
+            if named:  # the service's other names (its own name and loopback are above)
+                add((host.lower(), port), f"{named}{said}", app)
     for compose in compose_files(workspace, nginx_file):
         if not near(compose.path, nginx_file) and compose.path not in mounting:
             continue
@@ -199,7 +208,151 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
                     )
                     for host in LOOPBACK:
                         add((host, published), published_said)
-    return {address: entry[1] for address, entry in found.items() if entry is not None}
+    streaming = {address: entry[1] for address, entry in found.items() if entry is not None}
+    # A Service of the cluster the config is deployed to answers for its own name, as the
+    # app it runs says (over a compose service of the same name: another network).
+    streaming.update(kubernetes_backends(workspace, nginx_file)[0])
+    return streaming
+
+
+def kubernetes_backends(
+    workspace: Workspace, manifest: str
+) -> tuple[dict[tuple[str, str], str], set[tuple[str, str]]]:
+    """(Service name, port) -> why the app it runs streams, for the Services around a manifest
+    (an Ingress, a ConfigMap's NGINX config) that run an image a compose service builds, or
+    an LLM server's or chat app's image; and those whose every stream sends
+    `X-Accel-Buffering: no` itself."""
+    from linter.server import kubeapps
+
+    streaming: dict[tuple[str, str], str | None] = {}
+    unbuffered: dict[tuple[str, str], bool] = {}
+    for address, launch, via in _kubernetes_fronts(workspace, manifest):
+        said = (
+            f"{via}; in it {launch.launcher} serves {launch.app or 'an app'}, which streams "
+            f"({_evidence(launch)})"
+        )
+        previous = streaming.get(address, said)
+        streaming[address] = said if previous == said else None
+        answers = [e for e in launch.evidence if _answer_stream(e)]
+        own = bool(answers) and all(e.unbuffered for e in answers)
+        unbuffered[address] = unbuffered.get(address, True) and own
+    for service in kubeapps.services(workspace, manifest):
+        product = _image_product(service.image)
+        if product is None:
+            continue
+        said = (
+            f"Kubernetes Service `{service.name}` "
+            f"({relative_posix(service.path, workspace.root)}:{service.anchor.line}) runs the "
+            f"image {service.image}, an LLM server or chat app that streams ({product})"
+        )
+        for outside, _ in service.targets:
+            for host in (service.name, *service.aliases):
+                address = (host.lower(), outside)
+                previous = streaming.get(address, said)
+                if address not in unbuffered:  # an app the repository builds says more
+                    streaming[address] = said if previous == said else None
+    return (
+        {address: said for address, said in streaming.items() if said is not None},
+        {address for address, own in unbuffered.items() if own},
+    )
+
+
+def _compose_names(
+    workspace: Workspace, nginx_file: str
+) -> dict[tuple[str, str], tuple[tuple[str, str], ...]]:
+    """(compose file, service) -> the other names the service answers to on its network
+    (``container_name``, ``hostname``), each with which it is."""
+    return {
+        (compose.path, service.name): tuple(
+            (name, field)
+            for name, field in (
+                (service.container_name, "container_name"),
+                (service.hostname, "hostname"),
+            )
+            if name
+        )
+        for compose in compose_files(workspace, nginx_file)
+        for service in compose.services
+    }
+
+
+def _hosts(
+    launch: Launch, home: str, names: dict[tuple[str, str], tuple[tuple[str, str], ...]]
+) -> dict[str, str]:
+    """The hosts a launch answers to (its compose service's names, and loopback), each with
+    what to say first when it is not the service's own name."""
+    hosts = dict.fromkeys(LOOPBACK, "")
+    if launch.service:
+        for name, field in names.get((home, launch.service), ()):
+            hosts[name] = f"`{name}` is the {field} of compose service `{launch.service}`: "
+        hosts[launch.service] = ""
+    return hosts
+
+
+def _kubernetes_fronts(
+    workspace: Workspace, nginx_file: str
+) -> list[tuple[tuple[str, str], Launch, str]]:
+    """(address, launch, how the address reaches it) for the Services around a config or an
+    Ingress deployed to a cluster whose workload runs a command of its own, or the image's own
+    command in an image the tree builds (linter/server/kubeapps.py): the Service's names on
+    each port that sends to the port the launch binds."""
+    from linter.server import kubeapps
+
+    kube_services = kubeapps.services(workspace, nginx_file)
+    if not kube_services:
+        return []
+    composes = [c for c in compose_files(workspace, nginx_file) if near(c.path, nginx_file)]
+    launches = streaming_launches(workspace, nginx_file)
+    made = kubeapps.builds(workspace, nginx_file)
+    found: list[tuple[tuple[str, str], Launch, str]] = []
+    for service in kube_services:
+        if service.command:
+            found.extend(_own_command_fronts(service, launches, workspace))
+            continue
+        built = kubeapps.builder(service, composes, workspace.root, made)
+        if built is None:
+            continue
+        dockerfile, how = built.dockerfile, built.how
+        via = (
+            f"Kubernetes Service `{service.name}` "
+            f"({relative_posix(service.path, workspace.root)}:{service.anchor.line}) runs the "
+            f"image {service.image} ({how})"
+        )
+        for _, launch in launches:
+            # The image's own command: its Dockerfile's, not a compose `command:` override.
+            if launch.command.path != dockerfile:
+                continue
+            port = launch.setting("port", caveated=True).value
+            for outside, inside in service.targets:
+                if inside == port:
+                    for host in (service.name, *service.aliases):
+                        found.append(((host.lower(), outside), launch, via))
+    return found
+
+
+def _own_command_fronts(
+    service: Service, launches: list[tuple[str, Launch]], workspace: Workspace
+) -> list[tuple[tuple[str, str], Launch, str]]:
+    """A Service whose workload runs a command of its own: the launch read from that command
+    (linter/server/kube.py), on each Service port that sends to the port it binds."""
+    path = service.command[0][1].path
+    first = min(place.start for _, place in service.command)
+    last = max(place.end for _, place in service.command)
+    found: list[tuple[tuple[str, str], Launch, str]] = []
+    for _, launch in launches:
+        place = launch.command
+        if place.path != path or not first <= place.start <= last:
+            continue
+        port = launch.setting("port", caveated=True).value
+        via = (
+            f"Kubernetes Service `{service.name}` "
+            f"({relative_posix(service.path, workspace.root)}:{service.anchor.line}) selects the workload"
+        )
+        for outside, inside in service.targets:
+            if inside == port:
+                for host in (service.name, *service.aliases):
+                    found.append(((host.lower(), outside), launch, via))
+    return found
 
 
 def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str, str]]:
@@ -208,6 +361,7 @@ def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str,
     nginx's buffering is already off for them, whatever its config says."""
     found: dict[tuple[str, str], bool] = {}
     mounting = _mounting_compose_files(workspace, nginx_file)
+    names = _compose_names(workspace, nginx_file)
     for home, launch in streaming_launches(workspace, nginx_file):
         if (not near(home, nginx_file) and home not in mounting) or launch.llm_proxy is not None:
             continue
@@ -216,8 +370,15 @@ def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str,
         if port is None or not answers:
             continue
         unbuffered = all(e.unbuffered for e in answers)
-        for address, _ in _launch_addresses(workspace, nginx_file, home, launch, port):
+        addresses = [a for a, _ in _launch_addresses(workspace, nginx_file, home, launch, port)]
+        addresses += [
+            (host.lower(), port) for host, named in _hosts(launch, home, names).items() if named
+        ]
+        for address in addresses:
             found[address] = found.get(address, True) and unbuffered
+    streaming, unbuffered_apps = kubernetes_backends(workspace, nginx_file)
+    for address in streaming:  # the Service's app, over a compose service of that name
+        found[address] = address in unbuffered_apps
     return {address for address, unbuffered in found.items() if unbuffered}
 
 

@@ -464,7 +464,7 @@ def _ingress(document: K8sDocument) -> list[IngressRoute]:
                     Where(value.path, value.start, value.end, line), os.path.basename(value.path)
                 )
         for item in ingress.paths:
-            if ingress_path_evidence(ingress, item) is None:
+            if ingress_path_evidence(ingress, item, document.app_backends) is None:
                 continue
             where = item.where
             if not os.path.isabs(where.path):

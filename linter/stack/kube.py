@@ -185,11 +185,26 @@ def _service(
             if word is not None:
                 command.append((word, _where(workload_source, item)))
     ports: list[tuple[str, Where]] = []
+    targets: list[tuple[str, str]] = []
+    named: dict[str, str] = {}
+    for item in _items(_get(container, "ports")):
+        port_name, number = _text(_get(item, "name")), _text(_get(item, "containerPort"))
+        if port_name and number:
+            named[port_name] = number
     for item in _items(_get(document, "spec", "ports")):
         for field in ("port", "targetPort"):
             value = _text(_get(item, field))
             if value and value.isdigit():
                 ports.append((value, _where(source, item)))
+        port = _text(_get(item, "port"))
+        target = _text(_get(item, "targetPort")) or port  # targetPort defaults to port
+        target = named.get(target, target) if target else target
+        if port and port.isdigit() and target and target.isdigit():
+            targets.append((port, target))
+            # An Ingress may name the Service's port instead of its number.
+            port_name = _text(_get(item, "name"))
+            if port_name:
+                targets.append((port_name, target))
     volumes = _mounts(workload_source, pod, container, namespace, configmaps)
     aliases: list[str] = []
     for space in sorted(
@@ -206,6 +221,7 @@ def _service(
         command=tuple(command),
         volumes=tuple(volumes),
         kubernetes=True,
+        targets=tuple(targets),
     )
 
 

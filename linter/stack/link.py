@@ -55,6 +55,9 @@ class Stack:
     _routes_by_port: dict[str, list[NginxRoute]] | None = None
     _shown: dict[str, str] = field(default_factory=dict)
     _published: dict[str, list[tuple[Service, str, Where]]] | None = None
+    # Kubernetes Services whose workload runs, with its own command, an image the tree builds
+    # (linter/server/kubeapps.py): (manifest, name) -> (the Dockerfile, how it is known).
+    built: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, root: str, facts: Iterable[Fact]) -> Stack:
@@ -98,6 +101,7 @@ class Stack:
     # -- services -----------------------------------------------------------------------
     def _ports(self, service: Service) -> set[str]:
         ports = {container for _, container, _ in service.ports} | {p for p, _ in service.expose}
+        ports |= {port for port, _ in service.targets}  # a Kubernetes Service's port names too
         for launch in self._launches(service):
             if launch.port:
                 ports.add(launch.port)
@@ -107,6 +111,18 @@ class Stack:
         return ports
 
     def _launches(self, service: Service) -> list[AppLaunch]:
+        built = self.built.get((service.path, service.name)) if service.kubernetes else None
+        if built is not None:  # the image's own command: its Dockerfile's launch
+            return [launch for launch in self.launches if launch.path == built[0]]
+        if service.kubernetes and service.command:  # the launch read from its own command
+            path = service.command[0][1].path
+            first = min(place.start for _, place in service.command)
+            last = max(place.end for _, place in service.command)
+            return [
+                launch
+                for launch in self.launches
+                if launch.path == path and first <= launch.anchor.start <= last
+            ]
         if self._launches_by_service is None:
             self._launches_by_service = {}
             for launch in self.launches:
@@ -383,6 +399,9 @@ def _service_hops(service: Service, stack: Stack) -> tuple[list[Hop], str, str |
     where = stack.at(launch.anchor)
     # The launcher's words often name the place already ("Dockerfile CMD (Dockerfile:34)").
     said = launch.launcher if f"({where})" in launch.launcher else f"{launch.launcher} ({where})"
+    built = stack.built.get((service.path, service.name)) if service.kubernetes else None
+    if built is not None:
+        return [hop], f"which runs the image {service.image} ({built[1]}), launched by {said}", None
     return [hop], f"launched by {said}", None
 
 

@@ -91,6 +91,10 @@ class Service:
     # other DNS names (`name.namespace`, `name.namespace.svc.cluster.local`).
     kubernetes: bool = False
     aliases: tuple[str, ...] = ()
+    # A Kubernetes Service's (port, the container port it sends to), and (port name, ...) for
+    # a named port: a named targetPort is read from the container's ports; one that cannot be
+    # is left out.
+    targets: tuple[tuple[str, str], ...] = ()
 
     @property
     def what(self) -> str:

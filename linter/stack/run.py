@@ -213,6 +213,7 @@ def stack_pass(
     ]
     all_facts.extend(_env_files(workspace, env_dirs))
     stack = Stack.of(root, all_facts)
+    stack.built = _built_images(stack, workspace)
 
     def load_config(path: str) -> LiteLLMConfig | None:
         for fact in _load_facts_as(path, "litellm", workspace, resolver):
@@ -232,6 +233,32 @@ def stack_pass(
     result.findings, ran = check_stack(result.paths, stack, workspace, settings, report)
     result.codes = set(ran)
     return result
+
+
+def _built_images(stack: Any, workspace: Workspace) -> dict[tuple[str, str], tuple[str, str]]:
+    """The Kubernetes Services whose workload runs, with the image's own command, an image a
+    compose service, workflow or skaffold file of the tree builds (linter/server/kubeapps.py):
+    (manifest, name) -> (its Dockerfile, how that is known). Evidence only."""
+    from linter.server import kubeapps
+    from linter.server.front import near
+    from linter.server.proxied import compose_files
+
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    for service in stack.services:
+        if not service.kubernetes or service.command or not service.image:
+            continue
+        try:
+            composes = [
+                c for c in compose_files(workspace, service.path) if near(c.path, service.path)
+            ]
+            built = kubeapps.builder(
+                service, composes, workspace.root, kubeapps.builds(workspace, service.path)
+            )
+        except Exception:  # evidence only
+            continue
+        if built is not None:
+            found[(service.path, service.name)] = (built.dockerfile, built.how)
+    return found
 
 
 def project_of(files: Iterable[str], root: str) -> str | None:

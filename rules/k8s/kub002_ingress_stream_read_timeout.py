@@ -15,10 +15,13 @@ from rules.k8s._common import community_seconds, effective, nginx_inc, nginx_sec
 from rules.nginx._common import time_option
 
 
-def streaming_paths(ingress: Ingress) -> list[tuple[IngressPath, str]]:
+def streaming_paths(
+    ingress: Ingress, document: K8sDocument | None = None
+) -> list[tuple[IngressPath, str]]:
     found = []
+    apps = document.app_backends if document is not None else None
     for item in ingress.paths:
-        evidence = ingress_path_evidence(ingress, item)
+        evidence = ingress_path_evidence(ingress, item, apps)
         if evidence:
             found.append((item, evidence))
     return found
@@ -35,7 +38,7 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
     minimum = parse_time(minimum_text)
     assert minimum is not None
     for ingress in document.own.ingresses:
-        routes = streaming_paths(ingress)
+        routes = streaming_paths(ingress, document)
         if not routes or not ingress.served_by_nginx(bool(document.all_configs())):
             continue  # not a streaming route, or not a controller whose defaults we know
         item, evidence = routes[0]
@@ -99,7 +102,9 @@ RULE = Rule(
 ## What it does
 On an Ingress that routes to an LLM or SSE backend (a streaming path such as
 `/v1/chat/completions`, a backend service or port of an LLM server, a chart that deploys one,
-buffering already turned off for it), finds the proxy read timeout in effect: the
+buffering already turned off for it, or a backend Service of the repository's manifests whose
+workload runs, with the image's own command, the image a compose service builds from an app
+that streams), finds the proxy read timeout in effect: the
 `nginx.ingress.kubernetes.io/proxy-read-timeout` annotation, else the ingress-nginx
 controller ConfigMap's `proxy-read-timeout` when the repository has it, else 60 seconds. For
 the NGINX Inc. controller (`nginx.org/` annotations), `nginx.org/proxy-read-timeout`, else 60 s.

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.k8s.model import COMMUNITY, NGINX_INC, K8sDocument
+from linter.k8s.signals import app_address
 from linter.model import Applicability, Finding, Severity
 from linter.registry import Rule
 from rules.k8s._common import effective, nginx_inc, report, string_edit
@@ -14,7 +15,12 @@ from rules.k8s.kub002_ingress_stream_read_timeout import streaming_paths
 
 def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
     for ingress in document.own.ingresses:
-        routes = streaming_paths(ingress)
+        # An app that sends `X-Accel-Buffering: no` with every stream is not buffered.
+        routes = [
+            (item, evidence)
+            for item, evidence in streaming_paths(ingress, document)
+            if app_address(item) not in document.unbuffered_backends
+        ]
         if not routes:
             continue
         item, evidence = routes[0]

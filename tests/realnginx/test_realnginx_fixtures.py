@@ -91,9 +91,10 @@ def _copy(case: Case, target: Path) -> None:
 
 
 def _unpack_configmap(manifest: Path) -> None:
-    """A ConfigMap's NGINX configs (literal `*.conf` blocks, the ones streamproof reads) as the
-    files a pod would mount, in place of the manifest: what nginx itself would be given. Any
-    other YAML (a compose file beside a config) is nginx's business neither: it goes too."""
+    """A ConfigMap's NGINX configs (literal `*.conf` and `*.conf.template` blocks, the ones
+    streamproof reads) as the files a pod would mount, in place of the manifest: what nginx
+    itself would be given. Any other YAML (a compose file beside a config) is nginx's business
+    neither: it goes too."""
     documents = yaml.compose_all(manifest.read_text(encoding="utf-8"))
     for document in documents:
         if not isinstance(document, yaml.MappingNode):
@@ -107,7 +108,8 @@ def _unpack_configmap(manifest: Path) -> None:
             continue
         for key, value in data.value:
             literal = isinstance(value, yaml.ScalarNode) and value.style == "|"
-            if key.value.endswith(".conf") and literal:
+            # (`*.conf.template`: the nginx image's templates, left to the template check.)
+            if key.value.endswith((".conf", ".conf.template")) and literal:
                 (manifest.parent / f"{manifest.stem}__{key.value}").write_text(value.value)
     manifest.unlink()
 
