@@ -44,11 +44,17 @@ def _referenced(workspace: Workspace) -> frozenset[str]:
         except (ReadFailure, DecodeFailure):
             continue
         scratch = ServerDocument(kind="server", source=source)
+        reader = Reader(scratch, workspace)
         try:
-            Reader(scratch, workspace).read(path)
+            reader.read(path)
         except Exception:  # evidence only: a file that cannot be read is judged on its own
             continue
-        found.update(other for other in scratch.sources if other != path)
+        # A Dockerfile whose CMD a compose service replaces with its own command is still the
+        # image's launch line (``docker run``, other deployments): it is judged on its own.
+        overridden = reader.image_only - reader.image_launched
+        found.update(
+            other for other in scratch.sources if other != path and other not in overridden
+        )
     result = frozenset(found)
     workspace.memo[key] = result
     return result

@@ -48,6 +48,11 @@ class Reader:
         self.depth = 0
         # The compose file being read: its project's ``.env`` variables (interpolation).
         self.variables: dict[str, Variable] = {}
+        # Dockerfiles read only for the environment and files a service's own ``command:`` /
+        # ``entrypoint:`` runs in, and those whose CMD/ENTRYPOINT a launcher runs: the first
+        # kind stays a launch file of its own (``docker run`` runs its CMD).
+        self.image_only: set[str] = set()
+        self.image_launched: set[str] = set()
 
     # -- files ---------------------------------------------------------------------------
     def source(self, path: str) -> SourceText | None:
@@ -365,6 +370,7 @@ class Reader:
         image = self.image(path, context_dir, target)
         if image is None:
             return []
+        self.image_launched.add(path)
         env = {**image.env, **(outer_env or {})}
         plain = {**image.args, **self._plain_env(env)}
         resolve = self.image_resolver(image)
@@ -503,6 +509,7 @@ class Reader:
         resolve = self._local_resolver(context_dir or folder)
         if (command is not None or entrypoint is not None) and dockerfile_path is not None:
             image = self.image(dockerfile_path, context_dir, target)
+            self.image_only.add(dockerfile_path)
             if image is not None:  # the command runs in the image: its ENV and its files
                 env = {**image.env, **env}
                 resolve = self.image_resolver(image)
