@@ -153,7 +153,7 @@ class ServerHandler:
         run, their upstreams (the app servers' rules) and the launches (NGX007's): each
         worker loaded every NGINX config and launch file for them, about 30 MB each."""
         _referenced(workspace)
-        if workspace.discovered.get("nginx"):
+        if workspace.discovered.get("nginx") or workspace.discovered.get("nginx-undecided"):
             from linter.server.front import nginx_upstreams, server_launches
             from linter.server.proxied import compose_files, streaming_launches
 
@@ -166,7 +166,12 @@ class ServerHandler:
     def load(self, unit: Unit, workspace: Workspace, settings: Settings) -> ServerDocument:
         source = workspace.read_source(unit.path)
         document = ServerDocument(kind=self.name, source=source, workspace_root=workspace.root)
-        document.proxy_configs = tuple(workspace.discovered.get("nginx", ()))
+        document.proxy_configs = tuple(
+            [
+                *workspace.discovered.get("nginx", ()),
+                *workspace.discovered.get("nginx-undecided", ()),
+            ]
+        )
         if unit.path in _referenced(workspace):
             return document  # judged where it is launched from
         if detect.per_file(relative_posix(unit.path, workspace.root)) and (

@@ -154,6 +154,10 @@ class Reader:
             return self.script(path, {}, (os.path.dirname(path),), "script")
         if shape == "gunicorn-config":
             return self.gunicorn_config(path)
+        if shape == "systemd":
+            from linter.server import systemd
+
+            return systemd.read(self, path)
         if shape is None and path.endswith(".py"):
             return self.python_script(path)
         if shape is None and detect.is_manifest(relative_posix(path, self.workspace.root)):
