@@ -252,9 +252,9 @@ class Reader:
             return []
         folder = os.path.dirname(path)
         if "wsgi_app" not in config or config["wsgi_app"][0] is None:
-            from linter.server.configlaunch import documented_launch
+            from linter.server.configlaunch import app_beside, documented_launch
 
-            return documented_launch(self, path, source)
+            return documented_launch(self, path, source) or app_beside(self, path, source)
         context = self._context(
             path,
             f"gunicorn config {self.display(path)}",
