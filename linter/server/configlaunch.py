@@ -136,16 +136,20 @@ def _module_apps(text: str) -> list[tuple[str, int]]:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return []
-    found = []
+    found: list[tuple[str, int]] = []
     for node in tree.body:
-        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        if isinstance(node, ast.Assign):
+            value, targets = node.value, node.targets
+        elif isinstance(node, ast.AnnAssign):
+            value, targets = node.value, [node.target]
+        else:
+            continue
         if not isinstance(value, ast.Call):
             continue
         func = value.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
         if name not in _APP_CLASSES:
             continue
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         found.extend((t.id, node.lineno) for t in targets if isinstance(t, ast.Name))
     return found
 
