@@ -138,12 +138,12 @@ def _module_apps(text: str) -> list[tuple[str, int]]:
         return []
     found: list[tuple[str, int]] = []
     for node in tree.body:
+        value: ast.expr | None = None
+        targets: list[ast.expr] = []
         if isinstance(node, ast.Assign):
             value, targets = node.value, node.targets
         elif isinstance(node, ast.AnnAssign):
             value, targets = node.value, [node.target]
-        else:
-            continue
         if not isinstance(value, ast.Call):
             continue
         func = value.func
