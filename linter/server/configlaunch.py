@@ -198,4 +198,5 @@ def app_beside(reader: Reader, path: str, source: SourceText) -> list[Launch]:
     for launch in launches:
         launch.command = first
         launch.app_place = None
+        launch.beside = True
     return launches

@@ -131,6 +131,26 @@ def _served_apps(workspace: Workspace) -> frozenset[str]:
     return result
 
 
+def _unless_served(launches: list[Launch], path: str, workspace: Workspace) -> list[Launch]:
+    """Launches read from a gunicorn.conf.py for the app beside it, unless a launch line of
+    another file serves that app (``uvicorn app:app`` in a Dockerfile): the repository says
+    how it runs, and the config is not what runs it."""
+    if not any(launch.beside for launch in launches):
+        return launches
+    from linter.server.front import server_launches
+
+    served = {
+        local
+        for home, other in server_launches(workspace)
+        if home != path and (local := _app_file(other, workspace)) is not None
+    }
+    return [
+        launch
+        for launch in launches
+        if not launch.beside or _app_file(launch, workspace) not in served
+    ]
+
+
 class ServerHandler:
     name = "server"
     parse_error_code = "SRV000"
@@ -180,7 +200,9 @@ class ServerHandler:
             or unit.path in _launched_nearby(unit.path, workspace)
         ):
             return document  # its app is served by a launch line: that launch is judged
-        document.launches = Reader(document, workspace).read(unit.path)
+        document.launches = _unless_served(
+            Reader(document, workspace).read(unit.path), unit.path, workspace
+        )
 
         def read(path: str) -> SourceText | None:
             try:
