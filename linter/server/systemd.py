@@ -113,6 +113,8 @@ def read(reader: Reader, path: str) -> list[Launch]:
         if not wanted or "\0" in wanted:
             return None
         relative = wanted
+        if workdir is None and not wanted.startswith("/"):
+            return None  # (no WorkingDirectory: a relative path is under `/`, not the tree)
         if wanted.startswith("/"):
             base = posixpath.normpath(workdir) if workdir and workdir.startswith("/") else None
             if base is None or not (wanted == base or wanted.startswith(base.rstrip("/") + "/")):
