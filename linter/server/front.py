@@ -201,10 +201,31 @@ def proxies_in_front(launch: Launch, workspace: Workspace, home: str) -> list[Pr
 
 def proxy_configs(workspace: Workspace) -> tuple[tuple[str, bool], ...]:
     """The run's NGINX configs, each with whether its kind is sure: those its name says, then
-    those only their content can (``site.conf``: a parse decides, where they are loaded)."""
-    return tuple((path, True) for path in workspace.discovered.get("nginx", ())) + tuple(
-        (path, False) for path in workspace.discovered.get("nginx-undecided", ())
+    those only their content can (``site.conf``: a parse decides, where they are loaded).
+    Once per run."""
+    sure = tuple(workspace.discovered.get("nginx", ()))
+    undecided = tuple(workspace.discovered.get("nginx-undecided", ()))
+    key = ("server", "proxy-configs", sure, undecided)
+    known = workspace.memo.get(key)
+    if isinstance(known, tuple):
+        return known
+    found = tuple((path, True) for path in sure) + tuple(
+        (path, False) for path in undecided if _may_hold_upstream(path, workspace)
     )
+    workspace.memo[key] = found
+    return found
+
+
+def _may_hold_upstream(path: str, workspace: Workspace) -> bool:
+    """A byte test before a parse: only an ``upstream`` block (here or in a file it
+    includes) keeps connections alive toward a server."""
+    from linter.workspace import ReadFailure
+
+    try:
+        data = workspace.read_bytes(path)
+    except ReadFailure:
+        return False
+    return b"upstream" in data or b"include" in data
 
 
 def nginx_upstreams(workspace: Workspace) -> list[tuple[tuple[str, str], ProxyIdle, str]]:
