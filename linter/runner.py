@@ -156,6 +156,11 @@ def _units_by_kind(
     workspace.discovered = {
         kind: [path for path, sure in entries if sure] for kind, entries in by_kind.items()
     }
+    # Files a kind wants whose content is not tested yet (``site.conf`` may be NGINX): the
+    # app-server rules look at them as proxy configs in front (their content decides there).
+    undecided = [path for path, sure in by_kind.get("nginx", ()) if not sure]
+    if undecided:
+        workspace.discovered["nginx-undecided"] = undecided
     units: list[Unit] = []
     for kind, entries in by_kind.items():
         handler = kinds.handler(kind)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from linter.server.commands import launch_from_words
 from linter.server.model import Launch, Place
-from linter.server.shell import split_commands
+from linter.server.shell import Word, split_commands
 
 if TYPE_CHECKING:
     from linter.server.launches import Reader
@@ -118,3 +118,85 @@ def _documented(
             if found:
                 return found
     return []
+
+
+# The app constructors of the frameworks gunicorn serves (a module-level `app = FastAPI()`).
+_APP_CLASSES = frozenset({"FastAPI", "Starlette", "Quart", "Flask", "Sanic", "Litestar"})
+_APP_BYTES = re.compile(r"\b(?:FastAPI|Starlette|Quart|Flask|Sanic|Litestar)\(")
+AUTO_CONFIG = "gunicorn.conf.py"
+# Settings that load the app from elsewhere than the config's folder.
+_MOVES_APP = re.compile(r"(?m)^(?:chdir|pythonpath|wsgi_app)[ \t]*(?::[^=\n]*)?=")
+
+
+def _module_apps(text: str) -> list[tuple[str, int]]:
+    """The names a module binds at its top level to an app constructor, with their lines."""
+    import ast
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    found: list[tuple[str, int]] = []
+    for node in tree.body:
+        value: ast.expr | None = None
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            value, targets = node.value, node.targets
+        elif isinstance(node, ast.AnnAssign):
+            value, targets = node.value, [node.target]
+        if not isinstance(value, ast.Call):
+            continue
+        func = value.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name not in _APP_CLASSES:
+            continue
+        found.extend((t.id, node.lineno) for t in targets if isinstance(t, ast.Name))
+    return found
+
+
+def app_beside(reader: Reader, path: str, source: SourceText) -> list[Launch]:
+    """``gunicorn.conf.py``, which gunicorn loads by itself from the folder it is started
+    in, that no launch line names: a platform that runs gunicorn in that folder (Azure App
+    Service, a bare ``gunicorn app:app``) serves the app defined beside it. Judged only
+    when exactly one module of the folder binds an app object (``app = FastAPI()``), and
+    said so; with none or several the app is not known."""
+    if os.path.basename(path) != AUTO_CONFIG or _MOVES_APP.search(source.text):
+        return []
+    folder = os.path.dirname(path)
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    found: list[tuple[str, str, int]] = []
+    for name in names:
+        stem = name[:-3]
+        if not name.endswith(".py") or name == AUTO_CONFIG or not stem.isidentifier():
+            continue
+        if stem.startswith("test") or stem in ("conftest", "setup"):
+            continue
+        local = os.path.join(folder, name)
+        text = reader.source(local)
+        if text is None or _APP_BYTES.search(text.text) is None:
+            continue
+        found.extend((local, app, line) for app, line in _module_apps(text.text))
+    if len(found) != 1:
+        return []
+    local, app, line = found[0]
+    module = os.path.basename(local)[:-3]
+    first = Place(path, 0, len(source.text.split("\n", 1)[0]))
+    context = reader._context(
+        path,
+        f"gunicorn started in {reader.display(folder) or '.'} with the {AUTO_CONFIG} it loads "
+        f"by itself (no launch line of the repository runs it), serving "
+        f"{reader.display(local)}:{line} `{app}`, the one app defined beside it",
+        {},
+        (folder,),
+        reader._local_resolver(folder),
+    )
+    words = [Word("gunicorn", first.start, first.end), Word(f"{module}:{app}", 0, 0)]
+    launches = launch_from_words(words, context)
+    for launch in launches:
+        launch.command = first
+        launch.app_place = None
+        launch.beside = True
+    return launches

@@ -16,6 +16,8 @@ GUNICORN_CONFIG_NAMES = frozenset(
     {"gunicorn.conf.py", "gunicorn_conf.py", "gunicorn_config.py", "gunicorn.config.py"}
 )
 _SERVERS = re.compile(rb"\b(?:gunicorn|uvicorn)\b")
+# A systemd unit that may start an app server (its ExecStart is read when it is checked).
+_UNIT_SERVERS = re.compile(rb"\b(?:gunicorn|uvicorn|hypercorn|granian|litellm|vllm|fastapi)\b")
 # Module-level gunicorn settings: a `*gunicorn*.py` file other than the usual config names is
 # a config file only when it sets at least two of them.
 _CONFIG_SETTING = re.compile(
@@ -30,7 +32,7 @@ def config_by_content(data: bytes) -> bool:
 
 def shape(relpath: str) -> str | None:
     """The shape of a launch file by its name: dockerfile, compose, procfile, gunicorn-config,
-    script; None for other names."""
+    script, systemd (a service unit); None for other names."""
     name = relpath.rsplit("/", 1)[-1]
     lower = name.lower()
     if lower in ("dockerfile", "containerfile") or lower.startswith(
@@ -47,6 +49,8 @@ def shape(relpath: str) -> str | None:
         return "gunicorn-config"
     if lower.endswith(".sh"):
         return "script"
+    if lower.endswith(".service"):
+        return "systemd"
     return None
 
 
@@ -97,7 +101,7 @@ def claim_by_name(relpath: str) -> Claim:
         if relpath.endswith(".py") or is_manifest(relpath):
             return Claim.MAYBE
         return Claim.NO
-    return Claim.MAYBE if found == "script" else Claim.YES
+    return Claim.MAYBE if found in ("script", "systemd") else Claim.YES
 
 
 def per_file(relpath: str) -> bool:
@@ -121,6 +125,8 @@ def claim(relpath: str, data: bytes, by_name: Claim) -> bool:
         )
     if found == "script":
         return _SERVERS.search(data) is not None
+    if found == "systemd":
+        return b"ExecStart" in data and _UNIT_SERVERS.search(data) is not None
     if (
         found == "gunicorn-config"
         and relpath.rsplit("/", 1)[-1].lower() not in GUNICORN_CONFIG_NAMES

@@ -140,42 +140,99 @@ def keepalives_by_address(
     """For NGX007: (host, port) an upstream server of ``proxy_file`` may name -> the keep-alive
     of the one app server of its project it reaches. Addresses two launches answer with
     different keep-alives are left out."""
-    result: dict[tuple[str, str], ServerKeepalive | None] = {}
+    answering: dict[tuple[str, str], list[tuple[int, ServerKeepalive | None]]] = {}
     for home, launch in server_launches(workspace, proxy_file):
         if not near(home, proxy_file):
             continue
-        keepalive = keepalive_of(launch)
         port = launch.setting("port").value
-        if keepalive is None or port is None:
+        if port is None:
             continue
+        keepalive = keepalive_of(launch)
         hosts = (set(LOOPBACK) if launch.loopback else set()) | (
             {launch.service} if launch.service else set()
         )
         for host in hosts:
-            previous = result.get((host, port), keepalive)
-            result[(host, port)] = (
-                keepalive
-                if previous is not None and previous.seconds == keepalive.seconds
-                else None
-            )
-    return {address: value for address, value in result.items() if value is not None}
+            answering.setdefault((host, port), []).append((closeness(home, proxy_file), keepalive))
+    result: dict[tuple[str, str], ServerKeepalive] = {}
+    for address, launches in answering.items():
+        # Only the launches kept closest to the proxy config (see ``closeness``).
+        closest = max(close for close, _ in launches)
+        known = [k for close, k in launches if close == closest and k is not None]
+        if known and all(k.seconds == known[0].seconds for k in known):
+            result[address] = known[0]
+    return result
+
+
+def closeness(launch_file: str, proxy_file: str) -> int:
+    """How close a launch file is to a proxy config: the length of their folders' common
+    path. Of two launches of one project that answer one address (a compose service that
+    publishes the port, a systemd unit that binds it: two ways to deploy), the one kept
+    beside the proxy config is the deployment that config belongs to."""
+    try:
+        common = os.path.commonpath([os.path.dirname(launch_file), os.path.dirname(proxy_file)])
+    except ValueError:
+        return 0
+    return len(common)
+
+
+def _nearest(home: str, host: str, port: str, proxy_file: str, workspace: Workspace) -> bool:
+    """Is no other launch of the project answering ``host:port`` closer to ``proxy_file``?"""
+    own = closeness(home, proxy_file)
+    return all(
+        closeness(other, proxy_file) <= own
+        for other, launch in server_launches(workspace, proxy_file)
+        if serves(launch, host, port) and near(other, proxy_file)
+    )
 
 
 def proxies_in_front(launch: Launch, workspace: Workspace, home: str) -> list[ProxyIdle]:
     """NGINX upstreams of the project (see ``near``) that reach this launch, launched from
-    ``home``, with keep-alive on."""
+    ``home``, with keep-alive on (when another launch of the project answers the same
+    address, the one closer to the proxy config is the one behind it)."""
     upstreams = nginx_upstreams(workspace)
     return [
         proxy
         for (host, port), proxy, proxy_file in upstreams
-        if serves(launch, host, port) and near(home, proxy_file)
+        if serves(launch, host, port)
+        and near(home, proxy_file)
+        and _nearest(home, host, port, proxy_file, workspace)
     ]
+
+
+def proxy_configs(workspace: Workspace) -> tuple[tuple[str, bool], ...]:
+    """The run's NGINX configs, each with whether its kind is sure: those its name says, then
+    those only their content can (``site.conf``: a parse decides, where they are loaded).
+    Once per run."""
+    sure = tuple(workspace.discovered.get("nginx", ()))
+    undecided = tuple(workspace.discovered.get("nginx-undecided", ()))
+    key = ("server", "proxy-configs", sure, undecided)
+    known = workspace.memo.get(key)
+    if isinstance(known, tuple):
+        return known
+    found = tuple((path, True) for path in sure) + tuple(
+        (path, False) for path in undecided if _may_hold_upstream(path, workspace)
+    )
+    workspace.memo[key] = found
+    return found
+
+
+def _may_hold_upstream(path: str, workspace: Workspace) -> bool:
+    """A byte test before a parse: only an ``upstream`` block (here or in a file it
+    includes) keeps connections alive toward a server."""
+    from linter.workspace import ReadFailure
+
+    try:
+        data = workspace.read_bytes(path)
+    except ReadFailure:
+        return False
+    return b"upstream" in data or b"include" in data
 
 
 def nginx_upstreams(workspace: Workspace) -> list[tuple[tuple[str, str], ProxyIdle, str]]:
     """Every upstream server address of the run's NGINX configs with keep-alive on, and its
     idle timeout (read once per process)."""
-    key = ("server", "nginx-upstreams", tuple(workspace.discovered.get("nginx", ())))
+    entries = proxy_configs(workspace)
+    key = ("server", "nginx-upstreams", entries)
     known = workspace.memo.get(key)
     if isinstance(known, list):
         return known
@@ -184,8 +241,7 @@ def nginx_upstreams(workspace: Workspace) -> list[tuple[tuple[str, str], ProxyId
     if isinstance(known, list):
         return known
     found: list[tuple[tuple[str, str], ProxyIdle, str]] = []
-    paths = list(workspace.discovered.get("nginx", ()))
-    if paths:
+    if entries:
         from linter import kinds
         from linter.config import default_settings
         from linter.nginx.assess import keepalive_of as nginx_keepalive
@@ -195,7 +251,7 @@ def nginx_upstreams(workspace: Workspace) -> list[tuple[tuple[str, str], ProxyId
         handler = kinds.handler("nginx")
         settings = default_settings()
         try:
-            units = handler.plan(paths, workspace)
+            units = handler.plan_undecided(list(entries), workspace)  # type: ignore[attr-defined]
         except Exception:
             units = []
         for unit in units:

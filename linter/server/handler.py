@@ -44,11 +44,17 @@ def _referenced(workspace: Workspace) -> frozenset[str]:
         except (ReadFailure, DecodeFailure):
             continue
         scratch = ServerDocument(kind="server", source=source)
+        reader = Reader(scratch, workspace)
         try:
-            Reader(scratch, workspace).read(path)
+            reader.read(path)
         except Exception:  # evidence only: a file that cannot be read is judged on its own
             continue
-        found.update(other for other in scratch.sources if other != path)
+        # A Dockerfile whose CMD a compose service replaces with its own command is still the
+        # image's launch line (``docker run``, other deployments): it is judged on its own.
+        overridden = reader.image_only - reader.image_launched
+        found.update(
+            other for other in scratch.sources if other != path and other not in overridden
+        )
     result = frozenset(found)
     workspace.memo[key] = result
     return result
@@ -125,6 +131,26 @@ def _served_apps(workspace: Workspace) -> frozenset[str]:
     return result
 
 
+def _unless_served(launches: list[Launch], path: str, workspace: Workspace) -> list[Launch]:
+    """Launches read from a gunicorn.conf.py for the app beside it, unless a launch line of
+    another file serves that app (``uvicorn app:app`` in a Dockerfile): the repository says
+    how it runs, and the config is not what runs it."""
+    if not any(launch.beside for launch in launches):
+        return launches
+    from linter.server.front import server_launches
+
+    served = {
+        local
+        for home, other in server_launches(workspace)
+        if home != path and (local := _app_file(other, workspace)) is not None
+    }
+    return [
+        launch
+        for launch in launches
+        if not launch.beside or _app_file(launch, workspace) not in served
+    ]
+
+
 class ServerHandler:
     name = "server"
     parse_error_code = "SRV000"
@@ -147,7 +173,7 @@ class ServerHandler:
         run, their upstreams (the app servers' rules) and the launches (NGX007's): each
         worker loaded every NGINX config and launch file for them, about 30 MB each."""
         _referenced(workspace)
-        if workspace.discovered.get("nginx"):
+        if workspace.discovered.get("nginx") or workspace.discovered.get("nginx-undecided"):
             from linter.server.front import nginx_upstreams, server_launches
             from linter.server.proxied import compose_files, streaming_launches
 
@@ -160,7 +186,12 @@ class ServerHandler:
     def load(self, unit: Unit, workspace: Workspace, settings: Settings) -> ServerDocument:
         source = workspace.read_source(unit.path)
         document = ServerDocument(kind=self.name, source=source, workspace_root=workspace.root)
-        document.proxy_configs = tuple(workspace.discovered.get("nginx", ()))
+        document.proxy_configs = tuple(
+            [
+                *workspace.discovered.get("nginx", ()),
+                *workspace.discovered.get("nginx-undecided", ()),
+            ]
+        )
         if unit.path in _referenced(workspace):
             return document  # judged where it is launched from
         if detect.per_file(relative_posix(unit.path, workspace.root)) and (
@@ -169,7 +200,9 @@ class ServerHandler:
             or unit.path in _launched_nearby(unit.path, workspace)
         ):
             return document  # its app is served by a launch line: that launch is judged
-        document.launches = Reader(document, workspace).read(unit.path)
+        document.launches = _unless_served(
+            Reader(document, workspace).read(unit.path), unit.path, workspace
+        )
 
         def read(path: str) -> SourceText | None:
             try:

@@ -48,6 +48,11 @@ class Reader:
         self.depth = 0
         # The compose file being read: its project's ``.env`` variables (interpolation).
         self.variables: dict[str, Variable] = {}
+        # Dockerfiles read only for the environment and files a service's own ``command:`` /
+        # ``entrypoint:`` runs in, and those whose CMD/ENTRYPOINT a launcher runs: the first
+        # kind stays a launch file of its own (``docker run`` runs its CMD).
+        self.image_only: set[str] = set()
+        self.image_launched: set[str] = set()
 
     # -- files ---------------------------------------------------------------------------
     def source(self, path: str) -> SourceText | None:
@@ -152,6 +157,10 @@ class Reader:
             return self.script(path, {}, (os.path.dirname(path),), "script")
         if shape == "gunicorn-config":
             return self.gunicorn_config(path)
+        if shape == "systemd":
+            from linter.server import systemd
+
+            return systemd.read(self, path)
         if shape is None and path.endswith(".py"):
             return self.python_script(path)
         if shape is None and detect.is_manifest(relative_posix(path, self.workspace.root)):
@@ -254,9 +263,9 @@ class Reader:
             return []
         folder = os.path.dirname(path)
         if "wsgi_app" not in config or config["wsgi_app"][0] is None:
-            from linter.server.configlaunch import documented_launch
+            from linter.server.configlaunch import app_beside, documented_launch
 
-            return documented_launch(self, path, source)
+            return documented_launch(self, path, source) or app_beside(self, path, source)
         context = self._context(
             path,
             f"gunicorn config {self.display(path)}",
@@ -376,6 +385,7 @@ class Reader:
         image = self.image(path, context_dir, target)
         if image is None:
             return []
+        self.image_launched.add(path)
         env = {**image.env, **(outer_env or {})}
         plain = {**image.args, **self._plain_env(env)}
         resolve = self.image_resolver(image)
@@ -518,6 +528,7 @@ class Reader:
         resolve = self._local_resolver(context_dir or folder)
         if (command is not None or entrypoint is not None) and dockerfile_path is not None:
             image = self.image(dockerfile_path, context_dir, target)
+            self.image_only.add(dockerfile_path)
             if image is not None:  # the command runs in the image: its ENV and its files
                 env = {**image.env, **env}
                 resolve = self.image_resolver(image)

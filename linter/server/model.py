@@ -169,6 +169,9 @@ class Launch:
     # the settings it writes: a setting left at its default is changed there.
     config_file: str | None = None
     config_places: dict[str, Place] = field(default_factory=dict)
+    # Read from a gunicorn.conf.py no launch line names, for the one app defined beside it
+    # (linter.server.configlaunch.app_beside): dropped when a launch line serves that app.
+    beside: bool = False
 
     def default_place(self, name: str) -> Place | None:
         """Where a finding about setting ``name`` left at its default goes when the launch

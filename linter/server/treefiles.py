@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 # How many folder entries the walk below a config's parent looks at (a huge tree: what was
 # found so far).
 _MAX_ENTRIES = 20_000
-_BY_NAME = frozenset({"compose", "dockerfile", "procfile", "gunicorn-config"})
+_BY_NAME = frozenset({"compose", "dockerfile", "procfile", "gunicorn-config", "systemd"})
 
 
 def launch_files(workspace: Workspace, anchor: str | None = None) -> tuple[str, ...]:

@@ -80,7 +80,8 @@ RULE = Rule(
     doc="""\
 ## What it does
 Finds a gunicorn launch (Dockerfile `CMD`/`ENTRYPOINT`, compose `command`, Procfile, entry
-script, `gunicorn.conf.py`, a Kubernetes container's `command`/`args`/`env`) whose worker class is `sync` (written, or gunicorn's default when
+script, systemd unit `ExecStart`, `gunicorn.conf.py`, a Kubernetes container's
+`command`/`args`/`env`) whose worker class is `sync` (written, or gunicorn's default when
 neither `-k`, `GUNICORN_CMD_ARGS` nor `worker_class` in the config file sets one, and
 `threads` is 1), when the app it serves streams: the app module named on the command line is a
 file of the tree that (itself or a local module it imports) returns a `StreamingResponse` or

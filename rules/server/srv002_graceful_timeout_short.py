@@ -91,7 +91,13 @@ not in the tree (a gitignored `.env`) does not silence a gunicorn or uvicorn lau
 `.env.example`/`.env.sample` beside it is read as its template when there is one; else the
 finding is reported as `info`, with the caveat "unless <file>, not in the tree, sets
 GUNICORN_CMD_ARGS". A default is reported in the gunicorn config file the launch reads
-(`-c`, or `./gunicorn.conf.py` of its working folder), where it would be set.
+(`-c`, or `./gunicorn.conf.py` of its working folder), where it would be set. A systemd
+unit's `ExecStart` is a launch line with the unit's `Environment=`/`EnvironmentFile=`. A
+Dockerfile whose CMD a compose service replaces with its own `command:` is judged on its own
+too (`docker run` runs its CMD). A `gunicorn.conf.py` that no launch line names is judged for
+the one app a module beside it defines (gunicorn started in that folder loads it by itself, as
+platforms such as Azure App Service do), and said so; with no such module, or several, the app
+is unknown and nothing is reported.
 
 ## Why is this bad
 On every deploy, `kill -HUP` reload, and (gunicorn) `max_requests` recycle, workers get the
