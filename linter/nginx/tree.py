@@ -123,6 +123,7 @@ class Directive:
     # it stands for is unknown.
     placeholder: bool = False
     line: int = 0  # 1-based line of the name
+    _values: tuple[str, ...] | None = field(default=None, repr=False)
 
     @property
     def start(self) -> int:
@@ -150,7 +151,12 @@ class Directive:
 
     @property
     def values(self) -> list[str]:
-        return [arg.value for arg in self.args]
+        # Worked out once (the arguments never change after the parse), copied per call: a
+        # caller may change the list it gets.
+        cached = self._values
+        if cached is None:
+            cached = self._values = tuple([arg.value for arg in self.args])
+        return list(cached)
 
     def walk(self) -> list[Directive]:
         """This statement and every statement below it, in file order (includes not followed)."""
