@@ -53,7 +53,8 @@ class Stmt:
 
     @property
     def args(self) -> list[str]:
-        return self.directive.values if self.directive is not None else []
+        """The argument values (shared: never change the list)."""
+        return self.directive.shared_values() if self.directive is not None else []
 
     @property
     def is_root(self) -> bool:

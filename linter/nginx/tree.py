@@ -123,7 +123,7 @@ class Directive:
     # it stands for is unknown.
     placeholder: bool = False
     line: int = 0  # 1-based line of the name
-    _values: tuple[str, ...] | None = field(default=None, repr=False)
+    _values: list[str] | None = field(default=None, repr=False)
 
     @property
     def start(self) -> int:
@@ -151,12 +151,16 @@ class Directive:
 
     @property
     def values(self) -> list[str]:
-        # Worked out once (the arguments never change after the parse), copied per call: a
-        # caller may change the list it gets.
+        return list(self.shared_values())
+
+    def shared_values(self) -> list[str]:
+        """``values`` worked out once (the arguments never change after the parse) and not
+        copied: one list for every reader, which must not change it (``Stmt.args`` is read
+        over a hundred thousand times in a run over a tree of configs)."""
         cached = self._values
         if cached is None:
-            cached = self._values = tuple([arg.value for arg in self.args])
-        return list(cached)
+            cached = self._values = [arg.value for arg in self.args]
+        return cached
 
     def walk(self) -> list[Directive]:
         """This statement and every statement below it, in file order (includes not followed)."""
