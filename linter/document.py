@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from linter.model import Edit, Severity, shown
+from linter.record import record
 from linter.source import SourceText
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ class Claim(enum.IntEnum):
     YES = 2
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     """Something the parser (or include resolution) could not make sense of.
 
@@ -97,7 +98,7 @@ class Document:
         return self.sources[path]
 
 
-@dataclass(frozen=True)
+@record
 class Comment:
     """A comment in a file: where its ``#`` starts and its text (``#`` included). ``own_line``
     is true when nothing but whitespace precedes it on its line."""

@@ -8,6 +8,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
+from linter.record import record
+
 # Messages quote what the file says, so two things are kept out of them:
 # - control characters a value can hold through an escape (YAML "\e]0;title\a", "\x9b"):
 #   printed as they are, a plain-text config could drive the terminal that shows the report;
@@ -93,7 +95,7 @@ class Edit:
         return self.start < other.end and other.start < self.end
 
 
-@dataclass(frozen=True)
+@record
 class Rewrite:
     """How to make a fix's edits later: ``module.function(text, path, *args)`` returns them.
     For rewrites too costly to make on every check (libcst: 0.28 s to import): they are made
