@@ -109,7 +109,7 @@ class Comment:
     own_line: bool
 
 
-@dataclass(frozen=True)
+@record
 class AuditValue:
     """One setting on the stream path as configured: its value, where the value comes from
     (a file and line, inherited from an outer block, included, or the default), and whether
@@ -125,7 +125,7 @@ class AuditValue:
         object.__setattr__(self, "origin", shown(self.origin))
 
 
-@dataclass(frozen=True)
+@record
 class AuditRow:
     """One place a stream passes (an NGINX route, a LiteLLM deployment, a Python call site),
     for `streamproof audit`. ``section`` groups rows into one table; ``values`` are its

@@ -164,7 +164,7 @@ class DeferredEdits(Sequence[Edit]):
         return f"DeferredEdits({self.rewrite.module}.{self.rewrite.function})"
 
 
-@dataclass(frozen=True)
+@record
 class Fix:
     applicability: Applicability
     # A tuple, or DeferredEdits made only when a fix is applied or its edits are printed.
