@@ -66,6 +66,16 @@ def _nginx_named(prefix: str, name: str) -> bool:
     return detect.claim_by_name(prefix + name) is not Claim.NO
 
 
+def _plain_folder(entry: os.DirEntry[str]) -> bool:
+    """A folder (not a link to one): never a file, whatever its name says. Tested first, from
+    the listing alone: the folders above a fragment hold hundreds of subfolders (a package
+    each) whose names, without an extension, pass the name test."""
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
 def _folder_index(folder: str, workspace: Workspace) -> dict[str, tuple[str, ...]]:
     """The files directly in ``folder`` that include something (not its subfolders)."""
     key = ("nginx", "folder-includes", folder)
@@ -80,7 +90,7 @@ def _folder_index(folder: str, workspace: Workspace) -> dict[str, tuple[str, ...
         names = sorted(
             entry.name
             for entry in os.scandir(folder)
-            if _nginx_named(prefix, entry.name) and entry.is_file()
+            if not _plain_folder(entry) and _nginx_named(prefix, entry.name) and entry.is_file()
         )
     except OSError:
         names = []
