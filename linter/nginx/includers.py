@@ -54,9 +54,9 @@ def _includes_of(path: str, workspace: Workspace) -> tuple[str, ...]:
         return ()
     if b"include" not in data:
         return ()
+    # (Exactly one of the three groups takes part in a match: the last one that did.)
     return tuple(
-        next(group for group in match.groups() if group is not None).decode("utf-8", "replace")
-        for match in _INCLUDE.finditer(data)
+        match[match.lastindex or 0].decode("utf-8", "replace") for match in _INCLUDE.finditer(data)
     )
 
 
