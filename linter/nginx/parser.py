@@ -67,7 +67,8 @@ class _Builder:
         self._container().append(directive)
 
     def _make(self, terminator: tuple[int, int] | None, *, block: bool = False) -> Directive:
-        name, *args = self.words
+        words = self.words
+        name, args = words[0], words[1:]
         self.words = []
         placeholder = not block and name.is_placeholder
         return Directive(
@@ -90,6 +91,7 @@ class _Builder:
         comments = self.parsed.comments
         # (Locals, not attribute lookups: this loop runs once per token of every file.)
         word_kind, comment_kind, semi_kind = TokenKind.WORD, TokenKind.COMMENT, TokenKind.SEMI
+        stack = self.stack  # (the same list until the end: only appended to and popped)
         for token in tokens:
             kind = token.kind
             if kind is word_kind:
@@ -108,7 +110,14 @@ class _Builder:
                 comments.append(FileComment(token.start, token.end, text[token.start : token.end]))
             elif kind is semi_kind:
                 if self.words:
-                    self._emit(self._make((token.start, token.end)))
+                    # (``_emit`` inlined for the innermost block, the usual case.)
+                    owner = stack[-1] if stack else None
+                    directive = self._make((token.start, token.end))
+                    if owner is not None:
+                        assert owner.block is not None
+                        owner.block.append(directive)
+                    else:
+                        self._emit(directive)
                 else:
                     self._problem(token.start, token.end, 'unexpected ";": no directive before it')
             elif kind is TokenKind.OPEN:
