@@ -353,9 +353,11 @@ def _add_ignore_usage(add_ignore: bool, reason: str | None, fix: bool) -> str | 
         return "--add-ignore-reason needs --add-ignore"
     if add_ignore and fix:
         return "--add-ignore and --fix cannot be used together: fix first, then add ignores"
-    from linter.add_ignore import check_reason
+    if reason is None:
+        return None
+    from linter.add_ignore import check_reason  # (only then: a plain check never needs it)
 
-    return check_reason(reason) if reason is not None else None
+    return check_reason(reason)
 
 
 def _added_summary(result: RunResult, verb: str) -> str:

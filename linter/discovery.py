@@ -6,11 +6,11 @@ import errno
 import os
 import stat
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from linter.config import SettingsResolver
 from linter.config_files import CONFIG_FILES
 from linter.pathmatch import relative_posix
+from linter.record import record
 from linter.workspace import is_fix_temporary
 
 # Folders never worth walking into (as ruff skips them).
@@ -40,7 +40,7 @@ SKIPPED_DIRS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@record
 class Candidate:
     path: str  # absolute
     relpath: str  # relative to the linted root, '/'-separated (what name rules look at)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from linter.model import Edit, Severity, shown
+from linter.record import record
 from linter.source import SourceText
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ class Claim(enum.IntEnum):
     YES = 2
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     """Something the parser (or include resolution) could not make sense of.
 
@@ -97,7 +98,7 @@ class Document:
         return self.sources[path]
 
 
-@dataclass(frozen=True)
+@record
 class Comment:
     """A comment in a file: where its ``#`` starts and its text (``#`` included). ``own_line``
     is true when nothing but whitespace precedes it on its line."""
@@ -108,7 +109,7 @@ class Comment:
     own_line: bool
 
 
-@dataclass(frozen=True)
+@record
 class AuditValue:
     """One setting on the stream path as configured: its value, where the value comes from
     (a file and line, inherited from an outer block, included, or the default), and whether
@@ -124,7 +125,7 @@ class AuditValue:
         object.__setattr__(self, "origin", shown(self.origin))
 
 
-@dataclass(frozen=True)
+@record
 class AuditRow:
     """One place a stream passes (an NGINX route, a LiteLLM deployment, a Python call site),
     for `streamproof audit`. ``section`` groups rows into one table; ``values`` are its

@@ -8,6 +8,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
+from linter.record import record
+
 # Messages quote what the file says, so two things are kept out of them:
 # - control characters a value can hold through an escape (YAML "\e]0;title\a", "\x9b"):
 #   printed as they are, a plain-text config could drive the terminal that shows the report;
@@ -18,6 +20,9 @@ from typing import Any, overload
 LONGEST_QUOTE = 200
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _QUOTE = re.compile(r"`([^`\n]*)`")  # every span, in pairs from the left
+# Some span between backticks too long to quote whole (a test before _QUOTE's substitution,
+# which calls back into Python for every quoted span of every long message).
+_LONG_QUOTED = re.compile(r"`[^`\n]{" + str(LONGEST_QUOTE + 1) + ",}`")
 _LONG_RUN = re.compile(r"\S{" + str(LONGEST_QUOTE + 1) + ",}")
 
 
@@ -27,6 +32,8 @@ def _middle_left_out(text: str) -> str:
 
 def escape_controls(text: str) -> str:
     """``text`` with control characters but tab, CR and LF written ``\\xNN``."""
+    if _CONTROL.search(text) is None:
+        return text  # (most texts: no substitution to call back for)
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
@@ -36,12 +43,15 @@ def shown(text: str) -> str:
     text = escape_controls(text)
     if len(text) <= LONGEST_QUOTE:
         return text
-    text = _QUOTE.sub(
-        lambda m: (
-            f"`{_middle_left_out(m.group(1))}`" if len(m.group(1)) > LONGEST_QUOTE else m.group()
-        ),
-        text,
-    )
+    if _LONG_QUOTED.search(text) is not None:
+        text = _QUOTE.sub(
+            lambda m: (
+                f"`{_middle_left_out(m.group(1))}`"
+                if len(m.group(1)) > LONGEST_QUOTE
+                else m.group()
+            ),
+            text,
+        )
     return _LONG_RUN.sub(lambda m: _middle_left_out(m.group()), text)
 
 
@@ -85,7 +95,7 @@ class Edit:
         return self.start < other.end and other.start < self.end
 
 
-@dataclass(frozen=True)
+@record
 class Rewrite:
     """How to make a fix's edits later: ``module.function(text, path, *args)`` returns them.
     For rewrites too costly to make on every check (libcst: 0.28 s to import): they are made
@@ -154,7 +164,7 @@ class DeferredEdits(Sequence[Edit]):
         return f"DeferredEdits({self.rewrite.module}.{self.rewrite.function})"
 
 
-@dataclass(frozen=True)
+@record
 class Fix:
     applicability: Applicability
     # A tuple, or DeferredEdits made only when a fix is applied or its edits are printed.

@@ -12,7 +12,8 @@ import functools
 import importlib
 import pkgutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from linter.record import record
 
 # Defined below the registry; rule modules import them from here, as they always have.
 from linter.rule import ENGINE_KIND as ENGINE_KIND
@@ -22,7 +23,7 @@ from linter.rule import Rule as Rule
 KINDS = ("nginx", "litellm", "python", "k8s", "server", "stack")
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     """A catalogue row: enough to resolve selectors and comments without importing the rule."""
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from linter.model import Applicability, DeferredEdits, Edit, Finding, Fix, Severity
+from linter.record import record
 
 if TYPE_CHECKING:
     from linter.source import SourceText
@@ -32,7 +33,7 @@ class _ReadDocument(Protocol):
 ENGINE_KIND = "engine"
 
 
-@dataclass(frozen=True)
+@record
 class Option:
     """A rule option: name as written in config, its default, and how a config value becomes
     the value the rule uses (``convert`` raises ValueError with a message for a bad value)."""

@@ -10,20 +10,23 @@ import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linter import kinds, registry
 from linter.checker import check_document, dedupe, plain_finding
 from linter.config import Settings, SettingsResolver
 from linter.discovery import Candidate, discover, excluded_when_named, find_root
 from linter.document import AuditRow, Claim, Unit
-from linter.fixer import FileChange, WriteRefused, fix_unit, write_change
 from linter.model import Finding, Severity
 from linter.pathmatch import relative_posix
 from linter.source import DecodeFailure
 from linter.stack import FACT_KINDS, names_client_text
 from linter.stack import wanted as stack_wanted
 from linter.workspace import ReadFailure, Workspace
+
+if TYPE_CHECKING:
+    # (The fixer is imported where a run fixes: a plain check never needs it.)
+    from linter.fixer import FileChange
 
 
 @dataclass
@@ -269,6 +272,8 @@ def _process_unit(
             )
             return UnitResult(outcome.findings, outcome.changes)
         if options.fix or options.diff:
+            from linter.fixer import fix_unit
+
             unsafe = settings.unsafe_fixes if options.unsafe_fixes is None else options.unsafe_fixes
             outcome = fix_unit(unit, handler, workspace, settings, unsafe=unsafe, writable=writable)
             return UnitResult(outcome.findings, outcome.changes, unwritable=outcome.unwritable)
@@ -567,6 +572,8 @@ def run(
         workspace.overlay[change.path] = change.after
     writes = options.fix or options.add_ignore is not None
     if writes and not options.diff and options.stdin_filename is None:
+        from linter.fixer import WriteRefused, write_change
+
         for change in list(result.changes):
             try:
                 expected = workspace.read_bytes(change.path)

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from linter import registry
 from linter.config import closest
 from linter.document import Comment, Document, KindHandler
 from linter.engine_rules import INVALID_SUPPRESSION, UNUSED_SUPPRESSION
 from linter.model import Edit, Finding
+from linter.record import record
 
 _DIRECTIVE = re.compile(r"#\s*streamproof\s*:\s*(?P<verb>[A-Za-z-]+)")
 _CODES = re.compile(r"\[(?P<codes>[^\]]*)\]")
@@ -26,7 +26,7 @@ _CODES = re.compile(r"\[(?P<codes>[^\]]*)\]")
 OTHER_DIRECTIVES = ("stream", "no-stream", "context")
 
 
-@dataclass(frozen=True)
+@record
 class Suppression:
     comment: Comment
     codes: tuple[str, ...]

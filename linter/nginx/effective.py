@@ -157,11 +157,15 @@ class Lookup(NamedTuple):
 def lookup(block: Stmt, name: str, default: str | None = None) -> Lookup:
     """The effective value of scalar directive ``name`` in ``block``."""
     caveat = passed = None
-    for level in block.chain():
+    level: Stmt | None = block
+    # (The chain of blocks walked by hand: ``chain()``'s generator cost a resumption per
+    # block for each of the tens of thousands of lookups a run over a tree makes.)
+    while level is not None:
         first = level.first_named(name)
         if first is not None:
             return Lookup(name, block, first, level, None, default, caveat, passed)
         if level.unknown_here() is None:
+            level = level.parent
             continue
         hidden, soft = level.unknown_for(name)
         if hidden is not None:
@@ -171,6 +175,7 @@ def lookup(block: Stmt, name: str, default: str | None = None) -> Lookup:
             passed = next(
                 (s for s in level.unknowns() if s.reach and not s.reach.could_set(name)), None
             )
+        level = level.parent
     return Lookup(name, block, default=default, caveat=caveat, passed=passed)
 
 

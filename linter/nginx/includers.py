@@ -54,9 +54,9 @@ def _includes_of(path: str, workspace: Workspace) -> tuple[str, ...]:
         return ()
     if b"include" not in data:
         return ()
+    # (Exactly one of the three groups takes part in a match: the last one that did.)
     return tuple(
-        next(group for group in match.groups() if group is not None).decode("utf-8", "replace")
-        for match in _INCLUDE.finditer(data)
+        match[match.lastindex or 0].decode("utf-8", "replace") for match in _INCLUDE.finditer(data)
     )
 
 
@@ -64,6 +64,16 @@ def _nginx_named(prefix: str, name: str) -> bool:
     if detect.other_kind_extension(name.lower()):
         return False  # most files, without building their relative path
     return detect.claim_by_name(prefix + name) is not Claim.NO
+
+
+def _plain_folder(entry: os.DirEntry[str]) -> bool:
+    """A folder (not a link to one): never a file, whatever its name says. Tested first, from
+    the listing alone: the folders above a fragment hold hundreds of subfolders (a package
+    each) whose names, without an extension, pass the name test."""
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 def _folder_index(folder: str, workspace: Workspace) -> dict[str, tuple[str, ...]]:
@@ -80,7 +90,7 @@ def _folder_index(folder: str, workspace: Workspace) -> dict[str, tuple[str, ...
         names = sorted(
             entry.name
             for entry in os.scandir(folder)
-            if _nginx_named(prefix, entry.name) and entry.is_file()
+            if not _plain_folder(entry) and _nginx_named(prefix, entry.name) and entry.is_file()
         )
     except OSError:
         names = []

@@ -70,6 +70,9 @@ def scan(text: str) -> Outline | None:
     would recover from an error or meet a placeholder statement: then only a parse says."""
     if "{{" in text or "{%" in text or "{#" in text or "<%" in text:
         return None  # template tags: the fast statement pattern below does not know them
+    # A word holds a placeholder's mark only where the text does: most files hold none, and
+    # then no statement name needs the test.
+    marked = may_hold_placeholder(text)
     length = len(text)
     pos = 0
     match = _NEXT.match
@@ -84,7 +87,7 @@ def scan(text: str) -> Outline | None:
     def finish() -> bool:
         """The statement of ``words`` ends: note it; False when only the parser can say."""
         raw, quote = words[0]
-        if _placeholder(raw):
+        if marked and _placeholder(raw):
             return False
         name = unquote(raw, quote) if quote or "\\" in raw else raw
         if depth == 0:
@@ -105,7 +108,7 @@ def scan(text: str) -> Outline | None:
                 name = quick[1]
                 if name is not None:
                     statement_first = None
-                    if _placeholder(name):
+                    if marked and _placeholder(name):
                         return None
                     if depth == 0:
                         top_names.add(name)

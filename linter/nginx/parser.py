@@ -67,9 +67,10 @@ class _Builder:
         self._container().append(directive)
 
     def _make(self, terminator: tuple[int, int] | None, *, block: bool = False) -> Directive:
-        name, *args = self.words
+        words = self.words
+        name, args = words[0], words[1:]
         self.words = []
-        placeholder = name.is_placeholder and not block
+        placeholder = not block and name.is_placeholder
         return Directive(
             path=self.source.path,
             name=name,
@@ -87,23 +88,36 @@ class _Builder:
 
     def build(self, tokens: list[Token]) -> None:
         text = self.text
+        comments = self.parsed.comments
+        # (Locals, not attribute lookups: this loop runs once per token of every file.)
+        word_kind, comment_kind, semi_kind = TokenKind.WORD, TokenKind.COMMENT, TokenKind.SEMI
+        stack = self.stack  # (the same list until the end: only appended to and popped)
         for token in tokens:
             kind = token.kind
-            if kind is TokenKind.COMMENT:
-                self.parsed.comments.append(
-                    FileComment(token.start, token.end, text[token.start : token.end])
-                )
-            elif kind is TokenKind.WORD:
-                word = Word(token.start, token.end, text[token.start : token.end], token.quote)
-                if self._lone_placeholder() and self._line(token.start) > self._line(
-                    self.words[0].end
+            if kind is word_kind:
+                start, end = token.start, token.end
+                word = Word(start, end, text[start:end], token.quote)
+                words = self.words
+                if (
+                    len(words) == 1
+                    and words[0].is_placeholder
+                    and self._line(start) > self._line(words[0].end)
                 ):
                     # `${ACME_CHALLENGE_LOCATION}` alone on its line: a statement of its own.
                     self._emit(self._make(None))
                 self.words.append(word)
-            elif kind is TokenKind.SEMI:
+            elif kind is comment_kind:
+                comments.append(FileComment(token.start, token.end, text[token.start : token.end]))
+            elif kind is semi_kind:
                 if self.words:
-                    self._emit(self._make((token.start, token.end)))
+                    # (``_emit`` inlined for the innermost block, the usual case.)
+                    owner = stack[-1] if stack else None
+                    directive = self._make((token.start, token.end))
+                    if owner is not None:
+                        assert owner.block is not None
+                        owner.block.append(directive)
+                    else:
+                        self._emit(directive)
                 else:
                     self._problem(token.start, token.end, 'unexpected ";": no directive before it')
             elif kind is TokenKind.OPEN:

@@ -111,14 +111,11 @@ def _sse_signal(block: Stmt, family: str) -> Signal | None:
     """SSE acknowledged in the block: an explicit mention of event streams (strong), or
     buffering turned off (weaker: it is also copied into every location of a server)."""
     buffering_off = None
+    buffering = f"{family}_buffering"  # (once, not once per statement of the block)
     for stmt in block.walk():
         if stmt.directive is None or stmt.unknown:
             continue
-        if (
-            stmt.name == f"{family}_buffering"
-            and stmt.args[:1] == ["off"]
-            and buffering_off is None
-        ):
+        if stmt.name == buffering and stmt.args[:1] == ["off"] and buffering_off is None:
             buffering_off = Signal(
                 "sse", f"`{family}_buffering off` is already set for it (SSE acknowledged)"
             )

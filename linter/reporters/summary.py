@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from linter.model import Finding, Severity
+from linter.record import record
 
 
 def can_fix(finding: Finding, unsafe: bool) -> bool:
@@ -29,7 +29,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-@dataclass(frozen=True)
+@record
 class Counts:
     problems: int  # errors and warnings
     notes: int  # info

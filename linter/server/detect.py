@@ -3,6 +3,7 @@ for a server name. Light on purpose: classifying files imports nothing else of t
 
 from __future__ import annotations
 
+import functools
 import re
 
 from linter.document import Claim
@@ -15,19 +16,25 @@ _COMPOSE = re.compile(
 GUNICORN_CONFIG_NAMES = frozenset(
     {"gunicorn.conf.py", "gunicorn_conf.py", "gunicorn_config.py", "gunicorn.config.py"}
 )
-_SERVERS = re.compile(rb"\b(?:gunicorn|uvicorn)\b")
+# The content patterns here are compiled at their first use (functools.cache): every run
+# imports this module, and most never need them (a one-file NGINX run paid 0.3 ms each).
+_SERVERS = functools.cache(lambda: re.compile(rb"\b(?:gunicorn|uvicorn)\b"))
 # A systemd unit that may start an app server (its ExecStart is read when it is checked).
-_UNIT_SERVERS = re.compile(rb"\b(?:gunicorn|uvicorn|hypercorn|granian|litellm|vllm|fastapi)\b")
+_UNIT_SERVERS = functools.cache(
+    lambda: re.compile(rb"\b(?:gunicorn|uvicorn|hypercorn|granian|litellm|vllm|fastapi)\b")
+)
 # Module-level gunicorn settings: a `*gunicorn*.py` file other than the usual config names is
 # a config file only when it sets at least two of them.
-_CONFIG_SETTING = re.compile(
-    rb"(?m)^(worker_class|workers|threads|timeout|graceful_timeout|keepalive|bind|wsgi_app)"
-    rb"[ \t]*(?::[^=\n]*)?="
+_CONFIG_SETTING = functools.cache(
+    lambda: re.compile(
+        rb"(?m)^(worker_class|workers|threads|timeout|graceful_timeout|keepalive|bind|wsgi_app)"
+        rb"[ \t]*(?::[^=\n]*)?="
+    )
 )
 
 
 def config_by_content(data: bytes) -> bool:
-    return len({m.group(1) for m in _CONFIG_SETTING.finditer(data)}) >= 2
+    return len({m.group(1) for m in _CONFIG_SETTING().finditer(data)}) >= 2
 
 
 def shape(relpath: str) -> str | None:
@@ -70,23 +77,27 @@ def is_manifest(relpath: str) -> bool:
     return lowered.endswith(".tpl") and "templates/" in lowered and not name.startswith("_")
 
 
-_WORKLOAD = re.compile(
-    rb"(?m)^[ \t]*kind[ \t]*:[ \t]*[\"']?(?:Deployment|StatefulSet|DaemonSet|ReplicaSet|Pod|Job"
-    rb"|CronJob)[\"']?[ \t]*(?:#.*)?\r?$"
+_WORKLOAD = functools.cache(
+    lambda: re.compile(
+        rb"(?m)^[ \t]*kind[ \t]*:[ \t]*[\"']?(?:Deployment|StatefulSet|DaemonSet|ReplicaSet|Pod|Job"
+        rb"|CronJob)[\"']?[ \t]*(?:#.*)?\r?$"
+    )
 )
 # What a workload must mention for its containers' launches to be worth reading: a server, a
 # variable a server reads, an LLM server image, or a template value (which may hold any).
-_LAUNCH_SIGNS = re.compile(
-    rb"gunicorn|uvicorn|hypercorn|granian|GUNICORN_CMD_ARGS|UVICORN_|litellm|vllm|\{\{"
+_LAUNCH_SIGNS = functools.cache(
+    lambda: re.compile(
+        rb"gunicorn|uvicorn|hypercorn|granian|GUNICORN_CMD_ARGS|UVICORN_|litellm|vllm|\{\{"
+    )
 )
 
 
 def workload(data: bytes) -> bool:
     """A byte test: a workload manifest whose containers may start an app server."""
     return (
-        _WORKLOAD.search(data) is not None
+        _WORKLOAD().search(data) is not None
         and b"containers" in data
-        and _LAUNCH_SIGNS.search(data) is not None
+        and _LAUNCH_SIGNS().search(data) is not None
     )
 
 
@@ -124,9 +135,9 @@ def claim(relpath: str, data: bytes, by_name: Claim) -> bool:
             and b"run(" in data
         )
     if found == "script":
-        return _SERVERS.search(data) is not None
+        return _SERVERS().search(data) is not None
     if found == "systemd":
-        return b"ExecStart" in data and _UNIT_SERVERS.search(data) is not None
+        return b"ExecStart" in data and _UNIT_SERVERS().search(data) is not None
     if (
         found == "gunicorn-config"
         and relpath.rsplit("/", 1)[-1].lower() not in GUNICORN_CONFIG_NAMES

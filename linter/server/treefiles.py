@@ -124,7 +124,9 @@ def _walk(root: str, top: str) -> list[str]:
 
 
 def _wanted(root: str, entry: os.DirEntry[str]) -> bool:
-    shape = detect.shape(os.path.relpath(entry.path, root).replace(os.sep, "/"))
+    # The shape is decided by the file's name alone: no relative path to build for each of
+    # the hundreds of entries a walk below a main config's folder meets.
+    shape = detect.shape(entry.name)
     if shape not in _BY_NAME:
         return False
     # Only the config names gunicorn and its users give (any `*gunicorn*.py` is read by

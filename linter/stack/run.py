@@ -114,13 +114,14 @@ def _load_facts(
 def _kubernetes(paths: Iterable[str], workspace: Workspace) -> list[Fact]:
     """Services, workloads and Traefik IngressRoutes of the run's manifests (linter.stack.kube),
     after a byte search."""
-    from linter.stack import kube
-
     sources = []
     kustomizations = []
     for path in sorted(paths):
         if not path.lower().endswith((".yaml", ".yml")):
             continue
+        # (Imported at the first YAML file: a run over NGINX configs alone never needs it.)
+        from linter.stack import kube
+
         try:
             if os.path.basename(path).lower().startswith("kustomization."):
                 kustomizations.append(workspace.read_source(path))
@@ -134,6 +135,8 @@ def _kubernetes(paths: Iterable[str], workspace: Workspace) -> list[Fact]:
             continue
     if not sources:
         return []
+    from linter.stack import kube
+
     try:
         return list(kube.read(sources, kustomizations))
     except Exception:  # evidence only: never a crash of the run

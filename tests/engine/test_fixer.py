@@ -123,7 +123,9 @@ def test_file_changed_during_the_run_is_not_overwritten(
         path.write_text("timeout = 2\ncap = 1\n")  # someone else edits the file meanwhile
         return real_write(change, expected)
 
-    monkeypatch.setattr("linter.runner.write_change", racing_write)
+    monkeypatch.setattr(
+        "linter.fixer.write_change", racing_write
+    )  # (runner imports it when writing)
     result = lint([path], fix=True)
     assert path.read_text() == "timeout = 2\ncap = 1\n"
     assert any("changed while" in e for e in result.errors)

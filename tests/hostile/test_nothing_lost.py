@@ -459,17 +459,17 @@ def test_a_symlinked_file_is_fixed_through_the_link(tmp_path: Path) -> None:
 def test_a_file_deleted_before_its_fix_is_written_is_not_recreated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from linter import runner
+    from linter import fixer  # (the runner imports write_change from it when it writes)
 
     config = tmp_path / "config.yaml"
     config.write_text(LITELLM)
-    real_write = runner.write_change
+    real_write = fixer.write_change
 
     def delete_first(change, expected=None):  # type: ignore[no-untyped-def]
         os.unlink(change.path)
         return real_write(change, expected)
 
-    monkeypatch.setattr(runner, "write_change", delete_first)
+    monkeypatch.setattr(fixer, "write_change", delete_first)
     result = lint([tmp_path], cwd=tmp_path, fix=True)
     assert not config.exists()
     assert any("No such file or directory" in error for error in result.errors), result.errors
@@ -480,17 +480,17 @@ def test_a_file_deleted_before_its_fix_is_written_is_not_recreated(
 def test_a_file_changed_before_its_fix_is_written_keeps_the_new_text(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from linter import runner
+    from linter import fixer  # (the runner imports write_change from it when it writes)
 
     config = tmp_path / "config.yaml"
     config.write_text(LITELLM)
-    real_write = runner.write_change
+    real_write = fixer.write_change
 
     def edit_first(change, expected=None):  # type: ignore[no-untyped-def]
         Path(change.path).write_text(LITELLM + "# edited meanwhile\n")
         return real_write(change, expected)
 
-    monkeypatch.setattr(runner, "write_change", edit_first)
+    monkeypatch.setattr(fixer, "write_change", edit_first)
     result = lint([tmp_path], cwd=tmp_path, fix=True)
     assert config.read_text() == LITELLM + "# edited meanwhile\n"
     assert any("changed while it was being checked" in e for e in result.errors), result.errors

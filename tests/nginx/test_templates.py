@@ -12,7 +12,7 @@ from linter.document import Claim
 from linter.nginx.detect import claim_by_name
 from linter.nginx.lexer import TokenKind, tokenize
 from linter.nginx.parser import parse_text
-from linter.nginx.tree import Word, template_variable
+from linter.nginx.tree import _MARKS, Word, may_hold_placeholder, template_variable
 
 
 def _statements(text: str) -> list[tuple[str, list[str], bool]]:
@@ -96,6 +96,18 @@ def test_placeholder_values_are_unknown(raw: str) -> None:
 )
 def test_ordinary_values_are_not_placeholders(raw: str) -> None:
     assert not Word(0, len(raw), raw).has_placeholder
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        *("300s", "proxy_pass", "a__b", "${X}", "{{x}}", "{%x", "<a>", "x@y", "A_PLACEHOLDER"),
+        *("YOUR_X", "YOUR", "PLACEHOLDE", "_", "$", "{", "%", "YOUR-X", "your_x", "__", "$ {"),
+    ],
+)
+def test_the_quick_placeholder_test_is_the_marks_test(raw: str) -> None:
+    # (Written out mark by mark for speed: it must say what a test of each mark says.)
+    assert may_hold_placeholder(raw) == any(mark in raw for mark in _MARKS)
 
 
 def test_a_template_variable_is_named_by_envsubst_and_sed_placeholders_only() -> None:

@@ -41,6 +41,22 @@ def test_record_is_a_frozen_value() -> None:
         Point(1, 2, "a", 4)  # type: ignore[call-arg]
 
 
+@record
+class Trimmed:
+    text: str
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", self.text.strip())
+
+
+def test_record_calls_post_init_after_setting_its_fields() -> None:
+    assert Trimmed("  a ").text == "a"
+    assert Trimmed(text=" b", note="n") == Trimmed("b", "n")
+    with pytest.raises(AttributeError, match="frozen"):
+        Trimmed("c").text = "d"  # type: ignore[misc]
+
+
 def test_record_without_eq_compares_by_identity() -> None:
     first, second = Place(3), Place(3)
     assert first != second and first == first
