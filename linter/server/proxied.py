@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from linter.llmservers import GENERIC_LLM_WORDS, gpt_app_word, llm_name
 from linter.pathmatch import relative_posix
 from linter.server import composefile, detect
-from linter.server.front import LOOPBACK, near, server_launches
+from linter.server.front import LOOPBACK, near_ones, server_launches
 from linter.server.treefiles import launch_files
 
 if TYPE_CHECKING:
@@ -148,9 +148,8 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
         previous = found.get(address, said)
         found[address] = said if previous == said else None
 
-    for home, launch in streaming_launches(workspace, nginx_file):
-        if not near(home, nginx_file):
-            continue
+    launches = streaming_launches(workspace, nginx_file)
+    for _, launch in near_ones(workspace, launches, _home, nginx_file):
         # An env_file not in the tree may set GUNICORN_CMD_ARGS: the port the tree gives is
         # still the address's best reading (a secrets file rarely moves the bind).
         port = launch.setting("port", caveated=True).value
@@ -159,9 +158,8 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
         said = f"{launch.launcher} serves {launch.app or 'an app'}, which streams ({_evidence(launch)})"
         for host in ({launch.service} if launch.service else set()) | set(LOOPBACK):
             add((host.lower(), port), said)
-    for compose in compose_files(workspace, nginx_file):
-        if not near(compose.path, nginx_file):
-            continue
+    composes = compose_files(workspace, nginx_file)
+    for compose in near_ones(workspace, composes, _path, nginx_file):
         shown = relative_posix(compose.path, workspace.root)
         for service in compose.services:
             product = _image_product(service.image)
@@ -177,13 +175,22 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
     return {address: said for address, said in found.items() if said is not None}
 
 
+def _home(entry: tuple[str, Launch]) -> str:
+    return entry[0]
+
+
+def _path(compose: ComposeFile) -> str:
+    return compose.path
+
+
 def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str, str]]:
     """The addresses (as ``streaming_backends`` gives them) of apps whose every streamed
     answer sends ``X-Accel-Buffering: no`` itself (sse_starlette's EventSourceResponse does):
     nginx's buffering is already off for them, whatever its config says."""
     found: dict[tuple[str, str], bool] = {}
-    for home, launch in streaming_launches(workspace):
-        if not near(home, nginx_file) or launch.llm_proxy is not None:
+    launches = streaming_launches(workspace)
+    for _, launch in near_ones(workspace, launches, _home, nginx_file):
+        if launch.llm_proxy is not None:
             continue
         port = launch.setting("port", caveated=True).value
         answers = [e for e in launch.evidence if _answer_stream(e)]
