@@ -143,6 +143,27 @@ def test_chunks_that_read_the_prepared_results_come_last() -> None:
     assert pool.chunks(units, jobs=2) != chunks  # (without it, groups first as before)
 
 
+def test_grouped_units_still_to_be_sniffed_come_last_too() -> None:
+    """An NGINX file on its own whose content decides (unclaimed, in a group of its own) is
+    NGINX most of the time and then reads the prepared results: first, such items kept both
+    workers of the benchmark's whole-corpus run waiting for the preparing process."""
+    from linter.document import Unit
+
+    units = [Unit("python", f"/r/p{number}.py", unclaimed=True) for number in range(300)]
+    units += [Unit("server", f"/r/p{number}.py", unclaimed=True) for number in range(300)]
+    units += [
+        Unit("nginx", f"/r/d{number}/nginx/static.conf", group=f"g{number}", unclaimed=True)
+        for number in range(12)
+    ]
+    chunks = pool.chunks(units, jobs=2, late=frozenset({"nginx", "server"}))
+
+    assert sorted(index for chunk in chunks for index in chunk) == list(range(len(units)))
+    late = [any(units[i].kind == "nginx" for i in c) for c in chunks]
+    assert late == sorted(late) and 0 < late.count(True) < len(chunks)
+    # (Without the late kinds, as groups, they would come first.)
+    assert any(units[i].kind == "nginx" for i in pool.chunks(units, jobs=2)[0])
+
+
 COMPOSE = (
     "services:\n"
     "  api:\n"
