@@ -204,9 +204,15 @@ def test_the_work_every_worker_shares_is_prepared_in_one_short_lived_process(
 ) -> None:
     _launched_behind_nginx(tmp_path)
     parallel = runner.run([str(tmp_path)], _resolver(tmp_path), runner.RunOptions(jobs=2))
-    # The two workers and the one that prepared; what it worked out came back to this process.
+    # The two workers and the one that prepared; what it worked out came back to this process,
+    # taken when a pass after the workers asks for it (none did here).
     assert len(processes["forks"]) == 3
     assert parallel.workspace is not None
+    assert not any(
+        isinstance(key, tuple) and key[:2] == ("server", "nginx-upstreams")
+        for key in parallel.workspace.memo
+    )
+    preparation.await_prepared(parallel.workspace)
     upstreams = [
         value
         for key, value in parallel.workspace.memo.items()
