@@ -142,6 +142,8 @@ def start(present: Sequence[str], workspace: Workspace, writes: bool) -> None:
         prepare(present, workspace, writes)
         return
     if pid == 0:  # the child: never returns
+        global _in_child
+        _in_child = True
         status = 1
         try:
             os.close(read)
@@ -168,6 +170,15 @@ def _write_prepared(
                 found[key] = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
     with os.fdopen(handle, "wb") as out:
         out.write(pickle.dumps(found, pickle.HIGHEST_PROTOCOL))
+
+
+# True in the preparing child: it sends back only what it adds to the memo.
+_in_child = False
+
+
+def preparing() -> bool:
+    """Whether this process is a preparing child (what it reads need not be kept)."""
+    return _in_child
 
 
 def await_prepared(workspace: Workspace) -> None:

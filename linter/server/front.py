@@ -291,7 +291,14 @@ def nginx_upstreams(workspace: Workspace) -> list[tuple[tuple[str, str], ProxyId
             units = handler.plan(paths, workspace)
         except Exception:
             units = []
-        for unit in units:
+        # The preparing process keeps nothing it reads: what a group of configs read is
+        # forgotten once its upstreams are taken (every config's tree, kept, raised the peak
+        # memory of a two-worker run, which works meanwhile).
+        releasing = preparation.preparing()
+        mark = workspace.mark()
+        for position, unit in enumerate(units):
+            if releasing and position and unit.group != units[position - 1].group:
+                workspace.release(mark)
             try:
                 document = handler.load(unit, workspace, settings)
             except Exception:  # evidence only

@@ -244,3 +244,33 @@ def test_a_preparing_process_that_fails_leaves_the_work_to_this_one(
     serial = runner.run([str(tmp_path)], _resolver(tmp_path), runner.RunOptions(jobs=1))
     assert ("nginx.conf", "NGX007", 6) in _found(parallel)
     assert _found(parallel) == _found(serial)
+
+
+def test_the_preparing_process_keeps_none_of_the_configs_it_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It sends back only what it adds to the memo: the upstreams it takes from the NGINX
+    configs are the same, and their files and trees are not kept (kept, they raised the peak
+    memory of the benchmark's two-worker run above its limit)."""
+    from linter.discovery import discover
+    from linter.server.front import nginx_upstreams
+    from linter.workspace import Workspace
+
+    _launched_behind_nginx(tmp_path)
+    candidates, _ = discover([str(tmp_path)], str(tmp_path), _resolver(tmp_path))
+    found = {}
+    kept = {}
+    for child in (False, True):
+        monkeypatch.setattr(preparation, "_in_child", child)
+        workspace = Workspace(root=str(tmp_path), cwd=str(tmp_path))
+        workspace.discovered = {
+            "nginx": [c.path for c in candidates if c.path.endswith(".conf")],
+            "server": [str(tmp_path / "docker-compose.yml")],
+        }
+        found[child] = [
+            (address, proxy.upstream, proxy.seconds)
+            for address, proxy, _ in nginx_upstreams(workspace)
+        ]
+        kept[child] = len(workspace.trees)
+    assert found[True] == found[False] and (("api", "8000"), "backend", 45.0) in found[True]
+    assert kept[False] > 1 and kept[True] <= 1  # (the last group's, at most)
