@@ -142,6 +142,8 @@ def start(present: Sequence[str], workspace: Workspace, writes: bool) -> None:
         prepare(present, workspace, writes)
         return
     if pid == 0:  # the child: never returns
+        global _in_child
+        _in_child = True
         status = 1
         try:
             os.close(read)
@@ -170,37 +172,68 @@ def _write_prepared(
         out.write(pickle.dumps(found, pickle.HIGHEST_PROTOCOL))
 
 
+# True in the preparing child: it sends back only what it adds to the memo.
+_in_child = False
+
+
+def preparing() -> bool:
+    """Whether this process is a preparing child (what it reads need not be kept)."""
+    return _in_child
+
+
 def await_prepared(workspace: Workspace) -> None:
     """Wait for the preparing child (once per process) and take what it made into the memo.
     When it failed, nothing is taken: the caller works it out itself, as one process does."""
     global _pending
     pending = _pending
     if pending is None:
+        # After the workers (see ``finish``): taken by the first pass of this process that asks.
+        unread = workspace.memo.pop(_UNREAD, None)
+        if isinstance(unread, bytes):
+            _take(workspace, unread)
         return
     _pending = None
-    import pickle
-
     try:
         while os.read(pending.done, 1):
             pass
         with open(pending.path, "rb") as handle:
             data = handle.read()
+    except Exception:  # (a child that died mid-write: no data)
+        return
+    _take(workspace, data)
+
+
+def _take(workspace: Workspace, data: bytes) -> None:
+    import pickle
+
+    try:
         for key, value in pickle.loads(data).items():
             if key not in workspace.memo:
                 workspace.memo[key] = pickle.loads(value)
-    except Exception:  # (a child that died mid-write: truncated or no data)
+    except Exception:  # (a child that died mid-write: truncated data)
         pass
 
 
+# Where ``finish`` leaves the child's results, unread, for this process's later passes.
+_UNREAD = ("preparation", "unread")
+
+
 def finish(workspace: Workspace) -> None:
-    """After the workers: take what the child made here too (later passes read it), reap it,
-    and remove its file."""
+    """After the workers: keep what the child made for this process's later passes (read
+    when one asks, ``await_prepared``: most runs never do, and reading it all was serial
+    work, 0.15 s of the benchmark's whole-corpus run), reap it, and remove its file."""
     global _pending, _started
     started = _started
     if started is None:
         return
     try:
-        await_prepared(workspace)
+        if _pending is not None:
+            _pending = None
+            with contextlib.suppress(Exception):
+                while os.read(started.done, 1):
+                    pass
+                with open(started.path, "rb") as handle:
+                    workspace.memo[_UNREAD] = handle.read()
     finally:
         _pending = _started = None
         with contextlib.suppress(OSError):

@@ -235,8 +235,12 @@ class Workspace:
         """Drop what is cached for ``path`` (after it was written)."""
         path = os.path.abspath(path)
         self._bytes.pop(path, None)
-        for key in [key for key in self._sources if key[0] == path]:
-            del self._sources[key]
-        for tree in [key for key in self.trees if key[1] == path]:
-            del self.trees[tree]
+        # (Each of the four ways a file is decoded: not a search of every decoded file, which
+        # made forgetting each of a run's files cost as much as the files read before.)
+        for coding in (False, True):
+            for as_text in (False, True):
+                self._sources.pop((path, coding, as_text), None)
+        if self.trees:
+            for tree in [key for key in self.trees if key[1] == path]:
+                del self.trees[tree]
         self.overlay.pop(path, None)

@@ -112,7 +112,9 @@ def find_evidence(
             continue
         data = source.text
         known = memo.get((path, name))
-        if known is not None and known[0] is data:
+        # (The same text, not the same object: the preparing process's facts, received by a
+        # worker, hold a copy. Text a fix changed is read again.)
+        if known is not None and known[0] == data:
             facts = known[1]
         else:
             facts = None

@@ -12,9 +12,11 @@ default).
 
 from __future__ import annotations
 
+import bisect
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from linter import preparation
 from linter.pathmatch import relative_posix
@@ -69,6 +71,75 @@ def near(launch_file: str, proxy_file: str) -> bool:
 
 def _within(path: str, folder: str) -> bool:
     return path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+_T = TypeVar("_T")
+
+
+class _NearIndex:
+    """The positions of files ``near`` a proxy config, found without testing every file
+    (each NGINX unit asks about all the run's launch files: configs x launch files tests).
+    A file's folder (with its separator) that begins the config's path ends where the
+    config's path has a separator: each of those prefixes is looked up. The files below the
+    config's parent's folder are one run of the sorted paths."""
+
+    def __init__(self, files: Sequence[str]) -> None:
+        self.by_folder: dict[str, list[int]] = {}
+        for position, file in enumerate(files):
+            folder = os.path.dirname(file).rstrip(os.sep) + os.sep
+            self.by_folder.setdefault(folder, []).append(position)
+        self.ordered = sorted((file, position) for position, file in enumerate(files))
+        self.names = [file for file, _ in self.ordered]
+
+    def near(self, proxy_file: str) -> list[int]:
+        found: set[int] = set()
+        end = proxy_file.find(os.sep)
+        while end >= 0:
+            found.update(self.by_folder.get(proxy_file[: end + 1], ()))
+            end = proxy_file.find(os.sep, end + 1)
+        parent = os.path.dirname(os.path.dirname(proxy_file)).rstrip(os.sep) + os.sep
+        at = bisect.bisect_left(self.names, parent)
+        while at < len(self.names) and self.names[at].startswith(parent):
+            found.add(self.ordered[at][1])
+            at += 1
+        return sorted(found)
+
+
+def near_ones(
+    workspace: Workspace, entries: list[_T], file_of: Callable[[_T], str], proxy_file: str
+) -> list[_T]:
+    """The entries (in their order) whose file is ``near`` ``proxy_file``: ``entries`` is a
+    list kept for the run (workspace.memo), indexed once per process."""
+    index = derived(
+        workspace, "near-index", entries, lambda: _NearIndex([file_of(e) for e in entries])
+    )
+    return [entries[position] for position in index.near(proxy_file)]
+
+
+class _Derived:
+    """What was made from a list of this process (``derived``)."""
+
+    __slots__ = ("source", "value")
+
+    def __init__(self, source: object, value: object) -> None:
+        self.source = source
+        self.value = value
+
+    def __reduce__(self) -> Any:
+        # Never sent from the preparing process (linter.preparation): it stands for a list
+        # of that process, and is quickly made again from the list where it is used.
+        raise TypeError("not sent between processes")
+
+
+def derived(workspace: Workspace, name: str, source: object, make: Callable[[], _T]) -> _T:
+    """``make()``, once per process for this very ``source`` (a list kept in workspace.memo
+    for the run, which the result was made from)."""
+    key = ("server", name, id(source))
+    known = workspace.memo.get(key)
+    if not (isinstance(known, _Derived) and known.source is source):
+        known = _Derived(source, make())
+        workspace.memo[key] = known
+    return known.value  # type: ignore[return-value]
 
 
 def serves(launch: Launch, host: str, port: str) -> bool:
@@ -141,9 +212,8 @@ def keepalives_by_address(
     of the one app server of its project it reaches. Addresses two launches answer with
     different keep-alives are left out."""
     answering: dict[tuple[str, str], list[tuple[int, ServerKeepalive | None]]] = {}
-    for home, launch in server_launches(workspace, proxy_file):
-        if not near(home, proxy_file):
-            continue
+    launches = server_launches(workspace, proxy_file)
+    for home, launch in near_ones(workspace, launches, _home, proxy_file):
         port = launch.setting("port").value
         if port is None:
             continue
@@ -154,10 +224,10 @@ def keepalives_by_address(
         for host in hosts:
             answering.setdefault((host, port), []).append((closeness(home, proxy_file), keepalive))
     result: dict[tuple[str, str], ServerKeepalive] = {}
-    for address, launches in answering.items():
+    for address, answers in answering.items():
         # Only the launches kept closest to the proxy config (see ``closeness``).
-        closest = max(close for close, _ in launches)
-        known = [k for close, k in launches if close == closest and k is not None]
+        closest = max(close for close, _ in answers)
+        known = [k for close, k in answers if close == closest and k is not None]
         if known and all(k.seconds == known[0].seconds for k in known):
             result[address] = known[0]
     return result
@@ -178,25 +248,49 @@ def closeness(launch_file: str, proxy_file: str) -> int:
 def _nearest(home: str, host: str, port: str, proxy_file: str, workspace: Workspace) -> bool:
     """Is no other launch of the project answering ``host:port`` closer to ``proxy_file``?"""
     own = closeness(home, proxy_file)
+    launches = server_launches(workspace, proxy_file)
     return all(
         closeness(other, proxy_file) <= own
-        for other, launch in server_launches(workspace, proxy_file)
-        if serves(launch, host, port) and near(other, proxy_file)
+        for other, launch in near_ones(workspace, launches, _home, proxy_file)
+        if serves(launch, host, port)
     )
+
+
+def _home(entry: tuple[str, Launch]) -> str:
+    return entry[0]
 
 
 def proxies_in_front(launch: Launch, workspace: Workspace, home: str) -> list[ProxyIdle]:
     """NGINX upstreams of the project (see ``near``) that reach this launch, launched from
     ``home``, with keep-alive on (when another launch of the project answers the same
     address, the one closer to the proxy config is the one behind it)."""
-    upstreams = nginx_upstreams(workspace)
+    port = launch.setting("port").value
+    if port is None:
+        return []
     return [
         proxy
-        for (host, port), proxy, proxy_file in upstreams
+        for (host, _), proxy, proxy_file in _upstreams_by_port(workspace).get(port, ())
         if serves(launch, host, port)
         and near(home, proxy_file)
         and _nearest(home, host, port, proxy_file, workspace)
     ]
+
+
+_Upstream = tuple[tuple[str, str], ProxyIdle, str]
+
+
+def _upstreams_by_port(workspace: Workspace) -> dict[str, list[_Upstream]]:
+    """``nginx_upstreams`` by port, in their order: a launch serves only those of its own
+    port (each launch looked at every upstream of the run)."""
+    upstreams = nginx_upstreams(workspace)
+
+    def make() -> dict[str, list[_Upstream]]:
+        by_port: dict[str, list[_Upstream]] = {}
+        for upstream in upstreams:
+            by_port.setdefault(upstream[0][1], []).append(upstream)
+        return by_port
+
+    return derived(workspace, "upstreams-by-port", upstreams, make)
 
 
 def proxy_configs(workspace: Workspace) -> tuple[tuple[str, bool], ...]:
@@ -254,7 +348,14 @@ def nginx_upstreams(workspace: Workspace) -> list[tuple[tuple[str, str], ProxyId
             units = handler.plan_undecided(list(entries), workspace)  # type: ignore[attr-defined]
         except Exception:
             units = []
-        for unit in units:
+        # The preparing process keeps nothing it reads: what a group of configs read is
+        # forgotten once its upstreams are taken (every config's tree, kept, raised the peak
+        # memory of a two-worker run, which works meanwhile).
+        releasing = preparation.preparing()
+        mark = workspace.mark()
+        for position, unit in enumerate(units):
+            if releasing and position and unit.group != units[position - 1].group:
+                workspace.release(mark)
             try:
                 document = handler.load(unit, workspace, settings)
             except Exception:  # evidence only

@@ -211,6 +211,9 @@ class ServerHandler:
                 return None
 
         # The app modules' facts, per run: an app launched from several files is read once.
+        # (In a worker, those the preparing process read first: made here, the empty table
+        # kept its out, and every worker parsed the app modules again.)
+        preparation.await_prepared(workspace)
         memo = workspace.memo.setdefault(("server", "app-modules"), {})
         for launch in document.launches:
             apps.find_evidence(

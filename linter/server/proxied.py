@@ -20,20 +20,24 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from linter.llmservers import GENERIC_LLM_WORDS, gpt_app_word, llm_name
 from linter.pathmatch import relative_posix
 from linter.server import composefile, detect
-from linter.server.front import LOOPBACK, near, server_launches
+from linter.server.front import LOOPBACK, near_ones, server_launches
 from linter.server.treefiles import launch_files
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from linter.server.composefile import ComposeFile, ComposeService
     from linter.server.model import Evidence, Launch
     from linter.source import SourceText
     from linter.stack.model import Service
     from linter.workspace import Workspace
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -169,9 +173,8 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
 
     mounting = _mounting_compose_files(workspace, nginx_file)
     names = _compose_names(workspace, nginx_file)
-    for home, launch in streaming_launches(workspace, nginx_file):
-        if not near(home, nginx_file) and home not in mounting:
-            continue
+    launches = streaming_launches(workspace, nginx_file)
+    for home, launch in _near_or_mounting(workspace, launches, _home, nginx_file, mounting):
         # An env_file not in the tree may set GUNICORN_CMD_ARGS: the port the tree gives is
         # still the address's best reading (a secrets file rarely moves the bind).
         port = launch.setting("port", caveated=True).value
@@ -184,9 +187,8 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
         for host, named in _hosts(launch, home, names).items():
             if named:  # the service's other names (its own name and loopback are above)
                 add((host.lower(), port), f"{named}{said}", app)
-    for compose in compose_files(workspace, nginx_file):
-        if not near(compose.path, nginx_file) and compose.path not in mounting:
-            continue
+    composes = compose_files(workspace, nginx_file)
+    for compose in _near_or_mounting(workspace, composes, _path, nginx_file, mounting):
         shown = relative_posix(compose.path, workspace.root)
         for service in compose.services:
             product = _image_product(service.image)
@@ -301,7 +303,7 @@ def _kubernetes_fronts(
     kube_services = kubeapps.services(workspace, nginx_file)
     if not kube_services:
         return []
-    composes = [c for c in compose_files(workspace, nginx_file) if near(c.path, nginx_file)]
+    composes = near_ones(workspace, compose_files(workspace, nginx_file), _path, nginx_file)
     launches = streaming_launches(workspace, nginx_file)
     made = kubeapps.builds(workspace, nginx_file)
     found: list[tuple[tuple[str, str], Launch, str]] = []
@@ -355,6 +357,30 @@ def _own_command_fronts(
     return found
 
 
+def _home(entry: tuple[str, Launch]) -> str:
+    return entry[0]
+
+
+def _path(compose: ComposeFile) -> str:
+    return compose.path
+
+
+def _near_or_mounting(
+    workspace: Workspace,
+    entries: list[_T],
+    file_of: Callable[[_T], str],
+    nginx_file: str,
+    mounting: frozenset[str],
+) -> list[_T]:
+    """The entries (in their order) ``near`` the config, and those of a compose file that
+    mounts it wherever it is."""
+    near_entries = near_ones(workspace, entries, file_of, nginx_file)
+    if not mounting:
+        return near_entries
+    kept = {id(entry) for entry in near_entries}
+    return [e for e in entries if id(e) in kept or file_of(e) in mounting]
+
+
 def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str, str]]:
     """The addresses (as ``streaming_backends`` gives them) of apps whose every streamed
     answer sends ``X-Accel-Buffering: no`` itself (sse_starlette's EventSourceResponse does):
@@ -362,8 +388,9 @@ def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str,
     found: dict[tuple[str, str], bool] = {}
     mounting = _mounting_compose_files(workspace, nginx_file)
     names = _compose_names(workspace, nginx_file)
-    for home, launch in streaming_launches(workspace, nginx_file):
-        if (not near(home, nginx_file) and home not in mounting) or launch.llm_proxy is not None:
+    launches = streaming_launches(workspace, nginx_file)
+    for home, launch in _near_or_mounting(workspace, launches, _home, nginx_file, mounting):
+        if launch.llm_proxy is not None:
             continue
         port = launch.setting("port", caveated=True).value
         answers = [e for e in launch.evidence if _answer_stream(e)]

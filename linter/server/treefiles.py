@@ -30,13 +30,25 @@ def launch_files(workspace: Workspace, anchor: str | None = None) -> tuple[str, 
     key = ("server", "tree-launch-files", below)
     known = workspace.memo.get(key)
     if not isinstance(known, tuple):
-        seen = {os.path.realpath(p) for p in discovered}
+        seen = _real_paths(workspace, discovered)
         extra = [
             path
             for path in _around(workspace, os.path.abspath(anchor), below)
             if os.path.realpath(path) not in seen
         ]
         known = discovered + tuple(extra)
+        workspace.memo[key] = known
+    return known
+
+
+def _real_paths(workspace: Workspace, paths: tuple[str, ...]) -> frozenset[str]:
+    """The real paths of the run's discovered launch files, once per run and process (every
+    folder with a proxy config asks: resolved again each time, that was configs x launch files
+    calls of realpath)."""
+    key = ("server", "discovered-real", paths)
+    known = workspace.memo.get(key)
+    if not isinstance(known, frozenset):
+        known = frozenset(os.path.realpath(p) for p in paths)
         workspace.memo[key] = known
     return known
 

@@ -4,6 +4,7 @@ a link cannot be made the path ends there with the reason (a gap), never a guess
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -51,7 +52,10 @@ class Stack:
     # Loads the LiteLLM config at a path when no unit of the run gave its facts.
     load_config: Callable[[str], LiteLLMConfig | None] = lambda path: None
     _names: dict[str, list[tuple[Service, str]]] | None = None
-    _launches_by_service: dict[str, list[AppLaunch]] | None = None
+    # Launches by the service they run, with their folders sorted (see _launches).
+    _launches_by_service: dict[str, tuple[list[AppLaunch], list[tuple[str, int]]]] | None = None
+    # Services by name (as _index), with the folders they are in (see service_at).
+    _named: dict[str, _Named] = field(default_factory=dict)
     _routes_by_port: dict[str, list[NginxRoute]] | None = None
     _shown: dict[str, str] = field(default_factory=dict)
     _published: dict[str, list[tuple[Service, str, Where]]] | None = None
@@ -111,6 +115,10 @@ class Stack:
         return ports
 
     def _launches(self, service: Service) -> list[AppLaunch]:
+        """The launches of the service's name from its file or a folder whose name begins
+        with its file's folder's (in their order): the folders of a name's launches are
+        sorted once, those beginning alike are one run of them (a name such as `llm` is a
+        service of most projects of a large tree: each look-up tested them all)."""
         built = self.built.get((service.path, service.name)) if service.kubernetes else None
         if built is not None:  # the image's own command: its Dockerfile's launch
             return [launch for launch in self.launches if launch.path == built[0]]
@@ -124,19 +132,31 @@ class Stack:
                 if launch.path == path and first <= launch.anchor.start <= last
             ]
         if self._launches_by_service is None:
-            self._launches_by_service = {}
+            by_name: dict[str, list[AppLaunch]] = {}
             for launch in self.launches:
                 if launch.service is not None:
-                    self._launches_by_service.setdefault(launch.service, []).append(launch)
-        return [
-            launch
-            for launch in self._launches_by_service.get(service.name, [])
-            if launch.service == service.name
-            and (
-                launch.path == service.path
-                or os.path.dirname(launch.path).startswith(os.path.dirname(service.path))
-            )
-        ]
+                    by_name.setdefault(launch.service, []).append(launch)
+            self._launches_by_service = {
+                name: (
+                    launches,
+                    sorted(
+                        (os.path.dirname(launch.path), at) for at, launch in enumerate(launches)
+                    ),
+                )
+                for name, launches in by_name.items()
+            }
+        known = self._launches_by_service.get(service.name)
+        if known is None:
+            return []
+        launches, folders = known
+        # (A launch in the service's own file is in its folder: found by the same test.)
+        folder = os.path.dirname(service.path)
+        found = []
+        at = bisect.bisect_left(folders, (folder, -1))
+        while at < len(folders) and folders[at][0].startswith(folder):
+            found.append(folders[at][1])
+            at += 1
+        return [launches[position] for position in sorted(found)]
 
     def _index(
         self,
@@ -176,13 +196,20 @@ class Stack:
         # (service, how it answers or the port it is published to, where): worded once the one
         # service is found, as a name such as `litellm` is a service of most compose projects
         # of a large tree (4,000 look-ups worded every match: 0.1 s of the benchmark's run).
-        found: list[tuple[Service, str, Where]] = [
-            (service, how, service.anchor) for service, how in names.get(host, [])
-        ]
+        named_here = self._named_index(host, names)
+        found: list[tuple[Service, str, Where]] = named_here.found if named_here else []
         named = bool(found)
         if not found and host in LOOPBACK and port:
             found = list(published.get(port, []))
-        if near is not None and len({s.path for s, _, _ in found}) > 1:
+        distinct: set[tuple[str, str]] | None = None
+        if named_here is not None:
+            if near is not None and named_here.files > 1:
+                local = named_here.near(near)
+                if len({s.path for s, _, _ in local}) == 1:
+                    found = local
+            if found is named_here.found:
+                distinct = named_here.distinct
+        elif near is not None and len({s.path for s, _, _ in found}) > 1:
             local = [
                 item
                 for item in found
@@ -190,7 +217,8 @@ class Stack:
             ]
             if len({s.path for s, _, _ in local}) == 1:
                 found = local
-        distinct = {(s.path, s.name) for s, _, _ in found}
+        if distinct is None:
+            distinct = {(s.path, s.name) for s, _, _ in found}
         if not found:
             return f"no compose service or Kubernetes Service of the repository answers to {host}:{port or 80}"
         if len(distinct) > 1:
@@ -208,6 +236,17 @@ class Stack:
             if ports and port not in ports:
                 return f"{how}, which listens on {', '.join(sorted(ports))}, not {port}"
         return service, how, place
+
+    def _named_index(self, host: str, names: dict[str, list[tuple[Service, str]]]) -> _Named | None:
+        known = self._named.get(host)
+        if known is None:
+            answering = names.get(host)
+            if not answering:
+                return None
+            known = self._named[host] = _Named(
+                [(service, how, service.anchor) for service, how in answering]
+            )
+        return known
 
     # -- NGINX routes a URL reaches ------------------------------------------------------
     def route_at(self, host: str, port: str, path: str) -> tuple[NginxRoute, str] | str | None:
@@ -289,6 +328,33 @@ class Stack:
         if best is None:
             return f"no location of the NGINX server on port {port} proxies {path}"
         return best, f"{via}, {best.label} ({self.at(best.anchor)})"
+
+
+class _Named:
+    """The services that answer to one name (as service_at words them), made once per name:
+    how many files they are in, which (file, name) pairs, and which of them are in each
+    folder, so that narrowing them to a file's project looks up the file's folders instead
+    of testing every one (a name such as `litellm` is a service of most compose projects of a
+    large tree)."""
+
+    def __init__(self, found: list[tuple[Service, str, Where]]) -> None:
+        self.found = found
+        self.files = len({service.path for service, _, _ in found})
+        self.distinct = {(service.path, service.name) for service, _, _ in found}
+        self.by_folder: dict[str, list[int]] = {}
+        for position, (service, _, _) in enumerate(found):
+            folder = os.path.dirname(service.path).rstrip(os.sep) + os.sep
+            self.by_folder.setdefault(folder, []).append(position)
+
+    def near(self, path: str) -> list[tuple[Service, str, Where]]:
+        """Those in a folder ``path`` lies in (in their order). A folder (with its separator)
+        that begins ``path`` ends where ``path`` has a separator."""
+        positions: list[int] = []
+        end = path.find(os.sep)
+        while end >= 0:
+            positions.extend(self.by_folder.get(path[: end + 1], ()))
+            end = path.find(os.sep, end + 1)
+        return [self.found[position] for position in sorted(positions)]
 
 
 def _url_parts(url: str) -> tuple[str, str, str] | None:

@@ -143,6 +143,27 @@ def test_chunks_that_read_the_prepared_results_come_last() -> None:
     assert pool.chunks(units, jobs=2) != chunks  # (without it, groups first as before)
 
 
+def test_grouped_units_still_to_be_sniffed_come_last_too() -> None:
+    """An NGINX file on its own whose content decides (unclaimed, in a group of its own) is
+    NGINX most of the time and then reads the prepared results: first, such items kept both
+    workers of the benchmark's whole-corpus run waiting for the preparing process."""
+    from linter.document import Unit
+
+    units = [Unit("python", f"/r/p{number}.py", unclaimed=True) for number in range(300)]
+    units += [Unit("server", f"/r/p{number}.py", unclaimed=True) for number in range(300)]
+    units += [
+        Unit("nginx", f"/r/d{number}/nginx/static.conf", group=f"g{number}", unclaimed=True)
+        for number in range(12)
+    ]
+    chunks = pool.chunks(units, jobs=2, late=frozenset({"nginx", "server"}))
+
+    assert sorted(index for chunk in chunks for index in chunk) == list(range(len(units)))
+    late = [any(units[i].kind == "nginx" for i in c) for c in chunks]
+    assert late == sorted(late) and 0 < late.count(True) < len(chunks)
+    # (Without the late kinds, as groups, they would come first.)
+    assert any(units[i].kind == "nginx" for i in pool.chunks(units, jobs=2)[0])
+
+
 COMPOSE = (
     "services:\n"
     "  api:\n"
@@ -183,9 +204,15 @@ def test_the_work_every_worker_shares_is_prepared_in_one_short_lived_process(
 ) -> None:
     _launched_behind_nginx(tmp_path)
     parallel = runner.run([str(tmp_path)], _resolver(tmp_path), runner.RunOptions(jobs=2))
-    # The two workers and the one that prepared; what it worked out came back to this process.
+    # The two workers and the one that prepared; what it worked out came back to this process,
+    # taken when a pass after the workers asks for it (none did here).
     assert len(processes["forks"]) == 3
     assert parallel.workspace is not None
+    assert not any(
+        isinstance(key, tuple) and key[:2] == ("server", "nginx-upstreams")
+        for key in parallel.workspace.memo
+    )
+    preparation.await_prepared(parallel.workspace)
     upstreams = [
         value
         for key, value in parallel.workspace.memo.items()
@@ -217,3 +244,33 @@ def test_a_preparing_process_that_fails_leaves_the_work_to_this_one(
     serial = runner.run([str(tmp_path)], _resolver(tmp_path), runner.RunOptions(jobs=1))
     assert ("nginx.conf", "NGX007", 6) in _found(parallel)
     assert _found(parallel) == _found(serial)
+
+
+def test_the_preparing_process_keeps_none_of_the_configs_it_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It sends back only what it adds to the memo: the upstreams it takes from the NGINX
+    configs are the same, and their files and trees are not kept (kept, they raised the peak
+    memory of the benchmark's two-worker run above its limit)."""
+    from linter.discovery import discover
+    from linter.server.front import nginx_upstreams
+    from linter.workspace import Workspace
+
+    _launched_behind_nginx(tmp_path)
+    candidates, _ = discover([str(tmp_path)], str(tmp_path), _resolver(tmp_path))
+    found = {}
+    kept = {}
+    for child in (False, True):
+        monkeypatch.setattr(preparation, "_in_child", child)
+        workspace = Workspace(root=str(tmp_path), cwd=str(tmp_path))
+        workspace.discovered = {
+            "nginx": [c.path for c in candidates if c.path.endswith(".conf")],
+            "server": [str(tmp_path / "docker-compose.yml")],
+        }
+        found[child] = [
+            (address, proxy.upstream, proxy.seconds)
+            for address, proxy, _ in nginx_upstreams(workspace)
+        ]
+        kept[child] = len(workspace.trees)
+    assert found[True] == found[False] and (("api", "8000"), "backend", 45.0) in found[True]
+    assert kept[False] > 1 and kept[True] <= 1  # (the last group's, at most)
