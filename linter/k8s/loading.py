@@ -224,15 +224,6 @@ def _items(yaml_file: YamlFile, node: Node | None) -> dict[str, tuple[Node, Node
     return {name: (entry.key, entry.value) for name, entry in yaml_file.items(node).items()}
 
 
-def _get(yaml_file: YamlFile, node: Node | None, *path: str) -> Node | None:
-    for part in path:
-        if not isinstance(node, MappingNode):
-            return None
-        entry = yaml_file.items(node).get(part)
-        node = entry.value if entry is not None else None
-    return node
-
-
 def _seq(node: Node | None) -> list[Node]:
     return list(node.value) if isinstance(node, SequenceNode) else []
 
@@ -274,8 +265,8 @@ def read_file(
     for document in composed.documents:
         if not isinstance(document, MappingNode):
             continue
-        chart_config = _get(yaml_file, document, "controller", "config")
-        if isinstance(chart_config, MappingNode) and _get(yaml_file, document, "kind") is None:
+        chart_config = yaml_file.get(document, "controller", "config")
+        if isinstance(chart_config, MappingNode) and yaml_file.get(document, "kind") is None:
             found.configs.append(
                 ControllerConfig(
                     "ingress-nginx chart values `controller.config`",
@@ -284,7 +275,7 @@ def read_file(
                 )
             )
             continue
-        kind = reader.value(_get(yaml_file, document, "kind"))
+        kind = reader.value(yaml_file.get(document, "kind"))
         kind_text = kind.text if kind is not None else None
         if kind_text == "Ingress":
             found.ingresses.append(_ingress(reader, document, chart))
@@ -297,14 +288,14 @@ def read_file(
         elif kind_text == "AIGatewayRoute" and _api_group(reader, document) == AI_GATEWAY_GROUP:
             found.routes.append(_http_route(reader, document, kind_text))
         elif kind_text == "Gateway":
-            name = reader.text_for_evidence(_get(yaml_file, document, "metadata", "name"))
-            class_name = reader.value(_get(yaml_file, document, "spec", "gatewayClassName"))
+            name = reader.text_for_evidence(yaml_file.get(document, "metadata", "name"))
+            class_name = reader.value(yaml_file.get(document, "spec", "gatewayClassName"))
             found.gateways.append(
                 Gateway(name, source.path, class_name.text if class_name else None)
             )
         elif kind_text == "GatewayClass":
-            name = reader.text_for_evidence(_get(yaml_file, document, "metadata", "name"))
-            controller = reader.value(_get(yaml_file, document, "spec", "controllerName"))
+            name = reader.text_for_evidence(yaml_file.get(document, "metadata", "name"))
+            controller = reader.value(yaml_file.get(document, "spec", "controllerName"))
             found.classes.append(
                 GatewayClass(name, source.path, controller.text if controller else None)
             )
@@ -315,7 +306,7 @@ AI_GATEWAY_GROUP = "aigateway.envoyproxy.io"
 
 
 def _api_group(reader: Reader, document: MappingNode) -> str | None:
-    version = reader.value(_get(reader.file, document, "apiVersion"))
+    version = reader.value(reader.file.get(document, "apiVersion"))
     if version is None or version.text is None:
         return None
     return version.text.partition("/")[0]
@@ -329,7 +320,7 @@ def _where(reader: Reader, node: Node) -> Value:
 
 
 def _name_and_where(reader: Reader, document: MappingNode) -> tuple[str, Value]:
-    name_node = _get(reader.file, document, "metadata", "name")
+    name_node = reader.file.get(document, "metadata", "name")
     name = reader.text_for_evidence(name_node) or "(unnamed)"
     return name, _where(reader, name_node if name_node is not None else document)
 
@@ -338,8 +329,8 @@ def _ingress(reader: Reader, document: MappingNode, chart: str) -> Ingress:
     yaml_file = reader.file
     name, where = _name_and_where(reader, document)
     annotations, unknown = _annotations(reader, document)
-    spec = _get(yaml_file, document, "spec")
-    class_node = _get(yaml_file, spec, "ingressClassName")
+    spec = yaml_file.get(document, "spec")
+    class_node = yaml_file.get(spec, "ingressClassName")
     class_name = reader.value(class_node)
     if class_name is None:
         legacy = annotations.get("kubernetes.io/ingress.class")
@@ -351,14 +342,14 @@ def _ingress(reader: Reader, document: MappingNode, chart: str) -> Ingress:
     if default is not None:
         service, port = _backend(reader, default.value)
         paths.append(IngressPath(None, service, port, _where(reader, default.key)))
-    for rule in _seq(_get(yaml_file, spec, "rules")):
-        host = reader.text_for_evidence(_get(yaml_file, rule, "host"))
+    for rule in _seq(yaml_file.get(spec, "rules")):
+        host = reader.text_for_evidence(yaml_file.get(rule, "host"))
         if host:
             hosts.append(host)
-        for item in _seq(_get(yaml_file, rule, "http", "paths")):
-            backend = _get(yaml_file, item, "backend")
+        for item in _seq(yaml_file.get(rule, "http", "paths")):
+            backend = yaml_file.get(item, "backend")
             service, port = _backend(reader, backend)
-            path = reader.value(_get(yaml_file, item, "path"))
+            path = reader.value(yaml_file.get(item, "path"))
             paths.append(IngressPath(path, service, port, _where(reader, item)))
     return Ingress(
         name, yaml_file.path, where, annotations, unknown, class_name, hosts, paths, chart
@@ -369,15 +360,13 @@ def _backend(reader: Reader, backend: Node | None) -> tuple[Value | None, Value 
     yaml_file = reader.file
     if backend is None:
         return None, None
-    service = _get(yaml_file, backend, "service")
+    service = yaml_file.get(backend, "service")
     if service is not None:
-        name = _get(yaml_file, service, "name")
-        port = _get(yaml_file, service, "port", "number") or _get(
-            yaml_file, service, "port", "name"
-        )
+        name = yaml_file.get(service, "name")
+        port = yaml_file.get(service, "port", "number") or yaml_file.get(service, "port", "name")
     else:  # extensions/v1beta1 and networking.k8s.io/v1beta1
-        name = _get(yaml_file, backend, "serviceName")
-        port = _get(yaml_file, backend, "servicePort")
+        name = yaml_file.get(backend, "serviceName")
+        port = yaml_file.get(backend, "servicePort")
     return _evidence_value(reader, name), _evidence_value(reader, port)
 
 
@@ -394,7 +383,7 @@ def _annotations(
 ) -> tuple[dict[str, tuple[Value, Value]], bool]:
     """metadata.annotations as written, plus what a `toYaml .Values...` block puts there."""
     yaml_file = reader.file
-    metadata = _get(yaml_file, document, "metadata")
+    metadata = yaml_file.get(document, "metadata")
     found: dict[str, tuple[Value, Value]] = {}
     unknown = False
     entry = yaml_file.items(metadata).get("annotations")
@@ -463,18 +452,18 @@ def _controller_config(reader: Reader, document: MappingNode) -> ControllerConfi
     """An ingress-nginx controller ConfigMap, recognised by its name, namespace or labels
     (NGINX Inc.'s ConfigMap reads the same keys with other meanings: never guessed)."""
     yaml_file = reader.file
-    metadata = _get(yaml_file, document, "metadata")
+    metadata = yaml_file.get(document, "metadata")
     marks = [
-        reader.text_for_evidence(_get(yaml_file, metadata, "name")),
-        reader.text_for_evidence(_get(yaml_file, metadata, "namespace")),
+        reader.text_for_evidence(yaml_file.get(metadata, "name")),
+        reader.text_for_evidence(yaml_file.get(metadata, "namespace")),
     ]
-    for _, value in _items(yaml_file, _get(yaml_file, metadata, "labels")).values():
+    for _, value in _items(yaml_file, yaml_file.get(metadata, "labels")).values():
         marks.append(reader.text_for_evidence(value))
     if not any("ingress-nginx" in mark.lower() for mark in marks if mark):
         return None
     name, _ = _name_and_where(reader, document)
     return ControllerConfig(
-        f"`{name}`", yaml_file.path, _data(reader, _get(yaml_file, document, "data"))
+        f"`{name}`", yaml_file.path, _data(reader, yaml_file.get(document, "data"))
     )
 
 
@@ -491,33 +480,33 @@ def _data(reader: Reader, mapping: Node | None) -> dict[str, tuple[Value, Value]
 def _http_route(reader: Reader, document: MappingNode, kind: str = "HTTPRoute") -> HTTPRoute:
     yaml_file = reader.file
     name, where = _name_and_where(reader, document)
-    spec = _get(yaml_file, document, "spec")
+    spec = yaml_file.get(document, "spec")
     parents = [
-        reader.text_for_evidence(_get(yaml_file, ref, "name"))
-        for ref in _seq(_get(yaml_file, spec, "parentRefs"))
+        reader.text_for_evidence(yaml_file.get(ref, "name"))
+        for ref in _seq(yaml_file.get(spec, "parentRefs"))
     ]
-    hostnames = [reader.text_for_evidence(h) for h in _seq(_get(yaml_file, spec, "hostnames"))]
+    hostnames = [reader.text_for_evidence(h) for h in _seq(yaml_file.get(spec, "hostnames"))]
     rules = []
-    for rule in _seq(_get(yaml_file, spec, "rules")):
+    for rule in _seq(yaml_file.get(spec, "rules")):
         paths = [
-            reader.text_for_evidence(_get(yaml_file, match, "path", "value"))
-            for match in _seq(_get(yaml_file, rule, "matches"))
+            reader.text_for_evidence(yaml_file.get(match, "path", "value"))
+            for match in _seq(yaml_file.get(rule, "matches"))
         ]
         backends = [
             (
-                reader.text_for_evidence(_get(yaml_file, ref, "name")),
-                reader.text_for_evidence(_get(yaml_file, ref, "port")),
+                reader.text_for_evidence(yaml_file.get(ref, "name")),
+                reader.text_for_evidence(yaml_file.get(ref, "port")),
             )
-            for ref in _seq(_get(yaml_file, rule, "backendRefs"))
+            for ref in _seq(yaml_file.get(rule, "backendRefs"))
         ]
-        timeouts = _get(yaml_file, rule, "timeouts")
+        timeouts = yaml_file.get(rule, "timeouts")
         rules.append(
             RouteRule(
                 _where(reader, rule),
                 [p for p in paths if p],
                 backends,
-                reader.value(_get(yaml_file, timeouts, "request")),
-                reader.value(_get(yaml_file, timeouts, "backendRequest")),
+                reader.value(yaml_file.get(timeouts, "request")),
+                reader.value(yaml_file.get(timeouts, "backendRequest")),
             )
         )
     return HTTPRoute(name, yaml_file.path, where, [p for p in parents if p], hostnames, rules, kind)

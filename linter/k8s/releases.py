@@ -38,15 +38,6 @@ class Release:
     key: Node  # where the release's values are written (the `values:` key), else its name
 
 
-def _get(yaml_file: YamlFile, node: Node | None, *path: str) -> Node | None:
-    for part in path:
-        if not isinstance(node, MappingNode):
-            return None
-        entry = yaml_file.items(node).get(part)
-        node = entry.value if entry is not None else None
-    return node
-
-
 def _key(yaml_file: YamlFile, node: Node | None, name: str) -> Node | None:
     if not isinstance(node, MappingNode):
         return None
@@ -83,39 +74,39 @@ def releases(yaml_file: YamlFile, root: str) -> list[Release]:
 
     found: list[Release] = []
     for document in yaml_file.composed.documents:
-        kind = _text(_get(yaml_file, document, "kind"))
-        api = _text(_get(yaml_file, document, "apiVersion")) or ""
-        name_node = _get(yaml_file, document, "metadata", "name")
+        kind = _text(yaml_file.get(document, "kind"))
+        api = _text(yaml_file.get(document, "apiVersion")) or ""
+        name_node = yaml_file.get(document, "metadata", "name")
         name = _text(name_node) or "(unnamed)"
-        spec = _get(yaml_file, document, "spec")
+        spec = yaml_file.get(document, "spec")
         if kind == "HelmRelease" and api.startswith("helm.toolkit.fluxcd.io/"):
-            written = _text(_get(yaml_file, spec, "chart", "spec", "chart"))
-            source_kind = _text(_get(yaml_file, spec, "chart", "spec", "sourceRef", "kind"))
+            written = _text(yaml_file.get(spec, "chart", "spec", "chart"))
+            source_kind = _text(yaml_file.get(spec, "chart", "spec", "sourceRef", "kind"))
             if source_kind not in (None, "GitRepository", "Bucket") or not written:
                 continue  # a HelmRepository's chart is not in the tree
             chart = chart_folder(written, yaml_file.path, root)
-            if chart is None or _get(yaml_file, spec, "valuesFrom") is not None:
+            if chart is None or yaml_file.get(spec, "valuesFrom") is not None:
                 continue  # not in the tree, or values from a ConfigMap/Secret not read here
-            values = _get(yaml_file, spec, "values")
+            values = yaml_file.get(spec, "values")
             key = _key(yaml_file, spec, "values")
             found.append(
                 Release(kind, name, chart, values, yaml_file, key or name_node or document)
             )
         elif kind == "Application" and api.startswith("argoproj.io/"):
-            sources = [_get(yaml_file, spec, "source")]
-            sequence = _get(yaml_file, spec, "sources")
+            sources = [yaml_file.get(spec, "source")]
+            sequence = yaml_file.get(spec, "sources")
             if sequence is not None and hasattr(sequence, "value"):
                 sources += list(sequence.value) if isinstance(sequence.value, list) else []
             for source in sources:
-                written = _text(_get(yaml_file, source, "path"))
+                written = _text(yaml_file.get(source, "path"))
                 chart = chart_folder(written or "", yaml_file.path, root)
                 if chart is None:
                     continue
-                helm = _get(yaml_file, source, "helm")
-                values = _get(yaml_file, helm, "valuesObject")
+                helm = yaml_file.get(source, "helm")
+                values = yaml_file.get(helm, "valuesObject")
                 key = _key(yaml_file, helm, "valuesObject")
                 values_file: YamlFile | None = yaml_file
-                text = _text(_get(yaml_file, helm, "values"))
+                text = _text(yaml_file.get(helm, "values"))
                 if values is None and text:
                     # A YAML string: composed on its own, its places are the `values:` key's.
                     composed = compose(text)
@@ -125,7 +116,7 @@ def releases(yaml_file: YamlFile, root: str) -> list[Release]:
                     values_file = YamlFile(inner, composed)
                     values = composed.documents[0]
                     key = _key(yaml_file, helm, "values")
-                if any(_get(yaml_file, helm, k) is not None for k in ("valueFiles", "parameters")):
+                if any(yaml_file.get(helm, k) is not None for k in ("valueFiles", "parameters")):
                     continue  # values files or parameters chosen by the release: not merged here
                 found.append(
                     Release(kind, name, chart, values, values_file, key or name_node or document)

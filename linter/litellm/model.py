@@ -57,6 +57,16 @@ class YamlFile:
             self._items[id(node)] = cached
         return cached
 
+    def get(self, node: Node | None, *path: str) -> Node | None:
+        """The value at ``path`` of mapping keys below ``node`` (as ``items`` reads each
+        mapping); None where a step is missing or not a mapping."""
+        for part in path:
+            if not isinstance(node, MappingNode):
+                return None
+            entry = self.items(node).get(part)
+            node = entry.value if entry is not None else None
+        return node
+
     def span(self, node: Node) -> tuple[int, int]:
         return span(self.text, node)
 

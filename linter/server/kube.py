@@ -142,13 +142,13 @@ class WorkloadReader:
         self.value_reader = ValueReader(yaml_file, rendered, values, os.path.basename(self.path))
         launches: list[Launch] = []
         for document in composed.documents:
-            kind = self._text(_get(yaml_file, document, "kind"))
+            kind = self._text(yaml_file.get(document, "kind"))
             if kind not in WORKLOADS or self.template.inactive(document):
                 continue
-            name_node = _get(yaml_file, document, "metadata", "name")
+            name_node = yaml_file.get(document, "metadata", "name")
             name = self.value_reader.text_for_evidence(name_node) or _raw(yaml_file, name_node)
             pod = _pod(yaml_file, document, kind)
-            for container in _seq(_get(yaml_file, pod, "containers")):
+            for container in _seq(yaml_file.get(pod, "containers")):
                 if not isinstance(container, MappingNode) or self.template.inactive(container):
                     continue
                 found = self._container(kind, name or "(unnamed)", container)
@@ -171,12 +171,12 @@ class WorkloadReader:
     # -- a container ---------------------------------------------------------------------
     def _container(self, kind: str, workload: str, container: MappingNode) -> _Container:
         yaml_file = self.file
-        name_node = _get(yaml_file, container, "name")
+        name_node = yaml_file.get(container, "name")
         name = self.value_reader.text_for_evidence(name_node) or _raw(yaml_file, name_node)
         anchor_node = name_node if name_node is not None else container
         start, end = _span(yaml_file.text, anchor_node)
         label = f"{kind} `{workload}`, container `{name}` ({self.shown}:{self._line(anchor_node)})"
-        image_node = _get(yaml_file, container, "image")
+        image_node = yaml_file.get(container, "image")
         image = self.value_reader.text_for_evidence(image_node) or None
         image_said, image_line = self._image_place(image_node)
         found = _Container(label, Place(self.path, start, end), image, image_said, image_line)
@@ -199,13 +199,13 @@ class WorkloadReader:
 
     def _env(self, container: MappingNode, found: _Container) -> None:
         yaml_file = self.file
-        for item in _seq(_get(yaml_file, container, "env")):
+        for item in _seq(yaml_file.get(container, "env")):
             if not isinstance(item, MappingNode) or self.template.inactive(item):
                 continue
-            name = self._text(_get(yaml_file, item, "name"))
+            name = self._text(yaml_file.get(item, "name"))
             if not name:
                 continue
-            value_node = _get(yaml_file, item, "value")
+            value_node = yaml_file.get(item, "value")
             line = self._line(item)
             condition = self.template.undecided(item, container)
             if condition:
@@ -216,7 +216,7 @@ class WorkloadReader:
                 found.env.pop(name, None)
                 continue
             if value_node is None:
-                if _get(yaml_file, item, "valueFrom") is not None:
+                if yaml_file.get(item, "valueFrom") is not None:
                     found.unknown_env[name] = (
                         f"`{name}` comes from `valueFrom` ({self.shown}:{line}), whose value "
                         "is not in the repository"
@@ -242,7 +242,7 @@ class WorkloadReader:
             found.env[name] = (value.text, Place(value.path, start, end), origin)
         env_from = [
             entry
-            for entry in _seq(_get(yaml_file, container, "envFrom"))
+            for entry in _seq(yaml_file.get(container, "envFrom"))
             if not self.template.inactive(entry)
         ]
         if env_from:
@@ -529,25 +529,16 @@ def _span(text: str, node: Node) -> tuple[int, int]:
     return start, end
 
 
-def _get(yaml_file: YamlFile, node: Node | None, *path: str) -> Node | None:
-    for part in path:
-        if not isinstance(node, MappingNode):
-            return None
-        entry = yaml_file.items(node).get(part)
-        node = entry.value if entry is not None else None
-    return node
-
-
 def _seq(node: Node | None) -> list[Node]:
     return list(node.value) if isinstance(node, SequenceNode) else []
 
 
 def _pod(yaml_file: YamlFile, document: Node, kind: str | None) -> Node | None:
     if kind == "Pod":
-        return _get(yaml_file, document, "spec")
+        return yaml_file.get(document, "spec")
     if kind == "CronJob":
-        return _get(yaml_file, document, "spec", "jobTemplate", "spec", "template", "spec")
-    return _get(yaml_file, document, "spec", "template", "spec")
+        return yaml_file.get(document, "spec", "jobTemplate", "spec", "template", "spec")
+    return yaml_file.get(document, "spec", "template", "spec")
 
 
 def read(reader: Reader, path: str) -> list[Launch]:
