@@ -72,15 +72,7 @@ def _prepared_in_child(present: Sequence[str], workspace: Workspace) -> bool:
         status = 1
         try:
             os.close(read)
-            prepare_here(present, workspace)
-            found = {}
-            for key, value in workspace.memo.items():
-                if key not in before:
-                    # An entry that does not pickle is worked out by each worker instead.
-                    with contextlib.suppress(Exception):
-                        found[key] = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write, "wb") as out:
-                out.write(pickle.dumps(found, pickle.HIGHEST_PROTOCOL))
+            _write_prepared(present, workspace, before, write)
             status = 0
         finally:
             os._exit(status)
