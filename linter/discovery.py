@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from linter.config import SettingsResolver
 from linter.config_files import CONFIG_FILES
@@ -144,6 +144,31 @@ def never_entered(parent: str, name: str) -> bool:
     """A folder no walk of the tree goes into: a skipped name (``node_modules``, ``.git``, ...)
     or a virtual environment."""
     return name in SKIPPED_DIRS or _is_venv(os.path.join(parent, name))
+
+
+def walk_files(top: str, wanted: Callable[[os.DirEntry[str]], bool], limit: int) -> list[str]:
+    """The regular files below ``top`` that ``wanted`` takes, depth first in name order: no
+    symbolic link followed, no hidden folder or one ``never_entered``, and at most ``limit``
+    entries looked at (a walk for evidence must not cost a large tree's whole listing)."""
+    found: list[str] = []
+    stack = [top]
+    seen = 0
+    while stack and seen < limit:
+        folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        folders = []
+        for entry in entries:
+            seen += 1
+            if entry.is_dir(follow_symlinks=False):
+                if not entry.name.startswith(".") and not never_entered(folder, entry.name):
+                    folders.append(entry.path)
+            elif entry.is_file(follow_symlinks=False) and wanted(entry):
+                found.append(entry.path)
+        stack.extend(reversed(folders))
+    return found
 
 
 def _skipped(parts: Iterable[str]) -> bool:

@@ -82,19 +82,7 @@ def services(workspace: Workspace, nginx_file: str) -> list[Service]:
     from linter.stack import kube
     from linter.stack.model import Service
 
-    sources = []
-    kustomizations = []
-    for path in _manifests(top):
-        try:
-            if os.path.basename(path).lower().startswith("kustomization."):
-                kustomizations.append(workspace.read_source(path))
-                continue
-            data = workspace.read_bytes(path)
-            if b"{{" in data or not kube.may_hold(data):
-                continue  # a Helm template is not a manifest until rendered
-            sources.append(workspace.read_source(path))
-        except Exception:  # evidence only
-            continue
+    sources, kustomizations = kube.manifest_sources(_manifests(top), workspace)
     found: list[Service] = []
     if sources:
         try:
@@ -106,25 +94,9 @@ def services(workspace: Workspace, nginx_file: str) -> list[Service]:
 
 
 def _manifests(top: str) -> list[str]:
-    from linter.discovery import never_entered
+    from linter.discovery import walk_files
 
-    found: list[str] = []
-    stack = [top]
-    seen = 0
-    while stack and seen < _MAX_ENTRIES:
-        folder = stack.pop()
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError:
-            continue
-        for entry in entries:
-            seen += 1
-            if entry.is_dir(follow_symlinks=False):
-                if not entry.name.startswith(".") and not never_entered(folder, entry.name):
-                    stack.append(entry.path)
-            elif entry.is_file(follow_symlinks=False) and entry.name.lower().endswith(_YAML):
-                found.append(entry.path)
-    return found
+    return walk_files(top, lambda entry: entry.name.lower().endswith(_YAML), _MAX_ENTRIES)
 
 
 @dataclass(frozen=True)

@@ -112,27 +112,9 @@ def _files_in(root: str, folder: str) -> list[str]:
 
 
 def _walk(root: str, top: str) -> list[str]:
-    from linter.discovery import never_entered
+    from linter.discovery import walk_files
 
-    found: list[str] = []
-    stack = [top]
-    entries_seen = 0
-    while stack and entries_seen < _MAX_ENTRIES:
-        folder = stack.pop()
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError:
-            continue
-        folders = []
-        for entry in entries:
-            entries_seen += 1
-            if entry.is_dir(follow_symlinks=False):
-                if not entry.name.startswith(".") and not never_entered(folder, entry.name):
-                    folders.append(entry.path)
-            elif entry.is_file(follow_symlinks=False) and _wanted(root, entry):
-                found.append(entry.path)
-        stack.extend(reversed(folders))
-    return found
+    return walk_files(top, lambda entry: _wanted(root, entry), _MAX_ENTRIES)
 
 
 def _wanted(root: str, entry: os.DirEntry[str]) -> bool:

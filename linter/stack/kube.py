@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import os
 import re
+from typing import TYPE_CHECKING
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from linter.source import SourceText
 from linter.stack.model import IngressRoute, Limit, Service, Where
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from linter.workspace import Workspace
 
 _KINDS = re.compile(
     rb"(?m)^[ \t]*kind[ \t]*:[ \t]*[\"']?(?:Service|IngressRoute|Deployment|StatefulSet|DaemonSet"
@@ -33,6 +39,28 @@ _HOST = re.compile(r"Host(?:SNI)?\(\s*`([^`]+)`")
 
 def may_hold(data: bytes) -> bool:
     return _KINDS.search(data) is not None
+
+
+def manifest_sources(
+    paths: Iterable[str], workspace: Workspace
+) -> tuple[list[SourceText], list[SourceText]]:
+    """The manifests among ``paths`` worth ``read``, and the kustomization files. A Helm
+    template is not a manifest until rendered (the k8s kind reads those); a file that is not
+    read is passed over (evidence only)."""
+    sources: list[SourceText] = []
+    kustomizations: list[SourceText] = []
+    for path in paths:
+        try:
+            if os.path.basename(path).lower().startswith("kustomization."):
+                kustomizations.append(workspace.read_source(path))
+                continue
+            data = workspace.read_bytes(path)
+            if b"{{" in data or not may_hold(data):
+                continue
+            sources.append(workspace.read_source(path))
+        except Exception:
+            continue
+    return sources, kustomizations
 
 
 def _pairs(node: Node | None) -> dict[str, Node]:

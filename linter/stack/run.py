@@ -114,29 +114,15 @@ def _load_facts(
 def _kubernetes(paths: Iterable[str], workspace: Workspace) -> list[Fact]:
     """Services, workloads and Traefik IngressRoutes of the run's manifests (linter.stack.kube),
     after a byte search."""
-    sources = []
-    kustomizations = []
-    for path in sorted(paths):
-        if not path.lower().endswith((".yaml", ".yml")):
-            continue
-        # (Imported at the first YAML file: a run over NGINX configs alone never needs it.)
-        from linter.stack import kube
-
-        try:
-            if os.path.basename(path).lower().startswith("kustomization."):
-                kustomizations.append(workspace.read_source(path))
-                continue
-            data = workspace.read_bytes(path)
-            # Helm templates are not manifests until rendered: the k8s kind reads those.
-            if b"{{" in data or not kube.may_hold(data):
-                continue
-            sources.append(workspace.read_source(path))
-        except Exception:
-            continue
-    if not sources:
+    yaml_files = [p for p in sorted(paths) if p.lower().endswith((".yaml", ".yml"))]
+    if not yaml_files:
         return []
+    # (Imported only with a YAML file: a run over NGINX configs alone never needs it.)
     from linter.stack import kube
 
+    sources, kustomizations = kube.manifest_sources(yaml_files, workspace)
+    if not sources:
+        return []
     try:
         return list(kube.read(sources, kustomizations))
     except Exception:  # evidence only: never a crash of the run
