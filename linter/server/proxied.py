@@ -337,13 +337,9 @@ def _own_command_fronts(
 ) -> list[tuple[tuple[str, str], Launch, str]]:
     """A Service whose workload runs a command of its own: the launch read from that command
     (linter/server/kube.py), on each Service port that sends to the port it binds."""
-    path = service.command[0][1].path
-    first = min(place.start for _, place in service.command)
-    last = max(place.end for _, place in service.command)
     found: list[tuple[tuple[str, str], Launch, str]] = []
     for _, launch in launches:
-        place = launch.command
-        if place.path != path or not first <= place.start <= last:
+        if not service.runs_command_at(launch.command.path, launch.command.start):
             continue
         port = launch.setting("port", caveated=True).value
         via = (

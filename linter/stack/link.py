@@ -123,13 +123,10 @@ class Stack:
         if built is not None:  # the image's own command: its Dockerfile's launch
             return [launch for launch in self.launches if launch.path == built[0]]
         if service.kubernetes and service.command:  # the launch read from its own command
-            path = service.command[0][1].path
-            first = min(place.start for _, place in service.command)
-            last = max(place.end for _, place in service.command)
             return [
                 launch
                 for launch in self.launches
-                if launch.path == path and first <= launch.anchor.start <= last
+                if service.runs_command_at(launch.path, launch.anchor.start)
             ]
         if self._launches_by_service is None:
             by_name: dict[str, list[AppLaunch]] = {}

@@ -104,6 +104,15 @@ class Service:
     def words(self) -> list[str]:
         return [word for word, _ in self.command]
 
+    def runs_command_at(self, path: str, offset: int) -> bool:
+        """Whether a launch read at ``offset`` of ``path`` is this service's own command (a
+        Kubernetes workload's ``command``/``args``, which the launch was read from)."""
+        if not self.command or self.command[0][1].path != path:
+            return False
+        first = min(place.start for _, place in self.command)
+        last = max(place.end for _, place in self.command)
+        return first <= offset <= last
+
     def option(self, *names: str) -> tuple[str, Where] | None:
         """The value of a command-line option (``--config X`` or ``--config=X``)."""
         for index, (word, place) in enumerate(self.command):
