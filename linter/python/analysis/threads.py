@@ -135,12 +135,10 @@ def _retrieved(analysis: Guards, call: ast.Call) -> ast.AST | None:
     somewhere else, or several places."""
     node: ast.AST = call
     for _ in range(4):
+        stands, place = _outcome_taken(analysis, node)
+        if stands:
+            return place
         parent = analysis.parent(node)
-        if isinstance(parent, ast.Await):
-            return parent
-        if isinstance(parent, ast.Attribute) and parent.attr in _RETRIEVERS:
-            outer = analysis.parent(parent)
-            return outer if isinstance(outer, ast.Call) else None
         if (
             isinstance(parent, ast.Call)
             and parent.args
@@ -166,13 +164,23 @@ def _retrieved(analysis: Guards, call: ast.Call) -> ast.AST | None:
         if len(uses) != 1:
             return None
         node = uses[0]
-        outer = analysis.parent(node)
-        if isinstance(outer, ast.Await):
-            return outer
-        if isinstance(outer, ast.Attribute) and outer.attr in _RETRIEVERS:
-            retrieve = analysis.parent(outer)
-            return retrieve if isinstance(retrieve, ast.Call) else None
+        stands, place = _outcome_taken(analysis, node)
+        if stands:
+            return place
     return None
+
+
+def _outcome_taken(analysis: Guards, node: ast.AST) -> tuple[bool, ast.AST | None]:
+    """Whether ``node`` (a future, or a name holding one) gives up its outcome right where it
+    stands, and where: the ``await`` of it, or the call of its ``.result()`` (None when that
+    attribute is not called)."""
+    parent = analysis.parent(node)
+    if isinstance(parent, ast.Await):
+        return True, parent
+    if isinstance(parent, ast.Attribute) and parent.attr in _RETRIEVERS:
+        outer = analysis.parent(parent)
+        return True, outer if isinstance(outer, ast.Call) else None
+    return False, None
 
 
 def _queue_fate(function: FunctionInfo) -> str:
