@@ -477,6 +477,12 @@ def _data(reader: Reader, mapping: Node | None) -> dict[str, tuple[Value, Value]
     return data
 
 
+# The headers the Gateway API Inference Extension's body-based router sets from the `model` of
+# an OpenAI-style request body (pkg/bbr: the model, and the base model of a LoRA adapter):
+# a route rule matching on one routes inference requests by the model they ask for.
+MODEL_HEADERS = frozenset({"x-gateway-model-name", "x-gateway-base-model-name"})
+
+
 def _http_route(reader: Reader, document: MappingNode, kind: str = "HTTPRoute") -> HTTPRoute:
     yaml_file = reader.file
     name, where = _name_and_where(reader, document)
@@ -499,6 +505,18 @@ def _http_route(reader: Reader, document: MappingNode, kind: str = "HTTPRoute") 
             )
             for ref in _seq(yaml_file.get(rule, "backendRefs"))
         ]
+        pools = [
+            reader.text_for_evidence(yaml_file.get(ref, "name"))
+            for ref in _seq(yaml_file.get(rule, "backendRefs"))
+            if reader.text_for_evidence(yaml_file.get(ref, "kind")) == "InferencePool"
+        ]
+        model_headers = []
+        for match in _seq(yaml_file.get(rule, "matches")):
+            for header in _seq(yaml_file.get(match, "headers")):
+                header_name = reader.text_for_evidence(yaml_file.get(header, "name"))
+                if header_name.lower() in MODEL_HEADERS:
+                    value = reader.text_for_evidence(yaml_file.get(header, "value"))
+                    model_headers.append((header_name, value))
         timeouts = yaml_file.get(rule, "timeouts")
         rules.append(
             RouteRule(
@@ -507,6 +525,8 @@ def _http_route(reader: Reader, document: MappingNode, kind: str = "HTTPRoute") 
                 backends,
                 reader.value(yaml_file.get(timeouts, "request")),
                 reader.value(yaml_file.get(timeouts, "backendRequest")),
+                [p for p in pools if p],
+                model_headers,
             )
         )
     return HTTPRoute(name, yaml_file.path, where, [p for p in parents if p], hostnames, rules, kind)

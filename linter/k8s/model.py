@@ -123,6 +123,12 @@ class RouteRule:
     backends: list[tuple[str, str]]  # (service name, port)
     request_timeout: Value | None
     backend_timeout: Value | None
+    # backendRefs of kind InferencePool (Gateway API Inference Extension): pools of model
+    # servers, by name.
+    pools: list[str] = field(default_factory=list)
+    # Header matches on the model a request asks for (header name, value), as the Inference
+    # Extension's body-based router writes it from the request body's `model`.
+    model_headers: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass

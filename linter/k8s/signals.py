@@ -85,6 +85,18 @@ def route_rule_evidence(rule: RouteRule, hostnames: list[str]) -> str | None:
         found = backend_evidence(service, port)
         if found:
             return found
+    if rule.pools:
+        return (
+            f"its backend is the InferencePool `{rule.pools[0]}` (Gateway API Inference "
+            "Extension: a pool of model servers)"
+        )
+    if rule.model_headers:
+        header, value = rule.model_headers[0]
+        model = f" `{value}`" if value else ""
+        return (
+            f"it matches requests by the model they ask for{model} (header `{header}`, which "
+            "the Inference Extension's body-based router sets from the request body's `model`)"
+        )
     if not rule.paths or rule.paths == ["/"]:
         for host in hostnames:
             product = llm_name(host)

@@ -119,7 +119,9 @@ RULE = Rule(
     doc="""\
 ## What it does
 On a Gateway API `HTTPRoute` rule that sends traffic to an LLM or SSE backend (a streaming
-path, a backend named or numbered like an LLM server), and on every rule of an Envoy AI Gateway
+path, a backend named or numbered like an LLM server, an `InferencePool` of the Gateway API
+Inference Extension, or a match on the model header its body-based router sets,
+`X-Gateway-Model-Name` / `X-Gateway-Base-Model-Name`), and on every rule of an Envoy AI Gateway
 `AIGatewayRoute` (`aigateway.envoyproxy.io`: its controller generates an HTTPRoute from it),
 reports:
 - no `timeouts.request`, when the route's Gateway has a class whose controller is built on
@@ -139,6 +141,7 @@ No fix: the right cap is a decision (`"0s"` disables it).
 
 ## References
 - Gateway API GEP-1742 (HTTPRoute timeouts)
+- Gateway API Inference Extension: `InferencePool`, body-based routing (`pkg/bbr`)
 - Envoy route `timeout` (default 15s)
 - Envoy AI Gateway API, `AIGatewayRouteRule.timeouts` (default 60s request timeout)
 """,
