@@ -14,7 +14,7 @@ chart's ``values.yaml``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 _ACTION = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _OPENERS = ("if", "with", "range", "define", "block")
@@ -69,6 +69,12 @@ class Rendered:
     text: str  # the template with every action blanked (same length, same line breaks)
     actions: list[Action] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
+    # `range $k, $v := .Values.x` blocks whose body writes one `{{ $k }}: {{ $v }}` line: they
+    # write the map as `toYaml` would (their opening action resolves so); (start, end).
+    map_ranges: list[tuple[int, int]] = field(default_factory=list)
+
+    def in_map_range(self, offset: int) -> bool:
+        return any(start <= offset < end for start, end in self.map_ranges)
 
     def enclosing(self, offset: int) -> list[Block]:
         """The ``if``/``with`` blocks ``offset`` lies in, outermost first."""
@@ -97,6 +103,9 @@ def render(text: str, defines: dict[str, str] | None = None) -> Rendered:
     opened: list[tuple[str, int, Resolved, bool, int]] = []
     named = defines or {}
     variables: dict[str, Resolved] = {}
+    # open `range $k, $v := ...` blocks by start: (key var, value var, collection, action index)
+    ranges: dict[int, tuple[str, str, Resolved, int]] = {}
+    map_ranges: list[tuple[int, int]] = []
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     import bisect
 
@@ -124,6 +133,18 @@ def render(text: str, defines: dict[str, str] | None = None) -> Rendered:
                 kind, block_start, condition, negated, else_start = opened.pop()
                 if kind in ("if", "with"):
                     blocks.append(Block(kind, block_start, end, condition, negated, else_start))
+                pair_range = ranges.pop(block_start, None) if kind == "range" else None
+                if (
+                    pair_range is not None
+                    and pair_range[2].values is not None
+                    and else_start < 0
+                    and _writes_pairs(text, block_start, start, pair_range[0], pair_range[1])
+                ):
+                    opener = actions[pair_range[3]]
+                    actions[pair_range[3]] = replace(
+                        opener, resolved=Resolved(values=pair_range[2].values, to_yaml=True)
+                    )
+                    map_ranges.append((block_start, end))
         elif keyword in _OPENERS:
             argument = body[len(keyword) :].strip()
             negated = False
@@ -133,6 +154,10 @@ def render(text: str, defines: dict[str, str] | None = None) -> Rendered:
             elif keyword == "range":
                 condition = UNKNOWN
                 scopes.append(UNKNOWN)  # the item of a list: not one values node
+                pair = _RANGE_PAIR.match(argument)
+                if pair:
+                    collection = resolve(pair.group(3), scope, variables, named)
+                    ranges[start] = (pair.group(1), pair.group(2), collection, len(actions))
             else:
                 condition = UNKNOWN
                 if keyword == "if":
@@ -158,7 +183,26 @@ def render(text: str, defines: dict[str, str] | None = None) -> Rendered:
                 out[index] = filler
         if not inline:
             out[start] = "#"
-    return Rendered("".join(out), actions, blocks)
+    return Rendered("".join(out), actions, blocks, map_ranges)
+
+
+_RANGE_PAIR = re.compile(r"^(\$\w+)\s*,\s*(\$\w+)\s*:=\s*(.+)$", re.DOTALL)
+# What may be applied to the value of a pair written as is (`$v | quote`, `tpl $v $`).
+_PAIR_VALUE_WORDS = frozenset({"quote", "squote", "toString", "trim", "tpl", "$", "."})
+
+
+def _writes_pairs(text: str, opener: int, closer: int, key: str, value: str) -> bool:
+    """Is the body of a `range $k, $v` block (from its opening action to ``closer``) one line
+    `{{ $k }}: {{ $v }}` (the value quoted or passed through `tpl` at most)?"""
+    body_start = text.find("}}", opener) + 2
+    lines = [line for line in text[body_start:closer].split("\n") if line.strip()]
+    if len(lines) != 1:
+        return False
+    match = re.fullmatch(r"\s*\{\{-?\s*(\$\w+)\s*-?\}\}:\s*\{\{-?\s*(.*?)\s*-?\}\}\s*", lines[0])
+    if match is None or match.group(1) != key:
+        return False
+    words = re.split(r"[\s|()]+", match.group(2))
+    return value in words and all(w in _PAIR_VALUE_WORDS or w == value for w in words if w)
 
 
 def _current_scope(scopes: list[Resolved | None]) -> Resolved:

@@ -63,6 +63,19 @@ class Values:
                 return found
         return self._lookup_chart(path)
 
+    def key_of(self, path: tuple[str, ...], node: Node) -> tuple[YamlFile, Node] | None:
+        """The key a node ``lookup(path)`` returned is written under, in its values file."""
+        values_file = self.file_of(node)
+        if values_file is None or not path:
+            return None
+        overlaid = self.overlay is not None and values_file is self.overlay[0]
+        root = self.overlay[1] if self.overlay is not None and overlaid else _root(values_file)
+        parent = _lookup(values_file, root, path[:-1])
+        if not isinstance(parent, MappingNode):
+            return None
+        entry = values_file.items(parent).get(path[-1])
+        return (values_file, entry.key) if entry is not None and entry.value is node else None
+
     def file_of(self, node: Node) -> YamlFile | None:
         """The values file a node returned by ``lookup`` is written in."""
         if self.overlay is not None and id(node) in self._overlaid:
@@ -328,7 +341,7 @@ def _name_and_where(reader: Reader, document: MappingNode) -> tuple[str, Value]:
 def _ingress(reader: Reader, document: MappingNode, chart: str) -> Ingress:
     yaml_file = reader.file
     name, where = _name_and_where(reader, document)
-    annotations, unknown = _annotations(reader, document)
+    annotations, unknown, annotations_from = _annotations(reader, document)
     spec = yaml_file.get(document, "spec")
     class_node = yaml_file.get(spec, "ingressClassName")
     class_name = reader.value(class_node)
@@ -352,7 +365,16 @@ def _ingress(reader: Reader, document: MappingNode, chart: str) -> Ingress:
             path = reader.value(yaml_file.get(item, "path"))
             paths.append(IngressPath(path, service, port, _where(reader, item)))
     return Ingress(
-        name, yaml_file.path, where, annotations, unknown, class_name, hosts, paths, chart
+        name,
+        yaml_file.path,
+        where,
+        annotations,
+        unknown,
+        class_name,
+        hosts,
+        paths,
+        chart,
+        annotations_from,
     )
 
 
@@ -380,18 +402,23 @@ def _evidence_value(reader: Reader, node: Node | None) -> Value | None:
 
 def _annotations(
     reader: Reader, document: MappingNode
-) -> tuple[dict[str, tuple[Value, Value]], bool]:
-    """metadata.annotations as written, plus what a `toYaml .Values...` block puts there."""
+) -> tuple[dict[str, tuple[Value, Value]], bool, Value | None]:
+    """metadata.annotations as written, plus what a `toYaml .Values...` block (or a `range
+    $k, $v` over a values map) puts there, and the values key of that map (where an
+    annotation the Ingress lacks is added)."""
     yaml_file = reader.file
     metadata = yaml_file.get(document, "metadata")
     found: dict[str, tuple[Value, Value]] = {}
     unknown = False
+    source: Value | None = None
     entry = yaml_file.items(metadata).get("annotations")
     if entry is None:
-        return found, False
+        return found, False, None
     node = entry.value
     if isinstance(node, MappingNode):
         for key, value in _items(yaml_file, node).values():
+            if reader.rendered is not None and reader.rendered.in_map_range(key.start_mark.index):
+                continue  # written by a `range $k, $v` over a values map: read below
             key_value = reader.value(key)
             item = reader.value(value)
             if key_value is None or key_value.text is None:
@@ -417,6 +444,14 @@ def _annotations(
             )
             values_file = reader.values.file_of(mapping) if mapping is not None else None
             if isinstance(mapping, MappingNode) and values_file is not None:
+                assert action.resolved.values is not None
+                keyed = reader.values.key_of(action.resolved.values, mapping)
+                if source is None and keyed is not None:
+                    key_file, key_node = keyed
+                    key_start, key_end = key_file.span(key_node)
+                    source = Value(
+                        None, key_file.path, key_start, key_end, None, line=key_file.line(key_node)
+                    )
                 values_reader = Reader(values_file, None, reader.values, reader.display)
                 for key, value in _items(values_file, mapping).values():
                     key_value = values_reader.value(key)
@@ -429,7 +464,7 @@ def _annotations(
                         found.setdefault(key_value.text, (key_value, item))
             elif mapping is None or not is_null(mapping):
                 unknown = True
-    return found, unknown
+    return found, unknown, source
 
 
 def _block_end(text: str, first_line: int, column: int) -> int:
@@ -533,12 +568,16 @@ def _http_route(reader: Reader, document: MappingNode, kind: str = "HTTPRoute") 
 
 
 def chart_root(path: str) -> str | None:
-    """The chart folder of a template (``<chart>/templates/...`` with ``<chart>/Chart.yaml``)."""
+    """The chart folder of a template (``<chart>/templates/...`` with ``<chart>/Chart.yaml``,
+    or with ``<chart>/values.yaml`` when Chart.yaml is not in the tree linted: a chart copied
+    or vendored without it is still read with its values, not as broken YAML)."""
     parts = path.split(os.sep)
     for index in range(len(parts) - 1, 0, -1):
         if parts[index] == "templates":
             root = os.sep.join(parts[:index])
-            if os.path.isfile(os.path.join(root, "Chart.yaml")):
+            if os.path.isfile(os.path.join(root, "Chart.yaml")) or os.path.isfile(
+                os.path.join(root, "values.yaml")
+            ):
                 return root
     return None
 

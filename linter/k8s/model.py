@@ -74,6 +74,9 @@ class Ingress:
     paths: list[IngressPath]
     # Helm: the chart's name, which the release's resource names usually carry.
     chart: str = ""
+    # Helm: the values key of the map the annotations are written from (`ingress.annotations`
+    # in values.yaml), where an annotation the Ingress lacks is added.
+    annotations_from: Value | None = None
 
     def annotation(self, name: str) -> tuple[Value, Value] | None:
         return self.annotations.get(name)

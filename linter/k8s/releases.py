@@ -247,6 +247,8 @@ def _moved(ingress: Ingress, template: str, anchor: Value) -> Ingress:
         annotations={k: move_pair(v) for k, v in ingress.annotations.items()},
         class_name=move(ingress.class_name),
         paths=paths,
+        # A release's route is reported at its anchor, a missing annotation included.
+        annotations_from=None,
     )
     # `_turned_off` reads the template node of the original; the moved one has none.
     return moved

@@ -59,11 +59,12 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
             advice = f'`{COMMUNITY}proxy-read-timeout: "300"`'
         if seconds is None or seconds * 1000 >= minimum.milliseconds:
             continue  # unknown (a template value, an unresolved block) or long enough
-        where = (
-            found.value
-            if found.value is not None and found.value.path in document.files
-            else item.where
-        )
+        if found.value is not None and found.value.path in document.files:
+            where = found.value
+        elif ingress.annotations_from is not None and found.value is None:
+            where = ingress.annotations_from  # the values map the annotation belongs in
+        else:
+            where = item.where
         others = len(routes) - 1
         more = (
             f" (and {others} more streaming path{'s' if others > 1 else ''} of it)"

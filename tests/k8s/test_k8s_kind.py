@@ -250,3 +250,47 @@ def test_a_chart_template_named_tpl_is_read(tmp_path: Path) -> None:
     )
     found = lint([tmp_path], cwd=tmp_path).findings
     assert [(Path(f.path).name, f.code) for f in found] == [("values.yaml", "KUB001")]
+
+
+@pytest.mark.parametrize(
+    ("line", "pairs"),
+    [
+        ("{{ $k }}: {{ $v | quote }}", True),
+        ("{{ $k }}: {{ quote $v }}", True),
+        ("{{ $k }}: {{ tpl $v $ | quote }}", True),
+        ("{{ $k }}: {{ $v }}", True),
+        ('{{ $k }}: {{ printf "%s-x" $v | quote }}', False),
+        ("{{ $v }}: {{ $k }}", False),
+        ("{{ $k }}-x: {{ $v }}", False),
+    ],
+)
+def test_a_range_over_a_values_map_writes_it_as_toyaml_only_when_it_writes_its_pairs(
+    line: str, pairs: bool
+) -> None:
+    template = (
+        "metadata:\n"
+        "  annotations:\n"
+        "    {{- range $k, $v := .Values.ingress.annotations }}\n"
+        f"    {line}\n"
+        "    {{- end }}\n"
+    )
+    rendered = render(template)
+    opener = rendered.actions[0]
+    assert opener.expression.startswith("range")
+    if pairs:
+        assert opener.resolved == Resolved(values=("ingress", "annotations"), to_yaml=True)
+        assert rendered.in_map_range(template.index(line))
+    else:
+        assert opener.resolved.unknown
+        assert not rendered.in_map_range(template.index(line))
+
+
+def test_a_range_with_two_lines_in_its_body_is_not_a_map() -> None:
+    template = (
+        "  annotations:\n"
+        "    {{- range $k, $v := .Values.a }}\n"
+        "    {{ $k }}: {{ $v }}\n"
+        "    x-{{ $k }}: {{ $v }}\n"
+        "    {{- end }}\n"
+    )
+    assert render(template).map_ranges == []
