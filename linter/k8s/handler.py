@@ -9,6 +9,7 @@ manifests: they set the defaults its routes are served with.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -59,7 +60,7 @@ class K8sHandler:
         document = K8sDocument(kind=self.name, source=source)
         files = [unit.path]
         values = Values(None)
-        chart = ""
+        chart = root = ""
         named: dict[str, str] = {}
         if unit.context and unit.context.startswith(_CHART):
             root = unit.context[len(_CHART) :]
@@ -97,6 +98,8 @@ class K8sHandler:
         document.context = _context(workspace, set(files))
         if own.ingresses and not chart:
             _app_backends(document, workspace, unit.path)
+        if own.ingresses and root:
+            _chart_apps(document, root, files, workspace, values, chart, named)
         return document
 
     def verify_fix(self, before: Document, after: Document, edits: Sequence[Edit]) -> str | None:
@@ -204,6 +207,44 @@ def _values_files(root: str, workspace: Workspace, document: K8sDocument) -> Val
     if not files:
         return Values(None)
     return Values(files[0], files[1:])
+
+
+_WORKLOAD_KIND = re.compile(
+    rb"(?m)^[ \t]*kind[ \t]*:[ \t]*[\"']?(?:Deployment|StatefulSet|DaemonSet)\b"
+)
+
+
+def _chart_apps(
+    document: K8sDocument,
+    root: str,
+    read: list[str],
+    workspace: Workspace,
+    values: Values,
+    chart: str,
+    named: dict[str, str],
+) -> None:
+    """The container ports of the chart's workloads whose app streams (linter/k8s/
+    chartapps.py), from its templates that declare a workload. Evidence only: a template
+    that cannot be read gives none."""
+    from linter.k8s.chartapps import chart_apps
+    from linter.k8s.loading import read_file
+    from linter.server.proxied import image_product
+
+    containers = []
+    folder = os.path.join(root, "templates")
+    for base, _, names in os.walk(folder):
+        for name in sorted(names):
+            path = os.path.join(base, name)
+            if path in read or not name.endswith((".yaml", ".yml", ".tpl")):
+                continue
+            try:
+                if not _WORKLOAD_KIND.search(workspace.read_bytes(path)):
+                    continue
+                _, found, _ = read_file(workspace.read_source(path), values, chart, named)
+            except Exception:  # evidence only
+                continue
+            containers += found.containers
+    document.chart_apps = chart_apps(document.own.containers + containers, image_product)
 
 
 def _chart_templates(root: str, main: str, workspace: Workspace) -> list[str]:

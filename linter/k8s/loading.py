@@ -15,6 +15,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from linter.document import Problem
 from linter.k8s.helm import Action, Rendered, Resolved, is_template, render
 from linter.k8s.model import (
+    ChartContainer,
     ControllerConfig,
     Gateway,
     GatewayClass,
@@ -306,6 +307,8 @@ def read_file(
             found.gateways.append(
                 Gateway(name, source.path, class_name.text if class_name else None)
             )
+        elif kind_text in CHART_WORKLOADS and rendered is not None:
+            found.containers.extend(_containers(reader, document, kind_text))
         elif kind_text == "GatewayClass":
             name = reader.text_for_evidence(yaml_file.get(document, "metadata", "name"))
             controller = reader.value(yaml_file.get(document, "spec", "controllerName"))
@@ -316,6 +319,46 @@ def read_file(
 
 
 AI_GATEWAY_GROUP = "aigateway.envoyproxy.io"
+# Workloads whose containers a chart's Ingress may reach through its Service (a Job's or a
+# CronJob's are not served).
+CHART_WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
+
+
+def _containers(reader: Reader, document: MappingNode, kind: str) -> list[ChartContainer]:
+    """The containers of a chart's workload, unless values.yaml turns the workload off."""
+    from linter.server.kubechart import Template
+
+    yaml_file = reader.file
+    assert reader.rendered is not None
+    if Template(yaml_file.text, reader.rendered, reader.values).inactive(document):
+        return []
+    name, _ = _name_and_where(reader, document)
+    workload = f"{kind} `{name}`" if name.strip("-") and name != "(unnamed)" else kind
+    found = []
+    pod = yaml_file.get(document, "spec", "template", "spec")
+    for container in _seq(yaml_file.get(pod, "containers")):
+        ports = [
+            value
+            for port in _seq(yaml_file.get(container, "ports"))
+            if (value := reader.value(yaml_file.get(port, "containerPort"))) is not None
+        ]
+        env = []
+        for variable in _seq(yaml_file.get(container, "env")):
+            node = yaml_file.get(variable, "name")
+            text = reader.text_for_evidence(node)
+            if text and node is not None:
+                env.append((text, yaml_file.line(node)))
+        found.append(
+            ChartContainer(
+                workload,
+                yaml_file.path,
+                yaml_file.line(container),
+                reader.text_for_evidence(yaml_file.get(container, "image")),
+                ports,
+                env,
+            )
+        )
+    return found
 
 
 def _api_group(reader: Reader, document: MappingNode) -> str | None:

@@ -162,6 +162,19 @@ class GatewayClass:
 
 
 @dataclass
+class ChartContainer:
+    """A container of a Helm chart's workload (Deployment, StatefulSet, ...), as the chart's
+    values render it: what says which app it runs, and the ports a route may reach it on."""
+
+    workload: str  # "Deployment `api`"
+    file: str
+    line: int  # 1-based line of the container entry
+    image: str  # as rendered for evidence (values resolved, the rest left out)
+    ports: list[Value]  # its `containerPort`s
+    env: list[tuple[str, int]]  # (variable name, 1-based line)
+
+
+@dataclass
 class ManifestSet:
     """What one file (or one Helm chart) declares."""
 
@@ -170,6 +183,7 @@ class ManifestSet:
     routes: list[HTTPRoute] = field(default_factory=list)
     gateways: list[Gateway] = field(default_factory=list)
     classes: list[GatewayClass] = field(default_factory=list)
+    containers: list[ChartContainer] = field(default_factory=list)
 
     def extend(self, other: ManifestSet) -> None:
         self.ingresses += other.ingresses
@@ -177,6 +191,7 @@ class ManifestSet:
         self.routes += other.routes
         self.gateways += other.gateways
         self.classes += other.classes
+        self.containers += other.containers
 
 
 @dataclass
@@ -196,6 +211,9 @@ class K8sDocument(Document):
     # `X-Accel-Buffering: no` itself.
     app_backends: dict[tuple[str, str], str] = field(default_factory=dict)
     unbuffered_backends: set[tuple[str, str]] = field(default_factory=set)
+    # Helm: the values a chart's container ports are written from, (values file, offset) of
+    # the scalar -> why the app of that container streams (linter/k8s/chartapps.py).
+    chart_apps: dict[tuple[str, int], str] = field(default_factory=dict)
 
     def all_configs(self) -> list[ControllerConfig]:
         return self.own.configs + self.context.configs

@@ -45,10 +45,14 @@ def app_address(item: IngressPath) -> tuple[str, str] | None:
 
 
 def ingress_path_evidence(
-    ingress: Ingress, item: IngressPath, apps: dict[tuple[str, str], str] | None = None
+    ingress: Ingress,
+    item: IngressPath,
+    apps: dict[tuple[str, str], str] | None = None,
+    chart_apps: dict[tuple[str, int], str] | None = None,
 ) -> str | None:
     """Why this path of the Ingress is a streaming route, or None. ``apps``: the Services of
-    the manifests around it whose app streams (``K8sDocument.app_backends``)."""
+    the manifests around it whose app streams (``K8sDocument.app_backends``); ``chart_apps``:
+    the container ports of its chart whose app streams (``K8sDocument.chart_apps``)."""
     path = item.path.text if item.path is not None and item.path.known else ""
     acknowledged = _acknowledged(ingress)
     if path and not_streaming_path(path):
@@ -67,6 +71,11 @@ def ingress_path_evidence(
     address = app_address(item)
     if apps and address is not None and address in apps:
         return f"its backend is Service `{address[0]}` port {address[1]}: {apps[address]}"
+    port_value = item.port
+    if chart_apps and port_value is not None and port_value.node is not None:
+        found = chart_apps.get((port_value.path, port_value.start))
+        if found:
+            return found
     if path in ("", "/"):
         for host in ingress.hosts:
             product = llm_name(host)

@@ -191,7 +191,7 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
     for compose in _near_or_mounting(workspace, composes, _path, nginx_file, mounting):
         shown = relative_posix(compose.path, workspace.root)
         for service in compose.services:
-            product = _image_product(service.image)
+            product = image_product(service.image)
             if product is None:
                 continue
             said = (
@@ -239,7 +239,7 @@ def kubernetes_backends(
         own = bool(answers) and all(e.unbuffered for e in answers)
         unbuffered[address] = unbuffered.get(address, True) and own
     for service in kubeapps.services(workspace, manifest):
-        product = _image_product(service.image)
+        product = image_product(service.image)
         if product is None:
             continue
         said = (
@@ -428,7 +428,7 @@ def _launch_addresses(
     return addresses
 
 
-def _image_product(image: str | None) -> str | None:
+def image_product(image: str | None) -> str | None:
     """The LLM server or chat app an image is (``ghcr.io/open-webui/open-webui:main``), by
     its repository name (the registry and tag left out): a product or model name, or a word
     made with "gpt" (`chatgpt-web`, `fastgpt`); a generic `llm` word does not count."""

@@ -20,8 +20,9 @@ def streaming_paths(
 ) -> list[tuple[IngressPath, str]]:
     found = []
     apps = document.app_backends if document is not None else None
+    chart_apps = document.chart_apps if document is not None else None
     for item in ingress.paths:
-        evidence = ingress_path_evidence(ingress, item, apps)
+        evidence = ingress_path_evidence(ingress, item, apps, chart_apps)
         if evidence:
             found.append((item, evidence))
     return found
@@ -105,7 +106,10 @@ On an Ingress that routes to an LLM or SSE backend (a streaming path such as
 `/v1/chat/completions`, a backend service or port of an LLM server, a chart that deploys one,
 buffering already turned off for it, or a backend Service of the repository's manifests whose
 workload runs, with the image's own command, the image a compose service builds from an app
-that streams), finds the proxy read timeout in effect: the
+that streams, or, in a Helm chart, a container whose `containerPort` is written from the same
+value as the Ingress's backend port and whose image is an LLM server's or chat app's, or
+whose environment points it at an LLM endpoint such as `INFERENCE_ENDPOINT` or
+`OLLAMA_BASE_URL`), finds the proxy read timeout in effect: the
 `nginx.ingress.kubernetes.io/proxy-read-timeout` annotation, else the ingress-nginx
 controller ConfigMap's `proxy-read-timeout` when the repository has it, else 60 seconds. For
 the NGINX Inc. controller (`nginx.org/` annotations), `nginx.org/proxy-read-timeout`, else 60 s.
@@ -113,7 +117,9 @@ A value from a Helm chart is looked up in its `values.yaml`; one that cannot be 
 unknown and not reported. A chart of the repository installed by a Flux `HelmRelease`
 (`spec.values`) or an Argo CD `Application` (`helm.valuesObject`, `helm.values`) is read with
 the release's values over `values.yaml`, and its routes are reported in the release file, at
-the values key they are built from (`ingress:`).
+the values key they are built from (`ingress:`). A chart Ingress whose annotations come from a
+values map and lack the timeout is reported at that map (`ingress.annotations` in
+`values.yaml`), where the annotation is added.
 
 ## Why is this bad
 The read timeout is the longest silence nginx accepts between two reads from the backend. A
