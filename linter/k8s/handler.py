@@ -114,12 +114,14 @@ _RELEASE_WORDS = "kind:"
 def _app_backends(document: K8sDocument, workspace: Workspace, path: str) -> None:
     """The Services around the manifest whose app streams (linter/server/proxied.py).
     Evidence only: a failure leaves none, as for a manifest read alone."""
-    from linter.server.proxied import kubernetes_backends
+    from linter.server.proxied import kubernetes_backends, kubernetes_llm_callers
 
     try:
         document.app_backends, document.unbuffered_backends = kubernetes_backends(workspace, path)
+        document.llm_callers = kubernetes_llm_callers(workspace, path)
     except Exception:
         document.app_backends, document.unbuffered_backends = {}, set()
+        document.llm_callers = {}
 
 
 def _released(yaml_file: object, workspace: Workspace, document: K8sDocument) -> ManifestSet:

@@ -45,10 +45,15 @@ def app_address(item: IngressPath) -> tuple[str, str] | None:
 
 
 def ingress_path_evidence(
-    ingress: Ingress, item: IngressPath, apps: dict[tuple[str, str], str] | None = None
+    ingress: Ingress,
+    item: IngressPath,
+    apps: dict[tuple[str, str], str] | None = None,
+    callers: dict[tuple[str, str], str] | None = None,
 ) -> str | None:
     """Why this path of the Ingress is a streaming route, or None. ``apps``: the Services of
-    the manifests around it whose app streams (``K8sDocument.app_backends``)."""
+    the manifests around it whose app streams (``K8sDocument.app_backends``); ``callers``:
+    those whose app answers after its own LLM call (``K8sDocument.llm_callers``), given only
+    where a read timeout is judged (a plain answer is not buffered stream)."""
     path = item.path.text if item.path is not None and item.path.known else ""
     acknowledged = _acknowledged(ingress)
     if path and not_streaming_path(path):
@@ -67,6 +72,8 @@ def ingress_path_evidence(
     address = app_address(item)
     if apps and address is not None and address in apps:
         return f"its backend is Service `{address[0]}` port {address[1]}: {apps[address]}"
+    if callers and address is not None and address in callers:
+        return f"its backend is Service `{address[0]}` port {address[1]}: {callers[address]}"
     if path in ("", "/"):
         for host in ingress.hosts:
             product = llm_name(host)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from linter.stack.link import COMPLETION_SUFFIX, Stack, _shown, _url_parts
 from linter.stack.model import (
+    AppLaunch,
     Client,
     Hop,
     IngressRoute,
@@ -101,9 +102,10 @@ def _service_hops(service: Service, stack: Stack) -> tuple[list[Hop], str, str |
     if len({(launch.server, launch.keepalive, launch.total) for launch in launches}) > 1:
         return [], "", f"compose service `{service.name}` has launches with different settings"
     launch = launches[0]
+    server = "Flask's development server" if launch.server == "flask" else launch.server
     hop = Hop(
         "app server",
-        f"{launch.server} ({launch.launcher})",
+        f"{server} ({launch.launcher})",
         launch.anchor,
         read=Limit(None, "no read timeout", f"{launch.server} has none", none=True),
         own_idle=launch.keepalive,
@@ -113,10 +115,41 @@ def _service_hops(service: Service, stack: Stack) -> tuple[list[Hop], str, str |
     where = stack.at(launch.anchor)
     # The launcher's words often name the place already ("Dockerfile CMD (Dockerfile:34)").
     said = launch.launcher if f"({where})" in launch.launcher else f"{launch.launcher} ({where})"
+    hops = [hop, *_app_calls(launch, stack)]
     built = stack.built.get((service.path, service.name)) if service.kubernetes else None
     if built is not None:
-        return [hop], f"which runs the image {service.image} ({built[1]}), launched by {said}", None
-    return [hop], f"launched by {said}", None
+        return hops, f"which runs the image {service.image} ({built[1]}), launched by {said}", None
+    return hops, f"launched by {said}", None
+
+
+def _app_calls(launch: AppLaunch, stack: Stack) -> list[Hop]:
+    """The app's own LLM call, when its modules make one whose wait is known: the layer
+    behind the app server, as long as the app waits for the model before it answers."""
+    waits = launch.waits
+    if waits is None or waits.seconds is None:
+        return []
+    return [
+        Hop(
+            "app llm call",
+            f"the app's {waits.text.split(' ', 1)[0]} call ({stack.at(waits.place)})",
+            waits.place,
+            read=waits,
+            fact=waits,
+        )
+    ]
+
+
+def _inner_link(hop: Hop, stack: Stack) -> Link:
+    """How the first hop a service leads to reaches the next one."""
+    launch = hop.fact
+    if isinstance(launch, AppLaunch) and launch.waits is not None:
+        return Link(
+            f"the app it serves makes the LLM call at {stack.at(launch.waits.place)} "
+            f"(a module its imports reach), and waits {launch.waits.text} for it "
+            f"({launch.waits.origin})",
+            launch.waits.place,
+        )
+    return Link("the config's model_list", hop.anchor)
 
 
 def _from_target(
@@ -131,8 +164,8 @@ def _from_target(
         return StackPath(hops, links, gap)
     evidence = f"{said}: {how} ({stack.at(where)})" + (f", {via}" if via else "")
     links = [*links, Link(evidence, place)]
-    if len(more) > 1:  # LiteLLM -> provider: the config's model_list
-        links.append(Link("the config's model_list", more[0].anchor))
+    if len(more) > 1:  # LiteLLM -> provider, or the app server -> its own LLM call
+        links.append(_inner_link(more[0], stack))
     return StackPath([*hops, *more], links, gap)
 
 
@@ -191,9 +224,16 @@ def build_paths(stack: Stack) -> tuple[list[StackPath], list[str]]:
         else:
             notes.append(f"{where}: {evidence}: {path_found.gap}")
     for route in stack.routes:
-        if id(route) in used or not route.streaming:
+        if id(route) in used:
             continue
-        paths.append(_route_path(route, stack, [_nginx_hop(route, stack)], []))
+        found = _route_path(route, stack, [_nginx_hop(route, stack)], [])
+        if route.streaming:
+            paths.append(found)
+        elif any(hop.layer == "app llm call" for hop in found.hops):
+            # A route that does not stream still waits for the app's own LLM call: only the
+            # read limits count on it (no heartbeat reaches a plain answer).
+            found.streamed = False
+            paths.append(found)
     for ingress in stack.ingresses:
         paths.append(_ingress_path(ingress, stack))
     return paths, notes

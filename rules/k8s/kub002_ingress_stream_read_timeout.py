@@ -16,12 +16,15 @@ from rules.nginx._common import time_option
 
 
 def streaming_paths(
-    ingress: Ingress, document: K8sDocument | None = None
+    ingress: Ingress, document: K8sDocument | None = None, waiting: bool = False
 ) -> list[tuple[IngressPath, str]]:
+    """The paths that stream (with ``waiting``, also those to an app that answers only after
+    its own LLM call: a read timeout counts on them, buffering does not)."""
     found = []
     apps = document.app_backends if document is not None else None
+    callers = document.llm_callers if document is not None and waiting else None
     for item in ingress.paths:
-        evidence = ingress_path_evidence(ingress, item, apps)
+        evidence = ingress_path_evidence(ingress, item, apps, callers)
         if evidence:
             found.append((item, evidence))
     return found
@@ -38,7 +41,7 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
     minimum = parse_time(minimum_text)
     assert minimum is not None
     for ingress in document.own.ingresses:
-        routes = streaming_paths(ingress, document)
+        routes = streaming_paths(ingress, document, waiting=True)
         if not routes or not ingress.served_by_nginx(bool(document.all_configs())):
             continue  # not a streaming route, or not a controller whose defaults we know
         item, evidence = routes[0]
@@ -104,7 +107,8 @@ On an Ingress that routes to an LLM or SSE backend (a streaming path such as
 `/v1/chat/completions`, a backend service or port of an LLM server, a chart that deploys one,
 buffering already turned off for it, or a backend Service of the repository's manifests whose
 workload runs, with the image's own command, the image a compose service builds from an app
-that streams), finds the proxy read timeout in effect: the
+that streams, or from an app that answers only after an LLM call of its own, such as an
+`OpenAI(...)` client with its 600 s default, which the 60 s cut comes before), finds the proxy read timeout in effect: the
 `nginx.ingress.kubernetes.io/proxy-read-timeout` annotation, else the ingress-nginx
 controller ConfigMap's `proxy-read-timeout` when the repository has it, else 60 seconds. For
 the NGINX Inc. controller (`nginx.org/` annotations), `nginx.org/proxy-read-timeout`, else 60 s.
