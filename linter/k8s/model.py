@@ -189,7 +189,8 @@ class K8sDocument(Document):
     unbuffered_backends: set[tuple[str, str]] = field(default_factory=set)
     # Services whose app does not stream but answers only after an LLM call of its own
     # (proxied.kubernetes_llm_callers): a read timeout in front counts, buffering does not.
-    llm_callers: dict[tuple[str, str], str] = field(default_factory=dict)
+    # (name, port) -> (why, how long the app waits on its call, in seconds).
+    llm_callers: dict[tuple[str, str], tuple[str, float]] = field(default_factory=dict)
 
     def all_configs(self) -> list[ControllerConfig]:
         return self.own.configs + self.context.configs

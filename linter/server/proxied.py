@@ -291,20 +291,24 @@ def _hosts(
     return hosts
 
 
-def kubernetes_llm_callers(workspace: Workspace, manifest: str) -> dict[tuple[str, str], str]:
-    """(Service name, port) -> why, for the Services around a manifest whose app does not
-    stream but answers only after an LLM call of its own (``waiting_launches``)."""
+def kubernetes_llm_callers(
+    workspace: Workspace, manifest: str
+) -> dict[tuple[str, str], tuple[str, float]]:
+    """(Service name, port) -> (why, the seconds it waits), for the Services around a manifest
+    whose app does not stream but answers only after an LLM call of its own
+    (``waiting_launches``)."""
     from linter.stack.appcalls import shortest
 
-    callers: dict[tuple[str, str], str | None] = {}
+    callers: dict[tuple[str, str], tuple[str, float] | None] = {}
     for address, launch, via in _kubernetes_fronts(workspace, manifest, waiting=True):
         wait = shortest(launch.llm_waits)
-        if wait is None or wait.place is None:
+        if wait is None or wait.place is None or wait.seconds is None:
             continue
         shown = relative_posix(wait.place.path, workspace.root)
         said = (
             f"{via}; in it {launch.launcher} serves {launch.app or 'an app'}, which answers "
-            f"after its own LLM call ({shown}:{wait.place.line}, {wait.text})"
+            f"only after its own LLM call ({shown}:{wait.place.line}, {wait.text})",
+            wait.seconds,
         )
         previous = callers.get(address, said)
         callers[address] = said if previous == said else None

@@ -235,7 +235,13 @@ def build_paths(stack: Stack) -> tuple[list[StackPath], list[str]]:
             found.streamed = False
             paths.append(found)
     for ingress in stack.ingresses:
-        paths.append(_ingress_path(ingress, stack))
+        found = _ingress_path(ingress, stack)
+        # An Ingress to an app that does not stream but waits on its own LLM call (the k8s
+        # kind's evidence for it): a plain route, as for NGINX.
+        apps = [hop.fact for hop in found.hops if isinstance(hop.fact, AppLaunch)]
+        if apps and not apps[0].streams and any(h.layer == "app llm call" for h in found.hops):
+            found.streamed = False
+        paths.append(found)
     return paths, notes
 
 

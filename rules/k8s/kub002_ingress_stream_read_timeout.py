@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.k8s.model import COMMUNITY, Ingress, IngressPath, K8sDocument
-from linter.k8s.signals import ingress_path_evidence
+from linter.k8s.signals import caller_wait, ingress_path_evidence
 from linter.model import Finding, Severity
 from linter.nginx.timevalue import parse_time
 from linter.registry import Option, Rule
@@ -62,6 +62,17 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
             advice = f'`{COMMUNITY}proxy-read-timeout: "300"`'
         if seconds is None or seconds * 1000 >= minimum.milliseconds:
             continue  # unknown (a template value, an unresolved block) or long enough
+        # A backend that does not stream but answers after its own LLM call is cut only when
+        # that call may take longer than the read timeout (a shorter one answers first).
+        streaming = {id(i) for i, _ in streaming_paths(ingress, document)}
+        routes = [
+            (i, e)
+            for i, e in routes
+            if id(i) in streaming or (caller_wait(i, document.llm_callers) or 0) > seconds
+        ]
+        if not routes:
+            continue
+        item, evidence = routes[0]
         where = (
             found.value
             if found.value is not None and found.value.path in document.files
@@ -81,7 +92,8 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
             f"{found.origin}. The controller's nginx closes a stream whose backend stays silent "
             f"that long (a slow first token, a reasoning pause): a 504 before the first byte, a "
             f"body that just stops after it. Set {advice} or more. {_label(item)}{more} is a "
-            f"streaming route because {evidence}",
+            f"{'streaming route' if id(item) in streaming else 'route to an LLM backend'} "
+            f"because {evidence}",
         )
 
 
