@@ -14,9 +14,13 @@ from __future__ import annotations
 import ast
 import os
 import re
+from typing import TYPE_CHECKING
 
 from linter.source import SourceText
 from linter.stack.model import Limit
+
+if TYPE_CHECKING:
+    from linter.stack.pyvalues import Module
 
 # Constructor or function -> (library, the owner it must be called on ("" for a bare name),
 # default read timeout, how said).
@@ -56,9 +60,9 @@ def waits(tree: ast.Module, source: SourceText) -> list[Limit]:
         known = _SDK.get(name)
         if known is not None and owner in known[1]:
             library, _, default, said = known
-            read, timeout_node = _read(
-                node, default, f"{library} client at {shown}:{node.lineno}: {said}", module
-            )
+            said = f"{library} client at {shown}:{node.lineno}: {said}"
+            read, timeout_node = _read(node, default, said, module)
+            read = _unless_environment(read, timeout_node, module)
             place = _where(source, timeout_node if timeout_node is not None else node)
             found.append(
                 Limit(
@@ -74,6 +78,7 @@ def waits(tree: ast.Module, source: SourceText) -> list[Limit]:
             if given is None or not _completions(node.func):
                 continue
             read, _ = _read(node, None, "", module)
+            read = _unless_environment(read, given, module)
             found.append(
                 Limit(
                     read.seconds,
@@ -84,6 +89,17 @@ def waits(tree: ast.Module, source: SourceText) -> list[Limit]:
                 )
             )
     return found
+
+
+def _unless_environment(read: Limit, node: ast.expr | None, module: Module) -> Limit:
+    """A timeout read from an environment variable is the launch's to set (a compose
+    ``environment:``, a Deployment's ``env``): unknown here, not the code's default."""
+    if node is None or read.seconds is None:
+        return read
+    origin = module.resolve(node)
+    if origin.env is None:
+        return read
+    return Limit(None, "read timeout", f"from ${origin.env}, which the launch may set")
 
 
 def _seconds(limit: Limit) -> str:

@@ -62,13 +62,14 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
             advice = f'`{COMMUNITY}proxy-read-timeout: "300"`'
         if seconds is None or seconds * 1000 >= minimum.milliseconds:
             continue  # unknown (a template value, an unresolved block) or long enough
-        # A backend that does not stream but answers after its own LLM call is cut only when
-        # that call may take longer than the read timeout (a shorter one answers first).
+        # A backend that does not stream but answers after its own LLM call is cut when that
+        # call may wait as long as the read timeout or longer (the controller's timer starts
+        # before the app's own call does; a shorter call answers first).
         streaming = {id(i) for i, _ in streaming_paths(ingress, document)}
         routes = [
             (i, e)
             for i, e in routes
-            if id(i) in streaming or (caller_wait(i, document.llm_callers) or 0) > seconds
+            if id(i) in streaming or (caller_wait(i, document.llm_callers) or 0) >= seconds
         ]
         if not routes:
             continue
