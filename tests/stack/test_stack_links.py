@@ -214,6 +214,9 @@ def test_a_plain_route_to_an_app_that_waits_on_its_own_llm_call(tmp_path: Path) 
     assert path["advice"].startswith("raise proxy_read_timeout 60s to at least 600s")
     assert "heartbeat" not in path["advice"]
     assert xl(result, root) == {("XL001", "proxy/default.conf.template", 10)}
+    # A run given the NGINX file alone (pre-commit) links the same path.
+    one = lint([root / "proxy" / "default.conf.template"], cwd=root)
+    assert xl(one, root) == {("XL001", "proxy/default.conf.template", 10)}
 
 
 def test_a_plain_route_is_left_alone_without_an_app_llm_call(tmp_path: Path) -> None:
