@@ -32,9 +32,12 @@ _SDK: dict[str, tuple[str, tuple[str, ...], float, str]] = {
     "completion": ("litellm", ("litellm",), 600.0, "litellm completion()'s default 600s"),
     "acompletion": ("litellm", ("litellm",), 600.0, "litellm completion()'s default 600s"),
 }
-_WORDS = re.compile(r"\b(?:Async)?(?:OpenAI|Anthropic)\(|\blitellm\.a?completion\(")
+_WORDS = re.compile(
+    r"\b(?:Async)?(?:OpenAI|Anthropic)\(|\blitellm\.a?completion\(|/(?:chat/)?completions\b"
+)
 # A request method that may carry its own timeout, overriding the client's.
 _REQUESTS = frozenset({"create", "stream", "parse"})
+_POSTS = frozenset({"post", "stream", "request"})
 
 
 def names_sdk(text: str) -> bool:
@@ -45,7 +48,7 @@ def waits(tree: ast.Module, source: SourceText) -> list[Limit]:
     """The read timeout of each LLM call the module makes: one per SDK client it builds (or
     ``litellm.completion`` call), and one per request that sets its own ``timeout=``. A value
     that cannot be read is an unknown limit (the caller then knows nothing for sure)."""
-    from linter.stack.clients import _name, _read, _where
+    from linter.stack.clients import _name, _read, _request, _where
     from linter.stack.pyvalues import Module
 
     if not names_sdk(source.text):
@@ -73,9 +76,27 @@ def waits(tree: ast.Module, source: SourceText) -> list[Limit]:
                     read.none,
                 )
             )
-        elif name in _REQUESTS and isinstance(node.func, ast.Attribute):
+        elif name in _POSTS and (posted := _request(node, module)) is not None:
+            # A raw POST to a completion endpoint: its own timeout, else the library's
+            # default where the module is the library itself (``requests.post``: none).
+            library, _, post_default, said = posted
+            read, timeout_node = _read(
+                node, post_default, f"{library} POST at {shown}:{node.lineno}: {said}", module
+            )
+            read = _unless_environment(read, timeout_node, module)
+            found.append(
+                Limit(
+                    read.seconds,
+                    f"{library} read timeout {_seconds(read)}",
+                    read.origin,
+                    _where(source, timeout_node if timeout_node is not None else node),
+                    read.none,
+                )
+            )
+        elif (name in _REQUESTS and isinstance(node.func, ast.Attribute)) or name == "with_options":
             given = next((k.value for k in node.keywords if k.arg == "timeout"), None)
-            if given is None or not _completions(node.func):
+            func = node.func
+            if given is None or (name != "with_options" and not _completions(func)):
                 continue
             read, _ = _read(node, None, "", module)
             read = _unless_environment(read, given, module)
@@ -106,8 +127,10 @@ def _seconds(limit: Limit) -> str:
     return f"{limit.seconds:g}s" if limit.seconds is not None else "(unknown)"
 
 
-def _completions(func: ast.Attribute) -> bool:
+def _completions(func: ast.expr) -> bool:
     """``….completions.create``, ``….messages.create``, ``….responses.create`` and the like."""
+    if not isinstance(func, ast.Attribute):
+        return False
     owner = func.value
     return isinstance(owner, ast.Attribute) and owner.attr in (
         "completions",

@@ -110,3 +110,40 @@ def test_run_outside_the_main_block_or_on_another_object_is_not_a_launch() -> No
     twice = FLASK.replace("app = Flask(__name__)", "app = Flask(__name__)\n    app = wrap(app)")
     assert ast.parse(textwrap.dedent(twice))  # still Python: the test is about the binding
     assert _runs(twice) == []  # bound twice: which object runs is not said
+
+
+def test_raw_posts_to_a_completion_endpoint_and_with_options_are_waits() -> None:
+    found = _waits(
+        """\
+        import requests
+        from openai import OpenAI
+
+        URL = "https://api.example.com/v1/chat/completions"
+        client = OpenAI()
+
+        def ask(body):
+            quick = client.with_options(timeout=15).chat.completions.create(model="m", messages=[])
+            return requests.post(URL, json=body, timeout=90).json()
+
+        def forever(body):
+            return requests.post(URL, json=body).json()  # no timeout: waits as long as it takes
+
+        def other(body):
+            return requests.post("https://example.com/upload", json=body, timeout=1)
+        """
+    )
+    assert sorted(found, key=lambda w: w[1]) == [(600.0, 5), (15.0, 8), (90.0, 9), (None, 12)]
+
+
+def test_a_wait_with_no_timeout_does_not_shorten_the_known_ones() -> None:
+    text = textwrap.dedent(
+        """\
+        import requests
+        URL = "http://llm:8000/v1/completions"
+        a = requests.post(URL, json={}, timeout=200)
+        b = requests.post(URL, json={})
+        """
+    )
+    limits = waits(ast.parse(text), SourceText.from_text("/repo/app/llm.py", text))
+    assert [(w.seconds, w.none) for w in limits] == [(200.0, False), (None, True)]
+    assert shortest(limits).seconds == 200.0  # type: ignore[union-attr]
