@@ -74,6 +74,8 @@ class Ingress:
     paths: list[IngressPath]
     # Helm: the chart's name, which the release's resource names usually carry.
     chart: str = ""
+    # A kustomize patch merged over its base Ingress (linter/k8s/kustomize.py): the base's file.
+    patched_from: str = ""
 
     def annotation(self, name: str) -> tuple[Value, Value] | None:
         return self.annotations.get(name)

@@ -11,7 +11,14 @@ from linter.k8s.signals import caller_wait, ingress_path_evidence
 from linter.model import Finding, Severity
 from linter.nginx.timevalue import parse_time
 from linter.registry import Option, Rule
-from rules.k8s._common import community_seconds, effective, nginx_inc, nginx_seconds, report
+from rules.k8s._common import (
+    community_seconds,
+    effective,
+    ingress_label,
+    nginx_inc,
+    nginx_seconds,
+    report,
+)
 from rules.nginx._common import time_option
 
 
@@ -89,7 +96,7 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
             RULE,
             document,
             where,
-            f"Ingress `{ingress.name}`: its proxy read timeout is {seconds:g} s, from "
+            f"{ingress_label(document, ingress)}: its proxy read timeout is {seconds:g} s, from "
             f"{found.origin}. The controller's nginx closes a stream whose backend stays silent "
             f"that long (a slow first token, a reasoning pause): a 504 before the first byte, a "
             f"body that just stops after it. Set {advice} or more. {_label(item)}{more} is a "
