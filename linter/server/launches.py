@@ -100,9 +100,7 @@ class Reader:
                 return []
             how = f"{launcher} runs {self.display(local)}"
             dirs = (os.path.dirname(local), *search_dirs)
-            launches = pyread.uvicorn_runs(found, how, plain, dirs, self.display(local))
-            if not launches:  # Flask's development server: `app.run()` of the script's app
-                launches = pyread.flask_runs(found, how, plain, dirs, self.display(local))
+            launches = pyread.script_runs(found, how, plain, dirs, self.display(local))
             for launch in launches:  # the service that runs the script serves its app
                 launch.service = launch.service or service
             return launches

@@ -233,6 +233,19 @@ def uvicorn_runs(
 _FLASK_UNKNOWN = ("keepalive", "graceful_timeout", "timeout", "worker_class")
 
 
+def script_runs(
+    source: SourceText,
+    launcher: str,
+    env: Mapping[str, str],
+    search_dirs: tuple[str, ...],
+    shown: str,
+) -> list[Launch]:
+    """The servers a script a launch line runs starts: its ``uvicorn.run(...)`` calls, else
+    Flask's development server (``flask_runs``)."""
+    found = uvicorn_runs(source, launcher, env, search_dirs, shown)
+    return found or flask_runs(source, launcher, env, search_dirs, shown)
+
+
 def flask_runs(
     source: SourceText,
     launcher: str,
