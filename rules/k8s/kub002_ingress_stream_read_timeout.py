@@ -136,7 +136,10 @@ A value from a Helm chart is looked up in its `values.yaml`; one that cannot be 
 unknown and not reported. A chart of the repository installed by a Flux `HelmRelease`
 (`spec.values`) or an Argo CD `Application` (`helm.valuesObject`, `helm.values`) is read with
 the release's values over `values.yaml`, and its routes are reported in the release file, at
-the values key they are built from (`ingress:`).
+the values key they are built from (`ingress:`). An Ingress written as a kustomize patch (an
+overlay's `patches` or `patchesStrategicMerge` file with annotations and no routes) is read
+merged over the one base Ingress of its name that the kustomization's `resources` bring in,
+and reported in the patch.
 
 ## Why is this bad
 The read timeout is the longest silence nginx accepts between two reads from the backend. A
