@@ -20,7 +20,8 @@ from linter.model import Edit
 if TYPE_CHECKING:
     from linter.config import Settings
     from linter.k8s.loading import Values
-    from linter.k8s.model import K8sDocument, ManifestSet
+    from linter.k8s.model import Ingress, K8sDocument, ManifestSet
+    from linter.source import SourceText
     from linter.workspace import Workspace
 
 _CHART = "chart:"
@@ -94,6 +95,8 @@ class K8sHandler:
             own.extend(found)
             if not chart and _RELEASE_WORDS in file_source.text:
                 own.extend(_released(yaml_file, workspace, document))
+        if not chart and any(not ingress.paths for ingress in own.ingresses):
+            own.ingresses = [_patched(i, workspace) for i in own.ingresses]
         document.own = own
         document.context = _context(workspace, set(files))
         if own.ingresses and not chart:
@@ -117,12 +120,41 @@ _RELEASE_WORDS = "kind:"
 def _app_backends(document: K8sDocument, workspace: Workspace, path: str) -> None:
     """The Services around the manifest whose app streams (linter/server/proxied.py).
     Evidence only: a failure leaves none, as for a manifest read alone."""
-    from linter.server.proxied import kubernetes_backends
+    from linter.server.proxied import kubernetes_backends, kubernetes_llm_callers
 
     try:
         document.app_backends, document.unbuffered_backends = kubernetes_backends(workspace, path)
+        document.llm_callers = kubernetes_llm_callers(workspace, path)
     except Exception:
         document.app_backends, document.unbuffered_backends = {}, set()
+        document.llm_callers = {}
+
+
+def _patched(ingress: Ingress, workspace: Workspace) -> Ingress:
+    """A kustomize patch of an Ingress, merged over its base (linter/k8s/kustomize.py); else
+    the Ingress as written. Evidence only: a failure leaves it as written."""
+    from linter.k8s.kustomize import merged
+    from linter.k8s.loading import Values, read_file
+
+    if ingress.paths:
+        return ingress
+
+    def read(path: str) -> SourceText | None:
+        try:
+            return workspace.read_source(path)
+        except Exception:
+            return None
+
+    def manifests(path: str) -> ManifestSet | None:
+        source = read(path)
+        if source is None or "Ingress" not in source.text:
+            return None
+        return read_file(source, Values(None))[1]
+
+    try:
+        return merged(ingress, read, manifests, workspace.inside) or ingress
+    except Exception:
+        return ingress
 
 
 def _released(yaml_file: object, workspace: Workspace, document: K8sDocument) -> ManifestSet:

@@ -77,6 +77,8 @@ class Ingress:
     # Helm: the values key of the map the annotations are written from (`ingress.annotations`
     # in values.yaml), where an annotation the Ingress lacks is added.
     annotations_from: Value | None = None
+    # A kustomize patch merged over its base Ingress (linter/k8s/kustomize.py): the base's file.
+    patched_from: str = ""
 
     def annotation(self, name: str) -> tuple[Value, Value] | None:
         return self.annotations.get(name)
@@ -214,6 +216,10 @@ class K8sDocument(Document):
     # Helm: the values a chart's container ports are written from, (values file, offset) of
     # the scalar -> why the app of that container streams (linter/k8s/chartapps.py).
     chart_apps: dict[tuple[str, int], str] = field(default_factory=dict)
+    # Services whose app does not stream but answers only after an LLM call of its own
+    # (proxied.kubernetes_llm_callers): a read timeout in front counts, buffering does not.
+    # (name, port) -> (why, how long the app waits on its call, in seconds).
+    llm_callers: dict[tuple[str, str], tuple[str, float]] = field(default_factory=dict)
 
     def all_configs(self) -> list[ControllerConfig]:
         return self.own.configs + self.context.configs

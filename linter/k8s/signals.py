@@ -35,6 +35,15 @@ def _acknowledged(ingress: Ingress) -> str | None:
     return None
 
 
+def caller_wait(
+    item: IngressPath, callers: dict[tuple[str, str], tuple[str, float]]
+) -> float | None:
+    """How long the app behind the path waits on its own LLM call (None: not such an app)."""
+    address = app_address(item)
+    found = callers.get(address) if address is not None else None
+    return found[1] if found is not None else None
+
+
 def app_address(item: IngressPath) -> tuple[str, str] | None:
     """The backend Service and port an Ingress path names, as the app evidence is keyed."""
     service = item.service.text if item.service is not None else None
@@ -49,10 +58,14 @@ def ingress_path_evidence(
     item: IngressPath,
     apps: dict[tuple[str, str], str] | None = None,
     chart_apps: dict[tuple[str, int], str] | None = None,
+    callers: dict[tuple[str, str], tuple[str, float]] | None = None,
 ) -> str | None:
     """Why this path of the Ingress is a streaming route, or None. ``apps``: the Services of
     the manifests around it whose app streams (``K8sDocument.app_backends``); ``chart_apps``:
-    the container ports of its chart whose app streams (``K8sDocument.chart_apps``)."""
+    the container ports of its chart whose app streams (``K8sDocument.chart_apps``);
+    ``callers``: the Services whose app answers after its own LLM call
+    (``K8sDocument.llm_callers``), given only where a read timeout is judged (a plain
+    answer is not buffered stream)."""
     path = item.path.text if item.path is not None and item.path.known else ""
     acknowledged = _acknowledged(ingress)
     if path and not_streaming_path(path):
@@ -76,6 +89,8 @@ def ingress_path_evidence(
         found = chart_apps.get((port_value.path, port_value.start))
         if found:
             return found
+    if callers and address is not None and address in callers:
+        return f"its backend is Service `{address[0]}` port {address[1]}: {callers[address][0]}"
     if path in ("", "/"):
         for host in ingress.hosts:
             product = llm_name(host)

@@ -15,12 +15,15 @@ import os
 import re
 from collections import deque
 from collections.abc import Callable, Iterator
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from linter.llmservers import UVICORN_LLM_SERVERS
 from linter.server.model import Evidence, Launch
 from linter.server.pyread import parse
 from linter.source import SourceText
+
+if TYPE_CHECKING:
+    from linter.stack.model import Limit
 
 RESPONSE_MARKERS = (
     b"StreamingResponse",
@@ -124,7 +127,10 @@ def find_evidence(
                     walked = _Facts(tree, name, path, data)
                     # What is kept is plain data: the tree is freed with the module.
                     facts = _Summary(
-                        walked.interface, walked.streaming_calls(display(path)), walked.modules
+                        walked.interface,
+                        walked.streaming_calls(display(path)),
+                        walked.modules,
+                        _llm_waits(tree, source),
                     )
             memo[(path, name)] = (data, facts)
         if facts is None:
@@ -132,6 +138,7 @@ def find_evidence(
         if path == first and launch.interface is None:
             launch.interface = facts.interface
         launch.evidence.extend(facts.evidence)
+        launch.llm_waits.extend(facts.waits)
         if launch.interface is None and launch.evidence:
             # No app constructor in the module itself (an app factory): what it streams with
             # says which interface it serves.
@@ -151,6 +158,14 @@ class _Summary(NamedTuple):
     interface: str | None
     evidence: list[Evidence]
     modules: list[str]
+    # The read timeouts of the LLM calls the module makes (linter/stack/appcalls.py).
+    waits: list[Limit]
+
+
+def _llm_waits(tree: ast.Module, source: SourceText) -> list[Limit]:
+    from linter.stack.appcalls import names_sdk, waits
+
+    return waits(tree, source) if names_sdk(source.text) else []
 
 
 class _Facts:

@@ -99,9 +99,8 @@ class Reader:
             if found is None:
                 return []
             how = f"{launcher} runs {self.display(local)}"
-            launches = pyread.uvicorn_runs(
-                found, how, plain, (os.path.dirname(local), *search_dirs), self.display(local)
-            )
+            dirs = (os.path.dirname(local), *search_dirs)
+            launches = pyread.script_runs(found, how, plain, dirs, self.display(local))
             for launch in launches:  # the service that runs the script serves its app
                 launch.service = launch.service or service
             return launches

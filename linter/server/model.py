@@ -9,7 +9,7 @@ default. What the app serves (its streaming endpoints) is evidence found in the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from linter.document import Document
 
@@ -157,6 +157,9 @@ class Launch:
     evidence: list[Evidence] = field(default_factory=list)
     # The app is an LLM proxy served by this server (litellm, vllm): streams by its nature.
     llm_proxy: str | None = None
+    # The read timeouts of the LLM calls its app's modules make (linter/stack/appcalls.py):
+    # how long the app itself waits on a model before it answers.
+    llm_waits: list[Any] = field(default_factory=list)
     # ASGI or WSGI, when the app file says so (FastAPI/Starlette vs Flask/Django).
     interface: str | None = None
     # NGINX upstreams of the repository in front of this server (linter.server.front).

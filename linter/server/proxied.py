@@ -291,8 +291,32 @@ def _hosts(
     return hosts
 
 
+def kubernetes_llm_callers(
+    workspace: Workspace, manifest: str
+) -> dict[tuple[str, str], tuple[str, float]]:
+    """(Service name, port) -> (why, the seconds it waits), for the Services around a manifest
+    whose app does not stream but answers only after an LLM call of its own
+    (``waiting_launches``)."""
+    from linter.stack.appcalls import shortest
+
+    callers: dict[tuple[str, str], tuple[str, float] | None] = {}
+    for address, launch, via in _kubernetes_fronts(workspace, manifest, waiting=True):
+        wait = shortest(launch.llm_waits)
+        if wait is None or wait.place is None or wait.seconds is None:
+            continue
+        shown = relative_posix(wait.place.path, workspace.root)
+        said = (
+            f"{via}; in it {launch.launcher} serves {launch.app or 'an app'}, which answers "
+            f"only after its own LLM call ({shown}:{wait.place.line}, {wait.text})",
+            wait.seconds,
+        )
+        previous = callers.get(address, said)
+        callers[address] = said if previous == said else None
+    return {address: said for address, said in callers.items() if said is not None}
+
+
 def _kubernetes_fronts(
-    workspace: Workspace, nginx_file: str
+    workspace: Workspace, nginx_file: str, waiting: bool = False
 ) -> list[tuple[tuple[str, str], Launch, str]]:
     """(address, launch, how the address reaches it) for the Services around a config or an
     Ingress deployed to a cluster whose workload runs a command of its own, or the image's own
@@ -304,7 +328,7 @@ def _kubernetes_fronts(
     if not kube_services:
         return []
     composes = near_ones(workspace, compose_files(workspace, nginx_file), _path, nginx_file)
-    launches = streaming_launches(workspace, nginx_file)
+    launches = (waiting_launches if waiting else streaming_launches)(workspace, nginx_file)
     made = kubeapps.builds(workspace, nginx_file)
     found: list[tuple[tuple[str, str], Launch, str]] = []
     for service in kube_services:
@@ -443,16 +467,31 @@ def image_product(image: str | None) -> str | None:
 
 def streaming_launches(workspace: Workspace, anchor: str | None = None) -> list[tuple[str, Launch]]:
     """The run's launches whose app streams (its evidence looked up once per run)."""
+    return _launches_read(workspace, anchor)[0]
+
+
+def waiting_launches(workspace: Workspace, anchor: str | None = None) -> list[tuple[str, Launch]]:
+    """The run's launches whose app does not stream but waits on LLM calls of its own whose
+    timeouts are all known (linter/stack/appcalls.py): a proxy's read timeout in front counts
+    for them, its buffering does not."""
+    return _launches_read(workspace, anchor)[1]
+
+
+def _launches_read(
+    workspace: Workspace, anchor: str | None
+) -> tuple[list[tuple[str, Launch]], list[tuple[str, Launch]]]:
     key = ("server", "streaming-launches", launch_files(workspace, anchor))
     known = workspace.memo.get(key)
-    if isinstance(known, list):
+    if isinstance(known, tuple):
         return known
     from linter.server import apps
+    from linter.stack.appcalls import shortest
 
     memo = workspace.memo.setdefault(("server", "app-modules"), {})
     found: list[tuple[str, Launch]] = []
+    waiting: list[tuple[str, Launch]] = []
     for home, launch in server_launches(workspace, anchor):
-        if not launch.evidence and launch.llm_proxy is None:
+        if not launch.evidence and launch.llm_proxy is None and not launch.llm_waits:
             try:
                 apps.find_evidence(
                     launch,
@@ -465,8 +504,10 @@ def streaming_launches(workspace: Workspace, anchor: str | None = None) -> list[
                 continue
         if launch.llm_proxy is not None or any(_answer_stream(e) for e in launch.evidence):
             found.append((home, launch))
-    workspace.memo[key] = found
-    return found
+        elif not launch.evidence and shortest(launch.llm_waits) is not None:
+            waiting.append((home, launch))
+    workspace.memo[key] = (found, waiting)
+    return found, waiting
 
 
 # Media types of streamed answers (SSE, JSON lines, text), as opposed to a file download

@@ -1,5 +1,6 @@
 """Python files a launch names, read with ``ast`` and never imported: a gunicorn config file's
-module-level settings, and the ``uvicorn.run(...)`` calls of a script."""
+module-level settings, and the ``uvicorn.run(...)`` (or Flask ``app.run(...)``) calls of a
+script."""
 
 from __future__ import annotations
 
@@ -223,6 +224,106 @@ def uvicorn_runs(
                 Place(source.path, value_start, value_end),
                 f"`{keyword.arg}={source.text[value_start:value_end]}` at {shown}:{keyword.value.lineno}",
             )
+        launches.append(launch)
+    return launches
+
+
+# Settings of Flask's development server (werkzeug) that are not modelled: unknown, never a
+# default (its keep-alive depends on threading and the werkzeug version).
+_FLASK_UNKNOWN = ("keepalive", "graceful_timeout", "timeout", "worker_class")
+
+
+def script_runs(
+    source: SourceText,
+    launcher: str,
+    env: Mapping[str, str],
+    search_dirs: tuple[str, ...],
+    shown: str,
+) -> list[Launch]:
+    """The servers a script a launch line runs starts: its ``uvicorn.run(...)`` calls, else
+    Flask's development server (``flask_runs``)."""
+    found = uvicorn_runs(source, launcher, env, search_dirs, shown)
+    return found or flask_runs(source, launcher, env, search_dirs, shown)
+
+
+def flask_runs(
+    source: SourceText,
+    launcher: str,
+    env: Mapping[str, str],
+    search_dirs: tuple[str, ...],
+    shown: str,
+) -> list[Launch]:
+    """Each ``app.run(...)`` that running the script makes (its ``__main__`` block), where
+    ``app`` is bound once at module level to ``Flask(...)``: Flask's development server
+    serving the script's own app (``python -m src.app`` in a Dockerfile)."""
+    if "Flask" not in source.text or ".run(" not in source.text:
+        return []
+    tree = parse(source)
+    if tree is None:
+        return []
+    flask_names = {"Flask"}
+    modules = {"flask"}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "flask":
+            flask_names |= {a.asname or a.name for a in node.names if a.name == "Flask"}
+        elif isinstance(node, ast.Import):
+            modules |= {a.asname or a.name for a in node.names if a.name == "flask"}
+    apps: dict[str, int] = {}
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        for target in targets:
+            if isinstance(target, ast.Name):
+                apps[target.id] = apps.get(target.id, 0) + 1
+    made = set()
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
+            continue
+        func = node.value.func
+        if (isinstance(func, ast.Name) and func.id in flask_names) or (
+            isinstance(func, ast.Attribute)
+            and func.attr == "Flask"
+            and isinstance(func.value, ast.Name)
+            and func.value.id in modules
+        ):
+            made |= {t.id for t in node.targets if isinstance(t, ast.Name) and apps[t.id] == 1}
+    launches = []
+    for found in _main_block_nodes(tree):
+        if not isinstance(found, ast.Call):
+            continue
+        call = found
+        func = call.func
+        if not (
+            isinstance(func, ast.Attribute)
+            and func.attr == "run"
+            and isinstance(func.value, ast.Name)
+            and func.value.id in made
+        ):
+            continue
+        start, end = _span(source, func)
+        launch = Launch(
+            server="flask",
+            command=Place(source.path, start, end),
+            launcher=launcher,
+            search_dirs=search_dirs,
+            app=f"{source.path}::",
+            app_place=Place(source.path, *_span(source, func.value)),
+        )
+        for name in _FLASK_UNKNOWN:
+            launch.settings[name] = Setting(
+                None, None, "Flask's development server: not modelled (unknown)"
+            )
+        port = next((k.value for k in call.keywords if k.arg == "port"), None)
+        if port is None and len(call.args) > 1:
+            port = call.args[1]
+        if port is not None:
+            value_start, value_end = _span(source, port)
+            launch.settings["port"] = Setting(
+                constant(port, env),
+                Place(source.path, value_start, value_end),
+                f"`port={source.text[value_start:value_end]}` at {shown}:{port.lineno}",
+            )
+        else:
+            launch.settings["port"] = Setting("5000", None, "Flask's default port 5000")
         launches.append(launch)
     return launches
 

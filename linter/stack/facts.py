@@ -129,6 +129,14 @@ def _nginx(document: NginxDocument, settings: Settings) -> list[NginxRoute]:
             elif resolved.rendered and "$" not in host and "__" not in host:
                 targets.append((host, port))
                 target = f"{target} ({'; '.join(resolved.rendered)})"
+            else:
+                # `http://backend:${BACKEND_PORT}`: the host is written, only the port is a
+                # placeholder; the host alone names the service (said in the link).
+                host, port = pass_host(target)
+                plain = host and not host.startswith("unix:") and "__" not in host
+                if plain and not port and not any(c in host for c in "${}:/"):
+                    targets.append((host, ""))
+                    target = f"{target} (its port is a placeholder, not known here)"
         timeout = read_timeout(route)
         found_at = timeout.found
         if found_at.unknown is not None or found_at.stmt is None:
@@ -333,6 +341,7 @@ def _server(document: ServerDocument) -> list[Fact]:
     from linter.server.front import keepalive_of, seconds
     from linter.server.model import worker_name
     from linter.stack import compose
+    from linter.stack.appcalls import shortest
 
     found: list[Fact] = []
     for path, text in document.sources.items():
@@ -396,6 +405,7 @@ def _server(document: ServerDocument) -> list[Fact]:
                     for e in launch.evidence
                     if e.column
                 ),
+                waits=shortest(launch.llm_waits),
             )
         )
     return found
@@ -464,7 +474,16 @@ def _ingress(document: K8sDocument) -> list[IngressRoute]:
                     Where(value.path, value.start, value.end, line), os.path.basename(value.path)
                 )
         for item in ingress.paths:
-            if ingress_path_evidence(ingress, item, document.app_backends) is None:
+            if (
+                ingress_path_evidence(
+                    ingress,
+                    item,
+                    document.app_backends,
+                    chart_apps=document.chart_apps,
+                    callers=document.llm_callers,
+                )
+                is None
+            ):
                 continue
             where = item.where
             if not os.path.isabs(where.path):

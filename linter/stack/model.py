@@ -147,6 +147,9 @@ class AppLaunch:
     # Its app's streaming responses: (file, line, column, end line, end column, what, pings:
     # True / False / None for not known).
     endpoints: tuple[tuple[str, int, int, int, int, str, bool | None], ...] = ()
+    # How long its app waits on its own LLM calls (the shortest known; None: no call, or one
+    # whose timeout is unknown), with its place (linter/stack/appcalls.py).
+    waits: Limit | None = None
 
 
 @record
@@ -219,6 +222,9 @@ class StackPath:
     links: list[Link]
     # What could not be linked after the last hop (said, never guessed).
     gap: str | None = None
+    # False for a route that does not stream but waits for its app's own LLM call: its read
+    # limits count (XL001), heartbeats and keep-alive races are not judged on it.
+    streamed: bool = True
 
     def cut_first(self) -> int | None:
         """The hop whose read limit cuts a long silence first: the smallest known one not kept

@@ -55,6 +55,13 @@ def _advice(path: StackPath, cut: int | None, silence: float) -> str:
             f"the stream budget (max-silence {silence:g}s)"
         )
     where = f" ({_where(hop.read.place, '')})" if hop.read.place is not None else ""
+    if not path.streamed:
+        # A plain answer: no heartbeat reaches it; the app's own wait is what to cover.
+        behind = max((h.read.seconds or 0 for h in path.hops[cut + 1 :] if h.read), default=0)
+        return (
+            f"raise {hop.read.text}{where} to at least {behind or silence:g}s (the "
+            "route does not stream: it waits for the app's own LLM call), or stream the answer"
+        )
     return (
         f"raise {hop.read.text}{where} to at least {silence:g}s (max-silence), or have a layer "
         f"behind it send heartbeats more often than every {hop.read.seconds:g}s"
@@ -80,6 +87,7 @@ def model(
                     for link in path.links
                 ],
                 "gap": path.gap,
+                "streamed": path.streamed,
                 "cuts_first": cut,
                 "advice": advice,
             }
@@ -114,7 +122,12 @@ def terminal(paths: list[dict[str, Any]]) -> list[str]:
                 out.append(f"  not linked: {note}")
             continue
         number += 1
-        out.append(f"Path {number}:")
+        plain = (
+            ""
+            if path.get("streamed", True)
+            else " (not streamed: the app answers after its own LLM call)"
+        )
+        out.append(f"Path {number}:{plain}")
         for index, hop in enumerate(path["hops"]):
             mark = "  << cuts first" if index == path["cuts_first"] else ""
             out.append(f"  {index + 1}. [{hop['layer']}] {hop['name']}{mark}")
@@ -144,7 +157,8 @@ def markdown(paths: list[dict[str, Any]]) -> list[str]:
                 out += ["### Not linked", ""] + [f"- {note}" for note in notes] + [""]
             continue
         number += 1
-        out += [f"### Path {number}", "", "```mermaid", "flowchart LR"]
+        plain = "" if path.get("streamed", True) else " (not streamed)"
+        out += [f"### Path {number}{plain}", "", "```mermaid", "flowchart LR"]
         for index, hop in enumerate(path["hops"]):
             lines = [f"{hop['layer']}: {hop['name']}"]
             for attribute, label in LIMITS:

@@ -129,3 +129,16 @@ def string_edit(document: K8sDocument, value: Value, new: str) -> Edit | None:
     if node.style in ("'", '"') and text[value.start] == node.style:
         return Edit(value.path, value.start + 1, value.end - 1, new)
     return Edit(value.path, value.start, value.end, f'"{new}"')
+
+
+def ingress_label(document: K8sDocument, ingress: Ingress) -> str:
+    """``Ingress `name```, saying when it is a kustomize patch merged over its base."""
+    if not ingress.patched_from:
+        return f"Ingress `{ingress.name}`"
+    import os
+
+    base = os.path.relpath(ingress.patched_from, os.path.dirname(ingress.file))
+    return (
+        f"Ingress `{ingress.name}` (this kustomize patch merged over the Ingress of "
+        f"{base.replace(os.sep, '/')}, whose routes it keeps)"
+    )

@@ -22,6 +22,8 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
             if found is None:
                 continue
             value = found[1]
+            if value.path not in document.sources:
+                continue  # a kustomize base's own value: its own file's run reports it
             fallback = _configmap_fallback(document, key)
             finding = _judge(document, value, f"annotation `{COMMUNITY + key}`", fallback, seen)
             if finding is not None:

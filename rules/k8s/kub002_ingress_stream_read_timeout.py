@@ -7,22 +7,32 @@ from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.k8s.model import COMMUNITY, Ingress, IngressPath, K8sDocument
-from linter.k8s.signals import ingress_path_evidence
+from linter.k8s.signals import caller_wait, ingress_path_evidence
 from linter.model import Finding, Severity
 from linter.nginx.timevalue import parse_time
 from linter.registry import Option, Rule
-from rules.k8s._common import community_seconds, effective, nginx_inc, nginx_seconds, report
+from rules.k8s._common import (
+    community_seconds,
+    effective,
+    ingress_label,
+    nginx_inc,
+    nginx_seconds,
+    report,
+)
 from rules.nginx._common import time_option
 
 
 def streaming_paths(
-    ingress: Ingress, document: K8sDocument | None = None
+    ingress: Ingress, document: K8sDocument | None = None, waiting: bool = False
 ) -> list[tuple[IngressPath, str]]:
+    """The paths that stream (with ``waiting``, also those to an app that answers only after
+    its own LLM call: a read timeout counts on them, buffering does not)."""
     found = []
     apps = document.app_backends if document is not None else None
     chart_apps = document.chart_apps if document is not None else None
+    callers = document.llm_callers if document is not None and waiting else None
     for item in ingress.paths:
-        evidence = ingress_path_evidence(ingress, item, apps, chart_apps)
+        evidence = ingress_path_evidence(ingress, item, apps, chart_apps, callers)
         if evidence:
             found.append((item, evidence))
     return found
@@ -39,7 +49,7 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
     minimum = parse_time(minimum_text)
     assert minimum is not None
     for ingress in document.own.ingresses:
-        routes = streaming_paths(ingress, document)
+        routes = streaming_paths(ingress, document, waiting=True)
         if not routes or not ingress.served_by_nginx(bool(document.all_configs())):
             continue  # not a streaming route, or not a controller whose defaults we know
         item, evidence = routes[0]
@@ -60,6 +70,18 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
             advice = f'`{COMMUNITY}proxy-read-timeout: "300"`'
         if seconds is None or seconds * 1000 >= minimum.milliseconds:
             continue  # unknown (a template value, an unresolved block) or long enough
+        # A backend that does not stream but answers after its own LLM call is cut when that
+        # call may wait as long as the read timeout or longer (the controller's timer starts
+        # before the app's own call does; a shorter call answers first).
+        streaming = {id(i) for i, _ in streaming_paths(ingress, document)}
+        routes = [
+            (i, e)
+            for i, e in routes
+            if id(i) in streaming or (caller_wait(i, document.llm_callers) or 0) >= seconds
+        ]
+        if not routes:
+            continue
+        item, evidence = routes[0]
         if found.value is not None and found.value.path in document.files:
             where = found.value
         elif ingress.annotations_from is not None and found.value is None:
@@ -76,11 +98,12 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
             RULE,
             document,
             where,
-            f"Ingress `{ingress.name}`: its proxy read timeout is {seconds:g} s, from "
+            f"{ingress_label(document, ingress)}: its proxy read timeout is {seconds:g} s, from "
             f"{found.origin}. The controller's nginx closes a stream whose backend stays silent "
             f"that long (a slow first token, a reasoning pause): a 504 before the first byte, a "
             f"body that just stops after it. Set {advice} or more. {_label(item)}{more} is a "
-            f"streaming route because {evidence}",
+            f"{'streaming route' if id(item) in streaming else 'route to an LLM backend'} "
+            f"because {evidence}",
         )
 
 
@@ -109,7 +132,8 @@ workload runs, with the image's own command, the image a compose service builds 
 that streams, or, in a Helm chart, a container whose `containerPort` is written from the same
 value as the Ingress's backend port and whose image is an LLM server's or chat app's, or
 whose environment points it at an LLM endpoint such as `INFERENCE_ENDPOINT` or
-`OLLAMA_BASE_URL`), finds the proxy read timeout in effect: the
+`OLLAMA_BASE_URL`; or from an app that answers only after an LLM call of its own, such as an
+`OpenAI(...)` client with its 600 s default, which the 60 s cut comes before), finds the proxy read timeout in effect: the
 `nginx.ingress.kubernetes.io/proxy-read-timeout` annotation, else the ingress-nginx
 controller ConfigMap's `proxy-read-timeout` when the repository has it, else 60 seconds. For
 the NGINX Inc. controller (`nginx.org/` annotations), `nginx.org/proxy-read-timeout`, else 60 s.
@@ -120,6 +144,10 @@ the release's values over `values.yaml`, and its routes are reported in the rele
 the values key they are built from (`ingress:`). A chart Ingress whose annotations come from a
 values map and lack the timeout is reported at that map (`ingress.annotations` in
 `values.yaml`), where the annotation is added.
+An Ingress written as a kustomize patch (an
+overlay's `patches` or `patchesStrategicMerge` file with annotations and no routes) is read
+merged over the one base Ingress of its name that the kustomization's `resources` bring in,
+and reported in the patch.
 
 ## Why is this bad
 The read timeout is the longest silence nginx accepts between two reads from the backend. A

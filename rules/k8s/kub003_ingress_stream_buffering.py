@@ -9,7 +9,7 @@ from linter.k8s.model import COMMUNITY, NGINX_INC, K8sDocument
 from linter.k8s.signals import app_address
 from linter.model import Applicability, Finding, Severity
 from linter.registry import Rule
-from rules.k8s._common import effective, nginx_inc, report, string_edit
+from rules.k8s._common import effective, ingress_label, nginx_inc, report, string_edit
 from rules.k8s.kub002_ingress_stream_read_timeout import streaming_paths
 
 
@@ -62,7 +62,7 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
             RULE,
             document,
             where,
-            f"Ingress `{ingress.name}`: {problem}. The controller's nginx collects the "
+            f"{ingress_label(document, ingress)}: {problem}. The controller's nginx collects the "
             f"backend's response before passing it on, so a streamed answer arrives in one "
             f'burst at the end (unless the backend sends `X-Accel-Buffering: no`). Set `{key}: "'
             f'{replacement}"`. The route is a streaming route because {evidence}',

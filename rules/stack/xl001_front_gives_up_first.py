@@ -51,6 +51,16 @@ def check(document: StackDocument, settings: Settings) -> Iterator[Finding]:
                     f"used. Set LiteLLM's `stream_timeout` below {front.seconds:g}s (say "
                     f"{below}s) so it gives up first, or raise this layer's timeout above LiteLLM's."
                 )
+            elif not path.streamed:
+                target = min(behind.read.seconds, settings.max_stream)
+                message = head + (
+                    "This route does not stream: the app answers only once its own LLM call "
+                    f"returns, so an answer that takes over {front.seconds:g}s (a slow model, a "
+                    "long output; the stream budget's max-silence is "
+                    f"{budget:g}s) is cut here with a 504, and the app never gets to time out, "
+                    f"retry or report the error itself. Raise it to at least {target:g}s, or "
+                    "stream the answer."
+                )
             else:
                 target = min(behind.read.seconds, settings.max_stream)
                 message = head + (
@@ -90,6 +100,16 @@ reported when the layer behind it is a LiteLLM proxy that waits longer (its own 
 6000 s): LiteLLM's timeout is what starts its retries and fallbacks, and the front's cut comes
 first, so the advice is to set LiteLLM's `stream_timeout` below the front's. Heartbeats sent by a layer behind (LiteLLM's
 `sse_keepalive_ping_interval_seconds`) more often than the front's timeout keep it quiet.
+
+An app server's own LLM calls are a layer too: the SDK clients its app's modules build
+(`OpenAI(...)`, `AsyncOpenAI(...)`, `Anthropic(...)`) and its `litellm.completion` calls, with
+their read timeout (given, or the SDK's default: 600 s), the shortest of them when every one
+is known. A route to such an app is judged even when it does not stream (a Flask app that
+answers JSON after a 600 s `chat.completions.create`): NGINX's 60 s cut comes before the app's
+own timeout. An app launched as a script (`python -m src.app`) whose `__main__` block runs
+Flask's development server (`app.run(...)`) is followed as its launch, and a `proxy_pass`
+whose port is a template placeholder (`http://backend:${BACKEND_PORT}`) reaches the service
+its host names.
 
 Kubernetes layers are linked the same way: an Ingress or a Traefik `IngressRoute` to the
 Service it names, the Service to the one workload its selector picks (its DNS names include

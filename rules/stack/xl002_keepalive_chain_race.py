@@ -14,6 +14,8 @@ from rules.stack._common import hop_name, linked_by, report, said
 
 def check(document: StackDocument, settings: Settings) -> Iterator[Finding]:
     for path in document.paths:
+        if not path.streamed:
+            continue  # a plain route that waits on its app's LLM call: XL001's only
         for index, hop in enumerate(path.hops[:-1]):
             toward = hop.idle
             behind = path.hops[index + 1]

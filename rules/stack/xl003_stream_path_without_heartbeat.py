@@ -15,6 +15,8 @@ from rules.stack._common import hop_name, linked_by, ping_interval, pinged_behin
 def check(document: StackDocument, settings: Settings) -> Iterator[Finding]:
     budget = settings.max_silence
     for path in document.paths:
+        if not path.streamed:
+            continue  # a plain answer: no heartbeat reaches it
         proxy = next(
             (i for i, hop in enumerate(path.hops) if isinstance(hop.fact, LiteLLMConfig)), None
         )
@@ -60,6 +62,8 @@ def _endpoints(document: StackDocument, settings: Settings) -> Iterator[Finding]
     budget = settings.max_silence
     seen: set[tuple[str, int, int]] = set()
     for path in document.paths:
+        if not path.streamed:
+            continue
         app = next((i for i, hop in enumerate(path.hops) if isinstance(hop.fact, AppLaunch)), None)
         if app is None or app == 0:
             continue

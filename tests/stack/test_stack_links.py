@@ -196,3 +196,34 @@ def test_the_litellm_hop_keeps_alive_as_its_launch_says(
     assert litellm["layer"] == "litellm"
     assert litellm["own_idle"]["seconds"] == seconds
     assert origin in litellm["own_idle"]["origin"]
+
+
+def test_a_plain_route_to_an_app_that_waits_on_its_own_llm_call(tmp_path: Path) -> None:
+    """NGINX (a template whose port is a placeholder) -> the compose service its host names ->
+    the Dockerfile's `python -m` script running Flask's development server -> the OpenAI
+    client the app's imports reach: the path is kept although the route does not stream,
+    marked so, and its advice names the app's wait, never a heartbeat."""
+    root = copy(tmp_path, "XL001/bad_flask_app_waits_on_openai")
+    result = audit(root)
+    (path,) = paths_of(result)
+    assert not path["streamed"]
+    assert [hop["layer"] for hop in path["hops"]] == ["nginx", "app server", "app llm call"]
+    assert path["hops"][2]["read"]["seconds"] == 600.0
+    assert path["hops"][2]["at"] == "api/quiz/tutor.py:4"
+    assert "its port is a placeholder" in path["links"][0]["evidence"]
+    assert path["advice"].startswith("raise proxy_read_timeout 60s to at least 600s")
+    assert "heartbeat" not in path["advice"]
+    assert xl(result, root) == {("XL001", "proxy/default.conf.template", 10)}
+    # A run given the NGINX file alone (pre-commit) links the same path.
+    one = lint([root / "proxy" / "default.conf.template"], cwd=root)
+    assert xl(one, root) == {("XL001", "proxy/default.conf.template", 10)}
+
+
+def test_a_plain_route_is_left_alone_without_an_app_llm_call(tmp_path: Path) -> None:
+    root = copy(tmp_path, "XL001/bad_flask_app_waits_on_openai")
+    (root / "api" / "quiz" / "tutor.py").write_text(
+        "def explain(question: str) -> str:\n    return question[::-1]\n"
+    )
+    result = audit(root)
+    assert paths_of(result) == []  # no streaming signal, no LLM call: no path at all
+    assert xl(result, root) == set()
