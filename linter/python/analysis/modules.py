@@ -303,20 +303,19 @@ class TreeModules:
             # Its folder has no ``__init__`` here: a name may be imported from the folder.
             names.append(os.path.basename(folder))
         found: list[str] = []
-        for needle in names:
+        for needle in names:  # (grows: a package re-exporting it adds its own name)
             for importer in self._named(needle.encode()):
                 if importer == path or importer in found:
                     continue
                 # Named: now resolved, still without parsing (``from .x import`` of another x).
-                if self._resolves_to(importer, path):
-                    found.append(importer)
-        for importer in list(found):
-            if os.path.basename(importer) == "__init__.py" and importer != init:
-                # A package's ``__init__`` importing from it (``from .core import Swarm``):
-                # its importers may take the name through it.
-                for outer in self.importers(importer):
-                    if outer not in found and outer != path and self._resolves_to(outer, path):
-                        found.append(outer)
+                if not self._resolves_to(importer, path):
+                    continue
+                found.append(importer)
+                package = os.path.basename(os.path.dirname(importer))
+                if importer.endswith("__init__.py") and package not in names:
+                    # ``from .core import Swarm`` in a package's ``__init__``: its importers
+                    # may take the name through it (``from swarm import Swarm``).
+                    names.append(package)
         self._importers[path] = found
         return found
 
