@@ -54,6 +54,8 @@ class TreeModules:
         # which of those folders are distributions' roots (built on the first miss).
         self._homes: dict[str, list[str]] | None = None
         self._dist_roots: set[str] = set()
+        self._reexports: dict[tuple[str, str], tuple[str, list[str]] | None] = {}
+        self._definers: dict[tuple[str, str], str | None] = {}
 
     # -- files and modules -------------------------------------------------------------------
 
@@ -164,7 +166,14 @@ class TreeModules:
     def _reexported(self, init: str, names: list[str], depth: int) -> tuple[str, list[str]] | None:
         """Where a package's ``__init__`` imports ``names[0]`` from (when it does not define
         it): the module it re-exports, and the names after it."""
-        name = names[0]
+        key = (init, names[0])
+        if key not in self._reexports:
+            self._reexports[key] = None  # (a cycle of re-exports gives nothing)
+            self._reexports[key] = self._reexport(init, names[0], depth)
+        found = self._reexports[key]
+        return None if found is None else (found[0], found[1] + names[1:])
+
+    def _reexport(self, init: str, name: str, depth: int) -> tuple[str, list[str]] | None:
         data = read(init)
         if re.search(
             rb"^(?:async\s+)?(?:def|class)\s+" + re.escape(name.encode()) + rb"\b", data, re.M
@@ -175,11 +184,17 @@ class TreeModules:
                 if dotted.rsplit(".", 1)[-1] == name and dotted.strip(".") != name:
                     found = self.resolve(init, dotted, depth + 1)
                     if found is not None:
-                        return found[0], found[1] + names[1:]
+                        return found
         return None
 
     def _defining(self, folder: str, name: str) -> str | None:
         """The one module directly in ``folder`` that defines ``name`` at its top level."""
+        key = (folder, name)
+        if key not in self._definers:
+            self._definers[key] = self._find_definer(folder, name)
+        return self._definers[key]
+
+    def _find_definer(self, folder: str, name: str) -> str | None:
         pattern = re.compile(
             rb"^(?:(?:async\s+)?def|class)\s+" + re.escape(name.encode()) + rb"\b", re.M
         )
