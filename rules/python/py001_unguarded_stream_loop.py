@@ -232,7 +232,14 @@ framework runs, its own or its relay's. A method called through an instance
 (`await self.provider.stream_turn(...)`) is followed by its name across the tree: when every
 call of that name guards (up its own callers), the loop is guarded; a consumer loop that
 iterates such a generator method unguarded is reported there when the tree defines that name in
-one file and class only (else at the method's own loop). A decorator of the project whose
+one file and class only (else at the method's own loop). A method called on an instance of
+another module's class (`client = Assistant()`, `self.client = Assistant()`, `client:
+Assistant`) is that class's, whatever its name (`run` too): a generator method yielding a
+stream's chunks, or one returning such a generator (`return self.run_and_stream(...)`), makes
+the caller's loop over its result a stream loop, reported there when unguarded. Imports are
+resolved as Python would find them, also a monorepo's packages installed from a folder of the
+tree (`packages/python/core`, a distribution's root preferred) and names a package's
+`__init__` re-exports. A decorator of the project whose
 wrapper iterates the generator inside a catching `try` (retry on overload) guards it, whoever
 calls it. A `try` around the creation of a generator (`return gen()`, `return
 StreamingResponse(gen())`) guards nothing of its iteration, which happens later, outside it.

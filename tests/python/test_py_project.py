@@ -272,3 +272,71 @@ def test_an_absolute_import_starts_at_a_root_never_at_the_importers_package(
         "src/app/llm/openai/gpt.py",
         "src/app/routes/chat.py",
     ]
+
+
+def test_a_monorepo_package_resolves_from_an_app_elsewhere_in_the_tree(tmp_path: Path) -> None:
+    # packages/python holds the distribution (its pyproject.toml) of `core` and the
+    # namespace package `agent`; the app imports them by their installed names.
+    root = _tree(
+        tmp_path,
+        {
+            "packages/python/pyproject.toml": "[project]\nname = 'x'\n",
+            "packages/python/core/__init__.py": "",
+            "packages/python/core/llm.py": PROVIDER,
+            "packages/python/agent/explain/agent.py": "from core.llm import stream_chat\n",
+            "apps/api/app/routes.py": "from agent.explain.agent import stream_chat\n",
+            "apps/web/core/__init__.py": "",  # another `core`: not a distribution's
+        },
+    )
+    project = Project(Workspace(root=str(root), cwd=str(root)))
+    routes = str(root / "apps/api/app/routes.py")
+    agent = str(root / "packages/python/agent/explain/agent.py")
+    assert project.resolve(routes, "agent.explain.agent.stream_chat") == (agent, ["stream_chat"])
+    # Two folders named `core`: the distribution's is taken.
+    llm = str(root / "packages/python/core/llm.py")
+    assert project.resolve(routes, "core.llm.stream_chat") == (llm, ["stream_chat"])
+    assert project.importers(agent) == [routes]
+    assert project.importers(llm) == [agent]
+    # A first name no folder of the tree holds stays outside it.
+    assert project.resolve(routes, "fastapi.APIRouter") is None
+
+
+def test_two_package_folders_of_one_name_outside_distributions_resolve_to_neither(
+    tmp_path: Path,
+) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "one/shared/util.py": "def f(): ...\n",
+            "two/shared/util.py": "def f(): ...\n",
+            "apps/run.py": "from shared.util import f\n",
+        },
+    )
+    project = Project(Workspace(root=str(root), cwd=str(root)))
+    assert project.resolve(str(root / "apps/run.py"), "shared.util.f") is None
+
+
+def test_a_name_reexported_by_a_package_resolves_to_its_defining_module(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "swarm/__init__.py": "from .core import Swarm\n",
+            "swarm/core.py": "class Swarm: ...\n",
+            "cli.py": "from swarm import Swarm\n",
+            # No __init__ in the tree (a partial checkout): the one module defining it.
+            "kit/repl/repl.py": "def run_demo_loop(): ...\n",
+            "kit/repl/other.py": "def helper(): ...\n",
+            "run.py": "from kit.repl import run_demo_loop\n",
+        },
+    )
+    project = Project(Workspace(root=str(root), cwd=str(root)))
+    core = str(root / "swarm/core.py")
+    assert project.resolve(str(root / "cli.py"), "swarm.Swarm") == (core, ["Swarm"])
+    # Its importers include those that take the name through the package.
+    assert project.importers(core) == [str(root / "swarm/__init__.py"), str(root / "cli.py")]
+    repl = str(root / "kit/repl/repl.py")
+    assert project.resolve(str(root / "run.py"), "kit.repl.run_demo_loop") == (
+        repl,
+        ["run_demo_loop"],
+    )
+    assert project.importers(repl) == [str(root / "run.py")]

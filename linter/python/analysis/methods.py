@@ -296,7 +296,7 @@ class MethodCallers:
                     and mine is not None
                     and mine.path == path
                     and analysis.value(call.func) is None
-                )
+                ) or (not created and _by_class(analysis, call, path, cls.name, function.name))
                 sites.append(
                     ConsumerSite(
                         caller,
@@ -421,3 +421,15 @@ def _declaration(node: ast.AST) -> bool:
         raised = only.exc.func if isinstance(only.exc, ast.Call) else only.exc
         return getattr(raised, "id", "") == "NotImplementedError"
     return False
+
+
+def _by_class(analysis: Values, call: ast.Call, path: str, cls: str, name: str) -> bool:
+    """The caller's file sees the call as this class's method handing out a stream (its
+    receiver is an instance of the class: ``classes``), so it reports its loop."""
+    from linter.python.analysis.classes import class_method_stream
+
+    found = class_method_stream(analysis, call)
+    if found is None or analysis.document.project is None:
+        return False
+    module = analysis.document.project.module_name(path)
+    return found.start.origin == f"{module}.{cls}.{name}"

@@ -7,6 +7,7 @@ The base of the project index (``project``), which follows streams through these
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,11 @@ if TYPE_CHECKING:
 # A folder's files are searched for a module's name this many times (a pre-commit run asks
 # once or twice) before an index of all their import lines is built instead (a whole run).
 _SEARCHES_BEFORE_INDEX = 8
+# How deep below the tree's root a folder holding packages (a monorepo's ``packages/python``,
+# a distribution's ``src``) is looked for when an import names no package of its own roots.
+_HOME_DEPTH = 4
+# What makes a folder a distribution's root (its packages are installed, importable anywhere).
+_DIST_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 # Libraries: an import of one is never a module of the tree (no file system look-up).
 _LIBRARIES = frozenset(
     {*K.MODULE_CLIENTS, *K.TRANSPORTS, *getattr(sys, "stdlib_module_names", ()), "__future__"}
@@ -44,6 +50,12 @@ class TreeModules:
         self._statement_words: dict[bytes, frozenset[bytes]] = {}
         self._parsed: dict[bytes, tuple[str, ...]] = {}
         self._interned: dict[bytes, bytes] = {}
+        # Package folder name -> the folders (near the top of the tree) that hold one, and
+        # which of those folders are distributions' roots (built on the first miss).
+        self._homes: dict[str, list[str]] | None = None
+        self._dist_roots: set[str] = set()
+        self._reexports: dict[tuple[str, str], tuple[str, list[str]] | None] = {}
+        self._definers: dict[tuple[str, str], str | None] = {}
 
     # -- files and modules -------------------------------------------------------------------
 
@@ -102,7 +114,7 @@ class TreeModules:
             self._is_file[key + os.sep] = known
         return known
 
-    def resolve(self, importer: str, dotted: str) -> tuple[str, list[str]] | None:
+    def resolve(self, importer: str, dotted: str, depth: int = 0) -> tuple[str, list[str]] | None:
         """The module file a dotted path (as an import binds it: ``.providers.f``,
         ``app.llm.f``) starts with, and the names after it; None outside the tree."""
         level = len(dotted) - len(dotted.lstrip("."))
@@ -118,6 +130,9 @@ class TreeModules:
             if parts[0] in _LIBRARIES:
                 return None
             roots = [r for r in self._roots(importer, parts[0]) if self._top_level(r, parts[0])]
+            if not roots:
+                # Installed from elsewhere in the tree (a monorepo's ``packages/python``).
+                roots = self._home(parts[0])
         # An absolute import names at least its top module; a relative one may name only the
         # package (``from . import x``: x of the folder's ``__init__``). The longest prefix
         # that is a module, from any root: ``app.llm.f`` is f of app/llm.py (or of
@@ -130,8 +145,131 @@ class TreeModules:
                     if size == 0 and candidate.endswith(".py") and candidate == folder + ".py":
                         continue
                     if self._file(candidate) and os.path.abspath(candidate) != importer:
-                        return os.path.abspath(candidate), parts[size:]
+                        found = os.path.abspath(candidate), parts[size:]
+                        if depth < 3 and found[1] and candidate.endswith("__init__.py"):
+                            # ``from .core import Swarm`` in the package's ``__init__``.
+                            return self._reexported(found[0], found[1], depth) or found
+                        return found
+        # A package folder without ``__init__.py`` in the tree (a partial checkout: the
+        # ``__init__`` that re-exports is not there), a name imported from it: the one
+        # module directly in it that defines that name.
+        for size in range(len(parts) - 1, max(least, 1) - 1, -1):
+            for root in roots:
+                folder = os.path.join(root, *parts[:size])
+                if self._file(os.path.join(folder, "__init__.py")) or not os.path.isdir(folder):
+                    continue
+                defining = self._defining(folder, parts[size])
+                if defining is not None and defining != importer:
+                    return defining, parts[size:]
         return None
+
+    def _reexported(self, init: str, names: list[str], depth: int) -> tuple[str, list[str]] | None:
+        """Where a package's ``__init__`` imports ``names[0]`` from (when it does not define
+        it): the module it re-exports, and the names after it."""
+        key = (init, names[0])
+        if key not in self._reexports:
+            self._reexports[key] = None  # (a cycle of re-exports gives nothing)
+            self._reexports[key] = self._reexport(init, names[0], depth)
+        found = self._reexports[key]
+        return None if found is None else (found[0], found[1] + names[1:])
+
+    def _reexport(self, init: str, name: str, depth: int) -> tuple[str, list[str]] | None:
+        data = read(init)
+        if re.search(
+            rb"^(?:async\s+)?(?:def|class)\s+" + re.escape(name.encode()) + rb"\b", data, re.M
+        ):
+            return None
+        for statement in import_statements(data):
+            for dotted in imported(statement):
+                if dotted.rsplit(".", 1)[-1] == name and dotted.strip(".") != name:
+                    found = self.resolve(init, dotted, depth + 1)
+                    if found is not None:
+                        return found
+        return None
+
+    def _defining(self, folder: str, name: str) -> str | None:
+        """The one module directly in ``folder`` that defines ``name`` at its top level."""
+        key = (folder, name)
+        if key not in self._definers:
+            self._definers[key] = self._find_definer(folder, name)
+        return self._definers[key]
+
+    def _find_definer(self, folder: str, name: str) -> str | None:
+        pattern = re.compile(
+            rb"^(?:(?:async\s+)?def|class)\s+" + re.escape(name.encode()) + rb"\b", re.M
+        )
+        found = []
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            return None
+        for entry in entries:
+            if (
+                entry.name.endswith(".py")
+                and entry.is_file(follow_symlinks=False)
+                and pattern.search(read(entry.path))
+            ):
+                found.append(os.path.abspath(entry.path))
+        return found[0] if len(found) == 1 and self.workspace.inside(found[0]) else None
+
+    def _home(self, first: str) -> list[str]:
+        """The folder of the tree that holds package ``first`` when no root of the importer
+        does: installed from a monorepo's folder (``packages/python/reelix_core``) or a
+        distribution's root (a folder with ``pyproject.toml``, ``setup.py`` or ``setup.cfg``;
+        its ``src``). Only one: several folders of that name leave the import unresolved,
+        unless only one of them is a distribution's."""
+        if self._homes is None:
+            self._homes = self._find_homes()
+        found = self._homes.get(first, [])
+        if len(found) > 1:
+            found = [f for f in found if f in self._dist_roots]
+        return found if len(found) == 1 else []
+
+    def _find_homes(self) -> dict[str, list[str]]:
+        """Package folders near the top of the tree (``_HOME_DEPTH`` deep at most), by name:
+        the folders holding them. One listing of those folders, once per run and process."""
+        from linter.discovery import never_entered
+
+        homes: dict[str, list[str]] = {}
+        marked: set[str] = set()
+        stack = [(self.root, 0)]
+        while stack:
+            folder, depth = stack.pop()
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError:
+                continue
+            names = {e.name for e in entries}
+            parent = os.path.dirname(folder)
+            if any(n in names for n in _DIST_FILES) or (
+                os.path.basename(folder) == "src" and parent in self._dist_roots
+            ):
+                self._dist_roots.add(folder)
+            if depth and (
+                any(n.endswith(".py") for n in names)
+                or (depth >= _HOME_DEPTH and any(e.is_dir(follow_symlinks=False) for e in entries))
+            ):
+                # A package, and each folder above it a namespace package (``reelix_agent/``
+                # holding only ``explanation/``).
+                above = folder
+                while above != self.root and above not in marked:
+                    marked.add(above)
+                    homes.setdefault(os.path.basename(above), []).append(os.path.dirname(above))
+                    above = os.path.dirname(above)
+            if folder in self._dist_roots:
+                for name in names:  # a distribution's top-level modules
+                    if name.endswith(".py") and name != "setup.py":
+                        homes.setdefault(name[:-3], []).append(folder)
+            if depth >= _HOME_DEPTH:
+                continue
+            for entry in reversed(entries):
+                if (
+                    entry.name.isidentifier()
+                    and entry.is_dir(follow_symlinks=False)
+                    and not never_entered(folder, entry.name)
+                ):
+                    stack.append((entry.path, depth + 1))
+        return homes
 
     # -- import statements and importers ----------------------------------------------------
 
@@ -161,56 +299,65 @@ class TreeModules:
 
     def importers(self, path: str) -> list[str]:
         """Files of the tree whose import statements name the module (by its last name:
-        ``providers`` for ``app/providers.py``, the package's for an ``__init__.py``) and
-        resolve to it. Only files that can import it are looked at: those below the folder
-        its top package sits in (the whole tree when that is the root or ``src``). The first
-        question about a folder searches its files' bytes for the name (a pre-commit run asks
-        one); later ones use an index of the words of their import lines, built then."""
+        ``providers`` for ``app/providers.py``, the package's for an ``__init__.py``; or the
+        package that re-exports it, ``from swarm import Swarm`` through ``swarm/__init__``)
+        and resolve to it. The first questions search the files' bytes for the name (a
+        pre-commit run asks one or two); later ones use an index of the words of their
+        import lines, built then."""
         known = self._importers.get(path)
         if known is not None:
             return known
+        self._importers[path] = []  # (a cycle of re-exports gives nothing more)
+        folder = os.path.dirname(path)
         name = os.path.basename(path)[:-3]
         if name == "__init__":
-            name = os.path.basename(os.path.dirname(path))
-        needle = name.encode()
-        scope = self._scope(path)
+            name = os.path.basename(folder)
+        names = [name]
+        init = os.path.join(folder, "__init__.py")
+        if path != init and not self._file(init):
+            # Its folder has no ``__init__`` here: a name may be imported from the folder.
+            names.append(os.path.basename(folder))
+        found: list[str] = []
+        for needle in names:  # (grows: a package re-exporting it adds its own name)
+            for importer in self._named(needle.encode()):
+                if importer == path or importer in found:
+                    continue
+                # Named: now resolved, still without parsing (``from .x import`` of another x).
+                if not self._resolves_to(importer, path):
+                    continue
+                found.append(importer)
+                package = os.path.basename(os.path.dirname(importer))
+                if importer.endswith("__init__.py") and package not in names:
+                    # ``from .core import Swarm`` in a package's ``__init__``: its importers
+                    # may take the name through it (``from swarm import Swarm``).
+                    names.append(package)
+        self._importers[path] = found
+        return found
+
+    def _resolves_to(self, importer: str, path: str) -> bool:
+        return any(
+            (target := self.resolve(importer, dotted)) is not None and target[0] == path
+            for statement in self._file_statements.get(importer, ())
+            for dotted in self._dotted(statement)
+        )
+
+    def _named(self, needle: bytes) -> list[str]:
+        """The files whose import statements hold the word ``needle``."""
+        scope = self._scope("")
         index = self._import_words.get(scope)
         searches = self._searches.get(scope, 0)
         if index is None and searches >= _SEARCHES_BEFORE_INDEX:
             index = self._words(scope)
         self._searches[scope] = searches + 1
-        named = index.get(needle, []) if index is not None else self._search(scope, needle)
-        found = []
-        for importer in named:
-            if importer == path:
-                continue
-            # Named: now resolved, still without parsing (``from .x import`` of another x).
-            for statement in self._file_statements.get(importer, ()):
-                if any(
-                    (target := self.resolve(importer, dotted)) is not None and target[0] == path
-                    for dotted in self._dotted(statement)
-                ):
-                    found.append(importer)
-                    break
-        self._importers[path] = found
-        return found
+        return index.get(needle, []) if index is not None else self._search(scope, needle)
 
     def _scope(self, path: str) -> str:
-        """The folder whose files may import ``path``: the folder of the tree's top level (or
-        of ``src``) its top package sits in. Not the package's parent alone: folders above
-        it without ``__init__`` may be namespace packages its importers name it through
-        (``khoj.processor.x`` where only ``x`` has an ``__init__``)."""
-        folder = os.path.dirname(path)
-        while self._file(os.path.join(folder, "__init__.py")) and folder != self.root:
-            folder = os.path.dirname(folder)
-        tops = (self.root, os.path.join(self.root, "src"))
-        if folder in tops or not folder.startswith(self.root + os.sep):
-            return self.root
-        # A module of a namespace package (no ``__init__.py``) is imported by its dotted path
-        # from anywhere in the top-level folder it sits in.
-        while os.path.dirname(folder) not in tops:
-            folder = os.path.dirname(folder)
-        return folder
+        """The folder whose files may import ``path``: the whole tree. Not only the top-level
+        folder its package sits in: a monorepo's packages (``packages/python/core``) are
+        installed and imported from its apps (``apps/api``), and namespace folders above a
+        package may be named by its importers (``khoj.processor.x`` where only ``x`` has an
+        ``__init__``)."""
+        return self.root
 
     def _search(self, scope: str, needle: bytes) -> list[str]:
         """Files below ``scope`` whose bytes hold ``needle`` in an import statement."""

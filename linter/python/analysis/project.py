@@ -31,6 +31,7 @@ from linter.record import record
 
 if TYPE_CHECKING:
     from linter.python.analysis import Analysis
+    from linter.python.analysis.classes import ProjectClasses
     from linter.python.analysis.methods import MethodCallers
     from linter.python.analysis.remote_args import PassedArgument
     from linter.python.document import PythonDocument
@@ -108,6 +109,7 @@ class Project(TreeModules):
         self.unit_path = ""
         self._hops = 0
         self._methods: MethodCallers | None = None
+        self._classes: ProjectClasses | None = None
         # (file, base class, method, client, generator) -> the base class's calls of the
         # method on ``self``, judged (``template``); None while judged.
         self._templates: dict[tuple[str, str, str, str, bool], list[ConsumerSite] | None] = {}
@@ -141,6 +143,10 @@ class Project(TreeModules):
                     continue
                 functions = self.functions(found[0], relay)
                 if functions and (not found[1] or found[1][0] in functions):
+                    return True
+                # A class there whose method hands out a stream (``Assistant().run(...)``).
+                classes = self.classes.stream_classes(found[0])
+                if classes and (not found[1] or found[1][0] in classes):
                     return True
         return False
 
@@ -291,6 +297,15 @@ class Project(TreeModules):
             self._hops -= 1
         self._consumers[key] = found
         return found
+
+    @property
+    def classes(self) -> ProjectClasses:
+        """The stream methods of the tree's classes (``classes``)."""
+        from linter.python.analysis.classes import ProjectClasses
+
+        if self._classes is None:
+            self._classes = ProjectClasses(self)
+        return self._classes
 
     @property
     def methods(self) -> MethodCallers:

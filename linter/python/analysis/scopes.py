@@ -347,6 +347,7 @@ class FileIndex:
             if len(entries) == 1:
                 chosen = entries[0]
             else:
+                use = at
                 if not isinstance(at, int):
                     at = self.document.start(at)
                 # The last binding before ``at`` (the list is sorted by offset). ``(at,)``
@@ -354,6 +355,9 @@ class FileIndex:
                 # offsets are compared, in C, with no key function called.
                 index = bisect.bisect_left(entries, (at,))
                 chosen = entries[index - 1] if index else entries[-1]
+                if index > 1 and not isinstance(use, int) and _inside(use, chosen[2]):
+                    # ``x = f(x)``: the use in the value sees the binding before this one.
+                    chosen = entries[index - 2]
             return chosen[0], chosen[1], chosen[2], scope
         current = scope.parent
         while current is not None:
@@ -369,3 +373,12 @@ class FileIndex:
             if isinstance(ancestor, _FUNCTIONS):
                 return self.function_by_node[id(ancestor)]
         return self.module
+
+
+def _inside(node: ast.AST, value: object) -> bool:
+    """``node`` lies within the expression ``value`` (an assignment's value)."""
+    if not isinstance(value, ast.expr) or not hasattr(node, "lineno"):
+        return False
+    start = (value.lineno, value.col_offset)
+    end = (value.end_lineno or value.lineno, value.end_col_offset or 0)
+    return start <= (node.lineno, node.col_offset) < end  # type: ignore[attr-defined]

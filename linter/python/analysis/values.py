@@ -9,6 +9,7 @@ from typing import cast
 
 from linter.python import clients as K
 from linter.python.analysis.aliases import remote_alias
+from linter.python.analysis.classes import class_method_stream
 from linter.python.analysis.flags import flag_of
 from linter.python.analysis.flow import argument_value, reached_value
 from linter.python.analysis.inferred import METHODS as INFERRED_METHODS
@@ -375,6 +376,9 @@ class Values(Literals):
             guessed = StreamStart(call, K.LLAMAINDEX, f".{call.func.attr}()", True, None, None)
             return Stream(guessed, "stream")
         if func is None and isinstance(call.func, ast.Attribute):
+            by_class = class_method_stream(self, call)  # an instance of a class of the tree
+            if by_class is not None:
+                return by_class
             by_name = method_stream(self, call)  # a generator method of the tree, by name
             if by_name is not None:
                 return by_name

@@ -1,0 +1,214 @@
+"""Classes of the tree's other modules and their methods: a call ``x.method(...)`` whose
+receiver is an instance of a class another module defines (``x = Assistant()``, ``self.x =
+Assistant()``, ``x: Assistant``, a module's singleton) is that class's method, read in its
+module: a generator method that yields a stream's chunks unguarded, or a method that returns
+such a generator (``return self.run_and_stream(...)``) or a stream, hands the stream to the
+caller, as a module-level function of the tree does (``project``).
+
+Unlike a method followed by its name alone (``methods``), the class is known: a name common to
+many classes (``run``) is followed too. Only what an import of the file names is looked up
+(a class of the file itself is the file's own analysis's business).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from linter.python.analysis.methods import _iterated
+from linter.python.analysis.model import FunctionInfo, GenObj, Stream, StreamStart, Sym
+from linter.python.analysis.nodes import _unquote
+
+if TYPE_CHECKING:
+    from linter.python.analysis.project import Project, StreamFunction
+    from linter.python.analysis.values import Values
+
+# How many names, ``self.x`` attributes and annotations are followed to the constructor call.
+_MAX_STEPS = 6
+
+
+class ProjectClasses:
+    """Per project: the stream methods of the tree's classes, found once each."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        # (file, class, method) -> the stream it hands out (None: none, or being found).
+        self._methods: dict[tuple[str, str, str], StreamFunction | None] = {}
+        self._classes: dict[str, frozenset[str]] = {}
+
+    def stream_classes(self, path: str) -> frozenset[str]:
+        """The classes of a module (one that names a client) with a method that hands out a
+        stream: what makes a file that imports one worth checking."""
+        found = self._classes.get(path)
+        if found is None:
+            self._classes[path] = frozenset()  # (a cycle gives nothing)
+            names: set[str] = set()
+            if self.project._names_client(path):
+                with self.project._analysis(path) as analysis:
+                    for name, info in (analysis.classes if analysis is not None else {}).items():
+                        if any(self.method_stream(path, name, m) for m in info.methods):
+                            names.add(name)
+            found = self._classes[path] = frozenset(names)
+        return found
+
+    def method_stream(self, path: str, cls: str, method: str) -> StreamFunction | None:
+        key = (path, cls, method)
+        if key in self._methods:
+            return self._methods[key]
+        self._methods[key] = None  # a method returning itself gives nothing
+        with self.project._analysis(path) as analysis:
+            found = None if analysis is None else _stream_method(analysis, path, cls, method)
+        self._methods[key] = found
+        return found
+
+
+def _stream_method(analysis: Values, path: str, cls: str, method: str) -> StreamFunction | None:
+    info = analysis.classes.get(cls)
+    if info is None:
+        return None
+    fn = next((o.methods[method] for o in analysis._lineage(info) if method in o.methods), None)
+    if fn is None or fn.is_test:
+        return None
+    project = analysis.document.project
+    assert project is not None
+    module = f"{project.module_name(path)}.{cls}"
+    return _handed_out(analysis, fn, path, module, 0)
+
+
+def _handed_out(
+    analysis: Values, fn: FunctionInfo, path: str, module: str, depth: int
+) -> StreamFunction | None:
+    """What ``fn`` hands its caller: the chunks of a stream it iterates unguarded (a
+    generator), another method's such generator, or a stream it returns."""
+    from linter.python.analysis.project import StreamFunction, _api, _line
+
+    if fn.is_generator:
+        for iteration in analysis.iterations:  # type: ignore[attr-defined]
+            if iteration.function is not fn:
+                continue
+            start = iteration.stream
+            raised = start.client.raised(analysis.version(start.client, {})[0])  # type: ignore[attr-defined]
+            guard = analysis.guard_of(iteration.node, start.client, raised, local=True)  # type: ignore[attr-defined]
+            if not guard.guarded:
+                return StreamFunction(
+                    path, module, fn.name, start.client, _api(start), _line(start), "generator"
+                )
+        return None
+    for returned in fn.returns:
+        if analysis.scope(returned) is not fn:
+            continue
+        value = analysis.value(returned)
+        if isinstance(value, GenObj) and value.fn.cls is not None and depth < 3:
+            # ``return self.run_and_stream(...)``: the class's generator hands the chunks.
+            inner = _handed_out(analysis, value.fn, path, module, depth + 1)
+            if inner is not None and inner.shape == "generator":
+                api = f"{inner.name}() (a generator yielding {inner.api})"
+                return StreamFunction(
+                    path, module, fn.name, inner.client, api, inner.line, "generator"
+                )
+        if isinstance(value, Stream) and value.role == "stream":
+            given = value.start
+            if given.streaming and not (given.http and not analysis.llm_stream(given)):  # type: ignore[attr-defined]
+                return StreamFunction(
+                    path, module, fn.name, given.client, _api(given), _line(given), "returns"
+                )
+    return None
+
+
+def class_method_stream(analysis: Values, call: ast.Call) -> Stream | None:
+    """``x.method(...)`` on an instance of a class of another module of the tree, when that
+    method hands out a stream (see ``ProjectClasses``)."""
+    project = analysis.document.project
+    func = call.func
+    if project is None or not isinstance(func, ast.Attribute) or not _iterated(analysis, call):
+        return None
+    dotted = receiver_class(analysis, func.value)
+    if dotted is None:
+        return None
+    resolved = project.resolve(analysis.document.path, dotted)
+    if resolved is None or len(resolved[1]) != 1:
+        return None
+    found = project.classes.method_stream(resolved[0], resolved[1][0], func.attr)
+    if found is None:
+        return None
+    what = "a generator yielding" if found.shape == "generator" else "returning"
+    api = f"{found.name}() of {found.module}, {what} {found.api} from its line {found.line}"
+    start = StreamStart(
+        call, found.client, api, True, None, None, origin=f"{found.module}.{found.name}"
+    )
+    return Stream(start, "stream")
+
+
+def receiver_class(analysis: Values, expr: ast.expr) -> str | None:
+    """The dotted path (as the file imports it) of the class of another module that
+    ``expr`` is an instance of: built by a call of it, held by ``self.x`` set to one, or
+    annotated with it (``x: Assistant``, ``Optional[Assistant]``, ``Assistant | None``)."""
+    for _ in range(_MAX_STEPS):
+        if isinstance(expr, ast.Await):
+            expr = expr.value
+        elif isinstance(expr, ast.Call):
+            return _imported_class(analysis, expr.func)
+        elif isinstance(expr, ast.Name):
+            found = analysis.lookup(expr.id, analysis.scope(expr), analysis.document.start(expr))
+            if found is None:
+                return None
+            kind, payload, _scope = found
+            if kind == "param":
+                return _annotated_class(analysis, payload) if payload is not None else None
+            if kind != "expr" or not isinstance(payload, ast.expr):
+                return None
+            expr = payload
+        elif isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+            method = analysis.scope(expr).method
+            cls = method.cls if method is not None else None
+            if cls is None or expr.value.id != method.self_name:  # type: ignore[union-attr]
+                return None
+            assigned = [
+                value
+                for owner in analysis._lineage(cls)
+                for value, _ in owner.self_attrs.get(expr.attr, ())
+            ]
+            if len(assigned) != 1:
+                return None  # set to several things (or none): not known which
+            expr = assigned[0]
+        else:
+            return None
+    return None
+
+
+def _annotated_class(analysis: Values, annotation: object) -> str | None:
+    if not isinstance(annotation, ast.expr):
+        return None
+    node = _unquote(annotation)
+    if isinstance(node, ast.Subscript) and _name_of(node.value) in ("Optional", "typing.Optional"):
+        node = node.slice
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        sides = [s for s in (node.left, node.right) if not _is_none(s)]
+        if len(sides) != 1:
+            return None
+        node = sides[0]
+    return _imported_class(analysis, node)
+
+
+def _imported_class(analysis: Values, node: ast.expr) -> str | None:
+    """The dotted path an imported name (or attribute of an imported module) stands for,
+    when it is not a library's."""
+    if not isinstance(node, (ast.Name, ast.Attribute)):
+        return None
+    value = analysis.value(node)
+    if not isinstance(value, Sym) or value.path.startswith("@"):
+        return None
+    last = value.path.rsplit(".", 1)[-1]
+    return value.path if last[:1].isupper() else None
+
+
+def _name_of(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return f"{node.value.id}.{node.attr}"
+    return ""
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
