@@ -37,7 +37,7 @@ from linter.python.caps import (
     sdk_cap,
     streamed_langchain_models,
 )
-from linter.python.cut_errors import Raised
+from linter.python.cut_errors import Raised, consumer_raised
 from linter.python.document import PythonDocument
 from linter.python.explain import call_name, cut_facts, handler_text
 from linter.python.raw_helpers import helper_generations
@@ -313,6 +313,7 @@ class _View(RowWords):
         exception: str,
         readers: set[int],
     ) -> tuple[str, str, bool]:
+        raised = consumer_raised(raised, iteration.stream.translated)
         verdict = self.analysis.guard_of(iteration.node, iteration.stream.client, raised)
         loop_line = iteration.node.lineno  # type: ignore[attr-defined]
         if verdict.guarded:

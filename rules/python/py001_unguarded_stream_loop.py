@@ -9,8 +9,9 @@ from linter.config import Settings
 from linter.model import Finding, Severity
 from linter.python.analysis import Analysis, analysis_of
 from linter.python.analysis.model import Consumer, Iteration
+from linter.python.cut_errors import consumer_raised
 from linter.python.document import PythonDocument
-from linter.python.explain import CutFacts, article, cut_facts, handler_text
+from linter.python.explain import CutFacts, article, cut_facts, handler_text, seen_as
 from linter.registry import Option, Rule
 
 
@@ -26,7 +27,8 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
     for iteration in analysis.iterations:
         start = iteration.stream
         facts = cut_facts(analysis, start.client, settings)
-        verdict = analysis.guard_of(iteration.node, start.client, facts.raised)
+        raised = consumer_raised(facts.raised, start.translated)
+        verdict = analysis.guard_of(iteration.node, start.client, raised)
         if verdict.guarded or verdict.missed or verdict.unknown:
             # Guarded; or PY003 reports the handlers that look like guards; or its callers
             # could not be followed (no unguarded one was found).
@@ -34,11 +36,17 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         if verdict.consumers:
             # The generator's chunks are really consumed by loops of this file (past any
             # relays): those are reported, and so is this loop when it reads the stream.
-            yield from _consumers(analysis, iteration, verdict.consumers, facts, moved)
-        if (verdict.elsewhere or verdict.consumers) and (start.origin or not reading_loops):
+            yield from _consumers(
+                analysis, iteration, verdict.consumers, seen_as(facts, verdict.translated), moved
+            )
+        instead = analysis.guard_of(iteration.node, start.client, raised, local=True).translated
+        if (verdict.elsewhere or verdict.consumers) and (
+            start.origin or not reading_loops or instead
+        ):
             # Reported at the loop that consumes it (issue 11 item 1), not at each layer on
             # the way; with `report-reading-loop`, the loop that reads the stream itself is
-            # reported too (a relay of another module's generator never is).
+            # reported too (a relay of another module's generator never is, nor a loop whose
+            # handler raises another exception for the cut: the consumer misses that one).
             continue
         if verdict.elsewhere or verdict.consumers:
             key = (id(iteration.function.node), id(start.call))
@@ -61,6 +69,11 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         reading, ended, wrapped = _READS.get(what, ("over", "the loop", "the loop"))
         client = f"{article(start.client.name)} {start.client.name}"
         handler = "has no handler for a cut stream"
+        if instead:
+            handler = (
+                f"has a handler that raises `{instead[0]}` instead, mid-answer, which no caller "
+                f"catches"
+            )
         gave_up = analysis.gives_up_around(iteration.node, start.client, facts.raised)
         if gave_up is not None:
             shown = handler_text(analysis, gave_up)
@@ -68,6 +81,7 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
                 f"is retried by `{shown}` (line {gave_up.lineno}), which re-raises once the "
                 f"attempts are spent, so a cut still reaches the caller"
             )
+        facts = seen_as(facts, start.translated)
         message = (
             f"`{what}` {reading} {client} stream ({start.api} {where}) {handler} "
             f"({why}): a dropped connection raises "

@@ -510,7 +510,14 @@ class Values(Literals):
             what = f"returning in item {found.item + 1} of a tuple"
         api = f"{found.name}() of {found.module}, {what} {found.api} from its line {found.line}"
         start = StreamStart(
-            call, found.client, api, True, None, None, origin=f"{found.module}.{found.name}"
+            call,
+            found.client,
+            api,
+            True,
+            None,
+            None,
+            origin=f"{found.module}.{found.name}",
+            translated=found.translated,
         )
         return Stream(start, "stream")
 
