@@ -590,7 +590,7 @@ def streams_read_later(analysis: Analysis, retry: RetryLoop) -> Iterator[ReadLat
         ):
             continue  # read within the attempt: the retry restarts it (PY005's business)
         for returned in returns:
-            value = analysis.value(returned.value)  # type: ignore[arg-type]
+            value = analysis.value(returned.value)
             if isinstance(value, Stream) and value.role == "stream" and value.start is start:
                 yield ReadLater(start, None)
                 break
