@@ -185,6 +185,8 @@ class Guards(Consumers):
         # In a generator, a handler that raises another exception instead of the cut (``raise
         # HTTPException(500)``) guards nothing: chunks were already handed out, and its
         # callers see that exception mid-stream (judged there, against that class).
+        # At module level (a script's ``if __name__ == "__main__":``) no caller is left to
+        # catch what such a handler raises either.
         translating = not creation and self.scope(node).is_generator
         translated: list[str] = []
         replaced = False
@@ -193,9 +195,12 @@ class Guards(Consumers):
                 continue
             if isinstance(ancestor, _TRIES) and child in ancestor.body:
                 handlers = ancestor.handlers
+                top = not translating and self.scope(ancestor).is_module
                 for handler in handlers:
                     caught = self.catches(self.handler_class(handler.type), client, raised)
-                    instead = _translated(handler) if translating and caught != "no" else ""
+                    instead = (
+                        _translated(handler) if (translating or top) and caught != "no" else ""
+                    )
                     if instead:
                         translated.append(instead)
                         replaced = replaced or caught == "yes"
@@ -215,7 +220,7 @@ class Guards(Consumers):
                     for h in handlers
                     if not _reraises(h)
                     and not self._gives_up(ancestor, h)
-                    and not (translating and _translated(h))
+                    and not ((translating or top) and _translated(h))
                 )
             elif isinstance(ancestor, (ast.With, ast.AsyncWith)) and child in ancestor.body:
                 for item in ancestor.items:
