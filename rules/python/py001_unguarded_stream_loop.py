@@ -68,12 +68,7 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             why = f"{why}, reported there too"
         reading, ended, wrapped = _READS.get(what, ("over", "the loop", "the loop"))
         client = f"{article(start.client.name)} {start.client.name}"
-        handler = "has no handler for a cut stream"
-        if instead:
-            handler = (
-                f"has a handler that raises `{instead[0]}` instead, mid-answer, which no caller "
-                f"catches"
-            )
+        handler = _handler_words(instead)
         gave_up = analysis.gives_up_around(iteration.node, start.client, facts.raised)
         if gave_up is not None:
             shown = handler_text(analysis, gave_up)
@@ -86,8 +81,7 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             f"`{what}` {reading} {client} stream ({start.api} {where}) {handler} "
             f"({why}): a dropped connection raises "
             f"{facts.exception} here{facts.note}, which ends {ended} mid-answer; "
-            f"wrap {wrapped} in `try:` ... `except {facts.suggest}:` and tell the user the answer "
-            f"is incomplete"
+            f"{_advice(instead, wrapped, facts)}"
         )
         yield RULE.report(document.source, iteration.start, iteration.end, message)
 
@@ -111,14 +105,39 @@ def _consumers(
         names = [*reversed(via), iteration.function.name]
         relays = "".join(f"which relays {name}(), " for name in names[1:])
         reading, ended, wrapped = _READS.get(what, ("over", "the loop", "the loop"))
+        instead = analysis.guard_of(node, start.client, facts.raised, local=True).translated
+        handler = _handler_words(instead)
         message = (
             f"`{what}` {reading} {names[0]}() ({relays}a generator of this file yielding "
-            f"{client} stream: {start.api} on line {start.call.lineno}) has no handler "
-            f"for a cut stream ({why}): a dropped connection raises {facts.exception} "
-            f"here{facts.note}, which ends {ended} mid-answer; wrap {wrapped} in `try:` ... "
-            f"`except {facts.suggest}:` and tell the user the answer is incomplete"
+            f"{client} stream: {start.api} on line {start.call.lineno}) {handler} "
+            f"({why}): a dropped connection raises {facts.exception} "
+            f"here{facts.note}, which ends {ended} mid-answer; "
+            f"{_advice(instead, wrapped, facts)}"
         )
         yield RULE.report(analysis.document.source, begin, end, message)
+
+
+def _handler_words(instead: tuple[str, ...]) -> str:
+    """How a message says what handles the cut where the stream is read: nothing, or a
+    handler that raises another exception (``raise HTTPException(500)`` in a generator)."""
+    if instead:
+        return (
+            f"has only a handler that raises `{instead[0]}` instead, mid-answer, which no "
+            f"caller catches"
+        )
+    return "has no handler for a cut stream"
+
+
+def _advice(instead: tuple[str, ...], wrapped: str, facts: CutFacts) -> str:
+    if instead:
+        return (
+            "have that handler tell the user the answer is incomplete (an error chunk or "
+            "event) rather than raise"
+        )
+    return (
+        f"wrap {wrapped} in `try:` ... `except {facts.suggest}:` and tell the user the answer "
+        f"is incomplete"
+    )
 
 
 def _line_of(node: ast.AST) -> int:
