@@ -232,20 +232,27 @@ A raw HTTP stream counts only with evidence in the file that it carries an LLM a
 server-sent events: it is read line by line (`iter_lines`, `aiter_lines`, SSE helpers, `async
 for line in response.content`), the loop parses `data:` events, the URL is a generation or
 event endpoint (`/chat/completions`, `/api/generate`, `/v1/messages`, `/events`, ...; an
-f-string or `self.url` set once in the class counts), the JSON body (a dict literal, or one a
+f-string or `self.url` set once in the class counts), the URL is held by a name that says LLM
+(`LLM_ENDPOINT`, `config.ollama_url`, an `inference` URL), the JSON body (a dict literal, or one a
 function of the file returns) has generation keys (`messages`, `prompt`, `max_tokens`,
 `stream`, ...) or the request asks for `text/event-stream`. File downloads and audio streams
 are left alone. A response the file does not make (a helper of another module sent the
 request) counts when the loop reads its `iter_lines()` as server-sent events (`data:` lines)
 or as Ollama's JSON lines (`json.loads(line)` and its `"done"` key). Test code is left alone
 too: functions named `test*`, pytest fixtures and `Test*` classes in test modules
-(`test_*.py`, `*_test.py`, `conftest.py`), whose streams run against mocks.
+(`test_*.py`, `*_test.py`, `conftest.py`), whose streams run against mocks; a `test*` function
+that the module's `if __name__ == "__main__":` block calls is a script's entry, and counts.
 
 A guard is a `try` around the loop in the same function whose handlers catch the exception
 (`Exception`, the transport class or its bases, or the SDK class where the SDK maps transport
 errors; an exception class of the file counts through its bases, so `class
 QuotaError(Exception)` catches nothing a library raises), a `with contextlib.suppress(...)` or a `@contextmanager` of the same file that
-catches around its `yield`, or a retry decorator (tenacity, backoff) on a plain function. A
+catches around its `yield`, or a retry decorator (tenacity, backoff) on a plain function.
+A handler that raises another exception instead (`except httpx.HTTPError: raise
+LLMError(...)`, `raise HTTPException(500)`) guards nothing in a generator (chunks were already
+handed out) nor at module level (no caller is left): the generator's consumers are judged
+against that class (`except LLMError:`, or any class of the project, guards them), and the
+loop with such a handler is not reported itself while a consumer is. A
 context manager from another module named for what it does with errors (`with
 stream_guard(...)`, `with handle_errors():`) gets the benefit of the doubt.
 When the loop sits in a function, every call of that function in the same file must be

@@ -108,7 +108,9 @@ Finds retry wrappers that look like they protect a stream but cannot: tenacity's
 `backoff.on_exception` (and `retrying`, `stamina`) on a generator function that starts or
 iterates a stream; LangChain `.with_retry()` followed by `.stream()`/`.astream()`; a retried
 function that only creates a stream (`return client.chat.completions.create(stream=True)`)
-whose stream is then iterated outside the retry.
+whose stream is then iterated outside the retry; and a hand-written retry loop (`for attempt
+in range(n): try: ... except: sleep(...)`) whose attempt starts a stream and returns it, or a
+generator over it, unread (reported at the retried call).
 
 ## Why is this bad
 A retry decorator calls the function and returns what it returns. For a generator that is the

@@ -592,7 +592,10 @@ counts for a handler: its own body, the `finally`, and the loop's statements aro
 (those after it unless the handler `continue`s past them). A sleep computed from the attempt
 number, from a name the loop changes (`delay *= 2`) or by a call (`random.uniform(...)`,
 `backoff(attempt)`) is backoff, and so is a call to a function of the same file that sleeps
-(`await self._handle_error(e, attempt)`).
+(`await self._handle_error(e, attempt)`). A wait chosen by the caught error
+(`sleep(backoff if is_rate_limit else 1)`, the condition naming the exception or a name the
+handler sets from it) is constant for every error that takes the constant branch; one chosen
+by the attempt count (`2 ** n if n < 5 else 30`) is a capped backoff.
 
 The retried call is an SDK generation call, a raw-HTTP request to a generation endpoint
 (`/chat/completions`, `/v1/messages`, `/api/generate`, ...), or any call when a handler names
