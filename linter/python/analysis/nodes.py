@@ -242,8 +242,11 @@ def _reraises(handler: ast.ExceptHandler) -> bool:
 
 def _translated(handler: ast.ExceptHandler) -> str:
     """The class a handler raises instead of what it caught, when it ends so (``raise
-    LLMError(...) from e``, ``raise HTTPException(500)``): its name ("" otherwise)."""
+    LLMError(...) from e``, ``raise HTTPException(500)``): its name ("" otherwise, and when
+    it first yields something: that told the user)."""
     if not handler.body or _reraises(handler):
+        return ""
+    if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(handler)):
         return ""
     last = handler.body[-1]
     if not isinstance(last, ast.Raise) or last.exc is None:
