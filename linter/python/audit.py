@@ -37,9 +37,9 @@ from linter.python.caps import (
     sdk_cap,
     streamed_langchain_models,
 )
-from linter.python.cut_errors import Raised
+from linter.python.cut_errors import Raised, consumer_raised
 from linter.python.document import PythonDocument
-from linter.python.explain import call_name, cut_facts, handler_text
+from linter.python.explain import call_name, cut_facts, handler_text, seen_as
 from linter.python.raw_helpers import helper_generations
 from linter.python.raw_http import RawGeneration, raw_generation
 from linter.python.timeouts import TimeoutState, http_timeout
@@ -289,7 +289,7 @@ class _View(RowWords):
             if start.streaming:
                 return AuditValue("not iterated in this file", "", "unknown")
             return AuditValue("not a stream", "", "ok")
-        facts = cut_facts(self.analysis, start.client, self.settings)
+        facts = seen_as(cut_facts(self.analysis, start.client, self.settings), start.translated)
         parts: list[str] = []
         origins: list[str] = []
         risk = False
@@ -313,6 +313,7 @@ class _View(RowWords):
         exception: str,
         readers: set[int],
     ) -> tuple[str, str, bool]:
+        raised = consumer_raised(raised, iteration.stream.translated)
         verdict = self.analysis.guard_of(iteration.node, iteration.stream.client, raised)
         loop_line = iteration.node.lineno  # type: ignore[attr-defined]
         if verdict.guarded:
@@ -323,6 +324,10 @@ class _View(RowWords):
             (verdict.elsewhere or verdict.consumers)
             and not iteration.stream.origin
             and _reports_reading_loop(self.settings)
+            # (not a loop whose handler raises another exception: its consumer is reported)
+            and not self.analysis.guard_of(
+                iteration.node, iteration.stream.client, raised, local=True
+            ).translated
         ):
             first_read = id(iteration.function.node) not in readers
             readers.add(id(iteration.function.node))

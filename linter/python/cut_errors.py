@@ -99,6 +99,10 @@ class Raised:
     # The SDK turns transport errors into its own classes in this range: with no version
     # known, such a range does not count (its classes would catch nothing on older versions).
     mapped: bool = False
+    # A stand-in for what a generator's handler raises instead of the cut (``except
+    # Exception: raise LLMError(...)``): its callers catch it by that class's name, or by any
+    # class of the project (which may be a base of it).
+    translated: bool = False
 
     def label(self, package: str) -> str:
         """The version range in words, e.g. "openai 3.0 to 3.13"."""
@@ -169,3 +173,25 @@ LITELLM_CUT = frozenset(
         "openai.OpenAIError",
     }
 )
+
+
+# Last in a generator's ``translated`` classes: its handler surely catches the cut, so its
+# callers see only those classes (without it, the cut itself may still get through).
+REPLACED = "*"
+
+
+def consumer_raised(raised: tuple[Raised, ...], translated: tuple[str, ...]) -> tuple[Raised, ...]:
+    """What a consumer of a stream sees: ``raised``, and the classes a generator on the way
+    raises instead (``StreamStart.translated``); only those when they replace the cut."""
+    if not translated:
+        return raised
+    if translated[-1] == REPLACED:
+        return (stand_in(translated),)
+    return (*raised, stand_in(translated))
+
+
+def stand_in(names: tuple[str, ...] | list[str]) -> Raised:
+    """What a generator's handler raises instead of the cut (``raise LLMError(...)``), for
+    its callers' handlers to catch."""
+    kept = [name for name in names if name != REPLACED]
+    return Raised(kept[0], frozenset(kept), note=f" (re-raised as {kept[0]})", translated=True)

@@ -25,6 +25,16 @@ class CutFacts:
     catches: tuple[str, ...] = ()  # the classes of ``suggest``, one by one
 
 
+def seen_as(facts: CutFacts, translated: tuple[str, ...]) -> CutFacts:
+    """What a consumer sees of a cut that a generator on the way raises as another class
+    (``raise LLMError(...)`` in its handler): that class, to catch."""
+    if not translated:
+        return facts
+    name = translated[0]  # (``REPLACED`` is only ever last)
+    exception = f"`{name}` (raised for {facts.exception} by the generator's handler)"
+    return CutFacts(facts.raised, exception, "", name, (name,))
+
+
 def target_versions(settings: Settings) -> dict[str, tuple[int, ...]]:
     versions = {}
     for name, value in settings.python_target:

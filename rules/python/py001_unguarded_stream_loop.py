@@ -9,8 +9,9 @@ from linter.config import Settings
 from linter.model import Finding, Severity
 from linter.python.analysis import Analysis, analysis_of
 from linter.python.analysis.model import Consumer, Iteration
+from linter.python.cut_errors import consumer_raised
 from linter.python.document import PythonDocument
-from linter.python.explain import CutFacts, article, cut_facts, handler_text
+from linter.python.explain import CutFacts, article, cut_facts, handler_text, seen_as
 from linter.registry import Option, Rule
 
 
@@ -26,7 +27,8 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
     for iteration in analysis.iterations:
         start = iteration.stream
         facts = cut_facts(analysis, start.client, settings)
-        verdict = analysis.guard_of(iteration.node, start.client, facts.raised)
+        raised = consumer_raised(facts.raised, start.translated)
+        verdict = analysis.guard_of(iteration.node, start.client, raised)
         if verdict.guarded or verdict.missed or verdict.unknown:
             # Guarded; or PY003 reports the handlers that look like guards; or its callers
             # could not be followed (no unguarded one was found).
@@ -34,11 +36,17 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         if verdict.consumers:
             # The generator's chunks are really consumed by loops of this file (past any
             # relays): those are reported, and so is this loop when it reads the stream.
-            yield from _consumers(analysis, iteration, verdict.consumers, facts, moved)
-        if (verdict.elsewhere or verdict.consumers) and (start.origin or not reading_loops):
+            yield from _consumers(
+                analysis, iteration, verdict.consumers, seen_as(facts, verdict.translated), moved
+            )
+        instead = analysis.guard_of(iteration.node, start.client, raised, local=True).translated
+        if (verdict.elsewhere or verdict.consumers) and (
+            start.origin or not reading_loops or instead
+        ):
             # Reported at the loop that consumes it (issue 11 item 1), not at each layer on
             # the way; with `report-reading-loop`, the loop that reads the stream itself is
-            # reported too (a relay of another module's generator never is).
+            # reported too (a relay of another module's generator never is, nor a loop whose
+            # handler raises another exception for the cut: the consumer misses that one).
             continue
         if verdict.elsewhere or verdict.consumers:
             key = (id(iteration.function.node), id(start.call))
@@ -60,7 +68,7 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             why = f"{why}, reported there too"
         reading, ended, wrapped = _READS.get(what, ("over", "the loop", "the loop"))
         client = f"{article(start.client.name)} {start.client.name}"
-        handler = "has no handler for a cut stream"
+        handler = _handler_words(instead)
         gave_up = analysis.gives_up_around(iteration.node, start.client, facts.raised)
         if gave_up is not None:
             shown = handler_text(analysis, gave_up)
@@ -68,12 +76,12 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
                 f"is retried by `{shown}` (line {gave_up.lineno}), which re-raises once the "
                 f"attempts are spent, so a cut still reaches the caller"
             )
+        facts = seen_as(facts, start.translated)
         message = (
             f"`{what}` {reading} {client} stream ({start.api} {where}) {handler} "
             f"({why}): a dropped connection raises "
             f"{facts.exception} here{facts.note}, which ends {ended} mid-answer; "
-            f"wrap {wrapped} in `try:` ... `except {facts.suggest}:` and tell the user the answer "
-            f"is incomplete"
+            f"{_advice(instead, wrapped, facts)}"
         )
         yield RULE.report(document.source, iteration.start, iteration.end, message)
 
@@ -97,14 +105,39 @@ def _consumers(
         names = [*reversed(via), iteration.function.name]
         relays = "".join(f"which relays {name}(), " for name in names[1:])
         reading, ended, wrapped = _READS.get(what, ("over", "the loop", "the loop"))
+        instead = analysis.guard_of(node, start.client, facts.raised, local=True).translated
+        handler = _handler_words(instead)
         message = (
             f"`{what}` {reading} {names[0]}() ({relays}a generator of this file yielding "
-            f"{client} stream: {start.api} on line {start.call.lineno}) has no handler "
-            f"for a cut stream ({why}): a dropped connection raises {facts.exception} "
-            f"here{facts.note}, which ends {ended} mid-answer; wrap {wrapped} in `try:` ... "
-            f"`except {facts.suggest}:` and tell the user the answer is incomplete"
+            f"{client} stream: {start.api} on line {start.call.lineno}) {handler} "
+            f"({why}): a dropped connection raises {facts.exception} "
+            f"here{facts.note}, which ends {ended} mid-answer; "
+            f"{_advice(instead, wrapped, facts)}"
         )
         yield RULE.report(analysis.document.source, begin, end, message)
+
+
+def _handler_words(instead: tuple[str, ...]) -> str:
+    """How a message says what handles the cut where the stream is read: nothing, or a
+    handler that raises another exception (``raise HTTPException(500)`` in a generator)."""
+    if instead:
+        return (
+            f"has only a handler that raises `{instead[0]}` instead, mid-answer, which no "
+            f"caller catches"
+        )
+    return "has no handler for a cut stream"
+
+
+def _advice(instead: tuple[str, ...], wrapped: str, facts: CutFacts) -> str:
+    if instead:
+        return (
+            "have that handler tell the user the answer is incomplete (an error chunk or "
+            "event) rather than raise"
+        )
+    return (
+        f"wrap {wrapped} in `try:` ... `except {facts.suggest}:` and tell the user the answer "
+        f"is incomplete"
+    )
 
 
 def _line_of(node: ast.AST) -> int:
@@ -199,20 +232,27 @@ A raw HTTP stream counts only with evidence in the file that it carries an LLM a
 server-sent events: it is read line by line (`iter_lines`, `aiter_lines`, SSE helpers, `async
 for line in response.content`), the loop parses `data:` events, the URL is a generation or
 event endpoint (`/chat/completions`, `/api/generate`, `/v1/messages`, `/events`, ...; an
-f-string or `self.url` set once in the class counts), the JSON body (a dict literal, or one a
+f-string or `self.url` set once in the class counts), the URL is held by a name that says LLM
+(`LLM_ENDPOINT`, `config.ollama_url`, an `inference` URL), the JSON body (a dict literal, or one a
 function of the file returns) has generation keys (`messages`, `prompt`, `max_tokens`,
 `stream`, ...) or the request asks for `text/event-stream`. File downloads and audio streams
 are left alone. A response the file does not make (a helper of another module sent the
 request) counts when the loop reads its `iter_lines()` as server-sent events (`data:` lines)
 or as Ollama's JSON lines (`json.loads(line)` and its `"done"` key). Test code is left alone
 too: functions named `test*`, pytest fixtures and `Test*` classes in test modules
-(`test_*.py`, `*_test.py`, `conftest.py`), whose streams run against mocks.
+(`test_*.py`, `*_test.py`, `conftest.py`), whose streams run against mocks; a `test*` function
+that the module's `if __name__ == "__main__":` block calls is a script's entry, and counts.
 
 A guard is a `try` around the loop in the same function whose handlers catch the exception
 (`Exception`, the transport class or its bases, or the SDK class where the SDK maps transport
 errors; an exception class of the file counts through its bases, so `class
 QuotaError(Exception)` catches nothing a library raises), a `with contextlib.suppress(...)` or a `@contextmanager` of the same file that
-catches around its `yield`, or a retry decorator (tenacity, backoff) on a plain function. A
+catches around its `yield`, or a retry decorator (tenacity, backoff) on a plain function.
+A handler that raises another exception instead (`except httpx.HTTPError: raise
+LLMError(...)`, `raise HTTPException(500)`) guards nothing in a generator (chunks were already
+handed out) nor at module level (no caller is left): the generator's consumers are judged
+against that class (`except LLMError:`, or any class of the project, guards them), and the
+loop with such a handler is not reported itself while a consumer is. A
 context manager from another module named for what it does with errors (`with
 stream_guard(...)`, `with handle_errors():`) gets the benefit of the doubt.
 When the loop sits in a function, every call of that function in the same file must be

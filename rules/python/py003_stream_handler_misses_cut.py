@@ -8,9 +8,9 @@ from collections.abc import Iterator, Sequence
 from linter.config import Settings
 from linter.model import Applicability, Finding, Fix, Severity
 from linter.python.analysis import Analysis, analysis_of
-from linter.python.cut_errors import NEVER_CATCH
+from linter.python.cut_errors import NEVER_CATCH, consumer_raised
 from linter.python.document import PythonDocument
-from linter.python.explain import CutFacts, cut_facts, handler_text
+from linter.python.explain import CutFacts, cut_facts, handler_text, seen_as
 from linter.python.rewrites import deferred, imports_needed, spelling
 from linter.registry import Rule
 
@@ -23,7 +23,11 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
     for iteration in analysis.iterations:
         start = iteration.stream
         facts = cut_facts(analysis, start.client, settings)
-        verdict = analysis.guard_of(iteration.node, start.client, facts.raised)
+        raised = consumer_raised(facts.raised, start.translated)
+        # A generator on the way raises its own class instead: that is what to catch (no
+        # fix: the class may not be importable here).
+        facts = seen_as(facts, start.translated)
+        verdict = analysis.guard_of(iteration.node, start.client, raised)
         if verdict.guarded or verdict.unknown:
             # Unknown: callers not followed may catch what escapes these handlers (as PY001).
             continue
@@ -36,7 +40,15 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             by_try.setdefault(id(owner), (owner, []))[1].append(handler)
         for key, (owner, handlers) in by_try.items():
             reported.add(key)
-            yield _finding(analysis, iteration.node, start.client.name, facts, owner, handlers)
+            yield _finding(
+                analysis,
+                iteration.node,
+                start.client.name,
+                facts,
+                owner,
+                handlers,
+                bool(start.translated),
+            )
 
 
 def _finding(
@@ -46,6 +58,7 @@ def _finding(
     facts: CutFacts,
     owner: ast.AST,
     handlers: list[ast.ExceptHandler],
+    translated: bool = False,
 ) -> Finding:
     document = analysis.document
     first = handlers[0]
@@ -69,7 +82,7 @@ def _finding(
         f"stream: a dropped connection raises {facts.exception}{facts.note}, which {which} not "
         f"catch; {advice}"
     )
-    fix = _fix(analysis, owner, handlers, widen, facts.catches)
+    fix = None if translated else _fix(analysis, owner, handlers, widen, facts.catches)
     return RULE.report(document.source, begin, end, message, fix=fix)
 
 

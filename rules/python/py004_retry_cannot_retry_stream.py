@@ -10,6 +10,7 @@ from linter.python import clients as K
 from linter.python.analysis import Stream, Sym, analysis_of
 from linter.python.document import PythonDocument
 from linter.python.explain import decorator_text
+from linter.python.retries import retry_loops, streams_read_later
 from linter.registry import Rule
 
 
@@ -56,6 +57,26 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
                     f"iterated outside the retry, so a cut stream is not retried",
                 )
                 break
+    for retry in retry_loops(analysis):
+        for later in streams_read_later(analysis, retry):
+            start = later.start
+            begin, end = document.span(start.call.func)
+            called = " ".join(document.text_of(start.call.func).split())
+            where = (
+                "returns it to be read by its caller"
+                if later.read is None
+                else f"returns it to be read later by {later.read.function.name}() (line "
+                f"{later.read.node.lineno})"  # type: ignore[attr-defined]
+            )
+            yield RULE.report(
+                document.source,
+                begin,
+                end,
+                f"the retry loop on line {retry.loop.lineno} retries `{called}(...)` "
+                f"({start.api}), which only starts the stream, and {where}, outside the retry: "
+                f"a stream cut while it is read is not retried; retry around the reading, or "
+                f"catch the cut where the stream is read",
+            )
     for start in analysis.starts:
         if start.client is not K.LANGCHAIN:
             continue
@@ -87,7 +108,9 @@ Finds retry wrappers that look like they protect a stream but cannot: tenacity's
 `backoff.on_exception` (and `retrying`, `stamina`) on a generator function that starts or
 iterates a stream; LangChain `.with_retry()` followed by `.stream()`/`.astream()`; a retried
 function that only creates a stream (`return client.chat.completions.create(stream=True)`)
-whose stream is then iterated outside the retry.
+whose stream is then iterated outside the retry; and a hand-written retry loop (`for attempt
+in range(n): try: ... except: sleep(...)`) whose attempt starts a stream and returns it, or a
+generator over it, unread (reported at the retried call).
 
 ## Why is this bad
 A retry decorator calls the function and returns what it returns. For a generator that is the

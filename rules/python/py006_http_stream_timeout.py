@@ -46,6 +46,9 @@ def _finding(
             f" ({state.seconds:g} s is the code's default for `{state.env}`, used when that "
             f"variable is not set)"
         )
+    named = analysis.url_named_llm(start)
+    # A stream known as an LLM's only by the name of its URL: that name is the evidence.
+    evidence = f" (an LLM stream, by its URL `{named}`)" if named else ""
     if state.kind == "missing":
         fix = RULE.make_fix(
             add_keyword(document, call, "timeout", _REQUESTS_TIMEOUT),
@@ -55,7 +58,8 @@ def _finding(
             source,
             begin,
             end,
-            f"`{name}(..., stream=True)` has no timeout: requests waits forever, so a stalled stream "
+            f"`{name}(..., stream=True)`{evidence} has no timeout: requests waits forever, so a "
+            f"stalled stream "
             f"hangs the program; pass `timeout={_REQUESTS_TIMEOUT}` (connect, per-read seconds)",
             fix=fix,
         )
@@ -99,7 +103,8 @@ def _finding(
             source,
             begin,
             end,
-            f"`{name}(..., stream=True)` has `timeout=None`{place}: a stalled stream hangs forever; "
+            f"`{name}(..., stream=True)`{evidence} has `timeout=None`{place}: a stalled stream "
+            f"hangs forever; "
             f"pass `timeout={_REQUESTS_TIMEOUT}`",
         )
     seconds = state.seconds or 0.0

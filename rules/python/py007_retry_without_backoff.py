@@ -132,6 +132,34 @@ def _constant(sleep: ast.Call, changing: set[str]) -> bool:
     return not (used & changing or any(isinstance(n, ast.Call) for n in ast.walk(argument)))
 
 
+def _constant_branch(
+    sleep: ast.Call, handler: ast.ExceptHandler, changing: set[str]
+) -> ast.expr | None:
+    """``sleep(backoff if is_rate_limit else 1)``, the choice made by the caught error (its
+    name, or a name the handler sets from it): the constant branch, the wait every other
+    error gets (a choice by the attempt count, ``2 ** n if n < 5 else 30``, is a capped
+    backoff, not this)."""
+    argument = sleep.args[0] if sleep.args else None
+    if not isinstance(argument, ast.IfExp) or handler.name is None:
+        return None
+    about_error = {handler.name}
+    for statement in handler.body:
+        if isinstance(statement, ast.Assign) and any(
+            isinstance(n, ast.Name) and n.id == handler.name for n in ast.walk(statement.value)
+        ):
+            about_error |= {t.id for t in statement.targets if isinstance(t, ast.Name)}
+    used = {n.id for n in ast.walk(argument.test) if isinstance(n, ast.Name)}
+    if not used & about_error or used & (changing - about_error):
+        return None
+    for branch in (argument.body, argument.orelse):
+        if not (
+            {n.id for n in ast.walk(branch) if isinstance(n, ast.Name)} & changing
+            or any(isinstance(n, ast.Call) for n in ast.walk(branch))
+        ):
+            return branch
+    return None
+
+
 def _retried_call(
     analysis: Analysis, retry: RetryLoop, requests: list[ast.Call]
 ) -> tuple[ast.Call, str] | None:
@@ -249,6 +277,9 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         # does not excuse an immediate retry after a connection error.
         at_once: list[ast.ExceptHandler] = []
         constant: list[tuple[ast.ExceptHandler, ast.Call]] = []
+        # A wait that grows for some errors only (``backoff if is_rate_limit else 1``): the
+        # constant one, for the others.
+        branch: ast.expr | None = None
         for handler in retry.handlers:
             sleeps, helper_sleeps = _sleeps_in(analysis, _round_statements(retry, handler), memo)
             if helper_sleeps:
@@ -257,6 +288,10 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
                 at_once.append(handler)
             elif all(_constant(sleep, changing) for sleep in sleeps):
                 constant.append((handler, sleeps[0]))
+            elif len(sleeps) == 1 and branch is None:
+                branch = _constant_branch(sleeps[0], handler, changing)
+                if branch is not None:
+                    constant.append((handler, sleeps[0]))
         if not at_once and not constant:
             continue
         begin, end = document.span(retry.loop)
@@ -290,12 +325,20 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             if every and len(retry.handlers) == 1
             else f" from `{handler_text(analysis, handler)}` (line {handler.lineno})"
         )
+        wait = f"`{' '.join(document.text_of(first).split())}` (line {first.lineno})"
+        if branch is not None and first.args and isinstance(first.args[0], ast.IfExp):
+            test = " ".join(document.text_of(first.args[0].test).split())
+            other = "false" if branch is first.args[0].orelse else "true"
+            wait = (
+                f"`{' '.join(document.text_of(branch).split())}` s sleep whenever `{test}` is "
+                f"{other} ({wait}: only the other errors back off)"
+            )
         yield RULE.report(
             document.source,
             begin,
             end,
             f"this loop retries `{name}(...)` (line {call.lineno}{evidence}){which} after a "
-            f"constant `{' '.join(document.text_of(first).split())}` (line {first.lineno}): every "
+            f"constant {wait}: every "
             f"client retries in step and a rate limit outlasts the delay; back off exponentially "
             f"with jitter",
         )
@@ -549,7 +592,10 @@ counts for a handler: its own body, the `finally`, and the loop's statements aro
 (those after it unless the handler `continue`s past them). A sleep computed from the attempt
 number, from a name the loop changes (`delay *= 2`) or by a call (`random.uniform(...)`,
 `backoff(attempt)`) is backoff, and so is a call to a function of the same file that sleeps
-(`await self._handle_error(e, attempt)`).
+(`await self._handle_error(e, attempt)`). A wait chosen by the caught error
+(`sleep(backoff if is_rate_limit else 1)`, the condition naming the exception or a name the
+handler sets from it) is constant for every error that takes the constant branch; one chosen
+by the attempt count (`2 ** n if n < 5 else 30`) is a capped backoff.
 
 The retried call is an SDK generation call, a raw-HTTP request to a generation endpoint
 (`/chat/completions`, `/v1/messages`, `/api/generate`, ...), or any call when a handler names

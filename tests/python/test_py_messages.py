@@ -210,3 +210,128 @@ def test_a_consumer_of_relays_is_reported_naming_the_chain(tmp_path: Path) -> No
         "handler for a cut stream (main() is not called in this file): "
     )
     assert "wrap the statement in `try:`" in finding.message
+
+
+def test_a_consumer_of_a_generator_that_raises_its_own_error_is_told_to_catch_that(
+    tmp_path: Path,
+) -> None:
+    # The generator's handler turns the cut into BackendError: its loop has a handler and is
+    # not reported; the consumer in another module is, told what it really receives.
+    (tmp_path / "backend.py").write_text(
+        textwrap.dedent(
+            """\
+            import httpx
+
+            class BackendError(Exception):
+                pass
+
+            def tokens(prompt):
+                try:
+                    with httpx.stream("POST", "http://h/api/generate", json={}, timeout=300) as r:
+                        for line in r.iter_lines():
+                            yield line
+                except httpx.HTTPError as error:
+                    raise BackendError("cut") from error
+            """
+        )
+    )
+    (tmp_path / "cli.py").write_text(
+        textwrap.dedent(
+            """\
+            from backend import tokens
+
+            def main():
+                for token in tokens("hi"):
+                    print(token)
+            """
+        )
+    )
+    paths = [tmp_path / "backend.py", tmp_path / "cli.py"]
+    findings = lint(paths, cwd=tmp_path, select=["PY001"]).findings
+    assert [(Path(f.path).name, f.line) for f in findings] == [("cli.py", 4)]
+    message = findings[0].message
+    assert "raises `BackendError` (raised for httpx.RemoteProtocolError" in message
+    assert "`except BackendError:`" in message
+
+
+def test_a_generator_whose_handler_raises_instead_says_so(tmp_path: Path) -> None:
+    [message] = _messages(
+        tmp_path,
+        """\
+        import httpx
+
+        def tokens(prompt):
+            try:
+                with httpx.stream("POST", "http://h/api/generate", json={}, timeout=300) as r:
+                    for line in r.iter_lines():
+                        yield line
+            except httpx.HTTPError as error:
+                raise RuntimeError("cut") from error
+        """,
+        "PY001",
+    )
+    assert "has only a handler that raises `RuntimeError` instead, mid-answer" in message
+    assert "rather than raise" in message
+    assert "wrap the loop" not in message
+
+
+def test_a_stream_known_by_the_name_of_its_url_says_so(tmp_path: Path) -> None:
+    [message] = _messages(
+        tmp_path,
+        """\
+        import requests
+        from settings import LLM_ENDPOINT
+
+        def ask(payload):
+            return requests.post(LLM_ENDPOINT, json=payload, stream=True).json()
+        """,
+        "PY006",
+    )
+    assert "(an LLM stream, by its URL `LLM_ENDPOINT`) has no timeout" in message
+
+
+def test_a_hand_retry_returning_its_stream_names_where_it_is_read(tmp_path: Path) -> None:
+    [message] = _messages(
+        tmp_path,
+        """\
+        import time
+        import openai
+        client = openai.OpenAI()
+
+        def pieces(completion):
+            for chunk in completion:
+                yield chunk
+
+        def ask(messages):
+            for attempt in range(3):
+                try:
+                    completion = client.chat.completions.create(model="m", messages=messages, stream=True)
+                    return pieces(completion)
+                except Exception:
+                    time.sleep(2 ** attempt)
+        """,
+        "PY004",
+    )
+    assert message.startswith("the retry loop on line 10 retries `client.chat.completions.create(")
+    assert "read later by pieces() (line 6), outside the retry" in message
+
+
+def test_a_wait_chosen_by_the_error_names_its_constant_branch(tmp_path: Path) -> None:
+    [message] = _messages(
+        tmp_path,
+        """\
+        import time
+        import openai
+        client = openai.OpenAI()
+
+        def ask(messages):
+            for attempt in range(3):
+                try:
+                    return client.chat.completions.create(model="m", messages=messages, max_tokens=9)
+                except Exception as error:
+                    limited = "429" in str(error)
+                    time.sleep(2 ** attempt if limited else 1)
+        """,
+        "PY007",
+    )
+    assert "after a constant `1` s sleep whenever `limited` is false" in message

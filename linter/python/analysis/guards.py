@@ -18,6 +18,7 @@ from linter.python.analysis.nodes import (
     _called_name,
     _reraises,
     _short,
+    _translated,
     _walk_function,
 )
 from linter.python.analysis.project import ConsumerSite, StreamFunction, exported
@@ -28,9 +29,11 @@ from linter.python.analysis.wrappers import decorator_guard
 from linter.python.cut_errors import (
     CATCH_ALL,
     NEVER_CATCH,
+    REPLACED,
     TRANSPORT_LOOKALIKES,
     VERIFIED_NAMESPACES,
     Raised,
+    consumer_raised,
 )
 
 _MAX_CALLER_DEPTH = 4  # how far up the same-file call chain a guard is looked for
@@ -134,8 +137,12 @@ class Guards(Consumers):
                 verdict = "maybe"
                 continue
             if name == PROJECT_ONLY:
+                if any(r.translated for r in raised):
+                    return "yes"  # may be (a base of) the class the stream's error became
                 continue  # the project's own class: no library raises it
             if name in CATCH_ALL or any(name in r.catchable_as for r in raised):
+                return "yes"
+            if any(r.translated and name.rsplit(".", 1)[-1] in r.catchable_as for r in raised):
                 return "yes"
             if name in NEVER_CATCH or name in TRANSPORT_LOOKALIKES:
                 continue
@@ -175,13 +182,29 @@ class Guards(Consumers):
                 return reader
         missed: list[ast.ExceptHandler] = []
         function: FunctionInfo = self.module
+        # In a generator, a handler that raises another exception instead of the cut (``raise
+        # HTTPException(500)``) guards nothing: chunks were already handed out, and its
+        # callers see that exception mid-stream (judged there, against that class).
+        # At module level (a script's ``if __name__ == "__main__":``) no caller is left to
+        # catch what such a handler raises either.
+        translating = not creation and self.scope(node).is_generator
+        translated: list[str] = []
+        replaced = False
         for ancestor, child in self.ancestors(node):
             if creation and not isinstance(ancestor, _FUNCTIONS):
                 continue
             if isinstance(ancestor, _TRIES) and child in ancestor.body:
                 handlers = ancestor.handlers
+                top = not translating and self.scope(ancestor).is_module
                 for handler in handlers:
                     caught = self.catches(self.handler_class(handler.type), client, raised)
+                    instead = (
+                        _translated(handler) if (translating or top) and caught != "no" else ""
+                    )
+                    if instead:
+                        translated.append(instead)
+                        replaced = replaced or caught == "yes"
+                        continue
                     if (
                         caught != "no"
                         and not _reraises(handler)
@@ -193,7 +216,11 @@ class Guards(Consumers):
                             line=handler.lineno,
                         )
                 missed.extend(
-                    h for h in handlers if not _reraises(h) and not self._gives_up(ancestor, h)
+                    h
+                    for h in handlers
+                    if not _reraises(h)
+                    and not self._gives_up(ancestor, h)
+                    and not ((translating or top) and _translated(h))
                 )
             elif isinstance(ancestor, (ast.With, ast.AsyncWith)) and child in ancestor.body:
                 for item in ancestor.items:
@@ -208,6 +235,10 @@ class Guards(Consumers):
                 function = self.function_by_node[id(ancestor)]
                 break
         line = missed[-1].lineno if missed else 0
+        if translated:
+            if replaced:
+                translated.append(REPLACED)
+            raised = consumer_raised(raised, tuple(translated))
         if function.is_module:
             return Verdict(False, tuple(missed), "at module level", line=line)
         if creation == "handed":
@@ -225,7 +256,13 @@ class Guards(Consumers):
             # calls, judged on their own, do not already cover.
             return Verdict(True, guard=_CYCLE)
         if local or depth >= _MAX_CALLER_DEPTH:
-            return Verdict(False, tuple(missed), f"in {function.name}()", line=line)
+            return Verdict(
+                False,
+                tuple(missed),
+                f"in {function.name}()",
+                line=line,
+                translated=tuple(translated),
+            )
         produces = function.is_generator or creation == "returned"
         sites, opaque = self.call_sites(function, produces)
         remote = [] if opaque else self._remote_sites(function, client, produces)
@@ -318,7 +355,14 @@ class Guards(Consumers):
         if consumers:
             site_line = getattr(consumers[0][0], "lineno", 0)
             why = f"its consumer on line {site_line} does not guard it"
-            return Verdict(False, tuple(missed), why, line=site_line, consumers=tuple(consumers))
+            return Verdict(
+                False,
+                tuple(missed),
+                why,
+                line=site_line,
+                consumers=tuple(consumers),
+                translated=tuple(translated),
+            )
         there: Verdict | None = None  # unguarded, reported at another module's loop
         for consumer in remote:
             where = f"{consumer.module} (line {consumer.line})"

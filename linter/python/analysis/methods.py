@@ -122,11 +122,21 @@ class MethodCallers:
                     continue
                 start = iteration.stream
                 raised = start.client.raised(analysis.version(start.client, {})[0])
-                if analysis.guard_of(iteration.node, start.client, raised, local=True).guarded:
+                verdict = analysis.guard_of(iteration.node, start.client, raised, local=True)
+                if verdict.guarded:
                     continue
                 module = project.module_name(path)
                 api, line = _api(start), _line(start)
-                return StreamFunction(path, module, name, start.client, api, line, "generator")
+                return StreamFunction(
+                    path,
+                    module,
+                    name,
+                    start.client,
+                    api,
+                    line,
+                    "generator",
+                    translated=verdict.translated,
+                )
         return None
 
     def _implementer(self, name: str, defining: list[str]) -> str | None:
@@ -367,7 +377,10 @@ def method_stream(analysis: Values, call: ast.Call) -> Stream | None:
         f"from its line {found.line}"
     )
     origin = f"{found.module}.{found.name}"
-    return Stream(StreamStart(call, found.client, api, True, None, None, origin=origin), "stream")
+    start = StreamStart(
+        call, found.client, api, True, None, None, origin=origin, translated=found.translated
+    )
+    return Stream(start, "stream")
 
 
 def _iterated(analysis: Values, call: ast.Call) -> bool:

@@ -46,6 +46,9 @@ class StreamStart:
     maybe: bool = False
     # Called through a name of another module bound to the SDK function (the evidence).
     alias: str = ""
+    # Handed out by a generator (``origin``) whose handler raises this class instead of the
+    # cut (``raise LLMError(...)``): what a consumer's handler must catch.
+    translated: tuple[str, ...] = ()
 
 
 @record
@@ -211,6 +214,9 @@ class Verdict:
     # Guarded where another module's function iterates it (``to_sse(gen())``): the call
     # here is its consumer, though no loop of this file runs it.
     read_there: bool = False
+    # Unguarded in a generator whose handler raises another exception instead of the cut
+    # (``except Exception: raise LLMError(...)``): that class, for its callers' handlers.
+    translated: tuple[str, ...] = ()
 
 
 # --- the analysis ---------------------------------------------------------------------------------

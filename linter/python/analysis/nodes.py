@@ -47,6 +47,30 @@ def _is_test_module(path: str) -> bool:
     )
 
 
+def _main_called(tree: ast.Module) -> frozenset[str]:
+    """The names called in the module's ``if __name__ == "__main__":`` blocks (also inside
+    ``asyncio.run(main())``): the functions a directly run script starts."""
+    names: set[str] = set()
+    for statement in tree.body:
+        if not isinstance(statement, ast.If):
+            continue
+        test = statement.test
+        if not (
+            isinstance(test, ast.Compare)
+            and isinstance(test.left, ast.Name)
+            and test.left.id == "__name__"
+            and len(test.comparators) == 1
+            and isinstance(test.comparators[0], ast.Constant)
+            and test.comparators[0].value == "__main__"
+        ):
+            continue
+        for part in statement.body:
+            for node in ast.walk(part):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                    names.add(node.func.id)
+    return frozenset(names)
+
+
 # Node types the index looks at (besides names); every other node only gets its parent and scope.
 _INDEXED = frozenset(
     {
@@ -214,6 +238,25 @@ def _reraises(handler: ast.ExceptHandler) -> bool:
     return (
         isinstance(last.exc, ast.Name) and handler.name is not None and last.exc.id == handler.name
     )
+
+
+def _translated(handler: ast.ExceptHandler) -> str:
+    """The class a handler raises instead of what it caught, when it ends so (``raise
+    LLMError(...) from e``, ``raise HTTPException(500)``): its name ("" otherwise, and when
+    it first yields something: that told the user)."""
+    if not handler.body or _reraises(handler):
+        return ""
+    if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(handler)):
+        return ""
+    last = handler.body[-1]
+    if not isinstance(last, ast.Raise) or last.exc is None:
+        return ""
+    exc = last.exc.func if isinstance(last.exc, ast.Call) else last.exc
+    if isinstance(exc, ast.Name):
+        return exc.id
+    if isinstance(exc, ast.Attribute):
+        return exc.attr
+    return ""
 
 
 def _walk_function(node: ast.AST) -> Iterator[ast.AST]:

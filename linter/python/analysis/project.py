@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from linter.python import clients as K
 from linter.python.analysis.model import Stream
 from linter.python.analysis.modules import TreeModules
-from linter.python.cut_errors import Raised
+from linter.python.cut_errors import Raised, consumer_raised
 from linter.record import record
 
 if TYPE_CHECKING:
@@ -61,6 +61,9 @@ class StreamFunction:
     # Returned as item ``item`` of a tuple of ``size`` (``return stream, metadata``); -1: whole.
     item: int = -1
     size: int = 0
+    # The class its handler raises instead of the cut (``raise LLMError(...)``), for the
+    # consumers' handlers to catch (``guards._stand_in``).
+    translated: tuple[str, ...] = ()
 
 
 @record
@@ -215,6 +218,7 @@ class Project(TreeModules):
                     _api(start),
                     _line(start),
                     "generator",
+                    translated=verdict.translated,
                 )
             _local_relays(analysis, found)
             for function in analysis.functions:
@@ -345,6 +349,7 @@ class Project(TreeModules):
                 if raised is None:
                     client = function.client
                     raised = client.raised(analysis.version(client, {})[0])
+                    raised = consumer_raised(raised, function.translated)
                 node: ast.AST
                 if function.shape == "returns":
                     iteration = analysis.iteration_of(call)

@@ -30,6 +30,7 @@ from linter.python.analysis.nodes import (
     _decorator_name,
     _dynamic_children,
     _is_test_module,
+    _main_called,
     _names_in,
 )
 from linter.python.document import PythonDocument
@@ -72,6 +73,11 @@ class FileIndex:
         # (function, parameter) -> the stream its SDK-stream annotation makes (values).
         self._typed_streams: dict[tuple[int, str], Any] = {}
         self.test_module = _is_test_module(document.path)
+        # In a test module, the functions its ``if __name__ == "__main__":`` block calls: the
+        # module is also a script run directly, so they are entry points, not tests.
+        self.main_called: frozenset[str] = (
+            _main_called(self.tree) if self.test_module else frozenset()
+        )
         self.module = FunctionInfo(self.tree, "<module>", None)
         self._index()
         self._starts: list[StreamStart] | None = None
@@ -149,7 +155,7 @@ class FileIndex:
                     info.decorators = list(node.decorator_list)
                     if self.test_module and not info.is_test:
                         info.is_test = (
-                            name.startswith("test")
+                            (name.startswith("test") and name not in self.main_called)
                             or (in_class is not None and in_class.name.startswith("Test"))
                             or any(_decorator_name(d) == "fixture" for d in node.decorator_list)
                         )

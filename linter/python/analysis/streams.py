@@ -50,14 +50,11 @@ class Streams(Values):
             if self._line_wise(iteration) or _parses_events(iteration.node):
                 return True
         call = start.call
-        url = keyword(call, "url")
-        if url is None:
-            index = 1 if start.http in ("httpx", "httpx2") and start.api.endswith("stream()") else 0
-            if start.http == "aiohttp" or start.api.startswith("session.request"):
-                index = 1 if start.api.startswith("session.request") else 0
-            url = call.args[index] if len(call.args) > index else None
+        url = self._url_of(start)
         text = self.string_of(url)
         if text is not None and _GENERATION_PATHS.search(text.split("?", 1)[0]):
+            return True
+        if self.url_named_llm(start):
             return True
         body = keyword(call, "json")
         if body is None:
@@ -79,6 +76,30 @@ class Streams(Values):
             isinstance(v, ast.Constant) and isinstance(v.value, str) and "event-stream" in v.value
             for v in headers.values
         )
+
+    def _url_of(self, start: StreamStart) -> ast.expr | None:
+        call = start.call
+        url = keyword(call, "url")
+        if url is None:
+            index = 1 if start.http in ("httpx", "httpx2") and start.api.endswith("stream()") else 0
+            if start.http == "aiohttp" or start.api.startswith("session.request"):
+                index = 1 if start.api.startswith("session.request") else 0
+            url = call.args[index] if len(call.args) > index else None
+        return url
+
+    def url_named_llm(self, start: StreamStart) -> str:
+        """The URL of a raw HTTP request when its name says it is an LLM's (``LLM_ENDPOINT``,
+        ``self.ollama_url``, ``config.INFERENCE_URL``): that name ("" otherwise). A name
+        is evidence where the value is not: a constant of another module, a setting."""
+        url = self._url_of(start)
+        if isinstance(url, ast.Attribute):
+            name = url.attr
+        elif isinstance(url, ast.Name):
+            name = url.id
+        else:
+            return ""
+        words = _WORD.findall(name)
+        return name if any(w.lower() in _LLM_WORDS for w in words) else ""
 
     def _line_wise(self, iteration: Iteration) -> bool:
         """The loop reads the body line by line (SSE and JSON-lines streams do)."""
@@ -306,6 +327,11 @@ class Streams(Values):
 # Raw HTTP evidence of an LLM or SSE stream (Analysis.llm_stream).
 _LINE_METHODS = frozenset(
     {"iter_lines", "aiter_lines", "iter_sse", "aiter_sse", "readline", "events"}
+)
+# The words of an identifier (``LLM_ENDPOINT``, ``ollamaUrl``), and those that name an LLM.
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_LLM_WORDS = frozenset(
+    {"llm", "llms", "ollama", "vllm", "openai", "completion", "completions", "inference", "tgi"}
 )
 _GENERATION_PATHS = re.compile(
     r"/(?:chat/completions|completions|responses|messages|generate|chat|predict|infer|sse|events)"

@@ -269,7 +269,12 @@ class Values(Literals):
         for owner in self._lineage(cls):
             if attr in owner.methods:
                 return FuncRef(owner.methods[attr])
-            for value_expr, _ in owner.self_attrs.get(attr, ()):
+            bindings = owner.self_attrs.get(attr, ())
+            if len(bindings) > 1:
+                # What every instance starts with first (``__init__``'s), then the others,
+                # last in the file first (as they were indexed).
+                bindings = sorted(bindings, key=lambda b: b[1].name != "__init__")
+            for value_expr, _ in bindings:
                 value = self.value(value_expr, depth + 1)
                 if value is not None:
                     return value
@@ -514,7 +519,14 @@ class Values(Literals):
             what = f"returning in item {found.item + 1} of a tuple"
         api = f"{found.name}() of {found.module}, {what} {found.api} from its line {found.line}"
         start = StreamStart(
-            call, found.client, api, True, None, None, origin=f"{found.module}.{found.name}"
+            call,
+            found.client,
+            api,
+            True,
+            None,
+            None,
+            origin=f"{found.module}.{found.name}",
+            translated=found.translated,
         )
         return Stream(start, "stream")
 
