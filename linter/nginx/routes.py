@@ -282,7 +282,8 @@ def app_unbuffers(document: NginxDocument, route: Route) -> str | None:
     else:
         addresses = [pass_host(route.target or (route.pass_stmt.args or [""])[0])]
     keys = [(host.lower(), port or "80") for host, port in addresses]
-    if keys and all(key in unbuffered for key in keys):
+    # (Port "": any port of a compose service whose app is known, as the app signal reads it.)
+    if keys and all(key in unbuffered or (key[0], "") in unbuffered for key in keys):
         host, port = keys[0]
         return f"the app at {host}:{port} sends `X-Accel-Buffering: no` with its streamed answers"
     return None

@@ -426,23 +426,42 @@ def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str,
 
 
 def _node_service(workspace: Workspace, service: ComposeService) -> tuple[str, str, bool] | None:
-    """A compose service that builds a Node app (its build context holds a `package.json`)
-    whose server sources stream (linter/server/nodeapps.py, read by literal shapes): the app's
+    """A compose service that builds a Node app (``_node_app_folder``) whose server sources
+    stream (linter/server/nodeapps.py, read by literal shapes): the app's
     folder, what streams and where, and whether every such handler sends
     `X-Accel-Buffering: no`. Once per run and folder."""
     from linter.server import nodeapps
 
-    context = service.context_dir
-    if not context or not workspace.inside(context) or not nodeapps.is_node_app(context):
+    folder = _node_app_folder(service)
+    if folder is None or not workspace.inside(folder):
         return None
-    key = ("server", "node-app", context)
+    key = ("server", "node-app", folder)
     if key not in workspace.memo:
-        shown = relative_posix(context, workspace.root)
-        evidence = nodeapps.app_evidence(context, shown)
+        shown = relative_posix(folder, workspace.root)
+        evidence = nodeapps.app_evidence(folder, shown)
+        place = "at the repository's top" if shown == "." else f"in {shown}/"
         workspace.memo[key] = (
-            (shown, _node_said(evidence), all(e.unbuffered for e in evidence)) if evidence else None
+            (place, _node_said(evidence), all(e.unbuffered for e in evidence)) if evidence else None
         )
     return workspace.memo[key]  # type: ignore[return-value]
+
+
+def _node_app_folder(service: ComposeService) -> str | None:
+    """The folder of the Node app a compose service builds: its Dockerfile's folder when that
+    holds a `package.json` (a monorepo builds `apps/chat/Dockerfile` with the top as context),
+    else the build context when its Dockerfile is at the context's top and it holds one."""
+    from linter.server import nodeapps
+
+    context, dockerfile = service.context_dir, service.dockerfile
+    if not context:
+        return None
+    if dockerfile:
+        folder = os.path.dirname(dockerfile)
+        if nodeapps.is_node_app(folder):
+            return folder
+        if os.path.normpath(folder) != os.path.normpath(context):
+            return None
+    return context if nodeapps.is_node_app(context) else None
 
 
 def _node_said(evidence: list[NodeEvidence]) -> str:
