@@ -118,13 +118,33 @@ _PROJECT_MARKERS = (
 _PROJECT_LEVELS = 4
 
 
+# Folders of NGINX's own layout (`/etc/nginx/sites-available`) a repository mirrors below its
+# NGINX folder: a config there belongs to the project around that folder, as `nginx/nginx.conf`
+# does (`nginx/sites-available/webai` beside `docker/openweb-dev1.yml`).
+_NGINX_LAYOUT = frozenset(
+    {"sites-available", "sites-enabled", "conf.d", "snippets", "http.d", "vhosts.d", "stream.d"}
+)
+
+
+def project_folder(proxy_file: str) -> str:
+    """The folder whose tree holds a proxy config's project: the folder above the config's
+    own, or above its NGINX folder when the config lies in one of NGINX's layout folders."""
+    folder = os.path.dirname(proxy_file)
+    parent = os.path.dirname(folder)
+    if os.path.basename(folder).lower() in _NGINX_LAYOUT and os.path.basename(parent):
+        return os.path.dirname(parent)
+    return parent
+
+
 def project_above(folder: str) -> str:
     """The tree a file named from elsewhere (outside the current folder and any git work
     tree) belongs to: the nearest folder at or above its own, at most four levels up, that
     holds a project file (pyproject.toml, a compose file, a Dockerfile, an `nginx.conf`, ...).
     Its includer, its package's other modules and its compose file are found from there, so
     the verdict on a file does not depend on the folder the command runs in. Without such a
-    folder, the file's own folder; never the home folder or the filesystem's top."""
+    folder, the folder above the NGINX folder of a config in a layout folder
+    (``project_folder``), else the file's own folder; never the home folder or the
+    filesystem's top."""
     home = os.path.realpath(os.path.expanduser("~"))
     current = folder
     for _ in range(_PROJECT_LEVELS + 1):
@@ -133,6 +153,17 @@ def project_above(folder: str) -> str:
         if any(os.path.isfile(os.path.join(current, name)) for name in _PROJECT_MARKERS):
             return current
         current = os.path.dirname(current)
+    # No project file: a file of an `nginx/` folder (`nginx/ai.conf`), or of a layout folder
+    # below it (`nginx/sites-available/app`), belongs to the folder above that NGINX folder,
+    # where the rest of the deployment lies.
+    if os.path.basename(folder).lower() == "nginx":
+        top = os.path.dirname(folder)
+    else:
+        top = project_folder(os.path.join(folder, "x"))
+        if top == os.path.dirname(folder):
+            return folder
+    if top != home and os.path.dirname(top) != top:
+        return top
     return folder
 
 

@@ -14,6 +14,7 @@ from linter.nginx.fragments import context_comment, detect_context
 from linter.nginx.includes import DiskFiles, DumpFiles, Expander, parsed_once
 from linter.nginx.model import NginxDocument
 from linter.nginx.parser import parse_source
+from linter.nginx.targets import LOOPBACK, pass_host
 from linter.source import SourceText
 
 if TYPE_CHECKING:
@@ -92,7 +93,34 @@ def load_document(
         # A config deployed in a ConfigMap: the Services of the manifests around it say which
         # apps stream, launch files or not (linter/server/kubeapps.py).
         _surroundings(document, workspace, source.path)
+    if not is_dump and _loopback_subpath_route(document):
+        _path_streams(document, workspace, source.path)
     return document
+
+
+def _loopback_subpath_route(document: NginxDocument) -> bool:
+    """A `location` other than `/` proxies to a loopback address: only then are the project's
+    JS/TS apps read for a handler matched by path (linter/nginx/routes.py)."""
+    for stmt in document.statements():
+        if stmt.name != "proxy_pass" or not stmt.args or stmt.parent is None:
+            continue
+        block = stmt.parent
+        if block.name != "location" or not block.args or block.args[-1] == "/":
+            continue
+        if pass_host(stmt.args[0])[0].lower() in LOOPBACK:
+            return True
+    return False
+
+
+def _path_streams(document: NginxDocument, workspace: Workspace, path: str) -> None:
+    from linter.server.proxied import path_streams
+
+    try:
+        streams, named = path_streams(workspace, path)
+    except Exception:  # evidence only
+        return
+    document.path_streams = tuple((s.route, s.said, s.unbuffered) for s in streams)
+    document.named_loopback = named
 
 
 def _in_cluster(workspace: Workspace, path: str) -> bool:

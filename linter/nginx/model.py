@@ -33,6 +33,11 @@ class NginxDocument(Document):
     streaming_backends: dict[tuple[str, str], str] = field(default_factory=dict)
     # Of those, the apps whose streamed answers all send `X-Accel-Buffering: no` themselves.
     unbuffered_backends: set[tuple[str, str]] = field(default_factory=set)
+    # JS/TS streaming handlers of the project with a known route path (route, what and
+    # where, sends `X-Accel-Buffering: no`), and the loopback addresses its launches already
+    # name: a route to another loopback port is matched to them by path.
+    path_streams: tuple[tuple[str, str, bool], ...] = ()
+    named_loopback: frozenset[tuple[str, str]] = frozenset()
     # Template variables (``${BACKEND_URL}``, ``__BACKEND_URL__``) the compose service that
     # renders this config sets: name -> (value, where it is set).
     template_env: dict[str, tuple[str, str]] = field(default_factory=dict)

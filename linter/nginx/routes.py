@@ -50,7 +50,7 @@ from linter.nginx.route_comments import (
     naming_comment_signal,
     stream_comment_signal,
 )
-from linter.nginx.targets import Resolved, listen_ports, pass_host, resolve_target
+from linter.nginx.targets import LOOPBACK, Resolved, listen_ports, pass_host, resolve_target
 from linter.nginx.tree import may_hold_placeholder
 from linter.nginx.websocket import socket_beside
 
@@ -162,6 +162,7 @@ def _signal(
         upstream_signal(document, block, family, resolved, upstream)
         or map_signal(document, resolved)
         or _app_signal(document, resolved, upstream)
+        or _path_app_signal(document, block, resolved, upstream)
     )
     if signal:
         return signal, False
@@ -217,9 +218,62 @@ def _app_signal(
     return None
 
 
+def _path_matches(
+    document: NginxDocument, block: Stmt, target: str, upstream: Stmt | None
+) -> list[tuple[str, str, bool]]:
+    """The project's JS/TS streaming handlers (``document.path_streams``) a prefix location
+    other than `/` reaches, when it proxies to a loopback port no launch or compose service
+    of the repository names (an app started by hand or by pm2): the path is then the only
+    link, and it is said so. nginx maps `location P` with `proxy_pass http://h:p/U` to `U`
+    plus the rest of the request's path; without a URI the path goes on unchanged."""
+    if not document.path_streams or upstream is not None or block.is_root:
+        return []
+    path = _location_path(block)
+    modifier = block.args[0] if len(block.args) == 2 else ""
+    if modifier not in ("", "^~") or not path.startswith("/") or path == "/":
+        return []
+    host, port = pass_host(target)
+    host = host.lower()
+    if host not in LOOPBACK or not port or (host, port) in document.named_loopback:
+        return []
+    uri = re.sub(r"^[a-z]+://[^/]*", "", target, flags=re.IGNORECASE)
+    if "$" in uri:
+        return []
+    upstream_prefix = uri or path
+    return [stream for stream in document.path_streams if _under(stream[0], upstream_prefix)]
+
+
+def _under(route: str, prefix: str) -> bool:
+    """The route's path is reached through ``prefix`` (`/api/` reaches `/api/chat`; `/api`
+    reaches `/api/chat` and `/api`, not `/apiary`)."""
+    if prefix.endswith("/"):
+        return route.startswith(prefix) or route == prefix.rstrip("/")
+    return route == prefix or route.startswith(prefix + "/")
+
+
+def _path_app_signal(
+    document: NginxDocument, block: Stmt, resolved: Resolved, upstream: Stmt | None
+) -> Signal | None:
+    matches = _path_matches(document, block, resolved.target, upstream)
+    if not matches:
+        return None
+    route, said, _ = matches[0]
+    host, port = pass_host(resolved.target)
+    more = f" (and {len(matches) - 1} more)" if len(matches) > 1 else ""
+    return Signal(
+        "app",
+        f"it proxies {_location_path(block)} to {host}:{port}, an address no launch file of "
+        f"the repository names, and the repository's app serves {route} under that path "
+        f"and streams there ({said}{more}; matched by path)",
+    )
+
+
 def app_unbuffers(document: NginxDocument, route: Route) -> str | None:
     """The app every server of the route's backend reaches sends `X-Accel-Buffering: no`
     with each streamed answer: what to say, or None."""
+    matches = _path_matches(document, route.block, route.target, route.upstream)
+    if matches and all(unbuffered for _, _, unbuffered in matches):
+        return f"the app serving {matches[0][0]} sends `X-Accel-Buffering: no` itself"
     unbuffered = document.unbuffered_backends
     if not unbuffered:
         return None
@@ -228,7 +282,8 @@ def app_unbuffers(document: NginxDocument, route: Route) -> str | None:
     else:
         addresses = [pass_host(route.target or (route.pass_stmt.args or [""])[0])]
     keys = [(host.lower(), port or "80") for host, port in addresses]
-    if keys and all(key in unbuffered for key in keys):
+    # (Port "": any port of a compose service whose app is known, as the app signal reads it.)
+    if keys and all(key in unbuffered or (key[0], "") in unbuffered for key in keys):
         host, port = keys[0]
         return f"the app at {host}:{port} sends `X-Accel-Buffering: no` with its streamed answers"
     return None

@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 from linter.nginx.context import Stmt
 
+# Addresses of the host nginx runs on (an app beside it, not a container's name).
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1"})
 _VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 _HOST_PORT = re.compile(r"^([^:$\[\]]+|\[[^\]]*\]):(\d+)$")
 

@@ -33,6 +33,53 @@ _CONFIG_SETTING = functools.cache(
 )
 
 
+# A compose file by its content, whatever its name (`docker/openweb-dev1.yml`): a top-level
+# `services:` mapping, and under it a service (one indent level down) whose own keys (deeper)
+# hold `image: <name>` or `build:`. Literal shapes on purpose (a byte test before any YAML
+# parse): a Helm values file's `services:` with `image:` as a mapping of repository and tag,
+# a workflow's indented `services:`, or a `services:` list of names do not match.
+_COMPOSE_SECTION = functools.cache(
+    lambda: re.compile(
+        r"(?m)^services[ \t]*:[ \t]*(?:#.*)?\r?$((?:\r?\n(?:[ \t]+\S.*|[ \t]*(?:#.*)?))*)"
+    )
+)
+_COMPOSE_ENTRY = functools.cache(
+    lambda: re.compile(r"(?m)^([ \t]+)[\w.-]+[ \t]*:[ \t]*(?:#.*)?\r?$")
+)
+_COMPOSE_SOURCE = functools.cache(
+    lambda: re.compile(r"(?m)^([ \t]+)(?:image[ \t]*:[ \t]*[\"']?[\w${.-]|build[ \t]*:)")
+)
+YAML_SUFFIXES = (".yml", ".yaml")
+
+
+def compose_by_content(text: str | bytes) -> bool:
+    """A YAML text that is a compose file (see ``_COMPOSE_SECTION``): a substring test first."""
+    if isinstance(text, bytes):
+        if b"services" not in text:
+            return False
+        text = text.decode("utf-8", "replace")
+    elif "services" not in text:
+        return False
+    section = _COMPOSE_SECTION().search(text)
+    if section is None:
+        return False
+    body = section.group(1)
+    entry = _COMPOSE_ENTRY().search(body)
+    if entry is None:
+        return False
+    indent = len(entry.group(1).expandtabs())
+    return any(
+        len(found.group(1).expandtabs()) > indent for found in _COMPOSE_SOURCE().finditer(body)
+    )
+
+
+def is_compose(relpath: str, text: str | bytes | None = None) -> bool:
+    """A compose file by its name, or (``text`` given) a YAML file by its content."""
+    if shape(relpath) == "compose":
+        return True
+    return text is not None and relpath.lower().endswith(YAML_SUFFIXES) and compose_by_content(text)
+
+
 def config_by_content(data: bytes) -> bool:
     return len({m.group(1) for m in _CONFIG_SETTING().finditer(data)}) >= 2
 
@@ -124,7 +171,10 @@ def per_file(relpath: str) -> bool:
 def claim(relpath: str, data: bytes, by_name: Claim) -> bool:
     found = shape(relpath)
     if found is None and is_manifest(relpath):
-        return workload(data)
+        # A compose file whatever its name is a launch file too (read as compose).
+        return workload(data) or (
+            relpath.lower().endswith(YAML_SUFFIXES) and compose_by_content(data)
+        )
     if found is None:
         # A Python script that starts uvicorn itself when run (``python main.py``).
         # (Substring tests only: the file is read with ``ast`` when it is checked.)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from linter import preparation
+from linter.discovery import project_folder
+from linter.nginx.targets import LOOPBACK  # (one list for the proxy's side and the apps')
 from linter.pathmatch import relative_posix
 from linter.server.model import KEEPALIVE_NAMES, worker_name
 from linter.server.treefiles import launch_files
@@ -26,8 +28,6 @@ from linter.server.treefiles import launch_files
 if TYPE_CHECKING:
     from linter.server.model import Launch
     from linter.workspace import Workspace
-
-LOOPBACK = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1"})
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,11 @@ def seconds(value: str | None) -> float | None:
 def near(launch_file: str, proxy_file: str) -> bool:
     """Do a launch file and a proxy config belong to one project? The proxy config lies in the
     launch file's folder (or below it), or the launch file lies in the folder above the proxy
-    config's own (``nginx/nginx.conf`` beside ``docker-compose.yml`` or ``backend/``). Two
+    config's own (``nginx/nginx.conf`` beside ``docker-compose.yml`` or ``backend/``), or above
+    its NGINX folder for a config in a layout folder (``nginx/sites-available/app``). Two
     projects of one tree never match by a shared port on localhost."""
     launch_dir = os.path.dirname(launch_file)
-    proxy_parent = os.path.dirname(os.path.dirname(proxy_file))
+    proxy_parent = project_folder(proxy_file)
     return _within(proxy_file, launch_dir) or _within(launch_file, proxy_parent)
 
 
@@ -97,7 +98,7 @@ class _NearIndex:
         while end >= 0:
             found.update(self.by_folder.get(proxy_file[: end + 1], ()))
             end = proxy_file.find(os.sep, end + 1)
-        parent = os.path.dirname(os.path.dirname(proxy_file)).rstrip(os.sep) + os.sep
+        parent = project_folder(proxy_file).rstrip(os.sep) + os.sep
         at = bisect.bisect_left(self.names, parent)
         while at < len(self.names) and self.names[at].startswith(parent):
             found.add(self.ordered[at][1])

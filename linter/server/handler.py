@@ -85,10 +85,14 @@ def _launched_nearby(path: str, workspace: Workspace) -> frozenset[str]:
         names = []
     for name in names:
         launch_file = os.path.join(folder, name)
-        if detect.shape(name) in (None, "script") or not os.path.isfile(launch_file):
+        shape = detect.shape(name)
+        by_content = shape is None and name.lower().endswith(detect.YAML_SUFFIXES)
+        if (shape in (None, "script") and not by_content) or not os.path.isfile(launch_file):
             continue
         try:
             source = workspace.read_source(launch_file)
+            if by_content and not detect.compose_by_content(source.text):
+                continue  # YAML, not a compose file
             scratch = ServerDocument(kind="server", source=source)
             launches = Reader(scratch, workspace).read(launch_file)
         except Exception:  # evidence only

@@ -145,7 +145,15 @@ class Reader:
         return launches
 
     def _read(self, path: str) -> list[Launch]:
-        shape = detect.shape(relative_posix(path, self.workspace.root))
+        relpath = relative_posix(path, self.workspace.root)
+        shape = detect.shape(relpath)
+        # A compose file by its content (`docker/openweb-dev1.yml`), not its name.
+        if (
+            shape is None
+            and path in self.document.sources
+            and detect.is_compose(relpath, self.document.sources[path].text)
+        ):
+            shape = "compose"
         if shape == "dockerfile":
             return self.dockerfile(path)
         if shape == "compose":

@@ -1,7 +1,7 @@
 """The launch files a proxy config's evidence comes from: those the run discovered, and the
 compose files, Dockerfiles, Procfiles and gunicorn configs of the tree that belong to the
 config's project (``front.near``: in a folder above it, or in its parent's folder and below),
-found by name. So a pre-commit call on one NGINX config sees the app behind a route, and its
+found by name (and compose files named otherwise by their content). So a pre-commit call on one NGINX config sees the app behind a route, and its
 keep-alive, as a whole-tree run does, reading only the folders around it."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from linter.discovery import project_folder
 from linter.server import detect
 
 if TYPE_CHECKING:
@@ -26,7 +27,9 @@ def launch_files(workspace: Workspace, anchor: str | None = None) -> tuple[str, 
     discovered = tuple(workspace.discovered.get("server", ()))
     if anchor is None or workspace.whole_tree:
         return discovered  # a run over the whole tree discovered them all
-    below = os.path.dirname(os.path.dirname(os.path.abspath(anchor)))
+    below = project_folder(os.path.abspath(anchor))
+    if not workspace.inside(below):  # (a layout folder at the tree's root)
+        below = os.path.dirname(os.path.dirname(os.path.abspath(anchor)))
     key = ("server", "tree-launch-files", below)
     known = workspace.memo.get(key)
     if not isinstance(known, tuple):
@@ -92,13 +95,14 @@ def _mounting_compose_beside(
             continue
         written = os.path.relpath(os.path.dirname(anchor), sub).replace(os.sep, "/").encode()
         for path in _files_in(workspace.root, sub):
-            if detect.shape(os.path.basename(path).lower()) != "compose":
+            name = os.path.basename(path).lower()
+            if detect.shape(name) != "compose" and not name.endswith(detect.YAML_SUFFIXES):
                 continue
             try:
                 data = read_regular_file(path, 1024 * 1024)
             except (ReadFailure, OSError):
                 continue
-            if written in data:
+            if written in data and detect.is_compose(name, data):
                 found.append(path)
     return found
 
@@ -121,8 +125,22 @@ def _wanted(root: str, entry: os.DirEntry[str]) -> bool:
     # The shape is decided by the file's name alone: no relative path to build for each of
     # the hundreds of entries a walk below a main config's folder meets.
     shape = detect.shape(entry.name)
+    if shape is None and entry.name.lower().endswith(detect.YAML_SUFFIXES):
+        return _compose_by_content(entry.path)
     if shape not in _BY_NAME:
         return False
     # Only the config names gunicorn and its users give (any `*gunicorn*.py` is read by
     # content, by the server kind, when the run holds it).
     return shape != "gunicorn-config" or entry.name.lower() in detect.GUNICORN_CONFIG_NAMES
+
+
+def _compose_by_content(path: str) -> bool:
+    """A YAML file of the walk that is a compose file by its content (a read of the file: the
+    walk meets few YAML files that are not named for what they are)."""
+    from linter.workspace import ReadFailure, read_regular_file
+
+    try:
+        data = read_regular_file(path, 1024 * 1024)
+    except (ReadFailure, OSError):
+        return False
+    return detect.compose_by_content(data)

@@ -345,7 +345,7 @@ def _server(document: ServerDocument) -> list[Fact]:
 
     found: list[Fact] = []
     for path, text in document.sources.items():
-        if detect.shape(os.path.basename(path)) == "compose":
+        if detect.is_compose(os.path.basename(path), text.text):
             found.extend(compose.read(text))
     for launch in document.launches:
         source = document.sources.get(launch.command.path)

@@ -56,11 +56,16 @@ def _stack_kind(relpath: str, workspace: Workspace, path: str) -> str | None:
         for k, c in kinds.claims_by_name(relpath).items()
         if k in ("nginx", "litellm", "python", "k8s")
     }
-    if not claims:
+    yaml = relpath.lower().endswith(server_detect.YAML_SUFFIXES)
+    if not claims and not yaml:
         return None
     try:
         data = workspace.read_bytes(path)
     except Exception:
+        return None
+    if yaml and server_detect.compose_by_content(data):
+        return "server"  # a compose file by its content, whatever its name
+    if not claims:
         return None
     if "python" in claims:
         from linter.stack.clients import mentions
@@ -250,13 +255,27 @@ def _built_images(stack: Any, workspace: Workspace) -> dict[tuple[str, str], tup
     return found
 
 
+def _compose_named_or_written(folder: str, name: str) -> bool:
+    """A compose file by its name, or a YAML file of the folder by its content."""
+    from linter.server import detect
+    from linter.workspace import ReadFailure, read_regular_file
+
+    if detect.shape(name) == "compose":
+        return True
+    if not name.lower().endswith(detect.YAML_SUFFIXES):
+        return False
+    try:
+        data = read_regular_file(os.path.join(folder, name), 1024 * 1024)
+    except (ReadFailure, OSError):
+        return False
+    return detect.compose_by_content(data)
+
+
 def project_of(files: Iterable[str], root: str) -> str | None:
     """The folder of the compose project around the given files: the highest folder, up to
     the root, that holds a compose file and contains them all (the compose file is the hub
     that mounts the NGINX and LiteLLM configs). None when there is none: a run given files
     outside any compose project has no stack to read."""
-    from linter.server.detect import shape
-
     found: str | None = None
     folders = {os.path.dirname(path) for path in files}
     if not folders:
@@ -269,7 +288,7 @@ def project_of(files: Iterable[str], root: str) -> str | None:
             names = os.listdir(current)
         except OSError:
             names = []
-        if any(shape(name) == "compose" for name in names):
+        if any(_compose_named_or_written(current, name) for name in names):
             found = current
         if current == top or not current.startswith(top + os.sep):
             break

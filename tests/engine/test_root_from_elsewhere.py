@@ -61,3 +61,18 @@ def test_paths_of_unrelated_trees_never_make_the_home_folder_the_tree(
     # Within one project below the home folder, the project still holds both.
     both = [str(home / "one/pkg/a.py"), str(home / "one/pyproject.toml")]
     assert find_root(both, str(tmp_path / "elsewhere")) == os.path.realpath(home / "one")
+
+
+def test_a_config_in_an_nginx_layout_folder_belongs_to_the_folder_above_its_nginx_folder(
+    tmp_path: Path,
+) -> None:
+    """`nginx/sites-available/webai` with no project file anywhere: the repository's top (the
+    folder above `nginx/`, beside `docker/openweb-dev1.yml`), not `sites-available/`."""
+    make(tmp_path / "repo", ["docker/openweb-dev1.yml", "nginx/sites-available/webai"])
+    (tmp_path / "elsewhere").mkdir()
+    site = tmp_path / "repo/nginx/sites-available/webai"
+    assert find_root([str(site)], str(tmp_path / "elsewhere")) == str(tmp_path / "repo")
+    # Any other folder: the file's own, as before.
+    other = tmp_path / "repo/nginx/custom/webai"
+    make(tmp_path / "repo", ["nginx/custom/webai"])
+    assert find_root([str(other)], str(tmp_path / "elsewhere")) == str(other.parent)

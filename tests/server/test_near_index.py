@@ -53,3 +53,14 @@ def test_made_once_per_list_and_never_sent_between_processes() -> None:
     entry = next(value for key, value in workspace.memo.items() if key[1] == "t")
     with pytest.raises(TypeError):
         pickle.dumps(entry)
+
+
+def test_a_config_in_a_layout_folder_is_near_the_files_beside_its_nginx_folder() -> None:
+    """`nginx/sites-available/webai` belongs to the project above `nginx/` (its compose file
+    in `docker/`), as `nginx/nginx.conf` does; a config in another folder does not climb."""
+    assert near("/r/docker/openweb-dev1.yml", "/r/nginx/sites-available/webai")
+    assert near("/r/docker/openweb-dev1.yml", "/r/nginx/nginx.conf")
+    assert not near("/r/docker/openweb-dev1.yml", "/r/nginx/custom/webai")
+    workspace = Workspace(root="/")
+    entries = ["/r/docker/openweb-dev1.yml", "/other/docker/compose.yml"]
+    assert near_ones(workspace, entries, str, "/r/nginx/sites-enabled/webai") == entries[:1]
