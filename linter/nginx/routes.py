@@ -107,12 +107,23 @@ def _location_path(block: Stmt) -> str:
     return block.args[-1] if block.args else ""
 
 
+def _own_statements(block: Stmt) -> list[Stmt]:
+    """The statements of a route's block, through its `if` and `limit_except` blocks but not
+    into a location nested in it (that location is a route of its own, with its settings)."""
+    found: list[Stmt] = []
+    for stmt in block.level():
+        found.append(stmt)
+        if stmt.children is not None and stmt.name != "location":
+            found.extend(_own_statements(stmt))
+    return found
+
+
 def _sse_signal(block: Stmt, family: str) -> Signal | None:
     """SSE acknowledged in the block: an explicit mention of event streams (strong), or
     buffering turned off (weaker: it is also copied into every location of a server)."""
     buffering_off = None
     buffering = f"{family}_buffering"  # (once, not once per statement of the block)
-    for stmt in block.walk():
+    for stmt in _own_statements(block):
         if stmt.directive is None or stmt.unknown:
             continue
         if stmt.name == buffering and stmt.args[:1] == ["off"] and buffering_off is None:
