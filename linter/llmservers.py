@@ -236,6 +236,7 @@ LLM_PORTS = {
     "1234": "LM Studio's port 1234",
     "7860": "Gradio's port 7860 (Gradio apps stream over SSE)",
 }
+GRADIO_PORT = "7860"
 # Ports a server listening on makes it a drop-in proxy for that LLM server.
 LLM_LISTEN_PORTS = {
     "11434": "Ollama's port 11434",

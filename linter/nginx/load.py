@@ -4,6 +4,7 @@ the file is written for (fragments.py), into the NginxDocument the rules see."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -77,6 +78,7 @@ def load_document(
         litellm_configs=tuple(workspace.discovered.get("litellm", ())),
         is_dump=is_dump,
     )
+    document.gradio_pin = _gradio_pin(document, workspace)
     from linter.server.treefiles import launch_files
 
     if launch_files(workspace, source.path):
@@ -93,6 +95,35 @@ def load_document(
         # apps stream, launch files or not (linter/server/kubeapps.py).
         _surroundings(document, workspace, source.path)
     return document
+
+
+# A config that may proxy to a Gradio app (its name, or its port 7860).
+_GRADIO_SIGN = re.compile(r"gradio|7860", re.IGNORECASE)
+# Gradio 4 moved its queue from a WebSocket to SSE.
+_GRADIO_SSE_VERSION = (4,)
+
+
+def _gradio_pin(document: NginxDocument, workspace: Workspace) -> tuple[bool, str] | None:
+    """The Gradio version the repository pins for the config's folder and those above it
+    (linter/python/pins.py), when a file of the config names Gradio or its port. Evidence
+    only: unreadable or unpinned gives None."""
+    if not any(_GRADIO_SIGN.search(source.text) for source in document.sources.values()):
+        return None
+    from linter.python.pins import allows_only_below, find_pins
+
+    try:
+        pin = find_pins(document.source.path, workspace, ("gradio",)).get("gradio")
+    except Exception:  # evidence only
+        return None
+    if pin is None or not pin.specifier:
+        return None
+    where = f"{pin.shown}:{pin.line}" if pin.shown and pin.line else pin.shown or "the repository"
+    said = f"{where} pins gradio{pin.specifier}"
+    if allows_only_below(pin.specifier, _GRADIO_SSE_VERSION):
+        return True, said
+    if pin.version and pin.version >= _GRADIO_SSE_VERSION:
+        return False, said
+    return None  # a range across Gradio 3 and 4: as if unpinned
 
 
 def _in_cluster(workspace: Workspace, path: str) -> bool:

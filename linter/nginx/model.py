@@ -36,6 +36,10 @@ class NginxDocument(Document):
     # Template variables (``${BACKEND_URL}``, ``__BACKEND_URL__``) the compose service that
     # renders this config sets: name -> (value, where it is set).
     template_env: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # The Gradio version the repository pins (requirements, pyproject, lock files), when a
+    # route may reach a Gradio app: (its queue runs over a WebSocket, as before Gradio 4;
+    # where and what is pinned). None when nothing pins it.
+    gradio_pin: tuple[bool, str] | None = None
     is_dump: bool = False
     # Results computed once per document and shared by the rules (routes, upstreams).
     cache: dict[str, object] = field(default_factory=dict)

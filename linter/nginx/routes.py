@@ -24,6 +24,7 @@ from linter.config import Settings
 from linter.llmservers import (
     CHAT_APP_PORTS,
     CHAT_APPS,
+    GRADIO_PORT,
     LLM_LISTEN_PORTS,
     VLLM_PORT,
     llm_name,
@@ -169,11 +170,19 @@ def _signal(
         return Signal("path", f"its path {path} is a streaming endpoint"), False
     if signal:
         return signal, False
-    signal = (
-        upstream_signal(document, block, family, resolved, upstream)
-        or map_signal(document, resolved)
-        or _app_signal(document, resolved, upstream)
-    )
+    gradio = document.gradio_pin if _gradio_backend(resolved, upstream) else None
+    if gradio is not None and gradio[0]:
+        # Gradio before 4 answers over its queue's WebSocket, not SSE: its name or port says
+        # nothing about a stream through this route (the app signal below still may).
+        signal = _app_signal(document, resolved, upstream)
+    else:
+        signal = (
+            upstream_signal(document, block, family, resolved, upstream)
+            or map_signal(document, resolved)
+            or _app_signal(document, resolved, upstream)
+        )
+        if signal and gradio is not None:
+            signal = signal._replace(text=f"{signal.text} ({gradio[1]}: Gradio 4+ queues over SSE)")
     if signal:
         return signal, False
     server = block.enclosing("server") if not block.is_root else None
@@ -198,6 +207,21 @@ def _signal(
             f"the repository has a LiteLLM config ({config}) and {path} is an OpenAI-style path",
         ), False
     return None, False
+
+
+def _gradio_backend(resolved: Resolved, upstream: Stmt | None) -> bool:
+    """The route's backend is known as a Gradio app by its name or Gradio's port 7860 (the
+    target's host, or the upstream's name or a server of it)."""
+    if upstream is not None:
+        names = [upstream.args[0]] if upstream.args else []
+        addresses = [pass_host(s.args[0]) for s in upstream.level_named("server") if s.args]
+    else:
+        names = []
+        addresses = [pass_host(resolved.target)]
+    names += [host for host, _ in addresses]
+    return any(port == GRADIO_PORT for _, port in addresses) or any(
+        llm_name(name) == "gradio" for name in names if "$" not in name
+    )
 
 
 def _app_signal(
