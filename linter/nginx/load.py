@@ -140,6 +140,7 @@ def _surroundings(document: NginxDocument, workspace: Workspace, path: str) -> N
     its template variables, and which of the apps it may proxy to stream. Evidence only:
     a failure leaves both empty, as for a config read alone."""
     from linter.server.proxied import (
+        quiet_backends,
         streaming_backends,
         template_environment,
         unbuffered_backends,
@@ -148,9 +149,11 @@ def _surroundings(document: NginxDocument, workspace: Workspace, path: str) -> N
     try:
         document.streaming_backends = streaming_backends(workspace, path)
         document.unbuffered_backends = unbuffered_backends(workspace, path)
+        document.quiet_backends = quiet_backends(workspace, path)
     except Exception:
         document.streaming_backends = {}
         document.unbuffered_backends = set()
+        document.quiet_backends = {}
     if "${" not in document.source.text and "__" not in document.source.text:
         return
     try:

@@ -31,6 +31,9 @@ class NginxDocument(Document):
     # The apps of the same repository that stream, by the (host, port) a route may name (port
     # "" for any port of a compose service named so), and why (linter/server/proxied.py).
     streaming_backends: dict[tuple[str, str], str] = field(default_factory=dict)
+    # The apps of the same repository read and found never to stream (no streaming endpoint,
+    # no MCP SDK), by (host, port), and what they are (linter/server/proxied.py).
+    quiet_backends: dict[tuple[str, str], str] = field(default_factory=dict)
     # Of those, the apps whose streamed answers all send `X-Accel-Buffering: no` themselves.
     unbuffered_backends: set[tuple[str, str]] = field(default_factory=set)
     # Template variables (``${BACKEND_URL}``, ``__BACKEND_URL__``) the compose service that
