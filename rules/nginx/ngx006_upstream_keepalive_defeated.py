@@ -207,7 +207,8 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
         if problem is None:
             continue
         place = route_place(document, route)
-        if stmt is not None:
+        fixed = fixed_connection(stmt) if stmt is not None else None
+        if stmt is not None and fixed is None:
             # At the Connection line itself, even when inherited: that line is what to change
             # (and a finding about HTTP/1.0 may already point at the location).
             place = place_of(document, stmt) or place
@@ -226,9 +227,10 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             # Only nginx before 1.29.7 sends `Connection: close` by default: say which applies.
             note = f" Add `{CONNECTION_LINE}` ({version_words(document)})."
             note += _inherited_note(document, headers)
-        fixed = fixed_connection(stmt) if stmt is not None else None
         if fixed is not None:
-            # No fix: `""` here would end WebSocket upgrades on the route; the map keeps both.
+            # At the location (the message names the Connection line): a server-level line
+            # is inherited by many. No fix: `""` there would end WebSocket upgrades on the
+            # route; the map keeps both.
             yield RULE.report(
                 place.source,
                 place.start,
