@@ -94,7 +94,38 @@ def not_streaming_path(path: str) -> bool:
             alternatives
         ):
             return True
-    return _static_files_path(text)
+    return _static_files_path(text) or _answering_endpoint(text)
+
+
+# Endpoints of LLM servers that answer in one piece, as a location path ends in them: Ollama's
+# model list, version, running models, model details and embeddings, and the OpenAI-style model
+# list (a drop-in proxy routes them apart from the streaming `/api/chat`, `/v1/...`). Not
+# Ollama's `/api/pull`, `/api/push` or `/api/create`: they stream progress by default.
+_ANSWERING_ENDPOINT = re.compile(
+    r"(?:^|/)(?:api/(?:tags|version|ps|show|embed|embeddings)|v1/(?:models|embeddings))/?$",
+    re.IGNORECASE,
+)
+# One group of plain alternatives in a regex location (`^/api/(tags|version)$`).
+_ALTERNATIVES = re.compile(r"\((?:\?:)?([\w|-]+)\)")
+
+
+def _answering_endpoint(text: str) -> bool:
+    """The location's path only matches endpoints that answer in one piece (every
+    alternative of one group of a regex): `/api/tags`, `= /v1/models`, `^/api/(ps|show)$`."""
+    text = text.strip().rstrip("$").replace("\\/", "/")
+    if not text.startswith("/"):
+        text = "/" + text
+    groups = _ALTERNATIVES.findall(text)
+    if len(groups) > 1:
+        return False
+    if groups:
+        match = _ALTERNATIVES.search(text)
+        assert match is not None
+        return all(
+            _ANSWERING_ENDPOINT.search(text[: match.start()] + word + text[match.end() :])
+            for word in groups[0].split("|")
+        )
+    return _ANSWERING_ENDPOINT.search(text) is not None
 
 
 # File types a location serves as static assets (a regex location matching them, as
@@ -205,6 +236,7 @@ LLM_PORTS = {
     "1234": "LM Studio's port 1234",
     "7860": "Gradio's port 7860 (Gradio apps stream over SSE)",
 }
+GRADIO_PORT = "7860"
 # Ports a server listening on makes it a drop-in proxy for that LLM server.
 LLM_LISTEN_PORTS = {
     "11434": "Ollama's port 11434",

@@ -393,7 +393,22 @@ def connection_problem(
                 f"WebSocket upgrades and keep-alive both)",
                 connection,
             )
+    if fixed_connection(connection) is not None:
+        return (
+            f"a fixed `Connection: {value}` (set at {document.where(connection)}) goes with every "
+            f"request, plain ones included, instead of an empty one",
+            connection,
+        )
     return None
+
+
+def fixed_connection(connection: Stmt) -> str | None:
+    """The value of a `proxy_set_header Connection` that is a fixed word other than empty,
+    `close` or `keep-alive` (`"upgrade"` for every request, WebSocket or not), else None."""
+    value = connection.args[1] if len(connection.args) > 1 else ""
+    if not value or "$" in value or value.lower() in ("close", "keep-alive"):
+        return None
+    return value
 
 
 # An app named for its server (`fastapi`, `uvicorn` as a whole part of a host or upstream name).

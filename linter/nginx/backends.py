@@ -64,10 +64,13 @@ def _named(text: str, name: str, sign: str | None) -> str | None:
     return f"{text} and {sign}" if sign else None
 
 
-def upstream_evidence(upstream: Stmt, route_sign: str | None = None) -> str | None:
+def upstream_evidence(
+    upstream: Stmt, route_sign: str | None = None, mcp_name: bool = True
+) -> str | None:
     """What makes an `upstream {}` an LLM server's (its name, a server's host or port), said
     for a message; None when nothing does. ``route_sign``: what the route that proxies to it
-    says besides (a raised read timeout), a second sign for a name that is only `llm`."""
+    says besides (a raised read timeout), a second sign for a name that is only `llm`.
+    ``mcp_name``: False when the app behind it is known not to serve MCP (backend_signal)."""
     if not upstream.args:
         return None
     servers = [(s.args[0], *pass_host(s.args[0])) for s in upstream.level_named("server") if s.args]
@@ -82,7 +85,7 @@ def upstream_evidence(upstream: Stmt, route_sign: str | None = None) -> str | No
         text = f"its upstream `{upstream.args[0]}` is named like an LLM server ({name})"
         if (found := _named(text, name, sign)) is not None:
             return found
-    if MCP_NAME.search(upstream.args[0]):
+    if mcp_name and MCP_NAME.search(upstream.args[0]):
         return f"its upstream `{upstream.args[0]}` is named like an MCP server (streamable HTTP)"
     for address, host, port in servers:
         name = llm_name(host)
@@ -100,9 +103,12 @@ def backend_signal(
 ) -> Signal | None:
     host, port = pass_host(route_target)
     if upstream is not None:
-        text = upstream_evidence(upstream)
+        mcp = not _quiet_servers(document, upstream)
+        text = upstream_evidence(upstream, mcp_name=mcp)
         if text is None and _generic_named(upstream):
-            text = upstream_evidence(upstream, _read_timeout_sign(document, block, family))
+            text = upstream_evidence(
+                upstream, _read_timeout_sign(document, block, family), mcp_name=mcp
+            )
         return Signal("upstream", text) if text else None
     if "$" in host:
         # A host nginx only knows at run time, or a template variable filled in before it
@@ -145,6 +151,17 @@ def _template_variable_signal(
     sign = _read_timeout_sign(document, block, family) if name in GENERIC_LLM_WORDS else None
     found = _named(text, name, sign)
     return Signal("upstream", found) if found is not None else None
+
+
+def _quiet_servers(document: NginxDocument, upstream: Stmt) -> bool:
+    """Every server of the upstream reaches an app of the repository that was read and never
+    streams nor imports an MCP SDK (linter/server/proxied.py): a name promising an MCP
+    server is then only a name (`mcp_github` in front of a FastAPI app answering JSON)."""
+    quiet = document.quiet_backends
+    if not quiet:
+        return False
+    servers = [pass_host(s.args[0]) for s in upstream.level_named("server") if s.args]
+    return bool(servers) and all((host.lower(), port or "80") in quiet for host, port in servers)
 
 
 def _generic_named(upstream: Stmt) -> bool:

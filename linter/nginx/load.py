@@ -4,6 +4,7 @@ the file is written for (fragments.py), into the NginxDocument the rules see."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -78,6 +79,7 @@ def load_document(
         litellm_configs=tuple(workspace.discovered.get("litellm", ())),
         is_dump=is_dump,
     )
+    document.gradio_pin = _gradio_pin(document, workspace)
     from linter.server.treefiles import launch_files
 
     if launch_files(workspace, source.path):
@@ -123,6 +125,35 @@ def _path_streams(document: NginxDocument, workspace: Workspace, path: str) -> N
     document.named_loopback = named
 
 
+# A config that may proxy to a Gradio app (its name, or its port 7860).
+_GRADIO_SIGN = re.compile(r"gradio|7860", re.IGNORECASE)
+# Gradio 4 moved its queue from a WebSocket to SSE.
+_GRADIO_SSE_VERSION = (4,)
+
+
+def _gradio_pin(document: NginxDocument, workspace: Workspace) -> tuple[bool, str] | None:
+    """The Gradio version the repository pins for the config's folder and those above it
+    (linter/python/pins.py), when a file of the config names Gradio or its port. Evidence
+    only: unreadable or unpinned gives None."""
+    if not any(_GRADIO_SIGN.search(source.text) for source in document.sources.values()):
+        return None
+    from linter.python.pins import allows_only_below, find_pins
+
+    try:
+        pin = find_pins(document.source.path, workspace, ("gradio",)).get("gradio")
+    except Exception:  # evidence only
+        return None
+    if pin is None or not pin.specifier:
+        return None
+    where = f"{pin.shown}:{pin.line}" if pin.shown and pin.line else pin.shown or "the repository"
+    said = f"{where} pins gradio{pin.specifier}"
+    if allows_only_below(pin.specifier, _GRADIO_SSE_VERSION):
+        return True, said
+    if pin.version and pin.version >= _GRADIO_SSE_VERSION:
+        return False, said
+    return None  # a range across Gradio 3 and 4: as if unpinned
+
+
 def _in_cluster(workspace: Workspace, path: str) -> bool:
     from linter.server.kubeapps import in_cluster
 
@@ -137,6 +168,7 @@ def _surroundings(document: NginxDocument, workspace: Workspace, path: str) -> N
     its template variables, and which of the apps it may proxy to stream. Evidence only:
     a failure leaves both empty, as for a config read alone."""
     from linter.server.proxied import (
+        quiet_backends,
         streaming_backends,
         template_environment,
         unbuffered_backends,
@@ -145,9 +177,11 @@ def _surroundings(document: NginxDocument, workspace: Workspace, path: str) -> N
     try:
         document.streaming_backends = streaming_backends(workspace, path)
         document.unbuffered_backends = unbuffered_backends(workspace, path)
+        document.quiet_backends = quiet_backends(workspace, path)
     except Exception:
         document.streaming_backends = {}
         document.unbuffered_backends = set()
+        document.quiet_backends = {}
     if "${" not in document.source.text and "__" not in document.source.text:
         return
     try:

@@ -31,6 +31,9 @@ class NginxDocument(Document):
     # The apps of the same repository that stream, by the (host, port) a route may name (port
     # "" for any port of a compose service named so), and why (linter/server/proxied.py).
     streaming_backends: dict[tuple[str, str], str] = field(default_factory=dict)
+    # The apps of the same repository read and found never to stream (no streaming endpoint,
+    # no MCP SDK), by (host, port), and what they are (linter/server/proxied.py).
+    quiet_backends: dict[tuple[str, str], str] = field(default_factory=dict)
     # Of those, the apps whose streamed answers all send `X-Accel-Buffering: no` themselves.
     unbuffered_backends: set[tuple[str, str]] = field(default_factory=set)
     # JS/TS streaming handlers of the project with a known route path (route, what and
@@ -41,6 +44,10 @@ class NginxDocument(Document):
     # Template variables (``${BACKEND_URL}``, ``__BACKEND_URL__``) the compose service that
     # renders this config sets: name -> (value, where it is set).
     template_env: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # The Gradio version the repository pins (requirements, pyproject, lock files), when a
+    # route may reach a Gradio app: (its queue runs over a WebSocket, as before Gradio 4;
+    # where and what is pinned). None when nothing pins it.
+    gradio_pin: tuple[bool, str] | None = None
     is_dump: bool = False
     # Results computed once per document and shared by the rules (routes, upstreams).
     cache: dict[str, object] = field(default_factory=dict)

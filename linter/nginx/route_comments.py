@@ -31,7 +31,11 @@ def comment_signal(document: NginxDocument, block: Stmt) -> tuple[Signal | None,
         before_line = directive.line - 1
     source = document.sources.get(path)
     for comment, match in _stream_comments(document, path, comments):
-        inside = start <= comment.start < end
+        inside = (
+            start <= comment.start < end
+            and source is not None
+            and _own_comment(block, comment, path, source.text)
+        )
         line_before = source is not None and source.position(comment.start)[0] == before_line
         if inside or line_before:
             if match.group(1) == "no-stream":
@@ -81,6 +85,8 @@ def stream_comment_signal(document: NginxDocument, block: Stmt) -> Signal | None
         return None
     for comment in document.comments_of(directive.path):
         inside = directive.start <= comment.start < directive.end
+        if inside and not _own_comment(block, comment, directive.path, source.text):
+            continue
         if not inside and not (
             directive.line - 2 <= source.position(comment.start)[0] < directive.line
             and _comment_above(source.text, comment, directive.start)
@@ -108,6 +114,21 @@ def _comment_above(text: str, comment: FileComment, block_start: int) -> bool:
     return all(not line.strip() or line.lstrip().startswith("#") for line in between.splitlines())
 
 
+def _own_comment(block: Stmt, comment: FileComment, path: str, text: str) -> bool:
+    """A comment inside ``block`` speaks for it, not for a location nested in it: one inside
+    the nested location, or above it (its own line, only comments between), is that
+    location's (`location /api/ { ... # the chat streams: location /api/chat { ... } }`)."""
+    for stmt in block.walk():
+        directive = stmt.directive
+        if stmt.name != "location" or directive is None or directive.path != path:
+            continue
+        if directive.start <= comment.start < directive.end:
+            return False
+        if comment.end <= directive.start and _comment_above(text, comment, directive.start):
+            return False
+    return True
+
+
 def naming_comment_signal(document: NginxDocument, block: Stmt) -> Signal | None:
     """A comment in the location, or on the two lines above it, that names an LLM app
     (`# OpenWebUI proxy`, `# LiteLLM gateway`): what an admin reads first."""
@@ -120,6 +141,8 @@ def naming_comment_signal(document: NginxDocument, block: Stmt) -> Signal | None
     first_line = directive.line - 2
     for comment in document.comments_of(directive.path):
         inside = directive.start <= comment.start < directive.end
+        if inside and not _own_comment(block, comment, directive.path, source.text):
+            continue
         line = source.position(comment.start)[0]
         if not inside and not (
             first_line <= line < directive.line

@@ -24,6 +24,7 @@ from linter.config import Settings
 from linter.llmservers import (
     CHAT_APP_PORTS,
     CHAT_APPS,
+    GRADIO_PORT,
     LLM_LISTEN_PORTS,
     VLLM_PORT,
     llm_name,
@@ -107,12 +108,23 @@ def _location_path(block: Stmt) -> str:
     return block.args[-1] if block.args else ""
 
 
+def _own_statements(block: Stmt) -> list[Stmt]:
+    """The statements of a route's block, through its `if` and `limit_except` blocks but not
+    into a location nested in it (that location is a route of its own, with its settings)."""
+    found: list[Stmt] = []
+    for stmt in block.level():
+        found.append(stmt)
+        if stmt.children is not None and stmt.name != "location":
+            found.extend(_own_statements(stmt))
+    return found
+
+
 def _sse_signal(block: Stmt, family: str) -> Signal | None:
     """SSE acknowledged in the block: an explicit mention of event streams (strong), or
     buffering turned off (weaker: it is also copied into every location of a server)."""
     buffering_off = None
     buffering = f"{family}_buffering"  # (once, not once per statement of the block)
-    for stmt in block.walk():
+    for stmt in _own_statements(block):
         if stmt.directive is None or stmt.unknown:
             continue
         if stmt.name == buffering and stmt.args[:1] == ["off"] and buffering_off is None:
@@ -158,12 +170,22 @@ def _signal(
         return Signal("path", f"its path {path} is a streaming endpoint"), False
     if signal:
         return signal, False
-    signal = (
-        upstream_signal(document, block, family, resolved, upstream)
-        or map_signal(document, resolved)
-        or _app_signal(document, resolved, upstream)
-        or _path_app_signal(document, block, resolved, upstream)
-    )
+    gradio = document.gradio_pin if _gradio_backend(resolved, upstream) else None
+    if gradio is not None and gradio[0]:
+        # Gradio before 4 answers over its queue's WebSocket, not SSE: its name or port says
+        # nothing about a stream through this route (the app signals below still may).
+        signal = _app_signal(document, resolved, upstream) or _path_app_signal(
+            document, block, resolved, upstream
+        )
+    else:
+        signal = (
+            upstream_signal(document, block, family, resolved, upstream)
+            or map_signal(document, resolved)
+            or _app_signal(document, resolved, upstream)
+            or _path_app_signal(document, block, resolved, upstream)
+        )
+        if signal and gradio is not None:
+            signal = signal._replace(text=f"{signal.text} ({gradio[1]}: Gradio 4+ queues over SSE)")
     if signal:
         return signal, False
     server = block.enclosing("server") if not block.is_root else None
@@ -188,6 +210,21 @@ def _signal(
             f"the repository has a LiteLLM config ({config}) and {path} is an OpenAI-style path",
         ), False
     return None, False
+
+
+def _gradio_backend(resolved: Resolved, upstream: Stmt | None) -> bool:
+    """The route's backend is known as a Gradio app by its name or Gradio's port 7860 (the
+    target's host, or the upstream's name or a server of it)."""
+    if upstream is not None:
+        names = [upstream.args[0]] if upstream.args else []
+        addresses = [pass_host(s.args[0]) for s in upstream.level_named("server") if s.args]
+    else:
+        names = []
+        addresses = [pass_host(resolved.target)]
+    names += [host for host, _ in addresses]
+    return any(port == GRADIO_PORT for _, port in addresses) or any(
+        llm_name(name) == "gradio" for name in names if "$" not in name
+    )
 
 
 def _app_signal(

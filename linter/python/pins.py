@@ -345,6 +345,35 @@ def _pins_above(folder: str, workspace: Workspace, wanted: tuple[str, ...]) -> d
     return result
 
 
+def allows_only_below(spec: str, bound: tuple[int, ...]) -> bool:
+    """Every version the specifier allows is below ``bound`` (``==3.23.0``, ``~=3.40``,
+    ``<4``, ``>=3.0,<3.50`` below (4,); not ``>=3.23``, nor an empty or invalid one)."""
+    specifiers = specifier_set(spec)
+    if specifiers is None:
+        return False
+    for clause in specifiers:
+        text = clause.version
+        if clause.operator in ("<", "<="):
+            version = parse_version(text)
+            if version is not None and (
+                version <= bound if clause.operator == "<" else version < bound
+            ):
+                return True
+        elif clause.operator in ("==", "===") and not text.endswith(".*"):
+            version = parse_version(text)
+            if version is not None and version < bound:
+                return True
+        elif clause.operator == "==" or clause.operator == "~=":
+            # `==3.*` keeps the given parts; `~=3.40` all but the last one.
+            version = parse_version(text.rstrip(".*"))
+            if version is None:
+                continue
+            kept = version if clause.operator == "==" else version[:-1]
+            if kept and (*kept[:-1], kept[-1] + 1) <= bound:
+                return True
+    return False
+
+
 def parse_target(value: str) -> tuple[int, ...] | None:
     """A ``python-target`` setting's version (``"3.14"``, ``">=3.14"``)."""
     return lowest_allowed(value) if value[:1] in "<>=!~^" else parse_version(value)

@@ -37,6 +37,8 @@ _STREAM_CLASSES = {
 }
 # Frameworks whose `Response(generator)` and `stream_with_context` stream (by import name).
 _FLASK_LIKE = {"flask": "Flask", "quart": "Quart"}
+# The import names of MCP SDKs (the official `mcp`, and `fastmcp`).
+_MCP_SDKS = frozenset({"mcp", "fastmcp"})
 # How many local modules one app's imports may pull in (a large app is judged on these).
 MAX_MODULES = 60
 
@@ -139,6 +141,8 @@ def find_evidence(
             launch.interface = facts.interface
         launch.evidence.extend(facts.evidence)
         launch.llm_waits.extend(facts.waits)
+        if not launch.imports_mcp:
+            launch.imports_mcp = any(m.split(".", 1)[0] in _MCP_SDKS for m in facts.modules)
         if launch.interface is None and launch.evidence:
             # No app constructor in the module itself (an app factory): what it streams with
             # says which interface it serves.

@@ -162,6 +162,9 @@ class Launch:
     llm_waits: list[Any] = field(default_factory=list)
     # ASGI or WSGI, when the app file says so (FastAPI/Starlette vs Flask/Django).
     interface: str | None = None
+    # A module of the app imports an MCP SDK (`mcp`, `fastmcp`): it may serve MCP's
+    # streamable HTTP, whose answers are SSE, with none of the responses apps.py reads.
+    imports_mcp: bool = False
     # NGINX upstreams of the repository in front of this server (linter.server.front).
     proxies: list[ProxyIdle] = field(default_factory=list)
     # A proxy config of the repository may reach it on a loopback address (False for a

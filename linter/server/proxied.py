@@ -509,6 +509,42 @@ def _service_addresses(service: ComposeService) -> list[tuple[tuple[str, str], s
     return found
 
 
+def quiet_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str, str], str]:
+    """(host, port) -> what the app there is, for the launches of ``nginx_file``'s project
+    whose app module was found and read (apps.py) and has no streaming endpoint, no LLM
+    proxy and no MCP SDK import: what a backend's name promises (an MCP server) it does not
+    do. An address another app answers, or one of a streaming app, is left out."""
+    streaming_launches(workspace, nginx_file)  # fills each launch's evidence, once per run
+    mounting = _mounting_compose_files(workspace, nginx_file)
+    names = _compose_names(workspace, nginx_file)
+    launches = server_launches(workspace, nginx_file)
+    found: dict[tuple[str, str], str | None] = {}
+    for home, launch in _near_or_mounting(workspace, launches, _home, nginx_file, mounting):
+        port = launch.setting("port", caveated=True).value
+        if port is None:
+            continue
+        quiet = (
+            launch.app is not None
+            and launch.interface is not None
+            and launch.llm_proxy is None
+            and not launch.imports_mcp
+            and not any(_answer_stream(e) for e in launch.evidence)
+        )
+        said = (
+            f"{launch.launcher} serves {launch.app}, which has no streaming endpoint"
+            if quiet
+            else None
+        )
+        addresses = [a for a, _ in _launch_addresses(workspace, nginx_file, home, launch, port)]
+        addresses += [
+            (host.lower(), port) for host, named in _hosts(launch, home, names).items() if named
+        ]
+        for address in addresses:
+            previous = found.get(address, said)
+            found[address] = said if previous == said else None
+    return {address: said for address, said in found.items() if said is not None}
+
+
 def _launch_addresses(
     workspace: Workspace, nginx_file: str, home: str, launch: Launch, port: str
 ) -> list[tuple[tuple[str, str], str]]:

@@ -1,5 +1,5 @@
 """NGX006 upstream-keepalive-defeated: keepalive in the upstream, but a location proxying to it
-sends HTTP/1.0 or `Connection: close`."""
+sends HTTP/1.0 or a Connection header that is not cleared (`close`, a fixed `upgrade`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.model import Applicability, Edit, Finding, Fix, Severity
-from linter.nginx.assess import connection_problem, map_value_for_plain_requests
+from linter.nginx.assess import (
+    connection_problem,
+    fixed_connection,
+    map_value_for_plain_requests,
+)
 from linter.nginx.context import Stmt
 from linter.nginx.edits import insert_statements, replace_word
 from linter.nginx.effective import ArrayLookup, Lookup, lookup, lookup_array
@@ -203,7 +207,8 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
         if problem is None:
             continue
         place = route_place(document, route)
-        if stmt is not None:
+        fixed = fixed_connection(stmt) if stmt is not None else None
+        if stmt is not None and fixed is None:
             # At the Connection line itself, even when inherited: that line is what to change
             # (and a finding about HTTP/1.0 may already point at the location).
             place = place_of(document, stmt) or place
@@ -222,6 +227,25 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             # Only nginx before 1.29.7 sends `Connection: close` by default: say which applies.
             note = f" Add `{CONNECTION_LINE}` ({version_words(document)})."
             note += _inherited_note(document, headers)
+        if fixed is not None:
+            # At the location (the message names the Connection line): a server-level line
+            # is inherited by many. No fix: `""` there would end WebSocket upgrades on the
+            # route; the map keeps both.
+            yield RULE.report(
+                place.source,
+                place.start,
+                place.end,
+                f"{upstream_text}, but for {route.label()} {why}. nginx's documentation of "
+                f"`keepalive` asks, for HTTP, that `proxy_http_version` be 1.1 and the "
+                f"`Connection` header be cleared (`{CONNECTION_LINE}`); with `{fixed}` on a "
+                f"plain request, whether the connection is kept is up to the backend. To keep "
+                f"WebSocket upgrades here and keep-alive both, send "
+                f"`proxy_set_header Connection $connection_upgrade;` with "
+                f"`map $http_upgrade $connection_upgrade {{ default upgrade; '' \"\"; }}` "
+                f"(http level): a plain request then gets an empty Connection header.",
+                severity=severity_with(caveat),
+            )
+            continue
         fix = (
             RULE.make_fix(
                 connection_edits, f'add proxy_set_header Connection "" to {route.label()}'
@@ -244,7 +268,7 @@ RULE = Rule(
     code="NGX006",
     name="upstream-keepalive-defeated",
     kind="nginx",
-    summary="an upstream with keepalive proxied with HTTP/1.0 or a `Connection: close` header",
+    summary="an upstream with keepalive proxied with HTTP/1.0 or a `Connection` header not cleared (`close`, a fixed `upgrade`)",
     severity=Severity.WARNING,
     fix=Applicability.SAFE,
     check=check,
@@ -259,10 +283,13 @@ every plain request. The array-inheritance trap is followed: one `proxy_set_head
 location drops every inherited one, including an inherited `Connection ""`. A target whose
 whole host is a variable that a `map` sets to upstream names (`proxy_pass http://$pool;`)
 counts too: nginx looks the value up among the `upstream {}` blocks before any resolver, so
-their connection cache applies. A fixed
-`Connection "upgrade"` on HTTP/1.1 is not reported: it is not `close`, so on a plain request
-(no `Upgrade` from the client) the upstream answers as usual and nginx reuses the connection
-(measured, tests/realnginx).
+their connection cache applies. A fixed value other than empty or `keep-alive` (`Connection
+"upgrade"`, sent so that WebSockets work) is reported too: nginx's documentation of
+`keepalive` asks for the header to be cleared, and with `upgrade` on every plain request
+whether the connection is kept is left to the backend (most keep it: measured with a
+keep-alive backend, tests/realnginx). The finding says what is sent and where, and the
+keep-alive-friendly way to keep WebSockets: `map $http_upgrade $connection_upgrade { default
+upgrade; '' ""; }` with `proxy_set_header Connection $connection_upgrade;`.
 
 ## Why is this bad
 Keep-alive to the upstream needs all three: `keepalive` in the upstream, HTTP/1.1, and an
@@ -277,6 +304,8 @@ the location along with the new line, so no header is lost. For the WebSocket ma
 unsafe (applied with `--unsafe-fixes`): it writes `""` instead of `close` for `''` in the map,
 which every route using the map shares; for them only the `Connection: close` a plain request
 sent is gone (nginx still closes what it does not cache, and upgrades still get `upgrade`).
+A fixed `Connection "upgrade"` gets no fix: `""` in its place would end WebSocket upgrades on
+that route, and the map that keeps both is for a person to add at http level.
 
 ## References
 - nginx: [keepalive](https://nginx.org/en/docs/http/ngx_http_upstream_module.html#keepalive)

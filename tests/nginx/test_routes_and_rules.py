@@ -266,3 +266,20 @@ def test_socket_io_paths_are_not_streaming_paths_even_escaped_in_a_regex() -> No
     assert not_streaming_path("/socket.io") and not_streaming_path("/ws/socket.io/")
     assert not_streaming_path("~ ^/ws/socket\\.io/") and not_streaming_path("~ ^/openapi\\.json$")
     assert not not_streaming_path("/sockets") and not not_streaming_path("~ ^/v1/chat\\.stream")
+
+
+def test_endpoints_that_answer_in_one_piece_are_not_streaming_paths() -> None:
+    # Ollama's model list, version, running models, details and embeddings; OpenAI's models.
+    for path in ("/api/tags", "= /api/version", "~ ^/api/(ps|show)$", "/ollama/api/embed"):
+        assert not_streaming_path(path), path
+    assert not_streaming_path("= /v1/models") and not_streaming_path("~ ^/v1/(models|embeddings)$")
+    # A regex that also matches a streaming endpoint, Ollama's progress streams, prefixes.
+    for path in (
+        "~ ^/api/(tags|chat)$",
+        "/api/pull",
+        "/api/create",
+        "/api/",
+        "/v1/",
+        "/myapi/tags",
+    ):
+        assert not not_streaming_path(path), path

@@ -87,3 +87,13 @@ def test_pyproject_poetry_table_keeps_the_range(tmp_path: Path) -> None:
     pins = find_pins(str(tmp_path / "a.py"), Workspace(str(tmp_path)), ("fastapi",))
     assert pins["fastapi"].line == 3
     assert specifier_set(pins["fastapi"].specifier) == specifier_set(">=0.109.0,<0.110")
+
+
+def test_allows_only_below_a_version() -> None:
+    from linter.python.pins import allows_only_below
+
+    for spec in ("==3.23.0", "~=3.40", "<4", ">=3.0,<3.50", "==3.*", "^3.20"):
+        assert allows_only_below(spec, (4,)), spec
+    # Version 4 or later allowed, no bound at all, or not a specifier.
+    for spec in ("<=4", "<4.0.1", ">=3.23", "==4.*", ">=3,<5", "", "bad!"):
+        assert not allows_only_below(spec, (4,)), spec
