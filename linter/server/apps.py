@@ -15,6 +15,7 @@ import os
 import re
 from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import NamedTuple
 
 from linter.llmservers import UVICORN_LLM_SERVERS
@@ -101,12 +102,31 @@ def find_evidence(
             return
         found = module_file(module, launch.search_dirs, inside)
         if found is None:
+            folder = missing_module_folder(module, launch.search_dirs, inside)
+            if folder is None:
+                return
+            note = _read_in_place(module, folder, display)
+            queue = [(local, named, note) for local, named in _folder_modules(folder, module)]
+            _follow(launch, queue, {p for p, _, _ in queue}, read, inside, display, memo, None)
             return
         first = found
-    queue = [(first, module)]
-    seen = {first}
+    _follow(launch, [(first, module, "")], {first}, read, inside, display, memo, first)
+
+
+def _follow(
+    launch: Launch,
+    queue: list[tuple[str, str | None, str]],
+    seen: set[str],
+    read: Reader,
+    inside: Callable[[str], bool],
+    display: Callable[[str], str],
+    memo: dict[tuple[str, str | None], tuple[str, _Summary | None]],
+    first: str | None,
+) -> None:
+    """Read the queued modules and those their imports reach (``note``: said after each
+    piece of evidence found through a folder read in place of a module not in the tree)."""
     while queue and len(seen) <= MAX_MODULES:
-        path, name = queue.pop(0)
+        path, name, note = queue.pop(0)
         source = read(path)
         if source is None:
             continue
@@ -124,33 +144,106 @@ def find_evidence(
                     walked = _Facts(tree, name, path, data)
                     # What is kept is plain data: the tree is freed with the module.
                     facts = _Summary(
-                        walked.interface, walked.streaming_calls(display(path)), walked.modules
+                        walked.interface,
+                        walked.streaming_calls(display(path)),
+                        walked.modules,
+                        walked.groups,
                     )
             memo[(path, name)] = (data, facts)
         if facts is None:
             continue
         if path == first and launch.interface is None:
             launch.interface = facts.interface
-        launch.evidence.extend(facts.evidence)
+        launch.evidence.extend(
+            replace(e, what=f"{e.what} {note}") if note else e for e in facts.evidence
+        )
         if launch.interface is None and launch.evidence:
             # No app constructor in the module itself (an app factory): what it streams with
             # says which interface it serves.
             flask = any("Flask" in e.what for e in launch.evidence)
             launch.interface = "wsgi" if flask else "asgi"
+        dirs = (*launch.search_dirs, os.path.dirname(path))
         for imported in facts.modules:
-            target = module_file(imported, (*launch.search_dirs, os.path.dirname(path)), inside)
+            target = module_file(imported, dirs, inside)
             if target is not None and target not in seen:
                 seen.add(target)
-                queue.append((target, imported))
+                queue.append((target, imported, note))
+        for group in facts.groups:
+            if any(module_file(imported, dirs, inside) is not None for imported in group):
+                continue
+            folder = missing_module_folder(group[0], dirs, inside)
+            if folder is None:
+                continue
+            said = note or _read_in_place(group[0], folder, display)
+            for local, named in _folder_modules(folder, group[0]):
+                if local not in seen and len(seen) <= MAX_MODULES:
+                    seen.add(local)
+                    queue.append((local, named, said))
+
+
+# How many modules of a folder read in place of a module that is not in the tree.
+_FOLDER_MODULES = 30
+
+
+def missing_module_folder(
+    module: str, search_dirs: tuple[str, ...], inside: Callable[[str], bool]
+) -> str | None:
+    """A module an import names that is not a file of the tree, while its package folder is
+    (``from app import create_app`` with ``app/`` but no ``app/__init__.py``; ``from
+    app.api.router import router`` with ``app/api/`` but no ``router.py``): the tree holds
+    only part of the project (a partial checkout, a sample of files). Python cannot import
+    it from what is here, so the folder's modules stand for it. Its package folder, else the
+    folder of its parent package; never a search folder itself."""
+    parts = module.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return None
+    for folder in search_dirs:
+        for base in (folder, os.path.join(folder, "src")):
+            for depth in (len(parts), len(parts) - 1):
+                if depth < 1:
+                    continue
+                candidate = os.path.join(base, *parts[:depth])
+                if os.path.isdir(candidate) and inside(candidate):
+                    return candidate
+    return None
+
+
+def _folder_modules(folder: str, module: str) -> list[tuple[str, str | None]]:
+    """The Python modules under ``folder`` (tests and hidden folders left out), in name
+    order, each with its dotted name when ``module`` names the folder's package."""
+    parts = module.split(".")
+    package = ".".join(parts if os.path.basename(folder) == parts[-1] else parts[:-1])
+    found: list[tuple[str, str | None]] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith((".", "test", "__")) and d.isidentifier()
+        )
+        relative = os.path.relpath(root, folder)
+        prefix = package if relative == "." else f"{package}.{relative.replace(os.sep, '.')}"
+        for name in sorted(files):
+            stem = name[:-3]
+            if not name.endswith(".py") or not stem.isidentifier() or stem.startswith("test"):
+                continue
+            dotted = prefix if stem == "__init__" else f"{prefix}.{stem}"
+            found.append((os.path.join(root, name), dotted or None))
+            if len(found) >= _FOLDER_MODULES:
+                return found
+    return found
+
+
+def _read_in_place(module: str, folder: str, display: Callable[[str], str]) -> str:
+    return f"(in {display(folder)}/, read in place of `{module}`, not a file of the tree)"
 
 
 class _Summary(NamedTuple):
-    """What a launch needs of one module: its app's interface, its streaming evidence and the
-    modules its imports name."""
+    """What a launch needs of one module: its app's interface, its streaming evidence, the
+    modules its imports name, and those names by import statement (one of which must be a
+    file of the tree, else the tree is partial: see ``missing_module_folder``)."""
 
     interface: str | None
     evidence: list[Evidence]
     modules: list[str]
+    groups: list[tuple[str, ...]]
 
 
 class _Facts:
@@ -165,6 +258,7 @@ class _Facts:
         self.tree = tree  # while the module is walked (the summary keeps plain data only)
         self.imported: dict[str, str] = {}  # local name -> module it comes from
         self.modules: list[str] = []  # the modules and names its imports name
+        self.groups: list[tuple[str, ...]] = []  # the same, by import statement
         self.calls: list[ast.Call] = []
         self._functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
         self._generators: set[str] | None = None
@@ -190,6 +284,7 @@ class _Facts:
                 for alias in node.names:
                     self.imported[alias.asname or alias.name.split(".")[0]] = alias.name
                     self.modules.append(alias.name)
+                    self.groups.append((alias.name,))
             elif isinstance(node, ast.ImportFrom):
                 if node.module:
                     for alias in node.names:
@@ -201,10 +296,12 @@ class _Facts:
                 else:
                     prefix = node.module or ""
                 if prefix:
-                    self.modules.append(prefix)
-                    self.modules.extend(f"{prefix}.{alias.name}" for alias in node.names)
+                    named = [prefix, *(f"{prefix}.{alias.name}" for alias in node.names)]
+                    self.groups.append(tuple(named))
                 else:
-                    self.modules.extend(alias.name for alias in node.names)
+                    named = [alias.name for alias in node.names]
+                    self.groups.extend((name,) for name in named)
+                self.modules.extend(named)
 
     @property
     def generators(self) -> set[str]:
@@ -275,8 +372,14 @@ class _Facts:
             func = node.func
             if isinstance(func, ast.Name):
                 name, origin = func.id, self.imported.get(func.id, "")
-            elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-                name, origin = func.attr, self.imported.get(func.value.id, "")
+            elif isinstance(func, ast.Attribute):
+                # `fastapi.responses.StreamingResponse(...)`: the module the chain starts from.
+                root = func.value
+                while isinstance(root, ast.Attribute):
+                    root = root.value
+                if not isinstance(root, ast.Name):
+                    continue
+                name, origin = func.attr, self.imported.get(root.id, "")
             else:
                 continue
             top = origin.split(".", 1)[0]
