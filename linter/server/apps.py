@@ -322,14 +322,22 @@ class _Facts:
         if name == "EventSourceResponse":
             ping = next((k.value for k in call.keywords if k.arg == "ping"), None)
             return not (isinstance(ping, ast.Constant) and ping.value in (0, None, False))
-        media = next((k.value for k in call.keywords if k.arg == "media_type"), None)
+        # Starlette's `media_type`; Flask's and Quart's `mimetype` / `content_type`.
+        words = ("media_type",) if name == "StreamingResponse" else ("mimetype", "content_type")
+        media = next((k.value for k in call.keywords if k.arg in words), None)
         if isinstance(media, ast.Constant) and isinstance(media.value, str):
             kind = media.value.split(";", 1)[0].strip().lower()
             if not (kind.startswith("text/") and kind != "text/csv") and kind not in _TOKEN_MEDIA:
                 return None  # a file download (CSV, audio, an image): not a token stream
         body = call.args[0] if call.args else None
         if body is None:
-            body = next((k.value for k in call.keywords if k.arg == "content"), None)
+            body = next((k.value for k in call.keywords if k.arg in ("content", "response")), None)
+        if (
+            isinstance(body, ast.Call)
+            and getattr(body.func, "id", getattr(body.func, "attr", "")) == "stream_with_context"
+            and body.args
+        ):
+            body = body.args[0]  # Flask's wrapper around the generator
         if not isinstance(body, ast.Call) or self.source_text is None:
             return None
         func = body.func
@@ -412,7 +420,16 @@ class _Facts:
                 if node.args and _generator_call(node.args[0], self.generators):
                     found.append(
                         Evidence(
-                            f"a {framework} `Response` built from a generator", shown, node.lineno
+                            f"a {framework} `Response` built from a generator",
+                            shown,
+                            node.lineno,
+                            media=_flask_media_type(node),
+                            pings=self._pings(node, "Response"),
+                            column=node.col_offset + 1,
+                            end_line=node.end_lineno or node.lineno,
+                            end_column=(node.end_col_offset or 0) + 1,
+                            unbuffered=_sends_unbuffered(node)
+                            or _unbuffered_later(self.tree, node),
                         )
                     )
                 elif media := _streamed_media_type(node):
@@ -537,6 +554,20 @@ def _streamed_media_type(call: ast.Call) -> str | None:
                 media = value.split(";", 1)[0].strip().lower()
                 if media in _STREAMED_MEDIA_TYPES:
                     return f"`{media}`"
+    return None
+
+
+def _flask_media_type(call: ast.Call) -> str | None:
+    """A Flask or Quart `Response`'s media type, when a constant gives it (`mimetype=` or
+    `content_type=`), without its parameters."""
+    for item in call.keywords:
+        value = item.value
+        if item.arg in ("mimetype", "content_type") and isinstance(value, ast.Constant):
+            return (
+                value.value.split(";", 1)[0].strip().lower()
+                if isinstance(value.value, str)
+                else None
+            )
     return None
 
 
