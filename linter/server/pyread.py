@@ -85,12 +85,12 @@ def constant(node: ast.AST, env: Mapping[str, str]) -> str | None:
     if isinstance(node, ast.JoinedStr):  # f"0.0.0.0:{os.getenv('PORT', '8000')}"
         parts = []
         for piece in node.values:
-            inner: ast.expr = piece
+            written: ast.expr = piece
             if isinstance(piece, ast.FormattedValue):
                 if piece.conversion != -1 or piece.format_spec is not None:
                     return None
-                inner = piece.value
-            part = constant(inner, env)
+                written = piece.value
+            part = constant(written, env)
             if part is None:
                 return None
             parts.append(part)
