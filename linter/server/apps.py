@@ -394,6 +394,8 @@ class _Facts:
             # Quart is Flask's API on ASGI: its Response streams a generator the same way.
             framework = _FLASK_LIKE.get(top, "Flask")
             if name in _STREAM_CLASSES and top in _STREAM_CLASSES[name]:
+                if name == "StreamingResponse" and _whole_body(node):
+                    continue  # a body held whole in memory, or a file download: no stream
                 media = "text/event-stream" if name == "EventSourceResponse" else _media_type(node)
                 found.append(
                     Evidence(
@@ -555,6 +557,43 @@ def _streamed_media_type(call: ast.Call) -> str | None:
                 if media in _STREAMED_MEDIA_TYPES:
                     return f"`{media}`"
     return None
+
+
+# What holds a whole body in memory: `iter([data])`, `io.BytesIO(...)`.
+_IN_MEMORY = frozenset({"BytesIO", "StringIO"})
+
+
+def _whole_body(call: ast.Call) -> bool:
+    """A `StreamingResponse` that streams nothing as it is made: its body is a literal list
+    or tuple (or `iter()` of one) or an in-memory buffer, or it is sent as an attachment
+    (`Content-Disposition: attachment`, a file download)."""
+    body = call.args[0] if call.args else None
+    if body is None:
+        body = next((k.value for k in call.keywords if k.arg == "content"), None)
+    if (
+        isinstance(body, ast.Call)
+        and isinstance(body.func, ast.Name)
+        and body.func.id == "iter"
+        and len(body.args) == 1
+    ):
+        body = body.args[0]
+    if isinstance(body, (ast.List, ast.Tuple)):
+        return True
+    if isinstance(body, ast.Call):
+        func = body.func
+        called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if called in _IN_MEMORY:
+            return True
+    headers = next((k.value for k in call.keywords if k.arg == "headers"), None)
+    if isinstance(headers, ast.Dict):
+        for key, value in zip(headers.keys, headers.values, strict=False):
+            if (
+                isinstance(key, ast.Constant)
+                and str(key.value).lower() == "content-disposition"
+                and "attachment" in ast.unparse(value).lower()
+            ):
+                return True
+    return False
 
 
 def _flask_media_type(call: ast.Call) -> str | None:

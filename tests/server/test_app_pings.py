@@ -113,3 +113,17 @@ def test_a_response_class_named_through_its_module_is_evidence() -> None:
         "async def other(reports):\n    return reports.responses.StreamingResponse(tokens())\n"
     )
     assert flask_evidence(body) == [(6, False, None, 12)]
+
+
+def test_a_body_held_whole_or_an_attachment_is_not_a_stream() -> None:
+    body = (
+        "import io\n"
+        "async def tokens():\n    yield 'x'\n"
+        "async def a(data):\n    return fastapi.responses.StreamingResponse(iter([data]))\n"
+        "async def b(data):\n    return fastapi.responses.StreamingResponse((data,))\n"
+        "async def c(data):\n    return fastapi.responses.StreamingResponse(io.BytesIO(data))\n"
+        "async def d():\n    return fastapi.responses.StreamingResponse(\n"
+        "        tokens(), headers={'Content-Disposition': 'attachment; filename=a.txt'})\n"
+        "async def e():\n    return fastapi.responses.StreamingResponse(tokens())\n"
+    )
+    assert [line for line, *_ in flask_evidence(body)] == [16]  # e() only
