@@ -163,13 +163,13 @@ def _follow(
             flask = any("Flask" in e.what for e in launch.evidence)
             launch.interface = "wsgi" if flask else "asgi"
         dirs = (*launch.search_dirs, os.path.dirname(path))
-        for imported in facts.modules:
-            target = module_file(imported, dirs, inside)
+        files = {imported: module_file(imported, dirs, inside) for imported in facts.modules}
+        for imported, target in files.items():
             if target is not None and target not in seen:
                 seen.add(target)
                 queue.append((target, imported, note))
         for group in facts.groups:
-            if any(module_file(imported, dirs, inside) is not None for imported in group):
+            if any(files.get(imported) is not None for imported in group):
                 continue
             folder = missing_module_folder(group[0], dirs, inside)
             if folder is None:
