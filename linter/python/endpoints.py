@@ -320,6 +320,14 @@ def sse_responses(document: PythonDocument) -> Iterator[SseResponse]:
             )
     if not found:
         return
+    # Another route's handler names a header for its own response only (a JSON endpoint's
+    # `headers={"Cache-Control": ...}`): it cannot add one to these. Hooks, middleware and
+    # helpers stay in what is searched.
+    read.extend(
+        document.span(node)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _route_handler(node)
+    )
     # The file's text with the code read above blanked out: what is left is code not read.
     text = document.source.text.lower()
     pieces, last = [], 0
@@ -331,6 +339,16 @@ def sse_responses(document: PythonDocument) -> Iterator[SseResponse]:
     for response in found:
         if not any(header.lower() in rest for header in response.missing):
             yield response
+
+
+def _route_handler(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Decorated as a route (``@app.get("/x")``, ``@router.post(...)``, ``@bp.route(...)``)."""
+    return any(
+        isinstance(decorator, ast.Call)
+        and isinstance(decorator.func, ast.Attribute)
+        and decorator.func.attr in _ROUTE_METHODS
+        for decorator in function.decorator_list
+    )
 
 
 def _candidates(imports: dict[str, str]) -> Iterator[str]:

@@ -15,6 +15,7 @@ import os
 import re
 from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from linter.llmservers import UVICORN_LLM_SERVERS
@@ -106,12 +107,31 @@ def find_evidence(
             return
         found = module_file(module, launch.search_dirs, inside)
         if found is None:
+            folder = missing_module_folder(module, launch.search_dirs, inside)
+            if folder is None:
+                return
+            note = _read_in_place(module, folder, display)
+            queue = [(local, named, note) for local, named in _folder_modules(folder, module)]
+            _follow(launch, queue, {p for p, _, _ in queue}, read, inside, display, memo, None)
             return
         first = found
-    queue = [(first, module)]
-    seen = {first}
+    _follow(launch, [(first, module, "")], {first}, read, inside, display, memo, first)
+
+
+def _follow(
+    launch: Launch,
+    queue: list[tuple[str, str | None, str]],
+    seen: set[str],
+    read: Reader,
+    inside: Callable[[str], bool],
+    display: Callable[[str], str],
+    memo: dict[tuple[str, str | None], tuple[str, _Summary | None]],
+    first: str | None,
+) -> None:
+    """Read the queued modules and those their imports reach (``note``: said after each
+    piece of evidence found through a folder read in place of a module not in the tree)."""
     while queue and len(seen) <= MAX_MODULES:
-        path, name = queue.pop(0)
+        path, name, note = queue.pop(0)
         source = read(path)
         if source is None:
             continue
@@ -133,13 +153,16 @@ def find_evidence(
                         walked.streaming_calls(display(path)),
                         walked.modules,
                         _llm_waits(tree, source),
+                        walked.groups,
                     )
             memo[(path, name)] = (data, facts)
         if facts is None:
             continue
         if path == first and launch.interface is None:
             launch.interface = facts.interface
-        launch.evidence.extend(facts.evidence)
+        launch.evidence.extend(
+            replace(e, what=f"{e.what} {note}") if note else e for e in facts.evidence
+        )
         launch.llm_waits.extend(facts.waits)
         if not launch.imports_mcp:
             launch.imports_mcp = any(m.split(".", 1)[0] in _MCP_SDKS for m in facts.modules)
@@ -148,22 +171,90 @@ def find_evidence(
             # says which interface it serves.
             flask = any("Flask" in e.what for e in launch.evidence)
             launch.interface = "wsgi" if flask else "asgi"
-        for imported in facts.modules:
-            target = module_file(imported, (*launch.search_dirs, os.path.dirname(path)), inside)
+        dirs = (*launch.search_dirs, os.path.dirname(path))
+        files = {imported: module_file(imported, dirs, inside) for imported in facts.modules}
+        for imported, target in files.items():
             if target is not None and target not in seen:
                 seen.add(target)
-                queue.append((target, imported))
+                queue.append((target, imported, note))
+        for group in facts.groups:
+            if any(files.get(imported) is not None for imported in group):
+                continue
+            folder = missing_module_folder(group[0], dirs, inside)
+            if folder is None:
+                continue
+            said = note or _read_in_place(group[0], folder, display)
+            for local, named in _folder_modules(folder, group[0]):
+                if local not in seen and len(seen) <= MAX_MODULES:
+                    seen.add(local)
+                    queue.append((local, named, said))
+
+
+# How many modules of a folder read in place of a module that is not in the tree.
+_FOLDER_MODULES = 30
+
+
+def missing_module_folder(
+    module: str, search_dirs: tuple[str, ...], inside: Callable[[str], bool]
+) -> str | None:
+    """A module an import names that is not a file of the tree, while its package folder is
+    (``from app import create_app`` with ``app/`` but no ``app/__init__.py``; ``from
+    app.api.router import router`` with ``app/api/`` but no ``router.py``): the tree holds
+    only part of the project (a partial checkout, a sample of files). Python cannot import
+    it from what is here, so the folder's modules stand for it. Its package folder, else the
+    folder of its parent package; never a search folder itself."""
+    parts = module.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return None
+    for folder in search_dirs:
+        for base in (folder, os.path.join(folder, "src")):
+            for depth in (len(parts), len(parts) - 1):
+                if depth < 1:
+                    continue
+                candidate = os.path.join(base, *parts[:depth])
+                if os.path.isdir(candidate) and inside(candidate):
+                    return candidate
+    return None
+
+
+def _folder_modules(folder: str, module: str) -> list[tuple[str, str | None]]:
+    """The Python modules under ``folder`` (tests and hidden folders left out), in name
+    order, each with its dotted name when ``module`` names the folder's package."""
+    parts = module.split(".")
+    package = ".".join(parts if os.path.basename(folder) == parts[-1] else parts[:-1])
+    found: list[tuple[str, str | None]] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith((".", "test", "__")) and d.isidentifier()
+        )
+        relative = os.path.relpath(root, folder)
+        prefix = package if relative == "." else f"{package}.{relative.replace(os.sep, '.')}"
+        for name in sorted(files):
+            stem = name[:-3]
+            if not name.endswith(".py") or not stem.isidentifier() or stem.startswith("test"):
+                continue
+            dotted = prefix if stem == "__init__" else f"{prefix}.{stem}"
+            found.append((os.path.join(root, name), dotted or None))
+            if len(found) >= _FOLDER_MODULES:
+                return found
+    return found
+
+
+def _read_in_place(module: str, folder: str, display: Callable[[str], str]) -> str:
+    return f"(in {display(folder)}/, read in place of `{module}`, not a file of the tree)"
 
 
 class _Summary(NamedTuple):
-    """What a launch needs of one module: its app's interface, its streaming evidence and the
-    modules its imports name."""
+    """What a launch needs of one module: its app's interface, its streaming evidence, the
+    modules its imports name, and those names by import statement (one of which must be a
+    file of the tree, else the tree is partial: see ``missing_module_folder``)."""
 
     interface: str | None
     evidence: list[Evidence]
     modules: list[str]
     # The read timeouts of the LLM calls the module makes (linter/stack/appcalls.py).
     waits: list[Limit]
+    groups: list[tuple[str, ...]]
 
 
 def _llm_waits(tree: ast.Module, source: SourceText) -> list[Limit]:
@@ -184,6 +275,7 @@ class _Facts:
         self.tree = tree  # while the module is walked (the summary keeps plain data only)
         self.imported: dict[str, str] = {}  # local name -> module it comes from
         self.modules: list[str] = []  # the modules and names its imports name
+        self.groups: list[tuple[str, ...]] = []  # the same, by import statement
         self.calls: list[ast.Call] = []
         self._functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
         self._generators: set[str] | None = None
@@ -209,6 +301,7 @@ class _Facts:
                 for alias in node.names:
                     self.imported[alias.asname or alias.name.split(".")[0]] = alias.name
                     self.modules.append(alias.name)
+                    self.groups.append((alias.name,))
             elif isinstance(node, ast.ImportFrom):
                 if node.module:
                     for alias in node.names:
@@ -220,10 +313,12 @@ class _Facts:
                 else:
                     prefix = node.module or ""
                 if prefix:
-                    self.modules.append(prefix)
-                    self.modules.extend(f"{prefix}.{alias.name}" for alias in node.names)
+                    named = [prefix, *(f"{prefix}.{alias.name}" for alias in node.names)]
+                    self.groups.append(tuple(named))
                 else:
-                    self.modules.extend(alias.name for alias in node.names)
+                    named = [alias.name for alias in node.names]
+                    self.groups.extend((name,) for name in named)
+                self.modules.extend(named)
 
     @property
     def generators(self) -> set[str]:
@@ -244,14 +339,22 @@ class _Facts:
         if name == "EventSourceResponse":
             ping = next((k.value for k in call.keywords if k.arg == "ping"), None)
             return not (isinstance(ping, ast.Constant) and ping.value in (0, None, False))
-        media = next((k.value for k in call.keywords if k.arg == "media_type"), None)
+        # Starlette's `media_type`; Flask's and Quart's `mimetype` / `content_type`.
+        words = ("media_type",) if name == "StreamingResponse" else ("mimetype", "content_type")
+        media = next((k.value for k in call.keywords if k.arg in words), None)
         if isinstance(media, ast.Constant) and isinstance(media.value, str):
             kind = media.value.split(";", 1)[0].strip().lower()
             if not (kind.startswith("text/") and kind != "text/csv") and kind not in _TOKEN_MEDIA:
                 return None  # a file download (CSV, audio, an image): not a token stream
         body = call.args[0] if call.args else None
         if body is None:
-            body = next((k.value for k in call.keywords if k.arg == "content"), None)
+            body = next((k.value for k in call.keywords if k.arg in ("content", "response")), None)
+        if (
+            isinstance(body, ast.Call)
+            and getattr(body.func, "id", getattr(body.func, "attr", "")) == "stream_with_context"
+            and body.args
+        ):
+            body = body.args[0]  # Flask's wrapper around the generator
         if not isinstance(body, ast.Call) or self.source_text is None:
             return None
         func = body.func
@@ -294,14 +397,22 @@ class _Facts:
             func = node.func
             if isinstance(func, ast.Name):
                 name, origin = func.id, self.imported.get(func.id, "")
-            elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-                name, origin = func.attr, self.imported.get(func.value.id, "")
+            elif isinstance(func, ast.Attribute):
+                # `fastapi.responses.StreamingResponse(...)`: the module the chain starts from.
+                root = func.value
+                while isinstance(root, ast.Attribute):
+                    root = root.value
+                if not isinstance(root, ast.Name):
+                    continue
+                name, origin = func.attr, self.imported.get(root.id, "")
             else:
                 continue
             top = origin.split(".", 1)[0]
             # Quart is Flask's API on ASGI: its Response streams a generator the same way.
             framework = _FLASK_LIKE.get(top, "Flask")
             if name in _STREAM_CLASSES and top in _STREAM_CLASSES[name]:
+                if name == "StreamingResponse" and _whole_body(node):
+                    continue  # a body held whole in memory, or a file download: no stream
                 media = "text/event-stream" if name == "EventSourceResponse" else _media_type(node)
                 found.append(
                     Evidence(
@@ -328,7 +439,16 @@ class _Facts:
                 if node.args and _generator_call(node.args[0], self.generators):
                     found.append(
                         Evidence(
-                            f"a {framework} `Response` built from a generator", shown, node.lineno
+                            f"a {framework} `Response` built from a generator",
+                            shown,
+                            node.lineno,
+                            media=_flask_media_type(node),
+                            pings=self._pings(node, "Response"),
+                            column=node.col_offset + 1,
+                            end_line=node.end_lineno or node.lineno,
+                            end_column=(node.end_col_offset or 0) + 1,
+                            unbuffered=_sends_unbuffered(node)
+                            or _unbuffered_later(self.tree, node),
                         )
                     )
                 elif media := _streamed_media_type(node):
@@ -453,6 +573,57 @@ def _streamed_media_type(call: ast.Call) -> str | None:
                 media = value.split(";", 1)[0].strip().lower()
                 if media in _STREAMED_MEDIA_TYPES:
                     return f"`{media}`"
+    return None
+
+
+# What holds a whole body in memory: `iter([data])`, `io.BytesIO(...)`.
+_IN_MEMORY = frozenset({"BytesIO", "StringIO"})
+
+
+def _whole_body(call: ast.Call) -> bool:
+    """A `StreamingResponse` that streams nothing as it is made: its body is a literal list
+    or tuple (or `iter()` of one) or an in-memory buffer, or it is sent as an attachment
+    (`Content-Disposition: attachment`, a file download)."""
+    body = call.args[0] if call.args else None
+    if body is None:
+        body = next((k.value for k in call.keywords if k.arg == "content"), None)
+    if (
+        isinstance(body, ast.Call)
+        and isinstance(body.func, ast.Name)
+        and body.func.id == "iter"
+        and len(body.args) == 1
+    ):
+        body = body.args[0]
+    if isinstance(body, (ast.List, ast.Tuple)):
+        return True
+    if isinstance(body, ast.Call):
+        func = body.func
+        called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if called in _IN_MEMORY:
+            return True
+    headers = next((k.value for k in call.keywords if k.arg == "headers"), None)
+    if isinstance(headers, ast.Dict):
+        for key, value in zip(headers.keys, headers.values, strict=False):
+            if (
+                isinstance(key, ast.Constant)
+                and str(key.value).lower() == "content-disposition"
+                and "attachment" in ast.unparse(value).lower()
+            ):
+                return True
+    return False
+
+
+def _flask_media_type(call: ast.Call) -> str | None:
+    """A Flask or Quart `Response`'s media type, when a constant gives it (`mimetype=` or
+    `content_type=`), without its parameters."""
+    for item in call.keywords:
+        value = item.value
+        if item.arg in ("mimetype", "content_type") and isinstance(value, ast.Constant):
+            return (
+                value.value.split(";", 1)[0].strip().lower()
+                if isinstance(value.value, str)
+                else None
+            )
     return None
 
 

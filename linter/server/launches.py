@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from linter.document import Problem
 from linter.pathmatch import relative_posix
-from linter.server import composefile, detect, dockerfile, pyread, servers
+from linter.server import composefile, detect, dockerfile, pyread, servers, shell
 from linter.server.commands import LaunchContext, launch_from_words
 from linter.server.composefile import ComposeService
 from linter.server.dockerfile import Instruction
@@ -231,7 +231,16 @@ class Reader:
             env = dict(env)
             launches: list[Launch] = []
             folder = os.path.dirname(path)
+            # The folder the script has changed to with `cd` (None: where it started).
+            cwd: str | None = None
+            first_env = len(env)
             for command in split_commands(source.text, env=self._plain_env(env)):
+                if len(env) > first_env and not all(w.known for w in command):
+                    # Read again with what the script has set so far (`cd "$BACKEND_DIR"`).
+                    again = split_commands(
+                        source.text, command[0].start, command[-1].end, self._plain_env(env)
+                    )
+                    command = again[0] if len(again) == 1 else command
                 words = command[1:] if command and command[0].text == "export" else command
                 if words and all(
                     "=" in w.text and w.text.split("=", 1)[0].isidentifier() for w in words
@@ -239,25 +248,51 @@ class Reader:
                     for word in words:
                         name, value = word.text.split("=", 1)
                         line = source.text.count("\n", 0, word.start) + 1
-                        if word.known:
-                            env[name] = (
-                                value,
-                                Place(path, word.start, word.end),
-                                f"set at {self.display(path)}:{line}",
-                            )
+                        if not word.known:
+                            # `DIR="$(cd "$(dirname "$0")/.." && pwd)"`: a folder of the tree.
+                            raw = source.text[word.start : word.end].split("=", 1)[1]
+                            own = shell.script_folder(raw, folder)
+                            if own is None or not self.workspace.inside(own):
+                                continue
+                            value = own
+                        env[name] = (
+                            value,
+                            Place(path, word.start, word.end),
+                            f"set at {self.display(path)}:{line}",
+                        )
                     continue
+                if words and words[0].text in ("cd", "pushd") and words[0].known:
+                    cwd = self._changed_folder(words[1:], cwd or folder)
+                    continue
+                here = cwd or folder
                 context = self._context(
                     path,
                     launcher if launcher != "script" else f"script {self.display(path)}",
                     env,
-                    (folder, *search_dirs),
-                    self._local_resolver(folder),
+                    tuple(dict.fromkeys((here, folder, *search_dirs))),
+                    self._local_resolver(here),
                     service,
                 )
                 launches.extend(launch_from_words(command, context))
             return launches
         finally:
             self.depth -= 1
+
+    def _changed_folder(self, arguments: list[Word], current: str) -> str | None:
+        """The folder of the tree ``cd ARG`` changes to: a relative path from ``current``, or
+        a folder of the tree a variable holds (``cd "$BACKEND_DIR"``); None (where the script
+        started is assumed, as before any `cd`) when it is not known."""
+        arguments = [w for w in arguments if w.text not in ("-P", "-L", "--")]
+        if len(arguments) != 1 or not arguments[0].known:
+            return None
+        target = arguments[0].text
+        if target.startswith("/"):
+            local = os.path.normpath(target)
+            inside = target == local and self.workspace.inside(local)  # set from the tree
+        else:
+            local = os.path.normpath(os.path.join(current, target))
+            inside = self.workspace.inside(local)
+        return local if inside and os.path.isdir(local) else None
 
     def gunicorn_config(self, path: str) -> list[Launch]:
         """A config file with ``wsgi_app`` names its app: a launch of its own (run as

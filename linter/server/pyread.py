@@ -44,7 +44,8 @@ def _span(source: SourceText, node: ast.AST) -> tuple[int, int]:
 def constant(node: ast.AST, env: Mapping[str, str]) -> str | None:
     """The value of a setting's expression as text, when it is a constant: a literal, simple
     arithmetic, ``int(...)``/``str(...)`` of one, ``os.environ.get("X", default)`` /
-    ``os.getenv`` (the repository's value of X, else the default); else None."""
+    ``os.getenv`` (the repository's value of X, else the default), an f-string of such
+    parts; else None."""
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str)):
         if isinstance(node.value, bool):
             return None
@@ -82,6 +83,19 @@ def constant(node: ast.AST, env: Mapping[str, str]) -> str | None:
             if name in env:
                 return env[name]
             return constant(node.args[1], env) if len(node.args) > 1 else None
+    if isinstance(node, ast.JoinedStr):  # f"0.0.0.0:{os.getenv('PORT', '8000')}"
+        parts = []
+        for piece in node.values:
+            written: ast.expr = piece
+            if isinstance(piece, ast.FormattedValue):
+                if piece.conversion != -1 or piece.format_spec is not None:
+                    return None
+                written = piece.value
+            part = constant(written, env)
+            if part is None:
+                return None
+            parts.append(part)
+        return "".join(parts)
     if isinstance(node, ast.Subscript) and _dotted(node.value) == "os.environ":
         key = node.slice
         if isinstance(key, ast.Constant) and isinstance(key.value, str):

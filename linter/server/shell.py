@@ -8,6 +8,7 @@ or a variable nobody sets makes its word unknown, and a rule never judges an unk
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -198,3 +199,26 @@ def split_words(text: str, env: Mapping[str, str] | None = None) -> list[str] | 
     if not all(word.known for word in words):
         return None
     return [word.text for word in words]
+
+
+# The script's own path (`$0`, `${BASH_SOURCE[0]}`), possibly made absolute first
+# (`$(realpath "$0")`, `$(readlink -f "$0")`), and the folder `dirname` gives of it.
+_SELF = r"\$(?:0|\{0\}|\{BASH_SOURCE(?:\[0\])?\}|BASH_SOURCE)"
+_DIRNAME = (
+    rf'\$\(\s*dirname\s+"?(?:{_SELF}|\$\(\s*(?:realpath|readlink\s+-f)\s+"?{_SELF}"?\s*\))"?\s*\)'
+)
+_SCRIPT_FOLDER = re.compile(
+    rf'"?(?:{_DIRNAME}|\$\(\s*cd\s+"?{_DIRNAME}(?P<rest>/[^"\s$`()]*)?"?\s*(?:&&|;)\s*'
+    rf'pwd(?:\s+-P)?\s*\))"?'
+)
+
+
+def script_folder(raw: str, folder: str) -> str | None:
+    """The folder the usual idioms for "where this script is" give (``$(dirname "$0")``,
+    ``$(cd "$(dirname "$0")/.." && pwd)``), as a folder of the tree (``folder``: the
+    script's); None for anything else."""
+    match = _SCRIPT_FOLDER.fullmatch(raw.strip())
+    if match is None:
+        return None
+    rest = match.group("rest") or ""
+    return os.path.normpath(folder + rest) if rest else folder

@@ -84,7 +84,8 @@ Flask/Quart/Werkzeug `Response(..., mimetype=/content_type="text/event-stream")`
 `StreamingHttpResponse(..., content_type="text/event-stream")`, whose headers (a literal
 `headers=` dict, and `response.headers[...] = ...` / `response[...] = ...` on the variable it is
 assigned to) lack `X-Accel-Buffering` or `Cache-Control`, and no other code of the file names
-the missing header (an `after_request` hook or a middleware that may add it). The message also asks for a heartbeat
+the missing header (an `after_request` hook or a middleware that may add it; another
+route's handler names it for its own response only, and does not count). The message also asks for a heartbeat
 when the file writes no SSE comment line (`": ping\\n\\n"`).
 
 `sse_starlette.EventSourceResponse` and FastAPI's own `EventSourceResponse` (0.135 and later,

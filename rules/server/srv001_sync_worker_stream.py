@@ -88,7 +88,13 @@ file of the tree that (itself or a local module it imports) returns a `Streaming
 `EventSourceResponse`, uses Flask's `stream_with_context` or builds a Flask `Response` from a
 generator; or the app is an LLM proxy (LiteLLM, vLLM); or the server runs in an image built
 elsewhere that is named for an LLM server or gateway (`ghcr.io/acme/litellm-gateway`; not the
-word `llm` alone, nor a model family). The finding names the evidence.
+word `llm` alone, nor a model family). The finding names the evidence. A `StreamingResponse`
+whose body is held whole (`iter([data])`, `io.BytesIO(...)`) or sent as an attachment
+(`Content-Disposition: attachment`) is a download, not evidence. A module the app or its
+imports name that is not a file of the tree while its package folder is (a partial checkout:
+`from app import create_app` with `app/` but no `app/__init__.py`) is read through that
+folder's modules, and the evidence says so. An entry script is followed through its `cd`
+(to a folder of the tree, relative or from `$(cd "$(dirname "$0")/.." && pwd)`).
 
 ## Why is this bad
 The sync worker handles one request at a time and does not report to the arbiter while it

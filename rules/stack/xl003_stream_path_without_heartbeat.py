@@ -86,6 +86,7 @@ def _endpoints(document: StackDocument, settings: Settings) -> Iterator[Finding]
                 continue
             seen.add((file, line, column))
             where = _where(document, file, line, column, end_line, end_column)
+            what = what.removeprefix("a ")  # "this Flask `Response` built from a generator"
             message = (
                 f"{hop_name(hop)} cuts a silence over {hop.read.seconds:g}s "
                 f"({said(hop.read)}), below the stream budget's max-silence {budget:g}s, in "

@@ -372,3 +372,28 @@ def test_a_word_ends_where_an_operator_starts() -> None:
         ["h"],
         ["i", "x&y", "|z"],
     ]
+
+
+def test_an_f_string_setting_is_known_when_each_part_is() -> None:
+    import ast
+
+    from linter.server.pyread import constant
+
+    def value(expression: str, env: dict[str, str]) -> str | None:
+        return constant(ast.parse(expression, mode="eval").body, env)
+
+    written = "f\"0.0.0.0:{os.getenv('PORT', '5000')}\""
+    assert value(written, {}) == "0.0.0.0:5000"
+    assert value(written, {"PORT": "7000"}) == "0.0.0.0:7000"
+    assert value('f"0.0.0.0:{port}"', {}) is None  # a name of the file: not read
+    assert value("f\"{os.getenv('PORT', '5000')!r}\"", {}) is None  # converted: not the value
+
+
+def test_script_folder_idioms() -> None:
+    from linter.server.shell import script_folder
+
+    assert script_folder('"$(cd "$(dirname "$0")/../.." && pwd)"', "/r/a/b") == "/r"
+    assert script_folder('$(dirname "${BASH_SOURCE[0]}")', "/r/a") == "/r/a"
+    assert script_folder('"$(cd "$(dirname "$(realpath "$0")")" && pwd -P)"', "/r/a") == "/r/a"
+    assert script_folder("$(pwd)", "/r/a") is None  # where it is run from: not known
+    assert script_folder('"$(cd "$(dirname "$0")/$SUB" && pwd)"', "/r/a") is None
