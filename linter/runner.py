@@ -541,6 +541,7 @@ def run(
 
     result.workspace = workspace
     workspace.writing = options.fix and not options.diff and options.stdin_filename is None
+    workspace.keeps_reads = options.fix or options.diff or options.add_ignore is not None
     units = _units_by_kind(candidates, workspace, result)
     unwritable: dict[str, str] = {}
     codes: dict[tuple[str, int], set[str]] = {}  # selected_codes by kind and settings

@@ -346,10 +346,11 @@ def nginx_upstreams(workspace: Workspace) -> list[tuple[tuple[str, str], ProxyId
             units = handler.plan_undecided(list(entries), workspace)  # type: ignore[attr-defined]
         except Exception:
             units = []
-        # The preparing process keeps nothing it reads: what a group of configs read is
-        # forgotten once its upstreams are taken (every config's tree, kept, raised the peak
-        # memory of a two-worker run, which works meanwhile).
-        releasing = preparation.preparing()
+        # What a group of configs read is forgotten once its upstreams are taken, unless the
+        # run keeps what it reads: every config's tree, kept, raised the peak memory of a
+        # two-worker run (in the preparing process, while the workers work) and of a
+        # one-process run (within the unit that asked first, 33 MB on the benchmark).
+        releasing = preparation.preparing() or not workspace.keeps_reads
         mark = workspace.mark()
         # A config's tree holds cycles, freed only by a collection: by the collector's own
         # pace, the trees of ten groups were garbage at once (10 MB). While they are read, only
