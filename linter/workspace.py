@@ -117,6 +117,8 @@ class Workspace:
     _inside: dict[str, bool] = field(default_factory=dict, repr=False)
     # Fixes will be written to disk (--fix): files this run may not write are not fixed.
     writing: bool = False
+    # The run fixes, shows fixes or adds ignore comments: what it read is kept (``release``).
+    keeps_reads: bool = False
     # The run was given a folder holding the whole tree (else single files or subfolders:
     # evidence elsewhere in the tree is looked up on demand, linter/server/treefiles.py).
     whole_tree: bool = False

@@ -13,6 +13,7 @@ default).
 from __future__ import annotations
 
 import bisect
+import gc
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -339,9 +340,6 @@ def nginx_upstreams(workspace: Workspace) -> list[tuple[tuple[str, str], ProxyId
     if entries:
         from linter import kinds
         from linter.config import default_settings
-        from linter.nginx.assess import keepalive_of as nginx_keepalive
-        from linter.nginx.routes import pass_host, upstreams
-        from linter.nginx.timevalue import parse_time
 
         handler = kinds.handler("nginx")
         settings = default_settings()
@@ -349,45 +347,85 @@ def nginx_upstreams(workspace: Workspace) -> list[tuple[tuple[str, str], ProxyId
             units = handler.plan_undecided(list(entries), workspace)  # type: ignore[attr-defined]
         except Exception:
             units = []
-        # The preparing process keeps nothing it reads: what a group of configs read is
-        # forgotten once its upstreams are taken (every config's tree, kept, raised the peak
-        # memory of a two-worker run, which works meanwhile).
-        releasing = preparation.preparing()
+        # What a group of configs read is forgotten once its upstreams are taken, unless the
+        # run keeps what it reads: every config's tree, kept, raised the peak memory of a
+        # two-worker run (in the preparing process, while the workers work) and of a
+        # one-process run (within the unit that asked first, 33 MB on the benchmark).
+        releasing = preparation.preparing() or not workspace.keeps_reads
         mark = workspace.mark()
-        for position, unit in enumerate(units):
-            if releasing and position and unit.group != units[position - 1].group:
-                workspace.release(mark)
-            try:
-                document = handler.load(unit, workspace, settings)
-            except Exception:  # evidence only
-                continue
-            if document.fatal:
-                continue
-            for name, upstream in upstreams(document).items():  # type: ignore[arg-type]
-                mode, _ = nginx_keepalive(document, upstream)  # type: ignore[arg-type]
-                if mode not in ("explicit", "implicit"):
-                    continue
-                timeouts = upstream.level_named("keepalive_timeout")
-                if timeouts:
-                    directive = timeouts[0].directive
-                    if directive is None or not directive.args or directive.args[0].has_placeholder:
-                        continue
-                    parsed = parse_time(directive.args[0].value)
-                    if parsed is None:
-                        continue
-                    idle = parsed.milliseconds / 1000
-                    said = f"keepalive_timeout {directive.args[0].raw} at {document.where(timeouts[0])}"  # type: ignore[attr-defined]
-                    path, line = _stmt_place(timeouts[0], document, workspace)
-                else:
-                    idle = 60.0
-                    said = f"nginx's default keepalive_timeout 60s in upstream {name} at {document.where(upstream)}"  # type: ignore[attr-defined]
-                    path, line = _stmt_place(upstream, document, workspace)
-                for server in upstream.level_named("server"):
-                    if server.args:
-                        host, port = pass_host(server.args[0])
-                        proxy = ProxyIdle(name, idle, said, path, line)
-                        found.append(((host, port), proxy, unit.path))
+        # A config's tree holds cycles, freed only by a collection: by the collector's own
+        # pace, the trees of ten groups were garbage at once (10 MB). While they are read, only
+        # explicit collections of the youngest generation run, one per group (it holds what
+        # the group made, nothing older: cheap).
+        collecting = releasing and gc.isenabled()
+        if collecting:
+            gc.disable()
+        try:
+            _take_upstreams(units, handler, workspace, settings, found, releasing, mark)
+        finally:
+            if collecting:
+                gc.enable()
     workspace.memo[key] = found
+    return found
+
+
+def _take_upstreams(
+    units: list[Any],
+    handler: Any,
+    workspace: Workspace,
+    settings: Any,
+    found: list[tuple[tuple[str, str], ProxyIdle, str]],
+    releasing: bool,
+    mark: int,
+) -> None:
+    """``nginx_upstreams`` of the loaded units, added to ``found``; with ``releasing``, what a
+    group of configs read is forgotten once its upstreams are taken."""
+    for position, unit in enumerate(units):
+        if releasing and position and unit.group != units[position - 1].group:
+            workspace.release(mark)
+            gc.collect(0)
+        found.extend(_unit_upstreams(unit, handler, workspace, settings))
+
+
+def _unit_upstreams(
+    unit: Any, handler: Any, workspace: Workspace, settings: Any
+) -> list[tuple[tuple[str, str], ProxyIdle, str]]:
+    # (A function of its own: nothing of the unit's tree is held once it returns.)
+    from linter.nginx.assess import keepalive_of as nginx_keepalive
+    from linter.nginx.routes import pass_host, upstreams
+    from linter.nginx.timevalue import parse_time
+
+    found: list[tuple[tuple[str, str], ProxyIdle, str]] = []
+    try:
+        document = handler.load(unit, workspace, settings)
+    except Exception:  # evidence only
+        return found
+    if document.fatal:
+        return found
+    for name, upstream in upstreams(document).items():
+        mode, _ = nginx_keepalive(document, upstream)
+        if mode not in ("explicit", "implicit"):
+            continue
+        timeouts = upstream.level_named("keepalive_timeout")
+        if timeouts:
+            directive = timeouts[0].directive
+            if directive is None or not directive.args or directive.args[0].has_placeholder:
+                continue
+            parsed = parse_time(directive.args[0].value)
+            if parsed is None:
+                continue
+            idle = parsed.milliseconds / 1000
+            said = f"keepalive_timeout {directive.args[0].raw} at {document.where(timeouts[0])}"
+            path, line = _stmt_place(timeouts[0], document, workspace)
+        else:
+            idle = 60.0
+            said = f"nginx's default keepalive_timeout 60s in upstream {name} at {document.where(upstream)}"
+            path, line = _stmt_place(upstream, document, workspace)
+        for server in upstream.level_named("server"):
+            if server.args:
+                host, port = pass_host(server.args[0])
+                proxy = ProxyIdle(name, idle, said, path, line)
+                found.append(((host, port), proxy, unit.path))
     return found
 
 

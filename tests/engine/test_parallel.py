@@ -246,12 +246,15 @@ def test_a_preparing_process_that_fails_leaves_the_work_to_this_one(
     assert _found(parallel) == _found(serial)
 
 
-def test_the_preparing_process_keeps_none_of_the_configs_it_reads(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(("child", "keeps_reads"), [(True, False), (True, True), (False, False)])
+def test_the_upstreams_are_taken_without_keeping_the_configs_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child: bool, keeps_reads: bool
 ) -> None:
-    """It sends back only what it adds to the memo: the upstreams it takes from the NGINX
-    configs are the same, and their files and trees are not kept (kept, they raised the peak
-    memory of the benchmark's two-worker run above its limit)."""
+    """The preparing process sends back only what it adds to the memo, and a run that writes
+    nothing forgets what it read for a unit once the unit is done: the upstreams taken from the
+    NGINX configs are the same, and their files and trees are not kept meanwhile (kept, they
+    raised the peak memory of the benchmark's two-worker run above its limit, and that of its
+    one-process run by 33 MB). A run that writes keeps them."""
     from linter.discovery import discover
     from linter.server.front import nginx_upstreams
     from linter.workspace import Workspace
@@ -260,17 +263,18 @@ def test_the_preparing_process_keeps_none_of_the_configs_it_reads(
     candidates, _ = discover([str(tmp_path)], str(tmp_path), _resolver(tmp_path))
     found = {}
     kept = {}
-    for child in (False, True):
-        monkeypatch.setattr(preparation, "_in_child", child)
+    for keeping in (True, False):
+        monkeypatch.setattr(preparation, "_in_child", child and not keeping)
         workspace = Workspace(root=str(tmp_path), cwd=str(tmp_path))
+        workspace.keeps_reads = keeping or keeps_reads
         workspace.discovered = {
             "nginx": [c.path for c in candidates if c.path.endswith(".conf")],
             "server": [str(tmp_path / "docker-compose.yml")],
         }
-        found[child] = [
+        found[keeping] = [
             (address, proxy.upstream, proxy.seconds)
             for address, proxy, _ in nginx_upstreams(workspace)
         ]
-        kept[child] = len(workspace.trees)
+        kept[keeping] = len(workspace.trees)
     assert found[True] == found[False] and (("api", "8000"), "backend", 45.0) in found[True]
-    assert kept[False] > 1 and kept[True] <= 1  # (the last group's, at most)
+    assert kept[True] > 1 and kept[False] <= 1  # (the last group's, at most)
