@@ -115,7 +115,7 @@ def _loopback_subpath_route(document: NginxDocument) -> bool:
 
 
 def _path_streams(document: NginxDocument, workspace: Workspace, path: str) -> None:
-    from linter.server.proxied import path_streams
+    from linter.server.nodebackends import path_streams
 
     try:
         streams, named = path_streams(workspace, path)

@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
     from linter.server.composefile import ComposeFile, ComposeService
     from linter.server.model import Evidence, Launch
-    from linter.server.nodeapps import NodeEvidence
     from linter.source import SourceText
     from linter.stack.model import Service
     from linter.workspace import Workspace
@@ -166,6 +165,8 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
     """(host, port) an address of ``nginx_file`` may name -> why the app there streams, for
     the apps of its project (``front.near``). Port "" stands for any port of a compose
     service whose image is an LLM server or chat app (its port is the image's own)."""
+    from linter.server.nodebackends import node_service
+
     found: dict[tuple[str, str], tuple[object, str] | None] = {}
 
     def add(address: tuple[str, str], said: str, app: object = None) -> None:
@@ -178,7 +179,7 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
     mounting = _mounting_compose_files(workspace, nginx_file)
     names = _compose_names(workspace, nginx_file)
     launches = streaming_launches(workspace, nginx_file)
-    for home, launch in _near_or_mounting(workspace, launches, _home, nginx_file, mounting):
+    for home, launch in _near_or_mounting(workspace, launches, launch_home, nginx_file, mounting):
         # An env_file not in the tree may set GUNICORN_CMD_ARGS: the port the tree gives is
         # still the address's best reading (a secrets file rarely moves the bind).
         port = launch.setting("port", caveated=True).value
@@ -192,10 +193,10 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
             if named:  # the service's other names (its own name and loopback are above)
                 add((host.lower(), port), f"{named}{said}", app)
     composes = compose_files(workspace, nginx_file)
-    for compose in _near_or_mounting(workspace, composes, _path, nginx_file, mounting):
+    for compose in _near_or_mounting(workspace, composes, compose_path, nginx_file, mounting):
         shown = relative_posix(compose.path, workspace.root)
         for service in compose.services:
-            node = _node_service(workspace, service)
+            node = node_service(workspace, service)
             if node is not None:
                 said = (
                     f"compose service `{service.name}` ({shown}:{service.key.line}) builds the "
@@ -339,7 +340,7 @@ def _kubernetes_fronts(
     kube_services = kubeapps.services(workspace, nginx_file)
     if not kube_services:
         return []
-    composes = near_ones(workspace, compose_files(workspace, nginx_file), _path, nginx_file)
+    composes = near_ones(workspace, compose_files(workspace, nginx_file), compose_path, nginx_file)
     launches = (waiting_launches if waiting else streaming_launches)(workspace, nginx_file)
     made = kubeapps.builds(workspace, nginx_file)
     found: list[tuple[tuple[str, str], Launch, str]] = []
@@ -389,11 +390,11 @@ def _own_command_fronts(
     return found
 
 
-def _home(entry: tuple[str, Launch]) -> str:
+def launch_home(entry: tuple[str, Launch]) -> str:
     return entry[0]
 
 
-def _path(compose: ComposeFile) -> str:
+def compose_path(compose: ComposeFile) -> str:
     return compose.path
 
 
@@ -417,11 +418,13 @@ def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str,
     """The addresses (as ``streaming_backends`` gives them) of apps whose every streamed
     answer sends ``X-Accel-Buffering: no`` itself (sse_starlette's EventSourceResponse does):
     nginx's buffering is already off for them, whatever its config says."""
+    from linter.server.nodebackends import node_service
+
     found: dict[tuple[str, str], bool] = {}
     mounting = _mounting_compose_files(workspace, nginx_file)
     names = _compose_names(workspace, nginx_file)
     launches = streaming_launches(workspace, nginx_file)
-    for home, launch in _near_or_mounting(workspace, launches, _home, nginx_file, mounting):
+    for home, launch in _near_or_mounting(workspace, launches, launch_home, nginx_file, mounting):
         if launch.llm_proxy is not None:
             continue
         port = launch.setting("port", caveated=True).value
@@ -436,10 +439,10 @@ def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str,
         for address in addresses:
             found[address] = found.get(address, True) and unbuffered
     for compose in _near_or_mounting(
-        workspace, compose_files(workspace, nginx_file), _path, nginx_file, mounting
+        workspace, compose_files(workspace, nginx_file), compose_path, nginx_file, mounting
     ):
         for service in compose.services:
-            node = _node_service(workspace, service)
+            node = node_service(workspace, service)
             if node is not None:
                 for address, _ in _service_addresses(service):
                     found[address] = found.get(address, True) and node[2]
@@ -447,51 +450,6 @@ def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str,
     for address in streaming:  # the Service's app, over a compose service of that name
         found[address] = address in unbuffered_apps
     return {address for address, unbuffered in found.items() if unbuffered}
-
-
-def _node_service(workspace: Workspace, service: ComposeService) -> tuple[str, str, bool] | None:
-    """A compose service that builds a Node app (``_node_app_folder``) whose server sources
-    stream (linter/server/nodeapps.py, read by literal shapes): the app's
-    folder, what streams and where, and whether every such handler sends
-    `X-Accel-Buffering: no`. Once per run and folder."""
-    from linter.server import nodeapps
-
-    folder = _node_app_folder(service)
-    if folder is None or not workspace.inside(folder):
-        return None
-    key = ("server", "node-app", folder)
-    if key not in workspace.memo:
-        shown = relative_posix(folder, workspace.root)
-        evidence = nodeapps.app_evidence(folder, shown)
-        place = "at the repository's top" if shown == "." else f"in {shown}/"
-        workspace.memo[key] = (
-            (place, _node_said(evidence), all(e.unbuffered for e in evidence)) if evidence else None
-        )
-    return workspace.memo[key]  # type: ignore[return-value]
-
-
-def _node_app_folder(service: ComposeService) -> str | None:
-    """The folder of the Node app a compose service builds: its Dockerfile's folder when that
-    holds a `package.json` (a monorepo builds `apps/chat/Dockerfile` with the top as context),
-    else the build context when its Dockerfile is at the context's top and it holds one."""
-    from linter.server import nodeapps
-
-    context, dockerfile = service.context_dir, service.dockerfile
-    if not context:
-        return None
-    if dockerfile:
-        folder = os.path.dirname(dockerfile)
-        if nodeapps.is_node_app(folder):
-            return folder
-        if os.path.normpath(folder) != os.path.normpath(context):
-            return None
-    return context if nodeapps.is_node_app(context) else None
-
-
-def _node_said(evidence: list[NodeEvidence]) -> str:
-    first = evidence[0]
-    more = f" (and {len(evidence) - 1} more)" if len(evidence) > 1 else ""
-    return f"{first.what} at {first.path}:{first.line}, read from a JS/TS file by its shape{more}"
 
 
 def _service_addresses(service: ComposeService) -> list[tuple[tuple[str, str], str]]:
@@ -519,7 +477,7 @@ def quiet_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str, str
     names = _compose_names(workspace, nginx_file)
     launches = server_launches(workspace, nginx_file)
     found: dict[tuple[str, str], str | None] = {}
-    for home, launch in _near_or_mounting(workspace, launches, _home, nginx_file, mounting):
+    for home, launch in _near_or_mounting(workspace, launches, launch_home, nginx_file, mounting):
         port = launch.setting("port", caveated=True).value
         if port is None:
             continue
@@ -645,65 +603,3 @@ def _evidence(launch: Launch) -> str:
     kept = [e for e in launch.evidence if _answer_stream(e)]
     more = f" (and {len(kept) - 1} more)" if len(kept) > 1 else ""
     return f"{kept[0].what} at {kept[0].path}:{kept[0].line}{more}"
-
-
-@dataclass(frozen=True)
-class PathStream:
-    """A streaming handler of a JS/TS app of the project whose route's path a literal gives
-    (``/api/conversations``), for a route to a loopback address no launch names."""
-
-    route: str
-    said: str  # what streams and where, for a message
-    unbuffered: bool
-
-
-def path_streams(
-    workspace: Workspace, nginx_file: str
-) -> tuple[tuple[PathStream, ...], frozenset[tuple[str, str]]]:
-    """The JS/TS streaming handlers with a known route path in the config's project (the tree
-    of ``front.project_folder``), and the loopback addresses the project's launches and
-    compose services already name (a route to one of those is that app's, not matched by
-    path). Once per run and project folder."""
-    from linter.discovery import project_folder
-    from linter.server import nodeapps
-
-    top = project_folder(os.path.abspath(nginx_file))
-    if not workspace.inside(top):
-        top = workspace.root
-    key = ("server", "path-streams", top)
-    known = workspace.memo.get(key)
-    if isinstance(known, tuple):
-        streams = known
-    else:
-        shown = relative_posix(top, workspace.root)
-        streams = tuple(
-            PathStream(
-                e.route,
-                f"{e.what} at {e.path}:{e.line}, read from a JS/TS file by its shape",
-                e.unbuffered,
-            )
-            for e in nodeapps.app_evidence(top, shown)
-            if e.route.startswith("/") and e.route != "/"
-        )
-        workspace.memo[key] = streams
-    if not streams:
-        return (), frozenset()
-    return streams, frozenset(_named_loopback(workspace, nginx_file))
-
-
-def _named_loopback(workspace: Workspace, nginx_file: str) -> set[tuple[str, str]]:
-    """The loopback addresses the launches and compose services near the config bind or
-    publish (whatever their apps do)."""
-    named: set[tuple[str, str]] = set()
-    for _, launch in near_ones(
-        workspace, server_launches(workspace, nginx_file), _home, nginx_file
-    ):
-        port = launch.setting("port", caveated=True).value
-        if port:
-            named.update((host, port) for host in LOOPBACK)
-    for compose in near_ones(workspace, compose_files(workspace, nginx_file), _path, nginx_file):
-        for service in compose.services:
-            for published, _, _ in service.ports:
-                if published.isdigit():
-                    named.update((host, published) for host in LOOPBACK)
-    return named
