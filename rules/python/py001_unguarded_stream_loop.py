@@ -35,7 +35,7 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             continue
         if verdict.consumers:
             # The generator's chunks are really consumed by loops of this file (past any
-            # relays): those are reported, and so is this loop when it reads the stream.
+            # relays): those are reported (and this loop too with `report-reading-loop`).
             yield from _consumers(
                 analysis, iteration, verdict.consumers, seen_as(facts, verdict.translated), moved
             )
@@ -43,8 +43,8 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         if (verdict.elsewhere or verdict.consumers) and (
             start.origin or not reading_loops or instead
         ):
-            # Reported at the loop that consumes it (issue 11 item 1), not at each layer on
-            # the way; with `report-reading-loop`, the loop that reads the stream itself is
+            # Reported once, at the loop that consumes it (issue 11 item 1), not at each layer
+            # on the way; with `report-reading-loop`, the loop that reads the stream itself is
             # reported too (a relay of another module's generator never is, nor a loop whose
             # handler raises another exception for the cut: the consumer misses that one).
             continue
@@ -201,10 +201,11 @@ RULE = Rule(
     options=(
         Option(
             "report-reading-loop",
-            True,
-            "report the loop that reads the stream (the SDK loop of a provider generator) "
-            "beside its unguarded consumer's loop, which is reported too (either place can "
-            "take the guard); false: only the consumer's loop",
+            False,
+            "true: also report the loop that reads the stream (the SDK loop of a provider "
+            "generator) beside its unguarded consumer's loop (either place can take the "
+            "guard); false: only the consumer's loop, where a guard can tell the user the "
+            "answer is incomplete",
             _flag,
         ),
     ),
@@ -259,14 +260,17 @@ When the loop sits in a function, every call of that function in the same file m
 guarded (for a generator: where it is iterated), up to four calls up; so must every call of a
 module-level function from the other modules of the linted tree (found through their imports,
 relative or absolute). A generator (or a function that returns a stream) another module iterates
-without a guard is reported at that module's loop, naming the generator and its module, and at
-its own loop, which reads the stream, naming that consumer (nothing on the way catches a cut:
-either place can take the guard); one no module of the tree iterates is reported at its own
-loop. A relay (a generator whose loop only passes the chunks on: `for c in inner(): yield c`,
-`yield from inner()`) is not where the stream is consumed: the verdict goes up to the relay's
-consumers, and the finding lands at the outermost loop that really consumes it (in the same
-file too), naming the relays, and at the loop that reads the stream; a relay's own loop is not
-reported; a generator
+without a guard is reported once, at that module's loop, naming the generator and its module
+(its own loop, which reads the stream, is not reported: the consumer is where a guard can tell
+the user the answer is incomplete); one no module of the tree iterates (a library's public
+function) is reported once at its own loop. A relay (a generator whose loop only passes the
+chunks on: `for c in inner(): yield c`, `yield from inner()`) is not where the stream is
+consumed: the verdict goes up to the relay's consumers, and the finding lands at the outermost
+loop that really consumes it (in the same file too), naming the relays; neither a relay's own
+loop nor the loop that reads the stream is reported. With the option `report-reading-loop`,
+the loop that reads the stream is reported too, naming its consumer (nothing on the way catches
+a cut: either place can take the guard); a relay's loop, and a loop whose handler raises another
+exception for the cut, stay silent either way. A generator
 handed to a framework's response (`StreamingResponse(gen())`) is reported at the loop the
 framework runs, its own or its relay's. A method called through an instance
 (`await self.provider.stream_turn(...)`) is followed by its name across the tree: when every

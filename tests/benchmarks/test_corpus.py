@@ -237,8 +237,8 @@ def test_a_cross_module_package_is_judged_across_its_modules(
     full: tuple[Path, object], tmp_path: Path
 ) -> None:
     """On one provider and its consumers, copied alone: the unguarded consumer gets PY001 at
-    its own line, and so does the provider's loop, naming that consumer (nothing on the way
-    guards the stream)."""
+    its own line, naming the generator and its module; with `report-reading-loop`, so does
+    the provider's loop, naming that consumer (nothing on the way guards the stream)."""
     from helpers import lint
 
     out, _corpus = full
@@ -263,18 +263,21 @@ def test_a_cross_module_package_is_judged_across_its_modules(
     for file in [provider, *consumers]:
         (package / file.name).write_text(file.read_text(encoding="utf-8"))
     found = lint([tmp_path], cwd=tmp_path, select=["PY001"]).findings
+    both = {"rules": {"PY001": {"report-reading-loop": True}}}
+    found_both = lint([tmp_path], cwd=tmp_path, select=["PY001"], **both).findings
     lines = text.splitlines()
     define = next(n for n, line in enumerate(lines, 1) if line.startswith("def stream_"))
     loop = define + 7  # the ``for chunk in stream:`` of provider_block
     assert lines[loop - 1] == "    for chunk in stream:"
-    places = {(Path(f.path).name, f.line) for f in found}
-    assert (provider.name, loop) in places
-    [reader] = [f for f in found if (Path(f.path).name, f.line) == (provider.name, loop)]
+    places = {(Path(f.path).name, f.line): f.message for f in found}
+    assert all(name != provider.name for name, _ in places)
+    [reader] = [f for f in found_both if (Path(f.path).name, f.line) == (provider.name, loop)]
     assert "does not guard it, reported there too" in reader.message
+    assert {(Path(f.path).name, f.line) for f in found_both} == {*places, (provider.name, loop)}
     for consumer in consumers:
         line = next(
             n
             for n, source in enumerate(consumer.read_text(encoding="utf-8").splitlines(), 1)
             if source.startswith('    return "".join(stream_')
         )
-        assert (consumer.name, line) in places
+        assert f"of pkg.{provider.stem}," in places[(consumer.name, line)]

@@ -180,8 +180,9 @@ def test_a_loop_around_a_method_defined_elsewhere_says_why_it_is_an_llm_call(
 
 def test_a_consumer_of_relays_is_reported_naming_the_chain(tmp_path: Path) -> None:
     # The relay's loop only hands chunks on: the consumer's finding names what it reads,
-    # what that relays, and the stream's call; the loop that reads the stream is reported
-    # too, naming the consumer (nothing on the way catches a cut), the relay's is not.
+    # what that relays, and the stream's call; with `report-reading-loop` the loop that
+    # reads the stream is reported too, naming the consumer (nothing on the way catches a
+    # cut); the relay's never is.
     source = """\
         import openai
         client = openai.OpenAI()
@@ -200,7 +201,10 @@ def test_a_consumer_of_relays_is_reported_naming_the_chain(tmp_path: Path) -> No
         """
     path = tmp_path / "app.py"
     path.write_text(textwrap.dedent(source))
-    reader, finding = lint([path], cwd=tmp_path, select=["PY001"]).findings
+    (alone,) = lint([path], cwd=tmp_path, select=["PY001"]).findings
+    both = {"rules": {"PY001": {"report-reading-loop": True}}}
+    reader, finding = lint([path], cwd=tmp_path, select=["PY001"], **both).findings
+    assert alone == finding
     assert (reader.line, reader.column) == (6, 5)
     assert "(nor has its consumer here on line 14, reported too)" in reader.message
     assert (finding.line, finding.column) == (14, 29)

@@ -41,12 +41,12 @@ UNGUARDED = """\
 """
 
 
-def _found(tmp_path: Path, files: dict[str, str]) -> list[tuple[str, int, str]]:
+def _found(tmp_path: Path, files: dict[str, str], **settings: object) -> list[tuple[str, int, str]]:
     for name, text in files.items():
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text))
-    result = lint([tmp_path], cwd=tmp_path, select=["PY001"])
+    result = lint([tmp_path], cwd=tmp_path, select=["PY001"], **settings)
     assert not result.errors, result.errors
     return [(os.path.relpath(f.path, tmp_path), f.line, f.message) for f in result.findings]
 
@@ -62,10 +62,14 @@ def test_the_unguarded_consumer_loop_is_reported_naming_the_method(tmp_path: Pat
         "app/web.py": GUARDED,
         "app/cli.py": UNGUARDED,
     }
-    [(path, line, message), (reader, _, why)] = _found(tmp_path, files)
+    [(path, line, message)] = _found(tmp_path, files)
     assert (path, line) == ("app/cli.py", 2)
     assert "stream_answer() of app.llm, a generator method yielding messages.stream()" in message
-    # The method's loop reads the stream with no guard on the way: reported too, naming it.
+    # The method's loop reads the stream with no guard on the way: with
+    # `report-reading-loop`, reported too, naming the consumer.
+    both = {"rules": {"PY001": {"report-reading-loop": True}}}
+    [consumer, (reader, _, why)] = _found(tmp_path, files, **both)
+    assert consumer == (path, line, message)
     assert reader == "app/llm.py"
     assert "its consumer in app.cli (line 2) does not guard it, reported there too" in why
     # A pre-commit run on the consumer alone gives the same finding.

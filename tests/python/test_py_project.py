@@ -62,7 +62,7 @@ PROVIDER = """\
 """
 
 
-def test_the_unguarded_consumer_is_reported_naming_the_generator_and_so_is_its_loop(
+def test_the_unguarded_consumer_is_reported_naming_the_generator_and_its_loop_on_request(
     tmp_path: Path,
 ) -> None:
     root = _tree(
@@ -82,7 +82,15 @@ def test_the_unguarded_consumer_is_reported_naming_the_generator_and_so_is_its_l
             """,
         },
     )
-    found = lint([root], cwd=root, select=["PY001"]).findings
+    # By default the consumer's loop alone is reported (issue 11 item 1), naming the
+    # generator and its module.
+    [consumer] = lint([root], cwd=root, select=["PY001"]).findings
+    assert (os.path.relpath(consumer.path, root), consumer.line) == ("app/web.py", 6)
+    assert "stream_chat() of app.providers" in consumer.message
+    assert "from its line 7" in consumer.message
+    # With `report-reading-loop`, the generator's own loop is reported too, naming it.
+    both = {"rules": {"PY001": {"report-reading-loop": True}}}
+    found = lint([root], cwd=root, select=["PY001"], **both).findings
     assert [(os.path.relpath(f.path, root), f.line) for f in found] == [
         ("app/providers.py", 8),
         ("app/web.py", 6),
@@ -90,8 +98,7 @@ def test_the_unguarded_consumer_is_reported_naming_the_generator_and_so_is_its_l
     assert "its consumer in app.web (line 6) does not guard it, reported there too" in (
         found[0].message
     )
-    assert "stream_chat() of app.providers" in found[1].message
-    assert "from its line 7" in found[1].message
+    assert found[1] == consumer
 
 
 def test_a_generator_no_module_consumes_is_reported_at_its_own_loop(tmp_path: Path) -> None:
