@@ -177,10 +177,16 @@ def never_entered(parent: str, name: str) -> bool:
     return name in SKIPPED_DIRS or _is_venv(os.path.join(parent, name))
 
 
-def walk_files(top: str, wanted: Callable[[os.DirEntry[str]], bool], limit: int) -> list[str]:
+def walk_files(
+    top: str,
+    wanted: Callable[[os.DirEntry[str]], bool],
+    limit: int,
+    also_skipped: frozenset[str] = frozenset(),
+) -> list[str]:
     """The regular files below ``top`` that ``wanted`` takes, depth first in name order: no
-    symbolic link followed, no hidden folder or one ``never_entered``, and at most ``limit``
-    entries looked at (a walk for evidence must not cost a large tree's whole listing)."""
+    symbolic link followed, no hidden folder, one ``never_entered`` or one named in
+    ``also_skipped``, and at most ``limit`` entries looked at (a walk for evidence must not
+    cost a large tree's whole listing)."""
     found: list[str] = []
     stack = [top]
     seen = 0
@@ -194,7 +200,12 @@ def walk_files(top: str, wanted: Callable[[os.DirEntry[str]], bool], limit: int)
         for entry in entries:
             seen += 1
             if entry.is_dir(follow_symlinks=False):
-                if not entry.name.startswith(".") and not never_entered(folder, entry.name):
+                name = entry.name
+                if (
+                    not name.startswith(".")
+                    and name not in also_skipped
+                    and not never_entered(folder, name)
+                ):
                     folders.append(entry.path)
             elif entry.is_file(follow_symlinks=False) and wanted(entry):
                 found.append(entry.path)

@@ -184,27 +184,17 @@ def _next_route(relative: str) -> str | None:
 
 
 def _sources(folder: str) -> list[str]:
-    found: list[str] = []
-    stack = [folder]
-    seen = 0
-    while stack and seen < _MAX_FILES:
-        current = stack.pop()
-        try:
-            entries = sorted(os.scandir(current), key=lambda e: e.name)
-        except OSError:
-            continue
-        for entry in entries:
-            seen += 1
-            name = entry.name
-            if entry.is_dir(follow_symlinks=False):
-                if not name.startswith(".") and name not in _SKIPPED:
-                    stack.append(entry.path)
-            elif (
-                name.endswith(_SUFFIXES)
-                and not name.endswith((".d.ts", ".min.js"))
-                and ".test." not in name
-                and ".spec." not in name
-                and entry.is_file(follow_symlinks=False)
-            ):
-                found.append(entry.path)
-    return found
+    """The app's server sources: JS/TS files that are not declarations, bundles or tests,
+    outside build output, dependencies and test folders."""
+    from linter.discovery import walk_files
+
+    def wanted(entry: os.DirEntry[str]) -> bool:
+        name = entry.name
+        return (
+            name.endswith(_SUFFIXES)
+            and not name.endswith((".d.ts", ".min.js"))
+            and ".test." not in name
+            and ".spec." not in name
+        )
+
+    return walk_files(folder, wanted, _MAX_FILES, _SKIPPED)
