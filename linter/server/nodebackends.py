@@ -35,14 +35,15 @@ def node_service(workspace: Workspace, service: ComposeService) -> tuple[str, st
             folder, image = found
     if folder is None or not workspace.inside(folder):
         return None
-    key = ("server", "node-app", folder)
+    # The Dockerfile note is part of the key: two targets of one context are said apart.
+    key = ("server", "node-app", folder, image)
     if key not in workspace.memo:
         shown = relative_posix(folder, workspace.root)
         evidence = nodeapps.app_evidence(folder, shown)
         place = "at the repository's top" if shown == "." else f"in {shown}/"
         if image is not None:
-            base, stage, line = image
-            dockerfile = relative_posix(service.dockerfile or "", workspace.root)
+            base, stage, dockerfile_path, line = image
+            dockerfile = relative_posix(dockerfile_path, workspace.root)
             built = f"its `{stage}` stage" if stage else "its last stage"
             place += f" (its Dockerfile builds {built} on {base}, {dockerfile}:{line})"
         workspace.memo[key] = (
@@ -73,11 +74,13 @@ def _node_app_folder(service: ComposeService) -> str | None:
 _NODE_IMAGE = re.compile(r"^(?:(?:docker\.io|registry-1\.docker\.io)/)?(?:library/)?node(?:[:@]|$)")
 
 
-def _node_image_folder(service: ComposeService) -> tuple[str, tuple[str, str | None, int]] | None:
+def _node_image_folder(
+    service: ComposeService,
+) -> tuple[str, tuple[str, str | None, str, int]] | None:
     """A compose service whose build context holds no `package.json` (a partial checkout, a
     generated one) but whose Dockerfile builds the stage it runs (``target:``, else the last)
     on the official `node` image: the build context is the app's folder. The base, the stage's
-    name and the line of its FROM are the evidence. Stages built on another stage are
+    name, the Dockerfile and the line of its FROM are the evidence. Stages built on another stage are
     followed to the image they start from."""
     from linter.server import dockerfile as reader
 
@@ -108,7 +111,7 @@ def _node_image_folder(service: ComposeService) -> tuple[str, tuple[str, str | N
         return None
     line = next((i.line for i in stage.instructions if i.keyword == "FROM"), 0)
     base = stage.base + "".join(f" by way of stage `{v}`" for v in via[:1])
-    return context, (base, name, line)
+    return context, (base, name, path, line)
 
 
 def _node_said(evidence: list[NodeEvidence]) -> str:
