@@ -6,6 +6,7 @@ launch or compose service names (matched by path)."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,13 +28,24 @@ def node_service(workspace: Workspace, service: ComposeService) -> tuple[str, st
     from linter.server import nodeapps
 
     folder = _node_app_folder(service)
+    image = None
+    if folder is None:
+        found = _node_image_folder(service)
+        if found is not None:
+            folder, image = found
     if folder is None or not workspace.inside(folder):
         return None
-    key = ("server", "node-app", folder)
+    # The Dockerfile note is part of the key: two targets of one context are said apart.
+    key = ("server", "node-app", folder, image)
     if key not in workspace.memo:
         shown = relative_posix(folder, workspace.root)
         evidence = nodeapps.app_evidence(folder, shown)
         place = "at the repository's top" if shown == "." else f"in {shown}/"
+        if image is not None:
+            base, stage, dockerfile_path, line = image
+            dockerfile = relative_posix(dockerfile_path, workspace.root)
+            built = f"its `{stage}` stage" if stage else "its last stage"
+            place += f" (its Dockerfile builds {built} on {base}, {dockerfile}:{line})"
         workspace.memo[key] = (
             (place, _node_said(evidence), all(e.unbuffered for e in evidence)) if evidence else None
         )
@@ -56,6 +68,50 @@ def _node_app_folder(service: ComposeService) -> str | None:
         if os.path.normpath(folder) != os.path.normpath(context):
             return None
     return context if nodeapps.is_node_app(context) else None
+
+
+# The official Node.js image (Docker Hub's `node`, by any of the names that pull it).
+_NODE_IMAGE = re.compile(r"^(?:(?:docker\.io|registry-1\.docker\.io)/)?(?:library/)?node(?:[:@]|$)")
+
+
+def _node_image_folder(
+    service: ComposeService,
+) -> tuple[str, tuple[str, str | None, str, int]] | None:
+    """A compose service whose build context holds no `package.json` (a partial checkout, a
+    generated one) but whose Dockerfile builds the stage it runs (``target:``, else the last)
+    on the official `node` image: the build context is the app's folder. The base, the stage's
+    name, the Dockerfile and the line of its FROM are the evidence. Stages built on another stage are
+    followed to the image they start from."""
+    from linter.server import dockerfile as reader
+
+    context, path = service.context_dir, service.dockerfile
+    if not context:
+        return None
+    path = path or os.path.join(context, "Dockerfile")
+    if os.path.normpath(os.path.dirname(path)) != os.path.normpath(context):
+        return None  # a Dockerfile elsewhere: which folder holds the app is not said
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            stages = [s for s in reader.parse(handle.read()).stages if s.base]
+    except OSError:
+        return None
+    if not stages:
+        return None
+    by_name = {s.name.lower(): s for s in stages if s.name}
+    stage = by_name.get(service.target.lower()) if service.target else stages[-1]
+    if stage is None:
+        return None  # the target names no stage of this Dockerfile
+    name, seen = stage.name, set()
+    via: list[str] = []
+    while stage.base.lower() in by_name and stage.base.lower() not in seen:
+        seen.add(stage.base.lower())
+        via.append(stage.base)
+        stage = by_name[stage.base.lower()]
+    if not _NODE_IMAGE.match(stage.base.lower()):
+        return None
+    line = next((i.line for i in stage.instructions if i.keyword == "FROM"), 0)
+    base = stage.base + "".join(f" by way of stage `{v}`" for v in via[:1])
+    return context, (base, name, path, line)
 
 
 def _node_said(evidence: list[NodeEvidence]) -> str:
