@@ -534,6 +534,9 @@ LANGCHAIN_MODELS: dict[str, Cap] = {
     "AzureChatOpenAI": COMPAT_CHAT_CAP,
     "ChatOllama": Cap(("num_predict",), "num_predict"),
     "ChatGoogleGenerativeAI": Cap(("max_output_tokens", "max_tokens"), "max_output_tokens"),
+    # langchain-google-vertexai: ``max_output_tokens`` (alias ``max_tokens``) defaults to None
+    # and is then not sent, as on ChatGoogleGenerativeAI.
+    "ChatVertexAI": Cap(("max_output_tokens", "max_tokens"), "max_output_tokens"),
     "ChatGroq": COMPAT_CHAT_CAP,
     "ChatMistralAI": MAX_TOKENS_CAP,
     "ChatTogether": MAX_TOKENS_CAP,

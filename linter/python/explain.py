@@ -132,3 +132,19 @@ def handler_text(analysis: Analysis, handler: ast.ExceptHandler) -> str:
     if handler.type is None:
         return "except:"
     return "except " + " ".join(analysis.document.text_of(handler.type).split())
+
+
+def header_span(analysis: Analysis, node: ast.AST) -> tuple[int, int]:
+    """Where a finding on a compound statement starts and ends: its header, not its body
+    (``for attempt in range(3)``, ``while tries < 5``, ``except RateLimitError``)."""
+    document = analysis.document
+    begin = document.start(node)
+    if isinstance(node, (ast.For, ast.AsyncFor)):
+        return begin, document.end(node.iter)
+    if isinstance(node, ast.While):
+        return begin, document.end(node.test)
+    if isinstance(node, ast.ExceptHandler):
+        # ``except`` alone, or up to the end of the class (or tuple of classes) it names
+        end = document.end(node.type) if node.type is not None else begin + len("except")
+        return begin, end
+    return document.span(node)

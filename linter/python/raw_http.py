@@ -82,10 +82,13 @@ def raw_generation(
     path = generation_endpoint(analysis, call)
     endpoint: tuple[str, tuple[str, ...], str, bool] | None = None
     unread_url = ""
+    cohere = False
     if path is not None:
         endpoint = next((e for e in _ENDPOINTS if path.endswith(e[0])), None)
         if endpoint is None:
             return None
+    elif _chat_path_post(analysis, call):
+        cohere = True  # told by its body below, or left alone
     elif not _opaque_url_post(analysis, call):
         return None
     body = keyword(call, "json")
@@ -109,14 +112,19 @@ def raw_generation(
     names = {
         k.value for k in mapping.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
     }
-    if endpoint is None:
+    if cohere:
+        # Cohere's v1 chat: ``message`` with ``chat_history`` is its body and no other's.
+        if not {"message", "chat_history"} <= names:
+            return None
+        endpoint = _COHERE_CHAT
+    elif endpoint is None:
         endpoint = _endpoint_of_body(names)
         if endpoint is None:
             return None
         url = keyword(call, "url") or call.args[0]
         unread_url = " ".join(analysis.document.text_of(url).split())
     fragment, keys, where, streams_by_default = endpoint
-    if "model" not in names or not names & {"messages", "prompt"}:
+    if not cohere and ("model" not in names or not names & {"messages", "prompt"}):
         return None  # not a generation body (or one built elsewhere)
     stream_value = _entry(mapping, "stream")
     streaming = (
@@ -216,6 +224,25 @@ def _keywords_dict(call: ast.Call, named: set[str]) -> ast.Dict | None:
         keys=[ast.Constant(item.arg) for item in items], values=[item.value for item in items]
     )
     return ast.copy_location(mapping, call)
+
+
+# Cohere's v1 chat endpoint (``POST {base}/v1/chat``): its cap is ``max_tokens``
+# (KNOWLEDGE.md section 3, cohere). A path this short is every app's own route too, so only
+# Cohere's body shape (``message`` and ``chat_history``) makes it one.
+_COHERE_CHAT = ("/chat", ("max_tokens",), "body", False)
+
+
+def _chat_path_post(analysis: Analysis, call: ast.Call) -> bool:
+    """A raw-HTTP POST whose URL (literal or f-string) ends in ``/chat``."""
+    func = analysis.value(call.func)
+    if not isinstance(func, Sym):
+        return False
+    head, _, method = func.path.lstrip("@").rpartition(".")
+    if head.split(":", 1)[0] not in ("requests", "httpx", "httpx2", "aiohttp") or method != "post":
+        return False
+    url = keyword(call, "url") or (call.args[0] if call.args else None)
+    text = analysis.string_of(url) if url is not None else None
+    return text is not None and text.split("?", 1)[0].rstrip("/").endswith("/chat")
 
 
 def _opaque_url_post(analysis: Analysis, call: ast.Call) -> bool:

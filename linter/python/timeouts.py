@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 
 from linter.python.analysis import Analysis, StreamStart, Sym, has_star_kwargs, keyword
+from linter.python.none_values import always_none
 from linter.record import record
 
 
@@ -23,7 +24,7 @@ class TimeoutState:
     node: ast.expr | None = None
     ctor: ast.Call | None = None
     risk: bool = False
-    why: str = ""  # for "unknown": what hides it
+    why: str = ""  # for "unknown": what hides it; for "none" not written so: why it is None
     # The seconds are the code's default for an environment variable (``int(os.getenv(
     # "OLLAMA_TIMEOUT", 5))``): its name, for the message.
     env: str = ""
@@ -148,6 +149,11 @@ def _client_ctor(analysis: Analysis, start: StreamStart) -> tuple[bool, ast.Call
 def _explicit(
     analysis: Analysis, node: ast.expr, library: str, minimum: float, ctor: ast.Call | None
 ) -> TimeoutState:
+    if not isinstance(node, ast.Constant):
+        # ``kwargs.get("timeout", self.timeout)`` that is None on every path the file shows
+        evidence = always_none(analysis, node)
+        if evidence is not None:
+            return TimeoutState("none", None, node, ctor, library == "requests", evidence)
     notes: list[str] = []
     kind, seconds = read_timeout(analysis, node, library, notes)
     risk = (

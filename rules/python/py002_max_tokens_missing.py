@@ -162,6 +162,8 @@ def _raw_http(analysis: Analysis, all_calls: bool) -> Iterator[Finding]:
         begin, end = document.span(call.func)
         request = "streaming request" if found.streaming else "request"
         target = f"`{found.endpoint}`"
+        if found.endpoint == "/chat":
+            target = "Cohere's `/chat` (known by its body's `message` and `chat_history`)"
         if found.unread_url:
             target = (
                 f"`{found.unread_url}` (a `{found.endpoint}` request, from its body's `model` "

@@ -9,7 +9,7 @@ from linter.config import Settings
 from linter.model import Finding, Severity
 from linter.python.analysis import Analysis, analysis_of, walk_function
 from linter.python.document import PythonDocument
-from linter.python.explain import article, decorator_text
+from linter.python.explain import article, decorator_text, header_span
 from linter.python.overrides import override_shown
 from linter.python.retries import (
     RetryLoop,
@@ -27,10 +27,14 @@ from linter.registry import Rule
 
 
 def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
+    # Anchored where the retry is (a reviewer points at what restarts the stream, not at the
+    # stream): the retry loop's header, the retrying decorator, or the call in the attempt
+    # that reaches a stream shown elsewhere; the message names the stream loop's line.
     analysis = analysis_of(document)
     if analysis is None:
         return
-    reported: set[int] = set()
+    reported: set[int] = set()  # stream loops (and calls) already told about
+    anchors: set[int] = set()  # retry loops and decorators already reported at
     loops = retry_loops(analysis)
     for iteration in analysis.iterations:
         node = iteration.node
@@ -42,19 +46,24 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         if shown is None or id(node) in reported:
             continue
         how = _how(shown)
+        client = iteration.stream.client.name
         for retry in loops:
             if in_try_body(analysis, retry.attempt, node) and not retries_only_before_output(
                 retry, node
             ):
                 reported.add(id(node))
+                if id(retry.loop) in anchors:
+                    break  # a second stream in the same retry: the loop is reported once
+                anchors.add(id(retry.loop))
+                begin, end = header_span(analysis, retry.loop)
                 yield RULE.report(
                     document.source,
-                    iteration.start,
-                    iteration.end,
-                    f"the retry loop on line {retry.loop.lineno} restarts this {iteration.stream.client.name} "
-                    f"stream after chunks were already {how} (line {shown.lineno}): a cut stream repeats "  # type: ignore[attr-defined]
-                    f"the answer's first part to the user; buffer the answer, resume it, or tell the "
-                    f"consumer to discard what it got",
+                    begin,
+                    end,
+                    f"this retry loop restarts the {client} stream read on line {_line(node)} "
+                    f"after chunks were already {how} (line {_line(shown)}): a cut stream repeats "
+                    f"the answer's first part to the user; buffer the answer, resume it, or tell "
+                    f"the consumer to discard what it got",
                 )
                 break
         else:
@@ -64,13 +73,18 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             decorator = next((d for d in function.decorators if analysis.retry_decorator(d)), None)
             if decorator is not None and how != "yielded":
                 reported.add(id(node))
+                if id(decorator) in anchors:
+                    continue
+                anchors.add(id(decorator))
+                begin, end = document.span(decorator)
                 yield RULE.report(
                     document.source,
-                    iteration.start,
-                    iteration.end,
-                    f"`@{decorator_text(analysis, decorator)}` retries {function.name}(), which shows "
-                    f"this {iteration.stream.client.name} stream as it arrives ({how}, line {shown.lineno}): a cut "  # type: ignore[attr-defined]
-                    f"stream shows the answer's first part twice; buffer the answer, or say the retry restarts it",
+                    begin,
+                    end,
+                    f"`@{decorator_text(analysis, decorator)}` retries {function.name}(), which "
+                    f"shows the {client} stream read on line {_line(node)} as it arrives ({how}, "
+                    f"line {_line(shown)}): a cut stream shows the answer's first part twice; "
+                    f"buffer the answer, or say the retry restarts it",
                 )
     yield from _remote(analysis, loops, reported)
     yield from _called_again(analysis, reported)
@@ -78,9 +92,14 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         for reached in reached_streams(analysis, retry):
             iteration = reached.iteration
             node = iteration.node
-            if id(node) in reported or retries_only_before_output(retry, node):
+            if (
+                id(node) in reported
+                or id(reached.call) in reported
+                or retries_only_before_output(retry, node)
+            ):
                 continue
             reported.add(id(node))
+            reported.add(id(reached.call))
             shown = reached.shown
             how = "yielded" if isinstance(shown, (ast.Yield, ast.YieldFrom)) else "passed on"
             if (
@@ -90,16 +109,22 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             ):
                 how = "printed"
             called = " ".join(document.text_of(reached.call.func).split())
+            client = iteration.stream.client.name
+            begin, end = document.span(reached.call.func)
             yield RULE.report(
                 document.source,
-                iteration.start,
-                iteration.end,
-                f"the retry loop on line {retry.loop.lineno} restarts this {iteration.stream.client.name} "
-                f"stream (through its call of `{called}(...)` on line {reached.call.lineno}) after "
-                f"chunks were already {how} (line {shown.lineno}): a cut stream repeats the answer's "  # type: ignore[attr-defined]
-                f"first part to the user; buffer the answer, resume it, or tell the consumer to "
-                f"discard what it got",
+                begin,
+                end,
+                f"the retry loop on line {retry.loop.lineno} calls `{called}(...)` again after a "
+                f"failure, and it reads {article(client)} {client} stream (line {_line(node)}) "
+                f"whose chunks were already {how} (line {_line(shown)}): a cut stream repeats "
+                f"the answer's first part to the user; buffer the answer, resume it, or tell the "
+                f"consumer to discard what it got",
             )
+
+
+def _line(node: ast.AST) -> int:
+    return int(getattr(node, "lineno", 0))
 
 
 def _remote(analysis: Analysis, loops: list[RetryLoop], reported: set[int]) -> Iterator[Finding]:
@@ -217,6 +242,11 @@ that calls `self.method()` is followed into the overrides of `method` in the sub
 other modules (found among the files that import the base class's module).
 A handler that first checks something the stream loop sets (`if yielded_any: raise`) retries
 only while nothing was shown, and is not reported.
+
+Where it reports: at what restarts the stream, the retry loop's header (`for attempt in
+range(3)`) or the retrying decorator, when the stream is read inside it; at the call in the
+attempt (or in the handler) when the stream is read in a function it calls. The message names
+the line of the stream loop and where its chunks go out.
 
 ## Why is this bad
 When the stream is cut after some chunks, the retry starts the generation again from the

@@ -98,6 +98,16 @@ def _finding(
             f"body: a stream longer than 5 minutes is cut; pass `timeout={value}`",
             fix=fix,
         )
+    if state.kind == "none" and state.why and state.node is not None:
+        shown = " ".join(document.text_of(state.node).split())
+        return RULE.report(
+            source,
+            begin,
+            end,
+            f"`{name}(..., stream=True)`{evidence} runs with `timeout={shown}`{place}, which is "
+            f"None on every path this file shows ({state.why}): no timeout, so a stalled stream "
+            f"hangs forever; pass `timeout={_REQUESTS_TIMEOUT}` or give it a default",
+        )
     if state.kind == "none":
         return RULE.report(
             source,

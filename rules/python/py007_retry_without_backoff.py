@@ -17,7 +17,7 @@ from linter.python.analysis import (
     walk_function,
 )
 from linter.python.document import PythonDocument
-from linter.python.explain import decorator_text, handler_text
+from linter.python.explain import decorator_text, handler_text, header_span
 from linter.python.raw_http import generation_endpoint
 from linter.python.recursive_retries import may_recur, path_to, recursive_retries
 from linter.python.retries import RetryLoop, contains, retry_loops, unconditional
@@ -118,6 +118,10 @@ def _round_statements(retry: RetryLoop, handler: ast.ExceptHandler) -> list[ast.
     if not (handler.body and isinstance(handler.body[-1], ast.Continue)):
         region.extend(body[holder + 1 :])
     return region
+
+
+def _holds_any(statements: list[ast.stmt], node: ast.AST) -> bool:
+    return any(_holds(statement, node) for statement in statements)
 
 
 def _holds(statement: ast.AST, node: ast.AST) -> bool:
@@ -271,80 +275,130 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         found = _retried_call(analysis, retry, requests)
         if found is None:
             continue
-        call, evidence = found
-        changing = _changing_names(analysis, retry.loop)
-        # Each handler that goes round is judged on its own: a backoff after a rate limit
-        # does not excuse an immediate retry after a connection error.
-        at_once: list[ast.ExceptHandler] = []
-        constant: list[tuple[ast.ExceptHandler, ast.Call]] = []
-        # A wait that grows for some errors only (``backoff if is_rate_limit else 1``): the
-        # constant one, for the others.
-        branch: ast.expr | None = None
-        for handler in retry.handlers:
-            sleeps, helper_sleeps = _sleeps_in(analysis, _round_statements(retry, handler), memo)
-            if helper_sleeps:
-                continue  # a helper of this file sleeps: the delay is computed there
-            if not sleeps:
+        yield from _judge_loop(analysis, retry, found, memo)
+    yield from _recursions(analysis, memo)
+    yield from _tenacity(analysis)
+    yield from _backoff_constant(analysis)
+
+
+def _judge_loop(
+    analysis: Analysis,
+    retry: RetryLoop,
+    found: tuple[ast.Call, str],
+    memo: dict[int, bool],
+) -> Iterator[Finding]:
+    """The findings of one retry loop. Each handler that goes round is judged on its own: a
+    backoff after a rate limit does not excuse an immediate retry after a connection error.
+    Anchored where a reviewer points: at each constant wait (one finding per distinct
+    ``sleep`` call); at the loop's header when nothing in it ever waits; at the ``except``
+    of each handler that goes round at once when others do wait."""
+    document = analysis.document
+    call, evidence = found
+    changing = _changing_names(analysis, retry.loop)
+    at_once: list[ast.ExceptHandler] = []
+    constant: list[tuple[ast.ExceptHandler, ast.Call, ast.expr | None]] = []
+    for handler in retry.handlers:
+        sleeps, helper_sleeps = _sleeps_in(analysis, _round_statements(retry, handler), memo)
+        if helper_sleeps:
+            continue  # a helper of this file sleeps: the delay is computed there
+        if not sleeps:
+            if not _asks_first(handler):
                 at_once.append(handler)
-            elif all(_constant(sleep, changing) for sleep in sleeps):
-                constant.append((handler, sleeps[0]))
-            elif len(sleeps) == 1 and branch is None:
-                branch = _constant_branch(sleeps[0], handler, changing)
-                if branch is not None:
-                    constant.append((handler, sleeps[0]))
-        if not at_once and not constant:
-            continue
-        begin, end = document.span(retry.loop)
-        end = min(
-            end,
-            document.source.text.find("\n", begin)
-            if "\n" in document.source.text[begin:end]
-            else end,
-        )
-        name = " ".join(document.text_of(call.func).split())
-        every = len(at_once) + len(constant) == len(retry.handlers)
-        if at_once:
-            which = (
-                ""
-                if every and not constant
-                else f" after `{handler_text(analysis, at_once[0])}` (line {at_once[0].lineno})"
-            )
-            yield RULE.report(
-                document.source,
-                begin,
-                end,
-                f"this loop retries `{name}(...)` (line {call.lineno}{evidence}){which} at once, "
-                f"without waiting: a rate limit or an overloaded server fails every attempt in a "
-                f"burst; sleep with exponential backoff and jitter (e.g. "
-                f"`time.sleep(min(60, 2 ** attempt) + random.random())`)",
-            )
-            continue
-        handler, first = constant[0]
-        which = (
-            ""
-            if every and len(retry.handlers) == 1
-            else f" from `{handler_text(analysis, handler)}` (line {handler.lineno})"
-        )
-        wait = f"`{' '.join(document.text_of(first).split())}` (line {first.lineno})"
-        if branch is not None and first.args and isinstance(first.args[0], ast.IfExp):
-            test = " ".join(document.text_of(first.args[0].test).split())
-            other = "false" if branch is first.args[0].orelse else "true"
-            wait = (
-                f"`{' '.join(document.text_of(branch).split())}` s sleep whenever `{test}` is "
-                f"{other} ({wait}: only the other errors back off)"
-            )
+        elif all(_constant(sleep, changing) for sleep in sleeps):
+            # Each wait the handler itself chooses (``if limited: sleep(20) elif ...:
+            # sleep(5)``); else the first one on its way round (a ``finally``, the loop's body).
+            own = [sleep for sleep in sleeps if _holds_any(handler.body, sleep)]
+            constant.extend((handler, sleep, None) for sleep in own or sleeps[:1])
+        elif len(sleeps) == 1:
+            # A wait that grows for some errors only (``backoff if is_rate_limit else 1``):
+            # the constant one, for the others.
+            branch = _constant_branch(sleeps[0], handler, changing)
+            if branch is not None:
+                constant.append((handler, sleeps[0], branch))
+    if not at_once and not constant:
+        return
+    name = " ".join(document.text_of(call.func).split())
+    retried = f"`{name}(...)` (line {call.lineno}{evidence})"
+    loop_line = retry.loop.lineno
+    burst = (
+        "at once, without waiting: a rate limit or an overloaded server fails every attempt in "
+        "a burst; sleep with exponential backoff and jitter (e.g. "
+        "`time.sleep(min(60, 2 ** attempt) + random.random())`)"
+    )
+    if len(at_once) == len(retry.handlers):
+        # Nothing in the loop ever waits: the loop is the defect.
+        begin, end = header_span(analysis, retry.loop)
+        yield RULE.report(document.source, begin, end, f"this loop retries {retried} {burst}")
+        return
+    for handler in at_once:
+        begin, end = header_span(analysis, handler)
         yield RULE.report(
             document.source,
             begin,
             end,
-            f"this loop retries `{name}(...)` (line {call.lineno}{evidence}){which} after a "
-            f"constant {wait}: every "
-            f"client retries in step and a rate limit outlasts the delay; back off exponentially "
-            f"with jitter",
+            f"the loop on line {loop_line} retries {retried} after this "
+            f"`{handler_text(analysis, handler)}` {burst}",
         )
-    yield from _recursions(analysis, memo)
-    yield from _tenacity(analysis)
-    yield from _backoff_constant(analysis)
+    seen: set[int] = set()
+    for _handler, sleep, branch in constant:
+        if id(sleep) in seen:
+            continue  # one wait that several handlers reach (after the ``try``): one finding
+        seen.add(id(sleep))
+        reached = [h for h, s, _ in constant if s is sleep]
+        which = (
+            ""
+            if len(reached) == len(retry.handlers)
+            else " from "
+            + " and ".join(f"`{handler_text(analysis, h)}` (line {h.lineno})" for h in reached)
+        )
+        wait = f"this constant `{' '.join(document.text_of(sleep).split())}`"
+        if branch is not None and sleep.args and isinstance(sleep.args[0], ast.IfExp):
+            test = " ".join(document.text_of(sleep.args[0].test).split())
+            other = "false" if branch is sleep.args[0].orelse else "true"
+            wait = (
+                f"a constant `{' '.join(document.text_of(branch).split())}` s sleep whenever "
+                f"`{test}` is {other} (this `{' '.join(document.text_of(sleep).split())}`: only "
+                f"the other errors back off)"
+            )
+        # The wait as written: ``await asyncio.sleep(1)`` from its ``await``.
+        parent = analysis.parent(sleep)
+        begin, end = document.span(parent if isinstance(parent, ast.Await) else sleep)
+        yield RULE.report(
+            document.source,
+            begin,
+            end,
+            f"the loop on line {loop_line} retries {retried}{which} after {wait}: every client "
+            f"retries in step and a rate limit outlasts the delay; back off exponentially with "
+            f"jitter",
+        )
+
+
+def _asks_first(handler: ast.ExceptHandler) -> bool:
+    """The handler ends the loop unless a call it makes says to go on (``if await
+    self.ask_user(...): continue`` before a ``raise``): whoever answers decides when the next
+    attempt starts, so it is not a retry in a burst."""
+    last = handler.body[-1] if handler.body else None
+    if not isinstance(last, (ast.Raise, ast.Return, ast.Break)):
+        return False
+    asked: set[str] = set()
+    for node in walk_function(handler):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(n, ast.Call) for n in ast.walk(node.value)
+        ):
+            asked |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    continues = [n for n in walk_function(handler) if isinstance(n, ast.Continue)]
+    if not continues:
+        return False
+    for ancestor in walk_function(handler):
+        if isinstance(ancestor, ast.If) and any(
+            c is n for c in continues for n in ast.walk(ancestor)
+        ):
+            test = ancestor.test
+            if any(isinstance(n, ast.Call) for n in ast.walk(test)) or (
+                {n.id for n in ast.walk(test) if isinstance(n, ast.Name)} & asked
+            ):
+                continues = [c for c in continues if not any(c is n for n in ast.walk(ancestor))]
+    return not continues
 
 
 def _recursions(analysis: Analysis, memo: dict[int, bool]) -> Iterator[Finding]:
@@ -354,6 +408,7 @@ def _recursions(analysis: Analysis, memo: dict[int, bool]) -> Iterator[Finding]:
         return
     document = analysis.document
     requests = [call for call in analysis.calls if generation_endpoint(analysis, call) is not None]
+    waits: set[int] = set()  # the constant sleeps already reported
     for retry in recursive_retries(analysis, _llm_calls(analysis, requests)):
         sleeps, helper_sleeps = _sleeps_in(
             analysis, path_to(analysis, retry.again, retry.function), memo
@@ -387,6 +442,24 @@ def _recursions(analysis: Analysis, memo: dict[int, bool]) -> Iterator[Finding]:
             f"{retry.function.name}() retries `{name}(...)` (line {retry.call.lineno}) by "
             f"calling itself (`{again}(...)`) {where}, {wait}",
         )
+        # And each constant wait its handler chooses (``if limited: sleep(20) elif ...:
+        # sleep(5)``), where a reviewer points too; a wait at the function's start, which
+        # every first attempt makes as well, is only named.
+        for sleep in sleeps:
+            if retry.handler is None or id(sleep) in waits or not _holds(retry.handler, sleep):
+                continue
+            waits.add(id(sleep))
+            parent = analysis.parent(sleep)
+            begin, end = document.span(parent if isinstance(parent, ast.Await) else sleep)
+            yield RULE.report(
+                document.source,
+                begin,
+                end,
+                f"{retry.function.name}() retries `{name}(...)` (line {retry.call.lineno}) by "
+                f"calling itself (`{again}(...)`, line {retry.again.lineno}) {where} after this "
+                f"constant `{' '.join(document.text_of(sleep).split())}`: every client retries "
+                f"in step and a rate limit outlasts the delay; back off exponentially with jitter",
+            )
 
 
 def _passed_changed(function: FunctionInfo, again: ast.Call) -> set[str]:
@@ -612,6 +685,13 @@ such a decorator, a call shaped like a generation call (`client.chat.completions
 A function that calls itself again from a handler of the `try` around its LLM call is a retry
 too; a sleep on the way computed from a parameter the recursive call changes (`counter - 1`,
 or reassigned before the call) grows or shrinks from one attempt to the next: not constant.
+
+Where it reports: at each constant wait (one finding per distinct `sleep` call, so a handler
+that picks `sleep(20)` or `sleep(5)` by the error gets two); at the loop's header when nothing
+in the loop ever waits; at the `except` of a handler that goes round at once while others
+wait; at the decorator for tenacity and backoff; for a function that calls itself, at the
+call of itself and at each constant wait in its handler. The message names the loop (or the
+call) that retries.
 
 ## Why is this bad
 LLM APIs fail under load with rate limits (429) and overload errors (529, 503). Retrying at

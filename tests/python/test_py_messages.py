@@ -150,8 +150,8 @@ def test_a_retry_loop_names_the_handler_that_retries_at_once(tmp_path: Path) -> 
         "PY007",
     )
     assert message.startswith(
-        "this loop retries `client.chat.completions.create(...)` (line 9) after "
-        "`except openai.APIConnectionError` (line 12) at once, without waiting:"
+        "the loop on line 7 retries `client.chat.completions.create(...)` (line 9) after "
+        "this `except openai.APIConnectionError` at once, without waiting:"
     )
 
 
