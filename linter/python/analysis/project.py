@@ -331,7 +331,7 @@ class Project(TreeModules):
                     found = frozenset(
                         callee
                         for call in analysis.calls
-                        if (callee := analysis.remote_callee(call)) is not None
+                        for callee in analysis.remote_callees(call)
                     )
             self._calls_out[importer] = found
         return found
@@ -344,7 +344,7 @@ class Project(TreeModules):
             module = self.module_name(importer)
             raised: tuple[Raised, ...] | None = None
             for call in analysis.calls:
-                if analysis.remote_callee(call) != (function.path, function.name):
+                if (function.path, function.name) not in analysis.remote_callees(call):
                     continue
                 if raised is None:
                     client = function.client

@@ -387,6 +387,15 @@ class Values(Literals):
             by_name = method_stream(self, call)  # a generator method of the tree, by name
             if by_name is not None:
                 return by_name
+        if func is None:
+            for choice in self.choices(call.func):
+                # ``fn = deep if thorough else quick``, ``fn(...)``: either function runs,
+                # so a stream either one hands out is what the call may give.
+                chosen = self.value(choice, depth + 1)
+                if isinstance(chosen, Sym) and not chosen.path.startswith("@"):
+                    remote = self._remote_stream(call, chosen)
+                    if remote is not None:
+                        return remote
         if not isinstance(func, Sym):
             return None
         if func.path in _SSE_WRAPPERS and call.args:
@@ -559,10 +568,40 @@ class Values(Literals):
     def remote_callee(self, call: ast.Call) -> tuple[str, str] | None:
         """(file, function name) of the module-level function of another module of the tree
         that ``call`` calls, through the file's imports."""
+        return self._remote_function(call.func)
+
+    def remote_callees(self, call: ast.Call) -> list[tuple[str, str]]:
+        """``remote_callee``, or for a callee picked by a conditional expression (``fn = a
+        if pro else b``, then ``fn(...)``) each function of another module it may be."""
+        found = self.remote_callee(call)
+        if found is not None:
+            return [found]
+        return [f for choice in self.choices(call.func) if (f := self._remote_function(choice))]
+
+    def choices(self, expr: ast.expr, depth: int = 0) -> list[ast.expr]:
+        """The expressions a conditional expression, or a name bound once to one in its
+        scope, may stand for (``deep if thorough else quick``); [] for anything else."""
+        if depth > 3:
+            return []
+        if isinstance(expr, ast.IfExp):
+            return [
+                leaf
+                for side in (expr.body, expr.orelse)
+                for leaf in (self.choices(side, depth + 1) or [side])
+            ]
+        if isinstance(expr, ast.Name):
+            entries = self.scope_of.get(expr, self.module).bindings.get(expr.id, ())
+            if len(entries) == 1 and entries[0][1] == "expr":
+                payload = entries[0][2]
+                if isinstance(payload, ast.IfExp):
+                    return self.choices(payload, depth + 1)
+        return []
+
+    def _remote_function(self, expr: ast.expr) -> tuple[str, str] | None:
         project = self.document.project
         if project is None:
             return None
-        func = self.value(call.func)
+        func = self.value(expr)
         if not isinstance(func, Sym) or func.path.startswith("@"):
             return None
         found = project.resolve(self.document.path, func.path)
