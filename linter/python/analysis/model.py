@@ -74,7 +74,15 @@ class GenObj:
     call: ast.Call
 
 
-Value = Sym | Stream | FuncRef | GenObj
+@record(eq=False)
+class Keyed:
+    """A dict literal with a stream among its values (``{"answer": stream, "sources": s}``):
+    ``reply["answer"]`` is that stream again. Items by their literal string keys."""
+
+    items: tuple[tuple[str, ast.expr], ...]
+
+
+Value = Sym | Stream | FuncRef | GenObj | Keyed
 
 
 class ClassInfo:

@@ -23,6 +23,7 @@ from linter.python.analysis.model import (
     FuncRef,
     FunctionInfo,
     GenObj,
+    Keyed,
     Stream,
     StreamStart,
     Sym,
@@ -36,6 +37,7 @@ from linter.python.analysis.nodes import (
 from linter.python.analysis.typed import annotated_stream
 
 _MAX_DEPTH = 12  # value resolution through names, attributes and returns
+_MAX_KEYED = 24  # items of a dict literal looked through for a stream it carries
 
 
 class Values(Literals):
@@ -74,7 +76,13 @@ class Values(Literals):
             held = self.value(expr.value, depth + 1)
             if isinstance(held, Stream) and held.role == "envelope" and _stream_key(expr.slice):
                 return Stream(held.start, "stream")
+            if isinstance(held, Keyed) and isinstance(expr.slice, ast.Constant):
+                # ``reply["answer"]`` of ``reply = {"answer": stream, ...}``.
+                item = next((v for k, v in held.items if k == expr.slice.value), None)
+                return self.value(item, depth + 1) if item is not None else None
             return None
+        if isinstance(expr, ast.Dict):
+            return self._keyed(expr, depth)
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
             for side in (expr.left, expr.right):
                 value = self.value(side, depth + 1)
@@ -82,6 +90,21 @@ class Values(Literals):
                     return Sym("@lc")
         if isinstance(expr, ast.NamedExpr):
             return self.value(expr.value, depth + 1)
+        return None
+
+    def _keyed(self, expr: ast.Dict, depth: int) -> Keyed | None:
+        """A dict literal of string keys (no ``**spread``) one of whose values is a stream to
+        iterate, or a generator of the file: carried in it (returned, passed on) and read
+        back by key."""
+        if len(expr.keys) > _MAX_KEYED or not all(
+            isinstance(k, ast.Constant) and isinstance(k.value, str) for k in expr.keys
+        ):
+            return None
+        items = tuple((k.value, v) for k, v in zip(expr.keys, expr.values, strict=True))  # type: ignore[union-attr]
+        for _key, item in items:
+            held = self.value(item, depth + 1)
+            if isinstance(held, GenObj) or (isinstance(held, Stream) and held.role == "stream"):
+                return Keyed(items)
         return None
 
     def _name_value(self, expr: ast.Name, depth: int) -> Value | None:
@@ -353,7 +376,7 @@ class Values(Literals):
                 return GenObj(fn, call)
             for returned in fn.returns:
                 value = self.value(returned, depth + 1)
-                if isinstance(value, (Stream, Sym)):
+                if isinstance(value, (Stream, Sym, Keyed)):
                     return value
             return None
         if isinstance(func, Stream):
