@@ -46,10 +46,13 @@ class Consumers(Streams):
             isinstance(parent, ast.Assign)
             and len(parent.targets) == 1
             and isinstance(parent.targets[0], ast.Name)
-            and self._returns_name(parent.targets[0].id, site)
+            and (
+                self._returns_name(parent.targets[0].id, site)
+                or self._returned_in_dict(parent.targets[0].id, site)
+            )
         ):
             # ``it = gen(...)`` (in each branch of a dispatcher), then ``return it``: handed
-            # to the callers, as ``return gen(...)`` is.
+            # to the callers, as ``return gen(...)`` is (or ``return {"answer": it}``).
             return "returned"
         if isinstance(parent, ast.keyword):
             node, parent = parent, self.parent(parent)
@@ -64,6 +67,32 @@ class Consumers(Streams):
             ):
                 return "handed"
         return ""
+
+    def _returned_in_dict(self, name: str, call: ast.Call) -> bool:
+        """``name`` (bound to ``call``) is then put, by a string key, in a dict literal the
+        function returns (``return {"answer": it}``, or ``result = {...}``, ``return
+        result``)."""
+        function = self.scope(call)
+        for load in self.name_loads.get(name, ()):
+            if load.lineno < call.lineno or self.scope(load) is not function:
+                continue
+            holder = self.parent(load)
+            if not isinstance(holder, ast.Dict) or not any(v is load for v in holder.values):
+                continue
+            written = holder.keys[next(i for i, v in enumerate(holder.values) if v is load)]
+            if not (isinstance(written, ast.Constant) and isinstance(written.value, str)):
+                continue
+            outer = self.parent(holder)
+            if isinstance(outer, ast.Return):
+                return True
+            if (
+                isinstance(outer, ast.Assign)
+                and len(outer.targets) == 1
+                and isinstance(outer.targets[0], ast.Name)
+                and self._returns_name(outer.targets[0].id, call)
+            ):
+                return True
+        return False
 
     def _returns_name(self, name: str, call: ast.Call) -> bool:
         """The function that binds ``name = call`` returns ``name`` after it."""

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from linter.python.analysis import Analysis
     from linter.python.analysis.classes import ProjectClasses
     from linter.python.analysis.methods import MethodCallers
+    from linter.python.analysis.model import FunctionInfo
     from linter.python.analysis.remote_args import PassedArgument
     from linter.python.document import PythonDocument
     from linter.workspace import Workspace
@@ -42,6 +43,8 @@ _MEMO_KEY = ("python", "project")
 _KEPT = 2
 # How many modules a stream is followed through (provider -> relay -> consumer ...).
 _MAX_HOPS = 4
+# Passes over a module's functions for those returning another's stream (``return f(...)``).
+_MAX_RELAY_PASSES = 4
 
 
 @record
@@ -221,49 +224,18 @@ class Project(TreeModules):
                     translated=verdict.translated,
                 )
             _local_relays(analysis, found)
-            for function in analysis.functions:
-                if not exported(function) or function.is_generator or function.name in found:
-                    continue
-                for returned in function.returns:
-                    if isinstance(returned, ast.Tuple):
-                        item = _tuple_item(analysis, returned, found)
-                        if item is not None:
-                            index, client, api, line = item
-                            found[function.name] = StreamFunction(
-                                path, module, function.name, client, api, line, "returns",
-                                index, len(returned.elts),
-                            )  # fmt: skip
-                            break
+            # Repeated while it finds more: a function that returns another's stream may come
+            # before that one in the list.
+            for _pass in range(_MAX_RELAY_PASSES):
+                known = len(found)
+                for function in analysis.functions:
+                    if not exported(function) or function.is_generator or function.name in found:
                         continue
-                    value = analysis.value(returned)
-                    handed = _handed_generator(value, found)
+                    handed = _returned_stream(analysis, function, path, module, found)
                     if handed is not None:
-                        # A dispatcher returning one of those generators (``it = a_iter(...)``
-                        # ... ``return it``): its callers iterate the chunks.
-                        found[function.name] = StreamFunction(
-                            path,
-                            module,
-                            function.name,
-                            handed.client,
-                            f"{handed.name}() (a generator yielding {handed.api})",
-                            handed.line,
-                            "generator",
-                        )
-                        break
-                    if isinstance(value, Stream) and value.role == "stream":
-                        given = value.start
-                        if not given.streaming or (given.http and not analysis.llm_stream(given)):
-                            continue
-                        found[function.name] = StreamFunction(
-                            path,
-                            module,
-                            function.name,
-                            given.client,
-                            _api(given),
-                            _line(given),
-                            "returns",
-                        )
-                        break
+                        found[function.name] = handed
+                if len(found) == known:
+                    break
         return found
 
     def _calls_stream_methods(self, path: str) -> bool:
@@ -510,6 +482,80 @@ def _tuple_item(
             if given.streaming and not (given.http and not analysis.llm_stream(given)):
                 return index, given.client, _api(given), _line(given)
     return None
+
+
+def _returned_stream(
+    analysis: Analysis,
+    function: FunctionInfo,
+    path: str,
+    module: str,
+    found: dict[str, StreamFunction],
+) -> StreamFunction | None:
+    """What a plain module-level function hands its callers through a ``return``: a stream
+    (whole, or an item of a tuple), a generator of the module yielding one, or what another
+    such function of the module hands out (``return prepare(stream)``)."""
+    for returned in function.returns:
+        if isinstance(returned, ast.Tuple):
+            item = _tuple_item(analysis, returned, found)
+            if item is not None:
+                index, client, api, line = item
+                return StreamFunction(
+                    path, module, function.name, client, api, line, "returns",
+                    index, len(returned.elts),
+                )  # fmt: skip
+            continue
+        relayed = _relayed(analysis, returned, found)
+        if relayed is not None:
+            # (Named by what that one hands out: the functions between add nothing.)
+            return StreamFunction(
+                path,
+                module,
+                function.name,
+                relayed.client,
+                relayed.api,
+                relayed.line,
+                relayed.shape,
+                relayed.item,
+                relayed.size,
+                relayed.translated,
+            )
+        value = analysis.value(returned)
+        handed = _handed_generator(value, found)
+        if handed is not None:
+            # A dispatcher returning one of those generators (``it = a_iter(...)`` ...
+            # ``return it``): its callers iterate the chunks.
+            return StreamFunction(
+                path,
+                module,
+                function.name,
+                handed.client,
+                f"{handed.name}() (a generator yielding {handed.api})",
+                handed.line,
+                "generator",
+            )
+        if isinstance(value, Stream) and value.role == "stream":
+            given = value.start
+            if not given.streaming or (given.http and not analysis.llm_stream(given)):
+                continue
+            return StreamFunction(
+                path, module, function.name, given.client, _api(given), _line(given), "returns"
+            )
+    return None
+
+
+def _relayed(
+    analysis: Analysis, returned: ast.expr, found: dict[str, StreamFunction]
+) -> StreamFunction | None:
+    """``return f(...)`` (awaited or not) where ``f`` is a plain function of the module that
+    hands out a stream (returns one, or returns a generator yielding one)."""
+    if isinstance(returned, ast.Await):
+        returned = returned.value
+    if not isinstance(returned, ast.Call):
+        return None
+    fn = getattr(analysis.value(returned.func), "fn", None)
+    if fn is None or not exported(fn) or fn.is_generator:
+        return None
+    return found.get(fn.name)
 
 
 def _handed_generator(value: object, found: dict[str, StreamFunction]) -> StreamFunction | None:
