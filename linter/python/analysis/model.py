@@ -79,7 +79,9 @@ class Keyed:
     """A dict literal with a stream among its values (``{"answer": stream, "sources": s}``):
     ``reply["answer"]`` is that stream again. Items by their literal string keys."""
 
-    items: tuple[tuple[str, ast.expr], ...]
+    # An item is the expression written there, or (a dict another module's function
+    # returns) the stream it is known to hold.
+    items: tuple[tuple[str, ast.expr | Stream], ...]
 
 
 Value = Sym | Stream | FuncRef | GenObj | Keyed

@@ -67,6 +67,8 @@ class StreamFunction:
     # The class its handler raises instead of the cut (``raise LLMError(...)``), for the
     # consumers' handlers to catch (``guards._stand_in``).
     translated: tuple[str, ...] = ()
+    # Returned as the item of this string key of a dict (``return {"answer": stream}``).
+    key: str = ""
 
 
 @record
@@ -504,6 +506,13 @@ def _returned_stream(
                     index, len(returned.elts),
                 )  # fmt: skip
             continue
+        carried = dict_item(analysis, returned, function, found)
+        if carried is not None:
+            key, held = carried
+            return StreamFunction(
+                path, module, function.name, held.client, held.api, held.line,
+                "returns", key=key,
+            )  # fmt: skip
         relayed = _relayed(analysis, returned, found)
         if relayed is not None:
             # (Named by what that one hands out: the functions between add nothing.)
@@ -541,6 +550,50 @@ def _returned_stream(
                 path, module, function.name, given.client, _api(given), _line(given), "returns"
             )
     return None
+
+
+def dict_item(
+    analysis: Analysis,
+    returned: ast.expr,
+    function: FunctionInfo,
+    found: dict[str, StreamFunction],
+) -> tuple[str, StreamFunction] | None:
+    """``return {"answer": stream, ...}`` (or a name bound once to such a dict): the key of
+    the item that is a stream started here, or what a function of the module in ``found``
+    hands out (called there, or bound once to a name first: ``answer = ask(...)``)."""
+    held = _bound_once(analysis, returned, function)
+    if not isinstance(held, ast.Dict) or len(held.keys) > 24:
+        return None
+    for written, item in zip(held.keys, held.values, strict=True):
+        if not (isinstance(written, ast.Constant) and isinstance(written.value, str)):
+            continue
+        inner = _bound_once(analysis, item, function)
+        if isinstance(inner, ast.Await):
+            inner = inner.value
+        if isinstance(inner, ast.Call):
+            fn = getattr(analysis.value(inner.func), "fn", None)
+            handed = found.get(fn.name) if fn is not None and exported(fn) else None
+            if handed is not None and not handed.key and handed.item < 0:
+                return written.value, handed
+        value = analysis.value(item)
+        if isinstance(value, Stream) and value.role == "stream":
+            given = value.start
+            if given.streaming and not (given.http and not analysis.llm_stream(given)):
+                path = analysis.document.path
+                return written.value, StreamFunction(
+                    path, "", function.name, given.client, _api(given), _line(given), "returns"
+                )
+    return None
+
+
+def _bound_once(analysis: Analysis, expr: ast.expr, function: FunctionInfo) -> ast.expr:
+    """The expression a name of ``function`` is bound to, when it is bound once there by a
+    plain assignment; else ``expr`` itself."""
+    if isinstance(expr, ast.Name):
+        entries = function.bindings.get(expr.id, ())
+        if len(entries) == 1 and entries[0][1] == "expr" and isinstance(entries[0][2], ast.expr):
+            return entries[0][2]
+    return expr
 
 
 def _relayed(

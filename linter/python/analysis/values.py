@@ -79,6 +79,8 @@ class Values(Literals):
             if isinstance(held, Keyed) and isinstance(expr.slice, ast.Constant):
                 # ``reply["answer"]`` of ``reply = {"answer": stream, ...}``.
                 item = next((v for k, v in held.items if k == expr.slice.value), None)
+                if isinstance(item, Stream):
+                    return item
                 return self.value(item, depth + 1) if item is not None else None
             return None
         if isinstance(expr, ast.Dict):
@@ -410,6 +412,10 @@ class Values(Literals):
             by_name = method_stream(self, call)  # a generator method of the tree, by name
             if by_name is not None:
                 return by_name
+        if func is None and isinstance(call.func, ast.Name):
+            by_call = class_method_stream(self, call)  # an instance of a class of the tree
+            if by_call is not None:
+                return by_call
         if func is None:
             for choice in self.choices(call.func):
                 # ``fn = deep if thorough else quick``, ``fn(...)``: either function runs,
@@ -537,7 +543,7 @@ class Values(Literals):
 
     def _remote_stream(
         self, call: ast.Call, func: Sym, index: int = -1, size: int = 0
-    ) -> Stream | None:
+    ) -> Stream | Keyed | None:
         """A call of a function of another module of the tree that hands out a stream (as
         a whole, or as item ``index`` of the tuple it returns, unpacked into ``size``)."""
         project = self.document.project
@@ -549,6 +555,8 @@ class Values(Literals):
         what = "a generator yielding" if found.shape == "generator" else "returning"
         if found.item >= 0:
             what = f"returning in item {found.item + 1} of a tuple"
+        if found.key:
+            what = f"returning a dict whose {found.key!r} holds"
         api = f"{found.name}() of {found.module}, {what} {found.api} from its line {found.line}"
         start = StreamStart(
             call,
@@ -560,6 +568,8 @@ class Values(Literals):
             origin=f"{found.module}.{found.name}",
             translated=found.translated,
         )
+        if found.key:
+            return Keyed(((found.key, Stream(start, "stream")),))
         return Stream(start, "stream")
 
     def _aliased_start(self, call: ast.Call, func: Sym) -> Stream | None:
