@@ -37,19 +37,41 @@ from linter.python.analysis.nodes import (
 from linter.python.analysis.typed import annotated_stream
 
 _MAX_DEPTH = 12  # value resolution through names, attributes and returns
+
+
+class _Shallow:
+    """The cached answer "nothing known" of an expression resolved at ``depth`` while the
+    depth limit cut the search short somewhere below it (only as good as that depth)."""
+
+    __slots__ = ("depth",)
+
+    def __init__(self, depth: int) -> None:
+        self.depth = depth
+
+
 _MAX_KEYED = 24  # items of a dict literal looked through for a stream it carries
 
 
 class Values(Literals):
     def value(self, expr: ast.AST | None, depth: int = 0) -> Value | None:
-        if expr is None or depth > _MAX_DEPTH:
+        if expr is None:
+            return None
+        if depth > _MAX_DEPTH:
+            self._cut_short += 1
             return None
         values = self._values
         result = values.get(expr, _UNSET)
         if result is not _UNSET:
-            # Being resolved further up: a cycle of names, which gives nothing.
-            return None if result is _ACTIVE else result  # type: ignore[return-value]
+            if type(result) is _Shallow:
+                # Nothing found last time, with the depth limit reached on the way: asked
+                # from nearer the top, the search goes deeper and may find it.
+                if depth >= result.depth:
+                    return None
+            else:
+                # Being resolved further up: a cycle of names, which gives nothing.
+                return None if result is _ACTIVE else result  # type: ignore[return-value]
         values[expr] = _ACTIVE
+        cut = self._cut_short
         try:
             kind = type(expr)  # parsed nodes are of these very classes: no isinstance()
             if kind is ast.Name:
@@ -65,7 +87,7 @@ class Values(Literals):
         except BaseException:
             del values[expr]
             raise
-        values[expr] = result
+        values[expr] = _Shallow(depth) if result is None and self._cut_short != cut else result
         return result
 
     def _other_value(self, expr: ast.AST, depth: int) -> Value | None:
