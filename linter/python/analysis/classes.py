@@ -16,12 +16,14 @@ import ast
 from typing import TYPE_CHECKING
 
 from linter.python.analysis.methods import _iterated
-from linter.python.analysis.model import FunctionInfo, GenObj, Stream, StreamStart, Sym
+from linter.python.analysis.model import FunctionInfo, GenObj, Keyed, Stream, StreamStart, Sym
 from linter.python.analysis.nodes import _unquote
 
 if TYPE_CHECKING:
-    from linter.python.analysis.project import Project, StreamFunction
+    from linter.python import clients as K
+    from linter.python.analysis.project import ConsumerSite, Project, StreamFunction
     from linter.python.analysis.values import Values
+    from linter.python.cut_errors import Raised
 
 # How many names, ``self.x`` attributes and annotations are followed to the constructor call.
 _MAX_STEPS = 6
@@ -35,6 +37,8 @@ class ProjectClasses:
         # (file, class, method) -> the stream it hands out (None: none, or being found).
         self._methods: dict[tuple[str, str, str], StreamFunction | None] = {}
         self._classes: dict[str, frozenset[str]] = {}
+        # (file, class, client) -> its instances' calls in other modules (None: being found).
+        self._calls: dict[tuple[str, str, str], list[ConsumerSite] | None] = {}
 
     def stream_classes(self, path: str) -> frozenset[str]:
         """The classes of a module (one that names a client) with a method that hands out a
@@ -49,6 +53,60 @@ class ProjectClasses:
                         if any(self.method_stream(path, name, m) for m in info.methods):
                             names.add(name)
             found = self._classes[path] = frozenset(names)
+        return found
+
+    def instance_calls(
+        self, path: str, function: FunctionInfo, client: K.Client
+    ) -> list[ConsumerSite] | None:
+        """The calls, in the modules that import ``path``, of instances of the class of
+        ``function`` (its ``__call__``: ``tutor = Tutor()``, then ``tutor(question)``),
+        each judged where the stream it hands out is iterated; None in a cycle."""
+        from linter.python.analysis.project import _MAX_HOPS, ConsumerSite
+
+        cls = function.cls
+        if cls is None:
+            return []
+        key = (path, cls.name, client.name)
+        if key in self._calls:
+            return self._calls[key]
+        project = self.project
+        if project._hops >= _MAX_HOPS:
+            return None
+        self._calls[key] = None
+        project._hops += 1
+        found: list[ConsumerSite] = []
+        try:
+            for importer in project.importers(path):
+                with project._analysis(importer) as analysis:
+                    if analysis is None:
+                        continue
+                    module = project.module_name(importer)
+                    raised: tuple[Raised, ...] | None = None
+                    for call in analysis.calls:
+                        if not _calls_instance_of(analysis, call, path, cls.name):
+                            continue
+                        if raised is None:
+                            raised = client.raised(analysis.version(client, {})[0])
+                        iteration = analysis.iteration_of(call)
+                        node: ast.AST = call if iteration is None else iteration.node
+                        verdict = analysis.guard_of(node, client, raised)
+                        found.append(
+                            ConsumerSite(
+                                importer,
+                                module,
+                                getattr(node, "lineno", call.lineno),
+                                iteration is not None,
+                                verdict.guarded,
+                                verdict.guard,
+                                reported_there=iteration is not None,
+                                unknown=verdict.unknown,
+                                why="" if verdict.guarded else verdict.why,
+                                handed=verdict.handed and not verdict.guarded,
+                            )
+                        )
+        finally:
+            project._hops -= 1
+        self._calls[key] = found
         return found
 
     def method_stream(self, path: str, cls: str, method: str) -> StreamFunction | None:
@@ -80,7 +138,7 @@ def _handed_out(
 ) -> StreamFunction | None:
     """What ``fn`` hands its caller: the chunks of a stream it iterates unguarded (a
     generator), another method's such generator, or a stream it returns."""
-    from linter.python.analysis.project import StreamFunction, _api, _line
+    from linter.python.analysis.project import StreamFunction, _api, _line, dict_item
 
     if fn.is_generator:
         for iteration in analysis.iterations:  # type: ignore[attr-defined]
@@ -97,6 +155,15 @@ def _handed_out(
     for returned in fn.returns:
         if analysis.scope(returned) is not fn:
             continue
+        project = analysis.document.project
+        functions = project.functions(path) if project is not None else None
+        carried = dict_item(analysis, returned, fn, functions or {})  # type: ignore[arg-type]
+        if carried is not None:
+            key, handed = carried
+            return StreamFunction(
+                path, module, fn.name, handed.client, handed.api, handed.line, "returns",
+                key=key,
+            )  # fmt: skip
         value = analysis.value(returned)
         if isinstance(value, GenObj) and value.fn.cls is not None and depth < 3:
             # ``return self.run_and_stream(...)``: the class's generator hands the chunks.
@@ -115,38 +182,54 @@ def _handed_out(
     return None
 
 
-def class_method_stream(analysis: Values, call: ast.Call) -> Stream | None:
+def class_method_stream(analysis: Values, call: ast.Call) -> Stream | Keyed | None:
     """``x.method(...)`` on an instance of a class of another module of the tree, when that
-    method hands out a stream (see ``ProjectClasses``)."""
+    method hands out a stream (see ``ProjectClasses``); ``x(...)``: its ``__call__``."""
     project = analysis.document.project
     func = call.func
-    if project is None or not isinstance(func, ast.Attribute) or not _iterated(analysis, call):
+    if project is None or not (_iterated(analysis, call) or _returned(analysis, call)):
         return None
-    dotted = receiver_class(analysis, func.value)
+    if isinstance(func, ast.Attribute):
+        dotted, method = receiver_class(analysis, func.value), func.attr
+    elif isinstance(func, ast.Name):
+        dotted, method = receiver_class(analysis, func, instance=True), "__call__"
+    else:
+        return None
     if dotted is None:
         return None
     resolved = project.resolve(analysis.document.path, dotted)
     if resolved is None or len(resolved[1]) != 1:
         return None
-    found = project.classes.method_stream(resolved[0], resolved[1][0], func.attr)
+    found = project.classes.method_stream(resolved[0], resolved[1][0], method)
     if found is None:
         return None
     what = "a generator yielding" if found.shape == "generator" else "returning"
+    if found.key:
+        what = f"returning a dict whose {found.key!r} holds"
     api = f"{found.name}() of {found.module}, {what} {found.api} from its line {found.line}"
     start = StreamStart(
         call, found.client, api, True, None, None, origin=f"{found.module}.{found.name}"
     )
+    if found.key:
+        return Keyed(((found.key, Stream(start, "stream")),))
     return Stream(start, "stream")
 
 
-def receiver_class(analysis: Values, expr: ast.expr) -> str | None:
+def receiver_class(analysis: Values, expr: ast.expr, instance: bool = False) -> str | None:
     """The dotted path (as the file imports it) of the class of another module that
     ``expr`` is an instance of: built by a call of it, held by ``self.x`` set to one, or
-    annotated with it (``x: Assistant``, ``Optional[Assistant]``, ``Assistant | None``)."""
-    for _ in range(_MAX_STEPS):
+    annotated with it (``x: Assistant``, ``Optional[Assistant]``, ``Assistant | None``);
+    one of two such of the same class (``a if fast else b``). ``instance``: ``expr`` is
+    called itself, so it must be an instance (not the class, whose call builds one)."""
+    for step in range(_MAX_STEPS):
         if isinstance(expr, ast.Await):
             expr = expr.value
+        elif isinstance(expr, ast.IfExp):
+            sides = {receiver_class(analysis, side) for side in (expr.body, expr.orelse)}
+            return sides.pop() if len(sides) == 1 else None
         elif isinstance(expr, ast.Call):
+            if instance and step == 0:
+                return None  # ``Assistant()(...)``? not followed
             return _imported_class(analysis, expr.func)
         elif isinstance(expr, ast.Name):
             found = analysis.lookup(expr.id, analysis.scope(expr), analysis.document.start(expr))
@@ -174,6 +257,27 @@ def receiver_class(analysis: Values, expr: ast.expr) -> str | None:
         else:
             return None
     return None
+
+
+def _returned(analysis: Values, call: ast.Call) -> bool:
+    """``return x.method(...)``: handed to the callers of the file, who may iterate it (the
+    class is known, so the call is followed as far as it goes)."""
+    parent = analysis.parent(call)
+    if isinstance(parent, ast.Await):
+        parent = analysis.parent(parent)
+    return isinstance(parent, ast.Return)
+
+
+def _calls_instance_of(analysis: Values, call: ast.Call, path: str, cls: str) -> bool:
+    """``x(...)`` where ``x`` is an instance of class ``cls`` of the module at ``path``."""
+    if not isinstance(call.func, ast.Name) or analysis.scope(call).is_test:
+        return False
+    dotted = receiver_class(analysis, call.func, instance=True)
+    project = analysis.document.project
+    if dotted is None or project is None:
+        return False
+    resolved = project.resolve(analysis.document.path, dotted)
+    return resolved is not None and resolved[0] == path and list(resolved[1]) == [cls]
 
 
 def _annotated_class(analysis: Values, annotation: object) -> str | None:

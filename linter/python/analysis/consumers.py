@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 
 from linter.python.analysis.flow import callee, instance_calls
-from linter.python.analysis.model import FuncRef, FunctionInfo, Sym
+from linter.python.analysis.model import FuncRef, FunctionInfo, GenObj, Stream, Sym
 from linter.python.analysis.streams import _CONSUME, _PASS_ON, Streams
 
 # How many functions deep a generator handed on as an argument is followed to its loop.
@@ -26,16 +26,33 @@ class Consumers(Streams):
         parent = self.parent(node)
         while isinstance(parent, ast.Await):
             node, parent = parent, self.parent(parent)
+        if isinstance(parent, ast.Dict) and any(v is node for v in parent.values):
+            # ``return {"answer": gen(), ...}`` (or the dict bound to a name, then returned):
+            # the callers read the generator back from the dict.
+            node, parent = parent, self.parent(parent)
+            if isinstance(parent, ast.Return):
+                return "returned"
+            if not (
+                isinstance(parent, ast.Assign)
+                and len(parent.targets) == 1
+                and isinstance(parent.targets[0], ast.Name)
+                and self._returns_name(parent.targets[0].id, site)
+            ):
+                return ""
+            return "returned"
         if isinstance(parent, ast.Return):
             return "returned"
         if (
             isinstance(parent, ast.Assign)
             and len(parent.targets) == 1
             and isinstance(parent.targets[0], ast.Name)
-            and self._returns_name(parent.targets[0].id, site)
+            and (
+                self._returns_name(parent.targets[0].id, site)
+                or self._returned_in_dict(parent.targets[0].id, site)
+            )
         ):
             # ``it = gen(...)`` (in each branch of a dispatcher), then ``return it``: handed
-            # to the callers, as ``return gen(...)`` is.
+            # to the callers, as ``return gen(...)`` is (or ``return {"answer": it}``).
             return "returned"
         if isinstance(parent, ast.keyword):
             node, parent = parent, self.parent(parent)
@@ -50,6 +67,32 @@ class Consumers(Streams):
             ):
                 return "handed"
         return ""
+
+    def _returned_in_dict(self, name: str, call: ast.Call) -> bool:
+        """``name`` (bound to ``call``) is then put, by a string key, in a dict literal the
+        function returns (``return {"answer": it}``, or ``result = {...}``, ``return
+        result``)."""
+        function = self.scope(call)
+        for load in self.name_loads.get(name, ()):
+            if load.lineno < call.lineno or self.scope(load) is not function:
+                continue
+            holder = self.parent(load)
+            if not isinstance(holder, ast.Dict) or not any(v is load for v in holder.values):
+                continue
+            written = holder.keys[next(i for i, v in enumerate(holder.values) if v is load)]
+            if not (isinstance(written, ast.Constant) and isinstance(written.value, str)):
+                continue
+            outer = self.parent(holder)
+            if isinstance(outer, ast.Return):
+                return True
+            if (
+                isinstance(outer, ast.Assign)
+                and len(outer.targets) == 1
+                and isinstance(outer.targets[0], ast.Name)
+                and self._returns_name(outer.targets[0].id, call)
+            ):
+                return True
+        return False
 
     def _returns_name(self, name: str, call: ast.Call) -> bool:
         """The function that binds ``name = call`` returns ``name`` after it."""
@@ -127,19 +170,43 @@ class Consumers(Streams):
         created = self.created_only(call)
         return node, created == "returned", created
 
-    def _consumer(self, call: ast.expr, assigned: bool = True, depth: int = 0) -> ast.AST:
+    def _consumer(
+        self, call: ast.expr, assigned: bool = True, depth: int = 0, key: str | None = None
+    ) -> ast.AST:
         """The node that iterates a generator created by ``call``: the loop whose iterable it
         is (through ``enumerate``, ``zip``, ``map``, ``itertools`` ...), the ``yield from``,
         the call that drains it (``list()``, ``"".join()``, ``next()``, ``it.__anext__()``),
         the loop of a function of this file it is handed to (``show(gen())``, an instance's
         ``printer(gen())``), or, for ``gen = f()``, the first of these over ``gen`` in the
-        same function."""
+        same function. Carried in a dict literal (``reply = {"answer": f()}``), it is
+        followed to where the dict's item is read back (``reply["answer"]``): ``key``, while
+        ``call`` stands for the dict."""
         node: ast.AST = call
         for _ in range(8):
             parent = self.parent(node)
             if isinstance(parent, ast.Await):
                 node = parent
                 continue
+            if isinstance(parent, ast.Subscript) and parent.value is node:
+                item = parent.slice
+                if isinstance(item, ast.Constant) and (
+                    item.value == key
+                    if key is not None
+                    else isinstance(item.value, str) and self._carried(parent)
+                ):
+                    node, key = parent, None  # ``reply["answer"]``: the generator again
+                    continue
+                return call
+            if key is not None:
+                return self._holder_reader(call, node, parent, assigned, depth, key)
+            if isinstance(parent, ast.Dict) and depth < _MAX_READERS:
+                position = next((i for i, v in enumerate(parent.values) if v is node), -1)
+                written = parent.keys[position] if position >= 0 else None
+                if isinstance(written, ast.Constant) and isinstance(written.value, str):
+                    # (A new dict: binding it to a name is no alias of an earlier value.)
+                    node, key, assigned = parent, written.value, True
+                    continue
+                return call
             if isinstance(parent, (ast.For, ast.AsyncFor, ast.YieldFrom, ast.comprehension)):
                 return parent
             if isinstance(parent, ast.keyword):
@@ -184,7 +251,46 @@ class Consumers(Streams):
             return call
         return call
 
-    def _reader(self, call: ast.Call, where: int | str | None, depth: int) -> ast.AST | None:
+    def _holder_reader(
+        self,
+        call: ast.expr,
+        node: ast.AST,
+        parent: ast.AST | None,
+        assigned: bool,
+        depth: int,
+        key: str,
+    ) -> ast.AST:
+        """Where the item ``key`` of the dict ``node`` (one carrying the generator ``call``
+        created) is iterated: after ``reply = {...}``, or in the function of this file the
+        dict is handed to (``self.relay(reply)``); else ``call`` (not known)."""
+        if (
+            assigned
+            and isinstance(parent, ast.Assign)
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0], ast.Name)
+        ):
+            found = self._consumer_of_name(parent.targets[0].id, call, key=key)
+            return found or call
+        if (
+            isinstance(parent, ast.Call)
+            and node in parent.args
+            and not self.spelling(parent)
+            and depth < _MAX_READERS
+            and not any(isinstance(a, ast.Starred) for a in parent.args)
+        ):
+            index = next(i for i, a in enumerate(parent.args) if a is node)
+            return self._reader(parent, index, depth, key) or call
+        return call
+
+    def _carried(self, subscript: ast.Subscript) -> bool:
+        """``x["answer"]`` gives a stream to iterate, or a generator of the file (the item of
+        a dict that carries one)."""
+        value = self.value(subscript)
+        return isinstance(value, GenObj) or (isinstance(value, Stream) and value.role == "stream")
+
+    def _reader(
+        self, call: ast.Call, where: int | str | None, depth: int, key: str | None = None
+    ) -> ast.AST | None:
         """The loop (or draining call) with which the plain function of this file that
         ``call`` runs reads the argument at ``where`` (a position, or a keyword's name)."""
         found = callee(self, call)
@@ -204,7 +310,7 @@ class Consumers(Streams):
             name = where
             if name not in positional and name not in [a.arg for a in node.args.kwonlyargs]:
                 return None
-        return self._consumer_of_name(name, node, function, depth + 1)
+        return self._consumer_of_name(name, node, function, depth + 1, key)
 
     def _consumer_of_name(
         self,
@@ -212,6 +318,7 @@ class Consumers(Streams):
         call: ast.expr | ast.AST,
         scope: FunctionInfo | None = None,
         depth: int = 0,
+        key: str | None = None,
     ) -> ast.AST | None:
         """The first place after ``name = call`` in the same function that iterates ``name``
         (or, given the ``scope``, the first place in it: ``name`` is its parameter)."""
@@ -223,7 +330,7 @@ class Consumers(Streams):
                 continue
             if self.scope(load) is not scope and not self._closure_load(load, name, scope):
                 continue
-            consumer = self._consumer(load, assigned=False, depth=depth)
+            consumer = self._consumer(load, assigned=False, depth=depth, key=key)
             if consumer is not load:
                 found.append((load.lineno, load.col_offset, consumer))
         return min(found, key=lambda item: item[:2])[2] if found else None

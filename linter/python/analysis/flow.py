@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from linter.python.analysis.model import FuncRef, FunctionInfo, Stream, Sym, Value
+from linter.python.analysis.model import FuncRef, FunctionInfo, Keyed, Stream, Sym, Value
 from linter.python.analysis.nodes import _FUNCTIONS, _TRIES, keyword
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def argument_value(analysis: Values, fn: FunctionInfo, name: str, depth: int) ->
     the first call whose argument is known."""
     for arg in argument_exprs(analysis, fn, name, depth) or ():
         value = analysis.value(arg, depth + 1)
-        if isinstance(value, (Stream, Sym)):
+        if isinstance(value, (Stream, Sym, Keyed)):
             return value
     return None
 

@@ -378,7 +378,10 @@ class Guards(Consumers):
             # guard of that module's can be.
             if not consumer.guarded or not consumer.iterated:
                 if (
-                    (function.is_generator or (produces and self._hands_out(function)))
+                    (
+                        function.is_generator
+                        or (produces and (self._hands_out(function) or consumer.reported_there))
+                    )
                     and consumer.iterated
                     and (function.cls is None or consumer.reported_there)
                 ):
@@ -428,6 +431,11 @@ class Guards(Consumers):
             # A method: its calls through instances, found across the tree by its name, and
             # those a base class of another module makes on ``self`` (a template method).
             found = project.methods.sites(self.document.path, function, client) or []
+            if function.name == "__call__" and not function.is_generator:
+                # ``tutor(question)`` on an instance, in the modules importing the class.
+                found = found + (
+                    project.classes.instance_calls(self.document.path, function, client) or []
+                )
             return found + (template_sites(self, function, client) or [])
         if project is None or not exported(function):
             return []

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from linter.python import clients as K
 from linter.python.analysis.imports import read
-from linter.python.analysis.model import FuncRef, FunctionInfo, Stream, StreamStart, Sym
+from linter.python.analysis.model import FuncRef, FunctionInfo, Keyed, Stream, StreamStart, Sym
 from linter.python.cut_errors import Raised
 
 if TYPE_CHECKING:
@@ -442,6 +442,8 @@ def _by_class(analysis: Values, call: ast.Call, path: str, cls: str, name: str) 
     from linter.python.analysis.classes import class_method_stream
 
     found = class_method_stream(analysis, call)
+    if isinstance(found, Keyed):
+        found = next((item for _, item in found.items if isinstance(item, Stream)), None)
     if found is None or analysis.document.project is None:
         return False
     module = analysis.document.project.module_name(path)

@@ -74,7 +74,17 @@ class GenObj:
     call: ast.Call
 
 
-Value = Sym | Stream | FuncRef | GenObj
+@record(eq=False)
+class Keyed:
+    """A dict literal with a stream among its values (``{"answer": stream, "sources": s}``):
+    ``reply["answer"]`` is that stream again. Items by their literal string keys."""
+
+    # An item is the expression written there, or (a dict another module's function
+    # returns) the stream it is known to hold.
+    items: tuple[tuple[str, ast.expr | Stream], ...]
+
+
+Value = Sym | Stream | FuncRef | GenObj | Keyed
 
 
 class ClassInfo:

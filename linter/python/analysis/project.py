@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from linter.python.analysis import Analysis
     from linter.python.analysis.classes import ProjectClasses
     from linter.python.analysis.methods import MethodCallers
+    from linter.python.analysis.model import FunctionInfo
     from linter.python.analysis.remote_args import PassedArgument
     from linter.python.document import PythonDocument
     from linter.workspace import Workspace
@@ -42,6 +43,8 @@ _MEMO_KEY = ("python", "project")
 _KEPT = 2
 # How many modules a stream is followed through (provider -> relay -> consumer ...).
 _MAX_HOPS = 4
+# Passes over a module's functions for those returning another's stream (``return f(...)``).
+_MAX_RELAY_PASSES = 4
 
 
 @record
@@ -64,6 +67,8 @@ class StreamFunction:
     # The class its handler raises instead of the cut (``raise LLMError(...)``), for the
     # consumers' handlers to catch (``guards._stand_in``).
     translated: tuple[str, ...] = ()
+    # Returned as the item of this string key of a dict (``return {"answer": stream}``).
+    key: str = ""
 
 
 @record
@@ -221,49 +226,18 @@ class Project(TreeModules):
                     translated=verdict.translated,
                 )
             _local_relays(analysis, found)
-            for function in analysis.functions:
-                if not exported(function) or function.is_generator or function.name in found:
-                    continue
-                for returned in function.returns:
-                    if isinstance(returned, ast.Tuple):
-                        item = _tuple_item(analysis, returned, found)
-                        if item is not None:
-                            index, client, api, line = item
-                            found[function.name] = StreamFunction(
-                                path, module, function.name, client, api, line, "returns",
-                                index, len(returned.elts),
-                            )  # fmt: skip
-                            break
+            # Repeated while it finds more: a function that returns another's stream may come
+            # before that one in the list.
+            for _pass in range(_MAX_RELAY_PASSES):
+                known = len(found)
+                for function in analysis.functions:
+                    if not exported(function) or function.is_generator or function.name in found:
                         continue
-                    value = analysis.value(returned)
-                    handed = _handed_generator(value, found)
+                    handed = _returned_stream(analysis, function, path, module, found)
                     if handed is not None:
-                        # A dispatcher returning one of those generators (``it = a_iter(...)``
-                        # ... ``return it``): its callers iterate the chunks.
-                        found[function.name] = StreamFunction(
-                            path,
-                            module,
-                            function.name,
-                            handed.client,
-                            f"{handed.name}() (a generator yielding {handed.api})",
-                            handed.line,
-                            "generator",
-                        )
-                        break
-                    if isinstance(value, Stream) and value.role == "stream":
-                        given = value.start
-                        if not given.streaming or (given.http and not analysis.llm_stream(given)):
-                            continue
-                        found[function.name] = StreamFunction(
-                            path,
-                            module,
-                            function.name,
-                            given.client,
-                            _api(given),
-                            _line(given),
-                            "returns",
-                        )
-                        break
+                        found[function.name] = handed
+                if len(found) == known:
+                    break
         return found
 
     def _calls_stream_methods(self, path: str) -> bool:
@@ -331,7 +305,7 @@ class Project(TreeModules):
                     found = frozenset(
                         callee
                         for call in analysis.calls
-                        if (callee := analysis.remote_callee(call)) is not None
+                        for callee in analysis.remote_callees(call)
                     )
             self._calls_out[importer] = found
         return found
@@ -344,7 +318,7 @@ class Project(TreeModules):
             module = self.module_name(importer)
             raised: tuple[Raised, ...] | None = None
             for call in analysis.calls:
-                if analysis.remote_callee(call) != (function.path, function.name):
+                if (function.path, function.name) not in analysis.remote_callees(call):
                     continue
                 if raised is None:
                     client = function.client
@@ -510,6 +484,131 @@ def _tuple_item(
             if given.streaming and not (given.http and not analysis.llm_stream(given)):
                 return index, given.client, _api(given), _line(given)
     return None
+
+
+def _returned_stream(
+    analysis: Analysis,
+    function: FunctionInfo,
+    path: str,
+    module: str,
+    found: dict[str, StreamFunction],
+) -> StreamFunction | None:
+    """What a plain module-level function hands its callers through a ``return``: a stream
+    (whole, or an item of a tuple), a generator of the module yielding one, or what another
+    such function of the module hands out (``return prepare(stream)``)."""
+    for returned in function.returns:
+        if isinstance(returned, ast.Tuple):
+            item = _tuple_item(analysis, returned, found)
+            if item is not None:
+                index, client, api, line = item
+                return StreamFunction(
+                    path, module, function.name, client, api, line, "returns",
+                    index, len(returned.elts),
+                )  # fmt: skip
+            continue
+        carried = dict_item(analysis, returned, function, found)
+        if carried is not None:
+            key, held = carried
+            return StreamFunction(
+                path, module, function.name, held.client, held.api, held.line,
+                "returns", key=key,
+            )  # fmt: skip
+        relayed = _relayed(analysis, returned, found)
+        if relayed is not None:
+            # (Named by what that one hands out: the functions between add nothing.)
+            return StreamFunction(
+                path,
+                module,
+                function.name,
+                relayed.client,
+                relayed.api,
+                relayed.line,
+                relayed.shape,
+                relayed.item,
+                relayed.size,
+                relayed.translated,
+            )
+        value = analysis.value(returned)
+        handed = _handed_generator(value, found)
+        if handed is not None:
+            # A dispatcher returning one of those generators (``it = a_iter(...)`` ...
+            # ``return it``): its callers iterate the chunks.
+            return StreamFunction(
+                path,
+                module,
+                function.name,
+                handed.client,
+                f"{handed.name}() (a generator yielding {handed.api})",
+                handed.line,
+                "generator",
+            )
+        if isinstance(value, Stream) and value.role == "stream":
+            given = value.start
+            if not given.streaming or (given.http and not analysis.llm_stream(given)):
+                continue
+            return StreamFunction(
+                path, module, function.name, given.client, _api(given), _line(given), "returns"
+            )
+    return None
+
+
+def dict_item(
+    analysis: Analysis,
+    returned: ast.expr,
+    function: FunctionInfo,
+    found: dict[str, StreamFunction],
+) -> tuple[str, StreamFunction] | None:
+    """``return {"answer": stream, ...}`` (or a name bound once to such a dict): the key of
+    the item that is a stream started here, or what a function of the module in ``found``
+    hands out (called there, or bound once to a name first: ``answer = ask(...)``)."""
+    held = _bound_once(analysis, returned, function)
+    if not isinstance(held, ast.Dict) or len(held.keys) > 24:
+        return None
+    for written, item in zip(held.keys, held.values, strict=True):
+        if not (isinstance(written, ast.Constant) and isinstance(written.value, str)):
+            continue
+        inner = _bound_once(analysis, item, function)
+        if isinstance(inner, ast.Await):
+            inner = inner.value
+        if isinstance(inner, ast.Call):
+            fn = getattr(analysis.value(inner.func), "fn", None)
+            handed = found.get(fn.name) if fn is not None and exported(fn) else None
+            if handed is not None and not handed.key and handed.item < 0:
+                return written.value, handed
+        value = analysis.value(item)
+        if isinstance(value, Stream) and value.role == "stream":
+            given = value.start
+            if given.streaming and not (given.http and not analysis.llm_stream(given)):
+                path = analysis.document.path
+                return written.value, StreamFunction(
+                    path, "", function.name, given.client, _api(given), _line(given), "returns"
+                )
+    return None
+
+
+def _bound_once(analysis: Analysis, expr: ast.expr, function: FunctionInfo) -> ast.expr:
+    """The expression a name of ``function`` is bound to, when it is bound once there by a
+    plain assignment; else ``expr`` itself."""
+    if isinstance(expr, ast.Name):
+        entries = function.bindings.get(expr.id, ())
+        if len(entries) == 1 and entries[0][1] == "expr" and isinstance(entries[0][2], ast.expr):
+            return entries[0][2]
+    return expr
+
+
+def _relayed(
+    analysis: Analysis, returned: ast.expr, found: dict[str, StreamFunction]
+) -> StreamFunction | None:
+    """``return f(...)`` (awaited or not) where ``f`` is a plain function of the module that
+    hands out a stream (returns one, or returns a generator yielding one)."""
+    if isinstance(returned, ast.Await):
+        returned = returned.value
+    if not isinstance(returned, ast.Call):
+        return None
+    fn = getattr(analysis.value(returned.func), "fn", None)
+    if fn is None or not exported(fn) or fn.is_generator:
+        return None
+    return found.get(fn.name)
 
 
 def _handed_generator(value: object, found: dict[str, StreamFunction]) -> StreamFunction | None:

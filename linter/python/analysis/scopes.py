@@ -70,6 +70,8 @@ class FileIndex:
         # By node (nodes hash by identity): the value of each expression resolved so far, or
         # _ACTIVE while it is being resolved (a cycle of names gives None).
         self._values: dict[ast.AST, object] = {}
+        # How many times the value search stopped at its depth limit (values).
+        self._cut_short = 0
         # (function, parameter) -> the stream its SDK-stream annotation makes (values).
         self._typed_streams: dict[tuple[int, str], Any] = {}
         self.test_module = _is_test_module(document.path)

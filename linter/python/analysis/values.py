@@ -23,6 +23,7 @@ from linter.python.analysis.model import (
     FuncRef,
     FunctionInfo,
     GenObj,
+    Keyed,
     Stream,
     StreamStart,
     Sym,
@@ -38,16 +39,39 @@ from linter.python.analysis.typed import annotated_stream
 _MAX_DEPTH = 12  # value resolution through names, attributes and returns
 
 
+class _Shallow:
+    """The cached answer "nothing known" of an expression resolved at ``depth`` while the
+    depth limit cut the search short somewhere below it (only as good as that depth)."""
+
+    __slots__ = ("depth",)
+
+    def __init__(self, depth: int) -> None:
+        self.depth = depth
+
+
+_MAX_KEYED = 24  # items of a dict literal looked through for a stream it carries
+
+
 class Values(Literals):
     def value(self, expr: ast.AST | None, depth: int = 0) -> Value | None:
-        if expr is None or depth > _MAX_DEPTH:
+        if expr is None:
+            return None
+        if depth > _MAX_DEPTH:
+            self._cut_short += 1
             return None
         values = self._values
         result = values.get(expr, _UNSET)
         if result is not _UNSET:
-            # Being resolved further up: a cycle of names, which gives nothing.
-            return None if result is _ACTIVE else result  # type: ignore[return-value]
+            if type(result) is _Shallow:
+                # Nothing found last time, with the depth limit reached on the way: asked
+                # from nearer the top, the search goes deeper and may find it.
+                if depth >= result.depth:
+                    return None
+            else:
+                # Being resolved further up: a cycle of names, which gives nothing.
+                return None if result is _ACTIVE else result  # type: ignore[return-value]
         values[expr] = _ACTIVE
+        cut = self._cut_short
         try:
             kind = type(expr)  # parsed nodes are of these very classes: no isinstance()
             if kind is ast.Name:
@@ -63,7 +87,7 @@ class Values(Literals):
         except BaseException:
             del values[expr]
             raise
-        values[expr] = result
+        values[expr] = _Shallow(depth) if result is None and self._cut_short != cut else result
         return result
 
     def _other_value(self, expr: ast.AST, depth: int) -> Value | None:
@@ -74,7 +98,15 @@ class Values(Literals):
             held = self.value(expr.value, depth + 1)
             if isinstance(held, Stream) and held.role == "envelope" and _stream_key(expr.slice):
                 return Stream(held.start, "stream")
+            if isinstance(held, Keyed) and isinstance(expr.slice, ast.Constant):
+                # ``reply["answer"]`` of ``reply = {"answer": stream, ...}``.
+                item = next((v for k, v in held.items if k == expr.slice.value), None)
+                if isinstance(item, Stream):
+                    return item
+                return self.value(item, depth + 1) if item is not None else None
             return None
+        if isinstance(expr, ast.Dict):
+            return self._keyed(expr, depth)
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
             for side in (expr.left, expr.right):
                 value = self.value(side, depth + 1)
@@ -82,6 +114,21 @@ class Values(Literals):
                     return Sym("@lc")
         if isinstance(expr, ast.NamedExpr):
             return self.value(expr.value, depth + 1)
+        return None
+
+    def _keyed(self, expr: ast.Dict, depth: int) -> Keyed | None:
+        """A dict literal of string keys (no ``**spread``) one of whose values is a stream to
+        iterate, or a generator of the file: carried in it (returned, passed on) and read
+        back by key."""
+        if len(expr.keys) > _MAX_KEYED or not all(
+            isinstance(k, ast.Constant) and isinstance(k.value, str) for k in expr.keys
+        ):
+            return None
+        items = tuple((k.value, v) for k, v in zip(expr.keys, expr.values, strict=True))  # type: ignore[union-attr]
+        for _key, item in items:
+            held = self.value(item, depth + 1)
+            if isinstance(held, GenObj) or (isinstance(held, Stream) and held.role == "stream"):
+                return Keyed(items)
         return None
 
     def _name_value(self, expr: ast.Name, depth: int) -> Value | None:
@@ -353,7 +400,7 @@ class Values(Literals):
                 return GenObj(fn, call)
             for returned in fn.returns:
                 value = self.value(returned, depth + 1)
-                if isinstance(value, (Stream, Sym)):
+                if isinstance(value, (Stream, Sym, Keyed)):
                     return value
             return None
         if isinstance(func, Stream):
@@ -387,6 +434,19 @@ class Values(Literals):
             by_name = method_stream(self, call)  # a generator method of the tree, by name
             if by_name is not None:
                 return by_name
+        if func is None and isinstance(call.func, ast.Name):
+            by_call = class_method_stream(self, call)  # an instance of a class of the tree
+            if by_call is not None:
+                return by_call
+        if func is None:
+            for choice in self.choices(call.func):
+                # ``fn = deep if thorough else quick``, ``fn(...)``: either function runs,
+                # so a stream either one hands out is what the call may give.
+                chosen = self.value(choice, depth + 1)
+                if isinstance(chosen, Sym) and not chosen.path.startswith("@"):
+                    remote = self._remote_stream(call, chosen)
+                    if remote is not None:
+                        return remote
         if not isinstance(func, Sym):
             return None
         if func.path in _SSE_WRAPPERS and call.args:
@@ -505,7 +565,7 @@ class Values(Literals):
 
     def _remote_stream(
         self, call: ast.Call, func: Sym, index: int = -1, size: int = 0
-    ) -> Stream | None:
+    ) -> Stream | Keyed | None:
         """A call of a function of another module of the tree that hands out a stream (as
         a whole, or as item ``index`` of the tuple it returns, unpacked into ``size``)."""
         project = self.document.project
@@ -517,6 +577,8 @@ class Values(Literals):
         what = "a generator yielding" if found.shape == "generator" else "returning"
         if found.item >= 0:
             what = f"returning in item {found.item + 1} of a tuple"
+        if found.key:
+            what = f"returning a dict whose {found.key!r} holds"
         api = f"{found.name}() of {found.module}, {what} {found.api} from its line {found.line}"
         start = StreamStart(
             call,
@@ -528,6 +590,8 @@ class Values(Literals):
             origin=f"{found.module}.{found.name}",
             translated=found.translated,
         )
+        if found.key:
+            return Keyed(((found.key, Stream(start, "stream")),))
         return Stream(start, "stream")
 
     def _aliased_start(self, call: ast.Call, func: Sym) -> Stream | None:
@@ -559,10 +623,40 @@ class Values(Literals):
     def remote_callee(self, call: ast.Call) -> tuple[str, str] | None:
         """(file, function name) of the module-level function of another module of the tree
         that ``call`` calls, through the file's imports."""
+        return self._remote_function(call.func)
+
+    def remote_callees(self, call: ast.Call) -> list[tuple[str, str]]:
+        """``remote_callee``, or for a callee picked by a conditional expression (``fn = a
+        if pro else b``, then ``fn(...)``) each function of another module it may be."""
+        found = self.remote_callee(call)
+        if found is not None:
+            return [found]
+        return [f for choice in self.choices(call.func) if (f := self._remote_function(choice))]
+
+    def choices(self, expr: ast.expr, depth: int = 0) -> list[ast.expr]:
+        """The expressions a conditional expression, or a name bound once to one in its
+        scope, may stand for (``deep if thorough else quick``); [] for anything else."""
+        if depth > 3:
+            return []
+        if isinstance(expr, ast.IfExp):
+            return [
+                leaf
+                for side in (expr.body, expr.orelse)
+                for leaf in (self.choices(side, depth + 1) or [side])
+            ]
+        if isinstance(expr, ast.Name):
+            entries = self.scope_of.get(expr, self.module).bindings.get(expr.id, ())
+            if len(entries) == 1 and entries[0][1] == "expr":
+                payload = entries[0][2]
+                if isinstance(payload, ast.IfExp):
+                    return self.choices(payload, depth + 1)
+        return []
+
+    def _remote_function(self, expr: ast.expr) -> tuple[str, str] | None:
         project = self.document.project
         if project is None:
             return None
-        func = self.value(call.func)
+        func = self.value(expr)
         if not isinstance(func, Sym) or func.path.startswith("@"):
             return None
         found = project.resolve(self.document.path, func.path)
