@@ -193,22 +193,29 @@ def _follow(
 def _module_file(
     module: str, dirs: tuple[str, ...], inside: Callable[[str], bool], memo: dict[Any, Any]
 ) -> str | None:
-    """``module_file``, looked up once per run: the modules of an app import the same
-    modules (the standard library's among them: eight file tests each, 36,000 on the
-    benchmark's corpus). The run's files do not change while it looks."""
-    key = ("module-file", module, dirs)
-    if key not in memo:
-        memo[key] = module_file(module, dirs, inside)
-    return memo[key]
+    """``module_file``, each folder looked at once per run for a module: the modules of an
+    app import the same modules (the standard library's among them: eight file tests each,
+    36,000 on the benchmark's corpus) from the same search folders (the folder of each
+    importing module differs). The run's files do not change while it looks."""
+    for folder in dirs:
+        key = ("module-file", module, folder)
+        if key not in memo:
+            memo[key] = module_file(module, (folder,), inside)
+        if memo[key] is not None:
+            return memo[key]
+    return None
 
 
 def _missing_module_folder(
     module: str, dirs: tuple[str, ...], inside: Callable[[str], bool], memo: dict[Any, Any]
 ) -> str | None:
-    key = ("missing-module-folder", module, dirs)
-    if key not in memo:
-        memo[key] = missing_module_folder(module, dirs, inside)
-    return memo[key]
+    for folder in dirs:
+        key = ("missing-module-folder", module, folder)
+        if key not in memo:
+            memo[key] = missing_module_folder(module, (folder,), inside)
+        if memo[key] is not None:
+            return memo[key]
+    return None
 
 
 # How many modules of a folder read in place of a module that is not in the tree.
