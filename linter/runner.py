@@ -540,6 +540,7 @@ def run(
         result.errors.extend(missing)
 
     result.workspace = workspace
+    workspace.many_files = len(candidates) >= PARALLEL_THRESHOLD
     workspace.writing = options.fix and not options.diff and options.stdin_filename is None
     workspace.keeps_reads = options.fix or options.diff or options.add_ignore is not None
     units = _units_by_kind(candidates, workspace, result)

@@ -122,6 +122,9 @@ class Workspace:
     # The run was given a folder holding the whole tree (else single files or subfolders:
     # evidence elsewhere in the tree is looked up on demand, linter/server/treefiles.py).
     whole_tree: bool = False
+    # The run has many files (not a pre-commit call on a few): what a search of the tree would
+    # answer for one question is indexed for all at once (linter/python/analysis/modules.py).
+    many_files: bool = False
     # What this process read (bytes), decoded (sources) or used of a file's tree, in order, as
     # (cache, key): see release.
     _touched: list[tuple[str, object]] = field(default_factory=list, repr=False)

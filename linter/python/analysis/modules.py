@@ -346,7 +346,9 @@ class TreeModules:
         scope = self._scope("")
         index = self._import_words.get(scope)
         searches = self._searches.get(scope, 0)
-        if index is None and searches >= _SEARCHES_BEFORE_INDEX:
+        if index is None and (searches >= _SEARCHES_BEFORE_INDEX or self.workspace.many_files):
+            # (A run over many files asks many questions: its first one builds the index, which
+            # costs about what two searches do.)
             index = self._words(scope)
         self._searches[scope] = searches + 1
         return index.get(needle, []) if index is not None else self._search(scope, needle)
