@@ -117,6 +117,9 @@ class Setting:
     # caller asks for the caveated value.
     caveat: str | None = None
     unknown: str | None = None
+    # Where a value read through a settings object is set (`_Settings.PORT` at settings.py:7):
+    # a reader of a finding cannot see it on the launch line, so messages name it.
+    via: str | None = None
 
 
 @dataclass(frozen=True)

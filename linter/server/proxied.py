@@ -186,6 +186,9 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
         if port is None:
             continue
         said = f"{launch.launcher} serves {launch.app or 'an app'}, which streams ({_evidence(launch)})"
+        via = launch.settings["port"].via if "port" in launch.settings else None
+        if via:
+            said += f", on port {port} ({via})"
         app = (launch.app, launch.search_dirs[:1], _evidence(launch)) if launch.app else None
         for address, note in _launch_addresses(workspace, nginx_file, home, launch, port):
             add(address, said + note, app)
