@@ -22,6 +22,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
+from linter.discovery import in_layout_folder
 from linter.llmservers import GENERIC_LLM_WORDS, gpt_app_word, llm_name
 from linter.pathmatch import relative_posix
 from linter.server import composefile, detect
@@ -101,12 +102,25 @@ def _provides(service: ComposeService, nginx_file: str, workspace: Workspace) ->
 def _mounting_compose_files(workspace: Workspace, nginx_file: str) -> frozenset[str]:
     """The compose files one of whose services takes ``nginx_file`` into its container (a
     bind mount, or a build that copies it): they belong to its project wherever they lie
-    (`docker/docker-compose.yml` mounting `../deploy/nginx/nginx.conf`)."""
+    (`docker/docker-compose.yml` mounting `../deploy/nginx/nginx.conf`). For a config of a
+    layout folder (`enterprise/nginx/conf.d/app.conf`), also those that mount a file of the
+    NGINX folder above it (`enterprise/nginx/nginx.conf`): the vhost is written for the
+    deployment that runs its main config, whose services are the backends it names."""
     return frozenset(
         compose.path
         for compose in compose_files(workspace, nginx_file)
-        if any(_provides(service, nginx_file, workspace) for service in compose.services)
+        if any(
+            _provides(service, nginx_file, workspace) or _mounts_main_config(service, nginx_file)
+            for service in compose.services
+        )
     )
+
+
+def _mounts_main_config(service: ComposeService, nginx_file: str) -> bool:
+    if not in_layout_folder(nginx_file):
+        return False
+    top = os.path.dirname(os.path.dirname(nginx_file))
+    return any(os.path.dirname(local) == top for local, _, _ in service.volumes)
 
 
 def template_environment(workspace: Workspace, nginx_file: str) -> dict[str, TemplateValue]:

@@ -114,10 +114,16 @@ def _subfolders(folder: str) -> list[str]:
 def _compose_writing(root: str, folder: str, anchor: str) -> list[str]:
     """The compose files of ``folder`` (its own files) that write the path of the config's
     folder relative to it."""
+    from linter.discovery import in_layout_folder
     from linter.workspace import ReadFailure, read_regular_file
 
     found: list[str] = []
-    written = os.path.relpath(os.path.dirname(anchor), folder).replace(os.sep, "/").encode()
+    # (For a vhost of a layout folder, the NGINX folder above it: a compose file that mounts
+    # its main config, proxied.py's `_mounts_main_config`.)
+    config_folder = os.path.dirname(anchor)
+    if in_layout_folder(anchor):
+        config_folder = os.path.dirname(config_folder)
+    written = os.path.relpath(config_folder, folder).replace(os.sep, "/").encode()
     for path in _files_in(root, folder):
         name = os.path.basename(path).lower()
         if detect.shape(name) != "compose" and not name.endswith(detect.YAML_SUFFIXES):
