@@ -247,6 +247,36 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
     return streaming
 
 
+def streaming_paths(
+    workspace: Workspace, nginx_file: str
+) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(host, port) -> the route paths where the app there streams, for the apps of
+    ``streaming_backends``' launches whose every streaming response has known paths
+    (linter/server/routepaths.py). An address whose app's paths are not known, or that two
+    launches answer with different paths, is left out."""
+    mounting = _mounting_compose_files(workspace, nginx_file)
+    names = _compose_names(workspace, nginx_file)
+    launches = streaming_launches(workspace, nginx_file)
+    found: dict[tuple[str, str], tuple[str, ...] | None] = {}
+    for home, launch in _near_or_mounting(workspace, launches, launch_home, nginx_file, mounting):
+        port = launch.setting("port", caveated=True).value
+        if port is None:
+            continue
+        kept = [e for e in launch.evidence if _answer_stream(e)]
+        paths: tuple[str, ...] | None = None
+        known = launch.llm_proxy is None and not launch.routes_moved and kept
+        if known and all(e.routes is not None for e in kept):
+            paths = tuple(sorted({r for e in kept for r in e.routes or ()}))
+        addresses = [a for a, _ in _launch_addresses(workspace, nginx_file, home, launch, port)]
+        addresses += [
+            (host.lower(), port) for host, named in _hosts(launch, home, names).items() if named
+        ]
+        for address in addresses:
+            previous = found.get(address, paths)
+            found[address] = paths if previous == paths else None
+    return {address: paths for address, paths in found.items() if paths is not None}
+
+
 def kubernetes_backends(
     workspace: Workspace, manifest: str
 ) -> tuple[dict[tuple[str, str], str], set[tuple[str, str]]]:
