@@ -126,6 +126,11 @@ _NGINX_LAYOUT = frozenset(
 )
 
 
+def in_layout_folder(path: str) -> bool:
+    """The file lies in one of NGINX's layout folders (`conf.d`, `sites-enabled`, ...)."""
+    return os.path.basename(os.path.dirname(path)).lower() in _NGINX_LAYOUT
+
+
 def project_folder(proxy_file: str) -> str:
     """The folder whose tree holds a proxy config's project: the folder above the config's
     own, or above its NGINX folder when the config lies in one of NGINX's layout folders."""

@@ -68,6 +68,12 @@ NOT_STREAMING_SEGMENTS = frozenset(
         # reached, and an upgraded WebSocket is relayed unbuffered.
         "socket.io",
         "engine.io",
+        # A WebSocket endpoint named so: an upgraded connection is relayed unbuffered, and
+        # socket servers ping (uvicorn every 20 s), so neither buffering nor the idle limit
+        # holds its messages back.
+        "ws",
+        "websocket",
+        "websockets",
         # OpenAI-style endpoints that answer in one piece.
         "embeddings",
         "embedding",

@@ -170,6 +170,7 @@ def _surroundings(document: NginxDocument, workspace: Workspace, path: str) -> N
     from linter.server.proxied import (
         quiet_backends,
         streaming_backends,
+        streaming_paths,
         template_environment,
         unbuffered_backends,
     )
@@ -178,10 +179,12 @@ def _surroundings(document: NginxDocument, workspace: Workspace, path: str) -> N
         document.streaming_backends = streaming_backends(workspace, path)
         document.unbuffered_backends = unbuffered_backends(workspace, path)
         document.quiet_backends = quiet_backends(workspace, path)
+        document.streaming_paths = streaming_paths(workspace, path)
     except Exception:
         document.streaming_backends = {}
         document.unbuffered_backends = set()
         document.quiet_backends = {}
+        document.streaming_paths = {}
     if "${" not in document.source.text and "__" not in document.source.text:
         return
     try:

@@ -33,6 +33,7 @@ from linter.llmservers import (
     server_name_product,
     streaming_path,
 )
+from linter.nginx.apppaths import reaches
 from linter.nginx.backends import (
     Signal,
     backend_signal,
@@ -174,14 +175,14 @@ def _signal(
     if gradio is not None and gradio[0]:
         # Gradio before 4 answers over its queue's WebSocket, not SSE: its name or port says
         # nothing about a stream through this route (the app signals below still may).
-        signal = _app_signal(document, resolved, upstream) or _path_app_signal(
+        signal = _app_signal(document, block, resolved, upstream) or _path_app_signal(
             document, block, resolved, upstream
         )
     else:
         signal = (
             upstream_signal(document, block, family, resolved, upstream)
             or map_signal(document, resolved)
-            or _app_signal(document, resolved, upstream)
+            or _app_signal(document, block, resolved, upstream)
             or _path_app_signal(document, block, resolved, upstream)
         )
         if signal and gradio is not None:
@@ -228,11 +229,12 @@ def _gradio_backend(resolved: Resolved, upstream: Stmt | None) -> bool:
 
 
 def _app_signal(
-    document: NginxDocument, resolved: Resolved, upstream: Stmt | None
+    document: NginxDocument, block: Stmt, resolved: Resolved, upstream: Stmt | None
 ) -> Signal | None:
     """The route's backend is an app of the same repository that streams (a compose service
     or launch line whose app has streaming endpoints, or whose image is an LLM server or chat
-    app; linter/server/proxied.py finds them)."""
+    app; linter/server/proxied.py finds them), at a path the location can reach when the
+    app's streaming paths are known (linter/nginx/apppaths.py)."""
     backends = document.streaming_backends
     if not backends:
         return None
@@ -247,7 +249,8 @@ def _app_signal(
             continue
         host, port = host.lower(), port or "80"
         said = backends.get((host, port)) or backends.get((host, ""))
-        if said:
+        paths = document.streaming_paths.get((host, port))
+        if said and (paths is None or reaches(block, resolved.target, paths)):
             return Signal(
                 "app",
                 f"it proxies to {host}:{port}{via}, where {said}{target_origin(document, resolved)}",

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from linter.llmservers import UVICORN_LLM_SERVERS
 from linter.server.model import Evidence, Launch
 from linter.server.pyread import parse
+from linter.server.routepaths import RoutePaths, RouterKey, mounts, moved
 from linter.source import SourceText
 
 if TYPE_CHECKING:
@@ -113,9 +114,11 @@ def find_evidence(
             note = _read_in_place(module, folder, display)
             queue = [(local, named, note) for local, named in _folder_modules(folder, module)]
             _follow(launch, queue, {p for p, _, _ in queue}, read, inside, display, memo, None)
+            with_mounts(launch)
             return
         first = found
     _follow(launch, [(first, module, "")], {first}, read, inside, display, memo, first)
+    with_mounts(launch)
 
 
 def _follow(
@@ -154,6 +157,7 @@ def _follow(
                         walked.modules,
                         _llm_waits(tree, source),
                         walked.groups,
+                        *_mounts(tree, walked.calls),
                     )
             memo[(path, name)] = (data, facts)
         if facts is None:
@@ -164,6 +168,8 @@ def _follow(
             replace(e, what=f"{e.what} {note}") if note else e for e in facts.evidence
         )
         launch.llm_waits.extend(facts.waits)
+        launch.routes_moved = launch.routes_moved or facts.moves_paths
+        launch.mounted.extend(facts.mounted)
         if not launch.imports_mcp:
             launch.imports_mcp = any(m.split(".", 1)[0] in _MCP_SDKS for m in facts.modules)
         if launch.interface is None and launch.evidence:
@@ -283,6 +289,35 @@ class _Summary(NamedTuple):
     # The read timeouts of the LLM calls the module makes (linter/stack/appcalls.py).
     waits: list[Limit]
     groups: list[tuple[str, ...]]
+    # The routers it mounts under a prefix, and whether it moves paths in another way.
+    mounted: tuple[tuple[RouterKey, str], ...] = ()
+    moves_paths: bool = False
+
+
+def _mounts(
+    tree: ast.Module, calls: list[ast.Call]
+) -> tuple[tuple[tuple[RouterKey, str], ...], bool]:
+    found, unknown = mounts(tree, calls)
+    return tuple(found), unknown
+
+
+def _routes(
+    found: tuple[tuple[str, ...], str] | None, module: str | None
+) -> tuple[tuple[str, ...] | None, RouterKey | None]:
+    """The route fields of an Evidence: its paths and the router they are on."""
+    if found is None:
+        return None, None
+    return found[0], (module, found[1]) if module else None
+
+
+def with_mounts(launch: Launch) -> None:
+    """Put the prefixes the app mounts its routers under in front of its evidence's paths."""
+    if not launch.mounted:
+        return
+    launch.evidence[:] = [
+        replace(e, routes=moved(e.routes, e.router, launch.mounted)) if e.routes else e
+        for e in launch.evidence
+    ]
 
 
 def _llm_waits(tree: ast.Module, source: SourceText) -> list[Limit]:
@@ -299,6 +334,7 @@ class _Facts:
         self, tree: ast.Module, module: str | None, path: str, source_text: str | None = None
     ) -> None:
         self.interface: str | None = None
+        self.module = module
         self.source_text = source_text
         self.tree = tree  # while the module is walked (the summary keeps plain data only)
         self.imported: dict[str, str] = {}  # local name -> module it comes from
@@ -421,6 +457,8 @@ class _Facts:
 
     def streaming_calls(self, shown: str) -> list[Evidence]:
         found = []
+        paths = RoutePaths(self.tree, self._functions)
+        module = self.module
         for node in self.calls:
             func = node.func
             if isinstance(func, ast.Name):
@@ -455,6 +493,8 @@ class _Facts:
                         unbuffered=name == "EventSourceResponse"
                         or _sends_unbuffered(node)
                         or _unbuffered_later(self.tree, node),
+                        routes=(known := _routes(paths.of_call(node), module))[0],
+                        router=known[1],
                     )
                 )
             elif name == "stream_with_context" and top in _FLASK_LIKE:
@@ -477,6 +517,8 @@ class _Facts:
                             end_column=(node.end_col_offset or 0) + 1,
                             unbuffered=_sends_unbuffered(node)
                             or _unbuffered_later(self.tree, node),
+                            routes=(known := _routes(paths.of_call(node), module))[0],
+                            router=known[1],
                         )
                     )
                 elif media := _streamed_media_type(node):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from linter.document import Problem
 from linter.pathmatch import relative_posix
-from linter.server import composefile, detect, dockerfile, pyread, servers, shell
+from linter.server import composefile, detect, dockerfile, pyread, pysettings, servers, shell
 from linter.server.commands import LaunchContext, launch_from_words
 from linter.server.composefile import ComposeService
 from linter.server.dockerfile import Instruction
@@ -100,7 +100,9 @@ class Reader:
                 return []
             how = f"{launcher} runs {self.display(local)}"
             dirs = (os.path.dirname(local), *search_dirs)
-            launches = pyread.script_runs(found, how, plain, dirs, self.display(local))
+            launches = pyread.script_runs(
+                found, how, plain, dirs, self.display(local), self._settings_reader(dirs, plain)
+            )
             for launch in launches:  # the service that runs the script serves its app
                 launch.service = launch.service or service
             return launches
@@ -118,6 +120,27 @@ class Reader:
             service=service,
             display=self.display,
         )
+
+    def _settings_reader(
+        self, search_dirs: tuple[str, ...], env: dict[str, str]
+    ) -> pyread.SettingsReader:
+        """Reads `port=settings.PORT` through the settings object's class, in the launching
+        file or the module of the tree it is imported from (linter/server/pysettings.py)."""
+        from linter.server.apps import module_file
+
+        def read_module(module: str) -> SourceText | None:
+            path = module_file(module, search_dirs, self.workspace.inside)
+            return self.source(path) if path is not None else None
+
+        def read(node: object, tree: object) -> tuple[str, str] | None:
+            import ast
+
+            if not isinstance(node, ast.AST) or not isinstance(tree, ast.Module):
+                return None
+            found = pysettings.attribute_value(node, tree, env, read_module, self.display)
+            return (found.value, found.said) if found is not None else None
+
+        return read
 
     def _local_resolver(self, base: str) -> Resolver:
         def resolve(path: str) -> str | None:
@@ -189,6 +212,7 @@ class Reader:
             (folder,),
             shown,
             guarded=True,
+            settings=self._settings_reader((folder,), {}),
         )
 
     def procfile(self, path: str) -> list[Launch]:

@@ -117,6 +117,9 @@ class Setting:
     # caller asks for the caveated value.
     caveat: str | None = None
     unknown: str | None = None
+    # Where a value read through a settings object is set (`_Settings.PORT` at settings.py:7):
+    # a reader of a finding cannot see it on the launch line, so messages name it.
+    via: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,12 @@ class Evidence:
     end_column: int = 0
     # The response sends `X-Accel-Buffering: no` itself (a header of its call).
     unbuffered: bool = False
+    # The route paths of the handlers it answers, where literals give them (None: not known;
+    # linter/server/routepaths.py).
+    routes: tuple[str, ...] | None = None
+    # The (module, router object) those handlers are registered on: a prefix the app mounts
+    # that router under goes in front of its paths (linter/server/routepaths.py).
+    router: tuple[str, str] | None = None
 
 
 @dataclass
@@ -165,6 +174,10 @@ class Launch:
     # A module of the app imports an MCP SDK (`mcp`, `fastmcp`): it may serve MCP's
     # streamable HTTP, whose answers are SSE, with none of the responses apps.py reads.
     imports_mcp: bool = False
+    # A module of the app mounts a router under a prefix or a sub-app: the route paths its
+    # handlers write are not where it serves them (linter/server/routepaths.py).
+    routes_moved: bool = False
+    mounted: list[tuple[tuple[str, str], str]] = field(default_factory=list)
     # NGINX upstreams of the repository in front of this server (linter.server.front).
     proxies: list[ProxyIdle] = field(default_factory=list)
     # A proxy config of the repository may reach it on a loopback address (False for a

@@ -22,6 +22,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
+from linter.discovery import in_layout_folder
 from linter.llmservers import GENERIC_LLM_WORDS, gpt_app_word, llm_name
 from linter.pathmatch import relative_posix
 from linter.server import composefile, detect
@@ -101,12 +102,25 @@ def _provides(service: ComposeService, nginx_file: str, workspace: Workspace) ->
 def _mounting_compose_files(workspace: Workspace, nginx_file: str) -> frozenset[str]:
     """The compose files one of whose services takes ``nginx_file`` into its container (a
     bind mount, or a build that copies it): they belong to its project wherever they lie
-    (`docker/docker-compose.yml` mounting `../deploy/nginx/nginx.conf`)."""
+    (`docker/docker-compose.yml` mounting `../deploy/nginx/nginx.conf`). For a config of a
+    layout folder (`enterprise/nginx/conf.d/app.conf`), also those that mount a file of the
+    NGINX folder above it (`enterprise/nginx/nginx.conf`): the vhost is written for the
+    deployment that runs its main config, whose services are the backends it names."""
     return frozenset(
         compose.path
         for compose in compose_files(workspace, nginx_file)
-        if any(_provides(service, nginx_file, workspace) for service in compose.services)
+        if any(
+            _provides(service, nginx_file, workspace) or _mounts_main_config(service, nginx_file)
+            for service in compose.services
+        )
     )
+
+
+def _mounts_main_config(service: ComposeService, nginx_file: str) -> bool:
+    if not in_layout_folder(nginx_file):
+        return False
+    top = os.path.dirname(os.path.dirname(nginx_file))
+    return any(os.path.dirname(local) == top for local, _, _ in service.volumes)
 
 
 def template_environment(workspace: Workspace, nginx_file: str) -> dict[str, TemplateValue]:
@@ -186,6 +200,9 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
         if port is None:
             continue
         said = f"{launch.launcher} serves {launch.app or 'an app'}, which streams ({_evidence(launch)})"
+        via = launch.settings["port"].via if "port" in launch.settings else None
+        if via:
+            said += f", on port {port} ({via})"
         app = (launch.app, launch.search_dirs[:1], _evidence(launch)) if launch.app else None
         for address, note in _launch_addresses(workspace, nginx_file, home, launch, port):
             add(address, said + note, app)
@@ -228,6 +245,36 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
     # app it runs says (over a compose service of the same name: another network).
     streaming.update(kubernetes_backends(workspace, nginx_file)[0])
     return streaming
+
+
+def streaming_paths(
+    workspace: Workspace, nginx_file: str
+) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(host, port) -> the route paths where the app there streams, for the apps of
+    ``streaming_backends``' launches whose every streaming response has known paths
+    (linter/server/routepaths.py). An address whose app's paths are not known, or that two
+    launches answer with different paths, is left out."""
+    mounting = _mounting_compose_files(workspace, nginx_file)
+    names = _compose_names(workspace, nginx_file)
+    launches = streaming_launches(workspace, nginx_file)
+    found: dict[tuple[str, str], tuple[str, ...] | None] = {}
+    for home, launch in _near_or_mounting(workspace, launches, launch_home, nginx_file, mounting):
+        port = launch.setting("port", caveated=True).value
+        if port is None:
+            continue
+        kept = [e for e in launch.evidence if _answer_stream(e)]
+        paths: tuple[str, ...] | None = None
+        known = launch.llm_proxy is None and not launch.routes_moved and kept
+        if known and all(e.routes is not None for e in kept):
+            paths = tuple(sorted({r for e in kept for r in e.routes or ()}))
+        addresses = [a for a, _ in _launch_addresses(workspace, nginx_file, home, launch, port)]
+        addresses += [
+            (host.lower(), port) for host, named in _hosts(launch, home, names).items() if named
+        ]
+        for address in addresses:
+            previous = found.get(address, paths)
+            found[address] = paths if previous == paths else None
+    return {address: paths for address, paths in found.items() if paths is not None}
 
 
 def kubernetes_backends(

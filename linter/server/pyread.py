@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import ast
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from linter.server.model import Launch, Place, Setting
 from linter.source import SourceText
+
+# Reads a launch setting's expression that is not a constant of its own (an attribute of a
+# settings object) in the file's module: (value, where it is set) or None.
+SettingsReader = Callable[[ast.AST, ast.Module], "tuple[str, str] | None"]
 
 # gunicorn config names the rules read (``bind`` gives the port, ``wsgi_app`` the app).
 CONFIG_NAMES = frozenset(
@@ -96,10 +100,33 @@ def constant(node: ast.AST, env: Mapping[str, str]) -> str | None:
                 return None
             parts.append(part)
         return "".join(parts)
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+        return _first_set(node.values, env)
     if isinstance(node, ast.Subscript) and _dotted(node.value) == "os.environ":
         key = node.slice
         if isinstance(key, ast.Constant) and isinstance(key.value, str):
             return env.get(key.value)
+    return None
+
+
+def _first_set(values: list[ast.expr], env: Mapping[str, str]) -> str | None:
+    """``a or b or ...``: the first operand with a value (`os.getenv("PORT") or "8000"`: the
+    repository's PORT when it sets one, else "8000"). A variable the repository leaves unset
+    (or empty), or a falsy literal, passes to the next operand."""
+    for value in values:
+        if isinstance(value, ast.Call) and len(value.args) == 1 and not value.keywords:
+            name = _environ_name(value.func, value.args)
+            if name is not None:
+                if env.get(name):
+                    return env[name]
+                continue
+        if isinstance(value, ast.Constant) and not value.value:
+            continue
+        found = constant(value, env)
+        if found is None:
+            return None
+        if found:
+            return found
     return None
 
 
@@ -175,10 +202,12 @@ def uvicorn_runs(
     search_dirs: tuple[str, ...],
     shown: str,
     guarded: bool = False,
+    settings: SettingsReader | None = None,
 ) -> list[Launch]:
     """Each ``uvicorn.run(...)`` call of a script (``import uvicorn`` or ``from uvicorn import
     run``), with its keyword settings; with ``guarded``, only the calls that running the file
-    makes (see ``_main_block_nodes``)."""
+    makes (see ``_main_block_nodes``). ``settings`` reads a value that is not a constant of
+    the call itself (`port=settings.PORT`: linter/server/pysettings.py)."""
     if "uvicorn" not in source.text:
         return []
     tree = parse(source)
@@ -233,10 +262,15 @@ def uvicorn_runs(
             if name is None:
                 continue
             value_start, value_end = _span(source, keyword.value)
+            origin = f"`{keyword.arg}={source.text[value_start:value_end]}` at {shown}:{keyword.value.lineno}"
+            value, via = constant(keyword.value, env), None
+            if value is None and settings is not None:
+                found = settings(keyword.value, tree)
+                if found is not None:
+                    value, via = found
+                    origin = f"{origin} ({via})"
             launch.settings[name] = Setting(
-                constant(keyword.value, env),
-                Place(source.path, value_start, value_end),
-                f"`{keyword.arg}={source.text[value_start:value_end]}` at {shown}:{keyword.value.lineno}",
+                value, Place(source.path, value_start, value_end), origin, via=via
             )
         launches.append(launch)
     return launches
@@ -253,10 +287,11 @@ def script_runs(
     env: Mapping[str, str],
     search_dirs: tuple[str, ...],
     shown: str,
+    settings: SettingsReader | None = None,
 ) -> list[Launch]:
     """The servers a script a launch line runs starts: its ``uvicorn.run(...)`` calls, else
     Flask's development server (``flask_runs``)."""
-    found = uvicorn_runs(source, launcher, env, search_dirs, shown)
+    found = uvicorn_runs(source, launcher, env, search_dirs, shown, settings=settings)
     return found or flask_runs(source, launcher, env, search_dirs, shown)
 
 

@@ -75,35 +75,65 @@ def _around(workspace: Workspace, anchor: str, below: str) -> list[str]:
 def _mounting_compose_beside(
     workspace: Workspace, folder: str, anchor: str, below: str
 ) -> list[str]:
-    """Compose files one folder down from ``folder`` (not in the walked ``below``) that write
-    the relative path of the config's folder (`docker/docker-compose.yml` mounting
-    `../deploy/nginx/nginx.conf`; proxied.py keeps those whose service mounts it). Only
-    those: another project's compose file would cost a read of its launches for nothing."""
-    from linter.workspace import ReadFailure, read_regular_file
-
+    """Compose files one or two folders down from ``folder`` (not in the walked ``below``)
+    that write the relative path of the config's folder (`docker/docker-compose.yml`
+    mounting `../deploy/nginx/nginx.conf`, `docker/compose/docker-compose.yml` mounting
+    `../../enterprise/nginx/nginx.conf`; proxied.py keeps those whose service mounts it).
+    Only those: another project's compose file would cost a read of its launches for
+    nothing."""
     found: list[str] = []
+    for sub in _subfolders(folder):
+        if sub == below or below.startswith(sub + os.sep):
+            continue
+        found.extend(_compose_writing(workspace.root, sub, anchor))
+        for deeper in _subfolders(sub)[:_MAX_SUBFOLDERS]:
+            found.extend(_compose_writing(workspace.root, deeper, anchor))
+    return found
+
+
+# How many folders below one of the first level the look two folders down visits (a tree's
+# top may hold a folder of many: those are not where a deployment keeps its compose file).
+_MAX_SUBFOLDERS = 40
+# Folders no compose file of the project lies in.
+_NOT_DEPLOYMENT = frozenset({"node_modules", "__pycache__", "venv", "site-packages", "dist"})
+
+
+def _subfolders(folder: str) -> list[str]:
     try:
-        subfolders = sorted(
+        return sorted(
             e.path
             for e in os.scandir(folder)
-            if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")
+            if e.is_dir(follow_symlinks=False)
+            and not e.name.startswith(".")
+            and e.name not in _NOT_DEPLOYMENT
         )
     except OSError:
         return []
-    for sub in subfolders:
-        if sub == below or below.startswith(sub + os.sep):
+
+
+def _compose_writing(root: str, folder: str, anchor: str) -> list[str]:
+    """The compose files of ``folder`` (its own files) that write the path of the config's
+    folder relative to it."""
+    from linter.discovery import in_layout_folder
+    from linter.workspace import ReadFailure, read_regular_file
+
+    found: list[str] = []
+    # (For a vhost of a layout folder, the NGINX folder above it: a compose file that mounts
+    # its main config, proxied.py's `_mounts_main_config`.)
+    config_folder = os.path.dirname(anchor)
+    if in_layout_folder(anchor):
+        config_folder = os.path.dirname(config_folder)
+    written = os.path.relpath(config_folder, folder).replace(os.sep, "/").encode()
+    for path in _files_in(root, folder):
+        name = os.path.basename(path).lower()
+        if detect.shape(name) != "compose" and not name.endswith(detect.YAML_SUFFIXES):
             continue
-        written = os.path.relpath(os.path.dirname(anchor), sub).replace(os.sep, "/").encode()
-        for path in _files_in(workspace.root, sub):
-            name = os.path.basename(path).lower()
-            if detect.shape(name) != "compose" and not name.endswith(detect.YAML_SUFFIXES):
-                continue
-            try:
-                data = read_regular_file(path, 1024 * 1024)
-            except (ReadFailure, OSError):
-                continue
-            if written in data and detect.is_compose(name, data):
-                found.append(path)
+        try:
+            data = read_regular_file(path, 1024 * 1024)
+        except (ReadFailure, OSError):
+            continue
+        if written in data and detect.is_compose(name, data):
+            found.append(path)
     return found
 
 

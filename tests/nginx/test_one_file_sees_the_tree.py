@@ -61,3 +61,20 @@ def test_one_config_alone_sees_that_the_app_unbuffers_its_streams(tmp_path: Path
     alone = _found(lint([configs[0]], cwd=tree, select=["NGX002"]), configs[0].name)
     assert whole == []
     assert alone == whole
+
+
+TWO_DOWN = Path(__file__).parents[2] / "fixtures/nginx/NGX002/bad_compose_two_down_settings_port"
+
+
+def test_one_config_alone_sees_a_compose_file_two_folders_down(tmp_path: Path) -> None:
+    """The compose file lies in docker/compose/ (two folders below the top) and mounts
+    `../../enterprise/nginx/nginx.conf`; its app reads its port from a settings object.
+    Called on the config alone, the run finds both, as the whole-tree run does."""
+    tree = tmp_path / "repo"
+    shutil.copytree(TWO_DOWN, tree, ignore=shutil.ignore_patterns("*.fixed.*"))
+    (tree / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    whole = _found(lint([tree], cwd=tree), "nginx.conf")
+    alone = _found(lint([tree / "enterprise/nginx/nginx.conf"], cwd=tree), "nginx.conf")
+    assert [(code, line) for code, line, _ in whole] == [("NGX002", 14)], whole
+    assert "config.PORT" in whole[0][2] and "settings.py" in whole[0][2], whole[0][2]
+    assert alone == whole

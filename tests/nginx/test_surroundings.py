@@ -17,7 +17,7 @@ STREAMING_APP = (
     "app = FastAPI()\n\n\n"
     "async def tokens():\n"
     '    yield "data: hi\\n\\n"\n\n\n'
-    '@app.get("/answer")\n'
+    '@app.get("/api/answer")\n'
     "async def answer():\n"
     '    return StreamingResponse(tokens(), media_type="text/event-stream")\n'
 )
@@ -47,7 +47,7 @@ def test_a_loopback_port_reaches_the_launch_line_whose_app_streams(tmp_path: Pat
             "Procfile": "web: uvicorn app:app --port 8001\n",
             "app.py": STREAMING_APP,
             "deploy/nginx.conf": "events {}\nhttp { server { listen 80;\n"
-            "  location /answer { proxy_pass http://127.0.0.1:8001; }\n"
+            "  location /api/answer { proxy_pass http://127.0.0.1:8001; }\n"
             "  location /other { proxy_pass http://127.0.0.1:8002; } } }\n",
         },
     )
