@@ -196,7 +196,7 @@ class Streams(Values):
             for inner in _iterables(call, kind):
                 start = self.iterated_stream(inner)
                 if start is not None:
-                    what = f"{kind}()" if kind != "join" else "str.join()"
+                    what = _CALL_NAMES.get(kind, f"{kind}()")
                     found.append(Iteration(call, what, start, self.scope(call), *doc.span(call)))
                     break
         found.sort(key=lambda it: it.start)
@@ -206,7 +206,7 @@ class Streams(Values):
         calls: list[ast.Call] = []
         for name in _CONSUME_NAMES:
             calls.extend(self.name_calls.get(name, ()))
-        for attr in ("join", "__next__", "__anext__", "deque"):
+        for attr in ("join", "__next__", "__anext__", "deque", "write_stream"):
             calls.extend(self.attr_calls.get(attr, ()))
         return calls
 
@@ -225,6 +225,11 @@ class Streams(Values):
         if isinstance(func, ast.Attribute):
             if func.attr in ("__next__", "__anext__") and not call.args:
                 return func.attr
+            if func.attr == "write_stream" and call.args and self.imports_streamlit:
+                # Streamlit writes each chunk as it iterates (``st.write_stream(stream)``,
+                # ``st.chat_message(...).write_stream(stream)``), inside the call: a cut
+                # surfaces there, so the call is the loop whose guard counts.
+                return "write_stream"
             if func.attr == "join" and len(call.args) == 1 and not call.keywords:
                 receiver = func.value
                 if isinstance(receiver, ast.Constant) and isinstance(receiver.value, (str, bytes)):
@@ -429,7 +434,11 @@ _CONSUME_NAMES = frozenset(
     {"list", "tuple", "set", "frozenset", "sorted", "sum", "any", "all", "min", "max", "dict"}
     | {"next", "anext"}
 )
-_CONSUME = _CONSUME_NAMES | {"join", "deque", "__next__", "__anext__"}
+_CONSUME = _CONSUME_NAMES | {"join", "deque", "__next__", "__anext__", "write_stream"}
+
+
+# How a message names a consuming call that is not spelled as its kind.
+_CALL_NAMES = {"join": "str.join()", "write_stream": "st.write_stream()"}
 
 
 def _iterables(call: ast.Call, kind: str) -> list[ast.expr]:
