@@ -109,9 +109,9 @@ def raw_generation(
         if mapping is not None:
             passed = f"line {mapping.lineno} and the stores into it after"
     if mapping is not None and isinstance(body, ast.Name):
-        found = analysis.lookup(body.id, analysis.scope(body), analysis.document.start(body))
-        if found is not None:
-            option_stores = _nested_stores(analysis, body.id, found[2], "options")
+        bound = analysis.lookup(body.id, analysis.scope(body), analysis.document.start(body))
+        if bound is not None:
+            option_stores = _nested_stores(analysis, body.id, bound[2], "options")
     if mapping is None:
         found = _passed_body(analysis, body)
         if found is None:
@@ -149,9 +149,9 @@ def raw_generation(
             state = CapState("missing")
             for options in held:
                 inner = analysis.literal_dict(options)
-                found = entries_state(inner, keys) if inner is not None else CapState("unknown")
-                if found.state != "missing":
-                    state = found
+                judged = entries_state(inner, keys) if inner is not None else CapState("unknown")
+                if judged.state != "missing":
+                    state = judged
                     break
         elif any(k is None for k in mapping.keys):
             state = CapState("unknown")
@@ -335,7 +335,11 @@ def _nested_stores(analysis: Analysis, name: str, scope: object, item: str) -> s
                 if isinstance(stored, ast.Dict) and all(
                     isinstance(k, ast.Constant) and isinstance(k.value, str) for k in stored.keys
                 ):
-                    keys.update(k.value for k in stored.keys if isinstance(k, ast.Constant))
+                    keys.update(
+                        k.value
+                        for k in stored.keys
+                        if isinstance(k, ast.Constant) and isinstance(k.value, str)
+                    )
                     continue
                 return None
             if parent.attr == "update":
