@@ -67,14 +67,16 @@ class Streams(Values):
                 and data.args
             ):
                 body = data.args[0]
-        for mapping in self._dicts(body):
-            if any(
-                isinstance(k, ast.Constant) and k.value in _GENERATION_KEYS for k in mapping.keys
-            ):
-                return True
+        mapping = self.literal_dict(body)
+        if mapping is not None and any(
+            isinstance(k, ast.Constant) and k.value in _GENERATION_KEYS for k in mapping.keys
+        ):
+            return True
         for query in self._dicts(keyword(call, "params")):
             # A generation asked for in the query string (``params={"model": ..., "prompt":
-            # ...}``): both a model and what to answer, as a query has many other keys.
+            # ...}``, here or by the calls of the function): both a model and what to answer,
+            # as a query has many other keys. (A JSON body passed by the callers is not read:
+            # a helper posting every request of an app has generation keys in some.)
             names = {k.value for k in query.keys if isinstance(k, ast.Constant)}
             if "model" in names and names & {"prompt", "messages"}:
                 return True
