@@ -155,6 +155,9 @@ class Project(TreeModules):
                 classes = self.classes.stream_classes(found[0])
                 if classes and (not found[1] or found[1][0] in classes):
                     return True
+                # A factory there that returns instances of such classes.
+                if found[1] and relay and found[1][0] in self.classes.factories(found[0]):
+                    return True
         return False
 
     def forwarders(self, path: str) -> dict[str, Forwarder]:
