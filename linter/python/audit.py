@@ -40,6 +40,7 @@ from linter.python.caps import (
 from linter.python.cut_errors import Raised, consumer_raised
 from linter.python.document import PythonDocument
 from linter.python.explain import call_name, cut_facts, handler_text, seen_as
+from linter.python.forwarders import ForwardedCall, forwarded, forwarded_calls
 from linter.python.raw_helpers import helper_generations
 from linter.python.raw_http import RawGeneration, raw_generation
 from linter.python.timeouts import TimeoutState, http_timeout
@@ -107,6 +108,10 @@ def audit_rows(document: PythonDocument, settings: Settings) -> Iterator[AuditRo
         if id(found.call) not in seen:
             seen.add(id(found.call))
             yield view.row_for_raw(found)
+    for judged in forwarded_calls(analysis, options.default_max_tokens, options.all_calls):
+        if id(judged.call) not in seen:
+            seen.add(id(judged.call))
+            yield view.row_for_forwarded(judged)
     streamed = {id(ctor) for ctor in streamed_langchain_models(analysis)}
     models = (
         langchain_models(analysis) if options.all_calls else streamed_langchain_models(analysis)
@@ -168,6 +173,26 @@ class _View(RowWords):
                 ("guard", self.guard(start)),
                 ("cap", self.cap(start, raw)),
                 ("timeout", self.timeout(start)),
+            ],
+        )
+
+    def row_for_forwarded(self, judged: ForwardedCall) -> AuditRow:
+        """A call of a function that forwards its ``**kwargs`` to a generation call: the
+        request, and its cap, is built here (``linter.python.forwarders``)."""
+        call, forwarder = judged.call, judged.forwarder
+        where = "" if judged.local else f" of {forwarder.module}"
+        subject = f"{self.text(call.func)}() -> {forwarder.api} {self.where(call)}"
+        return self._row(
+            subject,
+            call.lineno,
+            [
+                (
+                    "client",
+                    AuditValue(f"{forwarder.client} (through {forwarder.name}(){where})", ""),
+                ),
+                ("guard", AuditValue("not a stream start of this file", "", "unknown")),
+                ("cap", self.cap_value(judged.cap, forwarder.add, call.lineno, True)),
+                ("timeout", AuditValue(f"set in {forwarder.name}(){where}", "", "unknown")),
             ],
         )
 
@@ -377,6 +402,10 @@ class _View(RowWords):
             return self.cap_value(found, cap.add, ctor.lineno, checked_by_py002=True)
         if start.cap is None:
             return AuditValue("not known", "", "unknown")
+        function = forwarded(self.analysis, start)
+        if function is not None:
+            text = f"set by each call of {function.name}() (its `**kwargs`)"
+            return AuditValue(text, self.at(start.call.lineno), "unknown")
         found, add = sdk_cap(self.analysis, start, self.options.default_max_tokens)
         return self.cap_value(found, add, start.call.lineno, checked(start, self.options.all_calls))
 

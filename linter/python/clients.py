@@ -342,6 +342,17 @@ CLIENT_CLASSES: dict[str, str] = {
             "AsyncClient",
         )
     },
+    # Drop-in replacements of the OpenAI SDK's client classes, documented as the same API
+    # (they subclass or proxy openai's client and only add tracing): Langfuse's
+    # ``langfuse.openai`` (its ``openai`` module re-export is read as openai's own, see
+    # analysis.scopes) and PostHog's ``posthog.ai.openai``.
+    **{
+        f"{module}.{c}": "openai"
+        for module in ("langfuse.openai",)
+        for c in ("OpenAI", "AsyncOpenAI", "AzureOpenAI", "AsyncAzureOpenAI")
+    },
+    "posthog.ai.openai.OpenAI": "openai",
+    "posthog.ai.openai.AsyncOpenAI": "openai",
     "litellm.Router": "litellm",
     "litellm.router.Router": "litellm",
     "ollama.Client": "ollama",
@@ -388,6 +399,16 @@ INSTRUCTOR_WRAPPERS = frozenset(
     {"instructor.from_openai", "instructor.from_anthropic", "instructor.patch", "instructor.apatch"}
 )
 INSTRUCTOR_LITELLM = frozenset({"instructor.from_litellm"})
+# Tracing wrappers documented to patch a client in place and hand it back with the same API
+# (``client = wrap_openai(OpenAI())``): the value is the wrapped client's.
+TRACING_WRAPPERS = frozenset(
+    {
+        "langsmith.wrappers.wrap_openai",
+        "langsmith.wrappers.wrap_anthropic",
+        "opik.integrations.openai.track_openai",
+        "braintrust.wrap_openai",
+    }
+)
 
 # Module-level functions that behave like a client (``litellm.completion``, ``ollama.chat``,
 # the openai module client); their table key.

@@ -155,7 +155,11 @@ def claim_in_tree(relpath: str, data: bytes, by_name: Claim, path: str, workspac
     # Or it may retry a function of the tree that shows a stream as it comes (PY005).
     from linter.python.retries import imports_retried_stream
 
-    return b"import" in data and imports_retried_stream(project, path, data)
+    if b"import" in data and imports_retried_stream(project, path, data):
+        return True
+    # Or it calls a function of the tree that forwards its keywords to a generation call
+    # (PY002 judges the cap where the request is built).
+    return b"import" in data and project.imports_forwarders(path, data)
 
 
 def claim(relpath: str, data: bytes, by_name: Claim) -> bool:

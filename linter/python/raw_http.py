@@ -8,6 +8,7 @@ import ast
 from typing import Any
 
 from linter.python.analysis import Analysis, Sym, keyword
+from linter.python.analysis.flags import kwargs_entries
 from linter.python.analysis.flow import argument_exprs, function_calls
 from linter.python.analysis.remote_args import remote_arguments
 from linter.python.caps import CapState, entries_state
@@ -104,6 +105,16 @@ def raw_generation(
     # Keys taken out of the body (``payload.pop("temperature")``) cannot add a cap.
     mapping = analysis.literal_dict(body, removals=True)
     passed = ""
+    # The keys the body's ``options`` gets from stores into it (None: not read exactly).
+    option_stores: set[str] | None = set()
+    if mapping is None:
+        mapping = _exact_body(analysis, body)
+        if mapping is not None:
+            passed = f"line {mapping.lineno} and the stores into it after"
+    if mapping is not None and isinstance(body, ast.Name):
+        bound = analysis.lookup(body.id, analysis.scope(body), analysis.document.start(body))
+        if bound is not None:
+            option_stores = _nested_stores(analysis, body.id, bound[2], "options")
     if mapping is None:
         found = _passed_body(analysis, body)
         if found is None:
@@ -126,20 +137,30 @@ def raw_generation(
     fragment, keys, where, streams_by_default = endpoint
     if not cohere and ("model" not in names or not names & {"messages", "prompt"}):
         return None  # not a generation body (or one built elsewhere)
-    stream_value = _entry(mapping, "stream")
+    stream_values = _entries(mapping, "stream")
     streaming = (
         streams_by_default
-        if stream_value is None
-        else not (isinstance(stream_value, ast.Constant) and not stream_value.value)
+        if not stream_values
+        else any(not (isinstance(v, ast.Constant) and not v.value) for v in stream_values)
     )
     if not streaming and not all_calls:
         return None
     if where == "options":
         wanted = '`"options": {"num_predict": N}`'
-        options = _entry(mapping, "options")
-        if options is not None:
-            inner = analysis.literal_dict(options)
-            state = entries_state(inner, keys) if inner is not None else CapState("unknown")
+        held = _entries(mapping, "options")
+        if option_stores is None:
+            state = CapState("unknown")
+        elif option_stores & set(keys):
+            state = CapState("present", name=keys[0])
+        elif held:
+            # Each dict the body's ``options`` may hold (one per assignment or store).
+            state = CapState("missing")
+            for options in held:
+                inner = analysis.literal_dict(options)
+                judged = entries_state(inner, keys) if inner is not None else CapState("unknown")
+                if judged.state != "missing":
+                    state = judged
+                    break
         elif any(k is None for k in mapping.keys):
             state = CapState("unknown")
         else:
@@ -279,6 +300,117 @@ def _endpoint_of_body(names: set[str]) -> tuple[str, tuple[str, ...], str, bool]
     if "options" in names:
         return ("/api/chat", ("num_predict",), "options", True)
     return ("/chat/completions", _CHAT_BODY_CAPS, "body", False)
+
+
+def _exact_body(analysis: Analysis, body: ast.expr | None) -> ast.Dict | None:
+    """A body built in steps (``payload = {...}``, then ``payload["think"] = True``,
+    ``payload.update({"options": {...}})``, ``payload.setdefault("options", {})``) read
+    exactly: every binding of its name and every store into it with a literal key (see
+    analysis.flags). A stand-in dict holds each key with each value it may get (a key once
+    per value). None when the body is not read so."""
+    if not isinstance(body, ast.Name):
+        return None
+    entries = kwargs_entries(analysis, body)
+    found = analysis.lookup(body.id, analysis.scope(body), analysis.document.start(body))
+    if entries is None or found is None or not isinstance(found[1], ast.Dict):
+        return None
+    keys: list[ast.expr | None] = []
+    values: list[ast.expr] = []
+    for name, held in entries.items():
+        for value in held:
+            keys.append(ast.Constant(name))
+            values.append(value)
+    return ast.copy_location(ast.Dict(keys=keys, values=values), found[1])
+
+
+def _nested_stores(analysis: Analysis, name: str, scope: object, item: str) -> set[str] | None:
+    """The literal keys the function stores into the dict held under ``item`` of the dict
+    ``name`` (``d["options"]["k"] = v``, ``d.setdefault("options", {}).setdefault("k", v)``,
+    ``d["options"].update({...})``); None when such a store cannot be read or the inner dict
+    is handed on (``opts = d["options"]``: changed where this cannot follow)."""
+    node = getattr(scope, "node", None)
+    if node is None:
+        return None
+    keys: set[str] = set()
+    for inner in ast.walk(node):
+        if not _item_access(inner, name, item):
+            continue
+        if isinstance(inner, ast.Subscript) and not isinstance(inner.ctx, ast.Load):
+            continue  # ``d["options"] = {...}``: a store into ``d`` itself, read as its entries
+        parent = analysis.parent(inner)
+        if isinstance(parent, ast.Subscript) and parent.value is inner:
+            if isinstance(parent.ctx, ast.Load):
+                continue
+            if isinstance(parent.slice, ast.Constant) and isinstance(parent.slice.value, str):
+                keys.add(parent.slice.value)
+                continue
+            return None
+        if isinstance(parent, ast.Attribute) and parent.value is inner:
+            if parent.attr in ("get", "items", "keys", "values", "copy"):
+                continue
+            call = analysis.parent(parent)
+            if not isinstance(call, ast.Call) or call.func is not parent:
+                return None
+            if parent.attr == "setdefault" and call.args:
+                key = call.args[0]
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    keys.add(key.value)
+                    continue
+                return None
+            if parent.attr == "update" and not call.keywords and len(call.args) == 1:
+                stored = call.args[0]
+                if isinstance(stored, ast.Dict) and all(
+                    isinstance(k, ast.Constant) and isinstance(k.value, str) for k in stored.keys
+                ):
+                    keys.update(
+                        k.value
+                        for k in stored.keys
+                        if isinstance(k, ast.Constant) and isinstance(k.value, str)
+                    )
+                    continue
+                return None
+            if parent.attr == "update":
+                keys.update(item.arg for item in call.keywords if item.arg is not None)
+                if call.args or any(item.arg is None for item in call.keywords):
+                    return None
+                continue
+            if parent.attr == "pop":
+                continue
+            return None
+        if isinstance(parent, (ast.Expr, ast.Compare, ast.JoinedStr, ast.FormattedValue)):
+            continue  # read, not kept
+        return None  # handed on (assigned, passed): changed where this cannot follow
+    return keys
+
+
+def _item_access(node: ast.AST, name: str, item: str) -> bool:
+    """``name["item"]``, ``name.get("item", ...)`` or ``name.setdefault("item", ...)``."""
+    if (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == name
+        and isinstance(node.slice, ast.Constant)
+        and node.slice.value == item
+    ):
+        return True
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("get", "setdefault")
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == name
+        and bool(node.args)
+        and isinstance(node.args[0], ast.Constant)
+        and node.args[0].value == item
+    )
+
+
+def _entries(mapping: ast.Dict, name: str) -> list[ast.expr]:
+    return [
+        v
+        for k, v in zip(mapping.keys, mapping.values, strict=False)
+        if isinstance(k, ast.Constant) and k.value == name
+    ]
 
 
 def _entry(mapping: ast.Dict, name: str) -> ast.expr | None:

@@ -159,7 +159,13 @@ def _consumer_span(analysis: Analysis, node: ast.AST) -> tuple[str, int, int] | 
         return ("yield from", *doc.span(node))
     if isinstance(node, ast.Call):
         kind = analysis.spelling(node)
-        names = {"join": "str.join()", "__next__": "next()", "__anext__": "anext()", "": "next()"}
+        names = {
+            "join": "str.join()",
+            "write_stream": "st.write_stream()",
+            "__next__": "next()",
+            "__anext__": "anext()",
+            "": "next()",
+        }
         what = names.get(kind, f"{kind}()")
         return (what, *doc.span(node))
     return None
@@ -176,6 +182,7 @@ _READS = {
     "__next__()": ("on", "the read", "the `__next__()` call"),
     "__anext__()": ("on", "the read", "the `__anext__()` call"),
     "yield from": ("of", "the `yield from`", "the `yield from`"),
+    "st.write_stream()": ("of", "the write", "the `st.write_stream()` call"),
 }
 
 

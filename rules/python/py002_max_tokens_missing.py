@@ -21,6 +21,7 @@ from linter.python.caps import (
 )
 from linter.python.document import PythonDocument
 from linter.python.explain import article, call_name
+from linter.python.forwarders import forwarded, forwarded_calls
 from linter.python.raw_helpers import helper_generations
 from linter.python.raw_http import raw_generation
 from linter.registry import Option, Rule
@@ -37,6 +38,8 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             continue
         assert start.cap is not None
         cap = start.cap
+        if forwarded(analysis, start) is not None:
+            continue  # the request is built by the callers (its ``**kwargs``): judged there
         found, add = sdk_cap(analysis, start, default)
         if found.state in ("present", "unknown"):
             continue
@@ -75,10 +78,64 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
                 f"the first a proxy timeout cuts); pass {wanted}"
             )
         yield RULE.report(document.source, begin, end, message, fix=fix)
+    yield from _forwarded(analysis, default, all_calls)
     yield from _langchain_models(analysis, default, all_calls)
     if all_calls:
         yield from _llama_index_models(analysis, default)
     yield from _raw_http(analysis, all_calls)
+
+
+def _forwarded(analysis: Analysis, default: int, all_calls: bool) -> Iterator[Finding]:
+    """The calls of a function that forwards its ``**kwargs`` to a generation call
+    (``linter.python.forwarders``) that pass no cap: each builds that request."""
+    document = analysis.document
+    for judged in forwarded_calls(analysis, default, all_calls):
+        found, forwarder, call = judged.cap, judged.forwarder, judged.call
+        if found.state in ("present", "unknown"):
+            continue
+        where = "" if judged.local else f" of {forwarder.module}"
+        via = (
+            f"{forwarder.name}(){where}, whose `{forwarder.api}` (line {forwarder.line}) "
+            f"takes its request from this call"
+        )
+        fix = (
+            RULE.make_fix(found.edits, f"add `{found.added}`", unsafe=True) if found.edits else None
+        )
+        begin, end = document.span(call.func)
+        name = " ".join(document.text_of(call.func).split())
+        client = f"{article(forwarder.client)} {forwarder.client}"
+        reason = (
+            f"`{found.name}=None`, which disables the cap"
+            if found.state == "none"
+            else "no output cap"
+        )
+        wanted = f"`{found.added or forwarder.add + '=N'}`"
+        if forwarder.required and found.state == "missing":
+            message = (
+                f"`{name}(...)` passes no `{forwarder.add}` to {via}, which {forwarder.client} "
+                f"requires: the call raises TypeError before any request is sent; pass {wanted}"
+            )
+            yield RULE.report(
+                document.source, begin, end, message, fix=fix, severity=Severity.ERROR
+            )
+            continue
+        if judged.streams:
+            asks, effect = (
+                "streams",
+                "it runs until the model stops or the context fills (slow, costly, and the "
+                "longer a stream runs the likelier a timeout on its way cuts it)",
+            )
+        else:
+            asks, effect = (
+                "asks for",
+                "the answer runs until the model stops or the context fills (slow, costly, and "
+                "the longest answers are the first a proxy timeout cuts)",
+            )
+        message = (
+            f"`{name}(...)` {asks} {client} generation through {via}, with {reason}: "
+            f"{effect}; pass {wanted}"
+        )
+        yield RULE.report(document.source, begin, end, message, fix=fix)
 
 
 def _langchain_models(analysis: Analysis, default: int, all_calls: bool) -> Iterator[Finding]:

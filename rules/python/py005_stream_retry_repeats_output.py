@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.model import Finding, Severity
-from linter.python.analysis import Analysis, analysis_of, walk_function
+from linter.python import clients as K
+from linter.python.analysis import Analysis, Sym, analysis_of, keyword, walk_function
 from linter.python.document import PythonDocument
-from linter.python.explain import article, decorator_text, header_span
+from linter.python.explain import article, cut_facts, decorator_text, header_span
 from linter.python.overrides import override_shown
 from linter.python.retries import (
     RetryLoop,
@@ -71,6 +72,10 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             if function.is_generator or id(node) in reported:
                 continue
             decorator = next((d for d in function.decorators if analysis.retry_decorator(d)), None)
+            if decorator is not None and _never_retries_a_cut(
+                analysis, decorator, iteration.stream.client, settings
+            ):
+                continue  # it retries errors raised before the first chunk only
             if decorator is not None and how != "yielded":
                 reported.add(id(node))
                 if id(decorator) in anchors:
@@ -125,6 +130,37 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
 
 def _line(node: ast.AST) -> int:
     return int(getattr(node, "lineno", 0))
+
+
+def _never_retries_a_cut(
+    analysis: Analysis, decorator: ast.expr, client: K.Client, settings: Settings
+) -> bool:
+    """The retry decorator names the exceptions it retries (``backoff.on_exception(expo,
+    (RateLimitError, InternalServerError))``, tenacity's ``retry=retry_if_exception_type(...)``,
+    stamina's ``on=``) and none of them is what a cut stream raises for the client's version
+    (KNOWLEDGE.md section 3: below openai 3.14 a raw transport error): a cut ends the call
+    without a retry, so no chunk is shown twice. Unknown classes leave the doubt to PY005."""
+    if not isinstance(decorator, ast.Call):
+        return False
+    value = analysis.value(decorator.func)
+    path = value.path if isinstance(value, Sym) else ""
+    named: ast.expr | None = None
+    if path == "backoff.on_exception":
+        named = keyword(decorator, "exception") or (
+            decorator.args[1] if len(decorator.args) > 1 else None
+        )
+    elif path == "stamina.retry":
+        named = keyword(decorator, "on")
+    elif path == "tenacity.retry":
+        condition = keyword(decorator, "retry")
+        if isinstance(condition, ast.Call) and condition.args:
+            made = analysis.value(condition.func)
+            if isinstance(made, Sym) and made.path == "tenacity.retry_if_exception_type":
+                named = condition.args[0]
+    if named is None:
+        return False
+    raised = cut_facts(analysis, client, settings).raised
+    return analysis.catches(analysis.handler_class(named), client, raised) == "no"
 
 
 def _remote(analysis: Analysis, loops: list[RetryLoop], reported: set[int]) -> Iterator[Finding]:

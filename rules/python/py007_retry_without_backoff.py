@@ -259,6 +259,40 @@ def _incidental(analysis: Analysis, call: ast.Call) -> bool:
     return name in _BUILTIN_CALLS or attr in _LOG_METHODS
 
 
+def _failover(analysis: Analysis, retry: RetryLoop) -> bool:
+    """A ``for`` loop over a collection whose items the attempt's request is made with
+    (``for region_url, key in regions: ... create(base_url=region_url, api_key=key)``): each
+    round asks another server, key or model, so trying the next one at once is a failover,
+    not a retry of the same request. Not a counting loop (``range``, ``itertools.count``)."""
+    loop = retry.loop
+    if not isinstance(loop, (ast.For, ast.AsyncFor)):
+        return False
+    source = loop.iter
+    if isinstance(source, ast.Call):
+        made = analysis.value(source.func)
+        counting = isinstance(source.func, ast.Name) and source.func.id in ("range", "enumerate")
+        if counting or (isinstance(made, Sym) and made.path.startswith("itertools.")):
+            return False
+    items = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+    if not items:
+        return False
+    for statement in retry.attempt.body:
+        for node in ast.walk(statement):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Name) and func.id in _BUILTIN_CALLS:
+                continue
+            if isinstance(func, ast.Attribute) and func.attr in _LOG_METHODS:
+                continue
+            passed = [*node.args, *(k.value for k in node.keywords)]
+            if any(
+                isinstance(n, ast.Name) and n.id in items for arg in passed for n in ast.walk(arg)
+            ):
+                return True
+    return False
+
+
 def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
     analysis = analysis_of(document)
     if analysis is None:
@@ -274,6 +308,8 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
     for retry in loops:
         found = _retried_call(analysis, retry, requests)
         if found is None:
+            continue
+        if _failover(analysis, retry):
             continue
         yield from _judge_loop(analysis, retry, found, memo)
     yield from _recursions(analysis, memo)

@@ -39,6 +39,66 @@ class ProjectClasses:
         self._classes: dict[str, frozenset[str]] = {}
         # (file, class, client) -> its instances' calls in other modules (None: being found).
         self._calls: dict[tuple[str, str, str], list[ConsumerSite] | None] = {}
+        # (file, function) -> the classes (file, name) a factory's returns make.
+        self._products: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
+        # File -> its factories of stream classes (names).
+        self._factories: dict[str, frozenset[str]] = {}
+
+    def products(self, path: str, name: str) -> tuple[tuple[str, str], ...]:
+        """The classes of the tree (file, class) whose instances the module-level function
+        ``name`` of ``path`` returns, when every ``return`` of it is a call of one
+        (``return AnthropicProvider(...)`` in one branch, ``return OpenAIProvider(...)`` in
+        another: a factory); empty when one returns anything else."""
+        key = (path, name)
+        found = self._products.get(key)
+        if found is None:
+            self._products[key] = ()  # (a cycle gives nothing)
+            with self.project._analysis(path) as analysis:
+                found = () if analysis is None else _factory_products(analysis, path, name)
+            self._products[key] = found
+        return found
+
+    def factories(self, path: str) -> frozenset[str]:
+        """The module-level functions of a module that return instances of classes with a
+        method that hands out a stream (``get_llm_provider()``): what makes a file that
+        imports one worth checking. Read only when the module imports such a class."""
+        found = self._factories.get(path)
+        if found is None:
+            self._factories[path] = frozenset()
+            names: set[str] = set()
+            if self._imports_stream_classes(path):
+                with self.project._analysis(path) as analysis:
+                    functions = analysis.functions if analysis is not None else []
+                    candidates = [
+                        f.name
+                        for f in functions
+                        if f.parent is not None and f.parent.is_module and f.cls is None
+                    ]
+                for name in candidates:
+                    if any(
+                        self.stream_classes(file) and cls in self.stream_classes(file)
+                        for file, cls in self.products(path, name)
+                    ):
+                        names.add(name)
+            found = self._factories[path] = frozenset(names)
+        return found
+
+    def _imports_stream_classes(self, path: str) -> bool:
+        from linter.workspace import ReadFailure, read_regular_file
+
+        try:
+            data = read_regular_file(path)
+        except ReadFailure:
+            return False
+        project = self.project
+        for statement in project._statements(path, data):
+            for dotted in project._dotted(statement):
+                found = project.resolve(path, dotted)
+                if found is None or len(found[1]) != 1 or found[0] == path:
+                    continue
+                if found[1][0] in self.stream_classes(found[0]):
+                    return True
+        return False
 
     def stream_classes(self, path: str) -> frozenset[str]:
         """The classes of a module (one that names a client) with a method that hands out a
@@ -182,9 +242,64 @@ def _handed_out(
     return None
 
 
+def _factory_products(analysis: Values, path: str, name: str) -> tuple[tuple[str, str], ...]:
+    """See ``ProjectClasses.products``."""
+    project = analysis.document.project
+    functions = [
+        f
+        for f in analysis.functions
+        if f.name == name and f.parent is not None and f.parent.is_module and f.cls is None
+    ]
+    if project is None or len(functions) != 1 or functions[0].is_generator:
+        return ()
+    function = functions[0]
+    made: list[tuple[str, str]] = []
+    returns = [r for r in function.returns if analysis.scope(r) is function]
+    for returned in returns:
+        if not isinstance(returned, ast.Call):
+            return ()
+        func = returned.func
+        if isinstance(func, ast.Name) and func.id in analysis.classes:
+            made.append((path, func.id))
+            continue
+        dotted = _imported_class(analysis, func)
+        resolved = project.resolve(path, dotted) if dotted is not None else None
+        if resolved is None or len(resolved[1]) != 1:
+            return ()
+        made.append((resolved[0], resolved[1][0]))
+    return tuple(dict.fromkeys(made))
+
+
+def made_by_factory(analysis: Values, expr: ast.expr) -> tuple[list[tuple[str, str]], str]:
+    """The classes (file, name) of the tree that ``expr`` may be an instance of when it is
+    (or names, bound once) the result of a factory function of another module, and the
+    factory's name."""
+    for _ in range(_MAX_STEPS):
+        if isinstance(expr, ast.Await):
+            expr = expr.value
+        elif isinstance(expr, ast.Name):
+            found = analysis.lookup(expr.id, analysis.scope(expr), analysis.document.start(expr))
+            if found is None or found[0] != "expr" or not isinstance(found[1], ast.expr):
+                return [], ""
+            if len(found[2].bindings.get(expr.id, ())) != 1:
+                return [], ""
+            expr = found[1]
+        elif isinstance(expr, ast.Call):
+            project = analysis.document.project
+            remote = analysis.remote_callee(expr)
+            if project is None or remote is None:
+                return [], ""
+            return list(project.classes.products(remote[0], remote[1])), remote[1]
+        else:
+            return [], ""
+    return [], ""
+
+
 def class_method_stream(analysis: Values, call: ast.Call) -> Stream | Keyed | None:
     """``x.method(...)`` on an instance of a class of another module of the tree, when that
-    method hands out a stream (see ``ProjectClasses``); ``x(...)``: its ``__call__``."""
+    method hands out a stream (see ``ProjectClasses``); ``x(...)``: its ``__call__``; or on
+    what a factory of another module returns (``provider = get_llm_provider("chat")``) when
+    every class it makes has the method, and one of those hands out a stream."""
     project = analysis.document.project
     func = call.func
     if project is None or not (_iterated(analysis, call) or _returned(analysis, call)):
@@ -195,24 +310,44 @@ def class_method_stream(analysis: Values, call: ast.Call) -> Stream | Keyed | No
         dotted, method = receiver_class(analysis, func, instance=True), "__call__"
     else:
         return None
+    via = ""
     if dotted is None:
-        return None
-    resolved = project.resolve(analysis.document.path, dotted)
-    if resolved is None or len(resolved[1]) != 1:
-        return None
-    found = project.classes.method_stream(resolved[0], resolved[1][0], method)
-    if found is None:
-        return None
+        if not isinstance(func, ast.Attribute):
+            return None
+        products, factory = made_by_factory(analysis, func.value)
+        if not products:
+            return None
+        streams = [project.classes.method_stream(file, cls, method) for file, cls in products]
+        found = next((f for f in streams if f is not None), None)
+        if found is None or not all(_has_method(project, f, c, method) for f, c in products):
+            return None
+        if len(products) > 1:
+            via = f" (one of the {len(products)} classes {factory}() returns)"
+    else:
+        resolved = project.resolve(analysis.document.path, dotted)
+        if resolved is None or len(resolved[1]) != 1:
+            return None
+        found = project.classes.method_stream(resolved[0], resolved[1][0], method)
+        if found is None:
+            return None
     what = "a generator yielding" if found.shape == "generator" else "returning"
     if found.key:
         what = f"returning a dict whose {found.key!r} holds"
-    api = f"{found.name}() of {found.module}, {what} {found.api} from its line {found.line}"
+    api = f"{found.name}() of {found.module}{via}, {what} {found.api} from its line {found.line}"
     start = StreamStart(
         call, found.client, api, True, None, None, origin=f"{found.module}.{found.name}"
     )
     if found.key:
         return Keyed(((found.key, Stream(start, "stream")),))
     return Stream(start, "stream")
+
+
+def _has_method(project: Project, path: str, cls: str, method: str) -> bool:
+    """The class (or a base of its file) defines the method: a factory's classes all answer
+    the call, so none is something else (a class without it would fail at run time)."""
+    with project._analysis(path) as analysis:
+        info = analysis.classes.get(cls) if analysis is not None else None
+        return info is not None and any(method in o.methods for o in analysis._lineage(info))  # type: ignore[union-attr]
 
 
 def receiver_class(analysis: Values, expr: ast.expr, instance: bool = False) -> str | None:

@@ -61,12 +61,19 @@ def inferred_start(analysis: Values, call: ast.Call, depth: int) -> Stream | Non
     chain.reverse()  # the attribute names after the receiver's base
     imported = analysis.imported_roots()
     if func.attr in _LANGCHAIN_METHODS:
-        if not any(root.startswith("langchain") for root in imported):
-            return None
         base = func.value
         if _known(analysis, base, depth):
             return None
-        api = f".{func.attr}() (on a runnable inferred from the call's shape and the file's langchain import)"
+        if any(root.startswith("langchain") for root in imported):
+            api = f".{func.attr}() (on a runnable inferred from the call's shape and the file's langchain import)"
+        else:
+            maker = _chain_maker(analysis, base)
+            if not maker:
+                return None
+            api = (
+                f".{func.attr}() (on a runnable inferred from the call's shape; it comes from "
+                f"{maker}, which imports langchain)"
+            )
         return Stream(StreamStart(call, K.LANGCHAIN, api, True, None, None), "stream")
     matches = []
     made_in = ""  # the module of the tree the receiver comes from, when that is the evidence
@@ -107,6 +114,39 @@ def inferred_start(analysis: Values, call: ast.Call, depth: int) -> Stream | Non
         StreamStart(call, start.client, api, start.streaming, start.cap, None, http=start.http),
         found.role,
     )
+
+
+_LANGCHAIN_IMPORT = re.compile(rb"^[ \t]*(?:import|from)[ \t]+langchain", re.MULTILINE)
+
+
+def _chain_maker(analysis: Values, base: ast.expr) -> str:
+    """``self.chains.get_chain(...).astream(...)`` in a file that imports no LangChain: the
+    receiver is made by a method (``get_chain``) that every module of the tree defining a
+    method of that name makes with LangChain (imports it): "get_chain() of <module>"; ""
+    when that cannot be shown (the name followed through one binding at most)."""
+    project = analysis.document.project
+    if project is None:
+        return ""
+    if isinstance(base, ast.Name):
+        found = analysis.lookup(base.id, analysis.scope(base), analysis.document.start(base))
+        if found is None or found[0] != "expr" or not isinstance(found[1], ast.expr):
+            return ""
+        if len(found[2].bindings.get(base.id, ())) != 1:
+            return ""
+        base = found[1]
+    if isinstance(base, ast.Await):
+        base = base.value
+    if not (isinstance(base, ast.Call) and isinstance(base.func, ast.Attribute)):
+        return ""
+    name = base.func.attr
+    if len(name) < 4 or name.startswith("__"):
+        return ""
+    defining = project.methods.files_calling(name)[1]
+    if not defining or len(defining) > 3:
+        return ""
+    if not all(_LANGCHAIN_IMPORT.search(read(path)) for path in defining):
+        return ""
+    return f"{name}() of {project.module_name(defining[0])}"
 
 
 def _imports(analysis: Values, module: str) -> bool:

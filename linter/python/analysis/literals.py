@@ -30,10 +30,18 @@ class Literals(FileIndex):
         if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
             return expr.value
         if isinstance(expr, ast.JoinedStr):
-            return "".join(
-                v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}"
-                for v in expr.values
-            )
+            # A hole whose value is a string of the file is filled in (``f"{self.api_url}/chat"``
+            # with ``self.api_url = f"{base}/api"``); any other stays ``{}``.
+            parts = []
+            for v in expr.values:
+                if isinstance(v, ast.Constant) and isinstance(v.value, str):
+                    parts.append(v.value)
+                    continue
+                inner = None
+                if isinstance(v, ast.FormattedValue) and v.format_spec is None:
+                    inner = self.string_of(v.value, depth + 1)
+                parts.append("{}" if inner is None else inner)
+            return "".join(parts)
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
             left = self.string_of(expr.left, depth + 1)
             right = self.string_of(expr.right, depth + 1)

@@ -16,6 +16,7 @@ one does not, so it is reported (the caller named); none is found, and nothing c
 from __future__ import annotations
 
 import ast
+import os
 import re
 from typing import TYPE_CHECKING
 
@@ -439,7 +440,7 @@ def _declaration(node: ast.AST) -> bool:
 def _by_class(analysis: Values, call: ast.Call, path: str, cls: str, name: str) -> bool:
     """The caller's file sees the call as this class's method handing out a stream (its
     receiver is an instance of the class: ``classes``), so it reports its loop."""
-    from linter.python.analysis.classes import class_method_stream
+    from linter.python.analysis.classes import class_method_stream, made_by_factory
 
     found = class_method_stream(analysis, call)
     if isinstance(found, Keyed):
@@ -447,4 +448,9 @@ def _by_class(analysis: Values, call: ast.Call, path: str, cls: str, name: str) 
     if found is None or analysis.document.project is None:
         return False
     module = analysis.document.project.module_name(path)
-    return found.start.origin == f"{module}.{cls}.{name}"
+    if found.start.origin == f"{module}.{cls}.{name}":
+        return True
+    # One of the classes a factory returns (the stream was named after another of them).
+    return isinstance(call.func, ast.Attribute) and (os.path.abspath(path), cls) in {
+        (os.path.abspath(f), c) for f, c in made_by_factory(analysis, call.func.value)[0]
+    }

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from linter.python.analysis.model import FunctionInfo
     from linter.python.analysis.remote_args import PassedArgument
     from linter.python.document import PythonDocument
+    from linter.python.forwarders import Forwarder
     from linter.workspace import Workspace
 
 _MEMO_KEY = ("python", "project")
@@ -126,6 +127,9 @@ class Project(TreeModules):
         # (file, function, parameter position or name, client) -> the guard around the
         # function's iteration of that parameter, if any (``handed.remote_reader``).
         self.reader_guards: dict[tuple[str, str, str, str], str | None] = {}
+        # File -> its functions that forward their ``**kwargs`` to a generation call
+        # (``linter.python.forwarders``), by name.
+        self._forwarders: dict[str, dict[str, Forwarder]] = {}
 
     def __reduce__(self) -> tuple[type, tuple[()]]:
         # A spawned worker is handed the workspace pickled: the project travels as an empty
@@ -155,6 +159,37 @@ class Project(TreeModules):
                 # A class there whose method hands out a stream (``Assistant().run(...)``).
                 classes = self.classes.stream_classes(found[0])
                 if classes and (not found[1] or found[1][0] in classes):
+                    return True
+                # A factory there that returns instances of such classes.
+                if found[1] and relay and found[1][0] in self.classes.factories(found[0]):
+                    return True
+        return False
+
+    def forwarders(self, path: str) -> dict[str, Forwarder]:
+        """The module-level functions of a file of the tree that hand their ``**kwargs`` to a
+        generation call with no cap of their own (their callers' caps count)."""
+        found = self._forwarders.get(path)
+        if found is None:
+            found = {}
+            self._forwarders[path] = found  # (a cycle gives nothing)
+            if path == self.unit_path or self._names_client(path):
+                from linter.python.forwarders import module_forwarders
+
+                with self._analysis(path) as analysis:
+                    if analysis is not None:
+                        found.update(module_forwarders(analysis, 1))
+        return found
+
+    def imports_forwarders(self, path: str, data: bytes) -> bool:
+        """Whether the file's import statements bring in such a function (``from
+        .chat_utils import completion_with_backoff``): its calls of it are judged for the cap."""
+        for statement in self._statements(path, data):
+            for dotted in self._dotted(statement):
+                found = self.resolve(path, dotted)
+                if found is None or len(found[1]) > 1 or found[0] == path:
+                    continue
+                forwarders = self.forwarders(found[0])
+                if forwarders and (not found[1] or found[1][0] in forwarders):
                     return True
         return False
 

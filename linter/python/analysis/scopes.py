@@ -84,6 +84,7 @@ class FileIndex:
         self._index()
         self._starts: list[StreamStart] | None = None
         self._imports_llama_index: bool | None = None
+        self._imports_streamlit: bool | None = None
         self._iterations: list[Iteration] | None = None
         self._all_iterations: list[Iteration] | None = None
         self._llm_streams: dict[int, bool] = {}

@@ -7,6 +7,7 @@ import ast
 import re
 
 from linter.python import clients as K
+from linter.python.analysis.flow import argument_exprs
 from linter.python.analysis.model import Iteration, Stream, StreamStart, Sym
 from linter.python.analysis.nodes import _short, _unquote, _walk_function, keyword
 from linter.python.analysis.values import Values
@@ -51,9 +52,9 @@ class Streams(Values):
                 return True
         call = start.call
         url = self._url_of(start)
-        text = self.string_of(url)
-        if text is not None and _GENERATION_PATHS.search(text.split("?", 1)[0]):
-            return True
+        for text in self._strings(url):
+            if _GENERATION_PATHS.search(text.split("?", 1)[0]):
+                return True
         if self.url_named_llm(start):
             return True
         body = keyword(call, "json")
@@ -71,11 +72,47 @@ class Streams(Values):
             isinstance(k, ast.Constant) and k.value in _GENERATION_KEYS for k in mapping.keys
         ):
             return True
+        for query in self._dicts(keyword(call, "params")):
+            # A generation asked for in the query string (``params={"model": ..., "prompt":
+            # ...}``, here or by the calls of the function): both a model and what to answer,
+            # as a query has many other keys. (A JSON body passed by the callers is not read:
+            # a helper posting every request of an app has generation keys in some.)
+            names = {k.value for k in query.keys if isinstance(k, ast.Constant)}
+            if "model" in names and names & {"prompt", "messages"}:
+                return True
         headers = self.literal_dict(keyword(call, "headers"))
         return headers is not None and any(
             isinstance(v, ast.Constant) and isinstance(v.value, str) and "event-stream" in v.value
             for v in headers.values
         )
+
+    def _strings(self, expr: ast.expr | None) -> list[str]:
+        """The text of a string expression; for a parameter of the function
+        (``def stream_response(url, params)``), the texts every call of it in this file
+        passes (those it can read)."""
+        text = self.string_of(expr)
+        if text is not None:
+            return [text]
+        return [t for arg in self._passed(expr) if (t := self.string_of(arg)) is not None]
+
+    def _dicts(self, expr: ast.expr | None) -> list[ast.Dict]:
+        """The dict literal an expression is, or for a parameter those the calls pass."""
+        mapping = self.literal_dict(expr)
+        if mapping is not None:
+            return [mapping]
+        return [m for arg in self._passed(expr) if (m := self.literal_dict(arg)) is not None]
+
+    def _passed(self, expr: ast.expr | None) -> list[ast.expr]:
+        """What the calls of the enclosing function pass for the parameter ``expr`` names."""
+        if not isinstance(expr, ast.Name):
+            return []
+        found = self.lookup(expr.id, self.scope(expr), self.document.start(expr))
+        if found is None or found[0] != "param":
+            return []
+        function = found[2]
+        if len(function.bindings.get(expr.id, ())) != 1:
+            return []  # reassigned in the function
+        return argument_exprs(self, function, expr.id) or []
 
     def _url_of(self, start: StreamStart) -> ast.expr | None:
         call = start.call
@@ -196,7 +233,7 @@ class Streams(Values):
             for inner in _iterables(call, kind):
                 start = self.iterated_stream(inner)
                 if start is not None:
-                    what = f"{kind}()" if kind != "join" else "str.join()"
+                    what = _CALL_NAMES.get(kind, f"{kind}()")
                     found.append(Iteration(call, what, start, self.scope(call), *doc.span(call)))
                     break
         found.sort(key=lambda it: it.start)
@@ -206,7 +243,7 @@ class Streams(Values):
         calls: list[ast.Call] = []
         for name in _CONSUME_NAMES:
             calls.extend(self.name_calls.get(name, ()))
-        for attr in ("join", "__next__", "__anext__", "deque"):
+        for attr in ("join", "__next__", "__anext__", "deque", "write_stream"):
             calls.extend(self.attr_calls.get(attr, ()))
         return calls
 
@@ -225,6 +262,11 @@ class Streams(Values):
         if isinstance(func, ast.Attribute):
             if func.attr in ("__next__", "__anext__") and not call.args:
                 return func.attr
+            if func.attr == "write_stream" and call.args and self.imports_streamlit:
+                # Streamlit writes each chunk as it iterates (``st.write_stream(stream)``,
+                # ``st.chat_message(...).write_stream(stream)``), inside the call: a cut
+                # surfaces there, so the call is the loop whose guard counts.
+                return "write_stream"
             if func.attr == "join" and len(call.args) == 1 and not call.keywords:
                 receiver = func.value
                 if isinstance(receiver, ast.Constant) and isinstance(receiver.value, (str, bytes)):
@@ -335,7 +377,9 @@ _LLM_WORDS = frozenset(
 )
 _GENERATION_PATHS = re.compile(
     r"/(?:chat/completions|completions|responses|messages|generate|chat|predict|infer|sse|events)"
-    r"(?:[/?]|$)|generate_stream|chat_stream|stream_chat",
+    r"(?:[/?]|$)|generate_stream|chat_stream|stream_chat"
+    # An app's own answer endpoint streamed (``/prompt/stream``, ``/ask/stream``).
+    r"|/(?:prompts?|chats?|ask|query|questions?|answers?|completions?|generate)/stream(?:[/?]|$)",
     re.IGNORECASE,
 )
 _GENERATION_KEYS = frozenset(
@@ -429,7 +473,11 @@ _CONSUME_NAMES = frozenset(
     {"list", "tuple", "set", "frozenset", "sorted", "sum", "any", "all", "min", "max", "dict"}
     | {"next", "anext"}
 )
-_CONSUME = _CONSUME_NAMES | {"join", "deque", "__next__", "__anext__"}
+_CONSUME = _CONSUME_NAMES | {"join", "deque", "__next__", "__anext__", "write_stream"}
+
+
+# How a message names a consuming call that is not spelled as its kind.
+_CALL_NAMES = {"join": "str.join()", "write_stream": "st.write_stream()"}
 
 
 def _iterables(call: ast.Call, kind: str) -> list[ast.expr]:

@@ -300,6 +300,20 @@ class Values(Literals):
             self._imports_llama_index = cached
         return cached
 
+    @property
+    def imports_streamlit(self) -> bool:
+        """The file imports Streamlit (whose ``write_stream`` iterates what it is given)."""
+        cached = self._imports_streamlit
+        if cached is None:
+            cached = any(
+                kind == "import" and str(payload).split(".", 1)[0] == "streamlit"
+                for scope in self.functions
+                for entries in scope.bindings.values()
+                for _offset, kind, payload in entries
+            )
+            self._imports_streamlit = cached
+        return cached
+
     def _llama_index_response(self, expr: ast.Attribute) -> Value | None:
         """``response.response_gen`` in a LlamaIndex file: the streamed answer of the engine
         call that made ``response`` (only a streaming response has ``response_gen``)."""
@@ -455,7 +469,7 @@ class Values(Literals):
             wrapped = self.value(call.args[0], depth + 1)
             if isinstance(wrapped, Stream) and wrapped.role == "response":
                 return wrapped
-        if func.path in K.INSTRUCTOR_WRAPPERS and call.args:
+        if (func.path in K.INSTRUCTOR_WRAPPERS or func.path in K.TRACING_WRAPPERS) and call.args:
             wrapped = self.value(call.args[0], depth + 1)  # the client it patches, as it is
             return wrapped if isinstance(wrapped, Sym) and wrapped.path.startswith("@") else None
         if func.path in K.INSTRUCTOR_LITELLM and call.args:
