@@ -38,6 +38,9 @@ class Limit:
     place: Where | None = None
     # True when the layer has no such limit at all (uvicorn has no read timeout).
     none: bool = False
+    # The value holds unless a file outside the tree sets it ("unless env_file .env (...),
+    # not in the tree, sets UVICORN_TIMEOUT_KEEP_ALIVE"): a finding on it is info.
+    caveat: str | None = None
 
     @property
     def known(self) -> bool:

@@ -292,7 +292,46 @@ def _route_path(route: NginxRoute, stack: Stack, hops: list[Hop], links: list[Li
         len(r.hops) != len(first.hops) or [h.name for h in r.hops] != [h.name for h in first.hops]
         for r in results[1:]
     ):
-        return StackPath(
-            hops, links, f"the servers of upstream {route.upstream} reach different layers"
+        if not all(_replica(first, r) for r in results[1:]):
+            return StackPath(
+                hops, links, f"the servers of upstream {route.upstream} reach different layers"
+            )
+        # Replicas: each server of the upstream reaches its own launch of the same layers with
+        # the same limits (app-1, app-2, app-3 of one compose file): the first one stands for
+        # all, and its link names the others.
+        index = len(hops) - 1
+        others = [
+            f"{host}:{port} ({r.hops[index + 1].name})"
+            for (host, port), r in zip(route.targets[1:], results[1:], strict=True)
+        ]
+        link = first.links[index]
+        evidence = (
+            f"{link.evidence}; the upstream's other servers reach launches with the same "
+            f"limits: {', '.join(others)}"
         )
+        links = [*first.links[:index], Link(evidence, link.place), *first.links[index + 1 :]]
+        return StackPath(first.hops, links, first.gap, first.streamed)
     return first
+
+
+def _replica(first: StackPath, other: StackPath) -> bool:
+    """Do two paths go through the same kinds of layers with the same limits (their places
+    aside)? Replicas of one service, each launched by its own line."""
+    if len(first.hops) != len(other.hops) or first.gap != other.gap:
+        return False
+    if len(first.links) != len(other.links):
+        return False
+    for one, two in zip(first.hops, other.hops, strict=True):
+        if one.layer != two.layer:
+            return False
+        for name in ("read", "idle", "own_idle", "total", "pings"):
+            a, b = getattr(one, name), getattr(two, name)
+            if (a is None) != (b is None):
+                return False
+            if a is not None and (a.seconds, a.none, a.caveat is None) != (
+                b.seconds,
+                b.none,
+                b.caveat is None,
+            ):
+                return False
+    return True

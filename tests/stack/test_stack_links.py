@@ -227,3 +227,31 @@ def test_a_plain_route_is_left_alone_without_an_app_llm_call(tmp_path: Path) -> 
     result = audit(root)
     assert paths_of(result) == []  # no streaming signal, no LLM call: no path at all
     assert xl(result, root) == set()
+
+
+def test_replicas_of_one_upstream_are_one_path_naming_every_launch(tmp_path: Path) -> None:
+    """Each server of the upstream reaches its own launch line with the same limits: the
+    first stands for all, and the link names the others with their places."""
+    root = copy(tmp_path, "XL002/bad_replicas_by_container_name")
+    result = audit(root)
+    (path,) = paths_of(result)
+    assert [hop["layer"] for hop in path["hops"]] == ["nginx", "app server"]
+    assert path["gap"] is None
+    evidence = path["links"][0]["evidence"]
+    assert "`answers-a` is the container_name of compose service `answer-a`" in evidence
+    assert evidence.endswith(
+        "the upstream's other servers reach launches with the same limits: answers-b:9000 "
+        "(uvicorn (compose service `answer-b` command (docker-compose.yml:15)))"
+    )
+    assert xl(result, root) == {("XL002", "nginx/nginx.conf", 8)}
+
+
+def test_replicas_with_different_limits_are_a_gap_not_the_first_ones_path(
+    tmp_path: Path,
+) -> None:
+    root = copy(tmp_path, "XL002/good_replicas_differ")
+    result = audit(root)
+    (path,) = paths_of(result)
+    assert [hop["layer"] for hop in path["hops"]] == ["nginx"]
+    assert path["gap"] == "the servers of upstream answers reach different layers"
+    assert xl(result, root) == set()
