@@ -50,7 +50,8 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
     assert minimum is not None
     for ingress in document.own.ingresses:
         routes = streaming_paths(ingress, document, waiting=True)
-        if not routes or not ingress.served_by_nginx(bool(document.all_configs())):
+        served = ingress.served_by_nginx(bool(document.all_configs())) if routes else None
+        if not routes or served is None:
             continue  # not a streaming route, or not a controller whose defaults we know
         item, evidence = routes[0]
         if ingress.controller == "nginx-inc":
@@ -103,7 +104,15 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
             f"that long (a slow first token, a reasoning pause): a 504 before the first byte, a "
             f"body that just stops after it. Set {advice} or more. {_label(item)}{more} is a "
             f"{'streaming route' if id(item) in streaming else 'route to an LLM backend'} "
-            f"because {evidence}",
+            f"because {evidence}"
+            # A class-less Ingress is taken for ingress-nginx's on the evidence said here (the
+            # community controller's annotations mean nothing to any other controller).
+            + (
+                f". The Ingress names no class; it is taken as one ingress-nginx serves because "
+                f"{served}"
+                if ingress.class_name is None
+                else ""
+            ),
         )
 
 
