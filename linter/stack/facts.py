@@ -407,6 +407,7 @@ def _server(document: ServerDocument) -> list[Fact]:
                     if e.column
                 ),
                 waits=shortest(launch.llm_waits),
+                loopback=launch.loopback,
             )
         )
     return found

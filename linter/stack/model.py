@@ -153,6 +153,9 @@ class AppLaunch:
     # How long its app waits on its own LLM calls (the shortest known; None: no call, or one
     # whose timeout is unknown), with its place (linter/stack/appcalls.py).
     waits: Limit | None = None
+    # A proxy of the same host may reach it on a loopback address (False for a Kubernetes
+    # container; a compose service's launch is reached through its service instead).
+    loopback: bool = True
 
 
 @record
