@@ -236,6 +236,11 @@ def _service(
             if port_name:
                 targets.append((port_name, target))
     volumes = _mounts(workload_source, pod, container, namespace, configmaps)
+    env_names = tuple(
+        (env_name, _where(workload_source, item))
+        for item in _items(_get(container, "env"))
+        if (env_name := _text(_get(item, "name")))
+    )
     aliases: list[str] = []
     for space in sorted(
         {namespace} | given.get(source.path, set()) if namespace else given.get(source.path, set())
@@ -252,6 +257,7 @@ def _service(
         volumes=tuple(volumes),
         kubernetes=True,
         targets=tuple(targets),
+        env_names=env_names,
     )
 
 

@@ -98,6 +98,9 @@ class Service:
     # a named port: a named targetPort is read from the container's ports; one that cannot be
     # is left out.
     targets: tuple[tuple[str, str], ...] = ()
+    # A Kubernetes Service's workload container's environment variable names, each with its
+    # place in the workload's manifest (what the app calls, for route evidence).
+    env_names: tuple[tuple[str, Where], ...] = ()
 
     @property
     def what(self) -> str:
