@@ -15,6 +15,9 @@ from collections.abc import Callable
 from linter.k8s.model import ChartContainer, Value
 from linter.llmservers import llm_name
 
+# How the evidence of an app that calls an LLM (its environment names the endpoint) ends: a
+# route to it waits on the model, which says nothing of whether it streams (KUB002's words).
+WAITS_ON_LLM = "and waits on its answers"
 # The last word of a variable that holds where a service is (`OPENAI_BASE_URL`,
 # `INFERENCE_ENDPOINT`, `OLLAMA_HOST`, `OPENAI_API_BASE`).
 _ADDRESS_WORDS = frozenset({"url", "uri", "endpoint", "host", "base", "server", "address"})
@@ -56,8 +59,8 @@ def container_evidence(
         calls = llm_endpoint_variable(name)
         if calls:
             return (
-                f"its environment sets {name} ({shown}:{line}): the app calls {calls} and "
-                "waits on its answers"
+                f"its environment sets {name} ({shown}:{line}): the app calls {calls} "
+                + WAITS_ON_LLM
             )
     return None
 

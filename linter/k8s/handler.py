@@ -125,9 +125,49 @@ def _app_backends(document: K8sDocument, workspace: Workspace, path: str) -> Non
     try:
         document.app_backends, document.unbuffered_backends = kubernetes_backends(workspace, path)
         document.llm_callers = kubernetes_llm_callers(workspace, path)
+        for address, said in _environment_backends(workspace, path).items():
+            document.app_backends.setdefault(address, said)
     except Exception:
         document.app_backends, document.unbuffered_backends = {}, set()
         document.llm_callers = {}
+
+
+def _environment_backends(workspace: Workspace, path: str) -> dict[tuple[str, str], str]:
+    """(Service name, port) -> why its app calls an LLM, for the Services around a manifest
+    whose workload's environment points it at an LLM endpoint (`AZURE_OPENAI_ENDPOINT`,
+    `OLLAMA_BASE_URL`: linter.k8s.chartapps.llm_endpoint_variable), as a chart's container
+    is read. For the Ingress's own rules only: an NGINX config's buffering rules need an app
+    that streams, which an address in the environment does not say."""
+    from linter.k8s.chartapps import WAITS_ON_LLM, llm_endpoint_variable
+    from linter.pathmatch import relative_posix
+    from linter.server import kubeapps
+
+    found: dict[tuple[str, str], str | None] = {}
+    for service in kubeapps.services(workspace, path):
+        calls = next(
+            (
+                (name, where, said)
+                for name, where in service.env_names
+                if (said := llm_endpoint_variable(name)) is not None
+            ),
+            None,
+        )
+        if calls is None:
+            continue
+        name, where, said = calls
+        evidence = (
+            f"Kubernetes Service `{service.name}` "
+            f"({relative_posix(service.path, workspace.root)}:{service.anchor.line}) selects a "
+            f"workload whose environment sets {name} "
+            f"({relative_posix(where.path, workspace.root)}:{where.line}): the app calls {said} "
+            + WAITS_ON_LLM
+        )
+        for outside, _ in service.targets:
+            for host in (service.name, *service.aliases):
+                address = (host.lower(), outside)
+                previous = found.get(address, evidence)
+                found[address] = evidence if previous == evidence else None
+    return {address: said for address, said in found.items() if said is not None}
 
 
 def _patched(ingress: Ingress, workspace: Workspace) -> Ingress:

@@ -418,9 +418,12 @@ BACKEND_IDLE_MS = 5000
 FIX_KEEPALIVE_TIMEOUT = "4s"
 
 
-def launched_backend(document: NginxDocument, upstream: Stmt) -> tuple[str, int, str] | None:
-    """(name, idle ms, where it is set) of the app server this repository launches behind
-    the upstream (linter/server/front.py), when every server of the upstream reaches one."""
+def launched_backend(
+    document: NginxDocument, upstream: Stmt
+) -> tuple[str, int, str, str | None] | None:
+    """(name, idle ms, where it is set, a caveat) of the app server this repository launches
+    behind the upstream (linter/server/front.py), when every server of the upstream reaches
+    one. The caveat: an unread file (a gitignored ``.env``) may set that keep-alive."""
     found = []
     for server in upstream.level_named("server"):
         if server.args:
@@ -431,7 +434,12 @@ def launched_backend(document: NginxDocument, upstream: Stmt) -> tuple[str, int,
     if not found or len({k.seconds for k in found}) != 1:  # type: ignore[attr-defined]
         return None
     first = found[0]
-    return first.server, int(first.seconds * 1000), first.said  # type: ignore[attr-defined]
+    said = first.said  # type: ignore[attr-defined]
+    others = len({k.said for k in found}) - 1  # type: ignore[attr-defined]
+    if others:
+        said += f" (and {others} more launch{'es' if others > 1 else ''} with the same keep-alive)"
+    caveat = next((k.caveat for k in found if k.caveat is not None), None)  # type: ignore[attr-defined]
+    return first.server, int(first.seconds * 1000), said, caveat  # type: ignore[attr-defined]
 
 
 def known_backend(upstream: Stmt) -> str | None:
@@ -465,6 +473,9 @@ class Race(NamedTuple):
     backend_idle_ms: int = BACKEND_IDLE_MS
     # Where the backend's idle timeout comes from: uvicorn's default, or its launch line.
     backend_said: str = "uvicorn's default timeout_keep_alive"
+    # An unread file may set the launch's keep-alive ("unless env_file .env ... sets ..."):
+    # the finding is then info, with these words.
+    caveat: str | None = None
 
 
 def keepalive_race(document: NginxDocument, upstream: Stmt) -> Race | None:
@@ -495,5 +506,5 @@ def keepalive_race(document: NginxDocument, upstream: Stmt) -> Race | None:
     if idle < backend_idle:
         return None
     if launched is not None:
-        return Race(backend, idle, said, stmt, backend_idle, launched[2])
+        return Race(backend, idle, said, stmt, backend_idle, launched[2], launched[3])
     return Race(backend, idle, said, stmt)

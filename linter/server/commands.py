@@ -188,6 +188,8 @@ def _strip_wrappers(words: list[Word], context: LaunchContext) -> list[Word] | N
             words = words[2:]
             while words and words[0].text.startswith("-"):
                 words = words[1:]
+        elif name == "pm2" and len(words) > 2 and words[1].text in ("start", "restart"):
+            return _pm2_command(words[2:], context)
         elif (
             name in ("sh", "bash", "ash", "dash", "zsh")
             and len(words) > 2
@@ -215,6 +217,27 @@ def _strip_wrappers(words: list[Word], context: LaunchContext) -> list[Word] | N
         else:
             return words
     return words
+
+
+def _pm2_command(words: list[Word], context: LaunchContext) -> list[Word] | None:
+    """What ``pm2 start`` runs: a quoted command line (``pm2 start "uvicorn app:app --port
+    8000" --name api``: pm2 splits a script with spaces into a program and its arguments),
+    or a program with its arguments after ``--`` (``pm2 start gunicorn --name api --
+    main:app``); pm2's own options are not the program's. None: nothing readable."""
+    script = words[0]
+    if not script.known:
+        return None
+    if " " in script.text.strip():
+        region = _script_region(context.text, script)
+        if region is None:
+            return None
+        commands = split_commands(context.text, *region)
+        return _strip_wrappers(commands[0], context) if len(commands) == 1 else None
+    arguments: list[Word] = []
+    if any(w.text == "--" for w in words[1:]):
+        at = next(i for i, w in enumerate(words) if i > 0 and w.text == "--")
+        arguments = words[at + 1 :]
+    return [script, *arguments]
 
 
 def _script_region(text: str, word: Word) -> tuple[int, int] | None:

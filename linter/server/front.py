@@ -38,6 +38,9 @@ class ServerKeepalive:
     seconds: float
     said: str  # "gunicorn keepalive 2s (gunicorn's default), launched by Dockerfile CMD (...)"
     server: str
+    # The value holds unless a file that is not in the tree sets it ("unless env_file .env
+    # (...), not in the tree, sets UVICORN_TIMEOUT_KEEP_ALIVE"): a finding on it is info.
+    caveat: str | None = None
 
 
 @dataclass(frozen=True)
@@ -154,25 +157,33 @@ def serves(launch: Launch, host: str, port: str) -> bool:
     )
 
 
-def keepalive_of(launch: Launch) -> ServerKeepalive | None:
+def keepalive_of(launch: Launch, caveated: bool = False) -> ServerKeepalive | None:
     """The launch's keep-alive. gunicorn's sync worker closes after each request (no
-    keep-alive at all); UvicornWorker and gthread use ``keepalive``; uvicorn its own."""
+    keep-alive at all); UvicornWorker and gthread use ``keepalive``; uvicorn its own.
+    ``caveated``: a value that holds unless a file outside the tree (a gitignored ``.env``)
+    sets it is given, with that caveat; else such a value is unknown."""
+    caveats: list[str] = []
     if launch.server == "gunicorn":
-        worker = launch.setting("worker_class")
-        threads = seconds(launch.setting("threads").value)
+        worker = launch.setting("worker_class", caveated)
+        threads_setting = launch.setting("threads", caveated)
+        threads = seconds(threads_setting.value)
         if worker.value is None or threads is None:
             return None
         if worker_name(worker.value) == "sync" and threads <= 1:
             return None
-    setting = launch.setting("keepalive")
+        caveats += [s.caveat for s in (worker, threads_setting) if s.caveat is not None]
+    setting = launch.setting("keepalive", caveated)
     value = seconds(setting.value)
     if value is None:
         return None
+    if setting.caveat is not None:
+        caveats.insert(0, setting.caveat)
     label = KEEPALIVE_NAMES.get(launch.server, "keep-alive")
     return ServerKeepalive(
         value,
         f"{launch.server} {label} {value:g}s ({setting.origin}), launched by {launch.launcher}",
         launch.server,
+        caveats[0] if caveats else None,
     )
 
 
@@ -219,7 +230,7 @@ def keepalives_by_address(
         port = launch.setting("port").value
         if port is None:
             continue
-        keepalive = keepalive_of(launch)
+        keepalive = keepalive_of(launch, caveated=True)
         hosts = (set(LOOPBACK) if launch.loopback else set()) | (
             {launch.service} if launch.service else set()
         )

@@ -78,7 +78,7 @@ def services(workspace: Workspace, nginx_file: str) -> list[Service]:
     key = ("server", "kube-services", top)
     known = workspace.memo.get(key)
     if isinstance(known, list):
-        return known
+        return _nearest_services(known, nginx_file)
     from linter.stack import kube
     from linter.stack.model import Service
 
@@ -90,7 +90,30 @@ def services(workspace: Workspace, nginx_file: str) -> list[Service]:
         except Exception:  # evidence only: never a crash of the run
             found = []
     workspace.memo[key] = found
-    return found
+    return _nearest_services(found, nginx_file)
+
+
+def _nearest_services(found: list[Service], manifest: str) -> list[Service]:
+    """A Service name that several files define (alternative deployments of one app:
+    ``k8s/``, ``cloud/aks/``, ``cloud/gke/``) stands, for ``manifest``, for the one of the
+    folder that holds it (or a folder above it), when that is one file; else all are kept,
+    and the disagreement between them links nothing."""
+    by_name: dict[str, list[Service]] = {}
+    for service in found:
+        by_name.setdefault(service.name, []).append(service)
+    if all(len({s.path for s in same}) < 2 for same in by_name.values()):
+        return found
+    where = os.path.abspath(manifest)
+    kept: set[int] = set()
+    for same in by_name.values():
+        local = [
+            s for s in same if where.startswith(os.path.dirname(s.path).rstrip(os.sep) + os.sep)
+        ]
+        chosen = (
+            local if len({s.path for s in same}) > 1 and len({s.path for s in local}) == 1 else same
+        )
+        kept.update(id(s) for s in chosen)
+    return [s for s in found if id(s) in kept]
 
 
 def _manifests(top: str) -> list[str]:

@@ -261,6 +261,17 @@ _ENV_VARIABLES = {
 }
 
 
+def _without_path(origin: str, path: str) -> str:
+    """``origin`` without the file's name as it shows it (``at app (env_file)/compose.yml:6``):
+    the words that say where a value comes from are looked for in the rest only."""
+    parts = path.replace("\\", "/").split("/")
+    for count in range(len(parts), 0, -1):
+        shown = "/".join(parts[-count:])
+        if shown and shown in origin:
+            return origin.replace(shown, "")
+    return origin
+
+
 def unknown_unless_on_command_line(launch: Launch, said: str, unread: str | None = None) -> None:
     """What an unread environment file may set is unknown, except a value the command line
     itself writes (the command line wins over the environment). ``unread`` (the file, as a
@@ -276,7 +287,8 @@ def unknown_unless_on_command_line(launch: Launch, said: str, unread: str | None
             place is not None
             and place.path == launch.command.path
             and not any(
-                mark in setting.origin for mark in ("environment of", "ENV at", "env_file", "(")
+                mark in _without_path(setting.origin, place.path)
+                for mark in ("environment of", "ENV at", "env_file", "(")
             )
         )
         if written:

@@ -353,15 +353,16 @@ def _server(document: ServerDocument) -> list[Fact]:
             continue
         line = source.position(launch.command.start)[0]
         anchor = Where(launch.command.path, launch.command.start, launch.command.end, line)
-        keepalive = keepalive_of(launch)
-        setting = launch.setting("keepalive")
+        keepalive = keepalive_of(launch, caveated=True)
+        setting = launch.setting("keepalive", caveated=True)
         idle = None
         if keepalive is not None:
             idle = Limit(
                 keepalive.seconds,
                 f"{launch.server} keep-alive {keepalive.seconds:g}s",
-                setting.origin,
+                setting.origin + (f", {keepalive.caveat}" if keepalive.caveat is not None else ""),
                 _place(document, setting.place),
+                caveat=keepalive.caveat,
             )
         total = None
         worker = launch.setting("worker_class")
@@ -406,6 +407,7 @@ def _server(document: ServerDocument) -> list[Fact]:
                     if e.column
                 ),
                 waits=shortest(launch.llm_waits),
+                loopback=launch.loopback,
             )
         )
     return found

@@ -193,14 +193,16 @@ def _service(
     if not name or not selector or name_node is None:
         return None
     matched = [
-        (s, w)
+        (s, w, ns)
         for s, w, ns in workloads
         if (ns == namespace or not ns or not namespace)
         and selector.items() <= _pod_labels(w).items()
     ]
+    if len(matched) > 1:
+        matched = _nearest_workloads(source.path, matched)
     if len(matched) != 1:
         return None  # none, or several: which one answers is not said
-    workload_source, workload = matched[0]
+    workload_source, workload, _ = matched[0]
     pod = _pod(workload)
     containers = _items(_get(pod, "containers"))
     if len(containers) != 1:
@@ -234,6 +236,11 @@ def _service(
             if port_name:
                 targets.append((port_name, target))
     volumes = _mounts(workload_source, pod, container, namespace, configmaps)
+    env_names = tuple(
+        (env_name, _where(workload_source, item))
+        for item in _items(_get(container, "env"))
+        if (env_name := _text(_get(item, "name")))
+    )
     aliases: list[str] = []
     for space in sorted(
         {namespace} | given.get(source.path, set()) if namespace else given.get(source.path, set())
@@ -250,7 +257,31 @@ def _service(
         volumes=tuple(volumes),
         kubernetes=True,
         targets=tuple(targets),
+        env_names=env_names,
     )
+
+
+def _nearest_workloads(
+    service_file: str, matched: list[tuple[SourceText, Node, str]]
+) -> list[tuple[SourceText, Node, str]]:
+    """Of several workloads a Service's selector picks, the one of its own file, else of its
+    own folder, when every other one is the same object (kind, namespace, name) written
+    elsewhere: alternative deployments of one app (``k8s/``, ``cloud/aks/``, ``cloud/gke/``)
+    replace each other in a cluster, and the one beside the Service is deployed with it.
+    Workloads that can run side by side (other names) are left open."""
+    same_file = [m for m in matched if m[0].path == service_file]
+    folder = os.path.dirname(service_file)
+    near = same_file or [m for m in matched if os.path.dirname(m[0].path) == folder]
+    if len(near) != 1:
+        return matched
+    identity = _identity(near[0][1], near[0][2])
+    if all(_identity(w, ns) == identity for _, w, ns in matched):
+        return near
+    return matched
+
+
+def _identity(workload: Node, namespace: str) -> tuple[str | None, str, str | None]:
+    return _text(_get(workload, "kind")), namespace, _text(_get(workload, "metadata", "name"))
 
 
 def _mounts(

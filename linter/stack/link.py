@@ -231,6 +231,22 @@ class Stack:
                 return f"{how}, which listens on {', '.join(sorted(ports))}, not {port}"
         return service, how, place
 
+    def host_launches_at(self, port: str, near: str) -> list[AppLaunch]:
+        """The launches no compose service or Kubernetes workload runs (a Procfile, a
+        script, ``uvicorn.run``, a systemd unit: on the host itself) that bind ``port``, of
+        the project of ``near`` (a proxy config: see ``front.near``), for a proxy of the
+        same host that sends to a loopback address."""
+        from linter.server.front import near as same_project
+
+        return [
+            launch
+            for launch in self.launches
+            if launch.service is None
+            and launch.loopback
+            and launch.port == port
+            and same_project(launch.path, near)
+        ]
+
     def _named_index(self, host: str, names: dict[str, list[tuple[Service, str]]]) -> _Named | None:
         known = self._named.get(host)
         if known is None:

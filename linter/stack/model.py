@@ -38,6 +38,9 @@ class Limit:
     place: Where | None = None
     # True when the layer has no such limit at all (uvicorn has no read timeout).
     none: bool = False
+    # The value holds unless a file outside the tree sets it ("unless env_file .env (...),
+    # not in the tree, sets UVICORN_TIMEOUT_KEEP_ALIVE"): a finding on it is info.
+    caveat: str | None = None
 
     @property
     def known(self) -> bool:
@@ -95,6 +98,9 @@ class Service:
     # a named port: a named targetPort is read from the container's ports; one that cannot be
     # is left out.
     targets: tuple[tuple[str, str], ...] = ()
+    # A Kubernetes Service's workload container's environment variable names, each with its
+    # place in the workload's manifest (what the app calls, for route evidence).
+    env_names: tuple[tuple[str, Where], ...] = ()
 
     @property
     def what(self) -> str:
@@ -150,6 +156,9 @@ class AppLaunch:
     # How long its app waits on its own LLM calls (the shortest known; None: no call, or one
     # whose timeout is unknown), with its place (linter/stack/appcalls.py).
     waits: Limit | None = None
+    # A proxy of the same host may reach it on a loopback address (False for a Kubernetes
+    # container; a compose service's launch is reached through its service instead).
+    loopback: bool = True
 
 
 @record

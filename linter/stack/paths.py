@@ -5,7 +5,9 @@ link cannot be made the path stops there with the reason (a gap), never a guess.
 
 from __future__ import annotations
 
-from linter.stack.link import COMPLETION_SUFFIX, Stack, _shown, _url_parts
+import os
+
+from linter.stack.link import COMPLETION_SUFFIX, LOOPBACK, Stack, _shown, _url_parts
 from linter.stack.model import (
     AppLaunch,
     Client,
@@ -102,6 +104,16 @@ def _service_hops(service: Service, stack: Stack) -> tuple[list[Hop], str, str |
     if len({(launch.server, launch.keepalive, launch.total) for launch in launches}) > 1:
         return [], "", f"compose service `{service.name}` has launches with different settings"
     launch = launches[0]
+    hops, said = _launch_hops(launch, stack)
+    built = stack.built.get((service.path, service.name)) if service.kubernetes else None
+    if built is not None:
+        return hops, f"which runs the image {service.image} ({built[1]}), launched by {said}", None
+    return hops, f"launched by {said}", None
+
+
+def _launch_hops(launch: AppLaunch, stack: Stack) -> tuple[list[Hop], str]:
+    """The app server's hop (and its app's own LLM call behind it), and how to name its
+    launch line."""
     server = "Flask's development server" if launch.server == "flask" else launch.server
     hop = Hop(
         "app server",
@@ -115,11 +127,46 @@ def _service_hops(service: Service, stack: Stack) -> tuple[list[Hop], str, str |
     where = stack.at(launch.anchor)
     # The launcher's words often name the place already ("Dockerfile CMD (Dockerfile:34)").
     said = launch.launcher if f"({where})" in launch.launcher else f"{launch.launcher} ({where})"
-    hops = [hop, *_app_calls(launch, stack)]
-    built = stack.built.get((service.path, service.name)) if service.kubernetes else None
-    if built is not None:
-        return hops, f"which runs the image {service.image} ({built[1]}), launched by {said}", None
-    return hops, f"launched by {said}", None
+    return [hop, *_app_calls(launch, stack)], said
+
+
+def _host_launch(
+    hops: list[Hop], links: list[Link], port: str, said: str, place: Where, stack: Stack
+) -> StackPath | None:
+    """A loopback address no compose service answers: the app server the same project
+    launches on the host at that port (a script, a Procfile, ``uvicorn.run``), when one
+    launch, or several with the same limits, bind it; None when none does."""
+    launches = stack.host_launches_at(port, place.path)
+    if not launches:
+        return None
+    first = launches[0]
+    if any(
+        (launch.server, launch.keepalive, launch.total, launch.waits)
+        != (first.server, first.keepalive, first.total, first.waits)
+        for launch in launches[1:]
+    ):
+        listed = ", ".join(stack.at(launch.anchor) for launch in launches)
+        return StackPath(
+            hops, links, f"launches with different settings bind port {port} ({listed})"
+        )
+    more, launched = _launch_hops(first, stack)
+    evidence = (
+        f"{said}: a loopback address, and the app server {launched} binds port {port} on the "
+        f"host (same project)"
+    )
+    if len(launches) > 1:
+        others = ", ".join(stack.at(launch.anchor) for launch in launches[1:])
+        evidence += f"; so do the launches at {others}, with the same limits"
+    name = os.path.basename(place.path).lower()
+    if any(word in name for word in ("example", "sample")):
+        evidence += (
+            f"; {stack.shown(place.path)} is an example config (its name says so): this holds "
+            f"where it is deployed as written, on the host that runs that launch"
+        )
+    links = [*links, Link(evidence, place)]
+    if len(more) > 1:
+        links.append(_inner_link(more[0], stack))
+    return StackPath([*hops, *more], links, None)
 
 
 def _app_calls(launch: AppLaunch, stack: Stack) -> list[Hop]:
@@ -157,7 +204,12 @@ def _from_target(
 ) -> StackPath:
     found = stack.service_at(host, port, place.path)
     if isinstance(found, str):
-        return StackPath(hops, links, found)
+        on_host = (
+            _host_launch(hops, links, port, said, place, stack)
+            if host.lower() in LOOPBACK and port and found.startswith("no compose service")
+            else None
+        )
+        return on_host if on_host is not None else StackPath(hops, links, found)
     service, how, where = found
     more, via, gap = _service_hops(service, stack)
     if not more:
@@ -227,7 +279,12 @@ def build_paths(stack: Stack) -> tuple[list[StackPath], list[str]]:
         if id(route) in used:
             continue
         found = _route_path(route, stack, [_nginx_hop(route, stack)], [])
-        if route.streaming:
+        # The config may believe the route streams ("# Disable buffering for streaming") while
+        # the app behind it, read, streams nothing and answers after its own LLM call: plain.
+        apps = [hop.fact for hop in found.hops if isinstance(hop.fact, AppLaunch)]
+        if route.streaming and not (
+            apps and not apps[0].streams and any(h.layer == "app llm call" for h in found.hops)
+        ):
             paths.append(found)
         elif any(hop.layer == "app llm call" for hop in found.hops):
             # A route that does not stream still waits for the app's own LLM call: only the
@@ -292,7 +349,46 @@ def _route_path(route: NginxRoute, stack: Stack, hops: list[Hop], links: list[Li
         len(r.hops) != len(first.hops) or [h.name for h in r.hops] != [h.name for h in first.hops]
         for r in results[1:]
     ):
-        return StackPath(
-            hops, links, f"the servers of upstream {route.upstream} reach different layers"
+        if not all(_replica(first, r) for r in results[1:]):
+            return StackPath(
+                hops, links, f"the servers of upstream {route.upstream} reach different layers"
+            )
+        # Replicas: each server of the upstream reaches its own launch of the same layers with
+        # the same limits (app-1, app-2, app-3 of one compose file): the first one stands for
+        # all, and its link names the others.
+        index = len(hops) - 1
+        others = [
+            f"{host}:{port} ({r.hops[index + 1].name})"
+            for (host, port), r in zip(route.targets[1:], results[1:], strict=True)
+        ]
+        link = first.links[index]
+        evidence = (
+            f"{link.evidence}; the upstream's other servers reach launches with the same "
+            f"limits: {', '.join(others)}"
         )
+        links = [*first.links[:index], Link(evidence, link.place), *first.links[index + 1 :]]
+        return StackPath(first.hops, links, first.gap, first.streamed)
     return first
+
+
+def _replica(first: StackPath, other: StackPath) -> bool:
+    """Do two paths go through the same kinds of layers with the same limits (their places
+    aside)? Replicas of one service, each launched by its own line."""
+    if len(first.hops) != len(other.hops) or first.gap != other.gap:
+        return False
+    if len(first.links) != len(other.links):
+        return False
+    for one, two in zip(first.hops, other.hops, strict=True):
+        if one.layer != two.layer:
+            return False
+        for name in ("read", "idle", "own_idle", "total", "pings"):
+            a, b = getattr(one, name), getattr(two, name)
+            if (a is None) != (b is None):
+                return False
+            if a is not None and (a.seconds, a.none, a.caveat is None) != (
+                b.seconds,
+                b.none,
+                b.caveat is None,
+            ):
+                return False
+    return True

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from linter.config import Settings
+from linter.k8s.chartapps import WAITS_ON_LLM
 from linter.k8s.model import COMMUNITY, Ingress, IngressPath, K8sDocument
 from linter.k8s.signals import caller_wait, ingress_path_evidence
 from linter.model import Finding, Severity
@@ -50,7 +51,8 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
     assert minimum is not None
     for ingress in document.own.ingresses:
         routes = streaming_paths(ingress, document, waiting=True)
-        if not routes or not ingress.served_by_nginx(bool(document.all_configs())):
+        served = ingress.served_by_nginx(bool(document.all_configs())) if routes else None
+        if not routes or served is None:
             continue  # not a streaming route, or not a controller whose defaults we know
         item, evidence = routes[0]
         if ingress.controller == "nginx-inc":
@@ -102,8 +104,16 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
             f"{found.origin}. The controller's nginx closes a stream whose backend stays silent "
             f"that long (a slow first token, a reasoning pause): a 504 before the first byte, a "
             f"body that just stops after it. Set {advice} or more. {_label(item)}{more} is a "
-            f"{'streaming route' if id(item) in streaming else 'route to an LLM backend'} "
-            f"because {evidence}",
+            f"{'streaming route' if id(item) in streaming and not evidence.endswith(WAITS_ON_LLM) else 'route to an LLM backend'} "
+            f"because {evidence}"
+            # A class-less Ingress is taken for ingress-nginx's on the evidence said here (the
+            # community controller's annotations mean nothing to any other controller).
+            + (
+                f". The Ingress names no class; it is taken as one ingress-nginx serves because "
+                f"{served}"
+                if ingress.class_name is None
+                else ""
+            ),
         )
 
 
@@ -132,7 +142,8 @@ workload runs, with the image's own command, the image a compose service builds 
 that streams, or, in a Helm chart, a container whose `containerPort` is written from the same
 value as the Ingress's backend port and whose image is an LLM server's or chat app's, or
 whose environment points it at an LLM endpoint such as `INFERENCE_ENDPOINT` or
-`OLLAMA_BASE_URL`; or from an app that answers only after an LLM call of its own, such as an
+`OLLAMA_BASE_URL` (as is a plain manifest's Service whose workload's environment does, such as
+`AZURE_OPENAI_ENDPOINT`: a route to an app that waits on a model); or from an app that answers only after an LLM call of its own, such as an
 `OpenAI(...)` client with its 600 s default, which the 60 s cut comes before), finds the proxy read timeout in effect: the
 `nginx.ingress.kubernetes.io/proxy-read-timeout` annotation, else the ingress-nginx
 controller ConfigMap's `proxy-read-timeout` when the repository has it, else 60 seconds. For

@@ -33,7 +33,9 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
             f"request on a connection the backend has just closed, and a POST is not retried "
             f"(sporadic 502). Set a `keepalive_timeout` below "
             f"{format_seconds(race.backend_idle_ms)} in the upstream, or raise the backend's "
-            f"keep-alive above it.",
+            f"keep-alive above it."
+            + (f" (reported as info: {race.caveat})" if race.caveat is not None else ""),
+            severity=Severity.INFO if race.caveat is not None else None,
         )
 
 
@@ -58,6 +60,9 @@ service, Procfile or entry script whose server listens on the upstream server's 
 its compose service or a loopback address: see the SRV rules), its real keep-alive is used
 instead (`--timeout-keep-alive`, gunicorn's `keepalive` for its uvicorn and gthread workers),
 and the message says where it is set. SRV003 reports the same race on the server's side.
+Replicas (one upstream, several servers, each its own launch) count when they all keep
+connections alive for the same time. A launch whose `env_file:` is not in the tree may have
+its keep-alive set there: the finding is then info, with that caveat.
 
 ## Why is this bad
 When nginx keeps an idle connection longer than the backend does, the backend closes it first.

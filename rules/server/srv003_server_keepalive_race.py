@@ -10,19 +10,19 @@ from linter.model import Finding, Severity
 from linter.registry import Rule
 from linter.server.front import keepalive_of
 from linter.server.model import ServerDocument
-from rules.server._common import place_of, report
+from rules.server._common import place_of, report, with_caveat
 
 
 def check(document: ServerDocument, settings: Settings) -> Iterator[Finding]:
     for launch in document.launches:
-        keepalive = keepalive_of(launch)
+        keepalive = keepalive_of(launch, caveated=True)
         if keepalive is None or not launch.proxies:
             continue
         racing = [proxy for proxy in launch.proxies if keepalive.seconds <= proxy.seconds]
         if not racing:
             continue
         proxy = max(racing, key=lambda p: p.seconds)
-        setting = launch.setting("keepalive")
+        setting = launch.setting("keepalive", caveated=True)
         message = (
             f"{keepalive.said}, closes idle connections no later than the nginx upstream "
             f"{proxy.upstream} in front of it keeps them ({proxy.seconds:g}s: {proxy.said}): "
@@ -30,7 +30,8 @@ def check(document: ServerDocument, settings: Settings) -> Iterator[Finding]:
             f"is not retried (sporadic 502). Set the server's keep-alive above "
             f"{proxy.seconds:g}s, or nginx's upstream keepalive_timeout below {keepalive.seconds:g}s."
         )
-        found = report(RULE, document, place_of(launch, setting), message)
+        message, severity = with_caveat(message, keepalive.caveat)
+        found = report(RULE, document, place_of(launch, setting), message, severity)
         if found is not None:
             yield found
 
@@ -58,7 +59,10 @@ option, and the `UVICORN_*` variables only reach uvicorn's own command); `vllm s
 `VLLM_HTTP_TIMEOUT_KEEP_ALIVE` (5); `litellm` takes `--keepalive_timeout` for uvicorn only
 (`--run_gunicorn` keeps gunicorn's 2s). A Python file whose `__main__` block runs
 `uvicorn.run(...)` is a launch of its own (`python FILE`), unless a launch line runs it or
-serves its app.
+serves its app. An `env_file:` that is not in the tree (a gitignored `.env`) may set
+`UVICORN_TIMEOUT_KEEP_ALIVE` or `GUNICORN_CMD_ARGS`: the value found without it still holds
+and the finding is reported as info with that caveat (a value written on the command line
+wins over the environment and is reported as usual).
 
 ## Why is this bad
 When the server closes an idle connection first, the proxy may send the next request on it

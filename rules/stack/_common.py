@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import math
 
-from linter.model import Finding
+from linter.model import Finding, Severity
 from linter.registry import Rule
 from linter.stack.model import Hop, Limit, StackDocument, StackPath, Where
 
 
 def report(
-    rule: Rule, document: StackDocument, where: Where | None, message: str
+    rule: Rule,
+    document: StackDocument,
+    where: Where | None,
+    message: str,
+    severity: Severity | None = None,
 ) -> Finding | None:
     if where is None:
         return None
     source = document.source_of(where.path)
     if source is None:
         return None
-    return rule.report(source, where.start, where.end, message)
+    return rule.report(source, where.start, where.end, message, severity=severity)
 
 
 def said(limit: Limit) -> str:

@@ -39,7 +39,25 @@ def check(document: StackDocument, settings: Settings) -> Iterator[Finding]:
                 f"{hop_name(hop)}: {said(front)} gives up before {hop_name(behind)} behind it, "
                 f"which waits {said(behind.read)}; linked by {linked_by(path, index, behind_index)}. "
             )
-            if front.seconds >= budget:
+            if not path.streamed and front.seconds < settings.max_stream:
+                # A plain answer arrives whole: the front's read timer runs for the whole
+                # generation, which the budget lets take up to max-stream.
+                target = min(behind.read.seconds, settings.max_stream)
+                message = head + (
+                    "This route does not stream: the app answers only once its own LLM call "
+                    f"returns, so an answer that takes over {front.seconds:g}s (a slow model, a "
+                    "long output; "
+                    + (
+                        f"the stream budget's max-silence is {budget:g}s"
+                        if front.seconds < budget
+                        else f"a whole answer may take up to the budget's max-stream, "
+                        f"{settings.max_stream:g}s"
+                    )
+                    + ") is cut here with a 504, and the app never gets to time out, retry or "
+                    f"report the error itself. Raise it to at least {target:g}s, or stream the "
+                    "answer."
+                )
+            elif front.seconds >= budget:
                 # A silence that long is outside the budget; what is lost is the LiteLLM
                 # proxy's own answer to it (its retry, fallback or error), never reached.
                 if behind.layer != "litellm" or hop.layer == "edge":
@@ -50,16 +68,6 @@ def check(document: StackDocument, settings: Settings) -> Iterator[Finding]:
                     "times out itself, so its retries, fallbacks and error message are never "
                     f"used. Set LiteLLM's `stream_timeout` below {front.seconds:g}s (say "
                     f"{below}s) so it gives up first, or raise this layer's timeout above LiteLLM's."
-                )
-            elif not path.streamed:
-                target = min(behind.read.seconds, settings.max_stream)
-                message = head + (
-                    "This route does not stream: the app answers only once its own LLM call "
-                    f"returns, so an answer that takes over {front.seconds:g}s (a slow model, a "
-                    "long output; the stream budget's max-silence is "
-                    f"{budget:g}s) is cut here with a 504, and the app never gets to time out, "
-                    f"retry or report the error itself. Raise it to at least {target:g}s, or "
-                    "stream the answer."
                 )
             else:
                 target = min(behind.read.seconds, settings.max_stream)
@@ -106,7 +114,14 @@ An app server's own LLM calls are a layer too: the SDK clients its app's modules
 their read timeout (given, or the SDK's default: 600 s), the shortest of them when every one
 is known. A route to such an app is judged even when it does not stream (a Flask app that
 answers JSON after a 600 s `chat.completions.create`): NGINX's 60 s cut comes before the app's
-own timeout. An app launched as a script (`python -m src.app`) whose `__main__` block runs
+own timeout. A plain answer arrives whole, so on such a route the front's read timer runs for
+the whole generation, and the budget is `max-stream`: a 300 s front before a 600 s call is
+reported too. A route the config believes streams (buffering turned off "for streaming")
+whose app, read, streams nothing and answers after its own call is such a plain route. An
+NGINX config on the host that proxies to a loopback address reaches the app server the same
+project launches on the host at that port (a script, `pm2 start "uvicorn ..."`, a Procfile,
+`uvicorn.run`), when no compose service answers it; a config whose name says it is an example
+is said to hold where it is deployed as written. An app launched as a script (`python -m src.app`) whose `__main__` block runs
 Flask's development server (`app.run(...)`) is followed as its launch, and a `proxy_pass`
 whose port is a template placeholder (`http://backend:${BACKEND_PORT}`) reaches the service
 its host names.

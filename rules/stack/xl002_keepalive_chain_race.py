@@ -34,7 +34,16 @@ def check(document: StackDocument, settings: Settings) -> Iterator[Finding]:
                 f"Set the keepalive_timeout below {own.seconds:g}s, or the server's "
                 f"keep-alive above {toward.seconds:g}s."
             )
-            found = report(RULE, document, toward.place or hop.anchor, message)
+            caveat = toward.caveat or own.caveat
+            if caveat is not None:
+                message += f" (reported as info: {caveat})"
+            found = report(
+                RULE,
+                document,
+                toward.place or hop.anchor,
+                message,
+                Severity.INFO if caveat is not None else None,
+            )
             if found is not None:
                 yield found
 
@@ -55,8 +64,11 @@ time with the next hop's own keep-alive, read from its launch line (uvicorn's
 `--timeout-keep-alive`, 5 s by default; gunicorn's `keepalive`; LiteLLM's
 `--keepalive_timeout`). It reports the links NGX007 cannot make on its own: a compose
 service reached through its `container_name`, its `hostname` or a published port, or a
-LiteLLM proxy under a service name that does not say so. Where NGX007 already judges the
-upstream, this rule stays silent.
+LiteLLM proxy under a service name that does not say so. An upstream whose servers are
+replicas (each reaches its own launch, all with the same limits) is one path, and the link
+names every launch; replicas that differ are not linked. Where NGX007 already judges the
+upstream, this rule stays silent. A keep-alive that an `env_file:` outside the tree may set
+is reported as info, with that caveat.
 
 ## Why is this bad
 When the hop behind closes an idle connection first, the proxy may send the next request on

@@ -199,3 +199,71 @@ def test_env_file_not_in_tree_does_not_keep_a_value_for_other_servers(tmp_path: 
     launch = only(load(tmp_path, "docker-compose.yml"))
     assert launch.setting("graceful_timeout", caveated=True).value is None
     assert lint([tmp_path], cwd=tmp_path, select=["SRV002"]).findings == []
+
+
+def _keepalive_race_tree(tmp_path: Path, folder: str = "") -> Path:
+    """A uvicorn service with a gitignored ``.env`` behind an nginx upstream with keep-alive."""
+    base = tmp_path / folder if folder else tmp_path
+    write(
+        base,
+        {
+            "docker-compose.yml": """\
+                services:
+                  api:
+                    build: .
+                    env_file: .env
+                    command: uvicorn main:app --host 0.0.0.0 --port 8000
+                """,
+            "main.py": _STREAMING_APP,
+            "nginx/nginx.conf": """\
+                events {}
+                http {
+                    upstream app { server api:8000; keepalive 16; }
+                    server { location / { proxy_pass http://app; } }
+                }
+                """,
+        },
+    )
+    return base
+
+
+def test_env_file_not_in_tree_keepalive_race_is_reported_as_info_on_both_sides(
+    tmp_path: Path,
+) -> None:
+    """uvicorn's 5s default holds unless the unread ``.env`` sets UVICORN_TIMEOUT_KEEP_ALIVE:
+    the server's side (SRV003) and nginx's (NGX007) report the race as info, with that
+    caveat, as SRV001/SRV002 do with GUNICORN_CMD_ARGS."""
+    _keepalive_race_tree(tmp_path)
+    result = lint([tmp_path], cwd=tmp_path, select=["SRV003", "NGX007"])
+    found = {f.code: f for f in result.findings}
+    assert set(found) == {"SRV003", "NGX007"}
+    caveat = (
+        "(reported as info: unless env_file .env (docker-compose.yml:4), not in the tree, "
+        "sets UVICORN_TIMEOUT_KEEP_ALIVE)"
+    )
+    for finding in found.values():
+        assert finding.severity == Severity.INFO
+        assert finding.message.endswith(caveat)
+    assert (Path(found["SRV003"].path).name, found["SRV003"].line) == ("docker-compose.yml", 5)
+    assert (Path(found["NGX007"].path).name, found["NGX007"].line) == ("nginx.conf", 3)
+
+
+def test_env_file_template_setting_the_keepalive_silences_the_race(tmp_path: Path) -> None:
+    """``.env.example`` beside the missing ``.env`` says what it sets: 75s outlasts nginx."""
+    _keepalive_race_tree(tmp_path)
+    (tmp_path / ".env.example").write_text("UVICORN_TIMEOUT_KEEP_ALIVE=75\n")
+    assert lint([tmp_path], cwd=tmp_path, select=["SRV003", "NGX007"]).findings == []
+
+
+def test_a_folder_named_like_an_origin_word_does_not_hide_the_command_line(
+    tmp_path: Path,
+) -> None:
+    """A value written on the command line wins over the unread file, whatever the folder it
+    is shown in is called (``my_env_file (copy)/docker-compose.yml`` once made the port
+    unknown, and the upstream matched no launch)."""
+    base = _keepalive_race_tree(tmp_path, "my_env_file (copy)")
+    launch = only(load(base, "docker-compose.yml"))
+    port = launch.setting("port")
+    assert (port.value, port.caveat) == ("8000", None)
+    codes = {f.code for f in lint([base], cwd=tmp_path, select=["SRV003", "NGX007"]).findings}
+    assert codes == {"SRV003", "NGX007"}

@@ -397,3 +397,33 @@ def test_script_folder_idioms() -> None:
     assert script_folder('"$(cd "$(dirname "$(realpath "$0")")" && pwd -P)"', "/r/a") == "/r/a"
     assert script_folder("$(pwd)", "/r/a") is None  # where it is run from: not known
     assert script_folder('"$(cd "$(dirname "$0")/$SUB" && pwd)"', "/r/a") is None
+
+
+def test_pm2_start_runs_a_quoted_command_or_a_program_with_its_arguments(
+    tmp_path: Path,
+) -> None:
+    """``pm2 start "CMD ARGS"`` (pm2 splits a script with spaces) and ``pm2 start PROGRAM
+    [pm2 options] -- ARGS``: the server and its settings, each word in its place; pm2's own
+    options (``--name``) are not the server's."""
+    write(
+        tmp_path,
+        {
+            "start.sh": (
+                '#pm2 start "uvicorn old:app --port 1"\n'
+                'pm2 start "uvicorn app:app --port 8000 --timeout-keep-alive 7" --name api\n'
+                "pm2 start gunicorn --name worker -- main:app -k uvicorn.workers.UvicornWorker"
+                " --bind 0.0.0.0:8100\n"
+                "pm2 start app.js --name web\n"
+            ),
+        },
+    )
+    document = load(tmp_path, "start.sh")
+    first, second = document.launches
+    assert (first.server, first.app, first.setting("port").value) == ("uvicorn", "app:app", "8000")
+    assert position(document, first, "keepalive") == ("start.sh", 2, 61, "7")
+    assert (second.server, second.app, second.setting("port").value) == (
+        "gunicorn",
+        "main:app",
+        "8100",
+    )
+    assert second.setting("worker_class").value == "uvicorn.workers.UvicornWorker"

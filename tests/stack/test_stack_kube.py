@@ -95,3 +95,59 @@ def test_kustomize_namespaces_name_the_services_they_list() -> None:
     assert isinstance(found, Service)
     assert "api.llm.svc.cluster.local" in found.aliases
     assert "api.llm-dev.svc.cluster.local" in found.aliases
+
+
+def _deployment(image: str) -> str:
+    return f"""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: api, namespace: ai}}
+spec:
+  template:
+    metadata: {{labels: {{app: api}}}}
+    spec:
+      containers: [{{name: api, image: "{image}"}}]
+"""
+
+
+_SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: ai}
+spec:
+  selector: {app: api}
+  ports: [{port: 80, targetPort: 8000}]
+"""
+
+
+def _at(*files: tuple[str, str]) -> list[Service]:
+    found = read([SourceText(path=path, text=text) for path, text in files])
+    return [f for f in found if isinstance(f, Service)]
+
+
+def test_alternative_deployments_each_take_the_workload_beside_their_service() -> None:
+    """k8s/, cloud/aks/ and cloud/gke/ deploy the same names (applied one at a time): each
+    Service takes the workload of its own file, or else of its own folder."""
+    services = _at(
+        ("/repo/k8s/app.yaml", _deployment("api:latest") + "---\n" + _SERVICE),
+        ("/repo/cloud/aks/deploy.yaml", _deployment("acr.io/api:1")),
+        ("/repo/cloud/aks/service.yaml", _SERVICE),
+        ("/repo/cloud/gke/app.yaml", _deployment("gcr.io/p/api:1") + "---\n" + _SERVICE),
+    )
+    assert {(s.path, s.image) for s in services} == {
+        ("/repo/k8s/app.yaml", "api:latest"),
+        ("/repo/cloud/aks/service.yaml", "acr.io/api:1"),
+        ("/repo/cloud/gke/app.yaml", "gcr.io/p/api:1"),
+    }
+
+
+def test_two_workloads_beside_the_service_are_left_open() -> None:
+    services = _at(
+        ("/repo/k8s/service.yaml", _SERVICE),
+        ("/repo/k8s/blue.yaml", _deployment("api:blue")),
+        ("/repo/k8s/green.yaml", _deployment("api:green")),
+    )
+    assert services == []
+    # Nor does a workload elsewhere decide it, when none is beside the Service.
+    assert _at(("/repo/k8s/service.yaml", _SERVICE), ("/repo/a/d.yaml", _deployment("x")),
+               ("/repo/b/d.yaml", _deployment("y"))) == []  # fmt: skip

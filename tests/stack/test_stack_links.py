@@ -227,3 +227,67 @@ def test_a_plain_route_is_left_alone_without_an_app_llm_call(tmp_path: Path) -> 
     result = audit(root)
     assert paths_of(result) == []  # no streaming signal, no LLM call: no path at all
     assert xl(result, root) == set()
+
+
+def test_replicas_of_one_upstream_are_one_path_naming_every_launch(tmp_path: Path) -> None:
+    """Each server of the upstream reaches its own launch line with the same limits: the
+    first stands for all, and the link names the others with their places."""
+    root = copy(tmp_path, "XL002/bad_replicas_by_container_name")
+    result = audit(root)
+    (path,) = paths_of(result)
+    assert [hop["layer"] for hop in path["hops"]] == ["nginx", "app server"]
+    assert path["gap"] is None
+    evidence = path["links"][0]["evidence"]
+    assert "`answers-a` is the container_name of compose service `answer-a`" in evidence
+    assert evidence.endswith(
+        "the upstream's other servers reach launches with the same limits: answers-b:9000 "
+        "(uvicorn (compose service `answer-b` command (docker-compose.yml:15)))"
+    )
+    assert xl(result, root) == {("XL002", "nginx/nginx.conf", 8)}
+
+
+def test_replicas_with_different_limits_are_a_gap_not_the_first_ones_path(
+    tmp_path: Path,
+) -> None:
+    root = copy(tmp_path, "XL002/good_replicas_differ")
+    result = audit(root)
+    (path,) = paths_of(result)
+    assert [hop["layer"] for hop in path["hops"]] == ["nginx"]
+    assert path["gap"] == "the servers of upstream answers reach different layers"
+    assert xl(result, root) == set()
+
+
+def test_a_loopback_route_reaches_the_host_launch_of_its_project(tmp_path: Path) -> None:
+    """No compose service answers 127.0.0.1:8000; the script beside the config starts the app
+    server on that port: the link says so, and that the config is an example. The config
+    believes the route streams, but the app behind it, read, answers after its own call: a
+    plain route (XL001 judges it against the whole answer's budget, max-stream)."""
+    root = copy(tmp_path, "XL001/bad_example_config_before_host_launch")
+    result = audit(root)
+    (path,) = paths_of(result)
+    assert [hop["layer"] for hop in path["hops"]] == ["nginx", "app server", "app llm call"]
+    assert path["streamed"] is False
+    assert path["links"][0]["evidence"] == (
+        "proxy_pass http://127.0.0.1:8000: a loopback address, and the app server script "
+        "start.sh (start.sh:3) binds port 8000 on the host (same project); "
+        "nginx_site_example.conf is an example config (its name says so): this holds where it "
+        "is deployed as written, on the host that runs that launch"
+    )
+    assert xl(result, root) == {("XL001", "nginx_site_example.conf", 10)}
+
+
+def test_a_loopback_route_to_a_launch_of_another_project_is_a_gap(tmp_path: Path) -> None:
+    """Two projects of one tree: the launch of one does not answer the other's loopback."""
+    root = copy(tmp_path, "XL001/bad_example_config_before_host_launch")
+    for project in ("chat", "site/nginx"):
+        (root / project).mkdir(parents=True)
+    (root / "start.sh").rename(root / "chat" / "start.sh")
+    (root / "server.py").rename(root / "chat" / "server.py")
+    (root / "nginx_site_example.conf").rename(root / "site" / "nginx" / "nginx_site_example.conf")
+    result = audit(root)
+    (path,) = [p for p in result.stack_paths if p["hops"]]
+    assert [hop["layer"] for hop in path["hops"]] == ["nginx"]
+    assert path["gap"] == (
+        "no compose service or Kubernetes Service of the repository answers to 127.0.0.1:8000"
+    )
+    assert xl(result, root) == set()
