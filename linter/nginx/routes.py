@@ -108,6 +108,14 @@ def _location_path(block: Stmt) -> str:
     return block.args[-1] if block.args else ""
 
 
+def _exact_match(block: Stmt) -> bool:
+    """The block is an exact-match location (`location = /api/chat`): one endpoint."""
+    if block.is_root or block.name != "location" or not block.args:
+        return False
+    first = block.args[0]  # `= /p`, or `=/p` written without the space
+    return first == "=" or (len(block.args) == 1 and first.startswith("="))
+
+
 def _own_statements(block: Stmt) -> list[Stmt]:
     """The statements of a route's block, through its `if` and `limit_except` blocks but not
     into a location nested in it (that location is a route of its own, with its settings)."""
@@ -166,7 +174,7 @@ def _signal(
         return signal, False
     if path and not_streaming_path(path):
         return None, False
-    if path and streaming_path(path):
+    if path and streaming_path(path, exact=_exact_match(block)):
         return Signal("path", f"its path {path} is a streaming endpoint"), False
     if signal:
         return signal, False
@@ -193,7 +201,7 @@ def _signal(
         signal = _listen_signal(document, server, resolved)
         if signal:
             return signal, False
-    signal = _path_names_server_signal(path)
+    signal = _path_names_server_signal(path, resolved.target)
     if signal:
         return signal, False
     if server is not None and path == "/":
@@ -404,7 +412,7 @@ def proxies_llm_api(document: NginxDocument, route: Route) -> bool:
     if route.signal is not None and route.signal.kind in _LLM_API_SIGNALS:
         return True
     path = _location_path(route.block)
-    if path and not not_streaming_path(path) and streaming_path(path):
+    if path and not not_streaming_path(path) and streaming_path(path, _exact_match(route.block)):
         return True
     return (
         backend_signal(document, route.block, route.family, route.target, route.upstream)
@@ -533,12 +541,18 @@ def routes(document: NginxDocument, settings: Settings) -> Iterator[Route]:
     yield from _weak_catch_all(document, found, pages)
 
 
-def _path_names_server_signal(path: str) -> Signal | None:
+def _path_names_server_signal(path: str, target: str) -> Signal | None:
     """The location's own path names an LLM server (`location /vllm/` to 127.0.0.1:8000): an
     admin mounts a server under its name, so the path says where the route goes as an
-    upstream's name would."""
+    upstream's name would. Not when the URI the route passes on names it again
+    (`/x/api/v1/ollama/chat` to `http://app:5050/api/v1/ollama/chat`): that is the backend's
+    own route, an app's endpoint named for the server it wraps (the servers' own APIs have no
+    segment with their name), which may answer in one piece."""
     product = llm_server_in_path(path) if path else None
     if product is None:
+        return None
+    uri = re.sub(r"^[a-z][a-z0-9+.-]*://[^/]*", "", target, flags=re.IGNORECASE)
+    if uri and "$" not in uri and llm_server_in_path(uri) == product:
         return None
     return Signal("path", f"its path {path} names an LLM server ({product})")
 
