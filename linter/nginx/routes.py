@@ -50,6 +50,7 @@ from linter.nginx.route_comments import (
     comment_signal,
     naming_comment_signal,
     stream_comment_signal,
+    upstream_comment_signal,
 )
 from linter.nginx.targets import LOOPBACK, Resolved, listen_ports, pass_host, resolve_target
 from linter.nginx.tree import may_hold_placeholder
@@ -211,6 +212,10 @@ def _signal(
     signal = naming_comment_signal(document, block)
     if signal:
         return signal, False
+    if upstream is not None:
+        signal = upstream_comment_signal(document, upstream)
+        if signal:
+            return signal, False
     if document.litellm_configs and path and re.match(r"^[=^~*\s]*/(v1|openai|llm)\b", path):
         config = document.display(document.litellm_configs[0])
         return Signal(
@@ -608,6 +613,11 @@ def _chat_app_pages(found: list[Route]) -> set[int]:
     return pages
 
 
+# Signals that say what app runs behind a route, not that the route itself streams: the app
+# of the repository, a comment on the upstream naming the app.
+_BACKEND_SIGNALS = frozenset({"app", "backend-comment"})
+
+
 def _app_pages(found: list[Route]) -> set[int]:
     """The catch-all `location /` that the app signal made a streaming route, where another
     location of the same server routes `/api` to the same backend: that location carries the
@@ -616,7 +626,7 @@ def _app_pages(found: list[Route]) -> set[int]:
         index
         for index, route in enumerate(found)
         if route.signal is not None
-        and route.signal.kind == "app"
+        and route.signal.kind in _BACKEND_SIGNALS
         and _location_path(route.block) == "/"
     ]
     if not candidates:
