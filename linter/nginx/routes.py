@@ -45,6 +45,7 @@ from linter.nginx.backends import (
 )
 from linter.nginx.context import Stmt
 from linter.nginx.directives import FAMILIES
+from linter.nginx.front_signal import inner_front_signal
 from linter.nginx.model import NginxDocument
 from linter.nginx.route_comments import (
     comment_signal,
@@ -192,6 +193,7 @@ def _signal(
             or map_signal(document, resolved)
             or _app_signal(document, resolved, upstream)
             or _path_app_signal(document, block, resolved, upstream)
+            or inner_front_signal(document, block, resolved, upstream)
         )
         if signal and gradio is not None:
             signal = signal._replace(text=f"{signal.text} ({gradio[1]}: Gradio 4+ queues over SSE)")
