@@ -621,15 +621,16 @@ _BACKEND_SIGNALS = frozenset({"app", "backend-comment"})
 
 
 def _app_pages(found: list[Route]) -> set[int]:
-    """The catch-all `location /` that the app signal made a streaming route, where another
+    """The locations outside the app's API that the app signal made streaming routes (the
+    catch-all `location /`, a prefix like `/feedback-images/` or `/data/`), where another
     location of the same server routes `/api` to the same backend: that location carries the
-    app's calls (its streams), the catch-all its pages. The indices of those catch-alls."""
+    app's calls (its streams), these its pages and files. The indices of those locations."""
     candidates = [
         index
         for index, route in enumerate(found)
         if route.signal is not None
         and route.signal.kind in _BACKEND_SIGNALS
-        and _location_path(route.block) == "/"
+        and _beside_the_api(route.block)
     ]
     if not candidates:
         return set()
@@ -640,6 +641,16 @@ def _app_pages(found: list[Route]) -> set[int]:
         if (server := found[index].block.enclosing("server")) is not None
         and (id(server), _backend(found[index])) in own_api
     }
+
+
+def _beside_the_api(block: Stmt) -> bool:
+    """The catch-all, or a prefix location whose path is not an app's API (`/api`,
+    `/console/api`): one an `/api` location of the same server leaves the pages and files to."""
+    path = _location_path(block)
+    if path == "/":
+        return True
+    modifier = block.args[0] if len(block.args) == 2 else ""
+    return modifier in ("", "^~") and path.startswith("/") and not _APP_API.match(path)
 
 
 def all_routes(document: NginxDocument, settings: Settings) -> list[Route]:
