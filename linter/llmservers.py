@@ -12,9 +12,14 @@ from collections.abc import Iterable
 STREAMING_PATH = re.compile(
     r"chat[\\/]+completions|(?:^|[\\/^(|])v1[\\/]+(?:completions|responses|messages)"
     r"|api[\\/]+(?:chat|generate)\b|generate_stream|stream-chat|chat-stream|event-stream"
-    r"|(?:^|[\\/^(|])(?:stream|streaming|sse|events|eventsource|mcp)(?:$|[\\/$)|?(])",
+    r"|(?:^|[\\/^(|])(?:stream|streaming|sse|events|eventsource)(?:$|[\\/$)|?(])",
     re.IGNORECASE,
 )
+# MCP's streamable HTTP transport is one endpoint (`/mcp`). A prefix location going on past
+# it may hold a server a gateway mounts there (`/mcp/github/`); an exact-match location going
+# on past it is one endpoint of an app's own REST API (`= /api/mcp/tools`), not the transport.
+_MCP_SEGMENT = re.compile(r"(?:^|[\\/^(|])mcp(?:$|[\\/$)|?(])", re.IGNORECASE)
+_MCP_LAST_SEGMENT = re.compile(r"(?:^|[\\/^(|])mcp[\\/]?(?:$|[$)|?(])", re.IGNORECASE)
 
 # Paths that are not streams even on an LLM server (health checks, metrics, UIs, auth): the
 # weaker signals (upstream, server_name, a LiteLLM config, `proxy_buffering off` copied into
@@ -299,9 +304,12 @@ def llm_server_port(port: str) -> str | None:
     return LLM_PORTS.get(port)
 
 
-def streaming_path(path: str) -> bool:
-    """A path (or a location's regex) that names a streaming endpoint."""
-    return STREAMING_PATH.search(path) is not None
+def streaming_path(path: str, exact: bool = False) -> bool:
+    """A path (or a location's regex) that names a streaming endpoint. ``exact``: the path is
+    an exact-match location's (`location = /api/mcp/tools`), which names one endpoint."""
+    if STREAMING_PATH.search(path) is not None:
+        return True
+    return (_MCP_LAST_SEGMENT if exact else _MCP_SEGMENT).search(path) is not None
 
 
 # Chat apps (not LLM servers) that serve their API, streams included, under a prefix, and

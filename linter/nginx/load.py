@@ -91,6 +91,15 @@ def load_document(
         except Exception:  # evidence only: the uvicorn default then applies as before
             document.server_keepalives = {}
         _surroundings(document, workspace, source.path)
+        if not is_dump:
+            from linter.nginx.fronts import inner_fronts
+
+            document.nginx_fronts = inner_fronts(workspace, settings, source.path, load_document)
+            document.unbuffered_backends |= {
+                address
+                for address, inner in document.nginx_fronts.items()
+                if all(route.passes_opt_out for route in inner)
+            }
     elif is_yaml(source.path) or _in_cluster(workspace, source.path):
         # A config deployed in a ConfigMap: the Services of the manifests around it say which
         # apps stream, launch files or not (linter/server/kubeapps.py).

@@ -11,6 +11,21 @@ from linter.nginx.effective import display_path, where
 from linter.nginx.tree import FileComment, ParsedFile
 
 
+@dataclass(frozen=True)
+class InnerRoute:
+    """A streaming location of an inner nginx, for the outer routes that reach it."""
+
+    modifier: str  # "", "=", "^~", "~", "~*"
+    path: str  # the location's path or regex as written
+    label: str  # "location /api/"
+    where: str  # "frontend/nginx/default.conf:33"
+    because: str  # why the inner route streams
+    service: str  # how the compose service runs that nginx
+    # The inner location adds `X-Accel-Buffering: no` to its answers or passes the backend's
+    # on (`proxy_pass_header`): what the outer nginx then reads, not its own buffering.
+    passes_opt_out: bool = False
+
+
 @dataclass
 class NginxDocument(Document):
     # The context the main file is linted in: main (a whole nginx.conf), http (a conf.d or
@@ -42,6 +57,9 @@ class NginxDocument(Document):
     # where, sends `X-Accel-Buffering: no`), and the loopback addresses its launches already
     # name: a route to another loopback port is matched to them by path.
     path_streams: tuple[tuple[str, str, bool], ...] = ()
+    # The inner nginx of a two-tier chain: (host, port) of a compose service running nginx
+    # with a config of the tree -> its streaming locations (linter/nginx/fronts.py).
+    nginx_fronts: dict[tuple[str, str], tuple[InnerRoute, ...]] = field(default_factory=dict)
     named_loopback: frozenset[tuple[str, str]] = frozenset()
     # Template variables (``${BACKEND_URL}``, ``__BACKEND_URL__``) the compose service that
     # renders this config sets: name -> (value, where it is set).

@@ -159,3 +159,34 @@ def naming_comment_signal(document: NginxDocument, block: Stmt) -> Signal | None
                 f"{line} names an LLM app ({product})",
             )
     return None
+
+
+def upstream_comment_signal(document: NginxDocument, upstream: Stmt) -> Signal | None:
+    """A comment in the `upstream {}` a route proxies to, or on the two lines above it, that
+    names an LLM app (`# Upstream for the Dify API`): the admin's own word for the backend,
+    as an upstream's name would be."""
+    directive = upstream.directive
+    if directive is None or not upstream.args:
+        return None
+    source = document.sources.get(directive.path)
+    if source is None:
+        return None
+    for comment in document.comments_of(directive.path):
+        inside = directive.start <= comment.start < directive.end
+        line = source.position(comment.start)[0]
+        if not inside and not (
+            directive.line - 2 <= line < directive.line
+            and _comment_above(source.text, comment, directive.start)
+        ):
+            continue
+        if "streamproof" in comment.text:
+            continue
+        product = llm_name(comment.text.lstrip("#"))
+        if product:
+            return Signal(
+                "backend-comment",
+                f"it proxies to upstream `{upstream.args[0]}`, and the comment "
+                f"{comment.text.strip()!r} at {document.display(directive.path)}:{line} names "
+                f"the LLM app it runs ({product})",
+            )
+    return None

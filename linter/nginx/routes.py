@@ -46,11 +46,13 @@ from linter.nginx.backends import (
 )
 from linter.nginx.context import Stmt
 from linter.nginx.directives import FAMILIES
+from linter.nginx.front_signal import inner_front_signal
 from linter.nginx.model import NginxDocument
 from linter.nginx.route_comments import (
     comment_signal,
     naming_comment_signal,
     stream_comment_signal,
+    upstream_comment_signal,
 )
 from linter.nginx.targets import LOOPBACK, Resolved, listen_ports, pass_host, resolve_target
 from linter.nginx.tree import may_hold_placeholder
@@ -107,6 +109,14 @@ def _location_path(block: Stmt) -> str:
     if block.is_root or block.name != "location":
         return ""
     return block.args[-1] if block.args else ""
+
+
+def _exact_match(block: Stmt) -> bool:
+    """The block is an exact-match location (`location = /api/chat`): one endpoint."""
+    if block.is_root or block.name != "location" or not block.args:
+        return False
+    first = block.args[0]  # `= /p`, or `=/p` written without the space
+    return first == "=" or (len(block.args) == 1 and first.startswith("="))
 
 
 def _own_statements(block: Stmt) -> list[Stmt]:
@@ -167,7 +177,7 @@ def _signal(
         return signal, False
     if path and not_streaming_path(path):
         return None, False
-    if path and streaming_path(path):
+    if path and streaming_path(path, exact=_exact_match(block)):
         return Signal("path", f"its path {path} is a streaming endpoint"), False
     if signal:
         return signal, False
@@ -184,6 +194,7 @@ def _signal(
             or map_signal(document, resolved)
             or _app_signal(document, block, resolved, upstream)
             or _path_app_signal(document, block, resolved, upstream)
+            or inner_front_signal(document, block, resolved, upstream)
         )
         if signal and gradio is not None:
             signal = signal._replace(text=f"{signal.text} ({gradio[1]}: Gradio 4+ queues over SSE)")
@@ -194,7 +205,7 @@ def _signal(
         signal = _listen_signal(document, server, resolved)
         if signal:
             return signal, False
-    signal = _path_names_server_signal(path)
+    signal = _path_names_server_signal(path, resolved.target)
     if signal:
         return signal, False
     if server is not None and path == "/":
@@ -204,6 +215,10 @@ def _signal(
     signal = naming_comment_signal(document, block)
     if signal:
         return signal, False
+    if upstream is not None:
+        signal = upstream_comment_signal(document, upstream)
+        if signal:
+            return signal, False
     if document.litellm_configs and path and re.match(r"^[=^~*\s]*/(v1|openai|llm)\b", path):
         config = document.display(document.litellm_configs[0])
         return Signal(
@@ -407,7 +422,7 @@ def proxies_llm_api(document: NginxDocument, route: Route) -> bool:
     if route.signal is not None and route.signal.kind in _LLM_API_SIGNALS:
         return True
     path = _location_path(route.block)
-    if path and not not_streaming_path(path) and streaming_path(path):
+    if path and not not_streaming_path(path) and streaming_path(path, _exact_match(route.block)):
         return True
     return (
         backend_signal(document, route.block, route.family, route.target, route.upstream)
@@ -536,12 +551,18 @@ def routes(document: NginxDocument, settings: Settings) -> Iterator[Route]:
     yield from _weak_catch_all(document, found, pages)
 
 
-def _path_names_server_signal(path: str) -> Signal | None:
+def _path_names_server_signal(path: str, target: str) -> Signal | None:
     """The location's own path names an LLM server (`location /vllm/` to 127.0.0.1:8000): an
     admin mounts a server under its name, so the path says where the route goes as an
-    upstream's name would."""
+    upstream's name would. Not when the URI the route passes on names it again
+    (`/x/api/v1/ollama/chat` to `http://app:5050/api/v1/ollama/chat`): that is the backend's
+    own route, an app's endpoint named for the server it wraps (the servers' own APIs have no
+    segment with their name), which may answer in one piece."""
     product = llm_server_in_path(path) if path else None
     if product is None:
+        return None
+    uri = re.sub(r"^[a-z][a-z0-9+.-]*://[^/]*", "", target, flags=re.IGNORECASE)
+    if uri and "$" not in uri and llm_server_in_path(uri) == product:
         return None
     return Signal("path", f"its path {path} names an LLM server ({product})")
 
@@ -597,16 +618,22 @@ def _chat_app_pages(found: list[Route]) -> set[int]:
     return pages
 
 
+# Signals that say what app runs behind a route, not that the route itself streams: the app
+# of the repository, a comment on the upstream naming the app.
+_BACKEND_SIGNALS = frozenset({"app", "backend-comment"})
+
+
 def _app_pages(found: list[Route]) -> set[int]:
-    """The catch-all `location /` that the app signal made a streaming route, where another
+    """The locations outside the app's API that the app signal made streaming routes (the
+    catch-all `location /`, a prefix like `/feedback-images/` or `/data/`), where another
     location of the same server routes `/api` to the same backend: that location carries the
-    app's calls (its streams), the catch-all its pages. The indices of those catch-alls."""
+    app's calls (its streams), these its pages and files. The indices of those locations."""
     candidates = [
         index
         for index, route in enumerate(found)
         if route.signal is not None
-        and route.signal.kind == "app"
-        and _location_path(route.block) == "/"
+        and route.signal.kind in _BACKEND_SIGNALS
+        and _beside_the_api(route.block)
     ]
     if not candidates:
         return set()
@@ -617,6 +644,16 @@ def _app_pages(found: list[Route]) -> set[int]:
         if (server := found[index].block.enclosing("server")) is not None
         and (id(server), _backend(found[index])) in own_api
     }
+
+
+def _beside_the_api(block: Stmt) -> bool:
+    """The catch-all, or a prefix location whose path is not an app's API (`/api`,
+    `/console/api`): one an `/api` location of the same server leaves the pages and files to."""
+    path = _location_path(block)
+    if path == "/":
+        return True
+    modifier = block.args[0] if len(block.args) == 2 else ""
+    return modifier in ("", "^~") and path.startswith("/") and not _APP_API.match(path)
 
 
 def all_routes(document: NginxDocument, settings: Settings) -> list[Route]:

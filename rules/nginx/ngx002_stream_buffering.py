@@ -65,7 +65,10 @@ service or launch line the route proxies to: by the service's name, by a loopbac
 the port compose publishes for it, and from a compose file anywhere in the tree that mounts
 this config) whose every streamed response writes that header
 (or is sse_starlette's `EventSourceResponse`, which sends it), nothing is reported; otherwise
-streamproof cannot see whether yours does.
+streamproof cannot see whether yours does. An nginx in between (a compose service that runs
+nginx with another config of the tree, the inner tier of a two-tier chain) hides that header
+from this one unless it adds it or passes it on (`proxy_pass_header X-Accel-Buffering`): a
+route reaching its streaming locations is reported.
 
 ## Fix safety
 Safe: the fix adds `proxy_buffering off;` to the location that proxies (or turns the

@@ -283,3 +283,12 @@ def test_endpoints_that_answer_in_one_piece_are_not_streaming_paths() -> None:
         "/myapi/tags",
     ):
         assert not not_streaming_path(path), path
+
+
+def test_an_exact_location_past_the_mcp_segment_is_not_the_mcp_transport() -> None:
+    from linter.llmservers import streaming_path
+
+    assert streaming_path("/mcp", exact=True) and streaming_path("/tools/mcp/", exact=True)
+    assert not streaming_path("/api/mcp/tools", exact=True)
+    assert streaming_path("/api/mcp/tools")  # a prefix location may hold a mounted server
+    assert streaming_path("/api/mcp/stream", exact=True)  # its own segment says it streams
