@@ -106,6 +106,8 @@ def load_document(
         _surroundings(document, workspace, source.path)
     if not is_dump and _loopback_subpath_route(document):
         _path_streams(document, workspace, source.path)
+    if not is_dump and any(_BUFFERING_OFF.search(s.text) for s in document.sources.values()):
+        _quiet_project(document, workspace, source.path)
     return document
 
 
@@ -121,6 +123,20 @@ def _loopback_subpath_route(document: NginxDocument) -> bool:
         if pass_host(stmt.args[0])[0].lower() in LOOPBACK:
             return True
     return False
+
+
+# `*_buffering off` somewhere in the main file: only then is the project's code read for
+# whether anything in it streams (routes.py lets that weak signal yield to a quiet app).
+_BUFFERING_OFF = re.compile(r"_buffering\s+off\b")
+
+
+def _quiet_project(document: NginxDocument, workspace: Workspace, path: str) -> None:
+    from linter.server.quietproject import quiet_project
+
+    try:
+        document.quiet_project = quiet_project(workspace, path)
+    except Exception:  # evidence only
+        document.quiet_project = None
 
 
 def _path_streams(document: NginxDocument, workspace: Workspace, path: str) -> None:

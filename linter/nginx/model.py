@@ -49,6 +49,9 @@ class NginxDocument(Document):
     # The apps of the same repository read and found never to stream (no streaming endpoint,
     # no MCP SDK), by (host, port), and what they are (linter/server/proxied.py).
     quiet_backends: dict[tuple[str, str], str] = field(default_factory=dict)
+    # The project holds its server app and nothing of it streams: what was read, for
+    # messages (linter/server/quietproject.py). None when unknown.
+    quiet_project: str | None = None
     # Of the streaming backends, the route paths where the app streams, when all are known.
     streaming_paths: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     # Of those, the apps whose streamed answers all send `X-Accel-Buffering: no` themselves.

@@ -34,6 +34,7 @@ from linter.llmservers import (
     streaming_path,
 )
 from linter.nginx.apppaths import reaches
+from linter.nginx.appquiet import streamlit_backend
 from linter.nginx.backends import (
     Signal,
     backend_signal,
@@ -171,8 +172,15 @@ def _signal(
         if path and (path == pattern or fnmatchcase(path, pattern)):
             return Signal("setting", f"the `stream-routes` setting lists {pattern!r}"), False
     signal = _sse_signal(block, family)
+    # Buffering turned off (and a comment beside it saying why) yields to a backend whose own
+    # code says it never streams (linter/nginx/appquiet.py): only other evidence counts then.
+    habit = (
+        signal is not None and signal.kind == "sse" and _quiet_backend(document, resolved, upstream)
+    )
     if signal and signal.kind == "sse":
         signal = stream_comment_signal(document, block) or signal
+    if habit:
+        signal = None
     if signal and signal.kind == "sse-explicit":
         return signal, False
     if path and not_streaming_path(path):
@@ -181,6 +189,8 @@ def _signal(
         return Signal("path", f"its path {path} is a streaming endpoint"), False
     if signal:
         return signal, False
+    if habit and streamlit_backend(resolved, upstream):
+        return None, False
     gradio = document.gradio_pin if _gradio_backend(resolved, upstream) else None
     if gradio is not None and gradio[0]:
         # Gradio before 4 answers over its queue's WebSocket, not SSE: its name or port says
@@ -226,6 +236,12 @@ def _signal(
             f"the repository has a LiteLLM config ({config}) and {path} is an OpenAI-style path",
         ), False
     return None, False
+
+
+def _quiet_backend(document: NginxDocument, resolved: Resolved, upstream: Stmt | None) -> bool:
+    """The route's backend is a Streamlit app, or the project's code (in the tree) neither
+    serves nor reads a stream."""
+    return document.quiet_project is not None or streamlit_backend(resolved, upstream) is not None
 
 
 def _gradio_backend(resolved: Resolved, upstream: Stmt | None) -> bool:
