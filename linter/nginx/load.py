@@ -15,7 +15,7 @@ from linter.nginx.fragments import context_comment, detect_context
 from linter.nginx.includes import DiskFiles, DumpFiles, Expander, parsed_once
 from linter.nginx.model import NginxDocument
 from linter.nginx.parser import parse_source
-from linter.nginx.targets import LOOPBACK, pass_host
+from linter.nginx.targets import pass_host, path_matched_host
 from linter.source import SourceText
 
 if TYPE_CHECKING:
@@ -112,15 +112,16 @@ def load_document(
 
 
 def _loopback_subpath_route(document: NginxDocument) -> bool:
-    """A `location` other than `/` proxies to a loopback address: only then are the project's
-    JS/TS apps read for a handler matched by path (linter/nginx/routes.py)."""
+    """A `location` other than `/` proxies to a loopback address or a bare service name: only
+    then are the project's JS/TS apps read for a handler matched by path
+    (linter/nginx/routes.py)."""
     for stmt in document.statements():
         if stmt.name != "proxy_pass" or not stmt.args or stmt.parent is None:
             continue
         block = stmt.parent
         if block.name != "location" or not block.args or block.args[-1] == "/":
             continue
-        if pass_host(stmt.args[0])[0].lower() in LOOPBACK:
+        if path_matched_host(pass_host(stmt.args[0])[0]):
             return True
     return False
 

@@ -58,7 +58,8 @@ class NginxDocument(Document):
     unbuffered_backends: set[tuple[str, str]] = field(default_factory=set)
     # JS/TS streaming handlers of the project with a known route path (route, what and
     # where, sends `X-Accel-Buffering: no`), and the loopback addresses its launches already
-    # name: a route to another loopback port is matched to them by path.
+    # name (and its compose services' names, port ""): a route to another loopback port, or
+    # to a service name nothing names, is matched to them by path.
     path_streams: tuple[tuple[str, str, bool], ...] = ()
     # The inner nginx of a two-tier chain: (host, port) of a compose service running nginx
     # with a config of the tree -> its streaming locations (linter/nginx/fronts.py).

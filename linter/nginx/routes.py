@@ -55,7 +55,14 @@ from linter.nginx.route_comments import (
     stream_comment_signal,
     upstream_comment_signal,
 )
-from linter.nginx.targets import LOOPBACK, Resolved, listen_ports, pass_host, resolve_target
+from linter.nginx.targets import (
+    LOOPBACK,
+    Resolved,
+    listen_ports,
+    pass_host,
+    path_matched_host,
+    resolve_target,
+)
 from linter.nginx.tree import may_hold_placeholder
 from linter.nginx.websocket import socket_beside
 
@@ -305,7 +312,10 @@ def _path_matches(
         return []
     host, port = pass_host(target)
     host = host.lower()
-    if host not in LOOPBACK or not port or (host, port) in document.named_loopback:
+    if host in LOOPBACK:
+        if not port or (host, port) in document.named_loopback:
+            return []
+    elif not path_matched_host(host) or (host, "") in document.named_loopback:
         return []
     uri = re.sub(r"^[a-z]+://[^/]*", "", target, flags=re.IGNORECASE)
     if "$" in uri:
@@ -331,11 +341,16 @@ def _path_app_signal(
     route, said, _ = matches[0]
     host, port = pass_host(resolved.target)
     more = f" (and {len(matches) - 1} more)" if len(matches) > 1 else ""
+    where = f"{host}:{port}" if port else host
+    nobody = (
+        "an address no launch file of the repository names"
+        if host.lower() in LOOPBACK
+        else "a host no compose service or launch file of the repository names"
+    )
     return Signal(
         "app",
-        f"it proxies {_location_path(block)} to {host}:{port}, an address no launch file of "
-        f"the repository names, and the repository's app serves {route} under that path "
-        f"and streams there ({said}{more}; matched by path)",
+        f"it proxies {_location_path(block)} to {where}, {nobody}, and the repository's app "
+        f"serves {route} under that path and streams there ({said}{more}; matched by path)",
     )
 
 
