@@ -121,6 +121,8 @@ def claim_by_name(relpath: str) -> Claim:
         return Claim.MAYBE  # a ConfigMap holding an nginx.conf (embedded.py) decides
     if other_kind_extension(name):
         return Claim.NO
+    if name.startswith(("dockerfile.", "containerfile.")):
+        return Claim.NO  # `Dockerfile.nginx` builds the nginx image; it is no config
     if name in ("nginx.conf", "nginx.conf.template") or name.endswith((".nginx", ".nginxconf")):
         return Claim.YES
     if name.endswith((".conf", ".conf.template", ".conf.tmpl", ".conf.j2")):

@@ -164,6 +164,9 @@ def test_names_that_let_the_content_decide() -> None:
     # Under an nginx/ folder too: a script that writes a server block, the image's Dockerfile.
     for name in ("nginx/gen_config.py", "nginx/Dockerfile", "deploy/nginx/README", "nginx/a.sh"):
         assert HANDLER.claim_by_name(name) is Claim.NO, name
+    # A Dockerfile named for the image it builds, whatever its suffix says.
+    for name in ("Dockerfile.nginx", "docker/Containerfile.nginx", "Dockerfile.nginxconf"):
+        assert HANDLER.claim_by_name(name) is Claim.NO, name
     # A name that says nothing needs blocks and a clean parse: a typo'd snippet is not enough.
     assert HANDLER.claim("default", STREAMING_SITE.encode(), Claim.MAYBE)
     assert not HANDLER.claim(
