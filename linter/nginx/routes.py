@@ -668,7 +668,9 @@ def _app_pages(found: list[Route]) -> set[int]:
     ]
     if not candidates:
         return set()
-    own_api = _api_backends(found)
+    # Only an `/api` location that is itself a streaming route carries the app's streams: one
+    # for a few plain endpoints (`/api/v1/posts/search`) leaves the stream to the catch-all.
+    own_api = _api_backends([route for route in found if route.streaming])
     return {
         index
         for index in candidates

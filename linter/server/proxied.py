@@ -530,6 +530,7 @@ def quiet_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str, str
             continue
         quiet = (
             launch.app is not None
+            and not launch.partial
             and launch.interface is not None
             and launch.llm_proxy is None
             and not launch.imports_mcp
