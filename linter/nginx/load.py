@@ -106,6 +106,11 @@ def load_document(
         _surroundings(document, workspace, source.path)
     if not is_dump and _loopback_subpath_route(document):
         _path_streams(document, workspace, source.path)
+        # A config deployed to a cluster names its backends by Services the manifests define
+        # (apps this tree may not build): a bare host there is not matched by path.
+        document.bare_hosts_by_path = not (
+            is_yaml(source.path) or _in_cluster(workspace, source.path)
+        )
     if not is_dump and any(_BUFFERING_OFF.search(s.text) for s in document.sources.values()):
         _quiet_project(document, workspace, source.path)
     return document

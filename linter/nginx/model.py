@@ -65,6 +65,9 @@ class NginxDocument(Document):
     # with a config of the tree -> its streaming locations (linter/nginx/fronts.py).
     nginx_fronts: dict[tuple[str, str], tuple[InnerRoute, ...]] = field(default_factory=dict)
     named_loopback: frozenset[tuple[str, str]] = frozenset()
+    # A bare service-style host (`backend`) may be matched to those handlers by path too (not
+    # for a config deployed to a cluster, whose hosts are the manifests' Services).
+    bare_hosts_by_path: bool = False
     # Template variables (``${BACKEND_URL}``, ``__BACKEND_URL__``) the compose service that
     # renders this config sets: name -> (value, where it is set).
     template_env: dict[str, tuple[str, str]] = field(default_factory=dict)

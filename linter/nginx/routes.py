@@ -315,7 +315,11 @@ def _path_matches(
     if host in LOOPBACK:
         if not port or (host, port) in document.named_loopback:
             return []
-    elif not path_matched_host(host) or (host, "") in document.named_loopback:
+    elif (
+        not document.bare_hosts_by_path
+        or not path_matched_host(host)
+        or (host, "") in document.named_loopback
+    ):
         return []
     uri = re.sub(r"^[a-z]+://[^/]*", "", target, flags=re.IGNORECASE)
     if "$" in uri:

@@ -144,6 +144,7 @@ def path_streams(
     path). Once per run and project folder."""
     from linter.discovery import project_folder
     from linter.server import nodeapps
+    from linter.server.pypaths import python_streams
 
     top = project_folder(os.path.abspath(nginx_file))
     if not workspace.inside(top):
@@ -162,6 +163,9 @@ def path_streams(
             )
             for e in nodeapps.app_evidence(top, shown)
             if e.route.startswith("/") and e.route != "/"
+        ) + tuple(
+            PathStream(route, said, unbuffered)
+            for route, said, unbuffered in python_streams(workspace, top)
         )
         workspace.memo[key] = streams
     if not streams:

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from linter.server import apps
-from linter.server.model import Launch
+from linter.server.model import Launch, Place
 from linter.source import SourceText
 
 STREAMING_ROUTER = (
@@ -43,7 +43,12 @@ def _app(tmp_path: Path, models: int, after: int = 0) -> Launch:
         + "\n"
         "app = FastAPI()\napp.include_router(events.router)\n"
     )
-    launch = Launch(server="uvicorn", command=None, launcher="uvicorn", app="app.main:app")  # type: ignore[arg-type]
+    launch = Launch(
+        server="uvicorn",
+        command=Place(str(package / "main.py"), 0, 0),
+        launcher="uvicorn",
+        app="app.main:app",
+    )
     launch.search_dirs = (str(tmp_path),)
 
     def read(path: str) -> SourceText | None:
