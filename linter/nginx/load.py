@@ -111,7 +111,7 @@ def load_document(
         document.bare_hosts_by_path = not (
             is_yaml(source.path) or _in_cluster(workspace, source.path)
         )
-    if not is_dump and any(_BUFFERING_OFF.search(s.text) for s in document.sources.values()):
+    if not is_dump and _weak_buffering_off(document):
         _quiet_project(document, workspace, source.path)
     return document
 
@@ -134,6 +134,32 @@ def _loopback_subpath_route(document: NginxDocument) -> bool:
 # `*_buffering off` somewhere in the main file: only then is the project's code read for
 # whether anything in it streams (routes.py lets that weak signal yield to a quiet app).
 _BUFFERING_OFF = re.compile(r"_buffering\s+off\b")
+
+
+def _weak_buffering_off(document: NginxDocument) -> bool:
+    """A block turns `*_buffering off` where nothing stronger says it streams (its path is
+    no streaming endpoint's): only then can the project's code make that signal yield."""
+    from linter.llmservers import streaming_path
+
+    if not any(_BUFFERING_OFF.search(s.text) for s in document.sources.values()):
+        return False
+    for stmt in document.statements():
+        if not stmt.name.endswith("_buffering") or stmt.args[:1] != ["off"]:
+            continue
+        block = stmt.parent
+        while block is not None and block.name in ("if", "limit_except") and not block.is_root:
+            block = block.parent
+        if block is None:
+            continue
+        if block.is_root or block.name != "location" or not block.args:
+            # A server-wide or snippet setting: any route it reaches may rely on it (a
+            # snippet that proxies nothing itself has no route).
+            if any(s.name.endswith("_pass") for s in block.walk()):
+                return True
+            continue
+        if not streaming_path(block.args[-1], exact=block.args[0].startswith("=")):
+            return True
+    return False
 
 
 def _quiet_project(document: NginxDocument, workspace: Workspace, path: str) -> None:

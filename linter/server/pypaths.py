@@ -36,15 +36,15 @@ def python_streams(workspace: Workspace, top: str) -> list[tuple[str, str, bool]
     from linter.server.apps import find_evidence
     from linter.server.model import Launch, Place
     from linter.server.proxied import _answer_stream, _read
-    from linter.workspace import ReadFailure, read_regular_file
 
     files = walk_files(top, _wanted, _MAX_ENTRIES, _SKIPPED)
     found: list[tuple[str, str, bool]] = []
     apps = 0
     for path in files:
-        try:
-            data = read_regular_file(path, _MAX_BYTES)
-        except ReadFailure:
+        # Read as nodeapps.py reads JS/TS sources: a byte search, outside the workspace's
+        # cache (a unit's cache is released when it is done; this is evidence, not a unit).
+        data = _head(path)
+        if data is None:
             continue
         if _WORDS.search(data) is None:
             continue
@@ -102,3 +102,13 @@ def _module_name(top: str, path: str) -> str | None:
     if not parts or not all(part.isidentifier() for part in parts):
         return None
     return ".".join(parts)
+
+
+def _head(path: str) -> bytes | None:
+    """The file's bytes, or None when it cannot be read or is over the size limit."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(_MAX_BYTES + 1)
+    except OSError:
+        return None
+    return data if len(data) <= _MAX_BYTES else None

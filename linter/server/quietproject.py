@@ -75,17 +75,16 @@ def quiet_project(workspace: Workspace, nginx_file: str) -> str | None:
 
 
 def _read(workspace: Workspace, top: str) -> str | None:
-    from linter.workspace import ReadFailure, read_regular_file
-
     sources = _sources(top)
     if sources is None or not sources:
         return None
     apps: list[str] = []
     for path in sources:
-        try:
-            data = read_regular_file(path, _MAX_BYTES)
-        except ReadFailure:
-            return None  # a source not read (too large) may be the one that streams
+        # Read as nodeapps.py reads JS/TS sources: a byte search, outside the workspace's
+        # cache (a unit's cache is released when it is done; this is evidence, not a unit).
+        data = _head(path)
+        if data is None:
+            return None  # a source not read may be the one that streams
         if _STREAM_WORDS().search(data):
             return None
         if _APP_WORDS().search(data):
@@ -126,3 +125,13 @@ def _sources(top: str) -> list[str] | None:
                 if len(found) > _MAX_SOURCES:
                     return None
     return found
+
+
+def _head(path: str) -> bytes | None:
+    """The file's bytes, or None when it cannot be read or is over the size limit."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(_MAX_BYTES + 1)
+    except OSError:
+        return None
+    return data if len(data) <= _MAX_BYTES else None
