@@ -153,7 +153,7 @@ def claim_in_tree(relpath: str, data: bytes, by_name: Claim, path: str, workspac
     if b"(" in data and project.methods.calls_stream_methods(path, data):
         return True
     # Or it may retry a function of the tree that shows a stream as it comes (PY005).
-    from linter.python.retries import imports_retried_stream
+    from linter.python.remote_shown import imports_retried_stream
 
     if b"import" in data and imports_retried_stream(project, path, data):
         return True
