@@ -13,6 +13,7 @@ from linter.python.analysis.flags import flag_of
 from linter.python.analysis.model import Stream, StreamStart, Sym, Value
 from linter.python.analysis.nodes import keyword
 from linter.python.analysis.remote_calls import RemoteCalls
+from linter.python.client_classes import CLIENT_CLASSES
 
 if TYPE_CHECKING:
     from linter.python.analysis.values import Values
@@ -119,7 +120,7 @@ class Starts(RemoteCalls):
 
     def _construct(self, sym: Sym, call: ast.Call | None) -> Value | None:
         path = sym.path
-        key = K.CLIENT_CLASSES.get(path)
+        key = CLIENT_CLASSES.get(path)
         if key is not None:
             return Sym(f"@{key}", call)
         head = path.split(".", 1)[0]

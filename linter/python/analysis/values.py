@@ -30,6 +30,7 @@ from linter.python.analysis.model import (
 from linter.python.analysis.nodes import _unquote, _walk_function
 from linter.python.analysis.starts import LLAMA_INDEX_ROOTS, LLAMA_INDEX_STREAMS, Starts
 from linter.python.analysis.typed import annotated_stream
+from linter.python.client_classes import INSTRUCTOR_LITELLM, INSTRUCTOR_WRAPPERS, TRACING_WRAPPERS
 
 _MAX_DEPTH = 12  # value resolution through names, attributes and returns
 
@@ -449,10 +450,10 @@ class Values(Starts):
             wrapped = self.value(call.args[0], depth + 1)
             if isinstance(wrapped, Stream) and wrapped.role == "response":
                 return wrapped
-        if (func.path in K.INSTRUCTOR_WRAPPERS or func.path in K.TRACING_WRAPPERS) and call.args:
+        if (func.path in INSTRUCTOR_WRAPPERS or func.path in TRACING_WRAPPERS) and call.args:
             wrapped = self.value(call.args[0], depth + 1)  # the client it patches, as it is
             return wrapped if isinstance(wrapped, Sym) and wrapped.path.startswith("@") else None
-        if func.path in K.INSTRUCTOR_LITELLM and call.args:
+        if func.path in INSTRUCTOR_LITELLM and call.args:
             wrapped = self.value(call.args[0], depth + 1)
             if isinstance(wrapped, Sym) and wrapped.path in (
                 "litellm.completion",
