@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from linter.python import clients as K
 from linter.python.analysis.model import Stream
 from linter.python.analysis.modules import TreeModules
+from linter.python.analysis.nodes import _is_test_module
 from linter.python.cut_errors import Raised, consumer_raised
 from linter.record import record
 
@@ -287,6 +288,22 @@ class Project(TreeModules):
         except ReadFailure:
             return False
         return b"(" in data and self.methods.calls_stream_methods(path, data)
+
+    def imported_by_name(self, path: str, name: str) -> str:
+        """A module of the tree (not test code) that imports the function ``name`` of ``path``
+        by that name (``from app.providers.ollama import generate``, also inside a function):
+        its dotted name, "" when none does. Imported and never called there, the function is
+        handed on as a value (a factory returns it, a registry holds it): its callers are not
+        known."""
+        for importer in self.importers(path):
+            if _is_test_module(importer):
+                continue
+            for statement in self._file_statements.get(importer, ()):
+                for dotted in self._dotted(statement):
+                    found = self.resolve(importer, dotted)
+                    if found is not None and found[0] == path and found[1] == [name]:
+                        return self.module_name(importer)
+        return ""
 
     # -- who calls it ------------------------------------------------------------------------
 
