@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from linter.python.analysis.classes import ProjectClasses
     from linter.python.analysis.methods import MethodCallers
     from linter.python.analysis.model import FunctionInfo
+    from linter.python.analysis.own_routes import OwnRoute
     from linter.python.analysis.remote_args import PassedArgument
     from linter.python.document import PythonDocument
     from linter.python.forwarders import Forwarder
@@ -131,6 +132,8 @@ class Project(TreeModules):
         # File -> its functions that forward their ``**kwargs`` to a generation call
         # (``linter.python.forwarders``), by name.
         self._forwarders: dict[str, dict[str, Forwarder]] = {}
+        # The SSE routes of the tree's apps, for its client scripts (``own_routes``).
+        self.own_routes: list[OwnRoute] | None = None
 
     def __reduce__(self) -> tuple[type, tuple[()]]:
         # A spawned worker is handed the workspace pickled: the project travels as an empty
