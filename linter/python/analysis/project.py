@@ -134,6 +134,8 @@ class Project(TreeModules):
         self._forwarders: dict[str, dict[str, Forwarder]] = {}
         # The SSE routes of the tree's apps, for its client scripts (``own_routes``).
         self.own_routes: list[OwnRoute] | None = None
+        # (file, class) -> what a handler naming that class catches (``exception_kind``).
+        self._exception_kinds: dict[tuple[str, str], tuple[str | None] | str] = {}
 
     def __reduce__(self) -> tuple[type, tuple[()]]:
         # A spawned worker is handed the workspace pickled: the project travels as an empty
@@ -291,6 +293,26 @@ class Project(TreeModules):
         except ReadFailure:
             return False
         return b"(" in data and self.methods.calls_stream_methods(path, data)
+
+    def exception_kind(self, importer: str, dotted: str) -> str | None:
+        """A class of a module of the tree that ``importer`` names by ``dotted``, resolved
+        through its bases in that module (``Guards._project_exception``: the project's own,
+        or "" when it may stand for a transport error); None when ``dotted`` names no class
+        of the tree's modules."""
+        found = self.resolve(importer, dotted)
+        if found is None or len(found[1]) != 1 or found[0] == importer:
+            return None
+        key = (found[0], found[1][0])
+        known = self._exception_kinds.get(key)
+        if known is None:
+            self._exception_kinds[key] = ""  # (a cycle of imports: not known)
+            with self._analysis(found[0]) as analysis:
+                kind = None
+                if analysis is not None and found[1][0] in analysis.classes:
+                    kind = analysis._project_exception(found[1][0])
+            known = (kind,)
+            self._exception_kinds[key] = known
+        return known[0] if isinstance(known, tuple) else known
 
     def imported_by_name(self, path: str, name: str) -> str:
         """A module of the tree (not test code) that imports the function ``name`` of ``path``
