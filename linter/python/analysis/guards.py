@@ -315,10 +315,12 @@ class Guards(Consumers):
                 return Verdict(
                     False, tuple(missed), threaded.why, line=line, handed=threaded.handed
                 )
-            importer = self._imported_elsewhere(function)
+            importer = "" if missed else self._imported_elsewhere(function)
             if importer:
                 # Imported by name into another module and never called there: handed on as
-                # a value (a factory returns it), consumed by callers not known.
+                # a value (a factory returns it), consumed by callers not known. (Handlers
+                # around the loop that miss a cut are still reported, PY003: they show the
+                # loop is where its errors were meant to be handled.)
                 why = f"{function.name}() is imported by {importer}, which passes it on"
                 return Verdict(False, tuple(missed), why, line=line, unknown=True)
             why = (

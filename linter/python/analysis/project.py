@@ -316,17 +316,24 @@ class Project(TreeModules):
 
     def imported_by_name(self, path: str, name: str) -> str:
         """A module of the tree (not test code) that imports the function ``name`` of ``path``
-        by that name (``from app.providers.ollama import generate``, also inside a function):
-        its dotted name, "" when none does. Imported and never called there, the function is
-        handed on as a value (a factory returns it, a registry holds it): its callers are not
-        known."""
+        by that name (``from app.providers.ollama import generate``, also inside a function)
+        and hands it on as a value to its own callers: returns it (a factory) or holds it in
+        a literal dict, list or tuple (a registry). Its dotted name, "" when none does. Such a
+        function's callers are not known. (A re-export, ``from .app import main as main``, or
+        a hand-over to a framework, ``typer.run(main)``, is not that: whatever runs it there
+        is no caller of the project's that could guard it.)"""
         for importer in self.importers(path):
             if _is_test_module(importer):
                 continue
-            for statement in self._file_statements.get(importer, ()):
-                for dotted in self._dotted(statement):
-                    found = self.resolve(importer, dotted)
-                    if found is not None and found[0] == path and found[1] == [name]:
+            if any(
+                (found := self.resolve(importer, dotted)) is not None
+                and found[0] == path
+                and found[1] == [name]
+                for statement in self._file_statements.get(importer, ())
+                for dotted in self._dotted(statement)
+            ):
+                with self._analysis(importer) as analysis:
+                    if analysis is not None and _hands_on_value(analysis.document.tree, name):
                         return self.module_name(importer)
         return ""
 
@@ -503,6 +510,32 @@ def _load(path: str, project: Project) -> PythonDocument | None:
         return None
     document.project = project
     return document
+
+
+def _hands_on_value(tree: ast.Module | None, name: str) -> bool:
+    """The module imports ``name`` (under any alias) and returns it, or puts it in a dict,
+    list, tuple or set literal: handed on as a value."""
+    if tree is None:
+        return False
+    bound = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        if alias.name == name
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Return):
+            values = [node.value]
+        elif isinstance(node, ast.Dict):
+            values = list(node.values)
+        elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            values = list(node.elts)
+        else:
+            continue
+        if any(isinstance(v, ast.Name) and v.id in bound for v in values):
+            return True
+    return False
 
 
 def _local_relays(analysis: Analysis, found: dict[str, StreamFunction]) -> None:
