@@ -454,5 +454,23 @@ def streaming_responses(document: PythonDocument) -> Iterator[StreamKind]:
                 yield StreamKind(node, True)
 
 
+def stream_calls(tree: ast.Module, imports: dict[str, str]) -> Iterator[ast.Call]:
+    """The calls of a module that make a server-sent-events response: an event-source class,
+    or a response class given the SSE media type as a literal (the project's own streaming
+    routes, ``analysis.own_routes``)."""
+    constants = _module_constants(tree)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        qualified = qualified_name(node.func, imports) or ""
+        if qualified in EVENT_SOURCE_CLASSES:
+            yield node
+        elif qualified in RESPONSE_CLASSES and not _opaque(node):
+            media_index, _, keywords = RESPONSE_CLASSES[qualified]
+            media = _string(_argument(node, media_index, keywords), constants)
+            if media is not None and _is_sse(media):
+                yield node
+
+
 def _is_sse(media: str) -> bool:
     return media.split(";", 1)[0].strip().lower() == SSE_MEDIA_TYPE

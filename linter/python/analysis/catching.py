@@ -59,7 +59,7 @@ class Catching(Consumers):
         for item in items:
             value = self.value(item)
             if isinstance(value, Sym) and not value.path.startswith("@"):
-                names.append(value.path)
+                names.append(self._tree_exception(value.path))
             elif isinstance(value, Sym) and value.path.startswith("@local:"):
                 names.append(self._project_exception(value.path[len("@local:") :]))
             elif (
@@ -70,6 +70,21 @@ class Catching(Consumers):
             else:
                 names.append("")
         return names
+
+    def _tree_exception(self, path: str) -> str:
+        """A class named through an import: one of another module of the tree
+        (``errors.AppError`` with ``from . import errors``) is resolved through its bases
+        there (``_project_exception``); any other keeps its dotted name.
+
+        Only in the file being checked: a loop guarded by such a handler is reported at that
+        loop, by its own file. Judged from another module (a provider's generator asking how
+        its consumers guard it), the class keeps the benefit of the doubt, so the provider's
+        loop is never blamed for a handler its consumer got wrong."""
+        project = self.document.project
+        if project is None or project.unit_path != self.document.path:
+            return path
+        found = project.exception_kind(self.document.path, path)
+        return path if found is None else found
 
     def _project_exception(self, name: str) -> str:
         """An exception class of this file, resolved through its bases: one whose every base

@@ -169,6 +169,14 @@ class Guards(Catching):
                 return Verdict(
                     False, tuple(missed), threaded.why, line=line, handed=threaded.handed
                 )
+            importer = "" if missed else self._imported_elsewhere(function)
+            if importer:
+                # Imported by name into another module and never called there: handed on as
+                # a value (a factory returns it), consumed by callers not known. (Handlers
+                # around the loop that miss a cut are still reported, PY003: they show the
+                # loop is where its errors were meant to be handled.)
+                why = f"{function.name}() is imported by {importer}, which passes it on"
+                return Verdict(False, tuple(missed), why, line=line, unknown=True)
             why = (
                 f"{function.name}() is passed on, not called, in this file"
                 if opaque
@@ -317,6 +325,14 @@ class Guards(Catching):
         if known is not None and known.shape == "returns":
             wanted = known  # its callers unpack the stream it returns (``s, meta = f()``)
         return project.consumers(wanted) or []
+
+    def _imported_elsewhere(self, function: FunctionInfo) -> str:
+        """The module of the tree that imports this module-level function by name without
+        calling it ("" when none, or when this file is read alone)."""
+        project = self.document.project
+        if project is None or not exported(function):
+            return ""
+        return str(project.imported_by_name(self.document.path, function.name))
 
     def _hands_out(self, function: FunctionInfo) -> bool:
         """A module-level function that returns a stream generator of this module (a
