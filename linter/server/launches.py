@@ -451,6 +451,37 @@ class Reader:
         image = self.image(path, context_dir, target)
         if image is None:
             return []
+        found = self._dockerfile(image, path, outer_env, service, label)
+        packages = self.packages(image)
+        for launch in found:
+            launch.packages = packages
+        return found
+
+    def packages(self, image: Image) -> tuple[tuple[str, str], ...]:
+        """Folders of the build context the image copies below its working folder under a
+        name of their own (``WORKDIR /app`` + ``COPY ./ ./backend/``): dotted name -> the
+        local folder, the later copy first."""
+        base = image.workdir.rstrip("/") + "/"
+        found: dict[str, str] = {}
+        for destination, origin in reversed(image.copies):
+            if not destination.startswith(base):
+                continue
+            parts = destination[len(base) :].strip("/").split("/")
+            if not all(part.isidentifier() for part in parts):
+                continue
+            local = os.path.normpath(os.path.join(image.context_dir, origin))
+            if os.path.isdir(local) and self.workspace.inside(local):
+                found.setdefault(".".join(parts), local)
+        return tuple(found.items())
+
+    def _dockerfile(
+        self,
+        image: Image,
+        path: str,
+        outer_env: Env | None,
+        service: str | None,
+        label: str,
+    ) -> list[Launch]:
         self.image_launched.add(path)
         env = {**image.env, **(outer_env or {})}
         plain = {**image.args, **self._plain_env(env)}
