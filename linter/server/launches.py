@@ -573,6 +573,15 @@ class Reader:
 
     def _service(self, path: str, text: str, service: ComposeService) -> list[Launch]:
         launches = self._service_launches(path, text, service)
+        overridden = service.command is not None or service.entrypoint is not None
+        if overridden and service.dockerfile is not None:
+            # A command of its own run in the image built: the image's packages (``dockerfile``
+            # sets them for the image's own command).
+            image = self.image(service.dockerfile, service.context_dir, service.target)
+            if image is not None:
+                packages = self.packages(image)
+                for launch in launches:
+                    launch.packages = launch.packages or packages
         if service.image and service.image_span is not None and service.dockerfile is None:
             from linter.server.imagecmd import add_image_evidence
 
