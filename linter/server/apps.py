@@ -51,7 +51,7 @@ def module_file(
     module: str,
     search_dirs: tuple[str, ...],
     inside: Callable[[str], bool],
-    packages: tuple[tuple[str, str], ...] = (),
+    packages: tuple[tuple[str, str, str], ...] = (),
 ) -> str | None:
     parts = module.split(".")
     if not all(part.isidentifier() for part in parts):
@@ -64,7 +64,7 @@ def module_file(
                     return candidate
     # A package the image copies under its own name (``COPY ./ ./backend/``): its modules
     # are the files of the folder copied.
-    for package, folder in packages:
+    for package, folder, _ in packages:
         named = package.split(".")
         if parts[: len(named)] != named:
             continue
@@ -130,6 +130,16 @@ def find_evidence(
             with_mounts(launch)
             return
         first = found
+        if launch.packages and module_file(module, launch.search_dirs, inside) is None:
+            # Found through a package the image copies under its own name: said with the
+            # evidence, as the link it rests on.
+            said = next(
+                (s for p, _, s in launch.packages if (module + ".").startswith(p + ".")), ""
+            )
+            note = f"(`{module}` is {display(found)}: {said})"
+            _follow(launch, [(first, module, note)], {first}, read, inside, display, memo, first)
+            with_mounts(launch)
+            return
     _follow(launch, [(first, module, "")], {first}, read, inside, display, memo, first)
     with_mounts(launch)
 

@@ -37,6 +37,8 @@ class Image:
     workdir: str = "/"
     # (destination in the image, source in the build context), in order.
     copies: list[tuple[str, str]] = field(default_factory=list)
+    # The line of the COPY (or ADD) that last wrote each destination.
+    copy_lines: dict[str, int] = field(default_factory=dict)
     cmd: tuple[Instruction, list[Word] | None] | None = None
     entry: tuple[Instruction, list[Word] | None] | None = None
 
@@ -408,6 +410,7 @@ class Reader:
                             posixpath.join(image.workdir, words[-1].text)
                         )
                         image.copies.extend((destination, item.text) for item in words[:-1])
+                        image.copy_lines[destination] = instruction.line
                 elif instruction.keyword == "CMD":
                     image.cmd = (instruction, dockerfile.exec_form(text, start, end))
                 elif instruction.keyword == "ENTRYPOINT":
@@ -457,12 +460,12 @@ class Reader:
             launch.packages = packages
         return found
 
-    def packages(self, image: Image) -> tuple[tuple[str, str], ...]:
+    def packages(self, image: Image) -> tuple[tuple[str, str, str], ...]:
         """Folders of the build context the image copies below its working folder under a
-        name of their own (``WORKDIR /app`` + ``COPY ./ ./backend/``): dotted name -> the
-        local folder, the later copy first."""
+        name of their own (``WORKDIR /app`` + ``COPY ./ ./backend/``): (dotted name, the
+        local folder, which instruction says so), the later copy first."""
         base = image.workdir.rstrip("/") + "/"
-        found: dict[str, str] = {}
+        found: dict[str, tuple[str, str, str]] = {}
         for destination, origin in reversed(image.copies):
             if not destination.startswith(base):
                 continue
@@ -471,8 +474,11 @@ class Reader:
                 continue
             local = os.path.normpath(os.path.join(image.context_dir, origin))
             if os.path.isdir(local) and self.workspace.inside(local):
-                found.setdefault(".".join(parts), local)
-        return tuple(found.items())
+                line = image.copy_lines.get(destination)
+                where = f"{self.display(image.path)}:{line}" if line else self.display(image.path)
+                said = f"the image copies {self.display(local)}/ to {destination}/ ({where})"
+                found.setdefault(".".join(parts), (".".join(parts), local, said))
+        return tuple(found.values())
 
     def _dockerfile(
         self,
