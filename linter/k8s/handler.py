@@ -19,8 +19,8 @@ from linter.model import Edit
 
 if TYPE_CHECKING:
     from linter.config import Settings
-    from linter.k8s.loading import Values
     from linter.k8s.model import Ingress, K8sDocument, ManifestSet
+    from linter.k8s.values import Values
     from linter.source import SourceText
     from linter.workspace import Workspace
 
@@ -38,7 +38,7 @@ class K8sHandler:
         return detect.claim(relpath, data, by_name)
 
     def plan(self, paths: Sequence[str], workspace: Workspace) -> list[Unit]:
-        from linter.k8s.loading import chart_root
+        from linter.k8s.charts import chart_root
 
         units: list[Unit] = []
         charts: dict[str, str] = {}
@@ -52,8 +52,10 @@ class K8sHandler:
         return units + _workload_units(paths, workspace)
 
     def load(self, unit: Unit, workspace: Workspace, settings: Settings) -> Document:
-        from linter.k8s.loading import Values, chart_defines, chart_name, read_file
+        from linter.k8s.charts import chart_defines, chart_name
+        from linter.k8s.loading import read_file
         from linter.k8s.model import K8sDocument, ManifestSet
+        from linter.k8s.values import Values
         from linter.litellm.model import YamlFile
         from linter.litellm.yamltree import compose
 
@@ -174,7 +176,8 @@ def _patched(ingress: Ingress, workspace: Workspace) -> Ingress:
     """A kustomize patch of an Ingress, merged over its base (linter/k8s/kustomize.py); else
     the Ingress as written. Evidence only: a failure leaves it as written."""
     from linter.k8s.kustomize import merged
-    from linter.k8s.loading import Values, read_file
+    from linter.k8s.loading import read_file
+    from linter.k8s.values import Values
 
     if ingress.paths:
         return ingress
@@ -259,7 +262,7 @@ def _values_files(root: str, workspace: Workspace, document: K8sDocument) -> Val
     (``values-production.yaml``, ``values.dev.yaml``): a value is known where they agree."""
     import glob
 
-    from linter.k8s.loading import Values
+    from linter.k8s.values import Values
     from linter.litellm.model import YamlFile
     from linter.litellm.yamltree import compose
 
@@ -361,8 +364,9 @@ def _context_candidates(workspace: Workspace, own: set[str]) -> list[str]:
 
 def _context(workspace: Workspace, own: set[str]) -> ManifestSet:
     """ConfigMaps, Gateways and GatewayClasses of the other manifests (see above)."""
-    from linter.k8s.loading import Values, read_file
+    from linter.k8s.loading import read_file
     from linter.k8s.model import ManifestSet
+    from linter.k8s.values import Values
 
     context = ManifestSet()
     for path in _context_candidates(workspace, own):

@@ -133,9 +133,11 @@ def render(
 ) -> tuple[ManifestSet, dict[str, YamlFile]]:
     """The Ingresses the release's chart renders with its values, placed in the release file.
     Returns them and the values files their values may point at (for the document)."""
+    from linter.k8s.charts import chart_defines, chart_name
     from linter.k8s.helm import is_template
     from linter.k8s.helm import render as render_template
-    from linter.k8s.loading import Values, chart_defines, chart_name, read_file
+    from linter.k8s.loading import read_file
+    from linter.k8s.values import Values
     from linter.server.kubechart import Template
 
     base = chart_values(release.chart_root)

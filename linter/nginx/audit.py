@@ -145,7 +145,8 @@ def _buffering(route: Route, root: str, unbuffered_by: str | None = None) -> Aud
     if state.on is None:
         return AuditValue("unknown", origin, "unknown")
     if state.on and unbuffered_by is not None:
-        return AuditValue("on, but not for the streams", f"{origin}; {unbuffered_by}", "ok")
+        # Still a risk (NGX002 says so, as info): any answer without the app's header is held.
+        return AuditValue("on, mitigated by the app", f"{origin}; {unbuffered_by}", "risk")
     return AuditValue("on" if state.on else "off", origin, "risk" if state.on else "ok")
 
 

@@ -112,13 +112,14 @@ def other_kind_extension(lowered_name: str) -> bool:
 
 # YAML is another kind's file type: NGINX reads it only as a guest, after the YAML kinds
 # (a Kubernetes ConfigMap holding an nginx.conf; see embedded.py).
-GUEST_SUFFIXES = (".yaml", ".yml")
+# So is a shell script, read for a config it writes through a here-document (heredoc.py).
+GUEST_SUFFIXES = (".yaml", ".yml", ".sh", ".bash")
 
 
 def claim_by_name(relpath: str) -> Claim:
     name = posixpath.basename(relpath).lower()
-    if name.endswith((".yaml", ".yml")):
-        return Claim.MAYBE  # a ConfigMap holding an nginx.conf (embedded.py) decides
+    if name.endswith(GUEST_SUFFIXES):
+        return Claim.MAYBE  # a ConfigMap or a script holding an nginx.conf (embedded.py)
     if other_kind_extension(name):
         return Claim.NO
     if name.startswith(("dockerfile.", "containerfile.")):
@@ -163,10 +164,10 @@ def claim_cheap(relpath: str, data: bytes, by_name: Claim) -> bool | None:
     test (a parse) can (the handler's ``plan_undecided`` does it only where it matters)."""
     if by_name is Claim.YES:
         return True
-    if relpath.lower().endswith((".yaml", ".yml")):
+    if relpath.lower().endswith(GUEST_SUFFIXES):
         from linter.nginx import embedded
 
-        return None if embedded.may_hold(data) else False
+        return None if embedded.guest_may_hold(relpath, data) else False
     if strict_content_test(relpath) and not BLOCK_SIGNAL.search(data[: 1 << 20]):
         return False
     return None
@@ -183,14 +184,17 @@ def claim_cached(
     load that follows."""
     if by_name is Claim.YES:
         return True
-    if relpath.lower().endswith((".yaml", ".yml")):
+    shell = relpath.lower().endswith((".sh", ".bash"))
+    if relpath.lower().endswith(GUEST_SUFFIXES):
         from linter.nginx import embedded
 
         masked = embedded.masked_bytes(relpath, data)
         if masked is None:
             return False
         data = masked
-    strict = strict_content_test(relpath)
+    # A script's config must be blocks that parse cleanly: a here-document is read exactly
+    # or not at all.
+    strict = shell or strict_content_test(relpath)
     if strict and not BLOCK_SIGNAL.search(data[: 1 << 20]):
         return False  # most files without an extension (LICENSE, Makefile) stop here, unparsed
     from linter.nginx.sniff import sniff  # parsing is needed only for doubtful names

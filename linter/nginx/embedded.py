@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from linter import configmap
+from linter.nginx import heredoc
 from linter.source import SourceText
 
 _YAML = (".yaml", ".yml")
@@ -18,6 +19,12 @@ _CONF_KEY = r"[\w.-]*\.conf(?:\.template)?"
 _CONF_KEY_BYTES = re.compile(
     rb"(?m)^[ \t]+[\"']?[\w.-]*\.conf(?:\.template)?[\"']?[ \t]*:[ \t]*\|[-+]?[1-9]?[ \t]*(?:#.*)?\r?$"
 )
+
+
+def is_guest(path: str) -> bool:
+    """A file of another type that may hold a config: a ConfigMap's YAML, or a shell script
+    writing one through a here-document (linter/nginx/heredoc.py)."""
+    return is_yaml(path) or heredoc.is_shell(path)
 
 
 def is_yaml(path: str) -> bool:
@@ -34,10 +41,22 @@ def mask(text: str) -> str | None:
     return configmap.mask(text, _CONF_KEY)
 
 
+def guest_may_hold(path: str, data: bytes) -> bool:
+    """A byte search on a guest file (``is_guest``) for a config it may hold."""
+    return heredoc.may_hold(data) if heredoc.is_shell(path) else may_hold(data)
+
+
 def masked_bytes(path: str, data: bytes) -> bytes | None:
-    """``mask`` on bytes, for sniffing a YAML file's content (None: no config in it)."""
-    if not is_yaml(path) or not may_hold(data):
+    """``mask`` on bytes, for sniffing a guest file's content (None: no config in it)."""
+    if not is_guest(path) or not guest_may_hold(path, data):
         return None
+    if heredoc.is_shell(path):
+        try:
+            script = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return None
+        found = heredoc.mask(script)
+        return found.encode("utf-8") if found is not None else None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -47,10 +66,14 @@ def masked_bytes(path: str, data: bytes) -> bytes | None:
 
 
 def nginx_source(source: SourceText) -> SourceText:
-    """The source the NGINX kind reads: a YAML file's configs masked, any other file as is."""
-    if not is_yaml(source.path):
+    """The source the NGINX kind reads: a YAML file's configs and a shell script's
+    here-document masked, any other file as is."""
+    if heredoc.is_shell(source.path):
+        masked = heredoc.mask(source.text)
+    elif is_yaml(source.path):
+        masked = mask(source.text)
+    else:
         return source
-    masked = mask(source.text)
     return (
         source.with_text(masked)
         if masked is not None

@@ -690,7 +690,19 @@ def _beside_the_api(block: Stmt) -> bool:
     if path == "/":
         return True
     modifier = block.args[0] if len(block.args) == 2 else ""
-    return modifier in ("", "^~") and path.startswith("/") and not _APP_API.match(path)
+    if modifier not in ("", "^~") or not path.startswith("/") or _APP_API.match(path):
+        return False
+    # A location that sends its requests elsewhere in the app (`rewrite`, or a proxy_pass
+    # URI such as `/v1/` -> `http://api:8000/api/`) may reach the API: its own path says nothing.
+    if block.level_named("rewrite"):
+        return False
+    for stmt in block.level_named("proxy_pass"):
+        target = stmt.args[0] if stmt.args else ""
+        rest = target.split("://", 1)[-1]
+        uri = rest[rest.find("/") :] if "/" in rest else ""
+        if uri not in ("", "/"):
+            return _APP_API.match(uri) is None
+    return True
 
 
 def all_routes(document: NginxDocument, settings: Settings) -> list[Route]:

@@ -13,6 +13,15 @@ from linter.python.analysis import Analysis, StreamStart, Sym, keyword
 from linter.python.analysis.flags import flag_of, kwargs_entries
 from linter.python.analysis.flow import argument_exprs
 from linter.python.analysis.remote_args import remote_arguments
+from linter.python.cap_keywords import (
+    GENAI_LEGACY_CAP,
+    LANGCHAIN_MODELS,
+    LLAMA_INDEX_MODELS,
+    LLAMA_INDEX_OTHER_CAPS,
+    OPENAI_CHAT_CAP,
+    RESPONSES_CAP,
+    Cap,
+)
 from linter.python.edits import add_entry, add_keyword
 from linter.python.removed_caps import literal_holder, removed_cap
 from linter.record import record
@@ -135,7 +144,7 @@ def _none_passed(analysis: Analysis, value: ast.expr) -> str | None:
     return next((f"the call in {a.module} (line {a.line})" for a in remote if a.none), None)
 
 
-def cap_state(analysis: Analysis, call: ast.Call, cap: K.Cap, add: str, default: int) -> CapState:
+def cap_state(analysis: Analysis, call: ast.Call, cap: Cap, add: str, default: int) -> CapState:
     document = analysis.document
     if cap.where == "kw":
         found = _keywords_state(analysis, call, cap.keywords)
@@ -258,11 +267,11 @@ def checked(start: StreamStart, all_calls: bool) -> bool:
 def resumed_stream(start: StreamStart) -> bool:
     """``responses.stream(response_id=..., starting_after=...)`` resumes a stored Responses
     stream: the SDK rejects an output cap there (the original request set it)."""
-    return start.cap is K.RESPONSES_CAP and keyword(start.call, "response_id") is not None
+    return start.cap is RESPONSES_CAP and keyword(start.call, "response_id") is not None
 
 
 def _star_holder(
-    analysis: Analysis, call: ast.Call, stars: list[ast.expr], cap: K.Cap, add: str, default: int
+    analysis: Analysis, call: ast.Call, stars: list[ast.expr], cap: Cap, add: str, default: int
 ) -> CapState:
     """The cap holder (``options``) set in the one ``**d`` to a literal on every path."""
     held = literal_holder(analysis, call, stars[0], cap.where) if len(stars) == 1 else None
@@ -284,10 +293,10 @@ def sdk_cap(analysis: Analysis, start: StreamStart, default: int) -> tuple[CapSt
     """The cap state of an SDK generation call and the keyword a fix adds."""
     assert start.cap is not None
     add = start.cap.add
-    if start.client is K.OPENAI and start.cap is K.OPENAI_CHAT_CAP:
+    if start.client is K.OPENAI and start.cap is OPENAI_CHAT_CAP:
         add = openai_keyword(analysis, start.call, start.ctor)
     found = cap_state(analysis, start.call, start.cap, add, default)
-    if start.cap is K.GENAI_LEGACY_CAP and found.state == "missing":
+    if start.cap is GENAI_LEGACY_CAP and found.state == "missing":
         found = _model_config(analysis, start, found, add, default)
     return found, add
 
@@ -299,7 +308,7 @@ def _model_config(
     made: a cap there counts; a model made where this file cannot see is not judged."""
     if start.ctor is None:
         return CapState("unknown", "a model made elsewhere")
-    at_model = cap_state(analysis, start.ctor, start.cap or K.GENAI_LEGACY_CAP, add, default)
+    at_model = cap_state(analysis, start.ctor, start.cap or GENAI_LEGACY_CAP, add, default)
     if at_model.state != "missing":
         return at_model
     line = start.ctor.lineno
@@ -311,21 +320,21 @@ def _model_config(
     )
 
 
-def langchain_model(analysis: Analysis, ctor: ast.Call) -> K.Cap | None:
+def langchain_model(analysis: Analysis, ctor: ast.Call) -> Cap | None:
     """The cap of the LangChain chat model ``ctor`` constructs (None: not a known model)."""
     value = analysis.value(ctor)
     if not (isinstance(value, Sym) and value.ctor is ctor and value.path.startswith("@lc:")):
         return None
-    return K.LANGCHAIN_MODELS.get(value.path[len("@lc:") :])
+    return LANGCHAIN_MODELS.get(value.path[len("@lc:") :])
 
 
-def llama_index_model(analysis: Analysis, ctor: ast.Call) -> K.Cap | None:
+def llama_index_model(analysis: Analysis, ctor: ast.Call) -> Cap | None:
     """The cap of the LlamaIndex LLM ``ctor`` constructs (None: not one whose default is
     uncapped)."""
     value = analysis.value(ctor)
     if not (isinstance(value, Sym) and value.ctor is ctor and value.path.startswith("@li:")):
         return None
-    return K.LLAMA_INDEX_MODELS.get(value.path[len("@li:") :])
+    return LLAMA_INDEX_MODELS.get(value.path[len("@li:") :])
 
 
 def llama_index_cap(analysis: Analysis, ctor: ast.Call, default: int) -> CapState | None:
@@ -338,7 +347,7 @@ def llama_index_cap(analysis: Analysis, ctor: ast.Call, default: int) -> CapStat
         return None
     value = analysis.value(ctor)
     other = (
-        K.LLAMA_INDEX_OTHER_CAPS.get(value.path[len("@li:") :]) if isinstance(value, Sym) else None
+        LLAMA_INDEX_OTHER_CAPS.get(value.path[len("@li:") :]) if isinstance(value, Sym) else None
     )
     holder = keyword(ctor, other[0]) if other is not None else None
     if other is not None and holder is not None:

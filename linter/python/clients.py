@@ -1,12 +1,27 @@
 """What streamproof knows about LLM and HTTP clients (KNOWLEDGE.md section 3): how each one
-starts a stream, which keyword caps its output, and what a cut stream raises, by version
-(the exception classes themselves: ``cut_errors``).
+starts a stream and what a cut stream raises, by version (the exception classes themselves:
+``cut_errors``; the keyword that caps each call's output: ``cap_keywords``; the constructors
+that make a client: ``client_classes``).
 
 Everything here is data.
 """
 
 from __future__ import annotations
 
+from linter.python.cap_keywords import (
+    ANTHROPIC_CAP,
+    ANTHROPIC_LEGACY_CAP,
+    BEDROCK_CAP,
+    COMPAT_CHAT_CAP,
+    GENAI_CAP,
+    GENAI_LEGACY_CAP,
+    HF_TEXT_CAP,
+    MAX_TOKENS_CAP,
+    OLLAMA_CAP,
+    OPENAI_CHAT_CAP,
+    RESPONSES_CAP,
+    Cap,
+)
 from linter.python.cut_errors import (
     AIOHTTP_CUT,
     HTTPX2_CUT,
@@ -274,33 +289,6 @@ LANGCHAIN = _unverified(
 
 
 @record
-class Cap:
-    """The output-cap keywords a call accepts, and the one a fix adds."""
-
-    keywords: tuple[str, ...]
-    add: str
-    # "kw": a keyword of the call; "options": a key of the ``options=`` dict (ollama);
-    # "config": a field of ``config=`` (google-genai GenerateContentConfig or dict).
-    where: str = "kw"
-    required: bool = False  # missing = the SDK refuses the call (anthropic)
-
-
-OPENAI_CHAT_CAP = Cap(("max_tokens", "max_completion_tokens"), "max_completion_tokens")
-COMPAT_CHAT_CAP = Cap(("max_tokens", "max_completion_tokens"), "max_tokens")
-MAX_TOKENS_CAP = Cap(("max_tokens",), "max_tokens")
-RESPONSES_CAP = Cap(("max_output_tokens",), "max_output_tokens")
-ANTHROPIC_CAP = Cap(("max_tokens",), "max_tokens", required=True)
-ANTHROPIC_LEGACY_CAP = Cap(("max_tokens_to_sample",), "max_tokens_to_sample", required=True)
-OLLAMA_CAP = Cap(("num_predict",), "num_predict", where="options")
-GENAI_CAP = Cap(("max_output_tokens",), "max_output_tokens", where="config")
-# google-generativeai: in ``generation_config=`` of the call or of the GenerativeModel.
-GENAI_LEGACY_CAP = Cap(("max_output_tokens",), "max_output_tokens", where="generation_config")
-HF_TEXT_CAP = Cap(("max_new_tokens",), "max_new_tokens")
-# Bedrock's Converse API: ``inferenceConfig={"maxTokens": N}``.
-BEDROCK_CAP = Cap(("maxTokens",), "maxTokens", where="inferenceConfig")
-
-
-@record
 class Starter:
     """A method (or function) that starts a generation, relative to the client object.
 
@@ -315,100 +303,6 @@ class Starter:
     stream: str
     cap: Cap | None
 
-
-# Client classes (constructed) -> the key of their starter table.
-CLIENT_CLASSES: dict[str, str] = {
-    **{
-        f"openai.{c}": "openai"
-        for c in (
-            "OpenAI",
-            "AsyncOpenAI",
-            "AzureOpenAI",
-            "AsyncAzureOpenAI",
-            "Client",
-            "AsyncClient",
-        )
-    },
-    **{
-        f"anthropic.{c}": "anthropic"
-        for c in (
-            "Anthropic",
-            "AsyncAnthropic",
-            "AnthropicBedrock",
-            "AsyncAnthropicBedrock",
-            "AnthropicVertex",
-            "AsyncAnthropicVertex",
-            "Client",
-            "AsyncClient",
-        )
-    },
-    # Drop-in replacements of the OpenAI SDK's client classes, documented as the same API
-    # (they subclass or proxy openai's client and only add tracing): Langfuse's
-    # ``langfuse.openai`` (its ``openai`` module re-export is read as openai's own, see
-    # analysis.scopes) and PostHog's ``posthog.ai.openai``.
-    **{
-        f"{module}.{c}": "openai"
-        for module in ("langfuse.openai",)
-        for c in ("OpenAI", "AsyncOpenAI", "AzureOpenAI", "AsyncAzureOpenAI")
-    },
-    "posthog.ai.openai.OpenAI": "openai",
-    "posthog.ai.openai.AsyncOpenAI": "openai",
-    "litellm.Router": "litellm",
-    "litellm.router.Router": "litellm",
-    "ollama.Client": "ollama",
-    "ollama.AsyncClient": "ollama",
-    "google.genai.Client": "genai",
-    "google.genai.client.Client": "genai",
-    "google.generativeai.GenerativeModel": "genai_legacy",
-    "google.generativeai.generative_models.GenerativeModel": "genai_legacy",
-    "volcenginesdkarkruntime.Ark": "ark",
-    "volcenginesdkarkruntime.AsyncArk": "ark",
-    "zhipuai.ZhipuAI": "zhipu",
-    "zai.ZhipuAiClient": "zhipu",
-    "zai.ZaiClient": "zhipu",
-    "mistralai.Mistral": "mistral",
-    "mistralai.client.MistralClient": "mistral_legacy",
-    "mistralai.async_client.MistralAsyncClient": "mistral_legacy",
-    "llama_cpp.Llama": "llama_cpp",
-    "llama_cpp.llama.Llama": "llama_cpp",
-    "cohere.Client": "cohere",
-    "cohere.AsyncClient": "cohere",
-    "cohere.ClientV2": "cohere",
-    "cohere.AsyncClientV2": "cohere",
-    "groq.Groq": "groq",
-    "groq.AsyncGroq": "groq",
-    "together.Together": "together",
-    "together.AsyncTogether": "together",
-    "fireworks.client.Fireworks": "fireworks",
-    "fireworks.client.AsyncFireworks": "fireworks",
-    "huggingface_hub.InferenceClient": "hf",
-    "huggingface_hub.AsyncInferenceClient": "hf",
-    "httpx.Client": "httpx",
-    "httpx.AsyncClient": "httpx",
-    "httpx2.Client": "httpx2",
-    "httpx2.AsyncClient": "httpx2",
-    "requests.Session": "requests",
-    "requests.session": "requests",
-    "requests.sessions.Session": "requests",
-    "aiohttp.ClientSession": "aiohttp",
-}
-
-# ``instructor`` wraps a client and hands back one that calls it (``from_openai(OpenAI())``:
-# its ``chat.completions.create`` is the openai client's, with a ``response_model``).
-INSTRUCTOR_WRAPPERS = frozenset(
-    {"instructor.from_openai", "instructor.from_anthropic", "instructor.patch", "instructor.apatch"}
-)
-INSTRUCTOR_LITELLM = frozenset({"instructor.from_litellm"})
-# Tracing wrappers documented to patch a client in place and hand it back with the same API
-# (``client = wrap_openai(OpenAI())``): the value is the wrapped client's.
-TRACING_WRAPPERS = frozenset(
-    {
-        "langsmith.wrappers.wrap_openai",
-        "langsmith.wrappers.wrap_anthropic",
-        "opik.integrations.openai.track_openai",
-        "braintrust.wrap_openai",
-    }
-)
 
 # Module-level functions that behave like a client (``litellm.completion``, ``ollama.chat``,
 # the openai module client); their table key.
@@ -548,55 +442,6 @@ HTTP_ITER_METHODS = frozenset(
     }
 )
 TRANSPORTS = {"httpx": HTTPX, "httpx2": HTTPX2, "requests": REQUESTS, "aiohttp": AIOHTTP}
-
-# LangChain chat models: class name -> (cap keywords, keyword a fix adds).
-LANGCHAIN_MODELS: dict[str, Cap] = {
-    "ChatOpenAI": COMPAT_CHAT_CAP,
-    "AzureChatOpenAI": COMPAT_CHAT_CAP,
-    "ChatOllama": Cap(("num_predict",), "num_predict"),
-    "ChatGoogleGenerativeAI": Cap(("max_output_tokens", "max_tokens"), "max_output_tokens"),
-    # langchain-google-vertexai: ``max_output_tokens`` (alias ``max_tokens``) defaults to None
-    # and is then not sent, as on ChatGoogleGenerativeAI.
-    "ChatVertexAI": Cap(("max_output_tokens", "max_tokens"), "max_output_tokens"),
-    "ChatGroq": COMPAT_CHAT_CAP,
-    "ChatMistralAI": MAX_TOKENS_CAP,
-    "ChatTogether": MAX_TOKENS_CAP,
-    "ChatDeepSeek": COMPAT_CHAT_CAP,
-}
-
-# LlamaIndex LLM classes whose answers are uncapped unless the constructor says otherwise:
-# class name -> cap. ``Ollama`` passes ``additional_kwargs`` on as Ollama's options (its
-# ``num_predict``); ``LiteLLM``'s ``max_tokens`` defaults to None.
-# Checked in the packages' sources (llama-index-llms-* wheels, 2026): ``OpenAI`` (0.8.3)
-# defaults ``max_tokens`` to None and then sends none; its subclasses ``AzureOpenAI``,
-# ``OpenAILike`` and the latter's ``Groq``, ``DeepSeek`` inherit it. ``GoogleGenAI`` (0.11.3)
-# passes ``max_tokens`` (None) as ``max_output_tokens``. Legacy ``Gemini`` (0.6.2) keeps
-# ``max_tokens`` for its metadata only: its requests carry ``generation_config``. Capped by
-# default, not listed: ``Anthropic`` and ``MistralAI`` (512), ``BedrockConverse`` (512).
-LLAMA_INDEX_MODELS: dict[str, Cap] = {
-    "Ollama": Cap(("num_predict",), "num_predict", where="additional_kwargs"),
-    "LiteLLM": MAX_TOKENS_CAP,
-    "OpenAI": MAX_TOKENS_CAP,
-    "AzureOpenAI": MAX_TOKENS_CAP,
-    "OpenAILike": MAX_TOKENS_CAP,
-    "Groq": MAX_TOKENS_CAP,
-    "DeepSeek": MAX_TOKENS_CAP,
-    "GoogleGenAI": MAX_TOKENS_CAP,
-    "Gemini": Cap(("max_output_tokens",), "max_output_tokens", where="generation_config"),
-}
-# Another keyword of the constructor that may carry the cap (the OpenAI family merges
-# ``additional_kwargs`` into each request; ``GoogleGenAI`` takes a ``generation_config``
-# instead of its ``max_tokens``; on ``Gemini`` an explicit ``max_tokens`` may be honoured by
-# older releases): a literal dict without a cap key is read, anything else leaves it unknown.
-LLAMA_INDEX_OTHER_CAPS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "OpenAI": ("additional_kwargs", ("max_tokens", "max_completion_tokens")),
-    "AzureOpenAI": ("additional_kwargs", ("max_tokens", "max_completion_tokens")),
-    "OpenAILike": ("additional_kwargs", ("max_tokens", "max_completion_tokens")),
-    "Groq": ("additional_kwargs", ("max_tokens", "max_completion_tokens")),
-    "DeepSeek": ("additional_kwargs", ("max_tokens", "max_completion_tokens")),
-    "GoogleGenAI": ("generation_config", ()),
-    "Gemini": ("max_tokens", ()),
-}
 
 # Decorators that retry the decorated function.
 RETRY_DECORATORS = frozenset(

@@ -279,7 +279,8 @@ def sse_responses(document: PythonDocument) -> Iterator[SseResponse]:
     if tree is None:
         return
     imports = imported_names(tree)
-    if not any(value in RESPONSE_CLASSES for value in _candidates(imports)):
+    app_class = app_response_class(tree, imports)
+    if app_class is None and not any(value in RESPONSE_CLASSES for value in _candidates(imports)):
         return
     constants = _module_constants(tree)
     parents = _parents(tree)
@@ -290,6 +291,8 @@ def sse_responses(document: PythonDocument) -> Iterator[SseResponse]:
         if not isinstance(node, ast.Call):
             continue
         qualified = qualified_name(node.func, imports)
+        if qualified is None and _calls_response_class(node):
+            qualified = app_class
         shape = RESPONSE_CLASSES.get(qualified or "")
         if shape is None or qualified is None or _opaque(node):
             continue
@@ -339,6 +342,40 @@ def sse_responses(document: PythonDocument) -> Iterator[SseResponse]:
     for response in found:
         if not any(header.lower() in rest for header in response.missing):
             yield response
+
+
+# The response class a Flask or Quart application makes with `app.response_class(...)`.
+_APP_RESPONSE_CLASSES = {"flask": "flask.Response", "quart": "quart.Response"}
+
+
+def app_response_class(tree: ast.Module, imports: dict[str, str]) -> str | None:
+    """The class behind ``app.response_class(...)`` in a file that imports Flask (or Quart):
+    its ``Response`` unless the file assigns ``response_class`` anywhere (an app or a
+    subclass with a response class of its own: not read). Only these apps have the
+    attribute among the frameworks read here; one framework per file, else unknown."""
+    frameworks = {
+        _APP_RESPONSE_CLASSES[top]
+        for value in imports.values()
+        if (top := value.split(".", 1)[0]) in _APP_RESPONSE_CLASSES
+    }
+    if len(frameworks) != 1:
+        return None
+    for node in ast.walk(tree):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign):
+            targets = [node.target]
+        for target in targets:
+            if (isinstance(target, ast.Attribute) and target.attr == "response_class") or (
+                isinstance(target, ast.Name) and target.id == "response_class"
+            ):
+                return None
+    return frameworks.pop()
+
+
+def _calls_response_class(call: ast.Call) -> bool:
+    return isinstance(call.func, ast.Attribute) and call.func.attr == "response_class"
 
 
 def _route_handler(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -430,11 +467,14 @@ def streaming_responses(document: PythonDocument) -> Iterator[StreamKind]:
     if tree is None:
         return
     imports = imported_names(tree)
+    app_class = app_response_class(tree, imports)
     constants = _module_constants(tree)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         qualified = qualified_name(node.func, imports) or ""
+        if not qualified and _calls_response_class(node):
+            qualified = app_class or ""
         for item in node.keywords:  # FastAPI's ``@app.get(..., response_class=...)``
             if item.arg == "response_class":
                 named = qualified_name(item.value, imports) or ""
@@ -452,6 +492,24 @@ def streaming_responses(document: PythonDocument) -> Iterator[StreamKind]:
             media = _string(_argument(node, 3, keywords), constants) or ""
             if _is_sse(media):
                 yield StreamKind(node, True)
+
+
+def stream_calls(tree: ast.Module, imports: dict[str, str]) -> Iterator[ast.Call]:
+    """The calls of a module that make a server-sent-events response: an event-source class,
+    or a response class given the SSE media type as a literal (the project's own streaming
+    routes, ``analysis.own_routes``)."""
+    constants = _module_constants(tree)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        qualified = qualified_name(node.func, imports) or ""
+        if qualified in EVENT_SOURCE_CLASSES:
+            yield node
+        elif qualified in RESPONSE_CLASSES and not _opaque(node):
+            media_index, _, keywords = RESPONSE_CLASSES[qualified]
+            media = _string(_argument(node, media_index, keywords), constants)
+            if media is not None and _is_sse(media):
+                yield node
 
 
 def _is_sse(media: str) -> bool:

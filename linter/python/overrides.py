@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import cast
 
 from linter.python.analysis import Analysis, Iteration, Sym
-from linter.python.retries import RemoteShown, _iterations_within, emits
+from linter.python.chunks_shown import _iterations_within, emits
+from linter.python.remote_shown import RemoteShown
 
 _MEMO = ("python", "shown-overrides")
 _MAX_IMPORTERS = 40

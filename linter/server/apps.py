@@ -49,7 +49,10 @@ Reader = Callable[[str], "SourceText | None"]
 
 
 def module_file(
-    module: str, search_dirs: tuple[str, ...], inside: Callable[[str], bool]
+    module: str,
+    search_dirs: tuple[str, ...],
+    inside: Callable[[str], bool],
+    packages: tuple[tuple[str, str, str], ...] = (),
 ) -> str | None:
     parts = module.split(".")
     if not all(part.isidentifier() for part in parts):
@@ -60,6 +63,16 @@ def module_file(
             for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
                 if os.path.isfile(candidate) and inside(candidate):
                     return candidate
+    # A package the image copies under its own name (``COPY ./ ./backend/``): its modules
+    # are the files of the folder copied.
+    for package, folder, _ in packages:
+        named = package.split(".")
+        if parts[: len(named)] != named:
+            continue
+        stem = os.path.join(folder, *parts[len(named) :])
+        for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
+            if os.path.isfile(candidate) and inside(candidate):
+                return candidate
     return None
 
 
@@ -107,7 +120,7 @@ def find_evidence(
             launch.llm_proxy = UVICORN_LLM_SERVERS[top]
             launch.interface = "asgi"
             return
-        found = module_file(module, launch.search_dirs, inside)
+        found = module_file(module, launch.search_dirs, inside, launch.packages)
         if found is None:
             folder = missing_module_folder(module, launch.search_dirs, inside)
             if folder is None:
@@ -118,6 +131,16 @@ def find_evidence(
             with_mounts(launch)
             return
         first = found
+        if launch.packages and module_file(module, launch.search_dirs, inside) is None:
+            # Found through a package the image copies under its own name: said with the
+            # evidence, as the link it rests on.
+            said = next(
+                (s for p, _, s in launch.packages if (module + ".").startswith(p + ".")), ""
+            )
+            note = f"(`{module}` is {display(found)}: {said})"
+            _follow(launch, [(first, module, note)], {first}, read, inside, display, memo, first)
+            with_mounts(launch)
+            return
     _follow(launch, [(first, module, "")], {first}, read, inside, display, memo, first)
     with_mounts(launch)
 
@@ -186,7 +209,11 @@ def _follow(
             flask = any("Flask" in e.what for e in launch.evidence)
             launch.interface = "wsgi" if flask else "asgi"
         dirs = (*launch.search_dirs, os.path.dirname(path))
-        files = {imported: _module_file(imported, dirs, inside, memo) for imported in facts.modules}
+        files = {
+            imported: _module_file(imported, dirs, inside, memo)
+            or (module_file(imported, (), inside, launch.packages) if launch.packages else None)
+            for imported in facts.modules
+        }
         for imported, target in files.items():
             if target is not None and target not in seen:
                 seen.add(target)

@@ -117,7 +117,9 @@ def _app_file(launch: Launch, workspace: Workspace) -> str | None:
         return None
     if app.endswith("::"):
         return app[:-2]
-    return apps.module_file(app.split(":", 1)[0].strip(), launch.search_dirs, workspace.inside)
+    return apps.module_file(
+        app.split(":", 1)[0].strip(), launch.search_dirs, workspace.inside, launch.packages
+    )
 
 
 def _served_apps(workspace: Workspace) -> frozenset[str]:

@@ -95,9 +95,10 @@ class WorkloadReader:
         self.shown = reader.display(path)
 
     def read(self) -> list[Launch]:
+        from linter.k8s.charts import chart_defines, chart_root
         from linter.k8s.helm import is_template, render
-        from linter.k8s.loading import Reader as ValueReader
-        from linter.k8s.loading import Values, chart_defines, chart_root
+        from linter.k8s.values import Reader as ValueReader
+        from linter.k8s.values import Values
         from linter.litellm.model import YamlFile
         from linter.litellm.yamltree import compose
         from linter.server.kubechart import Template, chart_values

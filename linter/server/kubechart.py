@@ -15,14 +15,14 @@ from yaml.nodes import Node, ScalarNode
 
 if TYPE_CHECKING:
     from linter.k8s.helm import Action, Rendered, Resolved
-    from linter.k8s.loading import Values
+    from linter.k8s.values import Values
     from linter.litellm.model import YamlFile
     from linter.source import SourceText
 
 
 def chart_values(root: str, read: Callable[[str], SourceText | None]) -> Values:
     """The chart's values.yaml, else its ``values-*.yaml`` files (agreeing values only)."""
-    from linter.k8s.loading import Values
+    from linter.k8s.values import Values
     from linter.litellm.model import YamlFile
     from linter.litellm.yamltree import compose
 

@@ -37,6 +37,8 @@ class Image:
     workdir: str = "/"
     # (destination in the image, source in the build context), in order.
     copies: list[tuple[str, str]] = field(default_factory=list)
+    # The line of the COPY (or ADD) that last wrote each destination.
+    copy_lines: dict[str, int] = field(default_factory=dict)
     cmd: tuple[Instruction, list[Word] | None] | None = None
     entry: tuple[Instruction, list[Word] | None] | None = None
 
@@ -408,6 +410,7 @@ class Reader:
                             posixpath.join(image.workdir, words[-1].text)
                         )
                         image.copies.extend((destination, item.text) for item in words[:-1])
+                        image.copy_lines[destination] = instruction.line
                 elif instruction.keyword == "CMD":
                     image.cmd = (instruction, dockerfile.exec_form(text, start, end))
                 elif instruction.keyword == "ENTRYPOINT":
@@ -451,6 +454,40 @@ class Reader:
         image = self.image(path, context_dir, target)
         if image is None:
             return []
+        found = self._dockerfile(image, path, outer_env, service, label)
+        packages = self.packages(image)
+        for launch in found:
+            launch.packages = packages
+        return found
+
+    def packages(self, image: Image) -> tuple[tuple[str, str, str], ...]:
+        """Folders of the build context the image copies below its working folder under a
+        name of their own (``WORKDIR /app`` + ``COPY ./ ./backend/``): (dotted name, the
+        local folder, which instruction says so), the later copy first."""
+        base = image.workdir.rstrip("/") + "/"
+        found: dict[str, tuple[str, str, str]] = {}
+        for destination, origin in reversed(image.copies):
+            if not destination.startswith(base):
+                continue
+            parts = destination[len(base) :].strip("/").split("/")
+            if not all(part.isidentifier() for part in parts):
+                continue
+            local = os.path.normpath(os.path.join(image.context_dir, origin))
+            if os.path.isdir(local) and self.workspace.inside(local):
+                line = image.copy_lines.get(destination)
+                where = f"{self.display(image.path)}:{line}" if line else self.display(image.path)
+                said = f"the image copies {self.display(local)}/ to {destination}/ ({where})"
+                found.setdefault(".".join(parts), (".".join(parts), local, said))
+        return tuple(found.values())
+
+    def _dockerfile(
+        self,
+        image: Image,
+        path: str,
+        outer_env: Env | None,
+        service: str | None,
+        label: str,
+    ) -> list[Launch]:
         self.image_launched.add(path)
         env = {**image.env, **(outer_env or {})}
         plain = {**image.args, **self._plain_env(env)}
@@ -542,6 +579,15 @@ class Reader:
 
     def _service(self, path: str, text: str, service: ComposeService) -> list[Launch]:
         launches = self._service_launches(path, text, service)
+        overridden = service.command is not None or service.entrypoint is not None
+        if overridden and service.dockerfile is not None:
+            # A command of its own run in the image built: the image's packages (``dockerfile``
+            # sets them for the image's own command).
+            image = self.image(service.dockerfile, service.context_dir, service.target)
+            if image is not None:
+                packages = self.packages(image)
+                for launch in launches:
+                    launch.packages = launch.packages or packages
         if service.image and service.image_span is not None and service.dockerfile is None:
             from linter.server.imagecmd import add_image_evidence
 

@@ -161,6 +161,10 @@ class Launch:
     settings: dict[str, Setting] = field(default_factory=dict)
     # Folders an app module named on the command line is looked up in (absolute).
     search_dirs: tuple[str, ...] = ()
+    # Packages its image copies below its working folder under a name of their own
+    # (``COPY ./ ./backend/`` run as ``backend.main:app``): (dotted name, local folder,
+    # which instruction says so).
+    packages: tuple[tuple[str, str, str], ...] = ()
     # A compose service name or a Procfile process type: how a proxy in front names it.
     service: str | None = None
     evidence: list[Evidence] = field(default_factory=list)

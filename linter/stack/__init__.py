@@ -33,6 +33,8 @@ CLIENT_BYTES = re.compile(
     rb"\b(?:base_url|api_base)\s*=|/(?:chat/)?completions\b|" + _REQUEST.encode()
 )
 _SUBSTRINGS = (b"base_url", b"api_base", b"completions", b"post(", b"stream(", b"request(")
+_SIZED_SUBSTRINGS = tuple((part, len(part)) for part in _SUBSTRINGS)
+_MEMMEM_FROM = 1024  # (below it a call into the C library costs more than the search)
 
 
 # Every match of CLIENT_TEXT starts at one of these literals (its alternatives each begin with
@@ -69,6 +71,20 @@ def names_client_url(data: bytes) -> bool:
     """A byte search before any decoding: does the file name a base URL or a completion
     endpoint? (Substring tests first: the expression has no literal prefix to skip ahead by,
     and took 0.12 ms on each ordinary module of the benchmark, which names none of them.)"""
+    size = len(data)
+    if size >= _MEMMEM_FROM:
+        # Most files name none of them and every literal is searched to the end: the C
+        # library's memmem does that in half the time of ``in`` on an ordinary module.
+        from linter.python.detect import _libc_memmem
+
+        memmem = _libc_memmem()
+        if memmem:
+            for part, length in _SIZED_SUBSTRINGS:
+                if memmem(data, size, part, length):
+                    break
+            else:
+                return False
+            return CLIENT_BYTES.search(data) is not None
     if not any(part in data for part in _SUBSTRINGS):
         return False
     return CLIENT_BYTES.search(data) is not None

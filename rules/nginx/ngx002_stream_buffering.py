@@ -18,22 +18,34 @@ def check(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
         state = buffering(route)
         if state.on is not True or state.found is None:
             continue  # off, unknown, or gRPC (never buffered)
-        if app_unbuffers(document, route) is not None:
-            continue  # the app behind turns buffering off for its streams itself
         name, found = state.name, state.found
         place = value_place(document, route, found)
         edits = set_in_block(document, route, found, name, "off")
         fix = RULE.make_fix(edits, f"set {name} off for {route.label()}") if edits else None
+        # The app behind opts its streams out itself: still on in the config (any answer
+        # without the header, or another app behind this route, is collected whole), but
+        # mitigated at run time, so reported as info (which leaves the exit status alone).
+        mitigated = app_unbuffers(document, route)
+        if mitigated is not None:
+            effect = (
+                f"nginx collects the upstream's responses before passing them on, but {mitigated}: "
+                f"mitigated at run time (reported as info). A response without that header is "
+                f"still collected whole; {name} off here does not depend on the app."
+            )
+        else:
+            effect = (
+                "nginx collects the upstream's response before passing it on, so a streamed "
+                "answer arrives in one burst at the end (unless the backend sends "
+                "`X-Accel-Buffering: no` itself)."
+            )
         yield RULE.report(
             place.source,
             place.start,
             place.end,
-            f"{name} is on here: {found.describe(document.workspace_root)}. nginx collects the "
-            f"upstream's response before passing it on, so a streamed answer arrives in one burst "
-            f"at the end (unless the backend sends `X-Accel-Buffering: no` itself). "
+            f"{name} is on here: {found.describe(document.workspace_root)}. {effect} "
             f"{because(route)}",
             fix=fix,
-            severity=severity_with(found.caveat),
+            severity=Severity.INFO if mitigated is not None else severity_with(found.caveat),
         )
 
 
@@ -64,8 +76,10 @@ nginx (Open WebUI, Dify, LiteLLM, llama.cpp, ...). A backend can opt out per res
 service or launch line the route proxies to: by the service's name, by a loopback address at
 the port compose publishes for it, and from a compose file anywhere in the tree that mounts
 this config) whose every streamed response writes that header
-(or is sse_starlette's `EventSourceResponse`, which sends it), nothing is reported; otherwise
-streamproof cannot see whether yours does. An nginx in between (a compose service that runs
+(or is sse_starlette's `EventSourceResponse`, which sends it), the finding is `info`: the
+harm is mitigated at run time, yet the config still buffers any answer without the header (an
+error page, a new endpoint, another app put behind the route), and `info` leaves the exit status
+alone. Otherwise streamproof cannot see whether yours does. An nginx in between (a compose service that runs
 nginx with another config of the tree, the inner tier of a two-tier chain) hides that header
 from this one unless it adds it or passes it on (`proxy_pass_header X-Accel-Buffering`): a
 route reaching its streaming locations is reported.

@@ -77,8 +77,10 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
                 f"attempts are spent, so a cut still reaches the caller"
             )
         facts = seen_as(facts, start.translated)
+        evidence = analysis.evidence_words(start) if start.http else ""
+        evidence = f"; {evidence}" if evidence else ""
         message = (
-            f"`{what}` {reading} {client} stream ({start.api} {where}) {handler} "
+            f"`{what}` {reading} {client} stream ({start.api} {where}{evidence}) {handler} "
             f"({why}): a dropped connection raises "
             f"{facts.exception} here{facts.note}, which ends {ended} mid-answer; "
             f"{_advice(instead, wrapped, facts)}"

@@ -10,7 +10,8 @@ from linter.python import clients as K
 from linter.python.analysis import Stream, Sym, analysis_of
 from linter.python.document import PythonDocument
 from linter.python.explain import decorator_text
-from linter.python.retries import retry_loops, streams_read_later
+from linter.python.read_later import streams_read_later
+from linter.python.retries import retry_loops
 from linter.registry import Rule
 
 

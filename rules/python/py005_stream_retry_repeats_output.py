@@ -9,18 +9,14 @@ from linter.config import Settings
 from linter.model import Finding, Severity
 from linter.python import clients as K
 from linter.python.analysis import Analysis, Sym, analysis_of, keyword, walk_function
+from linter.python.chunks_shown import emits, how_shown, reached_streams
 from linter.python.document import PythonDocument
 from linter.python.explain import article, cut_facts, decorator_text, header_span
 from linter.python.overrides import override_shown
+from linter.python.remote_shown import callee_key, leaves_stream_off, remote_shown
 from linter.python.retries import (
     RetryLoop,
-    callee_key,
-    emits,
-    how_shown,
     in_try_body,
-    leaves_stream_off,
-    reached_streams,
-    remote_shown,
     retries_only_before_output,
     retry_loops,
 )

@@ -46,9 +46,10 @@ def _finding(
             f" ({state.seconds:g} s is the code's default for `{state.env}`, used when that "
             f"variable is not set)"
         )
-    named = analysis.url_named_llm(start)
-    # A stream known as an LLM's only by the name of its URL: that name is the evidence.
-    evidence = f" (an LLM stream, by its URL `{named}`)" if named else ""
+    # A stream known as one only by its URL (its name, or a route of the project's app that
+    # answers with events): that is the evidence.
+    evidence = analysis.evidence_words(start)
+    evidence = f" ({evidence})" if evidence else ""
     if state.kind == "missing":
         fix = RULE.make_fix(
             add_keyword(document, call, "timeout", _REQUESTS_TIMEOUT),

@@ -13,8 +13,8 @@ from linter import config, config_files, pathmatch
 from linter.cli import main
 from linter.config import SettingsResolver
 from linter.config_files import ConfigError
+from linter.parallel import PARALLEL_THRESHOLD
 from linter.pathmatch import path_matches
-from linter.runner import PARALLEL_THRESHOLD
 
 pytestmark = pytest.mark.usefixtures("toy_kind")
 

@@ -160,9 +160,9 @@ def test_diff_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_parallel_run_gives_the_same_findings_as_a_serial_one(tmp_path: Path) -> None:
-    from linter import runner
+    from linter.parallel import PARALLEL_THRESHOLD
 
-    for index in range(runner.PARALLEL_THRESHOLD + 10):
+    for index in range(PARALLEL_THRESHOLD + 10):
         (tmp_path / f"f{index:03}.toy").write_text(f"timeout = {index % 12}\ncap = 1\n")
     serial = lint([tmp_path], cwd=tmp_path, fix=False)
     from linter.config import SettingsResolver
@@ -172,9 +172,7 @@ def test_parallel_run_gives_the_same_findings_as_a_serial_one(tmp_path: Path) ->
     parallel = run([str(tmp_path)], resolver, RunOptions(jobs=2))
     single = run([str(tmp_path)], resolver, RunOptions(jobs=1))
     assert parallel.findings == single.findings == serial.findings
-    assert len(parallel.findings) == sum(
-        1 for i in range(runner.PARALLEL_THRESHOLD + 10) if i % 12 < 10
-    )
+    assert len(parallel.findings) == sum(1 for i in range(PARALLEL_THRESHOLD + 10) if i % 12 < 10)
     fixed = run([str(tmp_path)], resolver, RunOptions(jobs=2, fix=True))
     assert not fixed.errors and len(fixed.changes) == len(parallel.findings)
     assert (tmp_path / "f001.toy").read_text() == "timeout = 10\ncap = 1\n"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from linter import pool, preparation, runner
+from linter.parallel import PARALLEL_THRESHOLD
 
 LOCATION = (
     "server {{\n"
@@ -74,7 +75,7 @@ def test_a_small_run_starts_no_process(tmp_path: Path, processes: dict[str, list
 def test_a_large_run_uses_one_pool_of_jobs_workers_not_a_process_per_file(
     tmp_path: Path, processes: dict[str, list[object]]
 ) -> None:
-    count = runner.PARALLEL_THRESHOLD + 36
+    count = PARALLEL_THRESHOLD + 36
     _sites(tmp_path, count)
     parallel = runner.run([str(tmp_path)], _resolver(tmp_path), runner.RunOptions(jobs=2))
     # Two forked workers, whatever the number of files (concurrent.futures is for systems
@@ -87,7 +88,7 @@ def test_a_large_run_uses_one_pool_of_jobs_workers_not_a_process_per_file(
 
 
 def test_jobs_1_never_starts_a_pool(tmp_path: Path, processes: dict[str, list[object]]) -> None:
-    _sites(tmp_path, runner.PARALLEL_THRESHOLD + 4)
+    _sites(tmp_path, PARALLEL_THRESHOLD + 4)
     runner.run([str(tmp_path)], _resolver(tmp_path), runner.RunOptions(jobs=1))
     assert processes == {"pools": [], "forks": [], "programs": []}
 
@@ -194,7 +195,7 @@ def _launched_behind_nginx(folder: Path) -> None:
     """An app server launched by compose behind an NGINX upstream that outlives its keep-alive
     (NGX007 needs the launches, worked out before the workers start), and enough sites for
     a pool."""
-    _sites(folder, runner.PARALLEL_THRESHOLD + 4)
+    _sites(folder, PARALLEL_THRESHOLD + 4)
     (folder / "docker-compose.yml").write_text(COMPOSE)
     (folder / "nginx.conf").write_text(UPSTREAM)
 

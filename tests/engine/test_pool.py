@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from linter import parallel as checking
 from linter import pool, runner
 
 pytestmark = pytest.mark.skipif(not pool.available(), reason="this system cannot fork")
@@ -108,8 +109,8 @@ def _found(result: runner.RunResult) -> list[tuple[str, str, int]]:
 def test_the_run_does_what_a_dead_worker_left_in_this_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    serial = _streaming_files(tmp_path, runner.PARALLEL_THRESHOLD + 20)
-    real_work = runner._work
+    serial = _streaming_files(tmp_path, checking.PARALLEL_THRESHOLD + 20)
+    real_work = checking._work
     parent = os.getpid()
 
     def dying(indices, state=None):  # type: ignore[no-untyped-def]
@@ -117,7 +118,7 @@ def test_the_run_does_what_a_dead_worker_left_in_this_process(
             os.kill(os.getpid(), signal.SIGKILL)
         return real_work(indices, state)
 
-    monkeypatch.setattr(runner, "_work", dying)
+    monkeypatch.setattr(checking, "_work", dying)
     parallel = _run(tmp_path, jobs=2)
     assert parallel.files_checked == serial.files_checked
     assert _found(parallel) == _found(serial)
@@ -126,19 +127,19 @@ def test_the_run_does_what_a_dead_worker_left_in_this_process(
 def test_where_processes_cannot_fork_a_spawned_pool_gives_the_same_findings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    serial = _streaming_files(tmp_path, runner.PARALLEL_THRESHOLD + 4)
+    serial = _streaming_files(tmp_path, checking.PARALLEL_THRESHOLD + 4)
     monkeypatch.setattr(pool, "available", lambda: False)  # as on Windows
     forks: list[int] = []
     real_fork = os.fork
     monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
     pools: list[bool] = []
-    real_pool = runner._spawned_pool
+    real_pool = checking._spawned_pool
 
     def spawned_pool(*args, **kwargs):  # type: ignore[no-untyped-def]
         pools.append(real_pool(*args, **kwargs))
         return pools[-1]
 
-    monkeypatch.setattr(runner, "_spawned_pool", spawned_pool)
+    monkeypatch.setattr(checking, "_spawned_pool", spawned_pool)
     spawned = _run(tmp_path, jobs=2)
     assert pools == [True]  # the started workers did the work (no serial fallback)
     assert forks == []  # started, not forked

@@ -290,7 +290,7 @@ def test_placement_helpers_keep_indentation_and_newline_style() -> None:
 
 
 def test_many_files_in_worker_processes(here: Path) -> None:
-    from linter.runner import PARALLEL_THRESHOLD
+    from linter.parallel import PARALLEL_THRESHOLD
 
     count = PARALLEL_THRESHOLD + 6
     for number in range(count):

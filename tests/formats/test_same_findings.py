@@ -153,7 +153,7 @@ def test_every_format_is_covered_here() -> None:
 def test_reports_after_fix_describe_the_files_as_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str, fmt: str
 ) -> None:
-    from linter.runner import PARALLEL_THRESHOLD
+    from linter.parallel import PARALLEL_THRESHOLD
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NO_COLOR", "1")

@@ -992,14 +992,14 @@ def test_file_deleted_between_reading_and_parsing(
     for name, text in COMPANIONS.items():
         (tmp_path / name).write_text(text)
     (tmp_path / "nginx.conf").write_text(STREAMING_NGINX)
-    real_units = runner._units_by_kind
+    real_units = runner.units_by_kind
 
     def plan_then_delete(*args, **kwargs):  # type: ignore[no-untyped-def]
         units = real_units(*args, **kwargs)
         os.unlink(tmp_path / "nginx.conf")
         return units
 
-    monkeypatch.setattr(runner, "_units_by_kind", plan_then_delete)
+    monkeypatch.setattr(runner, "units_by_kind", plan_then_delete)
     result = lint([tmp_path], cwd=tmp_path)
     found = {(os.path.relpath(f.path, tmp_path), f.code, f.line) for f in result.findings}
     assert found >= COMPANION_FINDINGS | {("nginx.conf", "NGX001", 6)}

@@ -215,16 +215,16 @@ def test_no_collection_walks_a_config_while_it_is_checked(
     between walks every node of the config for nothing. It runs again afterwards."""
     import gc
 
-    from linter import runner
+    from linter import unit_check
 
     seen: list[bool] = []
-    real = runner.check_document
+    real = unit_check.check_document
 
     def check_document(*args: object, **kwargs: object) -> object:
         seen.append(gc.isenabled())
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(runner, "check_document", check_document)
+    monkeypatch.setattr(unit_check, "check_document", check_document)
     config = tmp_path / "config.yaml"
     config.write_text("model_list:\n  - model_name: a\n    litellm_params: {model: openai/x}\n")
     assert gc.isenabled()

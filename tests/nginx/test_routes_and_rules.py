@@ -162,11 +162,18 @@ def test_names_that_let_the_content_decide() -> None:
     for name in ("README.md", "docs/example.txt", "src/app.js", "nginx.md"):
         assert HANDLER.claim_by_name(name) is Claim.NO, name
     # Under an nginx/ folder too: a script that writes a server block, the image's Dockerfile.
-    for name in ("nginx/gen_config.py", "nginx/Dockerfile", "deploy/nginx/README", "nginx/a.sh"):
+    for name in ("nginx/gen_config.py", "nginx/Dockerfile", "deploy/nginx/README"):
         assert HANDLER.claim_by_name(name) is Claim.NO, name
     # A Dockerfile named for the image it builds, whatever its suffix says.
     for name in ("Dockerfile.nginx", "docker/Containerfile.nginx", "Dockerfile.nginxconf"):
         assert HANDLER.claim_by_name(name) is Claim.NO, name
+    # A shell script is a guest whose content decides: only a config it writes through a
+    # here-document into an nginx path (linter/nginx/heredoc.py) makes it one.
+    assert HANDLER.claim_by_name("nginx/a.sh") is Claim.MAYBE
+    writes = b"cat > /etc/nginx/conf.d/a.conf <<'EOF'\n" + STREAMING_SITE.encode() + b"EOF\n"
+    assert HANDLER.claim("nginx/a.sh", writes, Claim.MAYBE)
+    echoes = b"echo 'server {' > /etc/nginx/conf.d/a.conf\n" + STREAMING_SITE.encode()
+    assert not HANDLER.claim("nginx/a.sh", echoes, Claim.MAYBE)
     # A name that says nothing needs blocks and a clean parse: a typo'd snippet is not enough.
     assert HANDLER.claim("default", STREAMING_SITE.encode(), Claim.MAYBE)
     assert not HANDLER.claim(

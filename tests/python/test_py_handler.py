@@ -249,7 +249,8 @@ def test_every_client_the_rules_know_makes_a_file_worth_a_parse() -> None:
     """The byte search is derived from nothing but its own word lists: every client class
     and module-level client of the knowledge tables (linter.python.clients), imported and
     streamed from, must make a file worth a parse."""
-    from linter.python.clients import CLIENT_CLASSES, MODULE_CLIENTS
+    from linter.python.client_classes import CLIENT_CLASSES
+    from linter.python.clients import MODULE_CLIENTS
 
     unclaimed = set()
     for dotted in CLIENT_CLASSES:

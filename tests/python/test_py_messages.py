@@ -339,3 +339,40 @@ def test_a_wait_chosen_by_the_error_names_its_constant_branch(tmp_path: Path) ->
         "PY007",
     )
     assert "after a constant `1` s sleep whenever `limited` is false" in message
+
+
+def test_a_client_of_the_projects_own_sse_route_names_that_route(tmp_path: Path) -> None:
+    (tmp_path / "server.py").write_text(
+        textwrap.dedent(
+            """\
+            from fastapi import FastAPI
+            from fastapi.responses import StreamingResponse
+
+            app = FastAPI()
+
+            def ticks():
+                yield "data: 1\\n\\n"
+
+            @app.get("/ticks/")
+            def stream_ticks():
+                return StreamingResponse(ticks(), media_type="text/event-stream")
+            """
+        )
+    )
+    client = tmp_path / "client.py"
+    client.write_text(
+        textwrap.dedent(
+            """\
+            import requests
+
+            r = requests.get("http://127.0.0.1:8000/ticks/?n=3", stream=True)
+            for chunk in r.iter_content(64):
+                print(chunk)
+            """
+        )
+    )
+    found = lint([client], cwd=tmp_path, select=["PY001", "PY006"]).findings
+    messages = {f.code: f.message for f in found}
+    route = "an event stream: `/ticks` is an SSE route of this project's app, server.py line 11"
+    assert f"`requests.get(..., stream=True)` ({route}) has no timeout" in messages["PY006"]
+    assert f"(requests.get(stream=True) on line 3; {route}) has no handler" in messages["PY001"]

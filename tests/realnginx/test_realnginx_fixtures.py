@@ -88,6 +88,8 @@ def _copy(case: Case, target: Path) -> None:
                 shutil.copyfile(fixed, target / file.relative_to(base))
     for manifest in [*target.rglob("*.yaml"), *target.rglob("*.yml")]:
         _unpack_configmap(manifest)
+    for script in [*target.rglob("*.sh"), *target.rglob("*.bash")]:
+        _unpack_script(script)
 
 
 def _unpack_configmap(manifest: Path) -> None:
@@ -112,6 +114,23 @@ def _unpack_configmap(manifest: Path) -> None:
             if key.value.endswith((".conf", ".conf.template")) and literal:
                 (manifest.parent / f"{manifest.stem}__{key.value}").write_text(value.value)
     manifest.unlink()
+
+
+def _unpack_script(script: Path) -> None:
+    """The config a shell script writes through a here-document (`cat <<'EOF' >
+    /etc/nginx/...`) as the file it writes, in place of the script: what nginx would be
+    given (found here by the delimiter lines, not by streamproof's reader)."""
+    lines = script.read_text(encoding="utf-8").splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        opening = re.search(r"<<-?\s*['\"]?(\w+)['\"]?", line)
+        target = re.search(r"(/etc/nginx/\S+)", line)
+        if opening is None or target is None:
+            continue
+        delimiter = opening.group(1)
+        end = next(i for i in range(index + 1, len(lines)) if lines[i].strip() == delimiter)
+        name = Path(target.group(1)).name
+        (script.parent / f"{script.stem}__{name}").write_text("".join(lines[index + 1 : end]))
+    script.unlink()
 
 
 def _pattern_matches(pattern: str, relative: Path) -> bool:

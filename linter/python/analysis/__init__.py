@@ -3,10 +3,12 @@ generation or a stream, where streams are iterated, and which ``try`` (or retryi
 guards each iteration. Computed once per document and shared by the PY rules.
 
 The analysis is split by job: ``scopes`` indexes the file and looks names up, ``values``
-resolves what expressions hold and which calls start streams, ``streams`` finds where they
-are consumed (``consumers``: where a generator of the file is), ``guards`` what guards that
-(``tasks`` and ``threads``: code run as a task or in a thread); ``model`` holds the values and
-findings, ``nodes`` the walking helpers. ``Analysis`` puts them together.
+resolves what expressions hold (``starts``: which calls start streams; ``remote_calls``:
+which functions of other modules are called), ``streams`` finds where they are consumed
+(``consumers``: where a generator of the file is), ``guards`` what guards that (``catching``:
+what a handler or context manager catches; ``tasks`` and ``threads``: code run as a task or
+in a thread); ``model`` holds the values and findings, ``nodes`` the walking helpers.
+``Analysis`` puts them together.
 """
 
 from __future__ import annotations

@@ -54,12 +54,53 @@ def flag_of(analysis: Values, call: ast.Call, name: str = "stream") -> tuple[str
             if partial:
                 verdict = "no" if verdict == "no" else "maybe"
             return verdict, f"**{_text(analysis, item.value)} with {name!r}"
+    if name == "stream":
+        opaque = next((k.value for k in call.keywords if k.arg is None), None)
+        tested = _tested_as_stream(analysis, call) if opaque is not None else ""
+        if tested and opaque is not None:
+            return "maybe", f"**{_text(analysis, opaque)}, tested with `isinstance(..., {tested})`"
     return "no", ""
+
+
+def _tested_as_stream(analysis: Values, call: ast.Call) -> str:
+    """``result = client.chat.completions.create(**config)`` whose flag is in an opaque
+    ``**`` dict, then ``isinstance(result, openai.Stream)`` in the same function: the code
+    itself says the call may stream. The stream class as shown ("" when not so tested)."""
+    from linter.python.analysis.typed import stream_class
+
+    statement = analysis.parent(call)
+    if isinstance(statement, ast.Await):
+        statement = analysis.parent(statement)
+    if not (
+        isinstance(statement, ast.Assign)
+        and len(statement.targets) == 1
+        and isinstance(statement.targets[0], ast.Name)
+    ):
+        return ""
+    name = statement.targets[0].id
+    scope = analysis.scope(call)
+    for node in _walk_function(scope.node):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "isinstance"
+            and len(node.args) == 2
+            and isinstance(node.args[0], ast.Name)
+            and node.args[0].id == name
+        ):
+            classes = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
+            for cls in classes:
+                shown = stream_class(analysis, cls)
+                if shown:
+                    return shown
+    return ""
 
 
 def _truth(analysis: Values, expr: ast.expr) -> str:
     if isinstance(expr, ast.Constant):
         return "yes" if expr.value else "no"
+    if isinstance(expr, ast.Name) and not hasattr(expr, "lineno"):
+        return "maybe"  # another module's value (``_remote_entries``' placeholder)
     if isinstance(expr, ast.Name):
         found = analysis.lookup(expr.id, analysis.scope(expr), analysis.document.start(expr))
         if found is not None and found[0] == "expr" and isinstance(found[1], ast.Constant):

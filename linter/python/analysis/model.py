@@ -8,6 +8,7 @@ import ast
 import weakref
 
 from linter.python import clients as K
+from linter.python.cap_keywords import Cap
 from linter.record import record
 
 # --- values -------------------------------------------------------------------------------------
@@ -36,7 +37,7 @@ class StreamStart:
     client: K.Client
     api: str  # how the message names it, e.g. "chat.completions.create(stream=True)"
     streaming: bool
-    cap: K.Cap | None
+    cap: Cap | None
     ctor: ast.Call | None  # the client's constructor call, when seen
     http: str = ""  # "requests", "httpx", "aiohttp" for raw HTTP
     # A stream handed out by a function of another module (``module.function``): ``call``

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from linter.python import clients as K
 from linter.python.analysis.model import Stream
 from linter.python.analysis.modules import TreeModules
+from linter.python.analysis.nodes import _is_test_module
 from linter.python.cut_errors import Raised, consumer_raised
 from linter.record import record
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from linter.python.analysis.classes import ProjectClasses
     from linter.python.analysis.methods import MethodCallers
     from linter.python.analysis.model import FunctionInfo
+    from linter.python.analysis.own_routes import OwnRoute
     from linter.python.analysis.remote_args import PassedArgument
     from linter.python.document import PythonDocument
     from linter.python.forwarders import Forwarder
@@ -130,6 +132,10 @@ class Project(TreeModules):
         # File -> its functions that forward their ``**kwargs`` to a generation call
         # (``linter.python.forwarders``), by name.
         self._forwarders: dict[str, dict[str, Forwarder]] = {}
+        # The SSE routes of the tree's apps, for its client scripts (``own_routes``).
+        self.own_routes: list[OwnRoute] | None = None
+        # (file, class) -> what a handler naming that class catches (``exception_kind``).
+        self._exception_kinds: dict[tuple[str, str], tuple[str | None] | str] = {}
 
     def __reduce__(self) -> tuple[type, tuple[()]]:
         # A spawned worker is handed the workspace pickled: the project travels as an empty
@@ -287,6 +293,49 @@ class Project(TreeModules):
         except ReadFailure:
             return False
         return b"(" in data and self.methods.calls_stream_methods(path, data)
+
+    def exception_kind(self, importer: str, dotted: str) -> str | None:
+        """A class of a module of the tree that ``importer`` names by ``dotted``, resolved
+        through its bases in that module (``Guards._project_exception``: the project's own,
+        or "" when it may stand for a transport error); None when ``dotted`` names no class
+        of the tree's modules."""
+        found = self.resolve(importer, dotted)
+        if found is None or len(found[1]) != 1 or found[0] == importer:
+            return None
+        key = (found[0], found[1][0])
+        known = self._exception_kinds.get(key)
+        if known is None:
+            self._exception_kinds[key] = ""  # (a cycle of imports: not known)
+            with self._analysis(found[0]) as analysis:
+                kind = None
+                if analysis is not None and found[1][0] in analysis.classes:
+                    kind = analysis._project_exception(found[1][0])
+            known = (kind,)
+            self._exception_kinds[key] = known
+        return known[0] if isinstance(known, tuple) else known
+
+    def imported_by_name(self, path: str, name: str) -> str:
+        """A module of the tree (not test code) that imports the function ``name`` of ``path``
+        by that name (``from app.providers.ollama import generate``, also inside a function)
+        and hands it on as a value to its own callers: returns it (a factory) or holds it in
+        a literal dict, list or tuple (a registry). Its dotted name, "" when none does. Such a
+        function's callers are not known. (A re-export, ``from .app import main as main``, or
+        a hand-over to a framework, ``typer.run(main)``, is not that: whatever runs it there
+        is no caller of the project's that could guard it.)"""
+        for importer in self.importers(path):
+            if _is_test_module(importer):
+                continue
+            if any(
+                (found := self.resolve(importer, dotted)) is not None
+                and found[0] == path
+                and found[1] == [name]
+                for statement in self._file_statements.get(importer, ())
+                for dotted in self._dotted(statement)
+            ):
+                with self._analysis(importer) as analysis:
+                    if analysis is not None and _hands_on_value(analysis.document.tree, name):
+                        return self.module_name(importer)
+        return ""
 
     # -- who calls it ------------------------------------------------------------------------
 
@@ -461,6 +510,32 @@ def _load(path: str, project: Project) -> PythonDocument | None:
         return None
     document.project = project
     return document
+
+
+def _hands_on_value(tree: ast.Module | None, name: str) -> bool:
+    """The module imports ``name`` (under any alias) and returns it, or puts it in a dict,
+    list, tuple or set literal: handed on as a value."""
+    if tree is None:
+        return False
+    bound = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        if alias.name == name
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Return):
+            values = [node.value]
+        elif isinstance(node, ast.Dict):
+            values = list(node.values)
+        elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            values = list(node.elts)
+        else:
+            continue
+        if any(isinstance(v, ast.Name) and v.id in bound for v in values):
+            return True
+    return False
 
 
 def _local_relays(analysis: Analysis, found: dict[str, StreamFunction]) -> None:

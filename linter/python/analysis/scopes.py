@@ -33,6 +33,7 @@ from linter.python.analysis.nodes import (
     _main_called,
     _names_in,
 )
+from linter.python.analysis.own_routes import OwnRoute
 from linter.python.document import PythonDocument
 
 _CLIENT_MODULE_NAMES = frozenset({"openai", "anthropic", "litellm", "ollama"})
@@ -88,6 +89,8 @@ class FileIndex:
         self._iterations: list[Iteration] | None = None
         self._all_iterations: list[Iteration] | None = None
         self._llm_streams: dict[int, bool] = {}
+        # Raw HTTP streams known only as reads of the project's own SSE routes (``own_route``).
+        self.route_evidence: dict[int, OwnRoute] = {}
         # The calls that start a function in a thread (threads._thread_starts), found once.
         self.thread_starts: list[tuple[ast.Call, str, ast.expr]] | None = None
         # Calls of ``response.iter_lines()`` read as server-sent events from a response whose

@@ -10,6 +10,7 @@ from linter.python import clients as K
 from linter.python.analysis.flow import argument_exprs
 from linter.python.analysis.model import Iteration, Stream, StreamStart, Sym
 from linter.python.analysis.nodes import _short, _unquote, _walk_function, keyword
+from linter.python.analysis.own_routes import OwnRoute, find_route, loopback_path
 from linter.python.analysis.values import Values
 
 
@@ -81,10 +82,45 @@ class Streams(Values):
             if "model" in names and names & {"prompt", "messages"}:
                 return True
         headers = self.literal_dict(keyword(call, "headers"))
-        return headers is not None and any(
+        if headers is not None and any(
             isinstance(v, ast.Constant) and isinstance(v.value, str) and "event-stream" in v.value
             for v in headers.values
-        )
+        ):
+            return True
+        route = self.own_route(start)
+        if route is not None:
+            self.route_evidence[id(call)] = route
+        return route is not None
+
+    def evidence_words(self, start: StreamStart) -> str:
+        """Where a raw HTTP stream known only by its URL is said to be one, in a message's
+        words ("" when its evidence is in the request or the loop itself)."""
+        named = self.url_named_llm(start)
+        if named:
+            return f"an LLM stream, by its URL `{named}`"
+        if self.llm_stream(start):
+            route = self.route_evidence.get(id(start.call))
+            if route is not None:
+                return (
+                    f"an event stream: `{route.path}` is an SSE route of this project's app, "
+                    f"{route.file} line {route.line}"
+                )
+        return ""
+
+    def own_route(self, start: StreamStart) -> OwnRoute | None:
+        """The SSE route of the project's own app that a request to a loopback URL reads
+        (``requests.get("http://127.0.0.1:8000/chat/", stream=True)`` in a client script),
+        if one is (``own_routes``)."""
+        project = self.document.project
+        if project is None or not start.http:
+            return None
+        for text in self._strings(self._url_of(start)):
+            path = loopback_path(text)
+            if path is not None:
+                route = find_route(project, path)
+                if route is not None:
+                    return route
+        return None
 
     def _strings(self, expr: ast.expr | None) -> list[str]:
         """The text of a string expression; for a parameter of the function

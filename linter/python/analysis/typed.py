@@ -52,3 +52,11 @@ def annotated_stream(
         cached = Stream(StreamStart(call, client, text, True, None, None), "stream")
         values._typed_streams[key] = cached
     return cached
+
+
+def stream_class(values: Values, node: ast.expr) -> str:
+    """An SDK's stream class named by an expression (``openai.Stream``, ``Stream`` imported
+    from ``openai._streaming``): its name as messages show it, "" for anything else."""
+    sym = values.value(node)
+    found = _STREAM_CLASSES.get(sym.path) if isinstance(sym, Sym) else None
+    return found[1] if found is not None else ""

@@ -1,5 +1,6 @@
-"""What an expression holds, followed through names, attributes, calls and returns; which
-calls start a generation or a stream. (String and dict literals behind names: ``literals``.)"""
+"""What an expression holds, followed through names, attributes, calls and returns. (String
+and dict literals behind names: ``literals``; what a call of an SDK or HTTP library starts:
+``starts``; functions of other modules of the tree: ``remote_calls``.)"""
 
 from __future__ import annotations
 
@@ -8,13 +9,10 @@ import builtins
 from typing import cast
 
 from linter.python import clients as K
-from linter.python.analysis.aliases import remote_alias
 from linter.python.analysis.classes import class_method_stream
-from linter.python.analysis.flags import flag_of
 from linter.python.analysis.flow import argument_value, reached_value
 from linter.python.analysis.inferred import METHODS as INFERRED_METHODS
 from linter.python.analysis.inferred import inferred_start
-from linter.python.analysis.literals import Literals
 from linter.python.analysis.methods import method_stream
 from linter.python.analysis.model import (
     _ACTIVE,
@@ -29,12 +27,10 @@ from linter.python.analysis.model import (
     Sym,
     Value,
 )
-from linter.python.analysis.nodes import (
-    _unquote,
-    _walk_function,
-    keyword,
-)
+from linter.python.analysis.nodes import _unquote, _walk_function
+from linter.python.analysis.starts import LLAMA_INDEX_ROOTS, LLAMA_INDEX_STREAMS, Starts
 from linter.python.analysis.typed import annotated_stream
+from linter.python.client_classes import INSTRUCTOR_LITELLM, INSTRUCTOR_WRAPPERS, TRACING_WRAPPERS
 
 _MAX_DEPTH = 12  # value resolution through names, attributes and returns
 
@@ -52,7 +48,7 @@ class _Shallow:
 _MAX_KEYED = 24  # items of a dict literal looked through for a stream it carries
 
 
-class Values(Literals):
+class Values(Starts):
     def value(self, expr: ast.AST | None, depth: int = 0) -> Value | None:
         if expr is None:
             return None
@@ -292,7 +288,7 @@ class Values(Literals):
         cached = self._imports_llama_index
         if cached is None:
             cached = any(
-                kind == "import" and str(payload).split(".", 1)[0] in _LLAMA_INDEX_ROOTS
+                kind == "import" and str(payload).split(".", 1)[0] in LLAMA_INDEX_ROOTS
                 for scope in self.functions
                 for entries in scope.bindings.values()
                 for _offset, kind, payload in entries
@@ -353,21 +349,6 @@ class Values(Literals):
                     found.append(parent)
             index += 1
         return found
-
-    def _construct(self, sym: Sym, call: ast.Call | None) -> Value | None:
-        path = sym.path
-        key = K.CLIENT_CLASSES.get(path)
-        if key is not None:
-            return Sym(f"@{key}", call)
-        head = path.split(".", 1)[0]
-        last = path.rsplit(".", 1)[-1]
-        if head.startswith("langchain") and last[:1].isupper():
-            return Sym(f"@lc:{last}", call)
-        if head in _LLAMA_INDEX_ROOTS and last[:1].isupper():
-            return Sym(f"@li:{last}", call)
-        if path.startswith("@local:") and not path.endswith("()"):
-            return Sym(path + "()")
-        return None
 
     def _call_value(self, call: ast.Call, depth: int) -> Value | None:
         if (
@@ -434,7 +415,7 @@ class Values(Literals):
         if (
             func is None
             and isinstance(call.func, ast.Attribute)
-            and call.func.attr in _LLAMA_INDEX_STREAMS
+            and call.func.attr in LLAMA_INDEX_STREAMS
             and self.imports_llama_index
         ):
             # An engine or model this file cannot follow (``index.as_chat_engine()``):
@@ -469,10 +450,10 @@ class Values(Literals):
             wrapped = self.value(call.args[0], depth + 1)
             if isinstance(wrapped, Stream) and wrapped.role == "response":
                 return wrapped
-        if (func.path in K.INSTRUCTOR_WRAPPERS or func.path in K.TRACING_WRAPPERS) and call.args:
+        if (func.path in INSTRUCTOR_WRAPPERS or func.path in TRACING_WRAPPERS) and call.args:
             wrapped = self.value(call.args[0], depth + 1)  # the client it patches, as it is
             return wrapped if isinstance(wrapped, Sym) and wrapped.path.startswith("@") else None
-        if func.path in K.INSTRUCTOR_LITELLM and call.args:
+        if func.path in INSTRUCTOR_LITELLM and call.args:
             wrapped = self.value(call.args[0], depth + 1)
             if isinstance(wrapped, Sym) and wrapped.path in (
                 "litellm.completion",
@@ -508,120 +489,6 @@ class Values(Literals):
             return None
         return self._construct(func, call)
 
-    # -- stream starts -----------------------------------------------------------------------
-
-    def stream_start(self, call: ast.Call, func: Sym) -> Stream | None:
-        path = func.path
-        if path.startswith("@"):
-            key, _, rest = path[1:].partition(".")
-            key = key.split(":", 1)[0]
-        else:
-            head, _, rest = path.partition(".")
-            key = K.MODULE_CLIENTS.get(head, "")
-            if path.startswith("httpx_sse.") and rest in ("connect_sse", "aconnect_sse"):
-                start = StreamStart(call, K.HTTPX, f"{rest}()", True, None, None, http="httpx")
-                return Stream(start, "manager")
-        if not key or not rest:
-            return None
-        if key in ("lc", "lc-retry"):
-            method = rest.rsplit(".", 1)[-1]
-            if method in ("stream", "astream", "astream_events"):
-                start = StreamStart(call, K.LANGCHAIN, f".{method}()", True, None, func.ctor)
-                return Stream(start, "stream")
-            return None
-        if key == "li":
-            method = rest.rsplit(".", 1)[-1]
-            if method in _LLAMA_INDEX_STREAMS:
-                start = StreamStart(call, K.LLAMAINDEX, f".{method}()", True, None, func.ctor)
-                return Stream(start, "stream")
-            return None
-        if key in K.TRANSPORTS:
-            return self._http_start(call, key, rest, func)
-        for starter in K.STARTERS.get(key, ()):
-            if starter.path != rest:
-                continue
-            maybe = False
-            if starter.stream == "kw":
-                verdict, shown = flag_of(self, call)
-                streaming = verdict != "no"
-                maybe = verdict == "maybe"
-                api = f"{rest}({shown})" if streaming else f"{rest}()"
-            else:
-                streaming = starter.stream in ("always", "manager", "envelope")
-                api = f"{rest}()"
-            start = StreamStart(
-                call, starter.client, api, streaming, starter.cap, func.ctor, maybe=maybe
-            )
-            role = starter.stream if starter.stream in ("manager", "envelope") else "stream"
-            return Stream(start, role)
-        return None
-
-    def _boto3_client(self, call: ast.Call, depth: int) -> bool:
-        """``boto3.client("bedrock-runtime")`` (or a boto3 session's ``client(...)``)."""
-        if not (isinstance(call.func, ast.Attribute) and call.func.attr == "client"):
-            return False
-        service = keyword(call, "service_name") or (call.args[0] if call.args else None)
-        if not (isinstance(service, ast.Constant) and service.value == "bedrock-runtime"):
-            return False
-        func = self.value(call.func, depth + 1)
-        if isinstance(func, Sym):
-            return func.path.lstrip("@").split(".", 1)[0] == "boto3"
-        # ``session = boto3.Session(...)``, then ``session.client(...)``.
-        receiver = call.func.value
-        if isinstance(receiver, ast.Name):
-            found = self.lookup(receiver.id, self.scope(receiver), self.document.start(receiver))
-            if found is not None and found[0] == "expr" and isinstance(found[1], ast.Call):
-                receiver = found[1]
-        if isinstance(receiver, ast.Call):
-            made = self.value(receiver.func, depth + 1)
-            return isinstance(made, Sym) and made.path.split(".", 1)[0] == "boto3"
-        return False
-
-    def _remote_stream(
-        self, call: ast.Call, func: Sym, index: int = -1, size: int = 0
-    ) -> Stream | Keyed | None:
-        """A call of a function of another module of the tree that hands out a stream (as
-        a whole, or as item ``index`` of the tuple it returns, unpacked into ``size``)."""
-        project = self.document.project
-        if project is None:
-            return None
-        found = project.stream_function(self.document.path, func.path)
-        if found is None or (found.item, found.size) != ((index, size) if index >= 0 else (-1, 0)):
-            return None
-        what = "a generator yielding" if found.shape == "generator" else "returning"
-        if found.item >= 0:
-            what = f"returning in item {found.item + 1} of a tuple"
-        if found.key:
-            what = f"returning a dict whose {found.key!r} holds"
-        api = f"{found.name}() of {found.module}, {what} {found.api} from its line {found.line}"
-        start = StreamStart(
-            call,
-            found.client,
-            api,
-            True,
-            None,
-            None,
-            origin=f"{found.module}.{found.name}",
-            translated=found.translated,
-        )
-        if found.key:
-            return Keyed(((found.key, Stream(start, "stream")),))
-        return Stream(start, "stream")
-
-    def _aliased_start(self, call: ast.Call, func: Sym) -> Stream | None:
-        """A call of another module's name for an SDK function (see ``aliases``)."""
-        alias = remote_alias(self, func)
-        if alias is None:
-            return None
-        found = self.stream_start(call, Sym(alias[0]))
-        if found is None:
-            return None
-        s = found.start
-        start = StreamStart(
-            s.call, s.client, s.api, s.streaming, s.cap, s.ctor, s.http, s.origin, s.maybe, alias[1]
-        )
-        return Stream(start, found.role)
-
     def imported_roots(self) -> frozenset[str]:
         """The top-level modules the file imports (anywhere in it)."""
         if self._imported_roots is None:
@@ -633,80 +500,6 @@ class Values(Literals):
                 if entry[1] == "import"
             )
         return self._imported_roots
-
-    def remote_callee(self, call: ast.Call) -> tuple[str, str] | None:
-        """(file, function name) of the module-level function of another module of the tree
-        that ``call`` calls, through the file's imports."""
-        return self._remote_function(call.func)
-
-    def remote_callees(self, call: ast.Call) -> list[tuple[str, str]]:
-        """``remote_callee``, or for a callee picked by a conditional expression (``fn = a
-        if pro else b``, then ``fn(...)``) each function of another module it may be."""
-        found = self.remote_callee(call)
-        if found is not None:
-            return [found]
-        return [f for choice in self.choices(call.func) if (f := self._remote_function(choice))]
-
-    def choices(self, expr: ast.expr, depth: int = 0) -> list[ast.expr]:
-        """The expressions a conditional expression, or a name bound once to one in its
-        scope, may stand for (``deep if thorough else quick``); [] for anything else."""
-        if depth > 3:
-            return []
-        if isinstance(expr, ast.IfExp):
-            return [
-                leaf
-                for side in (expr.body, expr.orelse)
-                for leaf in (self.choices(side, depth + 1) or [side])
-            ]
-        if isinstance(expr, ast.Name):
-            entries = self.scope_of.get(expr, self.module).bindings.get(expr.id, ())
-            if len(entries) == 1 and entries[0][1] == "expr":
-                payload = entries[0][2]
-                if isinstance(payload, ast.IfExp):
-                    return self.choices(payload, depth + 1)
-        return []
-
-    def _remote_function(self, expr: ast.expr) -> tuple[str, str] | None:
-        project = self.document.project
-        if project is None:
-            return None
-        func = self.value(expr)
-        if not isinstance(func, Sym) or func.path.startswith("@"):
-            return None
-        found = project.resolve(self.document.path, func.path)
-        if found is None or len(found[1]) != 1:
-            return None
-        return found[0], found[1][0]
-
-    def _http_start(self, call: ast.Call, key: str, rest: str, func: Sym) -> Stream | None:
-        client = K.TRANSPORTS[key]
-        if key == "aiohttp":
-            if rest in K.HTTP_REQUEST_METHODS and func.path.startswith("@"):
-                return Stream(
-                    StreamStart(call, client, f"session.{rest}()", True, None, func.ctor, http=key),
-                    "response",
-                )
-            return None
-        if key in ("httpx", "httpx2"):
-            if rest == "stream":
-                where = "client.stream()" if func.path.startswith("@") else f"{key}.stream()"
-                return Stream(
-                    StreamStart(call, client, where, True, None, func.ctor, http=key), "manager"
-                )
-            return None
-        if key == "requests" and rest in K.HTTP_REQUEST_METHODS:
-            verdict, shown = flag_of(self, call)
-            if verdict != "no":
-                where = (
-                    f"session.{rest}({shown})"
-                    if func.path.startswith("@")
-                    else f"requests.{rest}({shown})"
-                )
-                start = StreamStart(
-                    call, client, where, True, None, func.ctor, http=key, maybe=verdict == "maybe"
-                )
-                return Stream(start, "response")
-        return None
 
     def _origin(self, expr: ast.expr) -> ast.expr | None:
         """Where ``expr`` comes from, through the names it is bound to: the call that made
@@ -726,13 +519,6 @@ class Values(Literals):
             else:
                 return None
         return None
-
-
-# LlamaIndex: the packages' roots, and the methods of its LLMs and chat engines that stream.
-_LLAMA_INDEX_ROOTS = frozenset({"llama_index"})
-_LLAMA_INDEX_STREAMS = frozenset(
-    {"stream_chat", "astream_chat", "stream_complete", "astream_complete"}
-)
 
 
 # Attributes and methods of a client that give the same client, or its calls' raw responses:

@@ -1,0 +1,155 @@
+"""Which calls start a generation or a stream (an SDK's method, an HTTP library's request,
+another module's name for one) and which construct an LLM client. A layer of ``Analysis``
+below ``Values``, which resolves the callee and asks here what calling it starts."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, cast
+
+from linter.python import clients as K
+from linter.python.analysis.aliases import remote_alias
+from linter.python.analysis.flags import flag_of
+from linter.python.analysis.model import Stream, StreamStart, Sym, Value
+from linter.python.analysis.nodes import keyword
+from linter.python.analysis.remote_calls import RemoteCalls
+from linter.python.client_classes import CLIENT_CLASSES
+
+if TYPE_CHECKING:
+    from linter.python.analysis.values import Values
+
+# LlamaIndex: the packages' roots, and the methods of its LLMs and chat engines that stream.
+LLAMA_INDEX_ROOTS = frozenset({"llama_index"})
+LLAMA_INDEX_STREAMS = frozenset(
+    {"stream_chat", "astream_chat", "stream_complete", "astream_complete"}
+)
+
+
+class Starts(RemoteCalls):
+    # The helpers these call (``flag_of``, ``remote_alias``) take the whole ``Values``: this
+    # layer only ever runs as part of it.
+    def stream_start(self, call: ast.Call, func: Sym) -> Stream | None:
+        path = func.path
+        if path.startswith("@"):
+            key, _, rest = path[1:].partition(".")
+            key = key.split(":", 1)[0]
+        else:
+            head, _, rest = path.partition(".")
+            key = K.MODULE_CLIENTS.get(head, "")
+            if path.startswith("httpx_sse.") and rest in ("connect_sse", "aconnect_sse"):
+                start = StreamStart(call, K.HTTPX, f"{rest}()", True, None, None, http="httpx")
+                return Stream(start, "manager")
+        if not key or not rest:
+            return None
+        if key in ("lc", "lc-retry"):
+            method = rest.rsplit(".", 1)[-1]
+            if method in ("stream", "astream", "astream_events"):
+                start = StreamStart(call, K.LANGCHAIN, f".{method}()", True, None, func.ctor)
+                return Stream(start, "stream")
+            return None
+        if key == "li":
+            method = rest.rsplit(".", 1)[-1]
+            if method in LLAMA_INDEX_STREAMS:
+                start = StreamStart(call, K.LLAMAINDEX, f".{method}()", True, None, func.ctor)
+                return Stream(start, "stream")
+            return None
+        if key in K.TRANSPORTS:
+            return self._http_start(call, key, rest, func)
+        for starter in K.STARTERS.get(key, ()):
+            if starter.path != rest:
+                continue
+            maybe = False
+            if starter.stream == "kw":
+                verdict, shown = flag_of(cast("Values", self), call)
+                streaming = verdict != "no"
+                maybe = verdict == "maybe"
+                api = f"{rest}({shown})" if streaming else f"{rest}()"
+            else:
+                streaming = starter.stream in ("always", "manager", "envelope")
+                api = f"{rest}()"
+            start = StreamStart(
+                call, starter.client, api, streaming, starter.cap, func.ctor, maybe=maybe
+            )
+            role = starter.stream if starter.stream in ("manager", "envelope") else "stream"
+            return Stream(start, role)
+        return None
+
+    def _http_start(self, call: ast.Call, key: str, rest: str, func: Sym) -> Stream | None:
+        client = K.TRANSPORTS[key]
+        if key == "aiohttp":
+            if rest in K.HTTP_REQUEST_METHODS and func.path.startswith("@"):
+                return Stream(
+                    StreamStart(call, client, f"session.{rest}()", True, None, func.ctor, http=key),
+                    "response",
+                )
+            return None
+        if key in ("httpx", "httpx2"):
+            if rest == "stream":
+                where = "client.stream()" if func.path.startswith("@") else f"{key}.stream()"
+                return Stream(
+                    StreamStart(call, client, where, True, None, func.ctor, http=key), "manager"
+                )
+            return None
+        if key == "requests" and rest in K.HTTP_REQUEST_METHODS:
+            verdict, shown = flag_of(cast("Values", self), call)
+            if verdict != "no":
+                where = (
+                    f"session.{rest}({shown})"
+                    if func.path.startswith("@")
+                    else f"requests.{rest}({shown})"
+                )
+                start = StreamStart(
+                    call, client, where, True, None, func.ctor, http=key, maybe=verdict == "maybe"
+                )
+                return Stream(start, "response")
+        return None
+
+    def _aliased_start(self, call: ast.Call, func: Sym) -> Stream | None:
+        """A call of another module's name for an SDK function (see ``aliases``)."""
+        alias = remote_alias(cast("Values", self), func)
+        if alias is None:
+            return None
+        found = self.stream_start(call, Sym(alias[0]))
+        if found is None:
+            return None
+        s = found.start
+        start = StreamStart(
+            s.call, s.client, s.api, s.streaming, s.cap, s.ctor, s.http, s.origin, s.maybe, alias[1]
+        )
+        return Stream(start, found.role)
+
+    def _construct(self, sym: Sym, call: ast.Call | None) -> Value | None:
+        path = sym.path
+        key = CLIENT_CLASSES.get(path)
+        if key is not None:
+            return Sym(f"@{key}", call)
+        head = path.split(".", 1)[0]
+        last = path.rsplit(".", 1)[-1]
+        if head.startswith("langchain") and last[:1].isupper():
+            return Sym(f"@lc:{last}", call)
+        if head in LLAMA_INDEX_ROOTS and last[:1].isupper():
+            return Sym(f"@li:{last}", call)
+        if path.startswith("@local:") and not path.endswith("()"):
+            return Sym(path + "()")
+        return None
+
+    def _boto3_client(self, call: ast.Call, depth: int) -> bool:
+        """``boto3.client("bedrock-runtime")`` (or a boto3 session's ``client(...)``)."""
+        if not (isinstance(call.func, ast.Attribute) and call.func.attr == "client"):
+            return False
+        service = keyword(call, "service_name") or (call.args[0] if call.args else None)
+        if not (isinstance(service, ast.Constant) and service.value == "bedrock-runtime"):
+            return False
+        func = self.value(call.func, depth + 1)
+        if isinstance(func, Sym):
+            return func.path.lstrip("@").split(".", 1)[0] == "boto3"
+        # ``session = boto3.Session(...)``, then ``session.client(...)``.
+        receiver = call.func.value
+        if isinstance(receiver, ast.Name):
+            found = self.lookup(receiver.id, self.scope(receiver), self.document.start(receiver))
+            if found is not None and found[0] == "expr" and isinstance(found[1], ast.Call):
+                receiver = found[1]
+        if isinstance(receiver, ast.Call):
+            made = self.value(receiver.func, depth + 1)
+            return isinstance(made, Sym) and made.path.split(".", 1)[0] == "boto3"
+        return False

@@ -1,0 +1,34 @@
+"""An app module the image holds under a package name of its own (``WORKDIR /app`` +
+``COPY ./ ./backend/`` run as ``backend.main:app``): found in the folder copied, and the
+finding says which COPY links them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from helpers import lint
+
+FIXTURES = Path(__file__).parents[2] / "fixtures/nginx/NGX002"
+
+
+def _messages(tmp_path: Path, name: str) -> list[str]:
+    tree = tmp_path / "repo"
+    shutil.copytree(FIXTURES / name, tree, ignore=shutil.ignore_patterns("*.fixed.*"))
+    (tree / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    result = lint([tree], cwd=tree, select=["NGX002"])
+    return [f.message for f in result.findings]
+
+
+def test_the_copy_that_makes_the_package_is_named(tmp_path: Path) -> None:
+    [message] = _messages(tmp_path, "bad_dockerfile_copies_app_as_package")
+    assert (
+        "(`backend.main` is backend/main.py: the image copies backend/ to /app/backend/ "
+        "(backend/Dockerfile:6))" in message
+    ), message
+    assert "backend/routes.py:14" in message, message
+
+
+def test_a_compose_command_run_in_the_image_uses_its_packages(tmp_path: Path) -> None:
+    [message] = _messages(tmp_path, "bad_compose_command_in_image_package")
+    assert "the image copies server/ to /app/backend/ (server/Dockerfile:6)" in message, message
