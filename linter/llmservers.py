@@ -79,6 +79,9 @@ NOT_STREAMING_SEGMENTS = frozenset(
         "ws",
         "websocket",
         "websockets",
+        # Streamlit's own endpoints (`/_stcore/stream` is its WebSocket, the others answer
+        # in one piece): a Streamlit app never serves an event stream.
+        "_stcore",
         # OpenAI-style endpoints that answer in one piece.
         "embeddings",
         "embedding",

@@ -122,6 +122,8 @@ def claim_by_name(relpath: str) -> Claim:
         return Claim.MAYBE  # a ConfigMap or a script holding an nginx.conf (embedded.py)
     if other_kind_extension(name):
         return Claim.NO
+    if name.startswith(("dockerfile.", "containerfile.")):
+        return Claim.NO  # `Dockerfile.nginx` builds the nginx image; it is no config
     if name in ("nginx.conf", "nginx.conf.template") or name.endswith((".nginx", ".nginxconf")):
         return Claim.YES
     if name.endswith((".conf", ".conf.template", ".conf.tmpl", ".conf.j2")):

@@ -15,7 +15,7 @@ from linter.nginx.fragments import context_comment, detect_context
 from linter.nginx.includes import DiskFiles, DumpFiles, Expander, parsed_once
 from linter.nginx.model import NginxDocument
 from linter.nginx.parser import parse_source
-from linter.nginx.targets import LOOPBACK, pass_host
+from linter.nginx.targets import pass_host, path_matched_host
 from linter.source import SourceText
 
 if TYPE_CHECKING:
@@ -106,21 +106,69 @@ def load_document(
         _surroundings(document, workspace, source.path)
     if not is_dump and _loopback_subpath_route(document):
         _path_streams(document, workspace, source.path)
+        # A config deployed to a cluster names its backends by Services the manifests define
+        # (apps this tree may not build): a bare host there is not matched by path.
+        document.bare_hosts_by_path = not (
+            is_yaml(source.path) or _in_cluster(workspace, source.path)
+        )
+    if not is_dump and _weak_buffering_off(document):
+        _quiet_project(document, workspace, source.path)
     return document
 
 
 def _loopback_subpath_route(document: NginxDocument) -> bool:
-    """A `location` other than `/` proxies to a loopback address: only then are the project's
-    JS/TS apps read for a handler matched by path (linter/nginx/routes.py)."""
+    """A `location` other than `/` proxies to a loopback address or a bare service name: only
+    then are the project's JS/TS apps read for a handler matched by path
+    (linter/nginx/routes.py)."""
     for stmt in document.statements():
         if stmt.name != "proxy_pass" or not stmt.args or stmt.parent is None:
             continue
         block = stmt.parent
         if block.name != "location" or not block.args or block.args[-1] == "/":
             continue
-        if pass_host(stmt.args[0])[0].lower() in LOOPBACK:
+        if path_matched_host(pass_host(stmt.args[0])[0]):
             return True
     return False
+
+
+# `*_buffering off` somewhere in the main file: only then is the project's code read for
+# whether anything in it streams (routes.py lets that weak signal yield to a quiet app).
+_BUFFERING_OFF = re.compile(r"_buffering\s+off\b")
+
+
+def _weak_buffering_off(document: NginxDocument) -> bool:
+    """A block turns `*_buffering off` where nothing stronger says it streams (its path is
+    no streaming endpoint's): only then can the project's code make that signal yield."""
+    from linter.llmservers import streaming_path
+
+    if not any(_BUFFERING_OFF.search(s.text) for s in document.sources.values()):
+        return False
+    for stmt in document.statements():
+        if not stmt.name.endswith("_buffering") or stmt.args[:1] != ["off"]:
+            continue
+        block = stmt.parent
+        while block is not None and block.name in ("if", "limit_except") and not block.is_root:
+            block = block.parent
+        if block is None:
+            continue
+        if block.is_root or block.name != "location" or not block.args:
+            # A server-wide or snippet setting: any route it reaches may rely on it (a
+            # snippet that proxies nothing itself has no route).
+            if any(s.name.endswith("_pass") for s in block.walk()):
+                return True
+            continue
+        if not streaming_path(block.args[-1], exact=block.args[0].startswith("=")):
+            return True
+    return False
+
+
+def _quiet_project(document: NginxDocument, workspace: Workspace, path: str) -> None:
+    from linter.server.quietproject import quiet_project
+
+    try:
+        document.quiet_project = quiet_project(workspace, path)
+    except Exception:  # evidence only
+        document.quiet_project = None
 
 
 def _path_streams(document: NginxDocument, workspace: Workspace, path: str) -> None:

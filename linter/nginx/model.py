@@ -49,18 +49,25 @@ class NginxDocument(Document):
     # The apps of the same repository read and found never to stream (no streaming endpoint,
     # no MCP SDK), by (host, port), and what they are (linter/server/proxied.py).
     quiet_backends: dict[tuple[str, str], str] = field(default_factory=dict)
+    # The project holds its server app and nothing of it streams: what was read, for
+    # messages (linter/server/quietproject.py). None when unknown.
+    quiet_project: str | None = None
     # Of the streaming backends, the route paths where the app streams, when all are known.
     streaming_paths: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     # Of those, the apps whose streamed answers all send `X-Accel-Buffering: no` themselves.
     unbuffered_backends: set[tuple[str, str]] = field(default_factory=set)
     # JS/TS streaming handlers of the project with a known route path (route, what and
     # where, sends `X-Accel-Buffering: no`), and the loopback addresses its launches already
-    # name: a route to another loopback port is matched to them by path.
+    # name (and its compose services' names, port ""): a route to another loopback port, or
+    # to a service name nothing names, is matched to them by path.
     path_streams: tuple[tuple[str, str, bool], ...] = ()
     # The inner nginx of a two-tier chain: (host, port) of a compose service running nginx
     # with a config of the tree -> its streaming locations (linter/nginx/fronts.py).
     nginx_fronts: dict[tuple[str, str], tuple[InnerRoute, ...]] = field(default_factory=dict)
     named_loopback: frozenset[tuple[str, str]] = frozenset()
+    # A bare service-style host (`backend`) may be matched to those handlers by path too (not
+    # for a config deployed to a cluster, whose hosts are the manifests' Services).
+    bare_hosts_by_path: bool = False
     # Template variables (``${BACKEND_URL}``, ``__BACKEND_URL__``) the compose service that
     # renders this config sets: name -> (value, where it is set).
     template_env: dict[str, tuple[str, str]] = field(default_factory=dict)

@@ -34,6 +34,7 @@ from linter.llmservers import (
     streaming_path,
 )
 from linter.nginx.apppaths import reaches
+from linter.nginx.appquiet import streamlit_backend
 from linter.nginx.backends import (
     Signal,
     backend_signal,
@@ -54,7 +55,14 @@ from linter.nginx.route_comments import (
     stream_comment_signal,
     upstream_comment_signal,
 )
-from linter.nginx.targets import LOOPBACK, Resolved, listen_ports, pass_host, resolve_target
+from linter.nginx.targets import (
+    LOOPBACK,
+    Resolved,
+    listen_ports,
+    pass_host,
+    path_matched_host,
+    resolve_target,
+)
 from linter.nginx.tree import may_hold_placeholder
 from linter.nginx.websocket import socket_beside
 
@@ -171,8 +179,15 @@ def _signal(
         if path and (path == pattern or fnmatchcase(path, pattern)):
             return Signal("setting", f"the `stream-routes` setting lists {pattern!r}"), False
     signal = _sse_signal(block, family)
+    # Buffering turned off (and a comment beside it saying why) yields to a backend whose own
+    # code says it never streams (linter/nginx/appquiet.py): only other evidence counts then.
+    habit = (
+        signal is not None and signal.kind == "sse" and _quiet_backend(document, resolved, upstream)
+    )
     if signal and signal.kind == "sse":
         signal = stream_comment_signal(document, block) or signal
+    if habit:
+        signal = None
     if signal and signal.kind == "sse-explicit":
         return signal, False
     if path and not_streaming_path(path):
@@ -181,6 +196,8 @@ def _signal(
         return Signal("path", f"its path {path} is a streaming endpoint"), False
     if signal:
         return signal, False
+    if habit and streamlit_backend(resolved, upstream):
+        return None, False
     gradio = document.gradio_pin if _gradio_backend(resolved, upstream) else None
     if gradio is not None and gradio[0]:
         # Gradio before 4 answers over its queue's WebSocket, not SSE: its name or port says
@@ -226,6 +243,12 @@ def _signal(
             f"the repository has a LiteLLM config ({config}) and {path} is an OpenAI-style path",
         ), False
     return None, False
+
+
+def _quiet_backend(document: NginxDocument, resolved: Resolved, upstream: Stmt | None) -> bool:
+    """The route's backend is a Streamlit app, or the project's code (in the tree) neither
+    serves nor reads a stream."""
+    return document.quiet_project is not None or streamlit_backend(resolved, upstream) is not None
 
 
 def _gradio_backend(resolved: Resolved, upstream: Stmt | None) -> bool:
@@ -289,7 +312,14 @@ def _path_matches(
         return []
     host, port = pass_host(target)
     host = host.lower()
-    if host not in LOOPBACK or not port or (host, port) in document.named_loopback:
+    if host in LOOPBACK:
+        if not port or (host, port) in document.named_loopback:
+            return []
+    elif (
+        not document.bare_hosts_by_path
+        or not path_matched_host(host)
+        or (host, "") in document.named_loopback
+    ):
         return []
     uri = re.sub(r"^[a-z]+://[^/]*", "", target, flags=re.IGNORECASE)
     if "$" in uri:
@@ -315,11 +345,16 @@ def _path_app_signal(
     route, said, _ = matches[0]
     host, port = pass_host(resolved.target)
     more = f" (and {len(matches) - 1} more)" if len(matches) > 1 else ""
+    where = f"{host}:{port}" if port else host
+    nobody = (
+        "an address no launch file of the repository names"
+        if host.lower() in LOOPBACK
+        else "a host no compose service or launch file of the repository names"
+    )
     return Signal(
         "app",
-        f"it proxies {_location_path(block)} to {host}:{port}, an address no launch file of "
-        f"the repository names, and the repository's app serves {route} under that path "
-        f"and streams there ({said}{more}; matched by path)",
+        f"it proxies {_location_path(block)} to {where}, {nobody}, and the repository's app "
+        f"serves {route} under that path and streams there ({said}{more}; matched by path)",
     )
 
 
@@ -637,7 +672,9 @@ def _app_pages(found: list[Route]) -> set[int]:
     ]
     if not candidates:
         return set()
-    own_api = _api_backends(found)
+    # Only an `/api` location that is itself a streaming route carries the app's streams: one
+    # for a few plain endpoints (`/api/v1/posts/search`) leaves the stream to the catch-all.
+    own_api = _api_backends([route for route in found if route.streaming])
     return {
         index
         for index in candidates

@@ -129,3 +129,14 @@ def listen_ports(server: Stmt) -> list[tuple[str, Stmt]]:
         if port.isdigit():
             found.append((port, stmt))
     return found
+
+
+# A host named as a compose service is (`backend`, `api-server`): one label, no dots.
+_SERVICE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def path_matched_host(host: str) -> bool:
+    """A target host a route may be linked to the project's app by path alone: loopback, or a
+    bare service-style name (`backend`) that nothing in the repository names otherwise."""
+    host = host.lower()
+    return host in LOOPBACK or (_SERVICE_NAME.match(host) is not None and not host.isdigit())

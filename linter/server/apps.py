@@ -41,7 +41,8 @@ _STREAM_CLASSES = {
 _FLASK_LIKE = {"flask": "Flask", "quart": "Quart"}
 # The import names of MCP SDKs (the official `mcp`, and `fastmcp`).
 _MCP_SDKS = frozenset({"mcp", "fastmcp"})
-# How many local modules one app's imports may pull in (a large app is judged on these).
+# How many local modules of one app are read, following its imports (a large app is judged
+# on these, and said to be read in part).
 MAX_MODULES = 60
 
 Reader = Callable[[str], "SourceText | None"]
@@ -156,11 +157,18 @@ def _follow(
 ) -> None:
     """Read the queued modules and those their imports reach (``note``: said after each
     piece of evidence found through a folder read in place of a module not in the tree)."""
-    while queue and len(seen) <= MAX_MODULES:
+    # The modules read count, not those queued: an app module importing sixty of its own
+    # (models, middleware) must still reach the routers it mounts further down the queue.
+    reads = 0
+    while queue:
+        if reads >= MAX_MODULES:
+            launch.partial = True  # what was not read may stream: "no streaming endpoint" unsaid
+            break
         path, name, note = queue.pop(0)
         source = read(path)
         if source is None:
             continue
+        reads += 1
         data = source.text
         known = memo.get((path, name))
         # (The same text, not the same object: the preparing process's facts, received by a
@@ -218,7 +226,7 @@ def _follow(
                 continue
             said = note or _read_in_place(group[0], folder, display)
             for local, named in _folder_modules(folder, group[0]):
-                if local not in seen and len(seen) <= MAX_MODULES:
+                if local not in seen:
                     seen.add(local)
                     queue.append((local, named, said))
 

@@ -195,6 +195,9 @@ class Launch:
     # Read from a gunicorn.conf.py no launch line names, for the one app defined beside it
     # (linter.server.configlaunch.app_beside): dropped when a launch line serves that app.
     beside: bool = False
+    # The app's modules were read only in part (linter/server/apps.py's limit): no evidence
+    # found is not "no streaming endpoint".
+    partial: bool = False
 
     def default_place(self, name: str) -> Place | None:
         """Where a finding about setting ``name`` left at its default goes when the launch

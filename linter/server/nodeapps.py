@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # How many files one app's walk looks at, and the largest file read (a bundle is not a source).
 _MAX_FILES = 3000
@@ -92,6 +92,7 @@ class NodeEvidence:
     line: int
     route: str = ""
     unbuffered: bool = False  # the same file sends `X-Accel-Buffering: no`
+    nest: bool = False  # the route comes from NestJS decorators (the app's global prefix applies)
 
 
 def is_node_app(folder: str) -> bool:
@@ -113,7 +114,38 @@ def app_evidence(folder: str, shown: str) -> list[NodeEvidence]:
         relative = os.path.relpath(path, folder).replace(os.sep, "/")
         display = f"{shown.rstrip('/')}/{relative}" if shown not in ("", ".") else relative
         found.extend(file_evidence(data.decode("utf-8", "replace"), display, relative))
+    if any(e.nest and e.route for e in found):
+        prefix = _global_prefix(folder)
+        if prefix:
+            found = [
+                replace(e, route=_join(prefix, e.route)) if e.nest and e.route else e for e in found
+            ]
     return found
+
+
+# NestJS's `app.setGlobalPrefix('api')` (in main.ts): every controller's routes sit under it.
+# One with `exclude` leaves some routes out of it: the prefix is then not applied at all.
+_GLOBAL_PREFIX = functools.cache(
+    lambda: re.compile(r"\.setGlobalPrefix\(\s*['\"`]([^'\"`]*)['\"`]\s*(,)?")
+)
+
+
+def _global_prefix(folder: str) -> str:
+    """The one global prefix the app's sources set, or "" (none, several, or with exclusions)."""
+    prefixes: set[str] = set()
+    for path in _sources(folder):
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(_MAX_BYTES + 1)
+        except OSError:
+            continue
+        if len(data) > _MAX_BYTES or b"setGlobalPrefix" not in data:
+            continue
+        for match in _GLOBAL_PREFIX().finditer(data.decode("utf-8", "replace")):
+            if match.group(2):
+                return ""
+            prefixes.add(match.group(1).strip("/"))
+    return prefixes.pop() if len(prefixes) == 1 else ""
 
 
 def file_evidence(text: str, display: str, relative: str) -> list[NodeEvidence]:
@@ -148,13 +180,14 @@ def file_evidence(text: str, display: str, relative: str) -> list[NodeEvidence]:
             number, loop_at = loop_at, None
         if what is None:
             continue
+        nest = False
         if file_route is not None:
             route = file_route
         elif controller or method_route:
-            route = _join(controller, method_route or "")
+            route, nest = _join(controller, method_route or ""), True
         else:
             route = express_route
-        found.append(NodeEvidence(what, display, number, route, unbuffered))
+        found.append(NodeEvidence(what, display, number, route, unbuffered, nest))
     return found
 
 

@@ -65,7 +65,12 @@ def _node_app_folder(service: ComposeService) -> str | None:
         folder = os.path.dirname(dockerfile)
         if nodeapps.is_node_app(folder):
             return folder
-        if os.path.normpath(folder) != os.path.normpath(context):
+        # A Dockerfile in a subfolder of the context builds that subfolder's app (a monorepo);
+        # one outside it (`dockerfile: ../docker/Dockerfile.backend`) builds the context.
+        inside = os.path.normpath(folder) == os.path.normpath(context) or not os.path.relpath(
+            folder, context
+        ).startswith("..")
+        if inside and os.path.normpath(folder) != os.path.normpath(context):
             return None
     return context if nodeapps.is_node_app(context) else None
 
@@ -139,6 +144,7 @@ def path_streams(
     path). Once per run and project folder."""
     from linter.discovery import project_folder
     from linter.server import nodeapps
+    from linter.server.pypaths import python_streams
 
     top = project_folder(os.path.abspath(nginx_file))
     if not workspace.inside(top):
@@ -157,6 +163,9 @@ def path_streams(
             )
             for e in nodeapps.app_evidence(top, shown)
             if e.route.startswith("/") and e.route != "/"
+        ) + tuple(
+            PathStream(route, said, unbuffered)
+            for route, said, unbuffered in python_streams(workspace, top)
         )
         workspace.memo[key] = streams
     if not streams:
@@ -166,7 +175,7 @@ def path_streams(
 
 def _named_loopback(workspace: Workspace, nginx_file: str) -> set[tuple[str, str]]:
     """The loopback addresses the launches and compose services near the config bind or
-    publish (whatever their apps do)."""
+    publish, and the compose services' names (port ""), whatever their apps do."""
     named: set[tuple[str, str]] = set()
     for _, launch in near_ones(
         workspace, server_launches(workspace, nginx_file), launch_home, nginx_file
@@ -174,10 +183,22 @@ def _named_loopback(workspace: Workspace, nginx_file: str) -> set[tuple[str, str
         port = launch.setting("port", caveated=True).value
         if port:
             named.update((host, port) for host in LOOPBACK)
+    for _, launch in near_ones(
+        workspace, server_launches(workspace, nginx_file), launch_home, nginx_file
+    ):
+        if launch.service:
+            named.add((launch.service.lower(), ""))
     for compose in near_ones(
         workspace, compose_files(workspace, nginx_file), compose_path, nginx_file
     ):
         for service in compose.services:
+            # Its names on the compose network: a route there is that service's, not matched
+            # by path (port "" for any port).
+            named.update(
+                (name.lower(), "")
+                for name in (service.name, service.container_name, service.hostname)
+                if name
+            )
             for published, _, _ in service.ports:
                 if published.isdigit():
                     named.update((host, published) for host in LOOPBACK)

@@ -530,6 +530,7 @@ def quiet_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str, str
             continue
         quiet = (
             launch.app is not None
+            and not launch.partial
             and launch.interface is not None
             and launch.llm_proxy is None
             and not launch.imports_mcp
@@ -557,8 +558,8 @@ def _launch_addresses(
     compose service's name and loopback at the port it binds, and loopback at each port
     compose publishes for that one (`"8081:8000"`: an nginx on the host proxies to
     localhost:8081)."""
-    hosts = ({launch.service} if launch.service else set()) | set(LOOPBACK)
-    addresses = [((host.lower(), port), "") for host in hosts]
+    published_elsewhere = False
+    extra: list[tuple[tuple[str, str], str]] = []
     if launch.service:
         for compose in compose_files(workspace, nginx_file):
             if compose.path != home:
@@ -566,11 +567,25 @@ def _launch_addresses(
             for service in compose.services:
                 if service.name != launch.service:
                     continue
-                for published, container, _ in service.ports:
-                    if container == port and published.isdigit() and published != port:
+                mapped = [
+                    published
+                    for published, container, _ in service.ports
+                    if container == port and published.isdigit()
+                ]
+                for published in mapped:
+                    if published != port:
                         note = f", published on port {published} (container port {port})"
-                        addresses.extend(((host, published), note) for host in LOOPBACK)
-    return addresses
+                        extra.extend(((host, published), note) for host in LOOPBACK)
+                # A service that runs an image the tree does not build (no nginx of the
+                # repository runs inside it) and publishes its port under another number:
+                # loopback at the container port is some other app's (the host's port).
+                published_elsewhere = (
+                    service.context_dir is None and bool(mapped) and port not in mapped
+                )
+    hosts = {launch.service} if launch.service else set()
+    if not published_elsewhere:
+        hosts |= set(LOOPBACK)
+    return [((host.lower(), port), "") for host in hosts] + extra
 
 
 def image_product(image: str | None) -> str | None:

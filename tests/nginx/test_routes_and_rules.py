@@ -164,6 +164,9 @@ def test_names_that_let_the_content_decide() -> None:
     # Under an nginx/ folder too: a script that writes a server block, the image's Dockerfile.
     for name in ("nginx/gen_config.py", "nginx/Dockerfile", "deploy/nginx/README"):
         assert HANDLER.claim_by_name(name) is Claim.NO, name
+    # A Dockerfile named for the image it builds, whatever its suffix says.
+    for name in ("Dockerfile.nginx", "docker/Containerfile.nginx", "Dockerfile.nginxconf"):
+        assert HANDLER.claim_by_name(name) is Claim.NO, name
     # A shell script is a guest whose content decides: only a config it writes through a
     # here-document into an nginx path (linter/nginx/heredoc.py) makes it one.
     assert HANDLER.claim_by_name("nginx/a.sh") is Claim.MAYBE

@@ -110,3 +110,45 @@ def test_the_walk_reads_server_sources_only(tmp_path: Path) -> None:
         target.write_text(sse)
     found = app_evidence(str(tmp_path), "api")
     assert [(e.path, e.line) for e in found] == [("api/src/routes/chat.ts", 1)]
+
+
+_NEST_CONTROLLER_SOURCE = """
+@Controller('chat')
+export class ChatController {
+  @Sse('events')
+  events() {}
+}
+"""
+
+
+def _nest_app(tmp_path: Path, main: str) -> Path:
+    (tmp_path / "package.json").write_text("{}")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "main.ts").write_text(main)
+    (src / "chat.controller.ts").write_text(_NEST_CONTROLLER_SOURCE)
+    return tmp_path
+
+
+def test_nest_global_prefix_is_put_before_the_controllers_routes(tmp_path: Path) -> None:
+    app = _nest_app(
+        tmp_path, "const app = await NestFactory.create(M);\napp.setGlobalPrefix('api');\n"
+    )
+    assert [e.route for e in app_evidence(str(app), ".")] == ["/api/chat/events"]
+
+
+def test_nest_global_prefix_with_exclusions_is_not_applied(tmp_path: Path) -> None:
+    main = "app.setGlobalPrefix('api', { exclude: ['chat/events'] });\n"
+    app = _nest_app(tmp_path, main)
+    assert [e.route for e in app_evidence(str(app), ".")] == ["/chat/events"]
+
+
+def test_global_prefix_does_not_touch_express_routes(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text("{}")
+    (tmp_path / "main.ts").write_text("app.setGlobalPrefix('api');\n")
+    (tmp_path / "server.js").write_text(
+        "app.get('/events', (req, res) => {\n"
+        "  res.setHeader('Content-Type', 'text/event-stream');\n"
+        "});\n"
+    )
+    assert [e.route for e in app_evidence(str(tmp_path), ".")] == ["/events"]

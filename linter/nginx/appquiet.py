@@ -1,0 +1,42 @@
+"""Backends whose own code says a route does not stream, whatever the weaker signals say.
+
+- A Streamlit app (its port 8501, or a name with `streamlit`) talks to the browser over its
+  WebSocket (`/_stcore/stream`) only: `proxy_buffering off` in front of it is for that socket
+  (an upgraded connection is relayed unbuffered anyway), not for an event stream.
+- A project whose server code is in the tree and neither serves nor reads a stream
+  (linter/server/quietproject.py): buffering turned off, or a comment saying "streaming",
+  is then an admin's habit copied from a guide.
+"""
+
+from __future__ import annotations
+
+from linter.nginx.context import Stmt
+from linter.nginx.targets import Resolved, pass_host
+
+STREAMLIT_PORT = "8501"
+
+
+def streamlit_backend(resolved: Resolved, upstream: Stmt | None) -> str | None:
+    """What says the route's backend is a Streamlit app (every server of its upstream, or
+    its target), or None."""
+    if upstream is not None:
+        names = [upstream.args[0]] if upstream.args else []
+        addresses = [pass_host(s.args[0]) for s in upstream.level_named("server") if s.args]
+        if not addresses:
+            return None
+    else:
+        names = []
+        addresses = [pass_host(resolved.target)]
+    said = []
+    for host, port in addresses:
+        if "$" in host:
+            return None
+        if port == STREAMLIT_PORT:
+            said.append(f"{host}:{port}, Streamlit's port")
+        elif "streamlit" in host.lower():
+            said.append(f"{host}, named for Streamlit")
+        elif not any("streamlit" in name.lower() for name in names):
+            return None
+    if not said:
+        said = [f"upstream `{names[0]}`, named for Streamlit"]
+    return said[0]

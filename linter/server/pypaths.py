@@ -1,0 +1,114 @@
+"""The streaming handlers of the project's Python apps with a known route path, for a route
+that no launch links to its app (linter/nginx/routes.py matches them by path, as it does the
+JS/TS handlers of linter/server/nodebackends.py): an app module of the tree that builds its
+app at module level (`app = FastAPI(...)`, `app = Flask(__name__)`), read as a launch of
+``module:app`` would be (linter/server/apps.py, its routers' prefixes applied)."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING
+
+from linter.pathmatch import relative_posix
+
+if TYPE_CHECKING:
+    from linter.workspace import Workspace
+
+# How many entries the walk looks at, how many app modules are read, the largest file read.
+_MAX_ENTRIES = 5_000
+_MAX_APPS = 4
+_MAX_BYTES = 512 * 1024
+_SKIPPED = frozenset(
+    {"node_modules", "venv", ".venv", "site-packages", "__pycache__", "build", "dist",
+     "tests", "test", "migrations", "alembic", "scripts", "docs", "examples"}
+)  # fmt: skip
+# A module-level app object built by a streaming-capable framework.
+_APP_LINE = re.compile(rb"^(\w+)\s*(?::\s*\w+\s*)?=\s*(?:FastAPI|Flask|Quart|Starlette)\(", re.M)
+# The byte search before the app line regex: a file without these builds no app.
+_WORDS = re.compile(rb"FastAPI\(|Flask\(|Quart\(|Starlette\(")
+
+
+def python_streams(workspace: Workspace, top: str) -> list[tuple[str, str, bool]]:
+    """(route, what streams and where, sends `X-Accel-Buffering: no`) for each streaming
+    handler of an app module below ``top`` whose route path is known."""
+    from linter.discovery import walk_files
+    from linter.server.apps import find_evidence
+    from linter.server.model import Launch, Place
+    from linter.server.proxied import _answer_stream, _read
+
+    files = walk_files(top, _wanted, _MAX_ENTRIES, _SKIPPED)
+    found: list[tuple[str, str, bool]] = []
+    apps = 0
+    for path in files:
+        # Read as nodeapps.py reads JS/TS sources: a byte search, outside the workspace's
+        # cache (a unit's cache is released when it is done; this is evidence, not a unit).
+        data = _head(path)
+        if data is None:
+            continue
+        if _WORDS.search(data) is None:
+            continue
+        match = _APP_LINE.search(data)
+        module = _module_name(top, path)
+        if match is None or module is None:
+            continue
+        apps += 1
+        if apps > _MAX_APPS:
+            break
+        variable = match.group(1).decode()
+        # Read as a launch of `module:app` would be; the app module itself is the "command".
+        launch = Launch(
+            server="python",
+            command=Place(path, match.start(), match.end()),
+            launcher="python",
+            app=f"{module}:{variable}",
+            search_dirs=(top,),
+        )
+
+        try:
+            find_evidence(
+                launch,
+                lambda p: _read(workspace, p),
+                workspace.inside,
+                lambda p: relative_posix(p, workspace.root),
+            )
+        except Exception:  # evidence only
+            continue
+        shown = relative_posix(path, workspace.root)
+        for evidence in launch.evidence:
+            if not _answer_stream(evidence):
+                continue  # a file download, not an answer
+            for route in evidence.routes or ():
+                if route.startswith("/") and route != "/" and "{" not in route.split("/")[1]:
+                    said = (
+                        f"{evidence.what} at {evidence.path}:{evidence.line}, in the app "
+                        f"`{variable}` of {shown}"
+                    )
+                    found.append((route, said, evidence.unbuffered))
+    return found
+
+
+def _wanted(entry: os.DirEntry[str]) -> bool:
+    name = entry.name
+    return name.endswith(".py") and not name.startswith("test")
+
+
+def _module_name(top: str, path: str) -> str | None:
+    """The dotted name of ``path`` below ``top`` (`api/main.py` -> `api.main`)."""
+    relative = os.path.relpath(path, top)[: -len(".py")]
+    parts = relative.split(os.sep)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    if not parts or not all(part.isidentifier() for part in parts):
+        return None
+    return ".".join(parts)
+
+
+def _head(path: str) -> bytes | None:
+    """The file's bytes, or None when it cannot be read or is over the size limit."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(_MAX_BYTES + 1)
+    except OSError:
+        return None
+    return data if len(data) <= _MAX_BYTES else None

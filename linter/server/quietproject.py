@@ -1,0 +1,137 @@
+"""Whether a proxy config's project holds a web app and nothing of it streams: the tree of
+``discovery.project_folder`` has a server app (Flask, FastAPI, Django, Express, NestJS, ...)
+and no source that serves or reads a stream (`text/event-stream`, `StreamingResponse`,
+`res.write(`, `EventSource`, `stream=True`, ...). Then `proxy_buffering off` in front of it,
+or a comment that says the route streams, is an admin's habit, not a stream: the app's own
+code answers in one piece (linter/nginx/routes.py lets those weak signals yield to it).
+
+Evidence only, and one-sided: any stream word anywhere, a walk cut short by its limits, or no
+app found leaves the answer unknown (None), never "quiet"."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from typing import TYPE_CHECKING
+
+from linter.pathmatch import relative_posix
+
+if TYPE_CHECKING:
+    from linter.workspace import Workspace
+
+# The walk's limits: past them the tree is too large to say that nothing in it streams.
+_MAX_ENTRIES = 20_000
+_MAX_SOURCES = 2_000
+_MAX_BYTES = 512 * 1024
+_SUFFIXES = (
+    ".py", ".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx", ".go", ".java",
+    ".kt", ".rb", ".php", ".rs", ".cs", ".vue", ".svelte",
+)  # fmt: skip
+# Dependencies and build output are not the project's code (a vendored library streaming in
+# some function says nothing about the app); tests are kept (a stream test is a stream).
+_SKIPPED = frozenset(
+    {"node_modules", "dist", "build", "out", ".next", ".nuxt", "vendor", "venv", ".venv",
+     "site-packages", "__pycache__", "target", "bower_components"}
+)  # fmt: skip
+# Anything that serves, relays or reads a stream, in any language the walk reads: one hit
+# and the project is not quiet. Broad on purpose (a false hit only keeps a weak signal).
+_STREAM_WORDS = functools.cache(
+    lambda: re.compile(
+        rb"event-stream|eventsource|streamingresponse|streaminghttpresponse|stream_with_context"
+        rb"|sseemitter|serversentevent|\bsse\b|@sse\b|\bflux<|responsebodyemitter"
+        rb"|stream\s*=\s*true|stream\s*:\s*true|[\"']stream[\"']\s*:\s*true|\.stream\("
+        rb"|\.astream|streamtext|streamobject|streamingtextresponse|datastream|textstream"
+        rb"|getreader\(|readablestream|\.pipe\(|\bres\.write\(|\bresponse\.write\(|\.raw\.write\("
+        rb"|\bres\.flush|\bflusher\b|iter_content|iter_lines|aiter_|\bresponse\(\s*\w+\(\)"
+        rb"|websocket|socket\.io|chunked|text_stream|write_stream",
+        re.IGNORECASE,
+    )
+)
+# A server app's own code: what makes the tree hold the app behind the config.
+_APP_WORDS = functools.cache(
+    lambda: re.compile(
+        rb"\bFlask\(|\bFastAPI\(|\bAPIRouter\(|\bStarlette\(|\bQuart\(|\bSanic\("
+        rb"|\burlpatterns\b|\bexpress\(\)|\bfastify\(|\bnew Koa\(|\bnew Hono\(|@nestjs/"
+        rb"|@RestController\b|\bgin\.(?:Default|New)\(|\bhttp\.ListenAndServe\("
+    )
+)
+
+
+def quiet_project(workspace: Workspace, nginx_file: str) -> str | None:
+    """What the project's app is and that nothing streams ("the repository's app
+    (agent_service.py, a Flask app) and the other 12 sources of . neither serve nor read a
+    stream"), or None when unknown. Once per run and project folder."""
+    from linter.discovery import project_folder
+
+    top = project_folder(os.path.abspath(nginx_file))
+    if not workspace.inside(top):
+        return None  # (never a walk of whatever folder the run started in)
+    key = ("server", "quiet-project", top)
+    if key not in workspace.memo:
+        workspace.memo[key] = _read(workspace, top)
+    found = workspace.memo[key]
+    return found if isinstance(found, str) else None
+
+
+def _read(workspace: Workspace, top: str) -> str | None:
+    sources = _sources(top)
+    if sources is None or not sources:
+        return None
+    apps: list[str] = []
+    for path in sources:
+        # Read as nodeapps.py reads JS/TS sources: a byte search, outside the workspace's
+        # cache (a unit's cache is released when it is done; this is evidence, not a unit).
+        data = _head(path)
+        if data is None:
+            return None  # a source not read may be the one that streams
+        if _STREAM_WORDS().search(data):
+            return None
+        if _APP_WORDS().search(data):
+            apps.append(relative_posix(path, workspace.root))
+    if not apps:
+        return None
+    more = f" and {len(apps) - 1} more" if len(apps) > 1 else ""
+    shown = relative_posix(top, workspace.root)
+    return (
+        f"the project's server code ({apps[0]}{more}; {len(sources)} source files read under "
+        f"{shown}) neither serves nor reads a stream"
+    )
+
+
+def _sources(top: str) -> list[str] | None:
+    """The project's source files, or None when the walk passes its limits."""
+    found: list[str] = []
+    stack = [top]
+    seen = 0
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            if seen > _MAX_ENTRIES:
+                return None
+            name = entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if not name.startswith(".") and name not in _SKIPPED:
+                    stack.append(entry.path)
+            elif entry.is_file(follow_symlinks=False) and name.lower().endswith(_SUFFIXES):
+                if name.endswith((".min.js", ".d.ts")):
+                    continue
+                found.append(entry.path)
+                if len(found) > _MAX_SOURCES:
+                    return None
+    return found
+
+
+def _head(path: str) -> bytes | None:
+    """The file's bytes, or None when it cannot be read or is over the size limit."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(_MAX_BYTES + 1)
+    except OSError:
+        return None
+    return data if len(data) <= _MAX_BYTES else None
