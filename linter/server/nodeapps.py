@@ -95,6 +95,17 @@ class NodeEvidence:
     nest: bool = False  # the route comes from NestJS decorators (the app's global prefix applies)
 
 
+def read_source(path: str) -> bytes | None:
+    """A source file's bytes for an evidence scan, read directly (outside the units' cache),
+    or None when it cannot be read or is over the size limit."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(_MAX_BYTES + 1)
+    except OSError:
+        return None
+    return data if len(data) <= _MAX_BYTES else None
+
+
 def is_node_app(folder: str) -> bool:
     return os.path.isfile(os.path.join(folder, "package.json"))
 
@@ -104,12 +115,8 @@ def app_evidence(folder: str, shown: str) -> list[NodeEvidence]:
     ``shown``: the folder as a message shows it (paths below it are joined to it)."""
     found: list[NodeEvidence] = []
     for path in _sources(folder):
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read(_MAX_BYTES + 1)
-        except OSError:
-            continue
-        if len(data) > _MAX_BYTES or _WORDS().search(data) is None:
+        data = read_source(path)
+        if data is None or _WORDS().search(data) is None:
             continue
         relative = os.path.relpath(path, folder).replace(os.sep, "/")
         display = f"{shown.rstrip('/')}/{relative}" if shown not in ("", ".") else relative
@@ -134,12 +141,8 @@ def _global_prefix(folder: str) -> str:
     """The one global prefix the app's sources set, or "" (none, several, or with exclusions)."""
     prefixes: set[str] = set()
     for path in _sources(folder):
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read(_MAX_BYTES + 1)
-        except OSError:
-            continue
-        if len(data) > _MAX_BYTES or b"setGlobalPrefix" not in data:
+        data = read_source(path)
+        if data is None or b"setGlobalPrefix" not in data:
             continue
         for match in _GLOBAL_PREFIX().finditer(data.decode("utf-8", "replace")):
             if match.group(2):

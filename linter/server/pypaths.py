@@ -11,14 +11,14 @@ import re
 from typing import TYPE_CHECKING
 
 from linter.pathmatch import relative_posix
+from linter.server.nodeapps import read_source
 
 if TYPE_CHECKING:
     from linter.workspace import Workspace
 
-# How many entries the walk looks at, how many app modules are read, the largest file read.
+# How many entries the walk looks at, how many app modules are read (read_source skips big files).
 _MAX_ENTRIES = 5_000
 _MAX_APPS = 4
-_MAX_BYTES = 512 * 1024
 _SKIPPED = frozenset(
     {"node_modules", "venv", ".venv", "site-packages", "__pycache__", "build", "dist",
      "tests", "test", "migrations", "alembic", "scripts", "docs", "examples"}
@@ -43,7 +43,7 @@ def python_streams(workspace: Workspace, top: str) -> list[tuple[str, str, bool]
     for path in files:
         # Read as nodeapps.py reads JS/TS sources: a byte search, outside the workspace's
         # cache (a unit's cache is released when it is done; this is evidence, not a unit).
-        data = _head(path)
+        data = read_source(path)
         if data is None:
             continue
         if _WORDS.search(data) is None:
@@ -102,13 +102,3 @@ def _module_name(top: str, path: str) -> str | None:
     if not parts or not all(part.isidentifier() for part in parts):
         return None
     return ".".join(parts)
-
-
-def _head(path: str) -> bytes | None:
-    """The file's bytes, or None when it cannot be read or is over the size limit."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(_MAX_BYTES + 1)
-    except OSError:
-        return None
-    return data if len(data) <= _MAX_BYTES else None

@@ -16,6 +16,7 @@ import re
 from typing import TYPE_CHECKING
 
 from linter.pathmatch import relative_posix
+from linter.server.nodeapps import read_source
 
 if TYPE_CHECKING:
     from linter.workspace import Workspace
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 # The walk's limits: past them the tree is too large to say that nothing in it streams.
 _MAX_ENTRIES = 20_000
 _MAX_SOURCES = 2_000
-_MAX_BYTES = 512 * 1024
 _SUFFIXES = (
     ".py", ".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx", ".go", ".java",
     ".kt", ".rb", ".php", ".rs", ".cs", ".vue", ".svelte",
@@ -82,7 +82,7 @@ def _read(workspace: Workspace, top: str) -> str | None:
     for path in sources:
         # Read as nodeapps.py reads JS/TS sources: a byte search, outside the workspace's
         # cache (a unit's cache is released when it is done; this is evidence, not a unit).
-        data = _head(path)
+        data = read_source(path)
         if data is None:
             return None  # a source not read may be the one that streams
         if _STREAM_WORDS().search(data):
@@ -125,13 +125,3 @@ def _sources(top: str) -> list[str] | None:
                 if len(found) > _MAX_SOURCES:
                     return None
     return found
-
-
-def _head(path: str) -> bytes | None:
-    """The file's bytes, or None when it cannot be read or is over the size limit."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(_MAX_BYTES + 1)
-    except OSError:
-        return None
-    return data if len(data) <= _MAX_BYTES else None
