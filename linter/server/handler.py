@@ -16,7 +16,7 @@ from linter import preparation
 from linter.document import AuditRow, Claim, Comment, Document, Unit, hash_comments
 from linter.model import Edit
 from linter.pathmatch import relative_posix
-from linter.server import apps, detect
+from linter.server import appmodules, apps, detect
 from linter.server.launches import Reader
 from linter.server.model import Launch, ServerDocument
 from linter.source import DecodeFailure, SourceText
@@ -117,7 +117,7 @@ def _app_file(launch: Launch, workspace: Workspace) -> str | None:
         return None
     if app.endswith("::"):
         return app[:-2]
-    return apps.module_file(
+    return appmodules.module_file(
         app.split(":", 1)[0].strip(), launch.search_dirs, workspace.inside, launch.packages
     )
 

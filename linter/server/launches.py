@@ -128,7 +128,7 @@ class Reader:
     ) -> pyread.SettingsReader:
         """Reads `port=settings.PORT` through the settings object's class, in the launching
         file or the module of the tree it is imported from (linter/server/pysettings.py)."""
-        from linter.server.apps import module_file
+        from linter.server.appmodules import module_file
 
         def read_module(module: str) -> SourceText | None:
             path = module_file(module, search_dirs, self.workspace.inside)
