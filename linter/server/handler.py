@@ -181,7 +181,8 @@ class ServerHandler:
         _referenced(workspace)
         if workspace.discovered.get("nginx") or workspace.discovered.get("nginx-undecided"):
             from linter.server.front import nginx_upstreams, server_launches
-            from linter.server.proxied import compose_files, streaming_launches
+            from linter.server.nearcompose import compose_files
+            from linter.server.streamlaunches import streaming_launches
 
             nginx_upstreams(workspace)
             server_launches(workspace)
