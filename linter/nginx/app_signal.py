@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 
 from linter.nginx.apppaths import reaches
 from linter.nginx.backends import Signal, target_origin
-from linter.nginx.locations import location_path
+from linter.nginx.route import location_path
 from linter.nginx.targets import LOOPBACK, Resolved, pass_host, path_matched_host
 from linter.nginx.tree import may_hold_placeholder
 
 if TYPE_CHECKING:
     from linter.nginx.context import Stmt
     from linter.nginx.model import NginxDocument
-    from linter.nginx.routes import Route
+    from linter.nginx.route import Route
 
 
 def app_signal(

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 
 from linter.llmservers import CHAT_APP_PORTS, CHAT_APPS, not_streaming_path, streaming_path
 from linter.nginx.backends import Signal, backend_signal
-from linter.nginx.locations import exact_match, location_path
+from linter.nginx.route import exact_match, location_path
 from linter.nginx.targets import pass_host
 from linter.nginx.websocket import socket_beside
 
 if TYPE_CHECKING:
     from linter.nginx.context import Stmt
     from linter.nginx.model import NginxDocument
-    from linter.nginx.routes import Route
+    from linter.nginx.route import Route
 
 
 # Signals that say a location proxies an LLM API: its path or its upstream (buffering turned

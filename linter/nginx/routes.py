@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
-from typing import NamedTuple
 
 from linter.config import Settings
 from linter.llmservers import (
@@ -46,8 +45,8 @@ from linter.nginx.backends import (
 from linter.nginx.context import Stmt
 from linter.nginx.directives import FAMILIES
 from linter.nginx.front_signal import inner_front_signal
-from linter.nginx.locations import exact_match, location_path
 from linter.nginx.model import NginxDocument
+from linter.nginx.route import Route, exact_match, location_path, route_block
 from linter.nginx.route_comments import (
     comment_signal,
     naming_comment_signal,
@@ -69,49 +68,17 @@ from linter.nginx.targets import (
 
 # Re-exported: rules and other layers ask this module for a route's backend facts.
 __all__ = [
-    "Route",
     "Signal",
     "all_routes",
     "map_values",
     "mapped_upstreams",
     "not_streaming_path",
     "pass_host",
-    "route_block",
     "routes",
     "streaming_routes",
     "upstream_evidence",
     "upstreams",
 ]
-
-
-class Route(NamedTuple):
-    block: Stmt  # the location (or the snippet's root) that holds the *_pass
-    pass_stmt: Stmt
-    family: str  # proxy, fastcgi, uwsgi, scgi, grpc
-    upstream: Stmt | None  # the upstream {} the pass names, when there is one
-    signal: Signal | None
-    opted_out: bool = False
-    target: str = ""  # the pass's target, variables set in the server resolved
-
-    @property
-    def streaming(self) -> bool:
-        return self.signal is not None and not self.opted_out
-
-    def label(self) -> str:
-        block = self.block
-        if block.is_root:
-            return "this snippet's route"
-        args = " ".join(arg.raw for arg in block.directive.args) if block.directive else ""
-        return f"location {args}".strip()
-
-
-def route_block(stmt: Stmt) -> Stmt:
-    """The block that governs a `*_pass`: its location (through `if`/`limit_except`)."""
-    block = stmt.parent
-    assert block is not None
-    while block.name in ("if", "limit_except") and not block.is_root and block.parent is not None:
-        block = block.parent
-    return block
 
 
 def _own_statements(block: Stmt) -> list[Stmt]:
