@@ -120,9 +120,9 @@ _RELEASE_WORDS = "kind:"
 
 
 def _app_backends(document: K8sDocument, workspace: Workspace, path: str) -> None:
-    """The Services around the manifest whose app streams (linter/server/proxied.py).
+    """The Services around the manifest whose app streams (linter/server/kubebackends.py).
     Evidence only: a failure leaves none, as for a manifest read alone."""
-    from linter.server.proxied import kubernetes_backends, kubernetes_llm_callers
+    from linter.server.kubebackends import kubernetes_backends, kubernetes_llm_callers
 
     try:
         document.app_backends, document.unbuffered_backends = kubernetes_backends(workspace, path)

@@ -209,7 +209,7 @@ class K8sDocument(Document):
     templates: frozenset[str] = frozenset()
     cache: dict[str, object] = field(default_factory=dict)
     # Services of the cluster around the manifest whose app streams (linter/server/
-    # proxied.py): (name, port) -> why; and those whose every stream sends
+    # kubebackends.py): (name, port) -> why; and those whose every stream sends
     # `X-Accel-Buffering: no` itself.
     app_backends: dict[tuple[str, str], str] = field(default_factory=dict)
     unbuffered_backends: set[tuple[str, str]] = field(default_factory=set)
@@ -217,7 +217,7 @@ class K8sDocument(Document):
     # the scalar -> why the app of that container streams (linter/k8s/chartapps.py).
     chart_apps: dict[tuple[str, int], str] = field(default_factory=dict)
     # Services whose app does not stream but answers only after an LLM call of its own
-    # (proxied.kubernetes_llm_callers): a read timeout in front counts, buffering does not.
+    # (kubebackends.kubernetes_llm_callers): a read timeout in front counts, buffering does not.
     # (name, port) -> (why, how long the app waits on its call, in seconds).
     llm_callers: dict[tuple[str, str], tuple[str, float]] = field(default_factory=dict)
 

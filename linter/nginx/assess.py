@@ -24,7 +24,8 @@ from linter.nginx.effective import (
     lookup_array,
 )
 from linter.nginx.model import NginxDocument
-from linter.nginx.routes import Route, proxies_llm_api
+from linter.nginx.route import Route
+from linter.nginx.route_pages import proxies_llm_api
 from linter.nginx.targets import pass_host
 from linter.nginx.timevalue import parse_time
 

@@ -17,11 +17,13 @@ from linter import registry
 from linter.config import Settings
 from linter.document import AuditRow, AuditValue
 from linter.nginx import assess
+from linter.nginx.app_signal import app_unbuffers
 from linter.nginx.assess import lookup_origin, position
 from linter.nginx.context import Stmt
 from linter.nginx.effective import header_value, lookup, lookup_array
 from linter.nginx.model import NginxDocument
-from linter.nginx.routes import Route, all_routes, app_unbuffers, mapped_upstreams
+from linter.nginx.route import Route
+from linter.nginx.routes import all_routes, mapped_upstreams
 from linter.nginx.timevalue import format_seconds, parse_time
 
 SECTION = "NGINX streaming routes"

@@ -59,10 +59,10 @@ def _streaming_locations(
     if isinstance(known, list):
         return known
     from linter.nginx.routes import streaming_routes
-    from linter.server.proxied import _read
+    from linter.server.nearcompose import read_evidence
 
     result: list[tuple[str, InnerRoute]] = []
-    source = _read(workspace, config)
+    source = read_evidence(workspace, config)
     workspace.memo[_LOADING] = True
     try:
         if source is not None:

@@ -224,11 +224,11 @@ def _surroundings(document: NginxDocument, workspace: Workspace, path: str) -> N
     """What the repository says around the config (linter/server/proxied.py): the values of
     its template variables, and which of the apps it may proxy to stream. Evidence only:
     a failure leaves both empty, as for a config read alone."""
+    from linter.server.nginxtemplate import template_environment
     from linter.server.proxied import (
         quiet_backends,
         streaming_backends,
         streaming_paths,
-        template_environment,
         unbuffered_backends,
     )
 

@@ -16,11 +16,31 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from linter.llmservers import UVICORN_LLM_SERVERS
+from linter.server.appmodules import (
+    folder_modules,
+    memo_missing_module_folder,
+    memo_module_file,
+    missing_module_folder,
+    module_file,
+    read_in_place,
+)
 from linter.server.model import Evidence, Launch
 from linter.server.pyread import parse
+from linter.server.responses import (
+    HEARTBEAT,
+    TOKEN_MEDIA,
+    comment_line,
+    flask_media_type,
+    generator_call,
+    media_type,
+    sends_unbuffered,
+    streamed_media_type,
+    unbuffered_later,
+    whole_body,
+)
 from linter.server.routepaths import RoutePaths, RouterKey, mounts, moved
 from linter.source import SourceText
 
@@ -46,34 +66,6 @@ _MCP_SDKS = frozenset({"mcp", "fastmcp"})
 MAX_MODULES = 60
 
 Reader = Callable[[str], "SourceText | None"]
-
-
-def module_file(
-    module: str,
-    search_dirs: tuple[str, ...],
-    inside: Callable[[str], bool],
-    packages: tuple[tuple[str, str, str], ...] = (),
-) -> str | None:
-    parts = module.split(".")
-    if not all(part.isidentifier() for part in parts):
-        return None
-    for folder in search_dirs:
-        for base in (folder, os.path.join(folder, "src")):
-            stem = os.path.join(base, *parts)
-            for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
-                if os.path.isfile(candidate) and inside(candidate):
-                    return candidate
-    # A package the image copies under its own name (``COPY ./ ./backend/``): its modules
-    # are the files of the folder copied.
-    for package, folder, _ in packages:
-        named = package.split(".")
-        if parts[: len(named)] != named:
-            continue
-        stem = os.path.join(folder, *parts[len(named) :])
-        for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
-            if os.path.isfile(candidate) and inside(candidate):
-                return candidate
-    return None
 
 
 def image_evidence(image: str, said: str, path: str, line: int) -> Evidence | None:
@@ -125,8 +117,8 @@ def find_evidence(
             folder = missing_module_folder(module, launch.search_dirs, inside)
             if folder is None:
                 return
-            note = _read_in_place(module, folder, display)
-            queue = [(local, named, note) for local, named in _folder_modules(folder, module)]
+            note = read_in_place(module, folder, display)
+            queue = [(local, named, note) for local, named in folder_modules(folder, module)]
             _follow(launch, queue, {p for p, _, _ in queue}, read, inside, display, memo, None)
             with_mounts(launch)
             return
@@ -210,7 +202,7 @@ def _follow(
             launch.interface = "wsgi" if flask else "asgi"
         dirs = (*launch.search_dirs, os.path.dirname(path))
         files = {
-            imported: _module_file(imported, dirs, inside, memo)
+            imported: memo_module_file(imported, dirs, inside, memo)
             or (module_file(imported, (), inside, launch.packages) if launch.packages else None)
             for imported in facts.modules
         }
@@ -221,96 +213,14 @@ def _follow(
         for group in facts.groups:
             if any(files.get(imported) is not None for imported in group):
                 continue
-            folder = _missing_module_folder(group[0], dirs, inside, memo)
+            folder = memo_missing_module_folder(group[0], dirs, inside, memo)
             if folder is None:
                 continue
-            said = note or _read_in_place(group[0], folder, display)
-            for local, named in _folder_modules(folder, group[0]):
+            said = note or read_in_place(group[0], folder, display)
+            for local, named in folder_modules(folder, group[0]):
                 if local not in seen:
                     seen.add(local)
                     queue.append((local, named, said))
-
-
-def _module_file(
-    module: str, dirs: tuple[str, ...], inside: Callable[[str], bool], memo: dict[Any, Any]
-) -> str | None:
-    """``module_file``, each folder looked at once per run for a module: the modules of an
-    app import the same modules (the standard library's among them: eight file tests each,
-    36,000 on the benchmark's corpus) from the same search folders (the folder of each
-    importing module differs). The run's files do not change while it looks."""
-    for folder in dirs:
-        key = ("module-file", module, folder)
-        if key not in memo:
-            memo[key] = module_file(module, (folder,), inside)
-        if memo[key] is not None:
-            return memo[key]
-    return None
-
-
-def _missing_module_folder(
-    module: str, dirs: tuple[str, ...], inside: Callable[[str], bool], memo: dict[Any, Any]
-) -> str | None:
-    for folder in dirs:
-        key = ("missing-module-folder", module, folder)
-        if key not in memo:
-            memo[key] = missing_module_folder(module, (folder,), inside)
-        if memo[key] is not None:
-            return memo[key]
-    return None
-
-
-# How many modules of a folder read in place of a module that is not in the tree.
-_FOLDER_MODULES = 30
-
-
-def missing_module_folder(
-    module: str, search_dirs: tuple[str, ...], inside: Callable[[str], bool]
-) -> str | None:
-    """A module an import names that is not a file of the tree, while its package folder is
-    (``from app import create_app`` with ``app/`` but no ``app/__init__.py``; ``from
-    app.api.router import router`` with ``app/api/`` but no ``router.py``): the tree holds
-    only part of the project (a partial checkout, a sample of files). Python cannot import
-    it from what is here, so the folder's modules stand for it. Its package folder, else the
-    folder of its parent package; never a search folder itself."""
-    parts = module.split(".")
-    if not all(part.isidentifier() for part in parts):
-        return None
-    for folder in search_dirs:
-        for base in (folder, os.path.join(folder, "src")):
-            for depth in (len(parts), len(parts) - 1):
-                if depth < 1:
-                    continue
-                candidate = os.path.join(base, *parts[:depth])
-                if os.path.isdir(candidate) and inside(candidate):
-                    return candidate
-    return None
-
-
-def _folder_modules(folder: str, module: str) -> list[tuple[str, str | None]]:
-    """The Python modules under ``folder`` (tests and hidden folders left out), in name
-    order, each with its dotted name when ``module`` names the folder's package."""
-    parts = module.split(".")
-    package = ".".join(parts if os.path.basename(folder) == parts[-1] else parts[:-1])
-    found: list[tuple[str, str | None]] = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(
-            d for d in dirs if not d.startswith((".", "test", "__")) and d.isidentifier()
-        )
-        relative = os.path.relpath(root, folder)
-        prefix = package if relative == "." else f"{package}.{relative.replace(os.sep, '.')}"
-        for name in sorted(files):
-            stem = name[:-3]
-            if not name.endswith(".py") or not stem.isidentifier() or stem.startswith("test"):
-                continue
-            dotted = prefix if stem == "__init__" else f"{prefix}.{stem}"
-            found.append((os.path.join(root, name), dotted or None))
-            if len(found) >= _FOLDER_MODULES:
-                return found
-    return found
-
-
-def _read_in_place(module: str, folder: str, display: Callable[[str], str]) -> str:
-    return f"(in {display(folder)}/, read in place of `{module}`, not a file of the tree)"
 
 
 class _Summary(NamedTuple):
@@ -443,7 +353,7 @@ class _Facts:
         media = next((k.value for k in call.keywords if k.arg in words), None)
         if isinstance(media, ast.Constant) and isinstance(media.value, str):
             kind = media.value.split(";", 1)[0].strip().lower()
-            if not (kind.startswith("text/") and kind != "text/csv") and kind not in _TOKEN_MEDIA:
+            if not (kind.startswith("text/") and kind != "text/csv") and kind not in TOKEN_MEDIA:
                 return None  # a file download (CSV, audio, an image): not a token stream
         body = call.args[0] if call.args else None
         if body is None:
@@ -464,8 +374,8 @@ class _Facts:
         if function is None:
             return None
         text = ast.get_source_segment(self.source_text, function) or ""
-        return _HEARTBEAT.search(text) is not None or any(
-            _comment_line(node.value) for node in ast.walk(function) if isinstance(node, ast.Yield)
+        return HEARTBEAT.search(text) is not None or any(
+            comment_line(node.value) for node in ast.walk(function) if isinstance(node, ast.Yield)
         )
 
     def _visible(self, name: str, call: ast.Call) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
@@ -512,9 +422,9 @@ class _Facts:
             # Quart is Flask's API on ASGI: its Response streams a generator the same way.
             framework = _FLASK_LIKE.get(top, "Flask")
             if name in _STREAM_CLASSES and top in _STREAM_CLASSES[name]:
-                if name == "StreamingResponse" and _whole_body(node):
+                if name == "StreamingResponse" and whole_body(node):
                     continue  # a body held whole in memory, or a file download: no stream
-                media = "text/event-stream" if name == "EventSourceResponse" else _media_type(node)
+                media = "text/event-stream" if name == "EventSourceResponse" else media_type(node)
                 found.append(
                     Evidence(
                         f"`{name}(...)`",
@@ -526,8 +436,8 @@ class _Facts:
                         end_line=node.end_lineno or node.lineno,
                         end_column=(node.end_col_offset or 0) + 1,
                         unbuffered=name == "EventSourceResponse"
-                        or _sends_unbuffered(node)
-                        or _unbuffered_later(self.tree, node),
+                        or sends_unbuffered(node)
+                        or unbuffered_later(self.tree, node),
                         routes=(known := _routes(paths.of_call(node), module))[0],
                         router=known[1],
                     )
@@ -539,24 +449,23 @@ class _Facts:
             elif (name == "Response" and top in _FLASK_LIKE) or (
                 name == "response_class" and isinstance(func, ast.Attribute)
             ):
-                if node.args and _generator_call(node.args[0], self.generators):
+                if node.args and generator_call(node.args[0], self.generators):
                     found.append(
                         Evidence(
                             f"a {framework} `Response` built from a generator",
                             shown,
                             node.lineno,
-                            media=_flask_media_type(node),
+                            media=flask_media_type(node),
                             pings=self._pings(node, "Response"),
                             column=node.col_offset + 1,
                             end_line=node.end_lineno or node.lineno,
                             end_column=(node.end_col_offset or 0) + 1,
-                            unbuffered=_sends_unbuffered(node)
-                            or _unbuffered_later(self.tree, node),
+                            unbuffered=sends_unbuffered(node) or unbuffered_later(self.tree, node),
                             routes=(known := _routes(paths.of_call(node), module))[0],
                             router=known[1],
                         )
                     )
-                elif media := _streamed_media_type(node):
+                elif media := streamed_media_type(node):
                     # The body comes from elsewhere (another module's generator): the media type
                     # says the response is a stream.
                     found.append(
@@ -591,164 +500,3 @@ def _statements(tree: ast.Module) -> Iterator[ast.AST]:
             if isinstance(value, list) and value and isinstance(value[0], _BODIES):
                 queue.extend(value)
         yield node
-
-
-# What a generator that sends heartbeats writes: a ping or heartbeat event, a keep-alive,
-# or an SSE comment line (": ...\n\n").
-_HEARTBEAT = re.compile(r"\bping\b|heartbeat|keep[-_ ]?alive", re.IGNORECASE)
-
-
-def _sends_unbuffered(call: ast.Call) -> bool:
-    """``headers={"X-Accel-Buffering": "no", ...}`` written on the response."""
-    headers = next((k.value for k in call.keywords if k.arg == "headers"), None)
-    if not isinstance(headers, ast.Dict):
-        return False
-    for key, value in zip(headers.keys, headers.values, strict=False):
-        if (
-            isinstance(key, ast.Constant)
-            and isinstance(key.value, str)
-            and key.value.lower() == "x-accel-buffering"
-            and isinstance(value, ast.Constant)
-            and isinstance(value.value, str)
-            and value.value.strip().lower() == "no"
-        ):
-            return True
-    return False
-
-
-def _unbuffered_later(tree: ast.Module, call: ast.Call) -> bool:
-    """``response = StreamingResponse(...)`` then ``response.headers["X-Accel-Buffering"] =
-    "no"`` in the same function, before it is returned (set on the response object)."""
-    for function in ast.walk(tree):
-        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
-        if not function.lineno <= call.lineno <= (function.end_lineno or function.lineno):
-            continue
-        names = {
-            target.id
-            for node in ast.walk(function)
-            if isinstance(node, ast.Assign) and node.value is call
-            for target in node.targets
-            if isinstance(target, ast.Name)
-        }
-        if not names:
-            continue
-        for node in ast.walk(function):
-            if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Constant):
-                continue
-            for target in node.targets:
-                if (
-                    isinstance(target, ast.Subscript)
-                    and isinstance(target.value, ast.Attribute)
-                    and target.value.attr == "headers"
-                    and isinstance(target.value.value, ast.Name)
-                    and target.value.value.id in names
-                    and isinstance(target.slice, ast.Constant)
-                    and str(target.slice.value).lower() == "x-accel-buffering"
-                    and str(node.value.value).strip().lower() == "no"
-                ):
-                    return True
-    return False
-
-
-def _comment_line(value: ast.expr | None) -> bool:
-    """A yielded SSE comment (``": ping\\n\\n"``, ``f": {n}\\n\\n"``): a string that starts
-    with a colon."""
-    if isinstance(value, ast.JoinedStr) and value.values:
-        value = value.values[0]
-    if isinstance(value, ast.Constant) and isinstance(value.value, (str, bytes)):
-        start = value.value.lstrip()
-        return start[:1] in (":", b":")
-    return False
-
-
-# Media types of token streams besides text/* (a download's are not judged for heartbeats).
-_TOKEN_MEDIA = frozenset({"application/x-ndjson", "application/jsonl", "application/json"})
-# Media types that are streams whatever produces the body.
-_STREAMED_MEDIA_TYPES = ("text/event-stream", "application/x-ndjson")
-
-
-def _streamed_media_type(call: ast.Call) -> str | None:
-    """``Response(body, mimetype="text/event-stream")`` (or ``content_type=``, with a charset
-    or not): the streamed media type it names."""
-    for item in call.keywords:
-        if item.arg in ("mimetype", "content_type") and isinstance(item.value, ast.Constant):
-            value = item.value.value
-            if isinstance(value, str):
-                media = value.split(";", 1)[0].strip().lower()
-                if media in _STREAMED_MEDIA_TYPES:
-                    return f"`{media}`"
-    return None
-
-
-# What holds a whole body in memory: `iter([data])`, `io.BytesIO(...)`.
-_IN_MEMORY = frozenset({"BytesIO", "StringIO"})
-
-
-def _whole_body(call: ast.Call) -> bool:
-    """A `StreamingResponse` that streams nothing as it is made: its body is a literal list
-    or tuple (or `iter()` of one) or an in-memory buffer, or it is sent as an attachment
-    (`Content-Disposition: attachment`, a file download)."""
-    body = call.args[0] if call.args else None
-    if body is None:
-        body = next((k.value for k in call.keywords if k.arg == "content"), None)
-    if (
-        isinstance(body, ast.Call)
-        and isinstance(body.func, ast.Name)
-        and body.func.id == "iter"
-        and len(body.args) == 1
-    ):
-        body = body.args[0]
-    if isinstance(body, (ast.List, ast.Tuple)):
-        return True
-    if isinstance(body, ast.Call):
-        func = body.func
-        called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        if called in _IN_MEMORY:
-            return True
-    headers = next((k.value for k in call.keywords if k.arg == "headers"), None)
-    if isinstance(headers, ast.Dict):
-        for key, value in zip(headers.keys, headers.values, strict=False):
-            if (
-                isinstance(key, ast.Constant)
-                and str(key.value).lower() == "content-disposition"
-                and "attachment" in ast.unparse(value).lower()
-            ):
-                return True
-    return False
-
-
-def _flask_media_type(call: ast.Call) -> str | None:
-    """A Flask or Quart `Response`'s media type, when a constant gives it (`mimetype=` or
-    `content_type=`), without its parameters."""
-    for item in call.keywords:
-        value = item.value
-        if item.arg in ("mimetype", "content_type") and isinstance(value, ast.Constant):
-            return (
-                value.value.split(";", 1)[0].strip().lower()
-                if isinstance(value.value, str)
-                else None
-            )
-    return None
-
-
-def _media_type(call: ast.Call) -> str | None:
-    """A `StreamingResponse`'s media type, when a constant gives it (keyword or second
-    argument), without its parameters."""
-    value: ast.expr | None = call.args[1] if len(call.args) > 1 else None
-    for item in call.keywords:
-        if item.arg == "media_type":
-            value = item.value
-    if isinstance(value, ast.Constant) and isinstance(value.value, str):
-        return value.value.split(";", 1)[0].strip().lower()
-    return None
-
-
-def _generator_call(node: ast.AST, generators: set[str]) -> bool:
-    if isinstance(node, ast.GeneratorExp):
-        return True
-    if isinstance(node, ast.Call):
-        func = node.func
-        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-        return name in generators or name == "stream_with_context"
-    return False

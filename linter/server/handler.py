@@ -16,7 +16,7 @@ from linter import preparation
 from linter.document import AuditRow, Claim, Comment, Document, Unit, hash_comments
 from linter.model import Edit
 from linter.pathmatch import relative_posix
-from linter.server import apps, detect
+from linter.server import appmodules, apps, detect
 from linter.server.launches import Reader
 from linter.server.model import Launch, ServerDocument
 from linter.source import DecodeFailure, SourceText
@@ -117,7 +117,7 @@ def _app_file(launch: Launch, workspace: Workspace) -> str | None:
         return None
     if app.endswith("::"):
         return app[:-2]
-    return apps.module_file(
+    return appmodules.module_file(
         app.split(":", 1)[0].strip(), launch.search_dirs, workspace.inside, launch.packages
     )
 
@@ -181,7 +181,8 @@ class ServerHandler:
         _referenced(workspace)
         if workspace.discovered.get("nginx") or workspace.discovered.get("nginx-undecided"):
             from linter.server.front import nginx_upstreams, server_launches
-            from linter.server.proxied import compose_files, streaming_launches
+            from linter.server.nearcompose import compose_files
+            from linter.server.streamlaunches import streaming_launches
 
             nginx_upstreams(workspace)
             server_launches(workspace)

@@ -480,7 +480,7 @@ class WorkloadReader:
             return (), ""
         from linter.server import kubeapps
         from linter.server.front import near
-        from linter.server.proxied import compose_files
+        from linter.server.nearcompose import compose_files
 
         workspace = self.reader.workspace
         try:

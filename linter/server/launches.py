@@ -1,6 +1,7 @@
-"""Each shape of launch file read into launches: Dockerfile, compose, Procfile, shell entry
-script, gunicorn config file; and the files they name (entry scripts, config files, Python
-scripts with ``uvicorn.run``), added to the document they are read for."""
+"""Each shape of launch file read into launches: Dockerfile, compose (its services read by
+``composelaunch``), Procfile, shell entry script, gunicorn config file; and the files they
+name (entry scripts, config files, Python scripts with ``uvicorn.run``), added to the
+document they are read for."""
 
 from __future__ import annotations
 
@@ -10,14 +11,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from linter.document import Problem
 from linter.pathmatch import relative_posix
-from linter.server import composefile, detect, dockerfile, pyread, pysettings, servers, shell
+from linter.server import composelaunch, detect, dockerfile, pyread, pysettings, servers, shell
 from linter.server.commands import LaunchContext, launch_from_words
-from linter.server.composefile import ComposeService
 from linter.server.dockerfile import Instruction
 from linter.server.dotenv import Variable
-from linter.server.model import Launch, Place, ServerDocument, unknown_unless_on_command_line
+from linter.server.model import Launch, Place, ServerDocument
 from linter.server.shell import Word, split_commands
 from linter.source import DecodeFailure, SourceText
 from linter.workspace import ReadFailure, Workspace
@@ -128,7 +127,7 @@ class Reader:
     ) -> pyread.SettingsReader:
         """Reads `port=settings.PORT` through the settings object's class, in the launching
         file or the module of the tree it is imported from (linter/server/pysettings.py)."""
-        from linter.server.apps import module_file
+        from linter.server.appmodules import module_file
 
         def read_module(module: str) -> SourceText | None:
             path = module_file(module, search_dirs, self.workspace.inside)
@@ -182,7 +181,7 @@ class Reader:
         if shape == "dockerfile":
             return self.dockerfile(path)
         if shape == "compose":
-            return self.compose(path)
+            return composelaunch.read(self, path)
         if shape == "procfile":
             return self.procfile(path)
         if shape == "script":
@@ -560,183 +559,3 @@ class Reader:
         ):
             launches.extend(launch_from_words(command, context))
         return launches
-
-    # -- compose -------------------------------------------------------------------------
-    def compose(self, path: str) -> list[Launch]:
-        source = self.document.sources[path]
-        compose_file = composefile.read(path, source.text, self.source)
-        self.variables = compose_file.variables
-        if compose_file.error is not None:
-            message, start, end = compose_file.error
-            self.document.problems.append(
-                Problem(path, start, end, f"YAML error: {message}", fatal=False)
-            )
-            return []
-        launches: list[Launch] = []
-        for service in compose_file.services:
-            launches.extend(self._service(path, source.text, service))
-        return launches
-
-    def _service(self, path: str, text: str, service: ComposeService) -> list[Launch]:
-        launches = self._service_launches(path, text, service)
-        overridden = service.command is not None or service.entrypoint is not None
-        if overridden and service.dockerfile is not None:
-            # A command of its own run in the image built: the image's packages (``dockerfile``
-            # sets them for the image's own command).
-            image = self.image(service.dockerfile, service.context_dir, service.target)
-            if image is not None:
-                packages = self.packages(image)
-                for launch in launches:
-                    launch.packages = launch.packages or packages
-        if service.image and service.image_span is not None and service.dockerfile is None:
-            from linter.server.imagecmd import add_image_evidence
-
-            add_image_evidence(launches, service.image, self.display(path), service.image_span.line)
-        unread = [item for item in service.env_files if isinstance(item, tuple)]
-        if unread:
-            written, where = unread[0]
-            said = (
-                f"may be set by env_file {written} ({self.display(path)}:{where.line}), "
-                f"which is not a file of the tree"
-            )
-            # Such a file is mostly a gitignored ``.env`` of API keys: what the tree says
-            # still holds, with the caveat that the file may set the server's variables.
-            caveat = f"env_file {written} ({self.display(path)}:{where.line}), not in the tree,"
-            for launch in launches:
-                unknown_unless_on_command_line(launch, said, caveat)
-        return launches
-
-    def _service_launches(self, path: str, text: str, service: ComposeService) -> list[Launch]:
-        shown = self.display(path)
-        name = service.name
-        folder = os.path.dirname(path)
-        env: Env = {}
-        for item in service.env_files:  # below ``environment:``, in order
-            if isinstance(item, tuple):  # a file that cannot be read: handled in _service
-                continue
-            if item.value is not None:
-                origin = f"env_file {self.display(item.path)}:{item.line} of service `{name}`"
-                if item.template_of is not None:
-                    origin = (
-                        f"{self.display(item.path)}:{item.line}, the template of env_file "
-                        f"{item.template_of} (not in the tree) of service `{name}`"
-                    )
-                env[item.name] = (item.value, Place(item.path, item.start, item.end), origin)
-        for entry in service.environment:
-            if entry.value is not None:
-                env[entry.name] = (
-                    entry.value,
-                    Place(path, entry.value_span.start, entry.value_span.end),
-                    f"environment of service `{name}` at {shown}:{entry.item_span.line}",
-                )
-        context_dir, dockerfile_path, target = (
-            service.context_dir,
-            service.dockerfile,
-            service.target,
-        )
-        label = f"compose service `{name}`"
-        command, entrypoint = service.command, service.entrypoint
-        search_dirs = tuple(d for d in (context_dir, folder) if d)
-        resolve = self._local_resolver(context_dir or folder)
-        if (command is not None or entrypoint is not None) and dockerfile_path is not None:
-            image = self.image(dockerfile_path, context_dir, target)
-            self.image_only.add(dockerfile_path)
-            if image is not None:  # the command runs in the image: its ENV and its files
-                env = {**image.env, **env}
-                resolve = self.image_resolver(image)
-                workdir_local = resolve(".")
-                search_dirs = tuple(dict.fromkeys(d for d in (workdir_local, *search_dirs) if d))
-        runs = composefile.llm_image(service.image) if dockerfile_path is None else None
-        if runs is not None and entrypoint is None:
-            found = self._llm_image(path, text, service, runs, env, search_dirs, resolve)
-            if found is not None:
-                return found
-        if command is None and entrypoint is None:
-            if dockerfile_path is not None and self.workspace.inside(dockerfile_path):
-                return self.dockerfile(
-                    dockerfile_path,
-                    context_dir=context_dir,
-                    target=target,
-                    outer_env=env,
-                    service=name,
-                    label=f"{label}: Dockerfile",
-                )
-            if dockerfile_path is None:
-                from linter.server.imagecmd import compose_image_launches
-
-                return compose_image_launches(self, path, service, env, label)
-            return []
-        entry_words = (
-            composefile.node_commands(text, entrypoint, self.variables, self.display)
-            if entrypoint is not None
-            else None
-        )
-        command_words = (
-            composefile.node_commands(text, command, self.variables, self.display)
-            if command is not None
-            else None
-        )
-        first = entrypoint if entrypoint is not None else command
-        assert first is not None
-        what = "entrypoint" if entrypoint is not None else "command"
-        context = self._context(
-            path,
-            f"{label} {what} ({shown}:{first.start_mark.line + 1})",
-            env,
-            search_dirs,
-            resolve,
-            name,
-        )
-        if entry_words is not None:
-            # The entrypoint runs with the command as its arguments (one list of words).
-            argv = [w for c in entry_words for w in c] + [w for c in command_words or [] for w in c]
-            return launch_from_words(argv, context)
-        launches: list[Launch] = []
-        for words in command_words or []:
-            launches.extend(launch_from_words(words, context))
-        return launches
-
-    def _llm_image(
-        self,
-        path: str,
-        text: str,
-        service: ComposeService,
-        runs: tuple[str, tuple[str, ...]],
-        env: Env,
-        search_dirs: tuple[str, ...],
-        resolve: Resolver,
-    ) -> list[Launch] | None:
-        """An LLM server image run with the service's ``command`` as its arguments (None: the
-        command names a program of its own, read as any command)."""
-        program, defaults = runs
-        assert service.image_span is not None
-        image = service.image_span
-        arguments: list[Word] = []
-        if service.command is not None:
-            arguments = [
-                w
-                for c in composefile.node_commands(
-                    text, service.command, self.variables, self.display
-                )
-                for w in c
-            ]
-            first = arguments[0] if arguments else None
-            if first is None or not first.known:
-                return []
-            if not first.text.startswith("-") and (
-                program != "vllm serve" or posixpath.basename(first.text) in ("vllm", "python3")
-            ):
-                return None
-        else:
-            arguments = [Word(word, image.start, image.end) for word in defaults]
-        shown = self.display(path)
-        context = self._context(
-            path,
-            f"compose service `{service.name}`, image {service.image} ({shown}:{image.line})",
-            env,
-            search_dirs,
-            resolve,
-            service.name,
-        )
-        command = [Word(part, image.start, image.end) for part in program.split()]
-        return launch_from_words(command + arguments, context)

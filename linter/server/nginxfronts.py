@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 from linter.pathmatch import relative_posix
 from linter.server import dockerfile as dockerfile_syntax
-from linter.server.proxied import (
-    _mounting_compose_files,
-    _near_or_mounting,
-    _read,
+from linter.server.nearcompose import (
     compose_files,
     compose_path,
+    mounting_compose_files,
+    near_or_mounting,
+    read_evidence,
 )
 from linter.server.shell import split_commands
 
@@ -45,8 +45,8 @@ class InnerNginx:
 def inner_nginx_services(workspace: Workspace, nginx_file: str) -> list[InnerNginx]:
     """The compose services of ``nginx_file``'s project (near it, or in a compose file that
     mounts it) that run an nginx with configs of the tree other than ``nginx_file``."""
-    mounting = _mounting_compose_files(workspace, nginx_file)
-    composes = _near_or_mounting(
+    mounting = mounting_compose_files(workspace, nginx_file)
+    composes = near_or_mounting(
         workspace, compose_files(workspace, nginx_file), compose_path, nginx_file, mounting
     )
     found: list[InnerNginx] = []
@@ -98,7 +98,7 @@ def _service_configs(workspace: Workspace, service: ComposeService) -> tuple[lis
 def _copied_configs(workspace: Workspace, context: str, dockerfile: str) -> tuple[list[str], str]:
     """The tree's files the last stage of a Dockerfile starting from an nginx image copies
     under /etc/nginx (not from another stage)."""
-    source = _read(workspace, dockerfile)
+    source = read_evidence(workspace, dockerfile)
     if source is None:
         return [], ""
     try:

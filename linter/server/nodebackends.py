@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from linter.pathmatch import relative_posix
 from linter.server.front import LOOPBACK, near_ones, server_launches
-from linter.server.proxied import compose_files, compose_path, launch_home
+from linter.server.nearcompose import compose_files, compose_path, launch_home
 
 if TYPE_CHECKING:
     from linter.server.composefile import ComposeService

@@ -35,7 +35,8 @@ def python_streams(workspace: Workspace, top: str) -> list[tuple[str, str, bool]
     from linter.discovery import walk_files
     from linter.server.apps import find_evidence
     from linter.server.model import Launch, Place
-    from linter.server.proxied import _answer_stream, _read
+    from linter.server.nearcompose import read_evidence
+    from linter.server.streamlaunches import answer_stream
 
     files = walk_files(top, _wanted, _MAX_ENTRIES, _SKIPPED)
     found: list[tuple[str, str, bool]] = []
@@ -68,7 +69,7 @@ def python_streams(workspace: Workspace, top: str) -> list[tuple[str, str, bool]
         try:
             find_evidence(
                 launch,
-                lambda p: _read(workspace, p),
+                lambda p: read_evidence(workspace, p),
                 workspace.inside,
                 lambda p: relative_posix(p, workspace.root),
             )
@@ -76,7 +77,7 @@ def python_streams(workspace: Workspace, top: str) -> list[tuple[str, str, bool]
             continue
         shown = relative_posix(path, workspace.root)
         for evidence in launch.evidence:
-            if not _answer_stream(evidence):
+            if not answer_stream(evidence):
                 continue  # a file download, not an answer
             for route in evidence.routes or ():
                 if route.startswith("/") and route != "/" and "{" not in route.split("/")[1]:

@@ -78,7 +78,7 @@ def _mounting_compose_beside(
     """Compose files one or two folders down from ``folder`` (not in the walked ``below``)
     that write the relative path of the config's folder (`docker/docker-compose.yml`
     mounting `../deploy/nginx/nginx.conf`, `docker/compose/docker-compose.yml` mounting
-    `../../enterprise/nginx/nginx.conf`; proxied.py keeps those whose service mounts it).
+    `../../enterprise/nginx/nginx.conf`; nearcompose.py keeps those whose service mounts it).
     Only those: another project's compose file would cost a read of its launches for
     nothing."""
     found: list[str] = []
@@ -119,7 +119,7 @@ def _compose_writing(root: str, folder: str, anchor: str) -> list[str]:
 
     found: list[str] = []
     # (For a vhost of a layout folder, the NGINX folder above it: a compose file that mounts
-    # its main config, proxied.py's `_mounts_main_config`.)
+    # its main config, nearcompose.py's `_mounts_main_config`.)
     config_folder = os.path.dirname(anchor)
     if in_layout_folder(anchor):
         config_folder = os.path.dirname(config_folder)

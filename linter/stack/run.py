@@ -235,7 +235,7 @@ def _built_images(stack: Any, workspace: Workspace) -> dict[tuple[str, str], tup
     (manifest, name) -> (its Dockerfile, how that is known). Evidence only."""
     from linter.server import kubeapps
     from linter.server.front import near
-    from linter.server.proxied import compose_files
+    from linter.server.nearcompose import compose_files
 
     found: dict[tuple[str, str], tuple[str, str]] = {}
     for service in stack.services:

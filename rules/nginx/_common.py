@@ -11,7 +11,7 @@ from linter.nginx.context import Stmt
 from linter.nginx.edits import insert_statements, replace_word, shared_file
 from linter.nginx.effective import ArrayLookup, Lookup
 from linter.nginx.model import NginxDocument
-from linter.nginx.routes import Route
+from linter.nginx.route import Route
 from linter.nginx.timevalue import format_seconds, parse_time
 from linter.source import SourceText
 

@@ -8,7 +8,8 @@ from linter.config import Settings
 from linter.model import Applicability, Finding, Severity
 from linter.nginx.assess import buffering, deliberate_read_timeout, read_timeout
 from linter.nginx.model import NginxDocument
-from linter.nginx.routes import Route, streaming_routes
+from linter.nginx.route import Route
+from linter.nginx.routes import streaming_routes
 from linter.nginx.timevalue import parse_time
 from linter.registry import Option, Rule
 from rules.nginx._common import (

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.model import Applicability, Finding, Severity
+from linter.nginx.app_signal import app_unbuffers
 from linter.nginx.assess import buffering
 from linter.nginx.model import NginxDocument
-from linter.nginx.routes import app_unbuffers, streaming_routes
+from linter.nginx.routes import streaming_routes
 from linter.registry import Rule
 from rules.nginx._common import because, set_in_block, severity_with, value_place
 

@@ -17,7 +17,8 @@ from linter.nginx.context import Stmt
 from linter.nginx.edits import insert_statements, replace_word
 from linter.nginx.effective import ArrayLookup, Lookup, lookup, lookup_array
 from linter.nginx.model import NginxDocument
-from linter.nginx.routes import Route, all_routes, map_values, pass_host, upstreams
+from linter.nginx.route import Route
+from linter.nginx.routes import all_routes, map_values, pass_host, upstreams
 from linter.registry import Rule
 from rules.nginx._common import (
     KEEPALIVE_DEFAULT_VERSION,

@@ -21,7 +21,8 @@ from linter.python.analysis.nodes import _unquote
 
 if TYPE_CHECKING:
     from linter.python import clients as K
-    from linter.python.analysis.project import ConsumerSite, Project, StreamFunction
+    from linter.python.analysis.project import ConsumerSite, Project
+    from linter.python.analysis.stream_functions import StreamFunction
     from linter.python.analysis.values import Values
     from linter.python.cut_errors import Raised
 
@@ -198,7 +199,12 @@ def _handed_out(
 ) -> StreamFunction | None:
     """What ``fn`` hands its caller: the chunks of a stream it iterates unguarded (a
     generator), another method's such generator, or a stream it returns."""
-    from linter.python.analysis.project import StreamFunction, _api, _line, dict_item
+    from linter.python.analysis.stream_functions import (
+        StreamFunction,
+        dict_item,
+        start_api,
+        start_line,
+    )
 
     if fn.is_generator:
         for iteration in analysis.iterations:  # type: ignore[attr-defined]
@@ -209,7 +215,13 @@ def _handed_out(
             guard = analysis.guard_of(iteration.node, start.client, raised, local=True)  # type: ignore[attr-defined]
             if not guard.guarded:
                 return StreamFunction(
-                    path, module, fn.name, start.client, _api(start), _line(start), "generator"
+                    path,
+                    module,
+                    fn.name,
+                    start.client,
+                    start_api(start),
+                    start_line(start),
+                    "generator",
                 )
         return None
     for returned in fn.returns:
@@ -237,7 +249,13 @@ def _handed_out(
             given = value.start
             if given.streaming and not (given.http and not analysis.llm_stream(given)):  # type: ignore[attr-defined]
                 return StreamFunction(
-                    path, module, fn.name, given.client, _api(given), _line(given), "returns"
+                    path,
+                    module,
+                    fn.name,
+                    given.client,
+                    start_api(given),
+                    start_line(given),
+                    "returns",
                 )
     return None
 

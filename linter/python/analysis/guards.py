@@ -13,7 +13,8 @@ from linter.python.analysis.handed import handed_verdicts, remote_reader, return
 from linter.python.analysis.methods import unsearched
 from linter.python.analysis.model import Consumer, FunctionInfo, Verdict
 from linter.python.analysis.nodes import _FUNCTIONS, _TRIES, _reraises, _short, _translated
-from linter.python.analysis.project import ConsumerSite, StreamFunction, exported
+from linter.python.analysis.project import ConsumerSite
+from linter.python.analysis.stream_functions import StreamFunction, exported
 from linter.python.analysis.tasks import task_verdict
 from linter.python.analysis.template import template_sites
 from linter.python.analysis.threads import thread_verdict

@@ -26,7 +26,8 @@ from linter.python.analysis.model import FuncRef, FunctionInfo, Keyed, Stream, S
 from linter.python.cut_errors import Raised
 
 if TYPE_CHECKING:
-    from linter.python.analysis.project import ConsumerSite, Project, StreamFunction
+    from linter.python.analysis.project import ConsumerSite, Project
+    from linter.python.analysis.stream_functions import StreamFunction
     from linter.python.analysis.values import Values
 
 # A call of a method by its name: ``.name(`` (spaces allowed around the name); a definition.
@@ -101,7 +102,7 @@ class MethodCallers:
         return None if found is None or found.path == importer else found
 
     def _find_stream(self, name: str) -> StreamFunction | None:
-        from linter.python.analysis.project import StreamFunction, _api, _line
+        from linter.python.analysis.stream_functions import StreamFunction, start_api, start_line
 
         self._searches = max(self._searches, _SEARCHES_BEFORE_INDEX)  # many names: index
         _, defining = self.files_calling(name)
@@ -127,7 +128,7 @@ class MethodCallers:
                 if verdict.guarded:
                     continue
                 module = project.module_name(path)
-                api, line = _api(start), _line(start)
+                api, line = start_api(start), start_line(start)
                 return StreamFunction(
                     path,
                     module,

@@ -19,14 +19,20 @@ thousands of modules stays within the memory of one.
 from __future__ import annotations
 
 import ast
-import warnings
 import weakref
 from typing import TYPE_CHECKING
 
-from linter.python import clients as K
-from linter.python.analysis.model import Stream
 from linter.python.analysis.modules import TreeModules
 from linter.python.analysis.nodes import _is_test_module
+from linter.python.analysis.other_files import Loaded
+from linter.python.analysis.stream_functions import (
+    StreamFunction,
+    exported,
+    local_relays,
+    returned_stream,
+    start_api,
+    start_line,
+)
 from linter.python.cut_errors import Raised, consumer_raised
 from linter.record import record
 
@@ -34,7 +40,6 @@ if TYPE_CHECKING:
     from linter.python.analysis import Analysis
     from linter.python.analysis.classes import ProjectClasses
     from linter.python.analysis.methods import MethodCallers
-    from linter.python.analysis.model import FunctionInfo
     from linter.python.analysis.own_routes import OwnRoute
     from linter.python.analysis.remote_args import PassedArgument
     from linter.python.document import PythonDocument
@@ -42,36 +47,10 @@ if TYPE_CHECKING:
     from linter.workspace import Workspace
 
 _MEMO_KEY = ("python", "project")
-# How many files read for the project (not the unit's own) are kept for the next question.
-_KEPT = 2
 # How many modules a stream is followed through (provider -> relay -> consumer ...).
 _MAX_HOPS = 4
 # Passes over a module's functions for those returning another's stream (``return f(...)``).
 _MAX_RELAY_PASSES = 4
-
-
-@record
-class StreamFunction:
-    """A module-level function of the tree that hands out a stream: a generator that yields
-    the chunks of a stream it iterates without a guard, or a function that returns one."""
-
-    path: str  # its file
-    module: str  # how messages name the module (dotted, from the tree's root)
-    name: str
-    client: K.Client
-    api: str  # the call that starts the stream, as messages name it
-    line: int  # where that call is, in ``path``
-    # "generator" (yields the chunks), "returns" (returns the stream), "plain" (iterates it
-    # itself: only its callers' guards matter, never theirs to report).
-    shape: str
-    # Returned as item ``item`` of a tuple of ``size`` (``return stream, metadata``); -1: whole.
-    item: int = -1
-    size: int = 0
-    # The class its handler raises instead of the cut (``raise LLMError(...)``), for the
-    # consumers' handlers to catch (``guards._stand_in``).
-    translated: tuple[str, ...] = ()
-    # Returned as the item of this string key of a dict (``return {"answer": stream}``).
-    key: str = ""
 
 
 @record
@@ -112,7 +91,7 @@ class Project(TreeModules):
         self._consumers: dict[tuple[str, str, str], list[ConsumerSite] | None] = {}
         self._client_files: dict[str, bool] = {}
         self._calls_out: dict[str, frozenset[tuple[str, str]]] = {}
-        # The last few files read, newest last (see _Loaded).
+        # The last few files read, newest last (see Loaded).
         self._last: list[PythonDocument] = []
         # The analysis of the file being checked, to reuse rather than parse it again (weakly:
         # the unit's document owns it, and frees it with its tree).
@@ -261,12 +240,12 @@ class Project(TreeModules):
                     module,
                     function.name,
                     start.client,
-                    _api(start),
-                    _line(start),
+                    start_api(start),
+                    start_line(start),
                     "generator",
                     translated=verdict.translated,
                 )
-            _local_relays(analysis, found)
+            local_relays(analysis, found)
             # Repeated while it finds more: a function that returns another's stream may come
             # before that one in the list.
             for _pass in range(_MAX_RELAY_PASSES):
@@ -274,7 +253,7 @@ class Project(TreeModules):
                 for function in analysis.functions:
                     if not exported(function) or function.is_generator or function.name in found:
                         continue
-                    handed = _returned_stream(analysis, function, path, module, found)
+                    handed = returned_stream(analysis, function, path, module, found)
                     if handed is not None:
                         found[function.name] = handed
                 if len(found) == known:
@@ -449,67 +428,8 @@ class Project(TreeModules):
         self._current = {}
         self._last = []  # another file's tree is not kept from one unit to the next
 
-    def _analysis(self, path: str) -> _Loaded:
-        return _Loaded(self, path)
-
-
-class _Loaded:
-    """``with project._analysis(path) as analysis``: the file parsed and analysed for as long
-    as it is needed (None when it cannot be), then let go."""
-
-    def __init__(self, project: Project, path: str) -> None:
-        self.project = project
-        self.path = path
-        self.document: PythonDocument | None = None
-
-    def __enter__(self) -> Analysis | None:
-        from linter.python.analysis import analysis_of
-
-        held = self.project._current.get(self.path)
-        current = held() if held is not None else None
-        if current is not None and current._document() is not None:
-            return current
-        last = self.project._last
-        document = next((d for d in last if d.path == self.path), None)
-        if document is None:
-            document = _load(self.path, self.project)
-            if document is None:
-                return None
-        else:
-            last.remove(document)
-        # The analysis holds its document weakly: kept alive here, and the last ones read
-        # kept for the next question (a module's callees, then its call sites; asking for
-        # the callees reads the modules they come from in between: a third of the files
-        # read here were read twice when only the last one was kept).
-        self.document = document
-        last.append(document)
-        if len(last) > _KEPT:
-            del last[0]
-        return analysis_of(document)
-
-    def __exit__(self, *_: object) -> None:
-        self.document = None
-
-
-def _load(path: str, project: Project) -> PythonDocument | None:
-    from linter.python.document import PythonDocument
-    from linter.source import DecodeFailure, SourceText
-    from linter.workspace import ReadFailure, read_regular_file
-
-    try:
-        data = read_regular_file(path)
-        source = SourceText.from_bytes(path, data, honour_coding_cookie=True)
-    except (ReadFailure, DecodeFailure):
-        return None
-    document = PythonDocument(kind="python", source=source)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            document.tree = ast.parse(source.text, filename=path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    document.project = project
-    return document
+    def _analysis(self, path: str) -> Loaded:
+        return Loaded(self, path)
 
 
 def _hands_on_value(tree: ast.Module | None, name: str) -> bool:
@@ -536,217 +456,3 @@ def _hands_on_value(tree: ast.Module | None, name: str) -> bool:
         if any(isinstance(v, ast.Name) and v.id in bound for v in values):
             return True
     return False
-
-
-def _local_relays(analysis: Analysis, found: dict[str, StreamFunction]) -> None:
-    """Add the generators of the module that relay one of its stream generators (a loop or
-    ``yield from`` over its call, unguarded there): their consumers in other modules are the
-    stream's, and report their loops."""
-    by_name = {f.name: f for f in analysis.functions if exported(f)}
-    pending = [name for name, f in found.items() if f.shape == "generator"]
-    while pending:
-        inner = found[pending.pop()]
-        info = by_name.get(inner.name)
-        if info is None:
-            continue
-        raised = inner.client.raised(analysis.version(inner.client, {})[0])
-        for site in analysis.call_sites(info, True)[0]:
-            if isinstance(site, ast.Call):
-                continue  # created, not iterated here
-            relay = analysis.scope(site)
-            if relay.name in found or relay is not by_name.get(relay.name):
-                continue
-            if not relay.is_generator:
-                continue
-            if analysis.guard_of(site, inner.client, raised, local=True).guarded:
-                continue
-            found[relay.name] = StreamFunction(
-                inner.path,
-                inner.module,
-                relay.name,
-                inner.client,
-                f"{inner.name}() (a generator yielding {inner.api})",
-                inner.line,
-                "generator",
-            )
-            pending.append(relay.name)
-
-
-def _tuple_item(
-    analysis: Analysis, returned: ast.Tuple, found: dict[str, StreamFunction]
-) -> tuple[int, K.Client, str, int] | None:
-    """``return stream, metadata``: the item that is a stream (a stream started here or
-    handed out by another module, or a generator of this module that yields one)."""
-    if any(isinstance(elt, ast.Starred) for elt in returned.elts):
-        return None
-    for index, elt in enumerate(returned.elts):
-        value = analysis.value(elt)
-        handed = _handed_generator(value, found)
-        if handed is not None:
-            return (
-                index,
-                handed.client,
-                f"{handed.name}() (a generator yielding {handed.api})",
-                handed.line,
-            )
-        if isinstance(value, Stream) and value.role == "stream":
-            given = value.start
-            if given.streaming and not (given.http and not analysis.llm_stream(given)):
-                return index, given.client, _api(given), _line(given)
-    return None
-
-
-def _returned_stream(
-    analysis: Analysis,
-    function: FunctionInfo,
-    path: str,
-    module: str,
-    found: dict[str, StreamFunction],
-) -> StreamFunction | None:
-    """What a plain module-level function hands its callers through a ``return``: a stream
-    (whole, or an item of a tuple), a generator of the module yielding one, or what another
-    such function of the module hands out (``return prepare(stream)``)."""
-    for returned in function.returns:
-        if isinstance(returned, ast.Tuple):
-            item = _tuple_item(analysis, returned, found)
-            if item is not None:
-                index, client, api, line = item
-                return StreamFunction(
-                    path, module, function.name, client, api, line, "returns",
-                    index, len(returned.elts),
-                )  # fmt: skip
-            continue
-        carried = dict_item(analysis, returned, function, found)
-        if carried is not None:
-            key, held = carried
-            return StreamFunction(
-                path, module, function.name, held.client, held.api, held.line,
-                "returns", key=key,
-            )  # fmt: skip
-        relayed = _relayed(analysis, returned, found)
-        if relayed is not None:
-            # (Named by what that one hands out: the functions between add nothing.)
-            return StreamFunction(
-                path,
-                module,
-                function.name,
-                relayed.client,
-                relayed.api,
-                relayed.line,
-                relayed.shape,
-                relayed.item,
-                relayed.size,
-                relayed.translated,
-            )
-        value = analysis.value(returned)
-        handed = _handed_generator(value, found)
-        if handed is not None:
-            # A dispatcher returning one of those generators (``it = a_iter(...)`` ...
-            # ``return it``): its callers iterate the chunks.
-            return StreamFunction(
-                path,
-                module,
-                function.name,
-                handed.client,
-                f"{handed.name}() (a generator yielding {handed.api})",
-                handed.line,
-                "generator",
-            )
-        if isinstance(value, Stream) and value.role == "stream":
-            given = value.start
-            if not given.streaming or (given.http and not analysis.llm_stream(given)):
-                continue
-            return StreamFunction(
-                path, module, function.name, given.client, _api(given), _line(given), "returns"
-            )
-    return None
-
-
-def dict_item(
-    analysis: Analysis,
-    returned: ast.expr,
-    function: FunctionInfo,
-    found: dict[str, StreamFunction],
-) -> tuple[str, StreamFunction] | None:
-    """``return {"answer": stream, ...}`` (or a name bound once to such a dict): the key of
-    the item that is a stream started here, or what a function of the module in ``found``
-    hands out (called there, or bound once to a name first: ``answer = ask(...)``)."""
-    held = _bound_once(analysis, returned, function)
-    if not isinstance(held, ast.Dict) or len(held.keys) > 24:
-        return None
-    for written, item in zip(held.keys, held.values, strict=True):
-        if not (isinstance(written, ast.Constant) and isinstance(written.value, str)):
-            continue
-        inner = _bound_once(analysis, item, function)
-        if isinstance(inner, ast.Await):
-            inner = inner.value
-        if isinstance(inner, ast.Call):
-            fn = getattr(analysis.value(inner.func), "fn", None)
-            handed = found.get(fn.name) if fn is not None and exported(fn) else None
-            if handed is not None and not handed.key and handed.item < 0:
-                return written.value, handed
-        value = analysis.value(item)
-        if isinstance(value, Stream) and value.role == "stream":
-            given = value.start
-            if given.streaming and not (given.http and not analysis.llm_stream(given)):
-                path = analysis.document.path
-                return written.value, StreamFunction(
-                    path, "", function.name, given.client, _api(given), _line(given), "returns"
-                )
-    return None
-
-
-def _bound_once(analysis: Analysis, expr: ast.expr, function: FunctionInfo) -> ast.expr:
-    """The expression a name of ``function`` is bound to, when it is bound once there by a
-    plain assignment; else ``expr`` itself."""
-    if isinstance(expr, ast.Name):
-        entries = function.bindings.get(expr.id, ())
-        if len(entries) == 1 and entries[0][1] == "expr" and isinstance(entries[0][2], ast.expr):
-            return entries[0][2]
-    return expr
-
-
-def _relayed(
-    analysis: Analysis, returned: ast.expr, found: dict[str, StreamFunction]
-) -> StreamFunction | None:
-    """``return f(...)`` (awaited or not) where ``f`` is a plain function of the module that
-    hands out a stream (returns one, or returns a generator yielding one)."""
-    if isinstance(returned, ast.Await):
-        returned = returned.value
-    if not isinstance(returned, ast.Call):
-        return None
-    fn = getattr(analysis.value(returned.func), "fn", None)
-    if fn is None or not exported(fn) or fn.is_generator:
-        return None
-    return found.get(fn.name)
-
-
-def _handed_generator(value: object, found: dict[str, StreamFunction]) -> StreamFunction | None:
-    """The stream generator of the module a returned value is a call of."""
-    fn = getattr(value, "fn", None)
-    if getattr(value, "call", None) is None or fn is None or not exported(fn):
-        return None
-    handed = found.get(fn.name)
-    return handed if handed is not None and handed.shape == "generator" else None
-
-
-def exported(function: object) -> bool:
-    """A module-level function (not a method, lambda or nested function)."""
-    parent = getattr(function, "parent", None)
-    return (
-        parent is not None
-        and parent.is_module
-        and getattr(function, "cls", None) is None
-        and not isinstance(getattr(function, "node", None), ast.Lambda)
-        and not getattr(function, "is_test", False)
-    )
-
-
-def _api(start: object) -> str:
-    origin = getattr(start, "origin", "")
-    return origin or str(getattr(start, "api", ""))
-
-
-def _line(start: object) -> int:
-    call = getattr(start, "call", None)
-    return int(getattr(call, "lineno", 0))

@@ -12,7 +12,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from linter.python.analysis.model import FunctionInfo
-from linter.python.analysis.project import exported
+from linter.python.analysis.stream_functions import exported
 from linter.record import record
 
 if TYPE_CHECKING:

@@ -1,0 +1,125 @@
+"""The compose files around an NGINX config: the run's compose files (read once per process
+and run), those whose services take the config into their container (a bind mount, or a
+build that copies it) wherever they lie, and the entries of files near the config or of
+those. Reading a file of the tree as evidence: None when it cannot be read."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, TypeVar
+
+from linter.discovery import in_layout_folder
+from linter.pathmatch import relative_posix
+from linter.server import composefile, detect
+from linter.server.front import near_ones
+from linter.server.treefiles import launch_files
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from linter.server.composefile import ComposeFile, ComposeService
+    from linter.server.model import Launch
+    from linter.source import SourceText
+    from linter.workspace import Workspace
+
+_T = TypeVar("_T")
+
+
+def read_evidence(workspace: Workspace, path: str) -> SourceText | None:
+    """A file of the tree read as evidence: None when it is outside the tree, not a file, or
+    cannot be read (evidence only: never an error)."""
+    if not workspace.inside(path) or not os.path.isfile(path):
+        return None
+    try:
+        return workspace.read_source(path)
+    except Exception:
+        return None
+
+
+def compose_files(workspace: Workspace, anchor: str | None = None) -> list[ComposeFile]:
+    """The run's compose files, read once per process and run."""
+    files = launch_files(workspace, anchor)
+    key = ("server", "compose-files", files)
+    known = workspace.memo.get(key)
+    if isinstance(known, list):
+        return known
+    found: list[ComposeFile] = []
+    for path in files:
+        relpath = relative_posix(path, workspace.root)
+        if detect.shape(relpath) != "compose" and not relpath.lower().endswith(
+            detect.YAML_SUFFIXES
+        ):
+            continue
+        source = read_evidence(workspace, path)
+        if source is None or not detect.is_compose(relpath, source.text):
+            continue
+        try:
+            parsed = composefile.read(path, source.text, lambda p: read_evidence(workspace, p))
+        except Exception:  # evidence only
+            continue
+        if parsed.error is None:
+            found.append(parsed)
+    workspace.memo[key] = found
+    return found
+
+
+def provides(service: ComposeService, nginx_file: str, workspace: Workspace) -> str | None:
+    """How the service gets the file into its container: a bind mount of the file or of a
+    folder holding it, or a build whose Dockerfile copies it; None when it does not."""
+    for local, container, _place in service.volumes:
+        if nginx_file == local or nginx_file.startswith(local.rstrip(os.sep) + os.sep):
+            return f"mounts it at {container}"
+    context, dockerfile = service.context_dir, service.dockerfile
+    if context and dockerfile and nginx_file.startswith(context.rstrip(os.sep) + os.sep):
+        source = read_evidence(workspace, dockerfile)
+        if source is not None and os.path.basename(nginx_file) in source.text:
+            return f"builds {relative_posix(dockerfile, workspace.root)}, which copies it"
+    return None
+
+
+def mounting_compose_files(workspace: Workspace, nginx_file: str) -> frozenset[str]:
+    """The compose files one of whose services takes ``nginx_file`` into its container (a
+    bind mount, or a build that copies it): they belong to its project wherever they lie
+    (`docker/docker-compose.yml` mounting `../deploy/nginx/nginx.conf`). For a config of a
+    layout folder (`enterprise/nginx/conf.d/app.conf`), also those that mount a file of the
+    NGINX folder above it (`enterprise/nginx/nginx.conf`): the vhost is written for the
+    deployment that runs its main config, whose services are the backends it names."""
+    return frozenset(
+        compose.path
+        for compose in compose_files(workspace, nginx_file)
+        if any(
+            provides(service, nginx_file, workspace) or _mounts_main_config(service, nginx_file)
+            for service in compose.services
+        )
+    )
+
+
+def _mounts_main_config(service: ComposeService, nginx_file: str) -> bool:
+    if not in_layout_folder(nginx_file):
+        return False
+    top = os.path.dirname(os.path.dirname(nginx_file))
+    return any(os.path.dirname(local) == top for local, _, _ in service.volumes)
+
+
+def launch_home(entry: tuple[str, Launch]) -> str:
+    return entry[0]
+
+
+def compose_path(compose: ComposeFile) -> str:
+    return compose.path
+
+
+def near_or_mounting(
+    workspace: Workspace,
+    entries: list[_T],
+    file_of: Callable[[_T], str],
+    nginx_file: str,
+    mounting: frozenset[str],
+) -> list[_T]:
+    """The entries (in their order) ``near`` the config, and those of a compose file that
+    mounts it wherever it is."""
+    near_entries = near_ones(workspace, entries, file_of, nginx_file)
+    if not mounting:
+        return near_entries
+    kept = {id(entry) for entry in near_entries}
+    return [e for e in entries if id(e) in kept or file_of(e) in mounting]
