@@ -5,12 +5,13 @@ A comment above a block speaks for it only when nothing but comments lies betwee
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from linter.llmservers import llm_name
 from linter.nginx.backends import Signal
 from linter.nginx.context import Stmt
 from linter.nginx.model import NginxDocument
-from linter.nginx.tree import FileComment
+from linter.nginx.tree import Directive, FileComment
 
 _STREAM_COMMENT = re.compile(r"#\s*streamproof\s*:\s*(no-stream|stream)\b")
 
@@ -138,27 +139,19 @@ def naming_comment_signal(document: NginxDocument, block: Stmt) -> Signal | None
     source = document.sources.get(directive.path)
     if source is None:
         return None
-    first_line = directive.line - 2
-    for comment in document.comments_of(directive.path):
-        inside = directive.start <= comment.start < directive.end
-        if inside and not _own_comment(block, comment, directive.path, source.text):
-            continue
-        line = source.position(comment.start)[0]
-        if not inside and not (
-            first_line <= line < directive.line
-            and _comment_above(source.text, comment, directive.start)
-        ):
-            continue
-        if "streamproof" in comment.text:
-            continue
-        product = llm_name(comment.text.lstrip("#"))
-        if product:
-            return Signal(
-                "comment",
-                f"the comment {comment.text.strip()!r} at {document.display(directive.path)}:"
-                f"{line} names an LLM app ({product})",
-            )
-    return None
+    found = _llm_comment(
+        document,
+        directive,
+        lambda comment: _own_comment(block, comment, directive.path, source.text),
+    )
+    if found is None:
+        return None
+    text, line, product = found
+    return Signal(
+        "comment",
+        f"the comment {text!r} at {document.display(directive.path)}:{line} names an LLM app "
+        f"({product})",
+    )
 
 
 def upstream_comment_signal(document: NginxDocument, upstream: Stmt) -> Signal | None:
@@ -168,11 +161,30 @@ def upstream_comment_signal(document: NginxDocument, upstream: Stmt) -> Signal |
     directive = upstream.directive
     if directive is None or not upstream.args:
         return None
+    found = _llm_comment(document, directive, lambda comment: True)
+    if found is None:
+        return None
+    text, line, product = found
+    return Signal(
+        "backend-comment",
+        f"it proxies to upstream `{upstream.args[0]}`, and the comment {text!r} at "
+        f"{document.display(directive.path)}:{line} names the LLM app it runs ({product})",
+    )
+
+
+def _llm_comment(
+    document: NginxDocument, directive: Directive, counts: Callable[[FileComment], bool]
+) -> tuple[str, int, str] | None:
+    """The first comment inside the directive's block (those ``counts`` keeps) or on the two
+    lines above it that names an LLM app (never one addressed to streamproof): its text, its
+    line and the app."""
     source = document.sources.get(directive.path)
     if source is None:
         return None
     for comment in document.comments_of(directive.path):
         inside = directive.start <= comment.start < directive.end
+        if inside and not counts(comment):
+            continue
         line = source.position(comment.start)[0]
         if not inside and not (
             directive.line - 2 <= line < directive.line
@@ -183,10 +195,5 @@ def upstream_comment_signal(document: NginxDocument, upstream: Stmt) -> Signal |
             continue
         product = llm_name(comment.text.lstrip("#"))
         if product:
-            return Signal(
-                "backend-comment",
-                f"it proxies to upstream `{upstream.args[0]}`, and the comment "
-                f"{comment.text.strip()!r} at {document.display(directive.path)}:{line} names "
-                f"the LLM app it runs ({product})",
-            )
+            return comment.text.strip(), line, product
     return None

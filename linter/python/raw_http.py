@@ -253,29 +253,29 @@ def _keywords_dict(call: ast.Call, named: set[str]) -> ast.Dict | None:
 _COHERE_CHAT = ("/chat", ("max_tokens",), "body", False)
 
 
-def _chat_path_post(analysis: Analysis, call: ast.Call) -> bool:
-    """A raw-HTTP POST whose URL (literal or f-string) ends in ``/chat``."""
+def _post_url(analysis: Analysis, call: ast.Call) -> ast.expr | None:
+    """The URL argument of a raw-HTTP POST (requests, httpx, aiohttp), or None when the call
+    is not one or names no URL."""
     func = analysis.value(call.func)
     if not isinstance(func, Sym):
-        return False
+        return None
     head, _, method = func.path.lstrip("@").rpartition(".")
     if head.split(":", 1)[0] not in ("requests", "httpx", "httpx2", "aiohttp") or method != "post":
-        return False
-    url = keyword(call, "url") or (call.args[0] if call.args else None)
+        return None
+    return keyword(call, "url") or (call.args[0] if call.args else None)
+
+
+def _chat_path_post(analysis: Analysis, call: ast.Call) -> bool:
+    """A raw-HTTP POST whose URL (literal or f-string) ends in ``/chat``."""
+    url = _post_url(analysis, call)
     text = analysis.string_of(url) if url is not None else None
     return text is not None and text.split("?", 1)[0].rstrip("/").endswith("/chat")
 
 
 def _opaque_url_post(analysis: Analysis, call: ast.Call) -> bool:
-    """A raw-HTTP POST (requests, httpx, aiohttp) whose URL this file cannot read (a config
-    value, an attribute, a parameter): its body alone can then say it is a generation."""
-    func = analysis.value(call.func)
-    if not isinstance(func, Sym):
-        return False
-    head, _, method = func.path.lstrip("@").rpartition(".")
-    if head.split(":", 1)[0] not in ("requests", "httpx", "httpx2", "aiohttp") or method != "post":
-        return False
-    url = keyword(call, "url") or (call.args[0] if call.args else None)
+    """A raw-HTTP POST whose URL this file cannot read (a config value, an attribute, a
+    parameter): its body alone can then say it is a generation."""
+    url = _post_url(analysis, call)
     return url is not None and analysis.string_of(url) is None
 
 
