@@ -85,9 +85,9 @@ def _mounting_compose_beside(
     for sub in _subfolders(folder):
         if sub == below or below.startswith(sub + os.sep):
             continue
-        found.extend(_compose_writing(workspace.root, sub, anchor))
+        found.extend(_compose_writing(sub, anchor))
         for deeper in _subfolders(sub)[:_MAX_SUBFOLDERS]:
-            found.extend(_compose_writing(workspace.root, deeper, anchor))
+            found.extend(_compose_writing(deeper, anchor))
     return found
 
 
@@ -111,7 +111,7 @@ def _subfolders(folder: str) -> list[str]:
         return []
 
 
-def _compose_writing(root: str, folder: str, anchor: str) -> list[str]:
+def _compose_writing(folder: str, anchor: str) -> list[str]:
     """The compose files of ``folder`` (its own files) that write the path of the config's
     folder relative to it."""
     from linter.discovery import in_layout_folder
@@ -124,10 +124,8 @@ def _compose_writing(root: str, folder: str, anchor: str) -> list[str]:
     if in_layout_folder(anchor):
         config_folder = os.path.dirname(config_folder)
     written = os.path.relpath(config_folder, folder).replace(os.sep, "/").encode()
-    for path in _files_in(root, folder):
+    for path in _yaml_files_in(folder):
         name = os.path.basename(path).lower()
-        if detect.shape(name) != "compose" and not name.endswith(detect.YAML_SUFFIXES):
-            continue
         try:
             data = read_regular_file(path, 1024 * 1024)
         except (ReadFailure, OSError):
@@ -135,6 +133,22 @@ def _compose_writing(root: str, folder: str, anchor: str) -> list[str]:
         if written in data and detect.is_compose(name, data):
             found.append(path)
     return found
+
+
+def _yaml_files_in(folder: str) -> list[str]:
+    """The YAML files of ``folder`` (every compose name is one), by name: the look two folders
+    down meets hundreds of folders, and a compose file is read once, below, not twice."""
+    try:
+        with os.scandir(folder) as entries:
+            found = [
+                e.path
+                for e in entries
+                if e.name.lower().endswith(detect.YAML_SUFFIXES)
+                and e.is_file(follow_symlinks=False)
+            ]
+    except OSError:
+        return []
+    return sorted(found)
 
 
 def _files_in(root: str, folder: str) -> list[str]:
