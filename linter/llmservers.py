@@ -11,7 +11,7 @@ from collections.abc import Iterable
 # Path fragments of streaming endpoints (matched on the location's path or regex).
 STREAMING_PATH = re.compile(
     r"chat[\\/]+completions|(?:^|[\\/^(|])v1[\\/]+(?:completions|responses|messages)"
-    r"|api[\\/]+(?:chat|generate)\b|generate_stream|stream-chat|chat-stream|event-stream"
+    r"|api[\\/]+(?:chat|generate)(?![\w-])|generate[_-]stream|stream-chat|chat-stream|event-stream"
     r"|(?:^|[\\/^(|])(?:stream|streaming|sse|events|eventsource)(?:$|[\\/$)|?(])",
     re.IGNORECASE,
 )
@@ -389,9 +389,25 @@ def llm_server_in_path(path: str) -> str | None:
     named so. Product names only: a generic word (`/llm/`, `/ai/`, `/gpt/`, a model family)
     names an app's own route as often as a server."""
     lowered = path.lower()
+    if _answering_compound(lowered):
+        return None
     match = (
         _PATH_PRODUCTS.search(lowered)
         or _PATH_PRODUCTS_COMPACT.search(re.sub(r"[_.-]+", "", lowered))
         or _PATH_WORDS.search(lowered)
     )
     return match.group(0) if match else None
+
+
+# Words that, joined to a product name in a path's last segment, name an app's endpoint that
+# answers in one piece about that server (`/api/ollama-models`, `/vllm_status`), not a mount.
+_ANSWERING_WORDS = frozenset(
+    {"models", "model", "tags", "list", "version", "versions", "status", "health", "info",
+     "stats", "config", "settings"}
+)  # fmt: skip
+
+
+def _answering_compound(path: str) -> bool:
+    last = re.split(r"[/\\]+", path.strip("=~*^$ ").rstrip("/\\"))[-1]
+    words = [w for w in re.split(r"[_.-]+", last) if w]
+    return len(words) > 1 and any(w in _ANSWERING_WORDS for w in words)

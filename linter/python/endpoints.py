@@ -155,6 +155,49 @@ def _string(node: ast.expr | None, constants: dict[str, str]) -> str | None:
     return None
 
 
+def _class_attribute(
+    node: ast.expr | None, call: ast.Call, parents: dict[ast.AST, ast.AST], tree: ast.Module
+) -> str | None:
+    """``media_type=self.media_type`` in a method of a class whose body sets it to a string
+    (``media_type: str = "text/event-stream"``): that string, when it is the only value the
+    module gives the name (no subclass here sets another, no ``self.media_type = ...``)."""
+    if not (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in ("self", "cls")
+    ):
+        return None
+    name = node.attr
+    owner = parents.get(call)
+    while owner is not None and not isinstance(owner, ast.ClassDef):
+        owner = parents.get(owner)
+    if owner is None:
+        return None
+    values: set[object] = set()
+    own: str | None = None
+    for item in ast.walk(tree):
+        if isinstance(item, ast.ClassDef):
+            for statement in item.body:
+                targets = (
+                    statement.targets
+                    if isinstance(statement, ast.Assign)
+                    else [statement.target]
+                    if isinstance(statement, ast.AnnAssign)
+                    else []
+                )
+                if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                    value = getattr(statement, "value", None)
+                    bound = value.value if isinstance(value, ast.Constant) else value
+                    values.add(bound if isinstance(bound, str) else id(statement))
+                    if item is owner and isinstance(bound, str):
+                        own = bound
+        elif isinstance(item, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = item.targets if isinstance(item, ast.Assign) else [item.target]
+            if any(isinstance(t, ast.Attribute) and t.attr == name for t in targets):
+                return None  # set on an instance somewhere: not one value
+    return own if own is not None and len(values) == 1 else None
+
+
 def _opaque(call: ast.Call) -> bool:
     """``**kwargs`` or ``*args``: what the call passes cannot be known."""
     return any(item.arg is None for item in call.keywords) or any(
@@ -297,7 +340,8 @@ def sse_responses(document: PythonDocument) -> Iterator[SseResponse]:
         if shape is None or qualified is None or _opaque(node):
             continue
         media_index, headers_index, media_keywords = shape
-        media = _string(_argument(node, media_index, media_keywords), constants)
+        given = _argument(node, media_index, media_keywords)
+        media = _string(given, constants) or _class_attribute(given, node, parents, tree)
         if media is None or media.split(";", 1)[0].strip().lower() != SSE_MEDIA_TYPE:
             continue
         function = _enclosing_function(node, parents)

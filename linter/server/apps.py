@@ -27,6 +27,12 @@ from linter.server.appmodules import (
     module_file,
     read_in_place,
 )
+from linter.server.django import (
+    DJANGO_HTTP,
+    DJANGO_STREAMING,
+    django_modules,
+    streamed_django_media,
+)
 from linter.server.model import Evidence, Launch
 from linter.server.pyread import parse
 from linter.server.responses import (
@@ -198,8 +204,8 @@ def _follow(
         if launch.interface is None and launch.evidence:
             # No app constructor in the module itself (an app factory): what it streams with
             # says which interface it serves.
-            flask = any("Flask" in e.what for e in launch.evidence)
-            launch.interface = "wsgi" if flask else "asgi"
+            wsgi = any("Flask" in e.what or "Django" in e.what for e in launch.evidence)
+            launch.interface = "wsgi" if wsgi else "asgi"
         dirs = (*launch.search_dirs, os.path.dirname(path))
         files = {
             imported: memo_module_file(imported, dirs, inside, memo)
@@ -300,9 +306,9 @@ class _Facts:
                 if self.interface is None:
                     func = node.func
                     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-                    if name in ("FastAPI", "Starlette", "Quart"):
+                    if name in ("FastAPI", "Starlette", "Quart", "get_asgi_application"):
                         self.interface = "asgi"
-                    elif name == "Flask":
+                    elif name in ("Flask", "get_wsgi_application"):
                         self.interface = "wsgi"
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 functions.append(node)
@@ -328,6 +334,11 @@ class _Facts:
                     named = [alias.name for alias in node.names]
                     self.groups.extend((name,) for name in named)
                 self.modules.extend(named)
+        if source_text is not None:
+            # A Django project names its settings and URL confs by string, not by import.
+            for named_module in django_modules(tree, source_text):
+                self.modules.append(named_module)
+                self.groups.append((named_module,))
 
     @property
     def generators(self) -> set[str]:
@@ -351,13 +362,22 @@ class _Facts:
         # Starlette's `media_type`; Flask's and Quart's `mimetype` / `content_type`.
         words = ("media_type",) if name == "StreamingResponse" else ("mimetype", "content_type")
         media = next((k.value for k in call.keywords if k.arg in words), None)
+        if name == DJANGO_STREAMING and media is None and len(call.args) > 1:
+            media = call.args[1]  # StreamingHttpResponse(streaming_content, content_type)
         if isinstance(media, ast.Constant) and isinstance(media.value, str):
             kind = media.value.split(";", 1)[0].strip().lower()
             if not (kind.startswith("text/") and kind != "text/csv") and kind not in TOKEN_MEDIA:
                 return None  # a file download (CSV, audio, an image): not a token stream
         body = call.args[0] if call.args else None
         if body is None:
-            body = next((k.value for k in call.keywords if k.arg in ("content", "response")), None)
+            body = next(
+                (
+                    k.value
+                    for k in call.keywords
+                    if k.arg in ("content", "response", "streaming_content")
+                ),
+                None,
+            )
         if (
             isinstance(body, ast.Call)
             and getattr(body.func, "id", getattr(body.func, "attr", "")) == "stream_with_context"
@@ -442,6 +462,9 @@ class _Facts:
                         router=known[1],
                     )
                 )
+            elif name == DJANGO_STREAMING and origin in DJANGO_HTTP:
+                if (evidence := self._django_response(node, shown, paths, module)) is not None:
+                    found.append(evidence)
             elif name == "stream_with_context" and top in _FLASK_LIKE:
                 found.append(
                     Evidence(f"{framework}'s `stream_with_context(...)`", shown, node.lineno)
@@ -478,12 +501,47 @@ class _Facts:
                     )
         return found
 
+    def _django_response(
+        self, node: ast.Call, shown: str, paths: RoutePaths, module: str | None
+    ) -> Evidence | None:
+        """Django's `StreamingHttpResponse` of an event stream (or of text a generator of the
+        module yields): evidence that the app streams, like Flask's `Response`."""
+        value = next((k.value for k in node.keywords if k.arg == "content_type"), None)
+        if value is None and len(node.args) > 1:
+            value = node.args[1]
+        media = (
+            value.value.split(";", 1)[0].strip().lower()
+            if isinstance(value, ast.Constant) and isinstance(value.value, str)
+            else None
+        )
+        body = node.args[0] if node.args else None
+        if body is None:
+            body = next((k.value for k in node.keywords if k.arg == "streaming_content"), None)
+        if not streamed_django_media(
+            media, body is not None and generator_call(body, self.generators)
+        ):
+            return None
+        return Evidence(
+            f"Django's `{DJANGO_STREAMING}(...)` of `{media}`",
+            shown,
+            node.lineno,
+            media=media,
+            pings=self._pings(node, DJANGO_STREAMING),
+            column=node.col_offset + 1,
+            end_line=node.end_lineno or node.lineno,
+            end_column=(node.end_col_offset or 0) + 1,
+            unbuffered=sends_unbuffered(node) or unbuffered_later(self.tree, node),
+            routes=(known := _routes(paths.of_call(node), module))[0],
+            router=known[1],
+        )
+
 
 # The names a call must have to count (an app constructor, a streaming response): a module
 # whose text holds none of them gives its imports only, read from its statements without
 # walking every expression (the modules an app imports are mostly plain ones).
 _CALL_WORDS = re.compile(
     r"FastAPI|Starlette|Quart|Flask|Response|stream_with_context|response_class"
+    r"|get_[wa]sgi_application"
 )
 _BODIES = (ast.stmt, ast.excepthandler, ast.match_case)
 

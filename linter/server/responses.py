@@ -51,12 +51,14 @@ def unbuffered_later(tree: ast.Module, call: ast.Call) -> bool:
             if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Constant):
                 continue
             for target in node.targets:
+                # `response.headers[...]`, or Django's `response[...]` on the response itself.
+                holder = target.value if isinstance(target, ast.Subscript) else None
+                if isinstance(holder, ast.Attribute) and holder.attr == "headers":
+                    holder = holder.value
                 if (
                     isinstance(target, ast.Subscript)
-                    and isinstance(target.value, ast.Attribute)
-                    and target.value.attr == "headers"
-                    and isinstance(target.value.value, ast.Name)
-                    and target.value.value.id in names
+                    and isinstance(holder, ast.Name)
+                    and holder.id in names
                     and isinstance(target.slice, ast.Constant)
                     and str(target.slice.value).lower() == "x-accel-buffering"
                     and str(node.value.value).strip().lower() == "no"
