@@ -34,7 +34,11 @@ _SDK: dict[str, tuple[str, tuple[str, ...], float, str]] = {
 }
 _WORDS = re.compile(
     r"\b(?:Async)?(?:OpenAI|Anthropic)\(|\blitellm\.a?completion\(|/(?:chat/)?completions\b"
+    r"|/api/(?:generate|chat)\b"
 )
+# Ollama's own generation endpoints, on a URL that names Ollama (its host or its port): an
+# app's `/api/chat` of its own is not a model call.
+_OLLAMA_ENDPOINT = re.compile(r"(?i)^(?=.*(?:ollama|:11434\b)).*/api/(?:generate|chat)/?$")
 # A request method that may carry its own timeout, overriding the client's.
 _REQUESTS = frozenset({"create", "stream", "parse"})
 _POSTS = frozenset({"post", "stream", "request"})
@@ -76,7 +80,10 @@ def waits(tree: ast.Module, source: SourceText) -> list[Limit]:
                     read.none,
                 )
             )
-        elif name in _POSTS and (posted := _request(node, module)) is not None:
+        elif name in _POSTS and (
+            (posted := _request(node, module)) is not None
+            or (posted := _request(node, module, _OLLAMA_ENDPOINT)) is not None
+        ):
             # A raw POST to a completion endpoint: its own timeout, else the library's
             # default where the module is the library itself (``requests.post``: none).
             library, _, post_default, said = posted

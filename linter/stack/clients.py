@@ -215,7 +215,9 @@ def _constructor(node: ast.Call) -> tuple[str, ast.expr, float | None, str] | No
     return library, url_node, default, said
 
 
-def _request(node: ast.Call, module: Module) -> tuple[str, ast.expr, float | None, str] | None:
+def _request(
+    node: ast.Call, module: Module, endpoint: re.Pattern[str] = _COMPLETION
+) -> tuple[str, ast.expr, float | None, str] | None:
     """A raw HTTP POST to a completion endpoint (``requests.post(f"{base}/v1/chat/completions",
     timeout=60)``, an aiohttp session's ``post(..., timeout=ClientTimeout(total=60))``). The
     library's default is only assumed for the modules themselves (``requests.post``,
@@ -242,7 +244,7 @@ def _request(node: ast.Call, module: Module) -> tuple[str, ast.expr, float | Non
     if url_node is None:
         return None
     url = module.resolve(url_node).value
-    if not isinstance(url, str) or _COMPLETION.search(url) is None:
+    if not isinstance(url, str) or endpoint.search(url) is None:
         return None
     timeout = next((k.value for k in node.keywords if k.arg == "timeout"), None)
     if owner == "requests":

@@ -53,6 +53,8 @@ class Stack:
     _launches_by_service: dict[str, tuple[list[AppLaunch], list[tuple[str, int]]]] | None = None
     # Services by name (as _index), with the folders they are in (see service_at).
     _named: dict[str, _Named] = field(default_factory=dict)
+    # The folders of the compose projects that mount a file (see _mounting_folders).
+    _mounting: dict[str, frozenset[str]] = field(default_factory=dict)
     _routes_by_port: dict[str, list[NginxRoute]] | None = None
     _shown: dict[str, str] = field(default_factory=dict)
     _published: dict[str, list[tuple[Service, str, Where]]] | None = None
@@ -196,6 +198,22 @@ class Stack:
         if not found and host in LOOPBACK and port:
             found = list(published.get(port, []))
         distinct: set[tuple[str, str]] | None = None
+        if named and near is not None:
+            # A config a compose service bind-mounts belongs to that compose project: a
+            # service of the same name in another project's folder (a `bare-bones/` or
+            # `examples/` variant) is not on its network.
+            folders = self._mounting_folders(near)
+            if folders:
+                mine = [item for item in found if os.path.dirname(item[0].path) in folders]
+                if not mine:
+                    others = ", ".join(sorted({self.shown(s.path) for s, _, _ in found}))
+                    return (
+                        f"`{host}` is a service of {others} only, not of the compose project "
+                        f"that mounts {self.shown(near)}"
+                    )
+                if len(mine) < len(found):
+                    found = mine
+                    named_here = None
         if named_here is not None:
             if near is not None and named_here.files > 1:
                 local = named_here.near(near)
@@ -230,6 +248,22 @@ class Stack:
             if ports and port not in ports:
                 return f"{how}, which listens on {', '.join(sorted(ports))}, not {port}"
         return service, how, place
+
+    def _mounting_folders(self, near: str) -> frozenset[str]:
+        """The folders of the compose files one of whose services bind-mounts ``near`` (the
+        file or a folder holding it): the project the file belongs to (made once per file)."""
+        known = self._mounting.get(near)
+        if known is None:
+            known = self._mounting[near] = frozenset(
+                os.path.dirname(service.path)
+                for service in self.services
+                if not service.kubernetes
+                and any(
+                    near == local or near.startswith(local.rstrip(os.sep) + os.sep)
+                    for local, _, _ in service.volumes
+                )
+            )
+        return known
 
     def host_launches_at(self, port: str, near: str) -> list[AppLaunch]:
         """The launches no compose service or Kubernetes workload runs (a Procfile, a
