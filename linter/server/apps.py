@@ -175,7 +175,11 @@ def _follow(
             facts = known[1]
         else:
             facts = None
-            if any(marker.decode() in data for marker in RESPONSE_MARKERS) or "import" in data:
+            if (
+                any(marker.decode() in data for marker in RESPONSE_MARKERS)
+                or "import" in data
+                or "ROOT_URLCONF" in data  # Django settings name their URL conf by string
+            ):
                 tree = parse(source)
                 if tree is not None:
                     walked = _Facts(tree, name, path, data)
