@@ -526,7 +526,7 @@ class _Facts:
         ):
             return None
         return Evidence(
-            f"Django's `{DJANGO_STREAMING}(...)` of `{media}`",
+            f"a Django `{DJANGO_STREAMING}(...)` of `{media}`",
             shown,
             node.lineno,
             media=media,
