@@ -402,6 +402,12 @@ def receiver_class(analysis: Values, expr: ast.expr, instance: bool = False) -> 
                 return _annotated_class(analysis, payload) if payload is not None else None
             if kind != "expr" or not isinstance(payload, ast.expr):
                 return None
+            holder = analysis.parent(payload)
+            if isinstance(holder, ast.AnnAssign) and holder.value is payload:
+                # ``llm: Llm = settings.LLM_API``: the annotation names the class.
+                named = _annotated_class(analysis, holder.annotation)
+                if named is not None:
+                    return named
             expr = payload
         elif isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
             method = analysis.scope(expr).method
