@@ -178,10 +178,10 @@ def _chat_model_class(call: ast.Call) -> str:
     ``"provider:model"`` name, or an OpenAI model name (``gpt-...``, ``o1``, ``o3``: what
     LangChain infers as openai); "" when not known, or when fields stay configurable at run
     time (the cap may come with them)."""
-    if keyword(call, "configurable_fields") is not None:
-        return ""
     provider = keyword(call, "model_provider")
     model = keyword(call, "model") or (call.args[0] if call.args else None)
+    if keyword(call, "configurable_fields") is not None or model is None:
+        return ""  # (no model: one chosen at run time, through the config)
     name = ""
     if isinstance(provider, ast.Constant) and isinstance(provider.value, str):
         name = provider.value
