@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from linter.python.analysis import Analysis, children, walk_function
+from linter.python.analysis import Analysis, Sym, children, walk_function
 from linter.record import record
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
@@ -99,6 +99,10 @@ def _loops_with_attempts(analysis: Analysis) -> set[ast.AST]:
 
 def _attempts(analysis: Analysis, loop: ast.For | ast.AsyncFor | ast.While) -> Iterator[RetryLoop]:
     own = list(_own_statements(loop.body))
+    if any(_reads_user_input(analysis, loop, node) for node in own):
+        # A conversation loop (a REPL): each pass asks the user for a new message, so going
+        # round after a failure sends a new request, not the failed one again.
+        return
     exits = [n for n in own if isinstance(n, (ast.Break, ast.Return))]
     for child in own:
         if not isinstance(child, ast.Try) or not child.handlers:
@@ -110,6 +114,58 @@ def _attempts(analysis: Analysis, loop: ast.For | ast.AsyncFor | ast.While) -> I
         going = tuple(h for h in child.handlers if _goes_round(h) and not _interrupt_only(h))
         if going:
             yield RetryLoop(loop, child, going)
+
+
+# What reads the user's next message: the ``input()`` builtin, and the prompt functions of
+# the usual CLI libraries (``click.prompt``, ``typer.prompt``, rich's ``Prompt.ask``,
+# prompt_toolkit's ``prompt`` and a ``PromptSession``'s ``.prompt()``), ``sys.stdin.readline``.
+_INPUT_READERS = frozenset(
+    {
+        "click.prompt",
+        "typer.prompt",
+        "rich.prompt.Prompt.ask",
+        "rich.prompt.Confirm.ask",
+        "prompt_toolkit.prompt",
+        "prompt_toolkit.shortcuts.prompt",
+        "sys.stdin.readline",
+    }
+)
+
+
+def _reads_user_input(analysis: Analysis, loop: ast.AST, node: ast.AST) -> bool:
+    """``node`` is a call reading the user's input on the loop's way to its attempt (not in
+    a handler: ``except ...: input("press enter to retry")`` re-sends the same request)."""
+    if not isinstance(node, ast.Call) or not _input_call(analysis, node):
+        return False
+    for ancestor, _child in analysis.ancestors(node):
+        if ancestor is loop:
+            return True
+        if isinstance(ancestor, ast.ExceptHandler):
+            return False
+    return False
+
+
+def _input_call(analysis: Analysis, call: ast.Call) -> bool:
+    func = call.func
+    if isinstance(func, ast.Name) and func.id == "input":
+        return analysis.lookup("input", analysis.scope(func), analysis.document.start(func)) is None
+    value = analysis.value(func)
+    if isinstance(value, Sym):
+        return value.path in _INPUT_READERS
+    if (
+        isinstance(func, ast.Attribute)
+        and func.attr == "prompt"
+        and isinstance(func.value, ast.Name)
+    ):
+        # ``session = PromptSession(...)``, then ``session.prompt(">>> ")``.
+        receiver = func.value
+        found = analysis.lookup(
+            receiver.id, analysis.scope(receiver), analysis.document.start(receiver)
+        )
+        if found is not None and found[0] == "expr" and isinstance(found[1], ast.Call):
+            made = analysis.value(found[1].func)
+            return isinstance(made, Sym) and made.path.startswith("prompt_toolkit.")
+    return False
 
 
 def _success_exit(analysis: Analysis, attempt: ast.Try, exit_node: ast.AST) -> bool:

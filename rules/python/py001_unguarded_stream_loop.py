@@ -246,7 +246,10 @@ f-string or `self.url` set once in the class counts), the URL is held by a name 
 (`LLM_ENDPOINT`, `config.ollama_url`, an `inference` URL), the JSON body (a dict literal, or one a
 function of the file returns) has generation keys (`messages`, `prompt`, `max_tokens`,
 `stream`, ...) or the request asks for `text/event-stream`. File downloads and audio streams
-are left alone. A response the file does not make (a helper of another module sent the
+are left alone, and so is a loop that leaves on its first line (`async for line in
+response.content: return json.loads(line)`: one reply read, as `response.json()` reads it) and a
+PATCH, PUT or DELETE request (no API generates an answer through one) unless its loop parses
+server-sent events. A response the file does not make (a helper of another module sent the
 request) counts when the loop reads its `iter_lines()` as server-sent events (`data:` lines)
 or as Ollama's JSON lines (`json.loads(line)` and its `"done"` key). Test code is left alone
 too: functions named `test*`, pytest fixtures and `Test*` classes in test modules
@@ -301,9 +304,15 @@ judged inside itself alone (what it raises ends the thread; the message says whe
 of the queue it feeds then waits forever or takes an end marker for a complete answer); one run
 by `asyncio.to_thread(f)`, `loop.run_in_executor(None, f)` or `executor.submit(f)` (f itself, a
 `lambda` calling it, or `functools.partial(f, ...)`) is judged
-where its future is awaited or its `result()` read. A generator method that several classes of
+where its future is awaited or its `result()` read; one started and dropped at once
+(`asyncio.create_task(f())` as a statement, not a task group's `create_task`) is guarded by
+nothing, as what it raises is never retrieved. A generator method that several classes of
 one module define (the providers of one interface; the others only declare it, abstract) is
-followed by its name like one defined once. A stream or a generator handed as an argument to a
+followed by its name like one defined once, and so is one defined once beside an abstract
+declaration of its name (`@abstractmethod async def query(...)` in the base class). A name
+annotated with a class of the tree and bound to something the file cannot follow (`llm_api: Llm
+= settings.LLM_API`) is an instance of that class; an argument handed on by keyword
+(`relay(source=llm.query(...))`) is read where that parameter is. A stream or a generator handed as an argument to a
 function of the file (`show(tokens())`), or to an instance whose class has `__call__`
 (`printer(tokens())`), is consumed where that function reads the parameter.
 Iteration counts however it is spelled:

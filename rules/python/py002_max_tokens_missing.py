@@ -277,7 +277,9 @@ reads: `max_completion_tokens` or `max_tokens` (openai chat, litellm, groq), `ma
 `inferenceConfig={"maxTokens": N}` (AWS Bedrock's `converse` and `converse_stream`),
 `generation_config={"max_output_tokens": N}` (the legacy google-generativeai, on the call or on
 the `GenerativeModel` it is made on; a model made elsewhere is not judged), and the
-constructor keyword of LangChain chat models. LlamaIndex LLMs take the cap at construction too,
+constructor keyword of LangChain chat models (also through `init_chat_model`, which builds the
+class its literal `model_provider=`, its `"provider:model"` name or an OpenAI model name names,
+and forwards the cap keyword to it; one whose fields stay configurable is not judged). LlamaIndex LLMs take the cap at construction too,
 and are reported there when their default sends none: `OpenAI`, `AzureOpenAI`, `OpenAILike`,
 `Groq`, `DeepSeek`, `GoogleGenAI`, `LiteLLM` (`max_tokens`, default None; for the OpenAI family a
 cap in a literal `additional_kwargs` counts), `Ollama` (`additional_kwargs={"num_predict": N}`),

@@ -273,7 +273,9 @@ whose chunks the attempt yields or shows, repeats them just the same. A retry in
 that calls `self.method()` is followed into the overrides of `method` in the subclasses of
 other modules (found among the files that import the base class's module).
 A handler that first checks something the stream loop sets (`if yielded_any: raise`) retries
-only while nothing was shown, and is not reported.
+only while nothing was shown, and is not reported. A loop that reads the user's next message on
+each pass (`input()`, `click.prompt`, a prompt_toolkit session's `.prompt()`, ... outside its
+handlers) is a conversation, not a retry: going round sends a new request.
 
 Where it reports: at what restarts the stream, the retry loop's header (`for attempt in
 range(3)`) or the retrying decorator, when the stream is read inside it; at the call in the

@@ -332,7 +332,9 @@ number, from a name the loop changes (`delay *= 2`) or by a call (`random.unifor
 (`await self._handle_error(e, attempt)`). A wait chosen by the caught error
 (`sleep(backoff if is_rate_limit else 1)`, the condition naming the exception or a name the
 handler sets from it) is constant for every error that takes the constant branch; one chosen
-by the attempt count (`2 ** n if n < 5 else 30`) is a capped backoff.
+by the attempt count (`2 ** n if n < 5 else 30`) is a capped backoff. A loop that reads the
+user's next message on each pass (`input()`, `click.prompt`, a prompt_toolkit session's
+`.prompt()`, ...) is a conversation, not a retry.
 
 The retried call is an SDK generation call, a raw-HTTP request to a generation endpoint
 (`/chat/completions`, `/v1/messages`, `/api/generate`, ...), or any call when a handler names

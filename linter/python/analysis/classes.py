@@ -222,6 +222,8 @@ def _handed_out(
                     start_api(start),
                     start_line(start),
                     "generator",
+                    # What its handler raises instead of the cut, for the callers to catch.
+                    translated=guard.translated,
                 )
         return None
     for returned in fn.returns:
@@ -353,7 +355,14 @@ def class_method_stream(analysis: Values, call: ast.Call) -> Stream | Keyed | No
         what = f"returning a dict whose {found.key!r} holds"
     api = f"{found.name}() of {found.module}{via}, {what} {found.api} from its line {found.line}"
     start = StreamStart(
-        call, found.client, api, True, None, None, origin=f"{found.module}.{found.name}"
+        call,
+        found.client,
+        api,
+        True,
+        None,
+        None,
+        origin=f"{found.module}.{found.name}",
+        translated=found.translated,
     )
     if found.key:
         return Keyed(((found.key, Stream(start, "stream")),))
@@ -393,6 +402,12 @@ def receiver_class(analysis: Values, expr: ast.expr, instance: bool = False) -> 
                 return _annotated_class(analysis, payload) if payload is not None else None
             if kind != "expr" or not isinstance(payload, ast.expr):
                 return None
+            holder = analysis.parent(payload)
+            if isinstance(holder, ast.AnnAssign) and holder.value is payload:
+                # ``llm: Llm = settings.LLM_API``: the annotation names the class.
+                named = _annotated_class(analysis, holder.annotation)
+                if named is not None:
+                    return named
             expr = payload
         elif isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
             method = analysis.scope(expr).method

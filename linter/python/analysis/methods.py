@@ -114,6 +114,10 @@ class MethodCallers:
             if analysis is None:
                 return None
             methods = [f for f in analysis.functions if f.name == name]
+            # An abstract base's declaration beside its implementation (``API.query`` with
+            # ``@abstractmethod``, ``Llm.query`` that streams) is no other method to call.
+            real = [m for m in methods if not (m.cls is not None and _declaration(m.node))]
+            methods = real or methods
             # Each a generator method of a class there (the providers of one interface,
             # ``GeminiProvider.stream`` beside ``SimulatedProvider.stream``): a call of the
             # name iterates one of them, and the one that streams is what production runs.
@@ -392,6 +396,9 @@ def _iterated(analysis: Values, call: ast.Call) -> bool:
         node, parent = parent, analysis.parent(parent)
     if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)):
         return node is parent.iter
+    if isinstance(parent, ast.keyword):
+        # ``relay(source=provider.stream(...))``: read where that parameter is.
+        return isinstance(analysis.parent(parent), ast.Call)
     return isinstance(parent, (ast.YieldFrom, ast.Assign)) or (
         isinstance(parent, ast.Call) and node in parent.args
     )

@@ -127,6 +127,9 @@ class Starts(RemoteCalls):
         last = path.rsplit(".", 1)[-1]
         if head.startswith("langchain") and last[:1].isupper():
             return Sym(f"@lc:{last}", call)
+        if head.startswith("langchain") and last == "init_chat_model" and call is not None:
+            model = _chat_model_class(call)
+            return Sym(f"@lc:{model}", call) if model else None
         if head in LLAMA_INDEX_ROOTS and last[:1].isupper():
             return Sym(f"@li:{last}", call)
         if path.startswith("@local:") and not path.endswith("()"):
@@ -153,3 +156,41 @@ class Starts(RemoteCalls):
             made = self.value(receiver.func, depth + 1)
             return isinstance(made, Sym) and made.path.split(".", 1)[0] == "boto3"
         return False
+
+
+# ``init_chat_model``'s providers (LangChain's ``model_provider`` names) -> the chat model
+# class it builds, for the providers whose class is in ``cap_keywords.LANGCHAIN_MODELS``.
+_CHAT_MODEL_PROVIDERS = {
+    "openai": "ChatOpenAI",
+    "azure_openai": "AzureChatOpenAI",
+    "ollama": "ChatOllama",
+    "google_genai": "ChatGoogleGenerativeAI",
+    "google_vertexai": "ChatVertexAI",
+    "groq": "ChatGroq",
+    "mistralai": "ChatMistralAI",
+    "together": "ChatTogether",
+    "deepseek": "ChatDeepSeek",
+}
+
+
+def _chat_model_class(call: ast.Call) -> str:
+    """The class ``init_chat_model(...)`` builds: from a literal ``model_provider=``, a
+    ``"provider:model"`` name, or an OpenAI model name (``gpt-...``, ``o1``, ``o3``: what
+    LangChain infers as openai); "" when not known, or when fields stay configurable at run
+    time (the cap may come with them)."""
+    provider = keyword(call, "model_provider")
+    model = keyword(call, "model") or (call.args[0] if call.args else None)
+    if keyword(call, "configurable_fields") is not None or model is None:
+        return ""  # (no model: one chosen at run time, through the config)
+    name = ""
+    if isinstance(provider, ast.Constant) and isinstance(provider.value, str):
+        name = provider.value
+    elif provider is not None:
+        return ""
+    elif isinstance(model, ast.Constant) and isinstance(model.value, str):
+        text = model.value
+        if ":" in text:
+            name = text.split(":", 1)[0]
+        elif text.startswith(("gpt-", "o1", "o3")):
+            name = "openai"
+    return _CHAT_MODEL_PROVIDERS.get(name.strip().lower(), "")

@@ -43,11 +43,21 @@ class Streams(Values):
         return cached
 
     def _llm_stream(self, start: StreamStart) -> bool:
-        consumers = [it for it in self._raw_iterations() if it.stream is start]
+        # A loop that leaves on its first line (``async for line in response.content: return
+        # json.loads(line)``) reads one reply, as ``response.json()`` does: no stream.
+        consumers = [
+            it
+            for it in self._raw_iterations()
+            if it.stream is start and not _first_item_only(it.node)
+        ]
         if start.http == "aiohttp" and not consumers:
             return False
         if start.api.startswith(("connect_sse", "aconnect_sse")):
             return True
+        if self._http_method(start) in _NOT_GENERATION_METHODS:
+            # A PATCH, PUT or DELETE updates or removes something; no API generates an answer
+            # through one. Only an event stream read from it says otherwise.
+            return any(_parses_events(it.node) for it in consumers)
         for iteration in consumers:
             if self._line_wise(iteration) or _parses_events(iteration.node):
                 return True
@@ -91,6 +101,21 @@ class Streams(Values):
         if route is not None:
             self.route_evidence[id(call)] = route
         return route is not None
+
+    def _http_method(self, start: StreamStart) -> str:
+        """The HTTP method of a raw request, lower case: the method called
+        (``session.patch(...)``), or the literal first argument (or ``method=``) of a
+        ``stream(...)``/``request(...)`` call; "" when not known."""
+        func = start.call.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name in ("stream", "request"):
+            given = keyword(start.call, "method") or (
+                start.call.args[0] if start.call.args else None
+            )
+            if isinstance(given, ast.Constant) and isinstance(given.value, str):
+                return given.value.lower()
+            return ""
+        return str(name).lower()
 
     def evidence_words(self, start: StreamStart) -> str:
         """Where a raw HTTP stream known only by its URL is said to be one, in a message's
@@ -484,6 +509,29 @@ def _reads_json_lines(loop: ast.For | ast.AsyncFor) -> bool:
         elif isinstance(node, ast.Constant) and node.value == "done":
             done = True
     return parses and done
+
+
+# HTTP methods that no generation API answers (PATCH, PUT, DELETE and the body-less ones).
+_NOT_GENERATION_METHODS = frozenset({"patch", "put", "delete", "head", "options"})
+
+
+def _first_item_only(loop: ast.AST) -> bool:
+    """A ``for``/``async for`` whose body always leaves on its first pass: it ends with
+    ``return``, ``break`` or ``raise`` and never goes round with ``continue``."""
+    if not isinstance(loop, (ast.For, ast.AsyncFor)) or not loop.body:
+        return False
+    if not isinstance(loop.body[-1], (ast.Return, ast.Break, ast.Raise)):
+        return False
+    stack: list[ast.AST] = list(loop.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Continue):
+            return False
+        if not isinstance(
+            node, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef)
+        ):
+            stack.extend(ast.iter_child_nodes(node))
+    return True
 
 
 def _parses_events(loop: ast.AST) -> bool:

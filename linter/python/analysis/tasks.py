@@ -39,6 +39,16 @@ def task_verdict(
     if not _starts_task(analysis, starter):
         return None
     holder = analysis.parent(starter)
+    if isinstance(holder, ast.Expr) and _module_starter(analysis, starter):
+        # ``asyncio.create_task(consume())`` as a statement: the task is dropped at once, and
+        # what it raises is never retrieved (asyncio only logs "Task exception was never
+        # retrieved"); no ``try`` around the call sees it. (A task group's ``tg.create_task``
+        # is not this: the group raises its tasks' errors where its ``async with`` ends.)
+        return Verdict(
+            False,
+            why=f"it runs as a task (line {starter.lineno}) whose outcome nothing retrieves",
+            line=0,
+        )
     if not (
         isinstance(holder, ast.Assign)
         and len(holder.targets) == 1
@@ -94,6 +104,13 @@ def task_verdict(
     if unguarded is not None:
         return unguarded
     return None
+
+
+def _module_starter(analysis: Guards, call: ast.Call) -> bool:
+    """``asyncio.create_task(...)`` / ``asyncio.ensure_future(...)`` themselves (not a
+    method of a task group or loop the file holds)."""
+    func = analysis.value(call.func)
+    return isinstance(func, Sym) and func.path in _STARTERS
 
 
 def _starts_task(analysis: Guards, call: ast.Call) -> bool:

@@ -159,7 +159,17 @@ class Values(Starts):
         if kind == "import":
             return Sym(str(payload))
         if kind == "expr":
-            return self.value(payload, depth + 1)  # type: ignore[arg-type]
+            value = self.value(payload, depth + 1)  # type: ignore[arg-type]
+            holder = self.parent(payload)  # type: ignore[arg-type]
+            if (
+                isinstance(holder, ast.AnnAssign)
+                and holder.value is payload
+                and (value is None or (isinstance(value, Sym) and not value.path.startswith("@")))
+            ):
+                # ``llm: Llm = settings.LLM_API``: what the setting holds is not known, the
+                # annotation says (an SDK client is one; a class of the tree is the callers').
+                return self._annotated_instance(holder.annotation, depth)
+            return value
         if kind == "with":
             return self.entered(self.value(payload, depth + 1), depth + 1)  # type: ignore[arg-type]
         if kind == "def":
@@ -189,6 +199,15 @@ class Values(Starts):
                     if isinstance(named, Sym) and not named.path.startswith("@"):
                         return named
             return passed
+        return None
+
+    def _annotated_instance(self, annotation: ast.expr, depth: int) -> Value | None:
+        """The instance an annotation of a name bound to something unknown names: an SDK
+        client (``client: OpenAI = make()``) is one; another class leaves the value unknown
+        (None), for the class's methods to be found by it (``classes.receiver_class``)."""
+        annotated = self.value(_unquote(annotation), depth + 1)
+        if isinstance(annotated, Sym):
+            return self._construct(annotated, None)
         return None
 
     def _item_value(self, whole: ast.expr, index: int, size: int, depth: int) -> Value | None:
