@@ -101,6 +101,9 @@ class Service:
     # A Kubernetes Service's workload container's environment variable names, each with its
     # place in the workload's manifest (what the app calls, for route evidence).
     env_names: tuple[tuple[str, Where], ...] = ()
+    # Those of them written as a literal `value:` (name, value): what a config template the
+    # container renders is filled with (linter/server/kubefronts.py).
+    env_values: tuple[tuple[str, str], ...] = ()
 
     @property
     def what(self) -> str:

@@ -32,8 +32,9 @@ def streaming_paths(
     apps = document.app_backends if document is not None else None
     chart_apps = document.chart_apps if document is not None else None
     callers = document.llm_callers if document is not None and waiting else None
+    fronts = document.front_backends if document is not None else None
     for item in ingress.paths:
-        evidence = ingress_path_evidence(ingress, item, apps, chart_apps, callers)
+        evidence = ingress_path_evidence(ingress, item, apps, chart_apps, callers, fronts)
         if evidence:
             found.append((item, evidence))
     return found
