@@ -100,19 +100,31 @@ def ingress_path_evidence(
             return found
     if callers and address is not None and address in callers:
         return f"its backend is Service `{address[0]}` port {address[1]}: {callers[address][0]}"
-    seen = _path_the_backend_sees(ingress, item)
-    if fronts and address is not None and address in fronts and seen is not None:
-        from linter.server.kubefronts import reaches
-
-        for route in fronts[address]:
-            if reaches(seen, route):
-                return f"its backend is Service `{address[0]}` port {address[1]}: {route.said}"
+    route = front_route(ingress, item, fronts)
+    if route is not None and address is not None:
+        return f"its backend is Service `{address[0]}` port {address[1]}: {route.said}"
     if path in ("", "/"):
         for host in ingress.hosts:
             product = llm_name(host)
             if product:
                 return f"it is the catch-all of host {host}, an LLM app ({product})"
     return None
+
+
+def front_route(
+    ingress: Ingress,
+    item: IngressPath,
+    fronts: dict[tuple[str, str], tuple[FrontRoute, ...]] | None,
+) -> FrontRoute | None:
+    """The first location of the nginx its backend Service runs (``K8sDocument.front_backends``)
+    that this path reaches and that proxies to an LLM backend."""
+    address = app_address(item)
+    seen = _path_the_backend_sees(ingress, item)
+    if not fronts or address is None or address not in fronts or seen is None:
+        return None
+    from linter.server.kubefronts import reaches
+
+    return next((route for route in fronts[address] if reaches(seen, route)), None)
 
 
 # Characters of a regular expression: a path written so is not a plain prefix.

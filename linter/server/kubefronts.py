@@ -15,10 +15,12 @@ config's servers that listen on the container port it sends to.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from linter.pathmatch import relative_posix
+from linter.stack.model import Limit, Where
 
 if TYPE_CHECKING:
     from linter.stack.model import Service
@@ -35,6 +37,15 @@ class FrontRoute:
     modifier: str  # "", "=", "^~", "~", "~*"
     path: str  # the location's path (or regex) as written
     said: str  # the whole chain, for messages
+    # For the stream path (linter/stack/paths.py): the hop this location is, and where it
+    # sends. Empty in a route made only to say why a path reaches it.
+    via: str = ""  # how the Service runs this nginx
+    label: str = ""  # "location /api/"
+    anchor: Where | None = None  # its proxy_pass
+    read: Limit | None = None  # its read timeout in effect
+    target: tuple[str, str] = ("", "")  # the Service (host, port) it sends to
+    pass_text: str = ""  # "proxy_pass ${API_UPSTREAM}/ (${API_UPSTREAM} is ...)"
+    streams: bool = True  # the backend streams (else it answers after its own LLM call)
 
 
 def kubernetes_nginx_fronts(
@@ -121,11 +132,10 @@ def _routes(
     """(port its server listens on, "" for any) and each location of ``config`` that proxies
     to one of ``backends``."""
     from linter.config import default_settings
-    from linter.nginx.directives import FAMILIES
+    from linter.k8s.chartapps import WAITS_ON_LLM
     from linter.nginx.fronts import _ports
     from linter.nginx.load import load_document
-    from linter.nginx.route import route_block
-    from linter.nginx.routes import upstreams
+    from linter.nginx.routes import all_routes
     from linter.nginx.targets import pass_host, resolve_target
     from linter.server.nearcompose import read_evidence
 
@@ -133,24 +143,23 @@ def _routes(
     if source is None:
         return []
     try:
-        document = load_document(source, workspace, default_settings(), None)
+        settings = default_settings()
+        document = load_document(source, workspace, settings, None)
+        routes = all_routes(document, settings)
     except Exception:  # evidence only
         return []
-    known = upstreams(document)
     found: list[tuple[str, FrontRoute]] = []
-    for stmt in document.statements():
-        if FAMILIES.get(stmt.name) is None or stmt.directive is None or not stmt.args:
-            continue
-        block = route_block(stmt)
-        if block.is_root or block.name != "location" or not block.args:
+    for route in routes:
+        block, stmt = route.block, route.pass_stmt
+        if block.is_root or block.name != "location" or not block.args or not stmt.args:
             continue
         resolved = resolve_target(block, stmt.args[0], env)
         host, port = pass_host(resolved.target)
         if "$" in host or "__" in host or not host:
             continue  # a variable the container's environment does not give
         addresses = (
-            [pass_host(s.args[0]) for s in known[host].level_named("server") if s.args]
-            if host in known
+            [pass_host(s.args[0]) for s in route.upstream.level_named("server") if s.args]
+            if route.upstream is not None
             else [(host, port)]
         )
         for target_host, target_port in addresses:
@@ -159,16 +168,59 @@ def _routes(
             if evidence is None:
                 continue
             rendered = f" ({'; '.join(resolved.rendered)})" if resolved.rendered else ""
-            label = " ".join(block.args)
+            label = "location " + " ".join(block.args)
             said = (
-                f"{via}; its location {label} ({document.where(block)}) proxies to "
+                f"{via}; its {label} ({document.where(block)}) proxies to "
                 f"{address[0]}:{address[1]}{rendered}: {evidence}"
             )
-            route = FrontRoute(block.args[0] if len(block.args) == 2 else "", block.args[-1], said)
+            route_found = FrontRoute(
+                block.args[0] if len(block.args) == 2 else "",
+                block.args[-1],
+                said,
+                via=via,
+                label=label,
+                anchor=_where(stmt),
+                read=_read(route, document, workspace),
+                target=address,
+                pass_text=f"{stmt.name} {stmt.args[0]}{rendered}",
+                streams=not evidence.endswith(WAITS_ON_LLM),
+            )
             server = block.enclosing("server")
-            found.extend((listen, route) for listen in _ports(server))
+            found.extend((listen, route_found) for listen in _ports(server))
             break
     return found
+
+
+def _where(stmt: object) -> Where | None:
+    directive = getattr(stmt, "directive", None)
+    if directive is None or not os.path.isabs(directive.path):
+        return None
+    return Where(directive.path, directive.start, directive.end, directive.line)
+
+
+def _read(route: object, document: object, workspace: Workspace) -> Limit | None:
+    """The location's read timeout in effect, said as the stream path says an NGINX hop's."""
+    from linter.nginx.assess import read_timeout
+    from linter.nginx.effective import block_label
+
+    try:
+        timeout = read_timeout(route)  # type: ignore[arg-type]
+    except Exception:  # evidence only
+        return None
+    found = timeout.found
+    where = document.where  # type: ignore[attr-defined]
+    if found.unknown is not None or found.stmt is None:
+        origin = found.describe(workspace.root)
+    elif found.inherited and found.level is not None:
+        origin = f"inherited from {block_label(found.level)}, set at {where(found.stmt)}"
+    else:
+        origin = f"set at {where(found.stmt)}"
+    return Limit(
+        timeout.milliseconds / 1000 if timeout.milliseconds is not None else None,
+        f"{timeout.name} {found.value}",
+        origin,
+        _where(found.stmt) if found.stmt is not None else None,
+    )
 
 
 def reaches(prefix: str, route: FrontRoute) -> bool:

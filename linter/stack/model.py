@@ -202,6 +202,9 @@ class IngressRoute:
     read: Limit
     # A CDN edge in front that the repository says is there (Cloudflare's proxy: 100 s).
     edge: Limit | None = None
+    # The nginx its backend Service runs, when the path is a route to an LLM backend through
+    # it (linter/server/kubefronts.py's FrontRoute): the next hop, and where it sends.
+    front: Any = None
 
 
 Fact = NginxRoute | Service | AppLaunch | LiteLLMConfig | Client | IngressRoute
