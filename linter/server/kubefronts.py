@@ -131,24 +131,75 @@ def _routes(
 ) -> list[tuple[str, FrontRoute]]:
     """(port its server listens on, "" for any) and each location of ``config`` that proxies
     to one of ``backends``."""
-    from linter.config import default_settings
     from linter.k8s.chartapps import WAITS_ON_LLM
+
+    found: list[tuple[str, FrontRoute]] = []
+    for candidate in _proxying_locations(workspace, config, env):
+        for address in candidate.addresses:
+            evidence = backends.get(address)
+            if evidence is None:
+                continue
+            route = FrontRoute(
+                candidate.modifier,
+                candidate.path,
+                f"{via}; its {candidate.label} ({candidate.where}) proxies to "
+                f"{address[0]}:{address[1]}{candidate.rendered}: {evidence}",
+                via=via,
+                label=candidate.label,
+                anchor=candidate.anchor,
+                read=candidate.read,
+                target=address,
+                pass_text=candidate.pass_text,
+                streams=not evidence.endswith(WAITS_ON_LLM),
+            )
+            found.extend((listen, route) for listen in candidate.listens)
+            break
+    return found
+
+
+@dataclass(frozen=True)
+class _Location:
+    """A location of a front's config that proxies to a known address (host, port)."""
+
+    modifier: str
+    path: str
+    label: str
+    where: str
+    anchor: Where | None
+    read: Limit | None
+    addresses: tuple[tuple[str, str], ...]
+    rendered: str
+    pass_text: str
+    listens: tuple[str, ...]
+
+
+def _proxying_locations(
+    workspace: Workspace, config: str, env: dict[str, tuple[str, str]]
+) -> list[_Location]:
+    """The locations of ``config`` whose target is known once its template variables are
+    filled from ``env`` (read once per run for a config and an environment)."""
+    key = ("server", "front-locations", config, tuple(sorted(env.items())))
+    known = workspace.memo.get(key)
+    if isinstance(known, list):
+        return known
+    from linter.config import default_settings
     from linter.nginx.fronts import _ports
     from linter.nginx.load import load_document
     from linter.nginx.routes import all_routes
     from linter.nginx.targets import pass_host, resolve_target
     from linter.server.nearcompose import read_evidence
 
+    found: list[_Location] = []
     source = read_evidence(workspace, config)
-    if source is None:
-        return []
     try:
-        settings = default_settings()
-        document = load_document(source, workspace, settings, None)
-        routes = all_routes(document, settings)
+        if source is not None:
+            settings = default_settings()
+            document = load_document(source, workspace, settings, None)
+            routes = all_routes(document, settings)
+        else:
+            routes = []
     except Exception:  # evidence only
-        return []
-    found: list[tuple[str, FrontRoute]] = []
+        routes = []
     for route in routes:
         block, stmt = route.block, route.pass_stmt
         if block.is_root or block.name != "location" or not block.args or not stmt.args:
@@ -162,32 +213,22 @@ def _routes(
             if route.upstream is not None
             else [(host, port)]
         )
-        for target_host, target_port in addresses:
-            address = (target_host.lower(), target_port or "80")
-            evidence = backends.get(address)
-            if evidence is None:
-                continue
-            rendered = f" ({'; '.join(resolved.rendered)})" if resolved.rendered else ""
-            label = "location " + " ".join(block.args)
-            said = (
-                f"{via}; its {label} ({document.where(block)}) proxies to "
-                f"{address[0]}:{address[1]}{rendered}: {evidence}"
-            )
-            route_found = FrontRoute(
+        rendered = f" ({'; '.join(resolved.rendered)})" if resolved.rendered else ""
+        found.append(
+            _Location(
                 block.args[0] if len(block.args) == 2 else "",
                 block.args[-1],
-                said,
-                via=via,
-                label=label,
-                anchor=_where(stmt),
-                read=_read(route, document, workspace),
-                target=address,
-                pass_text=f"{stmt.name} {stmt.args[0]}{rendered}",
-                streams=not evidence.endswith(WAITS_ON_LLM),
+                "location " + " ".join(block.args),
+                document.where(block),
+                _where(stmt),
+                _read(route, document, workspace),
+                tuple((h.lower(), p or "80") for h, p in addresses),
+                rendered,
+                f"{stmt.name} {stmt.args[0]}{rendered}",
+                tuple(_ports(block.enclosing("server"))),
             )
-            server = block.enclosing("server")
-            found.extend((listen, route_found) for listen in _ports(server))
-            break
+        )
+    workspace.memo[key] = found
     return found
 
 
