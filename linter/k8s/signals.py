@@ -72,9 +72,9 @@ def ingress_path_evidence(
     the container ports of its chart whose app streams (``K8sDocument.chart_apps``);
     ``callers``: the Services whose app answers after its own LLM call
     (``K8sDocument.llm_callers``), given only where a read timeout is judged (a plain
-    answer is not buffered stream); ``fronts``: the Services whose nginx proxies some
-    locations to an LLM backend (``K8sDocument.front_backends``), given there too (that
-    nginx's own buffering stands between the Ingress and the answer)."""
+    answer is not buffered stream); ``fronts``: the Services whose nginx (a web front)
+    proxies some locations to an LLM backend (``K8sDocument.front_backends``), reached when
+    the path the front sees is under such a location."""
     path = item.path.text if item.path is not None and item.path.known else ""
     acknowledged = _acknowledged(ingress)
     if path and not_streaming_path(path):
