@@ -132,6 +132,12 @@ def _app_backends(document: K8sDocument, workspace: Workspace, path: str) -> Non
     except Exception:
         document.app_backends, document.unbuffered_backends = {}, set()
         document.llm_callers = {}
+    from linter.server.kubefronts import kubernetes_nginx_fronts
+
+    try:
+        document.front_backends = kubernetes_nginx_fronts(workspace, path, document.app_backends)
+    except Exception:  # evidence only
+        document.front_backends = {}
 
 
 def _environment_backends(workspace: Workspace, path: str) -> dict[tuple[str, str], str]:

@@ -9,11 +9,15 @@ resolved is *unknown*: rules stay silent on it rather than assume a default.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from yaml.nodes import Node, ScalarNode
 
 from linter.document import Document
 from linter.litellm.model import YamlFile
+
+if TYPE_CHECKING:
+    from linter.server.kubefronts import FrontRoute
 
 # Annotation prefixes of the two NGINX-based controllers: they read different keys with
 # different value syntax and different defaults, and must never be confused.
@@ -220,6 +224,9 @@ class K8sDocument(Document):
     # (kubebackends.kubernetes_llm_callers): a read timeout in front counts, buffering does not.
     # (name, port) -> (why, how long the app waits on its call, in seconds).
     llm_callers: dict[tuple[str, str], tuple[str, float]] = field(default_factory=dict)
+    # (Service name, port) -> the locations of the nginx its workload runs that proxy to an
+    # LLM backend of the cluster (linter/server/kubefronts.py): a route to it reaches them.
+    front_backends: dict[tuple[str, str], tuple[FrontRoute, ...]] = field(default_factory=dict)
 
     def all_configs(self) -> list[ControllerConfig]:
         return self.own.configs + self.context.configs

@@ -5,8 +5,14 @@ finding."""
 
 from __future__ import annotations
 
+import re
+from typing import TYPE_CHECKING
+
 from linter.k8s.model import COMMUNITY, NGINX_INC, Ingress, IngressPath, RouteRule
 from linter.llmservers import llm_name, llm_port, not_streaming_path, streaming_path
+
+if TYPE_CHECKING:
+    from linter.server.kubefronts import FrontRoute
 
 
 def backend_evidence(service: str | None, port: str | None) -> str | None:
@@ -59,13 +65,16 @@ def ingress_path_evidence(
     apps: dict[tuple[str, str], str] | None = None,
     chart_apps: dict[tuple[str, int], str] | None = None,
     callers: dict[tuple[str, str], tuple[str, float]] | None = None,
+    fronts: dict[tuple[str, str], tuple[FrontRoute, ...]] | None = None,
 ) -> str | None:
     """Why this path of the Ingress is a streaming route, or None. ``apps``: the Services of
     the manifests around it whose app streams (``K8sDocument.app_backends``); ``chart_apps``:
     the container ports of its chart whose app streams (``K8sDocument.chart_apps``);
     ``callers``: the Services whose app answers after its own LLM call
     (``K8sDocument.llm_callers``), given only where a read timeout is judged (a plain
-    answer is not buffered stream)."""
+    answer is not buffered stream); ``fronts``: the Services whose nginx (a web front)
+    proxies some locations to an LLM backend (``K8sDocument.front_backends``), reached when
+    the path the front sees is under such a location."""
     path = item.path.text if item.path is not None and item.path.known else ""
     acknowledged = _acknowledged(ingress)
     if path and not_streaming_path(path):
@@ -91,12 +100,52 @@ def ingress_path_evidence(
             return found
     if callers and address is not None and address in callers:
         return f"its backend is Service `{address[0]}` port {address[1]}: {callers[address][0]}"
+    route = front_route(ingress, item, fronts)
+    if route is not None and address is not None:
+        return f"its backend is Service `{address[0]}` port {address[1]}: {route.said}"
     if path in ("", "/"):
         for host in ingress.hosts:
             product = llm_name(host)
             if product:
                 return f"it is the catch-all of host {host}, an LLM app ({product})"
     return None
+
+
+def front_route(
+    ingress: Ingress,
+    item: IngressPath,
+    fronts: dict[tuple[str, str], tuple[FrontRoute, ...]] | None,
+) -> FrontRoute | None:
+    """The first location of the nginx its backend Service runs (``K8sDocument.front_backends``)
+    that this path reaches and that proxies to an LLM backend."""
+    address = app_address(item)
+    seen = _path_the_backend_sees(ingress, item)
+    if not fronts or address is None or address not in fronts or seen is None:
+        return None
+    from linter.server.kubefronts import reaches
+
+    return next((route for route in fronts[address] if reaches(seen, route)), None)
+
+
+# Characters of a regular expression: a path written so is not a plain prefix.
+_REGEX = re.compile(r"[()\\[\]*+?|^$]")
+
+
+def _path_the_backend_sees(ingress: Ingress, item: IngressPath) -> str | None:
+    """The path prefix the backend sees requests of this Ingress path under: the path itself,
+    unless the controller rewrites it (`rewrite-target` other than the path itself, which
+    ingress-nginx leaves alone, or `nginx.org/rewrites`) or it is a regular expression."""
+    if item.path is not None and not item.path.known:
+        return None
+    path = item.path.text or "/" if item.path is not None else "/"
+    if _REGEX.search(path):
+        return None
+    rewrite = ingress.annotation(COMMUNITY + "rewrite-target")
+    if rewrite is not None and (rewrite[1].text or "") != path:
+        return None
+    if ingress.annotation(NGINX_INC + "rewrites") is not None:
+        return None
+    return path
 
 
 def route_rule_evidence(rule: RouteRule, hostnames: list[str]) -> str | None:

@@ -25,6 +25,7 @@ from linter.nginx.targets import LOOPBACK  # (one list for the proxy's side and 
 from linter.pathmatch import relative_posix
 from linter.server.model import KEEPALIVE_NAMES, worker_name
 from linter.server.treefiles import launch_files
+from linter.server.twins import borrow_app_files
 
 if TYPE_CHECKING:
     from linter.server.model import Launch
@@ -214,6 +215,8 @@ def server_launches(workspace: Workspace, anchor: str | None = None) -> list[tup
             found.extend((path, launch) for launch in Reader(scratch, workspace).read(path))
         except Exception:  # evidence only
             continue
+    every = [launch for _, launch in found]
+    borrow_app_files(every, every, workspace.inside)
     workspace.memo[key] = found
     return found
 

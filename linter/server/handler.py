@@ -210,6 +210,12 @@ class ServerHandler:
         document.launches = _unless_served(
             Reader(document, workspace).read(unit.path), unit.path, workspace
         )
+        if any(launch.foreign_image is not None for launch in document.launches):
+            from linter.server.front import server_launches
+            from linter.server.twins import borrow_app_files
+
+            pool = [launch for _, launch in server_launches(workspace)]
+            borrow_app_files(document.launches, pool, workspace.inside)
 
         def read(path: str) -> SourceText | None:
             try:

@@ -414,6 +414,8 @@ class WorkloadReader:
         launch.search_dirs, built = self._image_dirs(found.image)
         if built:  # the app is read from the image's files: say how they are known
             launch.launcher += f", image {found.image} ({built})"
+        elif found.image:
+            launch.foreign_image = found.image
         launch.loopback = False
         if words_file is not None:  # say where the words are: the key, in the manifest
             launch.command = found.key_places.get("command") or found.key_places.get(

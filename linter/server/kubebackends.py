@@ -123,12 +123,32 @@ def _kubernetes_fronts(
             # The image's own command: its Dockerfile's, not a compose `command:` override.
             if launch.command.path != dockerfile:
                 continue
-            port = launch.setting("port", caveated=True).value
-            for outside, inside in service.targets:
-                if inside == port:
-                    for host in (service.name, *service.aliases):
-                        found.append(((host.lower(), outside), launch, via))
+            found.extend(_service_addresses(service, launch, via))
     return found
+
+
+def _service_addresses(
+    service: Service, launch: Launch, via: str
+) -> list[tuple[tuple[str, str], Launch, str]]:
+    """The Service's names on each port that sends to the port the launch binds. A port the
+    tree does not give (`--port ${PORT}` from an `envFrom` ConfigMap not in the tree) is the
+    one container port the Service sends to: its workload has one container (a Service whose
+    pod has more is not followed), and that container's server is what listens there. A
+    Service that sends to two container ports (an app and its metrics) says nothing then."""
+    port = launch.setting("port", caveated=True).value
+    inside_ports = {inside for _, inside in service.targets}
+    if port is None and len(inside_ports) == 1:
+        port = next(iter(inside_ports))
+        via += (
+            f" (its server's port is not known here; the Service sends to its one container "
+            f"port {port})"
+        )
+    return [
+        ((host.lower(), outside), launch, via)
+        for outside, inside in service.targets
+        if inside == port
+        for host in (service.name, *service.aliases)
+    ]
 
 
 def _own_command_fronts(
@@ -140,13 +160,9 @@ def _own_command_fronts(
     for _, launch in launches:
         if not service.runs_command_at(launch.command.path, launch.command.start):
             continue
-        port = launch.setting("port", caveated=True).value
         via = (
             f"Kubernetes Service `{service.name}` "
             f"({relative_posix(service.path, workspace.root)}:{service.anchor.line}) selects the workload"
         )
-        for outside, inside in service.targets:
-            if inside == port:
-                for host in (service.name, *service.aliases):
-                    found.append(((host.lower(), outside), launch, via))
+        found.extend(_service_addresses(service, launch, via))
     return found

@@ -198,6 +198,10 @@ class Launch:
     # The app's modules were read only in part (linter/server/apps.py's limit): no evidence
     # found is not "no streaming endpoint".
     partial: bool = False
+    # A Kubernetes container's image that the tree does not build: its files (the app the
+    # command names) are not in the repository, unless a launch line of the tree serves the
+    # very same app (linter/server/twins.py).
+    foreign_image: str | None = None
 
     def default_place(self, name: str) -> Place | None:
         """Where a finding about setting ``name`` left at its default goes when the launch

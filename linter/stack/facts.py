@@ -434,7 +434,7 @@ def _place(document: ServerDocument, place: object) -> Where | None:
 def _ingress(document: K8sDocument) -> list[IngressRoute]:
     """Streaming paths of the unit's Ingresses (the k8s kind's evidence) with the backend
     they name and the proxy read timeout in effect: the k8s rules' own reading of it."""
-    from linter.k8s.signals import ingress_path_evidence
+    from linter.k8s.signals import front_route, ingress_path_evidence
     from linter.stack.kube import CLOUDFLARE_PROXIED, edge_limit
     from rules.k8s._common import community_seconds, effective, nginx_inc, nginx_seconds
 
@@ -483,10 +483,12 @@ def _ingress(document: K8sDocument) -> list[IngressRoute]:
                     document.app_backends,
                     chart_apps=document.chart_apps,
                     callers=document.llm_callers,
+                    fronts=document.front_backends,
                 )
                 is None
             ):
                 continue
+            front = front_route(ingress, item, document.front_backends)
             where = item.where
             if not os.path.isabs(where.path):
                 continue
@@ -502,6 +504,7 @@ def _ingress(document: K8sDocument) -> list[IngressRoute]:
                     port=item.port.text if item.port is not None else None,
                     read=read,
                     edge=edge,
+                    front=front if front is not None and front.anchor is not None else None,
                 )
             )
     return found

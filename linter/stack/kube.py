@@ -258,6 +258,12 @@ def _service(
         kubernetes=True,
         targets=tuple(targets),
         env_names=env_names,
+        env_values=tuple(
+            (env_name, value)
+            for item in _items(_get(container, "env"))
+            if (env_name := _text(_get(item, "name")))
+            and (value := _text(_get(item, "value"))) is not None
+        ),
     )
 
 

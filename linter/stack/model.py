@@ -101,6 +101,9 @@ class Service:
     # A Kubernetes Service's workload container's environment variable names, each with its
     # place in the workload's manifest (what the app calls, for route evidence).
     env_names: tuple[tuple[str, Where], ...] = ()
+    # Those of them written as a literal `value:` (name, value): what a config template the
+    # container renders is filled with (linter/server/kubefronts.py).
+    env_values: tuple[tuple[str, str], ...] = ()
 
     @property
     def what(self) -> str:
@@ -199,6 +202,9 @@ class IngressRoute:
     read: Limit
     # A CDN edge in front that the repository says is there (Cloudflare's proxy: 100 s).
     edge: Limit | None = None
+    # The nginx its backend Service runs, when the path is a route to an LLM backend through
+    # it (linter/server/kubefronts.py's FrontRoute): the next hop, and where it sends.
+    front: Any = None
 
 
 Fact = NginxRoute | Service | AppLaunch | LiteLLMConfig | Client | IngressRoute

@@ -329,6 +329,24 @@ def _ingress_path(ingress: IngressRoute, stack: Stack) -> StackPath:
             hops, links, "the backend service is a template value that could not be resolved"
         )
     said = f"backend service {ingress.service}" + (f":{ingress.port}" if ingress.port else "")
+    front = ingress.front
+    if front is not None:
+        # The Service runs an nginx of the tree (a web front): its location that proxies to
+        # the LLM backend is the next hop, and that location's target the one after it.
+        hops = [
+            *hops,
+            Hop(
+                "nginx",
+                f"NGINX {front.label} ({stack.at(front.anchor)})",
+                front.anchor,
+                read=front.read,
+            ),
+        ]
+        links = [*links, Link(f"{said}: {front.via}", ingress.anchor)]
+        host, port = front.target
+        found_path = _from_target(hops, links, host, port, front.pass_text, front.anchor, stack)
+        found_path.streamed = front.streams
+        return found_path
     found = stack.service_at(ingress.service, ingress.port or "", ingress.anchor.path)
     if not isinstance(found, str) and not found[0].kubernetes:
         said += " (the Kubernetes Service taken to run what the compose service of that name runs)"

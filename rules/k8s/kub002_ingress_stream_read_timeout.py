@@ -32,8 +32,9 @@ def streaming_paths(
     apps = document.app_backends if document is not None else None
     chart_apps = document.chart_apps if document is not None else None
     callers = document.llm_callers if document is not None and waiting else None
+    fronts = document.front_backends if document is not None else None
     for item in ingress.paths:
-        evidence = ingress_path_evidence(ingress, item, apps, chart_apps, callers)
+        evidence = ingress_path_evidence(ingress, item, apps, chart_apps, callers, fronts)
         if evidence:
             found.append((item, evidence))
     return found
@@ -144,7 +145,11 @@ value as the Ingress's backend port and whose image is an LLM server's or chat a
 whose environment points it at an LLM endpoint such as `INFERENCE_ENDPOINT` or
 `OLLAMA_BASE_URL` (as is a plain manifest's Service whose workload's environment does, such as
 `AZURE_OPENAI_ENDPOINT`: a route to an app that waits on a model); or from an app that answers only after an LLM call of its own, such as an
-`OpenAI(...)` client with its 600 s default, which the 60 s cut comes before), finds the proxy read timeout in effect: the
+`OpenAI(...)` client with its 600 s default, which the 60 s cut comes before; or a Service
+whose workload runs an nginx of the tree, a web front built on an nginx stage that copies its
+config under `/etc/nginx`, with a location the path reaches that proxies to such a backend:
+its template variables filled from the container's literal `env`, else the image's ENV, and a
+path the controller rewrites, or a regular expression, not followed), finds the proxy read timeout in effect: the
 `nginx.ingress.kubernetes.io/proxy-read-timeout` annotation, else the ingress-nginx
 controller ConfigMap's `proxy-read-timeout` when the repository has it, else 60 seconds. For
 the NGINX Inc. controller (`nginx.org/` annotations), `nginx.org/proxy-read-timeout`, else 60 s.

@@ -129,7 +129,12 @@ its host names.
 Kubernetes layers are linked the same way: an Ingress or a Traefik `IngressRoute` to the
 Service it names, the Service to the one workload its selector picks (its DNS names include
 the kustomization's namespace), the workload's `--config` to the LiteLLM config it mounts from
-a ConfigMap. A hostname the repository says Cloudflare proxies (external-dns
+a ConfigMap. A Service whose workload runs an nginx of the tree (a web front: the image the
+tree builds on an nginx stage that copies the config under `/etc/nginx`) is a layer of its
+own: the Ingress path reaches the location of that config that proxies to an LLM backend
+(the path as the controller passes it on: one it rewrites is not followed), with that
+location's read timeout, and the Service its target names (template variables filled from the
+container's literal `env`, else the image's ENV) is the next. A hostname the repository says Cloudflare proxies (external-dns
 `cloudflare-proxied: "true"`) puts Cloudflare's 100 s proxy read timeout in front. A Python
 client's URL and timeout are followed through its module (a settings object, a helper that
 reads an environment variable, a raw POST to a completion endpoint, httpx's
