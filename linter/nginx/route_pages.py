@@ -94,6 +94,11 @@ def weak_catch_all(document: NginxDocument, found: list[Route], pages: set[int])
         api = api_by_server.get(id(server))
         if api is None or id(server) in routed_api:
             continue
+        if _same_backend(api, found[index]):
+            # The streaming location routes a path of the catch-all's own backend apart (an
+            # app's `/agent/query/stream` beside its `/`): the admin knew where that app
+            # streams, and the catch-all carries the rest of it, not a separate chat UI.
+            continue
         signal = Signal(
             "weak",
             f"it is the proxied catch-all of a server whose {api.label()} "
@@ -121,6 +126,14 @@ def _backend(route: Route) -> tuple[str, str] | None:
             value = sets[0].args[1]
             return pass_host(value) if len(sets) == 1 and "$" not in value else None
     return None
+
+
+def _same_backend(first: Route, second: Route) -> bool:
+    """Both routes proxy to one known backend (the same host and port, or the same upstream)."""
+    if first.upstream is not None or second.upstream is not None:
+        return first.upstream is second.upstream
+    backend = _backend(first)
+    return backend is not None and backend == _backend(second)
 
 
 def _api_backends(found: list[Route]) -> set[tuple[int, tuple[str, str] | None]]:
