@@ -15,6 +15,20 @@ STREAMING_PATH = re.compile(
     r"|(?:^|[\\/^(|])(?:stream|streaming|sse|events|eventsource)(?:$|[\\/$)|?(])",
     re.IGNORECASE,
 )
+# The endpoints of LLM servers' own APIs (OpenAI-style, Ollama, TGI) among those: a path that
+# says the backend is an LLM server, not only that an app streams there (`/stream`, `/events`).
+_LLM_API_PATH = re.compile(
+    r"chat[\\/]+completions|(?:^|[\\/^(|])v1[\\/]+(?:completions|responses|messages)"
+    r"|api[\\/]+(?:chat|generate)\b|generate_stream",
+    re.IGNORECASE,
+)
+
+
+def llm_api_path(path: str) -> bool:
+    """A location path (or regex) that names an LLM server's own API endpoint."""
+    return _LLM_API_PATH.search(path) is not None
+
+
 # MCP's streamable HTTP transport is one endpoint (`/mcp`). A prefix location going on past
 # it may hold a server a gateway mounts there (`/mcp/github/`); an exact-match location going
 # on past it is one endpoint of an app's own REST API (`= /api/mcp/tools`), not the transport.

@@ -8,7 +8,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from linter.llmservers import CHAT_APP_PORTS, CHAT_APPS, not_streaming_path, streaming_path
+from linter.llmservers import (
+    CHAT_APP_PORTS,
+    CHAT_APPS,
+    llm_api_path,
+    not_streaming_path,
+    streaming_path,
+)
 from linter.nginx.backends import Signal, backend_signal
 from linter.nginx.route import exact_match, location_path
 from linter.nginx.targets import pass_host
@@ -94,10 +100,11 @@ def weak_catch_all(document: NginxDocument, found: list[Route], pages: set[int])
         api = api_by_server.get(id(server))
         if api is None or id(server) in routed_api:
             continue
-        if _same_backend(api, found[index]):
-            # The streaming location routes a path of the catch-all's own backend apart (an
-            # app's `/agent/query/stream` beside its `/`): the admin knew where that app
-            # streams, and the catch-all carries the rest of it, not a separate chat UI.
+        if _same_backend(api, found[index]) and not llm_api_path(location_path(api.block)):
+            # The streaming location routes an app's own stream endpoint apart from the
+            # catch-all's backend (`/agent/query/stream` beside `/`): the admin knew where that
+            # app streams, and the catch-all carries the rest of it, not a separate chat UI.
+            # (An LLM server's API path there says the backend is one, whose UI may stream.)
             continue
         signal = Signal(
             "weak",
