@@ -64,7 +64,8 @@ def load_document(
             source.path,
             settings.nginx_prefix,
             fragment=chosen != "main",
-            mounts=compose_mounts(workspace, source.path),
+            # (Only a file that includes can take anything a compose service mounts.)
+            mounts=compose_mounts(workspace, source.path) if "include" in text else (),
         )
     root = Stmt(None, None, children=[], context=chosen)
     expander = Expander(files, root)
