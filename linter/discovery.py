@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable, Sequence
 
@@ -116,6 +117,11 @@ _PROJECT_MARKERS = (
     "nginx.conf",
 )
 _PROJECT_LEVELS = 4
+# Compose files and Dockerfiles by their variant names too (`docker-compose.prod.yml`,
+# `Dockerfile.backend`, `api.Dockerfile`): a repository's top often holds only those.
+_VARIANT_MARKER = re.compile(
+    r"^(?:(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml|Dockerfile(?:[.-][\w.-]+)?|[\w.-]+\.Dockerfile)$"
+)
 
 
 # Folders of NGINX's own layout (`/etc/nginx/sites-available`) a repository mirrors below its
@@ -144,20 +150,28 @@ def project_folder(proxy_file: str) -> str:
 def project_above(folder: str) -> str:
     """The tree a file named from elsewhere (outside the current folder and any git work
     tree) belongs to: the nearest folder at or above its own, at most four levels up, that
-    holds a project file (pyproject.toml, a compose file, a Dockerfile, an `nginx.conf`, ...).
-    Its includer, its package's other modules and its compose file are found from there, so
+    holds a project file (pyproject.toml, a compose file, a Dockerfile, ...; an `nginx.conf`
+    only when no folder above it within reach holds another: ``_project_marker``). Its includer, its package's other modules and its compose file are found from there, so
     the verdict on a file does not depend on the folder the command runs in. Without such a
     folder, the folder above the NGINX folder of a config in a layout folder
     (``project_folder``), else the file's own folder; never the home folder or the
     filesystem's top."""
     home = os.path.realpath(os.path.expanduser("~"))
     current = folder
+    nginx_folder = None
     for _ in range(_PROJECT_LEVELS + 1):
         if current == home or os.path.dirname(current) == current:
             break
-        if any(os.path.isfile(os.path.join(current, name)) for name in _PROJECT_MARKERS):
+        marker = _project_marker(current)
+        if marker is not None and marker != "nginx.conf":
             return current
+        if marker is not None and nginx_folder is None:
+            nginx_folder = current
         current = os.path.dirname(current)
+    if nginx_folder is not None:
+        # An NGINX folder (`nginx/nginx.conf` and its sites) with no project file above it
+        # within reach: the folder is the tree, so a site still finds its includer.
+        return nginx_folder
     # No project file: a file of an `nginx/` folder (`nginx/ai.conf`), or of a layout folder
     # below it (`nginx/sites-available/app`), belongs to the folder above that NGINX folder,
     # where the rest of the deployment lies.
@@ -170,6 +184,26 @@ def project_above(folder: str) -> str:
     if top != home and os.path.dirname(top) != top:
         return top
     return folder
+
+
+def _project_marker(folder: str) -> str | None:
+    """The project file ``folder`` holds (a project file other than `nginx.conf` first), or
+    None. `nginx.conf` alone marks an NGINX folder, which a project usually holds below its
+    top (`nginx/nginx.conf` beside the compose file that mounts it): the search goes on above
+    it, so a file named from elsewhere sees the compose file and the app a run from the
+    repository's top would see."""
+    try:
+        with os.scandir(folder) as entries:
+            names = [entry.name for entry in entries if entry.is_file()]
+    except OSError:
+        return None
+    found = set(names)
+    for name in _PROJECT_MARKERS:
+        if name != "nginx.conf" and name in found:
+            return name
+    if any(_VARIANT_MARKER.match(name) for name in names):
+        return "compose file or Dockerfile"
+    return "nginx.conf" if "nginx.conf" in found else None
 
 
 def _is_venv(directory: str) -> bool:

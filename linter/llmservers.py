@@ -15,11 +15,32 @@ STREAMING_PATH = re.compile(
     r"|(?:^|[\\/^(|])(?:stream|streaming|sse|events|eventsource)(?:$|[\\/$)|?(])",
     re.IGNORECASE,
 )
+# The endpoints of LLM servers' own APIs (OpenAI-style, Ollama, TGI) among those: a path that
+# says the backend is an LLM server, not only that an app streams there (`/stream`, `/events`).
+_LLM_API_PATH = re.compile(
+    r"chat[\\/]+completions|(?:^|[\\/^(|])v1[\\/]+(?:completions|responses|messages)"
+    r"|api[\\/]+(?:chat|generate)\b|generate_stream",
+    re.IGNORECASE,
+)
+
+
+def llm_api_path(path: str) -> bool:
+    """A location path (or regex) that names an LLM server's own API endpoint."""
+    return _LLM_API_PATH.search(path) is not None
+
+
 # MCP's streamable HTTP transport is one endpoint (`/mcp`). A prefix location going on past
 # it may hold a server a gateway mounts there (`/mcp/github/`); an exact-match location going
 # on past it is one endpoint of an app's own REST API (`= /api/mcp/tools`), not the transport.
-_MCP_SEGMENT = re.compile(r"(?:^|[\\/^(|])mcp(?:$|[\\/$)|?(])", re.IGNORECASE)
-_MCP_LAST_SEGMENT = re.compile(r"(?:^|[\\/^(|])mcp[\\/]?(?:$|[$)|?(])", re.IGNORECASE)
+# Right under an app's API prefix (`/api/mcp`) it names a resource of that API, the settings
+# of the MCP servers the app uses (DeerFlow's and LibreChat's JSON endpoints), not a transport.
+_NOT_UNDER_API = r"(?<!api[\\/])"
+_MCP_SEGMENT = re.compile(
+    r"(?:^|[\\/^(|])" + _NOT_UNDER_API + r"mcp(?:$|[\\/$)|?(])", re.IGNORECASE
+)
+_MCP_LAST_SEGMENT = re.compile(
+    r"(?:^|[\\/^(|])" + _NOT_UNDER_API + r"mcp[\\/]?(?:$|[$)|?(])", re.IGNORECASE
+)
 
 # Paths that are not streams even on an LLM server (health checks, metrics, UIs, auth): the
 # weaker signals (upstream, server_name, a LiteLLM config, `proxy_buffering off` copied into

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from linter.document import Claim
 from linter.nginx import detect
 from linter.nginx.includes import WELL_KNOWN_PREFIXES
+from linter.nginx.mounts import mount_includers
 
 if TYPE_CHECKING:
     from linter.workspace import Workspace
@@ -251,6 +252,9 @@ def _parents(path: str, workspace: Workspace, prefix_map: tuple[tuple[str, str],
         for candidate, patterns in index.items()
         if candidate != path and _may_include(candidate, patterns, path, prefix_map)
     ]
+    # A main config a compose service mounts beside the file, whose includes name the place
+    # the service mounts the file at (mounts.py): whatever the file's name in the tree.
+    found += [p for p in mount_includers(workspace, path) if p not in found]
     found.sort()
     workspace.memo[key] = found
     return found

@@ -32,6 +32,7 @@ from linter.nginx import dump
 from linter.nginx.context import Stmt
 from linter.nginx.embedded import nginx_source
 from linter.nginx.fallback import fallback_for
+from linter.nginx.mounts import Mounts, mounted_files
 from linter.nginx.parser import parse_source
 from linter.nginx.stock import stock_text
 from linter.nginx.tree import Directive, ParsedFile
@@ -91,8 +92,11 @@ class DiskFiles:
         main_path: str,
         prefix_map: Sequence[tuple[str, str]],
         fragment: bool,
+        mounts: Mounts = (),
     ) -> None:
         self.workspace = workspace
+        # The bind mounts of the compose services that mount the main file (mounts.py).
+        self.mounts = mounts
         self.main_dir = os.path.dirname(main_path)
         self.prefix_map = sorted(prefix_map, key=lambda pair: -len(pair[0]))
         self.fragment = fragment
@@ -133,6 +137,7 @@ class DiskFiles:
             "resolve",
             tuple(self.bases),
             tuple(self.prefix_map),
+            self.mounts,
             self.fragment,
             pattern,
             includer_dir,
@@ -156,6 +161,11 @@ class DiskFiles:
         return found
 
     def _resolve(self, pattern: str) -> Resolution:
+        if self.mounts and posixpath.isabs(pattern):
+            # Where the compose service that runs this config puts the files, first.
+            mounted = [p for p in mounted_files(pattern, self.mounts) if self.workspace.inside(p)]
+            if mounted:
+                return Resolution(keys=[os.path.abspath(p) for p in mounted])
         candidates, guessed = self._candidates(pattern)
         is_glob = any(char in pattern for char in GLOB_CHARS)
         outside = ""

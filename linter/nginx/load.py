@@ -14,6 +14,7 @@ from linter.nginx.embedded import is_yaml
 from linter.nginx.fragments import context_comment, detect_context
 from linter.nginx.includes import DiskFiles, DumpFiles, Expander, parsed_once
 from linter.nginx.model import NginxDocument
+from linter.nginx.mounts import compose_mounts
 from linter.nginx.parser import parse_source
 from linter.nginx.targets import pass_host, path_matched_host
 from linter.source import SourceText
@@ -58,7 +59,14 @@ def load_document(
         chosen = settings.nginx_context
     chosen = chosen or detected
     if not is_dump:
-        files = DiskFiles(workspace, source.path, settings.nginx_prefix, fragment=chosen != "main")
+        files = DiskFiles(
+            workspace,
+            source.path,
+            settings.nginx_prefix,
+            fragment=chosen != "main",
+            # (Only a file that includes can take anything a compose service mounts.)
+            mounts=compose_mounts(workspace, source.path) if "include" in text else (),
+        )
     root = Stmt(None, None, children=[], context=chosen)
     expander = Expander(files, root)
     root.children = expander.expand_file(main_key, main, root, None, ())

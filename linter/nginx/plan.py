@@ -16,6 +16,7 @@ from linter.nginx.embedded import nginx_source
 from linter.nginx.fragments import context_of_comments, context_of_names, settings_for
 from linter.nginx.includers import outermost_includers
 from linter.nginx.includes import DiskFiles, parsed_once, reachable_files
+from linter.nginx.mounts import compose_mounts
 from linter.nginx.outline import Outline, outline_of, scan
 from linter.nginx.tree import ParsedFile
 from linter.source import SourceText
@@ -119,7 +120,13 @@ def _reachable(path: str, workspace: Workspace) -> set[str]:
         )
         if context != "main" and settings.nginx_context:
             context = settings.nginx_context
-        files = DiskFiles(workspace, source.path, settings.nginx_prefix, fragment=context != "main")
+        files = DiskFiles(
+            workspace,
+            source.path,
+            settings.nginx_prefix,
+            fragment=context != "main",
+            mounts=compose_mounts(workspace, source.path),
+        )
         found = reachable_files(
             files,
             source.path,

@@ -8,7 +8,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from linter.llmservers import CHAT_APP_PORTS, CHAT_APPS, not_streaming_path, streaming_path
+from linter.llmservers import (
+    CHAT_APP_PORTS,
+    CHAT_APPS,
+    llm_api_path,
+    not_streaming_path,
+    streaming_path,
+)
 from linter.nginx.backends import Signal, backend_signal
 from linter.nginx.route import exact_match, location_path
 from linter.nginx.targets import pass_host
@@ -94,6 +100,12 @@ def weak_catch_all(document: NginxDocument, found: list[Route], pages: set[int])
         api = api_by_server.get(id(server))
         if api is None or id(server) in routed_api:
             continue
+        if _same_backend(api, found[index]) and not llm_api_path(location_path(api.block)):
+            # The streaming location routes an app's own stream endpoint apart from the
+            # catch-all's backend (`/agent/query/stream` beside `/`): the admin knew where that
+            # app streams, and the catch-all carries the rest of it, not a separate chat UI.
+            # (An LLM server's API path there says the backend is one, whose UI may stream.)
+            continue
         signal = Signal(
             "weak",
             f"it is the proxied catch-all of a server whose {api.label()} "
@@ -121,6 +133,14 @@ def _backend(route: Route) -> tuple[str, str] | None:
             value = sets[0].args[1]
             return pass_host(value) if len(sets) == 1 and "$" not in value else None
     return None
+
+
+def _same_backend(first: Route, second: Route) -> bool:
+    """Both routes proxy to one known backend (the same host and port, or the same upstream)."""
+    if first.upstream is not None or second.upstream is not None:
+        return first.upstream is second.upstream
+    backend = _backend(first)
+    return backend is not None and backend == _backend(second)
 
 
 def _api_backends(found: list[Route]) -> set[tuple[int, tuple[str, str] | None]]:

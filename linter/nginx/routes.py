@@ -140,6 +140,10 @@ def _signal(
     )
     if signal and signal.kind == "sse":
         signal = stream_comment_signal(document, block) or signal
+    # Buffering off in every location of the server (a comment saying this one streams still
+    # counts): the server's setting, no more a signal than the same line at server level.
+    if signal and signal.kind == "sse" and _buffering_off_everywhere(document, block, family):
+        habit = True
     if habit:
         signal = None
     if signal and signal.kind == "sse-explicit":
@@ -203,6 +207,53 @@ def _quiet_backend(document: NginxDocument, resolved: Resolved, upstream: Stmt |
     """The route's backend is a Streamlit app, or the project's code (in the tree) neither
     serves nor reads a stream."""
     return document.quiet_project is not None or streamlit_backend(resolved, upstream) is not None
+
+
+# Buffering turned off in at least this many proxying locations of one server, all of them:
+# few locations can all stream (an API's chat route and its twin); many cannot.
+_BLANKET_LOCATIONS = 3
+# ... among them this many whose path never streams (`/health`, `/docs`, `/uploads`): one
+# (an LLM server's own `/ui/` beside its API) may be a copy of the block above it.
+_BLANKET_QUIET_PATHS = 2
+
+
+def _buffering_off_everywhere(document: NginxDocument, block: Stmt, family: str) -> bool:
+    """Every location of the block's server that proxies (with the same family, three at
+    least) turns buffering off in its own block, two health checks, docs or uploads too: the
+    admin's setting for the whole server (for temp-file permissions, say), written into each
+    location instead of once at server level, where it would say nothing about any one route.
+    Once per server and family."""
+    server = block.enclosing("server") if not block.is_root else None
+    if server is None:
+        return False
+    key = f"buffering-off-everywhere:{id(server)}:{family}"
+    cached = document.cache.get(key)
+    if cached is None:
+        cached = _all_locations_unbuffered(server, family)
+        document.cache[key] = cached
+    return bool(cached)
+
+
+def _all_locations_unbuffered(server: Stmt, family: str) -> bool:
+    buffering, passing = f"{family}_buffering", f"{family}_pass"
+    blocks: dict[int, Stmt] = {}
+    for stmt in server.walk():
+        if stmt.name == passing and stmt.directive is not None and stmt.parent is not None:
+            route = route_block(stmt)
+            if route.name == "location":
+                blocks[id(route)] = route
+    if len(blocks) < _BLANKET_LOCATIONS:
+        return False
+    quiet_paths = 0
+    for route in blocks.values():
+        if not any(
+            s.name == buffering and s.args[:1] == ["off"] and not s.unknown
+            for s in _own_statements(route)
+        ):
+            return False
+        path = location_path(route)
+        quiet_paths += bool(path) and not_streaming_path(path)
+    return quiet_paths >= _BLANKET_QUIET_PATHS
 
 
 def _gradio_backend(resolved: Resolved, upstream: Stmt | None) -> bool:

@@ -29,14 +29,19 @@ def node_service(workspace: Workspace, service: ComposeService) -> tuple[str, st
 
     folder = _node_app_folder(service)
     image = None
+    command = None
     if folder is None:
         found = _node_image_folder(service)
         if found is not None:
             folder, image = found
+    if folder is None:
+        command = _node_command(service)
+        if command is not None:
+            folder = service.context_dir
     if folder is None or not workspace.inside(folder):
         return None
     # The Dockerfile note is part of the key: two targets of one context are said apart.
-    key = ("server", "node-app", folder, image)
+    key = ("server", "node-app", folder, image, command)
     if key not in workspace.memo:
         shown = relative_posix(folder, workspace.root)
         evidence = nodeapps.app_evidence(folder, shown)
@@ -46,6 +51,8 @@ def node_service(workspace: Workspace, service: ComposeService) -> tuple[str, st
             dockerfile = relative_posix(dockerfile_path, workspace.root)
             built = f"its `{stage}` stage" if stage else "its last stage"
             place += f" (its Dockerfile builds {built} on {base}, {dockerfile}:{line})"
+        elif command is not None:
+            place += f" (the service's command runs `{command}`)"
         workspace.memo[key] = (
             (place, _node_said(evidence), all(e.unbuffered for e in evidence)) if evidence else None
         )
@@ -73,6 +80,37 @@ def _node_app_folder(service: ComposeService) -> str | None:
         if inside and os.path.normpath(folder) != os.path.normpath(context):
             return None
     return context if nodeapps.is_node_app(context) else None
+
+
+# A command that starts a Node app: a package manager's start or run script, `node` on a
+# script, a TypeScript runner. After a command separator, a quote or the start.
+_NODE_START = re.compile(
+    r"(?:^|[\s;&|(\"'])((?:npm|pnpm|yarn|bun)\s+(?:run\s+[\w:.-]+|start)"
+    r"|node\s+[\w./-]+\.[cm]?[jt]s|npx\s+(?:tsx|ts-node|next)\b[^;&|\"']*?)(?=$|[\s;&|)\"'])"
+)
+
+
+def _node_command(service: ComposeService) -> str | None:
+    """What a compose service's own `command:` (or `entrypoint:`) runs to start a Node app
+    (`sh -c "... && npm start"`, `["node", "dist/server.js"]`) when the service builds a
+    context whose checkout holds no `package.json` and whose Dockerfile is not read (a
+    partial checkout, a Dockerfile elsewhere): the build context is then the app's folder,
+    as the command runs there. None when no such command is given."""
+    from yaml import ScalarNode, SequenceNode
+
+    if not service.context_dir:
+        return None
+    for node in (service.entrypoint, service.command):
+        if isinstance(node, ScalarNode):
+            text = str(node.value)
+        elif isinstance(node, SequenceNode):
+            text = " ".join(str(item.value) for item in node.value if isinstance(item, ScalarNode))
+        else:
+            continue
+        match = _NODE_START.search(text)
+        if match is not None:
+            return " ".join(match.group(1).split())
+    return None
 
 
 # The official Node.js image (Docker Hub's `node`, by any of the names that pull it).

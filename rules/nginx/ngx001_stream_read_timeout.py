@@ -108,7 +108,9 @@ location to the same backend carries the WebSocket upgrades the catch-all does n
 streams there, as Gradio's queue does), and, as a weak signal
 said so in the message, a proxied catch-all `location /` beside a location whose path or
 upstream is an LLM API (not when another location routes `/api/` to the catch-all's own
-backend: its calls go there, and the catch-all serves its pages). The message names the signal. A backend named only with the generic
+backend: its calls go there, and the catch-all serves its pages; nor when that location routes
+an app's own stream endpoint, `/agent/run/stream`, apart from the catch-all's own backend: the
+catch-all carries the rest of that app). The message names the signal. A backend named only with the generic
 word `llm` (`llm-server`) counts only beside a second sign (an LLM server's port, 8000
 included, or a read timeout raised above 60s): an app about LLMs answers over REST or a
 WebSocket as often as it streams. Health, metrics, auth and static paths (and locations for
@@ -117,7 +119,10 @@ so the idle limit is never reached, and an upgraded WebSocket is not buffered. A
 timeout written beside `proxy_buffering off` in the same block, where nothing else says the
 route streams, is taken as chosen (a quick answer sent unbuffered); a mention of
 `text/event-stream` there, or a comment saying it streams (`# buffering off for streaming`),
-still counts.
+still counts. `proxy_buffering off` written into every proxying location of a server (three
+at least, two of them health, docs or upload paths) is the server's setting copied per
+location and says nothing about any one route; `mcp` right under an app's API prefix
+(`/api/mcp`) names the app's settings of its MCP servers, not MCP's transport.
 
 ## Why is this bad
 `proxy_read_timeout` is the longest nginx waits between two reads from the upstream, not a

@@ -25,14 +25,11 @@ def test_a_file_named_from_elsewhere_belongs_to_the_project_above_it(tmp_path: P
 
 
 def test_the_nearest_project_file_wins_and_the_search_is_bounded(tmp_path: Path) -> None:
-    make(tmp_path / "repo", ["docker-compose.yml", "deploy/nginx/nginx.conf"])
-    make(tmp_path / "repo", ["deploy/nginx/conf.d/site.conf"])
+    make(tmp_path / "repo", ["pyproject.toml", "deploy/Dockerfile", "deploy/app.py"])
     (tmp_path / "elsewhere").mkdir()
-    site = tmp_path / "repo/deploy/nginx/conf.d/site.conf"
-    # nginx.conf one folder up is nearer than the compose file at the top.
-    assert find_root([str(site)], str(tmp_path / "elsewhere")) == str(
-        tmp_path / "repo/deploy/nginx"
-    )
+    # The Dockerfile one folder up is nearer than the pyproject.toml at the top.
+    app = tmp_path / "repo/deploy/app.py"
+    assert find_root([str(app)], str(tmp_path / "elsewhere")) == str(tmp_path / "repo/deploy")
     # More than four folders below any project file: the file's own folder, as before.
     deep = tmp_path / "repo/a/b/c/d/e/f.py"
     make(tmp_path / "repo", ["a/b/c/d/e/f.py"])
@@ -76,3 +73,27 @@ def test_a_config_in_an_nginx_layout_folder_belongs_to_the_folder_above_its_ngin
     other = tmp_path / "repo/nginx/custom/webai"
     make(tmp_path / "repo", ["nginx/custom/webai"])
     assert find_root([str(other)], str(tmp_path / "elsewhere")) == str(other.parent)
+
+
+def test_an_nginx_folder_belongs_to_the_project_above_it(tmp_path: Path) -> None:
+    """`nginx/nginx.conf` marks an NGINX folder, which a project holds below its top: a site
+    named from elsewhere belongs to the folder of the compose file that mounts it (named by a
+    variant, `docker-compose.prod.yml`), where a run from the repository's top would put it,
+    so the compose file and the app behind the site are seen either way."""
+    make(tmp_path / "repo", ["docker-compose.prod.yml", "nginx/nginx.conf", "nginx/site.conf"])
+    make(tmp_path / "repo", ["deploy/nginx/nginx.conf", "deploy/nginx/conf.d/site.conf"])
+    make(tmp_path / "repo", ["deploy/Dockerfile.backend"])
+    (tmp_path / "elsewhere").mkdir()
+    site = tmp_path / "repo/nginx/site.conf"
+    assert find_root([str(site)], str(tmp_path / "elsewhere")) == str(tmp_path / "repo")
+    nested = tmp_path / "repo/deploy/nginx/conf.d/site.conf"
+    assert find_root([str(nested)], str(tmp_path / "elsewhere")) == str(tmp_path / "repo/deploy")
+
+
+def test_an_nginx_folder_with_no_project_above_it_is_the_tree(tmp_path: Path) -> None:
+    """Nothing above the NGINX folder marks a project: the folder holding `nginx.conf` is the
+    tree, so a `conf.d` site still finds the file that includes it."""
+    make(tmp_path / "top", ["nginx/nginx.conf", "nginx/conf.d/site.conf", "notes/readme.txt"])
+    (tmp_path / "elsewhere").mkdir()
+    site = tmp_path / "top/nginx/conf.d/site.conf"
+    assert find_root([str(site)], str(tmp_path / "elsewhere")) == str(tmp_path / "top/nginx")

@@ -300,5 +300,8 @@ def test_an_exact_location_past_the_mcp_segment_is_not_the_mcp_transport() -> No
 
     assert streaming_path("/mcp", exact=True) and streaming_path("/tools/mcp/", exact=True)
     assert not streaming_path("/api/mcp/tools", exact=True)
-    assert streaming_path("/api/mcp/tools")  # a prefix location may hold a mounted server
+    assert streaming_path("/gateway/mcp/tools")  # a prefix location may hold a mounted server
+    # Right under an app's API prefix, `mcp` names a resource of that API (its MCP servers'
+    # settings, answered as JSON), not the transport, prefix location or not.
+    assert not streaming_path("/api/mcp/tools") and not streaming_path("/api/mcp")
     assert streaming_path("/api/mcp/stream", exact=True)  # its own segment says it streams
