@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable, Sequence
 
@@ -86,6 +87,41 @@ def find_root(paths: Sequence[str], cwd: str) -> str:
     return project_above(common)
 
 
+# What marks an image's build context (its Dockerfile, a Node app's package.json, the image's
+# nginx.conf) rather than a project's top.
+_COMPONENT_MARKERS = frozenset({"Dockerfile", "package.json", "nginx.conf"})
+_COMPOSE_NAMES = ("docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml")
+
+
+def _deployment_above(folder: str, home: str) -> str | None:
+    """The folder above ``folder`` (within the search's levels) whose compose file names it
+    (`build: ./frontend`, `./nginx/site.conf:/etc/nginx/...`), when ``folder`` is only an
+    image's build context (`frontend/` with its Dockerfile and nginx.conf): the deployment
+    that runs it, and the apps its proxy reaches, lie there. A folder holding its own compose
+    file or a project file (pyproject.toml, requirements.txt, ...) stays the top."""
+    names = {name for name in _PROJECT_MARKERS if os.path.isfile(os.path.join(folder, name))}
+    if not names or not names <= _COMPONENT_MARKERS:
+        return None
+    current = os.path.dirname(folder)
+    for _ in range(_PROJECT_LEVELS):
+        if current == home or os.path.dirname(current) == current:
+            return None
+        relative = os.path.relpath(folder, current).replace(os.sep, "/")
+        named = re.compile(r"(?<![\w.-])(?:\./)?" + re.escape(relative) + r"(?![\w.-])")
+        for name in _COMPOSE_NAMES:
+            try:
+                with open(os.path.join(current, name), encoding="utf-8", errors="replace") as f:
+                    text = f.read(200_000)
+            except OSError:
+                continue
+            if named.search(text):
+                return current
+        if any(os.path.isfile(os.path.join(current, name)) for name in _PROJECT_MARKERS):
+            return None  # (a project's top that does not run the folder: as before)
+        current = os.path.dirname(current)
+    return None
+
+
 def _unbounded(folder: str) -> bool:
     """The filesystem's top or a folder right below it (``/srv``), the home folder, or a folder
     holding it (``/home``)."""
@@ -156,7 +192,7 @@ def project_above(folder: str) -> str:
         if current == home or os.path.dirname(current) == current:
             break
         if any(os.path.isfile(os.path.join(current, name)) for name in _PROJECT_MARKERS):
-            return current
+            return _deployment_above(current, home) or current
         current = os.path.dirname(current)
     # No project file: a file of an `nginx/` folder (`nginx/ai.conf`), or of a layout folder
     # below it (`nginx/sites-available/app`), belongs to the folder above that NGINX folder,

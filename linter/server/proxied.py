@@ -258,6 +258,63 @@ def quiet_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str, str
     return {address: said for address, said in found.items() if said is not None}
 
 
+def quiet_apps(workspace: Workspace, nginx_file: str) -> dict[tuple[str, str], str]:
+    """(host, port) -> what the app there is and that nothing of it streams, for the apps of
+    ``nginx_file``'s project whose own folder is in the tree: a launch's app folder, or the
+    build context of a compose service (any language). The folder's sources are read whole
+    with linter/server/quietproject.py's broad stream words: an app and no word of a stream.
+    Port "" stands for any port of a compose service. An address two folders answer, or one
+    ``streaming_backends`` gives, is left out."""
+    from linter.server.quietproject import quiet_folder
+
+    mounting = mounting_compose_files(workspace, nginx_file)
+    names = _compose_names(workspace, nginx_file)
+    found: dict[tuple[str, str], tuple[str, str | None] | None] = {}
+
+    def add(address: tuple[str, str], folder: str, said: str | None) -> None:
+        """Two ways to start one folder's app (its Dockerfile, the compose service built
+        from it) agree; two folders at one address leave it unknown."""
+        previous = found.get(address, (folder, said))
+        found[address] = previous if previous is not None and previous[0] == folder else None
+
+    launches = server_launches(workspace, nginx_file)
+    for home, launch in near_or_mounting(workspace, launches, launch_home, nginx_file, mounting):
+        port = launch.setting("port", caveated=True).value
+        if port is None or launch.llm_proxy is not None or not launch.search_dirs:
+            continue
+        folder = launch.search_dirs[0]
+        quiet = quiet_folder(workspace, folder)
+        said = f"{launch.launcher} serves {launch.app}, and {quiet}" if quiet else None
+        addresses = [a for a, _ in _launch_addresses(workspace, nginx_file, home, launch, port)]
+        addresses += [
+            (host.lower(), port) for host, named in _hosts(launch, home, names).items() if named
+        ]
+        for address in addresses:
+            add(address, folder, said)
+    composes = compose_files(workspace, nginx_file)
+    for compose in near_or_mounting(workspace, composes, compose_path, nginx_file, mounting):
+        shown = relative_posix(compose.path, workspace.root)
+        for service in compose.services:
+            context = service.context_dir
+            if not context or image_product(service.image) is not None:
+                continue
+            quiet = quiet_folder(workspace, context)
+            said = (
+                f"compose service `{service.name}` ({shown}:{service.key.line}) builds "
+                f"{relative_posix(context, workspace.root)}, and {quiet}"
+                if quiet
+                else None
+            )
+            for address, _ in _service_addresses(service):
+                add(address, context, said)
+    streaming = streaming_backends(workspace, nginx_file)
+    return {
+        address: entry[1]
+        for address, entry in found.items()
+        if entry is not None and entry[1] is not None and address not in streaming
+    }
+
+
 def _launch_addresses(
     workspace: Workspace, nginx_file: str, home: str, launch: Launch, port: str
 ) -> list[tuple[tuple[str, str], str]]:
