@@ -107,10 +107,11 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
     for service, shown, streams in _unlaunched_python_apps(workspace, nginx_file, mounting):
         route, what, _ = streams[0]
         more = f" (and {len(streams) - 1} more)" if len(streams) > 1 else ""
+        at = f" at {route}" if route else ""
         said = (
             f"compose service `{service.name}` ({shown}) builds "
-            f"{relative_posix(service.context_dir or '', workspace.root)}/, whose app streams at "
-            f"{route} ({what}{more}; no launch line of the tree starts it)"
+            f"{relative_posix(service.context_dir or '', workspace.root)}/, whose app streams{at} "
+            f"({what}{more}; no launch line of the tree starts it)"
         )
         for address, note in _service_addresses(service):
             add(address, said + note, ("python", service.context_dir))
@@ -150,7 +151,11 @@ def streaming_paths(
             previous = found.get(address, paths)
             found[address] = paths if previous == paths else None
     for service, _, streams in _unlaunched_python_apps(workspace, nginx_file, mounting):
-        paths = tuple(sorted({route for route, _, _ in streams}))
+        if any(
+            route is None or route == "/" or "{" in route.split("/")[1] for route, _, _ in streams
+        ):
+            continue  # (where it streams is not known, or is any path: any route to it may)
+        paths = tuple(sorted({route for route, _, _ in streams if route}))
         for address, _ in _service_addresses(service):
             previous = found.get(address, paths)
             found[address] = paths if previous == paths else None
@@ -159,19 +164,21 @@ def streaming_paths(
 
 def _unlaunched_python_apps(
     workspace: Workspace, nginx_file: str, mounting: frozenset[str]
-) -> list[tuple[ComposeService, str, tuple[tuple[str, str, bool], ...]]]:
+) -> list[tuple[ComposeService, str, tuple[tuple[str | None, str, bool], ...]]]:
     """The compose services near the config that build a folder of the tree no launch line
     of the tree starts (its Dockerfile is not in the tree, or its CMD runs a script), whose
-    Python app streams at known route paths (linter/server/pypaths.py): each with where its
-    compose file is shown and those handlers (route, what and where, unbuffered)."""
-    from linter.server.pypaths import python_streams
+    Python app streams (linter/server/pypaths.py): each with where its compose file is shown
+    and its streaming answers (route, or None where the path is not known; what and where;
+    unbuffered). Where a path is not known, the folder must hold one app only: which of two
+    the service runs is not said."""
+    from linter.server.pypaths import app_streams
 
     launched = {
         (home, launch.service)
         for home, launch in server_launches(workspace, nginx_file)
         if launch.service
     }
-    found: list[tuple[ComposeService, str, tuple[tuple[str, str, bool], ...]]] = []
+    found: list[tuple[ComposeService, str, tuple[tuple[str | None, str, bool], ...]]] = []
     composes = compose_files(workspace, nginx_file)
     for compose in near_or_mounting(workspace, composes, compose_path, nginx_file, mounting):
         for service in compose.services:
@@ -183,9 +190,15 @@ def _unlaunched_python_apps(
             key = ("server", "python-streams", context)
             if key not in workspace.memo:
                 try:
-                    workspace.memo[key] = tuple(python_streams(workspace, context))
+                    apps, entries = app_streams(workspace, context)
                 except Exception:  # evidence only
-                    workspace.memo[key] = ()
+                    apps, entries = 0, []
+                unknown = any(route is None for _, route, _, _ in entries)
+                workspace.memo[key] = (
+                    ()
+                    if unknown and apps > 1
+                    else tuple((route, said, unbuffered) for _, route, said, unbuffered in entries)
+                )
             streams = workspace.memo[key]
             if isinstance(streams, tuple) and streams:
                 shown = f"{relative_posix(compose.path, workspace.root)}:{service.key.line}"
