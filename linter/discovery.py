@@ -87,6 +87,41 @@ def find_root(paths: Sequence[str], cwd: str) -> str:
     return project_above(common)
 
 
+# What marks an image's build context (its Dockerfile, a Node app's package.json, the image's
+# nginx.conf) rather than a project's top.
+_COMPONENT_MARKERS = frozenset({"Dockerfile", "package.json", "nginx.conf"})
+_COMPOSE_NAMES = ("docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml")
+
+
+def _deployment_above(folder: str, home: str) -> str | None:
+    """The folder above ``folder`` (within the search's levels) whose compose file names it
+    (`build: ./frontend`, `./nginx/site.conf:/etc/nginx/...`), when ``folder`` is only an
+    image's build context (`frontend/` with its Dockerfile and nginx.conf): the deployment
+    that runs it, and the apps its proxy reaches, lie there. A folder holding its own compose
+    file or a project file (pyproject.toml, requirements.txt, ...) stays the top."""
+    names = {name for name in _PROJECT_MARKERS if os.path.isfile(os.path.join(folder, name))}
+    if not names or not names <= _COMPONENT_MARKERS:
+        return None
+    current = os.path.dirname(folder)
+    for _ in range(_PROJECT_LEVELS):
+        if current == home or os.path.dirname(current) == current:
+            return None
+        relative = os.path.relpath(folder, current).replace(os.sep, "/")
+        named = re.compile(r"(?<![\w.-])(?:\./)?" + re.escape(relative) + r"(?![\w.-])")
+        for name in _COMPOSE_NAMES:
+            try:
+                with open(os.path.join(current, name), encoding="utf-8", errors="replace") as f:
+                    text = f.read(200_000)
+            except OSError:
+                continue
+            if named.search(text):
+                return current
+        if any(os.path.isfile(os.path.join(current, name)) for name in _PROJECT_MARKERS):
+            return None  # (a project's top that does not run the folder: as before)
+        current = os.path.dirname(current)
+    return None
+
+
 def _unbounded(folder: str) -> bool:
     """The filesystem's top or a folder right below it (``/srv``), the home folder, or a folder
     holding it (``/home``)."""
@@ -164,7 +199,9 @@ def project_above(folder: str) -> str:
             break
         marker = _project_marker(current)
         if marker is not None and marker != "nginx.conf":
-            return current
+            # (An image's build folder, `frontend/` with its Dockerfile: the deployment above
+            # that builds or mounts it.)
+            return _deployment_above(current, home) or current
         if marker is not None and nginx_folder is None:
             nginx_folder = current
         current = os.path.dirname(current)

@@ -40,8 +40,11 @@ def app_signal(
         if "$" in host or may_hold_placeholder(host):
             continue
         host, port = host.lower(), port or "80"
-        said = backends.get((host, port)) or backends.get((host, ""))
-        paths = document.streaming_paths.get((host, port))
+        # Port "": any port of a compose service (an LLM image's, or an app whose port the
+        # tree does not give); its paths are keyed the same way.
+        key = (host, port) if (host, port) in backends else (host, "")
+        said = backends.get(key)
+        paths = document.streaming_paths.get(key)
         if said and (paths is None or reaches(block, resolved.target, paths)):
             return Signal(
                 "app",

@@ -6,12 +6,23 @@
 - A project whose server code is in the tree and neither serves nor reads a stream
   (linter/server/quietproject.py): buffering turned off, or a comment saying "streaming",
   is then an admin's habit copied from a guide.
+- An app of the repository whose own folder (a launch's app folder, a compose service's
+  build context) holds its server code and no word of a stream (linter/server/proxied.py's
+  ``quiet_apps``): every weak sign of the route (a path that looks like chat, an LLM
+  server's port or name, buffering turned off) yields to it; only the block's explicit
+  `text/event-stream`, an opt-in comment or the `stream-routes` setting still count.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from linter.nginx.context import Stmt
 from linter.nginx.targets import Resolved, pass_host
+from linter.nginx.tree import may_hold_placeholder
+
+if TYPE_CHECKING:
+    from linter.nginx.model import NginxDocument
 
 STREAMLIT_PORT = "8501"
 
@@ -40,3 +51,27 @@ def streamlit_backend(resolved: Resolved, upstream: Stmt | None) -> str | None:
     if not said:
         said = [f"upstream `{names[0]}`, named for Streamlit"]
     return said[0]
+
+
+def quiet_app(document: NginxDocument, resolved: Resolved, upstream: Stmt | None) -> str | None:
+    """What says every server of the route's upstream (or its target) is an app of the
+    repository that never streams (``document.quiet_apps``), or None."""
+    quiet = document.quiet_apps
+    if not quiet:
+        return None
+    if upstream is not None:
+        addresses = [pass_host(s.args[0]) for s in upstream.level_named("server") if s.args]
+    else:
+        addresses = [pass_host(resolved.target)]
+    said = []
+    for host, port in addresses:
+        if not host or "$" in host or may_hold_placeholder(host):
+            return None
+        keys = [(host.lower(), port or "80"), (host.lower(), "")]
+        if any(key in document.streaming_backends for key in keys):
+            return None
+        found = next((quiet[key] for key in keys if key in quiet), None)
+        if found is None:
+            return None
+        said.append(found)
+    return said[0] if said else None

@@ -234,6 +234,7 @@ def _surroundings(document: NginxDocument, workspace: Workspace, path: str) -> N
     a failure leaves both empty, as for a config read alone."""
     from linter.server.nginxtemplate import template_environment
     from linter.server.proxied import (
+        quiet_apps,
         quiet_backends,
         streaming_backends,
         streaming_paths,
@@ -245,11 +246,13 @@ def _surroundings(document: NginxDocument, workspace: Workspace, path: str) -> N
         document.unbuffered_backends = unbuffered_backends(workspace, path)
         document.quiet_backends = quiet_backends(workspace, path)
         document.streaming_paths = streaming_paths(workspace, path)
+        document.quiet_apps = quiet_apps(workspace, path)
     except Exception:
         document.streaming_backends = {}
         document.unbuffered_backends = set()
         document.quiet_backends = {}
         document.streaming_paths = {}
+        document.quiet_apps = {}
     if "${" not in document.source.text and "__" not in document.source.text:
         return
     try:

@@ -49,6 +49,10 @@ class NginxDocument(Document):
     # The apps of the same repository read and found never to stream (no streaming endpoint,
     # no MCP SDK), by (host, port), and what they are (linter/server/proxied.py).
     quiet_backends: dict[tuple[str, str], str] = field(default_factory=dict)
+    # The apps of the same repository whose own folder (a launch's app folder, a compose
+    # service's build context) holds an app and no word of a stream, by (host, port; port ""
+    # for any port of a compose service), and what was read (linter/server/proxied.py).
+    quiet_apps: dict[tuple[str, str], str] = field(default_factory=dict)
     # The project holds its server app and nothing of it streams: what was read, for
     # messages (linter/server/quietproject.py). None when unknown.
     quiet_project: str | None = None

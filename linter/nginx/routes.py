@@ -33,7 +33,7 @@ from linter.llmservers import (
     streaming_path,
 )
 from linter.nginx.app_signal import app_signal, path_app_signal
-from linter.nginx.appquiet import streamlit_backend
+from linter.nginx.appquiet import quiet_app, streamlit_backend
 from linter.nginx.backends import (
     Signal,
     map_signal,
@@ -148,6 +148,11 @@ def _signal(
         signal = None
     if signal and signal.kind == "sse-explicit":
         return signal, False
+    if quiet_app(document, resolved, upstream):
+        # The app behind it is the repository's own and nothing of it streams: a path that
+        # looks like chat, an LLM server's port or name, buffering turned off, are guesses
+        # its code answers (linter/nginx/appquiet.py).
+        return None, False
     if path and not_streaming_path(path):
         return None, False
     if path and streaming_path(path, exact=exact_match(block)):

@@ -13,6 +13,7 @@ Evidence only, never a guess: an address two apps answer is left out.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from linter.llmservers import GENERIC_LLM_WORDS, gpt_app_word, llm_name
@@ -56,13 +57,17 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
         # An env_file not in the tree may set GUNICORN_CMD_ARGS: the port the tree gives is
         # still the address's best reading (a secrets file rarely moves the bind).
         port = launch.setting("port", caveated=True).value
-        if port is None:
-            continue
         said = f"{launch.launcher} serves {launch.app or 'an app'}, which streams ({streams_said(launch)})"
+        app = (launch.app, launch.search_dirs[:1], streams_said(launch)) if launch.app else None
+        if port is None:
+            # Its port is not in the tree (a gunicorn config or env file not committed): the
+            # compose service's names still reach it, at whatever port it binds.
+            for host, named in _service_hosts(launch, home, names):
+                add((host, ""), f"{named}{said} (its port is not known from the tree)", app)
+            continue
         via = launch.settings["port"].via if "port" in launch.settings else None
         if via:
             said += f", on port {port} ({via})"
-        app = (launch.app, launch.search_dirs[:1], streams_said(launch)) if launch.app else None
         for address, note in _launch_addresses(workspace, nginx_file, home, launch, port):
             add(address, said + note, app)
         for host, named in _hosts(launch, home, names).items():
@@ -99,6 +104,17 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
                     )
                     for host in LOOPBACK:
                         add((host, published), published_said)
+    for service, shown, streams in _unlaunched_python_apps(workspace, nginx_file, mounting):
+        route, what, _ = streams[0]
+        more = f" (and {len(streams) - 1} more)" if len(streams) > 1 else ""
+        at = f" at {route}" if route else ""
+        said = (
+            f"compose service `{service.name}` ({shown}) builds "
+            f"{relative_posix(service.context_dir or '', workspace.root)}/, whose app streams{at} "
+            f"({what}{more}; no launch line of the tree starts it)"
+        )
+        for address, note in _service_addresses(service):
+            add(address, said + note, ("python", service.context_dir))
     streaming = {address: entry[1] for address, entry in found.items() if entry is not None}
     # A Service of the cluster the config is deployed to answers for its own name, as the
     # app it runs says (over a compose service of the same name: another network).
@@ -119,21 +135,75 @@ def streaming_paths(
     found: dict[tuple[str, str], tuple[str, ...] | None] = {}
     for home, launch in near_or_mounting(workspace, launches, launch_home, nginx_file, mounting):
         port = launch.setting("port", caveated=True).value
-        if port is None:
-            continue
         kept = [e for e in launch.evidence if answer_stream(e)]
         paths: tuple[str, ...] | None = None
         known = launch.llm_proxy is None and not launch.routes_moved and kept
         if known and all(e.routes is not None for e in kept):
             paths = tuple(sorted({r for e in kept for r in e.routes or ()}))
-        addresses = [a for a, _ in _launch_addresses(workspace, nginx_file, home, launch, port)]
-        addresses += [
-            (host.lower(), port) for host, named in _hosts(launch, home, names).items() if named
-        ]
+        if port is None:
+            addresses = [(host, "") for host, _ in _service_hosts(launch, home, names)]
+        else:
+            addresses = [a for a, _ in _launch_addresses(workspace, nginx_file, home, launch, port)]
+            addresses += [
+                (host.lower(), port) for host, named in _hosts(launch, home, names).items() if named
+            ]
         for address in addresses:
             previous = found.get(address, paths)
             found[address] = paths if previous == paths else None
+    for service, _, streams in _unlaunched_python_apps(workspace, nginx_file, mounting):
+        if any(
+            route is None or route == "/" or "{" in route.split("/")[1] for route, _, _ in streams
+        ):
+            continue  # (where it streams is not known, or is any path: any route to it may)
+        paths = tuple(sorted({route for route, _, _ in streams if route}))
+        for address, _ in _service_addresses(service):
+            previous = found.get(address, paths)
+            found[address] = paths if previous == paths else None
     return {address: paths for address, paths in found.items() if paths is not None}
+
+
+def _unlaunched_python_apps(
+    workspace: Workspace, nginx_file: str, mounting: frozenset[str]
+) -> list[tuple[ComposeService, str, tuple[tuple[str | None, str, bool], ...]]]:
+    """The compose services near the config that build a folder of the tree no launch line
+    of the tree starts (its Dockerfile is not in the tree, or its CMD runs a script), whose
+    Python app streams (linter/server/pypaths.py): each with where its compose file is shown
+    and its streaming answers (route, or None where the path is not known; what and where;
+    unbuffered). Where a path is not known, the folder must hold one app only: which of two
+    the service runs is not said."""
+    from linter.server.pypaths import app_streams
+
+    launched = {
+        (home, launch.service)
+        for home, launch in server_launches(workspace, nginx_file)
+        if launch.service
+    }
+    found: list[tuple[ComposeService, str, tuple[tuple[str | None, str, bool], ...]]] = []
+    composes = compose_files(workspace, nginx_file)
+    for compose in near_or_mounting(workspace, composes, compose_path, nginx_file, mounting):
+        for service in compose.services:
+            context = service.context_dir
+            if not context or (compose.path, service.name) in launched:
+                continue
+            if not workspace.inside(context) or image_product(service.image) is not None:
+                continue
+            key = ("server", "python-streams", context)
+            if key not in workspace.memo:
+                try:
+                    apps, entries = app_streams(workspace, context)
+                except Exception:  # evidence only
+                    apps, entries = 0, []
+                unknown = any(route is None for _, route, _, _ in entries)
+                workspace.memo[key] = (
+                    ()
+                    if unknown and apps > 1
+                    else tuple((route, said, unbuffered) for _, route, said, unbuffered in entries)
+                )
+            streams = workspace.memo[key]
+            if isinstance(streams, tuple) and streams:
+                shown = f"{relative_posix(compose.path, workspace.root)}:{service.key.line}"
+                found.append((service, shown, streams))
+    return found
 
 
 def _compose_names(
@@ -168,6 +238,16 @@ def _hosts(
     return hosts
 
 
+def _service_hosts(
+    launch: Launch, home: str, names: dict[tuple[str, str], tuple[tuple[str, str], ...]]
+) -> list[tuple[str, str]]:
+    """The names a compose service's launch answers to on its network (lower case), each
+    with what to say first (as ``_hosts``), without loopback: for a launch whose port the
+    tree does not give, a route to one of them reaches it at any port."""
+    return [(host.lower(), named) for host, named in _hosts(launch, home, names).items()
+            if host not in LOOPBACK]  # fmt: skip
+
+
 def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str, str]]:
     """The addresses (as ``streaming_backends`` gives them) of apps whose every streamed
     answer sends ``X-Accel-Buffering: no`` itself (sse_starlette's EventSourceResponse does):
@@ -183,13 +263,16 @@ def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str,
             continue
         port = launch.setting("port", caveated=True).value
         answers = [e for e in launch.evidence if answer_stream(e)]
-        if port is None or not answers:
+        if not answers:
             continue
         unbuffered = all(e.unbuffered for e in answers)
-        addresses = [a for a, _ in _launch_addresses(workspace, nginx_file, home, launch, port)]
-        addresses += [
-            (host.lower(), port) for host, named in _hosts(launch, home, names).items() if named
-        ]
+        if port is None:
+            addresses = [(host, "") for host, _ in _service_hosts(launch, home, names)]
+        else:
+            addresses = [a for a, _ in _launch_addresses(workspace, nginx_file, home, launch, port)]
+            addresses += [
+                (host.lower(), port) for host, named in _hosts(launch, home, names).items() if named
+            ]
         for address in addresses:
             found[address] = found.get(address, True) and unbuffered
     for compose in near_or_mounting(
@@ -200,6 +283,9 @@ def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str,
             if node is not None:
                 for address, _ in _service_addresses(service):
                     found[address] = found.get(address, True) and node[2]
+    for service, _, streams in _unlaunched_python_apps(workspace, nginx_file, mounting):
+        for address, _ in _service_addresses(service):
+            found[address] = found.get(address, True) and all(u for _, _, u in streams)
     streaming, unbuffered_apps = kubernetes_backends(workspace, nginx_file)
     for address in streaming:  # the Service's app, over a compose service of that name
         found[address] = address in unbuffered_apps
@@ -256,6 +342,79 @@ def quiet_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str, str
             previous = found.get(address, said)
             found[address] = said if previous == said else None
     return {address: said for address, said in found.items() if said is not None}
+
+
+def quiet_apps(workspace: Workspace, nginx_file: str) -> dict[tuple[str, str], str]:
+    """(host, port) -> what the app there is and that nothing of it streams, for the apps of
+    ``nginx_file``'s project whose own folder is in the tree: a launch's app folder, or the
+    build context of a compose service (any language). The folder's sources are read whole
+    with linter/server/quietproject.py's broad stream words: an app and no word of a stream.
+    Port "" stands for any port of a compose service. An address two folders answer, or one
+    ``streaming_backends`` gives, is left out."""
+    from linter.server.quietproject import quiet_folder
+
+    mounting = mounting_compose_files(workspace, nginx_file)
+    names = _compose_names(workspace, nginx_file)
+    found: dict[tuple[str, str], tuple[str, str | None] | None] = {}
+
+    def add(address: tuple[str, str], folder: str, said: str | None) -> None:
+        """Two ways to start one folder's app (its Dockerfile, the compose service built
+        from it) agree; two folders at one address leave it unknown."""
+        previous = found.get(address, (folder, said))
+        found[address] = previous if previous is not None and previous[0] == folder else None
+
+    launches = server_launches(workspace, nginx_file)
+    for home, launch in near_or_mounting(workspace, launches, launch_home, nginx_file, mounting):
+        port = launch.setting("port", caveated=True).value
+        if port is None or launch.llm_proxy is not None or not launch.search_dirs:
+            continue
+        folder = launch.search_dirs[0]
+        quiet = quiet_folder(workspace, folder)
+        said = f"{launch.launcher} serves {launch.app}, and {quiet}" if quiet else None
+        addresses = [a for a, _ in _launch_addresses(workspace, nginx_file, home, launch, port)]
+        addresses += [
+            (host.lower(), port) for host, named in _hosts(launch, home, names).items() if named
+        ]
+        for address in addresses:
+            add(address, folder, said)
+    composes = compose_files(workspace, nginx_file)
+    for compose in near_or_mounting(workspace, composes, compose_path, nginx_file, mounting):
+        shown = relative_posix(compose.path, workspace.root)
+        for service in compose.services:
+            context = service.context_dir
+            if not context or image_product(service.image) is not None:
+                continue
+            if _builds_on_llm_image(service):
+                continue  # (an LLM server's image with a script of the tree beside it)
+            quiet = quiet_folder(workspace, context)
+            said = (
+                f"compose service `{service.name}` ({shown}:{service.key.line}) builds "
+                f"{relative_posix(context, workspace.root)}, and {quiet}"
+                if quiet
+                else None
+            )
+            for address, _ in _service_addresses(service):
+                add(address, context, said)
+    streaming = streaming_backends(workspace, nginx_file)
+    return {
+        address: entry[1]
+        for address, entry in found.items()
+        if entry is not None and entry[1] is not None and address not in streaming
+    }
+
+
+def _builds_on_llm_image(service: ComposeService) -> bool:
+    """A stage of the service's Dockerfile starts from an LLM server's or chat app's image
+    (`FROM ollama/ollama`): what runs there is that server, whatever the folder holds."""
+    from linter.server import dockerfile as reader
+
+    path = service.dockerfile or os.path.join(service.context_dir or "", "Dockerfile")
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            stages = reader.parse(handle.read()).stages
+    except OSError:
+        return False
+    return any(image_product(stage.base) is not None for stage in stages if stage.base)
 
 
 def _launch_addresses(

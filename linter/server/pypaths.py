@@ -32,6 +32,19 @@ _WORDS = re.compile(rb"FastAPI\(|Flask\(|Quart\(|Starlette\(")
 def python_streams(workspace: Workspace, top: str) -> list[tuple[str, str, bool]]:
     """(route, what streams and where, sends `X-Accel-Buffering: no`) for each streaming
     handler of an app module below ``top`` whose route path is known."""
+    found: list[tuple[str, str, bool]] = []
+    for _, route, said, unbuffered in app_streams(workspace, top)[1]:
+        if route is not None and route != "/" and "{" not in route.split("/")[1]:
+            found.append((route, said, unbuffered))
+    return found
+
+
+def app_streams(
+    workspace: Workspace, top: str
+) -> tuple[int, list[tuple[str, str | None, str, bool]]]:
+    """How many app modules are below ``top`` (read up to a limit), and (app module, route or
+    None when its path is not known, what streams and where, sends `X-Accel-Buffering: no`)
+    for each streaming answer of one of them."""
     from linter.discovery import walk_files
     from linter.server.apps import find_evidence
     from linter.server.model import Launch, Place
@@ -39,7 +52,7 @@ def python_streams(workspace: Workspace, top: str) -> list[tuple[str, str, bool]
     from linter.server.streamlaunches import answer_stream
 
     files = walk_files(top, _wanted, _MAX_ENTRIES, _SKIPPED)
-    found: list[tuple[str, str, bool]] = []
+    found: list[tuple[str, str | None, str, bool]] = []
     apps = 0
     for path in files:
         # Read as nodeapps.py reads JS/TS sources: a byte search, outside the workspace's
@@ -79,14 +92,18 @@ def python_streams(workspace: Workspace, top: str) -> list[tuple[str, str, bool]
         for evidence in launch.evidence:
             if not answer_stream(evidence):
                 continue  # a file download, not an answer
+            said = (
+                f"{evidence.what} at {evidence.path}:{evidence.line}, in the app "
+                f"`{variable}` of {shown}"
+            )
+            # Routes unknown, or moved under a router's prefix: where it streams is not known
+            # (said by an entry without a route; the paths written are still given).
+            if evidence.routes is None or launch.routes_moved:
+                found.append((shown, None, said, evidence.unbuffered))
             for route in evidence.routes or ():
-                if route.startswith("/") and route != "/" and "{" not in route.split("/")[1]:
-                    said = (
-                        f"{evidence.what} at {evidence.path}:{evidence.line}, in the app "
-                        f"`{variable}` of {shown}"
-                    )
-                    found.append((route, said, evidence.unbuffered))
-    return found
+                if route.startswith("/"):
+                    found.append((shown, route, said, evidence.unbuffered))
+    return apps, found
 
 
 def _wanted(entry: os.DirEntry[str]) -> bool:

@@ -44,7 +44,9 @@ _STREAM_WORDS = functools.cache(
         rb"|\.astream|streamtext|streamobject|streamingtextresponse|datastream|textstream"
         rb"|getreader\(|readablestream|\.pipe\(|\bres\.write\(|\bresponse\.write\(|\.raw\.write\("
         rb"|\bres\.flush|\bflusher\b|iter_content|iter_lines|aiter_|\bresponse\(\s*\w+\(\)"
-        rb"|websocket|socket\.io|chunked|text_stream|write_stream",
+        rb"|websocket|socket\.io|chunked|text_stream|write_stream"
+        # A proxy or a passed-on body relays the upstream's stream without a word of it.
+        rb"|createproxymiddleware|http-proxy|reverseproxy|new\s+response\(\s*[\w.]+\.body",
         re.IGNORECASE,
     )
 )
@@ -70,6 +72,19 @@ def quiet_project(workspace: Workspace, nginx_file: str) -> str | None:
     key = ("server", "quiet-project", top)
     if key not in workspace.memo:
         workspace.memo[key] = _read(workspace, top)
+    found = workspace.memo[key]
+    return found if isinstance(found, str) else None
+
+
+def quiet_folder(workspace: Workspace, folder: str) -> str | None:
+    """What the app of ``folder`` (an image's build context, a launch's app folder) is and
+    that nothing in it streams, read as ``quiet_project`` reads a project; None when unknown.
+    Once per run and folder."""
+    if not workspace.inside(folder):
+        return None
+    key = ("server", "quiet-project", folder)
+    if key not in workspace.memo:
+        workspace.memo[key] = _read(workspace, folder)
     found = workspace.memo[key]
     return found if isinstance(found, str) else None
 

@@ -97,3 +97,41 @@ def test_an_nginx_folder_with_no_project_above_it_is_the_tree(tmp_path: Path) ->
     (tmp_path / "elsewhere").mkdir()
     site = tmp_path / "top/nginx/conf.d/site.conf"
     assert find_root([str(site)], str(tmp_path / "elsewhere")) == str(tmp_path / "top/nginx")
+
+
+def test_an_image_folder_belongs_to_the_deployment_whose_compose_file_builds_it(
+    tmp_path: Path,
+) -> None:
+    """`frontend/nginx.conf` beside the frontend image's Dockerfile: the compose file above
+    that builds `./frontend` (and the backend beside it) is the deployment, not the image's
+    folder alone."""
+    make(tmp_path / "repo", ["frontend/Dockerfile", "frontend/nginx.conf", "backend/main.py"])
+    (tmp_path / "repo/docker-compose.yml").write_text(
+        "services:\n  web:\n    build: ./frontend\n  api:\n    build: ./backend\n"
+    )
+    (tmp_path / "elsewhere").mkdir()
+    site = tmp_path / "repo/frontend/nginx.conf"
+    assert find_root([str(site)], str(tmp_path / "elsewhere")) == str(tmp_path / "repo")
+    # Named by its context key, two levels up (`context: deploy/nginx`).
+    make(tmp_path / "two", ["deploy/nginx/Dockerfile", "deploy/nginx/site.conf"])
+    (tmp_path / "two/compose.yaml").write_text(
+        "services:\n  proxy:\n    build:\n      context: deploy/nginx\n"
+    )
+    deep = tmp_path / "two/deploy/nginx/site.conf"
+    assert find_root([str(deep)], str(tmp_path / "elsewhere")) == str(tmp_path / "two")
+
+
+def test_an_image_folder_no_compose_file_above_names_stays_the_tree(tmp_path: Path) -> None:
+    """A compose file above that runs something else (`frontend-v2`), or a folder with a
+    project file of its own (requirements.txt): the nearest project folder, as before."""
+    make(tmp_path / "repo", ["frontend/Dockerfile", "frontend/nginx.conf"])
+    (tmp_path / "repo/docker-compose.yml").write_text(
+        "services:\n  web:\n    build: ./frontend-v2\n"
+    )
+    (tmp_path / "elsewhere").mkdir()
+    site = tmp_path / "repo/frontend/nginx.conf"
+    assert find_root([str(site)], str(tmp_path / "elsewhere")) == str(tmp_path / "repo/frontend")
+    make(tmp_path / "py", ["api/Dockerfile", "api/requirements.txt", "api/nginx.conf"])
+    (tmp_path / "py/docker-compose.yml").write_text("services:\n  api:\n    build: ./api\n")
+    conf = tmp_path / "py/api/nginx.conf"
+    assert find_root([str(conf)], str(tmp_path / "elsewhere")) == str(tmp_path / "py/api")

@@ -218,3 +218,32 @@ def test_an_app_that_only_streams_file_downloads_lends_nothing(tmp_path: Path) -
         },
     )
     assert _ngx002(tmp_path) == []
+
+
+def test_a_frontend_image_config_named_from_elsewhere_sees_the_backend_beside_it(
+    tmp_path: Path,
+) -> None:
+    """`frontend/nginx.conf` beside the frontend image's Dockerfile, linted from another
+    folder: the compose file above that builds `./frontend` makes the whole deployment the
+    tree, so the backend it builds (whose app streams) is the route's evidence."""
+    repo = tmp_path / "repo"
+    _write(
+        repo,
+        {
+            "docker-compose.yml": "services:\n  web:\n    build: ./frontend\n"
+            "  api:\n    build: ./backend\n"
+            "    command: uvicorn main:app --host 0.0.0.0 --port 8000\n",
+            "backend/main.py": STREAMING_APP,
+            "frontend/Dockerfile": "FROM nginx:1.27-alpine\n"
+            "COPY nginx.conf /etc/nginx/conf.d/default.conf\n",
+            "frontend/nginx.conf": "server { listen 80;\n"
+            "  location /api/ { proxy_pass http://api:8000; } }\n",
+        },
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = lint([repo / "frontend/nginx.conf"], cwd=elsewhere, select=["NGX002"])
+    assert not result.errors, result.errors
+    found = [f for f in result.findings if f.code == "NGX002"]
+    assert [f.line for f in found] == [2]
+    assert "compose service `api`" in found[0].message
