@@ -181,10 +181,14 @@ def _unlaunched_python_apps(
     found: list[tuple[ComposeService, str, tuple[tuple[str | None, str, bool], ...]]] = []
     composes = compose_files(workspace, nginx_file)
     for compose in near_or_mounting(workspace, composes, compose_path, nginx_file, mounting):
+        contexts = [service.context_dir for service in compose.services]
         for service in compose.services:
             context = service.context_dir
             if not context or (compose.path, service.name) in launched:
                 continue
+            if contexts.count(context) > 1:
+                continue  # (one folder built by several services, `context: .` with a
+                # Dockerfile each: which app this one runs is its Dockerfile's to say)
             if not workspace.inside(context) or image_product(service.image) is not None:
                 continue
             key = ("server", "python-streams", context)
