@@ -190,6 +190,8 @@ def _signal(
         return signal, False
     if server is not None and path == "/":
         signal = _server_name_signal(document, server)
+        if signal and _buffered_elsewhere(document, block, family, resolved.target):
+            signal = None
         if signal:
             return signal, False
     signal = naming_comment_signal(document, block)
@@ -329,6 +331,28 @@ def _server_name_signal(document: NginxDocument, server: Stmt) -> Signal | None:
                     f"it is the catch-all of server {name}, an LLM app ({product})",
                 )
     return None
+
+
+def _buffered_elsewhere(document: NginxDocument, block: Stmt, family: str, target: str) -> bool:
+    """Another location proxying to the same backend (the same upstream or host and port)
+    turns buffering on in its own block: the admin's word that this backend answers in one
+    piece, which a name (`api.interview-gpt.example`) only guesses at."""
+    host, port = pass_host(target)
+    if not host or "$" in host:
+        return False
+    wanted = (host.lower(), port)
+    buffering = f"{family}_buffering"
+    for stmt in document.statements():
+        if stmt.name != buffering or stmt.args[:1] != ["on"] or stmt.unknown:
+            continue
+        other = stmt.parent
+        if other is None or other is block or other.name != "location":
+            continue
+        for passing in other.level_named(f"{family}_pass"):
+            there = pass_host(passing.args[0]) if passing.args else ("", "")
+            if (there[0].lower(), there[1]) == wanted:
+                return True
+    return False
 
 
 def _shared_by_a_proxying_server(document: NginxDocument, server: Stmt, name: str) -> bool:

@@ -54,3 +54,27 @@ def test_dependencies_are_not_the_projects_code(tmp_path: Path) -> None:
     vendored = "res.write('data: x\\n\\n'); // text/event-stream\n"
     files = {"app/service.py": FLASK_JSON, "node_modules/lib/index.js": vendored}
     assert _project(tmp_path, files) is not None
+
+
+def _top_config(tmp_path: Path, marker: str) -> str | None:
+    # The config at the project's top, beside the file that marks it; the run's tree is that
+    # folder (a file named from elsewhere), so the folder above it is outside the tree.
+    project = tmp_path / "repo"
+    project.mkdir()
+    (project / marker).write_text("services: {}\n")
+    (project / "main.py").write_text(FLASK_JSON)
+    config = project / "nginx.conf"
+    config.write_text("http { server { location / { proxy_pass http://app:8000; } } }\n")
+    return quiet_project(Workspace(root=str(project)), str(config))
+
+
+def test_a_config_beside_its_compose_file_reads_that_folder(tmp_path: Path) -> None:
+    said = _top_config(tmp_path, "docker-compose.yaml")
+    assert said is not None and "main.py" in said
+
+
+def test_a_config_beside_only_a_dockerfile_reads_the_folder_above(
+    tmp_path: Path,
+) -> None:
+    # (An image's build folder: its project is above it, outside this tree: unknown.)
+    assert _top_config(tmp_path, "Dockerfile") is None
