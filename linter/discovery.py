@@ -93,20 +93,6 @@ _COMPONENT_MARKERS = frozenset({"Dockerfile", "package.json", "nginx.conf"})
 _COMPOSE_NAMES = ("docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml")
 
 
-def holds_compose_file(folder: str) -> bool:
-    """``folder`` holds a compose file (`docker-compose.yaml`, `compose.prod.yml`): the top of
-    a deployment, whose services are what a config beside it proxies to."""
-    try:
-        with os.scandir(folder) as entries:
-            names = [entry.name for entry in entries if entry.is_file()]
-    except OSError:
-        return False
-    return any(
-        name in _COMPOSE_NAMES or (_VARIANT_MARKER.match(name) and "compose" in name.lower())
-        for name in names
-    )
-
-
 def _deployment_above(folder: str, home: str) -> str | None:
     """The folder above ``folder`` (within the search's levels) whose compose file names it
     (`build: ./frontend`, `./nginx/site.conf:/etc/nginx/...`), when ``folder`` is only an

@@ -64,12 +64,13 @@ def quiet_project(workspace: Workspace, nginx_file: str) -> str | None:
     """What the project's app is and that nothing streams ("the repository's app
     (agent_service.py, a Flask app) and the other 12 sources of . neither serve nor read a
     stream"), or None when unknown. Once per run and project folder."""
-    from linter.discovery import holds_compose_file, project_folder
+    from linter.discovery import project_folder
 
-    own = os.path.dirname(os.path.abspath(nginx_file))
-    # A config beside its deployment's compose file (`nginx.conf` mounted by the
-    # `docker-compose.yaml` next to it) belongs to that folder, not the one above.
-    top = own if holds_compose_file(own) else project_folder(os.path.abspath(nginx_file))
+    top = project_folder(os.path.abspath(nginx_file))
+    if not workspace.inside(top):
+        # A config at the tree's top (`nginx.conf` beside the compose file that mounts it,
+        # named from elsewhere): the folder above is not the tree's, its own folder is.
+        top = os.path.dirname(os.path.abspath(nginx_file))
     if not workspace.inside(top):
         return None  # (never a walk of whatever folder the run started in)
     key = ("server", "quiet-project", top)

@@ -60,7 +60,7 @@ def _top_config(tmp_path: Path, marker: str) -> str | None:
     # The config at the project's top, beside the file that marks it; the run's tree is that
     # folder (a file named from elsewhere), so the folder above it is outside the tree.
     project = tmp_path / "repo"
-    project.mkdir()
+    project.mkdir(exist_ok=True)
     (project / marker).write_text("services: {}\n")
     (project / "main.py").write_text(FLASK_JSON)
     config = project / "nginx.conf"
@@ -73,8 +73,14 @@ def test_a_config_beside_its_compose_file_reads_that_folder(tmp_path: Path) -> N
     assert said is not None and "main.py" in said
 
 
-def test_a_config_beside_only_a_dockerfile_reads_the_folder_above(
+def test_a_config_at_the_trees_top_beside_a_dockerfile_reads_that_folder(
     tmp_path: Path,
 ) -> None:
-    # (An image's build folder: its project is above it, outside this tree: unknown.)
-    assert _top_config(tmp_path, "Dockerfile") is None
+    said = _top_config(tmp_path, "Dockerfile")
+    assert said is not None and "main.py" in said
+
+
+def test_a_stream_beside_a_config_at_the_trees_top_leaves_it_unknown(tmp_path: Path) -> None:
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "feed.py").write_text("media_type='text/event-stream'\n")
+    assert _top_config(tmp_path, "docker-compose.yml") is None
