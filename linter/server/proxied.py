@@ -88,6 +88,11 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
             product = image_product(service.image)
             if product is None:
                 continue
+            if service.context_dir is not None and not _builds_on_llm_image(service):
+                # `build:` with `image: gemini-backend:latest`: the image is the tag the build
+                # gets, the repository's own app, not a published LLM server's image (unless
+                # its Dockerfile starts from one).
+                continue
             said = (
                 f"compose service `{service.name}` ({shown}:{service.key.line}) runs the image "
                 f"{service.image}, an LLM server or chat app that streams ({product})"

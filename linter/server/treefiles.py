@@ -30,10 +30,6 @@ def launch_files(workspace: Workspace, anchor: str | None = None) -> tuple[str, 
     below = project_folder(os.path.abspath(anchor))
     if not workspace.inside(below):  # (a layout folder at the tree's root)
         below = os.path.dirname(os.path.dirname(os.path.abspath(anchor)))
-    if not workspace.inside(below):
-        # A config at the tree's top, beside the compose file or Dockerfile that runs the
-        # apps it proxies to: the tree is its folder.
-        below = os.path.dirname(os.path.abspath(anchor))
     key = ("server", "tree-launch-files", below)
     known = workspace.memo.get(key)
     if not isinstance(known, tuple):

@@ -81,38 +81,3 @@ def test_one_config_alone_sees_a_compose_file_two_folders_down(tmp_path: Path) -
     assert [(code, line) for code, line, _ in whole] == [("NGX002", 14)], whole
     assert "config.PORT" in whole[0][2] and "settings.py" in whole[0][2], whole[0][2]
     assert alone == whole
-
-
-APP = (
-    "from fastapi import FastAPI\nfrom fastapi.responses import StreamingResponse\n\n"
-    "app = FastAPI()\n\n\nasync def tokens():\n    yield 'data: x\\n\\n'\n\n\n"
-    "@app.post('/api/chat/stream')\nasync def chat():\n"
-    "    return StreamingResponse(tokens(), media_type='text/event-stream')\n"
-)
-TOP_CONFIG = "server {\n    listen 80;\n\n    location /api/ {\n        proxy_pass http://api:8000;\n    }\n}\n"
-
-
-def test_a_config_at_the_trees_top_named_from_elsewhere_sees_the_app_beside_it(
-    tmp_path: Path,
-) -> None:
-    """`nginx.conf` at the repository's top, beside the compose file and Dockerfile that run
-    the app, checked as `check /path/repo/nginx.conf` from another folder: the tree is the
-    config's own folder (the one above it is not the repository's), and the app is found."""
-    tree = tmp_path / "repo"
-    (tree / "api").mkdir(parents=True)
-    (tree / "api" / "main.py").write_text(APP)
-    (tree / "api" / "Dockerfile").write_text(
-        "FROM python:3.12-slim\nCOPY . /app\nWORKDIR /app\n"
-        'CMD ["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8000"]\n'
-    )
-    (tree / "docker-compose.yml").write_text(
-        "services:\n  api:\n    build: ./api\n  web:\n    image: nginx:1.27\n"
-        "    volumes:\n      - ./nginx.conf:/etc/nginx/conf.d/default.conf\n"
-    )
-    (tree / "nginx.conf").write_text(TOP_CONFIG)
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    found = _found(lint([tree / "nginx.conf"], cwd=elsewhere), "nginx.conf")
-    said = [message for code, line, message in found if (code, line) == ("NGX002", 4)]
-    # (Before, the compose service went unseen and only a match by path linked the route.)
-    assert said and "compose service `api`" in said[0], found
