@@ -1,6 +1,8 @@
 """Whether a location can reach the paths where the app behind it streams (its handlers' route
 paths, linter/server/routepaths.py): an app that streams at `/api/chat` makes its `/api/`
-location a streaming route, not its `/parent/` one. Unknown is "yes": a regex location, a
+location a streaming route, not its `/parent/` one, and not its `/api/` one either when a
+longer prefix location beside it (`/api/chat/`) takes every such request: nginx hands a
+request to the longest prefix that matches it. Unknown is "yes": a regex location, a
 `rewrite`, a variable in the path or target keep the route's signal.
 """
 
@@ -26,7 +28,58 @@ def reaches(block: Stmt, target: str, paths: tuple[str, ...]) -> bool:
         return True
     # With a URI, nginx replaces the matched part of the path by it.
     upstream = uri or path
-    return any(_reached(route, upstream, exact=modifier == "=") for route in paths)
+    reached = [route for route in paths if _reached(route, upstream, exact=modifier == "=")]
+    if not reached or modifier == "=":
+        return bool(reached)
+    longer = _longer_prefixes(block, path)
+    return any(not _taken(_client_path(route, path, uri), longer) for route in reached)
+
+
+def _longer_prefixes(block: Stmt, path: str) -> list[tuple[str, str]]:
+    """The prefix and exact locations that take a request from ``block`` by matching more of
+    its path: those beside it and those nested in it, each as (modifier, path). A regex
+    location is not read (which of them wins is left alone: the route keeps its signal)."""
+    container = block.parent
+    while container is not None and container.name == "include":
+        container = container.parent
+    around = container.level_named("location") if container is not None else []
+    found: list[tuple[str, str]] = []
+    for other in [*around, *block.level_named("location")]:
+        if other is block or not other.args or other.unknown:
+            continue
+        modifier = other.args[0] if len(other.args) == 2 else ""
+        other_path = other.args[-1]
+        if modifier not in ("", "^~", "=") or "$" in other_path:
+            continue
+        if modifier == "=" or (len(other_path) > len(path) and other_path.startswith(path)):
+            found.append((modifier, other_path))
+    return found
+
+
+def _client_path(route: str, path: str, uri: str) -> str | None:
+    """The request path that reaches the app's ``route`` through a location at ``path``
+    (with a URI in `proxy_pass`, nginx put it in place of ``path``), or None where the
+    mapping is not a plain replacement."""
+    if not uri:
+        return route
+    if route.startswith(uri):
+        return path + route[len(uri) :]
+    return None
+
+
+def _taken(client: str | None, longer: list[tuple[str, str]]) -> bool:
+    """Every request for ``client`` (a route path, `{name}` standing for any segment text)
+    goes to one of the ``longer`` locations."""
+    if client is None:
+        return False
+    literal = client.split("{", 1)[0]
+    for modifier, other in longer:
+        if modifier == "=":
+            if "{" not in client and client == other:
+                return True
+        elif literal.startswith(other):
+            return True
+    return False
 
 
 def _reached(route: str, upstream: str, exact: bool) -> bool:
