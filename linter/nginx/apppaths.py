@@ -12,27 +12,44 @@ import re
 
 from linter.nginx.context import Stmt
 
+# What a location's mapping of paths is, read once: (its modifier, its path, the URI of its
+# `proxy_pass` or "", the longer prefix and exact locations that take requests from it).
+Reach = tuple[str, str, str, tuple[tuple[str, str], ...]]
+
 
 def reaches(block: Stmt, target: str, paths: tuple[str, ...]) -> bool:
     """A request through ``block`` (proxying to ``target``) may reach one of ``paths``."""
+    reach = location_reach(block, target)
+    return reach is None or reach_covers(reach, paths)
+
+
+def location_reach(block: Stmt, target: str) -> Reach | None:
+    """How ``block`` maps request paths onto ``target``, or None where that is not read (a
+    regex or named location, a `rewrite`, a variable): it may then reach any path."""
     if block.is_root or block.name != "location" or not block.args:
-        return True
+        return None
     modifier = block.args[0] if len(block.args) == 2 else ""
     path = block.args[-1]
     if modifier not in ("", "^~", "=") or not path.startswith("/") or "$" in path:
-        return True  # a regex or named location: what it matches is not read here
+        return None  # a regex or named location: what it matches is not read here
     if any(stmt.name == "rewrite" for stmt in block.walk()):
-        return True
+        return None
     uri = re.sub(r"^[a-z]+://[^/]*", "", target, flags=re.IGNORECASE)
     if "$" in uri:
-        return True
+        return None
+    longer = () if modifier == "=" else tuple(_longer_prefixes(block, path))
+    return modifier, path, uri, longer
+
+
+def reach_covers(reach: Reach, paths: tuple[str, ...]) -> bool:
+    """A request through the location ``reach`` reads may reach one of the app's ``paths``."""
+    modifier, path, uri, longer = reach
     # With a URI, nginx replaces the matched part of the path by it.
     upstream = uri or path
     reached = [route for route in paths if _reached(route, upstream, exact=modifier == "=")]
     if not reached or modifier == "=":
         return bool(reached)
-    longer = _longer_prefixes(block, path)
-    return any(not _taken(_client_path(route, path, uri), longer) for route in reached)
+    return any(not _taken(_client_path(route, path, uri), list(longer)) for route in reached)
 
 
 def _longer_prefixes(block: Stmt, path: str) -> list[tuple[str, str]]:

@@ -124,6 +124,10 @@ def test_a_longer_location_that_takes_some_streams_keeps_the_signal(tmp_path: Pa
         tree,
         ignore=shutil.ignore_patterns("*.fixed.*"),
     )
-    result = lint([tree], cwd=tree, select=["NGX001"])
+    result = lint([tree], cwd=tree, select=["NGX001", "XL003"])
     lines = sorted(f.line for f in result.findings if f.path.endswith("site.conf"))
     assert lines == [8, 21], lines
+    # The heartbeat finding follows the same paths: the summary stream, which /api/ reaches,
+    # not the assistant's, which /api/assistant/ (600 s) serves.
+    heartbeats = sorted((Path(f.path).name, f.line) for f in result.findings if f.code == "XL003")
+    assert heartbeats == [("library.py", 18)], heartbeats
