@@ -1,6 +1,8 @@
 """Whether a location can reach the paths where the app behind it streams (its handlers' route
 paths, linter/server/routepaths.py): an app that streams at `/api/chat` makes its `/api/`
-location a streaming route, not its `/parent/` one. Unknown is "yes": a regex location, a
+location a streaming route, not its `/parent/` one, and not its `/api/` one either when a
+longer prefix location beside it (`/api/chat/`) takes every such request: nginx hands a
+request to the longest prefix that matches it. Unknown is "yes": a regex location, a
 `rewrite`, a variable in the path or target keep the route's signal.
 """
 
@@ -10,56 +12,87 @@ import re
 
 from linter.nginx.context import Stmt
 
+# What a location's mapping of paths is, read once: (its modifier, its path, the URI of its
+# `proxy_pass` or "", the longer prefix and exact locations that take requests from it).
+Reach = tuple[str, str, str, tuple[tuple[str, str], ...]]
+
 
 def reaches(block: Stmt, target: str, paths: tuple[str, ...]) -> bool:
     """A request through ``block`` (proxying to ``target``) may reach one of ``paths``."""
+    reach = location_reach(block, target)
+    return reach is None or reach_covers(reach, paths)
+
+
+def location_reach(block: Stmt, target: str) -> Reach | None:
+    """How ``block`` maps request paths onto ``target``, or None where that is not read (a
+    regex or named location, a `rewrite`, a variable): it may then reach any path."""
     if block.is_root or block.name != "location" or not block.args:
-        return True
+        return None
     modifier = block.args[0] if len(block.args) == 2 else ""
     path = block.args[-1]
     if modifier not in ("", "^~", "=") or not path.startswith("/") or "$" in path:
-        return True  # a regex or named location: what it matches is not read here
+        return None  # a regex or named location: what it matches is not read here
     if any(stmt.name == "rewrite" for stmt in block.walk()):
-        return True
+        return None
     uri = re.sub(r"^[a-z]+://[^/]*", "", target, flags=re.IGNORECASE)
     if "$" in uri:
-        return True
+        return None
+    longer = () if modifier == "=" else tuple(_longer_prefixes(block, path))
+    return modifier, path, uri, longer
+
+
+def reach_covers(reach: Reach, paths: tuple[str, ...]) -> bool:
+    """A request through the location ``reach`` reads may reach one of the app's ``paths``."""
+    modifier, path, uri, longer = reach
     # With a URI, nginx replaces the matched part of the path by it.
     upstream = uri or path
-    if not uri and modifier != "=":
-        # The path goes on unchanged: a route a longer prefix (or an exact location) of the
-        # same server matches is that location's (`/api/events` beside `/api/`).
-        taken = _sibling_paths(block, path)
-        paths = tuple(route for route in paths if not _taken(route, taken))
-    return any(_reached(route, upstream, exact=modifier == "=") for route in paths)
+    reached = [route for route in paths if _reached(route, upstream, exact=modifier == "=")]
+    if not reached or modifier == "=":
+        return bool(reached)
+    return any(not _taken(_client_path(route, path, uri), list(longer)) for route in reached)
 
 
-def _sibling_paths(block: Stmt, path: str) -> list[tuple[str, bool]]:
-    """The literal paths of the other prefix and exact locations beside ``block`` that are
-    longer than its own prefix and start with it, each with whether it is exact."""
-    parent = block.parent
-    if parent is None:
-        return []
-    found = []
-    for other in parent.level_named("location"):
-        if other is block or not other.args:
+def _longer_prefixes(block: Stmt, path: str) -> list[tuple[str, str]]:
+    """The prefix and exact locations that take a request from ``block`` by matching more of
+    its path: those beside it and those nested in it, each as (modifier, path). A regex
+    location is not read (which of them wins is left alone: the route keeps its signal)."""
+    container = block.parent
+    while container is not None and container.name == "include":
+        container = container.parent
+    around = container.level_named("location") if container is not None else []
+    found: list[tuple[str, str]] = []
+    for other in [*around, *block.level_named("location")]:
+        if other is block or not other.args or other.unknown:
             continue
         modifier = other.args[0] if len(other.args) == 2 else ""
-        literal = other.args[-1]
-        if modifier not in ("", "^~", "=") or "$" in literal:
+        other_path = other.args[-1]
+        if modifier not in ("", "^~", "=") or "$" in other_path:
             continue
-        if len(literal) > len(path) and literal.startswith(path):
-            found.append((literal, modifier == "="))
+        if modifier == "=" or (len(other_path) > len(path) and other_path.startswith(path)):
+            found.append((modifier, other_path))
     return found
 
 
-def _taken(route: str, taken: list[tuple[str, bool]]) -> bool:
-    """Every request for ``route`` (`/api/events`, `/chat/{id}`) matches one of the longer
-    locations: a prefix its literal part starts with, or an exact path equal to it."""
-    literal = route.split("{", 1)[0]
-    for other, exact in taken:
-        if exact:
-            if "{" not in route and route == other:
+def _client_path(route: str, path: str, uri: str) -> str | None:
+    """The request path that reaches the app's ``route`` through a location at ``path``
+    (with a URI in `proxy_pass`, nginx put it in place of ``path``), or None where the
+    mapping is not a plain replacement."""
+    if not uri:
+        return route
+    if route.startswith(uri):
+        return path + route[len(uri) :]
+    return None
+
+
+def _taken(client: str | None, longer: list[tuple[str, str]]) -> bool:
+    """Every request for ``client`` (a route path, `{name}` standing for any segment text)
+    goes to one of the ``longer`` locations."""
+    if client is None:
+        return False
+    literal = client.split("{", 1)[0]
+    for modifier, other in longer:
+        if modifier == "=":
+            if "{" not in client and client == other:
                 return True
         elif literal.startswith(other):
             return True

@@ -171,9 +171,18 @@ def _nginx(document: NginxDocument, settings: Settings) -> list[NginxRoute]:
                 idle_judged=judged,
                 server_key=server_key,
                 server_regexes=tuple(regexes),
+                reach=_reach(block, route.pass_stmt.args[0]),
             )
         )
     return found
+
+
+def _reach(block: Stmt, target: str) -> tuple[str, str, str, tuple[tuple[str, str], ...]] | None:
+    from linter.nginx.apppaths import location_reach
+
+    if "$" in target or "__" in target:
+        return None  # (a variable's target: its URI is not read here)
+    return location_reach(block, target)
 
 
 def _server_block(
@@ -402,6 +411,7 @@ def _server(document: ServerDocument) -> list[Fact]:
                         e.end_column,
                         e.what,
                         e.pings,
+                        None if launch.routes_moved or launch.llm_proxy is not None else e.routes,
                     )
                     for e in launch.evidence
                     if e.column

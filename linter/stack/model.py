@@ -71,6 +71,9 @@ class NginxRoute:
     # ``~* re``) in order: which location answers a client's path is decided with them.
     server_key: tuple[str, int] = ("", 0)
     server_regexes: tuple[tuple[str, str], ...] = ()
+    # How it maps request paths onto its backend (linter/nginx/apppaths.py), to tell which of
+    # the app's streaming endpoints it reaches (None: not read, it may reach any).
+    reach: tuple[str, str, str, tuple[tuple[str, str], ...]] | None = None
 
 
 @record
@@ -154,8 +157,10 @@ class AppLaunch:
     total: Limit | None  # a worker killed at timeout while it writes (gunicorn sync)
     streams: str | None  # the evidence that it streams
     # Its app's streaming responses: (file, line, column, end line, end column, what, pings:
-    # True / False / None for not known).
-    endpoints: tuple[tuple[str, int, int, int, int, str, bool | None], ...] = ()
+    # True / False / None for not known, the route paths it answers: None for not known).
+    endpoints: tuple[
+        tuple[str, int, int, int, int, str, bool | None, tuple[str, ...] | None], ...
+    ] = ()
     # How long its app waits on its own LLM calls (the shortest known; None: no call, or one
     # whose timeout is unknown), with its place (linter/stack/appcalls.py).
     waits: Limit | None = None

@@ -99,3 +99,35 @@ def test_a_router_mounted_under_a_prefix_gets_it_in_front() -> None:
     dynamic = ast.parse("app.include_router(chat.router, prefix=PREFIX)\napp.mount('/sub', sub)")
     calls = [n for n in ast.walk(dynamic) if isinstance(n, ast.Call)]
     assert mounts(dynamic, calls)[1]  # moved in a way not read: every path is unknown
+
+
+LONGER = Path(__file__).parents[2] / "fixtures/nginx/NGX001"
+
+
+def test_a_longer_location_that_takes_every_stream_leaves_the_shorter_one_quiet(
+    tmp_path: Path,
+) -> None:
+    # Every stream of the app goes to a longer prefix (beside, nested, mapped by a URI):
+    # the shorter /api/ and /v2/ locations are no streaming routes, for any rule that
+    # judges one (they all fired on the shorter locations before).
+    tree = tmp_path / "repo"
+    shutil.copytree(LONGER / "good_app_streams_only_under_longer_location", tree)
+    result = lint([tree], cwd=tree, select=["NGX001", "NGX002", "XL003"])
+    assert not result.errors, result.errors
+    assert [(f.code, f.line) for f in result.findings] == []
+
+
+def test_a_longer_location_that_takes_some_streams_keeps_the_signal(tmp_path: Path) -> None:
+    tree = tmp_path / "repo"
+    shutil.copytree(
+        LONGER / "bad_app_streams_beside_a_longer_location",
+        tree,
+        ignore=shutil.ignore_patterns("*.fixed.*"),
+    )
+    result = lint([tree], cwd=tree, select=["NGX001", "XL003"])
+    lines = sorted(f.line for f in result.findings if f.path.endswith("site.conf"))
+    assert lines == [8, 21], lines
+    # The heartbeat finding follows the same paths: the summary stream, which /api/ reaches,
+    # not the assistant's, which /api/assistant/ (600 s) serves.
+    heartbeats = sorted((Path(f.path).name, f.line) for f in result.findings if f.code == "XL003")
+    assert heartbeats == [("library.py", 18)], heartbeats
