@@ -450,20 +450,15 @@ class _Facts:
                     continue  # a body held whole in memory, or a file download: no stream
                 media = "text/event-stream" if name == "EventSourceResponse" else media_type(node)
                 found.append(
-                    Evidence(
+                    self._evidence(
+                        node,
                         f"`{name}(...)`",
+                        name,
+                        media,
                         shown,
-                        node.lineno,
-                        media=media,
-                        pings=self._pings(node, name),
-                        column=node.col_offset + 1,
-                        end_line=node.end_lineno or node.lineno,
-                        end_column=(node.end_col_offset or 0) + 1,
-                        unbuffered=name == "EventSourceResponse"
-                        or sends_unbuffered(node)
-                        or unbuffered_later(self.tree, node),
-                        routes=(known := _routes(paths.of_call(node), module))[0],
-                        router=known[1],
+                        paths,
+                        module,
+                        unbuffered=name == "EventSourceResponse",
                     )
                 )
             elif name == DJANGO_STREAMING and origin in DJANGO_HTTP:
@@ -525,18 +520,35 @@ class _Facts:
             media, body is not None and generator_call(body, self.generators)
         ):
             return None
+        what = f"a Django `{DJANGO_STREAMING}(...)` of `{media}`"
+        return self._evidence(node, what, DJANGO_STREAMING, media, shown, paths, module)
+
+    def _evidence(
+        self,
+        node: ast.Call,
+        what: str,
+        name: str,
+        media: str | None,
+        shown: str,
+        paths: RoutePaths,
+        module: str | None,
+        unbuffered: bool = False,
+    ) -> Evidence:
+        """A streaming response built at ``node``: where, of what media, whether it pings or
+        unbuffers itself, and the route paths it answers at."""
+        routes, router = _routes(paths.of_call(node), module)
         return Evidence(
-            f"a Django `{DJANGO_STREAMING}(...)` of `{media}`",
+            what,
             shown,
             node.lineno,
             media=media,
-            pings=self._pings(node, DJANGO_STREAMING),
+            pings=self._pings(node, name),
             column=node.col_offset + 1,
             end_line=node.end_lineno or node.lineno,
             end_column=(node.end_col_offset or 0) + 1,
-            unbuffered=sends_unbuffered(node) or unbuffered_later(self.tree, node),
-            routes=(known := _routes(paths.of_call(node), module))[0],
-            router=known[1],
+            unbuffered=unbuffered or sends_unbuffered(node) or unbuffered_later(self.tree, node),
+            routes=routes,
+            router=router,
         )
 
 
