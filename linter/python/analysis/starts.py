@@ -49,6 +49,9 @@ class Starts(RemoteCalls):
         else:
             head, _, rest = path.partition(".")
             key = K.MODULE_CLIENTS.get(head, "")
+            if path.startswith("google.generativeai."):
+                # The legacy PaLM API: module-level ``palm.generate_text(...)``, ``palm.chat``.
+                key, rest = "palm", path[len("google.generativeai.") :]
             if path.startswith("httpx_sse.") and rest in ("connect_sse", "aconnect_sse"):
                 start = StreamStart(call, K.HTTPX, f"{rest}()", True, None, None, http="httpx")
                 return Stream(start, "manager")
