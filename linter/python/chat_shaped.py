@@ -1,0 +1,54 @@
+"""Requests to a model the file cannot resolve, known by their arguments alone.
+
+``response = method(model=alias, messages=messages, **extra)`` where ``method`` comes from a
+provider registry, a plugin, a parameter: no SDK, no URL, but ``model=`` and ``messages=``
+together are a chat request's two required fields in every chat API. Weak evidence, so used
+only where the rest of the shape is strong: a retry loop that reads such a request's chunks
+and shows them (PY005)."""
+
+from __future__ import annotations
+
+import ast
+
+from linter.python.analysis import Analysis, Sym, keyword
+from linter.python.retries import RetryLoop, in_try_body
+
+_FIELDS = ("model", "messages")
+
+
+def chat_request(analysis: Analysis, call: ast.Call) -> bool:
+    """``call`` passes ``model=`` and ``messages=`` to a callee the file does not know as a
+    library's (an unresolved name or method, or this project's own)."""
+    if not all(keyword(call, name) is not None for name in _FIELDS):
+        return False
+    callee = analysis.value(call.func)
+    return not (isinstance(callee, Sym) and callee.path.startswith("@"))
+
+
+def iterated_requests(analysis: Analysis, retry: RetryLoop) -> list[tuple[ast.AST, ast.Call]]:
+    """The loops in the attempt's ``try`` part that read a chat-shaped request's chunks: the
+    call iterated where it stands, or through a name bound to it just before in the attempt."""
+    found: list[tuple[ast.AST, ast.Call]] = []
+    bound: dict[str, ast.Call] = {}
+    for node in ast.walk(retry.attempt):
+        if not in_try_body(analysis, retry.attempt, node):
+            continue
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            value = node.value.value if isinstance(node.value, ast.Await) else node.value
+            if isinstance(value, ast.Call) and chat_request(analysis, value):
+                bound[node.targets[0].id] = value
+    for node in ast.walk(retry.attempt):
+        if not isinstance(node, (ast.For, ast.AsyncFor)) or not in_try_body(
+            analysis, retry.attempt, node
+        ):
+            continue
+        source = node.iter.value if isinstance(node.iter, ast.Await) else node.iter
+        if isinstance(source, ast.Call) and chat_request(analysis, source):
+            found.append((node, source))
+        elif isinstance(source, ast.Name) and source.id in bound:
+            found.append((node, bound[source.id]))
+    return found
