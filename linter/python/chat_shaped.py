@@ -52,3 +52,39 @@ def iterated_requests(analysis: Analysis, retry: RetryLoop) -> list[tuple[ast.AS
         elif isinstance(source, ast.Name) and source.id in bound:
             found.append((node, bound[source.id]))
     return found
+
+
+def retried_request(analysis: Analysis, retry: RetryLoop) -> ast.Call | None:
+    """The chat-shaped request the attempt makes on every pass, when each pass makes the
+    same one: not when the loop's body, outside the attempt, binds anew a name the attempt
+    reads (``provider = self._next_provider()``: each pass asks another provider, a
+    fallback rather than a retry)."""
+    from linter.python.retries import unconditional
+
+    found = None
+    for statement in retry.attempt.body:
+        for node in ast.walk(statement):
+            if (
+                isinstance(node, ast.Call)
+                and chat_request(analysis, node)
+                and unconditional(analysis, retry.attempt, node)
+            ):
+                found = node
+                break
+        if found is not None:
+            break
+    if found is None:
+        return None
+    read = {
+        n.id
+        for statement in retry.attempt.body
+        for n in ast.walk(statement)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
+    for statement in retry.loop.body:
+        if statement is retry.attempt:
+            continue
+        for n in ast.walk(statement):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in read:
+                return None
+    return found
