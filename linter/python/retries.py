@@ -178,7 +178,7 @@ def _test_ends_on_success(loop: ast.AST, attempt: ast.Try) -> bool:
     if not isinstance(loop, ast.While):
         return False
     tested = _unset_names(loop.test)
-    if not tested:
+    if not tested or _changes_request(attempt):
         return False
     for statement in attempt.body:
         for node in _own_statements([statement]):
@@ -189,6 +189,25 @@ def _test_ends_on_success(loop: ast.AST, attempt: ast.Try) -> bool:
                     node.value.value if isinstance(node.value, ast.Await) else node.value, ast.Call
                 )
                 and any(isinstance(t, ast.Name) and t.id in tested for t in node.targets)
+            ):
+                return True
+    return False
+
+
+def _changes_request(attempt: ast.Try) -> bool:
+    """A handler binds anew a name the ``try`` part reads (``dialog = dialog[1:]`` after a
+    context-length error): the next pass sends another request, adapted to the error, not
+    the failed one again (a count, ``tries += 1``, changes nothing sent)."""
+    read = {
+        n.id
+        for statement in attempt.body
+        for n in ast.walk(statement)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
+    for handler in attempt.handlers:
+        for node in _own_statements(handler.body):
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id in read for t in node.targets
             ):
                 return True
     return False
