@@ -381,6 +381,13 @@ STARTERS: dict[str, tuple[Starter, ...]] = {
         Starter(GOOGLE_GENERATIVEAI, "send_message", "kw", GENAI_LEGACY_CAP),
         Starter(GOOGLE_GENERATIVEAI, "send_message_async", "kw", GENAI_LEGACY_CAP),
     ),
+    # google-generativeai before Gemini (PaLM): module-level calls, never streamed. No cap
+    # asked for: what the service did without ``max_output_tokens`` was not verified.
+    "palm": (
+        Starter(GOOGLE_GENERATIVEAI, "generate_text", "never", None),
+        Starter(GOOGLE_GENERATIVEAI, "chat", "never", None),
+        Starter(GOOGLE_GENERATIVEAI, "chat_async", "never", None),
+    ),
     "ark": (Starter(ARK, "chat.completions.create", "kw", COMPAT_CHAT_CAP),),
     "zhipu": (Starter(ZHIPU, "chat.completions.create", "kw", MAX_TOKENS_CAP),),
     "dashscope": (

@@ -39,6 +39,11 @@ _STREAM_MARKERS = functools.cache(
 _GENERATION_CALL = b"completions.create("
 # A streamed chat completion's chunks read where the stream is a parameter (PY001).
 _CHUNK_DELTA = b"].delta"
+# A request known by its arguments alone (``method(model=m, messages=msgs)``) retried by a
+# loop whose handler goes round (PY005, ``chat_shaped``): all three substrings, or no parse.
+_CHAT_MESSAGES = b"messages="
+_CHAT_MODEL = b"model="
+_CHAT_RETRY = b"except"
 _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 # Plain substring tests (C speed) rule out most files before a regex runs over them.
 # (``llama`` stands for ollama, llama_index and llama_cpp: one search instead of three, and a
@@ -125,7 +130,11 @@ def mentions_clients(data: bytes) -> bool:
     if names_endpoint(data):
         return True
     if not names_client(data):
-        return _GENERATION_CALL in data or _CHUNK_DELTA in data
+        return (
+            _GENERATION_CALL in data
+            or _CHUNK_DELTA in data
+            or (_CHAT_MESSAGES in data and _CHAT_MODEL in data and _CHAT_RETRY in data)
+        )
     if _LLM_CLIENTS().search(data):
         return True
     if _HTTP_LIBRARIES().search(data) and _STREAM_MARKERS().search(data):

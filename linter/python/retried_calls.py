@@ -16,6 +16,7 @@ from linter.python.analysis import (
     keyword,
     walk_function,
 )
+from linter.python.chat_shaped import retried_request
 from linter.python.retries import RetryLoop, contains, unconditional
 from linter.python.retry_waits import SLEEPS
 
@@ -64,7 +65,10 @@ def retried_call(
         if name.split(".", 1)[0] in _SDK_ERROR_ROOTS
     ]
     if not named:
-        return None
+        shaped = retried_request(analysis, retry)
+        if shaped is None:
+            return None
+        return shaped, ", a chat request by its `model=` and `messages=` arguments"
     calls = sorted(
         (
             node

@@ -109,7 +109,9 @@ def _attempts(analysis: Analysis, loop: ast.For | ast.AsyncFor | ast.While) -> I
             continue
         # The loop ends on success: a break/return in the try's body or else, or one of the
         # loop's own outside this try (not in its handlers or finally).
-        if not any(_success_exit(analysis, child, exit_node) for exit_node in exits):
+        if not any(
+            _success_exit(analysis, child, exit_node) for exit_node in exits
+        ) and not _test_ends_on_success(loop, child):
             continue
         going = tuple(h for h in child.handlers if _goes_round(h) and not _interrupt_only(h))
         if going:
@@ -166,6 +168,70 @@ def _input_call(analysis: Analysis, call: ast.Call) -> bool:
             made = analysis.value(found[1].func)
             return isinstance(made, Sym) and made.path.startswith("prompt_toolkit.")
     return False
+
+
+def _test_ends_on_success(loop: ast.AST, attempt: ast.Try) -> bool:
+    """``while reply is None:`` around ``try: reply = client.create(...)``: the loop runs
+    until a name is set (``is None``, ``== None``, ``not reply``, maybe ``and``-ed with a
+    count), and the ``try`` part sets it, so success ends the loop without a ``break``. (A
+    test against a value, ``while status == "running"``, polls: not a retry.)"""
+    if not isinstance(loop, ast.While):
+        return False
+    tested = _unset_names(loop.test)
+    if not tested or _changes_request(attempt):
+        return False
+    for statement in attempt.body:
+        for node in _own_statements([statement]):
+            # Set to a call's result (``done = job.status == "ended"`` is a poll's answer).
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(
+                    node.value.value if isinstance(node.value, ast.Await) else node.value, ast.Call
+                )
+                and any(isinstance(t, ast.Name) and t.id in tested for t in node.targets)
+            ):
+                return True
+    return False
+
+
+def _changes_request(attempt: ast.Try) -> bool:
+    """A handler binds anew a name the ``try`` part reads (``dialog = dialog[1:]`` after a
+    context-length error): the next pass sends another request, adapted to the error, not
+    the failed one again (a count, ``tries += 1``, changes nothing sent)."""
+    read = {
+        n.id
+        for statement in attempt.body
+        for n in ast.walk(statement)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
+    for handler in attempt.handlers:
+        for node in _own_statements(handler.body):
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id in read for t in node.targets
+            ):
+                return True
+    return False
+
+
+def _unset_names(test: ast.expr) -> set[str]:
+    """The names a loop test waits to be set: ``x is None``, ``x == None``, ``not x``,
+    each alone or as a term of an ``and``."""
+    terms = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+    names: set[str] = set()
+    for term in terms:
+        if isinstance(term, ast.UnaryOp) and isinstance(term.op, ast.Not):
+            if isinstance(term.operand, ast.Name):
+                names.add(term.operand.id)
+        elif (
+            isinstance(term, ast.Compare)
+            and isinstance(term.left, ast.Name)
+            and len(term.ops) == 1
+            and isinstance(term.ops[0], (ast.Is, ast.Eq))
+            and isinstance(term.comparators[0], ast.Constant)
+            and term.comparators[0].value is None
+        ):
+            names.add(term.left.id)
+    return names
 
 
 def _success_exit(analysis: Analysis, attempt: ast.Try, exit_node: ast.AST) -> bool:

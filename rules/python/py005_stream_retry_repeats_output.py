@@ -9,6 +9,7 @@ from linter.config import Settings
 from linter.model import Finding, Severity
 from linter.python import clients as K
 from linter.python.analysis import Analysis, Sym, analysis_of, keyword, walk_function
+from linter.python.chat_shaped import iterated_requests
 from linter.python.chunks_shown import emits, how_shown, reached_streams
 from linter.python.document import PythonDocument
 from linter.python.explain import article, cut_facts, decorator_text, header_span
@@ -89,6 +90,7 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
                 )
     yield from _remote(analysis, loops, reported)
     yield from _called_again(analysis, reported)
+    yield from _chat_shaped(analysis, loops, reported, anchors)
     for retry in loops:
         for reached in reached_streams(analysis, retry):
             iteration = reached.iteration
@@ -122,6 +124,37 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
                 f"the answer's first part to the user; buffer the answer, resume it, or tell the "
                 f"consumer to discard what it got",
             )
+
+
+def _chat_shaped(
+    analysis: Analysis, loops: list[RetryLoop], reported: set[int], anchors: set[int]
+) -> Iterator[Finding]:
+    """A retry loop reading the chunks of a request known only by its ``model=`` and
+    ``messages=`` arguments (a provider's method from a registry) and showing them, with a
+    handler that goes round whatever was shown."""
+    document = analysis.document
+    for retry in loops:
+        if id(retry.loop) in anchors:
+            continue
+        for node, call in iterated_requests(analysis, retry):
+            shown = emits(node, analysis)
+            if id(node) in reported or shown is None or retries_only_before_output(retry, node):
+                continue
+            reported.add(id(node))
+            anchors.add(id(retry.loop))
+            called = " ".join(document.text_of(call.func).split())
+            begin, end = header_span(analysis, retry.loop)
+            yield RULE.report(
+                document.source,
+                begin,
+                end,
+                f"this retry loop restarts the stream of `{called}(...)` (line {call.lineno}, a "
+                f"chat request by its `model=` and `messages=` arguments) read on line "
+                f"{_line(node)} after chunks were already {_how(shown)} (line {_line(shown)}): "
+                f"a cut stream repeats the answer's first part to the user; buffer the answer, "
+                f"resume it, or go round only while nothing was shown",
+            )
+            break
 
 
 def _line(node: ast.AST) -> int:

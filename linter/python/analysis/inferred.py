@@ -89,6 +89,11 @@ def inferred_start(analysis: Values, call: ast.Call, depth: int) -> Stream | Non
             if found_in:
                 made_in = found_in
                 matches.append((key, starter, module, len(parts)))
+    if matches:
+        # ``x.chat.completions.create``: openai's whole path beats anthropic's legacy
+        # ``completions.create``, whose client has no ``.chat`` for the longer one to be its.
+        longest = max(m[3] for m in matches)
+        matches = [m for m in matches if m[3] == longest]
     if len({m[0] for m in matches}) != 1:
         return None  # no evidence, or two SDKs with this path
     key, starter, module, size = max(matches, key=lambda m: m[3])

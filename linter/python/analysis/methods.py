@@ -45,6 +45,9 @@ _NOT_INTERFACES = frozenset({"object", "ABC", "Protocol", "Generic", "BaseModel"
 # A method name defined in more files than this is not looked for (too common to follow).
 _MAX_DEFINERS = 4
 # Names too common to tell one class's method from another's by name.
+# A tree that finds classes by themselves (subclass listing, imports by name): any class may
+# be made there without being named.
+_DYNAMIC = re.compile(rb"__subclasses__|\bimportlib\b|\b__import__\b")
 _TOO_COMMON = frozenset({"__call__", "__iter__", "__aiter__", "__next__", "__anext__", "run"})
 
 
@@ -62,6 +65,7 @@ class MethodCallers:
         # a few others).
         self._candidates: frozenset[bytes] | None = None
         self._declarations: dict[tuple[str, str], bool] = {}
+        self._used: dict[tuple[str, str], bool] = {}
 
     def too_large(self) -> bool:
         """The tree has too many Python files to search for method callers (see above)."""
@@ -231,6 +235,14 @@ class MethodCallers:
                 return _unfollowed(path, name, "calls itself through its callers")
             return known
         project = self.project
+        if not self._class_used(path, cls.node) and self._sibling_used(path, name):
+            # Another class implementing ``name`` is made in the tree and this one is never
+            # made nor named: the calls found are the other's (the one provider a bot is
+            # wired to, beside siblings nobody builds); this one has no caller here, as a
+            # library's public method has none. (When no implementer is named, they all
+            # come from outside the tree and every call may be this one's.)
+            self._sites[key] = []
+            return []
         if project._hops >= _MAX_HOPS:
             return _unfollowed(path, name, "is called further than the tool follows")
         self._sites[key] = None
@@ -264,6 +276,48 @@ class MethodCallers:
             project._hops -= 1
         self._sites[key] = found
         return found
+
+    def _class_used(self, path: str, node: ast.ClassDef, decorated: bool = True) -> bool:
+        """Whether anything may make an instance of the class: its name appears in another
+        file of the tree or again in its own (a call, a registry, a subclass, an import, a
+        dotted string), it is decorated (a decorator may register it), or a file of the tree
+        lists subclasses (``__subclasses__()``) or imports by name (``importlib``).
+        ``decorated``: whether a decorator counts as being made."""
+        if decorated and node.decorator_list:
+            return True
+        key = (path, node.name)
+        known = self._used.get(key)
+        if known is not None:
+            return known
+        word = re.compile(rb"\b" + re.escape(node.name.encode()) + rb"\b")
+        known = False
+        for other in self.project._python_files(self.project.root):
+            data = read(other)
+            own = os.path.abspath(other) == os.path.abspath(path)
+            if len(word.findall(data)) > (1 if own else 0) or _DYNAMIC.search(data):
+                known = True
+                break
+        self._used[key] = known
+        return known
+
+    def _sibling_used(self, path: str, name: str) -> bool:
+        """Another file of the tree defines a class with a real method ``name`` (not a
+        declaration) that something in the tree makes or names."""
+        for other in self.files_calling(name)[1]:
+            if other == path:
+                continue
+            with self.project._analysis(other) as analysis:
+                if analysis is None:
+                    continue
+                classes = [
+                    f.cls.node
+                    for f in analysis.functions
+                    if f.name == name and f.cls is not None and not _declaration(f.node)
+                ]
+            # Named for sure (a decorator, ``@dataclass``, makes nothing of it).
+            if any(self._class_used(other, node, decorated=False) for node in classes):
+                return True
+        return False
 
     def _through_others(self, path: str, name: str) -> bool:
         """``path`` calls ``name`` through a receiver it cannot resolve (not ``self``, not

@@ -25,6 +25,19 @@ LLAMA_INDEX_STREAMS = frozenset(
 )
 
 
+# LangChain's and LangGraph's agent factories (``create_agent``, ``create_react_agent``): a
+# compiled graph, not a chat model (no cap or timeout of its own to judge).
+_AGENT_FACTORIES = frozenset({"create_agent", "create_react_agent"})
+_AGENT = "agent()"
+
+
+def _token_mode(call: ast.Call) -> bool:
+    """``stream_mode="messages"`` (alone or in a list): the graph streams the model's tokens."""
+    mode = keyword(call, "stream_mode")
+    items = mode.elts if isinstance(mode, (ast.List, ast.Tuple)) else [mode]
+    return any(isinstance(i, ast.Constant) and i.value == "messages" for i in items)
+
+
 class Starts(RemoteCalls):
     # The helpers these call (``flag_of``, ``remote_alias``) take the whole ``Values``: this
     # layer only ever runs as part of it.
@@ -36,6 +49,9 @@ class Starts(RemoteCalls):
         else:
             head, _, rest = path.partition(".")
             key = K.MODULE_CLIENTS.get(head, "")
+            if path.startswith("google.generativeai."):
+                # The legacy PaLM API: module-level ``palm.generate_text(...)``, ``palm.chat``.
+                key, rest = "palm", path[len("google.generativeai.") :]
             if path.startswith("httpx_sse.") and rest in ("connect_sse", "aconnect_sse"):
                 start = StreamStart(call, K.HTTPX, f"{rest}()", True, None, None, http="httpx")
                 return Stream(start, "manager")
@@ -43,6 +59,12 @@ class Starts(RemoteCalls):
             return None
         if key in ("lc", "lc-retry"):
             method = rest.rsplit(".", 1)[-1]
+            if (
+                path.startswith(f"@lc:{_AGENT}.")
+                and method != "astream_events"
+                and (method not in ("stream", "astream") or not _token_mode(call))
+            ):
+                return None  # a graph's steps (``updates``, ``values``): not the tokens
             if method in ("stream", "astream", "astream_events"):
                 start = StreamStart(call, K.LANGCHAIN, f".{method}()", True, None, func.ctor)
                 return Stream(start, "stream")
@@ -127,6 +149,9 @@ class Starts(RemoteCalls):
         last = path.rsplit(".", 1)[-1]
         if head.startswith("langchain") and last[:1].isupper():
             return Sym(f"@lc:{last}", call)
+        if head.startswith(("langchain", "langgraph")) and last in _AGENT_FACTORIES:
+            # An agent graph: its ``.stream(stream_mode="messages")`` yields the model's tokens.
+            return Sym(f"@lc:{_AGENT}", call)
         if head.startswith("langchain") and last == "init_chat_model" and call is not None:
             model = _chat_model_class(call)
             return Sym(f"@lc:{model}", call) if model else None
