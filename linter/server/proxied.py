@@ -145,13 +145,7 @@ def streaming_paths(
         known = launch.llm_proxy is None and not launch.routes_moved and kept
         if known and all(e.routes is not None for e in kept):
             paths = tuple(sorted({r for e in kept for r in e.routes or ()}))
-        if port is None:
-            addresses = [(host, "") for host, _ in _service_hosts(launch, home, names)]
-        else:
-            addresses = [a for a, _ in _launch_addresses(workspace, nginx_file, home, launch, port)]
-            addresses += [
-                (host.lower(), port) for host, named in _hosts(launch, home, names).items() if named
-            ]
+        addresses = _addresses_of(workspace, nginx_file, home, launch, port, names)
         for address in addresses:
             previous = found.get(address, paths)
             found[address] = paths if previous == paths else None
@@ -165,6 +159,25 @@ def streaming_paths(
             previous = found.get(address, paths)
             found[address] = paths if previous == paths else None
     return {address: paths for address, paths in found.items() if paths is not None}
+
+
+def _addresses_of(
+    workspace: Workspace,
+    nginx_file: str,
+    home: str,
+    launch: Launch,
+    port: str | None,
+    names: dict[tuple[str, str], tuple[tuple[str, str], ...]],
+) -> list[tuple[str, str]]:
+    """The (host, port) addresses a launch answers at: its service's names at any port when
+    the tree does not give its port, else its own addresses and its service's other names."""
+    if port is None:
+        return [(host, "") for host, _ in _service_hosts(launch, home, names)]
+    addresses = [a for a, _ in _launch_addresses(workspace, nginx_file, home, launch, port)]
+    addresses += [
+        (host.lower(), port) for host, named in _hosts(launch, home, names).items() if named
+    ]
+    return addresses
 
 
 def _unlaunched_python_apps(
@@ -275,13 +288,7 @@ def unbuffered_backends(workspace: Workspace, nginx_file: str) -> set[tuple[str,
         if not answers:
             continue
         unbuffered = all(e.unbuffered for e in answers)
-        if port is None:
-            addresses = [(host, "") for host, _ in _service_hosts(launch, home, names)]
-        else:
-            addresses = [a for a, _ in _launch_addresses(workspace, nginx_file, home, launch, port)]
-            addresses += [
-                (host.lower(), port) for host, named in _hosts(launch, home, names).items() if named
-            ]
+        addresses = _addresses_of(workspace, nginx_file, home, launch, port, names)
         for address in addresses:
             found[address] = found.get(address, True) and unbuffered
     for compose in near_or_mounting(
