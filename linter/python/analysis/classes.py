@@ -16,8 +16,9 @@ import ast
 from typing import TYPE_CHECKING
 
 from linter.python.analysis.methods import _iterated
-from linter.python.analysis.model import FunctionInfo, GenObj, Keyed, Stream, StreamStart, Sym
+from linter.python.analysis.model import FunctionInfo, GenObj, Keyed, Stream, Sym
 from linter.python.analysis.nodes import _unquote
+from linter.python.analysis.stream_functions import handed_out_at
 
 if TYPE_CHECKING:
     from linter.python import clients as K
@@ -350,23 +351,7 @@ def class_method_stream(analysis: Values, call: ast.Call) -> Stream | Keyed | No
         found = project.classes.method_stream(resolved[0], resolved[1][0], method)
         if found is None:
             return None
-    what = "a generator yielding" if found.shape == "generator" else "returning"
-    if found.key:
-        what = f"returning a dict whose {found.key!r} holds"
-    api = f"{found.name}() of {found.module}{via}, {what} {found.api} from its line {found.line}"
-    start = StreamStart(
-        call,
-        found.client,
-        api,
-        True,
-        None,
-        None,
-        origin=f"{found.module}.{found.name}",
-        translated=found.translated,
-    )
-    if found.key:
-        return Keyed(((found.key, Stream(start, "stream")),))
-    return Stream(start, "stream")
+    return handed_out_at(call, found, via, tell_item=False)
 
 
 def _has_method(project: Project, path: str, cls: str, method: str) -> bool:

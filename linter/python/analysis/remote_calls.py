@@ -8,7 +8,8 @@ from __future__ import annotations
 import ast
 
 from linter.python.analysis.literals import Literals
-from linter.python.analysis.model import Keyed, Stream, StreamStart, Sym
+from linter.python.analysis.model import Keyed, Stream, Sym
+from linter.python.analysis.stream_functions import handed_out_at
 
 
 class RemoteCalls(Literals):
@@ -67,22 +68,4 @@ class RemoteCalls(Literals):
         found = project.stream_function(self.document.path, func.path)
         if found is None or (found.item, found.size) != ((index, size) if index >= 0 else (-1, 0)):
             return None
-        what = "a generator yielding" if found.shape == "generator" else "returning"
-        if found.item >= 0:
-            what = f"returning in item {found.item + 1} of a tuple"
-        if found.key:
-            what = f"returning a dict whose {found.key!r} holds"
-        api = f"{found.name}() of {found.module}, {what} {found.api} from its line {found.line}"
-        start = StreamStart(
-            call,
-            found.client,
-            api,
-            True,
-            None,
-            None,
-            origin=f"{found.module}.{found.name}",
-            translated=found.translated,
-        )
-        if found.key:
-            return Keyed(((found.key, Stream(start, "stream")),))
-        return Stream(start, "stream")
+        return handed_out_at(call, found)

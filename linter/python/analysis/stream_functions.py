@@ -9,7 +9,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from linter.python import clients as K
-from linter.python.analysis.model import Stream
+from linter.python.analysis.model import Keyed, Stream, StreamStart
 from linter.record import record
 
 if TYPE_CHECKING:
@@ -39,6 +39,33 @@ class StreamFunction:
     translated: tuple[str, ...] = ()
     # Returned as the item of this string key of a dict (``return {"answer": stream}``).
     key: str = ""
+
+
+def handed_out_at(
+    call: ast.Call, found: StreamFunction, via: str = "", tell_item: bool = True
+) -> Stream | Keyed:
+    """The stream ``call`` of ``found`` (a function or method of another module) hands out,
+    named for messages after that function and the call that starts it (``via``: how the
+    callee was reached; ``tell_item``: say which item of a returned tuple holds it)."""
+    what = "a generator yielding" if found.shape == "generator" else "returning"
+    if tell_item and found.item >= 0:
+        what = f"returning in item {found.item + 1} of a tuple"
+    if found.key:
+        what = f"returning a dict whose {found.key!r} holds"
+    api = f"{found.name}() of {found.module}{via}, {what} {found.api} from its line {found.line}"
+    start = StreamStart(
+        call,
+        found.client,
+        api,
+        True,
+        None,
+        None,
+        origin=f"{found.module}.{found.name}",
+        translated=found.translated,
+    )
+    if found.key:
+        return Keyed(((found.key, Stream(start, "stream")),))
+    return Stream(start, "stream")
 
 
 def local_relays(analysis: Analysis, found: dict[str, StreamFunction]) -> None:
