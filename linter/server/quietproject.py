@@ -71,13 +71,8 @@ def quiet_project(workspace: Workspace, nginx_file: str) -> str | None:
         # A config at the tree's top (`nginx.conf` beside the compose file that mounts it,
         # named from elsewhere): the folder above is not the tree's, its own folder is.
         top = os.path.dirname(os.path.abspath(nginx_file))
-    if not workspace.inside(top):
-        return None  # (never a walk of whatever folder the run started in)
-    key = ("server", "quiet-project", top)
-    if key not in workspace.memo:
-        workspace.memo[key] = _read(workspace, top)
-    found = workspace.memo[key]
-    return found if isinstance(found, str) else None
+    # (quiet_folder never walks a folder outside the tree, whatever folder the run started in)
+    return quiet_folder(workspace, top)
 
 
 def quiet_folder(workspace: Workspace, folder: str) -> str | None:
