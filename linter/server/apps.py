@@ -47,7 +47,7 @@ from linter.server.responses import (
     unbuffered_later,
     whole_body,
 )
-from linter.server.routepaths import RoutePaths, RouterKey, mounts, moved
+from linter.server.routepaths import Mount, RoutePaths, RouterKey, mounts, moved
 from linter.source import SourceText
 
 if TYPE_CHECKING:
@@ -190,7 +190,7 @@ def _follow(
                         walked.modules,
                         _llm_waits(tree, source),
                         walked.groups,
-                        *_mounts(tree, walked.calls),
+                        *_mounts(tree, walked.calls, name),
                     )
             memo[(path, name)] = (data, facts)
         if facts is None:
@@ -245,14 +245,14 @@ class _Summary(NamedTuple):
     waits: list[Limit]
     groups: list[tuple[str, ...]]
     # The routers it mounts under a prefix, and whether it moves paths in another way.
-    mounted: tuple[tuple[RouterKey, str], ...] = ()
+    mounted: tuple[Mount, ...] = ()
     moves_paths: bool = False
 
 
 def _mounts(
-    tree: ast.Module, calls: list[ast.Call]
-) -> tuple[tuple[tuple[RouterKey, str], ...], bool]:
-    found, unknown = mounts(tree, calls)
+    tree: ast.Module, calls: list[ast.Call], module: str | None
+) -> tuple[tuple[Mount, ...], bool]:
+    found, unknown = mounts(tree, calls, module)
     return tuple(found), unknown
 
 
@@ -557,7 +557,7 @@ class _Facts:
 # walking every expression (the modules an app imports are mostly plain ones).
 _CALL_WORDS = re.compile(
     r"FastAPI|Starlette|Quart|Flask|Response|stream_with_context|response_class"
-    r"|get_[wa]sgi_application"
+    r"|get_[wa]sgi_application|include_router|register_blueprint"
 )
 _BODIES = (ast.stmt, ast.excepthandler, ast.match_case)
 

@@ -181,7 +181,8 @@ class Launch:
     # A module of the app mounts a router under a prefix or a sub-app: the route paths its
     # handlers write are not where it serves them (linter/server/routepaths.py).
     routes_moved: bool = False
-    mounted: list[tuple[tuple[str, str], str]] = field(default_factory=list)
+    # (router, prefix, the router it is mounted on): linter/server/routepaths.py's Mount.
+    mounted: list[tuple[tuple[str, str], str, tuple[str, str] | None]] = field(default_factory=list)
     # NGINX upstreams of the repository in front of this server (linter.server.front).
     proxies: list[ProxyIdle] = field(default_factory=list)
     # A proxy config of the repository may reach it on a loopback address (False for a

@@ -25,6 +25,11 @@ _SKIPPED = frozenset(
 )  # fmt: skip
 # A module-level app object built by a streaming-capable framework.
 _APP_LINE = re.compile(rb"^(\w+)\s*(?::\s*\w+\s*)?=\s*(?:FastAPI|Flask|Quart|Starlette)\(", re.M)
+# A module-level app made by a factory of the module (`app = create_app()`, the factory building
+# one of the apps above in its body): the name, and the factory's.
+_FACTORY_LINE = re.compile(rb"^(\w+)\s*(?::\s*\w+\s*)?=\s*(\w+)\(\s*\)\s*$", re.M)
+# The first name of each absolute import of a module.
+_IMPORTED = re.compile(rb"^[ \t]*(?:from|import)[ \t]+(\w+)", re.M)
 # The byte search before the app line regex: a file without these builds no app.
 _WORDS = re.compile(rb"FastAPI\(|Flask\(|Quart\(|Starlette\(")
 
@@ -62,8 +67,9 @@ def app_streams(
             continue
         if _WORDS.search(data) is None:
             continue
-        match = _APP_LINE.search(data)
-        module = _module_name(top, path)
+        match = _APP_LINE.search(data) or _factory_made(data)
+        root = _source_root(top, path, data)
+        module = _module_name(root, path)
         if match is None or module is None:
             continue
         apps += 1
@@ -76,7 +82,7 @@ def app_streams(
             command=Place(path, match.start(), match.end()),
             launcher="python",
             app=f"{module}:{variable}",
-            search_dirs=(top,),
+            search_dirs=(root,) if root == top else (root, top),
         )
 
         try:
@@ -106,9 +112,32 @@ def app_streams(
     return apps, found
 
 
+def _factory_made(data: bytes) -> re.Match[bytes] | None:
+    """`app = create_app()` at module level, where the module defines `create_app` (the
+    file builds its app in a function: _WORDS found it)."""
+    for match in _FACTORY_LINE.finditer(data):
+        factory = re.escape(match.group(2))
+        if re.search(rb"^(?:async\s+)?def\s+" + factory + rb"\s*\(", data, re.M):
+            return match
+    return None
+
+
 def _wanted(entry: os.DirEntry[str]) -> bool:
     name = entry.name
     return name.endswith(".py") and not name.startswith("test")
+
+
+def _source_root(top: str, path: str, data: bytes) -> str:
+    """The folder the app's own imports are resolved from: ``top``, or below it the parent of
+    a folder on the module's path whose name its imports start with (`backend/app/main.py`
+    importing `from app.api import router` runs from `backend/`, as its image would)."""
+    names = {m.decode() for m in _IMPORTED.findall(data)}
+    folder = os.path.dirname(path)
+    while len(folder) > len(top) and folder.startswith(top):
+        if os.path.basename(folder) in names:
+            return os.path.dirname(folder)
+        folder = os.path.dirname(folder)
+    return top
 
 
 def _module_name(top: str, path: str) -> str | None:

@@ -34,15 +34,26 @@ _ROUTERS = {
 
 # (module, router object) a handler's decorator registers on: ("api.routes.chat", "router").
 RouterKey = tuple[str, str]
+# How many routers deep mounts are followed (a cycle or a generated tree ends there).
+_MAX_DEPTH = 8
 
 
-def mounts(tree: ast.Module, calls: list[ast.Call]) -> tuple[list[tuple[RouterKey, str]], bool]:
-    """The routers the module mounts under a prefix (`app.include_router(chat.router,
-    prefix="/api/chat")`, `register_blueprint(bp, url_prefix=...)`): (router, prefix) for
-    each one it names through its imports; and whether it moves paths it does not say how
-    (a router it does not name so, a prefix that is not a literal, a sub-app `mount`)."""
+# A router mounted by a module: (the router, the prefix put in front of its paths, the router
+# or app it is mounted on, whose own mounts put theirs in front in turn; None: not followed).
+Mount = tuple[RouterKey, str, RouterKey | None]
+
+
+def mounts(
+    tree: ast.Module, calls: list[ast.Call], module: str | None = None
+) -> tuple[list[Mount], bool]:
+    """The routers the module mounts (`app.include_router(chat.router, prefix="/api/chat")`,
+    `register_blueprint(bp, url_prefix=...)`, `api_router.include_router(agents.router)`):
+    one Mount for each it names through its imports; and whether it moves paths it does not
+    say how (a router it does not name so, a prefix that is not a literal, a sub-app
+    `mount`). A router mounted on another router of the module (bound once at module level,
+    ``module`` named) gets that router's own prefix too, and then whatever mounts that one."""
     aliases = _aliases(tree)
-    found: list[tuple[RouterKey, str]] = []
+    found: list[Mount] = []
     unknown = False
     for call in calls:
         func = call.func
@@ -62,17 +73,33 @@ def mounts(tree: ast.Module, calls: list[ast.Call]) -> tuple[list[tuple[RouterKe
             unknown = True
             continue
         word = {"include_router": "prefix", "register_blueprint": "url_prefix"}.get(func.attr)
-        written = next((k.value for k in call.keywords if k.arg == word), None) if word else None
-        if written is None:
+        if word is None:
             continue
+        written = next((k.value for k in call.keywords if k.arg == word), None)
+        parent, own = _parent(func.value, tree, module)
+        if written is None and parent is None:
+            continue  # mounted as it is, on an app no other mount moves
         key = _router_key(call.args[0], aliases) if call.args else None
+        if written is None:
+            written = ast.Constant("")
         if key is None or not (
             isinstance(written, ast.Constant) and isinstance(written.value, str)
         ):
             unknown = True
             continue
-        found.append((key, written.value))
+        found.append((key, _join(own or "", written.value), parent))
     return found, unknown
+
+
+def _parent(
+    receiver: ast.expr, tree: ast.Module, module: str | None
+) -> tuple[RouterKey | None, str | None]:
+    """The router a mount is made on, when the module binds it once at module level, and its
+    own prefix (None: not known, and the mount is not followed further)."""
+    if module is None or not isinstance(receiver, ast.Name):
+        return None, None
+    own = bound_prefix(tree, receiver.id)
+    return ((module, receiver.id), own) if own is not None else (None, None)
 
 
 def _static_files(call: ast.Call) -> bool:
@@ -113,14 +140,21 @@ def _router_key(node: ast.expr, aliases: dict[str, tuple[str, str | None]]) -> R
 
 
 def moved(
-    routes: tuple[str, ...], key: RouterKey | None, mounted: list[tuple[RouterKey, str]]
+    routes: tuple[str, ...], key: RouterKey | None, mounted: list[Mount], depth: int = 0
 ) -> tuple[str, ...] | None:
     """The paths where a router's handlers are served once the app mounts it (``mounted``:
-    every module's `mounts`); a router mounted under a prefix gets it in front."""
-    prefixes = [prefix for mounted_key, prefix in mounted if mounted_key == key]
-    if not prefixes:
+    every module's `mounts`); a router mounted under a prefix gets it in front, and the
+    prefixes of the routers it is mounted on in turn (`api_router` under "/api/v1")."""
+    places = [(prefix, parent) for mounted_key, prefix, parent in mounted if mounted_key == key]
+    if not places:
         return routes
-    return tuple(sorted({_join(p, r) for p in prefixes for r in routes}))
+    found: set[str] = set()
+    for prefix, parent in places:
+        joined = tuple(_join(prefix, r) for r in routes)
+        if parent is not None and parent != key and depth < _MAX_DEPTH:
+            joined = moved(joined, parent, mounted, depth + 1) or joined
+        found.update(joined)
+    return tuple(sorted(found))
 
 
 class RoutePaths:
@@ -200,27 +234,31 @@ class RoutePaths:
         return self._prefixes[name]
 
     def _find_prefix(self, name: str) -> str | None:
-        """The path prefix of the router or app ``name`` is bound to once at module level."""
-        bindings = [
-            s
-            for s in self.tree.body
-            if isinstance(s, ast.Assign)
-            and any(isinstance(t, ast.Name) and t.id == name for t in s.targets)
-        ]
-        if len(bindings) != 1 or not isinstance(bindings[0].value, ast.Call):
-            return None
-        call = bindings[0].value
-        func = call.func
-        made = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        if made not in _ROUTERS:
-            return None
-        keyword = _ROUTERS[made]
-        written = next((k.value for k in call.keywords if keyword and k.arg == keyword), None)
-        if written is None:
-            return "" if not any(k.arg is None for k in call.keywords) else None
-        if isinstance(written, ast.Constant) and isinstance(written.value, str):
-            return written.value
+        return bound_prefix(self.tree, name)
+
+
+def bound_prefix(tree: ast.Module, name: str) -> str | None:
+    """The path prefix of the router or app ``name`` is bound to once at module level."""
+    bindings = [
+        s
+        for s in tree.body
+        if isinstance(s, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == name for t in s.targets)
+    ]
+    if len(bindings) != 1 or not isinstance(bindings[0].value, ast.Call):
         return None
+    call = bindings[0].value
+    func = call.func
+    made = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if made not in _ROUTERS:
+        return None
+    keyword = _ROUTERS[made]
+    written = next((k.value for k in call.keywords if keyword and k.arg == keyword), None)
+    if written is None:
+        return "" if not any(k.arg is None for k in call.keywords) else None
+    if isinstance(written, ast.Constant) and isinstance(written.value, str):
+        return written.value
+    return None
 
 
 def _join(prefix: str, rest: str) -> str:

@@ -30,6 +30,8 @@ def launch_files(workspace: Workspace, anchor: str | None = None) -> tuple[str, 
     below = project_folder(os.path.abspath(anchor))
     if not workspace.inside(below):  # (a layout folder at the tree's root)
         below = os.path.dirname(os.path.dirname(os.path.abspath(anchor)))
+    if not workspace.inside(below):  # (a config at the tree's root: the tree is its project)
+        below = workspace.root
     key = ("server", "tree-launch-files", below)
     known = workspace.memo.get(key)
     if not isinstance(known, tuple):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from helpers import lint
 
-from linter.server.routepaths import RoutePaths, mounts, moved
+from linter.server.routepaths import Mount, RoutePaths, mounts, moved
 
 FIXTURE = Path(__file__).parents[2] / "fixtures/nginx/NGX002/bad_app_streams_under_one_location"
 
@@ -93,12 +93,62 @@ def test_a_router_mounted_under_a_prefix_gets_it_in_front() -> None:
     )
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
     found, unknown = mounts(tree, calls)
-    assert found == [(("app.routes.chat", "router"), "/api")] and not unknown
+    # (No module named: the app object the routers are mounted on is not followed further.)
+    assert found == [(("app.routes.chat", "router"), "/api", None)] and not unknown
     assert moved(("/chat",), ("app.routes.chat", "router"), found) == ("/api/chat",)
     assert moved(("/x",), ("app.other", "router"), found) == ("/x",)
     dynamic = ast.parse("app.include_router(chat.router, prefix=PREFIX)\napp.mount('/sub', sub)")
     calls = [n for n in ast.walk(dynamic) if isinstance(n, ast.Call)]
     assert mounts(dynamic, calls)[1]  # moved in a way not read: every path is unknown
+
+
+def _mounts_of(module: str, text: str) -> list[Mount]:
+    tree = ast.parse(textwrap.dedent(text))
+    return mounts(tree, [n for n in ast.walk(tree) if isinstance(n, ast.Call)], module)[0]
+
+
+def test_routers_mounted_on_routers_get_every_prefix_on_the_way() -> None:
+    # app.api mounts the endpoint routers on its own router, which the app mounts under
+    # /api/v1: a handler's "/ask/stream" is served at /api/v1/agents/ask/stream.
+    found = _mounts_of(
+        "app.api",
+        """
+        from fastapi import APIRouter
+        from app.api.endpoints import agents, health
+        router = APIRouter()
+        router.include_router(health.router, tags=["health"])
+        router.include_router(agents.router, prefix="/agents")
+        """,
+    ) + _mounts_of(
+        "app.main",
+        """
+        from app.api import router as api_router
+        def create_app():
+            app = FastAPI()
+            app.include_router(api_router, prefix="/api/v1")
+            return app
+        app = create_app()
+        """,
+    )
+    agents = ("app.api.endpoints.agents", "router")
+    assert moved(("/ask/stream",), agents, found) == ("/api/v1/agents/ask/stream",)
+    # Mounted without a prefix of its own: only the prefixes above it apply.
+    assert moved(("/health",), ("app.api.endpoints.health", "router"), found) == (
+        "/api/v1/health",
+    )
+    # A parent router with a prefix of its own puts it in front of what it mounts.
+    nested = _mounts_of(
+        "app.routes",
+        """
+        from app.routes import chat
+        api = APIRouter(prefix="/api")
+        api.include_router(chat.router)
+        """,
+    )
+    assert moved(("/chat",), ("app.routes.chat", "router"), nested) == ("/api/chat",)
+    # A mount cycle ends.
+    cycle = [(("m", "a"), "/x", ("m", "b")), (("m", "b"), "/y", ("m", "a"))]
+    assert moved(("/z",), ("m", "a"), cycle) is not None
 
 
 LONGER = Path(__file__).parents[2] / "fixtures/nginx/NGX001"

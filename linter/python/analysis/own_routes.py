@@ -77,10 +77,10 @@ def routes_of(project: Project) -> list[OwnRoute]:
     found: list[OwnRoute] = []
     project.own_routes = found
     from linter.python.endpoints import imported_names, stream_calls
-    from linter.server.routepaths import RoutePaths, RouterKey, mounts, moved
+    from linter.server.routepaths import Mount, RoutePaths, RouterKey, mounts, moved
 
     files = project._python_files(project.root)[:_MAX_FILES]
-    mounted: list[tuple[RouterKey, str]] = []
+    mounted: list[Mount] = []
     served: list[tuple[tuple[str, ...], RouterKey, str, int]] = []
     for file in files:
         if _is_test_module(file):
@@ -93,7 +93,8 @@ def routes_of(project: Project) -> list[OwnRoute]:
         if tree is None:
             continue
         calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
-        mounted.extend(mounts(tree, calls)[0])
+        module = project.module_name(file)
+        mounted.extend(mounts(tree, calls, module)[0])
         if not streams:
             continue
         imports = imported_names(tree)
@@ -101,7 +102,6 @@ def routes_of(project: Project) -> list[OwnRoute]:
             n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
         ]
         paths = RoutePaths(tree, functions)
-        module = project.module_name(file)
         for call in stream_calls(tree, imports):
             route = paths.of_call(call)
             if route is not None:
