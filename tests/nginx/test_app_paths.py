@@ -133,9 +133,7 @@ def test_routers_mounted_on_routers_get_every_prefix_on_the_way() -> None:
     agents = ("app.api.endpoints.agents", "router")
     assert moved(("/ask/stream",), agents, found) == ("/api/v1/agents/ask/stream",)
     # Mounted without a prefix of its own: only the prefixes above it apply.
-    assert moved(("/health",), ("app.api.endpoints.health", "router"), found) == (
-        "/api/v1/health",
-    )
+    assert moved(("/health",), ("app.api.endpoints.health", "router"), found) == ("/api/v1/health",)
     # A parent router with a prefix of its own puts it in front of what it mounts.
     nested = _mounts_of(
         "app.routes",
@@ -181,3 +179,22 @@ def test_a_longer_location_that_takes_some_streams_keeps_the_signal(tmp_path: Pa
     # not the assistant's, which /api/assistant/ (600 s) serves.
     heartbeats = sorted((Path(f.path).name, f.line) for f in result.findings if f.code == "XL003")
     assert heartbeats == [("library.py", 18)], heartbeats
+
+
+NESTED = LONGER / "bad_nested_routers_under_factory_app"
+
+
+def test_a_config_at_the_trees_root_answers_alone_as_in_the_whole_tree(tmp_path: Path) -> None:
+    # A pre-commit run on the root's nginx.conf alone finds the compose file, the app and its
+    # routers as the whole-tree run does (the config's project folder is the tree itself).
+    tree = tmp_path / "repo"
+    shutil.copytree(NESTED, tree, ignore=shutil.ignore_patterns("*.fixed.*"))
+    select = ["NGX001", "NGX002"]
+    alone = lint([tree / "nginx.conf"], cwd=tree, select=select)
+    whole = lint([tree], cwd=tree, select=select)
+    assert not alone.errors and not whole.errors
+    found = sorted((f.code, f.line, f.message) for f in alone.findings)
+    assert found == sorted(
+        (f.code, f.line, f.message) for f in whole.findings if f.path.endswith("nginx.conf")
+    )
+    assert [(code, line) for code, line, _ in found] == [("NGX001", 9), ("NGX002", 9)]
