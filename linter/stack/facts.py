@@ -271,9 +271,13 @@ def _litellm(document: LiteLLMDocument) -> LiteLLMConfig | None:
 
     chains = Chains(document)
     targets: list[Deployment | None] = [d for d in document.deployments if d.is_text]
-    targets = targets or [None]
     read: Limit | None = None
-    for deployment in targets:
+    stored = None if targets else _models_in_database(document)
+    if stored is not None:
+        # Its models (and their timeouts) are added through the admin API and kept in its
+        # database: what it waits for is not in the repository.
+        read = Limit(None, "stream timeout", f"unknown (its models are in its database: {stored})")
+    for deployment in (targets or [None]) if stored is None else []:
         chain = chains.stream(deployment)[NEW]
         link = effective(chain)
         if link is None:
@@ -340,6 +344,22 @@ def _litellm(document: LiteLLMDocument) -> LiteLLMConfig | None:
         anchor = Where(main.path, start, end, main.line(first))
         has_key = False
     return LiteLLMConfig(main.path, anchor, read, pings, has_key)
+
+
+def _models_in_database(document: LiteLLMDocument) -> str | None:
+    """How the config says its models live in its database (`general_settings.
+    store_model_in_db: true`, or set from the environment), else None."""
+    from linter.litellm.model import ValueKind, value_of
+
+    entry = document.section_items("general_settings").get("store_model_in_db")
+    if entry is None:
+        return None
+    value = value_of(entry.value)
+    if value.kind is ValueKind.ENV:
+        return f"store_model_in_db {value.text}"
+    if value.kind is ValueKind.BOOL and value.is_set:
+        return f"store_model_in_db {value.text}"
+    return None
 
 
 # --- app servers and compose ---------------------------------------------------------------
