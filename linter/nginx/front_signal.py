@@ -21,6 +21,22 @@ def inner_front_signal(
     the location `/api/` of the inner config when this one is `/` or `/api/`. That nginx
     hides the backend's `X-Accel-*` headers from this one (unless it passes them on), so the
     app's own opt-out does not unbuffer this route."""
+    reached = inner_route_reached(document, block, resolved, upstream)
+    if reached is None:
+        return None
+    inner, how = reached
+    return Signal(
+        "app",
+        f"{how} is a streaming route ({inner.because}), and that nginx hides the backend's "
+        "`X-Accel-Buffering` from this one",
+    )
+
+
+def inner_route_reached(
+    document: NginxDocument, block: Stmt, resolved: Resolved, upstream: Stmt | None
+) -> tuple[InnerRoute, str] | None:
+    """The streaming location of an inner nginx the route reaches, and how ("it proxies to
+    web:80, where ...; there location /api/ (web.conf:7)"); None when it reaches none."""
     fronts = document.nginx_fronts
     if not fronts or block.is_root:
         return None
@@ -42,11 +58,10 @@ def inner_front_signal(
         for inner in (*fronts.get((host, port), ()), *fronts.get((host, ""), ())):
             if _reaches(prefix, inner):
                 via = _fallback_via(prefix, inner)
-                return Signal(
-                    "app",
+                return (
+                    inner,
                     f"it proxies to {host}:{port}, where {inner.service}; there {inner.label} "
-                    f"({inner.where}{via}) is a streaming route ({inner.because}), and that nginx "
-                    f"hides the backend's `X-Accel-Buffering` from this one",
+                    f"({inner.where}{via})",
                 )
     return None
 

@@ -91,6 +91,7 @@ def _streaming_locations(
                     _passes_opt_out(block),
                     entered_by,
                     prefixes,
+                    _pass_at(route.pass_stmt),
                 )
                 for port in _ports(server):
                     result.append((port, inner))
@@ -100,6 +101,13 @@ def _streaming_locations(
         workspace.memo.pop(_LOADING, None)
     workspace.memo[key] = result
     return result
+
+
+def _pass_at(stmt: object) -> tuple[str, int] | None:
+    directive = getattr(stmt, "directive", None)
+    if directive is None:
+        return None
+    return directive.path, directive.start
 
 
 def _fallbacks_into(

@@ -30,6 +30,9 @@ class InnerRoute:
     # that server (the longest that matches a request is the one nginx picks).
     entered_by: tuple[str, ...] = ()
     prefixes: tuple[str, ...] = ()
+    # Its `*_pass` statement (the file, the offset it starts at), which the stack's facts of
+    # that config name too: the outer route's next hop (linter/stack/paths.py).
+    pass_at: tuple[str, int] | None = None
 
 
 @dataclass

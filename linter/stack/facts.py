@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from linter.litellm.model import Deployment, LiteLLMDocument
     from linter.nginx.context import Stmt
     from linter.nginx.model import NginxDocument
+    from linter.nginx.route import Route
     from linter.server.model import ServerDocument
 
 
@@ -172,9 +173,25 @@ def _nginx(document: NginxDocument, settings: Settings) -> list[NginxRoute]:
                 server_key=server_key,
                 server_regexes=tuple(regexes),
                 reach=_reach(block, route.pass_stmt.args[0]),
+                inner=_inner(document, route) if document.nginx_fronts else None,
             )
         )
     return found
+
+
+def _inner(document: NginxDocument, route: Route) -> tuple[str, int, str] | None:
+    """The streaming location of an inner nginx the route reaches (see NginxRoute.inner)."""
+    from linter.nginx.front_signal import inner_route_reached
+    from linter.nginx.targets import resolve_target
+
+    block = route.block
+    target = route.pass_stmt.args[0]
+    resolved = resolve_target(route.pass_stmt.parent or block, target, document.template_env)
+    reached = inner_route_reached(document, block, resolved, route.upstream)
+    if reached is None or reached[0].pass_at is None:
+        return None
+    file, start = reached[0].pass_at
+    return file, start, reached[1]
 
 
 def _reach(block: Stmt, target: str) -> tuple[str, str, str, tuple[tuple[str, str], ...]] | None:
