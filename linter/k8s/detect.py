@@ -65,7 +65,10 @@ def claim(relpath: str, data: bytes, by_name: Claim) -> bool:
     ):
         return True
     if _API_VERSION().search(data) is None:
-        return False
+        from linter.k8s.remotecharts import may_be_chart_values
+
+        # The values of a known chart installed from its Helm repository (its Ingress).
+        return may_be_chart_values(data)
     if _KIND().search(data) is not None:
         return True
     if _RELEASE().search(data) is not None and (
