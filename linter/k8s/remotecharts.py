@@ -24,15 +24,6 @@ OPEN_WEBUI = "the Open WebUI chart, helm.openwebui.com,"
 _OPEN_WEBUI_IMAGE = "ghcr.io/open-webui/open-webui"
 # Top-level keys of the Open WebUI chart's values that no other chart of the kind has.
 _OPEN_WEBUI_KEYS = ("ollamaUrls", "openaiBaseApiUrl", "openaiBaseApiUrls")
-_TOP_INGRESS = re.compile(rb"(?m)^ingress[ \t]*:[ \t]*(?:#.*)?\r?$")
-_TOP_KEYS = re.compile(rb"(?m)^(?:ollamaUrls|openaiBaseApiUrls?)[ \t]*:")
-
-
-def may_be_chart_values(data: bytes) -> bool:
-    """A byte search for the detector: an `ingress:` block and a sign of the Open WebUI chart."""
-    return _TOP_INGRESS.search(data) is not None and (
-        _OPEN_WEBUI_IMAGE.encode() in data or _TOP_KEYS.search(data) is not None
-    )
 
 
 def _in_chart_of_tree(path: str) -> bool:
