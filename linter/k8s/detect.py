@@ -42,6 +42,11 @@ _API_VERSION = functools.cache(lambda: re.compile(rb"(?m)^[ \t]*apiVersion[ \t]*
 _CONTROLLER_AT_TOP = functools.cache(
     lambda: re.compile(rb"(?m)^controller[ \t]*:[ \t]*(?:#.*)?\r?$")
 )
+_TOP_INGRESS = functools.cache(lambda: re.compile(rb"(?m)^ingress[ \t]*:[ \t]*(?:#.*)?\r?$"))
+# Top-level keys of the Open WebUI chart's values that no other chart of the kind has.
+_OPEN_WEBUI_KEYS = functools.cache(
+    lambda: re.compile(rb"(?m)^(?:ollamaUrls|openaiBaseApiUrls?)[ \t]*:")
+)
 _CONFIG_KEY = functools.cache(lambda: re.compile(rb"(?m)^[ \t]+config[ \t]*:[ \t]*(?:#.*)?\r?$"))
 
 
@@ -65,7 +70,11 @@ def claim(relpath: str, data: bytes, by_name: Claim) -> bool:
     ):
         return True
     if _API_VERSION().search(data) is None:
-        return False
+        # The values of a known chart installed from its Helm repository (its Ingress is read
+        # by linter/k8s/remotecharts.py): an `ingress:` block and a sign of the Open WebUI chart.
+        return _TOP_INGRESS().search(data) is not None and (
+            b"ghcr.io/open-webui/open-webui" in data or _OPEN_WEBUI_KEYS().search(data) is not None
+        )
     if _KIND().search(data) is not None:
         return True
     if _RELEASE().search(data) is not None and (

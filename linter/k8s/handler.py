@@ -211,6 +211,8 @@ def _released(yaml_file: object, workspace: Workspace, document: K8sDocument) ->
     HelmRelease, Argo CD Application) install, rendered with their values."""
     from linter.k8s.model import ManifestSet
     from linter.k8s.releases import releases, render
+    from linter.k8s.remotecharts import released_ingresses
+    from linter.k8s.values import Reader, Values
     from linter.litellm.model import YamlFile
     from linter.server.kubechart import chart_values
 
@@ -225,6 +227,11 @@ def _released(yaml_file: object, workspace: Workspace, document: K8sDocument) ->
         except Exception:
             return None
 
+    try:
+        reader = Reader(yaml_file, None, Values(None), os.path.basename(yaml_file.path))
+        found.ingresses.extend(released_ingresses(reader))
+    except Exception:  # evidence only
+        pass
     for release in releases(yaml_file, workspace.root):
         try:
             manifests, files = render(

@@ -26,6 +26,7 @@ from linter.k8s.model import (
     RouteRule,
     Value,
 )
+from linter.k8s.remotecharts import chart_ingresses
 from linter.k8s.values import Reader, Values
 from linter.litellm.model import YamlFile
 from linter.litellm.yamltree import compose, is_null
@@ -78,6 +79,9 @@ def read_file(
     for document in composed.documents:
         if not isinstance(document, MappingNode):
             continue
+        if not chart and yaml_file.get(document, "apiVersion") is None:
+            # The values of a known chart installed from its Helm repository.
+            found.ingresses.extend(chart_ingresses(reader, document))
         chart_config = yaml_file.get(document, "controller", "config")
         if isinstance(chart_config, MappingNode) and yaml_file.get(document, "kind") is None:
             found.configs.append(

@@ -83,6 +83,9 @@ class Ingress:
     annotations_from: Value | None = None
     # A kustomize patch merged over its base Ingress (linter/k8s/kustomize.py): the base's file.
     patched_from: str = ""
+    # The values of a chart that is not in the tree, whose known template renders this
+    # Ingress (linter/k8s/remotecharts.py): which chart, and how the values say so.
+    rendered_by: str = ""
 
     def annotation(self, name: str) -> tuple[Value, Value] | None:
         return self.annotations.get(name)

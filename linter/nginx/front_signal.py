@@ -21,6 +21,22 @@ def inner_front_signal(
     the location `/api/` of the inner config when this one is `/` or `/api/`. That nginx
     hides the backend's `X-Accel-*` headers from this one (unless it passes them on), so the
     app's own opt-out does not unbuffer this route."""
+    reached = inner_route_reached(document, block, resolved, upstream)
+    if reached is None:
+        return None
+    inner, how = reached
+    return Signal(
+        "app",
+        f"{how} is a streaming route ({inner.because}), and that nginx hides the backend's "
+        "`X-Accel-Buffering` from this one",
+    )
+
+
+def inner_route_reached(
+    document: NginxDocument, block: Stmt, resolved: Resolved, upstream: Stmt | None
+) -> tuple[InnerRoute, str] | None:
+    """The streaming location of an inner nginx the route reaches, and how ("it proxies to
+    web:80, where ...; there location /api/ (web.conf:7)"); None when it reaches none."""
     fronts = document.nginx_fronts
     if not fronts or block.is_root:
         return None
@@ -41,13 +57,24 @@ def inner_front_signal(
         host, port = host.lower(), port or "80"
         for inner in (*fronts.get((host, port), ()), *fronts.get((host, ""), ())):
             if _reaches(prefix, inner):
-                return Signal(
-                    "app",
+                via = _fallback_via(prefix, inner)
+                return (
+                    inner,
                     f"it proxies to {host}:{port}, where {inner.service}; there {inner.label} "
-                    f"({inner.where}) is a streaming route ({inner.because}), and that nginx "
-                    f"hides the backend's `X-Accel-Buffering` from this one",
+                    f"({inner.where}{via})",
                 )
     return None
+
+
+def _landing(prefix: str, inner: InnerRoute) -> str | None:
+    """The inner prefix location a request under ``prefix`` lands on (the longest match)."""
+    return max((p for p in inner.prefixes if prefix.startswith(p)), key=len, default=None)
+
+
+def _fallback_via(prefix: str, inner: InnerRoute) -> str:
+    if inner.modifier not in ("~", "~*") or prefix == "/":
+        return ""
+    return f", reached through the `try_files` fallback of its location {_landing(prefix, inner)}"
 
 
 def _reaches(prefix: str, inner: InnerRoute) -> bool:
@@ -55,5 +82,10 @@ def _reaches(prefix: str, inner: InnerRoute) -> bool:
     location: its path is under the prefix, or the prefix under it. An inner regex only from
     a catch-all."""
     if inner.modifier in ("~", "~*"):
-        return prefix == "/"
+        if prefix == "/":
+            return True
+        # A request under the prefix lands on the longest inner prefix location it matches;
+        # one whose `try_files` falls back into the regex location reaches it.
+        landing = _landing(prefix, inner)
+        return landing is not None and landing in inner.entered_by
     return inner.path.startswith(prefix) or prefix.startswith(inner.path)

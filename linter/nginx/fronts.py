@@ -6,6 +6,7 @@ are read by the same signals as any config's."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from linter.nginx.model import InnerRoute
@@ -74,14 +75,23 @@ def _streaming_locations(
                 if route.signal is None or route.signal.kind == "weak":
                     continue
                 server = block.enclosing("server")
+                modifier = block.args[0] if len(block.args) == 2 else ""
+                entered_by, prefixes = (
+                    _fallbacks_into(server, block.args[-1], modifier == "~*")
+                    if modifier in ("~", "~*")
+                    else ((), ())
+                )
                 inner = InnerRoute(
-                    block.args[0] if len(block.args) == 2 else "",
+                    modifier,
                     block.args[-1],
                     route.label(),
                     document.where(block),
                     route.signal.text,
                     service,
                     _passes_opt_out(block),
+                    entered_by,
+                    prefixes,
+                    _pass_at(route.pass_stmt),
                 )
                 for port in _ports(server):
                     result.append((port, inner))
@@ -91,6 +101,45 @@ def _streaming_locations(
         workspace.memo.pop(_LOADING, None)
     workspace.memo[key] = result
     return result
+
+
+def _pass_at(stmt: object) -> tuple[str, int] | None:
+    directive = getattr(stmt, "directive", None)
+    if directive is None:
+        return None
+    return directive.path, directive.start
+
+
+def _fallbacks_into(
+    server: object, expression: str, caseless: bool
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The prefix locations of ``server`` whose `try_files` falls back to a URI the regex
+    location ``expression`` matches (nginx redirects the request there internally), and all
+    its prefix locations."""
+    from linter.nginx.context import Stmt
+
+    if not isinstance(server, Stmt):
+        return (), ()
+    try:
+        pattern = re.compile(expression, re.IGNORECASE if caseless else 0)
+    except (re.error, OverflowError, RecursionError):
+        return (), ()
+    entered: list[str] = []
+    prefixes: list[str] = []
+    for location in server.level_named("location"):
+        if location.directive is None or not location.args or len(location.args) > 2:
+            continue
+        if len(location.args) == 2 and location.args[0] not in ("^~", "="):
+            continue  # a regex or named location
+        path = location.args[-1]
+        prefixes.append(path)
+        tries = [s for s in location.level_named("try_files") if s.args]
+        if not tries:
+            continue
+        last = tries[-1].args[-1].split("?", 1)[0]
+        if last.startswith("/") and "$" not in last and pattern.search(last):
+            entered.append(path)
+    return tuple(entered), tuple(prefixes)
 
 
 def _ports(server: object) -> list[str]:

@@ -24,6 +24,15 @@ class InnerRoute:
     # The inner location adds `X-Accel-Buffering: no` to its answers or passes the backend's
     # on (`proxy_pass_header`): what the outer nginx then reads, not its own buffering.
     passes_opt_out: bool = False
+    # A regex location that PHP-style front controllers reach: the prefix locations of its
+    # server whose `try_files` falls back to a URI it matches (`location / { try_files $uri
+    # /index.php?$query_string; }` before `location ~ \.php$`), and every prefix location of
+    # that server (the longest that matches a request is the one nginx picks).
+    entered_by: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()
+    # Its `*_pass` statement (the file, the offset it starts at), which the stack's facts of
+    # that config name too: the outer route's next hop (linter/stack/paths.py).
+    pass_at: tuple[str, int] | None = None
 
 
 @dataclass

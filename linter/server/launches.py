@@ -185,7 +185,7 @@ class Reader:
         if shape == "procfile":
             return self.procfile(path)
         if shape == "script":
-            return self.script(path, {}, (os.path.dirname(path),), "script")
+            return self.script(path, {}, self._script_dirs(path), "script")
         if shape == "gunicorn-config":
             return self.gunicorn_config(path)
         if shape == "systemd":
@@ -237,6 +237,20 @@ class Reader:
                     launches.extend(launch_from_words(command, context))
             offset += len(line)
         return launches
+
+    def _script_dirs(self, path: str) -> tuple[str, ...]:
+        """Where a script of the tree finds the modules its server names: its own folder,
+        then the folders above it up to the tree's root (a `tools/run.sh` running
+        `gunicorn app:app` is run from the root, where `app.py` is: `./tools/run.sh`)."""
+        folder = os.path.dirname(path)
+        found = [folder]
+        while True:
+            above = os.path.dirname(folder)
+            if above == folder or not self.workspace.inside(above):
+                break
+            found.append(above)
+            folder = above
+        return tuple(found)
 
     def script(
         self,

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from linter.litellm.model import Deployment, LiteLLMDocument
     from linter.nginx.context import Stmt
     from linter.nginx.model import NginxDocument
+    from linter.nginx.route import Route
     from linter.server.model import ServerDocument
 
 
@@ -172,9 +173,25 @@ def _nginx(document: NginxDocument, settings: Settings) -> list[NginxRoute]:
                 server_key=server_key,
                 server_regexes=tuple(regexes),
                 reach=_reach(block, route.pass_stmt.args[0]),
+                inner=_inner(document, route) if document.nginx_fronts else None,
             )
         )
     return found
+
+
+def _inner(document: NginxDocument, route: Route) -> tuple[str, int, str] | None:
+    """The streaming location of an inner nginx the route reaches (see NginxRoute.inner)."""
+    from linter.nginx.front_signal import inner_route_reached
+    from linter.nginx.targets import resolve_target
+
+    block = route.block
+    target = route.pass_stmt.args[0]
+    resolved = resolve_target(route.pass_stmt.parent or block, target, document.template_env)
+    reached = inner_route_reached(document, block, resolved, route.upstream)
+    if reached is None or reached[0].pass_at is None:
+        return None
+    file, start = reached[0].pass_at
+    return file, start, reached[1]
 
 
 def _reach(block: Stmt, target: str) -> tuple[str, str, str, tuple[tuple[str, str], ...]] | None:
@@ -271,9 +288,13 @@ def _litellm(document: LiteLLMDocument) -> LiteLLMConfig | None:
 
     chains = Chains(document)
     targets: list[Deployment | None] = [d for d in document.deployments if d.is_text]
-    targets = targets or [None]
     read: Limit | None = None
-    for deployment in targets:
+    stored = None if targets else _models_in_database(document)
+    if stored is not None:
+        # Its models (and their timeouts) are added through the admin API and kept in its
+        # database: what it waits for is not in the repository.
+        read = Limit(None, "stream timeout", f"unknown (its models are in its database: {stored})")
+    for deployment in (targets or [None]) if stored is None else []:
         chain = chains.stream(deployment)[NEW]
         link = effective(chain)
         if link is None:
@@ -340,6 +361,22 @@ def _litellm(document: LiteLLMDocument) -> LiteLLMConfig | None:
         anchor = Where(main.path, start, end, main.line(first))
         has_key = False
     return LiteLLMConfig(main.path, anchor, read, pings, has_key)
+
+
+def _models_in_database(document: LiteLLMDocument) -> str | None:
+    """How the config says its models live in its database (`general_settings.
+    store_model_in_db: true`, or set from the environment), else None."""
+    from linter.litellm.model import ValueKind, value_of
+
+    entry = document.section_items("general_settings").get("store_model_in_db")
+    if entry is None:
+        return None
+    value = value_of(entry.value)
+    if value.kind is ValueKind.ENV:
+        return f"store_model_in_db {value.text}"
+    if value.kind is ValueKind.BOOL and value.is_set:
+        return f"store_model_in_db {value.text}"
+    return None
 
 
 # --- app servers and compose ---------------------------------------------------------------

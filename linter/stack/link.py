@@ -92,6 +92,18 @@ class Stack:
                 stack.ingresses.append(fact)
         return stack
 
+    def route_passing_at(self, path: str, start: int) -> NginxRoute | None:
+        """The NGINX route whose `*_pass` starts at offset ``start`` of ``path``."""
+        path = os.path.normpath(path)
+        return next(
+            (
+                route
+                for route in self.routes
+                if route.anchor.start == start and os.path.normpath(route.anchor.path) == path
+            ),
+            None,
+        )
+
     def shown(self, path: str) -> str:
         known = self._shown.get(path)
         if known is None:

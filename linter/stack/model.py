@@ -74,6 +74,10 @@ class NginxRoute:
     # How it maps request paths onto its backend (linter/nginx/apppaths.py), to tell which of
     # the app's streaming endpoints it reaches (None: not read, it may reach any).
     reach: tuple[str, str, str, tuple[tuple[str, str], ...]] | None = None
+    # The streaming location of an inner nginx (a compose service running nginx with another
+    # config of the tree) it reaches: (that config, the offset of its `*_pass`, how it is
+    # reached), linter/nginx/front_signal.py.
+    inner: tuple[str, int, str] | None = None
 
 
 @record

@@ -355,7 +355,18 @@ def _ingress_path(ingress: IngressRoute, stack: Stack) -> StackPath:
     )
 
 
-def _route_path(route: NginxRoute, stack: Stack, hops: list[Hop], links: list[Link]) -> StackPath:
+def _route_path(
+    route: NginxRoute, stack: Stack, hops: list[Hop], links: list[Link], depth: int = 0
+) -> StackPath:
+    if route.inner is not None and depth < 3:
+        # It reaches a streaming location of the nginx a compose service runs with another
+        # config of the tree (a two-tier chain): that location is the next hop.
+        inner = stack.route_passing_at(route.inner[0], route.inner[1])
+        if inner is not None and inner is not route:
+            link = Link(f"{route.pass_text}: {route.inner[2]}", route.anchor)
+            return _route_path(
+                inner, stack, [*hops, _nginx_hop(inner, stack)], [*links, link], depth + 1
+            )
     if not route.targets:
         return StackPath(hops, links, f"{route.pass_text}: the address is a variable")
     results = [

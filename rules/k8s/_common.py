@@ -133,6 +133,8 @@ def string_edit(document: K8sDocument, value: Value, new: str) -> Edit | None:
 
 def ingress_label(document: K8sDocument, ingress: Ingress) -> str:
     """``Ingress `name```, saying when it is a kustomize patch merged over its base."""
+    if ingress.rendered_by:
+        return f"Ingress `{ingress.name}` ({ingress.rendered_by})"
     if not ingress.patched_from:
         return f"Ingress `{ingress.name}`"
     import os

@@ -159,7 +159,12 @@ unknown and not reported. A chart of the repository installed by a Flux `HelmRel
 the release's values over `values.yaml`, and its routes are reported in the release file, at
 the values key they are built from (`ingress:`). A chart Ingress whose annotations come from a
 values map and lack the timeout is reported at that map (`ingress.annotations` in
-`values.yaml`), where the annotation is added.
+`values.yaml`), where the annotation is added. The values of the Open WebUI chart installed
+from its Helm repository (a values file that names its image `ghcr.io/open-webui/open-webui`
+or sets `ollamaUrls`, an Argo CD `Application` of chart `open-webui` from helm.openwebui.com
+with `helm.valuesObject`, a Flux `HelmRelease` of chart `open-webui` with `values`) give the
+Ingress that chart renders when `ingress.enabled` is true: class `ingress.class`, annotations
+`ingress.annotations`, path `/` to the Open WebUI Service.
 An Ingress written as a kustomize patch (an
 overlay's `patches` or `patchesStrategicMerge` file with annotations and no routes) is read
 merged over the one base Ingress of its name that the kustomization's `resources` bring in,

@@ -83,7 +83,9 @@ error page, a new endpoint, another app put behind the route), and `info` leaves
 alone. Otherwise streamproof cannot see whether yours does. An nginx in between (a compose service that runs
 nginx with another config of the tree, the inner tier of a two-tier chain) hides that header
 from this one unless it adds it or passes it on (`proxy_pass_header X-Accel-Buffering`): a
-route reaching its streaming locations is reported. A Kubernetes Service the route names
+route reaching its streaming locations is reported (a regex location, `~ \\.php$`, is reached
+through a prefix location whose `try_files` falls back to a URI it matches, `/index.php`, as
+a PHP front controller is). A Kubernetes Service the route names
 reaches the app its workload runs: a command of its own (when its port is not known, the one
 container port the Service sends to), the image the tree builds, or a published image
 (`owner/name`, not an official base image) whose command runs the very app (`module:attr`) a

@@ -126,6 +126,10 @@ Flask's development server (`app.run(...)`) is followed as its launch, and a `pr
 whose port is a template placeholder (`http://backend:${BACKEND_PORT}`) reaches the service
 its host names.
 
+An NGINX route that reaches a streaming location of the nginx a compose service runs with
+another config of the tree (a two-tier chain) has that location as its next hop, with its own
+read timeout (`fastcgi_read_timeout 300` behind an outer nginx's default 60 s).
+
 Kubernetes layers are linked the same way: an Ingress or a Traefik `IngressRoute` to the
 Service it names, the Service to the one workload its selector picks (its DNS names include
 the kustomization's namespace), the workload's `--config` to the LiteLLM config it mounts from
