@@ -137,7 +137,24 @@ def _source_root(top: str, path: str, data: bytes) -> str:
         if os.path.basename(folder) in names:
             return os.path.dirname(folder)
         folder = os.path.dirname(folder)
+    # A build context named as the package its modules import (`context: ./backend` whose
+    # `main.py` imports `from backend.config import settings`): the image puts the folder
+    # under that name, so imports resolve from the folder above it.
+    if folder == top and os.path.basename(top) in names and _package_imported(data, top):
+        return os.path.dirname(top)
     return top
+
+
+def _package_imported(data: bytes, top: str) -> bool:
+    """The module imports a submodule of the package named as ``top`` that ``top`` holds
+    (`from backend.api import x` with `backend/api/`): not a package of the same name
+    installed from elsewhere."""
+    name = re.escape(os.path.basename(top).encode())
+    for match in re.finditer(rb"^[ \t]*(?:from|import)[ \t]+" + name + rb"\.(\w+)", data, re.M):
+        sub = match.group(1).decode()
+        if os.path.isdir(os.path.join(top, sub)) or os.path.isfile(os.path.join(top, sub + ".py")):
+            return True
+    return False
 
 
 def _module_name(top: str, path: str) -> str | None:
