@@ -224,10 +224,10 @@ def _unlaunched_python_apps(
                 if not streams and not apps:
                     streams = _jvm_streams(workspace, service)
                 workspace.memo[key] = streams
-            streams = workspace.memo[key]
-            if isinstance(streams, tuple) and streams:
+            known = workspace.memo[key]
+            if isinstance(known, tuple) and known:
                 shown = f"{relative_posix(compose.path, workspace.root)}:{service.key.line}"
-                found.append((service, shown, streams))
+                found.append((service, shown, known))
     return found
 
 
