@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from linter.nginx.apppaths import reaches
+from linter.nginx.apppaths import longer_prefixes, reaches, taken_by_longer
 from linter.nginx.backends import Signal, target_origin
 from linter.nginx.route import location_path
 from linter.nginx.targets import LOOPBACK, Resolved, pass_host, path_matched_host
@@ -133,4 +133,25 @@ def app_unbuffers(document: NginxDocument, route: Route) -> str | None:
     if keys and all(key in unbuffered or (key[0], "") in unbuffered for key in keys):
         host, port = keys[0]
         return f"the app at {host}:{port} sends `X-Accel-Buffering: no` with its streamed answers"
+    return None
+
+
+def client_signal(document: NginxDocument, block: Stmt) -> Signal | None:
+    """The project's browser app reads a path this prefix location takes (no longer prefix
+    beside it takes that path first) as an event stream (linter/server/clientreaders.py): the
+    page's own origin is this NGINX, so the stream goes through the location."""
+    if not document.client_streams or block.is_root or block.name != "location":
+        return None
+    modifier = block.args[0] if len(block.args) == 2 else ""
+    path = block.args[-1] if block.args else ""
+    if modifier not in ("", "^~", "=") or not path.startswith("/") or path == "/":
+        return None
+    longer = [] if modifier == "=" else longer_prefixes(block, path)
+    for route, said in document.client_streams:
+        if modifier == "=":
+            matched = route == path
+        else:
+            matched = route.startswith(path) or route == path.rstrip("/")
+        if matched and not taken_by_longer(route, longer):
+            return Signal("client", f"its path {path} takes {route}, where {said}")
     return None

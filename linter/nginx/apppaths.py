@@ -37,7 +37,7 @@ def location_reach(block: Stmt, target: str) -> Reach | None:
     uri = re.sub(r"^[a-z]+://[^/]*", "", target, flags=re.IGNORECASE)
     if "$" in uri:
         return None
-    longer = () if modifier == "=" else tuple(_longer_prefixes(block, path))
+    longer = () if modifier == "=" else tuple(longer_prefixes(block, path))
     return modifier, path, uri, longer
 
 
@@ -49,10 +49,12 @@ def reach_covers(reach: Reach, paths: tuple[str, ...]) -> bool:
     reached = [route for route in paths if _reached(route, upstream, exact=modifier == "=")]
     if not reached or modifier == "=":
         return bool(reached)
-    return any(not _taken(_client_path(route, path, uri), list(longer)) for route in reached)
+    return any(
+        not taken_by_longer(_client_path(route, path, uri), list(longer)) for route in reached
+    )
 
 
-def _longer_prefixes(block: Stmt, path: str) -> list[tuple[str, str]]:
+def longer_prefixes(block: Stmt, path: str) -> list[tuple[str, str]]:
     """The prefix and exact locations that take a request from ``block`` by matching more of
     its path: those beside it and those nested in it, each as (modifier, path). A regex
     location is not read (which of them wins is left alone: the route keeps its signal)."""
@@ -84,7 +86,7 @@ def _client_path(route: str, path: str, uri: str) -> str | None:
     return None
 
 
-def _taken(client: str | None, longer: list[tuple[str, str]]) -> bool:
+def taken_by_longer(client: str | None, longer: list[tuple[str, str]]) -> bool:
     """Every request for ``client`` (a route path, `{name}` standing for any segment text)
     goes to one of the ``longer`` locations."""
     if client is None:

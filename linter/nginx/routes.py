@@ -32,7 +32,7 @@ from linter.llmservers import (
     server_name_product,
     streaming_path,
 )
-from linter.nginx.app_signal import app_signal, path_app_signal
+from linter.nginx.app_signal import app_signal, client_signal, path_app_signal
 from linter.nginx.appquiet import quiet_app, streamlit_backend
 from linter.nginx.backends import (
     Signal,
@@ -175,6 +175,7 @@ def _signal(
             or app_signal(document, block, resolved, upstream)
             or path_app_signal(document, block, resolved, upstream)
             or inner_front_signal(document, block, resolved, upstream)
+            or client_signal(document, block)
         )
         if signal and gradio is not None:
             signal = signal._replace(text=f"{signal.text} ({gradio[1]}: Gradio 4+ queues over SSE)")

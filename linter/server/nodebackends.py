@@ -181,7 +181,7 @@ def path_streams(
     compose services already name (a route to one of those is that app's, not matched by
     path). Once per run and project folder."""
     from linter.discovery import project_folder
-    from linter.server import nodeapps
+    from linter.server import jvmapps, nodeapps
     from linter.server.pypaths import python_streams
 
     top = project_folder(os.path.abspath(nginx_file))
@@ -193,17 +193,29 @@ def path_streams(
         streams = known
     else:
         shown = relative_posix(top, workspace.root)
-        streams = tuple(
-            PathStream(
-                e.route,
-                f"{e.what} at {e.path}:{e.line}, read from a JS/TS file by its shape",
-                e.unbuffered,
+        streams = (
+            tuple(
+                PathStream(
+                    e.route,
+                    f"{e.what} at {e.path}:{e.line}, read from a JS/TS file by its shape",
+                    e.unbuffered,
+                )
+                for e in nodeapps.app_evidence(top, shown)
+                if e.route.startswith("/") and e.route != "/"
             )
-            for e in nodeapps.app_evidence(top, shown)
-            if e.route.startswith("/") and e.route != "/"
-        ) + tuple(
-            PathStream(route, said, unbuffered)
-            for route, said, unbuffered in python_streams(workspace, top)
+            + tuple(
+                PathStream(route, said, unbuffered)
+                for route, said, unbuffered in python_streams(workspace, top)
+            )
+            + tuple(
+                PathStream(
+                    e.route,
+                    f"{e.what} at {e.path}:{e.line}, read from a Java/Kotlin file by its shape",
+                    e.unbuffered,
+                )
+                for e in jvmapps.app_evidence(top, shown)
+                if e.route is not None and e.route.startswith("/") and e.route != "/"
+            )
         )
         workspace.memo[key] = streams
     if not streams:
