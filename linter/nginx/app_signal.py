@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from linter.nginx.apppaths import longer_prefixes, reaches, taken_by_longer
 from linter.nginx.backends import Signal, target_origin
 from linter.nginx.route import location_path
-from linter.nginx.targets import LOOPBACK, Resolved, pass_host, path_matched_host
+from linter.nginx.targets import DOCKER_HOST, LOOPBACK, Resolved, pass_host, path_matched_host
 from linter.nginx.tree import may_hold_placeholder
 
 if TYPE_CHECKING:
@@ -72,6 +72,10 @@ def _path_matches(
     if host in LOOPBACK:
         if not port or (host, port) in document.named_loopback:
             return []
+    elif host in DOCKER_HOST:
+        # (A port compose publishes on the host is that service's, not matched by path.)
+        if not port or ("127.0.0.1", port) in document.named_loopback:
+            return []
     elif (
         not document.bare_hosts_by_path
         or not path_matched_host(host)
@@ -80,6 +84,10 @@ def _path_matches(
         return []
     uri = re.sub(r"^[a-z]+://[^/]*", "", target, flags=re.IGNORECASE)
     if "$" in uri:
+        return []
+    if host in DOCKER_HOST and uri == "/":
+        # The host runs many apps at many ports (a config proxies to several): a prefix cut
+        # down to `/` would match every handler of the project whatever app it belongs to.
         return []
     upstream_prefix = uri or path
     return [stream for stream in document.path_streams if _under(stream[0], upstream_prefix)]
@@ -105,7 +113,7 @@ def path_app_signal(
     where = f"{host}:{port}" if port else host
     nobody = (
         "an address no launch file of the repository names"
-        if host.lower() in LOOPBACK
+        if host.lower() in LOOPBACK | DOCKER_HOST
         else "a host no compose service or launch file of the repository names"
     )
     return Signal(
