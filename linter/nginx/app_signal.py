@@ -85,9 +85,10 @@ def _path_matches(
     uri = re.sub(r"^[a-z]+://[^/]*", "", target, flags=re.IGNORECASE)
     if "$" in uri:
         return []
-    if host in DOCKER_HOST and uri == "/":
-        # The host runs many apps at many ports (a config proxies to several): a prefix cut
-        # down to `/` would match every handler of the project whatever app it belongs to.
+    if (host in DOCKER_HOST or document.path_streams_far) and uri == "/":
+        # The host runs many apps at many ports (a config proxies to several), or the
+        # handlers are the whole tree's: a prefix cut down to `/` would match every one of
+        # them, whatever app it belongs to.
         return []
     upstream_prefix = uri or path
     return [stream for stream in document.path_streams if _under(stream[0], upstream_prefix)]

@@ -217,6 +217,7 @@ def _path_streams(document: NginxDocument, workspace: Workspace, path: str) -> N
     except Exception:  # evidence only
         return
     document.path_streams = tuple((s.route, s.said, s.unbuffered) for s in streams)
+    document.path_streams_far = any(s.far for s in streams)
     document.named_loopback = named
 
 

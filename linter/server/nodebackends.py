@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from linter.pathmatch import relative_posix
@@ -171,6 +171,8 @@ class PathStream:
     route: str
     said: str  # what streams and where, for a message
     unbuffered: bool
+    # Found at the tree's top, the config's own project folder holding none: a looser link.
+    far: bool = False
 
 
 def path_streams(
@@ -189,7 +191,7 @@ def path_streams(
     if not streams and top != workspace.root:
         # A config kept in a deployment folder (`config/nginx/`, `deploy/`) whose project
         # folder holds no app: the tree's top, where the app it fronts lies.
-        streams = _streams_below(workspace, workspace.root)
+        streams = tuple(replace(s, far=True) for s in _streams_below(workspace, workspace.root))
     if not streams:
         return (), frozenset()
     return streams, frozenset(_named_loopback(workspace, nginx_file))
