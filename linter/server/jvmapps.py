@@ -47,6 +47,7 @@ _PRODUCES_SSE = functools.cache(
 )
 # What the method returns, read in its signature (the text up to its body or its `=`).
 _RETURNS_SSE = functools.cache(lambda: re.compile(r"\bSseEmitter\b|\bServerSentEvent\b"))
+_NEXT_ANNOTATION = functools.cache(lambda: re.compile(r"\n[ \t]*@\w"))
 _CLASS = functools.cache(
     lambda: re.compile(r"^\s*(?:[\w@]+\s+)*(?:class|interface|object)\s+\w+", re.M)
 )
@@ -145,14 +146,15 @@ def file_evidence(text: str, display: str) -> list[JvmEvidence]:
 
 
 def _signature(text: str, start: int) -> str:
-    """The method's declaration after its annotations: up to its body, an expression body's
-    `=`, or the next annotation of a mapping (an abstract method of an interface)."""
+    """The method's declaration after its mapping: up to its body's `{`, a `;` (an abstract
+    method of an interface), or the next annotation (a Kotlin expression body has no `{`)."""
     end = len(text)
     for stop in ("{", ";"):
         at = text.find(stop, start)
         if at != -1:
             end = min(end, at)
-    return text[start:end]
+    annotation = _NEXT_ANNOTATION().search(text, start, end)
+    return text[start : annotation.start() if annotation else end]
 
 
 def _mapped_paths(args: str | None) -> list[str] | None:

@@ -93,3 +93,18 @@ def test_the_context_path_of_application_yaml_goes_in_front(tmp_path: Path) -> N
     test.parent.mkdir(parents=True)
     test.write_text(source.read_text())
     assert len(app_evidence(str(tmp_path), "svc")) == 1
+
+
+def test_a_kotlin_expression_body_ends_at_the_next_annotation() -> None:
+    text = """
+@RestController
+@RequestMapping("/chat")
+class ChatController(private val chat: ChatService) {
+    @PostMapping("/ask")
+    fun ask(@RequestBody q: Question): Reply = chat.ask(q)
+
+    @PostMapping("/stream")
+    fun stream(@RequestBody q: Question): Flux<ServerSentEvent<String>> = chat.stream(q)
+}
+"""
+    assert [e.route for e in file_evidence(text, "ChatController.kt")] == ["/chat/stream"]
