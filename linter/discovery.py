@@ -122,6 +122,44 @@ def _deployment_above(folder: str, home: str) -> str | None:
     return None
 
 
+# A compose file's build context or bind-mount source above its own folder (`context: ../server`,
+# `- ../nginx/site.conf:/etc/nginx/conf.d/default.conf`): how many levels up it reaches.
+_UP_REFERENCE = re.compile(
+    r"""^[ \t]*(?:-[ \t]+|(?:context|build)[ \t]*:[ \t]*)["']?((?:\.\./)+)""", re.M
+)
+
+
+def _compose_reaches_above(folder: str, home: str) -> str | None:
+    """The folder a compose file of ``folder`` (`docker/docker-compose.yml`) builds or mounts
+    from, when that lies above it (`context: ../server`): the deployment's tree, whose apps its
+    proxy reaches, is there. Within the search's levels; never the home folder or the top."""
+    levels = 0
+    try:
+        names = [entry.name for entry in os.scandir(folder) if entry.is_file()]
+    except OSError:
+        return None
+    for name in names:
+        if name not in _COMPOSE_NAMES and not (
+            _VARIANT_MARKER.match(name) and name.endswith((".yml", ".yaml"))
+        ):
+            continue
+        try:
+            with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as handle:
+                text = handle.read(200_000)
+        except OSError:
+            continue
+        for match in _UP_REFERENCE.finditer(text):
+            levels = max(levels, match.group(1).count("../"))
+    if not levels or levels > _PROJECT_LEVELS:
+        return None
+    top = folder
+    for _ in range(levels):
+        top = os.path.dirname(top)
+    if top == home or _unbounded(top):
+        return None
+    return top
+
+
 def _unbounded(folder: str) -> bool:
     """The filesystem's top or a folder right below it (``/srv``), the home folder, or a folder
     holding it (``/home``)."""
@@ -201,7 +239,9 @@ def project_above(folder: str) -> str:
         if marker is not None and marker != "nginx.conf":
             # (An image's build folder, `frontend/` with its Dockerfile: the deployment above
             # that builds or mounts it.)
-            return _deployment_above(current, home) or current
+            return (
+                _deployment_above(current, home) or _compose_reaches_above(current, home) or current
+            )
         if marker is not None and nginx_folder is None:
             nginx_folder = current
         current = os.path.dirname(current)

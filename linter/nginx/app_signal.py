@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from linter.nginx.apppaths import reaches
+from linter.nginx.apppaths import longer_prefixes, reaches, taken_by_longer
 from linter.nginx.backends import Signal, target_origin
 from linter.nginx.route import location_path
-from linter.nginx.targets import LOOPBACK, Resolved, pass_host, path_matched_host
+from linter.nginx.targets import DOCKER_HOST, LOOPBACK, Resolved, pass_host, path_matched_host
 from linter.nginx.tree import may_hold_placeholder
 
 if TYPE_CHECKING:
@@ -72,6 +72,10 @@ def _path_matches(
     if host in LOOPBACK:
         if not port or (host, port) in document.named_loopback:
             return []
+    elif host in DOCKER_HOST:
+        # (A port compose publishes on the host is that service's, not matched by path.)
+        if not port or ("127.0.0.1", port) in document.named_loopback:
+            return []
     elif (
         not document.bare_hosts_by_path
         or not path_matched_host(host)
@@ -80,6 +84,11 @@ def _path_matches(
         return []
     uri = re.sub(r"^[a-z]+://[^/]*", "", target, flags=re.IGNORECASE)
     if "$" in uri:
+        return []
+    if (host in DOCKER_HOST or document.path_streams_far) and uri == "/":
+        # The host runs many apps at many ports (a config proxies to several), or the
+        # handlers are the whole tree's: a prefix cut down to `/` would match every one of
+        # them, whatever app it belongs to.
         return []
     upstream_prefix = uri or path
     return [stream for stream in document.path_streams if _under(stream[0], upstream_prefix)]
@@ -105,7 +114,7 @@ def path_app_signal(
     where = f"{host}:{port}" if port else host
     nobody = (
         "an address no launch file of the repository names"
-        if host.lower() in LOOPBACK
+        if host.lower() in LOOPBACK | DOCKER_HOST
         else "a host no compose service or launch file of the repository names"
     )
     return Signal(
@@ -133,4 +142,25 @@ def app_unbuffers(document: NginxDocument, route: Route) -> str | None:
     if keys and all(key in unbuffered or (key[0], "") in unbuffered for key in keys):
         host, port = keys[0]
         return f"the app at {host}:{port} sends `X-Accel-Buffering: no` with its streamed answers"
+    return None
+
+
+def client_signal(document: NginxDocument, block: Stmt) -> Signal | None:
+    """The project's browser app reads a path this prefix location takes (no longer prefix
+    beside it takes that path first) as an event stream (linter/server/clientreaders.py): the
+    page's own origin is this NGINX, so the stream goes through the location."""
+    if not document.client_streams or block.is_root or block.name != "location":
+        return None
+    modifier = block.args[0] if len(block.args) == 2 else ""
+    path = block.args[-1] if block.args else ""
+    if modifier not in ("", "^~", "=") or not path.startswith("/") or path == "/":
+        return None
+    longer = [] if modifier == "=" else longer_prefixes(block, path)
+    for route, said in document.client_streams:
+        if modifier == "=":
+            matched = route == path
+        else:
+            matched = route.startswith(path) or route == path.rstrip("/")
+        if matched and not taken_by_longer(route, longer):
+            return Signal("client", f"its path {path} takes {route}, where {said}")
     return None

@@ -37,7 +37,7 @@ def location_reach(block: Stmt, target: str) -> Reach | None:
     uri = re.sub(r"^[a-z]+://[^/]*", "", target, flags=re.IGNORECASE)
     if "$" in uri:
         return None
-    longer = () if modifier == "=" else tuple(_longer_prefixes(block, path))
+    longer = () if modifier == "=" else tuple(longer_prefixes(block, path))
     return modifier, path, uri, longer
 
 
@@ -49,23 +49,29 @@ def reach_covers(reach: Reach, paths: tuple[str, ...]) -> bool:
     reached = [route for route in paths if _reached(route, upstream, exact=modifier == "=")]
     if not reached or modifier == "=":
         return bool(reached)
-    return any(not _taken(_client_path(route, path, uri), list(longer)) for route in reached)
+    return any(
+        not taken_by_longer(_client_path(route, path, uri), list(longer)) for route in reached
+    )
 
 
-def _longer_prefixes(block: Stmt, path: str) -> list[tuple[str, str]]:
-    """The prefix and exact locations that take a request from ``block`` by matching more of
-    its path: those beside it and those nested in it, each as (modifier, path). A regex
-    location is not read (which of them wins is left alone: the route keeps its signal)."""
+def longer_prefixes(block: Stmt, path: str) -> list[tuple[str, str]]:
+    """The locations that take a request from ``block``: the prefix and exact ones beside it
+    and nested in it that match more of its path, and the regex ones (nginx tries them after
+    the longest prefix, unless that prefix is `^~`), each as (modifier, path or pattern)."""
     container = block.parent
     while container is not None and container.name == "include":
         container = container.parent
     around = container.level_named("location") if container is not None else []
+    own = block.args[0] if len(block.args) == 2 else ""
     found: list[tuple[str, str]] = []
     for other in [*around, *block.level_named("location")]:
         if other is block or not other.args or other.unknown:
             continue
         modifier = other.args[0] if len(other.args) == 2 else ""
         other_path = other.args[-1]
+        if modifier in ("~", "~*") and own not in ("^~", "="):
+            found.append((modifier, other_path))
+            continue
         if modifier not in ("", "^~", "=") or "$" in other_path:
             continue
         if modifier == "=" or (len(other_path) > len(path) and other_path.startswith(path)):
@@ -84,19 +90,38 @@ def _client_path(route: str, path: str, uri: str) -> str | None:
     return None
 
 
-def _taken(client: str | None, longer: list[tuple[str, str]]) -> bool:
+def taken_by_longer(client: str | None, longer: list[tuple[str, str]]) -> bool:
     """Every request for ``client`` (a route path, `{name}` standing for any segment text)
     goes to one of the ``longer`` locations."""
     if client is None:
         return False
     literal = client.split("{", 1)[0]
     for modifier, other in longer:
-        if modifier == "=":
+        if modifier in ("~", "~*"):
+            if _regex_takes(client, other, modifier == "~*"):
+                return True
+        elif modifier == "=":
             if "{" not in client and client == other:
                 return True
         elif literal.startswith(other):
             return True
     return False
+
+
+# What a route's path parameter stands for when a regex location is tried on it: a number
+# and a word (an id pattern like `[0-9]+` or `\w+` matches one of them).
+_PARAMETER = re.compile(r"\{[^}]*\}")
+_SAMPLES = ("1", "a1")
+
+
+def _regex_takes(client: str, pattern: str, caseless: bool) -> bool:
+    """The regex location ``pattern`` matches the route's path (a path parameter tried as
+    a number and as a word); a pattern Python's `re` does not read takes nothing."""
+    try:
+        compiled = re.compile(pattern, re.IGNORECASE if caseless else 0)
+    except re.error:
+        return False
+    return any(compiled.search(_PARAMETER.sub(sample, client)) is not None for sample in _SAMPLES)
 
 
 def _reached(route: str, upstream: str, exact: bool) -> bool:

@@ -119,9 +119,39 @@ def load_document(
         document.bare_hosts_by_path = not (
             is_yaml(source.path) or _in_cluster(workspace, source.path)
         )
+    if not is_dump and _prefix_route(document):
+        _client_streams(document, workspace)
     if not is_dump and _weak_buffering_off(document):
         _quiet_project(document, workspace, source.path)
     return document
+
+
+def _prefix_route(document: NginxDocument) -> bool:
+    """A prefix `location` other than `/` proxies somewhere: only then are the project's
+    browser apps read for the event streams they open (linter/server/clientreaders.py)."""
+    for stmt in document.statements():
+        if not stmt.name.endswith("_pass") or stmt.parent is None:
+            continue
+        block = stmt.parent
+        if block.name == "location" and len(block.args) == 1 and block.args[0] != "/":
+            return True
+        if block.name == "location" and len(block.args) == 2 and block.args[0] in ("^~", "="):
+            return True
+    return False
+
+
+def _client_streams(document: NginxDocument, workspace: Workspace) -> None:
+    from linter.server.clientreaders import client_streams
+
+    key = ("server", "client-streams", workspace.root)
+    if key not in workspace.memo:
+        try:
+            workspace.memo[key] = client_streams(workspace.root, workspace.root)
+        except Exception:  # evidence only
+            workspace.memo[key] = ()
+    found = workspace.memo[key]
+    if isinstance(found, tuple):
+        document.client_streams = tuple((s.path, s.said) for s in found)
 
 
 def _loopback_subpath_route(document: NginxDocument) -> bool:
@@ -187,6 +217,7 @@ def _path_streams(document: NginxDocument, workspace: Workspace, path: str) -> N
     except Exception:  # evidence only
         return
     document.path_streams = tuple((s.route, s.said, s.unbuffered) for s in streams)
+    document.path_streams_far = any(s.far for s in streams)
     document.named_loopback = named
 
 

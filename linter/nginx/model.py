@@ -74,6 +74,12 @@ class NginxDocument(Document):
     # name (and its compose services' names, port ""): a route to another loopback port, or
     # to a service name nothing names, is matched to them by path.
     path_streams: tuple[tuple[str, str, bool], ...] = ()
+    # Those handlers were found at the tree's top, not in the config's project folder: a
+    # location whose prefix is cut down to `/` is not matched to them (it would match all).
+    path_streams_far: bool = False
+    # Paths the project's browser app reads as event streams on its own origin, and what
+    # was read where (linter/server/clientreaders.py): a location they fall into streams.
+    client_streams: tuple[tuple[str, str], ...] = ()
     # The inner nginx of a two-tier chain: (host, port) of a compose service running nginx
     # with a config of the tree -> its streaming locations (linter/nginx/fronts.py).
     nginx_fronts: dict[tuple[str, str], tuple[InnerRoute, ...]] = field(default_factory=dict)

@@ -7,8 +7,10 @@ linter/nginx/route_comments.py); the location path (``/v1/chat/completions``,
 ``/api/generate``, ``/stream``, ...); the upstream (names and ports of LLM servers and hosted
 LLM APIs, or a template variable named for one, linter/nginx/backends.py); the app of the
 same repository behind the target (a compose service or launch line whose app streams, or an
-LLM server's image, linter/server/proxied.py; read in linter/nginx/app_signal.py); for a
-catch-all ``location /``, a server_name naming an LLM app; a LiteLLM config in the same
+LLM server's image, linter/server/proxied.py; Python, JS/TS and Spring apps alike; read in
+linter/nginx/app_signal.py); a path the project's browser app opens as an event stream on
+its own origin (linter/server/clientreaders.py); for a catch-all ``location /``, a
+server_name naming an LLM app; a LiteLLM config in the same
 repository with an OpenAI-style path. A route with no signal is left alone. Template variables
 the repository gives a value (the compose service that renders the file) are filled in before
 the target is judged. Locations that serve an app's pages beside its API then lose their
@@ -32,7 +34,7 @@ from linter.llmservers import (
     server_name_product,
     streaming_path,
 )
-from linter.nginx.app_signal import app_signal, path_app_signal
+from linter.nginx.app_signal import app_signal, client_signal, path_app_signal
 from linter.nginx.appquiet import quiet_app, streamlit_backend
 from linter.nginx.backends import (
     Signal,
@@ -175,6 +177,7 @@ def _signal(
             or app_signal(document, block, resolved, upstream)
             or path_app_signal(document, block, resolved, upstream)
             or inner_front_signal(document, block, resolved, upstream)
+            or client_signal(document, block)
         )
         if signal and gradio is not None:
             signal = signal._replace(text=f"{signal.text} ({gradio[1]}: Gradio 4+ queues over SSE)")

@@ -13,6 +13,9 @@ from linter.nginx.context import Stmt
 
 # Addresses of the host nginx runs on (an app beside it, not a container's name).
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1"})
+# The Docker (or Podman) host as a container reaches it: an nginx in a container proxying
+# there reaches an app the host runs at that port, as an nginx on the host does on loopback.
+DOCKER_HOST = frozenset({"host.docker.internal", "host.containers.internal"})
 _VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 _HOST_PORT = re.compile(r"^([^:$\[\]]+|\[[^\]]*\]):(\d+)$")
 
@@ -139,4 +142,8 @@ def path_matched_host(host: str) -> bool:
     """A target host a route may be linked to the project's app by path alone: loopback, or a
     bare service-style name (`backend`) that nothing in the repository names otherwise."""
     host = host.lower()
-    return host in LOOPBACK or (_SERVICE_NAME.match(host) is not None and not host.isdigit())
+    return (
+        host in LOOPBACK
+        or host in DOCKER_HOST
+        or (_SERVICE_NAME.match(host) is not None and not host.isdigit())
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from linter.pathmatch import relative_posix
@@ -171,6 +171,8 @@ class PathStream:
     route: str
     said: str  # what streams and where, for a message
     unbuffered: bool
+    # Found at the tree's top, the config's own project folder holding none: a looser link.
+    far: bool = False
 
 
 def path_streams(
@@ -181,19 +183,33 @@ def path_streams(
     compose services already name (a route to one of those is that app's, not matched by
     path). Once per run and project folder."""
     from linter.discovery import project_folder
-    from linter.server import nodeapps
-    from linter.server.pypaths import python_streams
 
     top = project_folder(os.path.abspath(nginx_file))
     if not workspace.inside(top):
         top = workspace.root
+    streams = _streams_below(workspace, top)
+    if not streams and top != workspace.root:
+        # A config kept in a deployment folder (`config/nginx/`, `deploy/`) whose project
+        # folder holds no app: the tree's top, where the app it fronts lies.
+        streams = tuple(replace(s, far=True) for s in _streams_below(workspace, workspace.root))
+    if not streams:
+        return (), frozenset()
+    return streams, frozenset(_named_loopback(workspace, nginx_file))
+
+
+def _streams_below(workspace: Workspace, top: str) -> tuple[PathStream, ...]:
+    """The streaming handlers with a known route path below ``top``, in JS/TS, Python and
+    Java/Kotlin apps. Once per run and folder."""
+    from linter.server import jvmapps, nodeapps
+    from linter.server.pypaths import python_streams
+
     key = ("server", "path-streams", top)
     known = workspace.memo.get(key)
     if isinstance(known, tuple):
-        streams = known
-    else:
-        shown = relative_posix(top, workspace.root)
-        streams = tuple(
+        return known
+    shown = relative_posix(top, workspace.root)
+    streams = (
+        tuple(
             PathStream(
                 e.route,
                 f"{e.what} at {e.path}:{e.line}, read from a JS/TS file by its shape",
@@ -201,14 +217,23 @@ def path_streams(
             )
             for e in nodeapps.app_evidence(top, shown)
             if e.route.startswith("/") and e.route != "/"
-        ) + tuple(
+        )
+        + tuple(
             PathStream(route, said, unbuffered)
             for route, said, unbuffered in python_streams(workspace, top)
         )
-        workspace.memo[key] = streams
-    if not streams:
-        return (), frozenset()
-    return streams, frozenset(_named_loopback(workspace, nginx_file))
+        + tuple(
+            PathStream(
+                e.route,
+                f"{e.what} at {e.path}:{e.line}, read from a Java/Kotlin file by its shape",
+                e.unbuffered,
+            )
+            for e in jvmapps.app_evidence(top, shown)
+            if e.route is not None and e.route.startswith("/") and e.route != "/"
+        )
+    )
+    workspace.memo[key] = streams
+    return streams
 
 
 def _named_loopback(workspace: Workspace, nginx_file: str) -> set[tuple[str, str]]:

@@ -216,16 +216,46 @@ def _unlaunched_python_apps(
                 except Exception:  # evidence only
                     apps, entries = 0, []
                 unknown = any(route is None for _, route, _, _ in entries)
-                workspace.memo[key] = (
+                streams = (
                     ()
                     if unknown and apps > 1
                     else tuple((route, said, unbuffered) for _, route, said, unbuffered in entries)
                 )
-            streams = workspace.memo[key]
-            if isinstance(streams, tuple) and streams:
+                if not streams and not apps:
+                    streams = _jvm_streams(workspace, service)
+                workspace.memo[key] = streams
+            known = workspace.memo[key]
+            if isinstance(known, tuple) and known:
                 shown = f"{relative_posix(compose.path, workspace.root)}:{service.key.line}"
-                found.append((service, shown, streams))
+                found.append((service, shown, known))
     return found
+
+
+def _jvm_streams(
+    workspace: Workspace, service: ComposeService
+) -> tuple[tuple[str | None, str, bool], ...]:
+    """The streaming handlers of the Spring app a compose service builds (its Dockerfile's
+    folder when that is below the build context, else the context; linter/server/jvmapps.py),
+    as ``_unlaunched_python_apps`` gives a Python app's."""
+    from linter.server import jvmapps
+
+    context = service.context_dir or ""
+    folder = context
+    if service.dockerfile:
+        below = os.path.dirname(service.dockerfile)
+        if os.path.normpath(below) != os.path.normpath(context) and not os.path.relpath(
+            below, context
+        ).startswith(".."):
+            folder = below
+    try:
+        evidence = jvmapps.app_evidence(folder, relative_posix(folder, workspace.root))
+    except Exception:  # evidence only
+        return ()
+    return tuple(
+        (e.route, f"{e.what} at {e.path}:{e.line}, read from a Java/Kotlin file by its shape",
+         e.unbuffered)
+        for e in evidence
+    )  # fmt: skip
 
 
 def _compose_names(

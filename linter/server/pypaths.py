@@ -28,6 +28,10 @@ _APP_LINE = re.compile(rb"^(\w+)\s*(?::\s*\w+\s*)?=\s*(?:FastAPI|Flask|Quart|Sta
 # A module-level app made by a factory of the module (`app = create_app()`, the factory building
 # one of the apps above in its body): the name, and the factory's.
 _FACTORY_LINE = re.compile(rb"^(\w+)\s*(?::\s*\w+\s*)?=\s*(\w+)\(\s*\)\s*$", re.M)
+# A module-level router with a literal path prefix of its own (`router = APIRouter(prefix="/api/chat")`).
+_ROUTER_LINE = re.compile(
+    rb"^(\w+)\s*(?::\s*\w+\s*)?=\s*APIRouter\([^)\n]*\bprefix\s*=\s*[\"']/", re.M
+)
 # The first name of each absolute import of a module.
 _IMPORTED = re.compile(rb"^[ \t]*(?:from|import)[ \t]+(\w+)", re.M)
 # The byte search before the app line regex: a file without these builds no app.
@@ -51,14 +55,13 @@ def app_streams(
     None when its path is not known, what streams and where, sends `X-Accel-Buffering: no`)
     for each streaming answer of one of them."""
     from linter.discovery import walk_files
-    from linter.server.apps import find_evidence
-    from linter.server.model import Launch, Place
-    from linter.server.nearcompose import read_evidence
-    from linter.server.streamlaunches import answer_stream
 
     files = walk_files(top, _wanted, _MAX_ENTRIES, _SKIPPED)
     found: list[tuple[str, str | None, str, bool]] = []
     apps = 0
+    # Routers with a path prefix of their own, for a tree that holds no app module to mount
+    # them (a partial checkout): (path, data, match).
+    routers: list[tuple[str, bytes, re.Match[bytes]]] = []
     for path in files:
         # Read as nodeapps.py reads JS/TS sources: a byte search, outside the workspace's
         # cache (a unit's cache is released when it is done; this is evidence, not a unit).
@@ -66,50 +69,80 @@ def app_streams(
         if data is None:
             continue
         if _WORDS.search(data) is None:
+            if b"APIRouter(" in data and len(routers) < _MAX_APPS:
+                router = _ROUTER_LINE.search(data)
+                if router is not None:
+                    routers.append((path, data, router))
             continue
         match = _APP_LINE.search(data) or _factory_made(data)
-        root = _source_root(top, path, data)
-        module = _module_name(root, path)
-        if match is None or module is None:
+        if match is None or _module_name(_source_root(top, path, data), path) is None:
             continue
         apps += 1
         if apps > _MAX_APPS:
             break
-        variable = match.group(1).decode()
-        # Read as a launch of `module:app` would be; the app module itself is the "command".
-        launch = Launch(
-            server="python",
-            command=Place(path, match.start(), match.end()),
-            launcher="python",
-            app=f"{module}:{variable}",
-            search_dirs=(root,) if root == top else (root, top),
-        )
-
-        try:
-            find_evidence(
-                launch,
-                lambda p: read_evidence(workspace, p),
-                workspace.inside,
-                lambda p: relative_posix(p, workspace.root),
-            )
-        except Exception:  # evidence only
-            continue
-        shown = relative_posix(path, workspace.root)
-        for evidence in launch.evidence:
-            if not answer_stream(evidence):
-                continue  # a file download, not an answer
-            said = (
-                f"{evidence.what} at {evidence.path}:{evidence.line}, in the app "
-                f"`{variable}` of {shown}"
-            )
-            # Routes unknown, or moved under a router's prefix: where it streams is not known
-            # (said by an entry without a route; the paths written are still given).
-            if evidence.routes is None or launch.routes_moved:
-                found.append((shown, None, said, evidence.unbuffered))
-            for route in evidence.routes or ():
-                if route.startswith("/"):
-                    found.append((shown, route, said, evidence.unbuffered))
+        _read_app(workspace, top, path, data, match, "app", found)
+    if not apps:
+        for path, data, match in routers:
+            _read_app(workspace, top, path, data, match, "router", found)
     return apps, found
+
+
+def _read_app(
+    workspace: Workspace,
+    top: str,
+    path: str,
+    data: bytes,
+    match: re.Match[bytes],
+    kind: str,
+    found: list[tuple[str, str | None, str, bool]],
+) -> None:
+    """Read the app (or stand-alone router) ``match`` names in ``path`` as a launch of
+    ``module:name`` would be, adding its streaming answers to ``found``."""
+    from linter.server.apps import find_evidence
+    from linter.server.model import Launch, Place
+    from linter.server.nearcompose import read_evidence
+    from linter.server.streamlaunches import answer_stream
+
+    root = _source_root(top, path, data)
+    module = _module_name(root, path)
+    if module is None:
+        return
+    variable = match.group(1).decode()
+    # Read as a launch of `module:app` would be; the app module itself is the "command".
+    launch = Launch(
+        server="python",
+        command=Place(path, match.start(), match.end()),
+        launcher="python",
+        app=f"{module}:{variable}",
+        search_dirs=(root,) if root == top else (root, top),
+    )
+
+    try:
+        find_evidence(
+            launch,
+            lambda p: read_evidence(workspace, p),
+            workspace.inside,
+            lambda p: relative_posix(p, workspace.root),
+        )
+    except Exception:  # evidence only
+        return
+    shown = relative_posix(path, workspace.root)
+    if kind == "router":
+        shown += " (its own prefix: no app module of the tree mounts it)"
+    for evidence in launch.evidence:
+        if not answer_stream(evidence):
+            continue  # a file download, not an answer
+        said = (
+            f"{evidence.what} at {evidence.path}:{evidence.line}, in the {kind} "
+            f"`{variable}` of {shown}"
+        )
+        # Routes unknown, or moved under a router's prefix: where it streams is not known
+        # (said by an entry without a route; the paths written are still given).
+        if evidence.routes is None or launch.routes_moved:
+            found.append((shown, None, said, evidence.unbuffered))
+        for route in evidence.routes or ():
+            if route.startswith("/"):
+                found.append((shown, route, said, evidence.unbuffered))
 
 
 def _factory_made(data: bytes) -> re.Match[bytes] | None:
@@ -137,7 +170,24 @@ def _source_root(top: str, path: str, data: bytes) -> str:
         if os.path.basename(folder) in names:
             return os.path.dirname(folder)
         folder = os.path.dirname(folder)
+    # A build context named as the package its modules import (`context: ./backend` whose
+    # `main.py` imports `from backend.config import settings`): the image puts the folder
+    # under that name, so imports resolve from the folder above it.
+    if folder == top and os.path.basename(top) in names and _package_imported(data, top):
+        return os.path.dirname(top)
     return top
+
+
+def _package_imported(data: bytes, top: str) -> bool:
+    """The module imports a submodule of the package named as ``top`` that ``top`` holds
+    (`from backend.api import x` with `backend/api/`): not a package of the same name
+    installed from elsewhere."""
+    name = re.escape(os.path.basename(top).encode())
+    for match in re.finditer(rb"^[ \t]*(?:from|import)[ \t]+" + name + rb"\.(\w+)", data, re.M):
+        sub = match.group(1).decode()
+        if os.path.isdir(os.path.join(top, sub)) or os.path.isfile(os.path.join(top, sub + ".py")):
+            return True
+    return False
 
 
 def _module_name(top: str, path: str) -> str | None:

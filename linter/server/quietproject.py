@@ -60,6 +60,13 @@ _APP_WORDS = functools.cache(
 )
 
 
+# A browser app's HTTP client (an axios instance or import): with no server code in the tree,
+# the client the config serves is what calls its API, and it reads no stream either.
+_CLIENT_WORDS = functools.cache(
+    lambda: re.compile(rb"\baxios\.create\(|\bfrom\s+['\"]axios['\"]|\brequire\(\s*['\"]axios['\"]")
+)
+
+
 def quiet_project(workspace: Workspace, nginx_file: str) -> str | None:
     """What the project's app is and that nothing streams ("the repository's app
     (agent_service.py, a Flask app) and the other 12 sources of . neither serve nor read a
@@ -93,6 +100,7 @@ def _read(workspace: Workspace, top: str) -> str | None:
     if sources is None or not sources:
         return None
     apps: list[str] = []
+    clients: list[str] = []
     for path in sources:
         # Read as nodeapps.py reads JS/TS sources: a byte search, outside the workspace's
         # cache (a unit's cache is released when it is done; this is evidence, not a unit).
@@ -103,10 +111,18 @@ def _read(workspace: Workspace, top: str) -> str | None:
             return None
         if _APP_WORDS().search(data):
             apps.append(relative_posix(path, workspace.root))
+        elif _CLIENT_WORDS().search(data):
+            clients.append(relative_posix(path, workspace.root))
+    shown = relative_posix(top, workspace.root)
+    if not apps and clients:
+        more = f" and {len(clients) - 1} more" if len(clients) > 1 else ""
+        return (
+            f"the project holds no server code, and its client code ({clients[0]}{more}, an "
+            f"axios client; {len(sources)} source files read under {shown}) never reads a stream"
+        )
     if not apps:
         return None
     more = f" and {len(apps) - 1} more" if len(apps) > 1 else ""
-    shown = relative_posix(top, workspace.root)
     return (
         f"the project's server code ({apps[0]}{more}; {len(sources)} source files read under "
         f"{shown}) neither serves nor reads a stream"

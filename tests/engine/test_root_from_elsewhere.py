@@ -135,3 +135,26 @@ def test_an_image_folder_no_compose_file_above_names_stays_the_tree(tmp_path: Pa
     (tmp_path / "py/docker-compose.yml").write_text("services:\n  api:\n    build: ./api\n")
     conf = tmp_path / "py/api/nginx.conf"
     assert find_root([str(conf)], str(tmp_path / "elsewhere")) == str(tmp_path / "py/api")
+
+
+def test_a_compose_folder_that_builds_from_above_takes_the_tree_above(tmp_path: Path) -> None:
+    """`docker/docker-compose.yml` building `../server` and mounting `./nginx/site.conf`: the
+    deployment's tree (where the apps its proxy reaches lie) is the folder the `../` names."""
+    make(tmp_path / "repo", ["server/Main.java", "docker/nginx/site.conf"])
+    (tmp_path / "repo/docker/docker-compose.yml").write_text(
+        "services:\n  api:\n    build:\n      context: ../server\n"
+        "  nginx:\n    image: nginx\n    volumes:\n      - ./nginx/site.conf:/etc/nginx/conf.d/default.conf\n"
+    )
+    (tmp_path / "elsewhere").mkdir()
+    site = tmp_path / "repo/docker/nginx/site.conf"
+    assert find_root([str(site)], str(tmp_path / "elsewhere")) == str(tmp_path / "repo")
+
+
+def test_a_compose_folder_that_builds_only_below_stays_the_tree(tmp_path: Path) -> None:
+    make(tmp_path / "repo", ["docker/api/app.py", "docker/nginx/site.conf"])
+    (tmp_path / "repo/docker/docker-compose.yml").write_text(
+        "services:\n  api:\n    build: ./api\n"
+    )
+    (tmp_path / "elsewhere").mkdir()
+    site = tmp_path / "repo/docker/nginx/site.conf"
+    assert find_root([str(site)], str(tmp_path / "elsewhere")) == str(tmp_path / "repo/docker")
