@@ -133,9 +133,7 @@ def test_routers_mounted_on_routers_get_every_prefix_on_the_way() -> None:
     agents = ("app.api.endpoints.agents", "router")
     assert moved(("/ask/stream",), agents, found) == ("/api/v1/agents/ask/stream",)
     # Mounted without a prefix of its own: only the prefixes above it apply.
-    assert moved(("/health",), ("app.api.endpoints.health", "router"), found) == (
-        "/api/v1/health",
-    )
+    assert moved(("/health",), ("app.api.endpoints.health", "router"), found) == ("/api/v1/health",)
     # A parent router with a prefix of its own puts it in front of what it mounts.
     nested = _mounts_of(
         "app.routes",
