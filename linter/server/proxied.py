@@ -180,6 +180,20 @@ def _addresses_of(
     return addresses
 
 
+def _runs_the_folder_app(service: ComposeService, services: list[ComposeService]) -> bool:
+    """The service runs the app of the folder it builds: it is the only service building that
+    folder, or the folder is one image (one Dockerfile) that the service runs with the image's
+    own command while the others give a command of their own (`api` beside a `worker` that
+    runs `python worker.py` from the same build). Several Dockerfiles of one folder (`context:
+    .` with a Dockerfile each): which app each runs is its Dockerfile's to say."""
+    sharing = [other for other in services if other.context_dir == service.context_dir]
+    if len(sharing) == 1:
+        return True
+    if len({other.dockerfile for other in sharing}) > 1:
+        return False
+    return service.command is None and service.entrypoint is None
+
+
 def _unlaunched_python_apps(
     workspace: Workspace, nginx_file: str, mounting: frozenset[str]
 ) -> list[tuple[ComposeService, str, tuple[tuple[str | None, str, bool], ...]]]:
@@ -224,20 +238,6 @@ def _unlaunched_python_apps(
                 shown = f"{relative_posix(compose.path, workspace.root)}:{service.key.line}"
                 found.append((service, shown, streams))
     return found
-
-
-def _runs_the_folder_app(service: ComposeService, services: list[ComposeService]) -> bool:
-    """The service runs the app of the folder it builds: it is the only service building that
-    folder, or the folder is one image (one Dockerfile) that the service runs with the image's
-    own command while the others give a command of their own (`api` beside a `worker` that
-    runs `python worker.py` from the same build). Several Dockerfiles of one folder (`context:
-    .` with a Dockerfile each): which app each runs is its Dockerfile's to say."""
-    sharing = [other for other in services if other.context_dir == service.context_dir]
-    if len(sharing) == 1:
-        return True
-    if len({other.dockerfile for other in sharing}) > 1:
-        return False
-    return service.command is None and service.entrypoint is None
 
 
 def _compose_names(
