@@ -12,6 +12,7 @@ import re
 from typing import NamedTuple
 
 from linter.llmservers import UVICORN_LLM_PORTS, UVICORN_LLM_SERVERS, llm_name
+from linter.nginx.app_signal import app_signal, path_app_signal
 from linter.nginx.context import Stmt
 from linter.nginx.directives import BUFFERED_FAMILIES
 from linter.nginx.effective import (
@@ -26,7 +27,7 @@ from linter.nginx.effective import (
 from linter.nginx.model import NginxDocument
 from linter.nginx.route import Route
 from linter.nginx.route_pages import proxies_llm_api
-from linter.nginx.targets import pass_host
+from linter.nginx.targets import Resolved, pass_host
 from linter.nginx.timevalue import parse_time
 
 # A location whose clients open the stream with GET (a browser's EventSource, a curl of an
@@ -159,6 +160,20 @@ def deliberate_read_timeout(document: NginxDocument, route: Route, timeout: Read
         and stmt is not None
         and stmt.parent is route.block
         and not proxies_llm_api(document, route)
+        and not _app_streams_here(document, route)
+    )
+
+
+def _app_streams_here(document: NginxDocument, route: Route) -> bool:
+    """The repository's app behind the route streams at a path it reaches (the signals of
+    linter/nginx/app_signal.py): the timeout then waits on that app's streams, whatever the
+    admin had in mind when writing it beside `*_buffering off`."""
+    if not document.streaming_backends and not document.path_streams:
+        return False
+    resolved = Resolved(route.target, ())
+    return (
+        app_signal(document, route.block, resolved, route.upstream) is not None
+        or path_app_signal(document, route.block, resolved, route.upstream) is not None
     )
 
 

@@ -130,6 +130,15 @@ def _own_comment(block: Stmt, comment: FileComment, path: str, text: str) -> boo
     return True
 
 
+# A comment saying the route answers in one piece, not as a stream: English, and the words for
+# it in the languages real configs are commented in (`同步` synchronous, `非流式` non-streaming).
+_ONE_PIECE_COMMENT = re.compile(
+    r"\bnon[- ]?stream(?:ing|ed)?\b|\bnot stream(?:ing|ed)?\b|\bsynchronous\b"
+    r"|同步|非流式|不流式",
+    re.IGNORECASE,
+)
+
+
 def naming_comment_signal(document: NginxDocument, block: Stmt) -> Signal | None:
     """A comment in the location, or on the two lines above it, that names an LLM app
     (`# OpenWebUI proxy`, `# LiteLLM gateway`): what an admin reads first."""
@@ -147,6 +156,10 @@ def naming_comment_signal(document: NginxDocument, block: Stmt) -> Signal | None
     if found is None:
         return None
     text, line, product = found
+    if _ONE_PIECE_COMMENT.search(text):
+        # (`# synchronous Q&A: the LLM may take a while`): the admin names the app behind
+        # and says this route answers in one piece; its streaming twin is elsewhere.
+        return None
     return Signal(
         "comment",
         f"the comment {text!r} at {document.display(directive.path)}:{line} names an LLM app "

@@ -15,7 +15,7 @@ from linter.llmservers import (
     not_streaming_path,
     streaming_path,
 )
-from linter.nginx.backends import Signal, backend_signal
+from linter.nginx.backends import Signal, backend_signal, map_values
 from linter.nginx.route import exact_match, location_path
 from linter.nginx.targets import pass_host
 from linter.nginx.websocket import socket_beside
@@ -68,11 +68,11 @@ def weak_catch_all(document: NginxDocument, found: list[Route], pages: set[int])
     }
     if not candidates:
         return found
-    own_api = _api_backends(found)
+    own_api = _api_backends(found, document)
     candidates = {
         index: server
         for index, server in candidates.items()
-        if (id(server), _backend(found[index])) not in own_api
+        if (id(server), _backend(found[index], document)) not in own_api
     }
     wanted = {id(server) for server in candidates.values()}
     api_by_server: dict[int, Route] = {}
@@ -100,7 +100,9 @@ def weak_catch_all(document: NginxDocument, found: list[Route], pages: set[int])
         api = api_by_server.get(id(server))
         if api is None or id(server) in routed_api:
             continue
-        if _same_backend(api, found[index]) and not llm_api_path(location_path(api.block)):
+        if _same_backend(api, found[index], document) and not llm_api_path(
+            location_path(api.block)
+        ):
             # The streaming location routes an app's own stream endpoint apart from the
             # catch-all's backend (`/agent/query/stream` beside `/`): the admin knew where that
             # app streams, and the catch-all carries the rest of it, not a separate chat UI.
@@ -117,9 +119,11 @@ def weak_catch_all(document: NginxDocument, found: list[Route], pages: set[int])
     return result
 
 
-def _backend(route: Route) -> tuple[str, str] | None:
+def _backend(route: Route, document: NginxDocument | None = None) -> tuple[str, str] | None:
     """Host and port a route proxies to; a variable that the route's own chain sets once is
-    read there (the Docker resolver idiom, repeated in every location). None when unknown."""
+    read there (the Docker resolver idiom, repeated in every location), else, with
+    ``document``, from a `map` that gives it one value only (`map $host $app { default
+    "app:8000"; }`, the resolver idiom written with a map). None when unknown."""
     host, port = pass_host(route.target)
     if "$" not in host:
         return host, port
@@ -132,24 +136,32 @@ def _backend(route: Route) -> tuple[str, str] | None:
         if sets:
             value = sets[0].args[1]
             return pass_host(value) if len(sets) == 1 and "$" not in value else None
-    return None
+    if document is None:
+        return None
+    values = {value for _, _, value in map_values(document, route.target)}
+    if len(values) != 1:
+        return None
+    value = values.pop()
+    return pass_host(value) if "$" not in value and value else None
 
 
-def _same_backend(first: Route, second: Route) -> bool:
+def _same_backend(first: Route, second: Route, document: NginxDocument | None = None) -> bool:
     """Both routes proxy to one known backend (the same host and port, or the same upstream)."""
     if first.upstream is not None or second.upstream is not None:
         return first.upstream is second.upstream
-    backend = _backend(first)
-    return backend is not None and backend == _backend(second)
+    backend = _backend(first, document)
+    return backend is not None and backend == _backend(second, document)
 
 
-def _api_backends(found: list[Route]) -> set[tuple[int, tuple[str, str] | None]]:
+def _api_backends(
+    found: list[Route], document: NginxDocument | None = None
+) -> set[tuple[int, tuple[str, str] | None]]:
     """(server, backend) of each location under `/api` (the API of the app behind it)."""
     result: set[tuple[int, tuple[str, str] | None]] = set()
     for route in found:
         server = route.block.enclosing("server") if not route.block.is_root else None
         if server is not None and _API_PREFIX.match(location_path(route.block)):
-            backend = _backend(route)
+            backend = _backend(route, document)
             if backend is not None:
                 result.add((id(server), backend))
     return result

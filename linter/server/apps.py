@@ -34,6 +34,7 @@ from linter.server.django import (
     streamed_django_media,
 )
 from linter.server.model import Evidence, Launch
+from linter.server.modeswitch import Condition, conditional_imports, decided
 from linter.server.pyread import parse
 from linter.server.responses import (
     HEARTBEAT,
@@ -158,11 +159,17 @@ def _follow(
     # The modules read count, not those queued: an app module importing sixty of its own
     # (models, middleware) must still reach the routers it mounts further down the queue.
     reads = 0
+    # The files of modules imported only in a mode the launch does not run, and those some
+    # module imports whatever the mode (these are read, whatever another module's branch).
+    other_mode: set[str] = set()
+    imported_always: set[str] = set()
     while queue:
         if reads >= MAX_MODULES:
             launch.partial = True  # what was not read may stream: "no streaming endpoint" unsaid
             break
         path, name, note = queue.pop(0)
+        if path in other_mode and path not in imported_always:
+            continue  # (queued as a module of a folder read in place of a missing one)
         source = read(path)
         if source is None:
             continue
@@ -191,6 +198,7 @@ def _follow(
                         _llm_waits(tree, source),
                         walked.groups,
                         *_mounts(tree, walked.calls, name),
+                        conditional=walked.conditional(),
                     )
             memo[(path, name)] = (data, facts)
         if facts is None:
@@ -211,17 +219,30 @@ def _follow(
             wsgi = any("Flask" in e.what or "Django" in e.what for e in launch.evidence)
             launch.interface = "wsgi" if wsgi else "asgi"
         dirs = (*launch.search_dirs, os.path.dirname(path))
+        # An import made only in a mode the launch's environment does not run is not followed
+        # (linter/server/modeswitch.py): the other mode's app is not this server's.
+        skipped = {
+            imported
+            for imported, condition in facts.conditional
+            if decided(condition, launch.environment) is False
+        }
         files = {
             imported: memo_module_file(imported, dirs, inside, memo)
             or (module_file(imported, (), inside, launch.packages) if launch.packages else None)
             for imported in facts.modules
         }
+        for imported in skipped:
+            if files[imported] is not None:
+                other_mode.add(files.pop(imported) or "")
+        imported_always.update(target for target in files.values() if target is not None)
         for imported, target in files.items():
             if target is not None and target not in seen:
                 seen.add(target)
                 queue.append((target, imported, note))
         for group in facts.groups:
             if any(files.get(imported) is not None for imported in group):
+                continue
+            if all(imported in skipped for imported in group):
                 continue
             folder = memo_missing_module_folder(group[0], dirs, inside, memo)
             if folder is None:
@@ -231,6 +252,9 @@ def _follow(
                 if local not in seen:
                     seen.add(local)
                     queue.append((local, named, said))
+    dropped = {display(path) for path in other_mode - imported_always}
+    if dropped:  # (a module of the other mode read before the branch that leaves it out)
+        launch.evidence[:] = [e for e in launch.evidence if e.path not in dropped]
 
 
 class _Summary(NamedTuple):
@@ -247,6 +271,8 @@ class _Summary(NamedTuple):
     # The routers it mounts under a prefix, and whether it moves paths in another way.
     mounted: tuple[Mount, ...] = ()
     moves_paths: bool = False
+    # The modules it imports only under a condition on the environment (modeswitch.py).
+    conditional: tuple[tuple[str, Condition], ...] = ()
 
 
 def _mounts(
@@ -296,12 +322,20 @@ class _Facts:
         self.modules: list[str] = []  # the modules and names its imports name
         self.groups: list[tuple[str, ...]] = []  # the same, by import statement
         self.calls: list[ast.Call] = []
+        # module name -> the condition every import of it is made under (None: one is not).
+        self._conditions: dict[str, Condition | None] = {}
         self._functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
         self._generators: set[str] | None = None
         package = (module or "").rsplit(".", 1)[0] if module and "." in module else ""
         if module and path.endswith("__init__.py"):
             package = module
         functions = self._functions
+        # Only an indented import can sit in a branch (cheap test before the walk).
+        branches = (
+            conditional_imports(tree)
+            if source_text is None or _INDENTED_IMPORT.search(source_text)
+            else {}
+        )
         full = source_text is None or _CALL_WORDS.search(source_text) is not None
         nodes = ast.walk(tree) if full else _statements(tree)
         for node in nodes:
@@ -321,6 +355,7 @@ class _Facts:
                     self.imported[alias.asname or alias.name.split(".")[0]] = alias.name
                     self.modules.append(alias.name)
                     self.groups.append((alias.name,))
+                    self._condition(alias.name, branches.get(id(node)))
             elif isinstance(node, ast.ImportFrom):
                 if node.module:
                     for alias in node.names:
@@ -338,11 +373,21 @@ class _Facts:
                     named = [alias.name for alias in node.names]
                     self.groups.extend((name,) for name in named)
                 self.modules.extend(named)
+                for imported in named:
+                    self._condition(imported, branches.get(id(node)))
         if source_text is not None:
             # A Django project names its settings and URL confs by string, not by import.
             for named_module in django_modules(tree, source_text):
                 self.modules.append(named_module)
                 self.groups.append((named_module,))
+
+    def _condition(self, module: str, condition: Condition | None) -> None:
+        if module in self._conditions and self._conditions[module] != condition:
+            condition = None  # imported in two ways: followed whatever the mode
+        self._conditions[module] = condition
+
+    def conditional(self) -> tuple[tuple[str, Condition], ...]:
+        return tuple((m, c) for m, c in self._conditions.items() if c is not None)
 
     @property
     def generators(self) -> set[str]:
@@ -555,6 +600,7 @@ class _Facts:
 # The names a call must have to count (an app constructor, a streaming response): a module
 # whose text holds none of them gives its imports only, read from its statements without
 # walking every expression (the modules an app imports are mostly plain ones).
+_INDENTED_IMPORT = re.compile(r"^[ \t]+(?:from|import)[ \t]", re.M)
 _CALL_WORDS = re.compile(
     r"FastAPI|Starlette|Quart|Flask|Response|stream_with_context|response_class"
     r"|get_[wa]sgi_application|include_router|register_blueprint"

@@ -310,6 +310,7 @@ def launch_from_words(words: list[Word], context: LaunchContext) -> list[Launch]
         launcher=context.launcher,
         search_dirs=context.search_dirs,
         service=context.service,
+        environment={name: value for name, (value, _, _) in context.env.items()},
     )
     if server == "gunicorn":
         _read_gunicorn(launch, arguments, context)

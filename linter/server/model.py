@@ -199,6 +199,9 @@ class Launch:
     # The app's modules were read only in part (linter/server/apps.py's limit): no evidence
     # found is not "no streaming endpoint".
     partial: bool = False
+    # The environment the server starts with, where the tree gives values (compose's
+    # `environment:`, a Dockerfile's ENV): which mode an app factory picks (modeswitch.py).
+    environment: dict[str, str] = field(default_factory=dict)
     # A Kubernetes container's image that the tree does not build: its files (the app the
     # command names) are not in the repository, unless a launch line of the tree serves the
     # very same app (linter/server/twins.py).

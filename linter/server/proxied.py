@@ -180,6 +180,20 @@ def _addresses_of(
     return addresses
 
 
+def _runs_the_folder_app(service: ComposeService, services: list[ComposeService]) -> bool:
+    """The service runs the app of the folder it builds: it is the only service building that
+    folder, or the folder is one image (one Dockerfile) that the service runs with the image's
+    own command while the others give a command of their own (`api` beside a `worker` that
+    runs `python worker.py` from the same build). Several Dockerfiles of one folder (`context:
+    .` with a Dockerfile each): which app each runs is its Dockerfile's to say."""
+    sharing = [other for other in services if other.context_dir == service.context_dir]
+    if len(sharing) == 1:
+        return True
+    if len({other.dockerfile for other in sharing}) > 1:
+        return False
+    return service.command is None and service.entrypoint is None
+
+
 def _unlaunched_python_apps(
     workspace: Workspace, nginx_file: str, mounting: frozenset[str]
 ) -> list[tuple[ComposeService, str, tuple[tuple[str | None, str, bool], ...]]]:
@@ -199,14 +213,12 @@ def _unlaunched_python_apps(
     found: list[tuple[ComposeService, str, tuple[tuple[str | None, str, bool], ...]]] = []
     composes = compose_files(workspace, nginx_file)
     for compose in near_or_mounting(workspace, composes, compose_path, nginx_file, mounting):
-        contexts = [service.context_dir for service in compose.services]
         for service in compose.services:
             context = service.context_dir
             if not context or (compose.path, service.name) in launched:
                 continue
-            if contexts.count(context) > 1:
-                continue  # (one folder built by several services, `context: .` with a
-                # Dockerfile each: which app this one runs is its Dockerfile's to say)
+            if not _runs_the_folder_app(service, compose.services):
+                continue
             if not workspace.inside(context) or image_product(service.image) is not None:
                 continue
             key = ("server", "python-streams", context)

@@ -243,6 +243,7 @@ def uvicorn_runs(
             command=Place(source.path, start, end),
             launcher=launcher,
             search_dirs=search_dirs,
+            environment=dict(env),
         )
         if node.args:
             app = node.args[0]
@@ -354,6 +355,7 @@ def flask_runs(
             command=Place(source.path, start, end),
             launcher=launcher,
             search_dirs=search_dirs,
+            environment=dict(env),
             app=f"{source.path}::",
             app_place=Place(source.path, *_span(source, func.value)),
         )

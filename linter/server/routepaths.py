@@ -77,8 +77,11 @@ def mounts(
             continue
         written = next((k.value for k in call.keywords if k.arg == word), None)
         parent, own = _parent(func.value, tree, module)
-        if written is None and parent is None:
-            continue  # mounted as it is, on an app no other mount moves
+        if written is None and (parent is None or _made_as_app(tree, func.value)):
+            # Mounted as it is, on an app no other mount moves; on the app object itself
+            # (`app.include_router(qa_router)`, whatever router the name holds) a mount
+            # without a prefix keeps every path the router's handlers write.
+            continue
         key = _router_key(call.args[0], aliases) if call.args else None
         if written is None:
             written = ast.Constant("")
@@ -100,6 +103,27 @@ def _parent(
         return None, None
     own = bound_prefix(tree, receiver.id)
     return ((module, receiver.id), own) if own is not None else (None, None)
+
+
+# What makes an app object (not a router): a mount on it without a prefix moves no path.
+_APPS = frozenset({"FastAPI", "Starlette", "Flask", "Quart"})
+
+
+def _made_as_app(tree: ast.Module, receiver: ast.expr) -> bool:
+    """``receiver`` is a name the module binds once at module level to an app constructor."""
+    if not isinstance(receiver, ast.Name):
+        return False
+    bindings = [
+        s.value
+        for s in tree.body
+        if isinstance(s, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == receiver.id for t in s.targets)
+    ]
+    if len(bindings) != 1 or not isinstance(bindings[0], ast.Call):
+        return False
+    func = bindings[0].func
+    made = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return made in _APPS
 
 
 def _static_files(call: ast.Call) -> bool:

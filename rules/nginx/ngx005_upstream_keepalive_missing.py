@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.model import Applicability, Finding, Fix, Severity
-from linter.nginx.assess import FIX_KEEPALIVE_TIMEOUT, known_backend
+from linter.nginx.assess import FIX_KEEPALIVE_TIMEOUT, known_backend, launched_backend
 from linter.nginx.context import Stmt
 from linter.nginx.edits import insert_statements
 from linter.nginx.model import NginxDocument
@@ -69,9 +69,9 @@ def _keepalive_fix(document: NginxDocument, upstream: Stmt) -> Fix | None:
     connections closed after 5s) a `keepalive_timeout` below that in the same edit, so the fix
     does not open the race NGX007 reports."""
     statements = ["keepalive 16;"]
-    backend = known_backend(upstream)
-    if backend is not None and not upstream.level_named("keepalive_timeout"):
-        statements.append(f"keepalive_timeout {FIX_KEEPALIVE_TIMEOUT};")
+    timeout = _fix_timeout(document, upstream)
+    if timeout is not None and not upstream.level_named("keepalive_timeout"):
+        statements.append(f"keepalive_timeout {timeout};")
     servers = upstream.level_named("server")
     anchor = servers[-1] if servers else None
     edit = insert_statements(document, upstream, statements, anchor=anchor)
@@ -79,6 +79,27 @@ def _keepalive_fix(document: NginxDocument, upstream: Stmt) -> Fix | None:
         return None
     what = " and ".join(s.rstrip(";") for s in statements)
     return RULE.make_fix([edit], f"add {what} to the upstream", unsafe=True)
+
+
+# nginx's own idle life of a cached upstream connection, when the upstream sets none.
+_NGINX_IDLE_MS = 60_000
+
+
+def _fix_timeout(document: NginxDocument, upstream: Stmt) -> str | None:
+    """The `keepalive_timeout` the fix adds, below the backend's idle timeout: the app server
+    this repository launches behind the upstream (its keep-alive as NGX007 reads it), else a
+    uvicorn-based server known by name or port (5s); None when nginx's 60s is already below
+    the backend's or the backend is not known."""
+    launched = launched_backend(document, upstream)
+    if launched is None:
+        return FIX_KEEPALIVE_TIMEOUT if known_backend(upstream) is not None else None
+    backend_ms = launched[1]
+    if backend_ms > _NGINX_IDLE_MS:
+        return None
+    wanted = min(4000, backend_ms - 1000) if backend_ms > 1000 else backend_ms // 2
+    if wanted <= 0:
+        return None
+    return f"{wanted // 1000}s" if wanted % 1000 == 0 else f"{wanted}ms"
 
 
 def _unreached(document: NginxDocument, settings: Settings) -> Iterator[Finding]:
