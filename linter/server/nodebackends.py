@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from linter.pathmatch import relative_posix
-from linter.server.front import LOOPBACK, near_ones, server_launches
 from linter.server.nearcompose import compose_files, compose_path, launch_home
 
 if TYPE_CHECKING:
@@ -214,6 +213,9 @@ def path_streams(
 def _named_loopback(workspace: Workspace, nginx_file: str) -> set[tuple[str, str]]:
     """The loopback addresses the launches and compose services near the config bind or
     publish, and the compose services' names (port ""), whatever their apps do."""
+    # (Here: only a project with a streaming handler matched by path needs the launches.)
+    from linter.server.front import LOOPBACK, near_ones, server_launches
+
     named: set[tuple[str, str]] = set()
     for _, launch in near_ones(
         workspace, server_launches(workspace, nginx_file), launch_home, nginx_file

@@ -46,10 +46,6 @@ def app_streams(
     None when its path is not known, what streams and where, sends `X-Accel-Buffering: no`)
     for each streaming answer of one of them."""
     from linter.discovery import walk_files
-    from linter.server.apps import find_evidence
-    from linter.server.model import Launch, Place
-    from linter.server.nearcompose import read_evidence
-    from linter.server.streamlaunches import answer_stream
 
     files = walk_files(top, _wanted, _MAX_ENTRIES, _SKIPPED)
     found: list[tuple[str, str | None, str, bool]] = []
@@ -69,6 +65,12 @@ def app_streams(
         apps += 1
         if apps > _MAX_APPS:
             break
+        # (Here, once an app module was found: a project without one never loads the readers.)
+        from linter.server.apps import find_evidence
+        from linter.server.model import Launch, Place
+        from linter.server.nearcompose import read_evidence
+        from linter.server.streamlaunches import answer_stream
+
         variable = match.group(1).decode()
         # Read as a launch of `module:app` would be; the app module itself is the "command".
         launch = Launch(
