@@ -16,6 +16,7 @@ from linter.nginx.context import Stmt
 # What a location's mapping of paths is, read once: (its modifier, its path, the URI of its
 # `proxy_pass` or "", the longer prefix and exact locations that take requests from it).
 Reach = tuple[str, str, str, tuple[tuple[str, str], ...]]
+_SCHEME_AND_HOST = re.compile(r"^[a-z]+://[^/]*", re.IGNORECASE)
 
 
 def reaches(block: Stmt, target: str, paths: tuple[str, ...]) -> bool:
@@ -35,7 +36,7 @@ def location_reach(block: Stmt, target: str) -> Reach | None:
         return None  # a regex or named location: what it matches is not read here
     if any(stmt.name == "rewrite" for stmt in block.walk()):
         return None
-    uri = re.sub(r"^[a-z]+://[^/]*", "", target, flags=re.IGNORECASE)
+    uri = _SCHEME_AND_HOST.sub("", target)
     if "$" in uri:
         return None
     longer = () if modifier == "=" else tuple(_longer_prefixes(block, path))
