@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from linter.pathmatch import relative_posix
+from linter.record import record
 from linter.server.nearcompose import compose_files, compose_path, launch_home
 
 if TYPE_CHECKING:
@@ -162,7 +162,7 @@ def _node_said(evidence: list[NodeEvidence]) -> str:
     return f"{first.what} at {first.path}:{first.line}, read from a JS/TS file by its shape{more}"
 
 
-@dataclass(frozen=True)
+@record
 class PathStream:
     """A streaming handler of a JS/TS app of the project whose route's path a literal gives
     (``/api/conversations``), for a route to a loopback address no launch names."""
