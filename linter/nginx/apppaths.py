@@ -9,12 +9,14 @@ request to the longest prefix that matches it. Unknown is "yes": a regex locatio
 from __future__ import annotations
 
 import re
+import weakref
 
 from linter.nginx.context import Stmt
 
 # What a location's mapping of paths is, read once: (its modifier, its path, the URI of its
 # `proxy_pass` or "", the longer prefix and exact locations that take requests from it).
 Reach = tuple[str, str, str, tuple[tuple[str, str], ...]]
+_SCHEME_AND_HOST = re.compile(r"^[a-z]+://[^/]*", re.IGNORECASE)
 
 
 def reaches(block: Stmt, target: str, paths: tuple[str, ...]) -> bool:
@@ -34,7 +36,7 @@ def location_reach(block: Stmt, target: str) -> Reach | None:
         return None  # a regex or named location: what it matches is not read here
     if any(stmt.name == "rewrite" for stmt in block.walk()):
         return None
-    uri = re.sub(r"^[a-z]+://[^/]*", "", target, flags=re.IGNORECASE)
+    uri = _SCHEME_AND_HOST.sub("", target)
     if "$" in uri:
         return None
     longer = () if modifier == "=" else tuple(longer_prefixes(block, path))
@@ -61,14 +63,12 @@ def longer_prefixes(block: Stmt, path: str) -> list[tuple[str, str]]:
     container = block.parent
     while container is not None and container.name == "include":
         container = container.parent
-    around = container.level_named("location") if container is not None else []
+    around = _locations(container) if container is not None else []
     own = block.args[0] if len(block.args) == 2 else ""
     found: list[tuple[str, str]] = []
-    for other in [*around, *block.level_named("location")]:
-        if other is block or not other.args or other.unknown:
+    for other, modifier, other_path in [*around, *_locations(block)]:
+        if other is block:
             continue
-        modifier = other.args[0] if len(other.args) == 2 else ""
-        other_path = other.args[-1]
         if modifier in ("~", "~*") and own not in ("^~", "="):
             found.append((modifier, other_path))
             continue
@@ -76,6 +76,29 @@ def longer_prefixes(block: Stmt, path: str) -> list[tuple[str, str]]:
             continue
         if modifier == "=" or (len(other_path) > len(path) and other_path.startswith(path)):
             found.append((modifier, other_path))
+    return found
+
+
+# A block's locations, read once per block: every location of a server asks for those beside
+# it (a server of a hundred locations read them ten thousand times).
+_LOCATIONS: weakref.WeakKeyDictionary[Stmt, list[tuple[Stmt, str, str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _locations(block: Stmt) -> list[tuple[Stmt, str, str]]:
+    """The locations at ``block``'s level whose arguments are known, as (location, modifier,
+    path or pattern)."""
+    known = _LOCATIONS.get(block)
+    if known is not None:
+        return known
+    found: list[tuple[Stmt, str, str]] = []
+    for other in block.level_named("location"):
+        args = other.args
+        if not args or other.unknown:
+            continue
+        found.append((other, args[0] if len(args) == 2 else "", args[-1]))
+    _LOCATIONS[block] = found
     return found
 
 

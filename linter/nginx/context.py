@@ -42,19 +42,21 @@ class Stmt:
     # lookups read it hundreds of thousands of times in a run over a tree (a property cost
     # the 200 benchmark configs 40 ms).
     name: str = field(init=False, default="")
+    # The argument values (shared: never change the list), likewise set once: read over
+    # two hundred thousand times in a run over the benchmark's 200 configs.
+    args: list[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.name = self.context if self.directive is None else self.directive.name.value
+        directive = self.directive
+        if directive is None:
+            self.name, self.args = self.context, []
+        else:
+            self.name, self.args = directive.name.value, directive.shared_values()
 
     @property
     def path(self) -> str:
         assert self.directive is not None
         return self.directive.path
-
-    @property
-    def args(self) -> list[str]:
-        """The argument values (shared: never change the list)."""
-        return self.directive.shared_values() if self.directive is not None else []
 
     @property
     def is_root(self) -> bool:

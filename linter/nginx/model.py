@@ -9,9 +9,10 @@ from linter.document import Document
 from linter.nginx.context import Stmt
 from linter.nginx.effective import display_path, where
 from linter.nginx.tree import FileComment, ParsedFile
+from linter.record import record
 
 
-@dataclass(frozen=True)
+@record
 class InnerRoute:
     """A streaming location of an inner nginx, for the outer routes that reach it."""
 

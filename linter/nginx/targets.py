@@ -5,6 +5,7 @@ would fill in from a `set` in the same server resolved first (the Docker resolve
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import NamedTuple
@@ -20,12 +21,18 @@ _VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 _HOST_PORT = re.compile(r"^([^:$\[\]]+|\[[^\]]*\]):(\d+)$")
 
 
+_SCHEME = re.compile(r"^[a-z]+://", re.IGNORECASE)
+_PATH_START = re.compile(r"[/?]")
+
+
+@functools.lru_cache(maxsize=4096)
 def pass_host(target: str) -> tuple[str, str]:
     """(host, port) of a `proxy_pass` target (``http://host:port/path``); port may be ''.
     A variable after a plain host and port (``http://api:3080$request_uri``) leaves them
-    plain; a host that is itself a variable is returned with its ``$``."""
-    rest = re.sub(r"^[a-z]+://", "", target, flags=re.IGNORECASE)
-    rest = re.split(r"[/?]", rest, maxsplit=1)[0]
+    plain; a host that is itself a variable is returned with its ``$``. (Remembered: the
+    rules and the stack facts ask it of the same few targets thousands of times.)"""
+    rest = _SCHEME.sub("", target)
+    rest = _PATH_START.split(rest, maxsplit=1)[0]
     if rest.startswith("unix:"):
         return rest, ""
     if "$" in rest:

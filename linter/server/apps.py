@@ -38,6 +38,7 @@ from linter.server.modeswitch import Condition, conditional_imports, decided
 from linter.server.pyread import parse
 from linter.server.responses import (
     HEARTBEAT,
+    RESPONSE_MARKERS,
     TOKEN_MEDIA,
     comment_line,
     flask_media_type,
@@ -54,12 +55,6 @@ from linter.source import SourceText
 if TYPE_CHECKING:
     from linter.stack.model import Limit
 
-RESPONSE_MARKERS = (
-    b"StreamingResponse",
-    b"EventSourceResponse",
-    b"stream_with_context",
-    b"Response",
-)
 _STREAM_CLASSES = {
     "StreamingResponse": ("starlette", "fastapi"),
     "EventSourceResponse": ("sse_starlette", "fastapi", "starlette"),

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from linter.pathmatch import relative_posix
+from linter.record import record
 
 if TYPE_CHECKING:
     from linter.server.composefile import ComposeFile, ComposeService
@@ -122,7 +121,7 @@ def _manifests(top: str) -> list[str]:
     return walk_files(top, lambda entry: entry.name.lower().endswith(_YAML), _MAX_ENTRIES)
 
 
-@dataclass(frozen=True)
+@record
 class Build:
     """An image a workflow or skaffold builds from a Dockerfile of the tree."""
 
@@ -255,6 +254,9 @@ def _file_builds(workspace: Workspace, path: str, root: str) -> list[Build]:
 def _docker_builds(run: str) -> list[tuple[list[str], str, str | None]]:
     """``docker build`` / ``docker buildx build`` commands of a run script: (tags, context,
     Dockerfile); a command whose words cannot be read is left out."""
+    # (Here: an NGINX config asks this module only whether it is deployed to a cluster.)
+    import shlex
+
     found = []
     for line in run.replace("\\\n", " ").splitlines():
         try:
@@ -318,7 +320,7 @@ def _list(node: Any) -> list[Any]:
     return node if isinstance(node, list) else []
 
 
-@dataclass(frozen=True)
+@record
 class Built:
     """Where the tree builds an image: its Dockerfile and context, and how that is known."""
 

@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from linter.discovery import in_layout_folder
 from linter.pathmatch import relative_posix
-from linter.server import composefile, detect
-from linter.server.front import near_ones
+from linter.server import detect
 from linter.server.treefiles import launch_files
 
 if TYPE_CHECKING:
@@ -53,6 +52,9 @@ def compose_files(workspace: Workspace, anchor: str | None = None) -> list[Compo
         source = read_evidence(workspace, path)
         if source is None or not detect.is_compose(relpath, source.text):
             continue
+        # (Here, once a compose file was found: a config with none never loads the YAML reader.)
+        from linter.server import composefile
+
         try:
             parsed = composefile.read(path, source.text, lambda p: read_evidence(workspace, p))
         except Exception:  # evidence only
@@ -118,6 +120,10 @@ def near_or_mounting(
 ) -> list[_T]:
     """The entries (in their order) ``near`` the config, and those of a compose file that
     mounts it wherever it is."""
+    # (Here: front.py reads app servers' keep-alives, which a config with no launch near it
+    # never needs.)
+    from linter.server.front import near_ones
+
     near_entries = near_ones(workspace, entries, file_of, nginx_file)
     if not mounting:
         return near_entries

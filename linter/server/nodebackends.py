@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from linter.pathmatch import relative_posix
-from linter.server.front import LOOPBACK, near_ones, server_launches
+from linter.record import record
 from linter.server.nearcompose import compose_files, compose_path, launch_home
 
 if TYPE_CHECKING:
@@ -163,7 +162,7 @@ def _node_said(evidence: list[NodeEvidence]) -> str:
     return f"{first.what} at {first.path}:{first.line}, read from a JS/TS file by its shape{more}"
 
 
-@dataclass(frozen=True)
+@record
 class PathStream:
     """A streaming handler of a JS/TS app of the project whose route's path a literal gives
     (``/api/conversations``), for a route to a loopback address no launch names."""
@@ -191,7 +190,10 @@ def path_streams(
     if not streams and top != workspace.root:
         # A config kept in a deployment folder (`config/nginx/`, `deploy/`) whose project
         # folder holds no app: the tree's top, where the app it fronts lies.
-        streams = tuple(replace(s, far=True) for s in _streams_below(workspace, workspace.root))
+        streams = tuple(
+            PathStream(s.route, s.said, s.unbuffered, far=True)
+            for s in _streams_below(workspace, workspace.root)
+        )
     if not streams:
         return (), frozenset()
     return streams, frozenset(_named_loopback(workspace, nginx_file))
@@ -239,6 +241,9 @@ def _streams_below(workspace: Workspace, top: str) -> tuple[PathStream, ...]:
 def _named_loopback(workspace: Workspace, nginx_file: str) -> set[tuple[str, str]]:
     """The loopback addresses the launches and compose services near the config bind or
     publish, and the compose services' names (port ""), whatever their apps do."""
+    # (Here: only a project with a streaming handler matched by path needs the launches.)
+    from linter.server.front import LOOPBACK, near_ones, server_launches
+
     named: set[tuple[str, str]] = set()
     for _, launch in near_ones(
         workspace, server_launches(workspace, nginx_file), launch_home, nginx_file

@@ -98,6 +98,7 @@ def _read_app(
 ) -> None:
     """Read the app (or stand-alone router) ``match`` names in ``path`` as a launch of
     ``module:name`` would be, adding its streaming answers to ``found``."""
+    # (Here, once an app module was found: a project without one never loads the readers.)
     from linter.server.apps import find_evidence
     from linter.server.model import Launch, Place
     from linter.server.nearcompose import read_evidence

@@ -7,6 +7,14 @@ from __future__ import annotations
 import ast
 import re
 
+# The byte search before a file is parsed for a streamed response: a file without one of
+# these names writes none.
+RESPONSE_MARKERS = (
+    b"StreamingResponse",
+    b"EventSourceResponse",
+    b"stream_with_context",
+    b"Response",
+)
 # What a generator that sends heartbeats writes: a ping or heartbeat event, a keep-alive,
 # or an SSE comment line (": ...\n\n").
 HEARTBEAT = re.compile(r"\bping\b|heartbeat|keep[-_ ]?alive", re.IGNORECASE)

@@ -67,7 +67,7 @@ def may_hold_findings(
         return True
     if names_client_url(data) or _SERVER_WORDS().search(data) or _COMMANDS().search(data):
         return True
-    from linter.server.apps import RESPONSE_MARKERS
+    from linter.server.responses import RESPONSE_MARKERS
 
     if any(marker in data for marker in RESPONSE_MARKERS):
         return True  # an app's streamed response: where XL003 asks for a ping
