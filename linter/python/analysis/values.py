@@ -486,6 +486,8 @@ class Values(Starts):
         start = self.stream_start(call, func)
         if start is not None:
             return start
+        if func.path == "asyncio.to_thread":
+            return self.threaded_start(call, depth)
         if not func.path.startswith("@"):
             remote = self._remote_stream(call, func)
             if remote is not None:
