@@ -150,7 +150,9 @@ Finds retry wrappers that look like they protect a stream but cannot: tenacity's
 `backoff.on_exception` (and `retrying`, `stamina`) on a generator function that starts or
 iterates a stream; LangChain `.with_retry()` followed by `.stream()`/`.astream()`; a retried
 function that only creates a stream (`return client.chat.completions.create(stream=True)`)
-whose stream is then iterated outside the retry; and a hand-written retry loop (`for attempt
+whose stream is then iterated outside the retry (when the retried function only forwards its
+callers' `**kwargs`, at the call that asks it for a stream, in whatever module); and a
+hand-written retry loop (`for attempt
 in range(n): try: ... except: sleep(...)`) whose attempt starts a stream and returns it, or a
 generator over it, unread (reported at the retried call).
 
