@@ -547,7 +547,7 @@ def method_stream(analysis: Values, call: ast.Call) -> Stream | None:
     if found is None:
         return None
     several = project.methods.several(call.func.attr)
-    via = f" (one of the {several} classes implementing it)" if several > 1 else ""
+    via = f" (one of the {several} modules implementing it)" if several > 1 else ""
     api = (
         f"{found.name}() of {found.module}{via}, a generator method yielding {found.api} "
         f"from its line {found.line}"
