@@ -217,14 +217,41 @@ def cap_state(analysis: Analysis, call: ast.Call, cap: Cap, add: str, default: i
             )
         return found
     mapping = analysis.literal_dict(holder)
+    stores = ""
+    if mapping is None:
+        mapping = dict_built_in_steps(analysis, holder)
+        stores = " and the stores into it"
     if mapping is not None:
         found = entries_state(mapping, cap.keywords)
         if found.state == "missing":
             return CapState(
-                "missing", f" (the `{holder_name}` dict on line {mapping.lineno} has no `{add}`)"
+                "missing",
+                f" (the `{holder_name}` dict on line {mapping.lineno}{stores} have no `{add}`)"
+                if stores
+                else f" (the `{holder_name}` dict on line {mapping.lineno} has no `{add}`)",
             )
         return found
     return CapState("unknown", f"`{holder_name}={document.text_of(holder)}`")
+
+
+def dict_built_in_steps(analysis: Analysis, holder: ast.expr) -> ast.Dict | None:
+    """A dict built in steps (an ``options`` holder: ``options = {"temperature": t}``, then
+    ``if num_ctx: options["num_ctx"] = num_ctx``; a raw request's body) read exactly: every binding of its name and every store
+    into it with a literal key (``flags.kwargs_entries``), as a stand-in dict with each key
+    once per value it may get. None when it is not read so."""
+    if not isinstance(holder, ast.Name):
+        return None
+    found = analysis.lookup(holder.id, analysis.scope(holder), analysis.document.start(holder))
+    entries = kwargs_entries(analysis, holder)
+    if entries is None or found is None or not isinstance(found[1], ast.Dict):
+        return None
+    keys: list[ast.expr | None] = []
+    values: list[ast.expr] = []
+    for name, held in entries.items():
+        for value in held:
+            keys.append(ast.Constant(name))
+            values.append(value)
+    return ast.copy_location(ast.Dict(keys=keys, values=values), found[1])
 
 
 def _config_bound(analysis: Analysis, name: ast.Name) -> ast.Call | None:

@@ -25,7 +25,7 @@ _LLM_CLIENTS = functools.cache(
 )
 # Raw HTTP libraries only matter where something streams.
 _HTTP_LIBRARIES = functools.cache(
-    lambda: re.compile(rb"\b(?:httpx2?|requests|aiohttp|httpx_sse)\b")
+    lambda: re.compile(rb"\b(?:httpx2?|requests|aiohttp|httpx_sse|urllib3)\b")
 )
 # (A generation endpoint counts too: PY002 and PY007 look at requests that do not stream.)
 _STREAM_MARKERS = functools.cache(
@@ -44,6 +44,8 @@ _CHUNK_DELTA = b"].delta"
 _CHAT_MESSAGES = b"messages="
 _CHAT_MODEL = b"model="
 _CHAT_RETRY = b"except"
+# urllib3 posting to a generation endpoint (PY002 and PY007 read its requests' bodies).
+_URLLIB3 = b"urllib3"
 _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 # Plain substring tests (C speed) rule out most files before a regex runs over them.
 # (``llama`` stands for ollama, llama_index and llama_cpp: one search instead of three, and a
@@ -134,6 +136,7 @@ def mentions_clients(data: bytes) -> bool:
             _GENERATION_CALL in data
             or _CHUNK_DELTA in data
             or (_CHAT_MESSAGES in data and _CHAT_MODEL in data and _CHAT_RETRY in data)
+            or (_URLLIB3 in data and _STREAM_MARKERS().search(data) is not None)
         )
     if _LLM_CLIENTS().search(data):
         return True

@@ -16,6 +16,7 @@ from linter.python.analysis.flow import function_calls
 from linter.python.analysis.nodes import _walk_function
 from linter.python.caps import CapState, sdk_cap
 from linter.python.edits import add_keyword
+from linter.python.explain import decorator_text
 from linter.record import record
 
 
@@ -33,6 +34,11 @@ class Forwarder:
     keywords: tuple[str, ...]  # the cap keywords the SDK reads
     add: str  # the one a fix adds
     required: bool  # the SDK refuses a call without it (anthropic)
+    # The retry decorator on the function, as written (``retry(...)``), or "": a stream its
+    # callers ask for is returned by the retried call and read outside the retry (PY004).
+    retried: str = ""
+    # Whether the generation call names ``stream`` itself (else only callers ask for one).
+    own_stream: bool = False
 
 
 def forwarded(analysis: Analysis, start: StreamStart) -> FunctionInfo | None:
@@ -83,6 +89,7 @@ def forwarder_of(analysis: Analysis, start: StreamStart, default: int) -> Forwar
     star = next(item.value for item in start.call.keywords if item.arg is None)
     alone = len(start.call.keywords) == 1 and not start.call.args
     text += f"({'' if alone else '..., '}**{analysis.document.text_of(star)})"
+    decorator = next((d for d in function.decorators if analysis.retry_decorator(d)), None)
     return Forwarder(
         path,
         module,
@@ -93,6 +100,8 @@ def forwarder_of(analysis: Analysis, start: StreamStart, default: int) -> Forwar
         start.cap.keywords,
         add,
         start.cap.required,
+        decorator_text(analysis, decorator) if decorator is not None else "",
+        any(item.arg == "stream" for item in start.call.keywords),
     )
 
 
@@ -172,12 +181,15 @@ def forwarded_calls(analysis: Analysis, default: int, all_calls: bool) -> list[F
     project = analysis.document.project
     if project is not None:
         for call in analysis.calls:
-            callee = analysis.remote_callee(call)
-            if callee is None or callee[0] == analysis.document.path:
-                continue
-            remote = project.forwarders(callee[0]).get(callee[1])
-            if remote is not None:
-                pairs.append((call, remote, False))
+            # (A callee picked in two branches, ``fn = fake.complete`` or ``fn = complete``:
+            # the forwarder is the one production calls.)
+            for file, name in analysis.remote_callees(call):
+                if file == analysis.document.path:
+                    continue
+                remote = project.forwarders(file).get(name)
+                if remote is not None:
+                    pairs.append((call, remote, False))
+                    break
     for call, forwarder, local in pairs:
         if analysis.scope(call).is_test:
             continue

@@ -8,10 +8,9 @@ import ast
 from typing import Any
 
 from linter.python.analysis import Analysis, Sym, keyword
-from linter.python.analysis.flags import kwargs_entries
 from linter.python.analysis.flow import argument_exprs, function_calls
 from linter.python.analysis.remote_args import remote_arguments
-from linter.python.caps import CapState, entries_state
+from linter.python.caps import CapState, dict_built_in_steps, entries_state
 from linter.record import record
 
 # --- raw HTTP generation endpoints ---------------------------------------------------------------
@@ -23,6 +22,8 @@ _ENDPOINTS = (
     ("/chat/completions", ("max_tokens", "max_completion_tokens"), "body", False),
     # Not ``/v1/completions``: the legacy endpoint stops at 16 tokens when no cap is given.
     ("/v1/messages", ("max_tokens",), "body", False),
+    # OpenAI's Responses API (``POST /v1/responses``): its body's input is ``input``.
+    ("/responses", ("max_output_tokens",), "body", False),
 )
 
 
@@ -56,15 +57,8 @@ _GENERATION_ENDPOINTS = (
 def generation_endpoint(analysis: Analysis, call: ast.Call) -> str | None:
     """The URL path of ``call`` when it is a raw-HTTP request (requests, httpx, aiohttp:
     ``post``, ``request``, ``stream``) to a generation endpoint, URL literal or f-string."""
-    func = analysis.value(call.func)
-    if not isinstance(func, Sym):
-        return None
-    head, _, method = func.path.lstrip("@").rpartition(".")
-    if head.split(":", 1)[0] not in ("requests", "httpx", "httpx2", "aiohttp") or method not in (
-        "post",
-        "request",
-        "stream",
-    ):
+    method = _http_method(analysis, call)
+    if method not in ("post", "request", "stream"):
         return None
     url_index = 1 if method in ("request", "stream") else 0
     url = keyword(call, "url") or (call.args[url_index] if len(call.args) > url_index else None)
@@ -132,10 +126,11 @@ def raw_generation(
         endpoint = _endpoint_of_body(names)
         if endpoint is None:
             return None
-        url = keyword(call, "url") or call.args[0]
+        url = _post_url(analysis, call) or keyword(call, "url") or call.args[0]
         unread_url = " ".join(analysis.document.text_of(url).split())
     fragment, keys, where, streams_by_default = endpoint
-    if not cohere and ("model" not in names or not names & {"messages", "prompt"}):
+    prompts = {"input"} if fragment == "/responses" else {"messages", "prompt"}
+    if not cohere and ("model" not in names or not names & prompts):
         return None  # not a generation body (or one built elsewhere)
     stream_values = _entries(mapping, "stream")
     streaming = (
@@ -256,13 +251,49 @@ _COHERE_CHAT = ("/chat", ("max_tokens",), "body", False)
 def _post_url(analysis: Analysis, call: ast.Call) -> ast.expr | None:
     """The URL argument of a raw-HTTP POST (requests, httpx, aiohttp), or None when the call
     is not one or names no URL."""
-    func = analysis.value(call.func)
-    if not isinstance(func, Sym):
-        return None
-    head, _, method = func.path.lstrip("@").rpartition(".")
-    if head.split(":", 1)[0] not in ("requests", "httpx", "httpx2", "aiohttp") or method != "post":
+    method = _http_method(analysis, call)
+    if method == "request" and _posts(call):
+        return keyword(call, "url") or (call.args[1] if len(call.args) > 1 else None)
+    if method != "post":
         return None
     return keyword(call, "url") or (call.args[0] if call.args else None)
+
+
+# Raw HTTP libraries whose requests may carry a generation body.
+_HTTP_LIBRARIES = ("requests", "httpx", "httpx2", "aiohttp", "urllib3")
+
+
+def _http_method(analysis: Analysis, call: ast.Call) -> str | None:
+    """The request method of a raw-HTTP library ``call`` is (``post``, ``request``,
+    ``stream``, ...), or None. urllib3's pools are read by their call's shape: a file that
+    imports urllib3 calling ``x.request("POST", url, ...)`` on a receiver it cannot resolve
+    (a ``PoolManager`` handed in as a parameter or held by an object)."""
+    func = analysis.value(call.func)
+    if isinstance(func, Sym):
+        head, _, method = func.path.lstrip("@").rpartition(".")
+        library = head.split(":", 1)[0]
+        if library not in _HTTP_LIBRARIES or (library == "urllib3" and method != "request"):
+            return None
+        return method
+    if (
+        func is None
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "request"
+        and _posts(call)
+        and "urllib3" in analysis.imported_roots()
+    ):
+        return "request"
+    return None
+
+
+def _posts(call: ast.Call) -> bool:
+    """``x.request("POST", ...)``: the method written as a literal first argument."""
+    method = keyword(call, "method") or (call.args[0] if call.args else None)
+    return (
+        isinstance(method, ast.Constant)
+        and isinstance(method.value, str)
+        and method.value.upper() == "POST"
+    )
 
 
 def _chat_path_post(analysis: Analysis, call: ast.Call) -> bool:
@@ -305,22 +336,8 @@ def _endpoint_of_body(names: set[str]) -> tuple[str, tuple[str, ...], str, bool]
 def _exact_body(analysis: Analysis, body: ast.expr | None) -> ast.Dict | None:
     """A body built in steps (``payload = {...}``, then ``payload["think"] = True``,
     ``payload.update({"options": {...}})``, ``payload.setdefault("options", {})``) read
-    exactly: every binding of its name and every store into it with a literal key (see
-    analysis.flags). A stand-in dict holds each key with each value it may get (a key once
-    per value). None when the body is not read so."""
-    if not isinstance(body, ast.Name):
-        return None
-    entries = kwargs_entries(analysis, body)
-    found = analysis.lookup(body.id, analysis.scope(body), analysis.document.start(body))
-    if entries is None or found is None or not isinstance(found[1], ast.Dict):
-        return None
-    keys: list[ast.expr | None] = []
-    values: list[ast.expr] = []
-    for name, held in entries.items():
-        for value in held:
-            keys.append(ast.Constant(name))
-            values.append(value)
-    return ast.copy_location(ast.Dict(keys=keys, values=values), found[1])
+    exactly (``caps.dict_built_in_steps``)."""
+    return dict_built_in_steps(analysis, body) if body is not None else None
 
 
 def _nested_stores(analysis: Analysis, name: str, scope: object, item: str) -> set[str] | None:

@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from linter.config import Settings
 from linter.model import Finding, Severity
 from linter.python import clients as K
-from linter.python.analysis import Stream, Sym, analysis_of
+from linter.python.analysis import Analysis, Stream, Sym, analysis_of
+from linter.python.analysis.flags import flag_of
 from linter.python.document import PythonDocument
 from linter.python.explain import decorator_text
+from linter.python.forwarders import forwarded, forwarded_calls
 from linter.python.read_later import streams_read_later
 from linter.python.retries import retry_loops
 from linter.registry import Rule
@@ -48,6 +50,7 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
                 isinstance(value, Stream)
                 and value.start.streaming
                 and id(function.node) not in iterated
+                and not _callers_ask(analysis, value)
             ):
                 yield RULE.report(
                     document.source,
@@ -78,6 +81,7 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
                 f"a stream cut while it is read is not retried; retry around the reading, or "
                 f"catch the cut where the stream is read",
             )
+    yield from _retried_forwarders(analysis)
     for start in analysis.starts:
         if start.client is not K.LANGCHAIN:
             continue
@@ -95,6 +99,43 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
             )
 
 
+def _callers_ask(analysis: Analysis, value: Stream) -> bool:
+    """The retried function forwards its callers' ``**kwargs`` to the generation call, which
+    names no ``stream`` itself: only a caller asks for a stream (reported at that call)."""
+    start = value.start
+    return forwarded(analysis, start) is not None and not any(
+        item.arg == "stream" for item in start.call.keywords
+    )
+
+
+def _retried_forwarders(analysis: Analysis) -> Iterator[Finding]:
+    """A call asking for a stream (``stream=True``) from a retried function that forwards
+    its ``**kwargs`` to the generation call (``@retry`` on ``def complete(**kw): return
+    completion(**kw)``, here or in another module): the retry returns the stream once made,
+    and this call reads it outside the retry."""
+    document = analysis.document
+    for judged in forwarded_calls(analysis, 1, True):
+        forwarder = judged.forwarder
+        if not forwarder.retried or forwarder.own_stream:
+            continue
+        verdict, flag = flag_of(analysis, judged.call)
+        if verdict != "yes":
+            continue
+        where = "" if judged.local else f" of {forwarder.module}"
+        called = " ".join(document.text_of(judged.call.func).split())
+        begin, end = document.span(judged.call.func)
+        yield RULE.report(
+            document.source,
+            begin,
+            end,
+            f"`{called}(...)` asks {forwarder.name}(){where}, retried by `@{forwarder.retried}`, "
+            f"for a stream ({flag}): the retry ends once `{forwarder.api}` (line "
+            f"{forwarder.line}) returns the stream, which this call reads outside it, so a "
+            f"stream cut while it is read is not retried; retry around the reading, or catch "
+            f"the cut here",
+        )
+
+
 RULE = Rule(
     code="PY004",
     name="retry-cannot-retry-stream",
@@ -109,7 +150,9 @@ Finds retry wrappers that look like they protect a stream but cannot: tenacity's
 `backoff.on_exception` (and `retrying`, `stamina`) on a generator function that starts or
 iterates a stream; LangChain `.with_retry()` followed by `.stream()`/`.astream()`; a retried
 function that only creates a stream (`return client.chat.completions.create(stream=True)`)
-whose stream is then iterated outside the retry; and a hand-written retry loop (`for attempt
+whose stream is then iterated outside the retry (when the retried function only forwards its
+callers' `**kwargs`, at the call that asks it for a stream, in whatever module); and a
+hand-written retry loop (`for attempt
 in range(n): try: ... except: sleep(...)`) whose attempt starts a stream and returns it, or a
 generator over it, unread (reported at the retried call).
 

@@ -165,3 +165,34 @@ def test_a_tree_too_large_to_search_keeps_method_loops_judged_where_they_are(
     assert [(path, line) for path, line, _ in found] == [("app/llm.py", 10)]
     one = lint([tmp_path / "app/llm.py"], cwd=tmp_path, select=["PY001"]).findings
     assert [(os.path.relpath(f.path, tmp_path), f.line) for f in one] == [("app/llm.py", 10)]
+
+
+PROVIDERS = Path(__file__).parents[2] / "fixtures/python/PY001"
+
+
+def _fixture_found(name: str, tmp_path: Path) -> list[tuple[str, int, str]]:
+    import shutil
+
+    tree = tmp_path / name
+    shutil.copytree(PROVIDERS / name, tree)
+    result = lint([tree], cwd=tree, select=["PY001", "PY003"])
+    assert not result.errors, result.errors
+    return [(os.path.relpath(f.path, tree), f.line, f.message) for f in result.findings]
+
+
+def test_providers_behind_a_base_are_judged_at_their_one_unguarded_consumer(
+    tmp_path: Path,
+) -> None:
+    # The factory's module is not in the tree; the base class's default of the method is no
+    # sibling taking the calls. One finding, at the consumer, naming a provider's generator.
+    found = _fixture_found("bad_providers_from_a_factory_outside_the_tree", tmp_path)
+    assert [(path, line) for path, line, _ in found] == [("chatapp/web.py", 18)]
+    message = found[0][2]
+    assert "complete_stream() of chatapp.providers." in message
+    assert "(one of the 2 modules implementing it)" in message
+    assert "no caller catches" not in message
+    assert "`except RuntimeError:`" in message  # what the providers' handlers raise instead
+
+
+def test_providers_behind_a_base_guarded_by_their_consumer_are_silent(tmp_path: Path) -> None:
+    assert _fixture_found("good_providers_from_a_factory_outside_the_tree", tmp_path) == []

@@ -54,19 +54,44 @@ class Consumers(Streams):
             # ``it = gen(...)`` (in each branch of a dispatcher), then ``return it``: handed
             # to the callers, as ``return gen(...)`` is (or ``return {"answer": it}``).
             return "returned"
+        if (
+            isinstance(parent, ast.Assign)
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0], ast.Name)
+            and self._name_handed(parent.targets[0].id, site)
+        ):
+            # ``reply = gen(...)``, then ``return StreamingResponse(reply)``: handed on.
+            return "handed"
+        return "handed" if self._handed_to_library(node) else ""
+
+    def _handed_to_library(self, node: ast.AST) -> bool:
+        """``node`` is an argument of a library's call (a framework's response), which is
+        known to iterate it later: a function of the project may iterate it there, under
+        its own guard."""
+        parent = self.parent(node)
         if isinstance(parent, ast.keyword):
             node, parent = parent, self.parent(parent)
-        if isinstance(parent, ast.Call) and node is not parent.func:
-            # Only a library's call (a framework's response) is known to iterate it later:
-            # a function of the project may iterate it there, under its own guard.
-            callee = self.value(parent.func)
-            if (
-                isinstance(callee, Sym)
-                and not callee.path.startswith("@")
-                and self.remote_callee(parent) is None
-            ):
-                return "handed"
-        return ""
+        if not isinstance(parent, ast.Call) or node is parent.func:
+            return False
+        callee = self.value(parent.func)
+        return (
+            isinstance(callee, Sym)
+            and not callee.path.startswith("@")
+            and self.remote_callee(parent) is None
+        )
+
+    def _name_handed(self, name: str, call: ast.Call) -> bool:
+        """``name`` (bound once, to ``call``, in its function) is next read as an argument of
+        a library's call, and nowhere else in the function."""
+        function = self.scope(call)
+        if function.is_module or len(function.bindings.get(name, ())) != 1:
+            return False
+        loads = [
+            load
+            for load in self.name_loads.get(name, ())
+            if self.scope(load) is function and load.lineno >= call.lineno
+        ]
+        return len(loads) == 1 and self._handed_to_library(loads[0])
 
     def _returned_in_dict(self, name: str, call: ast.Call) -> bool:
         """``name`` (bound to ``call``) is then put, by a string key, in a dict literal the

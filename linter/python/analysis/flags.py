@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from linter.python.analysis.flow import argument_exprs, function_calls
-from linter.python.analysis.model import FunctionInfo
+from linter.python.analysis.model import FuncRef, FunctionInfo
 from linter.python.analysis.nodes import _walk_function
 
 if TYPE_CHECKING:
@@ -127,6 +127,8 @@ def kwargs_entries(
         return None
     if isinstance(expr, ast.Attribute):
         return self_entries(analysis, expr, seen)
+    if isinstance(expr, ast.Call):
+        return _bound_entries(analysis, expr, seen)  # ``**self._request_args()``
     if not isinstance(expr, ast.Name):
         return None
     found = analysis.lookup(expr.id, analysis.scope(expr), analysis.document.start(expr))
@@ -189,7 +191,31 @@ def _bound_entries(analysis: Values, payload: ast.expr, seen: frozenset[str]) ->
     # ``data = self._payload(query)``: the one dict literal a function of the file returns
     # (and nothing there changes it).
     returned = analysis.literal_dict(payload)
-    return None if returned is None else _literal_entries(returned)
+    if returned is None:
+        return _returned_literals(analysis, payload)
+    return _literal_entries(returned)
+
+
+def _returned_literals(analysis: Values, call: ast.Call) -> Entries | None:
+    """What a function of the file returns when every ``return`` of it hands out a dict
+    literal of string keys (``if local: return {"api_base": host}`` / ``return {}``): each
+    key with each value it may get. None for anything else."""
+    found = analysis.value(call.func)
+    if not isinstance(found, FuncRef):
+        return None
+    function = found.fn
+    if not function.returns or function.is_generator:
+        return None
+    entries: Entries = {}
+    for returned in function.returns:
+        if not isinstance(returned, ast.Dict):
+            return None
+        made = _literal_entries(returned)
+        if made is None:
+            return None
+        for name, values in made.items():
+            entries.setdefault(name, []).extend(values)
+    return entries
 
 
 def parameter_entries(

@@ -77,6 +77,7 @@ def inferred_start(analysis: Values, call: ast.Call, depth: int) -> Stream | Non
         return Stream(StreamStart(call, K.LANGCHAIN, api, True, None, None), "stream")
     matches = []
     made_in = ""  # the module of the tree the receiver comes from, when that is the evidence
+    named = ""  # the receiver, when its name is the evidence (``state.openai_client``)
     for key, starter in _BY_METHOD.get(func.attr, ()):
         parts = starter.path.split(".")
         if len(chain) < len(parts) or chain[-len(parts) :] != parts:
@@ -88,6 +89,9 @@ def inferred_start(analysis: Values, call: ast.Call, depth: int) -> Stream | Non
             found_in = _made_in_tree(analysis, func, len(parts), module)
             if found_in:
                 made_in = found_in
+                matches.append((key, starter, module, len(parts)))
+            elif _named_for(func, len(parts), module):
+                named = _receiver_text(analysis, func, len(parts))
                 matches.append((key, starter, module, len(parts)))
     if matches:
         # ``x.chat.completions.create``: openai's whole path beats anthropic's legacy
@@ -110,6 +114,8 @@ def inferred_start(analysis: Values, call: ast.Call, depth: int) -> Stream | Non
     shown = "google.genai" if module == "google" else module
     if module in imported:
         api = f"{start.api} (on a client inferred from the call's shape and the file's {shown} import)"
+    elif not made_in:
+        api = f"{start.api} (on a client inferred from the call's shape and the name `{named}`)"
     else:
         api = (
             f"{start.api} (on a client inferred from the call's shape; it comes from {made_in}, "
@@ -119,6 +125,26 @@ def inferred_start(analysis: Values, call: ast.Call, depth: int) -> Stream | Non
         StreamStart(call, start.client, api, start.streaming, start.cap, None, http=start.http),
         found.role,
     )
+
+
+def _named_for(func: ast.Attribute, size: int, module: str) -> bool:
+    """The receiver before the method path is named after the SDK (``state.openai_client``,
+    ``self.anthropic``): a word of its last name, between underscores, is the SDK's."""
+    expr: ast.expr = func
+    for _ in range(size):
+        if not isinstance(expr, ast.Attribute):
+            return False
+        expr = expr.value
+    name = expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", "")
+    words = name.lower().split("_")
+    return module in words or (module == "mistralai" and "mistral" in words)
+
+
+def _receiver_text(analysis: Values, func: ast.Attribute, size: int) -> str:
+    expr: ast.expr = func
+    for _ in range(size):
+        expr = expr.value if isinstance(expr, ast.Attribute) else expr
+    return " ".join(analysis.document.text_of(expr).split())
 
 
 _LANGCHAIN_IMPORT = re.compile(rb"^[ \t]*(?:import|from)[ \t]+langchain", re.MULTILINE)

@@ -58,7 +58,59 @@ class Literals(FileIndex):
                 assigned = method.cls.self_attrs.get(expr.attr, [])
                 if len(assigned) == 1:
                     return self.string_of(assigned[0][0], depth + 1)
+        if isinstance(expr, ast.Call):
+            return self._built_string(expr, depth)
         return None
+
+    def _built_string(self, call: ast.Call, depth: int) -> str | None:
+        """What a function of the file that builds a string from its parameters returns
+        for this call (``_url("/api/chat")`` with ``return f"{host}{path}"``): its one
+        ``return``, a parameter's hole filled with the argument's text."""
+        found = self.value(call.func, depth + 1)
+        if not isinstance(found, FuncRef) or any(isinstance(a, ast.Starred) for a in call.args):
+            return None
+        function = found.fn
+        node = function.node
+        if (
+            not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            or len(function.returns) != 1
+        ):
+            return None
+        returned = function.returns[0]
+        if not isinstance(returned, (ast.JoinedStr, ast.BinOp)):
+            return None
+        positional = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+        if function.cls is not None and positional and isinstance(call.func, ast.Attribute):
+            positional = positional[1:]  # ``self``
+        passed: dict[str, ast.expr] = dict(zip(positional, call.args, strict=False))
+        passed.update((k.arg, k.value) for k in call.keywords if k.arg is not None)
+        if not passed:
+            return None
+        return self._filled(returned, passed, depth + 1)
+
+    def _filled(self, expr: ast.expr, passed: dict[str, ast.expr], depth: int) -> str | None:
+        """``expr`` (an f-string or ``+`` of strings) with the parameters in ``passed``
+        read as their arguments' text; other holes as ``string_of`` reads them."""
+        if isinstance(expr, ast.Name) and expr.id in passed:
+            return self.string_of(passed[expr.id], depth)
+        if isinstance(expr, ast.JoinedStr):
+            parts = []
+            for v in expr.values:
+                if isinstance(v, ast.Constant) and isinstance(v.value, str):
+                    parts.append(v.value)
+                    continue
+                inner = None
+                if isinstance(v, ast.FormattedValue) and v.format_spec is None:
+                    inner = self._filled(v.value, passed, depth + 1)
+                parts.append("{}" if inner is None else inner)
+            return "".join(parts)
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            left = self._filled(expr.left, passed, depth + 1)
+            right = self._filled(expr.right, passed, depth + 1)
+            if left is None and right is None:
+                return None
+            return (left or "{}") + (right or "{}")
+        return self.string_of(expr, depth)
 
     def literal_dict(
         self, expr: ast.AST | None, depth: int = 0, removals: bool = False

@@ -44,10 +44,14 @@ MAX_TREE_FILES = 1500
 _NOT_INTERFACES = frozenset({"object", "ABC", "Protocol", "Generic", "BaseModel", "Enum"})
 # A method name defined in more files than this is not looked for (too common to follow).
 _MAX_DEFINERS = 4
-# Names too common to tell one class's method from another's by name.
+# How many files may define a method that classes implement behind one interface.
+_MAX_IMPLEMENTERS = 8
 # A tree that finds classes by themselves (subclass listing, imports by name): any class may
 # be made there without being named.
 _DYNAMIC = re.compile(rb"__subclasses__|\bimportlib\b|\b__import__\b")
+# How many levels of a class's bases are read by name (``Leaf(Mid)``, ``Mid(Base)``).
+_MAX_ANCESTRY = 3
+# Names too common to tell one class's method from another's by name.
 _TOO_COMMON = frozenset({"__call__", "__iter__", "__aiter__", "__next__", "__anext__", "run"})
 
 
@@ -66,6 +70,9 @@ class MethodCallers:
         self._candidates: frozenset[bytes] | None = None
         self._declarations: dict[tuple[str, str], bool] = {}
         self._used: dict[tuple[str, str], bool] = {}
+        self._bases: dict[str, list[str]] = {}
+        # A method name whose stream is one of several classes' behind one interface.
+        self._several: dict[str, tuple[str, ...]] = {}
 
     def too_large(self) -> bool:
         """The tree has too many Python files to search for method callers (see above)."""
@@ -82,11 +89,12 @@ class MethodCallers:
             self.files_calling("")  # builds the index
             project = self.project
             # Defined in a few files, one naming a client (that one file implements it, the
-            # others only declare it: checked, parsed, for the few names a file calls).
+            # others only declare it, or each implements one interface: checked, parsed, for
+            # the few names a file calls).
             self._candidates = frozenset(
                 name
                 for name, files in self._defined.items()
-                if len(files) <= _MAX_DEFINERS and any(project._names_client(f) for f in files)
+                if len(files) <= _MAX_IMPLEMENTERS and any(project._names_client(f) for f in files)
             )
         names = set(_METHOD_CALL.findall(data)) & self._candidates
         return any(self.stream_method(n.decode(), path) is not None for n in sorted(names))
@@ -103,20 +111,35 @@ class MethodCallers:
             self._streams[name] = None  # (a cycle gives nothing)
             self._streams[name] = self._find_stream(name)
         found = self._streams[name]
-        return None if found is None or found.path == importer else found
+        if found is None or self.implemented_in(name, importer):
+            return None
+        return found
 
     def _find_stream(self, name: str) -> StreamFunction | None:
-        from linter.python.analysis.stream_functions import StreamFunction, start_api, start_line
-
         self._searches = max(self._searches, _SEARCHES_BEFORE_INDEX)  # many names: index
         _, defining = self.files_calling(name)
-        path = self._implementer(name, defining)
-        if path is None:
-            return None
+        single = self._implementer(name, defining)
+        paths = [single] if single is not None else self._interface_implementers(name, defining)
+        found: StreamFunction | None = None
+        for path in paths:
+            streams, known = self._stream_in(path, name)
+            if not known:
+                return None
+            found = found or streams
+        if found is not None and len(paths) > 1:
+            self._several[name] = tuple(os.path.abspath(p) for p in paths)
+        return found
+
+    def _stream_in(self, path: str, name: str) -> tuple[StreamFunction | None, bool]:
+        """The stream that method ``name`` of ``path`` yields unguarded, and whether every
+        method ``name`` there is a generator method of a class (else a call of the name is
+        not known to iterate one)."""
+        from linter.python.analysis.stream_functions import StreamFunction, start_api, start_line
+
         project = self.project
         with project._analysis(path) as analysis:
             if analysis is None:
-                return None
+                return None, False
             methods = [f for f in analysis.functions if f.name == name]
             # An abstract base's declaration beside its implementation (``API.query`` with
             # ``@abstractmethod``, ``Llm.query`` that streams) is no other method to call.
@@ -126,7 +149,7 @@ class MethodCallers:
             # ``GeminiProvider.stream`` beside ``SimulatedProvider.stream``): a call of the
             # name iterates one of them, and the one that streams is what production runs.
             if not methods or any(m.cls is None or not m.is_generator for m in methods):
-                return None
+                return None, False
             for iteration in analysis.iterations:
                 if iteration.function not in methods:
                     continue
@@ -137,7 +160,7 @@ class MethodCallers:
                     continue
                 module = project.module_name(path)
                 api, line = start_api(start), start_line(start)
-                return StreamFunction(
+                found = StreamFunction(
                     path,
                     module,
                     name,
@@ -147,7 +170,52 @@ class MethodCallers:
                     "generator",
                     translated=verdict.translated,
                 )
-        return None
+                return found, True
+        return None, True
+
+    def implemented_in(self, name: str, path: str) -> bool:
+        """``path`` holds the stream method that a call of ``name`` whose receiver is not
+        known is taken to iterate (``stream_method``): the one implementer, or one of the
+        classes behind one interface."""
+        found = self._streams.get(name)
+        if found is None:
+            return False
+        several = self._several.get(name)
+        if several is not None:
+            return os.path.abspath(path) in several
+        return found.path == path
+
+    def several(self, name: str) -> int:
+        """How many files implement the stream method ``name`` behind one interface."""
+        return len(self._several.get(name, ()))
+
+    def _interface_implementers(self, name: str, defining: list[str]) -> list[str]:
+        """The files whose classes implement ``name`` behind one interface of the tree (the
+        providers a factory makes: ``provider.stream()`` may run any of them): every class
+        there defining ``name`` for real shares a base with the others, or is such a base
+        itself (its default, which they override, is left out). Empty unless one of those
+        files names a client."""
+        if not 2 <= len(defining) <= _MAX_IMPLEMENTERS:
+            return []
+        owners: list[tuple[str, str, set[str]]] = []  # (file, class, its ancestors' names)
+        for path in defining:
+            with self.project._analysis(path) as analysis:
+                if analysis is None:
+                    return []
+                found = [f for f in analysis.functions if f.name == name]
+                if any(f.cls is None for f in found):
+                    return []  # a plain function of that name: not one interface
+                classes = [f.cls.node for f in found if f.cls and not _declaration(f.node)]
+            owners.extend((path, node.name, self._ancestors(node)) for node in classes)
+        bases = set().union(*(ancestors for _, _, ancestors in owners)) if owners else set()
+        implementers = [(p, a) for p, c, a in owners if c not in bases]
+        if not implementers or len(implementers) == len(owners) == 1:
+            return []
+        shared = set.intersection(*(a for _, a in implementers))
+        paths = list(dict.fromkeys(p for p, _ in implementers))
+        if not shared or not any(self.project._names_client(p) for p in paths):
+            return []
+        return paths
 
     def _implementer(self, name: str, defining: list[str]) -> str | None:
         """The one file that defines ``name`` for real and names a client, when every other
@@ -235,7 +303,7 @@ class MethodCallers:
                 return _unfollowed(path, name, "calls itself through its callers")
             return known
         project = self.project
-        if not self._class_used(path, cls.node) and self._sibling_used(path, name):
+        if not self._class_used(path, cls.node) and self._sibling_used(path, name, cls.node):
             # Another class implementing ``name`` is made in the tree and this one is never
             # made nor named: the calls found are the other's (the one provider a bot is
             # wired to, beside siblings nobody builds); this one has no caller here, as a
@@ -300,9 +368,12 @@ class MethodCallers:
         self._used[key] = known
         return known
 
-    def _sibling_used(self, path: str, name: str) -> bool:
+    def _sibling_used(self, path: str, name: str, node: ast.ClassDef) -> bool:
         """Another file of the tree defines a class with a real method ``name`` (not a
-        declaration) that something in the tree makes or names."""
+        declaration) that something in the tree makes or names, and that is not one of the
+        class's own bases (a base's default ``name`` that this class overrides: a call
+        through the base's name, on what a factory made, may be this class's)."""
+        ancestors: set[str] | None = None
         for other in self.files_calling(name)[1]:
             if other == path:
                 continue
@@ -314,10 +385,53 @@ class MethodCallers:
                     for f in analysis.functions
                     if f.name == name and f.cls is not None and not _declaration(f.node)
                 ]
+            if classes and ancestors is None:
+                ancestors = self._ancestors(node)
             # Named for sure (a decorator, ``@dataclass``, makes nothing of it).
-            if any(self._class_used(other, node, decorated=False) for node in classes):
+            if any(
+                sibling.name not in (ancestors or ())
+                and self._class_used(other, sibling, decorated=False)
+                for sibling in classes
+            ):
                 return True
         return False
+
+    def _ancestors(self, node: ast.ClassDef) -> set[str]:
+        """The names of the class's bases, and of theirs where the tree defines a class of
+        that name (read from the ``class Name(...)`` lines, a few levels up)."""
+        found = set(_base_names(node))
+        frontier = list(found)
+        for _ in range(_MAX_ANCESTRY):
+            bases: list[str] = []
+            for name in frontier:
+                for base in self._written_bases(name):
+                    if base not in found:
+                        found.add(base)
+                        bases.append(base)
+            if not bases:
+                break
+            frontier = bases
+        return found
+
+    def _written_bases(self, name: str) -> list[str]:
+        """The base names written in the tree's ``class name(...)`` lines."""
+        known = self._bases.get(name)
+        if known is None:
+            line = re.compile(
+                rb"^\s*class\s+" + re.escape(name.encode()) + rb"\s*\(([^)]*)\)", re.M
+            )
+            known = []
+            for other in self.project._python_files(self.project.root):
+                data = read(other)
+                if name.encode() not in data:
+                    continue
+                for written in line.findall(data):
+                    for part in written.decode(errors="replace").split(","):
+                        base = part.split("[")[0].strip().rsplit(".", 1)[-1]
+                        if base.isidentifier() and "=" not in part and base not in _NOT_INTERFACES:
+                            known.append(base)
+            self._bases[name] = known
+        return known
 
     def _through_others(self, path: str, name: str) -> bool:
         """``path`` calls ``name`` through a receiver it cannot resolve (not ``self``, not
@@ -364,7 +478,7 @@ class MethodCallers:
                 there = (
                     not created
                     and mine is not None
-                    and mine.path == path
+                    and self.implemented_in(function.name, path)
                     and analysis.value(call.func) is None
                 ) or (not created and _by_class(analysis, call, path, cls.name, function.name))
                 sites.append(
@@ -432,8 +546,10 @@ def method_stream(analysis: Values, call: ast.Call) -> Stream | None:
     found = project.methods.stream_method(call.func.attr, analysis.document.path)
     if found is None:
         return None
+    several = project.methods.several(call.func.attr)
+    via = f" (one of the {several} modules implementing it)" if several > 1 else ""
     api = (
-        f"{found.name}() of {found.module}, a generator method yielding {found.api} "
+        f"{found.name}() of {found.module}{via}, a generator method yielding {found.api} "
         f"from its line {found.line}"
     )
     origin = f"{found.module}.{found.name}"

@@ -6,6 +6,7 @@ this file."""
 from __future__ import annotations
 
 import ast
+from typing import cast
 
 from linter.python.analysis.literals import Literals
 from linter.python.analysis.model import Keyed, Stream, Sym
@@ -43,7 +44,32 @@ class RemoteCalls(Literals):
                 payload = entries[0][2]
                 if isinstance(payload, ast.IfExp):
                     return self.choices(payload, depth + 1)
+            if len(entries) == 2 and all(e[1] == "expr" for e in entries):
+                # ``if mock: fn = fake.complete`` / ``else: fn = complete``: one of two
+                # assignments in the two branches of one ``if`` (nothing else binds it).
+                first, second = (cast("ast.expr", e[2]) for e in entries)
+                if self._branches_of_one_if(first, second):
+                    return [
+                        leaf
+                        for side in (first, second)
+                        for leaf in (self.choices(side, depth + 1) or [side])
+                    ]
         return []
+
+    def _branches_of_one_if(self, first: ast.expr, second: ast.expr) -> bool:
+        """Each value is assigned by a statement of its own branch of the same ``if``."""
+        one, other = self.parent(first), self.parent(second)
+        if not (isinstance(one, ast.Assign) and isinstance(other, ast.Assign)):
+            return False
+        if len(one.targets) != 1 or len(other.targets) != 1:
+            return False
+        branch = self.parent(one)
+        return (
+            isinstance(branch, ast.If)
+            and branch is self.parent(other)
+            and one in branch.body
+            and other in branch.orelse
+        )
 
     def _remote_function(self, expr: ast.expr) -> tuple[str, str] | None:
         project = self.document.project

@@ -140,6 +140,28 @@ class Starts(RemoteCalls):
         )
         return Stream(start, found.role)
 
+    def threaded_start(self, call: ast.Call, depth: int) -> Stream | None:
+        """``asyncio.to_thread(ollama.chat, model=..., messages=...)``: the SDK function run
+        in a thread with the call's keywords, which are its own (the request is this call,
+        and a cap or fix goes among its keywords). Only with the function as the one
+        positional argument (the others would shift), and never a raw HTTP request (its URL
+        is read from a position)."""
+        if len(call.args) != 1 or any(k.arg is None for k in call.keywords):
+            return None
+        target = self.value(call.args[0], depth + 1)
+        if not isinstance(target, Sym):
+            return None
+        found = self.stream_start(call, target)
+        if found is None or found.start.http:
+            return None
+        s = found.start
+        ran = " ".join(self.document.text_of(call.args[0]).split())
+        start = StreamStart(
+            s.call, s.client, s.api, s.streaming, s.cap, s.ctor, s.http, s.origin, s.maybe,
+            f"`{ran}` run in a thread",
+        )  # fmt: skip
+        return Stream(start, found.role)
+
     def _construct(self, sym: Sym, call: ast.Call | None) -> Value | None:
         path = sym.path
         key = CLIENT_CLASSES.get(path)

@@ -48,6 +48,10 @@ class _Shallow:
 _MAX_KEYED = 24  # items of a dict literal looked through for a stream it carries
 
 
+# Modules a snippet uses by their own name without importing them (nothing else could run).
+_SNIPPET_MODULES = frozenset({"requests", "httpx", "aiohttp", "openai", "ollama", "litellm"})
+
+
 class Values(Starts):
     def value(self, expr: ast.AST | None, depth: int = 0) -> Value | None:
         if expr is None:
@@ -134,6 +138,11 @@ class Values(Starts):
                 # ``from llm import *``, then ``chat_completion(...)``: that module's name.
                 module = self.star_modules[0]
                 return Sym(f"{module}.{expr.id}" if not module.endswith(".") else module + expr.id)
+            if not self.star_modules and expr.id in _SNIPPET_MODULES:
+                # A snippet written to be pasted after its imports (a tutorial's cell, a
+                # README's example): ``requests.post(...)`` with ``requests`` bound nowhere
+                # can only run as that module.
+                return Sym(expr.id)
             return None
         _offset, kind, payload, where = found
         value = reached_value(self, expr, found, depth)
@@ -486,6 +495,8 @@ class Values(Starts):
         start = self.stream_start(call, func)
         if start is not None:
             return start
+        if func.path == "asyncio.to_thread":
+            return self.threaded_start(call, depth)
         if not func.path.startswith("@"):
             remote = self._remote_stream(call, func)
             if remote is not None:
