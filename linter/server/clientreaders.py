@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 
 from linter.pathmatch import relative_posix
-from linter.server.nodeapps import read_source
+from linter.server.nodeapps import is_source, read_source
 
 _MAX_FILES = 3000
 _SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx", ".vue", ".svelte")
@@ -68,13 +68,7 @@ def client_streams(top: str, root: str) -> tuple[ClientStream, ...]:
     from linter.discovery import walk_files
 
     def wanted(entry: os.DirEntry[str]) -> bool:
-        name = entry.name
-        return (
-            name.endswith(_SUFFIXES)
-            and not name.endswith((".d.ts", ".min.js"))
-            and ".test." not in name
-            and ".spec." not in name
-        )
+        return is_source(entry.name, _SUFFIXES)
 
     found: list[ClientStream] = []
     for path in walk_files(top, wanted, _MAX_FILES, _SKIPPED):

@@ -219,18 +219,22 @@ def _next_route(relative: str) -> str | None:
     return "/" + "/".join(kept)
 
 
+def is_source(name: str, suffixes: tuple[str, ...]) -> bool:
+    """A JS/TS (or other ``suffixes``) file that is not a declaration, a bundle or a test."""
+    return (
+        name.endswith(suffixes)
+        and not name.endswith((".d.ts", ".min.js"))
+        and ".test." not in name
+        and ".spec." not in name
+    )
+
+
 def _sources(folder: str) -> list[str]:
     """The app's server sources: JS/TS files that are not declarations, bundles or tests,
     outside build output, dependencies and test folders."""
     from linter.discovery import walk_files
 
     def wanted(entry: os.DirEntry[str]) -> bool:
-        name = entry.name
-        return (
-            name.endswith(_SUFFIXES)
-            and not name.endswith((".d.ts", ".min.js"))
-            and ".test." not in name
-            and ".spec." not in name
-        )
+        return is_source(entry.name, _SUFFIXES)
 
     return walk_files(folder, wanted, _MAX_FILES, _SKIPPED)

@@ -6,6 +6,7 @@ names and calls these look through."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from linter.python.analysis.model import FuncRef, FunctionInfo
@@ -14,6 +15,30 @@ from linter.python.analysis.scopes import FileIndex
 
 if TYPE_CHECKING:
     from linter.python.analysis.model import Value
+
+
+def _joined(expr: ast.AST, read: Callable[[ast.expr], str | None]) -> tuple[bool, str | None]:
+    """An f-string or a ``+`` of strings, each piece read by ``read`` (a hole it cannot read
+    stays ``{}``): (True, its text, None when no piece is known); (False, None) for another
+    expression."""
+    if isinstance(expr, ast.JoinedStr):
+        parts = []
+        for v in expr.values:
+            if isinstance(v, ast.Constant) and isinstance(v.value, str):
+                parts.append(v.value)
+                continue
+            inner = None
+            if isinstance(v, ast.FormattedValue) and v.format_spec is None:
+                inner = read(v.value)
+            parts.append("{}" if inner is None else inner)
+        return True, "".join(parts)
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        left = read(expr.left)
+        right = read(expr.right)
+        if left is None and right is None:
+            return True, None
+        return True, (left or "{}") + (right or "{}")
+    return False, None
 
 
 class Literals(FileIndex):
@@ -29,25 +54,11 @@ class Literals(FileIndex):
             return None
         if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
             return expr.value
-        if isinstance(expr, ast.JoinedStr):
-            # A hole whose value is a string of the file is filled in (``f"{self.api_url}/chat"``
-            # with ``self.api_url = f"{base}/api"``); any other stays ``{}``.
-            parts = []
-            for v in expr.values:
-                if isinstance(v, ast.Constant) and isinstance(v.value, str):
-                    parts.append(v.value)
-                    continue
-                inner = None
-                if isinstance(v, ast.FormattedValue) and v.format_spec is None:
-                    inner = self.string_of(v.value, depth + 1)
-                parts.append("{}" if inner is None else inner)
-            return "".join(parts)
-        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
-            left = self.string_of(expr.left, depth + 1)
-            right = self.string_of(expr.right, depth + 1)
-            if left is None and right is None:
-                return None
-            return (left or "{}") + (right or "{}")
+        # A hole whose value is a string of the file is filled in (``f"{self.api_url}/chat"``
+        # with ``self.api_url = f"{base}/api"``); any other stays ``{}``.
+        joined, text = _joined(expr, lambda piece: self.string_of(piece, depth + 1))
+        if joined:
+            return text
         if isinstance(expr, ast.Name):
             found = self.lookup(expr.id, self.scope(expr), self.document.start(expr))
             if found is not None and found[0] == "expr":
@@ -93,24 +104,8 @@ class Literals(FileIndex):
         read as their arguments' text; other holes as ``string_of`` reads them."""
         if isinstance(expr, ast.Name) and expr.id in passed:
             return self.string_of(passed[expr.id], depth)
-        if isinstance(expr, ast.JoinedStr):
-            parts = []
-            for v in expr.values:
-                if isinstance(v, ast.Constant) and isinstance(v.value, str):
-                    parts.append(v.value)
-                    continue
-                inner = None
-                if isinstance(v, ast.FormattedValue) and v.format_spec is None:
-                    inner = self._filled(v.value, passed, depth + 1)
-                parts.append("{}" if inner is None else inner)
-            return "".join(parts)
-        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
-            left = self._filled(expr.left, passed, depth + 1)
-            right = self._filled(expr.right, passed, depth + 1)
-            if left is None and right is None:
-                return None
-            return (left or "{}") + (right or "{}")
-        return self.string_of(expr, depth)
+        joined, text = _joined(expr, lambda piece: self._filled(piece, passed, depth + 1))
+        return text if joined else self.string_of(expr, depth)
 
     def literal_dict(
         self, expr: ast.AST | None, depth: int = 0, removals: bool = False
