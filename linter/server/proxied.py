@@ -85,13 +85,8 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
                 )
                 for address, note in _service_addresses(service):
                     add(address, said + note, ("node", service.context_dir))
-            product = image_product(service.image)
+            product = runs_product(service)
             if product is None:
-                continue
-            if service.context_dir is not None and not _builds_on_llm_image(service):
-                # `build:` with `image: gemini-backend:latest`: the image is the tag the build
-                # gets, the repository's own app, not a published LLM server's image (unless
-                # its Dockerfile starts from one).
                 continue
             said = (
                 f"compose service `{service.name}` ({shown}:{service.key.line}) runs the image "
@@ -219,7 +214,7 @@ def _unlaunched_python_apps(
                 continue
             if not _runs_the_folder_app(service, compose.services):
                 continue
-            if not workspace.inside(context) or image_product(service.image) is not None:
+            if not workspace.inside(context) or runs_product(service) is not None:
                 continue
             key = ("server", "python-streams", context)
             if key not in workspace.memo:
@@ -440,7 +435,7 @@ def quiet_apps(workspace: Workspace, nginx_file: str) -> dict[tuple[str, str], s
         shown = relative_posix(compose.path, workspace.root)
         for service in compose.services:
             context = service.context_dir
-            if not context or image_product(service.image) is not None:
+            if not context or runs_product(service) is not None:
                 continue
             if _builds_on_llm_image(service):
                 continue  # (an LLM server's image with a script of the tree beside it)
@@ -510,6 +505,17 @@ def _launch_addresses(
     if not published_elsewhere:
         hosts |= set(LOOPBACK)
     return [((host.lower(), port), "") for host in hosts] + extra
+
+
+def runs_product(service: ComposeService) -> str | None:
+    """The LLM server or chat app a compose service runs by its image (``image_product``).
+    With `build:`, `image: gemini-backend:latest` is only the tag the build gets: the
+    repository's own app, not a published LLM server's image, unless its Dockerfile starts
+    from one."""
+    product = image_product(service.image)
+    if product is None or (service.context_dir is not None and not _builds_on_llm_image(service)):
+        return None
+    return product
 
 
 def image_product(image: str | None) -> str | None:
