@@ -157,16 +157,20 @@ def _client_streams(document: NginxDocument, workspace: Workspace) -> None:
 def _loopback_subpath_route(document: NginxDocument) -> bool:
     """A `location` other than `/` proxies to a loopback address or a bare service name: only
     then are the project's JS/TS apps read for a handler matched by path
-    (linter/nginx/routes.py)."""
+    (linter/nginx/routes.py). A name of an `upstream {}` block of the config is no such
+    host: a route to an upstream is never matched by path (linter/nginx/app_signal.py)."""
+    passes: list[str] = []
+    upstreams: set[str] = set()
     for stmt in document.statements():
+        if stmt.name == "upstream" and stmt.args:
+            upstreams.add(stmt.args[0].lower())
         if stmt.name != "proxy_pass" or not stmt.args or stmt.parent is None:
             continue
         block = stmt.parent
         if block.name != "location" or not block.args or block.args[-1] == "/":
             continue
-        if path_matched_host(pass_host(stmt.args[0])[0]):
-            return True
-    return False
+        passes.append(pass_host(stmt.args[0])[0])
+    return any(path_matched_host(host) and host.lower() not in upstreams for host in passes)
 
 
 # `*_buffering off` somewhere in the main file: only then is the project's code read for

@@ -83,3 +83,28 @@ def test_a_compose_file_around_the_config_is_read(tmp_path: Path) -> None:
     out, modules = _loaded(_tree(tmp_path, compose=True), "nginx/conf.d/chat.conf")
     assert "chat.conf:5:9: NGX001" in out
     assert "'yaml'" in modules and "'linter.server.composefile'" in modules
+
+
+_UPSTREAM_SITE = (
+    "upstream chat_api {\n"
+    "    server 127.0.0.1:8000;\n"
+    "}\n"
+    "server {\n"
+    "    listen 80;\n"
+    "    location /v1/chat/completions {\n"
+    "        proxy_pass http://chat_api;\n"
+    "        proxy_read_timeout 30s;\n"
+    "    }\n"
+    "}\n"
+)
+
+
+def test_routes_to_upstream_blocks_only_read_no_app_for_path_matching(tmp_path: Path) -> None:
+    # A route to an `upstream {}` is never linked to the project's apps by path: with only
+    # such routes below `/`, the tree is not searched for streaming handlers (on a large tree
+    # that search was most of a pre-commit call's time).
+    tree = _tree(tmp_path, compose=False)
+    (tree / "nginx" / "conf.d" / "chat.conf").write_text(_UPSTREAM_SITE)
+    out, modules = _loaded(tree, "nginx/conf.d/chat.conf")
+    assert "chat.conf:8:9: NGX001" in out
+    assert "'linter.server.nodebackends'" not in modules
