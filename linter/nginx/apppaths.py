@@ -67,7 +67,7 @@ def longer_prefixes(block: Stmt, path: str) -> list[tuple[str, str]]:
     own = block.args[0] if len(block.args) == 2 else ""
     found: list[tuple[str, str]] = []
     for other, modifier, other_path in [*around, *_locations(block)]:
-        if other is block:
+        if other == id(block):
             continue
         if modifier in ("~", "~*") and own not in ("^~", "="):
             found.append((modifier, other_path))
@@ -80,24 +80,26 @@ def longer_prefixes(block: Stmt, path: str) -> list[tuple[str, str]]:
 
 
 # A block's locations, read once per block: every location of a server asks for those beside
-# it (a server of a hundred locations read them ten thousand times).
-_LOCATIONS: weakref.WeakKeyDictionary[Stmt, list[tuple[Stmt, str, str]]] = (
+# it (a server of a hundred locations read them ten thousand times). A location is kept by its
+# id, never the statement itself: a statement in the value would hold its parent, the key,
+# and no config's tree would ever be freed (35 MB over the benchmark's 200 configs).
+_LOCATIONS: weakref.WeakKeyDictionary[Stmt, list[tuple[int, str, str]]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _locations(block: Stmt) -> list[tuple[Stmt, str, str]]:
-    """The locations at ``block``'s level whose arguments are known, as (location, modifier,
-    path or pattern)."""
+def _locations(block: Stmt) -> list[tuple[int, str, str]]:
+    """The locations at ``block``'s level whose arguments are known, as (the location's id,
+    modifier, path or pattern); the ids are those of ``block``'s children, alive with it."""
     known = _LOCATIONS.get(block)
     if known is not None:
         return known
-    found: list[tuple[Stmt, str, str]] = []
+    found: list[tuple[int, str, str]] = []
     for other in block.level_named("location"):
         args = other.args
         if not args or other.unknown:
             continue
-        found.append((other, args[0] if len(args) == 2 else "", args[-1]))
+        found.append((id(other), args[0] if len(args) == 2 else "", args[-1]))
     _LOCATIONS[block] = found
     return found
 
