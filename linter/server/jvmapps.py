@@ -75,6 +75,14 @@ class JvmEvidence:
     unbuffered: bool
 
 
+def said(evidence: JvmEvidence) -> str:
+    """How a message names a handler found here."""
+    return (
+        f"{evidence.what} at {evidence.path}:{evidence.line}, "
+        "read from a Java/Kotlin file by its shape"
+    )
+
+
 def app_evidence(folder: str, shown: str) -> list[JvmEvidence]:
     """The streaming handlers of the Java/Kotlin sources below ``folder``. ``shown``: the
     folder as a message shows it."""

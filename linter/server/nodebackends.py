@@ -225,11 +225,7 @@ def _streams_below(workspace: Workspace, top: str) -> tuple[PathStream, ...]:
             for route, said, unbuffered in python_streams(workspace, top)
         )
         + tuple(
-            PathStream(
-                e.route,
-                f"{e.what} at {e.path}:{e.line}, read from a Java/Kotlin file by its shape",
-                e.unbuffered,
-            )
+            PathStream(e.route, jvmapps.said(e), e.unbuffered)
             for e in jvmapps.app_evidence(top, shown)
             if e.route is not None and e.route.startswith("/") and e.route != "/"
         )

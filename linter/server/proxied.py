@@ -258,11 +258,7 @@ def _jvm_streams(
         evidence = jvmapps.app_evidence(folder, relative_posix(folder, workspace.root))
     except Exception:  # evidence only
         return ()
-    return tuple(
-        (e.route, f"{e.what} at {e.path}:{e.line}, read from a Java/Kotlin file by its shape",
-         e.unbuffered)
-        for e in evidence
-    )  # fmt: skip
+    return tuple((e.route, jvmapps.said(e), e.unbuffered) for e in evidence)
 
 
 def _compose_names(
@@ -435,10 +431,10 @@ def quiet_apps(workspace: Workspace, nginx_file: str) -> dict[tuple[str, str], s
         shown = relative_posix(compose.path, workspace.root)
         for service in compose.services:
             context = service.context_dir
-            if not context or runs_product(service) is not None:
+            # (With `build:`, an image runs an LLM server only when its Dockerfile starts from
+            # one: runs_product; such an image with a script of the tree beside it is no app.)
+            if not context or _builds_on_llm_image(service):
                 continue
-            if _builds_on_llm_image(service):
-                continue  # (an LLM server's image with a script of the tree beside it)
             quiet = quiet_folder(workspace, context)
             said = (
                 f"compose service `{service.name}` ({shown}:{service.key.line}) builds "

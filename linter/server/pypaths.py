@@ -75,36 +75,39 @@ def app_streams(
                     routers.append((path, data, router))
             continue
         match = _APP_LINE.search(data) or _factory_made(data)
-        if match is None or _module_name(_source_root(top, path, data), path) is None:
+        if match is None:
+            continue
+        root = _source_root(top, path, data)
+        if _module_name(root, path) is None:
             continue
         apps += 1
         if apps > _MAX_APPS:
             break
-        _read_app(workspace, top, path, data, match, "app", found)
+        _read_app(workspace, top, root, path, match, "app", found)
     if not apps:
         for path, data, match in routers:
-            _read_app(workspace, top, path, data, match, "router", found)
+            _read_app(workspace, top, _source_root(top, path, data), path, match, "router", found)
     return apps, found
 
 
 def _read_app(
     workspace: Workspace,
     top: str,
+    root: str,
     path: str,
-    data: bytes,
     match: re.Match[bytes],
     kind: str,
     found: list[tuple[str, str | None, str, bool]],
 ) -> None:
     """Read the app (or stand-alone router) ``match`` names in ``path`` as a launch of
-    ``module:name`` would be, adding its streaming answers to ``found``."""
+    ``module:name`` would be (its imports resolved from ``root``: ``_source_root``), adding
+    its streaming answers to ``found``."""
     # (Here, once an app module was found: a project without one never loads the readers.)
     from linter.server.apps import find_evidence
     from linter.server.model import Launch, Place
     from linter.server.nearcompose import read_evidence
     from linter.server.streamlaunches import answer_stream
 
-    root = _source_root(top, path, data)
     module = _module_name(root, path)
     if module is None:
         return

@@ -105,25 +105,33 @@ def _parent(
     return ((module, receiver.id), own) if own is not None else (None, None)
 
 
-# What makes an app object (not a router): a mount on it without a prefix moves no path.
-_APPS = frozenset({"FastAPI", "Starlette", "Flask", "Quart"})
+# What makes an app object (not a router: no prefix keyword): a mount on it without a prefix
+# moves no path.
+_APPS = frozenset(made for made, keyword in _ROUTERS.items() if not keyword)
 
 
 def _made_as_app(tree: ast.Module, receiver: ast.expr) -> bool:
     """``receiver`` is a name the module binds once at module level to an app constructor."""
     if not isinstance(receiver, ast.Name):
         return False
+    bound = _bound_call(tree, receiver.id)
+    return bound is not None and bound[0] in _APPS
+
+
+def _bound_call(tree: ast.Module, name: str) -> tuple[str, ast.Call] | None:
+    """The call ``name`` is bound to once at module level, with the name it calls
+    (`router = APIRouter(prefix="/api")`: "APIRouter")."""
     bindings = [
-        s.value
+        s
         for s in tree.body
         if isinstance(s, ast.Assign)
-        and any(isinstance(t, ast.Name) and t.id == receiver.id for t in s.targets)
+        and any(isinstance(t, ast.Name) and t.id == name for t in s.targets)
     ]
-    if len(bindings) != 1 or not isinstance(bindings[0], ast.Call):
-        return False
-    func = bindings[0].func
-    made = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    return made in _APPS
+    if len(bindings) != 1 or not isinstance(bindings[0].value, ast.Call):
+        return None
+    call = bindings[0].value
+    func = call.func
+    return (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")), call
 
 
 def _static_files(call: ast.Call) -> bool:
@@ -263,19 +271,10 @@ class RoutePaths:
 
 def bound_prefix(tree: ast.Module, name: str) -> str | None:
     """The path prefix of the router or app ``name`` is bound to once at module level."""
-    bindings = [
-        s
-        for s in tree.body
-        if isinstance(s, ast.Assign)
-        and any(isinstance(t, ast.Name) and t.id == name for t in s.targets)
-    ]
-    if len(bindings) != 1 or not isinstance(bindings[0].value, ast.Call):
+    bound = _bound_call(tree, name)
+    if bound is None or bound[0] not in _ROUTERS:
         return None
-    call = bindings[0].value
-    func = call.func
-    made = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    if made not in _ROUTERS:
-        return None
+    made, call = bound
     keyword = _ROUTERS[made]
     written = next((k.value for k in call.keywords if keyword and k.arg == keyword), None)
     if written is None:
