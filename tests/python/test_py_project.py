@@ -347,3 +347,30 @@ def test_a_name_reexported_by_a_package_resolves_to_its_defining_module(tmp_path
         ["run_demo_loop"],
     )
     assert project.importers(repl) == [str(root / "run.py")]
+
+
+def test_another_files_question_keeps_the_units_document_alive(tmp_path: Path) -> None:
+    """The unit's analysis is handed out again (``project._current``) while its document is
+    kept alive only by a reference cycle: the collector may free the document in the middle
+    of the question unless the question itself holds it (a crash on a real repository)."""
+    import gc
+
+    from linter.python.analysis import analysis_of
+    from linter.python.analysis.other_files import Loaded, load_document
+
+    module = tmp_path / "llm.py"
+    module.write_text("from openai import OpenAI\n\ndef ask():\n    return OpenAI()\n")
+    project = Project(Workspace(str(tmp_path)))
+    project.unit_path = str(module)
+    document = load_document(str(module), project)
+    assert document is not None
+    analysis = analysis_of(document)
+    assert analysis is not None and project._current
+    cycle: list[object] = [document]
+    cycle.append(cycle)  # the document's last holder is a cycle only the collector frees
+    del document
+    with Loaded(project, str(module)) as asked:
+        assert asked is analysis
+        del cycle
+        gc.collect()
+        assert asked.document.path == str(module)
