@@ -82,7 +82,11 @@ def _process_unit(
     unit: Unit, workspace: Workspace, settings: Settings, options: RunOptions
 ) -> UnitResult:
     if unit.unclaimed:
-        if not _claim(unit, workspace):
+        try:
+            claimed = _claim(unit, workspace)
+        except Exception as exc:  # a bug of ours must not stop the run (as below)
+            return UnitResult([_crashed(unit.path, exc)])
+        if not claimed:
             dropped = UnitResult([], checked=False)
             if unit.kind == "python" and stack_wanted(settings, options.audit):
                 # Not an LLM file for the python rules, but it may still hold an httpx client
@@ -136,12 +140,12 @@ def _process_unit(
             [plain_finding(handler.parse_error_code, unit.path, exc.message, exc.line, exc.column)]
         )
     except Exception as exc:  # a bug of ours must not stop the run
-        return UnitResult(
-            [
-                plain_finding(
-                    "SP900",
-                    unit.path,
-                    f"streamproof failed on this file: {type(exc).__name__}: {exc}; please report it",
-                )
-            ]
-        )
+        return UnitResult([_crashed(unit.path, exc)])
+
+
+def _crashed(path: str, exc: Exception) -> Finding:
+    return plain_finding(
+        "SP900",
+        path,
+        f"streamproof failed on this file: {type(exc).__name__}: {exc}; please report it",
+    )

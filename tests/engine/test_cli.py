@@ -82,6 +82,32 @@ def test_crashing_rule_is_reported_and_the_other_files_are_checked(
     assert "a.toy:1:11: TOY001" in result.stdout
 
 
+def test_a_crash_while_telling_a_files_kind_is_reported_and_the_run_goes_on(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linter import kinds, unit_check
+
+    real = kinds.classify
+
+    def classify(relpath, data, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if relpath.endswith("boom.py"):
+            raise RuntimeError("kaput")
+        return real(relpath, data, *args, **kwargs)
+
+    monkeypatch.setattr(unit_check.kinds, "classify", classify)
+    client = (
+        "from openai import OpenAI\n\nOpenAI().chat.completions.create(model='m', messages=[])\n"
+    )
+    (tmp_path / "boom.py").write_text(client)
+    (tmp_path / "ok.py").write_text(client)
+    result = invoke(runner, "check", "--output-format", "concise", "-j", "1", ".")
+    assert result.exit_code == 2, result.output
+    assert (
+        "boom.py:1:1: SP900 streamproof failed on this file: RuntimeError: kaput" in result.stdout
+    )
+    assert "ok.py:3:1: PY002" in result.stdout
+
+
 def test_json_output_has_the_documented_keys(runner: CliRunner, tmp_path: Path) -> None:
     (tmp_path / "a.toy").write_text("timeout = 1\ncap = 1\n")
     result = invoke(runner, "check", "--output-format", "json", "a.toy")
