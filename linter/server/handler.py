@@ -19,6 +19,7 @@ from linter.pathmatch import relative_posix
 from linter.server import appmodules, apps, detect
 from linter.server.launches import Reader
 from linter.server.model import Launch, ServerDocument
+from linter.server.treefiles import discovered_launch_files
 from linter.source import DecodeFailure, SourceText
 from linter.workspace import ReadFailure
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 def _referenced(workspace: Workspace) -> frozenset[str]:
     """Launch files of this run that another launch file reads (once per process and run)."""
-    key = ("server", "referenced", tuple(workspace.discovered.get("server", ())))
+    key = ("server", "referenced", discovered_launch_files(workspace))
     known = workspace.memo.get(key)
     if isinstance(known, frozenset):
         return known
@@ -126,7 +127,7 @@ def _served_apps(workspace: Workspace) -> frozenset[str]:
     """App module files that a launch line of this run serves (``uvicorn main:app``): the
     ``uvicorn.run`` of their ``__main__`` block is the development launch of the same app,
     not a second server (once per process and run)."""
-    key = ("server", "served-apps", tuple(workspace.discovered.get("server", ())))
+    key = ("server", "served-apps", discovered_launch_files(workspace))
     known = workspace.memo.get(key)
     if isinstance(known, frozenset):
         return known

@@ -38,7 +38,7 @@ def read_evidence(workspace: Workspace, path: str) -> SourceText | None:
 def compose_files(workspace: Workspace, anchor: str | None = None) -> list[ComposeFile]:
     """The run's compose files, read once per process and run."""
     files = launch_files(workspace, anchor)
-    key = ("server", "compose-files", files)
+    key = ("server", "compose-files", files)  # (a Paths: hashed once)
     known = workspace.memo.get(key)
     if isinstance(known, list):
         return known
@@ -86,21 +86,62 @@ def mounting_compose_files(workspace: Workspace, nginx_file: str) -> frozenset[s
     layout folder (`enterprise/nginx/conf.d/app.conf`), also those that mount a file of the
     NGINX folder above it (`enterprise/nginx/nginx.conf`): the vhost is written for the
     deployment that runs its main config, whose services are the backends it names."""
-    return frozenset(
-        compose.path
-        for compose in compose_files(workspace, nginx_file)
-        if any(
-            provides(service, nginx_file, workspace) or _mounts_main_config(service, nginx_file)
-            for service in compose.services
-        )
-    )
+    files = launch_files(workspace, nginx_file)
+    key = ("server", "mounting", files, nginx_file)
+    known = workspace.memo.get(key)
+    if isinstance(known, frozenset):
+        return known
+    index = _mount_index(workspace, files, compose_files(workspace, nginx_file))
+    found: set[str] = set()
+    # A bind mount of the file or of a folder above it; a build whose context holds it.
+    folder = nginx_file
+    while True:
+        found.update(index.mounts.get(folder, ()))
+        for compose_path, dockerfile in index.builds.get(folder, ()):
+            if compose_path not in found and nginx_file != folder:
+                source = read_evidence(workspace, dockerfile)
+                if source is not None and os.path.basename(nginx_file) in source.text:
+                    found.add(compose_path)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    if in_layout_folder(nginx_file):
+        found.update(index.mount_parents.get(os.path.dirname(os.path.dirname(nginx_file)), ()))
+    result = frozenset(found)
+    workspace.memo[key] = result
+    return result
 
 
-def _mounts_main_config(service: ComposeService, nginx_file: str) -> bool:
-    if not in_layout_folder(nginx_file):
-        return False
-    top = os.path.dirname(os.path.dirname(nginx_file))
-    return any(os.path.dirname(local) == top for local, _, _ in service.volumes)
+class _MountIndex:
+    """Where the run's compose services take files from, by path: what ``provides`` asks
+    of one service, asked of all of them at once (one pass per run, not per config)."""
+
+    def __init__(self) -> None:
+        self.mounts: dict[str, list[str]] = {}  # a bind mount's local path -> compose files
+        self.mount_parents: dict[str, list[str]] = {}  # its folder -> compose files
+        self.builds: dict[str, list[tuple[str, str]]] = {}  # context -> (compose, Dockerfile)
+
+
+def _mount_index(
+    workspace: Workspace, files: tuple[str, ...], composes: list[ComposeFile]
+) -> _MountIndex:
+    key = ("server", "mount-index", files)
+    known = workspace.memo.get(key)
+    if isinstance(known, _MountIndex):
+        return known
+    index = _MountIndex()
+    for compose in composes:
+        for service in compose.services:
+            for local, _container, _place in service.volumes:
+                index.mounts.setdefault(local.rstrip(os.sep) or local, []).append(compose.path)
+                index.mount_parents.setdefault(os.path.dirname(local), []).append(compose.path)
+            context, dockerfile = service.context_dir, service.dockerfile
+            if context and dockerfile:
+                entry = (compose.path, dockerfile)
+                index.builds.setdefault(context.rstrip(os.sep) or context, []).append(entry)
+    workspace.memo[key] = index
+    return index
 
 
 def launch_home(entry: tuple[str, Launch]) -> str:

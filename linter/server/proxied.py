@@ -28,6 +28,7 @@ from linter.server.nearcompose import (
     near_or_mounting,
 )
 from linter.server.streamlaunches import answer_stream, streaming_launches, streams_said
+from linter.server.treefiles import launch_files
 
 if TYPE_CHECKING:
     from linter.server.composefile import ComposeService
@@ -265,8 +266,14 @@ def _compose_names(
     workspace: Workspace, nginx_file: str
 ) -> dict[tuple[str, str], tuple[tuple[str, str], ...]]:
     """(compose file, service) -> the other names the service answers to on its network
-    (``container_name``, ``hostname``), each with which it is."""
-    return {
+    (``container_name``, ``hostname``), each with which it is (once per run's compose
+    files: asked for each route of each config)."""
+    composes = compose_files(workspace, nginx_file)
+    key = ("server", "compose-names", launch_files(workspace, nginx_file))
+    known = workspace.memo.get(key)
+    if isinstance(known, dict):
+        return known
+    known = {
         (compose.path, service.name): tuple(
             (name, field)
             for name, field in (
@@ -275,9 +282,11 @@ def _compose_names(
             )
             if name
         )
-        for compose in compose_files(workspace, nginx_file)
+        for compose in composes
         for service in compose.services
     }
+    workspace.memo[key] = known
+    return known
 
 
 def _hosts(

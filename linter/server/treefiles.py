@@ -21,10 +21,43 @@ _MAX_ENTRIES = 20_000
 _BY_NAME = frozenset({"compose", "dockerfile", "procfile", "gunicorn-config", "systemd"})
 
 
+class Paths(tuple[str, ...]):
+    """A tuple of paths that computes its hash once: the run's launch files key several
+    memos asked for once per config and route, and hashing thousands of paths on each
+    question made a run's time grow with the square of the tree's size. Equal to, and
+    hashing as, the plain tuple (a worker's memo gets it pickled, with the hash made anew)."""
+
+    _hash: int | None = None
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = tuple.__hash__(self)
+        return self._hash
+
+    def __reduce__(self) -> tuple[type[Paths], tuple[tuple[str, ...]]]:
+        return (Paths, (tuple(self),))
+
+
+def discovered_launch_files(workspace: Workspace) -> Paths:
+    """The run's discovered launch files, one object per run (see ``Paths``)."""
+    found = workspace.discovered.get("server", ())
+    key = ("server", "discovered-paths")
+    known = workspace.memo.get(key)
+    if (
+        isinstance(known, Paths)
+        and len(known) == len(found)
+        and (not found or (known[0] == found[0] and known[-1] == found[-1]))
+    ):
+        return known
+    known = Paths(found)
+    workspace.memo[key] = known
+    return known
+
+
 def launch_files(workspace: Workspace, anchor: str | None = None) -> tuple[str, ...]:
     """The run's discovered launch files; with ``anchor`` (a proxy config), also the launch
     files of the tree around it (once per run and folder)."""
-    discovered = tuple(workspace.discovered.get("server", ()))
+    discovered = discovered_launch_files(workspace)
     if anchor is None or workspace.whole_tree:
         return discovered  # a run over the whole tree discovered them all
     below = project_folder(os.path.abspath(anchor))
@@ -41,7 +74,7 @@ def launch_files(workspace: Workspace, anchor: str | None = None) -> tuple[str, 
             for path in _around(workspace, os.path.abspath(anchor), below)
             if os.path.realpath(path) not in seen
         ]
-        known = discovered + tuple(extra)
+        known = Paths(discovered + tuple(extra))
         workspace.memo[key] = known
     return known
 
