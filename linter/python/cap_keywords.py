@@ -42,6 +42,10 @@ LANGCHAIN_MODELS: dict[str, Cap] = {
     "ChatOpenAI": COMPAT_CHAT_CAP,
     "AzureChatOpenAI": COMPAT_CHAT_CAP,
     "ChatOllama": Cap(("num_predict",), "num_predict"),
+    # Ollama's text-completion classes (langchain-ollama's ``OllamaLLM``, langchain-community's
+    # ``Ollama``): the same ``num_predict`` field, None by default and then not sent.
+    "OllamaLLM": Cap(("num_predict",), "num_predict"),
+    "Ollama": Cap(("num_predict",), "num_predict"),
     "ChatGoogleGenerativeAI": Cap(("max_output_tokens", "max_tokens"), "max_output_tokens"),
     # langchain-google-vertexai: ``max_output_tokens`` (alias ``max_tokens``) defaults to None
     # and is then not sent, as on ChatGoogleGenerativeAI.

@@ -154,19 +154,30 @@ def _input_call(analysis: Analysis, call: ast.Call) -> bool:
     value = analysis.value(func)
     if isinstance(value, Sym):
         return value.path in _INPUT_READERS
-    if (
-        isinstance(func, ast.Attribute)
-        and func.attr == "prompt"
-        and isinstance(func.value, ast.Name)
-    ):
+    if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
+        return False
+    if func.attr == "prompt":
         # ``session = PromptSession(...)``, then ``session.prompt(">>> ")``.
-        receiver = func.value
-        found = analysis.lookup(
-            receiver.id, analysis.scope(receiver), analysis.document.start(receiver)
-        )
-        if found is not None and found[0] == "expr" and isinstance(found[1], ast.Call):
-            made = analysis.value(found[1].func)
-            return isinstance(made, Sym) and made.path.startswith("prompt_toolkit.")
+        return _made_by(analysis, func.value, "prompt_toolkit.")
+    if func.attr in _SPOKEN_INPUT:
+        # A voice assistant: ``r = sr.Recognizer()``, then ``r.listen(microphone)`` each pass.
+        return _made_by(analysis, func.value, "speech_recognition.")
+    return False
+
+
+# speech_recognition's Recognizer methods that wait for the user to speak.
+_SPOKEN_INPUT = frozenset({"listen", "record"})
+
+
+def _made_by(analysis: Analysis, receiver: ast.Name, prefix: str) -> bool:
+    """``receiver`` is bound to an instance of a class whose dotted path starts with
+    ``prefix`` (``session = PromptSession(...)``)."""
+    found = analysis.lookup(
+        receiver.id, analysis.scope(receiver), analysis.document.start(receiver)
+    )
+    if found is not None and found[0] == "expr" and isinstance(found[1], ast.Call):
+        made = analysis.value(found[1].func)
+        return isinstance(made, Sym) and made.path.startswith(prefix)
     return False
 
 

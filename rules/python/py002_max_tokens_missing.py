@@ -151,10 +151,15 @@ def _langchain_models(analysis: Analysis, default: int, all_calls: bool) -> Iter
         found = cap_state(analysis, call, cap, cap.add, default)
         if found.state in ("present", "unknown"):
             continue
+        func = call.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
         what = (
             "streams LangChain generations"
             if id(call) in streamed
+            # (``OllamaLLM``, ``Ollama``: text-completion models, not chat ones)
             else "makes a LangChain chat model"
+            if "chat" in name.lower() or not name
+            else "makes a LangChain model"
         )
         yield _constructor_finding(
             document,
