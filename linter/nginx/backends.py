@@ -6,14 +6,14 @@ timeout)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 from linter.llmservers import GENERIC_LLM_WORDS, LLM_PORTS, MCP_NAME, llm_name, llm_server_port
 from linter.nginx.context import Stmt
 from linter.nginx.effective import lookup
 from linter.nginx.model import NginxDocument
-from linter.nginx.targets import Resolved, pass_host
+from linter.nginx.targets import LOOPBACK, Resolved, pass_host
 from linter.nginx.timevalue import parse_time
 
 
@@ -65,7 +65,10 @@ def _named(text: str, name: str, sign: str | None) -> str | None:
 
 
 def upstream_evidence(
-    upstream: Stmt, route_sign: str | None = None, mcp_name: bool = True
+    upstream: Stmt,
+    route_sign: str | None = None,
+    mcp_name: bool = True,
+    own_ports: Mapping[str, str] | None = None,
 ) -> str | None:
     """What makes an `upstream {}` an LLM server's (its name, a server's host or port), said
     for a message; None when nothing does. ``route_sign``: what the route that proxies to it
@@ -93,9 +96,15 @@ def upstream_evidence(
             text = f"its upstream server {address} is an LLM server ({name})"
             if (found := _named(text, name, route_sign)) is not None:
                 return found
-        if port in LLM_PORTS:
+        if port in LLM_PORTS and not _own_port(own_ports, host, port):
             return f"its upstream server {address} listens on {LLM_PORTS[port]}"
     return None
+
+
+def _own_port(own_ports: Mapping[str, str] | None, host: str, port: str) -> bool:
+    """The port is one the project's own code listens on, on this host (ownports.py): the
+    port says nothing of an LLM server there."""
+    return own_ports is not None and port in own_ports and host.lower() in LOOPBACK
 
 
 def backend_signal(
@@ -104,10 +113,11 @@ def backend_signal(
     host, port = pass_host(route_target)
     if upstream is not None:
         mcp = not _quiet_servers(document, upstream)
-        text = upstream_evidence(upstream, mcp_name=mcp)
+        own = document.own_ports
+        text = upstream_evidence(upstream, mcp_name=mcp, own_ports=own)
         if text is None and _generic_named(upstream):
             text = upstream_evidence(
-                upstream, _read_timeout_sign(document, block, family), mcp_name=mcp
+                upstream, _read_timeout_sign(document, block, family), mcp_name=mcp, own_ports=own
             )
         return Signal("upstream", text) if text else None
     if "$" in host:
@@ -125,7 +135,7 @@ def backend_signal(
         found = _named(text, name, sign)
         if found is not None:
             return Signal("upstream", found)
-    if port in LLM_PORTS:
+    if port in LLM_PORTS and not _own_port(document.own_ports, host, port):
         return Signal("upstream", f"it proxies to {host}:{port}, {LLM_PORTS[port]}")
     return None
 

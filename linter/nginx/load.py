@@ -123,7 +123,32 @@ def load_document(
         _client_streams(document, workspace)
     if not is_dump and _weak_buffering_off(document):
         _quiet_project(document, workspace, source.path)
+    if not is_dump and _loopback_llm_port(document):
+        _own_ports(document, workspace, source.path)
     return document
+
+
+def _loopback_llm_port(document: NginxDocument) -> bool:
+    """An upstream server or a `proxy_pass` on this host at a port known for an LLM server:
+    only then is the project's code read for the ports it listens on itself."""
+    from linter.llmservers import LLM_PORTS
+    from linter.nginx.targets import LOOPBACK
+
+    for stmt in document.statements():
+        if stmt.args and (stmt.name == "server" or stmt.name.endswith("_pass")):
+            host, port = pass_host(stmt.args[0])
+            if port in LLM_PORTS and host.lower() in LOOPBACK:
+                return True
+    return False
+
+
+def _own_ports(document: NginxDocument, workspace: Workspace, path: str) -> None:
+    from linter.server.ownports import own_ports
+
+    try:
+        document.own_ports = own_ports(workspace, path)
+    except Exception:  # evidence only
+        document.own_ports = {}
 
 
 def _prefix_route(document: NginxDocument) -> bool:

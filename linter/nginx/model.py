@@ -66,6 +66,10 @@ class NginxDocument(Document):
     # The project holds its server app and nothing of it streams: what was read, for
     # messages (linter/server/quietproject.py). None when unknown.
     quiet_project: str | None = None
+    # Ports the project's own server code listens on (linter/server/ownports.py), each with
+    # where: an upstream on this host at such a port reaches that code, whatever LLM server
+    # the port is known for.
+    own_ports: dict[str, str] = field(default_factory=dict)
     # Of the streaming backends, the route paths where the app streams, when all are known.
     streaming_paths: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     # Of those, the apps whose streamed answers all send `X-Accel-Buffering: no` themselves.

@@ -71,6 +71,12 @@ def quiet_project(workspace: Workspace, nginx_file: str) -> str | None:
     """What the project's app is and that nothing streams ("the repository's app
     (agent_service.py, a Flask app) and the other 12 sources of . neither serve nor read a
     stream"), or None when unknown. Once per run and project folder."""
+    # (quiet_folder never walks a folder outside the tree, whatever folder the run started in)
+    return quiet_folder(workspace, project_top(workspace, nginx_file))
+
+
+def project_top(workspace: Workspace, nginx_file: str) -> str:
+    """The folder whose sources are the config's project (``discovery.project_folder``)."""
     from linter.discovery import project_folder
 
     top = project_folder(os.path.abspath(nginx_file))
@@ -78,8 +84,17 @@ def quiet_project(workspace: Workspace, nginx_file: str) -> str | None:
         # A config at the tree's top (`nginx.conf` beside the compose file that mounts it,
         # named from elsewhere): the folder above is not the tree's, its own folder is.
         top = os.path.dirname(os.path.abspath(nginx_file))
-    # (quiet_folder never walks a folder outside the tree, whatever folder the run started in)
-    return quiet_folder(workspace, top)
+    return top
+
+
+def project_sources(workspace: Workspace, top: str) -> list[str] | None:
+    """The project's source files below ``top`` (None past the walk's limits), listed once
+    per run and folder."""
+    key = ("server", "project-sources", top)
+    if key not in workspace.memo:
+        workspace.memo[key] = _sources(top)
+    found = workspace.memo[key]
+    return found if isinstance(found, list) else None
 
 
 def quiet_folder(workspace: Workspace, folder: str) -> str | None:
@@ -96,7 +111,7 @@ def quiet_folder(workspace: Workspace, folder: str) -> str | None:
 
 
 def _read(workspace: Workspace, top: str) -> str | None:
-    sources = _sources(top)
+    sources = project_sources(workspace, top)
     if sources is None or not sources:
         return None
     apps: list[str] = []
