@@ -30,7 +30,11 @@ class Loaded:
 
         held = self.project._current.get(self.path)
         current = held() if held is not None else None
-        if current is not None and current._document() is not None:
+        alive = current._document() if current is not None else None
+        if current is not None and alive is not None:
+            # The analysis holds its document weakly: held here while it is used, or a
+            # collection in between frees it (the unit that made it may be done).
+            self.document = alive
             return current
         last = self.project._last
         document = next((d for d in last if d.path == self.path), None)
