@@ -61,6 +61,15 @@ NOT_STREAMING_SEGMENTS = frozenset(
         "metrics",
         "status",
         "ping",
+        # Info and status pages (Apache's `/server-info` and `/server-status`, nginx's
+        # `stub_status`, an app's `/version`): one small answer each.
+        "info",
+        "version",
+        "server-info",
+        "server_info",
+        "server-status",
+        "nginx_status",
+        "stub_status",
         "favicon.ico",
         "robots.txt",
         "static",

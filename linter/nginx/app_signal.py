@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING
 from linter.nginx.apppaths import longer_prefixes, reaches, taken_by_longer
 from linter.nginx.backends import Signal, target_origin
 from linter.nginx.route import location_path
-from linter.nginx.targets import DOCKER_HOST, LOOPBACK, Resolved, pass_host, path_matched_host
+from linter.nginx.targets import (
+    DOCKER_HOST,
+    LOOPBACK,
+    Resolved,
+    ip_address_host,
+    pass_host,
+    path_matched_host,
+)
 from linter.nginx.tree import may_hold_placeholder
 
 if TYPE_CHECKING:
@@ -72,9 +79,13 @@ def _path_matches(
     if host in LOOPBACK:
         if not port or (host, port) in document.named_loopback:
             return []
-    elif host in DOCKER_HOST:
-        # (A port compose publishes on the host is that service's, not matched by path.)
+    elif host in DOCKER_HOST or ip_address_host(host):
+        # (A port compose publishes on the host is that service's, not matched by path. An IP
+        # address is a machine as the Docker host is: the repository's own, where an nginx
+        # of the repository sends a path its app serves; never so in a cluster's config.)
         if not port or ("127.0.0.1", port) in document.named_loopback:
+            return []
+        if host not in DOCKER_HOST and not document.bare_hosts_by_path:
             return []
     elif (
         not document.bare_hosts_by_path
@@ -85,7 +96,8 @@ def _path_matches(
     uri = re.sub(r"^[a-z]+://[^/]*", "", target, flags=re.IGNORECASE)
     if "$" in uri:
         return []
-    if (host in DOCKER_HOST or document.path_streams_far) and uri == "/":
+    machine = host in DOCKER_HOST or ip_address_host(host)
+    if (machine or document.path_streams_far) and uri == "/":
         # The host runs many apps at many ports (a config proxies to several), or the
         # handlers are the whole tree's: a prefix cut down to `/` would match every one of
         # them, whatever app it belongs to.
@@ -114,7 +126,7 @@ def path_app_signal(
     where = f"{host}:{port}" if port else host
     nobody = (
         "an address no launch file of the repository names"
-        if host.lower() in LOOPBACK | DOCKER_HOST
+        if host.lower() in LOOPBACK | DOCKER_HOST or ip_address_host(host)
         else "a host no compose service or launch file of the repository names"
     )
     return Signal(

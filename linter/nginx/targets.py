@@ -146,11 +146,24 @@ _SERVICE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
 def path_matched_host(host: str) -> bool:
-    """A target host a route may be linked to the project's app by path alone: loopback, or a
-    bare service-style name (`backend`) that nothing in the repository names otherwise."""
+    """A target host a route may be linked to the project's app by path alone: loopback, a
+    bare service-style name (`backend`) that nothing in the repository names otherwise, or an
+    IP address (the machine the repository's app is deployed on, written by its address)."""
     host = host.lower()
     return (
         host in LOOPBACK
         or host in DOCKER_HOST
+        or ip_address_host(host)
         or (_SERVICE_NAME.match(host) is not None and not host.isdigit())
+    )
+
+
+_IPV4 = re.compile(r"^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$")
+
+
+def ip_address_host(host: str) -> bool:
+    """A literal IPv4 address, or a bracketed IPv6 one (`[2001:db8::5]`): a machine, which may
+    run several apps at several ports, as the Docker host does."""
+    return _IPV4.match(host) is not None or (
+        host.startswith("[") and host.endswith("]") and ":" in host
     )

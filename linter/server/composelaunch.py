@@ -107,8 +107,12 @@ def _service_launches(
         if image is not None:  # the command runs in the image: its ENV and its files
             env = {**image.env, **env}
             resolve = reader.image_resolver(image)
+            # (A file copied into the working folder, `COPY requirements.txt .`, is no folder
+            # the app's modules are searched in: as the Dockerfile's own launch reads it.)
             workdir_local = resolve(".")
-            search_dirs = tuple(dict.fromkeys(d for d in (workdir_local, *search_dirs) if d))
+            search_dirs = tuple(
+                dict.fromkeys(d for d in (workdir_local, *search_dirs) if d and os.path.isdir(d))
+            )
     runs = composefile.llm_image(service.image) if dockerfile_path is None else None
     if runs is not None and entrypoint is None:
         found = _llm_image(reader, path, text, service, runs, env, search_dirs, resolve)

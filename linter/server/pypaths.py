@@ -79,7 +79,11 @@ def app_streams(
             continue
         root = _source_root(top, path, data)
         if _module_name(root, path) is None:
-            continue
+            # A folder no import can name (`fast-api/`, `my app/`): the app is run from its
+            # own folder (`uvicorn main:app`, `python main.py` there), its imports beside it.
+            root = os.path.dirname(path)
+            if _module_name(root, path) is None:
+                continue
         apps += 1
         if apps > _MAX_APPS:
             break

@@ -113,8 +113,8 @@ an app's own stream endpoint, `/agent/run/stream`, apart from the catch-all's ow
 catch-all carries the rest of that app). The message names the signal. A backend named only with the generic
 word `llm` (`llm-server`) counts only beside a second sign (an LLM server's port, 8000
 included, or a read timeout raised above 60s): an app about LLMs answers over REST or a
-WebSocket as often as it streams. Health, metrics, auth and static paths (and locations for
-static asset file types, `~* \\.(css|js|png)$`) are never streaming routes, nor are Socket.IO endpoints (`/socket.io`): the library pings every 25 s by default,
+WebSocket as often as it streams. Health, metrics, auth, info and status pages
+(`/version`, `/server-info`) and static paths (and locations for static asset file types, `~* \\.(css|js|png)$`) are never streaming routes, nor are Socket.IO endpoints (`/socket.io`): the library pings every 25 s by default,
 so the idle limit is never reached, and an upgraded WebSocket is not buffered. A short read
 timeout written beside `proxy_buffering off` in the same block, where nothing else says the
 route streams, is taken as chosen (a quick answer sent unbuffered); a mention of
