@@ -347,3 +347,37 @@ def test_a_name_reexported_by_a_package_resolves_to_its_defining_module(tmp_path
         ["run_demo_loop"],
     )
     assert project.importers(repl) == [str(root / "run.py")]
+
+
+def test_the_last_units_module_asked_for_again_stays_alive_while_in_use(tmp_path: Path) -> None:
+    """A module whose analysis is still registered from the last unit (held only by the
+    last-read list) is pinned while a question uses it: reading two more modules in between
+    used to free it, and the next look at its document crashed the run."""
+    import gc
+
+    from linter.python.analysis import analysis_of
+    from linter.python.analysis.other_files import load_document
+
+    root = _tree(
+        tmp_path,
+        {
+            "first.py": "import openai\nclient = openai.OpenAI()\n",
+            "second.py": "import openai\nother = openai.OpenAI()\n",
+            "third.py": "import openai\nthird = openai.OpenAI()\n",
+        },
+    )
+    project = Project(Workspace(root=str(root)))
+    first = str(root / "first.py")
+    project.checking(first)
+    document = load_document(first, project)
+    assert document is not None
+    assert analysis_of(document) is not None  # registered as the unit's analysis
+    project._last.append(document)
+    del document  # held by the last-read list only, as after its unit
+    with project._analysis(first) as analysis:
+        assert analysis is not None
+        for other in ("second.py", "third.py"):  # evict it from the last-read list
+            with project._analysis(str(root / other)):
+                pass
+        gc.collect()
+        assert analysis.document.path == first

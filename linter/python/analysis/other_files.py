@@ -30,8 +30,13 @@ class Loaded:
 
         held = self.project._current.get(self.path)
         current = held() if held is not None else None
-        if current is not None and current._document() is not None:
-            return current
+        if current is not None:
+            held_document = current._document()
+            if held_document is not None:
+                # Pinned while in use: the last-read list alone may let it go when the
+                # analysis reads more modules than it keeps (an assertion, then a crash).
+                self.document = held_document
+                return current
         last = self.project._last
         document = next((d for d in last if d.path == self.path), None)
         if document is None:
