@@ -289,6 +289,7 @@ def _litellm(document: LiteLLMDocument) -> LiteLLMConfig | None:
     chains = Chains(document)
     targets: list[Deployment | None] = [d for d in document.deployments if d.is_text]
     read: Limit | None = None
+    longest: tuple[Limit, Deployment | None] | None = None
     stored = None if targets else _models_in_database(document)
     if stored is not None:
         # Its models (and their timeouts) are added through the admin API and kept in its
@@ -323,7 +324,23 @@ def _litellm(document: LiteLLMDocument) -> LiteLLMConfig | None:
             and (read.seconds is None or candidate.seconds < read.seconds)
         ):
             read = candidate
+        if candidate.seconds is not None and (
+            longest is None or (longest[0].seconds or 0) < candidate.seconds
+        ):
+            longest = (candidate, deployment)
     assert read is not None
+    # The deployment that waits longest, when it waits longer than the shortest (XL001: a
+    # front that cuts before it takes that deployment's timeout, retry and fallback away).
+    waits_longest: Limit | None = None
+    if longest is not None and read.seconds is not None and longest[0].seconds is not None:
+        limit, deployment = longest
+        if limit.seconds > read.seconds and deployment is not None:  # type: ignore[operator]
+            waits_longest = Limit(
+                limit.seconds,
+                limit.text,
+                f"{limit.origin}, deployment `{deployment.name}` (model_list[{deployment.index}])",
+                limit.place,
+            )
     pings: Limit | None = None
     general = document.section_items("litellm_settings")
     entry = general.get("sse_keepalive_ping_interval_seconds")
@@ -360,7 +377,7 @@ def _litellm(document: LiteLLMDocument) -> LiteLLMConfig | None:
         start, end = main.span(first)
         anchor = Where(main.path, start, end, main.line(first))
         has_key = False
-    return LiteLLMConfig(main.path, anchor, read, pings, has_key)
+    return LiteLLMConfig(main.path, anchor, read, pings, has_key, waits_longest)
 
 
 def _models_in_database(document: LiteLLMDocument) -> str | None:

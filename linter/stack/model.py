@@ -180,6 +180,9 @@ class LiteLLMConfig:
     read: Limit  # the per-read stream timeout toward the provider
     pings: Limit | None  # a heartbeat it sends while waiting (None: none)
     settings_key: bool  # anchor is the litellm_settings key
+    # The stream timeout of the deployment that waits longest, when longer than ``read`` (the
+    # shortest): a front cutting before it cuts that deployment's streams first.
+    longest: Limit | None = None
 
 
 @record

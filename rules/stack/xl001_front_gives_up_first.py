@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from linter.config import Settings
 from linter.model import Finding, Severity
 from linter.registry import Rule
-from linter.stack.model import StackDocument
+from linter.stack.model import Hop, Limit, LiteLLMConfig, StackDocument
 from rules.stack._common import hop_name, linked_by, pinged_behind, report, said
 
 
@@ -21,28 +21,25 @@ def check(document: StackDocument, settings: Settings) -> Iterator[Finding]:
                 continue
             if pinged_behind(path, index, front.seconds):
                 continue  # heartbeats from behind reset this timer
-            behind_index = next(
+            behind_index, waits = next(
                 (
-                    j
+                    (j, limit)
                     for j in range(index + 1, len(path.hops))
-                    if (limit := path.hops[j].read) is not None
-                    and limit.seconds is not None
-                    and limit.seconds > front.seconds
+                    if (limit := _waits(path.hops[j], front.seconds)) is not None
                 ),
-                None,
+                (None, None),
             )
-            if behind_index is None:
+            if behind_index is None or waits is None or waits.seconds is None:
                 continue
             behind = path.hops[behind_index]
-            assert behind.read is not None and behind.read.seconds is not None
             head = (
                 f"{hop_name(hop)}: {said(front)} gives up before {hop_name(behind)} behind it, "
-                f"which waits {said(behind.read)}; linked by {linked_by(path, index, behind_index)}. "
+                f"which waits {said(waits)}; linked by {linked_by(path, index, behind_index)}. "
             )
             if not path.streamed and front.seconds < settings.max_stream:
                 # A plain answer arrives whole: the front's read timer runs for the whole
                 # generation, which the budget lets take up to max-stream.
-                target = min(behind.read.seconds, settings.max_stream)
+                target = min(waits.seconds, settings.max_stream)
                 message = head + (
                     "This route does not stream: the app answers only once its own LLM call "
                     f"returns, so an answer that takes over {front.seconds:g}s (a slow model, a "
@@ -63,14 +60,17 @@ def check(document: StackDocument, settings: Settings) -> Iterator[Finding]:
                 if behind.layer != "litellm" or hop.layer == "edge":
                     continue
                 below = max(int(front.seconds * 0.8), 1)
+                one = waits is not behind.read  # one deployment waits longer than the rest
                 message = head + (
                     "A stalled stream is cut here with a 504 or a broken body, and LiteLLM never "
-                    "times out itself, so its retries, fallbacks and error message are never "
-                    f"used. Set LiteLLM's `stream_timeout` below {front.seconds:g}s (say "
-                    f"{below}s) so it gives up first, or raise this layer's timeout above LiteLLM's."
+                    + ("times out itself on that deployment" if one else "times out itself")
+                    + ", so its retries, fallbacks and error message are never used. Set "
+                    + ("that deployment's" if one else "LiteLLM's")
+                    + f" `stream_timeout` below {front.seconds:g}s (say {below}s) so it gives up "
+                    "first, or raise this layer's timeout above LiteLLM's."
                 )
             else:
-                target = min(behind.read.seconds, settings.max_stream)
+                target = min(waits.seconds, settings.max_stream)
                 message = head + (
                     f"A silence over {front.seconds:g}s (the stream budget's max-silence is "
                     f"{budget:g}s) is cut here, and the layer behind never gets to time out, "
@@ -86,6 +86,16 @@ def check(document: StackDocument, settings: Settings) -> Iterator[Finding]:
             found = report(RULE, document, front.place or hop.anchor, message)
             if found is not None:
                 yield found
+
+
+def _waits(hop: Hop, front: float) -> Limit | None:
+    """How long the hop behind waits, when longer than ``front``: its read limit, or for a
+    LiteLLM config whose deployments differ, the one that waits longest (the front cuts that
+    deployment's streams before LiteLLM would time out, retry or fall back)."""
+    for limit in (hop.read, hop.fact.longest if isinstance(hop.fact, LiteLLMConfig) else None):
+        if limit is not None and limit.seconds is not None and limit.seconds > front:
+            return limit
+    return None
 
 
 RULE = Rule(
@@ -108,6 +118,9 @@ reported when the layer behind it is a LiteLLM proxy that waits longer (its own 
 6000 s): LiteLLM's timeout is what starts its retries and fallbacks, and the front's cut comes
 first, so the advice is to set LiteLLM's `stream_timeout` below the front's. Heartbeats sent by a layer behind (LiteLLM's
 `sse_keepalive_ping_interval_seconds`) more often than the front's timeout keep it quiet.
+Where the config's text deployments wait for different times, the one that waits longest
+counts: a front that cuts before it cuts that deployment's streams first, and the message
+names the deployment (embedding and other non-text deployments do not count).
 
 An app server's own LLM calls are a layer too: the SDK clients its app's modules build
 (`OpenAI(...)`, `AsyncOpenAI(...)`, `Anthropic(...)`) and its `litellm.completion` calls, with

@@ -291,3 +291,18 @@ def test_a_loopback_route_to_a_launch_of_another_project_is_a_gap(tmp_path: Path
         "no compose service or Kubernetes Service of the repository answers to 127.0.0.1:8000"
     )
     assert xl(result, root) == set()
+
+
+def test_a_front_between_the_deployments_timeouts_names_the_one_that_waits_longer(
+    tmp_path: Path,
+) -> None:
+    root = copy(tmp_path, "XL001/bad_front_before_longest_deployment")
+    result = lint([root], cwd=root, select=["XL001"])
+    (finding,) = result.findings
+    # The shortest deployment (90 s) gives up first; the one that waits 900 s does not.
+    assert "stream_timeout 900s" in finding.message
+    assert "deployment `thinker`" in finding.message
+    assert "Set that deployment's `stream_timeout` below 400s" in finding.message
+    # The path's LiteLLM hop still reads the shortest: the one a silence meets first.
+    (path,) = paths_of(audit(root))
+    assert path["hops"][1]["read"]["seconds"] == 90
