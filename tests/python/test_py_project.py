@@ -347,3 +347,34 @@ def test_a_name_reexported_by_a_package_resolves_to_its_defining_module(tmp_path
         ["run_demo_loop"],
     )
     assert project.importers(repl) == [str(root / "run.py")]
+
+
+def test_a_module_analysed_already_is_held_while_a_question_about_it_is_asked() -> None:
+    """The analysis of the unit's file holds its document weakly; when the question reads
+    other modules, the list of the last ones read lets it go: the `with` block holds it
+    (the run crashed with "the analysis outlived its document" on a 1,000-module tree)."""
+    import gc
+    import weakref
+    from types import SimpleNamespace
+
+    from linter.python.analysis.other_files import Loaded
+
+    class Doc:
+        path = "pkg/chat.py"
+
+    class Held:
+        def __init__(self, document: Doc) -> None:
+            self._document = weakref.ref(document)
+
+    document = Doc()
+    analysis = Held(document)
+    project = SimpleNamespace(_current={Doc.path: weakref.ref(analysis)}, _last=[document])
+    loaded = Loaded(project, Doc.path)  # type: ignore[arg-type]
+    assert loaded.__enter__() is analysis
+    project._last.clear()  # pushed out by the modules read meanwhile
+    del document
+    gc.collect()
+    assert analysis._document() is not None
+    loaded.__exit__()
+    gc.collect()
+    assert analysis._document() is None

@@ -30,8 +30,12 @@ class Loaded:
 
         held = self.project._current.get(self.path)
         current = held() if held is not None else None
-        if current is not None and current._document() is not None:
-            return current
+        if current is not None:
+            # Held here too: what kept it alive (the last ones read) may let it go while
+            # this question is asked (the modules it reads push it out).
+            self.document = current._document()
+            if self.document is not None:
+                return current
         last = self.project._last
         document = next((d for d in last if d.path == self.path), None)
         if document is None:
