@@ -389,7 +389,12 @@ def _context(workspace: Workspace, own: set[str]) -> ManifestSet:
             data = workspace.read_bytes(path)
         except Exception:
             continue
-        if b"ConfigMap" not in data and b"Gateway" not in data and b"controller" not in data:
+        if (
+            b"ConfigMap" not in data
+            and b"Gateway" not in data
+            and b"controller" not in data
+            and b"envoyproxy" not in data
+        ):
             continue
         try:
             source = workspace.read_source(path)
@@ -406,6 +411,7 @@ def _context(workspace: Workspace, own: set[str]) -> ManifestSet:
         context.configs += found.configs
         context.gateways += found.gateways
         context.classes += found.classes
+        context.envoy_policies += found.envoy_policies
     return context
 
 

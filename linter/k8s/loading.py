@@ -17,6 +17,7 @@ from linter.k8s.helm import is_template, render
 from linter.k8s.model import (
     ChartContainer,
     ControllerConfig,
+    EnvoyPolicy,
     Gateway,
     GatewayClass,
     HTTPRoute,
@@ -112,6 +113,8 @@ def read_file(
             )
         elif kind_text in CHART_WORKLOADS and rendered is not None:
             found.containers.extend(_containers(reader, document, kind_text))
+        elif kind_text in ENVOY_POLICIES and _api_group(reader, document) == ENVOY_GATEWAY_GROUP:
+            found.envoy_policies.append(_envoy_policy(reader, document, kind_text))
         elif kind_text == "GatewayClass":
             name = reader.text_for_evidence(yaml_file.get(document, "metadata", "name"))
             controller = reader.value(yaml_file.get(document, "spec", "controllerName"))
@@ -122,6 +125,40 @@ def read_file(
 
 
 AI_GATEWAY_GROUP = "aigateway.envoyproxy.io"
+# Envoy Gateway's policy kinds, attached to a Gateway or route by `targetRef(s)`: a Gateway one
+# targets is served by Envoy Gateway, whatever its class is called.
+ENVOY_GATEWAY_GROUP = "gateway.envoyproxy.io"
+ENVOY_POLICIES = frozenset(
+    {
+        "EnvoyPatchPolicy",
+        "BackendTrafficPolicy",
+        "ClientTrafficPolicy",
+        "SecurityPolicy",
+        "EnvoyExtensionPolicy",
+    }
+)
+
+
+def _envoy_policy(reader: Reader, document: MappingNode, kind: str) -> EnvoyPolicy:
+    yaml_file = reader.file
+    spec = yaml_file.get(document, "spec")
+    refs = _seq(yaml_file.get(spec, "targetRefs"))
+    single = yaml_file.get(spec, "targetRef")
+    if single is not None:
+        refs.append(single)
+    targets = [
+        (
+            reader.text_for_evidence(yaml_file.get(ref, "kind")),
+            reader.text_for_evidence(yaml_file.get(ref, "name")),
+        )
+        for ref in refs
+    ]
+    sets_timeout = kind == "BackendTrafficPolicy" and yaml_file.get(spec, "timeout") is not None
+    return EnvoyPolicy(
+        kind, yaml_file.path, yaml_file.line(document), [t for t in targets if t[1]], sets_timeout
+    )
+
+
 # Workloads whose containers a chart's Ingress may reach through its Service (a Job's or a
 # CronJob's are not served).
 CHART_WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})

@@ -171,6 +171,19 @@ class GatewayClass:
 
 
 @dataclass
+class EnvoyPolicy:
+    """A policy of Envoy Gateway's own API (``gateway.envoyproxy.io``: EnvoyPatchPolicy,
+    BackendTrafficPolicy, ...) attached to a Gateway or a route: only Envoy Gateway reads it."""
+
+    kind: str
+    file: str
+    line: int
+    targets: list[tuple[str, str]]  # (target kind, target name)
+    # A BackendTrafficPolicy's `spec.timeout`: it sets the route timeout of what it targets.
+    sets_timeout: bool
+
+
+@dataclass
 class ChartContainer:
     """A container of a Helm chart's workload (Deployment, StatefulSet, ...), as the chart's
     values render it: what says which app it runs, and the ports a route may reach it on."""
@@ -193,6 +206,7 @@ class ManifestSet:
     gateways: list[Gateway] = field(default_factory=list)
     classes: list[GatewayClass] = field(default_factory=list)
     containers: list[ChartContainer] = field(default_factory=list)
+    envoy_policies: list[EnvoyPolicy] = field(default_factory=list)
 
     def extend(self, other: ManifestSet) -> None:
         self.ingresses += other.ingresses
@@ -201,6 +215,7 @@ class ManifestSet:
         self.gateways += other.gateways
         self.classes += other.classes
         self.containers += other.containers
+        self.envoy_policies += other.envoy_policies
 
 
 @dataclass
@@ -239,6 +254,9 @@ class K8sDocument(Document):
 
     def all_classes(self) -> list[GatewayClass]:
         return self.own.classes + self.context.classes
+
+    def all_envoy_policies(self) -> list[EnvoyPolicy]:
+        return self.own.envoy_policies + self.context.envoy_policies
 
     def display(self, path: str) -> str:
         """A path for messages: relative to the main file's folder when below it."""

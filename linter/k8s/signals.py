@@ -148,7 +148,15 @@ def _path_the_backend_sees(ingress: Ingress, item: IngressPath) -> str | None:
     return path
 
 
+# A word of a path or backend name that says the backend is a test double (`/v1-mock`,
+# `fake-openai`): it answers canned replies at once, whatever API it imitates.
+_TEST_DOUBLE = re.compile(r"(?:^|[^a-z0-9])(?:mock|mocks|fake|stub)(?:$|[^a-z0-9])", re.IGNORECASE)
+
+
 def route_rule_evidence(rule: RouteRule, hostnames: list[str]) -> str | None:
+    names = rule.paths + [service for service, _ in rule.backends]
+    if any(_TEST_DOUBLE.search(name) for name in names if name):
+        return None
     for path in rule.paths:
         if not_streaming_path(path):
             return None

@@ -12,7 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from linter.pathmatch import relative_posix
-from linter.server import composelaunch, detect, dockerfile, pyread, pysettings, servers, shell
+from linter.server import (
+    composelaunch,
+    detect,
+    dockerfile,
+    installed,
+    pyread,
+    pysettings,
+    servers,
+    shell,
+)
 from linter.server.commands import LaunchContext, launch_from_words
 from linter.server.dockerfile import Instruction
 from linter.server.dotenv import Variable
@@ -40,6 +49,8 @@ class Image:
     copy_lines: dict[str, int] = field(default_factory=dict)
     cmd: tuple[Instruction, list[Word] | None] | None = None
     entry: tuple[Instruction, list[Word] | None] | None = None
+    # (working folder, line) of each RUN that installs the project there (installed.py).
+    installs: list[tuple[str, int]] = field(default_factory=list)
 
 
 class Reader:
@@ -424,6 +435,9 @@ class Reader:
                         )
                         image.copies.extend((destination, item.text) for item in words[:-1])
                         image.copy_lines[destination] = instruction.line
+                elif instruction.keyword == "RUN":
+                    if installed.installs_project(text[start:end]):
+                        image.installs.append((image.workdir, instruction.line))
                 elif instruction.keyword == "CMD":
                     image.cmd = (instruction, dockerfile.exec_form(text, start, end))
                 elif instruction.keyword == "ENTRYPOINT":
@@ -491,7 +505,25 @@ class Reader:
                 where = f"{self.display(image.path)}:{line}" if line else self.display(image.path)
                 said = f"the image copies {self.display(local)}/ to {destination}/ ({where})"
                 found.setdefault(".".join(parts), (".".join(parts), local, said))
+        for workdir, line in image.installs:
+            project = self._local_folder(image, workdir)
+            if project is None:
+                continue
+            how = f"{self.display(image.path)}:{line}"
+            for name, local, said in installed.declared_packages(
+                project, self.workspace.inside, self.display, how
+            ):
+                found.setdefault(name, (name, local, said))
         return tuple(found.values())
+
+    def _local_folder(self, image: Image, folder: str) -> str | None:
+        """The build context's folder a COPY put at ``folder`` of the image."""
+        for destination, origin in reversed(image.copies):
+            if destination == folder:
+                local = os.path.normpath(os.path.join(image.context_dir, origin))
+                if os.path.isdir(local) and self.workspace.inside(local):
+                    return local
+        return None
 
     def _dockerfile(
         self,

@@ -26,8 +26,19 @@ AI_GATEWAY_EVIDENCE = (
 )
 
 
+def _policy_timeout(document: K8sDocument, route: HTTPRoute) -> bool:
+    """A BackendTrafficPolicy with a `timeout` attached to the route or its Gateway sets the
+    route timeout itself: Envoy's default is then not what applies."""
+    attached = {("HTTPRoute", route.name)} | {("Gateway", parent) for parent in route.parents}
+    return any(
+        policy.sets_timeout and attached.intersection(policy.targets)
+        for policy in document.all_envoy_policies()
+    )
+
+
 def _envoy_class(document: K8sDocument, route: HTTPRoute) -> tuple[str, str] | None:
-    """(product, evidence) when a parent Gateway's class is an Envoy-based controller."""
+    """(product, evidence) when a parent Gateway's class is an Envoy-based controller, or,
+    its class not being in the repository, when an Envoy Gateway policy is attached to it."""
     gateways = {g.name: g for g in document.all_gateways()}
     classes = {c.name: c for c in document.all_classes()}
     for parent in route.parents:
@@ -35,7 +46,20 @@ def _envoy_class(document: K8sDocument, route: HTTPRoute) -> tuple[str, str] | N
         if gateway is None or gateway.class_name is None:
             continue
         gateway_class = classes.get(gateway.class_name)
-        if gateway_class is None or gateway_class.controller is None:
+        if gateway_class is None:
+            policy = next(
+                (p for p in document.all_envoy_policies() if ("Gateway", parent) in p.targets),
+                None,
+            )
+            if policy is not None:
+                return "Envoy Gateway", (
+                    f"its Gateway `{gateway.name}` has class `{gateway.class_name}`, not in the "
+                    f"repository, but the {policy.kind} at "
+                    f"{document.display(policy.file)}:{policy.line} is attached to it, and only "
+                    f"Envoy Gateway reads that policy"
+                )
+            continue
+        if gateway_class.controller is None:
             continue
         product = ENVOY_CONTROLLERS.get(gateway_class.controller)
         if product:
@@ -95,6 +119,8 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
             envoy = _envoy_class(document, route)
             if envoy is None:
                 continue  # the gateway's class is not in the repository: its default is unknown
+            if _policy_timeout(document, route):
+                continue  # a BackendTrafficPolicy sets the route timeout
             product, how = envoy
             yield report(
                 RULE,
@@ -121,12 +147,16 @@ RULE = Rule(
 On a Gateway API `HTTPRoute` rule that sends traffic to an LLM or SSE backend (a streaming
 path, a backend named or numbered like an LLM server, an `InferencePool` of the Gateway API
 Inference Extension, or a match on the model header its body-based router sets,
-`X-Gateway-Model-Name` / `X-Gateway-Base-Model-Name`), and on every rule of an Envoy AI Gateway
+`X-Gateway-Model-Name` / `X-Gateway-Base-Model-Name`; not a rule whose path or backend
+says it is a test double, `mock`, `fake` or `stub`), and on every rule of an Envoy AI Gateway
 `AIGatewayRoute` (`aigateway.envoyproxy.io`: its controller generates an HTTPRoute from it),
 reports:
 - no `timeouts.request`, when the route's Gateway has a class whose controller is built on
-  Envoy (Envoy Gateway, kgateway) and that class is in the repository; on an `AIGatewayRoute`
-  always, since Envoy AI Gateway then sets 60 s itself;
+  Envoy (Envoy Gateway, kgateway) and that class is in the repository, or, its class not being
+  there, an Envoy Gateway policy (`gateway.envoyproxy.io`: `EnvoyPatchPolicy`,
+  `ClientTrafficPolicy`, ...) is attached to the Gateway (only Envoy Gateway reads one), and no
+  `BackendTrafficPolicy` with a `timeout` is attached to the route or its Gateway; on an
+  `AIGatewayRoute` always, since Envoy AI Gateway then sets 60 s itself;
 - a `timeouts.request` or `timeouts.backendRequest` below the stream budget `max-stream`
   (900 s by default, set once in the configuration), on any class.
 

@@ -294,3 +294,69 @@ def test_a_range_with_two_lines_in_its_body_is_not_a_map() -> None:
         "    {{- end }}\n"
     )
     assert render(template).map_ranges == []
+
+
+GATEWAY_OF_UNKNOWN_CLASS = """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: edge
+spec:
+  gatewayClassName: platform
+"""
+ENVOY_POLICY = """\
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: {kind}
+metadata:
+  name: edge-policy
+spec:
+  targetRef:
+    group: gateway.networking.k8s.io
+    kind: {target_kind}
+    name: {target}
+{body}"""
+MODEL_ROUTE = """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: chat
+spec:
+  parentRefs:
+    - name: edge
+  rules:
+    - backendRefs:
+        - name: vllm
+          port: 8000
+"""
+
+
+@pytest.mark.parametrize(
+    ("kind", "target_kind", "target", "body", "expected"),
+    [
+        ("EnvoyPatchPolicy", "Gateway", "edge", "  type: JSONPatch\n", [("KUB004", 9)]),
+        ("SecurityPolicy", "Gateway", "other", "  cors: {}\n", []),  # another Gateway's
+        # A BackendTrafficPolicy's timeout replaces Envoy's 15 s, on the Gateway or the route.
+        ("BackendTrafficPolicy", "Gateway", "edge", "  timeout:\n    http: {}\n", []),
+        ("BackendTrafficPolicy", "HTTPRoute", "chat", "  timeout:\n    http: {}\n", []),
+        ("BackendTrafficPolicy", "Gateway", "edge", "  retry: {}\n", [("KUB004", 9)]),
+    ],
+)
+def test_an_envoy_gateway_policy_on_a_gateway_says_its_class_is_envoy_gateway(
+    tmp_path: Path, kind: str, target_kind: str, target: str, body: str, expected: list
+) -> None:
+    """The GatewayClass is installed outside the repository: a policy of Envoy Gateway's own
+    API attached to the Gateway (in a file beside the route) says who serves it."""
+    policy = ENVOY_POLICY.format(kind=kind, target_kind=target_kind, target=target, body=body)
+    _write(
+        tmp_path,
+        {
+            "gw/gateway.yaml": GATEWAY_OF_UNKNOWN_CLASS,
+            "gw/policy.yaml": policy,
+            "gw/route.yaml": MODEL_ROUTE,
+        },
+    )
+    whole = lint([tmp_path], cwd=tmp_path)
+    one = lint([tmp_path / "gw/route.yaml"], cwd=tmp_path)
+    assert codes_and_lines(whole.findings) == codes_and_lines(one.findings) == expected
+    (tmp_path / "gw/policy.yaml").unlink()
+    assert lint([tmp_path], cwd=tmp_path).findings == []
