@@ -86,6 +86,9 @@ def test_non_streaming_paths() -> None:
     assert not_streaming_path("/health") and not_streaming_path("= /metrics")
     assert not_streaming_path("~ ^/auth/saml(/.*)?$") and not_streaming_path("/mcp/oauth/callback")
     assert not not_streaming_path("^/(api|openapi.json)") and not not_streaming_path("/")
+    # A settings endpoint when `config` ends the path; a stream may still sit under it.
+    assert not_streaming_path("= /config") and not_streaming_path("/api/config/")
+    assert not not_streaming_path("/config/stream") and not not_streaming_path("/configs")
 
 
 @pytest.mark.parametrize(
