@@ -123,6 +123,12 @@ NOT_STREAMING_SEGMENTS = frozenset(
 )
 
 
+# Segments that name an endpoint answering in one piece when they end the path: an app's or
+# a proxy's configuration (`= /config`, `/api/config`: Open WebUI's, LibreChat's, Gradio's
+# are JSON). Under it (`/config/...`) another word may name a stream, so only the last counts.
+NOT_STREAMING_LAST_SEGMENTS = frozenset({"config"})
+
+
 @functools.lru_cache(maxsize=4096)  # pure; called per route, with few distinct texts
 def not_streaming_path(path: str) -> bool:
     """A segment of the path (every alternative of it, for a regex) names something that is
@@ -138,6 +144,9 @@ def not_streaming_path(path: str) -> bool:
             alternatives
         ):
             return True
+    last = re.split(r"[/\\]+", text.rstrip("/\\$"))[-1].lower()
+    if last in NOT_STREAMING_LAST_SEGMENTS:
+        return True
     return _static_files_path(text) or _answering_endpoint(text)
 
 

@@ -20,7 +20,7 @@ from linter.nginx.effective import (
     Lookup,
     block_label,
     display_path,
-    header_value,
+    header_values,
     lookup,
     lookup_array,
 )
@@ -385,17 +385,32 @@ def map_value_for_plain_requests(
 def connection_problem(
     document: NginxDocument, headers: ArrayLookup
 ) -> tuple[str, Stmt | None] | None:
-    """Why the Connection header sent to the upstream defeats keepalive, or None."""
+    """Why the Connection header sent to the upstream defeats keepalive, or None. nginx drops
+    a `proxy_set_header` line whose value is empty and sends every other one, so a
+    `Connection ""` beside a `Connection "upgrade"` clears nothing, in either order (measured
+    with nginx 1.22): each line with a value is judged."""
     if not headers.known:
         return None
-    connection = header_value(headers, "Connection")
-    if connection is None:
+    setting = header_values(headers, "Connection")
+    if not setting:
         if document.version_at_least(*KEEPALIVE_DEFAULT_VERSION):
             return None
         return (
             'no `proxy_set_header Connection ""` is in effect, so nginx sends `Connection: close`',
             None,
         )
+    sent = [s for s in setting if len(s.args) > 1 and s.args[1]]
+    for connection in sent:
+        problem = _connection_line_problem(document, connection)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _connection_line_problem(
+    document: NginxDocument, connection: Stmt
+) -> tuple[str, Stmt | None] | None:
+    """What one `proxy_set_header Connection` line with a value sends that defeats keepalive."""
     value = connection.args[1] if len(connection.args) > 1 else ""
     if value.lower() == "close":
         return f"`Connection: close` is set at {document.where(connection)}", connection

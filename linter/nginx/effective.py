@@ -214,8 +214,12 @@ def lookup_array(block: Stmt, name: str) -> ArrayLookup:
 
 def header_value(lookup_result: ArrayLookup, header: str) -> Stmt | None:
     """The ``proxy_set_header`` (or ``add_header``) that sets ``header``, case-insensitively."""
-    for stmt in lookup_result.stmts:
-        args = stmt.args
-        if args and args[0].lower() == header.lower():
-            return stmt
-    return None
+    found = header_values(lookup_result, header)
+    return found[0] if found else None
+
+
+def header_values(lookup_result: ArrayLookup, header: str) -> tuple[Stmt, ...]:
+    """Every ``proxy_set_header`` (or ``add_header``) that sets ``header``, in order: nginx
+    sends each line whose value is not empty (one header line apiece), not only the first."""
+    wanted = header.lower()
+    return tuple(s for s in lookup_result.stmts if s.args and s.args[0].lower() == wanted)

@@ -35,7 +35,7 @@ from linter.llmservers import (
     streaming_path,
 )
 from linter.nginx.app_signal import app_signal, client_signal, path_app_signal
-from linter.nginx.appquiet import quiet_app, streamlit_backend
+from linter.nginx.appquiet import object_store_backend, quiet_app, streamlit_backend
 from linter.nginx.backends import (
     Signal,
     map_signal,
@@ -161,7 +161,9 @@ def _signal(
         return Signal("path", f"its path {path} is a streaming endpoint"), False
     if signal:
         return signal, False
-    if habit and streamlit_backend(resolved, upstream):
+    if habit and (
+        streamlit_backend(resolved, upstream) or object_store_backend(resolved, upstream)
+    ):
         return None, False
     gradio = document.gradio_pin if _gradio_backend(resolved, upstream) else None
     if gradio is not None and gradio[0]:
@@ -214,9 +216,13 @@ def _signal(
 
 
 def _quiet_backend(document: NginxDocument, resolved: Resolved, upstream: Stmt | None) -> bool:
-    """The route's backend is a Streamlit app, or the project's code (in the tree) neither
-    serves nor reads a stream."""
-    return document.quiet_project is not None or streamlit_backend(resolved, upstream) is not None
+    """The route's backend is a Streamlit app or an object store, or the project's code (in
+    the tree) neither serves nor reads a stream."""
+    return (
+        document.quiet_project is not None
+        or streamlit_backend(resolved, upstream) is not None
+        or object_store_backend(resolved, upstream) is not None
+    )
 
 
 # Buffering turned off in at least this many proxying locations of one server, all of them:

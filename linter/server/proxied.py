@@ -93,9 +93,12 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
                 f"compose service `{service.name}` ({shown}:{service.key.line}) runs the image "
                 f"{service.image}, an LLM server or chat app that streams ({product})"
             )
+            # The app is the image without its tag: twin compose files of one deployment
+            # (`compose.cpu.yml`, `compose.cuda.yml`) run one server built two ways.
+            image = ("image", _image_repository(service.image or ""))
             for name in (service.name, service.container_name, service.hostname):
                 if name:
-                    add((name.lower(), ""), said)
+                    add((name.lower(), ""), said, image)
             # An nginx on the host reaches the container at the port compose publishes
             # (`"3000:8080"`: localhost:3000).
             for published, container, _ in service.ports:
@@ -104,7 +107,7 @@ def streaming_backends(workspace: Workspace, nginx_file: str) -> dict[tuple[str,
                         f"{said}, published on port {published} (container port {container})"
                     )
                     for host in LOOPBACK:
-                        add((host, published), published_said)
+                        add((host, published), published_said, image)
     for service, shown, streams in _unlaunched_python_apps(workspace, nginx_file, mounting):
         route, what, _ = streams[0]
         more = f" (and {len(streams) - 1} more)" if len(streams) > 1 else ""
@@ -521,6 +524,18 @@ def runs_product(service: ComposeService) -> str | None:
     if product is None or (service.context_dir is not None and not _builds_on_llm_image(service)):
         return None
     return product
+
+
+def _image_repository(image: str) -> str:
+    """An image's repository, its tag and digest left out (`ollama/ollama:rocm` ->
+    `ollama/ollama`; a registry's port is kept: `host:5000/app:1` -> `host:5000/app`), and
+    Docker Hub's own spellings of it made one (`docker.io/library/x` is `x`)."""
+    name = image.split("@", 1)[0].lower()
+    head, _, last = name.rpartition("/")
+    name = f"{head}/{last.split(':', 1)[0]}" if head else last.split(":", 1)[0]
+    for hub in ("docker.io/", "index.docker.io/", "registry-1.docker.io/"):
+        name = name.removeprefix(hub)
+    return name.removeprefix("library/")
 
 
 def image_product(image: str | None) -> str | None:

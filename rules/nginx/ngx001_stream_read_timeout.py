@@ -114,14 +114,18 @@ catch-all carries the rest of that app). The message names the signal. A backend
 word `llm` (`llm-server`) counts only beside a second sign (an LLM server's port, 8000
 included, or a read timeout raised above 60s): an app about LLMs answers over REST or a
 WebSocket as often as it streams. Health, metrics, auth, info and status pages
-(`/version`, `/server-info`) and static paths (and locations for static asset file types, `~* \\.(css|js|png)$`) are never streaming routes, nor are Socket.IO endpoints (`/socket.io`): the library pings every 25 s by default,
+(`/version`, `/server-info`), static paths, a settings endpoint (a path ending in `config`:
+`= /config`, `/api/config`), and locations for static asset file types
+(`~* \\.(css|js|png)$`) are never streaming routes, nor are Socket.IO endpoints (`/socket.io`): the library pings every 25 s by default,
 so the idle limit is never reached, and an upgraded WebSocket is not buffered. A short read
 timeout written beside `proxy_buffering off` in the same block, where nothing else says the
 route streams, is taken as chosen (a quick answer sent unbuffered); a mention of
 `text/event-stream` there, or a comment saying it streams (`# buffering off for streaming`),
 still counts. `proxy_buffering off` written into every proxying location of a server (three
 at least, two of them health, docs or upload paths) is the server's setting copied per
-location and says nothing about any one route; `mcp` right under an app's API prefix
+location and says nothing about any one route, nor does it in front of an object store
+(an upstream or host named for MinIO or S3: its guide asks for it, for large objects); `mcp`
+right under an app's API prefix
 (`/api/mcp`) names the app's settings of its MCP servers, not MCP's transport.
 
 ## Why is this bad

@@ -86,6 +86,9 @@ def test_non_streaming_paths() -> None:
     assert not_streaming_path("/health") and not_streaming_path("= /metrics")
     assert not_streaming_path("~ ^/auth/saml(/.*)?$") and not_streaming_path("/mcp/oauth/callback")
     assert not not_streaming_path("^/(api|openapi.json)") and not not_streaming_path("/")
+    # A settings endpoint when `config` ends the path; a stream may still sit under it.
+    assert not_streaming_path("= /config") and not_streaming_path("/api/config/")
+    assert not not_streaming_path("/config/stream") and not not_streaming_path("/configs")
 
 
 @pytest.mark.parametrize(
@@ -240,6 +243,29 @@ def test_keepalive_defeated_by_missing_connection_header_says_which_nginx(tmp_pa
     [older] = _messages(tmp_path, text, "NGX006", nginx_version="1.28.0")
     assert "nginx 1.28.0 is older than 1.29.7" in older
     assert not _messages(tmp_path, text, "NGX006", nginx_version="1.29.7")
+
+
+def test_cleared_connection_beside_a_fixed_one_is_judged_by_what_nginx_sends(
+    tmp_path: Path,
+) -> None:
+    # nginx drops the empty line and sends the other (measured with nginx 1.22): whichever
+    # order they come in, `Connection: upgrade` goes out.
+    for first, second in (('""', '"upgrade"'), ('"upgrade"', '""')):
+        text = (
+            "events {}\nhttp {\n    upstream u { server 127.0.0.1:1; keepalive 4; }\n"
+            "    server {\n        location / { proxy_pass http://u; proxy_http_version 1.1;\n"
+            f"            proxy_set_header Connection {first};\n"
+            f"            proxy_set_header Connection {second}; }}\n    }}\n}}\n"
+        )
+        [message] = _messages(tmp_path, text, "NGX006")
+        assert "a fixed `Connection: upgrade`" in message
+    text = (
+        "events {}\nhttp {\n    upstream u { server 127.0.0.1:1; keepalive 4; }\n    server {\n"
+        "        location / { proxy_pass http://u; proxy_http_version 1.1;\n"
+        '            proxy_set_header Connection ""; proxy_set_header Connection ""; }\n'
+        "    }\n}\n"
+    )
+    assert not _messages(tmp_path, text, "NGX006")
 
 
 def test_time_value_messages(tmp_path: Path) -> None:

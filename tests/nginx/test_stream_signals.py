@@ -183,3 +183,25 @@ def test_no_weak_signal_for_the_pages_of_an_app_whose_api_has_its_own_location(
 )
 def test_server_names_are_cut_into_words_one_way(name: str, product: str | None) -> None:
     assert server_name_product(name) == product
+
+
+def test_buffering_off_in_front_of_an_object_store_is_its_own_setting(tmp_path: Path) -> None:
+    # MinIO's guide turns buffering off for large objects: that says nothing about a stream.
+    # Another name with buffering off still counts, and so does an explicit event stream.
+    routes = nginx_routes(
+        tmp_path,
+        "upstream minio_pool { server 10.0.0.5:9000; }\n"
+        "upstream files { server 10.0.0.6:9000; }\n"
+        "server { listen 81;\n"
+        "  location / { proxy_pass http://minio_pool; proxy_buffering off; }\n"
+        "  location /b/ { proxy_pass http://s3-gw.internal:7480; proxy_buffering off; }\n"
+        "  location /c/ { proxy_pass http://files; proxy_buffering off; }\n"
+        "  location /d/ { proxy_pass http://minio_pool;\n"
+        "    proxy_buffering off; add_header Content-Type text/event-stream; } }",
+    )
+    assert routes["81 /"].signal is None
+    assert routes["81 /b/"].signal is None
+    sse = routes["81 /c/"].signal
+    assert sse is not None and sse.kind == "sse"
+    explicit = routes["81 /d/"].signal
+    assert explicit is not None and explicit.kind == "sse-explicit"

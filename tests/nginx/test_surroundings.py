@@ -92,6 +92,37 @@ def test_an_image_that_is_a_chat_app_makes_its_service_a_streaming_backend(
     assert "(openwebui)" in found[0].message
 
 
+def test_twin_compose_files_running_one_image_with_two_tags_agree(tmp_path: Path) -> None:
+    # A CPU and a GPU compose file of one deployment: the same server either way. Two
+    # different images under one service name still leave the address unknown.
+    def files(second_image: str) -> dict[str, str]:
+        return {
+            "compose.cpu.yml": "services:\n  runner:\n    image: ollama/ollama:0.6\n",
+            "compose.gpu.yml": f"services:\n  runner:\n    image: {second_image}\n",
+            "nginx/default.conf": "server { listen 80;\n"
+            "  location / { proxy_pass http://runner:8080; } }\n",
+        }
+
+    _write(tmp_path, files("docker.io/ollama/ollama:0.6-rocm"))
+    found = _ngx002(tmp_path)
+    assert [f.line for f in found] == [2]
+    assert "compose service `runner` (compose.cpu.yml:2) runs the image" in found[0].message
+    _write(tmp_path, files("ghcr.io/ggml-org/llama.cpp:server"))
+    assert _ngx002(tmp_path) == []
+
+
+def test_image_repository_leaves_out_the_tag_and_digest() -> None:
+    from linter.server.proxied import _image_repository
+
+    assert _image_repository("ollama/ollama:rocm") == "ollama/ollama"
+    assert _image_repository("Ollama/Ollama") == "ollama/ollama"
+    assert _image_repository("registry.local:5000/team/app:1@sha256:ab") == (
+        "registry.local:5000/team/app"
+    )
+    assert _image_repository("vllm:latest") == "vllm"
+    assert _image_repository("docker.io/library/nginx:1") == "nginx"
+
+
 def test_the_catch_all_beside_the_apps_own_api_location_serves_its_pages(
     tmp_path: Path,
 ) -> None:
