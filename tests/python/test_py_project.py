@@ -347,3 +347,32 @@ def test_a_name_reexported_by_a_package_resolves_to_its_defining_module(tmp_path
         ["run_demo_loop"],
     )
     assert project.importers(repl) == [str(root / "run.py")]
+
+
+def test_a_unit_analysis_kept_only_by_a_cycle_stays_usable_while_asked(tmp_path: Path) -> None:
+    # The unit's analysis is registered for its neighbours' questions; once the unit's
+    # document is dropped it may live on only in a reference cycle, and the collector can
+    # free it in the middle of a question (an internal error, "the analysis outlived its
+    # document", on a real tree). The question now holds the document while it runs.
+    import gc
+
+    from linter.python.analysis import analysis_of
+    from linter.python.analysis.other_files import load_document
+
+    root = _tree(tmp_path, {"pkg/__init__.py": "", "pkg/llm.py": PROVIDER})
+    path = str(root / "pkg" / "llm.py")
+    project = Project(Workspace(root=str(root), cwd=str(root)))
+    project.checking(path)
+    gc.disable()
+    try:
+        document = load_document(path, project)
+        assert document is not None
+        assert analysis_of(document) is not None
+        document.cycle = document  # type: ignore[attr-defined]
+        del document
+        with project._analysis(path) as analysis:
+            assert analysis is not None
+            gc.collect()
+            assert analysis.document.path == path
+    finally:
+        gc.enable()

@@ -30,7 +30,11 @@ class Loaded:
 
         held = self.project._current.get(self.path)
         current = held() if held is not None else None
-        if current is not None and current._document() is not None:
+        document = current._document() if current is not None else None
+        if current is not None and document is not None:
+            # Held here too: the unit's document may be kept alive only by a reference
+            # cycle, which the collector can free while this analysis is still in use.
+            self.document = document
             return current
         last = self.project._last
         document = next((d for d in last if d.path == self.path), None)
