@@ -77,6 +77,27 @@ def test_the_unguarded_consumer_loop_is_reported_naming_the_method(tmp_path: Pat
     assert [(f.line, f.message) for f in alone] == [(line, message)]
 
 
+def test_a_function_named_like_the_method_does_not_hide_its_calls(tmp_path: Path) -> None:
+    # A caller file with a module-level ``stream_answer`` of its own (a route named like
+    # the method it calls): ``assistant.stream_answer()`` there is still the method's call,
+    # judged as any other (here handed to the framework, which iterates it unguarded).
+    handed = """\
+        from fastapi.responses import StreamingResponse
+
+        from app.llm import Claude
+
+        assistant = Claude()
+
+
+        def stream_answer(question):
+            return StreamingResponse(assistant.stream_answer(question), media_type="text/plain")
+    """
+    files = {"app/__init__.py": "", "app/llm.py": LLM, "app/web.py": handed}
+    [(path, line, message)] = _found(tmp_path, files)
+    assert (path, line) == ("app/llm.py", 10)
+    assert "its caller in app.web (line 9) passes it on" in message
+
+
 def test_a_caller_that_returns_the_generator_hands_the_verdict_up(tmp_path: Path) -> None:
     relay = """\
         def relay(assistant, question):

@@ -68,7 +68,7 @@ class MethodCallers:
         # Names defined in one file of the tree that names a client (and maybe declared in
         # a few others).
         self._candidates: frozenset[bytes] | None = None
-        self._declarations: dict[tuple[str, str], bool] = {}
+        self._declarations: dict[tuple[str, str], tuple[bool, bool]] = {}
         self._used: dict[tuple[str, str], bool] = {}
         self._bases: dict[str, list[str]] = {}
         # A method name whose stream is one of several classes' behind one interface.
@@ -234,14 +234,19 @@ class MethodCallers:
     def _declares_only(self, path: str, name: str) -> bool:
         """Every method ``name`` of the file is a declaration: ``@abstractmethod``, or a body
         of a docstring, ``...``, ``pass`` or ``raise NotImplementedError`` (parsed once)."""
+        return self._methods_named(path, name)[1]
+
+    def _methods_named(self, path: str, name: str) -> tuple[bool, bool]:
+        """(a class of the file defines a method ``name``, not only a module-level function
+        or closure no ``x.name()`` reaches; every such method is a declaration), parsed once."""
         key = (path, name)
         known = self._declarations.get(key)
         if known is None:
-            known = False
+            known = (False, False)
             with self.project._analysis(path) as analysis:
                 if analysis is not None:
                     methods = [f for f in analysis.functions if f.name == name and f.cls]
-                    known = all(_declaration(method.node) for method in methods)
+                    known = (bool(methods), all(_declaration(m.node) for m in methods))
             self._declarations[key] = known
         return known
 
@@ -320,8 +325,14 @@ class MethodCallers:
             calling, defining = self.files_calling(name)
             skipped = False
             for caller in calling:
-                # A file with a ``name`` of its own most likely calls that one.
-                if caller == path or caller not in defining:
+                # A file with a method ``name`` of its own most likely calls that one (a
+                # module-level function of that name, a route named like the service method
+                # it calls, is never what ``x.name()`` calls).
+                if (
+                    caller == path
+                    or caller not in defining
+                    or not self._methods_named(caller, name)[0]
+                ):
                     found.extend(self._judged(caller, path, function, client))
                 elif self._through_others(caller, name):
                     skipped = True
