@@ -34,6 +34,7 @@ _SDK: dict[str, tuple[str, tuple[str, ...], float, str]] = {
 }
 _WORDS = re.compile(
     r"\b(?:Async)?(?:OpenAI|Anthropic)\(|\blitellm\.a?completion\(|/(?:chat/)?completions\b"
+    r"|\bopenai\.(?:chat\.)?completions\.create\("
     r"|/api/(?:generate|chat)\b"
 )
 # Ollama's own generation endpoints, on a URL that names Ollama (its host or its port): an
@@ -52,7 +53,7 @@ def waits(tree: ast.Module, source: SourceText) -> list[Limit]:
     """The read timeout of each LLM call the module makes: one per SDK client it builds (or
     ``litellm.completion`` call), and one per request that sets its own ``timeout=``. A value
     that cannot be read is an unknown limit (the caller then knows nothing for sure)."""
-    from linter.stack.clients import _name, _read, _request, _where
+    from linter.stack.clients import _COMPLETION, _name, _read, _request, _where, client_post
     from linter.stack.pyvalues import Module
 
     if not names_sdk(source.text):
@@ -100,9 +101,37 @@ def waits(tree: ast.Module, source: SourceText) -> list[Limit]:
                     read.none,
                 )
             )
+        elif name in _POSTS and (
+            (made := client_post(node, module, _COMPLETION)) is not None
+            or (made := client_post(node, module, _OLLAMA_ENDPOINT)) is not None
+        ):
+            # A POST on an httpx client the function builds: the client's timeout (httpx's
+            # default 5 s when it sets none).
+            client = made[1]
+            read, timeout_node = _read(
+                client,
+                5.0,
+                f"httpx client at {shown}:{client.lineno}: httpx's default 5s read timeout",
+                module,
+            )
+            read = _unless_environment(read, timeout_node, module)
+            found.append(
+                Limit(
+                    read.seconds,
+                    "httpx: no read timeout"
+                    if read.none
+                    else f"httpx read timeout {_seconds(read)}",
+                    read.origin,
+                    _where(source, timeout_node if timeout_node is not None else client),
+                    read.none,
+                )
+            )
         elif (name in _REQUESTS and isinstance(node.func, ast.Attribute)) or name == "with_options":
             given = next((k.value for k in node.keywords if k.arg == "timeout"), None)
             func = node.func
+            if given is None and name == "create" and _module_client(func, module):
+                found.append(_module_default(node, source, shown))
+                continue
             if given is None or (name != "with_options" and not _completions(func)):
                 continue
             read, _ = _read(node, None, "", module)
@@ -117,6 +146,39 @@ def waits(tree: ast.Module, source: SourceText) -> list[Limit]:
                 )
             )
     return found
+
+
+def _module_client(func: ast.expr, module: Module) -> bool:
+    """``openai.chat.completions.create(...)`` on the module itself (openai 1.x builds its
+    client on first use: the SDK's defaults apply), ``openai`` being the imported module."""
+    if not _completions(func):
+        return False
+    root = func
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    return (
+        isinstance(root, ast.Name)
+        and root.id == "openai"
+        and any(
+            isinstance(stmt, ast.Import)
+            and any(alias.name == "openai" and alias.asname is None for alias in stmt.names)
+            for stmt in module.tree.body
+        )
+    )
+
+
+def _module_default(node: ast.Call, source: SourceText, shown: str) -> Limit:
+    from linter.stack.clients import _where
+
+    # `openai.timeout = ...` changes the module client's timeout: not followed, unknown then.
+    if re.search(r"\bopenai\.timeout\s*=", source.text):
+        return Limit(None, "read timeout", f"`openai.timeout` is set in {shown}")
+    return Limit(
+        600.0,
+        "openai read timeout 600s",
+        f"openai module client at {shown}:{node.lineno}: openai's default timeout 600s",
+        _where(source, node),
+    )
 
 
 def _unless_environment(read: Limit, node: ast.expr | None, module: Module) -> Limit:

@@ -260,16 +260,68 @@ def _request(
     return "HTTP", url_node, None, "HTTP"
 
 
+def client_post(
+    node: ast.Call, module: Module, endpoint: re.Pattern[str]
+) -> tuple[ast.expr, ast.Call] | None:
+    """A POST to ``endpoint`` that sets no timeout of its own, made on an httpx client the
+    same function (or module) builds (``async with httpx.AsyncClient(timeout=None) as c:
+    c.stream("POST", url)``): its URL, and the client's constructor, whose timeout it uses."""
+    name, owner = _name(node.func)
+    if not owner or any(k.arg == "timeout" for k in node.keywords):
+        return None
+    arguments = node.args
+    if name in ("stream", "request"):
+        method = arguments[0] if arguments else None
+        if not (isinstance(method, ast.Constant) and str(method.value).upper() == "POST"):
+            return None
+        arguments = arguments[1:]
+    elif name != "post":
+        return None
+    url_node = arguments[0] if arguments else None
+    if url_node is None:
+        return None
+    url = module.resolve(url_node).value
+    if not isinstance(url, str) or endpoint.search(url) is None:
+        return None
+    built = _httpx_client(node, owner, module)
+    return (url_node, built) if built is not None else None
+
+
 def _built_by_httpx(node: ast.Call, owner: str, module: Module) -> bool:
-    """The object a request is made on is an httpx client of the same function or module:
-    ``async with httpx.AsyncClient() as owner`` or ``owner = httpx.Client(...)``."""
+    return bool(_httpx_clients(node, owner, module))
+
+
+def _httpx_client(node: ast.Call, owner: str, module: Module) -> ast.Call | None:
+    """The httpx client a request is made on: the ``with`` that holds the request, else
+    the one client of that name its function builds (None: not known)."""
+    found = _httpx_clients(node, owner, module)
+    holding = [
+        built
+        for built, block in found
+        if block is not None and block.lineno <= node.lineno <= (block.end_lineno or 0)
+    ]
+    if holding:
+        return holding[-1]  # the innermost: ast.walk meets the outer one first
+    return found[0][0] if len(found) == 1 else None
+
+
+def _httpx_clients(
+    node: ast.Call, owner: str, module: Module
+) -> list[tuple[ast.Call, ast.stmt | None]]:
+    """The httpx clients named ``owner`` built in the function (or module) of a request:
+    ``async with httpx.AsyncClient() as owner`` (with its block) or ``owner =
+    httpx.Client(...)``."""
     function, _ = module.enclosing(node)
     scope: ast.AST = function if function is not None else module.tree
+    found: list[tuple[ast.Call, ast.stmt | None]] = []
     for item in ast.walk(scope):
         built: ast.expr | None = None
-        if isinstance(item, ast.withitem) and isinstance(item.optional_vars, ast.Name):
-            if item.optional_vars.id == owner:
-                built = item.context_expr
+        block: ast.stmt | None = None
+        if isinstance(item, (ast.With, ast.AsyncWith)):
+            for withitem in item.items:
+                named = withitem.optional_vars
+                if isinstance(named, ast.Name) and named.id == owner:
+                    built, block = withitem.context_expr, item
         elif isinstance(item, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == owner for t in item.targets
         ):
@@ -278,5 +330,5 @@ def _built_by_httpx(node: ast.Call, owner: str, module: Module) -> bool:
             ("Client", "httpx"),
             ("AsyncClient", "httpx"),
         ):
-            return True
-    return False
+            found.append((built, block))
+    return found

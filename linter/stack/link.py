@@ -25,6 +25,10 @@ from linter.stack.model import (
 )
 
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]"})
+# The name Docker gives a container for the host it runs on (Docker Desktop; on Linux with
+# `extra_hosts: host.docker.internal:host-gateway`): a proxy in a container that sends there
+# reaches what binds that port on the host, as a loopback address does for a proxy on it.
+DOCKER_HOST = frozenset({"host.docker.internal"})
 # A chat completion is what a client streams: the path a base URL is completed with.
 COMPLETION_SUFFIX = "/chat/completions"
 
@@ -207,7 +211,7 @@ class Stack:
         named_here = self._named_index(host, names)
         found: list[tuple[Service, str, Where]] = named_here.found if named_here else []
         named = bool(found)
-        if not found and host in LOOPBACK and port:
+        if not found and (host in LOOPBACK or host in DOCKER_HOST) and port:
             found = list(published.get(port, []))
         distinct: set[tuple[str, str]] | None = None
         if named and near is not None:
@@ -245,6 +249,11 @@ class Stack:
             distinct = {(s.path, s.name) for s, _, _ in found}
         if not found:
             return f"no compose service or Kubernetes Service of the repository answers to {host}:{port or 80}"
+        also = ""
+        if len(distinct) > 1 and (merged := _one_project(found)) is not None:
+            found, layered = merged
+            distinct = {(found[0][0].path, found[0][0].name)}
+            also = f", which {', '.join(self.shown(path) for path in layered)} also writes"
         if len(distinct) > 1:
             listed = ", ".join(
                 sorted(f"`{name}` ({_shown(path, self.root)})" for path, name in distinct)
@@ -255,6 +264,7 @@ class Stack:
             how = f"`{host}` is the {said} of {service.what} `{service.name}`"
         else:
             how = f"compose service `{service.name}` publishes port {port} (to its port {said})"
+        how += also
         if "publishes" not in how and port:
             ports = self._ports(service)
             if ports and port not in ports:
@@ -384,6 +394,32 @@ class Stack:
         if best is None:
             return f"no location of the NGINX server on port {port} proxies {path}"
         return best, f"{via}, {best.label} ({self.at(best.anchor)})"
+
+
+# The file names of a compose project's base file, which its other files in the folder
+# (`docker-compose.dev.yml`, `compose.override.yaml`) are layered on.
+_BASE_COMPOSE = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+
+
+def _one_project(
+    found: list[tuple[Service, str, Where]],
+) -> tuple[list[tuple[Service, str, Where]], list[str]] | None:
+    """One service written in several compose files of one folder (a base file and the
+    files layered on it with `-f`: one project, so one service on its network), as the
+    entry of the base file (else the first file), with the other files; None when they are
+    not that. Its launches are those of every file already (Stack._launches), so launches
+    that differ still stop the path. A LiteLLM service is left out: its config is the
+    --config of one file's command and mounts, which layered files may change."""
+    services = [service for service, _, _ in found]
+    if (
+        any(service.kubernetes or service.litellm or not service.name for service in services)
+        or len({service.name for service in services}) > 1
+        or len({os.path.dirname(service.path) for service in services}) > 1
+    ):
+        return None
+    paths = sorted({service.path for service in services})
+    base = next((p for p in paths if os.path.basename(p).lower() in _BASE_COMPOSE), paths[0])
+    return [item for item in found if item[0].path == base][:1], [p for p in paths if p != base]
 
 
 class _Named:

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import os
 
-from linter.stack.link import COMPLETION_SUFFIX, LOOPBACK, Stack, _shown, _url_parts
+from linter.stack.link import (
+    COMPLETION_SUFFIX,
+    DOCKER_HOST,
+    LOOPBACK,
+    Stack,
+    _shown,
+    _url_parts,
+)
 from linter.stack.model import (
     AppLaunch,
     Client,
@@ -131,7 +138,13 @@ def _launch_hops(launch: AppLaunch, stack: Stack) -> tuple[list[Hop], str]:
 
 
 def _host_launch(
-    hops: list[Hop], links: list[Link], port: str, said: str, place: Where, stack: Stack
+    hops: list[Hop],
+    links: list[Link],
+    port: str,
+    said: str,
+    place: Where,
+    stack: Stack,
+    docker_host: str | None = None,
 ) -> StackPath | None:
     """A loopback address no compose service answers: the app server the same project
     launches on the host at that port (a script, a Procfile, ``uvicorn.run``), when one
@@ -150,8 +163,13 @@ def _host_launch(
             hops, links, f"launches with different settings bind port {port} ({listed})"
         )
     more, launched = _launch_hops(first, stack)
+    address = (
+        f"`{docker_host}`, the Docker host seen from a container"
+        if docker_host
+        else "a loopback address"
+    )
     evidence = (
-        f"{said}: a loopback address, and the app server {launched} binds port {port} on the "
+        f"{said}: {address}, and the app server {launched} binds port {port} on the "
         f"host (same project)"
     )
     if len(launches) > 1:
@@ -202,6 +220,13 @@ def _inner_link(hop: Hop, stack: Stack) -> Link:
 def _from_target(
     hops: list[Hop], links: list[Link], host: str, port: str, said: str, place: Where, stack: Stack
 ) -> StackPath:
+    if host.lower() in DOCKER_HOST and port:
+        # A proxy in a container that names the Docker host, not a service of its network,
+        # reaches a process outside the containers: the app server the project launches on
+        # the host at that port first, else a compose service that publishes the port.
+        on_host = _host_launch(hops, links, port, said, place, stack, docker_host=host)
+        if on_host is not None:
+            return on_host
     found = stack.service_at(host, port, place.path)
     if isinstance(found, str):
         on_host = (

@@ -128,6 +128,16 @@ class Module:
                 return function, current
         return function, None
 
+    def _scopes(self, node: ast.AST) -> list[ast.AST]:
+        """The functions a node is in, the nearest first, up to the first class."""
+        found: list[ast.AST] = []
+        for current in reversed(self._ancestry.of(node)):
+            if isinstance(current, ast.ClassDef):
+                break
+            if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                found.append(current)
+        return found
+
     def at(self, node: ast.AST) -> str:
         return f"{self.shown}:{getattr(node, 'lineno', '?')}"
 
@@ -287,8 +297,9 @@ class Module:
         return Origin(text, "; ".join(said) or f"written at {self.at(node)}", env)
 
     def _name(self, node: ast.Name, depth: int) -> Origin:
-        function, _ = self.enclosing(node)
-        if function is not None:
+        # The nearest function, then the functions around it (a closure reads their names),
+        # up to a class or the module.
+        for function in self._scopes(node):
             assigned = _assignments(function, node.id)
             if len(assigned) == 1:
                 return self.resolve(assigned[0], depth + 1)
