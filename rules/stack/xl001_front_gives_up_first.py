@@ -123,9 +123,12 @@ counts: a front that cuts before it cuts that deployment's streams first, and th
 names the deployment (embedding and other non-text deployments do not count).
 
 An app server's own LLM calls are a layer too: the SDK clients its app's modules build
-(`OpenAI(...)`, `AsyncOpenAI(...)`, `Anthropic(...)`) and its `litellm.completion` calls, with
-their read timeout (given, or the SDK's default: 600 s), the shortest of them when every one
-is known. A route to such an app is judged even when it does not stream (a Flask app that
+(`OpenAI(...)`, `AsyncOpenAI(...)`, `Anthropic(...)`, openai's module client
+`openai.chat.completions.create`), its `litellm.completion` calls and its POSTs to a completion
+or Ollama generation endpoint (on an httpx client built in the same function, `async with
+httpx.AsyncClient(timeout=None) as c`, the client's timeout: httpx's 5 s when none is given),
+with their read timeout (given, or the SDK's default: 600 s), the shortest of them when every
+one is known (a call with no timeout at all does not shorten it). A route to such an app is judged even when it does not stream (a Flask app that
 answers JSON after a 600 s `chat.completions.create`): NGINX's 60 s cut comes before the app's
 own timeout. A plain answer arrives whole, so on such a route the front's read timer runs for
 the whole generation, and the budget is `max-stream`: a 300 s front before a 600 s call is
@@ -134,7 +137,11 @@ whose app, read, streams nothing and answers after its own call is such a plain 
 NGINX config on the host that proxies to a loopback address reaches the app server the same
 project launches on the host at that port (a script, `pm2 start "uvicorn ..."`, a Procfile,
 `uvicorn.run`), when no compose service answers it; a config whose name says it is an example
-is said to hold where it is deployed as written. An app launched as a script (`python -m src.app`) whose `__main__` block runs
+is said to hold where it is deployed as written. A config in a container that proxies to
+`host.docker.internal` (the Docker host) reaches the app server the project launches on the
+host at that port, else the compose service that publishes that port. A service written in
+several compose files of one folder (a base file and the files layered on it with `-f`) is one
+service; their launches must agree, else the path stops there. An app launched as a script (`python -m src.app`) whose `__main__` block runs
 Flask's development server (`app.run(...)`) is followed as its launch, and a `proxy_pass`
 whose port is a template placeholder (`http://backend:${BACKEND_PORT}`) reaches the service
 its host names.

@@ -147,3 +147,58 @@ def test_a_wait_with_no_timeout_does_not_shorten_the_known_ones() -> None:
     limits = waits(ast.parse(text), SourceText.from_text("/repo/app/llm.py", text))
     assert [(w.seconds, w.none) for w in limits] == [(200.0, False), (None, True)]
     assert shortest(limits).seconds == 200.0  # type: ignore[union-attr]
+
+
+def test_a_post_on_an_httpx_client_waits_the_clients_timeout() -> None:
+    """`async with httpx.AsyncClient(timeout=...) as c: c.post(...)`: the client's timeout,
+    httpx's 5 s when it sets none; a name of the function around the handler is followed."""
+    found = _waits(
+        """\
+        import os
+        import httpx
+
+        def build(api):
+            host = os.environ.get("OLLAMA_URL", "http://ollama:11434")
+
+            async def slow(body):
+                async with httpx.AsyncClient(timeout=None) as c:
+                    async with c.stream("POST", f"{host}/api/chat", json=body) as r:
+                        yield r
+
+            async def timed(body):
+                async with httpx.AsyncClient(timeout=180.0) as c:
+                    return await c.post(f"{host}/api/generate", json=body)
+
+            async def default(body):
+                async with httpx.AsyncClient() as c:
+                    return await c.post(f"{host}/api/generate", json=body)
+
+            async def tags():
+                async with httpx.AsyncClient(timeout=2) as c:
+                    return await c.post(f"{host}/api/pull", json={})
+        """
+    )
+    assert sorted(found, key=lambda w: w[1]) == [(None, 8), (180.0, 13), (5.0, 17)]
+
+
+def test_openai_module_client_waits_the_sdk_default() -> None:
+    found = _waits(
+        """\
+        import openai
+
+        def ask(q):
+            return openai.chat.completions.create(model="m", messages=[])
+        """
+    )
+    assert found == [(600.0, 4)]
+    changed = _waits(
+        """\
+        import openai
+
+        openai.timeout = 20
+
+        def ask(q):
+            return openai.chat.completions.create(model="m", messages=[])
+        """
+    )
+    assert [s for s, _ in changed] == [None]  # set elsewhere in the module: not guessed

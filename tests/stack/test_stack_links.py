@@ -306,3 +306,79 @@ def test_a_front_between_the_deployments_timeouts_names_the_one_that_waits_longe
     # The path's LiteLLM hop still reads the shortest: the one a silence meets first.
     (path,) = paths_of(audit(root))
     assert path["hops"][1]["read"]["seconds"] == 90
+
+
+def test_one_service_of_a_base_compose_file_and_a_file_layered_on_it(tmp_path: Path) -> None:
+    """`docker-compose.yml` and `docker-compose.local.yml` of one folder both write the
+    service: one project, one service (the base file's), whose launches agree."""
+    root = copy(tmp_path, "XL001/bad_service_in_layered_compose_files")
+    result = audit(root)
+    (path,) = paths_of(result)
+    assert [hop["layer"] for hop in path["hops"]] == ["nginx", "app server", "app llm call"]
+    assert path["links"][0]["evidence"].startswith(
+        "proxy_pass http://assistant:8000: `assistant` is the service name of compose service "
+        "`assistant`, which docker-compose.local.yml also writes (docker-compose.yml:3)"
+    )
+    assert xl(result, root) == {("XL001", "site.conf", 7)}
+
+
+def test_layered_compose_files_that_launch_differently_are_a_gap(tmp_path: Path) -> None:
+    root = copy(tmp_path, "XL001/good_layered_compose_files_launch_differently")
+    result = audit(root)
+    (path,) = paths_of(result)
+    assert path["gap"] == "compose service `assistant` has launches with different settings"
+    assert xl(result, root) == set()
+
+
+def test_services_of_two_folders_are_still_two() -> None:
+    """The same name in compose files of two folders is two projects: not merged; in one
+    folder it is one service, the base file's; a LiteLLM service is never merged."""
+    from linter.stack.link import Stack
+    from linter.stack.model import Service, Where
+
+    def service(path: str, command: tuple[str, ...] = ()) -> Service:
+        place = Where(path, 0, 1, 1)
+        return Service(path, "api", place, command=tuple((w, place) for w in command))
+
+    two = Stack("/r", services=[service("/r/a/compose.yml"), service("/r/b/compose.yml")])
+    assert str(two.service_at("api", "8000")).startswith("several compose services answer")
+    one = Stack(
+        "/r", services=[service("/r/a/docker-compose.dev.yml"), service("/r/a/compose.yml")]
+    )
+    found = one.service_at("api", "8000")
+    assert not isinstance(found, str)
+    assert found[0].path == "/r/a/compose.yml"
+    assert "which a/docker-compose.dev.yml also writes" in found[1]
+    litellm = ("litellm", "--config", "/app/config.yaml")
+    proxies = Stack(
+        "/r",
+        services=[service("/r/a/compose.yml", litellm), service("/r/a/compose.dev.yml", litellm)],
+    )
+    assert str(proxies.service_at("api", "4000")).startswith("several compose services answer")
+
+
+def test_the_docker_host_reaches_the_app_the_project_launches_on_the_host(
+    tmp_path: Path,
+) -> None:
+    root = copy(tmp_path, "XL001/bad_docker_host_to_host_launch")
+    result = audit(root)
+    (path,) = paths_of(result)
+    assert [hop["layer"] for hop in path["hops"]] == ["nginx", "app server", "app llm call"]
+    assert path["links"][0]["evidence"] == (
+        "proxy_pass http://host.docker.internal:8000: `host.docker.internal`, the Docker host "
+        "seen from a container, and the app server script run_api.sh (run_api.sh:4) binds "
+        "port 8000 on the host (same project)"
+    )
+    assert xl(result, root) == {("XL001", "front.conf", 6)}
+
+
+def test_the_docker_host_reaches_a_published_port_when_no_host_launch_binds_it(
+    tmp_path: Path,
+) -> None:
+    root = copy(tmp_path, "XL001/bad_service_in_layered_compose_files")
+    conf = root / "site.conf"
+    conf.write_text(conf.read_text().replace("assistant:8000", "host.docker.internal:8000"))
+    result = audit(root)
+    (path,) = paths_of(result)
+    assert "compose service `assistant` publishes port 8000" in path["links"][0]["evidence"]
+    assert xl(result, root) == {("XL001", "site.conf", 7)}
