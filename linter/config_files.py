@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from typing import Any
+
+from linter.tomlreader import toml_parser
 
 CONFIG_FILES = (".streamproof.toml", "streamproof.toml", "pyproject.toml")
 
@@ -63,10 +64,7 @@ def read_config_file(path: str) -> dict[str, Any] | None:
         raise ConfigError(path, f"cannot read: {exc.strerror or exc}") from None
     # Imported here, where a config file exists: a run with none (a corpus, pre-commit in a
     # folder without a pyproject.toml) does not pay for the TOML reader's import (4 ms).
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on 3.10 only
-        import tomli as tomllib
+    tomllib = toml_parser()
     try:
         text = raw.decode("utf-8-sig")
         data = tomllib.loads(text)

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from typing import TYPE_CHECKING
 
 from linter.record import record
+from linter.tomlreader import toml_parser
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
@@ -193,11 +193,7 @@ def _lock_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str, Pin]
 def _pyproject_pins(text: str, label: str, wanted: tuple[str, ...]) -> dict[str, Pin]:
     # Imported here: only a repository with a pyproject.toml that names a pinned package
     # pays for the TOML parser.
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on 3.10 only
-        import tomli as tomllib
-
+    tomllib = toml_parser()
     try:
         data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError):

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Callable
 from typing import Any
+
+from linter.tomlreader import toml_parser
 
 # A RUN that installs the project of the folder it runs in.
 _INSTALLS_PROJECT = re.compile(
@@ -33,10 +34,7 @@ def declared_packages(
     path = os.path.join(project, "pyproject.toml")
     if not inside(path) or not os.path.isfile(path):
         return []
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on 3.10 only
-        import tomli as tomllib
+    tomllib = toml_parser()
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
