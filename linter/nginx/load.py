@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from linter.llmservers import LLM_PORTS
 from linter.nginx import dump
 from linter.nginx.context import Stmt
 from linter.nginx.embedded import is_yaml
@@ -16,7 +17,7 @@ from linter.nginx.includes import DiskFiles, DumpFiles, Expander, parsed_once
 from linter.nginx.model import NginxDocument
 from linter.nginx.mounts import compose_mounts
 from linter.nginx.parser import parse_source
-from linter.nginx.targets import pass_host, path_matched_host
+from linter.nginx.targets import LOOPBACK, pass_host, path_matched_host
 from linter.source import SourceText
 
 if TYPE_CHECKING:
@@ -131,9 +132,6 @@ def load_document(
 def _loopback_llm_port(document: NginxDocument) -> bool:
     """An upstream server or a `proxy_pass` on this host at a port known for an LLM server:
     only then is the project's code read for the ports it listens on itself."""
-    from linter.llmservers import LLM_PORTS
-    from linter.nginx.targets import LOOPBACK
-
     for stmt in document.statements():
         if stmt.args and (stmt.name == "server" or stmt.name.endswith("_pass")):
             host, port = pass_host(stmt.args[0])

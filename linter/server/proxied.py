@@ -271,7 +271,6 @@ def _compose_names(
     """(compose file, service) -> the other names the service answers to on its network
     (``container_name``, ``hostname``), each with which it is (once per run's compose
     files: asked for each route of each config)."""
-    composes = compose_files(workspace, nginx_file)
     key = ("server", "compose-names", launch_files(workspace, nginx_file))
     known = workspace.memo.get(key)
     if isinstance(known, dict):
@@ -285,7 +284,7 @@ def _compose_names(
             )
             if name
         )
-        for compose in composes
+        for compose in compose_files(workspace, nginx_file)
         for service in compose.services
     }
     workspace.memo[key] = known
