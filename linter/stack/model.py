@@ -268,11 +268,38 @@ class StackPath:
         return best
 
     def _pinged(self, index: int, seconds: float) -> bool:
-        """A hop behind ``index`` sends heartbeats more often than ``seconds``."""
+        """A hop behind ``index`` sends heartbeats more often than ``seconds``, or (on a
+        stream) the app behind it answers this route only with responses that ping."""
         return any(
-            hop.pings is not None and hop.pings.seconds is not None and hop.pings.seconds < seconds
-            for hop in self.hops[index + 1 :]
+            (
+                hop.pings is not None
+                and hop.pings.seconds is not None
+                and hop.pings.seconds < seconds
+            )
+            or (self.streamed and self._app_pings(j))
+            for j, hop in enumerate(self.hops[index + 1 :], start=index + 1)
         )
+
+    def _app_pings(self, app: int) -> bool:
+        """Hop ``app`` is an app server whose streaming responses on this route are known and
+        all send heartbeats (their interval is not read: sse_starlette's is 15 s, and a ping
+        loop of the app's own is taken to be as frequent, as XL003 takes it)."""
+        launch = self.hops[app].fact
+        if not isinstance(launch, AppLaunch) or app == 0:
+            return False
+        reached = [e for e in launch.endpoints if self.reaches(app, e[7])]
+        return bool(reached) and all(e[6] is True for e in reached)
+
+    def reaches(self, app: int, routes: tuple[str, ...] | None) -> bool:
+        """The NGINX location just in front of hop ``app`` may reach a response answering
+        ``routes`` (a longer location beside it may take them: linter/nginx/apppaths.py).
+        Not known is yes."""
+        front = self.hops[app - 1].fact
+        if routes is None or not isinstance(front, NginxRoute) or front.reach is None:
+            return True
+        from linter.nginx.apppaths import reach_covers  # only paths through NGINX need it
+
+        return reach_covers(front.reach, routes)
 
     def link_between(self, front: int, behind: int) -> Link | None:
         """The link that leads toward hop ``behind`` (the last one before it)."""

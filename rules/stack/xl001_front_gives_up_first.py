@@ -117,7 +117,9 @@ read timeout in front of NGINX. A front layer whose timeout is beyond the budget
 reported when the layer behind it is a LiteLLM proxy that waits longer (its own default is
 6000 s): LiteLLM's timeout is what starts its retries and fallbacks, and the front's cut comes
 first, so the advice is to set LiteLLM's `stream_timeout` below the front's. Heartbeats sent by a layer behind (LiteLLM's
-`sse_keepalive_ping_interval_seconds`) more often than the front's timeout keep it quiet.
+`sse_keepalive_ping_interval_seconds`) more often than the front's timeout keep it quiet,
+and so does an app whose streaming responses on the route all send heartbeats (sse_starlette's
+`EventSourceResponse`, a generator that yields a ping while it waits), as XL003 reads them.
 Where the config's text deployments wait for different times, the one that waits longest
 counts: a front that cuts before it cuts that deployment's streams first, and the message
 names the deployment (embedding and other non-text deployments do not count).

@@ -7,13 +7,11 @@ from collections.abc import Iterator
 
 from linter.config import Settings
 from linter.model import Finding, Severity
-from linter.nginx.apppaths import reach_covers
 from linter.registry import Rule
 from linter.stack.model import (
     AppLaunch,
     Client,
     LiteLLMConfig,
-    NginxRoute,
     StackDocument,
     StackPath,
     Where,
@@ -81,7 +79,7 @@ def _endpoints(document: StackDocument, settings: Settings) -> Iterator[Finding]
             continue
         launch = path.hops[app].fact
         assert isinstance(launch, AppLaunch)
-        silent = [e for e in launch.endpoints if e[6] is False and _reached(path, app, e[7])]
+        silent = [e for e in launch.endpoints if e[6] is False and path.reaches(app, e[7])]
         if not silent:
             continue
         index = _shortest_unpinged(path, app, budget)
@@ -113,15 +111,6 @@ def _endpoints(document: StackDocument, settings: Settings) -> Iterator[Finding]
             found = report(RULE, document, where, message)
             if found is not None:
                 yield found
-
-
-def _reached(path: StackPath, app: int, routes: tuple[str, ...] | None) -> bool:
-    """The NGINX location just in front of the app may reach a response answering ``routes``
-    (a longer location beside it may take them: linter/nginx/apppaths.py). Not known is yes."""
-    front = path.hops[app - 1].fact
-    if routes is None or not isinstance(front, NginxRoute) or front.reach is None:
-        return True
-    return reach_covers(front.reach, routes)
 
 
 def _shortest_unpinged(path: StackPath, end: int, budget: float) -> int | None:
