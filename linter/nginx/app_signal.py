@@ -8,12 +8,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from linter.hostnames import DOCKER_HOST, LOOPBACK
 from linter.nginx.apppaths import longer_prefixes, reaches, taken_by_longer
 from linter.nginx.backends import Signal, target_origin
 from linter.nginx.route import location_path
 from linter.nginx.targets import (
-    DOCKER_HOST,
-    LOOPBACK,
     Resolved,
     ip_address_host,
     pass_host,

@@ -9,11 +9,12 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
+from linter.hostnames import LOOPBACK
 from linter.llmservers import GENERIC_LLM_WORDS, LLM_PORTS, MCP_NAME, llm_name, llm_server_port
 from linter.nginx.context import Stmt
 from linter.nginx.effective import lookup
 from linter.nginx.model import NginxDocument
-from linter.nginx.targets import LOOPBACK, Resolved, pass_host
+from linter.nginx.targets import Resolved, pass_host
 from linter.nginx.timevalue import parse_time
 
 

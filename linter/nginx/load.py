@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from linter.hostnames import LOOPBACK
 from linter.llmservers import LLM_PORTS
 from linter.nginx import dump
 from linter.nginx.context import Stmt
@@ -17,7 +18,7 @@ from linter.nginx.includes import DiskFiles, DumpFiles, Expander, parsed_once
 from linter.nginx.model import NginxDocument
 from linter.nginx.mounts import compose_mounts
 from linter.nginx.parser import parse_source
-from linter.nginx.targets import LOOPBACK, pass_host, path_matched_host
+from linter.nginx.targets import pass_host, path_matched_host
 from linter.source import SourceText
 
 if TYPE_CHECKING:

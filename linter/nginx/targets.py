@@ -10,13 +10,9 @@ import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from linter.hostnames import DOCKER_HOST, LOOPBACK
 from linter.nginx.context import Stmt
 
-# Addresses of the host nginx runs on (an app beside it, not a container's name).
-LOOPBACK = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1"})
-# The Docker (or Podman) host as a container reaches it: an nginx in a container proxying
-# there reaches an app the host runs at that port, as an nginx on the host does on loopback.
-DOCKER_HOST = frozenset({"host.docker.internal", "host.containers.internal"})
 _VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 _HOST_PORT = re.compile(r"^([^:$\[\]]+|\[[^\]]*\]):(\d+)$")
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from linter import preparation
 from linter.discovery import project_folder
-from linter.nginx.targets import LOOPBACK  # (one list for the proxy's side and the apps')
+from linter.hostnames import LOOPBACK
 from linter.pathmatch import relative_posix
 from linter.server.model import KEEPALIVE_NAMES, worker_name
 from linter.server.treefiles import launch_files

@@ -238,7 +238,8 @@ def _named_loopback(workspace: Workspace, nginx_file: str) -> set[tuple[str, str
     """The loopback addresses the launches and compose services near the config bind or
     publish, and the compose services' names (port ""), whatever their apps do."""
     # (Here: only a project with a streaming handler matched by path needs the launches.)
-    from linter.server.front import LOOPBACK, near_ones, server_launches
+    from linter.hostnames import LOOPBACK
+    from linter.server.front import near_ones, server_launches
 
     named: set[tuple[str, str]] = set()
     for _, launch in near_ones(

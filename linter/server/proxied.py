@@ -16,9 +16,10 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from linter.hostnames import LOOPBACK
 from linter.llmservers import GENERIC_LLM_WORDS, gpt_app_word, llm_name
 from linter.pathmatch import relative_posix
-from linter.server.front import LOOPBACK, server_launches
+from linter.server.front import server_launches
 from linter.server.kubebackends import kubernetes_backends
 from linter.server.nearcompose import (
     compose_files,

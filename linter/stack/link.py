@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from linter.hostnames import DOCKER_HOST, LOOPBACK
 from linter.llmservers import LITELLM_PORT
 from linter.stack.model import (
     AppLaunch,
@@ -24,11 +25,6 @@ from linter.stack.model import (
     Where,
 )
 
-LOOPBACK = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]"})
-# The name Docker gives a container for the host it runs on (Docker Desktop; on Linux with
-# `extra_hosts: host.docker.internal:host-gateway`): a proxy in a container that sends there
-# reaches what binds that port on the host, as a loopback address does for a proxy on it.
-DOCKER_HOST = frozenset({"host.docker.internal"})
 # A chat completion is what a client streams: the path a base URL is completed with.
 COMPLETION_SUFFIX = "/chat/completions"
 

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import os
 
+from linter.hostnames import DOCKER_HOST, LOOPBACK
 from linter.stack.link import (
     COMPLETION_SUFFIX,
-    DOCKER_HOST,
-    LOOPBACK,
     Stack,
     _shown,
     _url_parts,

@@ -140,7 +140,7 @@ NGINX config on the host that proxies to a loopback address reaches the app serv
 project launches on the host at that port (a script, `pm2 start "uvicorn ..."`, a Procfile,
 `uvicorn.run`), when no compose service answers it; a config whose name says it is an example
 is said to hold where it is deployed as written. A config in a container that proxies to
-`host.docker.internal` (the Docker host) reaches the app server the project launches on the
+`host.docker.internal` (the Docker host; Podman's `host.containers.internal`) reaches the app server the project launches on the
 host at that port, else the compose service that publishes that port. A service written in
 several compose files of one folder (a base file and the files layered on it with `-f`) is one
 service; their launches must agree, else the path stops there. An app launched as a script (`python -m src.app`) whose `__main__` block runs

@@ -20,6 +20,7 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from linter.hostnames import LOOPBACK as _LOOPBACK
 from linter.python.analysis.imports import read
 from linter.python.analysis.nodes import _is_test_module
 from linter.record import record
@@ -27,7 +28,6 @@ from linter.record import record
 if TYPE_CHECKING:
     from linter.python.analysis.project import Project
 
-_LOOPBACK = frozenset({"127.0.0.1", "localhost", "0.0.0.0", "::1"})
 _WANTED = re.compile(rb"StreamingResponse\(|EventSourceResponse|StreamingHttpResponse\(|Response\(")
 _MOUNTS = re.compile(rb"include_router|register_blueprint")
 # A route's path parameter (``/chat/{session_id}``, Flask's ``/chat/<int:id>``).
