@@ -448,7 +448,9 @@ def _server(document: ServerDocument) -> list[Fact]:
         found.append(
             AppLaunch(
                 path=launch.command.path,
-                service=launch.service,
+                # A Procfile's process type is no host name: honcho or foreman runs it on the
+                # host, where a proxy beside it reaches it on loopback (a host launch).
+                service=None if detect.shape(launch.command.path) == "procfile" else launch.service,
                 server=launch.server,
                 launcher=launch.launcher,
                 anchor=anchor,
