@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from linter.python.analysis.methods import _iterated
+from linter.python.analysis.method_syntax import iterated
 from linter.python.analysis.model import FunctionInfo, GenObj, Keyed, Stream, Sym
 from linter.python.analysis.nodes import _unquote
 from linter.python.analysis.stream_functions import handed_out_at
@@ -323,7 +323,7 @@ def class_method_stream(analysis: Values, call: ast.Call) -> Stream | Keyed | No
     every class it makes has the method, and one of those hands out a stream."""
     project = analysis.document.project
     func = call.func
-    if project is None or not (_iterated(analysis, call) or _returned(analysis, call)):
+    if project is None or not (iterated(analysis, call) or _returned(analysis, call)):
         return None
     if isinstance(func, ast.Attribute):
         dotted, method = receiver_class(analysis, func.value), func.attr

@@ -22,6 +22,13 @@ from typing import TYPE_CHECKING
 
 from linter.python import clients as K
 from linter.python.analysis.imports import read
+from linter.python.analysis.method_syntax import (
+    NOT_INTERFACES,
+    base_names,
+    declaration,
+    is_self,
+    iterated,
+)
 from linter.python.analysis.model import FuncRef, FunctionInfo, Keyed, Stream, StreamStart, Sym
 from linter.python.cut_errors import Raised
 
@@ -40,8 +47,7 @@ _SEARCHES_BEFORE_INDEX = 8
 # The decision depends on the tree alone, so a one-file run answers as a whole-tree run does:
 # loops in methods are then judged where they are, as before methods were followed.
 MAX_TREE_FILES = 1500
-# Bases that say nothing of the method's interface (every class has them).
-_NOT_INTERFACES = frozenset({"object", "ABC", "Protocol", "Generic", "BaseModel", "Enum"})
+
 # A method name defined in more files than this is not looked for (too common to follow).
 _MAX_DEFINERS = 4
 # How many files may define a method that classes implement behind one interface.
@@ -143,7 +149,7 @@ class MethodCallers:
             methods = [f for f in analysis.functions if f.name == name]
             # An abstract base's declaration beside its implementation (``API.query`` with
             # ``@abstractmethod``, ``Llm.query`` that streams) is no other method to call.
-            real = [m for m in methods if not (m.cls is not None and _declaration(m.node))]
+            real = [m for m in methods if not (m.cls is not None and declaration(m.node))]
             methods = real or methods
             # Each a generator method of a class there (the providers of one interface,
             # ``GeminiProvider.stream`` beside ``SimulatedProvider.stream``): a call of the
@@ -205,7 +211,7 @@ class MethodCallers:
                 found = [f for f in analysis.functions if f.name == name]
                 if any(f.cls is None for f in found):
                     return []  # a plain function of that name: not one interface
-                classes = [f.cls.node for f in found if f.cls and not _declaration(f.node)]
+                classes = [f.cls.node for f in found if f.cls and not declaration(f.node)]
             owners.extend((path, node.name, self._ancestors(node)) for node in classes)
         bases = set().union(*(ancestors for _, _, ancestors in owners)) if owners else set()
         implementers = [(p, a) for p, c, a in owners if c not in bases]
@@ -246,7 +252,7 @@ class MethodCallers:
             with self.project._analysis(path) as analysis:
                 if analysis is not None:
                     methods = [f for f in analysis.functions if f.name == name and f.cls]
-                    known = (bool(methods), all(_declaration(m.node) for m in methods))
+                    known = (bool(methods), all(declaration(m.node) for m in methods))
             self._declarations[key] = known
         return known
 
@@ -394,7 +400,7 @@ class MethodCallers:
                 classes = [
                     f.cls.node
                     for f in analysis.functions
-                    if f.name == name and f.cls is not None and not _declaration(f.node)
+                    if f.name == name and f.cls is not None and not declaration(f.node)
                 ]
             if classes and ancestors is None:
                 ancestors = self._ancestors(node)
@@ -410,7 +416,7 @@ class MethodCallers:
     def _ancestors(self, node: ast.ClassDef) -> set[str]:
         """The names of the class's bases, and of theirs where the tree defines a class of
         that name (read from the ``class Name(...)`` lines, a few levels up)."""
-        found = set(_base_names(node))
+        found = set(base_names(node))
         frontier = list(found)
         for _ in range(_MAX_ANCESTRY):
             bases: list[str] = []
@@ -439,7 +445,7 @@ class MethodCallers:
                 for written in line.findall(data):
                     for part in written.decode(errors="replace").split(","):
                         base = part.split("[")[0].strip().rsplit(".", 1)[-1]
-                        if base.isidentifier() and "=" not in part and base not in _NOT_INTERFACES:
+                        if base.isidentifier() and "=" not in part and base not in NOT_INTERFACES:
                             known.append(base)
             self._bases[name] = known
         return known
@@ -452,7 +458,7 @@ class MethodCallers:
                 return False
             return any(
                 analysis.value(call.func) is None
-                and not (isinstance(call.func, ast.Attribute) and _is_self(call.func.value))
+                and not (isinstance(call.func, ast.Attribute) and is_self(call.func.value))
                 for call in analysis.attr_calls.get(name, ())
             )
 
@@ -468,7 +474,7 @@ class MethodCallers:
             return sites
         # The class and its direct bases: a receiver typed with the interface it implements
         # (``llm: BaseLLM`` injected, ``BaseLLM.chat()`` overridden here) may call it.
-        names = (cls.name, *_base_names(cls.node))
+        names = (cls.name, *base_names(cls.node))
         with project._analysis(caller) as analysis:
             if analysis is None:
                 return sites
@@ -518,19 +524,6 @@ def unsearched(function: FunctionInfo) -> bool:
     )
 
 
-def _base_names(node: ast.ClassDef) -> tuple[str, ...]:
-    """The names of a class's written bases (``Base``, ``pkg.Base`` -> ``Base``)."""
-    names = []
-    for base in node.bases:
-        if isinstance(base, ast.Subscript):  # ``Base[T]``
-            base = base.value
-        if isinstance(base, ast.Attribute):
-            names.append(base.attr)
-        elif isinstance(base, ast.Name):
-            names.append(base.id)
-    return tuple(n for n in names if n not in _NOT_INTERFACES)
-
-
 def _may_call(
     value: object, same_file: bool, function: FunctionInfo, classes: tuple[str, ...]
 ) -> bool:
@@ -552,7 +545,7 @@ def method_stream(analysis: Values, call: ast.Call) -> Stream | None:
     bound to a name, where the tree defines ``name`` once: a generator method yielding a
     stream's chunks unguarded (looked up only there: the look-up is not free)."""
     project = analysis.document.project
-    if project is None or not isinstance(call.func, ast.Attribute) or not _iterated(analysis, call):
+    if project is None or not isinstance(call.func, ast.Attribute) or not iterated(analysis, call):
         return None
     found = project.methods.stream_method(call.func.attr, analysis.document.path)
     if found is None:
@@ -570,60 +563,12 @@ def method_stream(analysis: Values, call: ast.Call) -> Stream | None:
     return Stream(start, "stream")
 
 
-def _iterated(analysis: Values, call: ast.Call) -> bool:
-    node: ast.AST = call
-    parent = analysis.parent(node)
-    while isinstance(parent, ast.Await):
-        node, parent = parent, analysis.parent(parent)
-    if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)):
-        return node is parent.iter
-    if isinstance(parent, ast.keyword):
-        # ``relay(source=provider.stream(...))``: read where that parameter is.
-        return isinstance(analysis.parent(parent), ast.Call)
-    return isinstance(parent, (ast.YieldFrom, ast.Assign)) or (
-        isinstance(parent, ast.Call) and node in parent.args
-    )
-
-
 def _unfollowed(path: str, name: str, why: str) -> list[ConsumerSite]:
     """One stand-in call for callers that exist but whose verdict is not known: the loop is
     then neither guarded nor reported (``Verdict.unknown``)."""
     from linter.python.analysis.project import ConsumerSite
 
     return [ConsumerSite(path, "", 0, True, False, unknown=True, why=f"{name}() {why}")]
-
-
-def _is_self(node: ast.expr) -> bool:
-    """``self``, ``cls`` or ``super()``: the calling class's own method."""
-    if isinstance(node, ast.Name):
-        return node.id in ("self", "cls")
-    return (
-        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
-    )
-
-
-def _declaration(node: ast.AST) -> bool:
-    """A method that only declares its name: ``@abstractmethod``, or a stub body."""
-    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return False
-    for decorator in node.decorator_list:
-        target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        if getattr(target, "attr", getattr(target, "id", "")) == "abstractmethod":
-            return True
-    body = list(node.body)
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-        body = body[1:]  # the docstring (or ``...``)
-    if not body:
-        return True
-    if len(body) != 1:
-        return False
-    only = body[0]
-    if isinstance(only, ast.Pass):
-        return True
-    if isinstance(only, ast.Raise) and only.exc is not None:
-        raised = only.exc.func if isinstance(only.exc, ast.Call) else only.exc
-        return getattr(raised, "id", "") == "NotImplementedError"
-    return False
 
 
 def _by_class(analysis: Values, call: ast.Call, path: str, cls: str, name: str) -> bool:
