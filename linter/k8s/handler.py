@@ -101,7 +101,7 @@ class K8sHandler:
             own.ingresses = [_patched(i, workspace) for i in own.ingresses]
         document.own = own
         document.context = _context(workspace, set(files))
-        if own.ingresses and not chart:
+        if (own.ingresses or own.routes) and not chart:
             _app_backends(document, workspace, unit.path)
         if own.ingresses and root:
             _chart_apps(document, root, files, workspace, values, chart, named)

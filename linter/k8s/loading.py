@@ -447,4 +447,19 @@ def _http_route(reader: Reader, document: MappingNode, kind: str = "HTTPRoute") 
                 model_headers,
             )
         )
-    return HTTPRoute(name, yaml_file.path, where, [p for p in parents if p], hostnames, rules, kind)
+    namespaces = {
+        reader.text_for_evidence(yaml_file.get(ref, "name")): reader.text_for_evidence(
+            yaml_file.get(ref, "namespace")
+        )
+        for ref in _seq(yaml_file.get(spec, "parentRefs"))
+    }
+    return HTTPRoute(
+        name,
+        yaml_file.path,
+        where,
+        [p for p in parents if p],
+        hostnames,
+        rules,
+        kind,
+        {parent: space for parent, space in namespaces.items() if parent and space},
+    )

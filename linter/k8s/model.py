@@ -154,6 +154,9 @@ class HTTPRoute:
     # "AIGatewayRoute": Envoy AI Gateway's route (aigateway.envoyproxy.io), from which its
     # controller generates an HTTPRoute of the same name; its rules have the same `timeouts`.
     kind: str = "HTTPRoute"
+    # parentRef name -> the namespace it names (`parentRefs[].namespace`), where written: a
+    # Gateway outside the repository is still known by the namespace its controller runs in.
+    parent_namespaces: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -41,7 +41,9 @@ def facts_of(document: Document, settings: Settings) -> list[Fact]:
     if kind == "server":
         return list(_server(document))  # type: ignore[arg-type]
     if kind == "k8s":
-        return list(_ingress(document))  # type: ignore[arg-type]
+        from linter.stack.gateways import gateway_routes
+
+        return [*_ingress(document), *gateway_routes(document)]  # type: ignore[arg-type]
     if kind == "python":
         from linter.stack.clients import clients
 

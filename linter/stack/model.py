@@ -217,6 +217,9 @@ class IngressRoute:
     # The nginx its backend Service runs, when the path is a route to an LLM backend through
     # it (linter/server/kubefronts.py's FrontRoute): the next hop, and where it sends.
     front: Any = None
+    # A Gateway API route's cap on the whole answer (linter/stack/gateways.py), taken as its
+    # read limit: heartbeats from behind do not reset it.
+    total_cap: bool = False
 
 
 Fact = NginxRoute | Service | AppLaunch | LiteLLMConfig | Client | IngressRoute
@@ -269,7 +272,10 @@ class StackPath:
 
     def _pinged(self, index: int, seconds: float) -> bool:
         """A hop behind ``index`` sends heartbeats more often than ``seconds``, or (on a
-        stream) the app behind it answers this route only with responses that ping."""
+        stream) the app behind it answers this route only with responses that ping. A
+        gateway's cap on the whole answer is never reset by them."""
+        if self.hops[index].layer == "gateway":
+            return False
         return any(
             (
                 hop.pings is not None

@@ -329,7 +329,7 @@ def build_paths(stack: Stack) -> tuple[list[StackPath], list[str]]:
 def _ingress_path(ingress: IngressRoute, stack: Stack) -> StackPath:
     """An Ingress's backend service, linked as NGINX's proxy_pass is: by its name."""
     hop = Hop(
-        "ingress",
+        "gateway" if ingress.total_cap else "ingress",
         f"{ingress.label} ({stack.at(ingress.anchor)})",
         ingress.anchor,
         read=ingress.read,

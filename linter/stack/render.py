@@ -62,6 +62,9 @@ def _advice(path: StackPath, cut: int | None, silence: float) -> str:
             f"raise {hop.read.text}{where} to at least {behind or silence:g}s (the "
             "route does not stream: it waits for the app's own LLM call), or stream the answer"
         )
+    if hop.layer == "gateway":
+        # A cap on the whole answer: heartbeats do not lift it.
+        return f"raise {hop.read.text}{where} above the longest answer, or remove the cap (0s)"
     return (
         f"raise {hop.read.text}{where} to at least {silence:g}s (max-silence), or have a layer "
         f"behind it send heartbeats more often than every {hop.read.seconds:g}s"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from linter.config import Settings
-from linter.k8s.model import HTTPRoute, K8sDocument
+from linter.k8s.model import HTTPRoute, K8sDocument, RouteRule
 from linter.k8s.signals import route_rule_evidence
 from linter.model import Finding, Severity
 from linter.registry import Rule
@@ -21,12 +21,21 @@ ENVOY_CONTROLLERS = {
 # (api/v1alpha1/ai_gateway_route.go, AIGatewayRouteRule.Timeouts: "defaults to set 60s for the
 # request timeout as opposed to 15s of the Envoy Gateway's default value").
 AI_GATEWAY_DEFAULT = 60.0
+# The namespaces the Envoy-based controllers install into by their own docs (Envoy Gateway's
+# `helm install eg ... -n envoy-gateway-system`; kgateway's `kgateway-system`): a Gateway kept
+# there, outside the repository, is one of that controller's (a Gateway is usually created
+# beside the controller that serves it).
+ENVOY_ROUTE_DEFAULT = 15.0
+ENVOY_NAMESPACES = {
+    "envoy-gateway-system": "Envoy Gateway",
+    "kgateway-system": "kgateway",
+}
 AI_GATEWAY_EVIDENCE = (
     "it is an Envoy AI Gateway AIGatewayRoute rule (it routes LLM requests by model to AI backends)"
 )
 
 
-def _policy_timeout(document: K8sDocument, route: HTTPRoute) -> bool:
+def policy_timeout(document: K8sDocument, route: HTTPRoute) -> bool:
     """A BackendTrafficPolicy with a `timeout` attached to the route or its Gateway sets the
     route timeout itself: Envoy's default is then not what applies."""
     attached = {("HTTPRoute", route.name)} | {("Gateway", parent) for parent in route.parents}
@@ -36,7 +45,7 @@ def _policy_timeout(document: K8sDocument, route: HTTPRoute) -> bool:
     )
 
 
-def _envoy_class(document: K8sDocument, route: HTTPRoute) -> tuple[str, str] | None:
+def envoy_class(document: K8sDocument, route: HTTPRoute) -> tuple[str, str] | None:
     """(product, evidence) when a parent Gateway's class is an Envoy-based controller, or,
     its class not being in the repository, when an Envoy Gateway policy is attached to it."""
     gateways = {g.name: g for g in document.all_gateways()}
@@ -44,6 +53,9 @@ def _envoy_class(document: K8sDocument, route: HTTPRoute) -> tuple[str, str] | N
     for parent in route.parents:
         gateway = gateways.get(parent)
         if gateway is None or gateway.class_name is None:
+            found = _envoy_namespace(route, parent) if gateway is None else None
+            if found is not None:
+                return found
             continue
         gateway_class = classes.get(gateway.class_name)
         if gateway_class is None:
@@ -70,17 +82,56 @@ def _envoy_class(document: K8sDocument, route: HTTPRoute) -> tuple[str, str] | N
     return None
 
 
+def _envoy_namespace(route: HTTPRoute, parent: str) -> tuple[str, str] | None:
+    """(product, evidence) for a parent Gateway that is not in the repository but that the
+    route names in an Envoy-based controller's own namespace."""
+    namespace = route.parent_namespaces.get(parent)
+    product = ENVOY_NAMESPACES.get(namespace or "")
+    if product is None:
+        return None
+    return product, (
+        f"its Gateway `{parent}` is not in the repository, but the route names it in namespace "
+        f"`{namespace}`, the one {product} is installed into"
+    )
+
+
+def rule_evidence(
+    document: K8sDocument, rule: RouteRule, route: HTTPRoute
+) -> tuple[str, float] | None:
+    """Why the rule is a streaming route, and the longest a cap may be: the stream budget for an
+    LLM or SSE backend, or, for a backend Service of the repository whose app answers only
+    after an LLM call of its own (the k8s kind's evidence, as KUB002 reads it), that call's
+    own wait: a total cap shorter than it cuts the answer before the app gives up."""
+    found = route_rule_evidence(rule, route.hostnames)
+    if found is not None:
+        return found, float("inf")
+    for service, port in rule.backends:
+        address = (service.lower(), port)
+        if address in document.llm_callers:
+            said, wait = document.llm_callers[address]
+            return f"its backend is Service `{service}` port {port}: {said}", wait
+        if address in document.app_backends:
+            return (
+                f"its backend is Service `{service}` port {port}: {document.app_backends[address]}",
+                float("inf"),
+            )
+    return None
+
+
 def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
     budget = settings.max_stream
     minimum_text = f"{budget:g}s"
     for route in document.own.routes:
         ai_route = route.kind == "AIGatewayRoute"
         for rule in route.rules:
-            evidence = (
-                AI_GATEWAY_EVIDENCE if ai_route else route_rule_evidence(rule, route.hostnames)
+            found = (
+                (AI_GATEWAY_EVIDENCE, float("inf"))
+                if ai_route
+                else rule_evidence(document, rule, route)
             )
-            if evidence is None:
+            if found is None:
                 continue
+            evidence, wait = found
             for value, field in (
                 (rule.request_timeout, "request"),
                 (rule.backend_timeout, "backendRequest"),
@@ -88,7 +139,7 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
                 if value is None or not value.known:
                     continue
                 seconds = gateway_seconds(value.text or "")
-                if seconds is None or seconds == 0 or seconds >= budget:
+                if seconds is None or seconds == 0 or seconds >= min(budget, wait):
                     continue  # invalid (the API server refuses it), disabled, or long enough
                 yield report(
                     RULE,
@@ -116,19 +167,27 @@ def check(document: K8sDocument, settings: Settings) -> Iterator[Finding]:
                         f"{evidence}",
                     )
                 continue
-            envoy = _envoy_class(document, route)
+            envoy = envoy_class(document, route)
             if envoy is None:
                 continue  # the gateway's class is not in the repository: its default is unknown
-            if _policy_timeout(document, route):
+            if wait <= ENVOY_ROUTE_DEFAULT:
+                continue  # the app behind gives up on its own LLM call first
+            if policy_timeout(document, route):
                 continue  # a BackendTrafficPolicy sets the route timeout
             product, how = envoy
+            cut = (
+                "every answer that streams longer is cut"
+                if wait == float("inf")
+                else f"an answer the app takes longer to give (it waits up to {wait:g} s on its "
+                "model) is cut"
+            )
             yield report(
                 RULE,
                 document,
                 rule.where,
                 f"HTTPRoute `{route.name}`: this rule sets no `timeouts.request`, so {product} "
-                f"applies Envoy's route timeout, 15 s for the whole response: every answer that "
-                f'streams longer is cut. Set `timeouts: {{request: "0s"}}` (no cap) or a value '
+                f"applies Envoy's route timeout, 15 s for the whole response: {cut}. "
+                f'Set `timeouts: {{request: "0s"}}` (no cap) or a value '
                 f"above the stream budget ({minimum_text}). {how}; the route is a streaming route "
                 f"because {evidence}",
             )
@@ -147,18 +206,25 @@ RULE = Rule(
 On a Gateway API `HTTPRoute` rule that sends traffic to an LLM or SSE backend (a streaming
 path, a backend named or numbered like an LLM server, an `InferencePool` of the Gateway API
 Inference Extension, or a match on the model header its body-based router sets,
-`X-Gateway-Model-Name` / `X-Gateway-Base-Model-Name`; not a rule whose path or backend
-says it is a test double, `mock`, `fake` or `stub`), and on every rule of an Envoy AI Gateway
+`X-Gateway-Model-Name` / `X-Gateway-Base-Model-Name`, a backend Service of the repository
+whose app streams or answers only after an LLM call of its own, as KUB002 reads them; not a
+rule whose path or backend says it is a test double, `mock`, `fake` or `stub`), and on every
+rule of an Envoy AI Gateway
 `AIGatewayRoute` (`aigateway.envoyproxy.io`: its controller generates an HTTPRoute from it),
 reports:
 - no `timeouts.request`, when the route's Gateway has a class whose controller is built on
   Envoy (Envoy Gateway, kgateway) and that class is in the repository, or, its class not being
   there, an Envoy Gateway policy (`gateway.envoyproxy.io`: `EnvoyPatchPolicy`,
-  `ClientTrafficPolicy`, ...) is attached to the Gateway (only Envoy Gateway reads one), and no
+  `ClientTrafficPolicy`, ...) is attached to the Gateway (only Envoy Gateway reads one), or,
+  the Gateway not being there, the route names it in the namespace an Envoy-based controller
+  installs into (`envoy-gateway-system`, `kgateway-system`), and no
   `BackendTrafficPolicy` with a `timeout` is attached to the route or its Gateway; on an
   `AIGatewayRoute` always, since Envoy AI Gateway then sets 60 s itself;
 - a `timeouts.request` or `timeouts.backendRequest` below the stream budget `max-stream`
   (900 s by default, set once in the configuration), on any class.
+
+For a route to an app that answers only after its own LLM call, the cap is judged against
+that call's wait instead: a cap the app's own timeout comes before is not reported.
 
 ## Why is this bad
 Gateway API timeouts bound the whole exchange, not the silence between chunks: a streamed

@@ -152,8 +152,9 @@ An NGINX route that reaches a streaming location of the nginx a compose service 
 another config of the tree (a two-tier chain) has that location as its next hop, with its own
 read timeout (`fastcgi_read_timeout 300` behind an outer nginx's default 60 s).
 
-Kubernetes layers are linked the same way: an Ingress or a Traefik `IngressRoute` to the
-Service it names, the Service to the one workload its selector picks (its DNS names include
+Kubernetes layers are linked the same way: an Ingress, a Traefik `IngressRoute` or a Gateway
+API `HTTPRoute` rule KUB004 judges (its cap on the whole answer, `timeouts.request` or Envoy's
+15 s, is its limit; heartbeats do not lift it) to the Service it names, the Service to the one workload its selector picks (its DNS names include
 the kustomization's namespace), the workload's `--config` to the LiteLLM config it mounts from
 a ConfigMap. A Service whose workload runs an nginx of the tree (a web front: the image the
 tree builds on an nginx stage that copies the config under `/etc/nginx`) is a layer of its

@@ -120,6 +120,7 @@ def _shortest_unpinged(path: StackPath, end: int, budget: float) -> int | None:
         (hop.read.seconds, i)
         for i, hop in enumerate(path.hops[:end])
         if hop.read is not None
+        and hop.layer != "gateway"  # a cap on the whole answer: heartbeats do not lift it
         and hop.read.seconds is not None
         and hop.read.seconds < budget
         and not pinged_behind(path, i, hop.read.seconds)

@@ -330,6 +330,44 @@ spec:
 """
 
 
+ROUTE_TO_NAMESPACED_GATEWAY = """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: chat
+spec:
+  parentRefs:
+    - name: edge
+      namespace: {namespace}
+  rules:
+    - backendRefs:
+        - name: vllm
+          port: 8000
+"""
+
+
+@pytest.mark.parametrize(
+    ("namespace", "gateway", "expected"),
+    [
+        ("envoy-gateway-system", None, [("KUB004", 10)]),
+        ("kgateway-system", None, [("KUB004", 10)]),
+        ("gateways", None, []),  # a namespace that names no controller: the class is unknown
+        # The Gateway is in the repository with a class of unknown controller: what the
+        # repository says of it wins over the namespace's name.
+        ("envoy-gateway-system", GATEWAY_OF_UNKNOWN_CLASS, []),
+    ],
+)
+def test_a_gateway_outside_the_repository_is_known_by_its_controllers_namespace(
+    tmp_path: Path, namespace: str, gateway: str | None, expected: list
+) -> None:
+    files = {"gw/route.yaml": ROUTE_TO_NAMESPACED_GATEWAY.format(namespace=namespace)}
+    if gateway is not None:
+        files["gw/gateway.yaml"] = gateway
+    _write(tmp_path, files)
+    result = lint([tmp_path], cwd=tmp_path)
+    assert codes_and_lines(result.findings) == expected
+
+
 @pytest.mark.parametrize(
     ("kind", "target_kind", "target", "body", "expected"),
     [
