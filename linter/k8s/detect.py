@@ -11,6 +11,7 @@ the same search works on them, and the handler renders them statically.
 from __future__ import annotations
 
 import functools
+import os
 import re
 
 from linter.document import Claim
@@ -48,6 +49,37 @@ _OPEN_WEBUI_KEYS = functools.cache(
     lambda: re.compile(rb"(?m)^(?:ollamaUrls|openaiBaseApiUrls?)[ \t]*:")
 )
 _CONFIG_KEY = functools.cache(lambda: re.compile(rb"(?m)^[ \t]+config[ \t]*:[ \t]*(?:#.*)?\r?$"))
+
+
+# A values file layered over a chart's values.yaml: chart-testing's `ci/*-values.yaml` (ct
+# installs the chart once with each), or an overlay beside it (`values-prod.yaml`,
+# `prod-values.yaml`, `values.dev.yaml`). Read only when it turns on an Ingress of the chart.
+_OVERLAY_NAME = functools.cache(
+    lambda: re.compile(
+        r"(?:^|/)(?:ci/[^/]*values[^/]*|values[-.][^/]+|[^/]+[-.]values)\.ya?ml$", re.IGNORECASE
+    )
+)
+
+
+def overlay_chart(path: str) -> str | None:
+    """The chart folder a values overlay's name places it over (``<chart>/ci/x-values.yaml``,
+    ``<chart>/values-prod.yaml``), when that folder has Chart.yaml and values.yaml."""
+    if _OVERLAY_NAME().search(path.replace(os.sep, "/")) is None:
+        return None
+    folder = os.path.dirname(path)
+    if os.path.basename(folder) == "ci" and "/ci/" in path.replace(os.sep, "/"):
+        folder = os.path.dirname(folder)
+    if all(os.path.isfile(os.path.join(folder, n)) for n in ("Chart.yaml", "values.yaml")):
+        return folder
+    return None
+
+
+def claim_in_tree(relpath: str, data: bytes, by_name: Claim, path: str, workspace: object) -> bool:
+    """A values overlay of a chart of the tree that writes `ingress:` (the chart's Ingress as
+    the overlay makes it: linter/k8s/releases.py)."""
+    if by_name is Claim.NO or _API_VERSION().search(data) is not None:
+        return False
+    return _TOP_INGRESS().search(data) is not None and overlay_chart(path) is not None
 
 
 def claim_by_name(relpath: str) -> Claim:

@@ -97,6 +97,8 @@ class K8sHandler:
             own.extend(found)
             if not chart and _RELEASE_WORDS in file_source.text:
                 own.extend(_released(yaml_file, workspace, document))
+            elif not chart and detect.overlay_chart(path) is not None:
+                own.extend(_released(yaml_file, workspace, document, overlay_only=True))
         if not chart and any(not ingress.paths for ingress in own.ingresses):
             own.ingresses = [_patched(i, workspace) for i in own.ingresses]
         document.own = own
@@ -206,11 +208,13 @@ def _patched(ingress: Ingress, workspace: Workspace) -> Ingress:
         return ingress
 
 
-def _released(yaml_file: object, workspace: Workspace, document: K8sDocument) -> ManifestSet:
+def _released(
+    yaml_file: object, workspace: Workspace, document: K8sDocument, overlay_only: bool = False
+) -> ManifestSet:
     """The Ingresses of the charts of the tree that the file's release manifests (Flux
     HelmRelease, Argo CD Application) install, rendered with their values."""
     from linter.k8s.model import ManifestSet
-    from linter.k8s.releases import releases, render
+    from linter.k8s.releases import overlay_release, releases, render
     from linter.k8s.remotecharts import released_ingresses
     from linter.k8s.values import Reader, Values
     from linter.litellm.model import YamlFile
@@ -227,12 +231,19 @@ def _released(yaml_file: object, workspace: Workspace, document: K8sDocument) ->
         except Exception:
             return None
 
-    try:
-        reader = Reader(yaml_file, None, Values(None), os.path.basename(yaml_file.path))
-        found.ingresses.extend(released_ingresses(reader))
-    except Exception:  # evidence only
-        pass
-    for release in releases(yaml_file, workspace.root):
+    if overlay_only:
+        # A values overlay of a chart of the tree (linter/k8s/detect.py): the chart rendered
+        # with it, for the Ingresses values.yaml leaves off.
+        overlay = overlay_release(yaml_file)
+        found_releases = [overlay] if overlay is not None else []
+    else:
+        try:
+            reader = Reader(yaml_file, None, Values(None), os.path.basename(yaml_file.path))
+            found.ingresses.extend(released_ingresses(reader))
+        except Exception:  # evidence only
+            pass
+        found_releases = releases(yaml_file, workspace.root)
+    for release in found_releases:
         try:
             manifests, files = render(
                 release,

@@ -124,6 +124,28 @@ def releases(yaml_file: YamlFile, root: str) -> list[Release]:
     return found
 
 
+def overlay_release(yaml_file: YamlFile) -> Release | None:
+    """A values overlay of a chart of the tree (linter/k8s/detect.py: chart-testing's
+    ``ci/*-values.yaml``, ``values-prod.yaml`` beside values.yaml) as a release of that chart
+    with the file's values, when it writes ``ingress:``."""
+    from linter.k8s.detect import overlay_chart
+
+    chart = overlay_chart(yaml_file.path)
+    documents = yaml_file.composed.documents
+    if chart is None or len(documents) != 1 or not isinstance(documents[0], MappingNode):
+        return None
+    key = _key(yaml_file, documents[0], "ingress")
+    if key is None:
+        return None
+    name = os.path.relpath(yaml_file.path, chart)
+    return Release(OVERLAY, name, chart, documents[0], yaml_file, key)
+
+
+# The kind of an overlay's release: its routes are those the chart's values.yaml leaves off
+# (the others are reported in values.yaml already).
+OVERLAY = "values file"
+
+
 def render(
     release: Release,
     yaml_file: YamlFile,
@@ -161,9 +183,14 @@ def render(
         _, manifests, _ = read_file(source, values, name, named)
         rendered = render_template(source.text, named) if is_template(source.text) else None
         template = Template(rendered.text if rendered else source.text, rendered, values)
+        base_template = Template(template.text, rendered, base) if rendered else None
         for ingress in manifests.ingresses:
             if rendered is not None and _turned_off(template, ingress):
                 continue
+            if release.kind == OVERLAY and (
+                base_template is None or not _turned_off(base_template, ingress)
+            ):
+                continue  # values.yaml renders it too: reported there
             anchor_node = _anchor(release, yaml_file, rendered, ingress, own_values)
             start, end = yaml_file.span(anchor_node)
             anchor = Value(None, yaml_file.path, start, end, None, line=yaml_file.line(anchor_node))

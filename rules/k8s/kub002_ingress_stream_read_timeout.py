@@ -157,7 +157,10 @@ A value from a Helm chart is looked up in its `values.yaml`; one that cannot be 
 unknown and not reported. A chart of the repository installed by a Flux `HelmRelease`
 (`spec.values`) or an Argo CD `Application` (`helm.valuesObject`, `helm.values`) is read with
 the release's values over `values.yaml`, and its routes are reported in the release file, at
-the values key they are built from (`ingress:`). A chart Ingress whose annotations come from a
+the values key they are built from (`ingress:`). A values file layered over a chart's
+`values.yaml` (chart-testing's `ci/*-values.yaml`, an overlay beside it such as
+`values-prod.yaml`) that writes `ingress:` is read the same way, for the Ingresses that
+`values.yaml` alone leaves off (the others are reported in `values.yaml`). A chart Ingress whose annotations come from a
 values map and lack the timeout is reported at that map (`ingress.annotations` in
 `values.yaml`), where the annotation is added. The values of the Open WebUI chart installed
 from its Helm repository (a values file that names its image `ghcr.io/open-webui/open-webui`

@@ -164,3 +164,38 @@ def test_values_from_elsewhere_leave_the_release_unread(tmp_path: Path) -> None:
         },
     )
     assert lint([tmp_path], cwd=tmp_path, select=["KUB002"]).findings == []
+
+
+OVERLAY = "ingress:\n  enabled: true\n  className: nginx\n"
+
+
+def test_a_values_overlay_of_a_chart_of_the_tree_is_read_over_values_yaml(tmp_path: Path) -> None:
+    """chart-testing's ci/*-values.yaml and an overlay beside values.yaml turn the Ingress on:
+    each is a release of the chart with its own values, reported at its `ingress:` key."""
+    write(
+        tmp_path,
+        {**CHART, "chart/ci/public-values.yaml": OVERLAY, "chart/values-prod.yaml": OVERLAY},
+    )
+    result = lint([tmp_path], cwd=tmp_path, select=["KUB002"])
+    assert sorted((Path(f.path).name, f.line) for f in result.findings) == [
+        ("public-values.yaml", 1),
+        ("values-prod.yaml", 1),
+    ]
+    # One file alone, as pre-commit passes it, gives the same.
+    alone = lint([tmp_path / "chart/ci/public-values.yaml"], cwd=tmp_path, select=["KUB002"])
+    assert [(Path(f.path).name, f.line) for f in alone.findings] == [("public-values.yaml", 1)]
+
+
+def test_a_values_file_away_from_a_chart_is_not_read(tmp_path: Path) -> None:
+    """A values file whose chart is elsewhere (a Helm repository's) names no chart of the
+    tree; one named like no overlay is not taken for one."""
+    write(
+        tmp_path,
+        {
+            **CHART,
+            "deploy/values-prod.yaml": OVERLAY,
+            "chart/ingress-on.yaml": OVERLAY,
+            "chart/other/ci/x-values.yaml": OVERLAY,
+        },
+    )
+    assert lint([tmp_path], cwd=tmp_path, select=["KUB002"]).findings == []
