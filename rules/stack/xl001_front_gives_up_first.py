@@ -57,8 +57,8 @@ def check(document: StackDocument, settings: Settings) -> Iterator[Finding]:
             elif front.seconds >= budget:
                 # A silence that long is outside the budget; what is lost is the LiteLLM
                 # proxy's own answer to it (its retry, fallback or error), never reached.
-                if behind.layer != "litellm" or hop.layer == "edge":
-                    continue
+                if behind.layer != "litellm" or hop.layer in ("edge", "gateway"):
+                    continue  # (a gateway's cap is on the whole answer, not on a stall)
                 below = max(int(front.seconds * 0.8), 1)
                 one = waits is not behind.read  # one deployment waits longer than the rest
                 message = head + (
