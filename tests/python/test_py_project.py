@@ -136,6 +136,47 @@ def test_consumers_in_test_code_do_not_count(tmp_path: Path) -> None:
     assert [(os.path.relpath(f.path, root), f.line) for f in found] == [("app/providers.py", 8)]
 
 
+def test_a_test_module_run_by_hand_through_main_is_a_consumer(tmp_path: Path) -> None:
+    # ``main()`` runs the check and the ``__main__`` block runs ``main()``: a script, whose
+    # loop is the generator's consumer (judged like any other), not a test's.
+    script = """\
+        from app.providers import stream_chat
+
+
+        def test_stream():
+            for chunk in stream_chat([]):
+                print(chunk)
+
+
+        def main():
+            test_stream()
+
+
+        if __name__ == "__main__":
+            main()
+    """
+    root = _tree(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/providers.py": PROVIDER,
+            "tests/test_providers.py": script,
+        },
+    )
+    found = lint([root], cwd=root, select=["PY001"]).findings
+    assert [(os.path.relpath(f.path, root), f.line) for f in found] == [
+        ("tests/test_providers.py", 5)
+    ]
+    guarded = script.replace(
+        "    for chunk in stream_chat([]):\n            print(chunk)",
+        "    try:\n                for chunk in stream_chat([]):\n                    print(chunk)\n"
+        "            except Exception:\n                print('cut')",
+    )
+    assert guarded != script
+    (root / "tests/test_providers.py").write_text(textwrap.dedent(guarded))
+    assert lint([root], cwd=root, select=["PY001"]).findings == []
+
+
 def test_a_guarded_consumer_in_a_module_that_names_no_client_clears_the_generator(
     tmp_path: Path,
 ) -> None:
