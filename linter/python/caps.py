@@ -23,6 +23,7 @@ from linter.python.cap_keywords import (
     Cap,
 )
 from linter.python.edits import add_entry, add_keyword
+from linter.python.none_values import unset_option
 from linter.python.removed_caps import literal_holder, removed_cap
 from linter.record import record
 
@@ -65,6 +66,13 @@ def _keywords_state(analysis: Analysis, call: ast.Call, names: tuple[str, ...]) 
             if _is_none(item.value):
                 return CapState(
                     "none", f"`{item.arg}=None` disables the cap", name=item.arg, value=item.value
+                )
+            unset = unset_option(analysis, item.value)
+            if unset is not None:
+                # ``max_tokens=options.get("max_tokens")`` and no caller sets that key.
+                text = " ".join(analysis.document.text_of(item.value).split())
+                return CapState(
+                    "none", f"`{item.arg}={text}`, which is None: {unset}", name=item.arg
                 )
             passed = _none_passed(analysis, item.value)
             if passed is not None:

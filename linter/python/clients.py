@@ -388,7 +388,12 @@ STARTERS: dict[str, tuple[Starter, ...]] = {
         Starter(GOOGLE_GENERATIVEAI, "chat", "never", None),
         Starter(GOOGLE_GENERATIVEAI, "chat_async", "never", None),
     ),
-    "ark": (Starter(ARK, "chat.completions.create", "kw", COMPAT_CHAT_CAP),),
+    # Ark's Responses API (volcenginesdkarkruntime 2025+): openai's shape, ``max_output_tokens``
+    # (default None) and ``stream=`` on ``responses.create``.
+    "ark": (
+        Starter(ARK, "chat.completions.create", "kw", COMPAT_CHAT_CAP),
+        Starter(ARK, "responses.create", "kw", RESPONSES_CAP),
+    ),
     "zhipu": (Starter(ZHIPU, "chat.completions.create", "kw", MAX_TOKENS_CAP),),
     "dashscope": (
         Starter(DASHSCOPE, "Generation.call", "kw", MAX_TOKENS_CAP),

@@ -37,6 +37,10 @@ _STREAM_MARKERS = functools.cache(
 # A generation call on a client the file only receives (a parameter): PY007 judges a retry
 # decorator around it.
 _GENERATION_CALL = b"completions.create("
+# A legacy google-generativeai model or chat session made in another module of the tree
+# (``session.send_message(q, stream=True)``): analysis.inferred decides by that module.
+_STREAM_TRUE = b"stream=True"
+_GENAI_LEGACY_CALLS = (b".send_message", b".generate_content")
 # A streamed chat completion's chunks read where the stream is a parameter (PY001).
 _CHUNK_DELTA = b"].delta"
 # A request known by its arguments alone (``method(model=m, messages=msgs)``) retried by a
@@ -137,6 +141,7 @@ def mentions_clients(data: bytes) -> bool:
             or _CHUNK_DELTA in data
             or (_CHAT_MESSAGES in data and _CHAT_MODEL in data and _CHAT_RETRY in data)
             or (_URLLIB3 in data and _STREAM_MARKERS().search(data) is not None)
+            or (_STREAM_TRUE in data and any(m in data for m in _GENAI_LEGACY_CALLS))
         )
     if _LLM_CLIENTS().search(data):
         return True

@@ -11,6 +11,8 @@ from __future__ import annotations
 import ast
 
 from linter.python.analysis import Analysis, FunctionInfo
+from linter.python.analysis.flow import call_arguments
+from linter.python.analysis.remote_args import remote_arguments
 
 _DEPTH = 4
 
@@ -238,3 +240,101 @@ def _class_names(analysis: Analysis, name: str) -> set[str]:
 def _walk(analysis: Analysis) -> list[ast.AST]:
     tree = analysis.document.tree
     return list(ast.walk(tree)) if tree is not None else []
+
+
+def unset_option(analysis: Analysis, value: ast.expr) -> str | None:
+    """``options.get("max_tokens")`` (or with a None default) on a parameter ``options`` that
+    the function only ever reads with ``.get``, where every call of the function, in this
+    file and in the tree's other modules, passes a dict literal without that key (or leaves
+    the parameter to a default that has none): the value is None on every call. Words naming
+    the calls, or None when one of them may hold the key or no call is known."""
+    if not (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr == "get"
+        and isinstance(value.func.value, ast.Name)
+        and 1 <= len(value.args) <= 2
+        and not value.keywords
+        and isinstance(value.args[0], ast.Constant)
+        and isinstance(value.args[0].value, str)
+        and (len(value.args) == 1 or _is_none(value.args[1]))
+    ):
+        return None
+    name, key = value.func.value.id, value.args[0].value
+    found = analysis.lookup(name, analysis.scope(value), analysis.document.start(value))
+    if found is None or found[0] != "param":
+        return None
+    function = found[2]
+    node = function.node
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    if len(function.bindings.get(name, ())) != 1 or not _read_by_get_only(analysis, node, name):
+        return None
+    default = _default_of(node, name)
+    if default is not None and not _is_none(default) and not _dict_without(default, key):
+        return None
+    local = call_arguments(analysis, function, name)
+    if local is None:
+        return None
+    where: list[str] = []
+    for call, arg in local:
+        if arg is not None and not _dict_without(analysis.literal_dict(arg), key):
+            return None
+        where.append(f"line {call.lineno} of this file")
+    remote = remote_arguments(analysis, function, name)
+    if remote is None and analysis.document.project is not None:
+        return None  # a method, or callers that cannot be read: others may pass the key
+    for passed in remote or []:
+        if passed.keys is None or passed.none or key in passed.keys:
+            return None
+        where.append(f"{passed.module}, line {passed.line}")
+    if not where:
+        return None  # no call known: a library's parameter, filled by callers not seen
+    more = ", ..." if len(where) > 3 else ""
+    return f"no call of {function.name}() puts `{key}` in `{name}` (its calls: {'; '.join(where[:3])}{more})"
+
+
+def _is_none(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _dict_without(node: ast.AST | None, key: str) -> bool:
+    """A dict literal whose every key is a literal string other than ``key``."""
+    return isinstance(node, ast.Dict) and all(
+        isinstance(k, ast.Constant) and isinstance(k.value, str) and k.value != key
+        for k in node.keys
+    )
+
+
+def _default_of(node: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> ast.expr | None:
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    for arg, default in zip(
+        positional[len(positional) - len(args.defaults) :], args.defaults, strict=True
+    ):
+        if arg.arg == name:
+            return default
+    for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+        if arg.arg == name:
+            return kw_default
+    return None
+
+
+def _read_by_get_only(
+    analysis: Analysis, node: ast.FunctionDef | ast.AsyncFunctionDef, name: str
+) -> bool:
+    """Every use of ``name`` in the function is ``name.get(...)``: nothing stores a key into
+    it, hands it on or rebinds it (a nested function's use counts too)."""
+    for statement in node.body:
+        for part in ast.walk(statement):
+            if isinstance(part, ast.Name) and part.id == name:
+                parent = analysis.parent(part)
+                call = analysis.parent(parent) if parent is not None else None
+                if not (
+                    isinstance(parent, ast.Attribute)
+                    and parent.attr == "get"
+                    and isinstance(call, ast.Call)
+                    and call.func is parent
+                ):
+                    return False
+    return True

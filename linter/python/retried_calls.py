@@ -117,13 +117,26 @@ def _through_function(
             if not isinstance(node, ast.Call) or not unconditional(analysis, retry.attempt, node):
                 continue
             func = analysis.value(node.func)
-            if not isinstance(func, FuncRef) or func.fn.is_generator:
+            if not isinstance(func, FuncRef):
                 continue
+            if func.fn.is_generator and not _iterated_each_pass(analysis, retry, node):
+                continue  # made, not run: its request goes out where it is iterated
             inner = makes_llm_call(analysis, func.fn, llm_calls)
             if inner is not None:
                 shown = " ".join(analysis.document.text_of(inner.func).split())
                 return node, f"; {func.fn.name}() calls `{shown}(...)` on line {inner.lineno}"
     return None
+
+
+def _iterated_each_pass(analysis: Analysis, retry: RetryLoop, call: ast.Call) -> bool:
+    """The generator ``call`` makes is iterated in the attempt on every pass (``stream =
+    self.reply(...)``, then ``async for part in stream``): its LLM call runs there."""
+    node = analysis.consumer_of(call)
+    return (
+        node is not call
+        and contains(analysis, retry.attempt, node)
+        and unconditional(analysis, retry.attempt, node)
+    )
 
 
 def _incidental(analysis: Analysis, call: ast.Call) -> bool:

@@ -227,7 +227,9 @@ client and version. Streams are recognised through the file's imports and assign
 `openai.ChatCompletion.create/acreate` and `openai.Completion.create`), anthropic
 (`messages.create(stream=True)`, `messages.stream()` and `text_stream`), litellm
 (`completion`, `acompletion`, Router), ollama, google-genai, the legacy google-generativeai
-(`GenerativeModel.generate_content(stream=True)`, a chat session's `send_message(stream=True)`;
+(`GenerativeModel.generate_content(stream=True)`, a chat session's `send_message(stream=True)`,
+also on a model or session imported from a module of the tree that imports the SDK, with a
+literal `stream=True`;
 what its gRPC stream raises on a cut is not verified, so handlers naming google api_core or
 grpc classes are given the benefit of the doubt), volcengine Ark, zhipuai, dashscope
 (`Generation.call(stream=True)`), mistralai, cohere, groq,
@@ -254,7 +256,8 @@ request) counts when the loop reads its `iter_lines()` as server-sent events (`d
 or as Ollama's JSON lines (`json.loads(line)` and its `"done"` key). Test code is left alone
 too: functions named `test*`, pytest fixtures and `Test*` classes in test modules
 (`test_*.py`, `*_test.py`, `conftest.py`), whose streams run against mocks; a `test*` function
-that the module's `if __name__ == "__main__":` block calls is a script's entry, and counts.
+that the module's `if __name__ == "__main__":` block calls (itself, or through the module's
+own functions: `main()` running `test_stream()`) is a script's entry, and counts.
 
 A guard is a `try` around the loop in the same function whose handlers catch the exception
 (`Exception`, the transport class or its bases, or the SDK class where the SDK maps transport

@@ -276,7 +276,7 @@ Finds LLM generation calls, streamed or not, that pass no output cap, in the key
 reads: `max_completion_tokens` or `max_tokens` (openai chat, litellm, groq), `max_tokens`
 (anthropic, mistralai, cohere, together, fireworks, huggingface_hub `chat_completion`, openai before
 1.0's `ChatCompletion`, volcengine Ark and zhipuai `chat.completions.create`, dashscope
-`Generation.call`), `max_output_tokens` (openai Responses API; in google-genai's
+`Generation.call`), `max_output_tokens` (openai and volcengine Ark Responses API; in google-genai's
 `config`), `max_tokens_to_sample` (anthropic's legacy completions), `max_new_tokens`
 (huggingface_hub `text_generation`), `options={"num_predict": N}` (ollama),
 `inferenceConfig={"maxTokens": N}` (AWS Bedrock's `converse` and `converse_stream`),
@@ -294,7 +294,11 @@ call itself, and so do calls through an instructor client (`instructor.from_open
 `instructor.patch(client)`: the wrapped client's; `instructor.from_litellm(completion)`:
 litellm's). `max_tokens=None` counts as missing, and so does `max_tokens=max_tokens` where a call of the
 function (in the file, or in another module of the tree) passes None for that parameter
-(reported without a fix, naming that call). With `all-calls = false` only the calls
+(reported without a fix, naming that call), and so does `max_tokens=options.get("max_tokens")`
+(no default, or None) on a parameter the function only reads with `.get`, when every call of
+the function (in the file and in the tree's other modules; at least one) passes a dict literal
+without that key or leaves it to a default without it (reported without a fix, naming the
+calls). With `all-calls = false` only the calls
 that stream (and LangChain models made to stream) are checked.
 
 Left alone: a call that passes `**kwargs` (unless the dict is a literal of the same file, or

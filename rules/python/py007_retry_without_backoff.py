@@ -339,7 +339,10 @@ user's next message on each pass (`input()`, `click.prompt`, a prompt_toolkit se
 The retried call is an SDK generation call, a raw-HTTP request to a generation endpoint
 (`/chat/completions`, `/v1/messages`, `/api/generate`, ...), or any call when a handler names
 an LLM SDK's or httpx's errors (`except openai.RateLimitError:` around
-`self.provider.generate(...)`). It must be made on every attempt: a loop that calls the model
+`self.provider.generate(...)`). A call of a function or method of the same file that makes an
+LLM call counts too; one of a generator counts when the attempt iterates what it makes on every
+pass (`parts = self.stream_reply(q)`, then `async for p in parts`): making a generator sends
+nothing. It must be made on every attempt: a loop that calls the model
 only under an `if` (an event or polling loop) is not a retry of that call.
 
 tenacity's `@retry` on a function that calls an LLM is reported too when it has no `wait=`

@@ -138,3 +138,47 @@ def test_every_rule_reads_a_maybe_stream_as_a_stream(tmp_path: Path) -> None:
         ("PY002", 13),
         ("PY004", 7),
     ]
+
+
+OPTIONS_CAP = """\
+    from openai import OpenAI
+
+    client = OpenAI()
+
+
+    def ask(q, opts={}):
+        return client.chat.completions.create(
+            model="m", messages=[], max_tokens=opts.get("max_tokens")
+        )
+
+
+    def run(q):
+        return ask(q, {"temperature": 0}), ask(q)
+"""
+
+
+@pytest.mark.parametrize(
+    ("change", "fires"),
+    [
+        (("", ""), True),  # every call leaves the key out (one by the default)
+        (('{"temperature": 0}', '{"max_tokens": 9}'), False),  # a call puts it in
+        (("ask(q)", "ask(q, extra)"), False),  # a dict the file cannot read
+        (("opts={}", 'opts={"max_tokens": 9}'), False),  # the default holds it
+        (('opts.get("max_tokens")', 'opts.get("max_tokens", 512)'), False),  # a default cap
+        (("    return client", '    opts["x"] = 1\n        return client'), False),  # stored into
+        (('    def run(q):\n        return ask(q, {"temperature": 0}), ask(q)\n', ""), False),
+    ],
+)
+def test_a_cap_read_from_a_callers_options_dict_is_none_only_when_no_call_fills_it(
+    tmp_path: Path, change: tuple[str, str], fires: bool
+) -> None:
+    old, new = change
+    text = textwrap.dedent(OPTIONS_CAP)
+    text = text.replace(textwrap.dedent(old), textwrap.dedent(new)) if old else text
+    assert old == "" or text != textwrap.dedent(OPTIONS_CAP)
+    (tmp_path / "app.py").write_text(text)
+    found = lint([tmp_path], cwd=tmp_path, select=["PY002"]).findings
+    assert bool(found) is fires, [f.message for f in found]
+    if fires:
+        assert "which is None: no call of ask() puts `max_tokens` in `opts`" in found[0].message
+        assert found[0].fix is None  # the value is the callers'

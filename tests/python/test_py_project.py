@@ -136,6 +136,51 @@ def test_consumers_in_test_code_do_not_count(tmp_path: Path) -> None:
     assert [(os.path.relpath(f.path, root), f.line) for f in found] == [("app/providers.py", 8)]
 
 
+def test_a_test_module_run_by_hand_through_main_is_a_consumer(tmp_path: Path) -> None:
+    # ``main()`` runs the check and the ``__main__`` block runs ``main()``: a script, whose
+    # loop is the generator's consumer (judged like any other), not a test's.
+    script = """\
+        from app.providers import stream_chat
+
+
+        def test_stream():
+            for chunk in stream_chat([]):
+                print(chunk)
+
+
+        def main():
+            test_stream()
+
+
+        if __name__ == "__main__":
+            main()
+    """
+    root = _tree(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/providers.py": PROVIDER,
+            "tests/test_providers.py": script,
+        },
+    )
+    found = lint([root], cwd=root, select=["PY001"]).findings
+    assert [(os.path.relpath(f.path, root), f.line) for f in found] == [
+        ("tests/test_providers.py", 5)
+    ]
+    plain = textwrap.dedent(script)
+    guarded = plain.replace(
+        "    for chunk in stream_chat([]):\n        print(chunk)",
+        "    try:\n"
+        "        for chunk in stream_chat([]):\n"
+        "            print(chunk)\n"
+        "    except Exception:\n"
+        "        print('cut')",
+    )
+    assert guarded != plain
+    (root / "tests/test_providers.py").write_text(guarded)
+    assert lint([root], cwd=root, select=["PY001"]).findings == []
+
+
 def test_a_guarded_consumer_in_a_module_that_names_no_client_clears_the_generator(
     tmp_path: Path,
 ) -> None:
@@ -374,3 +419,38 @@ def test_another_files_question_keeps_the_units_document_alive(tmp_path: Path) -
         del cycle
         gc.collect()
         assert asked.document.path == str(module)
+
+
+def test_a_legacy_gemini_session_made_in_another_module_streams_with_a_literal_flag(
+    tmp_path: Path,
+) -> None:
+    page = """\
+        from app.setup import session
+
+
+        def reply(q):
+            for part in session.send_message(q, stream=True):
+                print(part.text)
+    """
+    setup = """\
+        import google.generativeai as genai
+
+        session = genai.GenerativeModel("gemini-1.5-flash").start_chat()
+    """
+    root = _tree(tmp_path, {"app/__init__.py": "", "app/setup.py": setup, "app/page.py": page})
+    [found] = lint([root], cwd=root, select=["PY001", "PY002"]).findings
+    assert (found.code, os.path.relpath(found.path, root), found.line) == (
+        "PY001",
+        "app/page.py",
+        5,
+    )
+    assert "it comes from app.setup, which imports google.generativeai" in found.message
+    # The model is made out of sight of the call: its cap is not judged there (no PY002).
+    # Without the literal flag, or when the module imports no google-generativeai (a
+    # messaging client's ``send_message``), nothing streams.
+    for name, text in (
+        ("app/page.py", page.replace("stream=True", "stream=False")),
+        ("app/setup.py", "from chatkit import Client\n\nsession = Client()\n"),
+    ):
+        _tree(tmp_path, {"app/page.py": page, "app/setup.py": setup, name: text})
+        assert lint([root], cwd=root, select=["PY001"]).findings == [], name

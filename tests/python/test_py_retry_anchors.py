@@ -158,3 +158,44 @@ def test_an_ignore_on_the_new_line_silences_it_and_one_on_the_old_line_does_not(
     assert ("PY007", 16) in codes and ("PY005", 38) in codes
     unused = [f for f in found if f.line in (12, 43) and f.code not in ("PY005", "PY007")]
     assert len(unused) == 2, codes
+
+
+GENERATOR_RETRY = """\
+    import time
+
+    import openai
+
+    client = openai.OpenAI()
+
+
+    def chunks(prompt):
+        stream = client.chat.completions.create(model="m", messages=[], stream=True, max_tokens=9)
+        for chunk in stream:
+            yield chunk
+
+
+    def ask(prompt):
+        while True:
+            try:
+                got = chunks(prompt)
+                return [c for c in got]
+            except Exception:
+                time.sleep(2)
+"""
+
+
+def test_a_generator_of_the_file_iterated_on_every_pass_is_the_retried_call(
+    tmp_path: Path,
+) -> None:
+    # Making the generator sends nothing; iterating it in the attempt does, on every pass.
+    path = _write(tmp_path, GENERATOR_RETRY)
+    [found] = lint([path], cwd=tmp_path, select=["PY007"]).findings
+    assert found.line == 20
+    assert found.message.startswith(
+        "the loop on line 15 retries `chunks(...)` (line 17; chunks() calls "
+        "`client.chat.completions.create(...)` on line 9)"
+    )
+    # Only made there (handed back, iterated by the caller): no request is retried.
+    made_only = GENERATOR_RETRY.replace("return [c for c in got]", "return got")
+    path = _write(tmp_path, made_only)
+    assert lint([path], cwd=tmp_path, select=["PY007"]).findings == []

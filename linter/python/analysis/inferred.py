@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from linter.python import clients as K
 from linter.python.analysis.imports import read
 from linter.python.analysis.model import Stream, StreamStart, Sym
+from linter.python.analysis.nodes import keyword
 
 if TYPE_CHECKING:
     from linter.python.analysis.project import Project
@@ -29,8 +30,13 @@ _IMPORTED_AS = {
     "together": "together",
     "mistralai": "mistral",
     "google": "genai",  # google-genai only (``from google import genai``): see _imports
+    "volcenginesdkarkruntime": "ark",
 }
 _LANGCHAIN_METHODS = frozenset({"astream", "astream_events"})
+# The legacy google-generativeai's streaming methods (a model's, a chat session's).
+_GENAI_LEGACY_METHODS = frozenset(
+    {"generate_content", "generate_content_async", "send_message", "send_message_async"}
+)
 
 
 def _paths() -> dict[str, list[tuple[str, K.Starter]]]:
@@ -44,7 +50,7 @@ def _paths() -> dict[str, list[tuple[str, K.Starter]]]:
 
 
 _BY_METHOD = _paths()
-METHODS = frozenset(_BY_METHOD) | _LANGCHAIN_METHODS
+METHODS = frozenset(_BY_METHOD) | _LANGCHAIN_METHODS | _GENAI_LEGACY_METHODS
 
 
 def inferred_start(analysis: Values, call: ast.Call, depth: int) -> Stream | None:
@@ -75,6 +81,8 @@ def inferred_start(analysis: Values, call: ast.Call, depth: int) -> Stream | Non
                 f"{maker}, which imports langchain)"
             )
         return Stream(StreamStart(call, K.LANGCHAIN, api, True, None, None), "stream")
+    if func.attr in _GENAI_LEGACY_METHODS:
+        return _genai_legacy_start(analysis, call, func, depth)
     matches = []
     made_in = ""  # the module of the tree the receiver comes from, when that is the evidence
     named = ""  # the receiver, when its name is the evidence (``state.openai_client``)
@@ -121,6 +129,36 @@ def inferred_start(analysis: Values, call: ast.Call, depth: int) -> Stream | Non
             f"{start.api} (on a client inferred from the call's shape; it comes from {made_in}, "
             f"which imports {shown})"
         )
+    return Stream(
+        StreamStart(call, start.client, api, start.streaming, start.cap, None, http=start.http),
+        found.role,
+    )
+
+
+def _genai_legacy_start(
+    analysis: Values, call: ast.Call, func: ast.Attribute, depth: int
+) -> Stream | None:
+    """``chat_session.send_message(prompt, stream=True)`` on a model or chat session imported
+    from a module of the tree that imports google-generativeai (``model =
+    genai.GenerativeModel(...)`` there, ``model.start_chat()``): the method names are common,
+    so a literal ``stream=True`` and that module are both needed. The model's cap is set
+    where it is made, out of sight: ``ctor`` stays unknown, so PY002 does not judge it."""
+    flag = keyword(call, "stream")
+    if not (isinstance(flag, ast.Constant) and flag.value is True):
+        return None
+    if _known(analysis, func.value, depth):
+        return None
+    made_in = _made_in_tree(analysis, func, 1, "google.generativeai")
+    if not made_in:
+        return None
+    found = analysis.stream_start(call, Sym(f"@genai_legacy.{func.attr}"))
+    if found is None:
+        return None
+    start = found.start
+    api = (
+        f"{start.api} (on a model inferred from the call's shape; it comes from {made_in}, "
+        f"which imports google.generativeai)"
+    )
     return Stream(
         StreamStart(call, start.client, api, start.streaming, start.cap, None, http=start.http),
         found.role,
@@ -246,6 +284,11 @@ def _importing_module(project: Project, importer: str, dotted: str, module: str)
         return ""
     data = read(found[0])
     pattern = rb"^[ \t]*(?:import|from)[ \t]+" + re.escape(module.encode()) + rb"\b"
+    if "." in module:
+        # ``from google import generativeai as genai`` imports it too.
+        parent, _, last = module.rpartition(".")
+        pattern += rb"|^[ \t]*from[ \t]+" + re.escape(parent.encode())
+        pattern += rb"[ \t]+import[ \t]+\(?[ \t]*" + re.escape(last.encode()) + rb"\b"
     if re.search(pattern, data, re.MULTILINE) is None:
         return ""
     return project.module_name(found[0])

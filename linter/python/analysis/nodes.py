@@ -49,8 +49,15 @@ def _is_test_module(path: str) -> bool:
 
 def _main_called(tree: ast.Module) -> frozenset[str]:
     """The names called in the module's ``if __name__ == "__main__":`` blocks (also inside
-    ``asyncio.run(main())``): the functions a directly run script starts."""
+    ``asyncio.run(main())``): the functions a directly run script starts, and those the
+    module-level functions it starts call in turn (``main()`` running ``test_streaming()``,
+    a few calls deep: a hand-run test script)."""
     names: set[str] = set()
+    defined = {
+        node.name: node
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
     for statement in tree.body:
         if not isinstance(statement, ast.If):
             continue
@@ -68,7 +75,22 @@ def _main_called(tree: ast.Module) -> frozenset[str]:
             for node in ast.walk(part):
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                     names.add(node.func.id)
+    frontier = [name for name in names if name in defined]
+    for _ in range(_MAIN_DEPTH):
+        found: list[str] = []
+        for name in frontier:
+            for node in ast.walk(defined[name]):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                    callee = node.func.id
+                    if callee in defined and callee not in names:
+                        names.add(callee)
+                        found.append(callee)
+        frontier = found
     return frozenset(names)
+
+
+# How many calls down from the ``__main__`` block a script's functions are followed.
+_MAIN_DEPTH = 3
 
 
 # Node types the index looks at (besides names); every other node only gets its parent and scope.
