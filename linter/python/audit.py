@@ -25,6 +25,7 @@ from linter.python.analysis import (
     analysis_of,
     keyword,
 )
+from linter.python.analysis.nodes import line_of
 from linter.python.audit_words import RowWords
 from linter.python.caps import (
     CapState,
@@ -363,7 +364,7 @@ class _View(RowWords):
         if verdict.unknown:  # PY001 and PY003 stay silent: nothing unguarded found
             return f"not known ({verdict.why})", self.at(loop_line), False
         if verdict.consumers and not verdict.missed:  # PY001 reports the consumer loops
-            lines = [getattr(node, "lineno", loop_line) for node, _via, _why in verdict.consumers]
+            lines = [line_of(node) or loop_line for node, _via, _why in verdict.consumers]
             words = "; ".join(
                 f"its consumer on line {at}: {why}"
                 for at, (_node, _via, why) in zip(lines, verdict.consumers, strict=True)

@@ -9,6 +9,7 @@ from linter.config import Settings
 from linter.model import Finding, Severity
 from linter.python.analysis import Analysis, analysis_of
 from linter.python.analysis.model import Consumer, Iteration
+from linter.python.analysis.nodes import line_of
 from linter.python.cut_errors import consumer_raised
 from linter.python.document import PythonDocument
 from linter.python.explain import CutFacts, article, cut_facts, handler_text, seen_as
@@ -58,7 +59,7 @@ def check(document: PythonDocument, settings: Settings) -> Iterator[Finding]:
         what = iteration.what
         why = verdict.why
         if verdict.consumers:
-            lines = sorted({_line_of(node) for node, _, _ in verdict.consumers})
+            lines = sorted({line_of(node) for node, _, _ in verdict.consumers})
             if len(lines) == 1:
                 why = f"nor has its consumer here on line {lines[0]}, reported too"
             else:
@@ -140,13 +141,6 @@ def _advice(instead: tuple[str, ...], wrapped: str, facts: CutFacts) -> str:
         f"wrap {wrapped} in `try:` ... `except {facts.suggest}:` and tell the user the answer "
         f"is incomplete"
     )
-
-
-def _line_of(node: ast.AST) -> int:
-    """A consumer's line (a comprehension has none of its own: its iterable's)."""
-    if isinstance(node, ast.comprehension):
-        node = node.iter
-    return int(getattr(node, "lineno", 0))
 
 
 def _consumer_span(analysis: Analysis, node: ast.AST) -> tuple[str, int, int] | None:

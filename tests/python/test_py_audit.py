@@ -176,6 +176,35 @@ def test_guard_in_the_caller_of_a_generator(tmp_path: Path) -> None:
     assert got["timeout"] == AuditValue("6000 s (litellm's default request_timeout)", "SDK default")
 
 
+def test_consumer_in_a_comprehension_is_named_at_its_line_as_py001_reports(
+    tmp_path: Path,
+) -> None:
+    # A comprehension node has no line of its own: the audit named the generator's loop
+    # (line 5) while PY001 reports the comprehension (line 10).
+    path = program(
+        tmp_path,
+        """\
+        import litellm
+
+
+        def tokens(prompt):
+            for chunk in litellm.completion(model="m", messages=[], stream=True, max_tokens=9):
+                yield chunk
+
+
+        def main():
+            return "".join([t for t in tokens("hi")])
+        """,
+    )
+    [row] = rows_of(path)
+    guard = values(row)["guard"]
+    assert guard.status == "risk"
+    assert guard.origin == "chat.py:10"
+    assert "its consumer on line 10" in guard.text
+    found = run([str(path)], SettingsResolver(cwd=str(tmp_path)), RunOptions())
+    assert [(f.code, f.line) for f in found.findings if f.code == "PY001"] == [("PY001", 10)]
+
+
 def test_raw_http_timeouts_are_risks_where_py006_reports(tmp_path: Path) -> None:
     path = program(
         tmp_path,

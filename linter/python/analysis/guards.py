@@ -12,7 +12,14 @@ from linter.python.analysis.catching import Catching
 from linter.python.analysis.handed import handed_verdicts, remote_reader, returned_by_parent
 from linter.python.analysis.methods import unsearched
 from linter.python.analysis.model import Consumer, FunctionInfo, Verdict
-from linter.python.analysis.nodes import _FUNCTIONS, _TRIES, _reraises, _short, _translated
+from linter.python.analysis.nodes import (
+    _FUNCTIONS,
+    _TRIES,
+    _reraises,
+    _short,
+    _translated,
+    line_of,
+)
 from linter.python.analysis.project import ConsumerSite
 from linter.python.analysis.stream_functions import StreamFunction, exported
 from linter.python.analysis.tasks import task_verdict
@@ -231,7 +238,7 @@ class Guards(Catching):
             if verdict.guard not in guards and verdict.guard != _CYCLE:
                 guards.append(verdict.guard)
         if consumers:
-            site_line = getattr(consumers[0][0], "lineno", 0)
+            site_line = line_of(consumers[0][0])
             why = f"its consumer on line {site_line} does not guard it"
             return Verdict(
                 False,

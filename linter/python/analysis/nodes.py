@@ -302,3 +302,10 @@ def walk_function(node: ast.AST) -> Iterator[ast.AST]:
 
 def reraises(handler: ast.ExceptHandler) -> bool:
     return _reraises(handler)
+
+
+def line_of(node: ast.AST) -> int:
+    """A loop's line: a comprehension has none of its own, so its iterable's (0: none)."""
+    if isinstance(node, ast.comprehension):
+        node = node.iter
+    return int(getattr(node, "lineno", 0))
