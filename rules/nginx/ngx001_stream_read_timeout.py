@@ -103,7 +103,9 @@ names only, not `/llm/` or `/gpt/`), an upstream that is an LLM server (LiteLLM 
 11434, vLLM, hosted LLM APIs, ...; a target with variables counts by its plain host and port,
 or by the value a `set $backend ...;` in the server gives it), a server that listens on an LLM
 server's port (a drop-in proxy: 11434, 4000; 8000 only beside an LLM name), the catch-all of
-a server named for an LLM app (a name no other proxying server shares; not when a more specific
+a server named for an LLM app (a name no other proxying server shares; a name of only the word
+`llm`, alone or made into another word, `llm.`, `llmbook.`, only beside a second sign, as for a
+backend: an LLM server's port, 8000 included, or a raised read timeout; not when a more specific
 location to the same backend carries the WebSocket upgrades the catch-all does not: the app
 streams there, as Gradio's queue does), and, as a weak signal
 said so in the message, a proxied catch-all `location /` beside a location whose path or
