@@ -165,7 +165,7 @@ def _signal(
     if signal:
         return signal, False
     if habit and (
-        streamlit_backend(resolved, upstream) or object_store_backend(resolved, upstream)
+        streamlit_backend(resolved, upstream) or object_store_backend(document, resolved, upstream)
     ):
         return None, False
     gradio = document.gradio_pin if _gradio_backend(resolved, upstream) else None
@@ -224,7 +224,7 @@ def _quiet_backend(document: NginxDocument, resolved: Resolved, upstream: Stmt |
     return (
         document.quiet_project is not None
         or streamlit_backend(resolved, upstream) is not None
-        or object_store_backend(resolved, upstream) is not None
+        or object_store_backend(document, resolved, upstream) is not None
     )
 
 

@@ -126,7 +126,9 @@ route streams, is taken as chosen (a quick answer sent unbuffered); a mention of
 still counts. `proxy_buffering off` written into every proxying location of a server (three
 at least, two of them health, docs or upload paths) is the server's setting copied per
 location and says nothing about any one route, nor does it in front of an object store
-(an upstream or host named for MinIO or S3: its guide asks for it, for large objects); `mcp`
+(an upstream or host named for MinIO or S3, or the address of a compose service of the
+repository that runs an object store's image, as its console published on a host port: its
+guide asks for it, for large objects); `mcp`
 right under an app's API prefix
 (`/api/mcp`) names the app's settings of its MCP servers, not MCP's transport.
 
