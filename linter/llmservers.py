@@ -274,6 +274,15 @@ LLM_NAME_PARTS = frozenset({"tgi", "llm", "llms", "llama", "vllm", "ollama", "li
 # over REST or a WebSocket as well as stream, so it counts only beside a second sign (the port of
 # an LLM server, a raised read timeout); a product or model name counts on its own.
 GENERIC_LLM_WORDS = frozenset({"llm", "llms"})
+
+
+def llm_word_only(product: str) -> bool:
+    """What ``llm_name`` found is only the word `llm`, alone or made into another word
+    (`llmbook`, `millm`), not a product's name (`litellm`, `anythingllm`): it names a topic
+    (an app or a site about LLMs) as often as an LLM server."""
+    return product in GENERIC_LLM_WORDS or ("llm" in product and product not in LLM_NAMES)
+
+
 # Model families, as a whole part of a name once a version number is taken off
 # (`backend_qwen3_8b`, `llama31`): an upstream named for a model serves it.
 MODEL_FAMILIES = frozenset(

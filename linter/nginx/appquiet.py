@@ -3,8 +3,10 @@
 - A Streamlit app (its port 8501, or a name with `streamlit`) talks to the browser over its
   WebSocket (`/_stcore/stream`) only: `proxy_buffering off` in front of it is for that socket
   (an upgraded connection is relayed unbuffered anyway), not for an event stream.
-- An object store (MinIO, an S3 endpoint, by the upstream's or host's name): its own guide
-  turns `proxy_buffering off` for large uploads and downloads, not for an event stream.
+- An object store (MinIO, an S3 endpoint, by the upstream's or host's name, or a compose
+  service of the repository that runs an object store's image at the address, as a MinIO
+  console published on a host port): its own guide turns `proxy_buffering off` for large
+  uploads and downloads, not for an event stream.
 - A project whose server code is in the tree and neither serves nor reads a stream
   (linter/server/quietproject.py): buffering turned off, or a comment saying "streaming",
   is then an admin's habit copied from a guide.
@@ -17,9 +19,9 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
+from linter.hostnames import object_store_name
 from linter.nginx.context import Stmt
 from linter.nginx.targets import Resolved, pass_host
 from linter.nginx.tree import may_hold_placeholder
@@ -28,8 +30,6 @@ if TYPE_CHECKING:
     from linter.nginx.model import NginxDocument
 
 STREAMLIT_PORT = "8501"
-# Object stores, as a whole part of an upstream's or host's name (`minio_api`, `s3-gateway`).
-OBJECT_STORE_PARTS = frozenset({"minio", "s3"})
 
 
 def streamlit_backend(resolved: Resolved, upstream: Stmt | None) -> str | None:
@@ -58,23 +58,32 @@ def streamlit_backend(resolved: Resolved, upstream: Stmt | None) -> str | None:
     return said[0]
 
 
-def object_store_backend(resolved: Resolved, upstream: Stmt | None) -> str | None:
+def object_store_backend(
+    document: NginxDocument, resolved: Resolved, upstream: Stmt | None
+) -> str | None:
     """What says the route's backend is an object store (the upstream's name, else every
-    server's or the target's host, with a part naming one), or None."""
-
-    def store(name: str) -> bool:
-        return not OBJECT_STORE_PARTS.isdisjoint(re.split(r"[^a-z0-9]+", name.lower()))
-
+    server's or the target's host with a part naming one, or a compose service running an
+    object store's image there: ``document.object_stores``), or None."""
     if upstream is not None:
         name = upstream.args[0] if upstream.args else ""
-        if name and "$" not in name and store(name):
+        if name and "$" not in name and object_store_name(name):
             return f"upstream `{name}`, named for an object store"
-        hosts = [pass_host(s.args[0])[0] for s in upstream.level_named("server") if s.args]
+        addresses = [pass_host(s.args[0]) for s in upstream.level_named("server") if s.args]
     else:
-        hosts = [pass_host(resolved.target)[0]]
-    if hosts and all(host and "$" not in host and store(host) for host in hosts):
+        addresses = [pass_host(resolved.target)]
+    hosts = [host for host, _ in addresses]
+    if hosts and all(host and "$" not in host and object_store_name(host) for host in hosts):
         return f"{hosts[0]}, named for an object store"
-    return None
+    said = [_compose_object_store(document, host, port) for host, port in addresses]
+    return said[0] if said and all(said) else None
+
+
+def _compose_object_store(document: NginxDocument, host: str, port: str) -> str | None:
+    if not host or "$" in host:
+        return None
+    stores = document.object_stores
+    keys = [(host.lower(), port or "80"), (host.lower(), "")]
+    return next((stores[key] for key in keys if key in stores), None)
 
 
 def quiet_app(document: NginxDocument, resolved: Resolved, upstream: Stmt | None) -> str | None:

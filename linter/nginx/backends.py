@@ -118,7 +118,7 @@ def backend_signal(
         text = upstream_evidence(upstream, mcp_name=mcp, own_ports=own)
         if text is None and _generic_named(upstream):
             text = upstream_evidence(
-                upstream, _read_timeout_sign(document, block, family), mcp_name=mcp, own_ports=own
+                upstream, read_timeout_sign(document, block, family), mcp_name=mcp, own_ports=own
             )
         return Signal("upstream", text) if text else None
     if "$" in host:
@@ -132,7 +132,7 @@ def backend_signal(
         sign = llm_server_port(port)
         if name in GENERIC_LLM_WORDS:
             sign = f"port {port} is {sign}" if sign else None
-            sign = sign or _read_timeout_sign(document, block, family)
+            sign = sign or read_timeout_sign(document, block, family)
         found = _named(text, name, sign)
         if found is not None:
             return Signal("upstream", found)
@@ -159,7 +159,7 @@ def _template_variable_signal(
         return None
     placeholder = host[: host.index("}") + 1]
     text = f"its target is the template variable {placeholder}, named for an LLM server ({name})"
-    sign = _read_timeout_sign(document, block, family) if name in GENERIC_LLM_WORDS else None
+    sign = read_timeout_sign(document, block, family) if name in GENERIC_LLM_WORDS else None
     found = _named(text, name, sign)
     return Signal("upstream", found) if found is not None else None
 
@@ -182,7 +182,7 @@ def _generic_named(upstream: Stmt) -> bool:
     return any(llm_name(name) in GENERIC_LLM_WORDS for name in names)
 
 
-def _read_timeout_sign(document: NginxDocument, block: Stmt, family: str) -> str | None:
+def read_timeout_sign(document: NginxDocument, block: Stmt, family: str) -> str | None:
     """A read timeout raised above nginx's 60s default for the route: its admin expects long
     answers, a second sign beside a backend named only `llm`."""
     found = lookup(block, f"{family}_read_timeout")

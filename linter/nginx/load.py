@@ -293,6 +293,7 @@ def _surroundings(document: NginxDocument, workspace: Workspace, path: str) -> N
     a failure leaves both empty, as for a config read alone."""
     from linter.server.nginxtemplate import template_environment
     from linter.server.proxied import (
+        object_stores,
         quiet_apps,
         quiet_backends,
         streaming_backends,
@@ -306,12 +307,14 @@ def _surroundings(document: NginxDocument, workspace: Workspace, path: str) -> N
         document.quiet_backends = quiet_backends(workspace, path)
         document.streaming_paths = streaming_paths(workspace, path)
         document.quiet_apps = quiet_apps(workspace, path)
+        document.object_stores = object_stores(workspace, path)
     except Exception:
         document.streaming_backends = {}
         document.unbuffered_backends = set()
         document.quiet_backends = {}
         document.streaming_paths = {}
         document.quiet_apps = {}
+        document.object_stores = {}
     if "${" not in document.source.text and "__" not in document.source.text:
         return
     try:

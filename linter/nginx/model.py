@@ -63,6 +63,10 @@ class NginxDocument(Document):
     # service's build context) holds an app and no word of a stream, by (host, port; port ""
     # for any port of a compose service), and what was read (linter/server/proxied.py).
     quiet_apps: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Compose services of the same repository that run an object store's image (MinIO), by
+    # the (host, port) a route may name (port "" for any port of the service), and what they
+    # are (linter/server/proxied.py).
+    object_stores: dict[tuple[str, str], str] = field(default_factory=dict)
     # The project holds its server app and nothing of it streams: what was read, for
     # messages (linter/server/quietproject.py). None when unknown.
     quiet_project: str | None = None

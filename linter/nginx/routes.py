@@ -30,6 +30,8 @@ from linter.llmservers import (
     VLLM_PORT,
     llm_name,
     llm_server_in_path,
+    llm_server_port,
+    llm_word_only,
     not_streaming_path,
     server_name_product,
     streaming_path,
@@ -40,6 +42,7 @@ from linter.nginx.backends import (
     Signal,
     map_signal,
     map_values,
+    read_timeout_sign,
     upstream_evidence,
     upstream_signal,
     upstreams,
@@ -162,7 +165,7 @@ def _signal(
     if signal:
         return signal, False
     if habit and (
-        streamlit_backend(resolved, upstream) or object_store_backend(resolved, upstream)
+        streamlit_backend(resolved, upstream) or object_store_backend(document, resolved, upstream)
     ):
         return None, False
     gradio = document.gradio_pin if _gradio_backend(resolved, upstream) else None
@@ -194,7 +197,7 @@ def _signal(
     if signal:
         return signal, False
     if server is not None and path == "/":
-        signal = _server_name_signal(document, server)
+        signal = _server_name_signal(document, server, block, family, resolved)
         if signal and _buffered_elsewhere(document, block, family, resolved.target):
             signal = None
         if signal:
@@ -221,7 +224,7 @@ def _quiet_backend(document: NginxDocument, resolved: Resolved, upstream: Stmt |
     return (
         document.quiet_project is not None
         or streamlit_backend(resolved, upstream) is not None
-        or object_store_backend(resolved, upstream) is not None
+        or object_store_backend(document, resolved, upstream) is not None
     )
 
 
@@ -327,18 +330,41 @@ def _llm_upstream_name(document: NginxDocument, resolved: Resolved) -> str | Non
     return None
 
 
-def _server_name_signal(document: NginxDocument, server: Stmt) -> Signal | None:
+def _server_name_signal(
+    document: NginxDocument, server: Stmt, block: Stmt, family: str, resolved: Resolved
+) -> Signal | None:
     """The catch-all of a server whose name names an LLM app. Keyed on the server, not the
     name: a name another proxying server shares (an LLM front on 443, a dashboard on 9443)
-    says nothing about which of them is the LLM app, so it lends no evidence."""
+    says nothing about which of them is the LLM app, so it lends no evidence. A name that is
+    only the word `llm` (`llm.`, `llmbook.`) names the site's topic as often as its server (a
+    notebook, an app's web front), so it counts only beside a second sign, as a backend's does."""
     for name_stmt in server.level_named("server_name"):
         for name in name_stmt.args:
             product = server_name_product(name)
-            if product and not _shared_by_a_proxying_server(document, server, name):
-                return Signal(
-                    "server_name",
-                    f"it is the catch-all of server {name}, an LLM app ({product})",
+            if not product or _shared_by_a_proxying_server(document, server, name):
+                continue
+            text = f"it is the catch-all of server {name}, an LLM app ({product})"
+            if llm_word_only(product):
+                sign = _backend_port_sign(document, resolved) or read_timeout_sign(
+                    document, block, family
                 )
+                if sign is None:
+                    continue
+                text = f"{text} and {sign}"
+            return Signal("server_name", text)
+    return None
+
+
+def _backend_port_sign(document: NginxDocument, resolved: Resolved) -> str | None:
+    """The route's target, or a server of its upstream, is on an LLM server's port."""
+    host, port = pass_host(resolved.target)
+    upstream = upstreams(document).get(host) if "$" not in host else None
+    addresses = [s.args[0] for s in upstream.level_named("server") if s.args] if upstream else []
+    for address in addresses or [resolved.target]:
+        there, port = pass_host(address)
+        text = llm_server_port(port)
+        if text:
+            return f"{there}:{port} is on {text}"
     return None
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from linter.hostnames import LOOPBACK
+from linter.hostnames import LOOPBACK, object_store_name
 from linter.llmservers import GENERIC_LLM_WORDS, gpt_app_word, llm_name
 from linter.pathmatch import relative_posix
 from linter.server.front import server_launches
@@ -462,6 +462,28 @@ def quiet_apps(workspace: Workspace, nginx_file: str) -> dict[tuple[str, str], s
         for address, entry in found.items()
         if entry is not None and entry[1] is not None and address not in streaming
     }
+
+
+def object_stores(workspace: Workspace, nginx_file: str) -> dict[tuple[str, str], str]:
+    """(host, port) -> what runs there, for the compose services of ``nginx_file``'s project
+    that run an object store's image (`minio/minio`): its names at any port, and loopback at
+    each port compose publishes (the MinIO console an nginx on the host proxies)."""
+    mounting = mounting_compose_files(workspace, nginx_file)
+    found: dict[tuple[str, str], str] = {}
+    composes = compose_files(workspace, nginx_file)
+    for compose in near_or_mounting(workspace, composes, compose_path, nginx_file, mounting):
+        shown = relative_posix(compose.path, workspace.root)
+        for service in compose.services:
+            image = _image_repository(service.image or "")
+            if not image or service.context_dir or not object_store_name(image.split("/")[-1]):
+                continue
+            said = (
+                f"compose service `{service.name}` ({shown}:{service.key.line}) runs the image "
+                f"{service.image}, an object store"
+            )
+            for address, note in _service_addresses(service):
+                found.setdefault(address, said + note)
+    return found
 
 
 def _builds_on_llm_image(service: ComposeService) -> bool:

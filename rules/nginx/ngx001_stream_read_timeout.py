@@ -103,7 +103,9 @@ names only, not `/llm/` or `/gpt/`), an upstream that is an LLM server (LiteLLM 
 11434, vLLM, hosted LLM APIs, ...; a target with variables counts by its plain host and port,
 or by the value a `set $backend ...;` in the server gives it), a server that listens on an LLM
 server's port (a drop-in proxy: 11434, 4000; 8000 only beside an LLM name), the catch-all of
-a server named for an LLM app (a name no other proxying server shares; not when a more specific
+a server named for an LLM app (a name no other proxying server shares; a name of only the word
+`llm`, alone or made into another word, `llm.`, `llmbook.`, only beside a second sign, as for a
+backend: an LLM server's port, 8000 included, or a raised read timeout; not when a more specific
 location to the same backend carries the WebSocket upgrades the catch-all does not: the app
 streams there, as Gradio's queue does), and, as a weak signal
 said so in the message, a proxied catch-all `location /` beside a location whose path or
@@ -124,7 +126,9 @@ route streams, is taken as chosen (a quick answer sent unbuffered); a mention of
 still counts. `proxy_buffering off` written into every proxying location of a server (three
 at least, two of them health, docs or upload paths) is the server's setting copied per
 location and says nothing about any one route, nor does it in front of an object store
-(an upstream or host named for MinIO or S3: its guide asks for it, for large objects); `mcp`
+(an upstream or host named for MinIO or S3, or the address of a compose service of the
+repository that runs an object store's image, as its console published on a host port: its
+guide asks for it, for large objects); `mcp`
 right under an app's API prefix
 (`/api/mcp`) names the app's settings of its MCP servers, not MCP's transport.
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from helpers import nginx_routes
 
-from linter.llmservers import gpt_app_word, llm_name, llm_server_in_path
+from linter.llmservers import gpt_app_word, llm_name, llm_server_in_path, llm_word_only
 
 
 @pytest.mark.parametrize(
@@ -92,8 +92,9 @@ def test_a_server_name_gives_way_to_the_apps_socket_route(tmp_path: Path) -> Non
         "  location /queue { proxy_pass http://127.0.0.1:9100;"
         " proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection upgrade; } }\n"
         # A socket route to another backend says nothing about the catch-all.
+        # (A name of only the word `llm` counts beside a second sign: a raised read timeout.)
         "server { listen 82; server_name llm-lab.example.org;\n"
-        "  location / { proxy_pass http://127.0.0.1:9100; }\n"
+        "  location / { proxy_pass http://127.0.0.1:9100; proxy_read_timeout 300s; }\n"
         "  location /notify { proxy_pass http://127.0.0.1:9200;"
         " proxy_set_header Upgrade $http_upgrade; } }\n"
         # The catch-all passes the upgrades itself: the app's sockets may go through it.
@@ -114,3 +115,34 @@ def test_a_server_name_gives_way_to_the_apps_socket_route(tmp_path: Path) -> Non
         assert kept is not None and kept.kind == "server_name"
     weak = routes["84 /"].signal
     assert weak is not None and weak.kind == "weak"
+
+
+def test_a_server_named_only_with_the_word_llm_needs_a_second_sign(tmp_path: Path) -> None:
+    routes = nginx_routes(
+        tmp_path,
+        "server { listen 81; server_name llmnotes.example.org;\n"
+        "  location / { proxy_pass http://127.0.0.1:8888; } }\n"
+        "server { listen 82; server_name llmnotes.example.net;\n"
+        "  location / { proxy_pass http://127.0.0.1:8000; } }\n"
+        "server { listen 83; server_name llm.example.com;\n"
+        "  location / { proxy_pass http://front:3000; proxy_read_timeout 600s; } }\n"
+        # A product's name counts on its own.
+        "server { listen 84; server_name litellm.example.com;\n"
+        "  location / { proxy_pass http://front:3000; } }",
+    )
+    assert routes["81 /"].signal is None
+    port = routes["82 /"].signal
+    assert port is not None and port.kind == "server_name"
+    assert "127.0.0.1:8000 is on vLLM's and TGI's port 8000" in port.text
+    raised = routes["83 /"].signal
+    assert raised is not None and "proxy_read_timeout is raised to 600s" in raised.text
+    product = routes["84 /"].signal
+    assert product is not None and product.kind == "server_name" and " and " not in product.text
+
+
+@pytest.mark.parametrize(
+    ("product", "expected"),
+    [("llm", True), ("llmbook", True), ("millm", True), ("litellm", False), ("ollama", False)],
+)
+def test_llm_word_only(product: str, expected: bool) -> None:
+    assert llm_word_only(product) is expected

@@ -205,3 +205,30 @@ def test_buffering_off_in_front_of_an_object_store_is_its_own_setting(tmp_path: 
     assert sse is not None and sse.kind == "sse"
     explicit = routes["81 /d/"].signal
     assert explicit is not None and explicit.kind == "sse-explicit"
+
+
+def test_buffering_off_in_front_of_a_compose_object_store_is_its_own_setting(
+    tmp_path: Path,
+) -> None:
+    # A compose service of the repository runs an object store's image: the host port it
+    # publishes (its web console) and its service name are the store's, whatever they say.
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n"
+        "  blobs:\n"
+        "    image: quay.io/minio/minio:RELEASE.2024-01-01\n"
+        "    ports: ['9201:9001']\n"
+        "  viewer:\n"
+        "    image: example/viewer:1\n"
+        "    ports: ['9202:9002']\n"
+    )
+    routes = nginx_routes(
+        tmp_path,
+        "server { listen 81;\n"
+        "  location /console/ { proxy_pass http://127.0.0.1:9201/; proxy_buffering off; }\n"
+        "  location /store/ { proxy_pass http://blobs:9000/; proxy_buffering off; }\n"
+        "  location /viewer/ { proxy_pass http://127.0.0.1:9202/; proxy_buffering off; } }",
+    )
+    assert routes["81 /console/"].signal is None
+    assert routes["81 /store/"].signal is None
+    other = routes["81 /viewer/"].signal
+    assert other is not None and other.kind == "sse"
