@@ -176,8 +176,6 @@ def stack_pass(
     not files (pre-commit: the rest of the repository's stack is read for them, and only
     findings in the given files are reported); ``checked``: the files the run discovered."""
     from linter.discovery import discover
-    from linter.stack.checks import check_stack
-    from linter.stack.link import Stack, build
 
     root = workspace.root
     settings = resolver.for_path(os.path.join(root, "streamproof-stack"))
@@ -206,6 +204,11 @@ def stack_pass(
         os.path.dirname(f.path) for f in all_facts if type(f).__name__ == "Service"
     ]
     all_facts.extend(_env_files(workspace, env_dirs))
+    # (Here, past the returns above: a pre-commit call on a file with no compose project
+    # around it never links a stack, and link.py with urllib.parse costs it 4 ms to import.)
+    from linter.stack.checks import check_stack
+    from linter.stack.link import Stack, build
+
     stack = Stack.of(root, all_facts)
     stack.built = _built_images(stack, workspace)
 
