@@ -36,6 +36,7 @@ _SKIPPED = frozenset(
     {"node_modules", "dist", "build", "out", ".next", ".nuxt", "coverage", "public", "static",
      "test", "tests", "__tests__", "__mocks__", "e2e", "cypress", "vendor", "assets"}
 )  # fmt: skip
+# (functools.cache: compiled on first use, not when a pre-commit call imports the module.)
 # Words one of which a streaming handler's file must hold (the byte search before any regex).
 _WORDS = functools.cache(
     lambda: re.compile(rb"event-stream|@Sse\b|for\s+await|Stream(?:Response|ToResponse)\b")
@@ -201,12 +202,14 @@ def _join(prefix: str, rest: str) -> str:
 
 # Next.js: `app/api/chat/route.ts` (App Router) and `pages/api/chat.ts` (Pages Router), under
 # an optional `src/`; a dynamic segment (`[id]`) ends the literal part.
-_NEXT_APP = re.compile(r"(?:^|/)app((?:/[^/]+)*)/route\.[cm]?[jt]s$")
-_NEXT_PAGES = re.compile(r"(?:^|/)pages(/api(?:/[^/]+)*?)(?:/index)?\.[cm]?[jt]s$")
+_NEXT_APP = functools.cache(lambda: re.compile(r"(?:^|/)app((?:/[^/]+)*)/route\.[cm]?[jt]s$"))
+_NEXT_PAGES = functools.cache(
+    lambda: re.compile(r"(?:^|/)pages(/api(?:/[^/]+)*?)(?:/index)?\.[cm]?[jt]s$")
+)
 
 
 def _next_route(relative: str) -> str | None:
-    match = _NEXT_APP.search(relative) or _NEXT_PAGES.search(relative)
+    match = _NEXT_APP().search(relative) or _NEXT_PAGES().search(relative)
     if match is None:
         return None
     kept: list[str] = []

@@ -9,6 +9,7 @@ the same whichever files were named, and only findings in the named files are re
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -26,7 +27,10 @@ from linter.workspace import Workspace
 
 CODES_PREFIX = "XL"
 ENV_FILES = (".env.example", ".env.sample", ".env.template", "example.env", ".env.dist")
-_ENV_LINE = re.compile(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.MULTILINE)
+# (functools.cache: compiled on first use, not when a pre-commit call imports the module.)
+_ENV_LINE = functools.cache(
+    lambda: re.compile(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.MULTILINE)
+)
 
 
 @dataclass
@@ -149,7 +153,7 @@ def _env_files(workspace: Workspace, folders: Iterable[str]) -> list[Fact]:
             except Exception:
                 continue
             values = []
-            for match in _ENV_LINE.finditer(source.text):
+            for match in _ENV_LINE().finditer(source.text):
                 value = match.group(2).strip().strip("'\"")
                 line = source.position(match.start(1))[0]
                 values.append(
