@@ -108,6 +108,9 @@ def run(
     workspace.writing = options.fix and not options.diff and options.stdin_filename is None
     workspace.keeps_reads = options.fix or options.diff or options.add_ignore is not None
     units = units_by_kind(candidates, workspace, result)
+    from linter.stack.step import note_given
+
+    note_given(candidates, paths, workspace, resolver, options)
     unwritable: dict[str, str] = {}
     codes: dict[tuple[str, int], set[str]] = {}  # selected_codes by kind and settings
     named = {candidate.path: candidate for candidate in candidates if candidate.explicit}
