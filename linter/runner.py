@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class RunOptions:
+    """How a run goes: the command line's options."""
+
     fix: bool = False
     unsafe_fixes: bool | None = None  # None: as the config says
     diff: bool = False  # compute the fixes but write nothing
@@ -47,6 +49,8 @@ class RunOptions:
 
 @dataclass
 class RunResult:
+    """What a run found and changed, for the reporters and the exit status."""
+
     findings: list[Finding] = field(default_factory=list)
     changes: list[FileChange] = field(default_factory=list)
     # Problems with the run itself (missing paths, write failures): shown on stderr, exit 2.

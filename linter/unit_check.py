@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class UnitResult:
+    """What checking one unit gave: findings, fixes, stack facts and audit rows."""
+
     findings: list[Finding]
     changes: list[FileChange] = field(default_factory=list)
     audit_rows: list[AuditRow] = field(default_factory=list)

@@ -100,6 +100,9 @@ def read_regular_file(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
 
 @dataclass
 class Workspace:
+    """The files of one run as read (once), the fixes tried on them, and what kinds derive
+    once per run."""
+
     root: str
     cwd: str = field(default_factory=os.getcwd)
     # New text of files while fixes are tried (absolute path -> text).

@@ -30,6 +30,8 @@ FORMATS = {
 
 @dataclass
 class ReportContext:
+    """What a reporter needs besides the findings: where the run was, and how to show it."""
+
     cwd: str
     root: str
     # Reads a file's text for excerpts and edit positions (None when it cannot be read).
