@@ -74,6 +74,8 @@ class Unit:
 
 @dataclass
 class Document:
+    """One unit as its kind loaded it: the files it read and the problems met."""
+
     kind: str
     source: SourceText
     # Every file this document read, by absolute path (the main file included).

@@ -15,18 +15,21 @@ STREAMING_PATH = re.compile(
     r"|(?:^|[\\/^(|])(?:stream|streaming|sse|events|eventsource)(?:$|[\\/$)|?(])",
     re.IGNORECASE,
 )
+# (functools.cache: compiled on first use, not when a pre-commit call imports the module.)
 # The endpoints of LLM servers' own APIs (OpenAI-style, Ollama, TGI) among those: a path that
 # says the backend is an LLM server, not only that an app streams there (`/stream`, `/events`).
-_LLM_API_PATH = re.compile(
-    r"chat[\\/]+completions|(?:^|[\\/^(|])v1[\\/]+(?:completions|responses|messages)"
-    r"|api[\\/]+(?:chat|generate)\b|generate_stream",
-    re.IGNORECASE,
+_LLM_API_PATH = functools.cache(
+    lambda: re.compile(
+        r"chat[\\/]+completions|(?:^|[\\/^(|])v1[\\/]+(?:completions|responses|messages)"
+        r"|api[\\/]+(?:chat|generate)\b|generate_stream",
+        re.IGNORECASE,
+    )
 )
 
 
 def llm_api_path(path: str) -> bool:
     """A location path (or regex) that names an LLM server's own API endpoint."""
-    return _LLM_API_PATH.search(path) is not None
+    return _LLM_API_PATH().search(path) is not None
 
 
 # MCP's streamable HTTP transport is one endpoint (`/mcp`). A prefix location going on past
@@ -38,8 +41,10 @@ _NOT_UNDER_API = r"(?<!api[\\/])"
 _MCP_SEGMENT = re.compile(
     r"(?:^|[\\/^(|])" + _NOT_UNDER_API + r"mcp(?:$|[\\/$)|?(])", re.IGNORECASE
 )
-_MCP_LAST_SEGMENT = re.compile(
-    r"(?:^|[\\/^(|])" + _NOT_UNDER_API + r"mcp[\\/]?(?:$|[$)|?(])", re.IGNORECASE
+_MCP_LAST_SEGMENT = functools.cache(
+    lambda: re.compile(
+        r"(?:^|[\\/^(|])" + _NOT_UNDER_API + r"mcp[\\/]?(?:$|[$)|?(])", re.IGNORECASE
+    )
 )
 
 # Paths that are not streams even on an LLM server (health checks, metrics, UIs, auth): the
@@ -360,7 +365,7 @@ def streaming_path(path: str, exact: bool = False) -> bool:
     an exact-match location's (`location = /api/mcp/tools`), which names one endpoint."""
     if STREAMING_PATH.search(path) is not None:
         return True
-    return (_MCP_LAST_SEGMENT if exact else _MCP_SEGMENT).search(path) is not None
+    return (_MCP_LAST_SEGMENT() if exact else _MCP_SEGMENT).search(path) is not None
 
 
 # Chat apps (not LLM servers) that serve their API, streams included, under a prefix, and

@@ -49,6 +49,8 @@ class Option:
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule of the catalogue: what it finds, how bad it is, its check and its fixes."""
+
     code: str
     name: str
     kind: str

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class RunOptions:
+    """How a run goes: the command line's options."""
+
     fix: bool = False
     unsafe_fixes: bool | None = None  # None: as the config says
     diff: bool = False  # compute the fixes but write nothing
@@ -47,6 +49,8 @@ class RunOptions:
 
 @dataclass
 class RunResult:
+    """What a run found and changed, for the reporters and the exit status."""
+
     findings: list[Finding] = field(default_factory=list)
     changes: list[FileChange] = field(default_factory=list)
     # Problems with the run itself (missing paths, write failures): shown on stderr, exit 2.
@@ -108,6 +112,9 @@ def run(
     workspace.writing = options.fix and not options.diff and options.stdin_filename is None
     workspace.keeps_reads = options.fix or options.diff or options.add_ignore is not None
     units = units_by_kind(candidates, workspace, result)
+    from linter.stack.step import note_given
+
+    note_given(candidates, paths, workspace, resolver, options)
     unwritable: dict[str, str] = {}
     codes: dict[tuple[str, int], set[str]] = {}  # selected_codes by kind and settings
     named = {candidate.path: candidate for candidate in candidates if candidate.explicit}

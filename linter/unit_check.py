@@ -20,6 +20,7 @@ from linter.pathmatch import relative_posix
 from linter.source import DecodeFailure
 from linter.stack import FACT_KINDS, names_client_text
 from linter.stack import wanted as stack_wanted
+from linter.stack.step import facts_unread
 from linter.workspace import ReadFailure, Workspace
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class UnitResult:
+    """What checking one unit gave: findings, fixes, stack facts and audit rows."""
+
     findings: list[Finding]
     changes: list[FileChange] = field(default_factory=list)
     audit_rows: list[AuditRow] = field(default_factory=list)
@@ -124,7 +127,9 @@ def _process_unit(
         if unit.kind in FACT_KINDS and not document.fatal and stack_wanted(settings, options.audit):
             # A Python module gives a fact only where it names a base URL (linter.stack.clients):
             # tested here, so that the others do not import the stack's modules.
-            if unit.kind != "python" or names_client_text(document.source.text):
+            if (
+                unit.kind != "python" or names_client_text(document.source.text)
+            ) and not facts_unread(workspace):
                 from linter.stack.facts import facts_of
 
                 result.facts = facts_of(document, settings)

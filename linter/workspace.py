@@ -72,10 +72,15 @@ def read_regular_file(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
                 path,
                 f"file is {info.st_size / 1048576:.0f} MB, over the {limit // 1048576} MB limit; not linted",
             )
-        chunks = []
+        chunks: list[bytes] = []
         remaining = limit + 1
         while remaining > 0:
             wanted = min(1 << 20, remaining)
+            if not chunks:
+                # The first read asks for the size fstat gave, and one byte more to see the
+                # end: a 1 MB request allocated (and shrank) a 1 MB buffer per file, 4 times
+                # the cost of reading a small file. A file that grew is read on in 1 MB reads.
+                wanted = min(wanted, info.st_size + 1)
             chunk = os.read(fd, wanted)
             if not chunk:
                 break
@@ -95,6 +100,9 @@ def read_regular_file(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
 
 @dataclass
 class Workspace:
+    """The files of one run as read (once), the fixes tried on them, and what kinds derive
+    once per run."""
+
     root: str
     cwd: str = field(default_factory=os.getcwd)
     # New text of files while fixes are tried (absolute path -> text).

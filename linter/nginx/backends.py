@@ -5,6 +5,7 @@ timeout)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple
@@ -141,16 +142,17 @@ def backend_signal(
     return None
 
 
+# (functools.cache: compiled on first use, not when a pre-commit call imports the module.)
 # A target host that is a whole template variable (`${OLLAMA_BASE_URL}`, `${LLM_HOST}:8080`).
-_TEMPLATE_HOST = re.compile(
-    r"^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-=?+][^}]*)?\}(?::(?:\d+|\$\{\w+\}))?$"
+_TEMPLATE_HOST = functools.cache(
+    lambda: re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-=?+][^}]*)?\}(?::(?:\d+|\$\{\w+\}))?$")
 )
 
 
 def _template_variable_signal(
     document: NginxDocument, block: Stmt, family: str, host: str
 ) -> Signal | None:
-    match = _TEMPLATE_HOST.match(host)
+    match = _TEMPLATE_HOST().match(host)
     if match is None:
         return None
     variable = match.group(1)

@@ -21,6 +21,8 @@ CONTEXTS = ("main", "http", "server", "location", "upstream")
 
 @dataclass(eq=False)
 class Stmt:
+    """A statement in its context: the directive, its block and how it was included."""
+
     directive: Directive | None  # None for the root (the context the file is linted in)
     parent: Stmt | None
     via: Stmt | None = None  # the include statement this one came through

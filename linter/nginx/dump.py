@@ -8,11 +8,13 @@ findings and fixes point into the dump itself.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
 SECTION = re.compile(r"^# configuration file (?P<path>/[^\r\n]*?):[ \t]*\r?$", re.MULTILINE)
-_NGINX_STATUS = re.compile(r"^nginx: [^\r\n]*\r?\n?", re.MULTILINE)
+# (functools.cache: compiled on first use, not when a pre-commit call imports the module.)
+_NGINX_STATUS = functools.cache(lambda: re.compile(r"^nginx: [^\r\n]*\r?\n?", re.MULTILINE))
 
 
 class Section(NamedTuple):
@@ -52,4 +54,4 @@ def status_lines(text: str) -> list[tuple[int, int]]:
     """Spans of nginx's own `nginx: ...` status lines before the first section."""
     first = SECTION.search(text)
     limit = first.start() if first else len(text)
-    return [(m.start(), m.end()) for m in _NGINX_STATUS.finditer(text, 0, limit)]
+    return [(m.start(), m.end()) for m in _NGINX_STATUS().finditer(text, 0, limit)]

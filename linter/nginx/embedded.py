@@ -6,6 +6,7 @@ findings land on the YAML line and fixes apply there.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from linter import configmap
@@ -16,8 +17,11 @@ _YAML = (".yaml", ".yml")
 # A data key naming an NGINX config file, or the template the nginx image renders into one at
 # start (`default.conf.template` mounted in /etc/nginx/templates: `${VAR}`s stay unknown).
 _CONF_KEY = r"[\w.-]*\.conf(?:\.template)?"
-_CONF_KEY_BYTES = re.compile(
-    rb"(?m)^[ \t]+[\"']?[\w.-]*\.conf(?:\.template)?[\"']?[ \t]*:[ \t]*\|[-+]?[1-9]?[ \t]*(?:#.*)?\r?$"
+# (functools.cache: compiled on first use, not when a pre-commit call imports the module.)
+_CONF_KEY_BYTES = functools.cache(
+    lambda: re.compile(
+        rb"(?m)^[ \t]+[\"']?[\w.-]*\.conf(?:\.template)?[\"']?[ \t]*:[ \t]*\|[-+]?[1-9]?[ \t]*(?:#.*)?\r?$"
+    )
 )
 
 
@@ -33,7 +37,7 @@ def is_yaml(path: str) -> bool:
 
 def may_hold(data: bytes) -> bool:
     """A byte search: a ConfigMap with a ``*.conf`` literal block."""
-    return configmap.is_configmap(data) and _CONF_KEY_BYTES.search(data) is not None
+    return configmap.is_configmap(data) and _CONF_KEY_BYTES().search(data) is not None
 
 
 def mask(text: str) -> str | None:

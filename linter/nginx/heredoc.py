@@ -14,21 +14,29 @@ One config per script: a script writing two would read as one file, so it is not
 
 from __future__ import annotations
 
+import functools
 import re
 
 # The shells' script suffixes read here.
 SHELL_SUFFIXES = (".sh", ".bash")
+# (functools.cache: compiled on first use, not when a pre-commit call imports the module.)
 # A here-document operator and its delimiter, quoted or not (group 1: `-`, 2: the quote).
-_OPERATOR = re.compile(r"(?<!<)<<(?!<)(-?)[ \t]*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
+_OPERATOR = functools.cache(
+    lambda: re.compile(r"(?<!<)<<(?!<)(-?)[ \t]*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
+)
 # Where the body goes: `> path`, `>> path`, or `tee [-a] path`.
-_TARGET = re.compile(r"(?:>>?|\btee(?:[ \t]+-a)?)[ \t]*['\"]?([^\s'\";|&<>]+)")
+_TARGET = functools.cache(
+    lambda: re.compile(r"(?:>>?|\btee(?:[ \t]+-a)?)[ \t]*['\"]?([^\s'\";|&<>]+)")
+)
 # A file NGINX reads: under an nginx folder, a `.conf` (or its envsubst template).
-_NGINX_PATH = re.compile(
-    r"nginx[^\s]*(?:\.conf(?:\.template)?|/(?:sites-available|sites-enabled|conf\.d)/[^\s/]+)$"
+_NGINX_PATH = functools.cache(
+    lambda: re.compile(
+        r"nginx[^\s]*(?:\.conf(?:\.template)?|/(?:sites-available|sites-enabled|conf\.d)/[^\s/]+)$"
+    )
 )
 # What an unquoted here-document changes in ways the offsets cannot follow.
-_UNFOLLOWED = re.compile(r"\$\(|`|\\[$`\\\r\n]")
-_CHEAP = re.compile(rb"(?<!<)<<(?!<)-?[ \t]*['\"]?[A-Za-z_]")
+_UNFOLLOWED = functools.cache(lambda: re.compile(r"\$\(|`|\\[$`\\\r\n]"))
+_CHEAP = functools.cache(lambda: re.compile(rb"(?<!<)<<(?!<)-?[ \t]*['\"]?[A-Za-z_]"))
 
 
 def is_shell(path: str) -> bool:
@@ -37,7 +45,7 @@ def is_shell(path: str) -> bool:
 
 def may_hold(data: bytes) -> bool:
     """A byte search: a here-document in a script that names nginx."""
-    return b"nginx" in data and _CHEAP.search(data) is not None
+    return b"nginx" in data and _CHEAP().search(data) is not None
 
 
 def _writes_nginx(line: str, operator: re.Match[str]) -> bool:
@@ -45,8 +53,8 @@ def _writes_nginx(line: str, operator: re.Match[str]) -> bool:
     if re.search(r"(?:^|[\s;&|(])(?:cat|tee)(?:[\s;&|)]|$)", line) is None:
         return False
     rest = line[: operator.start()] + " " + line[operator.end() :]
-    targets = [m.group(1) for m in _TARGET.finditer(rest)]
-    return any(_NGINX_PATH.search(t) for t in targets if t != "/dev/null")
+    targets = [m.group(1) for m in _TARGET().finditer(rest)]
+    return any(_NGINX_PATH().search(t) for t in targets if t != "/dev/null")
 
 
 def body(text: str) -> tuple[int, int] | None:
@@ -64,7 +72,7 @@ def body(text: str) -> tuple[int, int] | None:
         stripped = line.lstrip()
         if stripped.startswith("#"):
             continue
-        operator = _OPERATOR.search(line)
+        operator = _OPERATOR().search(line)
         if operator is None:
             continue
         tabs, quoted, delimiter = (
@@ -89,7 +97,7 @@ def body(text: str) -> tuple[int, int] | None:
             continue
         if tabs and re.search(r"(?m)^\t", text[start:end]) is not None:
             return None  # `<<-` strips the leading tabs from what it writes
-        if not quoted and _UNFOLLOWED.search(text, start, end) is not None:
+        if not quoted and _UNFOLLOWED().search(text, start, end) is not None:
             return None
         found.append((start, end))
     return found[0] if len(found) == 1 else None

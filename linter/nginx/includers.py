@@ -33,8 +33,12 @@ from linter.nginx.mounts import mount_includers
 if TYPE_CHECKING:
     from linter.workspace import Workspace
 
-# `include <path>;` as written (quoted or not), anywhere a statement may start.
-_INCLUDE = re.compile(rb"""(?:^|[\s;{}])include\s+(?:"([^"]*)"|'([^']*)'|([^\s;"'{}]+))""")
+# `include <path>;` as written (quoted or not), anywhere a statement may start: the start of
+# the data or a byte of ``_BEFORE`` before it (tested in ``_includes_of``). A pattern that
+# began with `(?:^|[\s;{}])` was tried at every byte of every file (8 ms of a pre-commit call
+# over 42 files); one that begins with `include` is found by a fast scan for the word.
+_INCLUDE = re.compile(rb"""include\s+(?:"([^"]*)"|'([^']*)'|([^\s;"'{}]+))""")
+_BEFORE = frozenset(b" \t\n\r\x0b\x0c;{}")  # what `\s` is in a bytes pattern, and ; { }
 _MEMO_KEY = ("nginx", "include-index")
 _MAX_DEPTH = 16
 
@@ -55,10 +59,18 @@ def _includes_of(path: str, workspace: Workspace) -> tuple[str, ...]:
         return ()
     if b"include" not in data:
         return ()
-    # (Exactly one of the three groups takes part in a match: the last one that did.)
-    return tuple(
-        match[match.lastindex or 0].decode("utf-8", "replace") for match in _INCLUDE.finditer(data)
-    )
+    found: list[str] = []
+    position = 0
+    while (match := _INCLUDE.search(data, position)) is not None:
+        start = match.start()
+        if start and data[start - 1] not in _BEFORE:
+            position = start + 1  # inside a word (`xinclude`): look on from the next byte
+            continue
+        # (Exactly one of the three groups takes part in a match: the last one that did.)
+        found.append(match[match.lastindex or 0].decode("utf-8", "replace"))
+        # (A match never ends with a byte of _BEFORE, so the next one cannot share it.)
+        position = match.end()
+    return tuple(found)
 
 
 def _nginx_named(prefix: str, name: str) -> bool:

@@ -72,6 +72,8 @@ def parsed_once(workspace: Workspace, source: SourceText) -> ParsedFile:
 
 @dataclass
 class Resolution:
+    """What an `include` pattern names: the files, or why none."""
+
     keys: list[str] = field(default_factory=list)  # files to read, in nginx's order
     stock: str | None = None  # a stock file's name
     missing: str = ""  # an explicit file inside the tree that does not exist
@@ -273,6 +275,8 @@ def reachable_files(
 
 @dataclass
 class Expansion:
+    """A file with its includes expanded: the statement tree and the files read."""
+
     root: Stmt
     files: dict[str, ParsedFile] = field(default_factory=dict)
     includers: dict[str, list[Stmt]] = field(default_factory=dict)

@@ -38,6 +38,9 @@ class InnerRoute:
 
 @dataclass
 class NginxDocument(Document):
+    """A loaded NGINX unit: its statement tree with includes expanded, and the evidence read
+    around it."""
+
     # The context the main file is linted in: main (a whole nginx.conf), http (a conf.d or
     # sites-* file), server or location (a snippet).
     context: str = "main"

@@ -11,6 +11,7 @@ adds nothing.
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
@@ -23,8 +24,11 @@ if TYPE_CHECKING:
 
 # (path in the container, local path): a service's bind mounts of the repository's files.
 Mounts = tuple[tuple[str, str], ...]
+# (functools.cache: compiled on first use, not when a pre-commit call imports the module.)
 # `include <absolute path>;` as written, anywhere a statement may start.
-_ABSOLUTE_INCLUDE = re.compile(r"""(?:^|[\s;{}])include\s+["']?(/[^\s;"'{}]+)""")
+_ABSOLUTE_INCLUDE = functools.cache(
+    lambda: re.compile(r"""(?:^|[\s;{}])include\s+["']?(/[^\s;"'{}]+)""")
+)
 
 
 def _services(workspace: Workspace, path: str) -> list[ComposeService]:
@@ -111,7 +115,7 @@ def mount_includers(workspace: Workspace, path: str) -> list[str]:
                 text = workspace.read_bytes(local).decode("utf-8", "replace")
             except Exception:
                 continue
-            patterns = _ABSOLUTE_INCLUDE.findall(text) if "include" in text else []
+            patterns = _ABSOLUTE_INCLUDE().findall(text) if "include" in text else []
             if any(fnmatchcase(place, posixpath.normpath(p)) for p in patterns for place in places):
                 found.append(local)
     return found

@@ -4,6 +4,7 @@ A comment above a block speaks for it only when nothing but comments lies betwee
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -130,12 +131,15 @@ def _own_comment(block: Stmt, comment: FileComment, path: str, text: str) -> boo
     return True
 
 
+# (functools.cache: compiled on first use, not when a pre-commit call imports the module.)
 # A comment saying the route answers in one piece, not as a stream: English, and the words for
 # it in the languages real configs are commented in (`同步` synchronous, `非流式` non-streaming).
-_ONE_PIECE_COMMENT = re.compile(
-    r"\bnon[- ]?stream(?:ing|ed)?\b|\bnot stream(?:ing|ed)?\b|\bsynchronous\b"
-    r"|同步|非流式|不流式",
-    re.IGNORECASE,
+_ONE_PIECE_COMMENT = functools.cache(
+    lambda: re.compile(
+        r"\bnon[- ]?stream(?:ing|ed)?\b|\bnot stream(?:ing|ed)?\b|\bsynchronous\b"
+        r"|同步|非流式|不流式",
+        re.IGNORECASE,
+    )
 )
 
 
@@ -156,7 +160,7 @@ def naming_comment_signal(document: NginxDocument, block: Stmt) -> Signal | None
     if found is None:
         return None
     text, line, product = found
-    if _ONE_PIECE_COMMENT.search(text):
+    if _ONE_PIECE_COMMENT().search(text):
         # (`# synchronous Q&A: the LLM may take a while`): the admin names the app behind
         # and says this route answers in one piece; its streaming twin is elsewhere.
         return None

@@ -13,8 +13,9 @@ from typing import NamedTuple
 from linter.hostnames import DOCKER_HOST, LOOPBACK
 from linter.nginx.context import Stmt
 
-_VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
-_HOST_PORT = re.compile(r"^([^:$\[\]]+|\[[^\]]*\]):(\d+)$")
+# (functools.cache: compiled on first use, not when a pre-commit call imports the module.)
+_VARIABLE = functools.cache(lambda: re.compile(r"\$(?:\{(\w+)\}|(\w+))"))
+_HOST_PORT = functools.cache(lambda: re.compile(r"^([^:$\[\]]+|\[[^\]]*\]):(\d+)$"))
 
 
 _SCHEME = re.compile(r"^[a-z]+://", re.IGNORECASE)
@@ -33,7 +34,7 @@ def pass_host(target: str) -> tuple[str, str]:
         return rest, ""
     if "$" in rest:
         head = rest[: rest.index("$")]
-        plain = _HOST_PORT.match(head)
+        plain = _HOST_PORT().match(head)
         if plain:
             return plain.group(1), plain.group(2)
         if head.endswith(":") and len(head) > 1:
@@ -57,8 +58,8 @@ class Resolved(NamedTuple):
 # A template variable in a target: envsubst's ${NAME} (and $NAME, which it fills in too when
 # NAME is in its environment; only in capitals here, as nginx's own variables are written in
 # small letters) and sed's __NAME__.
-_TEMPLATE_VARIABLE = re.compile(
-    r"\$\{([A-Za-z_]\w*)\}|__([A-Z][A-Z0-9_]*?)__|\$([A-Z][A-Z0-9_]*)\b"
+_TEMPLATE_VARIABLE = functools.cache(
+    lambda: re.compile(r"\$\{([A-Za-z_]\w*)\}|__([A-Z][A-Z0-9_]*?)__|\$([A-Z][A-Z0-9_]*)\b")
 )
 
 
@@ -81,7 +82,7 @@ def resolve_target(
             rendered.append(f"{match.group(0)} is {known[0]}, set in {known[1]}")
             return known[0]
 
-        target = _TEMPLATE_VARIABLE.sub(fill, target)
+        target = _TEMPLATE_VARIABLE().sub(fill, target)
     if "$" not in target:
         return Resolved(target, (), tuple(rendered))
     used: list[Stmt] = []
@@ -94,7 +95,7 @@ def resolve_target(
         used.append(found)
         return found.args[1]
 
-    resolved = _VARIABLE.sub(value_of, target)
+    resolved = _VARIABLE().sub(value_of, target)
     return Resolved(resolved, tuple(used), tuple(rendered))
 
 

@@ -30,6 +30,8 @@ FORMATS = {
 
 @dataclass
 class ReportContext:
+    """What a reporter needs besides the findings: where the run was, and how to show it."""
+
     cwd: str
     root: str
     # Reads a file's text for excerpts and edit positions (None when it cannot be read).
@@ -68,10 +70,11 @@ def _display_absolute(path: str, cwd: str) -> str:
     return escape_controls(path if rel.startswith("..") else rel)
 
 
+# (functools.cache: compiled on first use, not when a pre-commit call imports the module.)
 # Python holds the bytes of a file name that are not UTF-8 as lone surrogates (U+DC80..U+DCFF,
 # "surrogateescape"); no output can carry them: a strict stdout raises, any other writes bytes
 # that are not UTF-8 (and so no longer JSON or XML).
-_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_LONE_SURROGATE = functools.cache(lambda: re.compile(r"[\ud800-\udfff]"))
 
 
 def _escaped(char: str) -> str:
@@ -84,7 +87,7 @@ def printable(text: str) -> str:
     ``backslashreplace`` writes it), so that every output can print it."""
     if text.isascii():
         return text  # (no such character: a report of 6,000 findings skips an 8 ms search)
-    return _LONE_SURROGATE.sub(lambda m: _escaped(m.group()), text)
+    return _LONE_SURROGATE().sub(lambda m: _escaped(m.group()), text)
 
 
 def printable_json(text: str) -> str:
@@ -92,7 +95,7 @@ def printable_json(text: str) -> str:
     only be inside its strings, where the backslash itself must be escaped."""
     if text.isascii():
         return text
-    return _LONE_SURROGATE.sub(lambda m: "\\" + _escaped(m.group()), text)
+    return _LONE_SURROGATE().sub(lambda m: "\\" + _escaped(m.group()), text)
 
 
 def renderer(name: str) -> Callable[[Sequence[Finding], ReportContext], str]:

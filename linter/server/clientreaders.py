@@ -20,10 +20,10 @@ from __future__ import annotations
 import functools
 import os
 import re
-from dataclasses import dataclass
 
 from linter.pathmatch import relative_posix
-from linter.server.nodeapps import is_source, read_source
+from linter.record import record
+from linter.server.sourcefiles import is_source, read_source
 
 _MAX_FILES = 3000
 _SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx", ".vue", ".svelte")
@@ -54,7 +54,7 @@ _NAMED_FOR_SSE = functools.cache(
 )
 
 
-@dataclass(frozen=True)
+@record  # (a frozen value class without a dataclass's code generation: see record.py)
 class ClientStream:
     """A path the project's browser app reads as an event stream, and where."""
 

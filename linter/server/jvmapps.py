@@ -23,7 +23,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from linter.server.nodeapps import read_source
+from linter.server.sourcefiles import read_source
 
 _MAX_FILES = 4000
 _SUFFIXES = (".java", ".kt")

@@ -16,6 +16,7 @@ an image nothing builds, or that two builds make, links nothing.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from typing import TYPE_CHECKING, Any
@@ -132,7 +133,8 @@ class Build:
     said: str  # "built from backend/Dockerfile by .github/workflows/ci.yml:31"
 
 
-_EXPRESSION = re.compile(r"\$\{\{[^}]*\}\}|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
+# (functools.cache: compiled on first use, not when a pre-commit call imports the module.)
+_EXPRESSION = functools.cache(lambda: re.compile(r"\$\{\{[^}]*\}\}|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?"))
 
 
 def _image_of(tag: str) -> tuple[str, bool] | None:
@@ -140,7 +142,7 @@ def _image_of(tag: str) -> tuple[str, bool] | None:
     its image name, and whether only a suffix of it is literal (the part after the last
     expression, from a ``/`` on); None when no whole name part is literal."""
     tag = tag.strip().strip("\"'")
-    marked = image_name(_EXPRESSION.sub("\x00", tag)) if tag else ""
+    marked = image_name(_EXPRESSION().sub("\x00", tag)) if tag else ""
     if "\x00" not in marked:
         return (marked, False) if marked else None
     rest = marked.rsplit("\x00", 1)[1]

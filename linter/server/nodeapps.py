@@ -28,14 +28,16 @@ import os
 import re
 from dataclasses import dataclass, replace
 
+from linter.server.sourcefiles import is_source, read_source
+
 # How many files one app's walk looks at, and the largest file read (a bundle is not a source).
 _MAX_FILES = 3000
-_MAX_BYTES = 512 * 1024
 _SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
 _SKIPPED = frozenset(
     {"node_modules", "dist", "build", "out", ".next", ".nuxt", "coverage", "public", "static",
      "test", "tests", "__tests__", "__mocks__", "e2e", "cypress", "vendor", "assets"}
 )  # fmt: skip
+# (functools.cache: compiled on first use, not when a pre-commit call imports the module.)
 # Words one of which a streaming handler's file must hold (the byte search before any regex).
 _WORDS = functools.cache(
     lambda: re.compile(rb"event-stream|@Sse\b|for\s+await|Stream(?:Response|ToResponse)\b")
@@ -93,17 +95,6 @@ class NodeEvidence:
     route: str = ""
     unbuffered: bool = False  # the same file sends `X-Accel-Buffering: no`
     nest: bool = False  # the route comes from NestJS decorators (the app's global prefix applies)
-
-
-def read_source(path: str) -> bytes | None:
-    """A source file's bytes for an evidence scan, read directly (outside the units' cache),
-    or None when it cannot be read or is over the size limit."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(_MAX_BYTES + 1)
-    except OSError:
-        return None
-    return data if len(data) <= _MAX_BYTES else None
 
 
 def is_node_app(folder: str) -> bool:
@@ -201,12 +192,14 @@ def _join(prefix: str, rest: str) -> str:
 
 # Next.js: `app/api/chat/route.ts` (App Router) and `pages/api/chat.ts` (Pages Router), under
 # an optional `src/`; a dynamic segment (`[id]`) ends the literal part.
-_NEXT_APP = re.compile(r"(?:^|/)app((?:/[^/]+)*)/route\.[cm]?[jt]s$")
-_NEXT_PAGES = re.compile(r"(?:^|/)pages(/api(?:/[^/]+)*?)(?:/index)?\.[cm]?[jt]s$")
+_NEXT_APP = functools.cache(lambda: re.compile(r"(?:^|/)app((?:/[^/]+)*)/route\.[cm]?[jt]s$"))
+_NEXT_PAGES = functools.cache(
+    lambda: re.compile(r"(?:^|/)pages(/api(?:/[^/]+)*?)(?:/index)?\.[cm]?[jt]s$")
+)
 
 
 def _next_route(relative: str) -> str | None:
-    match = _NEXT_APP.search(relative) or _NEXT_PAGES.search(relative)
+    match = _NEXT_APP().search(relative) or _NEXT_PAGES().search(relative)
     if match is None:
         return None
     kept: list[str] = []
@@ -217,16 +210,6 @@ def _next_route(relative: str) -> str | None:
             break
         kept.append(part)
     return "/" + "/".join(kept)
-
-
-def is_source(name: str, suffixes: tuple[str, ...]) -> bool:
-    """A JS/TS (or other ``suffixes``) file that is not a declaration, a bundle or a test."""
-    return (
-        name.endswith(suffixes)
-        and not name.endswith((".d.ts", ".min.js"))
-        and ".test." not in name
-        and ".spec." not in name
-    )
 
 
 def _sources(folder: str) -> list[str]:

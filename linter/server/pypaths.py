@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from linter.pathmatch import relative_posix
-from linter.server.nodeapps import read_source
+from linter.server.sourcefiles import read_source
 
 if TYPE_CHECKING:
     from linter.workspace import Workspace

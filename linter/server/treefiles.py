@@ -117,12 +117,13 @@ def _mounting_compose_beside(
     Only those: another project's compose file would cost a read of its launches for
     nothing."""
     found: list[str] = []
+    config_folder = _config_folder(anchor)  # (once here, not for each of 100 folders)
     for sub in _subfolders(folder):
         if sub == below or below.startswith(sub + os.sep):
             continue
-        found.extend(_compose_writing(sub, anchor))
+        found.extend(_compose_writing(sub, config_folder))
         for deeper in _subfolders(sub)[:_MAX_SUBFOLDERS]:
-            found.extend(_compose_writing(deeper, anchor))
+            found.extend(_compose_writing(deeper, config_folder))
     return found
 
 
@@ -146,18 +147,23 @@ def _subfolders(folder: str) -> list[str]:
         return []
 
 
-def _compose_writing(folder: str, anchor: str) -> list[str]:
-    """The compose files of ``folder`` (its own files) that write the path of the config's
-    folder relative to it."""
+def _config_folder(anchor: str) -> str:
+    """The config's folder; for a vhost of a layout folder, the NGINX folder above it (a
+    compose file that mounts its main config, nearcompose.py's `_mounts_main_config`)."""
     from linter.discovery import in_layout_folder
-    from linter.workspace import ReadFailure, read_regular_file
 
-    found: list[str] = []
-    # (For a vhost of a layout folder, the NGINX folder above it: a compose file that mounts
-    # its main config, nearcompose.py's `_mounts_main_config`.)
     config_folder = os.path.dirname(anchor)
     if in_layout_folder(anchor):
         config_folder = os.path.dirname(config_folder)
+    return config_folder
+
+
+def _compose_writing(folder: str, config_folder: str) -> list[str]:
+    """The compose files of ``folder`` (its own files) that write the path of
+    ``config_folder`` (``_config_folder``) relative to it."""
+    from linter.workspace import ReadFailure, read_regular_file
+
+    found: list[str] = []
     written = os.path.relpath(config_folder, folder).replace(os.sep, "/").encode()
     for path in _yaml_files_in(folder):
         name = os.path.basename(path).lower()

@@ -9,6 +9,7 @@ the same whichever files were named, and only findings in the named files are re
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -22,11 +23,15 @@ from linter.model import Finding
 from linter.pathmatch import relative_posix
 from linter.source import SourceText
 from linter.stack.model import Fact, LiteLLMConfig, StackPath, Where
+from linter.stack.scope import project_of
 from linter.workspace import Workspace
 
 CODES_PREFIX = "XL"
 ENV_FILES = (".env.example", ".env.sample", ".env.template", "example.env", ".env.dist")
-_ENV_LINE = re.compile(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.MULTILINE)
+# (functools.cache: compiled on first use, not when a pre-commit call imports the module.)
+_ENV_LINE = functools.cache(
+    lambda: re.compile(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.MULTILINE)
+)
 
 
 @dataclass
@@ -149,7 +154,7 @@ def _env_files(workspace: Workspace, folders: Iterable[str]) -> list[Fact]:
             except Exception:
                 continue
             values = []
-            for match in _ENV_LINE.finditer(source.text):
+            for match in _ENV_LINE().finditer(source.text):
                 value = match.group(2).strip().strip("'\"")
                 line = source.position(match.start(1))[0]
                 values.append(
@@ -176,8 +181,6 @@ def stack_pass(
     not files (pre-commit: the rest of the repository's stack is read for them, and only
     findings in the given files are reported); ``checked``: the files the run discovered."""
     from linter.discovery import discover
-    from linter.stack.checks import check_stack
-    from linter.stack.link import Stack, build
 
     root = workspace.root
     settings = resolver.for_path(os.path.join(root, "streamproof-stack"))
@@ -206,6 +209,11 @@ def stack_pass(
         os.path.dirname(f.path) for f in all_facts if type(f).__name__ == "Service"
     ]
     all_facts.extend(_env_files(workspace, env_dirs))
+    # (Here, past the returns above: a pre-commit call on a file with no compose project
+    # around it never links a stack, and link.py with urllib.parse costs it 4 ms to import.)
+    from linter.stack.checks import check_stack
+    from linter.stack.link import Stack, build
+
     stack = Stack.of(root, all_facts)
     stack.built = _built_images(stack, workspace)
 
@@ -252,47 +260,6 @@ def _built_images(stack: Any, workspace: Workspace) -> dict[tuple[str, str], tup
             continue
         if built is not None:
             found[(service.path, service.name)] = (built.dockerfile, built.how)
-    return found
-
-
-def _compose_named_or_written(folder: str, name: str) -> bool:
-    """A compose file by its name, or a YAML file of the folder by its content."""
-    from linter.server import detect
-    from linter.workspace import ReadFailure, read_regular_file
-
-    if detect.shape(name) == "compose":
-        return True
-    if not name.lower().endswith(detect.YAML_SUFFIXES):
-        return False
-    try:
-        data = read_regular_file(os.path.join(folder, name), 1024 * 1024)
-    except (ReadFailure, OSError):
-        return False
-    return detect.compose_by_content(data)
-
-
-def project_of(files: Iterable[str], root: str) -> str | None:
-    """The folder of the compose project around the given files: the highest folder, up to
-    the root, that holds a compose file and contains them all (the compose file is the hub
-    that mounts the NGINX and LiteLLM configs). None when there is none: a run given files
-    outside any compose project has no stack to read."""
-    found: str | None = None
-    folders = {os.path.dirname(path) for path in files}
-    if not folders:
-        return None
-    common = os.path.commonpath(sorted(folders))
-    top = os.path.normpath(root)
-    current = os.path.normpath(common)
-    while True:
-        try:
-            names = os.listdir(current)
-        except OSError:
-            names = []
-        if any(_compose_named_or_written(current, name) for name in names):
-            found = current
-        if current == top or not current.startswith(top + os.sep):
-            break
-        current = os.path.dirname(current)
     return found
 
 
