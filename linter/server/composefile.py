@@ -54,7 +54,6 @@ class ComposeService:
 
     name: str
     key: Span
-    node: MappingNode
     container_name: str | None = None
     hostname: str | None = None
     image: str | None = None
@@ -227,7 +226,9 @@ def _service(
     name: str, key: Node, body: MappingNode, folder: str, v: Mapping[str, Variable]
 ) -> ComposeService:
     fields = fields_of(body)
-    service = ComposeService(name, span(key), body)
+    # (The service's YAML node is not kept: nothing reads it once the fields below are read,
+    # and every compose file of a run stays in memory in each worker.)
+    service = ComposeService(name, span(key))
     service.container_name = scalar(fields.get("container_name"), v)
     service.hostname = scalar(fields.get("hostname"), v)
     service.image = scalar(fields.get("image"), v)
