@@ -483,31 +483,14 @@ class Reader:
         earlier = self._stage_image(path, text, stages, index, context_dir, depth + 1)
         return stagecopies.context_paths(earlier, sources, self.workspace.inside)
 
-    def image_resolver(self, image: Image) -> Resolver:
-        def resolve(image_path: str) -> str | None:
-            if not image_path or "\0" in image_path:
-                return None
-            absolute = posixpath.normpath(posixpath.join(image.workdir, image_path))
-            candidates = []
-            for destination, origin in reversed(image.copies):
-                if absolute == destination or absolute.startswith(destination.rstrip("/") + "/"):
-                    rest = absolute[len(destination) :].lstrip("/")
-                    candidates.append(os.path.join(image.context_dir, origin, rest))
-                    # ``COPY app.py /app/`` copies into the folder: the file keeps its name
-                    # (``COPY src/app.py /app/``: src/app.py).
-                    if rest and rest == os.path.basename(origin.rstrip("/")):
-                        candidates.append(os.path.join(image.context_dir, origin))
-                    candidates.append(os.path.join(image.context_dir, rest))
-            if absolute == image.workdir or absolute.startswith(image.workdir.rstrip("/") + "/"):
-                rest = absolute[len(image.workdir) :].lstrip("/")
-                candidates.append(os.path.join(image.context_dir, rest))
-            for candidate in candidates:
-                candidate = os.path.normpath(candidate)
-                if self.workspace.inside(candidate) and os.path.exists(candidate):
-                    return candidate
-            return None
-
-        return resolve
+    def image_resolver(
+        self,
+        image: Image,
+        copied_only: bool = False,
+        accept: Callable[[str], bool] = os.path.exists,
+    ) -> Resolver:
+        """Path in the image -> file of the tree (stagecopies.image_resolver)."""
+        return stagecopies.image_resolver(image, self.workspace.inside, copied_only, accept)
 
     def dockerfile(
         self,
@@ -558,13 +541,8 @@ class Reader:
         return tuple(found.values())
 
     def _local_folder(self, image: Image, folder: str) -> str | None:
-        """The build context's folder a COPY put at ``folder`` of the image."""
-        for destination, origin in reversed(image.copies):
-            if destination == folder:
-                local = os.path.normpath(os.path.join(image.context_dir, origin))
-                if os.path.isdir(local) and self.workspace.inside(local):
-                    return local
-        return None
+        """The build context's folder a COPY put at ``folder`` of the image (or above it)."""
+        return self.image_resolver(image, copied_only=True, accept=os.path.isdir)(folder)
 
     def _dockerfile(
         self,

@@ -1,8 +1,8 @@
 """``COPY --from=<stage>`` of a multi-stage Dockerfile mapped back to the build context: the
 final stage often copies only from a builder stage (``COPY --from=builder /app/dist ./dist``),
 so its paths are files of the tree only through that stage's own copies and working folder.
-Used by linter/server/launches.py (``Reader.image``) and for the folder of the app an image
-runs (``app_folder``)."""
+Used by linter/server/launches.py (``Reader.image``); ``image_resolver`` maps any path of the
+image to the tree (launches, packages, installs), ``app_folder`` the folder of the app it runs."""
 
 from __future__ import annotations
 
@@ -70,6 +70,45 @@ def context_paths(stage: Image, sources: Sequence[str], inside: Callable[[str], 
 
     found = (context_path(stage, source, exists) for source in sources)
     return [local for local in found if local is not None]
+
+
+def image_resolver(
+    image: Image,
+    inside: Callable[[str], bool],
+    copied_only: bool = False,
+    accept: Callable[[str], bool] = os.path.exists,
+) -> Resolver:
+    """Path in the image -> file of the tree, through the image's copies (the later first),
+    then the working folder as the context (``COPY . .``). ``copied_only``: through a COPY
+    only; ``accept``: which candidates count (``os.path.isdir`` for a folder)."""
+
+    def resolve(image_path: str) -> str | None:
+        if not image_path or "\0" in image_path:
+            return None
+        absolute = posixpath.normpath(posixpath.join(image.workdir, image_path))
+        candidates = []
+        for destination, origin in reversed(image.copies):
+            if absolute == destination or absolute.startswith(destination.rstrip("/") + "/"):
+                rest = absolute[len(destination) :].lstrip("/")
+                candidates.append(os.path.join(image.context_dir, origin, rest))
+                if copied_only:
+                    continue
+                # ``COPY app.py /app/`` copies into the folder: the file keeps its name
+                # (``COPY src/app.py /app/``: src/app.py).
+                if rest and rest == os.path.basename(origin.rstrip("/")):
+                    candidates.append(os.path.join(image.context_dir, origin))
+                candidates.append(os.path.join(image.context_dir, rest))
+        workdir = image.workdir.rstrip("/") + "/"
+        if not copied_only and (absolute == image.workdir or absolute.startswith(workdir)):
+            rest = absolute[len(image.workdir) :].lstrip("/")
+            candidates.append(os.path.join(image.context_dir, rest))
+        for candidate in candidates:
+            candidate = os.path.normpath(candidate)
+            if inside(candidate) and accept(candidate):
+                return candidate
+        return None
+
+    return resolve
 
 
 def app_folder(image: Image, resolve: Resolver, inside: Callable[[str], bool]) -> str | None:
