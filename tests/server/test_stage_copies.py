@@ -83,3 +83,18 @@ def test_prose_about_text_chunks_is_no_stream_word(tmp_path: Path) -> None:
         "async def relay(r):\n    return r.content.iter_chunked(1024)\n"
     )
     assert quiet_folder(Workspace(str(tmp_path)), str(tmp_path)) is None
+
+
+def test_the_folder_an_install_runs_in_is_found_below_a_copied_folder(tmp_path: Path) -> None:
+    dockerfile = (
+        "FROM python:3.12 AS build\nWORKDIR /src\nCOPY . .\n"
+        "FROM python:3.12\nCOPY pyproject.toml /app\nCOPY --from=build /src/services /app\n"
+        "WORKDIR /app/api\nRUN pip install .\n"
+    )
+    (tmp_path / "services/api").mkdir(parents=True)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    reader, path = _tree(tmp_path, dockerfile)
+    image = reader.image(path)
+    assert image is not None and image.installs
+    assert reader._local_folder(image, "/app/api") == os.path.join(tmp_path, "services/api")
+    assert reader._local_folder(image, "/app") == os.path.join(tmp_path, "services")
