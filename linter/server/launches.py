@@ -21,6 +21,7 @@ from linter.server import (
     pysettings,
     servers,
     shell,
+    stagecopies,
 )
 from linter.server.commands import LaunchContext, launch_from_words
 from linter.server.dockerfile import Instruction
@@ -389,6 +390,17 @@ class Reader:
         if target is not None:
             named = [i for i, s in enumerate(stages) if s.name == target]
             index = named[0] if named else index
+        return self._stage_image(path, text, stages, index, context_dir, 0)
+
+    def _stage_image(
+        self,
+        path: str,
+        text: str,
+        stages: list[dockerfile.Stage],
+        index: int,
+        context_dir: str | None,
+        depth: int,
+    ) -> Image:
         chain = [stages[index]]
         while True:  # FROM <earlier stage>: what it set is inherited
             position = next(i for i, s in enumerate(stages) if s is chain[-1])
@@ -428,12 +440,18 @@ class Reader:
                         if listed is not None
                         else [w for c in split_commands(text, start, end, plain) for w in c]
                     )
+                    origin = stagecopies.from_flag([w.text for w in words])
                     words = [w for w in words if not w.text.startswith("--")]
                     if len(words) >= 2 and all(w.known for w in words):
                         destination = posixpath.normpath(
                             posixpath.join(image.workdir, words[-1].text)
                         )
-                        image.copies.extend((destination, item.text) for item in words[:-1])
+                        sources = [item.text for item in words[:-1]]
+                        if origin is not None:  # another stage's files (or an image's: none)
+                            sources = self._from_stage(
+                                path, text, stages, stage, origin, image.context_dir, depth, sources
+                            )
+                        image.copies.extend((destination, item) for item in sources)
                         image.copy_lines[destination] = instruction.line
                 elif instruction.keyword == "RUN":
                     if installed.installs_project(text[start:end]):
@@ -445,28 +463,34 @@ class Reader:
                     image.cmd = None  # an ENTRYPOINT resets the CMD inherited so far
         return image
 
-    def image_resolver(self, image: Image) -> Resolver:
-        def resolve(image_path: str) -> str | None:
-            if not image_path or "\0" in image_path:
-                return None
-            absolute = posixpath.normpath(posixpath.join(image.workdir, image_path))
-            candidates = []
-            for destination, origin in reversed(image.copies):
-                if absolute == destination or absolute.startswith(destination.rstrip("/") + "/"):
-                    rest = absolute[len(destination) :].lstrip("/")
-                    candidates.append(os.path.join(image.context_dir, origin, rest))
-                    # ``COPY app.py /app/`` copies into the folder: the file keeps its name.
-                    candidates.append(os.path.join(image.context_dir, rest))
-            if absolute == image.workdir or absolute.startswith(image.workdir.rstrip("/") + "/"):
-                rest = absolute[len(image.workdir) :].lstrip("/")
-                candidates.append(os.path.join(image.context_dir, rest))
-            for candidate in candidates:
-                candidate = os.path.normpath(candidate)
-                if self.workspace.inside(candidate) and os.path.exists(candidate):
-                    return candidate
-            return None
+    def _from_stage(
+        self,
+        path: str,
+        text: str,
+        stages: list[dockerfile.Stage],
+        stage: dockerfile.Stage,
+        value: str,
+        context_dir: str,
+        depth: int,
+        sources: list[str],
+    ) -> list[str]:
+        """The build context's paths a ``COPY --from=<stage>`` copies, through that stage's
+        own copies (stagecopies.py); none for an external image or beyond the depth limit."""
+        position = next(i for i, s in enumerate(stages) if s is stage)
+        index = stagecopies.stage_index(value, stages, position)
+        if index is None or depth >= stagecopies.MAX_DEPTH:
+            return []
+        earlier = self._stage_image(path, text, stages, index, context_dir, depth + 1)
+        return stagecopies.context_paths(earlier, sources, self.workspace.inside)
 
-        return resolve
+    def image_resolver(
+        self,
+        image: Image,
+        copied_only: bool = False,
+        accept: Callable[[str], bool] = os.path.exists,
+    ) -> Resolver:
+        """Path in the image -> file of the tree (stagecopies.image_resolver)."""
+        return stagecopies.image_resolver(image, self.workspace.inside, copied_only, accept)
 
     def dockerfile(
         self,
@@ -517,13 +541,8 @@ class Reader:
         return tuple(found.values())
 
     def _local_folder(self, image: Image, folder: str) -> str | None:
-        """The build context's folder a COPY put at ``folder`` of the image."""
-        for destination, origin in reversed(image.copies):
-            if destination == folder:
-                local = os.path.normpath(os.path.join(image.context_dir, origin))
-                if os.path.isdir(local) and self.workspace.inside(local):
-                    return local
-        return None
+        """The build context's folder a COPY put at ``folder`` of the image (or above it)."""
+        return self.image_resolver(image, copied_only=True, accept=os.path.isdir)(folder)
 
     def _dockerfile(
         self,

@@ -27,6 +27,9 @@ def node_service(workspace: Workspace, service: ComposeService) -> tuple[str, st
     from linter.server import nodeapps
 
     folder = _node_app_folder(service)
+    built = service_app_folder(workspace, service)
+    if built is not None and nodeapps.is_node_app(built) and folder == service.context_dir:
+        folder = built  # the image runs the context's subfolder (a monorepo's app)
     image = None
     command = None
     if folder is None:
@@ -56,6 +59,37 @@ def node_service(workspace: Workspace, service: ComposeService) -> tuple[str, st
             (place, _node_said(evidence), all(e.unbuffered for e in evidence)) if evidence else None
         )
     return workspace.memo[key]  # type: ignore[return-value]
+
+
+def service_app_folder(workspace: Workspace, service: ComposeService) -> str | None:
+    """The subfolder of a compose service's build context that its image's app comes from,
+    read through the Dockerfile's copies (``COPY --from=<stage>`` followed back to the
+    tree, linter/server/stagecopies.py): a monorepo built from its top whose image holds
+    only ``apps/backend``. None when the image holds the context itself or is not read.
+    Once per run and service build."""
+    from linter.server import stagecopies
+    from linter.server.launches import Reader
+    from linter.server.model import ServerDocument
+
+    context, path = service.context_dir, service.dockerfile
+    if not context:
+        return None
+    path = path or os.path.join(context, "Dockerfile")
+    key = ("server", "image-app-folder", context, path, service.target)
+    if key not in workspace.memo:
+        workspace.memo[key] = None
+        try:
+            if workspace.inside(path) and os.path.isfile(path):
+                scratch = ServerDocument(kind="server", source=workspace.read_source(path))
+                reader = Reader(scratch, workspace)
+                image = reader.image(path, context, service.target)
+                if image is not None:
+                    resolve = reader.image_resolver(image)
+                    workspace.memo[key] = stagecopies.app_folder(image, resolve, workspace.inside)
+        except Exception:  # evidence only: an unreadable Dockerfile leaves the context
+            pass
+    found = workspace.memo[key]
+    return found if isinstance(found, str) else None
 
 
 def _node_app_folder(service: ComposeService) -> str | None:

@@ -412,6 +412,7 @@ def quiet_apps(workspace: Workspace, nginx_file: str) -> dict[tuple[str, str], s
     with linter/server/quietproject.py's broad stream words: an app and no word of a stream.
     Port "" stands for any port of a compose service. An address two folders answer, or one
     ``streaming_backends`` gives, is left out."""
+    from linter.server.nodebackends import service_app_folder
     from linter.server.quietproject import quiet_folder
 
     mounting = mounting_compose_files(workspace, nginx_file)
@@ -442,7 +443,9 @@ def quiet_apps(workspace: Workspace, nginx_file: str) -> dict[tuple[str, str], s
     for compose in near_or_mounting(workspace, composes, compose_path, nginx_file, mounting):
         shown = relative_posix(compose.path, workspace.root)
         for service in compose.services:
-            context = service.context_dir
+            # The folder its image's app comes from (a monorepo built from its top), else
+            # the whole build context.
+            context = service_app_folder(workspace, service) or service.context_dir
             # (With `build:`, an image runs an LLM server only when its Dockerfile starts from
             # one: runs_product; such an image with a script of the tree beside it is no app.)
             if not context or _builds_on_llm_image(service):

@@ -44,7 +44,10 @@ _STREAM_WORDS = functools.cache(
         rb"|\.astream|streamtext|streamobject|streamingtextresponse|datastream|textstream"
         rb"|getreader\(|readablestream|\.pipe\(|\bres\.write\(|\bresponse\.write\(|\.raw\.write\("
         rb"|\bres\.flush|\bflusher\b|iter_content|iter_lines|aiter_|\bresponse\(\s*\w+\(\)"
-        rb"|websocket|socket\.io|chunked|text_stream|write_stream"
+        rb"|websocket|socket\.io|text_stream|write_stream"
+        # Chunked transfer as code spells it (`iter_chunked`, `chunked=True`, "chunked"), not
+        # the prose of text chunking ("articles not chunked yet").
+        rb"|[\"'_.]chunked|chunked[\"'_=:(]|chunked\s*[=:]|chunkedwriter|transfer-encoding"
         # A proxy or a passed-on body relays the upstream's stream without a word of it.
         rb"|createproxymiddleware|http-proxy|reverseproxy|new\s+response\(\s*[\w.]+\.body",
         re.IGNORECASE,
