@@ -18,7 +18,8 @@ from linter.server.model import Launch, Place, unknown_unless_on_command_line
 from linter.server.shell import Word
 
 if TYPE_CHECKING:
-    from linter.server.launches import Env, Reader, Resolver
+    from linter.server.images import Env, Resolver
+    from linter.server.launches import Reader
 
 
 def read(reader: Reader, path: str) -> list[Launch]:

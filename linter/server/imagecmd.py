@@ -16,7 +16,8 @@ from linter.server.shell import Word
 
 if TYPE_CHECKING:
     from linter.server.composefile import ComposeService
-    from linter.server.launches import Env, Reader
+    from linter.server.images import Env
+    from linter.server.launches import Reader
 
 _SETTINGS = (
     "worker_class",

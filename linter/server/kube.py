@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from linter.k8s.helm import Action, Rendered
     from linter.k8s.model import Value
     from linter.litellm.model import YamlFile
-    from linter.server.launches import Env, Reader
+    from linter.server.images import Env
+    from linter.server.launches import Reader
 
 WORKLOADS = frozenset(
     {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Job", "CronJob"}

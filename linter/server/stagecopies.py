@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from linter.server.dockerfile import Stage
-    from linter.server.launches import Image, Resolver
+    from linter.server.images import Image, Resolver
 
 # How many ``--from`` hops are followed (a stage copying from a stage copying from ...).
 MAX_DEPTH = 4

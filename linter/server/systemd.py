@@ -22,7 +22,8 @@ from linter.server.model import Launch, Place, unknown_unless_on_command_line
 from linter.server.shell import split_commands, split_words
 
 if TYPE_CHECKING:
-    from linter.server.launches import Env, Reader
+    from linter.server.images import Env
+    from linter.server.launches import Reader
 
 _SECTION = re.compile(r"^[ \t]*\[([^\]\r\n]+)\][ \t]*$")
 _KEY = re.compile(r"^[ \t]*([A-Za-z][A-Za-z0-9]*)[ \t]*=[ \t]*")
