@@ -23,7 +23,7 @@ from linter.model import Finding
 from linter.pathmatch import relative_posix
 from linter.source import SourceText
 from linter.stack.model import Fact, LiteLLMConfig, StackPath, Where
-from linter.stack.scope import project_of
+from linter.stack.scope import project_around
 from linter.workspace import Workspace
 
 CODES_PREFIX = "XL"
@@ -194,7 +194,7 @@ def stack_pass(
         # files the workers did not look at.
         missing = [p for p in sorted(checked) if p not in covered]
     else:
-        scope = project_of(checked, root)
+        scope = project_around(workspace, checked)
         if scope is None:
             return result  # no compose project around the given files: nothing links them
         try:

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linter.workspace import Workspace
 
 
 def _compose_named_or_written(folder: str, name: str) -> bool:
@@ -48,3 +52,14 @@ def project_of(files: Iterable[str], root: str) -> str | None:
             break
         current = os.path.dirname(current)
     return found
+
+
+def project_around(workspace: Workspace, files: Iterable[str]) -> str | None:
+    """``project_of`` the given files, worked out once per run: the units ask it
+    (step.facts_unread) before the stack pass asks it again for the same files."""
+    given = frozenset(files)
+    key = ("stack", "project-of", given)
+    if key not in workspace.memo:
+        workspace.memo[key] = project_of(given, workspace.root)
+    found = workspace.memo[key]
+    return found if isinstance(found, str) else None

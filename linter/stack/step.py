@@ -77,7 +77,6 @@ def _whole(paths: Sequence[str], resolver: SettingsResolver, options: RunOptions
 
 
 _GIVEN = ("stack", "given-files")
-_UNREAD = ("stack", "facts-unread")
 
 
 def note_given(
@@ -97,14 +96,9 @@ def facts_unread(workspace: Workspace) -> bool:
     """Files were given (pre-commit) and no compose project holds them (``project_of``): the
     stack pass returns before it reads a fact, so the units need not take theirs (4 ms of a
     lone NGINX file's check, and the stack's modules). False when unknown (a worker)."""
-    known = workspace.memo.get(_UNREAD)
-    if isinstance(known, bool):
-        return known
     given = workspace.memo.get(_GIVEN)
     if not isinstance(given, frozenset):
         return False
-    from linter.stack.scope import project_of
+    from linter.stack.scope import project_around
 
-    unread = project_of(given, workspace.root) is None
-    workspace.memo[_UNREAD] = unread
-    return unread
+    return project_around(workspace, given) is None
