@@ -129,10 +129,7 @@ def inferred_start(analysis: Values, call: ast.Call, depth: int) -> Stream | Non
             f"{start.api} (on a client inferred from the call's shape; it comes from {made_in}, "
             f"which imports {shown})"
         )
-    return Stream(
-        StreamStart(call, start.client, api, start.streaming, start.cap, None, http=start.http),
-        found.role,
-    )
+    return _described(call, found, api)
 
 
 def _genai_legacy_start(
@@ -159,6 +156,13 @@ def _genai_legacy_start(
         f"{start.api} (on a model inferred from the call's shape; it comes from {made_in}, "
         f"which imports google.generativeai)"
     )
+    return _described(call, found, api)
+
+
+def _described(call: ast.Call, found: Stream, api: str) -> Stream:
+    """The stream ``found`` for ``call``, said with how its client was inferred (``api``); its
+    model stays unknown (the constructor is out of sight)."""
+    start = found.start
     return Stream(
         StreamStart(call, start.client, api, start.streaming, start.cap, None, http=start.http),
         found.role,
