@@ -23,6 +23,14 @@ MAX_DEPTH = 4
 _BUILT_OUTPUT = frozenset({"dist", "build", "out", ".next"})
 
 
+def _below(path: str, folder: str) -> str | None:
+    """What is left of image path ``path`` under ``folder`` ("" for the folder itself), or None
+    when it is not at or below it."""
+    if path != folder and not path.startswith(folder.rstrip("/") + "/"):
+        return None
+    return path[len(folder) :].lstrip("/")
+
+
 def from_flag(words: Sequence[str]) -> str | None:
     """The value of a COPY's ``--from=`` flag, or None."""
     for word in words:
@@ -50,9 +58,9 @@ def context_path(stage: Image, source: str, exists: Callable[[str], bool]) -> st
     folder) is that source folder. None when no copy of the stage put it there."""
     absolute = posixpath.normpath(posixpath.join(stage.workdir, source))
     for destination, origin in reversed(stage.copies):
-        if absolute != destination and not absolute.startswith(destination.rstrip("/") + "/"):
+        rest = _below(absolute, destination)
+        if rest is None:
             continue
-        rest = absolute[len(destination) :].lstrip("/")
         local = posixpath.normpath(posixpath.join(origin, rest))
         if exists(local):
             return local
@@ -88,20 +96,20 @@ def image_resolver(
         absolute = posixpath.normpath(posixpath.join(image.workdir, image_path))
         candidates = []
         for destination, origin in reversed(image.copies):
-            if absolute == destination or absolute.startswith(destination.rstrip("/") + "/"):
-                rest = absolute[len(destination) :].lstrip("/")
-                candidates.append(os.path.join(image.context_dir, origin, rest))
-                if copied_only:
-                    continue
-                # ``COPY app.py /app/`` copies into the folder: the file keeps its name
-                # (``COPY src/app.py /app/``: src/app.py).
-                if rest and rest == os.path.basename(origin.rstrip("/")):
-                    candidates.append(os.path.join(image.context_dir, origin))
-                candidates.append(os.path.join(image.context_dir, rest))
-        workdir = image.workdir.rstrip("/") + "/"
-        if not copied_only and (absolute == image.workdir or absolute.startswith(workdir)):
-            rest = absolute[len(image.workdir) :].lstrip("/")
+            rest = _below(absolute, destination)
+            if rest is None:
+                continue
+            candidates.append(os.path.join(image.context_dir, origin, rest))
+            if copied_only:
+                continue
+            # ``COPY app.py /app/`` copies into the folder: the file keeps its name
+            # (``COPY src/app.py /app/``: src/app.py).
+            if rest and rest == os.path.basename(origin.rstrip("/")):
+                candidates.append(os.path.join(image.context_dir, origin))
             candidates.append(os.path.join(image.context_dir, rest))
+        in_workdir = None if copied_only else _below(absolute, image.workdir)
+        if in_workdir is not None:
+            candidates.append(os.path.join(image.context_dir, in_workdir))
         for candidate in candidates:
             candidate = os.path.normpath(candidate)
             if inside(candidate) and accept(candidate):
