@@ -16,13 +16,13 @@ if TYPE_CHECKING:
 
 
 def gateway_routes(document: K8sDocument) -> list[IngressRoute]:
-    from rules.k8s._common import gateway_seconds
-    from rules.k8s.kub004_gateway_route_timeout import (
+    from linter.k8s.gateways import (
         ENVOY_ROUTE_DEFAULT,
         envoy_class,
         policy_timeout,
         rule_evidence,
     )
+    from rules.k8s._common import gateway_seconds
 
     found: list[IngressRoute] = []
     for route in document.own.routes:
