@@ -12,6 +12,7 @@ import ast
 
 from linter.python.analysis import Analysis, FunctionInfo
 from linter.python.analysis.flow import call_arguments
+from linter.python.analysis.nodes import parameter_default
 from linter.python.analysis.remote_args import remote_arguments
 
 _DEPTH = 4
@@ -270,7 +271,7 @@ def unset_option(analysis: Analysis, value: ast.expr) -> str | None:
         return None
     if len(function.bindings.get(name, ())) != 1 or not _read_by_get_only(analysis, node, name):
         return None
-    default = _default_of(node, name)
+    default = parameter_default(node, name)
     if default is not None and not _is_none(default) and not _dict_without(default, key):
         return None
     local = call_arguments(analysis, function, name)
@@ -304,20 +305,6 @@ def _dict_without(node: ast.AST | None, key: str) -> bool:
         isinstance(k, ast.Constant) and isinstance(k.value, str) and k.value != key
         for k in node.keys
     )
-
-
-def _default_of(node: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> ast.expr | None:
-    args = node.args
-    positional = [*args.posonlyargs, *args.args]
-    for arg, default in zip(
-        positional[len(positional) - len(args.defaults) :], args.defaults, strict=True
-    ):
-        if arg.arg == name:
-            return default
-    for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
-        if arg.arg == name:
-            return kw_default
-    return None
 
 
 def _read_by_get_only(

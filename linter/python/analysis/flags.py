@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from linter.python.analysis.flow import argument_exprs, function_calls
 from linter.python.analysis.model import FuncRef, FunctionInfo
-from linter.python.analysis.nodes import _walk_function
+from linter.python.analysis.nodes import _walk_function, parameter_default
 
 if TYPE_CHECKING:
     from linter.python.analysis.values import Values
@@ -354,22 +354,7 @@ def _self_names(cls: object) -> set[str]:
 
 def _default(function: FunctionInfo, name: str) -> list[ast.expr]:
     """The default value of a parameter, if it has one."""
-    node = function.node
-    args = getattr(node, "args", None)
-    if args is None:
-        return []
-    positional = [*args.posonlyargs, *args.args]
-    defaults = dict(
-        zip(
-            [a.arg for a in positional[len(positional) - len(args.defaults) :]],
-            args.defaults,
-            strict=True,
-        )
-    )
-    for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
-        if default is not None:
-            defaults[arg.arg] = default
-    found = defaults.get(name)
+    found = parameter_default(function.node, name)
     return [found] if found is not None else []
 
 

@@ -309,3 +309,20 @@ def line_of(node: ast.AST) -> int:
     if isinstance(node, ast.comprehension):
         node = node.iter
     return int(getattr(node, "lineno", 0))
+
+
+def parameter_default(node: ast.AST, name: str) -> ast.expr | None:
+    """The default of parameter ``name`` of a function or lambda node, if it has one."""
+    args = getattr(node, "args", None)
+    if not isinstance(args, ast.arguments):
+        return None
+    positional = [*args.posonlyargs, *args.args]
+    for arg, default in zip(
+        positional[len(positional) - len(args.defaults) :], args.defaults, strict=True
+    ):
+        if arg.arg == name:
+            return default
+    for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+        if arg.arg == name:
+            return kw_default
+    return None

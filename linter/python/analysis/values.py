@@ -27,7 +27,7 @@ from linter.python.analysis.model import (
     Sym,
     Value,
 )
-from linter.python.analysis.nodes import _unquote, _walk_function
+from linter.python.analysis.nodes import _unquote, _walk_function, parameter_default
 from linter.python.analysis.starts import LLAMA_INDEX_ROOTS, LLAMA_INDEX_STREAMS, Starts
 from linter.python.analysis.typed import annotated_stream
 from linter.python.client_classes import INSTRUCTOR_LITELLM, INSTRUCTOR_WRAPPERS, TRACING_WRAPPERS
@@ -202,7 +202,7 @@ class Values(Starts):
             if passed is None:
                 # ``def __init__(self, url, http_client=requests)``: what runs when no
                 # caller of the file passes it is the library its default names.
-                default = _default_expr(where, expr.id)
+                default = parameter_default(where.node, expr.id)
                 if isinstance(default, (ast.Name, ast.Attribute)):
                     named = self.value(default, depth + 1)
                     if isinstance(named, Sym) and not named.path.startswith("@"):
@@ -562,20 +562,3 @@ _SSE_WRAPPERS = frozenset({"sseclient.SSEClient", "httpx_sse.EventSource"})
 def _stream_key(node: ast.AST) -> bool:
     """The key a Bedrock response holds its event stream under."""
     return isinstance(node, ast.Constant) and node.value in ("stream", "body")
-
-
-def _default_expr(function: FunctionInfo, name: str) -> ast.expr | None:
-    """The default of parameter ``name`` of ``function``, if it has one."""
-    args = getattr(function.node, "args", None)
-    if args is None:
-        return None
-    positional = [*args.posonlyargs, *args.args]
-    for arg, default in zip(
-        positional[len(positional) - len(args.defaults) :], args.defaults, strict=True
-    ):
-        if arg.arg == name:
-            return default
-    for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
-        if arg.arg == name:
-            return default
-    return None
